@@ -1,0 +1,39 @@
+import type { Check } from './check.ts';
+import { alertLevelsCheck } from './alert-levels.ts';
+import { alertNameStyleCheck } from './alert-name-style.ts';
+import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
+import { alertSummaryCheck } from './alert-summary.ts';
+import { metricNamingCheck } from './metric-naming.ts';
+import { projectSingletonCheck } from './project-singleton.ts';
+import { promqlSyntaxCheck } from './promql-syntax.ts';
+import { receiverDeliveryCheck } from './receiver-delivery.ts';
+import { refDashboardCheck } from './ref-dashboard.ts';
+import { refMetricCheck } from './ref-metric.ts';
+import { refReceiverCheck } from './ref-receiver.ts';
+import { refSeverityCheck } from './ref-severity.ts';
+import { ruleDuplicateCheck } from './rule-duplicate.ts';
+import { secretLiteralCheck } from './secret-literal.ts';
+import { templateLabelCheck } from './template-label.ts';
+import { templateSyntaxCheck } from './template-syntax.ts';
+import { thresholdOrderCheck } from './threshold-order.ts';
+
+/** Every check, sorted by id. Adding a check = one module + one line here + its fixture test. */
+export const CHECKS: readonly Check[] = [
+  alertLevelsCheck,
+  alertNameStyleCheck,
+  alertRequiredLabelsCheck,
+  alertSummaryCheck,
+  metricNamingCheck,
+  projectSingletonCheck,
+  promqlSyntaxCheck,
+  receiverDeliveryCheck,
+  refDashboardCheck,
+  refMetricCheck,
+  refReceiverCheck,
+  refSeverityCheck,
+  ruleDuplicateCheck,
+  secretLiteralCheck,
+  templateLabelCheck,
+  templateSyntaxCheck,
+  thresholdOrderCheck,
+].sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -1,0 +1,35 @@
+import { allAlerts, spanOf } from '../model/types.ts';
+import { closest } from '../util/closest.ts';
+import type { Check } from './check.ts';
+
+export const refDashboardCheck: Check = {
+  id: 'ref/dashboard',
+  description: 'Alert dashboard links name a defined dashboard uid; panel thresholdsFrom names a defined alert.',
+  severity: 'error',
+  run(ctx) {
+    const uids = ctx.model.dashboards.map((d) => d.uid);
+    const alerts = allAlerts(ctx.model);
+    for (const alert of alerts) {
+      if (alert.dashboard === undefined || uids.includes(alert.dashboard)) continue;
+      const guess = closest(alert.dashboard, uids);
+      ctx.report({
+        message: `alert ${alert.name}: dashboard "${alert.dashboard}" is not defined`,
+        span: spanOf(alert.origin, 'dashboard'),
+        hint: guess ? `did you mean "${guess}"?` : `defined dashboards: ${uids.join(', ') || '(none)'}`,
+      });
+    }
+    const alertNames = alerts.map((a) => a.name);
+    for (const d of ctx.model.dashboards) {
+      const panels = [...(d.spec?.panels ?? []).map((p, i) => ({ p, path: ['panels', i] as (string | number)[] })), ...(d.spec?.rows ?? []).flatMap((row, r) => row.panels.map((p, i) => ({ p, path: ['rows', r, 'panels', i] as (string | number)[] })))];
+      for (const { p, path } of panels) {
+        if (p.thresholdsFrom === undefined || alertNames.includes(p.thresholdsFrom)) continue;
+        const guess = closest(p.thresholdsFrom, alertNames);
+        ctx.report({
+          message: `dashboard ${d.uid}, panel "${p.title}": thresholdsFrom names unknown alert "${p.thresholdsFrom}"`,
+          span: spanOf(d.origin, ...path, 'thresholdsFrom'),
+          hint: guess ? `did you mean "${guess}"?` : 'name an alert defined in an AlertRules file',
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import { closest } from '../util/closest.ts';
+import type { Check } from './check.ts';
+
+export const refMetricCheck: Check = {
+  id: 'ref/metric',
+  description: 'Every metric an expression or panel uses is catalogued, a recording rule output, or a declared external metric.',
+  severity: 'error',
+  run(ctx) {
+    let known: string[] | undefined;
+    for (const expression of ctx.model.expressions) {
+      for (const use of ctx.analyze(expression).metrics) {
+        if (ctx.catalog.resolve(use.name)) continue;
+        known ??= ctx.catalog.knownNames();
+        const guess = closest(use.name, known);
+        ctx.report({
+          message: `${expression.owner}: metric "${use.name}" is not in the catalogue`,
+          span: expression.origin.def.locateInString(expression.origin.path, use.start, use.end),
+          hint: guess ? `did you mean "${guess}"? Otherwise add it to a Metrics definition` : 'add it to a Metrics definition, or declare its exporter under `external:`',
+        });
+      }
+    }
+  },
+};

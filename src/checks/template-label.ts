@@ -1,0 +1,28 @@
+import type { Check } from './check.ts';
+import { alertTemplates } from './template-syntax.ts';
+
+/** `avg by (instance) (…)` drops `gpu`; a summary that prints {{ $labels.gpu }} would then print nothing. */
+export const templateLabelCheck: Check = {
+  id: 'template/label',
+  description: "Annotation templates only read labels the alert's series can carry.",
+  severity: 'error',
+  run(ctx) {
+    const external = Object.keys(ctx.model.project?.externalLabels ?? {});
+    for (const group of ctx.model.groups) {
+      for (const alert of group.alerts) {
+        const { labels, complete } = ctx.labels.ofAlert(alert);
+        if (!complete) continue;
+        for (const t of alertTemplates(alert)) {
+          for (const ref of ctx.templates(t.text).labelRefs) {
+            if (labels.has(ref.name) || external.includes(ref.name)) continue;
+            ctx.report({
+              message: `alert ${alert.name}, ${t.field}: uses label "${ref.name}", but the expression's series carry only ${[...labels].filter((l) => l !== 'alertname' && l !== 'severity').sort().join(', ') || '(no labels)'}`,
+              span: alert.origin.def.locateInString(t.path, ref.start, ref.end),
+              hint: `keep "${ref.name}" in the expression's aggregation (e.g. by (…, ${ref.name})), or stop using it in the template`,
+            });
+          }
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,21 @@
+import { CHECKS } from '../checks/index.ts';
+import type { CliIO } from './io.ts';
+import { EXIT } from './main.ts';
+
+/** Checks run by the loader and schema stages rather than as modules. */
+export const STAGE_CHECKS = [
+  { id: 'yaml/syntax', severity: 'error', description: 'The file is well-formed YAML (no duplicate keys, tabs or bad indentation).' },
+  { id: 'ts/load', severity: 'error', description: 'A TypeScript definition compiles, runs and default-exports a definition.' },
+  { id: 'schema', severity: 'error', description: 'A definition matches the JSON Schema of its kind: known kind, fields, types, durations.' },
+  { id: 'route/matcher', severity: 'error', description: 'Route and inhibit matchers are valid Alertmanager matchers with valid regular expressions.' },
+] as const;
+
+export function runChecks(io: CliIO, format: 'text' | 'json' | 'github'): number {
+  const all = [...STAGE_CHECKS, ...CHECKS.map((c) => ({ id: c.id, severity: c.severity, description: c.description }))].sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (format === 'json') io.out(JSON.stringify(all, null, 2) + '\n');
+  else {
+    const width = Math.max(...all.map((c) => c.id.length));
+    for (const c of all) io.out(`${c.id.padEnd(width)}  ${c.severity.padEnd(7)}  ${c.description}\n`);
+  }
+  return EXIT.ok;
+}

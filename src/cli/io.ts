@@ -1,0 +1,31 @@
+import { access } from 'node:fs/promises';
+import { loadDirectory, type LoadResult } from '../load/index.ts';
+import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
+
+/** The CLI's only window on the process: tests pass their own and read what was printed. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  color: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function processIO(): CliIO {
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  return { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), color };
+}
+
+export function styleFor(io: CliIO): Style {
+  return io.color ? ansiStyle : plainStyle;
+}
+
+/** Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace. */
+export async function loadDefinitions(dir: string): Promise<LoadResult> {
+  try {
+    await access(dir);
+  } catch {
+    throw new UsageError(`definitions directory "${dir}" does not exist`);
+  }
+  return loadDirectory(dir);
+}

@@ -1,0 +1,112 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runBuild } from './build.ts';
+import { runChecks } from './checks.ts';
+import { UsageError, type CliIO } from './io.ts';
+import { runValidate } from './validate.ts';
+
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+const HELP = `vigil — monitoring and alerting as code for Prometheus, Alertmanager and Grafana
+
+Usage: vigil <command> [dir] [options]
+
+Commands:
+  validate [dir]   load and check every definition (default dir: monitoring)
+  build [dir]      validate, then write Prometheus rules, alertmanager.yml, Grafana dashboards and docs
+  checks           list every check with its id
+
+Options:
+  --format text|json|github   how problems are printed (default: text)
+  -h, --help                  help for a command
+  --version                   print the version
+
+Exit codes: 0 clean (warnings allowed), 1 problems in the definitions (or stale output with --check), 2 usage or internal error.
+Run \`vigil <command> --help\` for the command's options.`;
+
+interface Command {
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(io: CliIO, dir: string, values: Record<string, unknown>): Promise<number>;
+}
+
+const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    help: `Usage: vigil validate [dir] [--format text|json|github]
+
+Loads every *.yaml and *.ts definition under dir (default: monitoring), checks the schema, PromQL, references,
+thresholds, templates, naming and secrets, and prints every problem with file:line:col and a hint.
+Exit 0 when there are no errors (warnings allowed), 1 when there are.`,
+    options: FORMAT_OPTION,
+    run: (io, dir, values) => runValidate(io, dir, format(values)),
+  },
+  build: {
+    help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github]
+
+Validates dir (default: monitoring) and writes, deterministically, under --out (default: generated):
+  prometheus/rules/<group>.yml         Prometheus rule files (promtool check rules --lint-fatal clean)
+  alertmanager/alertmanager.yml        Alertmanager configuration (+ templates/)
+  grafana/dashboards/<uid>.json        Grafana dashboards
+  docs/alerts.md                       the alert catalogue
+  manifest.json                        every file with its sha256 and source definitions
+Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
+files that differ from a fresh build (use it in CI to catch a stale generated/).`,
+    options: { ...FORMAT_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
+    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: format(values) }),
+  },
+  checks: {
+    help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',
+    options: FORMAT_OPTION,
+    run: async (io, _dir, values) => runChecks(io, format(values)),
+  },
+};
+
+type Format = 'text' | 'json' | 'github';
+
+function format(values: Record<string, unknown>): Format {
+  const f = String(values.format ?? 'text');
+  if (f !== 'text' && f !== 'json' && f !== 'github') throw new UsageError(`unknown --format "${f}"; use text, json or github`);
+  return f;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    io.out((topic && COMMANDS[topic] ? COMMANDS[topic].help : HELP) + '\n');
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out(`vigil ${await version()}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`vigil: unknown command "${name}"\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      io.out(command.help + '\n');
+      return EXIT.ok;
+    }
+    if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
+    return await command.run(io, positionals[0] ?? 'monitoring', values as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`vigil ${name}: ${(e as Error).message}\nRun \`vigil ${name} --help\` for usage.\n`);
+      return EXIT.usage;
+    }
+    io.err(`vigil ${name}: internal error: ${(e as Error).message}\nThis is a bug in Vigil; please report it together with the command you ran.\n`);
+    if (process.env.VIGIL_DEBUG) io.err(`${(e as Error).stack}\n`);
+    return EXIT.usage;
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

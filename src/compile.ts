@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { CHECKS } from './checks/index.ts';
+import type { Check, CheckContext } from './checks/check.ts';
+import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
+import type { Artifact } from './emit/artifact.ts';
+import type { LoadResult } from './load/index.ts';
+import { LabelInference } from './model/alert-labels.ts';
+import { buildModel } from './model/build.ts';
+import { Catalog } from './model/catalog.ts';
+import type { ExpressionModel, Model } from './model/types.ts';
+import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
+import { validateDefinitions } from './spec/validate.ts';
+import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
+import { EMITTERS } from './emit/index.ts';
+
+export interface CompileResult {
+  model: Model;
+  diagnostics: Diagnostic[];
+  /** Empty when there are errors: nothing half-valid is ever emitted. */
+  artifacts: Artifact[];
+  checksRun: number;
+}
+
+export interface CompileOptions {
+  checks?: readonly Check[];
+  /** Emit even when checks found errors (used by tests of emitters). */
+  emitOnError?: boolean;
+}
+
+/** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
+export function compile(loaded: LoadResult, options: CompileOptions = {}): CompileResult {
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const schema = validateDefinitions(loaded.definitions);
+  diagnostics.push(...schema.diagnostics);
+  const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);
+  diagnostics.push(...modelDiagnostics);
+
+  const context = createCheckContext(model, diagnostics);
+  const checks = options.checks ?? CHECKS;
+  for (const check of checks) {
+    context.current = check;
+    try {
+      check.run(context.ctx);
+    } catch (e) {
+      diagnostics.push({ code: 'internal', severity: 'error', message: `check ${check.id} failed: ${(e as Error).message}`, hint: 'this is a bug in Vigil; please report it with the definitions that trigger it' });
+    }
+  }
+  const sorted = dedupe(diagnostics).sort(compareDiagnostics);
+  const ok = !hasErrors(sorted);
+  const artifacts = ok || options.emitOnError ? emitAll(model, context.ctx) : [];
+  return { model, diagnostics: sorted, artifacts, checksRun: checks.length };
+}
+
+function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
+  const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
+  const analyses = new Map<ExpressionModel, PromqlAnalysis>();
+  const templates = new Map<string, TemplateAnalysis>();
+  const analyze = (e: ExpressionModel): PromqlAnalysis => {
+    let a = analyses.get(e);
+    if (!a) {
+      a = analyzePromql(e.text, { grafana: e.grafana });
+      analyses.set(e, a);
+    }
+    return a;
+  };
+  const catalog = new Catalog(model);
+  holder.ctx = {
+    model,
+    catalog,
+    analyze,
+    labels: new LabelInference(model, catalog, analyze),
+    templates: (text) => {
+      let t = templates.get(text);
+      if (!t) {
+        t = analyzeGoTemplate(text);
+        templates.set(text, t);
+      }
+      return t;
+    },
+    report: (problem) => {
+      const check = holder.current!;
+      sink.push({
+        code: problem.code ?? check.id,
+        severity: problem.severity ?? check.severity,
+        message: problem.message,
+        ...(problem.span ? { span: problem.span } : {}),
+        ...(problem.hint ? { hint: problem.hint } : {}),
+        ...(problem.related ? { related: problem.related } : {}),
+      });
+    },
+  };
+  return holder;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function emitAll(model: Model, ctx: CheckContext): Artifact[] {
+  const artifacts = EMITTERS.flatMap((emit) => emit(model, ctx));
+  artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...artifacts, manifest(artifacts)];
+}
+
+export const MANIFEST_PATH = 'manifest.json';
+
+function manifest(artifacts: Artifact[]): Artifact {
+  const files = artifacts.map((a) => ({
+    path: a.path,
+    sha256: createHash('sha256').update(a.content).digest('hex'),
+    sources: [...new Set(a.sources)].sort(),
+  }));
+  return { path: MANIFEST_PATH, content: JSON.stringify({ generator: 'vigil', format: 'vigil/v1', files }, null, 2) + '\n', sources: [] };
+}
+

@@ -1,0 +1,80 @@
+import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
+import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+
+/** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
+export function emitPrometheusRules(model: Model): Artifact[] {
+  const artifacts: Artifact[] = [];
+  for (const group of [...model.groups].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
+    const body: Record<string, unknown> = { name: group.name };
+    const interval = group.interval ?? model.project?.evaluationInterval;
+    if (interval) body.interval = interval;
+    body.rules = rules;
+    artifacts.push({
+      path: `prometheus/rules/${group.name}.yml`,
+      content: goYaml({ groups: [body] }, `${GENERATED_HEADER}\n# Source: ${group.origin.def.file}`),
+      sources: [group.origin.def.file],
+    });
+  }
+  return artifacts;
+}
+
+function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
+  return group.rules
+    .filter((r) => r.enabled)
+    .map((r) => {
+      const rule: Record<string, unknown> = { record: r.record, expr: normaliseExpr(r.expr) };
+      if (Object.keys(r.labels).length) rule.labels = sortedRecord(r.labels);
+      return rule;
+    });
+}
+
+/** Levels are emitted most severe first, so rule files read like the severity ladder. */
+function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>[] {
+  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const levels = [...alert.levels].sort((a, b) => (rank.get(a.severity) ?? 99) - (rank.get(b.severity) ?? 99));
+  return levels.map((level) => {
+    const rule: Record<string, unknown> = { alert: alert.name, expr: levelExpr(alert, level) };
+    if (level.for) rule.for = level.for;
+    if (level.keepFiringFor) rule.keep_firing_for = level.keepFiringFor;
+    rule.labels = sortedRecord({ ...alert.labels, severity: level.severity });
+    const annotations = alertAnnotations(model, alert, level);
+    if (Object.keys(annotations).length) rule.annotations = annotations;
+    return rule;
+  });
+}
+
+export function levelExpr(alert: AlertModel, level: AlertLevel): string {
+  const expr = normaliseExpr(alert.expr);
+  if (level.op === undefined || level.value === undefined) return expr;
+  const operand = expr.includes('\n') ? `(\n  ${expr.replace(/\n/g, '\n  ')}\n)` : `(${expr})`;
+  return `${operand} ${level.op} ${formatNumber(level.value)}`;
+}
+
+export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLevel): Record<string, string> {
+  const annotations: Record<string, string> = { ...alert.annotations };
+  if (alert.summary !== undefined) annotations.summary = alert.summary;
+  if (alert.description !== undefined) annotations.description = alert.description;
+  if (alert.runbook !== undefined) annotations.runbook_url = alert.runbook;
+  if (alert.dashboard !== undefined) annotations.dashboard_url = dashboardUrl(model, alert.dashboard);
+  if (level.value !== undefined && level.op !== undefined) annotations.threshold = `${level.op} ${formatNumber(level.value)}`;
+  return sortedRecord(annotations);
+}
+
+export function dashboardUrl(model: Model, uid: string): string {
+  const base = (model.project?.grafana.url ?? '').replace(/\/+$/, '');
+  return `${base}/d/${uid}`;
+}
+
+/** Trims the trailing newline a YAML block scalar leaves and any trailing spaces on lines. */
+export function normaliseExpr(expr: string): string {
+  return expr
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .trim();
+}
+
+export function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(15)));
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Definition, SourceFile } from './definition.ts';
+import { discoverDefinitionFiles } from './discover.ts';
+import { loadTypeScript } from './typescript.ts';
+import { loadYaml } from './yaml.ts';
+
+export type { Definition, Path, SourceFile } from './definition.ts';
+
+export interface LoadResult {
+  dir: string;
+  sources: SourceFile[];
+  definitions: Definition[];
+  diagnostics: Diagnostic[];
+}
+
+/** Reads every definition under `dir`. IO lives here; everything after works on the returned texts. */
+export async function loadDirectory(dir: string): Promise<LoadResult> {
+  const files = await discoverDefinitionFiles(dir);
+  const sources: SourceFile[] = [];
+  const definitions: Definition[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const rel of files) {
+    const absolute = path.resolve(dir, rel);
+    // Diagnostics and the manifest name files as the user wrote the directory, e.g. monitoring/alerts/gpu.yaml.
+    const file = path.posix.normalize(path.join(dir, rel).split(path.sep).join('/'));
+    const text = await readFile(absolute, 'utf8');
+    sources.push({ file, text });
+    const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
+    definitions.push(...result.definitions);
+    diagnostics.push(...result.diagnostics);
+  }
+  return { dir, sources, definitions, diagnostics };
+}
+
+/** Loads in-memory YAML sources (tests, editors): same result shape, no file system. */
+export function loadYamlSources(sources: SourceFile[]): LoadResult {
+  const definitions: Definition[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const source of sources) {
+    const result = loadYaml(source.file, source.text);
+    definitions.push(...result.definitions);
+    diagnostics.push(...result.diagnostics);
+  }
+  return { dir: '.', sources, definitions, diagnostics };
+}

@@ -1,0 +1,149 @@
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic, Span } from '../diagnostics.ts';
+import type { Definition, Path } from './definition.ts';
+
+export interface TsLoadResult {
+  definitions: Definition[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Imports a TypeScript definition file and takes its default export (one definition or an array of them). The CLI
+ * registers a TypeScript loader (tsx) before this runs; vitest transforms .ts imports by itself.
+ */
+export async function loadTypeScript(file: string, absolutePath: string, text: string): Promise<TsLoadResult> {
+  let exported: unknown;
+  try {
+    const mod = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
+    exported = mod.default;
+  } catch (e) {
+    return { definitions: [], diagnostics: [tsImportDiagnostic(file, text, e)] };
+  }
+  if (exported === undefined) {
+    return {
+      definitions: [],
+      diagnostics: [
+        {
+          code: 'ts/load',
+          severity: 'error',
+          message: 'TypeScript definition has no default export',
+          span: { file, start: 0, end: Math.min(text.length, 1) },
+          hint: 'export the definition: `export default defineAlertRules({ ... })`',
+        },
+      ],
+    };
+  }
+  const values = Array.isArray(exported) ? exported : [exported];
+  return { definitions: values.map((value, index) => tsDefinition(file, text, index, value)), diagnostics: [] };
+}
+
+function tsImportDiagnostic(file: string, text: string, e: unknown): Diagnostic {
+  const message = e instanceof Error ? e.message : String(e);
+  // esbuild (via tsx) reports `path:line:col: ERROR: message`.
+  const located = /:(\d+):(\d+): ERROR: (.+)/.exec(message);
+  if (located) {
+    const offset = offsetOfLineCol(text, Number(located[1]), Number(located[2]) + 1);
+    return {
+      code: 'ts/load',
+      severity: 'error',
+      message: located[3]!.trim(),
+      span: { file, start: offset, end: offset + 1 },
+      hint: 'fix the TypeScript syntax error',
+    };
+  }
+  return {
+    code: 'ts/load',
+    severity: 'error',
+    message: `cannot load TypeScript definition: ${message.split('\n')[0]}`,
+    span: { file, start: 0, end: Math.min(text.length, 1) },
+    hint: 'the file must run on its own: check its imports and any code it runs at load time',
+  };
+}
+
+function offsetOfLineCol(text: string, line: number, col: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl === -1) return text.length;
+    offset = nl + 1;
+  }
+  return Math.min(offset + col - 1, text.length);
+}
+
+const NAMING_KEYS = ['name', 'record', 'uid', 'title', 'group'];
+
+/**
+ * TypeScript objects carry no positions, so spans are found by searching the text for the keys and names along the
+ * path: good enough to point a reviewer at the right line.
+ */
+function tsDefinition(file: string, text: string, index: number, value: unknown): Definition {
+  const anchor = Math.max(0, text.search(/export\s+default/));
+  const walk = (path: Path): { pos: number; value: unknown } => {
+    let pos = anchor;
+    let current: unknown = value;
+    for (const segment of path) {
+      if (current === null || typeof current !== 'object') break;
+      const next = (current as Record<string | number, unknown>)[segment];
+      if (typeof segment === 'number') {
+        const naming = next && typeof next === 'object' ? namingValue(next as Record<string, unknown>) : undefined;
+        if (naming !== undefined) {
+          const found = findStringLiteral(text, naming, pos);
+          if (found >= 0) pos = found;
+        }
+      } else {
+        const found = text.slice(pos).search(new RegExp(`(^|[\\s{,'"])${escapeRegExp(segment)}['"]?\\s*:`));
+        if (found >= 0) pos += found + (/[\s{,'"]/.test(text[pos + found] ?? '') ? 1 : 0);
+      }
+      current = next;
+    }
+    return { pos, value: current };
+  };
+  const spanAt = (pos: number, len: number): Span => ({ file, start: pos, end: Math.min(pos + Math.max(len, 1), text.length) });
+  const valueSpan = (path: Path): Span => {
+    const { pos, value: v } = walk(path);
+    if (typeof v === 'string') {
+      const lit = findStringLiteral(text, v, pos);
+      if (lit >= 0) return spanAt(lit, v.length + 2);
+    }
+    const lineEnd = text.indexOf('\n', pos);
+    return spanAt(pos, (lineEnd === -1 ? text.length : lineEnd) - pos);
+  };
+  return {
+    file,
+    index,
+    origin: 'ts',
+    value,
+    locate: valueSpan,
+    locateKey: (path) => {
+      const { pos } = walk(path);
+      const key = String(path[path.length - 1] ?? '');
+      return spanAt(pos, key.length);
+    },
+    locateInString: (path, start, end) => {
+      const { pos, value: v } = walk(path);
+      if (typeof v === 'string') {
+        const lit = findStringLiteral(text, v, pos);
+        if (lit >= 0) return { file, start: lit + 1 + start, end: lit + 1 + Math.max(end, start + 1) };
+      }
+      return valueSpan(path);
+    },
+  };
+}
+
+function namingValue(obj: Record<string, unknown>): string | undefined {
+  for (const key of NAMING_KEYS) if (typeof obj[key] === 'string') return obj[key] as string;
+  return undefined;
+}
+
+function findStringLiteral(text: string, value: string, from: number): number {
+  const firstLine = value.split('\n')[0]!;
+  for (const quote of ["'", '"', '`']) {
+    const at = text.indexOf(quote + firstLine, from);
+    if (at >= 0) return at;
+  }
+  return -1;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

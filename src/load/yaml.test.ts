@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { lineColAt } from '../diagnostics.ts';
+import { loadYaml } from './yaml.ts';
+
+const at = (text: string, offset: number) => lineColAt(text, offset);
+
+describe('loadYaml', () => {
+  it('splits documents and keeps their positions', () => {
+    const text = 'apiVersion: vigil/v1\nkind: Metrics\n---\napiVersion: vigil/v1\nkind: Receivers\n';
+    const { definitions, diagnostics } = loadYaml('m.yaml', text);
+    expect(diagnostics).toEqual([]);
+    expect(definitions.map((d) => (d.value as { kind: string }).kind)).toEqual(['Metrics', 'Receivers']);
+    expect(at(text, definitions[1]!.locate(['kind']).start)).toEqual({ line: 5, col: 7 });
+  });
+
+  it('reports syntax errors with positions and a hint, and keeps going', () => {
+    const text = 'a: 1\na: 2\n';
+    const { diagnostics } = loadYaml('d.yaml', text);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: 'yaml/syntax', message: expect.stringContaining('unique') });
+    expect(at(text, diagnostics[0]!.span!.start)).toEqual({ line: 2, col: 1 });
+    expect(diagnostics[0]!.hint).toContain('once');
+  });
+
+  it('locates keys and falls back to the nearest existing ancestor', () => {
+    const text = 'alerts:\n  - name: A\n    expr: up\n';
+    const def = loadYaml('a.yaml', text).definitions[0]!;
+    expect(at(text, def.locateKey(['alerts', 0, 'expr']).start)).toEqual({ line: 3, col: 5 });
+    expect(at(text, def.locate(['alerts', 0, 'missing']).start)).toEqual({ line: 2, col: 5 });
+  });
+
+  it.each([
+    ['plain', 'expr: sum(rate(x[5m]))\n', 4, { line: 1, col: 11 }],
+    ['single-quoted with an escaped quote', "expr: 'a{b=''c''} + rate(x)'\n", 11, { line: 1, col: 21 }],
+    ['double-quoted with an escape', 'expr: "a{b=\\"c\\"} + rate(x)"\n', 11, { line: 1, col: 21 }],
+    ['literal block', 'expr: |\n  sum by (a) (\n    rate(x)\n  )\n', 15, { line: 3, col: 5 }],
+    ['folded block', 'expr: >-\n  sum(\n    rate(x))\n', 7, { line: 3, col: 5 }],
+  ])('maps offsets inside a %s scalar back to the file', (_name, text, offset, want) => {
+    const def = loadYaml('e.yaml', text).definitions[0]!;
+    const span = def.locateInString(['expr'], offset, offset + 4);
+    expect(at(text, span.start)).toEqual(want);
+    expect(text.slice(span.start, span.start + 4)).toBe('rate');
+  });
+});

@@ -1,0 +1,206 @@
+import type { Span } from '../diagnostics.ts';
+import type { Definition, Path } from '../load/definition.ts';
+import type { DashboardSpec, ReceiversSpec } from '../spec/types.gen.ts';
+
+/** Where a model object came from: its definition document and the path inside it. */
+export interface Origin {
+  def: Definition;
+  path: Path;
+}
+
+export function spanOf(origin: Origin, ...sub: (string | number)[]): Span {
+  return origin.def.locate([...origin.path, ...sub]);
+}
+
+export function keySpanOf(origin: Origin, ...sub: (string | number)[]): Span {
+  return origin.def.locateKey([...origin.path, ...sub]);
+}
+
+export interface SecretRef {
+  env?: string;
+  file?: string;
+}
+
+export interface ProjectModel {
+  name: string;
+  evaluationInterval: string;
+  scrapeInterval: string;
+  externalLabels: Record<string, string>;
+  grafana: { url?: string; datasourceUid: string; folder?: string; tags: string[] };
+  relay?: { url: string };
+  smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
+  policies: { requiredAlertLabels: string[]; testCoverage: number };
+  origin?: Origin;
+}
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+export interface MetricModel {
+  name: string;
+  type: MetricType;
+  help: string;
+  unit?: string;
+  labels: string[];
+  source: string;
+  origin: Origin;
+}
+
+export interface ExternalMetricsModel {
+  source: string;
+  prefixes: string[];
+  names: string[];
+  labels: string[];
+  origin: Origin;
+}
+
+export interface EscalationStep {
+  after: string;
+  receivers: string[];
+  origin: Origin;
+}
+
+export interface SeverityModel {
+  name: string;
+  /** 0 is the most severe. */
+  rank: number;
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  escalation: EscalationStep[];
+  origin: Origin;
+}
+
+export type ThresholdOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+/** One level of an alert; each compiles to its own Prometheus alerting rule. */
+export interface AlertLevel {
+  severity: string;
+  /** Absent for a single-level alert whose expression carries its own comparison. */
+  op?: ThresholdOp;
+  value?: number;
+  for?: string;
+  keepFiringFor?: string;
+  origin: Origin;
+}
+
+export interface AlertModel {
+  name: string;
+  group: string;
+  expr: string;
+  levels: AlertLevel[];
+  summary?: string;
+  description?: string;
+  runbook?: string;
+  dashboard?: string;
+  /** Group labels merged with the alert's own (the alert's win). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  enabled: boolean;
+  origin: Origin;
+}
+
+export interface RecordingRuleModel {
+  record: string;
+  group: string;
+  expr: string;
+  labels: Record<string, string>;
+  enabled: boolean;
+  origin: Origin;
+}
+
+export interface RuleGroupModel {
+  name: string;
+  type: 'alerting' | 'recording';
+  interval?: string;
+  alerts: AlertModel[];
+  rules: RecordingRuleModel[];
+  origin: Origin;
+}
+
+export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved'>;
+
+export interface ReceiverModel {
+  name: string;
+  sendResolved: boolean;
+  channels: ReceiverChannels;
+  origin: Origin;
+}
+
+export interface MatcherModel {
+  label: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+  /** The matcher string as written. */
+  text: string;
+  origin: Origin;
+}
+
+export interface RouteModel {
+  matchers: MatcherModel[];
+  /** Empty on a route that inherits its parent's receiver. */
+  receivers: string[];
+  continue: boolean;
+  groupBy?: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  defaultOk: boolean;
+  routes: RouteModel[];
+  origin: Origin;
+}
+
+export interface InhibitModel {
+  sourceMatchers: MatcherModel[];
+  targetMatchers: MatcherModel[];
+  equal: string[];
+  origin: Origin;
+}
+
+export interface RoutesModel {
+  root: RouteModel;
+  inhibit: InhibitModel[];
+  origin: Origin;
+}
+
+export interface DashboardModel {
+  uid: string;
+  title: string;
+  /** Declarative dashboards. */
+  spec?: DashboardSpec;
+  /** Dashboards built in TypeScript with the Foundation SDK: the finished Grafana JSON. */
+  built?: Record<string, unknown>;
+  origin: Origin;
+}
+
+/** A PromQL expression somewhere in the definitions, so checks can analyse every one in one place. */
+export interface ExpressionModel {
+  text: string;
+  /** Panel queries may use Grafana variables and macros. */
+  grafana: boolean;
+  owner: string;
+  /** Path of the string in its definition, for positions inside it; absent when the text has no single source string. */
+  origin: Origin;
+  exact: boolean;
+}
+
+export interface Model {
+  project?: ProjectModel;
+  metrics: MetricModel[];
+  external: ExternalMetricsModel[];
+  severities: SeverityModel[];
+  groups: RuleGroupModel[];
+  receivers: ReceiverModel[];
+  routes?: RoutesModel;
+  dashboards: DashboardModel[];
+  expressions: ExpressionModel[];
+  /** Definitions of kinds that must be unique but were given more than once, and similar structural problems. */
+  definitionsByKind: Map<string, Definition[]>;
+}
+
+export function allAlerts(model: Model): AlertModel[] {
+  return model.groups.flatMap((g) => g.alerts);
+}
+
+export function allRecordingRules(model: Model): RecordingRuleModel[] {
+  return model.groups.flatMap((g) => g.rules);
+}

@@ -1,0 +1,83 @@
+/** A problem inside a string literal, relative to the literal's first character (the quote). */
+export interface StringProblem {
+  message: string;
+  start: number;
+  end: number;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
+
+/**
+ * The value of a PromQL string literal. Prometheus follows Go: backquoted strings are raw; in quoted strings
+ * only Go's escapes are valid and only the string's own quote may be escaped.
+ */
+export function unquote(literal: string): { value: string; problems: StringProblem[] } {
+  const quote = literal[0];
+  const problems: StringProblem[] = [];
+  if (quote === '`') {
+    return { value: literal.slice(1, literal.endsWith('`') && literal.length > 1 ? -1 : undefined), problems };
+  }
+  if (quote !== '"' && quote !== "'") return { value: literal, problems };
+  const closed = literal.length > 1 && literal.endsWith(quote) && !isEscaped(literal, literal.length - 1);
+  const body = closed ? literal.length - 1 : literal.length;
+  let value = '';
+  let i = 1;
+  while (i < body) {
+    const c = literal[i]!;
+    if (c !== '\\') {
+      value += c;
+      i++;
+      continue;
+    }
+    const e = literal[i + 1];
+    if (e === undefined || i + 1 >= body) {
+      problems.push({ message: 'escape sequence not terminated', start: i, end: i + 1 });
+      break;
+    }
+    if (e in SIMPLE_ESCAPES) {
+      value += SIMPLE_ESCAPES[e];
+      i += 2;
+      continue;
+    }
+    if (e === quote) {
+      value += e;
+      i += 2;
+      continue;
+    }
+    const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : /[0-7]/.test(e) ? 3 : 0;
+    if (digits === 0) {
+      problems.push({ message: `unknown escape sequence '\\${e}'`, start: i, end: i + 2 });
+      value += e;
+      i += 2;
+      continue;
+    }
+    const octal = /[0-7]/.test(e);
+    const raw = octal ? literal.slice(i + 1, i + 1 + digits) : literal.slice(i + 2, i + 2 + digits);
+    const len = (octal ? 1 : 2) + digits;
+    const valid = raw.length === digits && (octal ? /^[0-7]+$/ : /^[0-9a-fA-F]+$/).test(raw);
+    const code = valid ? parseInt(raw, octal ? 8 : 16) : NaN;
+    if (!valid || code > 0x10ffff || (octal && code > 255) || (code >= 0xd800 && code <= 0xdfff)) {
+      problems.push({ message: `invalid escape sequence '${literal.slice(i, Math.min(i + len, body))}'`, start: i, end: Math.min(i + len, body) });
+      i += Math.max(2, Math.min(len, body - i));
+      continue;
+    }
+    value += String.fromCodePoint(code);
+    i += len;
+  }
+  return { value, problems };
+}
+
+function isEscaped(s: string, pos: number): boolean {
+  let n = 0;
+  for (let i = pos - 1; i > 0 && s[i] === '\\'; i--) n++;
+  return n % 2 === 1;
+}

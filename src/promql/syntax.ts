@@ -1,0 +1,166 @@
+import type { SyntaxNode, Tree } from '@lezer/common';
+import type { OffsetMap } from './offsets.js';
+import { checkBrackets, type Token } from './scanner.js';
+import type { PromqlProblem } from './types.js';
+
+/** The rewritten text that was parsed, its tokens, and the way back to the original. */
+export interface Source {
+  original: string;
+  text: string;
+  /** Tokens of `text` without comments. */
+  tokens: Token[];
+  map: OffsetMap;
+  grafana: boolean;
+}
+
+const BRACKET_NAMES: Record<string, string> = { '(': 'parenthesis', '[': 'bracket', '{': 'brace' };
+const CLOSE_OF: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const OPEN_OF: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
+const AGGREGATORS = new Set(['avg', 'bottomk', 'count', 'count_values', 'group', 'max', 'min', 'quantile', 'stddev', 'stdvar', 'sum', 'topk']);
+const MATCH_OPS = new Set(['=', '!=', '=~', '!~']);
+
+/**
+ * Syntax problems, in original offsets. Lezer marks where it recovered but gives no message, and tends to
+ * report a missing bracket at the end of input, so bracket balance and unterminated strings come from the
+ * token stream and the lezer errors they explain are dropped.
+ */
+export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
+  const { text, tokens } = src;
+  const orig = (t: { start: number; end: number }) => ({ start: src.map.start(t.start), end: src.map.end(t.end) });
+  const origText = (t: { start: number; end: number }) => {
+    const r = orig(t);
+    return src.original.slice(r.start, r.end);
+  };
+  const problem = (t: { start: number; end: number }, message: string, hint: string): PromqlProblem => ({
+    code: 'promql/syntax',
+    message,
+    ...orig(t),
+    hint,
+  });
+
+  if (tokens.length === 0) {
+    return [{ code: 'promql/syntax', message: 'empty expression', start: 0, end: src.original.length, hint: 'write a PromQL expression, e.g. up{job="api"}' }];
+  }
+
+  const problems: PromqlProblem[] = [];
+  const unterminated = tokens.find((t) => t.kind === 'string' && !t.terminated);
+  if (unterminated) {
+    const quote = text[unterminated.start]!;
+    problems.push(problem(unterminated, 'unterminated string literal', `add the closing ${quote}`));
+  }
+  const unmatchedClosers = new Set<number>();
+  let unclosed = false;
+  for (const b of checkBrackets(text, tokens)) {
+    if (b.kind === 'unmatched') {
+      unmatchedClosers.add(b.token.start);
+      problems.push(problem(b.token, `unexpected token '${b.char}'`, `there is no '${OPEN_OF[b.char]}' for it to close; remove it or add the missing '${OPEN_OF[b.char]}'`));
+    } else {
+      unclosed = true;
+      // The string swallowed the rest of the line, closing bracket included.
+      if (unterminated && b.token.start < unterminated.start) continue;
+      problems.push(problem(b.token, `unclosed ${BRACKET_NAMES[b.char]}`, `add the matching '${CLOSE_OF[b.char]}'`));
+    }
+  }
+
+  for (const err of mergedErrors(tree, tokens)) {
+    // The offending token is the one at (or first after) the place lezer gave up.
+    const idx = tokens.findIndex((t) => t.end > err.from);
+    if (idx < 0) {
+      if (unclosed || unterminated) continue;
+      const last = tokens[tokens.length - 1]!;
+      const end = orig(last).end;
+      problems.push({ code: 'promql/syntax', message: 'unexpected end of input', start: end - 1, end, hint: endHint(origText(last).toLowerCase(), last) });
+      continue;
+    }
+    const tok = tokens[idx]!;
+    if (unmatchedClosers.has(tok.start)) continue;
+    if (unterminated && tok.start >= unterminated.start) continue;
+    const prev = tokens[idx - 1];
+    const word = origText(tok);
+    const shown = word.length > 24 ? `${word.slice(0, 24)}…` : word;
+    const message = tok.kind === 'other' ? `unexpected character '${shown}'` : `unexpected token '${shown}'`;
+    problems.push(problem(tok, message, tokenHint(tree, src, tok, prev, word)));
+  }
+
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.start}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Error nodes, with runs separated only by whitespace merged: lezer often reports one mistake twice. */
+function mergedErrors(tree: Tree, tokens: readonly Token[]): { from: number; to: number }[] {
+  const errors: { from: number; to: number }[] = [];
+  tree.iterate({
+    enter: (n) => {
+      if (!n.type.isError) return true;
+      errors.push({ from: n.from, to: n.to });
+      return false;
+    },
+  });
+  errors.sort((a, b) => a.from - b.from);
+  const merged: { from: number; to: number }[] = [];
+  for (const e of errors) {
+    const last = merged[merged.length - 1];
+    if (last && !tokens.some((t) => t.start >= last.to && t.start < e.from)) {
+      last.to = Math.max(last.to, e.to);
+      continue;
+    }
+    merged.push({ ...e });
+  }
+  return merged;
+}
+
+function endHint(last: string, token: Token): string {
+  if (last === ',') return "an argument is missing after ','";
+  if (GROUPING.has(last)) return `'${last}' must be followed by a list of labels in parentheses, e.g. ${last} (job)`;
+  if (last === 'offset') return "'offset' must be followed by a duration, e.g. offset 5m";
+  if (last === '@') return "'@' must be followed by a Unix timestamp or start() / end()";
+  if (last === 'bool') return "'bool' must be followed by the right-hand side of the comparison";
+  if (AGGREGATORS.has(last)) return `'${last}' must be followed by its arguments, e.g. ${last}(x)`;
+  if (token.kind === 'op' || /^(and|or|unless|atan2)$/.test(last)) return `'${last}' needs an expression on its right-hand side`;
+  return 'the expression is incomplete';
+}
+
+const endsExpression = (t: Token, ch: string) =>
+  t.kind === 'ident' || t.kind === 'number' || t.kind === 'string' || ch === ')' || ch === ']' || ch === '}';
+const startsExpression = (t: Token, ch: string) =>
+  t.kind === 'ident' || t.kind === 'number' || t.kind === 'string' || ch === '(' || ch === '{';
+
+function tokenHint(tree: Tree, src: Source, tok: Token, prev: Token | undefined, word: string): string {
+  const { text } = src;
+  const lower = word.toLowerCase();
+  if (!src.grafana && (word.startsWith('$') || word.startsWith('[['))) {
+    return 'this looks like a Grafana template variable; analyse dashboard queries with the grafana option';
+  }
+  if (lower === 'by' || lower === 'without') {
+    return `'${lower}' only applies to aggregations (sum, avg, max, …), e.g. sum ${lower} (job) (rate(x[5m]))`;
+  }
+  const prevText = prev ? text.slice(prev.start, prev.end) : '';
+  if (insideMatchers(tree, tok.start)) {
+    if (MATCH_OPS.has(prevText)) return 'label values must be quoted strings, e.g. job="api"';
+    if (prev?.kind === 'string') return "separate label matchers with ','";
+    return 'label matchers look like {job="api", code=~"5.."}';
+  }
+  if (word === '=') return "use '==' to compare values";
+  const ch = text[tok.start]!;
+  if (prev && endsExpression(prev, text[prev.start]!) && startsExpression(tok, ch)) {
+    return "two expressions follow each other: an operator (+, and, …) or a ',' is missing between them";
+  }
+  if (tok.kind === 'op' && (!prev || prev.kind === 'op' || prevText === '(' || prevText === ',')) {
+    return `an expression is missing before '${word}'`;
+  }
+  return 'check the PromQL syntax here';
+}
+
+function insideMatchers(tree: Tree, pos: number): boolean {
+  for (let n: SyntaxNode | null = tree.resolveInner(pos, 1); n; n = n.parent) {
+    if (n.name === 'LabelMatchers') return true;
+    if (n.type.is('Expr') && n.name !== 'VectorSelector') return false;
+  }
+  return false;
+}

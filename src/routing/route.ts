@@ -1,0 +1,127 @@
+import type { Origin, RouteModel, RoutesModel } from '../model/types.ts';
+import { expandRoot, type ExpandedRoute } from './expand.ts';
+import { matchesAll, parseAlertmanagerMatchers, type SimpleMatcher } from './matchers.ts';
+
+/** The tree shape both the Vigil model (expanded) and parsed Alertmanager YAML reduce to. */
+interface Node<N> {
+  matchers: readonly SimpleMatcher[];
+  receiver?: string;
+  continue: boolean;
+  routes: readonly N[];
+}
+
+interface Walk<N> {
+  /** Each delivering node with its receiver (inherited if the node has none) and the nodes from the root to it. */
+  deliveries: { receiver: string; path: N[] }[];
+  /** Every node whose matchers matched, in visit order (the root first). */
+  matched: N[];
+}
+
+/**
+ * Alertmanager's dispatch.Route.Match (0.25), generic over the node type: a node matches when all its matchers match;
+ * its children are tried in order, each matching child contributes its own matches, and the search stops at the
+ * first matching child that does not have `continue`; a matching node none of whose children matched delivers itself.
+ */
+function walk<N extends Node<N>>(root: N, labels: Record<string, string>): Walk<N> {
+  const deliveries: Walk<N>['deliveries'] = [];
+  const matched: N[] = [];
+  const visit = (node: N, path: N[], inherited: string): boolean => {
+    if (path.length > 0 && !matchesAll(node.matchers, labels)) return false;
+    matched.push(node);
+    const here = [...path, node];
+    const receiver = node.receiver ?? inherited;
+    let any = false;
+    for (const child of node.routes) {
+      const hit = visit(child, here, receiver);
+      any ||= hit;
+      if (hit && !child.continue) break;
+    }
+    if (!any) deliveries.push({ receiver, path: here });
+    return true;
+  };
+  visit(root, [], root.receiver ?? '');
+  return { deliveries, matched };
+}
+
+export interface Delivery {
+  receiver: string;
+  /** The Vigil routes from the root to the delivering route, the root first. */
+  path: RouteModel[];
+  /** Their origins, for diagnostics. */
+  origins: Origin[];
+  /** The Alertmanager node that delivered (after sugar expansion). */
+  node: ExpandedRoute;
+}
+
+export interface RoutingResult {
+  /** Receivers in delivery order, as Alertmanager lists them (a receiver reached twice appears twice). */
+  receivers: string[];
+  deliveries: Delivery[];
+  /** Every Vigil route whose matchers matched, in visit order, the root first (a sugared route once). */
+  matched: RouteModel[];
+  /** No route below the root matched: the alert falls through to the root (default) receiver. */
+  fellThrough: boolean;
+  /** Every delivery goes to the root receiver: no matched route sends anywhere else. */
+  reachesOnlyRoot: boolean;
+  /** Some matched route (not the root) says that reaching only the root receiver is intended. */
+  matchedDefaultOk: boolean;
+}
+
+/** Routes one label set through the Vigil routing tree with Alertmanager's algorithm. */
+export function routeAlert(routes: RoutesModel, labels: Record<string, string>): RoutingResult {
+  const root = expandRoot(routes.root);
+  const result = walk(root, labels);
+  const deliveries: Delivery[] = result.deliveries.map((d) => {
+    const path = d.path.map((n) => n.source);
+    return { receiver: d.receiver, path, origins: path.map((r) => r.origin), node: d.path[d.path.length - 1]! };
+  });
+  const matched = [...new Set(result.matched.map((n) => n.source))];
+  const rootReceiver = root.receiver ?? '';
+  return {
+    receivers: deliveries.map((d) => d.receiver),
+    deliveries,
+    matched,
+    fellThrough: deliveries.length === 1 && deliveries[0]!.node === root,
+    reachesOnlyRoot: deliveries.every((d) => d.receiver === rootReceiver),
+    matchedDefaultOk: matched.some((r) => r !== routes.root && r.defaultOk),
+  };
+}
+
+interface AmNode {
+  matchers: SimpleMatcher[];
+  receiver?: string;
+  continue: boolean;
+  routes: AmNode[];
+  /** Child indices from the root. */
+  index: number[];
+}
+
+function amNode(raw: unknown, index: number[]): AmNode {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const matchers: SimpleMatcher[] = [];
+  for (const [label, value] of Object.entries((r.match ?? {}) as Record<string, string>)) matchers.push({ label, op: '=', value });
+  for (const [label, value] of Object.entries((r.match_re ?? {}) as Record<string, string>)) matchers.push({ label, op: '=~', value });
+  for (const text of (r.matchers ?? []) as string[]) matchers.push(...parseAlertmanagerMatchers(text));
+  const receiver = typeof r.receiver === 'string' && r.receiver !== '' ? r.receiver : undefined;
+  const routes = ((r.routes ?? []) as unknown[]).map((child, i) => amNode(child, [...index, i]));
+  return { matchers, receiver, continue: r.continue === true, routes, index };
+}
+
+export interface EmittedRoutingResult {
+  receivers: string[];
+  /** Each delivery with the child indices leading to the delivering route ([] = the root). */
+  deliveries: { receiver: string; index: number[] }[];
+}
+
+/**
+ * The same algorithm on an emitted Alertmanager `route:` object (parsed YAML): `matchers` strings, legacy
+ * `match` / `match_re`, `receiver` inheritance and `continue`. Lets tests compare the model with what was written.
+ */
+export function routeEmittedConfig(amRoute: object, labels: Record<string, string>): EmittedRoutingResult {
+  const root = amNode(amRoute, []);
+  const { deliveries } = walk(root, labels);
+  return {
+    receivers: deliveries.map((d) => d.receiver),
+    deliveries: deliveries.map((d) => ({ receiver: d.receiver, index: d.path[d.path.length - 1]!.index })),
+  };
+}

@@ -1,0 +1,48 @@
+import type {
+  AlertRulesSpec,
+  DashboardSpec,
+  MetricsSpec,
+  ProjectSpec,
+  ReceiversSpec,
+  RecordingRulesSpec,
+  RoutesSpec,
+  SeveritiesSpec,
+} from './types.gen.ts';
+import { SDK_DASHBOARD_KEY } from './validate.ts';
+
+type Body<T> = Omit<T, 'apiVersion' | 'kind'>;
+
+const header = <K extends string>(kind: K) => ({ apiVersion: 'vigil/v1' as const, kind });
+
+export const defineProject = (spec: Body<ProjectSpec>): ProjectSpec => ({ ...header('Project'), ...spec });
+export const defineMetrics = (spec: Body<MetricsSpec>): MetricsSpec => ({ ...header('Metrics'), ...spec });
+export const defineSeverities = (spec: Body<SeveritiesSpec>): SeveritiesSpec => ({ ...header('Severities'), ...spec });
+export const defineAlertRules = (spec: Body<AlertRulesSpec>): AlertRulesSpec => ({ ...header('AlertRules'), ...spec });
+export const defineRecordingRules = (spec: Body<RecordingRulesSpec>): RecordingRulesSpec => ({ ...header('RecordingRules'), ...spec });
+export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ ...header('Receivers'), ...spec });
+export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
+
+/** Anything with the Foundation SDK's `build()`, e.g. a DashboardBuilder. */
+export interface DashboardBuilderLike {
+  build(): object;
+}
+
+export interface SdkDashboardDefinition {
+  apiVersion: 'vigil/v1';
+  kind: 'Dashboard';
+  [SDK_DASHBOARD_KEY]: Record<string, unknown>;
+}
+
+/**
+ * A dashboard either declared like the YAML kind, or built with the Grafana Foundation SDK (pass the DashboardBuilder;
+ * Vigil still checks its queries against the catalogue and assigns panel ids).
+ */
+export function defineDashboard(spec: Body<DashboardSpec>): DashboardSpec;
+export function defineDashboard(builder: DashboardBuilderLike): SdkDashboardDefinition;
+export function defineDashboard(input: Body<DashboardSpec> | DashboardBuilderLike): DashboardSpec | SdkDashboardDefinition {
+  if (typeof (input as DashboardBuilderLike).build === 'function') {
+    const built = JSON.parse(JSON.stringify((input as DashboardBuilderLike).build())) as Record<string, unknown>;
+    return { ...header('Dashboard'), [SDK_DASHBOARD_KEY]: built };
+  }
+  return { ...header('Dashboard'), ...(input as Body<DashboardSpec>) };
+}

@@ -1,0 +1,464 @@
+/* eslint-disable */
+// Generated from src/spec/schemas/*.schema.json by `npm run gen:types`. Do not edit by hand;
+// test/spec/types-in-sync.test.ts fails when this file is stale.
+
+export type LabelNames = string[];
+
+/**
+ * Project-wide settings. Exactly one per project.
+ */
+export interface ProjectSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Project';
+  name: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  evaluationInterval?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  scrapeInterval?: string;
+  externalLabels?: Labels;
+  grafana?: {
+    /**
+     * Grafana's base URL, used for dashboard links in alert annotations.
+     */
+    url?: string;
+    datasourceUid?: string;
+    folder?: string;
+    tags?: string[];
+  };
+  relay?: {
+    url: string;
+  };
+  smtp?: {
+    smarthost: string;
+    from: string;
+    authUsername?: string;
+    /**
+     * A reference to a secret: an environment variable or a file. Never the secret itself.
+     */
+    authPassword?:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+    requireTls?: boolean;
+  };
+  policies?: {
+    requiredAlertLabels?: LabelNames;
+    testCoverage?: number;
+  };
+}
+/**
+ * Label names to values.
+ */
+export interface Labels {
+  [k: string]: string;
+}
+
+export interface MetricsSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Metrics';
+  /**
+   * Default source (exporter) of the metrics in this file.
+   */
+  source?: string;
+  metrics?: {
+    name: string;
+    type: 'counter' | 'gauge' | 'histogram' | 'summary';
+    help: string;
+    unit?: string;
+    labels?: LabelNames;
+    source?: string;
+  }[];
+  external?: {
+    source: string;
+    prefixes?: string[];
+    names?: string[];
+    labels?: LabelNames;
+  }[];
+}
+
+/**
+ * Severity levels, ordered from most to least severe. Exactly one per project.
+ */
+export interface SeveritiesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Severities';
+  /**
+   * @minItems 1
+   */
+  levels: [
+    {
+      name: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      groupWait?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      groupInterval?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      repeatInterval?: string;
+      escalation?: {
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        after: string;
+        /**
+         * @minItems 1
+         */
+        receivers: [string, ...string[]];
+      }[];
+    },
+    ...{
+      name: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      groupWait?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      groupInterval?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      repeatInterval?: string;
+      escalation?: {
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        after: string;
+        /**
+         * @minItems 1
+         */
+        receivers: [string, ...string[]];
+      }[];
+    }[]
+  ];
+}
+
+/**
+ * A group of alerts; compiles to one Prometheus rule group.
+ */
+export interface AlertRulesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'AlertRules';
+  group: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  interval?: string;
+  labels?: Labels;
+  alerts: {
+    name: string;
+    expr: string;
+    thresholds?: {
+      [k: string]: Threshold;
+    };
+    severity?: string;
+    /**
+     * A Prometheus duration such as 30s, 5m or 1h30m.
+     */
+    for?: string;
+    /**
+     * A Prometheus duration such as 30s, 5m or 1h30m.
+     */
+    keepFiringFor?: string;
+    summary?: string;
+    description?: string;
+    runbook?: string;
+    dashboard?: string;
+    labels?: Labels;
+    annotations?: Annotations;
+    enabled?: boolean;
+  }[];
+}
+/**
+ * Label names to values.
+ */
+export interface Threshold {
+  op: '>' | '>=' | '<' | '<=' | '==' | '!=';
+  value: number;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  for?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  keepFiringFor?: string;
+}
+export interface Annotations {
+  [k: string]: string;
+}
+
+/**
+ * A group of recording rules (level:metric:operation); compiles to one Prometheus rule group.
+ */
+export interface RecordingRulesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'RecordingRules';
+  group: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  interval?: string;
+  rules: {
+    record: string;
+    expr: string;
+    labels?: Labels;
+    enabled?: boolean;
+  }[];
+}
+/**
+ * Label names to values.
+ */
+export interface ReceiversSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Receivers';
+  receivers: {
+    name: string;
+    /**
+     * Also notify when the alert resolves (default true).
+     */
+    sendResolved?: boolean;
+    email?: {
+      /**
+       * @minItems 1
+       */
+      to: [string, ...string[]];
+      sendResolved?: boolean;
+    };
+    wecom?: {
+      corpId: string;
+      agentId: string;
+      toParty?: string;
+      toUser?: string;
+      toTag?: string;
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      apiSecret:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      sendResolved?: boolean;
+    };
+    dingtalk?: {
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      webhook:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      secret?:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      atMobiles?: string[];
+      atAll?: boolean;
+      sendResolved?: boolean;
+    };
+    sms?: {
+      /**
+       * @minItems 1
+       */
+      to: [string, ...string[]];
+      sendResolved?: boolean;
+    };
+    webhook?: {
+      url: string;
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      bearerToken?:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      maxAlerts?: number;
+      sendResolved?: boolean;
+    };
+  }[];
+}
+
+/**
+ * Items: An Alertmanager matcher such as severity="critical", team=~"ml|infra" or service!="test".
+ */
+export type Matchers = string[];
+export interface RoutesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Routes';
+  receiver: string;
+  groupBy?: string[];
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  groupWait?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  groupInterval?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  repeatInterval?: string;
+  routes?: Route[];
+  inhibit?: {
+    sourceMatchers: Matchers;
+    targetMatchers: Matchers;
+    equal?: LabelNames;
+  }[];
+}
+export interface Route {
+  matchers?: Matchers;
+  receiver?: string;
+  /**
+   * @minItems 1
+   */
+  receivers?: [string, ...string[]];
+  continue?: boolean;
+  groupBy?: string[];
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  groupWait?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  groupInterval?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  repeatInterval?: string;
+  /**
+   * Alerts matching this route may reach only the root receiver; that is intended.
+   */
+  defaultOk?: boolean;
+  routes?: Route[];
+}
+
+/**
+ * A Grafana dashboard described by its panels and PromQL queries.
+ */
+export interface DashboardSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Dashboard';
+  uid: string;
+  title: string;
+  description?: string;
+  tags?: string[];
+  refresh?: string;
+  time?: {
+    from: string;
+    to: string;
+  };
+  variables?: {
+    name: string;
+    label?: string;
+    type?: 'query' | 'custom' | 'interval' | 'constant';
+    query?: string;
+    values?: string[];
+    multi?: boolean;
+    includeAll?: boolean;
+  }[];
+  rows?: {
+    title: string;
+    collapsed?: boolean;
+    panels: Panel[];
+  }[];
+  panels?: Panel[];
+}
+export interface Panel {
+  title: string;
+  type: 'timeseries' | 'stat' | 'gauge' | 'table' | 'bargauge';
+  description?: string;
+  /**
+   * A Grafana unit id (percent, bytes, s, reqps…) or a custom suffix such as samples/s.
+   */
+  unit?: string;
+  decimals?: number;
+  min?: number;
+  max?: number;
+  width?: number;
+  height?: number;
+  stack?: boolean;
+  legend?: {
+    show?: boolean;
+    placement?: 'bottom' | 'right';
+    calcs?: ('last' | 'lastNotNull' | 'mean' | 'max' | 'min' | 'sum' | 'count')[];
+  };
+  thresholds?: {
+    value: number | null;
+    color: string;
+  }[];
+  /**
+   * An alert name whose levels become the panel's thresholds.
+   */
+  thresholdsFrom?: string;
+  /**
+   * @minItems 1
+   */
+  queries: [
+    {
+      expr: string;
+      legend?: string;
+      instant?: boolean;
+      interval?: string;
+    },
+    ...{
+      expr: string;
+      legend?: string;
+      instant?: boolean;
+      interval?: string;
+    }[]
+  ];
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Definition, Path } from '../load/definition.ts';
+import { closest } from '../util/closest.ts';
+import { KIND_BY_NAME, KINDS, SCHEMA_DIR, type KindName } from './kinds.ts';
+
+export interface TypedDefinition {
+  kind: KindName;
+  def: Definition;
+}
+
+/** A TypeScript dashboard built with the Foundation SDK carries its finished JSON here instead of panels. */
+export const SDK_DASHBOARD_KEY = 'grafanaDashboard';
+
+let validators: Map<KindName, ValidateFunction> | undefined;
+
+function compiledValidators(): Map<KindName, ValidateFunction> {
+  if (validators) return validators;
+  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
+  const read = (file: string) => JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
+  ajv.addSchema(read('common.schema.json'), 'common.schema.json');
+  validators = new Map(KINDS.map((k) => [k.kind, ajv.compile(read(k.schemaFile))]));
+  return validators;
+}
+
+/** Checks every definition against the JSON Schema of its kind; returns the ones that conform. */
+export function validateDefinitions(definitions: readonly Definition[]): { valid: TypedDefinition[]; diagnostics: Diagnostic[] } {
+  const valid: TypedDefinition[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const def of definitions) {
+    const problems = validateDefinition(def);
+    if (problems.diagnostics.length === 0 && problems.kind) valid.push({ kind: problems.kind, def });
+    diagnostics.push(...problems.diagnostics);
+  }
+  return { valid, diagnostics };
+}
+
+function validateDefinition(def: Definition): { kind?: KindName; diagnostics: Diagnostic[] } {
+  const value = def.value as Record<string, unknown> | null;
+  const at = (p: Path) => def.locate(p);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { diagnostics: [schemaDiag('a definition must be a mapping with apiVersion and kind', at([]), 'start the document with `apiVersion: vigil/v1` and `kind: …`')] };
+  }
+  const kindNames = KINDS.map((k) => k.kind);
+  if (typeof value.kind !== 'string' || !KIND_BY_NAME.has(value.kind)) {
+    const got = typeof value.kind === 'string' ? `unknown kind "${value.kind}"` : 'missing kind';
+    const guess = typeof value.kind === 'string' ? closest(value.kind, kindNames) : undefined;
+    return {
+      diagnostics: [
+        schemaDiag(`${got}; expected one of ${kindNames.join(', ')}`, value.kind === undefined ? at([]) : at(['kind']), guess ? `did you mean ${guess}?` : undefined),
+      ],
+    };
+  }
+  const kind = value.kind as KindName;
+  if (kind === 'Dashboard' && SDK_DASHBOARD_KEY in value) return { kind, diagnostics: [] };
+  const validate = compiledValidators().get(kind)!;
+  if (validate(value)) return { kind, diagnostics: [] };
+  return { kind, diagnostics: describeErrors(def, validate.errors ?? []) };
+}
+
+function schemaDiag(message: string, span: Diagnostic['span'], hint?: string, code = 'schema'): Diagnostic {
+  return { code, severity: 'error', message, span, ...(hint ? { hint } : {}) };
+}
+
+function toPath(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function formatPath(p: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of p) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out || '(document)';
+}
+
+const SECRET_REF = 'common.schema.json#/definitions/secretRef';
+
+/** Turns ajv's errors into one readable diagnostic per problem, positioned at the offending node. */
+function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  // A failed `oneOf` reports every branch's errors too; report the oneOf once instead.
+  const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
+  for (const e of errors) {
+    const inOneOf = oneOfPaths.some((p) => e.keyword !== 'oneOf' && (e.instancePath === p || e.instancePath.startsWith(p + '/')) && e.schemaPath.includes('oneOf'));
+    if (inOneOf) continue;
+    const p = toPath(e.instancePath);
+    const where = formatPath(p);
+    let d: Diagnostic;
+    if (e.keyword === 'oneOf' && e.schemaPath.startsWith(SECRET_REF)) {
+      if (typeof e.data === 'string') {
+        d = schemaDiag(`${where}: a secret must not be written in a definition`, def.locate(p), `reference it instead: { env: VARIABLE_NAME } or { file: /path/to/secret }`, 'secret/literal');
+      } else {
+        d = schemaDiag(`${where}: must be a secret reference { env: NAME } or { file: /absolute/path }`, def.locate(p), 'exactly one of env or file');
+      }
+    } else if (e.keyword === 'additionalProperties') {
+      const field = String((e.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const guess = closest(field, known);
+      d = schemaDiag(
+        `${where === '(document)' ? '' : where + ': '}unknown field "${field}"`,
+        def.locateKey([...p, field]),
+        guess ? `did you mean "${guess}"?` : known.length ? `allowed fields: ${known.join(', ')}` : undefined,
+      );
+    } else if (e.keyword === 'required') {
+      const field = String((e.params as { missingProperty: string }).missingProperty);
+      d = schemaDiag(`${where === '(document)' ? '' : where + ': '}missing required field "${field}"`, p.length ? def.locateKey(p) : def.locate(['kind']), `add "${field}"`);
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed.map((a) => JSON.parse(a) as string)) : undefined;
+      d = schemaDiag(`${where}: ${JSON.stringify(e.data)} is not one of ${allowed.join(', ')}`, def.locate(p), guess ? `did you mean "${guess}"?` : undefined);
+    } else if (e.keyword === 'const') {
+      const allowed = (e.params as { allowedValue: unknown }).allowedValue;
+      d = schemaDiag(`${where}: must be ${JSON.stringify(allowed)}, got ${JSON.stringify(e.data)}`, def.locate(p));
+    } else if (e.keyword === 'pattern') {
+      d = patternDiag(def, p, where, e);
+    } else if (e.keyword === 'type') {
+      const expected = (e.params as { type: string | string[] }).type;
+      d = schemaDiag(`${where}: must be ${article(Array.isArray(expected) ? expected.join(' or ') : expected)}, got ${describeValue(e.data)}`, def.locate(p));
+    } else if (e.keyword === 'propertyNames') {
+      continue; // reported by the nested `pattern` error on the offending name
+    } else {
+      d = schemaDiag(`${where}: ${e.message ?? 'is invalid'}`, def.locate(p));
+    }
+    const key = `${d.code}|${d.message}|${d.span?.start}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+function patternDiag(def: Definition, p: (string | number)[], where: string, e: ErrorObject): Diagnostic {
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  const value = propertyName ?? e.data;
+  const span = propertyName !== undefined ? def.locateKey([...p, propertyName]) : def.locate(p);
+  if (e.schemaPath.includes('duration')) {
+    return schemaDiag(`${where}: ${JSON.stringify(value)} is not a Prometheus duration`, span, 'write durations like 30s, 5m, 1h30m (units ms, s, m, h, d, w, y)');
+  }
+  if (e.schemaPath.includes('labels') || e.schemaPath.includes('annotations') || e.schemaPath.includes('labelName')) {
+    return schemaDiag(`${where}: ${JSON.stringify(value)} is not a valid label name`, span, 'label names match [a-zA-Z_][a-zA-Z0-9_]*');
+  }
+  const pattern = (e.params as { pattern: string }).pattern;
+  return schemaDiag(`${where}: ${JSON.stringify(value)} does not match ${pattern}`, span);
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

@@ -1,0 +1,78 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.ts';
+import { lineColAt } from '../../src/diagnostics.ts';
+import { loadDirectory } from '../../src/load/index.ts';
+
+/**
+ * One fixture per error kind: test/fixtures/checks/<name>/ holds files that replace or add to the clean project in
+ * test/fixtures/base/ (a file containing only `# delete` removes the base file), and expect.yaml lists every error the
+ * result must contain — code, file, line, col. Any other error fails the test, so a fixture proves its check alone.
+ */
+const FIXTURES = path.join(import.meta.dirname, '../fixtures/checks');
+const BASE = path.join(import.meta.dirname, '../fixtures/base');
+const temps: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
+});
+
+interface Expected {
+  code: string;
+  file: string;
+  line: number;
+  col: number;
+  message?: string;
+  severity?: 'error' | 'warning';
+}
+
+async function compileFixture(name: string | undefined) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-fixture-'));
+  temps.push(dir);
+  await cp(BASE, dir, { recursive: true });
+  if (name) {
+    const fixtureDir = path.join(FIXTURES, name);
+    for (const file of await readdir(fixtureDir, { recursive: true })) {
+      const full = path.join(fixtureDir, file);
+      if (file === 'expect.yaml' || !(await readFile(full).catch(() => null))) continue;
+      const text = await readFile(full, 'utf8');
+      if (text.trim() === '# delete') await rm(path.join(dir, file), { force: true });
+      else await writeFile(path.join(dir, file), text);
+    }
+  }
+  const loaded = await loadDirectory(dir);
+  const result = compile(loaded);
+  const texts = new Map(loaded.sources.map((s) => [s.file, s.text]));
+  return result.diagnostics.map((d) => {
+    const file = d.span ? path.relative(dir, d.span.file) : '';
+    const pos = d.span ? lineColAt(texts.get(d.span.file) ?? '', d.span.start) : { line: 0, col: 0 };
+    return { code: d.code, severity: d.severity, file, line: pos.line, col: pos.col, message: d.message };
+  });
+}
+
+describe('check fixtures', () => {
+  it('the base project is clean', async () => {
+    const problems = await compileFixture(undefined);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it.each(await fixtureNames())('%s reports the right id at the right file:line:col', async (name) => {
+    const expected = parse(await readFile(path.join(FIXTURES, name, 'expect.yaml'), 'utf8')) as Expected[];
+    const problems = await compileFixture(name);
+    for (const want of expected) {
+      const found = problems.find((p) => p.code === want.code && p.file === want.file && p.line === want.line && p.col === want.col);
+      expect(found, `expected ${want.code} at ${want.file}:${want.line}:${want.col}; got:\n${JSON.stringify(problems, null, 1)}`).toBeDefined();
+      if (want.message) expect(found!.message).toContain(want.message);
+      if (want.severity) expect(found!.severity).toBe(want.severity);
+    }
+    const unexpected = problems.filter((p) => p.severity === 'error' && !expected.some((w) => w.code === p.code && w.file === p.file && w.line === p.line && w.col === p.col));
+    expect(unexpected, 'errors the fixture did not declare').toEqual([]);
+  });
+});
+
+async function fixtureNames(): Promise<string[]> {
+  return (await readdir(FIXTURES)).sort();
+}
