@@ -37,7 +37,18 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
 
   const context = createCheckContext(model, diagnostics);
   const checks = options.checks ?? CHECKS;
+  const incomplete = hasErrors(diagnostics);
+  const skipped = incomplete ? checks.filter((c) => c.needsCompleteModel).map((c) => c.id) : [];
+  if (skipped.length) {
+    diagnostics.push({
+      code: 'skipped',
+      severity: 'warning',
+      message: `${skipped.length} cross-reference checks were skipped because some definitions could not be read: ${skipped.join(', ')}`,
+      hint: 'fix the errors above and run again',
+    });
+  }
   for (const check of checks) {
+    if (incomplete && check.needsCompleteModel) continue;
     context.current = check;
     try {
       check.run(context.ctx);

@@ -33,5 +33,10 @@ export interface Check {
   id: string;
   description: string;
   severity: Severity;
+  /**
+   * Cross-reference checks need every definition: while some file fails to parse or match its schema, they are
+   * skipped, so one typo does not also show up as a dozen dangling references.
+   */
+  needsCompleteModel?: boolean;
   run(ctx: CheckContext): void;
 }

@@ -6,6 +6,7 @@ export const projectSingletonCheck: Check = {
   id: 'project/singleton',
   description: 'A project has exactly one Project, one Severities and one Routes definition.',
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     for (const kind of SINGLE_KINDS) {
       const defs = ctx.model.definitionsByKind.get(kind) ?? [];

@@ -6,6 +6,7 @@ export const refDashboardCheck: Check = {
   id: 'ref/dashboard',
   description: 'Alert dashboard links name a defined dashboard uid; panel thresholdsFrom names a defined alert.',
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
     const alerts = allAlerts(ctx.model);

@@ -5,6 +5,7 @@ export const refMetricCheck: Check = {
   id: 'ref/metric',
   description: 'Every metric an expression or panel uses is catalogued, a recording rule output, or a declared external metric.',
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     let known: string[] | undefined;
     for (const expression of ctx.model.expressions) {

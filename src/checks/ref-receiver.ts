@@ -7,6 +7,7 @@ export const refReceiverCheck: Check = {
   id: 'ref/receiver',
   description: 'Routes and escalation steps name receivers that exist.',
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     const names = new Set(ctx.model.receivers.map((r) => r.name));
     const check = (name: string, span: ReturnType<typeof spanOf>, where: string) => {

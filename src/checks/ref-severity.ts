@@ -6,6 +6,7 @@ export const refSeverityCheck: Check = {
   id: 'ref/severity',
   description: 'Alert levels and severity matchers name levels defined in Severities.',
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     if (ctx.model.severities.length === 0) return; // project/singleton reports the missing definition
     const names = ctx.model.severities.map((s) => s.name);

@@ -6,6 +6,7 @@ export const templateLabelCheck: Check = {
   id: 'template/label',
   description: "Annotation templates only read labels the alert's series can carry.",
   severity: 'error',
+  needsCompleteModel: true,
   run(ctx) {
     const external = Object.keys(ctx.model.project?.externalLabels ?? {});
     for (const group of ctx.model.groups) {

@@ -38,15 +38,15 @@ export async function loadTypeScript(file: string, absolutePath: string, text: s
 }
 
 function tsImportDiagnostic(file: string, text: string, e: unknown): Diagnostic {
-  const message = e instanceof Error ? e.message : String(e);
-  // esbuild (via tsx) reports `path:line:col: ERROR: message`.
-  const located = /:(\d+):(\d+): ERROR: (.+)/.exec(message);
+  // eslint-disable-next-line no-control-regex
+  const message = (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '');
+  const located = locateTransformError(message);
   if (located) {
-    const offset = offsetOfLineCol(text, Number(located[1]), Number(located[2]) + 1);
+    const offset = offsetOfLineCol(text, located.line, located.col);
     return {
       code: 'ts/load',
       severity: 'error',
-      message: located[3]!.trim(),
+      message: located.message,
       span: { file, start: offset, end: offset + 1 },
       hint: 'fix the TypeScript syntax error',
     };
@@ -58,6 +58,16 @@ function tsImportDiagnostic(file: string, text: string, e: unknown): Diagnostic 
     span: { file, start: 0, end: Math.min(text.length, 1) },
     hint: 'the file must run on its own: check its imports and any code it runs at load time',
   };
+}
+
+/** Syntax errors come from esbuild under the CLI (`path:line:col0: ERROR: msg`) and from oxc under vitest. */
+function locateTransformError(message: string): { line: number; col: number; message: string } | undefined {
+  const esbuild = /:(\d+):(\d+): ERROR: (.+)/.exec(message);
+  if (esbuild) return { line: Number(esbuild[1]), col: Number(esbuild[2]) + 1, message: esbuild[3]!.trim() };
+  const oxcPosition = /\[ [^\]]*?:(\d+):(\d+) \]/.exec(message);
+  const oxcMessage = /\[[A-Z_]+\] (.+)/.exec(message);
+  if (oxcPosition && oxcMessage) return { line: Number(oxcPosition[1]), col: Number(oxcPosition[2]), message: oxcMessage[1]!.trim() };
+  return undefined;
 }
 
 function offsetOfLineCol(text: string, line: number, col: number): number {

@@ -11,17 +11,25 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The candidate a typo most plausibly meant, if any is close enough. */
+const commonPrefix = (a: string, b: string) => {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+};
+
+/** The candidate a typo most plausibly meant, if any is close enough; ties go to the longer shared prefix. */
 export function closestName(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
+  // Short names are all within two edits of each other, so they only get one.
+  const limit = lower.length <= 4 ? 1 : Math.max(2, Math.floor(lower.length / 3));
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestScore: [number, number] = [Infinity, 0];
   for (const c of candidates) {
-    const d = editDistance(lower, c);
-    if (d < bestDistance) {
+    const score: [number, number] = [editDistance(lower, c), commonPrefix(lower, c)];
+    if (score[0] < bestScore[0] || (score[0] === bestScore[0] && score[1] > bestScore[1])) {
       best = c;
-      bestDistance = d;
+      bestScore = score;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return bestScore[0] <= limit ? best : undefined;
 }

@@ -78,6 +78,11 @@ export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
     if (unterminated && tok.start >= unterminated.start) continue;
     const prev = tokens[idx - 1];
     const word = origText(tok);
+    const grouping = misplacedGrouping(tree, src, idx);
+    if (grouping) {
+      problems.push({ code: 'promql/type', ...orig(grouping.range), message: grouping.message, hint: grouping.hint });
+      continue;
+    }
     const shown = word.length > 24 ? `${word.slice(0, 24)}…` : word;
     const message = tok.kind === 'other' ? `unexpected character '${shown}'` : `unexpected token '${shown}'`;
     problems.push(problem(tok, message, tokenHint(tree, src, tok, prev, word)));
@@ -163,4 +168,50 @@ function insideMatchers(tree: Tree, pos: number): boolean {
     if (n.type.is('Expr') && n.name !== 'VectorSelector') return false;
   }
   return false;
+}
+
+/**
+ * `rate(x[5m]) by (job)`: Prometheus only says "unexpected <by>"; the real mistake is grouping something
+ * that is not an aggregation, so it gets its own message, covering `by (...)`.
+ */
+function misplacedGrouping(
+  tree: Tree,
+  src: Source,
+  idx: number,
+): { range: { start: number; end: number }; message: string; hint: string } | undefined {
+  const { text, tokens } = src;
+  const tok = tokens[idx]!;
+  const prev = tokens[idx - 1];
+  const keyword = text.slice(tok.start, tok.end).toLowerCase();
+  if ((keyword !== 'by' && keyword !== 'without') || !prev) return undefined;
+  // The largest expression ending right before the keyword; lezer may have glued the keyword onto a selector.
+  let operand: SyntaxNode | null = null;
+  for (let n: SyntaxNode | null = tree.resolve(prev.end, -1); n; n = n.parent) {
+    if (n.to !== prev.end) {
+      if (!operand && n.type.is('Expr')) operand = n;
+      break;
+    }
+    if (n.type.is('Expr')) operand = n;
+  }
+  if (!operand || operand.name === 'AggregateExpr') return undefined;
+  let end = tok.end;
+  const open = tokens[idx + 1];
+  if (open && text[open.start] === '(') {
+    const close = tokens.slice(idx + 2).find((t) => text[t.start] === ')' || text[t.start] === '(');
+    if (close && text[close.start] === ')') end = close.end;
+  }
+  const original = (from: number, to: number) => src.original.slice(src.map.start(from), src.map.end(to));
+  const clause = end > tok.end ? original(tok.start, end) : `${keyword} (job)`;
+  const operandEnd = Math.min(operand.to, prev.end);
+  const what =
+    operand.name === 'FunctionCall'
+      ? `function "${original(operand.from, (operand.getChild('FunctionIdentifier') ?? operand).to)}"`
+      : operand.name === 'VectorSelector' || operand.name === 'MatrixSelector'
+        ? 'a selector'
+        : 'an expression that is not an aggregation';
+  return {
+    range: { start: tok.start, end },
+    message: `'${keyword}' is only allowed on aggregation operators (sum, avg, max, …), not on ${what}`,
+    hint: `aggregate the result instead, e.g. sum ${clause} (${original(operand.from, operandEnd)})`,
+  };
 }

@@ -49,9 +49,11 @@ async function compileFixture(name: string | undefined) {
   return result.diagnostics.map((d) => {
     const file = d.span ? path.relative(dir, d.span.file) : '';
     const pos = d.span ? lineColAt(texts.get(d.span.file) ?? '', d.span.start) : { line: 0, col: 0 };
-    return { code: d.code, severity: d.severity, file, line: pos.line, col: pos.col, message: d.message };
+    return { code: d.code, severity: d.severity, file, line: pos.line, col: pos.col, message: d.hint ? `${d.message} (hint: ${d.hint})` : d.message };
   });
 }
+
+const names = (await readdir(FIXTURES)).sort();
 
 describe('check fixtures', () => {
   it('the base project is clean', async () => {
@@ -59,7 +61,7 @@ describe('check fixtures', () => {
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 
-  it.each(await fixtureNames())('%s reports the right id at the right file:line:col', async (name) => {
+  it.each(names)('%s reports the right id at the right file:line:col', async (name) => {
     const expected = parse(await readFile(path.join(FIXTURES, name, 'expect.yaml'), 'utf8')) as Expected[];
     const problems = await compileFixture(name);
     for (const want of expected) {
@@ -73,6 +75,3 @@ describe('check fixtures', () => {
   });
 });
 
-async function fixtureNames(): Promise<string[]> {
-  return (await readdir(FIXTURES)).sort();
-}

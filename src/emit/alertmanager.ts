@@ -1,0 +1,287 @@
+import { Scalar } from 'yaml';
+import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, SecretRef, SeverityModel } from '../model/types.ts';
+import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
+import { formatMatcher, type SimpleMatcher } from '../routing/matchers.ts';
+import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
+import { TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
+
+export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
+export const ALERTMANAGER_TEMPLATE_PATH = 'alertmanager/templates/vigil.tmpl';
+/** Where deploy materialises `{ env: NAME }` secrets for Alertmanager, one file per variable, mode 0600. */
+export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
+
+/** Alertmanager's own defaults, written out on the root route so the file says what happens. */
+export const ROOT_TIMING_DEFAULTS = { groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' } as const;
+
+/** A secret the generated configuration refers to, so deploy knows what to materialise or substitute. */
+export interface SecretUse {
+  /** The environment variable named by an `{ env: NAME }` reference. */
+  env?: string;
+  /** The file named by a `{ file: /path }` reference. */
+  file?: string;
+  /** The receiver using it; absent for global settings. */
+  receiver?: string;
+  /** The Alertmanager field, e.g. `global.smtp_auth_password_file` or `wechat_configs.api_secret`. */
+  field: string;
+  /**
+   * `file`: the field names a file. For an env reference deploy writes the variable's value to `path` (mode 0600);
+   * for a file reference the file must exist at `path` where Alertmanager runs.
+   * `placeholder`: Alertmanager 0.25 has no `*_file` variant of the field; the file holds `placeholder` and deploy
+   * substitutes the secret for it.
+   */
+  as: 'file' | 'placeholder';
+  path?: string;
+  placeholder?: string;
+}
+
+export interface AlertmanagerOptions {
+  /** Labels that identify one instance of an alert (besides alertname and severity): the automatic inhibition's `equal`. */
+  identityLabels(alert: AlertModel): string[];
+}
+
+/**
+ * `alertmanager/alertmanager.yml` and `alertmanager/templates/vigil.tmpl` from the model. Pure and deterministic.
+ * Secrets are never written: see SecretUse. Channels that cannot work without project settings (email without
+ * `smtp`, dingtalk/sms without `relay`) are left out; the receiver/delivery check reports them.
+ */
+export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { artifacts: Artifact[]; secrets: SecretUse[] } {
+  const secrets: SecretUse[] = [];
+  const sources: string[] = [];
+  const project = model.project;
+  if (project?.origin) sources.push(project.origin.def.file);
+
+  const config: Record<string, unknown> = { global: globalSection(model, secrets) };
+
+  if (model.routes) {
+    sources.push(model.routes.origin.def.file);
+    if (model.severities.length > 0) sources.push(model.severities[0]!.origin.def.file);
+    config.route = rootRoute(model.routes.root, model.severities);
+  }
+
+  const inhibit = [...levelInhibitions(model, options, sources), ...(model.routes?.inhibit ?? []).map(inhibitRule)];
+  if (inhibit.length > 0) config.inhibit_rules = inhibit;
+
+  const seen = new Set<string>();
+  const receivers = [...model.receivers]
+    .filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)))
+    .sort((a, b) => compare(a.name, b.name));
+  for (const r of receivers) sources.push(r.origin.def.file);
+  config.receivers = receivers.map((r) => receiver(model, r, secrets));
+  config.templates = ['templates/*.tmpl'];
+
+  return {
+    artifacts: [
+      { path: ALERTMANAGER_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources: uniqueSorted(sources) },
+      { path: ALERTMANAGER_TEMPLATE_PATH, content: VIGIL_TEMPLATE, sources: [] },
+    ],
+    secrets: sortSecrets(secrets),
+  };
+}
+
+function globalSection(model: Model, secrets: SecretUse[]): Record<string, unknown> {
+  const global: Record<string, unknown> = { resolve_timeout: '5m' };
+  const smtp = model.project?.smtp;
+  if (smtp) {
+    global.smtp_smarthost = smtp.smarthost;
+    global.smtp_from = smtp.from;
+    if (smtp.authUsername !== undefined) global.smtp_auth_username = smtp.authUsername;
+    if (smtp.authPassword) global.smtp_auth_password_file = secretFile(smtp.authPassword, 'global.smtp_auth_password_file', undefined, secrets);
+    global.smtp_require_tls = smtp.requireTls ?? true;
+  }
+  return global;
+}
+
+/** A secret for a field that has a `*_file` variant in Alertmanager 0.25: the path of the file holding it. */
+function secretFile(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): string {
+  const path = ref.file ?? `${ALERTMANAGER_SECRETS_DIR}/${ref.env}`;
+  secrets.push(clean({ env: ref.env, file: ref.file, receiver, field, as: 'file', path }));
+  return path;
+}
+
+/**
+ * A secret for a field without a `*_file` variant in 0.25: a placeholder deploy replaces (`${NAME}` for an env
+ * reference, `${file:/path}` for a file reference), always written double-quoted so that
+ * substituteSecretPlaceholders can insert any value safely.
+ */
+function secretPlaceholder(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): Scalar {
+  const placeholder = ref.env !== undefined ? `\${${ref.env}}` : `\${file:${ref.file}}`;
+  secrets.push(clean({ env: ref.env, file: ref.file, receiver, field, as: 'placeholder', placeholder }));
+  const scalar = new Scalar(placeholder);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
+}
+
+/**
+ * For deploy: replaces each `"${…}"` placeholder of the emitted alertmanager.yml with its secret, escaped for a YAML
+ * double-quoted scalar. `values` maps a placeholder (SecretUse.placeholder) to the secret; a placeholder without a
+ * value is an error, so a half-substituted file is never produced.
+ */
+export function substituteSecretPlaceholders(content: string, values: ReadonlyMap<string, string>): string {
+  // Only whole values of `key: "${…}"` lines: the same text inside a matcher or template string is left alone.
+  return content.replace(/^(\s*(?:- )?[a-z_]+: )"(\$\{[^}"]*\})"$/gm, (_whole, prefix: string, placeholder: string) => {
+    const value = values.get(placeholder);
+    if (value === undefined) throw new Error(`no value for secret placeholder ${placeholder}`);
+    return `${prefix}${JSON.stringify(value)}`;
+  });
+}
+
+function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: r.name };
+  const c = r.channels;
+  const resolved = (channel: { sendResolved?: boolean }) => channel.sendResolved ?? r.sendResolved;
+  const relay = model.project?.relay?.url.replace(/\/+$/, '');
+
+  if (c.email && model.project?.smtp) {
+    out.email_configs = [
+      {
+        to: c.email.to.join(', '),
+        send_resolved: resolved(c.email),
+        html: `{{ template "${TEMPLATE_NAMES.emailHtml}" . }}`,
+        headers: { Subject: `{{ template "${TEMPLATE_NAMES.emailSubject}" . }}` },
+      },
+    ];
+  }
+
+  if (c.wecom) {
+    // Per-receiver corp_id and api_secret satisfy 0.25's validation (it wants them globally only when a
+    // wechat_config leaves them out); the API URL has a global default. 0.25 has no api_secret_file.
+    const w: Record<string, unknown> = { send_resolved: resolved(c.wecom), corp_id: c.wecom.corpId, agent_id: c.wecom.agentId };
+    if (c.wecom.toParty !== undefined) w.to_party = c.wecom.toParty;
+    if (c.wecom.toUser !== undefined) w.to_user = c.wecom.toUser;
+    if (c.wecom.toTag !== undefined) w.to_tag = c.wecom.toTag;
+    w.api_secret = secretPlaceholder(c.wecom.apiSecret, 'wechat_configs.api_secret', r.name, secrets);
+    w.message = `{{ template "${TEMPLATE_NAMES.wecomMessage}" . }}`;
+    out.wechat_configs = [w];
+  }
+
+  const webhooks: Record<string, unknown>[] = [];
+  // DingTalk and SMS are delivered by the Vigil relay, which holds their secrets; Alertmanager only posts to it.
+  if (c.dingtalk && relay) webhooks.push({ send_resolved: resolved(c.dingtalk), url: `${relay}/api/v1/notify/dingtalk/${encodeURIComponent(r.name)}` });
+  if (c.sms && relay) webhooks.push({ send_resolved: resolved(c.sms), url: `${relay}/api/v1/notify/sms/${encodeURIComponent(r.name)}` });
+  if (c.webhook) {
+    const h: Record<string, unknown> = { send_resolved: resolved(c.webhook), url: c.webhook.url };
+    if (c.webhook.maxAlerts !== undefined) h.max_alerts = c.webhook.maxAlerts;
+    if (c.webhook.bearerToken) {
+      h.http_config = {
+        authorization: {
+          type: 'Bearer',
+          credentials_file: secretFile(c.webhook.bearerToken, 'webhook_configs.http_config.authorization.credentials_file', r.name, secrets),
+        },
+      };
+    }
+    webhooks.push(h);
+  }
+  if (webhooks.length > 0) out.webhook_configs = webhooks;
+  return out;
+}
+
+function rootRoute(root: RouteModel, severities: SeverityModel[]): Record<string, unknown> {
+  const expanded = expandRoot(root);
+  const out: Record<string, unknown> = { receiver: expanded.receiver };
+  if (root.groupBy) out.group_by = uniqueSorted(root.groupBy);
+  out.group_wait = root.groupWait ?? ROOT_TIMING_DEFAULTS.groupWait;
+  out.group_interval = root.groupInterval ?? ROOT_TIMING_DEFAULTS.groupInterval;
+  out.repeat_interval = root.repeatInterval ?? ROOT_TIMING_DEFAULTS.repeatInterval;
+  if (expanded.routes.length > 0) out.routes = expanded.routes.map((r) => childRoute(r, severities));
+  return out;
+}
+
+/**
+ * One emitted child route. `receivers: [a, b]` on a Vigil route has already become sibling nodes joined by
+ * `continue` (see expandRoute in src/routing/expand.ts; its child routes refine the last sibling only).
+ */
+function childRoute(node: ExpandedRoute, severities: SeverityModel[]): Record<string, unknown> {
+  const source = node.source;
+  const out: Record<string, unknown> = {};
+  if (node.receiver !== undefined) out.receiver = node.receiver;
+  if (node.matchers.length > 0) out.matchers = node.matchers.map(formatMatcher);
+  if (node.continue) out.continue = true;
+  if (source.groupBy) out.group_by = uniqueSorted(source.groupBy);
+  const level = fixedSeverity(node.matchers, severities);
+  const groupWait = source.groupWait ?? level?.groupWait;
+  const groupInterval = source.groupInterval ?? level?.groupInterval;
+  const repeatInterval = source.repeatInterval ?? level?.repeatInterval;
+  if (groupWait !== undefined) out.group_wait = groupWait;
+  if (groupInterval !== undefined) out.group_interval = groupInterval;
+  if (repeatInterval !== undefined) out.repeat_interval = repeatInterval;
+  if (node.routes.length > 0) out.routes = node.routes.map((r) => childRoute(r, severities));
+  return out;
+}
+
+/** The severity level a route's own matchers pin with `severity="x"`, if exactly one and it is declared. */
+export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: readonly SeverityModel[]): SeverityModel | undefined {
+  const values = new Set(matchers.filter((m) => m.label === 'severity' && m.op === '=').map((m) => m.value));
+  if (values.size !== 1) return undefined;
+  const [name] = values;
+  return severities.find((s) => s.name === name);
+}
+
+/**
+ * The automatic level inhibition: for an alert with levels critical > warning > info, `critical` mutes `warning` and
+ * `info`, and `warning` mutes `info`, of the same alert and identity labels. Levels not declared in Severities are
+ * left out (the severity reference check reports them).
+ */
+function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
+  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rules: Record<string, unknown>[] = [];
+  for (const group of model.groups) {
+    for (const alert of group.alerts) {
+      if (!alert.enabled) continue;
+      const levels = uniqueSorted(alert.levels.map((l) => l.severity).filter((s) => rank.has(s))).sort((a, b) => rank.get(a)! - rank.get(b)!);
+      if (levels.length < 2) continue;
+      sources.push(alert.origin.def.file);
+      const equal = uniqueSorted(options.identityLabels(alert).filter((l) => l !== 'alertname' && l !== 'severity'));
+      const name = formatMatcher({ label: 'alertname', op: '=', value: alert.name });
+      levels.slice(0, -1).forEach((level, i) => {
+        const lower = levels.slice(i + 1);
+        const target =
+          lower.length === 1
+            ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
+            : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
+        const rule: Record<string, unknown> = {
+          source_matchers: [name, formatMatcher({ label: 'severity', op: '=', value: level })],
+          target_matchers: [name, target],
+        };
+        if (equal.length > 0) rule.equal = equal;
+        rules.push(rule);
+      });
+    }
+  }
+  return rules;
+}
+
+function inhibitRule(rule: InhibitModel): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    source_matchers: rule.sourceMatchers.map(formatMatcher),
+    target_matchers: rule.targetMatchers.map(formatMatcher),
+  };
+  if (rule.equal.length > 0) out.equal = uniqueSorted(rule.equal);
+  return out;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clean(use: SecretUse): SecretUse {
+  const out = {} as SecretUse;
+  for (const [k, v] of Object.entries(use)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function sortSecrets(secrets: SecretUse[]): SecretUse[] {
+  const key = (s: SecretUse) => [s.receiver ?? '', s.field, s.env ?? '', s.file ?? ''];
+  return secrets.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) {
+      const c = compare(ka[i]!, kb[i]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}

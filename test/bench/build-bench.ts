@@ -1,0 +1,80 @@
+/**
+ * Build benchmark (issue #2): a synthetic project of 10,000 two-level alerts and 200 dashboards.
+ * Reports `vigil build` wall time and peak RSS, and in the same run promtool's `check rules` time on the produced
+ * rule files, plus `vigil validate` of the example project. Run: `npm run bench` (takes about a minute).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeSyntheticProject } from './synthetic.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
+const DASHBOARDS = Number(process.env.BENCH_DASHBOARDS ?? 200);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+interface Timed {
+  seconds: number;
+  maxRssMb: number;
+  code: number;
+  stderr: string;
+}
+
+/** GNU time gives wall time and the peak resident set of the whole process. */
+function timed(cmd: string[], cwd = REPO): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [seconds, kb] = last.split(' ').map(Number);
+  return { seconds: seconds!, maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-bench-'));
+  const project = path.join(dir, 'monitoring');
+  const out = path.join(dir, 'generated');
+  await writeSyntheticProject(project, ALERTS, DASHBOARDS);
+  const vigil = [process.execPath, path.join(REPO, 'bin/vigil.js')];
+
+  const builds: Timed[] = [];
+  const checks: Timed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await rm(out, { recursive: true, force: true });
+    const b = timed([...vigil, 'build', project, '--out', out]);
+    if (b.code !== 0) throw new Error(`vigil build failed:\n${b.stderr}`);
+    builds.push(b);
+    const ruleDir = path.join(out, 'prometheus/rules');
+    const files = (await readdir(ruleDir)).map((f) => path.join(ruleDir, f));
+    const c = timed(['promtool', 'check', 'rules', ...files]);
+    if (c.code !== 0) throw new Error(`promtool check rules failed:\n${c.stderr.slice(0, 2000)}`);
+    checks.push(c);
+  }
+  const validations = Array.from({ length: 5 }, () => timed([...vigil, 'validate', 'monitoring']));
+
+  const build = median(builds.map((b) => b.seconds));
+  const promtool = median(checks.map((c) => c.seconds));
+  const rss = Math.max(...builds.map((b) => b.maxRssMb));
+  const validate = median(validations.map((v) => v.seconds));
+  const report = {
+    alerts: ALERTS,
+    alertingRules: ALERTS * 2,
+    dashboards: DASHBOARDS,
+    runs: RUNS,
+    vigilBuildSeconds: build,
+    promtoolCheckRulesSeconds: promtool,
+    buildToPromtoolRatio: Number((build / promtool).toFixed(2)),
+    vigilBuildPeakRssMb: Math.round(rss),
+    vigilValidateExampleSeconds: validate,
+    goals: {
+      'build <= 0.5 x promtool': build <= 0.5 * promtool,
+      'peak RSS < 500 MB': rss < 500,
+      'validate example < 0.5 s': validate < 0.5,
+    },
+  };
+  console.log(JSON.stringify(report, null, 2));
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();
