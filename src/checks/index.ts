@@ -11,6 +11,7 @@ import { refDashboardCheck } from './ref-dashboard.ts';
 import { refMetricCheck } from './ref-metric.ts';
 import { refReceiverCheck } from './ref-receiver.ts';
 import { refSeverityCheck } from './ref-severity.ts';
+import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
 import { templateLabelCheck } from './template-label.ts';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   refMetricCheck,
   refReceiverCheck,
   refSeverityCheck,
+  routeUnreachableSeverityCheck,
   ruleDuplicateCheck,
   secretLiteralCheck,
   templateLabelCheck,

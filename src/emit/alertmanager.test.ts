@@ -181,6 +181,14 @@ describe('emitAlertmanager: receivers', () => {
     expect(bare.result.secrets.map((s) => s.field)).not.toContain('global.smtp_auth_password_file');
   });
 
+  it('keeps the first of two receivers with the same name (the duplicate is reported by a check)', () => {
+    const { parsed: p } = emit({
+      'a.yaml': 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - { name: x, webhook: { url: "http://first/" } }\n',
+      'b.yaml': 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - { name: x, webhook: { url: "http://second/" } }\n',
+    });
+    expect(p.receivers).toEqual([{ name: 'x', webhook_configs: [{ send_resolved: true, url: 'http://first/' }] }]);
+  });
+
   it('one receiver with dingtalk and sms posts to both relay endpoints', () => {
     const { parsed: p } = emit({
       'project.yaml': PROJECT,

@@ -21,7 +21,7 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Panel as GrafanaPanel, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGaugePanelBuilder } from '@grafana/grafana-foundation-sdk/bargauge';
 import {
   GraphThresholdsStyleConfigBuilder,
@@ -64,13 +64,19 @@ const NO_DATA_PANEL_TYPES = new Set(['row', 'text', 'news', 'dashlist', 'alertli
 
 type Json = Record<string, unknown>;
 
-/** One artifact per dashboard, ordered by uid. A uid given twice is emitted once (rule/duplicate reports it). */
+/** Grafana's uid rule; the uid also names the file, so anything else (empty, `../x`) is never written. */
+export const UID_PATTERN = /^[a-zA-Z0-9_-]{1,40}$/;
+
+/**
+ * One artifact per dashboard, ordered by uid. A uid given twice is emitted once (rule/duplicate reports it); an SDK
+ * dashboard with a missing or invalid uid is not emitted (dashboard/json reports it).
+ */
 export function emitDashboards(model: Model): Artifact[] {
   const artifacts: Artifact[] = [];
   const seen = new Set<string>();
   const dashboards = [...model.dashboards].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   for (const d of dashboards) {
-    if (seen.has(d.uid)) continue;
+    if (seen.has(d.uid) || !UID_PATTERN.test(d.uid)) continue;
     seen.add(d.uid);
     artifacts.push(emitDashboard(model, d));
   }
@@ -139,7 +145,9 @@ function buildDeclarative(model: Model, spec: DashboardSpec, ds: DataSourceRef, 
   if (spec.refresh !== undefined) builder.refresh(spec.refresh);
   for (const v of spec.variables ?? []) builder.withVariable(variableBuilder(v, ds));
 
-  const ctx: PanelContext = { model, ds, usedAlerts };
+  const alerts = new Map<string, AlertModel>();
+  for (const a of allAlerts(model)) if (!alerts.has(a.name)) alerts.set(a.name, a);
+  const ctx: PanelContext = { model, ds, usedAlerts, alerts };
   const top = spec.panels ?? [];
   top.forEach((p) => builder.withPanel(panelBuilder(p, defaultWidth(top.length), ctx)));
   for (const row of spec.rows ?? []) {
@@ -211,6 +219,8 @@ interface PanelContext {
   model: Model;
   ds: DataSourceRef;
   usedAlerts: AlertModel[];
+  /** By name; the first of a duplicated name (rule/duplicate reports the others). */
+  alerts: Map<string, AlertModel>;
 }
 
 /** What every Foundation SDK panel builder offers and Vigil uses. */
@@ -226,7 +236,7 @@ interface CommonPanelBuilder {
   span(w: number): this;
   height(h: number): this;
   withTarget(target: DataqueryBuilder): this;
-  build(): object;
+  build(): GrafanaPanel;
 }
 
 function panelBuilder(p: PanelSpec, defaultW: number, ctx: PanelContext): CommonPanelBuilder {
@@ -289,7 +299,7 @@ function panelThresholds(p: PanelSpec, ctx: PanelContext): Threshold[] | undefin
     return p.thresholds.map((t) => ({ value: (t as { value?: number | null }).value ?? null, color: t.color }));
   }
   if (p.thresholdsFrom === undefined) return undefined;
-  const alert = allAlerts(ctx.model).find((a) => a.name === p.thresholdsFrom);
+  const alert = ctx.alerts.get(p.thresholdsFrom);
   if (!alert) return undefined; // ref/dashboard reports the unknown name
   const steps = alertThresholdSteps(ctx.model, alert);
   if (steps && !ctx.usedAlerts.includes(alert)) ctx.usedAlerts.push(alert);
@@ -312,8 +322,12 @@ export function alertThresholdSteps(model: Model, alert: AlertModel): Threshold[
   const up = levels.every((l) => l.op === '>' || l.op === '>=');
   const down = levels.every((l) => l.op === '<' || l.op === '<=');
   if (!up && !down) return undefined;
-  // A level whose severity is unknown (ref/severity reports it) ranks after every known one.
-  const rank = (severity: string) => rankOf.get(severity) ?? model.severities.length;
+  // Without a rank for every level (no Severities, or a name ref/severity reports), the levels rank among themselves
+  // by value: the most extreme one is the most severe, as threshold/order requires.
+  const known = levels.every((l) => rankOf.has(l.severity));
+  const extremes = [...new Set(levels.map((l) => l.value!))].sort((a, b) => (up ? b - a : a - b));
+  const rankOfLevel = new Map(levels.map((l) => [l.severity, known ? rankOf.get(l.severity)! : extremes.indexOf(l.value!)]));
+  const rank = (severity: string) => rankOfLevel.get(severity)!;
   const colour = (severity: string) => SEVERITY_COLORS[Math.min(rank(severity), SEVERITY_COLORS.length - 1)]!;
   // One level per value (the more severe one if two share it), in ascending order of value.
   const byValue = new Map<number, { value: number; severity: string }>();
@@ -465,8 +479,9 @@ function finishPanel(p: Json, ds: DataSourceRef): void {
     if (t.datasource === undefined || t.datasource === null) t.datasource = { ...panelDs };
     if (typeof t.refId !== 'string' || t.refId === '') {
       while (used.has(refIdOf(next))) next++;
-      t.refId = refIdOf(next);
-      used.add(t.refId);
+      const refId = refIdOf(next);
+      t.refId = refId;
+      used.add(refId);
     }
   }
 }

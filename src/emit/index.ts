@@ -1,9 +1,28 @@
 import type { CheckContext } from '../checks/check.ts';
 import type { Model } from '../model/types.ts';
+import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
+import { emitAlertCatalogue } from './docs.ts';
+import { emitDashboards } from './grafana-dashboards.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
 
 export type Emitter = (model: Model, ctx: CheckContext) => Artifact[];
 
+export const ALERTMANAGER_SECRETS_PATH = 'alertmanager/secrets.json';
+
 /** Every emitter; each writes its own subtree of generated/. */
-export const EMITTERS: readonly Emitter[] = [(model) => emitPrometheusRules(model)];
+export const EMITTERS: readonly Emitter[] = [
+  (model) => emitPrometheusRules(model),
+  (model, ctx) => {
+    const { artifacts, secrets } = emitAlertmanager(model, { identityLabels: (alert) => ctx.labels.identityOf(alert) });
+    // Names and paths only, never values: what deploy must materialise on the Alertmanager host.
+    const secretsList: Artifact = {
+      path: ALERTMANAGER_SECRETS_PATH,
+      content: JSON.stringify({ secrets }, null, 2) + '\n',
+      sources: model.receivers.map((r) => r.origin.def.file).concat(model.project?.origin ? [model.project.origin.def.file] : []),
+    };
+    return [...artifacts, secretsList];
+  },
+  (model) => emitDashboards(model),
+  (model) => [emitAlertCatalogue(model)],
+];

@@ -1,28 +1,60 @@
-/** Parses one Alertmanager matcher string: `name="value"`, `name=~"re"`, `name!=value`, `name!~"re"`. */
-export function parseMatcher(text: string): { label: string; op: '=' | '!=' | '=~' | '!~'; value: string } | { error: string } {
-  const m = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
-  if (!m) return { error: `cannot parse matcher ${JSON.stringify(text)}` };
-  const [, label, op, raw] = m as unknown as [string, string, '=' | '!=' | '=~' | '!~', string];
-  let value = raw;
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+/** A matcher reduced to what routing needs; MatcherModel satisfies it. */
+export interface SimpleMatcher {
+  label: string;
+  op: MatchOp;
+  value: string;
+}
+
+/** Parses one matcher as written in a definition, with Alertmanager's own rules; a readable error instead of throwing. */
+export function parseMatcher(text: string): SimpleMatcher | { error: string } {
+  try {
+    return parseAlertmanagerMatcher(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    if (e instanceof SyntaxError) return { error: `invalid regular expression in matcher ${JSON.stringify(text)}: ${message}` };
+    return { error: `${message} (in ${JSON.stringify(text)})` };
+  }
+}
+
+const MATCHER_RE = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*([\s\S]*?)\s*$/;
+
+/**
+ * Alertmanager 0.25's `labels.ParseMatcher`, ported: an optional leading quote, `\\` `\"` `\n` escapes, any other
+ * backslash kept literally. Used to read back emitted configuration, never user input.
+ */
+export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
+  const m = MATCHER_RE.exec(text);
+  if (!m) throw new Error(`bad matcher format: ${text}`);
+  const [, label, op, raw0] = m as unknown as [string, string, MatchOp, string];
+  let raw = raw0;
+  let expectTrailingQuote = false;
   if (raw.startsWith('"')) {
-    if (raw.length < 2 || !raw.endsWith('"') || /(^|[^\\])"/.test(raw.slice(1, -1).replace(/\\\\/g, ''))) {
-      return { error: `unbalanced quotes in matcher ${JSON.stringify(text)}` };
-    }
-    try {
-      value = JSON.parse(raw) as string;
-    } catch {
-      return { error: `bad escape in matcher ${JSON.stringify(text)}` };
-    }
-  } else if (/[",{}]/.test(raw)) {
-    return { error: `unquoted matcher value ${JSON.stringify(raw)} contains quotes, commas or braces` };
+    raw = raw.slice(1);
+    expectTrailingQuote = true;
   }
-  if (op === '=~' || op === '!~') {
-    try {
-      new RegExp(`^(?:${value})$`);
-    } catch (e) {
-      return { error: `invalid regular expression in matcher ${JSON.stringify(text)}: ${(e as Error).message}` };
+  let value = '';
+  let escaped = false;
+  const chars = [...raw];
+  chars.forEach((c, i) => {
+    if (escaped) {
+      escaped = false;
+      if (c === 'n') value += '\n';
+      else if (c === '"' || c === '\\') value += c;
+      else value += `\\${c}`;
+      return;
     }
-  }
+    if (c === '\\') {
+      if (i < chars.length - 1) escaped = true;
+      else value += '\\';
+    } else if (c === '"') {
+      if (!expectTrailingQuote || i < chars.length - 1) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
+      expectTrailingQuote = false;
+    } else value += c;
+  });
+  if (expectTrailingQuote) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
+  if (op === '=~' || op === '!~') new RegExp(`^(?:${value})$`);
   return { label, op, value };
 }
 

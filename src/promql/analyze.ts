@@ -1,5 +1,6 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
+import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.js';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.js';
 import { substituteGrafanaVariables } from './grafana.js';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.js';
@@ -37,63 +38,9 @@ const isDuration = (text: string) => /\d[a-z]/.test(text) && DURATION.test(text)
 
 const COMPARISON_OPS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
 const SET_OPS = new Set(['And', 'Or', 'Unless']);
-const BINARY_OPS = new Set(['Pow', 'Mul', 'Div', 'Mod', 'Atan2', 'Add', 'Sub', 'TrimUpper', 'TrimLower', ...COMPARISON_OPS, ...SET_OPS]);
-const SELECTOR_CORES = new Set(['VectorSelector', 'MatrixSelector', 'SubqueryExpr']);
 const NOT_IN_242 = 'not supported by Prometheus 2.42';
-const MAX_DEPTH = 1000;
 
-function children(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
-  return out;
-}
-
-const isExpr = (n: SyntaxNode) => n.type.is('Expr');
-const exprChildren = (node: SyntaxNode) => children(node).filter(isExpr);
-
-/** Whether lezer had to recover inside this node's own syntax (its operands report for themselves). */
-function broken(node: SyntaxNode): boolean {
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    if (c.type.isError) return true;
-    if (!isExpr(c) && broken(c)) return true;
-  }
-  return false;
-}
-
-/** Where lezer's first recovery inside this node's own syntax starts (Infinity if none). */
-function firstErrorIn(node: SyntaxNode): number {
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    if (c.type.isError) return c.from;
-    if (!isExpr(c)) {
-      const inner = firstErrorIn(c);
-      if (inner !== Infinity) return inner;
-    }
-  }
-  return Infinity;
-}
-
-/** The expressions directly below `node`, looking through argument lists and skipping error nodes. */
-function operands(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    if (c.type.isError) continue;
-    if (isExpr(c)) out.push(c);
-    else out.push(...operands(c));
-  }
-  return out;
-}
-
-/** Peels `offset` and `@` modifiers, which Prometheus stores on the selector they follow. */
-function modifierCore(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.name === 'OffsetExpr' || n.name === 'StepInvariantExpr') {
-    const inner = exprChildren(n)[0];
-    if (!inner) break;
-    n = inner;
-  }
-  return n;
-}
-
+/** Whether a regex (anchored, as Prometheus does) matches ""; undefined when JS cannot compile it (RE2-only syntax). */
 function regexMatchesEmpty(re: string): boolean | undefined {
   let source = re;
   let flags = '';
@@ -110,9 +57,9 @@ function regexMatchesEmpty(re: string): boolean | undefined {
   }
 }
 
-interface SelectorParts {
-  ident: SyntaxNode | null;
-  matchers: { matcher: LabelMatcher; node: SyntaxNode; value: SyntaxNode }[];
+interface SelectorMatcher {
+  matcher: LabelMatcher;
+  value: SyntaxNode;
 }
 
 class Analyzer {
@@ -122,95 +69,62 @@ class Analyzer {
 
   constructor(private readonly src: Source) {}
 
-  private at(node: { from: number; to: number }) {
+  private at(node: Span) {
     return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
   }
 
-  private text(node: { from: number; to: number }): string {
+  /** The ORIGINAL text of a parsed range: names and messages must show what the user wrote. */
+  private text(node: Span): string {
     const r = this.at(node);
     return this.src.original.slice(r.start, r.end);
   }
 
-  private report(code: PromqlProblemCode, node: { from: number; to: number }, message: string, hint?: string) {
+  /** Inside a part lezer recovered around, problems are likely artefacts of the syntax error: keep quiet. */
+  private quiet = 0;
+
+  private report(code: PromqlProblemCode, node: Span, message: string, hint?: string) {
+    if (this.quiet > 0) return;
     const p: PromqlProblem = { code, message, ...this.at(node) };
     if (hint) p.hint = hint;
     this.problems.push(p);
   }
 
-  private span(from: SyntaxNode, to: SyntaxNode) {
-    return { from: from.from, to: to.to };
-  }
-
-  private depth = 0;
-  private tooDeep = false;
-
-  expr(node: SyntaxNode): Info {
-    // Keeps the recursion far from the JS stack limit; no real expression nests this deep.
-    if (this.depth >= MAX_DEPTH) {
-      if (!this.tooDeep) {
-        this.tooDeep = true;
-        this.report('promql/syntax', node, `expression nested more than ${MAX_DEPTH} levels deep; not analysed further`, 'split it into recording rules');
-      }
-      return unknown();
-    }
-    this.depth++;
-    try {
-      return this.dispatch(node);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private dispatch(node: SyntaxNode): Info {
-    switch (node.name) {
-      case 'ParenExpr': {
-        const inner = exprChildren(node)[0];
-        if (!inner || broken(node)) return this.visitAll(node);
-        return this.expr(inner);
-      }
-      case 'NumberDurationLiteral':
-        this.number(node);
+  expr(e: Expr): Info {
+    switch (e.kind) {
+      case 'paren':
+        return this.expr(e.inner);
+      case 'number':
+        this.number(e.node);
         return { type: 'scalar', labels: exactly([]) };
-      case 'StringLiteral':
-        this.string(node);
+      case 'string':
+        this.string(e.node);
         return { type: 'string', labels: exactly([]) };
-      case 'VectorSelector':
-        return this.vectorSelector(node);
-      case 'MatrixSelector':
-        return this.matrixSelector(node);
-      case 'SubqueryExpr':
-        return this.subquery(node);
-      case 'OffsetExpr':
-      case 'StepInvariantExpr':
-        return this.modifier(node);
-      case 'UnaryExpr':
-        return this.unary(node);
-      case 'BinaryExpr':
-        return this.binary(node);
-      case 'FunctionCall':
-        return this.call(node);
-      case 'AggregateExpr':
-        return this.aggregate(node);
-      case 'AnchoredExpr':
-      case 'SmoothedExpr': {
-        const keyword = node.getChild(node.name === 'AnchoredExpr' ? 'Anchored' : 'Smoothed') ?? node;
-        this.report('promql/syntax', keyword, `the '${this.text(keyword)}' modifier is ${NOT_IN_242}`, 'remove it');
-        const inner = exprChildren(node)[0];
-        return inner ? this.expr(inner) : unknown();
-      }
-      default:
-        return this.visitAll(node);
+      case 'selector':
+        return this.selector(e.node);
+      case 'range':
+        return this.range(e);
+      case 'subquery':
+        return this.subquery(e);
+      case 'offset':
+      case 'at':
+        return this.modifier(e);
+      case 'later-modifier':
+        this.report('promql/syntax', e.keyword, `the '${this.text(e.keyword)}' modifier is ${NOT_IN_242}`, 'remove it');
+        return this.expr(e.inner);
+      case 'unary':
+        return this.unary(e);
+      case 'binary':
+        return this.binary(e);
+      case 'call':
+        return this.call(e);
+      case 'aggregate':
+        return this.aggregate(e);
+      case 'broken':
+        this.quiet++;
+        for (const part of e.parts) this.expr(part);
+        this.quiet--;
+        return unknown();
     }
-  }
-
-  /**
-   * Analyses what can still be analysed below a node lezer could not make sense of. Operands after the
-   * first error are recovery guesses (`rate(x) by (job)` yields a selector `job`), so they are skipped.
-   */
-  private visitAll(node: SyntaxNode): Info {
-    const firstError = firstErrorIn(node);
-    for (const op of operands(node)) if (op.from < firstError) this.expr(op);
-    return unknown();
   }
 
   private number(node: SyntaxNode) {
@@ -224,11 +138,12 @@ class Analyzer {
     this.report('promql/syntax', node, `unexpected duration '${written}' where a number is expected`, hint);
   }
 
+  /** A string literal's value, reporting invalid escapes. */
   private string(node: SyntaxNode): string {
-    const raw = this.src.text.slice(node.from, node.to);
-    const { value, problems } = unquote(raw);
+    const { value, problems } = unquote(this.src.text.slice(node.from, node.to));
     const base = this.src.map.start(node.from);
     for (const p of problems) {
+      if (this.quiet > 0) break;
       this.problems.push({
         code: 'promql/syntax',
         message: p.message,
@@ -240,44 +155,39 @@ class Analyzer {
     return value;
   }
 
-  /** A string literal's value without reporting anything (for labels read from arguments). */
-  private literalValue(node: SyntaxNode | undefined): string | undefined {
-    let n = node;
-    while (n?.name === 'ParenExpr') n = exprChildren(n)[0];
-    if (n?.name !== 'StringLiteral') return undefined;
-    return unquote(this.src.text.slice(n.from, n.to)).value;
+  /** The value of a string literal argument, without reporting anything (it is reported where it is analysed). */
+  private literalValue(e: Expr | undefined): string | undefined {
+    let n = e;
+    while (n?.kind === 'paren') n = n.inner;
+    if (n?.kind !== 'string') return undefined;
+    return unquote(this.src.text.slice(n.node.from, n.node.to)).value;
   }
 
-  private selectorParts(node: SyntaxNode): SelectorParts {
-    const matchers: SelectorParts['matchers'] = [];
-    const list = node.getChild('LabelMatchers');
-    for (const m of list ? children(list) : []) {
+  private matchers(selector: SyntaxNode): SelectorMatcher[] {
+    const out: SelectorMatcher[] = [];
+    const list = selector.getChild('LabelMatchers');
+    for (const m of list ? childNodes(list) : []) {
       if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
       const nameNode = m.firstChild;
       const opNode = m.getChild('MatchOp');
       const value = m.getChild('StringLiteral');
-      if (!nameNode || !opNode || !value || broken(m)) continue;
+      if (!nameNode || !opNode || !value || firstErrorIn(m) !== Infinity) continue;
       const label =
-        nameNode.name === 'QuotedLabelName'
-          ? unquote(this.src.text.slice(nameNode.from, nameNode.to)).value
-          : this.text(nameNode);
+        nameNode.name === 'QuotedLabelName' ? unquote(this.src.text.slice(nameNode.from, nameNode.to)).value : this.text(nameNode);
       const op = this.src.text.slice(opNode.from, opNode.to) as MatchOperator;
-      matchers.push({ matcher: { label, op, value: this.literalValue(value) ?? '' }, node: m, value });
+      out.push({ matcher: { label, op, value: unquote(this.src.text.slice(value.from, value.to)).value }, value });
     }
-    return { ident: node.getChild('Identifier'), matchers };
+    return out;
   }
 
-  private vectorSelector(node: SyntaxNode): Info {
-    const { ident, matchers } = this.selectorParts(node);
+  private selector(node: SyntaxNode): Info {
+    const ident = node.getChild('Identifier');
+    const matchers = this.matchers(node);
     const list = node.getChild('LabelMatchers');
-    for (const m of list ? children(list) : []) {
+    for (const m of list ? childNodes(list) : []) {
       const quoted = m.name === 'QuotedLabelName' ? m : m.getChild('QuotedLabelName');
-      if (quoted) {
-        this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
-      }
-      for (const s of m.getChildren('StringLiteral')) this.string(s);
-      const q = m.getChild('QuotedLabelName')?.getChild('StringLiteral');
-      if (q) this.string(q);
+      if (quoted) this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
+      for (const s of [...m.getChildren('StringLiteral'), ...(quoted ? quoted.getChildren('StringLiteral') : [])]) this.string(s);
     }
 
     const nameMatcher = matchers.find((m) => m.matcher.label === '__name__' && m.matcher.op === '=');
@@ -286,8 +196,8 @@ class Analyzer {
       metric = { name: this.text(ident), ...this.at(ident), matchers: matchers.map((m) => m.matcher) };
     } else if (nameMatcher) {
       const r = this.at(nameMatcher.value);
-      const quoted = this.src.original.slice(r.start, r.end);
-      const closed = quoted.length > 1 && quoted.endsWith(quoted[0]!);
+      const literal = this.src.original.slice(r.start, r.end);
+      const closed = literal.length > 1 && literal.endsWith(literal[0]!);
       metric = {
         name: nameMatcher.matcher.value,
         start: r.start + 1,
@@ -298,45 +208,41 @@ class Analyzer {
     // A Grafana variable standing for the metric is no metric name the caller could look up.
     if (metric && !(this.src.grafana && /\$|\[\[/.test(metric.name))) this.metrics.push(metric);
 
-    if (!broken(node)) {
-      if (ident && nameMatcher) {
-        this.report(
-          'promql/syntax',
-          node,
-          `metric name must not be set twice: "${this.text(ident)}" or "${nameMatcher.matcher.value}"`,
-          'keep either the name before the braces or the __name__ matcher',
-        );
-      }
-      const nonEmpty = matchers.some(({ matcher: { op, value } }) => {
-        if (op === '=') return value !== '';
-        if (op === '!=') return value === '';
-        const empty = regexMatchesEmpty(value);
-        // An unparseable (RE2-only) regex gets the benefit of the doubt.
-        if (empty === undefined) return true;
-        return op === '=~' ? !empty : empty;
-      });
-      if (!ident && !nonEmpty) {
-        this.report(
-          'promql/syntax',
-          node,
-          'vector selector must contain at least one non-empty matcher',
-          'add a metric name or a matcher that does not match the empty string, e.g. {job="api"}',
-        );
-      }
+    if (ident && nameMatcher) {
+      this.report(
+        'promql/syntax',
+        node,
+        `metric name must not be set twice: "${this.text(ident)}" or "${nameMatcher.matcher.value}"`,
+        'keep either the name before the braces or the __name__ matcher',
+      );
+    }
+    const nonEmpty = matchers.some(({ matcher: { op, value } }) => {
+      if (op === '=') return value !== '';
+      if (op === '!=') return value === '';
+      const empty = regexMatchesEmpty(value);
+      // A regex JS cannot compile gets the benefit of the doubt.
+      if (empty === undefined) return true;
+      return op === '=~' ? !empty : empty;
+    });
+    if (!ident && !nonEmpty && firstErrorIn(node) === Infinity) {
+      this.report(
+        'promql/syntax',
+        node,
+        'vector selector must contain at least one non-empty matcher',
+        'add a metric name or a matcher that does not match the empty string, e.g. {job="api"}',
+      );
     }
     return { type: 'vector', labels: inherited() };
   }
 
+  /** Prometheus 2.42 only knows plain durations (`5m`, `1h30m`), and `-5m` after offset. */
   private duration(node: SyntaxNode | null, what: string) {
-    if (!node || broken(node)) return;
-    const kids = children(node);
-    let literal = kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext' ? kids[0]! : undefined;
-    // Prometheus 2.42 accepts `offset -5m`.
-    if (!literal && node.name === 'OffsetDurationExpr' && kids.length === 2 && kids[0]!.name === 'UnaryOp') {
-      const inner = children(kids[1]!);
-      if (this.src.text.slice(kids[0]!.from, kids[0]!.to) === '-' && inner.length === 1 && inner[0]!.name === 'NumberDurationLiteralInDurationContext') {
-        literal = inner[0];
-      }
+    if (!node || firstErrorIn(node) !== Infinity) return;
+    const kids = childNodes(node);
+    let literal = kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext' ? kids[0] : undefined;
+    if (!literal && node.name === 'OffsetDurationExpr' && kids.length === 2 && this.src.text.slice(kids[0]!.from, kids[0]!.to) === '-') {
+      const inner = childNodes(kids[1]!);
+      if (inner.length === 1 && inner[0]!.name === 'NumberDurationLiteralInDurationContext') literal = inner[0];
     }
     if (!literal) {
       this.report('promql/syntax', node, `duration expressions are ${NOT_IN_242}`, `write a plain duration for the ${what}, e.g. 5m`);
@@ -350,46 +256,39 @@ class Analyzer {
     }
   }
 
-  private matrixSelector(node: SyntaxNode): Info {
-    const inner = exprChildren(node)[0];
-    if (!inner || broken(node)) return this.visitAll(node);
-    const info = this.expr(inner);
-    this.duration(node.getChild('DurationExpr'), 'range');
-    if (inner.name !== 'VectorSelector') {
-      const core = modifierCore(inner);
-      if (core.name === 'VectorSelector') {
-        const which = inner.name === 'OffsetExpr' ? 'offset' : '@';
+  private range(e: Extract<Expr, { kind: 'range' }>): Info {
+    const info = this.expr(e.inner);
+    this.duration(e.duration, 'range');
+    if (e.inner.kind !== 'selector') {
+      if (modifierCore(e.inner).kind === 'selector') {
+        const which = e.inner.kind === 'offset' ? 'offset' : '@';
         this.report(
           'promql/syntax',
-          inner,
+          e.inner.span,
           `no ${which} modifiers allowed before range`,
           `put the modifier after the range, e.g. x[5m] ${which === 'offset' ? 'offset 1h' : '@ 1609746000'}`,
         );
       } else {
-        const range = node.getChild('DurationExpr');
-        const rangeText = range ? this.text(range) : '5m';
+        const rangeText = e.duration ? this.text(e.duration) : '5m';
         this.report(
           'promql/type',
-          node,
+          e.span,
           'ranges only allowed for vector selectors',
-          `to evaluate an expression over a time range use a subquery, e.g. ${this.text(inner)}[${rangeText}:]`,
+          `to evaluate an expression over a time range use a subquery, e.g. ${this.text(e.inner.span)}[${rangeText}:]`,
         );
       }
     }
     return { type: 'matrix', labels: info.labels };
   }
 
-  private subquery(node: SyntaxNode): Info {
-    const inner = exprChildren(node)[0];
-    if (!inner || broken(node)) return this.visitAll(node);
-    const info = this.expr(inner);
-    const durations = node.getChildren('DurationExpr');
-    this.duration(durations[0] ?? null, 'subquery range');
-    this.duration(durations[1] ?? null, 'subquery resolution');
+  private subquery(e: Extract<Expr, { kind: 'subquery' }>): Info {
+    const info = this.expr(e.inner);
+    this.duration(e.range, 'subquery range');
+    this.duration(e.step, 'subquery resolution');
     if (info.type && info.type !== 'vector') {
       this.report(
         'promql/type',
-        inner,
+        e.inner.span,
         `subquery is only allowed on instant vector, got ${DOCUMENTED_TYPE[info.type]} instead`,
         info.type === 'matrix' ? 'apply a function to the range first, e.g. max_over_time(rate(x[5m])[1h:])' : undefined,
       );
@@ -397,53 +296,35 @@ class Analyzer {
     return { type: 'matrix', labels: info.labels };
   }
 
-  private modifier(node: SyntaxNode): Info {
-    const inner = exprChildren(node)[0];
-    if (!inner || broken(node)) return this.visitAll(node);
-    const info = this.expr(inner);
-    const isOffset = node.name === 'OffsetExpr';
-    const keyword = node.getChild(isOffset ? 'Offset' : 'At');
-    const modifierRange = keyword ? { from: keyword.from, to: node.to } : node;
-    if (isOffset) this.duration(node.getChild('OffsetDurationExpr'), 'offset');
-    else {
-      const ts = node.getChild('NumberDurationLiteral');
-      if (ts) this.number(ts);
-    }
+  private modifier(e: Extract<Expr, { kind: 'offset' | 'at' }>): Info {
+    const info = this.expr(e.inner);
+    const isOffset = e.kind === 'offset';
+    if (e.kind === 'offset') this.duration(e.duration, 'offset');
+    else if (e.timestamp) this.number(e.timestamp);
 
-    const twice = (n: SyntaxNode): boolean => {
-      for (let c: SyntaxNode | undefined = n; c && (c.name === 'OffsetExpr' || c.name === 'StepInvariantExpr'); c = exprChildren(c)[0]) {
-        if (c.name === node.name) return true;
-      }
-      return false;
-    };
-    if (twice(inner)) {
+    let twice = false;
+    for (let n = e.inner; n.kind === 'offset' || n.kind === 'at'; n = n.inner) if (n.kind === e.kind) twice = true;
+    if (twice) {
+      this.report('promql/syntax', e.modifier, isOffset ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times', 'keep only one');
+    } else if (!['selector', 'range', 'subquery'].includes(modifierCore(e.inner).kind)) {
       this.report(
         'promql/syntax',
-        modifierRange,
-        isOffset ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times',
-        'keep only one',
-      );
-    } else if (!SELECTOR_CORES.has(modifierCore(inner).name)) {
-      const what = isOffset ? 'offset' : '@';
-      this.report(
-        'promql/syntax',
-        modifierRange,
-        `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
+        e.modifier,
+        `${isOffset ? 'offset' : '@'} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
         `move it right after the selector inside the expression, e.g. rate(x[5m] ${isOffset ? 'offset 1h' : '@ end()'})`,
       );
     }
     return info;
   }
 
-  private unary(node: SyntaxNode): Info {
-    const inner = exprChildren(node)[0];
-    if (!inner || broken(node)) return this.visitAll(node);
-    const info = this.expr(inner);
+  private unary(e: Extract<Expr, { kind: 'unary' }>): Info {
+    const info = this.expr(e.inner);
     if (info.type && info.type !== 'scalar' && info.type !== 'vector') {
       this.report(
         'promql/type',
-        inner,
+        e.inner.span,
         `unary expression only allowed on expressions of type scalar or instant vector, got "${DOCUMENTED_TYPE[info.type]}"`,
+        info.type === 'matrix' ? 'apply a function to the range vector first, e.g. -rate(x[5m])' : 'only numbers and instant vectors can be negated',
       );
     }
     return info;
@@ -451,7 +332,7 @@ class Analyzer {
 
   private groupingLabels(node: SyntaxNode | null | undefined): string[] {
     const labels: string[] = [];
-    for (const c of node ? children(node) : []) {
+    for (const c of node ? childNodes(node) : []) {
       if (c.name === 'LabelName') labels.push(this.text(c));
       else if (c.name === 'QuotedLabelName') {
         this.report('promql/syntax', c, `quoted label names are ${NOT_IN_242}`, 'use a plain label name');
@@ -462,32 +343,25 @@ class Analyzer {
     return labels;
   }
 
-  private binary(node: SyntaxNode): Info {
-    const sides = exprChildren(node);
-    const opNode = children(node).find((c) => BINARY_OPS.has(c.name));
-    if (sides.length !== 2 || !opNode || broken(node)) return this.visitAll(node);
-    const [lhs, rhs] = sides as [SyntaxNode, SyntaxNode];
-    const l = this.expr(lhs);
-    const r = this.expr(rhs);
-    const op = opNode.name;
-    const opText = this.text(opNode).toLowerCase();
-    const boolNode = node.getChild('BoolModifier');
-    const matching = node.getChild('MatchingModifierClause');
-    const fill = node.getChild('FillModifier');
+  private binary(e: Extract<Expr, { kind: 'binary' }>): Info {
+    const l = this.expr(e.lhs);
+    const r = this.expr(e.rhs);
+    const op = e.op.name;
+    const opText = this.text(e.op).toLowerCase();
+    const boolNode = e.node.getChild('BoolModifier');
+    const matching = e.node.getChild('MatchingModifierClause');
+    const fill = e.node.getChild('FillModifier');
 
-    if (op === 'TrimUpper' || op === 'TrimLower') {
-      this.report('promql/syntax', opNode, `the '${opText}' operator is ${NOT_IN_242}`);
-    }
+    if (op === 'TrimUpper' || op === 'TrimLower') this.report('promql/syntax', e.op, `the '${opText}' operator is ${NOT_IN_242}`);
     if (fill) this.report('promql/syntax', fill, `fill modifiers are ${NOT_IN_242}`, 'remove the fill(...) modifier');
     if (boolNode && !COMPARISON_OPS.has(op)) {
       this.report('promql/syntax', boolNode, 'bool modifier can only be used on comparison operators', 'remove bool');
     }
-
-    for (const [side, info] of [[lhs, l], [rhs, r]] as const) {
+    for (const [side, info] of [[e.lhs, l], [e.rhs, r]] as const) {
       if (info.type === 'matrix' || info.type === 'string') {
         this.report(
           'promql/type',
-          side,
+          side.span,
           `binary expression must contain only scalar and instant vector types, got ${DOCUMENTED_TYPE[info.type]}`,
           info.type === 'matrix'
             ? 'turn the range vector into an instant vector first, e.g. rate(x[5m]) or avg_over_time(x[5m])'
@@ -496,20 +370,10 @@ class Analyzer {
       }
     }
     if (COMPARISON_OPS.has(op) && !boolNode && l.type === 'scalar' && r.type === 'scalar') {
-      this.report(
-        'promql/type',
-        opNode,
-        'comparisons between scalars must use BOOL modifier',
-        `write '${opText} bool' to get 1 (true) or 0 (false)`,
-      );
+      this.report('promql/type', e.op, 'comparisons between scalars must use BOOL modifier', `write '${opText} bool' to get 1 (true) or 0 (false)`);
     }
     if (SET_OPS.has(op) && (l.type === 'scalar' || r.type === 'scalar')) {
-      this.report(
-        'promql/type',
-        opNode,
-        `set operator "${opText}" not allowed in binary scalar expression`,
-        'and, or and unless only work between instant vectors',
-      );
+      this.report('promql/type', e.op, `set operator "${opText}" not allowed in binary scalar expression`, 'and, or and unless only work between instant vectors');
     }
 
     let on = false;
@@ -528,8 +392,8 @@ class Analyzer {
           this.report('promql/syntax', groupNode, `no grouping allowed for "${opText}" operation`, 'set operators always match many-to-many; remove the group modifier');
         }
       }
-      const bothVectors = l.type !== 'scalar' && l.type !== 'string' && r.type !== 'scalar' && r.type !== 'string';
-      if (!bothVectors && matchLabels.length > 0) {
+      const notVector = (t: ResultType | undefined) => t !== undefined && t !== 'vector';
+      if ((notVector(l.type) || notVector(r.type)) && matchLabels.length > 0) {
         this.report(
           'promql/type',
           matching,
@@ -544,84 +408,66 @@ class Analyzer {
       }
     }
 
-    const lVector = l.type !== 'scalar';
-    const rVector = r.type !== 'scalar';
     const type: ResultType | undefined =
       l.type === 'vector' || r.type === 'vector' ? 'vector' : l.type === 'scalar' && r.type === 'scalar' ? 'scalar' : undefined;
     let labels: OutputLabels;
     if (l.type === 'scalar' && r.type === 'scalar') labels = exactly([]);
-    else if (!rVector) labels = l.labels;
-    else if (!lVector) labels = r.labels;
+    else if (r.type === 'scalar') labels = l.labels;
+    else if (l.type === 'scalar') labels = r.labels;
     else if (op === 'Or') labels = union(l.labels, r.labels);
     else if (SET_OPS.has(op)) labels = l.labels;
     else if (group === 'left') labels = withLabels(l.labels, include);
     else if (group === 'right') labels = withLabels(r.labels, include);
     else if (matching && on) labels = exactly(matchLabels);
-    else if (matching) labels = withoutLabels(l.labels, matchLabels);
+    else if (matching) labels = l.labels;
     else labels = l.labels;
     return { type, labels };
   }
 
-  private call(node: SyntaxNode): Info {
-    const id = node.getChild('FunctionIdentifier');
-    const body = node.getChild('FunctionCallBody');
-    const args = body ? exprChildren(body) : [];
-    const name = id ? this.text(id) : '';
-    if (id) this.functions.push({ name, ...this.at(id) });
-    if (!id || !body || broken(node)) return this.visitAll(node);
-    const infos = args.map((a) => this.expr(a));
-
+  private call(e: Extract<Expr, { kind: 'call' }>): Info {
+    const name = this.text(e.id);
+    this.functions.push({ name, ...this.at(e.id) });
+    const infos = e.args.map((a) => this.expr(a));
     const spec = FUNCTIONS.get(name);
     if (!spec) {
-      this.report('promql/unknown-function', id, `unknown function "${name}"`, this.unknownFunctionHint(name));
+      this.report('promql/unknown-function', e.id, `unknown function "${name}"`, unknownFunctionHint(name));
       return unknown();
     }
 
     const { min, max } = arityOf(spec);
-    if (args.length < min || args.length > max) {
-      const expected = spec.variadic === 0 ? `${min}` : args.length < min ? `at least ${min}` : `at most ${max}`;
-      const where = args.length > max ? this.span(args[max]!, args[args.length - 1]!) : node;
-      this.report('promql/arity', where, `expected ${expected} argument(s) in call to "${name}", got ${args.length}`, `usage: ${signature(spec)}`);
+    const n = e.args.length;
+    if (n < min || n > max) {
+      const expected = spec.variadic === 0 ? `${min}` : n < min ? `at least ${min}` : `at most ${max}`;
+      const where = n > max ? { from: e.args[max]!.span.from, to: e.args[n - 1]!.span.to } : e.span;
+      this.report('promql/arity', where, `expected ${expected} argument(s) in call to "${name}", got ${n}`, `usage: ${signature(spec)}`);
     }
-    args.forEach((arg, i) => {
+    e.args.forEach((arg, i) => {
       if (i >= spec.argTypes.length && spec.variadic === 0) return;
       const expected = spec.argTypes[Math.min(i, spec.argTypes.length - 1)]!;
       this.expectType(arg, infos[i]!, expected, `call to function "${name}"`, name);
     });
-    return { type: spec.returnType, labels: this.functionLabels(spec, args, infos) };
+    return { type: spec.returnType, labels: this.functionLabels(spec, e.args, infos) };
   }
 
-  private unknownFunctionHint(name: string): string {
-    const later = LATER_FUNCTIONS.get(name);
-    if (later) return later;
-    const lower = name.toLowerCase();
-    if (FUNCTIONS.has(lower) || AGGREGATIONS.has(lower)) return `function names are case-sensitive: did you mean ${lower}?`;
-    const guess = closestName(name, [...FUNCTIONS.keys(), ...AGGREGATIONS.keys()]);
-    if (guess) return `did you mean ${guess}?`;
-    return 'see https://prometheus.io/docs/prometheus/2.42/querying/functions/ for the available functions';
-  }
-
-  private expectType(arg: SyntaxNode, info: Info, expected: ResultType, context: string, fnName?: string) {
+  private expectType(arg: Expr, info: Info, expected: ResultType, context: string, name?: string) {
     if (!info.type || info.type === expected) return;
     this.report(
       'promql/type',
-      arg,
+      arg.span,
       `expected type ${DOCUMENTED_TYPE[expected]} in ${context}, got ${DOCUMENTED_TYPE[info.type]}`,
-      this.typeHint(arg, info.type, expected, fnName),
+      this.typeHint(arg, info.type, expected, name),
     );
   }
 
-  private typeHint(arg: SyntaxNode, got: ResultType, expected: ResultType, fnName?: string): string | undefined {
-    const text = this.text(arg);
+  private typeHint(arg: Expr, got: ResultType, expected: ResultType, name?: string): string | undefined {
+    const text = this.text(arg.span);
     if (expected === 'matrix' && got === 'vector') {
-      if (modifierCore(arg).name === 'VectorSelector' && arg.name === 'VectorSelector') {
-        return `add a range, e.g. ${fnName ?? 'rate'}(${text}[5m])`;
-      }
+      if (arg.kind === 'selector') return `add a range, e.g. ${name ?? 'rate'}(${text}[5m])`;
       return `pass a range vector: a selector with a range such as x[5m], or a subquery such as (${text})[5m:]`;
     }
     if (expected === 'vector' && got === 'matrix') {
-      if (arg.name === 'MatrixSelector' || modifierCore(arg).name === 'MatrixSelector') {
-        return `remove the range, or turn it into an instant vector with a function, e.g. ${fnName ?? 'sum'}(rate(${text}))`;
+      if (modifierCore(arg).kind === 'range') {
+        return `remove the range, or turn it into an instant vector with a function, e.g. ${name ?? 'sum'}(rate(${text}))`;
       }
       return 'turn the range vector into an instant vector with a function such as rate(...) or max_over_time(...)';
     }
@@ -632,7 +478,7 @@ class Analyzer {
     return undefined;
   }
 
-  private functionLabels(spec: FunctionSpec, args: SyntaxNode[], infos: Info[]): OutputLabels {
+  private functionLabels(spec: FunctionSpec, args: Expr[], infos: Info[]): OutputLabels {
     const rule = spec.labels;
     switch (rule.kind) {
       case 'none':
@@ -652,15 +498,14 @@ class Analyzer {
     }
   }
 
-  /** Prometheus gives absent()'s series the labels of the selector's equality matchers (a label matched twice is dropped). */
-  private absentLabels(arg: SyntaxNode | undefined): OutputLabels {
-    if (!arg) return exactly([]);
-    let sel = modifierCore(arg);
-    if (sel.name === 'MatrixSelector') sel = exprChildren(sel)[0] ?? sel;
-    if (sel.name !== 'VectorSelector') return exactly([]);
+  /** Prometheus gives absent()'s series the labels of the selector's equality matchers; a label matched twice is dropped. */
+  private absentLabels(arg: Expr | undefined): OutputLabels {
+    let sel = arg && modifierCore(arg);
+    if (sel?.kind === 'range') sel = modifierCore(sel.inner);
+    if (sel?.kind !== 'selector') return exactly([]);
     const set = new Set<string>();
     const seen = new Set<string>();
-    for (const { matcher } of this.selectorParts(sel).matchers) {
+    for (const { matcher } of this.matchers(sel.node)) {
       if (matcher.label === '__name__') continue;
       if (matcher.op === '=' && !seen.has(matcher.label)) set.add(matcher.label);
       else set.delete(matcher.label);
@@ -669,46 +514,52 @@ class Analyzer {
     return exactly(set);
   }
 
-  private aggregate(node: SyntaxNode): Info {
-    const opNode = node.getChild('AggregateOp');
-    const modifier = node.getChild('AggregateModifier');
-    const body = node.getChild('FunctionCallBody');
-    const args = body ? exprChildren(body) : [];
-    if (!opNode || !body || broken(node)) return this.visitAll(node);
-    const infos = args.map((a) => this.expr(a));
-    const name = this.text(opNode).toLowerCase();
+  private aggregate(e: Extract<Expr, { kind: 'aggregate' }>): Info {
+    const infos = e.args.map((a) => this.expr(a));
+    const name = this.text(e.op).toLowerCase();
     const spec = AGGREGATIONS.get(name);
     if (!spec) {
-      this.report('promql/unknown-function', opNode, `unknown aggregation "${name}"`, LATER_FUNCTIONS.get(name));
+      this.report('promql/unknown-function', e.op, `unknown aggregation "${name}"`, LATER_FUNCTIONS.get(name));
       return unknown();
     }
-    const without = Boolean(modifier?.getChild('Without'));
-    const grouping = this.groupingLabels(modifier?.getChild('GroupingLabels'));
+    const without = Boolean(e.modifier?.getChild('Without'));
+    const grouping = this.groupingLabels(e.modifier?.getChild('GroupingLabels'));
 
+    const n = e.args.length;
     const wanted = spec.param ? 2 : 1;
     const usage = spec.param ? `usage: ${name}(${spec.param === 'string' ? '"label"' : 'k'}, instant vector)` : `usage: ${name}(instant vector)`;
-    if (args.length === 0) {
-      this.report('promql/arity', node, 'no arguments for aggregate expression provided', usage);
-    } else if (args.length !== wanted) {
-      const where = args.length > wanted ? this.span(args[wanted]!, args[args.length - 1]!) : node;
-      this.report('promql/arity', where, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`, usage);
+    if (n === 0) {
+      this.report('promql/arity', e.span, 'no arguments for aggregate expression provided', usage);
+    } else if (n !== wanted) {
+      const where = n > wanted ? { from: e.args[wanted]!.span.from, to: e.args[n - 1]!.span.to } : e.span;
+      this.report('promql/arity', where, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${n}`, usage);
     } else {
-      this.expectType(args[wanted - 1]!, infos[wanted - 1]!, 'vector', 'aggregation expression', name);
-      if (spec.param) this.expectType(args[0]!, infos[0]!, spec.param, 'aggregation parameter');
+      this.expectType(e.args[wanted - 1]!, infos[wanted - 1]!, 'vector', 'aggregation expression', name);
+      if (spec.param) this.expectType(e.args[0]!, infos[0]!, spec.param, 'aggregation parameter');
     }
 
-    const input = infos[infos.length - 1]?.labels ?? inherited();
+    const input = infos[n - 1]?.labels ?? inherited();
     let labels: OutputLabels;
     if (spec.labels === 'input') labels = input;
     else {
-      labels = !modifier ? exactly([]) : without ? withoutLabels(input, grouping) : exactly(grouping);
+      labels = !e.modifier ? exactly([]) : without ? withoutLabels(input, grouping) : exactly(grouping);
       if (spec.labels === 'count-values') {
-        const label = args.length === 2 ? this.literalValue(args[0]) : undefined;
+        const label = n === 2 ? this.literalValue(e.args[0]) : undefined;
         if (label) labels = withLabels(labels, [label]);
       }
     }
     return { type: 'vector', labels };
   }
+}
+
+function unknownFunctionHint(name: string): string {
+  const later = LATER_FUNCTIONS.get(name);
+  if (later) return later;
+  const lower = name.toLowerCase();
+  if (FUNCTIONS.has(lower) || AGGREGATIONS.has(lower)) return `function names are case-sensitive: did you mean ${lower}?`;
+  const guess = closestName(name, [...FUNCTIONS.keys(), ...AGGREGATIONS.keys()]);
+  if (guess) return `did you mean ${guess}?`;
+  return 'see https://prometheus.io/docs/prometheus/2.42/querying/functions/ for the available functions';
 }
 
 function signature(spec: FunctionSpec): string {
@@ -738,12 +589,20 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   } catch (e) {
     // Lezer builds its tree recursively and can exhaust the stack on pathological nesting.
     if (!(e instanceof RangeError)) throw e;
-    return failed(original, 'expression is too large or too deeply nested to parse', 'split it into recording rules');
+    return failed(original, { start: 0, end: original.length }, 'expression is too large or too deeply nested to parse');
   }
   const syntax = syntaxProblems(tree, src);
-  const analyzer = new Analyzer(src);
   // An expression lezer resumed at after an error (`$x` outside Grafana) is a guess, not the user's.
-  const root = exprChildren(tree.topNode).find((n) => n.from < firstErrorIn(tree.topNode));
+  const rootNode = childNodes(tree.topNode).find((n) => isExprNode(n) && n.from < firstErrorIn(tree.topNode));
+  let root: Expr | undefined;
+  try {
+    root = rootNode && toExpr(rootNode);
+  } catch (e) {
+    if (!(e instanceof TooDeep)) throw e;
+    const where = { start: src.map.start(e.node.from), end: src.map.end(e.node.to) };
+    return failed(original, where, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
+  }
+  const analyzer = new Analyzer(src);
   const info = root ? analyzer.expr(root) : unknown();
 
   const problems = [...syntax, ...analyzer.problems].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -759,6 +618,16 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   return analysis;
 }
 
+function failed(original: string, where: { start: number; end: number }, message: string, hint = 'split it into recording rules'): PromqlAnalysis {
+  return {
+    ok: false,
+    problems: [{ code: 'promql/syntax', message, ...where, hint }],
+    metrics: [],
+    functions: [],
+    outputLabels: inherited(),
+  };
+}
+
 /** Parses and checks a PromQL expression against Prometheus 2.42's rules. Never throws. */
 export function analyzePromql(expr: string, options: AnalyzeOptions = {}): PromqlAnalysis {
   const original = typeof expr === 'string' ? expr : String(expr ?? '');
@@ -768,18 +637,9 @@ export function analyzePromql(expr: string, options: AnalyzeOptions = {}): Promq
     // A bug here must not take down a whole build; surface it as a problem instead.
     return failed(
       original,
+      { start: 0, end: original.length },
       `internal error while analysing the expression: ${e instanceof Error ? e.message : String(e)}`,
       'this is a bug in the PromQL analyzer; please report it with the expression',
     );
   }
-}
-
-function failed(original: string, message: string, hint: string): PromqlAnalysis {
-  return {
-    ok: false,
-    problems: [{ code: 'promql/syntax', message, start: 0, end: original.length, hint }],
-    metrics: [],
-    functions: [],
-    outputLabels: inherited(),
-  };
 }

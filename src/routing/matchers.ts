@@ -1,13 +1,9 @@
-import { matches } from '../model/matchers.ts';
+import { matches, parseAlertmanagerMatcher } from '../model/matchers.ts';
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+export { parseAlertmanagerMatcher };
 
-/** A matcher reduced to what routing needs; MatcherModel satisfies it. */
-export interface SimpleMatcher {
-  label: string;
-  op: MatchOp;
-  value: string;
-}
+export type { MatchOp, SimpleMatcher } from '../model/matchers.ts';
+import type { SimpleMatcher } from '../model/matchers.ts';
 
 /**
  * Quotes a matcher value the way Alertmanager 0.25's `labels.ParseMatcher` unquotes it: only `\\`, `\"` and `\n` are
@@ -25,46 +21,6 @@ export function formatMatcher(m: SimpleMatcher): string {
 /** Whether every matcher matches (missing label = "", regexes fully anchored). */
 export function matchesAll(matchers: readonly SimpleMatcher[], labels: Record<string, string>): boolean {
   return matchers.every((m) => matches(m, labels));
-}
-
-const MATCHER_RE = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*([\s\S]*?)\s*$/;
-
-/**
- * Alertmanager 0.25's `labels.ParseMatcher`, ported: an optional leading quote, `\\` `\"` `\n` escapes, any other
- * backslash kept literally. Used to read back emitted configuration, never user input.
- */
-export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
-  const m = MATCHER_RE.exec(text);
-  if (!m) throw new Error(`bad matcher format: ${text}`);
-  const [, label, op, raw0] = m as unknown as [string, string, MatchOp, string];
-  let raw = raw0;
-  let expectTrailingQuote = false;
-  if (raw.startsWith('"')) {
-    raw = raw.slice(1);
-    expectTrailingQuote = true;
-  }
-  let value = '';
-  let escaped = false;
-  const chars = [...raw];
-  chars.forEach((c, i) => {
-    if (escaped) {
-      escaped = false;
-      if (c === 'n') value += '\n';
-      else if (c === '"' || c === '\\') value += c;
-      else value += `\\${c}`;
-      return;
-    }
-    if (c === '\\') {
-      if (i < chars.length - 1) escaped = true;
-      else value += '\\';
-    } else if (c === '"') {
-      if (!expectTrailingQuote || i < chars.length - 1) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
-      expectTrailingQuote = false;
-    } else value += c;
-  });
-  if (expectTrailingQuote) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
-  if (op === '=~' || op === '!~') new RegExp(`^(?:${value})$`);
-  return { label, op, value };
 }
 
 /** Alertmanager 0.25's `labels.ParseMatchers`: one string may hold `{a="1", b=~"2"}` — commas outside quotes split. */

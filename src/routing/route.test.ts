@@ -75,9 +75,10 @@ describe('routeAlert', () => {
     expect(fell).toMatchObject({ fellThrough: true, reachesOnlyRoot: true, matchedDefaultOk: false });
     const info = routeAlert(routes, { severity: 'info', team: 'other' });
     expect(info).toMatchObject({ fellThrough: false, reachesOnlyRoot: false, matchedDefaultOk: true });
-    // a matched route whose receiver is the root receiver also reaches only the root receiver
+    // a route that names the root's receiver itself was made for the alert
     const viaRoute = routeAlert(routes, { severity: 'warning', team: 'ml-platform' });
-    expect(viaRoute).toMatchObject({ fellThrough: false, reachesOnlyRoot: true, matchedDefaultOk: false });
+    expect(viaRoute).toMatchObject({ receivers: ['ml-team'], fellThrough: false, reachesOnlyRoot: false, matchedDefaultOk: false });
+    expect(viaRoute.deliveries[0]!.receiverFrom).toBe(routes.root.routes[1]);
     const crit = routeAlert(routes, { severity: 'critical' });
     expect(crit).toMatchObject({ fellThrough: false, reachesOnlyRoot: false });
   });
@@ -97,7 +98,11 @@ routes:
   - matchers: ['team="b"']
 `);
     expect(routeAlert(r, { team: 'a', service: 'x', env: 'prod' }).receivers).toEqual(['team-a']);
-    expect(routeAlert(r, { team: 'b' })).toMatchObject({ receivers: ['root'], fellThrough: false, reachesOnlyRoot: true });
+    // a matching route that only inherits still leaves the alert with the default receiver
+    const b = routeAlert(r, { team: 'b' });
+    expect(b).toMatchObject({ receivers: ['root'], fellThrough: false, reachesOnlyRoot: true, matchedDefaultOk: false });
+    expect(b.deliveries[0]!.receiverFrom).toBe(r.root);
+    expect(routeAlert(r, { team: 'a', service: 'x', env: 'prod' }).deliveries[0]!.receiverFrom).toBe(r.root.routes[0]);
   });
 
   it('lists a receiver twice when two routes deliver to it, as Alertmanager does', () => {

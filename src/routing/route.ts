@@ -11,8 +11,11 @@ interface Node<N> {
 }
 
 interface Walk<N> {
-  /** Each delivering node with its receiver (inherited if the node has none) and the nodes from the root to it. */
-  deliveries: { receiver: string; path: N[] }[];
+  /**
+   * Each delivering node with its receiver (inherited if the node has none), the node that named that receiver and
+   * the nodes from the root to it.
+   */
+  deliveries: { receiver: string; from: N; path: N[] }[];
   /** Every node whose matchers matched, in visit order (the root first). */
   matched: N[];
 }
@@ -25,21 +28,21 @@ interface Walk<N> {
 function walk<N extends Node<N>>(root: N, labels: Record<string, string>): Walk<N> {
   const deliveries: Walk<N>['deliveries'] = [];
   const matched: N[] = [];
-  const visit = (node: N, path: N[], inherited: string): boolean => {
+  const visit = (node: N, path: N[], inherited: N): boolean => {
     if (path.length > 0 && !matchesAll(node.matchers, labels)) return false;
     matched.push(node);
     const here = [...path, node];
-    const receiver = node.receiver ?? inherited;
+    const from = node.receiver !== undefined ? node : inherited;
     let any = false;
     for (const child of node.routes) {
-      const hit = visit(child, here, receiver);
+      const hit = visit(child, here, from);
       any ||= hit;
       if (hit && !child.continue) break;
     }
-    if (!any) deliveries.push({ receiver, path: here });
+    if (!any) deliveries.push({ receiver: from.receiver ?? '', from, path: here });
     return true;
   };
-  visit(root, [], root.receiver ?? '');
+  visit(root, [], root);
   return { deliveries, matched };
 }
 
@@ -51,6 +54,8 @@ export interface Delivery {
   origins: Origin[];
   /** The Alertmanager node that delivered (after sugar expansion). */
   node: ExpandedRoute;
+  /** The Vigil route that named the receiver: the delivering route, or the ancestor it inherits from (maybe the root). */
+  receiverFrom: RouteModel;
 }
 
 export interface RoutingResult {
@@ -61,7 +66,10 @@ export interface RoutingResult {
   matched: RouteModel[];
   /** No route below the root matched: the alert falls through to the root (default) receiver. */
   fellThrough: boolean;
-  /** Every delivery goes to the root receiver: no matched route sends anywhere else. */
+  /**
+   * Every receiver comes from the root by default: no matched route names a receiver of its own (routes that match
+   * but only inherit do not count; a route that names the root's receiver explicitly does).
+   */
   reachesOnlyRoot: boolean;
   /** Some matched route (not the root) says that reaching only the root receiver is intended. */
   matchedDefaultOk: boolean;
@@ -73,16 +81,15 @@ export function routeAlert(routes: RoutesModel, labels: Record<string, string>):
   const result = walk(root, labels);
   const deliveries: Delivery[] = result.deliveries.map((d) => {
     const path = d.path.map((n) => n.source);
-    return { receiver: d.receiver, path, origins: path.map((r) => r.origin), node: d.path[d.path.length - 1]! };
+    return { receiver: d.receiver, path, origins: path.map((r) => r.origin), node: d.path[d.path.length - 1]!, receiverFrom: d.from.source };
   });
   const matched = [...new Set(result.matched.map((n) => n.source))];
-  const rootReceiver = root.receiver ?? '';
   return {
     receivers: deliveries.map((d) => d.receiver),
     deliveries,
     matched,
     fellThrough: deliveries.length === 1 && deliveries[0]!.node === root,
-    reachesOnlyRoot: deliveries.every((d) => d.receiver === rootReceiver),
+    reachesOnlyRoot: result.deliveries.every((d) => d.from === root),
     matchedDefaultOk: matched.some((r) => r !== routes.root && r.defaultOk),
   };
 }

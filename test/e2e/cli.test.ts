@@ -66,7 +66,7 @@ describe('vigil CLI', () => {
   it('build writes generated files, then --check passes, and fails with the stale file listed after an edit', async () => {
     const build = runVigil(['build', '--out', 'out'], work);
     expect(build.code, build.stderr).toBe(0);
-    expect(build.stdout).toContain('alerts        2');
+    expect(build.stdout).toContain('alerts       2 alerts, 3 levels');
     const rules = await readFile(path.join(work, 'out/prometheus/rules/app.yml'), 'utf8');
     expect(rules).toContain('alert: QueueDeep');
 

@@ -1,0 +1,61 @@
+import { validateDashboardJson } from '../emit/dashboard-json.ts';
+import { emitDashboard } from '../emit/grafana-dashboards.ts';
+import type { DashboardModel } from '../model/types.ts';
+import { spanOf } from '../model/types.ts';
+import type { Check } from './check.ts';
+
+/**
+ * Grafana stores any JSON it is given and only breaks when someone opens the dashboard, so every dashboard is emitted
+ * here exactly as `vigil build` writes it and validated against what Grafana 10/11 expects.
+ */
+export const dashboardJsonCheck: Check = {
+  id: 'dashboard/json',
+  description: 'Every dashboard compiles to Grafana JSON that Grafana 10/11 can use: ids, grid, queries, thresholds, variables.',
+  severity: 'error',
+  run(ctx) {
+    for (const d of ctx.model.dashboards) {
+      const span = spanOf(d.origin);
+      let json: unknown;
+      try {
+        json = JSON.parse(emitDashboard(ctx.model, d).content);
+      } catch (e) {
+        ctx.report({
+          message: `dashboard ${d.uid}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
+          span,
+          hint: d.spec ? 'this is a Vigil bug: please report it with the dashboard definition' : 'check what the DashboardBuilder in this file builds',
+        });
+        continue;
+      }
+      for (const problem of validateDashboardJson(json)) {
+        const where = panelAt(json, problem.path);
+        ctx.report({
+          message: `dashboard ${d.uid}: ${problem.path}: ${problem.message}`,
+          span,
+          hint: `${where ? `in ${where}; ` : ''}${fixHint(d)}`,
+        });
+      }
+    }
+  },
+};
+
+function fixHint(d: DashboardModel): string {
+  return d.spec
+    ? 'Grafana would store this dashboard as it is and fail when it is opened: fix the dashboard definition'
+    : 'Grafana would store this dashboard as it is and fail when it is opened: fix what the DashboardBuilder in this file builds';
+}
+
+/** `panel "Title" (id 3)` for a problem path inside a panel, so a reader finds it in the definition. */
+function panelAt(json: unknown, path: string): string | undefined {
+  const match = /^panels\[(\d+)\](?:\.panels\[(\d+)\])?/.exec(path);
+  if (!match || json === null || typeof json !== 'object') return undefined;
+  const panels = (json as { panels?: unknown }).panels;
+  let panel: unknown = Array.isArray(panels) ? panels[Number(match[1])] : undefined;
+  if (match[2] !== undefined && panel !== null && typeof panel === 'object') {
+    const nested = (panel as { panels?: unknown }).panels;
+    panel = Array.isArray(nested) ? nested[Number(match[2])] : undefined;
+  }
+  if (panel === null || typeof panel !== 'object') return undefined;
+  const { title, id, type } = panel as { title?: unknown; id?: unknown; type?: unknown };
+  const name = typeof title === 'string' && title !== '' ? `"${title}"` : '(untitled)';
+  return `${type === 'row' ? 'row' : 'panel'} ${name}${typeof id === 'number' ? ` (id ${id})` : ''}`;
+}

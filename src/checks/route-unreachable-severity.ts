@@ -1,0 +1,29 @@
+import type { Check } from './check.ts';
+import { levelRouting } from '../routing/levels.ts';
+
+/**
+ * Each alert level must reach a receiver through a route made for it. Falling through to the root (default) receiver
+ * usually means a typo in a matcher or a missing team route; `defaultOk: true` on a matching route says it is intended.
+ */
+export const routeUnreachableSeverityCheck: Check = {
+  id: 'route/unreachable-severity',
+  description: 'Every alert level reaches a receiver through the routes, not only the root (default) receiver, unless a route says defaultOk.',
+  severity: 'error',
+  needsCompleteModel: true,
+  run(ctx) {
+    const routes = ctx.model.routes;
+    if (!routes) return;
+    const root = routes.root.receivers[0];
+    const defined = new Set(ctx.model.severities.map((s) => s.name));
+    for (const row of levelRouting(ctx.model)) {
+      if (!defined.has(row.level.severity)) continue; // ref/severity reports it
+      if (!row.result.reachesOnlyRoot || row.result.matchedDefaultOk) continue;
+      const span = row.level.op ? row.level.origin.def.locateKey(row.level.origin.path) : row.level.origin.def.locate(row.level.origin.path);
+      ctx.report({
+        message: `alert ${row.alert.name} at ${row.level.severity} reaches no route: only the root receiver "${root}" would get it`,
+        span,
+        hint: `add a route matching ${Object.entries(row.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}="${v}"`).join(', ')}, or mark the route it should take with defaultOk: true`,
+      });
+    }
+  },
+};

@@ -1,0 +1,468 @@
+/**
+ * Strict structural validation of a finished Grafana dashboard (the JSON Vigil posts to Grafana 10/11).
+ *
+ * Grafana stores whatever JSON it is given and only fails when someone opens the dashboard, so Vigil rejects a
+ * malformed one before deploying it. A JSON Schema (compiled once with ajv) says what each field must look like; code
+ * below it checks what a schema cannot: unique panel ids and refIds, the 24-column grid, rows, threshold order,
+ * Prometheus queries and variable names.
+ *
+ * Unknown fields are allowed, as Grafana allows them (the Foundation SDK writes many); known fields are typed.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+export interface DashboardProblem {
+  /** Where in the dashboard JSON, e.g. `panels[3].gridPos.w`; `(dashboard)` for the whole document. */
+  path: string;
+  message: string;
+}
+
+export const GRID_COLUMNS = 24;
+
+/** Panel types of Grafana 10/11 core. Plugin panels (ids ending in `-panel`) are accepted as well. */
+export const KNOWN_PANEL_TYPES: ReadonlySet<string> = new Set([
+  'alertlist',
+  'annolist',
+  'barchart',
+  'bargauge',
+  'candlestick',
+  'canvas',
+  'dashlist',
+  'datagrid',
+  'flamegraph',
+  'gauge',
+  'geomap',
+  'gettingstarted',
+  'heatmap',
+  'histogram',
+  'live',
+  'logs',
+  'news',
+  'nodeGraph',
+  'piechart',
+  'row',
+  'stat',
+  'state-timeline',
+  'status-history',
+  'table',
+  'text',
+  'timeseries',
+  'traces',
+  'trend',
+  'welcome',
+  'xychart',
+]);
+
+/** AngularJS panels: removed from Grafana 11 and migrated on load at best; a generated dashboard must not use them. */
+const ANGULAR_PANEL_TYPES: Readonly<Record<string, string>> = {
+  graph: 'timeseries',
+  singlestat: 'stat',
+  'table-old': 'table',
+  'grafana-piechart-panel': 'piechart',
+  'grafana-worldmap-panel': 'geomap',
+};
+
+const PLUGIN_PANEL_TYPE = /^[a-z0-9]+(?:-[a-z0-9]+)*-panel$/;
+
+export const VARIABLE_TYPES = ['query', 'adhoc', 'constant', 'datasource', 'interval', 'textbox', 'custom', 'groupby', 'switch'] as const;
+
+const nonEmptyString = { type: 'string', minLength: 1 } as const;
+
+/** The shape of a Grafana 10/11 dashboard, as far as Vigil relies on it. `x-message` replaces ajv's wording. */
+export const DASHBOARD_JSON_SCHEMA = {
+  $id: 'https://vigil.dev/schemas/grafana-dashboard.json',
+  type: 'object',
+  required: ['uid', 'title', 'schemaVersion', 'time', 'panels'],
+  properties: {
+    id: { type: 'null', 'x-message': 'must be null: an instance-local id makes Grafana answer 404 on any other instance; the uid identifies the dashboard' },
+    uid: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,40}$', 'x-message': 'must be 1-40 characters of a-z, A-Z, 0-9, _ and -' },
+    title: { type: 'string', pattern: '\\S', 'x-message': 'must be a non-blank string (Grafana rejects an empty title)' },
+    description: { type: 'string' },
+    tags: { type: 'array', items: nonEmptyString, uniqueItems: true },
+    schemaVersion: { type: 'integer', minimum: 0 },
+    version: { type: 'integer', minimum: 0 },
+    editable: { type: 'boolean' },
+    graphTooltip: { enum: [0, 1, 2] },
+    timezone: { type: 'string' },
+    weekStart: { type: 'string' },
+    fiscalYearStartMonth: { type: 'integer', minimum: 0, maximum: 11 },
+    liveNow: { type: 'boolean' },
+    refresh: {
+      type: ['string', 'boolean'],
+      pattern: '^(?:$|\\d+(?:ms|s|m|h|d|w|M|y))$',
+      'x-message': 'must be an interval such as 30s, 1m or 1h, or empty/false for no auto-refresh',
+    },
+    time: {
+      type: 'object',
+      required: ['from', 'to'],
+      properties: { from: nonEmptyString, to: nonEmptyString },
+    },
+    timepicker: { type: 'object', properties: { hidden: { type: 'boolean' }, refresh_intervals: { type: 'array', items: { type: 'string' } } } },
+    links: { type: 'array', items: { type: 'object' } },
+    annotations: {
+      type: 'object',
+      properties: {
+        list: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: { name: { type: 'string' }, enable: { type: 'boolean' }, hide: { type: 'boolean' }, iconColor: { type: 'string' }, datasource: { $ref: '#/definitions/datasourceRef' } },
+          },
+        },
+      },
+    },
+    templating: {
+      type: 'object',
+      properties: { list: { type: 'array', items: { $ref: '#/definitions/variable' } } },
+    },
+    panels: { type: 'array', items: { $ref: '#/definitions/panel' } },
+  },
+  definitions: {
+    datasourceRef: {
+      type: 'object',
+      required: ['uid'],
+      properties: { uid: nonEmptyString, type: nonEmptyString },
+      'x-message': 'must be a datasource reference {type, uid}',
+    },
+    gridPos: {
+      type: 'object',
+      required: ['x', 'y', 'w', 'h'],
+      properties: {
+        x: { type: 'integer', minimum: 0, maximum: GRID_COLUMNS - 1 },
+        y: { type: 'integer', minimum: 0 },
+        w: { type: 'integer', minimum: 1, maximum: GRID_COLUMNS },
+        h: { type: 'integer', minimum: 1 },
+        static: { type: 'boolean' },
+      },
+    },
+    thresholds: {
+      type: 'object',
+      required: ['mode', 'steps'],
+      properties: {
+        mode: { enum: ['absolute', 'percentage'] },
+        steps: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['value', 'color'],
+            properties: { value: { type: ['number', 'null'] }, color: nonEmptyString },
+          },
+        },
+      },
+    },
+    fieldConfig: {
+      type: 'object',
+      required: ['defaults', 'overrides'],
+      properties: {
+        defaults: {
+          type: 'object',
+          properties: {
+            unit: { type: 'string' },
+            decimals: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
+            min: { type: ['number', 'null'] },
+            max: { type: ['number', 'null'] },
+            displayName: { type: 'string' },
+            noValue: { type: 'string' },
+            thresholds: { $ref: '#/definitions/thresholds' },
+            color: { type: 'object', required: ['mode'], properties: { mode: nonEmptyString } },
+            mappings: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { enum: ['value', 'range', 'regex', 'special'] } } } },
+            links: { type: 'array', items: { type: 'object' } },
+            custom: { type: 'object' },
+          },
+        },
+        overrides: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['matcher', 'properties'],
+            properties: {
+              matcher: { type: 'object', required: ['id'], properties: { id: nonEmptyString } },
+              properties: { type: 'array', items: { type: 'object', required: ['id'], properties: { id: nonEmptyString } } },
+            },
+          },
+        },
+      },
+    },
+    target: {
+      type: 'object',
+      required: ['refId', 'datasource'],
+      properties: {
+        refId: nonEmptyString,
+        datasource: { $ref: '#/definitions/datasourceRef' },
+        expr: { type: 'string' },
+        legendFormat: { type: 'string' },
+        instant: { type: 'boolean' },
+        range: { type: 'boolean' },
+        exemplar: { type: 'boolean' },
+        hide: { type: 'boolean' },
+        interval: { type: 'string' },
+        intervalFactor: { type: 'integer', minimum: 1 },
+        format: { enum: ['time_series', 'table', 'heatmap'] },
+      },
+    },
+    panel: {
+      type: 'object',
+      required: ['id', 'type', 'gridPos'],
+      properties: {
+        id: { type: 'integer', minimum: 1 },
+        type: nonEmptyString,
+        title: { type: 'string' },
+        description: { type: 'string' },
+        gridPos: { $ref: '#/definitions/gridPos' },
+        datasource: { $ref: '#/definitions/datasourceRef' },
+        targets: { type: 'array', items: { $ref: '#/definitions/target' } },
+        fieldConfig: { $ref: '#/definitions/fieldConfig' },
+        options: { type: 'object' },
+        transparent: { type: 'boolean' },
+        collapsed: { type: 'boolean' },
+        panels: { type: 'array', items: { $ref: '#/definitions/panel' } },
+        repeat: { type: 'string' },
+        repeatDirection: { enum: ['h', 'v'] },
+        maxPerRow: { type: 'integer', minimum: 1 },
+        maxDataPoints: { type: 'integer', minimum: 1 },
+        interval: { type: 'string' },
+        timeFrom: { type: 'string' },
+        timeShift: { type: 'string' },
+        hideTimeOverride: { type: 'boolean' },
+        links: { type: 'array', items: { type: 'object' } },
+        transformations: { type: 'array', items: { type: 'object', required: ['id'], properties: { id: nonEmptyString, disabled: { type: 'boolean' }, options: { type: 'object' } } } },
+        libraryPanel: { type: 'object', required: ['uid', 'name'], properties: { uid: nonEmptyString, name: { type: 'string' } } },
+      },
+    },
+    variable: {
+      type: 'object',
+      required: ['name', 'type'],
+      properties: {
+        name: { type: 'string', pattern: '^(?!__)[A-Za-z0-9_]+$', 'x-message': 'must be letters, digits and _ only, not starting with __ (reserved for Grafana)' },
+        type: { enum: [...VARIABLE_TYPES] },
+        label: { type: ['string', 'null'] },
+        description: { type: ['string', 'null'] },
+        hide: { enum: [0, 1, 2] },
+        multi: { type: 'boolean' },
+        includeAll: { type: 'boolean' },
+        allValue: { type: ['string', 'null'] },
+        datasource: { $ref: '#/definitions/datasourceRef' },
+        refresh: { enum: [0, 1, 2] },
+        sort: { type: 'integer', minimum: 0, maximum: 8 },
+        query: { type: ['string', 'object'] },
+        definition: { type: 'string' },
+        regex: { type: 'string' },
+        current: { type: 'object' },
+        options: { type: 'array', items: { type: 'object' } },
+        skipUrlSync: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+  compiled = ajv.compile(DASHBOARD_JSON_SCHEMA);
+  return compiled;
+}
+
+type Json = Record<string, unknown>;
+type Seg = string | number;
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+export function formatJsonPath(path: readonly Seg[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out || '(dashboard)';
+}
+
+/** Every problem of the dashboard JSON, in document order; empty when Grafana 10/11 can use it as it is. */
+export function validateDashboardJson(json: unknown): DashboardProblem[] {
+  const problems: { path: Seg[]; message: string }[] = [];
+  const report = (path: Seg[], message: string) => problems.push({ path, message });
+  const validate = validator();
+  if (!validate(json)) for (const e of validate.errors ?? []) report(...describe(e));
+  if (isObject(json)) crossFieldRules(json, report);
+  // Document order, so the first problem named is the first one a reader meets; the same problem once.
+  const seen = new Set<string>();
+  return problems
+    .map((p, i) => ({ ...p, i }))
+    .sort((a, b) => comparePaths(a.path, b.path) || a.i - b.i)
+    .map((p) => ({ path: formatJsonPath(p.path), message: p.message }))
+    .filter((p) => {
+      const key = `${p.path}\u0000${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function comparePaths(a: readonly Seg[], b: readonly Seg[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function toSegments(instancePath: string): Seg[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describe(e: ErrorObject): [Seg[], string] {
+  const path = toSegments(e.instancePath);
+  const custom = (e.parentSchema as Json | undefined)?.['x-message'];
+  const got = e.data === undefined || isObject(e.data) || Array.isArray(e.data) ? '' : ` (got ${shown(e.data)})`;
+  switch (e.keyword) {
+    case 'required':
+      return [[...path, (e.params as { missingProperty: string }).missingProperty], 'is required'];
+    case 'enum':
+      return [path, `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map(shown).join(', ')}${got}`];
+    case 'type':
+    case 'pattern':
+    case 'minLength':
+      if (typeof custom === 'string') return [path, `${custom}${got}`];
+      return [path, `${e.message ?? 'is invalid'}${got}`];
+    default:
+      return [path, `${e.message ?? 'is invalid'}${got}`];
+  }
+}
+
+type Report = (path: Seg[], message: string) => void;
+
+function crossFieldRules(d: Json, report: Report): void {
+  // Template variables: unique names, and a query for the kinds that need one.
+  const list = isObject(d.templating) && Array.isArray(d.templating.list) ? d.templating.list : [];
+  const names = new Map<string, number>();
+  list.forEach((v, i) => {
+    if (!isObject(v)) return;
+    const at: Seg[] = ['templating', 'list', i];
+    if (typeof v.name === 'string') {
+      const first = names.get(v.name);
+      if (first !== undefined) report([...at, 'name'], `duplicate variable name "${v.name}" (also templating.list[${first}])`);
+      else names.set(v.name, i);
+    }
+    if ((v.type === 'query' || v.type === 'custom' || v.type === 'interval') && !hasQuery(v.query)) {
+      report([...at, 'query'], `a ${v.type} variable needs a non-empty query`);
+    }
+  });
+
+  if (!Array.isArray(d.panels)) return;
+  const ids = new Map<number, Seg[]>();
+  const visit = (panels: unknown[], base: Seg[], parentRow: Json | undefined) => {
+    panels.forEach((p, i) => {
+      if (!isObject(p)) return;
+      const at: Seg[] = [...base, i];
+      if (isInt(p.id)) {
+        const first = ids.get(p.id);
+        if (first) report([...at, 'id'], `duplicate panel id ${p.id} (also ${formatJsonPath(first)})`);
+        else ids.set(p.id, [...at, 'id']);
+      }
+      panelRules(p, at, parentRow, report);
+      if (Array.isArray(p.panels)) visit(p.panels, [...at, 'panels'], p.type === 'row' ? p : undefined);
+    });
+  };
+  visit(d.panels, ['panels'], undefined);
+}
+
+function hasQuery(q: unknown): boolean {
+  if (typeof q === 'string') return q.trim() !== '';
+  if (isObject(q)) return typeof q.query !== 'string' || q.query.trim() !== '';
+  return false;
+}
+
+function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Report): void {
+  const type = p.type;
+  if (typeof type === 'string' && type !== '') {
+    if (ANGULAR_PANEL_TYPES[type]) report([...at, 'type'], `"${type}" is a deprecated AngularJS panel that Grafana 11 no longer runs; use "${ANGULAR_PANEL_TYPES[type]}"`);
+    else if (!KNOWN_PANEL_TYPES.has(type) && !PLUGIN_PANEL_TYPE.test(type)) {
+      report([...at, 'type'], `unknown panel type "${type}"; known: ${[...KNOWN_PANEL_TYPES].sort().join(', ')} (or a plugin id ending in -panel)`);
+    }
+  }
+
+  const g = isObject(p.gridPos) ? p.gridPos : undefined;
+  if (g && isInt(g.x) && isInt(g.w) && g.x >= 0 && g.w >= 1 && g.x + g.w > GRID_COLUMNS) {
+    report([...at, 'gridPos'], `x + w = ${g.x} + ${g.w} = ${g.x + g.w} runs past the ${GRID_COLUMNS}-column grid`);
+  }
+
+  if (type === 'row') {
+    if (parentRow) report([...at, 'type'], 'rows cannot be nested in rows');
+    if (g && (g.x !== 0 || g.w !== GRID_COLUMNS || g.h !== 1)) report([...at, 'gridPos'], `a row spans the grid: gridPos must have x 0, w ${GRID_COLUMNS} and h 1`);
+    if (p.collapsed !== true && Array.isArray(p.panels) && p.panels.length > 0) {
+      report([...at, 'panels'], 'an expanded row must not nest panels (Grafana drops them): put them after the row, or set collapsed: true');
+    }
+    if (Array.isArray(p.targets) && p.targets.length > 0) report([...at, 'targets'], 'a row has no queries');
+  } else if (Array.isArray(p.panels) && p.panels.length > 0) {
+    report([...at, 'panels'], 'only a row can hold panels');
+  }
+
+  // Targets: unique refIds; Prometheus queries need an expression.
+  const panelDsType = isObject(p.datasource) ? p.datasource.type : undefined;
+  if (Array.isArray(p.targets)) {
+    const refIds = new Map<string, number>();
+    p.targets.forEach((t, j) => {
+      if (!isObject(t)) return;
+      const tat: Seg[] = [...at, 'targets', j];
+      if (typeof t.refId === 'string' && t.refId !== '') {
+        const first = refIds.get(t.refId);
+        if (first !== undefined) report([...tat, 'refId'], `duplicate refId "${t.refId}" in this panel (also targets[${first}])`);
+        else refIds.set(t.refId, j);
+      }
+      const dsType = isObject(t.datasource) && typeof t.datasource.type === 'string' ? t.datasource.type : panelDsType;
+      if (dsType === 'prometheus' && t.hide !== true && (typeof t.expr !== 'string' || t.expr.trim() === '')) {
+        report([...tat, 'expr'], 'a Prometheus query needs a non-empty expr');
+      }
+    });
+  }
+
+  // Thresholds: the base step first (value null = -Infinity), then strictly ascending values.
+  const fc = isObject(p.fieldConfig) ? p.fieldConfig : undefined;
+  const defaults = fc && isObject(fc.defaults) ? fc.defaults : undefined;
+  if (defaults && isObject(defaults.thresholds)) thresholdRules(defaults.thresholds.steps, [...at, 'fieldConfig', 'defaults', 'thresholds', 'steps'], report);
+  if (fc && Array.isArray(fc.overrides)) {
+    fc.overrides.forEach((o, k) => {
+      if (!isObject(o) || !Array.isArray(o.properties)) return;
+      o.properties.forEach((prop, m) => {
+        if (isObject(prop) && prop.id === 'thresholds' && isObject(prop.value)) {
+          thresholdRules(prop.value.steps, [...at, 'fieldConfig', 'overrides', k, 'properties', m, 'value', 'steps'], report);
+        }
+      });
+    });
+  }
+}
+
+function thresholdRules(steps: unknown, at: Seg[], report: Report): void {
+  if (!Array.isArray(steps)) return;
+  let previous: number | undefined;
+  steps.forEach((s, i) => {
+    if (!isObject(s) || !('value' in s)) return;
+    const value = s.value;
+    if (i === 0) {
+      if (value !== null) report([...at, 0, 'value'], `the first step is the base colour and must have value null (got ${shown(value)})`);
+      if (typeof value === 'number') previous = value;
+      return;
+    }
+    if (value === null) {
+      report([...at, i, 'value'], 'only the first step may have value null');
+      return;
+    }
+    if (typeof value !== 'number') return;
+    if (previous !== undefined && value <= previous) report([...at, i, 'value'], `steps must ascend: ${value} does not follow ${previous}`);
+    previous = value;
+  });
+}

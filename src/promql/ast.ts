@@ -1,0 +1,183 @@
+import type { SyntaxNode } from '@lezer/common';
+
+/** A range in the parsed text. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/**
+ * The expression tree the checks run on: lezer's tree with Prometheus's operator binding restored
+ * and the places lezer had to recover marked as `broken`.
+ */
+export type Expr =
+  | { kind: 'selector'; span: Span; node: SyntaxNode }
+  | { kind: 'number'; span: Span; node: SyntaxNode }
+  | { kind: 'string'; span: Span; node: SyntaxNode }
+  | { kind: 'paren'; span: Span; inner: Expr }
+  | { kind: 'unary'; span: Span; op: SyntaxNode; inner: Expr }
+  /** `node` is lezer's BinaryExpr, which holds the bool/on/ignoring/group modifiers. */
+  | { kind: 'binary'; span: Span; op: SyntaxNode; lhs: Expr; rhs: Expr; node: SyntaxNode }
+  | { kind: 'call'; span: Span; id: SyntaxNode; args: Expr[] }
+  | { kind: 'aggregate'; span: Span; op: SyntaxNode; modifier: SyntaxNode | null; args: Expr[] }
+  | { kind: 'range'; span: Span; inner: Expr; duration: SyntaxNode | null }
+  | { kind: 'subquery'; span: Span; inner: Expr; range: SyntaxNode | null; step: SyntaxNode | null }
+  /** `modifier` spans the keyword and its argument (`offset 5m`, `@ end()`). */
+  | { kind: 'offset'; span: Span; inner: Expr; modifier: Span; duration: SyntaxNode | null }
+  | { kind: 'at'; span: Span; inner: Expr; modifier: Span; timestamp: SyntaxNode | null }
+  /** Modifiers of later Prometheus versions (`anchored`, `smoothed`). */
+  | { kind: 'later-modifier'; span: Span; inner: Expr; keyword: SyntaxNode }
+  /** Lezer recovered from an error inside; only `parts` (the operands before the error) are trustworthy. */
+  | { kind: 'broken'; span: Span; parts: Expr[] };
+
+export type Postfix = Extract<Expr, { kind: 'range' | 'subquery' | 'offset' | 'at' | 'later-modifier' }>;
+
+const BINARY_OPS = new Set([
+  'Pow', 'Mul', 'Div', 'Mod', 'Atan2', 'Add', 'Sub', 'TrimUpper', 'TrimLower',
+  'Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte', 'And', 'Or', 'Unless',
+]);
+
+export const isExprNode = (n: SyntaxNode) => n.type.is('Expr');
+
+export function childNodes(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+const exprChildren = (node: SyntaxNode) => childNodes(node).filter(isExprNode);
+
+/** Where lezer's first recovery inside this node's own syntax starts (Infinity if none); operands report for themselves. */
+export function firstErrorIn(node: SyntaxNode): number {
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.type.isError) return c.from;
+    if (!isExprNode(c)) {
+      const inner = firstErrorIn(c);
+      if (inner !== Infinity) return inner;
+    }
+  }
+  return Infinity;
+}
+
+/** The expressions directly below `node`, looking through argument lists and skipping error nodes. */
+function operands(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.type.isError) continue;
+    if (isExprNode(c)) out.push(c);
+    else out.push(...operands(c));
+  }
+  return out;
+}
+
+const span = (n: Span): Span => ({ from: n.from, to: n.to });
+
+/**
+ * Prometheus binds `[5m]`, `[5m:1m]`, `offset` and `@` tighter than any operator, so `a - b offset 1d` is
+ * `a - (b offset 1d)`. The lezer grammar binds them to everything on their left; this moves such a modifier
+ * down onto the rightmost operand.
+ */
+function attach(inner: Expr, make: (target: Expr) => Expr): Expr {
+  if (inner.kind === 'binary') {
+    const rhs = attach(inner.rhs, make);
+    return { ...inner, rhs, span: { from: inner.span.from, to: rhs.span.to } };
+  }
+  if (inner.kind === 'unary') {
+    const operand = attach(inner.inner, make);
+    return { ...inner, inner: operand, span: { from: inner.span.from, to: operand.span.to } };
+  }
+  return make(inner);
+}
+
+/** Converts a lezer Expr node. `depth` bounds the recursion for pathological input. */
+export function toExpr(node: SyntaxNode, depth = 0): Expr {
+  if (depth > MAX_DEPTH) throw new TooDeep(node);
+  const sub = (n: SyntaxNode) => toExpr(n, depth + 1);
+  const firstError = firstErrorIn(node);
+  if (firstError !== Infinity) {
+    return { kind: 'broken', span: span(node), parts: operands(node).filter((o) => o.from < firstError).map(sub) };
+  }
+  const kids = exprChildren(node);
+  const inner = kids[0];
+  const to = node.to;
+  switch (node.name) {
+    case 'VectorSelector':
+      return { kind: 'selector', span: span(node), node };
+    case 'NumberDurationLiteral':
+      return { kind: 'number', span: span(node), node };
+    case 'StringLiteral':
+      return { kind: 'string', span: span(node), node };
+    case 'ParenExpr':
+      if (!inner) break;
+      return { kind: 'paren', span: span(node), inner: sub(inner) };
+    case 'UnaryExpr': {
+      const op = node.getChild('UnaryOp');
+      if (!inner || !op) break;
+      return { kind: 'unary', span: span(node), op, inner: sub(inner) };
+    }
+    case 'BinaryExpr': {
+      const op = childNodes(node).find((c) => BINARY_OPS.has(c.name));
+      if (kids.length !== 2 || !op) break;
+      return { kind: 'binary', span: span(node), op, lhs: sub(kids[0]!), rhs: sub(kids[1]!), node };
+    }
+    case 'FunctionCall': {
+      const id = node.getChild('FunctionIdentifier');
+      const body = node.getChild('FunctionCallBody');
+      if (!id || !body) break;
+      return { kind: 'call', span: span(node), id, args: exprChildren(body).map(sub) };
+    }
+    case 'AggregateExpr': {
+      const op = node.getChild('AggregateOp');
+      const body = node.getChild('FunctionCallBody');
+      if (!op || !body) break;
+      return { kind: 'aggregate', span: span(node), op, modifier: node.getChild('AggregateModifier'), args: exprChildren(body).map(sub) };
+    }
+    case 'MatrixSelector': {
+      if (!inner) break;
+      const duration = node.getChild('DurationExpr');
+      return attach(sub(inner), (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration }));
+    }
+    case 'SubqueryExpr': {
+      if (!inner) break;
+      const [range = null, step = null] = node.getChildren('DurationExpr');
+      return attach(sub(inner), (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
+    }
+    case 'OffsetExpr': {
+      const keyword = node.getChild('Offset');
+      if (!inner || !keyword) break;
+      const duration = node.getChild('OffsetDurationExpr');
+      const modifier = { from: keyword.from, to };
+      return attach(sub(inner), (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
+    }
+    case 'StepInvariantExpr': {
+      const keyword = node.getChild('At');
+      if (!inner || !keyword) break;
+      const timestamp = node.getChild('NumberDurationLiteral');
+      const modifier = { from: keyword.from, to };
+      return attach(sub(inner), (target) => ({ kind: 'at', span: { from: target.span.from, to }, inner: target, modifier, timestamp }));
+    }
+    case 'AnchoredExpr':
+    case 'SmoothedExpr': {
+      const keyword = node.getChild(node.name === 'AnchoredExpr' ? 'Anchored' : 'Smoothed');
+      if (!inner || !keyword) break;
+      return attach(sub(inner), (target) => ({ kind: 'later-modifier', span: { from: target.span.from, to }, inner: target, keyword }));
+    }
+  }
+  return { kind: 'broken', span: span(node), parts: operands(node).map(sub) };
+}
+
+/** No hand-written PromQL nests this deep; the bound keeps every recursion far from the stack limit. */
+export const MAX_DEPTH = 1000;
+
+export class TooDeep extends Error {
+  constructor(readonly node: SyntaxNode) {
+    super('expression nested too deeply');
+  }
+}
+
+/** Looks through `offset` and `@`, which Prometheus stores on the selector they follow. */
+export function modifierCore(e: Expr): Expr {
+  let n = e;
+  while (n.kind === 'offset' || n.kind === 'at') n = n.inner;
+  return n;
+}

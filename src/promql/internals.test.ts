@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { AGGREGATIONS, arityOf, FUNCTIONS } from './functions.js';
+import { applyReplacements, composeMaps } from './offsets.js';
+import { rewriteUnknownCalls } from './prepare.js';
+import { checkBrackets, scan } from './scanner.js';
+import { unquote } from './strings.js';
+import { closestName, editDistance } from './suggest.js';
+
+describe('function table', () => {
+  // Prometheus 2.42's promql/parser/functions.go.
+  const PROMETHEUS_2_42 = [
+    'abs', 'absent', 'absent_over_time', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'avg_over_time', 'ceil',
+    'changes', 'clamp', 'clamp_max', 'clamp_min', 'cos', 'cosh', 'count_over_time', 'day_of_month', 'day_of_week',
+    'day_of_year', 'days_in_month', 'deg', 'delta', 'deriv', 'exp', 'floor', 'histogram_count', 'histogram_fraction',
+    'histogram_quantile', 'histogram_sum', 'holt_winters', 'hour', 'idelta', 'increase', 'irate', 'label_join',
+    'label_replace', 'last_over_time', 'ln', 'log10', 'log2', 'max_over_time', 'min_over_time', 'minute', 'month', 'pi',
+    'predict_linear', 'present_over_time', 'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sin',
+    'sinh', 'sort', 'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh', 'time',
+    'timestamp', 'vector', 'year',
+  ];
+
+  it('has exactly the functions of Prometheus 2.42', () => {
+    expect([...FUNCTIONS.keys()].sort()).toEqual([...PROMETHEUS_2_42].sort());
+  });
+
+  it.each<[string, { min: number; max: number }]>([
+    ['rate', { min: 1, max: 1 }],
+    ['time', { min: 0, max: 0 }],
+    ['hour', { min: 0, max: 1 }],
+    ['round', { min: 1, max: 2 }],
+    ['label_join', { min: 3, max: Infinity }],
+    ['label_replace', { min: 5, max: 5 }],
+    ['holt_winters', { min: 3, max: 3 }],
+    ['histogram_fraction', { min: 3, max: 3 }],
+  ])('arity of %s', (name, arity) => {
+    expect(arityOf(FUNCTIONS.get(name)!)).toEqual(arity);
+  });
+
+  it('has the aggregations of Prometheus 2.42 with their parameter types', () => {
+    expect(Object.fromEntries([...AGGREGATIONS].map(([k, v]) => [k, v.param ?? null]))).toEqual({
+      avg: null, bottomk: 'scalar', count: null, count_values: 'string', group: null, max: null, min: null,
+      quantile: 'scalar', stddev: null, stdvar: null, sum: null, topk: 'scalar',
+    });
+  });
+});
+
+describe('offset maps', () => {
+  it('maps starts and ends around, inside and after replacements', () => {
+    const { text, map } = applyReplacements('ab$VARcd$Xe', [
+      { start: 2, end: 6, text: '1' },
+      { start: 8, end: 10, text: 'xyz' },
+    ]);
+    expect(text).toBe('ab1cdxyze');
+    expect([map.start(0), map.end(2)]).toEqual([0, 2]);
+    expect([map.start(2), map.end(3)]).toEqual([2, 6]);
+    expect([map.start(3), map.end(5)]).toEqual([6, 8]);
+    expect([map.start(6), map.end(7)]).toEqual([8, 10]);
+    expect([map.start(8), map.end(9)]).toEqual([10, 11]);
+  });
+
+  it('composes', () => {
+    const first = applyReplacements('$a + $b', [
+      { start: 0, end: 2, text: 'x' },
+      { start: 5, end: 7, text: 'y' },
+    ]);
+    const second = applyReplacements(first.text, [{ start: 4, end: 5, text: 'long' }]);
+    const map = composeMaps(first.map, second.map);
+    expect(second.text).toBe('x + long');
+    expect([map.start(4), map.end(8)]).toEqual([5, 7]);
+    expect([map.start(2), map.end(3)]).toEqual([3, 4]);
+  });
+});
+
+describe('rewriteUnknownCalls', () => {
+  it.each([
+    ['holt_winters(x[5m], 0.1, 0.2)', 'abs(x[5m], 0.1, 0.2)'],
+    ['rat(x) + rate(x[5m])', 'abs(x) + rate(x[5m])'],
+    ['sum by (job) (x) and on (a) y', 'sum by (job) (x) and on (a) y'],
+    ['x{f="rat(x)"} # rat(x)', 'x{f="rat(x)"} # rat(x)'],
+    ['x @ start() offset 5m', 'x @ start() offset 5m'],
+    ['x[max_of(1m, 2m)]', 'x[max_of(1m, 2m)]'],
+    ['SUM(x) BY (a)', 'SUM(x) BY (a)'],
+  ])('%s', (input, output) => {
+    expect(rewriteUnknownCalls(input).text).toBe(output);
+  });
+});
+
+describe('scanner', () => {
+  it('tokenizes strings, comments, numbers, durations and identifiers', () => {
+    const text = 'a:b{c="d\\"e"} # x\n[5m:1m] 1e-3 0x1F `r`';
+    expect(scan(text).map((t) => [t.kind, text.slice(t.start, t.end)])).toEqual([
+      ['ident', 'a:b'],
+      ['punct', '{'],
+      ['ident', 'c'],
+      ['op', '='],
+      ['string', '"d\\"e"'],
+      ['punct', '}'],
+      ['comment', '# x'],
+      ['punct', '['],
+      ['number', '5m'],
+      ['op', ':'],
+      ['number', '1m'],
+      ['punct', ']'],
+      ['number', '1e-3'],
+      ['number', '0x1F'],
+      ['string', '`r`'],
+    ]);
+  });
+
+  it('finds unclosed and unmatched brackets', () => {
+    const text = 'a(b[c)';
+    expect(checkBrackets(text, scan(text)).map((p) => [p.kind, p.char, p.token.start])).toEqual([['unclosed', '[', 3]]);
+    const text2 = ')(';
+    expect(checkBrackets(text2, scan(text2)).map((p) => [p.kind, p.char, p.token.start])).toEqual([
+      ['unmatched', ')', 0],
+      ['unclosed', '(', 1],
+    ]);
+  });
+});
+
+describe('unquote', () => {
+  it.each<[string, string]>([
+    ['"a\\tb"', 'a\tb'],
+    ['"\\u00e9\\x41\\101\\U0001F600"', 'éAA😀'],
+    ["'it\\'s'", "it's"],
+    ['`\\d+`', '\\d+'],
+  ])('%s', (literal, value) => {
+    expect(unquote(literal)).toEqual({ value, problems: [] });
+  });
+
+  it('rejects escapes Go does not know, and escaping the other quote', () => {
+    expect(unquote('"\\d"').problems).toEqual([{ message: "unknown escape sequence '\\d'", start: 1, end: 3 }]);
+    expect(unquote('"\\\'"').problems).toEqual([{ message: "unknown escape sequence '\\''", start: 1, end: 3 }]);
+    expect(unquote('"\\u12"').problems).toEqual([{ message: "invalid escape sequence '\\u12'", start: 1, end: 5 }]);
+  });
+});
+
+describe('suggestions', () => {
+  it('computes edit distance', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+  });
+
+  it('prefers the candidate sharing the longer prefix and rejects far-off words', () => {
+    expect(closestName('rat', ['rad', 'rate'])).toBe('rate');
+    expect(closestName('foo', ['cos', 'exp'])).toBeUndefined();
+    expect(closestName('histgram_quantile', ['histogram_quantile', 'histogram_count'])).toBe('histogram_quantile');
+  });
+});

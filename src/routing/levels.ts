@@ -1,0 +1,27 @@
+import type { AlertLevel, AlertModel, Model } from '../model/types.ts';
+import { routeAlert, type RoutingResult } from './route.ts';
+
+export interface LevelRoute {
+  alert: AlertModel;
+  level: AlertLevel;
+  /** The labels every notification of this level carries for sure: static labels, alertname, severity. */
+  labels: Record<string, string>;
+  result: RoutingResult;
+}
+
+/** Routes every enabled alert level through the routing tree: the routing matrix. */
+export function levelRouting(model: Model): LevelRoute[] {
+  const routes = model.routes;
+  if (!routes) return [];
+  const rows: LevelRoute[] = [];
+  for (const group of model.groups) {
+    for (const alert of group.alerts) {
+      if (!alert.enabled) continue;
+      for (const level of alert.levels) {
+        const labels = { ...alert.labels, alertname: alert.name, severity: level.severity };
+        rows.push({ alert, level, labels, result: routeAlert(routes, labels) });
+      }
+    }
+  }
+  return rows;
+}
