@@ -1,7 +1,9 @@
 import { validateDashboardJson } from '../emit/dashboard-json.ts';
 import { emitDashboard } from '../emit/grafana-dashboards.ts';
+import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
+import { SDK_DASHBOARD_KEY } from '../spec/validate.ts';
 import type { Check } from './check.ts';
 
 /**
@@ -30,8 +32,8 @@ export const dashboardJsonCheck: Check = {
         const where = panelAt(json, problem.path);
         ctx.report({
           message: `dashboard ${d.uid}: ${problem.path}: ${problem.message}`,
-          span,
-          hint: `${where ? `in ${where}; ` : ''}${fixHint(d)}`,
+          span: (where && panelTitleSpan(d, where.title)) ?? span,
+          hint: `${where ? `in ${where.label}; ` : ''}${fixHint(d)}`,
         });
       }
     }
@@ -44,8 +46,33 @@ function fixHint(d: DashboardModel): string {
     : 'Grafana would store this dashboard as it is and fail when it is opened: fix what the DashboardBuilder in this file builds';
 }
 
+/** Where the panel with this title is written: its `title` in a YAML dashboard, its title string in a TypeScript one. */
+function panelTitleSpan(d: DashboardModel, title: string | undefined): Span | undefined {
+  if (title === undefined) return undefined;
+  if (d.spec) {
+    const candidates: (string | number)[][] = [
+      ...(d.spec.panels ?? []).map((p, i) => (p.title === title ? ['panels', i] : [])),
+      ...(d.spec.rows ?? []).flatMap((row, r) => [row.title === title ? ['rows', r] : [], ...row.panels.map((p, i) => (p.title === title ? ['rows', r, 'panels', i] : []))]),
+    ].filter((path) => path.length > 0);
+    return candidates[0] ? spanOf(d.origin, ...candidates[0], 'title') : undefined;
+  }
+  const path = findPanelPath((d.origin.def.value as Record<string, unknown>)[SDK_DASHBOARD_KEY], title, [SDK_DASHBOARD_KEY]);
+  return path ? d.origin.def.locate([...path, 'title']) : undefined;
+}
+
+function findPanelPath(node: unknown, title: string, path: (string | number)[]): (string | number)[] | undefined {
+  const panels = node && typeof node === 'object' ? (node as { panels?: unknown }).panels : undefined;
+  if (!Array.isArray(panels)) return undefined;
+  for (const [i, panel] of panels.entries()) {
+    if ((panel as { title?: unknown })?.title === title) return [...path, 'panels', i];
+    const nested = findPanelPath(panel, title, [...path, 'panels', i]);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
 /** `panel "Title" (id 3)` for a problem path inside a panel, so a reader finds it in the definition. */
-function panelAt(json: unknown, path: string): string | undefined {
+function panelAt(json: unknown, path: string): { label: string; title?: string } | undefined {
   const match = /^panels\[(\d+)\](?:\.panels\[(\d+)\])?/.exec(path);
   if (!match || json === null || typeof json !== 'object') return undefined;
   const panels = (json as { panels?: unknown }).panels;
@@ -57,5 +84,5 @@ function panelAt(json: unknown, path: string): string | undefined {
   if (panel === null || typeof panel !== 'object') return undefined;
   const { title, id, type } = panel as { title?: unknown; id?: unknown; type?: unknown };
   const name = typeof title === 'string' && title !== '' ? `"${title}"` : '(untitled)';
-  return `${type === 'row' ? 'row' : 'panel'} ${name}${typeof id === 'number' ? ` (id ${id})` : ''}`;
+  return { label: `${type === 'row' ? 'row' : 'panel'} ${name}${typeof id === 'number' ? ` (id ${id})` : ''}`, title: typeof title === 'string' ? title : undefined };
 }

@@ -3,6 +3,7 @@ import { alertLevelsCheck } from './alert-levels.ts';
 import { alertNameStyleCheck } from './alert-name-style.ts';
 import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
 import { alertSummaryCheck } from './alert-summary.ts';
+import { dashboardJsonCheck } from './dashboard-json.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
 import { promqlSyntaxCheck } from './promql-syntax.ts';
@@ -24,6 +25,7 @@ export const CHECKS: readonly Check[] = [
   alertNameStyleCheck,
   alertRequiredLabelsCheck,
   alertSummaryCheck,
+  dashboardJsonCheck,
   metricNamingCheck,
   projectSingletonCheck,
   promqlSyntaxCheck,

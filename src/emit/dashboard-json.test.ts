@@ -64,6 +64,12 @@ describe('validateDashboardJson', () => {
       message: /steps must ascend: 60 does not follow 70/,
     },
     {
+      name: 'two threshold steps at one value',
+      mutate: (d) => (d.panels[2].fieldConfig.defaults.thresholds.steps[2].value = 70),
+      path: 'panels[2].fieldConfig.defaults.thresholds.steps[2].value',
+      message: /steps must ascend: 70 does not follow 70/,
+    },
+    {
       name: 'a later threshold step null',
       mutate: (d) => (d.panels[2].fieldConfig.defaults.thresholds.steps[3].value = null),
       path: 'panels[2].fieldConfig.defaults.thresholds.steps[3].value',
@@ -167,7 +173,7 @@ panels: [{ title: Up, type: stat, queries: [{ expr: up }] }]
     expect(reports).toEqual([]);
   });
 
-  it('reports what the schema lets through but Grafana cannot use, at the dashboard', () => {
+  it('reports what the schema lets through but Grafana cannot use, at the panel or else the dashboard', () => {
     const { reports, model } = run(`
 apiVersion: vigil/v1
 kind: Dashboard
@@ -188,10 +194,9 @@ panels:
       'dashboard broken: templating.list[0].query: a query variable needs a non-empty query',
       'dashboard broken: title: must be a non-blank string (Grafana rejects an empty title) (got " ")',
     ]);
-    for (const r of reports) {
-      expect(r.span).toEqual(span);
-      expect(r.hint).toMatch(/fix the dashboard definition/);
-    }
+    const panelTitle = spanOf(model.dashboards[0]!.origin, 'panels', 0, 'title');
+    expect(reports.map((r) => r.span)).toEqual([panelTitle, panelTitle, span, span]);
+    for (const r of reports) expect(r.hint).toMatch(/fix the dashboard definition/);
     expect(reports[0]!.hint).toMatch(/^in panel "Up" \(id 1\); /);
   });
 });

@@ -88,8 +88,8 @@ export const DASHBOARD_JSON_SCHEMA = {
     liveNow: { type: 'boolean' },
     refresh: {
       type: ['string', 'boolean'],
-      pattern: '^(?:$|\\d+(?:ms|s|m|h|d|w|M|y))$',
-      'x-message': 'must be an interval such as 30s, 1m or 1h, or empty/false for no auto-refresh',
+      pattern: '^(?:$|auto|\\d+(?:ms|s|m|h|d|w|M|y))$',
+      'x-message': 'must be an interval such as 30s, 1m or 1h, auto, or empty/false for no auto-refresh',
     },
     time: {
       type: 'object',

@@ -1,15 +1,15 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
-import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.js';
-import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.js';
-import { substituteGrafanaVariables } from './grafana.js';
-import { exactly, inherited, union, withLabels, withoutLabels } from './labels.js';
-import { composeMaps, IDENTITY_MAP } from './offsets.js';
-import { rewriteUnknownCalls } from './prepare.js';
-import { scan, significant } from './scanner.js';
-import { unquote } from './strings.js';
-import { closestName } from './suggest.js';
-import { syntaxProblems, type Source } from './syntax.js';
+import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
+import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
+import { substituteGrafanaVariables } from './grafana.ts';
+import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
+import { composeMaps, IDENTITY_MAP } from './offsets.ts';
+import { rewriteUnknownCalls } from './prepare.ts';
+import { scan, significant } from './scanner.ts';
+import { unquote } from './strings.ts';
+import { closestName } from './suggest.ts';
+import { syntaxProblems, type Source } from './syntax.ts';
 import {
   DOCUMENTED_TYPE,
   type AnalyzeOptions,
@@ -22,7 +22,7 @@ import {
   type PromqlProblem,
   type PromqlProblemCode,
   type ResultType,
-} from './types.js';
+} from './types.ts';
 
 /** What an expression evaluates to; `type` is undefined when it cannot be known (after a syntax error). */
 interface Info {
@@ -419,7 +419,7 @@ class Analyzer {
     else if (group === 'left') labels = withLabels(l.labels, include);
     else if (group === 'right') labels = withLabels(r.labels, include);
     else if (matching && on) labels = exactly(matchLabels);
-    else if (matching) labels = l.labels;
+    else if (matching) labels = withoutLabels(l.labels, matchLabels);
     else labels = l.labels;
     return { type, labels };
   }

@@ -30,8 +30,6 @@ export type Expr =
   /** Lezer recovered from an error inside; only `parts` (the operands before the error) are trustworthy. */
   | { kind: 'broken'; span: Span; parts: Expr[] };
 
-export type Postfix = Extract<Expr, { kind: 'range' | 'subquery' | 'offset' | 'at' | 'later-modifier' }>;
-
 const BINARY_OPS = new Set([
   'Pow', 'Mul', 'Div', 'Mod', 'Atan2', 'Add', 'Sub', 'TrimUpper', 'TrimLower',
   'Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte', 'And', 'Or', 'Unless',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePromql, type OutputLabels } from './index.js';
-import { at } from './test-helpers.js';
+import { analyzePromql, type OutputLabels } from './index.ts';
+import { at } from './test-helpers.ts';
 
 const inherit = (labels: string[] = [], removed: string[] = []): OutputLabels => ({ exact: false, labels, removed });
 const exact = (labels: string[]): OutputLabels => ({ exact: true, labels, removed: [] });

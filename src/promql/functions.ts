@@ -1,4 +1,4 @@
-import type { ResultType } from './types.js';
+import type { ResultType } from './types.ts';
 
 /** How a function's result labels relate to its arguments' labels. */
 export type LabelRule =
@@ -134,6 +134,10 @@ export const LATER_FUNCTIONS: ReadonlyMap<string, string> = new Map([
     'sort_by_label',
     'sort_by_label_desc',
     'start_timestamp',
+    'start',
+    'end',
+    'range',
+    'step',
     'ts_of_first_over_time',
     'ts_of_last_over_time',
     'ts_of_max_over_time',

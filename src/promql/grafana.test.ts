@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { substituteGrafanaVariables, templateVariableName } from './grafana.js';
-import { analyzePromql } from './index.js';
-import { at } from './test-helpers.js';
+import { substituteGrafanaVariables, templateVariableName } from './grafana.ts';
+import { analyzePromql } from './index.ts';
+import { at } from './test-helpers.ts';
 
 describe('substituteGrafanaVariables', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { applyReplacements, type OffsetMap, type Replacement } from './offsets.js';
-import { scan, type Token } from './scanner.js';
+import { applyReplacements, type OffsetMap, type Replacement } from './offsets.ts';
+import { scan, type Token } from './scanner.ts';
 
 /** What a template variable is replaced with, depending on where it stands. */
 export const PLACEHOLDER = {

@@ -1,5 +1,5 @@
-export { analyzePromql } from './analyze.js';
-export { AGGREGATIONS, FUNCTIONS, type AggregationSpec, type FunctionSpec } from './functions.js';
+export { analyzePromql } from './analyze.ts';
+export { AGGREGATIONS, FUNCTIONS, type AggregationSpec, type FunctionSpec } from './functions.ts';
 export type {
   AnalyzeOptions,
   FunctionUse,
@@ -11,4 +11,4 @@ export type {
   PromqlProblem,
   PromqlProblemCode,
   ResultType,
-} from './types.js';
+} from './types.ts';

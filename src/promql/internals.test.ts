@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATIONS, arityOf, FUNCTIONS } from './functions.js';
-import { applyReplacements, composeMaps } from './offsets.js';
-import { rewriteUnknownCalls } from './prepare.js';
-import { checkBrackets, scan } from './scanner.js';
-import { unquote } from './strings.js';
-import { closestName, editDistance } from './suggest.js';
+import { AGGREGATIONS, arityOf, FUNCTIONS } from './functions.ts';
+import { applyReplacements, composeMaps } from './offsets.ts';
+import { rewriteUnknownCalls } from './prepare.ts';
+import { checkBrackets, scan } from './scanner.ts';
+import { unquote } from './strings.ts';
+import { closestName, editDistance } from './suggest.ts';
 
 describe('function table', () => {
   // Prometheus 2.42's promql/parser/functions.go.

@@ -1,4 +1,4 @@
-import type { OutputLabels } from './types.js';
+import type { OutputLabels } from './types.ts';
 
 const uniq = (xs: Iterable<string>) => [...new Set(xs)];
 

@@ -1,6 +1,6 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { applyReplacements, type OffsetMap, type Replacement } from './offsets.js';
-import { scan } from './scanner.js';
+import { applyReplacements, type OffsetMap, type Replacement } from './offsets.ts';
+import { scan } from './scanner.ts';
 
 /**
  * Any name the grammar accepts as a function. The lezer grammar only knows a fixed list of function names,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePromql, type PromqlProblemCode } from './index.js';
-import { at } from './test-helpers.js';
+import { analyzePromql, type PromqlProblemCode } from './index.ts';
+import { at } from './test-helpers.ts';
 
 interface Case {
   expr: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePromql, type PromqlAnalysis } from './index.js';
+import { analyzePromql, type PromqlAnalysis } from './index.ts';
 
 const SEEDS = [
   'sum by (job) (rate(http_requests_total{job="api", code=~"5.."}[5m])) / ignoring(code) group_left sum by (job) (rate(http_requests_total[5m]))',

@@ -1,7 +1,7 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
-import type { OffsetMap } from './offsets.js';
-import { checkBrackets, type Token } from './scanner.js';
-import type { PromqlProblem } from './types.js';
+import type { OffsetMap } from './offsets.ts';
+import { checkBrackets, type Token } from './scanner.ts';
+import type { PromqlProblem } from './types.ts';
 
 /** The rewritten text that was parsed, its tokens, and the way back to the original. */
 export interface Source {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePromql, type ResultType } from './index.js';
+import { analyzePromql, FUNCTIONS, type ResultType } from './index.ts';
 
 const valid: [string, ResultType][] = [
   // selectors
@@ -129,5 +129,10 @@ describe('valid expressions', () => {
     expect(a.problems).toEqual([]);
     expect(a.ok).toBe(true);
     expect(a.resultType).toBe(resultType);
+  });
+
+  it('call every function of the table at least once', () => {
+    const uncalled = [...FUNCTIONS.keys()].filter((name) => !valid.some(([expr]) => new RegExp(`(^|[^a-z_])${name}\\(`).test(expr)));
+    expect(uncalled).toEqual([]);
   });
 });

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { lineColAt } from '../diagnostics.ts';
+import { loadYaml } from '../load/yaml.ts';
+import { validateDefinitions } from './validate.ts';
+
+function problems(text: string) {
+  const { definitions } = loadYaml('d.yaml', text);
+  return validateDefinitions(definitions).diagnostics.map((d) => ({ code: d.code, message: d.message, hint: d.hint, ...lineColAt(text, d.span!.start) }));
+}
+
+describe('schema validation', () => {
+  it('accepts a valid definition of each kind', () => {
+    const text = [
+      'apiVersion: vigil/v1\nkind: Project\nname: p\n',
+      'apiVersion: vigil/v1\nkind: Severities\nlevels: [{ name: critical }]\n',
+      'apiVersion: vigil/v1\nkind: Routes\nreceiver: r\n',
+      'apiVersion: vigil/v1\nkind: Receivers\nreceivers: [{ name: r, webhook: { url: "http://x" } }]\n',
+    ].join('---\n');
+    expect(problems(text)).toEqual([]);
+  });
+
+  it('names the unknown kind and suggests the closest one', () => {
+    expect(problems('apiVersion: vigil/v1\nkind: Reciever\n')).toEqual([
+      expect.objectContaining({ code: 'schema', line: 2, col: 7, message: expect.stringContaining('unknown kind "Reciever"'), hint: 'did you mean Receivers?' }),
+    ]);
+  });
+
+  it('points an unknown field at its key and suggests the known one', () => {
+    const [p] = problems('apiVersion: vigil/v1\nkind: Project\nname: p\nevaluationIntreval: 30s\n');
+    expect(p).toMatchObject({ code: 'schema', line: 4, col: 1, hint: 'did you mean "evaluationInterval"?' });
+  });
+
+  it('reports a missing required field, a wrong type and a bad enum together', () => {
+    const text = 'apiVersion: vigil/v1\nkind: Metrics\nmetrics:\n  - name: x_total\n    type: countr\n  - name: y\n    type: gauge\n    help: 3\n';
+    const found = problems(text);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ message: expect.stringContaining('metrics[0]: missing required field "help"') }),
+        expect.objectContaining({ message: expect.stringContaining('"countr" is not one of'), hint: 'did you mean "counter"?', line: 5, col: 11 }),
+        expect.objectContaining({ message: 'metrics[1].help: must be a string, got number 3', line: 8, col: 11 }),
+      ]),
+    );
+  });
+
+  it('calls a literal secret a secret, and a malformed reference a malformed reference', () => {
+    const literal = problems('apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: r\n    dingtalk: { webhook: "https://x/robot?access_token=1" }\n');
+    expect(literal).toEqual([expect.objectContaining({ code: 'secret/literal', line: 5, col: 26 })]);
+    const malformed = problems('apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: r\n    dingtalk: { webhook: { env: A, file: /b } }\n');
+    expect(malformed).toEqual([expect.objectContaining({ code: 'schema', message: expect.stringContaining('must be a secret reference') })]);
+  });
+
+  it('explains a bad duration', () => {
+    const [p] = problems('apiVersion: vigil/v1\nkind: Project\nname: p\nscrapeInterval: 15 seconds\n');
+    expect(p).toMatchObject({ message: 'scrapeInterval: "15 seconds" is not a Prometheus duration', line: 4, col: 17 });
+  });
+});
