@@ -37,7 +37,9 @@ export function lineColAt(text: string, offset: number): LineCol {
   return { line, col: end - lineStart + 1 };
 }
 
+/** By file and position; problems without a position (project-wide ones) come last. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  if (!a.span !== !b.span) return a.span ? -1 : 1;
   const fa = a.span?.file ?? '';
   const fb = b.span?.file ?? '';
   if (fa !== fb) return fa < fb ? -1 : 1;

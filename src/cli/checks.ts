@@ -8,6 +8,10 @@ export const STAGE_CHECKS = [
   { id: 'ts/load', severity: 'error', description: 'A TypeScript definition compiles, runs and default-exports a definition.' },
   { id: 'schema', severity: 'error', description: 'A definition matches the JSON Schema of its kind: known kind, fields, types, durations.' },
   { id: 'route/matcher', severity: 'error', description: 'Route and inhibit matchers are valid Alertmanager matchers with valid regular expressions.' },
+  { id: 'promql/type', severity: 'error', description: 'Part of promql/syntax: argument and operand types (e.g. rate() over an instant vector).' },
+  { id: 'promql/unknown-function', severity: 'error', description: 'Part of promql/syntax: a function Prometheus 2.42 does not have, with a "did you mean".' },
+  { id: 'promql/arity', severity: 'error', description: 'Part of promql/syntax: the wrong number of arguments to a function or aggregation.' },
+  { id: 'skipped', severity: 'warning', description: 'Cross-reference checks were skipped because some definitions could not be read.' },
 ] as const;
 
 export function runChecks(io: CliIO, format: 'text' | 'json' | 'github'): number {

@@ -14,8 +14,7 @@ export interface TsLoadResult {
 export async function loadTypeScript(file: string, absolutePath: string, text: string): Promise<TsLoadResult> {
   let exported: unknown;
   try {
-    const mod = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
-    exported = mod.default;
+    exported = unwrapDefault(await importTypeScript(pathToFileURL(absolutePath).href));
   } catch (e) {
     return { definitions: [], diagnostics: [tsImportDiagnostic(file, text, e)] };
   }
@@ -35,6 +34,25 @@ export async function loadTypeScript(file: string, absolutePath: string, text: s
   }
   const values = Array.isArray(exported) ? exported : [exported];
   return { definitions: values.map((value, index) => tsDefinition(file, text, index, value)), diagnostics: [] };
+}
+
+/**
+ * Under the CLI, tsx's tsImport loads the file as an ES module whatever the user's package.json says (a CommonJS
+ * project would otherwise hit require(esm) cycles); under vitest, vite already transforms TypeScript imports.
+ */
+async function importTypeScript(url: string): Promise<unknown> {
+  if ('__vitest_worker__' in globalThis) return import(url);
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(url, import.meta.url);
+}
+
+/** A module namespace's default export; CommonJS interop can nest it one level deeper (`{ default: { default } }`). */
+function unwrapDefault(mod: unknown): unknown {
+  let value = (mod as { default?: unknown } | undefined)?.default;
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'default' in value) {
+    value = (value as { default: unknown }).default;
+  }
+  return value;
 }
 
 function tsImportDiagnostic(file: string, text: string, e: unknown): Diagnostic {

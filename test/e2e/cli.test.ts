@@ -93,3 +93,21 @@ describe('vigil CLI', () => {
     await expect(readFile(path.join(work, 'broken-out/manifest.json'))).rejects.toThrow();
   });
 });
+
+describe('TypeScript definitions through the CLI', () => {
+  it('loads a TS AlertRules file in a project without package.json and positions its problems on the right line', async () => {
+    const dir = path.join(work, 'ts-project');
+    await cp(path.join(work, 'monitoring'), dir, { recursive: true });
+    await rm(path.join(dir, 'alerts.yaml'));
+    const source = await readFile(path.join(REPO, 'test/fixtures/ts-definitions/alerts.ts'), 'utf8');
+    await writeFile(path.join(dir, 'alerts.ts'), source.replace('../../../src/index.ts', path.join(REPO, 'src/index.ts')));
+    const r = runVigil(['validate', 'ts-project'], work);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ts-project/alerts.ts:22:12: error[schema]: alerts[1].for: "1 minute" is not a Prometheus duration`);
+
+    await writeFile(path.join(dir, 'alerts.ts'), (await readFile(path.join(dir, 'alerts.ts'), 'utf8')).replace("'1 minute'", "'1m'"));
+    const fixed = runVigil(['validate', 'ts-project'], work);
+    expect(fixed.stderr).toContain('ts-project/alerts.ts:9:32: error[ref/metric]: alert QueueDeep: metric "queue_dpth" is not in the catalogue');
+    expect(fixed.stderr).toContain('ts-project/alerts.ts:12:30: error[threshold/order]');
+  });
+});
