@@ -19,6 +19,8 @@ export interface CompileResult {
   /** Empty when there are errors: nothing half-valid is ever emitted. */
   artifacts: Artifact[];
   checksRun: number;
+  /** Milliseconds per stage, for benchmarks and `--timings`. */
+  timings: Record<string, number>;
 }
 
 export interface CompileOptions {
@@ -29,11 +31,20 @@ export interface CompileOptions {
 
 /** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
 export function compile(loaded: LoadResult, options: CompileOptions = {}): CompileResult {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark);
+    mark = now;
+  };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const schema = validateDefinitions(loaded.definitions);
   diagnostics.push(...schema.diagnostics);
+  lap('schema');
   const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);
   diagnostics.push(...modelDiagnostics);
+  lap('model');
 
   const context = createCheckContext(model, diagnostics);
   const checks = options.checks ?? CHECKS;
@@ -55,11 +66,12 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     } catch (e) {
       diagnostics.push({ code: 'internal', severity: 'error', message: `check ${check.id} failed: ${(e as Error).message}`, hint: 'this is a bug in Vigil; please report it with the definitions that trigger it' });
     }
+    lap(`check ${check.id}`);
   }
   const sorted = dedupe(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
-  const artifacts = ok || options.emitOnError ? emitAll(model, context.ctx) : [];
-  return { model, diagnostics: sorted, artifacts, checksRun: checks.length };
+  const artifacts = ok || options.emitOnError ? emitAll(model, context.ctx, lap) : [];
+  return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
 function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
@@ -113,8 +125,12 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
   });
 }
 
-function emitAll(model: Model, ctx: CheckContext): Artifact[] {
-  const artifacts = EMITTERS.flatMap((emit) => emit(model, ctx));
+function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): Artifact[] {
+  const artifacts = EMITTERS.flatMap((emitter) => {
+    const out = emitter.emit(model, ctx);
+    lap(`emit ${emitter.name}`);
+    return out;
+  });
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return [...artifacts, manifest(artifacts)];
 }

@@ -2,16 +2,16 @@ import type { Span } from '../diagnostics.ts';
 import { spanOf } from '../model/types.ts';
 import type { Check, CheckContext } from './check.ts';
 
-/** Reports every repeat of a name after its first occurrence, pointing back at the first. */
-function reportRepeats(ctx: CheckContext, what: string, items: { name: string; span: Span }[], hint: string): void {
-  const first = new Map<string, Span>();
+/** Reports every repeat of a name after its first occurrence, pointing back at the first. Spans are computed only for repeats. */
+function reportRepeats(ctx: CheckContext, what: string, items: { name: string; span: () => Span }[], hint: string): void {
+  const first = new Map<string, () => Span>();
   for (const item of items) {
     const earlier = first.get(item.name);
     if (!earlier) {
       first.set(item.name, item.span);
       continue;
     }
-    ctx.report({ message: `duplicate ${what} "${item.name}"`, span: item.span, hint, related: [{ span: earlier, message: 'first defined here' }] });
+    ctx.report({ message: `duplicate ${what} "${item.name}"`, span: item.span(), hint, related: [{ span: earlier(), message: 'first defined here' }] });
   }
 }
 
@@ -21,17 +21,17 @@ export const ruleDuplicateCheck: Check = {
   severity: 'error',
   run(ctx) {
     const m = ctx.model;
-    reportRepeats(ctx, 'rule group', m.groups.map((g) => ({ name: g.name, span: spanOf(g.origin) })), 'Prometheus rule group names must be unique; rename one group');
-    reportRepeats(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`');
+    reportRepeats(ctx, 'rule group', m.groups.map((g) => ({ name: g.name, span: () => spanOf(g.origin) })), 'Prometheus rule group names must be unique; rename one group');
+    reportRepeats(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: () => spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`');
     reportRepeats(
       ctx,
       'recording rule',
-      m.groups.flatMap((g) => g.rules.map((r) => ({ name: r.record + (Object.keys(r.labels).length ? JSON.stringify(Object.entries(r.labels).sort()) : ''), span: spanOf(r.origin, 'record') }))),
+      m.groups.flatMap((g) => g.rules.map((r) => ({ name: r.record + (Object.keys(r.labels).length ? JSON.stringify(Object.entries(r.labels).sort()) : ''), span: () => spanOf(r.origin, 'record') }))),
       'two rules writing the same series make Prometheus report "duplicate sample"; remove one or give them different labels',
     );
-    reportRepeats(ctx, 'receiver', m.receivers.map((r) => ({ name: r.name, span: spanOf(r.origin, 'name') })), 'receiver names are unique; add channels to the existing receiver instead');
-    reportRepeats(ctx, 'dashboard uid', m.dashboards.map((d) => ({ name: d.uid, span: d.spec ? spanOf(d.origin, 'uid') : spanOf(d.origin) })), 'Grafana identifies dashboards by uid; give each its own');
-    reportRepeats(ctx, 'metric', m.metrics.map((x) => ({ name: x.name, span: spanOf(x.origin, 'name') })), 'catalogue each metric once');
-    reportRepeats(ctx, 'severity level', m.severities.map((s) => ({ name: s.name, span: spanOf(s.origin, 'name') })), 'each level is defined once');
+    reportRepeats(ctx, 'receiver', m.receivers.map((r) => ({ name: r.name, span: () => spanOf(r.origin, 'name') })), 'receiver names are unique; add channels to the existing receiver instead');
+    reportRepeats(ctx, 'dashboard uid', m.dashboards.map((d) => ({ name: d.uid, span: () => (d.spec ? spanOf(d.origin, 'uid') : spanOf(d.origin)) })), 'Grafana identifies dashboards by uid; give each its own');
+    reportRepeats(ctx, 'metric', m.metrics.map((x) => ({ name: x.name, span: () => spanOf(x.origin, 'name') })), 'catalogue each metric once');
+    reportRepeats(ctx, 'severity level', m.severities.map((s) => ({ name: s.name, span: () => spanOf(s.origin, 'name') })), 'each level is defined once');
   },
 };

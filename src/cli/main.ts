@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import pkg from '../../package.json' with { type: 'json' };
 import { runBuild } from './build.ts';
 import { runChecks } from './checks.ts';
 import { UsageError, type CliIO } from './io.ts';
@@ -106,7 +107,5 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

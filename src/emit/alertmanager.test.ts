@@ -382,12 +382,12 @@ inhibit:
   - { sourceMatchers: ['a="no"'], targetMatchers: ['b="y"'], equal: ["y", "n"] }
 `,
     });
-    expect(config.content).toContain('receiver: "yes"');
-    expect(config.content).toContain('- "on"\n');
-    expect(config.content).toContain('- "off"\n');
+    expect(config.content).toContain("receiver: 'yes'");
+    expect(config.content).toContain("- 'on'\n");
+    expect(config.content).toContain("- 'off'\n");
     expect(config.content).toContain(`- enabled="on"`);
     expect(config.content).toContain(`- flag="yes"`);
-    expect(config.content).toMatch(/- "y"\n/);
+    expect(config.content).toMatch(/- 'y'\n/);
     expect(parsed.route.receiver).toBe('yes');
     expect(parsed.route.group_by).toEqual(['off', 'on']);
     expect(parsed.route.routes).toEqual([{ receiver: 'on', matchers: ['enabled="on"', 'flag="yes"'] }]);

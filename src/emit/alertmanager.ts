@@ -1,4 +1,4 @@
-import { Scalar } from 'yaml';
+import { DoubleQuoted } from './yaml-writer.ts';
 import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, SecretRef, SeverityModel } from '../model/types.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, type SimpleMatcher } from '../routing/matchers.ts';
@@ -103,12 +103,10 @@ function secretFile(ref: SecretRef, field: string, receiver: string | undefined,
  * reference, `${file:/path}` for a file reference), always written double-quoted so that
  * substituteSecretPlaceholders can insert any value safely.
  */
-function secretPlaceholder(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): Scalar {
+function secretPlaceholder(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): DoubleQuoted {
   const placeholder = ref.env !== undefined ? `\${${ref.env}}` : `\${file:${ref.file}}`;
   secrets.push(clean({ env: ref.env, file: ref.file, receiver, field, as: 'placeholder', placeholder }));
-  const scalar = new Scalar(placeholder);
-  scalar.type = Scalar.QUOTE_DOUBLE;
-  return scalar;
+  return new DoubleQuoted(placeholder);
 }
 
 /**

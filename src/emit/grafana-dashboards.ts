@@ -40,7 +40,7 @@ import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sd
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
-import { allAlerts } from '../model/types.ts';
+import { alertsByName } from '../model/types.ts';
 import type { DashboardSpec, Panel as PanelSpec } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 
@@ -84,13 +84,20 @@ export function emitDashboards(model: Model): Artifact[] {
 }
 
 /** The artifact of one dashboard. */
+const emitted = new WeakMap<DashboardModel, Artifact>();
+
+/** Emitted once per dashboard: the dashboard/json check validates exactly what the build then writes. */
 export function emitDashboard(model: Model, d: DashboardModel): Artifact {
+  const cached = emitted.get(d);
+  if (cached) return cached;
   const { json, alerts } = dashboardJson(model, d);
-  return {
+  const artifact = {
     path: `grafana/dashboards/${d.uid}.json`,
     content: renderJson(json),
     sources: uniqueSorted([d.origin.def.file, ...alerts.map((a) => a.origin.def.file)]),
   };
+  emitted.set(d, artifact);
+  return artifact;
 }
 
 /** The finished Grafana JSON of a dashboard (keys not yet sorted) and the alerts whose levels it draws. */
@@ -145,8 +152,7 @@ function buildDeclarative(model: Model, spec: DashboardSpec, ds: DataSourceRef, 
   if (spec.refresh !== undefined) builder.refresh(spec.refresh);
   for (const v of spec.variables ?? []) builder.withVariable(variableBuilder(v, ds));
 
-  const alerts = new Map<string, AlertModel>();
-  for (const a of allAlerts(model)) if (!alerts.has(a.name)) alerts.set(a.name, a);
+  const alerts = alertsByName(model);
   const ctx: PanelContext = { model, ds, usedAlerts, alerts };
   const top = spec.panels ?? [];
   top.forEach((p) => builder.withPanel(panelBuilder(p, defaultWidth(top.length), ctx)));

@@ -6,14 +6,19 @@ import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
 
-export type Emitter = (model: Model, ctx: CheckContext) => Artifact[];
+export interface Emitter {
+  name: string;
+  emit(model: Model, ctx: CheckContext): Artifact[];
+}
 
 export const ALERTMANAGER_SECRETS_PATH = 'alertmanager/secrets.json';
 
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
-  (model) => emitPrometheusRules(model),
-  (model, ctx) => {
+  { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
+  {
+    name: 'alertmanager',
+    emit: (model, ctx) => {
     const { artifacts, secrets } = emitAlertmanager(model, { identityLabels: (alert) => ctx.labels.identityOf(alert) });
     // Names and paths only, never values: what deploy must materialise on the Alertmanager host.
     const secretsList: Artifact = {
@@ -22,7 +27,8 @@ export const EMITTERS: readonly Emitter[] = [
       sources: model.receivers.map((r) => r.origin.def.file).concat(model.project?.origin ? [model.project.origin.def.file] : []),
     };
     return [...artifacts, secretsList];
+    },
   },
-  (model) => emitDashboards(model),
-  (model) => [emitAlertCatalogue(model)],
+  { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
+  { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
 ];

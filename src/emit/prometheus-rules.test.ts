@@ -46,7 +46,7 @@ describe('Prometheus rules emitter', () => {
     const { byPath } = await rules({ 'alerts.yaml': alerts });
     const text = byPath.get('prometheus/rules/app.yml')!.content;
     expect(text).not.toContain('TargetDown');
-    expect(text).toContain('paging: "on"');
+    expect(text).toContain("paging: 'on'");
   });
 
   it('is byte-identical across runs', async () => {

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { lineColAt } from '../diagnostics.ts';
 import { loadYaml } from './yaml.ts';
@@ -40,5 +43,27 @@ describe('loadYaml', () => {
     const span = def.locateInString(['expr'], offset, offset + 4);
     expect(at(text, span.start)).toEqual(want);
     expect(text.slice(span.start, span.start + 4)).toBe('rate');
+  });
+});
+
+describe('fast path', () => {
+  const repo = path.resolve(import.meta.dirname, '../..');
+  const files = ['monitoring', 'test/fixtures']
+    .flatMap((dir) => readdirSync(path.join(repo, dir), { recursive: true }).map((f) => path.join(dir, String(f))))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+
+  it.each(files)('reads %s exactly as the positional parser does', (file) => {
+    const text = readFileSync(path.join(repo, file), 'utf8');
+    const slow = parseAllDocuments(text).filter((d) => d.errors.length === 0 && d.contents !== null).map((d) => d.toJS());
+    const { definitions, diagnostics } = loadYaml(file, text);
+    if (diagnostics.length === 0) expect(definitions.map((d) => d.value)).toEqual(slow);
+  });
+
+  it('still positions values of a multi-document file read on the fast path', () => {
+    const text = 'a: 1\n---\n~\n---\nkind: X\nname: y\n';
+    const { definitions } = loadYaml('m.yaml', text);
+    expect(definitions.map((d) => d.value)).toEqual([{ a: 1 }, { kind: 'X', name: 'y' }]);
+    expect(at(text, definitions[1]!.locate(['name']).start)).toEqual({ line: 6, col: 7 });
   });
 });

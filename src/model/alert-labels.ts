@@ -16,6 +16,7 @@ export type Analyze = (expression: ExpressionModel) => PromqlAnalysis;
  */
 export class LabelInference {
   private readonly memo = new Map<string, LabelSet>();
+  private readonly alerts = new Map<AlertModel, LabelSet>();
 
   constructor(
     private readonly model: Model,
@@ -47,11 +48,8 @@ export class LabelInference {
     const origin = this.catalog.resolve(name);
     if (origin?.kind === 'recording' && depth < 10) {
       const rule = origin.rule;
-      const expression = this.model.expressions.find((e) => e.text === rule.expr && e.owner === `recording rule ${rule.record}`);
-      if (expression) {
-        const inner = this.ofExpression(expression, depth + 1);
-        result = { labels: new Set([...inner.labels, ...Object.keys(rule.labels)]), complete: inner.complete };
-      }
+      const inner = this.ofExpression(rule.expression, depth + 1);
+      result = { labels: new Set([...inner.labels, ...Object.keys(rule.labels)]), complete: inner.complete };
     } else {
       const labels = this.catalog.labelsOf(name);
       if (labels) result = { labels: new Set(labels), complete: true };
@@ -62,9 +60,12 @@ export class LabelInference {
 
   /** Labels of an alert's notifications: its expression's labels, its static labels, alertname and severity. */
   ofAlert(alert: AlertModel): LabelSet {
-    const expression = this.model.expressions.find((e) => e.owner === `alert ${alert.name}` && e.text === alert.expr);
-    const inner = expression ? this.ofExpression(expression) : { labels: new Set<string>(), complete: false };
-    return { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', 'severity']), complete: inner.complete };
+    const cached = this.alerts.get(alert);
+    if (cached) return cached;
+    const inner = this.ofExpression(alert.expression);
+    const result: LabelSet = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', 'severity']), complete: inner.complete };
+    this.alerts.set(alert, result);
+    return result;
   }
 
   /** Labels that tell two firings of one alert apart: what `equal` must list for level inhibition. */

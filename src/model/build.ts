@@ -131,7 +131,10 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
           } else if (a.severity) {
             levels.push({ severity: a.severity, for: a.for, keepFiringFor: a.keepFiringFor, origin: at(def, ['alerts', i, 'severity']) });
           }
+          const expression: ExpressionModel = { text: a.expr, grafana: false, owner: `alert ${a.name}`, origin: at(def, ['alerts', i, 'expr']), exact: true };
+          model.expressions.push(expression);
           group.alerts.push({
+            expression,
             name: a.name,
             group: g.group,
             expr: a.expr,
@@ -145,7 +148,6 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
             enabled: a.enabled !== false,
             origin,
           });
-          model.expressions.push({ text: a.expr, grafana: false, owner: `alert ${a.name}`, origin: at(def, ['alerts', i, 'expr']), exact: true });
         });
         model.groups.push(group);
         break;
@@ -158,8 +160,9 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
           interval: g.interval,
           alerts: [],
           rules: g.rules.map((r, i) => {
-            model.expressions.push({ text: r.expr, grafana: false, owner: `recording rule ${r.record}`, origin: at(def, ['rules', i, 'expr']), exact: true });
-            return { record: r.record, group: g.group, expr: r.expr, labels: { ...(r.labels ?? {}) }, enabled: r.enabled !== false, origin: at(def, ['rules', i]) };
+            const expression: ExpressionModel = { text: r.expr, grafana: false, owner: `recording rule ${r.record}`, origin: at(def, ['rules', i, 'expr']), exact: true };
+            model.expressions.push(expression);
+            return { record: r.record, group: g.group, expr: r.expr, labels: { ...(r.labels ?? {}) }, enabled: r.enabled !== false, origin: at(def, ['rules', i]), expression };
           }),
           origin: at(def, ['group']),
         });

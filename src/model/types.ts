@@ -8,12 +8,30 @@ export interface Origin {
   path: Path;
 }
 
+/**
+ * The span of a model object's field, resolved only when read: finding a YAML position parses the file again with
+ * positions, which a clean build never needs.
+ */
+function lazySpan(file: string, locate: () => Span): Span {
+  let cached: Span | undefined;
+  const get = () => (cached ??= locate());
+  return {
+    file,
+    get start() {
+      return get().start;
+    },
+    get end() {
+      return get().end;
+    },
+  };
+}
+
 export function spanOf(origin: Origin, ...sub: (string | number)[]): Span {
-  return origin.def.locate([...origin.path, ...sub]);
+  return lazySpan(origin.def.file, () => origin.def.locate([...origin.path, ...sub]));
 }
 
 export function keySpanOf(origin: Origin, ...sub: (string | number)[]): Span {
-  return origin.def.locateKey([...origin.path, ...sub]);
+  return lazySpan(origin.def.file, () => origin.def.locateKey([...origin.path, ...sub]));
 }
 
 export interface SecretRef {
@@ -97,6 +115,8 @@ export interface AlertModel {
   annotations: Record<string, string>;
   enabled: boolean;
   origin: Origin;
+  /** The expression as checks see it (shared analysis cache key). */
+  expression: ExpressionModel;
 }
 
 export interface RecordingRuleModel {
@@ -106,6 +126,7 @@ export interface RecordingRuleModel {
   labels: Record<string, string>;
   enabled: boolean;
   origin: Origin;
+  expression: ExpressionModel;
 }
 
 export interface RuleGroupModel {
@@ -195,6 +216,19 @@ export interface Model {
   expressions: ExpressionModel[];
   /** Definitions of kinds that must be unique but were given more than once, and similar structural problems. */
   definitionsByKind: Map<string, Definition[]>;
+}
+
+const alertIndex = new WeakMap<Model, Map<string, AlertModel>>();
+
+/** Alerts by name (the first definition wins when a name repeats; rule/duplicate reports the rest). */
+export function alertsByName(model: Model): Map<string, AlertModel> {
+  let index = alertIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const a of allAlerts(model)) if (!index.has(a.name)) index.set(a.name, a);
+    alertIndex.set(model, index);
+  }
+  return index;
 }
 
 export function allAlerts(model: Model): AlertModel[] {

@@ -9,8 +9,18 @@ export interface LevelRoute {
   result: RoutingResult;
 }
 
-/** Routes every enabled alert level through the routing tree: the routing matrix. */
+const matrices = new WeakMap<Model, LevelRoute[]>();
+
+/** Routes every enabled alert level through the routing tree: the routing matrix (computed once per model). */
 export function levelRouting(model: Model): LevelRoute[] {
+  const cached = matrices.get(model);
+  if (cached) return cached;
+  const rows = computeLevelRouting(model);
+  matrices.set(model, rows);
+  return rows;
+}
+
+function computeLevelRouting(model: Model): LevelRoute[] {
   const routes = model.routes;
   if (!routes) return [];
   const rows: LevelRoute[] = [];

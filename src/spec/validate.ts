@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import { closest } from '../util/closest.ts';
-import { KIND_BY_NAME, KINDS, SCHEMA_DIR, type KindName } from './kinds.ts';
+import { KIND_BY_NAME, KINDS, type KindName } from './kinds.ts';
+// Precompiled from the schemas by `npm run gen:types` (src/spec/gen-validators.ts).
+import precompiled from './validators.gen.cjs';
 
 export interface TypedDefinition {
   kind: KindName;
@@ -14,15 +14,8 @@ export interface TypedDefinition {
 /** A TypeScript dashboard built with the Foundation SDK carries its finished JSON here instead of panels. */
 export const SDK_DASHBOARD_KEY = 'grafanaDashboard';
 
-let validators: Map<KindName, ValidateFunction> | undefined;
-
 function compiledValidators(): Map<KindName, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-  const read = (file: string) => JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
-  ajv.addSchema(read('common.schema.json'), 'common.schema.json');
-  validators = new Map(KINDS.map((k) => [k.kind, ajv.compile(read(k.schemaFile))]));
-  return validators;
+  return new Map(KINDS.map((k) => [k.kind, (precompiled as Record<string, ValidateFunction>)[k.kind]!]));
 }
 
 /** Checks every definition against the JSON Schema of its kind; returns the ones that conform. */

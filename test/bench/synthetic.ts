@@ -33,7 +33,7 @@ export async function writeSyntheticProject(dir: string, alerts: number, dashboa
       const m = metricName(a % metricCount);
       lines.push(
         `  - name: BenchAlert${a}`,
-        `    expr: sum by (service) (rate(${m}{code=~"5.."}[5m])) / sum by (service) (rate(${m}[5m]))`,
+        `    expr: sum by (service) (rate(${m}{code=~"5..", shard="${a % 7}"}[5m])) / sum by (service) (rate(${m}{shard="${a % 7}", zone!="z${a}"}[5m]))`,
         '    thresholds:',
         `      warning: { op: ">", value: 0.${(a % 5) + 1}, for: 5m }`,
         `      critical: { op: ">", value: 0.${(a % 3) + 7}, for: 2m }`,

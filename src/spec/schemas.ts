@@ -1,0 +1,25 @@
+// The JSON Schemas, imported so that they travel with the code (bundled CLI, library use) instead of being read
+// from disk at a path relative to this file.
+import common from './schemas/common.schema.json' with { type: 'json' };
+import project from './schemas/project.schema.json' with { type: 'json' };
+import metrics from './schemas/metrics.schema.json' with { type: 'json' };
+import severities from './schemas/severities.schema.json' with { type: 'json' };
+import alertRules from './schemas/alert-rules.schema.json' with { type: 'json' };
+import recordingRules from './schemas/recording-rules.schema.json' with { type: 'json' };
+import receivers from './schemas/receivers.schema.json' with { type: 'json' };
+import routes from './schemas/routes.schema.json' with { type: 'json' };
+import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
+import type { KindName } from './kinds.ts';
+
+export const COMMON_SCHEMA: object = common;
+
+export const KIND_SCHEMAS: Record<KindName, object> = {
+  Project: project,
+  Metrics: metrics,
+  Severities: severities,
+  AlertRules: alertRules,
+  RecordingRules: recordingRules,
+  Receivers: receivers,
+  Routes: routes,
+  Dashboard: dashboard,
+};
