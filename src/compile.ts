@@ -77,11 +77,15 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
 function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
   const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
+  // The same text (a recording rule's output queried by several panels) is analysed once.
+  const byText = new Map<string, PromqlAnalysis>();
   const templates = new Map<string, TemplateAnalysis>();
   const analyze = (e: ExpressionModel): PromqlAnalysis => {
     let a = analyses.get(e);
     if (!a) {
-      a = analyzePromql(e.text, { grafana: e.grafana });
+      const key = `${e.grafana ? 'g' : 'p'}:${e.text}`;
+      a = byText.get(key) ?? analyzePromql(e.text, { grafana: e.grafana });
+      byText.set(key, a);
       analyses.set(e, a);
     }
     return a;

@@ -67,10 +67,22 @@ export function matches(matcher: { label: string; op: string; value: string }, l
     case '!=':
       return v !== matcher.value;
     case '=~':
-      return new RegExp(`^(?:${matcher.value})$`).test(v);
+      return anchored(matcher.value).test(v);
     case '!~':
-      return !new RegExp(`^(?:${matcher.value})$`).test(v);
+      return !anchored(matcher.value).test(v);
     default:
       return false;
   }
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** Alertmanager anchors matcher regexes at both ends; compiled once per pattern. */
+function anchored(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^(?:${pattern})$`);
+    compiled.set(pattern, re);
+  }
+  return re;
 }

@@ -50,8 +50,19 @@ export function expandRoute(route: RouteModel): ExpandedRoute[] {
   });
 }
 
-/** The root route: its matchers are ignored and its receiver is the first (only) one given. */
+const expandedRoots = new WeakMap<RouteModel, ExpandedRoute>();
+
+/** The root route: its matchers are ignored and its receiver is the first (only) one given. Expanded once per tree. */
 export function expandRoot(root: RouteModel): ExpandedRoute {
+  let expanded = expandedRoots.get(root);
+  if (!expanded) {
+    expanded = expandRootOnce(root);
+    expandedRoots.set(root, expanded);
+  }
+  return expanded;
+}
+
+function expandRootOnce(root: RouteModel): ExpandedRoute {
   return {
     matchers: [],
     receiver: root.receivers[0],
