@@ -8,6 +8,7 @@
  *
  * Unknown fields are allowed, as Grafana allows them (the Foundation SDK writes many); known fields are typed.
  */
+import { pointerToPath } from '../util/json-pointer.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import precompiled from '../spec/validators.gen.cjs';
 
@@ -306,22 +307,13 @@ function comparePaths(a: readonly Seg[], b: readonly Seg[]): number {
   return a.length - b.length;
 }
 
-function toSegments(instancePath: string): Seg[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
 function shown(value: unknown): string {
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function describe(e: ErrorObject): [Seg[], string] {
-  const path = toSegments(e.instancePath);
+  const path = pointerToPath(e.instancePath);
   const custom = (e.parentSchema as Json | undefined)?.['x-message'];
   const got = e.data === undefined || isObject(e.data) || Array.isArray(e.data) ? '' : ` (got ${shown(e.data)})`;
   switch (e.keyword) {

@@ -1,3 +1,4 @@
+import { pointerToPath } from '../util/json-pointer.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
@@ -57,15 +58,6 @@ function schemaDiag(message: string, span: Diagnostic['span'], hint?: string, co
   return { code, severity: 'error', message, span, ...(hint ? { hint } : {}) };
 }
 
-function toPath(instancePath: string): (string | number)[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
 export function formatPath(p: readonly (string | number)[]): string {
   let out = '';
   for (const seg of p) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
@@ -83,7 +75,7 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
   for (const e of errors) {
     const inOneOf = oneOfPaths.some((p) => e.keyword !== 'oneOf' && (e.instancePath === p || e.instancePath.startsWith(p + '/')) && e.schemaPath.includes('oneOf'));
     if (inOneOf) continue;
-    const p = toPath(e.instancePath);
+    const p = pointerToPath(e.instancePath);
     const where = formatPath(p);
     let d: Diagnostic;
     if (e.keyword === 'oneOf' && e.schemaPath.startsWith(SECRET_REF)) {
