@@ -54,7 +54,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     diagnostics.push({
       code: 'skipped',
       severity: 'warning',
-      message: `${skipped.length} cross-reference checks were skipped because some definitions could not be read: ${skipped.join(', ')}`,
+      message: `${skipped.length} cross-reference checks were skipped because some definitions have errors: ${skipped.join(', ')}`,
       hint: 'fix the errors above and run again',
     });
   }

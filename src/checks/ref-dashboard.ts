@@ -10,6 +10,16 @@ export const refDashboardCheck: Check = {
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
     const alerts = allAlerts(ctx.model);
+    const withLinks = alerts.filter((a) => a.dashboard !== undefined);
+    const project = ctx.model.project;
+    if (withLinks.length > 0 && project && !project.grafana.url && project.origin) {
+      ctx.report({
+        severity: 'warning',
+        message: `${withLinks.length} alert(s) link a dashboard, but the project has no grafana.url: their dashboard_url annotations will be relative (/d/<uid>) and not clickable in a notification`,
+        span: spanOf(project.origin, 'grafana'),
+        hint: 'add `grafana: { url: https://grafana.example.com }` to the Project',
+      });
+    }
     for (const alert of alerts) {
       if (alert.dashboard === undefined || uids.includes(alert.dashboard)) continue;
       const guess = closest(alert.dashboard, uids);

@@ -26,6 +26,13 @@ export const refReceiverCheck: Check = {
         for (const child of route.routes) {
           const field = (child.origin.def.value && lookup(child.origin.def.value, child.origin.path)) as Record<string, unknown> | undefined;
           const list = field && Array.isArray(field.receivers) ? 'receivers' : 'receiver';
+          if (field && field.receiver !== undefined && field.receivers !== undefined) {
+            ctx.report({
+              message: 'a route has both `receiver` and `receivers`; only `receivers` would be used',
+              span: spanOf(child.origin, 'receiver'),
+              hint: 'keep one: `receiver: a` or `receivers: [a, b]`',
+            });
+          }
           child.receivers.forEach((name, i) => check(name, list === 'receivers' ? spanOf(child.origin, 'receivers', i) : spanOf(child.origin, 'receiver'), 'a route'));
           visit(child);
         }

@@ -12,7 +12,8 @@ export interface CliIO {
 export class UsageError extends Error {}
 
 export function processIO(): CliIO {
-  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  // Problems, the coloured part, go to stderr.
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   return { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), color };
 }
 

@@ -49,6 +49,7 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
   prometheus/rules/<group>.yml         Prometheus rule files (promtool check rules --lint-fatal clean)
   alertmanager/alertmanager.yml        Alertmanager configuration (+ templates/)
   grafana/dashboards/<uid>.json        Grafana dashboards
+  relay/relay.yml                      DingTalk/SMS channels (secret references only) and escalation, for the relay
   docs/alerts.md                       the alert catalogue
   manifest.json                        every file with its sha256 and source definitions
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
@@ -59,7 +60,11 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
   checks: {
     help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',
     options: FORMAT_OPTION,
-    run: async (io, _dir, values) => runChecks(io, format(values)),
+    run: async (io, _dir, values) => {
+      const f = format(values);
+      if (f === 'github') throw new UsageError('vigil checks prints text or json');
+      return runChecks(io, f);
+    },
   },
 };
 

@@ -16,6 +16,7 @@ export function countSummary(diagnostics: readonly Diagnostic[]): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }
 
-export function jsonReport(extra: Record<string, unknown>, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[]): string {
-  return JSON.stringify({ ok: !hasErrors(diagnostics), ...extra, diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2) + '\n';
+/** `ok` is false when there are errors, or when the caller says the run failed for another reason (stale output). */
+export function jsonReport(extra: Record<string, unknown>, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], passed = true): string {
+  return JSON.stringify({ ok: passed && !hasErrors(diagnostics), ...extra, diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2) + '\n';
 }

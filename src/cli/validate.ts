@@ -13,7 +13,7 @@ export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json
   } else {
     printDiagnostics(io, format, result.diagnostics, loaded.sources);
     if (format === 'text') {
-      io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts, ${result.checksRun} checks: ${countSummary(result.diagnostics)}\n`);
+      io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts: ${countSummary(result.diagnostics)}\n`);
     }
   }
   return hasErrors(result.diagnostics) ? EXIT.problems : EXIT.ok;

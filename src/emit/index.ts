@@ -5,6 +5,7 @@ import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
+import { emitRelayConfig } from './relay.ts';
 
 export interface Emitter {
   name: string;
@@ -31,4 +32,5 @@ export const EMITTERS: readonly Emitter[] = [
   },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
+  { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
 ];

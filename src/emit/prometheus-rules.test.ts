@@ -21,7 +21,7 @@ describe('Prometheus rules emitter', () => {
     expect(queue.map((r) => (r.labels as Record<string, string>).severity)).toEqual(['critical', 'warning']);
     expect(queue[0]).toMatchObject({ expr: '(max by (service) (queue_depth)) > 500', for: '2m', labels: { team: 'app', severity: 'critical' } });
     expect(queue[1]).toMatchObject({ expr: '(max by (service) (queue_depth)) > 100', for: '5m' });
-    expect(queue[0]!.annotations).toMatchObject({ threshold: '> 500', runbook_url: 'https://runbooks.example.com/queue-deep', dashboard_url: '/d/app' });
+    expect(queue[0]!.annotations).toMatchObject({ threshold: '> 500', runbook_url: 'https://runbooks.example.com/queue-deep', dashboard_url: 'https://grafana.example.com/d/app' });
     expect(byPath.get('prometheus/rules/app.yml')!.sources).toEqual(['alerts.yaml']);
   });
 

@@ -13,12 +13,21 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The candidate closest to `word`, if it is close enough to be a plausible typo. */
+/**
+ * The candidate closest to `word`, if it is close enough to be a plausible typo. A candidate that contains the word or
+ * is contained in it (`warn` → `warning`, `lead` → `ml-lead`) wins over a merely similar one.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  const lowerWord = word.toLowerCase();
+  if (lowerWord.length >= 3) {
+    const containing = list.filter((c) => c.toLowerCase() !== lowerWord && (c.toLowerCase().includes(lowerWord) || lowerWord.includes(c.toLowerCase())));
+    if (containing.length > 0) return containing.sort((a, b) => Math.abs(a.length - word.length) - Math.abs(b.length - word.length) || (a < b ? -1 : 1))[0];
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
-  for (const c of candidates) {
+  for (const c of list) {
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -1,0 +1,27 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { RELAY_CONFIG_PATH } from './relay.ts';
+
+describe('relay config', () => {
+  it('carries the DingTalk and SMS channels as references and the escalation steps', async () => {
+    const receivers = (await baseFile('receivers.yaml')) + '    dingtalk: { webhook: { env: DINGTALK_ONCALL_WEBHOOK }, secret: { file: /run/secrets/ding }, atMobiles: ["13800000000"] }\n';
+    const severities = (await baseFile('severities.yaml')).replace(
+      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',
+      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, escalation: [{ after: 15m, receivers: [team] }] }',
+    );
+    const result = await compileBase({ 'receivers.yaml': receivers, 'severities.yaml': severities });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
+    const config = parse(artifact.content);
+    expect(config.relay).toEqual({ url: 'http://relay:9095' });
+    expect(config.receivers).toEqual({
+      oncall: {
+        sms: { sendResolved: true, to: ['+8613800000000'] },
+        dingtalk: { sendResolved: true, webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' }, secret: { file: '/run/secrets/ding' }, atMobiles: ['13800000000'] },
+      },
+    });
+    expect(config.escalation).toEqual({ critical: [{ after: '15m', receivers: ['team'] }] });
+    expect(artifact.sources).toEqual(expect.arrayContaining(['receivers.yaml', 'severities.yaml', 'project.yaml']));
+  });
+});

@@ -1,0 +1,29 @@
+import type { Model } from '../model/types.ts';
+import { GENERATED_HEADER, goYaml, type Artifact } from './artifact.ts';
+
+export const RELAY_CONFIG_PATH = 'relay/relay.yml';
+
+/**
+ * What the notification relay needs and Alertmanager does not carry: the DingTalk and SMS channels behind the relay
+ * webhooks (secrets as references only), and each severity's escalation steps.
+ */
+export function emitRelayConfig(model: Model): Artifact {
+  const receivers: Record<string, unknown> = {};
+  for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const channels: Record<string, unknown> = {};
+    if (r.channels.dingtalk) channels.dingtalk = { sendResolved: r.channels.dingtalk.sendResolved ?? r.sendResolved, ...r.channels.dingtalk };
+    if (r.channels.sms) channels.sms = { sendResolved: r.channels.sms.sendResolved ?? r.sendResolved, ...r.channels.sms };
+    if (Object.keys(channels).length) receivers[r.name] = channels;
+  }
+  const escalation: Record<string, unknown> = {};
+  for (const s of model.severities) {
+    if (s.escalation.length) escalation[s.name] = s.escalation.map((step) => ({ after: step.after, receivers: step.receivers }));
+  }
+  const config = { relay: model.project?.relay ?? null, receivers, escalation };
+  const sources = [
+    ...model.receivers.filter((r) => r.channels.dingtalk || r.channels.sms).map((r) => r.origin.def.file),
+    ...model.severities.filter((s) => s.escalation.length).map((s) => s.origin.def.file),
+    ...(model.project?.origin ? [model.project.origin.def.file] : []),
+  ];
+  return { path: RELAY_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources };
+}
