@@ -17,6 +17,10 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   const style = styleFor(io);
   const loaded = await loadDefinitions(dir);
   const result = compile(loaded);
+  // Where a large build spends its time, for benchmarks and bug reports.
+  if (process.env.VIGIL_TIMINGS) {
+    for (const [stage, ms] of Object.entries(result.timings).sort((a, b) => b[1] - a[1])) io.err(`timing ${stage}: ${ms.toFixed(0)} ms\n`);
+  }
   const { model, diagnostics, artifacts } = result;
   const alerts = allAlerts(model);
   const enabled = alerts.filter((a) => a.enabled);

@@ -16,19 +16,19 @@ export async function writeArtifacts(outDir: string, artifacts: readonly Artifac
   const summary: WriteSummary = { written: [], unchanged: [], removed: [], foreign: [] };
   const previous = await previousManifestFiles(outDir);
   const next = new Set(artifacts.map((a) => a.path));
-  for (const artifact of artifacts) {
-    const target = path.join(outDir, artifact.path);
-    const current = await readFile(target, 'utf8').catch(() => undefined);
-    if (current === artifact.content) {
-      summary.unchanged.push(artifact.path);
-      continue;
-    }
-    await mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.vigil-${process.pid}.tmp`;
-    await writeFile(temp, artifact.content);
-    await rename(temp, target);
-    summary.written.push(artifact.path);
-  }
+  const current = await readCurrent(outDir, artifacts);
+  const changed = artifacts.filter((a, i) => current[i] !== a.content);
+  summary.unchanged.push(...artifacts.filter((a, i) => current[i] === a.content).map((a) => a.path));
+  await Promise.all([...new Set(changed.map((a) => path.dirname(path.join(outDir, a.path))))].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    changed.map(async (artifact) => {
+      const target = path.join(outDir, artifact.path);
+      const temp = `${target}.vigil-${process.pid}.tmp`;
+      await writeFile(temp, artifact.content);
+      await rename(temp, target);
+    }),
+  );
+  summary.written.push(...changed.map((a) => a.path));
   for (const file of await listFiles(outDir)) {
     if (next.has(file)) continue;
     if (previous.has(file)) {
@@ -53,16 +53,21 @@ export async function compareArtifacts(outDir: string, artifacts: readonly Artif
   const report: StaleReport = { changed: [], missing: [], extra: [], foreign: [] };
   const next = new Set(artifacts.map((a) => a.path));
   const previous = await previousManifestFiles(outDir);
-  for (const artifact of artifacts) {
-    const current = await readFile(path.join(outDir, artifact.path), 'utf8').catch(() => undefined);
-    if (current === undefined) report.missing.push(artifact.path);
-    else if (current !== artifact.content) report.changed.push(artifact.path);
-  }
+  const current = await readCurrent(outDir, artifacts);
+  artifacts.forEach((artifact, i) => {
+    if (current[i] === undefined) report.missing.push(artifact.path);
+    else if (current[i] !== artifact.content) report.changed.push(artifact.path);
+  });
   for (const file of await listFiles(outDir)) {
     if (next.has(file)) continue;
     (previous.has(file) ? report.extra : report.foreign).push(file);
   }
   return report;
+}
+
+/** What is on disk now for each artifact (undefined where missing), read concurrently. */
+function readCurrent(outDir: string, artifacts: readonly Artifact[]): Promise<(string | undefined)[]> {
+  return Promise.all(artifacts.map((a) => readFile(path.join(outDir, a.path), 'utf8').catch(() => undefined)));
 }
 
 async function previousManifestFiles(outDir: string): Promise<Set<string>> {
