@@ -1,7 +1,6 @@
-/** The library entry: load → compile → artifacts, usable without the CLI. */
-export { compile, type CompileResult, type CompileOptions } from './compile.ts';
-export { loadDirectory, loadYamlSources, type LoadResult } from './load/index.ts';
-export type { Diagnostic, Span, Severity } from './diagnostics.ts';
-export type { Artifact } from './emit/artifact.ts';
+/**
+ * What definition files import (`import { defineAlertRules } from 'vigil'`): the typed define* helpers and the spec
+ * types, nothing heavier, so that loading a TypeScript definition stays fast. The compiler is `vigil/compiler`.
+ */
 export * from './spec/define.ts';
 export type * from './spec/types.gen.ts';

@@ -3,7 +3,7 @@ import { emitDashboard } from '../emit/grafana-dashboards.ts';
 import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
-import { SDK_DASHBOARD_KEY } from '../spec/validate.ts';
+import { SDK_DASHBOARD_KEY } from '../spec/sdk.ts';
 import type { Check } from './check.ts';
 
 /**

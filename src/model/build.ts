@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import type { TypedDefinition } from '../spec/validate.ts';
-import { SDK_DASHBOARD_KEY } from '../spec/validate.ts';
+import { SDK_DASHBOARD_KEY } from '../spec/sdk.ts';
 import type {
   AlertRulesSpec,
   DashboardSpec,

@@ -8,7 +8,7 @@ import type {
   RoutesSpec,
   SeveritiesSpec,
 } from './types.gen.ts';
-import { SDK_DASHBOARD_KEY } from './validate.ts';
+import { SDK_DASHBOARD_KEY } from './sdk.ts';
 
 type Body<T> = Omit<T, 'apiVersion' | 'kind'>;
 

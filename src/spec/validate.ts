@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import { closest } from '../util/closest.ts';
 import { KIND_BY_NAME, KINDS, type KindName } from './kinds.ts';
+import { SDK_DASHBOARD_KEY } from './sdk.ts';
 // Precompiled from the schemas by `npm run gen:types` (src/spec/gen-validators.ts).
 import precompiled from './validators.gen.cjs';
 
@@ -12,8 +13,7 @@ export interface TypedDefinition {
   def: Definition;
 }
 
-/** A TypeScript dashboard built with the Foundation SDK carries its finished JSON here instead of panels. */
-export const SDK_DASHBOARD_KEY = 'grafanaDashboard';
+export { SDK_DASHBOARD_KEY };
 
 function compiledValidators(): Map<KindName, ValidateFunction> {
   return new Map(KINDS.map((k) => [k.kind, (precompiled as Record<string, ValidateFunction>)[k.kind]!]));
