@@ -15,8 +15,11 @@ export interface BuildOptions {
 
 export async function runBuild(io: CliIO, dir: string, options: BuildOptions): Promise<number> {
   const style = styleFor(io);
+  const loadStarted = performance.now();
   const loaded = await loadDefinitions(dir);
+  const loadMs = performance.now() - loadStarted;
   const result = compile(loaded);
+  result.timings.load = loadMs;
   // Where a large build spends its time, for benchmarks and bug reports.
   if (process.env.VIGIL_TIMINGS) {
     for (const [stage, ms] of Object.entries(result.timings).sort((a, b) => b[1] - a[1])) io.err(`timing ${stage}: ${ms.toFixed(0)} ms\n`);
@@ -60,7 +63,9 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     return problems.length === 0 ? EXIT.ok : EXIT.problems;
   }
 
+  const writeStarted = performance.now();
   const written = await writeArtifacts(options.out, artifacts);
+  if (process.env.VIGIL_TIMINGS) io.err(`timing write: ${(performance.now() - writeStarted).toFixed(0)} ms\n`);
   if (options.format === 'json') {
     io.out(jsonReport({ stats, written: written.written, unchanged: written.unchanged, removed: written.removed }, diagnostics, loaded.sources));
     return EXIT.ok;
