@@ -53,4 +53,15 @@ describe('schema validation', () => {
     const [p] = problems('apiVersion: vigil/v1\nkind: Project\nname: p\nscrapeInterval: 15 seconds\n');
     expect(p).toMatchObject({ message: 'scrapeInterval: "15 seconds" is not a Prometheus duration', line: 4, col: 17 });
   });
+
+  it('says plainly what an empty value, a bound or a repeated item breaks', () => {
+    const text = 'apiVersion: vigil/v1\nkind: Project\nname: p\npolicies: { testCoverage: 120, requiredAlertLabels: [team, team] }\ngrafana: { datasourceUid: "" }\n';
+    expect(problems(text).map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        'policies.testCoverage: must be <= 100, got 120',
+        'policies.requiredAlertLabels: items 0 and 1 are the same; list each value once',
+        'grafana.datasourceUid: must not be empty',
+      ]),
+    );
+  });
 });

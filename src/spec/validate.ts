@@ -108,6 +108,16 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
     } else if (e.keyword === 'type') {
       const expected = (e.params as { type: string | string[] }).type;
       d = schemaDiag(`${where}: must be ${article(Array.isArray(expected) ? expected.join(' or ') : expected)}, got ${describeValue(e.data)}`, def.locate(p));
+    } else if (e.keyword === 'minLength' || e.keyword === 'minItems' || e.keyword === 'minProperties') {
+      const limit = (e.params as { limit: number }).limit;
+      const what = e.keyword === 'minLength' ? 'character' : e.keyword === 'minItems' ? 'item' : 'entry';
+      d = schemaDiag(limit === 1 ? `${where}: must not be empty` : `${where}: needs at least ${limit} ${what}s`, def.locate(p));
+    } else if (e.keyword === 'maximum' || e.keyword === 'minimum') {
+      const { comparison, limit } = e.params as { comparison: string; limit: number };
+      d = schemaDiag(`${where}: must be ${comparison} ${limit}, got ${JSON.stringify(e.data)}`, def.locate(p));
+    } else if (e.keyword === 'uniqueItems') {
+      const { i, j } = e.params as { i: number; j: number };
+      d = schemaDiag(`${where}: items ${j} and ${i} are the same; list each value once`, def.locate([...p, i]));
     } else if (e.keyword === 'propertyNames') {
       continue; // reported by the nested `pattern` error on the offending name
     } else {
