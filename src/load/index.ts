@@ -25,8 +25,9 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   const texts = await Promise.all(files.map((rel) => readFile(path.resolve(dir, rel), 'utf8')));
   for (const [i, rel] of files.entries()) {
     const absolute = path.resolve(dir, rel);
-    // Diagnostics and the manifest name files as the user wrote the directory, e.g. monitoring/alerts/gpu.yaml.
-    const file = path.posix.normalize(path.join(dir, rel).split(path.sep).join('/'));
+    // Files are named relative to the working directory (monitoring/alerts/gpu.yaml), however the directory was
+    // given, so diagnostics are short and generated files name their sources the same on every machine.
+    const file = path.relative(process.cwd(), absolute).split(path.sep).join('/');
     const text = texts[i]!;
     sources.push({ file, text });
     const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
