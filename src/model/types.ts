@@ -204,6 +204,37 @@ export interface ExpressionModel {
   exact: boolean;
 }
 
+export interface ExpectedAlert {
+  name: string;
+  level?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  origin: Origin;
+}
+
+export interface AlertRefModel {
+  alert: string;
+  level?: string;
+  labels: Record<string, string>;
+  origin: Origin;
+}
+
+/** One user-written test (kind RuleTests): promtool input, expectations, routing and inhibition expectations. */
+export interface RuleTestModel {
+  name: string;
+  interval: string;
+  series: { selector: string; values: string; origin: Origin }[];
+  expect: {
+    at: string;
+    alerts?: ExpectedAlert[];
+    values: { expr: string; samples: { labels?: string; value: number }[]; origin: Origin }[];
+    origin: Origin;
+  }[];
+  routes: { alert: string; level?: string; labels: Record<string, string>; receivers: string[]; origin: Origin }[];
+  inhibitions: { source: AlertRefModel; target: AlertRefModel; inhibited: boolean; origin: Origin }[];
+  origin: Origin;
+}
+
 export interface Model {
   project?: ProjectModel;
   metrics: MetricModel[];
@@ -213,6 +244,7 @@ export interface Model {
   receivers: ReceiverModel[];
   routes?: RoutesModel;
   dashboards: DashboardModel[];
+  ruleTests: RuleTestModel[];
   expressions: ExpressionModel[];
   /** Definitions of kinds that must be unique but were given more than once, and similar structural problems. */
   definitionsByKind: Map<string, Definition[]>;

@@ -6,6 +6,7 @@ import type {
   ReceiversSpec,
   RecordingRulesSpec,
   RoutesSpec,
+  RuleTestsSpec,
   SeveritiesSpec,
 } from './types.gen.ts';
 import { SDK_DASHBOARD_KEY } from './sdk.ts';
@@ -21,6 +22,7 @@ export const defineAlertRules = (spec: Body<AlertRulesSpec>): AlertRulesSpec => 
 export const defineRecordingRules = (spec: Body<RecordingRulesSpec>): RecordingRulesSpec => ({ ...header('RecordingRules'), ...spec });
 export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ ...header('Receivers'), ...spec });
 export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
+export const defineRuleTests = (spec: Body<RuleTestsSpec>): RuleTestsSpec => ({ ...header('RuleTests'), ...spec });
 
 /** Anything with the Foundation SDK's `build()`, e.g. a DashboardBuilder. */
 export interface DashboardBuilderLike {

@@ -11,7 +11,8 @@ export type KindName =
   | 'RecordingRules'
   | 'Receivers'
   | 'Routes'
-  | 'Dashboard';
+  | 'Dashboard'
+  | 'RuleTests';
 
 export interface KindInfo {
   kind: KindName;
@@ -29,6 +30,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Receivers', schemaFile: 'receivers.schema.json', cardinality: 'many' },
   { kind: 'Routes', schemaFile: 'routes.schema.json', cardinality: 'one' },
   { kind: 'Dashboard', schemaFile: 'dashboard.schema.json', cardinality: 'many' },
+  { kind: 'RuleTests', schemaFile: 'rule-tests.schema.json', cardinality: 'many' },
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, KindInfo> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -9,6 +9,7 @@ import recordingRules from './schemas/recording-rules.schema.json' with { type: 
 import receivers from './schemas/receivers.schema.json' with { type: 'json' };
 import routes from './schemas/routes.schema.json' with { type: 'json' };
 import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
+import ruleTests from './schemas/rule-tests.schema.json' with { type: 'json' };
 import type { KindName } from './kinds.ts';
 
 export const COMMON_SCHEMA: object = common;
@@ -22,4 +23,5 @@ export const KIND_SCHEMAS: Record<KindName, object> = {
   Receivers: receivers,
   Routes: routes,
   Dashboard: dashboard,
+  RuleTests: ruleTests,
 };

@@ -462,3 +462,142 @@ export interface Panel {
     }[]
   ];
 }
+
+/**
+ * Unit tests of alerts and recording rules: input series, evaluation times, expected alerts and values, and routing and inhibition expectations.
+ */
+export interface RuleTestsSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'RuleTests';
+  /**
+   * @minItems 1
+   */
+  tests: [
+    {
+      name: string;
+      /**
+       * Step of the input series (default 1m).
+       */
+      interval?: string;
+      /**
+       * Input series: a series selector mapped to values in promtool's expanding notation ('1+1x10', '0 _ stale 5x3').
+       */
+      series?: {
+        [k: string]: string;
+      };
+      expect?: {
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        at: string;
+        /**
+         * Exactly the alerts firing at this time; [] means none.
+         */
+        alerts?: ExpectedAlert[];
+        /**
+         * Expected results of PromQL expressions (e.g. recording rules) at this time.
+         */
+        values?: {
+          expr: string;
+          samples: {
+            labels?: string;
+            value: number;
+          }[];
+        }[];
+      }[];
+      /**
+       * Routing expectations: the receivers an alert level reaches, in Alertmanager's order.
+       */
+      routes?: {
+        alert: string;
+        level?: string;
+        labels?: Labels1;
+        receivers: string[];
+      }[];
+      /**
+       * Inhibition expectations, checked against a real Alertmanager by `vigil test --live`.
+       */
+      inhibitions?: {
+        source: AlertRef;
+        target: AlertRef;
+        inhibited: boolean;
+      }[];
+    },
+    ...{
+      name: string;
+      /**
+       * Step of the input series (default 1m).
+       */
+      interval?: string;
+      /**
+       * Input series: a series selector mapped to values in promtool's expanding notation ('1+1x10', '0 _ stale 5x3').
+       */
+      series?: {
+        [k: string]: string;
+      };
+      expect?: {
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        at: string;
+        /**
+         * Exactly the alerts firing at this time; [] means none.
+         */
+        alerts?: ExpectedAlert[];
+        /**
+         * Expected results of PromQL expressions (e.g. recording rules) at this time.
+         */
+        values?: {
+          expr: string;
+          samples: {
+            labels?: string;
+            value: number;
+          }[];
+        }[];
+      }[];
+      /**
+       * Routing expectations: the receivers an alert level reaches, in Alertmanager's order.
+       */
+      routes?: {
+        alert: string;
+        level?: string;
+        labels?: Labels1;
+        receivers: string[];
+      }[];
+      /**
+       * Inhibition expectations, checked against a real Alertmanager by `vigil test --live`.
+       */
+      inhibitions?: {
+        source: AlertRef;
+        target: AlertRef;
+        inhibited: boolean;
+      }[];
+    }[]
+  ];
+}
+export interface ExpectedAlert {
+  /**
+   * The alert name.
+   */
+  name: string;
+  /**
+   * The severity level; omitted for a single-level alert it is that alert's severity.
+   */
+  level?: string;
+  labels?: Labels;
+  annotations?: Annotations;
+}
+/**
+ * Labels of the firing alert besides alertname and severity (the alert's static labels are added).
+ */
+export interface Labels1 {
+  [k: string]: string;
+}
+export interface AlertRef {
+  alert: string;
+  level?: string;
+  labels?: Labels1;
+}
