@@ -19,7 +19,7 @@ export interface CompileResult {
   /** Empty when there are errors: nothing half-valid is ever emitted. */
   artifacts: Artifact[];
   checksRun: number;
-  /** Milliseconds per stage, for benchmarks and `--timings`. */
+  /** Milliseconds per stage, for benchmarks and VIGIL_TIMINGS. */
   timings: Record<string, number>;
 }
 

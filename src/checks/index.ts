@@ -17,6 +17,8 @@ import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
 import { templateLabelCheck } from './template-label.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
+import { testRefsCheck } from './test-refs.ts';
+import { testRoutesCheck } from './test-routes.ts';
 import { thresholdOrderCheck } from './threshold-order.ts';
 
 /** Every check, sorted by id. Adding a check = one module + one line here + its fixture test. */
@@ -39,5 +41,7 @@ export const CHECKS: readonly Check[] = [
   secretLiteralCheck,
   templateLabelCheck,
   templateSyntaxCheck,
+  testRefsCheck,
+  testRoutesCheck,
   thresholdOrderCheck,
 ].sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -10,7 +10,7 @@ export const refDashboardCheck: Check = {
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
     const alerts = allAlerts(ctx.model);
-    const withLinks = alerts.filter((a) => a.dashboard !== undefined);
+    const withLinks = alerts.filter((a) => a.enabled && a.dashboard !== undefined);
     const project = ctx.model.project;
     if (withLinks.length > 0 && project && !project.grafana.url && project.origin) {
       ctx.report({

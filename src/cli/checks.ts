@@ -11,7 +11,7 @@ export const STAGE_CHECKS = [
   { id: 'promql/type', severity: 'error', description: 'Part of promql/syntax: argument and operand types (e.g. rate() over an instant vector).' },
   { id: 'promql/unknown-function', severity: 'error', description: 'Part of promql/syntax: a function Prometheus 2.42 does not have, with a "did you mean".' },
   { id: 'promql/arity', severity: 'error', description: 'Part of promql/syntax: the wrong number of arguments to a function or aggregation.' },
-  { id: 'skipped', severity: 'warning', description: 'Cross-reference checks were skipped because some definitions could not be read.' },
+  { id: 'skipped', severity: 'warning', description: 'Cross-reference checks were skipped because some definitions have errors.' },
 ] as const;
 
 export function runChecks(io: CliIO, format: 'text' | 'json' | 'github'): number {

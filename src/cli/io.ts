@@ -6,19 +6,25 @@ import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** Colour for stderr (problems) and stdout (summaries), each only when that stream is a terminal. */
   color: boolean;
+  outColor?: boolean;
 }
 
 export class UsageError extends Error {}
 
 export function processIO(): CliIO {
-  // Problems, the coloured part, go to stderr.
-  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-  return { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), color };
+  const allowed = !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    color: allowed && Boolean(process.stderr.isTTY),
+    outColor: allowed && Boolean(process.stdout.isTTY),
+  };
 }
 
-export function styleFor(io: CliIO): Style {
-  return io.color ? ansiStyle : plainStyle;
+export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
+  return (stream === 'err' ? io.color : io.outColor) ? ansiStyle : plainStyle;
 }
 
 /** Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace. */

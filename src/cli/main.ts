@@ -62,10 +62,11 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
     options: FORMAT_OPTION,
     run: async (io, _dir, values) => {
       const f = format(values);
-      if (f === 'github') throw new UsageError('vigil checks prints text or json');
+      if (f === 'github') throw new UsageError('--format github is not available here; use text or json');
       return runChecks(io, f);
     },
   },
+  test: (await import('./test.ts')).testCommand,
 };
 
 type Format = 'text' | 'json' | 'github';

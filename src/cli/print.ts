@@ -1,11 +1,27 @@
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/definition.ts';
+import type { LoadResult } from '../load/index.ts';
 import { formatGithub } from '../report/github.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
 import { styleFor, type CliIO } from './io.ts';
 
-export function printDiagnostics(io: CliIO, format: 'text' | 'json' | 'github', diagnostics: readonly Diagnostic[], sources: readonly SourceFile[]): void {
+/** Diagnostics and sources with file names the user can open from the working directory. */
+export function forDisplay(loaded: LoadResult, diagnostics: readonly Diagnostic[]): { diagnostics: Diagnostic[]; sources: SourceFile[] } {
+  const names = loaded.displayNames;
+  const name = (file: string) => names?.get(file) ?? file;
+  return {
+    sources: loaded.sources.map((s) => ({ file: name(s.file), text: s.text })),
+    diagnostics: diagnostics.map((d) => ({
+      ...d,
+      ...(d.span ? { span: { file: name(d.span.file), start: d.span.start, end: d.span.end } } : {}),
+      ...(d.related ? { related: d.related.map((r) => ({ ...r, span: { file: name(r.span.file), start: r.span.start, end: r.span.end } })) } : {}),
+    })),
+  };
+}
+
+export function printDiagnostics(io: CliIO, format: 'text' | 'json' | 'github', loaded: LoadResult, all: readonly Diagnostic[]): void {
+  const { diagnostics, sources } = forDisplay(loaded, all);
   if (format === 'github') io.out(formatGithub(diagnostics, sources));
   else if (format === 'text') io.err(formatText(diagnostics, sources, styleFor(io)));
 }
@@ -17,6 +33,7 @@ export function countSummary(diagnostics: readonly Diagnostic[]): string {
 }
 
 /** `ok` is false when there are errors, or when the caller says the run failed for another reason (stale output). */
-export function jsonReport(extra: Record<string, unknown>, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], passed = true): string {
+export function jsonReport(extra: Record<string, unknown>, loaded: LoadResult, all: readonly Diagnostic[], passed = true): string {
+  const { diagnostics, sources } = forDisplay(loaded, all);
   return JSON.stringify({ ok: passed && !hasErrors(diagnostics), ...extra, diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2) + '\n';
 }

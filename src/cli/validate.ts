@@ -9,9 +9,9 @@ export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json
   const loaded = await loadDefinitions(dir);
   const result = compile(loaded);
   if (format === 'json') {
-    io.out(jsonReport({ files: loaded.sources.length }, result.diagnostics, loaded.sources));
+    io.out(jsonReport({ files: loaded.sources.length }, loaded, result.diagnostics));
   } else {
-    printDiagnostics(io, format, result.diagnostics, loaded.sources);
+    printDiagnostics(io, format, loaded, result.diagnostics);
     if (format === 'text') {
       io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts: ${countSummary(result.diagnostics)}\n`);
     }

@@ -6,6 +6,7 @@ import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
 import { emitRelayConfig } from './relay.ts';
+import { emitRoutingDoc } from './routing-doc.ts';
 
 export interface Emitter {
   name: string;
@@ -33,4 +34,5 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
+  { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },
 ];

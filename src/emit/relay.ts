@@ -1,5 +1,5 @@
 import type { Model } from '../model/types.ts';
-import { GENERATED_HEADER, goYaml, type Artifact } from './artifact.ts';
+import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 
 export const RELAY_CONFIG_PATH = 'relay/relay.yml';
 
@@ -11,8 +11,8 @@ export function emitRelayConfig(model: Model): Artifact {
   const receivers: Record<string, unknown> = {};
   for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const channels: Record<string, unknown> = {};
-    if (r.channels.dingtalk) channels.dingtalk = { sendResolved: r.channels.dingtalk.sendResolved ?? r.sendResolved, ...r.channels.dingtalk };
-    if (r.channels.sms) channels.sms = { sendResolved: r.channels.sms.sendResolved ?? r.sendResolved, ...r.channels.sms };
+    if (r.channels.dingtalk) channels.dingtalk = sortedRecord({ ...r.channels.dingtalk, sendResolved: r.channels.dingtalk.sendResolved ?? r.sendResolved });
+    if (r.channels.sms) channels.sms = sortedRecord({ ...r.channels.sms, sendResolved: r.channels.sms.sendResolved ?? r.sendResolved });
     if (Object.keys(channels).length) receivers[r.name] = channels;
   }
   const escalation: Record<string, unknown> = {};

@@ -10,6 +10,12 @@ export type { Definition, Path, SourceFile } from './definition.ts';
 
 export interface LoadResult {
   dir: string;
+  /**
+   * File names are `<definitions dir name>/<path inside it>` (monitoring/alerts/gpu.yaml) wherever Vigil runs from,
+   * so generated files name their sources identically on every machine; this maps them to paths the user can open
+   * from the working directory, for printing.
+   */
+  displayNames?: Map<string, string>;
   sources: SourceFile[];
   definitions: Definition[];
   diagnostics: Diagnostic[];
@@ -21,20 +27,21 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   const sources: SourceFile[] = [];
   const definitions: Definition[] = [];
   const diagnostics: Diagnostic[] = [];
+  const displayNames = new Map<string, string>();
+  const root = path.basename(path.resolve(dir));
   // Read every file at once (the disk is the slow part), then parse in order so results never depend on timing.
   const texts = await Promise.all(files.map((rel) => readFile(path.resolve(dir, rel), 'utf8')));
   for (const [i, rel] of files.entries()) {
     const absolute = path.resolve(dir, rel);
-    // Files are named relative to the working directory (monitoring/alerts/gpu.yaml), however the directory was
-    // given, so diagnostics are short and generated files name their sources the same on every machine.
-    const file = path.relative(process.cwd(), absolute).split(path.sep).join('/');
+    const file = `${root}/${rel}`;
+    displayNames.set(file, path.relative(process.cwd(), absolute).split(path.sep).join('/'));
     const text = texts[i]!;
     sources.push({ file, text });
     const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
     definitions.push(...result.definitions);
     diagnostics.push(...result.diagnostics);
   }
-  return { dir, sources, definitions, diagnostics };
+  return { dir, displayNames, sources, definitions, diagnostics };
 }
 
 /** Loads in-memory YAML sources (tests, editors): same result shape, no file system. */

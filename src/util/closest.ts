@@ -21,7 +21,13 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const list = [...candidates];
   const lowerWord = word.toLowerCase();
   if (lowerWord.length >= 3) {
-    const containing = list.filter((c) => c.toLowerCase() !== lowerWord && (c.toLowerCase().includes(lowerWord) || lowerWord.includes(c.toLowerCase())));
+    // Containment counts only between names of similar length: `for` is not a hint for `information`.
+    const containing = list.filter((c) => {
+      const lc = c.toLowerCase();
+      if (lc === lowerWord) return false;
+      const [short, long] = lc.length < lowerWord.length ? [lc, lowerWord] : [lowerWord, lc];
+      return short.length >= 3 && short.length * 2 >= long.length && long.includes(short);
+    });
     if (containing.length > 0) return containing.sort((a, b) => Math.abs(a.length - word.length) - Math.abs(b.length - word.length) || (a < b ? -1 : 1))[0];
   }
   let best: string | undefined;

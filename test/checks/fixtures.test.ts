@@ -47,7 +47,8 @@ async function compileFixture(name: string | undefined) {
   const result = compile(loaded);
   const texts = new Map(loaded.sources.map((s) => [s.file, s.text]));
   return result.diagnostics.map((d) => {
-    const file = d.span ? path.relative(dir, d.span.file) : '';
+    // Files are named <definitions dir>/<path>; the fixture's own path is what follows.
+    const file = d.span ? d.span.file.split('/').slice(1).join('/') : '';
     const pos = d.span ? lineColAt(texts.get(d.span.file) ?? '', d.span.start) : { line: 0, col: 0 };
     return { code: d.code, severity: d.severity, file, line: pos.line, col: pos.col, message: d.hint ? `${d.message} (hint: ${d.hint})` : d.message };
   });

@@ -104,10 +104,11 @@ describe('vigil CLI', () => {
     expect(await readFile(path.join(work, 'out/README.txt'), 'utf8')).toBe('notes\n');
   });
 
-  it('writes byte-identical output however the directory is named', async () => {
+  it('writes byte-identical output however the directory is named and wherever it runs from', async () => {
     expect(runVigil(['build', 'monitoring', '--out', 'rel'], work).code).toBe(0);
     expect(runVigil(['build', path.join(work, 'monitoring'), '--out', path.join(work, 'abs')], work).code).toBe(0);
     expect(runVigil(['build', './monitoring/', '--out', 'dot'], work).code).toBe(0);
+    expect(runVigil(['build', '.', '--out', path.join(work, 'inside')], path.join(work, 'monitoring')).code).toBe(0);
     const manifest = await readFile(path.join(work, 'rel/manifest.json'), 'utf8');
     expect(manifest).toContain('"monitoring/alerts.yaml"');
     const files = (JSON.parse(manifest) as { files: { path: string }[] }).files.map((f) => f.path);
@@ -115,6 +116,7 @@ describe('vigil CLI', () => {
       const want = await readFile(path.join(work, 'rel', file), 'utf8');
       expect(await readFile(path.join(work, 'abs', file), 'utf8'), file).toBe(want);
       expect(await readFile(path.join(work, 'dot', file), 'utf8'), file).toBe(want);
+      expect(await readFile(path.join(work, 'inside', file), 'utf8'), file).toBe(want);
     }
   });
 

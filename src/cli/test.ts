@@ -1,0 +1,362 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compile } from '../compile.ts';
+import { hasErrors, lineColAt, type Diagnostic } from '../diagnostics.ts';
+import type { Artifact } from '../emit/artifact.ts';
+import type { LoadResult } from '../load/index.ts';
+import { formatGithub } from '../report/github.ts';
+import { toJsonDiagnostics } from '../report/json.ts';
+import { formatText } from '../report/text.ts';
+import { computeCoverage, formatPercent, type CoverageReport } from '../testing/coverage.ts';
+import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
+import {
+  loadSynthesizer,
+  planCases,
+  probeAndEvaluate,
+  PromtoolMissingError,
+  promtoolVersion,
+  stageRules,
+  testFiles,
+  TESTS_DIR,
+  verdict,
+  type CaseResult,
+  type TestFile,
+} from '../testing/runner.ts';
+import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.ts';
+
+/** main.ts's exit codes; not imported from it, because main.ts imports this module (see testCommand). */
+const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+export interface TestOptions {
+  out: string;
+  check: boolean;
+  junit?: string;
+  format: 'text' | 'json' | 'github';
+}
+
+export const TEST_HELP = `Usage: vigil test [dir] [--out generated] [--junit FILE] [--check] [--format text|json|github]
+
+Runs the rule unit tests with the real promtool: the tests written in RuleTests files, and boundary tests generated
+for every level of every enabled alert. Expectations are partial (level + the labels that matter); Vigil asks promtool
+what really fires, matches the expectations one to one, and writes the completed tests as ordinary promtool unit tests:
+  <out>/tests/<group>.test.yml         generated tests of a rule group
+  <out>/tests/<file>.user.test.yml     the tests of one RuleTests file
+then runs \`promtool test rules\` over exactly those files as the final verdict. Nothing is written when a test fails.
+Reports every alert level as passed, failed (with expected and got) or untested, and the coverage: tested levels
+against policies.testCoverage of the Project.
+  --junit FILE   also write a JUnit XML report
+  --check        write nothing; exit 1 and list the test files that differ from a fresh run (for CI)
+Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage or stale files, 2 on a usage
+error or when promtool is missing (set VIGIL_PROMTOOL to use another binary). VIGIL_TEST_SYNTHESIZER=off runs the
+user-written tests alone.`;
+
+/** The command as main.ts registers it: `test: (await import('./test.ts')).testCommand`. */
+export const testCommand = {
+  help: TEST_HELP,
+  options: {
+    format: { type: 'string' as const, default: 'text' },
+    out: { type: 'string' as const, default: 'generated' },
+    junit: { type: 'string' as const },
+    check: { type: 'boolean' as const, default: false },
+  },
+  run: (io: CliIO, dir: string, values: Record<string, unknown>): Promise<number> => {
+    const format = String(values.format ?? 'text');
+    if (format !== 'text' && format !== 'json' && format !== 'github') throw new UsageError(`unknown --format "${format}"; use text, json or github`);
+    const junit = values.junit === undefined ? undefined : String(values.junit);
+    if (junit === '') throw new UsageError('--junit needs a file name');
+    return runTest(io, dir, { out: String(values.out), check: values.check === true, format, ...(junit ? { junit } : {}) });
+  },
+};
+
+interface Stale {
+  changed: string[];
+  missing: string[];
+  extra: string[];
+}
+
+export async function runTest(io: CliIO, dir: string, options: TestOptions): Promise<number> {
+  const style = styleFor(io);
+  const loaded = await loadDefinitions(dir);
+  const compiled = compile(loaded);
+  const { model, artifacts } = compiled;
+  if (hasErrors(compiled.diagnostics)) {
+    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, compiled.diagnostics));
+    else {
+      printDiagnostics(io, options.format, loaded, compiled.diagnostics);
+      if (options.format === 'text') io.err(`${style.red('test failed')}: the definitions have problems (${countSummary(compiled.diagnostics)}); fix them first\n`);
+    }
+    return EXIT.problems;
+  }
+
+  const promtool = process.env.VIGIL_PROMTOOL || 'promtool';
+  let version: string;
+  try {
+    version = await promtoolVersion(promtool);
+  } catch (e) {
+    if (e instanceof PromtoolMissingError) {
+      io.err(`vigil test: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+
+  // VIGIL_TEST_SYNTHESIZER=off runs the user-written tests alone (to tell a failing test from a failing generated case).
+  const generatedOff = process.env.VIGIL_TEST_SYNTHESIZER === 'off';
+  const synthesize = generatedOff ? undefined : await loadSynthesizer();
+  const plan = planCases(model, loaded.dir, synthesize);
+  const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...plan.problems];
+  if (hasErrors(plan.problems)) {
+    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, diagnostics));
+    else printDiagnostics(io, options.format, loaded, diagnostics);
+    return EXIT.problems;
+  }
+
+  const results = await probeAndEvaluate(model, plan.cases, artifacts, promtool);
+  const probePassed = results.every((r) => r.passed);
+  const files = probePassed ? testFiles(model, results, artifacts) : [];
+  const testsDir = path.join(options.out, TESTS_DIR);
+
+  let stale: Stale | undefined;
+  let written: { written: string[]; unchanged: string[]; removed: string[] } | undefined;
+  let verdictNote: string | undefined;
+  if (options.check) stale = await compareTestFiles(options.out, files);
+  else if (probePassed) written = await writeTestFiles(options.out, files);
+
+  // The final verdict: the real promtool over the completed files. Straight on <out>/tests when its rule files are
+  // those of this build; otherwise on a copy beside freshly compiled rules.
+  let verdictFailures = 0;
+  if (probePassed && files.length) {
+    const rulesFresh = await rulesUpToDate(options.out, artifacts);
+    let root = options.out;
+    let temp: string | undefined;
+    if (options.check || !rulesFresh) {
+      temp = root = await stageRules(artifacts);
+      await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
+      if (!rulesFresh) verdictNote = `${path.posix.join(options.out, 'prometheus/rules')}/ is missing or not what \`vigil build\` writes now, so the final promtool run used freshly compiled rules; run \`vigil build\` before committing`;
+    }
+    try {
+      verdictFailures = (await verdict(root, files, promtool)).length;
+    } finally {
+      if (temp) await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  const required = model.project?.policies.testCoverage ?? 0;
+  const coverage = computeCoverage(
+    model,
+    results.map((r) => ({ name: r.planned.testCase.name, covers: r.planned.testCase.covers, passed: r.passed })),
+    plan.syntheses,
+    required,
+  );
+  const failed = results.filter((r) => !r.passed);
+  const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
+  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0;
+
+  if (options.junit) await writeFileAtomic(options.junit, junitXml(junitSuites(results, coverage, loaded)));
+
+  const failureDiagnostics = failed.flatMap((r) => r.failures.map((f): Diagnostic & { diff?: string } => ({ code: f.code, severity: 'error', message: f.message, ...(f.span ? { span: f.span } : {}), ...(f.diff ? { diff: f.diff } : {}) })));
+
+  if (options.format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          ok,
+          promtool: version,
+          synthesizer: Boolean(synthesize),
+          cases: results.map((r) => caseJson(r, loaded)),
+          levels: coverage.levels,
+          coverage: { covered: coverage.covered, total: coverage.total, percent: coverage.percent, required: coverage.required, ok: coverage.ok, uncovered: coverage.uncovered.map((l) => ({ alert: l.alert, level: l.level, ...(l.unsupported ? { unsupported: l.unsupported } : {}) })) },
+          files: files.map((f) => path.posix.join(options.out, f.path)),
+          ...(written ? { written: written.written, unchanged: written.unchanged, removed: written.removed } : {}),
+          ...(stale ? { stale, upToDate: staleCount === 0 } : {}),
+          diagnostics: toJsonDiagnostics(forDisplay(loaded, diagnostics).diagnostics, forDisplay(loaded, []).sources),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return ok ? EXIT.ok : EXIT.problems;
+  }
+
+  if (options.format === 'github') {
+    const shown = forDisplay(loaded, [...diagnostics, ...failureDiagnostics.map((d) => ({ ...d, message: d.diff ? `${d.message}\n${d.diff}` : d.message }))]);
+    io.out(formatGithub(shown.diagnostics, shown.sources));
+    if (!coverage.ok) io.out(`::error title=test/coverage::${coverageLine(coverage)}${coverage.uncovered.length ? `%0Auntested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}` : ''}\n`);
+    if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) io.out(`::error file=${path.posix.join(options.out, f)},title=test/stale::${why}: run \`vigil test\` and commit the result\n`);
+    return ok ? EXIT.ok : EXIT.problems;
+  }
+
+  // Text: problems on stderr (each failure with its expected/got), the summary on stdout.
+  printDiagnostics(io, 'text', loaded, diagnostics);
+  for (const d of failureDiagnostics) {
+    const shown = forDisplay(loaded, [d]);
+    io.err(formatText(shown.diagnostics, shown.sources, style));
+    if (d.diff) io.err(d.diff.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
+  }
+  if (verdictNote) io.err(`  ${style.yellow('note')}: ${verdictNote}\n`);
+  if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) io.err(`  ${why}: ${path.posix.join(options.out, f)}\n`);
+
+  const userCases = results.filter((r) => r.planned.user);
+  const generated = results.length - userCases.length;
+  const userFiles = new Set(userCases.map((r) => r.planned.user!.test.origin.def.file)).size;
+  const outStyle = styleFor(io, 'out');
+  const lines = [
+    `${outStyle.bold('vigil test')} ${dir} → ${path.posix.join(options.out, TESTS_DIR)}/`,
+    `  promtool     ${version}`,
+    `  cases        ${plural(userCases.length, 'user test')} (${plural(userFiles, 'file')}), ${generated} generated${synthesize ? '' : generatedOff ? ' (turned off by VIGIL_TEST_SYNTHESIZER=off)' : ' (no synthesizer in this build)'}`,
+    `  levels`,
+    ...levelLines(coverage, outStyle),
+    `  coverage     ${coverageLine(coverage)}`,
+  ];
+  if (coverage.uncovered.length) lines.push(`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`);
+  if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
+  else if (stale) lines.push(`  files        ${staleCount === 0 ? `${testsDir}/ is up to date (${files.length} files)` : `${staleCount} stale in ${testsDir}/; run \`vigil test\` and commit the result`}`);
+  else lines.push(`  files        nothing written to ${testsDir}/ because a test failed`);
+  lines.push(`  result       ${results.length - failed.length} passed, ${failed.length} failed${verdictFailures ? `, final promtool run failed ${verdictFailures}×` : ''}`);
+  io.out(lines.join('\n') + '\n');
+  if (!ok) {
+    const why = [failed.length ? plural(failed.length, 'failed test') : '', verdictFailures ? 'promtool rejects the completed tests' : '', coverage.ok ? '' : `coverage ${formatPercent(coverage.percent)}% is below the required ${coverage.required}%`, staleCount ? plural(staleCount, 'stale file') : ''].filter(Boolean);
+    io.err(`${style.red('test failed')}: ${why.join('; ')}\n`);
+  }
+  return ok ? EXIT.ok : EXIT.problems;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function coverageLine(c: CoverageReport): string {
+  return `${c.covered}/${c.total} levels tested (${formatPercent(c.percent)}%), required ${c.required}%: ${c.ok ? 'met' : 'below'}`;
+}
+
+function levelLines(coverage: CoverageReport, style: ReturnType<typeof styleFor>): string[] {
+  const width = Math.max(0, ...coverage.levels.map((l) => l.alert.length));
+  const levelWidth = Math.max(0, ...coverage.levels.map((l) => l.level.length));
+  let previous = '';
+  return coverage.levels.map((l) => {
+    const name = l.alert === previous ? ' '.repeat(width) : l.alert.padEnd(width);
+    previous = l.alert;
+    const status =
+      l.status === 'passed'
+        ? `passed   ${plural(l.cases.length, 'case')}`
+        : l.status === 'failed'
+          ? style.red(`FAILED   ${l.failed.map((n) => `"${n}"`).join(', ')}`)
+          : style.yellow(`untested${l.unsupported ? `: ${l.unsupported}` : ''}`);
+    return `    ${name}  ${l.level.padEnd(levelWidth)}  ${status}`;
+  });
+}
+
+function caseJson(r: CaseResult, loaded: LoadResult): Record<string, unknown> {
+  const tc = r.planned.testCase;
+  const where = (span: { file: string; start: number } | undefined) => position(loaded, span);
+  return {
+    name: tc.name,
+    source: tc.source,
+    output: `${TESTS_DIR}/${r.planned.output}`,
+    ...(r.planned.user ? { definition: where(spanOfName(r)) } : {}),
+    covers: tc.covers,
+    status: r.passed ? 'passed' : 'failed',
+    failures: r.failures.map((f) => ({ code: f.code, message: f.message, ...(f.diff ? { diff: f.diff } : {}), ...where(f.span) })),
+  };
+}
+
+/** `{ file, line, col }` with the file named as the user can open it. */
+function position(loaded: LoadResult, span: { file: string; start: number } | undefined): { file?: string; line?: number; col?: number } {
+  if (!span) return {};
+  const file = loaded.displayNames?.get(span.file) ?? span.file;
+  const text = loaded.sources.find((s) => s.file === span.file)?.text;
+  return text === undefined ? { file } : { file, ...lineColAt(text, span.start) };
+}
+
+function spanOfName(r: CaseResult) {
+  const origin = r.planned.user!.test.origin;
+  return origin.def.locate([...origin.path, 'name']);
+}
+
+function junitSuites(results: readonly CaseResult[], coverage: CoverageReport, loaded: LoadResult): JUnitSuite[] {
+  const display = (file: string) => loaded.displayNames?.get(file) ?? file;
+  const suites = new Map<string, JUnitCase[]>();
+  for (const r of [...results].sort((a, b) => a.planned.id - b.planned.id)) {
+    const tc = r.planned.testCase;
+    const suite = r.planned.user ? display(r.planned.user.test.origin.def.file) : `${r.planned.alert ? display(r.planned.alert.origin.def.file) : 'generated'} (generated)`;
+    let file: string | undefined;
+    if (r.planned.user) {
+      const p = position(loaded, spanOfName(r));
+      file = p.line ? `${p.file}:${p.line}` : p.file;
+    }
+    const details = r.failures.map((f) => (f.diff ? `${f.message}\n${f.diff}` : f.message)).join('\n\n');
+    suites.set(suite, [
+      ...(suites.get(suite) ?? []),
+      { name: tc.name, classname: suite, ...(file ? { file } : {}), ...(r.passed ? {} : { failure: { message: r.failures[0]?.message ?? 'failed', details } }) },
+    ]);
+  }
+  const out: JUnitSuite[] = [...suites].map(([name, cases]) => ({ name, cases }));
+  out.push({
+    name: 'coverage',
+    cases: [
+      { name: `policies.testCoverage ${coverage.required}%`, classname: 'coverage', ...(coverage.ok ? {} : { failure: { message: coverageLine(coverage), details: coverage.uncovered.map((l) => `${l.alert} ${l.level}${l.unsupported ? `: ${l.unsupported}` : ''}`).join('\n') } }) },
+      ...coverage.uncovered.map((l) => ({ name: `${l.alert} ${l.level}`, classname: 'coverage', skipped: l.unsupported ? `untested: ${l.unsupported}` : 'untested' })),
+    ],
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// generated/tests/: Vigil owns the *.test.yml files there (vigil build lists them as not its own and leaves them alone).
+
+async function existingTestFiles(out: string): Promise<string[]> {
+  try {
+    return (await readdir(path.join(out, TESTS_DIR), { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith('.test.yml'))
+      .map((e) => `${TESTS_DIR}/${e.name}`)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+async function compareTestFiles(out: string, files: readonly TestFile[]): Promise<Stale> {
+  const stale: Stale = { changed: [], missing: [], extra: [] };
+  for (const f of files) {
+    const current = await readFile(path.join(out, f.path), 'utf8').catch(() => undefined);
+    if (current === undefined) stale.missing.push(f.path);
+    else if (current !== f.content) stale.changed.push(f.path);
+  }
+  const wanted = new Set(files.map((f) => f.path));
+  stale.extra.push(...(await existingTestFiles(out)).filter((f) => !wanted.has(f)));
+  return stale;
+}
+
+async function writeTestFiles(out: string, files: readonly TestFile[]): Promise<{ written: string[]; unchanged: string[]; removed: string[] }> {
+  const summary = { written: [] as string[], unchanged: [] as string[], removed: [] as string[] };
+  const wanted = new Set(files.map((f) => f.path));
+  for (const f of files) {
+    const target = path.join(out, f.path);
+    if ((await readFile(target, 'utf8').catch(() => undefined)) === f.content) {
+      summary.unchanged.push(f.path);
+      continue;
+    }
+    await writeFileAtomic(target, f.content);
+    summary.written.push(f.path);
+  }
+  for (const f of await existingTestFiles(out)) {
+    if (wanted.has(f)) continue;
+    await rm(path.join(out, f), { force: true });
+    summary.removed.push(f);
+  }
+  return summary;
+}
+
+async function writeFileAtomic(target: string, content: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.vigil-${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, target);
+}
+
+async function rulesUpToDate(out: string, artifacts: readonly Artifact[]): Promise<boolean> {
+  const rules = artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
+  const current = await Promise.all(rules.map((a) => readFile(path.join(out, a.path), 'utf8').catch(() => undefined)));
+  return rules.every((a, i) => current[i] === a.content);
+}

@@ -1,0 +1,170 @@
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { CompileResult } from '../compile.ts';
+import { compileBase } from '../../test/helpers/model.ts';
+import { findAlertmanager, startAlertmanager } from './alertmanager-process.ts';
+import { checkInhibitions, expectationRound, inhibitionExpectations, levelRounds, prepareLiveConfig, SENTINEL_LABEL } from './inhibition-live.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+/** The committed example build (kept current by `vigil build --check`); only read. */
+const EXAMPLE_AM = path.join(REPO, 'generated/alertmanager');
+const installed = findAlertmanager();
+if (!installed) console.warn('inhibition-live.test.ts: live cases skipped, prometheus-alertmanager is not installed');
+
+const TESTS = `apiVersion: vigil/v1
+kind: RuleTests
+tests:
+  - name: inhibition of the queue alerts
+    inhibitions:
+      - source: { alert: TargetDown, labels: { service: api } }
+        target: { alert: QueueDeep, level: warning, labels: { service: api } }
+        inhibited: false
+      - source: { alert: QueueDeep, level: critical, labels: { service: api } }
+        target: { alert: QueueDeep, level: warning, labels: { service: api } }
+        inhibited: true
+      - source: { alert: QueueDeep, level: critical, labels: { service: api } }
+        target: { alert: QueueDeep, level: warning, labels: { service: web } }
+        inhibited: true
+      - source: { alert: QueueDeep, labels: {} }
+        target: { alert: TargetDown, labels: {} }
+        inhibited: false
+`;
+
+let dir = '';
+let base: CompileResult;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-inhibition-live-'));
+  base = await compileBase({ 'tests.yaml': TESTS });
+  expect(base.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  for (const a of base.artifacts.filter((x) => x.path.startsWith('alertmanager/'))) {
+    await mkdir(path.dirname(path.join(dir, 'base', a.path)), { recursive: true });
+    await writeFile(path.join(dir, 'base', a.path), a.content);
+  }
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('levelRounds and expectationRound', () => {
+  it('pairs every higher level with every lower one, with one identity variant per identity label', () => {
+    const rounds = levelRounds(base.model, () => ['service']);
+    expect(rounds).toHaveLength(1);
+    const [round] = rounds;
+    const common = { alertname: 'QueueDeep', team: 'app' };
+    expect(round!.alerts).toEqual([
+      { ...common, service: 'service-1', severity: 'critical' },
+      { ...common, service: 'service-1', severity: 'warning' },
+      { ...common, service: 'service-2', severity: 'warning' },
+    ]);
+    expect(round!.observations.map((o) => [o.kind, o.expected, o.description])).toEqual([
+      ['level', true, 'QueueDeep critical inhibits QueueDeep warning with the same service'],
+      ['level-reverse', false, 'QueueDeep warning does not inhibit QueueDeep critical'],
+      ['level-identity', false, 'QueueDeep critical does not inhibit QueueDeep warning with another service'],
+    ]);
+  });
+
+  it('resolves expectations like Prometheus labels alerts, and explains the ones it cannot run', () => {
+    const [first, , , last] = inhibitionExpectations(base.model);
+    expect(first!.test).toBe('inhibition of the queue alerts');
+    const round = expectationRound(base.model, first!);
+    expect(round).toMatchObject({
+      alerts: [
+        { alertname: 'TargetDown', severity: 'critical', team: 'app', service: 'api' },
+        { alertname: 'QueueDeep', severity: 'warning', team: 'app', service: 'api' },
+      ],
+      observations: [{ kind: 'expectation', expected: false, test: 'inhibition of the queue alerts' }],
+    });
+    expect(expectationRound(base.model, last!)).toMatchObject({ error: { ok: false, error: 'source: alert QueueDeep has levels warning, critical: say which one with level:' } });
+    const unknown = { source: { alert: 'Nope', labels: {} }, target: { alert: 'TargetDown', labels: {} }, inhibited: true };
+    expect(expectationRound(base.model, unknown)).toMatchObject({ error: { error: 'source: unknown alert "Nope"' } });
+    const same = { source: { alert: 'TargetDown', labels: {} }, target: { alert: 'TargetDown', labels: { team: 'other' } }, inhibited: true };
+    expect(expectationRound(base.model, same)).toMatchObject({ error: { error: 'source and target are the same alert: give them different labels' } });
+  });
+});
+
+describe('prepareLiveConfig', () => {
+  it('points every secret at a dummy file, substitutes placeholders, keeps routes and rules, and adds the sentinel first', async () => {
+    const original = parse(await readFile(path.join(EXAMPLE_AM, 'alertmanager.yml'), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
+    const file = await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'example-none'));
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain('/etc/alertmanager/secrets');
+    expect(text).not.toContain('${');
+    const live = parse(text, { version: '1.1' }) as Record<string, unknown>;
+    expect(live.route).toEqual(original.route);
+    const rules = live.inhibit_rules as Record<string, unknown>[];
+    expect(rules.slice(1)).toEqual(original.inhibit_rules);
+    expect(rules[0]).toEqual({ source_matchers: [`${SENTINEL_LABEL}="source"`], target_matchers: [`${SENTINEL_LABEL}="target"`], equal: ['vigil_live_round'] });
+    expect(live.receivers).toEqual((original.receivers as { name: string }[]).map((r) => ({ name: r.name })));
+    const password = (live.global as Record<string, string>).smtp_auth_password_file!;
+    expect(password.startsWith(path.join(dir, 'example-none', 'secrets'))).toBe(true);
+    expect((await stat(password)).mode & 0o777).toBe(0o600);
+    expect(await stat(path.join(dir, 'example-none', 'templates', 'vigil.tmpl'))).toBeTruthy();
+
+    const asConfigured = parse(await readFile(await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'example-as-configured'), { delivery: 'as-configured' }), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
+    const receivers = asConfigured.receivers as Record<string, unknown>[];
+    expect(receivers.map((r) => r.name)).toEqual((original.receivers as { name: string }[]).map((r) => r.name));
+    const wecom = receivers.find((r) => r.name === 'ops-wecom')!.wechat_configs as Record<string, string>[];
+    expect(wecom[0]!.api_secret).toBe('vigil-live-dummy-secret');
+    const audit = JSON.stringify(receivers.find((r) => r.name === 'audit'));
+    expect(audit).toContain(path.join(dir, 'example-as-configured', 'secrets'));
+  });
+});
+
+describe.skipIf(!installed)('live Alertmanager', () => {
+  it('checkInhibitions runs the level inhibition and the RuleTests expectations, and reports what failed', async () => {
+    const report = await checkInhibitions(base.model, path.join(dir, 'base', 'alertmanager'));
+    expect(report.error).toBeUndefined();
+    expect(report.alertmanager?.version).toMatch(/^\d+\.\d+/);
+    expect(report.results.map((r) => [r.kind, r.description, r.ok, r.inhibited ?? null, r.error ?? null])).toEqual([
+      ['level', 'QueueDeep critical inhibits QueueDeep warning with the same service', true, true, null],
+      ['level-reverse', 'QueueDeep warning does not inhibit QueueDeep critical', true, false, null],
+      ['level-identity', 'QueueDeep critical does not inhibit QueueDeep warning with another service', true, false, null],
+      ['expectation', 'TargetDown {service="api"} does not inhibit QueueDeep warning {service="api"}', true, false, null],
+      ['expectation', 'QueueDeep critical {service="api"} inhibits QueueDeep warning {service="api"}', true, true, null],
+      // wrong on purpose: another service is not inhibited
+      ['expectation', 'QueueDeep critical {service="api"} inhibits QueueDeep warning {service="web"}', false, false, null],
+      ['expectation', 'QueueDeep does not inhibit TargetDown', false, null, 'source: alert QueueDeep has levels warning, critical: say which one with level:'],
+    ]);
+    const [, , , , positive] = report.results;
+    expect(positive!.inhibitedBy).toEqual([{ alertname: 'QueueDeep', service: 'api', severity: 'critical', team: 'app' }]);
+    expect(positive!.receivers).toEqual(['team']);
+    expect(positive!.origin?.def.file).toBe('tests.yaml');
+  });
+
+  it('starts the emitted config as it is (0.25 reads *_file secrets only when sending) and the as-configured copy', async () => {
+    // the committed config names /etc/alertmanager/secrets/* which do not exist here, and keeps ${…} placeholders
+    for (const configFile of [path.join(EXAMPLE_AM, 'alertmanager.yml'), await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'start-as-configured'), { delivery: 'as-configured' })]) {
+      const storageDir = await mkdtemp(path.join(dir, 'data-'));
+      const am = await startAlertmanager({ configFile, storageDir });
+      try {
+        const status = (await (await fetch(`${am.url}/api/v2/status`)).json()) as { config: { original: string } };
+        expect(status.config.original).toContain('receiver: ops-wecom');
+      } finally {
+        await am.stop();
+      }
+      expect(() => process.kill(am.pid, 0)).toThrow();
+    }
+  });
+
+  it('reports a configuration Alertmanager refuses, with its log', async () => {
+    const broken = path.join(dir, 'broken');
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, 'alertmanager.yml'), 'route:\n  receiver: nobody\nreceivers: []\n');
+    const report = await checkInhibitions(base.model, broken, []);
+    expect(report.results).toEqual([]);
+    expect(report.error).toMatch(/alertmanager exited before it was ready[\s\S]*undefined receiver \\?"nobody/);
+  });
+});
+
+describe('checkInhibitions without Alertmanager', () => {
+  it('says what is missing instead of throwing', async () => {
+    expect(await checkInhibitions(base.model, path.join(dir, 'base', 'alertmanager'), [], { binary: 'vigil-no-such-alertmanager' })).toMatchObject({
+      results: [],
+      error: 'alertmanager could not be started: vigil-no-such-alertmanager not found on PATH',
+    });
+    expect((await checkInhibitions(base.model, path.join(dir, 'nowhere'))).error).toMatch(/alertmanager.yml does not exist: run vigil build first/);
+  });
+});

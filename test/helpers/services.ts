@@ -1,0 +1,72 @@
+// Real services for integration tests (GUIDE §3): 127.0.0.1, ports chosen free at run time, temp dirs, waited for on
+// their readiness endpoint, and stopped by PID in afterAll even when a test fails.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import {
+  findAlertmanager,
+  freePort,
+  startAlertmanager,
+  startService,
+  type AlertmanagerStartOptions,
+  type RunningAlertmanager,
+  type RunningService,
+  type ServiceSpec,
+} from '../../src/testing/alertmanager-process.ts';
+
+export { findAlertmanager, freePort, type RunningAlertmanager, type RunningService, type ServiceSpec };
+
+/** Whether an executable is on PATH and answers `--version` (Alertmanager and Prometheus print it on stderr). */
+export function hasBinary(name: string): boolean {
+  const r = spawnSync(name, ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+export interface ServiceScope {
+  /** A new empty directory, removed in afterAll. */
+  tempDir(prefix?: string): Promise<string>;
+  /** Starts a service (stopped by PID in afterAll). */
+  start(spec: ServiceSpec): Promise<RunningService>;
+  /** Starts a throwaway Alertmanager (stopped by PID in afterAll); storage goes to a temp dir unless given. */
+  startAlertmanager(options: Omit<AlertmanagerStartOptions, 'storageDir'> & { storageDir?: string }): Promise<RunningAlertmanager>;
+  /** Stops everything now (afterAll does it anyway). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Call once at the top of a test file (or describe block): everything started or created through the scope is
+ * stopped — SIGTERM, SIGKILL after a timeout — and removed in afterAll, whatever the tests did. Should the test process
+ * die first, alertmanager-process.ts kills the children on exit.
+ */
+export function serviceScope(): ServiceScope {
+  const services: RunningService[] = [];
+  const dirs: string[] = [];
+  const cleanup = async () => {
+    const stopping = services.splice(0).map((s) => s.stop());
+    await Promise.allSettled(stopping);
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  };
+  afterAll(cleanup);
+  const tempDir = async (prefix = 'vigil-test-') => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+  return {
+    tempDir,
+    async start(spec) {
+      const s = await startService(spec);
+      services.push(s);
+      return s;
+    },
+    async startAlertmanager(options) {
+      const storageDir = options.storageDir ?? (await tempDir('vigil-am-data-'));
+      const am = await startAlertmanager({ ...options, storageDir });
+      services.push(am);
+      return am;
+    },
+    cleanup,
+  };
+}
