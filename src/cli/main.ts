@@ -14,6 +14,7 @@ Usage: vigil <command> [dir] [options]
 Commands:
   validate [dir]   load and check every definition (default dir: monitoring)
   build [dir]      validate, then write Prometheus rules, alertmanager.yml, Grafana dashboards and docs
+  test [dir]       run the rule unit tests with promtool, prove routing with amtool (--live: inhibition too)
   checks           list every check with its id
 
 Options:
@@ -50,7 +51,7 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
   alertmanager/alertmanager.yml        Alertmanager configuration (+ templates/)
   grafana/dashboards/<uid>.json        Grafana dashboards
   relay/relay.yml                      DingTalk/SMS channels (secret references only) and escalation, for the relay
-  docs/alerts.md                       the alert catalogue
+  docs/alerts.md, docs/routing.md      the alert catalogue and the routing matrix
   manifest.json                        every file with its sha256 and source definitions
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
 files that differ from a fresh build (use it in CI to catch a stale generated/).`,

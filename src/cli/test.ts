@@ -9,8 +9,8 @@ import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
 import { computeCoverage, formatPercent, type CoverageReport } from '../testing/coverage.ts';
 import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
+import { synthesizeAlert } from '../testing/synthesize.ts';
 import {
-  loadSynthesizer,
   planCases,
   probeAndEvaluate,
   PromtoolMissingError,
@@ -20,10 +20,12 @@ import {
   TESTS_DIR,
   verdict,
   type CaseResult,
+  type Synthesizer,
   type TestFile,
 } from '../testing/runner.ts';
 import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.ts';
+import { describeProofs, proveAlertmanager } from './test-alertmanager.ts';
 
 /** main.ts's exit codes; not imported from it, because main.ts imports this module (see testCommand). */
 const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
@@ -31,6 +33,8 @@ const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 export interface TestOptions {
   out: string;
   check: boolean;
+  /** Also prove inhibitions on a throwaway real Alertmanager. */
+  live?: boolean;
   junit?: string;
   format: 'text' | 'json' | 'github';
 }
@@ -47,6 +51,8 @@ Reports every alert level as passed, failed (with expected and got) or untested,
 against policies.testCoverage of the Project.
   --junit FILE   also write a JUnit XML report
   --check        write nothing; exit 1 and list the test files that differ from a fresh run (for CI)
+  --live         also start a throwaway Alertmanager with the generated config and prove every inhibition on it
+Every alert level's routing is also proved with the real amtool (config routes test), row by row.
 Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage or stale files, 2 on a usage
 error or when promtool is missing (set VIGIL_PROMTOOL to use another binary). VIGIL_TEST_SYNTHESIZER=off runs the
 user-written tests alone.`;
@@ -59,13 +65,14 @@ export const testCommand = {
     out: { type: 'string' as const, default: 'generated' },
     junit: { type: 'string' as const },
     check: { type: 'boolean' as const, default: false },
+    live: { type: 'boolean' as const, default: false },
   },
   run: (io: CliIO, dir: string, values: Record<string, unknown>): Promise<number> => {
     const format = String(values.format ?? 'text');
     if (format !== 'text' && format !== 'json' && format !== 'github') throw new UsageError(`unknown --format "${format}"; use text, json or github`);
     const junit = values.junit === undefined ? undefined : String(values.junit);
     if (junit === '') throw new UsageError('--junit needs a file name');
-    return runTest(io, dir, { out: String(values.out), check: values.check === true, format, ...(junit ? { junit } : {}) });
+    return runTest(io, dir, { out: String(values.out), check: values.check === true, live: values.live === true, format, ...(junit ? { junit } : {}) });
   },
 };
 
@@ -103,7 +110,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
 
   // VIGIL_TEST_SYNTHESIZER=off runs the user-written tests alone (to tell a failing test from a failing generated case).
   const generatedOff = process.env.VIGIL_TEST_SYNTHESIZER === 'off';
-  const synthesize = generatedOff ? undefined : await loadSynthesizer();
+  const synthesize: Synthesizer | undefined = generatedOff ? undefined : synthesizeAlert;
   const plan = planCases(model, loaded.dir, synthesize);
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...plan.problems];
   if (hasErrors(plan.problems)) {
@@ -120,7 +127,8 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   let stale: Stale | undefined;
   let written: { written: string[]; unchanged: string[]; removed: string[] } | undefined;
   let verdictNote: string | undefined;
-  if (options.check) stale = await compareTestFiles(options.out, files);
+  // A failed test has no completed form, so there is nothing to write or to compare with.
+  if (probePassed && options.check) stale = await compareTestFiles(options.out, files);
   else if (probePassed) written = await writeTestFiles(options.out, files);
 
   // The final verdict: the real promtool over the completed files. Straight on <out>/tests when its rule files are
@@ -136,7 +144,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
       if (!rulesFresh) verdictNote = `${path.posix.join(options.out, 'prometheus/rules')}/ is missing or not what \`vigil build\` writes now, so the final promtool run used freshly compiled rules; run \`vigil build\` before committing`;
     }
     try {
-      verdictFailures = (await verdict(root, files, promtool)).length;
+      verdictFailures = (await verdict(model, root, files, promtool)).length;
     } finally {
       if (temp) await rm(temp, { recursive: true, force: true });
     }
@@ -149,9 +157,10 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     plan.syntheses,
     required,
   );
+  const proofs = describeProofs(await proveAlertmanager(model, artifacts, options.live === true));
   const failed = results.filter((r) => !r.passed);
   const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
-  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0;
+  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0 && proofs.ok;
 
   if (options.junit) await writeFileAtomic(options.junit, junitXml(junitSuites(results, coverage, loaded)));
 
@@ -163,10 +172,11 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
         {
           ok,
           promtool: version,
-          synthesizer: Boolean(synthesize),
+          generated: !generatedOff,
           cases: results.map((r) => caseJson(r, loaded)),
           levels: coverage.levels,
           coverage: { covered: coverage.covered, total: coverage.total, percent: coverage.percent, required: coverage.required, ok: coverage.ok, uncovered: coverage.uncovered.map((l) => ({ alert: l.alert, level: l.level, ...(l.unsupported ? { unsupported: l.unsupported } : {}) })) },
+          alertmanager: { ok: proofs.ok, summary: proofs.summary, failures: proofs.failures },
           files: files.map((f) => path.posix.join(options.out, f.path)),
           ...(written ? { written: written.written, unchanged: written.unchanged, removed: written.removed } : {}),
           ...(stale ? { stale, upToDate: staleCount === 0 } : {}),
@@ -182,6 +192,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   if (options.format === 'github') {
     const shown = forDisplay(loaded, [...diagnostics, ...failureDiagnostics.map((d) => ({ ...d, message: d.diff ? `${d.message}\n${d.diff}` : d.message }))]);
     io.out(formatGithub(shown.diagnostics, shown.sources));
+    for (const f of proofs.failures) io.out(`::error title=test/alertmanager::${f}\n`);
     if (!coverage.ok) io.out(`::error title=test/coverage::${coverageLine(coverage)}${coverage.uncovered.length ? `%0Auntested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}` : ''}\n`);
     if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) io.out(`::error file=${path.posix.join(options.out, f)},title=test/stale::${why}: run \`vigil test\` and commit the result\n`);
     return ok ? EXIT.ok : EXIT.problems;
@@ -195,6 +206,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     if (d.diff) io.err(d.diff.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
   }
   if (verdictNote) io.err(`  ${style.yellow('note')}: ${verdictNote}\n`);
+  for (const f of proofs.failures) io.err(`${style.red('error')}[test/alertmanager]: ${f}\n`);
   if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) io.err(`  ${why}: ${path.posix.join(options.out, f)}\n`);
 
   const userCases = results.filter((r) => r.planned.user);
@@ -204,19 +216,20 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   const lines = [
     `${outStyle.bold('vigil test')} ${dir} → ${path.posix.join(options.out, TESTS_DIR)}/`,
     `  promtool     ${version}`,
-    `  cases        ${plural(userCases.length, 'user test')} (${plural(userFiles, 'file')}), ${generated} generated${synthesize ? '' : generatedOff ? ' (turned off by VIGIL_TEST_SYNTHESIZER=off)' : ' (no synthesizer in this build)'}`,
+    `  cases        ${plural(userCases.length, 'user test')} (${plural(userFiles, 'file')}), ${generated} generated${generatedOff ? ' (turned off by VIGIL_TEST_SYNTHESIZER=off)' : ''}`,
     `  levels`,
     ...levelLines(coverage, outStyle),
     `  coverage     ${coverageLine(coverage)}`,
+    ...proofs.summary.map((l) => `  ${l}`),
   ];
   if (coverage.uncovered.length) lines.push(`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`);
   if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
   else if (stale) lines.push(`  files        ${staleCount === 0 ? `${testsDir}/ is up to date (${files.length} files)` : `${staleCount} stale in ${testsDir}/; run \`vigil test\` and commit the result`}`);
-  else lines.push(`  files        nothing written to ${testsDir}/ because a test failed`);
+  else lines.push(`  files        ${options.check ? `${testsDir}/ not compared` : `nothing written to ${testsDir}/`} because a test failed`);
   lines.push(`  result       ${results.length - failed.length} passed, ${failed.length} failed${verdictFailures ? `, final promtool run failed ${verdictFailures}×` : ''}`);
   io.out(lines.join('\n') + '\n');
   if (!ok) {
-    const why = [failed.length ? plural(failed.length, 'failed test') : '', verdictFailures ? 'promtool rejects the completed tests' : '', coverage.ok ? '' : `coverage ${formatPercent(coverage.percent)}% is below the required ${coverage.required}%`, staleCount ? plural(staleCount, 'stale file') : ''].filter(Boolean);
+    const why = [failed.length ? plural(failed.length, 'failed test') : '', verdictFailures ? 'promtool rejects the completed tests' : '', coverage.ok ? '' : `coverage ${formatPercent(coverage.percent)}% is below the required ${coverage.required}%`, proofs.ok ? '' : 'Alertmanager proofs failed', staleCount ? plural(staleCount, 'stale file') : ''].filter(Boolean);
     io.err(`${style.red('test failed')}: ${why.join('; ')}\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;
@@ -239,7 +252,7 @@ function levelLines(coverage: CoverageReport, style: ReturnType<typeof styleFor>
     previous = l.alert;
     const status =
       l.status === 'passed'
-        ? `passed   ${plural(l.cases.length, 'case')}`
+        ? `passed   ${plural(l.cases.length, 'case')}${l.unsupported ? ', none generated' : ''}`
         : l.status === 'failed'
           ? style.red(`FAILED   ${l.failed.map((n) => `"${n}"`).join(', ')}`)
           : style.yellow(`untested${l.unsupported ? `: ${l.unsupported}` : ''}`);

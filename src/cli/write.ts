@@ -79,7 +79,15 @@ async function previousManifestFiles(outDir: string): Promise<Set<string>> {
   }
 }
 
+/** Subtrees of the output directory that another command owns: `vigil test` writes and checks tests/. */
+const OWNED_ELSEWHERE = ['tests/'];
+
+/** Files under the output directory that `vigil build` answers for. */
 async function listFiles(dir: string): Promise<string[]> {
+  return (await listAllFiles(dir)).filter((f) => !OWNED_ELSEWHERE.some((prefix) => f.startsWith(prefix)));
+}
+
+async function listAllFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
     let entries;

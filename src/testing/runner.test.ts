@@ -246,15 +246,17 @@ describe.skipIf(!hasCommand('promtool'))('with the real promtool', () => {
     const root = await stageRules(artifacts);
     try {
       await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
-      expect(await verdict(root, files, 'promtool')).toEqual([]);
+      expect(await verdict(model, root, files, 'promtool')).toEqual([]);
       // The verdict can fail: a tampered annotation in one test of one file fails that test only.
       const tampered = files[2]!.content.replace('summary: Queue of api holds 600 items', 'summary: Queue of api holds 601 items');
       expect(tampered).not.toBe(files[2]!.content);
       await writeFile(path.join(root, files[2]!.path), tampered);
-      const failures = await verdict(root, files, 'promtool');
+      const failures = await verdict(model, root, files, 'promtool');
       expect(failures.map((f) => [f.file, f.cases.map((c) => c.planned.testCase.name)])).toEqual([['tests/tests.app.user.test.yml', ['queue deep']]]);
       expect(results[0]!.passed).toBe(false);
       expect(results[0]!.failures[0]).toMatchObject({ code: 'test/verdict' });
+      expect(results[0]!.failures[0]!.span!.file).toBe('tests/app.yaml');
+      expect(results[0]!.failures[0]!.diff).toContain('summary="Queue of api holds 601 items"');
       expect(results[1]!.passed).toBe(true);
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -352,6 +354,16 @@ tests:
     const verdicts = [];
     for (let i = 0; i < 8; i++) verdicts.push((await probeAndEvaluate(model, planCases(model, 'monitoring').cases, artifacts, 'promtool'))[0]!.passed);
     expect(verdicts).toEqual(new Array(8).fill(true));
+  });
+
+  it('a rule file promtool rejects fails every test that loads it, at the group’s definition', async () => {
+    const { model, artifacts } = await compileBase({ 'tests/app.yaml': USER_TESTS });
+    const broken = artifacts.map((a) => (a.path === 'prometheus/rules/app.yml' ? { ...a, content: a.content.replace('max by (service) (queue_depth)', 'max by (service) (queue_depth') } : a));
+    const results = await probeAndEvaluate(model, planCases(model, 'monitoring').cases, broken, 'promtool');
+    expect(results.map((r) => r.passed)).toEqual([false, false]);
+    expect(results[0]!.failures[0]).toMatchObject({ code: 'test/rules' });
+    expect(results[0]!.failures[0]!.message).toMatch(/^test "queue deep": promtool rejects the rule file of group app: \d+:\d+: group "app", rule 1, "QueueDeep": could not parse expression/);
+    expect(results[0]!.failures[0]!.span!.file).toBe('alerts.yaml');
   });
 
   it('says how to install promtool when it is missing', async () => {

@@ -8,7 +8,7 @@ import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import { LabelInference } from '../model/alert-labels.ts';
 import { Catalog } from '../model/catalog.ts';
-import { alertsByName, allAlerts, keySpanOf, spanOf, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
+import { alertsByName, keySpanOf, spanOf, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from '../promql/index.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from '../templates/go-template.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -188,11 +188,15 @@ export async function promtoolVersion(binary: string): Promise<string> {
  * `promtool test rules` over `files` (paths relative to `cwd`), in batches run side by side. stdout and stderr go to ONE
  * file, so the order of `Unit Testing:` headers and errors survives (see promtool-output.ts).
  */
-export async function runPromtool(binary: string, cwd: string, files: readonly string[], batchSize = 100): Promise<PromtoolResult> {
+export async function runPromtool(binary: string, cwd: string, files: readonly string[], maxBatch = 100): Promise<PromtoolResult> {
+  // promtool runs the files it is given one after the other: small batches taken from a queue by one worker per core,
+  // so a slow test (a day of input) does not hold up the rest, and few enough processes that start-up stays cheap.
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const batchSize = Math.max(1, Math.min(maxBatch, Math.ceil(files.length / (cores * 4))));
   const batches: string[][] = [];
   for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
   const outputs: string[] = new Array(batches.length);
-  const parallel = Math.max(1, Math.min(batches.length, os.availableParallelism?.() ?? os.cpus().length));
+  const parallel = Math.min(batches.length, cores);
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
@@ -218,21 +222,24 @@ let tempCounter = 0;
 async function spawnMerged(binary: string, args: string[], cwd: string): Promise<{ output: string; code: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-promtool-'));
   const file = path.join(dir, `out-${tempCounter++}.txt`);
-  const fd = openSync(file, 'w');
+  // Closed exactly once: a second close could hit a descriptor number the next open already reuses.
+  let fd: number | undefined = openSync(file, 'w');
+  const close = () => {
+    if (fd === undefined) return;
+    const open = fd;
+    fd = undefined;
+    closeSync(open);
+  };
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(binary, args, { cwd, stdio: ['ignore', fd, fd] });
+      const child = spawn(binary, args, { cwd, stdio: ['ignore', fd!, fd!] });
       child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new PromtoolMissingError(binary) : e));
       child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : -1)));
     });
-    closeSync(fd);
+    close();
     return { output: await readFile(file, 'utf8'), code };
   } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
+    close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -611,7 +618,8 @@ async function seriesFailure(planned: PlannedCase, error: Extract<PromtoolError,
 
 /** A rule file promtool rejects is Vigil's fault, but the message names the group, at its definition. */
 function otherFailure(model: Model, planned: PlannedCase, text: string): CaseFailure {
-  const rule = /^\.\.\/prometheus\/rules\/(.+?)\.yml: (.*)$/s.exec(text);
+  // promtool names the rule file as it resolved it: `prometheus/rules/<group>.yml`, relative to where it runs.
+  const rule = /^(?:.*\/)?prometheus\/rules\/([^/]+?)\.yml: (.*)$/s.exec(text);
   if (rule) {
     const group = model.groups.find((g) => g.name === rule[1]);
     return { code: 'test/rules', message: `${caseLabel(planned)}: promtool rejects the rule file of group ${rule[1]}: ${rule[2]}`, span: group ? spanOf(group.origin) : undefined };
@@ -664,7 +672,7 @@ export interface VerdictFailure {
  * The final verdict: the real `promtool test rules` over the completed files. `root` must hold them under tests/ next
  * to prometheus/rules/. Every failure is attributed to the cases it names and marks them failed.
  */
-export async function verdict(root: string, files: readonly TestFile[], promtool: string): Promise<VerdictFailure[]> {
+export async function verdict(model: Model, root: string, files: readonly TestFile[], promtool: string): Promise<VerdictFailure[]> {
   if (files.length === 0) return [];
   const run = await runPromtool(promtool, root, files.map((f) => f.path));
   const failures: VerdictFailure[] = [];
@@ -676,29 +684,10 @@ export async function verdict(root: string, files: readonly TestFile[], promtool
       const cases = named.length ? named : file.cases;
       for (const c of cases) {
         c.passed = false;
-        c.failures.push({ code: 'test/verdict', message: `${caseLabel(c.planned)}: promtool test rules fails on ${file.path}`, diff: error.text, span: undefined });
+        c.failures.push({ code: 'test/verdict', message: `${caseLabel(c.planned)}: promtool test rules fails on ${file.path}`, diff: error.text, span: caseSpan(model, c.planned) });
       }
       failures.push({ file: file.path, cases, text: error.text });
     }
   }
   return failures;
-}
-
-/** Every enabled alert, for callers that report per alert. */
-export function enabledAlerts(model: Model): AlertModel[] {
-  return allAlerts(model).filter((a) => a.enabled);
-}
-
-/** Loads src/testing/synthesize.ts when it exists (it is developed separately); without it there are no generated cases. */
-export async function loadSynthesizer(): Promise<Synthesizer | undefined> {
-  try {
-    // @ts-ignore -- the module may not exist yet; then there are no generated cases.
-    const mod = (await import('./synthesize.ts')) as { synthesizeAlert?: Synthesizer };
-    return typeof mod.synthesizeAlert === 'function' ? mod.synthesizeAlert : undefined;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const notFound = err.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|does not exist/i.test(err.message ?? '');
-    if (notFound && /synthesize/.test(err.message ?? '')) return undefined;
-    throw e;
-  }
 }

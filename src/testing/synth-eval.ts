@@ -1,4 +1,5 @@
 import { modifierCore, type Expr } from '../promql/ast.ts';
+import { unquote } from '../promql/strings.ts';
 import type { LabelMatcher } from '../promql/types.ts';
 import {
   aggregateInfo,
@@ -19,7 +20,6 @@ import {
   type BinaryOp,
   type Parsed,
 } from './synth-expr.ts';
-import { unquote } from '../promql/strings.ts';
 
 /**
  * A steady-state PromQL evaluator. Every input series is linear in time, value(t) = c0 + c1·t (t in seconds from the
@@ -209,10 +209,6 @@ export class Evaluator {
     const v = this.eval(e);
     if (v.type !== 'vector') throw new Unsupported(`"${exprText(this.p, e)}" is not an instant vector`);
     return v.samples;
-  }
-
-  scalarOrVector(e: Expr): Value {
-    return this.eval(e);
   }
 
   select(selector: Extract<Expr, { kind: 'selector' }>, offset = 0): Sample[] {
@@ -640,6 +636,7 @@ export function instantOffset(p: Parsed, e: Expr): number {
   for (;;) {
     if (n.kind === 'offset') {
       offset += durationSeconds(p, n.duration, 'offset');
+      if (offset < 0) throw new Unsupported('a negative offset reads samples from the future');
       n = n.inner;
     } else if (n.kind === 'at') throw new Unsupported('the @ modifier pins a time; it is not supported');
     else return offset;
@@ -787,6 +784,50 @@ function rangeWarmup(p: Parsed, e: Expr): number {
   const r = rangeArg(p, e);
   if (r.kind === 'selector') return r.range + r.offset;
   return warmup(p, r.inner) + r.range + (r.step ?? 0) + r.offset;
+}
+
+/**
+ * Seconds after the inputs start before `e` can produce any series at all (offsets look back before the first
+ * sample): no alert can become active earlier, so none can fire before this + its `for`.
+ */
+export function earliest(p: Parsed, e: Expr): number {
+  switch (e.kind) {
+    case 'paren':
+    case 'unary':
+    case 'later-modifier':
+    case 'at':
+      return earliest(p, e.inner);
+    case 'offset':
+      if (modifierCore(e).kind === 'selector') return Math.max(0, instantOffset(p, e));
+      return rangeEarliest(p, e);
+    case 'range':
+    case 'subquery':
+      return rangeEarliest(p, e);
+    case 'binary': {
+      const op = binaryInfo(p, e).op;
+      const [l, r] = [earliest(p, e.lhs), earliest(p, e.rhs)];
+      if (op === 'or') return Math.min(l, r);
+      if (op === 'unless') return l;
+      return Math.max(l, r);
+    }
+    case 'call': {
+      const name = functionName(p, e);
+      if (name === 'absent' || name === 'absent_over_time' || name === 'vector' || name === 'time') return 0;
+      return Math.max(0, ...e.args.map((a) => earliest(p, a)));
+    }
+    case 'aggregate': {
+      const arg = e.args[e.args.length - 1];
+      return arg ? earliest(p, arg) : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+function rangeEarliest(p: Parsed, e: Expr): number {
+  const r = rangeArg(p, e);
+  if (r.kind === 'selector') return Math.max(0, r.offset);
+  return Math.max(0, earliest(p, r.inner) + r.offset);
 }
 
 /** The range windows of range functions, for choosing a sample step. */

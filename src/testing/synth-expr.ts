@@ -9,7 +9,16 @@ import { parseDuration } from '../util/duration.ts';
  * The synthesizer's view of a PromQL expression: the analyzer's tree (src/promql/ast.ts) plus the few readers the
  * evaluator and the solver need (matchers, grouping, vector matching, numbers, durations), all taken from the text.
  */
-export class Unsupported extends Error {}
+export class Unsupported extends Error {
+  constructor(message: string) {
+    // An expected outcome, thrown and caught inside the synthesizer many times: a stack trace would only cost time.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+    this.name = 'Unsupported';
+  }
+}
 
 export interface Parsed {
   text: string;
@@ -20,7 +29,7 @@ export interface Parsed {
 export function parseExpr(text: string): Parsed {
   const tree = parser.parse(text);
   const top = tree.topNode;
-  if (firstErrorIn(top) !== Infinity) throw new Unsupported('the expression does not parse');
+  if (firstErrorIn(top) !== Infinity) throw new Unsupported('the expression uses syntax or a function the synthesizer cannot read');
   const node = childNodes(top).find(isExprNode);
   if (!node) throw new Unsupported('the expression is empty');
   let root: Expr;
@@ -106,7 +115,19 @@ export function durationSeconds(p: Parsed, node: SyntaxNode | null, what: string
   return ((negative ? -1 : 1) * ms) / 1000;
 }
 
+const matcherCache = new WeakMap<SyntaxNode, { name?: string; matchers: LabelMatcher[] }>();
+
+/** The metric name and label matchers of a selector (read once per node). */
 export function matchersOf(p: Parsed, selector: SyntaxNode): { name?: string; matchers: LabelMatcher[] } {
+  let hit = matcherCache.get(selector);
+  if (!hit) {
+    hit = readMatchers(p, selector);
+    matcherCache.set(selector, hit);
+  }
+  return hit;
+}
+
+function readMatchers(p: Parsed, selector: SyntaxNode): { name?: string; matchers: LabelMatcher[] } {
   const ident = selector.getChild('Identifier');
   const list = selector.getChild('LabelMatchers');
   const matchers: LabelMatcher[] = [];
@@ -191,7 +212,18 @@ export interface BinaryInfo {
   matching: Matching;
 }
 
+const binaryCache = new WeakMap<SyntaxNode, BinaryInfo>();
+
 export function binaryInfo(p: Parsed, e: Extract<Expr, { kind: 'binary' }>): BinaryInfo {
+  let hit = binaryCache.get(e.node);
+  if (!hit) {
+    hit = readBinary(p, e);
+    binaryCache.set(e.node, hit);
+  }
+  return hit;
+}
+
+function readBinary(p: Parsed, e: Extract<Expr, { kind: 'binary' }>): BinaryInfo {
   const op = OP_BY_NODE[e.op.name];
   if (!op) throw new Unsupported(`the operator "${nodeText(p, e.op)}" is not supported`);
   if (e.node.getChild('FillModifier')) throw new Unsupported('fill modifiers are not supported');
@@ -242,10 +274,12 @@ export function rangeArg(p: Parsed, arg: Expr | undefined): RangeArg {
     const range = durationSeconds(p, e.duration, 'range');
     e = e.inner;
     takeModifiers();
+    if (offset < 0) throw new Unsupported('a negative offset reads samples from the future');
     if (e.kind !== 'selector') throw new Unsupported('ranges apply only to selectors');
     return { kind: 'selector', selector: e, range, offset };
   }
   if (e.kind === 'subquery') {
+    if (offset < 0) throw new Unsupported('a negative offset reads samples from the future');
     const range = durationSeconds(p, e.range, 'subquery range');
     const step = e.step ? durationSeconds(p, e.step, 'subquery step') : undefined;
     return { kind: 'subquery', inner: e.inner, range, step, offset };

@@ -205,7 +205,7 @@ export class Solver {
         return this.instant(e, 0, want, main);
       case 'offset': {
         const core = modifierCore(e);
-        if (core.kind !== 'selector') throw new Unsupported(`cannot steer "${this.text(e)}"`);
+        if (core.kind !== 'selector') throw new Unsupported(`cannot steer "${this.text(e)}": ${core.kind === 'at' ? 'the @ modifier pins a time' : 'not a selector'}`);
         return this.instant(core, instantOffset(this.p, e), want, main);
       }
       case 'unary': {
@@ -221,6 +221,8 @@ export class Solver {
       case 'number':
       case 'string':
         throw new Unsupported(`the constant "${this.text(e)}" cannot be steered`);
+      case 'at':
+        throw new Unsupported('the @ modifier pins a time; it is not supported');
       default:
         throw new Unsupported(`cannot steer "${this.text(e)}"`);
     }
@@ -480,12 +482,10 @@ export class Solver {
         if (op !== 'sum' && op !== 'avg' && e.args.length === 2 && !isStatic(e.args[0]!)) throw new Unsupported(`the parameter of ${op}() must be a number`);
         return this.solve(arg, { labels, target: t }, main);
       case 'count':
+        if (t.kind === 'value') return this.count(arg, grouping, labels, t.v);
+        return this.solve(arg, { labels, target: t }, false);
       case 'group': {
-        if (t.kind === 'value' && !(isConst(t.v) && t.v.c0 === 1)) {
-          throw new Unsupported(
-            `${op}() counts series; reaching ${formatLin(t.v)} needs that many distinct series, which the synthesizer does not invent`,
-          );
-        }
+        if (t.kind === 'value' && !(isConst(t.v) && t.v.c0 === 1)) throw new Unsupported(`group() is always 1; ${formatLin(t.v)} cannot be reached`);
         return this.solve(arg, { labels, target: t.kind === 'none' ? t : { kind: 'any' } }, false);
       }
       case 'stddev':
@@ -495,6 +495,19 @@ export class Solver {
       default:
         throw new Unsupported(`${op}() is not supported by the synthesizer`);
     }
+  }
+
+  /** count() = n: n series that differ in one label the count's grouping does not keep. */
+  private count(arg: Expr, grouping: ReturnType<typeof aggregateInfo>['grouping'], labels: Labels, v: Lin): void {
+    const n = isConst(v) ? v.c0 : NaN;
+    if (!(Number.isInteger(n) && n >= 1 && n <= 100)) {
+      throw new Unsupported(`count() counts series; it cannot be ${formatLin(v)} (only whole numbers from 1 are reachable)`);
+    }
+    const free = grouping.without
+      ? grouping.labels[0]
+      : ['instance', 'pod', 'job', 'series'].find((l) => !grouping.labels.includes(l) && labels[l] === undefined);
+    if (free === undefined) throw new Unsupported('count() keeps every label, so its series cannot be told apart');
+    for (let k = 0; k < n; k++) this.solve(arg, { labels: { ...labels, [free]: `synthetic-${k}` }, target: { kind: 'any' } }, false);
   }
 
   // ---- binary operators ----
@@ -528,13 +541,15 @@ export class Solver {
         this.solve(e.lhs, { labels: mainLabels(), target: t }, main);
         return this.solve(e.rhs, { labels: otherLabels(), target: { kind: 'any' } }, false);
       }
+      // A side that reads no series (`or vector(0)`) cannot be emptied; it is simply part of the result.
       if (op === 'or') {
         this.solve(e.lhs, { labels: mainLabels(), target: t }, main);
-        return this.solve(e.rhs, { labels: otherLabels(), target: { kind: 'none' } }, false);
+        if (readsSeries(this.p, e.rhs)) this.solve(e.rhs, { labels: otherLabels(), target: { kind: 'none' } }, false);
+        return;
       }
       // unless
       this.solve(e.lhs, { labels: mainLabels(), target: t }, main);
-      if (t.kind !== 'none') this.solve(e.rhs, { labels: otherLabels(), target: { kind: 'none' } }, false);
+      if (t.kind !== 'none' && readsSeries(this.p, e.rhs)) this.solve(e.rhs, { labels: otherLabels(), target: { kind: 'none' } }, false);
       return;
     }
 
@@ -622,12 +637,26 @@ export class Solver {
   }
 }
 
+/** Whether an expression reads any series (else it is a constant or the clock). */
+function readsSeries(p: Parsed, e: Expr): boolean {
+  if (e.kind === 'selector') return true;
+  if (e.kind === 'call' && (functionName(p, e) === 'absent' || functionName(p, e) === 'absent_over_time')) return true;
+  const kids: Expr[] =
+    e.kind === 'binary' ? [e.lhs, e.rhs] : e.kind === 'call' || e.kind === 'aggregate' ? e.args : 'inner' in e ? [e.inner] : [];
+  return kids.some((k) => readsSeries(p, k));
+}
+
 /** The sample that matches the wanted labels best (all of them if possible), or the only one. */
 export function pickSample(samples: Sample[], labels: Labels): Sample | undefined {
   if (samples.length <= 1) return samples[0];
   const agree = (s: Sample) => Object.entries(labels).every(([k, v]) => s.labels[k] === undefined || s.labels[k] === v);
   const candidates = samples.filter(agree);
-  return candidates.length === 1 ? candidates[0] : undefined;
+  if (candidates.length <= 1) return candidates[0];
+  // Several agree (a label-less `or vector(0)` agrees with anything): the one carrying most of the wanted labels.
+  const score = (s: Sample) => Object.keys(labels).filter((k) => s.labels[k] !== undefined).length;
+  const best = Math.max(...candidates.map(score));
+  const top = candidates.filter((s) => score(s) === best);
+  return top.length === 1 ? top[0] : undefined;
 }
 
 /** Solves `x op o = v` (x on the left) or `o op x = v` (x on the right) for x. */

@@ -4,7 +4,7 @@ import type { AlertLevel, AlertModel, ExpressionModel, Model, ThresholdOp } from
 import type { Expr } from '../promql/ast.ts';
 import type { PromqlAnalysis } from '../promql/types.ts';
 import { parseDuration } from '../util/duration.ts';
-import { evaluate, matches, rangeWindows, seriesKey, warmup, type Labels, type Lin, type Sample, type World } from './synth-eval.ts';
+import { earliest, evaluate, matches, rangeWindows, seriesKey, warmup, type Labels, type Lin, type Sample, type World } from './synth-eval.ts';
 import {
   binaryInfo,
   children,
@@ -27,6 +27,7 @@ import {
   gcd,
   lcm,
   parseSeriesValues,
+  roundSig,
   satisfies,
   seriesValues,
   tooClose,
@@ -99,6 +100,8 @@ export interface AlertPlan {
   stepMs: number;
   gridMs: number;
   warmMs: number;
+  /** Milliseconds before X can have any series (offsets): no level can become active earlier. */
+  earliestMs: number;
 }
 
 function durationMs(text: string | undefined, what: string): number {
@@ -113,6 +116,11 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
   if (!analysis.ok) throw new Unsupported(`the expression has problems: ${analysis.problems[0]?.message ?? 'unknown'}`);
   if (analysis.resultType !== 'vector') throw new Unsupported(`the expression is a ${analysis.resultType ?? 'value of unknown type'}, not an instant vector`);
   const parsed = parseExpr(alert.expr);
+  for (const name of metricNames(parsed)) {
+    if (name === 'ALERTS' || name === 'ALERTS_FOR_STATE') {
+      throw new Unsupported(`the expression reads ${name}, which Prometheus writes while it evaluates the rules; write a test for it`);
+    }
+  }
 
   let x = parsed.root;
   let mode: AlertPlan['mode'] = 'threshold';
@@ -149,7 +157,21 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
   const windows = rangeWindows(parsed, x).map((s) => s * 1000);
   const stepMs = chooseStep(gcd(evalMs, groupMs), windows);
   const warmMs = warmup(parsed, x) * 1000 + stepMs;
-  return { alert, parsed, x, mode, rules, rootLabels, invent, stepMs, gridMs, warmMs };
+  const earliestMs = earliest(parsed, x) * 1000;
+  return { alert, parsed, x, mode, rules, rootLabels, invent, stepMs, gridMs, warmMs, earliestMs };
+}
+
+function metricNames(p: Parsed): string[] {
+  const out: string[] = [];
+  const walk = (e: Expr) => {
+    if (e.kind === 'selector') {
+      const name = matchersOf(p, e.node).name;
+      if (name) out.push(name);
+    }
+    for (const c of children(e)) walk(c);
+  };
+  walk(p.root);
+  return out;
 }
 
 /** `X op c` (or `c op X`) with a constant c: the comparison becomes the level's threshold. */
@@ -276,10 +298,10 @@ const close = (a: number, b: number) =>
 
 /**
  * When other inputs feed back into the value (the same counter in a ratio's numerator and denominator), the first
- * guess misses; a secant search on the main input fixes it.
+ * guess misses; a secant search on the main input fixes it. When its level does not move the value (a series minus
+ * its own past), its slope may: the search then runs on the slope.
  */
 function refine(plan: AlertPlan, builder: Solver['builder'], aim: (w: World) => number, want: number, got: number, xText: string): void {
-  const step = plan.stepMs / 1000;
   const primary = builder.primary;
   const entry = primary && builder.entries.get(primary.key);
   const stuck = () =>
@@ -289,6 +311,19 @@ function refine(plan: AlertPlan, builder: Solver['builder'], aim: (w: World) => 
       }`,
     );
   if (!primary || !entry) throw stuck();
+  const fields: ('c0' | 'c1')[] = primary.field === 'c0' ? ['c0', 'c1'] : ['c1', 'c0'];
+  for (const field of fields) {
+    const found = secant(plan, builder, { key: primary.key, field }, aim, want);
+    if (found !== undefined) {
+      entry.series.v = { ...entry.series.v, [field]: found };
+      return;
+    }
+  }
+  throw stuck();
+}
+
+function secant(plan: AlertPlan, builder: Solver['builder'], primary: { key: string; field: 'c0' | 'c1' }, aim: (w: World) => number, want: number): number | undefined {
+  const step = plan.stepMs / 1000;
   const f = (p: number): number | undefined => {
     try {
       return aim(builder.world(step, { primary, value: p })) - want;
@@ -297,27 +332,28 @@ function refine(plan: AlertPlan, builder: Solver['builder'], aim: (w: World) => 
       throw e;
     }
   };
+  const entry = builder.entries.get(primary.key)!;
   let p0 = entry.series.v[primary.field];
-  let f0 = got - want;
+  let f0 = f(p0);
   let p1 = p0 === 0 ? 1e-3 : p0 * 1.01;
   let f1 = f(p1);
-  for (let i = 0; i < 200; i++) {
-    if (f1 === undefined) {
-      p1 = (p0 + p1) / 2;
-      f1 = f(p1);
+  let retreats = 0;
+  for (let i = 0; i < 100; i++) {
+    if (f1 === undefined || f0 === undefined) {
+      // Stepped outside what the expression accepts (a negative counter rate): back off towards the other point.
+      if ((f0 === undefined && f1 === undefined) || ++retreats > 20) return undefined;
+      if (f1 === undefined) [p1, f1] = [(p0 + p1) / 2, f((p0 + p1) / 2)];
+      else [p0, f0] = [(p0 + p1) / 2, f((p0 + p1) / 2)];
       continue;
     }
-    if (Math.abs(f1) <= TOLERANCE * Math.max(1, Math.abs(want)) * 0.1) {
-      entry.series.v = { ...entry.series.v, [primary.field]: p1 };
-      return;
-    }
-    if (f1 === f0) throw stuck();
+    if (Math.abs(f1) <= TOLERANCE * Math.max(1, Math.abs(want)) * 0.1) return p1;
+    if (f1 === f0) return undefined;
     const p2 = p1 - (f1 * (p1 - p0)) / (f1 - f0);
-    if (!Number.isFinite(p2)) throw stuck();
+    if (!Number.isFinite(p2)) return undefined;
     [p0, f0, p1] = [p1, f1, p2];
     f1 = f(p1);
   }
-  throw stuck();
+  return undefined;
 }
 
 /** Alert labels from a result series: without the metric name (and alertname/severity, which the rule sets). */
@@ -354,7 +390,8 @@ function activity(plan: AlertPlan, world: SynthWorld): { rule: LevelRule; sample
       if (tooClose(y, t)) {
         throw new Unsupported(`the synthesized value ${formatValue(y)} is too close to the ${levelName(rule)} threshold ${formatValue(t)} to be sure of the comparison`);
       }
-      if (y === t && !sample.exact && (rule.op === '==' || rule.op === '!=' || rule.op === '>=' || rule.op === '<=' || rule.op === '>' || rule.op === '<')) {
+      // At the threshold itself every comparison hinges on the last bit: only values Prometheus computes exactly.
+      if (y === t && !sample.exact) {
         throw new Unsupported(`the ${levelName(rule)} comparison needs ${formatValue(t)} exactly, and the expression does not compute it exactly`);
       }
       out.push({ rule, sample, active: satisfies(y, rule.op!, t) });
@@ -370,11 +407,12 @@ function expectedAt(plan: AlertPlan, act: ReturnType<typeof activity>, T: number
   const W = plan.warmMs;
   for (const { rule, sample, active } of act) {
     let firing: boolean | undefined;
-    if (T < rule.forMs) firing = false;
+    // Active no earlier than the first series: firing needs `for` more.
+    if (T < plan.earliestMs + rule.forMs) firing = false;
     else if (active) firing = T >= W + rule.forMs + G ? true : undefined;
     else firing = T >= W + rule.keepMs + G ? false : undefined;
     if (firing === undefined) return undefined;
-    if (firing) out.push({ severity: rule.level.severity, labels: { ...alertLabels(sample.labels), ...withoutSeverity(plan.alert.labels) } });
+    if (firing) out.push({ severity: rule.level.severity, labels: firingLabels(plan, sample) });
   }
   return out.sort((a, b) => {
     const ka = `${a.severity}\u0000${seriesKey('', a.labels)}`;
@@ -383,10 +421,17 @@ function expectedAt(plan: AlertPlan, act: ReturnType<typeof activity>, T: number
   });
 }
 
-function withoutSeverity(labels: Record<string, string>): Labels {
-  const out: Labels = { ...labels };
-  delete out.severity;
-  delete out.alertname;
+/**
+ * The labels a firing carries: the expression's, overridden by the alert's static labels (rule labels win). A static
+ * label written as a template is left out: Prometheus expands it, and the runner completes it from promtool.
+ */
+function firingLabels(plan: AlertPlan, sample: Sample): Labels {
+  const out: Labels = { ...alertLabels(sample.labels) };
+  for (const [k, v] of Object.entries(plan.alert.labels)) {
+    if (k === 'severity' || k === 'alertname') continue;
+    if (v.includes('{{')) delete out[k];
+    else out[k] = v;
+  }
   return out;
 }
 
@@ -403,7 +448,11 @@ function synthesizeLevel(plan: AlertPlan, level: AlertLevel): TestCase[] {
 
   // Quiet side: long after everything settled.
   const safeAct = activity(plan, safeWorld.world);
-  if (safeAct.some((a) => a.rule === rule && a.active)) throw new Unsupported(`the quiet-side value still satisfies the ${levelName(rule)} condition`);
+  // The aimed series stays quiet (another result, such as `or vector(0)`, may fire: that is expected, not aimed at).
+  const quietAimed = plan.mode === 'presence' ? safeWorld.world.samples : safeWorld.world.target ? [safeWorld.world.target] : [];
+  if (safeAct.some((a) => a.rule === rule && a.active && quietAimed.includes(a.sample))) {
+    throw new Unsupported(`the quiet-side value still satisfies the ${levelName(rule)} condition`);
+  }
   const tb = ceilTo(W + maxHold + 2 * G, G);
   const safeExpected = expectedAt(plan, safeAct, tb);
   if (!safeExpected) throw new Error('internal: quiet-side expectations undetermined');
@@ -415,9 +464,11 @@ function synthesizeLevel(plan: AlertPlan, level: AlertLevel): TestCase[] {
     throw new Unsupported(`the firing-side value does not satisfy the ${levelName(rule)} condition`);
   }
   const checks: { T: number; expected: ExpectedFiring[] }[] = [];
-  // Before `for` has passed since the inputs began, the level cannot fire: the latest time whose expectations are certain.
-  for (let T = ceilTo(rule.forMs, G) - G; T > 0; T -= G) {
-    if (T >= rule.forMs) continue;
+  // Before `for` has passed since X can first have a series, the level cannot fire: the latest such time whose
+  // expectations are all certain.
+  const notYet = plan.earliestMs + rule.forMs;
+  for (let T = ceilTo(notYet, G) - G; T > 0 && rule.forMs > 0; T -= G) {
+    if (T >= notYet) continue;
     const exp = expectedAt(plan, trigAct, T);
     if (exp) {
       checks.push({ T, expected: exp });
@@ -475,6 +526,15 @@ function candidates(plan: AlertPlan, rule: LevelRule): { safe: Candidate[]; trig
   // and on the firing side of a non-strict one; usable when the expression computes it exactly.
   if (op === '>' || op === '<') safe.push(value(t));
   if (op === '>=' || op === '<=') trigger.push(value(t));
+  // Whole numbers for whole-number results (count(), a counter's increase): the nearest on each side.
+  const wholeTrigger = { '>': Math.floor(t) + 1, '>=': Math.ceil(t), '<': Math.ceil(t) - 1, '<=': Math.floor(t), '==': t, '!=': t + 1 }[op];
+  const wholeSafe = { '>': Math.floor(t), '>=': Math.ceil(t) - 1, '<': Math.ceil(t), '<=': Math.floor(t) + 1, '==': t + 1, '!=': t }[op];
+  if (!trigger.some((c) => c.value === wholeTrigger)) trigger.push(value(wholeTrigger));
+  if (!safe.some((c) => c.value === wholeSafe)) safe.push(value(wholeSafe));
+  // Equality is broken from below as well (`x >= bool 5 == 1` can be 0 but never 2).
+  const below = roundSig(t - b.margin);
+  if (op === '==') safe.push(value(below));
+  if (op === '!=') trigger.push(value(below));
   return { safe, trigger };
 }
 

@@ -119,6 +119,12 @@ describe.skipIf(!hasCommand('promtool'))('vigil test', () => {
     const r = runVigil(['test', '--check'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('  changed: generated/tests/tests.app.user.test.yml');
+    // A failing test is a failure, not a reason to call every committed file stale.
+    await writeFile(tests, (await readFile(tests, 'utf8')).replace('level: warning, labels: { service: api } }]', 'level: critical, labels: { service: api } }]'));
+    const failing = runVigil(['test', '--check'], dir);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).not.toContain('no longer generated');
+    expect(failing.stdout).toContain('generated/tests/ not compared because a test failed');
   });
 
   it('definition errors stop before any test, printed like vigil validate', async () => {

@@ -1,0 +1,58 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCommand, REPO, runVigil } from '../helpers/cli.ts';
+
+/** Issue #3's acceptance, on the example project with the real promtool, amtool and Alertmanager. */
+const tools = hasCommand('promtool') && hasCommand('amtool') && hasCommand('prometheus-alertmanager');
+let work: string;
+
+beforeAll(async () => {
+  // Inside the repository, so that the example's TypeScript dashboard still resolves `import … from 'vigil'`.
+  await mkdir(path.join(REPO, '.tmp'), { recursive: true });
+  work = await mkdtemp(path.join(REPO, '.tmp', 'example-tests-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function copyExample(name: string): Promise<string> {
+  const dir = path.join(work, name);
+  await cp(path.join(REPO, 'monitoring'), path.join(dir, 'monitoring'), { recursive: true });
+  return dir;
+}
+
+describe.skipIf(!tools)('vigil test on the example', () => {
+  it('passes with 100% level coverage, the routing matrix agrees with amtool and inhibitions hold live; generated/tests is current', () => {
+    const r = runVigil(['test', '--check', '--live']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('coverage     39/39 levels tested (100%), required 100%: met');
+    expect(r.stdout).toMatch(/routing {6}39\/39 alert levels agree with amtool/);
+    expect(r.stdout).toMatch(/inhibition {3}(\d+)\/\1 checks hold on a live Alertmanager/);
+    expect(r.stdout).toContain('is up to date');
+  });
+
+  it('fails, naming alerts and levels, when every threshold is raised a thousandfold (the user tests catch it)', async () => {
+    const dir = await copyExample('raised');
+    const alerts = path.join(dir, 'monitoring/alerts');
+    for (const file of await readdir(alerts)) {
+      const text = await readFile(path.join(alerts, file), 'utf8');
+      await writeFile(path.join(alerts, file), text.replace(/value: (-?[0-9.]+)/g, (_m, v: string) => `value: ${Number(v) * 1000}`));
+    }
+    const r = runVigil(['test', '--out', 'out'], dir, { VIGIL_TEST_SYNTHESIZER: 'off' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/GpuMemoryHigh\s+critical\s+FAILED/);
+    expect(r.stdout).toMatch(/NodeCpuHigh\s+critical\s+FAILED/);
+    expect(r.stderr).toContain('test failed');
+  });
+
+  it('fails validation, naming the alert and the label, when an aggregation drops a label the annotations use', async () => {
+    const dir = await copyExample('aggregated');
+    const file = path.join(dir, 'monitoring/alerts/inference.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('expr: sum by (service, model) (increase(inference_model_load_failures_total[15m]))', 'expr: sum by (service) (increase(inference_model_load_failures_total[15m]))'));
+    const r = runVigil(['validate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[template/label]: alert InferenceModelLoadFailures, summary: uses label "model"');
+  });
+});
