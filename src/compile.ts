@@ -74,7 +74,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
-function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
+export function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
   const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
   // The same text (a recording rule's output queried by several panels) is analysed once.

@@ -5,12 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CheckContext } from '../checks/check.ts';
 import type { Diagnostic, Span } from '../diagnostics.ts';
+import { createCheckContext } from '../compile.ts';
 import type { Artifact } from '../emit/artifact.ts';
-import { LabelInference } from '../model/alert-labels.ts';
-import { Catalog } from '../model/catalog.ts';
-import { alertsByName, keySpanOf, spanOf, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
-import { analyzePromql, type PromqlAnalysis } from '../promql/index.ts';
-import { analyzeGoTemplate, type TemplateAnalysis } from '../templates/go-template.ts';
+import { alertsByName, keySpanOf, spanOf, type AlertModel, type Model, type Origin } from '../model/types.ts';
+import { analyzePromql } from '../promql/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { formatTestFile } from './promtool-format.ts';
 import { parsePromtoolOutput, type FiredAlert, type PromtoolError, type PromtoolFileResult } from './promtool-output.ts';
@@ -142,29 +140,9 @@ export function userFileStem(dir: string, file: string): string {
   return inside.replace(/\.(ya?ml|ts|mts|js|mjs)$/i, '').replace(/\//g, '.');
 }
 
-/** A CheckContext like compile's, for the synthesizer (reports go nowhere: compile has already reported). */
+/** A CheckContext like compile's, for the synthesizer (its reports go nowhere: compile has already reported). */
 export function checkContext(model: Model): CheckContext {
-  const analyses = new Map<string, PromqlAnalysis>();
-  const analyze = (e: ExpressionModel): PromqlAnalysis => {
-    const key = `${e.grafana ? 'g' : 'p'}:${e.text}`;
-    let a = analyses.get(key);
-    if (!a) analyses.set(key, (a = analyzePromql(e.text, { grafana: e.grafana })));
-    return a;
-  };
-  const templates = new Map<string, TemplateAnalysis>();
-  const catalog = new Catalog(model);
-  return {
-    model,
-    catalog,
-    analyze,
-    labels: new LabelInference(model, catalog, analyze),
-    templates: (text) => {
-      let t = templates.get(text);
-      if (!t) templates.set(text, (t = analyzeGoTemplate(text)));
-      return t;
-    },
-    report: () => {},
-  };
+  return createCheckContext(model, []).ctx;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -126,7 +126,8 @@ function signature(labels: Labels, on: boolean | undefined, names: string[]): st
   return keys.map((k) => `${k}\u0001${labels[k] ?? ''}`).join('\u0002');
 }
 
-function compare(op: BinaryOp, a: number, b: number): boolean {
+/** A PromQL comparison on two numbers (shared by the evaluator and the solver). */
+export function compare(op: BinaryOp, a: number, b: number): boolean {
   switch (op) {
     case '==':
       return a === b;

@@ -1,3 +1,4 @@
+import { compare } from './synth-eval.ts';
 import type { LabelMatcher } from '../promql/types.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
 import { Evaluator, instantOffset, isConst, lin, matches, seriesKey, type Labels, type Lin, type Sample, type World, type WorldSeries } from './synth-eval.ts';
@@ -118,32 +119,13 @@ const neg = (v: Lin) => lin(-v.c0, -v.c1);
 
 /** A value that passes (or fails) `x op c`, preferring `prefer` when it does. */
 function pick(op: BinaryOp, c: number, pass: boolean, prefer?: number): number {
-  const ok = (x: number) => compareOp(op, x, c) === pass;
+  const ok = (x: number) => compare(op, x, c) === pass;
   if (prefer !== undefined && ok(prefer)) return prefer;
   const step = Math.max(1, Math.abs(c));
   const candidates = [c + step, c - step, c, c + 1, c - 1, NaN];
   const found = candidates.find(ok);
   if (found === undefined) throw new Unsupported(`no value ${pass ? 'passes' : 'fails'} "${op} ${c}"`);
   return found;
-}
-
-function compareOp(op: BinaryOp, a: number, b: number): boolean {
-  switch (op) {
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    default:
-      throw new Error(`not a comparison: ${op}`);
-  }
 }
 
 /** The syntactic result type, enough to tell scalars from vectors. */
@@ -619,7 +601,7 @@ export class Solver {
       const threshold = c.c0;
       if (!isConst(c)) throw new Unsupported('a comparison with a value that changes over time');
       if (mainValue !== undefined) {
-        if (compareOp(effOp, mainValue, threshold) !== pass) {
+        if (compare(effOp, mainValue, threshold) !== pass) {
           throw new Unsupported(`"${this.text(e)}" filters out ${formatValue(mainValue)}`);
         }
         return this.solve(mainSide, { labels: want.labels, target: { kind: 'value', v: lin(mainValue) } }, main);
