@@ -39,7 +39,7 @@ export interface TestOptions {
   format: 'text' | 'json' | 'github';
 }
 
-export const TEST_HELP = `Usage: vigil test [dir] [--out generated] [--junit FILE] [--check] [--format text|json|github]
+export const TEST_HELP = `Usage: vigil test [dir] [--out generated] [--junit FILE] [--check] [--live] [--format text|json|github]
 
 Runs the rule unit tests with the real promtool: the tests written in RuleTests files, and boundary tests generated
 for every level of every enabled alert. Expectations are partial (level + the labels that matter); Vigil asks promtool
@@ -53,9 +53,9 @@ against policies.testCoverage of the Project.
   --check        write nothing; exit 1 and list the test files that differ from a fresh run (for CI)
   --live         also start a throwaway Alertmanager with the generated config and prove every inhibition on it
 Every alert level's routing is also proved with the real amtool (config routes test), row by row.
-Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage or stale files, 2 on a usage
+Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage, stale files or a failed\nrouting/inhibition proof, 2 on a usage
 error or when promtool is missing (set VIGIL_PROMTOOL to use another binary). VIGIL_TEST_SYNTHESIZER=off runs the
-user-written tests alone.`;
+user-written tests alone and then writes and compares no test files.`;
 
 /** The command as main.ts registers it: `test: (await import('./test.ts')).testCommand`. */
 export const testCommand = {
@@ -128,8 +128,9 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   let written: { written: string[]; unchanged: string[]; removed: string[] } | undefined;
   let verdictNote: string | undefined;
   // A failed test has no completed form, so there is nothing to write or to compare with.
-  if (probePassed && options.check) stale = await compareTestFiles(options.out, files);
-  else if (probePassed) written = await writeTestFiles(options.out, files);
+  // Without the generated cases the file set is partial: never write (it would delete them) nor compare it.
+  if (probePassed && !generatedOff && options.check) stale = await compareTestFiles(options.out, files);
+  else if (probePassed && !generatedOff) written = await writeTestFiles(options.out, files);
 
   // The final verdict: the real promtool over the completed files. Straight on <out>/tests when its rule files are
   // those of this build; otherwise on a copy beside freshly compiled rules.
@@ -138,7 +139,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     const rulesFresh = await rulesUpToDate(options.out, artifacts);
     let root = options.out;
     let temp: string | undefined;
-    if (options.check || !rulesFresh) {
+    if (options.check || !rulesFresh || generatedOff) {
       temp = root = await stageRules(artifacts);
       await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
       if (!rulesFresh) verdictNote = `${path.posix.join(options.out, 'prometheus/rules')}/ is missing or not what \`vigil build\` writes now, so the final promtool run used freshly compiled rules; run \`vigil build\` before committing`;
@@ -220,12 +221,12 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     `  levels`,
     ...levelLines(coverage, outStyle),
     `  coverage     ${coverageLine(coverage)}`,
+    ...(coverage.uncovered.length ? [`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`] : []),
     ...proofs.summary.map((l) => `  ${l}`),
   ];
-  if (coverage.uncovered.length) lines.push(`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`);
   if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
   else if (stale) lines.push(`  files        ${staleCount === 0 ? `${testsDir}/ is up to date (${files.length} files)` : `${staleCount} stale in ${testsDir}/; run \`vigil test\` and commit the result`}`);
-  else lines.push(`  files        ${options.check ? `${testsDir}/ not compared` : `nothing written to ${testsDir}/`} because a test failed`);
+  else lines.push(`  files        ${options.check ? `${testsDir}/ not compared` : `nothing written to ${testsDir}/`} because ${generatedOff ? 'generated cases are off' : 'a test failed'}`);
   lines.push(`  result       ${results.length - failed.length} passed, ${failed.length} failed${verdictFailures ? `, final promtool run failed ${verdictFailures}×` : ''}`);
   io.out(lines.join('\n') + '\n');
   if (!ok) {
