@@ -55,7 +55,7 @@ against policies.testCoverage of the Project.
 Every alert level's routing is also proved with the real amtool (config routes test), row by row.
 Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage, stale files or a failed\nrouting/inhibition proof, 2 on a usage
 error or when promtool is missing (set VIGIL_PROMTOOL to use another binary). VIGIL_TEST_SYNTHESIZER=off runs the
-user-written tests alone and then writes and compares no test files.`;
+user-written tests alone (the generated test files are then reported as no longer generated, or removed).`;
 
 /** The command as main.ts registers it: `test: (await import('./test.ts')).testCommand`. */
 export const testCommand = {
@@ -128,9 +128,8 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   let written: { written: string[]; unchanged: string[]; removed: string[] } | undefined;
   let verdictNote: string | undefined;
   // A failed test has no completed form, so there is nothing to write or to compare with.
-  // Without the generated cases the file set is partial: never write (it would delete them) nor compare it.
-  if (probePassed && !generatedOff && options.check) stale = await compareTestFiles(options.out, files);
-  else if (probePassed && !generatedOff) written = await writeTestFiles(options.out, files);
+  if (probePassed && options.check) stale = await compareTestFiles(options.out, files);
+  else if (probePassed) written = await writeTestFiles(options.out, files);
 
   // The final verdict: the real promtool over the completed files. Straight on <out>/tests when its rule files are
   // those of this build; otherwise on a copy beside freshly compiled rules.
@@ -139,7 +138,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     const rulesFresh = await rulesUpToDate(options.out, artifacts);
     let root = options.out;
     let temp: string | undefined;
-    if (options.check || !rulesFresh || generatedOff) {
+    if (options.check || !rulesFresh) {
       temp = root = await stageRules(artifacts);
       await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
       if (!rulesFresh) verdictNote = `${path.posix.join(options.out, 'prometheus/rules')}/ is missing or not what \`vigil build\` writes now, so the final promtool run used freshly compiled rules; run \`vigil build\` before committing`;
@@ -226,7 +225,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   ];
   if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
   else if (stale) lines.push(`  files        ${staleCount === 0 ? `${testsDir}/ is up to date (${files.length} files)` : `${staleCount} stale in ${testsDir}/; run \`vigil test\` and commit the result`}`);
-  else lines.push(`  files        ${options.check ? `${testsDir}/ not compared` : `nothing written to ${testsDir}/`} because ${generatedOff ? 'generated cases are off' : 'a test failed'}`);
+  else lines.push(`  files        ${options.check ? `${testsDir}/ not compared` : `nothing written to ${testsDir}/`} because a test failed`);
   lines.push(`  result       ${results.length - failed.length} passed, ${failed.length} failed${verdictFailures ? `, final promtool run failed ${verdictFailures}×` : ''}`);
   io.out(lines.join('\n') + '\n');
   if (!ok) {
