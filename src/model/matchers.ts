@@ -1,3 +1,5 @@
+import { prometheusRegex } from '../util/regex.ts';
+
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
 /** A matcher reduced to what routing needs; MatcherModel satisfies it. */
@@ -54,7 +56,11 @@ export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
     } else value += c;
   });
   if (expectTrailingQuote) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
-  if (op === '=~' || op === '!~') new RegExp(`^(?:${value})$`);
+  if ((op === '=~' || op === '!~') && !prometheusRegex(value)) {
+    // Compiling it plainly yields the SyntaxError that names what is wrong.
+    new RegExp(`^(?:${value})$`);
+    throw new SyntaxError(`cannot compile /${value}/`);
+  }
   return { label, op, value };
 }
 
@@ -75,14 +81,7 @@ export function matches(matcher: { label: string; op: string; value: string }, l
   }
 }
 
-const compiled = new Map<string, RegExp>();
-
-/** Alertmanager anchors matcher regexes at both ends; compiled once per pattern. */
+/** Alertmanager anchors matcher regexes at both ends (Go RE2, like Prometheus). */
 function anchored(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`);
-    compiled.set(pattern, re);
-  }
-  return re;
+  return prometheusRegex(pattern) ?? /(?!)/;
 }

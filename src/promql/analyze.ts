@@ -1,3 +1,4 @@
+import { prometheusRegex } from '../util/regex.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
@@ -42,19 +43,7 @@ const NOT_IN_242 = 'not supported by Prometheus 2.42';
 
 /** Whether a regex (anchored, as Prometheus does) matches ""; undefined when JS cannot compile it (RE2-only syntax). */
 function regexMatchesEmpty(re: string): boolean | undefined {
-  let source = re;
-  let flags = '';
-  const inline = /^\(\?([imsU]+)\)/.exec(source);
-  if (inline) {
-    source = source.slice(inline[0].length);
-    if (inline[1]!.includes('i')) flags += 'i';
-    if (inline[1]!.includes('s')) flags += 's';
-  }
-  try {
-    return new RegExp(`^(?:${source})$`, flags).test('');
-  } catch {
-    return undefined;
-  }
+  return prometheusRegex(re)?.test('');
 }
 
 interface SelectorMatcher {

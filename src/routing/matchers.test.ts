@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMatcher } from '../model/matchers.ts';
+import { matches, parseMatcher } from '../model/matchers.ts';
 import { formatMatcher, matchesAll, parseAlertmanagerMatcher, parseAlertmanagerMatchers, quoteMatcherValue } from './matchers.ts';
 
 describe('formatMatcher', () => {
@@ -74,5 +74,14 @@ describe('matchesAll', () => {
     expect(matchesAll([m('a="1"'), m('b="2"')], { a: '1', b: '2' })).toBe(true);
     expect(matchesAll([m('a="1"'), m('b="2"')], { a: '1' })).toBe(false);
     expect(matchesAll([], {})).toBe(true);
+  });
+});
+
+describe('regex matchers with RE2 inline flags', () => {
+  it('reads (?i) as case-insensitive, as Alertmanager does', () => {
+    const m = parseMatcher('team=~"(?i)ML.*"');
+    expect('error' in m).toBe(false);
+    expect(matches(m as { label: string; op: string; value: string }, { team: 'ml-platform' })).toBe(true);
+    expect(matches(m as { label: string; op: string; value: string }, { team: 'infra' })).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { prometheusRegex } from '../util/regex.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
 import { unquote } from '../promql/strings.ts';
 import type { LabelMatcher } from '../promql/types.ts';
@@ -72,27 +73,10 @@ export function seriesKey(name: string, labels: Labels): string {
     .join(',')}}`;
 }
 
-const regexCache = new Map<string, RegExp>();
-
 /** Prometheus regexes are RE2, fully anchored; JavaScript reads the common subset the same way. */
 export function anchoredRegex(source: string): RegExp {
-  let re = regexCache.get(source);
-  if (!re) {
-    let body = source;
-    let flags = '';
-    const inline = /^\(\?([imsU]+)\)/.exec(body);
-    if (inline) {
-      body = body.slice(inline[0].length);
-      if (inline[1]!.includes('i')) flags += 'i';
-      if (inline[1]!.includes('s')) flags += 's';
-    }
-    try {
-      re = new RegExp(`^(?:${body})$`, flags);
-    } catch {
-      throw new Unsupported(`cannot read the regular expression "${source}"`);
-    }
-    regexCache.set(source, re);
-  }
+  const re = prometheusRegex(source);
+  if (!re) throw new Unsupported(`cannot read the regular expression "${source}"`);
   return re;
 }
 
