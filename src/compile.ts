@@ -12,6 +12,7 @@ import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
 import { validateDefinitions } from './spec/validate.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
 import { EMITTERS } from './emit/index.ts';
+import { applyEnvironment } from './env/overrides.ts';
 
 export interface CompileResult {
   model: Model;
@@ -27,6 +28,8 @@ export interface CompileOptions {
   checks?: readonly Check[];
   /** Emit even when checks found errors (used by tests of emitters). */
   emitOnError?: boolean;
+  /** Compile for this Environment: its overrides merged in, its prometheus.yml emitted. */
+  environment?: string;
 }
 
 /** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
@@ -39,11 +42,18 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     mark = now;
   };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const schema = validateDefinitions(loaded.definitions);
+  let definitions = loaded.definitions;
+  if (options.environment !== undefined) {
+    const view = applyEnvironment(definitions, options.environment);
+    definitions = view.definitions;
+    diagnostics.push(...view.diagnostics);
+  }
+  const schema = validateDefinitions(definitions);
   diagnostics.push(...schema.diagnostics);
   lap('schema');
   const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);
   diagnostics.push(...modelDiagnostics);
+  if (options.environment !== undefined) model.environment = model.environments.find((e) => e.name === options.environment);
   lap('model');
 
   const context = createCheckContext(model, diagnostics);

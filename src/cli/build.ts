@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { compile } from '../compile.ts';
+import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
 import { loadDefinitions, styleFor, type CliIO } from './io.ts';
@@ -9,6 +9,7 @@ import { compareArtifacts, writeArtifacts } from './write.ts';
 
 export interface BuildOptions {
   out: string;
+  envFile?: string;
   check: boolean;
   format: 'text' | 'json' | 'github';
 }
@@ -17,15 +18,17 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   const style = styleFor(io);
   const outStyle = styleFor(io, 'out');
   const loadStarted = performance.now();
-  const loaded = await loadDefinitions(dir);
+  const loaded = await loadDefinitions(dir, options.envFile);
   const loadMs = performance.now() - loadStarted;
-  const result = compile(loaded);
+  const project = compileProject(loaded);
+  const result = project.base;
   result.timings.load = loadMs;
   // Where a large build spends its time, for benchmarks and bug reports.
   if (timingsWanted()) {
     for (const [stage, ms] of Object.entries(result.timings).sort((a, b) => b[1] - a[1])) io.err(`timing ${stage}: ${ms.toFixed(0)} ms\n`);
   }
-  const { model, diagnostics, artifacts } = result;
+  const { model } = result;
+  const { diagnostics, artifacts } = project;
   const alerts = allAlerts(model);
   const enabled = alerts.filter((a) => a.enabled);
   const stats = {
@@ -76,7 +79,8 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     const byDir = new Map<string, number>();
     for (const a of artifacts) {
       const parts = a.path.split('/');
-      const key = parts.length === 1 ? a.path : ['alertmanager', 'docs', 'relay'].includes(parts[0]!) ? parts[0]! : parts.slice(0, 2).join('/');
+      if (project.environments.some((e) => e.name === parts[0]) && parts.length > 1) parts.splice(0, parts.length, 'environments', parts[0]!);
+      const key = parts.length === 1 ? parts[0]! : ['alertmanager', 'docs', 'relay'].includes(parts[0]!) ? parts[0]! : parts.slice(0, 2).join('/');
       byDir.set(key, (byDir.get(key) ?? 0) + 1);
     }
     const channels = new Map<string, number>();
@@ -88,6 +92,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
       `  recording    ${plural(stats.recordingRules, 'rule')}`,
       `  receivers    ${stats.receivers}${channels.size ? ` (${[...channels].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
       `  dashboards   ${stats.dashboards}`,
+      ...(project.environments.length ? [`  environments ${project.environments.map((e) => e.name).join(', ')} (one tree each: ${options.out}/<env>/)`] : []),
       `  files        ${artifacts.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''}): ${[...byDir].map(([d, n]) => (n > 1 || d.includes('/') ? `${d} ${n}` : d)).join(', ')}`,
       `  problems     ${countSummary(diagnostics)}`,
     ];

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { loadDirectory, type LoadResult } from '../load/index.ts';
+import { loadDirectory, withExtraFile, type LoadResult } from '../load/index.ts';
 import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 
 /** The CLI's only window on the process: tests pass their own and read what was printed. */
@@ -28,11 +28,18 @@ export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
 }
 
 /** Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace. */
-export async function loadDefinitions(dir: string): Promise<LoadResult> {
+export async function loadDefinitions(dir: string, envFile?: string): Promise<LoadResult> {
   try {
     await access(dir);
   } catch {
     throw new UsageError(`definitions directory "${dir}" does not exist`);
   }
-  return loadDirectory(dir);
+  const loaded = await loadDirectory(dir);
+  if (envFile === undefined) return loaded;
+  try {
+    await access(envFile);
+  } catch {
+    throw new UsageError(`--env-file "${envFile}" does not exist`);
+  }
+  return withExtraFile(loaded, envFile);
 }

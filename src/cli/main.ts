@@ -32,6 +32,8 @@ interface Command {
 }
 
 const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
+const ENV_FILE_OPTION = { 'env-file': { type: 'string' as const } };
+const envFile = (values: Record<string, unknown>) => (typeof values['env-file'] === 'string' ? values['env-file'] : undefined);
 
 const COMMANDS: Record<string, Command> = {
   validate: {
@@ -40,8 +42,8 @@ const COMMANDS: Record<string, Command> = {
 Loads every *.yaml and *.ts definition under dir (default: monitoring), checks the schema, PromQL, references,
 thresholds, templates, naming and secrets, and prints every problem with file:line:col and a hint.
 Exit 0 when there are no errors (warnings allowed), 1 when there are.`,
-    options: FORMAT_OPTION,
-    run: (io, dir, values) => runValidate(io, dir, format(values)),
+    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION },
+    run: (io, dir, values) => runValidate(io, dir, format(values), envFile(values)),
   },
   build: {
     help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github]
@@ -55,8 +57,8 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
   manifest.json                        every file with its sha256 and source definitions
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
 files that differ from a fresh build (use it in CI to catch a stale generated/).`,
-    options: { ...FORMAT_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
-    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: format(values) }),
+    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
+    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: format(values), envFile: envFile(values) }),
   },
   checks: {
     help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',

@@ -1,19 +1,21 @@
-import { compile } from '../compile.ts';
+import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts } from '../model/types.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
 import { EXIT } from './main.ts';
 import { countSummary, jsonReport, printDiagnostics } from './print.ts';
 
-export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github'): Promise<number> {
-  const loaded = await loadDefinitions(dir);
-  const result = compile(loaded);
+export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string): Promise<number> {
+  const loaded = await loadDefinitions(dir, envFile);
+  const project = compileProject(loaded);
+  const result = { model: project.base.model, diagnostics: project.diagnostics };
   if (format === 'json') {
     io.out(jsonReport({ files: loaded.sources.length }, loaded, result.diagnostics));
   } else {
     printDiagnostics(io, format, loaded, result.diagnostics);
     if (format === 'text') {
-      io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts: ${countSummary(result.diagnostics)}\n`);
+      const envs = project.environments.length ? `, environments ${project.environments.map((e) => e.name).join(', ')}` : '';
+      io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts${envs}: ${countSummary(result.diagnostics)}\n`);
     }
   }
   return hasErrors(result.diagnostics) ? EXIT.problems : EXIT.ok;

@@ -4,6 +4,7 @@ import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
+import { emitPrometheusConfig } from './prometheus-config.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
 import { emitRelayConfig } from './relay.ts';
 import { emitRoutingDoc } from './routing-doc.ts';
@@ -18,6 +19,7 @@ export const ALERTMANAGER_SECRETS_PATH = 'alertmanager/secrets.json';
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
+  { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
   {
     name: 'alertmanager',
     emit: (model, ctx) => {

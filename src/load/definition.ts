@@ -10,6 +10,8 @@ export interface Definition {
   index: number;
   origin: 'yaml' | 'ts';
   value: unknown;
+  /** The file that holds the text of the value at `path`, when it is not `file` (an environment's override). */
+  fileAt?(path: Path): string;
   /** Span of the value at `path`, or of its nearest ancestor that exists. */
   locate(path: Path): Span;
   /** Span of the key naming the last segment of `path` (falls back to the value). */

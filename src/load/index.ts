@@ -55,3 +55,30 @@ export function loadYamlSources(sources: SourceFile[]): LoadResult {
   }
   return { dir: '.', sources, definitions, diagnostics };
 }
+
+/**
+ * Adds the definitions of one file from outside the definitions directory (`--env-file`: an Environment kept in CI
+ * secrets or written by a test). An Environment in it replaces the repository's Environment of the same name.
+ */
+export async function withExtraFile(loaded: LoadResult, filePath: string): Promise<LoadResult> {
+  const absolute = path.resolve(filePath);
+  const text = await readFile(absolute, 'utf8');
+  const file = path.relative(process.cwd(), absolute).split(path.sep).join('/') || filePath;
+  const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
+  const names = new Set(result.definitions.map((d) => environmentName(d)).filter((n): n is string => n !== undefined));
+  const kept = loaded.definitions.filter((d) => !names.has(environmentName(d) ?? ''));
+  const displayNames = new Map(loaded.displayNames ?? []);
+  displayNames.set(file, file);
+  return {
+    ...loaded,
+    displayNames,
+    sources: [...loaded.sources, { file, text }],
+    definitions: [...kept, ...result.definitions],
+    diagnostics: [...loaded.diagnostics, ...result.diagnostics],
+  };
+}
+
+function environmentName(def: Definition): string | undefined {
+  const v = def.value as { kind?: unknown; name?: unknown } | null;
+  return v && typeof v === 'object' && v.kind === 'Environment' && typeof v.name === 'string' ? v.name : undefined;
+}

@@ -12,10 +12,11 @@ import type {
   Route as RouteSpec,
   RoutesSpec,
   RuleTestsSpec,
+  EnvironmentSpec,
   SeveritiesSpec,
 } from '../spec/types.gen.ts';
 import { parseMatcher } from './matchers.ts';
-import type { AlertLevel, DashboardModel, ExpressionModel, MatcherModel, Model, Origin, RouteModel, ThresholdOp } from './types.ts';
+import type { AlertLevel, DashboardModel, EnvironmentModel, ExpressionModel, MatcherModel, Model, Origin, RouteModel, ThresholdOp } from './types.ts';
 import { spanOf } from './types.ts';
 
 export const DEFAULT_INTERVAL = '1m';
@@ -31,6 +32,7 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
     receivers: [],
     dashboards: [],
     ruleTests: [],
+    environments: [],
     expressions: [],
     definitionsByKind: new Map(),
   };
@@ -248,6 +250,10 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
         });
         break;
       }
+      case 'Environment': {
+        model.environments.push(environmentModel(def.value as EnvironmentSpec, at(def)));
+        break;
+      }
       case 'Dashboard': {
         const value = def.value as Record<string, unknown>;
         const dashboard: DashboardModel = SDK_DASHBOARD_KEY in value
@@ -261,6 +267,36 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
   }
   return { model, diagnostics };
 }
+
+function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel {
+  return {
+    name: e.name,
+    prometheus: e.prometheus.map((p, i) => ({
+      name: p.name ?? `prom-${i}`,
+      url: trimSlash(p.url),
+      rulesDir: p.rulesDir,
+      configFile: p.configFile,
+      reloadUrl: p.reloadUrl ?? `${trimSlash(p.url)}/-/reload`,
+    })),
+    alertmanager: e.alertmanager
+      ? e.alertmanager.peers.map((peer) => {
+          const p = typeof peer === 'string' ? { url: peer } : peer;
+          return {
+            url: trimSlash(p.url),
+            configFile: ('configFile' in p && p.configFile) || e.alertmanager!.configFile,
+            reloadUrl: ('reloadUrl' in p && p.reloadUrl) || `${trimSlash(p.url)}/-/reload`,
+          };
+        })
+      : [],
+    grafana: e.grafana ? { url: trimSlash(e.grafana.url), token: e.grafana.token, folder: e.grafana.folder } : undefined,
+    influxdb: e.influxdb ? { ...e.influxdb, url: trimSlash(e.influxdb.url) } : undefined,
+    retention: e.retention,
+    scrape: Object.entries(e.scrape ?? {}).map(([source, s]) => ({ source, ...s })),
+    origin,
+  };
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 function sdkDashboard(def: Definition, built: Record<string, unknown>): DashboardModel {
   return { uid: String(built.uid ?? ''), title: String(built.title ?? ''), built, origin: { def, path: [] } };

@@ -27,11 +27,13 @@ function lazySpan(file: string, locate: () => Span): Span {
 }
 
 export function spanOf(origin: Origin, ...sub: (string | number)[]): Span {
-  return lazySpan(origin.def.file, () => origin.def.locate([...origin.path, ...sub]));
+  const path = [...origin.path, ...sub];
+  return lazySpan(origin.def.fileAt?.(path) ?? origin.def.file, () => origin.def.locate(path));
 }
 
 export function keySpanOf(origin: Origin, ...sub: (string | number)[]): Span {
-  return lazySpan(origin.def.file, () => origin.def.locateKey([...origin.path, ...sub]));
+  const path = [...origin.path, ...sub];
+  return lazySpan(origin.def.fileAt?.(path) ?? origin.def.file, () => origin.def.locateKey(path));
 }
 
 export interface SecretRef {
@@ -235,6 +237,43 @@ export interface RuleTestModel {
   origin: Origin;
 }
 
+export interface PrometheusTarget {
+  name: string;
+  url: string;
+  rulesDir: string;
+  configFile?: string;
+  reloadUrl: string;
+}
+
+export interface AlertmanagerPeer {
+  url: string;
+  /** Undefined when the environment does not say where the peer reads its config: plan only, no deploy. */
+  configFile?: string;
+  reloadUrl: string;
+}
+
+export interface ScrapeSourceModel {
+  source: string;
+  targets?: string[];
+  fileSd?: string[];
+  metricsPath?: string;
+  scheme?: 'http' | 'https';
+  interval?: string;
+  timeout?: string;
+  labels?: Record<string, string>;
+}
+
+export interface EnvironmentModel {
+  name: string;
+  prometheus: PrometheusTarget[];
+  alertmanager: AlertmanagerPeer[];
+  grafana?: { url: string; token?: SecretRef; folder?: string };
+  influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretRef };
+  retention?: string;
+  scrape: ScrapeSourceModel[];
+  origin: Origin;
+}
+
 export interface Model {
   project?: ProjectModel;
   metrics: MetricModel[];
@@ -245,6 +284,10 @@ export interface Model {
   routes?: RoutesModel;
   dashboards: DashboardModel[];
   ruleTests: RuleTestModel[];
+  /** Every declared environment; in an environment's build, only that one. */
+  environments: EnvironmentModel[];
+  /** Set when compiling for one environment: its overrides are already merged into the rest of the model. */
+  environment?: EnvironmentModel;
   expressions: ExpressionModel[];
   /** Definitions of kinds that must be unique but were given more than once, and similar structural problems. */
   definitionsByKind: Map<string, Definition[]>;

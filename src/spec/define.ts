@@ -1,6 +1,7 @@
 import type {
   AlertRulesSpec,
   DashboardSpec,
+  EnvironmentSpec,
   MetricsSpec,
   ProjectSpec,
   ReceiversSpec,
@@ -22,6 +23,7 @@ export const defineAlertRules = (spec: Body<AlertRulesSpec>): AlertRulesSpec => 
 export const defineRecordingRules = (spec: Body<RecordingRulesSpec>): RecordingRulesSpec => ({ ...header('RecordingRules'), ...spec });
 export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ ...header('Receivers'), ...spec });
 export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
+export const defineEnvironment = (spec: Body<EnvironmentSpec>): EnvironmentSpec => ({ ...header('Environment'), ...spec });
 export const defineRuleTests = (spec: Body<RuleTestsSpec>): RuleTestsSpec => ({ ...header('RuleTests'), ...spec });
 
 /** Anything with the Foundation SDK's `build()`, e.g. a DashboardBuilder. */

@@ -12,7 +12,8 @@ export type KindName =
   | 'Receivers'
   | 'Routes'
   | 'Dashboard'
-  | 'RuleTests';
+  | 'RuleTests'
+  | 'Environment';
 
 export interface KindInfo {
   kind: KindName;
@@ -31,6 +32,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Routes', schemaFile: 'routes.schema.json', cardinality: 'one' },
   { kind: 'Dashboard', schemaFile: 'dashboard.schema.json', cardinality: 'many' },
   { kind: 'RuleTests', schemaFile: 'rule-tests.schema.json', cardinality: 'many' },
+  { kind: 'Environment', schemaFile: 'environment.schema.json', cardinality: 'many' },
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, KindInfo> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -10,6 +10,7 @@ import receivers from './schemas/receivers.schema.json' with { type: 'json' };
 import routes from './schemas/routes.schema.json' with { type: 'json' };
 import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
 import ruleTests from './schemas/rule-tests.schema.json' with { type: 'json' };
+import environment from './schemas/environment.schema.json' with { type: 'json' };
 import type { KindName } from './kinds.ts';
 
 export const COMMON_SCHEMA: object = common;
@@ -24,4 +25,5 @@ export const KIND_SCHEMAS: Record<KindName, object> = {
   Routes: routes,
   Dashboard: dashboard,
   RuleTests: ruleTests,
+  Environment: environment,
 };

@@ -601,3 +601,182 @@ export interface AlertRef {
   level?: string;
   labels?: Labels1;
 }
+
+export type AlertmanagerPeer =
+  | HttpUrl
+  | {
+      url: HttpUrl;
+      /**
+       * This peer's alertmanager.yml when peers do not share the path.
+       */
+      configFile?: string;
+      reloadUrl?: HttpUrl;
+    };
+export type HttpUrl = string;
+
+/**
+ * Where one environment's Prometheus, Alertmanager and Grafana run, how Vigil's output reaches them, and what differs from the shared definitions.
+ */
+export interface EnvironmentSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Environment';
+  name: string;
+  /**
+   * Every server that evaluates the rules; an HA pair is two.
+   *
+   * @minItems 1
+   */
+  prometheus: [PrometheusServer, ...PrometheusServer[]];
+  alertmanager?: {
+    /**
+     * alertmanager.yml on every peer (templates go beside it).
+     */
+    configFile?: string;
+    /**
+     * @minItems 1
+     */
+    peers: [AlertmanagerPeer, ...AlertmanagerPeer[]];
+  };
+  grafana?: {
+    url: HttpUrl;
+    /**
+     * A reference to a secret: an environment variable or a file. Never the secret itself.
+     */
+    token?:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+    /**
+     * Overrides the project's Grafana folder in this environment.
+     */
+    folder?: string;
+  };
+  influxdb?: {
+    url: HttpUrl;
+    database: string;
+    /**
+     * A Prometheus duration such as 30s, 5m or 1h30m.
+     */
+    retention?: string;
+    username?: string;
+    /**
+     * A reference to a secret: an environment variable or a file. Never the secret itself.
+     */
+    password?:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+  };
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  retention?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  scrapeInterval?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  evaluationInterval?: string;
+  externalLabels?: Labels;
+  relay?: {
+    url: HttpUrl;
+  };
+  /**
+   * Scrape targets per metric source of the catalogue (node_exporter, trainer, …).
+   */
+  scrape?: {
+    [k: string]: ScrapeSource;
+  };
+  overrides?: {
+    /**
+     * By alert name: thresholds, for, enabled, labels, …
+     */
+    alerts?: {
+      [k: string]: Override;
+    };
+    /**
+     * By recorded name.
+     */
+    recordingRules?: {
+      [k: string]: Override;
+    };
+    /**
+     * By receiver name.
+     */
+    receivers?: {
+      [k: string]: Override;
+    };
+    routes?: Override1;
+    /**
+     * By dashboard uid (YAML dashboards only).
+     */
+    dashboards?: {
+      [k: string]: Override;
+    };
+  };
+}
+export interface PrometheusServer {
+  /**
+   * Replica name, used for the replica external label and file names. Defaults to prom-<index>.
+   */
+  name?: string;
+  /**
+   * The server's HTTP API, e.g. http://prom-a:9090.
+   */
+  url: string;
+  /**
+   * Directory the server reads rule files from; Vigil owns the *.yml files it writes there.
+   */
+  rulesDir: string;
+  /**
+   * Where prometheus.yml is written for this replica. Omit when the configuration is managed elsewhere.
+   */
+  configFile?: string;
+  /**
+   * Defaults to <url>/-/reload (needs --web.enable-lifecycle).
+   */
+  reloadUrl?: string;
+}
+/**
+ * Label names to values.
+ */
+export interface ScrapeSource {
+  /**
+   * host:port of each exporter.
+   */
+  targets?: string[];
+  /**
+   * file_sd files (globs allowed): dynamic targets written by other tools.
+   */
+  fileSd?: string[];
+  metricsPath?: string;
+  scheme?: 'http' | 'https';
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  interval?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  timeout?: string;
+  labels?: Labels;
+}
+/**
+ * A partial definition merged over the shared one: objects merge, lists and values replace, null removes.
+ */
+export interface Override {}
+/**
+ * A partial definition merged over the shared one: objects merge, lists and values replace, null removes.
+ */
+export interface Override1 {}

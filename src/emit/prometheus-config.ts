@@ -1,0 +1,105 @@
+import type { EnvironmentModel, Model, PrometheusTarget } from '../model/types.ts';
+import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+
+/** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
+export const REPLICA_LABEL = 'replica';
+
+export const prometheusConfigPath = (replica: PrometheusTarget) => `prometheus/prometheus-${replica.name}.yml`;
+
+/** Placeholder for a secret Prometheus reads from its config file; materialised on the target at deploy time. */
+export const secretPlaceholder = (env: string) => `\${${env}}`;
+
+/**
+ * One prometheus.yml per replica of the environment: collection (scrape configs per catalogue source), evaluation
+ * (rule_files in the directory deploy writes), alerting (every Alertmanager peer) and history (remote_write to
+ * InfluxDB). Replicas differ only in their `replica` external label.
+ */
+export function emitPrometheusConfig(model: Model): Artifact[] {
+  const env = model.environment;
+  if (!env) return [];
+  const sources = [env.origin.def.file, ...(model.project?.origin ? [model.project.origin.def.file] : [])];
+  return env.prometheus.map((replica) => ({
+    path: prometheusConfigPath(replica),
+    content: goYaml(prometheusConfig(model, env, replica), header(env, replica)),
+    sources,
+  }));
+}
+
+function header(env: EnvironmentModel, replica: PrometheusTarget): string {
+  const flags = [
+    `--config.file=${replica.configFile ?? '<this file>'}`,
+    '--web.enable-lifecycle',
+    `--web.external-url=${replica.url}`,
+    ...(env.retention ? [`--storage.tsdb.retention.time=${env.retention}`] : []),
+  ];
+  return [GENERATED_HEADER, `# Environment ${env.name}, replica ${replica.name}.`, `# Run Prometheus with: ${flags.join(' ')}`].join('\n');
+}
+
+function prometheusConfig(model: Model, env: EnvironmentModel, replica: PrometheusTarget): Record<string, unknown> {
+  const project = model.project;
+  const ha = env.prometheus.length > 1;
+  const externalLabels: Record<string, string> = { ...(project?.externalLabels ?? {}) };
+  if (ha) externalLabels[REPLICA_LABEL] = replica.name;
+  const global: Record<string, unknown> = {
+    scrape_interval: project?.scrapeInterval ?? '1m',
+    evaluation_interval: project?.evaluationInterval ?? '1m',
+  };
+  if (Object.keys(externalLabels).length) global.external_labels = sortedRecord(externalLabels);
+  const config: Record<string, unknown> = { global };
+  config.rule_files = [`${replica.rulesDir.replace(/\/+$/, '')}/*.yml`];
+  if (env.alertmanager.length) config.alerting = alerting(env, ha);
+  config.scrape_configs = env.scrape.map(scrapeConfig);
+  if (env.influxdb) config.remote_write = [remoteWrite(env.influxdb)];
+  return config;
+}
+
+function alerting(env: EnvironmentModel, ha: boolean): Record<string, unknown> {
+  // Peers share one scheme and path in practice; group them by both so a mixed list still works.
+  const groups = new Map<string, { scheme: string; prefix: string; targets: string[] }>();
+  for (const peer of env.alertmanager) {
+    const u = new URL(peer.url);
+    const scheme = u.protocol.replace(':', '');
+    const prefix = u.pathname.replace(/\/+$/, '');
+    const key = `${scheme} ${prefix}`;
+    const g = groups.get(key) ?? { scheme, prefix, targets: [] };
+    g.targets.push(u.port ? u.host : `${u.hostname}:${scheme === 'https' ? 443 : 80}`);
+    groups.set(key, g);
+  }
+  const alertmanagers = [...groups.values()].map((g) => {
+    const am: Record<string, unknown> = { scheme: g.scheme };
+    if (g.prefix) am.path_prefix = g.prefix;
+    am.api_version = 'v2';
+    am.static_configs = [{ targets: g.targets }];
+    return am;
+  });
+  const out: Record<string, unknown> = {};
+  if (ha) out.alert_relabel_configs = [{ action: 'labeldrop', regex: REPLICA_LABEL }];
+  out.alertmanagers = alertmanagers;
+  return out;
+}
+
+function scrapeConfig(s: EnvironmentModel['scrape'][number]): Record<string, unknown> {
+  const job: Record<string, unknown> = { job_name: s.source };
+  if (s.interval) job.scrape_interval = s.interval;
+  if (s.timeout) job.scrape_timeout = s.timeout;
+  if (s.metricsPath) job.metrics_path = s.metricsPath;
+  if (s.scheme) job.scheme = s.scheme;
+  if (s.targets?.length) {
+    const staticConfig: Record<string, unknown> = { targets: s.targets };
+    if (s.labels && Object.keys(s.labels).length) staticConfig.labels = sortedRecord(s.labels);
+    job.static_configs = [staticConfig];
+  }
+  if (s.fileSd?.length) job.file_sd_configs = [{ files: s.fileSd }];
+  return job;
+}
+
+function remoteWrite(influx: NonNullable<EnvironmentModel['influxdb']>): Record<string, unknown> {
+  const write: Record<string, unknown> = { url: `${influx.url}/api/v1/prom/write?db=${encodeURIComponent(influx.database)}` };
+  if (influx.username) {
+    const auth: Record<string, unknown> = { username: influx.username };
+    if (influx.password?.file) auth.password_file = influx.password.file;
+    else if (influx.password?.env) auth.password = secretPlaceholder(influx.password.env);
+    write.basic_auth = auth;
+  }
+  return write;
+}

@@ -1,0 +1,48 @@
+import { compile, type CompileOptions, type CompileResult } from '../compile.ts';
+import { compareDiagnostics, type Diagnostic } from '../diagnostics.ts';
+import type { Artifact } from '../emit/artifact.ts';
+import type { LoadResult } from '../load/index.ts';
+import { environmentNames } from './overrides.ts';
+
+export interface ProjectBuild {
+  /** The shared definitions without any environment's overrides (what `vigil test` proves). */
+  base: CompileResult;
+  /** One compile per environment, in declaration order. */
+  environments: { name: string; result: CompileResult }[];
+  /** What `vigil build` writes: the shared definitions' tree at the root (what `vigil test` proves) and each environment's under `<env>/`. */
+  artifacts: Artifact[];
+  /** Every problem of every compile, each once. */
+  diagnostics: Diagnostic[];
+}
+
+/** Compiles the shared definitions and every declared environment. */
+export function compileProject(loaded: LoadResult, options: Omit<CompileOptions, 'environment'> = {}): ProjectBuild {
+  const base = compile(loaded, options);
+  const names = [...new Set(environmentNames(loaded.definitions))];
+  const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, environment: name }) }));
+  const diagnostics = mergeDiagnostics([base, ...environments.map((e) => e.result)]);
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  let artifacts: Artifact[];
+  if (failed) artifacts = [];
+  else artifacts = [...base.artifacts, ...environments.flatMap((e) => e.result.artifacts.map((a) => ({ ...a, path: `${e.name}/${a.path}` })))];
+  return { base, environments, artifacts, diagnostics };
+}
+
+/** The output directory of one environment inside generated/, matching compileProject's layout. */
+export function environmentOutDir(out: string, name: string): string {
+  return `${out}/${name}`;
+}
+
+function mergeDiagnostics(results: CompileResult[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const r of results) {
+    for (const d of r.diagnostics) {
+      const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out.sort(compareDiagnostics);
+}

@@ -1,0 +1,417 @@
+/**
+ * Alert latency benchmark: real Prometheus and Alertmanager, an in-process exporter and webhook sink
+ * (latency-sink.ts). A gauge is flipped over an alert threshold and back, and the time from each flip to the firing
+ * and resolved notifications at the sink is compared with the theoretical floor. Prints a markdown section for
+ * docs/benchmarks.md. Run: `node --import tsx test/bench/latency-bench.ts` (about 3 minutes; BENCH_FLIPS overrides
+ * the 10 flips per scenario).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { findAlertmanager, startAlertmanager, startService, type RunningService } from '../../src/testing/alertmanager-process.ts';
+import { now, startExporter, startWebhookSink, type Exporter, type Notification, type Scrape, type WebhookSink } from './latency-sink.ts';
+
+const FLIPS = Number(process.env.BENCH_FLIPS ?? 10);
+const SCRAPE_INTERVAL_S = 1;
+const EVAL_INTERVAL_S = 1;
+const GROUP_WAIT_S = 0;
+const GROUP_INTERVAL_S = 1;
+/** The seed's bound on notification, also how long a single notification is waited for. */
+const NOTIFY_TIMEOUT_MS = 30_000;
+
+interface Scenario {
+  name: string;
+  forSeconds: number;
+  /** Prometheus flags beyond the ones every scenario needs. */
+  extraFlags: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'for: 0s', forSeconds: 0, extraFlags: [] },
+  { name: 'for: 5s', forSeconds: 5, extraFlags: [] },
+  { name: 'for: 0s, resend-delay 1s', forSeconds: 0, extraFlags: ['--rules.alert.resend-delay=1s'] },
+];
+
+/** One flip up and back down; every time is `now()` milliseconds. */
+interface Flip {
+  flip: string;
+  raisedAt: number;
+  /** The first scrape that served the raised value. */
+  highScrape: Scrape;
+  /** Prometheus's evaluation timestamp at which the alert went firing. */
+  firedAt: number;
+  firingNotifiedAt: number;
+  loweredAt: number;
+  lowScrape: Scrape;
+  /** Prometheus's evaluation timestamp at which the alert resolved. */
+  resolvedAt: number;
+  resolvedNotifiedAt: number;
+}
+
+interface Harness {
+  exporter: Exporter;
+  sink: WebhookSink;
+  services: RunningService[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration
+
+function prometheusConfig(exporterTarget: string, alertmanagerTarget: string): string {
+  return `global:
+  scrape_interval: ${SCRAPE_INTERVAL_S}s
+  evaluation_interval: ${EVAL_INTERVAL_S}s
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['${alertmanagerTarget}']
+scrape_configs:
+  - job_name: bench
+    static_configs:
+      - targets: ['${exporterTarget}']
+`;
+}
+
+function ruleFile(forSeconds: number): string {
+  return `groups:
+  - name: bench
+    rules:
+      - alert: BenchHigh
+        expr: bench_value > 50
+        for: ${forSeconds}s
+        labels:
+          severity: critical
+`;
+}
+
+/** One group per flip (`flip` is in group_by): every flip starts a new aggregation group, so group_wait applies to
+ * it, and no state left by the previous flip (a group that is only deleted at the next 30 s maintenance, its
+ * group_interval timer, the notification log) can delay or swallow a notification. */
+function alertmanagerConfig(sinkUrl: string): string {
+  return `route:
+  receiver: sink
+  group_by: [alertname, flip]
+  group_wait: ${GROUP_WAIT_S}s
+  group_interval: ${GROUP_INTERVAL_S}s
+  repeat_interval: 1h
+receivers:
+  - name: sink
+    webhook_configs:
+      - url: '${sinkUrl}'
+        send_resolved: true
+`;
+}
+
+function prometheusFlags(dir: string, port: number, extra: string[]): string[] {
+  return [
+    `--config.file=${path.join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.external-url=http://127.0.0.1:${port}/`,
+    '--web.enable-lifecycle',
+    ...extra,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Services
+
+type PartialHarness = Partial<Harness> & Pick<Harness, 'services'>;
+
+/** Fills `parts` as it goes, so that whatever was started can be stopped when a later step fails. */
+async function startHarness(dir: string, scenario: Scenario, parts: PartialHarness): Promise<Harness> {
+  const harness = parts as Harness;
+  harness.exporter = await startExporter();
+  harness.sink = await startWebhookSink();
+  await writeFile(path.join(dir, 'alertmanager.yml'), alertmanagerConfig(harness.sink.url));
+  const am = await startAlertmanager({ configFile: path.join(dir, 'alertmanager.yml'), storageDir: path.join(dir, 'am') });
+  harness.services.push(am);
+  await writeFile(path.join(dir, 'prometheus.yml'), prometheusConfig(harness.exporter.target, `127.0.0.1:${am.port}`));
+  await writeFile(path.join(dir, 'rules.yml'), ruleFile(scenario.forSeconds));
+  const prometheus = await startService({
+    name: 'prometheus',
+    command: 'prometheus',
+    args: (port) => prometheusFlags(dir, port, scenario.extraFlags),
+    readyPath: '/-/ready',
+    readyTimeoutMs: 30_000,
+  });
+  harness.services.push(prometheus);
+  await waitUntilWired(prometheus.url, harness.exporter);
+  return harness;
+}
+
+/** Prometheus has discovered the Alertmanager and scraped the exporter at least twice. */
+async function waitUntilWired(prometheusUrl: string, exporter: Exporter): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${prometheusUrl}/api/v1/alertmanagers`);
+    const body = (await res.json()) as { data: { activeAlertmanagers: unknown[] } };
+    if (body.data.activeAlertmanagers.length > 0 && exporter.scrapes.length >= 2) return;
+    await sleep(100);
+  }
+  throw new Error('Prometheus did not discover the Alertmanager or scrape the exporter within 30 s');
+}
+
+async function stopHarness(harness: PartialHarness): Promise<void> {
+  // Prometheus first, so it does not keep sending to a stopped Alertmanager.
+  for (const service of [...harness.services].reverse()) await service.stop();
+  await harness.exporter?.close();
+  await harness.sink?.close();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flips
+
+function firstScrapeAfter(exporter: Exporter, at: number, flip: string, value: number): Scrape {
+  const scrape = exporter.scrapes.find((s) => s.at >= at && s.flip === flip && s.value === value);
+  if (!scrape) throw new Error(`no scrape served flip ${flip} = ${value}`);
+  return scrape;
+}
+
+const notification = (flip: string, status: Notification['status']) => (n: Notification) => n.labels.flip === flip && n.status === status;
+
+async function runFlip(harness: Harness, flip: string): Promise<Flip> {
+  const { exporter, sink } = harness;
+  // Random phases against the scrape and evaluation ticks: the loop is paced by those ticks (it acts right after a
+  // notification, which follows an evaluation), so without them every flip would land at the same point of the
+  // cycle and sample one latency instead of the distribution.
+  await sleep(Math.random() * 1000);
+
+  const raisedAt = now();
+  exporter.set(flip, 100);
+  const firing = await sink.waitFor(notification(flip, 'firing'), NOTIFY_TIMEOUT_MS);
+
+  await sleep(Math.random() * 1000);
+  const loweredAt = now();
+  exporter.set(flip, 0);
+  const resolved = await sink.waitFor(notification(flip, 'resolved'), NOTIFY_TIMEOUT_MS);
+
+  return {
+    flip,
+    raisedAt,
+    highScrape: firstScrapeAfter(exporter, raisedAt, flip, 100),
+    firedAt: firing.startsAt,
+    firingNotifiedAt: firing.at,
+    loweredAt,
+    lowScrape: firstScrapeAfter(exporter, loweredAt, flip, 0),
+    resolvedAt: resolved.endsAt,
+    resolvedNotifiedAt: resolved.at,
+  };
+}
+
+interface ScenarioResult {
+  scenario: Scenario;
+  flips: Flip[];
+  /** Notifications the sink received for the counted flips (one firing and one resolved each are expected). */
+  notifications: number;
+}
+
+/** Waits two group_intervals so that a duplicate notification, if Alertmanager sent one, would be counted. */
+async function countNotifications(sink: WebhookSink, flips: Flip[]): Promise<number> {
+  await sleep(2 * GROUP_INTERVAL_S * 1000 + 500);
+  const counted = new Set(flips.map((f) => f.flip));
+  return sink.notifications.filter((n) => counted.has(n.labels.flip ?? '')).length;
+}
+
+async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-latency-'));
+  const parts: PartialHarness = { services: [] };
+  try {
+    const startedAt = now();
+    const harness = await startHarness(dir, scenario, parts);
+    log(`${scenario.name}: services up in ${seconds(now() - startedAt)}`);
+    // The first notification also pays for connection set-up on every hop; it is not counted.
+    await runFlip(harness, 'warmup');
+    const flips: Flip[] = [];
+    for (let i = 1; i <= FLIPS; i++) {
+      const flip = await runFlip(harness, String(i));
+      flips.push(flip);
+      log(`${scenario.name} flip ${i}: firing ${seconds(flip.firingNotifiedAt - flip.raisedAt)}, resolved ${seconds(flip.resolvedNotifiedAt - flip.loweredAt)}`);
+    }
+    return { scenario, flips, notifications: await countNotifications(harness.sink, flips) };
+  } catch (e) {
+    for (const service of parts.services) log(`--- ${service.name} log (tail)\n${service.log().split('\n').slice(-20).join('\n')}`);
+    throw e;
+  } finally {
+    const stoppingAt = now();
+    await stopHarness(parts);
+    log(`${scenario.name}: services stopped in ${seconds(now() - stoppingAt)}`);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statistics and report
+
+interface Summary {
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentiles (with 10 samples p95 is the maximum); values in seconds. */
+function summarize(ms: number[]): Summary {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]! / 1000;
+  return { p50: rank(0.5), p95: rank(0.95), max: sorted.at(-1)! / 1000, mean: ms.reduce((a, b) => a + b, 0) / ms.length / 1000 };
+}
+
+interface Path {
+  label: string;
+  floorSeconds: number;
+  floorFormula: string;
+  summary: Summary;
+}
+
+function paths({ scenario, flips }: ScenarioResult): Path[] {
+  const f = scenario.forSeconds;
+  return [
+    {
+      label: 'flip → alert firing in Prometheus (trigger)',
+      floorSeconds: SCRAPE_INTERVAL_S + EVAL_INTERVAL_S + f,
+      floorFormula: `${SCRAPE_INTERVAL_S} + ${EVAL_INTERVAL_S} + ${f}`,
+      summary: summarize(flips.map((x) => x.firedAt - x.raisedAt)),
+    },
+    {
+      label: 'flip → firing notification',
+      floorSeconds: SCRAPE_INTERVAL_S + EVAL_INTERVAL_S + f + GROUP_WAIT_S,
+      floorFormula: `${SCRAPE_INTERVAL_S} + ${EVAL_INTERVAL_S} + ${f} + ${GROUP_WAIT_S}`,
+      summary: summarize(flips.map((x) => x.firingNotifiedAt - x.raisedAt)),
+    },
+    {
+      label: 'flip back → resolved notification',
+      floorSeconds: SCRAPE_INTERVAL_S + EVAL_INTERVAL_S + GROUP_INTERVAL_S,
+      floorFormula: `${SCRAPE_INTERVAL_S} + ${EVAL_INTERVAL_S} + ${GROUP_INTERVAL_S} (group_interval)`,
+      summary: summarize(flips.map((x) => x.resolvedNotifiedAt - x.loweredAt)),
+    },
+  ];
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const fmt = (s: number) => `${s.toFixed(2)} s`;
+const signed = (s: number) => `${s >= 0 ? '+' : '−'}${Math.abs(s).toFixed(2)} s`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function latencyTable(results: ScenarioResult[]): string {
+  const rows = results.flatMap((r) =>
+    paths(r).map(
+      (p) =>
+        `| ${r.scenario.name} | ${p.label} | ${fmt(p.floorSeconds)} (${p.floorFormula}) | ${fmt(p.summary.p50)} | ${fmt(p.summary.p95)} | ${fmt(p.summary.max)} | ${signed(p.summary.p50 - p.floorSeconds)} / ${signed(p.summary.p95 - p.floorSeconds)} |`,
+    ),
+  );
+  return ['| scenario | path | floor | p50 | p95 | max | p50 / p95 − floor |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Where each notification's time went, as means over the flips. */
+function breakdownTable(results: ScenarioResult[]): string {
+  const rows = results.flatMap(({ scenario, flips }) => {
+    const forMs = scenario.forSeconds * 1000;
+    const firing = [
+      mean(flips.map((x) => x.highScrape.at - x.raisedAt)),
+      mean(flips.map((x) => x.firedAt - forMs - x.highScrape.at)),
+      forMs,
+      mean(flips.map((x) => x.firingNotifiedAt - x.firedAt)),
+      mean(flips.map((x) => x.firingNotifiedAt - x.raisedAt)),
+    ];
+    const resolved = [
+      mean(flips.map((x) => x.lowScrape.at - x.loweredAt)),
+      mean(flips.map((x) => x.resolvedAt - x.lowScrape.at)),
+      0,
+      mean(flips.map((x) => x.resolvedNotifiedAt - x.resolvedAt)),
+      mean(flips.map((x) => x.resolvedNotifiedAt - x.loweredAt)),
+    ];
+    const row = (what: string, ms: number[]) => `| ${scenario.name} | ${what} | ${ms.map(seconds).join(' | ')} |`;
+    return [row('firing', firing), row('resolved', resolved)];
+  });
+  return [
+    '| scenario | notification | wait for scrape | scrape → evaluation | `for` | evaluation → sink | total |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function verdictTable(results: ScenarioResult[]): string {
+  const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
+  const rows = results.flatMap((r) => {
+    const [trigger, firing, resolved] = paths(r);
+    return [
+      `| ${r.scenario.name} | trigger < 10 s (seed), worst flip | ${fmt(trigger!.summary.max)} | ${yes(trigger!.summary.max < 10)} |`,
+      `| ${r.scenario.name} | notify < 30 s (seed), worst flip of firing and resolved | ${fmt(Math.max(firing!.summary.max, resolved!.summary.max))} | ${yes(Math.max(firing!.summary.max, resolved!.summary.max) < 30)} |`,
+      `| ${r.scenario.name} | firing p95 within 1 s of floor (goal) | ${signed(firing!.summary.p95 - firing!.floorSeconds)} | ${yes(firing!.summary.p95 <= firing!.floorSeconds + 1)} |`,
+      `| ${r.scenario.name} | resolved p95 within 1 s of floor (goal) | ${signed(resolved!.summary.p95 - resolved!.floorSeconds)} | ${yes(resolved!.summary.p95 <= resolved!.floorSeconds + 1)} |`,
+    ];
+  });
+  return ['| scenario | bound | measured | met |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+function notificationCounts(results: ScenarioResult[]): string {
+  return results
+    .map((r) => `${r.scenario.name}: ${r.notifications} notifications for ${r.flips.length} flips (${2 * r.flips.length} expected)`)
+    .join('; ');
+}
+
+function versionOf(binary: string): string {
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return /version (\S+?)(\+|\s)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
+}
+
+function report(results: ScenarioResult[], elapsedMs: number): string {
+  const am = findAlertmanager();
+  const machine = `${os.cpus().length} cores, Node ${process.versions.node}, Prometheus ${versionOf('prometheus')}, Alertmanager ${am?.version ?? 'unknown'}`;
+  return `## Alert latency: metric flip to notification
+
+\`\`\`sh
+node --import tsx test/bench/latency-bench.ts     # BENCH_FLIPS=${FLIPS} flips per scenario; took ${Math.round(elapsedMs / 1000)} s
+\`\`\`
+
+The bench runs a real Prometheus and a real Alertmanager on 127.0.0.1 (free ports, temporary storage, stopped by PID
+afterwards) and two tiny HTTP servers of its own: an exporter serving \`bench_value{flip="<n>"}\` and a webhook sink
+that timestamps every POST. Each flip sets the gauge from 0 to 100 (rule \`BenchHigh: bench_value > 50\`, label
+\`severity: critical\`), waits for the firing notification, sets it back to 0 and waits for the resolved one. One
+warm-up flip per scenario is not counted; a random 0–1 s pause before each change of the gauge spreads the changes
+over the scrape and evaluation cycle. Every flip uses a new \`flip\` label value and Alertmanager groups by \`[alertname, flip]\`, so
+each flip is a new alert and a new aggregation group.
+
+- Prometheus: \`scrape_interval: ${SCRAPE_INTERVAL_S}s\`, \`evaluation_interval: ${EVAL_INTERVAL_S}s\`; flags \`--config.file\`,
+  \`--storage.tsdb.path=<temp>\`, \`--web.listen-address=127.0.0.1:<port>\`, \`--web.external-url=http://127.0.0.1:<port>/\`,
+  \`--web.enable-lifecycle\`; everything else default (\`--rules.alert.resend-delay=1m\`) except in the third scenario.
+- Alertmanager: \`group_wait: ${GROUP_WAIT_S}s\`, \`group_interval: ${GROUP_INTERVAL_S}s\`, \`repeat_interval: 1h\`, webhook with \`send_resolved: true\`;
+  flags \`--config.file\`, \`--storage.path=<temp>\`, \`--web.listen-address=127.0.0.1:<port>\`, \`--cluster.listen-address=\`
+  (empty: no clustering, so no peer wait before notifying), \`--web.external-url\`.
+- Floor: the sum of the waits the configuration allows at most — firing: scrape interval + evaluation interval +
+  \`for\` + \`group_wait\`; resolved: scrape interval + evaluation interval + \`group_interval\` (the group has already
+  flushed once, so the resolution waits for its next group_interval tick, not group_wait).
+
+Measured ${new Date().toISOString().slice(0, 10)} on the project machine (${machine}); ${FLIPS} flips per scenario,
+nearest-rank percentiles${FLIPS <= 20 ? ` (with ${FLIPS} flips p95 is the maximum)` : ''}:
+
+${latencyTable(results)}
+
+Where the time goes (means over the flips; "wait for scrape" ends when the exporter served the new value,
+"scrape → evaluation" ends at the evaluation timestamp Prometheus reports as the alert's \`startsAt\`/\`endsAt\`):
+
+${breakdownTable(results)}
+
+${verdictTable(results)}
+
+Notifications received: ${notificationCounts(results)}.
+`;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) results.push(await runScenario(scenario));
+  console.log(report(results, now() - started));
+}
+
+await main();
