@@ -3,7 +3,7 @@ import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
 import { loadDefinitions, styleFor, type CliIO } from './io.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit.ts';
 import { countSummary, jsonReport, printDiagnostics } from './print.ts';
 import { compareArtifacts, writeArtifacts } from './write.ts';
 

@@ -1,6 +1,6 @@
 import { CHECKS } from '../checks/index.ts';
 import type { CliIO } from './io.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit.ts';
 
 /** Checks run by the loader and schema stages rather than as modules. */
 export const STAGE_CHECKS = [

@@ -5,7 +5,10 @@ import { runChecks } from './checks.ts';
 import { UsageError, type CliIO } from './io.ts';
 import { runValidate } from './validate.ts';
 
-export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+import { EXIT } from './exit.ts';
+import { runDeploy, runPlan } from './deploy.ts';
+
+export { EXIT };
 
 const HELP = `vigil — monitoring and alerting as code for Prometheus, Alertmanager and Grafana
 
@@ -15,6 +18,8 @@ Commands:
   validate [dir]   load and check every definition (default dir: monitoring)
   build [dir]      validate, then write Prometheus rules, alertmanager.yml, Grafana dashboards and docs
   test [dir]       run the rule unit tests with promtool, prove routing with amtool (--live: inhibition too)
+  plan [dir]       compare one environment's build with its running services (exit 3: changes pending)
+  deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
   checks           list every check with its id
 
 Options:
@@ -22,7 +27,8 @@ Options:
   -h, --help                  help for a command
   --version                   print the version
 
-Exit codes: 0 clean (warnings allowed), 1 problems in the definitions (or stale output with --check), 2 usage or internal error.
+Exit codes: 0 clean (warnings allowed), 1 problems in the definitions (or stale output with --check, or a failed
+deploy), 2 usage or internal error, 3 changes pending (plan).
 Run \`vigil <command> --help\` for the command's options.`;
 
 interface Command {
@@ -70,7 +76,45 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
     },
   },
   test: (await import('./test.ts')).testCommand,
+  plan: {
+    help: `Usage: vigil plan [dir] --env NAME [--env-file FILE] [--format text|markdown|json]
+
+Compiles dir for one environment and compares it with what its services run now: Prometheus rules
+(/api/v1/rules), each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only
+those tagged vigil-managed are candidates for removal), and the InfluxDB retention policy. Nothing is changed.
+--format markdown prints a pull-request comment. Secrets that are not set are compared masked.
+Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problems, 2 on usage errors.`,
+    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, ...ENV_FILE_OPTION },
+    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: planFormat(values) }),
+  },
+  deploy: {
+    help: `Usage: vigil deploy [dir] --env NAME [--env-file FILE] [--message TEXT] [--format text|json]
+
+Deploys one environment, safely:
+  1. pre-flight: promtool check config/rules and amtool check-config on exactly the files to be written, with the
+     secrets filled in from the environment (a missing secret fails here, naming it)
+  2. lock: one deploy per environment at a time
+  3. plan: every target is read before anything is written (an unreachable one fails here: nothing changes)
+  4. for each target with changes: write atomically, reload (every Prometheus replica, every Alertmanager peer),
+     verify (rule groups and counts, loaded Alertmanager config, Grafana versions, InfluxDB retention)
+  5. on any failure: roll every touched target back to its previous files and reload it, then exit 1
+A deploy of a build that is already live changes nothing and says so.`,
+    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
+    run: async (io, dir, values) => {
+      const f = format(values);
+      if (f === 'github') throw new UsageError('--format github is not available for deploy; use text or json');
+      return runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: f, message: optionalString(values.message) });
+    },
+  },
 };
+
+const optionalString = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+function planFormat(values: Record<string, unknown>): 'text' | 'json' | 'markdown' {
+  const f = String(values.format ?? 'text');
+  if (f !== 'text' && f !== 'json' && f !== 'markdown') throw new UsageError(`unknown --format "${f}"; use text, markdown or json`);
+  return f;
+}
 
 type Format = 'text' | 'json' | 'github';
 

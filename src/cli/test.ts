@@ -28,7 +28,7 @@ import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.
 import { describeProofs, proveAlertmanager } from './test-alertmanager.ts';
 
 /** main.ts's exit codes; not imported from it, because main.ts imports this module (see testCommand). */
-const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+import { EXIT } from './exit.ts';
 
 export interface TestOptions {
   out: string;

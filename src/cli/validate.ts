@@ -2,7 +2,7 @@ import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts } from '../model/types.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit.ts';
 import { countSummary, jsonReport, printDiagnostics } from './print.ts';
 
 export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string): Promise<number> {

@@ -109,14 +109,21 @@ function secretPlaceholder(ref: SecretRef, field: string, receiver: string | und
   return new DoubleQuoted(placeholder);
 }
 
+// Only whole values of `key: "${…}"` lines: the same text inside a matcher or template string is left alone.
+const SECRET_PLACEHOLDER_LINE = /^(\s*(?:- )?[a-z_]+: )"(\$\{[^}"]*\})"$/gm;
+
+/** Every `"${…}"` placeholder of an emitted config (Alertmanager's or Prometheus'), sorted, each once. */
+export function secretPlaceholdersIn(content: string): string[] {
+  return [...new Set([...content.matchAll(SECRET_PLACEHOLDER_LINE)].map((m) => m[2]!))].sort();
+}
+
 /**
  * For deploy: replaces each `"${…}"` placeholder of the emitted alertmanager.yml with its secret, escaped for a YAML
  * double-quoted scalar. `values` maps a placeholder (SecretUse.placeholder) to the secret; a placeholder without a
  * value is an error, so a half-substituted file is never produced.
  */
 export function substituteSecretPlaceholders(content: string, values: ReadonlyMap<string, string>): string {
-  // Only whole values of `key: "${…}"` lines: the same text inside a matcher or template string is left alone.
-  return content.replace(/^(\s*(?:- )?[a-z_]+: )"(\$\{[^}"]*\})"$/gm, (_whole, prefix: string, placeholder: string) => {
+  return content.replace(SECRET_PLACEHOLDER_LINE, (_whole, prefix: string, placeholder: string) => {
     const value = values.get(placeholder);
     if (value === undefined) throw new Error(`no value for secret placeholder ${placeholder}`);
     return `${prefix}${JSON.stringify(value)}`;

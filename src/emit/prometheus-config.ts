@@ -1,13 +1,12 @@
 import type { EnvironmentModel, Model, PrometheusTarget } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+import { DoubleQuoted } from './yaml-writer.ts';
 
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
 export const REPLICA_LABEL = 'replica';
 
 export const prometheusConfigPath = (replica: PrometheusTarget) => `prometheus/prometheus-${replica.name}.yml`;
 
-/** Placeholder for a secret Prometheus reads from its config file; materialised on the target at deploy time. */
-export const secretPlaceholder = (env: string) => `\${${env}}`;
 
 /**
  * One prometheus.yml per replica of the environment: collection (scrape configs per catalogue source), evaluation
@@ -98,7 +97,8 @@ function remoteWrite(influx: NonNullable<EnvironmentModel['influxdb']>): Record<
   if (influx.username) {
     const auth: Record<string, unknown> = { username: influx.username };
     if (influx.password?.file) auth.password_file = influx.password.file;
-    else if (influx.password?.env) auth.password = secretPlaceholder(influx.password.env);
+    // Prometheus has password_file; an environment variable becomes a placeholder that deploy fills in on the target.
+    else if (influx.password?.env) auth.password = new DoubleQuoted(`\${${influx.password.env}}`);
     write.basic_auth = auth;
   }
   return write;

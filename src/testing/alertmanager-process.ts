@@ -15,6 +15,8 @@ export interface ServiceSpec {
   args(port: number): string[];
   /** Polled until it answers 200, e.g. `/-/ready`. */
   readyPath: string;
+  /** Statuses that mean ready; default [200] (InfluxDB's /ping answers 204). */
+  readyStatuses?: number[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Default 15 s. */
@@ -137,7 +139,7 @@ async function startOnce(spec: ServiceSpec, port: number): Promise<RunningServic
     if (exited) {
       throw new Error(`${spec.name} exited before it was ready (code ${exited.code ?? exited.signal}):\n${tail(log)}`);
     }
-    if (await answers(`${url}${spec.readyPath}`)) break;
+    if (await answers(`${url}${spec.readyPath}`, spec.readyStatuses ?? [200])) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${spec.name} was not ready on ${url}${spec.readyPath} after ${spec.readyTimeoutMs ?? 15_000} ms:\n${tail(log)}`);
@@ -155,11 +157,11 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, statuses: number[]): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
     await res.arrayBuffer();
-    return res.status === 200;
+    return statuses.includes(res.status);
   } catch {
     return false;
   }

@@ -31,6 +31,8 @@ export interface ServiceScope {
   start(spec: ServiceSpec): Promise<RunningService>;
   /** Starts a throwaway Alertmanager (stopped by PID in afterAll); storage goes to a temp dir unless given. */
   startAlertmanager(options: Omit<AlertmanagerStartOptions, 'storageDir'> & { storageDir?: string }): Promise<RunningAlertmanager>;
+  /** Runs `stop` during cleanup, before the services are stopped (servers of the test's own, like a test double). */
+  onCleanup(stop: () => Promise<void>): void;
   /** Stops everything now (afterAll does it anyway). */
   cleanup(): Promise<void>;
 }
@@ -43,9 +45,11 @@ export interface ServiceScope {
 export function serviceScope(): ServiceScope {
   const services: RunningService[] = [];
   const dirs: string[] = [];
+  const hooks: (() => Promise<void>)[] = [];
   const cleanup = async () => {
-    const stopping = services.splice(0).map((s) => s.stop());
-    await Promise.allSettled(stopping);
+    await Promise.allSettled(hooks.splice(0).map((h) => h()));
+    // Newest first: Prometheus goes before the InfluxDB it writes to, peers before what they depend on.
+    for (const s of services.splice(0).reverse()) await s.stop().catch(() => undefined);
     await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   };
   afterAll(cleanup);
@@ -66,6 +70,9 @@ export function serviceScope(): ServiceScope {
       const am = await startAlertmanager({ ...options, storageDir });
       services.push(am);
       return am;
+    },
+    onCleanup(stop) {
+      hooks.push(stop);
     },
     cleanup,
   };

@@ -1,0 +1,96 @@
+import { compile } from '../compile.ts';
+import { hasErrors } from '../diagnostics.ts';
+import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
+import { DeployError } from '../deploy/errors.ts';
+import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
+import { processSecrets, tolerantSecrets } from '../deploy/secrets.ts';
+import { environmentNames } from '../env/overrides.ts';
+import type { EnvironmentModel } from '../model/types.ts';
+import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { EXIT } from './exit.ts';
+import { countSummary, printDiagnostics } from './print.ts';
+
+
+export interface EnvCommandOptions {
+  env?: string;
+  envFile?: string;
+  format: 'text' | 'json' | 'github' | 'markdown';
+}
+
+async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOptions): Promise<{ environment: EnvironmentModel; compiled: ReturnType<typeof compile> } | number> {
+  const loaded = await loadDefinitions(dir, options.envFile);
+  const names = [...new Set(environmentNames(loaded.definitions))];
+  let name = options.env;
+  if (name === undefined) {
+    if (names.length === 1) name = names[0]!;
+    else throw new UsageError(names.length ? `--env is required: choose one of ${names.join(', ')}` : 'no Environment is declared; add a `kind: Environment` definition or pass --env-file');
+  }
+  const compiled = compile(loaded, { environment: name });
+  if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {
+    printDiagnostics(io, options.format === 'github' ? 'github' : 'text', loaded, compiled.diagnostics);
+    io.err(`${styleFor(io).red('nothing deployed')}: the definitions for environment ${name} have problems (${countSummary(compiled.diagnostics)})\n`);
+    return EXIT.problems;
+  }
+  return { environment: compiled.model.environment, compiled };
+}
+
+function reportError(io: CliIO, command: string, e: unknown): number {
+  if (!(e instanceof DeployError)) throw e;
+  const style = styleFor(io);
+  io.err(`${style.red(`${command} failed`)} [${e.code}]: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+  return EXIT.problems;
+}
+
+export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions): Promise<number> {
+  const compiled = await compileEnvironment(io, dir, options);
+  if (typeof compiled === 'number') return compiled;
+  const { environment } = compiled;
+  const missing: string[] = [];
+  try {
+    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets: tolerantSecrets(processSecrets, missing) });
+    const plans = await planTargets(prepared.targets);
+    if (missing.length) plans.forEach((p) => p.target.startsWith('alertmanager') && p.notes.push(`secrets not available to the plan (${missing.join(', ')}): compared as Alertmanager shows them, masked`));
+    if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');
+    else if (options.format === 'markdown') io.out(renderPlanMarkdown(environment.name, plans));
+    else io.out(renderPlanText(environment.name, plans));
+    return countChanges(plans) ? EXIT.changes : EXIT.ok;
+  } catch (e) {
+    return reportError(io, 'plan', e);
+  }
+}
+
+export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptions & { message?: string }): Promise<number> {
+  const compiled = await compileEnvironment(io, dir, options);
+  if (typeof compiled === 'number') return compiled;
+  const { environment } = compiled;
+  const style = styleFor(io);
+  const started = performance.now();
+  try {
+    const report = await deployEnvironment(
+      { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, message: options.message },
+      { progress: (line) => options.format === 'text' && io.err(`  ${line}\n`) },
+    );
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (options.format === 'json') {
+      io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
+      return report.failure ? EXIT.problems : EXIT.ok;
+    }
+    if (report.failure) {
+      const f = report.failure;
+      io.err(`${style.red('deploy failed')} [${f.error.code}]: ${f.error.message}\n${f.error.hint ? `  hint: ${f.error.hint}\n` : ''}`);
+      if (f.rolledBack.length) io.err(`  rolled back: ${f.rolledBack.join(', ')} (previous files restored and reloaded)\n`);
+      for (const r of f.rollbackFailures) io.err(`  ${style.red('rollback incomplete')}: ${r}\n`);
+      return EXIT.problems;
+    }
+    const total = countChanges(report.plans);
+    if (total === 0) io.out(`No changes: environment ${environment.name} already runs this build (${report.plans.length} targets checked, ${seconds} s).\n`);
+    else {
+      io.out(renderPlanText(environment.name, report.plans.filter((p) => p.changes.length)).replace(/^Plan for/, 'Deployed to').replace(/\n[^\n]*pending[^\n]*\n$/, '\n'));
+      io.out(`${style.bold('deployed')}: ${total} change${total === 1 ? '' : 's'} to ${report.applied.join(', ')}; every target verified (${seconds} s).\n`);
+    }
+    for (const n of report.notes) io.err(`  note: ${n}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    return reportError(io, 'deploy', e);
+  }
+}

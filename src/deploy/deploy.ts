@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { ALERTMANAGER_SECRETS_PATH } from '../emit/index.ts';
+import type { Artifact } from '../emit/artifact.ts';
+import { prometheusConfigPath } from '../emit/prometheus-config.ts';
+import type { EnvironmentModel, Model } from '../model/types.ts';
+import { AlertmanagerAdapter } from './alertmanager.ts';
+import { DeployError } from './errors.ts';
+import { GrafanaAdapter, withOwnershipTag } from './grafana.ts';
+import { InfluxAdapter } from './influxdb.ts';
+import { acquireLock } from './lock.ts';
+import { preflight } from './preflight.ts';
+import { PrometheusAdapter } from './prometheus.ts';
+import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
+import type { Target, TargetPlan } from './target.ts';
+
+export interface DeployInput {
+  environment: EnvironmentModel;
+  model: Model;
+  /** The environment's compiled files (paths as in generated/<env>/). */
+  artifacts: readonly Artifact[];
+  secrets?: SecretSource;
+  /** Stored with each Grafana dashboard version: which commit deployed it. */
+  message?: string;
+}
+
+export interface Targets {
+  targets: Target[];
+  prometheus: PrometheusAdapter[];
+  preflightInput: Parameters<typeof preflight>[0];
+}
+
+interface SecretUse {
+  env?: string;
+  as: 'file' | 'placeholder';
+  path?: string;
+}
+
+/** Everything a plan or deploy talks to, with the files it would write (secrets filled in: a missing one fails here). */
+export async function prepareTargets(input: DeployInput): Promise<Targets> {
+  const { environment: env, model, artifacts } = input;
+  const secrets = input.secrets ?? processSecrets;
+  const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
+  const under = (prefix: string) => new Map(artifacts.filter((a) => a.path.startsWith(prefix)).map((a) => [path.posix.basename(a.path), a.content]));
+  const ruleFiles = under('prometheus/rules/');
+  const problems: string[] = [];
+  const attempt = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (!(e instanceof DeployError)) throw e;
+      problems.push(e.message);
+      return undefined;
+    }
+  };
+
+  const prometheus: PrometheusAdapter[] = [];
+  const prometheusConfigs: Targets['preflightInput']['prometheusConfigs'] = [];
+  for (const replica of env.prometheus) {
+    const text = byPath.get(prometheusConfigPath(replica));
+    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, secrets)) : undefined;
+    if (config) prometheusConfigs.push({ replica: replica.name, content: config.content, rulesDir: replica.rulesDir });
+    prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config }));
+  }
+
+  const targets: Target[] = [];
+  if (env.influxdb) {
+    const influx = env.influxdb;
+    const password = influx.password ? await attempt(() => secretValue(influx.password!, 'the InfluxDB password', secrets)) : undefined;
+    targets.push(new InfluxAdapter({ url: influx.url, database: influx.database, retention: influx.retention, username: influx.username, password }));
+  }
+
+  let alertmanager: Targets['preflightInput']['alertmanager'];
+  if (env.alertmanager.length) {
+    const text = byPath.get('alertmanager/alertmanager.yml');
+    const config = text !== undefined ? await attempt(() => materialise('alertmanager.yml', text, secrets)) : undefined;
+    const templates = under('alertmanager/templates/');
+    const uses = (JSON.parse(byPath.get(ALERTMANAGER_SECRETS_PATH) ?? '{"secrets":[]}') as { secrets: SecretUse[] }).secrets;
+    const secretFiles: { path: string; content: string }[] = [];
+    for (const use of uses.filter((u) => u.as === 'file' && u.env && u.path)) {
+      const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, secrets));
+      if (value !== undefined && !secretFiles.some((f) => f.path === use.path)) secretFiles.push({ path: use.path!, content: value });
+    }
+    if (config) {
+      targets.push(new AlertmanagerAdapter({ peers: env.alertmanager, config, templates, secretFiles }));
+      alertmanager = { config: config.content, templates };
+    }
+  }
+  targets.push(...prometheus);
+
+  if (env.grafana) {
+    const grafana = env.grafana;
+    if (!grafana.token) problems.push('grafana.token is not set in the Environment: dashboards cannot be deployed without a service account token');
+    const token = grafana.token ? await attempt(() => secretValue(grafana.token!, 'the Grafana token', secrets)) : undefined;
+    const dashboards = new Map<string, Record<string, unknown>>();
+    for (const [, content] of under('grafana/dashboards/')) {
+      const json = JSON.parse(content) as Record<string, unknown>;
+      dashboards.set(String(json.uid), withOwnershipTag(json));
+    }
+    if (token !== undefined) {
+      targets.push(new GrafanaAdapter({ url: grafana.url, token, folder: grafana.folder ?? model.project?.grafana.folder, dashboards, message: input.message ?? `vigil deploy ${env.name}` }));
+    }
+  }
+
+  if (problems.length) {
+    throw new DeployError(`environment "${env.name}" cannot be deployed from here:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was changed', 'deploy/secret');
+  }
+  const promtool = process.env.VIGIL_PROMTOOL || 'promtool';
+  const amtool = process.env.VIGIL_AMTOOL || 'amtool';
+  return { targets, prometheus, preflightInput: { ruleFiles, prometheusConfigs, alertmanager, promtool, amtool } };
+}
+
+/** Reads every target (all before any write) and says what a deploy would change. */
+export async function planTargets(targets: readonly Target[]): Promise<TargetPlan[]> {
+  return Promise.all(targets.map((t) => t.plan()));
+}
+
+export interface DeployReport {
+  plans: TargetPlan[];
+  preflight: string[];
+  /** Targets written, reloaded and verified. */
+  applied: string[];
+  notes: string[];
+  /** Set when the deploy failed: what failed, and what the rollback could not undo. */
+  failure?: { error: DeployError; rolledBack: string[]; rollbackFailures: string[] };
+}
+
+export interface DeployHooks {
+  /** Progress lines: "writing", "reloading", "verified", … */
+  progress?(line: string): void;
+}
+
+/**
+ * pre-flight → lock → plan (every target read before anything is written) → for each target with changes: write,
+ * reload, verify → on any failure, roll back every target touched so far, in reverse, and reload them.
+ * Unchanged targets are not touched, so a second deploy of the same build changes nothing.
+ */
+export async function deployEnvironment(input: DeployInput, hooks: DeployHooks = {}): Promise<DeployReport> {
+  const progress = hooks.progress ?? (() => undefined);
+  const prepared = await prepareTargets(input);
+  const checked = await preflight(prepared.preflightInput);
+  for (const line of checked) progress(`pre-flight ok: ${line}`);
+  const lock = await acquireLock(input.environment.prometheus[0]!.rulesDir, input.environment.name);
+  try {
+    const plans = await planTargets(prepared.targets);
+    const report: DeployReport = { plans, preflight: checked, applied: [], notes: plans.flatMap((p) => p.notes.map((n) => `${p.target}: ${n}`)) };
+    const touched: Target[] = [];
+    try {
+      for (const [i, target] of prepared.targets.entries()) {
+        if (plans[i]!.changes.length === 0) continue;
+        touched.push(target);
+        progress(`${target.name}: applying ${plans[i]!.changes.length} change${plans[i]!.changes.length === 1 ? '' : 's'}`);
+        await target.apply();
+        await target.verify();
+        progress(`${target.name}: verified`);
+        report.applied.push(target.name);
+      }
+    } catch (e) {
+      const error = e instanceof DeployError ? e : new DeployError((e as Error).message, 'this is a bug in Vigil; please report it', 'internal');
+      const rollbackFailures: string[] = [];
+      for (const target of [...touched].reverse()) {
+        progress(`${target.name}: rolling back`);
+        rollbackFailures.push(...(await target.rollback()));
+      }
+      report.failure = { error, rolledBack: touched.map((t) => t.name), rollbackFailures };
+      return report;
+    }
+    for (const p of prepared.prometheus) report.notes.push(...p.continuityNotes);
+    return report;
+  } finally {
+    await lock.release();
+  }
+}

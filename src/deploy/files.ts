@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DeployError } from './errors.ts';
+
+/** A file's content before a deploy touched it (null: it did not exist), to put it back on rollback. */
+export interface FileSnapshot {
+  path: string;
+  before: string | null;
+  mode?: number;
+}
+
+export async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new DeployError(`cannot read ${file}: ${(e as Error).message}`, 'the deploying user needs read and write access to the directories named in the Environment', 'deploy/files');
+  }
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new DeployError(`cannot list ${dir}: ${(e as Error).message}`, undefined, 'deploy/files');
+  }
+}
+
+/**
+ * Writes through a temporary file in the same directory and a rename, so a service reloading at any moment reads the
+ * old file or the new one, never half of one. `mode` 0o600 for files that hold materialised secrets.
+ */
+export async function writeAtomic(file: string, content: string, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.vigil-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(temp, content, { mode });
+    await chmod(temp, mode);
+    await rename(temp, file);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw new DeployError(`cannot write ${file}: ${(e as Error).message}`, 'the deploying user needs write access to the directories named in the Environment', 'deploy/files');
+  }
+}
+
+export async function restore(snapshots: readonly FileSnapshot[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const s of [...snapshots].reverse()) {
+    try {
+      if (s.before === null) await rm(s.path, { force: true });
+      else await writeAtomic(s.path, s.before, s.mode);
+    } catch (e) {
+      failures.push(`${s.path}: ${(e as Error).message}`);
+    }
+  }
+  return failures;
+}

@@ -1,0 +1,255 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { load as parseYaml } from 'js-yaml';
+import { GENERATED_HEADER } from '../emit/artifact.ts';
+import type { PrometheusTarget } from '../model/types.ts';
+import { parseDuration } from '../util/duration.ts';
+import { DeployError } from './errors.ts';
+import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';
+import { expectStatus, request } from './http.ts';
+import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
+
+export interface DesiredPrometheus {
+  replica: PrometheusTarget;
+  /** Rule files by base name (`training.yml`), as emitted. */
+  ruleFiles: Map<string, string>;
+  /** This replica's prometheus.yml with secrets filled in, when the environment names its configFile. */
+  config?: { content: string; holdsSecrets: boolean };
+}
+
+interface Rule {
+  type: 'alerting' | 'recording';
+  name: string;
+  query: string;
+  duration: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+interface Group {
+  name: string;
+  file: string;
+  rules: Rule[];
+}
+
+interface ApiRule {
+  type: 'alerting' | 'recording';
+  name: string;
+  query: string;
+  duration?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+interface ApiAlert {
+  labels: Record<string, string>;
+  state: string;
+}
+
+const isOwned = (content: string | null) => content !== null && content.startsWith(`# ${GENERATED_HEADER}`);
+
+export class PrometheusAdapter implements Target {
+  readonly name: string;
+  private snapshots: FileSnapshot[] = [];
+  private toWrite: { file: string; content: string; mode: number }[] = [];
+  private toRemove: string[] = [];
+  private activeBefore: ApiAlert[] = [];
+  /** Alerts that were active before the reload and are not after it, although their rule is still deployed. */
+  continuityNotes: string[] = [];
+
+  constructor(private readonly desired: DesiredPrometheus) {
+    this.name = `prometheus ${desired.replica.name}`;
+  }
+
+  private get url() {
+    return this.desired.replica.url;
+  }
+
+  async plan(): Promise<TargetPlan> {
+    const { replica, ruleFiles, config } = this.desired;
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    const live = await this.liveGroups();
+    const dir = replica.rulesDir;
+    const onDisk = new Map<string, string | null>();
+    for (const name of await listDir(dir)) if (name.endsWith('.yml') || name.endsWith('.yaml')) onDisk.set(name, await readIfExists(path.join(dir, name)));
+
+    this.toWrite = [];
+    this.toRemove = [];
+    for (const [name, content] of ruleFiles) {
+      const current = onDisk.get(name) ?? null;
+      if (current !== null && !isOwned(current)) {
+        throw new DeployError(`${path.join(dir, name)} exists and was not written by Vigil`, 'rename the rule group or move that file out of the rules directory; Vigil never overwrites files it does not own', 'deploy/ownership');
+      }
+      if (current !== content) this.toWrite.push({ file: path.join(dir, name), content, mode: 0o644 });
+    }
+    for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
+    if (config && replica.configFile) {
+      const current = await readIfExists(replica.configFile);
+      if (current !== config.content) {
+        this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
+        changes.push({ kind: current === null ? 'add' : 'change', object: `configuration ${replica.configFile}` });
+      }
+    }
+
+    // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
+    const wanted = desiredGroups(ruleFiles);
+    const ownedFiles = new Set([...ruleFiles.keys(), ...[...onDisk].filter(([, c]) => isOwned(c)).map(([n]) => n)].map((n) => path.resolve(dir, n)));
+    const liveOwned = live.filter((g) => ownedFiles.has(path.resolve(dir, path.basename(g.file))) || wanted.some((w) => w.name === g.name));
+    const diskSame = (file: string) => onDisk.get(file) === ruleFiles.get(file);
+    for (const group of wanted) {
+      const liveGroup = liveOwned.find((g) => g.name === group.name);
+      const liveRules = new Map((liveGroup?.rules ?? []).map((r) => [ruleKey(r), r]));
+      for (const rule of group.rules) {
+        const key = ruleKey(rule);
+        const current = liveRules.get(key);
+        liveRules.delete(key);
+        if (!current) changes.push({ kind: 'add', object: `rule ${group.name}/${key}` });
+        else {
+          const diff = ruleDiff(rule, current, diskSame(group.file));
+          if (diff) changes.push({ kind: 'change', object: `rule ${group.name}/${key}`, detail: diff });
+        }
+      }
+      for (const key of liveRules.keys()) changes.push({ kind: 'remove', object: `rule ${group.name}/${key}` });
+    }
+    for (const g of liveOwned) if (!wanted.some((w) => w.name === g.name)) for (const r of g.rules) changes.push({ kind: 'remove', object: `rule ${g.name}/${ruleKey(r)}` });
+    const ruleFileChanged = this.toWrite.some((w) => w.file !== replica.configFile) || this.toRemove.length > 0;
+    if (ruleFileChanged && !changes.some((c) => c.object.startsWith('rule '))) {
+      changes.push({ kind: 'change', object: `rule files in ${dir}`, detail: 'text only (comments, order); the rules Prometheus serves are the same' });
+    }
+    if (!ruleFileChanged && changes.some((c) => c.object.startsWith('rule '))) notes.push(`the rule files in ${dir} are current but Prometheus serves other rules: a reload is pending or failed`);
+    return { target: this.name, changes, notes };
+  }
+
+  async apply(): Promise<void> {
+    this.snapshots = [];
+    for (const w of this.toWrite) this.snapshots.push({ path: w.file, before: await readIfExists(w.file), mode: w.mode });
+    for (const file of this.toRemove) this.snapshots.push({ path: file, before: await readIfExists(file) });
+    this.activeBefore = await this.activeAlerts().catch(() => []);
+    for (const w of this.toWrite) await writeAtomic(w.file, w.content, w.mode);
+    for (const file of this.toRemove) await rm(file, { force: true });
+    await this.reload();
+  }
+
+  async verify(): Promise<void> {
+    const wanted = desiredGroups(this.desired.ruleFiles);
+    const expectCounts = new Map(wanted.map((g) => [g.name, g.rules.length]));
+    await eventually(async () => {
+      const live = await this.liveGroups();
+      const dir = path.resolve(this.desired.replica.rulesDir);
+      const ours = live.filter((g) => path.resolve(path.dirname(g.file)) === dir || path.dirname(g.file) === '.' || expectCounts.has(g.name));
+      const got = new Map(ours.map((g) => [g.name, g.rules.length]));
+      const missing = [...expectCounts].filter(([n, c]) => got.get(n) !== c).map(([n, c]) => `${n} (${c} rules expected, ${got.get(n) ?? 'group absent'})`);
+      const extra = [...got.keys()].filter((n) => !expectCounts.has(n));
+      if (missing.length || extra.length) {
+        throw new DeployError(
+          `${this.name} does not serve the deployed rules after the reload: ${[...missing.map((m) => `group ${m}`), ...extra.map((n) => `unexpected group ${n}`)].join('; ')}`,
+          'check the Prometheus log and that rule_files in its configuration covers the rules directory',
+          'deploy/verify',
+        );
+      }
+    });
+    // Continuity: an alert active before the reload whose rule is still deployed must still be active.
+    const after = await this.activeAlerts().catch(() => undefined);
+    if (after) {
+      const still = new Set(after.map((a) => alertKey(a.labels)));
+      const deployed = new Set(wanted.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => `${r.name}|${r.labels.severity ?? ''}`)));
+      this.continuityNotes = this.activeBefore
+        .filter((a) => deployed.has(`${a.labels.alertname}|${a.labels.severity ?? ''}`) && !still.has(alertKey(a.labels)))
+        .map((a) => `${this.name}: alert ${a.labels.alertname}${a.labels.severity ? `[${a.labels.severity}]` : ''} was ${a.state} before the reload and is not active after it (resolved meanwhile, or its rule changed)`);
+    }
+  }
+
+  async rollback(): Promise<string[]> {
+    const failures = await restore(this.snapshots);
+    try {
+      await this.reload();
+    } catch (e) {
+      failures.push(`${this.name}: reload after restoring the files failed: ${(e as Error).message}`);
+    }
+    return failures;
+  }
+
+  private async reload(): Promise<void> {
+    const r = await request(this.name, this.desired.replica.reloadUrl, { method: 'POST' });
+    if (r.status === 403 || r.status === 404) {
+      throw new DeployError(`${this.name}: the reload endpoint is disabled (HTTP ${r.status})`, 'start Prometheus with --web.enable-lifecycle', 'deploy/reload');
+    }
+    if (r.status !== 200) {
+      throw new DeployError(
+        `${this.name} rejected the new configuration (HTTP ${r.status}${r.text.trim() ? `: ${r.text.trim().slice(0, 500)}` : ''})`,
+        'Prometheus logs the reason; run `promtool check config` on the files and look at its log',
+        'deploy/reload',
+      );
+    }
+  }
+
+  private async liveGroups(): Promise<Group[]> {
+    const r = await request(this.name, `${this.url}/api/v1/rules`);
+    expectStatus(this.name, 'reading the rules (/api/v1/rules)', r);
+    const body = r.json<{ data: { groups: { name: string; file: string; rules: ApiRule[] }[] } }>();
+    return body.data.groups.map((g) => ({
+      name: g.name,
+      file: g.file,
+      rules: g.rules.map((x) => ({ type: x.type, name: x.name, query: x.query, duration: x.duration ?? 0, labels: x.labels ?? {}, annotations: x.annotations ?? {} })),
+    }));
+  }
+
+  private async activeAlerts(): Promise<ApiAlert[]> {
+    const r = await request(this.name, `${this.url}/api/v1/alerts`);
+    expectStatus(this.name, 'reading the alerts', r);
+    return r.json<{ data: { alerts: ApiAlert[] } }>().data.alerts;
+  }
+}
+
+function alertKey(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort());
+}
+
+function ruleKey(r: { type: string; name: string; labels: Record<string, string> }): string {
+  if (r.type === 'alerting') return `${r.name}${r.labels.severity ? `[${r.labels.severity}]` : ''}`;
+  const extra = Object.entries(r.labels).sort().map(([k, v]) => `${k}=${v}`).join(',');
+  return extra ? `${r.name}{${extra}}` : r.name;
+}
+
+interface DesiredGroup extends Group {
+  /** The file's base name. */
+  file: string;
+}
+
+export function desiredGroups(ruleFiles: Map<string, string>): DesiredGroup[] {
+  const out: DesiredGroup[] = [];
+  for (const [file, content] of ruleFiles) {
+    const doc = parseYaml(content) as { groups: { name: string; rules: Record<string, unknown>[] }[] };
+    for (const g of doc.groups) {
+      out.push({
+        name: g.name,
+        file,
+        rules: g.rules.map((r) => ({
+          type: r.alert !== undefined ? 'alerting' : 'recording',
+          name: String(r.alert ?? r.record),
+          query: String(r.expr),
+          duration: r.for ? parseDuration(String(r.for)) / 1000 : 0,
+          labels: (r.labels as Record<string, string>) ?? {},
+          annotations: (r.annotations as Record<string, string>) ?? {},
+        })),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Prometheus serves a rule's expression re-printed from its syntax tree, so the text can differ from the file's
+ * (spacing, quotes) while the rule is the same. Whitespace and quote style are ignored; when the rule file on disk is
+ * already exactly the build's, the expression is taken as served from it.
+ */
+function ruleDiff(want: Rule, live: Rule, diskIsCurrent: boolean): string | undefined {
+  const diffs: string[] = [];
+  const norm = (q: string) => q.replace(/\s+/g, '').replace(/'/g, '"');
+  if (norm(want.query) !== norm(live.query) && !diskIsCurrent) diffs.push(`expr: ${live.query} → ${want.query.trim()}`);
+  if (want.duration !== live.duration) diffs.push(`for: ${live.duration}s → ${want.duration}s`);
+  if (!deepEqual(want.labels, live.labels)) diffs.push('labels');
+  if (!deepEqual(want.annotations, live.annotations)) diffs.push('annotations');
+  return diffs.length ? diffs.join('; ') : undefined;
+}

@@ -1,0 +1,46 @@
+import type { Change, TargetPlan } from './target.ts';
+
+const SIGN: Record<Change['kind'], string> = { add: '+', change: '~', remove: '-' };
+
+export function countChanges(plans: readonly TargetPlan[]): number {
+  return plans.reduce((n, p) => n + p.changes.length, 0);
+}
+
+function tally(changes: readonly Change[]): string {
+  const n = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;
+  return `${n('add')} to add, ${n('change')} to change, ${n('remove')} to remove`;
+}
+
+const line = (c: Change) => `${SIGN[c.kind]} ${c.object}${c.detail ? `: ${c.detail}` : ''}`;
+
+export function renderPlanText(environment: string, plans: readonly TargetPlan[]): string {
+  const out = [`Plan for environment ${environment}:`];
+  for (const p of plans) {
+    out.push(`  ${p.target}: ${p.changes.length ? tally(p.changes) : 'no changes'}`);
+    for (const c of p.changes) out.push(`    ${line(c)}`);
+    for (const n of p.notes) out.push(`    note: ${n}`);
+  }
+  const total = countChanges(plans);
+  out.push(total ? `${total} change${total === 1 ? '' : 's'} pending on ${plans.filter((p) => p.changes.length).length} of ${plans.length} targets; \`vigil deploy --env ${environment}\` applies them.` : `No changes: environment ${environment} runs this build.`);
+  return out.join('\n') + '\n';
+}
+
+/** For a pull-request comment: a summary table, then the changes per target in a diff block. */
+export function renderPlanMarkdown(environment: string, plans: readonly TargetPlan[]): string {
+  const total = countChanges(plans);
+  const out = [`### Vigil plan: \`${environment}\``, ''];
+  out.push(total ? `**${total} change${total === 1 ? '' : 's'} pending.**` : '**No changes.** The environment runs this build.', '');
+  out.push('| Target | Add | Change | Remove |', '|---|---:|---:|---:|');
+  for (const p of plans) {
+    const n = (k: Change['kind']) => p.changes.filter((c) => c.kind === k).length;
+    out.push(`| ${p.target} | ${n('add')} | ${n('change')} | ${n('remove')} |`);
+  }
+  for (const p of plans.filter((x) => x.changes.length || x.notes.length)) {
+    out.push('', `<details><summary>${p.target}: ${tally(p.changes)}</summary>`, '', '```diff');
+    for (const c of p.changes) out.push(line(c).replace(/```/g, "'''"));
+    out.push('```');
+    for (const n of p.notes) out.push('', `> ${n}`);
+    out.push('', '</details>');
+  }
+  return out.join('\n') + '\n';
+}
