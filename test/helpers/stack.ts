@@ -24,8 +24,17 @@ export interface Stack {
   nodeExporter?: RunningService;
   influx?: RunningService;
   grafana?: GrafanaDouble;
-  /** An Environment definition pointing at these services. */
-  environment(name?: string, extra?: string): string;
+  /** An Environment definition pointing at these services (by default every replica). */
+  environment(options?: EnvironmentOptions): string;
+}
+
+export interface EnvironmentOptions {
+  name?: string;
+  /** Which Prometheus replicas, by name (prom-a, prom-b, …). */
+  replicas?: string[];
+  grafanaUrl?: string;
+  /** Appended YAML, e.g. an `overrides:` block. */
+  extra?: string;
 }
 
 export interface StackOptions {
@@ -63,16 +72,17 @@ export async function startStack(scope: ServiceScope, options: StackOptions = {}
     nodeExporter,
     influx,
     grafana,
-    environment(name = 'test', extra = '') {
+    environment({ name = 'test', replicas, grafanaUrl, extra = '' } = {}) {
+      const chosen = prometheus.filter((p) => !replicas || replicas.includes(p.name));
       const lines = ['apiVersion: vigil/v1', 'kind: Environment', `name: ${name}`, 'prometheus:'];
-      for (const p of prometheus) lines.push(`  - { name: ${p.name}, url: "${p.service.url}", rulesDir: "${p.rulesDir}", configFile: "${p.configFile}" }`);
+      for (const p of chosen) lines.push(`  - { name: ${p.name}, url: "${p.service.url}", rulesDir: "${p.rulesDir}", configFile: "${p.configFile}" }`);
       lines.push('alertmanager:', '  peers:');
       for (const a of alertmanagers) lines.push(`    - { url: "${a.service.url}", configFile: "${a.configFile}" }`);
-      if (grafana) lines.push(`grafana: { url: "${grafana.url}", token: { env: ${GRAFANA_TOKEN_VAR} } }`);
+      if (grafana) lines.push(`grafana: { url: "${grafanaUrl ?? grafana.url}", token: { env: ${GRAFANA_TOKEN_VAR} } }`);
       if (influx) lines.push(`influxdb: { url: "${influx.url}", database: prometheus, retention: 30d }`);
       lines.push('externalLabels: { env: test }', 'scrape:');
       if (nodeExporter) lines.push(`  node_exporter: { targets: ["127.0.0.1:${nodeExporter.port}"] }`);
-      lines.push(`  prometheus: { targets: [${prometheus.map((p) => `"127.0.0.1:${p.service.port}"`).join(', ')}] }`);
+      lines.push(`  prometheus: { targets: [${chosen.map((p) => `"127.0.0.1:${p.service.port}"`).join(', ')}] }`);
       return lines.join('\n') + '\n' + extra;
     },
   };
