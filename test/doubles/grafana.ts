@@ -130,7 +130,13 @@ const MAX_SEARCH_LIMIT = 5000;
 
 const errors = {
   notFound: { message: 'Not found' },
-  invalidApiKey: { extra: null, message: 'Invalid API key', messageId: 'api-key.invalid', statusCode: 401, traceID: '' },
+  invalidApiKey: {
+    extra: null,
+    message: 'Invalid API key',
+    messageId: 'api-key.invalid',
+    statusCode: 401,
+    traceID: '',
+  },
   unauthorized: { extra: null, message: 'Unauthorized', messageId: 'auth.unauthorized', statusCode: 401, traceID: '' },
   badRequestData: { message: 'bad request data' },
   dashboardNotFoundForSave: { message: 'Dashboard not found', status: 'not-found' },
@@ -317,7 +323,8 @@ function findDashboardToUpdate(
   posted: PostedDashboard,
   overwrite: boolean,
 ): StoredDashboard | undefined {
-  const byId = posted.id > 0 ? (findDashboardById(state, posted.id) ?? fail(404, errors.dashboardNotFoundForSave)) : undefined;
+  const byId =
+    posted.id > 0 ? (findDashboardById(state, posted.id) ?? fail(404, errors.dashboardNotFoundForSave)) : undefined;
   const byUid = posted.uid ? state.dashboards.get(posted.uid) : undefined;
   if (byId && byUid && byId.id !== byUid.id) fail(400, errors.sameUidExists);
   if (!byUid && state.folders.has(posted.uid)) fail(400, errors.dashboardTypeMismatch);
@@ -388,7 +395,14 @@ function saveDashboard(state: GrafanaState, request: GrafanaRequest): Reply {
   const uid = takenOver?.uid || posted.uid || updating?.uid || generateUid(state);
   const saved = storeDashboard(state, posted, replaced, uid, folderUid, command.message);
   const slug = slugify(saved.title);
-  return ok({ id: saved.id, uid: saved.uid, url: `/d/${saved.uid}/${slug}`, status: 'success', version: saved.version, slug });
+  return ok({
+    id: saved.id,
+    uid: saved.uid,
+    url: `/d/${saved.uid}/${slug}`,
+    status: 'success',
+    version: saved.version,
+    slug,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -455,19 +469,22 @@ interface SearchFilter {
 }
 
 function searchCandidates(state: GrafanaState): SearchCandidate[] {
-  const folders = [...state.folders.values()].map(
-    (f): SearchCandidate => ({ type: 'dash-folder', id: f.id, uid: f.uid, title: f.title, tags: [], parentUid: f.parentUid }),
-  );
-  const dashboards = [...state.dashboards.values()].map(
-    (d): SearchCandidate => ({
-      type: 'dash-db',
-      id: d.id,
-      uid: d.uid,
-      title: d.title,
-      tags: dashboardTags(d),
-      parentUid: d.folderUid,
-    }),
-  );
+  const folders = [...state.folders.values()].map((f): SearchCandidate => ({
+    type: 'dash-folder',
+    id: f.id,
+    uid: f.uid,
+    title: f.title,
+    tags: [],
+    parentUid: f.parentUid,
+  }));
+  const dashboards = [...state.dashboards.values()].map((d): SearchCandidate => ({
+    type: 'dash-db',
+    id: d.id,
+    uid: d.uid,
+    title: d.title,
+    tags: dashboardTags(d),
+    parentUid: d.folderUid,
+  }));
   return [...folders, ...dashboards];
 }
 
@@ -494,7 +511,10 @@ function foldersFirstThenByTitle(a: SearchCandidate, b: SearchCandidate): number
 function searchHit(state: GrafanaState, candidate: SearchCandidate): Json {
   const parent = candidate.parentUid ? state.folders.get(candidate.parentUid) : undefined;
   const slug = slugify(candidate.title);
-  const url = candidate.type === 'dash-db' ? dashboardUrl(candidate.uid, candidate.title) : folderUrl(candidate.uid, candidate.title);
+  const url =
+    candidate.type === 'dash-db'
+      ? dashboardUrl(candidate.uid, candidate.title)
+      : folderUrl(candidate.uid, candidate.title);
   return {
     id: candidate.id,
     uid: candidate.uid,
@@ -507,7 +527,12 @@ function searchHit(state: GrafanaState, candidate: SearchCandidate): Json {
     tags: candidate.tags,
     isStarred: false,
     ...(parent
-      ? { folderId: parent.id, folderUid: parent.uid, folderTitle: parent.title, folderUrl: folderUrl(parent.uid, parent.title) }
+      ? {
+          folderId: parent.id,
+          folderUid: parent.uid,
+          folderTitle: parent.title,
+          folderUrl: folderUrl(parent.uid, parent.title),
+        }
       : {}),
     sortMeta: 0,
   };
@@ -667,7 +692,13 @@ function takeInjectedFailure(state: GrafanaState, method: string, path: string):
 }
 
 // Like Grafana: a bad token is refused on any route, an unknown route is a 404 before credentials are required.
-function answer(state: GrafanaState, method: string, url: URL, authorization: string | undefined, rawBody: string): Reply {
+function answer(
+  state: GrafanaState,
+  method: string,
+  url: URL,
+  authorization: string | undefined,
+  rawBody: string,
+): Reply {
   const path = url.pathname;
   const injected = takeInjectedFailure(state, method, path);
   if (injected) return injected;
@@ -697,7 +728,12 @@ function sendJson(res: ServerResponse, reply: Reply): void {
   res.end(payload);
 }
 
-async function handleRequest(state: GrafanaState, log: GrafanaDouble['requests'], req: IncomingMessage, res: ServerResponse) {
+async function handleRequest(
+  state: GrafanaState,
+  log: GrafanaDouble['requests'],
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'http://grafana.invalid');
   let reply: Reply;
