@@ -4,6 +4,7 @@ import { alertNameStyleCheck } from './alert-name-style.ts';
 import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
 import { alertSummaryCheck } from './alert-summary.ts';
 import { dashboardJsonCheck } from './dashboard-json.ts';
+import { envScrapeCheck } from './env-scrape.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
 import { promqlSyntaxCheck } from './promql-syntax.ts';
@@ -28,6 +29,7 @@ export const CHECKS: readonly Check[] = [
   alertRequiredLabelsCheck,
   alertSummaryCheck,
   dashboardJsonCheck,
+  envScrapeCheck,
   metricNamingCheck,
   projectSingletonCheck,
   promqlSyntaxCheck,

@@ -11,6 +11,8 @@ export const STAGE_CHECKS = [
   { id: 'promql/type', severity: 'error', description: 'Part of promql/syntax: argument and operand types (e.g. rate() over an instant vector).' },
   { id: 'promql/unknown-function', severity: 'error', description: 'Part of promql/syntax: a function Prometheus 2.42 does not have, with a "did you mean".' },
   { id: 'promql/arity', severity: 'error', description: 'Part of promql/syntax: the wrong number of arguments to a function or aggregation.' },
+  { id: 'env/unknown', severity: 'error', description: 'The environment a command names (--env) is declared.' },
+  { id: 'env/override', severity: 'error', description: "An Environment's overrides name alerts, recording rules, receivers and dashboards that exist, without renaming them." },
   { id: 'skipped', severity: 'warning', description: 'Cross-reference checks were skipped because some definitions have errors.' },
 ] as const;
 

@@ -90,8 +90,8 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       for (const listener of listeners) listener();
     });
   });
-  // Alertmanager's Go client keeps connections idle for up to 90 s and reuses them; Node's default 5 s keep-alive
-  // closes them under its feet, and the next notification fails with ECONNRESET and is retried with back-off.
+  // Alertmanager's Go client keeps connections idle for up to 90 s and reuses them; with Node's default 5 s keep-alive
+  // a notification sent just as Node closes the socket fails with ECONNRESET and is retried with back-off.
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 125_000;
   const port = await listen(server);

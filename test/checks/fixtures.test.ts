@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.ts';
+import { compileProject } from '../../src/env/build.ts';
 import { lineColAt } from '../../src/diagnostics.ts';
 import { loadDirectory } from '../../src/load/index.ts';
 
@@ -44,7 +44,7 @@ async function compileFixture(name: string | undefined) {
     }
   }
   const loaded = await loadDirectory(dir);
-  const result = compile(loaded);
+  const result = compileProject(loaded);
   const texts = new Map(loaded.sources.map((s) => [s.file, s.text]));
   return result.diagnostics.map((d) => {
     // Files are named <definitions dir>/<path>; the fixture's own path is what follows.

@@ -1,0 +1,43 @@
+import { keySpanOf } from '../model/types.ts';
+import { closest } from '../util/closest.ts';
+import type { Check } from './check.ts';
+
+/** Sources whose series Prometheus makes itself (up, ALERTS): nothing to scrape for them. */
+const SELF_SOURCES = new Set(['prometheus']);
+
+/**
+ * An environment's prometheus.yml scrapes per catalogue source. A source without targets means its metrics — and
+ * every alert on them — are silently absent in that environment; a scrape entry for an unknown source is usually a
+ * typo of one.
+ */
+export const envScrapeCheck: Check = {
+  id: 'env/scrape',
+  description: 'Each environment scrapes every metric source of the catalogue, and only sources the catalogue declares.',
+  severity: 'warning',
+  needsCompleteModel: true,
+  run(ctx) {
+    const env = ctx.model.environment;
+    if (!env) return;
+    const declared = new Map<string, string[]>();
+    for (const m of ctx.model.metrics) declared.set(m.source, [...(declared.get(m.source) ?? []), m.name]);
+    for (const e of ctx.model.external) declared.set(e.source, [...(declared.get(e.source) ?? []), ...e.names, ...e.prefixes.map((p) => `${p}*`)]);
+    const scraped = new Set(env.scrape.map((s) => s.source));
+    for (const [source, names] of declared) {
+      if (SELF_SOURCES.has(source) || scraped.has(source)) continue;
+      ctx.report({
+        message: `environment ${env.name} scrapes no targets for source "${source}" (${names.slice(0, 3).join(', ')}${names.length > 3 ? `, … ${names.length} in all` : ''}): its metrics and the alerts on them will be absent`,
+        span: env.scrape.length ? keySpanOf(env.origin, 'scrape') : keySpanOf(env.origin, 'name'),
+        hint: `add \`${source}: { targets: ["host:port"] }\` or \`{ fileSd: [...] }\` under scrape:`,
+      });
+    }
+    for (const s of env.scrape) {
+      if (SELF_SOURCES.has(s.source) || declared.has(s.source)) continue;
+      const near = closest(s.source, declared.keys());
+      ctx.report({
+        message: `environment ${env.name} scrapes source "${s.source}", which no Metrics definition declares`,
+        span: keySpanOf(env.origin, 'scrape', s.source),
+        hint: near ? `did you mean "${near}"?` : 'declare its metrics in a Metrics definition (source: or external:) so rules and dashboards can be checked against them',
+      });
+    }
+  },
+};

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../compile.ts';
+import { loadYamlSources } from '../load/index.ts';
+
+const BASE_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/base');
+const base = readdirSync(BASE_DIR).sort().map((file) => ({ file, text: readFileSync(path.join(BASE_DIR, file), 'utf8') }));
+
+const ENV = `apiVersion: vigil/v1
+kind: Environment
+name: prod
+prometheus:
+  - { name: prom-a, url: "http://prom-a:9090", rulesDir: /etc/prometheus/rules/vigil/, configFile: /etc/prometheus/prometheus.yml }
+  - { name: prom-b, url: "http://prom-b:9090", rulesDir: /etc/prometheus/rules/vigil, configFile: /etc/prometheus/prometheus.yml }
+alertmanager:
+  configFile: /etc/alertmanager/alertmanager.yml
+  peers: ["http://am-0:9093", "http://am-1:9093", "https://am-2.example.com/alertmanager"]
+influxdb: { url: "http://influx:8086", database: prom, retention: 90d, username: writer, password: { env: INFLUX_PASSWORD } }
+retention: 15d
+externalLabels: { env: prod }
+scrapeInterval: 10s
+scrape:
+  node_exporter: { fileSd: [/etc/prometheus/targets/node/*.json], interval: 30s }
+  app: { targets: ["app-0:8080", "app-1:8080"], metricsPath: /internal/metrics, labels: { tier: web } }
+`;
+
+function configs() {
+  const result = compile(loadYamlSources([...base, { file: 'env.yaml', text: ENV }]), { environment: 'prod' });
+  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return result.artifacts.filter((a) => a.path.startsWith('prometheus/prometheus-'));
+}
+
+describe('prometheus.yml per replica', () => {
+  it('writes one file per replica that differ only in the replica label', () => {
+    const [a, b] = configs();
+    expect([a!.path, b!.path]).toEqual(['prometheus/prometheus-prom-a.yml', 'prometheus/prometheus-prom-b.yml']);
+    expect(b!.content.replace(/prom-b/g, 'prom-a')).toBe(a!.content);
+  });
+
+  it('collects, evaluates, alerts and keeps history as the environment says', () => {
+    const config = load(configs()[0]!.content) as Record<string, any>;
+    expect(config.global).toEqual({ scrape_interval: '10s', evaluation_interval: '30s', external_labels: { env: 'prod', replica: 'prom-a' } });
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/vigil/*.yml']);
+    expect(config.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'replica' }]);
+    expect(config.alerting.alertmanagers).toEqual([
+      { scheme: 'http', api_version: 'v2', static_configs: [{ targets: ['am-0:9093', 'am-1:9093'] }] },
+      { scheme: 'https', path_prefix: '/alertmanager', api_version: 'v2', static_configs: [{ targets: ['am-2.example.com:443'] }] },
+    ]);
+    expect(config.scrape_configs).toEqual([
+      { job_name: 'node_exporter', scrape_interval: '30s', file_sd_configs: [{ files: ['/etc/prometheus/targets/node/*.json'] }] },
+      { job_name: 'app', metrics_path: '/internal/metrics', static_configs: [{ targets: ['app-0:8080', 'app-1:8080'], labels: { tier: 'web' } }] },
+    ]);
+    expect(config.remote_write).toEqual([{ url: 'http://influx:8086/api/v1/prom/write?db=prom', basic_auth: { username: 'writer', password: '${INFLUX_PASSWORD}' } }]);
+  });
+
+  it('names the retention flag the environment needs', () => {
+    expect(configs()[0]!.content).toContain('--storage.tsdb.retention.time=15d');
+  });
+
+  it('passes promtool check config', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-promcfg-'));
+    try {
+      const file = path.join(dir, 'prometheus.yml');
+      writeFileSync(file, configs()[0]!.content);
+      const r = spawnSync('promtool', ['check', 'config', '--syntax-only', file], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not emitted without an environment', () => {
+    const result = compile(loadYamlSources(base));
+    expect(result.artifacts.some((a) => a.path.includes('prometheus-'))).toBe(false);
+  });
+});
