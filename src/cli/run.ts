@@ -9,5 +9,11 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
+// A promise that failed after the command stopped waiting for it is a bug in Vigil: say so, without a stack trace.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`vigil: internal error: ${(reason as Error)?.message ?? String(reason)}\nThis is a bug in Vigil; please report it together with the command you ran.\n`);
+  if (process.env.VIGIL_DEBUG) process.stderr.write(`${(reason as Error)?.stack}\n`);
+  process.exit(2);
+});
 const code = await main(process.argv.slice(2), processIO());
 process.exitCode = code;

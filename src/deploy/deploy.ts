@@ -54,11 +54,9 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   };
 
   const prometheus: PrometheusAdapter[] = [];
-  const prometheusConfigs: Targets['preflightInput']['prometheusConfigs'] = [];
   for (const replica of env.prometheus) {
     const text = byPath.get(prometheusConfigPath(replica));
     const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, secrets)) : undefined;
-    if (config) prometheusConfigs.push({ replica: replica.name, content: config.content, rulesDir: replica.rulesDir });
     prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config }));
   }
 
@@ -106,7 +104,16 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   }
   const promtool = process.env.VIGIL_PROMTOOL || 'promtool';
   const amtool = process.env.VIGIL_AMTOOL || 'amtool';
-  return { targets, prometheus, preflightInput: { ruleFiles, prometheusConfigs, alertmanager, promtool, amtool } };
+  return { targets, prometheus, preflightInput: { ruleFiles, prometheusConfigs: [], alertmanager, promtool, amtool } };
+}
+
+/** The pre-flight's input narrowed to what would change on disk (every rule file, on a first deploy). */
+async function changedFiles(prepared: Targets): Promise<Targets['preflightInput']> {
+  const pending = await Promise.all(prepared.prometheus.map(async (p) => ({ p, checks: await p.pendingChecks() })));
+  const ruleFiles = new Map<string, string>();
+  for (const { checks } of pending) for (const name of checks.ruleFiles) ruleFiles.set(name, prepared.preflightInput.ruleFiles.get(name)!);
+  const prometheusConfigs = pending.filter((x) => x.checks.config !== undefined).map((x) => ({ replica: x.p.replicaName, content: x.checks.config! }));
+  return { ...prepared.preflightInput, ruleFiles, prometheusConfigs };
 }
 
 /** Reads every target (all before any write) and says what a deploy would change. */
@@ -130,18 +137,19 @@ export interface DeployHooks {
 }
 
 /**
- * pre-flight → lock → plan (every target read before anything is written) → for each target with changes: write,
- * reload, verify → on any failure, roll back every target touched so far, in reverse, and reload them.
- * Unchanged targets are not touched, so a second deploy of the same build changes nothing.
+ * Secrets → lock → plan (every target read before anything is written) together with the pre-flight (the real tools
+ * on the files about to change) → for each target with changes: write, reload, verify → on any failure, roll back
+ * every target touched so far, in reverse, and reload them. Unchanged targets are not touched, so a second deploy of
+ * the same build changes nothing.
  */
 export async function deployEnvironment(input: DeployInput, hooks: DeployHooks = {}): Promise<DeployReport> {
   const progress = hooks.progress ?? (() => undefined);
   const prepared = await prepareTargets(input);
-  const checked = await preflight(prepared.preflightInput);
-  for (const line of checked) progress(`pre-flight ok: ${line}`);
   const lock = await acquireLock(input.environment.prometheus[0]!.rulesDir, input.environment.name);
   try {
-    const plans = await planTargets(prepared.targets);
+    const [plans, checked] = await Promise.all([planTargets(prepared.targets), changedFiles(prepared).then(preflight)]);
+    for (const line of checked) progress(`pre-flight ok: ${line}`);
+    progress('planned');
     const report: DeployReport = { plans, preflight: checked, applied: [], notes: plans.flatMap((p) => p.notes.map((n) => `${p.target}: ${n}`)) };
     const touched: Target[] = [];
     try {

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { DeployError } from './errors.ts';
 
 export interface PreflightInput {
+  /** The rule files about to be written (those already on the targets, byte for byte, were checked when written). */
   ruleFiles: Map<string, string>;
-  /** Per replica: prometheus.yml as it will be written, and the rules directory its rule_files names. */
-  prometheusConfigs: { replica: string; content: string; rulesDir: string }[];
+  /** Per replica: prometheus.yml as it will be written. */
+  prometheusConfigs: { replica: string; content: string }[];
   alertmanager?: { config: string; templates: Map<string, string> };
   promtool: string;
   amtool: string;
@@ -15,9 +16,9 @@ export interface PreflightInput {
 
 /**
  * The real tools on exactly the files about to be written (secrets filled in), staged in a temporary directory:
- * promtool check config (which checks the rule files its rule_files names — pointed at the staged copies) or
- * promtool check rules, and amtool check-config with the templates beside the config. Nothing reaches a server
- * that the tools reject.
+ * promtool check rules on the rule files (in one batch per core: 10,000 rules take promtool seconds), promtool check
+ * config --syntax-only on each prometheus.yml (its rule files are the ones checked beside it), and amtool
+ * check-config with the templates beside the config. Nothing reaches a server that the tools reject.
  */
 export async function preflight(input: PreflightInput): Promise<string[]> {
   const stage = await mkdtemp(path.join(os.tmpdir(), 'vigil-preflight-'));
@@ -26,17 +27,15 @@ export async function preflight(input: PreflightInput): Promise<string[]> {
     const rulesDir = path.join(stage, 'rules');
     await mkdir(rulesDir, { recursive: true });
     await Promise.all([...input.ruleFiles].map(([name, content]) => writeFile(path.join(rulesDir, name), content)));
-    if (input.prometheusConfigs.length) {
-      for (const c of input.prometheusConfigs) {
-        const file = path.join(stage, `prometheus-${c.replica}.yml`);
-        await writeFile(file, pointRuleFilesAt(c.content, c.rulesDir, rulesDir), { mode: 0o600 });
-        await run(input.promtool, ['check', 'config', file], `promtool check config (replica ${c.replica})`, stage);
-      }
-      checked.push(`promtool check config: ${input.prometheusConfigs.length} configuration${input.prometheusConfigs.length === 1 ? '' : 's'} with ${input.ruleFiles.size} rule files`);
-    } else if (input.ruleFiles.size) {
-      await run(input.promtool, ['check', 'rules', ...[...input.ruleFiles.keys()].map((n) => path.join(rulesDir, n))], 'promtool check rules', stage);
-      checked.push(`promtool check rules: ${input.ruleFiles.size} files`);
-    }
+    const batches = splitIntoBatches([...input.ruleFiles.keys()].map((n) => path.join(rulesDir, n)), os.availableParallelism());
+    const configs = input.prometheusConfigs.map(async (c) => {
+      const file = path.join(stage, `prometheus-${c.replica}.yml`);
+      await writeFile(file, c.content, { mode: 0o600 });
+      await run(input.promtool, ['check', 'config', '--syntax-only', file], `promtool check config (replica ${c.replica})`, stage);
+    });
+    await Promise.all([...batches.map((files) => run(input.promtool, ['check', 'rules', ...files], 'promtool check rules', stage)), ...configs]);
+    if (input.ruleFiles.size) checked.push(`promtool check rules: ${input.ruleFiles.size} changed file${input.ruleFiles.size === 1 ? '' : 's'}`);
+    if (input.prometheusConfigs.length) checked.push(`promtool check config: ${input.prometheusConfigs.length} changed configuration${input.prometheusConfigs.length === 1 ? '' : 's'}`);
     if (input.alertmanager) {
       const amDir = path.join(stage, 'alertmanager');
       await mkdir(path.join(amDir, 'templates'), { recursive: true });
@@ -51,9 +50,11 @@ export async function preflight(input: PreflightInput): Promise<string[]> {
   }
 }
 
-function pointRuleFilesAt(config: string, rulesDir: string, staged: string): string {
-  const from = `${rulesDir.replace(/\/+$/, '')}/*.yml`;
-  return config.split('\n').map((line) => (line.trim() === `- ${from}` ? line.replace(from, `${staged}/*.yml`) : line)).join('\n');
+function splitIntoBatches<T>(items: T[], count: number): T[][] {
+  const size = Math.ceil(items.length / Math.max(1, count));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function run(command: string, args: string[], what: string, stage: string): Promise<void> {

@@ -61,19 +61,40 @@ export class PrometheusAdapter implements Target {
     this.name = `prometheus ${desired.replica.name}`;
   }
 
+  get replicaName(): string {
+    return this.desired.replica.name;
+  }
+
   private get url() {
     return this.desired.replica.url;
   }
 
-  async plan(): Promise<TargetPlan> {
-    const { replica, ruleFiles, config } = this.desired;
-    const changes: Change[] = [];
-    const notes: string[] = [];
-    const live = await this.liveGroups();
-    const dir = replica.rulesDir;
-    const onDisk = new Map<string, string | null>();
-    for (const name of await listDir(dir)) if (name.endsWith('.yml') || name.endsWith('.yaml')) onDisk.set(name, await readIfExists(path.join(dir, name)));
+  private diskState: Promise<{ onDisk: Map<string, string | null> }> | undefined;
 
+  /**
+   * The files this replica's deploy would write or remove, from the disk alone (no network): what the pre-flight has
+   * to check, known before the plan has read the live server.
+   */
+  pendingFiles(): Promise<{ onDisk: Map<string, string | null> }> {
+    this.diskState ??= this.readDisk();
+    return this.diskState;
+  }
+
+  /** Names of the rule files that would change, and the config if it would. */
+  async pendingChecks(): Promise<{ ruleFiles: string[]; config?: string }> {
+    await this.pendingFiles();
+    return {
+      ruleFiles: this.toWrite.filter((w) => w.file !== this.desired.replica.configFile).map((w) => path.basename(w.file)),
+      config: this.toWrite.some((w) => w.file === this.desired.replica.configFile) ? this.desired.config?.content : undefined,
+    };
+  }
+
+  private async readDisk(): Promise<{ onDisk: Map<string, string | null> }> {
+    const { replica, ruleFiles, config } = this.desired;
+    const dir = replica.rulesDir;
+    const names = (await listDir(dir)).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml'));
+    const contents = await Promise.all(names.map((n) => readIfExists(path.join(dir, n))));
+    const onDisk = new Map(names.map((n, i) => [n, contents[i]!] as const));
     this.toWrite = [];
     this.toRemove = [];
     for (const [name, content] of ruleFiles) {
@@ -86,14 +107,22 @@ export class PrometheusAdapter implements Target {
     for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
     if (config && replica.configFile) {
       const current = await readIfExists(replica.configFile);
-      if (current !== config.content) {
-        this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
-        changes.push({ kind: current === null ? 'add' : 'change', object: `configuration ${replica.configFile}` });
-      }
+      if (current !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
     }
+    return { onDisk };
+  }
+
+  async plan(): Promise<TargetPlan> {
+    const { replica, ruleFiles } = this.desired;
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    const [live, { onDisk }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
+    const dir = replica.rulesDir;
+    const configWrite = this.toWrite.find((w) => w.file === replica.configFile);
+    if (configWrite) changes.push({ kind: (await readIfExists(configWrite.file)) === null ? 'add' : 'change', object: `configuration ${replica.configFile}` });
 
     // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
-    const wanted = desiredGroups(ruleFiles);
+    const wanted = this.wanted();
     const ownedFiles = new Set([...ruleFiles.keys(), ...[...onDisk].filter(([, c]) => isOwned(c)).map(([n]) => n)].map((n) => path.resolve(dir, n)));
     const liveOwned = live.filter((g) => ownedFiles.has(path.resolve(dir, path.basename(g.file))) || wanted.some((w) => w.name === g.name));
     const diskSame = (file: string) => onDisk.get(file) === ruleFiles.get(file);
@@ -122,6 +151,7 @@ export class PrometheusAdapter implements Target {
   }
 
   async apply(): Promise<void> {
+    this.diskState = undefined;
     this.snapshots = [];
     for (const w of this.toWrite) this.snapshots.push({ path: w.file, before: await readIfExists(w.file), mode: w.mode });
     for (const file of this.toRemove) this.snapshots.push({ path: file, before: await readIfExists(file) });
@@ -131,8 +161,14 @@ export class PrometheusAdapter implements Target {
     await this.reload();
   }
 
+  private wantedGroups: DesiredGroup[] | undefined;
+
+  private wanted(): DesiredGroup[] {
+    return (this.wantedGroups ??= desiredGroups(this.desired.ruleFiles));
+  }
+
   async verify(): Promise<void> {
-    const wanted = desiredGroups(this.desired.ruleFiles);
+    const wanted = this.wanted();
     const expectCounts = new Map(wanted.map((g) => [g.name, g.rules.length]));
     await eventually(async () => {
       const live = await this.liveGroups();

@@ -81,7 +81,8 @@ describe('vigil plan and deploy against real services', () => {
     const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toContain('every target verified');
-    expect(deploy.stderr).toContain('pre-flight ok: promtool check config: 2 configurations with 2 rule files');
+    expect(deploy.stderr).toContain('pre-flight ok: promtool check rules: 2 changed files');
+    expect(deploy.stderr).toContain('pre-flight ok: promtool check config: 2 changed configurations');
     expect(deploy.stderr).toContain('pre-flight ok: amtool check-config');
 
     for (const p of stack.prometheus.slice(0, 2)) {
@@ -166,7 +167,7 @@ describe('vigil plan and deploy against real services', () => {
     const error = await deployEnvironment({ environment: compiled.model.environment!, model: compiled.model, artifacts: broken, secrets: { env: SECRETS, readFile: (f) => readFile(f, 'utf8') } }).catch((e) => e);
     expect(error).toBeInstanceOf(DeployError);
     expect((error as DeployError).code).toBe('deploy/preflight');
-    expect((error as DeployError).message).toContain('promtool check config');
+    expect((error as DeployError).message).toContain('pre-flight promtool check rules rejected the build');
     expect(await snapshotDir(stack.prometheus[0]!.rulesDir)).toEqual(before);
     expect((await liveRules(stack.prometheus[0]!.service.url)).get('node')!.some((r) => r.query.includes('1500'))).toBe(true);
   }, 60_000);
