@@ -17,7 +17,7 @@ export interface EnvCommandOptions {
   format: 'text' | 'json' | 'github' | 'markdown';
 }
 
-async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOptions): Promise<{ environment: EnvironmentModel; compiled: ReturnType<typeof compile> } | number> {
+async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOptions, command: 'plan' | 'deploy'): Promise<{ environment: EnvironmentModel; compiled: ReturnType<typeof compile> } | number> {
   const loaded = await loadDefinitions(dir, options.envFile);
   const names = [...new Set(environmentNames(loaded.definitions))];
   let name = options.env;
@@ -28,7 +28,7 @@ async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOpt
   const compiled = compile(loaded, { environment: name });
   if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {
     printDiagnostics(io, options.format === 'github' ? 'github' : 'text', loaded, compiled.diagnostics);
-    io.err(`${styleFor(io).red('nothing deployed')}: the definitions for environment ${name} have problems (${countSummary(compiled.diagnostics)})\n`);
+    io.err(`${styleFor(io).red(command === 'plan' ? 'nothing planned' : 'nothing deployed')}: the definitions for environment ${name} have problems (${countSummary(compiled.diagnostics)})\n`);
     return EXIT.problems;
   }
   return { environment: compiled.model.environment, compiled };
@@ -42,7 +42,7 @@ function reportError(io: CliIO, command: string, e: unknown): number {
 }
 
 export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions): Promise<number> {
-  const compiled = await compileEnvironment(io, dir, options);
+  const compiled = await compileEnvironment(io, dir, options, 'plan');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
   const missing: string[] = [];
@@ -60,7 +60,7 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
 }
 
 export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptions & { message?: string }): Promise<number> {
-  const compiled = await compileEnvironment(io, dir, options);
+  const compiled = await compileEnvironment(io, dir, options, 'deploy');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
   const style = styleFor(io);
