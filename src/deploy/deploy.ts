@@ -9,7 +9,8 @@ import { GrafanaAdapter, withOwnershipTag } from './grafana.ts';
 import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
 import { preflight } from './preflight.ts';
-import { PrometheusAdapter } from './prometheus.ts';
+import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
+import { emitPrometheusRules, ruleGroupBodies } from '../emit/prometheus-rules.ts';
 import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 
@@ -42,6 +43,11 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
   const under = (prefix: string) => new Map(artifacts.filter((a) => a.path.startsWith(prefix)).map((a) => [path.posix.basename(a.path), a.content]));
   const ruleFiles = under('prometheus/rules/');
+  // The model's groups are what the rule files hold when the files are this model's emission (re-emitting is cheaper
+  // than parsing 10,000 rules of YAML); files altered after compiling are parsed instead.
+  const emitted = emitPrometheusRules(model);
+  const same = emitted.length === ruleFiles.size && emitted.every((a) => ruleFiles.get(path.posix.basename(a.path)) === a.content);
+  const fromModel = same ? ruleGroupBodies(model).map((b) => desiredGroup(b.file, b.body)) : undefined;
   const problems: string[] = [];
   const attempt = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -57,7 +63,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   for (const replica of env.prometheus) {
     const text = byPath.get(prometheusConfigPath(replica));
     const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, secrets)) : undefined;
-    prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config }));
+    prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config, groups: fromModel }));
   }
 
   const targets: Target[] = [];

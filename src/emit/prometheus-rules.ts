@@ -1,22 +1,32 @@
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 
+export interface RuleGroupBody {
+  /** The rule file's base name, `<group>.yml`. */
+  file: string;
+  group: RuleGroupModel;
+  /** The group exactly as written to the file: name, interval, rules (alert/record, expr, for, labels, annotations). */
+  body: { name: string; interval?: string; rules: Record<string, unknown>[] };
+}
+
+/** The rule groups as Prometheus will load them; the emitter writes them, deploy compares them with the live server. */
+export function ruleGroupBodies(model: Model): RuleGroupBody[] {
+  return [...model.groups]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((group) => {
+      const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
+      const interval = group.interval ?? model.project?.evaluationInterval;
+      return { file: `${group.name}.yml`, group, body: { name: group.name, ...(interval ? { interval } : {}), rules } };
+    });
+}
+
 /** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
 export function emitPrometheusRules(model: Model): Artifact[] {
-  const artifacts: Artifact[] = [];
-  for (const group of [...model.groups].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
-    const body: Record<string, unknown> = { name: group.name };
-    const interval = group.interval ?? model.project?.evaluationInterval;
-    if (interval) body.interval = interval;
-    body.rules = rules;
-    artifacts.push({
-      path: `prometheus/rules/${group.name}.yml`,
-      content: goYaml({ groups: [body] }, `${GENERATED_HEADER}\n# Source: ${group.origin.def.file}`),
-      sources: [group.origin.def.file],
-    });
-  }
-  return artifacts;
+  return ruleGroupBodies(model).map(({ file, group, body }) => ({
+    path: `prometheus/rules/${file}`,
+    content: goYaml({ groups: [body] }, `${GENERATED_HEADER}\n# Source: ${group.origin.def.file}`),
+    sources: [group.origin.def.file],
+  }));
 }
 
 function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
