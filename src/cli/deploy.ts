@@ -47,7 +47,7 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
   const { environment } = compiled;
   const missing: string[] = [];
   try {
-    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets: tolerantSecrets(processSecrets, missing) });
+    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, configSecrets: tolerantSecrets(processSecrets, missing) });
     const plans = await planTargets(prepared.targets);
     if (missing.length) plans.forEach((p) => p.target.startsWith('alertmanager') && p.notes.push(`secrets not available to the plan (${missing.join(', ')}): compared as Alertmanager shows them, masked`));
     if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');

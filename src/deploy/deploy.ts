@@ -20,6 +20,8 @@ export interface DeployInput {
   /** The environment's compiled files (paths as in generated/<env>/). */
   artifacts: readonly Artifact[];
   secrets?: SecretSource;
+  /** Where secrets that only go into config files come from; defaults to `secrets` (a plan passes a lenient one). */
+  configSecrets?: SecretSource;
   /** Stored with each Grafana dashboard version: which commit deployed it. */
   message?: string;
 }
@@ -40,6 +42,7 @@ interface SecretUse {
 export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const { environment: env, model, artifacts } = input;
   const secrets = input.secrets ?? processSecrets;
+  const configSecrets = input.configSecrets ?? secrets;
   const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
   const under = (prefix: string) => new Map(artifacts.filter((a) => a.path.startsWith(prefix)).map((a) => [path.posix.basename(a.path), a.content]));
   const ruleFiles = under('prometheus/rules/');
@@ -62,7 +65,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const prometheus: PrometheusAdapter[] = [];
   for (const replica of env.prometheus) {
     const text = byPath.get(prometheusConfigPath(replica));
-    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, secrets)) : undefined;
+    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, configSecrets)) : undefined;
     prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config, groups: fromModel }));
   }
 
@@ -76,12 +79,12 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   let alertmanager: Targets['preflightInput']['alertmanager'];
   if (env.alertmanager.length) {
     const text = byPath.get('alertmanager/alertmanager.yml');
-    const config = text !== undefined ? await attempt(() => materialise('alertmanager.yml', text, secrets)) : undefined;
+    const config = text !== undefined ? await attempt(() => materialise('alertmanager.yml', text, configSecrets)) : undefined;
     const templates = under('alertmanager/templates/');
     const uses = (JSON.parse(byPath.get(ALERTMANAGER_SECRETS_PATH) ?? '{"secrets":[]}') as { secrets: SecretUse[] }).secrets;
     const secretFiles: { path: string; content: string }[] = [];
     for (const use of uses.filter((u) => u.as === 'file' && u.env && u.path)) {
-      const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, secrets));
+      const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, configSecrets));
       if (value !== undefined && !secretFiles.some((f) => f.path === use.path)) secretFiles.push({ path: use.path!, content: value });
     }
     if (config) {

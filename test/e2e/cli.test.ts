@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runVigil } from '../helpers/cli.ts';
+import { freePort } from '../helpers/services.ts';
 
 let work: string;
 
@@ -146,5 +147,42 @@ describe('TypeScript definitions through the CLI', () => {
     const fixed = runVigil(['validate', 'ts-project'], work);
     expect(fixed.stderr).toContain('ts-project/alerts.ts:9:32: error[ref/metric]: alert QueueDeep: metric "queue_dpth" is not in the catalogue');
     expect(fixed.stderr).toContain('ts-project/alerts.ts:12:30: error[threshold/order]');
+  });
+});
+
+describe('vigil plan and deploy: usage', () => {
+  it('needs --env when several environments are declared, and names them', () => {
+    const r = runVigil(['plan']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--env is required: choose one of dev, prod, staging');
+  });
+
+  it('rejects an environment that is not declared, with a did-you-mean, and plans nothing', () => {
+    const r = runVigil(['plan', '--env', 'prd']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[env/unknown]: no Environment named "prd" (declared: dev, prod, staging)');
+    expect(r.stderr).toContain('did you mean "prod"?');
+    expect(r.stderr).toContain('nothing planned');
+  });
+
+  it('says clearly when no environment is declared at all', () => {
+    const r = runVigil(['deploy'], work);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no Environment is declared; add a `kind: Environment` definition or pass --env-file');
+  });
+
+  it('rejects formats a command does not have', () => {
+    expect(runVigil(['plan', '--env', 'dev', '--format', 'github']).stderr).toContain('unknown --format "github"; use text, markdown or json');
+    expect(runVigil(['deploy', '--env', 'dev', '--format', 'github']).code).toBe(2);
+  });
+
+  it('fails without a stack trace when the environment’s services cannot be reached', async () => {
+    const envFile = path.join(work, 'env.yaml');
+    const port = await freePort();
+    await writeFile(envFile, `apiVersion: vigil/v1\nkind: Environment\nname: lab\nprometheus:\n  - { url: "http://127.0.0.1:${port}", rulesDir: /tmp/vigil-e2e-rules }\nscrape:\n  app: { targets: ["127.0.0.1:9"] }\n  node_exporter: { targets: ["127.0.0.1:9"] }\n`);
+    const r = runVigil(['plan', '--env-file', envFile], work);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`plan failed [deploy/unreachable]: cannot reach prometheus prom-0 at http://127.0.0.1:${port}/api/v1/rules: ECONNREFUSED`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
