@@ -30,6 +30,18 @@ export interface CompileOptions {
   emitOnError?: boolean;
   /** Compile for this Environment: its overrides merged in, its prometheus.yml emitted. */
   environment?: string;
+  /** Analyses to reuse across compiles of the same definitions (the shared tree and each environment's). */
+  caches?: AnalysisCaches;
+}
+
+/** PromQL and template analyses by text: pure functions of the text, so any compile may reuse them. */
+export interface AnalysisCaches {
+  promql: Map<string, PromqlAnalysis>;
+  templates: Map<string, TemplateAnalysis>;
+}
+
+export function newAnalysisCaches(): AnalysisCaches {
+  return { promql: new Map(), templates: new Map() };
 }
 
 /** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
@@ -56,7 +68,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   if (options.environment !== undefined) model.environment = model.environments.find((e) => e.name === options.environment);
   lap('model');
 
-  const context = createCheckContext(model, diagnostics);
+  const context = createCheckContext(model, diagnostics, options.caches);
   const checks = options.checks ?? CHECKS;
   const incomplete = hasErrors(diagnostics);
   const skipped = incomplete ? checks.filter((c) => c.needsCompleteModel).map((c) => c.id) : [];
@@ -84,12 +96,12 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
-export function createCheckContext(model: Model, sink: Diagnostic[]): { ctx: CheckContext; current: Check | undefined } {
+export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined } {
   const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
   // The same text (a recording rule's output queried by several panels) is analysed once.
-  const byText = new Map<string, PromqlAnalysis>();
-  const templates = new Map<string, TemplateAnalysis>();
+  const byText = caches.promql;
+  const templates = caches.templates;
   const analyze = (e: ExpressionModel): PromqlAnalysis => {
     let a = analyses.get(e);
     if (!a) {

@@ -1,4 +1,4 @@
-import { compile, type CompileOptions, type CompileResult } from '../compile.ts';
+import { compile, newAnalysisCaches, type CompileOptions, type CompileResult } from '../compile.ts';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { LoadResult } from '../load/index.ts';
@@ -17,9 +17,10 @@ export interface ProjectBuild {
 
 /** Compiles the shared definitions and every declared environment. */
 export function compileProject(loaded: LoadResult, options: Omit<CompileOptions, 'environment'> = {}): ProjectBuild {
-  const base = compile(loaded, options);
+  const caches = options.caches ?? newAnalysisCaches();
+  const base = compile(loaded, { ...options, caches });
   const names = [...new Set(environmentNames(loaded.definitions))];
-  const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, environment: name }) }));
+  const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) }));
   const diagnostics = mergeDiagnostics([base, ...environments.map((e) => e.result)]);
   const failed = diagnostics.some((d) => d.severity === 'error');
   let artifacts: Artifact[];
