@@ -1,6 +1,6 @@
 import type { Span } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
-import type { DashboardSpec, ReceiversSpec } from '../spec/types.gen.ts';
+import type { DashboardSpec, ReceiversSpec, ScrapeSource } from '../spec/types.gen.ts';
 
 /** Where a model object came from: its definition document and the path inside it. */
 export interface Origin {
@@ -252,16 +252,8 @@ export interface AlertmanagerPeer {
   reloadUrl: string;
 }
 
-export interface ScrapeSourceModel {
-  source: string;
-  targets?: string[];
-  fileSd?: string[];
-  metricsPath?: string;
-  scheme?: 'http' | 'https';
-  interval?: string;
-  timeout?: string;
-  labels?: Record<string, string>;
-}
+/** An environment's scrape settings for one catalogue source (the schema's ScrapeSource, keyed by its source). */
+export type ScrapeSourceModel = ScrapeSource & { source: string };
 
 export interface EnvironmentModel {
   name: string;
