@@ -4,6 +4,7 @@ import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
+import { emitGrafanaProvisioning } from './grafana-provisioning.ts';
 import { emitPrometheusConfig } from './prometheus-config.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
 import { emitRelayConfig } from './relay.ts';
@@ -34,6 +35,7 @@ export const EMITTERS: readonly Emitter[] = [
     },
   },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
+  { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
   { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },

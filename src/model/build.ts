@@ -288,7 +288,9 @@ function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel 
           };
         })
       : [],
-    grafana: e.grafana ? { url: trimSlash(e.grafana.url), token: e.grafana.token, folder: e.grafana.folder } : undefined,
+    grafana: e.grafana
+      ? { url: trimSlash(e.grafana.url), token: e.grafana.token, folder: e.grafana.folder, datasourceUrl: trimSlash(e.grafana.datasourceUrl ?? e.prometheus[0]!.url) }
+      : undefined,
     influxdb: e.influxdb ? { ...e.influxdb, url: trimSlash(e.influxdb.url) } : undefined,
     retention: e.retention,
     scrape: Object.entries(e.scrape ?? {}).map(([source, s]) => ({ source, ...s })),

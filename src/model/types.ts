@@ -259,7 +259,7 @@ export interface EnvironmentModel {
   name: string;
   prometheus: PrometheusTarget[];
   alertmanager: AlertmanagerPeer[];
-  grafana?: { url: string; token?: SecretRef; folder?: string };
+  grafana?: { url: string; token?: SecretRef; folder?: string; datasourceUrl: string };
   influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretRef };
   retention?: string;
   scrape: ScrapeSourceModel[];

@@ -656,6 +656,10 @@ export interface EnvironmentSpec {
      * Overrides the project's Grafana folder in this environment.
      */
     folder?: string;
+    /**
+     * The Prometheus URL Grafana queries (a load balancer in front of an HA pair). Defaults to the first Prometheus replica's url.
+     */
+    datasourceUrl?: string;
   };
   influxdb?: {
     url: HttpUrl;
