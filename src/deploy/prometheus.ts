@@ -125,8 +125,8 @@ export class PrometheusAdapter implements Target {
 
     // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
     const wanted = this.wanted();
-    const ownedFiles = new Set([...ruleFiles.keys(), ...[...onDisk].filter(([, c]) => isOwned(c)).map(([n]) => n)].map((n) => path.resolve(dir, n)));
-    const liveOwned = live.filter((g) => ownedFiles.has(path.resolve(dir, path.basename(g.file))) || wanted.some((w) => w.name === g.name));
+    const owned = new Set([...ruleFiles.keys(), ...[...onDisk].filter(([, c]) => isOwned(c)).map(([n]) => n)]);
+    const liveOwned = live.filter((g) => this.isFromRulesDir(g, owned));
     const diskSame = (file: string) => onDisk.get(file) === ruleFiles.get(file);
     for (const group of wanted) {
       const liveGroup = liveOwned.find((g) => g.name === group.name);
@@ -169,13 +169,23 @@ export class PrometheusAdapter implements Target {
     return (this.wantedGroups ??= this.desired.groups ?? desiredGroups(this.desired.ruleFiles));
   }
 
+  /**
+   * Whether Prometheus loaded a group from one of the named files of the rules directory. Prometheus reports the path
+   * as its configuration names it: absolute for an absolute rule_files glob, relative to its config file otherwise.
+   */
+  private isFromRulesDir(g: Group, files: ReadonlySet<string>): boolean {
+    if (!files.has(path.basename(g.file))) return false;
+    return !path.isAbsolute(g.file) || path.resolve(path.dirname(g.file)) === path.resolve(this.desired.replica.rulesDir);
+  }
+
   async verify(): Promise<void> {
     const wanted = this.wanted();
     const expectCounts = new Map(wanted.map((g) => [g.name, g.rules.length]));
+    // Vigil's files now and the ones it removed: groups from any other file of the directory are not its business.
+    const files = new Set([...this.desired.ruleFiles.keys(), ...this.toRemove.map((f) => path.basename(f))]);
     await eventually(async () => {
       const live = await this.liveGroups();
-      const dir = path.resolve(this.desired.replica.rulesDir);
-      const ours = live.filter((g) => path.resolve(path.dirname(g.file)) === dir || path.dirname(g.file) === '.' || expectCounts.has(g.name));
+      const ours = live.filter((g) => this.isFromRulesDir(g, files));
       const got = new Map(ours.map((g) => [g.name, g.rules.length]));
       const missing = [...expectCounts].filter(([n, c]) => got.get(n) !== c).map(([n, c]) => `${n} (${c} rules expected, ${got.get(n) ?? 'group absent'})`);
       const extra = [...got.keys()].filter((n) => !expectCounts.has(n));

@@ -320,7 +320,7 @@ function trainingJobs(shape: DataShape): TrainingJob[] {
   return Array.from({ length: shape.trainingJobs }, (_, j) => ({
     id: `train-${4100 + j}`,
     model: models[j % models.length]!,
-    workers: Array.from({ length: 2 + (j % 3) }, (_, w) => nodeName((j * 2 + w) % shape.nodes)),
+    workers: Array.from({ length: Math.min(2 + (j % 3), shape.nodes) }, (_, w) => nodeName((j * 2 + w) % shape.nodes)),
     startedHoursAgo: j < shape.trainingJobs - 3 ? 30 + j : [18, 10, 3][j - (shape.trainingJobs - 3)]!,
     stepSeconds: 0.4 + 0.15 * (j % 5),
     batch: [32, 64, 128, 256][j % 4]!,
@@ -400,8 +400,9 @@ function* modelServer(shape: DataShape, tl: Timeline): Generator<Series> {
     const service = s < SERVICES.length ? spec.service : `${spec.service}-${s}`;
     for (let m = 0; m < shape.modelsPerService; m++) {
       const model = spec.models[m % spec.models.length]! + (m >= spec.models.length ? `-${m}` : '');
-      for (let r = 0; r < shape.replicasPerModel; r++) {
-        const instance = nodeName((s * 7 + m * 3 + r * 5 + 1) % shape.nodes);
+      // Replicas of one model on distinct nodes: `instance` is what tells their series apart.
+      for (let r = 0; r < Math.min(shape.replicasPerModel, shape.nodes); r++) {
+        const instance = nodeName((s * 7 + m * 3 + r + 1) % shape.nodes);
         yield* replica(tl, service, model, instance, spec, s, m, r);
         addRunning(loaded, `${service}|${instance}`, tl, () => true);
       }
@@ -543,6 +544,7 @@ function seriesPrefix(name: string, labels: Labels): string {
  */
 export class WindowedOpenMetrics {
   private readonly windows = new Map<number, Window>();
+  private readonly seen = new Set<string>();
   samples = 0;
   series = 0;
 
@@ -553,6 +555,8 @@ export class WindowedOpenMetrics {
 
   async writeSeries(series: Series, tl: Timeline, timestamps: string[]): Promise<void> {
     const prefix = seriesPrefix(series.name, series.labels);
+    if (this.seen.has(prefix)) throw new Error(`series generated twice: ${prefix}`);
+    this.seen.add(prefix);
     let window: Window | undefined;
     let written = 0;
     for (let i = 0; i < tl.count; i++) {
