@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { ALERTMANAGER_SECRETS_PATH } from '../emit/index.ts';
 import type { Artifact } from '../emit/artifact.ts';
+import { ALERTMANAGER_SECRETS_PATH } from '../emit/index.ts';
 import { prometheusConfigPath } from '../emit/prometheus-config.ts';
+import { emitPrometheusRules, ruleGroupBodies } from '../emit/prometheus-rules.ts';
 import type { EnvironmentModel, Model } from '../model/types.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
 import { DeployError } from './errors.ts';
@@ -10,7 +11,6 @@ import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
 import { preflight } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
-import { emitPrometheusRules, ruleGroupBodies } from '../emit/prometheus-rules.ts';
 import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 
