@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     const rules = compiled.artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
     const ruleCount = rules.reduce((n, a) => n + (a.content.match(/^\s+- alert: /gm)?.length ?? 0), 0);
 
+    let seenLoads = [...prometheus.log().matchAll(/Completed loading of configuration file/g)].length;
     const deploy = async (artifacts = compiled.artifacts) => {
       const start = performance.now();
       const marks = new Map<string, number>();
@@ -66,10 +67,15 @@ async function main(): Promise<void> {
       const planned = marks.get('planned') ?? 0;
       const promStart = marks.get([...marks.keys()].find((k) => k.startsWith('prometheus') && k.includes('applying')) ?? '') ?? planned;
       const promDone = marks.get([...marks.keys()].find((k) => k.startsWith('prometheus') && k.endsWith('verified')) ?? '') ?? promStart;
-      return { ms: performance.now() - start, changes: report.plans.reduce((n, p) => n + p.changes.length, 0), planned, prometheus: promDone - promStart };
+      // Prometheus' own time to load the configuration and rules, from its log line of this reload.
+      const loads = [...prometheus.log().matchAll(/Completed loading of configuration file.*?totalDuration=([0-9.]+)(ms|s)/g)];
+      const last = loads.at(-1);
+      const reloadMs = last && loads.length > seenLoads ? Number(last[1]) * (last[2] === 's' ? 1000 : 1) : 0;
+      seenLoads = loads.length;
+      return { ms: performance.now() - start, changes: report.plans.reduce((n, p) => n + p.changes.length, 0), planned, prometheus: promDone - promStart, reloadMs };
     };
     const changed = compiled.artifacts.map((a) => (a.path === rules[0]!.path ? { ...a, content: a.content.replace(/> 0\.7$/m, '> 0.75') } : a));
-    const rows: [string, { ms: number; changes: number; planned: number; prometheus: number }][] = [];
+    const rows: [string, { ms: number; changes: number; planned: number; prometheus: number; reloadMs: number }][] = [];
     rows.push(['first deploy (every rule new)', await deploy()]);
     for (let i = 0; i < 3; i++) {
       rows.push([`one rule changed (#${i + 1})`, await deploy(changed)]);
@@ -86,9 +92,9 @@ async function main(): Promise<void> {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`## Deploy: ${ruleCount.toLocaleString('en')} rules to a live Prometheus, verified\n`);
     console.log(`Compile of the environment (${ALERTS} alerts, ${files.length} rule files): ${s(compileMs)}. promtool check rules on the deployed files, same run: ${s(promtoolMs)}.\n`);
-    console.log('| deploy | changes | total: secrets, lock, plan ∥ pre-flight, write, reload, verify | of which plan ∥ pre-flight | of which Prometheus write + reload + verify | goal < 5 s |');
-    console.log('|---|---:|---:|---:|---:|---|');
-    for (const [name, r] of rows) console.log(`| ${name} | ${r.changes} | ${s(r.ms)} | ${s(r.planned)} | ${s(r.prometheus)} | ${r.ms < 5000 ? 'met' : 'NOT met'} |`);
+    console.log('| deploy | changes | total: secrets, lock, plan ∥ pre-flight, write, reload, verify | of which plan ∥ pre-flight | of which Prometheus write + reload + verify | of which Prometheus loading the rules (its log) | goal < 5 s |');
+    console.log('|---|---:|---:|---:|---:|---:|---|');
+    for (const [name, r] of rows) console.log(`| ${name} | ${r.changes} | ${s(r.ms)} | ${s(r.planned)} | ${s(r.prometheus)} | ${r.reloadMs ? s(r.reloadMs) : '—'} | ${r.ms < 5000 ? 'met' : 'NOT met'} |`);
   } finally {
     for (const svc of services.reverse()) await svc.stop();
     await rm(root, { recursive: true, force: true });
