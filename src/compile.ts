@@ -28,6 +28,8 @@ export interface CompileOptions {
   checks?: readonly Check[];
   /** Emit even when checks found errors (used by tests of emitters). */
   emitOnError?: boolean;
+  /** False: check only, emit nothing (`vigil validate`). */
+  emit?: boolean;
   /** Compile for this Environment: its overrides merged in, its prometheus.yml emitted. */
   environment?: string;
   /** Analyses to reuse across compiles of the same definitions (the shared tree and each environment's). */
@@ -92,7 +94,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   }
   const sorted = dedupe(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
-  const artifacts = ok || options.emitOnError ? emitAll(model, context.ctx, lap) : [];
+  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 

@@ -7,7 +7,7 @@ import { countSummary, jsonReport, printDiagnostics } from './print.ts';
 
 export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string): Promise<number> {
   const loaded = await loadDefinitions(dir, envFile);
-  const project = compileProject(loaded);
+  const project = compileProject(loaded, { emit: false });
   const result = { model: project.base.model, diagnostics: project.diagnostics };
   if (format === 'json') {
     io.out(jsonReport({ files: loaded.sources.length }, loaded, result.diagnostics));
