@@ -9,6 +9,7 @@ import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
 import { computeCoverage, formatPercent, type CoverageReport } from '../testing/coverage.ts';
 import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
+import { proveEnvironmentOverrides, type EnvironmentProof } from '../testing/environments.ts';
 import { synthesizeAlert } from '../testing/synthesize.ts';
 import {
   planCases,
@@ -158,13 +159,17 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     required,
   );
   const proofs = describeProofs(await proveAlertmanager(model, artifacts, options.live === true));
+  const environments = synthesize ? await proveEnvironmentOverrides(loaded, promtool, synthesize) : [];
+  const envFailed = environments.flatMap((e) => e.results.filter((r) => !r.passed).map((r) => ({ environment: e.environment, result: r })));
   const failed = results.filter((r) => !r.passed);
   const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
-  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0 && proofs.ok;
+  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0 && proofs.ok && envFailed.length === 0;
 
   if (options.junit) await writeFileAtomic(options.junit, junitXml(junitSuites(results, coverage, loaded)));
 
-  const failureDiagnostics = failed.flatMap((r) => r.failures.map((f): Diagnostic & { diff?: string } => ({ code: f.code, severity: 'error', message: f.message, ...(f.span ? { span: f.span } : {}), ...(f.diff ? { diff: f.diff } : {}) })));
+  const failureDiagnostics = [...failed.map((r) => ({ result: r, environment: undefined as string | undefined })), ...envFailed.map((x) => ({ result: x.result, environment: x.environment }))].flatMap(({ result, environment }) =>
+    result.failures.map((f): Diagnostic & { diff?: string } => ({ code: f.code, severity: 'error', message: environment ? `environment ${environment}: ${f.message}` : f.message, ...(f.span ? { span: f.span } : {}), ...(f.diff ? { diff: f.diff } : {}) })),
+  );
 
   if (options.format === 'json') {
     io.out(
@@ -177,6 +182,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
           levels: coverage.levels,
           coverage: { covered: coverage.covered, total: coverage.total, percent: coverage.percent, required: coverage.required, ok: coverage.ok, uncovered: coverage.uncovered.map((l) => ({ alert: l.alert, level: l.level, ...(l.unsupported ? { unsupported: l.unsupported } : {}) })) },
           alertmanager: { ok: proofs.ok, summary: proofs.summary, failures: proofs.failures },
+          environments: environments.map((e) => ({ environment: e.environment, alerts: e.alerts, untested: e.untested, disabled: e.disabled, cases: e.results.map((r) => caseJson(r, loaded)) })),
           files: files.map((f) => path.posix.join(options.out, f.path)),
           ...(written ? { written: written.written, unchanged: written.unchanged, removed: written.removed } : {}),
           ...(stale ? { stale, upToDate: staleCount === 0 } : {}),
@@ -222,6 +228,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     `  coverage     ${coverageLine(coverage)}`,
     ...(coverage.uncovered.length ? [`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`] : []),
     ...proofs.summary.map((l) => `  ${l}`),
+    ...environmentLines(environments),
   ];
   if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
   else if (stale) lines.push(`  files        ${staleCount === 0 ? `${testsDir}/ is up to date (${files.length} files)` : `${staleCount} stale in ${testsDir}/; run \`vigil test\` and commit the result`}`);
@@ -229,10 +236,27 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   lines.push(`  result       ${results.length - failed.length} passed, ${failed.length} failed${verdictFailures ? `, final promtool run failed ${verdictFailures}×` : ''}`);
   io.out(lines.join('\n') + '\n');
   if (!ok) {
-    const why = [failed.length ? plural(failed.length, 'failed test') : '', verdictFailures ? 'promtool rejects the completed tests' : '', coverage.ok ? '' : `coverage ${formatPercent(coverage.percent)}% is below the required ${coverage.required}%`, proofs.ok ? '' : 'Alertmanager proofs failed', staleCount ? plural(staleCount, 'stale file') : ''].filter(Boolean);
+    const why = [failed.length ? plural(failed.length, 'failed test') : '', envFailed.length ? plural(envFailed.length, 'failed environment case') : '', verdictFailures ? 'promtool rejects the completed tests' : '', coverage.ok ? '' : `coverage ${formatPercent(coverage.percent)}% is below the required ${coverage.required}%`, proofs.ok ? '' : 'Alertmanager proofs failed', staleCount ? plural(staleCount, 'stale file') : ''].filter(Boolean);
     io.err(`${style.red('test failed')}: ${why.join('; ')}\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;
+}
+
+/** One line per environment whose overridden alerts were tested at its own thresholds. */
+function environmentLines(environments: readonly EnvironmentProof[]): string[] {
+  if (environments.length === 0) return [];
+  const lines = ['  environments overridden alerts, boundary cases at the environment’s thresholds'];
+  const width = Math.max(...environments.map((e) => e.environment.length));
+  for (const e of environments) {
+    const passed = e.results.filter((r) => r.passed).length;
+    const parts = [
+      e.alerts.length ? `${e.alerts.join(', ')}: ${passed}/${e.results.length} cases passed` : '',
+      e.untested.length ? `untested (no generated cases): ${e.untested.join(', ')}` : '',
+      e.disabled.length ? `disabled there: ${e.disabled.join(', ')}` : '',
+    ].filter(Boolean);
+    lines.push(`    ${e.environment.padEnd(width)}  ${parts.join('; ')}`);
+  }
+  return lines;
 }
 
 function plural(n: number, word: string): string {

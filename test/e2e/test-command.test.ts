@@ -99,6 +99,25 @@ describe.skipIf(!hasCommand('promtool'))('vigil test', () => {
     expect(report.cases[0]!.failures[0]!.line).toBe(14);
   });
 
+  it('tests the alerts an environment overrides at that environment’s thresholds', async () => {
+    const dir = await project('environment');
+    await writeFile(
+      path.join(dir, 'monitoring/prod.yaml'),
+      'apiVersion: vigil/v1\nkind: Environment\nname: prod\nprometheus:\n  - { url: "http://prom:9090", rulesDir: /etc/prometheus/rules }\nscrape:\n  app: { targets: ["app:8080"] }\n  node_exporter: { targets: ["node:9100"] }\noverrides:\n  alerts:\n    QueueDeep: { thresholds: { warning: { value: 250 } } }\n',
+    );
+    expect(runVigil(['build'], dir).code).toBe(0);
+    const r = runVigil(['test', '--format', 'json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { environments: { environment: string; alerts: string[]; cases: { name: string; status: string }[] }[] };
+    expect(report.environments.map((e) => [e.environment, e.alerts])).toEqual([['prod', ['QueueDeep']]]);
+    const names = report.environments[0]!.cases.map((c) => c.name);
+    expect(names).toContain('QueueDeep warning: boundary, 252.5 satisfies > 250 for 5m');
+    expect(names.some((n) => n.includes('> 100'))).toBe(false);
+    expect(report.environments[0]!.cases.every((c) => c.status === 'passed')).toBe(true);
+    const text = runVigil(['test'], dir);
+    expect(text.stdout).toMatch(/prod +QueueDeep: 4\/4 cases passed/);
+  });
+
   it('coverage below policies.testCoverage exits 1 and lists the untested levels', async () => {
     const dir = await project('coverage', (t) => t.slice(0, t.indexOf('  - name: a target down')));
     const r = runVigil(['test'], dir, USER_ONLY);
