@@ -20,13 +20,25 @@ export function ruleGroupBodies(model: Model): RuleGroupBody[] {
     });
 }
 
+/** Each emitted rule file's group as data, so deploy can compare it with the live server without parsing YAML. */
+const emittedGroups = new WeakMap<Artifact, RuleGroupBody>();
+
+/** The group a rule file artifact was emitted from; undefined for an artifact this emitter did not produce. */
+export function emittedRuleGroup(artifact: Artifact): RuleGroupBody | undefined {
+  return emittedGroups.get(artifact);
+}
+
 /** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
 export function emitPrometheusRules(model: Model): Artifact[] {
-  return ruleGroupBodies(model).map(({ file, group, body }) => ({
-    path: `prometheus/rules/${file}`,
-    content: goYaml({ groups: [body] }, `${GENERATED_HEADER}\n# Source: ${group.origin.def.file}`),
-    sources: [group.origin.def.file],
-  }));
+  return ruleGroupBodies(model).map((group) => {
+    const artifact: Artifact = {
+      path: `prometheus/rules/${group.file}`,
+      content: goYaml({ groups: [group.body] }, `${GENERATED_HEADER}\n# Source: ${group.group.origin.def.file}`),
+      sources: [group.group.origin.def.file],
+    };
+    emittedGroups.set(artifact, group);
+    return artifact;
+  });
 }
 
 function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {

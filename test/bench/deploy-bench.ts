@@ -58,21 +58,25 @@ async function main(): Promise<void> {
     const rules = compiled.artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
     const ruleCount = rules.reduce((n, a) => n + (a.content.match(/^\s+- alert: /gm)?.length ?? 0), 0);
 
-    let seenLoads = [...prometheus.log().matchAll(/Completed loading of configuration file/g)].length;
+    // The log is kept to its last 256 KiB, so reloads are told apart by their timestamp, not counted.
+    const LOAD_LINE = /ts=(\S+) .*?Completed loading of configuration file.*?totalDuration=([0-9.]+)(ms|s)/g;
+    let lastLoad = [...prometheus.log().matchAll(LOAD_LINE)].at(-1)?.[1];
     const deploy = async (artifacts = compiled.artifacts) => {
       const start = performance.now();
       const marks = new Map<string, number>();
       const report = await deployEnvironment({ environment, model: compiled.model, artifacts }, { progress: (l) => marks.set(l, performance.now() - start) });
       if (report.failure) throw new Error(report.failure.error.message);
+      const ms = performance.now() - start;
       const planned = marks.get('planned') ?? 0;
       const promStart = marks.get([...marks.keys()].find((k) => k.startsWith('prometheus') && k.includes('applying')) ?? '') ?? planned;
       const promDone = marks.get([...marks.keys()].find((k) => k.startsWith('prometheus') && k.endsWith('verified')) ?? '') ?? promStart;
-      // Prometheus' own time to load the configuration and rules, from its log line of this reload.
-      const loads = [...prometheus.log().matchAll(/Completed loading of configuration file.*?totalDuration=([0-9.]+)(ms|s)/g)];
-      const last = loads.at(-1);
-      const reloadMs = last && loads.length > seenLoads ? Number(last[1]) * (last[2] === 's' ? 1000 : 1) : 0;
-      seenLoads = loads.length;
-      return { ms: performance.now() - start, changes: report.plans.reduce((n, p) => n + p.changes.length, 0), planned, prometheus: promDone - promStart, reloadMs };
+      // Prometheus' own time to load the configuration and rules, from its log line of this reload (the line may reach
+      // this process a moment after the reload's HTTP response).
+      await new Promise((r) => setTimeout(r, 200));
+      const last = [...prometheus.log().matchAll(LOAD_LINE)].at(-1);
+      const reloadMs = last && last[1] !== lastLoad ? Number(last[2]) * (last[3] === 's' ? 1000 : 1) : 0;
+      lastLoad = last?.[1];
+      return { ms, changes: report.plans.reduce((n, p) => n + p.changes.length, 0), planned, prometheus: promDone - promStart, reloadMs };
     };
     const changed = compiled.artifacts.map((a) => (a.path === rules[0]!.path ? { ...a, content: a.content.replace(/> 0\.7$/m, '> 0.75') } : a));
     const rows: [string, { ms: number; changes: number; planned: number; prometheus: number; reloadMs: number }][] = [];
