@@ -1,3 +1,4 @@
+import { simpleGit } from 'simple-git';
 import { compile } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
@@ -67,7 +68,7 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
   const started = performance.now();
   try {
     const report = await deployEnvironment(
-      { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, message: options.message },
+      { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, message: options.message ?? (await defaultMessage(dir, environment.name)) },
       { progress: (line) => options.format === 'text' && io.err(`  ${line}\n`) },
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -92,5 +93,20 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
     return EXIT.ok;
   } catch (e) {
     return reportError(io, 'deploy', e);
+  }
+}
+
+/**
+ * The version note Grafana stores with each dashboard a deploy saves, when --message is not given: the commit the
+ * definitions come from (and whether they had uncommitted changes), so a dashboard's history points back to git.
+ */
+async function defaultMessage(dir: string, environment: string): Promise<string> {
+  try {
+    const git = simpleGit(dir);
+    const commit = (await git.revparse(['--short', 'HEAD'])).trim();
+    const dirty = !(await git.status(['--porcelain', '--', '.'])).isClean();
+    return `vigil deploy ${environment} from ${commit}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return `vigil deploy ${environment}`;
   }
 }

@@ -104,6 +104,8 @@ describe('vigil plan and deploy against real services', () => {
     }
     const dashboard = stack.grafana!.dashboards.get('node-fixture')!;
     expect(dashboard.json.tags).toEqual(['fixture', 'vigil-managed']);
+    // Without --message, the version note names the commit the definitions come from.
+    expect(dashboard.message).toMatch(/^vigil deploy test from [0-9a-f]{7,}( with uncommitted changes)?$/);
     expect(stack.grafana!.folders.get(dashboard.folderUid!)!.title).toBe('Deploy Fixture');
     const rp = await getJson<{ results: { series: { values: unknown[][] }[] }[] }>(`${stack.influx!.url}/query?q=${encodeURIComponent('SHOW RETENTION POLICIES ON prometheus')}`);
     expect(rp.results[0]!.series[0]!.values).toContainEqual(['vigil', '720h0m0s', '24h0m0s', 1, true]);
