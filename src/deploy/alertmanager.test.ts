@@ -48,15 +48,21 @@ describe('comparing the build with the configuration Alertmanager shows', () => 
     changed.receivers = [{ name: 'team', webhook_configs: [{ url: 'http://hook/team', send_resolved: false }] } as never, { name: 'audit' }];
     changed.route.routes[0]!.receiver = 'audit';
     expect(configChanges(changed as never, live)).toEqual([
-      { kind: 'change', object: 'receiver team' },
+      { kind: 'change', object: 'receiver team', detail: 'webhook_configs[0].send_resolved: true → false' },
       { kind: 'add', object: 'receiver audit' },
       { kind: 'remove', object: 'receiver oncall' },
-      { kind: 'change', object: 'route tree' },
+      { kind: 'change', object: 'route tree', detail: 'routes[0].receiver: "oncall" → "audit"' },
     ]);
   });
 
   it('sees inhibit rules that were added', () => {
     const more = { ...want, inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname'] }] };
     expect(configChanges(more, live)).toEqual([{ kind: 'change', object: 'inhibit rules' }]);
+  });
+
+  it('says where the route tree differs, in the plan', () => {
+    const fewer = structuredClone(want) as { route: { routes: unknown[] } };
+    fewer.route.routes = [];
+    expect(configChanges(fewer as never, live)).toEqual([{ kind: 'change', object: 'route tree', detail: 'routes: 1 → 0 entries' }]);
   });
 });

@@ -145,7 +145,7 @@ export function configChanges(want: Json, live: Json): Change[] {
   for (const [name, r] of wantReceivers) {
     const l = liveReceivers.get(name);
     if (!l) changes.push({ kind: 'add', object: `receiver ${name}` });
-    else if (!covers(r, l)) changes.push({ kind: 'change', object: `receiver ${name}` });
+    else if (!covers(r, l)) changes.push({ kind: 'change', object: `receiver ${name}`, detail: differenceAt(r, l) });
   }
   for (const name of liveReceivers.keys()) if (!wantReceivers.has(name)) changes.push({ kind: 'remove', object: `receiver ${name}` });
   for (const key of ['global', 'route', 'inhibit_rules', 'templates', 'time_intervals', 'mute_time_intervals']) {
@@ -154,9 +154,29 @@ export function configChanges(want: Json, live: Json): Change[] {
     if (w === undefined && (l === undefined || (Array.isArray(l) && l.length === 0) || key === 'global')) continue;
     if (w !== undefined && l === undefined && Array.isArray(w) && w.length === 0) continue;
     if (w === undefined) changes.push({ kind: 'remove', object: key.replace(/_/g, ' ') });
-    else if (l === undefined || !covers(w, l)) changes.push({ kind: 'change', object: key === 'route' ? 'route tree' : key.replace(/_/g, ' ') });
+    else if (l === undefined || !covers(w, l)) changes.push({ kind: 'change', object: key === 'route' ? 'route tree' : key.replace(/_/g, ' '), ...(l === undefined ? {} : { detail: differenceAt(w, l) }) });
   }
   return changes;
+}
+
+/** Where the build first differs from what a peer shows, as a path (`email_configs[0].to`), for the plan. */
+function differenceAt(want: unknown, live: unknown, at = ''): string | undefined {
+  if (covers(want, live)) return undefined;
+  if (Array.isArray(want) && Array.isArray(live)) {
+    if (want.length !== live.length) return `${at || 'list'}: ${live.length} → ${want.length} entries`;
+    for (let i = 0; i < want.length; i++) {
+      const d = differenceAt(want[i], live[i], `${at}[${i}]`);
+      if (d) return d;
+    }
+  }
+  if (want && typeof want === 'object' && !Array.isArray(want) && live && typeof live === 'object' && !Array.isArray(live)) {
+    for (const [k, v] of Object.entries(want as Json)) {
+      const d = differenceAt(v, (live as Json)[k], at ? `${at}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  const shown = (v: unknown) => (v === undefined ? 'absent' : typeof v === 'object' ? 'other' : JSON.stringify(v));
+  return `${at || 'value'}: ${shown(live)} → ${shown(want)}`;
 }
 
 function covers(want: unknown, live: unknown): boolean {

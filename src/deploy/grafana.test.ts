@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGrafanaDouble, type GrafanaDouble } from '../../test/doubles/grafana.ts';
 import { DeployError } from './errors.ts';
-import { GrafanaAdapter, OWNERSHIP_TAG, withOwnershipTag, type DesiredGrafana } from './grafana.ts';
+import { dashboardDifference, GrafanaAdapter, OWNERSHIP_TAG, withOwnershipTag, type DesiredGrafana } from './grafana.ts';
 
 const TOKEN = 'glsa_test';
 
@@ -36,12 +36,19 @@ describe('Grafana adapter against the Grafana API double', () => {
     const a = adapter({ app: dashboard('app', 'App v2') });
     const plan = await a.plan();
     expect(plan.changes.map((c) => `${c.kind} ${c.object}`)).toEqual(['change dashboard app', 'remove dashboard old']);
+    expect(plan.changes[0]!.detail).toBe('settings: title');
     await a.apply();
     await a.verify();
     expect(grafana.dashboards.get('app')!.version).toBe(2);
     expect(grafana.dashboards.get('app')!.json.title).toBe('App v2');
     expect(grafana.dashboards.has('old')).toBe(false);
     expect(grafana.dashboards.has('theirs')).toBe(true);
+  });
+
+  it('names the panels a change adds, removes and changes', () => {
+    const live = dashboard('d', 'D', { panels: [{ id: 1, type: 'stat', title: 'Up' }, { id: 2, type: 'timeseries', title: 'Load' }] });
+    const want = dashboard('d', 'D', { panels: [{ id: 1, type: 'stat', title: 'Up', unit: 'none' }, { id: 3, type: 'timeseries', title: 'CPU' }] });
+    expect(dashboardDifference(live, want)).toBe('panels added: "CPU"; removed: "Load"; changed: "Up"');
   });
 
   it('refuses to take over a dashboard with the same uid that Vigil does not own', async () => {

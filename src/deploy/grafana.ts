@@ -75,7 +75,7 @@ export class GrafanaAdapter implements Target {
       const sameFolder = (stored.meta.folderUid || undefined) === this.folderUid;
       if (!sameJson || !sameFolder) {
         this.actions.push({ kind: 'change', uid, before: stored });
-        changes.push({ kind: 'change', object: `dashboard ${uid}`, detail: [!sameJson && 'content', !sameFolder && 'folder'].filter(Boolean).join(', ') });
+        changes.push({ kind: 'change', object: `dashboard ${uid}`, detail: [!sameJson && dashboardDifference(stored.dashboard, json), !sameFolder && 'moved to another folder'].filter(Boolean).join('; ') });
       }
     }
     const owned = await this.call('GET', `/api/search?type=dash-db&tag=${OWNERSHIP_TAG}&limit=5000`);
@@ -166,6 +166,36 @@ export class GrafanaAdapter implements Target {
     const r = await this.call('POST', '/api/folders', { uid: this.folderUid, title: this.desired.folder });
     this.check(`creating folder ${this.desired.folder}`, r);
   }
+}
+
+/** For the plan: which panels (by title) were added, removed or changed, or else which dashboard settings. */
+export function dashboardDifference(live: Record<string, unknown>, want: Record<string, unknown>): string {
+  const panels = (d: Record<string, unknown>) => {
+    const out = new Map<string, unknown>();
+    const visit = (list: unknown) => {
+      if (!Array.isArray(list)) return;
+      for (const p of list as Record<string, unknown>[]) {
+        if (p.type === 'row') visit(p.panels);
+        else out.set(String(p.title ?? `panel ${String(p.id)}`), p);
+        if (p.type === 'row') out.set(`row ${String(p.title ?? '')}`, { ...p, panels: undefined });
+      }
+    };
+    visit(d.panels);
+    return out;
+  };
+  const before = panels(live);
+  const after = panels(want);
+  const added = [...after.keys()].filter((t) => !before.has(t));
+  const removed = [...before.keys()].filter((t) => !after.has(t));
+  const changed = [...after.keys()].filter((t) => before.has(t) && !deepEqual(before.get(t), after.get(t)));
+  const parts = [
+    added.length && `panels added: ${added.map((t) => `"${t}"`).join(', ')}`,
+    removed.length && `removed: ${removed.map((t) => `"${t}"`).join(', ')}`,
+    changed.length && `changed: ${changed.map((t) => `"${t}"`).join(', ')}`,
+  ].filter(Boolean);
+  if (parts.length) return parts.join('; ');
+  const keys = [...new Set([...Object.keys(comparable(live)), ...Object.keys(comparable(want))])].filter((k) => k !== 'panels' && !deepEqual(comparable(live)[k], comparable(want)[k]));
+  return `settings: ${keys.sort().join(', ') || 'content'}`;
 }
 
 /** Grafana sets id and version itself; everything else must be what Vigil posted. */
