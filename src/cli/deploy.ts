@@ -11,7 +11,6 @@ import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { countSummary, printDiagnostics } from './print.ts';
 
-
 export interface EnvCommandOptions {
   env?: string;
   envFile?: string;
@@ -50,7 +49,7 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
   try {
     const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, configSecrets: tolerantSecrets(processSecrets, missing) });
     const plans = await planTargets(prepared.targets);
-    if (missing.length) plans.forEach((p) => p.target.startsWith('alertmanager') && p.notes.push(`secrets not available to the plan (${missing.join(', ')}): compared as Alertmanager shows them, masked`));
+    if (missing.length) plans.find((p) => p.target.startsWith('alertmanager'))?.notes.push(`secrets not available to the plan (${missing.join(', ')}): configuration compared as the services show it, with secrets masked`);
     if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');
     else if (options.format === 'markdown') io.out(renderPlanMarkdown(environment.name, plans));
     else io.out(renderPlanText(environment.name, plans));

@@ -7,6 +7,7 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
+import { lacksSecrets } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
 
 export interface DesiredPrometheus {
@@ -107,7 +108,7 @@ export class PrometheusAdapter implements Target {
       if (current !== content) this.toWrite.push({ file: path.join(dir, name), content, mode: 0o644 });
     }
     for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
-    if (config && replica.configFile) {
+    if (config && replica.configFile && !lacksSecrets(config.content)) {
       const current = await readIfExists(replica.configFile);
       if (current !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from './errors.ts';
-import { materialise, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
+import { lacksSecrets, materialise, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
 
 const source = (env: Record<string, string>, files: Record<string, string> = {}): SecretSource => ({
   env,
@@ -41,7 +41,8 @@ describe('secrets', () => {
   it('lets a plan go on without secrets, listing what was missing', async () => {
     const missing: string[] = [];
     const out = await materialise('alertmanager.yml', CONFIG, tolerantSecrets(source({}), missing));
-    expect(out.content).toContain('api_secret: "<not set>"');
+    expect(out.content).toContain('api_secret: "<not available to the plan>"');
+    expect(lacksSecrets(out.content)).toBe(true);
     expect(missing).toEqual(['$WECOM', '/run/corp']);
   });
 });

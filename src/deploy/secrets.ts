@@ -72,6 +72,12 @@ export async function secretValue(ref: SecretRef, what: string, source: SecretSo
  * For `vigil plan` where deploy secrets are not available (a pull request): a missing secret that only goes into a
  * config file reads as a marker and is listed in `missing`; Alertmanager shows secrets as <secret> anyway.
  */
+/** What a lenient plan puts where a secret is missing; a file holding it cannot be compared with the target's copy. */
+export const UNAVAILABLE_SECRET = '<not available to the plan>';
+
+/** Whether a materialised config holds a secret a lenient plan could not resolve. */
+export const lacksSecrets = (content: string) => content.includes(JSON.stringify(UNAVAILABLE_SECRET));
+
 export function tolerantSecrets(source: SecretSource, missing: string[]): SecretSource {
   return {
     env: new Proxy(source.env, {
@@ -79,7 +85,7 @@ export function tolerantSecrets(source: SecretSource, missing: string[]): Secret
         const v = target[key as string];
         if ((v === undefined || v === '') && typeof key === 'string') {
           if (!missing.includes(`$${key}`)) missing.push(`$${key}`);
-          return '<not set>';
+          return UNAVAILABLE_SECRET;
         }
         return v;
       },
@@ -89,7 +95,7 @@ export function tolerantSecrets(source: SecretSource, missing: string[]): Secret
         return await source.readFile(file);
       } catch {
         if (!missing.includes(file)) missing.push(file);
-        return '<not readable>';
+        return UNAVAILABLE_SECRET;
       }
     },
   };

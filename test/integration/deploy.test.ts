@@ -124,6 +124,10 @@ describe('vigil plan and deploy against real services', () => {
     const plan = await vigil(['plan', FIXTURE, '--env-file', file]);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes: environment test runs this build.');
+    // A pull request's plan may lack the secrets that only go into config files: still no change, and it says why.
+    const withoutSecrets = await vigil(['plan', FIXTURE, '--env-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
+    expect(withoutSecrets.code, withoutSecrets.stdout + withoutSecrets.stderr).toBe(0);
+    expect(withoutSecrets.stdout).toContain('note: secrets not available to the plan ($VIGIL_TEST_WECOM_SECRET)');
   }, 60_000);
 
   it('sends history to InfluxDB through remote_write', async () => {
