@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { compile } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
@@ -6,10 +8,12 @@ import { DeployError } from '../deploy/errors.ts';
 import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
 import { processSecrets, tolerantSecrets } from '../deploy/secrets.ts';
 import { environmentNames } from '../env/overrides.ts';
+import type { Artifact } from '../emit/artifact.ts';
 import type { EnvironmentModel } from '../model/types.ts';
 import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { countSummary, printDiagnostics } from './print.ts';
+import { compareArtifacts } from './write.ts';
 
 export interface EnvCommandOptions {
   env?: string;
@@ -34,6 +38,22 @@ async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOpt
   return { environment: compiled.model.environment, compiled };
 }
 
+/**
+ * CI deploys what is committed (it runs `build --check` first); by hand, a deploy from definitions whose generated/
+ * was not rebuilt would put into service something no reviewer saw. Say so (the deploy still uses the fresh build).
+ */
+async function noteIfCommittedTreeDiffers(io: CliIO, environment: string, artifacts: readonly Artifact[]): Promise<void> {
+  const dir = path.posix.join('generated', environment);
+  try {
+    await access(dir);
+  } catch {
+    return; // an environment from --env-file, or a project that does not commit generated/
+  }
+  const stale = await compareArtifacts(dir, artifacts);
+  const files = [...stale.changed, ...stale.missing, ...stale.extra];
+  if (files.length) io.err(`  ${styleFor(io).yellow('note')}: ${dir}/ is not what these definitions build (${files.length} file${files.length === 1 ? '' : 's'}: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}); run \`vigil build\` and commit it, so the repository shows what runs\n`);
+}
+
 function reportError(io: CliIO, command: string, e: unknown): number {
   if (!(e instanceof DeployError)) throw e;
   const style = styleFor(io);
@@ -45,6 +65,7 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
   const compiled = await compileEnvironment(io, dir, options, 'plan');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
+  if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
   const missing: string[] = [];
   try {
     const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, configSecrets: tolerantSecrets(processSecrets, missing) });
@@ -63,6 +84,7 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
   const compiled = await compileEnvironment(io, dir, options, 'deploy');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
+  if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
   const style = styleFor(io);
   const started = performance.now();
   try {

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,5 +184,25 @@ describe('vigil plan and deploy: usage', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`plan failed [deploy/unreachable]: cannot reach prometheus prom-0 at http://127.0.0.1:${port}/api/v1/rules: ECONNREFUSED`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('vigil plan against a generated/ that was not rebuilt', () => {
+  it('says that the committed tree is not what the definitions build', async () => {
+    // Inside the repository: the example's TypeScript dashboard imports 'vigil', which resolves there.
+    await mkdir(path.join(REPO, '.tmp'), { recursive: true });
+    const dir = await mkdtemp(path.join(REPO, '.tmp', 'stale-env-'));
+    try {
+      await cp(path.join(REPO, 'monitoring'), path.join(dir, 'monitoring'), { recursive: true });
+      await cp(path.join(REPO, 'generated'), path.join(dir, 'generated'), { recursive: true });
+      const doc = path.join(dir, 'generated/dev/docs/alerts.md');
+      await writeFile(doc, (await readFile(doc, 'utf8')) + '\nedited by hand\n');
+      const r = runVigil(['plan', '--env', 'dev'], dir, { GRAFANA_TOKEN: '' });
+      expect(r.stderr).toContain('note: generated/dev/ is not what these definitions build (1 file: docs/alerts.md); run `vigil build` and commit it');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('environment variable $GRAFANA_TOKEN is not set');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
