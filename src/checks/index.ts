@@ -4,6 +4,7 @@ import { alertNameStyleCheck } from './alert-name-style.ts';
 import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
 import { alertSummaryCheck } from './alert-summary.ts';
 import { dashboardJsonCheck } from './dashboard-json.ts';
+import { envDuplicateCheck } from './env-duplicate.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
@@ -29,6 +30,7 @@ export const CHECKS: readonly Check[] = [
   alertRequiredLabelsCheck,
   alertSummaryCheck,
   dashboardJsonCheck,
+  envDuplicateCheck,
   envScrapeCheck,
   metricNamingCheck,
   projectSingletonCheck,
