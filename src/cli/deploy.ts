@@ -1,6 +1,5 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { compile } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
@@ -123,6 +122,8 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
  */
 async function defaultMessage(dir: string, environment: string): Promise<string> {
   try {
+    // Loaded here, not at start-up: every other command would pay for it.
+    const { simpleGit } = await import('simple-git');
     const git = simpleGit(dir);
     const commit = (await git.revparse(['--short', 'HEAD'])).trim();
     const dirty = !(await git.status(['--porcelain', '--', '.'])).isClean();
