@@ -165,7 +165,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
   const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
   const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0 && proofs.ok && envFailed.length === 0;
 
-  if (options.junit) await writeFileAtomic(options.junit, junitXml(junitSuites(results, coverage, loaded)));
+  if (options.junit) await writeFileAtomic(options.junit, junitXml([...junitSuites(results, coverage, loaded), ...environmentSuites(environments)]));
 
   const failureDiagnostics = [...failed.map((r) => ({ result: r, environment: undefined as string | undefined })), ...envFailed.map((x) => ({ result: x.result, environment: x.environment }))].flatMap(({ result, environment }) =>
     result.failures.map((f): Diagnostic & { diff?: string } => ({ code: f.code, severity: 'error', message: environment ? `environment ${environment}: ${f.message}` : f.message, ...(f.span ? { span: f.span } : {}), ...(f.diff ? { diff: f.diff } : {}) })),
@@ -337,6 +337,20 @@ function junitSuites(results: readonly CaseResult[], coverage: CoverageReport, l
     ],
   });
   return out;
+}
+
+/** One suite per environment: the boundary cases of its overridden alerts at its own thresholds. */
+function environmentSuites(environments: readonly EnvironmentProof[]): JUnitSuite[] {
+  return environments.map((e) => {
+    const name = `environment ${e.environment} (generated)`;
+    const cases: JUnitCase[] = e.results.map((r) => ({
+      name: r.planned.testCase.name,
+      classname: name,
+      ...(r.passed ? {} : { failure: { message: r.failures[0]?.message ?? 'failed', details: r.failures.map((f) => (f.diff ? `${f.message}\n${f.diff}` : f.message)).join('\n\n') } }),
+    }));
+    for (const alert of e.untested) cases.push({ name: alert, classname: name, skipped: 'untested: no generated cases' });
+    return { name, cases };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

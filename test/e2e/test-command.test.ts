@@ -114,8 +114,10 @@ describe.skipIf(!hasCommand('promtool'))('vigil test', () => {
     expect(names).toContain('QueueDeep warning: boundary, 252.5 satisfies > 250 for 5m');
     expect(names.some((n) => n.includes('> 100'))).toBe(false);
     expect(report.environments[0]!.cases.every((c) => c.status === 'passed')).toBe(true);
-    const text = runVigil(['test'], dir);
+    const text = runVigil(['test', '--junit', 'report.xml'], dir);
     expect(text.stdout).toMatch(/prod +QueueDeep: 4\/4 cases passed/);
+    const junit = await readFile(path.join(dir, 'report.xml'), 'utf8');
+    expect(junit).toContain('<testcase name="QueueDeep warning: boundary, 252.5 satisfies &gt; 250 for 5m" classname="environment prod (generated)"/>');
   });
 
   it('coverage below policies.testCoverage exits 1 and lists the untested levels', async () => {
