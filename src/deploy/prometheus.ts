@@ -122,7 +122,10 @@ export class PrometheusAdapter implements Target {
     const [live, { onDisk }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
     const dir = replica.rulesDir;
     const configWrite = this.toWrite.find((w) => w.file === replica.configFile);
-    if (configWrite) changes.push({ kind: (await readIfExists(configWrite.file)) === null ? 'add' : 'change', object: `configuration ${replica.configFile}` });
+    if (configWrite) {
+      const current = await readIfExists(configWrite.file);
+      changes.push({ kind: current === null ? 'add' : 'change', object: `configuration ${replica.configFile}`, ...(current === null ? {} : { detail: configDifference(current, configWrite.content) }) });
+    }
 
     // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
     const wanted = this.wanted();
@@ -249,6 +252,29 @@ export class PrometheusAdapter implements Target {
     expectStatus(this.name, 'reading the alerts', r);
     return r.json<{ data: { alerts: ApiAlert[] } }>().data.alerts;
   }
+}
+
+/** Which sections of prometheus.yml differ, scrape jobs by name: `scrape job platform-api, remote_write`. */
+export function configDifference(before: string, after: string): string {
+  let a: Record<string, unknown>;
+  let b: Record<string, unknown>;
+  try {
+    a = (parseYaml(before) as Record<string, unknown>) ?? {};
+    b = (parseYaml(after) as Record<string, unknown>) ?? {};
+  } catch {
+    return 'the file on disk is not valid YAML';
+  }
+  const parts: string[] = [];
+  const jobs = (c: Record<string, unknown>) => new Map(((c.scrape_configs as Record<string, unknown>[] | undefined) ?? []).map((j) => [String(j.job_name), j]));
+  const jobsA = jobs(a);
+  const jobsB = jobs(b);
+  for (const name of jobsB.keys()) if (!jobsA.has(name)) parts.push(`scrape job ${name} added`);
+  for (const name of jobsA.keys()) if (!jobsB.has(name)) parts.push(`scrape job ${name} removed`);
+  for (const [name, job] of jobsB) if (jobsA.has(name) && !deepEqual(jobsA.get(name), job)) parts.push(`scrape job ${name}`);
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (key !== 'scrape_configs' && !deepEqual(a[key], b[key])) parts.push(key);
+  }
+  return parts.length ? parts.join(', ') : 'comments or formatting only';
 }
 
 function alertKey(labels: Record<string, string>): string {
