@@ -124,6 +124,12 @@ describe('vigil plan and deploy against real services', () => {
     const plan = await vigil(['plan', FIXTURE, '--env-file', file]);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes: environment test runs this build.');
+    const json = await vigil(['plan', FIXTURE, '--env-file', file, '--format', 'json']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { environment: string; changes: number; targets: { target: string; changes: unknown[] }[] };
+    expect(report.environment).toBe('test');
+    expect(report.changes).toBe(0);
+    expect(report.targets.map((t) => t.target)).toEqual(['influxdb', 'alertmanager cluster (3 peers)', 'prometheus prom-a', 'prometheus prom-b', 'grafana']);
     // A pull request's plan may lack the secrets that only go into config files: still no change, and it says why.
     const withoutSecrets = await vigil(['plan', FIXTURE, '--env-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
     expect(withoutSecrets.code, withoutSecrets.stdout + withoutSecrets.stderr).toBe(0);
