@@ -5,6 +5,7 @@ import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
 import { alertSummaryCheck } from './alert-summary.ts';
 import { dashboardJsonCheck } from './dashboard-json.ts';
 import { envDuplicateCheck } from './env-duplicate.ts';
+import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   alertSummaryCheck,
   dashboardJsonCheck,
   envDuplicateCheck,
+  envPathsCheck,
   envScrapeCheck,
   metricNamingCheck,
   projectSingletonCheck,

@@ -179,7 +179,7 @@ export class PrometheusAdapter implements Target {
    */
   private isFromRulesDir(g: Group, files: ReadonlySet<string>): boolean {
     if (!files.has(path.basename(g.file))) return false;
-    return !path.isAbsolute(g.file) || path.resolve(path.dirname(g.file)) === path.resolve(this.desired.replica.rulesDir);
+    return !path.isAbsolute(g.file) || path.resolve(path.dirname(g.file)) === path.resolve(this.desired.replica.serverRulesDir);
   }
 
   async verify(): Promise<void> {

@@ -26,7 +26,8 @@ export function emitPrometheusConfig(model: Model): Artifact[] {
 
 function header(env: EnvironmentModel, replica: PrometheusTarget): string {
   const flags = [
-    `--config.file=${replica.configFile ?? '<this file>'}`,
+    // Behind a mount, configFile is the deploying machine's path, not the server's.
+    `--config.file=${replica.configFile && replica.serverRulesDir === replica.rulesDir ? replica.configFile : '<this file, where the server reads it>'}`,
     '--web.enable-lifecycle',
     `--web.external-url=${replica.url}`,
     ...(env.retention ? [`--storage.tsdb.retention.time=${env.retention}`] : []),
@@ -45,7 +46,7 @@ function prometheusConfig(model: Model, env: EnvironmentModel, replica: Promethe
   };
   if (Object.keys(externalLabels).length) global.external_labels = sortedRecord(externalLabels);
   const config: Record<string, unknown> = { global };
-  config.rule_files = [`${replica.rulesDir.replace(/\/+$/, '')}/*.yml`];
+  config.rule_files = [`${replica.serverRulesDir.replace(/\/+$/, '')}/*.yml`];
   if (env.alertmanager.length) config.alerting = alerting(env, ha);
   config.scrape_configs = env.scrape.map(scrapeConfig);
   if (env.influxdb) config.remote_write = [remoteWrite(env.influxdb)];

@@ -275,6 +275,7 @@ function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel 
       name: p.name ?? `prom-${i}`,
       url: trimSlash(p.url),
       rulesDir: p.rulesDir,
+      serverRulesDir: p.serverRulesDir ?? p.rulesDir,
       configFile: p.configFile,
       reloadUrl: p.reloadUrl ?? `${trimSlash(p.url)}/-/reload`,
     })),

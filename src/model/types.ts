@@ -240,7 +240,10 @@ export interface RuleTestModel {
 export interface PrometheusTarget {
   name: string;
   url: string;
+  /** Where the deploy writes the rule files. */
   rulesDir: string;
+  /** The same directory as the server sees it (rule_files); rulesDir unless a mount puts it elsewhere. */
+  serverRulesDir: string;
   configFile?: string;
   reloadUrl: string;
 }

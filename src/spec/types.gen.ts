@@ -740,17 +740,21 @@ export interface PrometheusServer {
    */
   url: string;
   /**
-   * Directory the server reads rule files from; Vigil owns the *.yml files it writes there.
+   * Directory Vigil writes the rule files to, as the deploying machine reaches it; Vigil owns the *.yml files it writes there.
    */
   rulesDir: string;
   /**
-   * Where prometheus.yml is written for this replica. Omit when the configuration is managed elsewhere.
+   * Where prometheus.yml is written for this replica, as the deploying machine reaches it. Omit when the configuration is managed elsewhere.
    */
   configFile?: string;
   /**
    * Defaults to <url>/-/reload (needs --web.enable-lifecycle).
    */
   reloadUrl?: string;
+  /**
+   * The same directory as the Prometheus server sees it, when the deploy reaches it through another path (a mount per host). Written into rule_files; defaults to rulesDir.
+   */
+  serverRulesDir?: string;
 }
 /**
  * Label names to values.

@@ -35,6 +35,8 @@ export interface EnvironmentOptions {
   grafanaUrl?: string;
   /** Appended YAML, e.g. an `overrides:` block. */
   extra?: string;
+  /** Per replica name: the paths the deploy writes through (a mount) and the rules directory the server reads. */
+  mounts?: Record<string, { rulesDir: string; configFile: string }>;
 }
 
 export interface StackOptions {
@@ -72,10 +74,17 @@ export async function startStack(scope: ServiceScope, options: StackOptions = {}
     nodeExporter,
     influx,
     grafana,
-    environment({ name = 'test', replicas, grafanaUrl, extra = '' } = {}) {
+    environment({ name = 'test', replicas, grafanaUrl, extra = '', mounts = {} } = {}) {
       const chosen = prometheus.filter((p) => !replicas || replicas.includes(p.name));
       const lines = ['apiVersion: vigil/v1', 'kind: Environment', `name: ${name}`, 'prometheus:'];
-      for (const p of chosen) lines.push(`  - { name: ${p.name}, url: "${p.service.url}", rulesDir: "${p.rulesDir}", configFile: "${p.configFile}" }`);
+      for (const p of chosen) {
+        const m = mounts[p.name];
+        lines.push(
+          m
+            ? `  - { name: ${p.name}, url: "${p.service.url}", rulesDir: "${m.rulesDir}", serverRulesDir: "${p.rulesDir}", configFile: "${m.configFile}" }`
+            : `  - { name: ${p.name}, url: "${p.service.url}", rulesDir: "${p.rulesDir}", configFile: "${p.configFile}" }`,
+        );
+      }
       lines.push('alertmanager:', '  peers:');
       for (const a of alertmanagers) lines.push(`    - { url: "${a.service.url}", configFile: "${a.configFile}" }`);
       if (grafana) lines.push(`grafana: { url: "${grafanaUrl ?? grafana.url}", token: { env: ${GRAFANA_TOKEN_VAR} } }`);

@@ -1,7 +1,7 @@
 // vigil plan / deploy against a whole environment of real services: two Prometheus replicas (and a third started
 // without --web.enable-lifecycle, to make a reload fail), a 3-peer Alertmanager cluster, node_exporter, InfluxDB 1.6
 // and the Grafana API double. The tests run in order and build on each other's state, like successive deploys do.
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +251,23 @@ describe('vigil plan and deploy against real services', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`deploy failed [deploy/ownership]: ${clash} exists and was not written by Vigil`);
     await writeFile(clash, before);
+  }, 60_000);
+
+  it('writes through a mount while the server reads its own path, and verifies against the server’s path', async () => {
+    const a = stack.prometheus[0]!;
+    const b = stack.prometheus[1]!;
+    const mountOf = async (p: typeof a) => {
+      const link = path.join(dir, `mnt-${p.name}`);
+      await symlink(path.dirname(p.configFile), link).catch((e) => (e.code === 'EEXIST' ? undefined : Promise.reject(e)));
+      return { rulesDir: path.join(link, 'rules'), configFile: path.join(link, 'prometheus.yml') };
+    };
+    const mounts = { 'prom-a': await mountOf(a), 'prom-b': await mountOf(b) };
+    const file = await envFile('mounted', { replicas: ['prom-a', 'prom-b'], mounts, extra: raiseLoadWarning.replace('1500', '1300') });
+    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    // rule_files names the server's directory, not the mount the deploy wrote through.
+    expect(await readFile(a.configFile, 'utf8')).toContain(`rule_files:\n  - ${a.rulesDir}/*.yml\n`);
+    expect((await liveRules(b.service.url)).get('node')!.some((r) => r.query.includes('1300'))).toBe(true);
   }, 60_000);
 
   it('runs one deploy per environment at a time', async () => {
