@@ -15,7 +15,7 @@ kind: Environment
 name: prod
 prometheus:
   - { name: prom-a, url: "http://prom-a:9090", rulesDir: /etc/prometheus/rules/vigil/, configFile: /etc/prometheus/prometheus.yml }
-  - { name: prom-b, url: "http://prom-b:9090", rulesDir: /etc/prometheus/rules/vigil, configFile: /etc/prometheus/prometheus.yml }
+  - { name: prom-b, url: "http://prom-b:9090", rulesDir: /mnt/prom-b/rules, serverRulesDir: /etc/prometheus/rules/vigil, configFile: /mnt/prom-b/prometheus.yml }
 alertmanager:
   configFile: /etc/alertmanager/alertmanager.yml
   peers: ["http://am-0:9093", "http://am-1:9093", "https://am-2.example.com/alertmanager"]
@@ -35,10 +35,18 @@ function configs() {
 }
 
 describe('prometheus.yml per replica', () => {
-  it('writes one file per replica that differ only in the replica label', () => {
+  it('writes one file per replica that differ only in the replica label (and the config path of the header)', () => {
     const [a, b] = configs();
     expect([a!.path, b!.path]).toEqual(['prometheus/prometheus-prom-a.yml', 'prometheus/prometheus-prom-b.yml']);
-    expect(b!.content.replace(/prom-b/g, 'prom-a')).toBe(a!.content);
+    const body = (c: string) => c.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    expect(body(b!.content).replace(/prom-b/g, 'prom-a')).toBe(body(a!.content));
+  });
+
+  it('names the rules directory as the server sees it, not the mount the deploy writes through', () => {
+    const b = load(configs()[1]!.content) as { rule_files: string[] };
+    expect(b.rule_files).toEqual(['/etc/prometheus/rules/vigil/*.yml']);
+    expect(configs()[1]!.content).toContain('--config.file=<this file, where the server reads it>');
+    expect(configs()[0]!.content).toContain('--config.file=/etc/prometheus/prometheus.yml');
   });
 
   it('collects, evaluates, alerts and keeps history as the environment says', () => {
