@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
-import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
+import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { Artifact } from './emit/artifact.ts';
 import type { LoadResult } from './load/index.ts';
 import { LabelInference } from './model/alert-labels.ts';
@@ -92,7 +92,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     }
     lap(`check ${check.id}`);
   }
-  const sorted = dedupe(diagnostics).sort(compareDiagnostics);
+  const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
   const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
@@ -141,16 +141,6 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
     },
   };
   return holder;
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): Artifact[] {

@@ -38,6 +38,17 @@ export function lineColAt(text: string, offset: number): LineCol {
 }
 
 /** By file and position; problems without a position (project-wide ones) come last. */
+/** Each problem once: two checks (or two compiles of one definition) can report the same thing at the same place. */
+export function dedupeDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (!a.span !== !b.span) return a.span ? -1 : 1;
   const fa = a.span?.file ?? '';

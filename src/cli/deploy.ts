@@ -17,12 +17,12 @@ import { compareArtifacts } from './write.ts';
 export interface EnvCommandOptions {
   env?: string;
   envFile?: string;
-  format: 'text' | 'json' | 'github' | 'markdown';
+  format: 'text' | 'json' | 'markdown';
 }
 
 async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOptions, command: 'plan' | 'deploy'): Promise<{ environment: EnvironmentModel; compiled: ReturnType<typeof compile> } | number> {
   const loaded = await loadDefinitions(dir, options.envFile);
-  const names = [...new Set(environmentNames(loaded.definitions))];
+  const names = environmentNames(loaded.definitions);
   let name = options.env;
   if (name === undefined) {
     if (names.length === 1) name = names[0]!;
@@ -30,7 +30,7 @@ async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOpt
   }
   const compiled = compile(loaded, { environment: name });
   if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {
-    printDiagnostics(io, options.format === 'github' ? 'github' : 'text', loaded, compiled.diagnostics);
+    printDiagnostics(io, 'text', loaded, compiled.diagnostics);
     io.err(`${styleFor(io).red(command === 'plan' ? 'nothing planned' : 'nothing deployed')}: the definitions for environment ${name} have problems (${countSummary(compiled.diagnostics)})\n`);
     return EXIT.problems;
   }
@@ -53,10 +53,13 @@ async function noteIfCommittedTreeDiffers(io: CliIO, environment: string, artifa
   if (files.length) io.err(`  ${styleFor(io).yellow('note')}: ${dir}/ is not what these definitions build (${files.length} file${files.length === 1 ? '' : 's'}: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}); run \`vigil build\` and commit it, so the repository shows what runs\n`);
 }
 
+function formatDeployError(io: CliIO, command: string, e: DeployError): string {
+  return `${styleFor(io).red(`${command} failed`)} [${e.code}]: ${e.message}\n  hint: ${e.hint}\n`;
+}
+
 function reportError(io: CliIO, command: string, e: unknown): number {
   if (!(e instanceof DeployError)) throw e;
-  const style = styleFor(io);
-  io.err(`${style.red(`${command} failed`)} [${e.code}]: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+  io.err(formatDeployError(io, command, e));
   return EXIT.problems;
 }
 
@@ -93,12 +96,12 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (options.format === 'json') {
-      io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
+      io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), preflight: report.preflight, applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
       return report.failure ? EXIT.problems : EXIT.ok;
     }
     if (report.failure) {
       const f = report.failure;
-      io.err(`${style.red('deploy failed')} [${f.error.code}]: ${f.error.message}\n${f.error.hint ? `  hint: ${f.error.hint}\n` : ''}`);
+      io.err(formatDeployError(io, 'deploy', f.error));
       if (f.rolledBack.length) io.err(`  rolled back: ${f.rolledBack.join(', ')} (previous files restored and reloaded)\n`);
       for (const r of f.rollbackFailures) io.err(`  ${style.red('rollback incomplete')}: ${r}\n`);
       return EXIT.problems;

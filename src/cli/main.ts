@@ -91,10 +91,11 @@ Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problem
     help: `Usage: vigil deploy [dir] --env NAME [--env-file FILE] [--message TEXT] [--format text|json]
 
 Deploys one environment, safely:
-  1. pre-flight: promtool check config/rules and amtool check-config on exactly the files to be written, with the
-     secrets filled in from the environment (a missing secret fails here, naming it)
+  1. secrets: filled in from the environment (a missing one fails here, naming it)
   2. lock: one deploy per environment at a time
-  3. plan: every target is read before anything is written (an unreachable one fails here: nothing changes)
+  3. plan and pre-flight, together: every target is read before anything is written (an unreachable one fails
+     here: nothing changes), and promtool check rules/config and amtool check-config run on exactly the files
+     about to be written
   4. for each target with changes: write atomically, reload (every Prometheus replica, every Alertmanager peer),
      verify (rule groups and counts, loaded Alertmanager config, Grafana versions, InfluxDB retention)
   5. on any failure: roll every touched target back to its previous files and reload it, then exit 1

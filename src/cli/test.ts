@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compile } from '../compile.ts';
+import { compile, newAnalysisCaches } from '../compile.ts';
 import { hasErrors, lineColAt, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { LoadResult } from '../load/index.ts';
@@ -11,6 +11,7 @@ import { computeCoverage, formatPercent, type CoverageReport } from '../testing/
 import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
 import { proveEnvironmentOverrides, type EnvironmentProof } from '../testing/environments.ts';
 import { synthesizeAlert } from '../testing/synthesize.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import {
   planCases,
   probeAndEvaluate,
@@ -86,7 +87,9 @@ interface Stale {
 export async function runTest(io: CliIO, dir: string, options: TestOptions): Promise<number> {
   const style = styleFor(io);
   const loaded = await loadDefinitions(dir);
-  const compiled = compile(loaded);
+  // Shared with the environments' compiles below: the same expressions are analysed once.
+  const caches = newAnalysisCaches();
+  const compiled = compile(loaded, { caches });
   const { model, artifacts } = compiled;
   if (hasErrors(compiled.diagnostics)) {
     if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, compiled.diagnostics));
@@ -159,7 +162,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     required,
   );
   const proofs = describeProofs(await proveAlertmanager(model, artifacts, options.live === true));
-  const environments = synthesize ? await proveEnvironmentOverrides(loaded, promtool, synthesize) : [];
+  const environments = synthesize ? await proveEnvironmentOverrides(loaded, promtool, synthesize, caches) : [];
   const envFailed = environments.flatMap((e) => e.results.filter((r) => !r.passed).map((r) => ({ environment: e.environment, result: r })));
   const failed = results.filter((r) => !r.passed);
   const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
@@ -397,13 +400,6 @@ async function writeTestFiles(out: string, files: readonly TestFile[]): Promise<
     summary.removed.push(f);
   }
   return summary;
-}
-
-async function writeFileAtomic(target: string, content: string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temp = `${target}.vigil-${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, target);
 }
 
 async function rulesUpToDate(out: string, artifacts: readonly Artifact[]): Promise<boolean> {

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 
 export interface WriteSummary {
   written: string[];
@@ -19,15 +20,7 @@ export async function writeArtifacts(outDir: string, artifacts: readonly Artifac
   const current = await readCurrent(outDir, artifacts);
   const changed = artifacts.filter((a, i) => current[i] !== a.content);
   summary.unchanged.push(...artifacts.filter((a, i) => current[i] === a.content).map((a) => a.path));
-  await Promise.all([...new Set(changed.map((a) => path.dirname(path.join(outDir, a.path))))].map((d) => mkdir(d, { recursive: true })));
-  await Promise.all(
-    changed.map(async (artifact) => {
-      const target = path.join(outDir, artifact.path);
-      const temp = `${target}.vigil-${process.pid}.tmp`;
-      await writeFile(temp, artifact.content);
-      await rename(temp, target);
-    }),
-  );
+  await Promise.all(changed.map((artifact) => writeFileAtomic(path.join(outDir, artifact.path), artifact.content)));
   summary.written.push(...changed.map((a) => a.path));
   for (const file of await listFiles(outDir)) {
     if (next.has(file)) continue;

@@ -9,7 +9,7 @@ import { DeployError } from './errors.ts';
 import { GrafanaAdapter, withOwnershipTag } from './grafana.ts';
 import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
-import { preflight } from './preflight.ts';
+import { preflight, type PreflightInput } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
 import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
@@ -29,7 +29,10 @@ export interface DeployInput {
 export interface Targets {
   targets: Target[];
   prometheus: PrometheusAdapter[];
-  preflightInput: Parameters<typeof preflight>[0];
+  /** Every rule file of the build by name; the pre-flight checks those about to change. */
+  ruleFiles: Map<string, string>;
+  /** alertmanager.yml with its secrets and templates, for amtool. */
+  alertmanager?: PreflightInput['alertmanager'];
 }
 
 interface SecretUse {
@@ -76,7 +79,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     targets.push(new InfluxAdapter({ url: influx.url, database: influx.database, retention: influx.retention, username: influx.username, password }));
   }
 
-  let alertmanager: Targets['preflightInput']['alertmanager'];
+  let alertmanager: Targets['alertmanager'];
   if (env.alertmanager.length) {
     const text = byPath.get('alertmanager/alertmanager.yml');
     const config = text !== undefined ? await attempt(() => materialise('alertmanager.yml', text, configSecrets)) : undefined;
@@ -111,18 +114,22 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   if (problems.length) {
     throw new DeployError(`environment "${env.name}" cannot be deployed from here:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was changed', 'deploy/secret');
   }
-  const promtool = process.env.VIGIL_PROMTOOL || 'promtool';
-  const amtool = process.env.VIGIL_AMTOOL || 'amtool';
-  return { targets, prometheus, preflightInput: { ruleFiles, prometheusConfigs: [], alertmanager, promtool, amtool } };
+  return { targets, prometheus, ruleFiles, alertmanager };
 }
 
 /** The pre-flight's input narrowed to what would change on disk (every rule file, on a first deploy). */
-async function changedFiles(prepared: Targets): Promise<Targets['preflightInput']> {
+async function changedFiles(prepared: Targets): Promise<PreflightInput> {
   const pending = await Promise.all(prepared.prometheus.map(async (p) => ({ p, checks: await p.pendingChecks() })));
   const ruleFiles = new Map<string, string>();
-  for (const { checks } of pending) for (const name of checks.ruleFiles) ruleFiles.set(name, prepared.preflightInput.ruleFiles.get(name)!);
+  for (const { checks } of pending) for (const name of checks.ruleFiles) ruleFiles.set(name, prepared.ruleFiles.get(name)!);
   const prometheusConfigs = pending.filter((x) => x.checks.config !== undefined).map((x) => ({ replica: x.p.replicaName, content: x.checks.config! }));
-  return { ...prepared.preflightInput, ruleFiles, prometheusConfigs };
+  return {
+    ruleFiles,
+    prometheusConfigs,
+    alertmanager: prepared.alertmanager,
+    promtool: process.env.VIGIL_PROMTOOL || 'promtool',
+    amtool: process.env.VIGIL_AMTOOL || 'amtool',
+  };
 }
 
 /** Reads every target (all before any write) and says what a deploy would change. */

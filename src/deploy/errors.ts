@@ -2,9 +2,10 @@
 export class DeployError extends Error {
   constructor(
     message: string,
-    readonly hint?: string,
+    /** What to do about it: every deploy error has one. */
+    readonly hint: string,
     /** Stable id, like the compiler's check ids: deploy/unreachable, deploy/preflight, deploy/verify, … */
-    readonly code = 'deploy/failed',
+    readonly code: string,
   ) {
     super(message);
   }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { DeployError } from './errors.ts';
 
 /** A file's content before a deploy touched it (null: it did not exist), to put it back on rollback. */
@@ -24,24 +23,15 @@ export async function listDir(dir: string): Promise<string[]> {
     return (await readdir(dir)).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new DeployError(`cannot list ${dir}: ${(e as Error).message}`, undefined, 'deploy/files');
+    throw new DeployError(`cannot list ${dir}: ${(e as Error).message}`, 'the deploying user needs read access to the directories named in the Environment', 'deploy/files');
   }
 }
 
-/**
- * Writes through a temporary file in the same directory and a rename, so a service reloading at any moment reads the
- * old file or the new one, never half of one. `mode` 0o600 for files that hold materialised secrets.
- */
+/** The shared atomic write, with a message that names the file and what the deploying user needs. */
 export async function writeAtomic(file: string, content: string, mode = 0o644): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.vigil-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, content, { mode });
-    await chmod(temp, mode);
-    await rename(temp, file);
+    await writeFileAtomic(file, content, mode);
   } catch (e) {
-    await rm(temp, { force: true });
     throw new DeployError(`cannot write ${file}: ${(e as Error).message}`, 'the deploying user needs write access to the directories named in the Environment', 'deploy/files');
   }
 }

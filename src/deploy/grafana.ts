@@ -125,7 +125,7 @@ export class GrafanaAdapter implements Target {
     }
     for (const a of this.done.filter((x) => x.kind === 'remove')) {
       const r = await this.call('GET', `/api/dashboards/uid/${encodeURIComponent(a.uid)}`);
-      if (r.status !== 404) throw new DeployError(`grafana still has dashboard ${a.uid} after deleting it`, undefined, 'deploy/verify');
+      if (r.status !== 404) throw new DeployError(`grafana still has dashboard ${a.uid} after deleting it`, 'something recreated it meanwhile (provisioning, another tool); check Grafana and deploy again', 'deploy/verify');
     }
   }
 
@@ -212,7 +212,7 @@ function messageOf(r: HttpResponse): string {
   }
 }
 
-export function folderUidFor(title: string): string {
+function folderUidFor(title: string): string {
   const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   return `vigil-${slug}`.slice(0, 40);
 }

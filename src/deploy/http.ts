@@ -66,5 +66,5 @@ export function expectStatus(service: string, what: string, r: HttpResponse, ok:
   } catch {
     // plain text body
   }
-  throw new DeployError(`${service}: ${what} failed with HTTP ${r.status}${detail ? `: ${detail.slice(0, 500)}` : ''}`, undefined, 'deploy/http');
+  throw new DeployError(`${service}: ${what} failed with HTTP ${r.status}${detail ? `: ${detail.slice(0, 500)}` : ''}`, 'the service refused the request; its message (above) and its log say why', 'deploy/http');
 }

@@ -4,7 +4,7 @@ import { expectStatus, request } from './http.ts';
 import type { Change, Target, TargetPlan } from './target.ts';
 
 /** The retention policy Vigil creates and keeps as the database's default (the seed's automatic clean-up of history). */
-export const RETENTION_POLICY = 'vigil';
+const RETENTION_POLICY = 'vigil';
 
 export interface DesiredInflux {
   url: string;
@@ -40,7 +40,7 @@ export class InfluxAdapter implements Target {
     if (r.status === 401) throw new DeployError('influxdb rejected the credentials (HTTP 401)', 'check username and password in the Environment', 'deploy/auth');
     expectStatus('influxdb', `running "${q}"`, r);
     const result = r.json<{ results: { series?: { columns: string[]; values?: unknown[][] }[]; error?: string }[] }>().results[0] ?? {};
-    if (result.error) throw new DeployError(`influxdb: "${q}" failed: ${result.error}`, undefined, 'deploy/influxdb');
+    if (result.error) throw new DeployError(`influxdb: "${q}" failed: ${result.error}`, 'check that the InfluxDB user may manage databases and retention policies (an admin user when authentication is on)', 'deploy/influxdb');
     return result;
   }
 
@@ -82,12 +82,12 @@ export class InfluxAdapter implements Target {
   async verify(): Promise<void> {
     if (!this.desired.retention) {
       const dbs = await this.query('SHOW DATABASES');
-      if (!(dbs.series?.[0]?.values ?? []).some((v) => v[0] === this.desired.database)) throw new DeployError(`influxdb has no database ${this.desired.database} after creating it`, undefined, 'deploy/verify');
+      if (!(dbs.series?.[0]?.values ?? []).some((v) => v[0] === this.desired.database)) throw new DeployError(`influxdb has no database ${this.desired.database} after creating it`, 'check the InfluxDB log; the user may lack the right to create databases', 'deploy/verify');
       return;
     }
     const p = (await this.policies()).find((x) => x.name === RETENTION_POLICY);
     if (!p || !p.isDefault || p.durationMs !== parseDuration(this.desired.retention)) {
-      throw new DeployError(`influxdb: retention policy ${RETENTION_POLICY} on ${this.desired.database} is not the default with duration ${this.desired.retention}`, undefined, 'deploy/verify');
+      throw new DeployError(`influxdb: retention policy ${RETENTION_POLICY} on ${this.desired.database} is not the default with duration ${this.desired.retention}`, 'another tool may manage retention policies on this database; let one of them own it', 'deploy/verify');
     }
   }
 

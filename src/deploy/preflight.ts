@@ -65,7 +65,7 @@ function run(command: string, args: string[], what: string, stage: string): Prom
     child.stderr.on('data', (d) => (output += d));
     child.on('error', (e) => {
       const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(new DeployError(`${what}: cannot run ${command}: ${missing ? 'not found' : e.message}`, missing ? `install it (Debian: apt-get install ${command === 'amtool' ? 'prometheus-alertmanager' : 'prometheus'}) or set ${command === 'amtool' ? 'VIGIL_AMTOOL' : 'VIGIL_PROMTOOL'}` : undefined, 'deploy/preflight'));
+      reject(new DeployError(`${what}: cannot run ${command}: ${missing ? 'not found' : e.message}`, missing ? `install it (Debian: apt-get install ${command === 'amtool' ? 'prometheus-alertmanager' : 'prometheus'}) or set ${command === 'amtool' ? 'VIGIL_AMTOOL' : 'VIGIL_PROMTOOL'}` : 'check that the tool runs for the deploying user', 'deploy/preflight'));
     });
     child.on('close', (code) => {
       if (code === 0) resolve();

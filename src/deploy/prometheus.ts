@@ -10,6 +10,12 @@ import { expectStatus, request } from './http.ts';
 import { lacksSecrets } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
 
+/** The replica's files as the plan found them: rule files by name, and its prometheus.yml (null: absent or not managed). */
+interface DiskState {
+  onDisk: Map<string, string | null>;
+  configOnDisk: string | null;
+}
+
 export interface DesiredPrometheus {
   replica: PrometheusTarget;
   /** Rule files by base name (`training.yml`), as emitted. */
@@ -72,13 +78,13 @@ export class PrometheusAdapter implements Target {
     return this.desired.replica.url;
   }
 
-  private diskState: Promise<{ onDisk: Map<string, string | null> }> | undefined;
+  private diskState: Promise<DiskState> | undefined;
 
   /**
    * The files this replica's deploy would write or remove, from the disk alone (no network): what the pre-flight has
    * to check, known before the plan has read the live server.
    */
-  pendingFiles(): Promise<{ onDisk: Map<string, string | null> }> {
+  pendingFiles(): Promise<DiskState> {
     this.diskState ??= this.readDisk();
     return this.diskState;
   }
@@ -92,7 +98,7 @@ export class PrometheusAdapter implements Target {
     };
   }
 
-  private async readDisk(): Promise<{ onDisk: Map<string, string | null> }> {
+  private async readDisk(): Promise<DiskState> {
     const { replica, ruleFiles, config } = this.desired;
     const dir = replica.rulesDir;
     const names = (await listDir(dir)).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml'));
@@ -108,23 +114,23 @@ export class PrometheusAdapter implements Target {
       if (current !== content) this.toWrite.push({ file: path.join(dir, name), content, mode: 0o644 });
     }
     for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
+    let configOnDisk: string | null = null;
     if (config && replica.configFile && !lacksSecrets(config.content)) {
-      const current = await readIfExists(replica.configFile);
-      if (current !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
+      configOnDisk = await readIfExists(replica.configFile);
+      if (configOnDisk !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
     }
-    return { onDisk };
+    return { onDisk, configOnDisk };
   }
 
   async plan(): Promise<TargetPlan> {
     const { replica, ruleFiles } = this.desired;
     const changes: Change[] = [];
     const notes: string[] = [];
-    const [live, { onDisk }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
+    const [live, { onDisk, configOnDisk }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
     const dir = replica.rulesDir;
     const configWrite = this.toWrite.find((w) => w.file === replica.configFile);
     if (configWrite) {
-      const current = await readIfExists(configWrite.file);
-      changes.push({ kind: current === null ? 'add' : 'change', object: `configuration ${replica.configFile}`, ...(current === null ? {} : { detail: configDifference(current, configWrite.content) }) });
+      changes.push({ kind: configOnDisk === null ? 'add' : 'change', object: `configuration ${replica.configFile}`, ...(configOnDisk === null ? {} : { detail: configDifference(configOnDisk, configWrite.content) }) });
     }
 
     // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
@@ -292,7 +298,7 @@ export interface DesiredGroup extends Group {
   file: string;
 }
 
-export function desiredGroups(ruleFiles: Map<string, string>): DesiredGroup[] {
+function desiredGroups(ruleFiles: Map<string, string>): DesiredGroup[] {
   const out: DesiredGroup[] = [];
   for (const [file, content] of ruleFiles) {
     const doc = parseYaml(content) as { groups: { name: string; rules: Record<string, unknown>[] }[] };

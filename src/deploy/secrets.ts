@@ -15,7 +15,7 @@ export interface SecretSource {
 
 export const processSecrets: SecretSource = { env: process.env, readFile: (p) => readFile(p, 'utf8') };
 
-export interface Materialised {
+interface Materialised {
   content: string;
   /** Whether any secret value went in: then the file must be written with mode 0600. */
   holdsSecrets: boolean;
@@ -73,7 +73,7 @@ export async function secretValue(ref: SecretRef, what: string, source: SecretSo
  * config file reads as a marker and is listed in `missing`; Alertmanager shows secrets as <secret> anyway.
  */
 /** What a lenient plan puts where a secret is missing; a file holding it cannot be compared with the target's copy. */
-export const UNAVAILABLE_SECRET = '<not available to the plan>';
+const UNAVAILABLE_SECRET = '<not available to the plan>';
 
 /** Whether a materialised config holds a secret a lenient plan could not resolve. */
 export const lacksSecrets = (content: string) => content.includes(JSON.stringify(UNAVAILABLE_SECRET));

@@ -27,7 +27,7 @@ export interface Target {
   rollback(): Promise<string[]>;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries a check until it passes or the time is up (services apply a reload within moments, not instantly). */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 200): Promise<T> {

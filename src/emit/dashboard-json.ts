@@ -11,6 +11,7 @@
 import { pointerToPath } from '../util/json-pointer.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import precompiled from '../spec/validators.gen.cjs';
+import { isPlainObject } from '../util/lookup.ts';
 
 export interface DashboardProblem {
   /** Where in the dashboard JSON, e.g. `panels[3].gridPos.w`; `(dashboard)` for the whole document. */
@@ -266,7 +267,6 @@ function validator(): ValidateFunction {
 type Json = Record<string, unknown>;
 type Seg = string | number;
 
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 export function formatJsonPath(path: readonly Seg[]): string {
@@ -281,7 +281,7 @@ export function validateDashboardJson(json: unknown): DashboardProblem[] {
   const report = (path: Seg[], message: string) => problems.push({ path, message });
   const validate = validator();
   if (!validate(json)) for (const e of validate.errors ?? []) report(...describe(e));
-  if (isObject(json)) crossFieldRules(json, report);
+  if (isPlainObject(json)) crossFieldRules(json, report);
   // Document order, so the first problem named is the first one a reader meets; the same problem once.
   const seen = new Set<string>();
   return problems
@@ -315,7 +315,7 @@ function shown(value: unknown): string {
 function describe(e: ErrorObject): [Seg[], string] {
   const path = pointerToPath(e.instancePath);
   const custom = (e.parentSchema as Json | undefined)?.['x-message'];
-  const got = e.data === undefined || isObject(e.data) || Array.isArray(e.data) ? '' : ` (got ${shown(e.data)})`;
+  const got = e.data === undefined || isPlainObject(e.data) || Array.isArray(e.data) ? '' : ` (got ${shown(e.data)})`;
   switch (e.keyword) {
     case 'required':
       return [[...path, (e.params as { missingProperty: string }).missingProperty], 'is required'];
@@ -335,10 +335,10 @@ type Report = (path: Seg[], message: string) => void;
 
 function crossFieldRules(d: Json, report: Report): void {
   // Template variables: unique names, and a query for the kinds that need one.
-  const list = isObject(d.templating) && Array.isArray(d.templating.list) ? d.templating.list : [];
+  const list = isPlainObject(d.templating) && Array.isArray(d.templating.list) ? d.templating.list : [];
   const names = new Map<string, number>();
   list.forEach((v, i) => {
-    if (!isObject(v)) return;
+    if (!isPlainObject(v)) return;
     const at: Seg[] = ['templating', 'list', i];
     if (typeof v.name === 'string') {
       const first = names.get(v.name);
@@ -354,7 +354,7 @@ function crossFieldRules(d: Json, report: Report): void {
   const ids = new Map<number, Seg[]>();
   const visit = (panels: unknown[], base: Seg[], parentRow: Json | undefined) => {
     panels.forEach((p, i) => {
-      if (!isObject(p)) return;
+      if (!isPlainObject(p)) return;
       const at: Seg[] = [...base, i];
       if (isInt(p.id)) {
         const first = ids.get(p.id);
@@ -370,7 +370,7 @@ function crossFieldRules(d: Json, report: Report): void {
 
 function hasQuery(q: unknown): boolean {
   if (typeof q === 'string') return q.trim() !== '';
-  if (isObject(q)) return typeof q.query !== 'string' || q.query.trim() !== '';
+  if (isPlainObject(q)) return typeof q.query !== 'string' || q.query.trim() !== '';
   return false;
 }
 
@@ -383,7 +383,7 @@ function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Rep
     }
   }
 
-  const g = isObject(p.gridPos) ? p.gridPos : undefined;
+  const g = isPlainObject(p.gridPos) ? p.gridPos : undefined;
   if (g && isInt(g.x) && isInt(g.w) && g.x >= 0 && g.w >= 1 && g.x + g.w > GRID_COLUMNS) {
     report([...at, 'gridPos'], `x + w = ${g.x} + ${g.w} = ${g.x + g.w} runs past the ${GRID_COLUMNS}-column grid`);
   }
@@ -400,18 +400,18 @@ function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Rep
   }
 
   // Targets: unique refIds; Prometheus queries need an expression.
-  const panelDsType = isObject(p.datasource) ? p.datasource.type : undefined;
+  const panelDsType = isPlainObject(p.datasource) ? p.datasource.type : undefined;
   if (Array.isArray(p.targets)) {
     const refIds = new Map<string, number>();
     p.targets.forEach((t, j) => {
-      if (!isObject(t)) return;
+      if (!isPlainObject(t)) return;
       const tat: Seg[] = [...at, 'targets', j];
       if (typeof t.refId === 'string' && t.refId !== '') {
         const first = refIds.get(t.refId);
         if (first !== undefined) report([...tat, 'refId'], `duplicate refId "${t.refId}" in this panel (also targets[${first}])`);
         else refIds.set(t.refId, j);
       }
-      const dsType = isObject(t.datasource) && typeof t.datasource.type === 'string' ? t.datasource.type : panelDsType;
+      const dsType = isPlainObject(t.datasource) && typeof t.datasource.type === 'string' ? t.datasource.type : panelDsType;
       if (dsType === 'prometheus' && t.hide !== true && (typeof t.expr !== 'string' || t.expr.trim() === '')) {
         report([...tat, 'expr'], 'a Prometheus query needs a non-empty expr');
       }
@@ -419,14 +419,14 @@ function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Rep
   }
 
   // Thresholds: the base step first (value null = -Infinity), then strictly ascending values.
-  const fc = isObject(p.fieldConfig) ? p.fieldConfig : undefined;
-  const defaults = fc && isObject(fc.defaults) ? fc.defaults : undefined;
-  if (defaults && isObject(defaults.thresholds)) thresholdRules(defaults.thresholds.steps, [...at, 'fieldConfig', 'defaults', 'thresholds', 'steps'], report);
+  const fc = isPlainObject(p.fieldConfig) ? p.fieldConfig : undefined;
+  const defaults = fc && isPlainObject(fc.defaults) ? fc.defaults : undefined;
+  if (defaults && isPlainObject(defaults.thresholds)) thresholdRules(defaults.thresholds.steps, [...at, 'fieldConfig', 'defaults', 'thresholds', 'steps'], report);
   if (fc && Array.isArray(fc.overrides)) {
     fc.overrides.forEach((o, k) => {
-      if (!isObject(o) || !Array.isArray(o.properties)) return;
+      if (!isPlainObject(o) || !Array.isArray(o.properties)) return;
       o.properties.forEach((prop, m) => {
-        if (isObject(prop) && prop.id === 'thresholds' && isObject(prop.value)) {
+        if (isPlainObject(prop) && prop.id === 'thresholds' && isPlainObject(prop.value)) {
           thresholdRules(prop.value.steps, [...at, 'fieldConfig', 'overrides', k, 'properties', m, 'value', 'steps'], report);
         }
       });
@@ -438,7 +438,7 @@ function thresholdRules(steps: unknown, at: Seg[], report: Report): void {
   if (!Array.isArray(steps)) return;
   let previous: number | undefined;
   steps.forEach((s, i) => {
-    if (!isObject(s) || !('value' in s)) return;
+    if (!isPlainObject(s) || !('value' in s)) return;
     const value = s.value;
     if (i === 0) {
       if (value !== null) report([...at, 0, 'value'], `the first step is the base colour and must have value null (got ${shown(value)})`);

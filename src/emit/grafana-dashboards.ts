@@ -43,6 +43,7 @@ import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
 import { alertsByName } from '../model/types.ts';
 import type { DashboardSpec, Panel as PanelSpec } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
+import { isPlainObject } from '../util/lookup.ts';
 
 /** Every dashboard Vigil writes carries this tag, so a deploy can tell its own dashboards from hand-made ones. */
 export const OWNERSHIP_TAG = 'vigil-managed';
@@ -415,7 +416,6 @@ interface FinishOptions {
   reflow: boolean;
 }
 
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function finishDashboard(json: Json, opts: FinishOptions): void {
   // Grafana keys dashboards by uid; an instance-local id would make the POST a 404 on any other instance.
@@ -425,18 +425,18 @@ export function finishDashboard(json: Json, opts: FinishOptions): void {
   json.tags = dashboardTags(opts.model, Array.isArray(json.tags) ? json.tags : []);
   if (json.editable === undefined) json.editable = true;
   if (json.timezone === undefined) json.timezone = 'browser';
-  if (!isObject(json.time)) json.time = { ...DEFAULT_TIME };
+  if (!isPlainObject(json.time)) json.time = { ...DEFAULT_TIME };
 
-  if (!isObject(json.annotations)) json.annotations = {};
+  if (!isPlainObject(json.annotations)) json.annotations = {};
   const annotations = json.annotations as Json;
   if (annotations.list === undefined) annotations.list = [];
 
-  if (!isObject(json.templating)) json.templating = {};
+  if (!isPlainObject(json.templating)) json.templating = {};
   const templating = json.templating as Json;
   if (templating.list === undefined) templating.list = [];
   if (Array.isArray(templating.list)) {
     for (const v of templating.list) {
-      if (isObject(v) && v.type === 'query' && v.datasource === undefined) v.datasource = { ...opts.ds };
+      if (isPlainObject(v) && v.type === 'query' && v.datasource === undefined) v.datasource = { ...opts.ds };
     }
   }
 
@@ -452,7 +452,7 @@ export function finishDashboard(json: Json, opts: FinishOptions): void {
 function allPanels(panels: readonly unknown[]): Json[] {
   const out: Json[] = [];
   for (const p of panels) {
-    if (!isObject(p)) continue;
+    if (!isPlainObject(p)) continue;
     out.push(p);
     if (Array.isArray(p.panels)) out.push(...allPanels(p.panels));
   }
@@ -469,16 +469,16 @@ function assignIds(panels: readonly unknown[]): void {
 function finishPanel(p: Json, ds: DataSourceRef): void {
   const type = typeof p.type === 'string' ? p.type : '';
   if (NO_DATA_PANEL_TYPES.has(type)) return;
-  const targets = Array.isArray(p.targets) ? p.targets.filter(isObject) : [];
+  const targets = Array.isArray(p.targets) ? p.targets.filter(isPlainObject) : [];
   if (p.datasource === undefined || p.datasource === null) {
-    const uids = new Set(targets.map((t) => (isObject(t.datasource) ? String(t.datasource.uid) : ds.uid)));
+    const uids = new Set(targets.map((t) => (isPlainObject(t.datasource) ? String(t.datasource.uid) : ds.uid)));
     if (uids.size > 1) p.datasource = { type: 'datasource', uid: '-- Mixed --' };
     else {
-      const own = targets.find((t) => isObject(t.datasource))?.datasource;
+      const own = targets.find((t) => isPlainObject(t.datasource))?.datasource;
       p.datasource = own !== undefined ? { ...(own as Json) } : { ...ds };
     }
   }
-  const panelDs = isObject(p.datasource) && p.datasource.uid !== '-- Mixed --' ? p.datasource : ds;
+  const panelDs = isPlainObject(p.datasource) && p.datasource.uid !== '-- Mixed --' ? p.datasource : ds;
   const used = new Set(targets.map((t) => t.refId).filter((r): r is string => typeof r === 'string' && r !== ''));
   let next = 0;
   for (const t of targets) {
@@ -498,7 +498,7 @@ interface Size {
 }
 
 function sizeOf(p: Json): Size {
-  const g = isObject(p.gridPos) ? p.gridPos : {};
+  const g = isPlainObject(p.gridPos) ? p.gridPos : {};
   const int = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : fallback);
   return { w: int(g.w, 12), h: int(g.h, 9) };
 }
@@ -507,7 +507,7 @@ function sizeOf(p: Json): Size {
 function layoutFits(panels: readonly unknown[]): boolean {
   return allPanels(panels).every((p) => {
     const g = p.gridPos;
-    if (!isObject(g)) return false;
+    if (!isPlainObject(g)) return false;
     const { x, y, w, h } = g;
     const ints = [x, y, w, h].every((v) => typeof v === 'number' && Number.isInteger(v));
     return ints && (x as number) >= 0 && (y as number) >= 0 && (w as number) >= 1 && (h as number) >= 1 && (x as number) + (w as number) <= GRID_COLUMNS;
@@ -530,12 +530,12 @@ function layout(panels: readonly unknown[]): void {
       lineH = 0;
       x = 0;
     }
-    p.gridPos = { ...(isObject(p.gridPos) ? p.gridPos : {}), x, y: lineY, w, h };
+    p.gridPos = { ...(isPlainObject(p.gridPos) ? p.gridPos : {}), x, y: lineY, w, h };
     x += w;
     lineH = Math.max(lineH, h);
   };
   for (const p of panels) {
-    if (!isObject(p)) continue;
+    if (!isPlainObject(p)) continue;
     if (p.type !== 'row') {
       place(p);
       continue;
@@ -546,7 +546,7 @@ function layout(panels: readonly unknown[]): void {
     lineH = 0;
     x = 0;
     if (p.collapsed === true && Array.isArray(p.panels)) {
-      for (const child of p.panels) if (isObject(child)) place(child);
+      for (const child of p.panels) if (isPlainObject(child)) place(child);
       lineY = rowY + 1;
       lineH = 0;
       x = 0;

@@ -3,7 +3,7 @@ import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifac
 import { DoubleQuoted } from './yaml-writer.ts';
 
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
-export const REPLICA_LABEL = 'replica';
+const REPLICA_LABEL = 'replica';
 
 export const prometheusConfigPath = (replica: PrometheusTarget) => `prometheus/prometheus-${replica.name}.yml`;
 

@@ -1,5 +1,5 @@
 import { compile, newAnalysisCaches, type CompileOptions, type CompileResult } from '../compile.ts';
-import { compareDiagnostics, type Diagnostic } from '../diagnostics.ts';
+import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { LoadResult } from '../load/index.ts';
 import { environmentNames } from './overrides.ts';
@@ -19,31 +19,10 @@ export interface ProjectBuild {
 export function compileProject(loaded: LoadResult, options: Omit<CompileOptions, 'environment'> = {}): ProjectBuild {
   const caches = options.caches ?? newAnalysisCaches();
   const base = compile(loaded, { ...options, caches });
-  const names = [...new Set(environmentNames(loaded.definitions))];
+  const names = environmentNames(loaded.definitions);
   const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) }));
-  const diagnostics = mergeDiagnostics([base, ...environments.map((e) => e.result)]);
-  const failed = diagnostics.some((d) => d.severity === 'error');
-  let artifacts: Artifact[];
-  if (failed) artifacts = [];
-  else artifacts = [...base.artifacts, ...environments.flatMap((e) => e.result.artifacts.map((a) => ({ ...a, path: `${e.name}/${a.path}` })))];
+  const diagnostics = dedupeDiagnostics([base, ...environments.map((e) => e.result)].flatMap((r) => r.diagnostics)).sort(compareDiagnostics);
+  const artifacts = hasErrors(diagnostics) ? [] : [...base.artifacts, ...environments.flatMap((e) => e.result.artifacts.map((a) => ({ ...a, path: `${e.name}/${a.path}` })))];
   return { base, environments, artifacts, diagnostics };
 }
 
-/** The output directory of one environment inside generated/, matching compileProject's layout. */
-export function environmentOutDir(out: string, name: string): string {
-  return `${out}/${name}`;
-}
-
-function mergeDiagnostics(results: CompileResult[]): Diagnostic[] {
-  const seen = new Set<string>();
-  const out: Diagnostic[] = [];
-  for (const r of results) {
-    for (const d of r.diagnostics) {
-      const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(d);
-    }
-  }
-  return out.sort(compareDiagnostics);
-}

@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
+import { environmentNameOf } from '../load/index.ts';
 import { closest } from '../util/closest.ts';
+import { isPlainObject } from '../util/lookup.ts';
 
 /**
  * An environment's view of the shared definitions: the Environment's overrides merged into copies of the definitions
@@ -24,19 +26,22 @@ interface Mount {
   tree: unknown;
 }
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The declared environments' names, each once, in declaration order. */
 export function environmentNames(definitions: readonly Definition[]): string[] {
-  return definitions.filter(isEnvironment).map((d) => String((d.value as Json).name));
+  return [...new Set(definitions.map(environmentNameOf).filter((n): n is string => n !== undefined))];
 }
 
-function isEnvironment(def: Definition): boolean {
-  return isObject(def.value) && def.value.kind === 'Environment' && typeof def.value.name === 'string';
+/** The (first) Environment definition of that name. */
+export function findEnvironment(definitions: readonly Definition[], name: string): Definition | undefined {
+  return definitions.find((d) => environmentNameOf(d) === name);
 }
+
+const isEnvironment = (def: Definition) => environmentNameOf(def) !== undefined;
 
 /** Objects merge key by key, anything else (lists, scalars) replaces, and null removes the key. */
 export function mergeOverride(base: unknown, override: unknown): unknown {
-  if (!isObject(base) || !isObject(override)) return override;
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
@@ -50,10 +55,9 @@ const PROJECT_FIELDS = ['scrapeInterval', 'evaluationInterval', 'externalLabels'
 
 export function applyEnvironment(definitions: readonly Definition[], name: string): EnvironmentView {
   const diagnostics: Diagnostic[] = [];
-  const environments = definitions.filter(isEnvironment);
-  const environment = environments.find((d) => (d.value as Json).name === name);
+  const environment = findEnvironment(definitions, name);
   if (!environment) {
-    const names = environments.map((d) => String((d.value as Json).name));
+    const names = environmentNames(definitions);
     const near = closest(name, names);
     diagnostics.push({
       code: 'env/unknown',
@@ -71,25 +75,25 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
     mounts.set(def, list);
   };
 
-  const project = definitions.find((d) => isObject(d.value) && d.value.kind === 'Project');
+  const project = definitions.find((d) => isPlainObject(d.value) && d.value.kind === 'Project');
   if (project) {
     for (const field of PROJECT_FIELDS) if (env[field] !== undefined) graft(project, [field], [field], env[field]);
     const grafana = env.grafana;
-    if (isObject(grafana) && typeof grafana.folder === 'string') graft(project, ['grafana', 'folder'], ['grafana', 'folder'], grafana.folder);
+    if (isPlainObject(grafana) && typeof grafana.folder === 'string') graft(project, ['grafana', 'folder'], ['grafana', 'folder'], grafana.folder);
   }
 
-  const overrides = isObject(env.overrides) ? env.overrides : {};
+  const overrides = isPlainObject(env.overrides) ? env.overrides : {};
   const byName = (kind: string, listKey: string, nameKey: string, section: string, noun: string) => {
     const wanted = overrides[section];
-    if (!isObject(wanted)) return;
+    if (!isPlainObject(wanted)) return;
     const index = new Map<string, { def: Definition; path: Path }>();
     for (const def of definitions) {
       const v = def.value;
-      if (!isObject(v) || v.kind !== kind) continue;
+      if (!isPlainObject(v) || v.kind !== kind) continue;
       const list = listKey ? v[listKey] : [v];
       if (!Array.isArray(list)) continue;
       list.forEach((item, i) => {
-        if (isObject(item) && typeof item[nameKey] === 'string' && !index.has(item[nameKey] as string))
+        if (isPlainObject(item) && typeof item[nameKey] === 'string' && !index.has(item[nameKey] as string))
           index.set(item[nameKey] as string, { def, path: listKey ? [listKey, i] : [] });
       });
     }
@@ -107,7 +111,7 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
         });
         continue;
       }
-      if (isObject(tree) && nameKey in tree && tree[nameKey] !== key) {
+      if (isPlainObject(tree) && nameKey in tree && tree[nameKey] !== key) {
         diagnostics.push({
           code: 'env/override',
           severity: 'error',
@@ -134,8 +138,8 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
   byName('RecordingRules', 'rules', 'record', 'recordingRules', 'recording rule');
   byName('Receivers', 'receivers', 'name', 'receivers', 'receiver');
   byName('Dashboard', '', 'uid', 'dashboards', 'dashboard');
-  if (isObject(overrides.routes)) {
-    const routes = definitions.find((d) => isObject(d.value) && d.value.kind === 'Routes');
+  if (isPlainObject(overrides.routes)) {
+    const routes = definitions.find((d) => isPlainObject(d.value) && d.value.kind === 'Routes');
     if (routes) graft(routes, [], ['overrides', 'routes'], overrides.routes);
     else
       diagnostics.push({
@@ -149,7 +153,7 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
 
   // Rule tests prove the shared definitions (`vigil test`); an environment's build deploys, it does not test.
   const result = definitions
-    .filter((d) => (!isEnvironment(d) || d === environment) && !(isObject(d.value) && d.value.kind === 'RuleTests'))
+    .filter((d) => (!isEnvironment(d) || d === environment) && !(isPlainObject(d.value) && d.value.kind === 'RuleTests'))
     .map((d) => {
       const list = mounts.get(d);
       return list ? overlay(d, list) : d;
@@ -165,7 +169,7 @@ function setAt(value: unknown, at: Path, tree: unknown): unknown {
     copy[head] = setAt(copy[head], rest, tree);
     return copy;
   }
-  const obj = isObject(value) ? value : {};
+  const obj = isPlainObject(value) ? value : {};
   return { ...obj, [head as string]: setAt(obj[head as string], rest, tree) };
 }
 
@@ -180,7 +184,7 @@ function overlay(def: Definition, mounts: Mount[]): Definition {
       let node: unknown = m.tree;
       let inside = true;
       for (const seg of rest) {
-        if (!isObject(node)) break; // a replaced list or value: everything below it is the override's text
+        if (!isPlainObject(node)) break; // a replaced list or value: everything below it is the override's text
         if (!(String(seg) in node)) {
           inside = false;
           break;

@@ -65,8 +65,8 @@ export async function withExtraFile(loaded: LoadResult, filePath: string): Promi
   const text = await readFile(absolute, 'utf8');
   const file = path.relative(process.cwd(), absolute).split(path.sep).join('/') || filePath;
   const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
-  const names = new Set(result.definitions.map((d) => environmentName(d)).filter((n): n is string => n !== undefined));
-  const kept = loaded.definitions.filter((d) => !names.has(environmentName(d) ?? ''));
+  const names = new Set(result.definitions.map((d) => environmentNameOf(d)).filter((n): n is string => n !== undefined));
+  const kept = loaded.definitions.filter((d) => !names.has(environmentNameOf(d) ?? ''));
   const displayNames = new Map(loaded.displayNames ?? []);
   displayNames.set(file, file);
   return {
@@ -78,7 +78,8 @@ export async function withExtraFile(loaded: LoadResult, filePath: string): Promi
   };
 }
 
-function environmentName(def: Definition): string | undefined {
+/** The name of an Environment definition; undefined for any other definition. */
+export function environmentNameOf(def: Definition): string | undefined {
   const v = def.value as { kind?: unknown; name?: unknown } | null;
   return v && typeof v === 'object' && v.kind === 'Environment' && typeof v.name === 'string' ? v.name : undefined;
 }

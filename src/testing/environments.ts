@@ -1,6 +1,6 @@
 import { compile, type AnalysisCaches } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
-import { environmentNames } from '../env/overrides.ts';
+import { environmentNames, findEnvironment } from '../env/overrides.ts';
 import type { LoadResult } from '../load/index.ts';
 import { planCases, probeAndEvaluate, type CaseResult, type Synthesizer } from './runner.ts';
 
@@ -24,7 +24,7 @@ export interface EnvironmentProof {
  */
 export async function proveEnvironmentOverrides(loaded: LoadResult, promtool: string, synthesize: Synthesizer, caches?: AnalysisCaches): Promise<EnvironmentProof[]> {
   const proofs: EnvironmentProof[] = [];
-  for (const name of [...new Set(environmentNames(loaded.definitions))]) {
+  for (const name of environmentNames(loaded.definitions)) {
     const overridden = overriddenAlerts(loaded, name);
     if (overridden.size === 0) continue;
     const compiled = compile(loaded, { environment: name, caches });
@@ -41,10 +41,7 @@ export async function proveEnvironmentOverrides(loaded: LoadResult, promtool: st
 }
 
 function overriddenAlerts(loaded: LoadResult, environment: string): Set<string> {
-  const def = loaded.definitions.find((d) => {
-    const v = d.value as { kind?: unknown; name?: unknown } | null;
-    return v?.kind === 'Environment' && v.name === environment;
-  });
+  const def = findEnvironment(loaded.definitions, environment);
   const alerts = (def?.value as { overrides?: { alerts?: Record<string, unknown> } } | undefined)?.overrides?.alerts;
   return new Set(alerts && typeof alerts === 'object' ? Object.keys(alerts) : []);
 }

@@ -1,6 +1,5 @@
 // Real services for integration tests (GUIDE §3): 127.0.0.1, ports chosen free at run time, temp dirs, waited for on
 // their readiness endpoint, and stopped by PID in afterAll even when a test fails.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,12 +16,6 @@ import {
 } from '../../src/testing/alertmanager-process.ts';
 
 export { findAlertmanager, freePort, type RunningAlertmanager, type RunningService, type ServiceSpec };
-
-/** Whether an executable is on PATH and answers `--version` (Alertmanager and Prometheus print it on stderr). */
-export function hasBinary(name: string): boolean {
-  const r = spawnSync(name, ['--version'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
 
 export interface ServiceScope {
   /** A new empty directory, removed in afterAll. */

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.ts';
 import { deployEnvironment } from '../../src/deploy/deploy.ts';
 import { DeployError } from '../../src/deploy/errors.ts';
+import { eventually } from '../../src/deploy/target.ts';
 import { loadDirectory, withExtraFile } from '../../src/load/index.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { freePort, serviceScope } from '../helpers/services.ts';
@@ -30,18 +31,6 @@ async function getJson<T>(url: string): Promise<T> {
 async function liveRules(url: string): Promise<Map<string, LiveRule[]>> {
   const body = await getJson<{ data: { groups: { name: string; rules: LiveRule[] }[] } }>(`${url}/api/v1/rules`);
   return new Map(body.data.groups.map((g) => [g.name, g.rules]));
-}
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 async function snapshotDir(dir: string): Promise<Record<string, string>> {
@@ -154,11 +143,11 @@ describe('vigil plan and deploy against real services', () => {
       if (!alert) throw new Error('NodeExporterUp is not firing yet');
       return alert.activeAt;
     };
-    const activeBefore = await eventually(() => firing(stack.prometheus[0]!.service.url));
+    const activeBefore = await eventually(() => firing(stack.prometheus[0]!.service.url), 30_000);
     await eventually(async () => {
       const alerts = await getJson<{ labels: Record<string, string> }[]>(`${stack.alertmanagers[0]!.service.url}/api/v2/alerts`);
       if (!alerts.some((a) => a.labels.alertname === 'NodeExporterUp')) throw new Error('not in Alertmanager yet');
-    });
+    }, 30_000);
     const file = await envFile('continuity', { replicas: ['prom-a', 'prom-b'], extra: raiseLoadWarning });
     const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
