@@ -12,6 +12,7 @@ import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
 import { validateDefinitions } from './spec/validate.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
 import { EMITTERS } from './emit/index.ts';
+import { secretsList } from './emit/secret-slots.ts';
 import { applyEnvironment } from './env/overrides.ts';
 
 export interface CompileResult {
@@ -149,6 +150,8 @@ function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): 
     lap(`emit ${emitter.name}`);
     return out;
   });
+  const secrets = secretsList(artifacts);
+  if (secrets) artifacts.push(secrets);
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return [...artifacts, manifest(artifacts)];
 }

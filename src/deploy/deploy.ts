@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
-import { ALERTMANAGER_SECRETS_PATH } from '../emit/index.ts';
+import { ALERTMANAGER_CONFIG_PATH } from '../emit/alertmanager.ts';
+import { parseSecretsList, SECRETS_PATH } from '../emit/secret-slots.ts';
 import { prometheusConfigPath } from '../emit/prometheus-config.ts';
 import { emittedRuleGroup } from '../emit/prometheus-rules.ts';
 import type { EnvironmentModel, Model } from '../model/types.ts';
@@ -35,18 +36,14 @@ export interface Targets {
   alertmanager?: PreflightInput['alertmanager'];
 }
 
-interface SecretUse {
-  env?: string;
-  as: 'file' | 'placeholder';
-  path?: string;
-}
-
 /** Everything a plan or deploy talks to, with the files it would write (secrets filled in: a missing one fails here). */
 export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const { environment: env, model, artifacts } = input;
   const secrets = input.secrets ?? processSecrets;
   const configSecrets = input.configSecrets ?? secrets;
   const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
+  // The only secrets this deploy reads: those secrets.json names, each for its exact place in a file.
+  const uses = parseSecretsList(byPath.get(SECRETS_PATH));
   const under = (prefix: string) => new Map(artifacts.filter((a) => a.path.startsWith(prefix)).map((a) => [path.posix.basename(a.path), a.content]));
   const ruleFiles = under('prometheus/rules/');
   // Rule files straight from the emitter come with their groups as data (parsing 10,000 rules of YAML takes ~0.4 s);
@@ -67,8 +64,9 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
 
   const prometheus: PrometheusAdapter[] = [];
   for (const replica of env.prometheus) {
-    const text = byPath.get(prometheusConfigPath(replica));
-    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(`prometheus.yml of ${replica.name}`, text, configSecrets)) : undefined;
+    const file = prometheusConfigPath(replica);
+    const text = byPath.get(file);
+    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(file, text, uses, configSecrets)) : undefined;
     prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config, groups: fromModel }));
   }
 
@@ -81,10 +79,9 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
 
   let alertmanager: Targets['alertmanager'];
   if (env.alertmanager.length) {
-    const text = byPath.get('alertmanager/alertmanager.yml');
-    const config = text !== undefined ? await attempt(() => materialise('alertmanager.yml', text, configSecrets)) : undefined;
+    const text = byPath.get(ALERTMANAGER_CONFIG_PATH);
+    const config = text !== undefined ? await attempt(() => materialise(ALERTMANAGER_CONFIG_PATH, text, uses, configSecrets)) : undefined;
     const templates = under('alertmanager/templates/');
-    const uses = (JSON.parse(byPath.get(ALERTMANAGER_SECRETS_PATH) ?? '{"secrets":[]}') as { secrets: SecretUse[] }).secrets;
     const secretFiles: { path: string; content: string }[] = [];
     for (const use of uses.filter((u) => u.as === 'file' && u.env && u.path)) {
       const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, configSecrets));

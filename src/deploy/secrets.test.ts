@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from './errors.ts';
-import { lacksSecrets, materialise, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
+import type { SecretUse } from '../emit/secret-slots.ts';
+import { lacksSecrets, maskSecrets, materialise, rememberingSecrets, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
 
 const source = (env: Record<string, string>, files: Record<string, string> = {}): SecretSource => ({
   env,
@@ -10,26 +11,54 @@ const source = (env: Record<string, string>, files: Record<string, string> = {})
   },
 });
 
-const CONFIG = 'receivers:\n  - name: ops\n    wechat_configs:\n      - api_secret: "${WECOM}"\n        corp_id: "${file:/run/corp}"\n        message: "keep ${WECOM} inside text"\n';
+const CONFIG =
+  'receivers:\n  - name: ops\n    wechat_configs:\n      - api_secret: "${WECOM}"\n        message: "keep ${WECOM} inside text"\n        to_party: "${OTHER}"\n' +
+  '  - name: infra\n    wechat_configs:\n      - api_secret: "${file:/run/corp}"\n';
+const AM = 'alertmanager/alertmanager.yml';
+const USES: SecretUse[] = [
+  { artifact: AM, at: ['receivers', 0, 'wechat_configs', 0, 'api_secret'], env: 'WECOM', field: 'wechat_configs.api_secret', as: 'placeholder' },
+  { artifact: AM, at: ['receivers', 1, 'wechat_configs', 0, 'api_secret'], file: '/run/corp', field: 'wechat_configs.api_secret', as: 'placeholder' },
+];
 
 describe('secrets', () => {
-  it('fills whole-value placeholders as quoted YAML, leaving the same text inside other strings alone', async () => {
-    const out = await materialise('alertmanager.yml', CONFIG, source({ WECOM: 'a"b:c #d' }, { '/run/corp': 'corp-1\n' }));
+  it('fills exactly the listed slots as quoted YAML; placeholder-shaped text anywhere else stays as it is', async () => {
+    const out = await materialise(AM, CONFIG, USES, source({ WECOM: 'a"b:c #d', OTHER: 'leak' }, { '/run/corp': 'corp-1\n' }));
     expect(out.holdsSecrets).toBe(true);
     expect(out.content).toContain('api_secret: "a\\"b:c #d"');
-    expect(out.content).toContain('corp_id: "corp-1"');
+    expect(out.content).toContain('api_secret: "corp-1"');
     expect(out.content).toContain('message: "keep ${WECOM} inside text"');
+    expect(out.content).toContain('to_party: "${OTHER}"');
+  });
+
+  it('refuses slots that do not match the document, reading nothing for them', async () => {
+    const reads: string[] = [];
+    const spy: SecretSource = { env: new Proxy({}, { get: (_t, k) => (reads.push(String(k)), 'v') }), readFile: async (f) => (reads.push(f), 'v') };
+    const altered: SecretUse[][] = [
+      [{ ...USES[0]!, at: ['receivers', 0, 'wechat_configs', 0, 'to_party'], env: 'OTHER' }], // not a masked field
+      [{ ...USES[0]!, at: ['receivers', 0, 'wechat_configs', 0, 'message'] }], // not a masked field either
+      [{ ...USES[0]!, env: 'OTHER' }], // the node holds ${WECOM}, not ${OTHER}
+      [{ ...USES[0]!, at: ['receivers', 5, 'wechat_configs', 0, 'api_secret'] }], // no such node
+      [{ ...USES[0]!, env: 'A;B' }], // not a variable name
+      [{ ...USES[1]!, file: 'relative/path' }],
+      [{ ...USES[0]!, at: [] }],
+    ];
+    for (const uses of altered) {
+      const error = await materialise(AM, CONFIG, uses, spy).catch((e) => e);
+      expect(error, JSON.stringify(uses)).toBeInstanceOf(DeployError);
+      expect((error as DeployError).message).toMatch(/does not match the secrets.json of its build/);
+    }
+    expect(reads).toEqual([]);
   });
 
   it('names every missing secret and fills in nothing', async () => {
-    const error = await materialise('alertmanager.yml', CONFIG, source({})).catch((e) => e);
+    const error = await materialise(AM, CONFIG, USES, source({})).catch((e) => e);
     expect(error).toBeInstanceOf(DeployError);
-    expect((error as DeployError).message).toBe('alertmanager.yml needs secrets that are not available here: $WECOM, file /run/corp');
+    expect((error as DeployError).message).toBe('alertmanager/alertmanager.yml needs secrets that are not available here: $WECOM, file /run/corp');
     expect((error as DeployError).code).toBe('deploy/secret');
   });
 
-  it('leaves a config without placeholders as it is', async () => {
-    expect(await materialise('x.yml', 'a: 1\n', source({}))).toEqual({ content: 'a: 1\n', holdsSecrets: false });
+  it('leaves a config without slots as it is, even with placeholder-shaped text', async () => {
+    expect(await materialise('x.yml', 'a: "${HOME}"\n', USES, source({ HOME: '/root' }))).toEqual({ content: 'a: "${HOME}"\n', holdsSecrets: false });
   });
 
   it('reads a deploy secret from the environment or a file, and says which is missing', async () => {
@@ -40,9 +69,21 @@ describe('secrets', () => {
 
   it('lets a plan go on without secrets, listing what was missing', async () => {
     const missing: string[] = [];
-    const out = await materialise('alertmanager.yml', CONFIG, tolerantSecrets(source({}), missing));
+    const out = await materialise(AM, CONFIG, USES, tolerantSecrets(source({}), missing));
     expect(out.content).toContain('api_secret: "<not available to the plan>"');
     expect(lacksSecrets(out.content)).toBe(true);
     expect(missing).toEqual(['$WECOM', '/run/corp']);
+  });
+
+  it('masks every secret value it handed out, in every string of what is printed', async () => {
+    const seen = new Set<string>();
+    const secret = 'p@ss"w\\ord';
+    await materialise(AM, CONFIG, USES, rememberingSecrets(source({ WECOM: secret }, { '/run/corp': 'corp-secret\n' }), seen));
+    const printed = { changes: [{ object: 'receiver ops', detail: `api_secret: ${secret} -> ${JSON.stringify(secret)}` }], notes: ['read corp-secret'], error: new DeployError(`x ${secret}`, 'h', 'c') };
+    const masked = maskSecrets(printed, seen);
+    expect(JSON.stringify(masked)).not.toContain('p@ss');
+    expect(masked.notes).toEqual(['read <secret>']);
+    expect(masked.error.message).toBe('x <secret>');
+    expect(masked.changes[0]!.detail).toBe('api_secret: <secret> -> "<secret>"');
   });
 });

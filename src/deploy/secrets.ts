@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { secretPlaceholdersIn, substituteSecretPlaceholders } from '../emit/alertmanager.ts';
+import { isScalar, parseDocument } from 'yaml';
+import { placeholderText, SECRET_FIELDS, type SecretUse } from '../emit/secret-slots.ts';
+import { doubleQuoted } from '../emit/yaml-writer.ts';
 import type { SecretRef } from '../model/types.ts';
 import { DeployError } from './errors.ts';
 
 /**
  * Neither Prometheus nor Alertmanager expands environment variables in its configuration. generated/ holds only
  * references: `*_file` paths, or a `"${NAME}"` / `"${file:/path}"` placeholder where the service has no file variant.
- * Deploy resolves them here and writes the values only into the copy on the target (mode 0600).
+ * Deploy fills those placeholders here, by their path in the document as secrets.json lists them — never by looking
+ * for placeholder-shaped text, which any definition can produce — and writes the values only into the copy on the
+ * target (mode 0600).
  */
 export interface SecretSource {
   env: NodeJS.ProcessEnv;
@@ -21,43 +25,78 @@ interface Materialised {
   holdsSecrets: boolean;
 }
 
-/** Fills every placeholder of a config; fails naming every missing secret, so nothing half-filled is written. */
-export async function materialise(file: string, content: string, source: SecretSource = processSecrets): Promise<Materialised> {
-  const placeholders = secretPlaceholdersIn(content);
-  if (placeholders.length === 0) return { content, holdsSecrets: false };
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Fills the secret slots secrets.json lists for `artifact`: each must be a double-quoted scalar holding exactly its
+ * placeholder, in a field the service masks. Fails naming every missing secret, so nothing half-filled is written;
+ * fails on a slot that does not match the document (a build altered after compiling), so nothing is read for it.
+ */
+export async function materialise(artifact: string, content: string, uses: readonly SecretUse[], source: SecretSource = processSecrets): Promise<Materialised> {
+  const slots = uses.filter((u) => u.as === 'placeholder' && u.artifact === artifact);
+  if (slots.length === 0) return { content, holdsSecrets: false };
+  const doc = parseDocument(content, { version: '1.1', uniqueKeys: false });
+  const altered = (why: string) =>
+    new DeployError(`${artifact} does not match the secrets.json of its build: ${why}`, 'build again with `vigil build` from the definitions; a build whose files were edited by hand is never deployed', 'deploy/secret');
+  if (doc.errors.length) throw altered(`it is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+  const edits: { start: number; end: number; ref: SecretRef; key: string }[] = [];
+  for (const slot of slots) {
+    const at = slot.at;
+    const last = at?.[at.length - 1];
+    if (!Array.isArray(at) || at.length === 0 || !at.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isInteger(k) && k >= 0))) throw altered('a secret slot has no valid path');
+    if (typeof last !== 'string' || !SECRET_FIELDS.has(last)) throw altered(`the secret slot ${at.join('.')} is not a field the service keeps secret`);
+    const ref = refOf(slot);
+    if (!ref) throw altered(`the secret slot ${at.join('.')} names no valid environment variable or absolute file`);
+    const node = doc.getIn(at, true);
+    const expected = placeholderText(ref);
+    if (!isScalar(node) || node.type !== 'QUOTE_DOUBLE' || node.value !== expected || !node.range || content.slice(node.range[0], node.range[1]) !== JSON.stringify(expected)) {
+      throw altered(`${at.join('.')} does not hold the placeholder ${JSON.stringify(expected)}`);
+    }
+    edits.push({ start: node.range[0], end: node.range[1], ref, key: expected });
+  }
   const values = new Map<string, string>();
   const missing: string[] = [];
-  for (const placeholder of placeholders) {
-    const key = placeholder.slice(2, -1);
-    const value = await resolve(key, source);
-    if (value === undefined) missing.push(key.startsWith('file:') ? `file ${key.slice(5)}` : `$${key}`);
-    else values.set(placeholder, value);
+  for (const { ref, key } of edits) {
+    if (values.has(key) || missing.includes(describe(ref))) continue;
+    const value = await resolve(ref, source);
+    if (value === undefined) missing.push(describe(ref));
+    else values.set(key, value);
   }
   if (missing.length) {
     throw new DeployError(
-      `${file} needs secrets that are not available here: ${missing.join(', ')}`,
+      `${artifact} needs secrets that are not available here: ${missing.join(', ')}`,
       'set the environment variables (in CI: repository or environment secrets) or create the files, then deploy again',
       'deploy/secret',
     );
   }
-  return { content: substituteSecretPlaceholders(content, values), holdsSecrets: true };
+  let filled = content;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) filled = filled.slice(0, edit.start) + doubleQuoted(values.get(edit.key)!) + filled.slice(edit.end);
+  return { content: filled, holdsSecrets: true };
 }
 
-async function resolve(key: string, source: SecretSource): Promise<string | undefined> {
-  if (key.startsWith('file:')) {
+function refOf(use: SecretUse): SecretRef | undefined {
+  if (typeof use.env === 'string' && use.file === undefined) return ENV_NAME.test(use.env) ? { env: use.env } : undefined;
+  if (typeof use.file === 'string' && use.env === undefined) return use.file.startsWith('/') && !use.file.includes('\0') ? { file: use.file } : undefined;
+  return undefined;
+}
+
+const describe = (ref: SecretRef) => (ref.env !== undefined ? `$${ref.env}` : `file ${ref.file}`);
+
+async function resolve(ref: SecretRef, source: SecretSource): Promise<string | undefined> {
+  if (ref.file !== undefined) {
     try {
-      return (await source.readFile(key.slice(5))).replace(/\r?\n$/, '');
+      return (await source.readFile(ref.file)).replace(/\r?\n$/, '');
     } catch {
       return undefined;
     }
   }
-  const v = source.env[key];
+  const v = source.env[ref.env!];
   return v === undefined || v === '' ? undefined : v;
 }
 
 /** A secret the deploy itself uses (Grafana token, InfluxDB password). */
 export async function secretValue(ref: SecretRef, what: string, source: SecretSource = processSecrets): Promise<string> {
-  const value = await resolve(ref.env ?? `file:${ref.file}`, source);
+  const value = await resolve(ref, source);
   if (value === undefined) {
     throw new DeployError(
       `${what} is not available: ${ref.env ? `environment variable $${ref.env} is not set` : `cannot read ${ref.file}`}`,
@@ -99,4 +138,44 @@ export function tolerantSecrets(source: SecretSource, missing: string[]): Secret
       }
     },
   };
+}
+
+/** A source that remembers every value it hands out, so that whatever is printed afterwards can be masked. */
+export function rememberingSecrets(source: SecretSource, seen: Set<string>): SecretSource {
+  const keep = (v: string | undefined) => {
+    if (v !== undefined && v !== UNAVAILABLE_SECRET && v !== '') {
+      seen.add(v);
+      seen.add(v.replace(/\r?\n$/, ''));
+    }
+    return v;
+  };
+  return {
+    env: new Proxy(source.env, { get: (target, key) => keep(target[key as string]) }),
+    readFile: async (file) => keep(await source.readFile(file))!,
+  };
+}
+
+export const MASK = '<secret>';
+
+/**
+ * Replaces every known secret value inside every string of `data` (plan and deploy output: changes, notes, errors).
+ * Longest first, so a secret that contains another is masked whole; also in the escaped forms YAML and JSON give it.
+ */
+export function maskSecrets<T>(data: T, secrets: ReadonlySet<string>): T {
+  const needles = [...new Set([...secrets].flatMap((s) => [s, JSON.stringify(s).slice(1, -1), doubleQuoted(s).slice(1, -1)]))]
+    .filter((s) => s.length > 0)
+    .sort((a, b) => b.length - a.length);
+  if (needles.length === 0) return data;
+  const maskString = (text: string) => needles.reduce((t, n) => (t.includes(n) ? t.split(n).join(MASK) : t), text);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return maskString(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v instanceof Error) {
+      v.message = maskString(v.message);
+      return v;
+    }
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(data) as T;
 }

@@ -12,7 +12,8 @@ import { fixtureFiles, labelSpace, modelOf, routingCases } from '../../test/fixt
 import type { Model } from '../model/types.ts';
 import { quoteMatcherValue } from '../routing/matchers.ts';
 import { routeAlert, routeEmittedConfig } from '../routing/route.ts';
-import { emitAlertmanager, substituteSecretPlaceholders } from './alertmanager.ts';
+import { materialise } from '../deploy/secrets.ts';
+import { emitAlertmanager } from './alertmanager.ts';
 
 const run = promisify(execFile);
 const amtoolFound = spawnSync('amtool', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -76,10 +77,13 @@ describe.skipIf(!amtoolFound)('amtool check-config', () => {
 
   it('accepts the configuration with the placeholders substituted by hostile secret values', async () => {
     const model = modelOf(fixtureFiles('project'));
-    const { secrets } = emitAlertmanager(model, { identityLabels: () => [] });
-    const values = new Map(secrets.filter((s) => s.as === 'placeholder').map((s) => [s.placeholder!, 'se"cr\\et: #x\n{{ y }}']));
-    expect(values.size).toBeGreaterThan(0);
-    const { file } = write('substituted', model, (yml) => substituteSecretPlaceholders(yml, values));
+    const { artifacts, secrets } = emitAlertmanager(model, { identityLabels: () => ['instance'] });
+    expect(secrets.filter((s) => s.as === 'placeholder').length).toBeGreaterThan(0);
+    const hostile = 'se"cr\\et: #x\n{{ y }}';
+    const source = { env: new Proxy({}, { get: () => hostile }), readFile: async () => hostile };
+    const filled = await materialise(artifacts[0]!.path, artifacts[0]!.content, secrets, source);
+    expect(filled.holdsSecrets).toBe(true);
+    const { file } = write('substituted', model, () => filled.content);
     const r = await amtool(['check-config', file]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });

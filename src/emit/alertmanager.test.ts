@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AlertModel, Model } from '../model/types.ts';
 import { fixtureFiles, modelOf } from '../../test/fixtures/alertmanager/model.ts';
-import { emitAlertmanager, substituteSecretPlaceholders, type AlertmanagerOptions } from './alertmanager.ts';
+import { materialise } from '../deploy/secrets.ts';
+import { emitAlertmanager, type AlertmanagerOptions } from './alertmanager.ts';
 import { GENERATED_HEADER } from './artifact.ts';
 
 const identity: AlertmanagerOptions = { identityLabels: () => ['instance'] };
@@ -162,13 +163,14 @@ describe('emitAlertmanager: receivers', () => {
     expect(receiver(parsed, 'plain-hook')!.webhook_configs).toEqual([{ send_resolved: true, url: 'https://plain.example.com/' }]);
   });
 
-  it('lists every secret use, sorted, so deploy knows what to materialise or substitute', () => {
+  it('lists every secret use, placeholders with their path in the document, so deploy knows what to fill where', () => {
+    const slot = (name: string) => ['receivers', parsed.receivers.findIndex((r) => r.name === name), 'wechat_configs', 0, 'api_secret'];
     expect(result.secrets).toEqual([
-      { env: 'SMTP_PASSWORD', field: 'global.smtp_auth_password_file', as: 'file', path: '/etc/alertmanager/secrets/SMTP_PASSWORD' },
-      { env: 'AUDIT_TOKEN', receiver: 'hook', field: 'webhook_configs.http_config.authorization.credentials_file', as: 'file', path: '/etc/alertmanager/secrets/AUDIT_TOKEN' },
-      { file: '/run/secrets/archive', receiver: 'hook-file', field: 'webhook_configs.http_config.authorization.credentials_file', as: 'file', path: '/run/secrets/archive' },
-      { env: 'WECOM_SECRET', receiver: 'wecom', field: 'wechat_configs.api_secret', as: 'placeholder', placeholder: '${WECOM_SECRET}' },
-      { file: '/run/secrets/wecom', receiver: 'wecom-file', field: 'wechat_configs.api_secret', as: 'placeholder', placeholder: '${file:/run/secrets/wecom}' },
+      { artifact: 'alertmanager/alertmanager.yml', env: 'SMTP_PASSWORD', field: 'global.smtp_auth_password_file', as: 'file', path: '/etc/alertmanager/secrets/SMTP_PASSWORD' },
+      { artifact: 'alertmanager/alertmanager.yml', env: 'AUDIT_TOKEN', receiver: 'hook', field: 'webhook_configs.http_config.authorization.credentials_file', as: 'file', path: '/etc/alertmanager/secrets/AUDIT_TOKEN' },
+      { artifact: 'alertmanager/alertmanager.yml', file: '/run/secrets/archive', receiver: 'hook-file', field: 'webhook_configs.http_config.authorization.credentials_file', as: 'file', path: '/run/secrets/archive' },
+      { artifact: 'alertmanager/alertmanager.yml', at: slot('wecom'), env: 'WECOM_SECRET', receiver: 'wecom', field: 'wechat_configs.api_secret', as: 'placeholder', placeholder: '${WECOM_SECRET}' },
+      { artifact: 'alertmanager/alertmanager.yml', at: slot('wecom-file'), file: '/run/secrets/wecom', receiver: 'wecom-file', field: 'wechat_configs.api_secret', as: 'placeholder', placeholder: '${file:/run/secrets/wecom}' },
     ]);
   });
 
@@ -395,8 +397,8 @@ inhibit:
   });
 });
 
-describe('substituteSecretPlaceholders', () => {
-  it('replaces whole placeholder values with safely escaped secrets and nothing else', () => {
+describe('secret slots', () => {
+  it('are filled by deploy with safely escaped secrets at their paths, and nothing else is', async () => {
     const { config, result } = emit({
       'receivers.yaml': RECEIVERS,
       'routes.yaml': `
@@ -408,13 +410,14 @@ routes:
 `,
     });
     const secret = 'p@ss: "quoted" \\ back\nslash # not a comment';
-    const values = new Map(result.secrets.filter((s) => s.as === 'placeholder').map((s) => [s.placeholder!, s.env ? secret : 'from-file']));
-    const filled = substituteSecretPlaceholders(config.content, values);
+    const slots = result.secrets.filter((s) => s.as === 'placeholder');
+    expect(slots.map((s) => s.at)).toEqual(slots.map((s) => ['receivers', expect.any(Number), 'wechat_configs', 0, 'api_secret']));
+    const source = { env: { WECOM_SECRET: secret }, readFile: async () => 'from-file' };
+    const filled = (await materialise(config.path, config.content, result.secrets, source)).content;
     const parsed = parse(filled, { version: '1.1' }) as Parsed;
     expect(receiver(parsed, 'wecom')!.wechat_configs).toMatchObject([{ api_secret: secret }]);
     expect(receiver(parsed, 'wecom-file')!.wechat_configs).toMatchObject([{ api_secret: 'from-file' }]);
     expect(parsed.route.routes).toEqual([{ receiver: 'wecom-file', matchers: ['x="${WECOM_SECRET}"'] }]);
-    expect(() => substituteSecretPlaceholders(config.content, new Map())).toThrow(/no value for secret placeholder \$\{/);
   });
 });
 

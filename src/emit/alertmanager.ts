@@ -1,4 +1,4 @@
-import { DoubleQuoted } from './yaml-writer.ts';
+import { SecretPlaceholder, secretSlotsOf, type SecretUse } from './secret-slots.ts';
 import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, SecretRef, SeverityModel } from '../model/types.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, type SimpleMatcher } from '../routing/matchers.ts';
@@ -12,27 +12,6 @@ export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
 
 /** Alertmanager's own defaults, written out on the root route so the file says what happens. */
 export const ROOT_TIMING_DEFAULTS = { groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' } as const;
-
-/** A secret the generated configuration refers to, so deploy knows what to materialise or substitute. */
-export interface SecretUse {
-  /** The environment variable named by an `{ env: NAME }` reference. */
-  env?: string;
-  /** The file named by a `{ file: /path }` reference. */
-  file?: string;
-  /** The receiver using it; absent for global settings. */
-  receiver?: string;
-  /** The Alertmanager field, e.g. `global.smtp_auth_password_file` or `wechat_configs.api_secret`. */
-  field: string;
-  /**
-   * `file`: the field names a file. For an env reference deploy writes the variable's value to `path` (mode 0600);
-   * for a file reference the file must exist at `path` where Alertmanager runs.
-   * `placeholder`: Alertmanager 0.25 has no `*_file` variant of the field; the file holds `placeholder` and deploy
-   * substitutes the secret for it.
-   */
-  as: 'file' | 'placeholder';
-  path?: string;
-  placeholder?: string;
-}
 
 export interface AlertmanagerOptions {
   /** Labels that identify one instance of an alert (besides alertname and severity): the automatic inhibition's `equal`. */
@@ -69,12 +48,13 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
   config.receivers = receivers.map((r) => receiver(model, r, secrets));
   config.templates = ['templates/*.tmpl'];
 
+  const uses = [...secrets, ...secretSlotsOf(ALERTMANAGER_CONFIG_PATH, config)];
   return {
     artifacts: [
-      { path: ALERTMANAGER_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources: uniqueSorted(sources) },
+      { path: ALERTMANAGER_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources: uniqueSorted(sources), secrets: uses },
       { path: ALERTMANAGER_TEMPLATE_PATH, content: VIGIL_TEMPLATE, sources: [] },
     ],
-    secrets: sortSecrets(secrets),
+    secrets: uses,
   };
 }
 
@@ -94,40 +74,8 @@ function globalSection(model: Model, secrets: SecretUse[]): Record<string, unkno
 /** A secret for a field that has a `*_file` variant in Alertmanager 0.25: the path of the file holding it. */
 function secretFile(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): string {
   const path = ref.file ?? `${ALERTMANAGER_SECRETS_DIR}/${ref.env}`;
-  secrets.push(clean({ env: ref.env, file: ref.file, receiver, field, as: 'file', path }));
+  secrets.push(clean({ artifact: ALERTMANAGER_CONFIG_PATH, env: ref.env, file: ref.file, receiver, field, as: 'file', path }));
   return path;
-}
-
-/**
- * A secret for a field without a `*_file` variant in 0.25: a placeholder deploy replaces (`${NAME}` for an env
- * reference, `${file:/path}` for a file reference), always written double-quoted so that
- * substituteSecretPlaceholders can insert any value safely.
- */
-function secretPlaceholder(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): DoubleQuoted {
-  const placeholder = ref.env !== undefined ? `\${${ref.env}}` : `\${file:${ref.file}}`;
-  secrets.push(clean({ env: ref.env, file: ref.file, receiver, field, as: 'placeholder', placeholder }));
-  return new DoubleQuoted(placeholder);
-}
-
-// Only whole values of `key: "${…}"` lines: the same text inside a matcher or template string is left alone.
-const SECRET_PLACEHOLDER_LINE = /^(\s*(?:- )?[a-z_]+: )"(\$\{[^}"]*\})"$/gm;
-
-/** Every `"${…}"` placeholder of an emitted config (Alertmanager's or Prometheus'), sorted, each once. */
-export function secretPlaceholdersIn(content: string): string[] {
-  return [...new Set([...content.matchAll(SECRET_PLACEHOLDER_LINE)].map((m) => m[2]!))].sort();
-}
-
-/**
- * For deploy: replaces each `"${…}"` placeholder of the emitted alertmanager.yml with its secret, escaped for a YAML
- * double-quoted scalar. `values` maps a placeholder (SecretUse.placeholder) to the secret; a placeholder without a
- * value is an error, so a half-substituted file is never produced.
- */
-export function substituteSecretPlaceholders(content: string, values: ReadonlyMap<string, string>): string {
-  return content.replace(SECRET_PLACEHOLDER_LINE, (_whole, prefix: string, placeholder: string) => {
-    const value = values.get(placeholder);
-    if (value === undefined) throw new Error(`no value for secret placeholder ${placeholder}`);
-    return `${prefix}${JSON.stringify(value)}`;
-  });
 }
 
 function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<string, unknown> {
@@ -154,7 +102,8 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<
     if (c.wecom.toParty !== undefined) w.to_party = c.wecom.toParty;
     if (c.wecom.toUser !== undefined) w.to_user = c.wecom.toUser;
     if (c.wecom.toTag !== undefined) w.to_tag = c.wecom.toTag;
-    w.api_secret = secretPlaceholder(c.wecom.apiSecret, 'wechat_configs.api_secret', r.name, secrets);
+    // 0.25 has no api_secret_file: deploy fills this placeholder by its path in the document.
+    w.api_secret = new SecretPlaceholder(c.wecom.apiSecret, 'wechat_configs.api_secret', r.name);
     w.message = `{{ template "${TEMPLATE_NAMES.wecomMessage}" . }}`;
     out.wechat_configs = [w];
   }
@@ -276,17 +225,4 @@ function clean(use: SecretUse): SecretUse {
   const out = {} as SecretUse;
   for (const [k, v] of Object.entries(use)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   return out;
-}
-
-function sortSecrets(secrets: SecretUse[]): SecretUse[] {
-  const key = (s: SecretUse) => [s.receiver ?? '', s.field, s.env ?? '', s.file ?? ''];
-  return secrets.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i++) {
-      const c = compare(ka[i]!, kb[i]!);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
 }

@@ -15,25 +15,11 @@ export interface Emitter {
   emit(model: Model, ctx: CheckContext): Artifact[];
 }
 
-export const ALERTMANAGER_SECRETS_PATH = 'alertmanager/secrets.json';
-
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
-  {
-    name: 'alertmanager',
-    emit: (model, ctx) => {
-    const { artifacts, secrets } = emitAlertmanager(model, { identityLabels: (alert) => ctx.labels.identityOf(alert) });
-    // Names and paths only, never values: what deploy must materialise on the Alertmanager host.
-    const secretsList: Artifact = {
-      path: ALERTMANAGER_SECRETS_PATH,
-      content: JSON.stringify({ secrets }, null, 2) + '\n',
-      sources: model.receivers.map((r) => r.origin.def.file).concat(model.project?.origin ? [model.project.origin.def.file] : []),
-    };
-    return [...artifacts, secretsList];
-    },
-  },
+  { name: 'alertmanager', emit: (model, ctx) => emitAlertmanager(model, { identityLabels: (alert) => ctx.labels.identityOf(alert) }).artifacts },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },

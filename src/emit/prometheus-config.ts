@@ -1,6 +1,6 @@
 import type { EnvironmentModel, Model, PrometheusTarget } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
-import { DoubleQuoted } from './yaml-writer.ts';
+import { SecretPlaceholder, secretSlotsOf } from './secret-slots.ts';
 
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
 const REPLICA_LABEL = 'replica';
@@ -17,11 +17,11 @@ export function emitPrometheusConfig(model: Model): Artifact[] {
   const env = model.environment;
   if (!env) return [];
   const sources = [env.origin.def.file, ...(model.project?.origin ? [model.project.origin.def.file] : [])];
-  return env.prometheus.map((replica) => ({
-    path: prometheusConfigPath(replica),
-    content: goYaml(prometheusConfig(model, env, replica), header(env, replica)),
-    sources,
-  }));
+  return env.prometheus.map((replica) => {
+    const path = prometheusConfigPath(replica);
+    const config = prometheusConfig(model, env, replica);
+    return { path, content: goYaml(config, header(env, replica)), sources, secrets: secretSlotsOf(path, config) };
+  });
 }
 
 function header(env: EnvironmentModel, replica: PrometheusTarget): string {
@@ -99,7 +99,7 @@ function remoteWrite(influx: NonNullable<EnvironmentModel['influxdb']>): Record<
     const auth: Record<string, unknown> = { username: influx.username };
     if (influx.password?.file) auth.password_file = influx.password.file;
     // Prometheus has password_file; an environment variable becomes a placeholder that deploy fills in on the target.
-    else if (influx.password?.env) auth.password = new DoubleQuoted(`\${${influx.password.env}}`);
+    else if (influx.password?.env) auth.password = new SecretPlaceholder(influx.password, 'remote_write.basic_auth.password');
     write.basic_auth = auth;
   }
   return write;

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { goYaml } from '../emit/artifact.ts';
-import { substituteSecretPlaceholders } from '../emit/alertmanager.ts';
 import { LabelInference } from '../model/alert-labels.ts';
 import { Catalog } from '../model/catalog.ts';
 import { alertsByName, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
@@ -26,8 +25,8 @@ import { findAlertmanager, startAlertmanager, type RunningAlertmanager } from '.
  * - Rounds are isolated: the alerts of the previous round are resolved (endsAt in the past) in the same POST, before
  *   the new ones; the inhibitor ignores resolved sources and GET no longer lists them.
  * - `*_file` secrets are read only when a notification is sent: 0.25 starts with them missing, and `${NAME}`
- *   placeholders are plain strings to it. prepareLiveConfig still points them at dummy files and substitutes dummy
- *   values, so the copy is a valid deployment; by default it also drops the receivers' integrations (names kept, so
+ *   placeholders are plain strings to it. prepareLiveConfig still points `*_file` fields at dummy files, so the copy
+ *   is a valid deployment; by default it also drops the receivers' integrations (names kept, so
  *   the routing tree is unchanged) so a test never e-mails, pages or calls WeCom.
  */
 
@@ -171,7 +170,7 @@ const DUMMY_SECRET = 'vigil-live-dummy-secret';
 
 /**
  * Copies `<configDir>/alertmanager.yml` and `templates/` to `workDir` for a throwaway Alertmanager and returns the
- * new config path: `${…}` placeholders get a dummy value (substituteSecretPlaceholders), every `*_file` field points
+ * new config path: `${…}` placeholders stay as they are (plain strings to Alertmanager), every `*_file` field points
  * at a dummy file in workDir/secrets, the sentinel inhibit rule comes first, and with delivery `none` receivers keep
  * only their names. Routes, grouping and the other inhibit rules are left exactly as emitted.
  */
@@ -181,8 +180,8 @@ export async function prepareLiveConfig(configDir: string, workDir: string, opti
   const templates = path.join(configDir, 'templates');
   if (await stat(templates).catch(() => undefined)) await cp(templates, path.join(workDir, 'templates'), { recursive: true });
 
-  const placeholders = new Map([...text.matchAll(/"(\$\{[^}"]*\})"/g)].map((m) => [m[1]!, DUMMY_SECRET] as const));
-  const config = parse(substituteSecretPlaceholders(text, placeholders), { version: '1.1' }) as Record<string, unknown>;
+  // Placeholders stay as they are: any non-empty string satisfies Alertmanager here, and nothing is filled in.
+  const config = parse(text, { version: '1.1' }) as Record<string, unknown>;
 
   const secrets = path.join(workDir, 'secrets');
   await mkdir(secrets, { recursive: true });

@@ -1,0 +1,92 @@
+import type { SecretRef } from '../model/types.ts';
+import { uniqueSorted, type Artifact } from './artifact.ts';
+import { DoubleQuoted } from './yaml-writer.ts';
+
+/** The one list of every secret the generated files refer to (names, paths and positions; never values). */
+export const SECRETS_PATH = 'secrets.json';
+
+/**
+ * Fields where a service (Prometheus, Alertmanager) keeps a value as a Go `Secret` and shows it as `<secret>`: the
+ * only fields deploy ever fills with a secret, so a filled-in value can never be read back through a status page.
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_secret', 'password']);
+
+export type DocumentPath = (string | number)[];
+
+/** A place in a generated YAML document that deploy fills with a secret; it is written as a double-quoted placeholder. */
+export class SecretPlaceholder extends DoubleQuoted {
+  constructor(
+    readonly ref: SecretRef,
+    /** The service's name of the field, e.g. `wechat_configs.api_secret`. */
+    readonly field: string,
+    readonly receiver?: string,
+  ) {
+    super(placeholderText(ref));
+  }
+}
+
+export const placeholderText = (ref: SecretRef) => (ref.env !== undefined ? `\${${ref.env}}` : `\${file:${ref.file}}`);
+
+/** A secret that deploy puts into a generated file. */
+export interface SecretUse {
+  /** The generated file (path under the tree), for `as: placeholder`. */
+  artifact?: string;
+  /** Where in that YAML document: deploy fills exactly this node, never text that merely looks like a placeholder. */
+  at?: DocumentPath;
+  /** The environment variable named by an `{ env: NAME }` reference. */
+  env?: string;
+  /** The file named by a `{ file: /path }` reference. */
+  file?: string;
+  /** The receiver using it; absent for global settings. */
+  receiver?: string;
+  /** The service's field, e.g. `global.smtp_auth_password_file` or `wechat_configs.api_secret`. */
+  field: string;
+  /**
+   * `file`: the field names a file. For an env reference deploy writes the variable's value to `path` (mode 0600);
+   * for a file reference the file must exist at `path` where the service runs.
+   * `placeholder`: the service has no `*_file` variant of the field; the generated file holds a placeholder at `at`
+   * and deploy puts the secret there.
+   */
+  as: 'file' | 'placeholder';
+  path?: string;
+  placeholder?: string;
+}
+
+/** Every SecretPlaceholder in a document about to be written as `artifact`, with its path in the document. */
+export function secretSlotsOf(artifact: string, document: unknown): SecretUse[] {
+  const found: SecretUse[] = [];
+  const walk = (value: unknown, at: DocumentPath) => {
+    if (value instanceof SecretPlaceholder) {
+      const key = at[at.length - 1];
+      if (typeof key !== 'string' || !SECRET_FIELDS.has(key)) throw new Error(`secret placeholder at ${at.join('.')}: not a field the service masks`);
+      found.push(clean({ artifact, at, env: value.ref.env, file: value.ref.file, receiver: value.receiver, field: value.field, as: 'placeholder' as const, placeholder: value.value }));
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
+    else if (value !== null && typeof value === 'object' && !(value instanceof DoubleQuoted)) {
+      for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
+    }
+  };
+  walk(document, []);
+  return found;
+}
+
+/** secrets.json: every secret use of every file, sorted so that it is the same on every run; none when nothing needs one. */
+export function secretsList(artifacts: readonly Artifact[]): Artifact | undefined {
+  const holders = artifacts.filter((a) => a.secrets?.length);
+  if (holders.length === 0) return undefined;
+  const uses = holders.flatMap((a) => a.secrets!).sort((a, b) => compare(sortKey(a), sortKey(b)));
+  return { path: SECRETS_PATH, content: JSON.stringify({ secrets: uses }, null, 2) + '\n', sources: uniqueSorted(holders.flatMap((a) => a.sources)) };
+}
+
+/** Reads secrets.json of a build (absent: no secrets). */
+export function parseSecretsList(content: string | undefined): SecretUse[] {
+  if (content === undefined) return [];
+  const parsed = JSON.parse(content) as { secrets?: unknown };
+  return Array.isArray(parsed.secrets) ? (parsed.secrets as SecretUse[]) : [];
+}
+
+const sortKey = (u: SecretUse) => [u.artifact ?? '', u.as, u.receiver ?? '', u.field, u.env ?? u.file ?? '', JSON.stringify(u.at ?? [])].join('\u0000');
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function clean<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
