@@ -18,6 +18,7 @@ import { refSeverityCheck } from './ref-severity.ts';
 import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
+import { secretPlaceholderCheck } from './secret-placeholder.ts';
 import { templateLabelCheck } from './template-label.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
 import { testRefsCheck } from './test-refs.ts';
@@ -45,6 +46,7 @@ export const CHECKS: readonly Check[] = [
   routeUnreachableSeverityCheck,
   ruleDuplicateCheck,
   secretLiteralCheck,
+  secretPlaceholderCheck,
   templateLabelCheck,
   templateSyntaxCheck,
   testRefsCheck,

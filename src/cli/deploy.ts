@@ -3,14 +3,17 @@ import path from 'node:path';
 import { compile } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
+import { DeployCancelled } from '../deploy/cancel.ts';
 import { DeployError } from '../deploy/errors.ts';
+import { sweepStaleStages } from '../deploy/preflight.ts';
 import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
-import { processSecrets, tolerantSecrets } from '../deploy/secrets.ts';
+import { maskSecrets, processSecrets, rememberingSecrets, tolerantSecrets } from '../deploy/secrets.ts';
 import { environmentNames } from '../env/overrides.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { EnvironmentModel } from '../model/types.ts';
 import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
+import { interruptible, type Interruption } from './interrupt.ts';
 import { countSummary, printDiagnostics } from './print.ts';
 import { compareArtifacts } from './write.ts';
 
@@ -68,43 +71,60 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
   if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
+  await sweepStaleStages(); // what SIGKILLed deploys left in the pre-flight's private folder
   const missing: string[] = [];
+  // Every secret value the plan reads is masked in whatever it prints (a pull-request comment is public to readers).
+  const seen = new Set<string>();
+  const secrets = rememberingSecrets(processSecrets, seen);
   try {
-    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, configSecrets: tolerantSecrets(processSecrets, missing) });
-    const plans = await planTargets(prepared.targets);
+    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets, configSecrets: tolerantSecrets(secrets, missing) });
+    const plans = maskSecrets(await planTargets(prepared.targets), seen);
     if (missing.length) plans.find((p) => p.target.startsWith('alertmanager'))?.notes.push(`secrets not available to the plan (${missing.join(', ')}): configuration compared as the services show it, with secrets masked`);
     if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');
     else if (options.format === 'markdown') io.out(renderPlanMarkdown(environment.name, plans));
     else io.out(renderPlanText(environment.name, plans));
     return countChanges(plans) ? EXIT.changes : EXIT.ok;
   } catch (e) {
-    return reportError(io, 'plan', e);
+    return reportError(io, 'plan', maskSecrets(e, seen));
   }
 }
 
 export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptions & { message?: string }): Promise<number> {
+  // From the start: a signal during the compile must also end as a cancellation, not kill the process half-way.
+  const interruption = interruptible(io);
+  try {
+    return await deployCommand(io, dir, options, interruption);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions & { message?: string }, interruption: Interruption): Promise<number> {
   const compiled = await compileEnvironment(io, dir, options, 'deploy');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
   if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
   const style = styleFor(io);
   const started = performance.now();
+  const failed = (e: DeployError) => (e instanceof DeployCancelled ? (interruption.exitCode() ?? EXIT.problems) : EXIT.problems);
+  const heading = (e: DeployError) => (e instanceof DeployCancelled ? `${style.yellow('deploy cancelled')} [${e.code}]: ${e.message}\n  hint: ${e.hint}\n` : formatDeployError(io, 'deploy', e));
   try {
     const report = await deployEnvironment(
       { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, message: options.message ?? (await defaultMessage(dir, environment.name)) },
-      { progress: (line) => options.format === 'text' && io.err(`  ${line}\n`) },
+      { progress: (line) => options.format === 'text' && io.err(`  ${line}\n`), signal: interruption.signal },
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (options.format === 'json') {
       io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), preflight: report.preflight, applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
-      return report.failure ? EXIT.problems : EXIT.ok;
+      return report.failure ? failed(report.failure.error) : EXIT.ok;
     }
     if (report.failure) {
       const f = report.failure;
-      io.err(formatDeployError(io, 'deploy', f.error));
+      io.err(heading(f.error));
       if (f.rolledBack.length) io.err(`  rolled back: ${f.rolledBack.join(', ')} (previous files restored and reloaded)\n`);
       for (const r of f.rollbackFailures) io.err(`  ${style.red('rollback incomplete')}: ${r}\n`);
-      return EXIT.problems;
+      if (f.error instanceof DeployCancelled && !f.rollbackFailures.length) io.err(`  every target serves the build it served before this deploy; the lock is released\n`);
+      return failed(f.error);
     }
     const total = countChanges(report.plans);
     if (total === 0) io.out(`No changes: environment ${environment.name} already runs this build (${report.plans.length} targets checked, ${seconds} s).\n`);
@@ -112,9 +132,14 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
       io.out(renderPlanText(environment.name, report.plans.filter((p) => p.changes.length)).replace(/^Plan for/, 'Deployed to').replace(/\n[^\n]*pending[^\n]*\n$/, '\n'));
       io.out(`${style.bold('deployed')}: ${total} change${total === 1 ? '' : 's'} to ${report.applied.join(', ')}; every target verified (${seconds} s).\n`);
     }
+    if (interruption.signal.aborted) io.err(`  note: the signal came after the last target was verified: the deploy is complete\n`);
     for (const n of report.notes) io.err(`  note: ${n}\n`);
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof DeployCancelled) {
+      io.err(heading(e));
+      return failed(e);
+    }
     return reportError(io, 'deploy', e);
   }
 }
