@@ -19,8 +19,10 @@ export const envScrapeCheck: Check = {
     const env = ctx.model.environment;
     if (!env) return;
     const declared = new Map<string, string[]>();
-    for (const m of ctx.model.metrics) declared.set(m.source, [...(declared.get(m.source) ?? []), m.name]);
-    for (const e of ctx.model.external) declared.set(e.source, [...(declared.get(e.source) ?? []), ...e.names, ...e.prefixes.map((p) => `${p}*`)]);
+    // Appended in place: copying the list per metric made a large catalogue quadratic (issue #8 §7).
+    const namesOf = (source: string) => declared.get(source) ?? declared.set(source, []).get(source)!;
+    for (const m of ctx.model.metrics) namesOf(m.source).push(m.name);
+    for (const e of ctx.model.external) namesOf(e.source).push(...e.names, ...e.prefixes.map((p) => `${p}*`));
     const scraped = new Set(env.scrape.map((s) => s.source));
     for (const [source, names] of declared) {
       if (SELF_SOURCES.has(source) || scraped.has(source)) continue;

@@ -89,6 +89,7 @@ function yamlHint(code: string): string | undefined {
 }
 
 function lazyDefinition(file: string, text: string, index: number, value: unknown, document: () => Document.Parsed | undefined): Definition {
+  const offsetMaps = new WeakMap<Scalar, number[]>();
   const nodeAt = (path: Path): Node | undefined => {
     const doc = document();
     if (!doc) return undefined;
@@ -127,7 +128,9 @@ function lazyDefinition(file: string, text: string, index: number, value: unknow
     locateInString: (path, start, end) => {
       const node = document()?.getIn(path, true);
       if (!isScalar(node) || !node.range || typeof node.value !== 'string') return spanOf(nodeAt(path));
-      const map = scalarOffsetMap(text, node);
+      // Built once per scalar: thousands of problems in one string must not each rebuild it (issue #8 §7).
+      let map = offsetMaps.get(node);
+      if (!map) offsetMaps.set(node, (map = scalarOffsetMap(text, node)));
       const clamp = (i: number) => map[Math.min(Math.max(i, 0), map.length - 1)]!;
       const s = clamp(start);
       return { file, start: s, end: Math.max(clamp(end), s + 1) };

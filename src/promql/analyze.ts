@@ -10,7 +10,7 @@ import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
 import { unquote } from './strings.ts';
 import { closestName } from './suggest.ts';
-import { syntaxProblems, type Source } from './syntax.ts';
+import { firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
 import {
   DOCUMENTED_TYPE,
   type AnalyzeOptions,
@@ -572,6 +572,8 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
     map: composeMaps(first.map, second.map),
     grafana,
   };
+  const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
+  if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   let tree: Tree;
   try {
     tree = parser.parse(src.text);

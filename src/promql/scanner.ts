@@ -157,22 +157,30 @@ const OPENER: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 export function checkBrackets(text: string, tokens: readonly Token[]): BracketProblem[] {
   const problems: BracketProblem[] = [];
   const stack: Token[] = [];
+  // Open brackets of each kind on the stack: a closer with none to match is known at once, and every opener the
+  // search below walks past is removed, so a hostile `((((…]]]]` stays linear.
+  const open: Record<string, number> = { '(': 0, '[': 0, '{': 0 };
   for (const t of tokens) {
     if (t.kind !== 'punct') continue;
     const c = text[t.start]!;
     if (CLOSER[c]) {
       stack.push(t);
+      open[c]!++;
     } else if (OPENER[c]) {
       const want = OPENER[c];
-      let depth = stack.length - 1;
-      while (depth >= 0 && text[stack[depth]!.start] !== want) depth--;
-      if (depth < 0) {
+      if (open[want] === 0) {
         problems.push({ kind: 'unmatched', token: t, char: c });
         continue;
       }
+      let depth = stack.length - 1;
+      while (text[stack[depth]!.start] !== want) depth--;
       // Openers skipped over to reach the match were never closed.
-      for (const open of stack.splice(depth).slice(1)) {
-        problems.push({ kind: 'unclosed', token: open, char: text[open.start]! });
+      const [, ...skipped] = stack.splice(depth);
+      open[want]!--;
+      for (const unclosed of skipped) {
+        const char = text[unclosed.start]!;
+        open[char]!--;
+        problems.push({ kind: 'unclosed', token: unclosed, char });
       }
     }
   }

@@ -65,7 +65,7 @@ export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
 
   for (const err of mergedErrors(tree, tokens)) {
     // The offending token is the one at (or first after) the place lezer gave up.
-    const idx = tokens.findIndex((t) => t.end > err.from);
+    const idx = firstTokenEndingAfter(tokens, err.from);
     if (idx < 0) {
       if (unclosed || unterminated) continue;
       const last = tokens[tokens.length - 1]!;
@@ -111,13 +111,53 @@ function mergedErrors(tree: Tree, tokens: readonly Token[]): { from: number; to:
   const merged: { from: number; to: number }[] = [];
   for (const e of errors) {
     const last = merged[merged.length - 1];
-    if (last && !tokens.some((t) => t.start >= last.to && t.start < e.from)) {
+    const between = firstTokenStartingAt(tokens, last?.to ?? 0);
+    if (last && !(between < tokens.length && tokens[between]!.start < e.from)) {
       last.to = Math.max(last.to, e.to);
       continue;
     }
     merged.push({ ...e });
   }
   return merged;
+}
+
+/** Index of the first token that ends after `offset` (tokens are in order), or -1. */
+function firstTokenEndingAfter(tokens: readonly Token[], offset: number): number {
+  const i = firstIndex(tokens, (t) => t.end > offset);
+  return i < tokens.length ? i : -1;
+}
+
+/** Index of the first token that starts at or after `offset`, or tokens.length. */
+function firstTokenStartingAt(tokens: readonly Token[], offset: number): number {
+  return firstIndex(tokens, (t) => t.start >= offset);
+}
+
+/** Binary search: the first index where `past` holds, for a predicate that is false and then true along the list. */
+function firstIndex(tokens: readonly Token[], past: (t: Token) => boolean): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (past(tokens[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The first bracket opened more than `max` levels deep, or undefined. Checked before parsing: lezer's recovery on
+ * such input is super-linear and its tree building recursive, so a hostile expression never reaches the parser.
+ */
+export function firstTooDeep(text: string, tokens: readonly Token[], max: number): Token | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'punct') continue;
+    const c = text[t.start];
+    if (c === '(' || c === '[' || c === '{') {
+      if (++depth > max) return t;
+    } else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function endHint(last: string, token: Token): string {

@@ -1,4 +1,4 @@
-import { lineColAt, type Diagnostic } from '../diagnostics.ts';
+import { LineIndex, type Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/definition.ts';
 
 export interface JsonDiagnostic {
@@ -15,14 +15,17 @@ export interface JsonDiagnostic {
 
 export function toJsonDiagnostics(diagnostics: readonly Diagnostic[], sources: readonly SourceFile[]): JsonDiagnostic[] {
   const texts = new Map(sources.map((s) => [s.file, s.text]));
+  const indexes = new Map<string, LineIndex>();
+  const indexOf = (file: string, text: string) => indexes.get(file) ?? indexes.set(file, new LineIndex(text)).get(file)!;
   return diagnostics.map((d) => {
     const out: JsonDiagnostic = { code: d.code, severity: d.severity, message: d.message };
     if (d.span) {
       out.file = d.span.file;
       const text = texts.get(d.span.file);
       if (text !== undefined) {
-        const s = lineColAt(text, d.span.start);
-        const e = lineColAt(text, d.span.end);
+        const index = indexOf(d.span.file, text);
+        const s = index.at(d.span.start);
+        const e = index.at(d.span.end);
         Object.assign(out, { line: s.line, col: s.col, endLine: e.line, endCol: e.col });
       }
     }

@@ -1,4 +1,4 @@
-import { lineColAt, type Diagnostic } from '../diagnostics.ts';
+import { LineIndex, type Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/definition.ts';
 
 export interface Style {
@@ -19,40 +19,60 @@ export const ansiStyle: Style = {
   bold: (s) => `\x1b[1m${s}\x1b[22m`,
 };
 
+/** Source lines longer than this are shown as a window around the problem, so the report grows with the problems. */
+const MAX_SHOWN = 160;
+
 /** `file:line:col: error[code]: message`, the source line with a caret under the span, then the hint. */
 export function formatText(diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], style: Style = plainStyle): string {
   const texts = new Map(sources.map((s) => [s.file, s.text]));
+  const indexes = new Map<string, LineIndex | undefined>();
+  const indexOf = (file: string): LineIndex | undefined => {
+    if (!indexes.has(file)) {
+      const text = texts.get(file);
+      indexes.set(file, text === undefined ? undefined : new LineIndex(text));
+    }
+    return indexes.get(file);
+  };
   const out: string[] = [];
   for (const d of diagnostics) {
     const sev = d.severity === 'error' ? style.red(style.bold('error')) : style.yellow(style.bold('warning'));
-    const text = d.span ? texts.get(d.span.file) : undefined;
+    const index = d.span ? indexOf(d.span.file) : undefined;
     let where = d.span?.file ?? '';
-    if (d.span && text !== undefined) {
-      const { line, col } = lineColAt(text, d.span.start);
+    if (d.span && index) {
+      const { line, col } = index.at(d.span.start);
       where = `${d.span.file}:${line}:${col}`;
     }
     out.push(`${where ? style.bold(where) + ': ' : ''}${sev}[${style.cyan(d.code)}]: ${d.message}`);
-    if (d.span && text !== undefined) out.push(...caret(text, d.span.start, d.span.end, style));
+    if (d.span && index) out.push(...caret(index, d.span.start, d.span.end, style));
     if (d.hint) out.push(`  ${style.dim('hint:')} ${d.hint}`);
     for (const r of d.related ?? []) {
-      const rt = texts.get(r.span.file);
-      const pos = rt !== undefined ? lineColAt(rt, r.span.start) : undefined;
+      const pos = indexOf(r.span.file)?.at(r.span.start);
       out.push(`  ${style.dim('note:')} ${r.message} (${r.span.file}${pos ? `:${pos.line}:${pos.col}` : ''})`);
     }
   }
   return out.length ? out.join('\n') + '\n' : '';
 }
 
-function caret(text: string, start: number, end: number, style: Style): string[] {
-  const { line, col } = lineColAt(text, start);
-  const lineStart = start - (col - 1);
-  let lineEnd = text.indexOf('\n', lineStart);
-  if (lineEnd === -1) lineEnd = text.length;
-  const source = text.slice(lineStart, lineEnd).replace(/\t/g, ' ');
-  const width = Math.max(1, Math.min(end, lineEnd) - start);
+function caret(index: LineIndex, start: number, end: number, style: Style): string[] {
+  const { text } = index;
+  const { line } = index.at(start);
+  const bounds = index.lineAround(start);
+  const at = Math.min(Math.max(start, bounds.start), bounds.end);
+  const stop = Math.max(Math.min(end, bounds.end), at + 1);
+  // A window of the line that holds the start of the span; "…" marks what was cut.
+  let from = bounds.start;
+  let to = bounds.end;
+  if (to - from > MAX_SHOWN) {
+    from = Math.max(bounds.start, at - MAX_SHOWN / 4);
+    to = Math.min(bounds.end, from + MAX_SHOWN);
+  }
+  const before = from > bounds.start ? '…' : '';
+  const after = to < bounds.end ? '…' : '';
+  const source = before + text.slice(from, to).replace(/\t/g, ' ') + after;
+  const width = Math.max(1, Math.min(stop, to) - at);
   const gutter = String(line).length;
   return [
     `  ${style.dim(`${line} |`)} ${source}`,
-    `  ${style.dim(`${' '.repeat(gutter)} |`)} ${' '.repeat(col - 1)}${style.red('^'.repeat(width))}`,
+    `  ${style.dim(`${' '.repeat(gutter)} |`)} ${' '.repeat(before.length + at - from)}${style.red('^'.repeat(width))}`,
   ];
 }

@@ -1,0 +1,121 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Generators of the hostile inputs of issue #8 §7 (sizes and shapes that used to take tens of seconds).
+ * Each writes a complete definitions folder whose size grows linearly with `n`, so a benchmark or a test can
+ * run it at 1×, 2×, 4× and compare the cost.
+ */
+export interface HostileInput {
+  name: string;
+  /** The size the issue measured. */
+  reportedSize: number;
+  /** Whether the definitions contain errors (then `validate` must exit 1 with located diagnostics). */
+  hasErrors: boolean;
+  write(dir: string, n: number): Promise<void>;
+}
+
+const PROJECT = 'apiVersion: vigil/v1\nkind: Project\nname: hostile\nevaluationInterval: 30s\nsmtp: { smarthost: "smtp.example.com:587", from: a@example.com }\n';
+const SEVERITIES = 'apiVersion: vigil/v1\nkind: Severities\nlevels:\n  - { name: critical, groupWait: 10s }\n  - { name: warning, groupWait: 30s }\n';
+const RECEIVERS = 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - { name: team, email: { to: [team@example.com] } }\n';
+const ROUTES = 'apiVersion: vigil/v1\nkind: Routes\nreceiver: team\ngroupBy: [alertname]\nroutes:\n  - { matchers: [\'severity=~"critical|warning"\'], receiver: team }\n';
+const METRICS = 'apiVersion: vigil/v1\nkind: Metrics\nsource: app\nmetrics:\n  - { name: app_requests_total, type: counter, help: "Requests.", labels: [service, code] }\n';
+
+async function base(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const all: Record<string, string> = { 'project.yaml': PROJECT, 'severities.yaml': SEVERITIES, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'metrics.yaml': METRICS, ...files };
+  for (const [name, text] of Object.entries(all)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+}
+
+function environment(name: string, alerts: string[]): string {
+  const lines = [
+    'apiVersion: vigil/v1',
+    'kind: Environment',
+    `name: ${name}`,
+    'prometheus:',
+    `  - { name: prom-0, url: "http://prometheus.${name}:9090", rulesDir: /etc/prometheus/rules/vigil, configFile: /etc/prometheus/prometheus.yml }`,
+    'alertmanager:',
+    '  configFile: /etc/alertmanager/alertmanager.yml',
+    `  peers: ["http://alertmanager.${name}:9093"]`,
+    'scrape:',
+    '  app: { targets: ["app:8080"] }',
+  ];
+  if (alerts.length) {
+    lines.push('overrides:', '  alerts:');
+    for (const a of alerts) lines.push(`    ${a}: { labels: { env: ${name} } }`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function alertRules(group: string, alerts: { name: string; expr: string; summary?: string }[]): string {
+  const lines = ['apiVersion: vigil/v1', 'kind: AlertRules', `group: ${group}`, 'alerts:'];
+  for (const a of alerts) {
+    lines.push(
+      `  - name: ${a.name}`,
+      `    expr: ${JSON.stringify(a.expr)}`,
+      '    thresholds:',
+      '      warning: { op: ">", value: 1, for: 5m }',
+      `    summary: ${JSON.stringify(a.summary ?? 'Requests are failing')}`,
+      `    runbook: https://runbooks.example.com/${a.name}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A catalogue of `n` metrics, used by alerts, and 3 Environments that override some of them. */
+export const bigCatalogue: HostileInput = {
+  name: 'catalogue with 3 environments',
+  reportedSize: 32_000,
+  hasErrors: false,
+  async write(dir, n) {
+    const metrics = ['apiVersion: vigil/v1', 'kind: Metrics', 'source: app', 'metrics:'];
+    for (let i = 0; i < n; i++) metrics.push(`  - { name: app_metric_${i}_total, type: counter, help: "Metric ${i}.", labels: [service, code] }`);
+    const alerts = Array.from({ length: Math.max(1, Math.floor(n / 100)) }, (_, i) => ({ name: `HostileAlert${i}`, expr: `sum(rate(app_metric_${i * 100}_total[5m])) > 1` }));
+    const overridden = alerts.slice(0, 10).map((a) => a.name);
+    await base(dir, {
+      'metrics.yaml': metrics.join('\n') + '\n',
+      'alerts/hostile.yaml': alertRules('hostile', alerts),
+      'environments/dev.yaml': environment('dev', overridden),
+      'environments/staging.yaml': environment('staging', overridden),
+      'environments/prod.yaml': environment('prod', overridden),
+    });
+  },
+};
+
+/** `n` alerts, each with a PromQL syntax error, all in one file. */
+export const manyPromqlErrors: HostileInput = {
+  name: 'PromQL errors',
+  reportedSize: 10_000,
+  hasErrors: true,
+  async write(dir, n) {
+    const alerts = Array.from({ length: n }, (_, i) => ({ name: `BrokenAlert${i}`, expr: `sum(rate(app_requests_total[5m]) > ${i}` }));
+    await base(dir, { 'alerts/broken.yaml': alertRules('broken', alerts) });
+  },
+};
+
+/** One expression nested `n` parentheses deep. */
+export const deepParentheses: HostileInput = {
+  name: 'nested parentheses',
+  reportedSize: 100_000,
+  hasErrors: true,
+  async write(dir, n) {
+    const expr = '('.repeat(n) + 'app_requests_total' + ')'.repeat(n) + ' > 1';
+    await base(dir, { 'alerts/deep.yaml': alertRules('deep', [{ name: 'DeepAlert', expr }]) });
+  },
+};
+
+/** A summary template with `n` unclosed `{{ if }}`. */
+export const unclosedIfs: HostileInput = {
+  name: 'unclosed {{ if }}',
+  reportedSize: 5_000,
+  hasErrors: true,
+  async write(dir, n) {
+    const summary = '{{ if $value }}x'.repeat(n);
+    await base(dir, { 'alerts/ifs.yaml': alertRules('ifs', [{ name: 'IfAlert', expr: 'sum(rate(app_requests_total[5m])) > 1', summary }]) });
+  },
+};
+
+export const HOSTILE_INPUTS: readonly HostileInput[] = [bigCatalogue, manyPromqlErrors, deepParentheses, unclosedIfs];
