@@ -28,7 +28,7 @@ Options:
   --version                   print the version
 
 Exit codes: 0 clean (warnings allowed), 1 problems in the definitions (or stale output with --check, or a failed
-deploy), 2 usage or internal error, 3 changes pending (plan).
+deploy), 2 usage or internal error, 3 changes pending (plan), 130/143 deploy cancelled by SIGINT/SIGTERM (rolled back).
 Run \`vigil <command> --help\` for the command's options.`;
 
 interface Command {
@@ -99,6 +99,8 @@ Deploys one environment, safely:
   4. for each target with changes: write atomically, reload (every Prometheus replica, every Alertmanager peer),
      verify (rule groups and counts, loaded Alertmanager config, Grafana versions, InfluxDB retention)
   5. on any failure: roll every touched target back to its previous files and reload it, then exit 1
+  6. on SIGINT or SIGTERM (a cancelled CI job): no further target is started, the touched ones are rolled back as in
+     5, then exit 130 (SIGINT) or 143 (SIGTERM); a second signal waits for the rollback, a third stops at once
 A deploy of a build that is already live changes nothing and says so.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
     run: async (io, dir, values) => {

@@ -6,14 +6,16 @@ import { prometheusConfigPath } from '../emit/prometheus-config.ts';
 import { emittedRuleGroup } from '../emit/prometheus-rules.ts';
 import type { EnvironmentModel, Model } from '../model/types.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
+import { throwIfCancelled } from './cancel.ts';
 import { DeployError } from './errors.ts';
 import { GrafanaAdapter, withOwnershipTag } from './grafana.ts';
 import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
-import { preflight, type PreflightInput } from './preflight.ts';
+import { preflight, sweepStaleStages, type PreflightInput } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
 import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
+import { testPause } from './test-pause.ts';
 
 export interface DeployInput {
   environment: EnvironmentModel;
@@ -140,27 +142,43 @@ export interface DeployReport {
   /** Targets written, reloaded and verified. */
   applied: string[];
   notes: string[];
-  /** Set when the deploy failed: what failed, and what the rollback could not undo. */
+  /**
+   * Set when the deploy failed or was cancelled (the error is then a DeployCancelled): what stopped it, the targets
+   * rolled back (in the order they were), and what the rollback could not undo.
+   */
   failure?: { error: DeployError; rolledBack: string[]; rollbackFailures: string[] };
 }
 
 export interface DeployHooks {
   /** Progress lines: "writing", "reloading", "verified", … */
   progress?(line: string): void;
+  /**
+   * Cancels the deploy when aborted (its reason names why, e.g. "SIGTERM"). Before any write it ends with a
+   * DeployCancelled and nothing changed; once targets were written, the target in progress finishes its step (an atomic
+   * write is never cut short), no further target is started, and every target touched is rolled back as on a failure.
+   * The rollback itself is never cancelled.
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * Secrets → lock → plan (every target read before anything is written) together with the pre-flight (the real tools
- * on the files about to change) → for each target with changes: write, reload, verify → on any failure, roll back
- * every target touched so far, in reverse, and reload them. Unchanged targets are not touched, so a second deploy of
- * the same build changes nothing.
+ * on the files about to change) → for each target with changes: write, reload, verify → on any failure or
+ * cancellation, roll back every target touched so far, in reverse, and reload them. Unchanged targets are not touched,
+ * so a second deploy of the same build changes nothing.
  */
 export async function deployEnvironment(input: DeployInput, hooks: DeployHooks = {}): Promise<DeployReport> {
   const progress = hooks.progress ?? (() => undefined);
+  const { signal } = hooks;
+  const unchanged = 'nothing was changed';
+  await sweepStaleStages();
+  throwIfCancelled(signal, unchanged);
   const prepared = await prepareTargets(input);
   const lock = await acquireLock(input.environment.prometheus[0]!.rulesDir, input.environment.name);
   try {
-    const [plans, checked] = await Promise.all([planTargets(prepared.targets), changedFiles(prepared).then(preflight)]);
+    throwIfCancelled(signal, unchanged);
+    const [plans, checked] = await Promise.all([planTargets(prepared.targets), changedFiles(prepared).then((files) => preflight(files, signal))]);
+    throwIfCancelled(signal, unchanged);
     for (const line of checked) progress(`pre-flight ok: ${line}`);
     progress('planned');
     const report: DeployReport = { plans, preflight: checked, applied: [], notes: plans.flatMap((p) => p.notes.map((n) => `${p.target}: ${n}`)) };
@@ -168,21 +186,29 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
     try {
       for (const [i, target] of prepared.targets.entries()) {
         if (plans[i]!.changes.length === 0) continue;
+        throwIfCancelled(signal, touched.length ? `${target.name} and the targets after it were not started` : unchanged);
         touched.push(target);
         progress(`${target.name}: applying ${plans[i]!.changes.length} change${plans[i]!.changes.length === 1 ? '' : 's'}`);
         await target.apply();
+        await testPause(`applied:${target.name}`);
         await target.verify();
         progress(`${target.name}: verified`);
         report.applied.push(target.name);
+        await testPause(`verified:${target.name}`);
       }
+      // A signal during the last target's step still means "not this build": roll it all back like any other.
+      throwIfCancelled(signal, `it came while ${touched.at(-1)?.name ?? 'the last target'} was being applied`);
     } catch (e) {
       const error = e instanceof DeployError ? e : new DeployError((e as Error).message, 'this is a bug in Vigil; please report it', 'internal');
       const rollbackFailures: string[] = [];
-      for (const target of [...touched].reverse()) {
+      const rolledBack = [...touched].reverse();
+      if (rolledBack.length) await testPause('rollback');
+      for (const target of rolledBack) {
         progress(`${target.name}: rolling back`);
         rollbackFailures.push(...(await target.rollback()));
+        await testPause(`rolled-back:${target.name}`);
       }
-      report.failure = { error, rolledBack: touched.map((t) => t.name), rollbackFailures };
+      report.failure = { error, rolledBack: rolledBack.map((t) => t.name), rollbackFailures };
       return report;
     }
     for (const p of prepared.prometheus) report.notes.push(...p.continuityNotes);

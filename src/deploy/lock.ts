@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DeployError } from './errors.ts';
+import { removeOnExit } from './exit-cleanup.ts';
 
 /** A lock older than this is taken to belong to a deploy that died without cleaning up. */
 const STALE_MS = 30 * 60_000;
@@ -32,7 +33,16 @@ export async function acquireLock(dir: string, environment: string): Promise<Dep
       const holder: Holder = { pid: process.pid, host: os.hostname(), environment, started: new Date().toISOString() };
       await handle.writeFile(JSON.stringify(holder) + '\n');
       await handle.close();
-      return { path: file, release: () => rm(file, { force: true }) };
+      // Also removed if the process exits abruptly (a third signal during a rollback); a SIGKILL leaves it, and the
+      // next deploy on this host takes it over because its pid is gone.
+      const forget = removeOnExit(file);
+      return {
+        path: file,
+        release: async () => {
+          await rm(file, { force: true });
+          forget();
+        },
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new DeployError(`cannot create the deploy lock ${file}: ${(e as Error).message}`, 'the deploying user needs write access to the rules directory', 'deploy/lock');
       const holder = await readHolder(file);
