@@ -52,8 +52,8 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
           code: 'route/matcher',
           severity: 'error',
           message: parsed.error,
-          span: spanOf(origin),
-          hint: 'matchers look like severity="critical", team=~"ml|infra" or service!="test"',
+          span: parsed.start === undefined ? spanOf(origin) : def.locateInString(origin.path, parsed.start, parsed.end ?? parsed.start + 1),
+          hint: parsed.hint ?? 'matchers look like severity="critical", team=~"ml|infra" or service!="test"',
         });
       } else out.push({ ...parsed, text, origin });
     });

@@ -1,3 +1,4 @@
+import { anchoredRe2SyntaxError } from '../util/re2-syntax.ts';
 import { prometheusRegex } from '../util/regex.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -9,18 +10,44 @@ export interface SimpleMatcher {
   value: string;
 }
 
+/** Why a matcher is invalid; `start`/`end`, when known, are offsets into the matcher text. */
+export interface MatcherError {
+  error: string;
+  start?: number;
+  end?: number;
+  hint?: string;
+}
+
 /** Parses one matcher as written in a definition, with Alertmanager's own rules; a readable error instead of throwing. */
-export function parseMatcher(text: string): SimpleMatcher | { error: string } {
+export function parseMatcher(text: string): SimpleMatcher | MatcherError {
   try {
     return parseAlertmanagerMatcher(text);
   } catch (e) {
     const message = (e as Error).message;
-    if (e instanceof SyntaxError) return { error: `invalid regular expression in matcher ${JSON.stringify(text)}: ${message}` };
+    if (e instanceof RegexError) {
+      return {
+        error: `invalid regular expression in matcher ${JSON.stringify(text)}: error parsing regexp: ${message}`,
+        start: e.start,
+        end: e.end,
+        hint: 'Alertmanager regexes are RE2 (Go): no backreferences, lookaround, possessive quantifiers or (?<name>); see https://github.com/google/re2/wiki/Syntax',
+      };
+    }
     return { error: `${message} (in ${JSON.stringify(text)})` };
   }
 }
 
-const MATCHER_RE = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*([\s\S]*?)\s*$/;
+/** A matcher regex Alertmanager (Go RE2) would reject, located in the matcher text. */
+class RegexError extends Error {
+  constructor(
+    message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super(message);
+  }
+}
+
+const MATCHER_RE = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*([\s\S]*?)\s*$/d;
 
 /**
  * Alertmanager 0.25's `labels.ParseMatcher`, ported: an optional leading quote, `\\` `\"` `\n` escapes, any other
@@ -30,36 +57,53 @@ export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
   const m = MATCHER_RE.exec(text);
   if (!m) throw new Error(`bad matcher format: ${text}`);
   const [, label, op, raw0] = m as unknown as [string, string, MatchOp, string];
+  let rawStart = m.indices![3]![0];
   let raw = raw0;
   let expectTrailingQuote = false;
   if (raw.startsWith('"')) {
     raw = raw.slice(1);
+    rawStart++;
     expectTrailingQuote = true;
   }
   let value = '';
+  // offsets[i]: where the value's i-th UTF-16 unit was written in `text`.
+  const offsets: number[] = [];
+  const append = (s: string, at: number) => {
+    for (let k = 0; k < s.length; k++) offsets.push(rawStart + at);
+    value += s;
+  };
   let escaped = false;
+  let at = 0;
+  let closingQuote: number | undefined;
   const chars = [...raw];
   chars.forEach((c, i) => {
+    const here = at;
+    at += c.length;
     if (escaped) {
       escaped = false;
-      if (c === 'n') value += '\n';
-      else if (c === '"' || c === '\\') value += c;
-      else value += `\\${c}`;
+      if (c === 'n') append('\n', here - 1);
+      else if (c === '"' || c === '\\') append(c, here - 1);
+      else append(`\\${c}`, here - 1);
       return;
     }
     if (c === '\\') {
       if (i < chars.length - 1) escaped = true;
-      else value += '\\';
+      else append('\\', here);
     } else if (c === '"') {
       if (!expectTrailingQuote || i < chars.length - 1) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
       expectTrailingQuote = false;
-    } else value += c;
+      closingQuote = here;
+    } else append(c, here);
   });
+  offsets.push(rawStart + (closingQuote ?? at));
   if (expectTrailingQuote) throw new Error(`matcher value contains unescaped double quote: ${raw0}`);
-  if ((op === '=~' || op === '!~') && !prometheusRegex(value)) {
-    // Compiling it plainly yields the SyntaxError that names what is wrong.
-    new RegExp(`^(?:${value})$`);
-    throw new SyntaxError(`cannot compile /${value}/`);
+  if (op === '=~' || op === '!~') {
+    // Alertmanager compiles it as Go RE2, anchored: JavaScript's verdict would be wrong both ways.
+    const problem = anchoredRe2SyntaxError(value);
+    if (problem) {
+      const start = offsets[problem.offset]!;
+      throw new RegexError(problem.message, start, Math.max(offsets[problem.end]!, start + 1));
+    }
   }
   return { label, op, value };
 }

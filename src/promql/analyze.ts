@@ -1,4 +1,5 @@
 import { prometheusRegex } from '../util/regex.ts';
+import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
@@ -40,6 +41,7 @@ const isDuration = (text: string) => /\d[a-z]/.test(text) && DURATION.test(text)
 const COMPARISON_OPS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
 const SET_OPS = new Set(['And', 'Or', 'Unless']);
 const NOT_IN_242 = 'not supported by Prometheus 2.42';
+const RE2_HINT = 'Prometheus regexes are RE2 (Go): no backreferences, lookaround, possessive quantifiers or (?<name>); see https://github.com/google/re2/wiki/Syntax';
 
 /** Whether a regex (anchored, as Prometheus does) matches ""; undefined when JS cannot compile it (RE2-only syntax). */
 function regexMatchesEmpty(re: string): boolean | undefined {
@@ -152,6 +154,27 @@ class Analyzer {
     return unquote(this.src.text.slice(n.node.from, n.node.to)).value;
   }
 
+  /**
+   * Reports a regex Prometheus would reject, at the offending characters inside the string literal. Validity is
+   * decided by the RE2 grammar (util/re2-syntax.ts), never by whether JavaScript can compile the pattern.
+   */
+  private regex(literal: SyntaxNode, check: (pattern: string) => Re2SyntaxError | undefined, context: string) {
+    const { value, offsets } = unquote(this.src.text.slice(literal.from, literal.to));
+    // Grafana expands its variables (`$job`, `${job:regex}`) before Prometheus sees the regex.
+    if (this.src.grafana && /\$|\[\[/.test(value)) return;
+    const error = check(value);
+    if (!error || this.quiet > 0) return;
+    const base = this.src.map.start(literal.from);
+    const start = base + offsets[error.offset]!;
+    this.problems.push({
+      code: 'promql/syntax',
+      message: `${context}: error parsing regexp: ${error.message}`,
+      start,
+      end: Math.max(base + offsets[error.end]!, start + 1),
+      hint: RE2_HINT,
+    });
+  }
+
   private matchers(selector: SyntaxNode): SelectorMatcher[] {
     const out: SelectorMatcher[] = [];
     const list = selector.getChild('LabelMatchers');
@@ -177,6 +200,10 @@ class Analyzer {
       const quoted = m.name === 'QuotedLabelName' ? m : m.getChild('QuotedLabelName');
       if (quoted) this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
       for (const s of [...m.getChildren('StringLiteral'), ...(quoted ? quoted.getChildren('StringLiteral') : [])]) this.string(s);
+    }
+
+    for (const { matcher, value } of matchers) {
+      if (matcher.op === '=~' || matcher.op === '!~') this.regex(value, prometheusMatcherRegexError, `invalid regex in matcher ${matcher.label}${matcher.op}`);
     }
 
     const nameMatcher = matchers.find((m) => m.matcher.label === '__name__' && m.matcher.op === '=');
@@ -209,7 +236,7 @@ class Analyzer {
       if (op === '=') return value !== '';
       if (op === '!=') return value === '';
       const empty = regexMatchesEmpty(value);
-      // A regex JS cannot compile gets the benefit of the doubt.
+      // Only for this emptiness test: a valid RE2 regex JS cannot evaluate gets the benefit of the doubt.
       if (empty === undefined) return true;
       return op === '=~' ? !empty : empty;
     });
@@ -430,6 +457,8 @@ class Analyzer {
       const where = n > max ? { from: e.args[max]!.span.from, to: e.args[n - 1]!.span.to } : e.span;
       this.report('promql/arity', where, `expected ${expected} argument(s) in call to "${name}", got ${n}`, `usage: ${signature(spec)}`);
     }
+    const regexArg = name === 'label_replace' ? stringLiteral(e.args[4]) : undefined;
+    if (regexArg) this.regex(regexArg, anchoredRe2SyntaxError, 'invalid regular expression in label_replace()');
     e.args.forEach((arg, i) => {
       if (i >= spec.argTypes.length && spec.variadic === 0) return;
       const expected = spec.argTypes[Math.min(i, spec.argTypes.length - 1)]!;
@@ -539,6 +568,13 @@ class Analyzer {
     }
     return { type: 'vector', labels };
   }
+}
+
+/** The string literal an argument is, through parentheses. */
+function stringLiteral(e: Expr | undefined): SyntaxNode | undefined {
+  let n = e;
+  while (n?.kind === 'paren') n = n.inner;
+  return n?.kind === 'string' ? n.node : undefined;
 }
 
 function unknownFunctionHint(name: string): string {

@@ -125,7 +125,7 @@ describe('unquote', () => {
     ["'it\\'s'", "it's"],
     ['`\\d+`', '\\d+'],
   ])('%s', (literal, value) => {
-    expect(unquote(literal)).toEqual({ value, problems: [] });
+    expect(unquote(literal)).toMatchObject({ value, problems: [] });
   });
 
   it('rejects escapes Go does not know, and escaping the other quote', () => {

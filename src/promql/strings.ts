@@ -20,21 +20,32 @@ const SIMPLE_ESCAPES: Record<string, string> = {
  * The value of a PromQL string literal. Prometheus follows Go: backquoted strings are raw; in quoted strings
  * only Go's escapes are valid and only the string's own quote may be escaped.
  */
-export function unquote(literal: string): { value: string; problems: StringProblem[] } {
+export function unquote(literal: string): { value: string; problems: StringProblem[]; offsets: number[] } {
   const quote = literal[0];
   const problems: StringProblem[] = [];
+  // offsets[i]: where the value's i-th UTF-16 unit was written in the literal (one more entry for the end).
+  const offsets: number[] = [];
   if (quote === '`') {
-    return { value: literal.slice(1, literal.endsWith('`') && literal.length > 1 ? -1 : undefined), problems };
+    const value = literal.slice(1, literal.endsWith('`') && literal.length > 1 ? -1 : undefined);
+    for (let i = 0; i <= value.length; i++) offsets.push(i + 1);
+    return { value, problems, offsets };
   }
-  if (quote !== '"' && quote !== "'") return { value: literal, problems };
+  if (quote !== '"' && quote !== "'") {
+    for (let i = 0; i <= literal.length; i++) offsets.push(i);
+    return { value: literal, problems, offsets };
+  }
   const closed = literal.length > 1 && literal.endsWith(quote) && !isEscaped(literal, literal.length - 1);
   const body = closed ? literal.length - 1 : literal.length;
   let value = '';
+  const append = (text: string, at: number) => {
+    for (let k = 0; k < text.length; k++) offsets.push(at);
+    value += text;
+  };
   let i = 1;
   while (i < body) {
     const c = literal[i]!;
     if (c !== '\\') {
-      value += c;
+      append(c, i);
       i++;
       continue;
     }
@@ -44,19 +55,19 @@ export function unquote(literal: string): { value: string; problems: StringProbl
       break;
     }
     if (e in SIMPLE_ESCAPES) {
-      value += SIMPLE_ESCAPES[e];
+      append(SIMPLE_ESCAPES[e]!, i);
       i += 2;
       continue;
     }
     if (e === quote) {
-      value += e;
+      append(e, i);
       i += 2;
       continue;
     }
     const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : /[0-7]/.test(e) ? 3 : 0;
     if (digits === 0) {
       problems.push({ message: `unknown escape sequence '\\${e}'`, start: i, end: i + 2 });
-      value += e;
+      append(e, i);
       i += 2;
       continue;
     }
@@ -70,10 +81,11 @@ export function unquote(literal: string): { value: string; problems: StringProbl
       i += Math.max(2, Math.min(len, body - i));
       continue;
     }
-    value += String.fromCodePoint(code);
+    append(String.fromCodePoint(code), i);
     i += len;
   }
-  return { value, problems };
+  offsets.push(i);
+  return { value, problems, offsets };
 }
 
 function isEscaped(s: string, pos: number): boolean {

@@ -1,8 +1,9 @@
 const cache = new Map<string, RegExp | null>();
 
 /**
- * A Prometheus (RE2) regex as JavaScript reads it: fully anchored, with a leading inline flag group `(?i)`/`(?s)`
- * turned into flags. Undefined when JavaScript cannot compile it (RE2-only syntax). Compiled once per source.
+ * A Prometheus (RE2) regex as JavaScript reads it, for evaluation only (routing, test synthesis): fully anchored, with
+ * a leading inline flag group `(?i)`/`(?s)` turned into flags. Undefined when JavaScript cannot compile it (RE2-only
+ * syntax). Compiled once per source. Whether a regex is valid is decided by util/re2-syntax.ts, never by this.
  */
 export function prometheusRegex(source: string): RegExp | undefined {
   let re = cache.get(source);

@@ -1,0 +1,161 @@
+// §6 of the security issue: `vigil validate` accepts a regex exactly when the real tools do. Every pattern of the table
+// goes, in one project, into a PromQL label matcher, a label_replace() regex and an Alertmanager route matcher; the
+// expectations are not written here: promtool 2.42 and amtool 0.25 are asked, and Vigil's verdict must equal theirs.
+import { cp, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCommand, runVigilAsync } from '../helpers/cli.ts';
+import { alertmanagerMatcherValue, amtoolMatcherVerdicts, promqlString, promtoolLabelReplaceVerdicts, promtoolMatcherVerdicts } from './real-regex-tools.ts';
+
+const nested = (depth: number) => `${'('.repeat(depth)}a${')'.repeat(depth)}`;
+
+/** Valid and invalid RE2, and what JavaScript reads differently: the class of inputs, by construct. */
+const PATTERNS: readonly string[] = [
+  // alternation and groups
+  'a', 'a|', '|a', '()', '(|)', '(?:)', '(a)(b)(c)', '(?:a|b)*', '((', '(', ')', 'a)', 'a)(b', '((a)', nested(10), nested(999), nested(1000),
+  // flags
+  '(?i)abc', 'a(?i)b', '(?i:a)b', '(?U)a*', '(?s).', '(?m)^a$', '(?i-s)a', '(?-i)a', '(?)', '(?i', '(?-)', '(?i-)', '(?i-m-s)', '(?z)', '(?i)*', 'a(?i)*', 'a*(?i)*',
+  // Perl groups RE2 has and has not
+  '(?P<name>x)', '(?P<n>x)(?P<n>y)', '(?P<>x)', '(?P<a-b>x)', '(?P<n', '(?P=n)', '(?<name>x)', '(?!x)', '(?=x)', '(?<=x)', '(?<!x)', '(?>x)', '(?#c)',
+  // Unicode and POSIX classes
+  '\\pL', '\\p{Greek}', '\\PL', '\\p{^Greek}', '\\P{^Greek}', '\\p{Any}', '\\p{Yezidi}', '\\p{LC}', '\\p{Vithkuqi}', '\\p{Latn}', '\\p{Foo}', '\\pX', '\\p',
+  '[[:alpha:]]', '[[:^digit:]x]', '[[:foo:]]', '[[:alpha]', '[\\d\\p{Lu}]', 'é+', '\\é',
+  // bracket expressions
+  '[]a]', '[^]a]', '[a-]', '[-a]', '[]', '[^]', '[a', '[z-a]', '[a-\\d]', '[\\b]', '[\\Q]', '[\\]]', '[a-z0-9_]+',
+  // escapes
+  '\\Qa.b\\E', '\\Q(\\E', '\\Qabc', '\\d\\D\\s\\S\\w\\W', '\\x41', '\\x{1F600}', '\\x{110000}', '\\xG0', '\\x{}', '\\x4', '\\101', '\\0', '\\12', '\\1', '(a)\\1',
+  '\\8', '\\_', '\\.', '\\Z', '\\G', '\\C', '\\e', '\\k<n>', '\\cA', '\\A\\z', '\\b\\B', 'abc\\', 'a\\\\', '"quoted"', 'line\nbreak',
+  // repetition
+  'x{1000}', 'x{1001}', 'x{2,5}', 'x{2,}', 'x{,5}', 'x{01}', 'x{2,1}', 'x{1001,}', 'a{', '{', 'a{1', '{2}', '(x{2}){500}', '(x{2}){501}', '(x{1000}){2,}',
+  'x{2}{3}', 'a*?', 'a+?', 'a??', 'a{2}?', 'a*??', 'a++', 'a*+', 'a**', '^*', '$*', '*', '+a', '?', 'a|*', '(*)', '.*',
+  // program size: Go refuses regexes that would compile to more than ~3.3M instructions
+  '(?:a{1000})'.repeat(3300), '(?:a{1000})'.repeat(3400),
+];
+
+interface Verdicts {
+  promtool: (string | undefined)[];
+  labelReplace: (string | undefined)[];
+  amtool: (string | undefined)[];
+  vigil: { matcher: Diag[]; labelReplace: Diag[]; route: Diag[] };
+}
+
+interface Diag {
+  code: string;
+  severity: string;
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+}
+
+/** The error phrases of Go's regexp/syntax: every regex error Vigil reports names one of them. */
+const GO_ERRORS = [
+  'missing closing )', 'unexpected )', 'missing closing ]', 'invalid escape sequence', 'invalid or unsupported Perl syntax', 'invalid named capture',
+  'invalid repeat count', 'invalid nested repetition operator', 'missing argument to repetition operator', 'invalid character class range',
+  'trailing backslash at end of expression', 'expression nests too deeply', 'expression too large', 'invalid UTF-8',
+];
+
+const tools = hasCommand('promtool') && hasCommand('amtool');
+if (!tools) console.warn('re2.test.ts: skipped, promtool and amtool are not on PATH (.ci/run installs them)');
+
+let dir = '';
+let verdicts: Verdicts;
+
+/** A project: the clean base fixture plus one recording rule per pattern and use, and one route per pattern. */
+async function writeProject(): Promise<{ matcherLine: Map<number, number>; labelReplaceLine: Map<number, number>; routeLine: Map<number, number> }> {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-re2-'));
+  await cp(path.join(import.meta.dirname, '../fixtures/base'), dir, { recursive: true });
+  const matcherLine = new Map<number, number>();
+  const labelReplaceLine = new Map<number, number>();
+  const lines = ['apiVersion: vigil/v1', 'kind: RecordingRules', 'group: re2-probe', 'rules:'];
+  PATTERNS.forEach((p, i) => {
+    lines.push(`  - record: probe:matcher_${i}:count`, `    expr: ${JSON.stringify(`count(up{job=~${promqlString(p)}})`)}`);
+    matcherLine.set(lines.length, i);
+    lines.push(`  - record: probe:label_replace_${i}:count`, `    expr: ${JSON.stringify(`count(label_replace(up, "dst", "x", "job", ${promqlString(p)}))`)}`);
+    labelReplaceLine.set(lines.length, i);
+  });
+  await writeFile(path.join(dir, 're2-probe.yaml'), `${lines.join('\n')}\n`);
+  // The base routes.yaml ends inside its `routes:` list; each probe route adds a branch there.
+  const routeLine = new Map<number, number>();
+  const base = 9;
+  const routes: string[] = [];
+  PATTERNS.forEach((p, i) => {
+    routes.push(`  - matchers: [${JSON.stringify(`service=~${alertmanagerMatcherValue(p)}`)}]`, '    receiver: team');
+    routeLine.set(base + routes.length - 1, i);
+  });
+  await appendFile(path.join(dir, 'routes.yaml'), `${routes.join('\n')}\n`);
+  return { matcherLine, labelReplaceLine, routeLine };
+}
+
+beforeAll(async () => {
+  if (!tools) return;
+  const { matcherLine, labelReplaceLine, routeLine } = await writeProject();
+  const [promtool, labelReplace, amtool, run] = await Promise.all([
+    promtoolMatcherVerdicts(PATTERNS),
+    promtoolLabelReplaceVerdicts(PATTERNS),
+    amtoolMatcherVerdicts(PATTERNS),
+    runVigilAsync(['validate', dir, '--format', 'json']),
+  ]);
+  const diagnostics = (JSON.parse(run.stdout) as { diagnostics: Diag[] }).diagnostics.filter((d) => d.severity === 'error');
+  const byLine = (file: string, lines: Map<number, number>, code: string) => {
+    const out: Diag[] = [];
+    for (const d of diagnostics) {
+      if (!d.file?.endsWith(file) || d.code !== code) continue;
+      const i = lines.get(d.line!);
+      if (i !== undefined && !out[i]) out[i] = d;
+    }
+    return out;
+  };
+  const unexpected = diagnostics.filter((d) => !(d.file?.endsWith('re2-probe.yaml') && d.code === 'promql/syntax') && !(d.file?.endsWith('routes.yaml') && d.code === 'route/matcher'));
+  expect(unexpected, 'errors other than regex errors').toEqual([]);
+  verdicts = {
+    promtool,
+    labelReplace,
+    amtool,
+    vigil: {
+      matcher: byLine('re2-probe.yaml', matcherLine, 'promql/syntax'),
+      labelReplace: byLine('re2-probe.yaml', labelReplaceLine, 'promql/syntax'),
+      route: byLine('routes.yaml', routeLine, 'route/matcher'),
+    },
+  };
+}, 120_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const show = (p: string) => JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}… (${p.length} chars)` : p);
+const cases = PATTERNS.map((p, i) => [show(p), i] as const);
+
+describe.runIf(tools)('regexes: vigil validate agrees with the real tools', () => {
+  it('the table holds enough valid and invalid patterns to mean something', () => {
+    const invalid = verdicts.promtool.filter(Boolean).length;
+    expect(PATTERNS.length).toBeGreaterThanOrEqual(60);
+    expect(invalid).toBeGreaterThanOrEqual(30);
+    expect(PATTERNS.length - invalid).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(cases)('%s as a PromQL label matcher (promtool check rules)', (_, i) => {
+    const vigil = verdicts.vigil.matcher[i];
+    expect(vigil?.message, `promtool: ${verdicts.promtool[i] ?? 'accepted'}`).toSatisfy((m: string | undefined) => (m === undefined) === (verdicts.promtool[i] === undefined));
+    if (vigil) expect(GO_ERRORS.some((e) => vigil.message.includes(`error parsing regexp: ${e}`))).toBe(true);
+  });
+
+  it.each(cases)('%s as the regex of label_replace() (promtool test rules)', (_, i) => {
+    const vigil = verdicts.vigil.labelReplace[i];
+    expect(vigil?.message, `promtool: ${verdicts.labelReplace[i] ?? 'accepted'}`).toSatisfy((m: string | undefined) => (m === undefined) === (verdicts.labelReplace[i] === undefined));
+  });
+
+  it.each(cases)('%s as an Alertmanager route matcher (amtool check-config)', (_, i) => {
+    const vigil = verdicts.vigil.route[i];
+    expect(vigil?.message, `amtool: ${verdicts.amtool[i] ?? 'accepted'}`).toSatisfy((m: string | undefined) => (m === undefined) === (verdicts.amtool[i] === undefined));
+  });
+
+  it('locates each regex error inside the string, not at the rule', () => {
+    for (const d of [...verdicts.vigil.matcher, ...verdicts.vigil.labelReplace].filter(Boolean)) {
+      // `    expr: "count(up{job=~"` puts the pattern's first character at column 24 at the earliest.
+      expect(d.col, d.message).toBeGreaterThanOrEqual(24);
+    }
+  });
+});

@@ -1,0 +1,98 @@
+// The real promtool 2.42 and amtool 0.25 as oracles: what they say of a regex is the expectation Vigil must meet.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Runs a command; its exit code and combined output, never a throw for a non-zero exit. */
+function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? Number(error.code) : 0, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/** A PromQL string literal holding `value` exactly. */
+export function promqlString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-re2-oracle-'));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the real promtool 2.42 says of each pattern as a label-matcher regex: one rule per pattern in one rule file,
+ * one `promtool check rules` call; undefined = accepted, else promtool's error text.
+ */
+export function promtoolMatcherVerdicts(patterns: readonly string[]): Promise<(string | undefined)[]> {
+  return inTempDir(async (dir) => {
+    const rules = patterns.map((p, i) => `  - record: probe_${i}\n    expr: ${JSON.stringify(`up{x=~${promqlString(p)}}`)}`);
+    const file = path.join(dir, 'rules.yml');
+    await writeFile(file, `groups:\n- name: probe\n  rules:\n${rules.join('\n')}\n`);
+    const { code, output: out } = await run('promtool', ['check', 'rules', file]);
+    const verdicts: (string | undefined)[] = patterns.map(() => undefined);
+    for (const m of out.matchAll(/rule \d+, "probe_(\d+)": (.*)/g)) verdicts[Number(m[1])] = m[2];
+    if (code !== 0 && verdicts.every((v) => v === undefined)) throw new Error(`promtool failed without naming a rule:\n${out}`);
+    return verdicts;
+  });
+}
+
+/**
+ * What the real promtool 2.42 says of each pattern as the regex of label_replace, which Prometheus compiles only when
+ * it evaluates the rule: one `promtool test rules` call evaluating every pattern once.
+ */
+export function promtoolLabelReplaceVerdicts(patterns: readonly string[]): Promise<(string | undefined)[]> {
+  return inTempDir(async (dir) => {
+    const tests = patterns.map((p, i) => {
+      const expr = `count(label_replace(up, "dst", "x", "job", ${promqlString(p)})) or vector(${i})`;
+      return `  - expr: ${JSON.stringify(expr)}\n    eval_time: 0m\n    exp_samples: []`;
+    });
+    const file = path.join(dir, 'test.yml');
+    await writeFile(
+      file,
+      `evaluation_interval: 1m\ntests:\n- interval: 1m\n  input_series:\n  - series: 'up{job="a"}'\n    values: '1'\n  promql_expr_test:\n${tests.join('\n')}\n`,
+    );
+    const { output } = await run('promtool', ['test', 'rules', file]);
+    const verdicts: (string | undefined)[] = patterns.map(() => undefined);
+    for (const line of output.split('\n')) {
+      const m = /or vector\((\d+)\)", time: 0s, err: (.*)/.exec(line);
+      if (m) verdicts[Number(m[1])] = m[2];
+    }
+    return verdicts;
+  });
+}
+
+/** An Alertmanager matcher value, quoted the way Alertmanager 0.25's matcher parser reads it. */
+export function alertmanagerMatcherValue(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * What the real amtool 0.25 says of each pattern as a route matcher regex: Alertmanager stops at the first error, so
+ * one `amtool check-config` per pattern, a few at a time.
+ */
+export function amtoolMatcherVerdicts(patterns: readonly string[], parallel = 4): Promise<(string | undefined)[]> {
+  return inTempDir(async (dir) => {
+    const verdicts: (string | undefined)[] = patterns.map(() => undefined);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < patterns.length; i = next++) {
+        const file = path.join(dir, `am-${i}.yml`);
+        const matcher = `x=~${alertmanagerMatcherValue(patterns[i]!)}`;
+        await writeFile(file, `route:\n  receiver: r\n  routes:\n  - receiver: r\n    matchers: [${JSON.stringify(matcher)}]\nreceivers:\n- name: r\n`);
+        const r = await run('amtool', ['check-config', file]);
+        if (r.code !== 0) verdicts[i] = r.output.trim();
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    return verdicts;
+  });
+}
