@@ -197,7 +197,7 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
         await testPause(`verified:${target.name}`);
       }
       // A signal during the last target's step still means "not this build": roll it all back like any other.
-      throwIfCancelled(signal, `it came while ${touched.at(-1)?.name ?? 'the last target'} was being applied`);
+      throwIfCancelled(signal, touched.length ? `it came while ${touched.at(-1)!.name} was being applied` : unchanged);
     } catch (e) {
       const error = e instanceof DeployError ? e : new DeployError((e as Error).message, 'this is a bug in Vigil; please report it', 'internal');
       const rollbackFailures: string[] = [];
