@@ -1,5 +1,16 @@
 import { GENERATED_HEADER } from './artifact.ts';
 
+/**
+ * `s` as Go template text that renders as exactly `s`: each `{{` becomes the action `{{ "{{" }}`, which prints it
+ * (outside an action nothing else is syntax). For every value from the definitions that Prometheus or Alertmanager
+ * executes as a template although the definition means it literally: alert label values, the dashboard URL
+ * annotation, and Alertmanager's templated receiver fields (email to/from, WeChat corp_id, agent_id, to_*).
+ * The template file below holds no value from the definitions: names and labels reach it only as data.
+ */
+export function goTemplateText(s: string): string {
+  return s.replace(/\{\{/g, '{{ "{{" }}');
+}
+
 /** Names of the notification templates defined in `alertmanager/templates/vigil.tmpl`. */
 export const TEMPLATE_NAMES = {
   emailSubject: 'vigil.email.subject',

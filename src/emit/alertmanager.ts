@@ -3,7 +3,7 @@ import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, Secret
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
-import { TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
+import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 
 export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
 export const ALERTMANAGER_TEMPLATE_PATH = 'alertmanager/templates/vigil.tmpl';
@@ -63,7 +63,7 @@ function globalSection(model: Model, secrets: SecretUse[]): Record<string, unkno
   const smtp = model.project?.smtp;
   if (smtp) {
     global.smtp_smarthost = smtp.smarthost;
-    global.smtp_from = smtp.from;
+    global.smtp_from = goTemplateText(smtp.from); // the default of email_configs.from, a template
     if (smtp.authUsername !== undefined) global.smtp_auth_username = smtp.authUsername;
     if (smtp.authPassword) global.smtp_auth_password_file = secretFile(smtp.authPassword, 'global.smtp_auth_password_file', undefined, secrets);
     global.smtp_require_tls = smtp.requireTls ?? true;
@@ -87,7 +87,7 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<
   if (c.email && model.project?.smtp) {
     out.email_configs = [
       {
-        to: c.email.to.join(', '),
+        to: goTemplateText(c.email.to.join(', ')),
         send_resolved: resolved(c.email),
         html: `{{ template "${TEMPLATE_NAMES.emailHtml}" . }}`,
         headers: { Subject: `{{ template "${TEMPLATE_NAMES.emailSubject}" . }}` },
@@ -98,10 +98,11 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<
   if (c.wecom) {
     // Per-receiver corp_id and api_secret satisfy 0.25's validation (it wants them globally only when a
     // wechat_config leaves them out); the API URL has a global default. 0.25 has no api_secret_file.
-    const w: Record<string, unknown> = { send_resolved: resolved(c.wecom), corp_id: c.wecom.corpId, agent_id: c.wecom.agentId };
-    if (c.wecom.toParty !== undefined) w.to_party = c.wecom.toParty;
-    if (c.wecom.toUser !== undefined) w.to_user = c.wecom.toUser;
-    if (c.wecom.toTag !== undefined) w.to_tag = c.wecom.toTag;
+    // 0.25 executes these fields as templates; the definitions mean them literally.
+    const w: Record<string, unknown> = { send_resolved: resolved(c.wecom), corp_id: goTemplateText(c.wecom.corpId), agent_id: goTemplateText(c.wecom.agentId) };
+    if (c.wecom.toParty !== undefined) w.to_party = goTemplateText(c.wecom.toParty);
+    if (c.wecom.toUser !== undefined) w.to_user = goTemplateText(c.wecom.toUser);
+    if (c.wecom.toTag !== undefined) w.to_tag = goTemplateText(c.wecom.toTag);
     // 0.25 has no api_secret_file: deploy fills this placeholder by its path in the document.
     w.api_secret = new SecretPlaceholder(c.wecom.apiSecret, 'wechat_configs.api_secret', r.name);
     w.message = `{{ template "${TEMPLATE_NAMES.wecomMessage}" . }}`;

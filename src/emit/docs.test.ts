@@ -11,6 +11,6 @@ describe('alert catalogue', () => {
     expect(doc).toContain('| critical | `> 500` | 2m | oncall, team |');
     expect(doc).toContain('| warning | `> 100` | 5m | team |');
     expect(doc).toContain('| critical | expression | 1m | oncall, team |');
-    expect(doc).toContain('- Runbook: https://runbooks.example.com/queue-deep');
+    expect(doc).toContain('- Runbook: <https://runbooks.example.com/queue-deep>');
   });
 });

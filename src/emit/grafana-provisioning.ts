@@ -23,7 +23,7 @@ export function emitGrafanaProvisioning(model: Model): Artifact[] {
   return [
     {
       path: GRAFANA_DATASOURCE_PATH,
-      content: goYaml({ apiVersion: 1, datasources: [datasource] }, `${GENERATED_HEADER}\n# Copy to Grafana's provisioning/datasources/ directory of environment ${env.name}.`),
+      content: goYaml({ apiVersion: 1, datasources: [datasource] }, [GENERATED_HEADER, `Copy to Grafana's provisioning/datasources/ directory of environment ${env.name}.`]),
       sources: [env.origin.def.file],
     },
   ];

@@ -24,7 +24,7 @@ export function emitPrometheusConfig(model: Model): Artifact[] {
   });
 }
 
-function header(env: EnvironmentModel, replica: PrometheusTarget): string {
+function header(env: EnvironmentModel, replica: PrometheusTarget): string[] {
   const flags = [
     // Behind a mount, configFile is the deploying machine's path, not the server's.
     `--config.file=${replica.configFile && replica.serverRulesDir === replica.rulesDir ? replica.configFile : '<this file, where the server reads it>'}`,
@@ -32,7 +32,7 @@ function header(env: EnvironmentModel, replica: PrometheusTarget): string {
     `--web.external-url=${replica.url}`,
     ...(env.retention ? [`--storage.tsdb.retention.time=${env.retention}`] : []),
   ];
-  return [GENERATED_HEADER, `# Environment ${env.name}, replica ${replica.name}.`, `# Run Prometheus with: ${flags.join(' ')}`].join('\n');
+  return [GENERATED_HEADER, `Environment ${env.name}, replica ${replica.name}.`, `Run Prometheus with: ${flags.join(' ')}`];
 }
 
 function prometheusConfig(model: Model, env: EnvironmentModel, replica: PrometheusTarget): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
+import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 
 export interface RuleGroupBody {
@@ -33,7 +34,7 @@ export function emitPrometheusRules(model: Model): Artifact[] {
   return ruleGroupBodies(model).map((group) => {
     const artifact: Artifact = {
       path: `prometheus/rules/${group.file}`,
-      content: goYaml({ groups: [group.body] }, `${GENERATED_HEADER}\n# Source: ${group.group.origin.def.file}`),
+      content: goYaml({ groups: [group.body] }, [GENERATED_HEADER, `Source: ${group.group.origin.def.file}`]),
       sources: [group.group.origin.def.file],
     };
     emittedGroups.set(artifact, group);
@@ -59,7 +60,9 @@ function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>
     const rule: Record<string, unknown> = { alert: alert.name, expr: levelExpr(alert, level) };
     if (level.for) rule.for = level.for;
     if (level.keepFiringFor) rule.keep_firing_for = level.keepFiringFor;
-    rule.labels = sortedRecord({ ...alert.labels, severity: level.severity });
+    // Prometheus executes alerting-rule label values as templates; Vigil's labels are literal values (routing uses them).
+    const labels = sortedRecord({ ...alert.labels, severity: level.severity });
+    rule.labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, goTemplateText(value)]));
     const annotations = alertAnnotations(model, alert, level);
     if (Object.keys(annotations).length) rule.annotations = annotations;
     return rule;
@@ -78,7 +81,7 @@ export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLe
   if (alert.summary !== undefined) annotations.summary = alert.summary;
   if (alert.description !== undefined) annotations.description = alert.description;
   if (alert.runbook !== undefined) annotations.runbook_url = alert.runbook;
-  if (alert.dashboard !== undefined) annotations.dashboard_url = dashboardUrl(model, alert.dashboard);
+  if (alert.dashboard !== undefined) annotations.dashboard_url = goTemplateText(dashboardUrl(model, alert.dashboard));
   if (level.value !== undefined && level.op !== undefined) annotations.threshold = `${level.op} ${formatNumber(level.value)}`;
   return sortedRecord(annotations);
 }

@@ -20,27 +20,52 @@ const YAML11_SPECIAL = new RegExp(
   ].join('|'),
 );
 
+/**
+ * What YAML may not carry raw (outside its printable set, or a byte-order mark that Go's reader treats specially),
+ * and UTF-16 halves without their pair, which no YAML can carry at all.
+ */
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NON_PRINTABLE_ALL = new RegExp(NON_PRINTABLE.source, 'g');
+/** Line breaks for YAML 1.2 or Go's yaml.v2 (which, like libyaml, also breaks lines at NEL, LS and PS). */
+const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
+/** Controls that make text display in another order than it is read (a comment could hide what follows). */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** Characters that may not start a plain scalar (indicators), and sequences that end or alter one. */
 const UNSAFE_START = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
 const UNSAFE_INSIDE = /: |:$| #|[\t\n\r\u0085\u2028\u2029]|[\u0000-\u001f\u007f]/;
 
 export function isPlainSafe(s: string): boolean {
-  return s !== '' && s.trim() === s && !UNSAFE_START.test(s) && !UNSAFE_INSIDE.test(s) && !YAML11_SPECIAL.test(s);
+  return s !== '' && s.trim() === s && !UNSAFE_START.test(s) && !UNSAFE_INSIDE.test(s) && !NON_PRINTABLE.test(s) && !YAML11_SPECIAL.test(s);
 }
 
 /** Single quotes read best (only ' needs doubling) but cannot carry line breaks or control characters. */
 function quoted(s: string): string {
-  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s) || s.startsWith(' ') || s.endsWith(' ')) return doubleQuoted(s);
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s) || NON_PRINTABLE.test(s) || s.startsWith(' ') || s.endsWith(' ')) return doubleQuoted(s);
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-function doubleQuoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const escapeCode = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Double-quoted: JSON's escapes are YAML's; the rest of what YAML may not carry raw is escaped too (a lone UTF-16 half, unrepresentable, becomes U+FFFD). */
+export function doubleQuoted(s: string): string {
+  return JSON.stringify(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))
+    .replace(/[\u0085\u2028\u2029]/g, escapeCode)
+    .replace(NON_PRINTABLE_ALL, escapeCode);
+}
+
+/**
+ * One comment line (`# …`) that says `text` and nothing else: line breaks in any YAML reader's sense, controls, bidi
+ * controls and what YAML cannot carry are written as `\uXXXX`, so no text (a definition's file name, a URL) can end
+ * the comment and start YAML.
+ */
+export function yamlComment(text: string): string {
+  return `# ${text.replace(LINE_BREAK, (b) => [...b].map(escapeCode).join('')).replace(NON_PRINTABLE_ALL, escapeCode).replace(BIDI, escapeCode)}`;
 }
 
 /** Multi-line text reads best as a block literal; only when its lines survive YAML's block rules unchanged. */
 function canBeLiteral(s: string): boolean {
-  if (!s.includes('\n') || s.endsWith('\n') || s.startsWith(' ') || s.startsWith('\n')) return false;
+  if (!s.includes('\n') || s.endsWith('\n') || s.startsWith(' ') || s.startsWith('\n') || NON_PRINTABLE.test(s)) return false;
   return !/[\r\t\u0085\u2028\u2029\u0000-\u0008\u000b-\u001f\u007f]/.test(s) && !/ \n| $/.test(s);
 }
 
