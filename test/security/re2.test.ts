@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, runVigilAsync } from '../helpers/cli.ts';
-import { alertmanagerMatcherValue, amtoolMatcherVerdicts, promqlString, promtoolLabelReplaceVerdicts, promtoolMatcherVerdicts } from './real-regex-tools.ts';
+import { alertmanagerMatcherValue, amtoolMatcherVerdicts, promqlString, promtoolLabelReplaceVerdicts, promtoolMatcherVerdicts } from './real-tools.ts';
 
 const nested = (depth: number) => `${'('.repeat(depth)}a${')'.repeat(depth)}`;
 
