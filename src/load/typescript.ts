@@ -1,91 +1,272 @@
-import { pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
+import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 
 export interface TsLoadResult {
   definitions: Definition[];
   diagnostics: Diagnostic[];
 }
 
+export interface TsFile {
+  /** The file's name in diagnostics. */
+  file: string;
+  absolutePath: string;
+  text: string;
+}
+
+/** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
+export interface TsLoadLimits {
+  /** How long one file may take to load, and the load may take to settle after the last one (no timers left). */
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export function tsLoadLimits(env: NodeJS.ProcessEnv = process.env): TsLoadLimits {
+  const seconds = Number(env.VIGIL_TS_TIMEOUT);
+  const memory = Number(env.VIGIL_TS_MEMORY_MB);
+  return { timeoutMs: seconds > 0 ? seconds * 1000 : 5000, memoryMb: memory >= 64 ? Math.floor(memory) : 1024 };
+}
+
+/** Imports one TypeScript definition file in the loader process; see loadTypeScriptFiles. */
+export async function loadTypeScript(file: string, absolutePath: string, text: string, limits?: TsLoadLimits): Promise<TsLoadResult> {
+  return (await loadTypeScriptFiles([{ file, absolutePath, text }], limits)).get(file)!;
+}
+
 /**
- * Imports a TypeScript definition file and takes its default export (one definition or an array of them). The CLI
- * registers a TypeScript loader (tsx) before this runs; vitest transforms .ts imports by itself.
+ * TypeScript definitions are code from whoever edits the repository. They run in a separate Node process (one for
+ * all files of a load): a clean environment (no secrets: only what the loader needs), a time limit, a memory limit,
+ * no file writes and no child processes (Node's permission model), and their default exports come back as JSON data.
+ * The parent decides the outcome, so a definition that exits, hangs, throws later from a timer or a promise, or
+ * exports something that is not data becomes a located `ts/load` error, never a pass or a stack trace.
  */
-export async function loadTypeScript(file: string, absolutePath: string, text: string): Promise<TsLoadResult> {
-  let exported: unknown;
+export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLoadLimits = tsLoadLimits()): Promise<Map<string, TsLoadResult>> {
+  const results = new Map<string, TsLoadResult>();
+  if (files.length === 0) return results;
+  // The modules go to a private directory that only this process writes and that is gone when the load is over.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-ts-'));
   try {
-    exported = unwrapDefault(await importTypeScript(pathToFileURL(absolutePath).href));
-  } catch (e) {
-    return { definitions: [], diagnostics: [tsImportDiagnostic(file, text, e)] };
+    const modules = files.map((_f, i) => path.join(dir, `definition-${i}.mjs`));
+    const bundles = await Promise.all(files.map((f, i) => bundleDefinition(f.absolutePath, modules[i]!)));
+    const entries: (TsFile & { module: string })[] = [];
+    for (const [i, f] of files.entries()) {
+      const b = bundles[i]!;
+      if (b.code === undefined) results.set(f.file, { definitions: [], diagnostics: bundleDiagnostics(f, b) });
+      else {
+        await writeFile(modules[i]!, b.code, { mode: 0o600 });
+        entries.push({ ...f, module: modules[i]! });
+      }
+    }
+    const run = entries.length ? await runLoader(entries, dir, limits) : undefined;
+    if (run && (run.outcome !== 'hung' || entries.length === 1)) {
+      for (const [i, f] of entries.entries()) results.set(f.file, resultOf(f, run, i, limits));
+    } else if (run) {
+      // Something kept the batch running: load each file alone to find which, so the error points at the right one.
+      for (const f of entries) results.set(f.file, resultOf(f, await runLoader([f], dir, limits), 0, limits));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  if (exported === undefined) {
-    return {
-      definitions: [],
-      diagnostics: [
-        {
-          code: 'ts/load',
-          severity: 'error',
-          message: 'TypeScript definition has no default export',
-          span: { file, start: 0, end: Math.min(text.length, 1) },
-          hint: 'export the definition: `export default defineAlertRules({ ... })`',
-        },
-      ],
-    };
-  }
-  const values = Array.isArray(exported) ? exported : [exported];
-  return { definitions: values.map((value, index) => tsDefinition(file, text, index, value)), diagnostics: [] };
+  // In the order asked, whatever finished first.
+  return new Map(files.map((f) => [f.file, results.get(f.file)!]));
 }
 
-/**
- * Under the CLI, tsx's tsImport loads the file as an ES module whatever the user's package.json says (a CommonJS
- * project would otherwise hit require(esm) cycles); under vitest, vite already transforms TypeScript imports.
- */
-async function importTypeScript(url: string): Promise<unknown> {
-  if ('__vitest_worker__' in globalThis) return import(url);
-  const { tsImport } = await import('tsx/esm/api');
-  return tsImport(url, import.meta.url);
-}
-
-/** A module namespace's default export; CommonJS interop can nest it one level deeper (`{ default: { default } }`). */
-function unwrapDefault(mod: unknown): unknown {
-  let value = (mod as { default?: unknown } | undefined)?.default;
-  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'default' in value) {
-    value = (value as { default: unknown }).default;
-  }
-  return value;
-}
-
-function tsImportDiagnostic(file: string, text: string, e: unknown): Diagnostic {
-  // eslint-disable-next-line no-control-regex
-  const message = (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '');
-  const located = locateTransformError(message);
-  if (located) {
-    const offset = offsetOfLineCol(text, located.line, located.col);
+function bundleDiagnostics(f: TsFile, b: Bundled): Diagnostic[] {
+  return b.errors.map((e) => {
+    const here = e.file === undefined || path.resolve(e.file) === path.resolve(f.absolutePath);
+    const offset = here && e.line !== undefined ? offsetOfLineCol(f.text, e.line, e.col ?? 1) : 0;
     return {
       code: 'ts/load',
-      severity: 'error',
-      message: located.message,
-      span: { file, start: offset, end: offset + 1 },
-      hint: 'fix the TypeScript syntax error',
+      severity: 'error' as const,
+      message: here ? e.message : `${e.message} (in ${path.relative(path.dirname(f.absolutePath), e.file!)}${e.line !== undefined ? `:${e.line}:${e.col}` : ''})`,
+      span: { file: f.file, start: offset, end: Math.min(offset + 1, f.text.length) },
+      hint: /Could not resolve/.test(e.message) ? 'check the import: is the package installed (npm ci) and the path right?' : 'fix the TypeScript syntax error',
     };
-  }
-  return {
-    code: 'ts/load',
-    severity: 'error',
-    message: `cannot load TypeScript definition: ${message.split('\n')[0]}`,
-    span: { file, start: 0, end: Math.min(text.length, 1) },
-    hint: 'the file must run on its own: check its imports and any code it runs at load time',
-  };
+  });
 }
 
-/** Syntax errors come from esbuild under the CLI (`path:line:col0: ERROR: msg`) and from oxc under vitest. */
-function locateTransformError(message: string): { line: number; col: number; message: string } | undefined {
-  const esbuild = /:(\d+):(\d+): ERROR: (.+)/.exec(message);
-  if (esbuild) return { line: Number(esbuild[1]), col: Number(esbuild[2]) + 1, message: esbuild[3]!.trim() };
-  const oxcPosition = /\[ [^\]]*?:(\d+):(\d+) \]/.exec(message);
-  const oxcMessage = /\[[A-Z_]+\] (.+)/.exec(message);
-  if (oxcPosition && oxcMessage) return { line: Number(oxcPosition[1]), col: Number(oxcPosition[2]), message: oxcMessage[1]!.trim() };
-  return undefined;
+interface FileOutcome {
+  json?: string | undefined;
+  loaded: boolean;
+  failure?: { message: string; path?: Path; line?: number; col?: number; exit?: boolean };
+  late: { message: string; line?: number; col?: number }[];
+}
+
+interface LoaderRun {
+  /** done: the load finished and nothing was left running; hung: it did not, within the limit; ended: the process ended first. */
+  outcome: 'done' | 'hung' | 'ended';
+  files: FileOutcome[];
+  /** The file being loaded (or the last one loaded) when the process hung or ended. */
+  current: number;
+  /** Out of memory, a signal, or an exit code, for the message. */
+  ending?: string;
+}
+
+// Beside this module in the sources; beside src/ when this runs from the CLI's bundle in dist/.
+const CHILD = ['./typescript-child.mjs', '../src/load/typescript-child.mjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((p) => existsSync(p));
+
+/** Directories the loader may read: the definitions' repository and Vigil's own package (for `vigil` and its dependencies). */
+function readableRoots(files: readonly TsFile[]): string[] {
+  const vigilRoot = path.resolve(path.dirname(CHILD ?? '.'), '../..');
+  const roots = new Set<string>([vigilRoot, process.cwd()]);
+  for (const f of files) roots.add(repositoryRoot(path.dirname(f.absolutePath)));
+  return [...roots];
+}
+
+function repositoryRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
+}
+
+/** Only what Node needs: no inherited variables, so a definition can read no CI secret. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production' };
+  for (const name of ['PATH', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'SYSTEMROOT']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
+}
+
+/** Node's permission model (Node 20: experimental): reads only under the roots, no writes, no child processes, no workers. */
+function permissionFlags(files: readonly TsFile[], modulesDir: string): string[] {
+  if (!process.allowedNodeEnvironmentFlags.has('--experimental-permission')) return [];
+  return ['--experimental-permission', ...[modulesDir, ...readableRoots(files)].map((r) => `--allow-fs-read=${path.join(r, '*')}`)];
+}
+
+function runLoader(files: readonly (TsFile & { module: string })[], modulesDir: string, limits: TsLoadLimits): Promise<LoaderRun> {
+  const run: LoaderRun = { outcome: 'ended', files: files.map(() => ({ loaded: false, late: [] })), current: 0 };
+  if (!CHILD) {
+    run.ending = 'the TypeScript loader (typescript-child.mjs) is missing from this installation';
+    return Promise.resolve(run);
+  }
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [], {
+      execArgv: [...permissionFlags(files, modulesDir), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings', '--enable-source-maps'],
+      env: cleanEnvironment(),
+      cwd: path.dirname(files[0]!.absolutePath),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    // What a definition prints is not passed on (it could forge CI annotations); the tail explains a crash.
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        run.outcome = 'hung';
+        child.kill('SIGKILL');
+      }, limits.timeoutMs);
+    };
+    arm();
+    child.on('message', (m: LoaderMessage) => {
+      const at = typeof m.index === 'number' && m.index >= 0 && m.index < files.length ? m.index : undefined;
+      if (m.type === 'start' && at !== undefined) {
+        run.current = at;
+        arm();
+      } else if (m.type === 'loaded' && at !== undefined) {
+        run.files[at]!.loaded = true;
+        run.files[at]!.json = m.json;
+        arm();
+      } else if (m.type === 'failed' && at !== undefined) {
+        run.files[at]!.failure = { message: String(m.message), path: Array.isArray(m.path) ? m.path : undefined, line: m.line, col: m.col, exit: m.exit };
+        arm();
+      } else if (m.type === 'late') {
+        run.files[at ?? run.current]?.late.push({ message: String(m.message), line: m.line, col: m.col });
+      } else if (m.type === 'done') {
+        run.outcome = 'done';
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', (e) => {
+      run.ending = `cannot start the TypeScript loader: ${e.message}`;
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      if (run.outcome === 'ended') {
+        run.ending = /heap out of memory|Allocation failed/i.test(stderr)
+          ? `ran out of memory (more than ${limits.memoryMb} MB; VIGIL_TS_MEMORY_MB raises the limit)`
+          : signal
+            ? `the loader was ended by ${signal}`
+            : `the loader ended with exit code ${code}`;
+      }
+      resolve(run);
+    });
+    child.send({ files: files.map((f) => ({ module: f.module, source: f.absolutePath })) });
+  });
+}
+
+interface LoaderMessage {
+  type: 'start' | 'loaded' | 'failed' | 'late' | 'done';
+  index?: number;
+  json?: string;
+  message?: string;
+  path?: Path;
+  line?: number;
+  col?: number;
+  exit?: boolean;
+}
+
+function resultOf(f: TsFile, run: LoaderRun, index: number, limits: TsLoadLimits): TsLoadResult {
+  const { file, text } = f;
+  const outcome = run.files[index]!;
+  const at = (line?: number, col?: number): Span => {
+    if (line === undefined) return { file, start: 0, end: Math.min(text.length, 1) };
+    const offset = offsetOfLineCol(text, line, col ?? 1);
+    return { file, start: offset, end: Math.min(offset + 1, text.length) };
+  };
+  const problem = (message: string, span: Span, hint: string): TsLoadResult => ({ definitions: [], diagnostics: [{ code: 'ts/load', severity: 'error', message, span, hint }] });
+  const diagnostics: Diagnostic[] = outcome.late.map((l) => ({
+    code: 'ts/load',
+    severity: 'error' as const,
+    message: l.message,
+    span: at(l.line, l.col),
+    hint: 'a definition must finish its work while it loads: no timers, intervals or promises that fail later',
+  }));
+  if (outcome.failure) {
+    const fail = outcome.failure;
+    if (fail.exit) return problem(fail.message, at(fail.line, fail.col), 'a definition must only export data; it cannot end the process (the loader decides whether loading succeeded)');
+    if (fail.path) return problem(`${fail.message} (at ${formatPath(fail.path)})`, locatePath(text, fail.path, file), 'export plain data: objects, arrays, strings, finite numbers, booleans and null');
+    const failed = problem(`cannot load TypeScript definition: ${fail.message.split('\n')[0]}`, at(fail.line, fail.col), 'the file must run on its own: check its imports and any code it runs at load time');
+    return { definitions: [], diagnostics: [...diagnostics, ...failed.diagnostics] };
+  }
+  if (!outcome.loaded) {
+    if (run.outcome === 'hung' && run.current === index) {
+      return problem(`did not finish loading within ${limits.timeoutMs / 1000} s`, at(), 'a definition must not loop, wait or keep timers running; VIGIL_TS_TIMEOUT (seconds) raises the limit');
+    }
+    if (run.current === index) return problem(`loading stopped: ${run.ending ?? 'the loader ended early'}`, at(), 'a definition must only export data; it cannot end or crash the loader');
+    return problem(`not loaded: the loader stopped at an earlier file (${run.ending ?? 'it did not finish'})`, at(), 'fix the first TypeScript file reported');
+  }
+  if (run.outcome === 'hung') {
+    diagnostics.push(problem(`kept running after it was loaded (timers, intervals or open handles) for more than ${limits.timeoutMs / 1000} s`, at(), 'a definition must not leave timers, intervals, sockets or servers running').diagnostics[0]!);
+  } else if (run.outcome === 'ended') {
+    diagnostics.push(problem(`the loader ended before the load settled: ${run.ending ?? 'unknown reason'}`, at(), 'a definition must not end or crash the loader').diagnostics[0]!);
+  }
+  if (diagnostics.length) return { definitions: [], diagnostics };
+  if (outcome.json === undefined) {
+    return problem('TypeScript definition has no default export', { file, start: 0, end: Math.min(text.length, 1) }, 'export the definition: `export default defineAlertRules({ ... })`');
+  }
+  const exported = JSON.parse(outcome.json) as unknown;
+  const values = Array.isArray(exported) ? exported : [exported];
+  return { definitions: values.map((value, i) => tsDefinition(file, text, i, value)), diagnostics: [] };
+}
+
+const formatPath = (p: Path) => (p.length ? p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '') : 'the default export');
+
+/** Where a path of an exported value is written, searching the source for its keys after `export default`. */
+function locatePath(text: string, p: Path, file: string): Span {
+  let pos = Math.max(0, text.search(/export\s+default/));
+  for (const segment of p) if (typeof segment === 'string') pos = findKey(text, segment, pos);
+  return { file, start: pos, end: Math.min(pos + 1, text.length) };
 }
 
 function offsetOfLineCol(text: string, line: number, col: number): number {
@@ -119,8 +300,7 @@ function tsDefinition(file: string, text: string, index: number, value: unknown)
           if (found >= 0) pos = found;
         }
       } else {
-        const found = text.slice(pos).search(new RegExp(`(^|[\\s{,'"])${escapeRegExp(segment)}['"]?\\s*:`));
-        if (found >= 0) pos += found + (/[\s{,'"]/.test(text[pos + found] ?? '') ? 1 : 0);
+        pos = findKey(text, segment, pos);
       }
       current = next;
     }
@@ -170,6 +350,12 @@ function findStringLiteral(text: string, value: string, from: number): number {
     if (at >= 0) return at;
   }
   return -1;
+}
+
+/** The position of `key:` (quoted or not) at or after `from`; `from` when the key is not written there. */
+function findKey(text: string, key: string, from: number): number {
+  const found = text.slice(from).search(new RegExp(`(^|[\\s{,'"])${escapeRegExp(key)}['"]?\\s*:`));
+  return found < 0 ? from : from + found + (/[\s{,'"]/.test(text[from + found] ?? '') ? 1 : 0);
 }
 
 function escapeRegExp(s: string): string {

@@ -1,0 +1,57 @@
+import { build, type Message, type Plugin } from 'esbuild';
+import path from 'node:path';
+
+export interface Bundled {
+  /** ES module text with an inline source map back to the TypeScript files. */
+  code?: string;
+  /** Syntax and resolution errors, with their place in the file that has them. */
+  errors: { message: string; file?: string; line?: number; col?: number }[];
+}
+
+/**
+ * TypeScript → one JavaScript module per definition file, in this (trusted) process: esbuild only reads and
+ * transforms, it runs nothing. The definition's own TypeScript imports (and `vigil`'s define helpers) are bundled in;
+ * every JavaScript package stays an import, by its absolute path, so the loader process needs no TypeScript
+ * loader of its own (no worker thread, no transform child process) and can run under Node's permission model.
+ */
+export async function bundleDefinition(absolutePath: string, outfile: string): Promise<Bundled> {
+  try {
+    const result = await build({
+      entryPoints: [absolutePath],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      write: false,
+      // Where the module will be: its source map names the TypeScript files relative to it, for stack traces.
+      outfile,
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      plugins: [packagesByAbsolutePath],
+    });
+    return { code: result.outputFiles[0]!.text, errors: [] };
+  } catch (e) {
+    const messages = (e as { errors?: Message[] }).errors;
+    if (!Array.isArray(messages)) return { errors: [{ message: (e as Error).message }] };
+    return {
+      errors: messages.map((m) => ({
+        message: m.text,
+        ...(m.location ? { file: path.resolve(m.location.file), line: m.location.line, col: m.location.column + 1 } : {}),
+      })),
+    };
+  }
+}
+
+/** Bare imports (packages) resolve where the definition lives; TypeScript sources among them are bundled. */
+const packagesByAbsolutePath: Plugin = {
+  name: 'vigil-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'resolving' || args.path.startsWith('node:')) return undefined;
+      const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+      if (resolved.errors.length) return { errors: resolved.errors };
+      if (resolved.external || /\.[cm]?tsx?$/.test(resolved.path)) return { path: resolved.path, external: resolved.external };
+      return { path: resolved.path, external: true };
+    });
+  },
+};

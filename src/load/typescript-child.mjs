@@ -1,0 +1,159 @@
+// The process that runs users' TypeScript definitions (see typescript.ts, which starts it and has already turned each
+// file into one JavaScript module). Definitions are code from whoever edits the repository, so they run here: a clean
+// environment (no secrets), no file writes and no child processes where Node's permission model is on, bounded time
+// and memory. What comes back is data only: each file's default export converted to JSON here, or a problem with its
+// place.
+//
+// Protocol (IPC, JSON): parent → { files: [{ module, source }] } (the module to run, the TypeScript file it comes
+// from); child → { type: 'start', index } before each import,
+// { type: 'loaded', index, json } or { type: 'failed', index, message, path?, line?, col? } after it,
+// { type: 'late', index?, message, line?, col? } for errors thrown later by timers or promises, and { type: 'done' }
+// once the event loop is empty (nothing left running). The parent decides what all of it means.
+import { pathToFileURL } from 'node:url';
+
+const MAX_DEPTH = 200;
+const MAX_NODES = 2_000_000;
+
+/** The TypeScript files (for locating errors through source maps) and the modules built from them. */
+let files = [];
+let modules = [];
+let current = -1;
+
+class ExitAttempt extends Error {}
+
+const send = (message) => {
+  if (process.connected) process.send(message);
+};
+
+/** The first stack frame inside one of the definition files: which file and where, through the modules' source maps. */
+function locate(error) {
+  const stack = typeof error?.stack === 'string' ? error.stack : '';
+  for (const [index, file] of files.entries()) {
+    const url = pathToFileURL(file).href;
+    for (const candidate of [url, file]) {
+      const at = stack.indexOf(candidate);
+      if (at < 0) continue;
+      const m = /^:(\d+):(\d+)/.exec(stack.slice(at + candidate.length));
+      if (m) return { index, line: Number(m[1]), col: Number(m[2]) };
+      return { index };
+    }
+  }
+  return {};
+}
+
+const messageOf = (e) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500);
+
+// A definition cannot end the loader (and so decide the outcome): exiting is an error with its place.
+for (const name of ['exit', 'reallyExit', 'abort']) {
+  process[name] = (code) => {
+    throw new ExitAttempt(`definition exited during load (process.${name}(${code ?? ''}))`);
+  };
+}
+const kill = process.kill.bind(process);
+process.kill = (pid, signal) => {
+  if (pid === process.pid || pid === 0 || pid === process.ppid || pid === -process.pid) throw new ExitAttempt('definition tried to signal the loader during load (process.kill)');
+  return kill(pid, signal);
+};
+
+const late = (e) => {
+  const where = locate(e);
+  send({ type: 'late', message: e instanceof ExitAttempt ? e.message : `error after load: ${messageOf(e)}`, ...where, index: where.index ?? current });
+};
+process.on('uncaughtException', late);
+process.on('unhandledRejection', late);
+
+/** A module namespace's default export; CommonJS interop can nest it one level deeper (`{ default: { default } }`). */
+function unwrapDefault(mod) {
+  let value = mod?.default;
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'default' in value) value = value.default;
+  return value;
+}
+
+class DataProblem extends Error {
+  constructor(message, path) {
+    super(message);
+    this.path = path;
+  }
+}
+
+/**
+ * The exported value as plain JSON data, following JSON.stringify's rules (toJSON, own enumerable keys, functions
+ * and undefined left out of objects), except that what JSON would silently change is an error at its path: BigInt,
+ * NaN and Infinity, Map and Set, cycles, getters or proxies that throw, too deep or too large.
+ */
+function toData(root) {
+  let nodes = 0;
+  const stack = new Set();
+  const walk = (value, path) => {
+    if (++nodes > MAX_NODES) throw new DataProblem(`definition is too large (more than ${MAX_NODES} values)`, path);
+    if (path.length > MAX_DEPTH) throw new DataProblem(`definition is nested more than ${MAX_DEPTH} levels deep`, path);
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new DataProblem(`${value} is not a number a definition can hold`, path);
+      return value;
+    }
+    if (typeof value === 'bigint') throw new DataProblem('a BigInt is not data a definition can hold: use a number or a string', path);
+    if (typeof value !== 'object') return undefined; // function, symbol, undefined: left out, as JSON does
+    if (typeof value.toJSON === 'function') return walk(value.toJSON(), path);
+    if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
+      throw new DataProblem(`a ${value.constructor.name} is not data a definition can hold: use an object or an array`, path);
+    }
+    if (stack.has(value)) throw new DataProblem('definition refers to itself (a cycle)', path);
+    stack.add(value);
+    try {
+      if (Array.isArray(value)) {
+        const out = [];
+        for (let i = 0; i < value.length; i++) {
+          const item = walk(value[i], [...path, i]);
+          out.push(item === undefined ? null : item);
+        }
+        return out;
+      }
+      const out = {};
+      for (const key of Object.keys(value)) {
+        const item = walk(value[key], [...path, key]);
+        if (item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    } finally {
+      stack.delete(value);
+    }
+  };
+  return walk(root, []);
+}
+
+async function loadAll() {
+  for (const [index, module] of modules.entries()) {
+    current = index;
+    send({ type: 'start', index });
+    try {
+      const exported = unwrapDefault(await import(pathToFileURL(module).href));
+      let json;
+      try {
+        const data = toData(exported);
+        json = data === undefined ? undefined : JSON.stringify(data);
+      } catch (e) {
+        const where = locate(e);
+        send({ type: 'failed', index, message: e instanceof DataProblem ? e.message : `reading the exported value failed: ${messageOf(e)}`, path: e instanceof DataProblem ? e.path : undefined, line: where.index === index ? where.line : undefined, col: where.index === index ? where.col : undefined });
+        continue;
+      }
+      send({ type: 'loaded', index, json });
+    } catch (e) {
+      const where = locate(e);
+      const located = where.index === index ? { line: where.line, col: where.col } : {};
+      send({ type: 'failed', index, message: e instanceof ExitAttempt ? e.message : (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '').slice(0, 2000), exit: e instanceof ExitAttempt, ...located });
+    }
+  }
+  current = -1;
+  // Only once nothing is left running (no timer, socket or pending promise) is the load over.
+  process.once('beforeExit', () => send({ type: 'done' }));
+}
+
+process.once('message', (message) => {
+  const list = Array.isArray(message?.files) ? message.files : [];
+  files = list.map((f) => String(f.source));
+  modules = list.map((f) => String(f.module));
+  // The channel must not keep the process alive: the load is over when nothing the definitions started is left.
+  process.channel?.unref();
+  loadAll().catch(late);
+});
