@@ -392,6 +392,9 @@ export interface DashboardSpec {
    */
   apiVersion: 'vigil/v1';
   kind: 'Dashboard';
+  /**
+   * Grafana uid (at most 40 characters); also the file name.
+   */
   uid: string;
   title: string;
   description?: string;

@@ -112,6 +112,13 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
       const limit = (e.params as { limit: number }).limit;
       const what = e.keyword === 'minLength' ? 'character' : e.keyword === 'minItems' ? 'item' : 'entry';
       d = schemaDiag(limit === 1 ? `${where}: must not be empty` : `${where}: needs at least ${limit} ${what}s`, def.locate(p));
+    } else if (e.keyword === 'maxLength') {
+      // Limits keep every name usable as a file name and every text within what the later stages handle quickly.
+      const limit = (e.params as { limit: number }).limit;
+      const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+      const value = propertyName ?? (typeof e.data === 'string' ? e.data : '');
+      const span = propertyName !== undefined ? def.locateKey([...p, propertyName]) : def.locate(p);
+      d = schemaDiag(`${where}: ${shownValue(value)} is ${value.length} characters long, more than the ${limit} allowed`, span, `shorten it to at most ${limit} characters`);
     } else if (e.keyword === 'maximum' || e.keyword === 'minimum') {
       const { comparison, limit } = e.params as { comparison: string; limit: number };
       d = schemaDiag(`${where}: must be ${comparison} ${limit}, got ${JSON.stringify(e.data)}`, def.locate(p));
@@ -132,18 +139,24 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
   return out;
 }
 
+/** A value as quoted in a message: long ones cut, so one hostile value cannot make the report huge. */
+function shownValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 60)}…"` : text;
+}
+
 function patternDiag(def: Definition, p: (string | number)[], where: string, e: ErrorObject): Diagnostic {
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   const value = propertyName ?? e.data;
   const span = propertyName !== undefined ? def.locateKey([...p, propertyName]) : def.locate(p);
   if (e.schemaPath.includes('duration')) {
-    return schemaDiag(`${where}: ${JSON.stringify(value)} is not a Prometheus duration`, span, 'write durations like 30s, 5m, 1h30m (units ms, s, m, h, d, w, y)');
+    return schemaDiag(`${where}: ${shownValue(value)} is not a Prometheus duration`, span, 'write durations like 30s, 5m, 1h30m (units ms, s, m, h, d, w, y)');
   }
   if (e.schemaPath.includes('labels') || e.schemaPath.includes('annotations') || e.schemaPath.includes('labelName')) {
-    return schemaDiag(`${where}: ${JSON.stringify(value)} is not a valid label name`, span, 'label names match [a-zA-Z_][a-zA-Z0-9_]*');
+    return schemaDiag(`${where}: ${shownValue(value)} is not a valid label name`, span, 'label names match [a-zA-Z_][a-zA-Z0-9_]*');
   }
   const pattern = (e.params as { pattern: string }).pattern;
-  return schemaDiag(`${where}: ${JSON.stringify(value)} does not match ${pattern}`, span);
+  return schemaDiag(`${where}: ${shownValue(value)} does not match ${pattern}`, span);
 }
 
 function article(type: string): string {

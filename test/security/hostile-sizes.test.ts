@@ -7,6 +7,8 @@ import { compileProject } from '../../src/env/build.ts';
 import { loadDirectory, type LoadResult } from '../../src/load/index.ts';
 import { formatText } from '../../src/report/text.ts';
 import { toJsonDiagnostics } from '../../src/report/json.ts';
+import { COMMON_SCHEMA, KIND_SCHEMAS } from '../../src/spec/schemas.ts';
+import { baseFile, compileBase } from '../helpers/model.ts';
 import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from './hostile-inputs.ts';
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
@@ -116,5 +118,92 @@ describe('hostile sizes end in located errors in linear time', () => {
     check(large, 2 * n);
     expect(small.ms, `${input.name} at ${n}`).toBeLessThan(2_000);
     expect(large.ms / small.ms, `${input.name}: ${n} took ${small.ms.toFixed(0)} ms, ${2 * n} took ${large.ms.toFixed(0)} ms`).toBeLessThan(3);
+  });
+});
+
+// Schema limits: every string a definition holds has a maximum length, so a name can always become a file name
+// (ENAMETOOLONG used to end `build` with a stack trace) and no text is larger than the later stages handle quickly.
+
+/** Every string schema in every kind, with the path that leads to it. */
+function stringSchemas(): { where: string; schema: Record<string, unknown> }[] {
+  const out: { where: string; schema: Record<string, unknown> }[] = [];
+  const walk = (node: unknown, where: string) => {
+    if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}/${i}`));
+    if (node === null || typeof node !== 'object') return;
+    const schema = node as Record<string, unknown>;
+    const type = schema.type;
+    if (type === 'string' || (Array.isArray(type) && type.includes('string'))) out.push({ where, schema });
+    if (schema.propertyNames) out.push({ where: `${where}/propertyNames`, schema: schema.propertyNames as Record<string, unknown> });
+    for (const [key, value] of Object.entries(schema)) if (key !== 'propertyNames' && key !== 'default' && key !== 'examples') walk(value, `${where}/${key}`);
+  };
+  walk(COMMON_SCHEMA, 'common');
+  for (const [kind, schema] of Object.entries(KIND_SCHEMAS)) walk(schema, kind);
+  return out;
+}
+
+describe('schema limits', () => {
+  it('bounds the length of every string and key in every kind', () => {
+    const strings = stringSchemas();
+    expect(strings.length).toBeGreaterThan(90);
+    const unbounded = strings.filter(({ schema }) => typeof schema.maxLength !== 'number');
+    expect(unbounded.map((s) => s.where)).toEqual([]);
+  });
+
+  const ENV = [
+    'apiVersion: vigil/v1',
+    'kind: Environment',
+    'name: dev',
+    'prometheus:',
+    '  - { name: prom-0, url: "http://prometheus.dev:9090", rulesDir: /etc/prometheus/rules }',
+  ].join('\n') + '\n';
+  const word = (n: number) => 'a'.repeat(n);
+  const quoted = (prefix: string) => (n: number) => JSON.stringify(prefix + 'a'.repeat(n - prefix.length));
+  // file, the text to replace (once in that file), and how to write a value of length n in its place.
+  const fields: { field: string; file: string; find: string; value: (n: number) => string; limit: number; base?: Record<string, string> }[] = [
+    { field: 'AlertRules group (a file name)', file: 'alerts.yaml', find: 'group: app', value: (n) => `group: ${word(n)}`, limit: 128 },
+    { field: 'alert name', file: 'alerts.yaml', find: 'name: QueueDeep', value: (n) => `name: ${word(n)}`, limit: 128 },
+    { field: 'alert severity', file: 'alerts.yaml', find: 'severity: critical', value: (n) => `severity: ${word(n)}`, limit: 128 },
+    { field: 'alert dashboard', file: 'alerts.yaml', find: 'dashboard: app', value: (n) => `dashboard: ${word(n)}`, limit: 128 },
+    { field: 'label name (a key)', file: 'alerts.yaml', find: 'labels: { team: app }', value: (n) => `labels: { ${word(n)}: app }`, limit: 128 },
+    { field: 'label value', file: 'alerts.yaml', find: 'labels: { team: app }', value: (n) => `labels: { team: ${word(n)} }`, limit: 4096 },
+    { field: 'alert expr', file: 'alerts.yaml', find: 'expr: up == 0', value: (n) => `expr: ${quoted('up == 0 ')(n)}`, limit: 65536 },
+    { field: 'alert summary', file: 'alerts.yaml', find: 'summary: "{{ $labels.instance }} is down"', value: (n) => `summary: ${quoted('down ')(n)}`, limit: 65536 },
+    { field: 'alert runbook', file: 'alerts.yaml', find: 'runbook: https://runbooks.example.com/target-down', value: (n) => `runbook: ${quoted('https://runbooks.example.com/')(n)}`, limit: 2048 },
+    { field: 'RecordingRules group (a file name)', file: 'recording.yaml', find: 'group: app-aggregations', value: (n) => `group: ${word(n)}`, limit: 128 },
+    { field: 'recording rule record', file: 'recording.yaml', find: 'record: service:http_requests:rate5m', value: (n) => `record: ${word(n)}`, limit: 128 },
+    { field: 'Metrics source', file: 'metrics.yaml', find: 'source: app', value: (n) => `source: ${word(n)}`, limit: 128 },
+    { field: 'metric name', file: 'metrics.yaml', find: 'name: queue_depth', value: (n) => `name: ${word(n)}`, limit: 128 },
+    { field: 'metric help', file: 'metrics.yaml', find: 'help: Items waiting.', value: (n) => `help: ${word(n)}`, limit: 4096 },
+    { field: 'metric label', file: 'metrics.yaml', find: 'labels: [service, code]', value: (n) => `labels: [${word(n)}, code]`, limit: 128 },
+    { field: 'external source', file: 'metrics.yaml', find: 'source: node_exporter', value: (n) => `source: ${word(n)}`, limit: 128 },
+    { field: 'external prefix', file: 'metrics.yaml', find: 'prefixes: [node_]', value: (n) => `prefixes: [${word(n)}]`, limit: 128 },
+    { field: 'external name', file: 'metrics.yaml', find: 'names: [up]', value: (n) => `names: [${word(n)}]`, limit: 128 },
+    { field: 'receiver name', file: 'receivers.yaml', find: 'name: oncall', value: (n) => `name: ${word(n)}`, limit: 128 },
+    { field: 'Routes receiver', file: 'routes.yaml', find: '\nreceiver: team', value: (n) => `\nreceiver: ${word(n)}`, limit: 128 },
+    { field: 'Routes groupBy', file: 'routes.yaml', find: 'groupBy: [alertname, service]', value: (n) => `groupBy: [alertname, ${word(n)}]`, limit: 128 },
+    { field: 'route receivers', file: 'routes.yaml', find: 'receivers: [oncall, team]', value: (n) => `receivers: [oncall, ${word(n)}]`, limit: 128 },
+    { field: 'severity name', file: 'severities.yaml', find: 'name: info', value: (n) => `name: ${word(n)}`, limit: 128 },
+    { field: 'Project name', file: 'project.yaml', find: 'name: fixture', value: (n) => `name: ${word(n)}`, limit: 128 },
+    { field: 'Project grafana.datasourceUid', file: 'project.yaml', find: 'datasourceUid: prometheus', value: (n) => `datasourceUid: ${word(n)}`, limit: 128 },
+    { field: 'Dashboard uid (a file name)', file: 'dashboard.yaml', find: 'uid: app', value: (n) => `uid: ${word(n)}`, limit: 40 },
+    { field: 'Dashboard title', file: 'dashboard.yaml', find: 'title: App', value: (n) => `title: ${word(n)}`, limit: 1024 },
+    { field: 'panel thresholdsFrom', file: 'dashboard.yaml', find: 'thresholdsFrom: QueueDeep', value: (n) => `thresholdsFrom: ${word(n)}`, limit: 128 },
+    { field: 'Environment name (a folder name)', file: 'env.yaml', find: 'name: dev', value: (n) => `name: ${word(n)}`, limit: 128, base: { 'env.yaml': ENV } },
+    { field: 'Prometheus replica name (a file name)', file: 'env.yaml', find: 'name: prom-0', value: (n) => `name: ${word(n)}`, limit: 128, base: { 'env.yaml': ENV } },
+    { field: 'Prometheus rulesDir', file: 'env.yaml', find: 'rulesDir: /etc/prometheus/rules', value: (n) => `rulesDir: ${quoted('/etc/')(n)}`, limit: 4096, base: { 'env.yaml': ENV } },
+  ];
+
+  it.each(fields)('$field: over $limit characters is a located schema error', async ({ file, find, value, limit, base }) => {
+    const original = base?.[file] ?? (await baseFile(file));
+    expect(original.split(find), `"${find}" once in ${file}`).toHaveLength(2);
+    const line = lineColAt(original, original.indexOf(find) + (find.startsWith('\n') ? 1 : 0)).line;
+    const tooLong = await compileBase({ ...base, [file]: original.replace(find, value(limit + 1)) });
+    const errors = tooLong.diagnostics.filter((d) => d.code === 'schema' && d.message.includes(`more than the ${limit} allowed`));
+    expect(errors.map((d) => ({ file: d.span?.file, line: lineColAt(original.replace(find, value(limit + 1)), d.span!.start).line }))).toEqual([{ file, line }]);
+    expect(errors[0]!.message.length, 'the message quotes a shortened value').toBeLessThan(300);
+    expect(tooLong.diagnostics.filter((d) => d.code === 'internal')).toEqual([]);
+    // At the limit the schema accepts the value.
+    const atLimit = await compileBase({ ...base, [file]: original.replace(find, value(limit)) });
+    expect(atLimit.diagnostics.filter((d) => d.code === 'schema' && d.message.includes('allowed'))).toEqual([]);
   });
 });
