@@ -4,6 +4,7 @@ import { alertNameStyleCheck } from './alert-name-style.ts';
 import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
 import { alertSummaryCheck } from './alert-summary.ts';
 import { dashboardJsonCheck } from './dashboard-json.ts';
+import { durationRangeCheck } from './duration-range.ts';
 import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   alertRequiredLabelsCheck,
   alertSummaryCheck,
   dashboardJsonCheck,
+  durationRangeCheck,
   envDuplicateCheck,
   envPathsCheck,
   envScrapeCheck,

@@ -29,7 +29,7 @@ async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOpt
   let name = options.env;
   if (name === undefined) {
     if (names.length === 1) name = names[0]!;
-    else throw new UsageError(names.length ? `--env is required: choose one of ${names.join(', ')}` : 'no Environment is declared; add a `kind: Environment` definition or pass --env-file');
+    else throw new UsageError(names.length ? `--env is required: choose one of ${names.join(', ')}` : 'no Environment is declared; add a `kind: Environment` definition or pass --environment-file');
   }
   const compiled = compile(loaded, { environment: name });
   if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {
@@ -49,7 +49,7 @@ async function noteIfCommittedTreeDiffers(io: CliIO, environment: string, artifa
   try {
     await access(dir);
   } catch {
-    return; // an environment from --env-file, or a project that does not commit generated/
+    return; // an environment from --environment-file, or a project that does not commit generated/
   }
   const stale = await compareArtifacts(dir, artifacts);
   const files = [...stale.changed, ...stale.missing, ...stale.extra];
@@ -108,10 +108,16 @@ async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions 
   const started = performance.now();
   const failed = (e: DeployError) => (e instanceof DeployCancelled ? (interruption.exitCode() ?? EXIT.problems) : EXIT.problems);
   const heading = (e: DeployError) => (e instanceof DeployCancelled ? `${style.yellow('deploy cancelled')} [${e.code}]: ${e.message}\n  hint: ${e.hint}\n` : formatDeployError(io, 'deploy', e));
+  // Every secret value the deploy reads is masked in whatever it prints (CI logs are read by many).
+  const seen = new Set<string>();
+  const secrets = rememberingSecrets(processSecrets, seen);
   try {
-    const report = await deployEnvironment(
-      { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, message: options.message ?? (await defaultMessage(dir, environment.name)) },
-      { progress: (line) => options.format === 'text' && io.err(`  ${line}\n`), signal: interruption.signal },
+    const report = maskSecrets(
+      await deployEnvironment(
+        { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets, message: options.message ?? (await defaultMessage(dir, environment.name)) },
+        { progress: (line) => options.format === 'text' && io.err(`  ${maskSecrets(line, seen)}\n`), signal: interruption.signal },
+      ),
+      seen,
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (options.format === 'json') {
@@ -140,7 +146,7 @@ async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions 
       io.err(heading(e));
       return failed(e);
     }
-    return reportError(io, 'deploy', e);
+    return reportError(io, 'deploy', maskSecrets(e, seen));
   }
 }
 

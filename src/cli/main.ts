@@ -38,8 +38,8 @@ interface Command {
 }
 
 const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
-const ENV_FILE_OPTION = { 'env-file': { type: 'string' as const } };
-const envFile = (values: Record<string, unknown>) => (typeof values['env-file'] === 'string' ? values['env-file'] : undefined);
+const ENV_FILE_OPTION = { 'environment-file': { type: 'string' as const } };
+const envFile = (values: Record<string, unknown>) => (typeof values['environment-file'] === 'string' ? values['environment-file'] : undefined);
 
 const COMMANDS: Record<string, Command> = {
   validate: {
@@ -77,7 +77,7 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
   },
   test: (await import('./test.ts')).testCommand,
   plan: {
-    help: `Usage: vigil plan [dir] --env NAME [--env-file FILE] [--format text|markdown|json]
+    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--format text|markdown|json]
 
 Compiles dir for one environment and compares it with what its services run now: Prometheus rules
 (/api/v1/rules), each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only
@@ -88,7 +88,7 @@ Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problem
     run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: planFormat(values) }),
   },
   deploy: {
-    help: `Usage: vigil deploy [dir] --env NAME [--env-file FILE] [--message TEXT] [--format text|json]
+    help: `Usage: vigil deploy [dir] --env NAME [--environment-file FILE] [--message TEXT] [--format text|json]
 
 Deploys one environment, safely:
   1. secrets: filled in from the environment (a missing one fails here, naming it)
@@ -137,6 +137,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (name === '--version' || name === 'version') {
     io.out(`vigil ${await version()}\n`);
     return EXIT.ok;
+  }
+  // Node reads `--env-file FILE` as its own option wherever it stands (Node 20), before Vigil runs: a NODE_OPTIONS
+  // line in that file takes effect. Vigil's flag is --environment-file; this one is refused, never taken as a file.
+  const nodesOwn = rest.find((a) => a === '--env-file' || a.startsWith('--env-file='));
+  if (nodesOwn) {
+    io.err(`vigil ${name}: --env-file is Node's own option (Node reads that file as environment variables before Vigil starts); use --environment-file FILE\n`);
+    return EXIT.usage;
   }
   const command = COMMANDS[name];
   if (!command) {

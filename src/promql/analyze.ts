@@ -1,4 +1,5 @@
 import { prometheusRegex } from '../util/regex.ts';
+import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
@@ -269,6 +270,12 @@ class Analyzer {
       const n = Number(text);
       const hint = Number.isFinite(n) && n > 0 ? `write ${text}s, or a unit such as 5m` : 'write a duration such as 5m';
       this.report('promql/syntax', literal, `the ${what} must be a duration with a unit, got '${this.text(literal)}'`, hint);
+    } else if (durationProblem(text)) {
+      const written = this.text(literal);
+      const shown = written.length > 24 ? `${written.slice(0, 24)}…` : written;
+      this.report('promql/syntax', literal, `the ${what} '${shown}': ${durationProblem(text)}`, 'Prometheus durations are int64 nanoseconds: at most 292y (9223372036854ms)');
+    } else if (parseDuration(text) === 0) {
+      this.report('promql/syntax', literal, `the ${what} '${this.text(literal)}': duration must be greater than 0`, 'Prometheus 2.42 rejects zero durations in PromQL; use at least 1ms, or remove it');
     }
   }
 

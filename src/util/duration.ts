@@ -1,9 +1,36 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+/**
+ * Prometheus durations as prometheus/common model.ParseDuration reads them (Prometheus 2.42, Alertmanager 0.25, their
+ * YAML and PromQL alike): units in decreasing order, each at most once (`1h30m`, never `30m1h` or `1m1m`), and a total
+ * that fits Go's time.Duration, int64 nanoseconds (just over 292 years).
+ */
+const DURATION = /^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$/;
+const UNIT_MS = [31_536_000_000n, 604_800_000n, 86_400_000n, 3_600_000n, 60_000n, 1000n, 1n];
+const MAX_NANOSECONDS = 2n ** 63n - 1n;
 
-/** Milliseconds in a Prometheus duration (`1h30m`); NaN when it is not one. */
+/** Milliseconds in a Prometheus duration (`1h30m`); NaN when it is not one Prometheus accepts. */
 export function parseDuration(text: string): number {
-  if (!/^([0-9]+(ms|s|m|h|d|w|y))+$/.test(text)) return NaN;
-  let total = 0;
-  for (const [, n, unit] of text.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * UNIT_MS[unit!]!;
-  return total;
+  const ms = durationMs(text);
+  return typeof ms === 'bigint' ? Number(ms) : NaN;
+}
+
+/**
+ * Why Prometheus rejects `text` as a duration, in its own words, or undefined when it accepts it. Only durations with
+ * a unit count here: Prometheus also reads a bare `0`, which Vigil's schemas do not allow.
+ */
+export function durationProblem(text: string): string | undefined {
+  const ms = durationMs(text);
+  if (ms === 'invalid') return text === '' ? 'empty duration string' : `not a valid duration string: ${JSON.stringify(text)}`;
+  if (ms === 'overflow') return 'duration out of range';
+  return undefined;
+}
+
+function durationMs(text: string): bigint | 'invalid' | 'overflow' {
+  const m = typeof text === 'string' && text !== '' ? DURATION.exec(text) : null;
+  if (!m) return 'invalid';
+  let total = 0n;
+  for (let i = 0; i < UNIT_MS.length; i++) {
+    const n = m[i + 1];
+    if (n !== undefined) total += BigInt(n) * UNIT_MS[i]!;
+  }
+  return total * 1_000_000n > MAX_NANOSECONDS ? 'overflow' : total;
 }

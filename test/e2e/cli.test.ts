@@ -168,7 +168,7 @@ describe('vigil plan and deploy: usage', () => {
   it('says clearly when no environment is declared at all', () => {
     const r = runVigil(['deploy'], work);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no Environment is declared; add a `kind: Environment` definition or pass --env-file');
+    expect(r.stderr).toContain('no Environment is declared; add a `kind: Environment` definition or pass --environment-file');
   });
 
   it('rejects formats a command does not have', () => {
@@ -180,7 +180,7 @@ describe('vigil plan and deploy: usage', () => {
     const envFile = path.join(work, 'env.yaml');
     const port = await freePort();
     await writeFile(envFile, `apiVersion: vigil/v1\nkind: Environment\nname: lab\nprometheus:\n  - { url: "http://127.0.0.1:${port}", rulesDir: /tmp/vigil-e2e-rules }\nscrape:\n  app: { targets: ["127.0.0.1:9"] }\n  node_exporter: { targets: ["127.0.0.1:9"] }\n`);
-    const r = runVigil(['plan', '--env-file', envFile], work);
+    const r = runVigil(['plan', '--environment-file', envFile], work);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`plan failed [deploy/unreachable]: cannot reach prometheus prom-0 at http://127.0.0.1:${port}/api/v1/rules: ECONNREFUSED`);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -57,17 +57,17 @@ describe('vigil plan and deploy against real services', () => {
 
   it('plans every change, deploys it to every replica and peer, and verifies it', async () => {
     const file = await envFile('main', { replicas: ['prom-a', 'prom-b'] });
-    const plan = await vigil(['plan', FIXTURE, '--env-file', file]);
+    const plan = await vigil(['plan', FIXTURE, '--environment-file', file]);
     expect(plan.code, plan.stderr).toBe(3);
     expect(plan.stdout).toContain('+ rule node/NodeLoadHigh[warning]');
     expect(plan.stdout).toContain('+ receiver oncall');
     expect(plan.stdout).toContain('+ dashboard node-fixture');
     expect(plan.stdout).toContain('+ retention policy vigil: 30d, default');
-    const markdown = await vigil(['plan', FIXTURE, '--env-file', file, '--format', 'markdown']);
+    const markdown = await vigil(['plan', FIXTURE, '--environment-file', file, '--format', 'markdown']);
     expect(markdown.stdout).toContain('### Vigil plan: `test`');
     expect(markdown.stdout).toMatch(/\| prometheus prom-a \| 5 \| 1 \| 0 \|/);
 
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toContain('every target verified');
     expect(deploy.stderr).toContain('pre-flight ok: promtool check rules: 2 changed files');
@@ -104,23 +104,23 @@ describe('vigil plan and deploy against real services', () => {
     const file = await envFile('main', { replicas: ['prom-a', 'prom-b'] });
     const before = await Promise.all(stack.prometheus.slice(0, 2).map(async (p) => ({ mtime: (await stat(p.configFile)).mtimeMs, reloads: await reloadTimestamp(p.service.url) })));
     const versions = stack.grafana!.dashboards.get('node-fixture')!.version;
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toMatch(/^No changes: environment test already runs this build/);
     const after = await Promise.all(stack.prometheus.slice(0, 2).map(async (p) => ({ mtime: (await stat(p.configFile)).mtimeMs, reloads: await reloadTimestamp(p.service.url) })));
     expect(after).toEqual(before);
     expect(stack.grafana!.dashboards.get('node-fixture')!.version).toBe(versions);
-    const plan = await vigil(['plan', FIXTURE, '--env-file', file]);
+    const plan = await vigil(['plan', FIXTURE, '--environment-file', file]);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes: environment test runs this build.');
-    const json = await vigil(['plan', FIXTURE, '--env-file', file, '--format', 'json']);
+    const json = await vigil(['plan', FIXTURE, '--environment-file', file, '--format', 'json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as { environment: string; changes: number; targets: { target: string; changes: unknown[] }[] };
     expect(report.environment).toBe('test');
     expect(report.changes).toBe(0);
     expect(report.targets.map((t) => t.target)).toEqual(['influxdb', 'alertmanager cluster (3 peers)', 'prometheus prom-a', 'prometheus prom-b', 'grafana']);
     // A pull request's plan may lack the secrets that only go into config files: still no change, and it says why.
-    const withoutSecrets = await vigil(['plan', FIXTURE, '--env-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
+    const withoutSecrets = await vigil(['plan', FIXTURE, '--environment-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
     expect(withoutSecrets.code, withoutSecrets.stdout + withoutSecrets.stderr).toBe(0);
     expect(withoutSecrets.stdout).toContain('note: secrets not available to the plan ($VIGIL_TEST_WECOM_SECRET)');
   }, 60_000);
@@ -149,7 +149,7 @@ describe('vigil plan and deploy against real services', () => {
       if (!alerts.some((a) => a.labels.alertname === 'NodeExporterUp')) throw new Error('not in Alertmanager yet');
     }, 30_000);
     const file = await envFile('continuity', { replicas: ['prom-a', 'prom-b'], extra: raiseLoadWarning });
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toContain('~ rule node/NodeLoadHigh[warning]');
     expect(deploy.stderr).not.toContain('not active after it');
@@ -180,7 +180,7 @@ describe('vigil plan and deploy against real services', () => {
     const amBefore = await readFile(stack.alertmanagers[0]!.configFile, 'utf8');
     const extra = `${raiseLoadWarning.replace('1500', '1800')}  receivers:\n    team: { webhook: { url: "http://127.0.0.1:9/rolled-back" } }\n`;
     const file = await envFile('rollback', { replicas: ['prom-a', 'prom-c'], extra });
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(1);
     expect(deploy.stderr).toContain('deploy failed [deploy/reload]: prometheus prom-c: the reload endpoint is disabled');
     expect(deploy.stderr).toContain('hint: start Prometheus with --web.enable-lifecycle');
@@ -205,7 +205,7 @@ describe('vigil plan and deploy against real services', () => {
     const file = await envFile('unreachable', { replicas: ['prom-a', 'prom-b'], grafanaUrl: `http://127.0.0.1:${closed}`, extra: raiseLoadWarning.replace('1500', '1700') });
     const before = await snapshotDir(stack.prometheus[0]!.rulesDir);
     const amBefore = await readFile(stack.alertmanagers[0]!.configFile, 'utf8');
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code).toBe(1);
     expect(deploy.stderr).toContain(`deploy failed [deploy/unreachable]: cannot reach grafana at http://127.0.0.1:${closed}/`);
     expect(deploy.stderr).toContain('ECONNREFUSED');
@@ -217,7 +217,7 @@ describe('vigil plan and deploy against real services', () => {
   it('fails the pre-flight naming a missing secret, before anything changes', async () => {
     const file = await envFile('main', { replicas: ['prom-a', 'prom-b'], extra: raiseLoadWarning.replace('1500', '1600') });
     const before = await snapshotDir(stack.prometheus[0]!.rulesDir);
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
     expect(deploy.code).toBe(1);
     expect(deploy.stderr).toContain('alertmanager.yml needs secrets that are not available here: $VIGIL_TEST_WECOM_SECRET');
     expect(await snapshotDir(stack.prometheus[0]!.rulesDir)).toEqual(before);
@@ -228,7 +228,7 @@ describe('vigil plan and deploy against real services', () => {
     const foreign = path.join(a.rulesDir, 'team-extra.yml');
     await writeFile(foreign, 'groups:\n  - name: team-extra\n    rules:\n      - record: team:up:sum\n        expr: sum(up)\n');
     const file = await envFile('main', { replicas: ['prom-a', 'prom-b'], extra: raiseLoadWarning.replace('1500', '1400') });
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(await readFile(foreign, 'utf8')).toContain('team:up:sum');
     expect([...(await liveRules(a.service.url)).keys()].sort()).toEqual(['node', 'node-aggregations', 'team-extra']);
@@ -236,7 +236,7 @@ describe('vigil plan and deploy against real services', () => {
     const clash = path.join(stack.prometheus[1]!.rulesDir, 'node.yml');
     const before = await readFile(clash, 'utf8');
     await writeFile(clash, before.replace(/^# Generated by Vigil.*\n/, ''));
-    const refused = await vigil(['deploy', FIXTURE, '--env-file', await envFile('main', { replicas: ['prom-a', 'prom-b'] })]);
+    const refused = await vigil(['deploy', FIXTURE, '--environment-file', await envFile('main', { replicas: ['prom-a', 'prom-b'] })]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`deploy failed [deploy/ownership]: ${clash} exists and was not written by Vigil`);
     await writeFile(clash, before);
@@ -252,7 +252,7 @@ describe('vigil plan and deploy against real services', () => {
     };
     const mounts = { 'prom-a': await mountOf(a), 'prom-b': await mountOf(b) };
     const file = await envFile('mounted', { replicas: ['prom-a', 'prom-b'], mounts, extra: raiseLoadWarning.replace('1500', '1300') });
-    const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
     expect(deploy.code, deploy.stderr).toBe(0);
     // rule_files names the server's directory, not the mount the deploy wrote through.
     expect(await readFile(a.configFile, 'utf8')).toContain(`rule_files:\n  - ${a.rulesDir}/*.yml\n`);
@@ -265,7 +265,7 @@ describe('vigil plan and deploy against real services', () => {
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), environment: 'test', started: '2026-01-01T00:00:00Z' }));
     try {
       const file = await envFile('main', { replicas: ['prom-a', 'prom-b'], extra: raiseLoadWarning.replace('1500', '1600') });
-      const deploy = await vigil(['deploy', FIXTURE, '--env-file', file]);
+      const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
       expect(deploy.code).toBe(1);
       expect(deploy.stderr).toContain(`deploy failed [deploy/lock]: another deploy of environment "test" is running (pid ${process.pid} on ${os.hostname()}`);
     } finally {

@@ -76,7 +76,7 @@ describe('a deploy interrupted by a signal', () => {
     const { code } = await r.exit;
     return { code, stdout: r.stdout(), stderr: r.stderr() };
   };
-  const deploy = (file: string, extra: NodeJS.ProcessEnv = {}, format = 'text') => start(['deploy', FIXTURE, '--env-file', file, '--format', format], extra);
+  const deploy = (file: string, extra: NodeJS.ProcessEnv = {}, format = 'text') => start(['deploy', FIXTURE, '--environment-file', file, '--format', format], extra);
 
   /** Which build each target serves, as the services themselves report it (live rules, loaded configuration). */
   const serving = async (): Promise<Record<string, string>> => {
@@ -108,7 +108,7 @@ describe('a deploy interrupted by a signal', () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'vigil-interrupt-tmp-'));
     scope.onCleanup(() => rm(tmp, { recursive: true, force: true }));
     stagingRoot = path.join(tmp, `vigil-${process.getuid?.() ?? 0}`);
-    const first = await run(['deploy', FIXTURE, '--env-file', await envFile(build)]);
+    const first = await run(['deploy', FIXTURE, '--environment-file', await envFile(build)]);
     expect(first.code, first.stderr).toBe(0);
     expect(await serving()).toEqual(allServe(build));
   }, 90_000);
@@ -200,7 +200,7 @@ describe('a deploy interrupted by a signal', () => {
 
   it('the deploy after the cancelled ones converges', async () => {
     build += 1;
-    const r = await run(['deploy', FIXTURE, '--env-file', await envFile(build)]);
+    const r = await run(['deploy', FIXTURE, '--environment-file', await envFile(build)]);
     expect(r.code, r.stderr).toBe(0);
     expect(await serving()).toEqual(allServe(build));
   }, 30_000);
@@ -244,7 +244,7 @@ describe('a deploy interrupted by a signal', () => {
         if (isRoot) expect(spawnSync('cat', [staged!], { uid: NOBODY, gid: NOBODY }).status).not.toBe(0);
       } else if (c.how !== 'SIGKILL') expect(await stages()).toEqual([]);
 
-      const plan = await run(['plan', FIXTURE, '--env-file', file, '--format', 'json']);
+      const plan = await run(['plan', FIXTURE, '--environment-file', file, '--format', 'json']);
       const report = JSON.parse(plan.stdout) as { targets: { target: string; changes: unknown[] }[] };
       const pending = report.targets.filter((t) => t.changes.length).map((t) => t.target);
       expect(pending).toEqual(c.pending);
@@ -253,12 +253,12 @@ describe('a deploy interrupted by a signal', () => {
       expect(await stages()).toEqual([]);
       if (staged) expect(await exists(staged)).toBe(false);
 
-      const next = await run(['deploy', FIXTURE, '--env-file', file]);
+      const next = await run(['deploy', FIXTURE, '--environment-file', file]);
       expect(next.code, next.stderr).toBe(0);
       build = value;
       expect(await serving()).toEqual(allServe(value));
       expect(await exists(lockFile())).toBe(false);
-      const again = await run(['plan', FIXTURE, '--env-file', file]);
+      const again = await run(['plan', FIXTURE, '--environment-file', file]);
       expect(again.code, again.stdout).toBe(0);
     }, 45_000);
   }

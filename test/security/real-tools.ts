@@ -1,11 +1,12 @@
-// The real promtool 2.42 and amtool 0.25 as oracles: what they say of a regex is the expectation Vigil must meet.
+// The real promtool 2.42 and amtool 0.25 as oracles: what they say of a regex or a duration is the expectation Vigil
+// must meet.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 /** Runs a command; its exit code and combined output, never a throw for a non-zero exit. */
-function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+export function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(error);
@@ -19,7 +20,7 @@ export function promqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+export async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-re2-oracle-'));
   try {
     return await work(dir);
@@ -79,20 +80,36 @@ export function alertmanagerMatcherValue(value: string): string {
  * What the real amtool 0.25 says of each pattern as a route matcher regex: Alertmanager stops at the first error, so
  * one `amtool check-config` per pattern, a few at a time.
  */
-export function amtoolMatcherVerdicts(patterns: readonly string[], parallel = 4): Promise<(string | undefined)[]> {
+export function amtoolMatcherVerdicts(patterns: readonly string[]): Promise<(string | undefined)[]> {
+  return eachInTempFiles(patterns, (p, file) => {
+    const matcher = `x=~${alertmanagerMatcherValue(p)}`;
+    return amtoolConfigVerdict(file, `route:\n  receiver: r\n  routes:\n  - receiver: r\n    matchers: [${JSON.stringify(matcher)}]\nreceivers:\n- name: r\n`);
+  });
+}
+
+/** Runs `check(item, file)` for every item, a few at a time, each with its own file in one temporary folder. */
+export function eachInTempFiles<T, R>(items: readonly T[], check: (item: T, file: string) => Promise<R>, parallel = 4): Promise<R[]> {
   return inTempDir(async (dir) => {
-    const verdicts: (string | undefined)[] = patterns.map(() => undefined);
+    const results: R[] = [];
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < patterns.length; i = next++) {
-        const file = path.join(dir, `am-${i}.yml`);
-        const matcher = `x=~${alertmanagerMatcherValue(patterns[i]!)}`;
-        await writeFile(file, `route:\n  receiver: r\n  routes:\n  - receiver: r\n    matchers: [${JSON.stringify(matcher)}]\nreceivers:\n- name: r\n`);
-        const r = await run('amtool', ['check-config', file]);
-        if (r.code !== 0) verdicts[i] = r.output.trim();
-      }
+      for (let i = next++; i < items.length; i = next++) results[i] = await check(items[i]!, path.join(dir, `probe-${i}.yml`));
     };
     await Promise.all(Array.from({ length: parallel }, worker));
-    return verdicts;
+    return results;
   });
+}
+
+/** promtool's verdict on a rule file: undefined = accepted, else its output. */
+export async function promtoolRuleFileVerdict(file: string, content: string): Promise<string | undefined> {
+  await writeFile(file, content);
+  const r = await run('promtool', ['check', 'rules', file]);
+  return r.code === 0 ? undefined : r.output.trim();
+}
+
+/** amtool's verdict on an Alertmanager configuration: undefined = accepted, else its output. */
+export async function amtoolConfigVerdict(file: string, content: string): Promise<string | undefined> {
+  await writeFile(file, content);
+  const r = await run('amtool', ['check-config', file]);
+  return r.code === 0 ? undefined : r.output.trim();
 }

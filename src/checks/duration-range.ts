@@ -1,0 +1,84 @@
+import type { Definition, Path } from '../load/definition.ts';
+import type { KindName } from '../spec/kinds.ts';
+import { COMMON_SCHEMA, KIND_SCHEMAS } from '../spec/schemas.ts';
+import { formatPath } from '../spec/validate.ts';
+import { durationProblem } from '../util/duration.ts';
+import type { Check } from './check.ts';
+
+const DURATION_REF = 'common.schema.json#/definitions/duration';
+
+type Schema = Record<string, unknown>;
+
+/** The schema a `$ref` names, and the document later relative refs inside it resolve against. */
+function resolve(ref: string, doc: Schema): { schema: Schema; doc: Schema } | undefined {
+  const [file, pointer = ''] = ref.split('#');
+  const target = !file ? doc : file === 'common.schema.json' ? (COMMON_SCHEMA as Schema) : undefined;
+  let node: unknown = target;
+  for (const seg of pointer.split('/').filter(Boolean)) node = (node as Schema | undefined)?.[seg];
+  return target && node && typeof node === 'object' ? { schema: node as Schema, doc: target } : undefined;
+}
+
+/**
+ * Every string a kind's schema declares a duration, found by walking the value along its schema: a duration field added
+ * to any schema later is checked without touching this module, at any depth of a recursive schema (nested routes).
+ */
+export function durationFields(value: unknown, root: Schema): { path: Path; text: string }[] {
+  const found = new Map<string, { path: Path; text: string }>();
+  const walk = (schema: Schema, v: unknown, path: Path, doc: Schema) => {
+    const ref = schema.$ref;
+    if (ref === DURATION_REF) {
+      if (typeof v === 'string') found.set(JSON.stringify(path), { path, text: v });
+      return;
+    }
+    if (typeof ref === 'string') {
+      const target = resolve(ref, doc);
+      if (target) walk(target.schema, v, path, target.doc);
+    }
+    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const sub of (schema[key] as Schema[] | undefined) ?? []) walk(sub, v, path, doc);
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      const items = schema.items;
+      if (items && typeof items === 'object' && !Array.isArray(items)) v.forEach((item, i) => walk(items as Schema, item, [...path, i], doc));
+      return;
+    }
+    const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    const additional = schema.additionalProperties;
+    for (const [key, item] of Object.entries(v)) {
+      const sub = Object.hasOwn(properties, key) ? properties[key] : additional && typeof additional === 'object' ? (additional as Schema) : undefined;
+      if (sub) walk(sub, item, [...path, key], doc);
+    }
+  };
+  walk(root, value, [], root);
+  return [...found.values()];
+}
+
+/**
+ * Durations Prometheus and Alertmanager accept: the schema admits any run of `<n><unit>`, but model.ParseDuration
+ * wants the units in order, once each, and the total within int64 nanoseconds — `for: 99999999999999999999y` would
+ * otherwise pass validate and fail promtool, amtool or the running service.
+ */
+export const durationRangeCheck: Check = {
+  id: 'duration/range',
+  description: 'Every duration field is one Prometheus and Alertmanager accept: units in order (1h30m, not 30m1h), at most 292 years.',
+  severity: 'error',
+  run(ctx) {
+    for (const [kind, definitions] of ctx.model.definitionsByKind) {
+      for (const def of definitions as Definition[]) {
+        const schema = KIND_SCHEMAS[kind as KindName] as Schema | undefined;
+        if (!schema) continue;
+        for (const { path, text } of durationFields(def.value, schema)) {
+          const problem = durationProblem(text);
+          if (!problem) continue;
+          ctx.report({
+            message: `${formatPath(path)}: ${problem}`,
+            span: def.locate(path),
+            hint:
+              problem === 'duration out of range'
+                ? 'Prometheus and Alertmanager durations are int64 nanoseconds: at most 292y (9223372036854ms)'
+                : 'write the units from the largest to the smallest, each once: 1h30m, 2d12h',
+          });
+        }
+      }
+    }
+  },
+};
