@@ -91,9 +91,10 @@ const alertNamed = (model: Model, name: string) => model.groups.flatMap((g) => g
  * Puts `h` into every user-controlled value of the base model that reaches output, runs `use`, then restores the
  * model (emitters are pure, so one model serves every variant). `templates: 'valid'` leaves the alert's own
  * templates (summary, description, runbook) alone when `h` is not a valid template: Vigil's template/syntax check
- * rejects those, so promtool would too.
+ * rejects those, so promtool would too. `names` also puts `h` into an alert's and a receiver's name, which the
+ * schema forbids (so the real tools are not asked about them) but the Markdown emitters must survive anyway.
  */
-function withHostile<T>(h: string, use: (model: Model) => T, templates: 'all' | 'valid' = 'all'): T {
+function withHostile<T>(h: string, use: (model: Model) => T, templates: 'all' | 'valid' = 'all', names = false): T {
   const model = base.model;
   const alert = alertNamed(model, 'QueueDeep');
   const down = alertNamed(model, 'TargetDown');
@@ -110,6 +111,7 @@ function withHostile<T>(h: string, use: (model: Model) => T, templates: 'all' | 
     wecom: { ...wx.channels.wecom! },
     emailTo: team.channels.email!.to,
     matchers: routes.slice(0, 2).map((r) => r.matchers),
+    names: { alert: alert.name, wx: wx.name, route: routes[0]!.receivers },
   };
   const validTemplate = analyzeGoTemplate(h).problems.length === 0;
   try {
@@ -128,6 +130,11 @@ function withHostile<T>(h: string, use: (model: Model) => T, templates: 'all' | 
     team.channels.email!.to = [`team${h}@example.com`];
     routes[0]!.matchers = [{ ...saved.matchers[0]![0]!, value: h }];
     routes[1]!.matchers = [{ ...saved.matchers[1]![0]!, value: h }, ...saved.matchers[1]!.slice(1)];
+    if (names) {
+      (alert as { name: string }).name = `Queue${h}`;
+      (wx as { name: string }).name = `wx${h}`;
+      routes[0]!.receivers = [`wx${h}`];
+    }
     return use(model);
   } finally {
     (alert.origin.def as { file: string }).file = saved.file;
@@ -140,6 +147,9 @@ function withHostile<T>(h: string, use: (model: Model) => T, templates: 'all' | 
     team.channels.email!.to = saved.emailTo;
     routes[0]!.matchers = saved.matchers[0]!;
     routes[1]!.matchers = saved.matchers[1]!;
+    (alert as { name: string }).name = saved.names.alert;
+    (wx as { name: string }).name = saved.names.wx;
+    routes[0]!.receivers = saved.names.route;
   }
 }
 
@@ -249,6 +259,14 @@ describe.skipIf(!promtool)('(a) promtool reads every hostile rule file as the in
     expect(output.split('Checking ').filter((s) => /FAILED/.test(s))).toEqual([]);
     expect(run.status).toBe(0);
     for (const f of files) expect(output).toContain(`Checking ${f.file}\n  SUCCESS: ${f.rules} rules found`);
+  });
+
+  it('reads every hostile value that the YAML writer writes (Go yaml.v2, as Prometheus reads it)', () => {
+    const rules = HOSTILE.map((h, i) => ({ record: `r${i}`, expr: 'up', labels: { l: h, m: `x${h}`, n: `${h} ` } }));
+    const file = path.join(dir, 'writer.yml');
+    writeFileSync(file, toYaml({ groups: [{ name: 'g', rules }] }));
+    const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(`${run.stdout}${run.stderr}`).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 
   it('sees each hostile label value literally when the alert fires (promtool test rules)', () => {
@@ -400,7 +418,7 @@ describe('(b) generated Markdown shows no link, image or HTML the definitions in
   it.each(HOSTILE.map((h) => [label(h), h]))('docs/alerts.md with %s everywhere', (_name, h) => {
     withHostile(h, (model) => {
       const doc = render(emitAlertCatalogue(model).content);
-      const alert = alertNamed(model, 'QueueDeep') as AlertModel;
+      const alert = model.groups.flatMap((g) => g.alerts).find((a) => a.name === `Queue${h}`) as AlertModel;
       assertOnlyIntendedMarkup(doc, [alert.runbook!, `${model.project!.grafana.url}/d/${alert.dashboard}`, alertNamed(model, 'TargetDown').runbook!], GENERATED_COMMENT);
       // The blockquote shows the summary as text, whole.
       const quote = doc.tokens.findIndex((t) => t.type === 'blockquote_open');
@@ -410,7 +428,7 @@ describe('(b) generated Markdown shows no link, image or HTML the definitions in
         expect(inline.children!.every((t) => t.type === 'text')).toBe(true);
         expect(inline.children!.map((t) => t.content).join('')).toBe(oneLine(h).trim());
       }
-    });
+    }, 'all', true);
   });
 
   it.each(HOSTILE.map((h) => [label(h), h]))('docs/routing.md with %s in labels, matchers and the project name', (_name, h) => {
@@ -422,7 +440,7 @@ describe('(b) generated Markdown shows no link, image or HTML the definitions in
       const rows = doc.tokens.filter((t) => t.type === 'tr_open').length;
       expect(rows).toBe(1 + 3);
       expect(doc.tokens.filter((t) => t.type === 'td_open').length).toBe(3 * 6);
-    });
+    }, 'all', true);
   });
 
   it.each(HOSTILE.map((h) => [label(h), h]))('the plan comment with %s in the environment, targets, changes and notes', (_name, h) => {
