@@ -1,30 +1,117 @@
-import { spanOf } from '../model/types.ts';
+import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
-
-const SECRET_QUERY = /[?&](access_token|token|key|secret|password|sign|signature|apikey|api_key)=/i;
+import { findUrlSecrets, type UrlInText } from './secret-url.ts';
 
 /**
  * Secrets are references ({ env } / { file }); the schema stage rejects strings where a reference belongs. This check
- * catches secrets smuggled into other strings: credentials in URLs.
+ * catches secrets smuggled into other strings: credentials in URLs, in every string value of every definition kind
+ * (walked generically, so a new field or kind is covered without touching this file).
  */
 export const secretLiteralCheck: Check = {
   id: 'secret/literal',
-  description: 'No secret is written in a definition: no credentials or tokens inside URLs.',
+  description: 'No secret is written in a definition: no credentials or tokens in any URL of any definition.',
   severity: 'error',
   run(ctx) {
-    const urls: { url: string; span: ReturnType<typeof spanOf>; where: string }[] = [];
-    for (const r of ctx.model.receivers) {
-      if (r.channels.webhook) urls.push({ url: r.channels.webhook.url, span: spanOf(r.origin, 'webhook', 'url'), where: `receiver ${r.name} webhook url` });
-    }
-    const project = ctx.model.project;
-    if (project?.relay && project.origin) urls.push({ url: project.relay.url, span: spanOf(project.origin, 'relay', 'url'), where: 'project relay url' });
-    if (project?.grafana.url && project.origin) urls.push({ url: project.grafana.url, span: spanOf(project.origin, 'grafana', 'url'), where: 'project grafana url' });
-    for (const { url, span, where } of urls) {
-      if (/^[a-z]+:\/\/[^/@\s]+:[^/@\s]*@/i.test(url)) {
-        ctx.report({ message: `${where} contains a password`, span, hint: 'remove the user:password part; use a bearerToken { env: NAME } reference' });
-      } else if (SECRET_QUERY.test(url)) {
-        ctx.report({ message: `${where} carries a token in its query string`, span, hint: 'move the token into a secret reference ({ env: NAME } or { file: /path }) — e.g. the receiver\'s bearerToken' });
+    for (const [kind, definitions] of ctx.model.definitionsByKind) {
+      for (const def of definitions) {
+        walkStrings(def.value, (text, path) => {
+          for (const found of urlSecretsOf(text)) {
+            const whole = found.start === 0 && found.end === text.length;
+            const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
+            // The message names the field and the kind of secret, never the value; an environment's override and the
+            // definition it lands in produce the same message at the same place, so compiles agree and dedupe it.
+            ctx.report({
+              message: `${fieldName(path)}: the URL${found.host ? ` to ${found.host}` : ''} carries ${found.secrets.map((s) => s.kind).join('; ')}`,
+              span: { ...span, file: def.fileAt?.(path) ?? span.file },
+              hint: hintFor(kind, path),
+            });
+          }
+        });
       }
     }
   },
 };
+
+/**
+ * The detector is a pure function of the text, and the shared tree and every environment's compile read the same
+ * strings: each is scanned once (bounded in count and text length, so a huge project cannot grow the memo without limit).
+ */
+const MEMO_LIMIT = 100_000;
+const memo = new Map<string, UrlInText[]>();
+const MEMO_MAX_TEXT = 4096;
+function urlSecretsOf(text: string): UrlInText[] {
+  if (text.length > MEMO_MAX_TEXT) return findUrlSecrets(text);
+  let found = memo.get(text);
+  if (!found) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(text, (found = findUrlSecrets(text)));
+  }
+  return found;
+}
+
+/** Every string value that may hold a URL, with its path; iterative, so deep or huge definitions cannot overflow. */
+function walkStrings(root: unknown, visit: (text: string, path: Path) => void): void {
+  // Paths are linked to their parent and built only for the few strings that are visited.
+  interface Node {
+    value: unknown;
+    key?: string | number;
+    parent?: Node;
+  }
+  const pathOf = (node: Node): Path => {
+    const path: (string | number)[] = [];
+    for (let n: Node | undefined = node; n?.parent; n = n.parent) path.push(n.key!);
+    return path.reverse();
+  };
+  const stack: Node[] = [{ value: root }];
+  const seen = new Set<object>();
+  while (stack.length) {
+    const node = stack.pop()!;
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (mayHoldUrl(value)) visit(value, pathOf(node));
+    } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
+      seen.add(value);
+      if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: node });
+      else {
+        const entries = Object.entries(value);
+        for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], key: entries[i]![0], parent: node });
+      }
+    }
+  }
+}
+
+/** A cheap test before the detector: a scheme, user-info, or a path with parameters. */
+function mayHoldUrl(text: string): boolean {
+  return text.includes(':') && (text.includes('//') || text.includes('@') || /(?:https?|wss?|ftp):/i.test(text))
+    || (text.startsWith('/') && /[?#;]/.test(text));
+}
+
+function fieldName(path: Path): string {
+  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return String(path[i]);
+  return 'value';
+}
+
+/** An Environment's overrides are the shared kinds' fields: the same hint as where they land. */
+const OVERRIDE_KINDS: Record<string, string> = { alerts: 'AlertRules', recordingRules: 'RecordingRules', receivers: 'Receivers', routes: 'Routes', dashboards: 'Dashboard' };
+
+const REFERENCE = 'a secret is only ever a reference: { env: NAME } or { file: /path }';
+
+function hintFor(kind: string, path: Path): string {
+  if (kind === 'Environment' && path[0] === 'overrides' && typeof path[1] === 'string' && OVERRIDE_KINDS[path[1]]) {
+    return hintFor(OVERRIDE_KINDS[path[1]]!, path[1] === 'routes' ? path.slice(2) : path.slice(3));
+  }
+  const at = path.filter((p): p is string => typeof p === 'string');
+  if (kind === 'Receivers' && at.includes('webhook')) {
+    return 'move the token out of the URL into a secret reference: bearerToken: { env: NAME } (or { file: /path }); a URL that is itself the credential belongs in a field that takes a reference, e.g. dingtalk.webhook: { env: NAME }';
+  }
+  if (kind === 'Project' && at[0] === 'grafana') {
+    return "write Grafana's bare base URL: it is copied into every alert's dashboard_url; Grafana's API token belongs to an Environment: grafana.token: { env: NAME }";
+  }
+  if (kind === 'Environment' && at[0] === 'grafana') return "write the URL without credentials; Grafana's API token is grafana.token: { env: NAME }";
+  if (kind === 'Environment' && at[0] === 'influxdb') return 'write the URL without credentials; use influxdb.username and influxdb.password: { env: NAME }';
+  if (kind === 'Environment' || kind === 'Project') return `write the address without credentials (it is copied into the generated configuration); ${REFERENCE}`;
+  if (kind === 'AlertRules' || kind === 'Dashboard' || kind === 'RecordingRules') {
+    return `link to a page that needs no credential in its URL: everyone who receives the alert or opens the dashboard reads it; ${REFERENCE}`;
+  }
+  return `move the secret into a secret reference: { env: NAME } or { file: /path }`;
+}
