@@ -7,7 +7,9 @@ import { DeployCancelled } from '../deploy/cancel.ts';
 import { DeployError } from '../deploy/errors.ts';
 import { sweepStaleStages } from '../deploy/preflight.ts';
 import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
-import { maskSecrets, processSecrets, rememberingSecrets, tolerantSecrets } from '../deploy/secrets.ts';
+import { readBuild } from '../deploy/read-build.ts';
+import { maskSecrets, onlySecretsOf, processSecrets, rememberingSecrets, tolerantSecrets } from '../deploy/secrets.ts';
+import { parseSecretsList, SECRETS_PATH } from '../emit/secret-slots.ts';
 import { environmentNames } from '../env/overrides.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { EnvironmentModel } from '../model/types.ts';
@@ -20,6 +22,8 @@ import { compareArtifacts } from './write.ts';
 export interface EnvCommandOptions {
   env?: string;
   envFile?: string;
+  /** plan: compare this generated/ tree (e.g. a pull request's, as an artifact) instead of building the definitions. */
+  build?: string;
   format: 'text' | 'json' | 'markdown';
 }
 
@@ -70,14 +74,19 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
   const compiled = await compileEnvironment(io, dir, options, 'plan');
   if (typeof compiled === 'number') return compiled;
   const { environment } = compiled;
-  if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
+  if (options.format === 'text' && options.build === undefined) await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
   await sweepStaleStages(); // what SIGKILLed deploys left in the pre-flight's private folder
   const missing: string[] = [];
   // Every secret value the plan reads is masked in whatever it prints (a pull-request comment is public to readers).
   const seen = new Set<string>();
   const secrets = rememberingSecrets(processSecrets, seen);
   try {
-    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets, configSecrets: tolerantSecrets(secrets, missing) });
+    // With --build, the definitions here say where the services are and which secrets exist; the build says what
+    // would run there, and none of its code runs (it is data: files checked against their manifest).
+    const artifacts = options.build === undefined ? compiled.compiled.artifacts : await readBuild(options.build, environment.name);
+    const trusted = parseSecretsList(compiled.compiled.artifacts.find((a) => a.path === SECRETS_PATH)?.content);
+    const configSecrets = tolerantSecrets(options.build === undefined ? secrets : onlySecretsOf(secrets, trusted), missing);
+    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts, secrets, configSecrets });
     const plans = maskSecrets(await planTargets(prepared.targets), seen);
     if (missing.length) plans.find((p) => p.target.startsWith('alertmanager'))?.notes.push(`secrets not available to the plan (${missing.join(', ')}): configuration compared as the services show it, with secrets masked`);
     if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');

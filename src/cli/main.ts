@@ -77,15 +77,18 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
   },
   test: (await import('./test.ts')).testCommand,
   plan: {
-    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--format text|markdown|json]
+    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--build DIR] [--format text|markdown|json]
 
 Compiles dir for one environment and compares it with what its services run now: Prometheus rules
 (/api/v1/rules), each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only
 those tagged vigil-managed are candidates for removal), and the InfluxDB retention policy. Nothing is changed.
 --format markdown prints a pull-request comment. Secrets that are not set are compared masked.
+--build DIR compares DIR/<env>/ (a generated/ tree, e.g. a pull request's build downloaded as an artifact) instead of
+building dir: dir's definitions still say where the services are and which secrets may be read; only files the
+tree's manifest lists, with their sha256, are read, and none of the pull request's code runs.
 Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problems, 2 on usage errors.`,
-    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: planFormat(values) }),
+    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, ...ENV_FILE_OPTION },
+    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: planFormat(values) }),
   },
   deploy: {
     help: `Usage: vigil deploy [dir] --env NAME [--environment-file FILE] [--message TEXT] [--format text|json]

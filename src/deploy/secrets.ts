@@ -179,3 +179,19 @@ export function maskSecrets<T>(data: T, secrets: ReadonlySet<string>): T {
   };
   return walk(data) as T;
 }
+
+/**
+ * For a plan of a build from elsewhere (a pull request's artifact): its secrets.json may name any variable or file;
+ * only the secrets the trusted definitions also name are read, every other one is "not available" to the plan.
+ */
+export function onlySecretsOf(source: SecretSource, trusted: readonly SecretUse[]): SecretSource {
+  const envs = new Set(trusted.flatMap((u) => (u.env !== undefined ? [u.env] : [])));
+  const files = new Set(trusted.flatMap((u) => (u.file !== undefined ? [u.file] : [])));
+  return {
+    env: new Proxy(source.env, { get: (target, key) => (typeof key === 'string' && envs.has(key) ? target[key] : undefined) }),
+    readFile: async (file) => {
+      if (!files.has(file)) throw new Error(`${file} is not a secret the trusted definitions name`);
+      return source.readFile(file);
+    },
+  };
+}

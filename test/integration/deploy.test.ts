@@ -1,6 +1,7 @@
 // vigil plan / deploy against a whole environment of real services: two Prometheus replicas (and a third started
 // without --web.enable-lifecycle, to make a reload fail), a 3-peer Alertmanager cluster, node_exporter, InfluxDB 1.6
 // and the Grafana API double. The tests run in order and build on each other's state, like successive deploys do.
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,6 +124,38 @@ describe('vigil plan and deploy against real services', () => {
     const withoutSecrets = await vigil(['plan', FIXTURE, '--environment-file', file], { [GRAFANA_TOKEN_VAR]: SECRETS[GRAFANA_TOKEN_VAR], VIGIL_TEST_WECOM_SECRET: '' });
     expect(withoutSecrets.code, withoutSecrets.stdout + withoutSecrets.stderr).toBe(0);
     expect(withoutSecrets.stdout).toContain('note: secrets not available to the plan ($VIGIL_TEST_WECOM_SECRET)');
+  }, 60_000);
+
+  it('plans a pull request\'s build from its artifact: only files its manifest vouches for, only secrets the definitions name', async () => {
+    const file = await envFile('main', { replicas: ['prom-a', 'prom-b'] });
+    const pr = path.join(dir, 'pr-build');
+    const build = await vigil(['build', FIXTURE, '--environment-file', file, '--out', pr]);
+    expect(build.code, build.stderr).toBe(0);
+    const plan = await vigil(['plan', FIXTURE, '--environment-file', file, '--build', pr]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('No changes: environment test runs this build.');
+
+    // A pull request that aims a secret slot at another variable of the plan job: it is never read, never printed.
+    const tree = path.join(pr, 'test');
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const am = (await readFile(path.join(tree, 'alertmanager/alertmanager.yml'), 'utf8')).replace('${VIGIL_TEST_WECOM_SECRET}', '${VIGIL_TEST_PLAN_ONLY}');
+    const secrets = (await readFile(path.join(tree, 'secrets.json'), 'utf8')).replace(/VIGIL_TEST_WECOM_SECRET/g, 'VIGIL_TEST_PLAN_ONLY');
+    await writeFile(path.join(tree, 'alertmanager/alertmanager.yml'), am);
+    await writeFile(path.join(tree, 'secrets.json'), secrets);
+    const manifestFile = path.join(tree, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: { path: string; sha256: string }[] };
+    for (const f of manifest.files) if (f.path === 'alertmanager/alertmanager.yml' || f.path === 'secrets.json') f.sha256 = sha(f.path === 'secrets.json' ? secrets : am);
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    const stolen = await vigil(['plan', FIXTURE, '--environment-file', file, '--build', pr, '--format', 'markdown'], { ...SECRETS, VIGIL_TEST_PLAN_ONLY: 'plan-job-only-value' });
+    expect(stolen.stdout + stolen.stderr).not.toContain('plan-job-only-value');
+    expect(stolen.stdout).toContain('secrets not available to the plan (\\$VIGIL\\_TEST\\_PLAN\\_ONLY)');
+
+    // A file changed after the build (its sha256 no longer the manifest's) is refused before anything is read.
+    await writeFile(path.join(tree, 'prometheus/rules/node.yml'), 'groups: []\n');
+    const tampered = await vigil(['plan', FIXTURE, '--environment-file', file, '--build', pr]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain('[deploy/build]');
+    expect(tampered.stderr).toContain('prometheus/rules/node.yml is not the file its manifest lists');
   }, 60_000);
 
   it('sends history to InfluxDB through remote_write', async () => {
