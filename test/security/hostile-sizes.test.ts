@@ -13,7 +13,8 @@ import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type Host
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
 // Each input is written at n and 2n; the whole pipeline `validate` runs (load, every environment's compile, the text
-// and JSON reports), and doubling the input must cost less than 3× (the minimum of 3 runs, against a noisy machine).
+// and JSON reports), and doubling the input must cost less than 3× the CPU time (the minimum of 3 runs, against a
+// noisy machine).
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -28,13 +29,15 @@ interface Run {
   environments: number;
 }
 
+/** CPU time rather than wall time: other processes on a shared machine slow the clock, not the work. */
 async function validate(dir: string): Promise<Run> {
-  const started = performance.now();
+  const started = process.cpuUsage();
   const loaded = await loadDirectory(dir);
   const project = compileProject(loaded, { emit: false });
   const text = formatText(project.diagnostics, loaded.sources);
   toJsonDiagnostics(project.diagnostics, loaded.sources);
-  return { ms: performance.now() - started, loaded, diagnostics: project.diagnostics, text, environments: project.environments.length };
+  const used = process.cpuUsage(started);
+  return { ms: (used.user + used.system) / 1000, loaded, diagnostics: project.diagnostics, text, environments: project.environments.length };
 }
 
 async function written(input: HostileInput, n: number): Promise<string> {
@@ -89,7 +92,8 @@ const cases: { input: HostileInput; n: number; check(run: Run, n: number): void 
   },
   {
     input: deepParentheses,
-    n: 20_000,
+    // 2n stays under the schema's 64 KiB limit on expressions, so the PromQL analyzer itself is measured.
+    n: 10_000,
     check(run) {
       const errors = located(run);
       expect(errors.map((e) => [e.code, e.line])).toEqual([['promql/syntax', 6]]);
@@ -98,7 +102,7 @@ const cases: { input: HostileInput; n: number; check(run: Run, n: number): void 
   },
   {
     input: unclosedIfs,
-    n: 1_000,
+    n: 2_000,
     check(run, n) {
       const errors = located(run);
       expect(errors.length).toBeGreaterThan(0);
