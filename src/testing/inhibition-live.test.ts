@@ -86,7 +86,7 @@ describe('levelRounds and expectationRound', () => {
 });
 
 describe('prepareLiveConfig', () => {
-  it('points every secret at a dummy file, substitutes placeholders, keeps routes and rules, and adds the sentinel first', async () => {
+  it('points every secret file at a dummy, leaves placeholders unfilled (nothing is read), keeps routes and rules, and adds the sentinel first', async () => {
     const original = parse(await readFile(path.join(EXAMPLE_AM, 'alertmanager.yml'), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
     const file = await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'example-none'));
     const text = await readFile(file, 'utf8');
@@ -107,7 +107,7 @@ describe('prepareLiveConfig', () => {
     const receivers = asConfigured.receivers as Record<string, unknown>[];
     expect(receivers.map((r) => r.name)).toEqual((original.receivers as { name: string }[]).map((r) => r.name));
     const wecom = receivers.find((r) => r.name === 'ops-wecom')!.wechat_configs as Record<string, string>[];
-    expect(wecom[0]!.api_secret).toBe('vigil-live-dummy-secret');
+    expect(wecom[0]!.api_secret).toBe('${WECOM_API_SECRET}');
     const audit = JSON.stringify(receivers.find((r) => r.name === 'audit'));
     expect(audit).toContain(path.join(dir, 'example-as-configured', 'secrets'));
   });
