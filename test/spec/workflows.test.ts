@@ -20,7 +20,7 @@ async function parse(file: string) {
 
 describe('GitHub Actions workflows', () => {
   it('has the CI workflow and the deploy pipeline', () => {
-    expect(files).toEqual(['ci.yml', 'deploy-environment.yml', 'deploy.yml']);
+    expect(files).toEqual(['ci.yml', 'deploy-environment.yml', 'deploy.yml', 'plan.yml']);
   });
 
   it.each(files)('%s is a valid workflow', async (file) => {
@@ -45,5 +45,32 @@ describe('GitHub Actions workflows', () => {
     const reusable = (await parse('deploy-environment.yml')).content;
     expect(reusable).toContain('environment: ${{ inputs.environment }}');
     expect(reusable).toContain('npm run -s deploy -- --env "${{ inputs.environment }}"');
+  });
+
+  // #8 §2: the pull request's code runs only where there is nothing to steal and nothing to write.
+  it('runs the pull request\'s code with no secret, no write permission and no persisted token', async () => {
+    const { content } = await parse('ci.yml');
+    expect(content).not.toMatch(/secrets\./);
+    expect(content).not.toMatch(/pull_request_target|workflow_run/);
+    expect(content).toMatch(/^permissions:\n\s+contents: read\n/m);
+    expect(content).not.toMatch(/^ +permissions:/m);
+    expect(content).toContain('persist-credentials: false');
+    expect(content).toMatch(/upload-artifact@v4\n\s+with:\n\s+name: generated\n\s+path: generated\//);
+  });
+
+  it('plans with credentials from the default branch, reading the pull request\'s build as data only', async () => {
+    const { content } = await parse('plan.yml');
+    expect(content).toMatch(/^on:\n\s+workflow_run:\n\s+workflows: \[ci\]/m);
+    expect(content).toMatch(/^permissions: \{\}$/m);
+    // Never the pull request's code: no checkout of its ref or sha, no npm script from it, no run of its files.
+    expect(content).not.toMatch(/^ +ref:|head_branch|pull_request\.head|head_repository/m);
+    const checkout = content.indexOf('actions/checkout@v4');
+    const download = content.indexOf('actions/download-artifact@v4');
+    expect(checkout).toBeGreaterThan(0);
+    expect(download).toBeGreaterThan(checkout);
+    expect(content.slice(download)).not.toMatch(/npm ci|npm install/);
+    expect(content).toContain('npm run -s plan -- --env "$ENVIRONMENT" --build pull-request-build --format markdown');
+    // Values from the event reach the shell only through the environment, never spliced into a script.
+    for (const run of content.matchAll(/run: \|\n((?:\s{10}.*\n)+)/g)) expect(run[1]).not.toContain('${{');
   });
 });
