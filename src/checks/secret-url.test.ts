@@ -61,6 +61,10 @@ describe('findUrlSecrets', () => {
     ['unclosed placeholders', 'https://h/${'.repeat(200_000)],
     ['many URLs', 'https://h/?token=x '.repeat(50_000)],
     ['a long opaque path', `https://h/${'aB3'.repeat(300_000)}`],
+    ['trailing punctuation runs', `see https://h/${'.'.repeat(1_000_000)}x`],
+    ['JWT-like runs', `https://h/${'eyJ-'.repeat(250_000)}`],
+    ['GitLab-like runs', `https://h/${'glpat-'.repeat(200_000)}`],
+    ['Slack-like runs', `https://h/?a=${'xoxb-'.repeat(200_000)}`],
   ])('ends in linear time on %s', (_name, text) => {
     const started = performance.now();
     findUrlSecrets(text);

@@ -50,7 +50,7 @@ export function findUrlSecrets(text: string, depth = 0): UrlInText[] {
   let any = false;
   for (const m of masked.matchAll(URL_IN_TEXT)) {
     any = true;
-    const url = m[0].replace(TRAILING_PUNCTUATION, '');
+    const url = withoutTrailingPunctuation(m[0]);
     push(m.index, m.index + url.length, url);
   }
   if (any) return out;
@@ -66,9 +66,15 @@ export function findUrlSecrets(text: string, depth = 0): UrlInText[] {
  */
 const URL_IN_TEXT = /\b(?:[a-z][a-z0-9+.-]{0,31}:\/\/|(?:https?|wss?|ftp):[\\/]*)[^\s"'<>`]+/gi;
 const URL_AT_START = /^(?:[a-z][a-z0-9+.-]{0,31}:\/\/|(?:https?|wss?|ftp):[\\/]*)\S/i;
-const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
 const AUTHORITY_WITH_USERINFO = /^[^\s/@]+@[A-Za-z0-9.\-[\]:]+:\d+$/;
 const RELATIVE_WITH_PARAMETERS = /^\/\S*[?#;]/;
+
+/** Sentence punctuation after a URL in text (`see https://x/a.`, `(https://x/a)`) is not part of it. */
+function withoutTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && '.,;:!?)]}'.includes(url[end - 1]!)) end--;
+  return url.slice(0, end);
+}
 
 /** Go-template actions and `${…}` placeholders stand for values chosen elsewhere; same length keeps positions. */
 function maskTemplates(text: string): string {
@@ -180,15 +186,18 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAMES.has(n) || SECRET_ENDINGS.some((e) => n.endsWith(e));
 }
 
-/** Known token formats, wherever they appear in a URL. */
+/**
+ * Known token formats, wherever they appear in a URL. A format whose characters include `-` starts only where a run of
+ * token characters starts (not at every `-` inside one), which keeps a hostile run linear.
+ */
 const TOKEN_FORMATS: { name: string; pattern: RegExp }[] = [
   { name: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/ },
-  { name: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
-  { name: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { name: 'a GitLab token', pattern: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}/ },
+  { name: 'a Slack token', pattern: /(?<![A-Za-z0-9_-])xox[abposr]-[A-Za-z0-9-]{10,}/ },
   { name: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { name: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { name: 'a Stripe secret key', pattern: /\b[sr]k_live_[0-9A-Za-z]{20,}/ },
-  { name: 'a JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/ },
+  { name: 'a JSON Web Token', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/ },
 ];
 
 /** Services whose URL path is itself the credential. */
