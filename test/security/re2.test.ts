@@ -6,7 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, runVigilAsync } from '../helpers/cli.ts';
-import { alertmanagerMatcherValue, amtoolMatcherVerdicts, promqlString, promtoolLabelReplaceVerdicts, promtoolMatcherVerdicts } from './real-tools.ts';
+import { prometheusRegex } from '../../src/util/regex.ts';
+import {
+  alertmanagerMatcherValue,
+  amtoolMatcherVerdicts,
+  promqlString,
+  promtoolLabelReplaceVerdicts,
+  promtoolMatchDisagreements,
+  promtoolMatcherVerdicts,
+} from './real-tools.ts';
 
 const nested = (depth: number) => `${'('.repeat(depth)}a${')'.repeat(depth)}`;
 
@@ -29,9 +37,15 @@ const PATTERNS: readonly string[] = [
   // repetition
   'x{1000}', 'x{1001}', 'x{2,5}', 'x{2,}', 'x{,5}', 'x{01}', 'x{2,1}', 'x{1001,}', 'a{', '{', 'a{1', '{2}', '(x{2}){500}', '(x{2}){501}', '(x{1000}){2,}',
   'x{2}{3}', 'a*?', 'a+?', 'a??', 'a{2}?', 'a*??', 'a++', 'a*+', 'a**', '^*', '$*', '*', '+a', '?', 'a|*', '(*)', '.*',
+  // what JavaScript reads differently when it evaluates (case folding, `.`, `\s`, multi-line, classes)
+  '(?i)k', '(?i)s', '(?i)é', '(?i)[[:upper:]]', '(?i)\\p{Lu}', '1(?i)a', '(?s)a.b', 'a.b', '(?m)a$', '(?m)^b', '\\s', '\\S', '[^a]', '\\W', '\\x{212A}', '\\p{Lu}',
+  '(?i)a(?-i)b',
   // program size: Go refuses regexes that would compile to more than ~3.3M instructions
   '(?:a{1000})'.repeat(3300), '(?:a{1000})'.repeat(3400),
 ];
+
+/** Matchers have a schema limit (4096 characters); the program-size probes are for PromQL, whose limit is 64 KiB. */
+const ROUTE_SIZED = (p: string) => p.length < 4000;
 
 interface Verdicts {
   promtool: (string | undefined)[];
@@ -81,6 +95,7 @@ async function writeProject(): Promise<{ matcherLine: Map<number, number>; label
   const base = 9;
   const routes: string[] = [];
   PATTERNS.forEach((p, i) => {
+    if (!ROUTE_SIZED(p)) return;
     routes.push(`  - matchers: [${JSON.stringify(`service=~${alertmanagerMatcherValue(p)}`)}]`, '    receiver: team');
     routeLine.set(base + routes.length - 1, i);
   });
@@ -94,7 +109,7 @@ beforeAll(async () => {
   const [promtool, labelReplace, amtool, run] = await Promise.all([
     promtoolMatcherVerdicts(PATTERNS),
     promtoolLabelReplaceVerdicts(PATTERNS),
-    amtoolMatcherVerdicts(PATTERNS),
+    amtoolMatcherVerdicts(PATTERNS.filter(ROUTE_SIZED)),
     runVigilAsync(['validate', dir, '--format', 'json']),
   ]);
   const diagnostics = (JSON.parse(run.stdout) as { diagnostics: Diag[] }).diagnostics.filter((d) => d.severity === 'error');
@@ -112,7 +127,7 @@ beforeAll(async () => {
   verdicts = {
     promtool,
     labelReplace,
-    amtool,
+    amtool: PATTERNS.map((p) => (ROUTE_SIZED(p) ? amtool.shift() : undefined)),
     vigil: {
       matcher: byLine('re2-probe.yaml', matcherLine, 'promql/syntax'),
       labelReplace: byLine('re2-probe.yaml', labelReplaceLine, 'promql/syntax'),
@@ -127,6 +142,7 @@ afterAll(async () => {
 
 const show = (p: string) => JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}… (${p.length} chars)` : p);
 const cases = PATTERNS.map((p, i) => [show(p), i] as const);
+const routeCases = cases.filter(([, i]) => ROUTE_SIZED(PATTERNS[i]!));
 
 describe.runIf(tools)('regexes: vigil validate agrees with the real tools', () => {
   it('the table holds enough valid and invalid patterns to mean something', () => {
@@ -147,9 +163,21 @@ describe.runIf(tools)('regexes: vigil validate agrees with the real tools', () =
     expect(vigil?.message, `promtool: ${verdicts.labelReplace[i] ?? 'accepted'}`).toSatisfy((m: string | undefined) => (m === undefined) === (verdicts.labelReplace[i] === undefined));
   });
 
-  it.each(cases)('%s as an Alertmanager route matcher (amtool check-config)', (_, i) => {
+  it.each(routeCases)('%s as an Alertmanager route matcher (amtool check-config)', (_, i) => {
     const vigil = verdicts.vigil.route[i];
     expect(vigil?.message, `amtool: ${verdicts.amtool[i] ?? 'accepted'}`).toSatisfy((m: string | undefined) => (m === undefined) === (verdicts.amtool[i] === undefined));
+  });
+
+  it('evaluates every valid pattern as Prometheus does: the same label values match', async () => {
+    // Routing (docs/routing.md, vigil test) and test synthesis evaluate regexes in JavaScript; Prometheus is the judge.
+    const samples = ['', 'a', 'A', 'b', 'ab', 'aB', 'AB', 'abc', 'x', 'xx', 'y', '1', '_', '.', 'a.b', 'axb', '\n', '\r', '\v', ' ', 'a\nb', 'é', 'É',
+      'α', 'Ω', '😀', '(', ')', '{', 'a{', '[', ']', '\\', '"quoted"', 'line\nbreak', 'k', 'K', '\u212a', 's', 'S', '\u017f'];
+    const valid = PATTERNS.filter((p, i) => verdicts.promtool[i] === undefined && p.length < 1000);
+    const readable = valid.filter((p) => prometheusRegex(p));
+    // JavaScript cannot switch case-insensitivity mid-pattern; such patterns are the only ones left unevaluated.
+    expect(valid.filter((p) => !prometheusRegex(p))).toEqual(['a(?i)b', '(?i:a)b', '(?i)a(?-i)b']);
+    const disagreements = await promtoolMatchDisagreements(readable, samples, (p) => samples.map((v) => prometheusRegex(p)!.test(v)));
+    expect([...disagreements.values()]).toEqual([]);
   });
 
   it('locates each regex error inside the string, not at the rule', () => {

@@ -113,3 +113,36 @@ export async function amtoolConfigVerdict(file: string, content: string): Promis
   const r = await run('amtool', ['check-config', file]);
   return r.code === 0 ? undefined : r.output.trim();
 }
+
+/**
+ * Which of `samples` the real Prometheus matches with each pattern as `job=~pattern`: one `promtool test rules` run in
+ * which every pattern's expected matches are `expected(pattern)`; returns the indexes of the patterns where Prometheus
+ * disagrees, with promtool's account.
+ */
+export function promtoolMatchDisagreements(
+  patterns: readonly string[],
+  samples: readonly string[],
+  expected: (pattern: string) => boolean[],
+): Promise<Map<number, string>> {
+  return inTempDir(async (dir) => {
+    const series = samples.map((v, k) => `  - series: ${JSON.stringify(`up{job=${promqlString(v)}, k="${k}"}`)}\n    values: '1'`);
+    const tests = patterns.map((p, i) => {
+      const want = expected(p)
+        .map((hit, k) => (hit ? `      - labels: ${JSON.stringify(`up{job=${promqlString(samples[k]!)}, k="${k}"}`)}\n        value: 1` : ''))
+        .filter(Boolean);
+      const expr = `up{job=~${promqlString(p)}, k!="probe-${i}"}`;
+      return `  - expr: ${JSON.stringify(expr)}\n    eval_time: 0m\n    exp_samples:${want.length ? `\n${want.join('\n')}` : ' []'}`;
+    });
+    const file = path.join(dir, 'match.yml');
+    await writeFile(file, `evaluation_interval: 1m\ntests:\n- interval: 1m\n  input_series:\n${series.join('\n')}\n  promql_expr_test:\n${tests.join('\n')}\n`);
+    const { code, output } = await run('promtool', ['test', 'rules', file]);
+    const disagreements = new Map<number, string>();
+    const blocks = output.split(/\n(?=\s*expr:)/);
+    for (const block of blocks) {
+      const m = /probe-(\d+)/.exec(block);
+      if (m) disagreements.set(Number(m[1]), block.trim());
+    }
+    if (code !== 0 && disagreements.size === 0) throw new Error(`promtool test rules failed:\n${output}`);
+    return disagreements;
+  });
+}
