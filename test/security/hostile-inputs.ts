@@ -71,12 +71,17 @@ export const bigCatalogue: HostileInput = {
   reportedSize: 32_000,
   hasErrors: false,
   async write(dir, n) {
-    const metrics = ['apiVersion: vigil/v1', 'kind: Metrics', 'source: app', 'metrics:'];
-    for (let i = 0; i < n; i++) metrics.push(`  - { name: app_metric_${i}_total, type: counter, help: "Metric ${i}.", labels: [service, code] }`);
+    // Files of 8,000 metrics: the size of a large exporter's catalogue, and under the loader's per-list limit.
+    const files: Record<string, string> = {};
+    for (let from = 0; from < n; from += 8_000) {
+      const metrics = ['apiVersion: vigil/v1', 'kind: Metrics', 'source: app', 'metrics:'];
+      for (let i = from; i < Math.min(n, from + 8_000); i++) metrics.push(`  - { name: app_metric_${i}_total, type: counter, help: "Metric ${i}.", labels: [service, code] }`);
+      files[`metrics/app-${String(from / 8_000).padStart(3, '0')}.yaml`] = metrics.join('\n') + '\n';
+    }
     const alerts = Array.from({ length: Math.max(1, Math.floor(n / 100)) }, (_, i) => ({ name: `HostileAlert${i}`, expr: `sum(rate(app_metric_${i * 100}_total[5m])) > 1` }));
     const overridden = alerts.slice(0, 10).map((a) => a.name);
     await base(dir, {
-      'metrics.yaml': metrics.join('\n') + '\n',
+      ...files,
       'alerts/hostile.yaml': alertRules('hostile', alerts),
       'environments/dev.yaml': environment('dev', overridden),
       'environments/staging.yaml': environment('staging', overridden),
