@@ -10,7 +10,8 @@
  *   `key` counts (WeCom, Google APIs); names that merely contain it (`monkey`, `keyboard`) do not.
  * - Providers whose token is the path (Slack, Telegram, Feishu/Lark, Discord, Teams, PagerDuty) are known by host.
  * - Long opaque segments and values are tokens when they mix character classes the way random strings do; hex (commit
- *   ids, digests, UUIDs) and word-like slugs are not, nor Google document ids (addresses guarded by accounts).
+ *   ids, digests, UUIDs, also joined to words as in Notion links) and word-like slugs are not, nor Google Docs/Drive
+ *   ids (addresses; who may open them is decided by Google accounts).
  */
 
 export interface UrlSecret {
@@ -241,8 +242,9 @@ function secretsOf(url: UrlParts, depth: number): UrlSecret[] {
   const decoded = [url.username, url.password, path, decode(url.query), decode(url.fragment)].join(' ');
   for (const t of TOKEN_FORMATS) if (t.pattern.test(decoded)) note(t.name);
 
+  // Google document and folder ids are addresses; who may open them is decided by Google accounts.
   const documentIds = /^(?:docs|drive)\.google\.com$/.test(url.host);
-  if (!provider && url.segments.some((s, i) => !(documentIds && url.segments[i - 1]?.name === 'd') && looksOpaque(s.name))) note('an opaque token-like segment in its path');
+  if (!provider && !documentIds && url.segments.some((s) => looksOpaque(s.name))) note('an opaque token-like segment in its path');
   if (url.fragment && !url.fragment.includes('=') && looksOpaque(decode(url.fragment))) note('an opaque token-like fragment');
   return found.map((kind) => ({ kind }));
 }
@@ -250,15 +252,22 @@ function secretsOf(url: UrlParts, depth: number): UrlSecret[] {
 const MIN_OPAQUE_LENGTH = 20;
 const MIN_ENTROPY_BITS = 3.5;
 const MIN_SWITCH_RATIO = 0.25;
+const MIN_HEX_ID = 16;
 
 /**
  * A long string that reads like random output: token characters only, not hex, at least two of lower/upper/digit,
  * high Shannon entropy, and frequent switches between letters and digits or into upper case. CamelCase words switch
  * about once per word; random base62 about every other character.
  */
-export function looksOpaque(s: string): boolean {
-  if (s.length < MIN_OPAQUE_LENGTH || !/^[A-Za-z0-9_~+/=.-]+$/.test(s)) return false;
-  if (/^[0-9a-f-]+$/i.test(s)) return false;
+export function looksOpaque(text: string): boolean {
+  if (text.length < MIN_OPAQUE_LENGTH || !/^[A-Za-z0-9_~+/=.-]+$/.test(text)) return false;
+  // Hex ids joined to words (Notion's `Runbook-GPU-Memory-<32 hex>`) are ids; random tokens almost never hold a long
+  // all-hex piece.
+  const s = text
+    .split(/[-_.~]/)
+    .filter((piece) => !(piece.length >= MIN_HEX_ID && /^[0-9a-f]+$/i.test(piece)))
+    .join('-');
+  if (s.length < MIN_OPAQUE_LENGTH || /^[0-9a-f-]+$/i.test(s)) return false;
   const alnum = s.replace(/[^A-Za-z0-9]/g, '');
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((c) => c.test(alnum)).length;
   if (classes < 2 || alnum.length < MIN_OPAQUE_LENGTH) return false;
