@@ -296,3 +296,38 @@ describe('several problems', () => {
     expect(a.metrics.map((m) => m.name)).toEqual(['x']);
   });
 });
+
+describe('durations Prometheus 2.42 refuses (model.ParseDuration, then > 0)', () => {
+  table([
+    { expr: 'rate(x[293y])', code: 'promql/syntax', message: "the range '293y': duration out of range", where: '293y', hint: '292y' },
+    { expr: 'rate(x[99999999999999999999y])', code: 'promql/syntax', message: "the range '99999999999999999999y': duration out of range", where: '99999999999999999999y' },
+    { expr: 'x offset 9223372036855ms', code: 'promql/syntax', message: "the offset '9223372036855ms': duration out of range", where: '9223372036855ms' },
+    { expr: 'max_over_time(x[292y1000w:])', code: 'promql/syntax', message: "the subquery range '292y1000w': duration out of range", where: '292y1000w' },
+    { expr: 'max_over_time(x[5m:0s])', code: 'promql/syntax', message: "the subquery resolution '0s': duration must be greater than 0", where: '0s' },
+    { expr: 'rate(x[0m])', code: 'promql/syntax', message: "the range '0m': duration must be greater than 0", where: '0m' },
+    { expr: 'rate(x[30m1h])', code: 'promql/syntax', message: 'not a valid duration string: "30m1h"', where: '30m1h', hint: '1h30m' },
+    { expr: 'x offset 1m1m', code: 'promql/syntax', message: 'not a valid duration string: "1m1m"', where: '1m1m' },
+  ]);
+
+  it.each(['rate(x[292y])', 'rate(x[9223372036854ms])', 'x offset 292y24w3d23h47m16s854ms', 'rate(x[1y1w1d1h1m1s1ms])'])('accepts %s', (expr) => {
+    expect(analyzePromql(expr).problems).toEqual([]);
+  });
+});
+
+describe('regexes are RE2, located inside the string', () => {
+  table([
+    { expr: 'x{a=~"(?!b)"}', code: 'promql/syntax', message: 'invalid regex in matcher a=~: error parsing regexp: invalid or unsupported Perl syntax: `(?!`', where: '(?!', hint: 'RE2' },
+    { expr: 'x{a!~"(b)\\\\1"}', code: 'promql/syntax', message: 'invalid regex in matcher a!~: error parsing regexp: invalid escape sequence: `\\1`', where: '\\\\1' },
+    { expr: 'x{a=~`b)(c`}', code: 'promql/syntax', message: 'invalid regex in matcher a=~: error parsing regexp: unexpected ): `b)(c`', where: ')' },
+    {
+      expr: 'label_replace(x, "d", "$1", "s", "(.*")',
+      code: 'promql/syntax',
+      message: 'invalid regular expression in label_replace(): error parsing regexp: missing closing ): `(.*`',
+      where: '(.*',
+    },
+  ]);
+
+  it.each(['x{a=~"(?P<n>b)|\\\\pL|[[:alpha:]]|\\\\Qa.b\\\\E|a(?i)b"}', 'label_replace(x, "d", "$1", "s", "a)(b")'])('accepts %s', (expr) => {
+    expect(analyzePromql(expr).problems).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@ import type { SyntaxNode, Tree } from '@lezer/common';
 import type { OffsetMap } from './offsets.ts';
 import { checkBrackets, type Token } from './scanner.ts';
 import type { PromqlProblem } from './types.ts';
+import { durationProblem } from '../util/duration.ts';
 
 /** The rewritten text that was parsed, its tokens, and the way back to the original. */
 export interface Source {
@@ -19,6 +20,7 @@ const OPEN_OF: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 const AGGREGATORS = new Set(['avg', 'bottomk', 'count', 'count_values', 'group', 'max', 'min', 'quantile', 'stddev', 'stdvar', 'sum', 'topk']);
 const MATCH_OPS = new Set(['=', '!=', '=~', '!~']);
+const DURATION_RUN = /^(?:[0-9]+(?:ms|[smhdwy])){2,}$/;
 
 /**
  * Syntax problems, in original offsets. Lezer marks where it recovered but gives no message, and tends to
@@ -84,6 +86,11 @@ export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
       continue;
     }
     const shown = word.length > 24 ? `${word.slice(0, 24)}…` : word;
+    if (DURATION_RUN.test(word) && durationProblem(word)?.startsWith('not a valid')) {
+      // `30m1h`, `1m1m`: a run of durations Prometheus refuses to read as one.
+      problems.push(problem(tok, `not a valid duration string: "${shown}"`, 'write the units from the largest to the smallest, each once: 1h30m, 2d12h'));
+      continue;
+    }
     const message = tok.kind === 'other' ? `unexpected character '${shown}'` : `unexpected token '${shown}'`;
     problems.push(problem(tok, message, tokenHint(tree, src, tok, prev, word)));
   }
