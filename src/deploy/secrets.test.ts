@@ -30,6 +30,17 @@ describe('secrets', () => {
     expect(out.content).toContain('to_party: "${OTHER}"');
   });
 
+  it('writes a secret into a field the service runs as a template so that it renders as itself', async () => {
+    const config = 'receivers:\n  - name: ops\n    wechat_configs:\n      - api_secret: "${WECOM}"\nremote_write:\n  - basic_auth:\n      password: "${INFLUX}"\n';
+    const uses: SecretUse[] = [
+      { artifact: AM, at: ['receivers', 0, 'wechat_configs', 0, 'api_secret'], env: 'WECOM', field: 'wechat_configs.api_secret', as: 'placeholder' },
+      { artifact: AM, at: ['remote_write', 0, 'basic_auth', 'password'], env: 'INFLUX', field: 'remote_write.basic_auth.password', as: 'placeholder' },
+    ];
+    const out = await materialise(AM, config, uses, source({ WECOM: 'a{{b', INFLUX: 'c{{d' }));
+    expect(out.content).toContain('api_secret: "a{{ \\"{{\\" }}b"');
+    expect(out.content).toContain('password: "c{{d"');
+  });
+
   it('refuses slots that do not match the document, reading nothing for them', async () => {
     const reads: string[] = [];
     const spy: SecretSource = { env: new Proxy({}, { get: (_t, k) => (reads.push(String(k)), 'v') }), readFile: async (f) => (reads.push(f), 'v') };

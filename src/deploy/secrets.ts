@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isScalar, parseDocument } from 'yaml';
 import { placeholderText, SECRET_FIELDS, type SecretUse } from '../emit/secret-slots.ts';
+import { goTemplateText } from '../emit/alertmanager-templates.ts';
 import { doubleQuoted } from '../emit/yaml-writer.ts';
 import type { SecretRef } from '../model/types.ts';
 import { DeployError } from './errors.ts';
@@ -39,7 +40,7 @@ export async function materialise(artifact: string, content: string, uses: reado
   const altered = (why: string) =>
     new DeployError(`${artifact} does not match the secrets.json of its build: ${why}`, 'build again with `vigil build` from the definitions; a build whose files were edited by hand is never deployed', 'deploy/secret');
   if (doc.errors.length) throw altered(`it is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
-  const edits: { start: number; end: number; ref: SecretRef; key: string }[] = [];
+  const edits: { start: number; end: number; ref: SecretRef; key: string; templated: boolean }[] = [];
   for (const slot of slots) {
     const at = slot.at;
     const last = at?.[at.length - 1];
@@ -52,7 +53,7 @@ export async function materialise(artifact: string, content: string, uses: reado
     if (!isScalar(node) || node.type !== 'QUOTE_DOUBLE' || node.value !== expected || !node.range || content.slice(node.range[0], node.range[1]) !== JSON.stringify(expected)) {
       throw altered(`${at.join('.')} does not hold the placeholder ${JSON.stringify(expected)}`);
     }
-    edits.push({ start: node.range[0], end: node.range[1], ref, key: expected });
+    edits.push({ start: node.range[0], end: node.range[1], ref, key: expected, templated: SECRET_FIELDS.get(last)!.templated });
   }
   const values = new Map<string, string>();
   const missing: string[] = [];
@@ -70,7 +71,10 @@ export async function materialise(artifact: string, content: string, uses: reado
     );
   }
   let filled = content;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start)) filled = filled.slice(0, edit.start) + doubleQuoted(values.get(edit.key)!) + filled.slice(edit.end);
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
+    const value = values.get(edit.key)!;
+    filled = filled.slice(0, edit.start) + doubleQuoted(edit.templated ? goTemplateText(value) : value) + filled.slice(edit.end);
+  }
   return { content: filled, holdsSecrets: true };
 }
 

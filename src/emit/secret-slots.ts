@@ -8,8 +8,13 @@ export const SECRETS_PATH = 'secrets.json';
 /**
  * Fields where a service (Prometheus, Alertmanager) keeps a value as a Go `Secret` and shows it as `<secret>`: the
  * only fields deploy ever fills with a secret, so a filled-in value can never be read back through a status page.
+ * `templated`: the service runs the value as a Go template before use (Alertmanager 0.25's WeChat `api_secret`), so
+ * the secret goes in as template text that renders as itself.
  */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_secret', 'password']);
+export const SECRET_FIELDS: ReadonlyMap<string, { templated: boolean }> = new Map([
+  ['api_secret', { templated: true }],
+  ['password', { templated: false }],
+]);
 
 export type DocumentPath = (string | number)[];
 
