@@ -9,6 +9,7 @@ import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { metricNamingCheck } from './metric-naming.ts';
+import { outputFileNameCheck } from './output-file-name.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
 import { promqlSyntaxCheck } from './promql-syntax.ts';
 import { receiverDeliveryCheck } from './receiver-delivery.ts';
@@ -38,6 +39,7 @@ export const CHECKS: readonly Check[] = [
   envPathsCheck,
   envScrapeCheck,
   metricNamingCheck,
+  outputFileNameCheck,
   projectSingletonCheck,
   promqlSyntaxCheck,
   receiverDeliveryCheck,

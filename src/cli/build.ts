@@ -2,10 +2,10 @@ import path from 'node:path';
 import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
-import { loadDefinitions, styleFor, type CliIO } from './io.ts';
+import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { countSummary, jsonReport, printDiagnostics } from './print.ts';
-import { compareArtifacts, writeArtifacts } from './write.ts';
+import { compareArtifacts, outputDirectoryProblem, writeArtifacts } from './write.ts';
 
 export interface BuildOptions {
   out: string;
@@ -17,6 +17,9 @@ export interface BuildOptions {
 export async function runBuild(io: CliIO, dir: string, options: BuildOptions): Promise<number> {
   const style = styleFor(io);
   const outStyle = styleFor(io, 'out');
+  await definitionsDirectory(dir);
+  const outProblem = await outputDirectoryProblem(dir, options.out);
+  if (outProblem) throw new UsageError(outProblem);
   const loadStarted = performance.now();
   const loaded = await loadDefinitions(dir, options.envFile);
   const loadMs = performance.now() - loadStarted;

@@ -1,4 +1,6 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileNameProblem, printableName } from '../load/file-names.ts';
 import { loadDirectory, withExtraFile, type LoadResult } from '../load/index.ts';
 import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 
@@ -29,17 +31,28 @@ export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
 
 /** Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace. */
 export async function loadDefinitions(dir: string, envFile?: string): Promise<LoadResult> {
-  try {
-    await access(dir);
-  } catch {
-    throw new UsageError(`definitions directory "${dir}" does not exist`);
-  }
+  await definitionsDirectory(dir);
   const loaded = await loadDirectory(dir);
   if (envFile === undefined) return loaded;
   try {
     await access(envFile);
   } catch {
-    throw new UsageError(`--env-file "${envFile}" does not exist`);
+    throw new UsageError(`--env-file "${printableName(envFile)}" does not exist`);
   }
   return withExtraFile(loaded, envFile);
+}
+
+/** The definitions directory must be a directory whose name can be copied into generated files (its name prefixes every source name). */
+export async function definitionsDirectory(dir: string): Promise<void> {
+  const shown = printableName(dir);
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `definitions directory "${shown}" does not exist` : `definitions directory "${shown}" cannot be read (${code})`);
+  }
+  if (!info.isDirectory()) throw new UsageError(`definitions path "${shown}" is a file, not a directory; pass the folder that holds the definitions`);
+  const problem = fileNameProblem(Buffer.from(path.basename(path.resolve(dir))));
+  if (problem) throw new UsageError(`the definitions directory's name "${shown}" ${problem}; rename it`);
 }

@@ -1,8 +1,9 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { printableName } from '../load/file-names.ts';
 
 export interface WriteSummary {
   written: string[];
@@ -97,4 +98,44 @@ async function listAllFiles(dir: string): Promise<string[]> {
   };
   await walk('');
   return out.sort();
+}
+
+/**
+ * Why `outDir` cannot receive a build of `definitionsDir`, or undefined. Checked before anything is written: output
+ * inside the definitions would be read back as definitions, and a build removes files it generated before, so an
+ * output folder holding the definitions would mix both.
+ */
+export async function outputDirectoryProblem(definitionsDir: string, outDir: string): Promise<string | undefined> {
+  const shownOut = printableName(outDir);
+  const shownDefs = printableName(definitionsDir);
+  try {
+    if (!(await stat(outDir)).isDirectory()) return `--out "${shownOut}" is a file, not a directory`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return `--out "${shownOut}" is inside a file, not a directory`;
+    if (code !== 'ENOENT') return `--out "${shownOut}" cannot be used (${code})`;
+  }
+  const out = await realPathAllowingMissing(path.resolve(outDir));
+  const defs = await realpath(definitionsDir);
+  if (out === defs || isInside(out, defs)) return `--out "${shownOut}" is inside the definitions directory "${shownDefs}"; generated files would be read back as definitions`;
+  if (isInside(defs, out)) return `--out "${shownOut}" contains the definitions directory "${shownDefs}"; build output must not be mixed with definitions`;
+  return undefined;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** The real path of `absolute`, resolving links in the part that exists (the output folder may not exist yet). */
+async function realPathAllowingMissing(absolute: string): Promise<string> {
+  const missing: string[] = [];
+  for (let p = absolute; ; p = path.dirname(p)) {
+    try {
+      return path.join(await realpath(p), ...missing.reverse());
+    } catch {
+      if (path.dirname(p) === p) return absolute;
+      missing.push(path.basename(p));
+    }
+  }
 }

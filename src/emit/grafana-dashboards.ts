@@ -93,7 +93,7 @@ export function emitDashboard(model: Model, d: DashboardModel): Artifact {
   if (cached) return cached;
   const { json, alerts } = dashboardJson(model, d);
   const artifact = {
-    path: `grafana/dashboards/${d.uid}.json`,
+    path: `grafana/dashboards/${dashboardFileName(d.uid)}`,
     content: renderJson(json),
     sources: uniqueSorted([d.origin.def.file, ...alerts.map((a) => a.origin.def.file)]),
   };
@@ -552,4 +552,9 @@ function layout(panels: readonly unknown[]): void {
       x = 0;
     }
   }
+}
+
+/** The file a dashboard is written to; checks use it to find names that collide on the file system. */
+export function dashboardFileName(uid: string): string {
+  return `${uid}.json`;
 }

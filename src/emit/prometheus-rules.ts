@@ -17,8 +17,13 @@ function ruleGroupBodies(model: Model): RuleGroupBody[] {
     .map((group) => {
       const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
       const interval = group.interval ?? model.project?.evaluationInterval;
-      return { file: `${group.name}.yml`, group, body: { name: group.name, ...(interval ? { interval } : {}), rules } };
+      return { file: ruleFileName(group.name), group, body: { name: group.name, ...(interval ? { interval } : {}), rules } };
     });
+}
+
+/** The rule file a group is written to; checks use it to find names that collide on the file system. */
+export function ruleFileName(group: string): string {
+  return `${group}.yml`;
 }
 
 /** Each emitted rule file's group as data, so deploy can compare it with the live server without parsing YAML. */

@@ -39,11 +39,31 @@ export function findEnvironment(definitions: readonly Definition[], name: string
 
 const isEnvironment = (def: Definition) => environmentNameOf(def) !== undefined;
 
+/** Keys that would reach an object's prototype instead of its own properties if merged by assignment. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Paths (below `at`) of every prototype key in an override tree; such a tree is reported, never merged. */
+function prototypeKeys(tree: unknown, at: Path): Path[] {
+  const found: Path[] = [];
+  const stack: { node: unknown; path: Path }[] = [{ node: tree, path: at }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (Array.isArray(node)) node.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    else if (node !== null && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (PROTOTYPE_KEYS.has(key)) found.push([...path, key]);
+        else stack.push({ node: value, path: [...path, key] });
+      }
+  }
+  return found.reverse();
+}
+
 /** Objects merge key by key, anything else (lists, scalars) replaces, and null removes the key. */
 export function mergeOverride(base: unknown, override: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(override)) {
+    if (PROTOTYPE_KEYS.has(key)) continue; // reported by applyEnvironment before any merge
     if (value === null) delete out[key];
     else out[key] = mergeOverride(base[key], value);
   }
@@ -70,6 +90,16 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
   const env = environment.value as Json;
   const mounts = new Map<Definition, Mount[]>();
   const graft = (def: Definition, at: Path, from: Path, tree: unknown) => {
+    const unsafe = prototypeKeys(tree, from);
+    for (const keyPath of unsafe)
+      diagnostics.push({
+        code: 'env/override',
+        severity: 'error',
+        message: `environment "${name}" sets the key "${keyPath[keyPath.length - 1]}", which cannot be merged: it names a property of every JavaScript object`,
+        span: environment.locateKey(keyPath),
+        hint: 'remove or rename the key; no Vigil field is called __proto__, constructor or prototype',
+      });
+    if (unsafe.length > 0) return;
     const list = mounts.get(def) ?? [];
     list.push({ at, env: environment, from, tree });
     mounts.set(def, list);

@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from './definition.ts';
 import { discoverDefinitionFiles } from './discover.ts';
+import { firstInvalidUtf8, printableName } from './file-names.ts';
+import { LIMITS } from './limits.ts';
 import { loadTypeScript } from './typescript.ts';
 import { loadYaml } from './yaml.ts';
 
@@ -23,25 +25,93 @@ export interface LoadResult {
 
 /** Reads every definition under `dir`. IO lives here; everything after works on the returned texts. */
 export async function loadDirectory(dir: string): Promise<LoadResult> {
-  const files = await discoverDefinitionFiles(dir);
+  const { files, problems } = await discoverDefinitionFiles(dir);
   const sources: SourceFile[] = [];
   const definitions: Definition[] = [];
   const diagnostics: Diagnostic[] = [];
   const displayNames = new Map<string, string>();
   const root = path.basename(path.resolve(dir));
-  // Read every file at once (the disk is the slow part), then parse in order so results never depend on timing.
-  const texts = await Promise.all(files.map((rel) => readFile(path.resolve(dir, rel), 'utf8')));
+  const display = (rel: string) => path.relative(process.cwd(), path.resolve(dir, rel)).split(path.sep).join('/');
+  // A file that cannot be read still gets a (empty) source, so its problem is printed as file:1:1 like any other.
+  for (const problem of problems) {
+    const file = `${root}/${problem.rel}`;
+    displayNames.set(file, display(problem.rel));
+    sources.push({ file, text: '' });
+    diagnostics.push({ code: problem.code, severity: 'error', message: problem.message, hint: problem.hint, span: { file, start: 0, end: 0 } });
+  }
+  // Read a bounded number of files at a time (thousands at once run out of file descriptors), then parse in order so
+  // results never depend on timing.
+  const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   for (const [i, rel] of files.entries()) {
     const absolute = path.resolve(dir, rel);
     const file = `${root}/${rel}`;
-    displayNames.set(file, path.relative(process.cwd(), absolute).split(path.sep).join('/'));
-    const text = texts[i]!;
-    sources.push({ file, text });
-    const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
-    definitions.push(...result.definitions);
-    diagnostics.push(...result.diagnostics);
+    displayNames.set(file, display(rel));
+    const content = contents[i]!;
+    sources.push({ file, text: content.text });
+    if (content.problem) {
+      diagnostics.push(problemDiagnostic(file, content.problem));
+      continue;
+    }
+    const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, content.text) : loadYaml(file, content.text);
+    for (const d of result.definitions) definitions.push(d);
+    for (const d of result.diagnostics) diagnostics.push(d);
   }
   return { dir, displayNames, sources, definitions, diagnostics };
+}
+
+const READ_CONCURRENCY = 32;
+
+interface FileContent {
+  text: string;
+  /** Why the file is not parsed, at `offset` in `text`. */
+  problem?: { code: string; message: string; hint: string; offset: number };
+}
+
+/** A definition file's text; too large or not UTF-8 is a problem to report, never a partial or repaired text. */
+async function readDefinitionFile(absolute: string): Promise<FileContent> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(absolute, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > LIMITS.fileBytes)
+        return { text: '', problem: { code: 'load/limit', message: `the file is ${size} bytes, more than the ${LIMITS.fileBytes} Vigil reads`, hint: 'split it into several files', offset: 0 } };
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { text: '', problem: { code: code === 'ENAMETOOLONG' ? 'load/file-name' : 'load/read', message: `cannot be read (${code ?? (e as Error).message})`, hint: 'check that the file exists and is readable', offset: 0 } };
+  }
+  const invalid = firstInvalidUtf8(bytes);
+  if (invalid === -1) return { text: bytes.toString('utf8') };
+  // The valid prefix decodes exactly, so its length is the offset of the bad byte in the text shown with the error.
+  const offset = bytes.subarray(0, invalid).toString('utf8').length;
+  const byte = bytes[invalid]!.toString(16).padStart(2, '0');
+  return {
+    text: bytes.toString('utf8'),
+    problem: { code: 'load/encoding', message: `the file is not valid UTF-8: byte 0x${byte} at byte offset ${invalid} cannot start a character here; the file was not read`, hint: 'save the file as UTF-8 (for example `iconv -f <its encoding> -t UTF-8`)', offset },
+  };
+}
+
+function problemDiagnostic(file: string, problem: NonNullable<FileContent['problem']>): Diagnostic {
+  const { code, message, hint, offset } = problem;
+  return { code, severity: 'error', message, hint, span: { file, start: offset, end: offset + 1 } };
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Loads in-memory YAML sources (tests, editors): same result shape, no file system. */
@@ -50,8 +120,8 @@ export function loadYamlSources(sources: SourceFile[]): LoadResult {
   const diagnostics: Diagnostic[] = [];
   for (const source of sources) {
     const result = loadYaml(source.file, source.text);
-    definitions.push(...result.definitions);
-    diagnostics.push(...result.diagnostics);
+    for (const d of result.definitions) definitions.push(d);
+    for (const d of result.diagnostics) diagnostics.push(d);
   }
   return { dir: '.', sources, definitions, diagnostics };
 }
@@ -62,9 +132,14 @@ export function loadYamlSources(sources: SourceFile[]): LoadResult {
  */
 export async function withExtraFile(loaded: LoadResult, filePath: string): Promise<LoadResult> {
   const absolute = path.resolve(filePath);
-  const text = await readFile(absolute, 'utf8');
-  const file = path.relative(process.cwd(), absolute).split(path.sep).join('/') || filePath;
-  const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, text) : loadYaml(file, text);
+  const content = await readDefinitionFile(absolute);
+  const text = content.text;
+  const file = printableName(path.relative(process.cwd(), absolute).split(path.sep).join('/') || filePath);
+  const result: { definitions: Definition[]; diagnostics: Diagnostic[] } = content.problem
+    ? { definitions: [], diagnostics: [problemDiagnostic(file, content.problem)] }
+    : file.endsWith('.ts')
+      ? await loadTypeScript(file, absolute, text)
+      : loadYaml(file, text);
   const names = new Set(result.definitions.map((d) => environmentNameOf(d)).filter((n): n is string => n !== undefined));
   const kept = loaded.definitions.filter((d) => !names.has(environmentNameOf(d) ?? ''));
   const displayNames = new Map(loaded.displayNames ?? []);

@@ -2,6 +2,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
+import { LIMITS } from './limits.ts';
 
 export interface YamlLoadResult {
   definitions: Definition[];
@@ -15,21 +16,120 @@ export interface YamlLoadResult {
  */
 export function loadYaml(file: string, text: string): YamlLoadResult {
   let values: unknown[] | undefined;
+  let failure: unknown;
   try {
     values = loadAll(text, { schema: CORE_SCHEMA });
-  } catch {
-    values = undefined;
+  } catch (e) {
+    failure = e;
   }
-  if (values === undefined) return loadYamlWithPositions(file, text);
+  if (values === undefined) {
+    if (text.length > LIMITS.fullSyntaxReportBytes || flowDepthExceeds(text, LIMITS.depth)) return firstSyntaxError(file, text, failure);
+    try {
+      return loadYamlWithPositions(file, text);
+    } catch {
+      return firstSyntaxError(file, text, failure);
+    }
+  }
+  const present = values.filter((value) => value !== null && value !== undefined);
+  if (present.length > LIMITS.documents) {
+    const at = documentStarts(text)[LIMITS.documents] ?? 0;
+    return { definitions: [], diagnostics: [limitDiagnostic(file, at, `the file holds ${present.length} documents, more than the ${LIMITS.documents} Vigil reads in one file`, 'split the documents over several files')] };
+  }
   let documents: Document.Parsed[] | undefined;
   const parsedDocument = (index: number): Document.Parsed | undefined => {
-    documents ??= parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
+    try {
+      documents ??= parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
+    } catch {
+      documents = []; // positions fall back to the start of the file
+    }
     return Array.isArray(documents) ? documents.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null))[index] : undefined;
   };
-  const definitions = values
-    .filter((value) => value !== null && value !== undefined)
-    .map((value, index) => lazyDefinition(file, text, index, value, () => parsedDocument(index)));
-  return { definitions, diagnostics: [] };
+  const definitions: Definition[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let starts: number[] | undefined;
+  values.forEach((value, position) => {
+    if (value === null || value === undefined) return;
+    const index = definitions.length + diagnostics.length;
+    const tooLarge = oversize(value);
+    if (tooLarge) {
+      starts ??= documentStarts(text);
+      diagnostics.push(limitDiagnostic(file, starts[position] ?? 0, `this document is too large to read: ${tooLarge}`, 'split it into several documents or files'));
+      return;
+    }
+    definitions.push(lazyDefinition(file, text, index, value, () => parsedDocument(index)));
+  });
+  return { definitions, diagnostics };
+}
+
+/**
+ * Whether `[`/`{` nest deeper than `limit`, counted without regard to quoting. Only asked of a file js-yaml already
+ * rejected: the full error report would recurse that deep, and an overcount merely reports the first error alone.
+ */
+function flowDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return false;
+}
+
+function limitDiagnostic(file: string, at: number, message: string, hint: string): Diagnostic {
+  return { code: 'load/limit', severity: 'error', message, hint, span: { file, start: at, end: at + 1 } };
+}
+
+/**
+ * Why a parsed value is too large for the stages after loading, or undefined. Counts values as the stages will see
+ * them, so a small file whose aliases expand to billions of values is caught as well; stops counting at the limit.
+ */
+function oversize(root: unknown): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  let count = 0;
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (depth > LIMITS.depth) return `\`${path.slice(0, 60)}…\` nests more than ${LIMITS.depth} levels deep`;
+    if (count > LIMITS.documentValues) return `it holds more than ${LIMITS.documentValues} values (YAML aliases count each time they are used)`;
+    if (value === null || typeof value !== 'object') continue;
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    if (entries.length > LIMITS.collectionItems)
+      return `${path ? `\`${path}\`` : 'its top level'} has ${entries.length} ${Array.isArray(value) ? 'items' : 'keys'}, more than the ${LIMITS.collectionItems} Vigil reads in one ${Array.isArray(value) ? 'list' : 'mapping'}`;
+    for (const [key, child] of entries) if (child !== null && typeof child === 'object') stack.push({ value: child, path: path ? `${path}.${key}` : key, depth: depth + 1 });
+    count += entries.length;
+  }
+  return undefined;
+}
+
+/** Offsets where each `---` document of `text` starts (the first one at 0 when it has no marker). */
+function documentStarts(text: string): number[] {
+  const starts: number[] = [];
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  let m: RegExpExecArray | null;
+  while ((m = marker.exec(text)) !== null) starts.push(m.index);
+  const beforeFirst = text.slice(0, starts[0] ?? text.length);
+  if (starts.length === 0 || beforeFirst.split('\n').some((line) => line.trim() !== '' && !line.trimStart().startsWith('#') && !line.startsWith('%'))) starts.unshift(0);
+  return starts;
+}
+
+/** A broken file too large for the slow path, or one that defeats it: the first error js-yaml found, with its position. */
+function firstSyntaxError(file: string, text: string, failure: unknown): YamlLoadResult {
+  const mark = (failure as { mark?: { position?: number } } | undefined)?.mark;
+  const reason = (failure as { reason?: string } | undefined)?.reason;
+  const at = Math.min(Math.max(mark?.position ?? 0, 0), Math.max(text.length - 1, 0));
+  const message = reason ?? (failure instanceof RangeError ? 'the YAML is nested too deeply to read' : 'cannot read this file as YAML');
+  return {
+    definitions: [],
+    diagnostics: [
+      {
+        code: 'yaml/syntax',
+        severity: 'error',
+        message,
+        span: { file, start: at, end: at + 1 },
+        hint: text.length > LIMITS.fullSyntaxReportBytes ? `only the first error is reported for files over ${LIMITS.fullSyntaxReportBytes} bytes; fix it and run again` : undefined,
+      },
+    ],
+  };
 }
 
 /** The slow path: the `yaml` library collects every syntax error with its position. */
@@ -41,6 +141,7 @@ function loadYamlWithPositions(file: string, text: string): YamlLoadResult {
   let index = 0;
   for (const doc of list) {
     for (const err of doc.errors) {
+      if (diagnostics.length >= LIMITS.syntaxErrorsPerFile) break;
       diagnostics.push({
         code: 'yaml/syntax',
         severity: 'error',
@@ -57,12 +158,20 @@ function loadYamlWithPositions(file: string, text: string): YamlLoadResult {
       diagnostics.push({
         code: 'yaml/syntax',
         severity: 'error',
-        message: (e as Error).message,
+        message: e instanceof RangeError ? 'the YAML is nested too deeply to read' : (e as Error).message,
         span: { file, start: doc.contents.range?.[0] ?? 0, end: doc.contents.range?.[1] ?? 0 },
       });
       continue;
     }
     definitions.push(lazyDefinition(file, text, index++, value, () => doc));
+  }
+  const errorCount = list.reduce((n, doc) => n + doc.errors.length, 0);
+  if (errorCount > diagnostics.length) {
+    const last = diagnostics[diagnostics.length - 1]!;
+    diagnostics.push({ code: 'yaml/syntax', severity: 'error', message: `${errorCount - diagnostics.length} more syntax errors in this file are not shown`, span: { ...last.span!, start: last.span!.end, end: last.span!.end + 1 }, hint: 'fix the errors above and run again' });
+  }
+  if (list.length > LIMITS.documents) {
+    return { definitions: [], diagnostics: [...diagnostics, limitDiagnostic(file, list[LIMITS.documents]!.range[0], `the file holds ${list.length} documents, more than the ${LIMITS.documents} Vigil reads in one file`, 'split the documents over several files')] };
   }
   if (diagnostics.length === 0 && definitions.length === 0 && text.trim() !== '' && list.length === 0) {
     diagnostics.push({ code: 'yaml/syntax', severity: 'error', message: 'cannot read this file as YAML', span: { file, start: 0, end: 1 } });
@@ -71,6 +180,7 @@ function loadYamlWithPositions(file: string, text: string): YamlLoadResult {
 }
 
 function yamlMessage(message: string): string {
+  if (/Maximum call stack/i.test(message)) return 'the YAML is nested too deeply to read';
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
