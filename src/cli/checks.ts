@@ -8,7 +8,7 @@ export const STAGE_CHECKS = [
   { id: 'load/encoding', severity: 'error', description: 'A definition file is valid UTF-8 (the first invalid byte is reported, never replaced).' },
   { id: 'load/limit', severity: 'error', description: 'A definition stays within the size limits: file bytes, files, documents per file, items per list or mapping.' },
   { id: 'load/symlink', severity: 'error', description: 'Symbolic links among the definitions resolve inside the repository, to something that exists, without loops.' },
-  { id: 'load/read', severity: 'error', description: 'A definition file or folder can be read (permissions, races with deletion).' },
+  { id: 'load/read', severity: 'error', description: 'A definition file or folder can be read (permissions, races with deletion) and is a regular file, not a pipe or device.' },
   { id: 'yaml/syntax', severity: 'error', description: 'The file is well-formed YAML (no duplicate keys, tabs or bad indentation).' },
   { id: 'ts/load', severity: 'error', description: 'A TypeScript definition compiles, runs and default-exports a definition.' },
   { id: 'schema', severity: 'error', description: 'A definition matches the JSON Schema of its kind: known kind, fields, types, durations.' },

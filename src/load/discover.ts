@@ -52,8 +52,12 @@ export async function discoverDefinitionFiles(dir: string): Promise<Discovery> {
       if (latin.startsWith('.') || latin === 'node_modules') continue;
       const shown = printableName(raw);
       const child = rel ? `${rel}/${shown}` : shown;
-      const wanted = entry.isDirectory() || entry.isSymbolicLink() || (entry.isFile() && isDefinitionName(latin));
-      if (!wanted) continue;
+      if (!entry.isDirectory() && !entry.isSymbolicLink() && !entry.isFile()) {
+        // A pipe or device named like a definition would block or never end when read.
+        if (isDefinitionName(latin)) problems.push(notAFile(child));
+        continue;
+      }
+      if (entry.isFile() && !isDefinitionName(latin)) continue;
       const nameProblem = fileNameProblem(raw);
       if (nameProblem) {
         if (entry.isDirectory() || isDefinitionName(latin) || entry.isSymbolicLink())
@@ -76,7 +80,11 @@ export async function discoverDefinitionFiles(dir: string): Promise<Discovery> {
           problems.push({ code: 'load/symlink', rel: child, message: `the symbolic link points outside the repository (${printableName(target.real)}); it was not followed`, hint: `definitions must live inside ${printableName(boundary)}: copy the file in, or link to a path inside it` });
           continue;
         }
-        if (!target.isDir && !(target.isFile && isDefinitionName(latin))) continue;
+        if (!target.isDir && !isDefinitionName(latin)) continue;
+        if (!target.isDir && !target.isFile) {
+          problems.push(notAFile(child));
+          continue;
+        }
         isDir = target.isDir;
         childReal = target.real;
       }
@@ -114,6 +122,10 @@ async function resolveLink(link: string): Promise<LinkTarget> {
     if (code === 'ENOENT') return { problem: 'the symbolic link points to nothing (its target does not exist)', hint: 'remove the link or create its target' };
     return { problem: `the symbolic link cannot be followed (${code ?? 'error'})`, hint: 'point the link at a readable file or folder inside the repository' };
   }
+}
+
+function notAFile(rel: string): DiscoveryProblem {
+  return { code: 'load/read', rel, message: 'is not a regular file (a pipe, socket or device); it was not read', hint: 'definitions must be regular files' };
 }
 
 function readProblem(rel: string, e: unknown): DiscoveryProblem {

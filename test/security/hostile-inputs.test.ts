@@ -325,6 +325,21 @@ describe('symbolic links are followed inside the repository only', () => {
   });
 });
 
+describe('definition names on things that are not files', () => {
+  const shapes: [string, (p: Project) => void, string][] = [
+    ['a named pipe', (p) => spawnSync('mkfifo', [path.join(p.defs, 'pipe.yaml')]), 'pipe.yaml'],
+    ['a link to a named pipe', (p) => (spawnSync('mkfifo', [path.join(p.defs, 'pipe')]), symlinkSync('pipe', path.join(p.defs, 'to-pipe.yaml'))), 'to-pipe.yaml'],
+  ];
+  // Reading a pipe would wait forever: refused by type before anything is opened.
+  it.each(shapes)('%s', (label, setup, file) => {
+    const p = project();
+    setup(p);
+    const r = vigil(p, ['validate', 'monitoring']);
+    expectLocated(r, label, 'load/read', file, { line: 1, col: 1 });
+    expect(r.stderr).toMatch(/not a regular file/);
+  });
+});
+
 describe('prototype keys in Environment overrides are located errors', () => {
   const env = (body: string) => `apiVersion: vigil/v1\nkind: Environment\nname: prod\nprometheus:\n  - { url: "http://prom:9090", rulesDir: /etc/prometheus/rules }\n${body}`;
   const cases: [string, string, { line: number; col: number }][] = [];
