@@ -1,5 +1,5 @@
 /**
- * Hostile-input benchmark (issue #8 §7): each hostile input of test/security/hostile-inputs.ts at 1×, 2× and 4× its
+ * Hostile-input benchmark (issue #8 §7): each hostile input of test/security/hostile-sizes-inputs.ts at 1×, 2× and 4× its
  * size, run through the real CLI (`vigil validate`). Prints wall time, CPU time and peak RSS per size, and flags a
  * super-linear step: when 4× the input costs more than 5× the CPU time of 1×, the line says "QUADRATIC?".
  * Run: `npm run bench:hostile` (a minute or two); HOSTILE_ONLY=<name substring> runs one input, HOSTILE_TIMEOUT=<s>
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from '../security/hostile-inputs.ts';
+import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from '../security/hostile-sizes-inputs.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const VIGIL = [process.execPath, path.join(REPO, 'bin/vigil.js')];

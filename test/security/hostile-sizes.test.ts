@@ -9,7 +9,7 @@ import { formatText } from '../../src/report/text.ts';
 import { toJsonDiagnostics } from '../../src/report/json.ts';
 import { COMMON_SCHEMA, KIND_SCHEMAS } from '../../src/spec/schemas.ts';
 import { baseFile, compileBase } from '../helpers/model.ts';
-import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from './hostile-inputs.ts';
+import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from './hostile-sizes-inputs.ts';
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
 // Each input is written at n and 2n; the whole pipeline `validate` runs (load, every environment's compile, the text
