@@ -25,7 +25,8 @@ import {
   type Synthesizer,
   type TestFile,
 } from '../testing/runner.ts';
-import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { outputDirectoryProblem } from './write.ts';
 import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.ts';
 import { describeProofs, proveAlertmanager } from './test-alertmanager.ts';
 
@@ -86,6 +87,9 @@ interface Stale {
 
 export async function runTest(io: CliIO, dir: string, options: TestOptions): Promise<number> {
   const style = styleFor(io);
+  await definitionsDirectory(dir);
+  const outProblem = await outputDirectoryProblem(dir, options.out);
+  if (outProblem) throw new UsageError(outProblem);
   const loaded = await loadDefinitions(dir);
   // Shared with the environments' compiles below: the same expressions are analysed once.
   const caches = newAnalysisCaches();

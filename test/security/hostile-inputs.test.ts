@@ -288,6 +288,14 @@ describe('output and definitions folders that would overwrite each other are usa
     expect(snapshot(p.root)).toEqual(before);
   });
 
+  it.each(outs)('vigil test --out at %s', (label, out, message) => {
+    const p = project();
+    const where = out(p);
+    const before = snapshot(p.root);
+    expectUsage(vigil(p, ['test', 'monitoring', '--out', where]), `test --out at ${label}`, message);
+    expect(snapshot(p.root)).toEqual(before);
+  });
+
   it.each(['validate', 'build'])('a definitions path that is a file (%s)', (command) => {
     const p = project();
     expectUsage(vigil(p, [command, 'monitoring/alerts.yaml']), `definitions file (${command})`, /definitions path "monitoring\/alerts.yaml" is a file/);
