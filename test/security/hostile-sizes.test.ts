@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lineColAt, type Diagnostic } from '../../src/diagnostics.ts';
+import { LineIndex, lineColAt, type Diagnostic } from '../../src/diagnostics.ts';
 import { compileProject } from '../../src/env/build.ts';
 import { loadDirectory, type LoadResult } from '../../src/load/index.ts';
 import { formatText } from '../../src/report/text.ts';
@@ -209,5 +209,43 @@ describe('schema limits', () => {
     // At the limit the schema accepts the value.
     const atLimit = await compileBase({ ...base, [file]: original.replace(find, value(limit)) });
     expect(atLimit.diagnostics.filter((d) => d.code === 'schema' && d.message.includes('allowed'))).toEqual([]);
+  });
+});
+
+// Positions come from a line index (binary search) and long lines are shown as a window: both must still point at
+// exactly the character the problem is about.
+describe('positions and the shown source line', () => {
+  const naive = (text: string, offset: number) => {
+    const end = Math.min(Math.max(offset, 0), text.length);
+    const before = text.slice(0, end);
+    return { line: before.split('\n').length, col: end - (before.lastIndexOf('\n') + 1) + 1 };
+  };
+  const texts = ['', 'a', '\n', '\n\n', 'ab\ncd', 'ab\r\ncd\r\n', 'x\n'.repeat(50) + 'y'.repeat(300) + '\n\nz', 'é😀\nß'];
+
+  it.each(texts.map((t) => [JSON.stringify(t).slice(0, 30), t] as const))('line:col of every offset of %s', (_, text) => {
+    const index = new LineIndex(text);
+    for (let offset = -1; offset <= text.length + 1; offset++) expect(index.at(offset), `offset ${offset}`).toEqual(naive(text, offset));
+  });
+
+  const lengths = [0, 1, 159, 160, 161, 1_000, 100_000];
+  const cases = lengths.flatMap((length) => {
+    const line = Array.from({ length }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const text = `first\n${line}\nlast\n`;
+    const start = text.indexOf('\n') + 1;
+    const offsets = [0, 1, Math.floor(length / 2), length - 1, length].filter((o, i, all) => o >= 0 && o <= length && all.indexOf(o) === i);
+    return offsets.map((o) => ({ name: `line of ${length}, column ${o + 1}`, text, at: start + o, length }));
+  });
+
+  it.each(cases)('$name: the caret is under the character of the span', ({ text, at, length }) => {
+    const out = formatText([{ code: 'c', severity: 'error', message: 'm', span: { file: 'f.yaml', start: at, end: at + 3 } }], [{ file: 'f.yaml', text }]);
+    const [head, shown, marks] = out.split('\n');
+    expect(head).toBe(`f.yaml:2:${at - 6 + 1}: error[c]: m`);
+    const source = shown!.slice(shown!.indexOf('| ') + 2);
+    const caret = marks!.slice(marks!.indexOf('| ') + 2);
+    const column = caret.indexOf('^');
+    // Under the caret: the span's character, or the end of the line when the span starts there.
+    expect(source[column] ?? '\n').toBe(text[at] === '\n' ? (source[column] ?? '\n') : text[at]);
+    expect(source.length).toBeLessThanOrEqual(Math.min(length, 160) + 2);
+    expect(caret.replace(/ /g, '').length).toBeGreaterThanOrEqual(1);
   });
 });
