@@ -34,10 +34,17 @@ export async function discoverDefinitionFiles(dir: string): Promise<Discovery> {
   const boundary = await repositoryRoot(dirReal);
   const inside = (real: string) => real === boundary || real.startsWith(boundary.endsWith(path.sep) ? boundary : boundary + path.sep);
   let limitReported = false;
+  let folders = 0;
 
   // `ancestors` holds the real paths of the folders on the way down, to tell a link back up (a loop) from a second
   // way into a folder.
   const walk = async (rel: string, real: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    // Links can reach one folder by exponentially many paths without a loop; count every visit.
+    if (++folders > LIMITS.folders) {
+      if (folders === LIMITS.folders + 1)
+        problems.push({ code: 'load/limit', rel: rel || '.', message: `more than ${LIMITS.folders} folders to read (counting each way a symbolic link leads into one); this one and the rest were not read`, hint: 'remove symbolic links that lead into the same folders many times, or split the definitions' });
+      return;
+    }
     let entries: Dirent<Buffer>[];
     try {
       entries = await readdir(path.join(dir, rel), { withFileTypes: true, encoding: 'buffer' });

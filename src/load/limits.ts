@@ -8,6 +8,8 @@ export const LIMITS = {
   fileBytes: 16 * 1024 * 1024,
   /** Definition files under one definitions directory (symlinks included). */
   files: 20_000,
+  /** Folders visited under one definitions directory, each way in through a symbolic link counted. */
+  folders: 10_000,
   /** `---` documents in one YAML file. */
   documents: 10_000,
   /** Values in one document, counting each use of a YAML alias (a "billion laughs" file is small but expands). */

@@ -333,6 +333,20 @@ describe('symbolic links are followed inside the repository only', () => {
   });
 });
 
+describe('symbolic links that reach folders by exponentially many paths', () => {
+  it('20 levels of two links each (2^20 paths) end at the folder limit', () => {
+    const p = project({ git: true });
+    for (let level = 0; level < 20; level++) {
+      const dir = path.join(p.defs, `l${level}`);
+      mkdirSync(dir);
+      if (level > 0) for (const name of ['a', 'b']) symlinkSync(`../l${level}`, path.join(p.defs, `l${level - 1}`, name));
+    }
+    const r = vigil(p, ['validate', 'monitoring']);
+    expectLocated(r, 'link fan-out', 'load/limit');
+    expect(r.stderr).toMatch(new RegExp(`more than ${LIMITS.folders} folders`));
+  });
+});
+
 describe('definition names on things that are not files', () => {
   const shapes: [string, (p: Project) => void, string][] = [
     ['a named pipe', (p) => spawnSync('mkfifo', [path.join(p.defs, 'pipe.yaml')]), 'pipe.yaml'],
