@@ -27,6 +27,7 @@ describe('re2SyntaxError: Go regexp/syntax wording and the offending text', () =
     ['\\p{Klingon}', 'invalid character class range: `\\p{Klingon}`', 0, 11],
     ['[abc', 'missing closing ]: `[abc`', 0, 4],
     ['abc\\', 'trailing backslash at end of expression', 3, 4],
+    ['a\uD800b', 'invalid UTF-8: `\uD800`', 1, 2],
   ] as const)('%s', (pattern, message, offset, end) => {
     const error = re2SyntaxError(pattern);
     expect(error?.message.slice(0, 80)).toBe(message.slice(0, 80));

@@ -25,6 +25,12 @@ describe('prometheusRegex: RE2 evaluated in JavaScript, anchored', () => {
     expect(prometheusRegex(pattern)?.test(value)).toBe(expected);
   });
 
+  it('keeps capture groups numbered as RE2 does, and unique names for label_replace', () => {
+    const m = prometheusRegex('(?P<host>[^:]+):(\\d+)')!.exec('db:5432')!;
+    expect([m[1], m[2], m.groups?.host]).toEqual(['db', '5432', 'db']);
+    expect(prometheusRegex('(?P<n>a)|(?P<n>b)')!.exec('b')![2]).toBe('b');
+  });
+
   it('is undefined for invalid RE2, even when JavaScript could read it', () => {
     for (const p of ['(?=a)a', '(a)\\1', 'a++', '(?<n>a)']) expect(prometheusRegex(p)).toBeUndefined();
   });

@@ -156,6 +156,8 @@ function translate(s: string): { source: string; ignoreCase: boolean } | undefin
   let atom = 0;
   let quantified = false;
   const groupStarts: number[] = [];
+  const names = new Map<string, number>();
+  for (const m of s.matchAll(/\(\?P<(\w+)>/g)) names.set(m[1]!, (names.get(m[1]!) ?? 0) + 1);
   const quantifier = (text: string) => {
     // RE2 lets a repetition follow another once a flag group or `\Q\E` stands between them (`a*(?i)*`).
     if (quantified) out = `${out.slice(0, atom)}(?:${out.slice(atom)})`;
@@ -189,8 +191,11 @@ function translate(s: string): { source: string; ignoreCase: boolean } | undefin
         continue;
       }
       if (s[i + 2] === 'P') {
-        out += '(';
-        i = s.indexOf('>', i) + 1;
+        // Keep the name where JavaScript can (label_replace's `${name}`): unique, not starting with a digit.
+        const close = s.indexOf('>', i);
+        const name = s.slice(i + 4, close);
+        out += /^[A-Za-z_]\w*$/.test(name) && names.get(name) === 1 ? `(?<${name}>` : '(';
+        i = close + 1;
         continue;
       }
       let j = i + 2;
