@@ -2,6 +2,7 @@ import path from 'node:path';
 import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
+import { annotation } from '../report/github.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { countSummary, jsonReport, printDiagnostics } from './print.ts';
@@ -61,7 +62,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
       if (problems.length === 0) io.out(`${options.out}/ is up to date (${artifacts.length} files)\n`);
       else {
         for (const [why, file] of problems) {
-          if (options.format === 'github') io.out(`::error file=${path.posix.join(options.out, file!)},title=build/stale::${why}: run \`vigil build\` and commit the result\n`);
+          if (options.format === 'github') (io.annotate ?? io.out)(annotation('error', { file: path.posix.join(options.out, file!), title: 'build/stale' }, `${why}: run \`vigil build\` and commit the result`));
           else io.err(`  ${why}: ${path.posix.join(options.out, file!)}\n`);
         }
         if (options.format === 'text') io.err(`${style.red('stale')}: ${problems.length} file${problems.length === 1 ? '' : 's'} in ${options.out}/ differ from a fresh build; run \`vigil build\` and commit the result\n`);

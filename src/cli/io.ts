@@ -8,6 +8,8 @@ import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** GitHub Actions workflow commands (`::error …`), which `out` and `err` never let through; defaults to `out`. */
+  annotate?(text: string): void;
   /** Colour for stderr (problems) and stdout (summaries), each only when that stream is a terminal. */
   color: boolean;
   outColor?: boolean;
@@ -18,11 +20,21 @@ export class UsageError extends Error {}
 export function processIO(): CliIO {
   const allowed = !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => process.stdout.write(neutraliseWorkflowCommands(t)),
+    err: (t) => process.stderr.write(neutraliseWorkflowCommands(t)),
+    annotate: (t) => process.stdout.write(t),
     color: allowed && Boolean(process.stderr.isTTY),
     outColor: allowed && Boolean(process.stdout.isTTY),
   };
+}
+
+/**
+ * A CI runner reads every line of a job's output that starts with `::` (after blanks) as a workflow command: a
+ * definition's text that reaches the output at the start of a line (a name with a newline, a tool's message quoting a
+ * rule) could add annotations, mask values or stop commands. Such lines get a zero-width space in front.
+ */
+export function neutraliseWorkflowCommands(text: string): string {
+  return text.includes('::') ? text.replace(/^([ \t]*)::/gm, '$1\u200b::') : text;
 }
 
 export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
@@ -37,7 +49,7 @@ export async function loadDefinitions(dir: string, envFile?: string): Promise<Lo
   try {
     await access(envFile);
   } catch {
-    throw new UsageError(`--env-file "${printableName(envFile)}" does not exist`);
+    throw new UsageError(`--environment-file "${printableName(envFile)}" does not exist`);
   }
   return withExtraFile(loaded, envFile);
 }

@@ -22,7 +22,7 @@ export function forDisplay(loaded: LoadResult, diagnostics: readonly Diagnostic[
 
 export function printDiagnostics(io: CliIO, format: 'text' | 'json' | 'github', loaded: LoadResult, all: readonly Diagnostic[]): void {
   const { diagnostics, sources } = forDisplay(loaded, all);
-  if (format === 'github') io.out(formatGithub(diagnostics, sources));
+  if (format === 'github') (io.annotate ?? io.out)(formatGithub(diagnostics, sources));
   else if (format === 'text') io.err(formatText(diagnostics, sources, styleFor(io)));
 }
 

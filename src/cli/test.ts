@@ -4,7 +4,7 @@ import { compile, newAnalysisCaches } from '../compile.ts';
 import { hasErrors, lineColAt, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { LoadResult } from '../load/index.ts';
-import { formatGithub } from '../report/github.ts';
+import { annotation, formatGithub } from '../report/github.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
 import { computeCoverage, formatPercent, type CoverageReport } from '../testing/coverage.ts';
@@ -204,10 +204,11 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
 
   if (options.format === 'github') {
     const shown = forDisplay(loaded, [...diagnostics, ...failureDiagnostics.map((d) => ({ ...d, message: d.diff ? `${d.message}\n${d.diff}` : d.message }))]);
-    io.out(formatGithub(shown.diagnostics, shown.sources));
-    for (const f of proofs.failures) io.out(`::error title=test/alertmanager::${f}\n`);
-    if (!coverage.ok) io.out(`::error title=test/coverage::${coverageLine(coverage)}${coverage.uncovered.length ? `%0Auntested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}` : ''}\n`);
-    if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) io.out(`::error file=${path.posix.join(options.out, f)},title=test/stale::${why}: run \`vigil test\` and commit the result\n`);
+    const annotate = io.annotate ?? io.out;
+    annotate(formatGithub(shown.diagnostics, shown.sources));
+    for (const f of proofs.failures) annotate(annotation('error', { title: 'test/alertmanager' }, f));
+    if (!coverage.ok) annotate(annotation('error', { title: 'test/coverage' }, `${coverageLine(coverage)}${coverage.uncovered.length ? `\nuntested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}` : ''}`));
+    if (stale) for (const [why, list] of [['changed', stale.changed], ['missing', stale.missing], ['no longer generated', stale.extra]] as const) for (const f of list) annotate(annotation('error', { file: path.posix.join(options.out, f), title: 'test/stale' }, `${why}: run \`vigil test\` and commit the result`));
     return ok ? EXIT.ok : EXIT.problems;
   }
 

@@ -83,7 +83,7 @@ export function applyEnvironment(definitions: readonly Definition[], name: strin
       code: 'env/unknown',
       severity: 'error',
       message: `no Environment named "${name}"${names.length ? ` (declared: ${names.join(', ')})` : ' is declared'}`,
-      hint: near ? `did you mean "${near}"?` : 'declare it with `kind: Environment` under monitoring/, or pass one with --env-file',
+      hint: near ? `did you mean "${near}"?` : 'declare it with `kind: Environment` under monitoring/, or pass one with --environment-file',
     });
     return { definitions: [...definitions], diagnostics };
   }

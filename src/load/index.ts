@@ -5,7 +5,7 @@ import type { Definition, SourceFile } from './definition.ts';
 import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
-import { loadTypeScript } from './typescript.ts';
+import { loadTypeScript, loadTypeScriptFiles } from './typescript.ts';
 import { loadYaml } from './yaml.ts';
 
 export type { Definition, Path, SourceFile } from './definition.ts';
@@ -42,8 +42,11 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   // Read a bounded number of files at a time (thousands at once run out of file descriptors), then parse in order so
   // results never depend on timing.
   const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
+  // Every TypeScript file loads in one loader process, started before the YAML is parsed so the two overlap.
+  const typescript = loadTypeScriptFiles(
+    files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : [])),
+  );
   for (const [i, rel] of files.entries()) {
-    const absolute = path.resolve(dir, rel);
     const file = `${root}/${rel}`;
     displayNames.set(file, display(rel));
     const content = contents[i]!;
@@ -52,7 +55,7 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
       diagnostics.push(problemDiagnostic(file, content.problem));
       continue;
     }
-    const result = file.endsWith('.ts') ? await loadTypeScript(file, absolute, content.text) : loadYaml(file, content.text);
+    const result = file.endsWith('.ts') ? (await typescript).get(file)! : loadYaml(file, content.text);
     for (const d of result.definitions) definitions.push(d);
     for (const d of result.diagnostics) diagnostics.push(d);
   }
@@ -127,7 +130,7 @@ export function loadYamlSources(sources: SourceFile[]): LoadResult {
 }
 
 /**
- * Adds the definitions of one file from outside the definitions directory (`--env-file`: an Environment kept in CI
+ * Adds the definitions of one file from outside the definitions directory (`--environment-file`: an Environment kept in CI
  * secrets or written by a test). An Environment in it replaces the repository's Environment of the same name.
  */
 export async function withExtraFile(loaded: LoadResult, filePath: string): Promise<LoadResult> {
