@@ -1,5 +1,5 @@
 import { anchoredRe2SyntaxError } from '../util/re2-syntax.ts';
-import { prometheusRegex } from '../util/regex.ts';
+import { prometheusRegexTest } from '../util/re2-match.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -117,15 +117,18 @@ export function matches(matcher: { label: string; op: string; value: string }, l
     case '!=':
       return v !== matcher.value;
     case '=~':
-      return anchored(matcher.value).test(v);
+      return anchored(matcher.value)(v);
     case '!~':
-      return !anchored(matcher.value).test(v);
+      return !anchored(matcher.value)(v);
     default:
       return false;
   }
 }
 
-/** Alertmanager anchors matcher regexes at both ends (Go RE2, like Prometheus). */
-function anchored(pattern: string): RegExp {
-  return prometheusRegex(pattern) ?? /(?!)/;
+/**
+ * Alertmanager anchors matcher regexes at both ends (Go RE2, like Prometheus), and matches in linear time: so does
+ * this, whatever the pattern and the label value a definition brings. An invalid regex (reported) matches nothing.
+ */
+function anchored(pattern: string): (value: string) => boolean {
+  return prometheusRegexTest(pattern) ?? (() => false);
 }

@@ -1,4 +1,4 @@
-import { prometheusRegex } from '../util/regex.ts';
+import { prometheusRegexTest } from '../util/re2-match.ts';
 import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
@@ -44,9 +44,9 @@ const SET_OPS = new Set(['And', 'Or', 'Unless']);
 const NOT_IN_242 = 'not supported by Prometheus 2.42';
 const RE2_HINT = 'Prometheus regexes are RE2 (Go): no backreferences, lookaround, possessive quantifiers or (?<name>); see https://github.com/google/re2/wiki/Syntax';
 
-/** Whether a regex (anchored, as Prometheus does) matches ""; undefined when JS cannot compile it (RE2-only syntax). */
+/** Whether a regex (anchored, as Prometheus does) matches ""; undefined when it is not valid RE2 (reported apart). */
 function regexMatchesEmpty(re: string): boolean | undefined {
-  return prometheusRegex(re)?.test('');
+  return prometheusRegexTest(re)?.('');
 }
 
 interface SelectorMatcher {
@@ -237,7 +237,7 @@ class Analyzer {
       if (op === '=') return value !== '';
       if (op === '!=') return value === '';
       const empty = regexMatchesEmpty(value);
-      // Only for this emptiness test: a valid RE2 regex JS cannot evaluate gets the benefit of the doubt.
+      // An invalid regex is reported on its own; it should not also be called empty.
       if (empty === undefined) return true;
       return op === '=~' ? !empty : empty;
     });

@@ -28,7 +28,7 @@ export function prometheusRegex(source: string): RegExp | undefined {
   return re ?? undefined;
 }
 
-interface Flags {
+export interface Re2Flags {
   i: boolean;
   m: boolean;
   s: boolean;
@@ -148,8 +148,8 @@ function repeatEnd(s: string, i: number): number | undefined {
  * RegExp's flag when it holds for the whole pattern, and the translation gives up (undefined) when it does not.
  */
 function translate(s: string): { source: string; ignoreCase: boolean } | undefined {
-  const stack: Flags[] = [];
-  let flags: Flags = { i: false, m: false, s: false };
+  const stack: Re2Flags[] = [];
+  let flags: Re2Flags = { i: false, m: false, s: false };
   const caseModes = new Set<boolean>();
   let out = '';
   /** Where the last atom starts in `out`, and whether a quantifier already follows it. */
@@ -364,4 +364,25 @@ function classChar(s: string, i: number): { code: number; end: number } {
   if (s[i] === '\\') return escapedChar(s, i);
   const code = s.codePointAt(i)!;
   return { code, end: i + (code > 0xffff ? 2 : 1) };
+}
+
+/**
+ * The single-character atom of valid RE2 at `i` — a bracket expression, an escape, a Unicode or Perl class, or a plain
+ * character (a `{` that starts no repetition included) — as a JavaScript `u`-mode source matching one code point.
+ */
+export function classSource(s: string, i: number): { source: string; end: number } {
+  if (s[i] === '[') {
+    const cls = translateClass(s, i);
+    return { source: cls.text, end: cls.end };
+  }
+  if (s[i] === '\\') {
+    const u = unicodeClass(s, i);
+    if (u) return { source: `[${u.text}]`, end: u.end };
+    const perl = perlClass(s[i + 1]!);
+    if (perl !== undefined) return { source: `[${perl}]`, end: i + 2 };
+    const { code, end } = escapedChar(s, i);
+    return { source: cp(code), end };
+  }
+  const code = s.codePointAt(i)!;
+  return { source: cp(code), end: i + (code > 0xffff ? 2 : 1) };
 }

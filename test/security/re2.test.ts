@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, runVigilAsync } from '../helpers/cli.ts';
+import { matches } from '../../src/model/matchers.ts';
+import { prometheusRegexTest } from '../../src/util/re2-match.ts';
 import { prometheusRegex } from '../../src/util/regex.ts';
 import {
   alertmanagerMatcherValue,
@@ -140,6 +142,25 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+describe('regex evaluation takes linear time, whatever the pattern and the value a definition brings', () => {
+  // Backtracking engines take exponential time on these; routing evaluates route matchers against alert labels, both
+  // written in the pull request.
+  it.each([
+    ['(a*)*b', 'a'],
+    ['(a+)+$x', 'a'],
+    ['(a|aa)*c', 'a'],
+    ['(.*a){20}b', 'a'],
+    ['(?i)(A|a)*\\d', 'a'],
+    ['((a|b|ab)*)*c', 'ab'],
+  ])('%s against 50,000 x %s', (pattern, unit) => {
+    const value = unit.repeat(50_000);
+    const started = Date.now();
+    expect(matches({ label: 'x', op: '=~', value: pattern }, { x: value })).toBe(false);
+    expect(matches({ label: 'x', op: '=~', value: pattern }, { x: unit.repeat(30) })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
 const show = (p: string) => JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}… (${p.length} chars)` : p);
 const cases = PATTERNS.map((p, i) => [show(p), i] as const);
 const routeCases = cases.filter(([, i]) => ROUTE_SIZED(PATTERNS[i]!));
@@ -176,8 +197,13 @@ describe.runIf(tools)('regexes: vigil validate agrees with the real tools', () =
     const readable = valid.filter((p) => prometheusRegex(p));
     // JavaScript cannot switch case-insensitivity mid-pattern; such patterns are the only ones left unevaluated.
     expect(valid.filter((p) => !prometheusRegex(p))).toEqual(['a(?i)b', '(?i:a)b', '(?i)a(?-i)b']);
-    const disagreements = await promtoolMatchDisagreements(readable, samples, (p) => samples.map((v) => prometheusRegex(p)!.test(v)));
-    expect([...disagreements.values()]).toEqual([]);
+    // Both evaluators: JavaScript's RegExp (label_replace captures in vigil test) and the linear-time matcher (routing).
+    const [js, linear] = await Promise.all([
+      promtoolMatchDisagreements(readable, samples, (p) => samples.map((v) => prometheusRegex(p)!.test(v))),
+      promtoolMatchDisagreements(valid, samples, (p) => samples.map((v) => prometheusRegexTest(p)!(v))),
+    ]);
+    expect([...js.values()], 'JavaScript RegExp').toEqual([]);
+    expect([...linear.values()], 'linear-time matcher').toEqual([]);
   });
 
   it('locates each regex error inside the string, not at the rule', () => {
