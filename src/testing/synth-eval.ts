@@ -1,3 +1,4 @@
+import { prometheusRegexTest } from '../util/re2-match.ts';
 import { prometheusRegex } from '../util/regex.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
 import { unquote } from '../promql/strings.ts';
@@ -87,10 +88,17 @@ export function matches(m: LabelMatcher, value: string): boolean {
     case '!=':
       return value !== m.value;
     case '=~':
-      return anchoredRegex(m.value).test(value);
+      return anchoredTest(m.value)(value);
     case '!~':
-      return !anchoredRegex(m.value).test(value);
+      return !anchoredTest(m.value)(value);
   }
+}
+
+/** Selector regexes match in linear time (util/re2-match.ts): series labels and patterns both come from definitions. */
+function anchoredTest(source: string): (value: string) => boolean {
+  const test = prometheusRegexTest(source);
+  if (!test) throw new Unsupported(`cannot read the regular expression "${source}"`);
+  return test;
 }
 
 function shift(v: Lin, offset: number): Lin {
