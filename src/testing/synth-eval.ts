@@ -1,4 +1,4 @@
-import { prometheusRegexTest } from '../util/re2-match.ts';
+import { prometheusRegexExec, prometheusRegexTest } from '../util/re2-match.ts';
 import { prometheusRegex } from '../util/regex.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
 import { unquote } from '../promql/strings.ts';
@@ -92,6 +92,12 @@ export function matches(m: LabelMatcher, value: string): boolean {
     case '!~':
       return !anchoredTest(m.value)(value);
   }
+}
+
+function anchoredExec(source: string): (value: string) => RegExpExecArray | null {
+  const exec = prometheusRegexExec(source);
+  if (!exec) throw new Unsupported(`cannot read the regular expression "${source}"`);
+  return exec;
 }
 
 /** Selector regexes match in linear time (util/re2-match.ts): series labels and patterns both come from definitions. */
@@ -500,9 +506,9 @@ export class Evaluator {
         const dst = this.stringArg(e.args[1], 'the destination label');
         const repl = this.stringArg(e.args[2], 'the replacement');
         const src = this.stringArg(e.args[3], 'the source label');
-        const re = anchoredRegex(this.stringArg(e.args[4], 'the regular expression'));
+        const exec = anchoredExec(this.stringArg(e.args[4], 'the regular expression'));
         return perSample((s) => {
-          const m = re.exec(s.labels[src] ?? '');
+          const m = exec(s.labels[src] ?? '');
           if (!m) return s;
           const value = expandReplacement(repl, m);
           const labels = { ...s.labels };

@@ -11,8 +11,9 @@ type Node =
   | { t: 'char'; test: (c: string) => boolean }
   | { t: 'assert'; test: (prev: string | undefined, next: string | undefined) => boolean }
   | { t: 'cat'; items: Node[] }
+  | { t: 'cap'; index: number; sub: Node }
   | { t: 'alt'; alts: Node[] }
-  | { t: 'rep'; sub: Node; min: number; max: number }
+  | { t: 'rep'; sub: Node; min: number; max: number; greedy: boolean }
   | { t: 'empty' };
 
 type Inst =
@@ -20,6 +21,7 @@ type Inst =
   | { op: 'assert'; test: (prev: string | undefined, next: string | undefined) => boolean }
   | { op: 'split'; x: number; y: number }
   | { op: 'jmp'; x: number }
+  | { op: 'save'; slot: number }
   | { op: 'match' };
 
 /** Programs beyond this many instructions are not built (RE2 allows ~3.3M); the caller falls back. */
@@ -33,13 +35,24 @@ function charTest(source: string, ignoreCase: boolean): (c: string) => boolean {
   return (c) => re.test(c);
 }
 
+interface Parsed {
+  root: Node;
+  /** Capture groups, and the numbers of the groups of each name (RE2 allows a name twice). */
+  groups: number;
+  names: Map<string, number[]>;
+}
+
 /** The parse tree of valid RE2 `s` (validity is checked before; nothing here reports errors). */
-function parse(s: string): Node {
+function parse(s: string): Parsed {
   interface Frame {
     alts: Node[][];
     flags: Re2Flags;
+    /** The capture group's number; 0 for a non-capturing group. */
+    index: number;
   }
-  const frames: Frame[] = [{ alts: [[]], flags: { i: false, m: false, s: false } }];
+  let groups = 0;
+  const names = new Map<string, number[]>();
+  const frames: Frame[] = [{ alts: [[]], flags: { i: false, m: false, s: false, U: false }, index: 0 }];
   const top = () => frames[frames.length - 1]!;
   const items = () => top().alts[top().alts.length - 1]!;
   const finish = (f: Frame): Node => {
@@ -48,9 +61,10 @@ function parse(s: string): Node {
   };
   let flags = top().flags;
   const pushChar = (source: string) => items().push({ t: 'char', test: charTest(source, flags.i) });
-  const repeat = (min: number, max: number) => {
+  // A `?` after the operator, or the U flag, makes it prefer fewer repetitions: which groups capture what depends on it.
+  const repeat = (min: number, max: number, lazy: boolean) => {
     const list = items();
-    list.push({ t: 'rep', sub: list.pop()!, min, max });
+    list.push({ t: 'rep', sub: list.pop()!, min, max, greedy: lazy === Boolean(flags.U) });
   };
   let i = 0;
   while (i < s.length) {
@@ -63,21 +77,28 @@ function parse(s: string): Node {
         for (; s[j] !== ':' && s[j] !== ')'; j++) {
           const f = s[j]!;
           if (f === '-') on = false;
-          else if (f === 'i' || f === 'm' || f === 's') next[f] = on;
+          else if (f === 'i' || f === 'm' || f === 's' || f === 'U') next[f] = on;
         }
-        if (s[j] === ':') frames.push({ alts: [[]], flags });
+        if (s[j] === ':') frames.push({ alts: [[]], flags, index: 0 });
         flags = next;
         i = j + 1;
         continue;
       }
-      frames.push({ alts: [[]], flags });
-      i = s[i + 1] === '?' ? s.indexOf('>', i) + 1 : i + 1;
+      groups++;
+      frames.push({ alts: [[]], flags, index: groups });
+      if (s[i + 1] === '?') {
+        const close = s.indexOf('>', i);
+        const name = s.slice(i + 4, close);
+        names.set(name, [...(names.get(name) ?? []), groups]);
+        i = close + 1;
+      } else i++;
       continue;
     }
     if (c === ')') {
       const f = frames.pop()!;
       flags = f.flags;
-      items().push(finish(f));
+      const inner = finish(f);
+      items().push(f.index > 0 ? { t: 'cap', index: f.index, sub: inner } : inner);
       i++;
       continue;
     }
@@ -87,17 +108,19 @@ function parse(s: string): Node {
       continue;
     }
     if (c === '*' || c === '+' || c === '?') {
-      repeat(c === '+' ? 1 : 0, c === '?' ? 1 : -1);
-      i += s[i + 1] === '?' ? 2 : 1;
+      const lazy = s[i + 1] === '?';
+      repeat(c === '+' ? 1 : 0, c === '?' ? 1 : -1, lazy);
+      i += lazy ? 2 : 1;
       continue;
     }
     if (c === '{') {
       const m = /^\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}/.exec(s.slice(i, i + 24));
       if (m) {
         const min = Number(m[1]);
-        repeat(min, m[2] === undefined ? min : m[3] === undefined ? -1 : Number(m[3]));
         i += m[0].length;
-        if (s[i] === '?') i++;
+        const lazy = s[i] === '?';
+        repeat(min, m[2] === undefined ? min : m[3] === undefined ? -1 : Number(m[3]), lazy);
+        if (lazy) i++;
         continue;
       }
     }
@@ -136,7 +159,7 @@ function parse(s: string): Node {
     pushChar(atom.source);
     i = atom.end;
   }
-  return finish(frames[0]!);
+  return { root: finish(frames[0]!), groups, names };
 }
 
 /** The program for `node`, or undefined when it would exceed MAX_PROGRAM instructions. */
@@ -152,6 +175,11 @@ function compile(root: Node): Inst[] | undefined {
         prog.push({ op: 'assert', test: node.test });
         return true;
       case 'empty':
+        return true;
+      case 'cap':
+        prog.push({ op: 'save', slot: 2 * node.index });
+        if (!emit(node.sub)) return false;
+        prog.push({ op: 'save', slot: 2 * node.index + 1 });
         return true;
       case 'cat':
         return node.items.every(emit);
@@ -172,23 +200,28 @@ function compile(root: Node): Inst[] | undefined {
       }
       case 'rep': {
         for (let k = 0; k < node.min; k++) if (!emit(node.sub)) return false;
+        // A split tries x first: the body when greedy, what follows when lazy.
+        const branch = (split: Extract<Inst, { op: 'split' }>, body: number, after: number) => {
+          split.x = node.greedy ? body : after;
+          split.y = node.greedy ? after : body;
+        };
         if (node.max === -1) {
-          const split: Extract<Inst, { op: 'split' }> = { op: 'split', x: prog.length + 1, y: 0 };
+          const split: Extract<Inst, { op: 'split' }> = { op: 'split', x: 0, y: 0 };
           const loop = prog.length;
           prog.push(split);
           if (!emit(node.sub)) return false;
           prog.push({ op: 'jmp', x: loop });
-          split.y = prog.length;
+          branch(split, loop + 1, prog.length);
           return true;
         }
-        const splits: Extract<Inst, { op: 'split' }>[] = [];
+        const splits: [Extract<Inst, { op: 'split' }>, number][] = [];
         for (let k = node.min; k < node.max; k++) {
-          const split: Extract<Inst, { op: 'split' }> = { op: 'split', x: prog.length + 1, y: 0 };
-          splits.push(split);
+          const split: Extract<Inst, { op: 'split' }> = { op: 'split', x: 0, y: 0 };
           prog.push(split);
+          splits.push([split, prog.length]);
           if (!emit(node.sub)) return false;
         }
-        for (const split of splits) split.y = prog.length;
+        for (const [split, body] of splits) branch(split, body, prog.length);
         return true;
       }
     }
@@ -214,6 +247,7 @@ function run(prog: readonly Inst[], input: string): boolean {
       seen[pc] = generation;
       const inst = prog[pc]!;
       if (inst.op === 'jmp') stack.push(inst.x);
+      else if (inst.op === 'save') stack.push(pc + 1);
       else if (inst.op === 'split') stack.push(inst.y, inst.x);
       else if (inst.op === 'assert') {
         if (inst.test(prev, next)) stack.push(pc + 1);
@@ -235,11 +269,85 @@ function run(prog: readonly Inst[], input: string): boolean {
 }
 
 /**
+ * The capture groups of a full match, as RE2 picks them (leftmost-first: the first alternative and the greedy count
+ * that lead to a match win), or null: threads carry their captures and keep their priority order.
+ */
+function runCaptures(prog: readonly Inst[], input: string, groups: number): (number | undefined)[] | null {
+  const chars = Array.from(input);
+  const offsets = [0];
+  for (const ch of chars) offsets.push(offsets[offsets.length - 1]! + ch.length);
+  const seen = new Int32Array(prog.length).fill(-1);
+  let generation = 0;
+  type Thread = { pc: number; caps: (number | undefined)[] };
+  const closure = (start: number, caps: (number | undefined)[], pos: number, into: Thread[]) => {
+    const prev = chars[pos - 1];
+    const next = chars[pos];
+    const stack: Thread[] = [{ pc: start, caps }];
+    while (stack.length > 0) {
+      const { pc, caps: c } = stack.pop()!;
+      if (seen[pc] === generation) continue;
+      seen[pc] = generation;
+      const inst = prog[pc]!;
+      if (inst.op === 'jmp') stack.push({ pc: inst.x, caps: c });
+      else if (inst.op === 'split') stack.push({ pc: inst.y, caps: c }, { pc: inst.x, caps: c });
+      else if (inst.op === 'save') {
+        const copy = c.slice();
+        copy[inst.slot] = offsets[pos];
+        stack.push({ pc: pc + 1, caps: copy });
+      } else if (inst.op === 'assert') {
+        if (inst.test(prev, next)) stack.push({ pc: pc + 1, caps: c });
+      } else into.push({ pc, caps: c });
+    }
+  };
+  let current: Thread[] = [];
+  closure(0, new Array<number | undefined>(2 * groups + 2).fill(undefined), 0, current);
+  for (let pos = 0; ; pos++) {
+    if (pos === chars.length) {
+      const winner = current.find((t) => prog[t.pc]!.op === 'match');
+      return winner ? winner.caps : null;
+    }
+    if (current.length === 0) return null;
+    generation++;
+    const following: Thread[] = [];
+    for (const t of current) {
+      const inst = prog[t.pc]!;
+      if (inst.op === 'char' && inst.test(chars[pos]!)) closure(t.pc + 1, t.caps, pos + 1, following);
+    }
+    current = following;
+  }
+}
+
+/**
+ * `exec` for valid RE2 `source` (the caller anchors it) in linear time: the whole value, each group's text (undefined
+ * when it did not take part) and `groups` by name, as JavaScript's RegExp.exec gives them; null when it does not
+ * match. Undefined when the program would be too large to build here.
+ */
+export function re2Exec(source: string): ((value: string) => RegExpExecArray | null) | undefined {
+  const parsed = parse(source);
+  const prog = compile(parsed.root);
+  if (!prog) return undefined;
+  return (value: string) => {
+    const caps = runCaptures(prog, value, parsed.groups);
+    if (!caps) return null;
+    const texts = Array.from({ length: parsed.groups + 1 }, (_, k) => {
+      const [from, to] = k === 0 ? [0, value.length] : [caps[2 * k], caps[2 * k + 1]];
+      return from === undefined || to === undefined ? undefined : value.slice(from, to);
+    });
+    const result = Object.assign(texts, { index: 0, input: value, groups: undefined as Record<string, string> | undefined });
+    // Go's Expand takes, of the groups with a name, the first that took part in the match.
+    if (parsed.names.size > 0) {
+      result.groups = Object.fromEntries([...parsed.names].map(([name, ks]) => [name, ks.map((k) => texts[k]).find((t) => t !== undefined) ?? '']));
+    }
+    return result as unknown as RegExpExecArray;
+  };
+}
+
+/**
  * A linear-time test for valid RE2 `source` (the caller anchors it), or undefined when its program would be too large
  * to build here.
  */
 export function re2Matcher(source: string): ((value: string) => boolean) | undefined {
-  const prog = compile(parse(source));
+  const prog = compile(parse(source).root);
   return prog && ((value: string) => run(prog, value));
 }
 
@@ -261,4 +369,20 @@ export function prometheusRegexTest(source: string): ((value: string) => boolean
     cache.set(source, test);
   }
   return test ?? undefined;
+}
+
+const execCache = new Map<string, ((value: string) => RegExpExecArray | null) | null>();
+
+/** `exec` of a Prometheus regex, anchored, in linear time (label_replace); undefined when it is not valid RE2. */
+export function prometheusRegexExec(source: string): ((value: string) => RegExpExecArray | null) | undefined {
+  let exec = execCache.get(source);
+  if (exec === undefined) {
+    exec = null;
+    if (!anchoredRe2SyntaxError(source)) {
+      const js = () => prometheusRegex(source);
+      exec = re2Exec(`^(?:${source})$`) ?? (js() ? (value: string) => js()!.exec(value) : null);
+    }
+    execCache.set(source, exec);
+  }
+  return exec ?? undefined;
 }

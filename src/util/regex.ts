@@ -32,6 +32,7 @@ export interface Re2Flags {
   i: boolean;
   m: boolean;
   s: boolean;
+  U?: boolean;
 }
 
 /** Code points as `\u{…}`: valid anywhere in a `u`-mode RegExp, in or out of a class, whatever the character. */

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, runVigilAsync } from '../helpers/cli.ts';
 import { matches } from '../../src/model/matchers.ts';
-import { prometheusRegexTest } from '../../src/util/re2-match.ts';
+import { prometheusRegexExec, prometheusRegexTest } from '../../src/util/re2-match.ts';
 import { prometheusRegex } from '../../src/util/regex.ts';
 import {
   alertmanagerMatcherValue,
   amtoolMatcherVerdicts,
   promqlString,
+  promtoolLabelReplaceDisagreements,
   promtoolLabelReplaceVerdicts,
   promtoolMatchDisagreements,
   promtoolMatcherVerdicts,
@@ -204,6 +205,34 @@ describe.runIf(tools)('regexes: vigil validate agrees with the real tools', () =
     ]);
     expect([...js.values()], 'JavaScript RegExp').toEqual([]);
     expect([...linear.values()], 'linear-time matcher').toEqual([]);
+  });
+
+  it("captures what Prometheus captures: label_replace's groups, leftmost-first, named and numbered", async () => {
+    const cases = [
+      { pattern: '(a|ab)(c|bcd)(d*)', replacement: '$1-$2-$3' },
+      { pattern: '(a*)(a*)', replacement: '${1}|${2}' },
+      { pattern: '(a*?)(a*)', replacement: '${1}|${2}' },
+      { pattern: '(?U)(a+)(a*)', replacement: '${1}|${2}' },
+      { pattern: '(?U)(a+?)(a*)', replacement: '${1}|${2}' },
+      { pattern: '(?P<host>[^:]+):(?P<port>\\d+)', replacement: '${port}@${host}' },
+      { pattern: '(?P<x>a)|(?P<x>b)', replacement: '[$1][$2][$x]' },
+      { pattern: '(?i)(A)(B)?', replacement: '$2$1' },
+      { pattern: '((a)|b)+', replacement: '$1/$2' },
+      { pattern: '(.*)', replacement: 'v=$1' },
+      { pattern: '(x)?', replacement: 'got:$1' },
+      { pattern: 'a(?i)(b)', replacement: '$1' },
+    ];
+    const samples = ['', 'a', 'aa', 'ab', 'abcd', 'aB', 'AB', 'A', 'b', 'abab', 'ba', 'db:5432', 'x', 'xx'];
+    const expand = (template: string, m: RegExpExecArray) =>
+      template.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_, a: string | undefined, b: string | undefined) => {
+        const ref = (a ?? b)!;
+        return (/^\d+$/.test(ref) ? m[Number(ref)] : m.groups?.[ref]) ?? '';
+      });
+    const disagreements = await promtoolLabelReplaceDisagreements(cases, samples, (pattern, replacement, sample) => {
+      const m = prometheusRegexExec(pattern)!(sample);
+      return m ? expand(replacement, m) || undefined : undefined;
+    });
+    expect([...disagreements.values()]).toEqual([]);
   });
 
   it('locates each regex error inside the string, not at the rule', () => {

@@ -146,3 +146,37 @@ export function promtoolMatchDisagreements(
     return disagreements;
   });
 }
+
+/**
+ * What the real Prometheus makes of label_replace(up, "out", replacement, "job", pattern) on every sample, compared
+ * with `expected(pattern, replacement, sample)` (the new `out` value, or undefined for none): the indexes of the cases
+ * where it disagrees, with promtool's account.
+ */
+export function promtoolLabelReplaceDisagreements(
+  cases: readonly { pattern: string; replacement: string }[],
+  samples: readonly string[],
+  expected: (pattern: string, replacement: string, sample: string) => string | undefined,
+): Promise<Map<number, string>> {
+  return inTempDir(async (dir) => {
+    const series = samples.map((v, k) => `  - series: ${JSON.stringify(`up{job=${promqlString(v)}, k="${k}"}`)}\n    values: '1'`);
+    const tests = cases.map(({ pattern, replacement }, i) => {
+      const want = samples.map((v, k) => {
+        const out = expected(pattern, replacement, v);
+        const labels = `up{job=${promqlString(v)}, k="${k}"${out ? `, out=${promqlString(out)}` : ''}}`;
+        return `      - labels: ${JSON.stringify(labels)}\n        value: 1`;
+      });
+      const expr = `label_replace(up{k!="probe-${i}"}, "out", ${promqlString(replacement)}, "job", ${promqlString(pattern)})`;
+      return `  - expr: ${JSON.stringify(expr)}\n    eval_time: 0m\n    exp_samples:\n${want.join('\n')}`;
+    });
+    const file = path.join(dir, 'label-replace.yml');
+    await writeFile(file, `evaluation_interval: 1m\ntests:\n- interval: 1m\n  input_series:\n${series.join('\n')}\n  promql_expr_test:\n${tests.join('\n')}\n`);
+    const { code, output } = await run('promtool', ['test', 'rules', file]);
+    const disagreements = new Map<number, string>();
+    for (const block of output.split(/\n(?=\s*expr:)/)) {
+      const m = /probe-(\d+)/.exec(block);
+      if (m) disagreements.set(Number(m[1]), block.trim());
+    }
+    if (code !== 0 && disagreements.size === 0) throw new Error(`promtool test rules failed:\n${output}`);
+    return disagreements;
+  });
+}
