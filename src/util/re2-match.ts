@@ -5,7 +5,7 @@
  * Single characters are still tested with small JavaScript classes (util/regex.ts writes them), whose cost is bounded.
  */
 import { anchoredRe2SyntaxError } from './re2-syntax.ts';
-import { classSource, prometheusRegex, type Re2Flags } from './regex.ts';
+import { classSource, type Re2Flags } from './regex.ts';
 
 type Node =
   | { t: 'char'; test: (c: string) => boolean }
@@ -24,8 +24,11 @@ type Inst =
   | { op: 'save'; slot: number }
   | { op: 'match' };
 
-/** Programs beyond this many instructions are not built (RE2 allows ~3.3M); the caller falls back. */
-const MAX_PROGRAM = 100_000;
+/**
+ * Programs beyond this many instructions are not built (RE2 allows ~3.3M): only patterns made of hundreds of counted
+ * repetitions reach it, and falling back to a backtracking engine would bring the exponential cases back.
+ */
+const MAX_PROGRAM = 200_000;
 
 const isWord = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9_]$/.test(c);
 
@@ -355,17 +358,13 @@ const cache = new Map<string, ((value: string) => boolean) | null>();
 
 /**
  * Whether a value matches a Prometheus/Alertmanager regex, anchored as they anchor it, in linear time; undefined when
- * the pattern is not valid RE2. Patterns too large for the program here (far beyond any real matcher) fall back to
- * JavaScript's engine.
+ * the pattern is not valid RE2, or too large to evaluate here (see MAX_PROGRAM).
  */
 export function prometheusRegexTest(source: string): ((value: string) => boolean) | undefined {
   let test = cache.get(source);
   if (test === undefined) {
     test = null;
-    if (!anchoredRe2SyntaxError(source)) {
-      const js = () => prometheusRegex(source);
-      test = re2Matcher(`^(?:${source})$`) ?? (js() ? (value: string) => js()!.test(value) : null);
-    }
+    if (!anchoredRe2SyntaxError(source)) test = re2Matcher(`^(?:${source})$`) ?? null;
     cache.set(source, test);
   }
   return test ?? undefined;
@@ -373,15 +372,12 @@ export function prometheusRegexTest(source: string): ((value: string) => boolean
 
 const execCache = new Map<string, ((value: string) => RegExpExecArray | null) | null>();
 
-/** `exec` of a Prometheus regex, anchored, in linear time (label_replace); undefined when it is not valid RE2. */
+/** `exec` of a Prometheus regex, anchored, in linear time (label_replace); undefined as for prometheusRegexTest. */
 export function prometheusRegexExec(source: string): ((value: string) => RegExpExecArray | null) | undefined {
   let exec = execCache.get(source);
   if (exec === undefined) {
     exec = null;
-    if (!anchoredRe2SyntaxError(source)) {
-      const js = () => prometheusRegex(source);
-      exec = re2Exec(`^(?:${source})$`) ?? (js() ? (value: string) => js()!.exec(value) : null);
-    }
+    if (!anchoredRe2SyntaxError(source)) exec = re2Exec(`^(?:${source})$`) ?? null;
     execCache.set(source, exec);
   }
   return exec ?? undefined;
