@@ -15,6 +15,8 @@ const SUMMARY_SERIES = ['_sum', '_count'];
 export class Catalog {
   private readonly byName = new Map<string, MetricOrigin>();
   private readonly externals: ExternalMetricsModel[];
+  /** The index of the first external source that lists each name: lookups must not scan long `names:` lists. */
+  private readonly externalByName = new Map<string, number>();
 
   constructor(model: Model) {
     for (const metric of model.metrics) {
@@ -27,15 +29,20 @@ export class Catalog {
       for (const rule of group.rules) if (!this.byName.has(rule.record)) this.byName.set(rule.record, { kind: 'recording', rule });
     }
     this.externals = model.external;
+    this.externals.forEach((external, i) => {
+      for (const name of external.names) if (!this.externalByName.has(name)) this.externalByName.set(name, i);
+    });
   }
 
   resolve(name: string): MetricOrigin | undefined {
     const known = this.byName.get(name);
     if (known) return known;
-    for (const external of this.externals) {
-      if (external.names.includes(name) || external.prefixes.some((p) => name.startsWith(p))) return { kind: 'external', external };
+    // The first external source that lists the name or one of its prefixes.
+    const listed = this.externalByName.get(name) ?? this.externals.length;
+    for (let i = 0; i < listed; i++) {
+      if (this.externals[i]!.prefixes.some((p) => name.startsWith(p))) return { kind: 'external', external: this.externals[i]! };
     }
-    return undefined;
+    return listed < this.externals.length ? { kind: 'external', external: this.externals[listed]! } : undefined;
   }
 
   /** Every name a user could have meant, for "did you mean" hints. */

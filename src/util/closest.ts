@@ -1,16 +1,29 @@
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * Levenshtein distance, for "did you mean" hints. With `max`, only distances up to `max` are exact; anything farther
+ * returns `max + 1` as soon as it is certain (only the band |i - j| <= max can hold a value within it), so comparing a
+ * name with a 30,000-name catalogue stays cheap.
+ */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  const beyond = max + 1;
+  if (Math.abs(a.length - b.length) > max) return beyond;
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => (j <= max ? j : beyond));
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+    const from = Math.max(1, i - max);
+    const to = Math.min(b.length, i + max);
+    let diag = prev[from - 1]!;
+    prev[from - 1] = from === 1 ? Math.min(i, beyond) : beyond;
+    let rowMin = prev[from - 1]!;
+    for (let j = from; j <= to; j++) {
+      const up = prev[j]!;
+      const value = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev[j] = value;
+      diag = up;
+      if (value < rowMin) rowMin = value;
     }
+    // A row's minimum never decreases further down.
+    if (rowMin > max) return beyond;
   }
-  return prev[b.length]!;
+  return Math.min(prev[b.length]!, beyond);
 }
 
 /**
@@ -30,15 +43,16 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     });
     if (containing.length > 0) return containing.sort((a, b) => Math.abs(a.length - word.length) - Math.abs(b.length - word.length) || (a < b ? -1 : 1))[0];
   }
+  // The first candidate at the smallest distance within the limit: each comparison stops once it cannot beat the best.
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestDistance = Math.max(2, Math.ceil(word.length / 3)) + 1;
   const lower = word.toLowerCase();
   for (const c of list) {
-    const d = editDistance(lower, c.toLowerCase());
+    const d = editDistance(lower, c.toLowerCase(), bestDistance - 1);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.ceil(word.length / 3)) ? best : undefined;
+  return best;
 }

@@ -123,4 +123,23 @@ export const unclosedIfs: HostileInput = {
   },
 };
 
-export const HOSTILE_INPUTS: readonly HostileInput[] = [bigCatalogue, manyPromqlErrors, deepParentheses, unclosedIfs];
+/**
+ * A catalogue of `n` external metric names and `n / 20` alerts on names it does not have: each unknown name is looked
+ * up in the catalogue and compared with every name in it for a "did you mean" hint.
+ */
+export const unknownMetrics: HostileInput = {
+  name: 'unknown metrics, large catalogue',
+  reportedSize: 32_000,
+  hasErrors: true,
+  async write(dir, n) {
+    const files: Record<string, string> = {};
+    for (let from = 0; from < n; from += 8_000) {
+      const names = Array.from({ length: Math.min(n, from + 8_000) - from }, (_, i) => `      - app_metric_${from + i}_total`);
+      files[`metrics/external-${String(from / 8_000).padStart(3, '0')}.yaml`] = ['apiVersion: vigil/v1', 'kind: Metrics', 'external:', '  - source: app', '    names:', ...names].join('\n') + '\n';
+    }
+    const alerts = Array.from({ length: Math.max(1, Math.floor(n / 20)) }, (_, i) => ({ name: `TypoAlert${i}`, expr: `sum(rate(app_metrik_${i}_total[5m])) > 1` }));
+    await base(dir, { ...files, 'alerts/typos.yaml': alertRules('typos', alerts) });
+  },
+};
+
+export const HOSTILE_INPUTS: readonly HostileInput[] = [bigCatalogue, manyPromqlErrors, deepParentheses, unclosedIfs, unknownMetrics];

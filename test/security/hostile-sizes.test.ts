@@ -8,8 +8,9 @@ import { loadDirectory, type LoadResult } from '../../src/load/index.ts';
 import { formatText } from '../../src/report/text.ts';
 import { toJsonDiagnostics } from '../../src/report/json.ts';
 import { COMMON_SCHEMA, KIND_SCHEMAS } from '../../src/spec/schemas.ts';
+import { closest, editDistance } from '../../src/util/closest.ts';
 import { baseFile, compileBase } from '../helpers/model.ts';
-import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, type HostileInput } from './hostile-sizes-inputs.ts';
+import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, type HostileInput } from './hostile-sizes-inputs.ts';
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
 // Each input is written at n and 2n; the whole pipeline `validate` runs (load, every environment's compile, the text
@@ -110,6 +111,18 @@ const cases: { input: HostileInput; n: number; check(run: Run, n: number): void 
       expect(errors.every((e) => e.code === 'template/syntax' && e.line === 9)).toBe(true);
       // The report stays proportional to the number of problems, not to problems × the length of the line.
       expect(run.text.length).toBeLessThan(2_000 * (errors.length + 10));
+    },
+  },
+  {
+    input: unknownMetrics,
+    n: 8_000,
+    check(run, n) {
+      const errors = located(run).filter((e) => e.code === 'ref/metric');
+      // Alert i's expression is on line 6 + 6i; the unknown name starts after `sum(rate(`.
+      expect(errors.map((e) => [e.line, e.col])).toEqual(Array.from({ length: n / 20 }, (_, i) => [6 + 6 * i, 21]));
+      const hinted = run.diagnostics.filter((d) => d.code === 'ref/metric' && d.hint?.startsWith('did you mean'));
+      expect(hinted.length).toBeGreaterThan(0);
+      expect(hinted[0]!.hint).toContain('"app_metric_0_total"');
     },
   },
 ];
@@ -247,5 +260,27 @@ describe('positions and the shown source line', () => {
     expect(source[column] ?? '\n').toBe(text[at] === '\n' ? (source[column] ?? '\n') : text[at]);
     expect(source.length).toBeLessThanOrEqual(Math.min(length, 160) + 2);
     expect(caret.replace(/ /g, '').length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// "Did you mean" hints compare a name with every catalogued name; the bounded distance that keeps this cheap must give
+// the exact distance whenever it is within the bound.
+describe('bounded edit distance', () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const word = (n: number) => Array.from({ length: n }, () => 'ab_Xy'[Math.floor(random() * 5)]).join('');
+  const pairs = Array.from({ length: 400 }, () => [word(Math.floor(random() * 10)), word(Math.floor(random() * 10))] as const);
+
+  it.each([0, 1, 2, 3, 5, 8])('max %i: exact within the bound, max + 1 beyond it', (max) => {
+    for (const [a, b] of pairs) {
+      const exact = editDistance(a, b);
+      expect(editDistance(a, b, max), `${a} → ${b}`).toBe(exact <= max ? exact : max + 1);
+    }
+  });
+
+  it('closest still finds the near name in a 20,000-name list', () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `app_metric_${i}_total`);
+    expect(closest('app_metrik_1234_total', names)).toBe('app_metric_1234_total');
+    expect(closest('zzzzzzzzzzzzzzzzzzz', names)).toBeUndefined();
   });
 });
