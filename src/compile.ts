@@ -3,7 +3,7 @@ import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
 import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { Artifact } from './emit/artifact.ts';
-import type { Definition, LoadResult } from './load/index.ts';
+import type { LoadResult } from './load/index.ts';
 import { LabelInference } from './model/alert-labels.ts';
 import { buildModel } from './model/build.ts';
 import { Catalog } from './model/catalog.ts';
@@ -71,7 +71,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   if (options.environment !== undefined) model.environment = model.environments.find((e) => e.name === options.environment);
   lap('model');
 
-  const context = createCheckContext(model, diagnostics, options.caches, schema.valid.map((v) => v.def));
+  const context = createCheckContext(model, diagnostics, options.caches);
   const checks = options.checks ?? CHECKS;
   const incomplete = hasErrors(diagnostics);
   const skipped = incomplete ? checks.filter((c) => c.needsCompleteModel).map((c) => c.id) : [];
@@ -99,7 +99,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
-export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches(), definitions: readonly Definition[] = []): { ctx: CheckContext; current: Check | undefined } {
+export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined } {
   const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
   // The same text (a recording rule's output queried by several panels) is analysed once.
@@ -118,7 +118,6 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
   const catalog = new Catalog(model);
   holder.ctx = {
     model,
-    definitions,
     catalog,
     analyze,
     labels: new LabelInference(model, catalog, analyze),

@@ -1,5 +1,4 @@
 import type { Diagnostic, Severity, Span } from '../diagnostics.ts';
-import type { Definition } from '../load/definition.ts';
 import type { ExpressionModel, Model } from '../model/types.ts';
 import type { PromqlAnalysis } from '../promql/index.ts';
 import type { Catalog } from '../model/catalog.ts';
@@ -19,8 +18,6 @@ export interface Report {
 
 export interface CheckContext {
   model: Model;
-  /** The definitions the model was built from (schema-valid, environment overrides applied), for checks of raw values. */
-  definitions: readonly Definition[];
   catalog: Catalog;
   /** PromQL analysis of an expression, computed once per expression and shared by every check. */
   analyze(expression: ExpressionModel): PromqlAnalysis;

@@ -1,6 +1,7 @@
 import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
 import { findUrlSecrets, type UrlInText } from './secret-url.ts';
+import { walkStrings } from '../util/walk-strings.ts';
 
 /**
  * Secrets are references ({ env } / { file }); the schema stage rejects strings where a reference belongs. This check
@@ -14,8 +15,11 @@ export const secretLiteralCheck: Check = {
   run(ctx) {
     for (const [kind, definitions] of ctx.model.definitionsByKind) {
       for (const def of definitions) {
-        walkStrings(def.value, (text, path) => {
-          for (const found of urlSecretsOf(text)) {
+        walkStrings(def.value, mayHoldUrl, ({ text, path: pathOf, isKey }) => {
+          const secrets = isKey ? [] : urlSecretsOf(text);
+          if (secrets.length === 0) return;
+          const path = pathOf();
+          for (const found of secrets) {
             const whole = found.start === 0 && found.end === text.length;
             const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
             // The message names the field and the kind of secret, never the value; an environment's override and the
@@ -50,36 +54,6 @@ function urlSecretsOf(text: string): UrlInText[] {
 }
 
 /** Every string value that may hold a URL, with its path; iterative, so deep or huge definitions cannot overflow. */
-function walkStrings(root: unknown, visit: (text: string, path: Path) => void): void {
-  // Paths are linked to their parent and built only for the few strings that are visited.
-  interface Node {
-    value: unknown;
-    key?: string | number;
-    parent?: Node;
-  }
-  const pathOf = (node: Node): Path => {
-    const path: (string | number)[] = [];
-    for (let n: Node | undefined = node; n?.parent; n = n.parent) path.push(n.key!);
-    return path.reverse();
-  };
-  const stack: Node[] = [{ value: root }];
-  const seen = new Set<object>();
-  while (stack.length) {
-    const node = stack.pop()!;
-    const { value } = node;
-    if (typeof value === 'string') {
-      if (mayHoldUrl(value)) visit(value, pathOf(node));
-    } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
-      seen.add(value);
-      if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: node });
-      else {
-        const entries = Object.entries(value);
-        for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], key: entries[i]![0], parent: node });
-      }
-    }
-  }
-}
-
 /** A cheap test before the detector: a scheme, user-info, or a path with parameters. */
 function mayHoldUrl(text: string): boolean {
   return text.includes(':') && (text.includes('//') || text.includes('@') || /(?:https?|wss?|ftp):/i.test(text))

@@ -1,4 +1,4 @@
-import type { Path } from '../load/definition.ts';
+import { walkStrings } from '../util/walk-strings.ts';
 import type { Check } from './check.ts';
 
 /** What deploy writes into a generated file where a secret goes: `${NAME}` or `${file:/path}`, or anything like them. */
@@ -20,34 +20,20 @@ export const secretPlaceholderCheck: Check = {
   description: 'No definition value looks like a secret placeholder (`${NAME}`, `${file:/path}`): secrets are { env } or { file } references.',
   severity: 'error',
   run(ctx) {
-    for (const def of ctx.definitions) {
-      const kind = (def.value as { kind?: unknown } | null)?.kind;
-      if (typeof kind === 'string' && GRAFANA_KINDS.has(kind)) continue;
-      const report = (path: Path, text: string, asKey: boolean) => {
-        for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
-          ctx.report({
-            message: `${asKey ? 'key' : 'value'} contains the secret placeholder ${JSON.stringify(m[0].slice(0, 60))}: Vigil never expands placeholders written in definitions`,
-            span: asKey ? def.locateKey(path) : def.locateInString(path, m.index, m.index + m[0].length),
-            hint: 'reference a secret where the field takes one ({ env: NAME } or { file: /path }); to mean the text itself, write it without "${"',
-          });
-          if (asKey) return;
-        }
-      };
-      walkStrings(def.value, [], report);
+    for (const [kind, definitions] of ctx.model.definitionsByKind) {
+      if (GRAFANA_KINDS.has(kind)) continue;
+      for (const def of definitions) {
+        walkStrings(def.value, (text) => text.includes('${'), ({ text, path, isKey }) => {
+          for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
+            ctx.report({
+              message: `${isKey ? 'key' : 'value'} contains the secret placeholder ${JSON.stringify(m[0].slice(0, 60))}: Vigil never expands placeholders written in definitions`,
+              span: isKey ? def.locateKey(path()) : def.locateInString(path(), m.index, m.index + m[0].length),
+              hint: 'reference a secret where the field takes one ({ env: NAME } or { file: /path }); to mean the text itself, write it without "${"',
+            });
+            if (isKey) return;
+          }
+        });
+      }
     }
   },
 };
-
-function walkStrings(value: unknown, path: Path, visit: (path: Path, text: string, asKey: boolean) => void): void {
-  if (typeof value === 'string') {
-    if (value.includes('${')) visit(path, value, false);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => walkStrings(v, [...path, i], visit));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const at = [...path, k];
-      if (k.includes('${')) visit(at, k, true);
-      walkStrings(v, at, visit);
-    }
-  }
-}
