@@ -1,5 +1,5 @@
 import { allAlerts, spanOf } from '../model/types.ts';
-import { closest } from '../util/closest.ts';
+import { limitedGuesses } from '../util/closest.ts';
 import type { Check } from './check.ts';
 
 export const refDashboardCheck: Check = {
@@ -9,6 +9,7 @@ export const refDashboardCheck: Check = {
   needsCompleteModel: true,
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
+    const guessUid = limitedGuesses(uids);
     const alerts = allAlerts(ctx.model);
     const withLinks = alerts.filter((a) => a.enabled && a.dashboard !== undefined);
     const project = ctx.model.project;
@@ -22,7 +23,7 @@ export const refDashboardCheck: Check = {
     }
     for (const alert of alerts) {
       if (alert.dashboard === undefined || uids.includes(alert.dashboard)) continue;
-      const guess = closest(alert.dashboard, uids);
+      const guess = guessUid(alert.dashboard);
       ctx.report({
         message: `alert ${alert.name}: dashboard "${alert.dashboard}" is not defined`,
         span: spanOf(alert.origin, 'dashboard'),
@@ -30,11 +31,12 @@ export const refDashboardCheck: Check = {
       });
     }
     const alertNames = alerts.map((a) => a.name);
+    const guessAlert = limitedGuesses(alertNames);
     for (const d of ctx.model.dashboards) {
       const panels = [...(d.spec?.panels ?? []).map((p, i) => ({ p, path: ['panels', i] as (string | number)[] })), ...(d.spec?.rows ?? []).flatMap((row, r) => row.panels.map((p, i) => ({ p, path: ['rows', r, 'panels', i] as (string | number)[] })))];
       for (const { p, path } of panels) {
         if (p.thresholdsFrom === undefined || alertNames.includes(p.thresholdsFrom)) continue;
-        const guess = closest(p.thresholdsFrom, alertNames);
+        const guess = guessAlert(p.thresholdsFrom);
         ctx.report({
           message: `dashboard ${d.uid}, panel "${p.title}": thresholdsFrom names unknown alert "${p.thresholdsFrom}"`,
           span: spanOf(d.origin, ...path, 'thresholdsFrom'),

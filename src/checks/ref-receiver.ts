@@ -1,5 +1,5 @@
 import { spanOf, type RouteModel } from '../model/types.ts';
-import { closest } from '../util/closest.ts';
+import { limitedGuesses } from '../util/closest.ts';
 import { lookup } from '../util/lookup.ts';
 import type { Check } from './check.ts';
 
@@ -10,9 +10,10 @@ export const refReceiverCheck: Check = {
   needsCompleteModel: true,
   run(ctx) {
     const names = new Set(ctx.model.receivers.map((r) => r.name));
+    const guessOf = limitedGuesses(names);
     const check = (name: string, span: ReturnType<typeof spanOf>, where: string) => {
       if (names.has(name)) return;
-      const guess = closest(name, names);
+      const guess = guessOf(name);
       ctx.report({
         message: `${where} names receiver "${name}", which is not defined`,
         span,

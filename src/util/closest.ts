@@ -27,6 +27,20 @@ export function editDistance(a: string, b: string, max = Infinity): number {
 }
 
 /**
+ * "Did you mean" for many unknown names against one list of candidates. Each guess compares a name with every
+ * candidate, so only the first `limit` distinct names get one: thousands of unknown names against thousands of
+ * candidates stay linear (issue #8 §7).
+ */
+export function limitedGuesses(candidates: Iterable<string>, limit = 50): (word: string) => string | undefined {
+  const list = [...candidates];
+  const guesses = new Map<string, string | undefined>();
+  return (word) => {
+    if (!guesses.has(word) && guesses.size < limit) guesses.set(word, closest(word, list));
+    return guesses.get(word);
+  };
+}
+
+/**
  * The candidate closest to `word`, if it is close enough to be a plausible typo. A candidate that contains the word or
  * is contained in it (`warn` → `warning`, `lead` → `ml-lead`) wins over a merely similar one.
  */

@@ -142,4 +142,18 @@ export const unknownMetrics: HostileInput = {
   },
 };
 
-export const HOSTILE_INPUTS: readonly HostileInput[] = [bigCatalogue, manyPromqlErrors, deepParentheses, unclosedIfs, unknownMetrics];
+/** `n` receivers and `n / 2` routes to receivers that do not exist (`teem-i` for `team-i`). */
+export const unknownReceivers: HostileInput = {
+  name: 'unknown receivers',
+  reportedSize: 10_000,
+  hasErrors: true,
+  async write(dir, n) {
+    const receivers = ['apiVersion: vigil/v1', 'kind: Receivers', 'receivers:'];
+    for (let i = 0; i < n; i++) receivers.push(`  - { name: team-${i}, email: { to: [t${i}@example.com] } }`);
+    const routes = ['apiVersion: vigil/v1', 'kind: Routes', 'receiver: team-0', 'routes:'];
+    for (let i = 0; i < n / 2; i++) routes.push(`  - { matchers: ['team="t${i}"'], receiver: teem-${i} }`);
+    await base(dir, { 'receivers.yaml': receivers.join('\n') + '\n', 'routes.yaml': routes.join('\n') + '\n' });
+  },
+};
+
+export const HOSTILE_INPUTS: readonly HostileInput[] = [bigCatalogue, manyPromqlErrors, deepParentheses, unclosedIfs, unknownMetrics, unknownReceivers];

@@ -10,7 +10,7 @@ import { toJsonDiagnostics } from '../../src/report/json.ts';
 import { COMMON_SCHEMA, KIND_SCHEMAS } from '../../src/spec/schemas.ts';
 import { closest, editDistance } from '../../src/util/closest.ts';
 import { baseFile, compileBase } from '../helpers/model.ts';
-import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, type HostileInput } from './hostile-sizes-inputs.ts';
+import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, unknownReceivers, type HostileInput } from './hostile-sizes-inputs.ts';
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
 // Each input is written at n and 2n; the whole pipeline `validate` runs (load, every environment's compile, the text
@@ -123,6 +123,17 @@ const cases: { input: HostileInput; n: number; check(run: Run, n: number): void 
       const hinted = run.diagnostics.filter((d) => d.code === 'ref/metric' && d.hint?.startsWith('did you mean'));
       expect(hinted.length).toBeGreaterThan(0);
       expect(hinted[0]!.hint).toContain('"app_metric_0_total"');
+    },
+  },
+  {
+    input: unknownReceivers,
+    n: 3_000,
+    check(run, n) {
+      const errors = located(run).filter((e) => e.code === 'ref/receiver');
+      // Route i is on line 5 + i; `receiver: teem-i` follows its matchers.
+      expect(errors.map((e) => e.line)).toEqual(Array.from({ length: n / 2 }, (_, i) => 5 + i));
+      const first = run.diagnostics.find((d) => d.code === 'ref/receiver')!;
+      expect(first.hint).toBe('did you mean "team-0"?');
     },
   },
 ];
