@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, type HostileInput } from '../security/hostile-sizes-inputs.ts';
+import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, unknownReceivers, type HostileInput } from '../security/hostile-sizes-inputs.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const VIGIL = [process.execPath, path.join(REPO, 'bin/vigil.js')];
@@ -53,6 +53,7 @@ const CASES: { input: HostileInput; base: number; note?: string }[] = [
   { input: unclosedIfs, base: unclosedIfs.reportedSize, note: 'over the 64 KiB template limit: a schema error' },
   { input: unclosedIfs, base: 1_000, note: 'under the limit: the template analyzer' },
   { input: unknownMetrics, base: unknownMetrics.reportedSize, note: 'n external names, n/20 alerts on unknown names' },
+  { input: unknownReceivers, base: unknownReceivers.reportedSize, note: 'n receivers, n/2 routes to unknown ones' },
 ];
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(7);
