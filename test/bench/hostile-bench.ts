@@ -78,7 +78,8 @@ async function main() {
       const label = input.name.padEnd(38);
       console.log(`${label} ${String(n).padStart(7)} ${fmt(t.wall)} ${fmt(t.cpu)} ${fmt(t.rssMb, 0)} ${String(t.code).padStart(5)} ${String(t.errors).padStart(7)}  ${t.firstError}`);
       const expected = input.hasErrors ? 1 : 0;
-      if (t.code !== expected || (input.hasErrors && t.errors === 0) || t.wall > GOAL_SECONDS) failed = true;
+      // The time goal is for the sizes the issue names (1×); the larger runs are there to show the growth.
+      if (t.code !== expected || (input.hasErrors && t.errors === 0) || (factor === FACTORS[0] && t.wall > GOAL_SECONDS)) failed = true;
       await rm(dir, { recursive: true, force: true });
     }
     // Linear cost grows like the size; allow SUPERLINEAR for 4× (a ×1.25 margin), scaled for other factors.
@@ -91,7 +92,7 @@ async function main() {
     if (verdict !== 'linear' && last > 0) failed = true;
   }
   await rm(root, { recursive: true, force: true });
-  console.log(failed ? `\nNOT MET: an input exceeded ${GOAL_SECONDS} s, exited wrongly, or grew super-linearly` : `\nmet: every input ended under ${GOAL_SECONDS} s with the expected exit status, and grew linearly`);
+  console.log(failed ? `\nNOT MET: an input at 1× exceeded ${GOAL_SECONDS} s, exited wrongly, or grew super-linearly` : `\nmet: every input at 1× ended under ${GOAL_SECONDS} s, every run with the expected exit status, and cost grew linearly`);
   process.exitCode = failed ? 1 : 0;
 }
 
