@@ -42,10 +42,12 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   // Read a bounded number of files at a time (thousands at once run out of file descriptors), then parse in order so
   // results never depend on timing.
   const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
-  // Every TypeScript file loads in one loader process, started before the YAML is parsed so the two overlap.
+  // Every TypeScript file loads in one loader process, started first: the YAML is parsed while it runs.
   const typescript = loadTypeScriptFiles(
     files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : [])),
   );
+  const yaml = files.map((rel, i) => (rel.endsWith('.ts') || contents[i]!.problem ? undefined : loadYaml(`${root}/${rel}`, contents[i]!.text)));
+  const loadedTs = await typescript;
   for (const [i, rel] of files.entries()) {
     const file = `${root}/${rel}`;
     displayNames.set(file, display(rel));
@@ -55,7 +57,7 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
       diagnostics.push(problemDiagnostic(file, content.problem));
       continue;
     }
-    const result = file.endsWith('.ts') ? (await typescript).get(file)! : loadYaml(file, content.text);
+    const result = yaml[i] ?? loadedTs.get(file)!;
     for (const d of result.definitions) definitions.push(d);
     for (const d of result.diagnostics) diagnostics.push(d);
   }

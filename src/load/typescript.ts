@@ -52,22 +52,24 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-ts-'));
   try {
     const modules = files.map((_f, i) => path.join(dir, `definition-${i}.mjs`));
-    const bundles = await Promise.all(files.map((f, i) => bundleDefinition(f.absolutePath, modules[i]!)));
-    const entries: (TsFile & { module: string })[] = [];
-    for (const [i, f] of files.entries()) {
-      const b = bundles[i]!;
-      if (b.code === undefined) results.set(f.file, { definitions: [], diagnostics: bundleDiagnostics(f, b) });
-      else {
+    const bundled = Promise.all(
+      files.map(async (f, i) => {
+        const b = await bundleDefinition(f.absolutePath, modules[i]!);
+        if (b.code === undefined) {
+          results.set(f.file, { definitions: [], diagnostics: bundleDiagnostics(f, b) });
+          return undefined;
+        }
         await writeFile(modules[i]!, b.code, { mode: 0o600 });
-        entries.push({ ...f, module: modules[i]! });
-      }
-    }
-    const run = entries.length ? await runLoader(entries, dir, limits) : undefined;
-    if (run && (run.outcome !== 'hung' || entries.length === 1)) {
+        return { ...f, module: modules[i]! };
+      }),
+    ).then((list) => list.filter((e): e is TsFile & { module: string } => e !== undefined));
+    const run = await runLoader(files, bundled, dir, limits);
+    const entries = await bundled;
+    if (run.outcome !== 'hung' || entries.length === 1) {
       for (const [i, f] of entries.entries()) results.set(f.file, resultOf(f, run, i, limits));
-    } else if (run) {
+    } else {
       // Something kept the batch running: load each file alone to find which, so the error points at the right one.
-      for (const f of entries) results.set(f.file, resultOf(f, await runLoader([f], dir, limits), 0, limits));
+      for (const f of entries) results.set(f.file, resultOf(f, await runLoader([f], Promise.resolve([f]), dir, limits), 0, limits));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -138,8 +140,12 @@ function permissionFlags(files: readonly TsFile[], modulesDir: string): string[]
   return ['--experimental-permission', ...[modulesDir, ...readableRoots(files)].map((r) => `--allow-fs-read=${path.join(r, '*')}`)];
 }
 
-function runLoader(files: readonly (TsFile & { module: string })[], modulesDir: string, limits: TsLoadLimits): Promise<LoaderRun> {
-  const run: LoaderRun = { outcome: 'ended', files: files.map(() => ({ loaded: false, late: [] })), current: 0 };
+/**
+ * Starts the loader process at once and gives it the modules when `entries` is ready, so that Node's start-up
+ * overlaps the bundling. `files` are the TypeScript files the modules will come from (their repository is readable).
+ */
+function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits): Promise<LoaderRun> {
+  const run: LoaderRun = { outcome: 'ended', files: [], current: 0 };
   if (!CHILD) {
     run.ending = 'the TypeScript loader (typescript-child.mjs) is missing from this installation';
     return Promise.resolve(run);
@@ -164,9 +170,8 @@ function runLoader(files: readonly (TsFile & { module: string })[], modulesDir: 
         child.kill('SIGKILL');
       }, limits.timeoutMs);
     };
-    arm();
     child.on('message', (m: LoaderMessage) => {
-      const at = typeof m.index === 'number' && m.index >= 0 && m.index < files.length ? m.index : undefined;
+      const at = typeof m.index === 'number' && m.index >= 0 && m.index < run.files.length ? m.index : undefined;
       if (m.type === 'start' && at !== undefined) {
         run.current = at;
         arm();
@@ -193,7 +198,7 @@ function runLoader(files: readonly (TsFile & { module: string })[], modulesDir: 
       if (settled) return;
       settled = true;
       if (run.outcome === 'ended') {
-        run.ending = /heap out of memory|Allocation failed/i.test(stderr)
+        run.ending ??= /heap out of memory|Allocation failed/i.test(stderr)
           ? `ran out of memory (more than ${limits.memoryMb} MB; VIGIL_TS_MEMORY_MB raises the limit)`
           : signal
             ? `the loader was ended by ${signal}`
@@ -201,7 +206,17 @@ function runLoader(files: readonly (TsFile & { module: string })[], modulesDir: 
       }
       resolve(run);
     });
-    child.send({ files: files.map((f) => ({ module: f.module, source: f.absolutePath })) });
+    void entries.then((list) => {
+      if (settled) return;
+      if (list.length === 0) {
+        run.outcome = 'done';
+        child.kill('SIGKILL');
+        return;
+      }
+      run.files = list.map(() => ({ loaded: false, late: [] }));
+      arm();
+      child.send({ files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
+    }, () => child.kill('SIGKILL'));
   });
 }
 
@@ -218,7 +233,8 @@ interface LoaderMessage {
 
 function resultOf(f: TsFile, run: LoaderRun, index: number, limits: TsLoadLimits): TsLoadResult {
   const { file, text } = f;
-  const outcome = run.files[index]!;
+  // A loader that ended before it was given the files has no outcome for them.
+  const outcome = run.files[index] ?? { loaded: false, late: [] };
   const at = (line?: number, col?: number): Span => {
     if (line === undefined) return { file, start: 0, end: Math.min(text.length, 1) };
     const offset = offsetOfLineCol(text, line, col ?? 1);
