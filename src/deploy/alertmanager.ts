@@ -5,13 +5,13 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
-import { lacksSecrets } from './secrets.ts';
+import { isUnavailable } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, eventually } from './target.ts';
 
 export interface DesiredAlertmanager {
   peers: AlertmanagerPeer[];
   /** alertmanager.yml with secrets filled in. */
-  config: { content: string; holdsSecrets: boolean };
+  config: { content: string; holdsSecrets: boolean; lacksSecrets: boolean };
   /** Template files by base name; written to templates/ beside each config file. */
   templates: Map<string, string>;
   /** Secret files to create (environment secrets of fields with a *_file variant), mode 0600. */
@@ -34,15 +34,16 @@ export class AlertmanagerAdapter implements Target {
     this.name = desired.peers.length > 1 ? `alertmanager cluster (${desired.peers.length} peers)` : 'alertmanager';
   }
 
-  private files(): { file: string; content: string; mode: number }[] {
-    const out = new Map<string, { file: string; content: string; mode: number }>();
+  /** `comparable`: false where a lenient plan left a secret out, so the file cannot equal the target's copy. */
+  private files(): { file: string; content: string; mode: number; comparable: boolean }[] {
+    const out = new Map<string, { file: string; content: string; mode: number; comparable: boolean }>();
     for (const peer of this.desired.peers) {
       if (!peer.configFile) continue;
       const dir = path.dirname(peer.configFile);
-      for (const [name, content] of this.desired.templates) out.set(path.join(dir, 'templates', name), { file: path.join(dir, 'templates', name), content, mode: 0o644 });
-      out.set(peer.configFile, { file: peer.configFile, content: this.desired.config.content, mode: this.desired.config.holdsSecrets ? 0o600 : 0o644 });
+      for (const [name, content] of this.desired.templates) out.set(path.join(dir, 'templates', name), { file: path.join(dir, 'templates', name), content, mode: 0o644, comparable: true });
+      out.set(peer.configFile, { file: peer.configFile, content: this.desired.config.content, mode: this.desired.config.holdsSecrets ? 0o600 : 0o644, comparable: !this.desired.config.lacksSecrets });
     }
-    for (const s of this.desired.secretFiles) out.set(s.path, { file: s.path, content: s.content, mode: 0o600 });
+    for (const s of this.desired.secretFiles) out.set(s.path, { file: s.path, content: s.content, mode: 0o600, comparable: !isUnavailable(s.content) });
     return [...out.values()];
   }
 
@@ -69,7 +70,7 @@ export class AlertmanagerAdapter implements Target {
     this.toWrite = [];
     for (const f of this.files()) {
       // Without the secrets the file cannot equal the target's copy; the loaded config was compared masked above.
-      if (lacksSecrets(f.content)) continue;
+      if (!f.comparable) continue;
       const current = await readIfExists(f.file);
       if (current !== f.content) {
         this.toWrite.push(f);

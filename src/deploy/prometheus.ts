@@ -7,7 +7,6 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
-import { lacksSecrets } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
 
 /** The replica's files as the plan found them: rule files by name, and its prometheus.yml (null: absent or not managed). */
@@ -23,7 +22,7 @@ export interface DesiredPrometheus {
   /** The same rules as data (from the model), to spare parsing 10,000 rules of YAML; parsed from ruleFiles if absent. */
   groups?: DesiredGroup[];
   /** This replica's prometheus.yml with secrets filled in, when the environment names its configFile. */
-  config?: { content: string; holdsSecrets: boolean };
+  config?: { content: string; holdsSecrets: boolean; lacksSecrets: boolean };
 }
 
 interface Rule {
@@ -115,7 +114,7 @@ export class PrometheusAdapter implements Target {
     }
     for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
     let configOnDisk: string | null = null;
-    if (config && replica.configFile && !lacksSecrets(config.content)) {
+    if (config && replica.configFile && !config.lacksSecrets) {
       configOnDisk = await readIfExists(replica.configFile);
       if (configOnDisk !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from './errors.ts';
 import type { SecretUse } from '../emit/secret-slots.ts';
-import { lacksSecrets, maskSecrets, materialise, rememberingSecrets, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
+import { maskSecrets, materialise, rememberingSecrets, secretValue, tolerantSecrets, type SecretSource } from './secrets.ts';
 
 const source = (env: Record<string, string>, files: Record<string, string> = {}): SecretSource => ({
   env,
@@ -69,7 +69,7 @@ describe('secrets', () => {
   });
 
   it('leaves a config without slots as it is, even with placeholder-shaped text', async () => {
-    expect(await materialise('x.yml', 'a: "${HOME}"\n', USES, source({ HOME: '/root' }))).toEqual({ content: 'a: "${HOME}"\n', holdsSecrets: false });
+    expect(await materialise('x.yml', 'a: "${HOME}"\n', USES, source({ HOME: '/root' }))).toEqual({ content: 'a: "${HOME}"\n', holdsSecrets: false, lacksSecrets: false });
   });
 
   it('reads a deploy secret from the environment or a file, and says which is missing', async () => {
@@ -82,8 +82,15 @@ describe('secrets', () => {
     const missing: string[] = [];
     const out = await materialise(AM, CONFIG, USES, tolerantSecrets(source({}), missing));
     expect(out.content).toContain('api_secret: "<not available to the plan>"');
-    expect(lacksSecrets(out.content)).toBe(true);
+    expect(out.lacksSecrets).toBe(true);
     expect(missing).toEqual(['$WECOM', '/run/corp']);
+  });
+
+  it('knows a file lacks a secret only from what it filled in, never from text a definition wrote', async () => {
+    const config = CONFIG.replace('keep ${WECOM} inside text', '<not available to the plan>');
+    const out = await materialise(AM, config, USES, source({ WECOM: 'w' }, { '/run/corp': 'c' }));
+    expect(out.content).toContain('"<not available to the plan>"');
+    expect(out.lacksSecrets).toBe(false);
   });
 
   it('masks every secret value it handed out, in every string of what is printed', async () => {

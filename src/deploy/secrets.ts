@@ -24,6 +24,8 @@ interface Materialised {
   content: string;
   /** Whether any secret value went in: then the file must be written with mode 0600. */
   holdsSecrets: boolean;
+  /** Whether a lenient plan had to leave a secret out: then the file cannot be compared with the target's copy. */
+  lacksSecrets: boolean;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,7 +37,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export async function materialise(artifact: string, content: string, uses: readonly SecretUse[], source: SecretSource = processSecrets): Promise<Materialised> {
   const slots = uses.filter((u) => u.as === 'placeholder' && u.artifact === artifact);
-  if (slots.length === 0) return { content, holdsSecrets: false };
+  if (slots.length === 0) return { content, holdsSecrets: false, lacksSecrets: false };
   const doc = parseDocument(content, { version: '1.1', uniqueKeys: false });
   const altered = (why: string) =>
     new DeployError(`${artifact} does not match the secrets.json of its build: ${why}`, 'build again with `vigil build` from the definitions; a build whose files were edited by hand is never deployed', 'deploy/secret');
@@ -71,11 +73,12 @@ export async function materialise(artifact: string, content: string, uses: reado
     );
   }
   let filled = content;
+  const lacksSecrets = [...values.values()].some(isUnavailable);
   for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
     const value = values.get(edit.key)!;
     filled = filled.slice(0, edit.start) + doubleQuoted(edit.templated ? goTemplateText(value) : value) + filled.slice(edit.end);
   }
-  return { content: filled, holdsSecrets: true };
+  return { content: filled, holdsSecrets: true, lacksSecrets };
 }
 
 function refOf(use: SecretUse): SecretRef | undefined {
@@ -118,8 +121,8 @@ export async function secretValue(ref: SecretRef, what: string, source: SecretSo
 /** What a lenient plan puts where a secret is missing; a file holding it cannot be compared with the target's copy. */
 const UNAVAILABLE_SECRET = '<not available to the plan>';
 
-/** Whether a materialised config holds a secret a lenient plan could not resolve. */
-export const lacksSecrets = (content: string) => content.includes(JSON.stringify(UNAVAILABLE_SECRET));
+/** Whether a value is what a lenient plan put where a secret was missing (never text a definition wrote). */
+export const isUnavailable = (value: string) => value === UNAVAILABLE_SECRET;
 
 export function tolerantSecrets(source: SecretSource, missing: string[]): SecretSource {
   return {
