@@ -45,7 +45,9 @@ export function defineDashboard(spec: Body<DashboardSpec>): DashboardSpec;
 export function defineDashboard(builder: DashboardBuilderLike): SdkDashboardDefinition;
 export function defineDashboard(input: Body<DashboardSpec> | DashboardBuilderLike): DashboardSpec | SdkDashboardDefinition {
   if (typeof (input as DashboardBuilderLike).build === 'function') {
-    const built = JSON.parse(JSON.stringify((input as DashboardBuilderLike).build())) as Record<string, unknown>;
+    // A build() that returns nothing gives null, which the Dashboard shape check then reports at this definition.
+    const raw: unknown = (input as DashboardBuilderLike).build();
+    const built = (raw === undefined ? null : JSON.parse(JSON.stringify(raw))) as Record<string, unknown>;
     return { ...header('Dashboard'), [SDK_DASHBOARD_KEY]: built };
   }
   return { ...header('Dashboard'), ...(input as Body<DashboardSpec>) };

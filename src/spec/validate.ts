@@ -5,6 +5,7 @@ import type { Definition, Path } from '../load/definition.ts';
 import { closest } from '../util/closest.ts';
 import { KIND_BY_NAME, KINDS, type KindName } from './kinds.ts';
 import { SDK_DASHBOARD_KEY } from './sdk.ts';
+import { sdkDashboardShapeProblems } from './sdk-dashboard-shape.ts';
 // Precompiled from the schemas by `npm run gen:types` (src/spec/gen-validators.ts).
 import precompiled from './validators.gen.cjs';
 
@@ -48,7 +49,10 @@ function validateDefinition(def: Definition): { kind?: KindName; diagnostics: Di
     };
   }
   const kind = value.kind as KindName;
-  if (kind === 'Dashboard' && SDK_DASHBOARD_KEY in value) return { kind, diagnostics: [] };
+  if (kind === 'Dashboard' && SDK_DASHBOARD_KEY in value) {
+    const hint = def.origin === 'ts' ? 'pass defineDashboard() a DashboardBuilder whose build() returns the dashboard' : undefined;
+    return { kind, diagnostics: sdkDashboardShapeProblems(value[SDK_DASHBOARD_KEY]).map((p) => schemaDiag(`${formatPath(p.path)}: ${p.message}`, at(p.path), hint)) };
+  }
   const validate = compiledValidators().get(kind)!;
   if (validate(value)) return { kind, diagnostics: [] };
   return { kind, diagnostics: describeErrors(def, validate.errors ?? []) };
@@ -167,5 +171,11 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
+  // YAML's .nan and .inf parse to numbers that JSON cannot show (JSON.stringify(NaN) is "null").
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${yamlNumber(v)}, which is not a finite number`;
   return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function yamlNumber(v: number): string {
+  return Number.isNaN(v) ? '.nan (NaN)' : v > 0 ? '.inf (Infinity)' : '-.inf (-Infinity)';
 }
