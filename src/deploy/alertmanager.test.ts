@@ -66,3 +66,29 @@ describe('comparing the build with the configuration Alertmanager shows', () => 
     expect(configChanges(fewer as never, live)).toEqual([{ kind: 'change', object: 'route tree', detail: 'routes: 1 → 0 entries' }]);
   });
 });
+
+describe('configChanges compares matcher lists as Alertmanager sorts them', () => {
+  const config = (route: string[], source: string[]) => ({
+    route: { receiver: 'team', routes: [{ receiver: 'team', routes: [{ receiver: 'oncall', matchers: route }] }] },
+    inhibit_rules: [{ source_matchers: source, target_matchers: ['severity="info"'] }],
+    receivers: [{ name: 'team' }, { name: 'oncall' }],
+  });
+  const lists = [
+    ['severity="warning"', 'alertname=~"NodeDisk.+"'],
+    ['team!="x"', 'team="a"', 'alertname="Z"', 'alertname="A"'],
+    ['{b="1", a="2"}', 'c="3"'],
+  ];
+  for (const list of lists) {
+    it(`${list.join(' ')}: any written order equals the sorted one`, () => {
+      const live = config([...list].sort(), [...list].sort());
+      expect(configChanges(config(list, list), live)).toEqual([]);
+      expect(configChanges(config([...list].reverse(), list), live)).toEqual([]);
+    });
+    it(`${list.join(' ')}: a different matcher is still a change`, () => {
+      const changed = configChanges(config([...list, 'x="1"'], list), config(list, list));
+      expect(changed.map((c) => c.object)).toEqual(['route tree']);
+      const inhibit = configChanges(config(list, [...list.slice(1), 'x="1"']), config(list, list));
+      expect(inhibit.map((c) => c.object)).toEqual(['inhibit rules']);
+    });
+  }
+});

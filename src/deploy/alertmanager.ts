@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import type { AlertmanagerPeer } from '../model/types.ts';
+import { formatMatcher, parseAlertmanagerMatchers, sortMatchers } from '../routing/matchers.ts';
 import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, readIfExists, restore, writeAtomic } from './files.ts';
@@ -142,8 +143,10 @@ export class AlertmanagerAdapter implements Target {
  * name, the route tree, inhibit rules, global settings, templates list. Keys only the live side has are Alertmanager's
  * defaults; `<secret>` on the live side matches any value; durations compare by length (1h = 60m).
  */
-export function configChanges(want: Json, live: Json): Change[] {
+export function configChanges(wanted: Json, shown: Json): Change[] {
   const changes: Change[] = [];
+  const want = withSortedMatchers(wanted);
+  const live = withSortedMatchers(shown);
   const wantReceivers = new Map(((want.receivers as Json[]) ?? []).map((r) => [String(r.name), r]));
   const liveReceivers = new Map(((live.receivers as Json[]) ?? []).map((r) => [String(r.name), r]));
   for (const [name, r] of wantReceivers) {
@@ -161,6 +164,40 @@ export function configChanges(want: Json, live: Json): Change[] {
     else if (l === undefined || !covers(w, l)) changes.push({ kind: 'change', object: key === 'route' ? 'route tree' : key.replace(/_/g, ' '), ...(l === undefined ? {} : { detail: differenceAt(w, l) }) });
   }
   return changes;
+}
+
+/**
+ * A copy of a config whose matcher lists (routes at any depth, inhibit rules) are in the order Alertmanager sorts them
+ * into when it loads a config, so that a list compares equal whatever order it was written in. A list holding a
+ * matcher that does not parse is left as it is (and then differs, as it should).
+ */
+export function withSortedMatchers(config: Json): Json {
+  const sorted = (list: unknown): unknown => {
+    if (!Array.isArray(list) || !list.every((m) => typeof m === 'string')) return list;
+    try {
+      return sortMatchers(list.flatMap((m: string) => parseAlertmanagerMatchers(m))).map(formatMatcher);
+    } catch {
+      return list;
+    }
+  };
+  const route = (r: unknown): unknown => {
+    if (!r || typeof r !== 'object' || Array.isArray(r)) return r;
+    const out: Json = { ...(r as Json) };
+    if ('matchers' in out) out.matchers = sorted(out.matchers);
+    if (Array.isArray(out.routes)) out.routes = out.routes.map(route);
+    return out;
+  };
+  const out: Json = { ...config };
+  if ('route' in out) out.route = route(out.route);
+  if (Array.isArray(out.inhibit_rules)) {
+    out.inhibit_rules = out.inhibit_rules.map((rule: unknown) => {
+      if (!rule || typeof rule !== 'object' || Array.isArray(rule)) return rule;
+      const r: Json = { ...(rule as Json) };
+      for (const key of ['source_matchers', 'target_matchers']) if (key in r) r[key] = sorted(r[key]);
+      return r;
+    });
+  }
+  return out;
 }
 
 /** Where the build first differs from what a peer shows, as a path (`email_configs[0].to`), for the plan. */

@@ -1,7 +1,7 @@
 import { SecretPlaceholder, secretSlotsOf, type SecretUse } from './secret-slots.ts';
 import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, SecretRef, SeverityModel } from '../model/types.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
-import { formatMatcher, type SimpleMatcher } from '../routing/matchers.ts';
+import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 
@@ -149,7 +149,8 @@ function childRoute(node: ExpandedRoute, severities: SeverityModel[]): Record<st
   const source = node.source;
   const out: Record<string, unknown> = {};
   if (node.receiver !== undefined) out.receiver = node.receiver;
-  if (node.matchers.length > 0) out.matchers = node.matchers.map(formatMatcher);
+  // In the order Alertmanager keeps them, so the file reads as /api/v2/status shows it.
+  if (node.matchers.length > 0) out.matchers = sortMatchers(node.matchers).map(formatMatcher);
   if (node.continue) out.continue = true;
   if (source.groupBy) out.group_by = uniqueSorted(source.groupBy);
   const level = fixedSeverity(node.matchers, severities);
@@ -193,6 +194,7 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
           lower.length === 1
             ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
             : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
+        // alertname before severity: already the order Alertmanager sorts matchers into.
         const rule: Record<string, unknown> = {
           source_matchers: [name, formatMatcher({ label: 'severity', op: '=', value: level })],
           target_matchers: [name, target],
@@ -207,8 +209,8 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
 
 function inhibitRule(rule: InhibitModel): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    source_matchers: rule.sourceMatchers.map(formatMatcher),
-    target_matchers: rule.targetMatchers.map(formatMatcher),
+    source_matchers: sortMatchers(rule.sourceMatchers).map(formatMatcher),
+    target_matchers: sortMatchers(rule.targetMatchers).map(formatMatcher),
   };
   if (rule.equal.length > 0) out.equal = uniqueSorted(rule.equal);
   return out;
