@@ -3,13 +3,14 @@ import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
 import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { Artifact } from './emit/artifact.ts';
-import type { LoadResult } from './load/index.ts';
+import type { Definition, LoadResult } from './load/index.ts';
 import { LabelInference } from './model/alert-labels.ts';
+import { collectBroken, type BrokenDefinitions } from './model/broken.ts';
 import { buildModel } from './model/build.ts';
 import { Catalog } from './model/catalog.ts';
 import type { ExpressionModel, Model } from './model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
-import { validateDefinitions } from './spec/validate.ts';
+import { validateDefinitions, type TypedDefinition } from './spec/validate.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
@@ -68,23 +69,16 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   lap('schema');
   const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);
   diagnostics.push(...modelDiagnostics);
+  model.broken = brokenDefinitions(loaded, definitions, schema.valid, modelDiagnostics);
   if (options.environment !== undefined) model.environment = model.environments.find((e) => e.name === options.environment);
   lap('model');
 
   const context = createCheckContext(model, diagnostics, options.caches);
   const checks = options.checks ?? CHECKS;
-  const incomplete = hasErrors(diagnostics);
-  const skipped = incomplete ? checks.filter((c) => c.needsCompleteModel).map((c) => c.id) : [];
-  if (skipped.length) {
-    diagnostics.push({
-      code: 'skipped',
-      severity: 'warning',
-      message: `${skipped.length} cross-reference checks were skipped because some definitions have errors: ${skipped.join(', ')}`,
-      hint: 'fix the errors above and run again',
-    });
-  }
+  const skipped = skippedChecks(checks, model, hasErrors(diagnostics));
+  if (skipped.diagnostic) diagnostics.push(skipped.diagnostic);
   for (const check of checks) {
-    if (incomplete && check.needsCompleteModel) continue;
+    if (skipped.ids.has(check.id)) continue;
     context.current = check;
     try {
       check.run(context.ctx);
@@ -97,6 +91,35 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   const ok = !hasErrors(sorted);
   const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
+}
+
+/** What the definitions left out of the model may declare; an invalid route matcher leaves its Routes incomplete. */
+function brokenDefinitions(loaded: LoadResult, definitions: readonly Definition[], valid: readonly TypedDefinition[], modelDiagnostics: readonly Diagnostic[]): BrokenDefinitions {
+  const kept = new Set(valid.map((t) => t.def));
+  const broken = collectBroken(loaded.sources, loaded.diagnostics, definitions.filter((d) => !kept.has(d)));
+  if (modelDiagnostics.some((d) => d.severity === 'error' && d.code === 'route/matcher')) broken.markKind('Routes', true);
+  return broken;
+}
+
+/** Checks that cannot run on this model: those reading a kind with a broken definition, and the coarse ones while anything failed. */
+function skippedChecks(checks: readonly Check[], model: Model, anyErrors: boolean): { ids: Set<string>; diagnostic?: Diagnostic } {
+  const byKind = new Map<string, string[]>();
+  const coarse: string[] = [];
+  for (const check of checks) {
+    const kinds = (check.dependsOn ?? []).filter((k) => model.broken.has(k));
+    if (kinds.length > 0) for (const k of kinds) (byKind.get(k) ?? byKind.set(k, []).get(k)!).push(check.id);
+    else if (check.needsCompleteModel && anyErrors) coarse.push(check.id);
+  }
+  const ids = new Set([...coarse, ...[...byKind.values()].flat()]);
+  if (ids.size === 0) return { ids };
+  const parts = [
+    ...[...byKind].map(([kind, list]) => `${list.join(', ')} (${list.length > 1 ? 'they read' : 'it reads'} the ${kind} definitions, and one has errors)`),
+    ...(coarse.length ? [`${coarse.join(', ')} (${coarse.length > 1 ? 'they need' : 'it needs'} every definition)`] : []),
+  ];
+  return {
+    ids,
+    diagnostic: { code: 'skipped', severity: 'warning', message: `${ids.size} check${ids.size > 1 ? 's were' : ' was'} skipped because some definitions have errors: ${parts.join('; ')}`, hint: 'fix the errors above and run again' },
+  };
 }
 
 export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined } {
@@ -116,6 +139,7 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
     return a;
   };
   const catalog = new Catalog(model);
+  const readsBrokenMetric = (e: ExpressionModel) => !model.broken.empty && analyze(e).metrics.some((m) => !catalog.resolve(m.name) && model.broken.mayDeclare('metric', m.name));
   holder.ctx = {
     model,
     catalog,
@@ -130,6 +154,8 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
       return t;
     },
     report: (problem) => {
+      if (problem.dangling && model.broken.mayDeclare(problem.dangling.namespace, problem.dangling.name)) return;
+      if (problem.uses && readsBrokenMetric(problem.uses)) return;
       const check = holder.current!;
       sink.push({
         code: problem.code ?? check.id,

@@ -5,7 +5,7 @@ export const alertRequiredLabelsCheck: Check = {
   id: 'alert/required-labels',
   description: "Every alert carries the labels the project's policies require: static (its own or its group's) or kept by its expression.",
   severity: 'error',
-  needsCompleteModel: true,
+  dependsOn: ['Project'],
   run(ctx) {
     const required = ctx.model.project?.policies.requiredAlertLabels ?? [];
     for (const group of ctx.model.groups) {
@@ -17,6 +17,7 @@ export const alertRequiredLabelsCheck: Check = {
         ctx.report({
           message: `alert ${alert.name} lacks required label${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
           span: spanOf(alert.origin, 'name'),
+          uses: alert.expression,
           hint: `add them under the alert's or the group's \`labels:\`, or keep them in the expression's aggregation (policy: requiredAlertLabels = [${required.join(', ')}])`,
         });
       }

@@ -4,6 +4,8 @@ import type { PromqlAnalysis } from '../promql/index.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { LabelInference } from '../model/alert-labels.ts';
 import type { TemplateAnalysis } from '../templates/go-template.ts';
+import type { Namespace } from '../model/broken.ts';
+import type { KindName } from '../spec/kinds.ts';
 
 export interface Report {
   message: string;
@@ -14,6 +16,13 @@ export interface Report {
   related?: Diagnostic['related'];
   /** Defaults to the check's id; a check may report under a narrower id of its family (promql/type). */
   code?: string;
+  /**
+   * The report says `name` is not declared: it is dropped when a definition that failed to load or match its schema
+   * may declare it (the model holds only valid definitions), so a broken file causes no false "not defined".
+   */
+  dangling?: { namespace: Namespace; name: string };
+  /** The conclusion rests on what this expression's metrics are: dropped when one of them may be in a broken definition. */
+  uses?: ExpressionModel;
 }
 
 export interface CheckContext {
@@ -34,8 +43,15 @@ export interface Check {
   description: string;
   severity: Severity;
   /**
-   * Cross-reference checks need every definition: while some file fails to parse or match its schema, they are
-   * skipped, so one typo does not also show up as a dozen dangling references.
+   * Kinds the check reads as a whole (the Project's policies, the Routes tree): while a definition of one of them
+   * fails to load or match its schema, the check is skipped and the `skipped` warning names the kind. Checks of
+   * single definitions and references need no entry here: they run on every valid definition and mark their
+   * "not defined" reports with `dangling`.
+   */
+  dependsOn?: readonly KindName[];
+  /**
+   * Skipped while any definition has errors (the coarse rule, for checks that do not yet say what they rely on
+   * through `dependsOn`, `dangling` and `uses`).
    */
   needsCompleteModel?: boolean;
   run(ctx: CheckContext): void;

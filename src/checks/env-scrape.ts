@@ -14,7 +14,6 @@ export const envScrapeCheck: Check = {
   id: 'env/scrape',
   description: 'Each environment scrapes every metric source of the catalogue, and only sources the catalogue declares.',
   severity: 'warning',
-  needsCompleteModel: true,
   run(ctx) {
     const env = ctx.model.environment;
     if (!env) return;
@@ -38,6 +37,7 @@ export const envScrapeCheck: Check = {
       ctx.report({
         message: `environment ${env.name} scrapes source "${s.source}", which no Metrics definition declares`,
         span: keySpanOf(env.origin, 'scrape', s.source),
+        dangling: { namespace: 'source', name: s.source },
         hint: near ? `did you mean "${near}"?` : 'declare its metrics in a Metrics definition (source: or external:) so rules and dashboards can be checked against them',
       });
     }

@@ -6,11 +6,10 @@ export const projectSingletonCheck: Check = {
   id: 'project/singleton',
   description: 'A project has exactly one Project, one Severities and one Routes definition.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     for (const kind of SINGLE_KINDS) {
       const defs = ctx.model.definitionsByKind.get(kind) ?? [];
-      if (defs.length === 0) {
+      if (defs.length === 0 && !ctx.model.broken.has(kind)) {
         ctx.report({ message: `no ${kind} definition found`, hint: `add one file with \`apiVersion: vigil/v1\` and \`kind: ${kind}\`` });
       }
       for (const extra of defs.slice(1)) {

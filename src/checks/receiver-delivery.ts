@@ -6,7 +6,6 @@ export const receiverDeliveryCheck: Check = {
   id: 'receiver/delivery',
   description: 'Receivers have at least one channel; email needs project smtp; dingtalk and sms need the project relay.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     const project = ctx.model.project;
     for (const r of ctx.model.receivers) {

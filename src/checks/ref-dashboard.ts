@@ -6,7 +6,6 @@ export const refDashboardCheck: Check = {
   id: 'ref/dashboard',
   description: 'Alert dashboard links name a defined dashboard uid; panel thresholdsFrom names a defined alert.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
     const guessUid = limitedGuesses(uids);
@@ -27,6 +26,7 @@ export const refDashboardCheck: Check = {
       ctx.report({
         message: `alert ${alert.name}: dashboard "${alert.dashboard}" is not defined`,
         span: spanOf(alert.origin, 'dashboard'),
+        dangling: { namespace: 'dashboard', name: alert.dashboard },
         hint: guess ? `did you mean "${guess}"?` : `defined dashboards: ${uids.join(', ') || '(none)'}`,
       });
     }
@@ -40,6 +40,7 @@ export const refDashboardCheck: Check = {
         ctx.report({
           message: `dashboard ${d.uid}, panel "${p.title}": thresholdsFrom names unknown alert "${p.thresholdsFrom}"`,
           span: spanOf(d.origin, ...path, 'thresholdsFrom'),
+          dangling: { namespace: 'alert', name: p.thresholdsFrom },
           hint: guess ? `did you mean "${guess}"?` : 'name an alert defined in an AlertRules file',
         });
       }

@@ -5,7 +5,6 @@ export const refMetricCheck: Check = {
   id: 'ref/metric',
   description: 'Every metric an expression or panel uses is catalogued, a recording rule output, or a declared external metric.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     let guess: ((name: string) => string | undefined) | undefined;
     for (const expression of ctx.model.expressions) {
@@ -16,6 +15,7 @@ export const refMetricCheck: Check = {
         ctx.report({
           message: `${expression.owner}: metric "${use.name}" is not in the catalogue`,
           span: expression.origin.def.locateInString(expression.origin.path, use.start, use.end),
+          dangling: { namespace: 'metric', name: use.name },
           hint: near ? `did you mean "${near}"? Otherwise add it to a Metrics definition` : 'add it to a Metrics definition, or declare its exporter under `external:`',
         });
       }

@@ -7,7 +7,6 @@ export const refReceiverCheck: Check = {
   id: 'ref/receiver',
   description: 'Routes and escalation steps name receivers that exist.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     const names = new Set(ctx.model.receivers.map((r) => r.name));
     const guessOf = limitedGuesses(names);
@@ -17,6 +16,7 @@ export const refReceiverCheck: Check = {
       ctx.report({
         message: `${where} names receiver "${name}", which is not defined`,
         span,
+        dangling: { namespace: 'receiver', name },
         hint: guess ? `did you mean "${guess}"?` : 'define it in a Receivers file',
       });
     };

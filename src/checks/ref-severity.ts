@@ -6,7 +6,6 @@ export const refSeverityCheck: Check = {
   id: 'ref/severity',
   description: 'Alert levels and severity matchers name levels defined in Severities.',
   severity: 'error',
-  needsCompleteModel: true,
   run(ctx) {
     if (ctx.model.severities.length === 0) return; // project/singleton reports the missing definition
     const names = ctx.model.severities.map((s) => s.name);
@@ -19,14 +18,14 @@ export const refSeverityCheck: Check = {
         for (const level of alert.levels) {
           if (names.includes(level.severity)) continue;
           const span = level.op ? level.origin.def.locateKey(level.origin.path) : spanOf(level.origin);
-          ctx.report({ message: `alert ${alert.name}: unknown severity "${level.severity}"`, span, hint: hint(level.severity) });
+          ctx.report({ message: `alert ${alert.name}: unknown severity "${level.severity}"`, span, hint: hint(level.severity), dangling: { namespace: 'severity', name: level.severity } });
         }
       }
     }
     const visit = (route: RouteModel) => {
       for (const m of route.matchers) {
         if (m.label === 'severity' && m.op === '=' && !names.includes(m.value)) {
-          ctx.report({ message: `route matcher ${m.text} names an unknown severity`, span: spanOf(m.origin), hint: hint(m.value), severity: 'error' });
+          ctx.report({ message: `route matcher ${m.text} names an unknown severity`, span: spanOf(m.origin), hint: hint(m.value), severity: 'error', dangling: { namespace: 'severity', name: m.value } });
         }
       }
       route.routes.forEach(visit);

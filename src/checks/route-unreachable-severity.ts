@@ -9,7 +9,7 @@ export const routeUnreachableSeverityCheck: Check = {
   id: 'route/unreachable-severity',
   description: 'Every alert level reaches a receiver through the routes, not only the root (default) receiver, unless a route says defaultOk.',
   severity: 'error',
-  needsCompleteModel: true,
+  dependsOn: ['Routes', 'Severities'],
   run(ctx) {
     const routes = ctx.model.routes;
     if (!routes) return;

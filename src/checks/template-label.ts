@@ -6,7 +6,7 @@ export const templateLabelCheck: Check = {
   id: 'template/label',
   description: "Annotation templates only read labels the alert's series can carry.",
   severity: 'error',
-  needsCompleteModel: true,
+  dependsOn: ['Project'],
   run(ctx) {
     const external = Object.keys(ctx.model.project?.externalLabels ?? {});
     for (const group of ctx.model.groups) {
@@ -19,6 +19,7 @@ export const templateLabelCheck: Check = {
             ctx.report({
               message: `alert ${alert.name}, ${t.field}: uses label "${ref.name}", but the expression's series carry only ${[...labels].filter((l) => l !== 'alertname' && l !== 'severity').sort().join(', ') || '(no labels)'}`,
               span: alert.origin.def.locateInString(t.path, ref.start, ref.end),
+              uses: alert.expression,
               hint: `keep "${ref.name}" in the expression's aggregation (e.g. by (…, ${ref.name})), or stop using it in the template`,
             });
           }

@@ -15,7 +15,7 @@ export const testRefsCheck: Check = {
   id: 'test/refs',
   description: 'RuleTests name existing alerts, levels, labels, annotations and receivers; input series are series selectors.',
   severity: 'error',
-  needsCompleteModel: true,
+  dependsOn: ['Project'],
   run(ctx) {
     const alerts = alertsByName(ctx.model);
     const receivers = ctx.model.receivers.map((r) => r.name);
@@ -92,7 +92,7 @@ export const testRefsCheck: Check = {
         route.receivers.forEach((name, i) => {
           if (receivers.includes(name)) return;
           const guess = closest(name, receivers);
-          ctx.report({ message: `${where}: receiver "${name}" is not defined`, span: spanOf(route.origin, 'receivers', i), hint: guess ? `did you mean "${guess}"?` : `defined receivers: ${receivers.join(', ')}` });
+          ctx.report({ message: `${where}: receiver "${name}" is not defined`, span: spanOf(route.origin, 'receivers', i), dangling: { namespace: 'receiver', name }, hint: guess ? `did you mean "${guess}"?` : `defined receivers: ${receivers.join(', ')}` });
         });
       }
 
@@ -107,7 +107,7 @@ function resolveAlert(ctx: CheckContext, where: string, name: string, alerts: Ma
   const alert = alerts.get(name);
   if (!alert) {
     const guess = closest(name, alerts.keys());
-    ctx.report({ message: `${where}: unknown alert "${name}"`, span, hint: guess ? `did you mean ${guess}?` : 'name an alert of an AlertRules file' });
+    ctx.report({ message: `${where}: unknown alert "${name}"`, span, dangling: { namespace: 'alert', name }, hint: guess ? `did you mean ${guess}?` : 'name an alert of an AlertRules file' });
     return undefined;
   }
   if (!alert.enabled) {

@@ -16,7 +16,7 @@ export const testRoutesCheck: Check = {
   id: 'test/routes',
   description: 'Routing expectations of RuleTests (routes:) name an alert level and the receivers it reaches, in order.',
   severity: 'error',
-  needsCompleteModel: true,
+  dependsOn: ['Routes'],
   run(ctx) {
     const routes = ctx.model.routes;
     const alerts = alertsByName(ctx.model);
@@ -24,7 +24,7 @@ export const testRoutesCheck: Check = {
       for (const expectation of test.routes) {
         const resolved = resolveLevel(expectation, alerts);
         if ('problem' in resolved) {
-          ctx.report({ message: `test "${test.name}": ${resolved.problem}`, span: resolved.span, ...(resolved.hint ? { hint: resolved.hint } : {}) });
+          ctx.report({ message: `test "${test.name}": ${resolved.problem}`, span: resolved.span, ...(resolved.hint ? { hint: resolved.hint } : {}), ...(alerts.has(expectation.alert) ? {} : { dangling: { namespace: 'alert' as const, name: expectation.alert } }) });
           continue;
         }
         const { alert, level } = resolved;

@@ -15,6 +15,7 @@ import type {
   EnvironmentSpec,
   SeveritiesSpec,
 } from '../spec/types.gen.ts';
+import { BrokenDefinitions } from './broken.ts';
 import { parseMatcher } from './matchers.ts';
 import type { AlertLevel, DashboardModel, EnvironmentModel, ExpressionModel, MatcherModel, Model, Origin, RouteModel, ThresholdOp } from './types.ts';
 import { spanOf } from './types.ts';
@@ -35,6 +36,7 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
     environments: [],
     expressions: [],
     definitionsByKind: new Map(),
+    broken: new BrokenDefinitions(),
   };
   for (const { kind, def } of typed) {
     const list = model.definitionsByKind.get(kind) ?? [];

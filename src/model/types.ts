@@ -1,5 +1,6 @@
 import type { Span } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
+import type { BrokenDefinitions } from './broken.ts';
 import type { DashboardSpec, ReceiversSpec, ScrapeSource } from '../spec/types.gen.ts';
 
 /** Where a model object came from: its definition document and the path inside it. */
@@ -286,6 +287,8 @@ export interface Model {
   expressions: ExpressionModel[];
   /** Definitions of kinds that must be unique but were given more than once, and similar structural problems. */
   definitionsByKind: Map<string, Definition[]>;
+  /** What the definitions left out of the model (they failed to load or match their schema) may declare. */
+  broken: BrokenDefinitions;
 }
 
 const alertIndex = new WeakMap<Model, Map<string, AlertModel>>();

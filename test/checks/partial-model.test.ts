@@ -1,0 +1,101 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lineColAt } from '../../src/diagnostics.ts';
+import { compileProject } from '../../src/env/build.ts';
+import { loadYamlSources, type SourceFile } from '../../src/load/index.ts';
+
+/**
+ * One broken definition must not hide the cross-reference problems of every valid one (issue #9 §1), and references
+ * into the broken definitions must not be reported as dangling. The break itself varies (a table of ways a file fails
+ * before the checks); the real errors elsewhere must be reported identically in every variant.
+ */
+const BASE = path.join(import.meta.dirname, '../fixtures/base');
+const base: SourceFile[] = await Promise.all((await readdir(BASE)).sort().map(async (f) => ({ file: f, text: await readFile(path.join(BASE, f), 'utf8') })));
+
+const brokenReceivers = {
+  valid: `apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: pager\n    webhook: { url: "https://pager.example.com/hook" }\n`,
+  schema: `apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: pager\n    webhook: { url: "https://pager.example.com/hook" }\n    colour: red\n`,
+  type: `apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: pager\n    webhook: 7\n`,
+  yaml: `apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: pager\n    webhook: { url: "https://pager.example.com/hook"\n`,
+  kindTypo: `apiVersion: vigil/v1\nkind: Recievers\nreceivers:\n  - name: pager\n    webhook: { url: "https://pager.example.com/hook" }\n`,
+};
+const brokenAlerts = {
+  valid: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n    runbook: https://runbooks.example.com/disk\n`,
+  schema: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: Disk Full!\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n    runbook: https://runbooks.example.com/disk\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n`,
+  type: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: DiskFull\n    expr: [disk_free_bytes]\n    severity: info\n`,
+  yaml: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n   severity: info\n`,
+  kindTypo: `apiVersion: vigil/v1\nkind: AlertRule\ngroup: disk\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n`,
+};
+const brokenMetrics = {
+  valid: `apiVersion: vigil/v1\nkind: Metrics\nsource: node\nmetrics:\n  - name: disk_free_bytes\n    type: gauge\n    help: Free bytes.\n    labels: [device]\n`,
+  schema: `apiVersion: vigil/v1\nkind: Metrics\nsource: node\nmetrics:\n  - name: disk_free_bytes\n    type: gaugee\n    help: Free bytes.\n    labels: [device]\n`,
+  type: `apiVersion: vigil/v1\nkind: Metrics\nsource: node\nmetrics:\n  - name: disk_free_bytes\n    type: gauge\n    help: 7\n    labels: device\n`,
+  yaml: `apiVersion: vigil/v1\nkind: Metrics\nsource: node\nmetrics:\n  - name: disk_free_bytes\n    type: gauge\n    help: "Free bytes.\n`,
+  kindTypo: `apiVersion: vigil/v1\nkind: Metric\nsource: node\nmetrics:\n  - name: disk_free_bytes\n    type: gauge\n    help: Free bytes.\n`,
+};
+
+// Real errors in valid definitions: each must be reported whatever else is broken.
+const edits: Record<string, (text: string) => string> = {
+  'routes.yaml': (t) => t.replace('receivers: [oncall, team]', 'receivers: [oncal, team]') + `  - matchers: ['severity="info"']\n    receiver: pager\n`,
+  'alerts.yaml': (t) => t.replace('holds {{ $value }} items"', 'holds {{ $value }} items on {{ $labels.gpu }}"').replace('dashboard: app', 'dashboard: ap').replace('max by (service) (queue_depth)', 'max by (service) (qeue_depth)'),
+};
+const tests = `apiVersion: vigil/v1\nkind: RuleTests\ntests:\n  - name: disk\n    series:\n      'disk_free_bytes{device="sda"}': '1x10'\n    expect:\n      - at: 5m\n        alerts: [{ name: DiskFull }]\n      - at: 6m\n        alerts: [{ name: NoSuchAlert }]\n    routes:\n      - { alert: DiskFull, receivers: [pager] }\n`;
+
+const REAL_ERRORS = [
+  { code: 'ref/receiver', file: 'routes.yaml', message: 'names receiver "oncal"' },
+  { code: 'template/label', file: 'alerts.yaml', message: 'uses label "gpu"' },
+  { code: 'ref/dashboard', file: 'alerts.yaml', message: 'dashboard "ap" is not defined' },
+  { code: 'ref/metric', file: 'alerts.yaml', message: 'metric "qeue_depth"' },
+  { code: 'test/refs', file: 'tests.yaml', message: 'unknown alert "NoSuchAlert"' },
+];
+
+function compileWith(variant: keyof typeof brokenAlerts) {
+  const sources = base.map((s) => ({ file: s.file, text: edits[s.file]?.(s.text) ?? s.text }));
+  sources.push(
+    { file: 'extra-receivers.yaml', text: brokenReceivers[variant] },
+    { file: 'extra-alerts.yaml', text: brokenAlerts[variant] },
+    { file: 'extra-metrics.yaml', text: brokenMetrics[variant] },
+    { file: 'tests.yaml', text: tests },
+  );
+  const texts = new Map(sources.map((s) => [s.file, s.text]));
+  const result = compileProject(loadYamlSources(sources), { emit: false });
+  return result.diagnostics.map((d) => ({ ...d, at: d.span ? `${d.span.file}:${lineColAt(texts.get(d.span.file) ?? '', d.span.start).line}` : '' }));
+}
+
+describe('one broken definition hides nothing else (issue #9 §1)', () => {
+  it.each(['valid', 'schema', 'type', 'yaml', 'kindTypo'] as const)('%s: every real cross-reference error is reported', (variant) => {
+    const problems = compileWith(variant);
+    for (const want of REAL_ERRORS) {
+      const found = problems.find((p) => p.code === want.code && p.span?.file === want.file && p.message.includes(want.message));
+      expect(found, `${want.code} ${want.message}; got:\n${problems.map((p) => `${p.code} ${p.at} ${p.message}`).join('\n')}`).toBeDefined();
+    }
+    if (variant !== 'valid') {
+      // The break itself is reported in each broken file.
+      for (const file of ['extra-receivers.yaml', 'extra-alerts.yaml', 'extra-metrics.yaml']) expect(problems.some((p) => p.severity === 'error' && p.span?.file === file), file).toBe(true);
+    }
+  });
+
+  it.each(['valid', 'schema', 'type', 'yaml', 'kindTypo'] as const)('%s: references into the broken files are not reported as dangling', (variant) => {
+    const problems = compileWith(variant);
+    const dangling = problems.filter((p) => /"pager"|"DiskFull"|DiskFull"|"disk_free_bytes"|no Project|no Routes/.test(p.message) && p.span?.file?.startsWith('extra-') !== true);
+    expect(dangling.map((p) => `${p.code} ${p.at} ${p.message}`)).toEqual([]);
+  });
+
+  it.each(['schema', 'type', 'yaml'] as const)('%s: no cross-reference check is skipped wholesale for a broken alert, receiver or metric file', (variant) => {
+    const problems = compileWith(variant);
+    const crossReference = /ref\/|template\/label|test\/refs|test\/routes|alert\/required-labels|project\/singleton|receiver\/delivery|route\/unreachable-severity|env\/scrape/;
+    expect(problems.filter((p) => p.code === 'skipped' && crossReference.test(p.message)).map((p) => p.message)).toEqual([]);
+  });
+
+  it('a broken Project skips only what reads the project, and says so', () => {
+    const sources = base.map((s) => (s.file === 'project.yaml' ? { ...s, text: s.text.replace('name: fixture', 'name: fixture\ncolour: red') } : { file: s.file, text: edits[s.file]?.(s.text) ?? s.text }));
+    const problems = compileProject(loadYamlSources(sources), { emit: false }).diagnostics;
+    expect(problems.some((p) => p.code === 'ref/receiver' && p.message.includes('"oncal"'))).toBe(true);
+    expect(problems.some((p) => p.code === 'project/singleton')).toBe(false);
+    const skipped = problems.filter((p) => p.code === 'skipped');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.message).toContain('Project');
+    expect(skipped[0]!.message).not.toContain('ref/receiver');
+  });
+});
