@@ -6,7 +6,7 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
-import { isUnavailable } from './secrets.ts';
+import { isUnavailable, uncomparedNote } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, eventually } from './target.ts';
 
 export interface DesiredAlertmanager {
@@ -15,8 +15,8 @@ export interface DesiredAlertmanager {
   config: { content: string; holdsSecrets: boolean; lacksSecrets: boolean };
   /** Template files by base name; written to templates/ beside each config file. */
   templates: Map<string, string>;
-  /** Secret files to create (environment secrets of fields with a *_file variant), mode 0600. */
-  secretFiles: { path: string; content: string }[];
+  /** Secret files to create in each peer's secretsDir, by variable name (secrets of fields with a *_file variant), mode 0600. */
+  secretFiles: { name: string; content: string }[];
 }
 
 type Json = Record<string, unknown>;
@@ -43,8 +43,12 @@ export class AlertmanagerAdapter implements Target {
       const dir = path.dirname(peer.configFile);
       for (const [name, content] of this.desired.templates) out.set(path.join(dir, 'templates', name), { file: path.join(dir, 'templates', name), content, mode: 0o644, comparable: true });
       out.set(peer.configFile, { file: peer.configFile, content: this.desired.config.content, mode: this.desired.config.holdsSecrets ? 0o600 : 0o644, comparable: !this.desired.config.lacksSecrets });
+      if (!peer.secretsDir) continue;
+      for (const s of this.desired.secretFiles) {
+        const file = path.join(peer.secretsDir, s.name);
+        out.set(file, { file, content: s.content, mode: 0o600, comparable: !isUnavailable(s.content) });
+      }
     }
-    for (const s of this.desired.secretFiles) out.set(s.path, { file: s.path, content: s.content, mode: 0o600, comparable: !isUnavailable(s.content) });
     return [...out.values()];
   }
 
@@ -69,9 +73,13 @@ export class AlertmanagerAdapter implements Target {
     // Peers of one cluster should agree; say which ones drifted when only some differ from the build.
     if (differing.length && differing.length < this.desired.peers.length) notes.push(`only ${differing.join(', ')} serve${differing.length === 1 ? 's' : ''} a configuration that differs from the build`);
     this.toWrite = [];
+    const uncompared: string[] = [];
     for (const f of this.files()) {
       // Without the secrets the file cannot equal the target's copy; the loaded config was compared masked above.
-      if (!f.comparable) continue;
+      if (!f.comparable) {
+        uncompared.push(f.file);
+        continue;
+      }
       const current = await readIfExists(f.file);
       if (current !== f.content) {
         this.toWrite.push(f);
@@ -79,6 +87,7 @@ export class AlertmanagerAdapter implements Target {
         if (f.file.includes(`${path.sep}templates${path.sep}`) && !changes.some((c) => c.object === object)) changes.push({ kind: current === null ? 'add' : 'change', object });
       }
     }
+    if (uncompared.length) notes.push(uncomparedNote(uncompared));
     if (this.toWrite.length && !changes.length) changes.push({ kind: 'change', object: 'configuration files', detail: 'text only; the loaded configuration is the same' });
     return { target: this.name, changes, notes };
   }

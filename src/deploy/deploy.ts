@@ -13,7 +13,7 @@ import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
 import { preflight, sweepStaleStages, type PreflightInput } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
-import { materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
+import { isUnavailable, materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
 
@@ -75,7 +75,10 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const targets: Target[] = [];
   if (env.influxdb) {
     const influx = env.influxdb;
-    const password = influx.password ? await attempt(() => secretValue(influx.password!, 'the InfluxDB password', secrets)) : undefined;
+    // A lenient plan reads the retention policies without the password when it is not available: enough for an
+    // InfluxDB without authentication, and an HTTP 401 that names the server otherwise.
+    const read = await (influx.password ? attempt(() => secretValue(influx.password!, 'the InfluxDB password', input.configSecrets ?? secrets)) : undefined);
+    const password = read !== undefined && isUnavailable(read) ? undefined : read;
     targets.push(new InfluxAdapter({ url: influx.url, database: influx.database, retention: influx.retention, username: influx.username, password }));
   }
 
@@ -84,10 +87,15 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     const text = byPath.get(ALERTMANAGER_CONFIG_PATH);
     const config = text !== undefined ? await attempt(() => materialise(ALERTMANAGER_CONFIG_PATH, text, uses, configSecrets)) : undefined;
     const templates = under('alertmanager/templates/');
-    const secretFiles: { path: string; content: string }[] = [];
+    const secretFiles: { name: string; content: string }[] = [];
     for (const use of uses.filter((u) => u.as === 'file' && u.env && u.path)) {
+      const where = secretFileProblem(env, use.env!, use.path!);
+      if (where) {
+        problems.push(where);
+        continue;
+      }
       const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, configSecrets));
-      if (value !== undefined && !secretFiles.some((f) => f.path === use.path)) secretFiles.push({ path: use.path!, content: value });
+      if (value !== undefined && !secretFiles.some((f) => f.name === use.env)) secretFiles.push({ name: use.env!, content: value });
     }
     if (config) {
       targets.push(new AlertmanagerAdapter({ peers: env.alertmanager, config, templates, secretFiles }));
@@ -114,6 +122,23 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     throw new DeployError(`environment "${env.name}" cannot be deployed from here:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was changed', 'deploy/secret');
   }
   return { targets, prometheus, ruleFiles, alertmanager };
+}
+
+/**
+ * A secret file goes to each peer's secretsDir under the variable's name, while alertmanager.yml names it where the
+ * servers read it: that must be the file `serverSecretsDir/NAME`, or the build was made for another Environment (or
+ * altered), and a deploy would write a file nobody reads.
+ */
+function secretFileProblem(env: EnvironmentModel, name: string, named: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `alertmanager.yml names a secret file for "${name}", which is not an environment variable name`;
+  const serverDir = env.alertmanagerServerSecretsDir;
+  if (serverDir === undefined) {
+    return `the Alertmanager peers write their secret files to different directories (${[...new Set(env.alertmanager.map((p) => p.secretsDir ?? '(none)'))].join(', ')}): set alertmanager.serverSecretsDir to the directory the servers read them from`;
+  }
+  if (named !== `${serverDir.replace(/\/+$/, '')}/${name}`) return `alertmanager.yml reads $${name} from ${named}, but this Environment's Alertmanager reads secret files from ${serverDir}: build again for this environment`;
+  const unwritable = env.alertmanager.filter((p) => !p.secretsDir).map((p) => p.url);
+  if (unwritable.length) return `no secretsDir (or configFile) for Alertmanager peer ${unwritable.join(', ')}, so its secret file for $${name} cannot be written`;
+  return undefined;
 }
 
 /** The pre-flight's input narrowed to what would change on disk (every rule file, on a first deploy). */
@@ -143,10 +168,44 @@ export interface DeployReport {
   applied: string[];
   notes: string[];
   /**
-   * Set when the deploy failed or was cancelled (the error is then a DeployCancelled): what stopped it, the targets
-   * rolled back (in the order they were), and what the rollback could not undo.
+   * Set when the deploy failed or was cancelled (the error is then a DeployCancelled): what stopped it, and for each
+   * target touched, one outcome: rolled back whole, or not (then what could not be undone).
    */
-  failure?: { error: DeployError; rolledBack: string[]; rollbackFailures: string[] };
+  failure?: { error: DeployError } & RollbackOutcome;
+}
+
+export interface RollbackOutcome {
+  /** Targets whose rollback undid everything, in the order they were rolled back. */
+  rolledBack: string[];
+  /** Targets whose rollback left something undone: each is in this list or in rolledBack, never both. */
+  rollbackIncomplete: string[];
+  /** What could not be undone, each line naming its target. */
+  rollbackFailures: string[];
+}
+
+/**
+ * Rolls the touched targets back in reverse. A target counts as rolled back only when nothing of its rollback failed,
+ * so the output says one true thing per target; a rollback that throws is a failure of that target, and the others
+ * are still rolled back.
+ */
+export async function rollBack(touched: readonly Target[], progress: (line: string) => void = () => undefined): Promise<RollbackOutcome> {
+  const outcome: RollbackOutcome = { rolledBack: [], rollbackIncomplete: [], rollbackFailures: [] };
+  for (const target of [...touched].reverse()) {
+    progress(`${target.name}: rolling back`);
+    let failures: string[];
+    try {
+      failures = await target.rollback();
+    } catch (e) {
+      failures = [(e as Error).message];
+    }
+    if (failures.length === 0) outcome.rolledBack.push(target.name);
+    else {
+      outcome.rollbackIncomplete.push(target.name);
+      outcome.rollbackFailures.push(...failures.map((f) => (f.startsWith(`${target.name}:`) || f.startsWith(`${target.name} `) ? f : `${target.name}: ${f}`)));
+    }
+    await testPause(`rolled-back:${target.name}`);
+  }
+  return outcome;
 }
 
 export interface DeployHooks {
@@ -200,15 +259,8 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
       throwIfCancelled(signal, touched.length ? `it came while ${touched.at(-1)!.name} was being applied` : unchanged);
     } catch (e) {
       const error = e instanceof DeployError ? e : new DeployError((e as Error).message, 'this is a bug in Vigil; please report it', 'internal');
-      const rollbackFailures: string[] = [];
-      const rolledBack = [...touched].reverse();
-      if (rolledBack.length) await testPause('rollback');
-      for (const target of rolledBack) {
-        progress(`${target.name}: rolling back`);
-        rollbackFailures.push(...(await target.rollback()));
-        await testPause(`rolled-back:${target.name}`);
-      }
-      report.failure = { error, rolledBack: rolledBack.map((t) => t.name), rollbackFailures };
+      if (touched.length) await testPause('rollback');
+      report.failure = { error, ...(await rollBack(touched, progress)) };
       return report;
     }
     for (const p of prepared.prometheus) report.notes.push(...p.continuityNotes);

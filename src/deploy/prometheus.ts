@@ -7,6 +7,7 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
+import { uncomparedNote } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
 
 /** The replica's files as the plan found them: rule files by name, and its prometheus.yml (null: absent or not managed). */
@@ -158,6 +159,7 @@ export class PrometheusAdapter implements Target {
       changes.push({ kind: 'change', object: `rule files in ${dir}`, detail: 'text only (comments, order); the rules Prometheus serves are the same' });
     }
     if (!ruleFileChanged && changes.some((c) => c.object.startsWith('rule '))) notes.push(`the rule files in ${dir} are current but Prometheus serves other rules: a reload is pending or failed`);
+    if (this.desired.config?.lacksSecrets && replica.configFile) notes.push(uncomparedNote([replica.configFile]));
     return { target: this.name, changes, notes };
   }
 

@@ -124,6 +124,11 @@ const UNAVAILABLE_SECRET = '<not available to the plan>';
 /** Whether a value is what a lenient plan put where a secret was missing (never text a definition wrote). */
 export const isUnavailable = (value: string) => value === UNAVAILABLE_SECRET;
 
+/** The plan's note for files a lenient plan could not fill, so could not compare with the target's copy. */
+export function uncomparedNote(files: readonly string[]): string {
+  return `not compared without the secrets: ${files.join(', ')} (a deploy with the secrets writes ${files.length === 1 ? 'it' : 'them'} if ${files.length === 1 ? 'it differs' : 'they differ'})`;
+}
+
 export function tolerantSecrets(source: SecretSource, missing: string[]): SecretSource {
   return {
     env: new Proxy(source.env, {

@@ -7,7 +7,10 @@ import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-t
 
 export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
 export const ALERTMANAGER_TEMPLATE_PATH = 'alertmanager/templates/vigil.tmpl';
-/** Where deploy materialises `{ env: NAME }` secrets for Alertmanager, one file per variable, mode 0600. */
+/**
+ * Where alertmanager.yml says `{ env: NAME }` secrets are (one file per variable, written by deploy, mode 0600) when
+ * no Environment names the directory the servers read: the shared tree, or peers whose secrets directories differ.
+ */
 export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
 
 /** Alertmanager's own defaults, written out on the root route so the file says what happens. */
@@ -29,7 +32,8 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
   const project = model.project;
   if (project?.origin) sources.push(project.origin.def.file);
 
-  const config: Record<string, unknown> = { global: globalSection(model, secrets) };
+  const secretsDir = model.environment?.alertmanagerServerSecretsDir ?? ALERTMANAGER_SECRETS_DIR;
+  const config: Record<string, unknown> = { global: globalSection(model, secrets, secretsDir) };
 
   if (model.routes) {
     sources.push(model.routes.origin.def.file);
@@ -45,7 +49,7 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
     .filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)))
     .sort((a, b) => compare(a.name, b.name));
   for (const r of receivers) sources.push(r.origin.def.file);
-  config.receivers = receivers.map((r) => receiver(model, r, secrets));
+  config.receivers = receivers.map((r) => receiver(model, r, secrets, secretsDir));
   config.templates = ['templates/*.tmpl'];
 
   const uses = [...secrets, ...secretSlotsOf(ALERTMANAGER_CONFIG_PATH, config)];
@@ -58,27 +62,27 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
   };
 }
 
-function globalSection(model: Model, secrets: SecretUse[]): Record<string, unknown> {
+function globalSection(model: Model, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
   const global: Record<string, unknown> = { resolve_timeout: '5m' };
   const smtp = model.project?.smtp;
   if (smtp) {
     global.smtp_smarthost = smtp.smarthost;
     global.smtp_from = goTemplateText(smtp.from); // the default of email_configs.from, a template
     if (smtp.authUsername !== undefined) global.smtp_auth_username = smtp.authUsername;
-    if (smtp.authPassword) global.smtp_auth_password_file = secretFile(smtp.authPassword, 'global.smtp_auth_password_file', undefined, secrets);
+    if (smtp.authPassword) global.smtp_auth_password_file = secretFile(smtp.authPassword, 'global.smtp_auth_password_file', undefined, secrets, secretsDir);
     global.smtp_require_tls = smtp.requireTls ?? true;
   }
   return global;
 }
 
 /** A secret for a field that has a `*_file` variant in Alertmanager 0.25: the path of the file holding it. */
-function secretFile(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[]): string {
-  const path = ref.file ?? `${ALERTMANAGER_SECRETS_DIR}/${ref.env}`;
+function secretFile(ref: SecretRef, field: string, receiver: string | undefined, secrets: SecretUse[], secretsDir: string): string {
+  const path = ref.file ?? `${secretsDir.replace(/\/+$/, '')}/${ref.env}`;
   secrets.push(clean({ artifact: ALERTMANAGER_CONFIG_PATH, env: ref.env, file: ref.file, receiver, field, as: 'file', path }));
   return path;
 }
 
-function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<string, unknown> {
+function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
   const out: Record<string, unknown> = { name: r.name };
   const c = r.channels;
   const resolved = (channel: { sendResolved?: boolean }) => channel.sendResolved ?? r.sendResolved;
@@ -120,7 +124,7 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[]): Record<
       h.http_config = {
         authorization: {
           type: 'Bearer',
-          credentials_file: secretFile(c.webhook.bearerToken, 'webhook_configs.http_config.authorization.credentials_file', r.name, secrets),
+          credentials_file: secretFile(c.webhook.bearerToken, 'webhook_configs.http_config.authorization.credentials_file', r.name, secrets, secretsDir),
         },
       };
     }

@@ -1,3 +1,4 @@
+import posixPath from 'node:path/posix';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import type { TypedDefinition } from '../spec/validate.ts';
@@ -75,7 +76,7 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
           grafana: { url: p.grafana?.url, datasourceUid: p.grafana?.datasourceUid ?? 'prometheus', folder: p.grafana?.folder, tags: p.grafana?.tags ?? [] },
           relay: p.relay,
           smtp: p.smtp,
-          policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0 },
+          policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0, checks: { ...(p.policies?.checks ?? {}) } },
           origin: at(def),
         };
         break;
@@ -270,6 +271,23 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
   return { model, diagnostics };
 }
 
+function alertmanagerPeers(e: EnvironmentSpec): EnvironmentModel['alertmanager'] {
+  if (!e.alertmanager) return [];
+  return e.alertmanager.peers.map((peer) => {
+    const p = typeof peer === 'string' ? { url: peer } : peer;
+    const configFile = ('configFile' in p && p.configFile) || e.alertmanager!.configFile;
+    const secretsDir = ('secretsDir' in p && p.secretsDir) || e.alertmanager!.secretsDir || (configFile ? posixPath.join(posixPath.dirname(configFile), 'secrets') : undefined);
+    return { url: trimSlash(p.url), configFile, reloadUrl: ('reloadUrl' in p && p.reloadUrl) || `${trimSlash(p.url)}/-/reload`, secretsDir };
+  });
+}
+
+/** One alertmanager.yml serves every peer, so it can name their secrets directory only when there is one. */
+function alertmanagerServerSecretsDir(e: EnvironmentSpec): string | undefined {
+  if (e.alertmanager?.serverSecretsDir) return e.alertmanager.serverSecretsDir;
+  const dirs = new Set(alertmanagerPeers(e).map((p) => p.secretsDir));
+  return dirs.size === 1 ? [...dirs][0] : undefined;
+}
+
 function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel {
   return {
     name: e.name,
@@ -281,16 +299,8 @@ function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel 
       configFile: p.configFile,
       reloadUrl: p.reloadUrl ?? `${trimSlash(p.url)}/-/reload`,
     })),
-    alertmanager: e.alertmanager
-      ? e.alertmanager.peers.map((peer) => {
-          const p = typeof peer === 'string' ? { url: peer } : peer;
-          return {
-            url: trimSlash(p.url),
-            configFile: ('configFile' in p && p.configFile) || e.alertmanager!.configFile,
-            reloadUrl: ('reloadUrl' in p && p.reloadUrl) || `${trimSlash(p.url)}/-/reload`,
-          };
-        })
-      : [],
+    alertmanager: alertmanagerPeers(e),
+    alertmanagerServerSecretsDir: alertmanagerServerSecretsDir(e),
     grafana: e.grafana
       ? { url: trimSlash(e.grafana.url), token: e.grafana.token, folder: e.grafana.folder, datasourceUrl: trimSlash(e.grafana.datasourceUrl ?? e.prometheus[0]!.url) }
       : undefined,

@@ -254,6 +254,8 @@ export interface AlertmanagerPeer {
   /** Undefined when the environment does not say where the peer reads its config: plan only, no deploy. */
   configFile?: string;
   reloadUrl: string;
+  /** Where the deploy writes this peer's secret files: secretsDir, else secrets/ beside configFile. */
+  secretsDir?: string;
 }
 
 /** An environment's scrape settings for one catalogue source (the schema's ScrapeSource, keyed by its source). */
@@ -263,6 +265,8 @@ export interface EnvironmentModel {
   name: string;
   prometheus: PrometheusTarget[];
   alertmanager: AlertmanagerPeer[];
+  /** The secrets directory as the Alertmanager servers see it (named in alertmanager.yml); undefined when peers differ. */
+  alertmanagerServerSecretsDir?: string;
   grafana?: { url: string; token?: SecretRef; folder?: string; datasourceUrl: string };
   influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretRef };
   retention?: string;

@@ -54,6 +54,12 @@ export interface ProjectSpec {
   policies?: {
     requiredAlertLabels?: LabelNames;
     testCoverage?: number;
+    /**
+     * Severity of a check by its id (`vigil checks` lists them): error, warning, or off. Errors of loading and schema stages cannot be changed.
+     */
+    checks?: {
+      [k: string]: 'error' | 'warning' | 'off';
+    };
   };
 }
 /**
@@ -613,6 +619,10 @@ export type AlertmanagerPeer =
        * This peer's alertmanager.yml when peers do not share the path.
        */
       configFile?: string;
+      /**
+       * Where the deploy writes this peer's secret files ({ env } secrets of fields with a *_file variant), as the deploying machine reaches it. Defaults to alertmanager.secretsDir, else secrets/ beside this peer's configFile.
+       */
+      secretsDir?: string;
       reloadUrl?: HttpUrl;
     };
 export type HttpUrl = string;
@@ -638,6 +648,14 @@ export interface EnvironmentSpec {
      * alertmanager.yml on every peer (templates go beside it).
      */
     configFile?: string;
+    /**
+     * Where the deploy writes the secret files of every peer ({ env } secrets of fields with a *_file variant), as the deploying machine reaches it. Defaults to secrets/ beside each peer's configFile.
+     */
+    secretsDir?: string;
+    /**
+     * The same directory as the Alertmanager servers see it, when the deploy reaches it through another path (a mount per host). Written into alertmanager.yml; defaults to the peers' secretsDir when they all name one directory.
+     */
+    serverSecretsDir?: string;
     /**
      * @minItems 1
      */
