@@ -17,6 +17,7 @@ import { refDashboardCheck } from './ref-dashboard.ts';
 import { refMetricCheck } from './ref-metric.ts';
 import { refReceiverCheck } from './ref-receiver.ts';
 import { refSeverityCheck } from './ref-severity.ts';
+import { routeGroupByCheck } from './route-group-by.ts';
 import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
@@ -47,6 +48,7 @@ export const CHECKS: readonly Check[] = [
   refMetricCheck,
   refReceiverCheck,
   refSeverityCheck,
+  routeGroupByCheck,
   routeUnreachableSeverityCheck,
   ruleDuplicateCheck,
   secretLiteralCheck,
