@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
+import { applyCheckConfig, policyProblems, type CheckReport } from './checks/config.ts';
 import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { Artifact } from './emit/artifact.ts';
 import type { Definition, LoadResult } from './load/index.ts';
@@ -73,8 +74,9 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   if (options.environment !== undefined) model.environment = model.environments.find((e) => e.name === options.environment);
   lap('model');
 
-  const context = createCheckContext(model, diagnostics, options.caches);
   const checks = options.checks ?? CHECKS;
+  diagnostics.push(...policyProblems(model.project, checks));
+  const context = createCheckContext(model, [], options.caches);
   const skipped = skippedChecks(checks, model, hasErrors(diagnostics));
   if (skipped.diagnostic) diagnostics.push(skipped.diagnostic);
   for (const check of checks) {
@@ -87,6 +89,8 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     }
     lap(`check ${check.id}`);
   }
+  // The project's severities and the definitions' disable comments apply to what the check modules reported only.
+  diagnostics.push(...applyCheckConfig(context.reports, model.project, loaded.sources, checks));
   const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
   const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap) : [];
@@ -122,8 +126,8 @@ function skippedChecks(checks: readonly Check[], model: Model, anyErrors: boolea
   };
 }
 
-export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined } {
-  const holder: { ctx: CheckContext; current: Check | undefined } = { ctx: undefined as unknown as CheckContext, current: undefined };
+export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined; reports: CheckReport[] } {
+  const holder: { ctx: CheckContext; current: Check | undefined; reports: CheckReport[] } = { ctx: undefined as unknown as CheckContext, current: undefined, reports: [] };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
   // The same text (a recording rule's output queried by several panels) is analysed once.
   const byText = caches.promql;
@@ -157,14 +161,16 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
       if (problem.dangling && model.broken.mayDeclare(problem.dangling.namespace, problem.dangling.name)) return;
       if (problem.uses && readsBrokenMetric(problem.uses)) return;
       const check = holder.current!;
-      sink.push({
+      const diagnostic: Diagnostic = {
         code: problem.code ?? check.id,
         severity: problem.severity ?? check.severity,
         message: problem.message,
         ...(problem.span ? { span: problem.span } : {}),
         ...(problem.hint ? { hint: problem.hint } : {}),
         ...(problem.related ? { related: problem.related } : {}),
-      });
+      };
+      sink.push(diagnostic);
+      holder.reports.push({ diagnostic, checkId: check.id });
     },
   };
   return holder;

@@ -1,3 +1,4 @@
+import { unusedInEvery } from '../checks/config.ts';
 import { compile, newAnalysisCaches, type CompileOptions, type CompileResult } from '../compile.ts';
 import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
@@ -21,7 +22,8 @@ export function compileProject(loaded: LoadResult, options: Omit<CompileOptions,
   const base = compile(loaded, { ...options, caches });
   const names = environmentNames(loaded.definitions);
   const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) }));
-  const diagnostics = dedupeDiagnostics([base, ...environments.map((e) => e.result)].flatMap((r) => r.diagnostics)).sort(compareDiagnostics);
+  const compiles = [base, ...environments.map((e) => e.result)];
+  const diagnostics = dedupeDiagnostics(compiles.flatMap((r) => r.diagnostics)).filter(unusedInEvery(compiles)).sort(compareDiagnostics);
   const artifacts = hasErrors(diagnostics) ? [] : [...base.artifacts, ...environments.flatMap((e) => e.result.artifacts.map((a) => ({ ...a, path: `${e.name}/${a.path}` })))];
   return { base, environments, artifacts, diagnostics };
 }

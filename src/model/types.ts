@@ -50,7 +50,8 @@ export interface ProjectModel {
   grafana: { url?: string; datasourceUid: string; folder?: string; tags: string[] };
   relay?: { url: string };
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
-  policies: { requiredAlertLabels: string[]; testCoverage: number };
+  /** `checks`: severity per check id, as written (compile validates the ids against the registry). */
+  policies: { requiredAlertLabels: string[]; testCoverage: number; checks: Record<string, 'error' | 'warning' | 'off'> };
   origin?: Origin;
 }
 

@@ -37,10 +37,11 @@ async function compileFixture(name: string | undefined) {
     const fixtureDir = path.join(FIXTURES, name);
     for (const file of await readdir(fixtureDir, { recursive: true })) {
       const full = path.join(fixtureDir, file);
-      if (file === 'expect.yaml' || !(await readFile(full).catch(() => null))) continue;
-      const text = await readFile(full, 'utf8');
-      if (text.trim() === '# delete') await rm(path.join(dir, file), { force: true });
-      else await writeFile(path.join(dir, file), text);
+      const bytes = file === 'expect.yaml' ? null : await readFile(full).catch(() => null);
+      if (!bytes) continue;
+      // Bytes, not text: the load/encoding fixture holds a byte that is not UTF-8.
+      if (bytes.toString('utf8').trim() === '# delete') await rm(path.join(dir, file), { force: true });
+      else await writeFile(path.join(dir, file), bytes);
     }
   }
   const loaded = await loadDirectory(dir);
