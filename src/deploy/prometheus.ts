@@ -7,13 +7,15 @@ import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';
 import { expectStatus, request } from './http.ts';
-import { uncomparedNote } from './secrets.ts';
+import { sameBesidesUnavailable } from './secrets.ts';
 import { type Change, type Target, type TargetPlan, deepEqual, eventually } from './target.ts';
 
 /** The replica's files as the plan found them: rule files by name, and its prometheus.yml (null: absent or not managed). */
 interface DiskState {
   onDisk: Map<string, string | null>;
   configOnDisk: string | null;
+  /** A lenient plan's config (secrets left out) differs from the file on disk in something besides those secrets. */
+  configUnlike: boolean;
 }
 
 export interface DesiredPrometheus {
@@ -115,22 +117,26 @@ export class PrometheusAdapter implements Target {
     }
     for (const [name, content] of onDisk) if (isOwned(content) && !ruleFiles.has(name)) this.toRemove.push(path.join(dir, name));
     let configOnDisk: string | null = null;
-    if (config && replica.configFile && !config.lacksSecrets) {
+    let configUnlike = false;
+    if (config && replica.configFile) {
       configOnDisk = await readIfExists(replica.configFile);
-      if (configOnDisk !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
+      // A lenient plan compares every setting but the secrets it lacks; it never writes such a file.
+      if (config.lacksSecrets) configUnlike = !sameBesidesUnavailable(config.content, configOnDisk);
+      else if (configOnDisk !== config.content) this.toWrite.push({ file: replica.configFile, content: config.content, mode: config.holdsSecrets ? 0o600 : 0o644 });
     }
-    return { onDisk, configOnDisk };
+    return { onDisk, configOnDisk, configUnlike };
   }
 
   async plan(): Promise<TargetPlan> {
     const { replica, ruleFiles } = this.desired;
     const changes: Change[] = [];
     const notes: string[] = [];
-    const [live, { onDisk, configOnDisk }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
+    const [live, { onDisk, configOnDisk, configUnlike }] = await Promise.all([this.liveGroups(), this.pendingFiles()]);
     const dir = replica.rulesDir;
     const configWrite = this.toWrite.find((w) => w.file === replica.configFile);
-    if (configWrite) {
-      changes.push({ kind: configOnDisk === null ? 'add' : 'change', object: `configuration ${replica.configFile}`, ...(configOnDisk === null ? {} : { detail: configDifference(configOnDisk, configWrite.content) }) });
+    const configWanted = configWrite?.content ?? (configUnlike ? this.desired.config?.content : undefined);
+    if (configWanted !== undefined) {
+      changes.push({ kind: configOnDisk === null ? 'add' : 'change', object: `configuration ${replica.configFile}`, ...(configOnDisk === null ? {} : { detail: configDifference(configOnDisk, configWanted) }) });
     }
 
     // Rules: what Prometheus serves now against what the build wants, by group and rule identity.
@@ -159,7 +165,7 @@ export class PrometheusAdapter implements Target {
       changes.push({ kind: 'change', object: `rule files in ${dir}`, detail: 'text only (comments, order); the rules Prometheus serves are the same' });
     }
     if (!ruleFileChanged && changes.some((c) => c.object.startsWith('rule '))) notes.push(`the rule files in ${dir} are current but Prometheus serves other rules: a reload is pending or failed`);
-    if (this.desired.config?.lacksSecrets && replica.configFile) notes.push(uncomparedNote([replica.configFile]));
+    if (this.desired.config?.lacksSecrets && replica.configFile) notes.push(`${replica.configFile}: compared without the secrets the plan lacks (every other setting was compared)`);
     return { target: this.name, changes, notes };
   }
 

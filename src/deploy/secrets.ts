@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { load as parseYaml } from 'js-yaml';
 import { isScalar, parseDocument } from 'yaml';
 import { placeholderText, SECRET_FIELDS, type SecretUse } from '../emit/secret-slots.ts';
 import { goTemplateText } from '../emit/alertmanager-templates.ts';
@@ -127,6 +128,33 @@ export const isUnavailable = (value: string) => value === UNAVAILABLE_SECRET;
 /** The plan's note for files a lenient plan could not fill, so could not compare with the target's copy. */
 export function uncomparedNote(files: readonly string[]): string {
   return `not compared without the secrets: ${files.join(', ')} (a deploy with the secrets writes ${files.length === 1 ? 'it' : 'them'} if ${files.length === 1 ? 'it differs' : 'they differ'})`;
+}
+
+/**
+ * Whether a file a lenient plan filled (`want`) equals the target's copy in everything but the secrets the plan lacked:
+ * a value that is the "not available" marker matches any string there. Compared as YAML data, never printed.
+ */
+export function sameBesidesUnavailable(want: string, onDisk: string | null): boolean {
+  if (onDisk === null) return false;
+  let a: unknown;
+  let b: unknown;
+  try {
+    a = parseYaml(want);
+    b = parseYaml(onDisk);
+  } catch {
+    return false;
+  }
+  const same = (w: unknown, l: unknown): boolean => {
+    if (typeof w === 'string' && isUnavailable(w)) return typeof l === 'string';
+    if (Array.isArray(w)) return Array.isArray(l) && w.length === l.length && w.every((x, i) => same(x, l[i]));
+    if (w !== null && typeof w === 'object') {
+      if (l === null || typeof l !== 'object' || Array.isArray(l)) return false;
+      const lk = Object.keys(l);
+      return Object.keys(w).length === lk.length && Object.entries(w).every(([k, v]) => Object.hasOwn(l, k) && same(v, (l as Record<string, unknown>)[k]));
+    }
+    return w === l;
+  };
+  return same(a, b);
 }
 
 export function tolerantSecrets(source: SecretSource, missing: string[]): SecretSource {

@@ -64,7 +64,7 @@ describe('secret files per Alertmanager peer, and plans without the secrets', ()
     const mounted = path.join(dir, 'mnt-am');
     expect(plan.stdout).toContain(`not compared without the secrets: ${path.join(mounted, 'alertmanager.yml')}`);
     expect(plan.stdout).toContain(path.join(mounted, 'secrets', 'VIGIL_TEST_HOOK_TOKEN'));
-    expect(plan.stdout).toContain(`not compared without the secrets: ${stack.prometheus[0]!.configFile}`);
+    expect(plan.stdout).toContain(`${stack.prometheus[0]!.configFile}: compared without the secrets the plan lacks`);
     for (const value of Object.values(SECRETS)) expect(plan.stdout + plan.stderr).not.toContain(value);
     const json = await vigil(['plan', project, '--environment-file', envFile, '--format', 'json'], NONE);
     expect(json.code, json.stderr).toBe(0);
@@ -77,5 +77,14 @@ describe('secret files per Alertmanager peer, and plans without the secrets', ()
     const plan = await vigil(['plan', project, '--environment-file', changed], NONE);
     expect(plan.code, plan.stdout + plan.stderr).toBe(3);
     expect(plan.stdout).toContain('~ rule node/NodeLoadHigh[warning]');
+  }, 60_000);
+
+  it('still reports a change to a file that holds a missing secret, in its other settings (exit 3)', async () => {
+    const changed = path.join(dir, 'scrape.yaml');
+    await writeFile(changed, (await readFile(envFile, 'utf8')).replace('externalLabels: { env: test }', 'externalLabels: { env: test2 }'));
+    const plan = await vigil(['plan', project, '--environment-file', changed], NONE);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(3);
+    expect(plan.stdout).toContain(`configuration ${stack.prometheus[0]!.configFile}`);
+    for (const value of Object.values(SECRETS)) expect(plan.stdout + plan.stderr).not.toContain(value);
   }, 60_000);
 });
