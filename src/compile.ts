@@ -11,6 +11,7 @@ import { buildModel } from './model/build.ts';
 import { Catalog } from './model/catalog.ts';
 import type { ExpressionModel, Model } from './model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
+import { KINDS } from './spec/kinds.ts';
 import { validateDefinitions, type TypedDefinition } from './spec/validate.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
 import { EMITTERS } from './emit/index.ts';
@@ -117,7 +118,7 @@ function skippedChecks(checks: readonly Check[], model: Model, anyErrors: boolea
   const ids = new Set([...coarse, ...[...byKind.values()].flat()]);
   if (ids.size === 0) return { ids };
   const parts = [
-    ...[...byKind].map(([kind, list]) => `${list.join(', ')} (${list.length > 1 ? 'they read' : 'it reads'} the ${kind} definitions, and one has errors)`),
+    ...[...byKind].map(([kind, list]) => `${list.join(', ')} (${list.length > 1 ? 'they read' : 'it reads'} ${KINDS.find((k) => k.kind === kind)?.cardinality === 'one' ? `the ${kind} definition, which has` : `every ${kind} definition, and one has`} errors)`),
     ...(coarse.length ? [`${coarse.join(', ')} (${coarse.length > 1 ? 'they need' : 'it needs'} every definition)`] : []),
   ];
   return {
