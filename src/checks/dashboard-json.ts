@@ -17,12 +17,13 @@ export const dashboardJsonCheck: Check = {
   run(ctx) {
     for (const d of ctx.model.dashboards) {
       const span = spanOf(d.origin);
+      const name = dashboardName(d);
       let json: unknown;
       try {
         json = JSON.parse(emitDashboard(ctx.model, d).content);
       } catch (e) {
         ctx.report({
-          message: `dashboard ${d.uid}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
+          message: `${name}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
           span,
           hint: d.spec ? 'this is a Vigil bug: please report it with the dashboard definition' : 'check what the DashboardBuilder in this file builds',
         });
@@ -31,14 +32,26 @@ export const dashboardJsonCheck: Check = {
       for (const problem of validateDashboardJson(json)) {
         const where = panelAt(json, problem.path);
         ctx.report({
-          message: `dashboard ${d.uid}: ${problem.path}: ${problem.message}`,
-          span: (where && panelTitleSpan(d, where.title)) ?? span,
+          message: `${name}: ${problem.path}: ${problem.message}`,
+          span: (where && panelTitleSpan(d, where.title)) ?? topLevelFieldSpan(d, problem.path) ?? span,
           hint: `${where ? `in ${where.label}; ` : ''}${fixHint(d)}`,
         });
       }
     }
   },
 };
+
+/** `dashboard app`; a dashboard without a uid by its title, so the message does not read "dashboard : …". */
+function dashboardName(d: DashboardModel): string {
+  if (d.uid !== '') return `dashboard ${d.uid}`;
+  return d.title !== '' ? `dashboard "${d.title}" (no uid)` : 'dashboard (no uid, no title)';
+}
+
+/** Where a top-level field such as `uid` or `title` is written, when the problem is about one. */
+function topLevelFieldSpan(d: DashboardModel, path: string): Span | undefined {
+  if (!/^[A-Za-z]+$/.test(path)) return undefined;
+  return d.spec ? spanOf(d.origin, path) : d.origin.def.locate([SDK_DASHBOARD_KEY, path]);
+}
 
 function fixHint(d: DashboardModel): string {
   return d.spec

@@ -21,7 +21,7 @@ export const ruleDuplicateCheck: Check = {
   severity: 'error',
   run(ctx) {
     const m = ctx.model;
-    reportRepeats(ctx, 'rule group', m.groups.map((g) => ({ name: g.name, span: () => spanOf(g.origin) })), 'Prometheus rule group names must be unique; rename one group');
+    reportRepeats(ctx, 'rule group', m.groups.map((g) => ({ name: g.name, span: () => spanOf(g.origin) })), 'each group is written to its own prometheus/rules/<group>.yml, so two groups of one name would be one file (Prometheus itself only needs group names unique within a file); rename one group or merge them');
     reportRepeats(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: () => spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`');
     reportRepeats(
       ctx,

@@ -5,7 +5,7 @@ import { allAlerts, allRecordingRules } from '../model/types.ts';
 import { annotation } from '../report/github.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
-import { countSummary, jsonReport, printDiagnostics } from './print.ts';
+import { alertCount, countSummary, jsonReport, printDiagnostics } from './print.ts';
 import { compareArtifacts, outputDirectoryProblem, writeArtifacts } from './write.ts';
 
 export interface BuildOptions {
@@ -44,10 +44,11 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     dashboards: model.dashboards.length,
   };
   if (hasErrors(diagnostics)) {
-    if (options.format === 'json') io.out(jsonReport({ stats, written: [] }, loaded, diagnostics));
+    const count = alertCount(loaded, model);
+    if (options.format === 'json') io.out(jsonReport({ stats: { ...stats, alertsNotCounted: count.notCounted }, written: [] }, loaded, diagnostics));
     else {
       printDiagnostics(io, options.format, loaded, diagnostics);
-      io.err(`${style.red('build failed')}: ${countSummary(diagnostics)}; nothing was written to ${options.out}/\n`);
+      io.err(`${style.red('build failed')}: ${countSummary(diagnostics)}; nothing was written to ${options.out}/; ${count.text}\n`);
     }
     return EXIT.problems;
   }

@@ -18,6 +18,7 @@ import { EXIT } from './exit.ts';
 import { interruptible, type Interruption } from './interrupt.ts';
 import { countSummary, printDiagnostics } from './print.ts';
 import { compareArtifacts } from './write.ts';
+import { closest } from '../util/closest.ts';
 
 export interface EnvCommandOptions {
   env?: string;
@@ -34,6 +35,14 @@ async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOpt
   if (name === undefined) {
     if (names.length === 1) name = names[0]!;
     else throw new UsageError(names.length ? `--env is required: choose one of ${names.join(', ')}` : 'no Environment is declared; add a `kind: Environment` definition or pass --environment-file');
+  } else if (!names.includes(name)) {
+    // A name typed wrong on the command line is a usage error, not a problem of the definitions.
+    const guess = closest(name, names);
+    throw new UsageError(
+      names.length
+        ? `no Environment named "${name}" (declared: ${names.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`
+        : `no Environment is declared (--env ${name}); add a \`kind: Environment\` definition or pass --environment-file`,
+    );
   }
   const compiled = compile(loaded, { environment: name });
   if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {

@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { runBuild } from './build.ts';
 import { runChecks } from './checks.ts';
 import { UsageError, type CliIO } from './io.ts';
+import { argumentProblem, formatOf } from './options.ts';
 import { runValidate } from './validate.ts';
 
 import { EXIT } from './exit.ts';
@@ -23,12 +24,14 @@ Commands:
   checks           list every check with its id
 
 Options:
-  --format text|json|github   how problems are printed (default: text)
-  -h, --help                  help for a command
-  --version                   print the version
+  --format FORMAT   how the result is printed (default: text); every command takes text and json,
+                    validate, build and test also github (annotations on a pull request),
+                    plan also markdown (a pull-request comment)
+  -h, --help        help for a command
+  --version         print the version
 
-Exit codes: 0 clean (warnings allowed), 1 problems in the definitions (or stale output with --check, or a failed
-deploy), 2 usage or internal error, 3 changes pending (plan), 130/143 deploy cancelled by SIGINT/SIGTERM (rolled back).
+Exit codes: 0 clean (warnings allowed); 1 problems in the definitions, stale output with --check, or a failed deploy;
+2 usage or internal error; 3 changes pending (plan); 130/143 deploy cancelled by SIGINT/SIGTERM (rolled back).
 Run \`vigil <command> --help\` for the command's options.`;
 
 interface Command {
@@ -49,7 +52,7 @@ Loads every *.yaml and *.ts definition under dir (default: monitoring), checks t
 thresholds, templates, naming and secrets, and prints every problem with file:line:col and a hint.
 Exit 0 when there are no errors (warnings allowed), 1 when there are.`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION },
-    run: (io, dir, values) => runValidate(io, dir, format(values), envFile(values)),
+    run: (io, dir, values) => runValidate(io, dir, formatOf('validate', values), envFile(values)),
   },
   build: {
     help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github]
@@ -64,31 +67,27 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
 files that differ from a fresh build (use it in CI to catch a stale generated/).`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
-    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: format(values), envFile: envFile(values) }),
+    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: formatOf('build', values), envFile: envFile(values) }),
   },
   checks: {
     help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',
     options: FORMAT_OPTION,
-    run: async (io, _dir, values) => {
-      const f = format(values);
-      if (f === 'github') throw new UsageError('--format github is not available here; use text or json');
-      return runChecks(io, f);
-    },
+    run: async (io, _dir, values) => runChecks(io, formatOf('checks', values)),
   },
   test: (await import('./test.ts')).testCommand,
   plan: {
-    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--build DIR] [--format text|markdown|json]
+    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--build DIR] [--format text|json|markdown]
 
-Compiles dir for one environment and compares it with what its services run now: Prometheus rules
-(/api/v1/rules), each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only
-those tagged vigil-managed are candidates for removal), and the InfluxDB retention policy. Nothing is changed.
+Compiles dir for one environment and compares it with what its services run now: Prometheus rules (/api/v1/rules),
+each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only those tagged
+vigil-managed are candidates for removal), and the InfluxDB retention policy. Nothing is changed.
 --format markdown prints a pull-request comment. Secrets that are not set are compared masked.
 --build DIR compares DIR/<env>/ (a generated/ tree, e.g. a pull request's build downloaded as an artifact) instead of
 building dir: dir's definitions still say where the services are and which secrets may be read; only files the
 tree's manifest lists, with their sha256, are read, and none of the pull request's code runs.
 Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problems, 2 on usage errors.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: planFormat(values) }),
+    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('plan', values) }),
   },
   deploy: {
     help: `Usage: vigil deploy [dir] --env NAME [--environment-file FILE] [--message TEXT] [--format text|json]
@@ -106,29 +105,12 @@ Deploys one environment, safely:
      5, then exit 130 (SIGINT) or 143 (SIGTERM); a second signal waits for the rollback, a third stops at once
 A deploy of a build that is already live changes nothing and says so.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: async (io, dir, values) => {
-      const f = format(values);
-      if (f === 'github') throw new UsageError('--format github is not available for deploy; use text or json');
-      return runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: f, message: optionalString(values.message) });
-    },
+    run: (io, dir, values) =>
+      runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
 };
 
 const optionalString = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-function planFormat(values: Record<string, unknown>): 'text' | 'json' | 'markdown' {
-  const f = String(values.format ?? 'text');
-  if (f !== 'text' && f !== 'json' && f !== 'markdown') throw new UsageError(`unknown --format "${f}"; use text, markdown or json`);
-  return f;
-}
-
-type Format = 'text' | 'json' | 'github';
-
-function format(values: Record<string, unknown>): Format {
-  const f = String(values.format ?? 'text');
-  if (f !== 'text' && f !== 'json' && f !== 'github') throw new UsageError(`unknown --format "${f}"; use text, json or github`);
-  return f;
-}
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -153,8 +135,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`vigil: unknown command "${name}"\n\n${HELP}\n`);
     return EXIT.usage;
   }
+  const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     if (values.help) {
       io.out(command.help + '\n');
       return EXIT.ok;
@@ -162,8 +145,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
     return await command.run(io, positionals[0] ?? 'monitoring', values as Record<string, unknown>);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`vigil ${name}: ${(e as Error).message}\nRun \`vigil ${name} --help\` for usage.\n`);
+    const problem = e instanceof UsageError ? e.message : argumentProblem(e as Error & { code?: string }, options);
+    if (problem !== undefined) {
+      io.err(`vigil ${name}: ${problem}\nRun \`vigil ${name} --help\` for usage.\n`);
       return EXIT.usage;
     }
     io.err(`vigil ${name}: internal error: ${(e as Error).message}\nThis is a bug in Vigil; please report it together with the command you ran.\n`);

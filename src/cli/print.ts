@@ -1,6 +1,7 @@
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/definition.ts';
 import type { LoadResult } from '../load/index.ts';
+import { allAlerts, type Model } from '../model/types.ts';
 import { formatGithub } from '../report/github.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
@@ -36,4 +37,22 @@ export function countSummary(diagnostics: readonly Diagnostic[]): string {
 export function jsonReport(extra: Record<string, unknown>, loaded: LoadResult, all: readonly Diagnostic[], passed = true): string {
   const { diagnostics, sources } = forDisplay(loaded, all);
   return JSON.stringify({ ok: passed && !hasErrors(diagnostics), ...extra, diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2) + '\n';
+}
+
+/**
+ * The alerts of the model, and how many more are written in AlertRules definitions the model could not take (they
+ * have errors): "7 alerts" for a project of 12 would read as if 5 were lost.
+ */
+export function alertCount(loaded: LoadResult, model: Model): { counted: number; notCounted: number; text: string } {
+  const alerts = allAlerts(model);
+  const modelled = new Set(alerts.map((a) => a.origin.def));
+  let notCounted = 0;
+  for (const def of loaded.definitions) {
+    const value = def.value as { kind?: unknown; alerts?: unknown } | null;
+    if (value === null || typeof value !== 'object' || value.kind !== 'AlertRules' || modelled.has(def)) continue;
+    if (Array.isArray(value.alerts)) notCounted += value.alerts.length;
+  }
+  const counted = alerts.length;
+  const text = `${counted} alert${counted === 1 ? '' : 's'}${notCounted ? ` (${notCounted} more in definitions with errors, not counted)` : ''}`;
+  return { counted, notCounted, text };
 }

@@ -26,6 +26,7 @@ import {
   type TestFile,
 } from '../testing/runner.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { formatOf } from './options.ts';
 import { outputDirectoryProblem } from './write.ts';
 import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.ts';
 import { describeProofs, proveAlertmanager } from './test-alertmanager.ts';
@@ -56,9 +57,10 @@ against policies.testCoverage of the Project.
   --check        write nothing; exit 1 and list the test files that differ from a fresh run (for CI)
   --live         also start a throwaway Alertmanager with the generated config and prove every inhibition on it
 Every alert level's routing is also proved with the real amtool (config routes test), row by row.
-Exit 0 when every test passes and coverage is met, 1 on a failed test, low coverage, stale files or a failed\nrouting/inhibition proof, 2 on a usage
-error or when promtool is missing (set VIGIL_PROMTOOL to use another binary). VIGIL_TEST_SYNTHESIZER=off runs the
-user-written tests alone (the generated test files are then reported as no longer generated, or removed).`;
+Exit 0 when every test passes and coverage is met; 1 on a failed test, low coverage, stale files or a failed
+routing/inhibition proof; 2 on a usage error or when promtool is missing (set VIGIL_PROMTOOL to use another binary).
+VIGIL_TEST_SYNTHESIZER=off runs the user-written tests alone (the generated test files are then reported as no longer
+generated, or removed).`;
 
 /** The command as main.ts registers it: `test: (await import('./test.ts')).testCommand`. */
 export const testCommand = {
@@ -71,8 +73,7 @@ export const testCommand = {
     live: { type: 'boolean' as const, default: false },
   },
   run: (io: CliIO, dir: string, values: Record<string, unknown>): Promise<number> => {
-    const format = String(values.format ?? 'text');
-    if (format !== 'text' && format !== 'json' && format !== 'github') throw new UsageError(`unknown --format "${format}"; use text, json or github`);
+    const format = formatOf('test', values);
     const junit = values.junit === undefined ? undefined : String(values.junit);
     if (junit === '') throw new UsageError('--junit needs a file name');
     return runTest(io, dir, { out: String(values.out), check: values.check === true, live: values.live === true, format, ...(junit ? { junit } : {}) });

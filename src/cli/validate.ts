@@ -1,9 +1,8 @@
 import { compileProject } from '../env/build.ts';
 import { hasErrors } from '../diagnostics.ts';
-import { allAlerts } from '../model/types.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
-import { countSummary, jsonReport, printDiagnostics } from './print.ts';
+import { alertCount, countSummary, jsonReport, printDiagnostics } from './print.ts';
 
 export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string): Promise<number> {
   const loaded = await loadDefinitions(dir, envFile);
@@ -15,7 +14,7 @@ export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json
     printDiagnostics(io, format, loaded, result.diagnostics);
     if (format === 'text') {
       const envs = project.environments.length ? `, environments ${project.environments.map((e) => e.name).join(', ')}` : '';
-      io.out(`${dir}: ${loaded.sources.length} files, ${allAlerts(result.model).length} alerts${envs}: ${countSummary(result.diagnostics)}\n`);
+      io.out(`${dir}: ${loaded.sources.length} files, ${alertCount(loaded, result.model).text}${envs}: ${countSummary(result.diagnostics)}\n`);
     }
   }
   return hasErrors(result.diagnostics) ? EXIT.problems : EXIT.ok;

@@ -173,7 +173,7 @@ panels: [{ title: Up, type: stat, queries: [{ expr: up }] }]
     expect(reports).toEqual([]);
   });
 
-  it('reports what the schema lets through but Grafana cannot use, at the panel or else the dashboard', () => {
+  it('reports what the schema lets through but Grafana cannot use, at the panel, the top-level field or else the dashboard', () => {
     const { reports, model } = run(`
 apiVersion: vigil/v1
 kind: Dashboard
@@ -195,7 +195,7 @@ panels:
       'dashboard broken: title: must be a non-blank string (Grafana rejects an empty title) (got " ")',
     ]);
     const panelTitle = spanOf(model.dashboards[0]!.origin, 'panels', 0, 'title');
-    expect(reports.map((r) => r.span)).toEqual([panelTitle, panelTitle, span, span]);
+    expect(reports.map((r) => r.span)).toEqual([panelTitle, panelTitle, span, spanOf(model.dashboards[0]!.origin, 'title')]);
     for (const r of reports) expect(r.hint).toMatch(/fix the dashboard definition/);
     expect(reports[0]!.hint).toMatch(/^in panel "Up" \(id 1\); /);
   });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
+import { defaultExportHint } from './define-hint.ts';
 
 export interface TsLoadResult {
   definitions: Definition[];
@@ -269,7 +270,7 @@ function resultOf(f: TsFile, run: LoaderRun, index: number, limits: TsLoadLimits
   }
   if (diagnostics.length) return { definitions: [], diagnostics };
   if (outcome.json === undefined) {
-    return problem('TypeScript definition has no default export', { file, start: 0, end: Math.min(text.length, 1) }, 'export the definition: `export default defineAlertRules({ ... })`');
+    return problem('TypeScript definition has no default export', { file, start: 0, end: Math.min(text.length, 1) }, defaultExportHint(file));
   }
   const exported = JSON.parse(outcome.json) as unknown;
   const values = Array.isArray(exported) ? exported : [exported];

@@ -20,6 +20,13 @@ export interface MatcherError {
 
 /** Parses one matcher as written in a definition, with Alertmanager's own rules; a readable error instead of throwing. */
 export function parseMatcher(text: string): SimpleMatcher | MatcherError {
+  // `team == "data"` would otherwise read as `=` with the value `= "data"` and fail on its quote.
+  const doubled = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(={2,})\s*([\s\S]*?)\s*$/d.exec(text);
+  if (doubled) {
+    const [start, end] = doubled.indices![2]!;
+    const value = doubled[3]!.startsWith('"') ? doubled[3]! : JSON.stringify(doubled[3]!);
+    return { error: `${JSON.stringify(doubled[2])} is not a matcher operator (in ${JSON.stringify(text)})`, start, end, hint: `write ${doubled[1]}=${value}: the operators are =, !=, =~ and !~` };
+  }
   try {
     return parseAlertmanagerMatcher(text);
   } catch (e) {

@@ -157,12 +157,11 @@ describe('vigil plan and deploy: usage', () => {
     expect(r.stderr).toContain('--env is required: choose one of dev, prod, staging');
   });
 
-  it('rejects an environment that is not declared, with a did-you-mean, and plans nothing', () => {
+  it('rejects an environment that is not declared as a usage error, with a did-you-mean (#9)', () => {
     const r = runVigil(['plan', '--env', 'prd']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[env/unknown]: no Environment named "prd" (declared: dev, prod, staging)');
-    expect(r.stderr).toContain('did you mean "prod"?');
-    expect(r.stderr).toContain('nothing planned');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('vigil plan: no Environment named "prd" (declared: dev, prod, staging); did you mean "prod"?');
+    expect(r.stderr).not.toContain('skipped');
   });
 
   it('says clearly when no environment is declared at all', () => {
@@ -172,7 +171,7 @@ describe('vigil plan and deploy: usage', () => {
   });
 
   it('rejects formats a command does not have', () => {
-    expect(runVigil(['plan', '--env', 'dev', '--format', 'github']).stderr).toContain('unknown --format "github"; use text, markdown or json');
+    expect(runVigil(['plan', '--env', 'dev', '--format', 'github']).stderr).toContain('this command does not take --format "github" (only validate, build and test do); use text, json or markdown');
     expect(runVigil(['deploy', '--env', 'dev', '--format', 'github']).code).toBe(2);
   });
 
