@@ -11,6 +11,13 @@ import { envScrapeCheck } from './env-scrape.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { outputFileNameCheck } from './output-file-name.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
+import { promqlAbsentAlwaysCheck } from './promql-absent-always.ts';
+import { promqlCounterCompareCheck } from './promql-counter-compare.ts';
+import { promqlJobUnknownCheck } from './promql-job-unknown.ts';
+import { promqlLabelUnknownCheck } from './promql-label-unknown.ts';
+import { promqlRangeShortCheck } from './promql-range-short.ts';
+import { promqlRateGaugeCheck } from './promql-rate-gauge.ts';
+import { promqlRateHistogramCheck } from './promql-rate-histogram.ts';
 import { promqlSyntaxCheck } from './promql-syntax.ts';
 import { receiverDeliveryCheck } from './receiver-delivery.ts';
 import { refDashboardCheck } from './ref-dashboard.ts';
@@ -42,6 +49,13 @@ export const CHECKS: readonly Check[] = [
   metricNamingCheck,
   outputFileNameCheck,
   projectSingletonCheck,
+  promqlAbsentAlwaysCheck,
+  promqlCounterCompareCheck,
+  promqlJobUnknownCheck,
+  promqlLabelUnknownCheck,
+  promqlRangeShortCheck,
+  promqlRateGaugeCheck,
+  promqlRateHistogramCheck,
   promqlSyntaxCheck,
   receiverDeliveryCheck,
   refDashboardCheck,

@@ -7,6 +7,7 @@ import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, 
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
+import { FactCollector } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
@@ -649,6 +650,7 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
     outputLabels: parsed ? info.labels : inherited(),
   };
   if (parsed && info.type) analysis.resultType = info.type;
+  if (parsed && root) analysis.facts = new FactCollector(src).collect(root);
   return analysis;
 }
 

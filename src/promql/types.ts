@@ -1,3 +1,5 @@
+import type { PromqlFacts } from './facts.ts';
+
 export type PromqlProblemCode = 'promql/syntax' | 'promql/unknown-function' | 'promql/type' | 'promql/arity';
 
 /** One problem in an expression. `start`/`end` are offsets into the ORIGINAL string given to analyzePromql. */
@@ -56,6 +58,8 @@ export interface PromqlAnalysis {
   /** Absent when the expression could not be parsed. */
   resultType?: ResultType;
   outputLabels: OutputLabels;
+  /** What each selector is used for (semantic checks); absent when the expression could not be parsed. */
+  facts?: PromqlFacts;
 }
 
 export interface AnalyzeOptions {

@@ -523,6 +523,27 @@ describe('unsupported shapes say why', () => {
     return results.map((r) => ('unsupported' in r ? r.unsupported : 'SUPPORTED'));
   };
 
+  // Issue #9 §1: such alerts are errors of promql/rate-histogram and promql/range-short; the synthesiser must not
+  // make them look tested by inventing series Prometheus never has (le="+Inf" on the base name) or samples denser
+  // than the scrape interval.
+  const reasonDespiteErrors = (alerts: string, name: string) => {
+    const result = compile(loadYamlSources([...BASE, { file: 'alerts.yaml', text: alertRules(alerts) }]), { emitOnError: true });
+    return synth(result.model, name).map((r) => ('unsupported' in r ? r.unsupported : `SUPPORTED ${JSON.stringify(r.cases.flatMap((c) => c.inputSeries.map((i) => i.series)))}`));
+  };
+
+  it.each([
+    ['histogram_quantile(0.95, sum by (le) (rate(request_duration_seconds[5m])))', /request_duration_seconds.*histogram.*no series/],
+    ['sum(rate(request_duration_seconds[5m]))', /request_duration_seconds.*histogram.*no series/],
+    ['increase(request_duration_seconds{service="a"}[10m])', /request_duration_seconds.*histogram.*no series/],
+    ['rate(http_requests_total[15s])', /\[15s\].*twice the scrape interval \(15s\)/],
+    ['sum by (service) (increase(http_requests_total[20s]))', /\[20s\].*twice the scrape interval/],
+    ['deriv(queue_depth[29s])', /\[29s\].*twice the scrape interval/],
+  ])('%s: no series are invented', (expr, why) => {
+    const results = reasonDespiteErrors(`  - name: Broken\n    expr: ${expr}\n    thresholds:\n      warning:  { op: ">", value: 1, for: 5m }\n`, 'Broken');
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) expect(r).toMatch(why);
+  });
+
   it('count() cannot be steered to 0 (counting nothing gives no series at all)', () => {
     const [r] = reason(
       `  - name: NoneUp

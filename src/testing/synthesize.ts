@@ -2,7 +2,9 @@ import { LabelInference } from '../model/alert-labels.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { AlertLevel, AlertModel, ExpressionModel, Model, ThresholdOp } from '../model/types.ts';
 import type { Expr } from '../promql/ast.ts';
+import { TWO_SAMPLE_FUNCTIONS } from '../promql/facts.ts';
 import type { PromqlAnalysis } from '../promql/types.ts';
+import { sampleIntervalOf } from '../model/sample-interval.ts';
 import { parseDuration } from '../util/duration.ts';
 import { earliest, evaluate, matches, rangeWindows, seriesKey, warmup, type Labels, type Lin, type Sample, type World } from './synth-eval.ts';
 import {
@@ -122,6 +124,8 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
     }
   }
 
+  refuseWhatPrometheusNeverHas(model, analysis, ctx);
+
   let x = parsed.root;
   let mode: AlertPlan['mode'] = 'threshold';
   const thresholded = alert.levels.filter((l) => l.op !== undefined && l.value !== undefined);
@@ -159,6 +163,29 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
   const warmMs = warmup(parsed, x) * 1000 + stepMs;
   const earliestMs = earliest(parsed, x) * 1000;
   return { alert, parsed, x, mode, rules, rootLabels, invent, stepMs, gridMs, warmMs, earliestMs };
+}
+
+/**
+ * Inputs Prometheus would never hold make a generated test prove nothing (issue #9 §1): a classic histogram has no
+ * series under its base name (the solver would invent `le` buckets there), and samples denser than the scrape
+ * interval fill a range Prometheus would see with one sample. The checks report both as errors; here they are
+ * reasons not to synthesise.
+ */
+function refuseWhatPrometheusNeverHas(model: Model, analysis: PromqlAnalysis, ctx: SynthesisContext): void {
+  for (const s of analysis.facts?.selectors ?? []) {
+    if (!s.metric) continue;
+    const origin = ctx.catalog.resolve(s.metric);
+    if (origin?.kind === 'catalog' && origin.metric.type === 'histogram' && origin.series === origin.metric.name) {
+      throw new Unsupported(`"${s.metric}" is a histogram's base name, which has no series: read ${s.metric}_bucket, _sum or _count`);
+    }
+    const seconds = s.range?.seconds;
+    if (seconds === undefined || !s.call || !TWO_SAMPLE_FUNCTIONS.has(s.call.name)) continue;
+    const sample = sampleIntervalOf(model, ctx.catalog, s.metric);
+    const intervalSeconds = sample ? parseDuration(sample.interval) / 1000 : NaN;
+    if (seconds < 2 * intervalSeconds) {
+      throw new Unsupported(`the range [${s.range!.text}] of ${s.call.name}() is shorter than twice the ${sample!.what} (${sample!.interval}): Prometheus often sees one sample there`);
+    }
+  }
 }
 
 function metricNames(p: Parsed): string[] {

@@ -1,0 +1,31 @@
+import type { Check } from './check.ts';
+import { selectorsOf } from './promql-facts.ts';
+
+/**
+ * A counter only grows (until its process restarts), so comparing its raw value with a threshold fires once the total
+ * passes it and stays firing, and stops after any restart: the threshold means nothing.
+ */
+export const promqlCounterCompareCheck: Check = {
+  id: 'promql/counter-compare',
+  description: "A counter is compared with a number only through rate(), increase() or similar, never by its raw total (also via an alert's thresholds).",
+  severity: 'warning',
+  run(ctx) {
+    const thresholded = new Set(ctx.model.groups.flatMap((g) => g.alerts).filter((a) => a.levels.some((l) => l.op)).map((a) => a.expression));
+    for (const { expression, selector, span } of selectorsOf(ctx)) {
+      if (selector.call || selector.range || !selector.metric) continue;
+      const viaThresholds = selector.bare && thresholded.has(expression);
+      if (!selector.compared && !viaThresholds) continue;
+      const origin = ctx.catalog.resolve(selector.metric);
+      if (origin?.kind !== 'catalog') continue;
+      const { type } = origin.metric;
+      const counterSeries = type === 'counter' || (type === 'histogram' && origin.series !== origin.metric.name) || (type === 'summary' && origin.series !== origin.metric.name);
+      if (!counterSeries) continue;
+      ctx.report({
+        uses: expression,
+        message: `${expression.owner}: the counter "${selector.metric}" is compared with a threshold by its raw total${viaThresholds ? " (the alert's thresholds compare the expression itself)" : ''}: it passes the threshold once and stays there until the process restarts`,
+        span: span(selector.at),
+        hint: `compare its rate instead, e.g. rate(${selector.metric}[5m]) ${selector.compared?.op ?? '>'} …, or increase(${selector.metric}[1h]) for a count per period`,
+      });
+    }
+  },
+};

@@ -1,0 +1,21 @@
+import type { Span } from '../diagnostics.ts';
+import type { ExpressionModel } from '../model/types.ts';
+import type { Located, SelectorFact } from '../promql/index.ts';
+export { COUNTER_RANGE_FUNCTIONS } from '../promql/index.ts';
+import type { CheckContext } from './check.ts';
+
+/** Each selector of each parsed expression, with where to report inside it (shared by the semantic promql/ checks). */
+export function* selectorsOf(ctx: CheckContext): Generator<{ expression: ExpressionModel; selector: SelectorFact; span: (at: Located) => Span }> {
+  for (const expression of ctx.model.expressions) {
+    const facts = ctx.analyze(expression).facts;
+    if (!facts) continue;
+    const span = (at: Located) => expression.origin.def.locateInString(expression.origin.path, at.start, at.end);
+    for (const selector of facts.selectors) yield { expression, selector, span };
+  }
+}
+
+/** The catalogue entry of a metric name, when it is a catalogued metric (not external, not a recording rule). */
+export function catalogued(ctx: CheckContext, name: string | undefined) {
+  const origin = name === undefined ? undefined : ctx.catalog.resolve(name);
+  return origin?.kind === 'catalog' ? origin : undefined;
+}

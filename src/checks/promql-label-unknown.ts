@@ -1,0 +1,67 @@
+import { prometheusRegexTest } from '../util/re2-match.ts';
+import { closest } from '../util/closest.ts';
+import type { MatcherFact } from '../promql/index.ts';
+import type { Check } from './check.ts';
+import { catalogued, selectorsOf } from './promql-facts.ts';
+
+/** Whether a matcher can only match series that carry the label (a missing label reads as ""). */
+function needsLabel(m: MatcherFact): boolean {
+  if (m.op === '=') return m.value !== '';
+  if (m.op === '=~') return prometheusRegexTest(m.value)?.('') === false;
+  return false;
+}
+
+/** Names exporters give the same thing, for "did you mean" where spelling does not help (status → code). */
+const SYNONYMS: Record<string, string[]> = {
+  status: ['code', 'status_code'],
+  status_code: ['code', 'status'],
+  code: ['status', 'status_code'],
+  host: ['instance', 'hostname'],
+  hostname: ['instance', 'host'],
+  node: ['instance'],
+  path: ['handler', 'route', 'endpoint'],
+  handler: ['path', 'route', 'endpoint'],
+  route: ['handler', 'path', 'endpoint'],
+  endpoint: ['handler', 'path', 'route'],
+  method: ['verb'],
+  verb: ['method'],
+  env: ['environment'],
+  environment: ['env'],
+  svc: ['service'],
+  app: ['service', 'application'],
+};
+
+/**
+ * Only catalogued metrics are judged: their labels are declared one by one. External sources list labels per prefix
+ * (or not at all) and recording rules' outputs are inferred, so an unlisted label there proves nothing.
+ */
+export const promqlLabelUnknownCheck: Check = {
+  id: 'promql/label-unknown',
+  description: 'A selector matches only labels the catalogue declares for its metric (plus job, instance, le, quantile and the scrape labels of its source).',
+  severity: 'error',
+  dependsOn: ['Environment'],
+  run(ctx) {
+    const envs = ctx.model.environment ? [ctx.model.environment] : ctx.model.environments;
+    const scrapeLabels = (source: string) => envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}));
+    for (const { expression, selector, span } of selectorsOf(ctx)) {
+      if (!selector.matchers.length) continue;
+      const origin = catalogued(ctx, selector.metric);
+      if (!origin) continue;
+      const labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(origin.metric.source)];
+      for (const m of selector.matchers) {
+        if (m.label === '__name__' || labels.includes(m.label)) continue;
+        const near = closest(m.label, labels) ?? SYNONYMS[m.label]?.find((l) => labels.includes(l));
+        const never = needsLabel(m);
+        ctx.report({
+          uses: expression,
+          message: never
+            ? `${expression.owner}: "${selector.metric}" has no label "${m.label}" in the catalogue, so ${m.label}${m.op}"${m.value}" never matches: the selector is always empty`
+            : `${expression.owner}: "${selector.metric}" has no label "${m.label}" in the catalogue, so ${m.label}${m.op}"${m.value}" matches every series`,
+          span: span(m.labelAt),
+          severity: never ? 'error' : 'warning',
+          hint: `${near ? `did you mean "${near}"? ` : ''}its labels are ${labels.filter((l, i) => labels.indexOf(l) === i).join(', ')}; if it has this label, add it to the metric's labels in the catalogue`,
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,214 @@
+import type { SyntaxNode } from '@lezer/common';
+import { parseDuration } from '../util/duration.ts';
+import { childNodes, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
+import { unquote } from './strings.ts';
+import type { Source } from './syntax.ts';
+import type { MatchOperator } from './types.ts';
+
+/** Offsets into the ORIGINAL expression string. */
+export interface Located {
+  start: number;
+  end: number;
+}
+
+export interface MatcherFact {
+  label: string;
+  op: MatchOperator;
+  value: string;
+  /** The label name as written. */
+  labelAt: Located;
+  /** The value's characters, without the quotes. */
+  valueAt: Located;
+}
+
+/**
+ * One vector selector and what is done to it right away: the facts the semantic checks (rate of a gauge, counter
+ * compared with a number, unknown label…) are decided on. Parentheses, `offset` and `@` are looked through.
+ */
+export interface SelectorFact {
+  /** Absent for a selector without a metric name. */
+  metric?: string;
+  /** The name token (or the `__name__` matcher's value); the whole selector when it has no name. */
+  at: Located;
+  /** Every matcher except the one that named the metric. */
+  matchers: MatcherFact[];
+  /** `x[5m]`: the range; `seconds` is absent when the duration is not a plain one (Grafana variable, error). */
+  range?: Located & { seconds?: number; text: string };
+  /** The function called directly on the selector or its range: `rate` in `rate(x[5m])`. */
+  call?: Located & { name: string };
+  /** Set when the selector is a direct operand of a comparison with a number: `x > 1000`. */
+  compared?: Located & { op: string };
+  /** The whole expression is this selector. */
+  bare: boolean;
+}
+
+export interface AbsentFact {
+  /** `absent` or `absent_over_time`, at the function name. */
+  name: string;
+  at: Located;
+  /** Why the argument always has a series, when it always has one. */
+  alwaysBecause?: string;
+}
+
+export interface PromqlFacts {
+  selectors: SelectorFact[];
+  absents: AbsentFact[];
+}
+
+/** Series Prometheus writes for every target it scrapes, whatever the exporter. */
+export const PER_TARGET_METRICS = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']);
+
+/** Functions that read a counter's increase over a range. */
+export const COUNTER_RANGE_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
+
+/** Functions that need at least two samples in their range to return anything. */
+export const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear']);
+
+const COMPARISONS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
+
+const unwrap = (e: Expr): Expr => {
+  let n = e;
+  while (n.kind === 'paren') n = n.inner;
+  return n;
+};
+
+/** Collects selector and absent() facts from a parsed expression (no error inside). */
+export class FactCollector {
+  readonly selectors: SelectorFact[] = [];
+  readonly absents: AbsentFact[] = [];
+  /** Context for the selector being reached: set by its parent, read once. */
+  private pending: { call?: SelectorFact['call']; range?: SelectorFact['range']; compared?: SelectorFact['compared'] } = {};
+
+  constructor(private readonly src: Source) {}
+
+  private at(node: Span): Located {
+    return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
+  }
+
+  private text(node: Span): string {
+    const r = this.at(node);
+    return this.src.original.slice(r.start, r.end);
+  }
+
+  collect(root: Expr): PromqlFacts {
+    this.visit(root);
+    // A bare selector is the expression's only selector.
+    if (modifierCore(unwrap(root)).kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
+    return { selectors: this.selectors, absents: this.absents };
+  }
+
+  private visit(e: Expr, context: FactCollector['pending'] = {}): void {
+    switch (e.kind) {
+      case 'paren':
+        return this.visit(e.inner, context);
+      case 'offset':
+      case 'at':
+        return this.visit(e.inner, context);
+      case 'selector':
+        return this.selector(e.node, e.span, context);
+      case 'range': {
+        let range: SelectorFact['range'];
+        if (e.duration && firstErrorIn(e.duration) === Infinity) {
+          const text = this.text(e.duration);
+          const ms = parseDuration(this.src.text.slice(e.duration.from, e.duration.to));
+          range = { ...this.at(e.duration), text, ...(Number.isFinite(ms) && !/[$[]/.test(text) ? { seconds: ms / 1000 } : {}) };
+        }
+        return this.visit(e.inner, { ...context, range });
+      }
+      case 'binary': {
+        const op = e.op.name;
+        const lhs = unwrap(e.lhs);
+        const rhs = unwrap(e.rhs);
+        const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
+        const compared = COMPARISONS.has(op) ? { ...this.at(e.op), op: this.text(e.op) } : undefined;
+        this.visit(e.lhs, compared && isNumber(rhs) ? { compared } : {});
+        this.visit(e.rhs, compared && isNumber(lhs) ? { compared } : {});
+        return;
+      }
+      case 'call': {
+        const name = this.src.text.slice(e.id.from, e.id.to);
+        const call = { ...this.at(e.id), name };
+        if (name === 'absent' || name === 'absent_over_time') {
+          const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
+          this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
+        }
+        for (const arg of e.args) this.visit(arg, { call });
+        return;
+      }
+      case 'aggregate':
+      case 'broken':
+        for (const arg of e.kind === 'aggregate' ? e.args : e.parts) this.visit(arg);
+        return;
+      case 'unary':
+      case 'subquery':
+      case 'later-modifier':
+        return this.visit(e.inner);
+      case 'number':
+      case 'string':
+        return;
+    }
+  }
+
+  private selector(node: SyntaxNode, span: Span, context: FactCollector['pending']) {
+    const ident = node.getChild('Identifier');
+    const matchers: MatcherFact[] = [];
+    const list = node.getChild('LabelMatchers');
+    for (const m of list ? childNodes(list) : []) {
+      if (m.name !== 'UnquotedLabelMatcher' || firstErrorIn(m) !== Infinity) continue;
+      const nameNode = m.firstChild;
+      const opNode = m.getChild('MatchOp');
+      const value = m.getChild('StringLiteral');
+      if (!nameNode || !opNode || !value) continue;
+      const valueAt = this.at(value);
+      matchers.push({
+        label: this.text(nameNode),
+        op: this.src.text.slice(opNode.from, opNode.to) as MatchOperator,
+        value: unquote(this.src.text.slice(value.from, value.to)).value,
+        labelAt: this.at(nameNode),
+        valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
+      });
+    }
+    const named = ident ? undefined : matchers.find((m) => m.label === '__name__' && m.op === '=');
+    const fact: SelectorFact = {
+      ...(ident ? { metric: this.text(ident) } : named ? { metric: named.value } : {}),
+      at: ident ? this.at(ident) : named ? named.valueAt : this.at(span),
+      matchers: matchers.filter((m) => m !== named),
+      bare: false,
+      ...context,
+    };
+    // A Grafana variable standing for the metric or a value is not something to judge.
+    if (this.src.grafana && fact.metric && /\$|\[\[/.test(fact.metric)) delete fact.metric;
+    this.selectors.push(fact);
+  }
+
+  /**
+   * Whether an instant-vector expression has a series whenever Prometheus scrapes anything: a per-target metric
+   * (up, scrape_*) selected without matchers, vector(…), an aggregation of such, or an `or` with one such side.
+   */
+  private always(arg: Expr): string | undefined {
+    const e = modifierCore(unwrap(arg));
+    if (e.kind === 'selector') {
+      const ident = e.node.getChild('Identifier');
+      const hasMatchers = (e.node.getChild('LabelMatchers') ? childNodes(e.node.getChild('LabelMatchers')!) : []).some(
+        (m) => m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher',
+      );
+      const name = ident ? this.src.text.slice(ident.from, ident.to) : undefined;
+      if (name && !hasMatchers && PER_TARGET_METRICS.has(name)) return `${name} without matchers has a series for every scraped target`;
+      return undefined;
+    }
+    if (e.kind === 'call' && this.src.text.slice(e.id.from, e.id.to) === 'vector') return 'vector(…) always returns one series';
+    if (e.kind === 'aggregate') {
+      const last = e.args[e.args.length - 1];
+      const inner = last && this.always(last);
+      return inner && `an aggregation of ${inner.replace(/^an aggregation of /, '')}`;
+    }
+    if (e.kind === 'binary' && e.op.name === 'Or') return this.always(e.lhs) ?? this.always(e.rhs);
+    return undefined;
+  }
+}
+
+/** The selector of `x[5m]`, for absent_over_time. */
+function rangeInner(e: Expr): Expr {
+  const n = modifierCore(unwrap(e));
+  return n.kind === 'range' ? n.inner : n;
+}
