@@ -8,6 +8,7 @@ import { durationRangeCheck } from './duration-range.ts';
 import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
+import { envSecretsDirCheck } from './env-secrets-dir.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { outputFileNameCheck } from './output-file-name.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
@@ -46,6 +47,7 @@ export const CHECKS: readonly Check[] = [
   envDuplicateCheck,
   envPathsCheck,
   envScrapeCheck,
+  envSecretsDirCheck,
   metricNamingCheck,
   outputFileNameCheck,
   projectSingletonCheck,

@@ -1,0 +1,39 @@
+import { keySpanOf, type Model } from '../model/types.ts';
+import type { Check } from './check.ts';
+
+/** The `{ env: NAME }` secrets Alertmanager reads from a file the deploy writes (fields with a `*_file` variant). */
+function fileSecretNames(model: Model): string[] {
+  const names = new Set<string>();
+  const password = model.project?.smtp?.authPassword;
+  if (password?.env) names.add(password.env);
+  for (const r of model.receivers) {
+    const token = r.channels.webhook?.bearerToken;
+    if (token?.env) names.add(token.env);
+  }
+  return [...names].sort();
+}
+
+/**
+ * One alertmanager.yml serves every peer, so it can name one directory for the secret files the deploy writes. When
+ * the peers' secretsDir differ (a mount per host, each beside its own configFile) and serverSecretsDir is not set, the
+ * file would name a directory the deploy does not write: said here, at build time, instead of at deploy.
+ */
+export const envSecretsDirCheck: Check = {
+  id: 'env/secrets-dir',
+  description: 'An environment whose Alertmanager peers write secret files to different directories says where the servers read them (serverSecretsDir).',
+  severity: 'error',
+  run(ctx) {
+    const names = fileSecretNames(ctx.model);
+    if (names.length === 0) return;
+    const env = ctx.model.environment ?? undefined;
+    for (const e of env ? [env] : ctx.model.environments) {
+      if (e.alertmanager.length === 0 || e.alertmanagerServerSecretsDir !== undefined) continue;
+      const dirs = [...new Set(e.alertmanager.map((p) => p.secretsDir ?? '(none)'))];
+      ctx.report({
+        message: `environment ${e.name}: the Alertmanager peers keep secret files in different directories (${dirs.join(', ')}), so alertmanager.yml cannot name where ${names.map((n) => `$${n}`).join(', ')} ${names.length === 1 ? 'is' : 'are'} read`,
+        span: keySpanOf(e.origin, 'alertmanager'),
+        hint: 'set alertmanager.serverSecretsDir to the directory the servers read them from (e.g. /etc/alertmanager/secrets); the deploy still writes each peer\'s copy beside its configFile',
+      });
+    }
+  },
+};
