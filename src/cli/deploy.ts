@@ -139,7 +139,7 @@ async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions 
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (options.format === 'json') {
-      io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), preflight: report.preflight, applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
+      io.out(JSON.stringify({ environment: environment.name, ok: !report.failure, changes: countChanges(report.plans), preflight: report.preflight, applied: report.applied, targets: report.plans, notes: report.notes, failure: report.failure && { code: report.failure.error.code, message: report.failure.error.message, hint: report.failure.error.hint, rolledBack: report.failure.rolledBack, rollbackIncomplete: report.failure.rollbackIncomplete, rollbackFailures: report.failure.rollbackFailures } }, null, 2) + '\n');
       return report.failure ? failed(report.failure.error) : EXIT.ok;
     }
     if (report.failure) {

@@ -221,6 +221,11 @@ describe('vigil plan and deploy against real services', () => {
     // prom-c cannot reload at all, so its restored files cannot be reloaded either: said once, not also "rolled back".
     expect(rolledBack?.sort()).toEqual(['alertmanager cluster (3 peers)', 'prometheus prom-a']);
     expect(deploy.stderr).toContain('rollback incomplete: prometheus prom-c: reload after restoring the files failed');
+    const json = await vigil(['deploy', FIXTURE, '--environment-file', file, '--format', 'json']);
+    const failure = (JSON.parse(json.stdout) as { failure: { rolledBack: string[]; rollbackIncomplete: string[]; rollbackFailures: string[] } }).failure;
+    expect(failure.rolledBack.sort()).toEqual(['alertmanager cluster (3 peers)', 'prometheus prom-a']);
+    expect(failure.rollbackIncomplete).toEqual(['prometheus prom-c']);
+    expect(failure.rollbackFailures.every((f) => f.startsWith('prometheus prom-c:'))).toBe(true);
     expect(await snapshotDir(a.rulesDir)).toEqual(rulesBefore);
     expect(await snapshotDir(c.rulesDir)).toEqual({});
     const rules = (await liveRules(a.service.url)).get('node')!;
