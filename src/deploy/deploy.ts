@@ -129,7 +129,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
  * servers read it: that must be the file `serverSecretsDir/NAME`, or the build was made for another Environment (or
  * altered), and a deploy would write a file nobody reads.
  */
-function secretFileProblem(env: EnvironmentModel, name: string, named: string): string | undefined {
+export function secretFileProblem(env: EnvironmentModel, name: string, named: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `alertmanager.yml names a secret file for "${name}", which is not an environment variable name`;
   const serverDir = env.alertmanagerServerSecretsDir;
   if (serverDir === undefined) {
