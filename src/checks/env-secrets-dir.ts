@@ -5,7 +5,7 @@ import type { Check } from './check.ts';
 function fileSecretNames(model: Model): string[] {
   const names = new Set<string>();
   const password = model.project?.smtp?.authPassword;
-  if (password?.env) names.add(password.env);
+  if (password && 'env' in password) names.add(password.env);
   for (const r of model.receivers) {
     const token = r.channels.webhook?.bearerToken;
     if (token?.env) names.add(token.env);
