@@ -5,10 +5,10 @@ import type { Check } from './check.ts';
 function fileSecretNames(model: Model): string[] {
   const names = new Set<string>();
   const password = model.project?.smtp?.authPassword;
-  if (password && 'env' in password) names.add(password.env);
+  if (password && 'env' in password && password.env) names.add(password.env);
   for (const r of model.receivers) {
     const token = r.channels.webhook?.bearerToken;
-    if (token?.env) names.add(token.env);
+    if (token && 'env' in token && token.env) names.add(token.env);
   }
   return [...names].sort();
 }
