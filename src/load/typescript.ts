@@ -314,7 +314,8 @@ function tsDefinition(file: string, text: string, index: number, value: unknown)
         const naming = next && typeof next === 'object' ? namingValue(next as Record<string, unknown>) : undefined;
         if (naming !== undefined) {
           const found = findStringLiteral(text, naming, pos);
-          if (found >= 0) pos = found;
+          // From the element's opening brace: its keys may come before or after the name found.
+          if (found >= 0) pos = Math.max(pos, text.lastIndexOf('{', found));
         }
       } else {
         pos = findKey(text, segment, pos);

@@ -152,3 +152,33 @@ describe('vigil-disable-next-line comments', () => {
     expect(problems.filter((p) => p.code === 'disable/unused')).toEqual([]);
   });
 });
+
+describe('disable comments in TypeScript definitions', () => {
+  it('// vigil-disable-next-line silences the problem reported on the next line, and a stale one is reported', async () => {
+    const { cp, mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const { loadDirectory } = await import('../../src/load/index.ts');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-disable-ts-'));
+    try {
+      await cp(BASE, dir, { recursive: true });
+      await rm(path.join(dir, 'metrics.yaml'));
+      await writeFile(path.join(dir, 'recording.yaml'), badRecording);
+      const metrics = (comment: string) =>
+        `import { defineMetrics } from '${path.join(import.meta.dirname, '../../src/index.ts')}';\n\nexport default defineMetrics({\n  source: 'app',\n  metrics: [\n${comment}    { name: 'http_requests', type: 'counter', help: 'Requests served.', labels: ['service', 'code'] },\n    { name: 'queue_depth', type: 'gauge', help: 'Items waiting.', labels: ['service'] },\n    { name: 'request_duration_seconds', type: 'histogram', help: 'Request latency.', labels: ['service'] },\n  ],\n  external: [{ source: 'node_exporter', prefixes: ['node_'], labels: ['instance', 'job', 'mountpoint'] }, { source: 'prometheus', names: ['up'] }],\n});\n`;
+      const run = async (comment: string) => {
+        await writeFile(path.join(dir, 'metrics.ts'), metrics(comment));
+        const loaded = await loadDirectory(dir);
+        const texts = new Map(loaded.sources.map((s) => [s.file, s.text]));
+        return compileProject(loaded, { emit: false }).diagnostics.map((d) => ({ ...(d.code === 'ts/load' ? { message: d.message } : {}), code: d.code, file: d.span?.file.split('/').slice(1).join('/'), line: d.span ? lineColAt(texts.get(d.span.file) ?? '', d.span.start).line : 0 }));
+      };
+      const plain = await run('');
+      expect(plain.filter((p) => p.code === 'metric/naming' && p.file === 'metrics.ts')).toEqual([{ code: 'metric/naming', file: 'metrics.ts', line: 6 }]);
+      const silenced = await run('    // vigil-disable-next-line metric/naming: the exporter names it so\n');
+      expect(silenced.filter((p) => p.file === 'metrics.ts')).toEqual([]);
+      const stale = await run('    // vigil-disable-next-line metric/naming: the exporter names it so\n\n');
+      expect(stale.filter((p) => p.file === 'metrics.ts').map((p) => p.code).sort()).toEqual(['disable/unused', 'metric/naming']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
