@@ -103,7 +103,7 @@ describe('a deploy interrupted by a signal', () => {
   const stages = async () => (await readdir(stagingRoot).catch(() => [] as string[])).filter((n) => n.startsWith('preflight-'));
 
   beforeAll(async () => {
-    stack = await startStack(scope, { prometheus: 2, alertmanagers: 1, nodeExporter: false });
+    stack = await startStack(scope, { prometheus: 2, alertmanagers: 1 });
     dir = await scope.tempDir();
     tmp = await mkdtemp(path.join(os.tmpdir(), 'vigil-interrupt-tmp-'));
     scope.onCleanup(() => rm(tmp, { recursive: true, force: true }));
