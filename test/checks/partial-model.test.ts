@@ -99,3 +99,28 @@ describe('one broken definition hides nothing else (issue #9 §1)', () => {
     expect(skipped[0]!.message).not.toContain('ref/receiver');
   });
 });
+
+describe('a TypeScript definition that fails to load', () => {
+  it('hides the names of its kind only: references to its alerts are not dangling, receiver references are still checked', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const { loadDirectory } = await import('../../src/load/index.ts');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-partial-ts-'));
+    try {
+      for (const s of base) await writeFile(path.join(dir, s.file), edits[s.file]?.(s.text) ?? s.text);
+      await writeFile(path.join(dir, 'tests.yaml'), tests);
+      await writeFile(path.join(dir, 'extra-receivers.yaml'), brokenReceivers.valid);
+      await writeFile(path.join(dir, 'extra-metrics.yaml'), brokenMetrics.valid);
+      const index = path.join(import.meta.dirname, '../../src/index.ts');
+      await writeFile(path.join(dir, 'extra-alerts.ts'), `import { defineAlertRules } from '${index}';\nconst name = ['Disk', 'Full'].join('');\nthrow new Error('cannot compute ' + name);\nexport default defineAlertRules({ group: 'disk', alerts: [] });\n`);
+      const problems = compileProject(await loadDirectory(dir), { emit: false }).diagnostics;
+      expect(problems.some((p) => p.code === 'ts/load' && p.span?.file.endsWith('extra-alerts.ts'))).toBe(true);
+      expect(problems.filter((p) => p.code !== 'ts/load' && p.message.includes('DiskFull')).map((p) => p.message)).toEqual([]);
+      expect(problems.filter((p) => p.message.includes('NoSuchAlert')).map((p) => p.message)).toEqual([]);
+      expect(problems.some((p) => p.code === 'ref/receiver' && p.message.includes('"oncal"'))).toBe(true);
+      expect(problems.some((p) => p.code === 'template/label' && p.message.includes('"gpu"'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
