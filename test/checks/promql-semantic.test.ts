@@ -146,6 +146,12 @@ describe('semantic PromQL checks (issue #9 §2)', () => {
     expect(findings('queue_depth', { thresholds: true })).toEqual([]);
   });
 
+  it('a job an Environment does not scrape is env/scrape\'s warning, not an unknown job: every catalogue source names one', () => {
+    // staging scrapes node_exporter and app only; prometheus is a catalogue source all the same.
+    expect(findings('up{job="prometheus"} == 0')).toEqual([]);
+    expect(findings('up{job="promethues"} == 0').map((f) => f.code)).toEqual(['promql/job-unknown']);
+  });
+
   it('without an Environment Vigil writes no scrape jobs, so job names are not judged', () => {
     expect(findings('up{job="node"} == 0', { env: false })).toEqual([]);
   });
