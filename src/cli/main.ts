@@ -4,6 +4,7 @@ import { runBuild } from './build.ts';
 import { runChecks } from './checks.ts';
 import { UsageError, type CliIO } from './io.ts';
 import { argumentProblem, formatOf } from './options.ts';
+import { closest } from '../util/closest.ts';
 import { runValidate } from './validate.ts';
 
 import { EXIT } from './exit.ts';
@@ -132,7 +133,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err(`vigil: unknown command "${name}"\n\n${HELP}\n`);
+    const guess = closest(name, Object.keys(COMMANDS));
+    io.err(`vigil: unknown command "${name}"${guess ? `; did you mean ${guess}?` : ''}\n\n${HELP}\n`);
     return EXIT.usage;
   }
   const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };

@@ -44,7 +44,7 @@ export interface SdkDashboardDefinition {
 export function defineDashboard(spec: Body<DashboardSpec>): DashboardSpec;
 export function defineDashboard(builder: DashboardBuilderLike): SdkDashboardDefinition;
 export function defineDashboard(input: Body<DashboardSpec> | DashboardBuilderLike): DashboardSpec | SdkDashboardDefinition {
-  if (typeof (input as DashboardBuilderLike).build === 'function') {
+  if (input !== null && typeof input === 'object' && typeof (input as DashboardBuilderLike).build === 'function') {
     // A build() that returns nothing gives null, which the Dashboard shape check then reports at this definition.
     const raw: unknown = (input as DashboardBuilderLike).build();
     const built = (raw === undefined ? null : JSON.parse(JSON.stringify(raw))) as Record<string, unknown>;

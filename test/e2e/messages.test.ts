@@ -57,6 +57,17 @@ describe('command-line options', () => {
     expect((first.match(/"/g) ?? []).length % 2).toBe(0);
   });
 
+  it.each([
+    ['deploi', 'deploy'],
+    ['valdate', 'validate'],
+    ['biuld', 'build'],
+    ['tset', 'test'],
+  ])('unknown command %s: did you mean %s?', (typo, meant) => {
+    const r = runVigil([typo], root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`vigil: unknown command "${typo}"; did you mean ${meant}?`);
+  });
+
   it('names command-specific options too, and lists the options when nothing is close', () => {
     expect(runVigil(['build', '--chek'], root).stderr).toContain('unknown option --chek; did you mean --check?');
     expect(runVigil(['plan', '--evn', 'prod'], root).stderr).toContain('unknown option --evn; did you mean --env?');

@@ -98,19 +98,28 @@ describe('malformed dashboards are located definition errors', () => {
     ...variants(SDK_SLOTS).map((v) => ({ name: v.name, file: `${v.file}.ts`, built: (v.value as { grafanaDashboard: unknown }).grafanaDashboard })),
     { name: 'build() returns undefined', file: 'undefined.ts', built: undefined },
   ];
+  // What defineDashboard() itself is given, instead of a builder; and a builder that throws.
+  const odd = [
+    { name: 'defineDashboard(null)', file: 'odd-null.ts', call: 'defineDashboard(null as any)', message: /missing required field "uid"/ },
+    { name: 'defineDashboard(undefined)', file: 'odd-undefined.ts', call: 'defineDashboard(undefined as any)', message: /missing required field "uid"/ },
+    { name: 'defineDashboard(7)', file: 'odd-number.ts', call: 'defineDashboard(7 as any)', message: /missing required field "uid"/ },
+    { name: 'a build() that throws', file: 'odd-throws.ts', call: "defineDashboard({ build: () => { throw new Error('no panels') } })", message: /no panels/ },
+  ];
   const tsDir = project(
     'ts',
-    Object.fromEntries(
-      tsCases.map((c) => [
+    Object.fromEntries([
+      ...tsCases.map((c) => [
         c.file,
         `import { defineDashboard } from 'vigil';\n\nexport default defineDashboard({ build: () => ${c.built === undefined ? 'undefined' : JSON.stringify(c.built)} } as any);\n`,
       ]),
-    ),
+      ...odd.map((c) => [c.file, `import { defineDashboard } from 'vigil';\n\nexport default ${c.call};\n`]),
+    ]),
   );
 
-  it(`TypeScript: ${tsCases.length} builders whose build() returns a malformed dashboard`, () => {
+  it(`TypeScript: ${tsCases.length} builders whose build() returns a malformed dashboard, and ${odd.length} odd defineDashboard() calls`, () => {
     const run = runVigil(['validate'], tsDir);
-    expectLocatedErrors(run, tsCases);
+    expectLocatedErrors(run, [...tsCases, ...odd]);
+    for (const c of odd) expect(run.stderr).toMatch(new RegExp(`monitoring/${c.file.replace('.', '\\.')}:3:\\d+: error\\[[a-z/]+\\]: .*${c.message.source}`));
     // Located at the definition's line, with a hint that names the builder.
     expect(run.stdout + run.stderr).toMatch(/monitoring\/d0-0\.ts:3:\d+: error\[schema\]: grafanaDashboard: must be the dashboard JSON a DashboardBuilder builds \(a mapping\), got null/);
     expect(run.stdout + run.stderr).toMatch(/hint: pass defineDashboard\(\) a DashboardBuilder whose build\(\) returns the dashboard/);
