@@ -96,6 +96,20 @@ describe('vigil-disable-next-line comments', () => {
     expect(problems.filter((p) => p.code.startsWith('disable/'))).toEqual([]);
   });
 
+  it.each([
+    ['CRLF line endings', (t: string) => t.replaceAll('\n', '\r\n')],
+    ['a comment after a value is not a disable comment', (t: string) => t.replace('# vigil-disable-next-line metric/naming: upstream name\n', '').replace('  - name: http_requests', '  - name: http_requests # vigil-disable-next-line metric/naming: upstream name')],
+  ] as const)('%s', (name, change) => {
+    const problems = compileWith({ 'metrics.yaml': change(withComment('# vigil-disable-next-line metric/naming: upstream name')), 'recording.yaml': badRecording });
+    expect(naming(problems)).toHaveLength(name.startsWith('CRLF') ? 0 : 1);
+    expect(problems.filter((p) => p.code.startsWith('disable/'))).toEqual([]);
+  });
+
+  it('a comment on the last line silences nothing and is reported', () => {
+    const problems = compileWith({ 'metrics.yaml': badMetrics.trimEnd() + '\n# vigil-disable-next-line metric/naming: nothing follows', 'recording.yaml': badRecording });
+    expect(problems.filter((p) => p.code === 'disable/unused')).toHaveLength(1);
+  });
+
   it('stacked comments above one line all apply to it', () => {
     const text = withComment('# vigil-disable-next-line metric/naming: upstream name\n# vigil-disable-next-line alert/name-style: nothing to silence here');
     const problems = compileWith({ 'metrics.yaml': text, 'recording.yaml': badRecording });
