@@ -33,7 +33,7 @@ export const dashboardJsonCheck: Check = {
         const where = panelAt(json, problem.path);
         ctx.report({
           message: `${name}: ${problem.path}: ${problem.message}`,
-          span: (where && panelTitleSpan(d, where.title)) ?? topLevelFieldSpan(d, problem.path) ?? span,
+          span: d.spec ? ((where && panelTitleSpan(d, where.title)) ?? topLevelFieldSpan(d, problem.path) ?? span) : builtSpan(d, problem.path),
           hint: `${where ? `in ${where.label}; ` : ''}${fixHint(d)}`,
         });
       }
@@ -47,10 +47,18 @@ function dashboardName(d: DashboardModel): string {
   return d.title !== '' ? `dashboard "${d.title}" (no uid)` : 'dashboard (no uid, no title)';
 }
 
-/** Where a top-level field such as `uid` or `title` is written, when the problem is about one. */
+/** Where a top-level field of a YAML-declared dashboard (`uid`, `title`) is written, when the problem is about one. */
 function topLevelFieldSpan(d: DashboardModel, path: string): Span | undefined {
-  if (!/^[A-Za-z]+$/.test(path)) return undefined;
-  return d.spec ? spanOf(d.origin, path) : d.origin.def.locate([SDK_DASHBOARD_KEY, path]);
+  return /^[A-Za-z]+$/.test(path) ? spanOf(d.origin, path) : undefined;
+}
+
+/**
+ * An SDK-built dashboard keeps its panels, targets and variables where the definition put them (finishing only adds
+ * fields), so a problem's path is found in the definition; a field finishing added is placed at its nearest ancestor.
+ */
+function builtSpan(d: DashboardModel, path: string): Span {
+  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+  return d.origin.def.locate([SDK_DASHBOARD_KEY, ...(path === '(dashboard)' ? [] : segments)]);
 }
 
 function fixHint(d: DashboardModel): string {

@@ -93,6 +93,28 @@ describe('malformed dashboards are located definition errors', () => {
     expectLocatedErrors(run, yamlCases);
   });
 
+  // Shapes the model can read but Grafana cannot use: dashboard/json reports them at the field, not at 1:1.
+  const FIELDS: { name: string; yaml: (v: string) => string; line: number; values?: string[] }[] = [
+    { name: 'timezone', yaml: (v) => `  timezone: ${v}\n`, line: 6 },
+    // `refresh: false` is how Grafana writes "no auto-refresh"; true is not an error either.
+    { name: 'refresh', yaml: (v) => `  refresh: ${v}\n`, line: 6, values: ['null', '7'] },
+    { name: 'templating.list', yaml: (v) => `  templating:\n    list: ${v}\n`, line: 7 },
+    { name: 'annotations.list', yaml: (v) => `  annotations:\n    list: ${v}\n`, line: 7 },
+    { name: 'a variable', yaml: (v) => `  templating:\n    list:\n      - ${v}\n`, line: 8 },
+    { name: 'a panel title', yaml: (v) => `  panels:\n    - type: stat\n      title: ${v}\n      targets: [{ expr: up }]\n`, line: 8 },
+  ];
+  const placed = FIELDS.flatMap((f, i) =>
+    (f.values ?? ['null', '7', 'true']).map((v, j) => ({ name: `${f.name}: ${v}`, file: `field-${i}-${j}.yaml`, line: f.line, text: `apiVersion: vigil/v1\nkind: Dashboard\ngrafanaDashboard:\n  uid: f${i}x${j}\n  title: F\n${f.yaml(v)}` })),
+  );
+  const placedDir = project('placed', Object.fromEntries(placed.map((c) => [c.file, c.text])));
+
+  it(`YAML: ${placed.length} wrong fields of SDK dashboards are reported at their line`, () => {
+    const run = runVigil(['validate'], placedDir);
+    expectLocatedErrors(run, placed);
+    const misplaced = placed.filter((c) => !new RegExp(`^monitoring/${c.file.replace('.', '\\.')}:${c.line}:\\d+: error\\[dashboard/json\\]`, 'm').test(run.stderr));
+    expect(misplaced.map((c) => c.name)).toEqual([]);
+  });
+
   // Each TypeScript dashboard hands defineDashboard() a builder whose build() returns the malformed JSON.
   const tsCases = [
     ...variants(SDK_SLOTS).map((v) => ({ name: v.name, file: `${v.file}.ts`, built: (v.value as { grafanaDashboard: unknown }).grafanaDashboard })),
