@@ -78,7 +78,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   const checks = options.checks ?? CHECKS;
   diagnostics.push(...policyProblems(model.project, checks));
   const context = createCheckContext(model, [], options.caches);
-  const skipped = skippedChecks(checks, model, hasErrors(diagnostics));
+  const skipped = skippedChecks(checks, model);
   if (skipped.diagnostic) diagnostics.push(skipped.diagnostic);
   for (const check of checks) {
     if (skipped.ids.has(check.id)) continue;
@@ -106,20 +106,17 @@ function brokenDefinitions(loaded: LoadResult, definitions: readonly Definition[
   return broken;
 }
 
-/** Checks that cannot run on this model: those reading a kind with a broken definition, and the coarse ones while anything failed. */
-function skippedChecks(checks: readonly Check[], model: Model, anyErrors: boolean): { ids: Set<string>; diagnostic?: Diagnostic } {
+/** Checks that cannot run on this model: those reading a kind with a broken definition. */
+function skippedChecks(checks: readonly Check[], model: Model): { ids: Set<string>; diagnostic?: Diagnostic } {
   const byKind = new Map<string, string[]>();
-  const coarse: string[] = [];
   for (const check of checks) {
     const kinds = (check.dependsOn ?? []).filter((k) => model.broken.has(k));
-    if (kinds.length > 0) for (const k of kinds) (byKind.get(k) ?? byKind.set(k, []).get(k)!).push(check.id);
-    else if (check.needsCompleteModel && anyErrors) coarse.push(check.id);
+    for (const k of kinds) (byKind.get(k) ?? byKind.set(k, []).get(k)!).push(check.id);
   }
-  const ids = new Set([...coarse, ...[...byKind.values()].flat()]);
+  const ids = new Set([...byKind.values()].flat());
   if (ids.size === 0) return { ids };
   const parts = [
     ...[...byKind].map(([kind, list]) => `${list.join(', ')} (${list.length > 1 ? 'they read' : 'it reads'} ${KINDS.find((k) => k.kind === kind)?.cardinality === 'one' ? `the ${kind} definition, which has` : `every ${kind} definition, and one has`} errors)`),
-    ...(coarse.length ? [`${coarse.join(', ')} (${coarse.length > 1 ? 'they need' : 'it needs'} every definition)`] : []),
   ];
   return {
     ids,

@@ -49,10 +49,5 @@ export interface Check {
    * "not defined" reports with `dangling`.
    */
   dependsOn?: readonly KindName[];
-  /**
-   * Skipped while any definition has errors (the coarse rule, for checks that do not yet say what they rely on
-   * through `dependsOn`, `dangling` and `uses`).
-   */
-  needsCompleteModel?: boolean;
   run(ctx: CheckContext): void;
 }
