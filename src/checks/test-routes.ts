@@ -3,6 +3,7 @@ import { alertsByName, spanOf, type AlertModel, type RuleTestModel } from '../mo
 import { formatMatcher } from '../routing/matchers.ts';
 import { routeAlert } from '../routing/route.ts';
 import { closest } from '../util/closest.ts';
+import { levelLabels } from '../model/level-labels.ts';
 
 type RouteExpectation = RuleTestModel['routes'][number];
 
@@ -32,7 +33,7 @@ export const testRoutesCheck: Check = {
           ctx.report({ message: `test "${test.name}": no Routes definition to route ${alert.name} through`, span: spanOf(expectation.origin) });
           continue;
         }
-        const fixed: Record<string, string> = { ...alert.labels, alertname: alert.name, severity: level };
+        const fixed = levelLabels(alert, level);
         const conflicts = Object.entries(expectation.labels).filter(([name, value]) => name in fixed && fixed[name] !== value);
         for (const [name, value] of conflicts) {
           ctx.report({

@@ -1,6 +1,7 @@
 import type { AlertLevel } from '../model/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { Check } from './check.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 const RISING = new Set(['>', '>=']);
 const FALLING = new Set(['<', '<=']);
@@ -14,12 +15,12 @@ export const thresholdOrderCheck: Check = {
   description: 'Multi-level thresholds use one comparison direction and get stricter as severity rises.',
   severity: 'error',
   run(ctx) {
-    const rank = new Map(ctx.model.severities.map((s) => [s.name, s.rank]));
+    const rank = severityRank(ctx.model);
     for (const group of ctx.model.groups) {
       for (const alert of group.alerts) {
-        const levels = alert.levels.filter((l) => l.op !== undefined && rank.has(l.severity));
+        const levels = alert.levels.filter((l) => l.op !== undefined && rank.declares(l.severity));
         if (levels.length < 2) continue;
-        const sorted = [...levels].sort((a, b) => rank.get(a.severity)! - rank.get(b.severity)!);
+        const sorted = rank.sortLevels(levels);
         const directions = new Set(sorted.map((l) => (RISING.has(l.op!) ? 'up' : FALLING.has(l.op!) ? 'down' : 'eq')));
         if (directions.size > 1 || directions.has('eq')) {
           const bad = sorted.find((l) => l.op !== sorted[0]!.op) ?? sorted[0]!;

@@ -4,6 +4,7 @@ import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
 export const ALERTMANAGER_TEMPLATE_PATH = 'alertmanager/templates/vigil.tmpl';
@@ -182,12 +183,12 @@ export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: re
  * left out (the severity reference check reports them).
  */
 function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rank = severityRank(model);
   const rules: Record<string, unknown>[] = [];
   for (const group of model.groups) {
     for (const alert of group.alerts) {
       if (!alert.enabled) continue;
-      const levels = uniqueSorted(alert.levels.map((l) => l.severity).filter((s) => rank.has(s))).sort((a, b) => rank.get(a)! - rank.get(b)!);
+      const levels = rank.ladder(alert.levels.map((l) => l.severity));
       if (levels.length < 2) continue;
       sources.push(alert.origin.def.file);
       const equal = uniqueSorted(options.identityLabels(alert).filter((l) => l !== 'alertname' && l !== 'severity'));

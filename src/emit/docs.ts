@@ -3,6 +3,7 @@ import { levelRouting } from '../routing/levels.ts';
 import { mdAnchor, mdAutolink, mdCell, mdCode, mdFence, mdLink, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
 import { dashboardUrl, formatNumber, normaliseExpr } from './prometheus-rules.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 export const ALERT_CATALOGUE_PATH = 'docs/alerts.md';
 
@@ -12,7 +13,7 @@ export const ALERT_CATALOGUE_PATH = 'docs/alerts.md';
  * runbook and dashboard URLs when they are plain http(s) URLs; a templated or odd runbook is shown as code.
  */
 export function emitAlertCatalogue(model: Model): Artifact {
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rank = severityRank(model);
   const reached = new Map<AlertModel, Map<string, string[]>>();
   for (const row of levelRouting(model)) {
     const levels = reached.get(row.alert) ?? new Map<string, string[]>();
@@ -31,7 +32,7 @@ export function emitAlertCatalogue(model: Model): Artifact {
     '|---|---|---|---|---|',
   ];
   for (const a of alerts) {
-    const levels = sortLevels(a, rank).map((l) => l.severity).join(', ');
+    const levels = rank.sortLevels(a.levels).map((l) => l.severity).join(', ');
     lines.push(`| [${mdText(a.name)}](#${mdAnchor(a.name)}) | ${mdCell(a.group)} | ${mdCell(levels)}${a.enabled ? '' : ' (disabled)'} | ${mdCell(a.labels.team ?? '')} | ${mdCell(a.labels.service ?? '')} |`);
   }
   for (const a of alerts) {
@@ -45,15 +46,11 @@ export function emitAlertCatalogue(model: Model): Artifact {
     if (a.runbook) lines.push(`- Runbook: ${mdAutolink(a.runbook)}`);
     if (a.dashboard) lines.push(`- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`);
     lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
-    for (const l of sortLevels(a, rank)) {
+    for (const l of rank.sortLevels(a.levels)) {
       const condition = l.op !== undefined && l.value !== undefined ? mdCode(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
       lines.push(`| ${mdCell(l.severity)} | ${condition} | ${mdCell(l.for ?? '0s')} | ${mdCell(receiversOf(a, l.severity).join(', ')) || '—'} |`);
     }
   }
   const sources = [...new Set([...alerts.map((a) => a.origin.def.file), ...(model.routes ? [model.routes.origin.def.file] : [])])];
   return { path: ALERT_CATALOGUE_PATH, content: lines.join('\n') + '\n', sources };
-}
-
-function sortLevels(alert: AlertModel, rank: Map<string, number>) {
-  return [...alert.levels].sort((x, y) => (rank.get(x.severity) ?? 99) - (rank.get(y.severity) ?? 99));
 }

@@ -44,6 +44,7 @@ import { alertsByName } from '../model/types.ts';
 import type { DashboardSpec, Panel as PanelSpec } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { isPlainObject } from '../util/lookup.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 /** Every dashboard Vigil writes carries this tag, so a deploy can tell its own dashboards from hand-made ones. */
 export const OWNERSHIP_TAG = 'vigil-managed';
@@ -323,7 +324,7 @@ function panelThresholds(p: PanelSpec, ctx: PanelContext): Threshold[] | undefin
  * Colours follow the severity rank (red, orange, yellow), so a warning level is orange on every dashboard.
  */
 export function alertThresholdSteps(model: Model, alert: AlertModel): Threshold[] | undefined {
-  const rankOf = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const ladder = severityRank(model);
   const levels = alert.levels.filter((l) => l.op !== undefined && typeof l.value === 'number' && Number.isFinite(l.value));
   if (levels.length === 0) return undefined;
   const up = levels.every((l) => l.op === '>' || l.op === '>=');
@@ -331,9 +332,9 @@ export function alertThresholdSteps(model: Model, alert: AlertModel): Threshold[
   if (!up && !down) return undefined;
   // Without a rank for every level (no Severities, or a name ref/severity reports), the levels rank among themselves
   // by value: the most extreme one is the most severe, as threshold/order requires.
-  const known = levels.every((l) => rankOf.has(l.severity));
+  const known = levels.every((l) => ladder.declares(l.severity));
   const extremes = [...new Set(levels.map((l) => l.value!))].sort((a, b) => (up ? b - a : a - b));
-  const rankOfLevel = new Map(levels.map((l) => [l.severity, known ? rankOf.get(l.severity)! : extremes.indexOf(l.value!)]));
+  const rankOfLevel = new Map(levels.map((l) => [l.severity, known ? ladder.of(l.severity)! : extremes.indexOf(l.value!)]));
   const rank = (severity: string) => rankOfLevel.get(severity)!;
   const colour = (severity: string) => SEVERITY_COLORS[Math.min(rank(severity), SEVERITY_COLORS.length - 1)]!;
   // One level per value (the more severe one if two share it), in ascending order of value.

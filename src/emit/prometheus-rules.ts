@@ -1,6 +1,8 @@
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+import { ruleLabels } from '../model/level-labels.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 export interface RuleGroupBody {
   /** The rule file's base name, `<group>.yml`. */
@@ -59,14 +61,13 @@ function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
 
 /** Levels are emitted most severe first, so rule files read like the severity ladder. */
 function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>[] {
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
-  const levels = [...alert.levels].sort((a, b) => (rank.get(a.severity) ?? 99) - (rank.get(b.severity) ?? 99));
+  const levels = severityRank(model).sortLevels(alert.levels);
   return levels.map((level) => {
     const rule: Record<string, unknown> = { alert: alert.name, expr: levelExpr(alert, level) };
     if (level.for) rule.for = level.for;
     if (level.keepFiringFor) rule.keep_firing_for = level.keepFiringFor;
     // Prometheus executes alerting-rule label values as templates; Vigil's labels are literal values (routing uses them).
-    const labels = sortedRecord({ ...alert.labels, severity: level.severity });
+    const labels = sortedRecord(ruleLabels(alert, level.severity));
     rule.labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, goTemplateText(value)]));
     const annotations = alertAnnotations(model, alert, level);
     if (Object.keys(annotations).length) rule.annotations = annotations;

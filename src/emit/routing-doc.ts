@@ -4,6 +4,7 @@ import { formatMatcher } from '../routing/matchers.ts';
 import type { Delivery } from '../routing/route.ts';
 import { mdCell, mdCode, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 export const ROUTING_DOC_PATH = 'docs/routing.md';
 
@@ -33,11 +34,11 @@ export function emitRoutingDoc(model: Model): Artifact {
   sources.add(routes.origin.def.file);
   if (model.severities.length > 0) sources.add(model.severities[0]!.origin.def.file);
 
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rank = severityRank(model);
   const rows = [...levelRouting(model)].sort(
     (a, b) =>
       compare(a.alert.name, b.alert.name) ||
-      (rank.get(a.level.severity) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.level.severity) ?? Number.MAX_SAFE_INTEGER) ||
+      rank.compare(a.level.severity, b.level.severity) ||
       compare(a.level.severity, b.level.severity),
   );
   for (const row of rows) sources.add(row.alert.origin.def.file);

@@ -1,5 +1,6 @@
 import type { AlertLevel, AlertModel, Model } from '../model/types.ts';
 import { routeAlert, type RoutingResult } from './route.ts';
+import { levelLabels } from '../model/level-labels.ts';
 
 export interface LevelRoute {
   alert: AlertModel;
@@ -28,7 +29,7 @@ function computeLevelRouting(model: Model): LevelRoute[] {
     for (const alert of group.alerts) {
       if (!alert.enabled) continue;
       for (const level of alert.levels) {
-        const labels = { ...alert.labels, alertname: alert.name, severity: level.severity };
+        const labels = levelLabels(alert, level.severity);
         rows.push({ alert, level, labels, result: routeAlert(routes, labels) });
       }
     }

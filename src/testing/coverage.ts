@@ -1,5 +1,6 @@
 import { allAlerts, type Model } from '../model/types.ts';
 import type { Coverage, LevelSynthesis } from './types.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 export type LevelStatus = 'passed' | 'failed' | 'untested';
 
@@ -43,14 +44,14 @@ export interface CoverageReport {
  * count for nothing.
  */
 export function computeCoverage(model: Model, outcomes: readonly CaseOutcome[], syntheses: readonly LevelSynthesis[], required: number): CoverageReport {
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rank = severityRank(model);
   const key = (alert: string, level: string) => `${alert}\u0000${level}`;
   const levels = new Map<string, LevelReport>();
   const alerts = allAlerts(model)
     .filter((a) => a.enabled)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const alert of alerts) {
-    const sorted = [...alert.levels].sort((a, b) => (rank.get(a.severity) ?? 99) - (rank.get(b.severity) ?? 99));
+    const sorted = rank.sortLevels(alert.levels);
     for (const level of sorted) {
       const k = key(alert.name, level.severity);
       if (!levels.has(k)) levels.set(k, { alert: alert.name, level: level.severity, group: alert.group, status: 'untested', cases: [], failed: [] });

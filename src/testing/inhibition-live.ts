@@ -8,6 +8,8 @@ import { Catalog } from '../model/catalog.ts';
 import { alertsByName, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from '../promql/index.ts';
 import { findAlertmanager, startAlertmanager, type RunningAlertmanager } from './alertmanager-process.ts';
+import { levelLabels } from '../model/level-labels.ts';
+import { severityRank } from '../model/severity-rank.ts';
 
 /*
  * Live inhibition tests: the emitted alertmanager.yml loaded by a real, throwaway Alertmanager, alerts pushed through
@@ -257,15 +259,15 @@ const fmt = (labels: Labels) =>
  * the same identity labels → l inhibited by h, h not inhibited; l with one identity label changed → not inhibited.
  */
 export function levelRounds(model: Model, identityOf: (alert: AlertModel) => string[]): Round[] {
-  const rank = new Map(model.severities.map((s) => [s.name, s.rank]));
+  const rank = severityRank(model);
   const rounds: Round[] = [];
   for (const alert of model.groups.flatMap((g) => g.alerts)) {
     if (!alert.enabled) continue;
-    const levels = [...new Set(alert.levels.map((l) => l.severity).filter((s) => rank.has(s)))].sort((a, b) => rank.get(a)! - rank.get(b)!);
+    const levels = rank.ladder(alert.levels.map((l) => l.severity));
     if (levels.length < 2) continue;
     const identity = identityOf(alert).filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
     const base = Object.fromEntries(identity.map((l) => [l, `${l}-1`]));
-    const at = (severity: string, extra: Labels = {}): Labels => ({ ...base, ...extra, ...alert.labels, alertname: alert.name, severity });
+    const at = (severity: string, extra: Labels = {}): Labels => ({ ...base, ...extra, ...levelLabels(alert, severity) });
     const same = identity.length > 0 ? ` with the same ${identity.join(', ')}` : ' (no identity labels)';
     for (let i = 0; i < levels.length; i++) {
       for (let j = i + 1; j < levels.length; j++) {
@@ -325,7 +327,7 @@ function resolveRef(model: Model, ref: AlertRef): { labels: Labels } | { error: 
   if (level === undefined) return { error: `alert ${alert.name} has levels ${levels.join(', ')}: say which one with level:` };
   if (!levels.includes(level)) return { error: `alert ${alert.name} has no level ${level} (it has ${levels.join(', ')})` };
   if (!alert.enabled) return { error: `alert ${alert.name} is disabled: it never fires` };
-  return { labels: { ...ref.labels, ...alert.labels, alertname: alert.name, severity: level } };
+  return { labels: { ...ref.labels, ...levelLabels(alert, level) } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

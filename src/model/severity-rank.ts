@@ -1,0 +1,32 @@
+import type { SeverityModel } from './types.ts';
+
+/** Where severities stand on the project's ladder (Severities), for everything that orders levels by severity. */
+export interface SeverityRank {
+  /** 0 is the most severe; undefined for a name Severities does not declare. */
+  of(severity: string): number | undefined;
+  declares(severity: string): boolean;
+  /** Most severe first; undeclared names after every declared one and tied among themselves. */
+  compare(a: string, b: string): number;
+  /** A sorted copy, most severe first; levels that tie keep their written order. */
+  sortLevels<L extends { severity: string }>(levels: readonly L[]): L[];
+  /** The distinct declared severities among `severities`, most severe first. */
+  ladder(severities: Iterable<string>): string[];
+}
+
+export function severityRank(model: { severities: readonly Pick<SeverityModel, 'name' | 'rank'>[] }): SeverityRank {
+  const ranks = new Map(model.severities.map((s) => [s.name, s.rank]));
+  // Explicit rather than a sentinel rank for undeclared names, so a ladder of any length stays ahead of them.
+  const compare = (a: string, b: string): number => {
+    const x = ranks.get(a);
+    const y = ranks.get(b);
+    if (x === undefined) return y === undefined ? 0 : 1;
+    return y === undefined ? -1 : x - y;
+  };
+  return {
+    of: (severity) => ranks.get(severity),
+    declares: (severity) => ranks.has(severity),
+    compare,
+    sortLevels: (levels) => [...levels].sort((a, b) => compare(a.severity, b.severity)),
+    ladder: (severities) => [...new Set(severities)].filter((s) => ranks.has(s)).sort(compare),
+  };
+}
