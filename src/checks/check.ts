@@ -1,9 +1,6 @@
 import type { Diagnostic, Severity, Span } from '../diagnostics.ts';
-import type { ExpressionModel, Model } from '../model/types.ts';
-import type { PromqlAnalysis } from '../promql/index.ts';
-import type { Catalog } from '../model/catalog.ts';
-import type { LabelInference } from '../model/alert-labels.ts';
-import type { TemplateAnalysis } from '../templates/go-template.ts';
+import type { ModelAnalyses } from '../model/analyses.ts';
+import type { ExpressionModel } from '../model/types.ts';
 import type { Namespace } from '../model/broken.ts';
 import type { KindName } from '../spec/kinds.ts';
 
@@ -25,15 +22,7 @@ export interface Report {
   uses?: ExpressionModel;
 }
 
-export interface CheckContext {
-  model: Model;
-  catalog: Catalog;
-  /** PromQL analysis of an expression, computed once per expression and shared by every check. */
-  analyze(expression: ExpressionModel): PromqlAnalysis;
-  /** Which labels alerts and expressions carry. */
-  labels: LabelInference;
-  /** Go-template analysis of an annotation, cached. */
-  templates(text: string): TemplateAnalysis;
+export interface CheckContext extends ModelAnalyses {
   report(problem: Report): void;
 }
 

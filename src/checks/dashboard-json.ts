@@ -1,4 +1,4 @@
-import { validateDashboardJson } from '../emit/dashboard-json.ts';
+import { validateDashboardJson } from '../spec/dashboard-json.ts';
 import { emitDashboard } from '../emit/grafana-dashboards.ts';
 import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';

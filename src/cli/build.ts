@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { compileProject } from '../env/build.ts';
+import { compileProject } from '../compile-project.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
 import { annotation } from '../report/github.ts';

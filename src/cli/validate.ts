@@ -1,4 +1,4 @@
-import { compileProject } from '../env/build.ts';
+import { compileProject } from '../compile-project.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';

@@ -12,7 +12,7 @@ import { buildModel } from '../model/build.ts';
 import type { Model } from '../model/types.ts';
 import { defineDashboard } from '../spec/define.ts';
 import { validateDefinitions, type TypedDefinition } from '../spec/validate.ts';
-import { validateDashboardJson } from './dashboard-json.ts';
+import { validateDashboardJson } from '../spec/dashboard-json.ts';
 import { alertThresholdSteps, dashboardJson, defaultWidth, emitDashboards, grafanaUnit, refIdOf } from './grafana-dashboards.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../../test/fixtures/grafana');

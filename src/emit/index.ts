@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.ts';
+import type { ModelAnalyses } from '../model/analyses.ts';
 import type { Model } from '../model/types.ts';
 import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
@@ -12,14 +12,14 @@ import { emitRoutingDoc } from './routing-doc.ts';
 
 export interface Emitter {
   name: string;
-  emit(model: Model, ctx: CheckContext): Artifact[];
+  emit(model: Model, analyses: ModelAnalyses): Artifact[];
 }
 
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
-  { name: 'alertmanager', emit: (model, ctx) => emitAlertmanager(model, { identityLabels: (alert) => ctx.labels.identityOf(alert) }).artifacts },
+  { name: 'alertmanager', emit: (model, analyses) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert) }).artifacts },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },

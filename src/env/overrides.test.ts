@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compile.ts';
 import { loadYamlSources } from '../load/index.ts';
-import { compileProject } from './build.ts';
+import { compileProject } from '../compile-project.ts';
 import { mergeOverride } from './overrides.ts';
 
 const BASE_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/base');

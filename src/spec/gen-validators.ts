@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { DASHBOARD_JSON_SCHEMA } from '../emit/dashboard-json.ts';
+import { DASHBOARD_JSON_SCHEMA } from './dashboard-json.ts';
 import { KINDS } from './kinds.ts';
 import { COMMON_SCHEMA, KIND_SCHEMAS } from './schemas.ts';
 
@@ -15,7 +15,7 @@ export function renderValidators(): string {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
   ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
   ajv.addSchema(structuredClone(COMMON_SCHEMA), 'common.schema.json');
-  // The final Grafana JSON of a dashboard (src/emit/dashboard-json.ts), validated by the dashboard/json check.
+  // The final Grafana JSON of a dashboard (src/spec/dashboard-json.ts), validated by the dashboard/json check.
   ajv.addSchema(structuredClone(DASHBOARD_JSON_SCHEMA) as object, 'GrafanaDashboard');
   const refs: Record<string, string> = { GrafanaDashboard: 'GrafanaDashboard' };
   for (const k of KINDS) {

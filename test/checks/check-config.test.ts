@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasErrors, lineColAt } from '../../src/diagnostics.ts';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { loadYamlSources, type SourceFile } from '../../src/load/index.ts';
 
 /** Check configuration (issue #9 §3): the project's policies.checks, and disable comments next to a definition. */

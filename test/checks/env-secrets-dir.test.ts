@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { loadDirectory } from '../../src/load/index.ts';
 
 const BASE = path.join(import.meta.dirname, '../fixtures/base');

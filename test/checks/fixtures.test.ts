@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { lineColAt } from '../../src/diagnostics.ts';
 import { loadDirectory } from '../../src/load/index.ts';
 

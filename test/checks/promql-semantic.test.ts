@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lineColAt } from '../../src/diagnostics.ts';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { loadDirectory, loadYamlSources, type SourceFile } from '../../src/load/index.ts';
 
 /**

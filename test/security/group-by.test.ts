@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lineColAt } from '../../src/diagnostics.ts';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { loadDirectory } from '../../src/load/index.ts';
 import { hasCommand } from '../helpers/cli.ts';
 import { amtoolConfigVerdict, eachInTempFiles } from './real-tools.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LineIndex, lineColAt, type Diagnostic } from '../../src/diagnostics.ts';
-import { compileProject } from '../../src/env/build.ts';
+import { compileProject } from '../../src/compile-project.ts';
 import { loadDirectory, type LoadResult } from '../../src/load/index.ts';
 import { formatText } from '../../src/report/text.ts';
 import { toJsonDiagnostics } from '../../src/report/json.ts';

@@ -6,7 +6,7 @@ import { dashboardJsonCheck } from '../checks/dashboard-json.ts';
 import { loadYamlSources } from '../load/index.ts';
 import { buildModel } from '../model/build.ts';
 import { spanOf } from '../model/types.ts';
-import { validateDefinitions } from '../spec/validate.ts';
+import { validateDefinitions } from './validate.ts';
 import { validateDashboardJson } from './dashboard-json.ts';
 
 type Json = Record<string, any>;

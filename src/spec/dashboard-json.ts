@@ -10,7 +10,7 @@
  */
 import { pointerToPath } from '../util/json-pointer.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import precompiled from '../spec/validators.gen.cjs';
+import precompiled from './validators.gen.cjs';
 import { isPlainObject } from '../util/lookup.ts';
 
 export interface DashboardProblem {

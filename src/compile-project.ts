@@ -1,9 +1,9 @@
-import { unusedInEvery } from '../checks/config.ts';
-import { compile, newAnalysisCaches, type CompileOptions, type CompileResult } from '../compile.ts';
-import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from '../diagnostics.ts';
-import type { Artifact } from '../emit/artifact.ts';
-import type { LoadResult } from '../load/index.ts';
-import { environmentNames } from './overrides.ts';
+import { unusedInEvery } from './checks/config.ts';
+import { compile, newAnalysisCaches, type CompileOptions, type CompileResult } from './compile.ts';
+import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } from './diagnostics.ts';
+import type { Artifact } from './emit/artifact.ts';
+import type { LoadResult } from './load/index.ts';
+import { environmentNames } from './env/overrides.ts';
 
 export interface ProjectBuild {
   /** The shared definitions without any environment's overrides (what `vigil test` proves). */
