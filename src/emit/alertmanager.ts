@@ -18,8 +18,11 @@ export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
 export const ROOT_TIMING_DEFAULTS = { groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' } as const;
 
 export interface AlertmanagerOptions {
-  /** Labels that identify one instance of an alert (besides alertname and severity): the automatic inhibition's `equal`. */
-  identityLabels(alert: AlertModel): string[];
+  /**
+   * Labels that identify one instance of an alert (besides alertname and severity): the automatic inhibition's `equal`.
+   * Undefined when they are not known: the alert then gets no automatic inhibition.
+   */
+  identityLabels(alert: AlertModel): string[] | undefined;
 }
 
 /**
@@ -190,8 +193,11 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
       if (!alert.enabled) continue;
       const levels = rank.ladder(alert.levels.map((l) => l.severity));
       if (levels.length < 2) continue;
+      const identity = options.identityLabels(alert);
+      // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.
+      if (!identity) continue;
       sources.push(alert.origin.def.file);
-      const equal = uniqueSorted(options.identityLabels(alert).filter((l) => l !== 'alertname' && l !== 'severity'));
+      const equal = uniqueSorted(identity.filter((l) => l !== 'alertname' && l !== 'severity'));
       const name = formatMatcher({ label: 'alertname', op: '=', value: alert.name });
       levels.slice(0, -1).forEach((level, i) => {
         const lower = levels.slice(i + 1);

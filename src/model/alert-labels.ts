@@ -68,12 +68,48 @@ export class LabelInference {
     return result;
   }
 
-  /** Labels that tell two firings of one alert apart: what `equal` must list for level inhibition. */
-  identityOf(alert: AlertModel): string[] {
-    const { labels, complete } = this.ofAlert(alert);
-    const identity = new Set(labels);
-    if (!complete) ['instance', 'job'].forEach((l) => identity.add(l));
+  /**
+   * Labels that tell two firings of one alert apart: what `equal` must list for level inhibition. Both levels come
+   * from one expression, so their series carry its output labels. Undefined when those labels are not all known (an
+   * external metric declared without `labels` whose labels the expression keeps): no list is then safe, since a
+   * missing label lets one firing inhibit another.
+   */
+  identityOf(alert: AlertModel): string[] | undefined {
+    const analysis = this.analyze(alert.expression);
+    let identity: Set<string>;
+    if (analysis.outputLabels.exact) {
+      identity = new Set(analysis.outputLabels.labels);
+      // A grouping label no metric carries is absent on both levels, so leaving it out changes nothing; a function
+      // that writes labels may create it, so then every grouping label stays.
+      const carried = this.carriedBy(analysis);
+      if (carried.complete && !writesLabels(analysis, alert.expression.text)) {
+        for (const label of identity) if (!carried.labels.has(label)) identity.delete(label);
+      }
+    } else {
+      const { labels, complete } = this.ofExpression(alert.expression);
+      if (!complete) return undefined;
+      identity = new Set(labels);
+    }
     for (const fixed of ['alertname', 'severity', ...Object.keys(alert.labels)]) identity.delete(fixed);
     return [...identity].sort();
   }
+
+  /** Every label the metrics an expression reads can carry; complete only when each metric's labels are known. */
+  private carriedBy(analysis: PromqlAnalysis): LabelSet {
+    const labels = new Set<string>();
+    let complete = true;
+    for (const use of analysis.metrics) {
+      const known = this.ofMetric(use.name);
+      if (!known.complete) complete = false;
+      known.labels.forEach((l) => labels.add(l));
+    }
+    return { labels, complete };
+  }
+}
+
+/** Functions and aggregations whose result series may carry labels their input metrics do not. */
+const LABEL_WRITERS = new Set(['label_replace', 'label_join', 'absent', 'absent_over_time']);
+
+function writesLabels(analysis: PromqlAnalysis, text: string): boolean {
+  return analysis.functions.some((f) => LABEL_WRITERS.has(f.name)) || /\bcount_values\b/i.test(text);
 }

@@ -236,7 +236,7 @@ export interface Round {
 }
 
 /** Vigil's identity labels of an alert (LabelInference.identityOf): the labels the emitter puts in `equal`. */
-export function identityLabelsOf(model: Model): (alert: AlertModel) => string[] {
+export function identityLabelsOf(model: Model): (alert: AlertModel) => string[] | undefined {
   const cache = new Map<string, PromqlAnalysis>();
   const analyze = (e: ExpressionModel) => {
     const key = `${e.grafana ? 'g' : 'p'}:${e.text}`;
@@ -258,14 +258,15 @@ const fmt = (labels: Labels) =>
  * For every enabled alert with two or more declared levels and every pair of them (higher h, lower l): h and l with
  * the same identity labels → l inhibited by h, h not inhibited; l with one identity label changed → not inhibited.
  */
-export function levelRounds(model: Model, identityOf: (alert: AlertModel) => string[]): Round[] {
+export function levelRounds(model: Model, identityOf: (alert: AlertModel) => string[] | undefined): Round[] {
   const rank = severityRank(model);
   const rounds: Round[] = [];
   for (const alert of model.groups.flatMap((g) => g.alerts)) {
     if (!alert.enabled) continue;
     const levels = rank.ladder(alert.levels.map((l) => l.severity));
     if (levels.length < 2) continue;
-    const identity = identityOf(alert).filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
+    const identity = identityOf(alert)?.filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
+    if (!identity) continue; // the emitter writes no automatic inhibition for it
     const base = Object.fromEntries(identity.map((l) => [l, `${l}-1`]));
     const at = (severity: string, extra: Labels = {}): Labels => ({ ...base, ...extra, ...levelLabels(alert, severity) });
     const same = identity.length > 0 ? ` with the same ${identity.join(', ')}` : ' (no identity labels)';

@@ -119,7 +119,7 @@ describe.skipIf(!installed)('inhibition against a real Alertmanager', () => {
     // mutes the warning in another — exactly the bug the identity cases exist to catch
     const gpu = model.groups.flatMap((g) => g.alerts).find((a) => a.name === 'GpuMemoryHigh')!;
     const identity = identityLabelsOf(model);
-    const rounds = levelRounds({ ...model, groups: [{ ...model.groups[0]!, alerts: [gpu] }] }, (a) => [...identity(a), 'zone']);
+    const rounds = levelRounds({ ...model, groups: [{ ...model.groups[0]!, alerts: [gpu] }] }, (a) => [...(identity(a) ?? []), 'zone']);
     const results = await runInhibitionRounds(url, rounds);
     expect(bad(results).map((r) => r.description)).toEqual(['GpuMemoryHigh critical does not inhibit GpuMemoryHigh warning with another zone']);
   });
