@@ -1,4 +1,5 @@
 import type { Check } from './check.ts';
+import { alertInhibitionLabelsCheck } from './alert-inhibition-labels.ts';
 import { alertLevelsCheck } from './alert-levels.ts';
 import { alertNameStyleCheck } from './alert-name-style.ts';
 import { alertRequiredLabelsCheck } from './alert-required-labels.ts';
@@ -38,6 +39,7 @@ import { thresholdOrderCheck } from './threshold-order.ts';
 
 /** Every check, sorted by id. Adding a check = one module + one line here + its fixture test. */
 export const CHECKS: readonly Check[] = [
+  alertInhibitionLabelsCheck,
   alertLevelsCheck,
   alertNameStyleCheck,
   alertRequiredLabelsCheck,

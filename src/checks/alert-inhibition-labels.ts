@@ -1,0 +1,30 @@
+import type { Check } from './check.ts';
+
+/**
+ * A multi-level alert whose series keep labels nobody declared gets no automatic level inhibition (an `equal` that
+ * misses a label would let one series' critical mute another's warning): say so, and how to get it back.
+ */
+export const alertInhibitionLabelsCheck: Check = {
+  id: 'alert/inhibition-labels',
+  description: "A multi-level alert's series carry known labels, so its more severe level can mute the less severe one.",
+  severity: 'warning',
+  run(ctx) {
+    for (const group of ctx.model.groups) {
+      for (const alert of group.alerts) {
+        if (!alert.enabled || new Set(alert.levels.map((l) => l.severity)).size < 2) continue;
+        if (ctx.labels.identityOf(alert) !== undefined) continue;
+        const expression = alert.expression;
+        const unknown = ctx.analyze(expression).metrics.find((m) => !ctx.labels.ofMetric(m.name).complete);
+        if (!unknown) continue;
+        const origin = ctx.catalog.resolve(unknown.name);
+        const source = origin?.kind === 'external' ? `external source ${origin.external.source}` : 'its source';
+        ctx.report({
+          uses: expression,
+          message: `alert ${alert.name}: the labels of "${unknown.name}" are not declared, so its levels get no automatic inhibition (a label left out of \`equal\` would let one series mute another)`,
+          span: expression.origin.def.locateInString(expression.origin.path, unknown.start, unknown.end),
+          hint: `declare the labels its series carry (\`labels:\` of ${source}), or aggregate with by (…) to the labels that identify a firing`,
+        });
+      }
+    }
+  },
+};
