@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { buildManifest } from './build/manifest.ts';
 import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
 import { applyCheckConfig, policyProblems, type CheckReport } from './checks/config.ts';
@@ -183,17 +183,7 @@ function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): 
   const secrets = secretsList(artifacts);
   if (secrets) artifacts.push(secrets);
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return [...artifacts, manifest(artifacts)];
+  return [...artifacts, buildManifest(artifacts)];
 }
 
-export const MANIFEST_PATH = 'manifest.json';
-
-function manifest(artifacts: Artifact[]): Artifact {
-  const files = artifacts.map((a) => ({
-    path: a.path,
-    sha256: createHash('sha256').update(a.content).digest('hex'),
-    sources: [...new Set(a.sources)].sort(),
-  }));
-  return { path: MANIFEST_PATH, content: JSON.stringify({ generator: 'vigil', format: 'vigil/v1', files }, null, 2) + '\n', sources: [] };
-}
-
+export { MANIFEST_PATH } from './build/paths.ts';

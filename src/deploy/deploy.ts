@@ -1,9 +1,6 @@
-import path from 'node:path';
+import { buildView } from '../build/read.ts';
 import type { Artifact } from '../emit/artifact.ts';
-import { ALERTMANAGER_CONFIG_PATH } from '../emit/alertmanager.ts';
-import { parseSecretsList, SECRETS_PATH } from '../emit/secret-slots.ts';
-import { prometheusConfigPath } from '../emit/prometheus-config.ts';
-import { emittedRuleGroup } from '../emit/prometheus-rules.ts';
+import type { SecretUse } from '../emit/secret-slots.ts';
 import type { EnvironmentModel, Model } from '../model/types.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
 import { throwIfCancelled } from './cancel.ts';
@@ -43,16 +40,13 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const { environment: env, model, artifacts } = input;
   const secrets = input.secrets ?? processSecrets;
   const configSecrets = input.configSecrets ?? secrets;
-  const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
+  const build = buildView(artifacts);
   // The only secrets this deploy reads: those secrets.json names, each for its exact place in a file.
-  const uses = parseSecretsList(byPath.get(SECRETS_PATH));
-  const under = (prefix: string) => new Map(artifacts.filter((a) => a.path.startsWith(prefix)).map((a) => [path.posix.basename(a.path), a.content]));
-  const ruleFiles = under('prometheus/rules/');
-  // Rule files straight from the emitter come with their groups as data (parsing 10,000 rules of YAML takes ~0.4 s);
-  // any other file (altered after compiling) makes the adapter parse them all.
-  const ruleArtifacts = artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
-  const emitted = ruleArtifacts.map(emittedRuleGroup);
-  const fromModel = emitted.every((g) => g !== undefined) ? emitted.map((g) => desiredGroup(g!.file, g!.body)) : undefined;
+  const uses = build.secrets as SecretUse[];
+  const ruleFiles = new Map(build.ruleGroups.map((f) => [f.name, f.content]));
+  // Rule files straight from the emitter carry their groups as data; any other file (altered after compiling, or read
+  // from disk) makes the adapter parse them all, with its own errors.
+  const fromModel = build.ruleGroups.every((f) => f.carried) ? build.ruleGroups.flatMap((f) => f.groups.map((g) => desiredGroup(f.name, g))) : undefined;
   const problems: string[] = [];
   const attempt = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -66,9 +60,8 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
 
   const prometheus: PrometheusAdapter[] = [];
   for (const replica of env.prometheus) {
-    const file = prometheusConfigPath(replica);
-    const text = byPath.get(file);
-    const config = replica.configFile && text !== undefined ? await attempt(() => materialise(file, text, uses, configSecrets)) : undefined;
+    const file = build.prometheusConfigs.get(replica.name);
+    const config = replica.configFile && file !== undefined ? await attempt(() => materialise(file.path, file.content, uses, configSecrets)) : undefined;
     prometheus.push(new PrometheusAdapter({ replica, ruleFiles, config, groups: fromModel }));
   }
 
@@ -84,9 +77,9 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
 
   let alertmanager: Targets['alertmanager'];
   if (env.alertmanager.length) {
-    const text = byPath.get(ALERTMANAGER_CONFIG_PATH);
-    const config = text !== undefined ? await attempt(() => materialise(ALERTMANAGER_CONFIG_PATH, text, uses, configSecrets)) : undefined;
-    const templates = under('alertmanager/templates/');
+    const file = build.alertmanagerConfig;
+    const config = file !== undefined ? await attempt(() => materialise(file.path, file.content, uses, configSecrets)) : undefined;
+    const templates = build.alertmanagerTemplates;
     const secretFiles: { name: string; content: string }[] = [];
     for (const use of uses.filter((u) => u.as === 'file' && u.env && u.path)) {
       const where = secretFileProblem(env, use.env!, use.path!);
@@ -109,8 +102,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     if (!grafana.token) problems.push('grafana.token is not set in the Environment: dashboards cannot be deployed without a service account token');
     const token = grafana.token ? await attempt(() => secretValue(grafana.token!, 'the Grafana token', secrets)) : undefined;
     const dashboards = new Map<string, Record<string, unknown>>();
-    for (const [, content] of under('grafana/dashboards/')) {
-      const json = JSON.parse(content) as Record<string, unknown>;
+    for (const json of build.dashboards.values()) {
       dashboards.set(String(json.uid), withOwnershipTag(json));
     }
     if (token !== undefined) {

@@ -6,8 +6,8 @@ import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifac
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
 
-export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
-export const ALERTMANAGER_TEMPLATE_PATH = 'alertmanager/templates/vigil.tmpl';
+import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH } from '../build/paths.ts';
+export { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH };
 /**
  * Where alertmanager.yml says `{ env: NAME }` secrets are (one file per variable, written by deploy, mode 0600) when
  * no Environment names the directory the servers read: the shared tree, or peers whose secrets directories differ.

@@ -8,6 +8,7 @@
  *
  * The output is deterministic: keys sorted recursively, 2-space indent, trailing newline.
  */
+import { dashboardPath } from '../build/paths.ts';
 import {
   ConstantVariableBuilder,
   CustomVariableBuilder,
@@ -94,7 +95,7 @@ export function emitDashboard(model: Model, d: DashboardModel): Artifact {
   if (cached) return cached;
   const { json, alerts } = dashboardJson(model, d);
   const artifact = {
-    path: `grafana/dashboards/${dashboardFileName(d.uid)}`,
+    path: dashboardPath(dashboardFileName(d.uid)),
     content: renderJson(json),
     sources: uniqueSorted([d.origin.def.file, ...alerts.map((a) => a.origin.def.file)]),
   };

@@ -5,7 +5,8 @@ import { SecretPlaceholder, secretSlotsOf } from './secret-slots.ts';
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
 const REPLICA_LABEL = 'replica';
 
-export const prometheusConfigPath = (replica: PrometheusTarget) => `prometheus/prometheus-${replica.name}.yml`;
+export { prometheusConfigPath } from '../build/paths.ts';
+import { prometheusConfigPath } from '../build/paths.ts';
 
 
 /**

@@ -1,3 +1,4 @@
+import { ruleFilePath } from '../build/paths.ts';
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
@@ -28,24 +29,12 @@ export function ruleFileName(group: string): string {
   return `${group}.yml`;
 }
 
-/** Each emitted rule file's group as data, so deploy can compare it with the live server without parsing YAML. */
-const emittedGroups = new WeakMap<Artifact, RuleGroupBody>();
-
-/** The group a rule file artifact was emitted from; undefined for an artifact this emitter did not produce. */
-export function emittedRuleGroup(artifact: Artifact): RuleGroupBody | undefined {
-  return emittedGroups.get(artifact);
-}
-
 /** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
 export function emitPrometheusRules(model: Model): Artifact[] {
   return ruleGroupBodies(model).map((group) => {
-    const artifact: Artifact = {
-      path: `prometheus/rules/${group.file}`,
-      content: goYaml({ groups: [group.body] }, [GENERATED_HEADER, `Source: ${group.group.origin.def.file}`]),
-      sources: [group.group.origin.def.file],
-    };
-    emittedGroups.set(artifact, group);
-    return artifact;
+    const document = { groups: [group.body] };
+    // The document rides along as data, so deploy compares it with the live server without parsing YAML.
+    return { path: ruleFilePath(group.file), content: goYaml(document, [GENERATED_HEADER, `Source: ${group.group.origin.def.file}`]), sources: [group.group.origin.def.file], data: document };
   });
 }
 

@@ -1,7 +1,8 @@
 import type { Model } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 
-export const RELAY_CONFIG_PATH = 'relay/relay.yml';
+import { RELAY_CONFIG_PATH } from '../build/paths.ts';
+export { RELAY_CONFIG_PATH };
 
 /**
  * What the notification relay needs and Alertmanager does not carry: the DingTalk and SMS channels behind the relay

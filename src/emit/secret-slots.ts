@@ -3,7 +3,8 @@ import { uniqueSorted, type Artifact } from './artifact.ts';
 import { DoubleQuoted } from './yaml-writer.ts';
 
 /** The one list of every secret the generated files refer to (names, paths and positions; never values). */
-export const SECRETS_PATH = 'secrets.json';
+import { SECRETS_PATH } from '../build/paths.ts';
+export { SECRETS_PATH };
 
 /**
  * Fields where a service (Prometheus, Alertmanager) keeps a value as a Go `Secret` and shows it as `<secret>`: the

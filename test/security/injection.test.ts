@@ -22,13 +22,21 @@ import { goTemplateText } from '../../src/emit/alertmanager-templates.ts';
 import { goYaml } from '../../src/emit/artifact.ts';
 import { emitAlertCatalogue } from '../../src/emit/docs.ts';
 import { emitDashboards } from '../../src/emit/grafana-dashboards.ts';
-import { emitPrometheusRules, emittedRuleGroup } from '../../src/emit/prometheus-rules.ts';
+import { emitPrometheusRules } from '../../src/emit/prometheus-rules.ts';
+import { buildView } from '../../src/build/read.ts';
 import { emitRoutingDoc } from '../../src/emit/routing-doc.ts';
 import { toYaml } from '../../src/emit/yaml-writer.ts';
 import type { AlertModel, Model } from '../../src/model/types.ts';
 import { analyzeGoTemplate } from '../../src/templates/go-template.ts';
 import { htmlText, mdCell, mdCode, mdFence, mdText, oneLine } from '../../src/util/markdown.ts';
 import { baseFile, compileBase } from '../helpers/model.ts';
+
+/** The groups a rule file carries as data from the emitter (what deploy compares, never parsed from the YAML). */
+function emittedGroups(artifact: Parameters<typeof buildView>[0][number]) {
+  const [file] = buildView([artifact]).ruleGroups;
+  expect(file!.carried).toBe(true);
+  return file!.groups;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The hostile strings: every shape the issue lists, each alone, embedded in text, and doubled.
@@ -195,7 +203,7 @@ describe('(a) YAML: hostile values keep the intended structure', () => {
     withHostile(h, (model) => {
       for (const artifact of emitPrometheusRules(model)) {
         commentLinesAreSingle(artifact.content);
-        expect(readYaml(artifact.content)).toEqual(JSON.parse(JSON.stringify({ groups: [emittedRuleGroup(artifact)!.body] })));
+        expect(readYaml(artifact.content)).toEqual(JSON.parse(JSON.stringify({ groups: emittedGroups(artifact) })));
       }
       const app = emitPrometheusRules(model).find((a) => a.path === 'prometheus/rules/app.yml')!;
       const rules = (readYaml(app.content) as { groups: { rules: Record<string, Record<string, string>>[] }[] }).groups[0]!.rules;
@@ -244,7 +252,7 @@ describe.skipIf(!promtool)('(a) promtool reads every hostile rule file as the in
         h,
         (model) => {
           for (const artifact of emitPrometheusRules(model)) {
-            const body = emittedRuleGroup(artifact)!.body;
+            const body = emittedGroups(artifact)[0]!;
             const file = path.join(dir, 'rules', String(i), path.basename(artifact.path));
             mkdirSync(path.dirname(file), { recursive: true });
             writeFileSync(file, artifact.content);

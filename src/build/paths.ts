@@ -1,0 +1,23 @@
+/**
+ * Where each artifact of a build lives, relative to generated/<env>/: the one home of these paths. Emitters write
+ * there, the manifest lists them, and readBuild/buildView read them back by kind.
+ */
+export const MANIFEST_PATH = 'manifest.json';
+export const SECRETS_PATH = 'secrets.json';
+export const PROMETHEUS_RULES_DIR = 'prometheus/rules/';
+export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
+export const ALERTMANAGER_TEMPLATES_DIR = 'alertmanager/templates/';
+export const ALERTMANAGER_TEMPLATE_PATH = `${ALERTMANAGER_TEMPLATES_DIR}vigil.tmpl`;
+export const GRAFANA_DASHBOARDS_DIR = 'grafana/dashboards/';
+export const RELAY_CONFIG_PATH = 'relay/relay.yml';
+
+export const ruleFilePath = (file: string) => `${PROMETHEUS_RULES_DIR}${file}`;
+export const dashboardPath = (file: string) => `${GRAFANA_DASHBOARDS_DIR}${file}`;
+export const prometheusConfigPath = (replica: { name: string }) => `prometheus/prometheus-${replica.name}.yml`;
+/** The replica a prometheus-<name>.yml belongs to; undefined for any other path. */
+export function prometheusConfigReplica(path: string): string | undefined {
+  return /^prometheus\/prometheus-([^/]+)\.yml$/.exec(path)?.[1];
+}
+
+/** The files a build of one environment may hold (what the emitters write), and nothing else. */
+export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|docs\/[^/]+\.md|secrets\.json)$/;

@@ -1,0 +1,200 @@
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseManifest, sha256, type ManifestEntry } from './manifest.ts';
+import {
+  ALERTMANAGER_CONFIG_PATH,
+  ALERTMANAGER_TEMPLATES_DIR,
+  BUILD_FILE,
+  GRAFANA_DASHBOARDS_DIR,
+  MANIFEST_PATH,
+  PROMETHEUS_RULES_DIR,
+  prometheusConfigReplica,
+  RELAY_CONFIG_PATH,
+  SECRETS_PATH,
+} from './paths.ts';
+
+/** One file of a build: an emitter's artifact, or a file read back from disk. */
+export interface BuildFile {
+  path: string;
+  content: string;
+  sources: string[];
+  /**
+   * The content as data, when the emitter built it that way (rule files): equal to parsing `content`, so a view of
+   * in-memory artifacts hands it over instead of parsing again (10,000 rules of YAML take ~0.4 s to parse).
+   * A file read from disk never has it.
+   */
+  data?: unknown;
+}
+
+export interface RuleGroupDocument {
+  name: string;
+  interval?: string;
+  rules: Record<string, unknown>[];
+}
+
+export interface RuleFile {
+  /** The file's base name, `<group>.yml`, as deploy writes it into the rules directory. */
+  name: string;
+  path: string;
+  content: string;
+  /** True when `groups` came from the emitter as data (no YAML is parsed to read them). */
+  readonly carried: boolean;
+  /** The file's rule groups; parsed on first read unless carried. */
+  readonly groups: RuleGroupDocument[];
+}
+
+/** One entry of secrets.json (see emit/secret-slots.ts: SecretUse); names and places only, never values. */
+export interface SecretsEntry {
+  artifact?: string;
+  at?: (string | number)[];
+  env?: string;
+  file?: string;
+  receiver?: string;
+  field: string;
+  as: string;
+  path?: string;
+}
+
+/** A build of one environment by kind of artifact: what deploy and plan read, whether from memory or from disk. */
+export interface BuildView {
+  files: BuildFile[];
+  /** manifest.json's entries (from a build on disk, each checked against its file); empty when there is none. */
+  manifest: ManifestEntry[];
+  ruleGroups: RuleFile[];
+  alertmanagerConfig?: { path: string; content: string };
+  /** Template files by base name. */
+  alertmanagerTemplates: Map<string, string>;
+  /** Dashboard JSON by file base name, parsed on first read. */
+  readonly dashboards: Map<string, Record<string, unknown>>;
+  relayConfig?: { path: string; content: string };
+  /** secrets.json's list: the only secrets a deploy of this build reads. */
+  secrets: SecretsEntry[];
+  /** Each replica's prometheus.yml, by replica name. */
+  prometheusConfigs: Map<string, { path: string; content: string }>;
+}
+
+const baseName = (p: string) => path.posix.basename(p);
+
+/** The view of in-memory artifacts (a compile's output); rule groups the emitter built as data are carried, not parsed. */
+export function buildView(files: readonly BuildFile[], manifest: ManifestEntry[] = []): BuildView {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const under = (prefix: string) => files.filter((f) => f.path.startsWith(prefix));
+  const one = (p: string) => {
+    const f = byPath.get(p);
+    return f && { path: f.path, content: f.content };
+  };
+  const manifestFile = byPath.get(MANIFEST_PATH);
+  let dashboards: Map<string, Record<string, unknown>> | undefined;
+  const secretsText = byPath.get(SECRETS_PATH)?.content;
+  const secretsParsed = secretsText === undefined ? undefined : (JSON.parse(secretsText) as { secrets?: unknown });
+  return {
+    files: [...files],
+    manifest: manifest.length || !manifestFile ? manifest : parseManifest(manifestFile.content),
+    ruleGroups: under(PROMETHEUS_RULES_DIR).map(ruleFile),
+    alertmanagerConfig: one(ALERTMANAGER_CONFIG_PATH),
+    alertmanagerTemplates: new Map(under(ALERTMANAGER_TEMPLATES_DIR).map((f) => [baseName(f.path), f.content])),
+    get dashboards() {
+      return (dashboards ??= new Map(under(GRAFANA_DASHBOARDS_DIR).map((f) => [baseName(f.path), JSON.parse(f.content) as Record<string, unknown>])));
+    },
+    relayConfig: one(RELAY_CONFIG_PATH),
+    secrets: Array.isArray(secretsParsed?.secrets) ? (secretsParsed.secrets as SecretsEntry[]) : [],
+    prometheusConfigs: new Map(files.flatMap((f) => {
+      const replica = prometheusConfigReplica(f.path);
+      return replica === undefined ? [] : [[replica, { path: f.path, content: f.content }] as const];
+    })),
+  };
+}
+
+function ruleFile(f: BuildFile): RuleFile {
+  const carried = (f.data as { groups?: RuleGroupDocument[] } | undefined)?.groups;
+  let groups = carried;
+  return {
+    name: baseName(f.path),
+    path: f.path,
+    content: f.content,
+    carried: carried !== undefined,
+    get groups() {
+      return (groups ??= (parseYaml(f.content) as { groups: RuleGroupDocument[] }).groups);
+    },
+  };
+}
+
+/** A build that cannot be used as it is: what is wrong, what to do, and a stable id (`deploy/build`). */
+export class BuildError extends Error {
+  readonly code = 'deploy/build';
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A build is text a reviewer could read: anything bigger is refused rather than read. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+const MAX_FILES = 100_000;
+
+/**
+ * Reads the build of one environment from `dir/<environment>/` (or `dir` itself without one) — e.g. the generated/
+ * tree of a pull request, downloaded as an artifact by a job that holds deploy credentials and must not run the pull
+ * request's code. Only files its manifest lists are read, each must have the manifest's sha256, be a regular file
+ * inside the tree (no symlink, no `..`) of a kind Vigil writes, and sizes are bounded: whatever else is in the
+ * artifact is ignored. Throws a BuildError.
+ */
+export async function readBuild(dir: string, environment?: string): Promise<BuildView> {
+  const shown = environment === undefined ? dir : path.join(dir, environment);
+  const root = path.resolve(shown);
+  const fail = (why: string, hint = 'use the generated/ tree that `vigil build` wrote, unchanged') => new BuildError(`the build in ${shown} cannot be used: ${why}`, hint);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    throw fail('it does not exist', `pass the directory that holds <environment>/manifest.json (a generated/ tree) and check --env`);
+  }
+  const manifestText = await readRegular(realRoot, MANIFEST_PATH, fail);
+  let entries: ManifestEntry[];
+  try {
+    entries = parseManifest(manifestText);
+  } catch (e) {
+    throw fail(`${MANIFEST_PATH} is not a Vigil manifest (${(e as Error).message})`);
+  }
+  if (entries.length > MAX_FILES) throw fail(`its manifest lists ${entries.length} files (at most ${MAX_FILES})`);
+  const files: BuildFile[] = [];
+  let total = 0;
+  for (const f of entries) {
+    if (!BUILD_FILE.test(f.path) || f.path.split('/').some((s) => s === '..' || s === '.' || s === '')) throw fail(`its manifest lists ${JSON.stringify(f.path)}, which is not a file Vigil writes`);
+    const content = await readRegular(realRoot, f.path, fail);
+    total += Buffer.byteLength(content);
+    if (total > MAX_TOTAL_BYTES) throw fail(`its files hold more than ${MAX_TOTAL_BYTES / 1024 / 1024} MB`);
+    if (sha256(content) !== f.sha256) throw fail(`${f.path} is not the file its manifest lists (sha256 differs)`);
+    files.push({ path: f.path, content, sources: [] });
+  }
+  try {
+    return buildView(files, entries);
+  } catch (e) {
+    throw fail(`${SECRETS_PATH} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function readRegular(root: string, rel: string, fail: (why: string) => BuildError): Promise<string> {
+  const file = path.join(root, rel);
+  if (path.relative(root, file).startsWith('..')) throw fail(`${JSON.stringify(rel)} is outside the build`);
+  let info;
+  try {
+    info = await lstat(file);
+  } catch {
+    throw fail(`${rel} is missing`);
+  }
+  if (!info.isFile()) throw fail(`${rel} is not a regular file (a symlink or a directory)`);
+  if (info.size > MAX_FILE_BYTES) throw fail(`${rel} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+  // Every parent inside the build must be a plain directory too: a symlinked folder could point anywhere.
+  for (let d = path.dirname(file); d !== root && d.startsWith(root); d = path.dirname(d)) {
+    if ((await lstat(d)).isSymbolicLink()) throw fail(`${path.relative(root, d)} is a symlink`);
+  }
+  const bytes = await readFile(file);
+  const text = bytes.toString('utf8');
+  if (Buffer.byteLength(text) !== bytes.length || text.includes('\uFFFD')) throw fail(`${rel} is not UTF-8 text`);
+  return text;
+}
