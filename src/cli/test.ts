@@ -1,35 +1,19 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compile, newAnalysisCaches } from '../compile.ts';
-import { hasErrors, lineColAt, type Diagnostic } from '../diagnostics.ts';
-import type { Artifact } from '../emit/artifact.ts';
+import { lineColAt, type Diagnostic } from '../diagnostics.ts';
 import type { LoadResult } from '../load/index.ts';
 import { annotation, formatGithub } from '../report/github.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
-import { computeCoverage, formatPercent, type CoverageReport } from '../testing/coverage.ts';
+import { formatPercent, type CoverageReport } from '../synth/coverage.ts';
+import type { EnvironmentProof } from '../testing/environments.ts';
 import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
-import { proveEnvironmentOverrides, type EnvironmentProof } from '../testing/environments.ts';
-import { synthesizeAlert } from '../testing/synthesize.ts';
+import { runTests } from '../testing/run.ts';
+import { TESTS_DIR, type CaseResult } from '../testing/runner.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import {
-  planCases,
-  probeAndEvaluate,
-  PromtoolMissingError,
-  promtoolVersion,
-  stageRules,
-  testFiles,
-  TESTS_DIR,
-  verdict,
-  type CaseResult,
-  type Synthesizer,
-  type TestFile,
-} from '../testing/runner.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { formatOf } from './options.ts';
 import { outputDirectoryProblem } from './write.ts';
 import { countSummary, forDisplay, jsonReport, printDiagnostics } from './print.ts';
-import { describeProofs, proveAlertmanager } from './test-alertmanager.ts';
 
 /** main.ts's exit codes; not imported from it, because main.ts imports this module (see testCommand). */
 import { EXIT } from './exit.ts';
@@ -80,98 +64,39 @@ export const testCommand = {
   },
 };
 
-interface Stale {
-  changed: string[];
-  missing: string[];
-  extra: string[];
-}
-
 export async function runTest(io: CliIO, dir: string, options: TestOptions): Promise<number> {
   const style = styleFor(io);
   await definitionsDirectory(dir);
   const outProblem = await outputDirectoryProblem(dir, options.out);
   if (outProblem) throw new UsageError(outProblem);
   const loaded = await loadDefinitions(dir);
-  // Shared with the environments' compiles below: the same expressions are analysed once.
-  const caches = newAnalysisCaches();
-  const compiled = compile(loaded, { caches });
-  const { model, artifacts } = compiled;
-  if (hasErrors(compiled.diagnostics)) {
-    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, compiled.diagnostics));
+  const run = await runTests(loaded, {
+    out: options.out,
+    check: options.check,
+    live: options.live === true,
+    promtool: process.env.VIGIL_PROMTOOL || 'promtool',
+    // VIGIL_TEST_SYNTHESIZER=off runs the user-written tests alone (to tell a failing test from a failing generated case).
+    generatedOff: process.env.VIGIL_TEST_SYNTHESIZER === 'off',
+  });
+  if (run.outcome === 'invalid') {
+    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, run.diagnostics));
     else {
-      printDiagnostics(io, options.format, loaded, compiled.diagnostics);
-      if (options.format === 'text') io.err(`${style.red('test failed')}: the definitions have problems (${countSummary(compiled.diagnostics)}); fix them first\n`);
+      printDiagnostics(io, options.format, loaded, run.diagnostics);
+      if (options.format === 'text') io.err(`${style.red('test failed')}: the definitions have problems (${countSummary(run.diagnostics)}); fix them first\n`);
     }
     return EXIT.problems;
   }
-
-  const promtool = process.env.VIGIL_PROMTOOL || 'promtool';
-  let version: string;
-  try {
-    version = await promtoolVersion(promtool);
-  } catch (e) {
-    if (e instanceof PromtoolMissingError) {
-      io.err(`vigil test: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    throw e;
+  if (run.outcome === 'promtool-missing') {
+    io.err(`vigil test: ${run.message}\n`);
+    return EXIT.usage;
   }
-
-  // VIGIL_TEST_SYNTHESIZER=off runs the user-written tests alone (to tell a failing test from a failing generated case).
-  const generatedOff = process.env.VIGIL_TEST_SYNTHESIZER === 'off';
-  const synthesize: Synthesizer | undefined = generatedOff ? undefined : synthesizeAlert;
-  const plan = planCases(model, loaded.dir, synthesize);
-  const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...plan.problems];
-  if (hasErrors(plan.problems)) {
-    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, diagnostics));
-    else printDiagnostics(io, options.format, loaded, diagnostics);
+  if (run.outcome === 'unplanned') {
+    if (options.format === 'json') io.out(jsonReport({ files: loaded.sources.length }, loaded, run.diagnostics));
+    else printDiagnostics(io, options.format, loaded, run.diagnostics);
     return EXIT.problems;
   }
-
-  const results = await probeAndEvaluate(model, plan.cases, artifacts, promtool);
-  const probePassed = results.every((r) => r.passed);
-  const files = probePassed ? testFiles(model, results, artifacts) : [];
+  const { promtool: version, generatedOff, diagnostics, results, failed, files, written, stale, staleCount, verdictNote, verdictFailures, coverage, proofs, environments, envFailed, ok } = run;
   const testsDir = path.join(options.out, TESTS_DIR);
-
-  let stale: Stale | undefined;
-  let written: { written: string[]; unchanged: string[]; removed: string[] } | undefined;
-  let verdictNote: string | undefined;
-  // A failed test has no completed form, so there is nothing to write or to compare with.
-  if (probePassed && options.check) stale = await compareTestFiles(options.out, files);
-  else if (probePassed) written = await writeTestFiles(options.out, files);
-
-  // The final verdict: the real promtool over the completed files. Straight on <out>/tests when its rule files are
-  // those of this build; otherwise on a copy beside freshly compiled rules.
-  let verdictFailures = 0;
-  if (probePassed && files.length) {
-    const rulesFresh = await rulesUpToDate(options.out, artifacts);
-    let root = options.out;
-    let temp: string | undefined;
-    if (options.check || !rulesFresh) {
-      temp = root = await stageRules(artifacts);
-      await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
-      if (!rulesFresh) verdictNote = `${path.posix.join(options.out, 'prometheus/rules')}/ is missing or not what \`vigil build\` writes now, so the final promtool run used freshly compiled rules; run \`vigil build\` before committing`;
-    }
-    try {
-      verdictFailures = (await verdict(model, root, files, promtool)).length;
-    } finally {
-      if (temp) await rm(temp, { recursive: true, force: true });
-    }
-  }
-
-  const required = model.project?.policies.testCoverage ?? 0;
-  const coverage = computeCoverage(
-    model,
-    results.map((r) => ({ name: r.planned.testCase.name, covers: r.planned.testCase.covers, passed: r.passed })),
-    plan.syntheses,
-    required,
-  );
-  const proofs = describeProofs(await proveAlertmanager(model, artifacts, options.live === true));
-  const environments = synthesize ? await proveEnvironmentOverrides(loaded, promtool, synthesize, caches) : [];
-  const envFailed = environments.flatMap((e) => e.results.filter((r) => !r.passed).map((r) => ({ environment: e.environment, result: r })));
-  const failed = results.filter((r) => !r.passed);
-  const staleCount = stale ? stale.changed.length + stale.missing.length + stale.extra.length : 0;
-  const ok = failed.length === 0 && verdictFailures === 0 && coverage.ok && staleCount === 0 && proofs.ok && envFailed.length === 0;
 
   if (options.junit) await writeFileAtomic(options.junit, junitXml([...junitSuites(results, coverage, loaded), ...environmentSuites(environments)]));
 
@@ -360,56 +285,4 @@ function environmentSuites(environments: readonly EnvironmentProof[]): JUnitSuit
     for (const alert of e.untested) cases.push({ name: alert, classname: name, skipped: 'untested: no generated cases' });
     return { name, cases };
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// generated/tests/: Vigil owns the *.test.yml files there (vigil build lists them as not its own and leaves them alone).
-
-async function existingTestFiles(out: string): Promise<string[]> {
-  try {
-    return (await readdir(path.join(out, TESTS_DIR), { withFileTypes: true }))
-      .filter((e) => e.isFile() && e.name.endsWith('.test.yml'))
-      .map((e) => `${TESTS_DIR}/${e.name}`)
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
-async function compareTestFiles(out: string, files: readonly TestFile[]): Promise<Stale> {
-  const stale: Stale = { changed: [], missing: [], extra: [] };
-  for (const f of files) {
-    const current = await readFile(path.join(out, f.path), 'utf8').catch(() => undefined);
-    if (current === undefined) stale.missing.push(f.path);
-    else if (current !== f.content) stale.changed.push(f.path);
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  stale.extra.push(...(await existingTestFiles(out)).filter((f) => !wanted.has(f)));
-  return stale;
-}
-
-async function writeTestFiles(out: string, files: readonly TestFile[]): Promise<{ written: string[]; unchanged: string[]; removed: string[] }> {
-  const summary = { written: [] as string[], unchanged: [] as string[], removed: [] as string[] };
-  const wanted = new Set(files.map((f) => f.path));
-  for (const f of files) {
-    const target = path.join(out, f.path);
-    if ((await readFile(target, 'utf8').catch(() => undefined)) === f.content) {
-      summary.unchanged.push(f.path);
-      continue;
-    }
-    await writeFileAtomic(target, f.content);
-    summary.written.push(f.path);
-  }
-  for (const f of await existingTestFiles(out)) {
-    if (wanted.has(f)) continue;
-    await rm(path.join(out, f), { force: true });
-    summary.removed.push(f);
-  }
-  return summary;
-}
-
-async function rulesUpToDate(out: string, artifacts: readonly Artifact[]): Promise<boolean> {
-  const rules = artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
-  const current = await Promise.all(rules.map((a) => readFile(path.join(out, a.path), 'utf8').catch(() => undefined)));
-  return rules.every((a, i) => current[i] === a.content);
 }

@@ -25,7 +25,7 @@ import {
   verdict,
   type Synthesizer,
 } from './runner.ts';
-import type { AlertCheck, ExpectedFiring, TestCase } from './types.ts';
+import type { AlertCheck, ExpectedFiring, TestCase } from '../synth/types.ts';
 
 const fired = (severity: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): FiredAlert => ({
   labels: { alertname: 'QueueDeep', severity, team: 'app', ...labels },

@@ -10,12 +10,12 @@ import type { Artifact } from '../emit/artifact.ts';
 import { alertsByName, keySpanOf, spanOf, type AlertModel, type Model, type Origin } from '../model/types.ts';
 import { analyzePromql } from '../promql/index.ts';
 import { parseDuration } from '../util/duration.ts';
-import { formatTestFile } from './promtool-format.ts';
+import { formatTestFile } from '../synth/promtool-format.ts';
 import { parsePromtoolOutput, type FiredAlert, type PromtoolError, type PromtoolFileResult } from './promtool-output.ts';
-import type { AlertCheck, ExpectedFiring, ExprCheck, LevelSynthesis, TestCase } from './types.ts';
-import { userTestCases, type UserCase } from './user-tests.ts';
+import type { AlertCheck, ExpectedFiring, ExprCheck, LevelSynthesis, TestCase } from '../synth/types.ts';
+import { userTestCases, type UserCase } from '../synth/user-tests.ts';
 
-/** The synthesizer's entry point (src/testing/synthesize.ts): generated boundary cases for every level of an alert. */
+/** The synthesizer's entry point (src/synth/synthesize.ts): generated boundary cases for every level of an alert. */
 export type Synthesizer = (model: Model, alert: AlertModel, ctx: CheckContext) => LevelSynthesis[];
 
 /** Where the test files live under the output directory; their rule_files are `../prometheus/rules/<group>.yml`. */

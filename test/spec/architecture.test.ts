@@ -92,6 +92,44 @@ function runtimeViolations(graph: Graph): string[] {
   );
 }
 
+/**
+ * synth/ is pure (series synthesis, coverage, the promtool test format): nothing it imports, however indirectly, may
+ * spawn a process. The runners that do (promtool, amtool, a throwaway Alertmanager) live in testing/.
+ */
+const PURE_UNITS = ['synth/'];
+const SPAWNS = /^(node:)?(child_process|cluster)$/;
+
+function spawnViolations(files: { file: string; text: string }[], root: string): string[] {
+  const imports = new Map<string, string[]>();
+  for (const { file, text } of files) {
+    imports.set(
+      file,
+      ts.preProcessFile(text, true, true).importedFiles.map((i) => (i.fileName.startsWith('.') ? path.resolve(path.dirname(file), i.fileName) : i.fileName)),
+    );
+  }
+  const found: string[] = [];
+  for (const start of files.map((f) => f.file).filter((f) => PURE_UNITS.includes(unitOf(path.relative(root, f))))) {
+    const seen = new Set([start]);
+    const queue: string[][] = [[start]];
+    while (queue.length) {
+      const chain = queue.shift()!;
+      for (const to of imports.get(chain.at(-1)!) ?? []) {
+        if (SPAWNS.test(to)) {
+          found.push([...chain.map((f) => path.relative(root, f)), to].join(' → '));
+        } else if (path.isAbsolute(to) && !seen.has(to)) {
+          seen.add(to);
+          queue.push([...chain, to]);
+        }
+      }
+    }
+  }
+  return [...new Set(found)];
+}
+
+function filesOf(files: Record<string, string>): { file: string; text: string }[] {
+  return Object.entries(files).map(([file, text]) => ({ file: path.join('/p/src', file), text }));
+}
+
 function graphOf(files: Record<string, string>): Graph {
   return unitGraph(
     Object.entries(files).map(([file, text]) => ({ file: path.join('/p/src', file), text })),
@@ -100,10 +138,8 @@ function graphOf(files: Record<string, string>): Graph {
 }
 
 describe('architecture of src/', () => {
-  const graph = unitGraph(
-    sourceFiles(SRC).map((file) => ({ file, text: readFileSync(file, 'utf8') })),
-    SRC,
-  );
+  const sources = sourceFiles(SRC).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  const graph = unitGraph(sources, SRC);
 
   it('has no two units that import each other (directly or round a loop)', () => {
     expect(loops(graph)).toEqual([]);
@@ -113,9 +149,15 @@ describe('architecture of src/', () => {
     expect(runtimeViolations(graph)).toEqual([]);
   });
 
+  it('keeps synth/ free of anything that spawns a process, however indirectly', () => {
+    expect(spawnViolations(sources, SRC)).toEqual([]);
+  });
+
   it('reads the imports of the real tree (the test is not vacuous)', () => {
     expect(graph.get('compile.ts')?.has('checks/')).toBe(true);
     expect(graph.get('emit/')?.has('model/')).toBe(true);
+    expect(graph.get('synth/')?.has('promql/')).toBe(true);
+    expect(graph.get('testing/')?.has('synth/')).toBe(true);
   });
 });
 
@@ -151,5 +193,26 @@ describe('the loop detector', () => {
   ];
   it.each(runtimeCases)('$name is forbidden: $bad', ({ files, bad }) => {
     expect(runtimeViolations(graphOf(files)).length > 0).toBe(bad);
+  });
+
+  const spawnCases: { name: string; files: Record<string, string>; bad: boolean }[] = [
+    { name: 'synth/ → node:child_process', files: { 'synth/s.ts': "import { spawn } from 'node:child_process';" }, bad: true },
+    { name: 'synth/ → child_process (no node: prefix)', files: { 'synth/s.ts': "import { execFile } from 'child_process';" }, bad: true },
+    { name: 'synth/ → node:cluster', files: { 'synth/s.ts': "import cluster from 'node:cluster';" }, bad: true },
+    { name: 'a dynamic import in synth/', files: { 'synth/s.ts': "const cp = await import('node:child_process');" }, bad: true },
+    { name: 'a require in synth/', files: { 'synth/s.ts': "const cp = require('child_process');" }, bad: true },
+    { name: 'a re-export in synth/', files: { 'synth/s.ts': "export { spawn } from 'node:child_process';" }, bad: true },
+    { name: 'synth/ → a runner in testing/', files: { 'synth/s.ts': "import { verdict } from '../testing/runner.ts';", 'testing/runner.ts': "import { spawn } from 'node:child_process';" }, bad: true },
+    { name: 'a type-only import of a runner', files: { 'synth/s.ts': "import type { CaseResult } from '../testing/runner.ts';", 'testing/runner.ts': "import { spawn } from 'node:child_process';" }, bad: true },
+    { name: 'two hops through util/', files: { 'synth/s.ts': "import '../util/a.ts';", 'util/a.ts': "import './b.ts';", 'util/b.ts': "import { execFileSync } from 'node:child_process';" }, bad: true },
+    { name: 'a file inside synth/ that spawns', files: { 'synth/s.ts': "import './t.ts';", 'synth/t.ts': "import { spawnSync } from 'node:child_process';" }, bad: true },
+    { name: 'synth/ → model/ (pure)', files: { 'synth/s.ts': "import '../model/types.ts';", 'model/types.ts': "import { readFile } from 'node:fs';" }, bad: false },
+    { name: 'testing/ → node:child_process (the runner room)', files: { 'testing/r.ts': "import { spawn } from 'node:child_process';", 'synth/s.ts': "export const x = 1;" }, bad: false },
+    { name: 'testing/ → synth/ (the right direction)', files: { 'testing/r.ts': "import { spawn } from 'node:child_process';\nimport '../synth/s.ts';", 'synth/s.ts': "export const x = 1;" }, bad: false },
+    { name: 'child_process in a comment or a string', files: { 'synth/s.ts': "// import { spawn } from 'node:child_process';\nconst s = \"from 'child_process'\";" }, bad: false },
+    { name: 'an import loop inside synth/ (terminates)', files: { 'synth/a.ts': "import './b.ts';", 'synth/b.ts': "import './a.ts';" }, bad: false },
+  ];
+  it.each(spawnCases)('spawning from synth/, $name: $bad', ({ files, bad }) => {
+    expect(spawnViolations(filesOf(files), '/p/src').length > 0).toBe(bad);
   });
 });

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import type { Model } from '../model/types.ts';
-import { checkInhibitions, type InhibitionReport } from '../testing/inhibition-live.ts';
-import { proveRoutingWithAmtool, type RoutingProof } from '../testing/routing-proof.ts';
+import { checkInhibitions, type InhibitionReport } from './inhibition-live.ts';
+import { proveRoutingWithAmtool, type RoutingProof } from './routing-proof.ts';
 
 export interface AlertmanagerProofs {
   routing: RoutingProof;
