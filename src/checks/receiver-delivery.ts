@@ -1,5 +1,16 @@
 import { spanOf } from '../model/types.ts';
 import type { Check } from './check.ts';
+import { CHANNEL_NAMES, channelsOf, missingSettings, type ProjectSetting } from '../channels/index.ts';
+
+const MISSING: Record<ProjectSetting, (receiver: string, channel: string) => string> = {
+  smtp: (receiver, channel) => `receiver ${receiver} sends ${channel} but the project has no smtp settings`,
+  relay: (receiver, channel) => `receiver ${receiver} uses ${channel}, which is delivered by the Vigil relay, but the project has no relay url`,
+};
+
+const HINT: Record<ProjectSetting, string> = {
+  smtp: 'add `smtp: { smarthost: host:587, from: alerts@example.com }` to the Project',
+  relay: 'add `relay: { url: http://vigil-relay:9095 }` to the Project',
+};
 
 /** Each receiver can actually deliver: it has a channel, and the project provides what its channels need. */
 export const receiverDeliveryCheck: Check = {
@@ -9,16 +20,14 @@ export const receiverDeliveryCheck: Check = {
   run(ctx) {
     const project = ctx.model.project;
     for (const r of ctx.model.receivers) {
-      const channels = Object.keys(r.channels);
+      const channels = channelsOf(r);
       if (channels.length === 0) {
-        ctx.report({ message: `receiver ${r.name} has no channel`, span: spanOf(r.origin, 'name'), hint: 'add one of email, wecom, dingtalk, sms, webhook' });
+        ctx.report({ message: `receiver ${r.name} has no channel`, span: spanOf(r.origin, 'name'), hint: `add one of ${CHANNEL_NAMES.join(', ')}` });
       }
-      if (r.channels.email && project && !project.smtp) {
-        ctx.report({ message: `receiver ${r.name} sends email but the project has no smtp settings`, span: spanOf(r.origin, 'email'), hint: 'add `smtp: { smarthost: host:587, from: alerts@example.com }` to the Project' });
-      }
-      for (const channel of ['dingtalk', 'sms'] as const) {
-        if (r.channels[channel] && project && !project.relay) {
-          ctx.report({ message: `receiver ${r.name} uses ${channel}, which is delivered by the Vigil relay, but the project has no relay url`, span: spanOf(r.origin, channel), hint: 'add `relay: { url: http://vigil-relay:9095 }` to the Project' });
+      if (!project) continue;
+      for (const { channel } of channels) {
+        for (const setting of missingSettings(channel, project)) {
+          ctx.report({ message: MISSING[setting](r.name, channel.name), span: spanOf(r.origin, channel.name), hint: HINT[setting] });
         }
       }
     }

@@ -5,6 +5,7 @@ import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matc
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
+import { channelsOf, missingSettings, type AlertmanagerWriter } from '../channels/index.ts';
 
 import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH } from '../build/paths.ts';
 export { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH };
@@ -88,53 +89,19 @@ function secretFile(ref: SecretRef, field: string, receiver: string | undefined,
 
 function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
   const out: Record<string, unknown> = { name: r.name };
-  const c = r.channels;
-  const resolved = (channel: { sendResolved?: boolean }) => channel.sendResolved ?? r.sendResolved;
-  const relay = model.project?.relay?.url.replace(/\/+$/, '');
-
-  if (c.email && model.project?.smtp) {
-    out.email_configs = [
-      {
-        to: goTemplateText(c.email.to.join(', ')),
-        send_resolved: resolved(c.email),
-        html: `{{ template "${TEMPLATE_NAMES.emailHtml}" . }}`,
-        headers: { Subject: `{{ template "${TEMPLATE_NAMES.emailSubject}" . }}` },
-      },
-    ];
+  const write: AlertmanagerWriter = {
+    text: goTemplateText,
+    template: (key) => `{{ template "${TEMPLATE_NAMES[key]}" . }}`,
+    placeholder: (ref, field) => new SecretPlaceholder(ref, field, r.name),
+    file: (ref, field) => secretFile(ref, field, r.name, secrets, secretsDir),
+  };
+  const relayUrl = model.project?.relay?.url.replace(/\/+$/, '') ?? '';
+  for (const { channel, spec } of channelsOf(r)) {
+    if (missingSettings(channel, model.project).length > 0) continue;
+    const sendResolved = spec.sendResolved ?? r.sendResolved;
+    const block = channel.alertmanager(spec, { receiver: r.name, sendResolved, relayUrl, write });
+    ((out[block.list] ??= []) as unknown[]).push(block.config);
   }
-
-  if (c.wecom) {
-    // Per-receiver corp_id and api_secret satisfy 0.25's validation (it wants them globally only when a
-    // wechat_config leaves them out); the API URL has a global default. 0.25 has no api_secret_file.
-    // 0.25 executes these fields as templates; the definitions mean them literally.
-    const w: Record<string, unknown> = { send_resolved: resolved(c.wecom), corp_id: goTemplateText(c.wecom.corpId), agent_id: goTemplateText(c.wecom.agentId) };
-    if (c.wecom.toParty !== undefined) w.to_party = goTemplateText(c.wecom.toParty);
-    if (c.wecom.toUser !== undefined) w.to_user = goTemplateText(c.wecom.toUser);
-    if (c.wecom.toTag !== undefined) w.to_tag = goTemplateText(c.wecom.toTag);
-    // 0.25 has no api_secret_file: deploy fills this placeholder by its path in the document.
-    w.api_secret = new SecretPlaceholder(c.wecom.apiSecret, 'wechat_configs.api_secret', r.name);
-    w.message = `{{ template "${TEMPLATE_NAMES.wecomMessage}" . }}`;
-    out.wechat_configs = [w];
-  }
-
-  const webhooks: Record<string, unknown>[] = [];
-  // DingTalk and SMS are delivered by the Vigil relay, which holds their secrets; Alertmanager only posts to it.
-  if (c.dingtalk && relay) webhooks.push({ send_resolved: resolved(c.dingtalk), url: `${relay}/api/v1/notify/dingtalk/${encodeURIComponent(r.name)}` });
-  if (c.sms && relay) webhooks.push({ send_resolved: resolved(c.sms), url: `${relay}/api/v1/notify/sms/${encodeURIComponent(r.name)}` });
-  if (c.webhook) {
-    const h: Record<string, unknown> = { send_resolved: resolved(c.webhook), url: c.webhook.url };
-    if (c.webhook.maxAlerts !== undefined) h.max_alerts = c.webhook.maxAlerts;
-    if (c.webhook.bearerToken) {
-      h.http_config = {
-        authorization: {
-          type: 'Bearer',
-          credentials_file: secretFile(c.webhook.bearerToken, 'webhook_configs.http_config.authorization.credentials_file', r.name, secrets, secretsDir),
-        },
-      };
-    }
-    webhooks.push(h);
-  }
-  if (webhooks.length > 0) out.webhook_configs = webhooks;
   return out;
 }
 

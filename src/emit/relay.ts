@@ -1,19 +1,19 @@
 import type { Model } from '../model/types.ts';
-import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+import { GENERATED_HEADER, goYaml, type Artifact } from './artifact.ts';
+import { channelsOf } from '../channels/index.ts';
 
 import { RELAY_CONFIG_PATH } from '../build/paths.ts';
 export { RELAY_CONFIG_PATH };
 
 /**
- * What the notification relay needs and Alertmanager does not carry: the DingTalk and SMS channels behind the relay
- * webhooks (secrets as references only), and each severity's escalation steps.
+ * What the notification relay needs and Alertmanager does not carry: the channels it delivers (deliveredBy 'relay',
+ * DingTalk and SMS) behind the relay webhooks (secrets as references only), and each severity's escalation steps.
  */
 export function emitRelayConfig(model: Model): Artifact {
   const receivers: Record<string, unknown> = {};
   for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const channels: Record<string, unknown> = {};
-    if (r.channels.dingtalk) channels.dingtalk = sortedRecord({ ...r.channels.dingtalk, sendResolved: r.channels.dingtalk.sendResolved ?? r.sendResolved });
-    if (r.channels.sms) channels.sms = sortedRecord({ ...r.channels.sms, sendResolved: r.channels.sms.sendResolved ?? r.sendResolved });
+    for (const { channel, spec } of channelsOf(r)) if (channel.relayEntry) channels[channel.name] = channel.relayEntry(spec, r.sendResolved);
     if (Object.keys(channels).length) receivers[r.name] = channels;
   }
   const escalation: Record<string, unknown> = {};
@@ -22,7 +22,7 @@ export function emitRelayConfig(model: Model): Artifact {
   }
   const config = { relay: model.project?.relay ?? null, receivers, escalation };
   const sources = [
-    ...model.receivers.filter((r) => r.channels.dingtalk || r.channels.sms).map((r) => r.origin.def.file),
+    ...model.receivers.filter((r) => channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
     ...model.severities.filter((s) => s.escalation.length).map((s) => s.origin.def.file),
     ...(model.project?.origin ? [model.project.origin.def.file] : []),
   ];

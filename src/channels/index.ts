@@ -1,0 +1,28 @@
+import type { ProjectModel, ReceiverChannels, ReceiverModel } from '../model/types.ts';
+import type { Channel, ChannelName, ProjectSetting } from './channel.ts';
+import { dingtalk } from './dingtalk.ts';
+import { email } from './email.ts';
+import { sms } from './sms.ts';
+import { webhook } from './webhook.ts';
+import { wecom } from './wecom.ts';
+
+export type { AlertmanagerBlock, AlertmanagerContext, AlertmanagerWriter, Channel, ChannelLimits, ChannelName, ProjectSetting } from './channel.ts';
+export { relayNotifyPath } from './channel.ts';
+
+/** Every receiver channel, in the order alertmanager.yml writes their blocks. */
+export const CHANNELS: readonly Channel[] = [email, wecom, dingtalk, sms, webhook];
+
+export const CHANNEL_NAMES: readonly ChannelName[] = CHANNELS.map((c) => c.name);
+
+/** The channels a receiver has, in CHANNELS order, each with its definition. */
+export function channelsOf(r: ReceiverModel): { channel: Channel; spec: NonNullable<ReceiverChannels[ChannelName]> }[] {
+  return CHANNELS.flatMap((channel) => {
+    const spec = r.channels[channel.name];
+    return spec ? [{ channel, spec }] : [];
+  });
+}
+
+/** The settings of `requires` that the project lacks. */
+export function missingSettings(channel: Channel, project: ProjectModel | undefined): ProjectSetting[] {
+  return channel.requires.filter((setting) => !project?.[setting]);
+}

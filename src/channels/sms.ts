@@ -1,0 +1,16 @@
+import { relayNotifyPath, type Channel } from './channel.ts';
+import { sortedEntry } from './relay-entry.ts';
+
+/** Text messages to phone numbers, delivered by the Vigil relay through its SMS provider. */
+export const sms: Channel<'sms'> = {
+  name: 'sms',
+  deliveredBy: 'relay',
+  requires: ['relay'],
+  secretFields: [],
+  limits: {},
+  relayPath: (receiver) => relayNotifyPath('sms', receiver),
+  alertmanager(_spec, { receiver, sendResolved, relayUrl }) {
+    return { list: 'webhook_configs', config: { send_resolved: sendResolved, url: `${relayUrl}${relayNotifyPath('sms', receiver)}` } };
+  },
+  relayEntry: (spec, sendResolved) => sortedEntry({ ...spec, sendResolved: spec.sendResolved ?? sendResolved }),
+};
