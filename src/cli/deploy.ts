@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { buildView } from '../build/read.ts';
 import { compile } from '../compile.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
@@ -9,7 +10,6 @@ import { sweepStaleStages } from '../deploy/preflight.ts';
 import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
 import { readBuild } from '../deploy/read-build.ts';
 import { maskSecrets, onlySecretsOf, processSecrets, rememberingSecrets, tolerantSecrets } from '../deploy/secrets.ts';
-import { parseSecretsList, SECRETS_PATH } from '../emit/secret-slots.ts';
 import { environmentNames } from '../env/overrides.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { EnvironmentModel } from '../model/types.ts';
@@ -93,7 +93,7 @@ export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions
     // With --build, the definitions here say where the services are and which secrets exist; the build says what
     // would run there, and none of its code runs (it is data: files checked against their manifest).
     const artifacts = options.build === undefined ? compiled.compiled.artifacts : await readBuild(options.build, environment.name);
-    const trusted = parseSecretsList(compiled.compiled.artifacts.find((a) => a.path === SECRETS_PATH)?.content);
+    const trusted = buildView(compiled.compiled.artifacts).secrets;
     const configSecrets = tolerantSecrets(options.build === undefined ? secrets : onlySecretsOf(secrets, trusted), missing);
     const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts, secrets, configSecrets });
     const plans = maskSecrets(await planTargets(prepared.targets), seen);

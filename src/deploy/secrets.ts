@@ -224,7 +224,7 @@ export function maskSecrets<T>(data: T, secrets: ReadonlySet<string>): T {
  * For a plan of a build from elsewhere (a pull request's artifact): its secrets.json may name any variable or file;
  * only the secrets the trusted definitions also name are read, every other one is "not available" to the plan.
  */
-export function onlySecretsOf(source: SecretSource, trusted: readonly SecretUse[]): SecretSource {
+export function onlySecretsOf(source: SecretSource, trusted: readonly { env?: string; file?: string }[]): SecretSource {
   const envs = new Set(trusted.flatMap((u) => (u.env !== undefined ? [u.env] : [])));
   const files = new Set(trusted.flatMap((u) => (u.file !== undefined ? [u.file] : [])));
   return {

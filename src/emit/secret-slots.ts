@@ -83,13 +83,6 @@ export function secretsList(artifacts: readonly Artifact[]): Artifact | undefine
   return { path: SECRETS_PATH, content: JSON.stringify({ secrets: uses }, null, 2) + '\n', sources: uniqueSorted(holders.flatMap((a) => a.sources)) };
 }
 
-/** Reads secrets.json of a build (absent: no secrets). */
-export function parseSecretsList(content: string | undefined): SecretUse[] {
-  if (content === undefined) return [];
-  const parsed = JSON.parse(content) as { secrets?: unknown };
-  return Array.isArray(parsed.secrets) ? (parsed.secrets as SecretUse[]) : [];
-}
-
 const sortKey = (u: SecretUse) => [u.artifact ?? '', u.as, u.receiver ?? '', u.field, u.env ?? u.file ?? '', JSON.stringify(u.at ?? [])].join('\u0000');
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATES_DIR } from '../build/paths.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { Model } from '../model/types.ts';
 import { checkInhibitions, type InhibitionReport } from './inhibition-live.ts';
@@ -19,13 +20,13 @@ export interface AlertmanagerProofs {
 export async function proveAlertmanager(model: Model, artifacts: readonly Artifact[], live: boolean): Promise<AlertmanagerProofs> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-am-'));
   try {
-    for (const a of artifacts.filter((x) => x.path.startsWith('alertmanager/'))) {
+    for (const a of artifacts.filter((x) => x.path === ALERTMANAGER_CONFIG_PATH || x.path.startsWith(ALERTMANAGER_TEMPLATES_DIR))) {
       const target = path.join(dir, a.path);
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, a.content);
     }
-    const configDir = path.join(dir, 'alertmanager');
-    const routing = await proveRoutingWithAmtool(model, path.join(configDir, 'alertmanager.yml'));
+    const configDir = path.join(dir, path.dirname(ALERTMANAGER_CONFIG_PATH));
+    const routing = await proveRoutingWithAmtool(model, path.join(dir, ALERTMANAGER_CONFIG_PATH));
     const inhibition = live ? await checkInhibitions(model, configDir) : undefined;
     return { routing, ...(inhibition ? { inhibition } : {}) };
   } finally {

@@ -1,5 +1,6 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PROMETHEUS_RULES_DIR } from '../build/paths.ts';
 import { compile, newAnalysisCaches } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
@@ -211,7 +212,7 @@ async function writeTestFiles(out: string, files: readonly TestFile[]): Promise<
 }
 
 async function rulesUpToDate(out: string, artifacts: readonly Artifact[]): Promise<boolean> {
-  const rules = artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
+  const rules = artifacts.filter((a) => a.path.startsWith(PROMETHEUS_RULES_DIR));
   const current = await Promise.all(rules.map((a) => readFile(path.join(out, a.path), 'utf8').catch(() => undefined)));
   return rules.every((a, i) => current[i] === a.content);
 }
