@@ -13,6 +13,7 @@ import {
   RELAY_CONFIG_PATH,
   SECRETS_PATH,
 } from './paths.ts';
+import type { SecretUse } from './secret-use.ts';
 
 /** One file of a build: an emitter's artifact, or a file read back from disk. */
 export interface BuildFile {
@@ -44,17 +45,6 @@ export interface RuleFile {
   readonly groups: RuleGroupDocument[];
 }
 
-/** One entry of secrets.json (see emit/secret-slots.ts: SecretUse); names and places only, never values. */
-export interface SecretsEntry {
-  artifact?: string;
-  at?: (string | number)[];
-  env?: string;
-  file?: string;
-  receiver?: string;
-  field: string;
-  as: string;
-  path?: string;
-}
 
 /** A build of one environment by kind of artifact: what deploy and plan read, whether from memory or from disk. */
 export interface BuildView {
@@ -69,7 +59,7 @@ export interface BuildView {
   readonly dashboards: Map<string, Record<string, unknown>>;
   relayConfig?: { path: string; content: string };
   /** secrets.json's list: the only secrets a deploy of this build reads. */
-  secrets: SecretsEntry[];
+  secrets: SecretUse[];
   /** Each replica's prometheus.yml, by replica name. */
   prometheusConfigs: Map<string, { path: string; content: string }>;
 }
@@ -98,7 +88,7 @@ export function buildView(files: readonly BuildFile[], manifest: ManifestEntry[]
       return (dashboards ??= new Map(under(GRAFANA_DASHBOARDS_DIR).map((f) => [baseName(f.path), JSON.parse(f.content) as Record<string, unknown>])));
     },
     relayConfig: one(RELAY_CONFIG_PATH),
-    secrets: Array.isArray(secretsParsed?.secrets) ? (secretsParsed.secrets as SecretsEntry[]) : [],
+    secrets: Array.isArray(secretsParsed?.secrets) ? (secretsParsed.secrets as SecretUse[]) : [],
     prometheusConfigs: new Map(files.flatMap((f) => {
       const replica = prometheusConfigReplica(f.path);
       return replica === undefined ? [] : [[replica, { path: f.path, content: f.content }] as const];

@@ -1,6 +1,5 @@
 import { buildView } from '../build/read.ts';
 import type { Artifact } from '../emit/artifact.ts';
-import type { SecretUse } from '../emit/secret-slots.ts';
 import type { EnvironmentModel, Model } from '../model/types.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
 import { throwIfCancelled } from './cancel.ts';
@@ -42,7 +41,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
   const configSecrets = input.configSecrets ?? secrets;
   const build = buildView(artifacts);
   // The only secrets this deploy reads: those secrets.json names, each for its exact place in a file.
-  const uses = build.secrets as SecretUse[];
+  const uses = build.secrets;
   const ruleFiles = new Map(build.ruleGroups.map((f) => [f.name, f.content]));
   // Rule files straight from the emitter carry their groups as data; any other file (altered after compiling, or read
   // from disk) makes the adapter parse them all, with its own errors.

@@ -1,3 +1,4 @@
+import type { DocumentPath, SecretUse } from '../build/secret-use.ts';
 import type { SecretRef } from '../model/types.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { DoubleQuoted } from './yaml-writer.ts';
@@ -17,7 +18,7 @@ export const SECRET_FIELDS: ReadonlyMap<string, { templated: boolean }> = new Ma
   ['password', { templated: false }],
 ]);
 
-export type DocumentPath = (string | number)[];
+export type { DocumentPath, SecretUse } from '../build/secret-use.ts';
 
 /** A place in a generated YAML document that deploy fills with a secret; it is written as a double-quoted placeholder. */
 export class SecretPlaceholder extends DoubleQuoted {
@@ -33,30 +34,6 @@ export class SecretPlaceholder extends DoubleQuoted {
 
 export const placeholderText = (ref: SecretRef) => (ref.env !== undefined ? `\${${ref.env}}` : `\${file:${ref.file}}`);
 
-/** A secret that deploy puts into a generated file. */
-export interface SecretUse {
-  /** The generated file (path under the tree), for `as: placeholder`. */
-  artifact?: string;
-  /** Where in that YAML document: deploy fills exactly this node, never text that merely looks like a placeholder. */
-  at?: DocumentPath;
-  /** The environment variable named by an `{ env: NAME }` reference. */
-  env?: string;
-  /** The file named by a `{ file: /path }` reference. */
-  file?: string;
-  /** The receiver using it; absent for global settings. */
-  receiver?: string;
-  /** The service's field, e.g. `global.smtp_auth_password_file` or `wechat_configs.api_secret`. */
-  field: string;
-  /**
-   * `file`: the field names a file. For an env reference deploy writes the variable's value to `path` (mode 0600);
-   * for a file reference the file must exist at `path` where the service runs.
-   * `placeholder`: the service has no `*_file` variant of the field; the generated file holds a placeholder at `at`
-   * and deploy puts the secret there.
-   */
-  as: 'file' | 'placeholder';
-  path?: string;
-  placeholder?: string;
-}
 
 /** Every SecretPlaceholder in a document about to be written as `artifact`, with its path in the document. */
 export function secretSlotsOf(artifact: string, document: unknown): SecretUse[] {
