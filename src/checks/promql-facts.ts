@@ -1,7 +1,7 @@
 import type { Span } from '../diagnostics.ts';
 import type { ExpressionModel } from '../model/types.ts';
 import type { Located, SelectorFact } from '../promql/index.ts';
-export { COUNTER_RANGE_FUNCTIONS } from '../promql/index.ts';
+import { COUNTER_RANGE_FUNCTIONS } from '../promql/index.ts';
 import type { CheckContext } from './check.ts';
 
 /** Each selector of each parsed expression, with where to report inside it (shared by the semantic promql/ checks). */
@@ -18,4 +18,14 @@ export function* selectorsOf(ctx: CheckContext): Generator<{ expression: Express
 export function catalogued(ctx: CheckContext, name: string | undefined) {
   const origin = name === undefined ? undefined : ctx.catalog.resolve(name);
   return origin?.kind === 'catalog' ? origin : undefined;
+}
+
+/** rate(), irate() or increase() over a range of a catalogued metric: what the counter-function checks judge. */
+export function* counterFunctionsOnCatalogued(ctx: CheckContext) {
+  for (const found of selectorsOf(ctx)) {
+    const fn = found.selector.call?.name;
+    if (!fn || !COUNTER_RANGE_FUNCTIONS.has(fn) || !found.selector.range) continue;
+    const origin = catalogued(ctx, found.selector.metric);
+    if (origin) yield { ...found, fn, range: found.selector.range, origin };
+  }
 }

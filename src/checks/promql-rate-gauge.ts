@@ -1,5 +1,5 @@
 import type { Check } from './check.ts';
-import { catalogued, COUNTER_RANGE_FUNCTIONS, selectorsOf } from './promql-facts.ts';
+import { counterFunctionsOnCatalogued } from './promql-facts.ts';
 
 /** rate() assumes a counter: on a gauge every decrease reads as a counter reset, so the result is meaningless. */
 export const promqlRateGaugeCheck: Check = {
@@ -7,16 +7,13 @@ export const promqlRateGaugeCheck: Check = {
   description: 'rate(), irate() and increase() are applied to counters, never to a metric the catalogue declares as a gauge.',
   severity: 'error',
   run(ctx) {
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
-      const fn = selector.call?.name;
-      if (!fn || !COUNTER_RANGE_FUNCTIONS.has(fn) || !selector.range) continue;
-      const origin = catalogued(ctx, selector.metric);
-      if (!origin || origin.metric.type !== 'gauge') continue;
+    for (const { expression, selector, span, fn, range, origin } of counterFunctionsOnCatalogued(ctx)) {
+      if (origin.metric.type !== 'gauge') continue;
       ctx.report({
         uses: expression,
         message: `${expression.owner}: ${fn}() of "${selector.metric}", which the catalogue declares as a gauge: every decrease is read as a counter reset`,
         span: span(selector.call!),
-        hint: `use deriv(${selector.metric}[${selector.range.text}]) or delta(…) for the change of a gauge, or the value itself; if it really is a counter, fix its type in the catalogue`,
+        hint: `use deriv(${selector.metric}[${range.text}]) or delta(…) for the change of a gauge, or the value itself; if it really is a counter, fix its type in the catalogue`,
       });
     }
   },

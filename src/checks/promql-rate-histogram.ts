@@ -1,5 +1,5 @@
 import type { Check } from './check.ts';
-import { catalogued, COUNTER_RANGE_FUNCTIONS, selectorsOf } from './promql-facts.ts';
+import { counterFunctionsOnCatalogued } from './promql-facts.ts';
 
 /** A classic histogram has no series under its base name; a summary's base name holds quantiles (gauges). */
 export const promqlRateHistogramCheck: Check = {
@@ -7,14 +7,11 @@ export const promqlRateHistogramCheck: Check = {
   description: 'rate(), irate() and increase() of a histogram or summary use its _bucket, _sum or _count series, not its base name.',
   severity: 'error',
   run(ctx) {
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
-      const fn = selector.call?.name;
-      if (!fn || !COUNTER_RANGE_FUNCTIONS.has(fn) || !selector.range) continue;
-      const origin = catalogued(ctx, selector.metric);
-      if (!origin || origin.series !== origin.metric.name) continue;
+    for (const { expression, selector, span, fn, range: selected, origin } of counterFunctionsOnCatalogued(ctx)) {
+      if (origin.series !== origin.metric.name) continue;
       const { type, name } = origin.metric;
       if (type !== 'histogram' && type !== 'summary') continue;
-      const range = selector.range.text;
+      const range = selected.text;
       ctx.report({
         uses: expression,
         message:
