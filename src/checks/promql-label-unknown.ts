@@ -2,7 +2,8 @@ import { prometheusRegexTest } from '../util/re2-match.ts';
 import { closest } from '../util/closest.ts';
 import type { MatcherFact } from '../promql/index.ts';
 import type { Check } from './check.ts';
-import { catalogued, selectorsOf } from './promql-facts.ts';
+import type { CheckContext } from './check.ts';
+import { selectorsOf } from './promql-facts.ts';
 
 /** Whether a matcher can only match series that carry the label (a missing label reads as ""). */
 function needsLabel(m: MatcherFact): boolean {
@@ -32,9 +33,17 @@ const SYNONYMS: Record<string, string[]> = {
 };
 
 /**
- * Only catalogued metrics are judged: their labels are declared one by one. External sources list labels per prefix
- * (or not at all) and recording rules' outputs are inferred, so an unlisted label there proves nothing.
+ * The source of a metric whose labels are declared one by one: a catalogued metric, or an external one listed under
+ * `metrics:`. Only those are judged: an entry's labels cover a whole prefix (or are not given) and recording rules'
+ * outputs are inferred, so an unlisted label there proves nothing.
  */
+function declaredOneByOne(ctx: CheckContext, name: string): { source: string; fix: string } | undefined {
+  const origin = ctx.catalog.resolve(name);
+  if (origin?.kind === 'catalog') return { source: origin.metric.source, fix: "add it to the metric's labels in the catalogue" };
+  if (origin?.kind === 'external' && origin.metric) return { source: origin.external.source, fix: 'add it to the labels of its `metrics:` entry under external' };
+  return undefined;
+}
+
 export const promqlLabelUnknownCheck: Check = {
   id: 'promql/label-unknown',
   description: 'A selector matches only labels the catalogue declares for its metric (plus job, instance, le, quantile and the scrape labels of its source).',
@@ -45,9 +54,9 @@ export const promqlLabelUnknownCheck: Check = {
     const scrapeLabels = (source: string) => envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}));
     for (const { expression, selector, span } of selectorsOf(ctx)) {
       if (!selector.matchers.length) continue;
-      const origin = catalogued(ctx, selector.metric);
-      if (!origin) continue;
-      const labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(origin.metric.source)];
+      const declared = selector.metric === undefined ? undefined : declaredOneByOne(ctx, selector.metric);
+      if (!declared) continue;
+      const labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(declared.source)];
       for (const m of selector.matchers) {
         if (m.label === '__name__' || labels.includes(m.label)) continue;
         const near = closest(m.label, labels) ?? SYNONYMS[m.label]?.find((l) => labels.includes(l));
@@ -59,7 +68,7 @@ export const promqlLabelUnknownCheck: Check = {
             : `${expression.owner}: "${selector.metric}" has no label "${m.label}" in the catalogue, so ${m.label}${m.op}"${m.value}" matches every series`,
           span: span(m.labelAt),
           severity: never ? 'error' : 'warning',
-          hint: `${near ? `did you mean "${near}"? ` : ''}its labels are ${labels.filter((l, i) => labels.indexOf(l) === i).join(', ')}; if it has this label, add it to the metric's labels in the catalogue`,
+          hint: `${near ? `did you mean "${near}"? ` : ''}its labels are ${labels.filter((l, i) => labels.indexOf(l) === i).join(', ')}; if it has this label, ${declared.fix}`,
         });
       }
     }

@@ -25,17 +25,32 @@ external:
     prefixes: [queue_]
 `;
 
-function compileAlert(expr: string, labels: Record<string, string> = {}): Model {
+/** node_exporter with labels per metric; listed before the base catalogue, whose `node_` prefix would answer first. */
+const PER_METRIC: SourceFile = {
+  file: 'node.yaml',
+  text: `apiVersion: vigil/v1
+kind: Metrics
+external:
+  - source: node_exporter
+    prefixes: [node_]
+    labels: [instance, job, cpu, mode, device, mountpoint, fstype]
+    metrics:
+      - { name: node_filesystem_avail_bytes, labels: [instance, job, device, mountpoint, fstype] }
+      - { name: node_cpu_seconds_total, labels: [instance, job, cpu, mode] }
+`,
+};
+
+function compileAlert(expr: string, labels: Record<string, string> = {}, catalogue: SourceFile[] = []): Model {
   const static_ = Object.keys(labels).length ? `    labels: { ${Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ')} }\n` : '';
   const alerts = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: identity\nlabels: { team: app }\nalerts:\n  - name: Probe\n    expr: '${expr.replace(/'/g, "''")}'\n${static_}    thresholds:\n      warning: { op: ">", value: 1 }\n      critical: { op: ">", value: 2 }\n    summary: probe\n    runbook: https://runbooks.example.com/probe\n`;
-  const result = compile(loadYamlSources([...base, { file: 'unknown.yaml', text: UNKNOWN }, { file: 'identity.yaml', text: alerts }]));
+  const result = compile(loadYamlSources([...catalogue, ...base, { file: 'unknown.yaml', text: UNKNOWN }, { file: 'identity.yaml', text: alerts }]));
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   expect(errors.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   return result.model;
 }
 
-function identity(expr: string, labels: Record<string, string> = {}): string[] | undefined {
-  const model = compileAlert(expr, labels);
+function identity(expr: string, labels: Record<string, string> = {}, catalogue: SourceFile[] = []): string[] | undefined {
+  const model = compileAlert(expr, labels, catalogue);
   const alert = model.groups.flatMap((g) => g.alerts).find((a) => a.name === 'Probe')!;
   return identityLabelsOf(model)(alert);
 }
@@ -79,6 +94,16 @@ describe('identityOf: the labels both levels of an alert really share', () => {
     expect(identity(expr)).toEqual(expected === undefined ? undefined : [...expected]);
   });
 
+  it.each([
+    // a name under `metrics:` carries its own labels; the rest of the prefix keeps the entry's
+    ['per-metric labels, unaggregated', 'node_filesystem_avail_bytes < 1e9', ['device', 'fstype', 'instance', 'job', 'mountpoint']],
+    ['per-metric labels of another metric', 'rate(node_cpu_seconds_total{mode="idle"}[5m]) < 0.1', ['cpu', 'instance', 'job', 'mode']],
+    ['per-metric labels, by a label the metric lacks', 'max by (instance, cpu) (node_filesystem_avail_bytes)', ['instance']],
+    ['a prefix metric not listed keeps the entry labels', 'node_load1', ['cpu', 'device', 'fstype', 'instance', 'job', 'mode', 'mountpoint']],
+  ] as const)('%s: %s', (_, expr, expected) => {
+    expect(identity(expr, {}, [PER_METRIC])).toEqual([...expected]);
+  });
+
   it('static labels of the alert are equal on both levels by construction: left out', () => {
     expect(identity('sum by (service, team) (label_replace(queue_depth, "team", "app", "", ""))', { team: 'app' })).toEqual(['service']);
     expect(identity('queue_depth', { service: 'fixed' })).toEqual(['instance', 'job']);
@@ -86,8 +111,8 @@ describe('identityOf: the labels both levels of an alert really share', () => {
 });
 
 describe('the emitted automatic inhibition', () => {
-  const equalOf = (expr: string) => {
-    const model = compileAlert(expr);
+  const equalOf = (expr: string, catalogue: SourceFile[] = []) => {
+    const model = compileAlert(expr, {}, catalogue);
     const yml = emitAlertmanager(model, { identityLabels: identityLabelsOf(model) }).artifacts.find((a) => a.path.endsWith('alertmanager.yml'))!.content;
     const rules = (parse(yml) as { inhibit_rules?: { source_matchers: string[]; equal?: string[] }[] }).inhibit_rules ?? [];
     const rule = rules.find((r) => r.source_matchers.includes('alertname="Probe"'));
@@ -97,6 +122,10 @@ describe('the emitted automatic inhibition', () => {
   it('lists the identity in `equal`', () => {
     expect(equalOf('sum by (service) (queue_depth)')).toEqual(['service']);
     expect(equalOf('node_filesystem_avail_bytes')).toEqual(['instance', 'job', 'mountpoint']);
+  });
+
+  it('lists only the labels a metric declared under `metrics:` carries', () => {
+    expect(equalOf('node_filesystem_avail_bytes < 1e9', [PER_METRIC])).toEqual(['device', 'fstype', 'instance', 'job', 'mountpoint']);
   });
 
   it('writes no automatic inhibition when the identity is unknown', () => {

@@ -1,8 +1,9 @@
-import type { ExternalMetricsModel, MetricModel, Model, RecordingRuleModel } from './types.ts';
+import type { ExternalMetricModel, ExternalMetricsModel, MetricModel, Model, RecordingRuleModel } from './types.ts';
 
 export type MetricOrigin =
   | { kind: 'catalog'; metric: MetricModel; series: string }
-  | { kind: 'external'; external: ExternalMetricsModel }
+  /** `metric` when the entry lists the name under `metrics:`, with labels of its own. */
+  | { kind: 'external'; external: ExternalMetricsModel; metric?: ExternalMetricModel }
   | { kind: 'recording'; rule: RecordingRuleModel };
 
 /** Labels every scraped series carries, whatever its exporter. */
@@ -17,6 +18,8 @@ export class Catalog {
   private readonly externals: ExternalMetricsModel[];
   /** The index of the first external source that lists each name: lookups must not scan long `names:` lists. */
   private readonly externalByName = new Map<string, number>();
+  /** The `metrics:` entry of each name whose first listing source declares it there, with its own labels. */
+  private readonly externalMetricByName = new Map<string, ExternalMetricModel>();
 
   constructor(model: Model) {
     for (const metric of model.metrics) {
@@ -31,6 +34,9 @@ export class Catalog {
     this.externals = model.external;
     this.externals.forEach((external, i) => {
       for (const name of external.names) if (!this.externalByName.has(name)) this.externalByName.set(name, i);
+      for (const metric of external.metrics) {
+        if (this.externalByName.get(metric.name) === i && !this.externalMetricByName.has(metric.name)) this.externalMetricByName.set(metric.name, metric);
+      }
     });
   }
 
@@ -42,7 +48,8 @@ export class Catalog {
     for (let i = 0; i < listed; i++) {
       if (this.externals[i]!.prefixes.some((p) => name.startsWith(p))) return { kind: 'external', external: this.externals[i]! };
     }
-    return listed < this.externals.length ? { kind: 'external', external: this.externals[listed]! } : undefined;
+    if (listed === this.externals.length) return undefined;
+    return { kind: 'external', external: this.externals[listed]!, metric: this.externalMetricByName.get(name) };
   }
 
   /** Every name a user could have meant, for "did you mean" hints. */
@@ -58,7 +65,11 @@ export class Catalog {
       const extra = origin.series.endsWith('_bucket') ? ['le'] : origin.metric.type === 'summary' && origin.series === origin.metric.name ? ['quantile'] : [];
       return [...new Set([...origin.metric.labels, ...TARGET_LABELS, ...extra])];
     }
-    if (origin.kind === 'external') return origin.external.labels.length ? [...new Set([...origin.external.labels, ...TARGET_LABELS])] : undefined;
+    if (origin.kind === 'external') {
+      // An entry's empty `labels` means "not declared"; a `metrics:` entry always declares its labels, even none.
+      const declared = origin.metric?.labels ?? (origin.external.labels.length ? origin.external.labels : undefined);
+      return declared && [...new Set([...declared, ...TARGET_LABELS])];
+    }
     return undefined;
   }
 }

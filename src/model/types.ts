@@ -70,7 +70,17 @@ export interface MetricModel {
 export interface ExternalMetricsModel {
   source: string;
   prefixes: string[];
+  /** Every name known exactly: those of `names:`, then those of `metrics:`. */
   names: string[];
+  /** Labels of the entry's metrics that `metrics` does not list; empty when unknown. */
+  labels: string[];
+  /** Metrics whose series carry labels of their own, in place of the entry's. */
+  metrics: ExternalMetricModel[];
+  origin: Origin;
+}
+
+export interface ExternalMetricModel {
+  name: string;
   labels: string[];
   origin: Origin;
 }

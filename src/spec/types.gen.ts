@@ -92,6 +92,13 @@ export interface MetricsSpec {
     prefixes?: string[];
     names?: string[];
     labels?: LabelNames;
+    /**
+     * Exact metric names, each with the labels its own series carry (instead of the entry's labels).
+     */
+    metrics?: {
+      name: string;
+      labels: LabelNames;
+    }[];
   }[];
 }
 

@@ -64,4 +64,12 @@ describe('schema validation', () => {
       ]),
     );
   });
+
+  it('locates a per-metric external entry without labels or with a name Prometheus would reject', () => {
+    const text = 'apiVersion: vigil/v1\nkind: Metrics\nexternal:\n  - source: node_exporter\n    metrics:\n      - { name: node_load1 }\n      - { name: 1node, labels: [] }\n';
+    expect(problems(text)).toEqual([
+      expect.objectContaining({ code: 'schema', message: expect.stringContaining('external[0].metrics[0]: missing required field "labels"'), line: 6 }),
+      expect.objectContaining({ code: 'schema', message: expect.stringContaining('external[0].metrics[1].name'), line: 7, col: 17 }),
+    ]);
+  });
 });

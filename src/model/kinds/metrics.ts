@@ -14,13 +14,15 @@ export const mapMetrics: KindMapper = (def, { model }) => {
       origin: at(def, ['metrics', i]),
     }),
   );
-  (m.external ?? []).forEach((ext, i) =>
+  (m.external ?? []).forEach((ext, i) => {
+    const metrics = (ext.metrics ?? []).map((metric, j) => ({ name: metric.name, labels: metric.labels, origin: at(def, ['external', i, 'metrics', j]) }));
     model.external.push({
       source: ext.source,
       prefixes: ext.prefixes ?? [],
-      names: ext.names ?? [],
+      names: [...(ext.names ?? []), ...metrics.map((metric) => metric.name)],
       labels: ext.labels ?? [],
+      metrics,
       origin: at(def, ['external', i]),
-    }),
-  );
+    });
+  });
 };
