@@ -1,4 +1,4 @@
-import { buildManifest } from './build/manifest.ts';
+import { buildManifest, sha256 } from './build/manifest.ts';
 import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
 import { applyCheckConfig, policyProblems, type CheckReport } from './checks/config.ts';
@@ -94,7 +94,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   diagnostics.push(...applyCheckConfig(context.reports, model.project, loaded.sources, checks));
   const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
-  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap) : [];
+  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap, buildInputs(loaded)) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
@@ -174,7 +174,13 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
   return holder;
 }
 
-function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): Artifact[] {
+/** The definition files a build is made from, as manifest.json records them; none for in-memory sources. */
+function buildInputs(loaded: LoadResult): { path: string; sha256: string }[] | undefined {
+  if (!loaded.displayNames) return undefined;
+  return loaded.sources.filter((s) => !s.outside).map((s) => ({ path: s.file, sha256: sha256(s.text) }));
+}
+
+function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined): Artifact[] {
   const artifacts = EMITTERS.flatMap((emitter) => {
     const out = emitter.emit(model, ctx);
     lap(`emit ${emitter.name}`);
@@ -183,7 +189,7 @@ function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void): 
   const secrets = secretsList(artifacts);
   if (secrets) artifacts.push(secrets);
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return [...artifacts, buildManifest(artifacts)];
+  return [...artifacts, buildManifest(artifacts, inputs)];
 }
 
 export { MANIFEST_PATH } from './build/paths.ts';

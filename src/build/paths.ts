@@ -4,6 +4,8 @@
  */
 export const MANIFEST_PATH = 'manifest.json';
 export const SECRETS_PATH = 'secrets.json';
+/** An environment's build only: where its services are (see build/environment.ts). */
+export const ENVIRONMENT_PATH = 'environment.json';
 export const PROMETHEUS_RULES_DIR = 'prometheus/rules/';
 export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
 export const ALERTMANAGER_TEMPLATES_DIR = 'alertmanager/templates/';
@@ -20,4 +22,4 @@ export function prometheusConfigReplica(path: string): string | undefined {
 }
 
 /** The files a build of one environment may hold (what the emitters write), and nothing else. */
-export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|docs\/[^/]+\.md|secrets\.json)$/;
+export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|docs\/[^/]+\.md|secrets\.json|environment\.json)$/;

@@ -1,11 +1,13 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseManifest, sha256, type ManifestEntry } from './manifest.ts';
+import { parseEnvironmentJson, type DeployEnvironment } from './environment.ts';
+import { parseManifest, sha256, type Manifest, type ManifestEntry, type ManifestInput } from './manifest.ts';
 import {
   ALERTMANAGER_CONFIG_PATH,
   ALERTMANAGER_TEMPLATES_DIR,
   BUILD_FILE,
+  ENVIRONMENT_PATH,
   GRAFANA_DASHBOARDS_DIR,
   MANIFEST_PATH,
   PROMETHEUS_RULES_DIR,
@@ -51,6 +53,10 @@ export interface BuildView {
   files: BuildFile[];
   /** manifest.json's entries (from a build on disk, each checked against its file); empty when there is none. */
   manifest: ManifestEntry[];
+  /** The definition files the build was made from, with their sha256 (manifest.json's `inputs`), when recorded. */
+  inputs?: ManifestInput[];
+  /** environment.json: where an environment's services are; undefined in the shared tree (no environment). */
+  environment?: DeployEnvironment;
   ruleGroups: RuleFile[];
   alertmanagerConfig?: { path: string; content: string };
   /** Template files by base name. */
@@ -67,7 +73,7 @@ export interface BuildView {
 const baseName = (p: string) => path.posix.basename(p);
 
 /** The view of in-memory artifacts (a compile's output); rule groups the emitter built as data are carried, not parsed. */
-export function buildView(files: readonly BuildFile[], manifest: ManifestEntry[] = []): BuildView {
+export function buildView(files: readonly BuildFile[], manifest?: Manifest): BuildView {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const under = (prefix: string) => files.filter((f) => f.path.startsWith(prefix));
   const one = (p: string) => {
@@ -78,9 +84,13 @@ export function buildView(files: readonly BuildFile[], manifest: ManifestEntry[]
   let dashboards: Map<string, Record<string, unknown>> | undefined;
   const secretsText = byPath.get(SECRETS_PATH)?.content;
   const secretsParsed = secretsText === undefined ? undefined : (JSON.parse(secretsText) as { secrets?: unknown });
+  const listed = manifest ?? (manifestFile ? parseManifest(manifestFile.content) : { files: [] });
+  const environmentText = byPath.get(ENVIRONMENT_PATH)?.content;
   return {
     files: [...files],
-    manifest: manifest.length || !manifestFile ? manifest : parseManifest(manifestFile.content),
+    manifest: listed.files,
+    ...(listed.inputs ? { inputs: listed.inputs } : {}),
+    ...(environmentText === undefined ? {} : { environment: parseEnvironmentJson(environmentText) }),
     ruleGroups: under(PROMETHEUS_RULES_DIR).map(ruleFile),
     alertmanagerConfig: one(ALERTMANAGER_CONFIG_PATH),
     alertmanagerTemplates: new Map(under(ALERTMANAGER_TEMPLATES_DIR).map((f) => [baseName(f.path), f.content])),
@@ -112,10 +122,10 @@ function ruleFile(f: BuildFile): RuleFile {
 
 /** A build that cannot be used as it is: what is wrong, what to do, and a stable id (`deploy/build`). */
 export class BuildError extends Error {
-  readonly code = 'deploy/build';
   constructor(
     message: string,
     readonly hint: string,
+    readonly code: 'deploy/build' | 'deploy/stale-build' = 'deploy/build',
   ) {
     super(message);
   }
@@ -144,12 +154,13 @@ export async function readBuild(dir: string, environment?: string): Promise<Buil
     throw fail('it does not exist', `pass the directory that holds <environment>/manifest.json (a generated/ tree) and check --env`);
   }
   const manifestText = await readRegular(realRoot, MANIFEST_PATH, fail);
-  let entries: ManifestEntry[];
+  let manifest: Manifest;
   try {
-    entries = parseManifest(manifestText);
+    manifest = parseManifest(manifestText);
   } catch (e) {
     throw fail(`${MANIFEST_PATH} is not a Vigil manifest (${(e as Error).message})`);
   }
+  const entries = manifest.files;
   if (entries.length > MAX_FILES) throw fail(`its manifest lists ${entries.length} files (at most ${MAX_FILES})`);
   const files: BuildFile[] = [];
   let total = 0;
@@ -162,9 +173,14 @@ export async function readBuild(dir: string, environment?: string): Promise<Buil
     files.push({ path: f.path, content, sources: [] });
   }
   try {
-    return buildView(files, entries);
+    JSON.parse(files.find((f) => f.path === SECRETS_PATH)?.content ?? '{}');
   } catch (e) {
     throw fail(`${SECRETS_PATH} is not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return buildView(files, manifest);
+  } catch (e) {
+    throw fail(`${ENVIRONMENT_PATH} is not what Vigil writes: ${(e as Error).message}`);
   }
 }
 

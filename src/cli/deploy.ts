@@ -1,72 +1,114 @@
-import { access } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildView } from '../build/read.ts';
-import { compile } from '../compile.ts';
-import { hasErrors } from '../diagnostics.ts';
+import { ENVIRONMENT_PATH, MANIFEST_PATH } from '../build/paths.ts';
+import { isStale, staleInputs } from '../build/freshness.ts';
+import { BuildError, readBuild, type BuildView } from '../build/read.ts';
+import type { DeployEnvironment } from '../build/environment.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
 import { DeployCancelled } from '../deploy/cancel.ts';
 import { DeployError } from '../deploy/errors.ts';
 import { sweepStaleStages } from '../deploy/preflight.ts';
 import { countChanges, renderPlanMarkdown, renderPlanText } from '../deploy/render.ts';
-import { readBuild } from '../deploy/read-build.ts';
 import { maskSecrets, onlySecretsOf, processSecrets, rememberingSecrets, tolerantSecrets } from '../deploy/secrets.ts';
-import { environmentNames } from '../env/overrides.ts';
-import type { Artifact } from '../emit/artifact.ts';
-import type { EnvironmentModel } from '../model/types.ts';
-import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { definitionInputs } from '../load/index.ts';
+import { printableName } from '../load/file-names.ts';
+import { styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { interruptible, type Interruption } from './interrupt.ts';
-import { countSummary, printDiagnostics } from './print.ts';
-import { compareArtifacts } from './write.ts';
 import { closest } from '../util/closest.ts';
 
 export interface EnvCommandOptions {
   env?: string;
+  /** Refused: plan and deploy read a build, and a build is made with `vigil build --environment-file`. */
   envFile?: string;
-  /** plan: compare this generated/ tree (e.g. a pull request's, as an artifact) instead of building the definitions. */
+  /** The build to deploy, or (plan) to compare with the services: a generated/ tree; default generated. */
   build?: string;
+  /**
+   * plan: the trusted build whose environment.json and secrets.json say where the services are and which secrets may
+   * be read (the default branch's generated/), when --build is another tree such as a pull request's; default generated.
+   */
+  targets?: string;
   format: 'text' | 'json' | 'markdown';
 }
 
-async function compileEnvironment(io: CliIO, dir: string, options: EnvCommandOptions, command: 'plan' | 'deploy'): Promise<{ environment: EnvironmentModel; compiled: ReturnType<typeof compile> } | number> {
-  const loaded = await loadDefinitions(dir, options.envFile);
-  const names = environmentNames(loaded.definitions);
-  let name = options.env;
-  if (name === undefined) {
-    if (names.length === 1) name = names[0]!;
-    else throw new UsageError(names.length ? `--env is required: choose one of ${names.join(', ')}` : 'no Environment is declared; add a `kind: Environment` definition or pass --environment-file');
-  } else if (!names.includes(name)) {
-    // A name typed wrong on the command line is a usage error, not a problem of the definitions.
-    const guess = closest(name, names);
-    throw new UsageError(
-      names.length
-        ? `no Environment named "${name}" (declared: ${names.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`
-        : `no Environment is declared (--env ${name}); add a \`kind: Environment\` definition or pass --environment-file`,
-    );
-  }
-  const compiled = compile(loaded, { environment: name });
-  if (hasErrors(compiled.diagnostics) || !compiled.model.environment) {
-    printDiagnostics(io, 'text', loaded, compiled.diagnostics);
-    io.err(`${styleFor(io).red(command === 'plan' ? 'nothing planned' : 'nothing deployed')}: the definitions for environment ${name} have problems (${countSummary(compiled.diagnostics)})\n`);
-    return EXIT.problems;
-  }
-  return { environment: compiled.model.environment, compiled };
+const DEFAULT_BUILD = 'generated';
+
+/** A trusted build of one environment, with the environment it deploys to. */
+interface OpenedBuild {
+  view: BuildView;
+  environment: DeployEnvironment;
+  shown: string;
 }
 
 /**
- * CI deploys what is committed (it runs `build --check` first); by hand, a deploy from definitions whose generated/
- * was not rebuilt would put into service something no reviewer saw. Say so (the deploy still uses the fresh build).
+ * The environments a generated/ tree holds a build of (each `<env>/manifest.json`: the shared tree's folders have
+ * none); undefined when the tree does not exist.
  */
-async function noteIfCommittedTreeDiffers(io: CliIO, environment: string, artifacts: readonly Artifact[]): Promise<void> {
-  const dir = path.posix.join('generated', environment);
+async function builtEnvironments(dir: string): Promise<string[] | undefined> {
+  let entries;
   try {
-    await access(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch {
-    return; // an environment from --environment-file, or a project that does not commit generated/
+    return undefined;
   }
-  const stale = await compareArtifacts(dir, artifacts);
-  const files = [...stale.changed, ...stale.missing, ...stale.extra];
-  if (files.length) io.err(`  ${styleFor(io).yellow('note')}: ${dir}/ is not what these definitions build (${files.length} file${files.length === 1 ? '' : 's'}: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}); run \`vigil build\` and commit it, so the repository shows what runs\n`);
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    try {
+      if ((await stat(path.join(dir, e.name, MANIFEST_PATH))).isFile()) names.push(e.name);
+    } catch {
+      // a folder of the shared tree (prometheus/, docs/, …): not an environment
+    }
+  }
+  return names.sort();
+}
+
+/**
+ * Opens the trusted build of the chosen environment: `buildDir/<env>/`, checked file by file against its manifest,
+ * with its environment.json, and made from the definitions in `dir` as they are now (when the build recorded them
+ * and `dir` is there to compare): deploy compiles nothing, so a build older than the definitions would put into
+ * service something nobody built from them.
+ */
+async function openTrustedBuild(io: CliIO, dir: string, buildDir: string, options: EnvCommandOptions, command: 'plan' | 'deploy'): Promise<OpenedBuild> {
+  if (options.envFile !== undefined) {
+    throw new UsageError(
+      `${command} reads a build and compiles nothing, so it takes no --environment-file: build with \`vigil build ${dir} --environment-file ${printableName(options.envFile)} --out DIR\`, then \`vigil ${command} ${dir} --build DIR --env NAME\``,
+    );
+  }
+  const shownDir = printableName(buildDir);
+  const names = await builtEnvironments(buildDir);
+  if (names === undefined) throw new BuildError(`there is no build in ${shownDir}/`, `run \`vigil build${dir === 'monitoring' ? '' : ` ${dir}`}${buildDir === DEFAULT_BUILD ? '' : ` --out ${shownDir}`}\` first: ${command} reads the build and compiles nothing (or pass --build DIR)`);
+  let name = options.env;
+  if (name === undefined) {
+    if (names.length === 1) name = names[0]!;
+    else throw new UsageError(names.length ? `--env is required: ${shownDir}/ holds builds of ${names.join(', ')}` : `${shownDir}/ holds no environment's build; declare a \`kind: Environment\` and run \`vigil build\``);
+  } else if (!names.includes(name)) {
+    const guess = closest(name, names);
+    throw new UsageError(
+      names.length
+        ? `${shownDir}/ holds no build of environment "${name}" (built: ${names.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`
+        : `${shownDir}/ holds no environment's build (--env ${name}); declare a \`kind: Environment\` and run \`vigil build\``,
+    );
+  }
+  const view = await readBuild(buildDir, name);
+  const shown = `${shownDir}/${name}/`;
+  if (!view.environment) throw new BuildError(`${shown}${ENVIRONMENT_PATH} is missing (a build by an older Vigil?)`, 'build again with `vigil build`: deploy reads where the services are from the build');
+  if (view.inputs) await refuseStale(io, dir, view.inputs, shown);
+  return { view, environment: view.environment, shown };
+}
+
+async function refuseStale(io: CliIO, dir: string, recorded: NonNullable<BuildView['inputs']>, shown: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) return;
+  } catch {
+    io.err(`  note: no definitions at ${printableName(dir)}: whether ${shown} is their build was not checked\n`);
+    return;
+  }
+  const stale = staleInputs(recorded, await definitionInputs(dir));
+  if (!isStale(stale)) return;
+  const list = (what: string, files: string[]) => (files.length ? [`${what}: ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length})` : ''}`] : []);
+  const parts = [...list('changed', stale.changed), ...list('added', stale.added), ...list('removed', stale.removed)];
+  throw new BuildError(`${shown} was not built from the definitions in ${printableName(dir)}/ as they are now (${parts.join('; ')})`, 'run `vigil build` (and commit generated/), then run this again: plan and deploy read the build and compile nothing', 'deploy/stale-build');
 }
 
 function formatDeployError(io: CliIO, command: string, e: DeployError): string {
@@ -74,30 +116,39 @@ function formatDeployError(io: CliIO, command: string, e: DeployError): string {
 }
 
 function reportError(io: CliIO, command: string, e: unknown): number {
-  if (!(e instanceof DeployError)) throw e;
-  io.err(formatDeployError(io, command, e));
+  const error = e instanceof BuildError ? new DeployError(e.message, e.hint, e.code) : e;
+  if (!(error instanceof DeployError)) throw e;
+  io.err(formatDeployError(io, command, error));
   return EXIT.problems;
 }
 
 export async function runPlan(io: CliIO, dir: string, options: EnvCommandOptions): Promise<number> {
-  const compiled = await compileEnvironment(io, dir, options, 'plan');
-  if (typeof compiled === 'number') return compiled;
-  const { environment } = compiled;
-  if (options.format === 'text' && options.build === undefined) await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
+  let trusted: OpenedBuild;
+  let candidate: BuildView;
+  try {
+    // Never the compared build by default: a pull request's build must not say where the plan sends secrets.
+    const targets = options.targets ?? DEFAULT_BUILD;
+    trusted = await openTrustedBuild(io, dir, targets, options, 'plan');
+    const other = options.build !== undefined && path.resolve(options.build) !== path.resolve(targets);
+    candidate = other ? await readBuild(options.build!, trusted.environment.name) : trusted.view;
+  } catch (e) {
+    return reportError(io, 'plan', e);
+  }
+  const { environment } = trusted;
   await sweepStaleStages(); // what SIGKILLed deploys left in the pre-flight's private folder
   const missing: string[] = [];
   // Every secret value the plan reads is masked in whatever it prints (a pull-request comment is public to readers).
   const seen = new Set<string>();
   const secrets = rememberingSecrets(processSecrets, seen);
   try {
-    // With --build, the definitions here say where the services are and which secrets exist; the build says what
-    // would run there, and none of its code runs (it is data: files checked against their manifest).
-    const artifacts = options.build === undefined ? compiled.compiled.artifacts : await readBuild(options.build, environment.name);
-    const trusted = buildView(compiled.compiled.artifacts).secrets;
-    const configSecrets = tolerantSecrets(options.build === undefined ? secrets : onlySecretsOf(secrets, trusted), missing);
-    const prepared = await prepareTargets({ environment, model: compiled.compiled.model, artifacts, secrets, configSecrets });
+    // A pull request's build is data (files checked against their manifest, none of its code runs); which services
+    // it is compared with and which secrets may be read come from the trusted build alone.
+    const configSecrets = tolerantSecrets(candidate === trusted.view ? secrets : onlySecretsOf(secrets, trusted.view.secrets), missing);
+    const prepared = await prepareTargets({ environment, build: candidate, secrets, configSecrets });
     const plans = maskSecrets(await planTargets(prepared.targets), seen);
     if (missing.length) plans.find((p) => p.target.startsWith('alertmanager'))?.notes.push(`secrets not available to the plan (${missing.join(', ')}): configuration compared as the services show it, with secrets masked`);
+    const targetsNote = candidate !== trusted.view && candidate.environment && JSON.stringify(candidate.environment) !== JSON.stringify(environment) ? `the compared build changes environment.json (where the services are): it takes effect with its deploy; this plan uses ${trusted.shown}${ENVIRONMENT_PATH}` : undefined;
+    if (targetsNote) plans[0]?.notes.push(targetsNote);
     if (options.format === 'json') io.out(JSON.stringify({ environment: environment.name, changes: countChanges(plans), targets: plans }, null, 2) + '\n');
     else if (options.format === 'markdown') io.out(renderPlanMarkdown(environment.name, plans));
     else io.out(renderPlanText(environment.name, plans));
@@ -118,10 +169,14 @@ export async function runDeploy(io: CliIO, dir: string, options: EnvCommandOptio
 }
 
 async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions & { message?: string }, interruption: Interruption): Promise<number> {
-  const compiled = await compileEnvironment(io, dir, options, 'deploy');
-  if (typeof compiled === 'number') return compiled;
-  const { environment } = compiled;
-  if (options.format === 'text') await noteIfCommittedTreeDiffers(io, environment.name, compiled.compiled.artifacts);
+  let opened: OpenedBuild;
+  try {
+    opened = await openTrustedBuild(io, dir, options.build ?? DEFAULT_BUILD, options, 'deploy');
+  } catch (e) {
+    return reportError(io, 'deploy', e);
+  }
+  const { environment } = opened;
+  if (options.format === 'text') io.err(`  deploying ${opened.shown} to environment ${environment.name}\n`);
   const style = styleFor(io);
   const started = performance.now();
   const failed = (e: DeployError) => (e instanceof DeployCancelled ? (interruption.exitCode() ?? EXIT.problems) : EXIT.problems);
@@ -132,7 +187,7 @@ async function deployCommand(io: CliIO, dir: string, options: EnvCommandOptions 
   try {
     const report = maskSecrets(
       await deployEnvironment(
-        { environment, model: compiled.compiled.model, artifacts: compiled.compiled.artifacts, secrets, message: options.message ?? (await defaultMessage(dir, environment.name)) },
+        { environment, build: opened.view, secrets, message: options.message ?? (await defaultMessage(dir, environment.name)) },
         { progress: (line) => options.format === 'text' && io.err(`  ${maskSecrets(line, seen)}\n`), signal: interruption.signal },
       ),
       seen,

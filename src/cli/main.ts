@@ -77,23 +77,28 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
   },
   test: (await import('./test.ts')).testCommand,
   plan: {
-    help: `Usage: vigil plan [dir] --env NAME [--environment-file FILE] [--build DIR] [--format text|json|markdown]
+    help: `Usage: vigil plan [dir] --env NAME [--build DIR] [--targets DIR] [--format text|json|markdown]
 
-Compiles dir for one environment and compares it with what its services run now: Prometheus rules (/api/v1/rules),
-each Alertmanager peer's loaded configuration (/api/v2/status), Grafana dashboards by uid (only those tagged
-vigil-managed are candidates for removal), and the InfluxDB retention policy. Nothing is changed.
+Compares the build of one environment (DIR/<env>/, default generated/<env>/, written by \`vigil build\`) with what
+its services run now: Prometheus rules (/api/v1/rules), each Alertmanager peer's loaded configuration
+(/api/v2/status), Grafana dashboards by uid (only those tagged vigil-managed are candidates for removal), and the
+InfluxDB retention policy. Nothing is changed and nothing is compiled: the build must be that of the definitions in
+dir (default monitoring) as they are now, or the plan stops and says which files changed.
+--build DIR compares another tree, e.g. a pull request's build downloaded as an artifact: only files its manifest
+lists, with their sha256, are read, and none of its code runs. Where the services are and which secrets may be read
+always come from --targets DIR (default generated: the checkout's own, reviewed build).
 --format markdown prints a pull-request comment. Secrets that are not set are compared masked.
---build DIR compares DIR/<env>/ (a generated/ tree, e.g. a pull request's build downloaded as an artifact) instead of
-building dir: dir's definitions still say where the services are and which secrets may be read; only files the
-tree's manifest lists, with their sha256, are read, and none of the pull request's code runs.
 Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problems, 2 on usage errors.`,
-    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: (io, dir, values) => runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('plan', values) }),
+    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, targets: { type: 'string' }, ...ENV_FILE_OPTION },
+    run: (io, dir, values) =>
+      runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), targets: optionalString(values.targets), format: formatOf('plan', values) }),
   },
   deploy: {
-    help: `Usage: vigil deploy [dir] --env NAME [--environment-file FILE] [--message TEXT] [--format text|json]
+    help: `Usage: vigil deploy [dir] --env NAME [--build DIR] [--message TEXT] [--format text|json]
 
-Deploys one environment, safely:
+Deploys the build of one environment (DIR/<env>/, default generated/<env>/, written by \`vigil build\`; in CI the
+committed tree after \`vigil build --check\`). Nothing is compiled: the build must be that of the definitions in
+dir (default monitoring) as they are now, and every file must match the build's manifest. Then, safely:
   1. secrets: filled in from the environment (a missing one fails here, naming it)
   2. lock: one deploy per environment at a time
   3. plan and pre-flight, together: every target is read before anything is written (an unreachable one fails
@@ -105,9 +110,9 @@ Deploys one environment, safely:
   6. on SIGINT or SIGTERM (a cancelled CI job): no further target is started, the touched ones are rolled back as in
      5, then exit 130 (SIGINT) or 143 (SIGTERM); a second signal waits for the rollback, a third stops at once
 A deploy of a build that is already live changes nothing and says so.`,
-    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
+    options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
     run: (io, dir, values) =>
-      runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), format: formatOf('deploy', values), message: optionalString(values.message) }),
+      runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
 };
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
-import type { AlertmanagerPeer } from '../model/types.ts';
+import type { AlertmanagerPeer } from '../build/environment.ts';
 import { formatMatcher, parseAlertmanagerMatchers, sortMatchers } from '../routing/matchers.ts';
 import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';

@@ -1,6 +1,5 @@
-import { buildView } from '../build/read.ts';
-import type { Artifact } from '../emit/artifact.ts';
-import type { EnvironmentModel, Model } from '../model/types.ts';
+import type { DeployEnvironment } from '../build/environment.ts';
+import type { BuildView } from '../build/read.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
 import { throwIfCancelled } from './cancel.ts';
 import { DeployError } from './errors.ts';
@@ -14,10 +13,10 @@ import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
 
 export interface DeployInput {
-  environment: EnvironmentModel;
-  model: Model;
-  /** The environment's compiled files (paths as in generated/<env>/). */
-  artifacts: readonly Artifact[];
+  /** Where the services are: the trusted build's environment.json. */
+  environment: DeployEnvironment;
+  /** The files to deploy: the build of this environment (generated/<env>/, read and checked against its manifest). */
+  build: BuildView;
   secrets?: SecretSource;
   /** Where secrets that only go into config files come from; defaults to `secrets` (a plan passes a lenient one). */
   configSecrets?: SecretSource;
@@ -36,10 +35,9 @@ export interface Targets {
 
 /** Everything a plan or deploy talks to, with the files it would write (secrets filled in: a missing one fails here). */
 export async function prepareTargets(input: DeployInput): Promise<Targets> {
-  const { environment: env, model, artifacts } = input;
+  const { environment: env, build } = input;
   const secrets = input.secrets ?? processSecrets;
   const configSecrets = input.configSecrets ?? secrets;
-  const build = buildView(artifacts);
   // The only secrets this deploy reads: those secrets.json names, each for its exact place in a file.
   const uses = build.secrets;
   const ruleFiles = new Map(build.ruleGroups.map((f) => [f.name, f.content]));
@@ -105,7 +103,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
       dashboards.set(String(json.uid), withOwnershipTag(json));
     }
     if (token !== undefined) {
-      targets.push(new GrafanaAdapter({ url: grafana.url, token, folder: grafana.folder ?? model.project?.grafana.folder, dashboards, message: input.message ?? `vigil deploy ${env.name}` }));
+      targets.push(new GrafanaAdapter({ url: grafana.url, token, folder: grafana.folder, dashboards, message: input.message ?? `vigil deploy ${env.name}` }));
     }
   }
 
@@ -120,7 +118,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
  * servers read it: that must be the file `serverSecretsDir/NAME`, or the build was made for another Environment (or
  * altered), and a deploy would write a file nobody reads.
  */
-export function secretFileProblem(env: EnvironmentModel, name: string, named: string): string | undefined {
+export function secretFileProblem(env: DeployEnvironment, name: string, named: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `alertmanager.yml names a secret file for "${name}", which is not an environment variable name`;
   const serverDir = env.alertmanagerServerSecretsDir;
   if (serverDir === undefined) {

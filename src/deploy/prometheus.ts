@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { GENERATED_HEADER } from '../emit/artifact.ts';
-import type { PrometheusTarget } from '../model/types.ts';
+import type { PrometheusTarget } from '../build/environment.ts';
 import { parseDuration } from '../util/duration.ts';
 import { DeployError } from './errors.ts';
 import { type FileSnapshot, listDir, readIfExists, restore, writeAtomic } from './files.ts';

@@ -4,6 +4,7 @@ import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
+import { emitEnvironment } from './environment.ts';
 import { emitGrafanaProvisioning } from './grafana-provisioning.ts';
 import { emitPrometheusConfig } from './prometheus-config.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
@@ -25,4 +26,5 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
   { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },
+  { name: 'environment', emit: (model) => emitEnvironment(model) },
 ];

@@ -23,4 +23,6 @@ export interface Definition {
 export interface SourceFile {
   file: string;
   text: string;
+  /** A file from outside the definitions directory (`--environment-file`): not one of the build's recorded inputs. */
+  outside?: boolean;
 }

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from './definition.ts';
+import { sha256 } from '../build/manifest.ts';
 import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
@@ -65,6 +66,21 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
 }
 
 const READ_CONCURRENCY = 32;
+
+/**
+ * The definition files under `dir` with the sha256 of each text, named as loadDirectory names them: what a build
+ * records as its inputs, read without parsing anything (deploy compares them with the build it is given).
+ */
+export async function definitionInputs(dir: string): Promise<{ path: string; sha256: string }[]> {
+  const { files, problems } = await discoverDefinitionFiles(dir);
+  const root = path.basename(path.resolve(dir));
+  const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
+  // A file that cannot be read has no text to compare: it counts as changed (its hash is of nothing a build records).
+  return [
+    ...problems.map((p) => ({ path: `${root}/${p.rel}`, sha256: 'unreadable' })),
+    ...files.map((rel, i) => ({ path: `${root}/${rel}`, sha256: contents[i]!.problem ? 'unreadable' : sha256(contents[i]!.text) })),
+  ];
+}
 
 interface FileContent {
   text: string;
@@ -152,7 +168,7 @@ export async function withExtraFile(loaded: LoadResult, filePath: string): Promi
   return {
     ...loaded,
     displayNames,
-    sources: [...loaded.sources, { file, text }],
+    sources: [...loaded.sources, { file, text, outside: true }],
     definitions: [...kept, ...result.definitions],
     diagnostics: [...loaded.diagnostics, ...result.diagnostics],
   };

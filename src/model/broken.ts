@@ -154,6 +154,7 @@ function readNames(kind: KindName, value: unknown, broken: BrokenDefinitions): v
       for (const e of list(value.external)) {
         broken.add('source', e.source);
         if (Array.isArray(e.names)) e.names.forEach((n) => broken.add('metric', n));
+        for (const m of list(e.metrics)) broken.add('metric', m.name);
         if (Array.isArray(e.prefixes)) e.prefixes.forEach((p) => broken.addPrefix(p));
       }
       break;

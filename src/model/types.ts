@@ -1,3 +1,4 @@
+import type { AlertmanagerPeer, PrometheusTarget } from '../build/environment.ts';
 import type { Span } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import type { BrokenDefinitions } from './broken.ts';
@@ -249,25 +250,8 @@ export interface RuleTestModel {
   origin: Origin;
 }
 
-export interface PrometheusTarget {
-  name: string;
-  url: string;
-  /** Where the deploy writes the rule files. */
-  rulesDir: string;
-  /** The same directory as the server sees it (rule_files); rulesDir unless a mount puts it elsewhere. */
-  serverRulesDir: string;
-  configFile?: string;
-  reloadUrl: string;
-}
-
-export interface AlertmanagerPeer {
-  url: string;
-  /** Undefined when the environment does not say where the peer reads its config: plan only, no deploy. */
-  configFile?: string;
-  reloadUrl: string;
-  /** Where the deploy writes this peer's secret files: secretsDir, else secrets/ beside configFile. */
-  secretsDir?: string;
-}
+// The targets of an environment as deploy reads them from the build (environment.json); the model holds the same shapes.
+export type { AlertmanagerPeer, PrometheusTarget };
 
 /** An environment's scrape settings for one catalogue source (the schema's ScrapeSource, keyed by its source). */
 export type ScrapeSourceModel = ScrapeSource & { source: string };

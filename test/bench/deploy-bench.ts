@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { buildView } from '../../src/build/read.ts';
 import { compile } from '../../src/compile.ts';
 import { deployEnvironment } from '../../src/deploy/deploy.ts';
 import { loadDirectory } from '../../src/load/index.ts';
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
     const compiled = compile(loaded, { environment: 'bench' });
     const compileMs = performance.now() - t;
     if (compiled.diagnostics.some((d) => d.severity === 'error')) throw new Error(compiled.diagnostics.map((d) => d.message).join('\n'));
-    const environment = compiled.model.environment!;
+    const build = buildView(compiled.artifacts);
+    const environment = build.environment!;
     const rules = compiled.artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
     const ruleCount = rules.reduce((n, a) => n + (a.content.match(/^\s+- alert: /gm)?.length ?? 0), 0);
 
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     const deploy = async (artifacts = compiled.artifacts) => {
       const start = performance.now();
       const marks = new Map<string, number>();
-      const report = await deployEnvironment({ environment, model: compiled.model, artifacts }, { progress: (l) => marks.set(l, performance.now() - start) });
+      const report = await deployEnvironment({ environment, build: artifacts === compiled.artifacts ? build : buildView(artifacts) }, { progress: (l) => marks.set(l, performance.now() - start) });
       if (report.failure) throw new Error(report.failure.error.message);
       const ms = performance.now() - start;
       const planned = marks.get('planned') ?? 0;

@@ -100,6 +100,19 @@ describe('one broken definition hides nothing else (issue #9 §1)', () => {
   });
 });
 
+describe('a broken Metrics file with external metrics listed with their labels', () => {
+  it('keeps those names declared: an alert reading one is not told the metric is unknown', () => {
+    const external = (extra: string) => `apiVersion: vigil/v1\nkind: Metrics\nexternal:\n  - source: disk_exporter\n    metrics:\n      - { name: disk_io_seconds_total, labels: [device] }\n${extra}`;
+    const alert = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: io\nlabels: { team: infra }\nalerts:\n  - name: DiskBusy\n    expr: rate(disk_io_seconds_total[5m]) > 0.9\n    severity: info\n    summary: disk busy\n    runbook: https://runbooks.example.com/io\n`;
+    const compileWithExternal = (text: string) => compileProject(loadYamlSources([...base, { file: 'extra-metrics.yaml', text }, { file: 'io.yaml', text: alert }]), { emit: false }).diagnostics;
+    const broken = compileWithExternal(external('colour: red\n'));
+    expect(broken.some((p) => p.span?.file === 'extra-metrics.yaml' && p.severity === 'error')).toBe(true);
+    expect(broken.filter((p) => p.code === 'ref/metric' && p.message.includes('disk_io_seconds_total')).map((p) => p.message)).toEqual([]);
+    // The same alert without any declaration is reported: the assertion above can fail.
+    expect(compileWithExternal('apiVersion: vigil/v1\nkind: Metrics\ncolour: red\n').some((p) => p.code === 'ref/metric' && p.message.includes('disk_io_seconds_total'))).toBe(true);
+  });
+});
+
 describe('a TypeScript definition that fails to load', () => {
   it('hides the names of its kind only: references to its alerts are not dangling, receiver references are still checked', async () => {
     const { mkdtemp, rm, writeFile } = await import('node:fs/promises');

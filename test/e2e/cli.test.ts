@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runVigil } from '../helpers/cli.ts';
+import { REPO, runOnBuild, runVigil } from '../helpers/cli.ts';
 import { freePort } from '../helpers/services.ts';
 
 let work: string;
@@ -151,23 +151,30 @@ describe('TypeScript definitions through the CLI', () => {
 });
 
 describe('vigil plan and deploy: usage', () => {
-  it('needs --env when several environments are declared, and names them', () => {
+  it('needs --env when the build holds several environments, and names them', () => {
     const r = runVigil(['plan']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--env is required: choose one of dev, prod, staging');
+    expect(r.stderr).toContain('--env is required: generated/ holds builds of dev, prod, staging');
   });
 
-  it('rejects an environment that is not declared as a usage error, with a did-you-mean (#9)', () => {
+  it('rejects an environment that was not built as a usage error, with a did-you-mean (#9)', () => {
     const r = runVigil(['plan', '--env', 'prd']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('vigil plan: no Environment named "prd" (declared: dev, prod, staging); did you mean "prod"?');
+    expect(r.stderr).toContain('vigil plan: generated/ holds no build of environment "prd" (built: dev, prod, staging); did you mean "prod"?');
     expect(r.stderr).not.toContain('skipped');
   });
 
-  it('says clearly when no environment is declared at all', () => {
+  it('says to build first when there is no build, and that it compiles nothing', () => {
     const r = runVigil(['deploy'], work);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('deploy failed [deploy/build]: there is no build in generated/');
+    expect(r.stderr).toContain('hint: run `vigil build` first: deploy reads the build and compiles nothing');
+  });
+
+  it.each(['plan', 'deploy'])('%s takes no --environment-file, and says how to build with one (usage error)', (command) => {
+    const r = runVigil([command, '--environment-file', 'env.yaml'], work);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no Environment is declared; add a `kind: Environment` definition or pass --environment-file');
+    expect(r.stderr).toContain(`${command} reads a build and compiles nothing, so it takes no --environment-file: build with \`vigil build monitoring --environment-file env.yaml --out DIR\``);
   });
 
   it('rejects formats a command does not have', () => {
@@ -179,29 +186,60 @@ describe('vigil plan and deploy: usage', () => {
     const envFile = path.join(work, 'env.yaml');
     const port = await freePort();
     await writeFile(envFile, `apiVersion: vigil/v1\nkind: Environment\nname: lab\nprometheus:\n  - { url: "http://127.0.0.1:${port}", rulesDir: /tmp/vigil-e2e-rules }\nscrape:\n  app: { targets: ["127.0.0.1:9"] }\n  node_exporter: { targets: ["127.0.0.1:9"] }\n`);
-    const r = runVigil(['plan', '--environment-file', envFile], work);
+    const r = await runOnBuild(['plan', '--environment-file', envFile], work);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`plan failed [deploy/unreachable]: cannot reach prometheus prom-0 at http://127.0.0.1:${port}/api/v1/rules: ECONNREFUSED`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
-describe('vigil plan against a generated/ that was not rebuilt', () => {
-  it('says that the committed tree is not what the definitions build', async () => {
+describe('vigil plan and deploy read the build, never a build of other definitions', () => {
+  let dir: string;
+  beforeAll(async () => {
     // Inside the repository: the example's TypeScript dashboard imports 'vigil', which resolves there.
     await mkdir(path.join(REPO, '.tmp'), { recursive: true });
-    const dir = await mkdtemp(path.join(REPO, '.tmp', 'stale-env-'));
-    try {
-      await cp(path.join(REPO, 'monitoring'), path.join(dir, 'monitoring'), { recursive: true });
-      await cp(path.join(REPO, 'generated'), path.join(dir, 'generated'), { recursive: true });
-      const doc = path.join(dir, 'generated/dev/docs/alerts.md');
-      await writeFile(doc, (await readFile(doc, 'utf8')) + '\nedited by hand\n');
-      const r = runVigil(['plan', '--env', 'dev'], dir, { GRAFANA_TOKEN: '' });
-      expect(r.stderr).toContain('note: generated/dev/ is not what these definitions build (1 file: docs/alerts.md); run `vigil build` and commit it');
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain('environment variable $GRAFANA_TOKEN is not set');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    dir = await mkdtemp(path.join(REPO, '.tmp', 'stale-env-'));
+    await cp(path.join(REPO, 'monitoring'), path.join(dir, 'monitoring'), { recursive: true });
+    await cp(path.join(REPO, 'generated'), path.join(dir, 'generated'), { recursive: true });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const variants: [string, (root: string) => Promise<void>, string][] = [
+    ['a definition changed (a comment is enough)', (root) => appendTo(path.join(root, 'monitoring/receivers.yaml'), '\n# edited\n'), 'changed: monitoring/receivers.yaml'],
+    ['a definition added', (root) => writeFile(path.join(root, 'monitoring/extra.yaml'), 'apiVersion: vigil/v1\nkind: Receivers\nreceivers: []\n'), 'added: monitoring/extra.yaml'],
+    ['a definition removed', (root) => rm(path.join(root, 'monitoring/routes.yaml')), 'removed: monitoring/routes.yaml'],
+  ];
+  it.each(variants)('%s: plan and deploy stop before reading a secret or a service', async (_name, change, says) => {
+    const root = await mkdtemp(path.join(dir, 'v-'));
+    await cp(path.join(dir, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
+    await cp(path.join(dir, 'generated'), path.join(root, 'generated'), { recursive: true });
+    await change(root);
+    for (const command of ['plan', 'deploy']) {
+      const r = runVigil([command, '--env', 'dev'], root, { GRAFANA_TOKEN: '' });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${command} failed [deploy/stale-build]: generated/dev/ was not built from the definitions in monitoring/ as they are now (${says}`);
+      expect(r.stderr).not.toContain('GRAFANA_TOKEN');
     }
   });
+
+  it('refuses a build file edited by hand (its sha256 is not the manifest’s)', async () => {
+    const root = await mkdtemp(path.join(dir, 'v-'));
+    await cp(path.join(dir, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
+    await cp(path.join(dir, 'generated'), path.join(root, 'generated'), { recursive: true });
+    await appendTo(path.join(root, 'generated/dev/docs/alerts.md'), '\nedited by hand\n');
+    const r = runVigil(['deploy', '--env', 'dev'], root, { GRAFANA_TOKEN: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('deploy failed [deploy/build]: the build in generated/dev cannot be used: docs/alerts.md is not the file its manifest lists (sha256 differs)');
+  });
+
+  it('plans the committed build of unchanged definitions (and then needs the secrets, not a compile)', () => {
+    const r = runVigil(['plan', '--env', 'dev'], dir, { GRAFANA_TOKEN: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('environment variable $GRAFANA_TOKEN is not set');
+    expect(r.stderr).not.toContain('stale');
+  });
 });
+
+async function appendTo(file: string, text: string): Promise<void> {
+  await writeFile(file, (await readFile(file, 'utf8')) + text);
+}

@@ -127,19 +127,20 @@ describe('help text', () => {
   });
 });
 
-describe('an environment that is not declared', () => {
-  it.each(['plan', 'deploy'])('vigil %s --env prd is a usage error (exit 2) that lists the declared environments', (command) => {
+describe('an environment that was not built', () => {
+  it.each(['plan', 'deploy'])('vigil %s --env prd is a usage error (exit 2) that lists the built environments', (command) => {
     const r = runVigil([command, '--env', 'prd']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`vigil ${command}: no Environment named "prd" (declared: dev, prod, staging); did you mean "prod"?`);
+    expect(r.stderr).toContain(`vigil ${command}: generated/ holds no build of environment "prd" (built: dev, prod, staging); did you mean "prod"?`);
     expect(r.stderr).not.toMatch(/skipped|nothing planned|nothing deployed/);
   });
 
   it('in a project without environments, --env names what is missing', () => {
     const dir = project({});
+    expect(runVigil(['build'], dir).code).toBe(0);
     const r = runVigil(['plan', '--env', 'prod'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no Environment is declared (--env prod); add a `kind: Environment` definition or pass --environment-file');
+    expect(r.stderr).toContain("generated/ holds no environment's build (--env prod); declare a `kind: Environment` and run `vigil build`");
   });
 });
 

@@ -40,3 +40,21 @@ export function runVigilAsync(args: string[], cwd = REPO, env: NodeJS.ProcessEnv
     });
   });
 }
+
+/**
+ * `vigil plan|deploy DIR --environment-file FILE …` as a user runs it now that plan and deploy read a build:
+ * `vigil build DIR --environment-file FILE --out FILE.build`, then the command on that build (deploy: `--build`; plan:
+ * `--targets`, the trusted build, so a `--build` in `args` stays the tree compared). Any other call runs as it is.
+ * A failed build is returned as the result.
+ */
+export async function runOnBuild(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const at = args.indexOf('--environment-file');
+  if (at < 0 || (args[0] !== 'plan' && args[0] !== 'deploy')) return runVigilAsync(args, cwd, env);
+  const file = args[at + 1]!;
+  const rest = [...args.slice(0, at), ...args.slice(at + 2)];
+  const dir = rest[1] !== undefined && !rest[1].startsWith('--') ? rest[1] : 'monitoring';
+  const out = `${path.resolve(cwd, file)}.build`;
+  const build = await runVigilAsync(['build', dir, '--environment-file', file, '--out', out], cwd, env);
+  if (build.code !== 0) return build;
+  return runVigilAsync([...rest, args[0] === 'deploy' ? '--build' : '--targets', out], cwd, env);
+}

@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildView } from '../../src/build/read.ts';
 import { compile } from '../../src/compile.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../../src/deploy/deploy.ts';
 import { loadDirectory, withExtraFile } from '../../src/load/index.ts';
@@ -81,7 +82,8 @@ describe('matchers as Alertmanager 0.25 orders them', () => {
     const compiled = compile(loaded, { environment: 'plain' });
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const secrets = { env: { WECOM_API_SECRET: 'wecom-example-secret' }, readFile: async (file: string) => `content of ${path.basename(file)}` };
-    const input = { environment: compiled.model.environment!, model: compiled.model, artifacts: compiled.artifacts, secrets };
+    const build = buildView(compiled.artifacts);
+    const input = { environment: build.environment!, build, secrets };
     const report = await deployEnvironment(input);
     expect(report.failure?.error.message).toBeUndefined();
     expect(report.applied).toContain('alertmanager');

@@ -5,7 +5,7 @@ import { cp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runVigilAsync } from '../helpers/cli.ts';
+import { REPO, runOnBuild } from '../helpers/cli.ts';
 import { serviceScope } from '../helpers/services.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -19,7 +19,7 @@ describe('secret files per Alertmanager peer, and plans without the secrets', ()
   let project: string;
   let envFile: string;
   let serverDir: string;
-  const vigil = (args: string[], env: NodeJS.ProcessEnv) => runVigilAsync(args, REPO, env);
+  const vigil = (args: string[], env: NodeJS.ProcessEnv) => runOnBuild(args, REPO, env);
 
   beforeAll(async () => {
     stack = await startStack(scope, { prometheus: 1, alertmanagers: 1, influx: true });

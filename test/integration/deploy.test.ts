@@ -6,12 +6,13 @@ import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildView } from '../../src/build/read.ts';
 import { compile } from '../../src/compile.ts';
 import { deployEnvironment } from '../../src/deploy/deploy.ts';
 import { DeployError } from '../../src/deploy/errors.ts';
 import { eventually } from '../../src/deploy/target.ts';
 import { loadDirectory, withExtraFile } from '../../src/load/index.ts';
-import { REPO, runVigilAsync } from '../helpers/cli.ts';
+import { REPO, runOnBuild } from '../helpers/cli.ts';
 import { freePort, serviceScope } from '../helpers/services.ts';
 import { GRAFANA_TOKEN_VAR, startStack, type Stack } from '../helpers/stack.ts';
 
@@ -48,7 +49,7 @@ describe('vigil plan and deploy against real services', () => {
     const file = path.join(dir, `${name}.yaml`);
     return writeFile(file, stack.environment(options)).then(() => file);
   };
-  const vigil = (args: string[], env: NodeJS.ProcessEnv = SECRETS) => runVigilAsync(args, REPO, env);
+  const vigil = (args: string[], env: NodeJS.ProcessEnv = SECRETS) => runOnBuild(args, REPO, env);
   const raiseLoadWarning = 'overrides:\n  alerts:\n    NodeLoadHigh: { thresholds: { warning: { value: 1500 } } }\n';
 
   beforeAll(async () => {
@@ -198,7 +199,8 @@ describe('vigil plan and deploy against real services', () => {
     const compiled = compile(loaded, { environment: 'test' });
     const broken = compiled.artifacts.map((a) => (a.path === 'prometheus/rules/node.yml' ? { ...a, content: a.content.replace('expr: up == 0', 'expr: rate(up[5m]') } : a));
     const before = await snapshotDir(stack.prometheus[0]!.rulesDir);
-    const error = await deployEnvironment({ environment: compiled.model.environment!, model: compiled.model, artifacts: broken, secrets: { env: SECRETS, readFile: (f) => readFile(f, 'utf8') } }).catch((e) => e);
+    const view = buildView(broken);
+    const error = await deployEnvironment({ environment: view.environment!, build: view, secrets: { env: SECRETS, readFile: (f) => readFile(f, 'utf8') } }).catch((e) => e);
     expect(error).toBeInstanceOf(DeployError);
     expect((error as DeployError).code).toBe('deploy/preflight');
     expect((error as DeployError).message).toContain('pre-flight promtool check rules rejected the build');

@@ -144,9 +144,28 @@ describe('manifest', () => {
     ];
     const written = buildManifest(files);
     expect(written.path).toBe(MANIFEST_PATH);
-    expect(parseManifest(written.content)).toEqual([
-      { path: 'a.json', sha256: sha('x'), sources: ['a.yaml', 'b.yaml'] },
-      { path: 'b.json', sha256: sha(''), sources: [] },
-    ]);
+    expect(parseManifest(written.content)).toEqual({
+      files: [
+        { path: 'a.json', sha256: sha('x'), sources: ['a.yaml', 'b.yaml'] },
+        { path: 'b.json', sha256: sha(''), sources: [] },
+      ],
+    });
+  });
+
+  it('records the definition files a build was made from, sorted, and reads them back', () => {
+    const inputs = [
+      { path: 'monitoring/b.yaml', sha256: sha('b') },
+      { path: 'monitoring/a.yaml', sha256: sha('a') },
+    ];
+    const written = buildManifest([{ path: 'a.json', content: 'x', sources: [] }], inputs);
+    expect(parseManifest(written.content).inputs).toEqual([inputs[1], inputs[0]]);
+  });
+
+  it.each([
+    ['inputs not a list', { inputs: {} }, '"inputs" is not a list'],
+    ['an input without sha256', { inputs: [{ path: 'm/a.yaml' }] }, 'an input entry without path or sha256'],
+    ['an input with a short sha256', { inputs: [{ path: 'm/a.yaml', sha256: 'abc' }] }, 'an input entry without path or sha256'],
+  ])('refuses a manifest with %s', (_name, extra, message) => {
+    expect(() => parseManifest(JSON.stringify({ generator: 'vigil', files: [], ...extra }))).toThrow(message);
   });
 });

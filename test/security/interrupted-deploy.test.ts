@@ -40,12 +40,21 @@ describe('a deploy interrupted by a signal', () => {
     const extra = `overrides:\n  alerts:\n    NodeLoadHigh: { thresholds: { warning: { value: ${value} } } }\n  receivers:\n    team: { webhook: { url: "http://127.0.0.1:9/build-${value}" } }\n`;
     const file = path.join(dir, `build-${value}.yaml`);
     await writeFile(file, stack.environment({ extra }));
+    // plan and deploy read a build: made here, once per value, as `vigil build` makes it.
+    const built = spawnSync(process.execPath, [VIGIL_BIN, 'build', FIXTURE, '--environment-file', file, '--out', `${file}.build`], { cwd: REPO, encoding: 'utf8', env: childEnv() });
+    if (built.status !== 0) throw new Error(`vigil build failed: ${built.stderr}`);
     return file;
+  };
+  /** `--environment-file F` of the calls below means: the build envFile made from F. */
+  const onBuild = (args: string[]) => {
+    const at = args.indexOf('--environment-file');
+    if (at < 0) return args;
+    return [...args.slice(0, at), args[0] === 'plan' ? '--targets' : '--build', `${args[at + 1]}.build`, ...args.slice(at + 2)];
   };
   const childEnv = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, NO_COLOR: '1', TMPDIR: tmp, VIGIL_TEST_WECOM_SECRET: SECRET, ...extra });
 
   const start = (args: string[], extra: NodeJS.ProcessEnv = {}): Run => {
-    const child = spawn(process.execPath, [VIGIL_BIN, ...args], { cwd: REPO, env: childEnv(extra) });
+    const child = spawn(process.execPath, [VIGIL_BIN, ...onBuild(args)], { cwd: REPO, env: childEnv(extra) });
     let stdout = '';
     let stderr = '';
     const waiters: { marker: string; resolve(): void }[] = [];

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.ts';
+import { buildView } from '../../src/build/read.ts';
 import { compile } from '../../src/compile.ts';
 import { lineColAt } from '../../src/diagnostics.ts';
 import { prepareTargets } from '../../src/deploy/deploy.ts';
@@ -155,7 +156,8 @@ describe('secret placeholders written by a definition', () => {
     const result = compile(loadYamlSources(files), { environment: 'prod', checks: CHECKS.filter((k) => k.id !== 'secret/placeholder'), emitOnError: true });
     expect(result.model.environment).toBeDefined();
     const { source, asked } = spyingSource();
-    const prepared = await prepareTargets({ environment: result.model.environment!, model: result.model, artifacts: result.artifacts, secrets: source });
+    const build = buildView(result.artifacts);
+    const prepared = await prepareTargets({ environment: build.environment!, build, secrets: source });
     expect([...new Set(asked)].sort()).toEqual(['INFLUXDB_PASSWORD', 'WECOM_API_SECRET']);
     const written = [prepared.alertmanager!.config, ...prepared.prometheus.map((p) => (p as unknown as { desired: { config?: { content: string } } }).desired.config?.content ?? '')].join('\n');
     expect(written).toContain('legit-wecom');

@@ -69,7 +69,9 @@ describe('GitHub Actions workflows', () => {
     expect(checkout).toBeGreaterThan(0);
     expect(download).toBeGreaterThan(checkout);
     expect(content.slice(download)).not.toMatch(/npm ci|npm install/);
-    expect(content).toContain('npm run -s plan -- --env "$ENVIRONMENT" --build pull-request-build --format markdown');
+    // Where the services are and which secrets may be read: main's committed build, never the pull request's.
+    expect(content).toContain('npm run -s plan -- --env "$ENVIRONMENT" --build pull-request-build --targets generated --format markdown');
+    expect(content).not.toMatch(/--targets pull-request-build/);
     // Values from the event reach the shell only through the environment, never spliced into a script.
     for (const run of content.matchAll(/run: \|\n((?:\s{10}.*\n)+)/g)) expect(run[1]).not.toContain('${{');
   });
