@@ -72,7 +72,7 @@ async function builtEnvironments(dir: string): Promise<string[] | undefined> {
 async function openTrustedBuild(io: CliIO, dir: string, buildDir: string, options: EnvCommandOptions, command: 'plan' | 'deploy'): Promise<OpenedBuild> {
   if (options.envFile !== undefined) {
     throw new UsageError(
-      `${command} reads a build and compiles nothing, so it takes no --environment-file: build with \`vigil build ${dir} --environment-file ${printableName(options.envFile)} --out DIR\`, then \`vigil ${command} ${dir} --build DIR --env NAME\``,
+      `${command} reads a build and compiles nothing, so it takes no --environment-file: build with \`vigil build ${dir} --environment-file ${printableName(options.envFile)} --out DIR\`, then \`vigil ${command} ${dir} ${command === 'plan' ? '--targets' : '--build'} DIR --env NAME\``,
     );
   }
   const shownDir = printableName(buildDir);

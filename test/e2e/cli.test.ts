@@ -175,6 +175,8 @@ describe('vigil plan and deploy: usage', () => {
     const r = runVigil([command, '--environment-file', 'env.yaml'], work);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${command} reads a build and compiles nothing, so it takes no --environment-file: build with \`vigil build monitoring --environment-file env.yaml --out DIR\``);
+    // The command it suggests is one that works: plan takes the build's targets from --targets.
+    expect(r.stderr).toContain(`then \`vigil ${command} monitoring ${command === 'plan' ? '--targets' : '--build'} DIR --env NAME\``);
   });
 
   it('rejects formats a command does not have', () => {
