@@ -286,7 +286,7 @@ export function signedUrl(webhook: string, secret: string | undefined, nowMs: nu
 const ERRCODE_THROTTLED = 130101;
 /**
  * "系统繁忙" (system busy): DingTalk's global error codes say the server is briefly unavailable and to try again
- * (https://open.dingtalk.com/document/orgapp/server-api-error-codes-1: "服务器暂不可用，建议稍候再重试1次，最多重试3次").
+ * (global error codes, https://developers.dingtalk.com/document/app/server-api-error-codes-1: "服务器暂不可用，建议稍候再重试1次，最多重试3次").
  * Every other non-zero errcode (bad keyword, secret, IP, token; 460101 too long) stays the same on every retry.
  */
 const ERRCODE_SYSTEM_BUSY = -1;
