@@ -9,6 +9,7 @@ import { runValidate } from './validate.ts';
 
 import { EXIT } from './exit.ts';
 import { runDeploy, runPlan } from './deploy.ts';
+import { runRelay } from './relay.ts';
 
 export { EXIT };
 
@@ -22,6 +23,7 @@ Commands:
   test [dir]       run the rule unit tests with promtool, prove routing with amtool (--live: inhibition too)
   plan [dir]       compare one environment's build with its running services (exit 3: changes pending)
   deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
+  relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
   checks           list every check with its id
 
 Options:
@@ -113,6 +115,40 @@ A deploy of a build that is already live changes nothing and says so.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
     run: (io, dir, values) =>
       runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
+  },
+  relay: {
+    help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH] [--language zh|en]
+                   [--time-zone ZONE] [--insecure-open-notify]
+
+Runs the notification relay for one environment's build (DIR/<env>/relay/relay.yml, default generated/; without
+--env, the shared tree DIR/relay/relay.yml of a project without environments): Alertmanager
+posts its webhooks to /api/v1/notify/<channel>/<receiver>; each is stored before the relay answers (5xx when it cannot
+be, so Alertmanager retries), then delivered (DingTalk), with retries, per-robot rate limits (what does not fit
+becomes a digest), escalation after the severity's delays, and confirm/close through the API.
+Tokens come from the environment: VIGIL_RELAY_NOTIFY_TOKEN (Alertmanager's bearer token; required unless
+--insecure-open-notify), VIGIL_RELAY_READ_TOKEN and VIGIL_RELAY_OPERATE_TOKEN (the alerts API; comma-separated lists
+allow rotation). Defaults: --listen 127.0.0.1:9095, --store sqlite:vigil-relay.db, --language zh, --time-zone
+Asia/Shanghai. Endpoints: /-/healthy, /-/ready, POST /-/reload, /metrics, /api/v1/status, /api/v1/alerts,
+/api/v1/alerts/statistics, /api/v1/alerts/{id}, POST /api/v1/alerts/{id}/confirm|close. Stops on SIGINT/SIGTERM.`,
+    options: {
+      env: { type: 'string' },
+      build: { type: 'string' },
+      listen: { type: 'string', default: '127.0.0.1:9095' },
+      store: { type: 'string', default: 'sqlite:vigil-relay.db' },
+      language: { type: 'string', default: 'zh' },
+      'time-zone': { type: 'string', default: 'Asia/Shanghai' },
+      'insecure-open-notify': { type: 'boolean', default: false },
+    },
+    run: (io, dir, values) =>
+      runRelay(io, dir, {
+        env: optionalString(values.env),
+        build: optionalString(values.build),
+        listen: String(values.listen),
+        store: String(values.store),
+        language: String(values.language),
+        timeZone: String(values['time-zone']),
+        insecureOpenNotify: values['insecure-open-notify'] === true,
+      }),
   },
 };
 

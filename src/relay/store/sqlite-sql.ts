@@ -13,7 +13,9 @@ export function statementCache(db: Database): Sql {
       statement = db.prepare(text);
       cache.set(text, statement);
     }
-    return statement;
+    // pluck() is a mode of the statement, not of one call: a caller that plucked the same text once must not turn
+    // every later caller's row into a bare value. Each use starts in row mode.
+    return statement.reader ? statement.pluck(false) : statement;
   };
 }
 

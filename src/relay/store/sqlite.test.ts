@@ -547,3 +547,20 @@ describe('volume', () => {
     console.info(`ingest: 2,000 payloads of 5 alerts in ${elapsed.toFixed(0)} ms (${(elapsed / 2_000).toFixed(2)} ms each)`);
   });
 });
+
+describe('statements shared by text', () => {
+  it('a status read as one value (escalation) does not turn the ingest’s row read into a bare value', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.migrate();
+    const steps = [{ afterMs: 0, receivers: ['lead'] }];
+    const post = (status: 'firing' | 'resolved', at: number) =>
+      store.ingest({ receiver: 'oncall', channel: 'dingtalk', groupKey: 'g', receivedAt: at, dedupeWindowMs: 60_000, sendResolved: true, alerts: [{ id: 'a1', fingerprint: 'f', status, startsAt: 1_000, ...(status === 'resolved' ? { endsAt: at } : {}), alertname: 'A', severity: 'critical', labels: {}, annotations: {}, generatorURL: '', escalation: steps }] });
+    await post('firing', 2_000);
+    const [timer] = await store.claimTimers(3_000, 'me', 10_000, 10);
+    expect(await store.fireTimer(timer!.id, 'me', 3_000, [])).toBe(true);
+    const resolved = await post('resolved', 4_000);
+    expect(resolved.alerts[0]!.status).toBe('resolved');
+    expect(resolved.job?.kind).toBe('resolved');
+    await store.close();
+  });
+});

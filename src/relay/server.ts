@@ -1,0 +1,213 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readBuild } from '../build/read.ts';
+import type { Fetch } from './channels/types.ts';
+import { parseRelayConfig, type RelayConfig } from './config.ts';
+import { HttpError, sendError } from './http.ts';
+import { relayMetrics, type RelayMetrics } from './metrics.ts';
+import * as alerts from './routes/alerts.ts';
+import * as health from './routes/health.ts';
+import { notify } from './routes/notify.ts';
+import { secretReader, type SecretReader } from './secrets.ts';
+import type { RelayStore } from './types.ts';
+import { DEFAULT_RETRY_DELAYS_MS, Worker } from './worker.ts';
+
+/** What the relay serves from a build: its relay.yml, and which build that was. */
+export interface RelayState {
+  config: RelayConfig;
+  build: { directory: string; environment: string | null; relayConfigSha256: string };
+}
+
+export interface RelayTokens {
+  /** Alertmanager's token for the notify endpoint; none: the endpoint is open (the CLI refuses that unless told). */
+  notify: string[];
+  /** Read the alerts API, status and metrics. */
+  read: string[];
+  /** Confirm, close, reload (and read). */
+  operate: string[];
+}
+
+export interface RelayOptions {
+  store: RelayStore;
+  buildDir: string;
+  /** The environment whose build (buildDir/<env>/) is served; none: the shared tree at buildDir (a project without environments). */
+  environment?: string;
+  tokens: RelayTokens;
+  fetch?: Fetch;
+  secrets?: SecretReader;
+  /** A notice sent for the same alert, receiver, channel and status within this window is not sent again. */
+  dedupeWindowMs?: number;
+  /** How often the worker looks for due work (it is also woken by every stored notification). */
+  pollMs?: number;
+  leaseMs?: number;
+  retryDelaysMs?: readonly number[];
+  language?: 'en' | 'zh';
+  timeZone?: string;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** What every route handler gets. */
+export interface RelayContext {
+  store: RelayStore;
+  tokens: RelayTokens;
+  metrics: RelayMetrics;
+  dedupeWindowMs: number;
+  startedAt: number;
+  now(): number;
+  state(): RelayState;
+  reload(): Promise<void>;
+  /** Wakes the worker: a notification was stored. */
+  kick(): void;
+  log(line: string): void;
+}
+
+/** Reads `buildDir/<environment>/` (or buildDir itself), checked against its manifest, and its relay.yml. */
+export async function loadRelayState(buildDir: string, environment: string | undefined): Promise<RelayState> {
+  const view = await readBuild(buildDir, environment);
+  if (!view.relayConfig) throw new Error(`${environment === undefined ? buildDir : `${buildDir}/${environment}`}/ has no relay/relay.yml`);
+  const entry = view.manifest.find((f) => f.path === view.relayConfig!.path);
+  return {
+    config: parseRelayConfig(view.relayConfig.content),
+    build: { directory: buildDir, environment: environment ?? null, relayConfigSha256: entry?.sha256 ?? '' },
+  };
+}
+
+export interface RunningRelay {
+  url: string;
+  server: Server;
+  worker: Worker;
+  /** Runs one round of the worker now (tests; the loop runs it on its own). */
+  round(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the relay: HTTP on `listen` and the worker loop. Fails (before listening) when the build cannot be read,
+ * so a relay never serves without knowing its receivers.
+ */
+export async function startRelay(options: RelayOptions, listen: { host: string; port: number }): Promise<RunningRelay> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let state = await loadRelayState(options.buildDir, options.environment);
+  const secrets = options.secrets ?? secretReader();
+  const fetchImpl: Fetch = options.fetch ?? ((url, init) => fetch(url, init));
+  const metrics = relayMetrics(() => options.store);
+  const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const worker = new Worker(options.store, () => ({ config: state.config, secrets, fetch: fetchImpl }), {
+    owner,
+    leaseMs: options.leaseMs ?? 60_000,
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    language: options.language ?? 'zh',
+    timeZone: options.timeZone ?? 'Asia/Shanghai',
+    batch: 100,
+    now,
+  }, metrics);
+
+  // One round at a time; a kick during a round asks for another right after it.
+  let running: Promise<unknown> | undefined;
+  let again = false;
+  const round = (): Promise<unknown> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = worker
+      .round()
+      .catch((e) => {
+        metrics.storeErrors.inc({ operation: 'worker' });
+        log(`worker round failed: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          void round();
+        }
+      });
+    return running;
+  };
+
+  const ctx: RelayContext = {
+    store: options.store,
+    tokens: options.tokens,
+    metrics,
+    dedupeWindowMs: options.dedupeWindowMs ?? 5 * 60_000,
+    startedAt: now(),
+    now,
+    state: () => state,
+    async reload() {
+      state = await loadRelayState(options.buildDir, options.environment);
+      log(`reloaded ${options.buildDir}${options.environment === undefined ? '' : `/${options.environment}`}/ (relay.yml ${state.build.relayConfigSha256.slice(0, 12)})`);
+    },
+    kick: () => void round(),
+    log,
+  };
+
+  const server = createServer((req, res) => {
+    handle(ctx, req, res).catch((e) => {
+      if (e instanceof HttpError) return sendError(res, e);
+      log(`internal error on ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) sendError(res, new HttpError(500, 'internal', 'internal error; see the relay log'));
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const timer = setInterval(() => void round(), options.pollMs ?? 1_000);
+  timer.unref();
+  void round();
+  return {
+    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    server,
+    worker,
+    round,
+    async stop() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await running;
+    },
+  };
+}
+
+const NOTIFY = /^\/api\/v1\/notify\/([a-z]+)\/([^/]+)$/;
+const ALERT = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})$/;
+const ACTION = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})\/(confirm|close)$/;
+
+async function handle(ctx: RelayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://relay');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  const route = (allowed: string, run: () => unknown) => {
+    if (method !== allowed) throw new HttpError(405, 'method_not_allowed', `${path} takes ${allowed}`);
+    return run();
+  };
+  let m: RegExpExecArray | null;
+  if (path === '/-/healthy') return void (await route('GET', () => health.healthy(ctx, req, res)));
+  if (path === '/-/ready') return void (await route('GET', () => health.ready(ctx, req, res)));
+  if (path === '/-/reload') return void (await route('POST', () => health.reload(ctx, req, res)));
+  if (path === '/metrics') return void (await route('GET', () => health.metrics(ctx, req, res)));
+  if (path === '/api/v1/status') return void (await route('GET', () => health.status(ctx, req, res)));
+  if ((m = NOTIFY.exec(path))) {
+    let receiver: string;
+    try {
+      receiver = decodeURIComponent(m[2]!);
+    } catch {
+      throw new HttpError(400, 'bad_path', 'the receiver name in the path is not valid percent-encoding');
+    }
+    return void (await route('POST', () => notify(ctx, req, res, { channel: m![1]!, receiver })));
+  }
+  if (path === '/api/v1/alerts') return void (await route('GET', () => alerts.listAlerts(ctx, req, res, url)));
+  if (path === '/api/v1/alerts/statistics') return void (await route('GET', () => alerts.statistics(ctx, req, res, url)));
+  if ((m = ACTION.exec(path))) {
+    const [, id, action] = m;
+    return void (await route('POST', () => (action === 'confirm' ? alerts.confirm(ctx, req, res, id!) : alerts.close(ctx, req, res, id!))));
+  }
+  if ((m = ALERT.exec(path))) return void (await route('GET', () => alerts.getAlert(ctx, req, res, m![1]!)));
+  throw new HttpError(404, 'not_found', `no such endpoint: ${method} ${path}`);
+}

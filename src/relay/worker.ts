@@ -1,0 +1,148 @@
+import type { Notice } from './channels/types.ts';
+import { deliver, messagesPerMinute, type DeliveryContext } from './delivery.ts';
+import type { RelayMetrics } from './metrics.ts';
+import { TokenBuckets } from './throttle.ts';
+import type { AlertRecord, DeliveryJob, JobOutcome, NewJob, RelayStore } from './types.ts';
+
+export interface WorkerOptions {
+  /** Who holds a lease: unique per relay process. */
+  owner: string;
+  leaseMs: number;
+  /** Delay before each retry, by attempt; after the last, a job is a dead letter. */
+  retryDelaysMs: readonly number[];
+  language: 'en' | 'zh';
+  timeZone: string;
+  /** Jobs and timers taken per round. */
+  batch: number;
+  now?: () => number;
+}
+
+export const DEFAULT_RETRY_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+
+/**
+ * One round of the relay's work: escalation steps that fell due, then notices to deliver. Everything it does is
+ * claimed from the store with a lease, so two relays (or a restart) never send one notice twice while both live, and
+ * a relay that dies mid-round leaves its work to the next claim.
+ */
+export class Worker {
+  private readonly buckets = new TokenBuckets((key) => messagesPerMinute(key.split('\u0000')[0]!));
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: RelayStore,
+    private context: () => DeliveryContext,
+    private readonly options: WorkerOptions,
+    private readonly metrics?: RelayMetrics,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async round(): Promise<{ escalated: number; delivered: number }> {
+    const escalated = await this.escalate();
+    const delivered = await this.deliverDue();
+    return { escalated, delivered };
+  }
+
+  private async escalate(): Promise<number> {
+    const now = this.now();
+    const timers = await this.store.claimTimers(now, this.options.owner, this.options.leaseMs, this.options.batch);
+    let fired = 0;
+    const { config } = this.context();
+    for (const timer of timers) {
+      const alert = await this.store.getAlert(timer.alertId);
+      const steps = alert ? (config.escalation.get(alert.severity) ?? []) : [];
+      const step = steps[timer.step];
+      const jobs: NewJob[] = [];
+      for (const receiver of step?.receivers ?? []) {
+        const channels = config.receivers.get(receiver);
+        for (const channel of Object.keys(channels ?? {})) jobs.push({ channel, receiver, alertIds: [timer.alertId], kind: 'escalation', groupKey: `escalation:${timer.alertId}:${timer.step}`, dueAt: now });
+      }
+      const nextStep = steps[timer.step + 1];
+      const next = alert && nextStep ? { step: timer.step + 1, dueAt: Math.max(now, alert.startsAt + nextStep.afterMs) } : undefined;
+      if (await this.store.fireTimer(timer.id, this.options.owner, now, jobs, next)) {
+        fired++;
+        this.metrics?.escalations.inc({ severity: alert?.severity ?? '' });
+      }
+    }
+    return fired;
+  }
+
+  private async deliverDue(): Promise<number> {
+    const now = this.now();
+    const jobs = await this.store.claimJobs(now, this.options.owner, this.options.leaseMs, this.options.batch);
+    // By target: a robot's messages share its bucket, and what the bucket cannot take now becomes one digest.
+    const byTarget = new Map<string, DeliveryJob[]>();
+    for (const job of jobs) {
+      const key = `${job.channel}\u0000${job.receiver}`;
+      byTarget.set(key, [...(byTarget.get(key) ?? []), job]);
+    }
+    const sent = await Promise.all([...byTarget].map(([key, group]) => this.deliverTarget(key, group, now)));
+    return sent.reduce((a, b) => a + b, 0);
+  }
+
+  private async deliverTarget(key: string, jobs: DeliveryJob[], now: number): Promise<number> {
+    const tokens = this.buckets.available(key, now);
+    if (tokens < 1) {
+      const retryAt = this.buckets.nextAt(key, now);
+      for (const job of jobs) await this.finish([job], { ok: false, error: 'held back: the robot’s rate limit', detail: { heldUntil: new Date(retryAt).toISOString() }, retryAt, throttled: true }, now);
+      this.metrics?.throttled.inc({ channel: jobs[0]!.channel }, jobs.length);
+      return 0;
+    }
+    // Alone while the bucket lasts; the rest merged into the last message the bucket allows.
+    const messages: DeliveryJob[][] = jobs.length <= tokens ? jobs.map((j) => [j]) : [...jobs.slice(0, tokens - 1).map((j) => [j]), jobs.slice(tokens - 1)];
+    let delivered = 0;
+    for (const merged of messages) {
+      this.buckets.take(key, now);
+      if (merged.length > 1) this.metrics?.digests.inc({ channel: merged[0]!.channel });
+      if (await this.send(key, merged, now)) delivered += merged.length;
+    }
+    return delivered;
+  }
+
+  /** Sends one message for `jobs` (one job, or several merged into a digest) and records the outcome of each. */
+  private async send(key: string, jobs: DeliveryJob[], now: number): Promise<boolean> {
+    const first = jobs[0]!;
+    const ids = [...new Set(jobs.flatMap((j) => j.alertIds))];
+    const alerts = await this.store.getAlerts(ids);
+    const notice: Notice = {
+      kind: jobs.some((j) => j.kind === 'escalation') ? 'escalation' : alerts.some((a) => a.status === 'open' || a.status === 'confirmed') ? 'firing' : 'resolved',
+      receiver: first.receiver,
+      alerts: orderForMessage(alerts),
+      externalURL: '',
+      language: this.options.language,
+      timeZone: this.options.timeZone,
+    };
+    const context = this.context();
+    const started = performance.now();
+    let result;
+    try {
+      result = await deliver(first.channel, notice, context, now);
+    } catch (e) {
+      result = { ok: false, retryable: true, error: `internal: ${(e as Error).message}`, latencyMs: performance.now() - started };
+    }
+    this.metrics?.deliveryLatency.observe({ channel: first.channel }, result.latencyMs / 1000);
+    this.metrics?.notifications.inc({ channel: first.channel, result: result.ok ? 'ok' : result.throttled ? 'throttled' : 'failed' });
+    if (result.throttled) this.buckets.drain(key, now);
+    const detail = { channel: first.channel, receiver: first.receiver, latencyMs: Math.round(result.latencyMs), ...(result.status !== undefined ? { status: result.status } : {}), ...(result.answer !== undefined ? { answer: result.answer } : {}), ...(jobs.length > 1 ? { digestOf: jobs.length } : {}), ...('omitted' in result && result.omitted ? { omitted: result.omitted } : {}) };
+    if (result.ok) {
+      await this.finish(jobs, { ok: true, detail }, now);
+      return true;
+    }
+    const attempt = Math.max(...jobs.map((j) => j.attempts));
+    const delay = result.retryable ? this.options.retryDelaysMs[attempt] : undefined;
+    const retryAt = delay === undefined ? undefined : result.throttled ? Math.max(now + delay, this.buckets.nextAt(key, now)) : now + delay;
+    await this.finish(jobs, { ok: false, error: result.error ?? 'failed', detail, ...(retryAt !== undefined ? { retryAt } : {}), ...(result.throttled ? { throttled: true } : {}) }, now);
+    if (retryAt === undefined) this.metrics?.deadLetters.inc({ channel: first.channel }, jobs.length);
+    return false;
+  }
+
+  private async finish(jobs: DeliveryJob[], outcome: JobOutcome, now: number): Promise<void> {
+    for (const job of jobs) await this.store.finishJob(job.id, this.options.owner, outcome, now);
+  }
+}
+
+/** Firing before resolved, then by start time, oldest first. */
+function orderForMessage(alerts: AlertRecord[]): AlertRecord[] {
+  const rank = (a: AlertRecord) => (a.status === 'open' || a.status === 'confirmed' ? 0 : 1);
+  return [...alerts].sort((a, b) => rank(a) - rank(b) || a.startsAt - b.startsAt || (a.id < b.id ? -1 : 1));
+}
