@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { formatTime } from './time.ts';
+
+const NEW_YEAR_UTC = Date.UTC(2024, 0, 1, 0, 0, 5);
+
+describe('formatTime', () => {
+  it('shows the time in the given zone and names the zone', () => {
+    expect(formatTime(NEW_YEAR_UTC, 'Asia/Shanghai')).toBe('2024-01-01 08:00:05 Asia/Shanghai');
+    expect(formatTime(NEW_YEAR_UTC, 'America/New_York')).toBe('2023-12-31 19:00:05 America/New_York');
+  });
+
+  it('uses a 24-hour clock (midnight is 00, not 24)', () => {
+    expect(formatTime(Date.UTC(2024, 0, 1, 16, 0, 0), 'Asia/Shanghai')).toBe('2024-01-02 00:00:00 Asia/Shanghai');
+  });
+
+  it('falls back to UTC, named, for a zone that does not exist', () => {
+    expect(formatTime(NEW_YEAR_UTC, 'Mars/Olympus_Mons')).toBe('2024-01-01 00:00:05 UTC');
+  });
+});
