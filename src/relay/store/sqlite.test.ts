@@ -5,69 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alertId } from '../alert-id.ts';
-import type { EscalationStep, IngestInput, RelayStore } from '../types.ts';
+import type { RelayStore } from '../types.ts';
 import { openSqliteStore } from './sqlite.ts';
 import { MIGRATIONS } from './sqlite-schema.ts';
-
-const MINUTE = 60_000;
-const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
-const WINDOW = 5 * MINUTE;
-const ESCALATION: EscalationStep[] = [
-  { afterMs: 10 * MINUTE, receivers: ['oncall-sms'] },
-  { afterMs: 30 * MINUTE, receivers: ['managers'] },
-];
-
-interface AlertSpec {
-  fingerprint: string;
-  status?: 'firing' | 'resolved';
-  startsAt?: number;
-  endsAt?: number;
-  severity?: string;
-  escalation?: EscalationStep[];
-}
-
-function incoming(spec: AlertSpec): IngestInput['alerts'][number] {
-  const startsAt = spec.startsAt ?? T0;
-  const severity = spec.severity ?? 'critical';
-  return {
-    id: alertId(spec.fingerprint, startsAt),
-    fingerprint: spec.fingerprint,
-    status: spec.status ?? 'firing',
-    startsAt,
-    ...(spec.endsAt !== undefined ? { endsAt: spec.endsAt } : {}),
-    alertname: `Alert_${spec.fingerprint}`,
-    severity,
-    labels: { alertname: `Alert_${spec.fingerprint}`, severity, instance: `host-${spec.fingerprint}` },
-    annotations: { summary: `summary of ${spec.fingerprint}` },
-    generatorURL: 'http://prometheus:9090/graph',
-    escalation: spec.escalation ?? [],
-  };
-}
-
-function notification(alerts: AlertSpec[], overrides: Partial<Omit<IngestInput, 'alerts'>> = {}): IngestInput {
-  return {
-    receiver: 'oncall-dingtalk',
-    channel: 'dingtalk',
-    groupKey: '{}:{alertname="X"}',
-    receivedAt: T0 + MINUTE,
-    dedupeWindowMs: WINDOW,
-    sendResolved: true,
-    alerts: alerts.map(incoming),
-    ...overrides,
-  };
-}
-
-const idOf = (fingerprint: string, startsAt = T0) => alertId(fingerprint, startsAt);
+import { describeRelayStore, ESCALATION, idOf, MINUTE, notification, T0 } from './store-contract.ts';
 
 let stores: RelayStore[] = [];
 let dirs: string[] = [];
-
-function memoryStore(): RelayStore {
-  const store = openSqliteStore(':memory:');
-  stores.push(store);
-  return store;
-}
 
 function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-relay-store-'));
@@ -82,178 +26,23 @@ afterEach(async () => {
   dirs = [];
 });
 
-describe('ingest', () => {
-  it('records a new group: open records, a received event each, one job, a timer at startsAt + the first step', async () => {
-    const store = memoryStore();
-    const result = await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }, { fingerprint: 'b', startsAt: T0 - MINUTE }]));
-
-    expect(result.alerts.map((a) => [a.id, a.status, a.receiver])).toEqual([
-      [idOf('a'), 'open', 'oncall-dingtalk'],
-      [idOf('b', T0 - MINUTE), 'open', 'oncall-dingtalk'],
-    ]);
-    expect(result.alerts[0]).toMatchObject({ labels: { instance: 'host-a' }, annotations: { summary: 'summary of a' }, createdAt: T0 + MINUTE });
-    expect(result.job).toMatchObject({ channel: 'dingtalk', receiver: 'oncall-dingtalk', kind: 'firing', alertIds: [idOf('a'), idOf('b', T0 - MINUTE)], dueAt: T0 + MINUTE, status: 'pending', attempts: 0 });
-    const events = await store.events(idOf('a'));
-    expect(events.map((e) => [e.type, e.detail])).toEqual([['received', { receiver: 'oncall-dingtalk', channel: 'dingtalk', groupKey: '{}:{alertname="X"}' }]]);
-
-    expect(await store.claimTimers(T0 + 10 * MINUTE - 1, 'r1', MINUTE, 10)).toEqual([]);
-    const timers = await store.claimTimers(T0 + 10 * MINUTE, 'r1', MINUTE, 10);
-    expect(timers).toEqual([{ id: expect.any(Number), alertId: idOf('a'), step: 0, dueAt: T0 + 10 * MINUTE }]);
-  });
-
-  it('sets a first step that is already past due at the time of receipt', async () => {
-    const store = memoryStore();
-    const receivedAt = T0 + 20 * MINUTE;
-    await store.ingest(notification([{ fingerprint: 'late', escalation: ESCALATION }], { receivedAt }));
-    expect(await store.claimTimers(receivedAt, 'r1', MINUTE, 10)).toMatchObject([{ step: 0, dueAt: receivedAt }]);
-  });
-
-  it('deduplicates the same payload within the window, and notices again after it', async () => {
-    const store = memoryStore();
-    const first = await store.ingest(notification([{ fingerprint: 'a' }]));
-    expect(first.job).toBeDefined();
-
-    const again = await store.ingest(notification([{ fingerprint: 'a' }], { receivedAt: T0 + MINUTE + 1_000 }));
-    expect(again.job).toBeUndefined();
-    expect((await store.events(idOf('a'))).filter((e) => e.type === 'received')).toHaveLength(1);
-
-    const later = await store.ingest(notification([{ fingerprint: 'a' }], { receivedAt: T0 + MINUTE + WINDOW }));
-    expect(later.job?.alertIds).toEqual([idOf('a')]);
-    expect((await store.events(idOf('a'))).filter((e) => e.type === 'received')).toHaveLength(1);
-  });
-
-  it('puts only the alerts not noticed recently into the job of a grown group', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    const grown = await store.ingest(notification([{ fingerprint: 'a' }, { fingerprint: 'b' }], { receivedAt: T0 + 2 * MINUTE }));
-    expect(grown.job?.alertIds).toEqual([idOf('b')]);
-    expect(grown.alerts.map((a) => a.id)).toEqual([idOf('a'), idOf('b')]);
-  });
-
-  it('gives a second receiver its own job and its own received event', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    const sms = await store.ingest(notification([{ fingerprint: 'a' }], { receiver: 'oncall-sms', channel: 'sms', receivedAt: T0 + MINUTE + 500 }));
-    expect(sms.job).toMatchObject({ receiver: 'oncall-sms', channel: 'sms', alertIds: [idOf('a')] });
-    expect(sms.alerts[0]!.receiver).toBe('oncall-dingtalk');
-    const received = (await store.events(idOf('a'))).filter((e) => e.type === 'received').map((e) => e.detail.receiver);
-    expect(received).toEqual(['oncall-dingtalk', 'oncall-sms']);
-  });
-
-  it('resolves an open alert: status, endsAt, event, its timer gone, and a resolved job when the channel wants one', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
-    const resolved = await store.ingest(notification([{ fingerprint: 'a', status: 'resolved', endsAt: T0 + 3 * MINUTE }], { receivedAt: T0 + 4 * MINUTE }));
-
-    expect(resolved.alerts[0]).toMatchObject({ status: 'resolved', endsAt: T0 + 3 * MINUTE });
-    expect(resolved.job).toMatchObject({ kind: 'resolved', alertIds: [idOf('a')] });
-    expect((await store.events(idOf('a'))).map((e) => e.type)).toEqual(['received', 'resolved']);
-    expect(await store.claimTimers(T0 + 60 * MINUTE, 'r1', MINUTE, 10)).toEqual([]);
-    expect((await store.gauges(T0 + 60 * MINUTE)).dueTimers).toBe(0);
-  });
-
-  it('enqueues no resolved notice when the channel does not send resolved', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    const resolved = await store.ingest(notification([{ fingerprint: 'a', status: 'resolved' }], { receivedAt: T0 + 4 * MINUTE, sendResolved: false }));
-    expect(resolved.alerts[0]).toMatchObject({ status: 'resolved', endsAt: T0 + 4 * MINUTE });
-    expect(resolved.job).toBeUndefined();
-  });
-
-  it('marks a group with one firing alert as a firing notice', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    const mixed = await store.ingest(notification([{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b' }], { receivedAt: T0 + 2 * MINUTE }));
-    expect(mixed.job).toMatchObject({ kind: 'firing', alertIds: [idOf('a'), idOf('b')] });
-  });
-
-  it('records a resolved alert never seen firing as history', async () => {
-    const store = memoryStore();
-    const result = await store.ingest(notification([{ fingerprint: 'ghost', status: 'resolved', endsAt: T0 + 30_000, escalation: ESCALATION }]));
-    expect(result.alerts[0]).toMatchObject({ status: 'resolved', endsAt: T0 + 30_000 });
-    expect((await store.events(idOf('ghost'))).map((e) => e.type)).toEqual(['resolved']);
-    expect((await store.gauges(T0 + 60 * MINUTE)).dueTimers).toBe(0);
-  });
-
-  it('sends no repeat for a confirmed alert re-sent firing', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    await store.confirm(idOf('a'), 'alice', 'looking', T0 + 2 * MINUTE);
-    const resent = await store.ingest(notification([{ fingerprint: 'a' }], { receivedAt: T0 + 2 * MINUTE + WINDOW }));
-    expect(resent.job).toBeUndefined();
-    expect(resent.alerts[0]!.status).toBe('confirmed');
-  });
-
-  it('keeps a closed alert closed when Prometheus resolves it later', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    await store.close(idOf('a'), 'bob', 'known maintenance', T0 + 2 * MINUTE);
-    const resolved = await store.ingest(notification([{ fingerprint: 'a', status: 'resolved', endsAt: T0 + 9 * MINUTE }], { receivedAt: T0 + 10 * MINUTE }));
-    expect(resolved.alerts[0]).toMatchObject({ status: 'closed', endsAt: T0 + 2 * MINUTE, closedBy: 'bob', closeReason: 'known maintenance' });
-    expect(resolved.job).toBeUndefined();
-    expect((await store.events(idOf('a'))).map((e) => e.type)).toEqual(['received', 'closed']);
-  });
-
-  it('updates labels and annotations of a re-sent alert', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    const input = notification([{ fingerprint: 'a' }], { receivedAt: T0 + 2 * MINUTE });
-    input.alerts[0]!.annotations = { summary: 'now worse' };
-    const result = await store.ingest(input);
-    expect(result.alerts[0]).toMatchObject({ annotations: { summary: 'now worse' }, updatedAt: T0 + 2 * MINUTE, createdAt: T0 + MINUTE });
-  });
+// A file, not :memory:, so that a second store can open the same storage (two relay processes on one file).
+describeRelayStore('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-relay-store-'));
+  const file = join(dir, 'relay.db');
+  return {
+    store: openSqliteStore(file),
+    reopen: async () => openSqliteStore(file),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });
 
-describe('confirm and close', () => {
-  it('confirms an open alert once, stops its escalation, and refuses unknown or ended alerts', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
-    const confirmed = await store.confirm(idOf('a'), 'alice', 'on it', T0 + 2 * MINUTE);
-    expect(confirmed).toMatchObject({ ok: true, alert: { status: 'confirmed', confirmedBy: 'alice', confirmedAt: T0 + 2 * MINUTE, confirmComment: 'on it' } });
-    expect((await store.gauges(T0 + 60 * MINUTE)).dueTimers).toBe(0);
-    expect(await store.confirm(idOf('a'), 'carol', '', T0 + 3 * MINUTE)).toMatchObject({ ok: false, reason: 'not_open', alert: { confirmedBy: 'alice' } });
-    expect(await store.confirm('nope', 'carol', '', T0)).toEqual({ ok: false, reason: 'not_found' });
-  });
-
-  it('closes an open or confirmed alert and refuses an ended one', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }, { fingerprint: 'b' }]));
-    await store.confirm(idOf('b'), 'alice', '', T0 + 2 * MINUTE);
-    expect(await store.close(idOf('a'), 'bob', 'noise', T0 + 3 * MINUTE)).toMatchObject({ ok: true, alert: { status: 'closed', endsAt: T0 + 3 * MINUTE, closedAt: T0 + 3 * MINUTE } });
-    expect(await store.close(idOf('b'), 'bob', 'fixed', T0 + 3 * MINUTE)).toMatchObject({ ok: true, alert: { status: 'closed', confirmedBy: 'alice' } });
-    expect(await store.close(idOf('a'), 'bob', 'again', T0 + 4 * MINUTE)).toMatchObject({ ok: false, reason: 'already_ended', alert: { closeReason: 'noise' } });
-    expect(await store.close('nope', 'bob', '', T0)).toEqual({ ok: false, reason: 'not_found' });
-  });
-
-  it('remembers the silence a close created', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }]));
-    await store.setSilence(idOf('a'), 'silence-123');
-    expect((await store.getAlert(idOf('a')))?.silenceId).toBe('silence-123');
-  });
-});
-
-describe('jobs', () => {
+describe('jobs across processes', () => {
   async function storeWithJobs(store: RelayStore, count: number): Promise<number[]> {
     const ids: number[] = [];
     for (let i = 0; i < count; i++) ids.push((await store.ingest(notification([{ fingerprint: `job-${i}` }], { receivedAt: T0 + i })))!.job!.id);
     return ids;
   }
-
-  it('gives two owners claiming at once disjoint jobs, oldest due first', async () => {
-    const file = tempFile();
-    const one = openSqliteStore(file);
-    const two = openSqliteStore(file);
-    stores.push(one, two);
-    const ids = await storeWithJobs(one, 6);
-
-    const [a, b] = await Promise.all([one.claimJobs(T0 + MINUTE, 'r1', MINUTE, 4), two.claimJobs(T0 + MINUTE, 'r2', MINUTE, 4)]);
-    const claimed = [...a, ...b].map((j) => j.id);
-    expect(new Set(claimed).size).toBe(claimed.length);
-    expect([...claimed].sort((x, y) => x - y)).toEqual(ids);
-    expect(a.map((j) => j.id)).toEqual(ids.slice(0, 4));
-    expect(await one.claimJobs(T0 + MINUTE, 'r3', MINUTE, 10)).toEqual([]);
-  });
 
   it('hands each job to exactly one of two relay processes working one file at once', async () => {
     const file = tempFile();
@@ -294,97 +83,10 @@ describe('jobs', () => {
     expect(await store.gauges(T0 + MINUTE)).toMatchObject({ pendingJobs: 0 });
     expect((await store.events(idOf('job-0'))).filter((e) => e.type === 'notified')).toHaveLength(1);
   });
-
-  it('does not claim a job before it is due', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a' }], { receivedAt: T0 + MINUTE }));
-    expect(await store.claimJobs(T0 + MINUTE - 1, 'r1', MINUTE, 10)).toEqual([]);
-  });
-
-  it('lets another owner claim a job whose lease expired, and refuses the first owner then', async () => {
-    const store = memoryStore();
-    const [id] = await storeWithJobs(store, 1);
-    expect((await store.claimJobs(T0, 'r1', 30_000, 10)).map((j) => j.id)).toEqual([id]);
-    expect(await store.claimJobs(T0 + 29_999, 'r2', 30_000, 10)).toEqual([]);
-    expect((await store.claimJobs(T0 + 30_000, 'r2', 30_000, 10)).map((j) => j.id)).toEqual([id]);
-
-    expect(await store.finishJob(id!, 'r1', { ok: true, detail: {} }, T0 + 31_000)).toBe(false);
-    expect(await store.finishJob(id!, 'r2', { ok: true, detail: { latencyMs: 12 } }, T0 + 31_000)).toBe(true);
-    expect(await store.finishJob(id!, 'r2', { ok: true, detail: {} }, T0 + 32_000)).toBe(false);
-    const notified = (await store.events(idOf('job-0'))).filter((e) => e.type === 'notified');
-    expect(notified).toMatchObject([{ at: T0 + 31_000, detail: { latencyMs: 12, channel: 'dingtalk', receiver: 'oncall-dingtalk' } }]);
-    expect(await store.gauges(T0 + MINUTE)).toEqual({ pendingJobs: 0, dueTimers: 0, deadLetters: 0 });
-  });
-
-  it('retries a failed job at retryAt, then dead-letters it', async () => {
-    const store = memoryStore();
-    const [id] = await storeWithJobs(store, 1);
-    await store.claimJobs(T0, 'r1', MINUTE, 10);
-    expect(await store.finishJob(id!, 'r1', { ok: false, error: 'errcode 130101', detail: {}, retryAt: T0 + 10_000, throttled: true }, T0 + 1_000)).toBe(true);
-    expect(await store.claimJobs(T0 + 9_999, 'r1', MINUTE, 10)).toEqual([]);
-    const [retry] = await store.claimJobs(T0 + 10_000, 'r1', MINUTE, 10);
-    expect(retry).toMatchObject({ id, attempts: 1, lastError: 'errcode 130101', status: 'pending' });
-    expect(await store.finishJob(id!, 'r1', { ok: false, error: 'timeout', detail: {}, retryAt: T0 + 20_000 }, T0 + 11_000)).toBe(true);
-    await store.claimJobs(T0 + 20_000, 'r1', MINUTE, 10);
-    expect(await store.finishJob(id!, 'r1', { ok: false, error: 'HTTP 400', detail: { status: 400 } }, T0 + 21_000)).toBe(true);
-
-    expect(await store.deadLetters(10)).toMatchObject([{ id, status: 'dead', attempts: 3, lastError: 'HTTP 400' }]);
-    expect(await store.claimJobs(T0 + 10 * MINUTE, 'r1', MINUTE, 10)).toEqual([]);
-    expect(await store.gauges(T0 + 10 * MINUTE)).toEqual({ pendingJobs: 0, dueTimers: 0, deadLetters: 1 });
-    const history = (await store.events(idOf('job-0'))).map((e) => [e.type, e.detail.error]);
-    expect(history).toEqual([
-      ['received', undefined],
-      ['throttled', 'errcode 130101'],
-      ['notify_failed', 'timeout'],
-      ['dead_lettered', 'HTTP 400'],
-    ]);
-  });
-
-  it('lists dead letters newest first', async () => {
-    const store = memoryStore();
-    const [first, second] = await storeWithJobs(store, 2);
-    await store.claimJobs(T0 + 10, 'r1', MINUTE, 10);
-    await store.finishJob(second!, 'r1', { ok: false, error: 'x', detail: {} }, T0 + 1_000);
-    await store.finishJob(first!, 'r1', { ok: false, error: 'y', detail: {} }, T0 + 2_000);
-    expect((await store.deadLetters(10)).map((j) => j.id)).toEqual([first, second]);
-    expect((await store.deadLetters(1)).map((j) => j.id)).toEqual([first]);
-  });
 });
 
 describe('escalation timers', () => {
   const escalationJob = (alert: string, receiver: string, step: number) => ({ channel: 'sms', receiver, alertIds: [alert], kind: 'escalation' as const, groupKey: `escalation:${alert}:${step}`, dueAt: T0 + 10 * MINUTE });
-
-  it('fires a claimed step: its jobs, an escalated event, the next step, and never twice', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
-    const now = T0 + 10 * MINUTE;
-    const [timer] = await store.claimTimers(now, 'r1', MINUTE, 10);
-    expect(await store.claimTimers(now, 'r2', MINUTE, 10)).toEqual([]);
-    expect(await store.fireTimer(timer!.id, 'r2', now, [escalationJob(idOf('a'), 'oncall-sms', 0)])).toBe(false);
-
-    expect(await store.fireTimer(timer!.id, 'r1', now, [escalationJob(idOf('a'), 'oncall-sms', 0)], { step: 1, dueAt: T0 + 30 * MINUTE })).toBe(true);
-    expect(await store.fireTimer(timer!.id, 'r1', now, [escalationJob(idOf('a'), 'oncall-sms', 0)])).toBe(false);
-
-    const jobs = await store.claimJobs(now, 'r1', MINUTE, 10);
-    expect(jobs.filter((j) => j.kind === 'escalation')).toMatchObject([{ receiver: 'oncall-sms', alertIds: [idOf('a')] }]);
-    expect((await store.events(idOf('a'))).filter((e) => e.type === 'escalated').map((e) => e.detail)).toEqual([{ step: 0, receivers: ['oncall-sms'] }]);
-    expect(await store.claimTimers(T0 + 30 * MINUTE - 1, 'r1', MINUTE, 10)).toEqual([]);
-    expect(await store.claimTimers(T0 + 30 * MINUTE, 'r1', MINUTE, 10)).toMatchObject([{ alertId: idOf('a'), step: 1, dueAt: T0 + 30 * MINUTE }]);
-  });
-
-  it('does nothing when the alert was confirmed after the claim', async () => {
-    const store = memoryStore();
-    await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
-    const now = T0 + 10 * MINUTE;
-    const [timer] = await store.claimTimers(now, 'r1', MINUTE, 10);
-    await store.confirm(idOf('a'), 'alice', '', now);
-    const pendingBefore = (await store.gauges(now)).pendingJobs;
-
-    expect(await store.fireTimer(timer!.id, 'r1', now, [escalationJob(idOf('a'), 'oncall-sms', 0)], { step: 1, dueAt: T0 + 30 * MINUTE })).toBe(false);
-    expect((await store.gauges(T0 + 60 * MINUTE)).pendingJobs).toBe(pendingBefore);
-    expect(await store.claimTimers(T0 + 60 * MINUTE, 'r1', MINUTE, 10)).toEqual([]);
-    expect((await store.events(idOf('a'))).map((e) => e.type)).not.toContain('escalated');
-  });
 
   it('cancels a claimed step whose alert is no longer open, without jobs or a next step', async () => {
     const file = tempFile();
@@ -466,85 +168,6 @@ describe('durability', () => {
     } finally {
       raw.close();
     }
-  });
-});
-
-describe('history queries', () => {
-  /** Five alerts, one per minute from T0: a warning resolved, a critical confirmed then resolved, one closed, two open. */
-  async function history(store: RelayStore): Promise<void> {
-    const at = (minute: number) => T0 + minute * MINUTE;
-    await store.ingest(
-      notification(
-        [
-          { fingerprint: 'w1', startsAt: at(0), severity: 'warning' },
-          { fingerprint: 'c1', startsAt: at(1) },
-          { fingerprint: 'c2', startsAt: at(2) },
-          { fingerprint: 'w2', startsAt: at(3), severity: 'warning' },
-          { fingerprint: 'c3', startsAt: at(4) },
-        ],
-        { receivedAt: at(5) },
-      ),
-    );
-    await store.ingest(notification([{ fingerprint: 'w1', startsAt: at(0), severity: 'warning', status: 'resolved', endsAt: at(10) }], { receivedAt: at(10) }));
-    await store.confirm(idOf('c1', at(1)), 'alice', '', at(3));
-    await store.ingest(notification([{ fingerprint: 'c1', startsAt: at(1), status: 'resolved', endsAt: at(21) }], { receivedAt: at(21) }));
-    await store.close(idOf('c2', at(2)), 'bob', 'noise', at(32));
-  }
-
-  it('filters by status, severity and start time, newest first, with paging and the filtered total', async () => {
-    const store = memoryStore();
-    await history(store);
-    const all = await store.listAlerts({}, 10, 0);
-    expect(all.total).toBe(5);
-    expect(all.alerts.map((a) => a.fingerprint)).toEqual(['c3', 'w2', 'c2', 'c1', 'w1']);
-
-    const page = await store.listAlerts({}, 2, 2);
-    expect(page).toMatchObject({ total: 5 });
-    expect(page.alerts.map((a) => a.fingerprint)).toEqual(['c2', 'c1']);
-
-    expect((await store.listAlerts({ severity: 'critical', status: 'open' }, 10, 0)).alerts.map((a) => a.fingerprint)).toEqual(['c3']);
-    const window = await store.listAlerts({ startTime: T0 + MINUTE, endTime: T0 + 3 * MINUTE }, 10, 0);
-    expect(window.alerts.map((a) => a.fingerprint)).toEqual(['c2', 'c1']);
-    expect((await store.listAlerts({ status: 'open' }, 1, 0)).total).toBe(2);
-  });
-
-  it('computes totals, sorted groups and mean times to confirm and to resolve', async () => {
-    const store = memoryStore();
-    await history(store);
-    expect(await store.statistics({}, 'severity')).toEqual({
-      total: 5,
-      groups: { critical: 3, warning: 2 },
-      meanTimeToConfirmSeconds: 120,
-      // w1: 10 min, c1: 20 min, c2 (closed): 30 min
-      meanTimeToResolveSeconds: 1_200,
-    });
-    expect((await store.statistics({}, 'status')).groups).toEqual({ closed: 1, open: 2, resolved: 2 });
-    expect(Object.keys((await store.statistics({}, 'status')).groups)).toEqual(['closed', 'open', 'resolved']);
-    expect(await store.statistics({ severity: 'warning', status: 'open' }, 'status')).toEqual({ total: 1, groups: { open: 1 }, meanTimeToConfirmSeconds: null, meanTimeToResolveSeconds: null });
-  });
-
-  it('returns alerts by id in the order asked, skipping unknown ids', async () => {
-    const store = memoryStore();
-    await history(store);
-    const alerts = await store.getAlerts([idOf('c3', T0 + 4 * MINUTE), 'unknown', idOf('w1')]);
-    expect(alerts.map((a) => a.fingerprint)).toEqual(['c3', 'w1']);
-  });
-});
-
-describe('volume', () => {
-  it('holds 10,000 alerts after 2,000 payloads of 5', async () => {
-    const store = openSqliteStore(tempFile());
-    stores.push(store);
-    const started = performance.now();
-    for (let p = 0; p < 2_000; p++) {
-      const alerts = Array.from({ length: 5 }, (_, i) => ({ fingerprint: `fp-${p}-${i}`, escalation: ESCALATION }));
-      await store.ingest(notification(alerts, { groupKey: `group-${p}`, receivedAt: T0 + MINUTE + p }));
-    }
-    const elapsed = performance.now() - started;
-    const { total } = await store.listAlerts({}, 1, 0);
-    expect(total).toBe(10_000);
-    expect((await store.gauges(T0 + MINUTE)).pendingJobs).toBe(2_000);
-    console.info(`ingest: 2,000 payloads of 5 alerts in ${elapsed.toFixed(0)} ms (${(elapsed / 2_000).toFixed(2)} ms each)`);
   });
 });
 
