@@ -304,6 +304,12 @@ describe('sendSms classification', () => {
     expect(JSON.parse(calls[0].body)).toEqual({ to: ['13800000000'], text: message.text, params: message.params });
   });
 
+  it('lets the gateway\'s own Content-Type stand, whatever its case', async () => {
+    const { fetch, calls } = answering(200, '');
+    await sendSms({ ...gateway, headers: { 'content-type': 'application/vnd.sms+json' } }, ['13800000000'], message, fetch, NOW);
+    expect(calls[0].headers).toEqual({ 'content-type': 'application/vnd.sms+json' });
+  });
+
   it('sends Tencent the variables in template order, each cut to Tencent\'s limit', async () => {
     const { fetch, calls } = answering(200, { Response: { SendStatusSet: [{ Code: 'Ok' }] } });
     await sendSms(tencent, ['+8613800000000'], message, fetch, NOW);

@@ -301,7 +301,7 @@ function classifyTencent(status: number, text: string): Omit<SendResult, 'latenc
   if (isRecord(response.Error)) {
     const code = String(response.Error.Code ?? '');
     const error = short(`${code}: ${String(response.Error.Message ?? '')}`);
-    return { ok: false, retryable: tencentRetryable(code), throttled: tencentThrottled(code) || undefined, status, error, answer };
+    return { ok: false, retryable: tencentRetryable(code), ...(tencentThrottled(code) ? { throttled: true } : {}), status, error, answer };
   }
   const set = Array.isArray(response.SendStatusSet) ? response.SendStatusSet.filter(isRecord) : [];
   if (set.length === 0) return { ok: false, retryable: true, status, error: 'Tencent Cloud answered without SendStatusSet', answer };
@@ -313,16 +313,18 @@ function classifyTencent(status: number, text: string): Omit<SendResult, 'latenc
   const error = short(`${failed.length} of ${set.length} numbers not sent: ${names.join(', ')}`);
   // Retrying sends to every number again, so only when every failure can clear by itself (quota, Tencent's fault).
   const retryable = codes.every(tencentRetryable);
-  return { ok: false, retryable, throttled: (retryable && codes.some(tencentThrottled)) || undefined, status, error, answer };
+  return { ok: false, retryable, ...(retryable && codes.some(tencentThrottled) ? { throttled: true } : {}), status, error, answer };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generic HTTP gateway
 
 function httpRequest(provider: Extract<SmsProvider, { provider: 'http' }>, to: string[], message: SmsMessage) {
+  const own = provider.headers ?? {};
+  const namesType = Object.keys(own).some((name) => name.toLowerCase() === 'content-type');
   return {
     url: provider.url,
-    headers: { 'Content-Type': 'application/json', ...provider.headers },
+    headers: { ...(namesType ? {} : { 'Content-Type': 'application/json' }), ...own },
     body: JSON.stringify({ to, text: message.text, params: message.params }),
   };
 }
