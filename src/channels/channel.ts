@@ -29,6 +29,8 @@ export interface AlertmanagerContext {
   sendResolved: boolean;
   /** The project's relay URL without trailing slashes ('' when the project has none: then no relay channel is written). */
   relayUrl: string;
+  /** The token Alertmanager sends the relay (a secret reference); none: the relay's notify endpoint takes no token. */
+  relayToken?: SecretRef;
   write: AlertmanagerWriter;
 }
 
@@ -66,6 +68,16 @@ export interface Channel<N extends ChannelName = ChannelName> {
   alertmanager(spec: NonNullable<ReceiverChannels[N]>, ctx: AlertmanagerContext): AlertmanagerBlock;
   /** What relay.yml holds for this channel (relay channels only; secrets as references). */
   relayEntry?(spec: NonNullable<ReceiverChannels[N]>, sendResolved: boolean): Record<string, unknown>;
+}
+
+/**
+ * The webhook_configs entry of a channel the relay delivers: Alertmanager's payload to the relay's notify path, with
+ * the relay's bearer token read from a file (Alertmanager has no other way to keep it out of its configuration).
+ */
+export function relayWebhook(channel: ChannelName, ctx: AlertmanagerContext): AlertmanagerBlock {
+  const config: Record<string, unknown> = { send_resolved: ctx.sendResolved, url: `${ctx.relayUrl}${relayNotifyPath(channel, ctx.receiver)}` };
+  if (ctx.relayToken) config.http_config = { authorization: { type: 'Bearer', credentials_file: ctx.write.file(ctx.relayToken, 'webhook_configs.http_config.authorization.credentials_file') } };
+  return { list: 'webhook_configs', config };
 }
 
 /** `/api/v1/notify/<channel>/<receiver>`: where the relay takes Alertmanager's webhook for one receiver's channel. */

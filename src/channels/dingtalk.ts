@@ -1,4 +1,4 @@
-import { relayNotifyPath, type Channel } from './channel.ts';
+import { relayNotifyPath, relayWebhook, type Channel } from './channel.ts';
 import { sortedEntry } from './relay-entry.ts';
 
 /**
@@ -13,8 +13,6 @@ export const dingtalk: Channel<'dingtalk'> = {
   // Errcode 460101 when the body is longer; errcode 130101 (throttled for 10 minutes) when faster.
   limits: { messageBytes: 20_000, limitOf: 'request body', messagesPerMinute: 20 },
   relayPath: (receiver) => relayNotifyPath('dingtalk', receiver),
-  alertmanager(_spec, { receiver, sendResolved, relayUrl }) {
-    return { list: 'webhook_configs', config: { send_resolved: sendResolved, url: `${relayUrl}${relayNotifyPath('dingtalk', receiver)}` } };
-  },
+  alertmanager: (_spec, ctx) => relayWebhook('dingtalk', ctx),
   relayEntry: (spec, sendResolved) => sortedEntry({ ...spec, sendResolved: spec.sendResolved ?? sendResolved }),
 };

@@ -1,4 +1,4 @@
-import { relayNotifyPath, type Channel } from './channel.ts';
+import { relayNotifyPath, relayWebhook, type Channel } from './channel.ts';
 import { sortedEntry } from './relay-entry.ts';
 
 /** Text messages to phone numbers, delivered by the Vigil relay through its SMS provider. */
@@ -9,8 +9,6 @@ export const sms: Channel<'sms'> = {
   secretFields: [],
   limits: {},
   relayPath: (receiver) => relayNotifyPath('sms', receiver),
-  alertmanager(_spec, { receiver, sendResolved, relayUrl }) {
-    return { list: 'webhook_configs', config: { send_resolved: sendResolved, url: `${relayUrl}${relayNotifyPath('sms', receiver)}` } };
-  },
+  alertmanager: (_spec, ctx) => relayWebhook('sms', ctx),
   relayEntry: (spec, sendResolved) => sortedEntry({ ...spec, sendResolved: spec.sendResolved ?? sendResolved }),
 };

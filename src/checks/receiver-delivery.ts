@@ -15,7 +15,7 @@ const HINT: Record<ProjectSetting, string> = {
 /** Each receiver can actually deliver: it has a channel, and the project provides what its channels need. */
 export const receiverDeliveryCheck: Check = {
   id: 'receiver/delivery',
-  description: 'Receivers have at least one channel; email needs project smtp; dingtalk and sms need the project relay.',
+  description: 'Receivers have at least one channel; email needs project smtp; dingtalk and sms need the project relay, which should have a token.',
   severity: 'error',
   run(ctx) {
     const project = ctx.model.project;
@@ -30,6 +30,15 @@ export const receiverDeliveryCheck: Check = {
           ctx.report({ message: MISSING[setting](r.name, channel.name), span: spanOf(r.origin, channel.name), hint: HINT[setting] });
         }
       }
+    }
+    const relayUser = ctx.model.receivers.find((r) => channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay'));
+    if (project?.relay && relayUser && !project.relay.token && project.origin) {
+      ctx.report({
+        severity: 'warning',
+        message: `the relay has no token, so anyone who reaches ${project.relay.url} can post alerts to it (receiver ${relayUser.name} is delivered there); \`vigil relay\` refuses to start that way unless told --insecure-open-notify`,
+        span: spanOf(project.origin, 'relay'),
+        hint: 'add `token: { env: VIGIL_RELAY_TOKEN }` to relay: Alertmanager then sends it as a bearer token and the relay requires it',
+      });
     }
   },
 };

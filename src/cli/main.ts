@@ -121,32 +121,33 @@ A deploy of a build that is already live changes nothing and says so.`,
                    [--time-zone ZONE] [--insecure-open-notify]
 
 Runs the notification relay for one environment's build (DIR/<env>/relay/relay.yml, default generated/; without
---env, the shared tree DIR/relay/relay.yml of a project without environments): Alertmanager
-posts its webhooks to /api/v1/notify/<channel>/<receiver>; each is stored before the relay answers (5xx when it cannot
-be, so Alertmanager retries), then delivered (DingTalk), with retries, per-robot rate limits (what does not fit
-becomes a digest), escalation after the severity's delays, and confirm/close through the API.
-Tokens come from the environment: VIGIL_RELAY_NOTIFY_TOKEN (Alertmanager's bearer token; required unless
---insecure-open-notify), VIGIL_RELAY_READ_TOKEN and VIGIL_RELAY_OPERATE_TOKEN (the alerts API; comma-separated lists
-allow rotation). Defaults: --listen 127.0.0.1:9095, --store sqlite:vigil-relay.db, --language zh, --time-zone
-Asia/Shanghai. Endpoints: /-/healthy, /-/ready, POST /-/reload, /metrics, /api/v1/status, /api/v1/alerts,
-/api/v1/alerts/statistics, /api/v1/alerts/{id}, POST /api/v1/alerts/{id}/confirm|close. Stops on SIGINT/SIGTERM.`,
+--env, the shared tree of a project without environments). Alertmanager posts its webhooks to
+/api/v1/notify/<channel>/<receiver>; each is stored before the relay answers (5xx when it cannot be, so Alertmanager
+retries), then delivered (DingTalk), with retries, per-robot rate limits (what does not fit becomes a digest),
+escalation after the severity's delays, and confirm/close through the API.
+Settings come from the build's relay: section (Project or Environment): token (required: the bearer token Alertmanager
+sends; --insecure-open-notify starts without one), apiTokens.read / apiTokens.operate (the alerts API), listen
+(default 127.0.0.1 and the port of url), store (default sqlite:vigil-relay.db), language (zh), timeZone
+(Asia/Shanghai); the flags override them. Endpoints: /-/healthy, /-/ready, POST /-/reload, /metrics, /api/v1/status,
+/api/v1/alerts, /api/v1/alerts/statistics, /api/v1/alerts/{id}, POST /api/v1/alerts/{id}/confirm|close.
+Stops on SIGINT/SIGTERM; what is not done stays in the store for the next start.`,
     options: {
       env: { type: 'string' },
       build: { type: 'string' },
-      listen: { type: 'string', default: '127.0.0.1:9095' },
-      store: { type: 'string', default: 'sqlite:vigil-relay.db' },
-      language: { type: 'string', default: 'zh' },
-      'time-zone': { type: 'string', default: 'Asia/Shanghai' },
+      listen: { type: 'string' },
+      store: { type: 'string' },
+      language: { type: 'string' },
+      'time-zone': { type: 'string' },
       'insecure-open-notify': { type: 'boolean', default: false },
     },
     run: (io, dir, values) =>
       runRelay(io, dir, {
         env: optionalString(values.env),
         build: optionalString(values.build),
-        listen: String(values.listen),
-        store: String(values.store),
-        language: String(values.language),
-        timeZone: String(values['time-zone']),
+        listen: optionalString(values.listen),
+        store: optionalString(values.store),
+        language: optionalString(values.language),
+        timeZone: optionalString(values['time-zone']),
         insecureOpenNotify: values['insecure-open-notify'] === true,
       }),
   },

@@ -10,12 +10,13 @@ import { EXIT } from './exit.ts';
 export interface RelayCommandOptions {
   env?: string;
   build?: string;
-  listen: string;
-  store: string;
+  /** Each: the flag, else the build's relay settings, else the default. */
+  listen?: string;
+  store?: string;
+  language?: string;
+  timeZone?: string;
   /** Start without a notify token (anyone who reaches the port can post alerts): for a laptop, never for production. */
   insecureOpenNotify: boolean;
-  language: string;
-  timeZone: string;
 }
 
 /** host:port, [v6]:port or :port (all interfaces is never the default: 127.0.0.1 unless said). */
@@ -26,50 +27,63 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-/** Tokens from the environment: Alertmanager's (notify), readers', operators'. Each may list several, comma-separated, for rotation. */
-function tokensFrom(env: NodeJS.ProcessEnv): RelayTokens {
-  const list = (name: string) => (env[name] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  return { notify: list('VIGIL_RELAY_NOTIFY_TOKEN'), read: list('VIGIL_RELAY_READ_TOKEN'), operate: list('VIGIL_RELAY_OPERATE_TOKEN') };
+/** The port of the relay's url (where Alertmanager posts), which the relay listens on unless told otherwise. */
+function portOf(url: string | undefined): number {
+  if (!url) return 9095;
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
 
 export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOptions): Promise<number> {
-  const listen = parseListen(options.listen);
-  if (!options.store.startsWith('sqlite:')) throw new UsageError(`--store "${options.store}": only sqlite:PATH is available in this version`);
-  if (options.language !== 'zh' && options.language !== 'en') throw new UsageError(`--language "${options.language}": zh or en`);
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: options.timeZone });
-  } catch {
-    throw new UsageError(`--time-zone "${options.timeZone}" is not an IANA time zone (e.g. Asia/Shanghai, UTC)`);
-  }
-  const tokens = tokensFrom(process.env);
-  if (!tokens.notify.length && !options.insecureOpenNotify) {
-    throw new UsageError('set VIGIL_RELAY_NOTIFY_TOKEN (the token Alertmanager sends), or pass --insecure-open-notify to let anyone who reaches the port post alerts');
-  }
   const style = styleFor(io);
-  const file = options.store.slice('sqlite:'.length);
+  const buildDir = options.build ?? 'generated';
+  const secrets = secretReader();
+  const fail = (message: string) => {
+    io.err(`${style.red('relay failed')}: ${message}\n`);
+    return EXIT.problems;
+  };
+  const { loadRelayState, startRelay } = await import('../relay/server.ts');
+  let settings;
+  try {
+    settings = (await loadRelayState(buildDir, options.env, secrets)).config.settings;
+  } catch (e) {
+    if (e instanceof BuildError) return fail(`${e.message}\n  hint: ${e.hint}`);
+    if (e instanceof RelayConfigError || e instanceof MissingSecret) return fail(e.message);
+    throw e;
+  }
+  const listen = parseListen(options.listen ?? settings.listen ?? `127.0.0.1:${portOf(settings.url)}`);
+  const storeUrl = options.store ?? settings.store ?? 'sqlite:vigil-relay.db';
+  if (!storeUrl.startsWith('sqlite:')) throw new UsageError(`store "${storeUrl}": only sqlite:PATH is available in this version`);
+  const language = options.language ?? settings.language ?? 'zh';
+  if (language !== 'zh' && language !== 'en') throw new UsageError(`--language "${language}": zh or en`);
+  const timeZone = options.timeZone ?? settings.timeZone ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new UsageError(`time zone "${timeZone}" is not an IANA time zone (e.g. Asia/Shanghai, UTC)`);
+  }
+  const file = storeUrl.slice('sqlite:'.length);
   if (file !== ':memory:') await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   // Loaded here: the native SQLite module is the relay's alone.
   const { openSqliteStore } = await import('../relay/store/sqlite.ts');
-  const { startRelay } = await import('../relay/server.ts');
   const store = openSqliteStore(file);
   try {
     await store.migrate();
     const relay = await startRelay(
       {
         store,
-        buildDir: options.build ?? 'generated',
-        environment: options.env,
-        tokens,
-        secrets: secretReader(),
-        language: options.language as 'zh' | 'en',
-        timeZone: options.timeZone,
+        buildDir,
+        ...(options.env === undefined ? {} : { environment: options.env }),
+        secrets,
+        requireNotifyToken: !options.insecureOpenNotify,
+        language,
+        timeZone,
         log: (line) => io.err(`${new Date().toISOString()} ${line}\n`),
       },
       listen,
     );
-    io.err(`vigil relay: serving ${options.build ?? 'generated'}/${options.env === undefined ? '' : `${options.env}/`} on ${relay.url} (store ${options.store})\n`);
-    if (!tokens.notify.length) io.err(`  ${style.yellow('warning')}: the notify endpoint takes posts from anyone (--insecure-open-notify)\n`);
-    if (!tokens.read.length && !tokens.operate.length) io.err(`  note: no VIGIL_RELAY_READ_TOKEN or VIGIL_RELAY_OPERATE_TOKEN: the alerts API answers 401 to everyone\n`);
+    io.err(`vigil relay: serving ${buildDir}/${options.env === undefined ? '' : `${options.env}/`} on ${relay.url} (store ${storeUrl})\n`);
+    if (options.insecureOpenNotify) io.err(`  ${style.yellow('warning')}: --insecure-open-notify: the notify endpoint takes posts from anyone who reaches it\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
@@ -79,14 +93,10 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
     await relay.stop();
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof BuildError || e instanceof RelayConfigError || e instanceof MissingSecret) {
-      io.err(`${style.red('relay failed')}: ${e.message}${e instanceof BuildError ? `\n  hint: ${e.hint}` : ''}\n`);
-      return EXIT.problems;
-    }
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as NodeJS.ErrnoException).code === 'EACCES') {
-      io.err(`${style.red('relay failed')}: cannot listen on ${options.listen} (${(e as NodeJS.ErrnoException).code})\n`);
-      return EXIT.problems;
-    }
+    if (e instanceof BuildError) return fail(`${e.message}\n  hint: ${e.hint}`);
+    if (e instanceof RelayConfigError || e instanceof MissingSecret) return fail(e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') return fail(`cannot listen on ${listen.host}:${listen.port} (${code})`);
     throw e;
   } finally {
     await store.close();

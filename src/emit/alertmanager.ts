@@ -99,7 +99,7 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[], secretsD
   for (const { channel, spec } of channelsOf(r)) {
     if (missingSettings(channel, model.project).length > 0) continue;
     const sendResolved = spec.sendResolved ?? r.sendResolved;
-    const block = channel.alertmanager(spec, { receiver: r.name, sendResolved, relayUrl, write });
+    const block = channel.alertmanager(spec, { receiver: r.name, sendResolved, relayUrl, relayToken: model.project?.relay?.token, write });
     ((out[block.list] ??= []) as unknown[]).push(block.config);
   }
   return out;

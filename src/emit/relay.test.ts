@@ -14,7 +14,7 @@ describe('relay config', () => {
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
     const config = parse(artifact.content);
-    expect(config.relay).toEqual({ url: 'http://relay:9095' });
+    expect(config.relay).toEqual({ url: 'http://relay:9095', token: { env: 'VIGIL_RELAY_TOKEN' } });
     expect(config.receivers).toEqual({
       oncall: {
         sms: { sendResolved: true, to: ['+8613800000000'] },

@@ -2,7 +2,7 @@ import type { AlertmanagerPeer, PrometheusTarget } from '../build/environment.ts
 import type { Span } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import type { BrokenDefinitions } from './broken.ts';
-import type { DashboardSpec, ReceiversSpec, ScrapeSource } from '../spec/types.gen.ts';
+import type { DashboardSpec, ReceiversSpec, RelaySettings, ScrapeSource } from '../spec/types.gen.ts';
 
 /** Where a model object came from: its definition document and the path inside it. */
 export interface Origin {
@@ -49,7 +49,8 @@ export interface ProjectModel {
   scrapeInterval: string;
   externalLabels: Record<string, string>;
   grafana: { url?: string; datasourceUid: string; folder?: string; tags: string[] };
-  relay?: { url: string };
+  /** The relay's settings as written (secrets as references): relay.yml carries them to `vigil relay`. */
+  relay?: RelaySettings;
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
   /** `checks`: severity per check id, as written (compile validates the ids against the registry). */
   policies: { requiredAlertLabels: string[]; testCoverage: number; checks: Record<string, 'error' | 'warning' | 'off'> };

@@ -25,9 +25,28 @@ export interface RelayReceiver {
   sms?: SmsReceiver;
 }
 
+export type SmsProviderConfig =
+  | { provider: 'aliyun'; accessKeyId: SecretRef; accessKeySecret: SecretRef; signName: string; templateCode: string; endpoint?: string }
+  | { provider: 'tencent'; secretId: SecretRef; secretKey: SecretRef; sdkAppId: string; signName: string; templateId: string; region?: string; endpoint?: string }
+  | { provider: 'http'; url: string; token?: SecretRef };
+
+/** The Project's (or Environment's) `relay:` settings as the build carries them: how the relay runs. */
+export interface RelaySettings {
+  url?: string;
+  token?: SecretRef;
+  apiTokens: { read?: SecretRef; operate?: SecretRef };
+  listen?: string;
+  publicUrl?: string;
+  store?: string;
+  storePassword?: SecretRef;
+  language?: 'zh' | 'en';
+  timeZone?: string;
+  sms?: SmsProviderConfig;
+}
+
 /** relay/relay.yml of an environment's build, read strictly: what the relay delivers and how it escalates. */
 export interface RelayConfig {
-  url?: string;
+  settings: RelaySettings;
   receivers: Map<string, RelayReceiver>;
   /** Steps by severity, in order. */
   escalation: Map<string, EscalationStep[]>;
@@ -78,7 +97,49 @@ export function parseRelayConfig(text: string): RelayConfig {
       }),
     );
   }
-  return { ...(typeof relay?.url === 'string' ? { url: relay.url } : {}), receivers, escalation };
+  return { settings: relaySettings(relay), receivers, escalation };
+}
+
+function relaySettings(relay: Record<string, unknown> | undefined): RelaySettings {
+  if (!relay) return { apiTokens: {} };
+  const optionalText = (key: string) => {
+    const v = relay[key];
+    if (v === undefined) return {};
+    if (typeof v !== 'string') throw new RelayConfigError(`relay.${key}: must be a string`);
+    return { [key]: v };
+  };
+  const optionalRef = (v: unknown, at: string) => (v === undefined ? undefined : secretRef(v, at));
+  const api = relay.apiTokens === undefined ? {} : record(relay.apiTokens, 'relay.apiTokens');
+  const language = relay.language;
+  if (language !== undefined && language !== 'zh' && language !== 'en') throw new RelayConfigError('relay.language: must be zh or en');
+  const read = optionalRef(api.read, 'relay.apiTokens.read');
+  const operate = optionalRef(api.operate, 'relay.apiTokens.operate');
+  const token = optionalRef(relay.token, 'relay.token');
+  const storePassword = optionalRef(relay.storePassword, 'relay.storePassword');
+  return {
+    ...optionalText('url'),
+    ...optionalText('listen'),
+    ...optionalText('publicUrl'),
+    ...optionalText('store'),
+    ...optionalText('timeZone'),
+    ...(language ? { language } : {}),
+    ...(token ? { token } : {}),
+    ...(storePassword ? { storePassword } : {}),
+    apiTokens: { ...(read ? { read } : {}), ...(operate ? { operate } : {}) },
+    ...(relay.sms === undefined ? {} : { sms: smsProvider(record(relay.sms, 'relay.sms')) }),
+  };
+}
+
+function smsProvider(s: Record<string, unknown>): SmsProviderConfig {
+  const text = (key: string) => {
+    if (typeof s[key] !== 'string' || s[key] === '') throw new RelayConfigError(`relay.sms.${key}: must be a non-empty string`);
+    return s[key] as string;
+  };
+  const maybe = (key: string) => (typeof s[key] === 'string' ? { [key]: s[key] as string } : {});
+  if (s.provider === 'aliyun') return { provider: 'aliyun', accessKeyId: secretRef(s.accessKeyId, 'relay.sms.accessKeyId'), accessKeySecret: secretRef(s.accessKeySecret, 'relay.sms.accessKeySecret'), signName: text('signName'), templateCode: text('templateCode'), ...maybe('endpoint') };
+  if (s.provider === 'tencent') return { provider: 'tencent', secretId: secretRef(s.secretId, 'relay.sms.secretId'), secretKey: secretRef(s.secretKey, 'relay.sms.secretKey'), sdkAppId: text('sdkAppId'), signName: text('signName'), templateId: text('templateId'), ...maybe('region'), ...maybe('endpoint') };
+  if (s.provider === 'http') return { provider: 'http', url: text('url'), ...(s.token === undefined ? {} : { token: secretRef(s.token, 'relay.sms.token') }) };
+  throw new RelayConfigError(`relay.sms.provider: must be aliyun, tencent or http, got ${JSON.stringify(s.provider)}`);
 }
 
 function record(v: unknown, at: string): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readBuild } from '../build/read.ts';
 import type { Fetch } from './channels/types.ts';
-import { parseRelayConfig, type RelayConfig } from './config.ts';
+import { parseRelayConfig, RelayConfigError, type RelayConfig, type SecretRef } from './config.ts';
 import { HttpError, sendError } from './http.ts';
 import { relayMetrics, type RelayMetrics } from './metrics.ts';
 import * as alerts from './routes/alerts.ts';
@@ -12,9 +12,10 @@ import { secretReader, type SecretReader } from './secrets.ts';
 import type { RelayStore } from './types.ts';
 import { DEFAULT_RETRY_DELAYS_MS, Worker } from './worker.ts';
 
-/** What the relay serves from a build: its relay.yml, and which build that was. */
+/** What the relay serves from a build: its relay.yml, the tokens it names, and which build that was. */
 export interface RelayState {
   config: RelayConfig;
+  tokens: RelayTokens;
   build: { directory: string; environment: string | null; relayConfigSha256: string };
 }
 
@@ -32,7 +33,10 @@ export interface RelayOptions {
   buildDir: string;
   /** The environment whose build (buildDir/<env>/) is served; none: the shared tree at buildDir (a project without environments). */
   environment?: string;
-  tokens: RelayTokens;
+  /** Instead of the tokens relay.yml references (tests; a token that is not in any file). */
+  tokens?: RelayTokens;
+  /** Refuse to serve (start or reload) a build whose relay has no token: anyone could post alerts. */
+  requireNotifyToken?: boolean;
   fetch?: Fetch;
   secrets?: SecretReader;
   /** A notice sent for the same alert, receiver, channel and status within this window is not sent again. */
@@ -62,13 +66,20 @@ export interface RelayContext {
   log(line: string): void;
 }
 
-/** Reads `buildDir/<environment>/` (or buildDir itself), checked against its manifest, and its relay.yml. */
-export async function loadRelayState(buildDir: string, environment: string | undefined): Promise<RelayState> {
+/**
+ * Reads `buildDir/<environment>/` (or buildDir itself), checked against its manifest, its relay.yml, and the tokens
+ * relay.yml references (read now, so a missing one fails the start or the reload, not a request).
+ */
+export async function loadRelayState(buildDir: string, environment: string | undefined, secrets: SecretReader, tokens?: RelayTokens): Promise<RelayState> {
   const view = await readBuild(buildDir, environment);
   if (!view.relayConfig) throw new Error(`${environment === undefined ? buildDir : `${buildDir}/${environment}`}/ has no relay/relay.yml`);
   const entry = view.manifest.find((f) => f.path === view.relayConfig!.path);
+  const config = parseRelayConfig(view.relayConfig.content);
+  const { token, apiTokens } = config.settings;
+  const read = async (ref: SecretRef | undefined, what: string) => (ref ? [await secrets.read(ref, what)] : []);
   return {
-    config: parseRelayConfig(view.relayConfig.content),
+    config,
+    tokens: tokens ?? { notify: await read(token, 'relay.token'), read: await read(apiTokens.read, 'relay.apiTokens.read'), operate: await read(apiTokens.operate, 'relay.apiTokens.operate') },
     build: { directory: buildDir, environment: environment ?? null, relayConfigSha256: entry?.sha256 ?? '' },
   };
 }
@@ -89,8 +100,13 @@ export interface RunningRelay {
 export async function startRelay(options: RelayOptions, listen: { host: string; port: number }): Promise<RunningRelay> {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let state = await loadRelayState(options.buildDir, options.environment);
   const secrets = options.secrets ?? secretReader();
+  const load = async () => {
+    const next = await loadRelayState(options.buildDir, options.environment, secrets, options.tokens);
+    if (options.requireNotifyToken && next.tokens.notify.length === 0) throw new RelayConfigError('the build’s relay has no token (relay.token): anyone who reaches the relay could post alerts; set it, or start with --insecure-open-notify');
+    return next;
+  };
+  let state = await load();
   const fetchImpl: Fetch = options.fetch ?? ((url, init) => fetch(url, init));
   const metrics = relayMetrics(() => options.store);
   const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
@@ -130,14 +146,16 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
 
   const ctx: RelayContext = {
     store: options.store,
-    tokens: options.tokens,
+    get tokens() {
+      return state.tokens;
+    },
     metrics,
     dedupeWindowMs: options.dedupeWindowMs ?? 5 * 60_000,
     startedAt: now(),
     now,
     state: () => state,
     async reload() {
-      state = await loadRelayState(options.buildDir, options.environment);
+      state = await load();
       log(`reloaded ${options.buildDir}${options.environment === undefined ? '' : `/${options.environment}`}/ (relay.yml ${state.build.relayConfigSha256.slice(0, 12)})`);
     },
     kick: () => void round(),

@@ -32,9 +32,7 @@ export interface ProjectSpec {
     folder?: string;
     tags?: string[];
   };
-  relay?: {
-    url: string;
-  };
+  relay?: RelaySettings;
   smtp?: {
     smarthost: string;
     from: string;
@@ -67,6 +65,149 @@ export interface ProjectSpec {
  */
 export interface Labels {
   [k: string]: string;
+}
+/**
+ * The Vigil notification relay: where Alertmanager posts dingtalk and sms notifications, and how the relay runs (`vigil relay` reads these from the build).
+ */
+export interface RelaySettings {
+  /**
+   * Where Alertmanager posts (the relay's address as Alertmanager reaches it).
+   */
+  url: string;
+  /**
+   * The bearer token Alertmanager sends with every notification and the relay requires (http_config.authorization.credentials_file).
+   */
+  token?:
+    | {
+        env: string;
+      }
+    | {
+        file: string;
+      };
+  apiTokens?: {
+    /**
+     * Token for reading the alerts API, status and metrics.
+     */
+    read?:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+    /**
+     * Token for confirm, close and reload (reads too).
+     */
+    operate?:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+  };
+  /**
+   * host:port the relay listens on; default 127.0.0.1 and the port of url.
+   */
+  listen?: string;
+  /**
+   * The relay as people reach it from chat messages (confirm and close links); none: messages carry no links.
+   */
+  publicUrl?: string;
+  /**
+   * sqlite:/path/relay.db (default sqlite:vigil-relay.db) or postgres://user@host:5432/db (the password in storePassword, never in the URL).
+   */
+  store?: string;
+  /**
+   * The PostgreSQL password.
+   */
+  storePassword?:
+    | {
+        env: string;
+      }
+    | {
+        file: string;
+      };
+  /**
+   * Language of the relay's messages; default zh.
+   */
+  language?: 'zh' | 'en';
+  /**
+   * IANA time zone of the times in messages; default Asia/Shanghai.
+   */
+  timeZone?: string;
+  /**
+   * The SMS provider the relay sends through.
+   */
+  sms?:
+    | {
+        provider: 'aliyun';
+        /**
+         * A reference to a secret: an environment variable or a file. Never the secret itself.
+         */
+        accessKeyId:
+          | {
+              env: string;
+            }
+          | {
+              file: string;
+            };
+        /**
+         * A reference to a secret: an environment variable or a file. Never the secret itself.
+         */
+        accessKeySecret:
+          | {
+              env: string;
+            }
+          | {
+              file: string;
+            };
+        signName: string;
+        templateCode: string;
+        endpoint?: string;
+      }
+    | {
+        provider: 'tencent';
+        /**
+         * A reference to a secret: an environment variable or a file. Never the secret itself.
+         */
+        secretId:
+          | {
+              env: string;
+            }
+          | {
+              file: string;
+            };
+        /**
+         * A reference to a secret: an environment variable or a file. Never the secret itself.
+         */
+        secretKey:
+          | {
+              env: string;
+            }
+          | {
+              file: string;
+            };
+        sdkAppId: string;
+        signName: string;
+        templateId: string;
+        region?: string;
+        endpoint?: string;
+      }
+    | {
+        provider: 'http';
+        url: string;
+        /**
+         * A reference to a secret: an environment variable or a file. Never the secret itself.
+         */
+        token?:
+          | {
+              env: string;
+            }
+          | {
+              file: string;
+            };
+      };
 }
 
 export interface MetricsSpec {
@@ -721,9 +862,7 @@ export interface EnvironmentSpec {
    */
   evaluationInterval?: string;
   externalLabels?: Labels;
-  relay?: {
-    url: HttpUrl;
-  };
+  relay?: RelaySettings;
   /**
    * Scrape targets per metric source of the catalogue (node_exporter, trainer, …).
    */

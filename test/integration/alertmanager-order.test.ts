@@ -81,7 +81,7 @@ describe('matchers as Alertmanager 0.25 orders them', () => {
     const loaded = await withExtraFile(await loadDirectory(project), envFile);
     const compiled = compile(loaded, { environment: 'plain' });
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const secrets = { env: { WECOM_API_SECRET: 'wecom-example-secret' }, readFile: async (file: string) => `content of ${path.basename(file)}` };
+    const secrets = { env: { WECOM_API_SECRET: 'wecom-example-secret', VIGIL_RELAY_TOKEN: 'relay-example-token' }, readFile: async (file: string) => `content of ${path.basename(file)}` };
     const build = buildView(compiled.artifacts);
     const input = { environment: build.environment!, build, secrets };
     const report = await deployEnvironment(input);

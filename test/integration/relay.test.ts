@@ -56,7 +56,21 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     const monitoring = path.join(dir, 'monitoring');
     await cp(BASE, monitoring, { recursive: true });
     const edit = async (file: string, change: (text: string) => string) => writeFile(path.join(monitoring, file), change(await readFile(path.join(monitoring, file), 'utf8')));
-    await edit('project.yaml', (t) => t.replace('relay: { url: http://relay:9095 }', `relay: { url: "http://127.0.0.1:${port}" }`));
+    // Tokens as files: Alertmanager reads its bearer token from the same file the relay does.
+    const tokenFile = async (name: string, value: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, `${value}\n`);
+      return file;
+    };
+    const notifyToken = await tokenFile('notify-token', TOKENS.notify[0]!);
+    const readToken = await tokenFile('read-token', TOKENS.read[0]!);
+    const operateToken = await tokenFile('operate-token', TOKENS.operate[0]!);
+    await edit('project.yaml', (t) =>
+      t.replace(
+        'relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }',
+        `relay: { url: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } } }`,
+      ),
+    );
     await edit('receivers.yaml', (t) =>
       t.replace('    sms: { to: ["+8613800000000"] }', '    sms: { to: ["+8613800000000"] }\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_ONCALL }, secret: { env: VIGIL_TEST_DT_ONCALL_SECRET }, atMobiles: ["13800000000"] }') +
       '  - name: lead\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_LEAD }, secret: { env: VIGIL_TEST_DT_LEAD_SECRET } }\n',
@@ -70,7 +84,7 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     store = openSqliteStore(path.join(dir, 'relay.db'));
     await store.migrate();
     const secrets = secretReader({ VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret });
-    relay = await startRelay({ store, buildDir: path.join(dir, 'generated'), tokens: { ...TOKENS, notify: [] }, secrets, pollMs: 200, language: 'en', timeZone: 'UTC', log: (line) => void logs.push(line) }, { host: '127.0.0.1', port });
+    relay = await startRelay({ store, buildDir: path.join(dir, 'generated'), requireNotifyToken: true, secrets, pollMs: 200, language: 'en', timeZone: 'UTC', log: (line) => void logs.push(line) }, { host: '127.0.0.1', port });
     scope.onCleanup(async () => {
       await relay.stop();
       await store.close();
@@ -150,7 +164,7 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
       version: '4', groupKey: '{}:{alertname="Dup"}', truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: am.url,
       alerts: [{ status: 'firing', labels: { alertname: 'Dup', severity: 'warning', service: 'x' }, annotations: { summary: 'dup' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f00dfeedf00dfeed' }],
     };
-    for (let i = 0; i < 2; i++) expect((await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: payload, token: '' })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: payload, token: TOKENS.notify[0] })).status).toBe(200);
     await relay.round();
     await eventually(async () => {
       if (sink.messages(ONCALL.token).length <= before) throw new Error('not delivered yet');
@@ -160,10 +174,12 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
   }, 30_000);
 
   it('answers what it cannot take with the status that makes Alertmanager do the right thing', async () => {
-    const bad = await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: '{"version":"3"}', token: '' });
+    // Without Alertmanager's token, or with another role's: 401, whatever the body.
+    for (const token of ['', 'wrong', TOKENS.read[0]!, TOKENS.operate[0]!]) expect((await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: '{}', token })).status).toBe(401);
+    const bad = await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: '{"version":"3"}', token: TOKENS.notify[0] });
     expect(bad.status).toBe(400);
     expect((bad.body as { error: { message: string } }).error.message).toContain('version: expected "4"');
-    const unknown = await api('/api/v1/notify/dingtalk/nobody', { method: 'POST', body: '{}', token: '' });
+    const unknown = await api('/api/v1/notify/dingtalk/nobody', { method: 'POST', body: '{}', token: TOKENS.notify[0] });
     expect(unknown.status).toBe(503);
     expect((await api('/api/v1/alerts', { token: '' })).status).toBe(401);
     expect((await api('/api/v1/alerts', { token: 'wrong' })).status).toBe(401);

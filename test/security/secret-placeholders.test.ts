@@ -158,7 +158,7 @@ describe('secret placeholders written by a definition', () => {
     const { source, asked } = spyingSource();
     const build = buildView(result.artifacts);
     const prepared = await prepareTargets({ environment: build.environment!, build, secrets: source });
-    expect([...new Set(asked)].sort()).toEqual(['INFLUXDB_PASSWORD', 'WECOM_API_SECRET']);
+    expect([...new Set(asked)].sort()).toEqual(['INFLUXDB_PASSWORD', 'VIGIL_RELAY_TOKEN', 'WECOM_API_SECRET']);
     const written = [prepared.alertmanager!.config, ...prepared.prometheus.map((p) => (p as unknown as { desired: { config?: { content: string } } }).desired.config?.content ?? '')].join('\n');
     expect(written).toContain('legit-wecom');
     expect(written).toContain('legit-influx');
