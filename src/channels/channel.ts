@@ -68,6 +68,11 @@ export interface Channel<N extends ChannelName = ChannelName> {
   alertmanager(spec: NonNullable<ReceiverChannels[N]>, ctx: AlertmanagerContext): AlertmanagerBlock;
   /** What relay.yml holds for this channel (relay channels only; secrets as references). */
   relayEntry?(spec: NonNullable<ReceiverChannels[N]>, sendResolved: boolean): Record<string, unknown>;
+  /**
+   * What relay.yml holds for this channel when the receiver is an escalation tier, for a channel Alertmanager
+   * delivers otherwise (escalation is the relay's alone: it sends to the tier itself).
+   */
+  escalationEntry?(spec: NonNullable<ReceiverChannels[N]>, sendResolved: boolean): Record<string, unknown>;
 }
 
 /**

@@ -7,6 +7,8 @@ export const email: Channel<'email'> = {
   requires: ['smtp'],
   secretFields: [],
   limits: {},
+  // An escalation tier with email is mailed by the relay, through the same Project smtp settings.
+  escalationEntry: (spec, sendResolved) => ({ sendResolved: spec.sendResolved ?? sendResolved, to: [...spec.to] }),
   alertmanager(spec, { sendResolved, write }) {
     return {
       list: 'email_configs',

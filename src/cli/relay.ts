@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildError } from '../build/read.ts';
 import { RelayConfigError } from '../relay/config.ts';
-import { secretReader, MissingSecret } from '../relay/secrets.ts';
+import { secretReader, MissingSecret, type SecretReader } from '../relay/secrets.ts';
+import type { SecretRef } from '../relay/config.ts';
+import type { RelayStore } from '../relay/types.ts';
 import type { RelayTokens } from '../relay/server.ts';
 import { styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
@@ -25,6 +27,21 @@ export function parseListen(text: string): { host: string; port: number } {
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new UsageError(`--listen "${text}": expected HOST:PORT, e.g. 127.0.0.1:9095`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** The store the relay keeps everything in: a SQLite file, or PostgreSQL shared by several relays. */
+async function openStore(url: string, postgres: boolean, password: SecretRef | undefined, secrets: SecretReader): Promise<RelayStore> {
+  if (postgres) {
+    const withPassword = new URL(url);
+    if (password) withPassword.password = encodeURIComponent(await secrets.read(password, 'relay.storePassword'));
+    const { openPostgresStore } = await import('../relay/store/postgres.ts');
+    return openPostgresStore(withPassword.toString());
+  }
+  const file = url.slice('sqlite:'.length);
+  if (file !== ':memory:') await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  // Loaded here: the native SQLite module is the relay's alone.
+  const { openSqliteStore } = await import('../relay/store/sqlite.ts');
+  return openSqliteStore(file);
 }
 
 /** The port of the relay's url (where Alertmanager posts), which the relay listens on unless told otherwise. */
@@ -53,7 +70,9 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
   }
   const listen = parseListen(options.listen ?? settings.listen ?? `127.0.0.1:${portOf(settings.url)}`);
   const storeUrl = options.store ?? settings.store ?? 'sqlite:vigil-relay.db';
-  if (!storeUrl.startsWith('sqlite:')) throw new UsageError(`store "${storeUrl}": only sqlite:PATH is available in this version`);
+  const postgres = /^postgres(ql)?:\/\//.test(storeUrl);
+  if (!storeUrl.startsWith('sqlite:') && !postgres) throw new UsageError(`store "${storeUrl}": expected sqlite:PATH or postgres://user@host:5432/database`);
+  if (postgres && /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(storeUrl)) throw new UsageError('the store URL holds a password: put it in relay.storePassword (a secret reference) instead');
   const language = options.language ?? settings.language ?? 'zh';
   if (language !== 'zh' && language !== 'en') throw new UsageError(`--language "${language}": zh or en`);
   const timeZone = options.timeZone ?? settings.timeZone ?? 'Asia/Shanghai';
@@ -62,11 +81,13 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
   } catch {
     throw new UsageError(`time zone "${timeZone}" is not an IANA time zone (e.g. Asia/Shanghai, UTC)`);
   }
-  const file = storeUrl.slice('sqlite:'.length);
-  if (file !== ':memory:') await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  // Loaded here: the native SQLite module is the relay's alone.
-  const { openSqliteStore } = await import('../relay/store/sqlite.ts');
-  const store = openSqliteStore(file);
+  let store: RelayStore;
+  try {
+    store = await openStore(storeUrl, postgres, settings.storePassword, secrets);
+  } catch (e) {
+    if (e instanceof MissingSecret) return fail(e.message);
+    return fail(`cannot open the store ${storeUrl}: ${(e as Error).message}`);
+  }
   try {
     await store.migrate();
     const relay = await startRelay(

@@ -11,18 +11,27 @@ export { RELAY_CONFIG_PATH };
  */
 export function emitRelayConfig(model: Model): Artifact {
   const receivers: Record<string, unknown> = {};
+  const tiers = new Set(model.severities.flatMap((s) => s.escalation.flatMap((step) => step.receivers)));
+  let mails = false;
   for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const channels: Record<string, unknown> = {};
-    for (const { channel, spec } of channelsOf(r)) if (channel.relayEntry) channels[channel.name] = channel.relayEntry(spec, r.sendResolved);
+    for (const { channel, spec } of channelsOf(r)) {
+      if (channel.relayEntry) channels[channel.name] = channel.relayEntry(spec, r.sendResolved);
+      else if (channel.escalationEntry && tiers.has(r.name)) {
+        channels[channel.name] = channel.escalationEntry(spec, r.sendResolved);
+        mails ||= channel.name === 'email';
+      }
+    }
     if (Object.keys(channels).length) receivers[r.name] = channels;
   }
   const escalation: Record<string, unknown> = {};
   for (const s of model.severities) {
     if (s.escalation.length) escalation[s.name] = s.escalation.map((step) => ({ after: step.after, receivers: step.receivers }));
   }
-  const config = { relay: model.project?.relay ?? null, receivers, escalation };
+  const smtp = mails && model.project?.smtp;
+  const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation };
   const sources = [
-    ...model.receivers.filter((r) => channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
+    ...model.receivers.filter((r) => tiers.has(r.name) || channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
     ...model.severities.filter((s) => s.escalation.length).map((s) => s.origin.def.file),
     ...(model.project?.origin ? [model.project.origin.def.file] : []),
   ];

@@ -20,9 +20,25 @@ export interface SmsReceiver {
   sendResolved: boolean;
 }
 
+export interface EmailReceiver {
+  to: string[];
+  sendResolved: boolean;
+}
+
 export interface RelayReceiver {
   dingtalk?: DingtalkReceiver;
   sms?: SmsReceiver;
+  /** Escalation tiers only: Alertmanager mails a receiver otherwise. */
+  email?: EmailReceiver;
+}
+
+/** The Project's smtp settings, for the email the relay sends itself (escalation tiers). */
+export interface SmtpConfig {
+  smarthost: string;
+  from: string;
+  authUsername?: string;
+  authPassword?: SecretRef;
+  requireTls?: boolean;
 }
 
 export type SmsProviderConfig =
@@ -47,6 +63,7 @@ export interface RelaySettings {
 /** relay/relay.yml of an environment's build, read strictly: what the relay delivers and how it escalates. */
 export interface RelayConfig {
   settings: RelaySettings;
+  smtp?: SmtpConfig;
   receivers: Map<string, RelayReceiver>;
   /** Steps by severity, in order. */
   escalation: Map<string, EscalationStep[]>;
@@ -81,6 +98,10 @@ export function parseRelayConfig(text: string): RelayConfig {
       const s = record(r.sms, `receivers.${name}.sms`);
       receiver.sms = { to: strings(s.to ?? [], `receivers.${name}.sms.to`), sendResolved: s.sendResolved !== false };
     }
+    if (r.email !== undefined) {
+      const e = record(r.email, `receivers.${name}.email`);
+      receiver.email = { to: strings(e.to ?? [], `receivers.${name}.email.to`), sendResolved: e.sendResolved !== false };
+    }
     receivers.set(name, receiver);
   }
   const escalation = new Map<string, EscalationStep[]>();
@@ -97,7 +118,19 @@ export function parseRelayConfig(text: string): RelayConfig {
       }),
     );
   }
-  return { settings: relaySettings(relay), receivers, escalation };
+  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation };
+}
+
+function smtpConfig(s: Record<string, unknown>): SmtpConfig {
+  if (typeof s.smarthost !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(s.smarthost)) throw new RelayConfigError('smtp.smarthost: must be host:port');
+  if (typeof s.from !== 'string' || s.from === '') throw new RelayConfigError('smtp.from: must be an address');
+  return {
+    smarthost: s.smarthost,
+    from: s.from,
+    ...(typeof s.authUsername === 'string' ? { authUsername: s.authUsername } : {}),
+    ...(s.authPassword === undefined ? {} : { authPassword: secretRef(s.authPassword, 'smtp.authPassword') }),
+    ...(typeof s.requireTls === 'boolean' ? { requireTls: s.requireTls } : {}),
+  };
 }
 
 function relaySettings(relay: Record<string, unknown> | undefined): RelaySettings {

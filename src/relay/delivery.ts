@@ -1,7 +1,9 @@
 import { dingtalk as dingtalkFacts } from '../channels/dingtalk.ts';
 import { renderDingtalk, sendDingtalk } from './channels/dingtalk.ts';
+import { sendEmail } from './channels/email.ts';
+import { sendSms, smsText, TEMPLATE_VARIABLE_CHARS, type SmsProvider } from './channels/sms.ts';
 import type { Fetch, Notice, SendResult } from './channels/types.ts';
-import type { RelayConfig } from './config.ts';
+import type { RelayConfig, SmsProviderConfig } from './config.ts';
 import { MissingSecret, type SecretReader } from './secrets.ts';
 
 export interface DeliveryContext {
@@ -24,6 +26,15 @@ export function messagesPerMinute(channel: string): number | undefined {
 
 const failed = (error: string, retryable: boolean): Delivered => ({ ok: false, retryable, error, latencyMs: 0 });
 
+/** The provider's settings with its secrets read. */
+async function smsProvider(c: SmsProviderConfig, ctx: DeliveryContext): Promise<SmsProvider> {
+  const read = (ref: Parameters<DeliveryContext['secrets']['read']>[0], what: string) => ctx.secrets.read(ref, `relay.sms.${what}`);
+  const endpoint = 'endpoint' in c && c.endpoint ? { endpoint: c.endpoint } : {};
+  if (c.provider === 'aliyun') return { provider: 'aliyun', accessKeyId: await read(c.accessKeyId, 'accessKeyId'), accessKeySecret: await read(c.accessKeySecret, 'accessKeySecret'), signName: c.signName, templateCode: c.templateCode, ...endpoint };
+  if (c.provider === 'tencent') return { provider: 'tencent', secretId: await read(c.secretId, 'secretId'), secretKey: await read(c.secretKey, 'secretKey'), sdkAppId: c.sdkAppId, signName: c.signName, templateId: c.templateId, ...(c.region ? { region: c.region } : {}), ...endpoint };
+  return { provider: 'http', url: c.url, ...(c.token ? { headers: { Authorization: `Bearer ${await read(c.token, 'token')}` } } : {}) };
+}
+
 /** Sends one notice to one receiver's channel as the build configures it. */
 export async function deliver(channel: string, notice: Notice, ctx: DeliveryContext, now: number): Promise<Delivered> {
   const receiver = ctx.config.receivers.get(notice.receiver);
@@ -41,8 +52,18 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
       return { ...result, omitted: rendered.omitted };
     }
     if (channel === 'sms' && receiver.sms) {
-      // The Environment names no SMS provider yet (Aliyun, Tencent Cloud, an HTTP gateway): a dead letter that says so.
-      return failed(`receiver ${notice.receiver}: no SMS provider is configured for this relay`, false);
+      const configured = ctx.config.settings.sms;
+      if (!configured) return failed(`receiver ${notice.receiver}: the relay has no SMS provider (relay.sms: aliyun, tencent or http)`, false);
+      const provider = await smsProvider(configured, ctx);
+      const variableChars = provider.provider === 'http' ? Infinity : TEMPLATE_VARIABLE_CHARS[provider.provider];
+      return await sendSms(provider, receiver.sms.to, smsText(notice, undefined, variableChars), ctx.fetch, now);
+    }
+    if (channel === 'email' && receiver.email) {
+      const smtp = ctx.config.smtp;
+      if (!smtp) return failed(`receiver ${notice.receiver}: the relay has no smtp settings to mail it`, false);
+      const [host, port] = [smtp.smarthost.slice(0, smtp.smarthost.lastIndexOf(':')), Number(smtp.smarthost.slice(smtp.smarthost.lastIndexOf(':') + 1))];
+      const password = smtp.authPassword ? await ctx.secrets.read(smtp.authPassword, 'smtp.authPassword') : undefined;
+      return await sendEmail({ host, port, secure: port === 465, from: smtp.from, ...(smtp.authUsername ? { username: smtp.authUsername } : {}), ...(password !== undefined ? { password } : {}), ...(smtp.requireTls !== undefined ? { requireTls: smtp.requireTls } : {}) }, receiver.email.to, notice);
     }
   } catch (e) {
     // A missing secret heals when the operator sets it and reloads: retry rather than give the alert up.

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../src/deploy/target.ts';
 import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.ts';
 import { REPO, runVigilAsync, VIGIL_BIN } from '../helpers/cli.ts';
+import { findPostgres, startPostgres } from '../helpers/postgres.ts';
 import { freePort, serviceScope } from '../helpers/services.ts';
 
 const BASE = path.join(REPO, 'test/fixtures/base');
@@ -23,10 +24,10 @@ describe('vigil relay, the process', () => {
   let port: number;
   const running = new Set<ChildProcess>();
 
-  const start = (args: string[] = []) => {
+  const start = (args: string[] = [], env: NodeJS.ProcessEnv = {}) => {
     const child = spawn(process.execPath, [VIGIL_BIN, 'relay', '--build', path.join(dir, 'generated'), '--store', `sqlite:${path.join(dir, 'relay.db')}`, '--language', 'en', ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret },
+      env: { ...process.env, NO_COLOR: '1', VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret, ...env },
     });
     running.add(child);
     let stderr = '';
@@ -34,13 +35,13 @@ describe('vigil relay, the process', () => {
     const exit = new Promise<number | null>((resolve) => child.on('close', (code) => (running.delete(child), resolve(code))));
     return { child, exit, stderr: () => stderr };
   };
-  const ready = () =>
+  const ready = (at = port) =>
     eventually(async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/-/ready`);
+      const r = await fetch(`http://127.0.0.1:${at}/-/ready`);
       if (r.status !== 200) throw new Error(`not ready: ${r.status}`);
     }, 20_000);
-  const post = (body: unknown, token = NOTIFY) =>
-    fetch(`http://127.0.0.1:${port}/api/v1/notify/dingtalk/oncall`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown, token = NOTIFY, at = port) =>
+    fetch(`http://127.0.0.1:${at}/api/v1/notify/dingtalk/oncall`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const payload = (name: string, startsAt: string) => ({
     version: '4', groupKey: `{}:{alertname="${name}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: { alertname: name }, commonLabels: {}, commonAnnotations: {}, externalURL: '',
     alerts: [{ status: 'firing', labels: { alertname: name, severity: 'critical', service: 'queue', team: 'shop' }, annotations: { summary: `${name} fired` }, startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `fp-${name}` }],
@@ -55,7 +56,7 @@ describe('vigil relay, the process', () => {
     await writeFile(path.join(dir, 'notify-token'), `${NOTIFY}\n`);
     await writeFile(path.join(dir, 'read-token'), `${READ}\n`);
     const edit = async (file: string, change: (text: string) => string) => writeFile(path.join(monitoring, file), change(await readFile(path.join(monitoring, file), 'utf8')));
-    await edit('project.yaml', (t) => t.replace('relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }', `relay: { url: "http://127.0.0.1:${port}", token: { file: "${dir}/notify-token" }, apiTokens: { read: { file: "${dir}/read-token" } } }`));
+    await edit('project.yaml', (t) => t.replace('relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }', `relay: { url: "http://127.0.0.1:${port}", token: { file: "${dir}/notify-token" }, apiTokens: { read: { file: "${dir}/read-token" } }, storePassword: { env: VIGIL_TEST_PG_PASSWORD } }`));
     await edit('receivers.yaml', (t) =>
       t.replace('    sms: { to: ["+8613800000000"] }', '    dingtalk: { webhook: { env: VIGIL_TEST_DT_ONCALL }, secret: { env: VIGIL_TEST_DT_ONCALL_SECRET } }') +
       '  - name: lead\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_LEAD }, secret: { env: VIGIL_TEST_DT_LEAD_SECRET } }\n',
@@ -116,7 +117,8 @@ describe('vigil relay, the process', () => {
     ['a build that is not there', ['--env', 'prod'], 'relay failed: the build in'],
     ['a listen address that is not one', ['--listen', 'nowhere'], '--listen "nowhere": expected HOST:PORT'],
     ['a time zone that does not exist', ['--time-zone', 'Mars/Olympus'], 'time zone "Mars/Olympus" is not an IANA time zone'],
-    ['a store it cannot use', ['--store', 'postgres://relay@db/relay'], 'only sqlite:PATH is available'],
+    ['a store it cannot use', ['--store', 'mysql://relay@db/relay'], 'expected sqlite:PATH or postgres://user@host:5432/database'],
+    ['a store URL with a password in it', ['--store', 'postgres://relay:hunter2@db/relay'], 'put it in relay.storePassword'],
   ])('refuses %s, with a clear message and no stack trace', async (_name, args, message) => {
     const relay = start(args);
     const code = await relay.exit;
@@ -147,4 +149,33 @@ describe('vigil relay, the process', () => {
     allowed.child.kill('SIGTERM');
     expect(await allowed.exit).toBe(0);
   }, 30_000);
+
+  const pg = findPostgres();
+  it.skipIf('missing' in pg)('two replicas on one PostgreSQL: one killed, each notice and each escalation exactly once', async () => {
+    const server = await startPostgres(scope);
+    const parsed = new URL(server.url);
+    const store = `postgres://${parsed.username}@${parsed.host}${parsed.pathname}`;
+    const env = { VIGIL_TEST_PG_PASSWORD: decodeURIComponent(parsed.password) };
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = start(['--store', store, '--listen', `127.0.0.1:${portA}`], env);
+    const b = start(['--store', store, '--listen', `127.0.0.1:${portB}`], env);
+    await Promise.all([ready(portA), ready(portB)]);
+    const startsAt = new Date().toISOString();
+    // The same group reaches both replicas (two Alertmanager peers, or a retry that went to the other one).
+    const answers = await Promise.all([post(payload('TwoReplicas', startsAt), NOTIFY, portA), post(payload('TwoReplicas', startsAt), NOTIFY, portB)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    await eventually(async () => {
+      if (!mentions(ONCALL.token, 'TwoReplicas').length) throw new Error('first notice not delivered yet');
+    }, 10_000);
+    a.child.kill('SIGKILL');
+    await a.exit;
+    await eventually(async () => {
+      if (!mentions(LEAD.token, 'TwoReplicas').length) throw new Error('not escalated yet');
+    }, 20_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(mentions(ONCALL.token, 'TwoReplicas')).toHaveLength(1);
+    expect(mentions(LEAD.token, 'TwoReplicas')).toHaveLength(1);
+    b.child.kill('SIGTERM');
+    expect(await b.exit).toBe(0);
+  }, 90_000);
 });

@@ -9,7 +9,9 @@ import { secretReader } from '../../src/relay/secrets.ts';
 import { startRelay, type RunningRelay } from '../../src/relay/server.ts';
 import { openSqliteStore } from '../../src/relay/store/sqlite.ts';
 import type { RelayStore } from '../../src/relay/types.ts';
+import { startAliyunSmsSink, type AliyunSmsSink } from '../doubles/aliyun-sms-sink.ts';
 import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../doubles/smtp-sink.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { findAlertmanager, freePort, serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
 
@@ -17,11 +19,14 @@ const BASE = path.join(REPO, 'test/fixtures/base');
 const TOKENS = { notify: ['notify-token-for-tests'], read: ['read-token'], operate: ['operate-token'] };
 const ONCALL = { token: 'oncall-robot', secret: 'SECd0c3a7e1b2f4' };
 const LEAD = { token: 'lead-robot', secret: 'SEC9f8e7d6c5b4a' };
+const ALIYUN = { accessKeyId: 'LTAI-test', accessKeySecret: 'aliyun-test-secret' };
 
 describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and DingTalk', () => {
   const scope = serviceScope();
   let dir: string;
   let sink: DingtalkSink;
+  let sms: AliyunSmsSink;
+  let smtp: SmtpSink;
   let relay: RunningRelay;
   let store: RelayStore;
   let am: RunningAlertmanager;
@@ -53,6 +58,12 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
   beforeAll(async () => {
     dir = await scope.tempDir('vigil-relay-');
     const port = await freePort();
+    sink = await startDingtalkSink({ robots: [ONCALL, LEAD] });
+    scope.onCleanup(() => sink.close());
+    sms = await startAliyunSmsSink({ accounts: [ALIYUN], signNames: ['Vigil'], templateCodes: ['SMS_0001'] });
+    scope.onCleanup(() => sms.close());
+    smtp = await startSmtpSink();
+    scope.onCleanup(() => smtp.close());
     const monitoring = path.join(dir, 'monitoring');
     await cp(BASE, monitoring, { recursive: true });
     const edit = async (file: string, change: (text: string) => string) => writeFile(path.join(monitoring, file), change(await readFile(path.join(monitoring, file), 'utf8')));
@@ -68,22 +79,20 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     await edit('project.yaml', (t) =>
       t.replace(
         'relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }',
-        `relay: { url: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } } }`,
-      ),
+        `relay: { url: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } }, sms: { provider: aliyun, accessKeyId: { env: VIGIL_TEST_ALIYUN_ID }, accessKeySecret: { env: VIGIL_TEST_ALIYUN_SECRET }, signName: Vigil, templateCode: SMS_0001, endpoint: "${sms.url}" } }`,
+      ).replace('smtp: { smarthost: "smtp.example.com:587", from: alerts@example.com }', `smtp: { smarthost: "${smtp.host}:${smtp.port}", from: alerts@example.com, requireTls: false }`),
     );
     await edit('receivers.yaml', (t) =>
       t.replace('    sms: { to: ["+8613800000000"] }', '    sms: { to: ["+8613800000000"] }\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_ONCALL }, secret: { env: VIGIL_TEST_DT_ONCALL_SECRET }, atMobiles: ["13800000000"] }') +
-      '  - name: lead\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_LEAD }, secret: { env: VIGIL_TEST_DT_LEAD_SECRET } }\n',
+      '  - name: lead\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_LEAD }, secret: { env: VIGIL_TEST_DT_LEAD_SECRET } }\n    email: { to: [lead@example.com] }\n',
     );
     await edit('severities.yaml', (t) => t.replace('{ name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }', '{ name: critical, groupWait: 1s, groupInterval: 1s, repeatInterval: 1h, escalation: [{ after: 4s, receivers: [lead] }] }'));
     const build = await runVigilAsync(['build', monitoring, '--out', path.join(dir, 'generated')], dir);
     expect(build.code, build.stderr).toBe(0);
 
-    sink = await startDingtalkSink({ robots: [ONCALL, LEAD] });
-    scope.onCleanup(() => sink.close());
     store = openSqliteStore(path.join(dir, 'relay.db'));
     await store.migrate();
-    const secrets = secretReader({ VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret });
+    const secrets = secretReader({ VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret, VIGIL_TEST_ALIYUN_ID: ALIYUN.accessKeyId, VIGIL_TEST_ALIYUN_SECRET: ALIYUN.accessKeySecret });
     relay = await startRelay({ store, buildDir: path.join(dir, 'generated'), requireNotifyToken: true, secrets, pollMs: 200, language: 'en', timeZone: 'UTC', log: (line) => void logs.push(line) }, { host: '127.0.0.1', port });
     scope.onCleanup(async () => {
       await relay.stop();
@@ -108,6 +117,19 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     expect(sink.requests.filter((r) => r.outcome !== 0)).toEqual([]);
   }, 40_000);
 
+  it('sends the oncall SMS through Aliyun, signed, with the alert in the template variables', async () => {
+    const message = await eventually(async () => {
+      const m = sms.messages.find((x) => x.templateParam.alertname === 'QueueDeep');
+      if (!m) throw new Error(`no SMS yet (${sms.requests.length} requests)`);
+      return m;
+    }, 20_000);
+    expect(message.phoneNumbers).toEqual(['+8613800000000']);
+    expect(message.signName).toBe('Vigil');
+    expect(message.templateParam.severity).toBe('critical');
+    // Every request carried a valid signature: the sink refuses others and records what it answered.
+    expect(sms.requests.map((r) => r.code)).toEqual(sms.requests.map(() => 'OK'));
+  }, 30_000);
+
   it('records the alert once, open, with its history, and escalates it to the lead after 4 s', async () => {
     const list = await api('/api/v1/alerts?status=open&severity=critical', { token: TOKENS.read[0] });
     expect(list.status).toBe(200);
@@ -119,6 +141,13 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
       return m;
     }, 20_000);
     expect(escalation).toMatch(/ESCALATED/);
+    // The lead's email tier too: mailed by the relay itself (Alertmanager mails only what routes send it).
+    const mail = await eventually(async () => {
+      const m = smtp.mails.find((x) => x.envelope.to.includes('lead@example.com'));
+      if (!m) throw new Error('no escalation mail yet');
+      return m;
+    }, 20_000);
+    expect(mail.parsed.subject).toMatch(/ESCALATED.*QueueDeep/);
     const detail = await api(`/api/v1/alerts/${alerts[0]!.alert_id}`, { token: TOKENS.read[0] });
     const types = (detail.body as { events: { type: string }[] }).events.map((e) => e.type);
     expect(types).toContain('received');
