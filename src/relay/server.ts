@@ -9,6 +9,7 @@ import * as alerts from './routes/alerts.ts';
 import * as health from './routes/health.ts';
 import { notify } from './routes/notify.ts';
 import { secretReader, type SecretReader } from './secrets.ts';
+import { alertmanagerSilencer, expireSilencesOfResolved, type Silencer } from './silences.ts';
 import type { RelayStore } from './types.ts';
 import { DEFAULT_RETRY_DELAYS_MS, Worker } from './worker.ts';
 
@@ -16,6 +17,8 @@ import { DEFAULT_RETRY_DELAYS_MS, Worker } from './worker.ts';
 export interface RelayState {
   config: RelayConfig;
   tokens: RelayTokens;
+  /** The Environment's Alertmanager peers (environment.json): where a close creates its silence. */
+  alertmanagers: string[];
   build: { directory: string; environment: string | null; relayConfigSha256: string };
 }
 
@@ -37,6 +40,12 @@ export interface RelayOptions {
   tokens?: RelayTokens;
   /** Refuse to serve (start or reload) a build whose relay has no token: anyone could post alerts. */
   requireNotifyToken?: boolean;
+  /** Instead of the Environment's Alertmanager peers (a build without an Environment; tests). */
+  alertmanagers?: string[];
+  /** How long the silence of a closed alert lasts at most (it is expired earlier when the alert resolves). */
+  maxSilenceMs?: number;
+  /** How often closed alerts are checked for having resolved (their silences then expired). */
+  silenceCheckMs?: number;
   fetch?: Fetch;
   secrets?: SecretReader;
   /** A notice sent for the same alert, receiver, channel and status within this window is not sent again. */
@@ -57,7 +66,10 @@ export interface RelayContext {
   tokens: RelayTokens;
   metrics: RelayMetrics;
   dedupeWindowMs: number;
+  maxSilenceMs: number;
   startedAt: number;
+  /** Silences in the Alertmanager peers of the build being served. */
+  silencer(): Silencer;
   now(): number;
   state(): RelayState;
   reload(): Promise<void>;
@@ -70,7 +82,7 @@ export interface RelayContext {
  * Reads `buildDir/<environment>/` (or buildDir itself), checked against its manifest, its relay.yml, and the tokens
  * relay.yml references (read now, so a missing one fails the start or the reload, not a request).
  */
-export async function loadRelayState(buildDir: string, environment: string | undefined, secrets: SecretReader, tokens?: RelayTokens): Promise<RelayState> {
+export async function loadRelayState(buildDir: string, environment: string | undefined, secrets: SecretReader, tokens?: RelayTokens, alertmanagers?: string[]): Promise<RelayState> {
   const view = await readBuild(buildDir, environment);
   if (!view.relayConfig) throw new Error(`${environment === undefined ? buildDir : `${buildDir}/${environment}`}/ has no relay/relay.yml`);
   const entry = view.manifest.find((f) => f.path === view.relayConfig!.path);
@@ -80,6 +92,7 @@ export async function loadRelayState(buildDir: string, environment: string | und
   return {
     config,
     tokens: tokens ?? { notify: await read(token, 'relay.token'), read: await read(apiTokens.read, 'relay.apiTokens.read'), operate: await read(apiTokens.operate, 'relay.apiTokens.operate') },
+    alertmanagers: alertmanagers ?? view.environment?.alertmanager.map((p) => p.url) ?? [],
     build: { directory: buildDir, environment: environment ?? null, relayConfigSha256: entry?.sha256 ?? '' },
   };
 }
@@ -102,7 +115,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const secrets = options.secrets ?? secretReader();
   const load = async () => {
-    const next = await loadRelayState(options.buildDir, options.environment, secrets, options.tokens);
+    const next = await loadRelayState(options.buildDir, options.environment, secrets, options.tokens, options.alertmanagers);
     if (options.requireNotifyToken && next.tokens.notify.length === 0) throw new RelayConfigError('the build’s relay has no token (relay.token): anyone who reaches the relay could post alerts; set it, or start with --insecure-open-notify');
     return next;
   };
@@ -151,6 +164,8 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     },
     metrics,
     dedupeWindowMs: options.dedupeWindowMs ?? 5 * 60_000,
+    maxSilenceMs: options.maxSilenceMs ?? 7 * 24 * 3_600_000,
+    silencer: () => alertmanagerSilencer(state.alertmanagers),
     startedAt: now(),
     now,
     state: () => state,
@@ -178,6 +193,18 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   const address = server.address() as AddressInfo;
   const timer = setInterval(() => void round(), options.pollMs ?? 1_000);
   timer.unref();
+  let checking = false;
+  const silenceTimer = setInterval(() => {
+    if (checking || state.alertmanagers.length === 0) return;
+    checking = true;
+    options.store
+      .listAlerts({ status: 'closed' }, 1000, 0)
+      .then(({ alerts }) => expireSilencesOfResolved(ctx.silencer(), alerts, (a) => options.store.setSilence(a.id, '')))
+      .then((n) => n && log(`expired the silences of ${n} closed alert${n === 1 ? '' : 's'} that resolved`))
+      .catch((e) => log(`checking the silences of closed alerts: ${(e as Error).message}`))
+      .finally(() => (checking = false));
+  }, options.silenceCheckMs ?? 60_000);
+  silenceTimer.unref();
   void round();
   return {
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
@@ -186,6 +213,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     round,
     async stop() {
       clearInterval(timer);
+      clearInterval(silenceTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await running;

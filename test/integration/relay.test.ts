@@ -93,12 +93,12 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     store = openSqliteStore(path.join(dir, 'relay.db'));
     await store.migrate();
     const secrets = secretReader({ VIGIL_TEST_DT_ONCALL: sink.url(ONCALL.token), VIGIL_TEST_DT_ONCALL_SECRET: ONCALL.secret, VIGIL_TEST_DT_LEAD: sink.url(LEAD.token), VIGIL_TEST_DT_LEAD_SECRET: LEAD.secret, VIGIL_TEST_ALIYUN_ID: ALIYUN.accessKeyId, VIGIL_TEST_ALIYUN_SECRET: ALIYUN.accessKeySecret });
-    relay = await startRelay({ store, buildDir: path.join(dir, 'generated'), requireNotifyToken: true, secrets, pollMs: 200, language: 'en', timeZone: 'UTC', log: (line) => void logs.push(line) }, { host: '127.0.0.1', port });
+    am = await scope.startAlertmanager({ configFile: path.join(dir, 'generated/alertmanager/alertmanager.yml') });
+    relay = await startRelay({ store, buildDir: path.join(dir, 'generated'), requireNotifyToken: true, alertmanagers: [am.url], silenceCheckMs: 500, secrets, pollMs: 200, language: 'en', timeZone: 'UTC', log: (line) => void logs.push(line) }, { host: '127.0.0.1', port });
     scope.onCleanup(async () => {
       await relay.stop();
       await store.close();
     });
-    am = await scope.startAlertmanager({ configFile: path.join(dir, 'generated/alertmanager/alertmanager.yml') });
   }, 120_000);
 
   it('delivers a critical alert to the oncall robot, signed, with the mention in the text', async () => {
@@ -216,6 +216,33 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     expect((await api('/api/v1/alerts?limit=lots', { token: TOKENS.read[0] })).status).toBe(400);
     expect((await api('/api/v1/alerts?start_time=yesterday', { token: TOKENS.read[0] })).body).toMatchObject({ error: { code: 'bad_parameter' } });
   });
+
+  it('closes an alert: the seed’s shape, a silence of exactly its labels in Alertmanager, expired once it resolves', async () => {
+    const labels = { alertname: 'QueueDeep', severity: 'critical', service: 'closeme', team: 'shop' };
+    await fire(labels);
+    const id = await eventually(async () => {
+      const list = await api('/api/v1/alerts?status=open', { token: TOKENS.read[0] });
+      const a = (list.body as { alerts: { alert_id: string; labels: Record<string, string> }[] }).alerts.find((x) => x.labels.service === 'closeme');
+      if (!a) throw new Error('not recorded yet');
+      return a.alert_id;
+    }, 20_000);
+    const closed = await api(`/api/v1/alerts/${id}/close`, { method: 'POST', body: { user_id: 'wang.fang', reason: 'known issue, fix deploying' } });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ alert_id: id, status: 'closed', closed_by: 'wang.fang' });
+    const silenceId = (closed.body as { silence_id: string }).silence_id;
+    const silence = async () => (await (await fetch(`${am.url}/api/v2/silence/${silenceId}`)).json()) as { status: { state: string }; createdBy: string; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[] };
+    const live = await silence();
+    expect(live.status.state).toBe('active');
+    expect(live.createdBy).toBe('wang.fang');
+    expect(Object.fromEntries(live.matchers.map((m) => [m.name, m.value]))).toEqual(labels);
+    expect(live.matchers.every((m) => !m.isRegex && m.isEqual)).toBe(true);
+    expect((await api(`/api/v1/alerts/${id}/close`, { method: 'POST', body: { user_id: 'wang.fang', reason: 'again' } })).status).toBe(409);
+    // Silenced, so Alertmanager sends no resolved notice: the relay sees it gone from Alertmanager and expires the silence.
+    await fire(labels, new Date(Date.now() - 500).toISOString());
+    await eventually(async () => {
+      if ((await silence()).status.state !== 'expired') throw new Error('silence still active');
+    }, 20_000);
+  }, 40_000);
 
   it('logged no internal error and no failed worker round along the way', () => {
     expect(logs.filter((l) => /internal error|worker round failed|store error/.test(l))).toEqual([]);

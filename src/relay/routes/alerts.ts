@@ -138,5 +138,16 @@ export async function close(ctx: RelayContext, req: IncomingMessage, res: Server
     throw new HttpError(409, 'already_ended', `alert "${id}" is already ${outcome.alert?.status}`);
   }
   const a = outcome.alert;
-  sendJson(res, 200, { alert_id: a.id, status: a.status, closed_by: a.closedBy, closed_at: iso(a.closedAt) });
+  // Closed by a person means nobody wants to hear of it again: silence exactly this alert in Alertmanager too (the
+  // other receivers of its route), until it resolves (the relay expires it then) or for the longest a close may last.
+  let silence: { silence_id: string } | { silence_error: string };
+  try {
+    const id = await ctx.silencer().create(a, a.closedBy!, a.closeReason ?? '', ctx.now(), ctx.now() + ctx.maxSilenceMs);
+    await ctx.store.setSilence(a.id, id);
+    silence = { silence_id: id };
+  } catch (e) {
+    ctx.log(`alert ${a.id} closed without a silence: ${(e as Error).message}`);
+    silence = { silence_error: (e as Error).message };
+  }
+  sendJson(res, 200, { alert_id: a.id, status: a.status, closed_by: a.closedBy, closed_at: iso(a.closedAt), ...silence });
 }

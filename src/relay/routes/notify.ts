@@ -47,5 +47,14 @@ export async function notify(ctx: RelayContext, req: IncomingMessage, res: Serve
   }
   count('ok');
   if (result.job) ctx.kick();
+  // A closed alert that now resolved no longer needs its silence: expire it (without holding up the answer).
+  const resolvedClosed = result.alerts.filter((a, i) => payload.alerts[i]!.status === 'resolved' && a.status === 'closed' && a.silenceId);
+  for (const a of resolvedClosed) {
+    void ctx
+      .silencer()
+      .expire(a.silenceId!)
+      .then(() => ctx.store.setSilence(a.id, ''))
+      .catch((e) => ctx.log(`the silence ${a.silenceId} of resolved alert ${a.id} could not be expired: ${(e as Error).message}`));
+  }
   sendJson(res, 200, { status: 'stored', alerts: result.alerts.length, queued: result.job ? result.job.alertIds.length : 0 });
 }
