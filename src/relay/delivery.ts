@@ -10,6 +10,8 @@ export interface DeliveryContext {
   config: RelayConfig;
   secrets: SecretReader;
   fetch: Fetch;
+  /** Confirm and close links for an alert, when the relay makes them (a public URL and a link key). */
+  links?: Notice['links'];
 }
 
 export interface Delivered extends SendResult {

@@ -3,10 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { readBuild } from '../build/read.ts';
 import type { Fetch } from './channels/types.ts';
 import { parseRelayConfig, RelayConfigError, type RelayConfig, type SecretRef } from './config.ts';
+import type { DeliveryContext } from './delivery.ts';
 import { HttpError, sendError } from './http.ts';
+import { linkKey, signLink } from './links.ts';
 import { relayMetrics, type RelayMetrics } from './metrics.ts';
 import * as alerts from './routes/alerts.ts';
 import * as health from './routes/health.ts';
+import { chatLink } from './routes/chat-link.ts';
 import { notify } from './routes/notify.ts';
 import { secretReader, type SecretReader } from './secrets.ts';
 import { alertmanagerSilencer, expireSilencesOfResolved, type Silencer } from './silences.ts';
@@ -46,6 +49,8 @@ export interface RelayOptions {
   maxSilenceMs?: number;
   /** How often closed alerts are checked for having resolved (their silences then expired). */
   silenceCheckMs?: number;
+  /** How long a confirm or close link in a chat message stays valid. */
+  linkTtlMs?: number;
   fetch?: Fetch;
   secrets?: SecretReader;
   /** A notice sent for the same alert, receiver, channel and status within this window is not sent again. */
@@ -97,6 +102,24 @@ export async function loadRelayState(buildDir: string, environment: string | und
   };
 }
 
+/**
+ * Confirm and close links for messages, when the relay has a public URL and a notify token to derive its link key
+ * from; otherwise messages carry none.
+ */
+function chatLinks(state: RelayState, now: () => number, ttlMs: number): DeliveryContext['links'] {
+  const base = state.config.settings.publicUrl?.replace(/\/+$/, '');
+  const secret = state.tokens.notify[0];
+  if (!base || !secret) return undefined;
+  const key = linkKey(secret);
+  return (alert) => {
+    const expiresAt = now() + ttlMs;
+    return {
+      confirm: `${base}/a/${signLink(key, { alertId: alert.id, action: 'confirm', expiresAt })}`,
+      close: `${base}/a/${signLink(key, { alertId: alert.id, action: 'close', expiresAt })}`,
+    };
+  };
+}
+
 export interface RunningRelay {
   url: string;
   server: Server;
@@ -123,7 +146,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   const fetchImpl: Fetch = options.fetch ?? ((url, init) => fetch(url, init));
   const metrics = relayMetrics(() => options.store);
   const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const worker = new Worker(options.store, () => ({ config: state.config, secrets, fetch: fetchImpl }), {
+  const worker = new Worker(options.store, () => ({ config: state.config, secrets, fetch: fetchImpl, links: chatLinks(state, now, options.linkTtlMs ?? 24 * 3_600_000) }), {
     owner,
     leaseMs: options.leaseMs ?? 60_000,
     retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
@@ -222,6 +245,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
 }
 
 const NOTIFY = /^\/api\/v1\/notify\/([a-z]+)\/([^/]+)$/;
+const CHAT_LINK = /^\/a\/([A-Za-z0-9_.-]{1,600})$/;
 const ALERT = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})$/;
 const ACTION = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})\/(confirm|close)$/;
 
@@ -247,6 +271,10 @@ async function handle(ctx: RelayContext, req: IncomingMessage, res: ServerRespon
       throw new HttpError(400, 'bad_path', 'the receiver name in the path is not valid percent-encoding');
     }
     return void (await route('POST', () => notify(ctx, req, res, { channel: m![1]!, receiver })));
+  }
+  if ((m = CHAT_LINK.exec(path))) {
+    if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'method_not_allowed', `${path} takes GET or POST`);
+    return void (await chatLink(ctx, req, res, m[1]!));
   }
   if (path === '/api/v1/alerts') return void (await route('GET', () => alerts.listAlerts(ctx, req, res, url)));
   if (path === '/api/v1/alerts/statistics') return void (await route('GET', () => alerts.statistics(ctx, req, res, url)));

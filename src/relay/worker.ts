@@ -113,6 +113,8 @@ export class Worker {
       timeZone: this.options.timeZone,
     };
     const context = this.context();
+    // Links only where someone can still act: an open or confirmed alert, not a resolved notice.
+    if (context.links && notice.kind !== 'resolved') notice.links = context.links;
     const started = performance.now();
     let result;
     try {

@@ -79,7 +79,7 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     await edit('project.yaml', (t) =>
       t.replace(
         'relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }',
-        `relay: { url: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } }, sms: { provider: aliyun, accessKeyId: { env: VIGIL_TEST_ALIYUN_ID }, accessKeySecret: { env: VIGIL_TEST_ALIYUN_SECRET }, signName: Vigil, templateCode: SMS_0001, endpoint: "${sms.url}" } }`,
+        `relay: { url: "http://127.0.0.1:${port}", publicUrl: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } }, sms: { provider: aliyun, accessKeyId: { env: VIGIL_TEST_ALIYUN_ID }, accessKeySecret: { env: VIGIL_TEST_ALIYUN_SECRET }, signName: Vigil, templateCode: SMS_0001, endpoint: "${sms.url}" } }`,
       ).replace('smtp: { smarthost: "smtp.example.com:587", from: alerts@example.com }', `smtp: { smarthost: "${smtp.host}:${smtp.port}", from: alerts@example.com, requireTls: false }`),
     );
     await edit('receivers.yaml', (t) =>
@@ -242,6 +242,40 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     await eventually(async () => {
       if ((await silence()).status.state !== 'expired') throw new Error('silence still active');
     }, 20_000);
+  }, 40_000);
+
+  it('confirms from the link in the chat message: the page, the form, and nothing for a link altered or expired', async () => {
+    await fire({ alertname: 'QueueDeep', severity: 'critical', service: 'chat', team: 'shop' });
+    const text = await eventually(async () => {
+      const t = texts(ONCALL.token).find((x) => x.includes('chat'));
+      if (!t) throw new Error('no message yet');
+      return t;
+    }, 20_000);
+    const links = [...text.matchAll(/\((http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_.-]+)\)/g)].map((m) => m[1]!);
+    expect(links, text).toHaveLength(2);
+    const [confirmLink, closeLink] = links as [string, string];
+    const page = await fetch(confirmLink);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await page.text()).toContain('<form method="post">');
+    // Altered: another character in the signature, or the token of another action spliced in.
+    const altered = confirmLink.slice(0, -2) + (confirmLink.endsWith('AA') ? 'BB' : 'AA');
+    expect((await fetch(altered)).status).toBe(403);
+    expect((await fetch(confirmLink.slice(0, confirmLink.lastIndexOf('.')) + closeLink.slice(closeLink.lastIndexOf('.')))).status).toBe(403);
+    const done = await fetch(confirmLink, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'user=Zhang%20San&note=on%20it' });
+    expect(done.status).toBe(200);
+    const list = await api('/api/v1/alerts?status=confirmed', { token: TOKENS.read[0] });
+    const confirmed = (list.body as { alerts: { labels: Record<string, string>; confirmed_by: string }[] }).alerts.find((a) => a.labels.service === 'chat');
+    expect(confirmed?.confirmed_by).toBe('Zhang San (chat link)');
+    // The same link again: nothing to do, said so.
+    expect((await fetch(confirmLink, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'user=Li' })).status).toBe(409);
+    // Expired: a token the relay signed, for a time already past.
+    const { linkKey, signLink } = await import('../../src/relay/links.ts');
+    const id = new URL(confirmLink).pathname.split('/')[2]!.split('.')[0]!;
+    const alertId = (JSON.parse(Buffer.from(id, 'base64url').toString()) as { a: string }).a;
+    const expired = signLink(linkKey(TOKENS.notify[0]!), { alertId, action: 'close', expiresAt: Date.now() - 1_000 });
+    expect((await fetch(`${relay.url}/a/${expired}`)).status).toBe(410);
   }, 40_000);
 
   it('logged no internal error and no failed worker round along the way', () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readBody, requireBearer, sendJson } from '../http.ts';
 import type { RelayContext } from '../server.ts';
-import type { AlertEvent, AlertFilter, AlertRecord, AlertStatus } from '../types.ts';
+import type { AlertEvent, AlertFilter, AlertRecord, AlertStatus, CloseOutcome } from '../types.ts';
 
 const STATUSES: readonly AlertStatus[] = ['open', 'confirmed', 'resolved', 'closed'];
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -128,26 +128,34 @@ export async function confirm(ctx: RelayContext, req: IncomingMessage, res: Serv
   sendJson(res, 200, { alert_id: a.id, status: a.status, confirmed_by: a.confirmedBy, confirmed_at: iso(a.confirmedAt) });
 }
 
+/**
+ * Closes an alert and silences exactly its labels in Alertmanager (the other receivers of its route), until it
+ * resolves (the relay expires the silence then) or for the longest a close may last. A close stands even when the
+ * silence cannot be made: the relay sends nothing more for a closed alert either way, and the error is returned.
+ */
+export async function closeAlert(ctx: RelayContext, id: string, user: string, reason: string): Promise<{ outcome: CloseOutcome; silence?: { silence_id: string } | { silence_error: string } }> {
+  const outcome = await ctx.store.close(id, user, reason, ctx.now());
+  if (!outcome.ok) return { outcome };
+  const a = outcome.alert;
+  try {
+    const silenceId = await ctx.silencer().create(a, user, reason, ctx.now(), ctx.now() + ctx.maxSilenceMs);
+    await ctx.store.setSilence(a.id, silenceId);
+    return { outcome, silence: { silence_id: silenceId } };
+  } catch (e) {
+    ctx.log(`alert ${a.id} closed without a silence: ${(e as Error).message}`);
+    return { outcome, silence: { silence_error: (e as Error).message } };
+  }
+}
+
 /** POST /api/v1/alerts/{id}/close {user_id, reason} */
 export async function close(ctx: RelayContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   requireBearer(req, ctx.tokens.operate, 'closing an alert');
   const body = await jsonBody(req);
-  const outcome = await ctx.store.close(id, field(body, 'user_id', true), field(body, 'reason', true), ctx.now());
+  const { outcome, silence } = await closeAlert(ctx, id, field(body, 'user_id', true), field(body, 'reason', true));
   if (!outcome.ok) {
     if (outcome.reason === 'not_found') throw new HttpError(404, 'not_found', `no alert "${id}"`);
     throw new HttpError(409, 'already_ended', `alert "${id}" is already ${outcome.alert?.status}`);
   }
   const a = outcome.alert;
-  // Closed by a person means nobody wants to hear of it again: silence exactly this alert in Alertmanager too (the
-  // other receivers of its route), until it resolves (the relay expires it then) or for the longest a close may last.
-  let silence: { silence_id: string } | { silence_error: string };
-  try {
-    const id = await ctx.silencer().create(a, a.closedBy!, a.closeReason ?? '', ctx.now(), ctx.now() + ctx.maxSilenceMs);
-    await ctx.store.setSilence(a.id, id);
-    silence = { silence_id: id };
-  } catch (e) {
-    ctx.log(`alert ${a.id} closed without a silence: ${(e as Error).message}`);
-    silence = { silence_error: (e as Error).message };
-  }
   sendJson(res, 200, { alert_id: a.id, status: a.status, closed_by: a.closedBy, closed_at: iso(a.closedAt), ...silence });
 }
