@@ -11,6 +11,7 @@ const FULL: DeployEnvironment = {
   alertmanagerServerSecretsDir: '/etc/alertmanager/secrets',
   grafana: { url: 'https://grafana.example.com', token: { env: 'GRAFANA_TOKEN' }, folder: 'ML Platform' },
   influxdb: { url: 'http://influx:8086', database: 'prometheus', retention: '90d', username: 'prom', password: { file: '/run/secrets/influx' } },
+  relay: { url: 'http://relay:9095', buildDir: '/mnt/relay/build', operateToken: { env: 'VIGIL_RELAY_OPERATE_TOKEN' } },
 };
 const MINIMAL: DeployEnvironment = { name: 'lab', prometheus: [{ name: 'prom-0', url: 'http://127.0.0.1:9090', rulesDir: '/tmp/r', serverRulesDir: '/tmp/r', reloadUrl: 'http://127.0.0.1:9090/-/reload' }], alertmanager: [] };
 
@@ -47,6 +48,8 @@ describe('environment.json', () => {
     ['a token naming a bad variable', edit((d) => (d.grafana.token = { env: 'A-B' })), 'grafana.token: must be a secret reference'],
     ['a password file that is relative', edit((d) => (d.influxdb.password = { file: 'secrets/p' })), 'influxdb.password.file: must be an absolute path'],
     ['an InfluxDB without database', edit((d) => delete d.influxdb.database), 'influxdb.database: must be a non-empty one-line string'],
+    ['a relay URL that is not http', edit((d) => (d.relay.url = 'ftp://relay')), 'relay.url: must be an http or https URL'],
+    ['a relay token that is a value', edit((d) => (d.relay.operateToken = 'tok')), 'relay.operateToken: must be an object'],
   ])('refuses %s', (_name, input, message) => {
     expect(() => parseEnvironmentJson(input)).toThrow(message);
   });

@@ -37,6 +37,8 @@ export interface DeployEnvironment {
   /** `folder`: the Environment's, else the Project's. */
   grafana?: { url: string; token?: SecretReference; folder?: string };
   influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretReference };
+  /** The notification relay: where it answers, where deploy writes its part of the build, and the token to reload it. */
+  relay?: { url: string; buildDir?: string; operateToken?: SecretReference };
 }
 
 /** The text of environment.json: keys in a fixed order, absent fields left out, so the file is byte-stable. */
@@ -56,6 +58,7 @@ export function environmentJson(env: DeployEnvironment): string {
       username: env.influxdb.username,
       password: ref(env.influxdb.password),
     },
+    relay: env.relay && { url: env.relay.url, buildDir: env.relay.buildDir, operateToken: ref(env.relay.operateToken) },
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
@@ -97,6 +100,7 @@ export function parseEnvironmentJson(text: string): DeployEnvironment {
     };
   });
   const grafana = root.grafana === undefined ? undefined : record(root.grafana, 'grafana');
+  const relay = root.relay === undefined ? undefined : record(root.relay, 'relay');
   const influx = root.influxdb === undefined ? undefined : record(root.influxdb, 'influxdb');
   return {
     name: text_(root.environment, 'environment'),
@@ -117,6 +121,13 @@ export function parseEnvironmentJson(text: string): DeployEnvironment {
         ...optional('retention', influx.retention, (v) => text_(v, 'influxdb.retention')),
         ...optional('username', influx.username, (v) => text_(v, 'influxdb.username')),
         ...optional('password', influx.password, (v) => secretReference(v, 'influxdb.password')),
+      },
+    }),
+    ...(relay && {
+      relay: {
+        url: url(relay.url, 'relay.url'),
+        ...optional('buildDir', relay.buildDir, (v) => filePath(v, 'relay.buildDir')),
+        ...optional('operateToken', relay.operateToken, (v) => secretReference(v, 'relay.operateToken')),
       },
     }),
   };

@@ -31,6 +31,14 @@ export const receiverDeliveryCheck: Check = {
         }
       }
     }
+    const texter = ctx.model.receivers.find((r) => r.channels.sms);
+    if (project?.relay && texter && !project.relay.sms && project.origin) {
+      ctx.report({
+        message: `receiver ${texter.name} sends sms, but the relay has no SMS provider: every text would end as a dead letter`,
+        span: spanOf(project.origin, 'relay'),
+        hint: 'add `sms: { provider: aliyun, accessKeyId: { env: … }, accessKeySecret: { env: … }, signName: …, templateCode: … }` (or tencent, or http) to relay',
+      });
+    }
     const relayUser = ctx.model.receivers.find((r) => channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay'));
     if (project?.relay && relayUser && !project.relay.token && project.origin) {
       ctx.report({

@@ -117,19 +117,22 @@ A deploy of a build that is already live changes nothing and says so.`,
       runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
   relay: {
-    help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH] [--language zh|en]
+    help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH|postgres://…] [--language zh|en]
                    [--time-zone ZONE] [--insecure-open-notify]
 
 Runs the notification relay for one environment's build (DIR/<env>/relay/relay.yml, default generated/; without
 --env, the shared tree of a project without environments). Alertmanager posts its webhooks to
 /api/v1/notify/<channel>/<receiver>; each is stored before the relay answers (5xx when it cannot be, so Alertmanager
-retries), then delivered (DingTalk), with retries, per-robot rate limits (what does not fit becomes a digest),
-escalation after the severity's delays, and confirm/close through the API.
+retries), then delivered (DingTalk, SMS through Aliyun, Tencent Cloud or an HTTP gateway, email for escalation
+tiers), with retries, per-robot rate limits (what does not fit becomes a digest), escalation after the severity's
+delays, confirm/close through the API or signed links in the messages (with publicUrl), and a silence in Alertmanager
+for a closed alert.
 Settings come from the build's relay: section (Project or Environment): token (required: the bearer token Alertmanager
 sends; --insecure-open-notify starts without one), apiTokens.read / apiTokens.operate (the alerts API), listen
-(default 127.0.0.1 and the port of url), store (default sqlite:vigil-relay.db), language (zh), timeZone
-(Asia/Shanghai); the flags override them. Endpoints: /-/healthy, /-/ready, POST /-/reload, /metrics, /api/v1/status,
-/api/v1/alerts, /api/v1/alerts/statistics, /api/v1/alerts/{id}, POST /api/v1/alerts/{id}/confirm|close.
+(default 127.0.0.1 and the port of url), store (default sqlite:vigil-relay.db; postgres://user@host/db with
+storePassword for several replicas), language (zh), timeZone (Asia/Shanghai); the flags override them.
+Endpoints: /-/healthy, /-/ready, POST /-/reload, /metrics, /api/v1/status, /api/v1/alerts, /api/v1/alerts/statistics,
+/api/v1/alerts/{id}, POST /api/v1/alerts/{id}/confirm|close, GET/POST /a/<link token>.
 Stops on SIGINT/SIGTERM; what is not done stays in the store for the next start.`,
     options: {
       env: { type: 'string' },

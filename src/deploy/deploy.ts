@@ -8,6 +8,8 @@ import { InfluxAdapter } from './influxdb.ts';
 import { acquireLock } from './lock.ts';
 import { preflight, sweepStaleStages, type PreflightInput } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
+import { RelayAdapter } from './relay.ts';
+import { ENVIRONMENT_PATH } from '../build/paths.ts';
 import { isUnavailable, materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
@@ -70,6 +72,18 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     const read = await (influx.password ? attempt(() => secretValue(influx.password!, 'the InfluxDB password', input.configSecrets ?? secrets)) : undefined);
     const password = read !== undefined && isUnavailable(read) ? undefined : read;
     targets.push(new InfluxAdapter({ url: influx.url, database: influx.database, retention: influx.retention, username: influx.username, password }));
+  }
+
+  // The relay is deploy's to manage where the Environment says where its build goes (relay.buildDir).
+  if (env.relay?.buildDir) {
+    const relay = env.relay;
+    const relayConfig = build.relayConfig?.content;
+    const environmentJson = build.files.find((f) => f.path === ENVIRONMENT_PATH)?.content;
+    const token = relay.operateToken ? await attempt(() => secretValue(relay.operateToken!, 'the relay operate token', secrets)) : undefined;
+    // Before Alertmanager: a receiver new in this build is known to the relay before Alertmanager posts to it.
+    if (relayConfig !== undefined && environmentJson !== undefined && (token === undefined || !isUnavailable(token))) {
+      targets.push(new RelayAdapter({ environment: env.name, url: relay.url, buildDir: relay.buildDir!, ...(token !== undefined ? { token } : {}), relayConfig, environmentJson }));
+    }
   }
 
   let alertmanager: Targets['alertmanager'];

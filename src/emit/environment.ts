@@ -19,7 +19,13 @@ export function emitEnvironment(model: Model): Artifact[] {
     alertmanagerServerSecretsDir: env.alertmanagerServerSecretsDir,
     grafana: env.grafana && { url: env.grafana.url, token: env.grafana.token, folder },
     influxdb: env.influxdb,
+    relay: model.project?.relay && {
+      url: model.project.relay.url.replace(/\/+$/, ''),
+      ...(model.project.relay.buildDir ? { buildDir: model.project.relay.buildDir } : {}),
+      ...(model.project.relay.apiTokens?.operate ? { operateToken: model.project.relay.apiTokens.operate } : {}),
+    },
   });
-  const sources = [env.origin.def.file, ...(env.grafana && env.grafana.folder === undefined && model.project?.origin ? [model.project.origin.def.file] : [])];
+  const fromProject = (env.grafana && env.grafana.folder === undefined) || model.project?.relay;
+  const sources = [env.origin.def.file, ...(fromProject && model.project?.origin ? [model.project.origin.def.file] : [])];
   return [{ path: ENVIRONMENT_PATH, content, sources }];
 }

@@ -86,3 +86,29 @@ describe('prometheus.yml per replica', () => {
     expect(result.artifacts.some((a) => a.path.includes('prometheus-'))).toBe(false);
   });
 });
+
+describe('a scrape behind a bearer token', () => {
+  const withToken = (token: string) => ENV.replace('metricsPath: /internal/metrics,', `metricsPath: /internal/metrics, bearerToken: ${token},`);
+  const job = (env: string) => {
+    const result = compile(loadYamlSources([...base, { file: 'env.yaml', text: env }]), { environment: 'prod' });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const a = result.artifacts.find((x) => x.path === 'prometheus/prometheus-prom-a.yml')!;
+    const secrets = JSON.parse(result.artifacts.find((x) => x.path === 'secrets.json')!.content) as { secrets: { artifact: string; at?: unknown[]; env?: string }[] };
+    return { job: (load(a.content) as { scrape_configs: { job_name: string; authorization?: Record<string, string> }[] }).scrape_configs.find((j) => j.job_name === 'app')!, secrets: secrets.secrets };
+  };
+
+  it('reads a token file where Prometheus runs', () => {
+    expect(job(withToken('{ file: /etc/prometheus/app-token }')).job.authorization).toEqual({ type: 'Bearer', credentials_file: '/etc/prometheus/app-token' });
+  });
+
+  it('takes an environment variable as a slot deploy fills on the target, listed in secrets.json', () => {
+    const { job: j, secrets } = job(withToken('{ env: APP_METRICS_TOKEN }'));
+    expect(j.authorization).toEqual({ type: 'Bearer', credentials: '${APP_METRICS_TOKEN}' });
+    expect(secrets).toContainEqual(expect.objectContaining({ artifact: 'prometheus/prometheus-prom-a.yml', env: 'APP_METRICS_TOKEN', at: ['scrape_configs', expect.any(Number), 'authorization', 'credentials'] }));
+  });
+
+  it('refuses a literal token in the definitions', () => {
+    const result = compile(loadYamlSources([...base, { file: 'env.yaml', text: withToken('"s3cr3t"') }]), { environment: 'prod' });
+    expect(result.diagnostics.some((d) => d.severity === 'error' && d.message.includes('bearerToken'))).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import type { EnvironmentModel, Model, PrometheusTarget } from '../model/types.ts';
+import type { EnvironmentModel, Model, PrometheusTarget, SecretRef } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { SecretPlaceholder, secretSlotsOf } from './secret-slots.ts';
 
@@ -91,6 +91,10 @@ function scrapeConfig(s: EnvironmentModel['scrape'][number]): Record<string, unk
     job.static_configs = [staticConfig];
   }
   if (s.fileSd?.length) job.file_sd_configs = [{ files: s.fileSd }];
+  // A file is read by Prometheus itself; an environment variable becomes a placeholder deploy fills in on the target.
+  const token = s.bearerToken as SecretRef | undefined;
+  if (token?.file) job.authorization = { type: 'Bearer', credentials_file: token.file };
+  else if (token?.env) job.authorization = { type: 'Bearer', credentials: new SecretPlaceholder(token, 'scrape_configs.authorization.credentials') };
   return job;
 }
 

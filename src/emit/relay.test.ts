@@ -14,13 +14,16 @@ describe('relay config', () => {
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
     const config = parse(artifact.content);
-    expect(config.relay).toEqual({ url: 'http://relay:9095', token: { env: 'VIGIL_RELAY_TOKEN' } });
+    expect(config.relay).toEqual({ url: 'http://relay:9095', token: { env: 'VIGIL_RELAY_TOKEN' }, sms: { provider: 'http', url: 'https://sms-gateway.example.com/send' } });
     expect(config.receivers).toEqual({
       oncall: {
         sms: { sendResolved: true, to: ['+8613800000000'] },
         dingtalk: { sendResolved: true, webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' }, secret: { file: '/run/secrets/ding' }, atMobiles: ['13800000000'] },
       },
+      // An escalation tier the relay mails itself (Alertmanager mails only what routes send it), through the smtp below.
+      team: { email: { sendResolved: true, to: ['team@example.com'] } },
     });
+    expect(config.smtp).toEqual({ smarthost: 'smtp.example.com:587', from: 'alerts@example.com' });
     expect(config.escalation).toEqual({ critical: [{ after: '15m', receivers: ['team'] }] });
     expect(artifact.sources).toEqual(expect.arrayContaining(['receivers.yaml', 'severities.yaml', 'project.yaml']));
   });

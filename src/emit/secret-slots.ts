@@ -16,6 +16,8 @@ export { SECRETS_PATH };
 export const SECRET_FIELDS: ReadonlyMap<string, { templated: boolean }> = new Map([
   ['api_secret', { templated: true }],
   ['password', { templated: false }],
+  // Prometheus' authorization.credentials: shown as <secret> by its config API.
+  ['credentials', { templated: false }],
 ]);
 
 export type { DocumentPath, SecretUse } from '../build/secret-use.ts';

@@ -31,6 +31,14 @@ describe('mergeOverride', () => {
     expect(mergeOverride(base, { a: { c: [3] }, d: null, f: true })).toEqual({ a: { b: 1, c: [3] }, e: 1, f: true });
     expect(base).toEqual({ a: { b: 1, c: [1, 2] }, d: 'x', e: 1 });
   });
+
+  it.each([
+    [{ env: 'A' }, { file: '/run/b' }],
+    [{ file: '/run/b' }, { env: 'A' }],
+    [{ env: 'A' }, { env: 'B' }],
+  ])('replaces a secret reference whole: %j under %j', (base, override) => {
+    expect(mergeOverride({ relay: { url: 'u', token: base } }, { relay: { token: override } })).toEqual({ relay: { url: 'u', token: override } });
+  });
 });
 
 describe('environment overrides', () => {

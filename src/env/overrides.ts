@@ -58,9 +58,12 @@ function prototypeKeys(tree: unknown, at: Path): Path[] {
   return found.reverse();
 }
 
-/** Objects merge key by key, anything else (lists, scalars) replaces, and null removes the key. */
+/**
+ * Objects merge key by key, anything else (lists, scalars) replaces, and null removes the key. A secret reference
+ * (`{ env }` or `{ file }`) replaces whole: merged, `{ env: A }` over `{ file: B }` would name two secrets at once.
+ */
 export function mergeOverride(base: unknown, override: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  if (!isPlainObject(base) || !isPlainObject(override) || isSecretReference(override)) return override;
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (PROTOTYPE_KEYS.has(key)) continue; // reported by applyEnvironment before any merge
@@ -68,6 +71,11 @@ export function mergeOverride(base: unknown, override: unknown): unknown {
     else out[key] = mergeOverride(base[key], value);
   }
   return out;
+}
+
+function isSecretReference(v: Json): boolean {
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
 }
 
 /** Project fields an Environment may set directly (not under `overrides`), merged like overrides. */

@@ -119,6 +119,10 @@ export interface RelaySettings {
    */
   store?: string;
   /**
+   * Where `vigil deploy` writes the relay's part of the build (relay.yml, environment.json, manifest.json under <buildDir>/<env>/), as the deploying machine reaches it; the relay runs with --build on the same directory. Without it, plan and deploy leave the relay alone.
+   */
+  buildDir?: string;
+  /**
    * The PostgreSQL password.
    */
   storePassword?:
@@ -946,6 +950,16 @@ export interface ScrapeSource {
    */
   timeout?: string;
   labels?: Labels;
+  /**
+   * Sent with every scrape as Authorization: Bearer (a /metrics behind a token, such as the Vigil relay's read token).
+   */
+  bearerToken?:
+    | {
+        env: string;
+      }
+    | {
+        file: string;
+      };
 }
 /**
  * A partial definition merged over the shared one: objects merge, lists and values replace, null removes.

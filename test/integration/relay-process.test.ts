@@ -56,7 +56,7 @@ describe('vigil relay, the process', () => {
     await writeFile(path.join(dir, 'notify-token'), `${NOTIFY}\n`);
     await writeFile(path.join(dir, 'read-token'), `${READ}\n`);
     const edit = async (file: string, change: (text: string) => string) => writeFile(path.join(monitoring, file), change(await readFile(path.join(monitoring, file), 'utf8')));
-    await edit('project.yaml', (t) => t.replace('relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }', `relay: { url: "http://127.0.0.1:${port}", token: { file: "${dir}/notify-token" }, apiTokens: { read: { file: "${dir}/read-token" } }, storePassword: { env: VIGIL_TEST_PG_PASSWORD } }`));
+    await edit('project.yaml', (t) => t.replace('relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN }, sms: { provider: http, url: "https://sms-gateway.example.com/send" } }', `relay: { url: "http://127.0.0.1:${port}", token: { file: "${dir}/notify-token" }, apiTokens: { read: { file: "${dir}/read-token" } }, storePassword: { env: VIGIL_TEST_PG_PASSWORD } }`));
     await edit('receivers.yaml', (t) =>
       t.replace('    sms: { to: ["+8613800000000"] }', '    dingtalk: { webhook: { env: VIGIL_TEST_DT_ONCALL }, secret: { env: VIGIL_TEST_DT_ONCALL_SECRET } }') +
       '  - name: lead\n    dingtalk: { webhook: { env: VIGIL_TEST_DT_LEAD }, secret: { env: VIGIL_TEST_DT_LEAD_SECRET } }\n',

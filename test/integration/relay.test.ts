@@ -78,7 +78,7 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
     const operateToken = await tokenFile('operate-token', TOKENS.operate[0]!);
     await edit('project.yaml', (t) =>
       t.replace(
-        'relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN } }',
+        'relay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN }, sms: { provider: http, url: "https://sms-gateway.example.com/send" } }',
         `relay: { url: "http://127.0.0.1:${port}", publicUrl: "http://127.0.0.1:${port}", token: { file: "${notifyToken}" }, apiTokens: { read: { file: "${readToken}" }, operate: { file: "${operateToken}" } }, sms: { provider: aliyun, accessKeyId: { env: VIGIL_TEST_ALIYUN_ID }, accessKeySecret: { env: VIGIL_TEST_ALIYUN_SECRET }, signName: Vigil, templateCode: SMS_0001, endpoint: "${sms.url}" } }`,
       ).replace('smtp: { smarthost: "smtp.example.com:587", from: alerts@example.com }', `smtp: { smarthost: "${smtp.host}:${smtp.port}", from: alerts@example.com, requireTls: false }`),
     );
