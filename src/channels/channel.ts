@@ -3,8 +3,8 @@ import type { ReceiverChannels, SecretRef } from '../model/types.ts';
 /** The channels a receiver can have: the keys of a Receivers entry besides name and sendResolved. */
 export type ChannelName = keyof ReceiverChannels;
 
-/** Project settings a channel cannot work without. */
-export type ProjectSetting = 'smtp' | 'relay';
+/** Project settings a channel cannot work without (`relaySms`: the relay's SMS provider, `relay.sms`). */
+export type ProjectSetting = 'smtp' | 'relay' | 'relaySms';
 
 /** Templates of `alertmanager/templates/vigil.tmpl` a channel's Alertmanager block refers to. */
 export type TemplateKey = 'emailSubject' | 'emailHtml' | 'wecomMessage';

@@ -26,7 +26,7 @@ const facts: { name: ChannelName; deliveredBy: 'alertmanager' | 'relay'; require
   { name: 'email', deliveredBy: 'alertmanager', requires: ['smtp'], list: 'email_configs' },
   { name: 'wecom', deliveredBy: 'alertmanager', requires: [], list: 'wechat_configs', messageBytes: 2048 },
   { name: 'dingtalk', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs', messageBytes: 20_000 },
-  { name: 'sms', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs' },
+  { name: 'sms', deliveredBy: 'relay', requires: ['relay', 'relaySms'], list: 'webhook_configs' },
   { name: 'webhook', deliveredBy: 'alertmanager', requires: [], list: 'webhook_configs' },
 ];
 
@@ -155,8 +155,9 @@ describe('missingSettings', () => {
     { project: undefined, missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
     { project: project({}), missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
     { project: project({ smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], sms: [], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], sms: [], webhook: [] } },
+    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], sms: ['relaySms'], webhook: [] } },
+    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], sms: ['relaySms'], webhook: [] } },
+    { project: project({ relay: { url: 'http://r', sms: { provider: 'http', url: 'https://g' } } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], sms: [], webhook: [] } },
   ];
   it.each(cases.map((c, i) => ({ i, ...c })))('case $i', ({ project: p, missing }) => {
     expect(Object.fromEntries(CHANNELS.map((c) => [c.name, missingSettings(c, p)]))).toEqual(missing);

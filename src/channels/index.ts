@@ -24,5 +24,7 @@ export function channelsOf(r: ReceiverModel): { channel: Channel; spec: NonNulla
 
 /** The settings of `requires` that the project lacks. */
 export function missingSettings(channel: Channel, project: ProjectModel | undefined): ProjectSetting[] {
-  return channel.requires.filter((setting) => !project?.[setting]);
+  const missing = channel.requires.filter((setting) => (setting === 'relaySms' ? !project?.relay?.sms : !project?.[setting]));
+  // Without a relay at all, that is the one thing to say.
+  return missing.includes('relay') ? missing.filter((s) => s !== 'relaySms') : missing;
 }

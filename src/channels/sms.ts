@@ -5,7 +5,8 @@ import { sortedEntry } from './relay-entry.ts';
 export const sms: Channel<'sms'> = {
   name: 'sms',
   deliveredBy: 'relay',
-  requires: ['relay'],
+  // Texts go out through the relay's provider (Aliyun, Tencent Cloud or an HTTP gateway): without one, every text dies.
+  requires: ['relay', 'relaySms'],
   secretFields: [],
   limits: {},
   relayPath: (receiver) => relayNotifyPath('sms', receiver),

@@ -5,11 +5,13 @@ import { CHANNEL_NAMES, channelsOf, missingSettings, type ProjectSetting } from 
 const MISSING: Record<ProjectSetting, (receiver: string, channel: string) => string> = {
   smtp: (receiver, channel) => `receiver ${receiver} sends ${channel} but the project has no smtp settings`,
   relay: (receiver, channel) => `receiver ${receiver} uses ${channel}, which is delivered by the Vigil relay, but the project has no relay url`,
+  relaySms: (receiver, channel) => `receiver ${receiver} sends ${channel}, but the relay has no SMS provider: every text would end as a dead letter`,
 };
 
 const HINT: Record<ProjectSetting, string> = {
   smtp: 'add `smtp: { smarthost: host:587, from: alerts@example.com }` to the Project',
   relay: 'add `relay: { url: http://vigil-relay:9095 }` to the Project',
+  relaySms: 'add `sms: { provider: aliyun, accessKeyId: { env: … }, accessKeySecret: { env: … }, signName: …, templateCode: … }` (or tencent, or http) to relay',
 };
 
 /** Each receiver can actually deliver: it has a channel, and the project provides what its channels need. */
@@ -30,14 +32,6 @@ export const receiverDeliveryCheck: Check = {
           ctx.report({ message: MISSING[setting](r.name, channel.name), span: spanOf(r.origin, channel.name), hint: HINT[setting] });
         }
       }
-    }
-    const texter = ctx.model.receivers.find((r) => r.channels.sms);
-    if (project?.relay && texter && !project.relay.sms && project.origin) {
-      ctx.report({
-        message: `receiver ${texter.name} sends sms, but the relay has no SMS provider: every text would end as a dead letter`,
-        span: spanOf(project.origin, 'relay'),
-        hint: 'add `sms: { provider: aliyun, accessKeyId: { env: … }, accessKeySecret: { env: … }, signName: …, templateCode: … }` (or tencent, or http) to relay',
-      });
     }
     const relayUser = ctx.model.receivers.find((r) => channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay'));
     if (project?.relay && relayUser && !project.relay.token && project.origin) {

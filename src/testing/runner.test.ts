@@ -196,6 +196,7 @@ describe('groupEvalOrder', () => {
       'training-aggregations',
       'business',
       'inference',
+      'relay',
       'system',
       'training',
     ]);
