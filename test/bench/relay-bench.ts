@@ -14,7 +14,8 @@
  * be in the store (listAlerts total), delivered once (sink), no job left pending or dead.
  *
  * Run: `npm run bench:relay` (about 6 minutes). BENCH_RATE (200), BENCH_SECONDS (60), BENCH_SCALE_RATES (50,100,200;
- * "" for none), BENCH_SCALE_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_STORES (sqlite,postgres), BENCH_POLL_MS (50).
+ * "" for none), BENCH_SCALE_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_STORES (sqlite,postgres), BENCH_POLL_MS (50),
+ * BENCH_RECEIVERS (1: the load spread over that many SMS receivers, which the relay delivers to in parallel).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,7 +31,6 @@ import { openSqliteStore } from '../../src/relay/store/sqlite.ts';
 import type { RelayStore } from '../../src/relay/types.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { findPostgres, startPostgres, type RunningPostgres } from '../helpers/postgres.ts';
-import type { ServiceScope } from '../helpers/services.ts';
 import { benchScope } from './bench-scope.ts';
 import type { LoadRequest, LoadResult, ToParent } from './relay-load.ts';
 import { timedStore, type CallTimes } from './timed-store.ts';
@@ -202,7 +202,6 @@ function measure(label: string, load: Load, result: LoadResult): Measured {
 }
 
 interface Context {
-  scope: ServiceScope;
   dir: string;
   buildDir: string;
   postgres?: RunningPostgres;
@@ -315,7 +314,7 @@ async function main(): Promise<void> {
         }
       } else throw new Error(`BENCH_STORES: unknown store "${kind}" (sqlite, postgres)`);
     }
-    const ctx: Context = { scope, dir, buildDir, loader, ...(postgres ? { postgres } : {}) };
+    const ctx: Context = { dir, buildDir, loader, ...(postgres ? { postgres } : {}) };
     console.log(`relay benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)}`);
     console.log(`${versions()}; pollMs ${POLL_MS}, ${RECEIVERS} receiver${RECEIVERS === 1 ? '' : 's'}, warm-up ${WARMUP_SECONDS} s per relay`);
 
