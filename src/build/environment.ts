@@ -37,8 +37,8 @@ export interface DeployEnvironment {
   /** `folder`: the Environment's, else the Project's. */
   grafana?: { url: string; token?: SecretReference; folder?: string };
   influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretReference };
-  /** The notification relay: where it answers, where deploy writes its part of the build, and the token to reload it. */
-  relay?: { url: string; buildDir?: string; operateToken?: SecretReference };
+  /** The notification relay: where it answers, where deploy writes its part of the build, its tokens to read and reload. */
+  relay?: { url: string; buildDir?: string; readToken?: SecretReference; operateToken?: SecretReference };
 }
 
 /** The text of environment.json: keys in a fixed order, absent fields left out, so the file is byte-stable. */
@@ -58,7 +58,7 @@ export function environmentJson(env: DeployEnvironment): string {
       username: env.influxdb.username,
       password: ref(env.influxdb.password),
     },
-    relay: env.relay && { url: env.relay.url, buildDir: env.relay.buildDir, operateToken: ref(env.relay.operateToken) },
+    relay: env.relay && { url: env.relay.url, buildDir: env.relay.buildDir, readToken: ref(env.relay.readToken), operateToken: ref(env.relay.operateToken) },
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
@@ -127,6 +127,7 @@ export function parseEnvironmentJson(text: string): DeployEnvironment {
       relay: {
         url: url(relay.url, 'relay.url'),
         ...optional('buildDir', relay.buildDir, (v) => filePath(v, 'relay.buildDir')),
+        ...optional('readToken', relay.readToken, (v) => secretReference(v, 'relay.readToken')),
         ...optional('operateToken', relay.operateToken, (v) => secretReference(v, 'relay.operateToken')),
       },
     }),

@@ -83,9 +83,10 @@ files that differ from a fresh build (use it in CI to catch a stale generated/).
 
 Compares the build of one environment (DIR/<env>/, default generated/<env>/, written by \`vigil build\`) with what
 its services run now: Prometheus rules (/api/v1/rules), each Alertmanager peer's loaded configuration
-(/api/v2/status), Grafana dashboards by uid (only those tagged vigil-managed are candidates for removal), and the
-InfluxDB retention policy. Nothing is changed and nothing is compiled: the build must be that of the definitions in
-dir (default monitoring) as they are now, or the plan stops and says which files changed.
+(/api/v2/status), Grafana dashboards by uid (only those tagged vigil-managed are candidates for removal), the
+InfluxDB retention policy, and the relay's relay.yml (when the Environment sets relay.buildDir). Nothing is changed
+and nothing is compiled: the build must be that of the definitions in dir (default monitoring) as they are now, or
+the plan stops and says which files changed.
 --build DIR compares another tree, e.g. a pull request's build downloaded as an artifact: only files its manifest
 lists, with their sha256, are read, and none of its code runs. Where the services are and which secrets may be read
 always come from --targets DIR (default generated: the checkout's own, reviewed build).
@@ -107,7 +108,8 @@ dir (default monitoring) as they are now, and every file must match the build's 
      here: nothing changes), and promtool check rules/config and amtool check-config run on exactly the files
      about to be written
   4. for each target with changes: write atomically, reload (every Prometheus replica, every Alertmanager peer),
-     verify (rule groups and counts, loaded Alertmanager config, Grafana versions, InfluxDB retention)
+     verify (rule groups and counts, loaded Alertmanager config, Grafana versions, InfluxDB retention, the relay.yml
+     the relay serves, with relay.buildDir)
   5. on any failure: roll every touched target back to its previous files and reload it, then exit 1
   6. on SIGINT or SIGTERM (a cancelled CI job): no further target is started, the touched ones are rolled back as in
      5, then exit 130 (SIGINT) or 143 (SIGTERM); a second signal waits for the rollback, a third stops at once

@@ -79,10 +79,14 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     const relay = env.relay;
     const relayConfig = build.relayConfig?.content;
     const environmentJson = build.files.find((f) => f.path === ENVIRONMENT_PATH)?.content;
-    const token = relay.operateToken ? await attempt(() => secretValue(relay.operateToken!, 'the relay operate token', secrets)) : undefined;
+    // A plan reads the relay's status (the read token); only a deploy reloads it (the operate token, which a plan may
+    // lack: read leniently, like the secrets of config files).
+    const readToken = relay.readToken ? await attempt(() => secretValue(relay.readToken!, 'the relay read token', secrets)) : undefined;
+    const operate = relay.operateToken ? await attempt(() => secretValue(relay.operateToken!, 'the relay operate token', configSecrets)) : undefined;
+    const operateToken = operate !== undefined && !isUnavailable(operate) ? operate : undefined;
     // Before Alertmanager: a receiver new in this build is known to the relay before Alertmanager posts to it.
-    if (relayConfig !== undefined && environmentJson !== undefined && (token === undefined || !isUnavailable(token))) {
-      targets.push(new RelayAdapter({ environment: env.name, url: relay.url, buildDir: relay.buildDir!, ...(token !== undefined ? { token } : {}), relayConfig, environmentJson }));
+    if (relayConfig !== undefined && environmentJson !== undefined) {
+      targets.push(new RelayAdapter({ environment: env.name, url: relay.url, buildDir: relay.buildDir!, ...(readToken !== undefined ? { readToken } : {}), ...(operateToken !== undefined ? { operateToken } : {}), relayConfig, environmentJson }));
     }
   }
 

@@ -11,8 +11,10 @@ export interface DesiredRelay {
   url: string;
   /** Where the relay's part of the build goes (`<buildDir>/<env>/`), as this machine reaches it. */
   buildDir: string;
-  /** The relay's operate token (reload; status), read from the Environment's reference. */
-  token?: string;
+  /** The relay's read token (status: what a plan needs), else the operate token. */
+  readToken?: string;
+  /** The relay's operate token (reload: what a deploy needs); a plan may run without it. */
+  operateToken?: string;
   relayConfig: string;
   environmentJson: string;
 }
@@ -79,19 +81,20 @@ export class RelayAdapter implements Target {
     return failures;
   }
 
-  private headers(): Record<string, string> {
-    return this.desired.token ? { Authorization: `Bearer ${this.desired.token}` } : {};
+  private headers(token: string | undefined): Record<string, string> {
+    return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
   private async status(): Promise<{ build?: { relayConfigSha256?: string; environment?: string | null } }> {
-    const r = await request(`relay ${this.desired.url}`, `${this.desired.url}/api/v1/status`, { headers: this.headers() });
-    if (r.status === 401) throw new DeployError(`the relay at ${this.desired.url} refused the status request (HTTP 401)`, 'set relay.apiTokens.operate in the Environment and its secret here', 'deploy/http');
+    const r = await request(`relay ${this.desired.url}`, `${this.desired.url}/api/v1/status`, { headers: this.headers(this.desired.readToken ?? this.desired.operateToken) });
+    if (r.status === 401) throw new DeployError(`the relay at ${this.desired.url} refused the status request (HTTP 401)`, 'set relay.apiTokens.read (or operate) in the Environment and its secret here', 'deploy/http');
     expectStatus(`relay ${this.desired.url}`, 'reading its status (/api/v1/status)', r);
     return r.json();
   }
 
   private async reload(): Promise<void> {
-    const r = await request(`relay ${this.desired.url}`, `${this.desired.url}/-/reload`, { method: 'POST', headers: this.headers() });
+    if (!this.desired.operateToken) throw new DeployError(`no operate token for the relay at ${this.desired.url}: it cannot be told to reload`, 'set relay.apiTokens.operate in the Environment and its secret where deploy runs', 'deploy/secret');
+    const r = await request(`relay ${this.desired.url}`, `${this.desired.url}/-/reload`, { method: 'POST', headers: this.headers(this.desired.operateToken) });
     if (r.status !== 200) {
       throw new DeployError(`the relay at ${this.desired.url} did not load the new build (HTTP ${r.status}${r.text.trim() ? `: ${r.text.trim().slice(0, 500)}` : ''})`, 'the relay keeps serving its previous build; its log says why', 'deploy/reload');
     }

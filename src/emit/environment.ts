@@ -22,6 +22,7 @@ export function emitEnvironment(model: Model): Artifact[] {
     relay: model.project?.relay && {
       url: model.project.relay.url.replace(/\/+$/, ''),
       ...(model.project.relay.buildDir ? { buildDir: model.project.relay.buildDir } : {}),
+      ...(model.project.relay.apiTokens?.read ? { readToken: model.project.relay.apiTokens.read } : {}),
       ...(model.project.relay.apiTokens?.operate ? { operateToken: model.project.relay.apiTokens.operate } : {}),
     },
   });

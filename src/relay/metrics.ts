@@ -14,6 +14,22 @@ export interface RelayMetrics {
   storeErrors: Counter<'operation'>;
 }
 
+/**
+ * Every labelled series starts at 0 for the channels the relay delivers, so rate() and increase() see the first
+ * failure after a start instead of a series that appears with it.
+ */
+export function zeroSeries(metrics: RelayMetrics, channels: readonly string[], severities: readonly string[]): void {
+  for (const channel of channels) {
+    for (const result of ['ok', 'rejected', 'unknown_receiver', 'store_error', 'unauthorized']) metrics.received.inc({ channel, result }, 0);
+    for (const result of ['ok', 'failed', 'throttled']) metrics.notifications.inc({ channel, result }, 0);
+    metrics.throttled.inc({ channel }, 0);
+    metrics.digests.inc({ channel }, 0);
+    metrics.deadLetters.inc({ channel }, 0);
+  }
+  for (const severity of severities) metrics.escalations.inc({ severity }, 0);
+  for (const operation of ['ingest', 'worker']) metrics.storeErrors.inc({ operation }, 0);
+}
+
 export function relayMetrics(store: () => RelayStore): RelayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_relay_' });
@@ -26,7 +42,7 @@ export function relayMetrics(store: () => RelayStore): RelayMetrics {
   new Gauge({ name: 'vigil_relay_dead_letters', help: 'Notices that finally failed, kept for inspection.', registers: [registry], async collect() { this.set((await read()).deadLetters); } });
   return {
     registry,
-    received: new Counter({ name: 'vigil_relay_notifications_received_total', help: 'Webhook posts from Alertmanager, by channel and result (ok, rejected, store_error, unauthorized).', labelNames: ['channel', 'result'], registers: [registry] }),
+    received: new Counter({ name: 'vigil_relay_notifications_received_total', help: 'Webhook posts from Alertmanager, by channel and result (ok, rejected, unknown_receiver, store_error, unauthorized).', labelNames: ['channel', 'result'], registers: [registry] }),
     notifications: new Counter({ name: 'vigil_relay_notifications_total', help: 'Messages sent to providers, by channel and result (ok, failed, throttled).', labelNames: ['channel', 'result'], registers: [registry] }),
     deliveryLatency: new Histogram({ name: 'vigil_relay_delivery_duration_seconds', help: 'Time a provider took to answer one message.', labelNames: ['channel'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     throttled: new Counter({ name: 'vigil_relay_throttled_total', help: 'Notices held back by a robot’s rate limit (sent later, merged into a digest).', labelNames: ['channel'], registers: [registry] }),

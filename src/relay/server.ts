@@ -6,7 +6,7 @@ import { parseRelayConfig, RelayConfigError, type RelayConfig, type SecretRef } 
 import type { DeliveryContext } from './delivery.ts';
 import { HttpError, sendError } from './http.ts';
 import { linkKey, signLink } from './links.ts';
-import { relayMetrics, type RelayMetrics } from './metrics.ts';
+import { relayMetrics, zeroSeries, type RelayMetrics } from './metrics.ts';
 import * as alerts from './routes/alerts.ts';
 import * as health from './routes/health.ts';
 import { chatLink } from './routes/chat-link.ts';
@@ -145,6 +145,8 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   let state = await load();
   const fetchImpl: Fetch = options.fetch ?? ((url, init) => fetch(url, init));
   const metrics = relayMetrics(() => options.store);
+  const zero = (config: RelayConfig) => zeroSeries(metrics, [...new Set([...config.receivers.values()].flatMap((r) => Object.keys(r)))].sort(), [...config.escalation.keys()].sort());
+  zero(state.config);
   const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const worker = new Worker(options.store, () => ({ config: state.config, secrets, fetch: fetchImpl, links: chatLinks(state, now, options.linkTtlMs ?? 24 * 3_600_000) }), {
     owner,
@@ -194,6 +196,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     state: () => state,
     async reload() {
       state = await load();
+      zero(state.config);
       log(`reloaded ${options.buildDir}${options.environment === undefined ? '' : `/${options.environment}`}/ (relay.yml ${state.build.relayConfigSha256.slice(0, 12)})`);
     },
     kick: () => void round(),

@@ -166,7 +166,15 @@ export interface IngestResult {
 export type JobOutcome =
   | { ok: true; detail: Record<string, unknown> }
   /** retryAt: when to try again; undefined: it is dead (a dead letter). */
-  | { ok: false; error: string; detail: Record<string, unknown>; retryAt?: number; throttled?: boolean };
+  | {
+      ok: false;
+      error: string;
+      detail: Record<string, unknown>;
+      retryAt?: number;
+      throttled?: boolean;
+      /** Held back by the relay's own rate limit: nothing was sent, so it is not an attempt (retries stay whole). */
+      held?: boolean;
+    };
 
 export interface AlertFilter {
   status?: AlertStatus;

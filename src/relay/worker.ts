@@ -84,7 +84,7 @@ export class Worker {
     const tokens = this.buckets.available(key, now);
     if (tokens < 1) {
       const retryAt = this.buckets.nextAt(key, now);
-      for (const job of jobs) await this.finish([job], { ok: false, error: 'held back: the robot’s rate limit', detail: { heldUntil: new Date(retryAt).toISOString() }, retryAt, throttled: true }, now);
+      for (const job of jobs) await this.finish([job], { ok: false, error: 'held back: the robot’s rate limit', detail: { heldUntil: new Date(retryAt).toISOString() }, retryAt, throttled: true, held: true }, now);
       this.metrics?.throttled.inc({ channel: jobs[0]!.channel }, jobs.length);
       return 0;
     }

@@ -22,7 +22,9 @@ describe('the relay as a deploy target', () => {
   let relay: ChildProcess | undefined;
   const monitoring = () => path.join(dir, 'monitoring');
   const relayDir = () => path.join(dir, 'relay-build');
-  const vigil = (args: string[]) => runVigilAsync(args, dir, { VIGIL_RELAY_TOKEN: 'notify-token-deploy' });
+  const READ = 'read-token-deploy';
+  const tokens = { VIGIL_TEST_RELAY_READ: READ, VIGIL_TEST_RELAY_OPERATE: OPERATE };
+  const vigil = (args: string[], env: NodeJS.ProcessEnv = tokens) => runVigilAsync(args, dir, { VIGIL_TEST_RELAY_READ: '', VIGIL_TEST_RELAY_OPERATE: '', ...env });
   const build = async (out: string) => {
     const r = await vigil(['build', monitoring(), '--environment-file', path.join(dir, 'env.yaml'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
@@ -35,12 +37,11 @@ describe('the relay as a deploy target', () => {
     port = await freePort();
     await cp(BASE, monitoring(), { recursive: true });
     await writeFile(path.join(dir, 'notify-token'), 'notify-token-deploy\n');
-    await writeFile(path.join(dir, 'operate-token'), `${OPERATE}\n`);
-    const relaySettings = `relay:\n  url: "http://127.0.0.1:${port}"\n  token: { file: "${dir}/notify-token" }\n  apiTokens: { operate: { file: "${dir}/operate-token" } }\n  buildDir: "${relayDir()}"\n`;
+    const relaySettings = `relay:\n  url: "http://127.0.0.1:${port}"\n  token: { file: "${dir}/notify-token" }\n  apiTokens: { read: { env: VIGIL_TEST_RELAY_READ }, operate: { env: VIGIL_TEST_RELAY_OPERATE } }\n  buildDir: "${relayDir()}"\n`;
     await writeFile(path.join(dir, 'env.yaml'), stack.environment({ extra: relaySettings }));
     // The relay's first build: a whole `vigil build` of the environment (later deploys write only its part).
     await build(relayDir());
-    relay = spawn(process.execPath, [VIGIL_BIN, 'relay', '--build', relayDir(), '--env', 'test', '--store', `sqlite:${path.join(dir, 'relay.db')}`], { cwd: dir, stdio: 'ignore' });
+    relay = spawn(process.execPath, [VIGIL_BIN, 'relay', '--build', relayDir(), '--env', 'test', '--store', `sqlite:${path.join(dir, 'relay.db')}`], { cwd: dir, stdio: 'ignore', env: { ...process.env, ...tokens } });
     scope.onCleanup(async () => void relay?.kill('SIGKILL'));
     await eventually(async () => {
       if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).status !== 200) throw new Error('relay not ready');
@@ -55,7 +56,8 @@ describe('the relay as a deploy target', () => {
     const want = sha256(await readFile(path.join(generated, 'test/relay/relay.yml'), 'utf8'));
     expect((await status()).build.relayConfigSha256).not.toBe(want);
 
-    const plan = await vigil(['plan', monitoring(), '--targets', generated]);
+    // A plan holds only the read token (a pull request's plan job has no operate credentials).
+    const plan = await vigil(['plan', monitoring(), '--targets', generated], { VIGIL_TEST_RELAY_READ: READ });
     expect(plan.code, plan.stdout + plan.stderr).toBe(3);
     expect(plan.stdout).toContain('~ relay configuration');
 

@@ -109,6 +109,9 @@ describe('vigil relay, the process', () => {
     const text = await metrics.text();
     expect(text).toMatch(/vigil_relay_notifications_received_total\{channel="dingtalk",result="unauthorized"\} 1/);
     expect(text).toContain('vigil_relay_queue_depth');
+    // Series exist from the start, so the first dead letter after a restart is an increase, not a new series.
+    expect(text).toMatch(/vigil_relay_dead_letters_total\{channel="dingtalk"\} 0/);
+    expect(text).toMatch(/vigil_relay_escalations_total\{severity="critical"\} 0/);
     relay.child.kill('SIGTERM');
     expect(await relay.exit).toBe(0);
   }, 30_000);

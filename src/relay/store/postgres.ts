@@ -212,7 +212,7 @@ class PostgresRelayStore implements RelayStore {
         await query("UPDATE jobs SET status = 'done', attempts = attempts + 1, finished_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2", [now, id]);
         for (const alertId of job.alertIds) await addEvent(query, alertId, now, 'notified', { ...about, ...outcome.detail });
       } else if (outcome.retryAt !== undefined) {
-        await query('UPDATE jobs SET due_at = $1, attempts = attempts + 1, last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3', [outcome.retryAt, outcome.error, id]);
+        await query('UPDATE jobs SET due_at = $1, attempts = attempts + $2, last_error = $3, lease_owner = NULL, lease_until = NULL WHERE id = $4', [outcome.retryAt, outcome.held ? 0 : 1, outcome.error, id]);
         const type = outcome.throttled ? 'throttled' : 'notify_failed';
         for (const alertId of job.alertIds) await addEvent(query, alertId, now, type, { ...about, ...outcome.detail, error: outcome.error, retryAt: outcome.retryAt });
       } else {

@@ -106,7 +106,7 @@ class SqliteRelayStore implements RelayStore {
         this.sql("UPDATE jobs SET status = 'done', attempts = attempts + 1, finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?").run(now, id);
         for (const alertId of job.alertIds) addEvent(this.sql, alertId, now, 'notified', { ...about, ...outcome.detail });
       } else if (outcome.retryAt !== undefined) {
-        this.sql('UPDATE jobs SET due_at = ?, attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?').run(outcome.retryAt, outcome.error, id);
+        this.sql('UPDATE jobs SET due_at = ?, attempts = attempts + ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?').run(outcome.retryAt, outcome.held ? 0 : 1, outcome.error, id);
         const type = outcome.throttled ? 'throttled' : 'notify_failed';
         for (const alertId of job.alertIds) addEvent(this.sql, alertId, now, type, { ...about, ...outcome.detail, error: outcome.error, retryAt: outcome.retryAt });
       } else {

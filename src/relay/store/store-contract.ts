@@ -297,6 +297,17 @@ export function describeRelayStore(name: string, open: () => Promise<StoreFixtur
         expect(await store.gauges(T0 + MINUTE)).toEqual({ pendingJobs: 0, dueTimers: 0, deadLetters: 0 });
       });
 
+      it('a job held back by the relay’s own rate limit is deferred without spending an attempt', async () => {
+        const store = await fresh();
+        const [id] = await storeWithJobs(store, 1);
+        await store.claimJobs(T0, 'r1', MINUTE, 10);
+        expect(await store.finishJob(id!, 'r1', { ok: false, error: 'held back', detail: {}, retryAt: T0 + 3_000, throttled: true, held: true }, T0)).toBe(true);
+        expect(await store.claimJobs(T0 + 2_999, 'r1', MINUTE, 10)).toEqual([]);
+        const [again] = await store.claimJobs(T0 + 3_000, 'r1', MINUTE, 10);
+        expect(again).toMatchObject({ id, attempts: 0, status: 'pending' });
+        expect((await store.events(idOf('job-0'))).map((e) => e.type)).toContain('throttled');
+      });
+
       it('retries a failed job at retryAt, then dead-letters it', async () => {
         const store = await fresh();
         const [id] = await storeWithJobs(store, 1);
