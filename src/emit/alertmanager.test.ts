@@ -12,7 +12,7 @@ const PROJECT = `
 apiVersion: vigil/v1
 kind: Project
 name: p
-relay: { url: "http://relay:9095/" }
+relay: { url: "http://relay:9095/", sms: { provider: http, url: "https://sms-gateway.example.com/send" } }
 smtp: { smarthost: "smtp.example.com:587", from: vigil@example.com, authUsername: u, authPassword: { env: SMTP_PASSWORD } }
 `;
 const SEVERITIES = `

@@ -36,7 +36,7 @@ grafana:
   token: { env: GRAFANA_TOKEN }
   datasourceUrl: "http://prometheus-lb.staging:9090"
 influxdb: { url: "http://influxdb.staging:8086", database: vigil }
-relay: { url: "http://vigil-relay.staging:9095" }
+relay: { url: "http://vigil-relay.staging:9095", sms: { provider: http, url: "https://sms-gateway.example.com/send" } }
 scrape:
   node_exporter: { targets: ["node-1:9100"], metricsPath: "/metrics" }
   app: { targets: ["app-1:8080"] }
@@ -51,7 +51,7 @@ name: fixture
 evaluationInterval: 30s
 scrapeInterval: 15s
 grafana: { url: "https://grafana.example.com", datasourceUid: prometheus }
-relay: { url: "http://relay:9095" }
+relay: { url: "http://relay:9095", sms: { provider: http, url: "https://sms-gateway.example.com/send" } }
 smtp: { smarthost: "smtp.example.com:587", from: alerts@example.com }
 policies:
   requiredAlertLabels: [team]
