@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from './definition.ts';
 import { sha256 } from '../build/manifest.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
@@ -42,7 +43,7 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   }
   // Read a bounded number of files at a time (thousands at once run out of file descriptors), then parse in order so
   // results never depend on timing.
-  const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
+  const contents = await mapLimit(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   // Every TypeScript file loads in one loader process, started first: the YAML is parsed while it runs.
   const typescript = loadTypeScriptFiles(
     files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : [])),
@@ -74,7 +75,7 @@ const READ_CONCURRENCY = 32;
 export async function definitionInputs(dir: string): Promise<{ path: string; sha256: string }[]> {
   const { files, problems } = await discoverDefinitionFiles(dir);
   const root = path.basename(path.resolve(dir));
-  const contents = await mapConcurrently(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
+  const contents = await mapLimit(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   // A file that cannot be read has no text to compare: it counts as changed (its hash is of nothing a build records).
   return [
     ...problems.map((p) => ({ path: `${root}/${p.rel}`, sha256: 'unreadable' })),
@@ -119,20 +120,6 @@ async function readDefinitionFile(absolute: string): Promise<FileContent> {
 function problemDiagnostic(file: string, problem: NonNullable<FileContent['problem']>): Diagnostic {
   const { code, message, hint, offset } = problem;
   return { code, severity: 'error', message, hint, span: { file, start: offset, end: offset + 1 } };
-}
-
-/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Loads in-memory YAML sources (tests, editors): same result shape, no file system. */

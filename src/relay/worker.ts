@@ -2,6 +2,7 @@ import type { Notice } from './channels/types.ts';
 import { deliver, messagesPerMinute, type DeliveryContext } from './delivery.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { TokenBuckets } from './throttle.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { AlertRecord, DeliveryJob, JobOutcome, NewJob, RelayStore } from './types.ts';
 
 export interface WorkerOptions {
@@ -18,6 +19,9 @@ export interface WorkerOptions {
 }
 
 export const DEFAULT_RETRY_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+
+/** Messages in flight to one target at once. */
+const SENDS_PER_TARGET = 8;
 
 /**
  * One round of the relay's work: escalation steps that fell due, then notices to deliver. Everything it does is
@@ -90,13 +94,14 @@ export class Worker {
     }
     // Alone while the bucket lasts; the rest merged into the last message the bucket allows.
     const messages: DeliveryJob[][] = jobs.length <= tokens ? jobs.map((j) => [j]) : [...jobs.slice(0, tokens - 1).map((j) => [j]), jobs.slice(tokens - 1)];
-    let delivered = 0;
+    // The bucket is taken before any send, so sending a target's messages side by side never exceeds its rate; a
+    // provider without a rate limit (an SMS gateway) then takes a burst at the speed it answers, not one by one.
     for (const merged of messages) {
       this.buckets.take(key, now);
       if (merged.length > 1) this.metrics?.digests.inc({ channel: merged[0]!.channel });
-      if (await this.send(key, merged, now)) delivered += merged.length;
     }
-    return delivered;
+    const sent = await mapLimit(messages, SENDS_PER_TARGET, (merged) => this.send(key, merged, now));
+    return messages.reduce((n, merged, i) => n + (sent[i] ? merged.length : 0), 0);
   }
 
   /** Sends one message for `jobs` (one job, or several merged into a digest) and records the outcome of each. */
