@@ -9,6 +9,7 @@ import type { AlertRecord } from '../types.ts';
 import { cutText, markdownLink, markdownText, markdownUrl, plainLine } from './escape.ts';
 import { formatTime } from './time.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
+import { WORDS, type Words } from './words.ts';
 
 export interface DingtalkTarget {
   webhook: string;
@@ -37,43 +38,6 @@ const BODY_LIMIT = requiredLimit(dingtalk.limits.messageBytes, 'messageBytes');
 const TITLE_NAME_CHARS = 100;
 const ANSWER_CHARS = 2_000;
 
-const WORDS = {
-  en: {
-    firing: '[FIRING] ',
-    resolved: '[RESOLVED] ',
-    escalation: '[ESCALATED] ',
-    colon: ': ',
-    summary: 'Summary',
-    description: 'Description',
-    labels: 'Labels',
-    started: 'Started',
-    ended: 'Ended',
-    runbook: 'Runbook',
-    dashboard: 'Dashboard',
-    confirm: 'Confirm',
-    close: 'Close',
-    alerts: (n: number) => `${n} alerts`,
-    more: (n: number) => `… and ${n} more`,
-  },
-  zh: {
-    firing: '【告警】',
-    resolved: '【恢复】',
-    escalation: '【升级】',
-    colon: '：',
-    summary: '摘要',
-    description: '描述',
-    labels: '标签',
-    started: '开始时间',
-    ended: '结束时间',
-    runbook: '处理手册',
-    dashboard: '仪表盘',
-    confirm: '确认',
-    close: '关闭',
-    alerts: (n: number) => `${n} 条告警`,
-    more: (n: number) => `…… 另有 ${n} 条`,
-  },
-};
-type Words = (typeof WORDS)['en'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering

@@ -1,0 +1,38 @@
+/** The words of every message the relay writes, by language: one place, so each channel says the same thing. */
+export const WORDS = {
+  en: {
+    firing: '[FIRING] ',
+    resolved: '[RESOLVED] ',
+    escalation: '[ESCALATED] ',
+    colon: ': ',
+    summary: 'Summary',
+    description: 'Description',
+    labels: 'Labels',
+    started: 'Started',
+    ended: 'Ended',
+    runbook: 'Runbook',
+    dashboard: 'Dashboard',
+    confirm: 'Confirm',
+    close: 'Close',
+    alerts: (n: number) => `${n} alerts`,
+    more: (n: number) => `… and ${n} more`,
+  },
+  zh: {
+    firing: '【告警】',
+    resolved: '【恢复】',
+    escalation: '【升级】',
+    colon: '：',
+    summary: '摘要',
+    description: '描述',
+    labels: '标签',
+    started: '开始时间',
+    ended: '结束时间',
+    runbook: '处理手册',
+    dashboard: '仪表盘',
+    confirm: '确认',
+    close: '关闭',
+    alerts: (n: number) => `${n} 条告警`,
+    more: (n: number) => `…… 另有 ${n} 条`,
+  },
+};
+export type Words = (typeof WORDS)['en'];
