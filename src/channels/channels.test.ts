@@ -17,15 +17,16 @@ describe('the channel list', () => {
   });
 
   it('keeps the order alertmanager.yml writes blocks in: email, wechat, then webhooks (relay ones first)', () => {
-    expect(CHANNEL_NAMES).toEqual(['email', 'wecom', 'dingtalk', 'sms', 'webhook']);
+    expect(CHANNEL_NAMES).toEqual(['email', 'wecom', 'dingtalk', 'wecomRobot', 'sms', 'webhook']);
   });
 });
 
 // The facts, stated once: each row is what one module must say.
-const facts: { name: ChannelName; deliveredBy: 'alertmanager' | 'relay'; requires: string[]; list: string; messageBytes?: number }[] = [
+const facts: { name: ChannelName; deliveredBy: 'alertmanager' | 'relay'; requires: string[]; list: string; messageBytes?: number; messagesPerMinute?: number }[] = [
   { name: 'email', deliveredBy: 'alertmanager', requires: ['smtp'], list: 'email_configs' },
   { name: 'wecom', deliveredBy: 'alertmanager', requires: [], list: 'wechat_configs', messageBytes: 2048 },
-  { name: 'dingtalk', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs', messageBytes: 20_000 },
+  { name: 'dingtalk', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs', messageBytes: 20_000, messagesPerMinute: 20 },
+  { name: 'wecomRobot', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs', messageBytes: 4096, messagesPerMinute: 20 },
   { name: 'sms', deliveredBy: 'relay', requires: ['relay', 'relaySms'], list: 'webhook_configs' },
   { name: 'webhook', deliveredBy: 'alertmanager', requires: [], list: 'webhook_configs' },
 ];
@@ -34,6 +35,7 @@ const specs: Record<ChannelName, object> = {
   email: { to: ['a@example.com', 'b@example.com'] },
   wecom: { corpId: 'corp', agentId: '1000002', apiSecret: { env: 'WECOM_SECRET' }, toParty: '2' },
   dingtalk: { webhook: { env: 'DING_HOOK' }, secret: { file: '/run/secrets/ding' }, atMobiles: ['13800000000'] },
+  wecomRobot: { webhook: { env: 'WECOM_ROBOT_HOOK' }, mentions: ['zhang.san', 'li-si'] },
   sms: { to: ['+8613800000000'] },
   webhook: { url: 'https://hooks.example.com/in', bearerToken: { env: 'HOOK_TOKEN' }, maxAlerts: 5 },
 };
@@ -60,6 +62,7 @@ describe.each(facts)('the $name channel', (fact) => {
     expect(channel.deliveredBy).toBe(fact.deliveredBy);
     expect([...channel.requires]).toEqual(fact.requires);
     expect(channel.limits.messageBytes).toBe(fact.messageBytes);
+    expect(channel.limits.messagesPerMinute).toBe(fact.messagesPerMinute);
   });
 
   it('names exactly the schema fields that hold a secret reference', () => {
@@ -138,7 +141,7 @@ describe('secrets and literal text in Alertmanager blocks', () => {
     });
   });
 
-  it.each(['dingtalk', 'sms'] as const)('%s: Alertmanager gets only the relay URL, the relay entry keeps secrets as references', (name) => {
+  it.each(['dingtalk', 'wecomRobot', 'sms'] as const)('%s: Alertmanager gets only the relay URL, the relay entry keeps secrets as references', (name) => {
     const { write, calls } = recordingWriter();
     const block = byName(name).alertmanager(specs[name] as never, { receiver: 'ops', sendResolved: true, relayUrl: 'http://relay:9095', write });
     expect(Object.keys(block.config).sort()).toEqual(['send_resolved', 'url']);
@@ -152,12 +155,12 @@ describe('secrets and literal text in Alertmanager blocks', () => {
 describe('missingSettings', () => {
   const project = (parts: Partial<ProjectModel>) => parts as ProjectModel;
   const cases: { project: ProjectModel | undefined; missing: Record<ChannelName, string[]> }[] = [
-    { project: undefined, missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({}), missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({ smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], sms: ['relaySms'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], sms: ['relaySms'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r', sms: { provider: 'http', url: 'https://g' } } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], sms: [], webhook: [] } },
+    { project: undefined, missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
+    { project: project({}), missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
+    { project: project({ smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
+    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [] } },
+    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [] } },
+    { project: project({ relay: { url: 'http://r', sms: { provider: 'http', url: 'https://g' } } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: [], webhook: [] } },
   ];
   it.each(cases.map((c, i) => ({ i, ...c })))('case $i', ({ project: p, missing }) => {
     expect(Object.fromEntries(CHANNELS.map((c) => [c.name, missingSettings(c, p)]))).toEqual(missing);

@@ -5,12 +5,13 @@ import { email } from './email.ts';
 import { sms } from './sms.ts';
 import { webhook } from './webhook.ts';
 import { wecom } from './wecom.ts';
+import { wecomRobot } from './wecom-robot.ts';
 
 export type { AlertmanagerBlock, AlertmanagerContext, AlertmanagerWriter, Channel, ChannelLimits, ChannelName, ProjectSetting } from './channel.ts';
 export { relayNotifyPath } from './channel.ts';
 
 /** Every receiver channel, in the order alertmanager.yml writes their blocks. */
-export const CHANNELS: readonly Channel[] = [email, wecom, dingtalk, sms, webhook];
+export const CHANNELS: readonly Channel[] = [email, wecom, dingtalk, wecomRobot, sms, webhook];
 
 export const CHANNEL_NAMES: readonly ChannelName[] = CHANNELS.map((c) => c.name);
 

@@ -15,6 +15,14 @@ export interface DingtalkReceiver {
   sendResolved: boolean;
 }
 
+export interface WecomRobotReceiver {
+  /** The whole webhook URL: its `key` is the robot's only credential. */
+  webhook: SecretRef;
+  /** WeCom user ids written into the message as `<@userid>`. */
+  mentions: string[];
+  sendResolved: boolean;
+}
+
 export interface SmsReceiver {
   to: string[];
   sendResolved: boolean;
@@ -27,6 +35,7 @@ export interface EmailReceiver {
 
 export interface RelayReceiver {
   dingtalk?: DingtalkReceiver;
+  wecomRobot?: WecomRobotReceiver;
   sms?: SmsReceiver;
   /** Escalation tiers only: Alertmanager mails a receiver otherwise. */
   email?: EmailReceiver;
@@ -92,6 +101,14 @@ export function parseRelayConfig(text: string): RelayConfig {
         ...(d.secret === undefined ? {} : { secret: secretRef(d.secret, `receivers.${name}.dingtalk.secret`) }),
         atMobiles: strings(d.atMobiles ?? [], `receivers.${name}.dingtalk.atMobiles`),
         sendResolved: d.sendResolved !== false,
+      };
+    }
+    if (r.wecomRobot !== undefined) {
+      const w = record(r.wecomRobot, `receivers.${name}.wecomRobot`);
+      receiver.wecomRobot = {
+        webhook: secretRef(w.webhook, `receivers.${name}.wecomRobot.webhook`),
+        mentions: strings(w.mentions ?? [], `receivers.${name}.wecomRobot.mentions`),
+        sendResolved: w.sendResolved !== false,
       };
     }
     if (r.sms !== undefined) {

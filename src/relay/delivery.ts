@@ -1,8 +1,10 @@
 import { dingtalk as dingtalkFacts } from '../channels/dingtalk.ts';
+import { wecomRobot as wecomRobotFacts } from '../channels/wecom-robot.ts';
 import { renderDingtalk, sendDingtalk } from './channels/dingtalk.ts';
 import { sendEmail } from './channels/email.ts';
 import { sendSms, smsText, TEMPLATE_VARIABLE_CHARS, type SmsProvider } from './channels/sms.ts';
 import type { Fetch, Notice, SendResult } from './channels/types.ts';
+import { renderWecomRobot, sendWecomRobot } from './channels/wecom-robot.ts';
 import type { RelayConfig, SmsProviderConfig } from './config.ts';
 import { MissingSecret, type SecretReader } from './secrets.ts';
 
@@ -23,6 +25,7 @@ export interface Delivered extends SendResult {
 export function messagesPerMinute(channel: string): number | undefined {
   // A little under the provider's limit: its window and ours never line up exactly.
   if (channel === 'dingtalk') return dingtalkFacts.limits.messagesPerMinute! - 2;
+  if (channel === 'wecomRobot') return wecomRobotFacts.limits.messagesPerMinute! - 2;
   return undefined;
 }
 
@@ -51,6 +54,13 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
       };
       const rendered = renderDingtalk(notice, target);
       const result = await sendDingtalk(rendered.body, target, ctx.fetch, now);
+      return { ...result, omitted: rendered.omitted };
+    }
+    if (channel === 'wecomRobot' && receiver.wecomRobot) {
+      const w = receiver.wecomRobot;
+      const target = { webhook: await ctx.secrets.read(w.webhook, `receiver ${notice.receiver}: WeCom robot webhook`), mentions: w.mentions };
+      const rendered = renderWecomRobot(notice, target);
+      const result = await sendWecomRobot(rendered.body, target, ctx.fetch);
       return { ...result, omitted: rendered.omitted };
     }
     if (channel === 'sms' && receiver.sms) {

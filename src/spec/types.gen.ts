@@ -457,6 +457,20 @@ export interface ReceiversSpec {
       atAll?: boolean;
       sendResolved?: boolean;
     };
+    wecomRobot?: {
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      webhook:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      mentions?: string[];
+      sendResolved?: boolean;
+    };
     sms?: {
       /**
        * @minItems 1
