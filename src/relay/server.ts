@@ -247,7 +247,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   };
 }
 
-const NOTIFY = /^\/api\/v1\/notify\/([a-z]+)\/([^/]+)$/;
+const NOTIFY = /^\/api\/v1\/notify\/([A-Za-z]+)\/([^/]+)$/;
 const CHAT_LINK = /^\/a\/([A-Za-z0-9_.-]{1,600})$/;
 const ALERT = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})$/;
 const ACTION = /^\/api\/v1\/alerts\/([A-Za-z0-9_-]{1,128})\/(confirm|close)$/;
