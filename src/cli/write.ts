@@ -2,7 +2,7 @@ import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { sweepAtomicLeftovers, writeFileAtomic } from '../util/atomic-write.ts';
 import { printableName } from '../load/file-names.ts';
 
 export interface WriteSummary {
@@ -20,6 +20,8 @@ export async function writeArtifacts(outDir: string, artifacts: readonly Artifac
   const next = new Set(artifacts.map((a) => a.path));
   const current = await readCurrent(outDir, artifacts);
   const changed = artifacts.filter((a, i) => current[i] !== a.content);
+  // Half-written files of a build that was killed would otherwise sit in generated/ and be committed.
+  for (const dir of new Set(artifacts.map((a) => path.dirname(path.join(outDir, a.path))))) await sweepAtomicLeftovers(dir);
   summary.unchanged.push(...artifacts.filter((a, i) => current[i] === a.content).map((a) => a.path));
   await Promise.all(changed.map((artifact) => writeFileAtomic(path.join(outDir, artifact.path), artifact.content)));
   summary.written.push(...changed.map((a) => a.path));

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { DeployEnvironment } from '../build/environment.ts';
+import { sweepAtomicLeftovers } from '../util/atomic-write.ts';
 import type { BuildView } from '../build/read.ts';
 import { AlertmanagerAdapter } from './alertmanager.ts';
 import { throwIfCancelled } from './cancel.ts';
@@ -163,6 +165,30 @@ async function changedFiles(prepared: Targets): Promise<PreflightInput> {
   };
 }
 
+/** Every directory a deploy of this environment writes files into. */
+function targetDirectories(env: DeployEnvironment): string[] {
+  const dirs = new Set<string>();
+  for (const p of env.prometheus) {
+    dirs.add(p.rulesDir);
+    if (p.configFile) dirs.add(path.dirname(p.configFile));
+  }
+  for (const peer of env.alertmanager) {
+    if (peer.configFile) {
+      dirs.add(path.dirname(peer.configFile));
+      dirs.add(path.join(path.dirname(peer.configFile), 'templates'));
+    }
+    if (peer.secretsDir) dirs.add(peer.secretsDir);
+  }
+  if (env.relay?.buildDir) for (const sub of ['', 'relay']) dirs.add(path.join(env.relay.buildDir, env.name, sub));
+  return [...dirs];
+}
+
+async function sweepLeftovers(env: DeployEnvironment): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of targetDirectories(env)) for (const name of await sweepAtomicLeftovers(dir)) removed.push(path.join(dir, name));
+  return removed;
+}
+
 /** Reads every target (all before any write) and says what a deploy would change. */
 export async function planTargets(targets: readonly Target[]): Promise<TargetPlan[]> {
   return Promise.all(targets.map((t) => t.plan()));
@@ -242,6 +268,8 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
   const prepared = await prepareTargets(input);
   const lock = await acquireLock(input.environment.prometheus[0]!.rulesDir, input.environment.name);
   try {
+    // What a SIGKILLed deploy left half-written (with secrets, perhaps) goes before anything else is written.
+    for (const name of await sweepLeftovers(input.environment)) progress(`removed ${name}, left by a deploy that was killed`);
     throwIfCancelled(signal, unchanged);
     const [plans, checked] = await Promise.all([planTargets(prepared.targets), changedFiles(prepared).then((files) => preflight(files, signal))]);
     throwIfCancelled(signal, unchanged);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -18,5 +18,39 @@ export async function writeFileAtomic(target: string, content: string, mode?: nu
   } catch (e) {
     await rm(temp, { force: true });
     throw e;
+  }
+}
+
+const LEFTOVER = /^\..+\.vigil-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Removes the temporary files of writeFileAtomic that a killed process left in `dir` (SIGKILL runs no cleanup): those
+ * whose writer is no longer alive on this machine. A live writer's file is left alone: it is mid-write. Such a file
+ * may hold a secret, so it must not outlive the deploy that wrote it. Returns the names removed.
+ */
+export async function sweepAtomicLeftovers(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = LEFTOVER.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed.sort();
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

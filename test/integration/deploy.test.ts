@@ -1,6 +1,7 @@
 // vigil plan / deploy against a whole environment of real services: two Prometheus replicas (and a third started
 // without --web.enable-lifecycle, to make a reload fail), a 3-peer Alertmanager cluster, node_exporter, InfluxDB 1.6
 // and the Grafana API double. The tests run in order and build on each other's state, like successive deploys do.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -297,6 +298,18 @@ describe('vigil plan and deploy against real services', () => {
     // rule_files names the server's directory, not the mount the deploy wrote through.
     expect(await readFile(a.configFile, 'utf8')).toContain(`rule_files:\n  - ${a.rulesDir}/*.yml\n`);
     expect((await liveRules(b.service.url)).get('node')!.some((r) => r.query.includes('1300'))).toBe(true);
+  }, 60_000);
+
+  it('removes the half-written files a killed deploy left, before it writes anything', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => child.once('close', r));
+    const leftover = path.join(path.dirname(stack.alertmanagers[0]!.configFile), `.alertmanager.yml.vigil-${child.pid}-0a1b2c3d`);
+    await writeFile(leftover, 'api_secret: "half of a secret"');
+    const file = await envFile('main', { replicas: ['prom-a', 'prom-b'] });
+    const deploy = await vigil(['deploy', FIXTURE, '--environment-file', file]);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(deploy.stderr).toContain(`removed ${leftover}, left by a deploy that was killed`);
+    await expect(stat(leftover)).rejects.toThrow();
   }, 60_000);
 
   it('runs one deploy per environment at a time', async () => {

@@ -264,6 +264,8 @@ describe('a deploy interrupted by a signal', () => {
 
       const next = await run(['deploy', FIXTURE, '--environment-file', file]);
       expect(next.code, next.stderr).toBe(0);
+      // Nothing half-written stays behind in the targets' directories (a SIGKILL mid-write leaves a temporary file).
+      for (const d of [stack.prometheus[0]!.rulesDir, path.dirname(stack.alertmanagers[0]!.configFile)]) expect((await readdir(d)).filter((n) => /\.vigil-\d+-[0-9a-f]{8}$/.test(n))).toEqual([]);
       build = value;
       expect(await serving()).toEqual(allServe(value));
       expect(await exists(lockFile())).toBe(false);
