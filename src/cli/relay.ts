@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildError } from '../build/read.ts';
-import { RelayConfigError } from '../relay/config.ts';
+import { RelayConfigError, type SecretRef } from '../relay/config.ts';
 import { secretReader, MissingSecret, type SecretReader } from '../relay/secrets.ts';
-import type { SecretRef } from '../relay/config.ts';
 import type { RelayStore } from '../relay/types.ts';
-import type { RelayTokens } from '../relay/server.ts';
 import { styleFor, UsageError, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 
