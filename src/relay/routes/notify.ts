@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readBody, requireBearer, sendJson } from '../http.ts';
 import { ingestInput, MAX_BODY_BYTES, parsePayload, PayloadError } from '../payload.ts';
 import type { RelayContext } from '../server.ts';
+import { CHANNEL_NAMES } from '../../channels/index.ts';
 
 /**
  * POST /api/v1/notify/<channel>/<receiver>: Alertmanager's webhook. The notification is persisted before the answer:
@@ -10,7 +11,9 @@ import type { RelayContext } from '../server.ts';
  */
 export async function notify(ctx: RelayContext, req: IncomingMessage, res: ServerResponse, params: { channel: string; receiver: string }): Promise<void> {
   const { channel, receiver } = params;
-  const count = (result: string) => ctx.metrics.received.inc({ channel, result });
+  // The path is the caller's to choose, also without a token: only channel names Vigil knows become label values.
+  const label = (CHANNEL_NAMES as readonly string[]).includes(channel) ? channel : 'other';
+  const count = (result: string) => ctx.metrics.received.inc({ channel: label, result });
   try {
     if (ctx.tokens.notify.length) requireBearer(req, ctx.tokens.notify, 'the notify endpoint');
   } catch (e) {
