@@ -25,6 +25,20 @@ describe('relay config', () => {
     });
     expect(config.smtp).toEqual({ smarthost: 'smtp.example.com:587', from: 'alerts@example.com' });
     expect(config.escalation).toEqual({ critical: [{ after: '15m', receivers: ['team'] }] });
+    expect(config).not.toHaveProperty('confirmExpiry');
     expect(artifact.sources).toEqual(expect.arrayContaining(['receivers.yaml', 'severities.yaml', 'project.yaml']));
+  });
+
+  it('carries confirmExpiry for the severities that set one, and only those', async () => {
+    const severities = (await baseFile('severities.yaml')).replace(
+      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',
+      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, confirmExpiry: 30m }',
+    );
+    expect(severities).toContain('confirmExpiry: 30m');
+    const result = await compileBase({ 'severities.yaml': severities });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
+    expect(parse(artifact.content).confirmExpiry).toEqual({ critical: '30m' });
+    expect(artifact.sources).toContain('severities.yaml');
   });
 });

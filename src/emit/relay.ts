@@ -7,7 +7,8 @@ export { RELAY_CONFIG_PATH };
 
 /**
  * What the notification relay needs and Alertmanager does not carry: the channels it delivers (deliveredBy 'relay',
- * DingTalk and SMS) behind the relay webhooks (secrets as references only), and each severity's escalation steps.
+ * DingTalk and SMS) behind the relay webhooks (secrets as references only), each severity's escalation steps, and how
+ * long a confirmation holds per severity (`confirmExpiry`, only the severities that set one).
  */
 export function emitRelayConfig(model: Model): Artifact {
   const receivers: Record<string, unknown> = {};
@@ -28,11 +29,15 @@ export function emitRelayConfig(model: Model): Artifact {
   for (const s of model.severities) {
     if (s.escalation.length) escalation[s.name] = s.escalation.map((step) => ({ after: step.after, receivers: step.receivers }));
   }
+  const confirmExpiry: Record<string, string> = {};
+  for (const s of model.severities) {
+    if (s.confirmExpiry !== undefined) confirmExpiry[s.name] = s.confirmExpiry;
+  }
   const smtp = mails && model.project?.smtp;
-  const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation };
+  const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation, ...(Object.keys(confirmExpiry).length ? { confirmExpiry } : {}) };
   const sources = [
     ...model.receivers.filter((r) => tiers.has(r.name) || channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
-    ...model.severities.filter((s) => s.escalation.length).map((s) => s.origin.def.file),
+    ...model.severities.filter((s) => s.escalation.length || s.confirmExpiry !== undefined).map((s) => s.origin.def.file),
     ...(model.project?.origin ? [model.project.origin.def.file] : []),
   ];
   return { path: RELAY_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources };

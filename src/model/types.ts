@@ -100,6 +100,8 @@ export interface SeverityModel {
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
+  /** How long a confirmation holds before the relay opens the alert again (unset: it holds until the alert ends). */
+  confirmExpiry?: string;
   escalation: EscalationStep[];
   origin: Origin;
 }

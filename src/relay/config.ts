@@ -76,6 +76,8 @@ export interface RelayConfig {
   receivers: Map<string, RelayReceiver>;
   /** Steps by severity, in order. */
   escalation: Map<string, EscalationStep[]>;
+  /** How long a confirmation holds, by severity (ms); a severity absent here keeps its confirmations until the alert ends. */
+  confirmExpiryMs: Map<string, number>;
 }
 
 export class RelayConfigError extends Error {}
@@ -135,7 +137,19 @@ export function parseRelayConfig(text: string): RelayConfig {
       }),
     );
   }
-  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation };
+  const confirmExpiryMs = new Map<string, number>();
+  for (const [severity, value] of Object.entries(record(root.confirmExpiry ?? {}, 'confirmExpiry'))) {
+    const ms = typeof value === 'string' ? parseDuration(value) : NaN;
+    if (!Number.isFinite(ms)) throw new RelayConfigError(`confirmExpiry.${severity}: must be a duration such as 30m`);
+    confirmExpiryMs.set(severity, ms);
+  }
+  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation, confirmExpiryMs };
+}
+
+/** When a confirmation made `now` of an alert of `severity` expires; undefined when its severity sets no confirmExpiry. */
+export function confirmationExpiresAt(config: RelayConfig, severity: string, now: number): number | undefined {
+  const ms = config.confirmExpiryMs.get(severity);
+  return ms === undefined ? undefined : now + ms;
 }
 
 function smtpConfig(s: Record<string, unknown>): SmtpConfig {

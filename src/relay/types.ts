@@ -115,10 +115,13 @@ export interface EscalationStep {
   receivers: string[];
 }
 
+/** The timer step that is not an escalation step: a confirmation's expiry (the alert opens again when it comes due). */
+export const CONFIRMATION_EXPIRY_STEP = -1;
+
 export interface EscalationTimer {
   id: number;
   alertId: string;
-  /** Index into the alert's severity's escalation steps. */
+  /** Index into the alert's severity's escalation steps; -1 (CONFIRMATION_EXPIRY_STEP): the confirmation's expiry. */
   step: number;
   /** ms */
   dueAt: number;
@@ -220,12 +223,16 @@ export interface RelayStore {
 
   claimTimers(now: number, owner: string, leaseMs: number, limit: number): Promise<EscalationTimer[]>;
   /**
-   * Fires a claimed escalation step: the jobs for its receivers, an 'escalated' event, and the next step's timer when
-   * there is one. Does nothing (false) when the alert is no longer open or the lease was lost.
+   * Fires a claimed timer. An escalation step: the jobs for its receivers, an 'escalated' event, and the next step's
+   * timer when there is one; nothing (false) when the alert is no longer open. A confirmation's expiry (step -1): the
+   * alert, still confirmed, is open again (its confirmation fields cleared, the 'confirmed' event kept) with a
+   * 'reopened' event, the jobs (the new notice) and the `next` escalation timer; nothing (false) when it is no longer
+   * confirmed. False as well when the lease was lost.
    */
   fireTimer(id: number, owner: string, now: number, jobs: NewJob[], next?: { step: number; dueAt: number }): Promise<boolean>;
 
-  confirm(alertId: string, user: string, comment: string, now: number): Promise<ConfirmOutcome>;
+  /** Confirms an open alert and stops its escalation; with `expiresAt`, the confirmation's expiry timer is set then. */
+  confirm(alertId: string, user: string, comment: string, now: number, expiresAt?: number): Promise<ConfirmOutcome>;
   close(alertId: string, user: string, reason: string, now: number): Promise<CloseOutcome>;
   /** Remembers the silence a close created (so resolve can expire it). */
   setSilence(alertId: string, silenceId: string): Promise<void>;

@@ -3,7 +3,8 @@ import { deliver, messagesPerMinute, type DeliveryContext } from './delivery.ts'
 import type { RelayMetrics } from './metrics.ts';
 import { TokenBuckets } from './throttle.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import type { AlertRecord, DeliveryJob, JobOutcome, NewJob, RelayStore } from './types.ts';
+import type { RelayConfig } from './config.ts';
+import { CONFIRMATION_EXPIRY_STEP, type AlertRecord, type DeliveryJob, type EscalationStep, type JobOutcome, type NewJob, type RelayStore } from './types.ts';
 
 export interface WorkerOptions {
   /** Who holds a lease: unique per relay process. */
@@ -55,6 +56,10 @@ export class Worker {
     for (const timer of timers) {
       const alert = await this.store.getAlert(timer.alertId);
       const steps = alert ? (config.escalation.get(alert.severity) ?? []) : [];
+      if (timer.step === CONFIRMATION_EXPIRY_STEP) {
+        await this.store.fireTimer(timer.id, this.options.owner, now, alert ? reopenJobs(alert, config, now) : [], restartEscalation(steps, now));
+        continue;
+      }
       const step = steps[timer.step];
       const jobs: NewJob[] = [];
       for (const receiver of step?.receivers ?? []) {
@@ -62,13 +67,19 @@ export class Worker {
         for (const channel of Object.keys(channels ?? {})) jobs.push({ channel, receiver, alertIds: [timer.alertId], kind: 'escalation', groupKey: `escalation:${timer.alertId}:${timer.step}`, dueAt: now });
       }
       const nextStep = steps[timer.step + 1];
-      const next = alert && nextStep ? { step: timer.step + 1, dueAt: Math.max(now, alert.startsAt + nextStep.afterMs) } : undefined;
+      const next = alert && nextStep ? { step: timer.step + 1, dueAt: Math.max(now, (await this.escalationStart(alert)) + nextStep.afterMs) } : undefined;
       if (await this.store.fireTimer(timer.id, this.options.owner, now, jobs, next)) {
         fired++;
         this.metrics?.escalations.inc({ severity: alert?.severity ?? '' });
       }
     }
     return fired;
+  }
+
+  /** What the steps' `after` counts from: the alert's start, or its latest reopening (an expired confirmation restarts it). */
+  private async escalationStart(alert: AlertRecord): Promise<number> {
+    const reopened = (await this.store.events(alert.id)).filter((e) => e.type === 'reopened').at(-1);
+    return Math.max(alert.startsAt, reopened?.at ?? alert.startsAt);
   }
 
   private async deliverDue(): Promise<number> {
@@ -146,6 +157,18 @@ export class Worker {
   private async finish(jobs: DeliveryJob[], outcome: JobOutcome, now: number): Promise<void> {
     for (const job of jobs) await this.store.finishJob(job.id, this.options.owner, outcome, now);
   }
+}
+
+/** The notice of an alert open again after its confirmation expired: to the receiver that first recorded it, on each of its relay channels. */
+function reopenJobs(alert: AlertRecord, config: RelayConfig, now: number): NewJob[] {
+  const channels = Object.keys(config.receivers.get(alert.receiver) ?? {});
+  return channels.map((channel) => ({ channel, receiver: alert.receiver, alertIds: [alert.id], kind: 'firing', groupKey: `reopened:${alert.id}`, dueAt: now }));
+}
+
+/** An expired confirmation starts the escalation over: its first step, counted from now. */
+function restartEscalation(steps: readonly EscalationStep[], now: number): { step: number; dueAt: number } | undefined {
+  const first = steps[0];
+  return first ? { step: 0, dueAt: now + first.afterMs } : undefined;
 }
 
 /** Firing before resolved, then by start time, oldest first. */

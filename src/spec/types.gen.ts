@@ -274,6 +274,10 @@ export interface SeveritiesSpec {
        * A Prometheus duration such as 30s, 5m or 1h30m.
        */
       repeatInterval?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      confirmExpiry?: string;
       escalation?: {
         /**
          * A Prometheus duration such as 30s, 5m or 1h30m.
@@ -299,6 +303,10 @@ export interface SeveritiesSpec {
        * A Prometheus duration such as 30s, 5m or 1h30m.
        */
       repeatInterval?: string;
+      /**
+       * A Prometheus duration such as 30s, 5m or 1h30m.
+       */
+      confirmExpiry?: string;
       escalation?: {
         /**
          * A Prometheus duration such as 30s, 5m or 1h30m.

@@ -11,6 +11,7 @@ export const mapSeverities: KindMapper = (def, { model }) => {
       groupWait: level.groupWait,
       groupInterval: level.groupInterval,
       repeatInterval: level.repeatInterval,
+      ...(level.confirmExpiry === undefined ? {} : { confirmExpiry: level.confirmExpiry }),
       escalation: (level.escalation ?? []).map((step, j) => ({
         after: step.after,
         receivers: step.receivers,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { confirmationExpiresAt } from '../config.ts';
 import { HttpError, readBody, requireBearer, sendJson } from '../http.ts';
 import type { RelayContext } from '../server.ts';
 import type { AlertEvent, AlertFilter, AlertRecord, AlertStatus, CloseOutcome } from '../types.ts';
@@ -119,7 +120,12 @@ function field(body: Record<string, unknown>, name: string, required: boolean): 
 export async function confirm(ctx: RelayContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   requireBearer(req, ctx.tokens.operate, 'confirming an alert');
   const body = await jsonBody(req);
-  const outcome = await ctx.store.confirm(id, field(body, 'user_id', true), field(body, 'comment', false), ctx.now());
+  const user = field(body, 'user_id', true);
+  const comment = field(body, 'comment', false);
+  const now = ctx.now();
+  const known = await ctx.store.getAlert(id);
+  const expiresAt = known && confirmationExpiresAt(ctx.state().config, known.severity, now);
+  const outcome = await ctx.store.confirm(id, user, comment, now, expiresAt);
   if (!outcome.ok) {
     if (outcome.reason === 'not_found') throw new HttpError(404, 'not_found', `no alert "${id}"`);
     throw new HttpError(409, 'not_open', `alert "${id}" is ${outcome.alert?.status}: only an open alert can be confirmed`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from '../channels/email.ts';
+import { confirmationExpiresAt } from '../config.ts';
 import { HttpError, readBody } from '../http.ts';
 import { linkKey, verifyLink, type LinkAction } from '../links.ts';
 import type { RelayContext } from '../server.ts';
@@ -66,7 +67,9 @@ async function doAction(ctx: RelayContext, action: LinkAction, id: string, user:
   // Who clicked is the name typed: recorded as such (the link proves which alert and action, not who).
   const by = `${user} (chat link)`;
   if (action === 'confirm') {
-    const outcome = await ctx.store.confirm(id, by, note, ctx.now());
+    const now = ctx.now();
+    const alert = await ctx.store.getAlert(id);
+    const outcome = await ctx.store.confirm(id, by, note, now, alert && confirmationExpiresAt(ctx.state().config, alert.severity, now));
     return outcome.ok ? outcome.alert : undefined;
   }
   const { outcome } = await closeAlert(ctx, id, by, note);

@@ -72,7 +72,13 @@ export async function addTimer(query: Query, alertId: string, step: number, dueA
   await query('INSERT INTO timers (alert_id, step, due_at) VALUES ($1, $2, $3)', [alertId, step, dueAt]);
 }
 
-/** An alert that stopped being open needs no further escalation step. */
+/** A confirmation that expired: the alert is open again; who confirmed it stays in its history, not on the record. */
+export async function reopenAlert(query: Query, alertId: string, now: number): Promise<void> {
+  await query("UPDATE alerts SET status = 'open', confirmed_by = NULL, confirmed_at = NULL, confirm_comment = NULL, updated_at = $1 WHERE id = $2", [now, alertId]);
+  await addEvent(query, alertId, now, 'reopened', { reason: 'confirmation expired' });
+}
+
+/** An alert that stopped being open needs no further escalation step (nor, once ended, its confirmation's expiry). */
 export async function deletePendingTimers(query: Query, alertId: string): Promise<void> {
   await query('DELETE FROM timers WHERE alert_id = $1 AND fired_at IS NULL', [alertId]);
 }

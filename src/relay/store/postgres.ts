@@ -14,9 +14,10 @@ import type {
   NewJob,
   RelayStore,
 } from '../types.ts';
+import { CONFIRMATION_EXPIRY_STEP } from '../types.ts';
 import { ingestNotification } from './postgres-ingest.ts';
 import { migratePostgres } from './postgres-schema.ts';
-import { addEvent, addJob, addTimer, deletePendingTimers, lockAlert, queryOn, readAlert, readAlerts, type Query } from './postgres-sql.ts';
+import { addEvent, addJob, addTimer, deletePendingTimers, lockAlert, queryOn, readAlert, readAlerts, reopenAlert, type Query } from './postgres-sql.ts';
 import { alertFromRow, eventFromRow, jobFromRow, timerFromRow, type AlertRow, type EventRow, type JobRow, type TimerRow } from './sqlite-rows.ts';
 import { truncateUtf8 } from './truncate.ts';
 
@@ -245,29 +246,33 @@ class PostgresRelayStore implements RelayStore {
       const [found] = await query<{ alert_id: string }>('SELECT alert_id FROM timers WHERE id = $1', [id]);
       if (!found) return false;
       // The alert before the timer, as confirm, close and ingest lock them: a confirm racing this step either lands
-      // first (the step is cancelled) or waits for it (and then finds the step fired).
+      // first (the step is cancelled) or waits for it (and then finds the step fired); likewise a close or a resolve
+      // racing a confirmation's expiry.
       const alert = await lockAlert(query, found.alert_id);
       const [timer] = await query<TimerRow>('SELECT id, alert_id, step, due_at FROM timers WHERE id = $1 AND lease_owner = $2 AND fired_at IS NULL FOR UPDATE', [id, owner]);
       if (!timer) return false;
-      if (alert?.status !== 'open') {
+      const expiry = timer.step === CONFIRMATION_EXPIRY_STEP;
+      if (alert?.status !== (expiry ? 'confirmed' : 'open')) {
         await query("UPDATE timers SET fired_at = $1, outcome = 'cancelled' WHERE id = $2", [now, id]);
         return false;
       }
       for (const job of jobs) await addJob(query, job, now);
-      await addEvent(query, timer.alert_id, now, 'escalated', { step: timer.step, receivers: [...new Set(jobs.map((j) => j.receiver))] });
+      if (expiry) await reopenAlert(query, timer.alert_id, now);
+      else await addEvent(query, timer.alert_id, now, 'escalated', { step: timer.step, receivers: [...new Set(jobs.map((j) => j.receiver))] });
       await query("UPDATE timers SET fired_at = $1, outcome = 'fired' WHERE id = $2", [now, id]);
       if (next) await addTimer(query, timer.alert_id, next.step, next.dueAt);
       return true;
     });
   }
 
-  async confirm(alertId: string, user: string, comment: string, now: number): Promise<ConfirmOutcome> {
+  async confirm(alertId: string, user: string, comment: string, now: number, expiresAt?: number): Promise<ConfirmOutcome> {
     return this.transaction(async (query) => {
       const alert = await lockAlert(query, alertId);
       if (!alert) return { ok: false, reason: 'not_found' };
       if (alert.status !== 'open') return { ok: false, reason: 'not_open', alert };
       await query("UPDATE alerts SET status = 'confirmed', confirmed_by = $1, confirmed_at = $2, confirm_comment = $3, updated_at = $2 WHERE id = $4", [user, now, comment, alertId]);
       await deletePendingTimers(query, alertId);
+      if (expiresAt !== undefined) await addTimer(query, alertId, CONFIRMATION_EXPIRY_STEP, expiresAt);
       await addEvent(query, alertId, now, 'confirmed', { user, comment });
       return { ok: true, alert: (await readAlert(query, alertId))! };
     });

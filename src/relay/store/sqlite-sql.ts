@@ -50,7 +50,13 @@ export function addTimer(sql: Sql, alertId: string, step: number, dueAt: number)
   sql('INSERT INTO timers (alert_id, step, due_at) VALUES (?, ?, ?)').run(alertId, step, dueAt);
 }
 
-/** An alert that stopped being open needs no further escalation step. */
+/** A confirmation that expired: the alert is open again; who confirmed it stays in its history, not on the record. */
+export function reopenAlert(sql: Sql, alertId: string, now: number): void {
+  sql("UPDATE alerts SET status = 'open', confirmed_by = NULL, confirmed_at = NULL, confirm_comment = NULL, updated_at = ? WHERE id = ?").run(now, alertId);
+  addEvent(sql, alertId, now, 'reopened', { reason: 'confirmation expired' });
+}
+
+/** An alert that stopped being open needs no further escalation step (nor, once ended, its confirmation's expiry). */
 export function deletePendingTimers(sql: Sql, alertId: string): void {
   sql('DELETE FROM timers WHERE alert_id = ? AND fired_at IS NULL').run(alertId);
 }

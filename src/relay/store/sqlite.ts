@@ -14,10 +14,11 @@ import type {
   NewJob,
   RelayStore,
 } from '../types.ts';
+import { CONFIRMATION_EXPIRY_STEP } from '../types.ts';
 import { ingestNotification } from './sqlite-ingest.ts';
 import { alertFromRow, eventFromRow, jobFromRow, timerFromRow, type AlertRow, type EventRow, type JobRow, type TimerRow } from './sqlite-rows.ts';
 import { migrateSqlite } from './sqlite-schema.ts';
-import { addEvent, addJob, addTimer, deletePendingTimers, readAlert, statementCache, type Sql } from './sqlite-sql.ts';
+import { addEvent, addJob, addTimer, deletePendingTimers, readAlert, reopenAlert, statementCache, type Sql } from './sqlite-sql.ts';
 import { truncateUtf8 } from './truncate.ts';
 
 /** How long a writer waits for another connection's transaction (another relay process on the same file). */
@@ -137,25 +138,28 @@ class SqliteRelayStore implements RelayStore {
       const timer = this.sql('SELECT id, alert_id, step, due_at FROM timers WHERE id = ? AND lease_owner = ? AND fired_at IS NULL').get(id, owner) as TimerRow | undefined;
       if (!timer) return false;
       const status = this.sql('SELECT status FROM alerts WHERE id = ?').pluck().get(timer.alert_id) as string | undefined;
-      if (status !== 'open') {
+      const expiry = timer.step === CONFIRMATION_EXPIRY_STEP;
+      if (status !== (expiry ? 'confirmed' : 'open')) {
         this.sql("UPDATE timers SET fired_at = ?, outcome = 'cancelled' WHERE id = ?").run(now, id);
         return false;
       }
       for (const job of jobs) addJob(this.sql, job, now);
-      addEvent(this.sql, timer.alert_id, now, 'escalated', { step: timer.step, receivers: [...new Set(jobs.map((j) => j.receiver))] });
+      if (expiry) reopenAlert(this.sql, timer.alert_id, now);
+      else addEvent(this.sql, timer.alert_id, now, 'escalated', { step: timer.step, receivers: [...new Set(jobs.map((j) => j.receiver))] });
       this.sql("UPDATE timers SET fired_at = ?, outcome = 'fired' WHERE id = ?").run(now, id);
       if (next) addTimer(this.sql, timer.alert_id, next.step, next.dueAt);
       return true;
     });
   }
 
-  async confirm(alertId: string, user: string, comment: string, now: number): Promise<ConfirmOutcome> {
+  async confirm(alertId: string, user: string, comment: string, now: number, expiresAt?: number): Promise<ConfirmOutcome> {
     return this.write(() => {
       const alert = readAlert(this.sql, alertId);
       if (!alert) return { ok: false, reason: 'not_found' };
       if (alert.status !== 'open') return { ok: false, reason: 'not_open', alert };
       this.sql("UPDATE alerts SET status = 'confirmed', confirmed_by = ?, confirmed_at = ?, confirm_comment = ?, updated_at = ? WHERE id = ?").run(user, now, comment, now, alertId);
       deletePendingTimers(this.sql, alertId);
+      if (expiresAt !== undefined) addTimer(this.sql, alertId, CONFIRMATION_EXPIRY_STEP, expiresAt);
       addEvent(this.sql, alertId, now, 'confirmed', { user, comment });
       return { ok: true, alert: readAlert(this.sql, alertId)! };
     });

@@ -380,6 +380,88 @@ export function describeRelayStore(name: string, open: () => Promise<StoreFixtur
       });
     });
 
+    describe('confirmation expiry', () => {
+      const reopenJob = (alert: string, now: number) => ({ channel: 'dingtalk', receiver: 'oncall-dingtalk', alertIds: [alert], kind: 'firing' as const, groupKey: `reopened:${alert}`, dueAt: now });
+      const expiresAt = T0 + 32 * MINUTE;
+
+      it('sets the expiry timer (step -1) with a confirmation that expires, and none without', async () => {
+        const store = await fresh();
+        await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }, { fingerprint: 'b', escalation: ESCALATION }]));
+        await store.confirm(idOf('a'), 'alice', 'on it', T0 + 2 * MINUTE, expiresAt);
+        await store.confirm(idOf('b'), 'alice', 'on it', T0 + 2 * MINUTE);
+        expect(await store.claimTimers(expiresAt - 1, 'r1', MINUTE, 10)).toEqual([]);
+        expect(await store.claimTimers(T0 + 600 * MINUTE, 'r1', MINUTE, 10)).toEqual([{ id: expect.any(Number), alertId: idOf('a'), step: -1, dueAt: expiresAt }]);
+      });
+
+      it('opens a still confirmed alert again: record, reopened event, the new notice, the escalation from its first step', async () => {
+        const store = await fresh();
+        await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
+        await store.confirm(idOf('a'), 'alice', 'on it', T0 + 2 * MINUTE, expiresAt);
+        const [first] = await store.claimJobs(T0 + MINUTE, 'r0', MINUTE, 10);
+        await store.finishJob(first!.id, 'r0', { ok: true, detail: {} }, T0 + MINUTE);
+        const [timer] = await store.claimTimers(expiresAt, 'r1', MINUTE, 10);
+
+        expect(await store.fireTimer(timer!.id, 'r1', expiresAt, [reopenJob(idOf('a'), expiresAt)], { step: 0, dueAt: expiresAt + 10 * MINUTE })).toBe(true);
+        expect(await store.fireTimer(timer!.id, 'r1', expiresAt, [reopenJob(idOf('a'), expiresAt)])).toBe(false);
+
+        const alert = await store.getAlert(idOf('a'));
+        expect(alert).toMatchObject({ status: 'open', updatedAt: expiresAt });
+        expect(alert).not.toHaveProperty('confirmedBy');
+        expect(alert).not.toHaveProperty('confirmedAt');
+        const events = (await store.events(idOf('a'))).map((e) => [e.type, e.at, e.detail]);
+        expect(events.slice(-2)).toEqual([
+          ['confirmed', T0 + 2 * MINUTE, { user: 'alice', comment: 'on it' }],
+          ['reopened', expiresAt, { reason: 'confirmation expired' }],
+        ]);
+        expect(await store.claimJobs(expiresAt, 'r2', MINUTE, 10)).toMatchObject([{ kind: 'firing', receiver: 'oncall-dingtalk', alertIds: [idOf('a')], groupKey: `reopened:${idOf('a')}` }]);
+        expect(await store.claimTimers(expiresAt + 10 * MINUTE - 1, 'r1', MINUTE, 10)).toEqual([]);
+        expect(await store.claimTimers(expiresAt + 10 * MINUTE, 'r1', MINUTE, 10)).toMatchObject([{ alertId: idOf('a'), step: 0, dueAt: expiresAt + 10 * MINUTE }]);
+      });
+
+      it('can be confirmed again once reopened, with a new expiry and no escalation left over', async () => {
+        const store = await fresh();
+        await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
+        await store.confirm(idOf('a'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+        const [timer] = await store.claimTimers(expiresAt, 'r1', MINUTE, 10);
+        await store.fireTimer(timer!.id, 'r1', expiresAt, [], { step: 0, dueAt: expiresAt + 10 * MINUTE });
+
+        const again = T0 + 35 * MINUTE;
+        expect(await store.confirm(idOf('a'), 'bob', 'still on it', again, again + 30 * MINUTE)).toMatchObject({ ok: true, alert: { status: 'confirmed', confirmedBy: 'bob', confirmedAt: again } });
+        expect(await store.claimTimers(T0 + 600 * MINUTE, 'r1', MINUTE, 10)).toMatchObject([{ step: -1, dueAt: again + 30 * MINUTE }]);
+        expect((await store.events(idOf('a'))).map((e) => e.type)).toEqual(['received', 'confirmed', 'reopened', 'confirmed']);
+      });
+
+      it('does nothing when the alert was closed or resolved after the claim', async () => {
+        const store = await fresh();
+        await store.ingest(notification([{ fingerprint: 'a' }, { fingerprint: 'b' }]));
+        await store.confirm(idOf('a'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+        await store.confirm(idOf('b'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+        const timers = await store.claimTimers(expiresAt, 'r1', MINUTE, 10);
+        expect(timers).toHaveLength(2);
+        await store.close(idOf('a'), 'bob', 'fixed', expiresAt);
+        await store.ingest(notification([{ fingerprint: 'b', status: 'resolved', endsAt: expiresAt }], { receivedAt: expiresAt }));
+        const pendingBefore = (await store.gauges(expiresAt)).pendingJobs;
+
+        for (const timer of timers) expect(await store.fireTimer(timer.id, 'r1', expiresAt, [reopenJob(timer.alertId, expiresAt)], { step: 0, dueAt: expiresAt + 10 * MINUTE })).toBe(false);
+        expect((await store.gauges(expiresAt)).pendingJobs).toBe(pendingBefore);
+        expect(await store.claimTimers(T0 + 600 * MINUTE, 'r2', MINUTE, 10)).toEqual([]);
+        expect((await store.getAlert(idOf('a')))?.status).toBe('closed');
+        expect((await store.getAlert(idOf('b')))?.status).toBe('resolved');
+        for (const id of [idOf('a'), idOf('b')]) expect((await store.events(id)).map((e) => e.type)).not.toContain('reopened');
+      });
+
+      it('ends the expiry timer when the confirmed alert is closed or resolves', async () => {
+        const store = await fresh();
+        await store.ingest(notification([{ fingerprint: 'a' }, { fingerprint: 'b' }]));
+        await store.confirm(idOf('a'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+        await store.confirm(idOf('b'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+        await store.close(idOf('a'), 'bob', 'fixed', T0 + 3 * MINUTE);
+        await store.ingest(notification([{ fingerprint: 'b', status: 'resolved', endsAt: T0 + 3 * MINUTE }], { receivedAt: T0 + 4 * MINUTE }));
+        expect((await store.gauges(T0 + 600 * MINUTE)).dueTimers).toBe(0);
+        expect(await store.claimTimers(T0 + 600 * MINUTE, 'r1', MINUTE, 10)).toEqual([]);
+      });
+    });
+
     describe('migration', () => {
       it('migrates idempotently: migrate() twice and another store on the same storage keep the data', async () => {
         const store = await fresh();

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { confirmationExpiresAt, parseRelayConfig, RelayConfigError } from './config.ts';
+
+describe('relay.yml confirmExpiry', () => {
+  it('reads the duration of each severity that sets one, in ms', () => {
+    const config = parseRelayConfig('relay: null\nreceivers: {}\nescalation: {}\nconfirmExpiry: { critical: 30m, warning: 1h30m }\n');
+    expect([...config.confirmExpiryMs]).toEqual([
+      ['critical', 30 * 60_000],
+      ['warning', 90 * 60_000],
+    ]);
+    expect(confirmationExpiresAt(config, 'critical', 1_000)).toBe(1_000 + 30 * 60_000);
+    expect(confirmationExpiresAt(config, 'info', 1_000)).toBeUndefined();
+  });
+
+  it('has no expiry when relay.yml has no confirmExpiry section (a build before it existed)', () => {
+    expect(parseRelayConfig('relay: null\nreceivers: {}\nescalation: {}\n').confirmExpiryMs.size).toBe(0);
+  });
+
+  it('refuses a value that is not a duration, naming the field', () => {
+    expect(() => parseRelayConfig('confirmExpiry: { critical: soon }\n')).toThrow(new RelayConfigError('confirmExpiry.critical: must be a duration such as 30m'));
+    expect(() => parseRelayConfig('confirmExpiry: [30m]\n')).toThrow('confirmExpiry: must be a mapping');
+  });
+});

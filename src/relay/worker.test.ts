@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRelayConfig } from './config.ts';
+import { secretReader } from './secrets.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+import { ESCALATION, idOf, MINUTE, notification, T0 } from './store/store-contract.ts';
+import type { RelayStore } from './types.ts';
+import { Worker } from './worker.ts';
+
+const config = parseRelayConfig(
+  [
+    'receivers:',
+    '  oncall-dingtalk: { dingtalk: { webhook: { env: DINGTALK_WEBHOOK } } }',
+    '  oncall-sms: { sms: { to: ["+8613800000000"] } }',
+    'escalation:',
+    '  critical: [{ after: 10m, receivers: [oncall-sms] }, { after: 30m, receivers: [oncall-sms] }]',
+    'confirmExpiry: { critical: 30m }',
+  ].join('\n'),
+);
+
+let store: RelayStore;
+afterEach(() => store.close());
+
+/** A worker whose clock is `clock.now`; nothing it sends gets anywhere (every fetch fails, no secret is set). */
+function workerAt(clock: { now: number }): Worker {
+  const fetch = async () => {
+    throw new Error('offline');
+  };
+  return new Worker(store, () => ({ config, secrets: secretReader({}), fetch }), { owner: 'w', leaseMs: MINUTE, retryDelaysMs: [MINUTE], language: 'en', timeZone: 'UTC', batch: 10, now: () => clock.now });
+}
+
+describe('worker: a confirmation that expires', () => {
+  it('opens the alert again, notifies its receiver, and starts the escalation over from the reopening', async () => {
+    store = openSqliteStore(':memory:');
+    await store.ingest(notification([{ fingerprint: 'a', escalation: ESCALATION }]));
+    const expiresAt = T0 + 2 * MINUTE + 30 * MINUTE;
+    await store.confirm(idOf('a'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+    const clock = { now: expiresAt };
+    const worker = workerAt(clock);
+
+    await worker.round();
+    expect((await store.getAlert(idOf('a')))?.status).toBe('open');
+    const notices = (await store.events(idOf('a'))).filter((e) => e.at === expiresAt && e.type !== 'reopened').map((e) => [e.type, e.detail.receiver, e.detail.kind]);
+    // The reopening's notice went to the receiver that first recorded the alert (and failed here: no secret).
+    expect(notices).toContainEqual(['notify_failed', 'oncall-dingtalk', 'firing']);
+
+    clock.now = expiresAt + 10 * MINUTE - 1;
+    expect((await worker.round()).escalated).toBe(0);
+    clock.now = expiresAt + 10 * MINUTE;
+    expect((await worker.round()).escalated).toBe(1);
+    // The second step counts from the reopening too, not from the alert's start (long past).
+    clock.now = expiresAt + 30 * MINUTE - 1;
+    expect((await worker.round()).escalated).toBe(0);
+    clock.now = expiresAt + 30 * MINUTE;
+    expect((await worker.round()).escalated).toBe(1);
+  });
+});
