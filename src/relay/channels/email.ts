@@ -5,7 +5,8 @@
  */
 import { createTransport } from 'nodemailer';
 import type { AlertRecord } from '../types.ts';
-import { markdownUrl } from './escape.ts';
+import { cutText, markdownUrl } from './escape.ts';
+import { labelsThatMatter } from './message.ts';
 import { formatTime } from './time.ts';
 import type { Notice, SendResult } from './types.ts';
 import { WORDS, type Words } from './words.ts';
@@ -50,26 +51,14 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function cut(s: string, maxChars: number): string {
-  const chars = Array.from(s);
-  return chars.length <= maxChars ? s : `${chars.slice(0, maxChars).join('')}…`;
-}
-
 /** `[FIRING] critical: GpuTemperatureHigh` on one line, control characters gone (a header cannot be split). */
 function subjectLine(notice: Notice, words: Words): string {
   const alerts = notice.alerts;
-  const severities = [...new Set(alerts.map((a) => cut(a.severity, SUBJECT_NAME_CHARS)))];
+  const severities = [...new Set(alerts.map((a) => cutText(a.severity, SUBJECT_NAME_CHARS)))];
   const names = [...new Set(alerts.map((a) => a.alertname))];
-  let name = names.length === 1 ? cut(names[0], SUBJECT_NAME_CHARS) : words.alerts(alerts.length);
+  let name = names.length === 1 ? cutText(names[0], SUBJECT_NAME_CHARS) : words.alerts(alerts.length);
   if (names.length === 1 && alerts.length > 1) name += ` (${alerts.length})`;
   return oneLine(`${words[notice.kind]}${severities.join('/')}${words.colon}${name}`).replace(/\s+/g, ' ').trim();
-}
-
-/** Every label but alertname, severity and Prometheus' internal `__` ones, sorted. */
-function labelsThatMatter(labels: Record<string, string>): [string, string][] {
-  return Object.entries(labels)
-    .filter(([name]) => name !== 'alertname' && name !== 'severity' && !name.startsWith('__'))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 interface Field {
