@@ -1,7 +1,8 @@
 /**
  * The chat-markdown message both robot channels (DingTalk, WeCom) build from a notice: the title, one block per alert,
  * "… and N more", and the search for the most of a notice that fits the provider's byte limit. Each channel brings
- * its own markup dialect (`AlertMarkup`) and its own envelope; what an alert shows, and in what order, is said here once (email takes its label selection too).
+ * its own markup dialect (`AlertMarkup`) and its own envelope; what an alert shows, and in what order, is said here
+ * once (email takes its label selection too).
  */
 import type { AlertRecord } from '../types.ts';
 import { cutText, markdownLink, markdownText, markdownUrl, plainLine } from './escape.ts';
