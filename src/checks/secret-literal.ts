@@ -1,7 +1,7 @@
 import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
 import { findUrlSecrets, type UrlInText } from './secret-url.ts';
-import { walkStrings } from '../util/walk-strings.ts';
+import { walkStrings } from './walk-strings.ts';
 
 /**
  * Secrets are references ({ env } / { file }); the schema stage rejects strings where a reference belongs. This check

@@ -1,4 +1,4 @@
-import { walkStrings } from '../util/walk-strings.ts';
+import { walkStrings } from './walk-strings.ts';
 import type { Check } from './check.ts';
 
 /** What deploy writes into a generated file where a secret goes: `${NAME}` or `${file:/path}`, or anything like them. */
