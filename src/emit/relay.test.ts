@@ -8,7 +8,7 @@ describe('relay config', () => {
     const receivers = (await baseFile('receivers.yaml')) + '    dingtalk: { webhook: { env: DINGTALK_ONCALL_WEBHOOK }, secret: { file: /run/secrets/ding }, atMobiles: ["13800000000"] }\n';
     const severities = (await baseFile('severities.yaml')).replace(
       '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',
-      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, escalation: [{ after: 15m, receivers: [team] }] }',
+      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, escalation: [{ after: 15m, receivers: [team], repeat: 30m }] }',
     );
     const result = await compileBase({ 'receivers.yaml': receivers, 'severities.yaml': severities });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -24,7 +24,7 @@ describe('relay config', () => {
       team: { email: { sendResolved: true, to: ['team@example.com'] } },
     });
     expect(config.smtp).toEqual({ smarthost: 'smtp.example.com:587', from: 'alerts@example.com' });
-    expect(config.escalation).toEqual({ critical: [{ after: '15m', receivers: ['team'] }] });
+    expect(config.escalation).toEqual({ critical: [{ after: '15m', receivers: ['team'], repeat: '30m' }] });
     expect(config).not.toHaveProperty('confirmExpiry');
     expect(artifact.sources).toEqual(expect.arrayContaining(['receivers.yaml', 'severities.yaml', 'project.yaml']));
   });

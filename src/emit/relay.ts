@@ -27,7 +27,7 @@ export function emitRelayConfig(model: Model): Artifact {
   }
   const escalation: Record<string, unknown> = {};
   for (const s of model.severities) {
-    if (s.escalation.length) escalation[s.name] = s.escalation.map((step) => ({ after: step.after, receivers: step.receivers }));
+    if (s.escalation.length) escalation[s.name] = s.escalation.map((step) => ({ after: step.after, receivers: step.receivers, ...(step.repeat ? { repeat: step.repeat } : {}) }));
   }
   const confirmExpiry: Record<string, string> = {};
   for (const s of model.severities) {

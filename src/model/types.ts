@@ -90,6 +90,8 @@ export interface ExternalMetricModel {
 export interface EscalationStep {
   after: string;
   receivers: string[];
+  /** The last step only: again every this long while the alert stays open. */
+  repeat?: string;
   origin: Origin;
 }
 

@@ -133,7 +133,9 @@ export function parseRelayConfig(text: string): RelayConfig {
         const s = record(step, at);
         const afterMs = typeof s.after === 'string' ? parseDuration(s.after) : NaN;
         if (!Number.isFinite(afterMs)) throw new RelayConfigError(`${at}.after: must be a duration such as 15m`);
-        return { afterMs, receivers: strings(s.receivers, `${at}.receivers`) };
+        const repeatMs = typeof s.repeat === 'string' ? parseDuration(s.repeat) : undefined;
+        if (s.repeat !== undefined && !(repeatMs! > 0)) throw new RelayConfigError(`${at}.repeat: must be a duration longer than 0, such as 30m`);
+        return { afterMs, receivers: strings(s.receivers, `${at}.receivers`), ...(repeatMs !== undefined ? { repeatMs } : {}) };
       }),
     );
   }

@@ -113,6 +113,8 @@ export interface EscalationStep {
   /** ms after the alert started firing (not after the previous step). */
   afterMs: number;
   receivers: string[];
+  /** The last step only: ms until it fires again, for as long as the alert stays open. */
+  repeatMs?: number;
 }
 
 /** The timer step that is not an escalation step: a confirmation's expiry (the alert opens again when it comes due). */

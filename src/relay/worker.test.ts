@@ -54,3 +54,35 @@ describe('worker: a confirmation that expires', () => {
     expect((await worker.round()).escalated).toBe(1);
   });
 });
+
+describe('worker: the last escalation step repeats', () => {
+  it('notifies the last tier again every `repeat` while the alert stays open, and stops once it is confirmed', async () => {
+    store = openSqliteStore(':memory:');
+    const repeating = parseRelayConfig(
+      ['receivers:', '  oncall-sms: { sms: { to: ["+8613800000000"] } }', 'escalation:', '  critical: [{ after: 10m, receivers: [oncall-sms], repeat: 20m }]'].join('\n'),
+    );
+    const steps = repeating.escalation.get('critical')!;
+    expect(steps).toEqual([{ afterMs: 10 * MINUTE, receivers: ['oncall-sms'], repeatMs: 20 * MINUTE }]);
+    await store.ingest(notification([{ fingerprint: 'r', escalation: steps }]));
+    const clock = { now: T0 + 10 * MINUTE };
+    const fetch = async () => {
+      throw new Error('offline');
+    };
+    const worker = new Worker(store, () => ({ config: repeating, secrets: secretReader({}), fetch }), { owner: 'w', leaseMs: MINUTE, retryDelaysMs: [], language: 'en', timeZone: 'UTC', batch: 10, now: () => clock.now });
+    expect((await worker.round()).escalated).toBe(1);
+    clock.now += 20 * MINUTE - 1;
+    expect((await worker.round()).escalated).toBe(0);
+    clock.now += 1;
+    expect((await worker.round()).escalated).toBe(1);
+    clock.now += 20 * MINUTE;
+    expect((await worker.round()).escalated).toBe(1);
+    await store.confirm(idOf('r'), 'alice', '', clock.now);
+    clock.now += 20 * MINUTE;
+    expect((await worker.round()).escalated).toBe(0);
+    expect((await store.events(idOf('r'))).filter((e) => e.type === 'escalated')).toHaveLength(3);
+  });
+
+  it('refuses a repeat that is not a duration above zero', () => {
+    expect(() => parseRelayConfig('escalation:\n  critical: [{ after: 10m, receivers: [a], repeat: 0s }]\n')).toThrow('escalation.critical[0].repeat: must be a duration longer than 0');
+  });
+});

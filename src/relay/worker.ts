@@ -67,7 +67,9 @@ export class Worker {
         for (const channel of Object.keys(channels ?? {})) jobs.push({ channel, receiver, alertIds: [timer.alertId], kind: 'escalation', groupKey: `escalation:${timer.alertId}:${timer.step}`, dueAt: now });
       }
       const nextStep = steps[timer.step + 1];
-      const next = alert && nextStep ? { step: timer.step + 1, dueAt: Math.max(now, (await this.escalationStart(alert)) + nextStep.afterMs) } : undefined;
+      // After the last step, its repeat (if any) keeps notifying that tier until someone confirms.
+      const repeat = !nextStep && step?.repeatMs ? { step: timer.step, dueAt: now + step.repeatMs } : undefined;
+      const next = alert && nextStep ? { step: timer.step + 1, dueAt: Math.max(now, (await this.escalationStart(alert)) + nextStep.afterMs) } : repeat;
       if (await this.store.fireTimer(timer.id, this.options.owner, now, jobs, next)) {
         fired++;
         this.metrics?.escalations.inc({ severity: alert?.severity ?? '' });

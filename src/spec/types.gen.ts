@@ -287,6 +287,10 @@ export interface SeveritiesSpec {
          * @minItems 1
          */
         receivers: [string, ...string[]];
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        repeat?: string;
       }[];
     },
     ...{
@@ -316,6 +320,10 @@ export interface SeveritiesSpec {
          * @minItems 1
          */
         receivers: [string, ...string[]];
+        /**
+         * A Prometheus duration such as 30s, 5m or 1h30m.
+         */
+        repeat?: string;
       }[];
     }[]
   ];

@@ -15,6 +15,7 @@ export const mapSeverities: KindMapper = (def, { model }) => {
       escalation: (level.escalation ?? []).map((step, j) => ({
         after: step.after,
         receivers: step.receivers,
+        ...(step.repeat === undefined ? {} : { repeat: step.repeat }),
         origin: at(def, ['levels', rank, 'escalation', j]),
       })),
       origin: at(def, ['levels', rank]),
