@@ -4,6 +4,7 @@
  * was sent; which errcodes mean "too fast" or "try again" is each provider's own.
  */
 import type { Fetch, SendResult } from './types.ts';
+import { networkReason, parseJson } from './answers.ts';
 
 export interface RobotErrcodes {
   /** The provider's name, for the answer that is not one of its own. */
@@ -42,11 +43,6 @@ export async function postToRobot(url: string, body: string, fetch: Fetch, errco
   return { ...classifyRobotAnswer(status, text, errcodes), latencyMs: latency() };
 }
 
-function networkReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
 
 function classifyRobotAnswer(status: number, text: string, errcodes: RobotErrcodes): Omit<SendResult, 'latencyMs'> {
   const answer = parseJson(text);
@@ -64,13 +60,6 @@ function classifyRobotAnswer(status: number, text: string, errcodes: RobotErrcod
   return { ok: false, retryable: errcode === errcodes.retryable, status, error, answer };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 function isErrcodeAnswer(answer: unknown): answer is { errcode: number; errmsg?: unknown } {
   return typeof answer === 'object' && answer !== null && typeof (answer as { errcode?: unknown }).errcode === 'number';

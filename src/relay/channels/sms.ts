@@ -10,6 +10,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { AlertRecord } from '../types.ts';
 import { plainLine } from './escape.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
+import { networkReason, parseJson } from './answers.ts';
 
 export type SmsProvider =
   | { provider: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; endpoint?: string }
@@ -375,23 +376,11 @@ export async function sendSms(provider: SmsProvider, to: string[], message: SmsM
   return { ...classify(status, text), latencyMs: latency() };
 }
 
-function networkReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
 
 function short(s: string): string {
   return s.length <= ERROR_CHARS ? s : `${s.slice(0, ERROR_CHARS)}…`;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
