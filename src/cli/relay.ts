@@ -53,17 +53,24 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
   const style = styleFor(io);
   const buildDir = options.build ?? 'generated';
   const secrets = secretReader();
-  const fail = (message: string) => {
-    io.err(`${style.red('relay failed')}: ${message}\n`);
+  const fail = (code: string, message: string, hint: string) => {
+    io.err(`${style.red('relay failed')} [${code}]: ${message}\n  hint: ${hint}\n`);
     return EXIT.problems;
+  };
+  /** Start-up problems the operator can fix, each with its id and what to do; anything else is a bug. */
+  const startProblem = (e: unknown): number | undefined => {
+    if (e instanceof BuildError) return fail(e.code, e.message, e.hint);
+    if (e instanceof RelayConfigError) return fail('relay/config', e.message, e.hint);
+    if (e instanceof MissingSecret) return fail('relay/secret', e.message, 'set the environment variable or create the file the build references, where the relay runs');
+    return undefined;
   };
   const { loadRelayState, startRelay } = await import('../relay/server.ts');
   let settings;
   try {
     settings = (await loadRelayState(buildDir, options.env, secrets)).config.settings;
   } catch (e) {
-    if (e instanceof BuildError) return fail(`${e.message}\n  hint: ${e.hint}`);
-    if (e instanceof RelayConfigError || e instanceof MissingSecret) return fail(e.message);
+    const problem = startProblem(e);
+    if (problem !== undefined) return problem;
     throw e;
   }
   const listen = parseListen(options.listen ?? settings.listen ?? `127.0.0.1:${portOf(settings.url)}`);
@@ -83,8 +90,8 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
   try {
     store = await openStore(storeUrl, postgres, settings.storePassword, secrets);
   } catch (e) {
-    if (e instanceof MissingSecret) return fail(e.message);
-    return fail(`cannot open the store ${storeUrl}: ${(e as Error).message}`);
+    if (e instanceof MissingSecret) return fail('relay/secret', e.message, 'set relay.storePassword’s variable or file where the relay runs');
+    return fail('relay/store', `cannot open the store ${storeUrl}: ${(e as Error).message}`, 'check the path is writable (sqlite:) or that the database answers and the user may connect (postgres://)');
   }
   try {
     await store.migrate();
@@ -112,10 +119,10 @@ export async function runRelay(io: CliIO, _dir: string, options: RelayCommandOpt
     await relay.stop();
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof BuildError) return fail(`${e.message}\n  hint: ${e.hint}`);
-    if (e instanceof RelayConfigError || e instanceof MissingSecret) return fail(e.message);
+    const problem = startProblem(e);
+    if (problem !== undefined) return problem;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') return fail(`cannot listen on ${listen.host}:${listen.port} (${code})`);
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') return fail('relay/listen', `cannot listen on ${listen.host}:${listen.port} (${code})`, 'choose a free port and an address of this machine with --listen or relay.listen');
     throw e;
   } finally {
     await store.close();

@@ -80,7 +80,15 @@ export interface RelayConfig {
   confirmExpiryMs: Map<string, number>;
 }
 
-export class RelayConfigError extends Error {}
+export class RelayConfigError extends Error {
+  constructor(
+    message: string,
+    /** What to do; the default fits a relay.yml that is not what Vigil writes. */
+    readonly hint = 'build again with `vigil build`: the relay serves relay.yml as Vigil writes it',
+  ) {
+    super(message);
+  }
+}
 
 /** Reads relay.yml; throws a RelayConfigError naming the first field that is not what Vigil writes. */
 export function parseRelayConfig(text: string): RelayConfig {

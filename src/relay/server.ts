@@ -139,7 +139,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
   const secrets = options.secrets ?? secretReader();
   const load = async () => {
     const next = await loadRelayState(options.buildDir, options.environment, secrets, options.tokens, options.alertmanagers);
-    if (options.requireNotifyToken && next.tokens.notify.length === 0) throw new RelayConfigError('the build’s relay has no token (relay.token): anyone who reaches the relay could post alerts; set it, or start with --insecure-open-notify');
+    if (options.requireNotifyToken && next.tokens.notify.length === 0) throw new RelayConfigError('the build’s relay has no token (relay.token): anyone who reaches the relay could post alerts', 'add `token: { env: VIGIL_RELAY_TOKEN }` to relay and build again, or start with --insecure-open-notify on a machine nobody else reaches');
     return next;
   };
   let state = await load();

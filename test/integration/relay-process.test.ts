@@ -117,7 +117,7 @@ describe('vigil relay, the process', () => {
   }, 30_000);
 
   it.each([
-    ['a build that is not there', ['--env', 'prod'], 'relay failed: the build in'],
+    ['a build that is not there', ['--env', 'prod'], 'relay failed [deploy/build]: the build in'],
     ['a listen address that is not one', ['--listen', 'nowhere'], '--listen "nowhere": expected HOST:PORT'],
     ['a time zone that does not exist', ['--time-zone', 'Mars/Olympus'], 'time zone "Mars/Olympus" is not an IANA time zone'],
     ['a store it cannot use', ['--store', 'mysql://relay@db/relay'], 'expected sqlite:PATH or postgres://user@host:5432/database'],
@@ -145,7 +145,8 @@ describe('vigil relay, the process', () => {
     await writeFile(manifestFile, JSON.stringify(manifest));
     const refused = start(['--build', open]);
     expect(await refused.exit).toBe(1);
-    expect(refused.stderr()).toContain('relay has no token (relay.token)');
+    expect(refused.stderr()).toContain('relay failed [relay/config]: the build’s relay has no token (relay.token)');
+    expect(refused.stderr()).toContain('hint: add `token: { env: VIGIL_RELAY_TOKEN }` to relay');
     const allowed = start(['--build', open, '--insecure-open-notify']);
     await ready();
     expect(allowed.stderr()).toContain('--insecure-open-notify');
