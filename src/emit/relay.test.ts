@@ -29,6 +29,14 @@ describe('relay config', () => {
     expect(artifact.sources).toEqual(expect.arrayContaining(['receivers.yaml', 'severities.yaml', 'project.yaml']));
   });
 
+  it('carries dingtalk.atAll, so the relay can mention everyone', async () => {
+    const receivers = (await baseFile('receivers.yaml')) + '    dingtalk: { webhook: { env: DINGTALK_ONCALL_WEBHOOK }, atAll: true }\n';
+    const result = await compileBase({ 'receivers.yaml': receivers });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const config = parse(result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!.content);
+    expect(config.receivers.oncall.dingtalk).toEqual({ atAll: true, sendResolved: true, webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' } });
+  });
+
   it('carries confirmExpiry for the severities that set one, and only those', async () => {
     const severities = (await baseFile('severities.yaml')).replace(
       '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',

@@ -142,8 +142,21 @@ describe('renderDingtalk: mentions', () => {
     expect(textOf(message).split('\n').at(-1)).toBe('@13800000000 @zhang_san');
   });
 
-  it('sets isAtAll', () => {
-    expect(parsed(notice(), target({ isAtAll: true })).at).toEqual({ atMobiles: [], atUserIds: [], isAtAll: true });
+  it('mentions everyone: isAtAll in `at` and @all in the text, which DingTalk needs too', () => {
+    const message = parsed(notice({ links }), target({ isAtAll: true }));
+    expect(message.msgtype).toBe('markdown');
+    expect(message.at).toEqual({ atMobiles: [], atUserIds: [], isAtAll: true });
+    expect(textOf(message).split('\n').at(-1)).toBe('@all');
+  });
+
+  it('writes @all before the people it also names', () => {
+    const message = parsed(notice(), target({ atMobiles: ['13800000000'], isAtAll: true }));
+    expect(message.at).toEqual({ atMobiles: ['13800000000'], atUserIds: [], isAtAll: true });
+    expect(textOf(message).split('\n').at(-1)).toBe('@all @13800000000');
+  });
+
+  it('writes no @all when everyone is not mentioned', () => {
+    expect(textOf(parsed(notice(), target({ atMobiles: ['13800000000'] })))).not.toContain('@all');
   });
 
   it('keeps mentions working when there are links: markdown with links rather than an actionCard (which has no `at`)', () => {

@@ -88,7 +88,8 @@ function mentionsOf(target: DingtalkTarget): { text: string; at: Record<string, 
   const atUserIds = clean(target.atUserIds);
   const isAtAll = target.isAtAll === true;
   if (atMobiles.length === 0 && atUserIds.length === 0 && !isAtAll) return undefined;
-  const names = [...atMobiles, ...atUserIds];
+  // Everyone, like a person, is notified only when the text says so too: `@all` beside `isAtAll: true`.
+  const names = [...(isAtAll ? ['all'] : []), ...atMobiles, ...atUserIds];
   return { text: names.map((n) => `@${n}`).join(' '), at: { atMobiles, atUserIds, isAtAll } };
 }
 
