@@ -31,6 +31,7 @@ import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
 import { secretPlaceholderCheck } from './secret-placeholder.ts';
+import { severityEscalationCheck } from './severity-escalation.ts';
 import { templateLabelCheck } from './template-label.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
 import { testRefsCheck } from './test-refs.ts';
@@ -71,6 +72,7 @@ export const CHECKS: readonly Check[] = [
   ruleDuplicateCheck,
   secretLiteralCheck,
   secretPlaceholderCheck,
+  severityEscalationCheck,
   templateLabelCheck,
   templateSyntaxCheck,
   testRefsCheck,
