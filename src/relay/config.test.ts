@@ -21,3 +21,17 @@ describe('relay.yml confirmExpiry', () => {
     expect(() => parseRelayConfig('confirmExpiry: [30m]\n')).toThrow('confirmExpiry: must be a mapping');
   });
 });
+
+describe('relay.yml dingtalk.atAll', () => {
+  const receiver = (fields: string) => parseRelayConfig(`receivers:\n  oncall: { dingtalk: { webhook: { env: HOOK }${fields} } }\n`).receivers.get('oncall')!.dingtalk!;
+
+  it('reads atAll, false when absent', () => {
+    expect(receiver(', atAll: true').atAll).toBe(true);
+    expect(receiver(', atAll: false').atAll).toBe(false);
+    expect(receiver('').atAll).toBe(false);
+  });
+
+  it('refuses an atAll that is not a boolean, naming the field', () => {
+    expect(() => receiver(', atAll: "yes"')).toThrow(new RelayConfigError('receivers.oncall.dingtalk.atAll: must be true or false'));
+  });
+});

@@ -12,6 +12,8 @@ export interface DingtalkReceiver {
   webhook: SecretRef;
   secret?: SecretRef;
   atMobiles: string[];
+  /** @-mention everyone in the group (`dingtalk.atAll`). */
+  atAll: boolean;
   sendResolved: boolean;
 }
 
@@ -110,6 +112,7 @@ export function parseRelayConfig(text: string): RelayConfig {
         webhook: secretRef(d.webhook, `receivers.${name}.dingtalk.webhook`),
         ...(d.secret === undefined ? {} : { secret: secretRef(d.secret, `receivers.${name}.dingtalk.secret`) }),
         atMobiles: strings(d.atMobiles ?? [], `receivers.${name}.dingtalk.atMobiles`),
+        atAll: optionalBoolean(d.atAll, `receivers.${name}.dingtalk.atAll`),
         sendResolved: d.sendResolved !== false,
       };
     }
@@ -219,6 +222,11 @@ function smsProvider(s: Record<string, unknown>): SmsProviderConfig {
 function record(v: unknown, at: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RelayConfigError(`${at}: must be a mapping`);
   return v as Record<string, unknown>;
+}
+
+function optionalBoolean(v: unknown, at: string): boolean {
+  if (v !== undefined && typeof v !== 'boolean') throw new RelayConfigError(`${at}: must be true or false`);
+  return v === true;
 }
 
 function strings(v: unknown, at: string): string[] {

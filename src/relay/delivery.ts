@@ -51,6 +51,7 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
         webhook: await ctx.secrets.read(d.webhook, `receiver ${notice.receiver}: DingTalk webhook`),
         ...(d.secret ? { secret: await ctx.secrets.read(d.secret, `receiver ${notice.receiver}: DingTalk signing secret`) } : {}),
         atMobiles: d.atMobiles,
+        isAtAll: d.atAll,
       };
       const rendered = renderDingtalk(notice, target);
       const result = await sendDingtalk(rendered.body, target, ctx.fetch, now);

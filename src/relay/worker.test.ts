@@ -3,8 +3,8 @@ import { parseRelayConfig } from './config.ts';
 import { secretReader } from './secrets.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { ESCALATION, idOf, MINUTE, notification, T0 } from './store/store-contract.ts';
-import type { RelayStore } from './types.ts';
-import { Worker } from './worker.ts';
+import type { AlertRecord, RelayStore } from './types.ts';
+import { reopenJobs, Worker } from './worker.ts';
 
 const config = parseRelayConfig(
   [
@@ -84,5 +84,47 @@ describe('worker: the last escalation step repeats', () => {
 
   it('refuses a repeat that is not a duration above zero', () => {
     expect(() => parseRelayConfig('escalation:\n  critical: [{ after: 10m, receivers: [a], repeat: 0s }]\n')).toThrow('escalation.critical[0].repeat: must be a duration longer than 0');
+  });
+});
+
+describe('reopenJobs: who hears that a confirmation expired', () => {
+  const reopening = parseRelayConfig(
+    [
+      'receivers:',
+      '  oncall-dingtalk: { dingtalk: { webhook: { env: DINGTALK_WEBHOOK } } }',
+      '  oncall-sms: { sms: { to: ["+8613800000000"] } }',
+      '  managers: { email: { to: [managers@example.com] }, dingtalk: { webhook: { env: MANAGERS_WEBHOOK } } }',
+      'escalation:',
+      '  critical: [{ after: 10m, receivers: [managers, oncall-sms, managers] }, { after: 30m, receivers: [oncall-dingtalk] }]',
+      '  warning: [{ after: 10m, receivers: [mail-only] }]',
+    ].join('\n'),
+  );
+  const alert = (receiver: string, severity: string) => ({ id: 'a1', receiver, severity }) as AlertRecord;
+  const told = (receiver: string, severity: string) => reopenJobs(alert(receiver, severity), reopening, T0).map((j) => `${j.receiver}/${j.channel}`);
+
+  it.each([
+    ['its own receiver, on each of its relay channels', 'managers', 'critical', ['managers/dingtalk', 'managers/email']],
+    ['the first escalation step (each receiver once) when its own receiver has only Alertmanager channels', 'mail-only', 'critical', ['managers/dingtalk', 'managers/email', 'oncall-sms/sms']],
+    ['nobody when the first step has no relay channel either', 'mail-only', 'warning', []],
+    ['nobody when its severity has no escalation', 'mail-only', 'info', []],
+  ])('tells %s', (_what, receiver, severity, want) => {
+    expect(told(receiver, severity)).toEqual(want);
+  });
+
+  it('makes firing notices about the alert, due now, grouped as its reopening', () => {
+    expect(reopenJobs(alert('mail-only', 'critical'), reopening, T0)[0]).toEqual({ channel: 'dingtalk', receiver: 'managers', alertIds: ['a1'], kind: 'firing', groupKey: 'reopened:a1', dueAt: T0 });
+  });
+
+  it('the worker sends the reopened notice of a receiver without relay channels to the first escalation step', async () => {
+    store = openSqliteStore(':memory:');
+    await store.ingest(notification([{ fingerprint: 'm', escalation: ESCALATION }], { receiver: 'mail-only', channel: 'dingtalk' }));
+    const expiresAt = T0 + 2 * MINUTE + 30 * MINUTE;
+    await store.confirm(idOf('m'), 'alice', '', T0 + 2 * MINUTE, expiresAt);
+    await store.claimJobs(T0 + 2 * MINUTE, 'elsewhere', 60 * MINUTE, 10); // the first notice is not this test's
+    await workerAt({ now: expiresAt }).round();
+    expect((await store.getAlert(idOf('m')))?.status).toBe('open');
+    const notices = (await store.events(idOf('m'))).filter((e) => e.at === expiresAt && e.type !== 'reopened').map((e) => [e.detail.receiver, e.detail.kind]);
+    // config's critical escalation starts with oncall-sms (which fails here: no SMS provider), not with mail-only.
+    expect(notices).toEqual([['oncall-sms', 'firing']]);
   });
 });

@@ -161,10 +161,19 @@ export class Worker {
   }
 }
 
-/** The notice of an alert open again after its confirmation expired: to the receiver that first recorded it, on each of its relay channels. */
-function reopenJobs(alert: AlertRecord, config: RelayConfig, now: number): NewJob[] {
-  const channels = Object.keys(config.receivers.get(alert.receiver) ?? {});
-  return channels.map((channel) => ({ channel, receiver: alert.receiver, alertIds: [alert.id], kind: 'firing', groupKey: `reopened:${alert.id}`, dueAt: now }));
+/**
+ * The notice of an alert open again after its confirmation expired: to the receiver that first recorded it, on each of
+ * its relay channels. A receiver Alertmanager delivers itself (email, Slack, …) is not told by the relay, and
+ * Alertmanager does not know the alert reopened, so the notice goes to the first escalation step's receivers instead;
+ * none when neither has a relay channel.
+ */
+export function reopenJobs(alert: AlertRecord, config: RelayConfig, now: number): NewJob[] {
+  const jobsFor = (receiver: string): NewJob[] =>
+    Object.keys(config.receivers.get(receiver) ?? {}).map((channel) => ({ channel, receiver, alertIds: [alert.id], kind: 'firing', groupKey: `reopened:${alert.id}`, dueAt: now }));
+  const own = jobsFor(alert.receiver);
+  if (own.length) return own;
+  const firstStep = config.escalation.get(alert.severity)?.[0]?.receivers ?? [];
+  return [...new Set(firstStep)].flatMap(jobsFor);
 }
 
 /** An expired confirmation starts the escalation over: its first step, counted from now. */
