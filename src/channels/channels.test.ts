@@ -16,8 +16,8 @@ describe('the channel list', () => {
     expect(new Set(CHANNEL_NAMES).size).toBe(CHANNEL_NAMES.length);
   });
 
-  it('keeps the order alertmanager.yml writes blocks in: email, wechat, then webhooks (relay ones first)', () => {
-    expect(CHANNEL_NAMES).toEqual(['email', 'wecom', 'dingtalk', 'wecomRobot', 'sms', 'webhook']);
+  it('keeps the order alertmanager.yml writes blocks in: email, wechat, then webhooks (the signed one added last)', () => {
+    expect(CHANNEL_NAMES).toEqual(['email', 'wecom', 'dingtalk', 'wecomRobot', 'sms', 'webhook', 'signedWebhook']);
   });
 });
 
@@ -29,6 +29,7 @@ const facts: { name: ChannelName; deliveredBy: 'alertmanager' | 'relay'; require
   { name: 'wecomRobot', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs', messageBytes: 4096, messagesPerMinute: 20 },
   { name: 'sms', deliveredBy: 'relay', requires: ['relay', 'relaySms'], list: 'webhook_configs' },
   { name: 'webhook', deliveredBy: 'alertmanager', requires: [], list: 'webhook_configs' },
+  { name: 'signedWebhook', deliveredBy: 'relay', requires: ['relay'], list: 'webhook_configs' },
 ];
 
 const specs: Record<ChannelName, object> = {
@@ -38,6 +39,7 @@ const specs: Record<ChannelName, object> = {
   wecomRobot: { webhook: { env: 'WECOM_ROBOT_HOOK' }, mentions: ['zhang.san', 'li-si'] },
   sms: { to: ['+8613800000000'] },
   webhook: { url: 'https://hooks.example.com/in', bearerToken: { env: 'HOOK_TOKEN' }, maxAlerts: 5 },
+  signedWebhook: { url: 'https://hooks.example.com/vigil', secret: { env: 'HOOK_SIGNING_SECRET' } },
 };
 
 interface Calls { text: string[]; placeholder: string[]; file: string[] }
@@ -152,15 +154,35 @@ describe('secrets and literal text in Alertmanager blocks', () => {
   });
 });
 
+describe('signedWebhook', () => {
+  it('Alertmanager gets only the relay URL; the relay entry has the URL, the secret as a reference and the header', () => {
+    const { write, calls } = recordingWriter();
+    const block = byName('signedWebhook').alertmanager(specs.signedWebhook as never, { receiver: 'ops', sendResolved: true, relayUrl: 'http://relay:9095', write });
+    expect(block.config).toEqual({ send_resolved: true, url: 'http://relay:9095/api/v1/notify/signedWebhook/ops' });
+    expect(calls).toEqual({ text: [], placeholder: [], file: [] });
+    expect(byName('signedWebhook').relayEntry!(specs.signedWebhook as never, false)).toEqual({
+      header: 'X-Vigil-Signature',
+      secret: { env: 'HOOK_SIGNING_SECRET' },
+      sendResolved: false,
+      url: 'https://hooks.example.com/vigil',
+    });
+  });
+
+  it('keeps a header and a sendResolved the definition sets', () => {
+    const entry = byName('signedWebhook').relayEntry!({ ...specs.signedWebhook, header: 'X-Hub-Signature', sendResolved: true } as never, false);
+    expect(entry).toMatchObject({ header: 'X-Hub-Signature', sendResolved: true });
+  });
+});
+
 describe('missingSettings', () => {
   const project = (parts: Partial<ProjectModel>) => parts as ProjectModel;
   const cases: { project: ProjectModel | undefined; missing: Record<ChannelName, string[]> }[] = [
-    { project: undefined, missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({}), missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({ smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [] } },
-    { project: project({ relay: { url: 'http://r', sms: { provider: 'http', url: 'https://g' } } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: [], webhook: [] } },
+    { project: undefined, missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [], signedWebhook: ['relay'] } },
+    { project: project({}), missing: { email: ['smtp'], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [], signedWebhook: ['relay'] } },
+    { project: project({ smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: ['relay'], wecomRobot: ['relay'], sms: ['relay'], webhook: [], signedWebhook: ['relay'] } },
+    { project: project({ relay: { url: 'http://r' } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [], signedWebhook: [] } },
+    { project: project({ relay: { url: 'http://r' }, smtp: { smarthost: 'h:587', from: 'a@b' } }), missing: { email: [], wecom: [], dingtalk: [], wecomRobot: [], sms: ['relaySms'], webhook: [], signedWebhook: [] } },
+    { project: project({ relay: { url: 'http://r', sms: { provider: 'http', url: 'https://g' } } }), missing: { email: ['smtp'], wecom: [], dingtalk: [], wecomRobot: [], sms: [], webhook: [], signedWebhook: [] } },
   ];
   it.each(cases.map((c, i) => ({ i, ...c })))('case $i', ({ project: p, missing }) => {
     expect(Object.fromEntries(CHANNELS.map((c) => [c.name, missingSettings(c, p)]))).toEqual(missing);

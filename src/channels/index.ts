@@ -2,6 +2,7 @@ import type { ProjectModel, ReceiverChannels, ReceiverModel } from '../model/typ
 import type { Channel, ChannelName, ProjectSetting } from './channel.ts';
 import { dingtalk } from './dingtalk.ts';
 import { email } from './email.ts';
+import { signedWebhook } from './signed-webhook.ts';
 import { sms } from './sms.ts';
 import { webhook } from './webhook.ts';
 import { wecom } from './wecom.ts';
@@ -11,7 +12,7 @@ export type { AlertmanagerBlock, AlertmanagerContext, AlertmanagerWriter, Channe
 export { relayNotifyPath } from './channel.ts';
 
 /** Every receiver channel, in the order alertmanager.yml writes their blocks. */
-export const CHANNELS: readonly Channel[] = [email, wecom, dingtalk, wecomRobot, sms, webhook];
+export const CHANNELS: readonly Channel[] = [email, wecom, dingtalk, wecomRobot, sms, webhook, signedWebhook];
 
 export const CHANNEL_NAMES: readonly ChannelName[] = CHANNELS.map((c) => c.name);
 

@@ -17,7 +17,7 @@ const HINT: Record<ProjectSetting, string> = {
 /** Each receiver can actually deliver: it has a channel, and the project provides what its channels need. */
 export const receiverDeliveryCheck: Check = {
   id: 'receiver/delivery',
-  description: 'Receivers have at least one channel; email needs project smtp; dingtalk, wecomRobot and sms need the project relay (with a token; sms also its SMS provider).',
+  description: 'Receivers have at least one channel; email needs project smtp; dingtalk, wecomRobot, signedWebhook and sms need the project relay (with a token; sms also its SMS provider).',
   severity: 'error',
   run(ctx) {
     const project = ctx.model.project;

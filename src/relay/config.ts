@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../util/duration.ts';
 import type { EscalationStep } from './types.ts';
+import { DEFAULT_SIGNATURE_HEADER } from '../channels/signed-webhook.ts';
 
 /** A secret as the build names it: an environment variable or a file, never a value. */
 export interface SecretRef {
@@ -35,10 +36,21 @@ export interface EmailReceiver {
   sendResolved: boolean;
 }
 
+export interface SignedWebhookReceiver {
+  /** Not a secret: the build's secret/literal check keeps credentials out of it. */
+  url: string;
+  /** The HMAC-SHA256 key of the signature. */
+  secret: SecretRef;
+  /** The header the signature goes in. */
+  header: string;
+  sendResolved: boolean;
+}
+
 export interface RelayReceiver {
   dingtalk?: DingtalkReceiver;
   wecomRobot?: WecomRobotReceiver;
   sms?: SmsReceiver;
+  signedWebhook?: SignedWebhookReceiver;
   /** Escalation tiers only: Alertmanager mails a receiver otherwise. */
   email?: EmailReceiver;
 }
@@ -128,6 +140,7 @@ export function parseRelayConfig(text: string): RelayConfig {
       const s = record(r.sms, `receivers.${name}.sms`);
       receiver.sms = { to: strings(s.to ?? [], `receivers.${name}.sms.to`), sendResolved: s.sendResolved !== false };
     }
+    if (r.signedWebhook !== undefined) receiver.signedWebhook = signedWebhookReceiver(r.signedWebhook, `receivers.${name}.signedWebhook`);
     if (r.email !== undefined) {
       const e = record(r.email, `receivers.${name}.email`);
       receiver.email = { to: strings(e.to ?? [], `receivers.${name}.email.to`), sendResolved: e.sendResolved !== false };
@@ -163,6 +176,14 @@ export function parseRelayConfig(text: string): RelayConfig {
 export function confirmationExpiresAt(config: RelayConfig, severity: string, now: number): number | undefined {
   const ms = config.confirmExpiryMs.get(severity);
   return ms === undefined ? undefined : now + ms;
+}
+
+function signedWebhookReceiver(value: unknown, at: string): SignedWebhookReceiver {
+  const w = record(value, at);
+  if (typeof w.url !== 'string' || !/^https?:\/\//.test(w.url)) throw new RelayConfigError(`${at}.url: must be an http(s) URL`);
+  const header = w.header ?? DEFAULT_SIGNATURE_HEADER;
+  if (typeof header !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(header)) throw new RelayConfigError(`${at}.header: must be an HTTP header name`);
+  return { url: w.url, secret: secretRef(w.secret, `${at}.secret`), header, sendResolved: w.sendResolved !== false };
 }
 
 function smtpConfig(s: Record<string, unknown>): SmtpConfig {

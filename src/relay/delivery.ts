@@ -2,10 +2,11 @@ import { dingtalk as dingtalkFacts } from '../channels/dingtalk.ts';
 import { wecomRobot as wecomRobotFacts } from '../channels/wecom-robot.ts';
 import { renderDingtalk, sendDingtalk } from './channels/dingtalk.ts';
 import { sendEmail } from './channels/email.ts';
+import { renderSignedWebhook, sendSignedWebhook } from './channels/signed-webhook.ts';
 import { sendSms, smsText, TEMPLATE_VARIABLE_CHARS, type SmsProvider } from './channels/sms.ts';
 import type { Fetch, Notice, SendResult } from './channels/types.ts';
 import { renderWecomRobot, sendWecomRobot } from './channels/wecom-robot.ts';
-import type { RelayConfig, SmsProviderConfig } from './config.ts';
+import type { RelayConfig, SignedWebhookReceiver, SmsProviderConfig } from './config.ts';
 import { MissingSecret, type SecretReader } from './secrets.ts';
 
 export interface DeliveryContext {
@@ -40,6 +41,11 @@ async function smsProvider(c: SmsProviderConfig, ctx: DeliveryContext): Promise<
   return { provider: 'http', url: c.url, ...(c.token ? { headers: { Authorization: `Bearer ${await read(c.token, 'token')}` } } : {}) };
 }
 
+async function deliverSignedWebhook(w: SignedWebhookReceiver, notice: Notice, ctx: DeliveryContext, now: number): Promise<Delivered> {
+  const secret = await ctx.secrets.read(w.secret, `receiver ${notice.receiver}: signed webhook secret`);
+  return sendSignedWebhook(renderSignedWebhook(notice), { url: w.url, secret, header: w.header }, ctx.fetch, now);
+}
+
 /** Sends one notice to one receiver's channel as the build configures it. */
 export async function deliver(channel: string, notice: Notice, ctx: DeliveryContext, now: number): Promise<Delivered> {
   const receiver = ctx.config.receivers.get(notice.receiver);
@@ -71,6 +77,7 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
       const variableChars = provider.provider === 'http' ? Infinity : TEMPLATE_VARIABLE_CHARS[provider.provider];
       return await sendSms(provider, receiver.sms.to, smsText(notice, undefined, variableChars), ctx.fetch, now);
     }
+    if (channel === 'signedWebhook' && receiver.signedWebhook) return await deliverSignedWebhook(receiver.signedWebhook, notice, ctx, now);
     if (channel === 'email' && receiver.email) {
       const smtp = ctx.config.smtp;
       if (!smtp) return failed(`receiver ${notice.receiver}: the relay has no smtp settings to mail it`, false);

@@ -509,6 +509,27 @@ export interface ReceiversSpec {
       maxAlerts?: number;
       sendResolved?: boolean;
     };
+    /**
+     * Any HTTP endpoint, posted by the Vigil relay: its own JSON body, signed with HMAC-SHA256 in a header.
+     */
+    signedWebhook?: {
+      url: string;
+      /**
+       * A reference to a secret: an environment variable or a file. Never the secret itself.
+       */
+      secret:
+        | {
+            env: string;
+          }
+        | {
+            file: string;
+          };
+      /**
+       * The header carrying the signature (default X-Vigil-Signature).
+       */
+      header?: string;
+      sendResolved?: boolean;
+    };
   }[];
 }
 

@@ -15,3 +15,14 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * An endpoint that speaks plain HTTP (no provider errcodes): 2xx is sent; 429 is "too fast"; 408 and 5xx may pass on
+ * a retry; any other status (4xx, or a 3xx fetch did not follow) will be the same every time.
+ */
+export function classifyHttpStatus(status: number, answer: unknown): { ok: boolean; retryable: boolean; throttled?: boolean; status: number; error?: string; answer: unknown } {
+  if (status >= 200 && status < 300) return { ok: true, retryable: false, status, answer };
+  if (status === 429) return { ok: false, retryable: true, throttled: true, status, error: 'HTTP 429', answer };
+  if (status >= 500 || status === 408) return { ok: false, retryable: true, status, error: `HTTP ${status}`, answer };
+  return { ok: false, retryable: false, status, error: `HTTP ${status}`, answer };
+}
