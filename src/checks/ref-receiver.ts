@@ -2,10 +2,11 @@ import { spanOf, type RouteModel } from '../model/types.ts';
 import { limitedGuesses } from '../util/closest.ts';
 import { lookup } from '../util/lookup.ts';
 import type { Check } from './check.ts';
+import { checkFallbacks } from './receiver-fallback.ts';
 
 export const refReceiverCheck: Check = {
   id: 'ref/receiver',
-  description: 'Routes and escalation steps name receivers that exist.',
+  description: 'Routes, escalation steps and fallbacks name receivers that exist (a fallback: another receiver the relay delivers to, no circle).',
   severity: 'error',
   run(ctx) {
     const names = new Set(ctx.model.receivers.map((r) => r.name));
@@ -45,5 +46,6 @@ export const refReceiverCheck: Check = {
         step.receivers.forEach((name, i) => check(name, spanOf(step.origin, 'receivers', i), `escalation of ${severity.name}`));
       }
     }
+    checkFallbacks(ctx);
   },
 };

@@ -1,6 +1,7 @@
 import type { Model } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, type Artifact } from './artifact.ts';
 import { channelsOf } from '../channels/index.ts';
+import { fallbackOf } from './relay-fallback.ts';
 
 import { RELAY_CONFIG_PATH } from '../build/paths.ts';
 export { RELAY_CONFIG_PATH };
@@ -12,7 +13,8 @@ export { RELAY_CONFIG_PATH };
  */
 export function emitRelayConfig(model: Model): Artifact {
   const receivers: Record<string, unknown> = {};
-  const tiers = new Set(model.severities.flatMap((s) => s.escalation.flatMap((step) => step.receivers)));
+  // The receivers the relay notifies itself (escalation tiers, fallbacks): it mails them too.
+  const tiers = new Set([...model.severities.flatMap((s) => s.escalation.flatMap((step) => step.receivers)), ...fallbackTargets(model)]);
   let mails = false;
   for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const channels: Record<string, unknown> = {};
@@ -35,10 +37,29 @@ export function emitRelayConfig(model: Model): Artifact {
   }
   const smtp = mails && model.project?.smtp;
   const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation, ...(Object.keys(confirmExpiry).length ? { confirmExpiry } : {}) };
+  const fallback = fallbacks(model, receivers);
+  if (Object.keys(fallback).length) Object.assign(config, { fallback });
   const sources = [
     ...model.receivers.filter((r) => tiers.has(r.name) || channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
     ...model.severities.filter((s) => s.escalation.length || s.confirmExpiry !== undefined).map((s) => s.origin.def.file),
     ...(model.project?.origin ? [model.project.origin.def.file] : []),
   ];
   return { path: RELAY_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources };
+}
+
+function fallbackTargets(model: Model): string[] {
+  return model.receivers.flatMap((r) => fallbackOf(r) ?? []);
+}
+
+/**
+ * relay.yml `fallback: { receiver: fallbackReceiver }`, by receiver name: only where both are receivers of this relay
+ * (the ref/receiver check makes any other fallback a build error).
+ */
+function fallbacks(model: Model, receivers: Record<string, unknown>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const to = fallbackOf(r);
+    if (to !== undefined && to !== r.name && r.name in receivers && to in receivers) result[r.name] = to;
+  }
+  return result;
 }

@@ -92,6 +92,8 @@ export interface RelayConfig {
   escalation: Map<string, EscalationStep[]>;
   /** How long a confirmation holds, by severity (ms); a severity absent here keeps its confirmations until the alert ends. */
   confirmExpiryMs: Map<string, number>;
+  /** Where a receiver's dead letters go next, by receiver (relay.yml `fallback`): another receiver of this relay. */
+  fallbacks: Map<string, string>;
 }
 
 export class RelayConfigError extends Error {
@@ -169,13 +171,23 @@ export function parseRelayConfig(text: string): RelayConfig {
     if (!Number.isFinite(ms)) throw new RelayConfigError(`confirmExpiry.${severity}: must be a duration such as 30m`);
     confirmExpiryMs.set(severity, ms);
   }
-  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation, confirmExpiryMs };
+  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation, confirmExpiryMs, fallbacks: fallbacks(root.fallback, receivers) };
 }
 
 /** When a confirmation made `now` of an alert of `severity` expires; undefined when its severity sets no confirmExpiry. */
 export function confirmationExpiresAt(config: RelayConfig, severity: string, now: number): number | undefined {
   const ms = config.confirmExpiryMs.get(severity);
   return ms === undefined ? undefined : now + ms;
+}
+
+/** relay.yml `fallback: { receiver: fallbackReceiver }`: each name a receiver of this relay.yml. */
+function fallbacks(value: unknown, receivers: Map<string, RelayReceiver>): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const [from, to] of Object.entries(record(value ?? {}, 'fallback'))) {
+    if (typeof to !== 'string' || !receivers.has(to) || to === from) throw new RelayConfigError(`fallback.${from}: must name another receiver of relay.yml, got ${JSON.stringify(to)}`);
+    result.set(from, to);
+  }
+  return result;
 }
 
 function signedWebhookReceiver(value: unknown, at: string): SignedWebhookReceiver {

@@ -11,6 +11,7 @@ export interface RelayMetrics {
   digests: Counter<'channel'>;
   escalations: Counter<'severity'>;
   deadLetters: Counter<'channel'>;
+  fallbacks: Counter<'channel'>;
   storeErrors: Counter<'operation'>;
 }
 
@@ -25,6 +26,7 @@ export function zeroSeries(metrics: RelayMetrics, channels: readonly string[], s
     metrics.throttled.inc({ channel }, 0);
     metrics.digests.inc({ channel }, 0);
     metrics.deadLetters.inc({ channel }, 0);
+    metrics.fallbacks.inc({ channel }, 0);
   }
   for (const severity of severities) metrics.escalations.inc({ severity }, 0);
   for (const operation of ['ingest', 'worker']) metrics.storeErrors.inc({ operation }, 0);
@@ -49,6 +51,7 @@ export function relayMetrics(store: () => RelayStore): RelayMetrics {
     digests: new Counter({ name: 'vigil_relay_digests_total', help: 'Messages that merged several notices for a rate-limited robot.', labelNames: ['channel'], registers: [registry] }),
     escalations: new Counter({ name: 'vigil_relay_escalations_total', help: 'Escalation steps fired, by severity.', labelNames: ['severity'], registers: [registry] }),
     deadLetters: new Counter({ name: 'vigil_relay_dead_letters_total', help: 'Notices given up after their last retry.', labelNames: ['channel'], registers: [registry] }),
+    fallbacks: new Counter({ name: 'vigil_relay_fallbacks_total', help: 'Dead letters whose alerts were handed to the receiver’s fallback receiver, by the channel that failed.', labelNames: ['channel'], registers: [registry] }),
     storeErrors: new Counter({ name: 'vigil_relay_store_errors_total', help: 'Store operations that failed, by operation.', labelNames: ['operation'], registers: [registry] }),
   };
 }

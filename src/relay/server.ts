@@ -156,30 +156,52 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     timeZone: options.timeZone ?? 'Asia/Shanghai',
     batch: 100,
     now,
+    wake: () => void pump(),
   }, metrics);
 
-  // One round at a time; a kick during a round asks for another right after it.
+  // One claim at a time (a kick during one asks for another right after it); the sends a claim starts go on without
+  // holding up the next, so a notification stored while others are being sent is claimed at once.
   let running: Promise<unknown> | undefined;
   let again = false;
-  const round = (): Promise<unknown> => {
+  /** Sends started by earlier claims and not yet recorded: a stop waits for them (the store closes after it). */
+  const inFlight = new Set<Promise<unknown>>();
+  const sendFailed = (e: unknown) => {
+    metrics.storeErrors.inc({ operation: 'worker' });
+    log(`worker send failed: ${(e as Error).message}`);
+  };
+  let stopped = false;
+  const pump = (): Promise<{ sends: Promise<unknown> } | undefined> => {
+    if (stopped) return Promise.resolve(undefined);
     if (running) {
       again = true;
-      return running;
+      return running.then(() => undefined);
     }
-    running = worker
-      .round()
-      .catch((e) => {
+    const claim = worker.pump().then(
+      (result) => {
+        const sends = result.sends.catch(sendFailed).finally(() => inFlight.delete(sends));
+        inFlight.add(sends);
+        return result;
+      },
+      (e) => {
         metrics.storeErrors.inc({ operation: 'worker' });
         log(`worker round failed: ${(e as Error).message}`);
-      })
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          void round();
-        }
-      });
-    return running;
+        return undefined;
+      },
+    );
+    running = claim.finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        void pump();
+      }
+    });
+    return claim;
+  };
+  /** A whole round: claimed, and its sends ended (tests; the loop does not wait for sends). */
+  const round = async (): Promise<unknown> => {
+    while (running) await running;
+    const result = await pump();
+    return result?.sends.catch(() => undefined);
   };
 
   const ctx: RelayContext = {
@@ -199,7 +221,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
       zero(state.config);
       log(`reloaded ${options.buildDir}${options.environment === undefined ? '' : `/${options.environment}`}/ (relay.yml ${state.build.relayConfigSha256.slice(0, 12)})`);
     },
-    kick: () => void round(),
+    kick: () => void pump(),
     log,
   };
 
@@ -217,7 +239,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     server.listen(listen.port, listen.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const timer = setInterval(() => void round(), options.pollMs ?? 1_000);
+  const timer = setInterval(() => void pump(), options.pollMs ?? 1_000);
   timer.unref();
   let checking = false;
   const silenceTimer = setInterval(() => {
@@ -231,18 +253,20 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
       .finally(() => (checking = false));
   }, options.silenceCheckMs ?? 60_000);
   silenceTimer.unref();
-  void round();
+  void pump();
   return {
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     server,
     worker,
     round,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearInterval(silenceTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await running;
+      await Promise.all(inFlight);
     },
   };
 }

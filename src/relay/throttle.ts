@@ -1,53 +1,44 @@
 /**
  * A token bucket per robot, set under the provider's limit: a robot that gets more than its messages a minute is
  * throttled by the provider for minutes and loses what it is sent meanwhile, so the relay holds back instead (what does
- * not fit becomes a digest, never a dropped message).
+ * not fit becomes a digest, never a dropped message). The bucket's state lives in the store (a row per target), so
+ * relay replicas on one store share it; this module is the arithmetic both backends apply inside their transaction.
  */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(
-    private readonly perMinute: (key: string) => number | undefined,
-  ) {}
+/** A bucket as the store keeps it. */
+export interface BucketState {
+  tokens: number;
+  /** ms: when `tokens` was counted. */
+  at: number;
+}
 
-  /** Tokens available for `key` now (Infinity for a channel without a rate limit). */
-  available(key: string, now: number): number {
-    const rate = this.perMinute(key);
-    if (rate === undefined) return Infinity;
-    const b = this.refill(key, rate, now);
-    return Math.floor(b.tokens);
-  }
+export interface BucketStep {
+  state: BucketState;
+  granted: number;
+  /** ms: when the bucket holds a whole token again. */
+  nextAt: number;
+}
 
-  take(key: string, now: number, count = 1): void {
-    const rate = this.perMinute(key);
-    if (rate === undefined) return;
-    const b = this.refill(key, rate, now);
-    b.tokens -= count;
-  }
+/** The bucket refilled up to `now` (a new one starts full); a clock behind the last count refills nothing. */
+export function refill(state: BucketState | undefined, perMinute: number, now: number): BucketState {
+  if (!state) return { tokens: perMinute, at: now };
+  const elapsed = Math.max(0, now - state.at);
+  return { tokens: Math.min(perMinute, state.tokens + (elapsed * perMinute) / 60_000), at: Math.max(state.at, now) };
+}
 
-  /** When the next token for `key` is there (ms). */
-  nextAt(key: string, now: number): number {
-    const rate = this.perMinute(key);
-    if (rate === undefined) return now;
-    const b = this.refill(key, rate, now);
-    return b.tokens >= 1 ? now : now + Math.ceil(((1 - b.tokens) * 60_000) / rate);
-  }
+/** Takes up to `want` whole tokens. */
+export function take(state: BucketState | undefined, perMinute: number, want: number, now: number): BucketStep {
+  const full = refill(state, perMinute, now);
+  const granted = Math.max(0, Math.min(want, Math.floor(full.tokens)));
+  const after = { tokens: full.tokens - granted, at: full.at };
+  return { state: after, granted, nextAt: nextTokenAt(after, perMinute, now) };
+}
 
-  /** Empties the bucket (the provider said "too fast" anyway): nothing more until it refills. */
-  drain(key: string, now: number): void {
-    const rate = this.perMinute(key);
-    if (rate === undefined) return;
-    this.refill(key, rate, now).tokens = 0;
-  }
+/** Empties the bucket: the provider throttled anyway. */
+export function drain(state: BucketState | undefined, perMinute: number, now: number): BucketState {
+  return { tokens: 0, at: refill(state, perMinute, now).at };
+}
 
-  private refill(key: string, rate: number, now: number) {
-    let b = this.buckets.get(key);
-    if (!b) {
-      b = { tokens: rate, at: now };
-      this.buckets.set(key, b);
-    }
-    b.tokens = Math.min(rate, b.tokens + ((now - b.at) * rate) / 60_000);
-    b.at = now;
-    return b;
-  }
+function nextTokenAt(state: BucketState, perMinute: number, now: number): number {
+  return state.tokens >= 1 ? now : state.at + Math.ceil(((1 - state.tokens) * 60_000) / perMinute);
 }

@@ -73,7 +73,9 @@ export type EventType =
   | 'confirmed'
   | 'closed'
   | 'resolved'
-  | 'reopened';
+  | 'reopened'
+  /** A dead letter's alerts handed to the receiver's fallback receiver. */
+  | 'fallback';
 
 export interface AlertEvent {
   id: number;
@@ -179,7 +181,23 @@ export type JobOutcome =
       throttled?: boolean;
       /** Held back by the relay's own rate limit: nothing was sent, so it is not an attempt (retries stay whole). */
       held?: boolean;
+      /** A dead letter only: the notices queued for the receiver's fallback, in the same transaction ('fallback' events). */
+      fallback?: NewJob[];
     };
+
+/** One claimed job's outcome, as finishJobs records several at once. */
+export interface JobFinish {
+  id: number;
+  outcome: JobOutcome;
+}
+
+/** What a take from a target's rate bucket got. */
+export interface BucketTake {
+  /** Tokens taken: at most what was asked, at most what the bucket held. */
+  granted: number;
+  /** ms: when the bucket holds a whole token again (now when it still does). */
+  nextAt: number;
+}
 
 export interface AlertFilter {
   status?: AlertStatus;
@@ -220,6 +238,16 @@ export interface RelayStore {
   claimJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<DeliveryJob[]>;
   /** Ends a claimed job: done, retried later, or dead; adds an event per alert. False when the lease was lost. */
   finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean>;
+  /** finishJob for several jobs in one transaction (one commit for many sends); a result per job, in order. */
+  finishJobs(finishes: readonly JobFinish[], owner: string, now: number): Promise<boolean[]>;
+
+  /**
+   * Takes up to `want` tokens from the rate bucket of `target` (a robot), which holds at most `perMinute` and refills
+   * at that rate. Atomic, and shared by every relay on the store, so replicas together keep to the robot's limit.
+   */
+  takeTokens(target: string, perMinute: number, want: number, now: number): Promise<BucketTake>;
+  /** Empties the bucket of `target` (the provider said "too fast"): nothing more until it refills. */
+  drainTokens(target: string, perMinute: number, now: number): Promise<void>;
   /** Jobs that finally failed, newest first. */
   deadLetters(limit: number): Promise<DeliveryJob[]>;
 

@@ -99,6 +99,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'rate buckets per target, shared by the relay replicas',
+    sql: `
+      CREATE TABLE buckets (
+        target text PRIMARY KEY,
+        tokens double precision NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { PoolClient, QueryResultRow } from 'pg';
+import type { BucketState } from '../throttle.ts';
 import type { AlertRecord, DeliveryJob, EventType, NewJob } from '../types.ts';
 import { alertFromRow, jobFromRow, type AlertRow, type JobRow } from './sqlite-rows.ts';
 
@@ -81,4 +82,22 @@ export async function reopenAlert(query: Query, alertId: string, now: number): P
 /** An alert that stopped being open needs no further escalation step (nor, once ended, its confirmation's expiry). */
 export async function deletePendingTimers(query: Query, alertId: string): Promise<void> {
   await query('DELETE FROM timers WHERE alert_id = $1 AND fired_at IS NULL', [alertId]);
+}
+
+/**
+ * The bucket of `target`, locked until the transaction ends (a new one is created full): replicas taking from one
+ * robot's bucket queue on its row, so their takes add up.
+ */
+export async function lockBucket(query: Query, target: string, perMinute: number, now: number): Promise<BucketState> {
+  const [row] = await query<{ tokens: number; updated_at: number }>(
+    `INSERT INTO buckets (target, tokens, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (target) DO UPDATE SET target = excluded.target
+     RETURNING tokens, updated_at`,
+    [target, perMinute, now],
+  );
+  return { tokens: row!.tokens, at: row!.updated_at };
+}
+
+export async function writeBucket(query: Query, target: string, state: BucketState): Promise<void> {
+  await query('UPDATE buckets SET tokens = $1, updated_at = $2 WHERE target = $3', [state.tokens, state.at, target]);
 }

@@ -4,12 +4,14 @@ import type {
   AlertFilter,
   AlertRecord,
   AlertStatistics,
+  BucketTake,
   CloseOutcome,
   ConfirmOutcome,
   DeliveryJob,
   EscalationTimer,
   IngestInput,
   IngestResult,
+  JobFinish,
   JobOutcome,
   NewJob,
   RelayStore,
@@ -17,7 +19,9 @@ import type {
 import { CONFIRMATION_EXPIRY_STEP } from '../types.ts';
 import { ingestNotification } from './postgres-ingest.ts';
 import { migratePostgres } from './postgres-schema.ts';
-import { addEvent, addJob, addTimer, deletePendingTimers, lockAlert, queryOn, readAlert, readAlerts, reopenAlert, type Query } from './postgres-sql.ts';
+import { drain, take } from '../throttle.ts';
+import { finishJobs } from './postgres-finish.ts';
+import { addEvent, addJob, addTimer, deletePendingTimers, lockAlert, lockBucket, queryOn, readAlert, readAlerts, reopenAlert, writeBucket, type Query } from './postgres-sql.ts';
 import { alertFromRow, eventFromRow, jobFromRow, timerFromRow, type AlertRow, type EventRow, type JobRow, type TimerRow } from './sqlite-rows.ts';
 import { truncateUtf8 } from './truncate.ts';
 
@@ -204,24 +208,24 @@ class PostgresRelayStore implements RelayStore {
   }
 
   async finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean> {
+    return (await this.finishJobs([{ id, outcome }], owner, now))[0]!;
+  }
+
+  async finishJobs(finishes: readonly JobFinish[], owner: string, now: number): Promise<boolean[]> {
+    if (finishes.length === 0) return [];
+    return this.transaction((query) => finishJobs(query, finishes, owner, now));
+  }
+
+  async takeTokens(target: string, perMinute: number, want: number, now: number): Promise<BucketTake> {
     return this.transaction(async (query) => {
-      const [row] = await query<JobRow>("SELECT * FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'pending' FOR UPDATE", [id, owner]);
-      if (!row) return false;
-      const job = jobFromRow(row);
-      const about = { jobId: job.id, channel: job.channel, receiver: job.receiver, kind: job.kind, attempt: job.attempts + 1 };
-      if (outcome.ok) {
-        await query("UPDATE jobs SET status = 'done', attempts = attempts + 1, finished_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2", [now, id]);
-        for (const alertId of job.alertIds) await addEvent(query, alertId, now, 'notified', { ...about, ...outcome.detail });
-      } else if (outcome.retryAt !== undefined) {
-        await query('UPDATE jobs SET due_at = $1, attempts = attempts + $2, last_error = $3, lease_owner = NULL, lease_until = NULL WHERE id = $4', [outcome.retryAt, outcome.held ? 0 : 1, outcome.error, id]);
-        const type = outcome.throttled ? 'throttled' : 'notify_failed';
-        for (const alertId of job.alertIds) await addEvent(query, alertId, now, type, { ...about, ...outcome.detail, error: outcome.error, retryAt: outcome.retryAt });
-      } else {
-        await query("UPDATE jobs SET status = 'dead', attempts = attempts + 1, last_error = $1, finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3", [outcome.error, now, id]);
-        for (const alertId of job.alertIds) await addEvent(query, alertId, now, 'dead_lettered', { ...about, ...outcome.detail, error: outcome.error });
-      }
-      return true;
+      const step = take(await lockBucket(query, target, perMinute, now), perMinute, want, now);
+      await writeBucket(query, target, step.state);
+      return { granted: step.granted, nextAt: step.nextAt };
     });
+  }
+
+  async drainTokens(target: string, perMinute: number, now: number): Promise<void> {
+    await this.transaction(async (query) => writeBucket(query, target, drain(await lockBucket(query, target, perMinute, now), perMinute, now)));
   }
 
   async deadLetters(limit: number): Promise<DeliveryJob[]> {

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { BucketState } from '../throttle.ts';
 import type { AlertRecord, DeliveryJob, EventType, NewJob } from '../types.ts';
 import { alertFromRow, jobFromRow, type AlertRow, type JobRow } from './sqlite-rows.ts';
 
@@ -59,4 +60,13 @@ export function reopenAlert(sql: Sql, alertId: string, now: number): void {
 /** An alert that stopped being open needs no further escalation step (nor, once ended, its confirmation's expiry). */
 export function deletePendingTimers(sql: Sql, alertId: string): void {
   sql('DELETE FROM timers WHERE alert_id = ? AND fired_at IS NULL').run(alertId);
+}
+
+export function readBucket(sql: Sql, target: string): BucketState | undefined {
+  const row = sql('SELECT tokens, updated_at FROM buckets WHERE target = ?').get(target) as { tokens: number; updated_at: number } | undefined;
+  return row && { tokens: row.tokens, at: row.updated_at };
+}
+
+export function writeBucket(sql: Sql, target: string, state: BucketState): void {
+  sql('INSERT INTO buckets (target, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT (target) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at').run(target, state.tokens, state.at);
 }

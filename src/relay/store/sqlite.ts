@@ -4,12 +4,14 @@ import type {
   AlertFilter,
   AlertRecord,
   AlertStatistics,
+  BucketTake,
   CloseOutcome,
   ConfirmOutcome,
   DeliveryJob,
   EscalationTimer,
   IngestInput,
   IngestResult,
+  JobFinish,
   JobOutcome,
   NewJob,
   RelayStore,
@@ -18,7 +20,9 @@ import { CONFIRMATION_EXPIRY_STEP } from '../types.ts';
 import { ingestNotification } from './sqlite-ingest.ts';
 import { alertFromRow, eventFromRow, jobFromRow, timerFromRow, type AlertRow, type EventRow, type JobRow, type TimerRow } from './sqlite-rows.ts';
 import { migrateSqlite } from './sqlite-schema.ts';
-import { addEvent, addJob, addTimer, deletePendingTimers, readAlert, reopenAlert, statementCache, type Sql } from './sqlite-sql.ts';
+import { drain, take } from '../throttle.ts';
+import { finishJob } from './sqlite-finish.ts';
+import { addEvent, addJob, addTimer, deletePendingTimers, readAlert, readBucket, reopenAlert, statementCache, writeBucket, type Sql } from './sqlite-sql.ts';
 import { truncateUtf8 } from './truncate.ts';
 
 /** How long a writer waits for another connection's transaction (another relay process on the same file). */
@@ -98,24 +102,24 @@ class SqliteRelayStore implements RelayStore {
   }
 
   async finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean> {
+    return (await this.finishJobs([{ id, outcome }], owner, now))[0]!;
+  }
+
+  async finishJobs(finishes: readonly JobFinish[], owner: string, now: number): Promise<boolean[]> {
+    if (finishes.length === 0) return [];
+    return this.write(() => finishes.map((f) => finishJob(this.sql, f.id, owner, f.outcome, now)));
+  }
+
+  async takeTokens(target: string, perMinute: number, want: number, now: number): Promise<BucketTake> {
     return this.write(() => {
-      const row = this.sql("SELECT * FROM jobs WHERE id = ? AND lease_owner = ? AND status = 'pending'").get(id, owner) as JobRow | undefined;
-      if (!row) return false;
-      const job = jobFromRow(row);
-      const about = { jobId: job.id, channel: job.channel, receiver: job.receiver, kind: job.kind, attempt: job.attempts + 1 };
-      if (outcome.ok) {
-        this.sql("UPDATE jobs SET status = 'done', attempts = attempts + 1, finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?").run(now, id);
-        for (const alertId of job.alertIds) addEvent(this.sql, alertId, now, 'notified', { ...about, ...outcome.detail });
-      } else if (outcome.retryAt !== undefined) {
-        this.sql('UPDATE jobs SET due_at = ?, attempts = attempts + ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?').run(outcome.retryAt, outcome.held ? 0 : 1, outcome.error, id);
-        const type = outcome.throttled ? 'throttled' : 'notify_failed';
-        for (const alertId of job.alertIds) addEvent(this.sql, alertId, now, type, { ...about, ...outcome.detail, error: outcome.error, retryAt: outcome.retryAt });
-      } else {
-        this.sql("UPDATE jobs SET status = 'dead', attempts = attempts + 1, last_error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?").run(outcome.error, now, id);
-        for (const alertId of job.alertIds) addEvent(this.sql, alertId, now, 'dead_lettered', { ...about, ...outcome.detail, error: outcome.error });
-      }
-      return true;
+      const step = take(readBucket(this.sql, target), perMinute, want, now);
+      writeBucket(this.sql, target, step.state);
+      return { granted: step.granted, nextAt: step.nextAt };
     });
+  }
+
+  async drainTokens(target: string, perMinute: number, now: number): Promise<void> {
+    this.write(() => writeBucket(this.sql, target, drain(readBucket(this.sql, target), perMinute, now)));
   }
 
   async deadLetters(limit: number): Promise<DeliveryJob[]> {

@@ -341,8 +341,83 @@ export function describeRelayStore(name: string, open: () => Promise<StoreFixtur
         expect((await store.deadLetters(10)).map((j) => j.id)).toEqual([first, second]);
         expect((await store.deadLetters(1)).map((j) => j.id)).toEqual([first]);
       });
+
+      it('finishes several jobs in one call: each its own outcome and events, and false for a job whose lease was lost', async () => {
+        const store = await fresh();
+        const [sent, retried, dead, lost] = await storeWithJobs(store, 4);
+        await store.claimJobs(T0 + 10, 'r1', MINUTE, 10);
+        expect(await store.finishJob(lost!, 'r1', { ok: true, detail: {} }, T0 + 500)).toBe(true);
+        const results = await store.finishJobs(
+          [
+            { id: sent!, outcome: { ok: true, detail: { latencyMs: 7 } } },
+            { id: retried!, outcome: { ok: false, error: 'timeout', detail: {}, retryAt: T0 + 5_000 } },
+            { id: dead!, outcome: { ok: false, error: 'HTTP 400', detail: {} } },
+            { id: lost!, outcome: { ok: true, detail: {} } },
+          ],
+          'r1',
+          T0 + 1_000,
+        );
+        expect(results).toEqual([true, true, true, false]);
+        expect(await store.finishJobs([], 'r1', T0 + 1_000)).toEqual([]);
+        const last = async (fingerprint: string) => (await store.events(idOf(fingerprint))).at(-1);
+        expect(await last('job-0')).toMatchObject({ type: 'notified', at: T0 + 1_000, detail: { jobId: sent, attempt: 1, latencyMs: 7 } });
+        expect(await last('job-1')).toMatchObject({ type: 'notify_failed', detail: { jobId: retried, error: 'timeout', retryAt: T0 + 5_000 } });
+        expect(await last('job-2')).toMatchObject({ type: 'dead_lettered', detail: { jobId: dead, error: 'HTTP 400' } });
+        expect((await store.events(idOf('job-3'))).filter((e) => e.type === 'notified')).toHaveLength(1);
+        expect((await store.claimJobs(T0 + 5_000, 'r2', MINUTE, 10)).map((j) => [j.id, j.attempts])).toEqual([[retried, 1]]);
+        expect((await store.deadLetters(10)).map((j) => j.id)).toEqual([dead]);
+      });
+
+      it('queues a dead letter’s fallback notices with it, with a fallback event on each alert', async () => {
+        const store = await fresh();
+        const id = (await store.ingest(notification([{ fingerprint: 'a' }, { fingerprint: 'b' }])))!.job!.id;
+        await store.claimJobs(T0 + MINUTE, 'r1', MINUTE, 10);
+        const fallback = { channel: 'sms', receiver: 'oncall-sms', alertIds: [idOf('a'), idOf('b')], kind: 'firing' as const, groupKey: `fallback:${id}`, dueAt: T0 + 2 * MINUTE };
+        expect(await store.finishJob(id, 'r1', { ok: false, error: 'errcode 310000', detail: {}, fallback: [fallback] }, T0 + 2 * MINUTE)).toBe(true);
+        const [queued, ...more] = await store.claimJobs(T0 + 2 * MINUTE, 'r1', MINUTE, 10);
+        expect(more).toEqual([]);
+        expect(queued).toMatchObject({ channel: 'sms', receiver: 'oncall-sms', alertIds: [idOf('a'), idOf('b')], kind: 'firing', attempts: 0 });
+        for (const fingerprint of ['a', 'b']) {
+          const history = (await store.events(idOf(fingerprint))).map((e) => [e.type, e.detail.receiver, e.detail.fallbackJobId]);
+          expect(history.slice(-2)).toEqual([
+            ['dead_lettered', 'oncall-dingtalk', undefined],
+            ['fallback', 'oncall-sms', queued!.id],
+          ]);
+        }
+      });
     });
 
+
+    describe('rate buckets', () => {
+      it('starts full, grants no more than it holds, refills at its rate, and says when the next token comes', async () => {
+        const store = await fresh();
+        expect(await store.takeTokens('dingtalk/a', 20, 15, T0)).toEqual({ granted: 15, nextAt: T0 });
+        expect(await store.takeTokens('dingtalk/a', 20, 10, T0)).toEqual({ granted: 5, nextAt: T0 + 3_000 });
+        expect(await store.takeTokens('dingtalk/a', 20, 1, T0 + 2_999)).toEqual({ granted: 0, nextAt: T0 + 3_000 });
+        expect((await store.takeTokens('dingtalk/a', 20, 5, T0 + 6_000)).granted).toBe(2);
+        // Another target has its own bucket.
+        expect((await store.takeTokens('dingtalk/b', 20, 30, T0)).granted).toBe(20);
+      });
+
+      it('is empty after a drain until it refills', async () => {
+        const store = await fresh();
+        await store.takeTokens('wecom/a', 20, 1, T0);
+        await store.drainTokens('wecom/a', 20, T0 + 1_000);
+        expect(await store.takeTokens('wecom/a', 20, 1, T0 + 3_999)).toEqual({ granted: 0, nextAt: T0 + 4_000 });
+        expect((await store.takeTokens('wecom/a', 20, 1, T0 + 4_000)).granted).toBe(1);
+      });
+
+      it('is one bucket for two stores on the same storage: taking at once, together they never exceed the rate', async () => {
+        const one = await fresh();
+        const two = await another();
+        const takes = Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).takeTokens('dingtalk/shared', 18, 1, T0 + i));
+        const granted = (await Promise.all(takes)).reduce((n, t) => n + t.granted, 0);
+        // 18 at the start, plus what 39 ms of refill add: not a whole token.
+        expect(granted).toBe(18);
+        expect((await one.takeTokens('dingtalk/shared', 18, 5, T0 + 2 * MINUTE)).granted).toBe(5);
+        expect((await two.takeTokens('dingtalk/shared', 18, 20, T0 + 2 * MINUTE)).granted).toBe(13);
+      });
+    });
 
     describe('escalation timers', () => {
       const escalationJob = (alert: string, receiver: string, step: number) => ({ channel: 'sms', receiver, alertIds: [alert], kind: 'escalation' as const, groupKey: `escalation:${alert}:${step}`, dueAt: T0 + 10 * MINUTE });
