@@ -33,6 +33,7 @@ import { secretLiteralCheck } from './secret-literal.ts';
 import { secretPlaceholderCheck } from './secret-placeholder.ts';
 import { severityEscalationCheck } from './severity-escalation.ts';
 import { templateLabelCheck } from './template-label.ts';
+import { templateMessageCheck } from './template-message.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
 import { testRefsCheck } from './test-refs.ts';
 import { testRoutesCheck } from './test-routes.ts';
@@ -74,6 +75,7 @@ export const CHECKS: readonly Check[] = [
   secretPlaceholderCheck,
   severityEscalationCheck,
   templateLabelCheck,
+  templateMessageCheck,
   templateSyntaxCheck,
   testRefsCheck,
   testRoutesCheck,

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { parseRelayConfig } from '../relay/config.ts';
 import { RELAY_CONFIG_PATH } from './relay.ts';
 
 describe('relay config', () => {
@@ -48,5 +49,43 @@ describe('relay config', () => {
     const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
     expect(parse(artifact.content).confirmExpiry).toEqual({ critical: '30m' });
     expect(artifact.sources).toContain('severities.yaml');
+  });
+});
+
+describe('relay config: message templates', () => {
+  it('carries each template sorted by name, fields in a fixed order, and the relay compiles what it wrote', async () => {
+    const templates = [
+      'apiVersion: vigil/v1',
+      'kind: Templates',
+      'templates:',
+      '  - name: zz-sms',
+      '    channel: sms',
+      '    body: "{{#each alerts}}{{alertname}} {{labels.service}}{{/each}}"',
+      '  - name: aa-critical',
+      '    language: zh',
+      '    severities: [critical]',
+      '    receivers: [oncall]',
+      '    channel: sms',
+      '    body: |',
+      '      {{title}}',
+      '      {{#each alerts}}{{summary}}{{/each}}',
+      '',
+    ].join('\n');
+    const result = await compileBase({ 'templates.yaml': templates });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
+    const config = parse(artifact.content);
+    expect(config.templates).toEqual([
+      { name: 'aa-critical', channel: 'sms', receivers: ['oncall'], severities: ['critical'], language: 'zh', body: '{{title}}\n{{#each alerts}}{{summary}}{{/each}}\n' },
+      { name: 'zz-sms', channel: 'sms', body: '{{#each alerts}}{{alertname}} {{labels.service}}{{/each}}' },
+    ]);
+    expect(artifact.sources).toContain('templates.yaml');
+    const relay = parseRelayConfig(artifact.content);
+    expect(relay.templates.map((t) => t.source.name)).toEqual(['aa-critical', 'zz-sms']);
+  });
+
+  it('has no templates section without templates', async () => {
+    const result = await compileBase({});
+    expect(parse(result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!.content)).not.toHaveProperty('templates');
   });
 });

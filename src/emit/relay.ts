@@ -36,15 +36,32 @@ export function emitRelayConfig(model: Model): Artifact {
     if (s.confirmExpiry !== undefined) confirmExpiry[s.name] = s.confirmExpiry;
   }
   const smtp = mails && model.project?.smtp;
-  const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation, ...(Object.keys(confirmExpiry).length ? { confirmExpiry } : {}) };
+  const templates = relayTemplates(model);
+  const config = { relay: model.project?.relay ?? null, ...(smtp ? { smtp } : {}), receivers, escalation, ...(Object.keys(confirmExpiry).length ? { confirmExpiry } : {}), ...(templates.length ? { templates } : {}) };
   const fallback = fallbacks(model, receivers);
   if (Object.keys(fallback).length) Object.assign(config, { fallback });
   const sources = [
     ...model.receivers.filter((r) => tiers.has(r.name) || channelsOf(r).some(({ channel }) => channel.deliveredBy === 'relay')).map((r) => r.origin.def.file),
     ...model.severities.filter((s) => s.escalation.length || s.confirmExpiry !== undefined).map((s) => s.origin.def.file),
     ...(model.project?.origin ? [model.project.origin.def.file] : []),
+    ...model.templates.map((t) => t.origin.def.file),
   ];
   return { path: RELAY_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources };
+}
+
+/** The message templates, sorted by name, fields in a fixed order: the relay compiles and chooses them. */
+function relayTemplates(model: Model): Record<string, unknown>[] {
+  return [...model.templates]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => ({
+      name: t.name,
+      channel: t.channel,
+      ...(t.receivers ? { receivers: t.receivers } : {}),
+      ...(t.severities ? { severities: t.severities } : {}),
+      ...(t.language ? { language: t.language } : {}),
+      ...(t.title !== undefined ? { title: t.title } : {}),
+      body: t.body,
+    }));
 }
 
 function fallbackTargets(model: Model): string[] {

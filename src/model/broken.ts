@@ -3,7 +3,7 @@ import type { Definition, SourceFile } from '../load/definition.ts';
 import { KINDS, type KindName } from '../spec/kinds.ts';
 
 /** The name spaces definitions declare and other definitions refer to. */
-export type Namespace = 'alert' | 'metric' | 'receiver' | 'severity' | 'dashboard' | 'source';
+export type Namespace = 'alert' | 'metric' | 'receiver' | 'severity' | 'dashboard' | 'source' | 'template';
 
 const KIND_NAMES = new Set<string>(KINDS.map((k) => k.kind));
 
@@ -19,6 +19,7 @@ const DECLARES: Record<KindName, readonly Namespace[]> = {
   Dashboard: ['dashboard'],
   RuleTests: [],
   Environment: [],
+  Templates: ['template'],
 };
 
 const HISTOGRAM_SERIES = ['', '_bucket', '_sum', '_count'];
@@ -166,6 +167,9 @@ function readNames(kind: KindName, value: unknown, broken: BrokenDefinitions): v
       break;
     case 'Receivers':
       for (const r of list(value.receivers)) broken.add('receiver', r.name);
+      break;
+    case 'Templates':
+      for (const t of list(value.templates)) broken.add('template', t.name);
       break;
     case 'Severities':
       for (const l of list(value.levels)) broken.add('severity', l.name);

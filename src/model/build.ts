@@ -13,6 +13,7 @@ import { mapRecordingRules } from './kinds/recording-rules.ts';
 import { mapRoutes } from './kinds/routes.ts';
 import { mapRuleTests } from './kinds/rule-tests.ts';
 import { mapSeverities } from './kinds/severities.ts';
+import { mapTemplates } from './kinds/templates.ts';
 import type { Model } from './types.ts';
 
 export { DEFAULT_INTERVAL } from './kinds/mapper.ts';
@@ -30,6 +31,7 @@ export const KIND_MAPPERS: Readonly<Record<KindName, KindMapper>> = {
   Dashboard: mapDashboard,
   RuleTests: mapRuleTests,
   Environment: mapEnvironment,
+  Templates: mapTemplates,
 };
 
 /** Maps schema-valid definitions to the normalised model. Pure: no IO, never throws on valid specs. */
@@ -52,6 +54,7 @@ function emptyModel(): Model {
     severities: [],
     groups: [],
     receivers: [],
+    templates: [],
     dashboards: [],
     ruleTests: [],
     environments: [],

@@ -160,6 +160,18 @@ export interface RuleGroupModel {
 
 export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved'>;
 
+/** A relay message template (kind Templates), as written: the relay compiles and chooses it. */
+export interface MessageTemplateModel {
+  name: string;
+  channel: 'dingtalk' | 'wecomRobot' | 'sms' | 'email';
+  receivers?: string[];
+  severities?: string[];
+  language?: 'zh' | 'en';
+  title?: string;
+  body: string;
+  origin: Origin;
+}
+
 export interface ReceiverModel {
   name: string;
   sendResolved: boolean;
@@ -281,6 +293,7 @@ export interface Model {
   severities: SeverityModel[];
   groups: RuleGroupModel[];
   receivers: ReceiverModel[];
+  templates: MessageTemplateModel[];
   routes?: RoutesModel;
   dashboards: DashboardModel[];
   ruleTests: RuleTestModel[];

@@ -35,3 +35,25 @@ describe('relay.yml dingtalk.atAll', () => {
     expect(() => receiver(', atAll: "yes"')).toThrow(new RelayConfigError('receivers.oncall.dingtalk.atAll: must be true or false'));
   });
 });
+
+describe('relay.yml templates', () => {
+  it('compiles each template', () => {
+    const config = parseRelayConfig('templates:\n  - { name: t, channel: dingtalk, severities: [critical], title: "{{title}}", body: "{{#each alerts}}{{summary}}{{/each}}" }\n');
+    expect(config.templates).toHaveLength(1);
+    expect(config.templates[0]!.source).toEqual({ name: 't', channel: 'dingtalk', severities: ['critical'], title: '{{title}}', body: '{{#each alerts}}{{summary}}{{/each}}' });
+    expect(typeof config.templates[0]!.title).toBe('function');
+  });
+
+  it.each([
+    ['templates: {}\n', 'templates: must be a list'],
+    ['templates: [{ channel: sms, body: x }]\n', 'templates[0].name: must be a name'],
+    ['templates: [{ name: t, channel: fax, body: x }]\n', 'templates[0].channel: must be dingtalk, wecomRobot, sms or email'],
+    ['templates: [{ name: t, channel: sms }]\n', 'templates[0].body: must be text'],
+    ['templates: [{ name: t, channel: sms, language: fr, body: x }]\n', 'templates[0].language: must be zh or en'],
+    ['templates: [{ name: t, channel: sms, body: "{{#if x}}" }]\n', 'templates[0] (t).body: '],
+    ['templates: [{ name: t, channel: sms, body: "{{> p}}" }]\n', 'templates[0] (t).body: partials'],
+  ])('refuses %j', (yaml, message) => {
+    expect(() => parseRelayConfig(yaml)).toThrow(RelayConfigError);
+    expect(() => parseRelayConfig(yaml)).toThrow(message);
+  });
+});

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../util/duration.ts';
 import type { EscalationStep } from './types.ts';
+import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateSource } from './channels/template.ts';
 import { DEFAULT_SIGNATURE_HEADER } from '../channels/signed-webhook.ts';
 
 /** A secret as the build names it: an environment variable or a file, never a value. */
@@ -94,6 +95,8 @@ export interface RelayConfig {
   confirmExpiryMs: Map<string, number>;
   /** Where a receiver's dead letters go next, by receiver (relay.yml `fallback`): another receiver of this relay. */
   fallbacks: Map<string, string>;
+  /** The message templates (kind Templates), compiled; the relay chooses one per notice. */
+  templates: CompiledTemplate[];
 }
 
 export class RelayConfigError extends Error {
@@ -171,7 +174,39 @@ export function parseRelayConfig(text: string): RelayConfig {
     if (!Number.isFinite(ms)) throw new RelayConfigError(`confirmExpiry.${severity}: must be a duration such as 30m`);
     confirmExpiryMs.set(severity, ms);
   }
-  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation, confirmExpiryMs, fallbacks: fallbacks(root.fallback, receivers) };
+  const templates = messageTemplates(root.templates ?? []);
+  return { settings: relaySettings(relay), ...(root.smtp === undefined ? {} : { smtp: smtpConfig(record(root.smtp, 'smtp')) }), receivers, escalation, confirmExpiryMs, fallbacks: fallbacks(root.fallback, receivers), templates };
+}
+
+const TEMPLATE_CHANNELS = new Set(['dingtalk', 'wecomRobot', 'sms', 'email']);
+
+/** `templates:` of relay.yml, each compiled (the build rendered them already; this guards a hand-edited file). */
+function messageTemplates(value: unknown): CompiledTemplate[] {
+  if (!Array.isArray(value)) throw new RelayConfigError('templates: must be a list');
+  return value.map((item, i) => {
+    const at = `templates[${i}]`;
+    const t = record(item, at);
+    if (typeof t.name !== 'string' || t.name === '') throw new RelayConfigError(`${at}.name: must be a name`);
+    if (typeof t.channel !== 'string' || !TEMPLATE_CHANNELS.has(t.channel)) throw new RelayConfigError(`${at}.channel: must be dingtalk, wecomRobot, sms or email`);
+    if (typeof t.body !== 'string') throw new RelayConfigError(`${at}.body: must be text`);
+    if (t.title !== undefined && typeof t.title !== 'string') throw new RelayConfigError(`${at}.title: must be text`);
+    if (t.language !== undefined && t.language !== 'zh' && t.language !== 'en') throw new RelayConfigError(`${at}.language: must be zh or en`);
+    const source: TemplateSource = {
+      name: t.name,
+      channel: t.channel as TemplateSource['channel'],
+      ...(t.receivers === undefined ? {} : { receivers: strings(t.receivers, `${at}.receivers`) }),
+      ...(t.severities === undefined ? {} : { severities: strings(t.severities, `${at}.severities`) }),
+      ...(t.language === undefined ? {} : { language: t.language }),
+      ...(t.title === undefined ? {} : { title: t.title }),
+      body: t.body,
+    };
+    try {
+      return compileTemplate(source);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new RelayConfigError(`${at} (${source.name}).${e.field}: ${e.message}${e.line ? ` at line ${e.line}` : ''}`);
+      throw e;
+    }
+  });
 }
 
 /** When a confirmation made `now` of an alert of `severity` expires; undefined when its severity sets no confirmExpiry. */

@@ -1,10 +1,11 @@
 import { dingtalk as dingtalkFacts } from '../channels/dingtalk.ts';
 import { wecomRobot as wecomRobotFacts } from '../channels/wecom-robot.ts';
 import { renderDingtalk, sendDingtalk } from './channels/dingtalk.ts';
-import { sendEmail } from './channels/email.ts';
+import { renderEmail, sendEmail } from './channels/email.ts';
 import { renderSignedWebhook, sendSignedWebhook } from './channels/signed-webhook.ts';
 import { sendSms, smsText, TEMPLATE_VARIABLE_CHARS, type SmsProvider } from './channels/sms.ts';
 import type { Fetch, Notice, SendResult } from './channels/types.ts';
+import { chooseTemplate, noticeSeverity, TemplateError, type CompiledTemplate, type TemplateChannel } from './channels/template.ts';
 import { renderWecomRobot, sendWecomRobot } from './channels/wecom-robot.ts';
 import type { RelayConfig, SignedWebhookReceiver, SmsProviderConfig } from './config.ts';
 import { MissingSecret, type SecretReader } from './secrets.ts';
@@ -20,6 +21,31 @@ export interface DeliveryContext {
 export interface Delivered extends SendResult {
   /** Alerts left out of the message to keep it under the channel's size limit ("… and N more"). */
   omitted?: number;
+  /** The message template used (kind Templates); absent: the built-in message. */
+  template?: string;
+  /** Why the chosen template was not used for this notice (the built-in message went instead). */
+  templateError?: string;
+}
+
+/** The team's template for this notice's channel, receiver, first severity and the relay's language, if any. */
+function templateFor(channel: TemplateChannel, notice: Notice, config: RelayConfig): CompiledTemplate | undefined {
+  const sources = config.templates.map((t) => t.source);
+  const chosen = chooseTemplate(sources, { channel, receiver: notice.receiver, severity: noticeSeverity(notice), language: notice.language });
+  return chosen && config.templates.find((t) => t.source === chosen);
+}
+
+/**
+ * Renders with the template, or — when it fails on this notice (it reads a label this alert lacks: the build rendered
+ * it against the labels the rules guarantee) — with the built-in message: an alert is never lost to its template.
+ */
+function withTemplate<T>(template: CompiledTemplate | undefined, render: (t?: CompiledTemplate) => T): { value: T; used: Pick<Delivered, 'template' | 'templateError'>; template?: CompiledTemplate } {
+  if (!template) return { value: render(), used: {} };
+  try {
+    return { value: render(template), used: { template: template.source.name }, template };
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    return { value: render(), used: { templateError: `template ${template.source.name}, ${e.field}: ${e.message}` } };
+  }
 }
 
 /** Messages a minute one target of `channel` takes, where the provider limits it (the token buckets' rate). */
@@ -59,23 +85,26 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
         atMobiles: d.atMobiles,
         isAtAll: d.atAll,
       };
-      const rendered = renderDingtalk(notice, target);
+      const { value: rendered, used } = withTemplate(templateFor('dingtalk', notice, ctx.config), (t) => renderDingtalk(notice, target, t));
       const result = await sendDingtalk(rendered.body, target, ctx.fetch, now);
-      return { ...result, omitted: rendered.omitted };
+      return { ...result, omitted: rendered.omitted, ...used };
     }
     if (channel === 'wecomRobot' && receiver.wecomRobot) {
       const w = receiver.wecomRobot;
       const target = { webhook: await ctx.secrets.read(w.webhook, `receiver ${notice.receiver}: WeCom robot webhook`), mentions: w.mentions };
-      const rendered = renderWecomRobot(notice, target);
+      const { value: rendered, used } = withTemplate(templateFor('wecomRobot', notice, ctx.config), (t) => renderWecomRobot(notice, target, t));
       const result = await sendWecomRobot(rendered.body, target, ctx.fetch);
-      return { ...result, omitted: rendered.omitted };
+      return { ...result, omitted: rendered.omitted, ...used };
     }
     if (channel === 'sms' && receiver.sms) {
       const configured = ctx.config.settings.sms;
       if (!configured) return failed(`receiver ${notice.receiver}: the relay has no SMS provider (relay.sms: aliyun, tencent or http)`, false);
       const provider = await smsProvider(configured, ctx);
       const variableChars = provider.provider === 'http' ? Infinity : TEMPLATE_VARIABLE_CHARS[provider.provider];
-      return await sendSms(provider, receiver.sms.to, smsText(notice, undefined, variableChars), ctx.fetch, now);
+      // Aliyun and Tencent send only their registered templates: the team's text goes to an HTTP gateway alone.
+      const template = provider.provider === 'http' ? templateFor('sms', notice, ctx.config) : undefined;
+      const { value: message, used } = withTemplate(template, (t) => smsText(notice, undefined, variableChars, t));
+      return { ...(await sendSms(provider, receiver.sms.to, message, ctx.fetch, now)), ...used };
     }
     if (channel === 'signedWebhook' && receiver.signedWebhook) return await deliverSignedWebhook(receiver.signedWebhook, notice, ctx, now);
     if (channel === 'email' && receiver.email) {
@@ -83,7 +112,9 @@ export async function deliver(channel: string, notice: Notice, ctx: DeliveryCont
       if (!smtp) return failed(`receiver ${notice.receiver}: the relay has no smtp settings to mail it`, false);
       const [host, port] = [smtp.smarthost.slice(0, smtp.smarthost.lastIndexOf(':')), Number(smtp.smarthost.slice(smtp.smarthost.lastIndexOf(':') + 1))];
       const password = smtp.authPassword ? await ctx.secrets.read(smtp.authPassword, 'smtp.authPassword') : undefined;
-      return await sendEmail({ host, port, secure: port === 465, from: smtp.from, ...(smtp.authUsername ? { username: smtp.authUsername } : {}), ...(password !== undefined ? { password } : {}), ...(smtp.requireTls !== undefined ? { requireTls: smtp.requireTls } : {}) }, receiver.email.to, notice);
+      const { used, template } = withTemplate(templateFor('email', notice, ctx.config), (t) => renderEmail(notice, t));
+      const settings = { host, port, secure: port === 465, from: smtp.from, ...(smtp.authUsername ? { username: smtp.authUsername } : {}), ...(password !== undefined ? { password } : {}), ...(smtp.requireTls !== undefined ? { requireTls: smtp.requireTls } : {}) };
+      return { ...(await sendEmail(settings, receiver.email.to, notice, undefined, template)), ...used };
     }
   } catch (e) {
     // A missing secret heals when the operator sets it and reloads: retry rather than give the alert up.

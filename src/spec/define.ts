@@ -9,6 +9,7 @@ import type {
   RoutesSpec,
   RuleTestsSpec,
   SeveritiesSpec,
+  TemplatesSpec,
 } from './types.gen.ts';
 import { SDK_DASHBOARD_KEY } from './sdk.ts';
 
@@ -24,6 +25,7 @@ export const defineRecordingRules = (spec: Body<RecordingRulesSpec>): RecordingR
 export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ ...header('Receivers'), ...spec });
 export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
 export const defineEnvironment = (spec: Body<EnvironmentSpec>): EnvironmentSpec => ({ ...header('Environment'), ...spec });
+export const defineTemplates = (spec: Body<TemplatesSpec>): TemplatesSpec => ({ ...header('Templates'), ...spec });
 export const defineRuleTests = (spec: Body<RuleTestsSpec>): RuleTestsSpec => ({ ...header('RuleTests'), ...spec });
 
 /** Anything with the Foundation SDK's `build()`, e.g. a DashboardBuilder. */

@@ -13,7 +13,8 @@ export type KindName =
   | 'Routes'
   | 'Dashboard'
   | 'RuleTests'
-  | 'Environment';
+  | 'Environment'
+  | 'Templates';
 
 export interface KindInfo {
   kind: KindName;
@@ -33,6 +34,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Dashboard', schemaFile: 'dashboard.schema.json', cardinality: 'many' },
   { kind: 'RuleTests', schemaFile: 'rule-tests.schema.json', cardinality: 'many' },
   { kind: 'Environment', schemaFile: 'environment.schema.json', cardinality: 'many' },
+  { kind: 'Templates', schemaFile: 'templates.schema.json', cardinality: 'many' },
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, KindInfo> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -11,6 +11,7 @@ import routes from './schemas/routes.schema.json' with { type: 'json' };
 import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
 import ruleTests from './schemas/rule-tests.schema.json' with { type: 'json' };
 import environment from './schemas/environment.schema.json' with { type: 'json' };
+import templates from './schemas/templates.schema.json' with { type: 'json' };
 import type { KindName } from './kinds.ts';
 
 export const COMMON_SCHEMA: object = common;
@@ -26,4 +27,5 @@ export const KIND_SCHEMAS: Record<KindName, object> = {
   Dashboard: dashboard,
   RuleTests: ruleTests,
   Environment: environment,
+  Templates: templates,
 };

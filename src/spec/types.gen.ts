@@ -1020,3 +1020,87 @@ export interface Override {}
  * A partial definition merged over the shared one: objects merge, lists and values replace, null removes.
  */
 export interface Override1 {}
+
+/**
+ * Handlebars message templates for the channels the Vigil relay delivers (dingtalk, wecomRobot, sms through an HTTP gateway, email to escalation tiers), chosen per channel, receiver, severity and language. Rendered at build time against sample alerts of every rule that can reach them.
+ */
+export interface TemplatesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Templates';
+  /**
+   * @minItems 1
+   */
+  templates: [
+    {
+      /**
+       * Unique name, shown in build errors and in the relay's history.
+       */
+      name: string;
+      /**
+       * The relay channel the template writes for (email: the mails the relay sends escalation tiers; Alertmanager's own email uses vigil.tmpl).
+       */
+      channel: 'dingtalk' | 'wecomRobot' | 'sms' | 'email';
+      /**
+       * Only for these receivers (default: every receiver with the channel).
+       *
+       * @minItems 1
+       */
+      receivers?: [string, ...string[]];
+      /**
+       * Only for notices whose first alert has one of these severities (default: every severity).
+       *
+       * @minItems 1
+       */
+      severities?: [string, ...string[]];
+      /**
+       * Only when the relay runs in this language (relay.language); a template without one serves both.
+       */
+      language?: 'zh' | 'en';
+      /**
+       * The message title (DingTalk's chat-list title, the email subject). dingtalk and email only; the built-in title when absent.
+       */
+      title?: string;
+      /**
+       * The message: DingTalk or WeCom markdown, the SMS text, or the email's HTML body.
+       */
+      body: string;
+    },
+    ...{
+      /**
+       * Unique name, shown in build errors and in the relay's history.
+       */
+      name: string;
+      /**
+       * The relay channel the template writes for (email: the mails the relay sends escalation tiers; Alertmanager's own email uses vigil.tmpl).
+       */
+      channel: 'dingtalk' | 'wecomRobot' | 'sms' | 'email';
+      /**
+       * Only for these receivers (default: every receiver with the channel).
+       *
+       * @minItems 1
+       */
+      receivers?: [string, ...string[]];
+      /**
+       * Only for notices whose first alert has one of these severities (default: every severity).
+       *
+       * @minItems 1
+       */
+      severities?: [string, ...string[]];
+      /**
+       * Only when the relay runs in this language (relay.language); a template without one serves both.
+       */
+      language?: 'zh' | 'en';
+      /**
+       * The message title (DingTalk's chat-list title, the email subject). dingtalk and email only; the built-in title when absent.
+       */
+      title?: string;
+      /**
+       * The message: DingTalk or WeCom markdown, the SMS text, or the email's HTML body.
+       */
+      body: string;
+    }[]
+  ];
+}

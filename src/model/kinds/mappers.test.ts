@@ -27,8 +27,9 @@ const WRITES: Record<KindName, readonly (keyof Model)[]> = {
   Dashboard: ['dashboards', 'expressions'],
   RuleTests: ['ruleTests', 'expressions'],
   Environment: ['environments'],
+  Templates: ['templates'],
 };
-const MODEL_PARTS = ['project', 'metrics', 'external', 'severities', 'groups', 'receivers', 'routes', 'dashboards', 'ruleTests', 'environments', 'expressions'] as const;
+const MODEL_PARTS = ['project', 'metrics', 'external', 'severities', 'groups', 'receivers', 'templates', 'routes', 'dashboards', 'ruleTests', 'environments', 'expressions'] as const;
 
 const typedByProject = new Map<string, TypedDefinition[]>();
 beforeAll(async () => {

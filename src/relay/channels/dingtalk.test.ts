@@ -397,3 +397,15 @@ describe('sendDingtalk: classifying the answer', () => {
     expect(result.latencyMs).toBeGreaterThanOrEqual(45);
   });
 });
+
+describe('the built-in message shows value and threshold when the rule sets them', () => {
+  it.each([
+    ['en', '- Value: 91\n- Threshold: \\> 85'],
+    ['zh', '- 当前值：91\n- 阈值：\\> 85'],
+  ] as const)('%s', (language, lines) => {
+    const n = notice({ language, alerts: [alert({ annotations: { summary: 's', value: '91', threshold: '> 85' } })] });
+    expect(JSON.parse(renderDingtalk(n, target()).body).markdown?.text ?? JSON.parse(renderDingtalk(n, target()).body).actionCard.text).toContain(lines);
+    const without = notice({ language, alerts: [alert({ annotations: { summary: 's' } })] });
+    expect(renderDingtalk(without, target()).body).not.toMatch(/Value|Threshold|当前值|阈值/);
+  });
+});

@@ -8,6 +8,7 @@ import { dingtalk } from '../../channels/dingtalk.ts';
 import { markdownText } from './escape.ts';
 import { actionLinks, alertBlocks, largestFittingMessage, titleLine, type AlertMarkup, type Shape } from './message.ts';
 import { postToRobot, type RobotErrcodes } from './robot-webhook.ts';
+import { renderTemplate, type CompiledTemplate } from './template.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
 import { WORDS } from './words.ts';
 
@@ -40,14 +41,32 @@ const BODY_LIMIT = requiredLimit(dingtalk.limits.messageBytes, 'messageBytes');
 
 const MARKUP: AlertMarkup = { fieldPrefix: '- ', linksPrefix: '- ', time: (formatted) => formatted };
 
-export function renderDingtalk(notice: Notice, target: DingtalkTarget): RenderedMessage {
+/** The message, cut to fit the body limit; with `template`, the team's markdown instead of the built-in one. */
+export function renderDingtalk(notice: Notice, target: DingtalkTarget, template?: CompiledTemplate): RenderedMessage {
   const fitted = largestFittingMessage(notice, (shape): RenderedMessage | undefined => {
-    const body = JSON.stringify(message(notice, target, shape));
+    const body = dingtalkBody(notice, target, shape, template);
     const bytes = Buffer.byteLength(body, 'utf8');
     return bytes <= BODY_LIMIT ? { body, bytes, omitted: notice.alerts.length - shape.shown } : undefined;
   });
   if (fitted) return fitted;
   throw new Error('DingTalk message: even the title does not fit the body limit');
+}
+
+/** The JSON request body for one shape of the notice. */
+export function dingtalkBody(notice: Notice, target: DingtalkTarget, shape: Shape, template?: CompiledTemplate): string {
+  return JSON.stringify(template ? templatedMessage(notice, target, shape, template) : message(notice, target, shape));
+}
+
+/**
+ * A template's markdown, always as a markdown message (its links are the confirm and close buttons), with the
+ * mentions appended: DingTalk notifies only whom the text @-mentions, so the relay writes them, not the template.
+ */
+function templatedMessage(notice: Notice, target: DingtalkTarget, shape: Shape, template: CompiledTemplate): Record<string, unknown> {
+  const rendered = renderTemplate(template, notice, shape);
+  const mentions = shape.withMentions ? mentionsOf(target) : undefined;
+  const text = mentions ? `${rendered.body}\n\n${mentions.text}` : rendered.body;
+  const title = rendered.title || titleLine(notice, WORDS[notice.language]);
+  return { msgtype: 'markdown', markdown: { title, text }, ...(mentions ? { at: mentions.at } : {}) };
 }
 
 function message(notice: Notice, target: DingtalkTarget, shape: Shape): Record<string, unknown> {

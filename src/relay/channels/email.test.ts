@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../types.ts';
-import { escapeHtml, renderEmail, sendEmail } from './email.ts';
+import { escapeHtml } from './escape.ts';
+import { renderEmail, sendEmail } from './email.ts';
 import { smsText } from './sms.ts';
 import type { Notice } from './types.ts';
 

@@ -5,8 +5,9 @@
  */
 import { createTransport } from 'nodemailer';
 import type { AlertRecord } from '../types.ts';
-import { cutText, markdownUrl } from './escape.ts';
+import { cutText, escapeHtml, markdownUrl } from './escape.ts';
 import { labelsThatMatter } from './message.ts';
+import { renderTemplate, type CompiledTemplate } from './template.ts';
 import { formatTime } from './time.ts';
 import type { Notice, SendResult } from './types.ts';
 import { WORDS, type Words } from './words.ts';
@@ -46,10 +47,6 @@ function oneLine(s: string): string {
   return s.replace(CONTROLS, ' ');
 }
 
-/** Text for HTML element content and attribute values alike. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** `[FIRING] critical: GpuTemperatureHigh` on one line, control characters gone (a header cannot be split). */
 function subjectLine(notice: Notice, words: Words): string {
@@ -74,6 +71,8 @@ function alertFields(alert: AlertRecord, notice: Notice, words: Words): Field[] 
   const { summary, description } = alert.annotations;
   if (summary) fields.push({ name: words.summary, value: summary });
   if (description) fields.push({ name: words.description, value: description });
+  if (alert.annotations.value) fields.push({ name: words.value, value: alert.annotations.value });
+  if (alert.annotations.threshold) fields.push({ name: words.threshold, value: alert.annotations.threshold });
   const labels = labelsThatMatter(alert.labels);
   if (labels.length > 0) fields.push({ name: words.labels, value: labels.map(([k, v]) => `${k}=${v}`).join(', ') });
   fields.push({ name: words.started, value: formatTime(alert.startsAt, notice.timeZone) });
@@ -93,7 +92,16 @@ function alertFields(alert: AlertRecord, notice: Notice, words: Words): Field[] 
   return fields;
 }
 
-export function renderEmail(notice: Notice): RenderedEmail {
+/** Subject, text and HTML; with `template`, the team's subject (when it has a title) and HTML body. */
+export function renderEmail(notice: Notice, template?: CompiledTemplate): RenderedEmail {
+  const words = WORDS[notice.language];
+  const builtIn = renderBuiltInEmail(notice);
+  if (!template) return builtIn;
+  const rendered = renderTemplate(template, notice, { shown: Math.min(notice.alerts.length, MAX_ALERTS_SHOWN), withMentions: false });
+  return { subject: rendered.title ? rendered.title.replace(/\s+/g, ' ') : subjectLine(notice, words), text: builtIn.text, html: rendered.body };
+}
+
+function renderBuiltInEmail(notice: Notice): RenderedEmail {
   const words = WORDS[notice.language];
   const subject = subjectLine(notice, words);
   const shown = notice.alerts.slice(0, MAX_ALERTS_SHOWN);
@@ -153,13 +161,13 @@ function classifyError(error: SmtpError): Omit<SendResult, 'latencyMs'> {
   return { ok: false, retryable: !SETTINGS_ERRORS.has(error.code ?? ''), error: reason };
 }
 
-export async function sendEmail(smtp: SmtpSettings, to: string[], notice: Notice, timeoutMs = 10_000): Promise<SendResult> {
+export async function sendEmail(smtp: SmtpSettings, to: string[], notice: Notice, timeoutMs = 10_000, template?: CompiledTemplate): Promise<SendResult> {
   const started = performance.now();
   const latency = () => performance.now() - started;
   const recipients = [...new Set(to.map((address) => address.trim()).filter((address) => address !== ''))];
   if (recipients.length === 0) return { ok: false, retryable: false, error: 'no address to send to', latencyMs: 0 };
 
-  const { subject, text, html } = renderEmail(notice);
+  const { subject, text, html } = renderEmail(notice, template);
   const transport = createTransport({
     host: smtp.host,
     port: smtp.port,

@@ -60,3 +60,8 @@ export function cutText(s: string, maxChars: number): string {
   const chars = Array.from(s);
   return chars.length <= maxChars ? s : `${chars.slice(0, maxChars).join('')}…`;
 }
+
+/** Text for HTML element content and attribute values alike (the relay's mail and its confirmation page). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -103,6 +103,9 @@ function alertBlock(alert: AlertRecord, notice: Notice, shape: Shape, words: Wor
   const { summary, description } = alert.annotations;
   if (summary) field(words.summary, prose(summary));
   if (description) field(words.description, prose(description));
+  // Alertmanager's payload has no sample value: a rule that wants it shown sets a `value` annotation ({{ $value }}).
+  if (alert.annotations.value) field(words.value, label(alert.annotations.value));
+  if (alert.annotations.threshold) field(words.threshold, label(alert.annotations.threshold));
   const labels = labelsThatMatter(alert.labels);
   if (labels.length > 0) field(words.labels, labels.map(([k, v]) => `${markdownText(k)}=${label(v)}`).join(', '));
   field(words.started, markup.time(formatTime(alert.startsAt, notice.timeZone)));

@@ -11,6 +11,7 @@ import type { AlertRecord } from '../types.ts';
 import { plainLine } from './escape.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
 import { networkReason, parseJson } from './answers.ts';
+import { renderTemplate, type CompiledTemplate } from './template.ts';
 
 export type SmsProvider =
   | { provider: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; endpoint?: string }
@@ -85,6 +86,11 @@ function plain(s: string): string {
   return plainLine(s).replace(/\s+/g, ' ').trim();
 }
 
+/** A template's text keeps its own line breaks (values are single lines already); blank runs become one blank line. */
+function templateLines(body: string): string {
+  return body.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
 function headline(alerts: AlertRecord[]): { severity: string; alertname: string; summary: string } {
   const first = alerts[0];
   if (!first) return { severity: '', alertname: '', summary: '' };
@@ -95,19 +101,22 @@ function headline(alerts: AlertRecord[]): { severity: string; alertname: string;
 /**
  * One line per notice: kind, severity, alert name, the first alert's summary, and "+N more" when the notice holds
  * several alerts. `params` feed the provider templates (each cut to `variableChars`); `text` is the whole message for
- * the HTTP gateway, cut to `maxChars` with the "+N more" kept.
+ * the HTTP gateway, cut to `maxChars` with the "+N more" kept — or, with `template`, the team's text cut to `maxChars`.
  */
-export function smsText(notice: Notice, maxChars = SMS_SEGMENT_CHARS, variableChars: number = TEMPLATE_VARIABLE_CHARS.aliyun): SmsMessage {
+export function smsText(notice: Notice, maxChars = SMS_SEGMENT_CHARS, variableChars: number = TEMPLATE_VARIABLE_CHARS.aliyun, template?: CompiledTemplate): SmsMessage {
   const words = WORDS[notice.language];
   const status = words[notice.kind];
   const { severity, alertname, summary } = headline(notice.alerts);
   const count = notice.alerts.length;
+  const params = { status, severity, alertname, summary, count: String(count) };
+  if (template) {
+    const { body } = renderTemplate(template, notice, { shown: count, withMentions: false });
+    return { params: cutParams(params, variableChars), text: cutChars(templateLines(body), maxChars) };
+  }
 
   const more = count > 1 ? words.more(count - 1) : '';
   const head = `${words.open}${status}${words.close}${severity} ${alertname}${summary ? `${words.colon}${summary}` : ''}`;
   const text = more.length >= maxChars ? cutChars(head + more, maxChars) : cutChars(head, maxChars - more.length) + more;
-
-  const params = { status, severity, alertname, summary, count: String(count) };
   return { params: cutParams(params, variableChars), text };
 }
 

@@ -7,6 +7,7 @@ import { wecomRobot } from '../../channels/wecom-robot.ts';
 import { markdownText } from './escape.ts';
 import { alertBlocks, largestFittingMessage, titleLine, type AlertMarkup, type Shape } from './message.ts';
 import { postToRobot, type RobotErrcodes } from './robot-webhook.ts';
+import { renderTemplate, type CompiledTemplate } from './template.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
 import { WORDS } from './words.ts';
 
@@ -37,9 +38,10 @@ function fail(message: string): never {
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering
 
-export function renderWecomRobot(notice: Notice, target: WecomRobotTarget): RenderedWecomRobotMessage {
+/** The message, cut to fit the content limit; with `template`, the team's markdown instead of the built-in one. */
+export function renderWecomRobot(notice: Notice, target: WecomRobotTarget, template?: CompiledTemplate): RenderedWecomRobotMessage {
   const fitted = largestFittingMessage(notice, (shape): RenderedWecomRobotMessage | undefined => {
-    const content = markdownContent(notice, target, shape);
+    const content = wecomRobotContent(notice, target, shape, template);
     const contentBytes = Buffer.byteLength(content, 'utf8');
     if (contentBytes > CONTENT_LIMIT) return undefined;
     return { body: JSON.stringify({ msgtype: 'markdown', markdown: { content } }), contentBytes, omitted: notice.alerts.length - shape.shown };
@@ -57,13 +59,18 @@ const MARKUP: AlertMarkup = { fieldPrefix: '> ', linksPrefix: '', time: (formatt
  * The markdown of WeCom's robot subset (headings, bold, links, `<font color>`, quotes): no lists or tables, so every
  * field is a quoted line. Values from alerts are escaped; only the relay's own words make markup.
  */
-function markdownContent(notice: Notice, target: WecomRobotTarget, shape: Shape): string {
+export function wecomRobotContent(notice: Notice, target: WecomRobotTarget, shape: Shape, template?: CompiledTemplate): string {
+  const mentions = shape.withMentions ? mentionLine(target.mentions) : undefined;
+  if (template) {
+    // The relay writes the mentions, so a template cannot forget them (nor mention anyone the receiver does not name).
+    const { body } = renderTemplate(template, notice, shape);
+    return mentions ? `${body}\n\n${mentions}` : body;
+  }
   const words = WORDS[notice.language];
   const blocks = [
     `### <font color="${TITLE_COLOUR[notice.kind]}">${markdownText(titleLine(notice, words))}</font>`,
     ...alertBlocks(notice, shape, words, MARKUP, true),
   ];
-  const mentions = shape.withMentions ? mentionLine(target.mentions) : undefined;
   if (mentions) blocks.push(mentions);
   return blocks.join('\n\n');
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeHtml } from '../channels/email.ts';
+import { escapeHtml } from '../channels/escape.ts';
 import { confirmationExpiresAt } from '../config.ts';
 import { HttpError, readBody } from '../http.ts';
 import { linkKey, verifyLink, type LinkAction } from '../links.ts';

@@ -1,0 +1,330 @@
+/**
+ * Message templates (kind Templates): Handlebars a team writes for a relay channel, compiled once, chosen per notice,
+ * and rendered from a view of the notice whose every value is already escaped for the channel. The same functions
+ * serve the relay at run time and `vigil build`, which renders each template against sample alerts first.
+ *
+ * Handlebars runs strict (a name the view does not have is an error, not an empty string), knows only its block
+ * helpers (if, unless, each, with, lookup), and has no partials: a template can neither read beyond the view nor
+ * pull in anything else. Values are escaped by the view, not by Handlebars (`noEscape`), so `{{x}}` and `{{{x}}}`
+ * print the same safe text: a label value cannot add markdown, a link, a tag or a mention, however it is written.
+ */
+import Handlebars from 'handlebars';
+import type { AlertRecord } from '../types.ts';
+import { cutText, escapeHtml, markdownText, markdownUrl, plainLine } from './escape.ts';
+import { labelsThatMatter, titleLine, type Shape } from './message.ts';
+import { formatTime } from './time.ts';
+import type { Notice } from './types.ts';
+import { WORDS } from './words.ts';
+
+export type TemplateChannel = 'dingtalk' | 'wecomRobot' | 'sms' | 'email';
+
+/** A template as relay.yml (and the definitions) hold it. */
+export interface TemplateSource {
+  name: string;
+  channel: TemplateChannel;
+  receivers?: string[];
+  severities?: string[];
+  language?: 'zh' | 'en';
+  title?: string;
+  body: string;
+}
+
+export interface CompiledTemplate {
+  source: TemplateSource;
+  title?: HandlebarsTemplateDelegate;
+  body: HandlebarsTemplateDelegate;
+}
+
+/** What went wrong in a template, with the 1-based line and column in its field when Handlebars says. */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly field: 'title' | 'body',
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The channels a field serves: WeCom's robot markdown has no title, and a text message has none either. */
+export const TITLED_CHANNELS: readonly TemplateChannel[] = ['dingtalk', 'email'];
+
+// An environment of its own: helpers or partials registered elsewhere in the process never reach a template.
+const handlebars = Handlebars.create();
+const OPTIONS: CompileOptions = { strict: true, knownHelpersOnly: true, noEscape: true, knownHelpers: { log: false }, preventIndent: true };
+
+/** Compiles both fields; a syntax error, an unknown helper, a partial or a decorator is a TemplateError. */
+export function compileTemplate(source: TemplateSource): CompiledTemplate {
+  const compiled: CompiledTemplate = { source, body: compileField(source.body, 'body') };
+  if (source.title !== undefined) compiled.title = compileField(source.title, 'title');
+  return compiled;
+}
+
+function compileField(text: string, field: 'title' | 'body'): HandlebarsTemplateDelegate {
+  let program: hbs.AST.Program;
+  try {
+    program = handlebars.parse(text);
+    refuseIncludes(program, field);
+    // precompile runs the compiler now (unknown helpers are found at compile time, not at the first render).
+    handlebars.precompile(program, OPTIONS);
+  } catch (e) {
+    throw asTemplateError(e, field);
+  }
+  return handlebars.compile(program, OPTIONS);
+}
+
+/** Partials and decorators would reach outside the template: neither has a use in a message. */
+function refuseIncludes(program: hbs.AST.Program, field: 'title' | 'body'): void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as { type?: string; loc?: hbs.AST.SourceLocation };
+    if (n.type === 'PartialStatement' || n.type === 'PartialBlockStatement' || n.type === 'Decorator' || n.type === 'DecoratorBlock') {
+      const what = n.type.startsWith('Partial') ? 'partials ({{> …}})' : 'decorators ({{* …}})';
+      throw new TemplateError(`${what} are not supported in message templates`, field, n.loc?.start.line, (n.loc?.start.column ?? 0) + 1);
+    }
+    for (const [key, value] of Object.entries(n)) if (key !== 'loc') visit(value);
+  };
+  visit(program.body);
+}
+
+function asTemplateError(e: unknown, field: 'title' | 'body'): TemplateError {
+  if (e instanceof TemplateError) return e;
+  const error = e as { message?: string; lineNumber?: number; column?: number };
+  // Handlebars appends " - line:col" to its own messages and says it again in lineNumber and column (0-based).
+  const message = String(error.message ?? e).replace(/ - \d+:\d+$/, '').replace(/ in \[object Object\]$/, '');
+  return new TemplateError(message, field, error.lineNumber, error.column === undefined ? undefined : error.column + 1);
+}
+
+/** Renders one field; a name the view lacks (strict mode) or a runaway helper is a TemplateError. */
+export function renderField(template: HandlebarsTemplateDelegate, view: MessageView, field: 'title' | 'body'): string {
+  try {
+    return template(view, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  } catch (e) {
+    throw asTemplateError(e, field);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Choosing
+
+export interface TemplateTarget {
+  channel: TemplateChannel;
+  receiver: string;
+  severity: string;
+  language: 'zh' | 'en';
+}
+
+export function templateMatches(t: TemplateSource, target: TemplateTarget): boolean {
+  return (
+    t.channel === target.channel &&
+    (t.receivers === undefined || t.receivers.includes(target.receiver)) &&
+    (t.severities === undefined || t.severities.includes(target.severity)) &&
+    (t.language === undefined || t.language === target.language)
+  );
+}
+
+/** How narrowly a template is aimed: a receiver list outweighs a severity list, which outweighs a language. */
+export function specificity(t: TemplateSource): number {
+  return (t.receivers ? 4 : 0) + (t.severities ? 2 : 0) + (t.language ? 1 : 0);
+}
+
+/** The most specific template for the target (the build refuses two equally specific ones that overlap). */
+export function chooseTemplate<T extends TemplateSource>(templates: readonly T[], target: TemplateTarget): T | undefined {
+  let best: T | undefined;
+  for (const t of templates) if (templateMatches(t, target) && (!best || specificity(t) > specificity(best))) best = t;
+  return best;
+}
+
+/** The first alert's severity chooses: the notice is ordered firing first, then oldest. */
+export function noticeSeverity(notice: Notice): string {
+  return notice.alerts[0]?.severity ?? '';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The view
+
+/** How a channel's text is made safe: markdown for the robots, HTML for email, one plain line for SMS. */
+export type Escaping = 'markdown' | 'html' | 'plain';
+
+export const ESCAPING: Record<TemplateChannel, Escaping> = { dingtalk: 'markdown', wecomRobot: 'markdown', email: 'html', sms: 'plain' };
+
+const escapeText: Record<Escaping, (s: string) => string> = {
+  markdown: markdownText,
+  html: (s) => escapeHtml(plainLine(s)),
+  plain: plainLine,
+};
+
+/** An http(s) URL as the escaping needs it, or '' (a template guards a link with {{#if …}}). */
+const escapeUrl: Record<Escaping, (s: string | undefined) => string> = {
+  markdown: (s) => (s ? (markdownUrl(s) ?? '') : ''),
+  html: (s) => {
+    const url = s ? markdownUrl(s) : undefined;
+    return url ? escapeHtml(url) : '';
+  },
+  plain: (s) => (s ? (markdownUrl(s) ?? '') : ''),
+};
+
+export interface AlertView {
+  id: string;
+  alertname: string;
+  severity: string;
+  /** open, confirmed, resolved or closed. */
+  status: string;
+  summary: string;
+  description: string;
+  /** The `value` annotation when the rule has one (Alertmanager's payload carries no sample value). */
+  value: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The labels that matter (all but alertname, severity and `__…`), sorted. */
+  labelList: { name: string; value: string }[];
+  startsAt: string;
+  endsAt: string;
+  runbookUrl: string;
+  dashboardUrl: string;
+  confirmUrl: string;
+  closeUrl: string;
+}
+
+export interface MessageView {
+  kind: Notice['kind'];
+  firing: boolean;
+  resolved: boolean;
+  escalation: boolean;
+  /** The built-in title line, e.g. `[FIRING] critical: GpuTemperatureHigh`. */
+  title: string;
+  receiver: string;
+  language: 'zh' | 'en';
+  /** Alerts in the notice. */
+  count: number;
+  alerts: AlertView[];
+  /** Alerts the message leaves out to stay under the channel's size limit, and the words that say so. */
+  more: number;
+  moreText: string;
+  alertmanagerUrl: string;
+}
+
+/** The notice as a template sees it: escaped for `escaping`, cut to `shape` (the size search of message.ts). */
+export function messageView(notice: Notice, shape: Shape, escaping: Escaping): MessageView {
+  const text = escapeText[escaping];
+  const url = escapeUrl[escaping];
+  const words = WORDS[notice.language];
+  const label = (v: string) => text(shape.labelChars === undefined ? v : cutText(v, shape.labelChars));
+  const prose = (v: string) => text(shape.textChars === undefined ? v : cutText(v, shape.textChars));
+  const more = notice.alerts.length - shape.shown;
+  return {
+    kind: notice.kind,
+    firing: notice.kind === 'firing',
+    resolved: notice.kind === 'resolved',
+    escalation: notice.kind === 'escalation',
+    title: text(titleLine(notice, words)),
+    receiver: text(notice.receiver),
+    language: notice.language,
+    count: notice.alerts.length,
+    alerts: notice.alerts.slice(0, shape.shown).map((a) => alertView(a, notice, { text, url, label, prose })),
+    more,
+    moreText: more > 0 ? text(words.more(more)) : '',
+    alertmanagerUrl: url(notice.externalURL),
+  };
+}
+
+function alertView(
+  alert: AlertRecord,
+  notice: Notice,
+  escape: { text: (s: string) => string; url: (s: string | undefined) => string; label: (s: string) => string; prose: (s: string) => string },
+): AlertView {
+  const { text, url, label, prose } = escape;
+  const a = alert.annotations;
+  const links = notice.kind === 'resolved' ? undefined : notice.links?.(alert);
+  const mapValues = (record: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+  return {
+    id: alert.id,
+    alertname: label(alert.alertname),
+    severity: label(alert.severity),
+    status: alert.status,
+    summary: prose(a.summary ?? ''),
+    description: prose(a.description ?? ''),
+    value: text(a.value ?? ''),
+    labels: mapValues(alert.labels, label),
+    annotations: mapValues(a, prose),
+    labelList: labelsThatMatter(alert.labels).map(([name, value]) => ({ name: text(name), value: label(value) })),
+    startsAt: text(formatTime(alert.startsAt, notice.timeZone)),
+    endsAt: alert.endsAt === undefined ? '' : text(formatTime(alert.endsAt, notice.timeZone)),
+    runbookUrl: url(a.runbook_url ?? a.runbook),
+    dashboardUrl: url(a.dashboard_url ?? a.dashboard),
+    confirmUrl: url(links?.confirm),
+    closeUrl: url(links?.close),
+  };
+}
+
+/** The template's title (plain text, one line) and body for a notice cut to `shape`. */
+export function renderTemplate(template: CompiledTemplate, notice: Notice, shape: Shape): { title?: string; body: string } {
+  const body = renderField(template.body, messageView(notice, shape, ESCAPING[template.source.channel]), 'body');
+  if (!template.title) return { body };
+  const title = plainLine(renderField(template.title, messageView(notice, shape, 'plain'), 'title')).trim();
+  return { title, body };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Markup the channel would break on
+
+/** Tags of HTML that have no closing tag. */
+const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+/** WeCom's robot markdown knows these three colours only. */
+const WECOM_COLOURS = new Set(['info', 'comment', 'warning']);
+
+/**
+ * What in a rendered message the channel would show broken: an unclosed `**` or code fence, a link without a target
+ * or to something not http(s), unbalanced HTML tags. Escaped values cannot cause any of these; the template can.
+ */
+export function markupProblems(channel: TemplateChannel, rendered: string): string[] {
+  const problems: string[] = [];
+  if (ESCAPING[channel] === 'markdown') {
+    // Escaped characters (\* \[ …) are text, not markup.
+    const markup = rendered.replace(/\\[\\`*_{}[\]()#+\-.!|<>&~:@]/g, '');
+    if ((markup.match(/```/g) ?? []).length % 2 === 1) problems.push('a code fence (```) is opened and not closed');
+    const outsideCode = markup.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+    if ((outsideCode.match(/\*\*/g) ?? []).length % 2 === 1) problems.push('bold (**) is opened and not closed');
+    for (const link of outsideCode.matchAll(/\[([^\]\n]*)\]\(([^)\n]*)\)/g)) {
+      const target = link[2]!.trim();
+      if (target === '') problems.push(`the link [${link[1]}]() has no URL (guard it: {{#if confirmUrl}}…{{/if}})`);
+      else if (!/^https?:\/\//i.test(target)) problems.push(`the link [${link[1]}](${target}) is not to an http(s) URL`);
+    }
+    if (outsideCode.replace(/\[[^\]\n]*\]\([^)\n]*\)/g, '').includes('](')) problems.push('a link [text](… is not closed with ) on its line');
+    if (channel === 'wecomRobot') {
+      for (const font of outsideCode.matchAll(/<font\s+color="([^"]*)"\s*>/g)) if (!WECOM_COLOURS.has(font[1]!)) problems.push(`<font color="${font[1]}">: WeCom knows only info, comment and warning`);
+      const opened = (outsideCode.match(/<font\b/g) ?? []).length;
+      const closed = (outsideCode.match(/<\/font>/g) ?? []).length;
+      if (opened !== closed) problems.push(`${opened} <font> tags but ${closed} </font>`);
+    }
+  } else if (channel === 'email') {
+    problems.push(...htmlProblems(rendered));
+  }
+  return problems;
+}
+
+function htmlProblems(html: string): string[] {
+  const open: string[] = [];
+  const problems: string[] = [];
+  const withoutComments = html.replace(/<!--[\s\S]*?-->/g, '');
+  for (const tag of withoutComments.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(\/?)>/g)) {
+    const [, closing, rawName, selfClosing] = tag;
+    const name = rawName!.toLowerCase();
+    if (VOID_TAGS.has(name) || selfClosing) continue;
+    if (!closing) {
+      open.push(name);
+      continue;
+    }
+    const at = open.lastIndexOf(name);
+    if (at === -1) {
+      problems.push(`</${name}> closes nothing`);
+      continue;
+    }
+    for (const unclosed of open.splice(at).slice(1)) problems.push(`<${unclosed}> is not closed before </${name}>`);
+  }
+  for (const unclosed of open) problems.push(`<${unclosed}> is not closed`);
+  if (/<[a-zA-Z!/][^>]*$/.test(withoutComments)) problems.push('a tag is opened and not ended with >');
+  return problems;
+}
