@@ -5,41 +5,16 @@ import { dingtalk } from '../../channels/dingtalk.ts';
 import type { AlertRecord } from '../types.ts';
 import { renderDingtalk, sendDingtalk, signedUrl, type DingtalkTarget } from './dingtalk.ts';
 import type { Fetch, Notice } from './types.ts';
+import { alertMaker, noticeMaker, STARTED } from '../../../test/helpers/notices.ts';
 
 const LIMIT = dingtalk.limits.messageBytes!;
-const STARTED = Date.UTC(2024, 0, 1, 0, 0, 5); // 08:00:05 in Shanghai
 
-let sequence = 0;
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  const n = ++sequence;
-  return {
-    id: `id-${n}`,
-    fingerprint: `fp-${n}`,
-    startsAt: STARTED,
-    status: 'open',
-    alertname: 'GpuTemperatureHigh',
-    severity: 'critical',
-    labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', gpu: '3', __name__: 'x' },
-    annotations: { summary: 'GPU 3 is at 91°C', description: 'Above 85°C for 5 minutes.' },
-    generatorURL: 'http://prometheus/graph',
-    receiver: 'ml-oncall',
-    createdAt: STARTED,
-    updatedAt: STARTED,
-    ...overrides,
-  };
-}
-
-function notice(overrides: Partial<Notice> = {}): Notice {
-  return {
-    kind: 'firing',
-    receiver: 'ml-oncall',
-    alerts: [alert()],
-    externalURL: 'http://alertmanager.example:9093',
-    language: 'en',
-    timeZone: 'Asia/Shanghai',
-    ...overrides,
-  };
-}
+const alert = alertMaker({
+  labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', gpu: '3', __name__: 'x' },
+  annotations: { summary: 'GPU 3 is at 91°C', description: 'Above 85°C for 5 minutes.' },
+  generatorURL: 'http://prometheus/graph',
+});
+const notice = noticeMaker(alert, { externalURL: 'http://alertmanager.example:9093' });
 
 const target = (overrides: Partial<DingtalkTarget> = {}): DingtalkTarget => ({
   webhook: 'https://oapi.dingtalk.com/robot/send?access_token=T',

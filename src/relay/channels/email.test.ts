@@ -1,33 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord } from '../types.ts';
 import { escapeHtml } from './escape.ts';
 import { renderEmail, sendEmail } from './email.ts';
 import { smsText } from './sms.ts';
-import type { Notice } from './types.ts';
+import { alertMaker, noticeMaker, STARTED } from '../../../test/helpers/notices.ts';
 
-const STARTED = Date.UTC(2024, 0, 1, 0, 0, 5); // 08:00:05 in Shanghai
 
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: 'id-1',
-    fingerprint: 'fp-1',
-    startsAt: STARTED,
-    status: 'open',
-    alertname: 'GpuTemperatureHigh',
-    severity: 'critical',
-    labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', __name__: 'x' },
-    annotations: { summary: 'GPU 3 is at 91°C', description: 'Above 85°C for 5 minutes.', runbook_url: 'https://wiki.example/gpu' },
-    generatorURL: '',
-    receiver: 'ml-managers',
-    createdAt: STARTED,
-    updatedAt: STARTED,
-    ...overrides,
-  };
-}
-
-function notice(overrides: Partial<Notice> = {}): Notice {
-  return { kind: 'firing', receiver: 'ml-managers', alerts: [alert()], externalURL: 'http://am.example:9093', language: 'en', timeZone: 'Asia/Shanghai', ...overrides };
-}
+const alert = alertMaker({
+  id: 'id-1',
+  fingerprint: 'fp-1',
+  labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', __name__: 'x' },
+  annotations: { summary: 'GPU 3 is at 91°C', description: 'Above 85°C for 5 minutes.', runbook_url: 'https://wiki.example/gpu' },
+  receiver: 'ml-managers',
+});
+const notice = noticeMaker(alert, { receiver: 'ml-managers', externalURL: 'http://am.example:9093' });
 
 /** Every tag name in the HTML, in order: a value that adds markup changes this list. */
 const tags = (html: string) => [...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[0]);

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord } from '../types.ts';
 import {
   aliyunPercentEncode,
   aliyunSignature,
@@ -12,31 +11,11 @@ import {
   TEMPLATE_VARIABLE_CHARS,
   type SmsProvider,
 } from './sms.ts';
-import type { Fetch, Notice } from './types.ts';
+import type { Fetch } from './types.ts';
+import { alertMaker, noticeMaker } from '../../../test/helpers/notices.ts';
 
-let sequence = 0;
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  const n = ++sequence;
-  return {
-    id: `id-${n}`,
-    fingerprint: `fp-${n}`,
-    startsAt: Date.UTC(2024, 0, 1),
-    status: 'open',
-    alertname: 'GpuTemperatureHigh',
-    severity: 'critical',
-    labels: { alertname: 'GpuTemperatureHigh', severity: 'critical' },
-    annotations: { summary: 'GPU 3 is at 91°C' },
-    generatorURL: '',
-    receiver: 'ml-oncall',
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
-  };
-}
-
-function notice(overrides: Partial<Notice> = {}): Notice {
-  return { kind: 'firing', receiver: 'ml-oncall', alerts: [alert()], externalURL: '', language: 'en', timeZone: 'Asia/Shanghai', ...overrides };
-}
+const alert = alertMaker({ startsAt: Date.UTC(2024, 0, 1), createdAt: 0, updatedAt: 0 });
+const notice = noticeMaker(alert);
 
 /** Half of an emoji left behind by a cut (String.prototype.isWellFormed is ES2024, beyond this project's lib). */
 const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

@@ -2,39 +2,19 @@ import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { dingtalk } from '../../channels/dingtalk.ts';
 import { wecomRobot } from '../../channels/wecom-robot.ts';
-import type { AlertRecord } from '../types.ts';
 import { renderDingtalk } from './dingtalk.ts';
 import { renderEmail } from './email.ts';
 import { smsText } from './sms.ts';
 import { chooseTemplate, compileTemplate, markupProblems, messageView, renderTemplate, TemplateError, type TemplateSource } from './template.ts';
 import type { Notice } from './types.ts';
 import { renderWecomRobot } from './wecom-robot.ts';
+import { alertMaker, noticeMaker } from '../../../test/helpers/notices.ts';
 
-const STARTED = Date.UTC(2024, 0, 1, 0, 0, 5); // 08:00:05 in Shanghai
-
-let sequence = 0;
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  const n = ++sequence;
-  return {
-    id: `id-${n}`,
-    fingerprint: `fp-${n}`,
-    startsAt: STARTED,
-    status: 'open',
-    alertname: 'GpuTemperatureHigh',
-    severity: 'critical',
-    labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', gpu: '3' },
-    annotations: { summary: 'GPU 3 is at 91°C', runbook_url: 'https://runbooks.example.com/gpu', value: '91' },
-    generatorURL: '',
-    receiver: 'ml-oncall',
-    createdAt: STARTED,
-    updatedAt: STARTED,
-    ...overrides,
-  };
-}
-
-function notice(overrides: Partial<Notice> = {}): Notice {
-  return { kind: 'firing', receiver: 'ml-oncall', alerts: [alert()], externalURL: '', language: 'en', timeZone: 'Asia/Shanghai', ...overrides };
-}
+const alert = alertMaker({
+  labels: { alertname: 'GpuTemperatureHigh', severity: 'critical', instance: 'gpu-01:9400', gpu: '3' },
+  annotations: { summary: 'GPU 3 is at 91°C', runbook_url: 'https://runbooks.example.com/gpu', value: '91' },
+});
+const notice = noticeMaker(alert);
 
 const template = (overrides: Partial<TemplateSource> = {}) => compileTemplate({ name: 't', channel: 'dingtalk', body: '{{title}}', ...overrides });
 const whole = (n: Notice) => ({ shown: n.alerts.length, withMentions: true });

@@ -4,41 +4,19 @@ import { wecomRobot } from '../../channels/wecom-robot.ts';
 import type { AlertRecord } from '../types.ts';
 import type { Fetch, Notice } from './types.ts';
 import { renderWecomRobot, sendWecomRobot, type WecomRobotTarget } from './wecom-robot.ts';
+import { alertMaker, noticeMaker, STARTED } from '../../../test/helpers/notices.ts';
 
 const LIMIT = wecomRobot.limits.messageBytes!;
-const STARTED = Date.UTC(2024, 0, 1, 0, 0, 5); // 08:00:05 in Shanghai
 
-let sequence = 0;
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  const n = ++sequence;
-  return {
-    id: `id-${n}`,
-    fingerprint: `fp-${n}`,
-    startsAt: STARTED,
-    status: 'open',
-    alertname: 'DiskFull',
-    severity: 'warning',
-    labels: { alertname: 'DiskFull', severity: 'warning', instance: 'db-01:9100', mountpoint: '/var', __name__: 'x' },
-    annotations: { summary: 'Disk /var is 97% full', description: 'Less than 3% left for 10 minutes.' },
-    generatorURL: 'http://prometheus/graph',
-    receiver: 'infra-chat',
-    createdAt: STARTED,
-    updatedAt: STARTED,
-    ...overrides,
-  };
-}
-
-function notice(overrides: Partial<Notice> = {}): Notice {
-  return {
-    kind: 'firing',
-    receiver: 'infra-chat',
-    alerts: [alert()],
-    externalURL: 'http://alertmanager.example:9093',
-    language: 'en',
-    timeZone: 'Asia/Shanghai',
-    ...overrides,
-  };
-}
+const alert = alertMaker({
+  alertname: 'DiskFull',
+  severity: 'warning',
+  labels: { alertname: 'DiskFull', severity: 'warning', instance: 'db-01:9100', mountpoint: '/var', __name__: 'x' },
+  annotations: { summary: 'Disk /var is 97% full', description: 'Less than 3% left for 10 minutes.' },
+  generatorURL: 'http://prometheus/graph',
+  receiver: 'infra-chat',
+});
+const notice = noticeMaker(alert, { receiver: 'infra-chat', externalURL: 'http://alertmanager.example:9093' });
 
 const target = (overrides: Partial<WecomRobotTarget> = {}): WecomRobotTarget => ({
   webhook: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K',
