@@ -156,7 +156,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     timeZone: options.timeZone ?? 'Asia/Shanghai',
     batch: 100,
     now,
-    wake: () => void pump(),
+    wake: () => void pump(false),
   }, metrics);
 
   // One claim at a time (a kick during one asks for another right after it); the sends a claim starts go on without
@@ -170,13 +170,16 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     log(`worker send failed: ${(e as Error).message}`);
   };
   let stopped = false;
-  const pump = (): Promise<{ sends: Promise<unknown> } | undefined> => {
+  let againTimers = false;
+  /** One claim now, or right after the one running; `timers` also fires due escalation steps (the poll does). */
+  const pump = (timers = true): Promise<{ sends: Promise<unknown> } | undefined> => {
     if (stopped) return Promise.resolve(undefined);
     if (running) {
       again = true;
+      againTimers ||= timers;
       return running.then(() => undefined);
     }
-    const claim = worker.pump().then(
+    const claim = worker.pump({ timers }).then(
       (result) => {
         const sends = result.sends.catch(sendFailed).finally(() => inFlight.delete(sends));
         inFlight.add(sends);
@@ -191,12 +194,24 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
     running = claim.finally(() => {
       running = undefined;
       if (again) {
-        again = false;
-        void pump();
+        const withTimers = againTimers;
+        again = againTimers = false;
+        void pump(withTimers);
       }
     });
     return claim;
   };
+  // Notifications stored in one turn of the event loop (a burst, several peers) share one claim.
+  let kicked = false;
+  const kick = () => {
+    if (kicked) return;
+    kicked = true;
+    setImmediate(() => {
+      kicked = false;
+      void pump(false);
+    });
+  };
+
   /** A whole round: claimed, and its sends ended (tests; the loop does not wait for sends). */
   const round = async (): Promise<unknown> => {
     while (running) await running;
@@ -221,7 +236,7 @@ export async function startRelay(options: RelayOptions, listen: { host: string; 
       zero(state.config);
       log(`reloaded ${options.buildDir}${options.environment === undefined ? '' : `/${options.environment}`}/ (relay.yml ${state.build.relayConfigSha256.slice(0, 12)})`);
     },
-    kick: () => void pump(),
+    kick,
     log,
   };
 

@@ -59,11 +59,12 @@ export class Worker {
   }
 
   /**
-   * Fires due escalation steps and claims due notices, and returns once their sends have started; `sends` ends with
-   * them (how many notices were delivered). The caller must handle its rejection (a store error while recording).
+   * Fires due escalation steps (unless `timers` is false: a stored notification brings new notices, not due timers)
+   * and claims due notices, and returns once their sends have started; `sends` ends with them (how many notices were
+   * delivered). The caller must handle its rejection (a store error while recording).
    */
-  async pump(): Promise<{ escalated: number; sends: Promise<number> }> {
-    const escalated = await this.escalate();
+  async pump(what: { timers: boolean } = { timers: true }): Promise<{ escalated: number; sends: Promise<number> }> {
+    const escalated = what.timers ? await this.escalate() : 0;
     const { sends } = await this.dispatchDue();
     return { escalated, sends };
   }

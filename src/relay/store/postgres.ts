@@ -150,6 +150,23 @@ class PostgresRelayStore implements RelayStore {
     }
   }
 
+  /**
+   * Runs `work` — one statement, atomic on its own — on a connection without BEGIN and COMMIT: two round trips fewer
+   * than `transaction` for a claim or a read.
+   */
+  private async statement<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch((e: unknown) => {
+      throw this.withoutSecrets(e);
+    });
+    try {
+      return await work(queryOn(client));
+    } catch (e) {
+      throw this.withoutSecrets(e);
+    } finally {
+      client.release();
+    }
+  }
+
   /** Errors pass through unchanged but for the password, should any layer ever quote it. */
   private withoutSecrets(error: unknown): unknown {
     if (!(error instanceof Error) || this.secrets.length === 0) return error;
@@ -195,7 +212,7 @@ class PostgresRelayStore implements RelayStore {
   }
 
   async claimJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<DeliveryJob[]> {
-    return this.transaction(async (query) => {
+    return this.statement(async (query) => {
       const rows = await query<JobRow>(
         `UPDATE jobs SET lease_owner = $1, lease_until = $2
          WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
@@ -233,7 +250,7 @@ class PostgresRelayStore implements RelayStore {
   }
 
   async claimTimers(now: number, owner: string, leaseMs: number, limit: number): Promise<EscalationTimer[]> {
-    return this.transaction(async (query) => {
+    return this.statement(async (query) => {
       const rows = await query<TimerRow>(
         `UPDATE timers SET lease_owner = $1, lease_until = $2
          WHERE id IN (SELECT id FROM timers WHERE fired_at IS NULL AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
@@ -299,18 +316,18 @@ class PostgresRelayStore implements RelayStore {
   }
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
-    return this.transaction((query) => readAlert(query, id));
+    return this.statement((query) => readAlert(query, id));
   }
 
   async getAlerts(ids: readonly string[]): Promise<AlertRecord[]> {
-    return this.transaction(async (query) => {
+    return this.statement(async (query) => {
       const byId = await readAlerts(query, ids);
       return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
     });
   }
 
   async events(alertId: string): Promise<AlertEvent[]> {
-    return this.transaction(async (query) => (await query<EventRow>('SELECT * FROM events WHERE alert_id = $1 ORDER BY at, id', [alertId])).map(eventFromRow));
+    return this.statement(async (query) => (await query<EventRow>('SELECT * FROM events WHERE alert_id = $1 ORDER BY at, id', [alertId])).map(eventFromRow));
   }
 
   async listAlerts(filter: AlertFilter, limit: number, offset: number): Promise<{ total: number; alerts: AlertRecord[] }> {
