@@ -10,6 +10,7 @@ import { runValidate } from './validate.ts';
 import { EXIT } from './exit.ts';
 import { runDeploy, runPlan } from './deploy.ts';
 import { runRelay } from './relay.ts';
+import { importCommand } from './import.ts';
 
 export { EXIT };
 
@@ -24,6 +25,7 @@ Commands:
   plan [dir]       compare one environment's build with its running services (exit 3: changes pending)
   deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
+  import rules     turn Prometheus rule files and PrometheusRule manifests into Vigil definitions (--verify: prove it)
   checks           list every check with its id
 
 Options:
@@ -40,7 +42,9 @@ Run \`vigil <command> --help\` for the command's options.`;
 interface Command {
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(io: CliIO, dir: string, values: Record<string, unknown>): Promise<number>;
+  run(io: CliIO, dir: string, values: Record<string, unknown>, positionals: string[]): Promise<number>;
+  /** Takes any number of positional arguments (files), not one directory. */
+  manyPositionals?: boolean;
 }
 
 const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
@@ -118,6 +122,7 @@ A deploy of a build that is already live changes nothing and says so.`,
     run: (io, dir, values) =>
       runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
+  import: importCommand,
   relay: {
     help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH|postgres://…] [--language zh|en]
                    [--time-zone ZONE] [--insecure-open-notify]
@@ -191,8 +196,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.out(command.help + '\n');
       return EXIT.ok;
     }
-    if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
-    return await command.run(io, positionals[0] ?? 'monitoring', values as Record<string, unknown>);
+    if (positionals.length > 1 && !command.manyPositionals) throw new UsageError(`expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
+    return await command.run(io, positionals[0] ?? 'monitoring', values as Record<string, unknown>, positionals);
   } catch (e) {
     const problem = e instanceof UsageError ? e.message : argumentProblem(e as Error & { code?: string }, options);
     if (problem !== undefined) {

@@ -13,6 +13,7 @@ export const FORMATS = {
   checks: ['text', 'json'],
   plan: ['text', 'json', 'markdown'],
   deploy: ['text', 'json'],
+  import: ['text', 'json'],
 } as const;
 
 type Command = keyof typeof FORMATS;

@@ -1,0 +1,129 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compileProject } from '../compile-project.ts';
+import { hasErrors, type Diagnostic } from '../diagnostics.ts';
+import type { ImportNote } from '../import/fold.ts';
+import { importRules, type RulesImport } from '../import/import-rules.ts';
+import { verifyRules, type RoundTrip } from '../import/verify-rules.ts';
+import { formatText } from '../report/text.ts';
+import { toJsonDiagnostics } from '../report/json.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { EXIT } from './exit.ts';
+import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { formatOf } from './options.ts';
+import { countSummary, printDiagnostics } from './print.ts';
+
+const HELP = `Usage: vigil import rules FILE... --out DIR [--verify] [--format text|json]
+
+Turns the rule files a team already runs into Vigil definitions, written under DIR (a new or empty directory) as a
+project that builds on its own:
+  rules/<group>.yaml       one AlertRules (and RecordingRules) definition per rule group
+  metrics/imported.yaml    the metrics the rules read: counters and histograms inferred from their use, the rest
+                           listed by name for review
+  project.yaml, severities.yaml, routes.yaml, receivers.yaml   what a project needs to build (replace the last two
+                           with \`vigil import alertmanager\` once it exists, or your own)
+FILE may be a Prometheus rule file (groups:), a PrometheusRule manifest, a List of them, a ConfigMap holding rule
+files, or several YAML documents of these. An alert whose severities differ only in the threshold becomes one alert
+with thresholds; every other alert is kept rule by rule. Bad input is reported with file:line:col and nothing is
+written.
+--verify builds the written definitions and compares the rule files Vigil makes with the input: the same alerts
+(name, expression up to whitespace and parentheses, for, keep_firing_for, labels, annotations, group) and recording
+rules; every difference is listed. A folded alert's threshold annotation is listed as a change by design.
+Exit 0 when imported (and verified), 1 on bad input or a difference, 2 on usage errors.`;
+
+export const importCommand = {
+  help: HELP,
+  manyPositionals: true,
+  options: { format: { type: 'string' as const, default: 'text' }, out: { type: 'string' as const }, verify: { type: 'boolean' as const, default: false } },
+  run: async (io: CliIO, _dir: string, values: Record<string, unknown>, positionals: string[]): Promise<number> => {
+    const [what, ...files] = positionals;
+    if (what !== 'rules') throw new UsageError(what === undefined ? 'say what to import: vigil import rules FILE...' : `cannot import "${what}" yet: vigil import rules FILE...`);
+    if (files.length === 0) throw new UsageError('name at least one rule file');
+    if (typeof values.out !== 'string' || values.out === '') throw new UsageError('--out DIR is required (a new or empty directory)');
+    const format = formatOf('import', values);
+    return runImportRules(io, files, { out: values.out, verify: values.verify === true, format });
+  },
+};
+
+interface ImportOptions {
+  out: string;
+  verify: boolean;
+  format: 'text' | 'json';
+}
+
+export async function runImportRules(io: CliIO, files: string[], options: ImportOptions): Promise<number> {
+  const style = styleFor(io);
+  const inputs: { file: string; text: string }[] = [];
+  const unreadable: Diagnostic[] = [];
+  for (const file of files) {
+    try {
+      inputs.push({ file, text: await readFile(file, 'utf8') });
+    } catch (e) {
+      unreadable.push({ code: 'import/read', severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    }
+  }
+  const result: RulesImport = unreadable.length ? { files: [], notes: [], diagnostics: unreadable, groups: [], counts: { groups: 0, alerts: 0, alertRules: 0, recordingRules: 0, folded: 0 } } : importRules(inputs);
+  if (hasErrors(result.diagnostics)) {
+    if (options.format === 'json') io.out(JSON.stringify({ ok: false, written: [], diagnostics: toJsonDiagnostics(result.diagnostics, inputs) }, null, 2) + '\n');
+    else io.err(`${formatText(result.diagnostics, inputs, style)}${style.red('import failed')}: ${countSummary(result.diagnostics)}; nothing was written\n`);
+    return EXIT.problems;
+  }
+  await emptyOutput(options.out);
+  for (const f of result.files) {
+    const target = path.join(options.out, f.path);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFileAtomic(target, f.content);
+  }
+
+  let trip: RoundTrip | undefined;
+  let buildProblems: Diagnostic[] = [];
+  if (options.verify) {
+    const loaded = await loadDefinitions(options.out);
+    const project = compileProject(loaded);
+    buildProblems = project.diagnostics.filter((d) => d.severity === 'error');
+    if (buildProblems.length > 0) {
+      if (options.format === 'text') printDiagnostics(io, 'text', loaded, buildProblems);
+    } else {
+      const ruleFiles = new Map(project.base.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
+      const imported = (await import('../import/fold.ts')).foldGroups(result.groups).groups;
+      trip = verifyRules(imported, ruleFiles);
+    }
+  }
+  const failed = buildProblems.length > 0 || (trip?.differences.length ?? 0) > 0;
+  if (options.format === 'json') {
+    io.out(JSON.stringify({ ok: !failed, written: result.files.map((f) => path.join(options.out, f.path)), counts: result.counts, notes: result.notes.map(noteJson), ...(trip ? { verify: trip } : {}), ...(buildProblems.length ? { buildErrors: buildProblems.length } : {}) }, null, 2) + '\n');
+    return failed ? EXIT.problems : EXIT.ok;
+  }
+  const c = result.counts;
+  io.out(`imported ${c.groups} group${c.groups === 1 ? '' : 's'}: ${c.alertRules} alerting rules as ${c.alerts} alerts (${c.folded} folded), ${c.recordingRules} recording rules; ${result.files.length} files written to ${options.out}/\n`);
+  for (const kind of ['folded', 'kept', 'inferred', 'review'] as const) {
+    const notes = result.notes.filter((n) => n.kind === kind);
+    if (notes.length === 0) continue;
+    io.out(`${kind === 'review' ? style.yellow('needs review') : kind} (${notes.length}):\n`);
+    for (const n of notes) io.out(`  ${n.message}${n.at ? ` (${n.at.file})` : ''}\n`);
+  }
+  if (buildProblems.length > 0) io.err(`${style.red('verify failed')}: the imported definitions do not build (${countSummary(buildProblems)})\n`);
+  if (trip) {
+    for (const d of trip.byDesign) io.out(`  by design: ${d}\n`);
+    if (trip.differences.length === 0) io.out(`verified: the build has the same ${trip.compared.alertRules} alerting and ${trip.compared.recordingRules} recording rules in ${trip.compared.groups} groups as the input\n`);
+    else {
+      for (const d of trip.differences) io.err(`  difference: ${d}\n`);
+      io.err(`${style.red('verify failed')}: ${trip.differences.length} difference${trip.differences.length === 1 ? '' : 's'} between the input and the build\n`);
+    }
+  }
+  return failed ? EXIT.problems : EXIT.ok;
+}
+
+const noteJson = (n: ImportNote) => ({ kind: n.kind, message: n.message, ...(n.at ? { file: n.at.file } : {}) });
+
+/** The output directory must be new or empty: an import never mixes with, or overwrites, what is there. */
+async function emptyOutput(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UsageError(`--out ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (entries.length > 0) throw new UsageError(`--out ${dir} is not empty: import into a new directory, then move the definitions into your project`);
+}

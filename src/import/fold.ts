@@ -1,0 +1,182 @@
+/**
+ * Rule groups as Vigil definitions: one AlertRules and one RecordingRules definition per group, an alert whose
+ * severities differ only in the threshold folded into one alert with `thresholds`, every other alert kept exactly as
+ * it was (one rule per severity: `rules:`). Pure; what needed a decision is said in the notes.
+ */
+import { promqlShape, type ComparisonShape } from '../promql/shape.ts';
+import type { At, RawGroup, RawRule } from './rule-sources.ts';
+
+export type NoteKind = 'folded' | 'kept' | 'inferred' | 'review';
+
+export interface ImportNote {
+  kind: NoteKind;
+  message: string;
+  at?: At;
+}
+
+export interface ImportedGroup {
+  /** The group's name in Vigil (the input's, unless it was not a valid Vigil group name). */
+  name: string;
+  source: RawGroup;
+  /** The AlertRules definition (apiVersion and kind first), when the group has alerts. */
+  alertRules?: Record<string, unknown>;
+  recordingRules?: Record<string, unknown>;
+}
+
+/** Severity written when an alert has no `severity` label: Vigil routes by severity, so every alert needs one. */
+export const MISSING_SEVERITY = 'none';
+
+const GROUP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup[]; severities: string[]; notes: ImportNote[] } {
+  const notes: ImportNote[] = [];
+  const severities = new Set<string>();
+  const used = new Set<string>();
+  const out = groups.map((g) => {
+    const name = vigilGroupName(g, used, notes);
+    const imported: ImportedGroup = { name, source: g };
+    const alerts = g.rules.filter((r) => r.alert !== undefined);
+    const records = g.rules.filter((r) => r.record !== undefined);
+    const options = { ...(g.interval !== undefined ? { interval: g.interval } : {}), ...(g.limit !== undefined ? { limit: g.limit } : {}), ...(g.queryOffset !== undefined ? { queryOffset: g.queryOffset } : {}) };
+    if (alerts.length > 0) {
+      imported.alertRules = { apiVersion: 'vigil/v1', kind: 'AlertRules', group: name, ...options, alerts: byName(alerts).map((rules) => alertDefinition(rules, severities, notes)) };
+    }
+    if (records.length > 0) {
+      const recordName = alerts.length > 0 ? uniqueName(`${name}-records`, used) : name;
+      if (alerts.length > 0) {
+        notes.push({ kind: 'review', message: `group ${g.name} mixes alerting and recording rules: its recording rules are group ${recordName} (Prometheus evaluates the two groups independently)`, at: g.at });
+      }
+      imported.recordingRules = { apiVersion: 'vigil/v1', kind: 'RecordingRules', group: recordName, ...options, rules: records.map(recordingRule) };
+    }
+    return imported;
+  });
+  return { groups: out, severities: [...severities], notes };
+}
+
+function vigilGroupName(g: RawGroup, used: Set<string>, notes: ImportNote[]): string {
+  let name = g.name;
+  if (!GROUP_NAME.test(name)) {
+    name = name.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '') || 'group';
+    notes.push({ kind: 'review', message: `group "${g.name}" is named ${name} (a Vigil group name is also a file name)`, at: g.at });
+  }
+  const unique = uniqueName(name, used);
+  if (unique !== name) notes.push({ kind: 'review', message: `a second group named ${name} (${g.from}) is ${unique}`, at: g.at });
+  return unique;
+}
+
+function uniqueName(name: string, used: Set<string>): string {
+  let candidate = name;
+  for (let i = 2; used.has(candidate); i++) candidate = `${name}-${i}`;
+  used.add(candidate);
+  return candidate;
+}
+
+/** The rules of each alert name, in the order the names first appear. */
+function byName(rules: RawRule[]): RawRule[][] {
+  const groups = new Map<string, RawRule[]>();
+  for (const r of rules) groups.set(r.alert!, [...(groups.get(r.alert!) ?? []), r]);
+  return [...groups.values()];
+}
+
+const withoutSeverity = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'severity'));
+const same = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+const sorted = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function alertDefinition(rules: RawRule[], severities: Set<string>, notes: ImportNote[]): Record<string, unknown> {
+  const name = rules[0]!.alert!;
+  for (const r of rules) {
+    if (r.labels.severity === undefined) notes.push({ kind: 'review', message: `alert ${name} has no severity label: imported at severity ${MISSING_SEVERITY}`, at: r.at });
+    severities.add(r.labels.severity ?? MISSING_SEVERITY);
+  }
+  const severityOf = (r: RawRule) => r.labels.severity ?? MISSING_SEVERITY;
+  const first = rules[0]!;
+  if (rules.length === 1) {
+    return { name, expr: first.expr, severity: severityOf(first), ...timing(first), ...annotationFields(first.annotations), ...labelsField(withoutSeverity(first.labels)) };
+  }
+  const folded = foldable(rules);
+  if (folded) {
+    notes.push({ kind: 'folded', message: `alert ${name}: ${rules.length} rules differing only in the threshold folded into thresholds (${rules.map(severityOf).join(', ')})`, at: first.at });
+    const thresholds = Object.fromEntries(rules.map((r, i) => [severityOf(r), { op: folded[i]!.op, value: folded[i]!.value, ...timing(r) }]));
+    return { name, expr: folded[0]!.lhs, thresholds, ...annotationFields(first.annotations), ...labelsField(withoutSeverity(first.labels)) };
+  }
+  notes.push({ kind: 'kept', message: `alert ${name}: ${rules.length} rules with different expressions or labels kept one by one (rules:)`, at: first.at });
+  // What every rule shares stays on the alert; each rule keeps what is its own.
+  const shared = sharedEntries(rules.map((r) => withoutSeverity(r.labels)));
+  const sharedAnnotations = sharedEntries(rules.map((r) => r.annotations));
+  return {
+    name,
+    ...annotationFields(sharedAnnotations),
+    ...labelsField(shared),
+    rules: rules.map((r) => ({
+      severity: severityOf(r),
+      expr: r.expr,
+      ...timing(r),
+      ...labelsField(difference(withoutSeverity(r.labels), shared)),
+      ...(Object.keys(difference(r.annotations, sharedAnnotations)).length ? { annotations: sorted(difference(r.annotations, sharedAnnotations)) } : {}),
+    })),
+  };
+}
+
+/** Each rule's comparison when the rules differ only in threshold (op and value) and `for`: else undefined. */
+function foldable(rules: RawRule[]): ComparisonShape[] | undefined {
+  const severities = rules.map((r) => r.labels.severity);
+  if (severities.some((s) => s === undefined) || new Set(severities).size !== rules.length) return undefined;
+  const comparisons: ComparisonShape[] = [];
+  let lhsShape: string | undefined;
+  for (const r of rules) {
+    const shape = promqlShape(r.expr)?.comparison;
+    if (!shape) return undefined;
+    const lhs = promqlShape(shape.lhs)?.canonical;
+    if (lhs === undefined || (lhsShape !== undefined && lhs !== lhsShape)) return undefined;
+    lhsShape = lhs;
+    if (!same(withoutSeverity(r.labels), withoutSeverity(rules[0]!.labels)) || !same(r.annotations, rules[0]!.annotations)) return undefined;
+    comparisons.push(shape);
+  }
+  // One direction for every level (threshold/order), or the fold would not say what the rules say.
+  const upward = (op: string) => op === '>' || op === '>=';
+  const downward = (op: string) => op === '<' || op === '<=';
+  if (!(comparisons.every((c) => upward(c.op)) || comparisons.every((c) => downward(c.op)))) return undefined;
+  // The written left operand of the first rule, trimmed of its outer parentheses when they enclose all of it.
+  const lhs = stripOuterParens(comparisons[0]!.lhs);
+  return comparisons.map((c) => ({ ...c, lhs }));
+}
+
+function stripOuterParens(text: string): string {
+  const t = text.trim();
+  if (!t.startsWith('(') || !t.endsWith(')')) return t;
+  const inner = t.slice(1, -1);
+  return promqlShape(inner)?.canonical === promqlShape(t)?.canonical ? inner.trim() : t;
+}
+
+function timing(r: RawRule): Record<string, string> {
+  return { ...(r.for !== undefined ? { for: r.for } : {}), ...(r.keepFiringFor !== undefined ? { keepFiringFor: r.keepFiringFor } : {}) };
+}
+
+function labelsField(labels: Record<string, string>): Record<string, unknown> {
+  return Object.keys(labels).length ? { labels: sorted(labels) } : {};
+}
+
+/** Vigil's fields for the annotations it names (summary, description, runbook), the rest as `annotations`. */
+function annotationFields(annotations: Record<string, string>): Record<string, unknown> {
+  const { summary, description, runbook_url: runbook, ...rest } = annotations;
+  const out: Record<string, unknown> = {};
+  if (summary !== undefined) out.summary = summary;
+  if (description !== undefined) out.description = description;
+  if (runbook !== undefined && /^https?:\/\//.test(runbook)) out.runbook = runbook;
+  else if (runbook !== undefined) rest.runbook_url = runbook;
+  if (Object.keys(rest).length) out.annotations = sorted(rest);
+  return out;
+}
+
+function sharedEntries(records: Record<string, string>[]): Record<string, string> {
+  const [first, ...others] = records;
+  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => others.every((o) => o[k] === v)));
+}
+
+function difference(record: Record<string, string>, shared: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !(k in shared)));
+}
+
+function recordingRule(r: RawRule): Record<string, unknown> {
+  return { record: r.record, expr: r.expr, ...labelsField(r.labels) };
+}
