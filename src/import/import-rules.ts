@@ -68,7 +68,9 @@ function skeleton(severities: string[]): ImportedFile[] {
     const i = KNOWN_SEVERITIES.indexOf(s);
     return i === -1 ? KNOWN_SEVERITIES.length : i;
   };
-  const levels = [...severities].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  // Recording rules alone use no severity; a project still declares its levels.
+  const seen = severities.length ? severities : ['critical', 'warning', 'info'];
+  const levels = [...seen].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
   return [
     {
       path: 'project.yaml',
@@ -77,7 +79,8 @@ function skeleton(severities: string[]): ImportedFile[] {
           apiVersion: 'vigil/v1',
           kind: 'Project',
           name: 'imported',
-          policies: { checks: { 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'route/unreachable-severity': 'warning' } },
+          // Opinions the rules were not written to (and facts the import cannot know, such as the scrape interval): warnings.
+          policies: { checks: { 'alert/levels': 'warning', 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'promql/range-short': 'warning', 'route/unreachable-severity': 'warning', 'template/label': 'warning' } },
         },
       ]),
     },
