@@ -187,3 +187,24 @@ describe('statements shared by text', () => {
     await store.close();
   });
 });
+
+describe('SQLite relay store: ingests of one event-loop turn share a commit', () => {
+  it('stores each that succeeds and fails only the one that throws', async () => {
+    const store = openSqliteStore(':memory:');
+    try {
+      const first = store.ingest(notification([{ fingerprint: 'a' }], { groupKey: 'a' }));
+      const broken = notification([{ fingerprint: 'b' }], { groupKey: 'b' });
+      // A value JSON cannot hold: this ingest throws inside the shared transaction.
+      broken.alerts[0]!.labels = { big: 1n as unknown as string };
+      const second = store.ingest(broken);
+      const third = store.ingest(notification([{ fingerprint: 'c' }], { groupKey: 'c' }));
+      await expect(second).rejects.toThrow(/BigInt/);
+      expect((await first).job?.alertIds).toEqual([idOf('a')]);
+      expect((await third).job?.alertIds).toEqual([idOf('c')]);
+      expect(await store.getAlert(idOf('b'))).toBeUndefined();
+      expect((await store.gauges(T0 + MINUTE)).pendingJobs).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -22,6 +22,7 @@ import { alertFromRow, eventFromRow, jobFromRow, timerFromRow, type AlertRow, ty
 import { migrateSqlite } from './sqlite-schema.ts';
 import { drain, take } from '../throttle.ts';
 import { finishJob } from './sqlite-finish.ts';
+import { GroupCommit } from './sqlite-group-commit.ts';
 import { addEvent, addJob, addTimer, deletePendingTimers, readAlert, readBucket, reopenAlert, statementCache, writeBucket, type Sql } from './sqlite-sql.ts';
 import { truncateUtf8 } from './truncate.ts';
 
@@ -44,9 +45,11 @@ export function openSqliteStore(path: string): RelayStore {
 
 class SqliteRelayStore implements RelayStore {
   private readonly sql: Sql;
+  private readonly ingests: GroupCommit;
 
   constructor(private readonly db: Database.Database) {
     this.sql = statementCache(db);
+    this.ingests = new GroupCommit(db);
   }
 
   /** Runs `work` as one IMMEDIATE transaction: it takes the write lock up front, so it never fails half-way to upgrade. */
@@ -74,7 +77,7 @@ class SqliteRelayStore implements RelayStore {
   }
 
   async ingest(input: IngestInput): Promise<IngestResult> {
-    return this.write(() => ingestNotification(this.sql, input));
+    return this.ingests.run(() => ingestNotification(this.sql, input));
   }
 
   async recordRejected(at: number, receiver: string, channel: string, reason: string, body: string): Promise<void> {
