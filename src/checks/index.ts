@@ -26,6 +26,7 @@ import { refDashboardCheck } from './ref-dashboard.ts';
 import { refMetricCheck } from './ref-metric.ts';
 import { refReceiverCheck } from './ref-receiver.ts';
 import { refSeverityCheck } from './ref-severity.ts';
+import { refTimeIntervalCheck } from './ref-time-interval.ts';
 import { routeGroupByCheck } from './route-group-by.ts';
 import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
@@ -68,6 +69,7 @@ export const CHECKS: readonly Check[] = [
   refMetricCheck,
   refReceiverCheck,
   refSeverityCheck,
+  refTimeIntervalCheck,
   routeGroupByCheck,
   routeUnreachableSeverityCheck,
   ruleDuplicateCheck,

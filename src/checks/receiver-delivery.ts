@@ -1,6 +1,7 @@
 import { spanOf } from '../model/types.ts';
 import type { Check } from './check.ts';
 import { CHANNEL_NAMES, channelsOf, missingSettings, type ProjectSetting } from '../channels/index.ts';
+import { integrationConfigs } from '../channels/alertmanager-integrations.ts';
 
 const MISSING: Record<ProjectSetting, (receiver: string, channel: string) => string> = {
   smtp: (receiver, channel) => `receiver ${receiver} sends ${channel} but the project has no smtp settings`,
@@ -14,17 +15,33 @@ const HINT: Record<ProjectSetting, string> = {
   relaySms: 'add `sms: { provider: aliyun, accessKeyId: { env: … }, accessKeySecret: { env: … }, signName: …, templateCode: … }` (or tencent, or http) to relay',
 };
 
-/** Each receiver can actually deliver: it has a channel, and the project provides what its channels need. */
+/**
+ * Each receiver can actually deliver: it has a channel (or an Alertmanager integration), and the project provides what
+ * its channels need. A receiver that delivers nothing must say so (`discard: true`): without a word, an empty receiver
+ * is far more often a channel forgotten than alerts meant to vanish.
+ */
 export const receiverDeliveryCheck: Check = {
   id: 'receiver/delivery',
-  description: 'Receivers have at least one channel; email needs project smtp; dingtalk, wecomRobot, signedWebhook and sms need the project relay (with a token; sms also its SMS provider).',
+  description: 'Receivers have at least one channel or Alertmanager integration, or say discard: true (and then have none); email needs project smtp; dingtalk, wecomRobot, signedWebhook and sms need the project relay (with a token; sms also its SMS provider).',
   severity: 'error',
   run(ctx) {
     const project = ctx.model.project;
     for (const r of ctx.model.receivers) {
       const channels = channelsOf(r);
-      if (channels.length === 0) {
-        ctx.report({ message: `receiver ${r.name} has no channel`, span: spanOf(r.origin, 'name'), hint: `add one of ${CHANNEL_NAMES.join(', ')}` });
+      const integrations = integrationConfigs(r.integrations);
+      if (r.discard && (channels.length > 0 || integrations.length > 0)) {
+        const what = channels[0] ? `the channel ${channels[0].channel.name}` : `Alertmanager's ${integrations[0]!.list}`;
+        ctx.report({
+          message: `receiver ${r.name} says discard: true but has ${what}: would it deliver or not?`,
+          span: spanOf(r.origin, 'discard'),
+          hint: 'remove discard: true to deliver, or remove the channels to drop its alerts on purpose',
+        });
+      } else if (!r.discard && channels.length === 0 && integrations.length === 0) {
+        ctx.report({
+          message: `receiver ${r.name} has no channel`,
+          span: spanOf(r.origin, 'name'),
+          hint: `add one of ${CHANNEL_NAMES.join(', ')} or an alertmanager: block (slack_configs, pagerduty_configs, …); if it is meant to drop its alerts (the null receiver of Watchdog), say discard: true`,
+        });
       }
       if (!project) continue;
       for (const { channel } of channels) {

@@ -2,6 +2,8 @@ import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
 import { findUrlSecrets, type UrlInText } from './secret-url.ts';
 import { walkStrings } from './walk-strings.ts';
+import { INTEGRATION_SECRETS, isIntegrationSecretPath, literalIntegrationSecrets } from '../channels/alertmanager-integrations.ts';
+import { spanOf } from '../model/types.ts';
 
 /**
  * Secrets are references ({ env } / { file }); the schema stage rejects strings where a reference belongs. This check
@@ -19,6 +21,8 @@ export const secretLiteralCheck: Check = {
           const secrets = isKey ? [] : urlSecretsOf(text);
           if (secrets.length === 0) return;
           const path = pathOf();
+          // Reported below as a secret written literally, whatever its text.
+          if (kind === 'Receivers' && isIntegrationSecretPath(path)) return;
           for (const found of secrets) {
             const whole = found.start === 0 && found.end === text.length;
             const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
@@ -30,6 +34,20 @@ export const secretLiteralCheck: Check = {
               hint: hintFor(kind, path),
             });
           }
+        });
+      }
+    }
+    // Secret fields of Alertmanager's own integrations: the schema takes a string there so that this check, which
+    // cannot be turned off, is the one to refuse it, with the field's name and the reference to write instead.
+    for (const r of ctx.model.receivers) {
+      for (const { path, field } of literalIntegrationSecrets(r.integrations)) {
+        const key = String(path[path.length - 1]);
+        const list = path[0] as keyof typeof INTEGRATION_SECRETS;
+        const file = INTEGRATION_SECRETS[list].find((f) => `${list}.${f.path.join('.')}` === field)?.file;
+        ctx.report({
+          message: `receiver ${r.name}: ${field} is a secret written in the definition`,
+          span: spanOf(r.origin, 'alertmanager', ...path),
+          hint: `write ${key}: { env: NAME } (or { file: /path }); alertmanager.yml then gets ${file ? `${file}, a path deploy writes the secret to` : 'a placeholder deploy fills'}`,
         });
       }
     }

@@ -1,11 +1,13 @@
 import { SecretPlaceholder, secretSlotsOf, type SecretUse } from './secret-slots.ts';
-import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, SecretRef, SeverityModel } from '../model/types.ts';
+import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, RoutesModel, SecretRef, SeverityModel } from '../model/types.ts';
+import type { HttpClientConfig, TimeInterval } from '../spec/types.gen.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
 import { channelsOf, missingSettings, type AlertmanagerWriter } from '../channels/index.ts';
+import { integrationConfigs, writeIntegrationConfig } from '../channels/alertmanager-integrations.ts';
 
 import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH } from '../build/paths.ts';
 export { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_TEMPLATE_PATH };
@@ -48,6 +50,7 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
 
   const inhibit = [...levelInhibitions(model, options, sources), ...(model.routes?.inhibit ?? []).map(inhibitRule)];
   if (inhibit.length > 0) config.inhibit_rules = inhibit;
+  if (model.routes?.timeIntervals?.length) config.time_intervals = timeIntervals(model.routes);
 
   const seen = new Set<string>();
   const receivers = [...model.receivers]
@@ -55,7 +58,8 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
     .sort((a, b) => compare(a.name, b.name));
   for (const r of receivers) sources.push(r.origin.def.file);
   config.receivers = receivers.map((r) => receiver(model, r, secrets, secretsDir));
-  config.templates = ['templates/*.tmpl'];
+  // Vigil's own first: the project's files may use its templates, and a later definition of a name wins.
+  config.templates = ['templates/*.tmpl', ...(project?.alertmanager?.templates ?? [])];
 
   const uses = [...secrets, ...secretSlotsOf(ALERTMANAGER_CONFIG_PATH, config)];
   return {
@@ -68,7 +72,10 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
 }
 
 function globalSection(model: Model, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
-  const global: Record<string, unknown> = { resolve_timeout: '5m' };
+  const settings = model.project?.alertmanager;
+  const global: Record<string, unknown> = { resolve_timeout: settings?.resolveTimeout ?? '5m' };
+  if (settings?.httpConfig) global.http_config = httpConfig(settings.httpConfig, 'global.http_config', secrets, secretsDir);
+  if (settings?.smtpHello !== undefined) global.smtp_hello = settings.smtpHello;
   const smtp = model.project?.smtp;
   if (smtp) {
     global.smtp_smarthost = smtp.smarthost;
@@ -78,6 +85,35 @@ function globalSection(model: Model, secrets: SecretUse[], secretsDir: string): 
     global.smtp_require_tls = smtp.requireTls ?? true;
   }
   return global;
+}
+
+/** Alertmanager's http_config from the definition's camelCase one; its secrets become `*_file` paths. */
+function httpConfig(spec: HttpClientConfig, field: string, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (spec.proxyUrl !== undefined) out.proxy_url = spec.proxyUrl;
+  if (spec.followRedirects !== undefined) out.follow_redirects = spec.followRedirects;
+  if (spec.enableHttp2 !== undefined) out.enable_http2 = spec.enableHttp2;
+  if (spec.basicAuth) {
+    out.basic_auth = { username: spec.basicAuth.username, password_file: secretFile(spec.basicAuth.password, `${field}.basic_auth.password_file`, undefined, secrets, secretsDir) };
+  }
+  if (spec.authorization) {
+    out.authorization = {
+      type: spec.authorization.type ?? 'Bearer',
+      credentials_file: secretFile(spec.authorization.credentials, `${field}.authorization.credentials_file`, undefined, secrets, secretsDir),
+    };
+  }
+  const tls = spec.tlsConfig;
+  if (tls) {
+    const t: Record<string, unknown> = {};
+    if (tls.caFile !== undefined) t.ca_file = tls.caFile;
+    if (tls.certFile !== undefined) t.cert_file = tls.certFile;
+    if (tls.keyFile !== undefined) t.key_file = tls.keyFile;
+    if (tls.serverName !== undefined) t.server_name = tls.serverName;
+    if (tls.insecureSkipVerify !== undefined) t.insecure_skip_verify = tls.insecureSkipVerify;
+    if (tls.minVersion !== undefined) t.min_version = tls.minVersion;
+    out.tls_config = t;
+  }
+  return out;
 }
 
 /** A secret for a field that has a `*_file` variant in Alertmanager 0.25: the path of the file holding it. */
@@ -101,6 +137,9 @@ function receiver(model: Model, r: ReceiverModel, secrets: SecretUse[], secretsD
     const sendResolved = spec.sendResolved ?? r.sendResolved;
     const block = channel.alertmanager(spec, { receiver: r.name, sendResolved, relayUrl, relayToken: model.project?.relay?.token, write });
     ((out[block.list] ??= []) as unknown[]).push(block.config);
+  }
+  for (const { list, configs } of integrationConfigs(r.integrations)) {
+    for (const config of configs) ((out[list] ??= []) as unknown[]).push(writeIntegrationConfig(list, config, write));
   }
   return out;
 }
@@ -135,6 +174,8 @@ function childRoute(node: ExpandedRoute, severities: SeverityModel[]): Record<st
   if (groupWait !== undefined) out.group_wait = groupWait;
   if (groupInterval !== undefined) out.group_interval = groupInterval;
   if (repeatInterval !== undefined) out.repeat_interval = repeatInterval;
+  if (source.muteTimeIntervals?.length) out.mute_time_intervals = source.muteTimeIntervals;
+  if (source.activeTimeIntervals?.length) out.active_time_intervals = source.activeTimeIntervals;
   if (node.routes.length > 0) out.routes = node.routes.map((r) => childRoute(r, severities));
   return out;
 }
@@ -183,6 +224,24 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
     }
   }
   return rules;
+}
+
+/** `time_intervals:` sorted by name, each spec in Alertmanager's field names. */
+function timeIntervals(routes: RoutesModel): Record<string, unknown>[] {
+  return [...(routes.timeIntervals ?? [])]
+    .sort((a, b) => compare(a.name, b.name))
+    .map((t) => ({ name: t.name, time_intervals: t.intervals.map(timeInterval) }));
+}
+
+function timeInterval(spec: TimeInterval): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (spec.times) out.times = spec.times.map((t) => ({ start_time: t.startTime, end_time: t.endTime }));
+  if (spec.weekdays) out.weekdays = spec.weekdays;
+  if (spec.daysOfMonth) out.days_of_month = spec.daysOfMonth;
+  if (spec.months) out.months = spec.months;
+  if (spec.years) out.years = spec.years;
+  if (spec.location !== undefined) out.location = spec.location;
+  return out;
 }
 
 function inhibitRule(rule: InhibitModel): Record<string, unknown> {

@@ -18,6 +18,13 @@ export const SECRET_FIELDS: ReadonlyMap<string, { templated: boolean }> = new Ma
   ['password', { templated: false }],
   // Prometheus' authorization.credentials: shown as <secret> by its config API.
   ['credentials', { templated: false }],
+  // Alertmanager 0.25 integrations whose secret has no `*_file` variant (a receiver's `alertmanager:` block).
+  // Pushover's user_key and token are executed as templates by 0.25's notifier.
+  ['user_key', { templated: true }],
+  ['token', { templated: true }],
+  ['bot_token', { templated: false }],
+  ['secret_key', { templated: false }],
+  ['auth_secret', { templated: false }],
 ]);
 
 export type { DocumentPath, SecretUse } from '../build/secret-use.ts';

@@ -2,7 +2,7 @@ import type { AlertmanagerPeer, PrometheusTarget } from '../build/environment.ts
 import type { Span } from '../diagnostics.ts';
 import type { Definition, Path } from '../load/definition.ts';
 import type { BrokenDefinitions } from './broken.ts';
-import type { DashboardSpec, ReceiversSpec, RelaySettings, ScrapeSource } from '../spec/types.gen.ts';
+import type { DashboardSpec, HttpClientConfig, Integrations, ReceiversSpec, RelaySettings, ScrapeSource, TimeInterval } from '../spec/types.gen.ts';
 
 /** Where a model object came from: its definition document and the path inside it. */
 export interface Origin {
@@ -52,6 +52,8 @@ export interface ProjectModel {
   /** The relay's settings as written (secrets as references): relay.yml carries them to `vigil relay`. */
   relay?: RelaySettings;
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
+  /** Alertmanager's global settings as written; `templates`: extra template files on the Alertmanager host. */
+  alertmanager?: { resolveTimeout?: string; smtpHello?: string; httpConfig?: HttpClientConfig; templates?: string[] };
   /** `checks`: severity per check id, as written (compile validates the ids against the registry). */
   policies: { requiredAlertLabels: string[]; testCoverage: number; checks: Record<string, 'error' | 'warning' | 'off'> };
   origin?: Origin;
@@ -158,7 +160,10 @@ export interface RuleGroupModel {
   origin: Origin;
 }
 
-export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved'>;
+export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved' | 'discard' | 'alertmanager'>;
+
+/** Alertmanager's own integrations of a receiver, as written (`alertmanager:`): lists of configs by their key. */
+export type ReceiverIntegrations = Integrations;
 
 /** A relay message template (kind Templates), as written: the relay compiles and chooses it. */
 export interface MessageTemplateModel {
@@ -176,6 +181,9 @@ export interface ReceiverModel {
   name: string;
   sendResolved: boolean;
   channels: ReceiverChannels;
+  integrations?: ReceiverIntegrations;
+  /** Delivers nothing on purpose (`discard: true`): the receiver of alerts nobody must be told about. */
+  discard?: boolean;
   origin: Origin;
 }
 
@@ -198,7 +206,17 @@ export interface RouteModel {
   groupInterval?: string;
   repeatInterval?: string;
   defaultOk: boolean;
+  /** Names of `timeIntervals` during which the route sends nothing, and outside of which it sends nothing. */
+  muteTimeIntervals?: string[];
+  activeTimeIntervals?: string[];
   routes: RouteModel[];
+  origin: Origin;
+}
+
+/** A named set of Alertmanager time intervals (`timeIntervals.<name>` of Routes). */
+export interface TimeIntervalModel {
+  name: string;
+  intervals: TimeInterval[];
   origin: Origin;
 }
 
@@ -212,6 +230,7 @@ export interface InhibitModel {
 export interface RoutesModel {
   root: RouteModel;
   inhibit: InhibitModel[];
+  timeIntervals?: TimeIntervalModel[];
   origin: Origin;
 }
 

@@ -33,6 +33,28 @@ export interface ProjectSpec {
     tags?: string[];
   };
   relay?: RelaySettings;
+  /**
+   * Alertmanager's global settings (global: of alertmanager.yml) and extra template files.
+   */
+  alertmanager?: {
+    /**
+     * global.resolve_timeout (default 5m).
+     */
+    resolveTimeout?: string;
+    /**
+     * global.smtp_hello: the host name email sends in HELO/EHLO (Alertmanager: localhost).
+     */
+    smtpHello?: string;
+    httpConfig?: HttpClientConfig;
+    /**
+     * Template files (globs) on the Alertmanager host, loaded after Vigil's own vigil.tmpl.
+     *
+     * @maxItems 100
+     *
+     * Items: An absolute path or glob on the Alertmanager host.
+     */
+    templates?: string[];
+  };
   smtp?: {
     smarthost: string;
     from: string;
@@ -212,6 +234,69 @@ export interface RelaySettings {
               file: string;
             };
       };
+}
+/**
+ * global.http_config: the default HTTP client of every integration.
+ */
+export interface HttpClientConfig {
+  /**
+   * proxy_url: the proxy every request goes through.
+   */
+  proxyUrl?: string;
+  /**
+   * follow_redirects (Alertmanager: true).
+   */
+  followRedirects?: boolean;
+  /**
+   * enable_http2 (Alertmanager: true).
+   */
+  enableHttp2?: boolean;
+  basicAuth?: {
+    username: string;
+    /**
+     * A reference to a secret: an environment variable or a file. Never the secret itself.
+     */
+    password:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+  };
+  authorization?: {
+    /**
+     * The scheme (default Bearer).
+     */
+    type?: string;
+    /**
+     * A reference to a secret: an environment variable or a file. Never the secret itself.
+     */
+    credentials:
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        };
+  };
+  tlsConfig?: {
+    /**
+     * ca_file, a path on the Alertmanager host.
+     */
+    caFile?: string;
+    /**
+     * cert_file, a path on the Alertmanager host.
+     */
+    certFile?: string;
+    /**
+     * key_file, a path on the Alertmanager host.
+     */
+    keyFile?: string;
+    serverName?: string;
+    insecureSkipVerify?: boolean;
+    minVersion?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13';
+  };
 }
 
 export interface MetricsSpec {
@@ -411,6 +496,20 @@ export interface RecordingRulesSpec {
 /**
  * Label names to values.
  */
+export type IntegrationSecret =
+  | (
+      | {
+          env: string;
+        }
+      | {
+          file: string;
+        }
+    )
+  | string;
+
+/**
+ * Notification audiences. Each receiver has one or more channels (each at most once) or Alertmanager integrations, or says discard: true.
+ */
 export interface ReceiversSpec {
   /**
    * Definition format version.
@@ -423,6 +522,11 @@ export interface ReceiversSpec {
      * Also notify when the alert resolves (default true).
      */
     sendResolved?: boolean;
+    /**
+     * The receiver delivers nothing, on purpose (the null receiver that swallows Watchdog): it has no channel.
+     */
+    discard?: true;
+    alertmanager?: Integrations;
     email?: {
       /**
        * @minItems 1
@@ -532,6 +636,105 @@ export interface ReceiversSpec {
     };
   }[];
 }
+/**
+ * Alertmanager 0.25's own integrations, written as in alertmanager.yml and emitted as they are (secret fields as references). amtool check-config validates the rest.
+ */
+export interface Integrations {
+  /**
+   * @maxItems 100
+   */
+  email_configs?: {
+    auth_password?: IntegrationSecret;
+    auth_secret?: IntegrationSecret;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  pagerduty_configs?: {
+    routing_key?: IntegrationSecret;
+    service_key?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  slack_configs?: {
+    api_url?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  webhook_configs?: {
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  opsgenie_configs?: {
+    api_key?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  wechat_configs?: {
+    api_secret?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  pushover_configs?: {
+    user_key?: IntegrationSecret;
+    token?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  victorops_configs?: {
+    api_key?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  sns_configs?: {
+    http_config?: IntegrationHttpConfig;
+    sigv4?: {
+      secret_key?: IntegrationSecret;
+    };
+  }[];
+  /**
+   * @maxItems 100
+   */
+  telegram_configs?: {
+    bot_token?: IntegrationSecret;
+    http_config?: IntegrationHttpConfig;
+  }[];
+  /**
+   * @maxItems 100
+   */
+  webex_configs?: {
+    http_config?: IntegrationHttpConfig;
+  }[];
+}
+/**
+ * Alertmanager's http_config, as Alertmanager spells it; its secrets are references.
+ */
+export interface IntegrationHttpConfig {
+  basic_auth?: {
+    password?: IntegrationSecret;
+  };
+  authorization?: {
+    credentials?: IntegrationSecret;
+  };
+  oauth2?: {
+    client_secret?: IntegrationSecret;
+  };
+  bearer_token?: IntegrationSecret;
+}
 
 /**
  * Items: An Alertmanager matcher such as severity="critical", team=~"ml|infra" or service!="test".
@@ -563,6 +766,15 @@ export interface RoutesSpec {
     targetMatchers: Matchers;
     equal?: LabelNames;
   }[];
+  /**
+   * Named time intervals (business hours, maintenance windows) that routes mute or activate by name.
+   */
+  timeIntervals?: {
+    /**
+     * @maxItems 1000
+     */
+    [k: string]: TimeInterval[];
+  };
 }
 export interface Route {
   matchers?: Matchers;
@@ -590,6 +802,49 @@ export interface Route {
    */
   defaultOk?: boolean;
   routes?: Route[];
+  /**
+   * mute_time_intervals: names of timeIntervals during which this route sends nothing.
+   */
+  muteTimeIntervals?: string[];
+  /**
+   * active_time_intervals: names of timeIntervals outside of which this route sends nothing.
+   */
+  activeTimeIntervals?: string[];
+}
+/**
+ * One Alertmanager time_interval: every field given must match (an absent field matches always).
+ */
+export interface TimeInterval {
+  times?: {
+    /**
+     * start_time, HH:MM (inclusive).
+     */
+    startTime: string;
+    /**
+     * end_time, HH:MM (exclusive; 24:00 is the end of the day).
+     */
+    endTime: string;
+  }[];
+  /**
+   * Days or inclusive ranges: monday, monday:friday.
+   */
+  weekdays?: string[];
+  /**
+   * days_of_month: 1, 1:5, -1 (the last day), -3:-1.
+   */
+  daysOfMonth?: string[];
+  /**
+   * Months or ranges, by name or number: january, 1:3, march:may.
+   */
+  months?: string[];
+  /**
+   * Years or ranges: 2025, 2025:2027.
+   */
+  years?: string[];
+  /**
+   * IANA time zone the times are in (default UTC).
+   */
+  location?: string;
 }
 
 /**

@@ -12,6 +12,7 @@ export const mapProject: KindMapper = (def, { model }) => {
     grafana: { url: p.grafana?.url, datasourceUid: p.grafana?.datasourceUid ?? 'prometheus', folder: p.grafana?.folder, tags: p.grafana?.tags ?? [] },
     relay: p.relay,
     smtp: p.smtp,
+    alertmanager: p.alertmanager,
     policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0, checks: { ...(p.policies?.checks ?? {}) } },
     origin: at(def),
   };

@@ -19,6 +19,8 @@ export const mapRoutes: KindMapper = (def, { model, diagnostics }) => {
     groupInterval: spec.groupInterval,
     repeatInterval: spec.repeatInterval,
     defaultOk: spec.defaultOk === true,
+    muteTimeIntervals: spec.muteTimeIntervals ?? [],
+    activeTimeIntervals: spec.activeTimeIntervals ?? [],
     routes: (spec.routes ?? []).map((child, i) => mapRoute(child, [...path, 'routes', i])),
     origin: at(def, path),
   });
@@ -31,6 +33,8 @@ export const mapRoutes: KindMapper = (def, { model, diagnostics }) => {
     groupInterval: r.groupInterval,
     repeatInterval: r.repeatInterval,
     defaultOk: false,
+    muteTimeIntervals: [],
+    activeTimeIntervals: [],
     routes: (r.routes ?? []).map((child, i) => mapRoute(child, ['routes', i])),
     origin: at(def, ['receiver']),
   };
@@ -42,6 +46,7 @@ export const mapRoutes: KindMapper = (def, { model, diagnostics }) => {
       equal: rule.equal ?? [],
       origin: at(def, ['inhibit', i]),
     })),
+    timeIntervals: Object.entries(r.timeIntervals ?? {}).map(([name, intervals]) => ({ name, intervals, origin: at(def, ['timeIntervals', name]) })),
     origin: at(def),
   };
 };
