@@ -496,16 +496,7 @@ export interface RecordingRulesSpec {
 /**
  * Label names to values.
  */
-export type IntegrationSecret =
-  | (
-      | {
-          env: string;
-        }
-      | {
-          file: string;
-        }
-    )
-  | string;
+export type IntegrationSecret = string | {};
 
 /**
  * Notification audiences. Each receiver has one or more channels (each at most once) or Alertmanager integrations, or says discard: true.
