@@ -1,3 +1,4 @@
+import { alertExpressions, type ExpressionModel } from '../model/types.ts';
 import type { Check } from './check.ts';
 
 /**
@@ -13,9 +14,12 @@ export const alertInhibitionLabelsCheck: Check = {
       for (const alert of group.alerts) {
         if (!alert.enabled || new Set(alert.levels.map((l) => l.severity)).size < 2) continue;
         if (ctx.labels.identityOf(alert) !== undefined) continue;
-        const expression = alert.expression;
-        const unknown = ctx.analyze(expression).metrics.find((m) => !ctx.labels.ofMetric(m.name).complete);
-        if (!unknown) continue;
+        // Levels of `rules:` each have an expression: the first one reading a metric of unknown labels is the cause.
+        const cause = alertExpressions(alert)
+          .map((expression) => ({ expression, unknown: ctx.analyze(expression).metrics.find((m) => !ctx.labels.ofMetric(m.name).complete) }))
+          .find((c) => c.unknown);
+        if (!cause) continue;
+        const { expression, unknown } = cause as { expression: ExpressionModel; unknown: NonNullable<typeof cause.unknown> };
         const origin = ctx.catalog.resolve(unknown.name);
         const source = origin?.kind === 'external' ? `external source ${origin.external.source}` : 'its source';
         ctx.report({

@@ -1,27 +1,65 @@
-import { spanOf } from '../model/types.ts';
+import { spanOf, type AlertModel } from '../model/types.ts';
 import { lookup } from '../util/lookup.ts';
-import type { Check } from './check.ts';
+import type { Check, CheckContext } from './check.ts';
 
-/** An alert is either multi-level (`thresholds`) or single-level (`severity` + its own comparison). */
+/**
+ * An alert is multi-level (`expr` + `thresholds`), single-level (`expr` + `severity` and its own comparison), or has
+ * levels with expressions of their own (`rules:`), never a mix.
+ */
 export const alertLevelsCheck: Check = {
   id: 'alert/levels',
-  description: 'An alert has either thresholds or a severity, and its `for` sits where it applies.',
+  description: 'An alert has either expr with thresholds or a severity, or rules with an expression per level; its `for` sits where it applies.',
   severity: 'error',
   run(ctx) {
     for (const group of ctx.model.groups) {
       for (const alert of group.alerts) {
         const raw = lookup(alert.origin.def.value, alert.origin.path) as Record<string, unknown>;
-        const hasThresholds = raw.thresholds !== undefined;
-        const hasSeverity = raw.severity !== undefined;
-        if (hasThresholds && hasSeverity) {
-          ctx.report({ message: `alert ${alert.name} has both thresholds and severity`, span: spanOf(alert.origin, 'severity'), hint: 'keep `thresholds:` for a multi-level alert, or `severity:` for a single-level one' });
-        } else if (!hasThresholds && !hasSeverity) {
-          ctx.report({ message: `alert ${alert.name} has neither thresholds nor severity`, span: spanOf(alert.origin, 'name'), hint: 'add `thresholds: { warning: { op: ">", value: 80, for: 5m } }` or `severity: warning`' });
-        } else if (hasThresholds && (raw.for !== undefined || raw.keepFiringFor !== undefined)) {
-          const key = raw.for !== undefined ? 'for' : 'keepFiringFor';
-          ctx.report({ message: `alert ${alert.name}: \`${key}\` belongs inside each threshold level`, span: alert.origin.def.locateKey([...alert.origin.path, key]), hint: `move it into thresholds, e.g. warning: { op: ">", value: 80, ${key}: 5m }` });
-        }
+        if (raw.rules !== undefined) checkOwnExpressionLevels(ctx, alert, raw);
+        else checkSharedExpressionLevels(ctx, alert, raw);
       }
     }
   },
 };
+
+function checkSharedExpressionLevels(ctx: CheckContext, alert: AlertModel, raw: Record<string, unknown>): void {
+  const hasThresholds = raw.thresholds !== undefined;
+  const hasSeverity = raw.severity !== undefined;
+  if (raw.expr === undefined) {
+    ctx.report({ message: `alert ${alert.name} has no expression`, span: spanOf(alert.origin, 'name'), hint: 'add `expr:` (with `thresholds:` or `severity:`), or `rules:` with an `expr` for each level' });
+  } else if (hasThresholds && hasSeverity) {
+    ctx.report({ message: `alert ${alert.name} has both thresholds and severity`, span: spanOf(alert.origin, 'severity'), hint: 'keep `thresholds:` for a multi-level alert, or `severity:` for a single-level one' });
+  } else if (!hasThresholds && !hasSeverity) {
+    ctx.report({ message: `alert ${alert.name} has neither thresholds nor severity`, span: spanOf(alert.origin, 'name'), hint: 'add `thresholds: { warning: { op: ">", value: 80, for: 5m } }` or `severity: warning`' });
+  } else if (hasThresholds && (raw.for !== undefined || raw.keepFiringFor !== undefined)) {
+    const key = raw.for !== undefined ? 'for' : 'keepFiringFor';
+    ctx.report({ message: `alert ${alert.name}: \`${key}\` belongs inside each threshold level`, span: alert.origin.def.locateKey([...alert.origin.path, key]), hint: `move it into thresholds, e.g. warning: { op: ">", value: 80, ${key}: 5m }` });
+  }
+}
+
+/** `rules:` carries everything a level's rule evaluates; the alert-wide fields that would compete with it are errors. */
+function checkOwnExpressionLevels(ctx: CheckContext, alert: AlertModel, raw: Record<string, unknown>): void {
+  const competing = ['expr', 'thresholds', 'severity', 'for', 'keepFiringFor'].filter((key) => raw[key] !== undefined);
+  for (const key of competing) {
+    ctx.report({
+      message: `alert ${alert.name} has both \`rules:\` and \`${key}\``,
+      span: alert.origin.def.locateKey([...alert.origin.path, key]),
+      hint: key === 'expr' || key === 'thresholds' ? 'keep `rules:` (an expression per level) or `expr:` with `thresholds:`, not both' : `each entry of \`rules:\` sets its own \`${key}\`; move it there`,
+    });
+  }
+  // Two rules of one alert and severity with the same labels fire the same alert: Prometheus cannot tell them apart.
+  const seen = new Map<string, number>();
+  alert.levels.forEach((level, j) => {
+    const key = JSON.stringify([level.severity, Object.entries(level.labels ?? {}).sort()]);
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, j);
+      return;
+    }
+    ctx.report({
+      message: `alert ${alert.name}: two levels have severity ${level.severity} and the same labels, so their alerts are indistinguishable`,
+      span: spanOf(level.origin, 'severity'),
+      hint: 'give each level of one severity a label that tells them apart (e.g. `labels: { window: 1h }`), or merge their expressions with `or`',
+      related: [{ span: spanOf(alert.levels[first]!.origin, 'severity'), message: 'the other level' }],
+    });
+  });
+}

@@ -3,10 +3,11 @@ import type { Check } from './check.ts';
 
 const CAMEL_CASE = /^[A-Z][a-zA-Z0-9]*$/;
 
+/** A style opinion, not a validity rule: Prometheus accepts any text as an alert name, and so does Vigil. */
 export const alertNameStyleCheck: Check = {
   id: 'alert/name-style',
-  description: 'Alert names are CamelCase, as in the Prometheus and mixin conventions.',
-  severity: 'error',
+  description: 'Alert names are CamelCase, as in the Prometheus and mixin conventions (a style warning; any name is valid).',
+  severity: 'warning',
   run(ctx) {
     for (const group of ctx.model.groups) {
       for (const alert of group.alerts) {
@@ -16,7 +17,12 @@ export const alertNameStyleCheck: Check = {
           .filter(Boolean)
           .map((w) => w[0]!.toUpperCase() + w.slice(1))
           .join('');
-        ctx.report({ message: `alert name "${alert.name}" is not CamelCase`, span: spanOf(alert.origin, 'name'), hint: suggestion ? `e.g. "${suggestion}"` : undefined });
+        const rename = /^[A-Z]/.test(suggestion) ? `e.g. "${suggestion}"; ` : '';
+        ctx.report({
+          message: `alert name "${alert.name}" is not CamelCase`,
+          span: spanOf(alert.origin, 'name'),
+          hint: `${rename}Prometheus accepts the name as it is: to keep such names, set policies.checks: { alert/name-style: off }`,
+        });
       }
     }
   },

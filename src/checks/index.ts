@@ -30,6 +30,7 @@ import { refTimeIntervalCheck } from './ref-time-interval.ts';
 import { routeGroupByCheck } from './route-group-by.ts';
 import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
+import { ruleUnsupportedCheck } from './rule-unsupported.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
 import { secretPlaceholderCheck } from './secret-placeholder.ts';
 import { severityEscalationCheck } from './severity-escalation.ts';
@@ -73,6 +74,7 @@ export const CHECKS: readonly Check[] = [
   routeGroupByCheck,
   routeUnreachableSeverityCheck,
   ruleDuplicateCheck,
+  ruleUnsupportedCheck,
   secretLiteralCheck,
   secretPlaceholderCheck,
   severityEscalationCheck,

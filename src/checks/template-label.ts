@@ -1,3 +1,4 @@
+import { levelExpression } from '../model/types.ts';
 import type { Check } from './check.ts';
 import { alertTemplates } from './template-syntax.ts';
 
@@ -11,15 +12,16 @@ export const templateLabelCheck: Check = {
     const external = Object.keys(ctx.model.project?.externalLabels ?? {});
     for (const group of ctx.model.groups) {
       for (const alert of group.alerts) {
-        const { labels, complete } = ctx.labels.ofAlert(alert);
-        if (!complete) continue;
         for (const t of alertTemplates(alert)) {
+          // A level's own annotations render with its rule only; the alert's with every level's (ofAlert: what all carry).
+          const { labels, complete } = t.level ? ctx.labels.ofLevel(alert, t.level) : ctx.labels.ofAlert(alert);
+          if (!complete) continue;
           for (const ref of ctx.templates(t.text).labelRefs) {
             if (labels.has(ref.name) || external.includes(ref.name)) continue;
             ctx.report({
               message: `alert ${alert.name}, ${t.field}: uses label "${ref.name}", but the expression's series carry only ${[...labels].filter((l) => l !== 'alertname' && l !== 'severity').sort().join(', ') || '(no labels)'}`,
               span: alert.origin.def.locateInString(t.path, ref.start, ref.end),
-              uses: alert.expression,
+              uses: t.level ? levelExpression(alert, t.level) : alert.expression,
               hint: `keep "${ref.name}" in the expression's aggregation (e.g. by (…, ${ref.name})), or stop using it in the template`,
             });
           }

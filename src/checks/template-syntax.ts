@@ -1,14 +1,25 @@
-import type { AlertModel } from '../model/types.ts';
+import type { AlertLevel, AlertModel } from '../model/types.ts';
 import type { Check } from './check.ts';
 
-/** The annotation fields of an alert that Prometheus renders as Go templates, with their definition paths. */
-export function alertTemplates(alert: AlertModel): { field: string; text: string; path: (string | number)[] }[] {
-  const out: { field: string; text: string; path: (string | number)[] }[] = [];
+export interface AlertTemplate {
+  field: string;
+  text: string;
+  path: (string | number)[];
+  /** Set for the annotations of one level of `rules:`: only that level's rule renders them. */
+  level?: AlertLevel;
+}
+
+/** The annotation fields of an alert (and of its levels) that Prometheus renders as Go templates, with their definition paths. */
+export function alertTemplates(alert: AlertModel): AlertTemplate[] {
+  const out: AlertTemplate[] = [];
   for (const field of ['summary', 'description', 'runbook'] as const) {
     const text = alert[field];
     if (text !== undefined) out.push({ field, text, path: [...alert.origin.path, field] });
   }
   for (const [key, text] of Object.entries(alert.annotations)) out.push({ field: key, text, path: [...alert.origin.path, 'annotations', key] });
+  for (const level of alert.levels) {
+    for (const [key, text] of Object.entries(level.annotations ?? {})) out.push({ field: `${level.severity} ${key}`, text, path: [...level.origin.path, 'annotations', key], level });
+  }
   return out;
 }
 

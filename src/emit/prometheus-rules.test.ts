@@ -1,8 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { hasCommand } from '../../test/helpers/cli.ts';
 import { baseFile, compileBase } from '../../test/helpers/model.ts';
 
-type RuleFile = { groups: { name: string; interval?: string; rules: Record<string, unknown>[] }[] };
+type RuleFile = { groups: { name: string; interval?: string; limit?: number; query_offset?: string; rules: Record<string, unknown>[] }[] };
 
 async function rules(replace: Record<string, string> = {}) {
   const result = await compileBase(replace);
@@ -16,7 +21,8 @@ describe('Prometheus rules emitter', () => {
     const { parsed, byPath } = await rules();
     const group = parsed('prometheus/rules/app.yml').groups[0]!;
     expect(group.name).toBe('app');
-    expect(group.interval).toBe('30s');
+    // Not given, so not written: Prometheus evaluates the group at the global evaluation_interval (the Project's).
+    expect(group).not.toHaveProperty('interval');
     const queue = group.rules.filter((r) => r.alert === 'QueueDeep');
     expect(queue.map((r) => (r.labels as Record<string, string>).severity)).toEqual(['critical', 'warning']);
     expect(queue[0]).toMatchObject({ expr: '(max by (service) (queue_depth)) > 500', for: '2m', labels: { team: 'app', severity: 'critical' } });
@@ -49,9 +55,94 @@ describe('Prometheus rules emitter', () => {
     expect(text).toContain("paging: 'on'");
   });
 
+  it('writes any alert name Prometheus accepts as one YAML string, and promtool loads it', async () => {
+    const names = ['PveVm/ctDown', 'TargetDown(v1)', 'Cert-managerAbsent', 'Disk: 90% full #2', "- it's *down* & {x}", '  padded  ', '告警 CPU', 'true', '123'];
+    const alerts = (await baseFile('alerts.yaml')).replace(/  - name: TargetDown\n(.|\n)*$/, names.map((n) => `  - name: ${JSON.stringify(n)}\n    expr: up == 0\n    severity: critical\n    summary: down\n    runbook: https://runbooks.example.com/down\n`).join(''));
+    const { byPath, parsed } = await rules({ 'alerts.yaml': alerts });
+    const emitted = parsed('prometheus/rules/app.yml').groups[0]!.rules.map((r) => r.alert);
+    expect(emitted).toEqual(['QueueDeep', 'QueueDeep', ...names]);
+    await expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content);
+  });
+
+  it('compiles each level of `rules:` to a rule of its own, with its expression, labels and annotations', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace(
+      /  - name: TargetDown\n(.|\n)*$/,
+      [
+        '  - name: ErrorBudgetBurn',
+        '    summary: "Error budget of {{ $labels.service }} burns"',
+        '    labels: { service: api }',
+        '    rules:',
+        '      - severity: critical',
+        '        expr: sum by (service) (rate(http_requests_total[5m])) > 14',
+        '        for: 2m',
+        '        labels: { window: 1h }',
+        '        annotations: { speed: fast }',
+        '      - severity: warning',
+        '        expr: sum by (service) (rate(http_requests_total[5m])) > 6',
+        '        keepFiringFor: 10m',
+        '',
+      ].join('\n'),
+    );
+    const { byPath, parsed } = await rules({ 'alerts.yaml': alerts });
+    const burn = parsed('prometheus/rules/app.yml').groups[0]!.rules.filter((r) => r.alert === 'ErrorBudgetBurn');
+    expect(burn).toEqual([
+      {
+        alert: 'ErrorBudgetBurn',
+        expr: 'sum by (service) (rate(http_requests_total[5m])) > 14',
+        for: '2m',
+        labels: { service: 'api', severity: 'critical', team: 'app', window: '1h' },
+        annotations: { speed: 'fast', summary: 'Error budget of {{ $labels.service }} burns' },
+      },
+      {
+        alert: 'ErrorBudgetBurn',
+        expr: 'sum by (service) (rate(http_requests_total[5m])) > 6',
+        keep_firing_for: '10m',
+        labels: { service: 'api', severity: 'warning', team: 'app' },
+        annotations: { summary: 'Error budget of {{ $labels.service }} burns' },
+      },
+    ]);
+    await expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content);
+  });
+
+  it('writes group options only as given: interval and limit', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace('group: app\n', 'group: app\ninterval: 2m\nlimit: 10\n');
+    const recording = (await baseFile('recording.yaml')).replace(/^(group: .*)$/m, '$1\nlimit: 0');
+    const { byPath, parsed } = await rules({ 'alerts.yaml': alerts, 'recording.yaml': recording });
+    expect(parsed('prometheus/rules/app.yml').groups[0]).toMatchObject({ name: 'app', interval: '2m', limit: 10 });
+    const aggregations = parsed('prometheus/rules/app-aggregations.yml').groups[0]!;
+    expect(aggregations.limit).toBe(0);
+    expect(aggregations).not.toHaveProperty('interval');
+    await expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content);
+  });
+
+  it('queryOffset is a rule/unsupported error, since the promtool Vigil tests with rejects query_offset', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace('group: app\n', 'group: app\nqueryOffset: 1m\n');
+    const result = await compileBase({ 'alerts.yaml': alerts });
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['rule/unsupported']);
+    // With the check off (every Prometheus is 2.53 or later), the option is written as given: what promtool 2.42 refuses.
+    const project = (await baseFile('project.yaml')).replace('policies:\n', "policies:\n  checks: { 'rule/unsupported': off }\n");
+    const { byPath, parsed } = await rules({ 'alerts.yaml': alerts, 'project.yaml': project });
+    expect(parsed('prometheus/rules/app.yml').groups[0]!.query_offset).toBe('1m');
+    if (hasCommand('promtool')) await expect(expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content)).rejects.toThrow(/query_offset/);
+  });
+
   it('is byte-identical across runs', async () => {
     const a = await compileBase();
     const b = await compileBase();
     expect(a.artifacts.map((x) => x.content)).toEqual(b.artifacts.map((x) => x.content));
   });
 });
+
+/** promtool 2.42 (the version Vigil tests with) loads the rule file; skipped where promtool is not installed. */
+async function expectPromtoolAccepts(content: string): Promise<void> {
+  if (!hasCommand('promtool')) return;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-rules-'));
+  try {
+    const file = path.join(dir, 'rules.yml');
+    await writeFile(file, content);
+    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

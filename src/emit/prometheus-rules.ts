@@ -9,8 +9,8 @@ export interface RuleGroupBody {
   /** The rule file's base name, `<group>.yml`. */
   file: string;
   group: RuleGroupModel;
-  /** The group exactly as written to the file: name, interval, rules (alert/record, expr, for, labels, annotations). */
-  body: { name: string; interval?: string; rules: Record<string, unknown>[] };
+  /** The group exactly as written to the file: name, options as given, rules (alert/record, expr, for, labels, annotations). */
+  body: { name: string; interval?: string; limit?: number; query_offset?: string; rules: Record<string, unknown>[] };
 }
 
 /** The rule groups as Prometheus will load them; the emitter writes them, deploy compares them with the live server. */
@@ -19,8 +19,9 @@ function ruleGroupBodies(model: Model): RuleGroupBody[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((group) => {
       const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
-      const interval = group.interval ?? model.project?.evaluationInterval;
-      return { file: ruleFileName(group.name), group, body: { name: group.name, ...(interval ? { interval } : {}), rules } };
+      // Options only as written: without `interval` Prometheus evaluates at the global evaluation_interval (the Project's).
+      const options = { ...(group.interval ? { interval: group.interval } : {}), ...(group.limit !== undefined ? { limit: group.limit } : {}), ...(group.queryOffset ? { query_offset: group.queryOffset } : {}) };
+      return { file: ruleFileName(group.name), group, body: { name: group.name, ...options, rules } };
     });
 }
 
@@ -56,7 +57,7 @@ function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>
     if (level.for) rule.for = level.for;
     if (level.keepFiringFor) rule.keep_firing_for = level.keepFiringFor;
     // Prometheus executes alerting-rule label values as templates; Vigil's labels are literal values (routing uses them).
-    const labels = sortedRecord(ruleLabels(alert, level.severity));
+    const labels = sortedRecord(ruleLabels(alert, level));
     rule.labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, goTemplateText(value)]));
     const annotations = alertAnnotations(model, alert, level);
     if (Object.keys(annotations).length) rule.annotations = annotations;
@@ -65,7 +66,7 @@ function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>
 }
 
 export function levelExpr(alert: AlertModel, level: AlertLevel): string {
-  const expr = normaliseExpr(alert.expr);
+  const expr = normaliseExpr(level.expr ?? alert.expr);
   if (level.op === undefined || level.value === undefined) return expr;
   const operand = expr.includes('\n') ? `(\n  ${expr.replace(/\n/g, '\n  ')}\n)` : `(${expr})`;
   return `${operand} ${level.op} ${formatNumber(level.value)}`;
@@ -78,6 +79,7 @@ export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLe
   if (alert.runbook !== undefined) annotations.runbook_url = alert.runbook;
   if (alert.dashboard !== undefined) annotations.dashboard_url = goTemplateText(dashboardUrl(model, alert.dashboard));
   if (level.value !== undefined && level.op !== undefined) annotations.threshold = `${level.op} ${formatNumber(level.value)}`;
+  Object.assign(annotations, level.annotations);
   return sortedRecord(annotations);
 }
 

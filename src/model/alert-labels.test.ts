@@ -133,3 +133,26 @@ describe('the emitted automatic inhibition', () => {
     expect(equalOf('sum by (queue) (queue_messages_ready)')).toEqual(['queue']);
   });
 });
+
+describe('identityOf with levels of their own expressions (`rules:`)', () => {
+  function identityOfLevels(levels: { expr: string; labels?: string }[]): string[] | undefined {
+    const entries = levels.map((l, i) => `      - severity: ${i === 0 ? 'critical' : 'warning'}\n        expr: '${l.expr}'\n${l.labels ? `        labels: ${l.labels}\n` : ''}`).join('');
+    const alerts = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: identity\nlabels: { team: app }\nalerts:\n  - name: Probe\n    summary: probe\n    runbook: https://runbooks.example.com/probe\n    rules:\n${entries}`;
+    const result = compile(loadYamlSources([...base, { file: 'unknown.yaml', text: UNKNOWN }, { file: 'identity.yaml', text: alerts }]));
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+    const alert = result.model.groups.flatMap((g) => g.alerts).find((a) => a.name === 'Probe')!;
+    return identityLabelsOf(result.model)(alert);
+  }
+
+  it('a label one level keeps and the other drops is listed: the levels then differ in it, and nothing is muted', () => {
+    expect(identityOfLevels([{ expr: 'sum by (service, code) (rate(http_requests_total[5m])) > 2' }, { expr: 'sum by (service) (rate(http_requests_total[5m])) > 1' }])).toEqual(['code', 'service']);
+  });
+
+  it("a level's static labels are fixed, not identity", () => {
+    expect(identityOfLevels([{ expr: 'sum by (service) (queue_depth) > 2', labels: '{ window: 1h }' }, { expr: 'sum by (service) (queue_depth) > 1', labels: '{ window: 6h }' }])).toEqual(['service']);
+  });
+
+  it('one level reading labels nobody declared: no safe list at all', () => {
+    expect(identityOfLevels([{ expr: 'sum by (service) (queue_depth) > 2' }, { expr: 'queue_messages_ready > 1' }])).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 import type { PromqlAnalysis } from '../promql/index.ts';
 import type { Catalog } from './catalog.ts';
-import type { AlertModel, ExpressionModel, Model } from './types.ts';
+import { alertExpressions, levelExpression, type AlertLevel, type AlertModel, type ExpressionModel, type Model } from './types.ts';
 
 export interface LabelSet {
   labels: Set<string>;
@@ -58,40 +58,66 @@ export class LabelInference {
     return result;
   }
 
-  /** Labels of an alert's notifications: its expression's labels, its static labels, alertname and severity. */
+  /**
+   * Labels of an alert's notifications: its expression's labels, its static labels, alertname and severity. When the
+   * levels have expressions of their own (`rules:`), the labels every level carries.
+   */
   ofAlert(alert: AlertModel): LabelSet {
     const cached = this.alerts.get(alert);
     if (cached) return cached;
-    const inner = this.ofExpression(alert.expression);
-    const result: LabelSet = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', 'severity']), complete: inner.complete };
+    let result: LabelSet;
+    if (!alert.levels.some((l) => l.expression)) {
+      const inner = this.ofExpression(alert.expression);
+      result = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', 'severity']), complete: inner.complete };
+    } else {
+      const each = alert.levels.map((l) => this.ofLevel(alert, l));
+      result = { labels: new Set([...each[0]!.labels].filter((label) => each.every((s) => s.labels.has(label)))), complete: each.every((s) => s.complete) };
+    }
     this.alerts.set(alert, result);
     return result;
+  }
+
+  /** Labels of one level's notifications: its expression's labels, the alert's and the level's static labels, alertname and severity. */
+  ofLevel(alert: AlertModel, level: AlertLevel): LabelSet {
+    const inner = this.ofExpression(levelExpression(alert, level));
+    return { labels: new Set([...inner.labels, ...Object.keys(alert.labels), ...Object.keys(level.labels ?? {}), 'alertname', 'severity']), complete: inner.complete };
   }
 
   /**
    * Labels that tell two firings of one alert apart: what `equal` must list for level inhibition. Both levels come
    * from one expression, so their series carry its output labels. Undefined when those labels are not all known (an
    * external metric declared without `labels` whose labels the expression keeps): no list is then safe, since a
-   * missing label lets one firing inhibit another.
+   * missing label lets one firing inhibit another. Levels with expressions of their own (`rules:`) need the labels of
+   * every one: a label only one level carries then differs, and the safe side is no inhibition.
    */
   identityOf(alert: AlertModel): string[] | undefined {
-    const analysis = this.analyze(alert.expression);
+    const identity = new Set<string>();
+    for (const expression of alertExpressions(alert)) {
+      const labels = this.identityOfExpression(expression);
+      if (!labels) return undefined;
+      labels.forEach((l) => identity.add(l));
+    }
+    const fixed = new Set(['alertname', 'severity', ...Object.keys(alert.labels), ...alert.levels.flatMap((l) => Object.keys(l.labels ?? {}))]);
+    return [...identity].filter((l) => !fixed.has(l)).sort();
+  }
+
+  private identityOfExpression(expression: ExpressionModel): Set<string> | undefined {
+    const analysis = this.analyze(expression);
     let identity: Set<string>;
     if (analysis.outputLabels.exact) {
       identity = new Set(analysis.outputLabels.labels);
       // A grouping label no metric carries is absent on both levels, so leaving it out changes nothing; a function
       // that writes labels may create it, so then every grouping label stays.
       const carried = this.carriedBy(analysis);
-      if (carried.complete && !writesLabels(analysis, alert.expression.text)) {
+      if (carried.complete && !writesLabels(analysis, expression.text)) {
         for (const label of identity) if (!carried.labels.has(label)) identity.delete(label);
       }
     } else {
-      const { labels, complete } = this.ofExpression(alert.expression);
+      const { labels, complete } = this.ofExpression(expression);
       if (!complete) return undefined;
       identity = new Set(labels);
     }
-    for (const fixed of ['alertname', 'severity', ...Object.keys(alert.labels)]) identity.delete(fixed);
-    return [...identity].sort();
+    return identity;
   }
 
   /** Every label the metrics an expression reads can carry; complete only when each metric's labels are known. */

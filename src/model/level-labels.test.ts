@@ -28,3 +28,17 @@ describe('the label set of one alert level', () => {
     expect(a.labels).toEqual({ alertname: 'Other', team: 'web' });
   });
 });
+
+describe('the label set of a level of `rules:`', () => {
+  const a = alert({ team: 'web', window: '5m' });
+
+  it('adds the level labels over the alert labels; the severity still wins', () => {
+    const level = { severity: 'critical', labels: { window: '1h', severity: 'info', long: '1d' } };
+    expect(ruleLabels(a, level)).toEqual({ team: 'web', window: '1h', long: '1d', severity: 'critical' });
+    expect(levelLabels(a, level)).toEqual({ team: 'web', window: '1h', long: '1d', severity: 'critical', alertname: 'HighLatency' });
+  });
+
+  it('a level without labels gives what its severity alone gives', () => {
+    expect(levelLabels(a, { severity: 'warning' })).toEqual(levelLabels(a, 'warning'));
+  });
+});

@@ -120,12 +120,19 @@ export interface AlertLevel {
   value?: number;
   for?: string;
   keepFiringFor?: string;
+  /** A level of `rules:` has an expression of its own (with its comparison); the others share the alert's. */
+  expr?: string;
+  expression?: ExpressionModel;
+  /** Labels and annotations of this level's rule alone (a level of `rules:`); they win over the alert's. */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   origin: Origin;
 }
 
 export interface AlertModel {
   name: string;
   group: string;
+  /** With `rules:`, the first level's expression: each level has its own (levelExpression, alertExpressions). */
   expr: string;
   levels: AlertLevel[];
   summary?: string;
@@ -137,8 +144,18 @@ export interface AlertModel {
   annotations: Record<string, string>;
   enabled: boolean;
   origin: Origin;
-  /** The expression as checks see it (shared analysis cache key). */
+  /** The expression as checks see it (shared analysis cache key); with `rules:`, the first level's. */
   expression: ExpressionModel;
+}
+
+/** The expression one level's rule evaluates: its own (a level of `rules:`) or the alert's. */
+export function levelExpression(alert: AlertModel, level: AlertLevel): ExpressionModel {
+  return level.expression ?? alert.expression;
+}
+
+/** Every distinct expression an alert's rules evaluate: one, or one per level of `rules:`. */
+export function alertExpressions(alert: AlertModel): ExpressionModel[] {
+  return [...new Set(alert.levels.length ? alert.levels.map((l) => levelExpression(alert, l)) : [alert.expression])];
 }
 
 export interface RecordingRuleModel {
@@ -155,6 +172,9 @@ export interface RuleGroupModel {
   name: string;
   type: 'alerting' | 'recording';
   interval?: string;
+  /** Prometheus' `limit` and `query_offset`, as written. */
+  limit?: number;
+  queryOffset?: string;
   alerts: AlertModel[];
   rules: RecordingRuleModel[];
   origin: Origin;

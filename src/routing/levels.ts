@@ -29,7 +29,7 @@ function computeLevelRouting(model: Model): LevelRoute[] {
     for (const alert of group.alerts) {
       if (!alert.enabled) continue;
       for (const level of alert.levels) {
-        const labels = levelLabels(alert, level.severity);
+        const labels = levelLabels(alert, level);
         rows.push({ alert, level, labels, result: routeAlert(routes, labels) });
       }
     }

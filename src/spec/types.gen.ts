@@ -428,14 +428,34 @@ export interface AlertRulesSpec {
    * A Prometheus duration such as 30s, 5m or 1h30m.
    */
   interval?: string;
+  /**
+   * At most this many alerts per rule of the group (0: no limit); Prometheus' `limit`.
+   */
+  limit?: number;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  queryOffset?: string;
   labels?: Labels;
   alerts: {
+    /**
+     * Any text Prometheus accepts as an alert name, without line breaks or other control characters; alert/name-style holds the style opinion.
+     */
     name: string;
-    expr: string;
+    /**
+     * The expression of every level; absent when `rules:` gives each level its own.
+     */
+    expr?: string;
     thresholds?: {
       [k: string]: Threshold;
     };
     severity?: string;
+    /**
+     * Levels with expressions of their own, in place of `expr` with `thresholds` or `severity`.
+     *
+     * @minItems 1
+     */
+    rules?: [Level, ...Level[]];
     /**
      * A Prometheus duration such as 30s, 5m or 1h30m.
      */
@@ -449,7 +469,7 @@ export interface AlertRulesSpec {
     runbook?: string;
     dashboard?: string;
     labels?: Labels;
-    annotations?: Annotations;
+    annotations?: Annotations1;
     enabled?: boolean;
   }[];
 }
@@ -468,7 +488,36 @@ export interface Threshold {
    */
   keepFiringFor?: string;
 }
+/**
+ * One level with an expression of its own (prometheus-operator's style: one rule per severity); compiles to its own alerting rule with the alert's name.
+ */
+export interface Level {
+  severity: string;
+  expr: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  for?: string;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  keepFiringFor?: string;
+  labels?: Labels1;
+  annotations?: Annotations;
+}
+/**
+ * Labels of this level's rule; they win over the alert's and the group's.
+ */
+export interface Labels1 {
+  [k: string]: string;
+}
+/**
+ * Annotations of this level's rule; they win over the alert's.
+ */
 export interface Annotations {
+  [k: string]: string;
+}
+export interface Annotations1 {
   [k: string]: string;
 }
 
@@ -486,6 +535,14 @@ export interface RecordingRulesSpec {
    * A Prometheus duration such as 30s, 5m or 1h30m.
    */
   interval?: string;
+  /**
+   * At most this many series per rule of the group (0: no limit); Prometheus' `limit`.
+   */
+  limit?: number;
+  /**
+   * A Prometheus duration such as 30s, 5m or 1h30m.
+   */
+  queryOffset?: string;
   rules: {
     record: string;
     expr: string;
@@ -1051,9 +1108,6 @@ export interface ExpectedAlert {
 /**
  * Labels of the firing alert besides alertname and severity (the alert's static labels are added).
  */
-export interface Labels1 {
-  [k: string]: string;
-}
 export interface AlertRef {
   alert: string;
   level?: string;

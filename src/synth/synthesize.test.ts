@@ -523,6 +523,20 @@ describe('unsupported shapes say why', () => {
     return results.map((r) => ('unsupported' in r ? r.unsupported : 'SUPPORTED'));
   };
 
+  it('levels with expressions of their own (`rules:`) are reported per level, pointing at RuleTests', () => {
+    const alerts = [
+      '  - name: QueueBurn',
+      '    summary: burn',
+      '    rules:',
+      '      - { severity: critical, expr: "max by (service) (queue_depth) > 500" }',
+      '      - { severity: warning, expr: "max by (service) (queue_depth) > 100" }',
+      '',
+    ].join('\n');
+    const results = synth(modelWith(alerts), 'QueueBurn');
+    expect(results.map((r) => r.level)).toEqual(['critical', 'warning']);
+    for (const r of results) expect('unsupported' in r ? r.unsupported : 'SUPPORTED').toMatch(/expressions of their own.*RuleTests/);
+  });
+
   // Issue #9 §1: such alerts are errors of promql/rate-histogram and promql/range-short; the synthesiser must not
   // make them look tested by inventing series Prometheus never has (le="+Inf" on the base name) or samples denser
   // than the scrape interval.

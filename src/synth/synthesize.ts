@@ -59,6 +59,10 @@ export interface SynthesisContext {
 
 export function synthesizeAlert(model: Model, alert: AlertModel, ctx: SynthesisContext): LevelSynthesis[] {
   if (!alert.enabled) return [];
+  if (alert.levels.some((l) => l.expression)) {
+    // Each level's rule has its own expression, and every one may fire on the same series: one plan cannot tell which.
+    return alert.levels.map((l) => ({ alert: alert.name, level: l.severity, unsupported: 'its levels have expressions of their own (`rules:`); test it with a RuleTests definition' }));
+  }
   let plan: AlertPlan;
   try {
     plan = planAlert(model, alert, ctx);

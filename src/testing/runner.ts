@@ -7,7 +7,7 @@ import type { CheckContext } from '../checks/check.ts';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import { createCheckContext } from '../compile.ts';
 import type { Artifact } from '../emit/artifact.ts';
-import { alertsByName, keySpanOf, spanOf, type AlertModel, type Model, type Origin } from '../model/types.ts';
+import { alertExpressions, alertsByName, keySpanOf, spanOf, type AlertModel, type Model, type Origin } from '../model/types.ts';
 import { analyzePromql } from '../promql/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { formatTestFile } from '../synth/promtool-format.ts';
@@ -407,7 +407,7 @@ export function groupEvalOrder(model: Model, groupNames: readonly string[]): str
   for (const g of groups.values()) for (const r of g.rules) if (r.enabled) recordedBy.set(r.record, g.name);
   const needs = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
   for (const g of groups.values()) {
-    const exprs = [...g.rules.filter((r) => r.enabled).map((r) => r.expr), ...g.alerts.filter((a) => a.enabled).map((a) => a.expr)];
+    const exprs = [...g.rules.filter((r) => r.enabled).map((r) => r.expr), ...g.alerts.filter((a) => a.enabled).flatMap((a) => alertExpressions(a).map((e) => e.text))];
     for (const expr of exprs) {
       for (const use of analyzePromql(expr).metrics) {
         const from = recordedBy.get(use.name);

@@ -22,7 +22,7 @@ const brokenReceivers = {
 };
 const brokenAlerts = {
   valid: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n    runbook: https://runbooks.example.com/disk\n`,
-  schema: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: Disk Full!\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n    runbook: https://runbooks.example.com/disk\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n`,
+  schema: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: "Disk\\tFull"\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n    runbook: https://runbooks.example.com/disk\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n    summary: disk full\n`,
   type: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nlabels: { team: infra }\nalerts:\n  - name: DiskFull\n    expr: [disk_free_bytes]\n    severity: info\n`,
   yaml: `apiVersion: vigil/v1\nkind: AlertRules\ngroup: disk\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n   severity: info\n`,
   kindTypo: `apiVersion: vigil/v1\nkind: AlertRule\ngroup: disk\nalerts:\n  - name: DiskFull\n    expr: disk_free_bytes < 1e9\n    severity: info\n`,

@@ -8,6 +8,8 @@ export const mapRecordingRules: KindMapper = (def, { model }) => {
     name: g.group,
     type: 'recording',
     interval: g.interval,
+    limit: g.limit,
+    queryOffset: g.queryOffset,
     alerts: [],
     rules: g.rules.map((r, i) => {
       const expression: ExpressionModel = { text: r.expr, grafana: false, owner: `recording rule ${r.record}`, origin: at(def, ['rules', i, 'expr']), exact: true };
