@@ -1,14 +1,9 @@
 import type { ReceiverModel } from '../model/types.ts';
 import { channelsOf } from '../channels/index.ts';
-import { lookup } from '../util/lookup.ts';
 
-/**
- * A receiver's `fallback` (the receiver the relay notifies when a relay channel's delivery to this one finally
- * fails), read from its definition as written.
- */
+/** A receiver's `fallback`: the receiver the relay notifies when a relay channel's delivery to this one finally fails. */
 export function fallbackOf(r: ReceiverModel): string | undefined {
-  const fallback = (lookup(r.origin.def.value, r.origin.path) as { fallback?: unknown } | undefined)?.fallback;
-  return typeof fallback === 'string' ? fallback : undefined;
+  return r.fallback;
 }
 
 /** The channels of `r` the relay can deliver when it is a fallback: its relay channels, and email (the relay mails it). */

@@ -180,7 +180,7 @@ export interface RuleGroupModel {
   origin: Origin;
 }
 
-export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved' | 'discard' | 'alertmanager'>;
+export type ReceiverChannels = Omit<ReceiversSpec['receivers'][number], 'name' | 'sendResolved' | 'discard' | 'alertmanager' | 'fallback'>;
 
 /** Alertmanager's own integrations of a receiver, as written (`alertmanager:`): lists of configs by their key. */
 export type ReceiverIntegrations = Integrations;
@@ -204,6 +204,8 @@ export interface ReceiverModel {
   integrations?: ReceiverIntegrations;
   /** Delivers nothing on purpose (`discard: true`): the receiver of alerts nobody must be told about. */
   discard?: boolean;
+  /** The receiver the relay notifies when delivery to this one finally fails. */
+  fallback?: string;
   origin: Origin;
 }
 

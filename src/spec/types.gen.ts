@@ -571,6 +571,10 @@ export interface ReceiversSpec {
      */
     sendResolved?: boolean;
     /**
+     * The receiver the relay notifies when a relay channel's delivery to this one finally fails (a dead letter), e.g. SMS when DingTalk keeps failing.
+     */
+    fallback?: string;
+    /**
      * The receiver delivers nothing, on purpose (the null receiver that swallows Watchdog): it has no channel.
      */
     discard?: true;

@@ -4,7 +4,7 @@ import { at, type KindMapper } from './mapper.ts';
 export const mapReceivers: KindMapper = (def, { model }) => {
   const r = def.value as ReceiversSpec;
   r.receivers.forEach((rec, i) => {
-    const { name, sendResolved, discard, alertmanager, ...channels } = rec;
-    model.receivers.push({ name, sendResolved: sendResolved !== false, channels, integrations: alertmanager ?? {}, discard: discard === true, origin: at(def, ['receivers', i]) });
+    const { name, sendResolved, discard, alertmanager, fallback, ...channels } = rec;
+    model.receivers.push({ name, sendResolved: sendResolved !== false, channels, integrations: alertmanager ?? {}, discard: discard === true, ...(fallback !== undefined ? { fallback } : {}), origin: at(def, ['receivers', i]) });
   });
 };
