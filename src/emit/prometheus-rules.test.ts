@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../test/helpers/cli.ts';
 import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { ruleFileName } from './prometheus-rules.ts';
 
 type RuleFile = { groups: { name: string; interval?: string; limit?: number; query_offset?: string; rules: Record<string, unknown>[] }[] };
 
@@ -146,3 +147,24 @@ async function expectPromtoolAccepts(content: string): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+describe('rule file names from any group name Prometheus accepts', () => {
+  it.each([
+    ['node-exporter', 'node-exporter.yml'],
+    ['kube.rules_1', 'kube.rules_1.yml'],
+    ['cluster health', /^cluster-health-[0-9a-f]{8}\.yml$/],
+    ['./example.rules', /^example\.rules-[0-9a-f]{8}\.yml$/],
+    ['../../etc/passwd', /^etc-passwd-[0-9a-f]{8}\.yml$/],
+    ['组', /^group-[0-9a-f]{8}\.yml$/],
+  ])('%j → %s', (group, file) => {
+    const name = ruleFileName(group);
+    if (typeof file === 'string') expect(name).toBe(file);
+    else expect(name).toMatch(file);
+    expect(name).not.toContain('/');
+  });
+
+  it('keeps two names that the replacement makes alike in two files', () => {
+    expect(ruleFileName('a b')).not.toBe(ruleFileName('a/b'));
+    expect(ruleFileName('a b')).not.toBe(ruleFileName('a-b'));
+  });
+});

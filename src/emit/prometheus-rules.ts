@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ruleFilePath } from '../build/paths.ts';
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
@@ -27,8 +28,14 @@ function ruleGroupBodies(model: Model): RuleGroupBody[] {
 
 /** The rule file a group is written to; checks use it to find names that collide on the file system. */
 export function ruleFileName(group: string): string {
-  return `${group}.yml`;
+  if (SAFE_FILE_NAME.test(group)) return `${group}.yml`;
+  // Any other name Prometheus accepts ("cluster health", "./example.rules"): its safe characters, and a digest of the
+  // whole name so that two names made alike by the replacement never share a file.
+  const safe = group.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 80) || 'group';
+  return `${safe}-${createHash('sha256').update(group, 'utf8').digest('hex').slice(0, 8)}.yml`;
 }
+
+const SAFE_FILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
 export function emitPrometheusRules(model: Model): Artifact[] {

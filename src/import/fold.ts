@@ -26,8 +26,6 @@ export interface ImportedGroup {
 /** Severity written when an alert has no `severity` label: Vigil routes by severity, so every alert needs one. */
 export const MISSING_SEVERITY = 'none';
 
-const GROUP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup[]; severities: string[]; notes: ImportNote[] } {
   const notes: ImportNote[] = [];
   const severities = new Set<string>();
@@ -53,12 +51,9 @@ export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup
   return { groups: out, severities: [...severities], notes };
 }
 
+/** The input's name; a second group of one name (Prometheus allows it in another file, Vigil not in one project) gets a suffix. */
 function vigilGroupName(g: RawGroup, used: Set<string>, notes: ImportNote[]): string {
-  let name = g.name;
-  if (!GROUP_NAME.test(name)) {
-    name = name.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '') || 'group';
-    notes.push({ kind: 'review', message: `group "${g.name}" is named ${name} (a Vigil group name is also a file name)`, at: g.at });
-  }
+  const name = g.name;
   const unique = uniqueName(name, used);
   if (unique !== name) notes.push({ kind: 'review', message: `a second group named ${name} (${g.from}) is ${unique}`, at: g.at });
   return unique;

@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
+import { ruleFileName } from '../emit/prometheus-rules.ts';
 import { inferCatalogue } from './catalogue.ts';
 import { foldGroups, MISSING_SEVERITY, type ImportNote } from './fold.ts';
 import { readRuleSource, type RawGroup } from './rule-sources.ts';
@@ -42,7 +43,7 @@ export function importRules(inputs: readonly { file: string; text: string }[]): 
   const files: ImportedFile[] = [];
   for (const g of folded.groups) {
     const docs = [g.alertRules, g.recordingRules].filter((d) => d !== undefined);
-    files.push({ path: `rules/${g.name}.yaml`, content: yamlFile(`Imported from ${g.source.from}, group ${g.source.name}.`, docs) });
+    files.push({ path: `rules/${ruleFileName(g.name).replace(/\.yml$/, '.yaml')}`, content: yamlFile(`Imported from ${g.source.from}, group ${g.source.name}.`, docs) });
   }
   if (catalogue.definition) files.push({ path: 'metrics/imported.yaml', content: yamlFile('The metrics the imported rules read. Types inferred from use; review the external names.', [catalogue.definition]) });
   files.push(...skeleton(folded.severities));

@@ -423,6 +423,9 @@ export interface AlertRulesSpec {
    */
   apiVersion: 'vigil/v1';
   kind: 'AlertRules';
+  /**
+   * Rule group name, as Prometheus takes any; the file name is derived from it safely.
+   */
   group: string;
   /**
    * A Prometheus duration such as 30s, 5m or 1h30m.
@@ -530,6 +533,9 @@ export interface RecordingRulesSpec {
    */
   apiVersion: 'vigil/v1';
   kind: 'RecordingRules';
+  /**
+   * Rule group name, as Prometheus takes any; the file name is derived from it safely.
+   */
   group: string;
   /**
    * A Prometheus duration such as 30s, 5m or 1h30m.
