@@ -37,15 +37,23 @@ export const importCommand = {
   options: { format: { type: 'string' as const, default: 'text' }, out: { type: 'string' as const }, verify: { type: 'boolean' as const, default: false } },
   run: async (io: CliIO, _dir: string, values: Record<string, unknown>, positionals: string[]): Promise<number> => {
     const [what, ...files] = positionals;
-    if (what !== 'rules') throw new UsageError(what === undefined ? 'say what to import: vigil import rules FILE...' : `cannot import "${what}" yet: vigil import rules FILE...`);
-    if (files.length === 0) throw new UsageError('name at least one rule file');
+    const kinds = Object.keys(IMPORTERS).join(', ');
+    if (what === undefined) throw new UsageError(`say what to import (${kinds}): vigil import rules FILE...`);
+    const importer = IMPORTERS[what];
+    if (!importer) throw new UsageError(`cannot import "${what}" yet: vigil import ${kinds} FILE...`);
+    if (files.length === 0) throw new UsageError(`name at least one ${what} file`);
     if (typeof values.out !== 'string' || values.out === '') throw new UsageError('--out DIR is required (a new or empty directory)');
     const format = formatOf('import', values);
-    return runImportRules(io, files, { out: values.out, verify: values.verify === true, format });
+    return importer(io, files, { out: values.out, verify: values.verify === true, format });
   },
 };
 
-interface ImportOptions {
+/** One importer per kind of input: `vigil import <kind> FILE... --out DIR [--verify]`. */
+const IMPORTERS: Record<string, (io: CliIO, files: string[], options: ImportOptions) => Promise<number>> = {
+  rules: (io, files, options) => runImportRules(io, files, options),
+};
+
+export interface ImportOptions {
   out: string;
   verify: boolean;
   format: 'text' | 'json';
@@ -117,7 +125,7 @@ export async function runImportRules(io: CliIO, files: string[], options: Import
 const noteJson = (n: ImportNote) => ({ kind: n.kind, message: n.message, ...(n.at ? { file: n.at.file } : {}) });
 
 /** The output directory must be new or empty: an import never mixes with, or overwrites, what is there. */
-async function emptyOutput(dir: string): Promise<void> {
+export async function emptyOutput(dir: string): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir(dir);

@@ -80,7 +80,7 @@ describe('vigil import rules', () => {
   it.each([
     [['import'], 'say what to import'],
     [['import', 'dashboards', 'x.json', '--out', 'o'], 'cannot import "dashboards" yet'],
-    [['import', 'rules', '--out', 'o'], 'name at least one rule file'],
+    [['import', 'rules', '--out', 'o'], 'name at least one rules file'],
     [['import', 'rules', 'x.yml'], '--out DIR is required'],
   ])('refuses %j as a usage error', async (args, message) => {
     const run = await runVigilAsync(args, await temp());
