@@ -8,6 +8,7 @@ import { emitEnvironment } from './environment.ts';
 import { emitGrafanaProvisioning } from './grafana-provisioning.ts';
 import { emitPrometheusConfig } from './prometheus-config.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
+import { emitPrometheusRuleManifests } from './prometheus-rule-manifests.ts';
 import { emitRelayConfig } from './relay.ts';
 import { emitRoutingDoc } from './routing-doc.ts';
 
@@ -19,6 +20,7 @@ export interface Emitter {
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
+  { name: 'prometheus-rule-manifests', emit: (model) => emitPrometheusRuleManifests(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
   { name: 'alertmanager', emit: (model, analyses) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert) }).artifacts },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },

@@ -15,7 +15,7 @@ export interface RuleGroupBody {
 }
 
 /** The rule groups as Prometheus will load them; the emitter writes them, deploy compares them with the live server. */
-function ruleGroupBodies(model: Model): RuleGroupBody[] {
+export function ruleGroupBodies(model: Model): RuleGroupBody[] {
   return [...model.groups]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((group) => {

@@ -54,6 +54,8 @@ export interface ProjectModel {
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
   /** Alertmanager's global settings as written; `templates`: extra template files on the Alertmanager host. */
   alertmanager?: { resolveTimeout?: string; smtpHello?: string; httpConfig?: HttpClientConfig; templates?: string[] };
+  /** Also write the rules as prometheus-operator PrometheusRule manifests. */
+  prometheusRule?: { namespace?: string; labels?: Record<string, string> };
   /** `checks`: severity per check id, as written (compile validates the ids against the registry). */
   policies: { requiredAlertLabels: string[]; testCoverage: number; checks: Record<string, 'error' | 'warning' | 'off'> };
   origin?: Origin;

@@ -34,6 +34,21 @@ export interface ProjectSpec {
   };
   relay?: RelaySettings;
   /**
+   * Also write the rule groups as prometheus-operator PrometheusRule manifests (kubernetes/prometheusrules.yaml), one per group.
+   */
+  prometheusRule?: {
+    /**
+     * metadata.namespace of every manifest.
+     */
+    namespace?: string;
+    /**
+     * metadata.labels of every manifest, e.g. the release label the operator's ruleSelector matches.
+     */
+    labels?: {
+      [k: string]: string;
+    };
+  };
+  /**
    * Alertmanager's global settings (global: of alertmanager.yml) and extra template files.
    */
   alertmanager?: {

@@ -13,6 +13,7 @@ export const mapProject: KindMapper = (def, { model }) => {
     relay: p.relay,
     smtp: p.smtp,
     alertmanager: p.alertmanager,
+    ...(p.prometheusRule ? { prometheusRule: p.prometheusRule } : {}),
     policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0, checks: { ...(p.policies?.checks ?? {}) } },
     origin: at(def),
   };
