@@ -6,6 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../test/helpers/cli.ts';
 import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { BUILD_FILE } from '../build/paths.ts';
 import { manifestName, PROMETHEUS_RULE_MANIFESTS_PATH } from './prometheus-rule-manifests.ts';
 
 async function build(prometheusRule: string | undefined) {
@@ -64,5 +65,13 @@ describe('PrometheusRule manifests', () => {
 
   it('keeps two groups that the name rules make alike apart', () => {
     expect(manifestName('shop', 'a b')).not.toBe(manifestName('shop', 'a-b'));
+  });
+});
+
+describe('a build with manifests stays readable', () => {
+  it('every file of it is one readBuild accepts (deploy and plan read only the files Vigil writes)', async () => {
+    const result = await build('{ namespace: monitoring }');
+    const refused = result.artifacts.map((a) => a.path).filter((p) => !BUILD_FILE.test(p));
+    expect(refused).toEqual([]);
   });
 });
