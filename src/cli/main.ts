@@ -11,6 +11,7 @@ import { EXIT } from './exit.ts';
 import { runDeploy, runPlan } from './deploy.ts';
 import { runRelay } from './relay.ts';
 import { importCommand } from './import.ts';
+import { exportCommand } from './export.ts';
 
 export { EXIT };
 
@@ -26,6 +27,7 @@ Commands:
   deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
   import rules     turn Prometheus rule files and PrometheusRule manifests into Vigil definitions (--verify: prove it)
+  export data      write the series of a PromQL expression over a time range from Prometheus as CSV or JSON
   checks           list every check with its id
 
 Options:
@@ -123,6 +125,7 @@ A deploy of a build that is already live changes nothing and says so.`,
       runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
   import: importCommand,
+  export: exportCommand,
   relay: {
     help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH|postgres://…] [--language zh|en]
                    [--time-zone ZONE] [--insecure-open-notify]
