@@ -5,6 +5,7 @@ import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { ImportNote } from '../import/fold.ts';
 import { importRules, type RulesImport } from '../import/import-rules.ts';
 import { verifyRules, type RoundTrip } from '../import/verify-rules.ts';
+import { runImportAlertmanager } from './import-alertmanager.ts';
 import { formatText } from '../report/text.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -14,6 +15,7 @@ import { formatOf } from './options.ts';
 import { countSummary, printDiagnostics } from './print.ts';
 
 const HELP = `Usage: vigil import rules FILE... --out DIR [--verify] [--format text|json]
+       vigil import alertmanager FILE --out DIR [--verify] [--format text|json]
 
 Turns the rule files a team already runs into Vigil definitions, written under DIR (a new or empty directory) as a
 project that builds on its own:
@@ -29,6 +31,14 @@ written.
 --verify builds the written definitions and compares the rule files Vigil makes with the input: the same alerts
 (name, expression up to whitespace and parentheses, for, keep_firing_for, labels, annotations, group) and recording
 rules; every difference is listed. A folded alert's threshold annotation is listed as a change by design.
+
+vigil import alertmanager reads one alertmanager.yml (or the Kubernetes Secret holding it) and writes receivers.yaml,
+routes.yaml (tree, inhibit rules, time intervals), project.yaml (global settings, templates, smtp) and severities.yaml.
+Integrations that fit a Vigil channel become one; the rest are kept in the receiver's alertmanager: block. Literal
+secrets become { env: NAME } references: the command lists the variables to set, by name only. Names Vigil cannot
+take are renamed; what Routes cannot say is listed as needing review. --verify builds the definitions and routes
+every label set the input's matchers imply through both files (and through amtool config routes test when amtool is
+installed), compares inhibit rules, time intervals and receivers, and runs amtool check-config on the build.
 Exit 0 when imported (and verified), 1 on bad input or a difference, 2 on usage errors.`;
 
 export const importCommand = {
@@ -51,6 +61,7 @@ export const importCommand = {
 /** One importer per kind of input: `vigil import <kind> FILE... --out DIR [--verify]`. */
 const IMPORTERS: Record<string, (io: CliIO, files: string[], options: ImportOptions) => Promise<number>> = {
   rules: (io, files, options) => runImportRules(io, files, options),
+  alertmanager: (io, files, options) => runImportAlertmanager(io, files, options),
 };
 
 export interface ImportOptions {
