@@ -1,4 +1,4 @@
-import type { ReceiverChannels, SecretRef } from '../model/types.ts';
+import type { ProjectModel, ReceiverChannels, SecretRef } from '../model/types.ts';
 
 /** The channels a receiver can have: the keys of a Receivers entry besides name and sendResolved. */
 export type ChannelName = keyof ReceiverChannels;
@@ -62,6 +62,11 @@ export interface Channel<N extends ChannelName = ChannelName> {
   /** The definition's fields that hold a secret reference. */
   secretFields: readonly string[];
   limits: ChannelLimits;
+  /**
+   * Whether the relay writes this channel's messages (and so a message template, kind Templates, can): for a receiver
+   * of `project`, notified as an escalation tier or not.
+   */
+  templated?(project: ProjectModel | undefined, escalationTier: boolean): boolean;
   /** The relay path Alertmanager posts this receiver's notifications to (relay channels only). */
   relayPath?(receiver: string): string;
   /** The block in alertmanager.yml; only called when the project has every setting in `requires`. */

@@ -7,8 +7,8 @@ import { CHANNEL_NAMES, CHANNELS, missingSettings, relayNotifyPath, type Alertma
 const SRC = path.resolve(import.meta.dirname, '..');
 const schema = JSON.parse(readFileSync(path.join(SRC, 'spec/schemas/receivers.schema.json'), 'utf8'));
 const receiverProperties: Record<string, { properties?: Record<string, { $ref?: string }> }> = schema.properties.receivers.items.properties;
-// Besides channels, a receiver has its name, its default sendResolved, `discard` and Alertmanager's own integrations.
-const NOT_CHANNELS = new Set(['name', 'sendResolved', 'discard', 'alertmanager']);
+// Besides channels, a receiver has its name, its default sendResolved, `discard`, Alertmanager's own integrations and its `fallback`.
+const NOT_CHANNELS = new Set(['name', 'sendResolved', 'discard', 'alertmanager', 'fallback']);
 const schemaChannels = Object.keys(receiverProperties).filter((k) => !NOT_CHANNELS.has(k));
 const byName = (name: ChannelName): Channel => CHANNELS.find((c) => c.name === name)!;
 
@@ -202,5 +202,22 @@ describe('channel facts live in src/channels/ only', () => {
   ])('no other module states $fact', ({ pattern }) => {
     const hits = outside.filter((f) => /src\/(?:emit|checks)\//.test(f) && pattern.test(readFileSync(f, 'utf8'))).map((f) => path.relative(SRC, f));
     expect(hits).toEqual([]);
+  });
+});
+
+describe('which channels the relay writes (message templates)', () => {
+  const project = (sms?: 'aliyun' | 'http') => ({ relay: { url: 'http://relay:9095', ...(sms ? { sms: { provider: sms } } : {}) } }) as unknown as ProjectModel;
+  it.each([
+    ['dingtalk', project(), false, true],
+    ['wecomRobot', project(), false, true],
+    ['sms', project('http'), false, true],
+    ['sms', project('aliyun'), false, false],
+    ['email', project(), false, false],
+    ['email', project(), true, true],
+    ['wecom', project(), true, false],
+    ['webhook', project(), true, false],
+    ['signedWebhook', project(), false, false],
+  ] as const)('%s (%o, escalation tier %s): %s', (name, p, tier, templated) => {
+    expect(byName(name).templated?.(p, tier) === true).toBe(templated);
   });
 });

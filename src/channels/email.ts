@@ -8,6 +8,8 @@ export const email: Channel<'email'> = {
   secretFields: [],
   limits: {},
   // An escalation tier with email is mailed by the relay, through the same Project smtp settings.
+  // The relay mails escalation tiers itself (with a template); every other mail is Alertmanager's, from vigil.tmpl.
+  templated: (_project, escalationTier) => escalationTier,
   escalationEntry: (spec, sendResolved) => ({ sendResolved: spec.sendResolved ?? sendResolved, to: [...spec.to] }),
   alertmanager(spec, { sendResolved, write }) {
     return {

@@ -30,3 +30,10 @@ export function missingSettings(channel: Channel, project: ProjectModel | undefi
   // Without a relay at all, that is the one thing to say.
   return missing.includes('relay') ? missing.filter((s) => s !== 'relaySms') : missing;
 }
+
+/** The channels of a receiver whose messages the relay writes, so a message template can: see Channel.templated. */
+export function templatedChannelsOf(r: ReceiverModel, project: ProjectModel | undefined, escalationTier: boolean): ChannelName[] {
+  return channelsOf(r)
+    .filter(({ channel }) => channel.templated?.(project, escalationTier) === true)
+    .map(({ channel }) => channel.name);
+}

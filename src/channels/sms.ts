@@ -9,6 +9,8 @@ export const sms: Channel<'sms'> = {
   requires: ['relay', 'relaySms'],
   secretFields: [],
   limits: {},
+  // Aliyun and Tencent send only templates registered with them: the relay's own text goes to an HTTP gateway alone.
+  templated: (project) => project?.relay?.sms?.provider === 'http',
   relayPath: (receiver) => relayNotifyPath('sms', receiver),
   alertmanager: (_spec, ctx) => relayWebhook('sms', ctx),
   relayEntry: (spec, sendResolved) => sortedEntry({ ...spec, sendResolved: spec.sendResolved ?? sendResolved }),

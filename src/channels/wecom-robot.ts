@@ -13,6 +13,7 @@ export const wecomRobot: Channel<'wecomRobot'> = {
   // WeCom's robot docs: markdown.content at most 4,096 bytes of UTF-8 (errcode 40058 when longer); 20 messages a
   // minute per robot (errcode 45009 when faster).
   limits: { messageBytes: 4096, limitOf: 'markdown.content', messagesPerMinute: 20 },
+  templated: () => true,
   relayPath: (receiver) => relayNotifyPath('wecomRobot', receiver),
   alertmanager: (_spec, ctx) => relayWebhook('wecomRobot', ctx),
   relayEntry: (spec, sendResolved) => sortedEntry({ ...spec, sendResolved: spec.sendResolved ?? sendResolved }),

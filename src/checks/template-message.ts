@@ -1,4 +1,5 @@
 import { dingtalk } from '../channels/dingtalk.ts';
+import { templatedChannelsOf } from '../channels/index.ts';
 import { wecomRobot } from '../channels/wecom-robot.ts';
 import { alertAnnotations } from '../emit/prometheus-rules.ts';
 import { levelLabels } from '../model/level-labels.ts';
@@ -105,16 +106,10 @@ function reaches(model: Model): Reach[] {
   return out;
 }
 
-/** The relay channels of a receiver a template can write for (SMS only through an HTTP gateway: the clouds send their own templates). */
+/** The channels of a receiver the relay writes, so a template can (SMS only through an HTTP gateway: the clouds send their own templates). */
 function templateChannels(model: Model, receiver: string, escalation: boolean): TemplateChannel[] {
   const r = model.receivers.find((x) => x.name === receiver);
-  if (!r) return [];
-  const channels: TemplateChannel[] = [];
-  if (r.channels.dingtalk) channels.push('dingtalk');
-  if (r.channels.wecomRobot) channels.push('wecomRobot');
-  if (r.channels.sms && model.project?.relay?.sms?.provider === 'http') channels.push('sms');
-  if (r.channels.email && escalation) channels.push('email');
-  return channels;
+  return r ? (templatedChannelsOf(r, model.project, escalation) as TemplateChannel[]) : [];
 }
 
 function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, CompiledTemplate>, ambiguous: Set<MessageTemplateModel>): void {
