@@ -3,7 +3,7 @@ import { emitDashboard } from '../emit/grafana-dashboards.ts';
 import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
-import { SDK_DASHBOARD_KEY } from '../spec/sdk.ts';
+import { builtJsonPath, isCarriedJson } from '../model/kinds/dashboard.ts';
 import type { Check } from './check.ts';
 
 /**
@@ -25,11 +25,11 @@ export const dashboardJsonCheck: Check = {
         ctx.report({
           message: `${name}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
           span,
-          hint: d.spec ? 'this is a Vigil bug: please report it with the dashboard definition' : 'check what the DashboardBuilder in this file builds',
+          hint: d.spec ? 'this is a Vigil bug: please report it with the dashboard definition' : isCarriedJson(d) ? 'check the dashboard JSON' : 'check what the DashboardBuilder in this file builds',
         });
         continue;
       }
-      for (const problem of validateDashboardJson(json)) {
+      for (const problem of validateDashboardJson(json, { carried: isCarriedJson(d) })) {
         const where = panelAt(json, problem.path);
         ctx.report({
           message: `${name}: ${problem.path}: ${problem.message}`,
@@ -58,13 +58,13 @@ function topLevelFieldSpan(d: DashboardModel, path: string): Span | undefined {
  */
 function builtSpan(d: DashboardModel, path: string): Span {
   const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
-  return d.origin.def.locate([SDK_DASHBOARD_KEY, ...(path === '(dashboard)' ? [] : segments)]);
+  return d.origin.def.locate([...builtJsonPath(d), ...(path === '(dashboard)' ? [] : segments)]);
 }
 
 function fixHint(d: DashboardModel): string {
-  return d.spec
-    ? 'Grafana would store this dashboard as it is and fail when it is opened: fix the dashboard definition'
-    : 'Grafana would store this dashboard as it is and fail when it is opened: fix what the DashboardBuilder in this file builds';
+  if (d.spec) return 'Grafana would store this dashboard as it is and fail when it is opened: fix the dashboard definition';
+  if (isCarriedJson(d)) return 'Grafana would store this dashboard as it is and fail when it is opened: fix the dashboard JSON';
+  return 'Grafana would store this dashboard as it is and fail when it is opened: fix what the DashboardBuilder in this file builds';
 }
 
 /** Where the panel with this title is written: its `title` in a YAML dashboard, its title string in a TypeScript one. */
@@ -77,7 +77,8 @@ function panelTitleSpan(d: DashboardModel, title: string | undefined): Span | un
     ].filter((path) => path.length > 0);
     return candidates[0] ? spanOf(d.origin, ...candidates[0], 'title') : undefined;
   }
-  const path = findPanelPath((d.origin.def.value as Record<string, unknown>)[SDK_DASHBOARD_KEY], title, [SDK_DASHBOARD_KEY]);
+  const base = builtJsonPath(d);
+  const path = findPanelPath((d.origin.def.value as Record<string, unknown>)[base[0] as string], title, [...base]);
   return path ? d.origin.def.locate([...path, 'title']) : undefined;
 }
 

@@ -46,6 +46,8 @@ import type { DashboardSpec, Panel as PanelSpec } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { isPlainObject } from '../util/lookup.ts';
 import { severityRank } from '../model/severity-rank.ts';
+import { isCarriedJson } from '../model/kinds/dashboard.ts';
+import { resolveExportInputs } from '../spec/dashboard-json.ts';
 
 /** Every dashboard Vigil writes carries this tag, so a deploy can tell its own dashboards from hand-made ones. */
 export const OWNERSHIP_TAG = 'vigil-managed';
@@ -97,7 +99,8 @@ export function emitDashboard(model: Model, d: DashboardModel): Artifact {
   const artifact = {
     path: dashboardPath(dashboardFileName(d.uid)),
     content: renderJson(json),
-    sources: uniqueSorted([d.origin.def.file, ...alerts.map((a) => a.origin.def.file)]),
+    // A JSON dashboard's file is a source of its own (the definition names it).
+    sources: uniqueSorted([d.origin.def.file, ...(d.origin.def.fileAt ? [d.origin.def.fileAt(['json', 'panels'])] : []), ...alerts.map((a) => a.origin.def.file)]),
   };
   emitted.set(d, artifact);
   return artifact;
@@ -114,7 +117,8 @@ export function dashboardJson(model: Model, d: DashboardModel): { json: Json; al
   }
   // A deep copy: finishing must not change the model other stages read.
   const json = JSON.parse(JSON.stringify(d.built ?? {})) as Json;
-  finishDashboard(json, { model, ds, reflow: false });
+  if (isCarriedJson(d)) finishCarried(json, d, { model, ds, reflow: false });
+  else finishDashboard(json, { model, ds, reflow: false });
   return { json, alerts: [] };
 }
 
@@ -144,7 +148,7 @@ function datasourceOf(model: Model): DataSourceRef {
 // Declarative dashboards, built with the Foundation SDK
 
 function buildDeclarative(model: Model, spec: DashboardSpec, ds: DataSourceRef, usedAlerts: AlertModel[]): Json {
-  const builder = new DashboardBuilder(spec.title)
+  const builder = new DashboardBuilder(spec.title ?? '')
     .uid(spec.uid)
     .tags(dashboardTags(model, spec.tags))
     .timezone('browser')
@@ -448,6 +452,61 @@ export function finishDashboard(json: Json, opts: FinishOptions): void {
   assignIds(panels);
   for (const p of allPanels(panels)) finishPanel(p, opts.ds);
   if (opts.reflow || !layoutFits(panels)) layout(panels);
+}
+
+/**
+ * A dashboard carried as its own Grafana JSON keeps everything it has — schemaVersion, panel ids, layout, legacy rows,
+ * the datasources it names — and gets only what Vigil adds to every dashboard: the definition's uid (and title, when
+ * it gives one), the tags, id null, its datasource on panels that name none, and the ids and refIds Grafana would
+ * otherwise assign itself. Export inputs (${DS_PROMETHEUS}) become Vigil's datasource.
+ */
+function finishCarried(json: Json, d: DashboardModel, opts: FinishOptions): void {
+  resolveExportInputs(json);
+  json.id = null;
+  delete json.version;
+  json.uid = d.uid;
+  const title = (d.origin.def.value as { title?: unknown }).title;
+  if (typeof title === 'string') json.title = title;
+  json.tags = dashboardTags(opts.model, Array.isArray(json.tags) ? json.tags : []);
+  if (!isPlainObject(json.time)) json.time = { ...DEFAULT_TIME };
+  if (isPlainObject(json.templating) && Array.isArray(json.templating.list)) {
+    for (const v of json.templating.list) {
+      if (isPlainObject(v) && v.type === 'query' && v.datasource === undefined) v.datasource = { ...opts.ds };
+    }
+  }
+  const rows = Array.isArray(json.rows) ? json.rows.filter(isPlainObject) : [];
+  if (json.panels === undefined && rows.length === 0) json.panels = [];
+  const panels = [...(Array.isArray(json.panels) ? allPanels(json.panels) : []), ...rows.flatMap((r) => (Array.isArray(r.panels) ? allPanels(r.panels) : []))];
+  const taken = new Set<number>();
+  const unnumbered = panels.filter((p) => {
+    const keep = typeof p.id === 'number' && Number.isInteger(p.id) && p.id >= 1 && !taken.has(p.id);
+    if (keep) taken.add(p.id as number);
+    return !keep;
+  });
+  let next = 1;
+  for (const p of unnumbered) {
+    while (taken.has(next)) next++;
+    p.id = next;
+    taken.add(next);
+  }
+  for (const p of panels) finishCarriedPanel(p, opts.ds);
+}
+
+/** A panel naming no datasource gets Vigil's; its targets inherit the panel's as in Grafana, and get refIds. */
+function finishCarriedPanel(p: Json, ds: DataSourceRef): void {
+  const type = typeof p.type === 'string' ? p.type : '';
+  if (NO_DATA_PANEL_TYPES.has(type)) return;
+  if (p.datasource === undefined) p.datasource = { ...ds };
+  const targets = Array.isArray(p.targets) ? p.targets.filter(isPlainObject) : [];
+  const used = new Set(targets.map((t) => t.refId).filter((r): r is string => typeof r === 'string' && r !== ''));
+  let next = 0;
+  for (const t of targets) {
+    if (typeof t.refId === 'string' && t.refId !== '') continue;
+    while (used.has(refIdOf(next))) next++;
+    const refId = refIdOf(next);
+    t.refId = refId;
+    used.add(refId);
+  }
 }
 
 /** Row panels and the panels nested in collapsed rows, in layout order. */

@@ -7,6 +7,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
+import { attachDashboardJsonFiles } from './dashboard-json-files.ts';
 import { loadTypeScript, loadTypeScriptFiles } from './typescript.ts';
 import { loadYaml } from './yaml.ts';
 
@@ -63,6 +64,11 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
     for (const d of result.definitions) definitions.push(d);
     for (const d of result.diagnostics) diagnostics.push(d);
   }
+  // Dashboard JSON files named by definitions are read after them, each once, and printed like definition files.
+  await attachDashboardJsonFiles({ definitions, diagnostics, sources }, async (file) => {
+    displayNames.set(file, display(file.slice(root.length + 1)));
+    return readDefinitionFile(path.resolve(dir, file.slice(root.length + 1)));
+  });
   return { dir, displayNames, sources, definitions, diagnostics };
 }
 
@@ -77,10 +83,16 @@ export async function definitionInputs(dir: string): Promise<{ path: string; sha
   const root = path.basename(path.resolve(dir));
   const contents = await mapLimit(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   // A file that cannot be read has no text to compare: it counts as changed (its hash is of nothing a build records).
-  return [
+  const inputs = [
     ...problems.map((p) => ({ path: `${root}/${p.rel}`, sha256: 'unreadable' })),
     ...files.map((rel, i) => ({ path: `${root}/${rel}`, sha256: contents[i]!.problem ? 'unreadable' : sha256(contents[i]!.text) })),
   ];
+  // The dashboard JSON files definitions name are inputs too (a build records them): only files that mention one are parsed.
+  const naming = files.flatMap((rel, i) => (!rel.endsWith('.ts') && !contents[i]!.problem && /\bjson:\s*\S+\.json\b/.test(contents[i]!.text) ? loadYaml(`${root}/${rel}`, contents[i]!.text).definitions : []));
+  const read: { sources: SourceFile[]; definitions: Definition[]; diagnostics: Diagnostic[] } = { sources: [], definitions: naming, diagnostics: [] };
+  await attachDashboardJsonFiles(read, (file) => readDefinitionFile(path.resolve(dir, file.slice(root.length + 1))));
+  for (const source of read.sources) inputs.push({ path: source.file, sha256: sha256(source.text) });
+  return inputs;
 }
 
 interface FileContent {
@@ -120,6 +132,19 @@ async function readDefinitionFile(absolute: string): Promise<FileContent> {
 function problemDiagnostic(file: string, problem: NonNullable<FileContent['problem']>): Diagnostic {
   const { code, message, hint, offset } = problem;
   return { code, severity: 'error', message, hint, span: { file, start: offset, end: offset + 1 } };
+}
+
+/**
+ * Loads in-memory YAML sources (tests, editors): same result shape, no file system. `.json` sources are not
+ * definitions: they are the dashboard JSON files Dashboard definitions name (`json: ./node.json`).
+ */
+export async function loadYamlSourcesWithJson(sources: SourceFile[]): Promise<LoadResult> {
+  const result = loadYamlSources(sources.filter((s) => !s.file.endsWith('.json')));
+  const texts = new Map(sources.map((s) => [s.file, s.text]));
+  await attachDashboardJsonFiles(result, async (file) =>
+    texts.has(file) ? { text: texts.get(file)! } : { text: '', problem: { code: 'load/read', message: 'cannot be read (ENOENT)', hint: 'check that the file exists and is readable', offset: 0 } },
+  );
+  return { ...result, sources };
 }
 
 /** Loads in-memory YAML sources (tests, editors): same result shape, no file system. */

@@ -138,25 +138,24 @@ export const DASHBOARD_JSON_SCHEMA = {
         static: { type: 'boolean' },
       },
     },
+    // Grafana fills a missing mode (absolute) and steps when it loads a dashboard: neither is required.
     thresholds: {
       type: 'object',
-      required: ['mode', 'steps'],
       properties: {
         mode: { enum: ['absolute', 'percentage'] },
         steps: {
           type: 'array',
-          minItems: 1,
           items: {
             type: 'object',
-            required: ['value', 'color'],
+            required: ['color'],
             properties: { value: { type: ['number', 'null'] }, color: nonEmptyString },
           },
         },
       },
     },
+    // Grafana fills missing defaults and overrides when it loads a dashboard: neither is required.
     fieldConfig: {
       type: 'object',
-      required: ['defaults', 'overrides'],
       properties: {
         defaults: {
           type: 'object',
@@ -275,13 +274,24 @@ export function formatJsonPath(path: readonly Seg[]): string {
   return out || '(dashboard)';
 }
 
+export interface ValidateOptions {
+  /**
+   * A dashboard carried as its own Grafana JSON (`json:` of a Dashboard definition) keeps its schemaVersion, so it is
+   * checked as Grafana loads it: legacy `rows` laid out on the grid, datasource names as references (schemaVersion
+   * before 33), and AngularJS panels accepted (Grafana 11 migrates graph, singlestat and table-old panels on load).
+   */
+  carried?: boolean;
+}
+
 /** Every problem of the dashboard JSON, in document order; empty when Grafana 10/11 can use it as it is. */
-export function validateDashboardJson(json: unknown): DashboardProblem[] {
+export function validateDashboardJson(json: unknown, options: ValidateOptions = {}): DashboardProblem[] {
   const problems: { path: Seg[]; message: string }[] = [];
-  const report = (path: Seg[], message: string) => problems.push({ path, message });
+  const loaded = options.carried && isPlainObject(json) ? asGrafanaLoadsIt(json) : { json, originalPath: (p: Seg[]) => p };
+  const report = (path: Seg[], message: string) => problems.push({ path: loaded.originalPath(path), message });
   const validate = validator();
-  if (!validate(json)) for (const e of validate.errors ?? []) report(...describe(e));
-  if (isPlainObject(json)) crossFieldRules(json, report);
+  if (!validate(loaded.json)) for (const e of validate.errors ?? []) report(...describe(e));
+  if (isPlainObject(loaded.json)) crossFieldRules(loaded.json, report, options.carried === true);
+  if (options.carried && isPlainObject(json)) legacyRowRules(json, report);
   // Document order, so the first problem named is the first one a reader meets; the same problem once.
   const seen = new Set<string>();
   return problems
@@ -294,6 +304,158 @@ export function validateDashboardJson(json: unknown): DashboardProblem[] {
       seen.add(key);
       return true;
     });
+}
+
+/** Grafana reads `rows` only when migrating a dashboard older than schemaVersion 16; later, they are silently dropped. */
+function legacyRowRules(d: Json, report: Report): void {
+  const version = typeof d.schemaVersion === 'number' ? d.schemaVersion : 0;
+  if (Array.isArray(d.rows) && d.rows.length > 0 && version >= LEGACY_ROWS_BEFORE) {
+    report(['rows'], `Grafana ignores legacy rows from schemaVersion ${LEGACY_ROWS_BEFORE} on (this dashboard has ${version}): move their panels into panels, or set the schemaVersion the rows were written for`);
+  }
+}
+
+/** Grafana lays legacy rows out on the grid when loading a dashboard older than this schemaVersion. */
+export const LEGACY_ROWS_BEFORE = 16;
+/** Grafana turns datasource names into references when loading a dashboard older than this schemaVersion. */
+const DATASOURCE_NAMES_BEFORE = 33;
+/** Grafana's legacy span (12 columns) and row height (pixels), and its grid cell height with margin. */
+const LEGACY_SPAN = 4;
+const LEGACY_ROW_HEIGHT = 250;
+const GRID_CELL_PIXELS = 38;
+
+/**
+ * The dashboard as Grafana holds it after its load-time migrations (a copy), and the way from a path in it back to the
+ * path in the JSON as written: problems are reported where the author wrote the value.
+ */
+function asGrafanaLoadsIt(original: Json): { json: Json; originalPath: (path: Seg[]) => Seg[] } {
+  const json = structuredClone(original);
+  const version = typeof json.schemaVersion === 'number' ? json.schemaVersion : 0;
+  const converted: { original: Seg[]; children: Seg[][] }[] = [];
+  const before = Array.isArray(json.panels) ? json.panels.length : 0;
+  if (version < LEGACY_ROWS_BEFORE && Array.isArray(json.rows)) {
+    json.panels = [...(Array.isArray(json.panels) ? json.panels : []), ...legacyRowsOnGrid(json.rows, converted)];
+    delete json.rows;
+  }
+  // Grafana resolves a datasource named by a string at any schemaVersion (and migrates the names before 33).
+  datasourceNamesAsReferences(json);
+  targetsInheritTheirPanelsDatasource(json.panels);
+  panelsAsGrafanaLoadsThem(json.panels);
+  // A variable without a name loads (nothing can refer to it); only a name that is there must be well-formed.
+  if (isPlainObject(json.templating) && Array.isArray(json.templating.list)) {
+    json.templating.list.forEach((v, i) => isPlainObject(v) && v.name === '' && (v.name = `unnamed_${i}`));
+  }
+  const originalPath = (path: Seg[]): Seg[] => {
+    if (path[0] !== 'panels' || typeof path[1] !== 'number' || path[1] < before) return path;
+    const entry = converted[path[1] - before];
+    if (!entry) return path;
+    if (path[2] === 'panels' && typeof path[3] === 'number' && entry.children[path[3]]) return [...entry.children[path[3]]!, ...path.slice(4)];
+    return [...entry.original, ...path.slice(2)];
+  };
+  return { json, originalPath };
+}
+
+/** Grafana's upgradeToGridLayout: a row panel per row (when there are several, or one shows its title), spans doubled. */
+function legacyRowsOnGrid(rows: unknown[], converted: { original: Seg[]; children: Seg[][] }[]): Json[] {
+  const out: Json[] = [];
+  const showRows = rows.length > 1 || rows.some((r) => isPlainObject(r) && r.showTitle === true);
+  let y = 0;
+  rows.forEach((row, r) => {
+    if (!isPlainObject(row)) return;
+    const px = typeof row.height === 'number' ? row.height : typeof row.height === 'string' ? Number.parseInt(row.height, 10) : LEGACY_ROW_HEIGHT;
+    const h = Math.max(1, Math.ceil((Number.isFinite(px) ? px : LEGACY_ROW_HEIGHT) / GRID_CELL_PIXELS));
+    const collapsed = row.collapse === true;
+    let rowPanel: Json | undefined;
+    let rowEntry: { original: Seg[]; children: Seg[][] } | undefined;
+    if (showRows) {
+      rowPanel = { type: 'row', title: typeof row.title === 'string' ? row.title : '', collapsed, panels: [], gridPos: { x: 0, y, w: GRID_COLUMNS, h: 1 } };
+      rowEntry = { original: ['rows', r], children: [] };
+      out.push(rowPanel);
+      converted.push(rowEntry);
+      y += 1;
+    }
+    let x = 0;
+    let lineH = 0;
+    (Array.isArray(row.panels) ? row.panels : []).forEach((p, i) => {
+      if (!isPlainObject(p)) return;
+      const w = Math.floor((typeof p.span === 'number' && p.span > 0 ? p.span : LEGACY_SPAN) * 2);
+      if (x > 0 && x + w > GRID_COLUMNS) {
+        y += lineH;
+        x = 0;
+        lineH = 0;
+      }
+      const panel: Json = { ...p, gridPos: { x, y, w, h } };
+      delete panel.span;
+      x += w;
+      lineH = Math.max(lineH, h);
+      const at: Seg[] = ['rows', r, 'panels', i];
+      if (collapsed && rowPanel && rowEntry) {
+        (rowPanel.panels as Json[]).push(panel);
+        rowEntry.children.push(at);
+      } else {
+        out.push(panel);
+        converted.push({ original: at, children: [] });
+      }
+    });
+    y += lineH;
+  });
+  return out;
+}
+
+/**
+ * What Grafana's PanelModel does to a panel it loads: null fields are unset, a missing grid position is its default
+ * ({x 0, y 0, w 6, h 3}, x and y 0 when only they are missing), a missing id is assigned, and a row's queries are ignored.
+ */
+function panelsAsGrafanaLoadsThem(panels: unknown): void {
+  if (!Array.isArray(panels)) return;
+  const all: Json[] = [];
+  const collect = (list: unknown) => Array.isArray(list) && list.filter(isPlainObject).forEach((p) => (all.push(p), collect(p.panels)));
+  collect(panels);
+  const ids = new Set(all.map((p) => p.id).filter(isInt));
+  let next = 1;
+  for (const p of all) {
+    for (const key of Object.keys(p)) if (p[key] === null && key !== 'datasource' && key !== 'id') delete p[key];
+    if (p.id === undefined || p.id === null) {
+      while (ids.has(next)) next++;
+      p.id = next;
+      ids.add(next);
+    }
+    if (p.gridPos === undefined) p.gridPos = { x: 0, y: 0, w: 6, h: 3 };
+    else if (isPlainObject(p.gridPos)) p.gridPos = { x: 0, y: 0, ...p.gridPos };
+    if (p.type === 'row') delete p.targets;
+  }
+}
+
+/** A query naming no datasource runs on its panel's. */
+function targetsInheritTheirPanelsDatasource(panels: unknown): void {
+  if (!Array.isArray(panels)) return;
+  for (const p of panels) {
+    if (!isPlainObject(p)) continue;
+    if (p.datasource !== undefined && Array.isArray(p.targets)) {
+      for (const t of p.targets) if (isPlainObject(t) && t.datasource === undefined) t.datasource = p.datasource;
+    }
+    targetsInheritTheirPanelsDatasource(p.panels);
+  }
+}
+
+/** Before schemaVersion 33 a datasource was named by a string (or null for the default); Grafana turns it into a reference. */
+function datasourceNamesAsReferences(d: Json): void {
+  const fix = (holder: Json) => {
+    if (holder.datasource === null) delete holder.datasource;
+    else if (typeof holder.datasource === 'string') holder.datasource = { uid: holder.datasource };
+  };
+  const visit = (panels: unknown) => {
+    if (!Array.isArray(panels)) return;
+    for (const p of panels) {
+      if (!isPlainObject(p)) continue;
+      fix(p);
+      if (Array.isArray(p.targets)) p.targets.filter(isPlainObject).forEach(fix);
+      visit(p.panels);
+    }
+  };
+  visit(d.panels);
+  for (const list of [isPlainObject(d.templating) ? d.templating.list : undefined, isPlainObject(d.annotations) ? d.annotations.list : undefined]) {
+    if (Array.isArray(list)) list.filter(isPlainObject).forEach(fix);
+  }
 }
 
 function comparePaths(a: readonly Seg[], b: readonly Seg[]): number {
@@ -333,7 +495,7 @@ function describe(e: ErrorObject): [Seg[], string] {
 
 type Report = (path: Seg[], message: string) => void;
 
-function crossFieldRules(d: Json, report: Report): void {
+function crossFieldRules(d: Json, report: Report, carried: boolean): void {
   // Template variables: unique names, and a query for the kinds that need one.
   const list = isPlainObject(d.templating) && Array.isArray(d.templating.list) ? d.templating.list : [];
   const names = new Map<string, number>();
@@ -361,7 +523,7 @@ function crossFieldRules(d: Json, report: Report): void {
         if (first) report([...at, 'id'], `duplicate panel id ${p.id} (also ${formatJsonPath(first)})`);
         else ids.set(p.id, [...at, 'id']);
       }
-      panelRules(p, at, parentRow, report);
+      panelRules(p, at, parentRow, report, carried);
       if (Array.isArray(p.panels)) visit(p.panels, [...at, 'panels'], p.type === 'row' ? p : undefined);
     });
   };
@@ -374,11 +536,12 @@ function hasQuery(q: unknown): boolean {
   return false;
 }
 
-function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Report): void {
+function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Report, carried: boolean): void {
   const type = p.type;
   if (typeof type === 'string' && type !== '') {
-    if (ANGULAR_PANEL_TYPES[type]) report([...at, 'type'], `"${type}" is a deprecated AngularJS panel that Grafana 11 no longer runs; use "${ANGULAR_PANEL_TYPES[type]}"`);
-    else if (!KNOWN_PANEL_TYPES.has(type) && !PLUGIN_PANEL_TYPE.test(type)) {
+    if (ANGULAR_PANEL_TYPES[type]) {
+      if (!carried) report([...at, 'type'], `"${type}" is a deprecated AngularJS panel that Grafana 11 no longer runs; use "${ANGULAR_PANEL_TYPES[type]}"`);
+    } else if (!KNOWN_PANEL_TYPES.has(type) && !PLUGIN_PANEL_TYPE.test(type)) {
       report([...at, 'type'], `unknown panel type "${type}"; known: ${[...KNOWN_PANEL_TYPES].sort().join(', ')} (or a plugin id ending in -panel)`);
     }
   }
@@ -394,7 +557,7 @@ function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Rep
     if (p.collapsed !== true && Array.isArray(p.panels) && p.panels.length > 0) {
       report([...at, 'panels'], 'an expanded row must not nest panels (Grafana drops them): put them after the row, or set collapsed: true');
     }
-    if (Array.isArray(p.targets) && p.targets.length > 0) report([...at, 'targets'], 'a row has no queries');
+    if (!carried && Array.isArray(p.targets) && p.targets.length > 0) report([...at, 'targets'], 'a row has no queries');
   } else if (Array.isArray(p.panels) && p.panels.length > 0) {
     report([...at, 'panels'], 'only a row can hold panels');
   }
@@ -421,36 +584,76 @@ function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Rep
   // Thresholds: the base step first (value null = -Infinity), then strictly ascending values.
   const fc = isPlainObject(p.fieldConfig) ? p.fieldConfig : undefined;
   const defaults = fc && isPlainObject(fc.defaults) ? fc.defaults : undefined;
-  if (defaults && isPlainObject(defaults.thresholds)) thresholdRules(defaults.thresholds.steps, [...at, 'fieldConfig', 'defaults', 'thresholds', 'steps'], report);
+  if (defaults && isPlainObject(defaults.thresholds)) thresholdRules(defaults.thresholds.steps, [...at, 'fieldConfig', 'defaults', 'thresholds', 'steps'], report, carried);
   if (fc && Array.isArray(fc.overrides)) {
     fc.overrides.forEach((o, k) => {
       if (!isPlainObject(o) || !Array.isArray(o.properties)) return;
       o.properties.forEach((prop, m) => {
         if (isPlainObject(prop) && prop.id === 'thresholds' && isPlainObject(prop.value)) {
-          thresholdRules(prop.value.steps, [...at, 'fieldConfig', 'overrides', k, 'properties', m, 'value', 'steps'], report);
+          thresholdRules(prop.value.steps, [...at, 'fieldConfig', 'overrides', k, 'properties', m, 'value', 'steps'], report, carried);
         }
       });
     });
   }
 }
 
-function thresholdRules(steps: unknown, at: Seg[], report: Report): void {
+/** `carried`: Grafana sorts the steps of a dashboard it loads and makes the first the base, so only Vigil's own output must. */
+function thresholdRules(steps: unknown, at: Seg[], report: Report, carried: boolean): void {
   if (!Array.isArray(steps)) return;
   let previous: number | undefined;
   steps.forEach((s, i) => {
-    if (!isPlainObject(s) || !('value' in s)) return;
-    const value = s.value;
+    if (!isPlainObject(s)) return;
     if (i === 0) {
-      if (value !== null) report([...at, 0, 'value'], `the first step is the base colour and must have value null (got ${shown(value)})`);
-      if (typeof value === 'number') previous = value;
+      // Grafana makes the first step the base whatever its value; in a dashboard Vigil builds, a value there is a mistake.
+      if (!carried && 'value' in s && s.value !== null) report([...at, 0, 'value'], `the first step is the base colour and must have value null (got ${shown(s.value)})`);
+      if (!carried && typeof s.value === 'number') previous = s.value;
       return;
     }
+    if (!('value' in s)) {
+      if (!carried) report([...at, i, 'value'], 'is required (only the first step, the base colour, may leave it out)');
+      return;
+    }
+    const value = s.value;
     if (value === null) {
       report([...at, i, 'value'], 'only the first step may have value null');
       return;
     }
-    if (typeof value !== 'number') return;
+    if (typeof value !== 'number' || carried) return;
     if (previous !== undefined && value <= previous) report([...at, i, 'value'], `steps must ascend: ${value} does not follow ${previous}`);
     previous = value;
   });
+}
+
+/** What Grafana's export ("share externally") adds to a dashboard, and never reads back but through its import dialog. */
+const EXPORT_ONLY_FIELDS = ['__inputs', '__requires', '__elements'] as const;
+
+/**
+ * Turns Grafana's export format back into a dashboard, in place: references to a datasource input (`${DS_PROMETHEUS}`)
+ * are removed, so the dashboard's own datasource (Vigil's) applies; constant inputs are replaced by their value.
+ * Returns the names of the datasource inputs that were resolved.
+ */
+export function resolveExportInputs(json: Json): string[] {
+  const inputs = Array.isArray(json.__inputs) ? json.__inputs.filter(isPlainObject) : [];
+  for (const field of EXPORT_ONLY_FIELDS) delete json[field];
+  const datasources = new Set(inputs.filter((i) => i.type === 'datasource' && typeof i.name === 'string').map((i) => `\${${i.name as string}}`));
+  // Exports whose inputs were dropped still name them: ${DS_<NAME>} is Grafana's name for a datasource input.
+  const variables = new Set(isPlainObject(json.templating) && Array.isArray(json.templating.list) ? json.templating.list.filter(isPlainObject).map((v) => `\${${String(v.name)}}`) : []);
+  for (const name of new Set(JSON.stringify(json).match(/\$\{DS_[A-Za-z0-9_]+\}/g) ?? [])) if (!variables.has(name)) datasources.add(name);
+  const constants = new Map(inputs.filter((i) => i.type === 'constant' && typeof i.name === 'string').map((i) => [`\${${i.name as string}}`, String(i.value ?? '')]));
+  if (datasources.size === 0 && constants.size === 0) return [];
+  const isInput = (v: unknown) => (typeof v === 'string' && datasources.has(v)) || (isPlainObject(v) && typeof v.uid === 'string' && datasources.has(v.uid));
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node === 'string') {
+      let out = node;
+      for (const [name, value] of constants) out = out.split(name).join(value);
+      return out;
+    }
+    if (!isPlainObject(node)) return node;
+    if ('datasource' in node && isInput(node.datasource)) delete node.datasource;
+    for (const key of Object.keys(node)) node[key] = visit(node[key]);
+    return node;
+  };
+  visit(json);
+  return [...datasources].map((d) => d.slice(2, -1));
 }

@@ -921,7 +921,7 @@ export interface TimeInterval {
 }
 
 /**
- * A Grafana dashboard described by its panels and PromQL queries.
+ * A Grafana dashboard described by its panels and PromQL queries, or carried as Grafana's own JSON (json).
  */
 export interface DashboardSpec {
   /**
@@ -933,7 +933,14 @@ export interface DashboardSpec {
    * Grafana uid (at most 40 characters); also the file name.
    */
   uid: string;
-  title: string;
+  /**
+   * Required unless json is given (a JSON dashboard has its own title; this one replaces it).
+   */
+  title?: string;
+  /**
+   * The dashboard as Grafana JSON: a path to a .json file relative to this definition, or the JSON itself. Carried through with Vigil's additions only (uid, tags, datasource); excludes panels, rows, variables, time, refresh and description.
+   */
+  json?: string | {};
   description?: string;
   tags?: string[];
   refresh?: string;
