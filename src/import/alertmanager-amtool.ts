@@ -34,7 +34,15 @@ export async function compareWithAmtool(inputFile: string, builtFile: string, la
   const queue = [...labelSets];
   const worker = async () => {
     for (let labels = queue.shift(); labels; labels = queue.shift()) {
-      const [want, got] = await Promise.all([amtoolRoutes(inputFile, labels), amtoolRoutes(builtFile, labels)]);
+      let want: string[];
+      let got: string[];
+      try {
+        [want, got] = await Promise.all([amtoolRoutes(inputFile, labels), amtoolRoutes(builtFile, labels)]);
+      } catch (e) {
+        const err = e as { stderr?: string; message: string };
+        differences.push(`amtool config routes test ${showLabels(labels)} failed: ${(err.stderr || err.message).trim().split('\n').pop()}`);
+        continue;
+      }
       const mapped = want.map(receiver);
       if (mapped.join(',') !== got.join(',')) differences.push(`amtool config routes test ${showLabels(labels)}: the input routes to ${mapped.join(', ') || 'nothing'}, the build to ${got.join(', ') || 'nothing'}`);
     }

@@ -39,11 +39,24 @@ export async function verifyImportedAlertmanager(imported: AlertmanagerImport, a
     const builtFile = path.join(dir, 'built', ALERTMANAGER_CONFIG_PATH);
     const check = await amtoolCheck(builtFile, path.dirname(builtFile));
     const differences = [...trip.differences];
-    if (!check.ok) differences.push(`amtool check-config refuses the built alertmanager.yml: ${check.output.trim().split('\n').slice(-3).join(' ')}`);
-    const receiver = (name: string) => imported.renamed.receivers.get(name) ?? name;
-    differences.push(...(await compareWithAmtool(inputFile, builtFile, labelSets, receiver)));
+    if (!check.ok) differences.push(`amtool check-config refuses the built alertmanager.yml: ${lastLines(check.output)}`);
+    // An input amtool cannot load would fail every label set alike: said once instead.
+    const inputCheck = await amtoolCheck(inputFile, path.dirname(inputFile));
+    if (!inputCheck.ok) differences.push(`amtool check-config refuses the input itself, so amtool cannot route through it: ${lastLines(inputCheck.output)}`);
+    else {
+      const receiver = (name: string) => imported.renamed.receivers.get(name) ?? name;
+      differences.push(...(await compareWithAmtool(inputFile, builtFile, labelSets, receiver)));
+    }
     return { ...trip, differences, amtool: true };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const lastLines = (output: string): string =>
+  output
+    .trim()
+    .split('\n')
+    .slice(-3)
+    .map((l) => l.trim())
+    .join(' ');

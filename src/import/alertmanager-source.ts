@@ -73,7 +73,7 @@ const span = (file: string, node: Node): At => ({ file, start: node.range?.[0] ?
 function parseOne(file: string, text: string, map: (start: number, end: number) => At): { doc: Document.Parsed } | { diagnostics: Diagnostic[] } {
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, merge: true }) as Document.Parsed[];
   } catch (e) {
     return { diagnostics: [problem(`not YAML: ${(e as Error).message}`, map(0, 1))] };
   }

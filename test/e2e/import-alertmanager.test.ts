@@ -127,6 +127,16 @@ describe('vigil import alertmanager', () => {
     expect(run.stderr).toContain('verify failed: the imported definitions do not build');
   }, 60_000);
 
+  it.skipIf(!hasCommand('amtool'))('--verify says once that amtool refuses the input itself, and lists the key it did not carry', async () => {
+    const dir = await temp();
+    await writeFile(path.join(dir, 'alertmanager.yml'), `tracing: { endpoint: "x:4317" }\n${CONFIG}`);
+    const run = await runVigilAsync(['import', 'alertmanager', 'alertmanager.yml', '--out', 'imported', '--verify'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('`tracing` is not carried (Vigil has no place for it)');
+    expect(run.stderr.match(/difference: /g)).toHaveLength(1);
+    expect(run.stderr).toContain('difference: amtool check-config refuses the input itself');
+  }, 120_000);
+
   it.each([
     [['import', 'alertmanager', 'a.yml', 'b.yml', '--out', 'o'], 'import one alertmanager.yml'],
     [['import', 'alertmanager', 'a.yml'], '--out DIR is required'],
