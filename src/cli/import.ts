@@ -6,6 +6,7 @@ import type { ImportNote } from '../import/fold.ts';
 import { importRules, type RulesImport } from '../import/import-rules.ts';
 import { verifyRules, type RoundTrip } from '../import/verify-rules.ts';
 import { runImportAlertmanager } from './import-alertmanager.ts';
+import { runImportDashboards } from './import-dashboards.ts';
 import { formatText } from '../report/text.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -16,6 +17,7 @@ import { countSummary, printDiagnostics } from './print.ts';
 
 const HELP = `Usage: vigil import rules FILE... --out DIR [--verify] [--format text|json]
        vigil import alertmanager FILE --out DIR [--verify] [--format text|json]
+       vigil import dashboards FILE... --out DIR [--verify] [--format text|json]
 
 Turns the rule files a team already runs into Vigil definitions, written under DIR (a new or empty directory) as a
 project that builds on its own:
@@ -39,6 +41,13 @@ secrets become { env: NAME } references: the command lists the variables to set,
 take are renamed; what Routes cannot say is listed as needing review. --verify builds the definitions and routes
 every label set the input's matchers imply through both files (and through amtool config routes test when amtool is
 installed), compares inhibit rules, time intervals and receivers, and runs amtool check-config on the build.
+
+vigil import dashboards reads Grafana dashboard JSON (bare, or Grafana's export format with __inputs), or the
+ConfigMaps (a ConfigMapList, a List, several documents) that provision them, and writes dashboards/<uid>.yaml, a
+Dashboard definition carrying dashboards/<uid>.json as it was (export datasource inputs become the project's
+datasource), metrics/imported.yaml for the metrics the queries read, and project.yaml. --verify builds the definitions
+and compares each built dashboard with its input: panels (type, title, layout, unit, thresholds) and queries
+(expression up to whitespace, legendFormat).
 Exit 0 when imported (and verified), 1 on bad input or a difference, 2 on usage errors.`;
 
 export const importCommand = {
@@ -62,6 +71,7 @@ export const importCommand = {
 const IMPORTERS: Record<string, (io: CliIO, files: string[], options: ImportOptions) => Promise<number>> = {
   rules: (io, files, options) => runImportRules(io, files, options),
   alertmanager: (io, files, options) => runImportAlertmanager(io, files, options),
+  dashboards: (io, files, options) => runImportDashboards(io, files, options),
 };
 
 export interface ImportOptions {

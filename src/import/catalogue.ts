@@ -27,8 +27,23 @@ function namedLabels(expr: string): string[] {
 
 const templateLabels = (text: string) => [...text.matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)].map((m) => m[1]!);
 
+/** One expression a catalogue is inferred from, with the texts whose `$labels.x` name labels of its metrics. */
+export interface CatalogueExpression {
+  expr: string;
+  /** A dashboard query: Grafana variables ($__rate_interval, $job) are read as such. */
+  grafana?: boolean;
+  templates?: readonly string[];
+}
+
 export function inferCatalogue(groups: readonly RawGroup[]): ImportedCatalogue {
   const recorded = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+  const expressions = groups.flatMap((g) => g.rules.map((r) => ({ expr: r.expr, templates: Object.values(r.annotations) })));
+  return inferCatalogueOf(expressions, { recorded, readers: 'rules' });
+}
+
+/** `recorded`: names the expressions read that recording rules make (not catalogue entries); `readers` names them in notes. */
+export function inferCatalogueOf(expressions: readonly CatalogueExpression[], options: { recorded?: ReadonlySet<string>; readers: string }): ImportedCatalogue {
+  const recorded = options.recorded ?? new Set<string>();
   const types = new Map<string, 'counter' | 'histogram'>();
   const labels = new Map<string, Set<string>>();
   const seen = new Set<string>();
@@ -37,22 +52,20 @@ export function inferCatalogue(groups: readonly RawGroup[]): ImportedCatalogue {
     for (const n of names) if (n !== '__name__') set.add(n);
     labels.set(metric, set);
   };
-  for (const g of groups) {
-    for (const r of g.rules) {
-      const analysis = analyzePromql(r.expr);
-      const selectors = analysis.facts?.selectors ?? [];
-      const metrics = [...new Set(analysis.metrics.map((m) => m.name))].filter((m) => !recorded.has(m));
-      const named = [...namedLabels(r.expr), ...Object.values(r.annotations).flatMap(templateLabels)];
-      for (const s of selectors) {
-        if (!s.metric || recorded.has(s.metric)) continue;
-        seen.add(s.metric);
-        addLabels(s.metric, s.matchers.map((m) => m.label));
-        if (s.metric.endsWith('_bucket') && /\bhistogram_quantile\s*\(/.test(r.expr)) types.set(s.metric.slice(0, -'_bucket'.length), 'histogram');
-        else if (s.metric.endsWith('_total') && s.call && COUNTER_RANGE_FUNCTIONS.has(s.call.name) && types.get(s.metric) !== 'histogram') types.set(s.metric, 'counter');
-      }
-      // Labels the expression names are labels its metrics may carry: declaring one too many hides nothing.
-      for (const m of metrics) addLabels(m, named);
+  for (const r of expressions) {
+    const analysis = analyzePromql(r.expr, { grafana: r.grafana === true });
+    const selectors = analysis.facts?.selectors ?? [];
+    const metrics = [...new Set(analysis.metrics.map((m) => m.name))].filter((m) => !recorded.has(m));
+    const named = [...namedLabels(r.expr), ...(r.templates ?? []).flatMap(templateLabels)];
+    for (const s of selectors) {
+      if (!s.metric || recorded.has(s.metric)) continue;
+      seen.add(s.metric);
+      addLabels(s.metric, s.matchers.map((m) => m.label));
+      if (s.metric.endsWith('_bucket') && /\bhistogram_quantile\s*\(/.test(r.expr)) types.set(s.metric.slice(0, -'_bucket'.length), 'histogram');
+      else if (s.metric.endsWith('_total') && s.call && COUNTER_RANGE_FUNCTIONS.has(s.call.name) && types.get(s.metric) !== 'histogram') types.set(s.metric, 'counter');
     }
+    // Labels the expression names are labels its metrics may carry: declaring one too many hides nothing.
+    for (const m of metrics) addLabels(m, named);
   }
   const histogramOf = (m: string) => ['_bucket', '_sum', '_count'].map((suffix) => (m.endsWith(suffix) ? m.slice(0, -suffix.length) : undefined)).find((base) => base !== undefined && types.get(base) === 'histogram');
   const typed: Record<string, unknown>[] = [];
@@ -73,7 +86,7 @@ export function inferCatalogue(groups: readonly RawGroup[]): ImportedCatalogue {
   typed.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
   const notes: ImportNote[] = [];
   if (typed.length) notes.push({ kind: 'inferred', message: `${typed.length} metric type(s) inferred from their use: ${typed.map((t) => `${t.name} (${t.type})`).join(', ')}` });
-  if (external.length) notes.push({ kind: 'review', message: `${external.length} metric(s) whose type the rules do not show are declared as external names (source ${UNREVIEWED_SOURCE}): declare their types and labels in a Metrics catalogue` });
+  if (external.length) notes.push({ kind: 'review', message: `${external.length} metric(s) whose type the ${options.readers} do not show are declared as external names (source ${UNREVIEWED_SOURCE}): declare their types and labels in a Metrics catalogue` });
   if (!typed.length && !external.length) return { notes };
   return {
     definition: {

@@ -84,26 +84,34 @@ export function dashboardExpressions(d: DashboardModel): ExpressionModel[] {
     (d.spec.rows ?? []).forEach((row, r) => visit(row.panels, ['rows', r, 'panels']));
   } else if (d.built) {
     const base = builtJsonPath(d);
-    const pluginOf = datasourcePlugins(d.built);
-    const visit = (list: unknown, path: Path, panelDatasource: string | undefined) => {
-      if (!Array.isArray(list)) return;
-      list.forEach((panel: unknown, i) => {
-        if (!isPlainObject(panel)) return;
-        const own = datasourceType(panel.datasource, pluginOf) ?? panelDatasource;
-        (Array.isArray(panel.targets) ? panel.targets : []).forEach((t: unknown, j) => {
-          if (!isPlainObject(t) || typeof t.expr !== 'string') return;
-          // Loki, Elasticsearch and other datasources' queries are not PromQL.
-          const type = datasourceType(t.datasource, pluginOf) ?? own;
-          if (type !== undefined && type !== 'prometheus') return;
-          out.push({ text: t.expr, grafana: true, owner: `dashboard ${d.uid}, panel "${String(panel.title ?? '')}"`, origin: { def: d.origin.def, path: [...path, i, 'targets', j, 'expr'] }, exact: false });
-        });
-        visit(panel.panels, [...path, i, 'panels'], own);
-      });
-    };
-    visit(d.built.panels, [...base, 'panels'], undefined);
-    // Legacy rows (before schemaVersion 16), as carried JSON may still have them.
-    if (Array.isArray(d.built.rows)) d.built.rows.forEach((row: unknown, r) => isPlainObject(row) && visit(row.panels, [...base, 'rows', r, 'panels'], undefined));
+    for (const q of promqlTargetsOf(d.built)) {
+      out.push({ text: q.expr, grafana: true, owner: `dashboard ${d.uid}, panel "${q.panelTitle}"`, origin: { def: d.origin.def, path: [...base, ...q.path] }, exact: false });
+    }
   }
+  return out;
+}
+
+/** The PromQL queries of a dashboard's JSON, with where each is (Loki, Elasticsearch and other datasources' are not PromQL). */
+export function promqlTargetsOf(json: Record<string, unknown>): { expr: string; panelTitle: string; path: Path }[] {
+  const out: { expr: string; panelTitle: string; path: Path }[] = [];
+  const pluginOf = datasourcePlugins(json);
+  const visit = (list: unknown, path: Path, panelDatasource: string | undefined) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((panel: unknown, i) => {
+      if (!isPlainObject(panel)) return;
+      const own = datasourceType(panel.datasource, pluginOf) ?? panelDatasource;
+      (Array.isArray(panel.targets) ? panel.targets : []).forEach((t: unknown, j) => {
+        if (!isPlainObject(t) || typeof t.expr !== 'string') return;
+        const type = datasourceType(t.datasource, pluginOf) ?? own;
+        if (type !== undefined && type !== 'prometheus') return;
+        out.push({ expr: t.expr, panelTitle: String(panel.title ?? ''), path: [...path, i, 'targets', j, 'expr'] });
+      });
+      visit(panel.panels, [...path, i, 'panels'], own);
+    });
+  };
+  visit(json.panels, ['panels'], undefined);
+  // Legacy rows (before schemaVersion 16), as carried JSON may still have them.
+  if (Array.isArray(json.rows)) json.rows.forEach((row: unknown, r) => isPlainObject(row) && visit(row.panels, ['rows', r, 'panels'], undefined));
   return out;
 }
 
