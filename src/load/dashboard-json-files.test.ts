@@ -53,17 +53,17 @@ describe('dashboard JSON files named by a definition', () => {
   });
 
   it.each([
-    ['a file outside the definitions directory', '../../etc/dash.json', /outside the definitions directory/],
-    ['a missing file', './missing.json', /"\.\/missing\.json" cannot be read \(ENOENT\)/],
-    ['a file that is not one dashboard', './list.json', /holds a list, not a dashboard/],
-  ])('reports %s at the definition', async (_name, reference, message) => {
+    ['a file outside the definitions directory', '../../etc/dash.json', 'load/json', /outside the definitions directory/],
+    ['a missing file', './missing.json', 'load/read', /"\.\/missing\.json" cannot be read \(ENOENT\)/],
+    ['a file that is not one dashboard', './list.json', 'load/json', /holds a list, not a dashboard/],
+  ])('reports %s at the definition', async (_name, reference, code, message) => {
     const { loaded } = await load([
       { file: 'monitoring/queue.yaml', text: definition(reference) },
       { file: 'monitoring/list.json', text: '[]' },
     ]);
     expect(loaded.definitions).toEqual([]);
     expect(loaded.diagnostics).toHaveLength(1);
-    expect(loaded.diagnostics[0]).toMatchObject({ code: 'load/json', severity: 'error' });
+    expect(loaded.diagnostics[0]).toMatchObject({ code, severity: 'error' });
     expect(loaded.diagnostics[0]!.message).toMatch(message);
     expect(loaded.diagnostics[0]!.hint).toBeTruthy();
   });

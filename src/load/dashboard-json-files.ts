@@ -26,7 +26,7 @@ export async function attachDashboardJsonFiles(
       kept.push(def);
       continue;
     }
-    const problem = (message: string, hint: string, span: Span = def.locate([JSON_KEY])) => loaded.diagnostics.push({ code: 'load/json', severity: 'error', message, hint, span });
+    const problem = (message: string, hint: string, span: Span = def.locate([JSON_KEY]), code = 'load/json') => loaded.diagnostics.push({ code, severity: 'error', message, hint, span });
     const file = path.posix.normalize(path.posix.join(path.posix.dirname(def.file), reference));
     const root = def.file.split('/')[0]!;
     if (path.posix.isAbsolute(reference) || !file.startsWith(`${root}/`)) {
@@ -35,7 +35,7 @@ export async function attachDashboardJsonFiles(
     }
     const content = await read(file);
     if (content.problem) {
-      problem(`json: ${JSON.stringify(reference)} ${content.problem.message}`, content.problem.hint);
+      problem(`json: ${JSON.stringify(reference)} ${content.problem.message}`, content.problem.hint, undefined, content.problem.code);
       continue;
     }
     if (!loaded.sources.some((s) => s.file === file)) loaded.sources.push({ file, text: content.text });
