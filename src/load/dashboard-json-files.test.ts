@@ -1,10 +1,14 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sha256 } from '../build/manifest.ts';
 import { lineColAt, type Span } from '../diagnostics.ts';
 import { dashboardJson } from '../emit/grafana-dashboards.ts';
 import { buildModel } from '../model/build.ts';
 import { validateDashboardJson } from '../spec/dashboard-json.ts';
 import { validateDefinitions } from '../spec/validate.ts';
-import { loadYamlSourcesWithJson, type SourceFile } from './index.ts';
+import { definitionInputs, loadDirectory, loadYamlSourcesWithJson, type SourceFile } from './index.ts';
 
 const definition = (json: string, extra = '') => `apiVersion: vigil/v1\nkind: Dashboard\nuid: queue\n${extra}json: ${json}\n`;
 
@@ -116,5 +120,26 @@ describe('a JSON dashboard in the model and the build', () => {
       ['schema', 'monitoring/c.yaml:2:7', 'missing required field "title"'],
     ]);
     expect(problems[1]!.hint).toMatch(/under "json:" instead/);
+  });
+});
+
+describe('a dashboard JSON file on disk', () => {
+  it('is a source of the load and an input a deploy compares, named like the definitions', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'vigil-dashboard-json-'));
+    try {
+      const dir = path.join(root, 'monitoring');
+      await mkdir(path.join(dir, 'dashboards'), { recursive: true });
+      await writeFile(path.join(dir, 'dashboards', 'queue.yaml'), definition('./queue.json'));
+      await writeFile(path.join(dir, 'dashboards', 'queue.json'), DASHBOARD);
+      const loaded = await loadDirectory(dir);
+      expect(loaded.diagnostics).toEqual([]);
+      expect(loaded.sources.map((s) => s.file)).toEqual(['monitoring/dashboards/queue.yaml', 'monitoring/dashboards/queue.json']);
+      expect(await definitionInputs(dir)).toEqual([
+        { path: 'monitoring/dashboards/queue.yaml', sha256: sha256(definition('./queue.json')) },
+        { path: 'monitoring/dashboards/queue.json', sha256: sha256(DASHBOARD) },
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

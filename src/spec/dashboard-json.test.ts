@@ -200,3 +200,44 @@ panels:
     expect(reports[0]!.hint).toMatch(/^in panel "Up" \(id 1\); /);
   });
 });
+
+describe('validateDashboardJson of a carried dashboard (as Grafana loads it)', () => {
+  /** A dashboard of schemaVersion 14: legacy rows, datasource names, AngularJS panels, nulls Grafana reads as unset. */
+  const legacy = (): Json => ({
+    uid: 'legacy',
+    title: 'Legacy',
+    schemaVersion: 14,
+    time: { from: 'now-1h', to: 'now' },
+    rows: [
+      { title: 'A', height: '250px', panels: [{ id: 1, type: 'graph', title: 'G', span: 6, datasource: '$datasource', timeFrom: null, targets: [{ refId: 'A', expr: 'up' }] }, { id: 2, type: 'singlestat', title: 'S', span: 6, datasource: '$datasource', targets: [{ refId: 'A', expr: 'up' }] }] },
+      { title: 'B', collapse: true, panels: [{ id: 3, type: 'table-old', title: 'T', datasource: null, targets: [{ refId: 'A', expr: 'up' }] }] },
+    ],
+  });
+
+  it('accepts what Grafana accepts, and Vigil does not accept in a dashboard it builds', () => {
+    expect(validateDashboardJson(legacy(), { carried: true })).toEqual([]);
+    expect(validateDashboardJson(legacy()).map((p) => p.path)).toContain('panels');
+    const thresholds = good();
+    thresholds.panels[2].fieldConfig.defaults.thresholds.steps[0].value = 0;
+    delete thresholds.panels[2].fieldConfig.overrides;
+    expect(validateDashboardJson(thresholds, { carried: true })).toEqual([]);
+    expect(validateDashboardJson(thresholds).map((p) => p.path)).toEqual(['panels[2].fieldConfig.defaults.thresholds.steps[0].value']);
+  });
+
+  it('reports a problem in a legacy row at the panel as written', () => {
+    const d = legacy();
+    d.rows[0].panels[1].span = 16; // 6 + 16 spans: the second panel wraps, but 32 columns do not fit
+    d.rows[1].panels[0].targets.push({ refId: 'A', expr: 'up' });
+    expect(validateDashboardJson(d, { carried: true })).toEqual([
+      { path: 'rows[0].panels[1].gridPos', message: 'x + w = 0 + 32 = 32 runs past the 24-column grid' },
+      { path: 'rows[0].panels[1].gridPos.w', message: 'must be <= 24 (got 32)' },
+      { path: 'rows[1].panels[0].targets[1].refId', message: 'duplicate refId "A" in this panel (also targets[0])' },
+    ]);
+  });
+
+  it('reports legacy rows Grafana would drop', () => {
+    expect(validateDashboardJson({ ...legacy(), schemaVersion: 16, panels: [] }, { carried: true })).toEqual([
+      { path: 'rows', message: 'Grafana ignores legacy rows from schemaVersion 16 on (this dashboard has 16): move their panels into panels, or set the schemaVersion the rows were written for' },
+    ]);
+  });
+});

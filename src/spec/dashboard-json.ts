@@ -425,13 +425,16 @@ function panelsAsGrafanaLoadsThem(panels: unknown): void {
   }
 }
 
-/** A query naming no datasource runs on its panel's. */
+/** Grafana's default datasource, which a panel naming none (or null) queries. */
+const DEFAULT_DATASOURCE = { uid: 'default' };
+
+/** A query naming no datasource runs on its panel's, or on the default datasource. */
 function targetsInheritTheirPanelsDatasource(panels: unknown): void {
   if (!Array.isArray(panels)) return;
   for (const p of panels) {
     if (!isPlainObject(p)) continue;
-    if (p.datasource !== undefined && Array.isArray(p.targets)) {
-      for (const t of p.targets) if (isPlainObject(t) && t.datasource === undefined) t.datasource = p.datasource;
+    if (Array.isArray(p.targets)) {
+      for (const t of p.targets) if (isPlainObject(t) && t.datasource === undefined) t.datasource = p.datasource ?? DEFAULT_DATASOURCE;
     }
     targetsInheritTheirPanelsDatasource(p.panels);
   }
