@@ -79,7 +79,7 @@ describe('vigil import rules', () => {
 
   it.each([
     [['import'], 'say what to import'],
-    [['import', 'dashboards', 'x.json', '--out', 'o'], 'cannot import "dashboards" yet'],
+    [['import', 'grafana', 'x.json', '--out', 'o'], 'cannot import "grafana" yet'],
     [['import', 'rules', '--out', 'o'], 'name at least one rules file'],
     [['import', 'rules', 'x.yml'], '--out DIR is required'],
   ])('refuses %j as a usage error', async (args, message) => {
