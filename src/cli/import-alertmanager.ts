@@ -1,17 +1,11 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { compileProject } from '../compile-project.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { AlertmanagerNoteKind } from '../import/alertmanager-context.ts';
 import { verifyImportedAlertmanager, type AlertmanagerVerification } from '../import/alertmanager-roundtrip.ts';
 import { importAlertmanager } from '../import/import-alertmanager.ts';
-import { toJsonDiagnostics } from '../report/json.ts';
-import { formatText } from '../report/text.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
 import { EXIT } from './exit.ts';
-import { emptyOutput, type ImportOptions } from './import.ts';
-import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
-import { countSummary, printDiagnostics } from './print.ts';
+import { buildImported, importJson, readImportInputs, refuseInput, writeImported, type ImportOptions } from './import-io.ts';
+import { styleFor, UsageError, type CliIO } from './io.ts';
+import { countSummary } from './print.ts';
 
 const SECTIONS: [AlertmanagerNoteKind, string][] = [
   ['mapped', 'mapped to first-class channels'],
@@ -24,54 +18,25 @@ const SECTIONS: [AlertmanagerNoteKind, string][] = [
 /** `vigil import alertmanager FILE --out DIR [--verify]`. Secrets are named, never shown. */
 export async function runImportAlertmanager(io: CliIO, files: string[], options: ImportOptions): Promise<number> {
   if (files.length !== 1) throw new UsageError('import one alertmanager.yml (or the Secret holding it) at a time');
-  const file = files[0]!;
   const style = styleFor(io);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const unreadable: Diagnostic = { code: 'import/read', severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-    return failed(io, options, [unreadable], [], style);
-  }
-  const inputs = [{ file, text }];
+  const { inputs, unreadable } = await readImportInputs(files);
+  if (unreadable.length) return refuseInput(io, options, unreadable, inputs);
+  const [{ file, text }] = inputs as [{ file: string; text: string }];
   const result = importAlertmanager(file, text);
-  if (result.diagnostics.length > 0) return failed(io, options, result.diagnostics, inputs, style);
-
-  await emptyOutput(options.out);
-  for (const f of result.files) {
-    const target = path.join(options.out, f.path);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, f.content);
-  }
+  if (result.diagnostics.length > 0) return refuseInput(io, options, result.diagnostics, inputs);
+  await writeImported(options.out, result.files);
 
   let trip: AlertmanagerVerification | undefined;
   let buildProblems: Diagnostic[] = [];
   if (options.verify) {
-    const loaded = await loadDefinitions(options.out);
-    const project = compileProject(loaded);
-    buildProblems = project.diagnostics.filter((d) => d.severity === 'error');
-    if (buildProblems.length > 0) {
-      if (options.format === 'text') printDiagnostics(io, 'text', loaded, buildProblems);
-    } else trip = await verifyImportedAlertmanager(result, project.base.artifacts);
+    const built = await buildImported(io, options);
+    buildProblems = built.buildProblems;
+    if (built.artifacts) trip = await verifyImportedAlertmanager(result, built.artifacts);
   }
   const bad = buildProblems.length > 0 || (trip?.differences.length ?? 0) > 0;
   const variables = result.secrets.map((s) => s.env);
   if (options.format === 'json') {
-    io.out(
-      JSON.stringify(
-        {
-          ok: !bad,
-          written: result.files.map((f) => path.join(options.out, f.path)),
-          counts: result.counts,
-          environment: result.secrets,
-          notes: result.notes.map((n) => ({ kind: n.kind, message: n.message })),
-          ...(trip ? { verify: trip } : {}),
-          ...(buildProblems.length ? { buildErrors: buildProblems.length } : {}),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+    io.out(importJson(options, !bad, { files: result.files, counts: result.counts, environment: result.secrets, notes: result.notes.map((n) => ({ kind: n.kind, message: n.message })), ...(trip ? { verify: trip } : {}) }, buildProblems));
     return bad ? EXIT.problems : EXIT.ok;
   }
   const c = result.counts;
@@ -101,10 +66,4 @@ export async function runImportAlertmanager(io: CliIO, files: string[], options:
     }
   }
   return bad ? EXIT.problems : EXIT.ok;
-}
-
-function failed(io: CliIO, options: ImportOptions, diagnostics: Diagnostic[], inputs: { file: string; text: string }[], style: ReturnType<typeof styleFor>): number {
-  if (options.format === 'json') io.out(JSON.stringify({ ok: false, written: [], diagnostics: toJsonDiagnostics(diagnostics, inputs) }, null, 2) + '\n');
-  else io.err(`${formatText(diagnostics, inputs, style)}${style.red('import failed')}: ${countSummary(diagnostics)}; nothing was written\n`);
-  return EXIT.problems;
 }

@@ -1,19 +1,14 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { compileProject } from '../compile-project.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
-import type { ImportNote } from '../import/fold.ts';
+import { foldGroups, type ImportNote } from '../import/fold.ts';
 import { importRules, type RulesImport } from '../import/import-rules.ts';
 import { verifyRules, type RoundTrip } from '../import/verify-rules.ts';
 import { runImportAlertmanager } from './import-alertmanager.ts';
 import { runImportDashboards } from './import-dashboards.ts';
-import { formatText } from '../report/text.ts';
-import { toJsonDiagnostics } from '../report/json.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { buildImported, importJson, readImportInputs, refuseInput, writeImported, type ImportOptions } from './import-io.ts';
 import { EXIT } from './exit.ts';
-import { loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { styleFor, UsageError, type CliIO } from './io.ts';
+import { countSummary } from './print.ts';
 import { formatOf } from './options.ts';
-import { countSummary, printDiagnostics } from './print.ts';
 
 const HELP = `Usage: vigil import rules FILE... --out DIR [--verify] [--format text|json]
        vigil import alertmanager FILE --out DIR [--verify] [--format text|json]
@@ -74,53 +69,28 @@ const IMPORTERS: Record<string, (io: CliIO, files: string[], options: ImportOpti
   dashboards: (io, files, options) => runImportDashboards(io, files, options),
 };
 
-export interface ImportOptions {
-  out: string;
-  verify: boolean;
-  format: 'text' | 'json';
-}
 
 export async function runImportRules(io: CliIO, files: string[], options: ImportOptions): Promise<number> {
   const style = styleFor(io);
-  const inputs: { file: string; text: string }[] = [];
-  const unreadable: Diagnostic[] = [];
-  for (const file of files) {
-    try {
-      inputs.push({ file, text: await readFile(file, 'utf8') });
-    } catch (e) {
-      unreadable.push({ code: 'import/read', severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-    }
-  }
-  const result: RulesImport = unreadable.length ? { files: [], notes: [], diagnostics: unreadable, groups: [], counts: { groups: 0, alerts: 0, alertRules: 0, recordingRules: 0, folded: 0 } } : importRules(inputs);
-  if (hasErrors(result.diagnostics)) {
-    if (options.format === 'json') io.out(JSON.stringify({ ok: false, written: [], diagnostics: toJsonDiagnostics(result.diagnostics, inputs) }, null, 2) + '\n');
-    else io.err(`${formatText(result.diagnostics, inputs, style)}${style.red('import failed')}: ${countSummary(result.diagnostics)}; nothing was written\n`);
-    return EXIT.problems;
-  }
-  await emptyOutput(options.out);
-  for (const f of result.files) {
-    const target = path.join(options.out, f.path);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, f.content);
-  }
+  const { inputs, unreadable } = await readImportInputs(files);
+  if (unreadable.length) return refuseInput(io, options, unreadable, inputs);
+  const result: RulesImport = importRules(inputs);
+  if (hasErrors(result.diagnostics)) return refuseInput(io, options, result.diagnostics, inputs);
+  await writeImported(options.out, result.files);
 
   let trip: RoundTrip | undefined;
   let buildProblems: Diagnostic[] = [];
   if (options.verify) {
-    const loaded = await loadDefinitions(options.out);
-    const project = compileProject(loaded);
-    buildProblems = project.diagnostics.filter((d) => d.severity === 'error');
-    if (buildProblems.length > 0) {
-      if (options.format === 'text') printDiagnostics(io, 'text', loaded, buildProblems);
-    } else {
-      const ruleFiles = new Map(project.base.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
-      const imported = (await import('../import/fold.ts')).foldGroups(result.groups).groups;
-      trip = verifyRules(imported, ruleFiles);
+    const built = await buildImported(io, options);
+    buildProblems = built.buildProblems;
+    if (built.artifacts) {
+      const ruleFiles = new Map(built.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
+      trip = verifyRules(foldGroups(result.groups).groups, ruleFiles);
     }
   }
   const failed = buildProblems.length > 0 || (trip?.differences.length ?? 0) > 0;
   if (options.format === 'json') {
-    io.out(JSON.stringify({ ok: !failed, written: result.files.map((f) => path.join(options.out, f.path)), counts: result.counts, notes: result.notes.map(noteJson), ...(trip ? { verify: trip } : {}), ...(buildProblems.length ? { buildErrors: buildProblems.length } : {}) }, null, 2) + '\n');
+    io.out(importJson(options, !failed, { files: result.files, counts: result.counts, notes: result.notes.map(noteJson), ...(trip ? { verify: trip } : {}) }, buildProblems));
     return failed ? EXIT.problems : EXIT.ok;
   }
   const c = result.counts;
@@ -144,15 +114,3 @@ export async function runImportRules(io: CliIO, files: string[], options: Import
 }
 
 const noteJson = (n: ImportNote) => ({ kind: n.kind, message: n.message, ...(n.at ? { file: n.at.file } : {}) });
-
-/** The output directory must be new or empty: an import never mixes with, or overwrites, what is there. */
-export async function emptyOutput(dir: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UsageError(`--out ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (entries.length > 0) throw new UsageError(`--out ${dir} is not empty: import into a new directory, then move the definitions into your project`);
-}
