@@ -4,7 +4,6 @@
  * what Grafana's export adds (`__inputs`, `__requires`) is resolved, the datasource inputs becoming Vigil's datasource.
  * The metrics the queries read become a catalogue, as for rules. Pure: files in, files out.
  */
-import { stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
 import { UID_PATTERN } from '../emit/grafana-dashboards.ts';
 import { promqlTargetsOf } from '../model/kinds/dashboard.ts';
@@ -13,7 +12,7 @@ import { isPlainObject } from '../util/lookup.ts';
 import { inferCatalogueOf, type CatalogueExpression } from './catalogue.ts';
 import type { ImportNote } from './fold.ts';
 import { readDashboardSource, type RawDashboard } from './dashboard-sources.ts';
-import type { ImportedFile } from './import-rules.ts';
+import { projectSkeleton, yamlFile, type ImportedFile } from './skeleton.ts';
 
 export interface ImportedDashboard {
   uid: string;
@@ -112,28 +111,10 @@ function queriesOf(json: Record<string, unknown>): CatalogueExpression[] {
 
 /** What a project needs besides the dashboards to build: a Project, Severities, a route and a receiver. */
 function skeleton(): ImportedFile[] {
-  return [
-    {
-      path: 'project.yaml',
-      content: yamlFile("The imported project. Dashboards written for Grafana rarely follow Vigil's PromQL opinions: they are warnings here until reviewed.", [
-        {
-          apiVersion: 'vigil/v1',
-          kind: 'Project',
-          name: 'imported',
-          policies: { checks: { 'promql/range-short': 'warning', 'promql/rate-gauge': 'warning', 'promql/label-unknown': 'warning', 'promql/job-unknown': 'warning' } },
-        },
-      ]),
-    },
-    { path: 'severities.yaml', content: yamlFile('Replace with your severities (vigil import rules writes the ones your rules use).', [{ apiVersion: 'vigil/v1', kind: 'Severities', levels: [{ name: 'critical' }, { name: 'warning' }, { name: 'info' }] }]) },
-    { path: 'routes.yaml', content: yamlFile('Replace with your routing tree (vigil import alertmanager).', [{ apiVersion: 'vigil/v1', kind: 'Routes', receiver: 'default' }]) },
-    { path: 'receivers.yaml', content: yamlFile('Replace with your receivers (vigil import alertmanager).', [{ apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [{ name: 'default', webhook: { url: 'http://127.0.0.1:9/replace-me' } }] }]) },
-  ];
-}
-
-function yamlFile(comment: string, docs: object[]): string {
-  const header = comment
-    .split('\n')
-    .map((l) => `# ${l}`)
-    .join('\n');
-  return `${header}\n${docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')}`;
+  return projectSkeleton({
+    projectComment: "The imported project. Dashboards written for Grafana rarely follow Vigil's PromQL opinions: they are warnings here until reviewed.",
+    checks: { 'promql/range-short': 'warning', 'promql/rate-gauge': 'warning', 'promql/label-unknown': 'warning', 'promql/job-unknown': 'warning' },
+    severitiesComment: 'Replace with your severities (vigil import rules writes the ones your rules use).',
+    levels: ['critical', 'warning', 'info'],
+  });
 }

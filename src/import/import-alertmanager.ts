@@ -3,7 +3,6 @@
  * Alertmanager settings out, with a Severities the build needs, as YAML a person would write, plus the notes of what
  * was mapped, carried, extracted, renamed or needs review. Pure: text in, files out; no secret value in either.
  */
-import { stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { AlertmanagerNote, ImportContext } from './alertmanager-context.ts';
 import { importGlobal } from './alertmanager-global.ts';
@@ -12,7 +11,7 @@ import { importReceivers } from './alertmanager-receivers.ts';
 import { importRoutes } from './alertmanager-routes.ts';
 import { SecretNames, type ExtractedSecret } from './alertmanager-secrets.ts';
 import { readAlertmanagerSource, type AlertmanagerSource } from './alertmanager-source.ts';
-import type { ImportedFile } from './import-rules.ts';
+import { yamlFile as commentedYaml, type ImportedFile } from './skeleton.ts';
 
 export interface AlertmanagerImport {
   files: ImportedFile[];
@@ -87,6 +86,5 @@ export function importAlertmanager(file: string, text: string): AlertmanagerImpo
 }
 
 function yamlFile(comments: string[], doc: object): string {
-  const header = comments.flatMap((c) => c.split('\n')).map((l) => `# ${l}`).join('\n');
-  return `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  return commentedYaml(comments.join('\n'), [doc]);
 }

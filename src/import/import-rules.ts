@@ -3,17 +3,14 @@
  * per group under rules/, the catalogue under metrics/, and the few definitions a project cannot build without),
  * plus the notes of what was folded, inferred or needs review. Pure: files in, files out.
  */
-import { stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
 import { ruleFileName } from '../emit/prometheus-rules.ts';
 import { inferCatalogue } from './catalogue.ts';
 import { foldGroups, MISSING_SEVERITY, type ImportNote } from './fold.ts';
 import { readRuleSource, type RawGroup } from './rule-sources.ts';
+import { projectSkeleton, yamlFile, type ImportedFile } from './skeleton.ts';
 
-export interface ImportedFile {
-  path: string;
-  content: string;
-}
+
 
 export interface RulesImport {
   files: ImportedFile[];
@@ -72,29 +69,11 @@ function skeleton(severities: string[]): ImportedFile[] {
   // Recording rules alone use no severity; a project still declares its levels.
   const seen = severities.length ? severities : ['critical', 'warning', 'info'];
   const levels = [...seen].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-  return [
-    {
-      path: 'project.yaml',
-      content: yamlFile('The imported project. Rules written for Prometheus rarely follow Vigil\'s style checks: they are warnings here until reviewed.', [
-        {
-          apiVersion: 'vigil/v1',
-          kind: 'Project',
-          name: 'imported',
-          // Opinions the rules were not written to (and facts the import cannot know, such as the scrape interval): warnings.
-          policies: { checks: { 'alert/levels': 'warning', 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'promql/range-short': 'warning', 'route/unreachable-severity': 'warning', 'template/label': 'warning' } },
-        },
-      ]),
-    },
-    { path: 'severities.yaml', content: yamlFile('The severities the imported rules use, most severe first (review the order).', [{ apiVersion: 'vigil/v1', kind: 'Severities', levels: levels.map((name) => ({ name })) }]) },
-    { path: 'routes.yaml', content: yamlFile('Replace with your routing tree (vigil import alertmanager).', [{ apiVersion: 'vigil/v1', kind: 'Routes', receiver: 'default' }]) },
-    { path: 'receivers.yaml', content: yamlFile('Replace with your receivers (vigil import alertmanager).', [{ apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [{ name: 'default', webhook: { url: 'http://127.0.0.1:9/replace-me' } }] }]) },
-  ];
-}
-
-function yamlFile(comment: string, docs: object[]): string {
-  const header = comment
-    .split('\n')
-    .map((l) => `# ${l}`)
-    .join('\n');
-  return `${header}\n${docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')}`;
+  return projectSkeleton({
+    projectComment: "The imported project. Rules written for Prometheus rarely follow Vigil's style checks: they are warnings here until reviewed.",
+    // Opinions the rules were not written to (and facts the import cannot know, such as the scrape interval): warnings.
+    checks: { 'alert/levels': 'warning', 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'promql/range-short': 'warning', 'route/unreachable-severity': 'warning', 'template/label': 'warning' },
+    severitiesComment: 'The severities the imported rules use, most severe first (review the order).',
+    levels,
+  });
 }
