@@ -4,6 +4,7 @@ import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
+import { emitGrafanaExports } from './grafana-export.ts';
 import { emitEnvironment } from './environment.ts';
 import { emitGrafanaProvisioning } from './grafana-provisioning.ts';
 import { emitPrometheusConfig } from './prometheus-config.ts';
@@ -24,6 +25,7 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
   { name: 'alertmanager', emit: (model, analyses) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert) }).artifacts },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
+  { name: 'grafana-export', emit: (model) => emitGrafanaExports(model) },
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },

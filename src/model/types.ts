@@ -48,7 +48,7 @@ export interface ProjectModel {
   evaluationInterval: string;
   scrapeInterval: string;
   externalLabels: Record<string, string>;
-  grafana: { url?: string; datasourceUid: string; folder?: string; tags: string[] };
+  grafana: { url?: string; datasourceUid: string; folder?: string; tags: string[]; exportFormat?: boolean };
   /** The relay's settings as written (secrets as references): relay.yml carries them to `vigil relay`. */
   relay?: RelaySettings;
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };

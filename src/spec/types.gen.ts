@@ -29,6 +29,10 @@ export interface ProjectSpec {
      */
     url?: string;
     datasourceUid?: string;
+    /**
+     * Also write every dashboard in Grafana's export format (grafana/export/<uid>.json: the datasource as the ${DS_PROMETHEUS} input, __inputs, __requires), to import by hand or publish.
+     */
+    exportFormat?: boolean;
     folder?: string;
     tags?: string[];
   };

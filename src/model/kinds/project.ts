@@ -9,7 +9,7 @@ export const mapProject: KindMapper = (def, { model }) => {
     evaluationInterval: p.evaluationInterval ?? DEFAULT_INTERVAL,
     scrapeInterval: p.scrapeInterval ?? DEFAULT_INTERVAL,
     externalLabels: { ...(p.externalLabels ?? {}) },
-    grafana: { url: p.grafana?.url, datasourceUid: p.grafana?.datasourceUid ?? 'prometheus', folder: p.grafana?.folder, tags: p.grafana?.tags ?? [] },
+    grafana: { url: p.grafana?.url, datasourceUid: p.grafana?.datasourceUid ?? 'prometheus', folder: p.grafana?.folder, tags: p.grafana?.tags ?? [], ...(p.grafana?.exportFormat ? { exportFormat: true } : {}) },
     relay: p.relay,
     smtp: p.smtp,
     alertmanager: p.alertmanager,
