@@ -15,7 +15,7 @@ const DECLARATIVE_ONLY = ['panels', 'rows', 'variables', 'time', 'refresh', 'des
 
 export const mapDashboard: KindMapper = (def, { model, diagnostics }) => {
   const value = def.value as Record<string, unknown>;
-  const dashboard = SDK_DASHBOARD_KEY in value ? sdkDashboard(def, value, diagnostics) : JSON_DASHBOARD_KEY in value ? jsonDashboard(def, value, diagnostics) : declarativeDashboard(def, value, diagnostics);
+  const dashboard = SDK_DASHBOARD_KEY in value ? sdkDashboard(def, value) : JSON_DASHBOARD_KEY in value ? jsonDashboard(def, value, diagnostics) : declarativeDashboard(def, value, diagnostics);
   if (!dashboard) return;
   model.dashboards.push(dashboard);
   model.expressions.push(...dashboardExpressions(dashboard));
@@ -25,12 +25,9 @@ function schemaProblem(message: string, span: Diagnostic['span'], hint: string):
   return { code: 'schema', severity: 'error', message, span, hint };
 }
 
-function sdkDashboard(def: Definition, value: Record<string, unknown>, diagnostics: Diagnostic[]): DashboardModel | undefined {
-  if (def.origin !== 'ts') {
-    // The key is how a TypeScript definition hands over what its DashboardBuilder built; in YAML it is `json`.
-    diagnostics.push(schemaProblem(`unknown field "${SDK_DASHBOARD_KEY}"`, keySpanOf(at(def), SDK_DASHBOARD_KEY), `write the Grafana dashboard JSON under "${JSON_DASHBOARD_KEY}:" instead (embedded, or a path to a .json file next to this definition)`));
-    return undefined;
-  }
+function sdkDashboard(def: Definition, value: Record<string, unknown>): DashboardModel {
+  // The key a TypeScript definition hands its DashboardBuilder's JSON under; YAML may use it too. Either way the JSON
+  // was checked against the SDK's shape (spec/validate.ts) and is validated strictly by dashboard/json, as Vigil's own.
   const built = value[SDK_DASHBOARD_KEY] as Record<string, unknown>;
   return { uid: String(built.uid ?? ''), title: String(built.title ?? ''), built, origin: at(def) };
 }
