@@ -17,14 +17,6 @@ const CORPUS = path.join(import.meta.dirname, 'fixtures/import-corpus');
 const temps: string[] = [];
 afterAll(async () => Promise.all(temps.map((t) => rm(t, { recursive: true, force: true }))));
 
-/**
- * What the round trip cannot carry yet, exactly: an alert without a severity label gets `severity: none` (Vigil routes
- * and inhibits by severity, so every level has one).
- */
-const KNOWN: Record<string, string[]> = {
-  'prometheusrule/prometheus-operator-example-rules.yaml': ['group ./example.rules, alert ExampleAlert: labels {} became {severity="none"}'],
-};
-
 const files = (
   await Promise.all(['rules', 'prometheusrule'].map(async (dir) => (await readdir(path.join(CORPUS, dir))).filter((f) => /\.ya?ml$/.test(f)).map((f) => `${dir}/${f}`)))
 ).flat().sort();
@@ -47,7 +39,7 @@ describe('import --verify on the public corpus', () => {
     expect(project.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`)).toEqual([]);
     const rules = project.base.artifacts.filter((a) => a.path.startsWith('prometheus/rules/'));
     const trip = verifyRules(foldGroups(result.groups).groups, new Map(rules.map((a) => [a.path, a.content])));
-    expect(trip.differences).toEqual(KNOWN[file] ?? []);
+    expect(trip.differences).toEqual([]);
     expect(trip.compared.alertRules + trip.compared.recordingRules).toBe(result.counts.alertRules + result.counts.recordingRules);
     if (hasCommand('promtool')) {
       for (const a of rules) {

@@ -1,4 +1,6 @@
-import { spanOf, type AlertModel } from '../model/types.ts';
+import type { Span } from '../diagnostics.ts';
+import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
+import { keySpanOf, spanOf, type AlertLevel, type AlertModel } from '../model/types.ts';
 import { lookup } from '../util/lookup.ts';
 import type { Check, CheckContext } from './check.ts';
 
@@ -16,6 +18,7 @@ export const alertLevelsCheck: Check = {
         const raw = lookup(alert.origin.def.value, alert.origin.path) as Record<string, unknown>;
         if (raw.rules !== undefined) checkOwnExpressionLevels(ctx, alert, raw);
         else checkSharedExpressionLevels(ctx, alert, raw);
+        reportIndistinguishableLevels(ctx, alert);
       }
     }
   },
@@ -46,20 +49,36 @@ function checkOwnExpressionLevels(ctx: CheckContext, alert: AlertModel, raw: Rec
       hint: key === 'expr' || key === 'thresholds' ? 'keep `rules:` (an expression per level) or `expr:` with `thresholds:`, not both' : `each entry of \`rules:\` sets its own \`${key}\`; move it there`,
     });
   }
-  // Two rules of one alert and severity with the same labels fire the same alert: Prometheus cannot tell them apart.
-  const seen = new Map<string, number>();
-  alert.levels.forEach((level, j) => {
-    const key = JSON.stringify([level.severity, Object.entries(level.labels ?? {}).sort()]);
+}
+
+/**
+ * Two rules of one alert with the same labels fire the same alert: Prometheus cannot tell them apart. Levels of one
+ * severity (`rules:`) can collide so, and so can levels of two severities whose alerts carry no severity label.
+ */
+function reportIndistinguishableLevels(ctx: CheckContext, alert: AlertModel): void {
+  const seen = new Map<string, AlertLevel>();
+  for (const level of alert.levels) {
+    const key = JSON.stringify(Object.entries(ruleLabels(alert, level)).sort());
     const first = seen.get(key);
     if (first === undefined) {
-      seen.set(key, j);
-      return;
+      seen.set(key, level);
+      continue;
     }
+    const unlabelled = !carriesSeverityLabel(level);
     ctx.report({
-      message: `alert ${alert.name}: two levels have severity ${level.severity} and the same labels, so their alerts are indistinguishable`,
-      span: spanOf(level.origin, 'severity'),
-      hint: 'give each level of one severity a label that tells them apart (e.g. `labels: { window: 1h }`), or merge their expressions with `or`',
-      related: [{ span: spanOf(alert.levels[first]!.origin, 'severity'), message: 'the other level' }],
+      message: unlabelled
+        ? `alert ${alert.name}: levels ${first.severity} and ${level.severity} both carry no severity label and the same labels, so their alerts are indistinguishable`
+        : `alert ${alert.name}: two levels have severity ${level.severity} and the same labels, so their alerts are indistinguishable`,
+      span: levelSpan(level),
+      hint: unlabelled
+        ? `give one of them a label that tells them apart (in \`rules:\`), or a severity whose alerts carry its label`
+        : 'give each level of one severity a label that tells them apart (e.g. `labels: { window: 1h }`), or merge their expressions with `or`',
+      related: [{ span: levelSpan(first), message: 'the other level' }],
     });
-  });
+  }
+}
+
+/** A level of `rules:` at its severity; a threshold level at its key (the severity's name). */
+function levelSpan(level: AlertLevel): Span {
+  return level.expression ? spanOf(level.origin, 'severity') : keySpanOf(level.origin);
 }

@@ -1,5 +1,6 @@
 import type { Check } from './check.ts';
-import { levelRouting } from '../routing/levels.ts';
+import { carriesSeverityLabel } from '../model/level-labels.ts';
+import { levelRouting, type LevelRoute } from '../routing/levels.ts';
 
 /**
  * Each alert level must reach a receiver through a route made for it. Falling through to the root (default) receiver
@@ -22,8 +23,16 @@ export const routeUnreachableSeverityCheck: Check = {
       ctx.report({
         message: `alert ${row.alert.name} at ${row.level.severity} reaches no route: only the root receiver "${root}" would get it`,
         span,
-        hint: `add a route matching ${Object.entries(row.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}="${v}"`).join(', ')}, or mark the route it should take with defaultOk: true`,
+        hint: `${routeToAdd(row)}, or mark the route it should take with defaultOk: true`,
       });
     }
   },
 };
+
+/** A route that would catch the level: by its fixed labels, which lack `severity` when its severity says `label: false`. */
+function routeToAdd(row: LevelRoute): string {
+  const fixed = Object.entries(row.labels).filter(([k]) => k !== 'alertname');
+  const matching = fixed.length > 0 ? fixed.map(([k, v]) => `${k}="${v}"`).join(', ') : `alertname="${row.alert.name}" or a label of its series`;
+  if (carriesSeverityLabel(row.level)) return `add a route matching ${matching}`;
+  return `its alerts carry no severity label (severity ${row.level.severity} says label: false), so no severity matcher catches them: add a route matching ${matching}`;
+}

@@ -2,7 +2,7 @@ import { dingtalk } from '../channels/dingtalk.ts';
 import { templatedChannelsOf } from '../channels/index.ts';
 import { wecomRobot } from '../channels/wecom-robot.ts';
 import { alertAnnotations } from '../emit/prometheus-rules.ts';
-import { levelLabels } from '../model/level-labels.ts';
+import { carriesSeverityLabel, levelLabels } from '../model/level-labels.ts';
 import { keySpanOf, spanOf, type AlertLevel, type AlertModel, type MessageTemplateModel, type Model } from '../model/types.ts';
 import { dingtalkBody } from '../relay/channels/dingtalk.ts';
 import { markupProblems, messageView, renderField, chooseTemplate, compileTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
@@ -89,7 +89,10 @@ interface Reach {
   kinds: Notice['kind'][];
 }
 
-/** Every (alert level, receiver) a notice can go: routed ones fire and resolve, escalation tiers get escalations. */
+/**
+ * Every (alert level, receiver) a notice can go: routed ones fire and resolve, escalation tiers get escalations (the
+ * relay finds the steps by the severity label, so a level without one is never escalated).
+ */
 function reaches(model: Model): Reach[] {
   const out: Reach[] = [];
   for (const row of levelRouting(model)) {
@@ -99,7 +102,7 @@ function reaches(model: Model): Reach[] {
   for (const severity of model.severities) {
     const tiers = new Set(severity.escalation.flatMap((step) => step.receivers));
     for (const row of rows) {
-      if (row.level.severity !== severity.name) continue;
+      if (row.level.severity !== severity.name || !carriesSeverityLabel(row.level)) continue;
       for (const receiver of tiers) out.push({ alert: row.alert, level: row.level, receiver, kinds: ['escalation'] });
     }
   }
@@ -125,7 +128,7 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
     for (const kind of reach.kinds) {
       for (const channel of templateChannels(model, reach.receiver, kind === 'escalation')) {
         for (const language of languages) {
-          const target = { channel, receiver: reach.receiver, severity: reach.level.severity, language };
+          const target = { channel, receiver: reach.receiver, severity: relaySeverity(reach.level), language };
           const t = chooseTemplate(model.templates, target);
           if (!t) continue;
           used.add(t);
@@ -160,7 +163,7 @@ const SAMPLE_START = Date.UTC(2024, 0, 1, 0, 0, 0);
 
 /** The notice the relay would build for one alert of this level: its labels, the series' labels, its annotations. */
 function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, kind: Notice['kind'], language: 'zh' | 'en', withLinks: boolean): Notice {
-  const fixed = levelLabels(reach.alert, reach.level.severity);
+  const fixed = levelLabels(reach.alert, reach.level);
   const { labels, complete } = ctx.labels.ofAlert(reach.alert);
   // Series whose labels are not all known (a selector keeping every label of an external metric) may carry whatever
   // the template reads: only what is certain is reported.
@@ -175,7 +178,7 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
     ...(kind === 'resolved' ? { endsAt: SAMPLE_START + 600_000 } : {}),
     status: kind === 'resolved' ? 'resolved' : 'open',
     alertname: reach.alert.name,
-    severity: reach.level.severity,
+    severity: relaySeverity(reach.level),
     labels: sampleLabels,
     annotations: alertAnnotations(ctx.model, reach.alert, reach.level),
     generatorURL: '',
@@ -193,6 +196,11 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
     timeZone: ctx.model.project?.relay?.timeZone ?? 'UTC',
     ...(withLinks ? { links: () => ({ confirm: `${base}/a/sample-confirm-token`, close: `${base}/a/sample-close-token` }) } : {}),
   };
+}
+
+/** The severity the relay reads from an alert's `severity` label: none (and no escalation) for a level without one. */
+function relaySeverity(level: AlertLevel): string {
+  return carriesSeverityLabel(level) ? level.severity : '';
 }
 
 /** The label names a template reads as `labels.<name>`. */

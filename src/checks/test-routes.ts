@@ -1,5 +1,5 @@
 import type { Check } from './check.ts';
-import { alertsByName, spanOf, type AlertModel, type RuleTestModel } from '../model/types.ts';
+import { alertsByName, spanOf, type AlertLevel, type AlertModel, type RuleTestModel } from '../model/types.ts';
 import { formatMatcher } from '../routing/matchers.ts';
 import { routeAlert } from '../routing/route.ts';
 import { closest } from '../util/closest.ts';
@@ -8,8 +8,8 @@ import { levelLabels } from '../model/level-labels.ts';
 type RouteExpectation = RuleTestModel['routes'][number];
 
 /**
- * The `routes:` expectations of RuleTests hold: an alert level, with its static labels, alertname, severity and the
- * expectation's labels, reaches exactly the receivers listed, in Alertmanager's order (a receiver reached twice is
+ * The `routes:` expectations of RuleTests hold: an alert level, with its static labels, alertname, severity (unless
+ * its severity says `label: false`) and the expectation's labels, reaches exactly the receivers listed, in Alertmanager's order (a receiver reached twice is
  * listed twice). Pure: it uses Vigil's router, which is proven against amtool (src/routing/route.test.ts,
  * src/testing/routing-proof.ts), so a wrong expectation fails at `vigil validate` already.
  */
@@ -52,7 +52,7 @@ export const testRoutesCheck: Check = {
           .map((name) => formatMatcher({ label: name, op: '=', value: expectation.labels[name]! }));
         ctx.report({
           message:
-            `test "${test.name}": ${alert.name} at ${level}${extra.length > 0 ? ` with {${extra.join(', ')}}` : ''} reaches ` +
+            `test "${test.name}": ${alert.name} at ${level.severity}${extra.length > 0 ? ` with {${extra.join(', ')}}` : ''} reaches ` +
             `[${result.receivers.join(', ')}], expected [${expectation.receivers.join(', ')}]`,
           span: spanOf(expectation.origin),
           hint: hintFor(result.receivers, expectation.receivers),
@@ -66,7 +66,7 @@ export const testRoutesCheck: Check = {
   },
 };
 
-type Resolved = { alert: AlertModel; level: string } | { problem: string; span: ReturnType<typeof spanOf>; hint?: string };
+type Resolved = { alert: AlertModel; level: AlertLevel } | { problem: string; span: ReturnType<typeof spanOf>; hint?: string };
 
 /** The alert and level an expectation names; a level may be left out only for a single-level alert. */
 function resolveLevel(expectation: RouteExpectation, alerts: Map<string, AlertModel>): Resolved {
@@ -78,13 +78,13 @@ function resolveLevel(expectation: RouteExpectation, alerts: Map<string, AlertMo
   if (!alert.enabled) return { problem: `alert ${alert.name} is disabled: it never fires, so it is never routed`, span: spanOf(expectation.origin, 'alert') };
   const levels = alert.levels.map((l) => l.severity);
   if (expectation.level === undefined) {
-    if (levels.length === 1) return { alert, level: levels[0]! };
+    if (levels.length === 1) return { alert, level: alert.levels[0]! };
     return { problem: `alert ${alert.name} has levels ${levels.join(', ')}: say which one is routed`, span: spanOf(expectation.origin), hint: `add level: ${levels[0]}` };
   }
   if (!levels.includes(expectation.level)) {
     return { problem: `alert ${alert.name} has no level ${expectation.level} (it has ${levels.join(', ')})`, span: spanOf(expectation.origin, 'level') };
   }
-  return { alert, level: expectation.level };
+  return { alert, level: alert.levels[levels.indexOf(expectation.level)]! };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

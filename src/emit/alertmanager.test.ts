@@ -353,6 +353,31 @@ inhibit:
     expect(config.sources).toContain('alerts.yaml');
   });
 
+  it('leaves levels whose severity says label: false out of the automatic inhibition: no matcher tells them apart', () => {
+    const severities = SEVERITIES.replace('  - { name: warning', '  - { name: none, label: false }\n  - { name: warning');
+    const alerts = `
+apiVersion: vigil/v1
+kind: AlertRules
+group: g
+alerts:
+  - name: Mixed
+    expr: x
+    thresholds:
+      critical: { op: ">", value: 3 }
+      none: { op: ">", value: 2 }
+      warning: { op: ">", value: 1 }
+    summary: s
+  - name: OnlyOneLabelled
+    expr: y
+    thresholds:
+      critical: { op: ">", value: 2 }
+      none: { op: ">", value: 1 }
+    summary: s
+`;
+    const { parsed } = emit({ 'alerts.yaml': alerts, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'severities.yaml': severities });
+    expect(parsed.inhibit_rules).toEqual([{ source_matchers: ['alertname="Mixed"', 'severity="critical"'], target_matchers: ['alertname="Mixed"', 'severity="warning"'], equal: ['instance'] }]);
+  });
+
   it('has no inhibit_rules without multi-level alerts or declared rules', () => {
     const { parsed } = emit({ 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'severities.yaml': SEVERITIES });
     expect(parsed.inhibit_rules).toBeUndefined();

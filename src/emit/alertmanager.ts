@@ -6,6 +6,7 @@ import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matc
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
+import { labelledSeverities } from '../model/level-labels.ts';
 import { channelsOf, missingSettings, type AlertmanagerWriter } from '../channels/index.ts';
 import { integrationConfigs, writeIntegrationConfig } from '../channels/alertmanager-integrations.ts';
 
@@ -191,7 +192,8 @@ export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: re
 /**
  * The automatic level inhibition: for an alert with levels critical > warning > info, `critical` mutes `warning` and
  * `info`, and `warning` mutes `info`, of the same alert and identity labels. Levels not declared in Severities are
- * left out (the severity reference check reports them).
+ * left out (the severity reference check reports them), and so are levels whose alerts carry no severity label: no
+ * matcher can tell them apart.
  */
 function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
   const rank = severityRank(model);
@@ -199,7 +201,7 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
   for (const group of model.groups) {
     for (const alert of group.alerts) {
       if (!alert.enabled) continue;
-      const levels = rank.ladder(alert.levels.map((l) => l.severity));
+      const levels = rank.ladder(labelledSeverities(alert));
       if (levels.length < 2) continue;
       const identity = options.identityLabels(alert);
       // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.

@@ -127,6 +127,36 @@ describe('Prometheus rules emitter', () => {
     if (hasCommand('promtool')) await expect(expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content)).rejects.toThrow(/query_offset/);
   });
 
+  it('a level whose severity says label: false writes no severity label (no labels at all when it has none), and promtool loads it', async () => {
+    const { parsed, byPath } = await rules({
+      'project.yaml': (await baseFile('project.yaml')).replace('requiredAlertLabels: [team]', 'requiredAlertLabels: []'),
+      'routes.yaml': `${await baseFile('routes.yaml')}  - matchers: ['alertname=~"Watchdog|QueueQuiet"']\n    receiver: team\n`,
+      'severities.yaml': `${await baseFile('severities.yaml')}  - { name: none, label: false }\n`,
+      'quiet.yaml': `apiVersion: vigil/v1
+kind: AlertRules
+group: quiet
+alerts:
+  - name: Watchdog
+    expr: vector(1)
+    severity: none
+    summary: Always firing
+    runbook: https://runbooks.example.com/watchdog
+  - name: QueueQuiet
+    expr: max by (service) (queue_depth)
+    labels: { team: app, severity: written }
+    summary: "Queue of {{ $labels.service }} holds {{ $value }} items"
+    runbook: https://runbooks.example.com/queue
+    thresholds:
+      warning: { op: ">", value: 500 }
+      none: { op: ">", value: 100 }
+`,
+    });
+    const rulesOf = parsed('prometheus/rules/quiet.yml').groups[0]!.rules;
+    expect(rulesOf[0]).not.toHaveProperty('labels');
+    expect(rulesOf.filter((r) => r.alert === 'QueueQuiet').map((r) => r.labels)).toEqual([{ severity: 'warning', team: 'app' }, { team: 'app' }]);
+    await expectPromtoolAccepts(byPath.get('prometheus/rules/quiet.yml')!.content);
+  });
+
   it('is byte-identical across runs', async () => {
     const a = await compileBase();
     const b = await compileBase();

@@ -65,7 +65,7 @@ function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>
     if (level.keepFiringFor) rule.keep_firing_for = level.keepFiringFor;
     // Prometheus executes alerting-rule label values as templates; Vigil's labels are literal values (routing uses them).
     const labels = sortedRecord(ruleLabels(alert, level));
-    rule.labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, goTemplateText(value)]));
+    if (Object.keys(labels).length) rule.labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, goTemplateText(value)]));
     const annotations = alertAnnotations(model, alert, level);
     if (Object.keys(annotations).length) rule.annotations = annotations;
     return rule;

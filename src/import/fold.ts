@@ -23,12 +23,24 @@ export interface ImportedGroup {
   recordingRules?: Record<string, unknown>;
 }
 
-/** Severity written when an alert has no `severity` label: Vigil routes by severity, so every alert needs one. */
+/**
+ * Severity written when an alert has no `severity` label: every level of Vigil has a severity, and this one says
+ * `label: false` in the imported Severities, so the built rule still carries no severity label.
+ */
 export const MISSING_SEVERITY = 'none';
 
-export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup[]; severities: string[]; notes: ImportNote[] } {
+export interface FoldedRules {
+  groups: ImportedGroup[];
+  severities: string[];
+  /** The severity of the alerts that had no `severity` label (its level says `label: false`); absent when all had one. */
+  unlabelled?: string;
+  notes: ImportNote[];
+}
+
+export function foldGroups(groups: readonly RawGroup[]): FoldedRules {
   const notes: ImportNote[] = [];
   const severities = new Set<string>();
+  const missing = missingSeverityName(groups);
   const used = new Set<string>();
   const out = groups.map((g) => {
     const name = vigilGroupName(g, used, notes);
@@ -37,7 +49,7 @@ export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup
     const records = g.rules.filter((r) => r.record !== undefined);
     const options = { ...(g.interval !== undefined ? { interval: g.interval } : {}), ...(g.limit !== undefined ? { limit: g.limit } : {}), ...(g.queryOffset !== undefined ? { queryOffset: g.queryOffset } : {}) };
     if (alerts.length > 0) {
-      imported.alertRules = { apiVersion: 'vigil/v1', kind: 'AlertRules', group: name, ...options, alerts: byName(alerts).map((rules) => alertDefinition(rules, severities, notes)) };
+      imported.alertRules = { apiVersion: 'vigil/v1', kind: 'AlertRules', group: name, ...options, alerts: byName(alerts).map((rules) => alertDefinition(rules, missing, severities, notes)) };
     }
     if (records.length > 0) {
       const recordName = alerts.length > 0 ? uniqueName(`${name}-records`, used) : name;
@@ -48,7 +60,17 @@ export function foldGroups(groups: readonly RawGroup[]): { groups: ImportedGroup
     }
     return imported;
   });
-  return { groups: out, severities: [...severities], notes };
+  const unlabelled = groups.some((g) => g.rules.some((r) => r.alert !== undefined && r.labels.severity === undefined));
+  return { groups: out, severities: [...severities], ...(unlabelled ? { unlabelled: missing } : {}), notes };
+}
+
+/** MISSING_SEVERITY, unless a rule's label already says so (kube-prometheus' Watchdog: `severity: none`): then a free name. */
+function missingSeverityName(groups: readonly RawGroup[]): string {
+  const taken = new Set(groups.flatMap((g) => g.rules.map((r) => r.labels.severity)));
+  if (!taken.has(MISSING_SEVERITY)) return MISSING_SEVERITY;
+  let candidate = 'unlabelled';
+  for (let i = 2; taken.has(candidate); i++) candidate = `unlabelled_${i}`;
+  return candidate;
 }
 
 /** The input's name; a second group of one name (Prometheus allows it in another file, Vigil not in one project) gets a suffix. */
@@ -77,13 +99,13 @@ const withoutSeverity = (labels: Record<string, string>) => Object.fromEntries(O
 const same = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
 const sorted = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function alertDefinition(rules: RawRule[], severities: Set<string>, notes: ImportNote[]): Record<string, unknown> {
+function alertDefinition(rules: RawRule[], missing: string, severities: Set<string>, notes: ImportNote[]): Record<string, unknown> {
   const name = rules[0]!.alert!;
   for (const r of rules) {
-    if (r.labels.severity === undefined) notes.push({ kind: 'review', message: `alert ${name} has no severity label: imported at severity ${MISSING_SEVERITY}`, at: r.at });
-    severities.add(r.labels.severity ?? MISSING_SEVERITY);
+    if (r.labels.severity === undefined) notes.push({ kind: 'review', message: `alert ${name} has no severity label: imported at severity ${missing}, which adds no label (label: false); routes cannot select it by severity`, at: r.at });
+    severities.add(r.labels.severity ?? missing);
   }
-  const severityOf = (r: RawRule) => r.labels.severity ?? MISSING_SEVERITY;
+  const severityOf = (r: RawRule) => r.labels.severity ?? missing;
   const first = rules[0]!;
   if (rules.length === 1) {
     return { name, expr: first.expr, severity: severityOf(first), ...timing(first), ...annotationFields(first.annotations), ...labelsField(withoutSeverity(first.labels)) };

@@ -173,6 +173,18 @@ describe('the round trip', () => {
     expect(trip.differences).toEqual([difference]);
   });
 
+  it('keeps an alert without a severity label without one: its level says label: false, a name no rule uses', async () => {
+    // kube-prometheus' Watchdog says severity: none itself, so the unlabelled level is named otherwise.
+    const text = ruleFile(alertRule('Watchdog', 'vector(1)', 'none') + alertRule('Quiet', 'up == 0') + alertRule('Loud', 'up == 0', 'critical'));
+    const { project, ruleFiles, result } = await importAndBuild(text);
+    expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(parse(result.files.find((f) => f.path === 'severities.yaml')!.content).levels).toEqual([{ name: 'critical' }, { name: 'none' }, { name: 'unlabelled', label: false }]);
+    expect(result.notes.map((n) => n.message)).toContain('alert Quiet has no severity label: imported at severity unlabelled, which adds no label (label: false); routes cannot select it by severity');
+    const trip = verifyRules(foldGroups(result.groups).groups, ruleFiles);
+    expect(trip.differences).toEqual([]);
+    expect(trip.compared.alertRules).toBe(3);
+  });
+
   it('writes YAML a person would write: expressions as block text, no anchors', () => {
     const multiLine = ruleFile(`      - alert: A\n        expr: |\n          sum(x)\n            > 1\n        labels: { severity: warning }\n`);
     const file = importRules([{ file: 'in.yml', text: multiLine }]).files.find((f) => f.path === 'rules/g.yaml')!;

@@ -24,6 +24,8 @@ export interface RulesImport {
 /** Severities, most severe first, for the ones commonly used; others follow in the order they were met. */
 const KNOWN_SEVERITIES = ['page', 'critical', 'high', 'error', 'major', 'warning', 'medium', 'minor', 'low', 'info', MISSING_SEVERITY];
 
+const SEVERITIES_COMMENT = 'The severities the imported rules use, most severe first (review the order).';
+
 export function importRules(inputs: readonly { file: string; text: string }[]): RulesImport {
   const diagnostics: Diagnostic[] = [];
   const groups: RawGroup[] = [];
@@ -43,7 +45,7 @@ export function importRules(inputs: readonly { file: string; text: string }[]): 
     files.push({ path: `rules/${ruleFileName(g.name).replace(/\.yml$/, '.yaml')}`, content: yamlFile(`Imported from ${g.source.from}, group ${g.source.name}.`, docs) });
   }
   if (catalogue.definition) files.push({ path: 'metrics/imported.yaml', content: yamlFile('The metrics the imported rules read. Types inferred from use; review the external names.', [catalogue.definition]) });
-  files.push(...skeleton(folded.severities));
+  files.push(...skeleton(folded.severities, folded.unlabelled));
   const alertNames = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [`${g.name}\u0000${r.alert}`] : []))));
   return {
     files,
@@ -61,19 +63,24 @@ export function importRules(inputs: readonly { file: string; text: string }[]): 
 }
 
 /** What a project needs besides the rules to build: a Project, the Severities the rules use, a route and a receiver. */
-function skeleton(severities: string[]): ImportedFile[] {
+function skeleton(severities: string[], unlabelled: string | undefined): ImportedFile[] {
   const rank = (s: string) => {
+    if (s === unlabelled) return KNOWN_SEVERITIES.length + 1;
     const i = KNOWN_SEVERITIES.indexOf(s);
     return i === -1 ? KNOWN_SEVERITIES.length : i;
   };
   // Recording rules alone use no severity; a project still declares its levels.
   const seen = severities.length ? severities : ['critical', 'warning', 'info'];
   const levels = [...seen].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-  return projectSkeleton({
+  const files = projectSkeleton({
     projectComment: "The imported project. Rules written for Prometheus rarely follow Vigil's style checks: they are warnings here until reviewed.",
     // Opinions the rules were not written to (and facts the import cannot know, such as the scrape interval): warnings.
     checks: { 'alert/levels': 'warning', 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'promql/range-short': 'warning', 'route/unreachable-severity': 'warning', 'template/label': 'warning' },
-    severitiesComment: 'The severities the imported rules use, most severe first (review the order).',
+    severitiesComment: SEVERITIES_COMMENT,
     levels,
   });
+  if (unlabelled === undefined) return files;
+  // The skeleton writes names only; the level of alerts imported without a severity label must not add one.
+  const definition = { apiVersion: 'vigil/v1', kind: 'Severities', levels: levels.map((name) => (name === unlabelled ? { name, label: false } : { name })) };
+  return files.map((f) => (f.path === 'severities.yaml' ? { path: f.path, content: yamlFile(SEVERITIES_COMMENT, [definition]) } : f));
 }

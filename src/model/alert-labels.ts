@@ -1,5 +1,6 @@
 import type { PromqlAnalysis } from '../promql/index.ts';
 import type { Catalog } from './catalog.ts';
+import { carriesSeverityLabel, levelLabels } from './level-labels.ts';
 import { alertExpressions, levelExpression, type AlertLevel, type AlertModel, type ExpressionModel, type Model } from './types.ts';
 
 export interface LabelSet {
@@ -59,8 +60,9 @@ export class LabelInference {
   }
 
   /**
-   * Labels of an alert's notifications: its expression's labels, its static labels, alertname and severity. When the
-   * levels have expressions of their own (`rules:`), the labels every level carries.
+   * Labels of an alert's notifications: its expression's labels, its static labels, alertname and severity (unless a
+   * level's severity says `label: false`). When the levels have expressions of their own (`rules:`), the labels every
+   * level carries.
    */
   ofAlert(alert: AlertModel): LabelSet {
     const cached = this.alerts.get(alert);
@@ -68,7 +70,8 @@ export class LabelInference {
     let result: LabelSet;
     if (!alert.levels.some((l) => l.expression)) {
       const inner = this.ofExpression(alert.expression);
-      result = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', 'severity']), complete: inner.complete };
+      const severity = alert.levels.every(carriesSeverityLabel) ? ['severity'] : [];
+      result = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', ...severity]), complete: inner.complete };
     } else {
       const each = alert.levels.map((l) => this.ofLevel(alert, l));
       result = { labels: new Set([...each[0]!.labels].filter((label) => each.every((s) => s.labels.has(label)))), complete: each.every((s) => s.complete) };
@@ -77,10 +80,10 @@ export class LabelInference {
     return result;
   }
 
-  /** Labels of one level's notifications: its expression's labels, the alert's and the level's static labels, alertname and severity. */
+  /** Labels of one level's notifications: its expression's labels and the fixed ones (static labels, alertname, severity). */
   ofLevel(alert: AlertModel, level: AlertLevel): LabelSet {
     const inner = this.ofExpression(levelExpression(alert, level));
-    return { labels: new Set([...inner.labels, ...Object.keys(alert.labels), ...Object.keys(level.labels ?? {}), 'alertname', 'severity']), complete: inner.complete };
+    return { labels: new Set([...inner.labels, ...Object.keys(levelLabels(alert, level))]), complete: inner.complete };
   }
 
   /**

@@ -12,7 +12,7 @@ import { mapReceivers } from './kinds/receivers.ts';
 import { mapRecordingRules } from './kinds/recording-rules.ts';
 import { mapRoutes } from './kinds/routes.ts';
 import { mapRuleTests } from './kinds/rule-tests.ts';
-import { mapSeverities } from './kinds/severities.ts';
+import { mapSeverities, markLevelsWithoutSeverityLabel } from './kinds/severities.ts';
 import { mapTemplates } from './kinds/templates.ts';
 import type { Model } from './types.ts';
 
@@ -44,6 +44,7 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
   }
   // In definition order: the first Project, Severities and Routes win, and expressions keep their order.
   for (const { kind, def } of typed) KIND_MAPPERS[kind](def, into);
+  markLevelsWithoutSeverityLabel(into.model);
   return into;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelLabels, ruleLabels } from './level-labels.ts';
+import { labelledSeverities, levelLabels, ruleLabels } from './level-labels.ts';
 import type { AlertModel } from './types.ts';
 
 const alert = (labels: Record<string, string>) => ({ name: 'HighLatency', labels }) as AlertModel;
@@ -40,5 +40,20 @@ describe('the label set of a level of `rules:`', () => {
 
   it('a level without labels gives what its severity alone gives', () => {
     expect(levelLabels(a, { severity: 'warning' })).toEqual(levelLabels(a, 'warning'));
+  });
+});
+
+describe('the label set of a level whose severity says `label: false`', () => {
+  const a = alert({ team: 'web', severity: 'written' });
+  const unlabelled = { severity: 'none', labels: { window: '1h' }, withoutSeverityLabel: true as const };
+
+  it('carries no severity label, not even one written on the alert', () => {
+    expect(ruleLabels(a, unlabelled)).toEqual({ team: 'web', window: '1h' });
+    expect(levelLabels(a, unlabelled)).toEqual({ team: 'web', window: '1h', alertname: 'HighLatency' });
+  });
+
+  it('leaves its level out of the severities the automatic inhibition can match', () => {
+    const levels = [{ severity: 'critical' }, { severity: 'none', withoutSeverityLabel: true as const }, { severity: 'warning' }];
+    expect(labelledSeverities({ levels } as AlertModel)).toEqual(['critical', 'warning']);
   });
 });

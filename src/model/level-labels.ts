@@ -1,14 +1,22 @@
 import type { AlertLevel, AlertModel } from './types.ts';
 
 /** A level, or just its severity where the caller has no level (a level of `rules:` may add labels of its own). */
-export type LevelOrSeverity = string | Pick<AlertLevel, 'severity' | 'labels'>;
+export type LevelOrSeverity = string | Pick<AlertLevel, 'severity' | 'labels' | 'withoutSeverityLabel'>;
+
+/** Whether this level's alerts carry the `severity` label (a severity of `label: false` leaves it off). */
+export function carriesSeverityLabel(level: LevelOrSeverity): boolean {
+  return typeof level === 'string' || !level.withoutSeverityLabel;
+}
 
 /**
  * The labels one level's alerting rule sets: the alert's (its group's merged in), the level's own, and the level's
- * severity, which wins over a `severity` written anywhere else. Prometheus adds `alertname` itself.
+ * severity, which wins over a `severity` written anywhere else. A level without a severity label sets none at all.
+ * Prometheus adds `alertname` itself.
  */
 export function ruleLabels(alert: Pick<AlertModel, 'labels'>, level: LevelOrSeverity): Record<string, string> {
-  return typeof level === 'string' ? { ...alert.labels, severity: level } : { ...alert.labels, ...level.labels, severity: level.severity };
+  if (typeof level === 'string') return { ...alert.labels, severity: level };
+  const { severity: _written, ...labels } = { ...alert.labels, ...level.labels };
+  return carriesSeverityLabel(level) ? { ...labels, severity: level.severity } : labels;
 }
 
 /**
@@ -16,5 +24,10 @@ export function ruleLabels(alert: Pick<AlertModel, 'labels'>, level: LevelOrSeve
  * `alertname`. The series of the expression add their own labels underneath (these win).
  */
 export function levelLabels(alert: Pick<AlertModel, 'name' | 'labels'>, level: LevelOrSeverity): Record<string, string> {
-  return { ...ruleLabels(alert, level), alertname: alert.name, severity: typeof level === 'string' ? level : level.severity };
+  return { ...ruleLabels(alert, level), alertname: alert.name };
+}
+
+/** The severities of an alert whose alerts carry them: the only ones the automatic level inhibition can match. */
+export function labelledSeverities(alert: Pick<AlertModel, 'levels'>): string[] {
+  return alert.levels.filter(carriesSeverityLabel).map((l) => l.severity);
 }

@@ -13,7 +13,7 @@ const files = (dir: string): string[] =>
 const COPIES: { what: string; pattern: RegExp; home: string; absentAtHome?: true }[] = [
   { what: 'a map from severity name to rank', pattern: /\[\s*\w+\.name\s*,\s*\w+\.rank\s*\]/, home: 'model/severity-rank.ts' },
   { what: 'a rank with a sentinel for undeclared levels', pattern: /rank\w*\.get\([^)]*\)\s*\?\?/, home: 'model/severity-rank.ts', absentAtHome: true },
-  { what: "a level's notification labels", pattern: /alertname:\s*\w+\.name\s*,\s*severity\b/, home: 'model/level-labels.ts' },
+  { what: "a level's notification labels", pattern: /alertname:\s*\w+\.name\b/, home: 'model/level-labels.ts' },
   // An alert's labels (not a firing's, which promtool-format completes with its own severity).
   { what: "a level's rule labels", pattern: /\.\.\.(?:alert|a)\.labels\s*,\s*severity(:\s*\w+(\.severity)?)?\s*\}/, home: 'model/level-labels.ts' },
 ];

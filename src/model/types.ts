@@ -108,6 +108,8 @@ export interface SeverityModel {
   repeatInterval?: string;
   /** How long a confirmation holds before the relay opens the alert again (unset: it holds until the alert ends). */
   confirmExpiry?: string;
+  /** false: alerts of this level carry no severity label (rules imported from a setup that routes by other labels). */
+  label?: false;
   escalation: EscalationStep[];
   origin: Origin;
 }
@@ -128,6 +130,8 @@ export interface AlertLevel {
   /** Labels and annotations of this level's rule alone (a level of `rules:`); they win over the alert's. */
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Set once every kind is mapped: the level's severity says `label: false`, so its alerts carry no severity label. */
+  withoutSeverityLabel?: true;
   origin: Origin;
 }
 

@@ -5,7 +5,7 @@ import { levelLabels } from '../model/level-labels.ts';
 export interface LevelRoute {
   alert: AlertModel;
   level: AlertLevel;
-  /** The labels every notification of this level carries for sure: static labels, alertname, severity. */
+  /** The labels every notification of this level carries for sure: static labels, alertname, severity (unless its severity says `label: false`). */
   labels: Record<string, string>;
   result: RoutingResult;
 }

@@ -367,6 +367,10 @@ export interface SeveritiesSpec {
     {
       name: string;
       /**
+       * Alerts of this level carry no severity label — for rules imported from a setup that routes by other labels. Vigil still names the level (thresholds, tests); Prometheus and Alertmanager never see the name, and the level takes no part in the automatic level inhibition.
+       */
+      label?: false;
+      /**
        * A Prometheus duration such as 30s, 5m or 1h30m.
        */
       groupWait?: string;
@@ -399,6 +403,10 @@ export interface SeveritiesSpec {
     },
     ...{
       name: string;
+      /**
+       * Alerts of this level carry no severity label — for rules imported from a setup that routes by other labels. Vigil still names the level (thresholds, tests); Prometheus and Alertmanager never see the name, and the level takes no part in the automatic level inhibition.
+       */
+      label?: false;
       /**
        * A Prometheus duration such as 30s, 5m or 1h30m.
        */

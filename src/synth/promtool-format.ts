@@ -66,9 +66,9 @@ export function promtoolTest(testCase: TestCase, file: Pick<TestFileOptions, 'ex
   return test;
 }
 
-/** promtool adds `alertname` itself; `severity` is a label like any other. */
+/** promtool adds `alertname` itself; `severity` is a label like any other, absent for a level that carries none. */
 function expAlert(firing: ExpectedFiring): Record<string, unknown> {
-  const out: Record<string, unknown> = { exp_labels: sortedRecord({ ...firing.labels, severity: firing.severity }) };
+  const out: Record<string, unknown> = { exp_labels: sortedRecord(firing.severity === '' ? firing.labels : { ...firing.labels, severity: firing.severity }) };
   if (firing.annotations && Object.keys(firing.annotations).length) out.exp_annotations = sortedRecord(firing.annotations);
   return out;
 }

@@ -537,6 +537,20 @@ describe('unsupported shapes say why', () => {
     for (const r of results) expect('unsupported' in r ? r.unsupported : 'SUPPORTED').toMatch(/expressions of their own.*RuleTests/);
   });
 
+  it('a level whose severity says label: false is reported, pointing at RuleTests; the labelled levels still get cases without expecting a severity on it', () => {
+    const severities = BASE.map((f) => (f.file === 'severities.yaml' ? { file: f.file, text: `${f.text}  - { name: none, label: false }\n` } : f));
+    const alerts = alertRules(['  - name: QueueMixed', '    summary: mixed', '    expr: max by (service) (queue_depth)', '    thresholds:', '      warning: { op: ">", value: 500 }', '      none: { op: ">", value: 100 }', ''].join('\n'));
+    const model = compile(loadYamlSources([...severities, { file: 'alerts.yaml', text: alerts }]), { emitOnError: true }).model;
+    const results = synth(model, 'QueueMixed');
+    expect(results.map((r) => [r.level, 'unsupported' in r ? r.unsupported : 'SUPPORTED'])).toEqual([
+      ['warning', 'SUPPORTED'],
+      ['none', 'no severity label (its severity says `label: false`): test it with RuleTests'],
+    ]);
+    const expected = casesOf(results.slice(0, 1)).flatMap((c) => c.alertChecks.flatMap((a) => a.expected));
+    // Above 500 both levels fire: the unlabelled one is expected as it fires, with no severity label.
+    expect(new Set(expected.map((e) => e.severity))).toEqual(new Set(['warning', '']));
+  });
+
   // Issue #9 §1: such alerts are errors of promql/rate-histogram and promql/range-short; the synthesiser must not
   // make them look tested by inventing series Prometheus never has (le="+Inf" on the base name) or samples denser
   // than the scrape interval.

@@ -1,4 +1,5 @@
 import { LabelInference } from '../model/alert-labels.ts';
+import { carriesSeverityLabel } from '../model/level-labels.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { AlertLevel, AlertModel, ExpressionModel, Model, ThresholdOp } from '../model/types.ts';
 import type { Expr } from '../promql/ast.ts';
@@ -71,6 +72,8 @@ export function synthesizeAlert(model: Model, alert: AlertModel, ctx: SynthesisC
     return alert.levels.map((l) => ({ alert: alert.name, level: l.severity, unsupported: e.message }));
   }
   return alert.levels.map((level) => {
+    // Generated cases prove a level by the severity label its firings carry; this level's carry none.
+    if (!carriesSeverityLabel(level)) return { alert: alert.name, level: level.severity, unsupported: 'no severity label (its severity says `label: false`): test it with RuleTests' };
     try {
       return { alert: alert.name, level: level.severity, cases: synthesizeLevel(plan, level) };
     } catch (e) {
@@ -443,7 +446,7 @@ function expectedAt(plan: AlertPlan, act: ReturnType<typeof activity>, T: number
     else if (active) firing = T >= W + rule.forMs + G ? true : undefined;
     else firing = T >= W + rule.keepMs + G ? false : undefined;
     if (firing === undefined) return undefined;
-    if (firing) out.push({ severity: rule.level.severity, labels: firingLabels(plan, sample) });
+    if (firing) out.push({ severity: carriesSeverityLabel(rule.level) ? rule.level.severity : '', labels: firingLabels(plan, sample) });
   }
   return out.sort((a, b) => {
     const ka = `${a.severity}\u0000${seriesKey('', a.labels)}`;

@@ -6,7 +6,7 @@ import type { Origin } from '../model/types.ts';
  * generated/tests/*.test.yml, so the committed files are ordinary promtool unit tests that pass.
  */
 export interface ExpectedFiring {
-  /** The severity label, i.e. the alert level. */
+  /** The severity label, i.e. the alert level; '' for a level whose alerts carry none (its severity says `label: false`). */
   severity: string;
   /** Labels the firing alert must carry (a subset of its labels); alertname and severity are implied. */
   labels: Record<string, string>;

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics.ts';
-import { alertsByName, spanOf, type ExpectedAlert, type Model, type Origin, type RuleTestModel } from '../model/types.ts';
+import { carriesSeverityLabel } from '../model/level-labels.ts';
+import { alertsByName, spanOf, type AlertModel, type ExpectedAlert, type Model, type Origin, type RuleTestModel } from '../model/types.ts';
 import type { AlertCheck, Coverage, ExpectedFiring, ExprCheck, TestCase } from './types.ts';
 
 /** A user-written test (kind RuleTests) as a TestCase, with the way back to where each expectation was written. */
@@ -17,7 +18,8 @@ export interface UserCase {
  * - every `expect` entry with `alerts` becomes one AlertCheck per alert name the TEST mentions anywhere, so
  *   `alerts: []` means none of them fires, and an entry that lists only GpuMemoryHigh says TrainingStalled (mentioned
  *   at another time) is quiet;
- * - `level` becomes the severity; a single-level alert's level defaults to its severity;
+ * - `level` becomes the severity (none for a level whose severity says `label: false`); a single-level alert's level
+ *   defaults to its severity;
  * - `values` become expression checks;
  * - a user test loads every rule group (it exercises the whole rule set: recording rules compute from raw inputs);
  * - it covers each (alert, level) it expects to fire.
@@ -65,7 +67,7 @@ export function userTestCases(model: Model): { cases: UserCase[]; problems: Diag
           for (const a of mine) {
             const severity = severityOf(a);
             if (severity === undefined) continue;
-            expected.push({ severity, labels: { ...a.labels }, ...(Object.keys(a.annotations).length ? { annotations: { ...a.annotations } } : {}) });
+            expected.push({ severity: severityLabel(alerts.get(alertname), severity), labels: { ...a.labels }, ...(Object.keys(a.annotations).length ? { annotations: { ...a.annotations } } : {}) });
             if (!covers.some((c) => c.alert === alertname && c.level === severity)) covers.push({ alert: alertname, level: severity });
           }
           const check: AlertCheck = { evalTime: entry.at, alertname, expected };
@@ -98,4 +100,10 @@ export function userTestCases(model: Model): { cases: UserCase[]; problems: Diag
     });
   }
   return { cases, problems };
+}
+
+/** The severity label an expected firing of this level carries: '' when its severity says `label: false`. */
+function severityLabel(alert: AlertModel | undefined, level: string): string {
+  const known = alert?.levels.find((l) => l.severity === level);
+  return known && !carriesSeverityLabel(known) ? '' : level;
 }

@@ -66,6 +66,23 @@ describe('levelRounds and expectationRound', () => {
     ]);
   });
 
+  it('leaves a level whose severity says label: false out of the level rounds, and fires it without a severity label', async () => {
+    const severities = `apiVersion: vigil/v1
+kind: Severities
+levels:
+  - { name: critical }
+  - { name: warning }
+  - { name: none, label: false }
+`;
+    const alerts = (await readFile(path.join(REPO, 'test/fixtures/base/alerts.yaml'), 'utf8')).replace('      critical: { op: ">", value: 500, for: 2m }', '      critical: { op: ">", value: 500, for: 2m }\n      none: { op: ">", value: 50 }');
+    const model = (await compileBase({ 'severities.yaml': severities, 'alerts.yaml': alerts })).model;
+    const rounds = levelRounds(model, () => ['service']);
+    expect(rounds.flatMap((r) => r.observations.filter((o) => o.kind === 'level').map((o) => o.description))).toEqual(['QueueDeep critical inhibits QueueDeep warning with the same service']);
+    const quiet = { source: { alert: 'QueueDeep', level: 'none', labels: { service: 'api' } }, target: { alert: 'QueueDeep', level: 'warning', labels: { service: 'api' } }, inhibited: false };
+    expect(expectationRound(model, quiet)).toMatchObject({ alerts: [{ alertname: 'QueueDeep', team: 'app', service: 'api' }, { severity: 'warning' }] });
+    expect((expectationRound(model, quiet) as { alerts: Record<string, string>[] }).alerts[0]).not.toHaveProperty('severity');
+  });
+
   it('resolves expectations like Prometheus labels alerts, and explains the ones it cannot run', () => {
     const [first, , , last] = inhibitionExpectations(base.model);
     expect(first!.test).toBe('inhibition of the queue alerts');

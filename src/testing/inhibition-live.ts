@@ -8,7 +8,7 @@ import { Catalog } from '../model/catalog.ts';
 import { alertsByName, type AlertModel, type ExpressionModel, type Model, type Origin } from '../model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from '../promql/index.ts';
 import { findAlertmanager, startAlertmanager, type RunningAlertmanager } from './alertmanager-process.ts';
-import { levelLabels } from '../model/level-labels.ts';
+import { labelledSeverities, levelLabels } from '../model/level-labels.ts';
 import { severityRank } from '../model/severity-rank.ts';
 
 /*
@@ -263,7 +263,7 @@ export function levelRounds(model: Model, identityOf: (alert: AlertModel) => str
   const rounds: Round[] = [];
   for (const alert of model.groups.flatMap((g) => g.alerts)) {
     if (!alert.enabled) continue;
-    const levels = rank.ladder(alert.levels.map((l) => l.severity));
+    const levels = rank.ladder(labelledSeverities(alert));
     if (levels.length < 2) continue;
     const identity = identityOf(alert)?.filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
     if (!identity) continue; // the emitter writes no automatic inhibition for it
@@ -328,7 +328,7 @@ function resolveRef(model: Model, ref: AlertRef): { labels: Labels } | { error: 
   if (level === undefined) return { error: `alert ${alert.name} has levels ${levels.join(', ')}: say which one with level:` };
   if (!levels.includes(level)) return { error: `alert ${alert.name} has no level ${level} (it has ${levels.join(', ')})` };
   if (!alert.enabled) return { error: `alert ${alert.name} is disabled: it never fires` };
-  return { labels: { ...ref.labels, ...levelLabels(alert, level) } };
+  return { labels: { ...ref.labels, ...levelLabels(alert, alert.levels.find((l) => l.severity === level)!) } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { compile, type CompileResult } from '../compile.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import { loadDirectory } from '../load/index.ts';
@@ -93,6 +94,48 @@ routes:
     const swapped = await writeConfig('duplicates-swapped', result.artifacts, (yml) => yml.replace(/(- receiver: )oncall(\n\s+matchers:\n\s+- team="app")/, '$1team$2'));
     const after = await proveRoutingWithAmtool(result.model, swapped);
     expect(after.rows.find((r) => r.alert === 'QueueDeep' && r.level === 'critical')).toMatchObject({ amtool: ['oncall', 'team', 'team'], agree: false });
+  });
+
+  it('routes a level whose severity says label: false by the labels its rule really carries, as amtool does', async () => {
+    const result = await compileBase({
+      'severities.yaml': `apiVersion: vigil/v1
+kind: Severities
+levels:
+  - { name: critical }
+  - { name: warning }
+  - { name: none, label: false }
+`,
+      // With a severity label the alert would take the first route; without one only the second can take it.
+      'routes.yaml': `apiVersion: vigil/v1
+kind: Routes
+receiver: team
+routes:
+  - matchers: ['severity="none"']
+    receivers: [oncall]
+  - matchers: ['alertname="QueueQuiet"']
+    receivers: [team]
+  - matchers: ['team="app"']
+    receivers: [oncall]
+`,
+      'quiet.yaml': `apiVersion: vigil/v1
+kind: AlertRules
+group: quiet
+labels: { team: app }
+alerts:
+  - name: QueueQuiet
+    expr: max by (service) (queue_depth) > 100
+    severity: none
+    summary: "Queue of {{ $labels.service }} holds {{ $value }} items"
+    runbook: https://runbooks.example.com/queue
+`,
+    });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const rule = (parse(result.artifacts.find((a) => a.path === 'prometheus/rules/quiet.yml')!.content) as { groups: { rules: { labels: Record<string, string> }[] }[] }).groups[0]!.rules[0]!;
+    const row = levelRouting(result.model).find((r) => r.alert.name === 'QueueQuiet')!;
+    expect(row.labels).toEqual({ ...rule.labels, alertname: 'QueueQuiet' });
+    const file = await writeConfig('unlabelled', result.artifacts);
+    const { rows } = await proveRoutingWithAmtool(result.model, file);
+    expect(rows.find((r) => r.alert === 'QueueQuiet')).toMatchObject({ labels: { alertname: 'QueueQuiet', team: 'app' }, vigil: ['team'], amtool: ['team'], agree: true });
   });
 
   it('reports a configuration amtool cannot load as an error on each row, not as agreement', async () => {

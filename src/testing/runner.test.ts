@@ -264,6 +264,51 @@ describe.skipIf(!hasCommand('promtool'))('with the real promtool', () => {
     }
   });
 
+  it('an alert whose severity says label: false is expected without a severity label, and the completed file passes promtool', async () => {
+    const quiet = {
+      'project.yaml': (await readFile(path.join(BASE_DIR, 'project.yaml'), 'utf8')).replace('requiredAlertLabels: [team]', 'requiredAlertLabels: []'),
+      'severities.yaml': `${await readFile(path.join(BASE_DIR, 'severities.yaml'), 'utf8')}  - { name: none, label: false }\n`,
+      'routes.yaml': `${await readFile(path.join(BASE_DIR, 'routes.yaml'), 'utf8')}  - matchers: ['alertname="QueueQuiet"']\n    receiver: team\n`,
+      'quiet.yaml': `apiVersion: vigil/v1
+kind: AlertRules
+group: quiet
+alerts:
+  - name: QueueQuiet
+    expr: max by (service) (queue_depth) > 100
+    severity: none
+    summary: "Queue of {{ $labels.service }} holds {{ $value }} items"
+    runbook: https://runbooks.example.com/queue
+`,
+      'tests/quiet.yaml': `apiVersion: vigil/v1
+kind: RuleTests
+tests:
+  - name: quiet queue
+    series: { 'queue_depth{service="api"}': '600x5' }
+    expect:
+      - { at: 1m, alerts: [{ name: QueueQuiet, level: none, labels: { service: api } }] }
+`,
+    };
+    const { model, artifacts, diagnostics } = await compileBase(quiet);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const results = await probeAndEvaluate(model, planCases(model, 'monitoring').cases, artifacts, 'promtool');
+    const result = results.find((r) => r.planned.testCase.name === 'quiet queue')!;
+    expect(result.failures).toEqual([]);
+    expect(result.completed!.alertChecks[0]!.expected).toEqual([{ severity: '', labels: { service: 'api' }, annotations: expect.objectContaining({ summary: 'Queue of api holds 600 items' }) }]);
+    const files = testFiles(model, results, artifacts).filter((f) => f.path.includes('quiet'));
+    expect(files[0]!.content).not.toContain('severity');
+    const root = await stageRules(artifacts);
+    try {
+      await Promise.all(files.map((f) => writeFile(path.join(root, f.path), f.content)));
+      expect(await verdict(model, root, files, 'promtool')).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+    // Expected before the queue fills: the message names the level as its firings show it, without a severity label.
+    const early = await compileBase({ ...quiet, 'tests/quiet.yaml': quiet['tests/quiet.yaml'].replace("'600x5'", "'0x3 600x5'") });
+    const [wrong] = (await probeAndEvaluate(early.model, planCases(early.model, 'monitoring').cases, early.artifacts, 'promtool')).filter((r) => r.planned.testCase.name === 'quiet queue');
+    expect(wrong!.failures.map((f) => f.message)).toEqual(['test "quiet queue": QueueQuiet level (no severity) did not fire at 1m (nothing fired)']);
+  });
+
   it('a wrong expectation fails with the alert, the level and a diff, at the expectation in the source', async () => {
     const wrong = USER_TESTS.replace('alerts: [{ name: QueueDeep, level: warning, labels: { service: api } }]', 'alerts: [{ name: QueueDeep, level: critical, labels: { service: api } }]');
     const { model, artifacts } = await compileBase({ 'tests/app.yaml': wrong });

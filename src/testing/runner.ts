@@ -227,7 +227,7 @@ async function spawnMerged(binary: string, args: string[], cwd: string): Promise
 
 /** Whether a firing satisfies a partial expectation: same severity, expected labels ⊆ its labels, listed annotations equal. */
 export function satisfies(expected: ExpectedFiring, fired: FiredAlert): boolean {
-  if (fired.labels.severity !== expected.severity) return false;
+  if (severityOf(fired) !== expected.severity) return false;
   for (const [k, v] of Object.entries(expected.labels)) if (fired.labels[k] !== v) return false;
   for (const [k, v] of Object.entries(expected.annotations ?? {})) if (fired.annotations[k] !== v) return false;
   return true;
@@ -270,6 +270,16 @@ export function matchFirings(expected: readonly ExpectedFiring[], fired: readonl
 }
 
 /** A fired alert as a complete expectation: every label (but alertname, which promtool adds) and every annotation. */
+/** A firing's severity label; '' when it carries none (a level whose severity says `label: false`), as ExpectedFiring writes it. */
+function severityOf(fired: FiredAlert): string {
+  return fired.labels.severity ?? '';
+}
+
+/** A severity as the messages show it. */
+function shown(severity: string): string {
+  return severity === '' ? '(no severity)' : severity;
+}
+
 export function completeFiring(fired: FiredAlert): ExpectedFiring {
   const { alertname: _alertname, severity, ...labels } = fired.labels;
   return { severity: severity ?? '', labels, annotations: { ...fired.annotations } };
@@ -298,33 +308,33 @@ export function explainMismatch(check: AlertCheck, fired: readonly FiredAlert[],
   const diff = [
     `expected at ${at}:`,
     ...(check.expected.length
-      ? check.expected.map((e) => `  ${name} ${e.severity} ${formatLabels(e.labels)}${e.annotations && Object.keys(e.annotations).length ? ` ${formatAnnotations(e.annotations)}` : ''}`)
+      ? check.expected.map((e) => `  ${name} ${shown(e.severity)} ${formatLabels(e.labels)}${e.annotations && Object.keys(e.annotations).length ? ` ${formatAnnotations(e.annotations)}` : ''}`)
       : [`  no ${name}`]),
     `got:`,
-    ...(fired.length ? fired.map((f) => `  ${name} ${f.labels.severity ?? '(no severity)'} ${formatLabels(withoutName(f.labels))} ${formatAnnotations(f.annotations)}`.trimEnd()) : [`  no ${name}`]),
+    ...(fired.length ? fired.map((f) => `  ${name} ${shown(severityOf(f))} ${formatLabels(withoutName(f.labels))} ${formatAnnotations(f.annotations)}`.trimEnd()) : [`  no ${name}`]),
   ].join('\n');
   const reasons: string[] = [];
   const free = matching.unexpected.map((j) => fired[j]!);
   for (const i of matching.unmatchedExpected) {
     const e = check.expected[i]!;
-    const sameLevel = fired.filter((f) => f.labels.severity === e.severity);
+    const sameLevel = fired.filter((f) => severityOf(f) === e.severity);
     if (sameLevel.length === 0) {
-      const others = [...new Set(fired.map((f) => f.labels.severity ?? '?'))];
-      reasons.push(`${name} level ${e.severity} did not fire at ${at}${others.length ? ` (firing: ${others.join(', ')})` : ' (nothing fired)'}`);
+      const others = [...new Set(fired.map((f) => shown(severityOf(f))))];
+      reasons.push(`${name} level ${shown(e.severity)} did not fire at ${at}${others.length ? ` (firing: ${others.join(', ')})` : ' (nothing fired)'}`);
       continue;
     }
-    const candidates = free.filter((f) => f.labels.severity === e.severity);
+    const candidates = free.filter((f) => severityOf(f) === e.severity);
     const pool = candidates.length ? candidates : sameLevel;
     const nearest = pool.map((f) => ({ f, d: differences(e, f) })).sort((a, b) => a.d.length - b.d.length)[0]!;
-    reasons.push(nearest.d.length ? `${name} level ${e.severity} fired at ${at}, but ${nearest.d.join('; ')}` : `${name} level ${e.severity} fired at ${at}, but fewer times than expected`);
+    reasons.push(nearest.d.length ? `${name} level ${shown(e.severity)} fired at ${at}, but ${nearest.d.join('; ')}` : `${name} level ${shown(e.severity)} fired at ${at}, but fewer times than expected`);
   }
   // Firings already explained as "fired, but label x differs" are not repeated as unexpected.
   const explained = new Set(matching.unmatchedExpected.map((i) => check.expected[i]!.severity));
   for (const j of matching.unexpected) {
     const f = fired[j]!;
-    const level = f.labels.severity ?? '(no severity)';
-    if (explained.has(level)) continue;
-    const expectedLevels = check.expected.filter((e) => e.severity === f.labels.severity).length;
+    if (explained.has(severityOf(f))) continue;
+    const level = shown(severityOf(f));
+    const expectedLevels = check.expected.filter((e) => e.severity === severityOf(f)).length;
     reasons.push(
       check.expected.length === 0
         ? `${name} level ${level} fired at ${at} ${formatLabels(withoutName(f.labels))}; the test expects no ${name} then`
