@@ -72,15 +72,12 @@ function skeleton(severities: string[], unlabelled: string | undefined): Importe
   // Recording rules alone use no severity; a project still declares its levels.
   const seen = severities.length ? severities : ['critical', 'warning', 'info'];
   const levels = [...seen].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-  const files = projectSkeleton({
+  return projectSkeleton({
     projectComment: "The imported project. Rules written for Prometheus rarely follow Vigil's style checks: they are warnings here until reviewed.",
     // Opinions the rules were not written to (and facts the import cannot know, such as the scrape interval): warnings.
     checks: { 'alert/levels': 'warning', 'alert/name-style': 'warning', 'alert/summary': 'warning', 'metric/naming': 'warning', 'promql/range-short': 'warning', 'route/unreachable-severity': 'warning', 'template/label': 'warning' },
     severitiesComment: SEVERITIES_COMMENT,
-    levels,
+    // The level of alerts imported without a severity label must not add one.
+    levels: levels.map((name) => (name === unlabelled ? { name, label: false } : name)),
   });
-  if (unlabelled === undefined) return files;
-  // The skeleton writes names only; the level of alerts imported without a severity label must not add one.
-  const definition = { apiVersion: 'vigil/v1', kind: 'Severities', levels: levels.map((name) => (name === unlabelled ? { name, label: false } : { name })) };
-  return files.map((f) => (f.path === 'severities.yaml' ? { path: f.path, content: yamlFile(SEVERITIES_COMMENT, [definition]) } : f));
 }
