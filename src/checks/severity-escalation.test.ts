@@ -39,6 +39,12 @@ describe('severity/escalation', () => {
     { name: 'repeat under 1m', critical: ', escalation: [{ after: 5m, receivers: [team], repeat: 59s }]', want: [{ severity: 'warning', field: 'repeat', value: '59s', message: 'paged more than once a minute' }] },
     { name: 'repeat of 0s, which the relay refuses', critical: ', escalation: [{ after: 5m, receivers: [team], repeat: 0s }]', want: [{ severity: 'error', field: 'repeat', value: '0s', message: 'the relay refuses a repeat of 0' }] },
     { name: 'nothing to say', critical: ', escalation: [{ after: 5m, receivers: [team] }]', want: [] },
+    {
+      name: 'escalation on a level whose alerts carry no severity label',
+      critical: ', label: false, escalation: [{ after: 5m, receivers: [team] }]',
+      want: [{ severity: 'warning', field: 'escalation', value: '[{ after: 5m', atKey: true, message: 'so the relay never escalates them' }],
+    },
+    { name: 'a level without severity label and no escalation', critical: ', label: false', want: [] },
   ];
 
   it.each(cases)('$name', async ({ critical, want }) => {

@@ -13,7 +13,7 @@ const SHORTEST_CALM_REPEAT_MS = 60_000;
  */
 export const severityEscalationCheck: Check = {
   id: 'severity/escalation',
-  description: 'confirmExpiry is longer than 0s, only the last escalation step repeats, and its repeat is at least 1m.',
+  description: 'confirmExpiry is longer than 0s, only the last escalation step repeats, its repeat is at least 1m, and a level without severity label has no escalation.',
   severity: 'error',
   run(ctx) {
     for (const severity of ctx.model.severities) for (const problem of escalationProblems(severity)) ctx.report(problem);
@@ -28,6 +28,15 @@ export function escalationProblems(severity: SeverityModel): Report[] {
       message: `severity ${severity.name}: confirmExpiry ${severity.confirmExpiry} expires a confirmation the moment it is made, so the alert reopens at once`,
       span: def.locate([...path, 'confirmExpiry']),
       hint: 'give it a duration such as 30m, or remove confirmExpiry to keep a confirmation until the alert ends',
+    });
+  }
+  if (severity.label === false && severity.escalation.length > 0) {
+    // The relay finds an alert's escalation by its severity label, which alerts of this level do not carry.
+    problems.push({
+      severity: 'warning',
+      message: `severity ${severity.name} has escalation steps, but its alerts carry no severity label (label: false), so the relay never escalates them`,
+      span: def.locateKey([...path, 'escalation']),
+      hint: 'remove label: false, or the escalation steps',
     });
   }
   const last = severity.escalation.length - 1;
