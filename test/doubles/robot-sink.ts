@@ -3,10 +3,10 @@
 // accepted and a rolling rate window, and an answer of HTTP 200 with `{errcode, errmsg}`. What a provider checks and
 // how it words its answers stay in its own sink, which hands them to this one as `answerRobot`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody, READ_LIMIT_BYTES } from './http-server.ts';
 
 /** Bodies are read up to this size only; a longer one reaches `answerRobot` as `truncated`, to be refused all the same. */
-export const READ_LIMIT_BYTES = 1_000_000;
+export { READ_LIMIT_BYTES };
 
 export type Answer = { errcode: number; errmsg: string };
 
@@ -157,30 +157,3 @@ export async function startRobotSink<Robot extends RobotState, Request>(setup: R
   };
 }
 
-function readBody(req: IncomingMessage): Promise<{ raw: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= READ_LIMIT_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ raw: Buffer.concat(chunks), truncated: size > READ_LIMIT_BYTES }));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // fetch keeps connections alive, and a 'hang' keeps one open: without this close() would wait for them.
-    server.closeAllConnections();
-  });
-}

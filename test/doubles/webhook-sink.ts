@@ -12,13 +12,12 @@
 //   sink.answerAlways('ops', 400)                           → the endpoint refuses everything (a dead letter)
 //   await sink.close()
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, READ_LIMIT_BYTES } from './http-server.ts';
 
 export const DEFAULT_HEADER = 'X-Vigil-Signature';
 /** The replay window the docs advise: a timestamp further than this from the receiver's clock is refused. */
 export const TOLERANCE_SECONDS = 300;
-const READ_LIMIT_BYTES = 1_000_000;
 
 export type InjectedFailure = 500 | 400 | 429 | 'close' | 'hang';
 
@@ -163,30 +162,7 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
     answerAlways(name, status) {
       endpointOf(name).always = status;
     },
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
-function readBody(req: IncomingMessage): Promise<{ raw: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= READ_LIMIT_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ raw: Buffer.concat(chunks), truncated: size > READ_LIMIT_BYTES }));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
-  });
-}

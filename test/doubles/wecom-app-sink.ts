@@ -18,14 +18,13 @@
 //   sink.expireTokens()    → tokens issued so far answer 42001 from now on
 //   await sink.close()
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, READ_LIMIT_BYTES } from './http-server.ts';
 import { parseJsonObject } from './robot-sink.ts';
 
 /** WeCom's published facts (获取access_token, 发送应用消息, 全局错误码). */
 const TOKEN_TTL_SECONDS = 7200;
 const CONTENT_LIMIT_BYTES = 2048;
-const READ_LIMIT_BYTES = 1_000_000;
 
 const ANSWERS = {
   ok: { errcode: 0, errmsg: 'ok' },
@@ -223,29 +222,3 @@ export async function startWecomAppSink(options: WecomAppSinkOptions): Promise<W
   };
 }
 
-function readBody(req: IncomingMessage): Promise<{ raw: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= READ_LIMIT_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ raw: Buffer.concat(chunks), truncated: size > READ_LIMIT_BYTES }));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
-}
