@@ -1,4 +1,5 @@
-/** Reading a provider's answer: shared by every channel that talks HTTP. */
+/** Talking to a provider and reading its answer: shared by every channel that talks HTTP. */
+import type { Fetch } from './types.ts';
 
 /** A network failure in words: fetch's message, and the cause it wraps (ECONNREFUSED, a TLS error, a timeout). */
 export function networkReason(error: unknown): string {
@@ -25,4 +26,19 @@ export function classifyHttpStatus(status: number, answer: unknown): { ok: boole
   if (status === 429) return { ok: false, retryable: true, throttled: true, status, error: 'HTTP 429', answer };
   if (status >= 500 || status === 408) return { ok: false, retryable: true, status, error: `HTTP ${status}`, answer };
   return { ok: false, retryable: false, status, error: `HTTP ${status}`, answer };
+}
+
+/**
+ * POSTs `body` and reads the answer; a network failure or no answer within `timeoutMs` comes back as the words to
+ * record (never the URL or the headers: they may hold the credential). Both are worth a retry.
+ */
+export async function postForAnswer(fetch: Fetch, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string } | { failure: string }> {
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    const name = (error as { name?: unknown } | null)?.name;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    return { failure: timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${networkReason(error)}` };
+  }
 }

@@ -4,7 +4,7 @@
  * was sent; which errcodes mean "too fast" or "try again" is each provider's own.
  */
 import type { Fetch, SendResult } from './types.ts';
-import { networkReason, parseJson } from './answers.ts';
+import { parseJson, postForAnswer } from './answers.ts';
 
 export interface RobotErrcodes {
   /** The provider's name, for the answer that is not one of its own. */
@@ -22,25 +22,10 @@ const ERRMSG_CHARS = 200;
 export async function postToRobot(url: string, body: string, fetch: Fetch, errcodes: RobotErrcodes, timeoutMs: number): Promise<SendResult> {
   const started = performance.now();
   const latency = () => performance.now() - started;
-  let status: number;
-  let text: string;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    // Never the URL: it holds the robot's credential (DingTalk's access token, WeCom's key).
-    const name = (error as { name?: unknown } | null)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${networkReason(error)}`;
-    return { ok: false, retryable: true, error: reason, latencyMs: latency() };
-  }
-  return { ...classifyRobotAnswer(status, text, errcodes), latencyMs: latency() };
+  // The URL holds the robot's credential (DingTalk's access token, WeCom's key): a failure never names it.
+  const answered = await postForAnswer(fetch, url, { 'Content-Type': 'application/json' }, body, timeoutMs);
+  if ('failure' in answered) return { ok: false, retryable: true, error: answered.failure, latencyMs: latency() };
+  return { ...classifyRobotAnswer(answered.status, answered.text, errcodes), latencyMs: latency() };
 }
 
 

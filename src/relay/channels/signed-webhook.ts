@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AlertRecord } from '../types.ts';
-import { classifyHttpStatus, networkReason, parseJson } from './answers.ts';
+import { classifyHttpStatus, parseJson, postForAnswer } from './answers.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
 
 export const BODY_VERSION = '1';
@@ -104,22 +104,10 @@ export function verifySignature(secret: string, body: string | Buffer, header: s
 export async function sendSignedWebhook(body: string, target: SignedWebhookTarget, fetch: Fetch, nowMs: number, timeoutMs = 10_000): Promise<SendResult> {
   const started = performance.now();
   const latency = () => performance.now() - started;
-  let status: number;
-  let text: string;
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'User-Agent': 'vigil-relay', [target.header]: signatureHeader(target.secret, body, nowMs) },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    const name = (error as { name?: unknown } | null)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    return { ok: false, retryable: true, error: timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${networkReason(error)}`, latencyMs: latency() };
-  }
+  const headers = { 'Content-Type': 'application/json', 'User-Agent': 'vigil-relay', [target.header]: signatureHeader(target.secret, body, nowMs) };
+  const answered = await postForAnswer(fetch, target.url, headers, body, timeoutMs);
+  if ('failure' in answered) return { ok: false, retryable: true, error: answered.failure, latencyMs: latency() };
+  const { status, text } = answered;
   const answer = text === '' ? undefined : (parseJson(text) ?? text.slice(0, ANSWER_CHARS));
   return { ...classifyHttpStatus(status, answer), latencyMs: latency() };
 }

@@ -10,7 +10,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { AlertRecord } from '../types.ts';
 import { plainLine } from './escape.ts';
 import type { Fetch, Notice, SendResult } from './types.ts';
-import { networkReason, parseJson } from './answers.ts';
+import { parseJson, postForAnswer } from './answers.ts';
 import { renderTemplate, type CompiledTemplate } from './template.ts';
 
 export type SmsProvider =
@@ -370,19 +370,10 @@ export async function sendSms(provider: SmsProvider, to: string[], message: SmsM
         : httpRequest(provider, numbers, message);
   const classify = provider.provider === 'aliyun' ? classifyAliyun : provider.provider === 'tencent' ? classifyTencent : classifyHttp;
 
-  let status: number;
-  let text: string;
-  try {
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs) });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    // Never the URL or the headers: a gateway URL or header may hold a token.
-    const name = (error as { name?: unknown } | null)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    return { ok: false, retryable: true, error: timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${networkReason(error)}`, latencyMs: latency() };
-  }
-  return { ...classify(status, text), latencyMs: latency() };
+  // A gateway URL or header may hold a token: a failure never names them.
+  const answered = await postForAnswer(fetch, request.url, request.headers, request.body, timeoutMs);
+  if ('failure' in answered) return { ok: false, retryable: true, error: answered.failure, latencyMs: latency() };
+  return { ...classify(answered.status, answered.text), latencyMs: latency() };
 }
 
 
