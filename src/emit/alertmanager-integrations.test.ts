@@ -22,6 +22,7 @@ smtp: { smarthost: "smtp.example.com:587", from: vigil@example.com }
 alertmanager:
   resolveTimeout: 10m
   smtpHello: mail.example.com
+  wechatApiUrl: "https://wecom-proxy.example.com/cgi-bin/"
   httpConfig:
     proxyUrl: "http://proxy.example.com:3128"
     basicAuth: { username: am, password: { env: PROXY_PASSWORD } }
@@ -186,6 +187,7 @@ describe('alertmanager.yml: global options', () => {
     const global = (parse(artifacts[0]!.content) as Record<string, any>).global;
     expect(global.resolve_timeout).toBe('10m');
     expect(global.smtp_hello).toBe('mail.example.com');
+    expect(global.wechat_api_url).toBe('https://wecom-proxy.example.com/cgi-bin/');
     expect(global.http_config).toEqual({
       proxy_url: 'http://proxy.example.com:3128',
       basic_auth: { username: 'am', password_file: '/etc/alertmanager/secrets/PROXY_PASSWORD' },

@@ -77,6 +77,7 @@ function globalSection(model: Model, secrets: SecretUse[], secretsDir: string): 
   const global: Record<string, unknown> = { resolve_timeout: settings?.resolveTimeout ?? '5m' };
   if (settings?.httpConfig) global.http_config = httpConfig(settings.httpConfig, 'global.http_config', secrets, secretsDir);
   if (settings?.smtpHello !== undefined) global.smtp_hello = settings.smtpHello;
+  if (settings?.wechatApiUrl !== undefined) global.wechat_api_url = settings.wechatApiUrl;
   const smtp = model.project?.smtp;
   if (smtp) {
     global.smtp_smarthost = smtp.smarthost;

@@ -53,7 +53,7 @@ export interface ProjectModel {
   relay?: RelaySettings;
   smtp?: { smarthost: string; from: string; authUsername?: string; authPassword?: SecretRef; requireTls?: boolean };
   /** Alertmanager's global settings as written; `templates`: extra template files on the Alertmanager host. */
-  alertmanager?: { resolveTimeout?: string; smtpHello?: string; httpConfig?: HttpClientConfig; templates?: string[] };
+  alertmanager?: { resolveTimeout?: string; smtpHello?: string; wechatApiUrl?: string; httpConfig?: HttpClientConfig; templates?: string[] };
   /** Also write the rules as prometheus-operator PrometheusRule manifests. */
   prometheusRule?: { namespace?: string; labels?: Record<string, string> };
   /** `checks`: severity per check id, as written (compile validates the ids against the registry). */

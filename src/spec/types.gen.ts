@@ -64,6 +64,10 @@ export interface ProjectSpec {
      * global.smtp_hello: the host name email sends in HELO/EHLO (Alertmanager: localhost).
      */
     smtpHello?: string;
+    /**
+     * global.wechat_api_url: the WeCom API that wecom receivers talk to, ending in / (Alertmanager: https://qyapi.weixin.qq.com/cgi-bin/), e.g. a proxy or a private deployment.
+     */
+    wechatApiUrl?: string;
     httpConfig?: HttpClientConfig;
     /**
      * Template files (globs) on the Alertmanager host, loaded after Vigil's own vigil.tmpl.

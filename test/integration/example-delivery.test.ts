@@ -51,11 +51,10 @@ const localSmtp = (host: string, port: number, passwordFile: string) => (t: stri
 
 /**
  * The alertmanager.yml `vigil deploy` would install: the secret placeholders secrets.json lists filled (deploy's own
- * materialise, fed this test's values), then `global.wechat_api_url` set to the sink. The latter is an edit of the
- * emitted file only a test makes: a Vigil Project has no field for the WeCom API URL (Alertmanager's default is
- * https://qyapi.weixin.qq.com/cgi-bin/).
+ * materialise, fed this test's values). The WeCom API URL is the sink's, through the Project's
+ * `alertmanager.wechatApiUrl`.
  */
-function deployedAlertmanagerConfig(wecomApiUrl: string) {
+function deployedAlertmanagerConfig() {
   return async (built: string, build: { generated: string }) => {
     const uses = (JSON.parse(await readFile(path.join(build.generated, 'secrets.json'), 'utf8')) as { secrets: SecretUse[] }).secrets;
     const source: SecretSource = {
@@ -67,9 +66,7 @@ function deployedAlertmanagerConfig(wecomApiUrl: string) {
     };
     const { content } = await materialise('alertmanager/alertmanager.yml', built, uses, source);
     expect(content).not.toContain('${');
-    const withApiUrl = content.replace(/^global:\n/m, `global:\n  wechat_api_url: "${wecomApiUrl}"\n`);
-    expect(withApiUrl).not.toBe(content);
-    return withApiUrl;
+    return content;
   };
 }
 
@@ -92,7 +89,7 @@ describe.skipIf(!findAlertmanager())('the example project delivers through a rea
     const project = await startRelayProject(scope, {
       from: EXAMPLE,
       relayFields: `sms: { provider: aliyun, accessKeyId: { env: ALIYUN_SMS_ACCESS_KEY_ID }, accessKeySecret: { env: ALIYUN_SMS_ACCESS_KEY_SECRET }, signName: ML平台, templateCode: SMS_246810, endpoint: "${sms.url}" }`,
-      edits: { 'severities.yaml': fastSeverities, 'project.yaml': localSmtp(smtp.host, smtp.port, smtpPasswordFile) },
+      edits: { 'severities.yaml': fastSeverities, 'project.yaml': (t) => `${localSmtp(smtp.host, smtp.port, smtpPasswordFile)(t)}alertmanager: { wechatApiUrl: "${wecom.apiUrl}" }\n` },
       secrets: {
         DINGTALK_ML_WEBHOOK: dingtalk.url(ROBOTS.ml.token),
         DINGTALK_ML_SECRET: ROBOTS.ml.secret,
@@ -105,7 +102,7 @@ describe.skipIf(!findAlertmanager())('the example project delivers through a rea
       },
       // The example's DingTalk template is for a relay running in Chinese, the relay's default.
       relay: { language: 'zh', timeZone: 'Asia/Shanghai' },
-      alertmanagerConfig: deployedAlertmanagerConfig(wecom.apiUrl),
+      alertmanagerConfig: deployedAlertmanagerConfig(),
     });
 
     await project.fire(TRAINING_STALLED, undefined, TRAINING_STALLED_NOTES);
