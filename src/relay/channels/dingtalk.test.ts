@@ -5,7 +5,7 @@ import { dingtalk } from '../../channels/dingtalk.ts';
 import type { AlertRecord } from '../types.ts';
 import { renderDingtalk, sendDingtalk, signedUrl, type DingtalkTarget } from './dingtalk.ts';
 import type { Fetch, Notice } from './types.ts';
-import { alertMaker, noticeMaker, STARTED } from '../../../test/helpers/notices.ts';
+import { alertMaker, answering, noticeMaker, ROBOT_HTTP_ANSWERS, STARTED } from '../../../test/helpers/notices.ts';
 
 const LIMIT = dingtalk.limits.messageBytes!;
 
@@ -316,16 +316,6 @@ describe('signedUrl', () => {
 });
 
 describe('sendDingtalk: classifying the answer', () => {
-  const answering = (status: number, text: string): { fetch: Fetch; calls: Parameters<Fetch>[] } => {
-    const calls: Parameters<Fetch>[] = [];
-    return {
-      calls,
-      fetch: async (url, init) => {
-        calls.push([url, init]);
-        return { status, text: async () => text };
-      },
-    };
-  };
   const send = (fetch: Fetch, t = target({ secret: 'S' })) => sendDingtalk('{"msgtype":"text","text":{"content":"x"}}', t, fetch, 1_700_000_000_000);
 
   it('posts JSON to the signed URL with a timeout signal', async () => {
@@ -345,10 +335,7 @@ describe('sendDingtalk: classifying the answer', () => {
     ['too long', 200, '{"errcode":460101,"errmsg":"message too long"}', { ok: false, retryable: false }],
     ['bad signature', 200, '{"errcode":310000,"errmsg":"sign not match"}', { ok: false, retryable: false, error: 'errcode 310000: sign not match' }],
     ['unknown token', 200, '{"errcode":300001,"errmsg":"token is not exist"}', { ok: false, retryable: false }],
-    ['server error', 502, '<html>bad gateway</html>', { ok: false, retryable: true, status: 502, error: 'HTTP 502' }],
-    ['client error', 404, 'not found', { ok: false, retryable: false, status: 404, error: 'HTTP 404' }],
-    ['200 not JSON', 200, '<html>login</html>', { ok: false, retryable: true, answer: '<html>login</html>' }],
-    ['200 JSON without errcode', 200, '{"status":"ok"}', { ok: false, retryable: true }],
+    ...ROBOT_HTTP_ANSWERS,
   ])('%s', async (_name, status, text, expected) => {
     const result = await send(answering(status, text).fetch);
     expect(result).toMatchObject(expected);

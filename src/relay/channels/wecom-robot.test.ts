@@ -4,7 +4,7 @@ import { wecomRobot } from '../../channels/wecom-robot.ts';
 import type { AlertRecord } from '../types.ts';
 import type { Fetch, Notice } from './types.ts';
 import { renderWecomRobot, sendWecomRobot, type WecomRobotTarget } from './wecom-robot.ts';
-import { alertMaker, noticeMaker, STARTED } from '../../../test/helpers/notices.ts';
+import { alertMaker, answering, noticeMaker, ROBOT_HTTP_ANSWERS, STARTED } from '../../../test/helpers/notices.ts';
 
 const LIMIT = wecomRobot.limits.messageBytes!;
 
@@ -238,16 +238,6 @@ describe('renderWecomRobot: size (markdown.content ≤ 4,096 bytes)', () => {
 });
 
 describe('sendWecomRobot: classifying the answer', () => {
-  const answering = (status: number, text: string): { fetch: Fetch; calls: Parameters<Fetch>[] } => {
-    const calls: Parameters<Fetch>[] = [];
-    return {
-      calls,
-      fetch: async (url, init) => {
-        calls.push([url, init]);
-        return { status, text: async () => text };
-      },
-    };
-  };
   const body = '{"msgtype":"markdown","markdown":{"content":"x"}}';
   const send = (fetch: Fetch, t = target()) => sendWecomRobot(body, t, fetch);
 
@@ -267,10 +257,7 @@ describe('sendWecomRobot: classifying the answer', () => {
     ['too long', 200, '{"errcode":40058,"errmsg":"markdown.content exceed max length 4096"}', { ok: false, retryable: false }],
     ['invalid key', 200, '{"errcode":93000,"errmsg":"invalid webhook url"}', { ok: false, retryable: false, error: 'errcode 93000: invalid webhook url' }],
     ['untrusted IP', 200, '{"errcode":60020,"errmsg":"not allow to access from your ip"}', { ok: false, retryable: false }],
-    ['server error', 502, '<html>bad gateway</html>', { ok: false, retryable: true, status: 502, error: 'HTTP 502' }],
-    ['client error', 404, 'not found', { ok: false, retryable: false, status: 404, error: 'HTTP 404' }],
-    ['200 not JSON', 200, '<html>login</html>', { ok: false, retryable: true, answer: '<html>login</html>' }],
-    ['200 JSON without errcode', 200, '{"status":"ok"}', { ok: false, retryable: true }],
+    ...ROBOT_HTTP_ANSWERS,
   ])('%s', async (_name, status, text, expected) => {
     const result = await send(answering(status, text).fetch);
     expect(result).toMatchObject(expected);
