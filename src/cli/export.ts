@@ -95,7 +95,7 @@ async function runExport(io: CliIO, o: ExportOptions): Promise<number> {
     const answer = await queryPrometheus(base, o.query, o.range);
     if ('refused' in answer) {
       // The query itself is wrong: every replica would say the same.
-      io.err(`${style.red('export failed')} [export/query]: Prometheus at ${base} refused the query: ${answer.refused}\n`);
+      io.err(`${style.red('export failed')} [export/query]: Prometheus at ${base} refused the query: ${answer.refused}\n  hint: Vigil checks the syntax only; Prometheus also checks types and functions (e.g. rate() needs a range: rate(x[5m]))\n`);
       return EXIT.problems;
     }
     if ('unreachable' in answer) {

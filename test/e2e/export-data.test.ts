@@ -76,6 +76,8 @@ describe.skipIf(!hasCommand('prometheus'))('vigil export data', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('[export/query]: Prometheus at');
     expect(refused.stderr).toContain('bad_data');
+    expect(refused.stderr).toContain('hint: ');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
     const broken = await runVigilAsync(['export', 'data', '--query', 'sum(up', '--from', 'now-10s', '--url', url], dir);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('--query:1:4: error[promql/syntax]');
