@@ -1,14 +1,15 @@
 import type { Span } from '../diagnostics.ts';
-import { spanOf } from '../model/types.ts';
+import { spanOf, type Model, type RuleGroupModel } from '../model/types.ts';
+import { parseDuration } from '../util/duration.ts';
 import type { Check, CheckContext } from './check.ts';
 
 /** Reports every repeat of a name after its first occurrence, pointing back at the first. Spans are computed only for repeats. */
-function reportRepeats(ctx: CheckContext, what: string, items: { name: string; span: () => Span }[], hint: string, severity?: 'warning'): void {
+function reportRepeats(ctx: CheckContext, what: string, items: { name: string; key?: string; span: () => Span }[], hint: string, severity?: 'warning'): void {
   const first = new Map<string, () => Span>();
   for (const item of items) {
-    const earlier = first.get(item.name);
+    const earlier = first.get(item.key ?? item.name);
     if (!earlier) {
-      first.set(item.name, item.span);
+      first.set(item.key ?? item.name, item.span);
       continue;
     }
     ctx.report({ message: `duplicate ${what} "${item.name}"`, span: item.span(), hint, related: [{ span: earlier(), message: 'first defined here' }], ...(severity ? { severity } : {}) });
@@ -17,11 +18,18 @@ function reportRepeats(ctx: CheckContext, what: string, items: { name: string; s
 
 export const ruleDuplicateCheck: Check = {
   id: 'rule/duplicate',
-  description: 'Names that must be unique are: alerts, rule groups, receivers, dashboards, metrics; recording rules of one name and labels are a warning.',
+  description: 'Names that must be unique are: alerts, rule groups (an AlertRules and a RecordingRules may share one, with the same options), receivers, dashboards, metrics; recording rules of one name and labels are a warning.',
   severity: 'error',
   run(ctx) {
     const m = ctx.model;
-    reportRepeats(ctx, 'rule group', m.groups.map((g) => ({ name: g.name, span: () => spanOf(g.origin) })), 'each group is written to its own prometheus/rules/<group>.yml, so two groups of one name would be one file (Prometheus itself only needs group names unique within a file); rename one group or merge them');
+    // An AlertRules and a RecordingRules of one name are one Prometheus group (as in a rule file): only a repeat of a kind repeats.
+    reportRepeats(
+      ctx,
+      'rule group',
+      m.groups.map((g) => ({ name: g.name, key: `${g.type}\u0000${g.name}`, span: () => spanOf(g.origin) })),
+      'each group is written to its own prometheus/rules/<group>.yml, so two groups of one name would be one file (an AlertRules and a RecordingRules may share a name: they are one group); rename one group or merge them',
+    );
+    reportOptionConflicts(ctx, m);
     reportRepeats(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: () => spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`, or under `rules:` when each has its own expression');
     // promtool only warns: rules of one name whose selectors keep disjoint label values write different series.
     reportRepeats(
@@ -37,3 +45,32 @@ export const ruleDuplicateCheck: Check = {
     reportRepeats(ctx, 'severity level', m.severities.map((s) => ({ name: s.name, span: () => spanOf(s.origin, 'name') })), 'each level is defined once');
   },
 };
+
+const GROUP_OPTIONS = ['interval', 'limit', 'queryOffset'] as const;
+
+/** Durations by their length (1m is 60s); one that does not parse (NaN) equals nothing but its own text. */
+const sameOption = (a: string | number | undefined, b: string | number | undefined) => a === b || (typeof a === 'string' && typeof b === 'string' && parseDuration(a) === parseDuration(b));
+
+/** The AlertRules and RecordingRules that share a group name are one Prometheus group with one set of options. */
+function reportOptionConflicts(ctx: CheckContext, m: Model): void {
+  const firstOfKind = new Map<string, RuleGroupModel>();
+  for (const g of m.groups) if (!firstOfKind.has(`${g.type}\u0000${g.name}`)) firstOfKind.set(`${g.type}\u0000${g.name}`, g);
+  for (const alerting of firstOfKind.values()) {
+    if (alerting.type !== 'alerting') continue;
+    const recording = firstOfKind.get(`recording\u0000${alerting.name}`);
+    if (!recording) continue;
+    for (const written of GROUP_OPTIONS) {
+      const a = alerting[written];
+      const r = recording[written];
+      if (sameOption(a, r)) continue;
+      const shown = (v: unknown) => (v === undefined ? 'none' : String(v));
+      ctx.report({
+        message: `rule group "${alerting.name}" has ${written} ${shown(a)} in its AlertRules and ${shown(r)} in its RecordingRules; they are one Prometheus group, which has one ${written}`,
+        span: spanOf(recording.origin),
+        hint: `give both definitions the same ${written} (or leave it out of both), or give the recording rules a group of their own`,
+        related: [{ span: spanOf(alerting.origin), message: `the AlertRules of group "${alerting.name}"` }],
+      });
+    }
+  }
+}
+

@@ -26,7 +26,7 @@ export function emitPrometheusRuleManifests(model: Model): Artifact[] {
       spec: { groups: [g.body] },
     }),
   );
-  const sources = [...new Set([model.project!.origin?.def.file, ...groups.map((g) => g.group.origin.def.file)].filter((f): f is string => f !== undefined))];
+  const sources = [...new Set([model.project!.origin?.def.file, ...groups.flatMap((g) => g.members.map((m) => m.origin.def.file))].filter((f): f is string => f !== undefined))];
   return [{ path: PROMETHEUS_RULE_MANIFESTS_PATH, content: `# ${GENERATED_HEADER}\n${documents.join('---\n')}`, sources }];
 }
 

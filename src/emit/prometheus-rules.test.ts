@@ -157,6 +157,45 @@ alerts:
     await expectPromtoolAccepts(byPath.get('prometheus/rules/quiet.yml')!.content);
   });
 
+  it('builds an AlertRules and a RecordingRules of one group name into one group, recording rules first, and promtool loads it', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace('group: app\n', 'group: app\ninterval: 30s\n');
+    const recording = (await baseFile('recording.yaml')).replace('group: app-aggregations', 'group: app\ninterval: 30s');
+    const { byPath, parsed } = await rules({ 'alerts.yaml': alerts, 'recording.yaml': recording });
+    expect(byPath.has('prometheus/rules/app-aggregations.yml')).toBe(false);
+    const file = parsed('prometheus/rules/app.yml');
+    expect(file.groups.map((g) => g.name)).toEqual(['app']);
+    expect(file.groups[0]!.interval).toBe('30s');
+    // Alerts read the records of the same evaluation only when the records come first.
+    expect(file.groups[0]!.rules.map((r) => r.record ?? r.alert)).toEqual(['service:http_requests:rate5m', 'QueueDeep', 'QueueDeep', 'TargetDown']);
+    expect(byPath.get('prometheus/rules/app.yml')!.sources).toEqual(['alerts.yaml', 'recording.yaml']);
+    await expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content);
+  });
+
+  it.each([
+    ['an interval only one of them has', 'group: app\n', 'group: app\ninterval: 2m\n', 'group: app', 'interval 2m in its AlertRules and none in its RecordingRules'],
+    ['different limits', 'group: app\n', 'group: app\nlimit: 5\n', 'group: app\nlimit: 10', 'limit 5 in its AlertRules and 10 in its RecordingRules'],
+  ])('reports one group name with %s as rule/duplicate at the RecordingRules', async (_what, from, to, group, message) => {
+    const alerts = (await baseFile('alerts.yaml')).replace(from, to);
+    const recording = (await baseFile('recording.yaml')).replace('group: app-aggregations', group);
+    const result = await compileBase({ 'alerts.yaml': alerts, 'recording.yaml': recording });
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, d.span?.file, d.message.includes(message), Boolean(d.hint)])).toEqual([['rule/duplicate', 'recording.yaml', true, true]]);
+  });
+
+  it('takes 1m and 60s as one interval of a shared group', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace('group: app\n', 'group: app\ninterval: 1m\n');
+    const recording = (await baseFile('recording.yaml')).replace('group: app-aggregations', 'group: app\ninterval: 60s');
+    const { parsed } = await rules({ 'alerts.yaml': alerts, 'recording.yaml': recording });
+    expect(parsed('prometheus/rules/app.yml').groups[0]!.interval).toBe('1m');
+  });
+
+  it('still reports two RecordingRules of one group name as rule/duplicate', async () => {
+    const recording = await baseFile('recording.yaml');
+    const second = recording.replace('service:http_requests:rate5m', 'service:http_errors:rate5m');
+    const result = await compileBase({ 'recording.yaml': recording.replace('group: app-aggregations', 'group: app'), 'recording-2.yaml': second.replace('group: app-aggregations', 'group: app') });
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message])).toEqual([['rule/duplicate', 'duplicate rule group "app"']]);
+  });
+
   it('is byte-identical across runs', async () => {
     const a = await compileBase();
     const b = await compileBase();

@@ -9,21 +9,50 @@ import { severityRank } from '../model/severity-rank.ts';
 export interface RuleGroupBody {
   /** The rule file's base name, `<group>.yml`. */
   file: string;
+  /** The first definition of the group (its AlertRules when an AlertRules and a RecordingRules share the name). */
   group: RuleGroupModel;
+  /** Every definition written into this group: one, or an AlertRules and a RecordingRules of one name. */
+  members: RuleGroupModel[];
   /** The group exactly as written to the file: name, options as given, rules (alert/record, expr, for, labels, annotations). */
   body: { name: string; interval?: string; limit?: number; query_offset?: string; rules: Record<string, unknown>[] };
 }
 
 /** The rule groups as Prometheus will load them; the emitter writes them, deploy compares them with the live server. */
 export function ruleGroupBodies(model: Model): RuleGroupBody[] {
-  return [...model.groups]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((group) => {
-      const rules = group.type === 'alerting' ? group.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)) : recordingRules(group);
+  return sharedGroups(model.groups)
+    .sort((a, b) => (a[0]!.name < b[0]!.name ? -1 : a[0]!.name > b[0]!.name ? 1 : 0))
+    .map((members) => {
+      const group = members[0]!;
+      // Recording rules first: the alerts of the group then read the records of the same evaluation.
+      const records = members.filter((m) => m.type === 'recording').flatMap(recordingRules);
+      const alerts = members.filter((m) => m.type === 'alerting').flatMap((m) => m.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)));
       // Options only as written: without `interval` Prometheus evaluates at the global evaluation_interval (the Project's).
+      // Members of one group agree on them (rule/group-options reports those that do not).
       const options = { ...(group.interval ? { interval: group.interval } : {}), ...(group.limit !== undefined ? { limit: group.limit } : {}), ...(group.queryOffset ? { query_offset: group.queryOffset } : {}) };
-      return { file: ruleFileName(group.name), group, body: { name: group.name, ...options, rules } };
+      return { file: ruleFileName(group.name), group, members, body: { name: group.name, ...options, rules: [...records, ...alerts] } };
     });
+}
+
+/**
+ * The definitions that make one Prometheus group: an AlertRules and a RecordingRules of one name are one group, as in
+ * a Prometheus rule file; any other repeat of a name stays apart (rule/duplicate reports it).
+ */
+export function sharedGroups(groups: readonly RuleGroupModel[]): RuleGroupModel[][] {
+  const out: RuleGroupModel[][] = [];
+  const open = new Map<string, RuleGroupModel[]>();
+  for (const g of groups) {
+    const partner = open.get(g.name);
+    if (partner && partner.length === 1 && partner[0]!.type !== g.type) {
+      // The AlertRules leads: its origin names the group, as before a RecordingRules joined it.
+      if (g.type === 'alerting') partner.unshift(g);
+      else partner.push(g);
+      continue;
+    }
+    const members = [g];
+    out.push(members);
+    if (!open.has(g.name)) open.set(g.name, members);
+  }
+  return out;
 }
 
 /** The rule file a group is written to; checks use it to find names that collide on the file system. */
@@ -42,7 +71,8 @@ export function emitPrometheusRules(model: Model): Artifact[] {
   return ruleGroupBodies(model).map((group) => {
     const document = { groups: [group.body] };
     // The document rides along as data, so deploy compares it with the live server without parsing YAML.
-    return { path: ruleFilePath(group.file), content: goYaml(document, [GENERATED_HEADER, `Source: ${group.group.origin.def.file}`]), sources: [group.group.origin.def.file], data: document };
+    const sources = [...new Set(group.members.map((m) => m.origin.def.file))];
+    return { path: ruleFilePath(group.file), content: goYaml(document, [GENERATED_HEADER, `Source: ${sources.join(', ')}`]), sources: [...sources].sort(), data: document };
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * Rule groups as Vigil definitions: one AlertRules and one RecordingRules definition per group, an alert whose
+ * Rule groups as Vigil definitions: one AlertRules and one RecordingRules definition per group (of the group's name:
+ * they build into one group again, recording rules first), an alert whose
  * severities differ only in the threshold folded into one alert with `thresholds`, every other alert kept exactly as
  * it was (one rule per severity: `rules:`). Pure; what needed a decision is said in the notes.
  */
@@ -52,16 +53,40 @@ export function foldGroups(groups: readonly RawGroup[]): FoldedRules {
       imported.alertRules = { apiVersion: 'vigil/v1', kind: 'AlertRules', group: name, ...options, alerts: byName(alerts).map((rules) => alertDefinition(rules, missing, severities, notes)) };
     }
     if (records.length > 0) {
-      const recordName = alerts.length > 0 ? uniqueName(`${name}-records`, used) : name;
-      if (alerts.length > 0) {
-        notes.push({ kind: 'review', message: `group ${g.name} mixes alerting and recording rules: its recording rules are group ${recordName} (Prometheus evaluates the two groups independently)`, at: g.at });
+      // One name for both: Vigil builds them into one Prometheus group again, recording rules first.
+      const reordered = reorderedReads(g.rules);
+      if (reordered.length) {
+        notes.push({ kind: 'review', message: `group ${g.name}: the build evaluates its recording rules before its alerts, so ${reordered.join('; ')} in the same evaluation instead of the previous one`, at: g.at });
       }
-      imported.recordingRules = { apiVersion: 'vigil/v1', kind: 'RecordingRules', group: recordName, ...options, rules: records.map(recordingRule) };
+      imported.recordingRules = { apiVersion: 'vigil/v1', kind: 'RecordingRules', group: name, ...options, rules: records.map(recordingRule) };
     }
     return imported;
   });
   const unlabelled = groups.some((g) => g.rules.some((r) => r.alert !== undefined && r.labels.severity === undefined));
   return { groups: out, severities: [...severities], ...(unlabelled ? { unlabelled: missing } : {}), notes };
+}
+
+/**
+ * What moving a mixed group's recording rules before its alerts changes: an alert that read a record written later in
+ * the group (the previous evaluation's value) now reads this evaluation's, and so does a record written after an
+ * alert that reads ALERTS / ALERTS_FOR_STATE.
+ */
+function reorderedReads(rules: readonly RawRule[]): string[] {
+  const found: string[] = [];
+  rules.forEach((r, j) => {
+    if (r.record === undefined) return;
+    const earlierAlerts = rules.slice(0, j).filter((a) => a.alert !== undefined);
+    const readers = [...new Set(earlierAlerts.filter((a) => readsName(a.expr, r.record!)).map((a) => a.alert!))];
+    if (readers.length) found.push(`alert ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} ${r.record}`);
+    if (earlierAlerts.length && (readsName(r.expr, 'ALERTS') || readsName(r.expr, 'ALERTS_FOR_STATE'))) found.push(`${r.record} reads the alerts' state`);
+  });
+  return found;
+}
+
+/** Whether an expression names a metric (a whole name: `job:up:sum` is not read by `job:up:sum_rate`). */
+function readsName(expr: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^a-zA-Z0-9_:])${escaped}($|[^a-zA-Z0-9_:])`).test(expr);
 }
 
 /** MISSING_SEVERITY, unless a rule's label already says so (kube-prometheus' Watchdog: `severity: none`): then a free name. */

@@ -185,6 +185,35 @@ describe('the round trip', () => {
     expect(trip.compared.alertRules).toBe(3);
   });
 
+  it('keeps a group mixing alerts and records as one group, and verifies it with no difference', async () => {
+    const mixed = `groups:\n  - name: node\n    interval: 30s\n    rules:\n      - record: instance:up:sum\n        expr: sum by (instance) (up)\n${alertRule('Down', 'instance:up:sum == 0', 'critical')}      - record: job:up:sum\n        expr: sum by (job) (up)\n`;
+    const { project, ruleFiles, result } = await importAndBuild(mixed);
+    expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const docs = parseAllDocuments(result.files.find((f) => f.path === 'rules/node.yaml')!.content).map((d) => d.toJS() as { kind: string; group: string });
+    expect(docs.map((d) => [d.kind, d.group])).toEqual([['AlertRules', 'node'], ['RecordingRules', 'node']]);
+    expect([...ruleFiles.keys()]).toEqual(['prometheus/rules/node.yml']);
+    const trip = verifyRules(foldGroups(result.groups).groups, ruleFiles);
+    expect(trip.differences).toEqual([]);
+    expect(trip.compared).toEqual({ alertRules: 1, recordingRules: 2, groups: 1 });
+    // The alert reads a record written before it: the build's order (records first) changes nothing it reads.
+    expect(result.notes.filter((n) => n.message.startsWith('group node'))).toEqual([]);
+  });
+
+  it('notes for review an alert that read a record written after it, which the build evaluates first', () => {
+    const text = `groups:\n  - name: node\n    rules:\n${alertRule('Down', 'job:up:sum == 0', 'critical')}${alertRule('Other', 'job:up:sum_rate > 1', 'warning')}      - record: job:up:sum\n        expr: sum by (job) (up)\n      - record: job:alerts:count\n        expr: count(ALERTS)\n`;
+    const notes = importRules([{ file: 'in.yml', text }]).notes.filter((n) => n.kind === 'review' && n.message.startsWith('group ')).map((n) => n.message);
+    expect(notes).toEqual([
+      "group node: the build evaluates its recording rules before its alerts, so alert Down reads job:up:sum; job:alerts:count reads the alerts' state in the same evaluation instead of the previous one",
+    ]);
+  });
+
+  it('lists a built group that holds rules of the other kind the input group did not have', async () => {
+    const alertsOnly = ruleFile(alertRule('Down', 'up == 0', 'critical'), 'node');
+    const { ruleFiles } = await importAndBuild(`${alertsOnly}      - record: job:up:sum\n        expr: sum by (job) (up)\n`);
+    const trip = verifyRules(foldGroups(readRuleSource('in.yml', alertsOnly).groups).groups, ruleFiles);
+    expect(trip.differences).toEqual(['group node: the build has recording rule job:up:sum {}: sum by (job) (up), which the input does not']);
+  });
+
   it('writes YAML a person would write: expressions as block text, no anchors', () => {
     const multiLine = ruleFile(`      - alert: A\n        expr: |\n          sum(x)\n            > 1\n        labels: { severity: warning }\n`);
     const file = importRules([{ file: 'in.yml', text: multiLine }]).files.find((f) => f.path === 'rules/g.yaml')!;

@@ -2,7 +2,8 @@
  * The round trip of `vigil import rules --verify`: the rule files Vigil builds from the imported definitions, compared
  * with the rule files that went in. The same alerts (name, expression up to whitespace and redundant parentheses,
  * `for`, `keep_firing_for`, labels, annotations, group), the same recording rules in the same order, the same group
- * options. A folded alert's `threshold` annotation is Vigil's addition by design, reported apart.
+ * options; of a group mixing both kinds, the build's order (recording rules first) is no difference: import notes
+ * where it changes what a rule reads. A folded alert's `threshold` annotation is Vigil's addition by design, reported apart.
  */
 import { parse } from 'yaml';
 import { promqlShape } from '../promql/shape.ts';
@@ -46,11 +47,8 @@ export function verifyRules(imported: readonly ImportedGroup[], files: ReadonlyM
     const records = source.rules.filter((r) => r.record !== undefined);
     const alertGroup = g.alertRules ? (g.alertRules.group as string) : undefined;
     const recordGroup = g.recordingRules ? (g.recordingRules.group as string) : undefined;
-    for (const [name, rules] of [
-      [alertGroup, alerts],
-      [recordGroup, records],
-    ] as const) {
-      if (name === undefined) continue;
+    // Membership: each built group the input's rules went to holds those rules and no others, of either kind.
+    for (const name of new Set([alertGroup, recordGroup].filter((n): n is string => n !== undefined))) {
       trip.compared.groups++;
       const b = built.get(name);
       const where = name === source.name ? `group ${name}` : `group ${source.name} (built as ${name})`;
@@ -58,10 +56,10 @@ export function verifyRules(imported: readonly ImportedGroup[], files: ReadonlyM
         trip.differences.push(`${where}: not in the build`);
         continue;
       }
-      if (name !== source.name) trip.differences.push(`group ${source.name}: its ${rules === alerts ? 'alerting' : 'recording'} rules are in group ${name}`);
+      if (name !== source.name) trip.differences.push(`group ${source.name}: its ${name === alertGroup ? 'alerting' : 'recording'} rules are in group ${name}`);
       compareOptions(where, source, b, trip);
-      if (rules === alerts) compareAlerts(where, alerts, b.rules.filter((r) => r.alert !== undefined), trip);
-      else compareRecords(where, records, b.rules.filter((r) => r.record !== undefined), trip);
+      compareAlerts(where, name === alertGroup ? alerts : [], b.rules.filter((r) => r.alert !== undefined), trip);
+      compareRecords(where, name === recordGroup ? records : [], b.rules.filter((r) => r.record !== undefined), trip);
     }
   }
   return trip;
