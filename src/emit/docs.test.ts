@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileBase } from '../../test/helpers/model.ts';
+import { baseFile, compileBase } from '../../test/helpers/model.ts';
 import { ALERT_CATALOGUE_PATH } from './docs.ts';
 
 describe('alert catalogue', () => {
@@ -12,5 +12,32 @@ describe('alert catalogue', () => {
     expect(doc).toContain('| warning | `> 100` | 5m | team |');
     expect(doc).toContain('| critical | expression | 1m | oncall, team |');
     expect(doc).toContain('- Runbook: <https://runbooks.example.com/queue-deep>');
+  });
+
+  it('shows each level of an alert with `rules:`: its own expression, `for` and labels, and a level without a severity label', async () => {
+    const severities = `${await baseFile('severities.yaml')}  - { name: note, label: false }\n`;
+    const burn = [
+      'apiVersion: vigil/v1',
+      'kind: AlertRules',
+      'group: burn',
+      'labels: { team: app }',
+      'alerts:',
+      '  - name: QueueBurn',
+      '    summary: burn',
+      '    rules:',
+      '      - { severity: critical, expr: "max by (service) (queue_depth) > 500", for: 2m, labels: { page: "yes" } }',
+      '      - { severity: note, expr: "max by (service) (queue_depth) > 100", labels: { notice: board } }',
+      '',
+    ].join('\n');
+    // Without a severity label, the note level is routed by its own label.
+    const routes = `${await baseFile('routes.yaml')}  - matchers: ['notice="board"']\n    receiver: team\n`;
+    const result = await compileBase({ 'severities.yaml': severities, 'burn.yaml': burn, 'routes.yaml': routes });
+    const doc = result.artifacts.find((a) => a.path === ALERT_CATALOGUE_PATH)!.content;
+    const section = doc.slice(doc.indexOf('## QueueBurn'));
+    expect(section).toContain('| Level | For | Labels of the level | Receivers |');
+    expect(section).toMatch(/\| critical \| 2m \| `page=yes` \| [^|]+ \|/);
+    expect(section).toContain('| note | 0s | `notice=board`, no severity label | team |');
+    expect(section).toContain('Level `critical`:\n\n```promql\nmax by (service) (queue_depth) > 500\n```');
+    expect(section).toContain('Level `note`:\n\n```promql\nmax by (service) (queue_depth) > 100\n```');
   });
 });

@@ -1,4 +1,5 @@
-import type { AlertModel, Model } from '../model/types.ts';
+import type { AlertLevel, AlertModel, Model } from '../model/types.ts';
+import { carriesSeverityLabel } from '../model/level-labels.ts';
 import { levelRouting } from '../routing/levels.ts';
 import { mdAnchor, mdAutolink, mdCell, mdCode, mdFence, mdLink, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
@@ -45,6 +46,10 @@ export function emitAlertCatalogue(model: Model): Artifact {
     if (labels.length) lines.push(`- Labels: ${labels.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`);
     if (a.runbook) lines.push(`- Runbook: ${mdAutolink(a.runbook)}`);
     if (a.dashboard) lines.push(`- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`);
+    if (a.levels.some((l) => l.expression)) {
+      lines.push(...ownExpressionLevels(a, rank.sortLevels(a.levels), receiversOf));
+      continue;
+    }
     lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
     for (const l of rank.sortLevels(a.levels)) {
       const condition = l.op !== undefined && l.value !== undefined ? mdCode(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
@@ -53,4 +58,22 @@ export function emitAlertCatalogue(model: Model): Artifact {
   }
   const sources = [...new Set([...alerts.map((a) => a.origin.def.file), ...(model.routes ? [model.routes.origin.def.file] : [])])];
   return { path: ALERT_CATALOGUE_PATH, content: lines.join('\n') + '\n', sources };
+}
+
+/**
+ * An alert with `rules:` is one rule per level: each level's own expression, `for` and labels (those it adds to the
+ * alert's, and whether it carries a severity label at all), then the receivers each level reaches.
+ */
+function ownExpressionLevels(a: AlertModel, levels: AlertLevel[], receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
+  const lines: string[] = ['', '| Level | For | Labels of the level | Receivers |', '|---|---|---|---|'];
+  for (const l of levels) {
+    const own = Object.entries(l.labels ?? {})
+      .filter(([k]) => k !== 'severity')
+      .sort(([x], [y]) => (x < y ? -1 : 1))
+      .map(([k, v]) => mdCode(`${k}=${v}`, true));
+    if (!carriesSeverityLabel(l)) own.push('no severity label');
+    lines.push(`| ${mdCell(l.severity)} | ${mdCell(l.for ?? '0s')} | ${own.join(', ') || '—'} | ${mdCell(receiversOf(a, l.severity).join(', ')) || '—'} |`);
+  }
+  for (const l of levels) lines.push('', `Level ${mdCode(l.severity)}:`, '', ...mdFence(normaliseExpr(l.expr ?? a.expr), 'promql'));
+  return lines;
 }

@@ -8,7 +8,8 @@ import { compile } from '../compile.ts';
 import { alertAnnotations, emitPrometheusRules } from '../emit/prometheus-rules.ts';
 import { loadYamlSources } from '../load/index.ts';
 import { Catalog } from '../model/catalog.ts';
-import { alertsByName, type AlertModel, type Model } from '../model/types.ts';
+import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
+import { alertsByName, type AlertLevel, type AlertModel, type Model } from '../model/types.ts';
 import { analyzePromql } from '../promql/index.ts';
 import { bucketQuantile, lin } from './synth-eval.ts';
 import { regexExamples } from './synth-regex.ts';
@@ -86,9 +87,9 @@ function prove(model: Model, alertName: string, cases: TestCase[]): { status: nu
       eval_time: check.evalTime,
       alertname: check.alertname,
       exp_alerts: check.expected.map((f) => {
-        const level = alert.levels.find((l) => l.severity === f.severity)!;
+        const level = levelOf(alert, f);
         const annotations = alertAnnotations(model, alert, level);
-        return { exp_labels: { ...alert.labels, ...f.labels, severity: f.severity }, ...(Object.keys(annotations).length ? { exp_annotations: annotations } : {}) };
+        return { exp_labels: { ...ruleLabels(alert, level), ...f.labels }, ...(Object.keys(annotations).length ? { exp_annotations: annotations } : {}) };
       }),
     })),
   }));
@@ -96,6 +97,14 @@ function prove(model: Model, alertName: string, cases: TestCase[]): { status: nu
   writeFileSync(file, stringify({ rule_files: [`rules/${alert.group}.yml`], evaluation_interval: model.project?.evaluationInterval ?? '1m', tests }, { lineWidth: 0 }));
   const run = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
   return { status: run.status, output: `${run.stdout}\n${run.stderr}\n--- test file ---\n${readFileSync(file, 'utf8')}` };
+}
+
+/** The level an expected firing is of: by its severity label, or (none) by the static labels of its rule. */
+function levelOf(alert: AlertModel, f: TestCase['alertChecks'][number]['expected'][number]): AlertLevel {
+  const candidates = alert.levels.filter((l) => (carriesSeverityLabel(l) ? l.severity : '') === f.severity);
+  const level = candidates.find((l) => Object.entries(ruleLabels(alert, l)).every(([k, v]) => k === 'severity' || f.labels[k] === v));
+  if (!level) throw new Error(`no level of ${alert.name} fires ${JSON.stringify(f)}`);
+  return level;
 }
 
 function expectProven(model: Model, alertName: string, cases: TestCase[]): void {
@@ -481,6 +490,109 @@ describe('synthesizeAlert: single-level alerts that carry their own comparison',
   });
 });
 
+/** The synth fixtures with more severities appended (YAML list items of Severities' levels). */
+function modelWithSeverities(extraLevels: string, alerts: string): Model {
+  const severities = BASE.map((f) => (f.file === 'severities.yaml' ? { file: f.file, text: `${f.text}${extraLevels}` } : f));
+  const result = compile(loadYamlSources([...severities, { file: 'alerts.yaml', text: alertRules(alerts) }]), { emitOnError: true });
+  expect(result.diagnostics.filter((d) => d.severity === 'error' && /^(schema|promql|model)/.test(d.code))).toEqual([]);
+  return result.model;
+}
+
+const summaryOf = (cases: TestCase[]) => cases.map((c) => ({ name: c.name, checks: c.alertChecks.map((a) => `${a.evalTime}: ${a.expected.map((f) => `${f.severity || '(none)'}${JSON.stringify(f.labels)}`).join(' ') || '-'}`) }));
+
+const BURN = [
+  '  - name: QueueBurn',
+  '    rules:',
+  '      - { severity: critical, expr: "max by (service) (queue_depth) > 500", for: 2m, labels: { page: "yes" } }',
+  '      - { severity: warning, expr: "max by (service) (queue_depth) > 100", for: 5m }',
+  '',
+].join('\n');
+
+describe('synthesizeAlert: levels with expressions of their own (`rules:`)', () => {
+  it('plans each level on its own expression and expects what the other levels fire on the same series', () => {
+    const { cases } = synthesizeAndProve(BURN, 'QueueBurn');
+    const labels = '"service":"synthetic-0","team":"app"';
+    expect(summaryOf(cases)).toEqual([
+      // Just below 500 is above 100: the warning rule fires on the critical level's quiet side.
+      { name: 'QueueBurn critical: boundary, 495 does not satisfy > 500', checks: [`6m30s: warning{${labels}}`] },
+      // The warning rule (for 5m) is still pending when critical (for 2m) has fired.
+      { name: 'QueueBurn critical: boundary, 505 satisfies > 500 for 2m', checks: ['1m30s: -', `3m30s: critical{${labels},"page":"yes"}`] },
+      { name: 'QueueBurn warning: boundary, 99 does not satisfy > 100', checks: ['6m30s: -'] },
+      { name: 'QueueBurn warning: boundary, 101 satisfies > 100 for 5m', checks: ['4m30s: -', `6m30s: warning{${labels}}`] },
+    ]);
+  });
+
+  it('reads the other levels on the series even when they read other metrics (absent() fires on them)', () => {
+    const alerts = [
+      '  - name: QueueStuck',
+      '    rules:',
+      '      - { severity: warning, expr: "max by (service) (queue_depth) > 100" }',
+      '      - { severity: critical, expr: "absent(up{job=\\"queue\\"})", for: 1m }',
+      '',
+    ].join('\n');
+    const { cases } = synthesizeAndProve(alerts, 'QueueStuck');
+    const warningQuiet = cases.find((c) => c.name.startsWith('QueueStuck warning') && c.name.includes('does not'))!;
+    // The warning level's series hold no `up`: the critical rule fires on them, and promtool sees it.
+    expect(warningQuiet.alertChecks.flatMap((a) => a.expected.map((f) => f.severity))).toEqual(['critical']);
+  });
+
+  it('a level whose expression the synthesiser cannot read is unsupported; so are the others, naming it', () => {
+    const alerts = ['  - name: QueueOdd', '    rules:', '      - { severity: warning, expr: "max by (service) (queue_depth) > 100" }', '      - { severity: critical, expr: "count(ALERTS) > 3" }', ''].join('\n');
+    const results = synth(modelWith(alerts), 'QueueOdd');
+    expect(results.map((r) => [r.level, 'unsupported' in r ? r.unsupported : 'SUPPORTED'])).toEqual([
+      ['warning', expect.stringMatching(/^level critical fires on the same series, and its expression cannot be read: .*ALERTS/)],
+      ['critical', expect.stringMatching(/reads ALERTS/)],
+    ]);
+  });
+
+  it.runIf(HAS_PROMTOOL)('a case fails when another level starts firing on the same series', () => {
+    const model = modelWith(BURN);
+    const cases = casesOf(synth(model, 'QueueBurn'));
+    const moved = modelWith(BURN.replace('queue_depth) > 100', 'queue_depth) > 600'));
+    const run = prove(moved, 'QueueBurn', cases);
+    expect(run.status, run.output).not.toBe(0);
+  });
+});
+
+describe('synthesizeAlert: levels without a severity label (`label: false`)', () => {
+  it('the only unlabelled level of a thresholds alert gets cases that expect it without a severity label', () => {
+    const model = modelWithSeverities('  - { name: none, label: false }\n', ['  - name: QueueMixed', '    expr: max by (service) (queue_depth)', '    thresholds:', '      warning: { op: ">", value: 500 }', '      none: { op: ">", value: 100 }', ''].join('\n'));
+    const cases = casesOf(synth(model, 'QueueMixed'));
+    const labels = '"service":"synthetic-0","team":"app"';
+    expect(summaryOf(cases)).toEqual([
+      { name: 'QueueMixed warning: boundary, 495 does not satisfy > 500', checks: [`1m30s: (none){${labels}}`] },
+      { name: 'QueueMixed warning: boundary, 505 satisfies > 500', checks: [`1m30s: (none){${labels}} warning{${labels}}`] },
+      { name: 'QueueMixed none: boundary, 99 does not satisfy > 100', checks: ['1m30s: -'] },
+      { name: 'QueueMixed none: boundary, 101 satisfies > 100', checks: [`1m30s: (none){${labels}}`] },
+    ]);
+    for (const c of cases) expect(c.covers).toEqual([{ alert: 'QueueMixed', level: c.name.split(' ')[1]!.replace(':', '') }]);
+    if (HAS_PROMTOOL) expectProven(model, 'QueueMixed', cases);
+  });
+
+  const TWO_UNLABELLED = '  - { name: none, label: false }\n  - { name: quiet, label: false }\n';
+
+  it('two unlabelled levels a static label tells apart both get cases (rules:), proven by promtool', () => {
+    const model = modelWithSeverities(
+      TWO_UNLABELLED,
+      ['  - name: QueueSplit', '    rules:', '      - { severity: none, expr: "max by (service) (queue_depth) > 500", labels: { tier: a } }', '      - { severity: quiet, expr: "max by (service) (queue_depth) > 100", labels: { tier: b } }', ''].join('\n'),
+    );
+    const results = synth(model, 'QueueSplit');
+    const cases = casesOf(results);
+    expect(cases.flatMap((c) => c.alertChecks.flatMap((a) => a.expected.map((f) => `${f.severity}/${f.labels.tier}`)))).toContain('/a');
+    if (HAS_PROMTOOL) expectProven(model, 'QueueSplit', cases);
+  });
+
+  it('two unlabelled levels nothing tells apart are unsupported, saying why', () => {
+    const model = modelWithSeverities(TWO_UNLABELLED, ['  - name: QueueSame', '    expr: max by (service) (queue_depth)', '    thresholds:', '      none: { op: ">", value: 500 }', '      quiet: { op: ">", value: 100 }', '      warning: { op: ">", value: 900 }', ''].join('\n'));
+    const results = synth(model, 'QueueSame');
+    expect(results.map((r) => [r.level, 'unsupported' in r ? r.unsupported : 'SUPPORTED'])).toEqual([
+      ['none', expect.stringMatching(/like level quiet, and no static label tells their alerts apart/)],
+      ['quiet', expect.stringMatching(/like level none, and no static label tells their alerts apart/)],
+      ['warning', 'SUPPORTED'],
+    ]);
+  });
+});
+
 describe('synthesized cases catch wrong rules', () => {
   it.runIf(HAS_PROMTOOL)('a threshold shifted by a lot makes promtool fail on the same cases', () => {
     const model = modelWith(GAUGE);
@@ -522,34 +634,6 @@ describe('unsupported shapes say why', () => {
     expect(results.length).toBeGreaterThan(0);
     return results.map((r) => ('unsupported' in r ? r.unsupported : 'SUPPORTED'));
   };
-
-  it('levels with expressions of their own (`rules:`) are reported per level, pointing at RuleTests', () => {
-    const alerts = [
-      '  - name: QueueBurn',
-      '    summary: burn',
-      '    rules:',
-      '      - { severity: critical, expr: "max by (service) (queue_depth) > 500" }',
-      '      - { severity: warning, expr: "max by (service) (queue_depth) > 100" }',
-      '',
-    ].join('\n');
-    const results = synth(modelWith(alerts), 'QueueBurn');
-    expect(results.map((r) => r.level)).toEqual(['critical', 'warning']);
-    for (const r of results) expect('unsupported' in r ? r.unsupported : 'SUPPORTED').toMatch(/expressions of their own.*RuleTests/);
-  });
-
-  it('a level whose severity says label: false is reported, pointing at RuleTests; the labelled levels still get cases without expecting a severity on it', () => {
-    const severities = BASE.map((f) => (f.file === 'severities.yaml' ? { file: f.file, text: `${f.text}  - { name: none, label: false }\n` } : f));
-    const alerts = alertRules(['  - name: QueueMixed', '    summary: mixed', '    expr: max by (service) (queue_depth)', '    thresholds:', '      warning: { op: ">", value: 500 }', '      none: { op: ">", value: 100 }', ''].join('\n'));
-    const model = compile(loadYamlSources([...severities, { file: 'alerts.yaml', text: alerts }]), { emitOnError: true }).model;
-    const results = synth(model, 'QueueMixed');
-    expect(results.map((r) => [r.level, 'unsupported' in r ? r.unsupported : 'SUPPORTED'])).toEqual([
-      ['warning', 'SUPPORTED'],
-      ['none', 'no severity label (its severity says `label: false`): test it with RuleTests'],
-    ]);
-    const expected = casesOf(results.slice(0, 1)).flatMap((c) => c.alertChecks.flatMap((a) => a.expected));
-    // Above 500 both levels fire: the unlabelled one is expected as it fires, with no severity label.
-    expect(new Set(expected.map((e) => e.severity))).toEqual(new Set(['warning', '']));
-  });
 
   // Issue #9 §1: such alerts are errors of promql/rate-histogram and promql/range-short; the synthesiser must not
   // make them look tested by inventing series Prometheus never has (le="+Inf" on the base name) or samples denser

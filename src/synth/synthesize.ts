@@ -1,7 +1,7 @@
 import { LabelInference } from '../model/alert-labels.ts';
-import { carriesSeverityLabel } from '../model/level-labels.ts';
+import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
 import type { Catalog } from '../model/catalog.ts';
-import type { AlertLevel, AlertModel, ExpressionModel, Model, ThresholdOp } from '../model/types.ts';
+import { levelExpression, type AlertLevel, type AlertModel, type ExpressionModel, type Model, type ThresholdOp } from '../model/types.ts';
 import type { Expr } from '../promql/ast.ts';
 import { TWO_SAMPLE_FUNCTIONS } from '../promql/facts.ts';
 import type { PromqlAnalysis } from '../promql/types.ts';
@@ -47,6 +47,9 @@ import type { AlertCheck, ExpectedFiring, LevelSynthesis, TestCase } from './typ
  *    cannot fire yet) and once F + two evaluation intervals after X has settled (it fires, with its labels).
  * Single-level alerts whose expression is `X op c` are treated the same way; other conditions (`absent(x)`,
  * `x != x`, `a == 0 or absent(b)`) get a "condition false" and a "condition true" case.
+ * A level of `rules:` is planned the same way on its own expression; the other levels' expressions are evaluated on
+ * its series, so whatever they fire is expected too. A level without a severity label is expected without one, and
+ * only when its labels tell it from every other such level (refuseIndistinguishable).
  *
  * Inputs are linear series (gauges constant, counters growing steadily, timestamps growing with the clock), built
  * by inverting the expression (synth-solve.ts) and then proven by evaluating it forward (synth-eval.ts); the
@@ -60,27 +63,60 @@ export interface SynthesisContext {
 
 export function synthesizeAlert(model: Model, alert: AlertModel, ctx: SynthesisContext): LevelSynthesis[] {
   if (!alert.enabled) return [];
+  const unsupported = (level: AlertLevel, e: unknown): LevelSynthesis => {
+    if (!(e instanceof Unsupported)) throw e;
+    return { alert: alert.name, level: level.severity, unsupported: e.message };
+  };
   if (alert.levels.some((l) => l.expression)) {
-    // Each level's rule has its own expression, and every one may fire on the same series: one plan cannot tell which.
-    return alert.levels.map((l) => ({ alert: alert.name, level: l.severity, unsupported: 'its levels have expressions of their own (`rules:`); test it with a RuleTests definition' }));
+    // Each level's rule is a rule of its own: planned on its own expression, the others read on the same series.
+    return alert.levels.map((level) => {
+      try {
+        refuseIndistinguishable(alert, level);
+        return { alert: alert.name, level: level.severity, cases: synthesizeLevel(planRulesLevel(model, alert, level, ctx), level) };
+      } catch (e) {
+        return unsupported(level, e);
+      }
+    });
   }
   let plan: AlertPlan;
   try {
     plan = planAlert(model, alert, ctx);
   } catch (e) {
-    if (!(e instanceof Unsupported)) throw e;
-    return alert.levels.map((l) => ({ alert: alert.name, level: l.severity, unsupported: e.message }));
+    return alert.levels.map((l) => unsupported(l, e));
   }
   return alert.levels.map((level) => {
-    // Generated cases prove a level by the severity label its firings carry; this level's carry none.
-    if (!carriesSeverityLabel(level)) return { alert: alert.name, level: level.severity, unsupported: 'no severity label (its severity says `label: false`): test it with RuleTests' };
     try {
+      refuseIndistinguishable(alert, level);
       return { alert: alert.name, level: level.severity, cases: synthesizeLevel(plan, level) };
     } catch (e) {
-      if (!(e instanceof Unsupported)) throw e;
-      return { alert: alert.name, level: level.severity, unsupported: e.message };
+      return unsupported(level, e);
     }
   });
+}
+
+/**
+ * promtool tells a level's firings from another level's by their labels only. A level without a severity label is
+ * told apart when no other level lacks one, or when a static label of its rule has another value in every other such
+ * level's rule; otherwise a case for it could pass on the other level's firing.
+ */
+export function refuseIndistinguishable(alert: AlertModel, level: AlertLevel): void {
+  if (carriesSeverityLabel(level)) return;
+  const own = staticLabels(alert, level);
+  for (const other of alert.levels) {
+    if (other === level || carriesSeverityLabel(other)) continue;
+    const theirs = staticLabels(alert, other);
+    if (Object.keys(own).some((k) => k in theirs && theirs[k] !== own[k])) continue;
+    throw new Unsupported(
+      `no severity label (its severity says \`label: false\`), like level ${other.severity}, and no static label tells their alerts apart: give one of them a label of its own, or test it with RuleTests`,
+    );
+  }
+}
+
+/** A rule's labels that are the same on every firing: written without templates, severity left aside. */
+function staticLabels(alert: AlertModel, level: AlertLevel): Labels {
+  const out: Labels = {};
+  for (const [k, v] of Object.entries(ruleLabels(alert, level))) if (k !== 'severity' && !v.includes('{{')) out[k] = v;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -93,6 +129,17 @@ interface LevelRule {
   value?: number;
   forMs: number;
   keepMs: number;
+  /** Another level of `rules:` than the one planned: its own expression, read on the planned level's series. */
+  own?: OwnExpression;
+}
+
+interface OwnExpression {
+  parsed: Parsed;
+  /** What its comparison thresholds (the whole expression in presence mode). */
+  x: Expr;
+  mode: AlertPlan['mode'];
+  warmMs: number;
+  earliestMs: number;
 }
 
 export interface AlertPlan {
@@ -120,24 +167,30 @@ function durationMs(text: string | undefined, what: string): number {
   return ms;
 }
 
-export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext): AlertPlan {
-  const analysis = ctx.analyze(alert.expression);
+/** An expression the synthesiser can read: analysed without problems, an instant vector, over series Prometheus has. */
+function readExpression(model: Model, expression: ExpressionModel, ctx: SynthesisContext): Parsed {
+  const analysis = ctx.analyze(expression);
   if (!analysis.ok) throw new Unsupported(`the expression has problems: ${analysis.problems[0]?.message ?? 'unknown'}`);
   if (analysis.resultType !== 'vector') throw new Unsupported(`the expression is a ${analysis.resultType ?? 'value of unknown type'}, not an instant vector`);
-  const parsed = parseExpr(alert.expr);
+  const parsed = parseExpr(expression.text);
   for (const name of metricNames(parsed)) {
     if (name === 'ALERTS' || name === 'ALERTS_FOR_STATE') {
       throw new Unsupported(`the expression reads ${name}, which Prometheus writes while it evaluates the rules; write a test for it`);
     }
   }
-
   refuseWhatPrometheusNeverHas(model, analysis, ctx);
+  return parsed;
+}
+
+const timing = (l: AlertLevel) => ({ forMs: durationMs(l.for, '`for`'), keepMs: durationMs(l.keepFiringFor, '`keepFiringFor`') });
+
+export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext): AlertPlan {
+  const parsed = readExpression(model, alert.expression, ctx);
 
   let x = parsed.root;
   let mode: AlertPlan['mode'] = 'threshold';
   const thresholded = alert.levels.filter((l) => l.op !== undefined && l.value !== undefined);
   let rules: LevelRule[];
-  const timing = (l: AlertLevel) => ({ forMs: durationMs(l.for, '`for`'), keepMs: durationMs(l.keepFiringFor, '`keepFiringFor`') });
   if (thresholded.length === alert.levels.length && thresholded.length > 0) {
     rules = alert.levels.map((l) => ({ level: l, op: l.op!, value: l.value!, ...timing(l) }));
   } else if (thresholded.length === 0 && alert.levels.length === 1) {
@@ -170,6 +223,33 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
   const warmMs = warmup(parsed, x) * 1000 + stepMs;
   const earliestMs = earliest(parsed, x) * 1000;
   return { alert, parsed, x, mode, rules, rootLabels, invent, stepMs, gridMs, warmMs, earliestMs };
+}
+
+/**
+ * One level of an alert with `rules:`: planned like a single-level alert on its own expression; every other level's
+ * rule is kept with its expression, so the expected firings are what each of them makes of the same series. The
+ * step leaves two samples in every level's range windows.
+ */
+export function planRulesLevel(model: Model, alert: AlertModel, level: AlertLevel, ctx: SynthesisContext): AlertPlan {
+  const expression = levelExpression(alert, level);
+  const plan = planAlert(model, { ...alert, expr: expression.text, expression, levels: [level] }, ctx);
+  const others: LevelRule[] = alert.levels
+    .filter((l) => l !== level)
+    .map((other) => {
+      try {
+        const parsed = readExpression(model, levelExpression(alert, other), ctx);
+        const cmp = ownComparison(parsed);
+        const own: OwnExpression = { parsed, x: cmp?.x ?? parsed.root, mode: cmp ? 'threshold' : 'presence', warmMs: 0, earliestMs: earliest(parsed, cmp?.x ?? parsed.root) * 1000 };
+        return { level: other, ...(cmp ? { op: cmp.op, value: cmp.value } : {}), ...timing(other), own };
+      } catch (e) {
+        if (e instanceof Unsupported) throw new Unsupported(`level ${other.severity} fires on the same series, and its expression cannot be read: ${e.message}`);
+        throw e;
+      }
+    });
+  const windows = [plan.parsed, ...others.map((r) => r.own!.parsed)].flatMap((p, i) => rangeWindows(p, i === 0 ? plan.x : others[i - 1]!.own!.x));
+  const stepMs = chooseStep(plan.stepMs, windows.map((w) => w * 1000));
+  for (const r of others) r.own!.warmMs = warmup(r.own!.parsed, r.own!.x) * 1000 + stepMs;
+  return { ...plan, rules: [...plan.rules, ...others], stepMs, warmMs: warmup(plan.parsed, plan.x) * 1000 + stepMs };
 }
 
 /**
@@ -414,8 +494,14 @@ function levelName(r: LevelRule) {
 function activity(plan: AlertPlan, world: SynthWorld): { rule: LevelRule; sample: Sample; active: boolean }[] {
   const out: { rule: LevelRule; sample: Sample; active: boolean }[] = [];
   for (const rule of plan.rules) {
-    for (const sample of world.samples) {
-      if (plan.mode === 'presence') {
+    const mode = rule.own?.mode ?? plan.mode;
+    const samples = rule.own ? ownSamples(plan, rule, world) : world.samples;
+    for (const sample of samples) {
+      // The series' own severity would stay on the alerts of a level that sets none: they could pass for another level.
+      if (!carriesSeverityLabel(rule.level) && sample.labels.severity !== undefined) {
+        throw new Unsupported(`the ${levelName(rule)} level sets no severity label, and its expression's series carry one (${sample.labels.severity})`);
+      }
+      if (mode === 'presence') {
         out.push({ rule, sample, active: true });
         continue;
       }
@@ -434,19 +520,35 @@ function activity(plan: AlertPlan, world: SynthWorld): { rule: LevelRule; sample
   return out;
 }
 
+/** What another level's expression gives on the planned level's series: steady, one result per label set. */
+function ownSamples(plan: AlertPlan, rule: LevelRule, world: SynthWorld): Sample[] {
+  const own = rule.own!;
+  const text = exprText(own.parsed, own.x);
+  const v = evaluate(own.parsed, own.x, { series: world.series, step: plan.stepMs / 1000 });
+  if (v.type !== 'vector') throw new Unsupported(`"${text}" (level ${levelName(rule)}) is not an instant vector`);
+  const keys = new Set<string>();
+  for (const s of v.samples) {
+    if (s.v.c1 !== 0 && own.mode === 'threshold') throw new Unsupported(`"${text}" (level ${levelName(rule)}) changes over time with steady inputs`);
+    const key = seriesKey('', alertLabels(s.labels));
+    if (keys.has(key)) throw new Unsupported(`"${text}" (level ${levelName(rule)}) gives two results with the same labels`);
+    keys.add(key);
+  }
+  return v.samples;
+}
+
 /** The exact expected firings at time T (ms), or undefined when some level's state is not certain then. */
 function expectedAt(plan: AlertPlan, act: ReturnType<typeof activity>, T: number): ExpectedFiring[] | undefined {
   const out: ExpectedFiring[] = [];
   const G = plan.gridMs;
-  const W = plan.warmMs;
   for (const { rule, sample, active } of act) {
+    const W = rule.own?.warmMs ?? plan.warmMs;
     let firing: boolean | undefined;
     // Active no earlier than the first series: firing needs `for` more.
-    if (T < plan.earliestMs + rule.forMs) firing = false;
+    if (T < (rule.own?.earliestMs ?? plan.earliestMs) + rule.forMs) firing = false;
     else if (active) firing = T >= W + rule.forMs + G ? true : undefined;
     else firing = T >= W + rule.keepMs + G ? false : undefined;
     if (firing === undefined) return undefined;
-    if (firing) out.push({ severity: carriesSeverityLabel(rule.level) ? rule.level.severity : '', labels: firingLabels(plan, sample) });
+    if (firing) out.push({ severity: severityLabelOf(rule.level), labels: firingLabels(plan, rule, sample) });
   }
   return out.sort((a, b) => {
     const ka = `${a.severity}\u0000${seriesKey('', a.labels)}`;
@@ -455,13 +557,18 @@ function expectedAt(plan: AlertPlan, act: ReturnType<typeof activity>, T: number
   });
 }
 
+/** The severity label a level's firings carry, as ExpectedFiring writes it ('' for none). */
+function severityLabelOf(level: AlertLevel): string {
+  return carriesSeverityLabel(level) ? level.severity : '';
+}
+
 /**
- * The labels a firing carries: the expression's, overridden by the alert's static labels (rule labels win). A static
+ * The labels a firing carries: the expression's, overridden by the level's rule labels (rule labels win). A static
  * label written as a template is left out: Prometheus expands it, and the runner completes it from promtool.
  */
-function firingLabels(plan: AlertPlan, sample: Sample): Labels {
+function firingLabels(plan: AlertPlan, rule: LevelRule, sample: Sample): Labels {
   const out: Labels = { ...alertLabels(sample.labels) };
-  for (const [k, v] of Object.entries(plan.alert.labels)) {
+  for (const [k, v] of Object.entries(ruleLabels(plan.alert, rule.level))) {
     if (k === 'severity' || k === 'alertname') continue;
     if (v.includes('{{')) delete out[k];
     else out[k] = v;
@@ -479,6 +586,7 @@ function synthesizeLevel(plan: AlertPlan, level: AlertLevel): TestCase[] {
   const G = plan.gridMs;
   const W = plan.warmMs;
   const maxHold = Math.max(...plan.rules.map((r) => Math.max(r.forMs, r.keepMs)));
+  const maxWarm = Math.max(W, ...plan.rules.map((r) => r.own?.warmMs ?? 0));
 
   // Quiet side: long after everything settled.
   const safeAct = activity(plan, safeWorld.world);
@@ -487,7 +595,7 @@ function synthesizeLevel(plan: AlertPlan, level: AlertLevel): TestCase[] {
   if (safeAct.some((a) => a.rule === rule && a.active && quietAimed.includes(a.sample))) {
     throw new Unsupported(`the quiet-side value still satisfies the ${levelName(rule)} condition`);
   }
-  const tb = ceilTo(W + maxHold + 2 * G, G);
+  const tb = ceilTo(maxWarm + maxHold + 2 * G, G);
   const safeExpected = expectedAt(plan, safeAct, tb);
   if (!safeExpected) throw new Error('internal: quiet-side expectations undetermined');
 
@@ -519,7 +627,7 @@ function synthesizeLevel(plan: AlertPlan, level: AlertLevel): TestCase[] {
     }
   }
   if (!fired) throw new Unsupported('no evaluation time where every level of the alert is certain to be firing or not');
-  if (!fired.expected.some((f) => f.severity === level.severity)) throw new Error('internal: the level does not fire on its firing side');
+  if (!fired.expected.some((f) => f.severity === severityLabelOf(level))) throw new Error('internal: the level does not fire on its firing side');
   checks.push(fired);
 
   const name = plan.alert.name;
@@ -546,7 +654,8 @@ function candidates(plan: AlertPlan, rule: LevelRule): { safe: Candidate[]; trig
   if (plan.mode === 'presence') return { safe: [{ target: { kind: 'none' } }], trigger: [{ target: { kind: 'any' } }] };
   const op = rule.op!;
   const t = rule.value!;
-  const others = plan.rules.filter((r) => r !== rule).map((r) => r.value!);
+  // Thresholds of the same X only: a level of `rules:` compares its own expression.
+  const others = plan.rules.filter((r) => r !== rule && !r.own).map((r) => r.value!);
   let b;
   try {
     b = boundaryValues(op, t, others);

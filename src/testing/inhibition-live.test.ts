@@ -83,6 +83,27 @@ levels:
     expect((expectationRound(model, quiet) as { alerts: Record<string, string>[] }).alerts[0]).not.toHaveProperty('severity');
   });
 
+  it('fires each level of an alert with `rules:` with the labels of its own rule', async () => {
+    const burn = `apiVersion: vigil/v1
+kind: AlertRules
+group: burn
+labels: { team: app }
+alerts:
+  - name: QueueBurn
+    summary: burn
+    rules:
+      - { severity: critical, expr: "max by (service) (queue_depth) > 500", labels: { page: "yes" } }
+      - { severity: warning, expr: "max by (service) (queue_depth) > 100", labels: { page: "no" } }
+`;
+    const model = (await compileBase({ 'burn.yaml': burn })).model;
+    const round = levelRounds(model, (alert) => (alert.name === 'QueueBurn' ? ['service'] : undefined)).find((r) => r.alerts[0]!.alertname === 'QueueBurn')!;
+    expect(round.alerts).toEqual([
+      { alertname: 'QueueBurn', team: 'app', service: 'service-1', severity: 'critical', page: 'yes' },
+      { alertname: 'QueueBurn', team: 'app', service: 'service-1', severity: 'warning', page: 'no' },
+      { alertname: 'QueueBurn', team: 'app', service: 'service-2', severity: 'warning', page: 'no' },
+    ]);
+  });
+
   it('resolves expectations like Prometheus labels alerts, and explains the ones it cannot run', () => {
     const [first, , , last] = inhibitionExpectations(base.model);
     expect(first!.test).toBe('inhibition of the queue alerts');

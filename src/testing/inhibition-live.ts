@@ -268,7 +268,8 @@ export function levelRounds(model: Model, identityOf: (alert: AlertModel) => str
     const identity = identityOf(alert)?.filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
     if (!identity) continue; // the emitter writes no automatic inhibition for it
     const base = Object.fromEntries(identity.map((l) => [l, `${l}-1`]));
-    const at = (severity: string, extra: Labels = {}): Labels => ({ ...base, ...extra, ...levelLabels(alert, severity) });
+    // The level itself, not just its severity: a level of `rules:` adds labels of its own.
+    const at = (severity: string, extra: Labels = {}): Labels => ({ ...base, ...extra, ...levelLabels(alert, alert.levels.find((l) => l.severity === severity)!) });
     const same = identity.length > 0 ? ` with the same ${identity.join(', ')}` : ' (no identity labels)';
     for (let i = 0; i < levels.length; i++) {
       for (let j = i + 1; j < levels.length; j++) {
