@@ -41,6 +41,25 @@ describe('secrets', () => {
     expect(out.content).toContain('password: "c{{d"');
   });
 
+  it('knows a secret field by its whole path: a field of the same name in another integration is not it', async () => {
+    const config =
+      'receivers:\n  - name: ops\n    pushover_configs:\n      - token: "${PUSH}"\n    telegram_configs:\n      - bot_token: "${TG}"\n' +
+      '    webhook_configs:\n      - http_config:\n          basic_auth:\n            password: "${HOOK}"\n';
+    const slot = (at: (string | number)[], env: string, field: string): SecretUse => ({ artifact: AM, at, env, field, as: 'placeholder' });
+    const push = slot(['receivers', 0, 'pushover_configs', 0, 'token'], 'PUSH', 'pushover_configs.token');
+    const telegram = slot(['receivers', 0, 'telegram_configs', 0, 'bot_token'], 'TG', 'telegram_configs.bot_token');
+    const out = await materialise(AM, config, [push, telegram], source({ PUSH: 'a{{b', TG: 'c{{d' }));
+    // Pushover's token is run as a template by Alertmanager 0.25; Telegram's bot_token is not.
+    expect(out.content).toContain('token: "a{{ \\"{{\\" }}b"');
+    expect(out.content).toContain('bot_token: "c{{d"');
+    // A webhook's basic_auth password has password_file: a slot there is not a placeholder field, whatever its last key.
+    const hook = slot(['receivers', 0, 'webhook_configs', 0, 'http_config', 'basic_auth', 'password'], 'HOOK', 'webhook_configs.http_config.basic_auth.password');
+    await expect(materialise(AM, config, [hook], source({ HOOK: 'h' }))).rejects.toThrow(/is not a field the service keeps secret/);
+    // And a pushover `token` path under another list is not Pushover's.
+    const moved = slot(['receivers', 0, 'telegram_configs', 0, 'token'], 'PUSH', 'pushover_configs.token');
+    await expect(materialise(AM, config.replace('bot_token', 'token'), [moved], source({ PUSH: 'p' }))).rejects.toThrow(/is not a field the service keeps secret/);
+  });
+
   it('refuses slots that do not match the document, reading nothing for them', async () => {
     const reads: string[] = [];
     const spy: SecretSource = { env: new Proxy({}, { get: (_t, k) => (reads.push(String(k)), 'v') }), readFile: async (f) => (reads.push(f), 'v') };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { load as parseYaml } from 'js-yaml';
 import { isScalar, parseDocument } from 'yaml';
-import { placeholderText, SECRET_FIELDS, type SecretUse } from '../emit/secret-slots.ts';
+import { placeholderText, secretFieldAt, type SecretUse } from '../emit/secret-slots.ts';
 import { goTemplateText } from '../emit/alertmanager-templates.ts';
 import { doubleQuoted } from '../emit/yaml-writer.ts';
 import type { SecretRef } from '../model/types.ts';
@@ -46,9 +46,10 @@ export async function materialise(artifact: string, content: string, uses: reado
   const edits: { start: number; end: number; ref: SecretRef; key: string; templated: boolean }[] = [];
   for (const slot of slots) {
     const at = slot.at;
-    const last = at?.[at.length - 1];
     if (!Array.isArray(at) || at.length === 0 || !at.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isInteger(k) && k >= 0))) throw altered('a secret slot has no valid path');
-    if (typeof last !== 'string' || !SECRET_FIELDS.has(last)) throw altered(`the secret slot ${at.join('.')} is not a field the service keeps secret`);
+    // By the whole path: a field of one name elsewhere (another integration's `token`, a basic_auth `password` that has a `*_file`) is not it.
+    const secretField = secretFieldAt(at);
+    if (!secretField) throw altered(`the secret slot ${at.join('.')} is not a field the service keeps secret`);
     const ref = refOf(slot);
     if (!ref) throw altered(`the secret slot ${at.join('.')} names no valid environment variable or absolute file`);
     const node = doc.getIn(at, true);
@@ -56,7 +57,7 @@ export async function materialise(artifact: string, content: string, uses: reado
     if (!isScalar(node) || node.type !== 'QUOTE_DOUBLE' || node.value !== expected || !node.range || content.slice(node.range[0], node.range[1]) !== JSON.stringify(expected)) {
       throw altered(`${at.join('.')} does not hold the placeholder ${JSON.stringify(expected)}`);
     }
-    edits.push({ start: node.range[0], end: node.range[1], ref, key: expected, templated: SECRET_FIELDS.get(last)!.templated });
+    edits.push({ start: node.range[0], end: node.range[1], ref, key: expected, templated: secretField.templated });
   }
   const values = new Map<string, string>();
   const missing: string[] = [];

@@ -2,6 +2,7 @@ import type { DocumentPath, SecretUse } from '../build/secret-use.ts';
 import type { SecretRef } from '../model/types.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { DoubleQuoted } from './yaml-writer.ts';
+import { INTEGRATION_LISTS, INTEGRATION_SECRETS } from '../channels/alertmanager-integrations.ts';
 
 /** The one list of every secret the generated files refer to (names, paths and positions; never values). */
 import { SECRETS_PATH } from '../build/paths.ts';
@@ -10,22 +11,30 @@ export { SECRETS_PATH };
 /**
  * Fields where a service (Prometheus, Alertmanager) keeps a value as a Go `Secret` and shows it as `<secret>`: the
  * only fields deploy ever fills with a secret, so a filled-in value can never be read back through a status page.
- * `templated`: the service runs the value as a Go template before use (Alertmanager 0.25's WeChat `api_secret`), so
- * the secret goes in as template text that renders as itself.
+ * Keyed by the field's whole path in the document, list indices left out (`receivers.pushover_configs.token`): two
+ * integrations may name a field alike (`token`, `api_key`, `http_config.basic_auth.password`) and only the one listed
+ * here takes a placeholder.
+ * `templated`: the service runs the value as a Go template before use (Alertmanager 0.25's WeChat `api_secret`,
+ * Pushover's `user_key` and `token`), so the secret goes in as template text that renders as itself.
  */
+const TEMPLATED_SECRETS = new Set(['wechat_configs.api_secret', 'pushover_configs.user_key', 'pushover_configs.token']);
+
 export const SECRET_FIELDS: ReadonlyMap<string, { templated: boolean }> = new Map([
-  ['api_secret', { templated: true }],
-  ['password', { templated: false }],
-  // Prometheus' authorization.credentials: shown as <secret> by its config API.
-  ['credentials', { templated: false }],
-  // Alertmanager 0.25 integrations whose secret has no `*_file` variant (a receiver's `alertmanager:` block).
-  // Pushover's user_key and token are executed as templates by 0.25's notifier.
-  ['user_key', { templated: true }],
-  ['token', { templated: true }],
-  ['bot_token', { templated: false }],
-  ['secret_key', { templated: false }],
-  ['auth_secret', { templated: false }],
+  // Prometheus: shown as <secret> by its config API.
+  ['scrape_configs.authorization.credentials', { templated: false }],
+  ['remote_write.basic_auth.password', { templated: false }],
+  // Alertmanager 0.25: the secrets of a receiver's integrations that have no `*_file` variant.
+  ...INTEGRATION_LISTS.flatMap((list) =>
+    INTEGRATION_SECRETS[list]
+      .filter((f) => f.file === undefined)
+      .map((f): [string, { templated: boolean }] => [`receivers.${list}.${f.path.join('.')}`, { templated: TEMPLATED_SECRETS.has(`${list}.${f.path.join('.')}`) }]),
+  ),
 ]);
+
+/** The secret field at a place in a document, if deploy may fill it: looked up by the whole path, never its last key. */
+export function secretFieldAt(at: DocumentPath): { templated: boolean } | undefined {
+  return SECRET_FIELDS.get(at.filter((k) => typeof k === 'string').join('.'));
+}
 
 export type { DocumentPath, SecretUse } from '../build/secret-use.ts';
 
@@ -49,8 +58,7 @@ export function secretSlotsOf(artifact: string, document: unknown): SecretUse[] 
   const found: SecretUse[] = [];
   const walk = (value: unknown, at: DocumentPath) => {
     if (value instanceof SecretPlaceholder) {
-      const key = at[at.length - 1];
-      if (typeof key !== 'string' || !SECRET_FIELDS.has(key)) throw new Error(`secret placeholder at ${at.join('.')}: not a field the service masks`);
+      if (!secretFieldAt(at)) throw new Error(`secret placeholder at ${at.join('.')}: not a field the service masks`);
       found.push(clean({ artifact, at, env: value.ref.env, file: value.ref.file, receiver: value.receiver, field: value.field, as: 'placeholder' as const, placeholder: value.value }));
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
     else if (value !== null && typeof value === 'object' && !(value instanceof DoubleQuoted)) {
