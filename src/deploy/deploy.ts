@@ -12,7 +12,7 @@ import { preflight, sweepStaleStages, type PreflightInput } from './preflight.ts
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
 import { RelayAdapter } from './relay.ts';
 import { ENVIRONMENT_PATH } from '../build/paths.ts';
-import { isUnavailable, materialise, processSecrets, secretValue, type SecretSource } from './secrets.ts';
+import { isUnavailable, materialise, processSecrets, secretFileContent, secretFileLineBreakNotes, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
 
@@ -105,7 +105,7 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
         continue;
       }
       const value = await attempt(() => secretValue({ env: use.env }, `secret $${use.env} (for ${use.path})`, configSecrets));
-      if (value !== undefined && !secretFiles.some((f) => f.name === use.env)) secretFiles.push({ name: use.env!, content: value });
+      if (value !== undefined && !secretFiles.some((f) => f.name === use.env)) secretFiles.push({ name: use.env!, content: secretFileContent(value) });
     }
     if (config) {
       targets.push(new AlertmanagerAdapter({ peers: env.alertmanager, config, templates, secretFiles }));
@@ -276,6 +276,11 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
     for (const line of checked) progress(`pre-flight ok: ${line}`);
     progress('planned');
     const report: DeployReport = { plans, preflight: checked, applied: [], notes: plans.flatMap((p) => p.notes.map((n) => `${p.target}: ${n}`)) };
+    // Files the user provides for Alertmanager's *_file fields, where this machine can read them.
+    for (const note of await secretFileLineBreakNotes(input.build.secrets, input.configSecrets ?? input.secrets ?? processSecrets)) {
+      report.notes.push(note);
+      progress(note);
+    }
     const touched: Target[] = [];
     try {
       for (const [i, target] of prepared.targets.entries()) {

@@ -103,6 +103,44 @@ async function resolve(ref: SecretRef, source: SecretSource): Promise<string | u
   return v === undefined || v === '' ? undefined : v;
 }
 
+/**
+ * The content of a secret file the deploy writes for an `{ env }` secret: without a trailing line break, since
+ * Alertmanager 0.25 reads some `*_file` secrets (smtp_auth_password_file, …) byte for byte, and a value set with
+ * `echo` or from a file (`$(cat …)` keeps none, CI secrets often one) would otherwise carry it into the password.
+ */
+export function secretFileContent(value: string): string {
+  return value.replace(/\r?\n$/, '');
+}
+
+/**
+ * Notes for the `{ file }` secrets Alertmanager reads itself whose file, where the deploy can read it, ends in a line
+ * break: Alertmanager 0.25 takes that line break as part of the secret for its own `*_file` fields (the http_config
+ * ones, read by Prometheus' common library, are trimmed). A file the deploy cannot read is the server's business.
+ */
+export async function secretFileLineBreakNotes(uses: readonly SecretUse[], source: SecretSource): Promise<string[]> {
+  const notes: string[] = [];
+  const checked = new Set<string>();
+  for (const use of uses) {
+    if (use.as !== 'file' || use.file === undefined || use.field.includes('http_config.')) continue;
+    const key = `${use.file}\u0000${use.field}\u0000${use.receiver ?? ''}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    let content: string;
+    try {
+      content = await source.readFile(use.file);
+    } catch {
+      continue;
+    }
+    if (isUnavailable(content) || !/\n$/.test(content)) continue;
+    const where = `${use.artifact ?? 'alertmanager.yml'}${use.receiver !== undefined ? `, receiver ${use.receiver}` : ''}, ${use.field}`;
+    notes.push(
+      `warning: ${where}: ${use.file} ends in a line break, which Alertmanager 0.25 reads as part of the secret; ` +
+        `hint: write the file without one (printf %s "$SECRET" > ${use.file}, not echo)`,
+    );
+  }
+  return notes;
+}
+
 /** A secret the deploy itself uses (Grafana token, InfluxDB password). */
 export async function secretValue(ref: SecretRef, what: string, source: SecretSource = processSecrets): Promise<string> {
   const value = await resolve(ref, source);
