@@ -28,6 +28,7 @@ import { refReceiverCheck } from './ref-receiver.ts';
 import { refSeverityCheck } from './ref-severity.ts';
 import { refTimeIntervalCheck } from './ref-time-interval.ts';
 import { routeGroupByCheck } from './route-group-by.ts';
+import { routeUnlabelledSeverityCheck } from './route-unlabelled-severity.ts';
 import { routeUnreachableSeverityCheck } from './route-unreachable-severity.ts';
 import { ruleDuplicateCheck } from './rule-duplicate.ts';
 import { ruleUnsupportedCheck } from './rule-unsupported.ts';
@@ -39,6 +40,7 @@ import { templateMessageCheck } from './template-message.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
 import { testRefsCheck } from './test-refs.ts';
 import { testRoutesCheck } from './test-routes.ts';
+import { testUnlabelledSeverityCheck } from './test-unlabelled-severity.ts';
 import { thresholdOrderCheck } from './threshold-order.ts';
 
 /** Every check, sorted by id. Adding a check = one module + one line here + its fixture test. */
@@ -72,6 +74,7 @@ export const CHECKS: readonly Check[] = [
   refSeverityCheck,
   refTimeIntervalCheck,
   routeGroupByCheck,
+  routeUnlabelledSeverityCheck,
   routeUnreachableSeverityCheck,
   ruleDuplicateCheck,
   ruleUnsupportedCheck,
@@ -83,5 +86,6 @@ export const CHECKS: readonly Check[] = [
   templateSyntaxCheck,
   testRefsCheck,
   testRoutesCheck,
+  testUnlabelledSeverityCheck,
   thresholdOrderCheck,
 ].sort((a, b) => (a.id < b.id ? -1 : 1));
