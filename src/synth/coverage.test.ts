@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileBase } from '../../test/helpers/model.ts';
+import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { Catalog } from '../model/catalog.ts';
+import { analyzePromql } from '../promql/index.ts';
 import { computeCoverage, formatPercent } from './coverage.ts';
+import { synthesizeAlert } from './synthesize.ts';
 
 // The base project: QueueDeep (warning, critical) and TargetDown (critical): 3 levels.
 const { model } = await compileBase();
@@ -81,5 +84,34 @@ describe('formatPercent', () => {
     expect(formatPercent(66.6666)).toBe('66.6');
     expect(formatPercent(50)).toBe('50');
     expect(formatPercent(0)).toBe('0');
+  });
+});
+
+describe('computeCoverage of generated cases for levels of `rules:` and without a severity label', () => {
+  it('counts every such level the synthesiser generated cases for as tested', async () => {
+    const burn = [
+      'apiVersion: vigil/v1',
+      'kind: AlertRules',
+      'group: burn',
+      'labels: { team: app }',
+      'alerts:',
+      '  - name: QueueBurn',
+      '    summary: burn',
+      '    rules:',
+      '      - { severity: critical, expr: "max by (service) (queue_depth) > 500", for: 2m }',
+      '      - { severity: note, expr: "max by (service) (queue_depth) > 100", labels: { notice: board } }',
+      '',
+    ].join('\n');
+    const severities = `${await baseFile('severities.yaml')}  - { name: note, label: false }\n`;
+    const burnModel = (await compileBase({ 'severities.yaml': severities, 'burn.yaml': burn })).model;
+    const ctx = { analyze: (e: { text: string; grafana: boolean }) => analyzePromql(e.text, { grafana: e.grafana }), catalog: new Catalog(burnModel) };
+    const alert = burnModel.groups.flatMap((g) => g.alerts).find((a) => a.name === 'QueueBurn')!;
+    const syntheses = synthesizeAlert(burnModel, alert, ctx);
+    const outcomes = syntheses.flatMap((s) => ('cases' in s ? s.cases.map((c) => ({ name: c.name, covers: c.covers, passed: true })) : []));
+    const report = computeCoverage(burnModel, outcomes, syntheses, 0);
+    expect(report.levels.filter((l) => l.alert === 'QueueBurn').map((l) => [l.level, l.status, l.cases.length, l.unsupported])).toEqual([
+      ['critical', 'passed', 2, undefined],
+      ['note', 'passed', 2, undefined],
+    ]);
   });
 });
