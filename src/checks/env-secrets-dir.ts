@@ -1,17 +1,6 @@
-import { keySpanOf, type Model } from '../model/types.ts';
+import { keySpanOf } from '../model/types.ts';
+import { fileSecretNames } from './alertmanager-file-secrets.ts';
 import type { Check } from './check.ts';
-
-/** The `{ env: NAME }` secrets Alertmanager reads from a file the deploy writes (fields with a `*_file` variant). */
-function fileSecretNames(model: Model): string[] {
-  const names = new Set<string>();
-  const password = model.project?.smtp?.authPassword;
-  if (password && 'env' in password && password.env) names.add(password.env);
-  for (const r of model.receivers) {
-    const token = r.channels.webhook?.bearerToken;
-    if (token && 'env' in token && token.env) names.add(token.env);
-  }
-  return [...names].sort();
-}
 
 /**
  * One alertmanager.yml serves every peer, so it can name one directory for the secret files the deploy writes. When

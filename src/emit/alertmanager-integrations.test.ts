@@ -13,6 +13,8 @@ import { materialise } from '../deploy/secrets.ts';
 import { routeAlert } from '../routing/route.ts';
 import type { Model } from '../model/types.ts';
 import { emitAlertmanager } from './alertmanager.ts';
+import { INTEGRATION_LISTS, INTEGRATION_SECRETS, type IntegrationList } from '../channels/alertmanager-integrations.ts';
+import { fileSecretNames } from '../checks/alertmanager-file-secrets.ts';
 
 const PROJECT = `
 apiVersion: vigil/v1
@@ -144,6 +146,58 @@ describe("alertmanager.yml: Alertmanager's own integrations", () => {
     const pager = receiver(parse(filled.content) as Record<string, any>, 'pager');
     expect(pager.pushover_configs[0].token).toBe('a{{ "{{" }}b');
     expect(pager.sns_configs[0].sigv4.secret_key).toBe('s"x');
+  });
+});
+
+/** Every secret of every integration that has a `*_file` variant in 0.25, and the global http_config's. */
+const FILE_SECRET_ROWS = INTEGRATION_LISTS.flatMap((list) =>
+  INTEGRATION_SECRETS[list].filter((f) => f.file !== undefined).map((f) => ({ list, path: f.path, file: f.file! })),
+);
+
+describe('alertmanager.yml: every secret with a *_file variant lands as a file the deploy writes', () => {
+  const withSecrets = (list: IntegrationList, secretPath: readonly string[], ref: { env: string } | { file: string }) => {
+    const m = model();
+    m.environment = { ...(m.environment as object), alertmanagerServerSecretsDir: '/srv/secrets' } as Model['environment'];
+    const config: Record<string, unknown> = {};
+    let at = config;
+    for (const key of secretPath.slice(0, -1)) at = (at[key] = {}) as Record<string, unknown>;
+    at[secretPath[secretPath.length - 1]!] = ref;
+    m.receivers.find((r) => r.name === 'pager')!.integrations = { [list]: [config] };
+    return m;
+  };
+
+  it('has the rows of the secrets teams use most', () => {
+    const names = FILE_SECRET_ROWS.map((r) => `${r.list}.${r.path.join('.')}`);
+    expect(names).toEqual(expect.arrayContaining(['email_configs.auth_password', 'slack_configs.api_url', 'pagerduty_configs.routing_key', 'pagerduty_configs.service_key', 'opsgenie_configs.api_key', 'victorops_configs.api_key', 'webhook_configs.http_config.authorization.credentials', 'webex_configs.http_config.authorization.credentials', 'telegram_configs.http_config.basic_auth.password']));
+  });
+
+  it.each(FILE_SECRET_ROWS.map((r) => [`${r.list}.${r.path.join('.')}`, r] as const))('%s', (_name, row) => {
+    const m = withSecrets(row.list, row.path, { env: 'ROW_SECRET' });
+    const { artifacts, secrets } = emitted(m);
+    const pager = receiver(parse(artifacts[0]!.content) as Record<string, any>, 'pager');
+    let written = pager[row.list][0];
+    for (const key of row.path.slice(0, -1)) written = written[key];
+    expect(written).toEqual({ [row.file]: '/srv/secrets/ROW_SECRET' });
+    expect(secrets).toContainEqual(expect.objectContaining({ env: 'ROW_SECRET', receiver: 'pager', as: 'file', path: '/srv/secrets/ROW_SECRET' }));
+    // env/secrets-dir knows every variable the deploy writes as a file, so it can say when the peers disagree on where.
+    const asFiles = [...new Set(secrets.filter((u) => u.as === 'file' && u.env !== undefined).map((u) => u.env!))].sort();
+    expect(fileSecretNames(m)).toEqual(asFiles);
+    expect(asFiles).toContain('ROW_SECRET');
+    // A { file } reference is named where it is, and the deploy writes nothing for it.
+    const fromFile = emitted(withSecrets(row.list, row.path, { file: '/run/secrets/row' })).secrets;
+    expect(fromFile).toContainEqual(expect.objectContaining({ file: '/run/secrets/row', as: 'file', path: '/run/secrets/row' }));
+  });
+
+  it('the global http_config: both secrets land as files env/secrets-dir knows', () => {
+    const m = model();
+    m.project!.alertmanager!.httpConfig = { authorization: { credentials: { env: 'GLOBAL_TOKEN' } }, basicAuth: { username: 'u', password: { env: 'PROXY_PASSWORD' } } } as never;
+    const { artifacts, secrets } = emitted(m);
+    const global = (parse(artifacts[0]!.content) as Record<string, any>).global;
+    expect(global.http_config.authorization.credentials_file).toBe('/etc/alertmanager/secrets/GLOBAL_TOKEN');
+    expect(global.http_config.basic_auth.password_file).toBe('/etc/alertmanager/secrets/PROXY_PASSWORD');
+    const asFiles = [...new Set(secrets.filter((u) => u.as === 'file' && u.env !== undefined).map((u) => u.env!))].sort();
+    expect(fileSecretNames(m)).toEqual(asFiles);
+    expect(asFiles).toEqual(expect.arrayContaining(['GLOBAL_TOKEN', 'PROXY_PASSWORD']));
   });
 });
 
