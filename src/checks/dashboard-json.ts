@@ -3,7 +3,8 @@ import { emitDashboard } from '../emit/grafana-dashboards.ts';
 import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
-import { builtJsonPath, isCarriedJson } from '../model/kinds/dashboard.ts';
+import { builtJsonPath, isCarriedJson, isJsonPanel } from '../model/kinds/dashboard.ts';
+import type { PanelItem } from '../spec/types.gen.ts';
 import type { Check } from './check.ts';
 
 /**
@@ -72,10 +73,10 @@ function panelTitleSpan(d: DashboardModel, title: string | undefined): Span | un
   if (title === undefined) return undefined;
   if (d.spec) {
     const candidates: (string | number)[][] = [
-      ...(d.spec.panels ?? []).map((p, i) => (p.title === title ? ['panels', i] : [])),
-      ...(d.spec.rows ?? []).flatMap((row, r) => [row.title === title ? ['rows', r] : [], ...row.panels.map((p, i) => (p.title === title ? ['rows', r, 'panels', i] : []))]),
+      ...(d.spec.panels ?? []).map((p, i) => (titleOf(p) === title ? titlePath(p, ['panels', i]) : [])),
+      ...(d.spec.rows ?? []).flatMap((row, r) => [row.title === title ? ['rows', r, 'title'] : [], ...row.panels.map((p, i) => (titleOf(p) === title ? titlePath(p, ['rows', r, 'panels', i]) : []))]),
     ].filter((path) => path.length > 0);
-    return candidates[0] ? spanOf(d.origin, ...candidates[0], 'title') : undefined;
+    return candidates[0] ? spanOf(d.origin, ...candidates[0]) : undefined;
   }
   const base = builtJsonPath(d);
   const path = findPanelPath((d.origin.def.value as Record<string, unknown>)[base[0] as string], title, [...base]);
@@ -107,4 +108,12 @@ function panelAt(json: unknown, path: string): { label: string; title?: string }
   const { title, id, type } = panel as { title?: unknown; id?: unknown; type?: unknown };
   const name = typeof title === 'string' && title !== '' ? `"${title}"` : '(untitled)';
   return { label: `${type === 'row' ? 'row' : 'panel'} ${name}${typeof id === 'number' ? ` (id ${id})` : ''}`, title: typeof title === 'string' ? title : undefined };
+}
+
+function titleOf(p: PanelItem): unknown {
+  return isJsonPanel(p) ? p.json.title : p.title;
+}
+
+function titlePath(p: PanelItem, at: (string | number)[]): (string | number)[] {
+  return isJsonPanel(p) ? [...at, 'json', 'title'] : [...at, 'title'];
 }

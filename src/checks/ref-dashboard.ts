@@ -1,3 +1,4 @@
+import { isJsonPanel } from '../model/kinds/dashboard.ts';
 import { allAlerts, spanOf } from '../model/types.ts';
 import { limitedGuesses } from '../util/closest.ts';
 import type { Check } from './check.ts';
@@ -35,7 +36,7 @@ export const refDashboardCheck: Check = {
     for (const d of ctx.model.dashboards) {
       const panels = [...(d.spec?.panels ?? []).map((p, i) => ({ p, path: ['panels', i] as (string | number)[] })), ...(d.spec?.rows ?? []).flatMap((row, r) => row.panels.map((p, i) => ({ p, path: ['rows', r, 'panels', i] as (string | number)[] })))];
       for (const { p, path } of panels) {
-        if (p.thresholdsFrom === undefined || alertNames.includes(p.thresholdsFrom)) continue;
+        if (isJsonPanel(p) || p.thresholdsFrom === undefined || alertNames.includes(p.thresholdsFrom)) continue;
         const guess = guessAlert(p.thresholdsFrom);
         ctx.report({
           message: `dashboard ${d.uid}, panel "${p.title}": thresholdsFrom names unknown alert "${p.thresholdsFrom}"`,

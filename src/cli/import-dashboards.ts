@@ -28,7 +28,9 @@ export async function runImportDashboards(io: CliIO, files: string[], options: I
     return bad ? EXIT.problems : EXIT.ok;
   }
   const c = result.counts;
-  io.out(`imported ${c.dashboards} dashboard${c.dashboards === 1 ? '' : 's'} (${c.panels} panels, ${c.queries} queries) as Grafana JSON carried by Dashboard definitions; ${result.files.length} files written to ${options.out}/\n`);
+  const carried = c.dashboards - c.declarative;
+  const how = [c.declarative ? `${c.declarative} declarative (${c.declarativePanels} of their panels declarative)` : '', carried ? `${carried} carried as Grafana JSON` : ''].filter(Boolean).join(', ');
+  io.out(`imported ${c.dashboards} dashboard${c.dashboards === 1 ? '' : 's'} (${c.panels} panels, ${c.queries} queries)${how ? `: ${how}` : ''}; ${result.files.length} files written to ${options.out}/\n`);
   for (const kind of ['inferred', 'review'] as const) {
     const notes = result.notes.filter((n) => n.kind === kind);
     if (notes.length === 0) continue;

@@ -50,6 +50,6 @@ export function argumentProblem(e: { code?: string; message: string }, options: 
     if (/argument missing/.test(e.message)) return `option ${option} needs a value (${option} VALUE or ${option}=VALUE)`;
     if (/does not take an argument/.test(e.message)) return `option ${option} is a switch and takes no value`;
   }
-  if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message;
+  if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) return e.message;
   return undefined;
 }

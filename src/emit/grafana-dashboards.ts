@@ -31,8 +31,11 @@ import {
   LegendPlacement,
   ReduceDataOptionsBuilder,
   StackingConfigBuilder,
+  SortOrder,
   StackingMode,
+  TooltipDisplayMode,
   VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 import { PanelBuilder as GaugePanelBuilder } from '@grafana/grafana-foundation-sdk/gauge';
@@ -42,11 +45,12 @@ import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-s
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
 import { alertsByName } from '../model/types.ts';
-import type { DashboardSpec, Panel as PanelSpec } from '../spec/types.gen.ts';
+import type { DashboardSpec, Panel as PanelSpec, PanelItem } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { isPlainObject } from '../util/lookup.ts';
 import { severityRank } from '../model/severity-rank.ts';
-import { isCarriedJson } from '../model/kinds/dashboard.ts';
+import { isCarriedJson, isJsonPanel } from '../model/kinds/dashboard.ts';
+import { applyGrafanaExtras } from './grafana-extras.ts';
 import { resolveExportInputs } from '../spec/dashboard-json.ts';
 
 /** Every dashboard Vigil writes carries this tag, so a deploy can tell its own dashboards from hand-made ones. */
@@ -113,6 +117,9 @@ export function dashboardJson(model: Model, d: DashboardModel): { json: Json; al
     const alerts: AlertModel[] = [];
     const json = buildDeclarative(model, d.spec, ds, alerts);
     finishDashboard(json, { model, ds, reflow: true });
+    // What the definition states in Grafana's own JSON goes over Vigil's build and its layout; finishing again puts
+    // back what Vigil owns (ids, tags, datasources where none is named) and keeps a layout that fits.
+    if (applyGrafanaExtras(json, d.spec)) finishDashboard(json, { model, ds, reflow: false });
     return { json, alerts };
   }
   // A deep copy: finishing must not change the model other stages read.
@@ -176,7 +183,8 @@ function buildDeclarative(model: Model, spec: DashboardSpec, ds: DataSourceRef, 
       row.panels.forEach((p) => builder.withPanel(panelBuilder(p, width, ctx)));
     }
   }
-  return builder.build() as unknown as Json;
+  // Plain JSON from here on: the SDK's objects carry functions, which patches and copies must not meet.
+  return JSON.parse(JSON.stringify(builder.build())) as Json;
 }
 
 /** Project tags + the dashboard's own + the ownership tag, sorted and unique. */
@@ -252,7 +260,13 @@ interface CommonPanelBuilder {
   build(): GrafanaPanel;
 }
 
-function panelBuilder(p: PanelSpec, defaultW: number, ctx: PanelContext): CommonPanelBuilder {
+/** A panel given as Grafana JSON is built as it is; finishing numbers it and lays it out like the others. */
+function panelBuilder(p: PanelItem, defaultW: number, ctx: PanelContext): { build(): GrafanaPanel } {
+  if (isJsonPanel(p)) return { build: () => structuredClone(p.json) as unknown as GrafanaPanel };
+  return declarativePanelBuilder(p, defaultW, ctx);
+}
+
+function declarativePanelBuilder(p: PanelSpec, defaultW: number, ctx: PanelContext): CommonPanelBuilder {
   const steps = panelThresholds(p, ctx);
   const lastValue = () => new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
   let b: CommonPanelBuilder;
@@ -265,6 +279,8 @@ function panelBuilder(p: PanelSpec, defaultW: number, ctx: PanelContext): Common
         .placement(p.legend?.placement === 'right' ? LegendPlacement.Right : LegendPlacement.Bottom)
         .calcs([...(p.legend?.calcs ?? [])]);
       ts.legend(legend);
+      // Grafana's own default (the SDK would write "asc", the first value of the enum, which Grafana never assumes).
+      ts.tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Single).sort(SortOrder.None));
       if (p.stack === true) ts.stacking(new StackingConfigBuilder().mode(StackingMode.Normal).group('A'));
       if (steps) ts.thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.LineAndArea));
       b = ts;

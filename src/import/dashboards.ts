@@ -1,11 +1,14 @@
 /**
  * `vigil import dashboards`: Grafana dashboards in, a Vigil project out. Each dashboard becomes a Dashboard definition
- * (dashboards/<uid>.yaml) that carries its Grafana JSON (dashboards/<uid>.json) as it was, so nothing is lost — only
- * what Grafana's export adds (`__inputs`, `__requires`) is resolved, the datasource inputs becoming Vigil's datasource.
- * The metrics the queries read become a catalogue, as for rules. Pure: files in, files out.
+ * (dashboards/<uid>.yaml): declarative where Vigil's build of it gives the dashboard back (panels Vigil models as
+ * declarative panels, the rest of their Grafana JSON beside them, other panels as JSON), else carrying its Grafana
+ * JSON (dashboards/<uid>.json) as it was, so nothing is lost either way. Only what Grafana's export adds (`__inputs`,
+ * `__requires`) is resolved, the datasource inputs becoming Vigil's datasource. The metrics the queries read become a
+ * catalogue, as for rules. Pure: files in, files out.
  */
 import type { Diagnostic } from '../diagnostics.ts';
-import { UID_PATTERN } from '../emit/grafana-dashboards.ts';
+import { DEFAULT_DATASOURCE_UID, UID_PATTERN } from '../emit/grafana-dashboards.ts';
+import { declarativeDashboard } from './dashboard-declarative.ts';
 import { promqlTargetsOf } from '../model/kinds/dashboard.ts';
 import { resolveExportInputs } from '../spec/dashboard-json.ts';
 import { isPlainObject } from '../util/lookup.ts';
@@ -26,7 +29,8 @@ export interface DashboardsImport {
   notes: ImportNote[];
   diagnostics: Diagnostic[];
   dashboards: ImportedDashboard[];
-  counts: { dashboards: number; panels: number; queries: number };
+  /** `declarative`: dashboards written as declarative definitions, and their panels written as declarative panels. */
+  counts: { dashboards: number; panels: number; queries: number; declarative: number; declarativePanels: number };
 }
 
 export function importDashboards(inputs: readonly { file: string; text: string }[]): DashboardsImport {
@@ -37,7 +41,7 @@ export function importDashboards(inputs: readonly { file: string; text: string }
     diagnostics.push(...read.diagnostics);
     raw.push(...read.dashboards);
   }
-  const counts = { dashboards: 0, panels: 0, queries: 0 };
+  const counts = { dashboards: 0, panels: 0, queries: 0, declarative: 0, declarativePanels: 0 };
   if (diagnostics.some((d) => d.severity === 'error')) return { files: [], notes: [], diagnostics, dashboards: [], counts };
 
   const notes: ImportNote[] = [];
@@ -55,8 +59,18 @@ export function importDashboards(inputs: readonly { file: string; text: string }
     delete json.version;
     delete json.uid;
     dashboards.push({ uid, json, from: r.from });
-    files.push({ path: `dashboards/${uid}.json`, content: `${JSON.stringify(json, null, 2)}\n` });
-    files.push({ path: `dashboards/${uid}.yaml`, content: yamlFile(`Imported from ${shown}. The Grafana JSON is carried as it is: edit ${uid}.json.`, [{ apiVersion: 'vigil/v1', kind: 'Dashboard', uid, json: `./${uid}.json` }]) });
+    const declarative = declarativeDashboard(json, uid, DEFAULT_DATASOURCE_UID);
+    if ('spec' in declarative) {
+      const { declarative: n, json: carried } = declarative.panels;
+      const comment = `Imported from ${shown}: ${n} panel${n === 1 ? '' : 's'} declarative${carried ? `, ${carried} carried as Grafana JSON (json:)` : ''}. "grafana:" holds the Grafana JSON Vigil does not model.`;
+      files.push({ path: `dashboards/${uid}.yaml`, content: yamlFile(comment, [declarative.spec]) });
+      counts.declarative++;
+      counts.declarativePanels += n;
+    } else {
+      notes.push({ kind: 'review', message: `${shown}: carried as Grafana JSON (${uid}.json): ${declarative.reason}` });
+      files.push({ path: `dashboards/${uid}.json`, content: `${JSON.stringify(json, null, 2)}\n` });
+      files.push({ path: `dashboards/${uid}.yaml`, content: yamlFile(`Imported from ${shown}. The Grafana JSON is carried as it is: edit ${uid}.json.`, [{ apiVersion: 'vigil/v1', kind: 'Dashboard', uid, json: `./${uid}.json` }]) });
+    }
     const panels = panelsOf(json);
     counts.dashboards++;
     counts.panels += panels.length;

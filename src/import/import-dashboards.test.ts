@@ -27,17 +27,49 @@ const dashboard = (extra: Json = {}): Json => ({
 const position = (d: Diagnostic, text: string) => `${d.span?.file}:${Object.values(lineColAt(text, d.span!.start)).join(':')}`;
 
 describe('vigil import dashboards: the input forms', () => {
-  it('carries a bare dashboard as JSON next to a definition naming it, and infers the catalogue', () => {
+  it('writes a dashboard Vigil can build exactly as a declarative definition', () => {
     const result = importDashboards([{ file: 'queue.json', text: JSON.stringify(dashboard({ id: 42, version: 7 }), null, 2) }]);
+    expect(result.diagnostics).toEqual([]);
+    const files = new Map(result.files.map((f) => [f.path, f.content]));
+    expect([...files.keys()].sort()).toEqual(['dashboards/queue.yaml', 'metrics/imported.yaml', 'project.yaml', 'receivers.yaml', 'routes.yaml', 'severities.yaml']);
+    expect(parse(files.get('dashboards/queue.yaml')!)).toEqual({
+      apiVersion: 'vigil/v1',
+      kind: 'Dashboard',
+      uid: 'queue',
+      title: 'Queue',
+      time: { from: 'now-1h', to: 'now' },
+      panels: [
+        {
+          title: 'Depth',
+          type: 'timeseries',
+          unit: 'short',
+          width: 12,
+          height: 8,
+          thresholds: [{ value: null, color: 'green' }, { value: 80, color: 'red' }],
+          queries: [{ expr: 'sum by (queue) (rate(queue_items_total{job="q"}[$__rate_interval]))', legend: '{{queue}}' }],
+          // Vigil draws a panel's thresholds (custom.thresholdsStyle); this one did not. Options Grafana assumes anyway
+          // (the timeseries defaults) are not a difference.
+          grafana: { fieldConfig: { defaults: { custom: null } } },
+        },
+      ],
+      // Vigil's crosshair tooltip and its fiscal year default are not what this dashboard had.
+      grafana: { graphTooltip: null },
+    });
+    expect(result.counts).toEqual({ dashboards: 1, panels: 1, queries: 1, declarative: 1, declarativePanels: 1 });
+  });
+
+  it('carries a dashboard older than Grafana 9 as JSON next to a definition naming it, and infers the catalogue', () => {
+    const result = importDashboards([{ file: 'queue.json', text: JSON.stringify(dashboard({ id: 42, version: 7, schemaVersion: 27 }), null, 2) }]);
     expect(result.diagnostics).toEqual([]);
     const files = new Map(result.files.map((f) => [f.path, f.content]));
     expect([...files.keys()].sort()).toEqual(['dashboards/queue.json', 'dashboards/queue.yaml', 'metrics/imported.yaml', 'project.yaml', 'receivers.yaml', 'routes.yaml', 'severities.yaml']);
     expect(parse(files.get('dashboards/queue.yaml')!)).toEqual({ apiVersion: 'vigil/v1', kind: 'Dashboard', uid: 'queue', json: './queue.json' });
     const carried = JSON.parse(files.get('dashboards/queue.json')!);
     // Instance-local fields go (the uid is the definition's); everything else stays as it was.
-    expect(carried).toEqual((({ uid, ...rest }) => rest)(dashboard()));
+    expect(carried).toEqual((({ uid, ...rest }) => rest)(dashboard({ schemaVersion: 27 })));
     expect(parse(files.get('metrics/imported.yaml')!).metrics).toEqual([{ name: 'queue_items_total', type: 'counter', help: 'Imported: a counter, read with rate(), irate() or increase().', labels: ['job', 'queue'] }]);
-    expect(result.counts).toEqual({ dashboards: 1, panels: 1, queries: 1 });
+    expect(result.counts).toEqual({ dashboards: 1, panels: 1, queries: 1, declarative: 0, declarativePanels: 0 });
+    expect(result.notes).toContainEqual({ kind: 'review', message: expect.stringMatching(/^queue\.json: carried as Grafana JSON \(queue\.json\): schemaVersion 27 is older/) });
   });
 
   it("resolves Grafana's export format: datasource inputs become the project's datasource", () => {

@@ -48,7 +48,7 @@ export function buildModel(typed: readonly TypedDefinition[]): { model: Model; d
   return into;
 }
 
-function emptyModel(): Model {
+export function emptyModel(): Model {
   return {
     metrics: [],
     external: [],

@@ -14,7 +14,7 @@ export async function renderSpecTypes(): Promise<string> {
   for (const kind of KINDS) {
     const schema = JSON.parse(await readFile(path.join(SCHEMA_DIR, kind.schemaFile), 'utf8'));
     schema.title = `${kind.kind}Spec`;
-    const ts = await compile(schema, `${kind.kind}Spec`, {
+    const ts = await compile(branchesAsUnion(schema) as typeof schema, `${kind.kind}Spec`, {
       bannerComment: '',
       cwd: SCHEMA_DIR,
       additionalProperties: false,
@@ -24,6 +24,24 @@ export async function renderSpecTypes(): Promise<string> {
     parts.push(ts.trim(), '');
   }
   return dedupeDeclarations(parts.join('\n'));
+}
+
+/**
+ * A schema that picks its branch with if/then/else (so a validation error names the branch's own fields, not every
+ * alternative's) between two definitions has the type of either: json-schema-to-typescript ignores `if`, so it is
+ * given the union of the two.
+ */
+function branchesAsUnion(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(branchesAsUnion);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = branchesAsUnion(value);
+  const isRef = (v: unknown) => v !== null && typeof v === 'object' && Object.keys(v).join() === '$ref';
+  if ('if' in out && isRef(out.then) && isRef(out.else)) {
+    const { if: _if, then, else: otherwise, ...rest } = out;
+    return { ...rest, anyOf: [then, otherwise] };
+  }
+  return out;
 }
 
 /** Shared definitions (SecretRef, Labels…) are emitted once per kind; keep the first declaration of each name. */

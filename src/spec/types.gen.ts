@@ -936,6 +936,8 @@ export interface TimeInterval {
   location?: string;
 }
 
+export type PanelItem = JsonPanel | Panel;
+
 /**
  * A Grafana dashboard described by its panels and PromQL queries, or carried as Grafana's own JSON (json).
  */
@@ -976,9 +978,29 @@ export interface DashboardSpec {
   rows?: {
     title: string;
     collapsed?: boolean;
-    panels: Panel[];
+    panels: PanelItem[];
+    /**
+     * Grafana row JSON that Vigil does not model (repeat, gridPos…), merged over the row Vigil builds as a JSON Merge Patch (RFC 7386).
+     */
+    grafana?: {};
   }[];
-  panels?: Panel[];
+  panels?: PanelItem[];
+  /**
+   * Grafana dashboard JSON that Vigil does not model (annotations, links, templating, graphTooltip…), merged over the dashboard Vigil builds as a JSON Merge Patch (RFC 7386). Cannot set what Vigil owns or what the fields above say: uid, id, version, schemaVersion, title, tags, panels, rows. Not with json.
+   */
+  grafana?: {};
+}
+/**
+ * A panel carried as Grafana's own panel JSON, for what Vigil does not model (text, heatmap, graph…); its Prometheus queries are still checked.
+ */
+export interface JsonPanel {
+  /**
+   * The Grafana panel JSON. Vigil adds an id, and its datasource where none is named; gridPos is kept when given.
+   */
+  json: {
+    type: string;
+    [k: string]: unknown;
+  };
 }
 export interface Panel {
   title: string;
@@ -1008,6 +1030,10 @@ export interface Panel {
    */
   thresholdsFrom?: string;
   /**
+   * Grafana panel JSON that Vigil does not model (options, fieldConfig, pluginVersion, gridPos…), merged over the panel Vigil builds as a JSON Merge Patch (RFC 7386): objects merge key by key, null removes a key, anything else replaces. Cannot set type, title, targets or id: those come from the fields above.
+   */
+  grafana?: {};
+  /**
    * @minItems 1
    */
   queries: [
@@ -1016,12 +1042,20 @@ export interface Panel {
       legend?: string;
       instant?: boolean;
       interval?: string;
+      /**
+       * Grafana target JSON that Vigil does not model (format, hide, intervalFactor, exemplar…), merged over the target Vigil builds as a JSON Merge Patch (RFC 7386). Cannot set expr or refId.
+       */
+      grafana?: {};
     },
     ...{
       expr: string;
       legend?: string;
       instant?: boolean;
       interval?: string;
+      /**
+       * Grafana target JSON that Vigil does not model (format, hide, intervalFactor, exemplar…), merged over the target Vigil builds as a JSON Merge Patch (RFC 7386). Cannot set expr or refId.
+       */
+      grafana?: {};
     }[]
   ];
 }

@@ -52,10 +52,13 @@ describe('vigil import dashboards', () => {
     const run = await runVigilAsync(['import', 'dashboards', 'http.json', 'up.yaml', '--out', 'imported', '--verify'], dir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('imported 2 dashboards (3 panels, 3 queries) as Grafana JSON carried by Dashboard definitions; 9 files written to imported/');
+    expect(run.stdout).toContain('imported 2 dashboards (3 panels, 3 queries): 1 declarative (2 of their panels declarative), 1 carried as Grafana JSON; 8 files written to imported/');
+    expect(run.stdout).toMatch(/up\.yaml ConfigMap grafana-dashboard-up data\["up\.json"\]: carried as Grafana JSON \(up\.json\): schemaVersion 14 is older/);
     expect(run.stdout).toContain("http.json: datasource input ${DS_PROMETHEUS} became the project's datasource");
     expect(run.stdout).toContain('verified: the build has the same 3 panels (type, title, layout, unit, thresholds) and 3 queries in 2 dashboards as the input');
-    expect((await readdir(path.join(dir, 'imported', 'dashboards'))).sort()).toEqual(['http.json', 'http.yaml', 'up.json', 'up.yaml']);
+    expect((await readdir(path.join(dir, 'imported', 'dashboards'))).sort()).toEqual(['http.yaml', 'up.json', 'up.yaml']);
+    // The export's panels are declarative: their queries are YAML a reviewer reads, checked where they are written.
+    expect(await readFile(path.join(dir, 'imported', 'dashboards', 'http.yaml'), 'utf8')).toContain('- expr: sum by (code) (rate(http_requests_total[$__rate_interval]))');
     const build = await runVigilAsync(['build', 'imported', '--out', 'generated'], dir);
     expect(build.code, build.stderr).toBe(0);
     const built = JSON.parse(await readFile(path.join(dir, 'generated', 'grafana', 'dashboards', 'http.json'), 'utf8'));

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../../diagnostics.ts';
 import type { Definition, Path } from '../../load/definition.ts';
 import { SDK_DASHBOARD_KEY } from '../../spec/sdk.ts';
-import type { DashboardSpec } from '../../spec/types.gen.ts';
+import type { DashboardSpec, JsonPanel, PanelItem } from '../../spec/types.gen.ts';
 import { isPlainObject } from '../../util/lookup.ts';
 import type { DashboardModel, ExpressionModel } from '../types.ts';
 import { keySpanOf, spanOf } from '../types.ts';
@@ -57,6 +57,11 @@ function declarativeDashboard(def: Definition, value: Record<string, unknown>, d
   return { uid: spec.uid, title: spec.title, spec, origin: at(def) };
 }
 
+/** A panel of a declarative dashboard given as Grafana's own panel JSON. */
+export function isJsonPanel(p: PanelItem): p is JsonPanel {
+  return 'json' in p;
+}
+
 /** Whether a dashboard is carried as the JSON a YAML definition gave (rather than built by Vigil or the SDK). */
 export function isCarriedJson(d: DashboardModel): boolean {
   return d.built !== undefined && d.origin.def.origin === 'yaml' && JSON_DASHBOARD_KEY in (d.origin.def.value as object);
@@ -71,12 +76,21 @@ export function builtJsonPath(d: DashboardModel): Path {
 export function dashboardExpressions(d: DashboardModel): ExpressionModel[] {
   const out: ExpressionModel[] = [];
   if (d.spec) {
+    // A panel given as Grafana JSON has its queries where Grafana keeps them; a datasource variable it names is
+    // declared in the dashboard's own Grafana JSON.
+    const templating = isPlainObject(d.spec.grafana) ? { templating: (d.spec.grafana as Record<string, unknown>).templating } : {};
     const visit = (panels: DashboardSpec['panels'], base: Path) =>
-      (panels ?? []).forEach((panel, i) =>
+      (panels ?? []).forEach((panel, i) => {
+        if (isJsonPanel(panel)) {
+          for (const q of promqlTargetsOf({ ...templating, panels: [panel.json] })) {
+            out.push({ text: q.expr, grafana: true, owner: `dashboard ${d.uid}, panel "${q.panelTitle}"`, origin: { def: d.origin.def, path: [...base, i, 'json', ...q.path.slice(2)] }, exact: false });
+          }
+          return;
+        }
         panel.queries.forEach((q, j) =>
           out.push({ text: q.expr, grafana: true, owner: `dashboard ${d.uid}, panel "${panel.title}"`, origin: { def: d.origin.def, path: [...base, i, 'queries', j, 'expr'] }, exact: true }),
-        ),
-      );
+        );
+      });
     visit(d.spec.panels, ['panels']);
     (d.spec.rows ?? []).forEach((row, r) => visit(row.panels, ['rows', r, 'panels']));
   } else if (d.built) {
