@@ -27,7 +27,7 @@ export function ruleGroupBodies(model: Model): RuleGroupBody[] {
       const records = members.filter((m) => m.type === 'recording').flatMap(recordingRules);
       const alerts = members.filter((m) => m.type === 'alerting').flatMap((m) => m.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)));
       // Options only as written: without `interval` Prometheus evaluates at the global evaluation_interval (the Project's).
-      // Members of one group agree on them (rule/group-options reports those that do not).
+      // Members of one group agree on them (rule/duplicate reports those that do not).
       const options = { ...(group.interval ? { interval: group.interval } : {}), ...(group.limit !== undefined ? { limit: group.limit } : {}), ...(group.queryOffset ? { query_offset: group.queryOffset } : {}) };
       return { file: ruleFileName(group.name), group, members, body: { name: group.name, ...options, rules: [...records, ...alerts] } };
     });
