@@ -1,6 +1,25 @@
-import { defineConfig } from 'vitest/config';
+import { readFile } from 'node:fs/promises';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/**
+ * Vite reads the source map of every dependency it loads itself (those in server.deps.inline) and warns, once per
+ * file, when the map names TypeScript sources the package does not ship ("Sourcemap for … points to missing source
+ * files"). A dependency's map is of no use here, so such files are loaded without their sourceMappingURL comment and
+ * no map is read: stack traces inside them keep the lines of the shipped JavaScript.
+ */
+const dependenciesWithoutSourceMaps: Plugin = {
+  name: 'dependencies-without-source-maps',
+  enforce: 'pre',
+  async load(id) {
+    const file = id.split('?')[0]!;
+    if (!file.includes('/node_modules/') || !/\.[cm]?js$/.test(file)) return null;
+    const code = await readFile(file, 'utf8');
+    return { code: code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'), map: null };
+  },
+};
 
 export default defineConfig({
+  plugins: [dependenciesWithoutSourceMaps],
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],

@@ -12,6 +12,7 @@ import { runDeploy, runPlan } from './deploy.ts';
 import { runRelay } from './relay.ts';
 import { importCommand } from './import.ts';
 import { exportCommand } from './export.ts';
+import { initCommand } from './init.ts';
 
 export { EXIT };
 
@@ -20,6 +21,7 @@ const HELP = `vigil — monitoring and alerting as code for Prometheus, Alertman
 Usage: vigil <command> [dir] [options]
 
 Commands:
+  init [dir]       scaffold a monitoring repository: definitions, CI workflow, editor settings (--example)
   validate [dir]   load and check every definition (default dir: monitoring)
   build [dir]      validate, then write Prometheus rules, alertmanager.yml, Grafana dashboards and docs
   test [dir]       run the rule unit tests with promtool, prove routing with amtool (--live: inhibition too)
@@ -54,6 +56,7 @@ const ENV_FILE_OPTION = { 'environment-file': { type: 'string' as const } };
 const envFile = (values: Record<string, unknown>) => (typeof values['environment-file'] === 'string' ? values['environment-file'] : undefined);
 
 const COMMANDS: Record<string, Command> = {
+  init: initCommand,
   validate: {
     help: `Usage: vigil validate [dir] [--format text|json|github]
 
