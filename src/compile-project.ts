@@ -4,13 +4,17 @@ import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } fro
 import type { Artifact } from './emit/artifact.ts';
 import type { LoadResult } from './load/index.ts';
 import { environmentNames } from './env/overrides.ts';
+import { layeredArtifacts } from './build/overlay.ts';
 
 export interface ProjectBuild {
   /** The shared definitions without any environment's overrides (what `vigil test` proves). */
   base: CompileResult;
   /** One compile per environment, in declaration order. */
   environments: { name: string; result: CompileResult }[];
-  /** What `vigil build` writes: the shared definitions' tree at the root (what `vigil test` proves) and each environment's under `<env>/`. */
+  /**
+   * What `vigil build` writes: the shared definitions' tree at the root (what `vigil test` proves) and each
+   * environment's under `<env>/` as an overlay of it (see build/overlay.ts), one manifest.json for all.
+   */
   artifacts: Artifact[];
   /** Every problem of every compile, each once. */
   diagnostics: Diagnostic[];
@@ -24,7 +28,7 @@ export function compileProject(loaded: LoadResult, options: Omit<CompileOptions,
   const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) }));
   const compiles = [base, ...environments.map((e) => e.result)];
   const diagnostics = dedupeDiagnostics(compiles.flatMap((r) => r.diagnostics)).filter(unusedInEvery(compiles)).sort(compareDiagnostics);
-  const artifacts = hasErrors(diagnostics) ? [] : [...base.artifacts, ...environments.flatMap((e) => e.result.artifacts.map((a) => ({ ...a, path: `${e.name}/${a.path}` })))];
+  const artifacts = hasErrors(diagnostics) ? [] : layeredArtifacts(base.artifacts, environments.map((e) => ({ name: e.name, artifacts: e.result.artifacts })));
   return { base, environments, artifacts, diagnostics };
 }
 

@@ -13,10 +13,25 @@ export interface ManifestInput {
   sha256: string;
 }
 
+/**
+ * An environment's build as an overlay of the shared tree: the files whose content differs from the shared tree's
+ * (paths inside `<env>/`), and the shared files the environment does not have.
+ */
+export interface EnvironmentLayer {
+  files: ManifestEntry[];
+  removed: string[];
+}
+
 export interface Manifest {
   files: ManifestEntry[];
   /** Undefined in a manifest written before inputs were recorded, or by a build of in-memory sources. */
   inputs?: ManifestInput[];
+  /**
+   * Each environment's overlay, in the shared tree's manifest: one manifest vouches for every file, so a change to a
+   * shared file never ripples into an environment's files. Undefined without environments, and in a manifest of
+   * an older Vigil (whose environment trees were full, each with a manifest of its own).
+   */
+  environments?: Record<string, EnvironmentLayer>;
 }
 
 export const sha256 = (content: string) => createHash('sha256').update(content).digest('hex');
@@ -26,33 +41,57 @@ export const sha256 = (content: string) => createHash('sha256').update(content).
  * the definition files it was built from (so deploy can tell a build made from other definitions without compiling).
  */
 export function buildManifest(
-  files: readonly { path: string; content: string; sources: readonly string[] }[],
+  files: readonly ManifestFile[],
   inputs?: readonly ManifestInput[],
+  environments?: readonly { name: string; files: readonly ManifestFile[]; removed: readonly string[] }[],
 ): { path: string; content: string; sources: string[] } {
-  const entries = files.map((f) => ({ path: f.path, sha256: sha256(f.content), sources: [...new Set(f.sources)].sort() }));
   const sortedInputs = inputs && [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((i) => ({ path: i.path, sha256: i.sha256 }));
-  const doc = { generator: 'vigil', format: 'vigil/v1', files: entries, ...(sortedInputs ? { inputs: sortedInputs } : {}) };
+  const layers = environments?.length ? { environments: Object.fromEntries(environments.map((e) => [e.name, { files: e.files.map(manifestEntry), removed: [...e.removed] }])) } : {};
+  const doc = { generator: 'vigil', format: 'vigil/v1', files: files.map(manifestEntry), ...layers, ...(sortedInputs ? { inputs: sortedInputs } : {}) };
   return { path: MANIFEST_PATH, content: JSON.stringify(doc, null, 2) + '\n', sources: [] };
 }
+
+type ManifestFile = { path: string; content: string; sources: readonly string[] };
+
+const manifestEntry = (f: ManifestFile): ManifestEntry => ({ path: f.path, sha256: sha256(f.content), sources: [...new Set(f.sources)].sort() });
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** A manifest.json's entries and inputs; throws an Error saying what is wrong when it is not a Vigil manifest. */
 export function parseManifest(text: string): Manifest {
-  const parsed = JSON.parse(text) as { generator?: unknown; files?: unknown; inputs?: unknown };
+  const parsed = JSON.parse(text) as { generator?: unknown; files?: unknown; inputs?: unknown; environments?: unknown };
   if (parsed.generator !== 'vigil' || !Array.isArray(parsed.files)) throw new Error('not a Vigil manifest');
-  const files = parsed.files.map((f: unknown) => {
-    const entry = f as { path?: unknown; sha256?: unknown; sources?: unknown };
-    if (typeof entry.path !== 'string' || typeof entry.sha256 !== 'string' || !SHA256.test(entry.sha256)) throw new Error('a file entry without path or sha256');
-    const sources = Array.isArray(entry.sources) ? entry.sources.filter((s): s is string => typeof s === 'string') : undefined;
-    return { path: entry.path, sha256: entry.sha256, ...(sources ? { sources } : {}) };
-  });
-  if (parsed.inputs === undefined) return { files };
+  const files = fileEntries(parsed.files);
+  const environments = parsed.environments === undefined ? {} : { environments: environmentLayers(parsed.environments) };
+  if (parsed.inputs === undefined) return { files, ...environments };
   if (!Array.isArray(parsed.inputs)) throw new Error('"inputs" is not a list');
   const inputs = parsed.inputs.map((i: unknown) => {
     const input = i as { path?: unknown; sha256?: unknown };
     if (typeof input.path !== 'string' || typeof input.sha256 !== 'string' || !SHA256.test(input.sha256)) throw new Error('an input entry without path or sha256');
     return { path: input.path, sha256: input.sha256 };
   });
-  return { files, inputs };
+  return { files, ...environments, inputs };
+}
+
+function fileEntries(list: unknown[]): ManifestEntry[] {
+  return list.map((f: unknown) => {
+    const entry = f as { path?: unknown; sha256?: unknown; sources?: unknown };
+    if (typeof entry.path !== 'string' || typeof entry.sha256 !== 'string' || !SHA256.test(entry.sha256)) throw new Error('a file entry without path or sha256');
+    const sources = Array.isArray(entry.sources) ? entry.sources.filter((s): s is string => typeof s === 'string') : undefined;
+    return { path: entry.path, sha256: entry.sha256, ...(sources ? { sources } : {}) };
+  });
+}
+
+function environmentLayers(value: unknown): Record<string, EnvironmentLayer> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('"environments" is not an object');
+  // No prototype: an environment named like an Object property (`__proto__`, `constructor`) is just a name.
+  const layers: Record<string, EnvironmentLayer> = Object.create(null) as Record<string, EnvironmentLayer>;
+  for (const [name, layer] of Object.entries(value)) {
+    const l = layer as { files?: unknown; removed?: unknown } | null;
+    if (typeof l !== 'object' || l === null || !Array.isArray(l.files)) throw new Error(`environment ${JSON.stringify(name)} lists no files`);
+    const removed = l.removed ?? [];
+    if (!Array.isArray(removed) || removed.some((r) => typeof r !== 'string')) throw new Error(`environment ${JSON.stringify(name)}: "removed" is not a list of paths`);
+    layers[name] = { files: fileEntries(l.files), removed: removed as string[] };
+  }
+  return layers;
 }

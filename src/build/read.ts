@@ -1,8 +1,9 @@
-import { lstat, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseEnvironmentJson, type DeployEnvironment } from './environment.ts';
-import { parseManifest, sha256, type Manifest, type ManifestEntry, type ManifestInput } from './manifest.ts';
+import { parseManifest, sha256, type EnvironmentLayer, type Manifest, type ManifestEntry, type ManifestInput } from './manifest.ts';
+import { mergeLayer } from './overlay.ts';
 import {
   ALERTMANAGER_CONFIG_PATH,
   ALERTMANAGER_TEMPLATES_DIR,
@@ -139,37 +140,43 @@ const MAX_FILES = 100_000;
 /**
  * Reads the build of one environment from `dir/<environment>/` (or `dir` itself without one) — e.g. the generated/
  * tree of a pull request, downloaded as an artifact by a job that holds deploy credentials and must not run the pull
- * request's code. Only files its manifest lists are read, each must have the manifest's sha256, be a regular file
- * inside the tree (no symlink, no `..`) of a kind Vigil writes, and sizes are bounded: whatever else is in the
- * artifact is ignored. Throws a BuildError.
+ * request's code. An environment's tree is an overlay of the shared tree in `dir` (listed in `dir/manifest.json`,
+ * see build/overlay.ts), read merged: the same files, bytes and order as a full tree; a full tree with a manifest of
+ * its own (an older Vigil's build, or the relay's part of a build) is read as it is. Only files a manifest lists are
+ * read, each must have the manifest's sha256, be a regular file inside its tree (no symlink, no `..`) of a kind Vigil
+ * writes, and sizes are bounded: whatever else is in the artifact is ignored. Throws a BuildError.
  */
 export async function readBuild(dir: string, environment?: string): Promise<BuildView> {
   const shown = environment === undefined ? dir : path.join(dir, environment);
-  const root = path.resolve(shown);
   const fail = (why: string, hint = 'use the generated/ tree that `vigil build` wrote, unchanged') => new BuildError(`the build in ${shown} cannot be used: ${why}`, hint);
-  let realRoot: string;
-  try {
-    realRoot = await realpath(root);
-  } catch {
-    throw fail('it does not exist', `pass the directory that holds <environment>/manifest.json (a generated/ tree) and check --env`);
-  }
-  const manifestText = await readRegular(realRoot, MANIFEST_PATH, fail);
+  const realRoot = await existingTree(path.resolve(shown), fail);
+  const layered = environment === undefined ? undefined : await sharedManifest(dir, environment);
   let manifest: Manifest;
-  try {
-    manifest = parseManifest(manifestText);
-  } catch (e) {
-    throw fail(`${MANIFEST_PATH} is not a Vigil manifest (${(e as Error).message})`);
+  let sources: { root: string; entry: ManifestEntry; shared: boolean }[];
+  if (layered) {
+    const sharedRoot = await existingTree(path.resolve(dir), fail);
+    const merged = mergeLayer(layered.files, layered.layer).map(({ own, ...entry }) => ({ root: own ? realRoot : sharedRoot, entry, shared: !own }));
+    manifest = { files: merged.map((m) => m.entry), ...(layered.inputs ? { inputs: layered.inputs } : {}) };
+    sources = merged;
+  } else {
+    const manifestText = await readRegular(realRoot, MANIFEST_PATH, fail);
+    try {
+      manifest = parseManifest(manifestText);
+    } catch (e) {
+      throw fail(`${MANIFEST_PATH} is not a Vigil manifest (${(e as Error).message})`);
+    }
+    sources = manifest.files.map((entry) => ({ root: realRoot, entry, shared: false }));
   }
-  const entries = manifest.files;
-  if (entries.length > MAX_FILES) throw fail(`its manifest lists ${entries.length} files (at most ${MAX_FILES})`);
+  if (sources.length > MAX_FILES) throw fail(`its manifest lists ${sources.length} files (at most ${MAX_FILES})`);
   const files: BuildFile[] = [];
   let total = 0;
-  for (const f of entries) {
+  for (const { root, entry: f, shared } of sources) {
+    const shownPath = shared ? `the shared tree's ${f.path}` : f.path;
     if (!BUILD_FILE.test(f.path) || f.path.split('/').some((s) => s === '..' || s === '.' || s === '')) throw fail(`its manifest lists ${JSON.stringify(f.path)}, which is not a file Vigil writes`);
-    const content = await readRegular(realRoot, f.path, fail);
+    const content = await readRegular(root, f.path, (why) => fail(shared ? `the shared tree's ${why}` : why));
     total += Buffer.byteLength(content);
     if (total > MAX_TOTAL_BYTES) throw fail(`its files hold more than ${MAX_TOTAL_BYTES / 1024 / 1024} MB`);
-    if (sha256(content) !== f.sha256) throw fail(`${f.path} is not the file its manifest lists (sha256 differs)`);
+    if (sha256(content) !== f.sha256) throw fail(`${shownPath} is not the file its manifest lists (sha256 differs)`);
     files.push({ path: f.path, content, sources: [] });
   }
   try {
@@ -182,6 +189,59 @@ export async function readBuild(dir: string, environment?: string): Promise<Buil
   } catch (e) {
     throw fail(`${ENVIRONMENT_PATH} is not what Vigil writes: ${(e as Error).message}`);
   }
+}
+
+async function existingTree(root: string, fail: (why: string, hint?: string) => BuildError): Promise<string> {
+  try {
+    return await realpath(root);
+  } catch {
+    throw fail('it does not exist', `pass the directory that holds <environment>/manifest.json (a generated/ tree) and check --env`);
+  }
+}
+
+/**
+ * The shared tree's manifest entries and the environment's layer, when `dir/manifest.json` is a manifest that has
+ * one for `environment`; undefined otherwise (a full environment tree, or no build: readBuild says which).
+ */
+async function sharedManifest(dir: string, environment: string): Promise<(Manifest & { layer: EnvironmentLayer }) | undefined> {
+  const manifest = await readSharedManifest(dir);
+  const layer = manifest?.environments && Object.hasOwn(manifest.environments, environment) ? manifest.environments[environment] : undefined;
+  return manifest && layer && { ...manifest, layer };
+}
+
+/** `dir/manifest.json` when it is a readable Vigil manifest in a regular file; undefined otherwise. */
+async function readSharedManifest(dir: string): Promise<Manifest | undefined> {
+  const file = path.join(dir, MANIFEST_PATH);
+  try {
+    const info = await lstat(file);
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) return undefined;
+    return parseManifest(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The environments a generated/ tree holds a build of: those its manifest has a layer for, and folders with a
+ * manifest.json of their own (a full tree); sorted. Undefined when `dir` does not exist.
+ */
+export async function builtEnvironments(dir: string): Promise<string[] | undefined> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const names = new Set(Object.keys((await readSharedManifest(dir))?.environments ?? {}));
+  for (const e of entries) {
+    if (!e.isDirectory() || names.has(e.name)) continue;
+    try {
+      if ((await lstat(path.join(dir, e.name, MANIFEST_PATH))).isFile()) names.add(e.name);
+    } catch {
+      // a folder of the shared tree (prometheus/, docs/, …): not an environment
+    }
+  }
+  return [...names].sort();
 }
 
 async function readRegular(root: string, rel: string, fail: (why: string) => BuildError): Promise<string> {

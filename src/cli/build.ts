@@ -55,7 +55,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
 
   if (options.check) {
     const stale = await compareArtifacts(options.out, artifacts);
-    const problems = [...stale.changed.map((f) => ['changed', f]), ...stale.missing.map((f) => ['missing', f]), ...stale.extra.map((f) => ['no longer generated', f])];
+    const problems = [...stale.changed.map((f) => ['changed', f]), ...stale.missing.map((f) => ['missing', f]), ...stale.extra.map((f) => ['no longer generated', f]), ...stale.orphan.map((f) => ['not part of the environment\'s overlay', f])];
     if (options.format === 'json') io.out(jsonReport({ stats, stale, upToDate: problems.length === 0 }, loaded, diagnostics, problems.length === 0));
     else {
       printDiagnostics(io, options.format, loaded, diagnostics);
@@ -97,7 +97,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
       `  recording    ${plural(stats.recordingRules, 'rule')}`,
       `  receivers    ${stats.receivers}${channels.size ? ` (${[...channels].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
       `  dashboards   ${stats.dashboards}`,
-      ...(project.environments.length ? [`  environments ${project.environments.map((e) => e.name).join(', ')} (one tree each: ${options.out}/<env>/)`] : []),
+      ...(project.environments.length ? [`  environments ${project.environments.map((e) => e.name).join(', ')} (each ${options.out}/<env>/ holds only what differs from the shared tree)`] : []),
       `  files        ${artifacts.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''}): ${[...byDir].map(([d, n]) => (n > 1 || d.includes('/') ? `${d} ${n}` : d)).join(', ')}`,
       `  problems     ${countSummary(diagnostics)}`,
     ];

@@ -1,8 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ENVIRONMENT_PATH, MANIFEST_PATH } from '../build/paths.ts';
+import { ENVIRONMENT_PATH } from '../build/paths.ts';
 import { isStale, staleInputs } from '../build/freshness.ts';
-import { BuildError, readBuild, type BuildView } from '../build/read.ts';
+import { BuildError, builtEnvironments, readBuild, type BuildView } from '../build/read.ts';
 import type { DeployEnvironment } from '../build/environment.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../deploy/deploy.ts';
 import { DeployCancelled } from '../deploy/cancel.ts';
@@ -38,29 +38,6 @@ interface OpenedBuild {
   view: BuildView;
   environment: DeployEnvironment;
   shown: string;
-}
-
-/**
- * The environments a generated/ tree holds a build of (each `<env>/manifest.json`: the shared tree's folders have
- * none); undefined when the tree does not exist.
- */
-async function builtEnvironments(dir: string): Promise<string[] | undefined> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
-  const names: string[] = [];
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    try {
-      if ((await stat(path.join(dir, e.name, MANIFEST_PATH))).isFile()) names.push(e.name);
-    } catch {
-      // a folder of the shared tree (prometheus/, docs/, …): not an environment
-    }
-  }
-  return names.sort();
 }
 
 /**

@@ -49,7 +49,9 @@ describe('environment overrides', () => {
     const file = (p: string) => project.artifacts.find((a) => a.path === p)!.content;
     expect(ruleOf(file('prod/prometheus/rules/app.yml'), 'warning')).toContain('> 250');
     expect(ruleOf(file('prod/prometheus/rules/app.yml'), 'critical')).toContain('> 500');
-    expect(ruleOf(file('dev/prometheus/rules/app.yml'), 'warning')).toContain('> 100');
+    // dev overrides nothing of app.yml: its tree holds no copy, it reads the shared file (build/overlay.ts).
+    expect(project.artifacts.some((a) => a.path === 'dev/prometheus/rules/app.yml')).toBe(false);
+    expect(ruleOf(project.environments.find((e) => e.name === 'dev')!.result.artifacts.find((a) => a.path === 'prometheus/rules/app.yml')!.content, 'warning')).toContain('> 100');
     expect(ruleOf(file('prometheus/rules/app.yml'), 'warning')).toContain('> 100');
   });
 

@@ -138,22 +138,29 @@ describe('vigil plan and deploy against real services', () => {
     expect(plan.stdout).toContain('No changes: environment test runs this build.');
 
     // A pull request that aims a secret slot at another variable of the plan job: it is never read, never printed.
-    const tree = path.join(pr, 'test');
+    // The environment's tree is an overlay (build/overlay.ts): a file is in pr/test/ when it differs from the shared
+    // tree's, else in pr/; pr/manifest.json vouches for both.
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-    const am = (await readFile(path.join(tree, 'alertmanager/alertmanager.yml'), 'utf8')).replace('${VIGIL_TEST_WECOM_SECRET}', '${VIGIL_TEST_PLAN_ONLY}');
-    const secrets = (await readFile(path.join(tree, 'secrets.json'), 'utf8')).replace(/VIGIL_TEST_WECOM_SECRET/g, 'VIGIL_TEST_PLAN_ONLY');
-    await writeFile(path.join(tree, 'alertmanager/alertmanager.yml'), am);
-    await writeFile(path.join(tree, 'secrets.json'), secrets);
-    const manifestFile = path.join(tree, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: { path: string; sha256: string }[] };
-    for (const f of manifest.files) if (f.path === 'alertmanager/alertmanager.yml' || f.path === 'secrets.json') f.sha256 = sha(f.path === 'secrets.json' ? secrets : am);
+    const manifestFile = path.join(pr, 'manifest.json');
+    type Entries = { path: string; sha256: string }[];
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: Entries; environments: Record<string, { files: Entries }> };
+    const own = manifest.environments.test!.files;
+    const where = (rel: string) => (own.some((f) => f.path === rel) ? { file: path.join(pr, 'test', rel), entries: own } : { file: path.join(pr, rel), entries: manifest.files });
+    const rewrite = async (rel: string, edit: (text: string) => string) => {
+      const { file: at, entries } = where(rel);
+      const text = edit(await readFile(at, 'utf8'));
+      await writeFile(at, text);
+      entries.find((f) => f.path === rel)!.sha256 = sha(text);
+    };
+    await rewrite('alertmanager/alertmanager.yml', (t) => t.replace('${VIGIL_TEST_WECOM_SECRET}', '${VIGIL_TEST_PLAN_ONLY}'));
+    await rewrite('secrets.json', (t) => t.replace(/VIGIL_TEST_WECOM_SECRET/g, 'VIGIL_TEST_PLAN_ONLY'));
     await writeFile(manifestFile, JSON.stringify(manifest));
     const stolen = await vigil(['plan', FIXTURE, '--environment-file', file, '--build', pr, '--format', 'markdown'], { ...SECRETS, VIGIL_TEST_PLAN_ONLY: 'plan-job-only-value' });
     expect(stolen.stdout + stolen.stderr).not.toContain('plan-job-only-value');
     expect(stolen.stdout).toContain('secrets not available to the plan (\\$VIGIL\\_TEST\\_PLAN\\_ONLY)');
 
     // A file changed after the build (its sha256 no longer the manifest's) is refused before anything is read.
-    await writeFile(path.join(tree, 'prometheus/rules/node.yml'), 'groups: []\n');
+    await writeFile(where('prometheus/rules/node.yml').file, 'groups: []\n');
     const tampered = await vigil(['plan', FIXTURE, '--environment-file', file, '--build', pr]);
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toContain('[deploy/build]');
