@@ -22,7 +22,8 @@ export default defineConfig({
   plugins: [dependenciesWithoutSourceMaps],
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/bench/**', 'node_modules/**'],
+    // test/example/ checks the repository's monitoring/ and generated/: run by `npm run example:check`.
+    exclude: ['test/bench/**', 'test/example/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses; let Vite load it.

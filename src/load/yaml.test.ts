@@ -48,7 +48,7 @@ describe('loadYaml', () => {
 
 describe('fast path', () => {
   const repo = path.resolve(import.meta.dirname, '../..');
-  const files = ['monitoring', 'test/fixtures']
+  const files = ['examples/ml-platform', 'test/fixtures']
     .flatMap((dir) => readdirSync(path.join(repo, dir), { recursive: true }).map((f) => path.join(dir, String(f))))
     .filter((f) => /\.ya?ml$/.test(f))
     .sort();

@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CompileResult } from '../compile.ts';
+import { compile, type CompileResult } from '../compile.ts';
+import { loadDirectory } from '../load/index.ts';
+import { EXAMPLE } from '../../test/helpers/example.ts';
 import { compileBase } from '../../test/helpers/model.ts';
 import { findAlertmanager, startAlertmanager } from './alertmanager-process.ts';
 import { checkInhibitions, expectationRound, inhibitionExpectations, levelRounds, prepareLiveConfig, SENTINEL_LABEL } from './inhibition-live.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-/** The committed example build (kept current by `vigil build --check`); only read. */
-const EXAMPLE_AM = path.join(REPO, 'generated/alertmanager');
 const installed = findAlertmanager();
 if (!installed) console.warn('inhibition-live.test.ts: live cases skipped, prometheus-alertmanager is not installed');
 
@@ -35,18 +35,28 @@ tests:
 
 let dir = '';
 let base: CompileResult;
+/** The example's alertmanager/ folder as its build writes it; only read. */
+let exampleAm = '';
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-inhibition-live-'));
   base = await compileBase({ 'tests.yaml': TESTS });
   expect(base.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  for (const a of base.artifacts.filter((x) => x.path.startsWith('alertmanager/'))) {
-    await mkdir(path.dirname(path.join(dir, 'base', a.path)), { recursive: true });
-    await writeFile(path.join(dir, 'base', a.path), a.content);
-  }
+  await writeAlertmanager(base, path.join(dir, 'base'));
+  const example = compile(await loadDirectory(EXAMPLE));
+  expect(example.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  await writeAlertmanager(example, path.join(dir, 'example-build'));
+  exampleAm = path.join(dir, 'example-build', 'alertmanager');
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+async function writeAlertmanager(result: CompileResult, into: string): Promise<void> {
+  for (const a of result.artifacts.filter((x) => x.path.startsWith('alertmanager/'))) {
+    await mkdir(path.dirname(path.join(into, a.path)), { recursive: true });
+    await writeFile(path.join(into, a.path), a.content);
+  }
+}
 
 describe('levelRounds and expectationRound', () => {
   it('pairs every higher level with every lower one, with one identity variant per identity label', () => {
@@ -125,8 +135,8 @@ alerts:
 
 describe('prepareLiveConfig', () => {
   it('points every secret file at a dummy, leaves placeholders unfilled (nothing is read), keeps routes and rules, and adds the sentinel first', async () => {
-    const original = parse(await readFile(path.join(EXAMPLE_AM, 'alertmanager.yml'), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
-    const file = await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'example-none'));
+    const original = parse(await readFile(path.join(exampleAm, 'alertmanager.yml'), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
+    const file = await prepareLiveConfig(exampleAm, path.join(dir, 'example-none'));
     const text = await readFile(file, 'utf8');
     expect(text).not.toContain('/etc/alertmanager/secrets');
     expect(text).not.toContain('${');
@@ -141,7 +151,7 @@ describe('prepareLiveConfig', () => {
     expect((await stat(password)).mode & 0o777).toBe(0o600);
     expect(await stat(path.join(dir, 'example-none', 'templates', 'vigil.tmpl'))).toBeTruthy();
 
-    const asConfigured = parse(await readFile(await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'example-as-configured'), { delivery: 'as-configured' }), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
+    const asConfigured = parse(await readFile(await prepareLiveConfig(exampleAm, path.join(dir, 'example-as-configured'), { delivery: 'as-configured' }), 'utf8'), { version: '1.1' }) as Record<string, unknown>;
     const receivers = asConfigured.receivers as Record<string, unknown>[];
     expect(receivers.map((r) => r.name)).toEqual((original.receivers as { name: string }[]).map((r) => r.name));
     const wecom = receivers.find((r) => r.name === 'ops-wecom')!.wechat_configs as Record<string, string>[];
@@ -173,8 +183,8 @@ describe.skipIf(!installed)('live Alertmanager', () => {
   });
 
   it('starts the emitted config as it is (0.25 reads *_file secrets only when sending) and the as-configured copy', async () => {
-    // the committed config names /etc/alertmanager/secrets/* which do not exist here, and keeps ${…} placeholders
-    for (const configFile of [path.join(EXAMPLE_AM, 'alertmanager.yml'), await prepareLiveConfig(EXAMPLE_AM, path.join(dir, 'start-as-configured'), { delivery: 'as-configured' })]) {
+    // the emitted config names /etc/alertmanager/secrets/* which do not exist here, and keeps ${…} placeholders
+    for (const configFile of [path.join(exampleAm, 'alertmanager.yml'), await prepareLiveConfig(exampleAm, path.join(dir, 'start-as-configured'), { delivery: 'as-configured' })]) {
       const storageDir = await mkdtemp(path.join(dir, 'data-'));
       const am = await startAlertmanager({ configFile, storageDir });
       try {

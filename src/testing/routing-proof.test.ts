@@ -10,10 +10,10 @@ import { compile, type CompileResult } from '../compile.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import { loadDirectory } from '../load/index.ts';
 import { levelRouting } from '../routing/levels.ts';
+import { EXAMPLE } from '../../test/helpers/example.ts';
 import { compileBase } from '../../test/helpers/model.ts';
 import { proveRoutingWithAmtool } from './routing-proof.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
 const amtoolFound = spawnSync('amtool', ['--version']).status === 0;
 if (!amtoolFound) console.warn('routing-proof.test.ts: skipped, `amtool` is not on PATH (apt-get install prometheus-alertmanager)');
 
@@ -22,7 +22,7 @@ let example: CompileResult;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-routing-proof-'));
-  example = compile(await loadDirectory(path.join(REPO, 'monitoring')));
+  example = compile(await loadDirectory(EXAMPLE));
   expect(example.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
 });
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { compile } from '../compile.ts';
 import { loadDirectory, loadYamlSources } from '../load/index.ts';
 import { hasCommand } from '../../test/helpers/cli.ts';
+import { EXAMPLE } from '../../test/helpers/example.ts';
 import { BASE_DIR, compileBase } from '../../test/helpers/model.ts';
 import type { FiredAlert } from './promtool-output.ts';
 import {
@@ -186,7 +187,7 @@ const BASE_TEXTS = new Map(await Promise.all((await readdir(BASE_DIR)).map(async
 
 describe('groupEvalOrder', () => {
   it('puts a group that records a series before the groups that read it, and alerting groups last', async () => {
-    const { model } = compile(await loadDirectory(path.join(import.meta.dirname, '../../monitoring')));
+    const { model } = compile(await loadDirectory(EXAMPLE));
     const order = groupEvalOrder(model, model.groups.map((g) => g.name));
     expect(order).toEqual([
       'business-aggregations',

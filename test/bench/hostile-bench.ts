@@ -62,7 +62,7 @@ async function main() {
   const only = process.env.HOSTILE_ONLY;
   const root = await mkdtemp(path.join(os.tmpdir(), 'vigil-hostile-bench-'));
   // The first run may rebuild the CLI bundle; it is not measured.
-  validate(path.join(REPO, 'monitoring'));
+  validate(path.join(REPO, 'examples/ml-platform'));
   console.log(`vigil validate on hostile inputs (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version})`);
   console.log('input                                   size      wall s   cpu s  peak MB  exit  errors  first error');
   let failed = false;

@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import type { RunningService } from '../../src/testing/alertmanager-process.ts';
+import { buildExample, EXAMPLE, exampleScratch } from '../helpers/example.ts';
 import { backfillDay, parseDurationSeconds, shapeFromEnv, startPrometheus, type BackfillResult, type DataShape } from './backfill.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const ALL_MODE = process.env.BENCH_ALL === 'values' ? 'values' : 'regex';
 const SCREEN_WIDTH_PX = 1920;
@@ -410,6 +410,7 @@ interface Report {
   byDashboard: Map<string, BenchQuery[]>;
   timings: Timings;
   compactionsDuringRun: number;
+  /** The built tree the dashboards came from, relative to the example's copy: generated or generated/<env>. */
   treeRoot: string;
 }
 
@@ -484,7 +485,7 @@ function dataParagraph(r: Report): string {
     `classic histograms for latencies, step durations, batch sizes and job durations; a node reboot, a 5xx incident, ` +
     `model-load failures, a stalled and three late-starting training jobs), ${thousands(b.rawSamples)} samples, written as OpenMetrics and ` +
     `turned into TSDB blocks by \`promtool tsdb create-blocks-from openmetrics\`. The recording rules of ` +
-    `\`${path.relative(REPO, r.treeRoot) || '.'}/prometheus/rules\` are then evaluated over the same day by Prometheus itself ` +
+    `\`${r.treeRoot || '.'}/prometheus/rules\` are then evaluated over the same day by Prometheus itself ` +
     `(range queries at each group's interval, in ${b.rulePasses} passes because the one-day baselines read a recorded rate), ` +
     `adding ${thousands(b.recordedSeries)} recorded series and ${thousands(b.recordedSamples)} samples. Raw and recorded samples ` +
     `share blocks: ${r.blocks} two-hour blocks, ${size(b.tsdbBytes)} on disk (from ${size(b.openMetricsBytes)} of OpenMetrics). ` +
@@ -540,13 +541,16 @@ function markdown(r: Report): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function projectScrapeMs(): Promise<number> {
-  const project = load(await readFile(path.join(REPO, 'monitoring/project.yaml'), 'utf8')) as { scrapeInterval?: string };
+  const project = load(await readFile(path.join(EXAMPLE, 'project.yaml'), 'utf8')) as { scrapeInterval?: string };
   return parseDurationSeconds(project.scrapeInterval ?? '15s') * 1000;
 }
 
 async function main(): Promise<void> {
-  const [tree] = await findTrees(path.join(REPO, 'generated'));
-  if (!tree) throw new Error('no generated/**/grafana/dashboards/*.json: run `vigil build` first');
+  // The example's dashboards and rules, built afresh into <exampleRoot>/generated/.
+  const exampleRoot = await exampleScratch('query-bench-');
+  process.once('exit', () => rmSync(exampleRoot, { recursive: true, force: true }));
+  const [tree] = await findTrees(await buildExample(exampleRoot));
+  if (!tree) throw new Error('the example’s build holds no grafana/dashboards/*.json');
   const dashboards = await loadDashboards(tree.dashboardFiles);
   const scrapeMs = await projectScrapeMs();
   const shape = shapeFromEnv();
@@ -556,7 +560,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   let prometheus: RunningService | undefined;
   try {
-    log(`dashboards: ${dashboards.map((d) => d.uid).join(', ')} (from ${path.relative(REPO, tree.root)})`);
+    log(`dashboards: ${dashboards.map((d) => d.uid).join(', ')} (from ${path.relative(exampleRoot, tree.root)})`);
     const backfill = await backfillDay({ workDir, shape, ruleDir: path.join(tree.root, 'prometheus/rules'), endSeconds: Date.now() / 1000, log });
     prometheus = await startPrometheus({ dataDir: backfill.dataDir, configDir: workDir });
     const nowMs = backfill.timeline.end * 1000;
@@ -566,7 +570,7 @@ async function main(): Promise<void> {
     const timings = await measure(prometheus, byDashboard, REPS);
     const compactionsDuringRun = (await prometheusMetric(prometheus.url, 'prometheus_tsdb_compactions_total')) - compactionsBefore;
     const blocks = await prometheusMetric(prometheus.url, 'prometheus_tsdb_blocks_loaded');
-    const report: Report = { shape, backfill, blocks, byDashboard, timings, compactionsDuringRun, treeRoot: tree.root };
+    const report: Report = { shape, backfill, blocks, byDashboard, timings, compactionsDuringRun, treeRoot: path.relative(exampleRoot, tree.root) };
     process.stdout.write(markdown(report));
     const empty = [...byDashboard.values()].flat().filter((q) => timings.first.get(q)!.series === 0);
     for (const q of empty) log(`NO DATA: ${q.dashboard} / ${q.panel} (${q.refId}, ${q.kind}): ${q.expr}`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lineColAt } from '../../src/diagnostics.ts';
 import { compileProject } from '../../src/compile-project.ts';
 import { loadDirectory, loadYamlSources, type SourceFile } from '../../src/load/index.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 
 /**
  * The semantic PromQL checks (issue #9 §2), as tables of good and bad expressions over the fixture catalogue:
@@ -166,7 +167,7 @@ describe('semantic PromQL checks (issue #9 §2)', () => {
   });
 
   it('the example project has none of these mistakes, apart from the job names reported to the lead', async () => {
-    const loaded = await loadDirectory(path.join(import.meta.dirname, '../../monitoring'));
+    const loaded = await loadDirectory(EXAMPLE);
     const found = compileProject(loaded, { emit: false }).diagnostics.filter((d) => SEMANTIC.test(d.code) && d.code !== 'promql/job-unknown');
     expect(found.map((d) => `${d.code} ${d.message}`)).toEqual([]);
   });

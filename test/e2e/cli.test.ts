@@ -1,18 +1,24 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runOnBuild, runVigil } from '../helpers/cli.ts';
+import { buildExample, exampleScratch } from '../helpers/example.ts';
 import { freePort } from '../helpers/services.ts';
 
 let work: string;
+/** The example copied to `<example>/monitoring/` and built into `<example>/generated/` (environments dev, prod, staging). */
+let example: string;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'vigil-cli-'));
   await cp(path.join(REPO, 'test/fixtures/base'), path.join(work, 'monitoring'), { recursive: true });
+  example = await exampleScratch('cli-example-');
+  await buildExample(example);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
+  await rm(example, { recursive: true, force: true });
 });
 
 describe('vigil CLI', () => {
@@ -24,7 +30,7 @@ describe('vigil CLI', () => {
   });
 
   it('rejects an unknown command and an unknown option with exit 2 and no stack trace', () => {
-    const cmd = runVigil(['deploi']);
+    const cmd = runVigil(['deploi'], work);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain('unknown command "deploi"');
     const opt = runVigil(['validate', '--frmat', 'json'], work);
@@ -152,13 +158,13 @@ describe('TypeScript definitions through the CLI', () => {
 
 describe('vigil plan and deploy: usage', () => {
   it('needs --env when the build holds several environments, and names them', () => {
-    const r = runVigil(['plan']);
+    const r = runVigil(['plan'], example);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--env is required: generated/ holds builds of dev, prod, staging');
   });
 
   it('rejects an environment that was not built as a usage error, with a did-you-mean (#9)', () => {
-    const r = runVigil(['plan', '--env', 'prd']);
+    const r = runVigil(['plan', '--env', 'prd'], example);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('vigil plan: generated/ holds no build of environment "prd" (built: dev, prod, staging); did you mean "prod"?');
     expect(r.stderr).not.toContain('skipped');
@@ -180,8 +186,8 @@ describe('vigil plan and deploy: usage', () => {
   });
 
   it('rejects formats a command does not have', () => {
-    expect(runVigil(['plan', '--env', 'dev', '--format', 'github']).stderr).toContain('this command does not take --format "github" (only validate, build and test do); use text, json or markdown');
-    expect(runVigil(['deploy', '--env', 'dev', '--format', 'github']).code).toBe(2);
+    expect(runVigil(['plan', '--env', 'dev', '--format', 'github'], example).stderr).toContain('this command does not take --format "github" (only validate, build and test do); use text, json or markdown');
+    expect(runVigil(['deploy', '--env', 'dev', '--format', 'github'], example).code).toBe(2);
   });
 
   it('fails without a stack trace when the environment’s services cannot be reached', async () => {
@@ -196,25 +202,15 @@ describe('vigil plan and deploy: usage', () => {
 });
 
 describe('vigil plan and deploy read the build, never a build of other definitions', () => {
-  let dir: string;
-  beforeAll(async () => {
-    // Inside the repository: the example's TypeScript dashboard imports 'vigil', which resolves there.
-    await mkdir(path.join(REPO, '.tmp'), { recursive: true });
-    dir = await mkdtemp(path.join(REPO, '.tmp', 'stale-env-'));
-    await cp(path.join(REPO, 'monitoring'), path.join(dir, 'monitoring'), { recursive: true });
-    await cp(path.join(REPO, 'generated'), path.join(dir, 'generated'), { recursive: true });
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
   const variants: [string, (root: string) => Promise<void>, string][] = [
     ['a definition changed (a comment is enough)', (root) => appendTo(path.join(root, 'monitoring/receivers.yaml'), '\n# edited\n'), 'changed: monitoring/receivers.yaml'],
     ['a definition added', (root) => writeFile(path.join(root, 'monitoring/extra.yaml'), 'apiVersion: vigil/v1\nkind: Receivers\nreceivers: []\n'), 'added: monitoring/extra.yaml'],
     ['a definition removed', (root) => rm(path.join(root, 'monitoring/routes.yaml')), 'removed: monitoring/routes.yaml'],
   ];
   it.each(variants)('%s: plan and deploy stop before reading a secret or a service', async (_name, change, says) => {
-    const root = await mkdtemp(path.join(dir, 'v-'));
-    await cp(path.join(dir, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
-    await cp(path.join(dir, 'generated'), path.join(root, 'generated'), { recursive: true });
+    const root = await mkdtemp(path.join(example, 'v-'));
+    await cp(path.join(example, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
+    await cp(path.join(example, 'generated'), path.join(root, 'generated'), { recursive: true });
     await change(root);
     for (const command of ['plan', 'deploy']) {
       const r = runVigil([command, '--env', 'dev'], root, { GRAFANA_TOKEN: '' });
@@ -225,17 +221,17 @@ describe('vigil plan and deploy read the build, never a build of other definitio
   });
 
   it('refuses a build file edited by hand (its sha256 is not the manifest’s)', async () => {
-    const root = await mkdtemp(path.join(dir, 'v-'));
-    await cp(path.join(dir, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
-    await cp(path.join(dir, 'generated'), path.join(root, 'generated'), { recursive: true });
+    const root = await mkdtemp(path.join(example, 'v-'));
+    await cp(path.join(example, 'monitoring'), path.join(root, 'monitoring'), { recursive: true });
+    await cp(path.join(example, 'generated'), path.join(root, 'generated'), { recursive: true });
     await appendTo(path.join(root, 'generated/dev/docs/alerts.md'), '\nedited by hand\n');
     const r = runVigil(['deploy', '--env', 'dev'], root, { GRAFANA_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('deploy failed [deploy/build]: the build in generated/dev cannot be used: docs/alerts.md is not the file its manifest lists (sha256 differs)');
   });
 
-  it('plans the committed build of unchanged definitions (and then needs the secrets, not a compile)', () => {
-    const r = runVigil(['plan', '--env', 'dev'], dir, { GRAFANA_TOKEN: '' });
+  it('plans the build of unchanged definitions (and then needs the secrets, not a compile)', () => {
+    const r = runVigil(['plan', '--env', 'dev'], example, { GRAFANA_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('environment variable $GRAFANA_TOKEN is not set');
     expect(r.stderr).not.toContain('stale');

@@ -1,10 +1,11 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_HELP } from '../../src/cli/test.ts';
 import { FORMATS, formatOf } from '../../src/cli/options.ts';
 import { defaultExportHint } from '../../src/load/define-hint.ts';
 import { REPO, runVigil } from '../helpers/cli.ts';
+import { buildExample } from '../helpers/example.ts';
 
 /**
  * #9 §1 messages: each one a user met that was wrong, unclear or misleading, as a table of the inputs that produce it.
@@ -128,8 +129,14 @@ describe('help text', () => {
 });
 
 describe('an environment that was not built', () => {
+  /** The example's build, in `<example>/generated/`: environments dev, prod and staging. */
+  const example = path.join(root, 'example');
+  beforeAll(async () => {
+    await buildExample(example);
+  });
+
   it.each(['plan', 'deploy'])('vigil %s --env prd is a usage error (exit 2) that lists the built environments', (command) => {
-    const r = runVigil([command, '--env', 'prd']);
+    const r = runVigil([command, '--env', 'prd'], example);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`vigil ${command}: generated/ holds no build of environment "prd" (built: dev, prod, staging); did you mean "prod"?`);
     expect(r.stderr).not.toMatch(/skipped|nothing planned|nothing deployed/);

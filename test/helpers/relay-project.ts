@@ -1,6 +1,6 @@
 // The setup the relay's integration tests share: a copy of a project (the base fixture unless `from` names another,
-// e.g. the example in monitoring/) with a relay on a free local port (tokens as files, which Alertmanager and the relay
-// both read), built with `vigil build`, a real Alertmanager running the alertmanager.yml Vigil built (or what
+// e.g. the example in examples/ml-platform/) with a relay on a free local port (tokens as files, which Alertmanager and
+// the relay both read), built with `vigil build`, a real Alertmanager running the alertmanager.yml Vigil built (or what
 // `alertmanagerConfig` makes of it), and the relay serving that build from a SQLite store in the same temp dir.
 //
 //   const project = await startRelayProject(scope, {

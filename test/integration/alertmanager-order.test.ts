@@ -9,7 +9,7 @@ import { compile } from '../../src/compile.ts';
 import { deployEnvironment, planTargets, prepareTargets } from '../../src/deploy/deploy.ts';
 import { loadDirectory, withExtraFile } from '../../src/load/index.ts';
 import { formatMatcher, parseAlertmanagerMatcher, sortMatchers, type SimpleMatcher } from '../../src/routing/matchers.ts';
-import { REPO } from '../helpers/cli.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 import { serviceScope } from '../helpers/services.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -72,9 +72,9 @@ describe('matchers as Alertmanager 0.25 orders them', () => {
   }, 60_000);
 
   it('deploys the example’s shared definitions through an Environment without overrides, and verifies', async () => {
-    // monitoring/ itself (its TypeScript dashboard imports `vigil` and the Grafana SDK from this repository); the
+    // The example itself (its TypeScript dashboard imports `vigil` and the Grafana SDK from this repository); the
     // Environment file comes from outside it and overrides nothing.
-    const project = path.join(REPO, 'monitoring');
+    const project = EXAMPLE;
     const envFile = path.join(dir, 'plain.yaml');
     await writeFile(envFile, stack.environment({ name: 'plain' }));
     // In process, so that the `{ file: /etc/alertmanager/secrets/… }` the example names are read from a table, not /etc.

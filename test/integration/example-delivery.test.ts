@@ -1,4 +1,4 @@
-// The example project (monitoring/) delivers end to end (issue #10): its shared tree built with `vigil build`, a real
+// The example project (examples/ml-platform/) delivers end to end (issue #10): its shared tree built with `vigil build`, a real
 // Alertmanager (Debian's 0.25) running that alertmanager.yml with its WeCom secrets filled as `vigil deploy` fills
 // them, and the relay serving the build. Example alerts, labelled as the example's rules label them, reach each channel's
 // sink, which checks what the real endpoint checks: DingTalk (signature), Aliyun SMS (RPC signature), the WeCom
@@ -14,11 +14,10 @@ import { startAliyunSmsSink } from '../doubles/aliyun-sms-sink.ts';
 import { startDingtalkSink } from '../doubles/dingtalk-sink.ts';
 import { startSmtpSink } from '../doubles/smtp-sink.ts';
 import { startWecomAppSink } from '../doubles/wecom-app-sink.ts';
-import { REPO } from '../helpers/cli.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 import { startRelayProject } from '../helpers/relay-project.ts';
 import { findAlertmanager, serviceScope } from '../helpers/services.ts';
 
-const EXAMPLE = path.join(REPO, 'monitoring');
 const ROBOTS = { ml: { token: 'ml-team-robot', secret: 'SECml0123' }, oncall: { token: 'oncall-robot', secret: 'SEConcall0123' }, inference: { token: 'inference-robot', secret: 'SECinf0123' } };
 const ALIYUN = { accessKeyId: 'LTAI-example-test', accessKeySecret: 'aliyun-example-secret' };
 // One WeCom application (agent 1000002) has one secret: the example reads it from a file for infra-team and from

@@ -19,7 +19,7 @@ import {
   type InhibitionResult,
   type Round,
 } from '../../src/testing/inhibition-live.ts';
-import { REPO } from '../helpers/cli.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 import { findAlertmanager, serviceScope } from '../helpers/services.ts';
 
 const installed = findAlertmanager();
@@ -31,7 +31,7 @@ let url = '';
 
 beforeAll(async () => {
   if (!installed) return;
-  const result = compile(await loadDirectory(path.join(REPO, 'monitoring')));
+  const result = compile(await loadDirectory(EXAMPLE));
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   model = result.model;
   const dir = await scope.tempDir('vigil-inhibition-');

@@ -6,15 +6,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildManifest, parseManifest } from '../../src/build/manifest.ts';
 import { ALERTMANAGER_CONFIG_PATH, MANIFEST_PATH, prometheusConfigReplica, RELAY_CONFIG_PATH, SECRETS_PATH } from '../../src/build/paths.ts';
 import { BuildError, buildView, readBuild, type BuildFile } from '../../src/build/read.ts';
+import { buildExample, exampleScratch } from '../helpers/example.ts';
 import { compileBase } from '../helpers/model.ts';
 
-const GENERATED = path.resolve(import.meta.dirname, '../../generated');
 const ENV = 'prod';
 const scratch = mkdtempSync(path.join(tmpdir(), 'vigil-build-view-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const exampleRoot = await exampleScratch('build-view-');
+/** The example's build, as `vigil build` writes it. */
+const GENERATED = await buildExample(exampleRoot);
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(exampleRoot, { recursive: true, force: true });
+});
 
 let copies = 0;
-/** A fresh copy of generated/<ENV>/ to break in one way. */
+/** A fresh copy of the example's <ENV>/ build to break in one way. */
 function copy(): string {
   const dir = path.join(scratch, String(copies++));
   cpSync(path.join(GENERATED, ENV), path.join(dir, ENV), { recursive: true });
@@ -110,7 +116,7 @@ describe('buildView and readBuild give the same typed view', () => {
     expect(disk.prometheusConfigs).toEqual(memory.prometheusConfigs);
   });
 
-  it('of the committed generated/<env>/ tree: each artifact under its kind', async () => {
+  it('of the example’s built <env>/ tree: each artifact under its kind', async () => {
     const view = await readBuild(GENERATED, ENV);
     const paths = view.files.map((f) => f.path);
     expect(view.alertmanagerConfig?.path).toBe(ALERTMANAGER_CONFIG_PATH);

@@ -13,7 +13,7 @@ import type { Model, Origin } from '../types.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const CHECK_FIXTURES = path.join(ROOT, 'test/fixtures/checks');
-const PROJECTS = ['monitoring', ...readdirSync(CHECK_FIXTURES).sort().map((d) => `test/fixtures/checks/${d}`)];
+const PROJECTS = ['examples/ml-platform', ...readdirSync(CHECK_FIXTURES).sort().map((d) => `test/fixtures/checks/${d}`)];
 
 /** The parts of the model each kind may write; the others must stay empty when only that kind is mapped. */
 const WRITES: Record<KindName, readonly (keyof Model)[]> = {
