@@ -13,6 +13,7 @@ import { runRelay } from './relay.ts';
 import { importCommand } from './import.ts';
 import { exportCommand } from './export.ts';
 import { initCommand } from './init.ts';
+import { DIFF_HELP, diffFormat, runDiff } from './diff.ts';
 
 export { EXIT };
 
@@ -25,6 +26,7 @@ Commands:
   validate [dir]   load and check every definition (default dir: monitoring)
   build [dir]      validate, then write Prometheus rules, alertmanager.yml, Grafana dashboards and docs
   test [dir]       run the rule unit tests with promtool, prove routing with amtool (--live: inhibition too)
+  diff [dir]       what a change does, per environment: alerts, rules, routes, receivers, dashboards (--against REF)
   plan [dir]       compare one environment's build with its running services (exit 3: changes pending)
   deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
@@ -35,7 +37,7 @@ Commands:
 Options:
   --format FORMAT   how the result is printed (default: text); every command takes text and json,
                     validate, build and test also github (annotations on a pull request),
-                    plan also markdown (a pull-request comment)
+                    plan and diff also markdown (a pull-request comment)
   -h, --help        help for a command
   --version         print the version
 
@@ -76,6 +78,9 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
   relay/relay.yml                      DingTalk/SMS channels (secret references only) and escalation, for the relay
   docs/alerts.md, docs/routing.md      the alert catalogue and the routing matrix
   manifest.json                        every file with its sha256 and source definitions
+With Environments, each <env>/ holds environment.json and only the files that differ from the shared tree (its
+overlay; the manifest lists them and the shared files it lacks): a change that reads the same in every environment
+rewrites the shared file and the manifest only. Plan and deploy read an environment's tree merged.
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
 files that differ from a fresh build (use it in CI to catch a stale generated/).`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
@@ -129,6 +134,11 @@ A deploy of a build that is already live changes nothing and says so.`,
   },
   import: importCommand,
   export: exportCommand,
+  diff: {
+    help: DIFF_HELP,
+    options: { format: { type: 'string', default: 'text' }, against: { type: 'string' }, generated: { type: 'string', default: 'generated' }, build: { type: 'string' } },
+    run: (io, dir, values) => runDiff(io, dir, { generated: String(values.generated), against: optionalString(values.against), build: optionalString(values.build), format: diffFormat(values) }),
+  },
   relay: {
     help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH|postgres://…] [--language zh|en]
                    [--time-zone ZONE] [--insecure-open-notify]
