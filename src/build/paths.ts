@@ -22,4 +22,4 @@ export function prometheusConfigReplica(path: string): string | undefined {
 }
 
 /** The files a build of one environment may hold (what the emitters write), and nothing else. */
-export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|export\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|kubernetes\/prometheusrules\.yaml|docs\/[^/]+\.md|secrets\.json|environment\.json)$/;
+export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|export\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|instrumentation\/[^/]+\.(?:ts|py)|kubernetes\/prometheusrules\.yaml|docs\/[^/]+\.md|secrets\.json|environment\.json)$/;

@@ -10,6 +10,7 @@ import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { envSecretsDirCheck } from './env-secrets-dir.ts';
+import { metricBucketsCheck } from './metric-buckets.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { outputFileNameCheck } from './output-file-name.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
@@ -56,6 +57,7 @@ export const CHECKS: readonly Check[] = [
   envPathsCheck,
   envScrapeCheck,
   envSecretsDirCheck,
+  metricBucketsCheck,
   metricNamingCheck,
   outputFileNameCheck,
   projectSingletonCheck,

@@ -6,6 +6,7 @@ import { emitAlertCatalogue } from './docs.ts';
 import { emitDashboards } from './grafana-dashboards.ts';
 import { emitGrafanaExports } from './grafana-export.ts';
 import { emitEnvironment } from './environment.ts';
+import { emitInstrumentation } from './instrumentation.ts';
 import { emitGrafanaProvisioning } from './grafana-provisioning.ts';
 import { emitPrometheusConfig } from './prometheus-config.ts';
 import { emitPrometheusRules } from './prometheus-rules.ts';
@@ -31,4 +32,5 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
   { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },
   { name: 'environment', emit: (model) => emitEnvironment(model) },
+  { name: 'instrumentation', emit: (model) => emitInstrumentation(model) },
 ];

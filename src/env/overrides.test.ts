@@ -108,7 +108,7 @@ describe('environment overrides', () => {
   it('writes the shared tree at the root and one tree per environment', async () => {
     const project = compileProject(await withEnvironments(env('a'), env('b')));
     const roots = new Set(project.artifacts.map((a) => a.path.split('/')[0]));
-    expect(roots).toEqual(new Set(['a', 'b', 'alertmanager', 'docs', 'grafana', 'manifest.json', 'prometheus', 'relay', 'secrets.json']));
+    expect(roots).toEqual(new Set(['a', 'b', 'alertmanager', 'docs', 'grafana', 'instrumentation', 'manifest.json', 'prometheus', 'relay', 'secrets.json']));
     expect(project.artifacts.some((a) => a.path === 'a/prometheus/prometheus-prom-0.yml')).toBe(true);
     expect(project.artifacts.some((a) => a.path.startsWith('prometheus/prometheus-'))).toBe(false);
   });

@@ -70,6 +70,8 @@ export interface MetricModel {
   unit?: string;
   labels: string[];
   source: string;
+  /** Histograms: bucket upper bounds as written (metric/buckets checks them). */
+  buckets?: number[];
   origin: Origin;
 }
 

@@ -339,6 +339,13 @@ export interface MetricsSpec {
     unit?: string;
     labels?: LabelNames;
     source?: string;
+    /**
+     * Histograms: the upper bounds of the buckets, ascending (+Inf is implied). Generated instrumentation uses them; default 0.005 … 10 (seconds).
+     *
+     * @minItems 1
+     * @maxItems 64
+     */
+    buckets?: [number, ...number[]];
   }[];
   external?: {
     source: string;

@@ -255,7 +255,7 @@ describe('duplicate rule groups', () => {
     const r = runVigil(['validate'], project({ 'dup.yaml': dup }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[rule/duplicate]: duplicate rule group "app"');
-    expect(r.stderr).toContain('Prometheus itself only needs group names unique within a file');
+    expect(r.stderr).toContain('each group is written to its own prometheus/rules/<group>.yml, so two groups of one name would be one file');
     expect(r.stderr).not.toContain('Prometheus rule group names must be unique');
   });
 });

@@ -11,6 +11,7 @@ export const mapMetrics: KindMapper = (def, { model }) => {
       unit: metric.unit,
       labels: metric.labels ?? [],
       source: metric.source ?? m.source ?? 'unknown',
+      ...(metric.buckets ? { buckets: metric.buckets } : {}),
       origin: at(def, ['metrics', i]),
     }),
   );
