@@ -20,7 +20,7 @@ async function parse(file: string) {
 
 describe('GitHub Actions workflows', () => {
   it('has the CI workflow and the deploy pipeline', () => {
-    expect(files).toEqual(['ci.yml', 'deploy-environment.yml', 'deploy.yml', 'plan.yml']);
+    expect(files).toEqual(['ci.yml', 'deploy-environment.yml', 'deploy.yml', 'plan.yml', 'summary.yml']);
   });
 
   it.each(files)('%s is a valid workflow', async (file) => {
@@ -74,5 +74,16 @@ describe('GitHub Actions workflows', () => {
     expect(content).not.toMatch(/--targets pull-request-build/);
     // Values from the event reach the shell only through the environment, never spliced into a script.
     for (const run of content.matchAll(/run: \|\n((?:\s{10}.*\n)+)/g)) expect(run[1]).not.toContain('${{');
+  });
+
+  it('summarises a pull request from the default branch, comparing main\'s build with the pull request\'s, both as data', async () => {
+    const { content } = await parse('summary.yml');
+    expect(content).toMatch(/^on:\n\s+workflow_run:\n\s+workflows: \[ci\]/m);
+    expect(content).toMatch(/^permissions: \{\}$/m);
+    expect(content).not.toMatch(/^ +ref:|head_branch|pull_request\.head|head_repository|secrets\./m);
+    const download = content.indexOf('actions/download-artifact@v4');
+    expect(download).toBeGreaterThan(content.indexOf('actions/checkout@v4'));
+    expect(content.slice(download)).not.toMatch(/npm ci|npm install|npm run/);
+    expect(content).toContain('node bin/vigil.js diff --generated generated --build pull-request-build --format markdown > summary.md');
   });
 });
