@@ -5,15 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileProject, type ProjectBuild } from '../compile-project.ts';
 import { loadDirectory } from '../load/index.ts';
+import { EXAMPLE } from '../../test/helpers/example.ts';
 import { compareArtifacts, writeArtifacts } from '../cli/write.ts';
 import { parseManifest } from './manifest.ts';
 import { layeredArtifacts } from './overlay.ts';
 import { MANIFEST_PATH } from './paths.ts';
 import { BuildError, builtEnvironments, readBuild } from './read.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-/** The example project: examples/ml-platform/ where it has moved, else monitoring/. */
-const EXAMPLE = [path.join(REPO, 'examples/ml-platform'), path.join(REPO, 'monitoring')].find((d) => existsSync(d))!;
 
 const temps: string[] = [];
 const scratch = async () => {

@@ -1,12 +1,11 @@
 // `vigil diff`: what a change does, per environment, between the committed build and a new one.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 
-const EXAMPLE = [path.join(REPO, 'examples/ml-platform'), path.join(REPO, 'monitoring')].find((d) => existsSync(d))!;
 let root: string;
 const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
 const vigil = (...args: string[]) => runVigilAsync(args, root);

@@ -1,14 +1,12 @@
 // Issue #12 §2: a definition change shows once in generated/. The example is built into a git repository, committed,
 // changed in one place, rebuilt, and the files git sees changed are counted.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
+import { EXAMPLE } from '../helpers/example.ts';
 
-/** The example project: examples/ml-platform/ where it has moved, else monitoring/. */
-const EXAMPLE = [path.join(REPO, 'examples/ml-platform'), path.join(REPO, 'monitoring')].find((d) => existsSync(d))!;
 const ENVIRONMENTS = ['dev', 'prod', 'staging'];
 
 let root: string;
