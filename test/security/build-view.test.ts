@@ -19,11 +19,30 @@ afterAll(() => {
   rmSync(exampleRoot, { recursive: true, force: true });
 });
 
+/** The example's <ENV> build as one full tree with its own manifest (the layout before overlays, which readBuild still reads). */
+const FULL = await (async () => {
+  const view = await readBuild(GENERATED, ENV);
+  const dir = path.join(scratch, 'full', ENV);
+  for (const f of view.files) {
+    mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+    writeFileSync(path.join(dir, f.path), f.content);
+  }
+  writeFileSync(path.join(dir, MANIFEST_PATH), buildManifest(view.files, view.manifest.inputs).content);
+  return path.dirname(dir);
+})();
+
 let copies = 0;
-/** A fresh copy of the example's <ENV>/ build to break in one way. */
+/** A fresh copy of the example's <ENV>/ build, as one full tree, to break in one way. */
 function copy(): string {
   const dir = path.join(scratch, String(copies++));
-  cpSync(path.join(GENERATED, ENV), path.join(dir, ENV), { recursive: true });
+  cpSync(path.join(FULL, ENV), path.join(dir, ENV), { recursive: true });
+  return dir;
+}
+
+/** A fresh copy of the example's whole build: the shared tree and <ENV>/ as its overlay. */
+function copyLayered(): string {
+  const dir = path.join(scratch, String(copies++));
+  cpSync(GENERATED, dir, { recursive: true });
   return dir;
 }
 const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
@@ -89,6 +108,44 @@ describe('readBuild refuses a tampered or hostile tree with a located reason', (
     const view = await readBuild(dir, ENV);
     expect(view.files.map((f) => f.path)).toEqual(manifestOf(dir).files.map((f) => f.path));
     expect(view.ruleGroups.map((f) => f.name)).not.toContain('extra.yml');
+  });
+});
+
+/** The overlay layout `vigil build` writes: a shared file an environment inherits is checked like its own. */
+const sharedRuleFile = (dir: string) => {
+  const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST_PATH), 'utf8')) as { files: { path: string }[]; environments: Record<string, { files: { path: string }[] }> };
+  const own = new Set(manifest.environments[ENV]!.files.map((f) => f.path));
+  return manifest.files.find((f) => f.path.startsWith('prometheus/rules/') && !own.has(f.path))!.path;
+};
+const LAYERED: [string, (dir: string) => void, string][] = [
+  ['an inherited shared file changed after the build', (d) => writeFileSync(path.join(d, sharedRuleFile(d)), 'groups: []\n'), "the shared tree's prometheus/rules/"],
+  ['an inherited shared file missing', (d) => rmSync(path.join(d, sharedRuleFile(d))), 'is missing'],
+  ['an inherited shared file symlinked', (d) => {
+    const file = path.join(d, sharedRuleFile(d));
+    writeFileSync(path.join(d, 'outside.yml'), readFileSync(file));
+    rmSync(file);
+    symlinkSync(path.join(d, 'outside.yml'), file);
+  }, 'is not a regular file'],
+  ["the environment's own file changed", (d) => writeFileSync(path.join(d, ENV, 'environment.json'), '{}'), 'environment.json is not the file its manifest lists'],
+  ['the shared manifest listing a path outside the tree', (d) => {
+    const file = path.join(d, MANIFEST_PATH);
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { files: { path: string; sha256: string }[] };
+    manifest.files.push({ path: '../../etc/passwd', sha256: sha('') });
+    writeFileSync(file, JSON.stringify(manifest));
+  }, 'which is not a file Vigil writes'],
+];
+
+describe('readBuild refuses a tampered layered build (shared tree + environment overlay) with a located reason', () => {
+  it('reads the untouched layered build', async () => {
+    await expect(readBuild(copyLayered(), ENV)).resolves.toBeDefined();
+  });
+
+  it.each(LAYERED)('%s', async (_name, breakIt, words) => {
+    const dir = copyLayered();
+    breakIt(dir);
+    const error = await readBuild(dir, ENV).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildError);
+    expect((error as BuildError).message).toContain(words);
   });
 });
 
