@@ -78,9 +78,9 @@ Validates dir (default: monitoring) and writes, deterministically, under --out (
   relay/relay.yml                      DingTalk/SMS channels (secret references only) and escalation, for the relay
   docs/alerts.md, docs/routing.md      the alert catalogue and the routing matrix
   manifest.json                        every file with its sha256 and source definitions
-With Environments, each <env>/ holds environment.json and only the files that differ from the shared tree (its
-overlay; the manifest lists them and the shared files it lacks): a change that reads the same in every environment
-rewrites the shared file and the manifest only. Plan and deploy read an environment's tree merged.
+With Environments, each <env>/ holds environment.json and only the files that differ from the shared tree
+(its overlay; the manifest lists them and the shared files it lacks): a change that reads the same in every
+environment rewrites the shared file and the manifest only. Plan and deploy read an environment's tree merged.
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
 files that differ from a fresh build (use it in CI to catch a stale generated/).`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
