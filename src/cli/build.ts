@@ -85,7 +85,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     for (const a of artifacts) {
       const parts = a.path.split('/');
       if (project.environments.some((e) => e.name === parts[0]) && parts.length > 1) parts.splice(0, parts.length, 'environments', parts[0]!);
-      const key = parts.length === 1 ? parts[0]! : ['alertmanager', 'docs', 'relay'].includes(parts[0]!) ? parts[0]! : parts.slice(0, 2).join('/');
+      const key = parts.length === 1 ? parts[0]! : ['alertmanager', 'docs', 'relay', 'instrumentation'].includes(parts[0]!) ? parts[0]! : parts.slice(0, 2).join('/');
       byDir.set(key, (byDir.get(key) ?? 0) + 1);
     }
     const channels = new Map<string, number>();
