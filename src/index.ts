@@ -4,3 +4,4 @@
  */
 export * from './spec/define.ts';
 export type * from './spec/types.gen.ts';
+export * from './runtime/index.ts';

@@ -112,3 +112,44 @@ describe('a scrape behind a bearer token', () => {
     expect(result.diagnostics.some((d) => d.severity === 'error' && d.message.includes('bearerToken'))).toBe(true);
   });
 });
+
+describe('an environment with a Pushgateway', () => {
+  const scrapeJobs = (env: string) => {
+    const result = compile(loadYamlSources([...base, { file: 'env.yaml', text: env }]), { environment: 'prod' });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const a = result.artifacts.find((x) => x.path === 'prometheus/prometheus-prom-a.yml')!;
+    return { content: a.content, jobs: (load(a.content) as { scrape_configs: Record<string, unknown>[] }).scrape_configs };
+  };
+
+  it('gains a pushgateway job that honours the pushed job and instance labels, and promtool accepts it', () => {
+    const { content, jobs } = scrapeJobs(`${ENV}pushgateway: { url: "http://pushgateway.prod:9091/", interval: 5s }\n`);
+    expect(jobs.map((j) => j.job_name)).toEqual(['node_exporter', 'app', 'pushgateway']);
+    expect(jobs[2]).toEqual({ job_name: 'pushgateway', honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['pushgateway.prod:9091'] }] });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-promcfg-'));
+    try {
+      writeFileSync(path.join(dir, 'prometheus.yml'), content);
+      const r = spawnSync('promtool', ['check', 'config', '--syntax-only', path.join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the scheme, default port and path prefix of a gateway behind a proxy', () => {
+    const { jobs } = scrapeJobs(`${ENV}pushgateway: { url: "https://gw.example.com/push" }\n`);
+    expect(jobs[2]).toEqual({ job_name: 'pushgateway', honor_labels: true, metrics_path: '/push/metrics', scheme: 'https', static_configs: [{ targets: ['gw.example.com:443'] }] });
+  });
+
+  it('adds honor_labels to a scrape entry the environment already has for a source named pushgateway, not a second job', () => {
+    const env = ENV.replace('scrape:\n', 'scrape:\n  pushgateway: { targets: ["pushgateway.prod:9091"] }\n');
+    const { jobs } = scrapeJobs(`${env}pushgateway: { url: "http://pushgateway.prod:9091" }\n`);
+    expect(jobs.filter((j) => j.job_name === 'pushgateway')).toEqual([
+      { job_name: 'pushgateway', static_configs: [{ targets: ['pushgateway.prod:9091'] }], honor_labels: true },
+    ]);
+  });
+
+  it('is refused without a url', () => {
+    const result = compile(loadYamlSources([...base, { file: 'env.yaml', text: `${ENV}pushgateway: { interval: 5s }\n` }]), { environment: 'prod' });
+    expect(result.diagnostics.some((d) => d.severity === 'error' && /pushgateway/.test(d.message + (d.hint ?? '')))).toBe(true);
+  });
+});

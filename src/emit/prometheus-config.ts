@@ -1,6 +1,7 @@
 import type { EnvironmentModel, Model, PrometheusTarget, SecretRef } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { SecretPlaceholder, secretSlotsOf } from './secret-slots.ts';
+import { pushgatewayOf } from '../model/kinds/environment.ts';
 
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
 const REPLICA_LABEL = 'replica';
@@ -49,7 +50,7 @@ function prometheusConfig(model: Model, env: EnvironmentModel, replica: Promethe
   const config: Record<string, unknown> = { global };
   config.rule_files = [`${replica.serverRulesDir.replace(/\/+$/, '')}/*.yml`];
   if (env.alertmanager.length) config.alerting = alerting(env, ha);
-  config.scrape_configs = env.scrape.map(scrapeConfig);
+  config.scrape_configs = withPushgateway(env, env.scrape.map(scrapeConfig));
   if (env.influxdb) config.remote_write = [remoteWrite(env.influxdb)];
   return config;
 }
@@ -97,6 +98,32 @@ function scrapeConfig(s: EnvironmentModel['scrape'][number]): Record<string, unk
   else if (token?.env) job.authorization = { type: 'Bearer', credentials: new SecretPlaceholder(token, 'scrape_configs.authorization.credentials') };
   return job;
 }
+
+/**
+ * Jobs push their series with their own job and instance labels; honor_labels keeps them, instead of relabelling every
+ * pushed series job="pushgateway" and the gateway's address. A scrape entry the environment already has for a source
+ * named pushgateway is that job: it gains honor_labels rather than a second job of the same name.
+ */
+function withPushgateway(env: EnvironmentModel, jobs: Record<string, unknown>[]): Record<string, unknown>[] {
+  const gateway = pushgatewayOf(env);
+  if (!gateway) return jobs;
+  const own = jobs.find((j) => j.job_name === PUSHGATEWAY_JOB);
+  if (own) {
+    own.honor_labels = true;
+    return jobs;
+  }
+  const u = new URL(gateway.url);
+  const scheme = u.protocol.replace(':', '');
+  const job: Record<string, unknown> = { job_name: PUSHGATEWAY_JOB, honor_labels: true };
+  if (gateway.interval) job.scrape_interval = gateway.interval;
+  const prefix = u.pathname.replace(/\/+$/, '');
+  if (prefix) job.metrics_path = `${prefix}/metrics`;
+  if (scheme !== 'http') job.scheme = scheme;
+  job.static_configs = [{ targets: [u.port ? u.host : `${u.hostname}:${scheme === 'https' ? 443 : 80}`] }];
+  return [...jobs, job];
+}
+
+const PUSHGATEWAY_JOB = 'pushgateway';
 
 function remoteWrite(influx: NonNullable<EnvironmentModel['influxdb']>): Record<string, unknown> {
   const write: Record<string, unknown> = { url: `${influx.url}/api/v1/prom/write?db=${encodeURIComponent(influx.database)}` };

@@ -70,3 +70,14 @@ export function serviceScope(): ServiceScope {
     cleanup,
   };
 }
+
+/** Debian's prometheus-pushgateway, in memory, started through the scope (stopped by PID in afterAll). */
+export function startPushgateway(scope: ServiceScope): Promise<RunningService> {
+  return scope.start({
+    name: 'pushgateway',
+    command: 'prometheus-pushgateway',
+    // Debian's default persistence file is shared by every gateway on the machine: pushes would leak between runs.
+    args: (port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='],
+    readyPath: '/-/ready',
+  });
+}

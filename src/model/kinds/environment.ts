@@ -48,3 +48,12 @@ function alertmanagerServerSecretsDir(e: EnvironmentSpec): string | undefined {
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * The environment's Pushgateway, if it names one. Read from the definition itself: the model's EnvironmentModel does
+ * not carry it (yet), and only the emitted scrape config needs it.
+ */
+export function pushgatewayOf(env: EnvironmentModel): { url: string; interval?: string } | undefined {
+  const p = (env.origin.def.value as EnvironmentSpec).pushgateway;
+  return p ? { url: trimSlash(p.url), interval: p.interval } : undefined;
+}

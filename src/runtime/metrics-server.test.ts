@@ -1,0 +1,60 @@
+import { Counter, Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serveMetrics, type MetricsServer } from './metrics-server.ts';
+
+const servers: MetricsServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(...args: Parameters<typeof serveMetrics>) {
+  const server = await serveMetrics(...args);
+  servers.push(server);
+  return server;
+}
+
+describe('serveMetrics', () => {
+  it('serves the registry with the exposition content type, and default process metrics beside it', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'jobs_total', help: 'Jobs.', registers: [registry] }).inc(3);
+    const server = await serve({ registry, host: '127.0.0.1' });
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(registry.contentType);
+    const body = await response.text();
+    expect(body).toContain('jobs_total 3');
+    expect(body).toContain('process_cpu_seconds_total');
+    expect(body).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('answers HEAD without a body, refuses other methods with 405 and Allow, and 404 elsewhere', async () => {
+    const server = await serve({ registry: new Registry(), host: '127.0.0.1', defaultMetrics: false });
+    const head = await fetch(`${server.url}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${server.url}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/metrics/extra`)).status).toBe(404);
+  });
+
+  it('serves on its own path, with prefixed default metrics, and twice on one registry without a duplicate error', async () => {
+    const registry = new Registry();
+    const first = await serve({ registry, host: '127.0.0.1', path: '/internal/metrics', defaultMetrics: { prefix: 'svc_' } });
+    await serve({ registry, host: '127.0.0.1', defaultMetrics: { prefix: 'svc_' } });
+    expect((await fetch(`${first.url}/metrics`)).status).toBe(404);
+    const body = await (await fetch(`${first.url}/internal/metrics`)).text();
+    expect(body).toContain('svc_process_cpu_seconds_total');
+    expect(body).not.toMatch(/^process_cpu_seconds_total/m);
+  });
+
+  it('fails the scrape with 500 and the reason when a collect callback throws', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'broken_total', help: 'Broken.', registers: [registry], collect() { throw new Error('store unavailable'); } });
+    const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('store unavailable');
+  });
+});
