@@ -67,3 +67,39 @@ describe('Catalog: external metrics with labels of their own', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('Catalog: built-in exporter catalogues', () => {
+  it('knows every metric of a referenced catalogue with its type and labels, histogram series included', () => {
+    const catalog = catalogOf('external:\n  - catalogue: node_exporter\n  - catalogue: prometheus\n');
+    expect(catalog.resolve('node_cpu_seconds_total')).toMatchObject({ kind: 'catalog', metric: { type: 'counter', source: 'node_exporter' }, external: { catalogue: 'node_exporter' } });
+    expect(catalog.labelsOf('node_cpu_seconds_total')?.sort()).toEqual(['cpu', 'instance', 'job', 'mode']);
+    expect(catalog.resolve('prometheus_http_request_duration_seconds_bucket')).toMatchObject({ kind: 'catalog', series: 'prometheus_http_request_duration_seconds_bucket', metric: { type: 'histogram' } });
+    expect(catalog.labelsOf('prometheus_http_request_duration_seconds_bucket')).toContain('le');
+  });
+
+  it('leaves a name under its prefixes that it does not list unknown, naming the catalogue', () => {
+    const catalog = catalogOf('external:\n  - catalogue: node_exporter\n');
+    expect(catalog.resolve('node_cpu_seconds_totl')).toBeUndefined();
+    expect(catalog.exhaustiveEntryOf('node_cpu_seconds_totl')?.catalogue).toBe('node_exporter');
+    expect(catalog.exhaustiveEntryOf('redis_up')).toBeUndefined();
+  });
+
+  it('series whose labels belong to their target or rule (up, ALERTS) are known without declared labels', () => {
+    const catalog = catalogOf('external:\n  - catalogue: prometheus\n');
+    expect(catalog.resolve('ALERTS')).toMatchObject({ kind: 'external', metric: undefined });
+    expect(catalog.labelsOf('up')).toBeUndefined();
+  });
+
+  it('adds the entry’s own names and metrics, which win over the catalogue’s, and exhaustive: false opens the prefixes', () => {
+    const own = 'external:\n  - catalogue: node_exporter\n    source: node\n    names: [node_backup_ok]\n    metrics: [{ name: node_cpu_seconds_total, labels: [cpu, mode, core] }]\n';
+    const catalog = catalogOf(own);
+    expect(catalog.resolve('node_backup_ok')).toMatchObject({ kind: 'external', external: { source: 'node' } });
+    expect(catalog.labelsOf('node_cpu_seconds_total')).toContain('core');
+    expect(catalogOf('external:\n  - catalogue: node_exporter\n    exhaustive: false\n').resolve('node_anything')).toMatchObject({ kind: 'external' });
+  });
+
+  it('an earlier open prefix of another source still claims the name', () => {
+    const catalog = catalogOf('external:\n  - source: textfile\n    prefixes: [node_textfile_custom_]\n  - catalogue: node_exporter\n');
+    expect(catalog.resolve('node_textfile_custom_ok')).toMatchObject({ kind: 'external', external: { source: 'textfile' } });
+  });
+});

@@ -1,7 +1,8 @@
 import type { ExternalMetricModel, ExternalMetricsModel, MetricModel, Model, RecordingRuleModel } from './types.ts';
 
 export type MetricOrigin =
-  | { kind: 'catalog'; metric: MetricModel; series: string }
+  /** `external` when the metric is an external one whose type is known (an exporter catalogue's): judged like the project's own. */
+  | { kind: 'catalog'; metric: MetricModel; series: string; external?: ExternalMetricsModel }
   /** `metric` when the entry lists the name under `metrics:`, with labels of its own. */
   | { kind: 'external'; external: ExternalMetricsModel; metric?: ExternalMetricModel }
   | { kind: 'recording'; rule: RecordingRuleModel };
@@ -20,6 +21,8 @@ export class Catalog {
   private readonly externalByName = new Map<string, number>();
   /** The `metrics:` entry of each name whose first listing source declares it there, with its own labels. */
   private readonly externalMetricByName = new Map<string, ExternalMetricModel>();
+  /** Series of external metrics whose type is known (histograms' _bucket/_sum/_count too), as catalogued metrics. */
+  private readonly typedExternalByName = new Map<string, MetricOrigin & { kind: 'catalog' }>();
 
   constructor(model: Model) {
     for (const metric of model.metrics) {
@@ -35,26 +38,52 @@ export class Catalog {
     this.externals.forEach((external, i) => {
       for (const name of external.names) if (!this.externalByName.has(name)) this.externalByName.set(name, i);
       for (const metric of external.metrics) {
-        if (this.externalByName.get(metric.name) === i && !this.externalMetricByName.has(metric.name)) this.externalMetricByName.set(metric.name, metric);
+        if (this.externalByName.get(metric.name) === i && !this.externalMetricByName.has(metric.name)) {
+          this.externalMetricByName.set(metric.name, metric);
+          this.addTyped(external, metric, i);
+        }
       }
     });
+  }
+
+  private addTyped(external: ExternalMetricsModel, metric: ExternalMetricModel, index: number): void {
+    if (!metric.type || metric.type === 'untyped') return;
+    const model: MetricModel = { name: metric.name, type: metric.type, help: metric.help ?? '', labels: metric.labels, source: external.source, origin: metric.origin };
+    this.typedExternalByName.set(metric.name, { kind: 'catalog', metric: model, series: metric.name, external });
+    const suffixes = metric.type === 'histogram' ? HISTOGRAM_SERIES : metric.type === 'summary' ? SUMMARY_SERIES : [];
+    for (const suffix of suffixes) {
+      const series = metric.name + suffix;
+      if (this.externalByName.has(series) && this.externalByName.get(series) !== index) continue;
+      this.externalByName.set(series, index);
+      this.typedExternalByName.set(series, { kind: 'catalog', metric: model, series, external });
+    }
   }
 
   resolve(name: string): MetricOrigin | undefined {
     const known = this.byName.get(name);
     if (known) return known;
     // The first external source that lists the name or one of its prefixes.
+    // An exhaustive entry's prefixes make nothing known: its names are all there is under them.
     const listed = this.externalByName.get(name) ?? this.externals.length;
     for (let i = 0; i < listed; i++) {
-      if (this.externals[i]!.prefixes.some((p) => name.startsWith(p))) return { kind: 'external', external: this.externals[i]! };
+      const external = this.externals[i]!;
+      if (!external.exhaustive && external.prefixes.some((p) => name.startsWith(p))) return { kind: 'external', external };
     }
     if (listed === this.externals.length) return undefined;
-    return { kind: 'external', external: this.externals[listed]!, metric: this.externalMetricByName.get(name) };
+    return this.typedExternalByName.get(name) ?? { kind: 'external', external: this.externals[listed]!, metric: this.externalMetricByName.get(name) };
   }
 
   /** Every name a user could have meant, for "did you mean" hints. */
   knownNames(): string[] {
     return [...this.byName.keys(), ...this.externals.flatMap((e) => e.names)];
+  }
+
+  /**
+   * For a name resolve() does not know: the exhaustive entry (an exporter catalogue) whose prefix it is under, so the
+   * name is a typo of one of that entry's, not a metric nobody declared.
+   */
+  exhaustiveEntryOf(name: string): ExternalMetricsModel | undefined {
+    return this.externals.find((e) => e.exhaustive && e.prefixes.some((p) => name.startsWith(p)));
   }
 
   /** Labels a series of this metric can carry (catalogued labels + target labels + le/quantile), if known. */

@@ -77,8 +77,12 @@ export interface MetricModel {
 
 export interface ExternalMetricsModel {
   source: string;
+  /** The built-in exporter catalogue the entry references (src/catalogues/), if any. */
+  catalogue?: string;
   prefixes: string[];
-  /** Every name known exactly: those of `names:`, then those of `metrics:`. */
+  /** true: the names are every metric under `prefixes`, another name under them is a typo; false: any name under them is known. */
+  exhaustive: boolean;
+  /** Every name known exactly: those of `names:`, then those of `metrics:`, then the catalogue's. */
   names: string[];
   /** Labels of the entry's metrics that `metrics` does not list; empty when unknown. */
   labels: string[];
@@ -90,6 +94,9 @@ export interface ExternalMetricsModel {
 export interface ExternalMetricModel {
   name: string;
   labels: string[];
+  /** Known for catalogue metrics and where written: checks then judge the metric like a catalogued one. */
+  type?: MetricType | 'untyped';
+  help?: string;
   origin: Origin;
 }
 

@@ -347,8 +347,22 @@ export interface MetricsSpec {
      */
     buckets?: [number, ...number[]];
   }[];
+  /**
+   * Items: Metrics another exporter serves: a built-in catalogue (catalogue:), or names and prefixes of a source (source:). One of the two is required.
+   */
   external?: {
-    source: string;
+    /**
+     * A catalogue shipped with Vigil: node_exporter, prometheus, alertmanager, pushgateway, client_golang, prom_client, dcgm_exporter. Every metric of it is known with its type and labels; a name under its prefixes that it does not list is an error.
+     */
+    catalogue?: string;
+    /**
+     * The source (scrape job) of these metrics; with catalogue:, default the catalogue's own.
+     */
+    source?: string;
+    /**
+     * true: names:/metrics: (and the catalogue) list every metric under prefixes:, any other name under them is a typo. Default: true with catalogue:, else false (every name under a prefix is known).
+     */
+    exhaustive?: boolean;
     prefixes?: string[];
     names?: string[];
     labels?: LabelNames;
@@ -358,6 +372,11 @@ export interface MetricsSpec {
     metrics?: {
       name: string;
       labels: LabelNames;
+      /**
+       * With it, checks judge the metric as a catalogued one (rate() of a gauge, a histogram's series).
+       */
+      type?: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+      help?: string;
     }[];
   }[];
 }
