@@ -198,7 +198,8 @@ async function recordDcgm(files: string[], version: string): Promise<void> {
       if (!m) continue;
       const [, comment, name, type, help] = m;
       if (type === 'label') {
-        labelFields.add(name!);
+        // A label field commented out is not on the series until enabled: list it under the entry's metrics: then.
+        if (!comment) labelFields.add(name!);
         continue;
       }
       if (type !== 'counter' && type !== 'gauge') continue;
@@ -208,7 +209,7 @@ async function recordDcgm(files: string[], version: string): Promise<void> {
     }
   }
   const labels = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname', 'GPU_I_PROFILE', 'GPU_I_ID', 'namespace', 'pod', 'container', ...labelFields].sort();
-  const from = `dcgm-exporter ${version}: the fields of its published counter lists (${files.map((f) => path.basename(f)).join(', ')}), enabled or commented out; labels from its exposition template (MIG and Kubernetes ones included)`;
+  const from = `dcgm-exporter ${version}: the fields of its published counter lists (${files.map((f) => path.basename(f)).join(', ')}), enabled or commented out; labels from its exposition template (MIG and Kubernetes ones included) and its enabled label fields`;
   await write({
     catalogue: 'dcgm_exporter',
     source: 'dcgm_exporter',
