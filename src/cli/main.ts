@@ -12,6 +12,7 @@ import { runDeploy, runPlan } from './deploy.ts';
 import { runRelay } from './relay.ts';
 import { importCommand } from './import.ts';
 import { exportCommand } from './export.ts';
+import { catalogCommand } from './catalog.ts';
 import { initCommand } from './init.ts';
 import { DIFF_HELP, diffFormat, runDiff } from './diff.ts';
 
@@ -32,6 +33,7 @@ Commands:
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
   import rules     turn Prometheus rule files and PrometheusRule manifests into Vigil definitions (--verify: prove it)
   export data      write the series of a PromQL expression over a time range from Prometheus as CSV or JSON
+  catalog update   scrape a live exporter's /metrics into a catalogue of its metrics (typos under its prefixes are errors)
   checks           list every check with its id
 
 Options:
@@ -134,6 +136,7 @@ A deploy of a build that is already live changes nothing and says so.`,
   },
   import: importCommand,
   export: exportCommand,
+  catalog: catalogCommand,
   diff: {
     help: DIFF_HELP,
     options: { format: { type: 'string', default: 'text' }, against: { type: 'string' }, generated: { type: 'string', default: 'generated' }, build: { type: 'string' } },
