@@ -33,7 +33,7 @@ Commands:
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
   import rules     turn Prometheus rule files and PrometheusRule manifests into Vigil definitions (--verify: prove it)
   export data      write the series of a PromQL expression over a time range from Prometheus as CSV or JSON
-  catalog update   scrape a live exporter's /metrics into a catalogue of its metrics (typos under its prefixes are errors)
+  catalog update   record a live exporter's metrics (names, types, labels) as a catalogue: --from URL
   checks           list every check with its id
 
 Options:
