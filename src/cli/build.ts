@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { compileProject } from '../compile-project.ts';
+import { openCache, type CacheOptions } from '../cache/index.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
 import { annotation } from '../report/github.ts';
-import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
+import { definitionsDirectory, styleFor, UsageError, type CliIO } from './io.ts';
+import { checkProject } from './validate.ts';
 import { EXIT } from './exit.ts';
 import { alertCount, countSummary, jsonReport, printDiagnostics } from './print.ts';
 import { compareArtifacts, outputDirectoryProblem, writeArtifacts } from './write.ts';
@@ -13,6 +14,7 @@ export interface BuildOptions {
   envFile?: string;
   check: boolean;
   format: 'text' | 'json' | 'github';
+  cache?: CacheOptions;
 }
 
 export async function runBuild(io: CliIO, dir: string, options: BuildOptions): Promise<number> {
@@ -21,10 +23,7 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   await definitionsDirectory(dir);
   const outProblem = await outputDirectoryProblem(dir, options.out);
   if (outProblem) throw new UsageError(outProblem);
-  const loadStarted = performance.now();
-  const loaded = await loadDefinitions(dir, options.envFile);
-  const loadMs = performance.now() - loadStarted;
-  const project = compileProject(loaded);
+  const { loaded, project, loadMs } = await checkProject(dir, options.envFile, await openCache(options.cache), { emit: true });
   const result = project.base;
   result.timings.load = loadMs;
   // Where a large build spends its time, for benchmarks and bug reports.

@@ -6,6 +6,7 @@ import { UsageError, type CliIO } from './io.ts';
 import { argumentProblem, formatOf } from './options.ts';
 import { closest } from '../util/closest.ts';
 import { runValidate } from './validate.ts';
+import { watchBuild, watchValidate } from './watch.ts';
 
 import { EXIT } from './exit.ts';
 import { runDeploy, runPlan } from './deploy.ts';
@@ -58,20 +59,38 @@ interface Command {
 const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
 const ENV_FILE_OPTION = { 'environment-file': { type: 'string' as const } };
 const envFile = (values: Record<string, unknown>) => (typeof values['environment-file'] === 'string' ? values['environment-file'] : undefined);
+const WATCH_CACHE_OPTIONS = { watch: { type: 'boolean' as const, default: false }, 'cache-dir': { type: 'string' as const }, 'no-cache': { type: 'boolean' as const, default: false } };
+const WATCH_AND_CACHE_HELP = `--watch runs again whenever a definition file changes and prints only what changed: new problems, fixed
+ones, files written (text only; Ctrl-C or SIGTERM stop it, exit 130 or 143).
+Parsed files, TypeScript exports and PromQL analyses are cached by content in node_modules/.cache/vigil of the
+nearest package.json (--cache-dir DIR or VIGIL_CACHE_DIR elsewhere, --no-cache to bypass): a cached run gives the
+same problems and files as a cold one.`;
+const cacheOptions = (values: Record<string, unknown>) => ({ dir: optionalString(values['cache-dir']), disabled: values['no-cache'] === true });
+/** --watch prints changes as text; --check compares once. */
+function textOnlyWatch(command: 'validate' | 'build', values: Record<string, unknown>): Record<string, never> {
+  if (formatOf(command, values) !== 'text') throw new UsageError('--watch prints text only; leave out --format');
+  if (values.check === true) throw new UsageError('--watch and --check do not go together: --check compares once, for CI');
+  return {};
+}
 
 const COMMANDS: Record<string, Command> = {
   init: initCommand,
   validate: {
-    help: `Usage: vigil validate [dir] [--format text|json|github]
+    help: `Usage: vigil validate [dir] [--format text|json|github] [--watch] [--cache-dir DIR | --no-cache]
 
 Loads every *.yaml and *.ts definition under dir (default: monitoring), checks the schema, PromQL, references,
 thresholds, templates, naming and secrets, and prints every problem with file:line:col and a hint.
-Exit 0 when there are no errors (warnings allowed), 1 when there are.`,
-    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION },
-    run: (io, dir, values) => runValidate(io, dir, formatOf('validate', values), envFile(values)),
+Exit 0 when there are no errors (warnings allowed), 1 when there are.
+${WATCH_AND_CACHE_HELP}`,
+    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS },
+    run: (io, dir, values) =>
+      values.watch === true
+        ? watchValidate(io, dir, { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('validate', values) })
+        : runValidate(io, dir, formatOf('validate', values), envFile(values), cacheOptions(values)),
   },
   build: {
-    help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github]
+    help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github] [--watch]
+                   [--cache-dir DIR | --no-cache]
 
 Validates dir (default: monitoring) and writes, deterministically, under --out (default: generated):
   prometheus/rules/<group>.yml         Prometheus rule files (promtool check rules --lint-fatal clean)
@@ -84,9 +103,13 @@ With Environments, each <env>/ holds environment.json and only the files that di
 (its overlay; the manifest lists them and the shared files it lacks): a change that reads the same in every
 environment rewrites the shared file and the manifest only. Plan and deploy read an environment's tree merged.
 Nothing is written when there are errors. With --check nothing is written either: the command exits 1 and lists the
-files that differ from a fresh build (use it in CI to catch a stale generated/).`,
-    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
-    run: (io, dir, values) => runBuild(io, dir, { out: String(values.out), check: values.check === true, format: formatOf('build', values), envFile: envFile(values) }),
+files that differ from a fresh build (use it in CI to catch a stale generated/).
+${WATCH_AND_CACHE_HELP}`,
+    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
+    run: (io, dir, values) =>
+      values.watch === true
+        ? watchBuild(io, dir, String(values.out), { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('build', values) })
+        : runBuild(io, dir, { out: String(values.out), check: values.check === true, format: formatOf('build', values), envFile: envFile(values), cache: cacheOptions(values) }),
   },
   checks: {
     help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',

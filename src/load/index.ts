@@ -8,8 +8,10 @@ import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
 import { attachDashboardJsonFiles } from './dashboard-json-files.ts';
-import { loadTypeScript, loadTypeScriptFiles } from './typescript.ts';
-import { loadYaml } from './yaml.ts';
+import { loadTypeScript, loadTypeScriptFiles, type TsFile, type TsLoadResult } from './typescript.ts';
+import { loadYaml, loadYamlCached } from './yaml.ts';
+import type { DefinitionCache } from '../cache/index.ts';
+import { rememberTypeScript, typeScriptFromCache } from './typescript-cache.ts';
 
 export type { Definition, Path, SourceFile } from './definition.ts';
 
@@ -26,8 +28,14 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
+export interface LoadOptions {
+  /** Parsed YAML and TypeScript exports of unchanged files are taken from it, and new ones kept in it. */
+  cache?: DefinitionCache;
+}
+
 /** Reads every definition under `dir`. IO lives here; everything after works on the returned texts. */
-export async function loadDirectory(dir: string): Promise<LoadResult> {
+export async function loadDirectory(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const { cache } = options;
   const { files, problems } = await discoverDefinitionFiles(dir);
   const sources: SourceFile[] = [];
   const definitions: Definition[] = [];
@@ -46,10 +54,10 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   // results never depend on timing.
   const contents = await mapLimit(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   // Every TypeScript file loads in one loader process, started first: the YAML is parsed while it runs.
-  const typescript = loadTypeScriptFiles(
-    files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : [])),
-  );
-  const yaml = files.map((rel, i) => (rel.endsWith('.ts') || contents[i]!.problem ? undefined : loadYaml(`${root}/${rel}`, contents[i]!.text)));
+  const tsFiles = files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : []));
+  const typescript = cache ? loadTypeScriptThroughCache(tsFiles, cache) : loadTypeScriptFiles(tsFiles);
+  const yamlOf = (rel: string, text: string) => (cache ? loadYamlCached(`${root}/${rel}`, text, cache.yaml, sha256(text)) : loadYaml(`${root}/${rel}`, text));
+  const yaml = files.map((rel, i) => (rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text)));
   const loadedTs = await typescript;
   for (const [i, rel] of files.entries()) {
     const file = `${root}/${rel}`;
@@ -73,6 +81,14 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
 }
 
 const READ_CONCURRENCY = 32;
+
+/** TypeScript files whose inputs are unchanged come from the cache; only the others start the loader process. */
+async function loadTypeScriptThroughCache(files: TsFile[], cache: DefinitionCache): Promise<Map<string, TsLoadResult>> {
+  const { hits, misses } = await typeScriptFromCache(files, cache.typescript);
+  const loaded = await loadTypeScriptFiles(misses);
+  await rememberTypeScript(misses, loaded, cache.typescript);
+  return new Map(files.map((f) => [f.file, hits.get(f.file) ?? loaded.get(f.file)!]));
+}
 
 /**
  * The definition files under `dir` with the sha256 of each text, named as loadDirectory names them: what a build

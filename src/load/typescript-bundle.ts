@@ -4,6 +4,8 @@ import path from 'node:path';
 export interface Bundled {
   /** ES module text with an inline source map back to the TypeScript files. */
   code?: string;
+  /** Absolute paths of every file the module was made from or imports by path (the incremental cache's inputs). */
+  inputs?: string[];
   /** Syntax and resolution errors, with their place in the file that has them. */
   errors: { message: string; file?: string; line?: number; col?: number }[];
 }
@@ -28,8 +30,11 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
       sourcemap: 'inline',
       logLevel: 'silent',
       plugins: [packagesByAbsolutePath],
+      metafile: true,
     });
-    return { code: result.outputFiles[0]!.text, errors: [] };
+    const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => path.resolve(p)));
+    for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external && path.isAbsolute(i.path)) inputs.add(i.path);
+    return { code: result.outputFiles[0]!.text, inputs: [...inputs].sort(), errors: [] };
   } catch (e) {
     const messages = (e as { errors?: Message[] }).errors;
     if (!Array.isArray(messages)) return { errors: [{ message: (e as Error).message }] };

@@ -12,6 +12,8 @@ import { defaultExportHint } from './define-hint.ts';
 export interface TsLoadResult {
   definitions: Definition[];
   diagnostics: Diagnostic[];
+  /** A load without a problem: the exported JSON and the files the module was made from, for the cache. */
+  exported?: { json: string; inputs: string[] };
 }
 
 export interface TsFile {
@@ -61,9 +63,9 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
           return undefined;
         }
         await writeFile(modules[i]!, b.code, { mode: 0o600 });
-        return { ...f, module: modules[i]! };
+        return { ...f, module: modules[i]!, inputs: b.inputs ?? [] };
       }),
-    ).then((list) => list.filter((e): e is TsFile & { module: string } => e !== undefined));
+    ).then((list) => list.filter((e): e is TsFile & { module: string; inputs: string[] } => e !== undefined));
     const run = await runLoader(files, bundled, dir, limits);
     const entries = await bundled;
     if (run.outcome !== 'hung' || entries.length === 1) {
@@ -232,7 +234,7 @@ interface LoaderMessage {
   exit?: boolean;
 }
 
-function resultOf(f: TsFile, run: LoaderRun, index: number, limits: TsLoadLimits): TsLoadResult {
+function resultOf(f: TsFile & { inputs?: string[] }, run: LoaderRun, index: number, limits: TsLoadLimits): TsLoadResult {
   const { file, text } = f;
   // A loader that ended before it was given the files has no outcome for them.
   const outcome = run.files[index] ?? { loaded: false, late: [] };
@@ -272,7 +274,12 @@ function resultOf(f: TsFile, run: LoaderRun, index: number, limits: TsLoadLimits
   if (outcome.json === undefined) {
     return problem('TypeScript definition has no default export', { file, start: 0, end: Math.min(text.length, 1) }, defaultExportHint(file));
   }
-  const exported = JSON.parse(outcome.json) as unknown;
+  return { ...tsDefinitionsOf(file, text, outcome.json), exported: { json: outcome.json, inputs: f.inputs ?? [] } };
+}
+
+/** The definitions of a TypeScript file whose default export the loader sent as `json` (fresh, or from the cache). */
+export function tsDefinitionsOf(file: string, text: string, json: string): TsLoadResult {
+  const exported = JSON.parse(json) as unknown;
   const values = Array.isArray(exported) ? exported : [exported];
   return { definitions: values.map((value, i) => tsDefinition(file, text, i, value)), diagnostics: [] };
 }

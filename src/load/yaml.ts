@@ -15,6 +15,23 @@ export interface YamlLoadResult {
  * files with syntax errors go straight to it so that every error is reported with its position.
  */
 export function loadYaml(file: string, text: string): YamlLoadResult {
+  return readYaml(file, text).result;
+}
+
+/**
+ * loadYaml through the cache of parsed documents (keyed by the text's sha256): only a file that loaded without a
+ * problem is kept, and a kept file's values give the same definitions a fresh parse gives.
+ */
+export function loadYamlCached(file: string, text: string, cache: { get(key: string): unknown[] | undefined; set(key: string, values: unknown[]): void }, key: string): YamlLoadResult {
+  const cached = cache.get(key);
+  if (cached) return definitionsOf(file, text, cached);
+  const { result, values } = readYaml(file, text);
+  if (values && result.diagnostics.length === 0) cache.set(key, values);
+  return result;
+}
+
+function readYaml(file: string, text: string): { result: YamlLoadResult; values?: unknown[] } {
+  const result = (r: YamlLoadResult) => ({ result: r });
   let values: unknown[] | undefined;
   let failure: unknown;
   try {
@@ -23,18 +40,23 @@ export function loadYaml(file: string, text: string): YamlLoadResult {
     failure = e;
   }
   if (values === undefined) {
-    if (text.length > LIMITS.fullSyntaxReportBytes || flowDepthExceeds(text, LIMITS.depth)) return firstSyntaxError(file, text, failure);
+    if (text.length > LIMITS.fullSyntaxReportBytes || flowDepthExceeds(text, LIMITS.depth)) return result(firstSyntaxError(file, text, failure));
     try {
-      return loadYamlWithPositions(file, text);
+      return result(loadYamlWithPositions(file, text));
     } catch {
-      return firstSyntaxError(file, text, failure);
+      return result(firstSyntaxError(file, text, failure));
     }
   }
   const present = values.filter((value) => value !== null && value !== undefined);
   if (present.length > LIMITS.documents) {
     const at = documentStarts(text)[LIMITS.documents] ?? 0;
-    return { definitions: [], diagnostics: [limitDiagnostic(file, at, `the file holds ${present.length} documents, more than the ${LIMITS.documents} Vigil reads in one file`, 'split the documents over several files')] };
+    return result({ definitions: [], diagnostics: [limitDiagnostic(file, at, `the file holds ${present.length} documents, more than the ${LIMITS.documents} Vigil reads in one file`, 'split the documents over several files')] });
   }
+  return { result: definitionsOf(file, text, values), values };
+}
+
+/** The definitions of a file js-yaml read as `values` (null documents skipped), positions looked up only when asked. */
+function definitionsOf(file: string, text: string, values: unknown[]): YamlLoadResult {
   let documents: Document.Parsed[] | undefined;
   const parsedDocument = (index: number): Document.Parsed | undefined => {
     try {

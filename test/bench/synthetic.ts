@@ -12,11 +12,11 @@ export async function writeSyntheticProject(dir: string, alerts: number, dashboa
   const metricName = (i: number) => `app_metric_${i}_total`;
   await writeFile(
     path.join(dir, 'project.yaml'),
-    'apiVersion: vigil/v1\nkind: Project\nname: bench\nevaluationInterval: 30s\nrelay: { url: http://relay:9095 }\nsmtp: { smarthost: "smtp.example.com:587", from: a@example.com }\npolicies: { requiredAlertLabels: [team] }\n',
+    'apiVersion: vigil/v1\nkind: Project\nname: bench\nevaluationInterval: 30s\nrelay: { url: http://relay:9095, token: { env: VIGIL_RELAY_TOKEN }, sms: { provider: aliyun, accessKeyId: { env: ALIYUN_SMS_ACCESS_KEY_ID }, accessKeySecret: { env: ALIYUN_SMS_ACCESS_KEY_SECRET }, signName: Bench, templateCode: SMS_1 } }\nsmtp: { smarthost: "smtp.example.com:587", from: a@example.com }\npolicies: { requiredAlertLabels: [team] }\n',
   );
   await writeFile(path.join(dir, 'severities.yaml'), 'apiVersion: vigil/v1\nkind: Severities\nlevels:\n  - { name: critical, groupWait: 10s }\n  - { name: warning, groupWait: 30s }\n');
   const metrics = ['apiVersion: vigil/v1', 'kind: Metrics', 'source: app', 'metrics:'];
-  for (let i = 0; i < metricCount; i++) metrics.push(`  - { name: ${metricName(i)}, type: counter, help: "Metric ${i}.", labels: [service, code] }`);
+  for (let i = 0; i < metricCount; i++) metrics.push(`  - { name: ${metricName(i)}, type: counter, help: "Metric ${i}.", labels: [service, code, shard, zone] }`);
   await writeFile(path.join(dir, 'metrics.yaml'), metrics.join('\n') + '\n');
   await writeFile(
     path.join(dir, 'receivers.yaml'),

@@ -1,0 +1,97 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileProject } from '../compile-project.ts';
+import { loadDirectory } from '../load/index.ts';
+import { copyExample, exampleScratch } from '../../test/helpers/example.ts';
+import { cachedAnalysisCaches } from './analyses.ts';
+import { openCache } from './index.ts';
+
+/** mulberry32: the same edits on every run, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function definitionFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await definitionFiles(dir, child)));
+    else if (/\.(ya?ml|ts)$/.test(e.name)) out.push(child);
+  }
+  return out.sort();
+}
+
+/** One random edit of a text: a number changed, a line dropped, doubled or cut short, a character replaced. */
+function edit(text: string, next: () => number): string {
+  const lines = text.split('\n');
+  const at = Math.floor(next() * lines.length);
+  const line = lines[at]!;
+  switch (Math.floor(next() * 5)) {
+    case 0:
+      lines[at] = line.replace(/\d+(\.\d+)?/, String(Math.floor(next() * 1000) / 10));
+      break;
+    case 1:
+      lines.splice(at, 1);
+      break;
+    case 2:
+      lines.splice(at, 0, line);
+      break;
+    case 3:
+      lines[at] = line.slice(0, Math.floor(next() * line.length));
+      break;
+    default: {
+      const i = Math.floor(next() * Math.max(line.length, 1));
+      lines[at] = line.slice(0, i) + ' :{}[]"x-'[Math.floor(next() * 9)] + line.slice(i + 1);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function compileOnce(dir: string, cacheDir: string | undefined) {
+  const cache = cacheDir === undefined ? undefined : await openCache({ dir: cacheDir });
+  const loaded = await loadDirectory(dir, { cache });
+  const project = compileProject(loaded, { caches: cachedAnalysisCaches(cache?.promql) });
+  await cache?.flush();
+  return { diagnostics: project.diagnostics, files: project.artifacts.map((a) => [a.path, a.content]) };
+}
+
+const scratch: string[] = [];
+afterAll(async () => {
+  await Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('the incremental cache', () => {
+  it('gives the diagnostics and files of a cold run after every one of a series of random edits of the example', async () => {
+    const root = await exampleScratch('cache-equivalence-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    const files = await definitionFiles(dir);
+    const originals = new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
+    const next = random(20261203);
+    // The first cached run fills the cache; every later one reads what the earlier runs kept.
+    expect(await compileOnce(dir, cacheDir)).toEqual(await compileOnce(dir, undefined));
+    let sawErrors = 0;
+    for (let step = 0; step < 12; step++) {
+      const file = files[Math.floor(next() * files.length)]!;
+      const full = path.join(dir, file);
+      // Now and then a file goes back to what it was: the cache must then give back its earlier results.
+      const text = next() < 0.25 ? originals.get(file)! : edit(await readFile(full, 'utf8'), next);
+      await writeFile(full, text);
+      const cold = await compileOnce(dir, undefined);
+      const cached = await compileOnce(dir, cacheDir);
+      expect(cached, `step ${step}: ${file}`).toEqual(cold);
+      if (cold.diagnostics.some((d) => d.severity === 'error')) sawErrors++;
+    }
+    // The edits must break something some of the time, or the comparison proves little.
+    expect(sawErrors).toBeGreaterThan(0);
+  }, 240_000);
+});

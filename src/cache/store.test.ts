@@ -1,0 +1,93 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CacheStore } from './store.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-test-'));
+  dirs.push(d);
+  return d;
+}
+
+async function reopened<T>(dir: string, shards = 4): Promise<CacheStore<T>> {
+  const store = new CacheStore<T>(dir, 'ns', shards);
+  await store.open();
+  return store;
+}
+
+describe('CacheStore', () => {
+  it('gives back, in the next run, exactly the values YAML can produce (non-finite numbers, -0, shared objects)', async () => {
+    const dir = await tempDir();
+    const shared = { a: 1 };
+    const value = { inf: Infinity, nan: NaN, negZero: -0, list: [shared, shared], text: 'x' };
+    const first = await reopened<typeof value>(dir);
+    first.set('k', value);
+    await first.flush();
+    const got = (await reopened<typeof value>(dir)).get('k')!;
+    expect(got.inf).toBe(Infinity);
+    expect(Number.isNaN(got.nan)).toBe(true);
+    expect(Object.is(got.negZero, -0)).toBe(true);
+    expect(got.list[0]).toBe(got.list[1]);
+  });
+
+  it('hands out copies: changing a value after set or get does not change the cache', async () => {
+    const store = await reopened<{ n: number }>(await tempDir());
+    const value = { n: 1 };
+    store.set('k', value);
+    value.n = 2;
+    store.get('k')!.n = 3;
+    expect(store.get('k')).toEqual({ n: 1 });
+  });
+
+  it('ignores a damaged or truncated shard, and a run that rewrites it keeps only what it used', async () => {
+    const dir = await tempDir();
+    const first = await reopened<string>(dir, 1);
+    first.set('a', 'A');
+    first.set('b', 'B');
+    await first.flush();
+    const [shard] = await readdir(path.join(dir, 'ns'));
+    const file = path.join(dir, 'ns', shard!);
+    const bytes = await readFile(file);
+    // One flipped byte in the payload: the digest no longer matches, nothing is read (never a wrong value).
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 2] ^= 0x01;
+    await writeFile(file, flipped);
+    expect((await reopened<string>(dir, 1)).get('a')).toBeUndefined();
+    await writeFile(file, bytes.subarray(0, 40));
+    expect((await reopened<string>(dir, 1)).get('a')).toBeUndefined();
+    await writeFile(file, 'not a cache');
+    const again = await reopened<string>(dir, 1);
+    expect(again.get('a')).toBeUndefined();
+    again.set('c', 'C');
+    await again.flush();
+    const next = await reopened<string>(dir, 1);
+    expect([next.get('a'), next.get('c')]).toEqual([undefined, 'C']);
+  });
+
+  it('prunes entries a run did not use when their shard is rewritten', async () => {
+    const dir = await tempDir();
+    const first = await reopened<string>(dir, 1);
+    first.set('old', 'O');
+    await first.flush();
+    const second = await reopened<string>(dir, 1);
+    second.set('new', 'N');
+    await second.flush();
+    const third = await reopened<string>(dir, 1);
+    expect([third.get('old'), third.get('new')]).toEqual([undefined, 'N']);
+  });
+
+  it('works where nothing can be written (a file in the way): nothing is kept, nothing fails', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'file'), 'x');
+    const store = await reopened<string>(path.join(dir, 'file', 'cache'));
+    store.set('k', 'v');
+    await expect(store.flush()).resolves.toBeUndefined();
+    expect(store.get('k')).toBe('v');
+    expect((await reopened<string>(path.join(dir, 'file', 'cache'))).get('k')).toBeUndefined();
+  });
+});
