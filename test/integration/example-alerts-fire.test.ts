@@ -8,17 +8,17 @@
 // keep_firing_for becomes 2s. Scrape and evaluation run every second. Thresholds are untouched. What needs a long
 // past is simulated honestly where it can be (a stall backdates the job's last step: the rule reads a timestamp, not a
 // window) and waited for where it cannot (baselines: the test lets a minute of history accumulate).
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
-import { copyExample, exampleScratch } from '../helpers/example.ts';
+import { exampleScratch } from '../helpers/example.ts';
 import { serviceScope, startPushgateway, type RunningService } from '../helpers/services.ts';
-import { compressRuleFile } from '../sim/compress-rules.ts';
 import { conformanceSource, loadInstrumentation } from '../sim/instrumentation.ts';
 import { GPU_NODE, startPlatform, startWorkload, type Platform } from '../sim/platform.ts';
+import { buildSimProject, writeTargets, type SimProject } from '../sim/project.ts';
 
 const scope = serviceScope();
 const FACTOR = 60;
@@ -26,6 +26,7 @@ const HOLD = '2s';
 
 let root: string;
 let generated: string;
+let project: SimProject;
 let prometheus: RunningService;
 let nodeExporter: RunningService;
 let platform: Platform;
@@ -76,10 +77,6 @@ const sleepUntil = async (at: number) => {
   if (at > Date.now()) await new Promise((r) => setTimeout(r, at - Date.now()));
 };
 
-async function writeTargets(dir: string): Promise<void> {
-  for (const [source, groups] of Object.entries(platform.targets())) await writeFile(path.join(dir, `${source}.json`), JSON.stringify(groups));
-}
-
 function typecheck(file: string): Promise<{ code: number; output: string }> {
   const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc');
   const flags = ['--noEmit', '--strict', '--skipLibCheck', '--allowImportingTsExtensions', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
@@ -96,40 +93,12 @@ function typecheck(file: string): Promise<{ code: number; output: string }> {
 beforeAll(async () => {
   root = await exampleScratch('alerts-fire-');
   const gateway = await startPushgateway(scope);
-  const definitions = await copyExample(root);
-  const targetsDir = path.join(root, 'targets');
-  const promDir = path.join(root, 'prometheus');
-  await mkdir(targetsDir, { recursive: true });
-  await mkdir(path.join(promDir, 'rules'), { recursive: true });
   // An environment of this machine: file_sd per source (each target labelled with its host name, as the example's
   // environments do), and the Pushgateway the training jobs push to.
-  const sources = ['node_exporter', 'dcgm_exporter', 'trainer', 'model_server', 'platform-api', 'vigil_relay'];
-  await writeFile(
-    path.join(definitions, 'environments/sim.yaml'),
-    [
-      'apiVersion: vigil/v1',
-      'kind: Environment',
-      'name: sim',
-      'prometheus:',
-      `  - { name: prom-0, url: "http://127.0.0.1:9090", rulesDir: "${promDir}/rules", configFile: "${promDir}/prometheus.yml" }`,
-      `pushgateway: { url: "${gateway.url}" }`,
-      'scrape:',
-      ...sources.map((s) => `  ${s}: { fileSd: ["${targetsDir}/${s}.json"] }`),
-    ].join('\n') + '\n',
-  );
-  const build = await runVigilAsync(['build'], root);
-  if (build.code !== 0) throw new Error(`vigil build of the example failed:\n${build.stdout}${build.stderr}`);
-  generated = path.join(root, 'generated');
-
-  for (const file of await readdir(path.join(generated, 'prometheus/rules'))) {
-    const text = await readFile(path.join(generated, 'prometheus/rules', file), 'utf8');
-    await writeFile(path.join(promDir, 'rules', file), compressRuleFile(text, { factor: FACTOR, hold: HOLD }));
-  }
-  const config = parse(await readFile(path.join(generated, 'sim/prometheus/prometheus-prom-0.yml'), 'utf8')) as { global: Record<string, unknown>; scrape_configs: { job_name: string; honor_labels?: boolean }[] };
+  project = await buildSimProject(root, { pushgatewayUrl: gateway.url, factor: FACTOR, hold: HOLD, interval: '1s' });
+  generated = project.generated;
+  const config = parse(await readFile(project.configFile, 'utf8')) as { scrape_configs: { job_name: string; honor_labels?: boolean }[] };
   expect(config.scrape_configs.find((j) => j.job_name === 'pushgateway')?.honor_labels).toBe(true);
-  config.global.scrape_interval = '1s';
-  config.global.evaluation_interval = '1s';
-  await writeFile(path.join(promDir, 'prometheus.yml'), stringify(config));
 
   // The simulators' view of each generated module, checked by the compiler a service would use (in the background).
   const conformanceFile = path.join(root, 'conformance.ts');
@@ -138,7 +107,6 @@ beforeAll(async () => {
 
   platform = await startPlatform(await loadInstrumentation(generated), { pushgatewayUrl: gateway.url });
   scope.onCleanup(() => platform.stop());
-  await writeTargets(targetsDir);
   // A real node_exporter beside the simulated hosts: NodeDown is its scrape failing.
   nodeExporter = await scope.start({
     name: 'node_exporter',
@@ -146,13 +114,14 @@ beforeAll(async () => {
     args: (port) => [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.cpu', '--collector.meminfo'],
     readyPath: '/metrics',
   });
-  const groups = JSON.parse(await readFile(path.join(targetsDir, 'node_exporter.json'), 'utf8')) as unknown[];
-  await writeFile(path.join(targetsDir, 'node_exporter.json'), JSON.stringify([...groups, { targets: [`127.0.0.1:${nodeExporter.port}`], labels: { instance: 'node-real' } }]));
+  const targets = platform.targets();
+  targets.node_exporter!.push({ targets: [`127.0.0.1:${nodeExporter.port}`], labels: { instance: 'node-real' } });
+  await writeTargets(project, targets);
 
   prometheus = await scope.start({
     name: 'prometheus',
     command: 'prometheus',
-    args: (port) => [`--config.file=${promDir}/prometheus.yml`, `--storage.tsdb.path=${promDir}/data`, `--web.listen-address=127.0.0.1:${port}`],
+    args: (port) => [`--config.file=${project.configFile}`, `--storage.tsdb.path=${project.prometheusDir}/data`, `--web.listen-address=127.0.0.1:${port}`],
     readyPath: '/-/ready',
     readyTimeoutMs: 30_000,
   });
