@@ -8,6 +8,12 @@
 // keep_firing_for becomes 2s. Scrape and evaluation run every second. Thresholds are untouched. What needs a long
 // past is simulated honestly where it can be (a stall backdates the job's last step: the rule reads a timestamp, not a
 // window) and waited for where it cannot (baselines: the test lets a minute of history accumulate).
+//
+// Where the series come from: the application sources (trainer, model_server, platform-api, vigil_relay) through
+// their generated modules; DCGM's and node_exporter's metric names from simulators too (test/sim/training.ts and
+// node.ts), since this machine has no GPU and its CPUs, memory, disks and NICs are not the test's to fill or break;
+// a real node_exporter only where its behaviour is the point (NodeDown: it stops answering). TrainingStepSlow cannot
+// fire from any simulator: see unfireableLevels() at the end.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
