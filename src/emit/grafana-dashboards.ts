@@ -9,40 +9,17 @@
  * The output is deterministic: keys sorted recursively, 2-space indent, trailing newline.
  */
 import { dashboardPath } from '../build/paths.ts';
-import {
-  ConstantVariableBuilder,
-  CustomVariableBuilder,
-  DashboardBuilder,
-  DashboardCursorSync,
-  IntervalVariableBuilder,
-  QueryVariableBuilder,
-  RowBuilder,
-  ThresholdsConfigBuilder,
-  ThresholdsMode,
-  VariableRefresh,
-  VariableSort,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import type { Panel as GrafanaPanel, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
-import { PanelBuilder as BarGaugePanelBuilder } from '@grafana/grafana-foundation-sdk/bargauge';
-import {
-  GraphThresholdsStyleConfigBuilder,
-  GraphThresholdsStyleMode,
-  LegendDisplayMode,
-  LegendPlacement,
-  ReduceDataOptionsBuilder,
-  StackingConfigBuilder,
-  SortOrder,
-  StackingMode,
-  TooltipDisplayMode,
-  VizLegendOptionsBuilder,
-  VizTooltipOptionsBuilder,
-} from '@grafana/grafana-foundation-sdk/common';
+import { createRequire } from 'node:module';
+import type * as BarGaugeSdk from '@grafana/grafana-foundation-sdk/bargauge';
+import type * as CommonSdk from '@grafana/grafana-foundation-sdk/common';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
-import { PanelBuilder as GaugePanelBuilder } from '@grafana/grafana-foundation-sdk/gauge';
-import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
-import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
-import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import type * as DashboardSdk from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Panel as GrafanaPanel, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as GaugeSdk from '@grafana/grafana-foundation-sdk/gauge';
+import type * as PrometheusSdk from '@grafana/grafana-foundation-sdk/prometheus';
+import type * as StatSdk from '@grafana/grafana-foundation-sdk/stat';
+import type * as TableSdk from '@grafana/grafana-foundation-sdk/table';
+import type * as TimeseriesSdk from '@grafana/grafana-foundation-sdk/timeseries';
 import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
 import { alertsByName } from '../model/types.ts';
 import type { DashboardSpec, Panel as PanelSpec, PanelItem } from '../spec/types.gen.ts';
@@ -147,6 +124,40 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
+interface Sdk {
+  dashboard: typeof DashboardSdk;
+  common: typeof CommonSdk;
+  bargauge: typeof BarGaugeSdk;
+  gauge: typeof GaugeSdk;
+  prometheus: typeof PrometheusSdk;
+  stat: typeof StatSdk;
+  table: typeof TableSdk;
+  timeseries: typeof TimeseriesSdk;
+}
+let loadedSdk: Sdk | undefined;
+
+/**
+ * The Foundation SDK (CommonJS), loaded when the first declarative dashboard is built: importing it costs every
+ * command ≈ 60 ms at start-up, and validate, test, plan and deploy never build a dashboard.
+ */
+function sdk(): Sdk {
+  if (!loadedSdk) {
+    const load = createRequire(import.meta.url);
+    const pkg = (name: string) => load(`@grafana/grafana-foundation-sdk/${name}`) as unknown;
+    loadedSdk = {
+      dashboard: pkg('dashboard') as Sdk['dashboard'],
+      common: pkg('common') as Sdk['common'],
+      bargauge: pkg('bargauge') as Sdk['bargauge'],
+      gauge: pkg('gauge') as Sdk['gauge'],
+      prometheus: pkg('prometheus') as Sdk['prometheus'],
+      stat: pkg('stat') as Sdk['stat'],
+      table: pkg('table') as Sdk['table'],
+      timeseries: pkg('timeseries') as Sdk['timeseries'],
+    };
+  }
+  return loadedSdk;
+}
+
 function datasourceOf(model: Model): DataSourceRef {
   return { type: 'prometheus', uid: model.project?.grafana.datasourceUid || DEFAULT_DATASOURCE_UID };
 }
@@ -155,6 +166,7 @@ function datasourceOf(model: Model): DataSourceRef {
 // Declarative dashboards, built with the Foundation SDK
 
 function buildDeclarative(model: Model, spec: DashboardSpec, ds: DataSourceRef, usedAlerts: AlertModel[]): Json {
+  const { DashboardBuilder, DashboardCursorSync, RowBuilder } = sdk().dashboard;
   const builder = new DashboardBuilder(spec.title ?? '')
     .uid(spec.uid)
     .tags(dashboardTags(model, spec.tags))
@@ -201,6 +213,7 @@ export function defaultWidth(panelsInRow: number): number {
 type VariableSpec = NonNullable<DashboardSpec['variables']>[number];
 
 function variableBuilder(v: VariableSpec, ds: DataSourceRef) {
+  const { ConstantVariableBuilder, CustomVariableBuilder, IntervalVariableBuilder, QueryVariableBuilder, VariableRefresh, VariableSort } = sdk().dashboard;
   switch (v.type ?? 'query') {
     case 'custom': {
       const values = v.values !== undefined ? v.values.map((s) => s.replace(/,/g, '\\,')).join(',') : (v.query ?? '');
@@ -253,10 +266,10 @@ interface CommonPanelBuilder {
   decimals(decimals: number): this;
   min(min: number): this;
   max(max: number): this;
-  thresholds(thresholds: ThresholdsConfigBuilder): this;
+  thresholds(thresholds: DashboardSdk.ThresholdsConfigBuilder): this;
   span(w: number): this;
   height(h: number): this;
-  withTarget(target: DataqueryBuilder): this;
+  withTarget(target: PrometheusSdk.DataqueryBuilder): this;
   build(): GrafanaPanel;
 }
 
@@ -267,12 +280,15 @@ function panelBuilder(p: PanelItem, defaultW: number, ctx: PanelContext): { buil
 }
 
 function declarativePanelBuilder(p: PanelSpec, defaultW: number, ctx: PanelContext): CommonPanelBuilder {
+  const { ThresholdsConfigBuilder, ThresholdsMode } = sdk().dashboard;
+  const { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode, LegendDisplayMode, LegendPlacement, ReduceDataOptionsBuilder, SortOrder, StackingConfigBuilder, StackingMode, TooltipDisplayMode, VizLegendOptionsBuilder, VizTooltipOptionsBuilder } = sdk().common;
+  const { DataqueryBuilder, PromQueryFormat } = sdk().prometheus;
   const steps = panelThresholds(p, ctx);
   const lastValue = () => new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
   let b: CommonPanelBuilder;
   switch (p.type) {
     case 'timeseries': {
-      const ts = new TimeseriesPanelBuilder();
+      const ts = new (sdk().timeseries.PanelBuilder)();
       const legend = new VizLegendOptionsBuilder()
         .showLegend(p.legend?.show !== false)
         .displayMode(LegendDisplayMode.List)
@@ -287,16 +303,16 @@ function declarativePanelBuilder(p: PanelSpec, defaultW: number, ctx: PanelConte
       break;
     }
     case 'stat':
-      b = new StatPanelBuilder().reduceOptions(lastValue());
+      b = new (sdk().stat.PanelBuilder)().reduceOptions(lastValue());
       break;
     case 'gauge':
-      b = new GaugePanelBuilder().reduceOptions(lastValue());
+      b = new (sdk().gauge.PanelBuilder)().reduceOptions(lastValue());
       break;
     case 'bargauge':
-      b = new BarGaugePanelBuilder().reduceOptions(lastValue());
+      b = new (sdk().bargauge.PanelBuilder)().reduceOptions(lastValue());
       break;
     case 'table':
-      b = new TablePanelBuilder();
+      b = new (sdk().table.PanelBuilder)();
       break;
   }
   b.title(p.title)
