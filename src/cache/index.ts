@@ -44,8 +44,9 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
   const dir = path.join(path.resolve(base), current);
   const cache: DefinitionCache = {
     yaml: new CacheStore(dir, 'yaml'),
-    typescript: new CacheStore(dir, 'typescript', 4),
-    promql: new CacheStore(dir, 'promql', 64),
+    typescript: new CacheStore(dir, 'typescript'),
+    // Analyses are never changed after they are made (one compile's are shared by the next): no copies.
+    promql: new CacheStore(dir, 'promql', { copies: false }),
     flush: async () => {
       await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush()]);
     },

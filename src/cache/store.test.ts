@@ -14,8 +14,8 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function reopened<T>(dir: string, shards = 4): Promise<CacheStore<T>> {
-  const store = new CacheStore<T>(dir, 'ns', shards);
+async function reopened<T>(dir: string): Promise<CacheStore<T>> {
+  const store = new CacheStore<T>(dir, 'ns');
   await store.open();
   return store;
 }
@@ -44,40 +44,56 @@ describe('CacheStore', () => {
     expect(store.get('k')).toEqual({ n: 1 });
   });
 
-  it('ignores a damaged or truncated shard, and a run that rewrites it keeps only what it used', async () => {
+  it('ignores a damaged or truncated file, and a run that rewrites it keeps only what it used', async () => {
     const dir = await tempDir();
-    const first = await reopened<string>(dir, 1);
+    const first = await reopened<string>(dir);
     first.set('a', 'A');
     first.set('b', 'B');
     await first.flush();
-    const [shard] = await readdir(path.join(dir, 'ns'));
-    const file = path.join(dir, 'ns', shard!);
+    expect((await readdir(path.join(dir, 'ns'))).sort()).toEqual(['base.bin', 'delta.bin']);
+    const file = path.join(dir, 'ns', 'base.bin');
     const bytes = await readFile(file);
     // One flipped byte in the payload: the digest no longer matches, nothing is read (never a wrong value).
     const flipped = Buffer.from(bytes);
     flipped[flipped.length - 2] ^= 0x01;
     await writeFile(file, flipped);
-    expect((await reopened<string>(dir, 1)).get('a')).toBeUndefined();
+    expect((await reopened<string>(dir)).get('a')).toBeUndefined();
     await writeFile(file, bytes.subarray(0, 40));
-    expect((await reopened<string>(dir, 1)).get('a')).toBeUndefined();
+    expect((await reopened<string>(dir)).get('a')).toBeUndefined();
     await writeFile(file, 'not a cache');
-    const again = await reopened<string>(dir, 1);
+    const again = await reopened<string>(dir);
     expect(again.get('a')).toBeUndefined();
     again.set('c', 'C');
     await again.flush();
-    const next = await reopened<string>(dir, 1);
+    const next = await reopened<string>(dir);
     expect([next.get('a'), next.get('c')]).toEqual([undefined, 'C']);
   });
 
-  it('prunes entries a run did not use when their shard is rewritten', async () => {
+  it('writes a small addition to a large cache as a delta, and reads both back', async () => {
     const dir = await tempDir();
-    const first = await reopened<string>(dir, 1);
+    const first = await reopened<number>(dir);
+    for (let i = 0; i < 100; i++) first.set(`k${i}`, i);
+    await first.flush();
+    const base = await readFile(path.join(dir, 'ns', 'base.bin'));
+    const second = await reopened<number>(dir);
+    for (let i = 0; i < 100; i++) second.get(`k${i}`);
+    second.set('k100', 100);
+    await second.flush();
+    expect((await readFile(path.join(dir, 'ns', 'base.bin'))).equals(base)).toBe(true);
+    expect((await readFile(path.join(dir, 'ns', 'delta.bin'))).length).toBeLessThan(base.length / 10);
+    const third = await reopened<number>(dir);
+    expect([third.get('k0'), third.get('k99'), third.get('k100')]).toEqual([0, 99, 100]);
+  });
+
+  it('prunes entries a run did not use when it compacts the cache', async () => {
+    const dir = await tempDir();
+    const first = await reopened<string>(dir);
     first.set('old', 'O');
     await first.flush();
-    const second = await reopened<string>(dir, 1);
+    const second = await reopened<string>(dir);
     second.set('new', 'N');
     await second.flush();
-    const third = await reopened<string>(dir, 1);
+    const third = await reopened<string>(dir);
     expect([third.get('old'), third.get('new')]).toEqual([undefined, 'N']);
   });
 

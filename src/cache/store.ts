@@ -3,111 +3,124 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
+export interface StoreOptions {
+  /**
+   * Hand out copies (the default): what a caller does to a value it got or set never reaches the cache. False for
+   * values nobody changes (PromQL analyses, already shared between the compiles of one run), which saves a copy each.
+   */
+  copies?: boolean;
+}
+
 /**
- * One kind of cached result (parsed YAML, TypeScript exports, PromQL analyses), keyed by text: a few shard files
- * under `<dir>/<namespace>/`, each a map from key to value, written whole through a temporary file and a rename.
+ * One kind of cached result (parsed YAML, TypeScript exports, PromQL analyses), keyed by text, in two files under
+ * `<dir>/<namespace>/`: base.bin and delta.bin, each a map from key to value, read whole when the store opens (the
+ * delta's entries win). A run adds its new entries to the delta only, so a one-file change of a large project writes
+ * a few entries, not the whole cache; when the delta grows past a quarter of the base, or most of the base went
+ * unused, the entries this run used become the new base and the delta is emptied (stale entries go then).
  *
  * Values go through V8's serializer, not JSON: YAML gives numbers JSON cannot hold (.inf, .nan, -0) and a cached
- * value must be the very value a cold run computes. Each shard starts with the sha256 of its payload, so a truncated
- * or damaged shard is dropped as a whole (read as empty) instead of yielding a wrong value; a shard that cannot be
- * read or written is ignored the same way: the cache only ever saves work. Entries are kept serialized, also in
- * memory, so every get is a fresh copy: what a compile does to its definitions never reaches the cache.
+ * value must be the very value a cold run computes. Each file starts with the sha256 of its payload, so a truncated
+ * or damaged file is dropped as a whole (read as empty) instead of yielding a wrong value; a file that cannot be
+ * read or written is ignored the same way: the cache only ever saves work. Files are written through a temporary
+ * file and a rename; two runs writing at once may lose each other's additions, never mix them.
  */
 export class CacheStore<T> {
-  private readonly shards = new Map<number, Map<string, Uint8Array>>();
-  /** Keys read or written in this run, per shard: a rewritten shard keeps only these, so stale entries go. */
-  private readonly used = new Map<number, Set<string>>();
-  private readonly dirty = new Set<number>();
+  private entries = new Map<string, T>();
+  /** Entries of delta.bin, and those this run added (written to it at the next flush). */
+  private delta = new Map<string, T>();
+  private baseSize = 0;
+  private added = false;
+  private opened = false;
+  /** Keys read or written since the last flush: a compaction keeps only these. */
+  private used = new Set<string>();
+  private readonly copies: boolean;
 
   constructor(
     private readonly dir: string | undefined,
     private readonly namespace: string,
-    private readonly shardCount = 16,
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.copies = options.copies ?? true;
+  }
 
-  /** Reads every shard once; later gets are answered from memory (a watch keeps the store between runs). */
+  /** Reads the files once; later gets are answered from memory (a watch keeps the store between runs). */
   async open(): Promise<void> {
-    if (this.shards.size > 0) return;
-    await Promise.all(Array.from({ length: this.shardCount }, async (_, i) => this.shards.set(i, this.dir ? await readShard(this.shardFile(i)) : new Map())));
+    if (this.opened) return;
+    this.opened = true;
+    if (!this.dir) return;
+    const [base, delta] = await Promise.all([readMap<T>(this.file('base')), readMap<T>(this.file('delta'))]);
+    this.baseSize = base.size;
+    this.delta = delta;
+    this.entries = base;
+    for (const [k, v] of delta) this.entries.set(k, v);
   }
 
   get(key: string): T | undefined {
-    const shard = this.shardOf(key);
-    const bytes = this.shards.get(shard)?.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      const value = deserialize(bytes) as T;
-      this.markUsed(shard, key);
-      return value;
-    } catch {
-      return undefined;
-    }
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.used.add(key);
+    return this.copies ? structuredClone(value) : value;
   }
 
   set(key: string, value: T): void {
-    const shard = this.shardOf(key);
-    const map = this.shards.get(shard) ?? new Map<string, Uint8Array>();
-    this.shards.set(shard, map);
-    const bytes = serialize(value);
-    const before = map.get(key);
-    if (!before || !Buffer.from(before).equals(bytes)) this.dirty.add(shard);
-    map.set(key, bytes);
-    this.markUsed(shard, key);
+    const kept = this.copies ? structuredClone(value) : value;
+    this.entries.set(key, kept);
+    this.delta.set(key, kept);
+    this.used.add(key);
+    this.added = true;
   }
 
-  /** Writes the shards that gained entries, keeping only the entries used since the last flush. */
+  /** Writes what this run added; compacts when the delta is large or the base mostly stale. */
   async flush(): Promise<void> {
-    const dirty = [...this.dirty];
-    this.dirty.clear();
-    await Promise.all(
-      dirty.map(async (i) => {
-        const used = this.used.get(i) ?? new Set<string>();
-        const map = this.shards.get(i)!;
-        for (const key of map.keys()) if (!used.has(key)) map.delete(key);
-        if (this.dir) await writeShard(this.shardFile(i), map);
-      }),
-    );
-    this.used.clear();
+    const used = this.used;
+    this.used = new Set();
+    if (!this.added) return;
+    this.added = false;
+    const compact = this.delta.size * 4 > this.baseSize || (this.entries.size - used.size) * 2 > used.size;
+    if (compact) {
+      for (const key of this.entries.keys()) if (!used.has(key)) this.entries.delete(key);
+      this.baseSize = this.entries.size;
+      this.delta = new Map();
+      if (!this.dir) return;
+      // The new base first: until the delta is emptied, its entries are merely there twice.
+      if (await writeMap(this.file('base'), this.entries)) await writeMap(this.file('delta'), this.delta);
+    } else if (this.dir) {
+      await writeMap(this.file('delta'), this.delta);
+    }
   }
 
-  private markUsed(shard: number, key: string): void {
-    (this.used.get(shard) ?? this.used.set(shard, new Set()).get(shard)!).add(key);
-  }
-
-  private shardOf(key: string): number {
-    return createHash('sha1').update(key).digest().readUInt32BE(0) % this.shardCount;
-  }
-
-  private shardFile(i: number): string {
-    return path.join(this.dir!, this.namespace, `${i.toString(16).padStart(2, '0')}.bin`);
+  private file(name: 'base' | 'delta'): string {
+    return path.join(this.dir!, this.namespace, `${name}.bin`);
   }
 }
 
 const DIGEST_BYTES = 32;
 
-async function readShard(file: string): Promise<Map<string, Uint8Array>> {
+async function readMap<T>(file: string): Promise<Map<string, T>> {
   try {
     const bytes = await readFile(file);
     const payload = bytes.subarray(DIGEST_BYTES);
     if (bytes.length < DIGEST_BYTES || !createHash('sha256').update(payload).digest().equals(bytes.subarray(0, DIGEST_BYTES))) return new Map();
     const value = deserialize(payload) as unknown;
     if (!(value instanceof Map)) return new Map();
-    for (const [k, v] of value) if (typeof k !== 'string' || !(v instanceof Uint8Array)) return new Map();
-    return value as Map<string, Uint8Array>;
+    for (const k of value.keys()) if (typeof k !== 'string') return new Map();
+    return value as Map<string, T>;
   } catch {
     return new Map();
   }
 }
 
-async function writeShard(file: string, map: Map<string, Uint8Array>): Promise<void> {
+async function writeMap<T>(file: string, map: Map<string, T>): Promise<boolean> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     const payload = serialize(map);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]));
     await rename(temp, file);
+    return true;
   } catch {
     // A cache that cannot be written costs the next run time, never correctness.
     await rm(temp, { force: true }).catch(() => undefined);
+    return false;
   }
 }
