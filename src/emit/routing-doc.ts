@@ -4,6 +4,7 @@ import { formatMatcher } from '../routing/matchers.ts';
 import type { Delivery } from '../routing/route.ts';
 import { mdCell, mdCode, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
+import { memoisedCell } from './docs.ts';
 import { severityRank } from '../model/severity-rank.ts';
 
 export const ROUTING_DOC_PATH = 'docs/routing.md';
@@ -70,13 +71,14 @@ export function emitRoutingDoc(model: Model): Artifact {
     '| Alert | Level | Labels that matter | Receivers (in order) | Route | Only root receiver |',
     '|---|---|---|---|---|---|',
   );
+  const cell = memoisedCell();
   for (const row of rows) {
     const labels = Object.entries(row.labels)
       .filter(([name]) => name !== 'alertname' && name !== 'severity' && routed.has(name))
       .sort(([a], [b]) => compare(a, b))
       .map(([name, value]) => cellCode(formatMatcher({ label: name, op: '=', value })));
     lines.push(
-      `| ${mdCell(row.alert.name)} | ${mdCell(row.level.severity)} | ${labels.join(', ') || '—'} | ${mdCell(row.result.receivers.join(', '))} | ${pathCell(row)} | ${rootOnlyCell(row)} |`,
+      `| ${mdCell(row.alert.name)} | ${cell(row.level.severity)} | ${labels.join(', ') || '—'} | ${cell(row.result.receivers.join(', '))} | ${pathCell(row)} | ${rootOnlyCell(row)} |`,
     );
   }
 
