@@ -27,7 +27,7 @@ const FULL = await (async () => {
     mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
     writeFileSync(path.join(dir, f.path), f.content);
   }
-  writeFileSync(path.join(dir, MANIFEST_PATH), buildManifest(view.files, view.manifest.inputs).content);
+  writeFileSync(path.join(dir, MANIFEST_PATH), buildManifest(view.files).content);
   return path.dirname(dir);
 })();
 
