@@ -1,6 +1,8 @@
-import type { Artifact } from '../emit/artifact.ts';
 import { buildManifest, parseManifest, type EnvironmentLayer, type ManifestEntry } from './manifest.ts';
 import { MANIFEST_PATH } from './paths.ts';
+
+/** A file of a build as the emitters make it (build/ does not import emit/: emit writes into build's layout). */
+type Artifact = { path: string; content: string; sources: string[] };
 
 /** One environment's compiled files, as `compile` emits them (paths inside the environment's tree). */
 export interface EnvironmentArtifacts {
