@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,4 +94,27 @@ describe('the incremental cache', () => {
     // The edits must break something some of the time, or the comparison proves little.
     expect(sawErrors).toBeGreaterThan(0);
   }, 240_000);
+
+  it('loads a TypeScript definition again when a module it imports changed, not only the file itself', async () => {
+    const root = await exampleScratch('cache-typescript-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    // The dashboard's thresholds move to a module outside the definitions (every .ts inside is a definition).
+    const dashboard = path.join(dir, 'dashboards', 'inference.ts');
+    const text = await readFile(dashboard, 'utf8');
+    const levels = /const levels = \{[\s\S]*?\} as const;\n/.exec(text)![0];
+    await mkdir(path.join(root, 'lib'));
+    const helper = path.join(root, 'lib', 'levels.ts');
+    await writeFile(helper, levels.replace('const levels', 'export const levels'));
+    await writeFile(dashboard, text.replace(levels, "import { levels } from '../../lib/levels.ts';\n"));
+    const first = await compileOnce(dir, cacheDir);
+    expect(first.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(await compileOnce(dir, cacheDir)).toEqual(first);
+
+    await writeFile(helper, (await readFile(helper, 'utf8')).replace('InferenceErrorRatioHigh: { warning: 0.01', 'InferenceErrorRatioHigh: { warning: 0.02'));
+    const cold = await compileOnce(dir, undefined);
+    expect(cold.files).not.toEqual(first.files);
+    expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+  }, 120_000);
 });
