@@ -150,7 +150,10 @@ export async function readBuild(dir: string, environment?: string): Promise<Buil
   const shown = environment === undefined ? dir : path.join(dir, environment);
   const fail = (why: string, hint = 'use the generated/ tree that `vigil build` wrote, unchanged') => new BuildError(`the build in ${shown} cannot be used: ${why}`, hint);
   const realRoot = await existingTree(path.resolve(shown), fail);
-  const layered = environment === undefined ? undefined : await sharedManifest(dir, environment);
+  // A tree with its own manifest is whole (a build before overlays, or the relay's part of a build that deploy writes
+  // beside a layered build): its manifest is the one that describes its files.
+  const whole = await lstat(path.join(realRoot, MANIFEST_PATH)).then(() => true, () => false);
+  const layered = environment === undefined || whole ? undefined : await sharedManifest(dir, environment);
   let manifest: Manifest;
   let sources: { root: string; entry: ManifestEntry; shared: boolean }[];
   if (layered) {
