@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VIGIL_BIN } from '../../test/helpers/cli.ts';
+import { runVigil, VIGIL_BIN } from '../../test/helpers/cli.ts';
 import { copyExample, exampleScratch } from '../../test/helpers/example.ts';
 
 interface Watched {
@@ -93,4 +93,16 @@ describe('vigil build --watch', () => {
     watch.child.kill('SIGTERM');
     expect(await watch.exit).toBe(143);
   }, 120_000);
+});
+
+describe('--watch usage', () => {
+  it('is refused with a machine format, with --check, and for a missing directory (exit 2, nothing watched)', async () => {
+    const { root } = await example('watch-usage-');
+    const json = runVigil(['validate', 'monitoring', '--watch', '--format', 'json'], root);
+    expect([json.code, json.stderr]).toEqual([2, expect.stringContaining('--watch prints text only')]);
+    const check = runVigil(['build', 'monitoring', '--watch', '--check', '--out', 'out'], root);
+    expect([check.code, check.stderr]).toEqual([2, expect.stringContaining('--watch and --check do not go together')]);
+    const missing = runVigil(['validate', 'no-such-definitions', '--watch'], root);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('definitions directory "no-such-definitions" does not exist')]);
+  });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openCache, type CacheOptions, type DefinitionCache } from '../cache/index.ts';
 import { hasErrors, lineColAt, type Diagnostic } from '../diagnostics.ts';
 import type { LoadResult } from '../load/index.ts';
-import { styleFor, UsageError, type CliIO } from './io.ts';
+import { definitionsDirectory, styleFor, UsageError, type CliIO } from './io.ts';
 import { countSummary, forDisplay, printDiagnostics } from './print.ts';
 import { checkProject, validateSummary } from './validate.ts';
 import { outputDirectoryProblem, writeArtifacts } from './write.ts';
@@ -61,6 +61,7 @@ const DEFINITION_FILE = /\.(ya?ml|ts|json)$/i;
  */
 async function watchLoop(io: CliIO, dir: string, options: WatchOptions, run: (cache: DefinitionCache | undefined) => Promise<WatchRun>): Promise<number> {
   const style = styleFor(io);
+  await definitionsDirectory(dir);
   const cache = await openCache(options.cache);
   let previous: WatchRun | undefined;
   const once = async (changed: Set<string>) => {
@@ -98,18 +99,20 @@ async function watchLoop(io: CliIO, dir: string, options: WatchOptions, run: (ca
       clearTimeout(timer);
       timer = setTimeout(start, options.debounceMs ?? 100);
     };
-    // Watching starts before the first run, so a save during it is not missed.
-    const tree = watchTree(dir, changedFile, (e) => finish(undefined, e));
+    let tree: { close(): void } | undefined;
     const finish = (signal: NodeJS.Signals | undefined, error?: unknown) => {
       if (stopping) return;
       stopping = true;
       clearTimeout(timer);
-      tree.close();
+      tree?.close();
       for (const s of SIGNALS) process.off(s, onSignal);
       void (running ?? Promise.resolve()).finally(() => (error ? reject(error) : resolve(signal ? 128 + os.constants.signals[signal] : 0)));
     };
     const onSignal = (signal: NodeJS.Signals) => finish(signal);
     for (const s of SIGNALS) process.on(s, onSignal);
+    // Watching starts before the first run, so a save during it is not missed.
+    tree = watchTree(dir, changedFile, (e) => finish(undefined, e));
+    if (stopping) return;
     running = once(new Set()).then(
       () => {
         running = undefined;
