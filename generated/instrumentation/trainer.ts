@@ -39,7 +39,7 @@ export function createMetrics(registry: Registry = register) {
     /** Training samples processed by a job since it started. (samples) */
     "training_samples_processed_total": counter(new Counter({ name: "training_samples_processed_total", help: "Training samples processed by a job since it started. (samples)", labelNames: ["job_id", "model"] as const, registers: [registry] })),
     /** Wall-clock duration of one optimizer step (forward, backward, update). (seconds) */
-    "training_step_duration_seconds": histogram(new Histogram({ name: "training_step_duration_seconds", help: "Wall-clock duration of one optimizer step (forward, backward, update). (seconds)", labelNames: ["job_id", "model"] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] })),
+    "training_step_duration_seconds": histogram(new Histogram({ name: "training_step_duration_seconds", help: "Wall-clock duration of one optimizer step (forward, backward, update). (seconds)", labelNames: ["job_id", "model"] as const, buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120], registers: [registry] })),
     /** Optimizer steps completed by a job since it started. (steps) */
     "training_steps_total": counter(new Counter({ name: "training_steps_total", help: "Optimizer steps completed by a job since it started. (steps)", labelNames: ["job_id", "model"] as const, registers: [registry] })),
   };
