@@ -1,4 +1,5 @@
 import { build, type Message, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Bundled {
@@ -33,7 +34,15 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
       metafile: true,
     });
     const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => path.resolve(p)));
-    for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external && path.isAbsolute(i.path)) inputs.add(i.path);
+    for (const output of Object.values(result.metafile.outputs)) {
+      for (const i of output.imports) {
+        if (!i.external || !path.isAbsolute(i.path)) continue;
+        inputs.add(i.path);
+        // A package's entry file may stay the same across versions; its package.json does not.
+        const manifest = packageManifestOf(i.path);
+        if (manifest) inputs.add(manifest);
+      }
+    }
     return { code: result.outputFiles[0]!.text, inputs: [...inputs].sort(), errors: [] };
   } catch (e) {
     const messages = (e as { errors?: Message[] }).errors;
@@ -45,6 +54,15 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
       })),
     };
   }
+}
+
+/** The package.json of the package a file belongs to (the nearest one above it), if any. */
+function packageManifestOf(file: string): string | undefined {
+  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) return manifest;
+  }
+  return undefined;
 }
 
 /** Bare imports (packages) resolve where the definition lives; TypeScript sources among them are bundled. */
