@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileProject } from '../compile-project.ts';
 import { loadDirectory } from '../load/index.ts';
 import { copyExample, exampleScratch } from '../../test/helpers/example.ts';
-import { cachedAnalysisCaches } from './analyses.ts';
+import { cachedAnalysisCaches } from '../cli/cached-analyses.ts';
 import { openCache } from './index.ts';
 
 /** mulberry32: the same edits on every run, so a failure can be replayed. */

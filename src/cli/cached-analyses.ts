@@ -1,6 +1,7 @@
+/** PromQL analyses kept in the cache between runs: the CLI joins the cache and the compiler (neither imports the other). */
 import { newAnalysisCaches, type AnalysisCaches } from '../compile.ts';
 import type { PromqlAnalysis } from '../promql/index.ts';
-import type { CacheStore } from './store.ts';
+import type { CacheStore } from '../cache/store.ts';
 
 /**
  * A compile's map of PromQL analyses that looks in the cache before analysing: an expression analysed in an earlier

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { openCache, type CacheOptions, type DefinitionCache } from '../cache/index.ts';
-import { cachedAnalysisCaches } from '../cache/analyses.ts';
+import { cachedAnalysisCaches } from './cached-analyses.ts';
 import { compileProject, type ProjectBuild } from '../compile-project.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { printableName } from '../load/file-names.ts';
