@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { cachedExposition } from './exposition/cached-exposition.ts';
 
 export interface MetricsServerOptions {
   /** The registry to expose; prom-client's default registry unless given. */
@@ -16,6 +17,11 @@ export interface MetricsServerOptions {
    * (the default), false, or a name prefix for them.
    */
   defaultMetrics?: boolean | { prefix: string };
+  /**
+   * How the registry is serialised: 'cached' (the default) reuses the text of series unchanged since the previous
+   * scrape and gives the same bytes as prom-client; 'prom-client' calls registry.metrics() on every scrape.
+   */
+  exposition?: 'cached' | 'prom-client';
 }
 
 export interface MetricsServer {
@@ -41,7 +47,10 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
     if (!registry.getSingleMetric(`${prefix}process_cpu_seconds_total`)) client.collectDefaultMetrics({ register: registry, prefix });
   }
   const metricsPath = options.path ?? '/metrics';
-  const server = createServer((req, res) => void answer(registry, metricsPath, req, res));
+  const exposition = options.exposition ?? 'cached';
+  const cached = exposition === 'cached' ? cachedExposition(registry, client) : null;
+  const serialise = cached ? () => cached.bytes() : () => registry.metrics();
+  const server = createServer((req, res) => void answer(registry, serialise, metricsPath, req, res));
   await listen(server, options.port ?? 0, options.host);
   const { port } = server.address() as AddressInfo;
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
@@ -55,16 +64,22 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
   };
 }
 
-async function answer(registry: Registry, metricsPath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(
+  registry: Registry,
+  serialise: () => Promise<string | Buffer>,
+  metricsPath: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (path !== metricsPath) return plain(res, 404, `not found: metrics are served at ${metricsPath}\n`);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, `method ${req.method} not allowed: use GET or HEAD\n`);
   }
-  let body: string;
+  let body: string | Buffer;
   try {
-    body = await registry.metrics();
+    body = await serialise();
   } catch (err) {
     return plain(res, 500, `collecting metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
   }

@@ -1,0 +1,167 @@
+import * as client from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { CachedExposition } from './cached-exposition.ts';
+
+const tricky = ['plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', '', 'ünïcødé ✓', '{le="x"}'];
+const awkwardValues = [0, -0, 1, -1.5, 0.1 + 0.2, 1e21, 1e-7, 2 ** 53 + 2, NaN, Infinity, -Infinity, Number.MAX_VALUE];
+
+function exposition(registry: Registry) {
+  return new CachedExposition(registry, client);
+}
+
+async function expectSameBytes(registry: Registry, cached = exposition(registry)) {
+  const ours = await cached.metrics();
+  expect(ours).toBe(await registry.metrics());
+  expect((await cached.bytes()).equals(Buffer.from(ours))).toBe(true);
+  return cached;
+}
+
+/** A small deterministic generator (mulberry32): the same cases on every run. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('the cached exposition gives prom-client\'s bytes', () => {
+  it('for counters, gauges, histograms and summaries with and without labels, escapes and awkward values', async () => {
+    const registry = new Registry();
+    const bare = new Counter({ name: 'bare_total', help: 'No labels.', registers: [registry] });
+    const counter = new Counter({ name: 'c_total', help: 'Help with \\ and\nnewline "quoted".', labelNames: ['a', 'b'], registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'Gauge.', labelNames: ['v'], registers: [registry] });
+    const histogram = new Histogram({ name: 'h_seconds', help: 'H.', labelNames: ['path'], buckets: [0.1, 1, 2.5], registers: [registry] });
+    const defaultBuckets = new Histogram({ name: 'hd_seconds', help: 'Default buckets.', registers: [registry] });
+    const summary = new Summary({ name: 's_seconds', help: 'S.', labelNames: ['k'], registers: [registry] });
+    new Gauge({ name: 'empty', help: 'A labelled metric without series.', labelNames: ['x'], registers: [registry] });
+    new Histogram({ name: 'empty_histogram', help: 'No series.', labelNames: ['x'], registers: [registry] });
+    bare.inc(2);
+    tricky.forEach((text, i) => {
+      counter.inc({ b: text, a: i }, i + 1);   // label order as given, a number as a label value
+      gauge.set({ v: text }, awkwardValues[i]);
+      histogram.observe({ path: text }, i / 3);
+      summary.observe({ k: text }, i);
+    });
+    awkwardValues.forEach((value, i) => gauge.set({ v: `value ${i}` }, value));
+    defaultBuckets.observe(7);
+    defaultBuckets.observe(0.003);
+    await expectSameBytes(registry);
+  });
+
+  it('for an empty registry and one with only default metrics (values aside: they move between two reads)', async () => {
+    await expectSameBytes(new Registry());
+    const registry = new Registry();
+    client.collectDefaultMetrics({ register: registry });
+    const withoutValues = (text: string) => text.replace(/ \S+$/gm, ' <value>');
+    const ours = await exposition(registry).metrics();
+    expect(withoutValues(ours)).toBe(withoutValues(await registry.metrics()));
+    expect(ours).toMatch(/^nodejs_heap_space_size_total_bytes\{space="/m);
+    expect(ours).toContain('# TYPE nodejs_gc_duration_seconds histogram');
+  });
+
+  it('with default labels, some of which a series sets itself, and when they change', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'c_total', help: 'C.', labelNames: ['service', 'code'], registers: [registry] }).inc({ code: '200', service: 'own' });
+    new Histogram({ name: 'h', help: 'H.', labelNames: ['service'], buckets: [1], registers: [registry] }).observe({ service: 'own' }, 0.5);
+    new Histogram({ name: 'h_bare', help: 'H.', buckets: [1], registers: [registry] }).observe(2);
+    registry.setDefaultLabels({ region: 'eu "west"', service: 'default' });
+    const cached = await expectSameBytes(registry);
+    registry.setDefaultLabels({ region: 'us' });
+    await expectSameBytes(registry, cached);
+    registry.setDefaultLabels({ le: 'odd', zone: 'a' });
+    await expectSameBytes(registry, cached);
+  });
+
+  it('over seeded random sequences of updates, removals and resets, scrape after scrape', async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const next = random(seed);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
+      const registry = new Registry();
+      const counter = new Counter({ name: 'r_total', help: 'R.', labelNames: ['a', 'b'], registers: [registry] });
+      const gauge = new Gauge({ name: 'r_gauge', help: 'G.', labelNames: ['a'], registers: [registry] });
+      const histogram = new Histogram({ name: 'r_seconds', help: 'H.', labelNames: ['a'], buckets: [0.5, 1, 5], registers: [registry] });
+      const cached = exposition(registry);
+      for (let scrape = 0; scrape < 15; scrape++) {
+        const updates = Math.floor(next() * 6);
+        for (let u = 0; u < updates; u++) {
+          const a = pick(tricky);
+          const op = Math.floor(next() * 9);
+          if (op === 0) counter.inc({ a, b: pick(['x', 'y']) }, Math.floor(next() * 3));
+          else if (op === 1) gauge.set({ a }, pick(awkwardValues));
+          else if (op === 2) gauge.inc({ a }, next());
+          else if (op === 3) histogram.observe({ a }, next() * 6);
+          else if (op === 4) histogram.zero({ a });
+          else if (op === 5) gauge.remove({ a });
+          else if (op === 6) histogram.remove({ a });
+          else if (op === 7 && next() < 0.3) counter.reset();
+          else gauge.set({ a }, Math.round(next() * 2));   // often the value it had
+        }
+        await expectSameBytes(registry, cached);
+      }
+    }
+  });
+});
+
+describe('the cached exposition shows what changed since the previous scrape', () => {
+  it('a value set, counted or observed after a scrape appears in the next one, and only that changes', async () => {
+    const registry = new Registry();
+    const gauge = new Gauge({ name: 'g', help: 'G.', labelNames: ['k'], registers: [registry] });
+    const counter = new Counter({ name: 'c_total', help: 'C.', registers: [registry] });
+    const histogram = new Histogram({ name: 'h', help: 'H.', buckets: [1], labelNames: ['k'], registers: [registry] });
+    const labels = { k: 'one' };
+    gauge.set(labels, 1);
+    histogram.observe(labels, 0.5);
+    const cached = exposition(registry);
+    const first = await cached.metrics();
+    expect(await cached.metrics()).toBe(first);
+
+    gauge.set(labels, 2);                    // same labels object, new value
+    counter.inc();
+    histogram.observe(labels, 0.5);          // a sum that another observation could leave equal: the count moves
+    const second = await cached.metrics();
+    expect(second).toContain('g{k="one"} 2\n');
+    expect(second).toContain('c_total 1\n');
+    expect(second).toContain('h_count{k="one"} 2\n');
+    expect(second).toBe(await registry.metrics());
+
+    gauge.set(labels, 2);                    // set again to the same value: same text
+    expect(await cached.metrics()).toBe(second);
+    histogram.observe(labels, 0);            // the sum stays 1, the count moves
+    gauge.set({ k: 'two' }, 3);              // a new series
+    const third = await cached.metrics();
+    expect(third).toContain('h_bucket{le="1",k="one"} 3\n');
+    expect(third).toContain('g{k="two"} 3\n');
+    expect(third).toBe(await registry.metrics());
+  });
+
+  it('collect callbacks run on every scrape and what they set is shown by that scrape', async () => {
+    const registry = new Registry();
+    let reading = 0;
+    const polled: Gauge = new Gauge({ name: 'polled', help: 'P.', registers: [registry], collect() { polled.set(++reading); } });
+    const later: Gauge = new Gauge({
+      name: 'polled_async', help: 'P.', registers: [registry], async collect() { await Promise.resolve(); later.set(reading * 10); },
+    });
+    const cached = exposition(registry);
+    expect(await cached.metrics()).toContain('polled 1\n');
+    const second = await cached.metrics();
+    expect(second).toContain('polled 2\n');
+    expect(second).toContain('polled_async 20\n');
+  });
+
+  it('a collect callback that throws fails the scrape, as with prom-client', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'broken_total', help: 'B.', registers: [registry], collect() { throw new Error('store unavailable'); } });
+    await expect(exposition(registry).metrics()).rejects.toThrow('store unavailable');
+  });
+
+  it('leaves an OpenMetrics registry to prom-client', async () => {
+    // prom-client's types take the content type only through the registry's type parameter.
+    const registry = new (Registry as unknown as new (type: string) => Registry)(Registry.OPENMETRICS_CONTENT_TYPE);
+    expect(registry.contentType).toBe(Registry.OPENMETRICS_CONTENT_TYPE);
+    new Counter({ name: 'om_total', help: 'O.', registers: [registry] }).inc();
+    await expectSameBytes(registry);
+  });
+});
