@@ -1,0 +1,162 @@
+/**
+ * Collection benchmark (issue #13 §5): serialising and serving a prom-client registry of 100,000 series — counters,
+ * and histograms with 10 buckets (13 samples each) — at 1×, 2× and 4× that size, with prom-client's registry.metrics()
+ * and with the runtime's cached exposition (unchanged since the previous scrape, 1 % / 10 % / all series changed, and
+ * a GET of /metrics from serveMetrics); medians of several runs, and each case's peak RSS (one child process per
+ * case). Then the sample age against Debian's Prometheus at a 1 s scrape. Prints a markdown section for
+ * docs/benchmarks.md. Run: `npm run bench:collection` (a few minutes; BENCH_SIZES=1,2 and BENCH_AGE_TRIALS=50 change
+ * the sizes and trials).
+ */
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import * as client from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { cachedExposition, serveMetrics } from '../../src/runtime/index.ts';
+import { benchScope } from './bench-scope.ts';
+import { measureSampleAges, quantile, startSampleAgeRig } from './sample-age.ts';
+
+const BASE_SERIES = 100_000;
+const SERIES_PER_METRIC = 10_000;
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const RUNS = 5;
+
+type Kind = 'counter' | 'histogram';
+type Method = 'prom-client' | 'cached';
+interface Case { kind: Kind; size: number; method: Method }
+type Figures = Record<string, number>;
+
+interface Population {
+  registry: Registry;
+  /** Changes one series in `every` of each metric (all of them with 1). */
+  touch(every: number): void;
+}
+
+/** `size` × 100,000 series over metrics of 10,000 series, labelled like an HTTP service's. */
+function populate(kind: Kind, size: number): Population {
+  const registry = new Registry();
+  const metrics: { metric: Counter | Histogram; labels: Record<string, string>[] }[] = [];
+  for (let m = 0; m < (size * BASE_SERIES) / SERIES_PER_METRIC; m++) {
+    const labelNames = ['service', 'route', 'code'];
+    const metric = kind === 'counter'
+      ? new Counter({ name: `app_requests_${m}_total`, help: 'Requests handled.', labelNames, registers: [registry] })
+      : new Histogram({ name: `app_request_${m}_duration_seconds`, help: 'Request latency.', labelNames, buckets: BUCKETS, registers: [registry] });
+    const labels = Array.from({ length: SERIES_PER_METRIC }, (_, i) => ({
+      service: `svc-${i % 20}`, route: `/api/v1/resource_${i}`, code: String(200 + (i % 5)),
+    }));
+    metrics.push({ metric, labels });
+  }
+  let round = 0;
+  const touch = (every: number) => {
+    round++;
+    for (const { metric, labels } of metrics) {
+      for (let i = round % every; i < labels.length; i += every) {
+        if (metric instanceof Counter) metric.inc(labels[i], (i % 7) + 1);
+        else metric.observe(labels[i], ((i * 7919 + round) % 1000) / 113);
+      }
+    }
+  };
+  touch(1);
+  return { registry, touch };
+}
+
+async function median(run: () => Promise<unknown>, before: () => void = () => undefined): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    before();
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return quantile(times, 0.5);
+}
+
+/** A GET of /metrics, body read to the end (bytes counted, not kept). */
+function scrape(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(`${url}/metrics`, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve(bytes)).on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function runCase({ kind, size, method }: Case): Promise<Figures> {
+  const { registry, touch } = populate(kind, size);
+  const figures: Figures = { populatedRssMb: process.memoryUsage().rss / 2 ** 20 };
+  if (method === 'prom-client') {
+    figures.bytes = Buffer.byteLength(await registry.metrics());
+    figures.serialise = await median(() => registry.metrics());
+    const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, exposition: 'prom-client' });
+    figures.serve = await median(() => scrape(server.url));
+    await server.close();
+  } else {
+    const exposition = cachedExposition(registry, client);
+    const start = performance.now();
+    await exposition.metrics();
+    figures.first = performance.now() - start;
+    figures.unchanged = await median(() => exposition.metrics());
+    figures.changed1 = await median(() => exposition.metrics(), () => touch(100));
+    figures.changed10 = await median(() => exposition.metrics(), () => touch(10));
+    figures.changedAll = await median(() => exposition.metrics(), () => touch(1));
+    const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
+    await scrape(server.url);
+    figures.serveUnchanged = await median(() => scrape(server.url));
+    figures.serve1 = await median(() => scrape(server.url), () => touch(100));
+    await server.close();
+    figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
+    // Checked last: prom-client's text would count in the peak RSS.
+    if ((await exposition.metrics()) !== (await registry.metrics())) throw new Error(`${kind} ×${size}: not prom-client's bytes`);
+    return figures;
+  }
+  figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  return figures;
+}
+
+function inChild(c: Case): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(import.meta.filename, ['--case', JSON.stringify(c)], { execArgv: ['--import', 'tsx'] });
+    child.once('message', (figures) => resolve(figures as Figures));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`case ${JSON.stringify(c)} exited with ${code}`))));
+  });
+}
+
+const ms = (value: number | undefined) => (value === undefined ? '–' : value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`);
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_SIZES ?? '1,2,4').split(',').map(Number);
+  const trials = Number(process.env.BENCH_AGE_TRIALS ?? 50);
+  const rows: string[] = [];
+  for (const kind of ['counter', 'histogram'] as const) {
+    for (const size of sizes) {
+      const prom = await inChild({ kind, size, method: 'prom-client' });
+      const ours = await inChild({ kind, size, method: 'cached' });
+      rows.push(`| ${kind} | ${(size * BASE_SERIES).toLocaleString('en')} | ${(prom.bytes / 1e6).toFixed(1)} MB | ${ms(prom.serialise)} | ${ms(prom.serve)} | ${prom.peakRssMb.toFixed(0)} MB `
+        + `| ${ms(ours.first)} | ${ms(ours.unchanged)} | ${ms(ours.changed1)} | ${ms(ours.changed10)} | ${ms(ours.changedAll)} | ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ours.peakRssMb.toFixed(0)} MB |`);
+      process.stderr.write(`${rows.at(-1)}\n`);
+    }
+  }
+  const scope = benchScope();
+  let ages: number[];
+  try {
+    ages = await measureSampleAges(await startSampleAgeRig(scope, new Registry(), 1), trials);
+  } finally {
+    await scope.cleanup();
+  }
+  process.stdout.write([
+    '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Sample age at a 1 s scrape, ${trials} trials: p50 ${ms(quantile(ages, 0.5))}, p95 ${ms(quantile(ages, 0.95))}, max ${ms(Math.max(...ages))}.`,
+    '',
+  ].join('\n'));
+}
+
+const caseArg = process.argv.indexOf('--case');
+if (caseArg >= 0) {
+  const figures = await runCase(JSON.parse(process.argv[caseArg + 1]) as Case);
+  process.send!(figures, () => process.exit(0));
+} else {
+  await main();
+}
