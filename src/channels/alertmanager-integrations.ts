@@ -97,7 +97,8 @@ function isSecretRef(value: unknown): value is SecretRef {
   return keys.length === 1 && ((keys[0] === 'env' || keys[0] === 'file') && typeof (value as Record<string, unknown>)[keys[0]] === 'string');
 }
 
-function valueAt(root: unknown, path: readonly string[]): unknown {
+/** The value at a path of object keys, or undefined where the path leaves the objects. */
+export function valueAt(root: unknown, path: readonly string[]): unknown {
   let at = root;
   for (const key of path) {
     if (at === null || typeof at !== 'object' || Array.isArray(at)) return undefined;

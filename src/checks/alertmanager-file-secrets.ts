@@ -1,4 +1,4 @@
-import { INTEGRATION_SECRETS, integrationConfigs } from '../channels/alertmanager-integrations.ts';
+import { INTEGRATION_SECRETS, integrationConfigs, valueAt } from '../channels/alertmanager-integrations.ts';
 import type { Model, SecretRef } from '../model/types.ts';
 
 /**
@@ -30,13 +30,4 @@ function envOf(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const env = (value as SecretRef).env;
   return typeof env === 'string' && env !== '' ? env : undefined;
-}
-
-function valueAt(root: unknown, path: readonly string[]): unknown {
-  let at = root;
-  for (const key of path) {
-    if (at === null || typeof at !== 'object' || Array.isArray(at)) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
 }

@@ -1,7 +1,7 @@
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileNameProblem, printableName } from '../load/file-names.ts';
-import { loadDirectory, withExtraFile, type LoadResult } from '../load/index.ts';
+import { loadDirectory, withExtraFile, type LoadOptions, type LoadResult } from '../load/index.ts';
 import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 
 /** The CLI's only window on the process: tests pass their own and read what was printed. */
@@ -41,10 +41,13 @@ export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
   return (stream === 'err' ? io.color : io.outColor) ? ansiStyle : plainStyle;
 }
 
-/** Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace. */
-export async function loadDefinitions(dir: string, envFile?: string): Promise<LoadResult> {
+/**
+ * Loads a definitions directory, turning a missing directory into a usage error instead of a stack trace; `options`
+ * carries the cache of parsed files where the command uses one.
+ */
+export async function loadDefinitions(dir: string, envFile?: string, options: LoadOptions = {}): Promise<LoadResult> {
   await definitionsDirectory(dir);
-  const loaded = await loadDirectory(dir);
+  const loaded = await loadDirectory(dir, options);
   if (envFile === undefined) return loaded;
   try {
     await access(envFile);

@@ -1,11 +1,9 @@
-import { access } from 'node:fs/promises';
 import { openCache, type CacheOptions, type DefinitionCache } from '../cache/index.ts';
 import { cachedAnalysisCaches } from './cached-analyses.ts';
 import { compileProject, type ProjectBuild } from '../compile-project.ts';
 import { hasErrors } from '../diagnostics.ts';
-import { printableName } from '../load/file-names.ts';
-import { loadDirectory, withExtraFile, type LoadResult } from '../load/index.ts';
-import { definitionsDirectory, UsageError, type CliIO } from './io.ts';
+import type { LoadResult } from '../load/index.ts';
+import { loadDefinitions, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
 import { alertCount, countSummary, jsonReport, printDiagnostics } from './print.ts';
 
@@ -30,22 +28,10 @@ export function validateSummary(dir: string, loaded: LoadResult, project: Projec
 /** Loads (through the cache, when there is one) and compiles every environment; the cache keeps what was new. */
 export async function checkProject(dir: string, envFile: string | undefined, cache: DefinitionCache | undefined, options: { emit: boolean }): Promise<{ loaded: LoadResult; project: ProjectBuild; loadMs: number }> {
   const started = performance.now();
-  const loaded = await loadDefinitionsCached(dir, envFile, cache);
+  const loaded = await loadDefinitions(dir, envFile, { cache });
   const loadMs = performance.now() - started;
   const project = compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache?.promql) });
   await cache?.flush();
   return { loaded, project, loadMs };
 }
 
-/** io.ts's loadDefinitions, with the cache of parsed files. */
-async function loadDefinitionsCached(dir: string, envFile: string | undefined, cache: DefinitionCache | undefined): Promise<LoadResult> {
-  await definitionsDirectory(dir);
-  const loaded = await loadDirectory(dir, { cache });
-  if (envFile === undefined) return loaded;
-  try {
-    await access(envFile);
-  } catch {
-    throw new UsageError(`--environment-file "${printableName(envFile)}" does not exist`);
-  }
-  return withExtraFile(loaded, envFile);
-}
