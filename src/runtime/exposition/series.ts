@@ -25,53 +25,34 @@ export interface StoredMetric {
   upperBounds?: readonly number[];
 }
 
-/**
- * The label texts of one registry's series, by the series' labels object: prom-client keeps the object it was given
- * as the series' labels, and (like prom-client's own cache of a histogram's shared labels) a labels object is taken
- * not to change once handed over. Valid for one set of default labels.
- */
+/** The label texts of a registry's series: they depend on its default labels, fixed for one LabelTexts. */
 export class LabelTexts {
-  private readonly ofValueSeries = new WeakMap<LabelSet, string>();
-  private readonly ofBucketSeries = new WeakMap<LabelSet, BucketLabelTexts>();
   private static readonly noLabels: LabelSet = {};
 
   constructor(readonly defaultLabels: LabelSet | null) {}
 
   /** `{…}` of a counter's or gauge's sample, '' without labels. */
   valueSeries(labels: LabelSet): string {
-    let text = this.ofValueSeries.get(labels);
-    if (text === undefined) {
-      text = formatSampleLabels(labels, LabelTexts.noLabels, this.defaultLabels);
-      this.ofValueSeries.set(labels, text);
-    }
-    return text;
+    return formatSampleLabels(labels, LabelTexts.noLabels, this.defaultLabels);
   }
 
   bucketSeries(labels: LabelSet): BucketLabelTexts {
-    let texts = this.ofBucketSeries.get(labels);
-    if (texts === undefined) {
-      texts = this.formatBucketSeries(labels);
-      this.ofBucketSeries.set(labels, texts);
-    }
-    return texts;
-  }
-
-  private formatBucketSeries(labels: LabelSet): BucketLabelTexts {
     const sumAndCount = formatSampleLabels(LabelTexts.noLabels, labels, this.defaultLabels);
     // A bucket's labels are `le` then the same labels as _sum's — unless a default label is itself named le, which
     // the bucket's own le replaces: then each bucket is formatted the long way.
     if (this.defaultLabels && Object.prototype.hasOwnProperty.call(this.defaultLabels, 'le')) {
-      return { sumAndCount, afterLe: null };
+      return { sumAndCount, afterLe: null, defaultLabels: this.defaultLabels };
     }
-    return { sumAndCount, afterLe: sumAndCount ? `,${sumAndCount.slice(1)}` : '}' };
+    return { sumAndCount, afterLe: sumAndCount ? `,${sumAndCount.slice(1)}` : '}', defaultLabels: this.defaultLabels };
   }
 }
 
-interface BucketLabelTexts {
+export interface BucketLabelTexts {
   /** `{…}` of _sum and _count, '' without labels. */
   sumAndCount: string;
   /** What follows `{le="…"` in a bucket's sample; null when each bucket must be formatted whole. */
   afterLe: string | null;
+  defaultLabels: LabelSet | null;
 }
 
 /** The text of one metric (prom-client's block: HELP, TYPE, one line per sample), rebuilt only where it changed. */
@@ -82,11 +63,16 @@ export interface MetricText {
 
 /**
  * Series are remembered by position: prom-client's store keeps insertion order, so a series found at the same place,
- * as the same object (gauge.set replaces it, histogram.zero too) and with the same value, prints what it printed.
+ * as the same object (gauge.set replaces it, histogram.zero too) and with the same value, prints what it printed; a
+ * series replaced but with the same labels object keeps its label text. prom-client keeps the labels object it was
+ * given, and (like prom-client's own cache of a histogram's labels) it is taken not to change once handed over.
+ * Plain arrays rather than WeakMaps: hundreds of thousands of weak keys cost more garbage collection than they save.
  */
-abstract class PositionalText<S, Memo> implements MetricText {
-  private series: unknown[] = [];
+abstract class PositionalText<S extends { labels: LabelSet }, Memo, Labels> implements MetricText {
+  private series: S[] = [];
   private memos: Memo[] = [];
+  private labelObjects: LabelSet[] = [];
+  private labelTexts: Labels[] = [];
   private lines: string[] = [];
   private text = '';
   private header = '';
@@ -100,13 +86,17 @@ abstract class PositionalText<S, Memo> implements MetricText {
     for (let i = 0; i < series.length; i++) {
       const s = series[i] as S;
       if (!fresh && s === this.series[i] && this.unchanged(s, this.memos[i])) continue;
+      if (fresh || s.labels !== this.labelObjects[i]) {
+        this.labelObjects[i] = s.labels;
+        this.labelTexts[i] = this.formatLabels(s.labels, labels);
+      }
       this.series[i] = s;
       this.memos[i] = this.memo(s);
-      this.lines[i] = flatten(this.format(metric, s, labels));
+      this.lines[i] = flatten(this.format(metric, s, this.labelTexts[i]));
       changed = true;
     }
     if (!changed) return { text: this.text, changed };
-    this.series.length = this.memos.length = this.lines.length = series.length;
+    this.series.length = this.memos.length = this.labelObjects.length = this.labelTexts.length = this.lines.length = series.length;
     this.header = header;
     this.labels = labels;
     this.text = series.length ? `${header}\n${this.lines.join('\n')}` : header;
@@ -119,18 +109,22 @@ abstract class PositionalText<S, Memo> implements MetricText {
   }
   protected abstract memo(series: S): Memo;
   protected abstract unchanged(series: S, memo: Memo): boolean;
-  protected abstract format(metric: StoredMetric, series: S, labels: LabelTexts): string;
+  protected abstract formatLabels(labels: LabelSet, texts: LabelTexts): Labels;
+  protected abstract format(metric: StoredMetric, series: S, labels: Labels): string;
 }
 
-export class ValueText extends PositionalText<ValueSeries, number> {
+export class ValueText extends PositionalText<ValueSeries, number, string> {
   protected memo(series: ValueSeries): number {
     return series.value;
   }
   protected unchanged(series: ValueSeries, value: number): boolean {
     return Object.is(series.value, value);
   }
-  protected format(metric: StoredMetric, series: ValueSeries, labels: LabelTexts): string {
-    return `${metric.name}${labels.valueSeries(series.labels)} ${formatValue(series.value)}`;
+  protected formatLabels(labels: LabelSet, texts: LabelTexts): string {
+    return texts.valueSeries(labels);
+  }
+  protected format(metric: StoredMetric, series: ValueSeries, labelText: string): string {
+    return `${metric.name}${labelText} ${formatValue(series.value)}`;
   }
 }
 
@@ -140,7 +134,7 @@ interface BucketMemo {
   sum: number;
 }
 
-export class HistogramText extends PositionalText<BucketSeries, BucketMemo> {
+export class HistogramText extends PositionalText<BucketSeries, BucketMemo, BucketLabelTexts> {
   private bounds: readonly number[] = [];
   private name = '';
   /** `<name>_bucket{le="<bound>"` per bound, +Inf last. */
@@ -160,8 +154,10 @@ export class HistogramText extends PositionalText<BucketSeries, BucketMemo> {
   protected unchanged(series: BucketSeries, memo: BucketMemo): boolean {
     return series.count === memo.count && Object.is(series.sum, memo.sum);
   }
-  protected format(metric: StoredMetric, series: BucketSeries, labels: LabelTexts): string {
-    const texts = labels.bucketSeries(series.labels);
+  protected formatLabels(labels: LabelSet, texts: LabelTexts): BucketLabelTexts {
+    return texts.bucketSeries(labels);
+  }
+  protected format(metric: StoredMetric, series: BucketSeries, texts: BucketLabelTexts): string {
     const bounds = this.bounds;
     let text = '';
     let cumulative = 0;
@@ -169,7 +165,7 @@ export class HistogramText extends PositionalText<BucketSeries, BucketMemo> {
       const bound = i < bounds.length ? bounds[i] : '+Inf';
       cumulative = i < bounds.length ? cumulative + series.bucketValues[bound] : series.count;
       const sampleLabels = texts.afterLe === null
-        ? formatSampleLabels({ le: bound }, series.labels, labels.defaultLabels)
+        ? formatSampleLabels({ le: bound }, series.labels, texts.defaultLabels)
         : this.bucketOpenings[i] + texts.afterLe;
       text += `${texts.afterLe === null ? `${metric.name}_bucket` : ''}${sampleLabels} ${formatValue(cumulative)}\n`;
     }
