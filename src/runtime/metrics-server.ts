@@ -66,7 +66,7 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
 
 async function answer(
   registry: Registry,
-  serialise: () => Promise<string | Buffer>,
+  serialise: () => Promise<string | Uint8Array>,
   metricsPath: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -77,7 +77,7 @@ async function answer(
     res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, `method ${req.method} not allowed: use GET or HEAD\n`);
   }
-  let body: string | Buffer;
+  let body: string | Uint8Array;
   try {
     body = await serialise();
   } catch (err) {

@@ -13,7 +13,7 @@ function exposition(registry: Registry) {
 async function expectSameBytes(registry: Registry, cached = exposition(registry)) {
   const ours = await cached.metrics();
   expect(ours).toBe(await registry.metrics());
-  expect((await cached.bytes()).equals(Buffer.from(ours))).toBe(true);
+  expect(Buffer.from(await cached.bytes()).equals(Buffer.from(ours))).toBe(true);
   return cached;
 }
 

@@ -59,7 +59,7 @@ export class CachedExposition {
   }
 
   /** The exposition as UTF-8, encoded again only when the text changed (encoding is most of an unchanged scrape). */
-  async bytes(): Promise<Buffer> {
+  async bytes(): Promise<Uint8Array> {
     const body = await this.metrics();
     if (this.encoded?.body !== body) this.encoded = { body, bytes: Buffer.from(body, 'utf8') };
     return this.encoded.bytes;
