@@ -16,6 +16,7 @@ import { outputFileNameCheck } from './output-file-name.ts';
 import { projectSingletonCheck } from './project-singleton.ts';
 import { promqlAbsentAlwaysCheck } from './promql-absent-always.ts';
 import { promqlCounterCompareCheck } from './promql-counter-compare.ts';
+import { promqlQuantileUnreachableCheck } from './promql-quantile-unreachable.ts';
 import { promqlJobUnknownCheck } from './promql-job-unknown.ts';
 import { promqlLabelUnknownCheck } from './promql-label-unknown.ts';
 import { promqlRangeShortCheck } from './promql-range-short.ts';
@@ -65,6 +66,7 @@ export const CHECKS: readonly Check[] = [
   promqlCounterCompareCheck,
   promqlJobUnknownCheck,
   promqlLabelUnknownCheck,
+  promqlQuantileUnreachableCheck,
   promqlRangeShortCheck,
   promqlRateGaugeCheck,
   promqlRateHistogramCheck,

@@ -37,7 +37,7 @@ export interface SelectorFact {
   /** The function called directly on the selector or its range: `rate` in `rate(x[5m])`. */
   call?: Located & { name: string };
   /** Set when the selector is a direct operand of a comparison with a number: `x > 1000`. */
-  compared?: Located & { op: string };
+  compared?: Compared;
   /** The whole expression is this selector. */
   bare: boolean;
 }
@@ -50,9 +50,27 @@ export interface AbsentFact {
   alwaysBecause?: string;
 }
 
+/** A comparison with a number, at its operator, read with the operand first; `value` when the number is a finite literal. */
+export type Compared = Located & { op: string; value?: number };
+
+/** One histogram_quantile() call: what the unreachable-quantile check decides on. */
+export interface QuantileFact {
+  /** The function name. */
+  at: Located;
+  /** The φ argument, when it is a number literal. */
+  quantile?: number;
+  /** Names of the `_bucket` series selected inside its second argument. */
+  buckets: string[];
+  /** Set when the call is a direct operand of a comparison with a number: `histogram_quantile(…) > 30`. */
+  compared?: Compared;
+  /** The whole expression is this call (an alert's thresholds then compare it). */
+  bare: boolean;
+}
+
 export interface PromqlFacts {
   selectors: SelectorFact[];
   absents: AbsentFact[];
+  quantiles: QuantileFact[];
 }
 
 /** Series Prometheus writes for every target it scrapes, whatever the exporter. */
@@ -65,6 +83,7 @@ export const COUNTER_RANGE_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
 export const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear']);
 
 const COMPARISONS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
+const MIRRORED: Record<string, string> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
 
 const unwrap = (e: Expr): Expr => {
   let n = e;
@@ -76,6 +95,7 @@ const unwrap = (e: Expr): Expr => {
 export class FactCollector {
   readonly selectors: SelectorFact[] = [];
   readonly absents: AbsentFact[] = [];
+  readonly quantiles: QuantileFact[] = [];
   /** Context for the selector being reached: set by its parent, read once. */
   private pending: { call?: SelectorFact['call']; range?: SelectorFact['range']; compared?: SelectorFact['compared'] } = {};
 
@@ -93,8 +113,11 @@ export class FactCollector {
   collect(root: Expr): PromqlFacts {
     this.visit(root);
     // A bare selector is the expression's only selector.
-    if (modifierCore(unwrap(root)).kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
-    return { selectors: this.selectors, absents: this.absents };
+    const core = modifierCore(unwrap(root));
+    if (core.kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
+    // The outermost call is visited first, so its fact is the first.
+    if (core.kind === 'call' && this.src.text.slice(core.id.from, core.id.to) === 'histogram_quantile' && this.quantiles[0]) this.quantiles[0].bare = true;
+    return { selectors: this.selectors, absents: this.absents, quantiles: this.quantiles };
   }
 
   private visit(e: Expr, context: FactCollector['pending'] = {}): void {
@@ -121,8 +144,10 @@ export class FactCollector {
         const rhs = unwrap(e.rhs);
         const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
         const compared = COMPARISONS.has(op) ? { ...this.at(e.op), op: this.text(e.op) } : undefined;
-        this.visit(e.lhs, compared && isNumber(rhs) ? { compared } : {});
-        this.visit(e.rhs, compared && isNumber(lhs) ? { compared } : {});
+        // Stated with the operand on the left: `30 < x` is `x > 30`.
+        const against = (x: Expr, op: string): Compared => ({ ...compared!, op, ...finite(this.numberValue(x)) });
+        this.visit(e.lhs, compared && isNumber(rhs) ? { compared: against(rhs, compared.op) } : {});
+        this.visit(e.rhs, compared && isNumber(lhs) ? { compared: against(lhs, MIRRORED[compared.op] ?? compared.op) } : {});
         return;
       }
       case 'call': {
@@ -132,6 +157,7 @@ export class FactCollector {
           const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
           this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
         }
+        if (name === 'histogram_quantile') return this.quantile(e, call, context.compared);
         for (const arg of e.args) this.visit(arg, { call });
         return;
       }
@@ -147,6 +173,26 @@ export class FactCollector {
       case 'string':
         return;
     }
+  }
+
+  private quantile(e: Extract<Expr, { kind: 'call' }>, call: Located & { name: string }, compared: Compared | undefined) {
+    const phi = e.args[0] && this.numberValue(e.args[0]);
+    const fact: QuantileFact = { at: this.at(e.id), buckets: [], bare: false, ...(phi !== undefined && Number.isFinite(phi) ? { quantile: phi } : {}), ...(compared ? { compared } : {}) };
+    this.quantiles.push(fact);
+    const first = this.selectors.length;
+    for (const arg of e.args) this.visit(arg, { call });
+    for (const s of this.selectors.slice(first)) if (s.metric?.endsWith('_bucket') && !fact.buckets.includes(s.metric)) fact.buckets.push(s.metric);
+  }
+
+  /** A number literal's value, or a negated one's. */
+  private numberValue(x: Expr): number | undefined {
+    const n = unwrap(x);
+    if (n.kind === 'number') return Number(this.src.text.slice(n.node.from, n.node.to));
+    if (n.kind === 'unary') {
+      const v = this.numberValue(n.inner);
+      return v === undefined ? undefined : this.src.text.slice(n.op.from, n.op.to) === '-' ? -v : v;
+    }
+    return undefined;
   }
 
   private selector(node: SyntaxNode, span: Span, context: FactCollector['pending']) {
@@ -206,6 +252,8 @@ export class FactCollector {
     return undefined;
   }
 }
+
+const finite = (value: number | undefined): { value?: number } => (value !== undefined && Number.isFinite(value) ? { value } : {});
 
 /** The selector of `x[5m]`, for absent_over_time. */
 function rangeInner(e: Expr): Expr {
