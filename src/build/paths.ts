@@ -8,6 +8,8 @@ export const SECRETS_PATH = 'secrets.json';
 export const ENVIRONMENT_PATH = 'environment.json';
 export const PROMETHEUS_RULES_DIR = 'prometheus/rules/';
 export const ALERTMANAGER_CONFIG_PATH = 'alertmanager/alertmanager.yml';
+/** The silences deploy keeps in Alertmanager (kind: Silences); only when the project declares some. */
+export const ALERTMANAGER_SILENCES_PATH = 'alertmanager/silences.json';
 export const ALERTMANAGER_TEMPLATES_DIR = 'alertmanager/templates/';
 export const ALERTMANAGER_TEMPLATE_PATH = `${ALERTMANAGER_TEMPLATES_DIR}vigil.tmpl`;
 export const GRAFANA_DASHBOARDS_DIR = 'grafana/dashboards/';
@@ -22,4 +24,4 @@ export function prometheusConfigReplica(path: string): string | undefined {
 }
 
 /** The files a build of one environment may hold (what the emitters write), and nothing else. */
-export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|export\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|instrumentation\/[^/]+\.(?:ts|py)|kubernetes\/prometheusrules\.yaml|docs\/[^/]+\.md|secrets\.json|environment\.json)$/;
+export const BUILD_FILE = /^(?:prometheus\/(?:rules\/[^/]+\.yml|prometheus-[^/]+\.yml)|alertmanager\/(?:alertmanager\.yml|silences\.json|templates\/[^/]+\.tmpl)|grafana\/(?:dashboards\/[^/]+\.json|export\/[^/]+\.json|provisioning\/[^/]+\/[^/]+\.ya?ml)|relay\/relay\.yml|instrumentation\/[^/]+\.(?:ts|py)|kubernetes\/prometheusrules\.yaml|docs\/[^/]+\.md|secrets\.json|environment\.json)$/;

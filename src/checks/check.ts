@@ -24,6 +24,8 @@ export interface Report {
 
 export interface CheckContext extends ModelAnalyses {
   report(problem: Report): void;
+  /** The time for the one time-dependent check (silence/expired); undefined: the clock. Tests fix it. */
+  now?: Date;
 }
 
 /** One check = one stable id, one module, one doc line. Checks read the model and report; they never throw for user input. */

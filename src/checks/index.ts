@@ -37,6 +37,13 @@ import { ruleUnsupportedCheck } from './rule-unsupported.ts';
 import { secretLiteralCheck } from './secret-literal.ts';
 import { secretPlaceholderCheck } from './secret-placeholder.ts';
 import { severityEscalationCheck } from './severity-escalation.ts';
+import { silenceDuplicateCheck } from './silence-duplicate.ts';
+import { silenceEnvironmentCheck } from './silence-environment.ts';
+import { silenceExpiredCheck } from './silence-expired.ts';
+import { silenceMatcherCheck } from './silence-matcher.ts';
+import { silenceMaxDurationCheck } from './silence-max-duration.ts';
+import { silenceNoMatchCheck } from './silence-no-match.ts';
+import { silenceWindowCheck } from './silence-window.ts';
 import { templateLabelCheck } from './template-label.ts';
 import { templateMessageCheck } from './template-message.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
@@ -85,6 +92,13 @@ export const CHECKS: readonly Check[] = [
   secretLiteralCheck,
   secretPlaceholderCheck,
   severityEscalationCheck,
+  silenceDuplicateCheck,
+  silenceEnvironmentCheck,
+  silenceExpiredCheck,
+  silenceMatcherCheck,
+  silenceMaxDurationCheck,
+  silenceNoMatchCheck,
+  silenceWindowCheck,
   templateLabelCheck,
   templateMessageCheck,
   templateSyntaxCheck,

@@ -11,7 +11,9 @@ import { acquireLock } from './lock.ts';
 import { preflight, sweepStaleStages, type PreflightInput } from './preflight.ts';
 import { desiredGroup, PrometheusAdapter } from './prometheus.ts';
 import { RelayAdapter } from './relay.ts';
-import { ENVIRONMENT_PATH } from '../build/paths.ts';
+import { ALERTMANAGER_SILENCES_PATH, ENVIRONMENT_PATH } from '../build/paths.ts';
+import { parseSilencesFile } from '../silences/document.ts';
+import { SilencesAdapter } from './silences.ts';
 import { isUnavailable, materialise, processSecrets, secretFileContent, secretFileLineBreakNotes, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
@@ -110,6 +112,15 @@ export async function prepareTargets(input: DeployInput): Promise<Targets> {
     if (config) {
       targets.push(new AlertmanagerAdapter({ peers: env.alertmanager, config, templates, secretFiles }));
       alertmanager = { config: config.content, templates };
+    }
+    // The project's silences (kind: Silences), synced through the API after the configuration.
+    const silences = build.files.find((f) => f.path === ALERTMANAGER_SILENCES_PATH)?.content;
+    if (silences !== undefined) {
+      try {
+        targets.push(new SilencesAdapter({ peers: env.alertmanager, file: parseSilencesFile(silences) }));
+      } catch (e) {
+        problems.push(`${ALERTMANAGER_SILENCES_PATH} is not what Vigil writes (${(e as Error).message}): build again`);
+      }
     }
   }
   targets.push(...prometheus);

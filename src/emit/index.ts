@@ -13,6 +13,7 @@ import { emitPrometheusRules } from './prometheus-rules.ts';
 import { emitPrometheusRuleManifests } from './prometheus-rule-manifests.ts';
 import { emitRelayConfig } from './relay.ts';
 import { emitRoutingDoc } from './routing-doc.ts';
+import { emitSilences } from './silences.ts';
 
 export interface Emitter {
   name: string;
@@ -30,6 +31,7 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
+  { name: 'silences', emit: (model) => emitSilences(model) },
   { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },
   { name: 'environment', emit: (model) => emitEnvironment(model) },
   { name: 'instrumentation', emit: (model) => emitInstrumentation(model) },

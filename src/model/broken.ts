@@ -20,6 +20,7 @@ const DECLARES: Record<KindName, readonly Namespace[]> = {
   RuleTests: [],
   Environment: [],
   Templates: ['template'],
+  Silences: [],
 };
 
 const HISTOGRAM_SERIES = ['', '_bucket', '_sum', '_count'];

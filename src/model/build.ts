@@ -14,6 +14,7 @@ import { mapRoutes } from './kinds/routes.ts';
 import { mapRuleTests } from './kinds/rule-tests.ts';
 import { mapSeverities, markLevelsWithoutSeverityLabel } from './kinds/severities.ts';
 import { mapTemplates } from './kinds/templates.ts';
+import { mapSilences } from './kinds/silences.ts';
 import type { Model } from './types.ts';
 
 export { DEFAULT_INTERVAL } from './kinds/mapper.ts';
@@ -32,6 +33,7 @@ export const KIND_MAPPERS: Readonly<Record<KindName, KindMapper>> = {
   RuleTests: mapRuleTests,
   Environment: mapEnvironment,
   Templates: mapTemplates,
+  Silences: mapSilences,
 };
 
 /** Maps schema-valid definitions to the normalised model. Pure: no IO, never throws on valid specs. */
@@ -58,6 +60,7 @@ export function emptyModel(): Model {
     templates: [],
     dashboards: [],
     ruleTests: [],
+    silences: [],
     environments: [],
     expressions: [],
     definitionsByKind: new Map(),

@@ -57,7 +57,7 @@ export interface ProjectModel {
   /** Also write the rules as prometheus-operator PrometheusRule manifests. */
   prometheusRule?: { namespace?: string; labels?: Record<string, string> };
   /** `checks`: severity per check id, as written (compile validates the ids against the registry). */
-  policies: { requiredAlertLabels: string[]; testCoverage: number; checks: Record<string, 'error' | 'warning' | 'off'> };
+  policies: { requiredAlertLabels: string[]; testCoverage: number; /** Undefined: 7d (silence/max-duration). */ silenceMaxDuration?: string; checks: Record<string, 'error' | 'warning' | 'off'> };
   origin?: Origin;
 }
 
@@ -342,6 +342,25 @@ export interface EnvironmentModel {
   origin: Origin;
 }
 
+/** One entry of a Silences definition. Times are epoch milliseconds; NaN where the text is not a time. */
+export interface SilenceModel {
+  name: string;
+  /** The matchers that parsed; silence/matcher reports the others (in `written`, by index) and they are left out. */
+  matchers: MatcherModel[];
+  /** Every matcher as written, so a silence whose matchers failed to parse is not taken for one that mutes everything. */
+  written: string[];
+  startsAt: number;
+  /** From endsAt, or startsAt + duration. */
+  endsAt: number;
+  /** Which of endsAt and duration the definition gave (exactly one is valid: silence/window). */
+  given: { endsAt: boolean; duration: boolean };
+  createdBy: string;
+  comment: string;
+  /** Undefined: every Environment. */
+  environments?: string[];
+  origin: Origin;
+}
+
 export interface Model {
   project?: ProjectModel;
   metrics: MetricModel[];
@@ -353,6 +372,8 @@ export interface Model {
   routes?: RoutesModel;
   dashboards: DashboardModel[];
   ruleTests: RuleTestModel[];
+  /** Planned maintenance (kind: Silences), in definition order. */
+  silences: SilenceModel[];
   /** Every declared environment; in an environment's build, only that one. */
   environments: EnvironmentModel[];
   /** Set when compiling for one environment: its overrides are already merged into the rest of the model. */

@@ -9,6 +9,7 @@ import type {
   RoutesSpec,
   RuleTestsSpec,
   SeveritiesSpec,
+  SilencesSpec,
   TemplatesSpec,
 } from './types.gen.ts';
 import { SDK_DASHBOARD_KEY } from './sdk.ts';
@@ -26,6 +27,7 @@ export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ 
 export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
 export const defineEnvironment = (spec: Body<EnvironmentSpec>): EnvironmentSpec => ({ ...header('Environment'), ...spec });
 export const defineTemplates = (spec: Body<TemplatesSpec>): TemplatesSpec => ({ ...header('Templates'), ...spec });
+export const defineSilences = (spec: Body<SilencesSpec>): SilencesSpec => ({ ...header('Silences'), ...spec });
 export const defineRuleTests = (spec: Body<RuleTestsSpec>): RuleTestsSpec => ({ ...header('RuleTests'), ...spec });
 
 /** Anything with the Foundation SDK's `build()`, e.g. a DashboardBuilder. */

@@ -14,7 +14,8 @@ export type KindName =
   | 'Dashboard'
   | 'RuleTests'
   | 'Environment'
-  | 'Templates';
+  | 'Templates'
+  | 'Silences';
 
 export interface KindInfo {
   kind: KindName;
@@ -35,6 +36,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'RuleTests', schemaFile: 'rule-tests.schema.json', cardinality: 'many' },
   { kind: 'Environment', schemaFile: 'environment.schema.json', cardinality: 'many' },
   { kind: 'Templates', schemaFile: 'templates.schema.json', cardinality: 'many' },
+  { kind: 'Silences', schemaFile: 'silences.schema.json', cardinality: 'many' },
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, KindInfo> = new Map(KINDS.map((k) => [k.kind, k]));

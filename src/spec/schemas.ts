@@ -12,6 +12,7 @@ import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
 import ruleTests from './schemas/rule-tests.schema.json' with { type: 'json' };
 import environment from './schemas/environment.schema.json' with { type: 'json' };
 import templates from './schemas/templates.schema.json' with { type: 'json' };
+import silences from './schemas/silences.schema.json' with { type: 'json' };
 import type { KindName } from './kinds.ts';
 
 export const COMMON_SCHEMA: object = common;
@@ -28,4 +29,5 @@ export const KIND_SCHEMAS: Record<KindName, object> = {
   RuleTests: ruleTests,
   Environment: environment,
   Templates: templates,
+  Silences: silences,
 };

@@ -98,6 +98,10 @@ export interface ProjectSpec {
     requiredAlertLabels?: LabelNames;
     testCoverage?: number;
     /**
+     * The longest a Silences entry may last (silence/max-duration); default 7d.
+     */
+    silenceMaxDuration?: string;
+    /**
      * Severity of a check by its id (`vigil checks` lists them): error, warning, or off. Errors of loading and schema stages cannot be changed.
      */
     checks?: {
@@ -1524,4 +1528,59 @@ export interface TemplatesSpec {
       body: string;
     }[]
   ];
+}
+
+/**
+ * Planned maintenance as code: Alertmanager silences that `vigil deploy` creates, updates and expires through Alertmanager's API v2. Vigil touches only the silences it created (their comment starts with `[vigil <project>/<name>]`), never one a person made in the UI.
+ */
+export interface SilencesSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'Silences';
+  /**
+   * @maxItems 1000
+   */
+  silences: {
+    /**
+     * Unique in the project: identifies the silence across deploys (in its comment's `[vigil <project>/<name>]` marker).
+     */
+    name: string;
+    /**
+     * Alertmanager matchers, as in Routes: an alert is muted when every one matches.
+     *
+     * @minItems 1
+     * @maxItems 64
+     *
+     * Items: An Alertmanager matcher such as severity="critical", team=~"ml|infra" or service!="test".
+     */
+    matchers: [string, ...string[]];
+    /**
+     * RFC 3339 with a zone, e.g. 2026-12-05T01:00:00Z.
+     */
+    startsAt: string;
+    /**
+     * RFC 3339 with a zone; or give `duration` instead.
+     */
+    endsAt?: string;
+    /**
+     * How long from startsAt (4h, 2d); or give `endsAt` instead.
+     */
+    duration?: string;
+    /**
+     * Who asked for the silence (shown in Alertmanager's UI).
+     */
+    createdBy: string;
+    /**
+     * Why: a ticket link and a few words (shown in Alertmanager's UI after Vigil's marker).
+     */
+    comment: string;
+    /**
+     * Only in these Environments (default: every Environment).
+     *
+     * @minItems 1
+     */
+    environments?: [string, ...string[]];
+  }[];
 }

@@ -28,8 +28,9 @@ const WRITES: Record<KindName, readonly (keyof Model)[]> = {
   RuleTests: ['ruleTests', 'expressions'],
   Environment: ['environments'],
   Templates: ['templates'],
+  Silences: ['silences'],
 };
-const MODEL_PARTS = ['project', 'metrics', 'external', 'severities', 'groups', 'receivers', 'templates', 'routes', 'dashboards', 'ruleTests', 'environments', 'expressions'] as const;
+const MODEL_PARTS = ['project', 'metrics', 'external', 'severities', 'groups', 'receivers', 'templates', 'routes', 'dashboards', 'ruleTests', 'silences', 'environments', 'expressions'] as const;
 
 const typedByProject = new Map<string, TypedDefinition[]>();
 beforeAll(async () => {

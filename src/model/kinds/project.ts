@@ -14,7 +14,7 @@ export const mapProject: KindMapper = (def, { model }) => {
     smtp: p.smtp,
     alertmanager: p.alertmanager,
     ...(p.prometheusRule ? { prometheusRule: p.prometheusRule } : {}),
-    policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0, checks: { ...(p.policies?.checks ?? {}) } },
+    policies: { requiredAlertLabels: p.policies?.requiredAlertLabels ?? [], testCoverage: p.policies?.testCoverage ?? 0, ...(p.policies?.silenceMaxDuration ? { silenceMaxDuration: p.policies.silenceMaxDuration } : {}), checks: { ...(p.policies?.checks ?? {}) } },
     origin: at(def),
   };
 };

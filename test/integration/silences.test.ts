@@ -1,0 +1,147 @@
+// kind: Silences against a real Alertmanager 0.25 through API v2: plan, deploy (create, update, expire), verify,
+// rollback, and silences Vigil did not make — a person's, another project's — left exactly as they were.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AlertmanagerPeer } from '../../src/build/environment.ts';
+import { DeployError } from '../../src/deploy/errors.ts';
+import { SilencesAdapter } from '../../src/deploy/silences.ts';
+import type { SilenceDocument, SilencesFile } from '../../src/silences/document.ts';
+import type { LiveSilence } from '../../src/silences/diff.ts';
+import { serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
+
+const HOUR = 3_600_000;
+const at = (ms: number) => new Date(ms).toISOString();
+const now = Date.now();
+
+function entry(name: string, fields: Partial<SilenceDocument> = {}): SilenceDocument {
+  return {
+    name,
+    matchers: [{ name: 'instance', value: 'gpu-3:9400', isRegex: false, isEqual: true }],
+    startsAt: at(now + HOUR),
+    endsAt: at(now + 3 * HOUR),
+    createdBy: 'alice@example.com',
+    comment: `[vigil ml/${name}] OPS-123 GPU replacement`,
+    ...fields,
+  };
+}
+
+const file = (silences: SilenceDocument[]): SilencesFile => ({ generator: 'vigil', project: 'ml', silences });
+
+describe('silences synced with a real Alertmanager', () => {
+  const scope = serviceScope();
+  let am: RunningAlertmanager;
+  let peers: AlertmanagerPeer[];
+  const adapter = (silences: SilenceDocument[]) => new SilencesAdapter({ peers, file: file(silences) });
+
+  const live = async (): Promise<LiveSilence[]> => (await (await fetch(`${am.url}/api/v2/silences`)).json()) as LiveSilence[];
+  const current = async () => (await live()).filter((s) => s.status.state !== 'expired');
+  const post = async (s: Omit<SilenceDocument, 'name'>): Promise<string> => {
+    const r = await fetch(`${am.url}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(s) });
+    expect(r.status, await r.clone().text()).toBe(200);
+    return ((await r.json()) as { silenceID: string }).silenceID;
+  };
+  const plan = async (silences: SilenceDocument[]) => {
+    const a = adapter(silences);
+    return { a, plan: await a.plan() };
+  };
+  const deploy = async (silences: SilenceDocument[]) => {
+    const { a, plan: p } = await plan(silences);
+    await a.apply();
+    await a.verify();
+    return p;
+  };
+
+  // Silences a person or another tool made: identical matchers, look-alike markers, another project's marker.
+  const FOREIGN: [string, Omit<SilenceDocument, 'name'>][] = [
+    ['a person, same matchers and window', { ...entry('x'), comment: 'OPS-123 GPU replacement', createdBy: 'bob' }],
+    ['a person, marker not at the start', { ...entry('x'), comment: 'see [vigil ml/gpu-3-maintenance]' }],
+    ['another project', { ...entry('x'), comment: '[vigil other/gpu-3-maintenance] theirs' }],
+    ['a look-alike marker', { ...entry('x'), comment: '[vigil ml gpu-3-maintenance] typo' }],
+    ['createdBy says vigil', { ...entry('x'), createdBy: 'vigil', comment: 'made by hand' }],
+  ];
+  const foreignIds: string[] = [];
+
+  beforeAll(async () => {
+    const dir = await scope.tempDir();
+    const configFile = path.join(dir, 'alertmanager.yml');
+    await writeFile(configFile, 'route: { receiver: none }\nreceivers: [{ name: none }]\n');
+    am = await scope.startAlertmanager({ configFile });
+    peers = [{ url: am.url, reloadUrl: `${am.url}/-/reload` }];
+    for (const [, s] of FOREIGN) foreignIds.push(await post(s));
+  }, 60_000);
+
+  const foreignUntouched = async () => {
+    const byId = new Map((await live()).map((s) => [s.id, s]));
+    FOREIGN.forEach(([what, s], i) => {
+      const l = byId.get(foreignIds[i]!);
+      expect(l?.status.state, what).toBe('pending');
+      expect({ comment: l?.comment, createdBy: l?.createdBy, endsAt: Date.parse(l!.endsAt) }, what).toEqual({ comment: s.comment, createdBy: s.createdBy, endsAt: Date.parse(s.endsAt) });
+    });
+  };
+
+  it('plans and creates the missing silences; foreign ones are not in the plan', async () => {
+    const { plan: p } = await plan([entry('gpu-3-maintenance'), entry('db-window', { matchers: [{ name: 'alertname', value: 'Db.+', isRegex: true, isEqual: true }] })]);
+    expect(p.changes.map((c) => `${c.kind} ${c.object}`)).toEqual(['add silence gpu-3-maintenance', 'add silence db-window']);
+    await deploy([entry('gpu-3-maintenance'), entry('db-window', { matchers: [{ name: 'alertname', value: 'Db.+', isRegex: true, isEqual: true }] })]);
+    const mine = (await current()).filter((s) => s.comment.startsWith('[vigil ml/'));
+    expect(mine.map((s) => s.comment).sort()).toEqual(['[vigil ml/db-window] OPS-123 GPU replacement', '[vigil ml/gpu-3-maintenance] OPS-123 GPU replacement']);
+    await foreignUntouched();
+  });
+
+  it('a second deploy of the same build changes nothing', async () => {
+    const { plan: p } = await plan([entry('gpu-3-maintenance'), entry('db-window', { matchers: [{ name: 'alertname', value: 'Db.+', isRegex: true, isEqual: true }] })]);
+    expect(p.changes).toEqual([]);
+    expect(p.notes).toContain('2 silences unchanged');
+  });
+
+  it('updates a changed silence and expires one removed from the definitions', async () => {
+    const longer = entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' });
+    const p = await deploy([longer]);
+    expect(p.changes.map((c) => `${c.kind} ${c.object}`)).toEqual(['change silence gpu-3-maintenance', 'remove silence db-window']);
+    expect(p.changes[0]!.detail).toContain('endsAt, comment');
+    const mine = (await current()).filter((s) => s.comment.startsWith('[vigil ml/'));
+    expect(mine).toHaveLength(1);
+    expect(Date.parse(mine[0]!.endsAt)).toBe(now + 5 * HOUR);
+    await foreignUntouched();
+  });
+
+  it('an active silence whose start has passed is the same silence (Alertmanager starts it at creation)', async () => {
+    const started = entry('started', { startsAt: at(now - HOUR) });
+    await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), started]);
+    const { plan: p } = await plan([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), started]);
+    expect(p.changes).toEqual([]);
+  });
+
+  it('an entry whose endsAt has passed creates nothing, and is named in a note', async () => {
+    const ended = entry('ended', { startsAt: at(now - 3 * HOUR), endsAt: at(now - HOUR) });
+    const { plan: p } = await plan([ended]);
+    expect(p.changes.some((c) => c.object === 'silence ended')).toBe(false);
+    expect(p.notes.join('\n')).toContain('silence ended ended at');
+  });
+
+  it('rollback restores the previous Vigil-owned state', async () => {
+    const before = (await current()).filter((s) => s.comment.startsWith('[vigil ml/')).map((s) => [s.comment, Date.parse(s.endsAt)]).sort();
+    const { a } = await plan([entry('gpu-3-maintenance', { endsAt: at(now + 6 * HOUR) }), entry('new-one')]);
+    await a.apply();
+    expect((await current()).filter((s) => s.comment.startsWith('[vigil ml/'))).toHaveLength(2);
+    expect(await a.rollback()).toEqual([]);
+    const after = (await current()).filter((s) => s.comment.startsWith('[vigil ml/')).map((s) => [s.comment, Date.parse(s.endsAt)]).sort();
+    expect(after).toEqual(before);
+    await foreignUntouched();
+  });
+
+  it('expires every Vigil silence when the definitions hold none, and still leaves the foreign ones', async () => {
+    const p = await deploy([]);
+    expect(p.changes.every((c) => c.kind === 'remove')).toBe(true);
+    expect((await current()).filter((s) => s.comment.startsWith('[vigil ml/'))).toEqual([]);
+    await foreignUntouched();
+  });
+
+  it('an unreachable Alertmanager is a clear DeployError', async () => {
+    const a = new SilencesAdapter({ peers: [{ url: 'http://127.0.0.1:1', reloadUrl: 'http://127.0.0.1:1/-/reload' }], file: file([]) });
+    const e = await a.plan().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeployError);
+    expect((e as DeployError).code).toBe('deploy/unreachable');
+  });
+});
