@@ -1,23 +1,44 @@
 // What the published package runs and imports, built from src/ by esbuild (and tsc for the type declarations):
-//   dist/vigil.mjs               the command line (src/cli/run.ts)
+//   dist/vigil.mjs               the command line (src/cli/run.ts), split: each command's modules are in
+//   dist/vigil-<name>-<hash>.mjs chunks named by their content, evaluated only when that command runs (beside
+//                                the entry, so that every module's import.meta.url still points into dist/)
 //   dist/index.js                the define helpers definitions import (`from 'vigil'`), dist/types/index.d.ts
 //   dist/compiler.js             the compiler as a library (`from 'vigil/compiler'`), dist/types/compiler.d.ts
 //   dist/typescript-child.mjs    the process that runs users' TypeScript definitions
 // bin/vigil.js rebuilds the bundles in a checkout when a source is newer; `npm run prepare` (also run by npm ci and
 // npm pack) builds everything, declarations included.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-const BUNDLES = [
-  { entry: 'src/cli/run.ts', out: 'vigil.mjs' },
+const CLI = { entry: 'src/cli/run.ts', out: 'vigil.mjs' };
+const LIBRARIES = [
   { entry: 'src/index.ts', out: 'index.js' },
   { entry: 'src/compiler.ts', out: 'compiler.js' },
 ];
+const BUNDLES = [CLI, ...LIBRARIES];
 const CHILD = 'src/load/typescript-child.mjs';
+const CHUNK_NAMES = 'vigil-[name]-[hash]';
+const CHUNK_FILE = /^vigil-.+-[A-Z0-9]{8}\.mjs$/;
+/**
+ * A chunk no current bundle imports is removed only once it is this old: a command started from the previous
+ * dist/vigil.mjs may still be about to import one of its chunks.
+ */
+const STALE_CHUNK_AGE_MS = 10 * 60_000;
+
+const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'silent',
+  // CommonJS pieces (the precompiled schema validators) require() their runtime helpers.
+  banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+};
 
 /** The newest modification time of package.json and every non-test source file. */
 export function newestSource() {
@@ -43,32 +64,51 @@ export function bundlesAreFresh() {
   }
 }
 
-/** Writes every bundle through a temporary file, so that a concurrent command never imports half of one. */
+/**
+ * Writes every bundle through a temporary file, so that a concurrent command never imports half of one: the command
+ * line's chunks first (named by their content, so a chunk a running command imports never changes), its entry last.
+ */
 export async function writeBundles() {
   const { build } = await import('esbuild');
   mkdirSync(dist, { recursive: true });
-  await Promise.all(
-    BUNDLES.map(async ({ entry, out }) => {
-      const target = path.join(dist, out);
-      const temp = `${target}.${process.pid}.tmp`;
-      await build({
-        entryPoints: [path.join(root, entry)],
-        outfile: temp,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        packages: 'external',
-        logLevel: 'silent',
-        // CommonJS pieces (the precompiled schema validators) require() their runtime helpers.
-        banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-      });
-      renameSync(temp, target);
-    }),
-  );
+  const cliOptions = {
+    entryPoints: { [path.basename(CLI.out, '.mjs')]: path.join(root, CLI.entry) },
+    outdir: dist,
+    splitting: true,
+    chunkNames: CHUNK_NAMES,
+    outExtension: { '.js': '.mjs' },
+  };
+  const [cli, ...libraries] = await Promise.all([
+    build({ ...ESBUILD_OPTIONS, ...cliOptions, write: false }),
+    ...LIBRARIES.map(({ entry, out }) => build({ ...ESBUILD_OPTIONS, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), write: false })),
+  ]);
+  const entry = path.join(dist, CLI.out);
+  const chunks = cli.outputFiles.filter((file) => file.path !== entry);
+  for (const file of [...chunks, ...libraries.map((library) => library.outputFiles[0]), cli.outputFiles.find((file) => file.path === entry)]) {
+    writeAtomically(file.path, file.contents);
+  }
+  removeStaleChunks(new Set(chunks.map((file) => path.basename(file.path))));
   const child = path.join(dist, path.basename(CHILD));
   copyFileSync(path.join(root, CHILD), `${child}.${process.pid}.tmp`);
   renameSync(`${child}.${process.pid}.tmp`, child);
+}
+
+function writeAtomically(target, contents) {
+  const temp = `${target}.${process.pid}.tmp`;
+  writeFileSync(temp, contents);
+  renameSync(temp, target);
+}
+
+function removeStaleChunks(current) {
+  for (const name of readdirSync(dist)) {
+    if (current.has(name) || !CHUNK_FILE.test(name.replace(/\.\d+\.tmp$/, ''))) continue;
+    const file = path.join(dist, name);
+    try {
+      if (Date.now() - statSync(file).mtimeMs > STALE_CHUNK_AGE_MS) unlinkSync(file);
+    } catch {
+      // removed by a concurrent build
+    }
+  }
 }
 
 /**

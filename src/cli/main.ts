@@ -1,21 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
-import { runBuild } from './build.ts';
-import { runChecks } from './checks.ts';
 import { UsageError, type CliIO } from './io.ts';
 import { argumentProblem, formatOf } from './options.ts';
 import { closest } from '../util/closest.ts';
-import { runValidate } from './validate.ts';
-import { watchBuild, watchValidate } from './watch.ts';
 
 import { EXIT } from './exit.ts';
-import { runDeploy, runPlan } from './deploy.ts';
-import { runRelay } from './relay.ts';
-import { importCommand } from './import.ts';
-import { exportCommand } from './export.ts';
-import { catalogCommand } from './catalog.ts';
-import { initCommand } from './init.ts';
-import { DIFF_HELP, diffFormat, runDiff } from './diff.ts';
+// Every command's module is imported when that command runs, never at start-up: `vigil validate` does not evaluate
+// the relay, the deploy clients or the database drivers only other commands use (issue #12 §3, start-up time).
 
 export { EXIT };
 
@@ -55,6 +46,8 @@ interface Command {
   /** Takes any number of positional arguments (files), not one directory. */
   manyPositionals?: boolean;
 }
+/** A command defined, help and options with it, in its own module: imported for its help too. */
+type CommandModule = () => Promise<Command>;
 
 const FORMAT_OPTION = { format: { type: 'string' as const, default: 'text' } };
 const ENV_FILE_OPTION = { 'environment-file': { type: 'string' as const } };
@@ -73,8 +66,8 @@ function textOnlyWatch(command: 'validate' | 'build', values: Record<string, unk
   return {};
 }
 
-const COMMANDS: Record<string, Command> = {
-  init: initCommand,
+const COMMANDS: Record<string, Command | CommandModule> = {
+  init: async () => (await import('./init.ts')).initCommand,
   validate: {
     help: `Usage: vigil validate [dir] [--format text|json|github] [--watch] [--cache-dir DIR | --no-cache]
 
@@ -83,10 +76,10 @@ thresholds, templates, naming and secrets, and prints every problem with file:li
 Exit 0 when there are no errors (warnings allowed), 1 when there are.
 ${WATCH_AND_CACHE_HELP}`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS },
-    run: (io, dir, values) =>
+    run: async (io, dir, values) =>
       values.watch === true
-        ? watchValidate(io, dir, { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('validate', values) })
-        : runValidate(io, dir, formatOf('validate', values), envFile(values), cacheOptions(values)),
+        ? (await import('./watch.ts')).watchValidate(io, dir, { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('validate', values) })
+        : (await import('./validate.ts')).runValidate(io, dir, formatOf('validate', values), envFile(values), cacheOptions(values)),
   },
   build: {
     help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github] [--watch]
@@ -106,17 +99,17 @@ Nothing is written when there are errors. With --check nothing is written either
 files that differ from a fresh build (use it in CI to catch a stale generated/).
 ${WATCH_AND_CACHE_HELP}`,
     options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS, out: { type: 'string', default: 'generated' }, check: { type: 'boolean', default: false } },
-    run: (io, dir, values) =>
+    run: async (io, dir, values) =>
       values.watch === true
-        ? watchBuild(io, dir, String(values.out), { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('build', values) })
-        : runBuild(io, dir, { out: String(values.out), check: values.check === true, format: formatOf('build', values), envFile: envFile(values), cache: cacheOptions(values) }),
+        ? (await import('./watch.ts')).watchBuild(io, dir, String(values.out), { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('build', values) })
+        : (await import('./build.ts')).runBuild(io, dir, { out: String(values.out), check: values.check === true, format: formatOf('build', values), envFile: envFile(values), cache: cacheOptions(values) }),
   },
   checks: {
     help: 'Usage: vigil checks [--format text|json]\n\nLists every check: its id, default severity and what it verifies.',
     options: FORMAT_OPTION,
-    run: async (io, _dir, values) => runChecks(io, formatOf('checks', values)),
+    run: async (io, _dir, values) => (await import('./checks.ts')).runChecks(io, formatOf('checks', values)),
   },
-  test: (await import('./test.ts')).testCommand,
+  test: async () => (await import('./test.ts')).testCommand,
   plan: {
     help: `Usage: vigil plan [dir] --env NAME [--build DIR] [--targets DIR] [--format text|json|markdown]
 
@@ -132,8 +125,8 @@ always come from --targets DIR (default generated: the checkout's own, reviewed 
 --format markdown prints a pull-request comment. Secrets that are not set are compared masked.
 Exit 0 when there is nothing to change, 3 when changes are pending, 1 on problems, 2 on usage errors.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, targets: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: (io, dir, values) =>
-      runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), targets: optionalString(values.targets), format: formatOf('plan', values) }),
+    run: async (io, dir, values) =>
+      (await import('./deploy.ts')).runPlan(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), targets: optionalString(values.targets), format: formatOf('plan', values) }),
   },
   deploy: {
     help: `Usage: vigil deploy [dir] --env NAME [--build DIR] [--message TEXT] [--format text|json]
@@ -154,16 +147,19 @@ dir (default monitoring) as they are now, and every file must match the build's 
      5, then exit 130 (SIGINT) or 143 (SIGTERM); a second signal waits for the rollback, a third stops at once
 A deploy of a build that is already live changes nothing and says so.`,
     options: { format: { type: 'string', default: 'text' }, env: { type: 'string' }, build: { type: 'string' }, message: { type: 'string' }, ...ENV_FILE_OPTION },
-    run: (io, dir, values) =>
-      runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
+    run: async (io, dir, values) =>
+      (await import('./deploy.ts')).runDeploy(io, dir, { env: optionalString(values.env), envFile: envFile(values), build: optionalString(values.build), format: formatOf('deploy', values), message: optionalString(values.message) }),
   },
-  import: importCommand,
-  export: exportCommand,
-  catalog: catalogCommand,
-  diff: {
-    help: DIFF_HELP,
-    options: { format: { type: 'string', default: 'text' }, against: { type: 'string' }, generated: { type: 'string', default: 'generated' }, build: { type: 'string' } },
-    run: (io, dir, values) => runDiff(io, dir, { generated: String(values.generated), against: optionalString(values.against), build: optionalString(values.build), format: diffFormat(values) }),
+  import: async () => (await import('./import.ts')).importCommand,
+  export: async () => (await import('./export.ts')).exportCommand,
+  catalog: async () => (await import('./catalog.ts')).catalogCommand,
+  diff: async () => {
+    const { DIFF_HELP, diffFormat, runDiff } = await import('./diff.ts');
+    return {
+      help: DIFF_HELP,
+      options: { format: { type: 'string', default: 'text' }, against: { type: 'string' }, generated: { type: 'string', default: 'generated' }, build: { type: 'string' } },
+      run: (io, dir, values) => runDiff(io, dir, { generated: String(values.generated), against: optionalString(values.against), build: optionalString(values.build), format: diffFormat(values) }),
+    };
   },
   relay: {
     help: `Usage: vigil relay [--env NAME] [--build DIR] [--listen HOST:PORT] [--store sqlite:PATH|postgres://…] [--language zh|en]
@@ -192,8 +188,8 @@ Stops on SIGINT/SIGTERM; what is not done stays in the store for the next start.
       'time-zone': { type: 'string' },
       'insecure-open-notify': { type: 'boolean', default: false },
     },
-    run: (io, dir, values) =>
-      runRelay(io, dir, {
+    run: async (io, dir, values) =>
+      (await import('./relay.ts')).runRelay(io, dir, {
         env: optionalString(values.env),
         build: optionalString(values.build),
         listen: optionalString(values.listen),
@@ -205,13 +201,21 @@ Stops on SIGINT/SIGTERM; what is not done stays in the store for the next start.
   },
 };
 
+/** The command of that name, its module imported if it defines it; undefined for any other name (`constructor` too). */
+async function commandNamed(name: string): Promise<Command | undefined> {
+  if (!Object.hasOwn(COMMANDS, name)) return undefined;
+  const entry = COMMANDS[name]!;
+  return typeof entry === 'function' ? entry() : entry;
+}
+
 const optionalString = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    io.out((topic && COMMANDS[topic] ? COMMANDS[topic].help : HELP) + '\n');
+    const command = topic === undefined ? undefined : await commandNamed(topic);
+    io.out((command ? command.help : HELP) + '\n');
     return EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
@@ -225,7 +229,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`vigil ${name}: --env-file is Node's own option (Node reads that file as environment variables before Vigil starts); use --environment-file FILE\n`);
     return EXIT.usage;
   }
-  const command = COMMANDS[name];
+  const command = await commandNamed(name);
   if (!command) {
     const guess = closest(name, Object.keys(COMMANDS));
     io.err(`vigil: unknown command "${name}"${guess ? `; did you mean ${guess}?` : ''}\n\n${HELP}\n`);
