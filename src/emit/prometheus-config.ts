@@ -1,7 +1,6 @@
 import type { EnvironmentModel, Model, PrometheusTarget, SecretRef } from '../model/types.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { SecretPlaceholder, secretSlotsOf } from './secret-slots.ts';
-import { pushgatewayOf } from '../model/kinds/environment.ts';
 
 /** The label that tells the replicas of an HA pair apart; dropped from alerts so that Alertmanager deduplicates them. */
 const REPLICA_LABEL = 'replica';
@@ -105,7 +104,7 @@ function scrapeConfig(s: EnvironmentModel['scrape'][number]): Record<string, unk
  * named pushgateway is that job: it gains honor_labels rather than a second job of the same name.
  */
 function withPushgateway(env: EnvironmentModel, jobs: Record<string, unknown>[]): Record<string, unknown>[] {
-  const gateway = pushgatewayOf(env);
+  const gateway = env.pushgateway;
   if (!gateway) return jobs;
   const own = jobs.find((j) => j.job_name === PUSHGATEWAY_JOB);
   if (own) {

@@ -339,6 +339,8 @@ export interface EnvironmentModel {
   influxdb?: { url: string; database: string; retention?: string; username?: string; password?: SecretRef };
   retention?: string;
   scrape: ScrapeSourceModel[];
+  /** Where batch and training jobs push; `sources` arrive through it instead of a scrape of their own. */
+  pushgateway?: { url: string; interval?: string; sources: string[] };
   origin: Origin;
 }
 

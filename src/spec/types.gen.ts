@@ -1348,6 +1348,12 @@ export interface EnvironmentSpec {
      * A Prometheus duration such as 30s, 5m or 1h30m.
      */
     interval?: string;
+    /**
+     * Catalogue sources whose jobs push to this gateway instead of being scraped (batch and training jobs): env/scrape counts them as collected, and they push under job="<source>".
+     *
+     * @maxItems 1000
+     */
+    sources?: string[];
   };
   overrides?: {
     /**

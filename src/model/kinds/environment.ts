@@ -26,6 +26,7 @@ function environmentModel(e: EnvironmentSpec, origin: Origin): EnvironmentModel 
     influxdb: e.influxdb ? { ...e.influxdb, url: trimSlash(e.influxdb.url) } : undefined,
     retention: e.retention,
     scrape: Object.entries(e.scrape ?? {}).map(([source, s]) => ({ source, ...s })),
+    ...(e.pushgateway ? { pushgateway: { url: trimSlash(e.pushgateway.url), ...(e.pushgateway.interval ? { interval: e.pushgateway.interval } : {}), sources: e.pushgateway.sources ?? [] } } : {}),
     origin,
   };
 }
@@ -48,12 +49,3 @@ function alertmanagerServerSecretsDir(e: EnvironmentSpec): string | undefined {
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
-
-/**
- * The environment's Pushgateway, if it names one. Read from the definition itself: the model's EnvironmentModel does
- * not carry it (yet), and only the emitted scrape config needs it.
- */
-export function pushgatewayOf(env: EnvironmentModel): { url: string; interval?: string } | undefined {
-  const p = (env.origin.def.value as EnvironmentSpec).pushgateway;
-  return p ? { url: trimSlash(p.url), interval: p.interval } : undefined;
-}
