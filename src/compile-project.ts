@@ -5,6 +5,7 @@ import type { Artifact } from './emit/artifact.ts';
 import type { LoadResult } from './load/index.ts';
 import { environmentNames } from './env/overrides.ts';
 import { layeredArtifacts } from './build/overlay.ts';
+import { sharingRenders } from './checks/template-message-renders.ts';
 
 export interface ProjectBuild {
   /** The shared definitions without any environment's overrides (what `vigil test` proves). */
@@ -20,12 +21,17 @@ export interface ProjectBuild {
   diagnostics: Diagnostic[];
 }
 
-/** Compiles the shared definitions and every declared environment. */
+/**
+ * Compiles the shared definitions and every declared environment. The compiles share analyses by text and message
+ * template renders by template and sample notice: an environment's compile redoes only what its overrides change.
+ */
 export function compileProject(loaded: LoadResult, options: Omit<CompileOptions, 'environment'> = {}): ProjectBuild {
   const caches = options.caches ?? newAnalysisCaches();
-  const base = compile(loaded, { ...options, caches });
   const names = environmentNames(loaded.definitions);
-  const environments = names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) }));
+  const { base, environments } = sharingRenders(() => ({
+    base: compile(loaded, { ...options, caches }),
+    environments: names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) })),
+  }));
   const compiles = [base, ...environments.map((e) => e.result)];
   const diagnostics = dedupeDiagnostics(compiles.flatMap((r) => r.diagnostics)).filter(unusedInEvery(compiles)).sort(compareDiagnostics);
   const artifacts = hasErrors(diagnostics) ? [] : layeredArtifacts(base.artifacts, environments.map((e) => ({ name: e.name, artifacts: e.result.artifacts })));

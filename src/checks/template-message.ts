@@ -5,12 +5,13 @@ import { alertAnnotations } from '../emit/prometheus-rules.ts';
 import { carriesSeverityLabel, levelLabels } from '../model/level-labels.ts';
 import { keySpanOf, spanOf, type AlertLevel, type AlertModel, type MessageTemplateModel, type Model } from '../model/types.ts';
 import { dingtalkBody } from '../relay/channels/dingtalk.ts';
-import { markupProblems, messageView, renderField, chooseTemplate, compileTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
+import { markupProblems, messageView, renderField, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import { wecomRobotContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
 import { levelRouting } from '../routing/levels.ts';
 import type { Check, CheckContext } from './check.ts';
+import { compiledTemplate, renderOutcome, type RenderOutcome } from './template-message-renders.ts';
 
 /**
  * Message templates (kind Templates) are rendered here, at build time, in the relay's own strict mode, against a
@@ -37,12 +38,9 @@ export const templateMessageCheck: Check = {
       if (t.title !== undefined && !TITLED_CHANNELS.includes(t.channel)) {
         ctx.report({ message: `template ${t.name}: ${t.channel} messages have no title`, span: keySpanOf(t.origin, 'title'), hint: 'remove title (only dingtalk and email messages have one)' });
       }
-      try {
-        compiled.set(t, compileTemplate(t));
-      } catch (e) {
-        if (!(e instanceof TemplateError)) throw e;
-        reportTemplateError(ctx, t, e, 'does not compile');
-      }
+      const template = compiledTemplate(t);
+      if (template instanceof TemplateError) reportTemplateError(ctx, t, template, 'does not compile');
+      else compiled.set(t, template);
     }
     const ambiguous = reportOverlaps(ctx, templates);
     renderSamples(ctx, compiled, ambiguous);
@@ -119,7 +117,8 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
   const model = ctx.model;
   const relay = model.project?.relay;
   const languages: ('zh' | 'en')[] = relay?.language ? [relay.language] : ['zh', 'en'];
-  const withLinks = Boolean(relay?.publicUrl);
+  // The confirm/close links' base (with publicUrl only).
+  const linksBase = relay?.publicUrl ? relay.publicUrl.replace(/\/+$/, '') : undefined;
   const used = new Set<MessageTemplateModel>();
   const outranked = new Map<MessageTemplateModel, MessageTemplateModel>();
   const reported = new Set<string>();
@@ -137,7 +136,7 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
           const key = `${t.name}\u0000${reach.alert.name}\u0000${reach.level.severity}\u0000${kind}\u0000${language}`;
           if (!template || rendered.has(key)) continue;
           rendered.add(key);
-          const problem = renderProblem(ctx, t, template, sampleNotice(ctx, t, reach, kind, language, withLinks));
+          const problem = renderProblem(ctx, t, template, sampleNotice(ctx, t, reach, kind, language, linksBase), linksBase);
           // One report per template and problem: fifty alerts missing the same label are one mistake.
           if (problem && !reported.has(`${t.name}\u0000${problem.id}`)) {
             reported.add(`${t.name}\u0000${problem.id}`);
@@ -162,7 +161,7 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
 const SAMPLE_START = Date.UTC(2024, 0, 1, 0, 0, 0);
 
 /** The notice the relay would build for one alert of this level: its labels, the series' labels, its annotations. */
-function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, kind: Notice['kind'], language: 'zh' | 'en', withLinks: boolean): Notice {
+function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, kind: Notice['kind'], language: 'zh' | 'en', linksBase: string | undefined): Notice {
   const fixed = levelLabels(reach.alert, reach.level);
   const { labels, complete } = ctx.labels.ofAlert(reach.alert);
   // Series whose labels are not all known (a selector keeping every label of an external metric) may carry whatever
@@ -186,7 +185,6 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
     createdAt: SAMPLE_START,
     updatedAt: SAMPLE_START,
   };
-  const base = ctx.model.project?.relay?.publicUrl?.replace(/\/+$/, '') ?? '';
   return {
     kind,
     receiver: reach.receiver,
@@ -194,7 +192,7 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
     externalURL: '',
     language,
     timeZone: ctx.model.project?.relay?.timeZone ?? 'UTC',
-    ...(withLinks ? { links: () => ({ confirm: `${base}/a/sample-confirm-token`, close: `${base}/a/sample-close-token` }) } : {}),
+    ...(linksBase !== undefined ? { links: () => ({ confirm: `${linksBase}/a/sample-confirm-token`, close: `${linksBase}/a/sample-close-token` }) } : {}),
   };
 }
 
@@ -226,9 +224,32 @@ const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measu
   },
 };
 
-function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice): Problem | undefined {
+function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linksBase: string | undefined): Problem | undefined {
+  const outcome = renderOutcome(t, notice, linksBase, (probed) => render(t, template, probed));
+  if (outcome === undefined) return undefined;
   const alert = notice.alerts[0]!;
   const about = `alert ${alert.alertname} (${alert.severity}, ${notice.kind}, to ${notice.receiver}, ${notice.language})`;
+  if ('fails' in outcome) {
+    const e = outcome.fails;
+    return { id: `render:${e.field}:${e.message}`, report: () => reportTemplateError(ctx, t, e, `fails for ${about}`, notice) };
+  }
+  if ('bytes' in outcome) {
+    const { bytes } = outcome;
+    const limit = LIMITS[t.channel]!;
+    return {
+      id: 'size',
+      report: () => ctx.report({ code: 'template/message', message: `template ${t.name} renders ${bytes.toLocaleString('en-US')} bytes for ${about}, over ${limit.of} (${limit.bytes.toLocaleString('en-US')} bytes)`, span: spanOf(t.origin, 'body'), hint: 'shorten the template: the relay cuts long groups with "… and N more", but one alert must fit' }),
+    };
+  }
+  const problems = outcome.markup;
+  return {
+    id: `markup:${problems.join('|')}`,
+    report: () => ctx.report({ code: 'template/message', message: `template ${t.name} renders broken ${t.channel} markup for ${about}: ${problems.join('; ')}`, span: spanOf(t.origin, 'body'), hint: 'close what the template opens; put optional links inside {{#if …}}' }),
+  };
+}
+
+/** Renders the template as the relay would, then measures it against its channel's limit and markup. */
+function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice): RenderOutcome {
   const shape = { shown: notice.alerts.length, withMentions: false };
   let body: string;
   try {
@@ -236,24 +257,13 @@ function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: Com
     body = renderField(template.body, messageView(notice, shape, ESCAPING[t.channel]), 'body');
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
-    return { id: `render:${e.field}:${e.message}`, report: () => reportTemplateError(ctx, t, e, `fails for ${about}`, notice) };
+    return { fails: e };
   }
   const limit = LIMITS[t.channel];
   const bytes = limit?.measure(notice, template) ?? 0;
-  if (limit && bytes > limit.bytes) {
-    return {
-      id: 'size',
-      report: () => ctx.report({ code: 'template/message', message: `template ${t.name} renders ${bytes.toLocaleString('en-US')} bytes for ${about}, over ${limit.of} (${limit.bytes.toLocaleString('en-US')} bytes)`, span: spanOf(t.origin, 'body'), hint: 'shorten the template: the relay cuts long groups with "… and N more", but one alert must fit' }),
-    };
-  }
+  if (limit && bytes > limit.bytes) return { bytes };
   const problems = markupProblems(t.channel, body);
-  if (problems.length > 0) {
-    return {
-      id: `markup:${problems.join('|')}`,
-      report: () => ctx.report({ code: 'template/message', message: `template ${t.name} renders broken ${t.channel} markup for ${about}: ${problems.join('; ')}`, span: spanOf(t.origin, 'body'), hint: 'close what the template opens; put optional links inside {{#if …}}' }),
-    };
-  }
-  return undefined;
+  return problems.length > 0 ? { markup: problems } : undefined;
 }
 
 function reportTemplateError(ctx: CheckContext, t: MessageTemplateModel, e: TemplateError, what: string, notice?: Notice): void {

@@ -1,0 +1,102 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { compile } from '../compile.ts';
+import { compileProject } from '../compile-project.ts';
+import { loadDirectory } from '../load/index.ts';
+import { environmentNames } from '../env/overrides.ts';
+
+// Counts the template renders, to prove the sharing happens (the diagnostics alone would not show it).
+const renders = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../relay/channels/template.ts', async (original) => {
+  const actual = await original<typeof import('../relay/channels/template.ts')>();
+  return { ...actual, renderField: (...args: Parameters<typeof actual.renderField>) => (renders.count++, actual.renderField(...args)) };
+});
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const FIXTURES = path.join(REPO, 'test/fixtures/checks');
+const FIXTURE_NAMES = (await readdir(FIXTURES)).sort();
+const temps: string[] = [];
+afterAll(() => Promise.all(temps.map((t) => rm(t, { recursive: true, force: true }))));
+
+/** test/fixtures/base with the files of `fixtures` laid over it in turn (`# delete` removes a base file), and `extra`. */
+async function project(fixtures: string[], extra: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-renders-'));
+  temps.push(dir);
+  await cp(path.join(REPO, 'test/fixtures/base'), dir, { recursive: true });
+  for (const name of fixtures) {
+    for (const file of await readdir(path.join(FIXTURES, name), { recursive: true })) {
+      if (file === 'expect.yaml') continue;
+      const bytes = await readFile(path.join(FIXTURES, name, file)).catch(() => null);
+      if (!bytes) continue;
+      if (bytes.toString('utf8').trim() === '# delete') await rm(path.join(dir, file), { force: true });
+      else await writeFile(path.join(dir, file), bytes);
+    }
+  }
+  for (const [file, text] of Object.entries(extra)) await writeFile(path.join(dir, file), text);
+  return dir;
+}
+
+/** Each compile's diagnostics from compileProject (renders shared) and from compiles run alone (nothing shared). */
+async function sharedAndAlone(dir: string) {
+  const loaded = await loadDirectory(dir);
+  renders.count = 0;
+  const project = compileProject(loaded, { emit: false });
+  const sharedRenders = renders.count;
+  const shared = [project.base, ...project.environments.map((e) => e.result)].map((r) => r.diagnostics);
+  const names = ['', ...project.environments.map((e) => e.name)];
+  renders.count = 0;
+  const alone = [undefined, ...environmentNames(loaded.definitions)].map((environment) => compile(loaded, { emit: false, environment }).diagnostics);
+  return { shared, alone, names, sharedRenders, aloneRenders: renders.count };
+}
+
+const environment = (name: string, publicUrl: string, overrides = '') => `apiVersion: vigil/v1
+kind: Environment
+name: ${name}
+prometheus:
+  - { url: "http://prom.${name}:9090", rulesDir: /etc/prometheus/rules }
+relay: { publicUrl: "${publicUrl}" }
+${overrides}`;
+
+/** A DingTalk template of 19,9xx bytes and its links: with a long public URL, over DingTalk's 20,000. */
+const NEAR_THE_LIMIT = `apiVersion: vigil/v1
+kind: Templates
+templates:
+  - name: near-the-limit
+    channel: dingtalk
+    receivers: [oncall]
+    body: "{{#each alerts}}{{#if confirmUrl}}[确认]({{confirmUrl}}) {{/if}}{{labels.service}}{{/each}} ${'告'.repeat(6600)}"
+`;
+
+describe('template/message renders shared by the compiles of a project', () => {
+  it('give every compile the diagnostics it has alone, over the example, and render less', async () => {
+    const run = await sharedAndAlone(path.join(REPO, 'examples/ml-platform'));
+    expect(run.shared).toHaveLength(4);
+    expect(run.shared).toEqual(run.alone);
+    expect(run.sharedRenders).toBeLessThan(run.aloneRenders);
+  });
+
+  it('give the diagnostics a compile has alone where the environments differ only in the links they read', async () => {
+    const dir = await project(['template-message'], {
+      'templates.yaml': NEAR_THE_LIMIT,
+      'short.yaml': environment('short', 'https://r.example.com'),
+      'long.yaml': environment('long', `https://relay.example.com/${'x'.repeat(400)}`),
+      'unlabelled.yaml': environment('unlabelled', 'https://r.example.com', 'overrides:\n  alerts:\n    QueueDeep: { expr: "max(queue_depth)" }\n'),
+    });
+    const run = await sharedAndAlone(dir);
+    expect(run.shared).toEqual(run.alone);
+    const messages = (name: string) => run.shared[run.names.indexOf(name)]!.filter((d) => d.code === 'template/message').map((d) => d.message);
+    const [base, long, short, unlabelled] = ['', 'long', 'short', 'unlabelled'].map(messages);
+    // Without a public URL there are no links: far under the limit.
+    expect(base).toEqual([]);
+    expect(short).toEqual([]);
+    expect(long).toEqual([expect.stringMatching(/^template near-the-limit renders 20,\d{3} bytes for alert QueueDeep/)]);
+    expect(unlabelled).toEqual([expect.stringContaining('"service" is not defined')]);
+  });
+
+  it.each(FIXTURE_NAMES)('give the diagnostics each compile has alone: fixture %s', async (name) => {
+    const run = await sharedAndAlone(await project([name]));
+    expect(run.shared).toEqual(run.alone);
+  });
+});
