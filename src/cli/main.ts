@@ -45,6 +45,8 @@ interface Command {
   run(io: CliIO, dir: string, values: Record<string, unknown>, positionals: string[]): Promise<number>;
   /** Takes any number of positional arguments (files), not one directory. */
   manyPositionals?: boolean;
+  /** Options that may stand without their value (`--live` alone); they then get "". */
+  valueOptional?: readonly string[];
 }
 /** A command defined, help and options with it, in its own module: imported for its help too. */
 type CommandModule = () => Promise<Command>;
@@ -63,6 +65,7 @@ const cacheOptions = (values: Record<string, unknown>) => ({ dir: optionalString
 function textOnlyWatch(command: 'validate' | 'build', values: Record<string, unknown>): Record<string, never> {
   if (formatOf(command, values) !== 'text') throw new UsageError('--watch prints text only; leave out --format');
   if (values.check === true) throw new UsageError('--watch and --check do not go together: --check compares once, for CI');
+  if (values.live !== undefined || values.env !== undefined) throw new UsageError('--watch and --live do not go together: --live asks the server once');
   return {};
 }
 
@@ -70,16 +73,27 @@ const COMMANDS: Record<string, Command | CommandModule> = {
   init: async () => (await import('./init.ts')).initCommand,
   validate: {
     help: `Usage: vigil validate [dir] [--format text|json|github] [--watch] [--cache-dir DIR | --no-cache]
+                      [--live [URL] [--env NAME] [--live-lookback 1h] [--live-timeout 10s]]
 
 Loads every *.yaml and *.ts definition under dir (default: monitoring), checks the schema, PromQL, references,
 thresholds, templates, naming and secrets, and prints every problem with file:line:col and a hint.
 Exit 0 when there are no errors (warnings allowed), 1 when there are.
-${WATCH_AND_CACHE_HELP}`,
-    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS },
+${WATCH_AND_CACHE_HELP}
+--live URL also asks a running Prometheus about the definitions, like pint's live checks:
+  live/series-missing  a selector of an alert, recording rule or panel matches no series (the matcher that empties
+                       it is named)
+  live/label-missing   no series of the metric carries a label a matcher uses
+  live/type-mismatch   the server's metadata gives a metric another type than the catalogue
+With --env NAME, that environment's definitions are judged, and --live without a URL asks its first Prometheus.
+  --live-lookback  how far back a series counts as present (default 1h)
+  --live-timeout   the limit for each request (default 10s); the whole pass ends within 6 times that
+A server that cannot be asked, answers late or not as Prometheus does is one live/unreachable error (exit 1).`,
+    options: { ...FORMAT_OPTION, ...ENV_FILE_OPTION, ...WATCH_CACHE_OPTIONS, live: { type: 'string' }, env: { type: 'string' }, 'live-lookback': { type: 'string', default: '1h' }, 'live-timeout': { type: 'string', default: '10s' } },
+    valueOptional: ['live'],
     run: async (io, dir, values) =>
       values.watch === true
         ? (await import('./watch.ts')).watchValidate(io, dir, { envFile: envFile(values), cache: cacheOptions(values), ...textOnlyWatch('validate', values) })
-        : (await import('./validate.ts')).runValidate(io, dir, formatOf('validate', values), envFile(values), cacheOptions(values)),
+        : (await import('./validate.ts')).runValidate(io, dir, formatOf('validate', values), envFile(values), cacheOptions(values), liveRequest(values)),
   },
   build: {
     help: `Usage: vigil build [dir] [--out generated] [--check] [--format text|json|github] [--watch]
@@ -210,6 +224,24 @@ async function commandNamed(name: string): Promise<Command | undefined> {
 
 const optionalString = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** validate's --live options, when --live or --env is given. */
+function liveRequest(values: Record<string, unknown>) {
+  if (values.live === undefined && values.env === undefined) return undefined;
+  return { url: optionalString(values.live), env: optionalString(values.env), lookback: String(values['live-lookback']), timeout: String(values['live-timeout']) };
+}
+
+/**
+ * `--live` followed by nothing, another option or a directory stands alone (""): the next argument is its value only
+ * when it reads as a URL (scheme://… or host:port).
+ */
+function withOptionalValues(args: string[], names: readonly string[] = []): string[] {
+  return args.map((arg, i) => {
+    if (!names.some((n) => arg === `--${n}`)) return arg;
+    const next = args[i + 1];
+    return next !== undefined && /^([a-z][a-z0-9+.-]*:\/\/|[^\s/:]+:\d+)/i.test(next) ? arg : `${arg}=`;
+  });
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
@@ -237,7 +269,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };
   try {
-    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: withOptionalValues(rest, command.valueOptional), options, allowPositionals: true, strict: true });
     if (values.help) {
       io.out(command.help + '\n');
       return EXIT.ok;

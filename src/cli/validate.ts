@@ -1,23 +1,71 @@
 import { openCache, type CacheOptions, type DefinitionCache } from '../cache/index.ts';
 import { cachedAnalysisCaches } from './cached-analyses.ts';
 import { compileProject, type ProjectBuild } from '../compile-project.ts';
-import { hasErrors } from '../diagnostics.ts';
+import { compareDiagnostics, hasErrors } from '../diagnostics.ts';
 import type { LoadResult } from '../load/index.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
 import { EXIT } from './exit.ts';
+import { UsageError } from './io.ts';
+import { parseDuration } from '../util/duration.ts';
+import { closest } from '../util/closest.ts';
 import { alertCount, countSummary, jsonReport, printDiagnostics } from './print.ts';
 
-export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string, cacheOptions: CacheOptions = {}): Promise<number> {
+/** `--live [URL] [--env NAME]` as given on the command line; `url` is '' for `--live` without a URL. */
+export interface LiveRequest {
+  url?: string;
+  env?: string;
+  lookback: string;
+  timeout: string;
+}
+
+export async function runValidate(io: CliIO, dir: string, format: 'text' | 'json' | 'github', envFile?: string, cacheOptions: CacheOptions = {}, live?: LiveRequest): Promise<number> {
+  const liveSettings = live && liveSettingsOf(live);
   const cache = await openCache(cacheOptions);
   const { loaded, project } = await checkProject(dir, envFile, cache, { emit: false });
-  const result = { model: project.base.model, diagnostics: project.diagnostics };
+  let diagnostics = project.diagnostics;
+  let liveSummary: string | undefined;
+  if (live && liveSettings) {
+    const target = liveTarget(project, live);
+    const { runLiveChecks } = await import('../live/run.ts');
+    const result = await runLiveChecks(target.model, loaded.sources, { ...liveSettings, url: target.url });
+    diagnostics = [...diagnostics.filter(result.stillUnused), ...result.diagnostics].sort(compareDiagnostics);
+    liveSummary = result.summary;
+  }
+  const result = { model: project.base.model, diagnostics };
   if (format === 'json') {
-    io.out(jsonReport({ files: loaded.sources.length }, loaded, result.diagnostics));
+    io.out(jsonReport({ files: loaded.sources.length, ...(liveSummary ? { live: liveSummary } : {}) }, loaded, result.diagnostics));
   } else {
     printDiagnostics(io, format, loaded, result.diagnostics);
-    if (format === 'text') io.out(`${validateSummary(dir, loaded, project)}\n`);
+    if (format === 'text' && liveSummary) io.out(`${liveSummary}\n`);
+    if (format === 'text') io.out(`${validateSummary(dir, loaded, { ...project, diagnostics })}\n`);
   }
   return hasErrors(result.diagnostics) ? EXIT.problems : EXIT.ok;
+}
+
+function liveSettingsOf(live: LiveRequest) {
+  const lookbackMs = parseDuration(live.lookback);
+  if (!(lookbackMs > 0)) throw new UsageError(`--live-lookback must be a duration such as 30m, 1h or 1d, not ${JSON.stringify(live.lookback)}`);
+  const timeoutMs = parseDuration(live.timeout);
+  if (!(timeoutMs > 0)) throw new UsageError(`--live-timeout must be a duration such as 5s or 1m, not ${JSON.stringify(live.timeout)}`);
+  if (live.url === undefined && live.env !== undefined) throw new UsageError('--env NAME picks the environment --live asks about; add --live (its first Prometheus) or --live URL');
+  return { lookbackSeconds: lookbackMs / 1000, lookbackText: live.lookback, timeoutMs };
+}
+
+/** The definitions to judge (an environment's, with its overrides, or the shared ones) and the server to ask. */
+function liveTarget(project: ProjectBuild, live: LiveRequest): { model: ProjectBuild['base']['model']; url: string } {
+  if (live.env === undefined) {
+    if (!live.url) throw new UsageError('--live needs a URL (--live http://prometheus:9090), or --env NAME to ask that environment\'s first Prometheus');
+    return { model: project.base.model, url: live.url };
+  }
+  const names = project.environments.map((e) => e.name);
+  const chosen = project.environments.find((e) => e.name === live.env);
+  if (!chosen) {
+    const guess = closest(live.env, names);
+    throw new UsageError(names.length ? `environment "${live.env}" is not declared (declared: ${names.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}` : `--env ${live.env}: the project declares no environment (kind: Environment)`);
+  }
+  const url = live.url || chosen.result.model.environment?.prometheus[0]?.url;
+  if (!url) throw new UsageError(`environment "${live.env}" names no Prometheus; give --live URL`);
+  return { model: chosen.result.model, url };
 }
 
 export function validateSummary(dir: string, loaded: LoadResult, project: ProjectBuild): string {

@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveMetrics, type MetricsServer } from './metrics-server.ts';
 
@@ -56,5 +56,30 @@ describe('serveMetrics', () => {
     const response = await fetch(`${server.url}/metrics`);
     expect(response.status).toBe(500);
     expect(await response.text()).toContain('store unavailable');
+  });
+
+  it('serves prom-client\'s bytes with their length over many chunks and multi-byte labels, and again after changes', async () => {
+    const registry = new Registry();
+    const latency = new Histogram({ name: 'latency_seconds', help: 'Latency ✓.', labelNames: ['route'], registers: [registry] });
+    const level = new Gauge({ name: 'level', help: 'Level.', labelNames: ['route'], registers: [registry] });
+    for (let i = 0; i < 2_000; i++) {
+      latency.observe({ route: `/ünïcødé/${i}` }, i / 100);
+      level.set({ route: `/𝄞/${i}` }, i);
+    }
+    const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    for (let round = 0; round < 3; round++) {
+      const response = await fetch(`${server.url}/metrics`);
+      const body = Buffer.from(await response.arrayBuffer());
+      const expected = Buffer.from(await registry.metrics());
+      expect(body.equals(expected)).toBe(true);
+      expect(response.headers.get('content-length')).toBe(String(expected.length));
+      const head = await fetch(`${server.url}/metrics`, { method: 'HEAD' });
+      expect(head.headers.get('content-length')).toBe(String(expected.length));
+      for (let i = round; i < 2_000; i += 7) {
+        latency.observe({ route: `/ünïcødé/${i}` }, round);
+        level.set({ route: `/𝄞/${i}` }, -round);
+      }
+      level.remove({ route: `/𝄞/${round * 100 + 1}` });
+    }
   });
 });

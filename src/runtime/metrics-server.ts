@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { cachedExposition } from './exposition/cached-exposition.ts';
+import { cachedExposition, type ExpositionChunks } from './exposition/cached-exposition.ts';
 
 export interface MetricsServerOptions {
   /** The registry to expose; prom-client's default registry unless given. */
@@ -49,7 +49,7 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
   const metricsPath = options.path ?? '/metrics';
   const exposition = options.exposition ?? 'cached';
   const cached = exposition === 'cached' ? cachedExposition(registry, client) : null;
-  const serialise = cached ? () => cached.bytes() : () => registry.metrics();
+  const serialise = cached ? () => cached.chunks() : () => registry.metrics();
   const server = createServer((req, res) => void answer(registry, serialise, metricsPath, req, res));
   await listen(server, options.port ?? 0, options.host);
   const { port } = server.address() as AddressInfo;
@@ -66,7 +66,7 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
 
 async function answer(
   registry: Registry,
-  serialise: () => Promise<string | Uint8Array>,
+  serialise: () => Promise<string | ExpositionChunks>,
   metricsPath: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -77,14 +77,23 @@ async function answer(
     res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, `method ${req.method} not allowed: use GET or HEAD\n`);
   }
-  let body: string | Uint8Array;
+  let body: string | ExpositionChunks;
   try {
     body = await serialise();
   } catch (err) {
     return plain(res, 500, `collecting metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
   }
-  res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(body) });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': length });
+  if (req.method === 'HEAD' || typeof body === 'string') {
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  // The cached chunks as they are, gathered into one writev by the cork: no copy of the body. The socket's buffer
+  // holds references to the chunks, which are never written to again (the next scrape makes new ones).
+  res.cork();
+  for (const chunk of body.chunks) res.write(chunk);
+  res.end();
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

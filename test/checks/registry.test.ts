@@ -17,6 +17,11 @@ const PROVEN_ELSEWHERE: Record<string, string> = {
   'load/file-name': 'test/security/hostile-inputs.test.ts', // control and bidirectional characters in file names
   'load/symlink': 'test/security/hostile-inputs.test.ts', // links out of the repository, dangling links and loops
   'env/unknown': 'src/env/overrides.test.ts', // names the --env of a command, not a definition
+  // asked of a running Prometheus by validate --live, never in a compile
+  'live/label-missing': 'test/integration/validate-live.test.ts',
+  'live/series-missing': 'test/integration/validate-live.test.ts',
+  'live/type-mismatch': 'test/integration/validate-live.test.ts',
+  'live/unreachable': 'test/integration/validate-live.test.ts',
 };
 
 function listedIds(): string[] {

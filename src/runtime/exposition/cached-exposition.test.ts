@@ -6,14 +6,20 @@ import { CachedExposition } from './cached-exposition.ts';
 const tricky = ['plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', '', 'ünïcødé ✓', '{le="x"}'];
 const awkwardValues = [0, -0, 1, -1.5, 0.1 + 0.2, 1e21, 1e-7, 2 ** 53 + 2, NaN, Infinity, -Infinity, Number.MAX_VALUE];
 
-function exposition(registry: Registry) {
-  return new CachedExposition(registry, client);
+function exposition(registry: Registry, seriesPerChunk?: number) {
+  return new CachedExposition(registry, client, { seriesPerChunk });
 }
 
+/** The bytes a scrape serves: the chunks, their announced length, the one-Buffer and string forms, against prom-client's. */
 async function expectSameBytes(registry: Registry, cached = exposition(registry)) {
-  const ours = await cached.metrics();
-  expect(ours).toBe(await registry.metrics());
-  expect(Buffer.from(await cached.bytes()).equals(Buffer.from(ours))).toBe(true);
+  const expected = Buffer.from(await registry.metrics());
+  const { chunks, byteLength } = await cached.chunks();
+  const served = Buffer.concat(chunks);
+  expect(served.toString()).toBe(expected.toString());
+  expect(served.equals(expected)).toBe(true);
+  expect(byteLength).toBe(expected.length);
+  expect(Buffer.from(await cached.bytes()).equals(expected)).toBe(true);
+  expect(await cached.metrics()).toBe(await registry.metrics());
   return cached;
 }
 
@@ -75,33 +81,69 @@ describe('the cached exposition gives prom-client\'s bytes', () => {
     await expectSameBytes(registry, cached);
   });
 
-  it('over seeded random sequences of updates, removals and resets, scrape after scrape', async () => {
+  it.each([1, 2, 3, 256])('over seeded random sequences of updates, removals and resets, scrape after scrape (%i series a chunk)', async (perChunk) => {
+    const names = [...tricky, ...Array.from({ length: 12 }, (_, i) => `series ${i}`)];
     for (let seed = 1; seed <= 12; seed++) {
-      const next = random(seed);
+      const next = random(seed * 31 + perChunk);
       const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
       const registry = new Registry();
-      const counter = new Counter({ name: 'r_total', help: 'R.', labelNames: ['a', 'b'], registers: [registry] });
-      const gauge = new Gauge({ name: 'r_gauge', help: 'G.', labelNames: ['a'], registers: [registry] });
-      const histogram = new Histogram({ name: 'r_seconds', help: 'H.', labelNames: ['a'], buckets: [0.5, 1, 5], registers: [registry] });
-      const cached = exposition(registry);
+      const make = () => ({
+        counter: new Counter({ name: 'r_total', help: 'R.', labelNames: ['a', 'b'], registers: [registry] }),
+        gauge: new Gauge({ name: 'r_gauge', help: 'G.', labelNames: ['a'], registers: [registry] }),
+        histogram: new Histogram({ name: 'r_seconds', help: 'H.', labelNames: ['a'], buckets: [0.5, 1, 5], registers: [registry] }),
+      });
+      let { counter, gauge, histogram } = make();
+      const cached = exposition(registry, perChunk);
       for (let scrape = 0; scrape < 15; scrape++) {
-        const updates = Math.floor(next() * 6);
+        const updates = Math.floor(next() * 8);
         for (let u = 0; u < updates; u++) {
-          const a = pick(tricky);
-          const op = Math.floor(next() * 9);
+          const a = pick(names);
+          const op = Math.floor(next() * 14);
           if (op === 0) counter.inc({ a, b: pick(['x', 'y']) }, Math.floor(next() * 3));
           else if (op === 1) gauge.set({ a }, pick(awkwardValues));
           else if (op === 2) gauge.inc({ a }, next());
           else if (op === 3) histogram.observe({ a }, next() * 6);
           else if (op === 4) histogram.zero({ a });
-          else if (op === 5) gauge.remove({ a });
+          else if (op === 5) gauge.remove({ a });            // mid-chunk: the series after it move up
           else if (op === 6) histogram.remove({ a });
-          else if (op === 7 && next() < 0.3) counter.reset();
-          else gauge.set({ a }, Math.round(next() * 2));   // often the value it had
+          else if (op === 7 && next() < 0.3) counter.reset(); // labels reset: every series goes
+          else if (op === 8 && next() < 0.2) histogram.reset();
+          else if (op === 9 && next() < 0.3) {
+            // A metric removed, and later registered again: it comes back last.
+            if (registry.getSingleMetric('r_gauge')) registry.removeSingleMetric('r_gauge');
+            else registry.registerMetric(gauge);
+          }
+          else if (op === 10 && next() < 0.1) {
+            registry.clear();                                // then the same names again, as new metrics
+            ({ counter, gauge, histogram } = make());
+          } else if (op === 11 && next() < 0.1) registry.resetMetrics();
+          else if (op === 12) for (const name of names.slice(0, Math.floor(next() * names.length))) histogram.observe({ a: name }, next());
+          else gauge.set({ a }, Math.round(next() * 2));     // often the value it had
         }
         await expectSameBytes(registry, cached);
       }
     }
+  });
+
+  it('a scrape\'s chunks keep their bytes while later scrapes change the series (a slow response sends what it saw)', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['a'], buckets: [1], registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'G.', labelNames: ['a'], registers: [registry] });
+    for (let i = 0; i < 50; i++) {
+      histogram.observe({ a: `${i}` }, i);
+      gauge.set({ a: `${i}` }, i);
+    }
+    const cached = exposition(registry, 4);
+    const first = await cached.chunks();
+    const firstBytes = Buffer.concat(first.chunks);
+    expect(firstBytes.equals(Buffer.from(await registry.metrics()))).toBe(true);
+    for (let i = 0; i < 50; i += 3) {
+      histogram.observe({ a: `${i}` }, 0.5);
+      gauge.set({ a: `${i}` }, -i);
+    }
+    gauge.remove({ a: '7' });
+    await expectSameBytes(registry, cached);
+    expect(Buffer.concat(first.chunks).equals(firstBytes)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 // The samples of one counter, gauge or histogram, read from prom-client's own store of series (the metric's hashMap)
-// instead of through get(), which allocates an object per sample (13 per histogram series) on every scrape. What a
-// series printed last time is kept and reused while its value has not changed.
+// instead of through get(), which allocates an object per sample (13 per histogram series) on every scrape. The bytes a
+// series printed last time are kept and reused while its value has not changed.
+import { ChunkedLines } from './chunked-lines.ts';
 import { formatHeader, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
 
 /** A counter's or gauge's series in prom-client's store. */
@@ -55,10 +56,15 @@ export interface BucketLabelTexts {
   defaultLabels: LabelSet | null;
 }
 
-/** The text of one metric (prom-client's block: HELP, TYPE, one line per sample), rebuilt only where it changed. */
+/** One metric's block of the exposition as UTF-8: its header line pair, then its samples, each line ended by a newline. */
+export interface MetricBytes {
+  readonly chunks: readonly Buffer[];
+  readonly byteLength: number;
+}
+
+/** The bytes of one metric (prom-client's block: HELP, TYPE, one line per sample), re-encoded only where they changed. */
 export interface MetricText {
-  /** The metric's text now; `changed` says whether it differs from the previous call's. */
-  render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): { text: string; changed: boolean };
+  render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes;
 }
 
 /**
@@ -67,58 +73,79 @@ export interface MetricText {
  * series replaced but with the same labels object keeps its label text. prom-client keeps the labels object it was
  * given, and (like prom-client's own cache of a histogram's labels) it is taken not to change once handed over.
  * Plain arrays rather than WeakMaps: hundreds of thousands of weak keys cost more garbage collection than they save.
+ * The text of a series is not kept: only its bytes, in chunks of `seriesPerChunk` series (ChunkedLines).
  */
-abstract class PositionalText<S extends { labels: LabelSet }, Memo, Labels> implements MetricText {
+abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements MetricText {
   private series: S[] = [];
-  private memos: Memo[] = [];
   private labelObjects: LabelSet[] = [];
   private labelTexts: Labels[] = [];
-  private lines: string[] = [];
-  private text = '';
+  private lines: ChunkedLines;
   private header = '';
+  private headerBytes: Buffer = Buffer.alloc(0);
   private labels: LabelTexts | null = null;
+  private bytes: MetricBytes | null = null;
 
-  render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts) {
+  constructor(private readonly seriesPerChunk: number) {
+    this.lines = new ChunkedLines(seriesPerChunk);
+  }
+
+  render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes {
     const header = formatHeader(metric.name, metric.help, metric.type);
     const prepared = this.prepare(metric);
-    const fresh = prepared || header !== this.header || labels !== this.labels;
-    let changed = fresh || series.length !== this.series.length;
-    for (let i = 0; i < series.length; i++) {
+    const fresh = prepared || header !== this.header || labels !== this.labels || this.bytes === null;
+    if (fresh) {
+      this.series = [];
+      this.forget(0);
+      this.labelObjects = [];
+      this.labelTexts = [];
+      this.lines = new ChunkedLines(this.seriesPerChunk);
+      this.header = header;
+      this.headerBytes = Buffer.from(`${header}\n`);
+      this.labels = labels;
+    }
+    const changed = this.lines.update(series.length, (i) => {
       const s = series[i] as S;
-      if (!fresh && s === this.series[i] && this.unchanged(s, this.memos[i])) continue;
-      if (fresh || s.labels !== this.labelObjects[i]) {
+      if (s === this.series[i] && this.unchanged(i, s)) return undefined;
+      if (s.labels !== this.labelObjects[i]) {
         this.labelObjects[i] = s.labels;
         this.labelTexts[i] = this.formatLabels(s.labels, labels);
       }
       this.series[i] = s;
-      this.memos[i] = this.memo(s);
-      this.lines[i] = flatten(this.format(metric, s, this.labelTexts[i]));
-      changed = true;
+      this.remember(i, s);
+      return this.format(metric, s, this.labelTexts[i]);
+    });
+    this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
+    this.forget(series.length);
+    if (changed || fresh || !this.bytes) {
+      this.bytes = { chunks: [this.headerBytes, ...this.lines.chunks], byteLength: this.headerBytes.length + this.lines.byteLength };
     }
-    if (!changed) return { text: this.text, changed };
-    this.series.length = this.memos.length = this.labelObjects.length = this.labelTexts.length = this.lines.length = series.length;
-    this.header = header;
-    this.labels = labels;
-    this.text = series.length ? `${header}\n${this.lines.join('\n')}` : header;
-    return { text: this.text, changed };
+    return this.bytes;
   }
 
   /** Whether what the metric's samples are formatted from (beyond header and labels) changed; false by default. */
   protected prepare(_metric: StoredMetric): boolean {
     return false;
   }
-  protected abstract memo(series: S): Memo;
-  protected abstract unchanged(series: S, memo: Memo): boolean;
+  /** Keeps what `unchanged` compares of the series at position i (in plain number arrays: no object per series). */
+  protected abstract remember(i: number, series: S): void;
+  protected abstract unchanged(i: number, series: S): boolean;
+  /** Drops what was remembered of positions from `count` on. */
+  protected abstract forget(count: number): void;
   protected abstract formatLabels(labels: LabelSet, texts: LabelTexts): Labels;
   protected abstract format(metric: StoredMetric, series: S, labels: Labels): string;
 }
 
-export class ValueText extends PositionalText<ValueSeries, number, string> {
-  protected memo(series: ValueSeries): number {
-    return series.value;
+export class ValueText extends PositionalText<ValueSeries, string> {
+  private values: number[] = [];
+
+  protected remember(i: number, series: ValueSeries): void {
+    this.values[i] = series.value;
   }
-  protected unchanged(series: ValueSeries, value: number): boolean {
-    return Object.is(series.value, value);
+  protected unchanged(i: number, series: ValueSeries): boolean {
+    return Object.is(series.value, this.values[i]);
+  }
+  protected forget(count: number): void {
+    this.values.length = count;
   }
   protected formatLabels(labels: LabelSet, texts: LabelTexts): string {
     return texts.valueSeries(labels);
@@ -128,13 +155,10 @@ export class ValueText extends PositionalText<ValueSeries, number, string> {
   }
 }
 
-/** A histogram series' count and sum: observe() adds to both, so equal ones mean no observation since. */
-interface BucketMemo {
-  count: number;
-  sum: number;
-}
-
-export class HistogramText extends PositionalText<BucketSeries, BucketMemo, BucketLabelTexts> {
+/** A histogram series' count and sum are remembered: observe() adds to both, so equal ones mean no observation since. */
+export class HistogramText extends PositionalText<BucketSeries, BucketLabelTexts> {
+  private counts: number[] = [];
+  private sums: number[] = [];
   private bounds: readonly number[] = [];
   private name = '';
   /** `<name>_bucket{le="<bound>"` per bound, +Inf last. */
@@ -148,11 +172,15 @@ export class HistogramText extends PositionalText<BucketSeries, BucketMemo, Buck
     this.bucketOpenings = [...bounds, '+Inf'].map((bound) => `${metric.name}_bucket{le="${bound}"`);
     return true;
   }
-  protected memo(series: BucketSeries): BucketMemo {
-    return { count: series.count, sum: series.sum };
+  protected remember(i: number, series: BucketSeries): void {
+    this.counts[i] = series.count;
+    this.sums[i] = series.sum;
   }
-  protected unchanged(series: BucketSeries, memo: BucketMemo): boolean {
-    return series.count === memo.count && Object.is(series.sum, memo.sum);
+  protected unchanged(i: number, series: BucketSeries): boolean {
+    return series.count === this.counts[i] && Object.is(series.sum, this.sums[i]);
+  }
+  protected forget(count: number): void {
+    this.counts.length = this.sums.length = count;
   }
   protected formatLabels(labels: LabelSet, texts: LabelTexts): BucketLabelTexts {
     return texts.bucketSeries(labels);
@@ -171,14 +199,4 @@ export class HistogramText extends PositionalText<BucketSeries, BucketMemo, Buck
     }
     return `${text}${metric.name}_sum${texts.sumAndCount} ${formatValue(series.sum)}\n${metric.name}_count${texts.sumAndCount} ${formatValue(series.count)}`;
   }
-}
-
-/**
- * A string built by concatenation is a tree of pieces in V8 (dozens per histogram series); kept until the next
- * scrape, the trees are promoted to the old generation and cost far more garbage collection than the text itself.
- * Converting a string to a number makes V8 flatten it in place — one copy, and the pieces die young.
- */
-function flatten(text: string): string {
-  void ((text as unknown as number) | 0);
-  return text;
 }
