@@ -9,6 +9,8 @@ export const silenceEnvironmentCheck: Check = {
   severity: 'error',
   dependsOn: ['Environment'],
   run(ctx) {
+    // An Environment's compile holds only that Environment; the shared compile, which every build runs, holds them all.
+    if (ctx.model.environment) return;
     const known = ctx.model.environments.map((e) => e.name);
     for (const s of ctx.model.silences) {
       (s.environments ?? []).forEach((name, i) => {

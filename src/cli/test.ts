@@ -5,11 +5,13 @@ import { annotation, formatGithub } from '../report/github.ts';
 import { toJsonDiagnostics } from '../report/json.ts';
 import { formatText } from '../report/text.ts';
 import { formatPercent, type CoverageReport } from '../synth/coverage.ts';
+import type { SilenceReport } from '../silences/report.ts';
 import type { EnvironmentProof } from '../testing/environments.ts';
 import { junitXml, type JUnitCase, type JUnitSuite } from '../testing/junit.ts';
 import { runTests } from '../testing/run.ts';
 import { TESTS_DIR, type CaseResult } from '../testing/runner.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { oneLine } from '../util/markdown.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { formatOf } from './options.ts';
 import { outputDirectoryProblem } from './write.ts';
@@ -95,7 +97,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     else printDiagnostics(io, options.format, loaded, run.diagnostics);
     return EXIT.problems;
   }
-  const { promtool: version, generatedOff, diagnostics, results, failed, files, written, stale, staleCount, verdictNote, verdictFailures, coverage, proofs, environments, envFailed, ok } = run;
+  const { promtool: version, generatedOff, diagnostics, results, failed, files, written, stale, staleCount, verdictNote, verdictFailures, coverage, proofs, silences, environments, envFailed, ok } = run;
   const testsDir = path.join(options.out, TESTS_DIR);
 
   if (options.junit) await writeFileAtomic(options.junit, junitXml([...junitSuites(results, coverage, loaded), ...environmentSuites(environments)]));
@@ -115,6 +117,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
           levels: coverage.levels,
           coverage: { covered: coverage.covered, total: coverage.total, percent: coverage.percent, required: coverage.required, ok: coverage.ok, uncovered: coverage.uncovered.map((l) => ({ alert: l.alert, level: l.level, ...(l.unsupported ? { unsupported: l.unsupported } : {}) })) },
           alertmanager: { ok: proofs.ok, summary: proofs.summary, failures: proofs.failures },
+          silences,
           environments: environments.map((e) => ({ environment: e.environment, alerts: e.alerts, untested: e.untested, disabled: e.disabled, cases: e.results.map((r) => caseJson(r, loaded)) })),
           files: files.map((f) => path.posix.join(options.out, f.path)),
           ...(written ? { written: written.written, unchanged: written.unchanged, removed: written.removed } : {}),
@@ -162,6 +165,7 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     `  coverage     ${coverageLine(coverage)}`,
     ...(coverage.uncovered.length ? [`    untested: ${coverage.uncovered.map((l) => `${l.alert} ${l.level}`).join(', ')}`] : []),
     ...proofs.summary.map((l) => `  ${l}`),
+    ...silenceLines(silences),
     ...environmentLines(environments),
   ];
   if (written) lines.push(`  files        ${files.length} (${written.written.length} written, ${written.unchanged.length} unchanged${written.removed.length ? `, ${written.removed.length} removed` : ''})`);
@@ -174,6 +178,17 @@ export async function runTest(io: CliIO, dir: string, options: TestOptions): Pro
     io.err(`${style.red('test failed')}: ${why.join('; ')}\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;
+}
+
+/** Each silence with its window and the alert levels it mutes (the receivers they would otherwise reach). */
+function silenceLines(silences: readonly SilenceReport[]): string[] {
+  if (silences.length === 0) return [];
+  const out = [`  silences     ${plural(silences.length, 'silence')}`];
+  for (const s of silences) {
+    out.push(`    ${oneLine(s.name)} ${s.startsAt} → ${s.endsAt}${s.environments ? ` (${oneLine(s.environments.join(', '))})` : ''}: ${s.mutes.length ? `mutes ${plural(s.mutes.length, 'alert level')}` : 'mutes nothing'}`);
+    for (const m of s.mutes) out.push(`      ${oneLine(`${m.alert} ${m.level}`)}${m.extent === 'some' ? ` where ${oneLine(m.dependsOn.join(', '))} ${m.dependsOn.length === 1 ? 'matches' : 'match'}` : ''} → ${oneLine(m.receivers.join(', ') || '(no receiver)')}`);
+  }
+  return out;
 }
 
 /** One line per environment whose overridden alerts were tested at its own thresholds. */

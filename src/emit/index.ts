@@ -32,7 +32,7 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
   { name: 'silences', emit: (model) => emitSilences(model) },
-  { name: 'routing-doc', emit: (model) => [emitRoutingDoc(model)] },
+  { name: 'routing-doc', emit: (model, analyses) => [emitRoutingDoc(model, analyses.labels)] },
   { name: 'environment', emit: (model) => emitEnvironment(model) },
   { name: 'instrumentation', emit: (model) => emitInstrumentation(model) },
 ];

@@ -35,7 +35,7 @@ export function planSilences(project: string, desired: readonly SilenceDocument[
   }
   const actions: SilenceAction[] = [];
   for (const want of desired) {
-    const candidates = [...(owned.get(want.name) ?? [])].sort((a, b) => Number(!sameSilence(want, b)) - Number(!sameSilence(want, a)) || (a.id < b.id ? -1 : 1));
+    const candidates = [...(owned.get(want.name) ?? [])].sort((a, b) => Number(!sameSilence(want, a)) - Number(!sameSilence(want, b)) || (a.id < b.id ? -1 : 1));
     owned.delete(want.name);
     const [current, ...extra] = candidates;
     for (const e of extra) actions.push({ kind: 'expire', live: e, why: 'duplicate' });

@@ -1,10 +1,11 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROMETHEUS_RULES_DIR } from '../build/paths.ts';
-import { compile, newAnalysisCaches } from '../compile.ts';
+import { compile, createCheckContext, newAnalysisCaches } from '../compile.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import type { LoadResult } from '../load/index.ts';
+import { silenceReports, type SilenceReport } from '../silences/report.ts';
 import { computeCoverage, type CoverageReport } from '../synth/coverage.ts';
 import { synthesizeAlert } from '../synth/synthesize.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -70,6 +71,8 @@ export interface TestReport {
   verdictFailures: number;
   coverage: CoverageReport;
   proofs: ReturnType<typeof describeProofs>;
+  /** Each silence with the alert levels it mutes (kind: Silences); informational, never a failure. */
+  silences: SilenceReport[];
   environments: EnvironmentProof[];
   envFailed: { environment: string; result: CaseResult }[];
   ok: boolean;
@@ -159,6 +162,7 @@ export async function runTests(loaded: LoadResult, options: TestRunOptions): Pro
     verdictFailures,
     coverage,
     proofs,
+    silences: silenceReports(model, createCheckContext(model, [], caches).ctx.labels),
     environments,
     envFailed,
     ok,

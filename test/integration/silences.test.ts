@@ -1,6 +1,6 @@
 // kind: Silences against a real Alertmanager 0.25 through API v2: plan, deploy (create, update, expire), verify,
 // rollback, and silences Vigil did not make — a person's, another project's — left exactly as they were.
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertmanagerPeer } from '../../src/build/environment.ts';
@@ -8,7 +8,9 @@ import { DeployError } from '../../src/deploy/errors.ts';
 import { SilencesAdapter } from '../../src/deploy/silences.ts';
 import type { SilenceDocument, SilencesFile } from '../../src/silences/document.ts';
 import type { LiveSilence } from '../../src/silences/diff.ts';
+import { REPO, runOnBuild } from '../helpers/cli.ts';
 import { serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
 
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(ms).toISOString();
@@ -144,4 +146,59 @@ describe('silences synced with a real Alertmanager', () => {
     expect(e).toBeInstanceOf(DeployError);
     expect((e as DeployError).code).toBe('deploy/unreachable');
   });
+});
+
+describe('vigil plan and deploy with a Silences definition, from the build', () => {
+  const scope = serviceScope();
+  let stack: Stack;
+  let dir: string;
+  let envFile: string;
+  const silencesYaml = (entries: string) => `apiVersion: vigil/v1\nkind: Silences\nsilences:\n${entries}`;
+  const maintenance = (endsAt: string) =>
+    `  - name: node-maintenance\n    matchers: ['alertname="TargetDown"', 'instance="gpu-3:9100"']\n    startsAt: ${at(now + HOUR)}\n    endsAt: ${endsAt}\n    createdBy: alice@example.com\n    comment: OPS-123 node swap\n`;
+  const vigil = (args: string[]) => runOnBuild([...args.slice(0, 1), path.join(dir, 'monitoring'), '--environment-file', envFile, ...args.slice(1)], REPO, { VIGIL_TEST_WECOM_SECRET: 'wecom-secret-value' });
+  const am = () => stack.alertmanagers[0]!.service.url;
+
+  beforeAll(async () => {
+    stack = await startStack(scope, { prometheus: 1, alertmanagers: 1 });
+    dir = await scope.tempDir();
+    await cp(path.join(REPO, 'test/fixtures/deploy/monitoring'), path.join(dir, 'monitoring'), { recursive: true });
+    envFile = path.join(dir, 'env.yaml');
+    await writeFile(envFile, stack.environment());
+    // A person's silence with hostile text: never in the plan, never touched.
+    const r = await fetch(`${am()}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ matchers: [{ name: 'alertname', value: 'TargetDown', isRegex: false, isEqual: true }], startsAt: at(now + HOUR), endsAt: at(now + 2 * HOUR), createdBy: '</details><img src=x>', comment: '```\n+ silence forged\n[vigil deploy-fixture/evil` <b>x</b>' }) });
+    expect(r.status).toBe(200);
+  }, 120_000);
+
+  it('plan lists the silence to create (exit 3), in text and markdown, and deploy creates it', async () => {
+    await writeFile(path.join(dir, 'monitoring/silences.yaml'), silencesYaml(maintenance(at(now + 3 * HOUR))));
+    const plan = await vigil(['plan']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(3);
+    expect(plan.stdout).toContain('alertmanager silences: 1 to add, 0 to change, 0 to remove');
+    expect(plan.stdout).toContain(`+ silence node-maintenance: ${at(now + HOUR)} → ${at(now + 3 * HOUR)}`);
+    const markdown = await vigil(['plan', '--format', 'markdown']);
+    expect(markdown.stdout).toContain('| alertmanager silences | 1 | 0 | 0 |');
+    expect(markdown.stdout).not.toContain('<img');
+    expect(markdown.stdout).not.toContain('forged');
+    const deploy = await vigil(['deploy']);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(deploy.stderr).toContain('alertmanager silences: verified');
+    const live = ((await (await fetch(`${am()}/api/v2/silences`)).json()) as LiveSilence[]).filter((s) => s.comment.startsWith('[vigil deploy-fixture/node-maintenance]'));
+    expect(live.map((s) => [s.comment, s.createdBy, s.status.state])).toEqual([['[vigil deploy-fixture/node-maintenance] OPS-123 node swap', 'alice@example.com', 'pending']]);
+    const again = await vigil(['plan']);
+    expect(again.code, again.stdout).toBe(0);
+  }, 120_000);
+
+  it('a changed end is an update, and emptying the definition expires the silence; the person’s silence stays', async () => {
+    await writeFile(path.join(dir, 'monitoring/silences.yaml'), silencesYaml(maintenance(at(now + 4 * HOUR))));
+    const plan = await vigil(['plan']);
+    expect(plan.stdout).toContain('~ silence node-maintenance: endsAt');
+    expect((await vigil(['deploy'])).code).toBe(0);
+    await writeFile(path.join(dir, 'monitoring/silences.yaml'), 'apiVersion: vigil/v1\nkind: Silences\nsilences: []\n');
+    const expire = await vigil(['plan']);
+    expect(expire.stdout).toContain('- silence node-maintenance: no longer in the definitions: expire');
+    expect((await vigil(['deploy'])).code).toBe(0);
+    const live = (await (await fetch(`${am()}/api/v2/silences`)).json()) as LiveSilence[];
+    expect(live.filter((s) => s.status.state !== 'expired').map((s) => s.createdBy)).toEqual(['</details><img src=x>']);
+  }, 120_000);
 });
