@@ -10,7 +10,6 @@ import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { envSecretsDirCheck } from './env-secrets-dir.ts';
-import { liveLabelMissingCheck, liveSeriesMissingCheck, liveTypeMismatchCheck, liveUnreachableCheck } from './live.ts';
 import { metricBucketsCheck } from './metric-buckets.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { outputFileNameCheck } from './output-file-name.ts';
@@ -45,6 +44,7 @@ import { silenceMatcherCheck } from './silence-matcher.ts';
 import { silenceMaxDurationCheck } from './silence-max-duration.ts';
 import { silenceNoMatchCheck } from './silence-no-match.ts';
 import { silenceWindowCheck } from './silence-window.ts';
+import { SLO_CHECKS } from './slo-checks.ts';
 import { templateLabelCheck } from './template-label.ts';
 import { templateMessageCheck } from './template-message.ts';
 import { templateSyntaxCheck } from './template-syntax.ts';
@@ -66,10 +66,6 @@ export const CHECKS: readonly Check[] = [
   envPathsCheck,
   envScrapeCheck,
   envSecretsDirCheck,
-  liveLabelMissingCheck,
-  liveSeriesMissingCheck,
-  liveTypeMismatchCheck,
-  liveUnreachableCheck,
   metricBucketsCheck,
   metricNamingCheck,
   outputFileNameCheck,
@@ -104,6 +100,7 @@ export const CHECKS: readonly Check[] = [
   silenceMaxDurationCheck,
   silenceNoMatchCheck,
   silenceWindowCheck,
+  ...SLO_CHECKS,
   templateLabelCheck,
   templateMessageCheck,
   templateSyntaxCheck,

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from '../load/definition.ts';
 import { KINDS, type KindName } from '../spec/kinds.ts';
+import { defaultAlertName } from '../slo/index.ts';
 
 /** The name spaces definitions declare and other definitions refer to. */
 export type Namespace = 'alert' | 'metric' | 'receiver' | 'severity' | 'dashboard' | 'source' | 'template';
@@ -14,6 +15,7 @@ const DECLARES: Record<KindName, readonly Namespace[]> = {
   Severities: ['severity'],
   AlertRules: ['alert'],
   RecordingRules: ['metric'],
+  SLOs: ['alert', 'metric'],
   Receivers: ['receiver'],
   Routes: [],
   Dashboard: ['dashboard'],
@@ -162,6 +164,10 @@ function readNames(kind: KindName, value: unknown, broken: BrokenDefinitions): v
       break;
     case 'RecordingRules':
       for (const r of list(value.rules)) broken.add('metric', r.record);
+      break;
+    case 'SLOs':
+      broken.addPrefix('slo:');
+      for (const s of list(value.slos)) broken.add('alert', isRecord(s.alert) && typeof s.alert.name === 'string' ? s.alert.name : typeof s.name === 'string' ? defaultAlertName(s.name) : undefined);
       break;
     case 'AlertRules':
       for (const a of list(value.alerts)) broken.add('alert', a.name);

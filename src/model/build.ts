@@ -10,6 +10,7 @@ import { mapMetrics } from './kinds/metrics.ts';
 import { mapProject } from './kinds/project.ts';
 import { mapReceivers } from './kinds/receivers.ts';
 import { mapRecordingRules } from './kinds/recording-rules.ts';
+import { mapSlos } from './kinds/slos.ts';
 import { mapRoutes } from './kinds/routes.ts';
 import { mapRuleTests } from './kinds/rule-tests.ts';
 import { mapSeverities, markLevelsWithoutSeverityLabel } from './kinds/severities.ts';
@@ -27,6 +28,7 @@ export const KIND_MAPPERS: Readonly<Record<KindName, KindMapper>> = {
   Severities: mapSeverities,
   AlertRules: mapAlertRules,
   RecordingRules: mapRecordingRules,
+  SLOs: mapSlos,
   Receivers: mapReceivers,
   Routes: mapRoutes,
   Dashboard: mapDashboard,

@@ -6,6 +6,7 @@ import type {
   ProjectSpec,
   ReceiversSpec,
   RecordingRulesSpec,
+  SLOsSpec,
   RoutesSpec,
   RuleTestsSpec,
   SeveritiesSpec,
@@ -23,6 +24,7 @@ export const defineMetrics = (spec: Body<MetricsSpec>): MetricsSpec => ({ ...hea
 export const defineSeverities = (spec: Body<SeveritiesSpec>): SeveritiesSpec => ({ ...header('Severities'), ...spec });
 export const defineAlertRules = (spec: Body<AlertRulesSpec>): AlertRulesSpec => ({ ...header('AlertRules'), ...spec });
 export const defineRecordingRules = (spec: Body<RecordingRulesSpec>): RecordingRulesSpec => ({ ...header('RecordingRules'), ...spec });
+export const defineSLOs = (spec: Body<SLOsSpec>): SLOsSpec => ({ ...header('SLOs'), ...spec });
 export const defineReceivers = (spec: Body<ReceiversSpec>): ReceiversSpec => ({ ...header('Receivers'), ...spec });
 export const defineRoutes = (spec: Body<RoutesSpec>): RoutesSpec => ({ ...header('Routes'), ...spec });
 export const defineEnvironment = (spec: Body<EnvironmentSpec>): EnvironmentSpec => ({ ...header('Environment'), ...spec });

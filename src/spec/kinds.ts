@@ -9,6 +9,7 @@ export type KindName =
   | 'Severities'
   | 'AlertRules'
   | 'RecordingRules'
+  | 'SLOs'
   | 'Receivers'
   | 'Routes'
   | 'Dashboard'
@@ -30,6 +31,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Severities', schemaFile: 'severities.schema.json', cardinality: 'one' },
   { kind: 'AlertRules', schemaFile: 'alert-rules.schema.json', cardinality: 'many' },
   { kind: 'RecordingRules', schemaFile: 'recording-rules.schema.json', cardinality: 'many' },
+  { kind: 'SLOs', schemaFile: 'slos.schema.json', cardinality: 'many' },
   { kind: 'Receivers', schemaFile: 'receivers.schema.json', cardinality: 'many' },
   { kind: 'Routes', schemaFile: 'routes.schema.json', cardinality: 'one' },
   { kind: 'Dashboard', schemaFile: 'dashboard.schema.json', cardinality: 'many' },

@@ -6,6 +6,7 @@ import metrics from './schemas/metrics.schema.json' with { type: 'json' };
 import severities from './schemas/severities.schema.json' with { type: 'json' };
 import alertRules from './schemas/alert-rules.schema.json' with { type: 'json' };
 import recordingRules from './schemas/recording-rules.schema.json' with { type: 'json' };
+import slos from './schemas/slos.schema.json' with { type: 'json' };
 import receivers from './schemas/receivers.schema.json' with { type: 'json' };
 import routes from './schemas/routes.schema.json' with { type: 'json' };
 import dashboard from './schemas/dashboard.schema.json' with { type: 'json' };
@@ -23,6 +24,7 @@ export const KIND_SCHEMAS: Record<KindName, object> = {
   Severities: severities,
   AlertRules: alertRules,
   RecordingRules: recordingRules,
+  SLOs: slos,
   Receivers: receivers,
   Routes: routes,
   Dashboard: dashboard,

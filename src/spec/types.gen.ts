@@ -620,6 +620,132 @@ export interface RecordingRulesSpec {
 /**
  * Label names to values.
  */
+export type SeverityChoice = string | false;
+
+/**
+ * Service-level objectives; each compiles to a recording-rule group (error ratios, error budget, burn rates) and one multi-window, multi-burn-rate alert.
+ */
+export interface SLOsSpec {
+  /**
+   * Definition format version.
+   */
+  apiVersion: 'vigil/v1';
+  kind: 'SLOs';
+  /**
+   * Base of the rule group names: <group>-recordings and <group>-alerts.
+   */
+  group: string;
+  /**
+   * Evaluation interval of both rule groups.
+   */
+  interval?: string;
+  labels?: Labels;
+  slos: {
+    /**
+     * Unique in the project; the value of the `slo` label.
+     */
+    name: string;
+    /**
+     * The value of the `service` label.
+     */
+    service: string;
+    description?: string;
+    /**
+     * Percent of good events over the window, in (0, 100).
+     */
+    objective: number;
+    /**
+     * The SLO period (28d or 30d typical).
+     */
+    window: string;
+    /**
+     * Exactly one of events, ratio or latency.
+     */
+    sli: {
+      events?: {
+        /**
+         * PromQL of the rate of bad events, with {{ .window }} for the range.
+         */
+        errorQuery: string;
+        /**
+         * PromQL of the rate of all events, with {{ .window }} for the range.
+         */
+        totalQuery: string;
+      };
+      ratio?: {
+        /**
+         * Series selector of the counter of good events.
+         */
+        good: string;
+        /**
+         * Series selector of the counter of all events.
+         */
+        total: string;
+      };
+      latency?: {
+        /**
+         * The histogram's _bucket series.
+         */
+        bucket: string;
+        /**
+         * The bucket bound: a request is good when it took at most this long.
+         */
+        le: string;
+        /**
+         * Label matchers in braces, e.g. {service="inference"}.
+         */
+        selector?: string;
+      };
+    };
+    labels?: Labels1;
+    alert?:
+      | false
+      | {
+          name?: string;
+          page?: SeverityChoice;
+          ticket?: SeverityChoice;
+          summary?: string;
+          description?: string;
+          runbook?: string;
+          dashboard?: string;
+          labels?: Labels1;
+          annotations?: Annotations;
+          /**
+           * @minItems 1
+           */
+          burnRates?: [BurnRate, ...BurnRate[]];
+        };
+  }[];
+}
+/**
+ * Labels of every SLO's recorded series and alerts.
+ */
+export interface BurnRate {
+  /**
+   * Which of the alert's levels this pair of windows belongs to.
+   */
+  severity: 'page' | 'ticket';
+  /**
+   * The long window: the burn must last this long.
+   */
+  long: string;
+  /**
+   * The short window: the burn is still going on (the alert resets quickly).
+   */
+  short: string;
+  /**
+   * The burn rate: how many times faster than the objective allows the budget is spent.
+   */
+  factor: number;
+  /**
+   * The level's `for` (the largest of its pairs applies); none by default.
+   */
+  for?: string;
+}
+
+/**
+ * A secret of an Alertmanager integration: { env: NAME } or { file: /path }. A literal string is refused by secret/literal.
+ */
 export type IntegrationSecret = string | {};
 
 /**
