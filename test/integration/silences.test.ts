@@ -108,6 +108,24 @@ describe('silences synced with a real Alertmanager', () => {
     await foreignUntouched();
   });
 
+  it('Alertmanager 0.25 updates a pending silence in place, and replaces an active one whose matchers change', async () => {
+    const pending = entry('in-place', { startsAt: at(now + HOUR) });
+    await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), pending]);
+    const id = (await current()).find((s) => s.comment.startsWith('[vigil ml/in-place]'))!.id;
+    await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), { ...pending, endsAt: at(now + 2 * HOUR) }]);
+    expect((await current()).filter((s) => s.comment.startsWith('[vigil ml/in-place]')).map((s) => s.id)).toEqual([id]);
+
+    const active = entry('active', { startsAt: at(now - HOUR) });
+    await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), active]);
+    const before = (await current()).find((s) => s.comment.startsWith('[vigil ml/active]'))!;
+    expect(before.status.state).toBe('active');
+    await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), { ...active, matchers: [{ name: 'instance', value: 'gpu-4:9400', isRegex: false, isEqual: true }] }]);
+    const after = (await current()).filter((s) => s.comment.startsWith('[vigil ml/active]'));
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).not.toBe(before.id);
+    expect((await live()).find((s) => s.id === before.id)!.status.state).toBe('expired');
+  });
+
   it('an active silence whose start has passed is the same silence (Alertmanager starts it at creation)', async () => {
     const started = entry('started', { startsAt: at(now - HOUR) });
     await deploy([entry('gpu-3-maintenance', { endsAt: at(now + 5 * HOUR), comment: '[vigil ml/gpu-3-maintenance] OPS-124 longer' }), started]);
@@ -160,11 +178,12 @@ describe('vigil plan and deploy with a Silences definition, from the build', () 
   const am = () => stack.alertmanagers[0]!.service.url;
 
   beforeAll(async () => {
-    stack = await startStack(scope, { prometheus: 1, alertmanagers: 1 });
+    // prom-b runs without --web.enable-lifecycle: a deploy to it fails at its reload, after the silences were written.
+    stack = await startStack(scope, { prometheus: 2, lifecycle: [true, false], alertmanagers: 1 });
     dir = await scope.tempDir();
     await cp(path.join(REPO, 'test/fixtures/deploy/monitoring'), path.join(dir, 'monitoring'), { recursive: true });
     envFile = path.join(dir, 'env.yaml');
-    await writeFile(envFile, stack.environment());
+    await writeFile(envFile, stack.environment({ replicas: ['prom-a'] }));
     // A person's silence with hostile text: never in the plan, never touched.
     const r = await fetch(`${am()}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ matchers: [{ name: 'alertname', value: 'TargetDown', isRegex: false, isEqual: true }], startsAt: at(now + HOUR), endsAt: at(now + 2 * HOUR), createdBy: '</details><img src=x>', comment: '```\n+ silence forged\n[vigil deploy-fixture/evil` <b>x</b>' }) });
     expect(r.status).toBe(200);
@@ -198,6 +217,17 @@ describe('vigil plan and deploy with a Silences definition, from the build', () 
     const expire = await vigil(['plan']);
     expect(expire.stdout).toContain('- silence node-maintenance: no longer in the definitions: expire');
     expect((await vigil(['deploy'])).code).toBe(0);
+    const live = (await (await fetch(`${am()}/api/v2/silences`)).json()) as LiveSilence[];
+    expect(live.filter((s) => s.status.state !== 'expired').map((s) => s.createdBy)).toEqual(['</details><img src=x>']);
+  }, 120_000);
+
+  it('a deploy that fails after the silences were written rolls them back with the rest', async () => {
+    await writeFile(path.join(dir, 'monitoring/silences.yaml'), silencesYaml(maintenance(at(now + 3 * HOUR))));
+    await writeFile(envFile, stack.environment({ replicas: ['prom-b'] }));
+    const deploy = await vigil(['deploy']);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(1);
+    expect(deploy.stderr).toContain('alertmanager silences: verified');
+    expect(deploy.stderr).toMatch(/rolled back: .*alertmanager silences/);
     const live = (await (await fetch(`${am()}/api/v2/silences`)).json()) as LiveSilence[];
     expect(live.filter((s) => s.status.state !== 'expired').map((s) => s.createdBy)).toEqual(['</details><img src=x>']);
   }, 120_000);
