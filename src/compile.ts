@@ -169,6 +169,7 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
         ...(problem.span ? { span: problem.span } : {}),
         ...(problem.hint ? { hint: problem.hint } : {}),
         ...(problem.related ? { related: problem.related } : {}),
+        ...(problem.conceal ? { conceal: true as const } : {}),
       };
       sink.push(diagnostic);
       holder.reports.push({ diagnostic, checkId: check.id });

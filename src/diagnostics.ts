@@ -16,6 +16,8 @@ export interface Diagnostic {
   span?: Span;
   hint?: string;
   related?: { span: Span; message: string }[];
+  /** The span holds a secret's text: reporters never print it (a CI log is read by more people than the diff). */
+  conceal?: true;
 }
 
 export interface LineCol {

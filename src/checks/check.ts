@@ -20,6 +20,8 @@ export interface Report {
   dangling?: { namespace: Namespace; name: string };
   /** The conclusion rests on what this expression's metrics are: dropped when one of them may be in a broken definition. */
   uses?: ExpressionModel;
+  /** The span holds a secret's text: no report shows it (see Diagnostic.conceal). */
+  conceal?: true;
 }
 
 export interface CheckContext extends ModelAnalyses {

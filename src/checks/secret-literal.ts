@@ -32,6 +32,7 @@ export const secretLiteralCheck: Check = {
               message: `${fieldName(path)}: the URL${found.host ? ` to ${found.host}` : ''} carries ${found.secrets.map((s) => s.kind).join('; ')}`,
               span: { ...span, file: def.fileAt?.(path) ?? span.file },
               hint: hintFor(kind, path),
+              conceal: true,
             });
           }
         });
@@ -47,6 +48,7 @@ export const secretLiteralCheck: Check = {
         ctx.report({
           message: `receiver ${r.name}: ${field} is a secret written in the definition`,
           span: spanOf(r.origin, 'alertmanager', ...path),
+          conceal: true,
           hint: `write ${key}: { env: NAME } (or { file: /path }); alertmanager.yml then gets ${file ? `${file}, a path deploy writes the secret to` : 'a placeholder deploy fills'}`,
         });
       }

@@ -33,6 +33,9 @@ export function formatText(diagnostics: readonly Diagnostic[], sources: readonly
     }
     return indexes.get(file);
   };
+  // Every excerpt masks every concealed span of its file, whichever problem it is printed for.
+  const concealed = new Map<string, { start: number; end: number }[]>();
+  for (const d of diagnostics) if (d.conceal && d.span) (concealed.get(d.span.file) ?? concealed.set(d.span.file, []).get(d.span.file)!).push(d.span);
   const out: string[] = [];
   for (const d of diagnostics) {
     const sev = d.severity === 'error' ? style.red(style.bold('error')) : style.yellow(style.bold('warning'));
@@ -43,7 +46,7 @@ export function formatText(diagnostics: readonly Diagnostic[], sources: readonly
       where = `${d.span.file}:${line}:${col}`;
     }
     out.push(`${where ? style.bold(where) + ': ' : ''}${sev}[${style.cyan(d.code)}]: ${d.message}`);
-    if (d.span && index) out.push(...caret(index, d.span.start, d.span.end, style));
+    if (d.span && index) out.push(...caret(index, d.span.start, d.span.end, style, concealed.get(d.span.file)));
     if (d.hint) out.push(`  ${style.dim('hint:')} ${d.hint}`);
     for (const r of d.related ?? []) {
       const pos = indexOf(r.span.file)?.at(r.span.start);
@@ -53,7 +56,7 @@ export function formatText(diagnostics: readonly Diagnostic[], sources: readonly
   return out.length ? out.join('\n') + '\n' : '';
 }
 
-function caret(index: LineIndex, start: number, end: number, style: Style): string[] {
+function caret(index: LineIndex, start: number, end: number, style: Style, concealed: readonly { start: number; end: number }[] = []): string[] {
   const { text } = index;
   const { line } = index.at(start);
   const bounds = index.lineAround(start);
@@ -68,11 +71,22 @@ function caret(index: LineIndex, start: number, end: number, style: Style): stri
   }
   const before = from > bounds.start ? '…' : '';
   const after = to < bounds.end ? '…' : '';
-  const source = before + text.slice(from, to).replace(/\t/g, ' ') + after;
+  const source = before + masked(text, from, to, concealed).replace(/\t/g, ' ') + after;
   const width = Math.max(1, Math.min(stop, to) - at);
   const gutter = String(line).length;
   return [
     `  ${style.dim(`${line} |`)} ${source}`,
     `  ${style.dim(`${' '.repeat(gutter)} |`)} ${' '.repeat(before.length + at - from)}${style.red('^'.repeat(width))}`,
   ];
+}
+
+/** text[from, to) with each character inside a concealed span replaced by `*` (same width: the caret still lines up). */
+function masked(text: string, from: number, to: number, concealed: readonly { start: number; end: number }[]): string {
+  let shown = text.slice(from, to);
+  for (const span of concealed) {
+    const a = Math.max(span.start, from);
+    const b = Math.min(span.end, to);
+    if (a < b) shown = shown.slice(0, a - from) + '*'.repeat(b - a) + shown.slice(b - from);
+  }
+  return shown;
 }

@@ -84,7 +84,7 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
     let d: Diagnostic;
     if (e.keyword === 'oneOf' && e.schemaPath.startsWith(SECRET_REF)) {
       if (typeof e.data === 'string') {
-        d = schemaDiag(`${where}: a secret must not be written in a definition`, def.locate(p), `reference it instead: { env: VARIABLE_NAME } or { file: /path/to/secret }`, 'secret/literal');
+        d = { ...schemaDiag(`${where}: a secret must not be written in a definition`, def.locate(p), `reference it instead: { env: VARIABLE_NAME } or { file: /path/to/secret }`, 'secret/literal'), conceal: true };
       } else {
         d = schemaDiag(`${where}: must be a secret reference { env: NAME } or { file: /absolute/path }`, def.locate(p), 'exactly one of env or file');
       }

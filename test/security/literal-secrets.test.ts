@@ -155,8 +155,8 @@ interface JsonDiagnostic {
   col?: number;
 }
 
-/** `vigil build --format json` in process, on the base project with files replaced (name → text). */
-async function build(files: Record<string, string>) {
+/** `vigil build --format json` (or another format) in process, on the base project with files replaced (name → text). */
+async function build(files: Record<string, string>, format: 'json' | 'text' | 'github' = 'json') {
   const dir = path.join(work, `case-${counter++}`);
   const defs = path.join(dir, 'monitoring');
   await cp(base, defs, { recursive: true });
@@ -165,11 +165,11 @@ async function build(files: Record<string, string>) {
   let stderr = '';
   const io: CliIO = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), color: false };
   const out = path.join(dir, 'generated');
-  const code = await runBuild(io, defs, { out, check: false, format: 'json' });
-  const report = JSON.parse(stdout) as { ok: boolean; diagnostics: JsonDiagnostic[] };
+  const code = await runBuild(io, defs, { out, check: false, format });
+  const report = format === 'json' ? (JSON.parse(stdout) as { ok: boolean; diagnostics: JsonDiagnostic[] }) : { ok: code === 0, diagnostics: [] };
   const wrote = existsSync(out) ? await readdir(out, { recursive: true }) : [];
   await rm(dir, { recursive: true, force: true });
-  return { code, report, stderr, wrote, defs };
+  return { code, report, stdout, stderr, wrote, defs };
 }
 
 async function buildWith(place: Place, url: string) {
@@ -220,6 +220,23 @@ describe.each(URL_PLACES)('a secret planted in the $name', (place) => {
   });
   it.each(credentials.filter((v) => place.embedded || !v.textOnly).map((v) => [v.name, v] as const))('URL credentials: %s → secret/literal at its line, nothing written', async (_name, variant) => {
     await expectCaught(place, variant);
+  });
+});
+
+/**
+ * A pull request's CI log is read by more people than its diff, and outlives a force-push that removes the secret:
+ * no report format prints the planted text, not even in the source excerpt under the caret (masked with `*`).
+ */
+describe.each([URL_PLACES.find((p) => p.embedded)!, URL_PLACES.find((p) => p.name === 'environment grafana.datasourceUrl')!])('no report prints a secret planted in the $name', (place) => {
+  it.each([...webhooks, ...credentials.filter((v) => place.embedded || !v.textOnly)].map((v) => [v.name, v] as const))('%s: text and github output hold no trace of it', async (_name, variant) => {
+    const planted = plant(place, variant.url);
+    for (const format of ['text', 'github'] as const) {
+      const r = await build({ [place.file]: planted.text }, format);
+      expect(r.code).toBe(1);
+      const output = r.stdout + r.stderr;
+      expect(output).toContain('secret/literal');
+      expect(output, format).not.toContain(variant.secret.split(':').pop());
+    }
   });
 });
 
@@ -299,9 +316,11 @@ describe('the real CLI', () => {
     expect(build.stderr).toContain(where);
     expect(build.stderr).toContain('nothing was written');
     expect(existsSync(path.join(dir, 'generated'))).toBe(false);
-    // The source excerpt shows the user's own line; the diagnostic's own words never repeat the secret.
-    const messages = build.stderr.split('\n').filter((l) => l.includes('error[secret/literal]') || l.includes('hint:'));
-    for (const line of messages) expect(line).not.toContain(secret.secret);
+    // Neither the diagnostic's words nor the source excerpt under the caret show the secret: the excerpt masks it.
+    for (const output of [validate.stderr, build.stderr]) {
+      expect(output).not.toContain(secret.secret);
+      expect(output).toMatch(/\| .*\*{20,}/);
+    }
     const text = await readFile(path.join(dir, 'monitoring/environment.yaml'), 'utf8');
     expect(text).toContain(secret.secret);
   });
