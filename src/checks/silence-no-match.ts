@@ -1,4 +1,5 @@
 import { spanOf } from '../model/types.ts';
+import { silencesFor } from '../silences/document.ts';
 import { mutedLevels } from '../silences/mutes.ts';
 import type { Check } from './check.ts';
 
@@ -11,13 +12,17 @@ export const silenceNoMatchCheck: Check = {
   id: 'silence/no-match',
   description: 'A silence matches at least one alert level the definitions can produce.',
   severity: 'warning',
-  dependsOn: ['AlertRules', 'Project'],
+  dependsOn: ['AlertRules', 'Project', 'Environment'],
   run(ctx) {
-    for (const s of ctx.model.silences) {
+    // An Environment can change the alerts and the external labels (env="prod"): with Environments, each silence is
+    // judged in the compile of every Environment it applies to, and the shared compile judges none.
+    const environment = ctx.model.environment?.name;
+    if (environment === undefined && ctx.model.environments.length > 0) return;
+    for (const s of silencesFor(ctx.model, environment)) {
       if (s.matchers.length === 0 || s.matchers.length !== s.written.length) continue; // silence/matcher reports it
       if (mutedLevels(ctx.model, s, ctx.labels).length) continue;
       ctx.report({
-        message: `silence "${s.name}" matches no alert the definitions produce`,
+        message: `silence "${s.name}" matches no alert the definitions produce${environment === undefined ? '' : ` in Environment ${environment}`}`,
         span: spanOf(s.origin, 'matchers'),
         hint: 'check alertname, severity and the other fixed labels against the alert definitions (`vigil test` lists what each silence mutes)',
       });

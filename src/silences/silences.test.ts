@@ -92,3 +92,14 @@ describe('silence/no-match: fixed labels decide, labels only the series carry ma
     expect(result.diagnostics.filter((d) => d.code === 'silence/no-match').length).toBe(reported ? 1 : 0);
   });
 });
+
+describe('silence/no-match with Environments', () => {
+  it('judges a silence with the external labels of each Environment it applies to', async () => {
+    const prod = environment('prod').replace('scrape:', 'externalLabels: { env: prod }\nscrape:');
+    const staging = environment('staging').replace('scrape:', 'externalLabels: { env: staging }\nscrape:');
+    const only = (extra: string) => silences(entry('s', `'alertname="TargetDown"', 'env="prod"'`, extra));
+    const noMatch = async (text: string) => compileProject(await project({ 'env-prod.yaml': prod, 'env-staging.yaml': staging, 'silences.yaml': text })).diagnostics.filter((d) => d.code === 'silence/no-match').map((d) => d.message);
+    expect(await noMatch(only('    environments: [prod]\n'))).toEqual([]);
+    expect(await noMatch(only(''))).toEqual(['silence "s" matches no alert the definitions produce in Environment staging']);
+  });
+});
