@@ -5,6 +5,7 @@ import { ALERTMANAGER_SILENCES_PATH, BUILD_FILE } from '../build/paths.ts';
 import { compile } from '../compile.ts';
 import { compileProject } from '../compile-project.ts';
 import { loadYamlSources } from '../load/index.ts';
+import { parseTime } from '../model/kinds/silences.ts';
 import { parseSilencesFile } from './document.ts';
 
 const BASE = path.resolve(import.meta.dirname, '../../test/fixtures/base');
@@ -101,5 +102,27 @@ describe('silence/no-match with Environments', () => {
     const noMatch = async (text: string) => compileProject(await project({ 'env-prod.yaml': prod, 'env-staging.yaml': staging, 'silences.yaml': text })).diagnostics.filter((d) => d.code === 'silence/no-match').map((d) => d.message);
     expect(await noMatch(only('    environments: [prod]\n'))).toEqual([]);
     expect(await noMatch(only(''))).toEqual(['silence "s" matches no alert the definitions produce in Environment staging']);
+  });
+});
+
+describe('silence times', () => {
+  it.each([
+    ['2026-12-05T01:00:00Z', Date.UTC(2026, 11, 5, 1)],
+    ['2026-12-05T09:00:00+08:00', Date.UTC(2026, 11, 5, 1)],
+    ['2026-12-05T01:00:00.250Z', Date.UTC(2026, 11, 5, 1, 0, 0, 250)],
+    ['2028-02-29T00:00:00Z', Date.UTC(2028, 1, 29)],
+    ['2026-02-29T00:00:00Z', NaN],
+    ['2026-02-30T00:00:00Z', NaN],
+    ['2026-04-31T00:00:00Z', NaN],
+    ['2026-13-01T00:00:00Z', NaN],
+    ['2026-12-05T24:00:00Z', NaN],
+  ])('%s', (text, ms) => {
+    expect(parseTime(text)).toBe(ms);
+  });
+
+  it('a date that does not exist is a located silence/window error, not a date in the next month', async () => {
+    const text = silences(entry('s', `'alertname="TargetDown"'`).replace('startsAt: 2099-01-02T01:00:00+08:00', 'startsAt: 2099-02-30T01:00:00Z'));
+    const result = compile(await project({ 'silences.yaml': text }), { emit: false });
+    expect(result.diagnostics.filter((d) => d.code === 'silence/window').map((d) => d.message)).toEqual(['silence "s": startsAt is not a date']);
   });
 });
