@@ -111,6 +111,7 @@ describe('live/series-missing and live/label-missing from recorded answers', () 
     const outcome = await judgeSelectors(server, [selector('alert A', 'job:errors:rate5m', [], { recordedBy: { group: 'g' } }), selector('alert B', 'job:up:sum', [], { recordedBy: { group: 'g' } })], WINDOW, 8);
     expect(outcome.reports.map((r) => r.message)).toEqual([expect.stringContaining('although the server has loaded its recording rule (group g)')]);
     expect(outcome.undeployed).toBe(1);
+    expect(outcome.undeployedRules).toEqual(['job:up:sum']);
   });
 
   it('does not call a numeric value one digit away a typo', async () => {

@@ -34,6 +34,8 @@ export interface LiveOutcome {
   distinct: number;
   /** Selectors of the project's recording rules that the server has not loaded yet: not judged. */
   undeployed: number;
+  /** The recording rules those selectors read, sorted. */
+  undeployedRules: string[];
   /** Queries the server refused (bad_data): their selectors were not judged. */
   refused: string[];
 }
@@ -97,7 +99,7 @@ export async function judgeSelectors(server: LiveServer, selectors: readonly Liv
     const key = textOf(s, s.matchers);
     (byText.get(key) ?? byText.set(key, []).get(key)!).push(s);
   }
-  const outcome: LiveOutcome = { reports: [], distinct: byText.size, undeployed: 0, refused: [] };
+  const outcome: LiveOutcome = { reports: [], distinct: byText.size, undeployed: 0, undeployedRules: [], refused: [] };
   const judged = await boundedAll([...byText.values()], concurrency, async (same) => {
     try {
       return await judgeOne(same[0]!);
@@ -112,6 +114,7 @@ export async function judgeSelectors(server: LiveServer, selectors: readonly Liv
     if (!verdict) continue;
     if (verdict === 'undeployed') {
       outcome.undeployed += same.length;
+      if (!outcome.undeployedRules.includes(same[0]!.metric)) outcome.undeployedRules.push(same[0]!.metric);
       continue;
     }
     for (const s of same) outcome.reports.push(...verdict(s));
@@ -132,6 +135,7 @@ export async function judgeSelectors(server: LiveServer, selectors: readonly Liv
       uses: use.expression,
     });
   }
+  outcome.undeployedRules.sort();
   return outcome;
 
   /**

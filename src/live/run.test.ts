@@ -45,7 +45,7 @@ describe('runLiveChecks', () => {
       'live/type-mismatch warning metrics.yaml:6:11',
     ]);
     expect(live.summary).toMatch(/^live: \d+ selectors \(\d+ distinct\) and 3 catalogued metrics asked of http:\/\/recorded over the last 1h/);
-    expect(live.summary).toContain('; 1 selector of recording rules the server has not loaded yet not judged');
+    expect(live.summary).toContain('; 1 selector of recording rules the server has not loaded yet not judged (service:http_requests:rate5m)');
   });
 
   it("follows the project's policies.checks and the definitions' disable comments", async () => {

@@ -65,7 +65,7 @@ export async function runLiveChecks(model: Model, sources: readonly SourceFile[]
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     summary = [
       `live: ${count(selectors.length, 'selector')} (${outcome.distinct} distinct) and ${count(metrics.length, 'catalogued metric')} asked of ${shown} over the last ${options.lookbackText} in ${seconds} s`,
-      outcome.undeployed ? `; ${count(outcome.undeployed, 'selector')} of recording rules the server has not loaded yet not judged` : '',
+      outcome.undeployed ? `; ${count(outcome.undeployed, 'selector')} of recording rules the server has not loaded yet not judged (${some(outcome.undeployedRules)})` : '',
       outcome.refused.length ? `; ${count(outcome.refused.length, 'selector')} the server refused not judged (${outcome.refused[0]})` : '',
     ].join('');
   } catch (e) {
@@ -83,6 +83,8 @@ export async function runLiveChecks(model: Model, sources: readonly SourceFile[]
     summary,
   };
 }
+
+const some = (names: readonly string[]) => (names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`);
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 

@@ -187,7 +187,7 @@ ${alert('HighLoad', 'node_load1{job="node"} > 4')}${alert('MetricsErrors', 'sum(
     expect(r.stderr).toContain('no series of "prometheus_http_requests_total" on the server carries the label "status" (last 1h), so by (status) groups everything into one series without it');
     expect(r.stderr).toContain(`metric "prometheus_http_request_duration_seconds" is a summary in the catalogue, but the server's metadata says histogram`);
     // JobsSlow reads the recording rule's output: not deployed, so not judged, and the summary says so.
-    expect(r.stdout).toContain('; 1 selector of recording rules the server has not loaded yet not judged');
+    expect(r.stdout).toContain('; 1 selector of recording rules the server has not loaded yet not judged (job:app_jobs:rate5m)');
     // Warnings only: validate passes; the disable comment was used (no disable/unused).
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('disable/unused');
