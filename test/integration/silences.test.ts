@@ -8,7 +8,7 @@ import { DeployError } from '../../src/deploy/errors.ts';
 import { SilencesAdapter } from '../../src/deploy/silences.ts';
 import type { SilenceDocument, SilencesFile } from '../../src/silences/document.ts';
 import type { LiveSilence } from '../../src/silences/diff.ts';
-import { REPO, runOnBuild } from '../helpers/cli.ts';
+import { hasCommand, REPO, runOnBuild, runVigilAsync } from '../helpers/cli.ts';
 import { serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -230,5 +230,39 @@ describe('vigil plan and deploy with a Silences definition, from the build', () 
     expect(deploy.stderr).toMatch(/rolled back: .*alertmanager silences/);
     const live = (await (await fetch(`${am()}/api/v2/silences`)).json()) as LiveSilence[];
     expect(live.filter((s) => s.status.state !== 'expired').map((s) => s.createdBy)).toEqual(['</details><img src=x>']);
+  }, 120_000);
+});
+
+describe.skipIf(!hasCommand('promtool'))('vigil test shows what each silence mutes', () => {
+  const scope = serviceScope();
+
+  it('in text and json: the levels, whether series labels decide, and the receivers they would reach', async () => {
+    const dir = await scope.tempDir();
+    await cp(path.join(REPO, 'test/fixtures/tests/project'), path.join(dir, 'monitoring'), { recursive: true });
+    const entry = (name: string, matchers: string) => `  - name: ${name}\n    matchers: [${matchers}]\n    startsAt: 2099-01-01T01:00:00Z\n    duration: 4h\n    createdBy: alice\n    comment: OPS-1\n`;
+    await writeFile(
+      path.join(dir, 'monitoring/silences.yaml'),
+      `apiVersion: vigil/v1\nkind: Silences\nsilences:\n${entry('node', `'alertname="TargetDown"', 'instance="gpu-3:9100"'`)}${entry('app-team', `'team="app"'`)}`,
+    );
+    const env = { VIGIL_TEST_SYNTHESIZER: 'off' };
+    const text = await runVigilAsync(['test'], dir, env);
+    expect(text.code, text.stdout + text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      [
+        '  silences     2 silences',
+        '    app-team 2099-01-01T01:00:00.000Z → 2099-01-01T05:00:00.000Z: mutes 3 alert levels',
+        '      QueueDeep critical → oncall, team',
+        '      QueueDeep warning → team',
+        '      TargetDown critical → oncall, team',
+        '    node 2099-01-01T01:00:00.000Z → 2099-01-01T05:00:00.000Z: mutes 1 alert level',
+        '      TargetDown critical where instance matches → oncall, team',
+      ].join('\n'),
+    );
+    const json = await runVigilAsync(['test', '--check', '--format', 'json'], dir, env);
+    const report = JSON.parse(json.stdout) as { silences: { name: string; mutes: { alert: string; level: string; extent: string; dependsOn: string[] }[] }[] };
+    expect(report.silences.map((s) => [s.name, s.mutes.map((m) => `${m.alert} ${m.level} ${m.extent} ${m.dependsOn.join(',')}`)])).toEqual([
+      ['app-team', ['QueueDeep critical always ', 'QueueDeep warning always ', 'TargetDown critical always ']],
+      ['node', ['TargetDown critical some instance']],
+    ]);
   }, 120_000);
 });
