@@ -11,6 +11,7 @@ import { synthesizeAlert } from '../synth/synthesize.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { describeProofs, proveAlertmanager } from './alertmanager-proofs.ts';
 import { proveEnvironmentOverrides, type EnvironmentProof } from './environments.ts';
+import { environmentNames } from '../env/overrides.ts';
 import {
   planCases,
   probeAndEvaluate,
@@ -86,7 +87,7 @@ export interface TestReport {
 export async function runTests(loaded: LoadResult, options: TestRunOptions): Promise<TestRun> {
   // Shared with the environments' compiles below: the same expressions are analysed once.
   const caches = newAnalysisCaches();
-  const compiled = compile(loaded, { caches });
+  const compiled = withoutDisableVerdicts(compile(loaded, { caches }), loaded);
   const { model, artifacts } = compiled;
   if (hasErrors(compiled.diagnostics)) return { outcome: 'invalid', diagnostics: compiled.diagnostics };
 
@@ -219,4 +220,14 @@ async function rulesUpToDate(out: string, artifacts: readonly Artifact[]): Promi
   const rules = artifacts.filter((a) => a.path.startsWith(PROMETHEUS_RULES_DIR));
   const current = await Promise.all(rules.map((a) => readFile(path.join(out, a.path), 'utf8').catch(() => undefined)));
   return rules.every((a, i) => current[i] === a.content);
+}
+
+/**
+ * A disable comment may silence a problem only an environment's overrides cause: the shared compile alone cannot
+ * call it unused. `vigil validate` and `build` compile every environment and judge the comments; here they are judged
+ * only when there is no environment.
+ */
+function withoutDisableVerdicts<R extends { diagnostics: Diagnostic[] }>(compiled: R, loaded: LoadResult): R {
+  if (environmentNames(loaded.definitions).length === 0) return compiled;
+  return { ...compiled, diagnostics: compiled.diagnostics.filter((d) => d.code !== 'disable/unused') };
 }

@@ -120,6 +120,23 @@ describe.skipIf(!hasCommand('promtool'))('vigil test', () => {
     expect(junit).toContain('<testcase name="QueueDeep warning: boundary, 252.5 satisfies &gt; 250 for 5m" classname="environment prod (generated)"/>');
   });
 
+  it('does not call a disable comment unused when it silences a problem only an environment’s override causes', async () => {
+    const dir = await project('environment-disable');
+    const env = (comment: string) =>
+      `apiVersion: vigil/v1\nkind: Environment\nname: prod\nprometheus:\n  - { url: "http://prom:9090", rulesDir: /etc/prometheus/rules }\nscrape:\n  app: { targets: ["app:8080"] }\n  node_exporter: { targets: ["node:9100"] }\noverrides:\n  alerts:\n    QueueDeep:\n      thresholds:\n        ${comment}\n        critical: { for: 10m }\n`;
+    // Critical waiting longer than warning is threshold/order's warning, in prod's compile only.
+    await writeFile(path.join(dir, 'monitoring/prod.yaml'), env('# vigil-disable-next-line threshold/order: prod pages late on purpose'));
+    const validate = runVigil(['validate'], dir);
+    expect(validate.stdout + validate.stderr).toContain('0 errors, 0 warnings');
+    expect(runVigil(['build'], dir).code).toBe(0);
+    const r = runVigil(['test'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('disable/unused');
+    // A comment no compile uses is still reported, by validate.
+    await writeFile(path.join(dir, 'monitoring/prod.yaml'), env('# vigil-disable-next-line promql/rate-gauge: nothing here'));
+    expect(runVigil(['validate'], dir).stderr).toContain('warning[disable/unused]');
+  });
+
   it('coverage below policies.testCoverage exits 1 and lists the untested levels', async () => {
     const dir = await project('coverage', (t) => t.slice(0, t.indexOf('  - name: a target down')));
     const r = runVigil(['test'], dir, USER_ONLY);
