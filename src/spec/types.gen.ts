@@ -620,6 +620,10 @@ export interface RecordingRulesSpec {
 /**
  * Label names to values.
  */
+export type NoAlert = false;
+/**
+ * A severity level of Severities, or false for none.
+ */
 export type SeverityChoice = string | false;
 
 /**
@@ -698,28 +702,27 @@ export interface SLOsSpec {
       };
     };
     labels?: Labels1;
-    alert?:
-      | false
-      | {
-          name?: string;
-          page?: SeverityChoice;
-          ticket?: SeverityChoice;
-          summary?: string;
-          description?: string;
-          runbook?: string;
-          dashboard?: string;
-          labels?: Labels1;
-          annotations?: Annotations;
-          /**
-           * @minItems 1
-           */
-          burnRates?: [BurnRate, ...BurnRate[]];
-        };
+    alert?: NoAlert | Alert;
   }[];
 }
 /**
- * Labels of every SLO's recorded series and alerts.
+ * Label names to values.
  */
+export interface Alert {
+  name?: string;
+  page?: SeverityChoice;
+  ticket?: SeverityChoice;
+  summary?: string;
+  description?: string;
+  runbook?: string;
+  dashboard?: string;
+  labels?: Labels1;
+  annotations?: Annotations;
+  /**
+   * @minItems 1
+   */
+  burnRates?: [BurnRate, ...BurnRate[]];
+}
 export interface BurnRate {
   /**
    * Which of the alert's levels this pair of windows belongs to.
