@@ -13,6 +13,10 @@ vi.mock('../relay/channels/template.ts', async (original) => {
   const actual = await original<typeof import('../relay/channels/template.ts')>();
   return { ...actual, renderField: (...args: Parameters<typeof actual.renderField>) => (renders.count++, actual.renderField(...args)) };
 });
+vi.mock('../relay/channels/dingtalk.ts', async (original) => {
+  const actual = await original<typeof import('../relay/channels/dingtalk.ts')>();
+  return { ...actual, dingtalkBody: (...args: Parameters<typeof actual.dingtalkBody>) => (renders.count++, actual.dingtalkBody(...args)) };
+});
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const FIXTURES = path.join(REPO, 'test/fixtures/checks');
@@ -93,6 +97,22 @@ describe('template/message renders shared by the compiles of a project', () => {
     expect(short).toEqual([]);
     expect(long).toEqual([expect.stringMatching(/^template near-the-limit renders 20,\d{3} bytes for alert QueueDeep/)]);
     expect(unlabelled).toEqual([expect.stringContaining('"service" is not defined')]);
+  });
+
+  it('a template whose title and body both fail is reported at its title (the relay renders the body first)', async () => {
+    const templates = `apiVersion: vigil/v1
+kind: Templates
+templates:
+  - name: both-fail
+    channel: dingtalk
+    receivers: [oncall]
+    title: "{{#each alerts}}{{labels.in_title}}{{/each}}"
+    body: "{{#each alerts}}{{labels.in_body}}{{/each}}"
+`;
+    const run = await sharedAndAlone(await project(['template-message'], { 'templates.yaml': templates }));
+    expect(run.shared).toEqual(run.alone);
+    const failures = run.shared[0]!.filter((d) => d.code === 'template/message').map((d) => d.message);
+    expect(failures).toEqual([expect.stringContaining('template both-fail, title, fails for alert QueueDeep')]);
   });
 
   it.each(FIXTURE_NAMES)('give the diagnostics each compile has alone: fixture %s', async (name) => {
