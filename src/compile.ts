@@ -6,7 +6,7 @@ import { compareDiagnostics, dedupeDiagnostics, hasErrors, type Diagnostic } fro
 import type { Artifact } from './emit/artifact.ts';
 import type { Definition, LoadResult } from './load/index.ts';
 import { LabelInference } from './model/alert-labels.ts';
-import { collectBroken, type BrokenDefinitions } from './model/broken.ts';
+import { collectBroken, noteUnknownCatalogues, type BrokenDefinitions } from './model/broken.ts';
 import { buildModel } from './model/build.ts';
 import { Catalog } from './model/catalog.ts';
 import type { ExpressionModel, Model } from './model/types.ts';
@@ -106,6 +106,7 @@ function brokenDefinitions(loaded: LoadResult, definitions: readonly Definition[
   const kept = new Set(valid.map((t) => t.def));
   const broken = collectBroken(loaded.sources, loaded.diagnostics, definitions.filter((d) => !kept.has(d)));
   if (modelDiagnostics.some((d) => d.severity === 'error' && d.code === 'route/matcher')) broken.markKind('Routes', true);
+  for (const t of valid) if (t.kind === 'Metrics') noteUnknownCatalogues(t.def.value, broken);
   return broken;
 }
 

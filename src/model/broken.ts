@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from '../load/definition.ts';
+import { BUILT_IN_CATALOGUES } from '../catalogues/index.ts';
 import { KINDS, type KindName } from '../spec/kinds.ts';
 import { defaultAlertName } from '../slo/index.ts';
 
@@ -59,6 +60,11 @@ export class BrokenDefinitions {
     return namespace === 'metric' && this.prefixes.some((p) => name.startsWith(p));
   }
 
+  /** Any name of the name space may be declared by a broken definition. */
+  markOpaque(namespace: Namespace): void {
+    this.opaque.add(namespace);
+  }
+
   markKind(kind: KindName, readable: boolean): void {
     this.kinds.add(kind);
     if (!readable) for (const ns of DECLARES[kind]) this.opaque.add(ns);
@@ -113,7 +119,7 @@ function readFailedFile(file: string, text: string, broken: BrokenDefinitions): 
   const found = kindsInText(text);
   const kinds = found ?? KINDS.map((k) => k.kind);
   if (!found) broken.unknownKind = true;
-  const spelledOut = !file.endsWith('.ts') && !/\\|[*&][A-Za-z0-9_]|<<\s*:|\bprefixes\b/.test(text);
+  const spelledOut = !file.endsWith('.ts') && !/\\|[*&][A-Za-z0-9_]|<<\s*:|\bprefixes\b|\bcatalogue\b/.test(text);
   for (const kind of kinds) {
     if (found) broken.markKind(kind, spelledOut);
     else if (!spelledOut) broken.markKind(kind, false);
@@ -146,6 +152,30 @@ function declaresSomething(kind: KindName, value: unknown): boolean {
   return probe.count > 0;
 }
 
+/**
+ * A Metrics definition the schema accepts may still name a catalogue Vigil does not ship (reported by its mapper,
+ * which leaves the entry out): the metrics it meant are unknown, so no reference to a metric is called dangling.
+ */
+export function noteUnknownCatalogues(value: unknown, broken: BrokenDefinitions): void {
+  if (!isRecord(value)) return;
+  for (const e of list(value.external)) {
+    if (typeof e.catalogue !== 'string' || BUILT_IN_CATALOGUES.has(e.catalogue)) continue;
+    broken.markKind('Metrics', true);
+    readCatalogue(e.catalogue, broken);
+  }
+}
+
+/** A built-in catalogue declares its metrics, their series and its source; a name Vigil does not ship may be anything. */
+function readCatalogue(name: unknown, broken: BrokenDefinitions): void {
+  const catalogue = typeof name === 'string' ? BUILT_IN_CATALOGUES.get(name) : undefined;
+  if (!catalogue) {
+    broken.markOpaque('metric');
+    return;
+  }
+  broken.add('source', catalogue.source);
+  for (const m of catalogue.metrics) for (const suffix of m.type === 'histogram' ? HISTOGRAM_SERIES : ['']) broken.add('metric', m.name + suffix);
+}
+
 function readNames(kind: KindName, value: unknown, broken: BrokenDefinitions): void {
   if (!isRecord(value)) return;
   switch (kind) {
@@ -160,6 +190,7 @@ function readNames(kind: KindName, value: unknown, broken: BrokenDefinitions): v
         if (Array.isArray(e.names)) e.names.forEach((n) => broken.add('metric', n));
         for (const m of list(e.metrics)) broken.add('metric', m.name);
         if (Array.isArray(e.prefixes)) e.prefixes.forEach((p) => broken.addPrefix(p));
+        if (e.catalogue !== undefined) readCatalogue(e.catalogue, broken);
       }
       break;
     case 'RecordingRules':

@@ -113,6 +113,27 @@ describe('a broken Metrics file with external metrics listed with their labels',
   });
 });
 
+describe('a broken Metrics file that references a built-in catalogue', () => {
+  const alert = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: gpu\nlabels: { team: infra }\nalerts:\n  - name: GpuBusy\n    expr: avg by (instance) (DCGM_FI_DEV_GPU_UTIL) > 90\n    severity: info\n    summary: busy\n    runbook: https://runbooks.example.com/cpu\n  - name: GpuTypo\n    expr: avg by (instance) (DCGM_FI_DEV_GPU_UTILS) > 90\n    severity: info\n    summary: typo\n    runbook: https://runbooks.example.com/cpu\n`;
+  const unknown = (text: string) =>
+    compileProject(loadYamlSources([...base, { file: 'gpu-metrics.yaml', text }, { file: 'gpu.yaml', text: alert }]), { emit: false })
+      .diagnostics.filter((p) => p.code === 'ref/metric')
+      .map((p) => p.message.match(/"([^"]+)"/)?.[1]);
+  const metrics = (catalogue: string, extra: string) => `apiVersion: vigil/v1\nkind: Metrics\nexternal:\n  - catalogue: ${catalogue}\n${extra}`;
+  it('a schema error beside it: the catalogue’s metrics stay declared, and a name it does not list is still a typo', () => {
+    expect(unknown(metrics('dcgm_exporter', 'colour: red\n'))).toEqual(['DCGM_FI_DEV_GPU_UTILS']);
+  });
+  it('a YAML error in the file: its catalogue cannot be read, so no metric is called unknown', () => {
+    expect(unknown(metrics('dcgm_exporter', 'colour: [red\n'))).toEqual([]);
+  });
+  it('an unknown catalogue name (the schema error) may be any catalogue: nothing is called unknown while it is broken', () => {
+    expect(unknown(metrics('dcgm_exportr', ''))).toEqual([]);
+  });
+  it('the same file without the error reports only the typo: the assertions above can fail', () => {
+    expect(unknown(metrics('dcgm_exporter', ''))).toEqual(['DCGM_FI_DEV_GPU_UTILS']);
+  });
+});
+
 describe('a TypeScript definition that fails to load', () => {
   it('hides the names of its kind only: references to its alerts are not dangling, receiver references are still checked', async () => {
     const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
