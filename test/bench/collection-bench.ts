@@ -1,14 +1,15 @@
 /**
  * Collection benchmark (issue #13 §5): serialising and serving a prom-client registry of 100,000 series — counters,
  * and histograms with 10 buckets (13 samples each) — at 1×, 2× and 4× that size, with prom-client's registry.metrics()
- * and with the runtime's cached exposition (unchanged since the previous scrape, 1 % / 10 % / all series changed, and
- * a GET of /metrics from serveMetrics); medians of several runs, and each case's peak RSS (one child process per
- * case). Then the sample age against Debian's Prometheus at a 1 s scrape. Prints a markdown section for
- * docs/benchmarks.md. Run: `npm run bench:collection` (a few minutes; BENCH_SIZES=1,2 and BENCH_AGE_TRIALS=50 change
- * the sizes and trials).
+ * and with the runtime's cached exposition (its chunks() — what serveMetrics writes — unchanged since the previous
+ * scrape, 1 % / 10 % / all series changed, and a GET of /metrics from serveMetrics); medians of several runs, and each
+ * case's peak RSS (one child process per case). Then the sample age against Debian's Prometheus at a 1 s scrape.
+ * Prints a markdown section for docs/benchmarks.md and the load average. Run: `npm run bench:collection` (several
+ * minutes; BENCH_SIZES=1,2 and BENCH_AGE_TRIALS=50 change the sizes and trials).
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import * as client from 'prom-client';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { cachedExposition, serveMetrics } from '../../src/runtime/index.ts';
@@ -81,6 +82,23 @@ function scrape(url: string): Promise<number> {
   });
 }
 
+/**
+ * Whether the chunks are prom-client's exposition byte for byte, compared metric by metric: the whole text is past
+ * V8's longest string at 4× the histograms, each metric's is not.
+ */
+async function sameAsPromClient(registry: Registry, chunks: readonly Uint8Array[], byteLength: number): Promise<boolean> {
+  const ours = Buffer.concat(chunks, byteLength);
+  const internals = registry as unknown as { getMetricsAsArray(): unknown[]; getMetricsAsString(metric: unknown): Promise<string> };
+  const metrics = internals.getMetricsAsArray();
+  let offset = 0;
+  for (let i = 0; i < metrics.length; i++) {
+    const block = Buffer.from(`${await internals.getMetricsAsString(metrics[i])}${i < metrics.length - 1 ? '\n\n' : '\n'}`);
+    if (!ours.subarray(offset, offset + block.length).equals(block)) return false;
+    offset += block.length;
+  }
+  return offset === ours.length;
+}
+
 async function runCase({ kind, size, method }: Case): Promise<Figures> {
   const { registry, touch } = populate(kind, size);
   const figures: Figures = { populatedRssMb: process.memoryUsage().rss / 2 ** 20 };
@@ -90,26 +108,27 @@ async function runCase({ kind, size, method }: Case): Promise<Figures> {
     const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, exposition: 'prom-client' });
     figures.serve = await median(() => scrape(server.url));
     await server.close();
-  } else {
-    const exposition = cachedExposition(registry, client);
-    const start = performance.now();
-    await exposition.metrics();
-    figures.first = performance.now() - start;
-    figures.unchanged = await median(() => exposition.metrics());
-    figures.changed1 = await median(() => exposition.metrics(), () => touch(100));
-    figures.changed10 = await median(() => exposition.metrics(), () => touch(10));
-    figures.changedAll = await median(() => exposition.metrics(), () => touch(1));
-    const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
-    await scrape(server.url);
-    figures.serveUnchanged = await median(() => scrape(server.url));
-    figures.serve1 = await median(() => scrape(server.url), () => touch(100));
-    await server.close();
     figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
-    // Checked last: prom-client's text would count in the peak RSS.
-    if ((await exposition.metrics()) !== (await registry.metrics())) throw new Error(`${kind} ×${size}: not prom-client's bytes`);
     return figures;
   }
+  const exposition = cachedExposition(registry, client);
+  const start = performance.now();
+  figures.bytes = (await exposition.chunks()).byteLength;
+  figures.first = performance.now() - start;
+  figures.unchanged = await median(() => exposition.chunks());
+  figures.changed1 = await median(() => exposition.chunks(), () => touch(100));
+  figures.changed10 = await median(() => exposition.chunks(), () => touch(10));
+  figures.changedAll = await median(() => exposition.chunks(), () => touch(1));
+  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
+  await scrape(server.url);
+  figures.serveUnchanged = await median(() => scrape(server.url));
+  figures.serve1 = await median(() => scrape(server.url), () => touch(100));
+  figures.serve10 = await median(() => scrape(server.url), () => touch(10));
+  await server.close();
   figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  // Checked last: prom-client's text would count in the peak RSS.
+  const { chunks, byteLength } = await exposition.chunks();
+  if (!(await sameAsPromClient(registry, chunks, byteLength))) throw new Error(`${kind} ×${size}: not prom-client's bytes`);
   return figures;
 }
 
@@ -127,17 +146,21 @@ async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? '1,2,4').split(',').map(Number);
   const trials = Number(process.env.BENCH_AGE_TRIALS ?? 50);
   const rows: string[] = [];
+  const loadBefore = loadavg();
   for (const kind of ['counter', 'histogram'] as const) {
     for (const size of sizes) {
       const prom = await inChild({ kind, size, method: 'prom-client' });
       const ours = await inChild({ kind, size, method: 'cached' });
-      const failed = prom.error ?? ours.error;
-      if (failed) {
-        rows.push(`| ${kind} | ${(size * BASE_SERIES).toLocaleString('en')} | fails: ${failed} (prom-client: ${prom.error ?? 'ok'}, cached: ${ours.error ?? 'ok'}) |`);
-        continue;
-      }
-      rows.push(`| ${kind} | ${(size * BASE_SERIES).toLocaleString('en')} | ${(prom.bytes / 1e6).toFixed(1)} MB | ${ms(prom.serialise)} | ${ms(prom.serve)} | ${prom.peakRssMb.toFixed(0)} MB `
-        + `| ${ms(ours.first)} | ${ms(ours.unchanged)} | ${ms(ours.changed1)} | ${ms(ours.changed10)} | ${ms(ours.changedAll)} | ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ours.peakRssMb.toFixed(0)} MB |`);
+      const series = (size * BASE_SERIES).toLocaleString('en');
+      const promColumns = prom.error
+        ? `fails: ${prom.error} | | | `
+        : `${ms(prom.serialise)} | ${ms(prom.serve)} | ${prom.peakRssMb.toFixed(0)} MB `;
+      const ourColumns = ours.error
+        ? `fails: ${ours.error} | | | | | | | | |`
+        : `${ms(ours.first)} | ${ms(ours.unchanged)} | ${ms(ours.changed1)} | ${ms(ours.changed10)} | ${ms(ours.changedAll)} `
+          + `| ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ms(ours.serve10)} | ${ours.peakRssMb.toFixed(0)} MB |`;
+      const bytes = ours.bytes ?? prom.bytes;
+      rows.push(`| ${kind} | ${series} | ${bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`} | ${promColumns}| ${ourColumns}`);
       process.stderr.write(`${rows.at(-1)}\n`);
     }
   }
@@ -149,8 +172,10 @@ async function main(): Promise<void> {
     await scope.cleanup();
   }
   process.stdout.write([
-    '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | peak RSS |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `Load average before / after: ${loadBefore.map((l) => l.toFixed(1)).join(', ')} / ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min).`,
+    '',
+    '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Sample age at a 1 s scrape, ${trials} trials: p50 ${ms(quantile(ages, 0.5))}, p95 ${ms(quantile(ages, 0.95))}, max ${ms(Math.max(...ages))}.`,
@@ -160,7 +185,8 @@ async function main(): Promise<void> {
 
 const caseArg = process.argv.indexOf('--case');
 if (caseArg >= 0) {
-  // 4× the histograms is 560 MB of text: more than V8's longest string, for prom-client as for the cached exposition.
+  // 4× the histograms is 560 MB of text: more than V8's longest string, which prom-client builds (the cached
+  // exposition keeps bytes only).
   const figures = await runCase(JSON.parse(process.argv[caseArg + 1]) as Case).catch((err: Error) => ({ error: err.message }));
   process.send!(figures, () => process.exit(0));
 } else {

@@ -5,6 +5,37 @@
 /** The text of line `i` when it changed since the previous update (or is new), undefined when it did not. */
 export type ChangedLine = (i: number) => string | undefined;
 
+/** Where an update's lines come from, written straight as bytes (no string of them need exist). */
+export interface LineSource {
+  /** Whether line i changed since the previous update (or is new); asked about every line, in order, first. */
+  changed(i: number): boolean;
+  /** An upper bound of the bytes changed line i takes, its newline included. */
+  maxBytes(i: number): number;
+  /** Writes changed line i and its newline into `into` at `offset`; returns the offset after them. */
+  write(i: number, into: Buffer, offset: number): number;
+}
+
+/** A LineSource of texts given by a ChangedLine callback. */
+class TextSource implements LineSource {
+  private readonly texts: (string | undefined)[] = [];
+
+  constructor(private readonly changedLine: ChangedLine) {}
+
+  changed(i: number): boolean {
+    const text = this.changedLine(i);
+    this.texts[i] = text;
+    return text !== undefined;
+  }
+  maxBytes(i: number): number {
+    return Buffer.byteLength(this.texts[i]!) + 1;
+  }
+  write(i: number, into: Buffer, offset: number): number {
+    const end = offset + into.write(this.texts[i]!, offset, 'utf8');
+    into[end] = NEWLINE;
+    return end + 1;
+  }
+}
+
 const NEWLINE = 0x0a;
 
 /** Garbage allowed beside the live bytes before the chunks are packed into one new slab. */
@@ -26,8 +57,8 @@ export class ChunkedLines {
   private count = 0;
   private bytes = 0;
   private retained = 0;
-  /** Reused between updates: the changed text of each line (undefined when unchanged), the chunks to rebuild. */
-  private readonly texts: (string | undefined)[] = [];
+  /** Reused between updates: whether each line changed, the chunks to rebuild. */
+  private readonly changed: boolean[] = [];
   private readonly dirty: number[] = [];
 
   constructor(readonly linesPerChunk: number) {
@@ -58,52 +89,61 @@ export class ChunkedLines {
    * byte changed.
    */
   update(count: number, changedLine: ChangedLine): boolean {
+    return this.updateFrom(count, new TextSource(changedLine));
+  }
+
+  /** update() with lines written by `source`. */
+  updateFrom(count: number, source: LineSource): boolean {
     const per = this.linesPerChunk;
     const previousCount = this.count;
-    const texts = this.texts;
+    const changed = this.changed;
     const dirty = this.dirty;
     let size = 0;
     for (let first = 0, chunk = 0; first < count; first += per, chunk++) {
       const last = Math.min(count, first + per);
       let chunkSize = 0;
-      let changed = Math.min(previousCount, first + per) !== last;
+      let chunkChanged = Math.min(previousCount, first + per) !== last;
       for (let i = first; i < last; i++) {
-        const text = changedLine(i);
-        texts[i] = text;
-        if (text === undefined) {
+        const lineChanged = source.changed(i);
+        changed[i] = lineChanged;
+        if (lineChanged) {
+          chunkChanged = true;
+          chunkSize += source.maxBytes(i);
+        } else {
           if (i >= previousCount) throw new Error(`ChunkedLines: line ${i} of ${count} is new but has no text`);
           chunkSize += this.ends[i] - (i === first ? 0 : this.ends[i - 1]);
-        } else {
-          changed = true;
-          chunkSize += Buffer.byteLength(text) + 1;
         }
       }
-      if (!changed) continue;
+      if (!chunkChanged) continue;
       dirty.push(chunk);
       size += chunkSize;
     }
     const chunkCount = Math.ceil(count / per);
     if (dirty.length === 0 && chunkCount === this.chunkList.length) {
-      texts.length = 0;
+      changed.length = 0;
       return false;
     }
     const next = this.chunkList.slice(0, chunkCount);
     for (let chunk = chunkCount; chunk < this.chunkList.length; chunk++) this.release(chunk);
-    if (dirty.length) this.rebuild(next, size, previousCount, count);
+    if (dirty.length) this.rebuild(next, size, previousCount, count, source);
     this.chunkList = next;
     this.chunkSlabs.length = chunkCount;
     this.ends.length = count;
     this.count = count;
-    texts.length = dirty.length = 0;
+    changed.length = dirty.length = 0;
     if (this.retained > 2 * this.bytes + SLACK) this.pack();
     return true;
   }
 
-  /** Cuts the dirty chunks from one new slab: unchanged lines copied from their previous chunk, changed ones encoded. */
-  private rebuild(next: Buffer[], size: number, previousCount: number, count: number): void {
+  /**
+   * Cuts the dirty chunks from one new slab (sized by the upper bounds of the changed lines): unchanged lines copied
+   * from their previous chunk, changed ones written by the source.
+   */
+  private rebuild(next: Buffer[], size: number, previousCount: number, count: number, source: LineSource): void {
     const per = this.linesPerChunk;
     // Unpooled: a slab cut from Node's shared 8 KB pool would keep all of it alive.
-    const slab: Slab = { bytes: Buffer.allocUnsafeSlow(size), live: size };
+    const bytes = Buffer.allocUnsafeSlow(size);
+    const slab: Slab = { bytes, live: 0 };
     this.retained += size;
     let offset = 0;
     for (const chunk of this.dirty) {
@@ -117,26 +157,26 @@ export class ChunkedLines {
       let runLength = 0;
       for (let i = first; i < last; i++) {
         const oldEnd = i < previousCount ? this.ends[i] : oldStart;
-        const text = this.texts[i];
-        if (text === undefined) {
+        if (!this.changed[i]) {
           if (runLength === 0) runFrom = oldStart;
           runLength += oldEnd - oldStart;
           this.ends[i] = offset + runLength - start;
         } else {
-          if (runLength > 0) offset += old!.copy(slab.bytes, offset, runFrom, runFrom + runLength);
+          if (runLength > 0) offset += old!.copy(bytes, offset, runFrom, runFrom + runLength);
           runLength = 0;
-          offset += slab.bytes.write(text, offset, 'utf8');
-          slab.bytes[offset++] = NEWLINE;
+          offset = source.write(i, bytes, offset);
           this.ends[i] = offset - start;
         }
         oldStart = oldEnd;
       }
-      if (runLength > 0) offset += old!.copy(slab.bytes, offset, runFrom, runFrom + runLength);
+      if (runLength > 0) offset += old!.copy(bytes, offset, runFrom, runFrom + runLength);
       if (old) this.release(chunk);
-      next[chunk] = slab.bytes.subarray(start, offset);
+      next[chunk] = bytes.subarray(start, offset);
       this.chunkSlabs[chunk] = slab;
+      slab.live += offset - start;
       this.bytes += offset - start;
     }
+    if (offset > size) throw new Error(`ChunkedLines: lines took ${offset} bytes, more than the ${size} announced`);
   }
 
   /** The chunk at `chunk` is no longer used: its slab loses its bytes, and is let go with the last of them. */

@@ -1,7 +1,8 @@
 // The samples of one counter, gauge or histogram, read from prom-client's own store of series (the metric's hashMap)
 // instead of through get(), which allocates an object per sample (13 per histogram series) on every scrape. The bytes a
 // series printed last time are kept and reused while its value has not changed.
-import { ChunkedLines } from './chunked-lines.ts';
+import { MAX_VALUE_BYTES, putBytes, putValue } from './bytes.ts';
+import { ChunkedLines, type LineSource } from './chunked-lines.ts';
 import { formatHeader, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
 
 /** A counter's or gauge's series in prom-client's store. */
@@ -56,6 +57,12 @@ export interface BucketLabelTexts {
   defaultLabels: LabelSet | null;
 }
 
+/** A histogram series' label texts as UTF-8, for writing its samples straight into bytes (null: as a string). */
+interface BucketLabelBytes {
+  texts: BucketLabelTexts;
+  bytes: { sumAndCount: Buffer; afterLe: Buffer } | null;
+}
+
 /** One metric's block of the exposition as UTF-8: its header line pair, then its samples, each line ended by a newline. */
 export interface MetricBytes {
   readonly chunks: readonly Buffer[];
@@ -75,10 +82,15 @@ export interface MetricText {
  * Plain arrays rather than WeakMaps: hundreds of thousands of weak keys cost more garbage collection than they save.
  * The text of a series is not kept: only its bytes, in chunks of `seriesPerChunk` series (ChunkedLines).
  */
-abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements MetricText {
-  private series: S[] = [];
+abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements MetricText, LineSource {
+  protected series: S[] = [];
   private labelObjects: LabelSet[] = [];
-  private labelTexts: Labels[] = [];
+  protected labelTexts: Labels[] = [];
+  /** During render: the series read from the store, the metric, its label texts, the texts of changed series. */
+  private current: readonly unknown[] = [];
+  protected metric: StoredMetric | null = null;
+  private labelsNow: LabelTexts | null = null;
+  private texts: (string | undefined)[] = [];
   private lines: ChunkedLines;
   private header = '';
   private headerBytes: Buffer = Buffer.alloc(0);
@@ -103,23 +115,43 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
       this.headerBytes = Buffer.from(`${header}\n`);
       this.labels = labels;
     }
-    const changed = this.lines.update(series.length, (i) => {
-      const s = series[i] as S;
-      if (s === this.series[i] && this.unchanged(i, s)) return undefined;
-      if (s.labels !== this.labelObjects[i]) {
-        this.labelObjects[i] = s.labels;
-        this.labelTexts[i] = this.formatLabels(s.labels, labels);
-      }
-      this.series[i] = s;
-      this.remember(i, s);
-      return this.format(metric, s, this.labelTexts[i]);
-    });
+    this.current = series;
+    this.metric = metric;
+    this.labelsNow = labels;
+    const changed = this.lines.updateFrom(series.length, this);
+    this.current = [];
+    this.texts.length = 0;
     this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
     this.forget(series.length);
     if (changed || fresh || !this.bytes) {
       this.bytes = { chunks: [this.headerBytes, ...this.lines.chunks], byteLength: this.headerBytes.length + this.lines.byteLength };
     }
     return this.bytes;
+  }
+
+  changed(i: number): boolean {
+    const s = this.current[i] as S;
+    if (s === this.series[i] && this.unchanged(i, s)) return false;
+    if (s.labels !== this.labelObjects[i]) {
+      this.labelObjects[i] = s.labels;
+      this.labelTexts[i] = this.formatLabels(s.labels, this.labelsNow!);
+    }
+    this.series[i] = s;
+    this.remember(i, s);
+    return true;
+  }
+
+  /** By default the series' text is formatted as a string, then encoded. */
+  maxBytes(i: number): number {
+    const text = this.format(this.metric!, this.series[i], this.labelTexts[i]);
+    this.texts[i] = text;
+    return Buffer.byteLength(text) + 1;
+  }
+
+  write(i: number, into: Buffer, offset: number): number {
+    const end = offset + into.write(this.texts[i]!, offset, 'utf8');
+    into[end] = 0x0a;
+    return end + 1;
   }
 
   /** Whether what the metric's samples are formatted from (beyond header and labels) changed; false by default. */
@@ -156,20 +188,35 @@ export class ValueText extends PositionalText<ValueSeries, string> {
 }
 
 /** A histogram series' count and sum are remembered: observe() adds to both, so equal ones mean no observation since. */
-export class HistogramText extends PositionalText<BucketSeries, BucketLabelTexts> {
+export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes> {
   private counts: number[] = [];
   private sums: number[] = [];
   private bounds: readonly number[] = [];
+  /** The keys of bucketValues, by bound. */
+  private boundKeys: string[] = [];
   private name = '';
-  /** `<name>_bucket{le="<bound>"` per bound, +Inf last. */
+  /** `<name>_bucket{le="<bound>"` per bound, +Inf last; as UTF-8 too, with `<name>_sum` and `<name>_count`. */
   private bucketOpenings: string[] = [];
+  private openingBytes: Buffer[] = [];
+  private sumName = Buffer.alloc(0);
+  private countName = Buffer.alloc(0);
+  /** Bytes of a series' samples beside its label texts and values. */
+  private fixedBytes = 0;
 
   protected prepare(metric: StoredMetric): boolean {
     const bounds = metric.upperBounds ?? [];
     if (bounds === this.bounds && metric.name === this.name) return false;
     this.bounds = bounds;
+    this.boundKeys = bounds.map(String);
     this.name = metric.name;
     this.bucketOpenings = [...bounds, '+Inf'].map((bound) => `${metric.name}_bucket{le="${bound}"`);
+    this.openingBytes = this.bucketOpenings.map((opening) => Buffer.from(opening));
+    this.sumName = Buffer.from(`${metric.name}_sum`);
+    this.countName = Buffer.from(`${metric.name}_count`);
+    // Per sample: a space before the value and a newline after it.
+    const samples = bounds.length + 3;
+    this.fixedBytes = this.openingBytes.reduce((total, opening) => total + opening.length, 0) + this.sumName.length
+      + this.countName.length + samples * (2 + MAX_VALUE_BYTES);
     return true;
   }
   protected remember(i: number, series: BucketSeries): void {
@@ -182,10 +229,49 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelTexts
   protected forget(count: number): void {
     this.counts.length = this.sums.length = count;
   }
-  protected formatLabels(labels: LabelSet, texts: LabelTexts): BucketLabelTexts {
-    return texts.bucketSeries(labels);
+  protected formatLabels(labels: LabelSet, texts: LabelTexts): BucketLabelBytes {
+    const bucketTexts = texts.bucketSeries(labels);
+    return {
+      texts: bucketTexts,
+      bytes: bucketTexts.afterLe === null ? null : { sumAndCount: Buffer.from(bucketTexts.sumAndCount), afterLe: Buffer.from(bucketTexts.afterLe) },
+    };
   }
-  protected format(metric: StoredMetric, series: BucketSeries, texts: BucketLabelTexts): string {
+
+  maxBytes(i: number): number {
+    const bytes = this.labelTexts[i].bytes;
+    if (!bytes) return super.maxBytes(i);
+    return this.fixedBytes + (this.bounds.length + 1) * bytes.afterLe.length + 2 * bytes.sumAndCount.length;
+  }
+
+  /** The series' samples as format() prints them, written piece by piece. */
+  write(i: number, into: Buffer, offset: number): number {
+    const bytes = this.labelTexts[i].bytes;
+    if (!bytes) return super.write(i, into, offset);
+    const series = this.series[i];
+    const keys = this.boundKeys;
+    const afterLe = bytes.afterLe;
+    let at = offset;
+    let cumulative = 0;
+    for (let b = 0; b <= keys.length; b++) {
+      cumulative = b < keys.length ? cumulative + series.bucketValues[keys[b]] : series.count;
+      at = putBytes(afterLe, into, putBytes(this.openingBytes[b], into, at));
+      into[at] = 0x20;
+      at = putValue(cumulative, into, at + 1);
+      into[at++] = 0x0a;
+    }
+    at = putBytes(bytes.sumAndCount, into, putBytes(this.sumName, into, at));
+    into[at] = 0x20;
+    at = putValue(series.sum, into, at + 1);
+    into[at++] = 0x0a;
+    at = putBytes(bytes.sumAndCount, into, putBytes(this.countName, into, at));
+    into[at] = 0x20;
+    at = putValue(series.count, into, at + 1);
+    into[at++] = 0x0a;
+    return at;
+  }
+
+  protected format(metric: StoredMetric, series: BucketSeries, labelBytes: BucketLabelBytes): string {
+    const texts = labelBytes.texts;
     const bounds = this.bounds;
     let text = '';
     let cumulative = 0;
