@@ -10,11 +10,16 @@ let rig: SampleAgeRig;
 const registry = new Registry();
 const requests = new Counter({ name: 'probe_requests_total', help: 'Requests with "awkward"\nlabels.', labelNames: ['path'], registers: [registry] });
 const latency = new Histogram({ name: 'probe_latency_seconds', help: 'Latency.', labelNames: ['path'], buckets: [0.1, 1], registers: [registry] });
+// Enough series for the exposition to span hundreds of chunks, with multi-byte label values.
+const WIDE_SERIES = 400;
+const wide = new Histogram({ name: 'probe_wide_seconds', help: 'Wide ✓.', labelNames: ['route'], buckets: [0.1, 1], registers: [registry] });
+const route = (i: number) => `/ünï/${i}/𝄞`;
 
 beforeAll(async () => {
   requests.inc({ path: 'back\\slash "quoted"\nnewline' }, 3);
   requests.inc({ path: 'ünïcødé' }, 4);
   latency.observe({ path: '/a' }, 0.5);
+  for (let i = 0; i < WIDE_SERIES; i++) wide.observe({ route: route(i) }, i / WIDE_SERIES);
   rig = await startSampleAgeRig(scope, registry, 1);
 }, 60_000);
 
@@ -24,7 +29,26 @@ describe('a real Prometheus scraping serveMetrics (cached exposition)', () => {
     expect(await queryValue(rig.prometheus, 'probe_requests_total{path="back\\\\slash \\"quoted\\"\\nnewline"}')).toBe(3);
     expect(await queryValue(rig.prometheus, 'probe_requests_total{path="ünïcødé"}')).toBe(4);
     expect(await queryValue(rig.prometheus, 'probe_latency_seconds_bucket{path="/a",le="1"}')).toBe(1);
-    expect(await queryValue(rig.prometheus, 'scrape_samples_scraped{job="probe"}')).toBe(8);
+    expect(await queryValue(rig.prometheus, 'scrape_samples_scraped{job="probe"}')).toBe(8 + WIDE_SERIES * 5);
+    expect(await queryValue(rig.prometheus, 'up{job="probe"}')).toBe(1);
+    expect(await queryValue(rig.prometheus, 'count(probe_wide_seconds_count)')).toBe(WIDE_SERIES);
+    expect(await queryValue(rig.prometheus, `probe_wide_seconds_bucket{route="${route(399)}",le="0.1"}`)).toBe(0);
+  }, 60_000);
+
+  it('sees series changed, added and removed between scrapes, in the middle of the exposition', async () => {
+    for (let i = 0; i < WIDE_SERIES; i += 7) wide.observe({ route: route(i) }, 0.05);
+    wide.remove({ route: route(200) });
+    wide.observe({ route: '/added' }, 2);
+    const expectedSum = 399 / WIDE_SERIES + 0.05;
+    for (const deadline = Date.now() + 10_000; ;) {
+      const sum = await queryValue(rig.prometheus, `probe_wide_seconds_sum{route="${route(399)}"}`);
+      if (sum !== undefined && Math.abs(sum - expectedSum) < 1e-9) break;
+      expect(Date.now(), `the change was not scraped: sum ${sum}`).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await queryValue(rig.prometheus, `probe_wide_seconds_bucket{route="${route(7)}",le="0.1"}`)).toBe(2);
+    expect(await queryValue(rig.prometheus, 'probe_wide_seconds_count{route="/added"}')).toBe(1);
+    expect(await queryValue(rig.prometheus, 'count(probe_wide_seconds_count)')).toBe(WIDE_SERIES);
     expect(await queryValue(rig.prometheus, 'up{job="probe"}')).toBe(1);
   }, 60_000);
 
