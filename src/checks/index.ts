@@ -10,6 +10,7 @@ import { envDuplicateCheck } from './env-duplicate.ts';
 import { envPathsCheck } from './env-paths.ts';
 import { envScrapeCheck } from './env-scrape.ts';
 import { envSecretsDirCheck } from './env-secrets-dir.ts';
+import { liveLabelMissingCheck, liveSeriesMissingCheck, liveTypeMismatchCheck, liveUnreachableCheck } from './live.ts';
 import { metricBucketsCheck } from './metric-buckets.ts';
 import { metricNamingCheck } from './metric-naming.ts';
 import { outputFileNameCheck } from './output-file-name.ts';
@@ -66,6 +67,10 @@ export const CHECKS: readonly Check[] = [
   envPathsCheck,
   envScrapeCheck,
   envSecretsDirCheck,
+  liveLabelMissingCheck,
+  liveSeriesMissingCheck,
+  liveTypeMismatchCheck,
+  liveUnreachableCheck,
   metricBucketsCheck,
   metricNamingCheck,
   outputFileNameCheck,
