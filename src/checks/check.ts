@@ -42,5 +42,7 @@ export interface Check {
    * "not defined" reports with `dangling`.
    */
   dependsOn?: readonly KindName[];
+  /** Reports only in `vigil validate --live`, never in a compile: a compile cannot tell whether its disable comments are used. */
+  live?: true;
   run(ctx: CheckContext): void;
 }

@@ -56,7 +56,14 @@ export function policyProblems(project: ProjectModel | undefined, checks: readon
  * Returns what remains, plus the problems of the comments themselves (invalid ones, and `disable/unused` for those
  * that silenced nothing).
  */
-export function applyCheckConfig(reports: readonly CheckReport[], project: ProjectModel | undefined, sources: readonly SourceFile[], checks: readonly Check[]): Diagnostic[] {
+export function applyCheckConfig(
+  reports: readonly CheckReport[],
+  project: ProjectModel | undefined,
+  sources: readonly SourceFile[],
+  checks: readonly Check[],
+  { liveRan = false }: { liveRan?: boolean } = {},
+): Diagnostic[] {
+  const live = new Set(checks.filter((c) => c.live).map((c) => c.id));
   const levels: Record<string, CheckLevel> = project?.policies.checks ?? {};
   const ids = configurableIds(checks);
   const comments = new Map<string, DisableComment[]>();
@@ -87,10 +94,17 @@ export function applyCheckConfig(reports: readonly CheckReport[], project: Proje
   for (const list of comments.values()) {
     for (const c of list) {
       if (used.has(c)) continue;
+      // A comment that only silences live checks is judged where they ran (validate --live), never by a compile.
+      if (!liveRan && liveOnly(c, live)) continue;
       out.push({ code: 'disable/unused', severity: 'warning', message: `this comment disables ${c.ids.join(', ')} on the next line, but no such problem is reported there`, hint: 'remove the comment, or move it to the line before the reported position', span: c.span });
     }
   }
   return out;
+}
+
+/** Whether every check a comment names reports only in validate --live. */
+export function liveOnly(comment: DisableComment, live: ReadonlySet<string>): boolean {
+  return comment.ids.length > 0 && comment.ids.every((id) => live.has(id));
 }
 
 function silencing(list: DisableComment[] | undefined, d: Diagnostic, checkId: string, text: string): DisableComment | undefined {

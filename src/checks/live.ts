@@ -4,7 +4,7 @@ import type { Check } from './check.ts';
  * The checks of `vigil validate --live` (src/live/): they ask a running Prometheus, so they report only there, never
  * in a compile. Listed here so that `vigil checks` shows them and `policies.checks` and disable comments accept them.
  */
-const reportedLive = (id: string, severity: Check['severity'], description: string): Check => ({ id, severity, description, run: () => undefined });
+const reportedLive = (id: string, severity: Check['severity'], description: string): Check => ({ id, severity, description, live: true, run: () => undefined });
 
 export const liveSeriesMissingCheck = reportedLive(
   'live/series-missing',

@@ -59,11 +59,27 @@ describe('runLiveChecks', () => {
 
   it('a disable comment that silences a live problem is not reported as unused', async () => {
     const { loaded, result } = await project((file, t) => (file === 'alerts.yaml' ? t.replace('    expr: max by', '    # vigil-disable-next-line live/series-missing: written only under load\n    expr: max by') : t));
-    const unused = result.diagnostics.filter((d) => d.code === 'disable/unused');
-    expect(unused).toHaveLength(1);
+    // A compile cannot know: it does not call the comment unused (validate without --live stays quiet).
+    expect(result.diagnostics.filter((d) => d.code === 'disable/unused')).toEqual([]);
     const live = await runLiveChecks(result.model, loaded.sources, { url: 'http://recorded', lookbackSeconds: 3600, lookbackText: '1h', timeoutMs: 1000, server: SERVER });
     expect(live.diagnostics.map((d) => where(loaded, d)).sort()).toEqual(['live/series-missing warning dashboard.yaml:15:32', 'live/type-mismatch warning metrics.yaml:6:11']);
-    expect(unused.filter(live.stillUnused)).toEqual([]);
+  });
+
+  it('a comment naming live checks only is judged by the live pass: unused there, it is reported there', async () => {
+    const { loaded, result } = await project((file, t) => (file === 'alerts.yaml' ? t.replace('    expr: up == 0', '    # vigil-disable-next-line live/series-missing: up always has series\n    expr: up == 0') : t));
+    expect(result.diagnostics.filter((d) => d.code === 'disable/unused')).toEqual([]);
+    const live = await runLiveChecks(result.model, loaded.sources, { url: 'http://recorded', lookbackSeconds: 3600, lookbackText: '1h', timeoutMs: 1000, server: SERVER });
+    expect(live.diagnostics.filter((d) => d.code === 'disable/unused').map((d) => where(loaded, d))).toEqual(['disable/unused warning alerts.yaml:15:7']);
+  });
+
+  it('a comment naming an offline and a live check is unused only if neither pass used it', async () => {
+    const comment = '    # vigil-disable-next-line live/series-missing, metric/naming: both\n';
+    const { loaded, result } = await project((file, t) => (file === 'alerts.yaml' ? t.replace('    expr: max by', `${comment}    expr: max by`).replace('    expr: up == 0', `${comment}    expr: up == 0`) : t));
+    const unused = result.diagnostics.filter((d) => d.code === 'disable/unused');
+    expect(unused).toHaveLength(2);
+    const live = await runLiveChecks(result.model, loaded.sources, { url: 'http://recorded', lookbackSeconds: 3600, lookbackText: '1h', timeoutMs: 1000, server: SERVER });
+    // The first silences queue_depth's missing series live; the second silences nothing in either pass.
+    expect(unused.filter(live.stillUnused).map((d) => where(loaded, d))).toEqual(['disable/unused warning alerts.yaml:16:7']);
   });
 
   it('a server that cannot be asked is one located-nowhere error, nothing else', async () => {

@@ -1,5 +1,6 @@
 import { CHECKS } from '../checks/index.ts';
-import { applyCheckConfig } from '../checks/config.ts';
+import { applyCheckConfig, liveOnly } from '../checks/config.ts';
+import { readDisableComments } from '../load/disable-comments.ts';
 import { liveLabelMissingCheck, liveSeriesMissingCheck, liveTypeMismatchCheck, liveUnreachableCheck } from '../checks/live.ts';
 import { createCheckContext, type AnalysisCaches } from '../compile.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -74,11 +75,14 @@ export async function runLiveChecks(model: Model, sources: readonly SourceFile[]
     holder.ctx.report({ message: `the live checks could not ask Prometheus: ${e.message}`, hint: 'check --live URL (or the Environment\'s prometheus[0].url), that Prometheus runs and answers its HTTP API; --live-timeout gives it longer' });
     summary = `live: no answer from ${shown}; nothing was judged`;
   }
-  const all = applyCheckConfig(holder.reports, model.project, sources, CHECKS);
+  const all = applyCheckConfig(holder.reports, model.project, sources, CHECKS, { liveRan: true });
   const unusedHere = new Set(all.filter((d) => d.code === 'disable/unused').map(spanKey));
+  // The offline compile judged every comment but those naming live checks only: those are judged here.
+  const live = new Set(CHECKS.filter((c) => c.live).map((c) => c.id));
+  const liveComments = new Set(sources.flatMap((s) => readDisableComments(s)).filter((c) => liveOnly(c, live)).map(spanKey));
   return {
-    // The comments' own problems are the offline compile's to report: it saw the same comments.
-    diagnostics: all.filter((d) => !d.code.startsWith('disable/')),
+    // The comments' other problems are the offline compile's to report: it saw the same comments.
+    diagnostics: all.filter((d) => !d.code.startsWith('disable/') || (d.code === 'disable/unused' && liveComments.has(spanKey(d)))),
     stillUnused: (d) => d.code !== 'disable/unused' || unusedHere.has(spanKey(d)),
     summary,
   };
@@ -88,4 +92,4 @@ const some = (names: readonly string[]) => (names.length <= 5 ? names.join(', ')
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-const spanKey = (d: Diagnostic) => `${d.span?.file}|${d.span?.start}`;
+const spanKey = (d: { span?: { file: string; start: number } }) => `${d.span?.file}|${d.span?.start}`;

@@ -72,7 +72,7 @@ describe('command-line options', () => {
   it('names command-specific options too, and lists the options when nothing is close', () => {
     expect(runVigil(['build', '--chek'], root).stderr).toContain('unknown option --chek; did you mean --check?');
     expect(runVigil(['plan', '--evn', 'prod'], root).stderr).toContain('unknown option --evn; did you mean --env?');
-    expect(runVigil(['validate', '--zzzzzz'], root).stderr).toContain('unknown option --zzzzzz; the options are --cache-dir, --environment-file, --format, --help, --no-cache, --watch');
+    expect(runVigil(['validate', '--zzzzzz'], root).stderr).toContain('unknown option --zzzzzz; the options are --cache-dir, --env, --environment-file, --format, --help, --live, --live-lookback, --live-timeout, --no-cache, --watch');
   });
 
   it('says when an option lacks its value or a switch is given one', () => {
