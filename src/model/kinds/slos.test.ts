@@ -39,7 +39,7 @@ describe('SLOs in the model', () => {
     ]);
     const alert = alertsByName(model).get('AppAvailabilityErrorBudgetBurn')!;
     expect(alert.levels.map((l) => l.severity)).toEqual(['critical', 'warning']);
-    expect(alert.labels).toEqual({ team: 'app', slo: 'app-availability', service: 'app' });
+    expect(alert.labels).toEqual({ team: 'app', service: 'app' }); // slo comes with the series: the alert's identity
     expect(levelExpression(alert, alert.levels[1]!).text).toContain('slo:sli_error:ratio_rate3d{slo="app-availability", service="app"} > (1 * 0.001)');
     // The SLO without an alert records all the same.
     expect(groups[0]!.rules.filter((r) => r.labels.slo === 'app-records-only')).toHaveLength(14);

@@ -64,7 +64,9 @@ function alertModel(def: Definition, base: Path, slo: SloSpec, expansion: SloExp
     description: alert.description,
     runbook: alert.runbook,
     dashboard: alert.dashboard,
-    labels: { ...expansion.labels, ...alert.labels },
+    // Routes read the fixed labels, so those stay on the rule; `slo` comes with the recorded series the expression
+    // reads, as the alert's identity: the automatic inhibition (page over ticket) then holds per SLO.
+    labels: withoutKey({ ...expansion.labels, ...alert.labels }, 'slo'),
     annotations: alert.annotations,
     enabled: true,
     origin: { def: alertDef, path: alertPath },
@@ -111,4 +113,9 @@ function composedDefinition(def: Definition, base: Path, query: ComposedQuery): 
       return def.locate([...base, ...query.field]);
     },
   };
+}
+
+function withoutKey(labels: Record<string, string>, key: string): Record<string, string> {
+  const { [key]: _, ...rest } = labels;
+  return rest;
 }
