@@ -116,3 +116,31 @@ describe('expandSlo: the alert', () => {
     expect([written.name, written.summary, written.description, written.runbook]).toEqual(['ApiBurn', 'burning', 'y', 'https://r.example/slo']);
   });
 });
+
+describe('expandSlo: windows and label values', () => {
+  it('names each distinct window once, in its largest whole unit (24h and 1d are one window, 90m stays 90m)', () => {
+    const x = expandSlo(
+      base({
+        alert: {
+          burnRates: [
+            { severity: 'page', long: '24h', short: '90m', factor: 2 },
+            { severity: 'ticket', long: '1d', short: '1h30m', factor: 1 },
+          ],
+        },
+      }),
+      { severities: SEVERITIES },
+    );
+    expect(x.windows).toEqual(['5m', '90m', '1d', '30d']);
+    expect(x.alert!.levels[1]!.expr).toContain('slo:sli_error:ratio_rate1d{');
+    expect(x.alert!.levels[1]!.expr).toContain('slo:sli_error:ratio_rate90m{');
+  });
+
+  it.each([
+    ['a quote', 'api "edge"', '{slo="api-availability", service="api \\"edge\\""}'],
+    ['a backslash and a line break', 'a\\b\nc', '{slo="api-availability", service="a\\\\b\\nc"}'],
+  ])('a service with %s stays one PromQL string in every selector', (_, service, selector) => {
+    const x = expandSlo(base({ service }), { severities: SEVERITIES });
+    expect(x.recordings.find((r) => r.record === 'slo:current_burn_rate:ratio')!.expr).toContain(`slo:sli_error:ratio_rate5m${selector}`);
+    expect(x.labels.service).toBe(service);
+  });
+});
