@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkedLines } from './chunked-lines.ts';
 
-const bytesOf = (lines: ChunkedLines) => Buffer.concat(lines.chunks).toString('utf8');
+const bytesOf = (lines: ChunkedLines) => {
+  const text = Buffer.concat(lines.chunks).toString('utf8');
+  expect(Buffer.concat(lines.runs).toString('utf8')).toBe(text);
+  return text;
+};
 const expected = (texts: readonly string[]) => texts.map((text) => `${text}\n`).join('');
 
 /** Brings `lines` to `next`, giving the callback's answer only for positions whose text differs from `previous`. */
@@ -61,9 +65,17 @@ describe('ChunkedLines keeps lines as UTF-8 chunks of a few lines each', () => {
     expect(lines.chunks[2]).toBe(before[2]);
   });
 
+  it('gives chunks that lie next to each other in memory as one run: all of them after the first update', () => {
+    const lines = start(2, ten);
+    expect(lines.chunks.length).toBe(5);
+    expect(lines.runs.length).toBe(1);
+    update(lines, ten, ten.map((t, i) => (i === 4 ? 'four' : t)));
+    expect(lines.runs.map((run) => run.toString())).toEqual([expected(ten.slice(0, 4)), 'four\nline 5\n', expected(ten.slice(6))]);
+  });
+
   it('never writes into chunks it handed out: a response still being sent keeps its bytes (copy on write)', () => {
     const lines = start(4, ten);
-    const handedOut = lines.chunks;
+    const handedOut = [...lines.chunks, ...lines.runs];
     const copies = handedOut.map((chunk) => Buffer.from(chunk));
     update(lines, ten, ten.map((t) => t.replace('line', 'LINE')));
     update(lines, ten, ten.slice(0, 3));

@@ -50,6 +50,8 @@ const SLACK = 64 * 1024;
 export class ChunkedLines {
   /** Chunk k holds lines k·linesPerChunk … (k+1)·linesPerChunk − 1, each followed by a newline. */
   private chunkList: Buffer[] = [];
+  /** The chunks with neighbours that lie next to each other in one slab merged into one view; null until asked. */
+  private runList: Buffer[] | null = [];
   /** The slab each chunk was cut from. */
   private chunkSlabs: Slab[] = [];
   /** Where each line's bytes (its newline included) end within its chunk. */
@@ -71,6 +73,28 @@ export class ChunkedLines {
    */
   get chunks(): readonly Buffer[] {
     return this.chunkList;
+  }
+
+  /**
+   * The same bytes in as few pieces as they lie in memory: chunks rebuilt in one update (all of them in the first)
+   * are cut one after the other from one slab, and a scrape writes each run of them at once — 70,000 writes for
+   * 100,000 histogram series otherwise. Never written to, like the chunks.
+   */
+  get runs(): readonly Buffer[] {
+    if (this.runList) return this.runList;
+    const runs: Buffer[] = [];
+    let run: Buffer | null = null;
+    for (const chunk of this.chunkList) {
+      if (run && chunk.buffer === run.buffer && chunk.byteOffset === run.byteOffset + run.length) {
+        run = Buffer.from(run.buffer, run.byteOffset, run.length + chunk.length);
+      } else {
+        if (run) runs.push(run);
+        run = chunk;
+      }
+    }
+    if (run) runs.push(run);
+    this.runList = runs;
+    return runs;
   }
 
   /** Total bytes of the chunks. */
@@ -127,6 +151,7 @@ export class ChunkedLines {
     for (let chunk = chunkCount; chunk < this.chunkList.length; chunk++) this.release(chunk);
     if (dirty.length) this.rebuild(next, size, previousCount, count, source);
     this.chunkList = next;
+    this.runList = null;
     this.chunkSlabs.length = chunkCount;
     this.ends.length = count;
     this.count = count;
@@ -192,6 +217,7 @@ export class ChunkedLines {
   private pack(): void {
     const slab: Slab = { bytes: Buffer.allocUnsafeSlow(this.bytes), live: this.bytes };
     let offset = 0;
+    this.runList = null;
     this.chunkList = this.chunkList.map((chunk, i) => {
       chunk.copy(slab.bytes, offset);
       this.chunkSlabs[i] = slab;

@@ -124,7 +124,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
     this.forget(series.length);
     if (changed || fresh || !this.bytes) {
-      this.bytes = { chunks: [this.headerBytes, ...this.lines.chunks], byteLength: this.headerBytes.length + this.lines.byteLength };
+      this.bytes = { chunks: [this.headerBytes, ...this.lines.runs], byteLength: this.headerBytes.length + this.lines.byteLength };
     }
     return this.bytes;
   }
