@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { compileBase } from '../../test/helpers/model.ts';
+import { alertRules, DEFAULT_LEVELS, route, routes, severities, severityLevel, yamlOf } from '../../test/factories/index.ts';
 import { ALERT_CATALOGUE_PATH } from './docs.ts';
 
 describe('alert catalogue', () => {
@@ -15,23 +16,23 @@ describe('alert catalogue', () => {
   });
 
   it('shows each level of an alert with `rules:`: its own expression, `for` and labels, and a level without a severity label', async () => {
-    const severities = `${await baseFile('severities.yaml')}  - { name: note, label: false }\n`;
-    const burn = [
-      'apiVersion: vigil/v1',
-      'kind: AlertRules',
-      'group: burn',
-      'labels: { team: app }',
-      'alerts:',
-      '  - name: QueueBurn',
-      '    summary: burn',
-      '    rules:',
-      '      - { severity: critical, expr: "max by (service) (queue_depth) > 500", for: 2m, labels: { page: "yes" } }',
-      '      - { severity: note, expr: "max by (service) (queue_depth) > 100", labels: { notice: board } }',
-      '',
-    ].join('\n');
+    const withNote = severities({ levels: [...DEFAULT_LEVELS, severityLevel('note', { label: false })] });
+    const burn = alertRules({
+      group: 'burn',
+      alerts: [
+        {
+          name: 'QueueBurn',
+          summary: 'burn',
+          rules: [
+            { severity: 'critical', expr: 'max by (service) (queue_depth) > 500', for: '2m', labels: { page: 'yes' } },
+            { severity: 'note', expr: 'max by (service) (queue_depth) > 100', labels: { notice: 'board' } },
+          ],
+        },
+      ],
+    });
     // Without a severity label, the note level is routed by its own label.
-    const routes = `${await baseFile('routes.yaml')}  - matchers: ['notice="board"']\n    receiver: team\n`;
-    const result = await compileBase({ 'severities.yaml': severities, 'burn.yaml': burn, 'routes.yaml': routes });
+    const byNotice = routes({ routes: [...routes().routes!, route({ matchers: ['notice="board"'], receiver: 'team' })] });
+    const result = await compileBase({ 'severities.yaml': yamlOf(withNote), 'burn.yaml': yamlOf(burn), 'routes.yaml': yamlOf(byNotice) });
     const doc = result.artifacts.find((a) => a.path === ALERT_CATALOGUE_PATH)!.content;
     const section = doc.slice(doc.indexOf('## QueueBurn'));
     expect(section).toContain('| Level | For | Labels of the level | Receivers |');

@@ -1,17 +1,18 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { baseFile, compileBase } from '../../test/helpers/model.ts';
+import { compileBase } from '../../test/helpers/model.ts';
+import { DEFAULT_LEVELS, receiver, receivers, severities, severityLevel, yamlOf } from '../../test/factories/index.ts';
 import { parseRelayConfig } from '../relay/config.ts';
 import { RELAY_CONFIG_PATH } from './relay.ts';
 
 describe('relay config', () => {
   it('carries the DingTalk and SMS channels as references and the escalation steps', async () => {
-    const receivers = (await baseFile('receivers.yaml')) + '    dingtalk: { webhook: { env: DINGTALK_ONCALL_WEBHOOK }, secret: { file: /run/secrets/ding }, atMobiles: ["13800000000"] }\n';
-    const severities = (await baseFile('severities.yaml')).replace(
-      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',
-      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, escalation: [{ after: 15m, receivers: [team], repeat: 30m }] }',
-    );
-    const result = await compileBase({ 'receivers.yaml': receivers, 'severities.yaml': severities });
+    const dingtalk = { webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' }, secret: { file: '/run/secrets/ding' }, atMobiles: ['13800000000'] };
+    const critical = severityLevel('critical', { groupWait: '10s', groupInterval: '1m', repeatInterval: '1h', escalation: [{ after: '15m', receivers: ['team'], repeat: '30m' }] });
+    const result = await compileBase({
+      'receivers.yaml': yamlOf(receivers([receiver('team', 'email'), receiver('oncall', 'sms', {}, { dingtalk })])),
+      'severities.yaml': yamlOf(severities({ levels: [critical, ...DEFAULT_LEVELS.slice(1)] })),
+    });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
     const config = parse(artifact.content);
@@ -31,20 +32,18 @@ describe('relay config', () => {
   });
 
   it('carries dingtalk.atAll, so the relay can mention everyone', async () => {
-    const receivers = (await baseFile('receivers.yaml')) + '    dingtalk: { webhook: { env: DINGTALK_ONCALL_WEBHOOK }, atAll: true }\n';
-    const result = await compileBase({ 'receivers.yaml': receivers });
+    const dingtalk = { webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' }, atAll: true };
+    const result = await compileBase({ 'receivers.yaml': yamlOf(receivers([receiver('team', 'email'), receiver('oncall', 'sms', {}, { dingtalk })])) });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const config = parse(result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!.content);
     expect(config.receivers.oncall.dingtalk).toEqual({ atAll: true, sendResolved: true, webhook: { env: 'DINGTALK_ONCALL_WEBHOOK' } });
   });
 
   it('carries confirmExpiry for the severities that set one, and only those', async () => {
-    const severities = (await baseFile('severities.yaml')).replace(
-      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }',
-      '- { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h, confirmExpiry: 30m }',
-    );
-    expect(severities).toContain('confirmExpiry: 30m');
-    const result = await compileBase({ 'severities.yaml': severities });
+    const critical = severityLevel('critical', { groupWait: '10s', groupInterval: '1m', repeatInterval: '1h', confirmExpiry: '30m' });
+    const severitiesYaml = yamlOf(severities({ levels: [critical, ...DEFAULT_LEVELS.slice(1)] }));
+    expect(severitiesYaml).toContain('confirmExpiry: 30m');
+    const result = await compileBase({ 'severities.yaml': severitiesYaml });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const artifact = result.artifacts.find((a) => a.path === RELAY_CONFIG_PATH)!;
     expect(parse(artifact.content).confirmExpiry).toEqual({ critical: '30m' });

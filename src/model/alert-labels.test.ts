@@ -6,6 +6,8 @@ import { compile } from '../compile.ts';
 import { emitAlertmanager } from '../emit/alertmanager.ts';
 import { loadYamlSources, type SourceFile } from '../load/index.ts';
 import { identityLabelsOf } from '../testing/inhibition-live.ts';
+import { alertRules, leveledAlert, metrics, threshold, yamlOf } from '../../test/factories/index.ts';
+import type { Level } from '../spec/types.gen.ts';
 import type { Model } from './types.ts';
 
 /**
@@ -18,31 +20,40 @@ const BASE = path.join(import.meta.dirname, '../../test/fixtures/base');
 const base: SourceFile[] = readdirSync(BASE)
   .sort()
   .map((f) => ({ file: f, text: readFileSync(path.join(BASE, f), 'utf8') }));
-const UNKNOWN = `apiVersion: vigil/v1
-kind: Metrics
-external:
-  - source: queue_exporter
-    prefixes: [queue_]
-`;
+const UNKNOWN = yamlOf(metrics({ source: undefined, metrics: undefined, external: [{ source: 'queue_exporter', prefixes: ['queue_'] }] }));
 
 /** node_exporter with labels per metric; listed before the base catalogue, whose `node_` prefix would answer first. */
 const PER_METRIC: SourceFile = {
   file: 'node.yaml',
-  text: `apiVersion: vigil/v1
-kind: Metrics
-external:
-  - source: node_exporter
-    prefixes: [node_]
-    labels: [instance, job, cpu, mode, device, mountpoint, fstype]
-    metrics:
-      - { name: node_filesystem_avail_bytes, labels: [instance, job, device, mountpoint, fstype] }
-      - { name: node_cpu_seconds_total, labels: [instance, job, cpu, mode] }
-`,
+  text: yamlOf(
+    metrics({
+      source: undefined,
+      metrics: undefined,
+      external: [
+        {
+          source: 'node_exporter',
+          prefixes: ['node_'],
+          labels: ['instance', 'job', 'cpu', 'mode', 'device', 'mountpoint', 'fstype'],
+          metrics: [
+            { name: 'node_filesystem_avail_bytes', labels: ['instance', 'job', 'device', 'mountpoint', 'fstype'] },
+            { name: 'node_cpu_seconds_total', labels: ['instance', 'job', 'cpu', 'mode'] },
+          ],
+        },
+      ],
+    }),
+  ),
 };
 
 function compileAlert(expr: string, labels: Record<string, string> = {}, catalogue: SourceFile[] = []): Model {
-  const static_ = Object.keys(labels).length ? `    labels: { ${Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ')} }\n` : '';
-  const alerts = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: identity\nlabels: { team: app }\nalerts:\n  - name: Probe\n    expr: '${expr.replace(/'/g, "''")}'\n${static_}    thresholds:\n      warning: { op: ">", value: 1 }\n      critical: { op: ">", value: 2 }\n    summary: probe\n    runbook: https://runbooks.example.com/probe\n`;
+  const probe = leveledAlert({
+    name: 'Probe',
+    expr,
+    ...(Object.keys(labels).length ? { labels } : {}),
+    thresholds: { warning: threshold('>', 1), critical: threshold('>', 2) },
+    summary: 'probe',
+    runbook: 'https://runbooks.example.com/probe',
+  });
+  const alerts = yamlOf(alertRules({ group: 'identity', alerts: [probe] }));
   const result = compile(loadYamlSources([...catalogue, ...base, { file: 'unknown.yaml', text: UNKNOWN }, { file: 'identity.yaml', text: alerts }]));
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   expect(errors.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
@@ -135,9 +146,10 @@ describe('the emitted automatic inhibition', () => {
 });
 
 describe('identityOf with levels of their own expressions (`rules:`)', () => {
-  function identityOfLevels(levels: { expr: string; labels?: string }[]): string[] | undefined {
-    const entries = levels.map((l, i) => `      - severity: ${i === 0 ? 'critical' : 'warning'}\n        expr: '${l.expr}'\n${l.labels ? `        labels: ${l.labels}\n` : ''}`).join('');
-    const alerts = `apiVersion: vigil/v1\nkind: AlertRules\ngroup: identity\nlabels: { team: app }\nalerts:\n  - name: Probe\n    summary: probe\n    runbook: https://runbooks.example.com/probe\n    rules:\n${entries}`;
+  function identityOfLevels(levels: { expr: string; labels?: Record<string, string> }[]): string[] | undefined {
+    const rules = levels.map((l, i) => ({ severity: i === 0 ? 'critical' : 'warning', expr: l.expr, ...(l.labels ? { labels: l.labels } : {}) }));
+    const probe = { name: 'Probe', summary: 'probe', runbook: 'https://runbooks.example.com/probe', rules: rules as [Level, ...Level[]] };
+    const alerts = yamlOf(alertRules({ group: 'identity', alerts: [probe] }));
     const result = compile(loadYamlSources([...base, { file: 'unknown.yaml', text: UNKNOWN }, { file: 'identity.yaml', text: alerts }]));
     expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`)).toEqual([]);
     const alert = result.model.groups.flatMap((g) => g.alerts).find((a) => a.name === 'Probe')!;
@@ -149,7 +161,7 @@ describe('identityOf with levels of their own expressions (`rules:`)', () => {
   });
 
   it("a level's static labels are fixed, not identity", () => {
-    expect(identityOfLevels([{ expr: 'sum by (service) (queue_depth) > 2', labels: '{ window: 1h }' }, { expr: 'sum by (service) (queue_depth) > 1', labels: '{ window: 6h }' }])).toEqual(['service']);
+    expect(identityOfLevels([{ expr: 'sum by (service) (queue_depth) > 2', labels: { window: '1h' } }, { expr: 'sum by (service) (queue_depth) > 1', labels: { window: '6h' } }])).toEqual(['service']);
   });
 
   it('one level reading labels nobody declared: no safe list at all', () => {

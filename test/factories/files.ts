@@ -9,9 +9,12 @@ import { stringify } from 'yaml';
 import type { SourceFile } from '../../src/load/index.ts';
 import { alertRules, metrics, project, receivers, routes, severities, type Definition } from './definitions.ts';
 
-/** YAML text of one definition (block style, keys in the order the factory wrote them). */
+/**
+ * YAML text of one definition (block style, keys in the order the factory wrote them). Written as YAML 1.1, so a string
+ * such as "yes", "on" or "0x1" is quoted and stays a string for every reader (Go's tools read YAML 1.1).
+ */
 export function yamlOf(definition: Definition | Record<string, unknown>): string {
-  return stringify(definition, { lineWidth: 0 });
+  return stringify(definition, { lineWidth: 0, version: '1.1' });
 }
 
 export type ProjectFiles = Record<string, string>;
