@@ -193,10 +193,12 @@ describe('groupEvalOrder', () => {
       'business-aggregations',
       'business-baselines', // reads tenant:api_calls:rate5m of business-aggregations
       'inference-aggregations',
+      'inference-slos-recordings',
       'system-aggregations',
       'training-aggregations',
       'business',
       'inference',
+      'inference-slos-alerts',
       'relay',
       'system',
       'training',
