@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../compile.ts';
 import { loadYamlSources } from '../load/index.ts';
 import { baseFile } from '../../test/helpers/model.ts';
+import { alertRules, leveledAlert, route, routes, singleAlert, yamlOf } from '../../test/factories/index.ts';
 import { ROUTING_DOC_PATH } from './routing-doc.ts';
 
 const BASE_FILES = ['alerts.yaml', 'dashboard.yaml', 'metrics.yaml', 'project.yaml', 'receivers.yaml', 'recording.yaml', 'routes.yaml', 'severities.yaml'];
@@ -29,33 +30,22 @@ describe('routing matrix (docs/routing.md)', () => {
   });
 
   it('flags levels that reach only the root receiver and says when defaultOk made that intended', async () => {
-    const routes = `apiVersion: vigil/v1
-kind: Routes
-receiver: team
-routes:
-  - matchers: ['severity="critical"', 'team=~"app|db"']
-    receivers: [oncall]
-    continue: true
-  - matchers: ['team="app"']
-    defaultOk: true
-    routes:
-      - matchers: ['severity="critical"']
-        receivers: [team]
-`;
-    const alerts = `${await baseFile('alerts.yaml')}  - name: Quiet
-    expr: up == 0
-    severity: info
-    summary: quiet
-    runbook: https://runbooks.example.com/quiet
-    labels: { team: other }
-  - name: Off
-    expr: up == 0
-    severity: info
-    summary: off
-    runbook: https://runbooks.example.com/off
-    enabled: false
-`;
-    const { result, doc, rows } = await compileWith({ 'routes.yaml': routes, 'alerts.yaml': alerts });
+    const appRoutes = routes({
+      groupBy: undefined,
+      routes: [
+        route({ matchers: ['severity="critical"', 'team=~"app|db"'], receiver: undefined, receivers: ['oncall'], continue: true }),
+        { matchers: ['team="app"'], defaultOk: true, routes: [route({ receiver: undefined, receivers: ['team'] })] },
+      ],
+    });
+    const withQuiet = alertRules({
+      alerts: [
+        leveledAlert({ dashboard: 'app' }),
+        singleAlert(),
+        singleAlert({ name: 'Quiet', severity: 'info', for: undefined, summary: 'quiet', runbook: 'https://runbooks.example.com/quiet', labels: { team: 'other' } }),
+        singleAlert({ name: 'Off', severity: 'info', for: undefined, summary: 'off', runbook: 'https://runbooks.example.com/off', enabled: false }),
+      ],
+    });
+    const { result, doc, rows } = await compileWith({ 'routes.yaml': yamlOf(appRoutes), 'alerts.yaml': yamlOf(withQuiet) });
     expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['route/unreachable-severity']);
     expect(rows).toEqual([
       // two routes deliver: each path with its receivers; the regex pipe is escaped for the table

@@ -1,36 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { compileBase } from '../../test/helpers/model.ts';
+import { inputSeries, ruleTest, ruleTests, sequence, seriesMap, steady, yamlOf, type RuleTest } from '../../test/factories/index.ts';
+import type { ExpectedAlert } from '../spec/types.gen.ts';
 import { userTestCases } from './user-tests.ts';
 
-const TESTS = `apiVersion: vigil/v1
-kind: RuleTests
-tests:
-  - name: queue deep
-    interval: 1m
-    series:
-      'queue_depth{service="api"}': '150x5 600x10'
-      'up{instance="a:9100"}': '1x15'
-    expect:
-      - at: 4m
-        alerts: []
-      - at: 6m
-        alerts: [{ name: QueueDeep, level: warning, labels: { service: api } }]
-        values:
-          - expr: max(queue_depth)
-            samples: [{ value: 150 }]
-      - at: 9m
-        alerts:
-          - { name: QueueDeep, level: critical, annotations: { summary: "Queue of api holds 600 items" } }
-          - { name: QueueDeep, level: warning }
-      - at: 12m
-        alerts: [{ name: TargetDown, labels: { instance: "a:9100" } }]
-      - at: 13m
-        values:
-          - expr: up
-            samples: [{ labels: 'up{instance="a:9100"}', value: 1 }]
-  - name: defaults
-    series: { 'up{instance="b"}': '0x5' }
-`;
+/** The "queue deep" test; the bad variant below changes the second warning expectation and the TargetDown name. */
+function queueDeep(secondWarning: ExpectedAlert = { name: 'QueueDeep', level: 'warning' }, targetDown = 'TargetDown'): RuleTest {
+  return ruleTest({
+    name: 'queue deep',
+    series: seriesMap(inputSeries('queue_depth', { service: 'api' }, sequence(steady(150, 5), steady(600, 10))), inputSeries('up', { instance: 'a:9100' }, steady(1, 15))),
+    expect: [
+      { at: '4m', alerts: [] },
+      { at: '6m', alerts: [{ name: 'QueueDeep', level: 'warning', labels: { service: 'api' } }], values: [{ expr: 'max(queue_depth)', samples: [{ value: 150 }] }] },
+      { at: '9m', alerts: [{ name: 'QueueDeep', level: 'critical', annotations: { summary: 'Queue of api holds 600 items' } }, secondWarning] },
+      { at: '12m', alerts: [{ name: targetDown, labels: { instance: 'a:9100' } }] },
+      { at: '13m', values: [{ expr: 'up', samples: [{ labels: 'up{instance="a:9100"}', value: 1 }] }] },
+    ],
+  });
+}
+
+const testsFile = (first: RuleTest) => yamlOf(ruleTests([first, ruleTest({ name: 'defaults', interval: undefined, series: { 'up{instance="b"}': '0x5' }, expect: undefined })]));
+const TESTS = testsFile(queueDeep());
 
 describe('userTestCases', () => {
   it('turns a RuleTests test into a TestCase with one alert check per mentioned alert at every time with alerts', async () => {
@@ -89,7 +79,7 @@ describe('userTestCases', () => {
   });
 
   it('leaves out a test that names an unknown alert or omits the level of a multi-level alert, with a problem at it', async () => {
-    const bad = TESTS.replace('{ name: QueueDeep, level: warning }', '{ name: QueueDeep }').replace('name: TargetDown, labels', 'name: TargetDwn, labels');
+    const bad = testsFile(queueDeep({ name: 'QueueDeep' }, 'TargetDwn'));
     const { model } = await compileBase({ 'tests.yaml': bad });
     const { cases, problems } = userTestCases(model);
     expect(cases.map((c) => c.testCase.name)).toEqual(['defaults']);

@@ -12,6 +12,7 @@ import type { RelayStore } from '../../src/relay/types.ts';
 import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { findAlertmanager, freePort, serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
+import { webhookAlert, webhookPayload } from '../factories/index.ts';
 
 const BASE = path.join(REPO, 'test/fixtures/base');
 const NOTIFY = 'notify-token-delivery';
@@ -39,10 +40,19 @@ describe.skipIf(!findAlertmanager())('relay delivery under pressure', () => {
 
   const post = async (alerts: { name: string; description?: string }[]) => {
     const group = `group-${sequence++}`;
-    const body = {
-      version: '4', groupKey: `{}:{g="${group}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager.example.com',
-      alerts: alerts.map((a, i) => ({ status: 'firing', labels: { alertname: a.name, severity: 'warning', service: 'svc', team: 'shop' }, annotations: { summary: `${a.name} fired`, ...(a.description ? { description: a.description } : {}) }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `${group}-${i}` })),
-    };
+    const body = webhookPayload({
+      groupKey: `{}:{g="${group}"}`,
+      groupLabels: { g: group },
+      externalURL: 'http://alertmanager.example.com',
+      alerts: alerts.map((a, i) =>
+        webhookAlert({
+          labels: { alertname: a.name, severity: 'warning', service: 'svc', team: 'shop' },
+          annotations: { summary: `${a.name} fired`, ...(a.description ? { description: a.description } : {}) },
+          startsAt: new Date().toISOString(),
+          fingerprint: `${group}-${i}`,
+        }),
+      ),
+    });
     return fetch(`${relay.url}/api/v1/notify/dingtalk/oncall`, { method: 'POST', headers: { Authorization: `Bearer ${NOTIFY}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   };
   const received = () => sink.messages(ROBOT.token).map((m) => JSON.stringify(m.body));

@@ -13,6 +13,7 @@ import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.t
 import { startHttpSmsSink, type HttpSmsSink } from '../doubles/http-sms-sink.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { freePort, serviceScope } from '../helpers/services.ts';
+import { webhookAlert, webhookPayload } from '../factories/index.ts';
 
 const BASE = path.join(REPO, 'test/fixtures/base');
 const NOTIFY = 'notify-token-fallback';
@@ -68,10 +69,10 @@ describe('relay fallback receiver', () => {
   }, 60_000);
 
   it('hands a dead letter to the fallback’s SMS: delivered, in the history, counted', async () => {
-    const body = {
-      version: '4', groupKey: '{}:{alertname="DiskFull"}', truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager.example.com',
-      alerts: [{ status: 'firing', labels: { alertname: 'DiskFull', severity: 'critical', service: 'db', team: 'shop' }, annotations: { summary: 'Disk of db is full' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'fallback-1' }],
-    };
+    const body = webhookPayload({
+      externalURL: 'http://alertmanager.example.com',
+      alerts: [webhookAlert({ labels: { alertname: 'DiskFull', severity: 'critical', service: 'db', team: 'shop' }, annotations: { summary: 'Disk of db is full' }, startsAt: new Date().toISOString() })],
+    });
     const answer = await fetch(`${relay.url}/api/v1/notify/dingtalk/oncall`, { method: 'POST', headers: { Authorization: `Bearer ${NOTIFY}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect(answer.status).toBe(200);
 

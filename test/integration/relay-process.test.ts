@@ -10,6 +10,7 @@ import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.t
 import { REPO, runVigilAsync, VIGIL_BIN } from '../helpers/cli.ts';
 import { findPostgres, startPostgres } from '../helpers/postgres.ts';
 import { freePort, serviceScope } from '../helpers/services.ts';
+import { webhookAlert, webhookPayload } from '../factories/index.ts';
 
 const BASE = path.join(REPO, 'test/fixtures/base');
 const NOTIFY = 'notify-token-process';
@@ -42,10 +43,8 @@ describe('vigil relay, the process', () => {
     }, 20_000);
   const post = (body: unknown, token = NOTIFY, at = port) =>
     fetch(`http://127.0.0.1:${at}/api/v1/notify/dingtalk/oncall`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const payload = (name: string, startsAt: string) => ({
-    version: '4', groupKey: `{}:{alertname="${name}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: { alertname: name }, commonLabels: {}, commonAnnotations: {}, externalURL: '',
-    alerts: [{ status: 'firing', labels: { alertname: name, severity: 'critical', service: 'queue', team: 'shop' }, annotations: { summary: `${name} fired` }, startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `fp-${name}` }],
-  });
+  const payload = (name: string, startsAt: string) =>
+    webhookPayload({ externalURL: '', alerts: [webhookAlert({ labels: { alertname: name, severity: 'critical', service: 'queue', team: 'shop' }, annotations: { summary: `${name} fired` }, startsAt })] });
   const mentions = (token: string, name: string) => sink.messages(token).filter((m) => JSON.stringify(m.body).includes(name));
 
   beforeAll(async () => {

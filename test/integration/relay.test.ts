@@ -14,6 +14,7 @@ import { startDingtalkSink, type DingtalkSink } from '../doubles/dingtalk-sink.t
 import { startSmtpSink, type SmtpSink } from '../doubles/smtp-sink.ts';
 import { REPO, runVigilAsync } from '../helpers/cli.ts';
 import { findAlertmanager, freePort, serviceScope, type RunningAlertmanager } from '../helpers/services.ts';
+import { webhookAlert, webhookPayload } from '../factories/index.ts';
 
 const BASE = path.join(REPO, 'test/fixtures/base');
 const TOKENS = { notify: ['notify-token-for-tests'], read: ['read-token'], operate: ['operate-token'] };
@@ -189,10 +190,7 @@ describe.skipIf(!findAlertmanager())('the relay between a real Alertmanager and 
 
   it('delivers one message when two Alertmanager peers post the same group', async () => {
     const before = sink.messages(ONCALL.token).length;
-    const payload = {
-      version: '4', groupKey: '{}:{alertname="Dup"}', truncatedAlerts: 0, status: 'firing', receiver: 'oncall', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: am.url,
-      alerts: [{ status: 'firing', labels: { alertname: 'Dup', severity: 'warning', service: 'x' }, annotations: { summary: 'dup' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f00dfeedf00dfeed' }],
-    };
+    const payload = webhookPayload({ externalURL: am.url, alerts: [webhookAlert({ labels: { alertname: 'Dup', severity: 'warning', service: 'x' }, annotations: { summary: 'dup' }, startsAt: new Date().toISOString() })] });
     for (let i = 0; i < 2; i++) expect((await api('/api/v1/notify/dingtalk/oncall', { method: 'POST', body: payload, token: TOKENS.notify[0] })).status).toBe(200);
     await relay.round();
     await eventually(async () => {
