@@ -5,54 +5,37 @@ import { fixtureFiles, modelOf } from '../../test/fixtures/alertmanager/model.ts
 import { materialise } from '../deploy/secrets.ts';
 import { emitAlertmanager, type AlertmanagerOptions } from './alertmanager.ts';
 import { GENERATED_HEADER } from './artifact.ts';
+import { project, receiver as receiverOn, receivers, route, routes, severities, severityLevel, yamlOf } from '../../test/factories/index.ts';
 
 const identity: AlertmanagerOptions = { identityLabels: () => ['instance'] };
 
-const PROJECT = `
-apiVersion: vigil/v1
-kind: Project
-name: p
-relay: { url: "http://relay:9095/", sms: { provider: http, url: "https://sms-gateway.example.com/send" } }
-smtp: { smarthost: "smtp.example.com:587", from: vigil@example.com, authUsername: u, authPassword: { env: SMTP_PASSWORD } }
-`;
-const SEVERITIES = `
-apiVersion: vigil/v1
-kind: Severities
-levels:
-  - { name: critical, groupWait: 10s, groupInterval: 1m, repeatInterval: 1h }
-  - { name: warning, groupWait: 30s, repeatInterval: 4h }
-  - { name: info, groupWait: 1m, groupInterval: 10m, repeatInterval: 24h }
-`;
-const RECEIVERS = `
-apiVersion: vigil/v1
-kind: Receivers
-receivers:
-  - name: mail
-    email: { to: [a@example.com, b@example.com] }
-  - name: wecom
-    sendResolved: false
-    wecom: { corpId: ww1, agentId: "1000002", toParty: "2", toUser: "u1|u2", toTag: "3", apiSecret: { env: WECOM_SECRET } }
-  - name: wecom-file
-    wecom: { corpId: ww1, agentId: "1000003", toUser: "@all", apiSecret: { file: /run/secrets/wecom } }
-  - name: ding
-    dingtalk: { webhook: { env: DING_HOOK }, secret: { env: DING_SECRET }, sendResolved: false }
-  - name: sms
-    sms: { to: ["+8613800000000"] }
-  - name: hook
-    webhook: { url: "https://audit.example.com/alerts", bearerToken: { env: AUDIT_TOKEN }, maxAlerts: 10 }
-  - name: hook-file
-    webhook: { url: "https://archive.example.com/in", bearerToken: { file: /run/secrets/archive } }
-  - name: plain-hook
-    webhook: { url: "https://plain.example.com/" }
-`;
-const ROUTES = `
-apiVersion: vigil/v1
-kind: Routes
-receiver: mail
-routes:
-  - matchers: ['severity="critical"']
-    receivers: [sms, ding]
-`;
+const PROJECT = yamlOf(
+  project({
+    name: 'p',
+    evaluationInterval: undefined,
+    scrapeInterval: undefined,
+    grafana: undefined,
+    policies: undefined,
+    relay: { url: 'http://relay:9095/', sms: { provider: 'http', url: 'https://sms-gateway.example.com/send' } },
+    smtp: { smarthost: 'smtp.example.com:587', from: 'vigil@example.com', authUsername: 'u', authPassword: { env: 'SMTP_PASSWORD' } },
+  }),
+);
+const CRITICAL = severityLevel('critical', { groupWait: '10s', groupInterval: '1m', repeatInterval: '1h' });
+const WARNING_AND_INFO = [severityLevel('warning', { groupWait: '30s', repeatInterval: '4h' }), severityLevel('info', { groupWait: '1m', groupInterval: '10m', repeatInterval: '24h' })];
+const SEVERITIES = yamlOf(severities({ levels: [CRITICAL, ...WARNING_AND_INFO] }));
+const RECEIVERS = yamlOf(
+  receivers([
+    receiverOn('mail', 'email', { to: ['a@example.com', 'b@example.com'] }),
+    receiverOn('wecom', 'wecom', { toParty: '2', toUser: 'u1|u2', toTag: '3' }, { sendResolved: false }),
+    receiverOn('wecom-file', 'wecom', { agentId: '1000003', apiSecret: { file: '/run/secrets/wecom' } }),
+    receiverOn('ding', 'dingtalk', { webhook: { env: 'DING_HOOK' }, secret: { env: 'DING_SECRET' }, sendResolved: false }),
+    receiverOn('sms', 'sms'),
+    receiverOn('hook', 'webhook', { url: 'https://audit.example.com/alerts', bearerToken: { env: 'AUDIT_TOKEN' }, maxAlerts: 10 }),
+    receiverOn('hook-file', 'webhook', { url: 'https://archive.example.com/in', bearerToken: { file: '/run/secrets/archive' } }),
+    receiverOn('plain-hook', 'webhook', { url: 'https://plain.example.com/' }),
+  ]),
+);
+const ROUTES = yamlOf(routes({ receiver: 'mail', groupBy: undefined, routes: [route({ receiver: undefined, receivers: ['sms', 'ding'] })] }));
 
 type Parsed = {
   global: Record<string, unknown>;
@@ -354,7 +337,7 @@ inhibit:
   });
 
   it('leaves levels whose severity says label: false out of the automatic inhibition: no matcher tells them apart', () => {
-    const severities = SEVERITIES.replace('  - { name: warning', '  - { name: none, label: false }\n  - { name: warning');
+    const withNone = yamlOf(severities({ levels: [CRITICAL, severityLevel('none', { label: false }), ...WARNING_AND_INFO] }));
     const alerts = `
 apiVersion: vigil/v1
 kind: AlertRules
@@ -374,7 +357,7 @@ alerts:
       none: { op: ">", value: 1 }
     summary: s
 `;
-    const { parsed } = emit({ 'alerts.yaml': alerts, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'severities.yaml': severities });
+    const { parsed } = emit({ 'alerts.yaml': alerts, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'severities.yaml': withNone });
     expect(parsed.inhibit_rules).toEqual([{ source_matchers: ['alertname="Mixed"', 'severity="critical"'], target_matchers: ['alertname="Mixed"', 'severity="warning"'], equal: ['instance'] }]);
   });
 
