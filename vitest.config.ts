@@ -21,12 +21,22 @@ const dependenciesWithoutSourceMaps: Plugin = {
 export default defineConfig({
   plugins: [dependenciesWithoutSourceMaps],
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
     // test/example/ checks the repository's monitoring/ and generated/: run by `npm run example:check`.
     exclude: ['test/bench/**', 'test/example/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses; let Vite load it.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
+    // Used by `npm test` (scripts/test-suite.mjs passes --coverage); scripts/coverage-report.mjs adds the coverage of
+    // the subprocesses, prints the figures per folder and applies the thresholds. Only generated code is left out.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.{ts,mjs}'],
+      exclude: ['src/**/*.test.ts', 'src/spec/*.gen.*'],
+      reporter: ['json'],
+      // The figures of a run with a failed test are still worth seeing; the failed run fails `npm test` anyway.
+      reportOnFailure: true,
+    },
   },
 });

@@ -17,6 +17,10 @@ if (!checkout) {
     process.exit(2);
   }
   await import(pathToFileURL(bundle).href);
+} else if (process.env.NODE_V8_COVERAGE && process.env.VIGIL_COVERAGE_BUNDLE) {
+  // `npm test` measures the coverage of the commands its tests run: this bundle of src/ carries its source map, so
+  // scripts/coverage-report.mjs can map what ran back to src/*.ts (scripts/coverage-bundle.mjs builds it).
+  await import(pathToFileURL(process.env.VIGIL_COVERAGE_BUNDLE).href);
 } else {
   const { bundlesAreFresh, writeBundles } = await import('./dist.js');
   const useBundle = process.env.VIGIL_NO_BUNDLE !== '1';
