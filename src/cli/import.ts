@@ -4,6 +4,9 @@ import { importRules, type RulesImport } from '../import/import-rules.ts';
 import { verifyRules, type RoundTrip } from '../import/verify-rules.ts';
 import { runImportAlertmanager } from './import-alertmanager.ts';
 import { runImportDashboards } from './import-dashboards.ts';
+import { alertLevels, importSlos } from '../import/slo.ts';
+import { verifySlos, type SloRoundTrip } from '../import/slo-verify.ts';
+import { promtoolAvailable, promtoolVerify, type PromtoolVerdict } from '../import/slo-promtool.ts';
 import { buildImported, importJson, readImportInputs, refuseInput, writeImported, type ImportOptions } from './import-io.ts';
 import { EXIT } from './exit.ts';
 import { styleFor, UsageError, type CliIO } from './io.ts';
@@ -13,6 +16,7 @@ import { formatOf } from './options.ts';
 const HELP = `Usage: vigil import rules FILE... --out DIR [--verify] [--format text|json]
        vigil import alertmanager FILE --out DIR [--verify] [--format text|json]
        vigil import dashboards FILE... --out DIR [--verify] [--format text|json]
+       vigil import slo FILE... --out DIR [--verify] [--page-severity S] [--ticket-severity S] [--format text|json]
 
 Turns the rule files a team already runs into Vigil definitions, written under DIR (a new or empty directory) as a
 project that builds on its own:
@@ -43,12 +47,26 @@ Dashboard definition carrying dashboards/<uid>.json as it was (export datasource
 datasource), metrics/imported.yaml for the metrics the queries read, and project.yaml. --verify builds the definitions
 and compares each built dashboard with its input: panels (type, title, layout, unit, thresholds) and queries
 (expression up to whitespace, legendFormat).
+
+vigil import slo reads Sloth specs (version: "prometheus/v1", or the PrometheusServiceLevel resource) and Pyrra
+ServiceLevelObjective manifests and writes slos/<service or name>.yaml (kind: SLOs), metrics/imported.yaml and
+project.yaml. Sloth's page and ticket alerts become the SLO alert's page and ticket levels: the first two levels of
+Severities, or --page-severity / --ticket-severity. What Vigil's SLOs cannot say (Sloth plugins and raw SLIs, Pyrra
+native histograms, per-level labels) is listed as not imported or needing review. --verify builds the definitions
+and checks the rules hold the source's objective, period, error ratio and burn windows, runs promtool check rules,
+and, given Sloth's generated rule file among the FILEs, runs both rule sets in promtool over the same series.
 Exit 0 when imported (and verified), 1 on bad input or a difference, 2 on usage errors.`;
 
 export const importCommand = {
   help: HELP,
   manyPositionals: true,
-  options: { format: { type: 'string' as const, default: 'text' }, out: { type: 'string' as const }, verify: { type: 'boolean' as const, default: false } },
+  options: {
+    format: { type: 'string' as const, default: 'text' },
+    out: { type: 'string' as const },
+    verify: { type: 'boolean' as const, default: false },
+    'page-severity': { type: 'string' as const },
+    'ticket-severity': { type: 'string' as const },
+  },
   run: async (io: CliIO, _dir: string, values: Record<string, unknown>, positionals: string[]): Promise<number> => {
     const [what, ...files] = positionals;
     const kinds = Object.keys(IMPORTERS).join(', ');
@@ -58,6 +76,9 @@ export const importCommand = {
     if (files.length === 0) throw new UsageError(`name at least one ${what} file`);
     if (typeof values.out !== 'string' || values.out === '') throw new UsageError('--out DIR is required (a new or empty directory)');
     const format = formatOf('import', values);
+    const severities = { page: optionalSeverity(values, 'page-severity'), ticket: optionalSeverity(values, 'ticket-severity') };
+    if (what !== 'slo' && (severities.page || severities.ticket)) throw new UsageError('--page-severity and --ticket-severity are for vigil import slo');
+    if (what === 'slo') return runImportSlo(io, files, { out: values.out, verify: values.verify === true, format }, severities);
     return importer(io, files, { out: values.out, verify: values.verify === true, format });
   },
 };
@@ -67,7 +88,68 @@ const IMPORTERS: Record<string, (io: CliIO, files: string[], options: ImportOpti
   rules: (io, files, options) => runImportRules(io, files, options),
   alertmanager: (io, files, options) => runImportAlertmanager(io, files, options),
   dashboards: (io, files, options) => runImportDashboards(io, files, options),
+  slo: (io, files, options) => runImportSlo(io, files, options, {}),
 };
+
+function optionalSeverity(values: Record<string, unknown>, key: string): string | undefined {
+  const value = values[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9_]*$/.test(value)) throw new UsageError(`--${key} takes a severity name (lower case letters, digits and _), not ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** `vigil import slo FILE... --out DIR [--verify]`: Sloth and Pyrra SLOs to kind: SLOs. */
+export async function runImportSlo(io: CliIO, files: string[], options: ImportOptions, severities: { page?: string; ticket?: string }): Promise<number> {
+  const style = styleFor(io);
+  const { inputs, unreadable } = await readImportInputs(files);
+  if (unreadable.length) return refuseInput(io, options, unreadable, inputs);
+  const result = importSlos(inputs, severities);
+  if (hasErrors(result.diagnostics)) return refuseInput(io, options, result.diagnostics, inputs);
+  await writeImported(options.out, result.files);
+
+  const levels = alertLevels(severities);
+  let trip: SloRoundTrip | undefined;
+  let promtool: PromtoolVerdict | undefined;
+  let buildProblems: Diagnostic[] = [];
+  if (options.verify) {
+    const built = await buildImported(io, options);
+    buildProblems = built.buildProblems;
+    if (built.artifacts) {
+      const ruleFiles = new Map(built.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
+      trip = verifySlos(result.definitions, ruleFiles, levels);
+      if (promtoolAvailable()) promtool = await promtoolVerify(result.definitions, ruleFiles, result.generated, levels);
+    }
+  }
+  const differences = [...(trip?.differences ?? []), ...(promtool?.problems ?? [])];
+  const failed = buildProblems.length > 0 || differences.length > 0;
+  const notes = result.notes.map((n) => ({ kind: n.kind, message: n.message, ...(n.at ? { file: n.at.file } : {}) }));
+  if (options.format === 'json') {
+    io.out(importJson(options, !failed, { files: result.files, counts: result.counts, notes, ...(trip ? { verify: { ...trip, promtool: promtool ?? 'not installed', differences } } : {}) }, buildProblems));
+    return failed ? EXIT.problems : EXIT.ok;
+  }
+  const c = result.counts;
+  const sources = [c.sloth ? `${c.sloth} Sloth spec${c.sloth === 1 ? '' : 's'}` : '', c.pyrra ? `${c.pyrra} Pyrra SLO${c.pyrra === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  io.out(`imported ${c.slos} SLO${c.slos === 1 ? '' : 's'} from ${sources || 'no spec'}${c.notImported ? ` (${c.notImported} thing${c.notImported === 1 ? '' : 's'} not imported, listed below)` : ''}; ${result.files.length} files written to ${options.out}/\n`);
+  for (const kind of ['mapped', 'review', 'not imported'] as const) {
+    const list = result.notes.filter((n) => n.kind === kind);
+    if (list.length === 0) continue;
+    io.out(`${kind === 'mapped' ? 'mapped' : kind === 'review' ? style.yellow('needs review') : style.yellow('not imported')} (${list.length}):\n`);
+    for (const n of list) io.out(`  ${n.message}\n`);
+  }
+  if (buildProblems.length > 0) io.err(`${style.red('verify failed')}: the imported definitions do not build (${countSummary(buildProblems)})\n`);
+  if (trip) {
+    if (differences.length === 0) {
+      io.out(`verified: the build has the source's objective, period, error ratio and ${trip.compared.burnPairs} burn pairs of ${trip.compared.slos} SLOs\n`);
+      if (promtool) io.out(`verified: promtool check rules accepts the ${promtool.checked.length} rule files\n`);
+      else io.out('promtool is not installed: the rule files were not checked with it\n');
+      for (const e of promtool?.evaluated ?? []) io.out(`verified: ${e.slo} records the same values and alerts at the same times as Sloth's generated rules over synthetic series${e.fired ? ' (its alerts fired during the burns)' : ' (its alerts did not fire over these series: only the quiet states were compared)'}\n`);
+    } else {
+      for (const d of differences) io.err(`  difference: ${d}\n`);
+      io.err(`${style.red('verify failed')}: ${differences.length} difference${differences.length === 1 ? '' : 's'} between the source and the build\n`);
+    }
+  }
+  return failed ? EXIT.problems : EXIT.ok;
+}
 
 
 export async function runImportRules(io: CliIO, files: string[], options: ImportOptions): Promise<number> {
