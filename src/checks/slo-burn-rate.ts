@@ -1,4 +1,5 @@
-import { burnRatesOf } from '../slo/index.ts';
+import { burnRatesOf, burnSeverities } from '../slo/index.ts';
+import type { SeveritiesSpec } from '../spec/types.gen.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { Check } from './check.ts';
 import { slosOf } from './slo-definitions.ts';
@@ -8,8 +9,23 @@ export const sloBurnRateCheck: Check = {
   description: 'Each written burn rate has a positive factor, a short window shorter than its long one, and a threshold (factor × error budget) an error ratio can exceed.',
   severity: 'error',
   run(ctx) {
+    const first = ctx.model.definitionsByKind.get('Severities')?.[0];
+    const severities = first ? (first.value as SeveritiesSpec).levels.map((l) => l.name) : [];
     for (const found of slosOf(ctx)) {
       const { slo } = found;
+      if (slo.alert !== false) {
+        const chosen = burnSeverities(slo, severities);
+        for (const burn of ['page', 'ticket'] as const) {
+          if (chosen[burn] !== false || slo.alert?.[burn] === false || !burnRatesOf(slo).some((r) => r.severity === burn)) continue;
+          // Written `false` drops the level on purpose; a default with no severity to stand for drops it silently.
+          ctx.report({
+            severity: 'warning',
+            message: `SLO ${slo.name}: the ${burn} burn rates alert at no level: Severities declares ${severities.length === 0 ? 'no levels' : `one level (${severities[0]})`}, and alert.${burn} is not written`,
+            span: found.at('alert'),
+            hint: `write alert.${burn}: <a severity> (it may be the page's), declare a ${burn === 'page' ? 'first' : 'second'} level in Severities, or write alert.${burn}: false to drop these burn rates on purpose`,
+          });
+        }
+      }
       const budget = 1 - slo.objective / 100;
       if (!(budget > 0 && budget < 1)) continue; // slo/objective reports it
       const rates = burnRatesOf(slo);

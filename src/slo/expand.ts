@@ -136,11 +136,22 @@ function alertOf(slo: SloSpec, context: SloContext, burnRates: BurnRate[], selec
     summary: written.summary ?? `SLO ${slo.name} of ${slo.service}: the error budget burns too fast`,
     ...(written.description ?? slo.description ? { description: written.description ?? slo.description } : {}),
     ...(written.runbook ? { runbook: written.runbook } : {}),
-    ...(written.dashboard ? { dashboard: written.dashboard } : {}),
+    ...(dashboardOf(slo) ? { dashboard: dashboardOf(slo) } : {}),
     labels: { ...(written.labels ?? {}) },
     annotations: { objective: `${slo.objective}% over ${slo.window}`, ...(written.annotations ?? {}) },
     levels,
   };
+}
+
+/** Where an SLO's error-budget dashboard lives, or undefined when the SLO says `dashboard: false`. */
+export function sloDashboardRef(slo: SloSpec): { uid: string; title: string } | undefined {
+  if (slo.dashboard === false) return undefined;
+  return { uid: slo.dashboard?.uid ?? `slo-${slo.name}`, title: slo.dashboard?.title ?? `SLO ${slo.name}` };
+}
+
+/** The alert's dashboard link: the written one, else the SLO's own error-budget dashboard. */
+function dashboardOf(slo: SloSpec): string | undefined {
+  return (slo.alert ? slo.alert.dashboard : undefined) ?? sloDashboardRef(slo)?.uid;
 }
 
 /** Both windows above the burn threshold: the long one proves the burn is significant, the short one that it goes on. */
@@ -153,6 +164,6 @@ function burnText(rates: BurnRate[], window: string): string {
   return rates.map((b) => `${b.factor}× over ${b.long} and ${b.short} (${budgetSpentPercent(b, window)}% of the ${window} budget in ${b.long})`).join(', or ');
 }
 
-function selectorOf(labels: Record<string, string>): string {
+export function selectorOf(labels: Record<string, string>): string {
   return `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
 }

@@ -81,6 +81,7 @@ export function checkedQueries(sli: SliSpec, window: string): ComposedQuery[] {
   };
   return [
     { field: bucketField, pieces: [own('sum(rate('), slice(bucketField, latency.bucket), ...matchers(`le="${latency.le}"`), own(`[${window}]))`)] },
-    { field: bucketField, pieces: [own('sum(rate('), { text: count, from: { field: bucketField, start: 0, end: latency.bucket.length } }, ...matchers(''), own(`[${window}]))`)] },
+    // The histogram's count has the bucket's labels (but le): the written matchers are checked once, on the bucket.
+    { field: bucketField, pieces: [own('sum(rate('), { text: count, from: { field: bucketField, start: 0, end: latency.bucket.length } }, own(`[${window}]))`)] },
   ];
 }

@@ -625,6 +625,10 @@ export type NoAlert = false;
  * A severity level of Severities, or false for none.
  */
 export type SeverityChoice = string | false;
+/**
+ * No error-budget dashboard.
+ */
+export type NoDashboard = false;
 
 /**
  * Service-level objectives; each compiles to a recording-rule group (error ratios, error budget, burn rates) and one multi-window, multi-burn-rate alert.
@@ -703,6 +707,7 @@ export interface SLOsSpec {
     };
     labels?: Labels1;
     alert?: NoAlert | Alert;
+    dashboard?: NoDashboard | SloDashboard;
   }[];
 }
 /**
@@ -744,6 +749,19 @@ export interface BurnRate {
    * The level's `for` (the largest of its pairs applies); none by default.
    */
   for?: string;
+}
+/**
+ * The SLO's error-budget dashboard: its uid and title.
+ */
+export interface SloDashboard {
+  /**
+   * Grafana uid of the error-budget dashboard; default slo-<name>.
+   */
+  uid?: string;
+  /**
+   * Title; default "SLO <name>".
+   */
+  title?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Definition, Path } from '../../load/definition.ts';
-import { checkedQueries, composedText, expandSlo, type ComposedQuery, type SloExpansion, type SloSpec } from '../../slo/index.ts';
+import { checkedQueries, composedText, expandSlo, sloDashboardSpec, type ComposedQuery, type SloExpansion, type SloSpec } from '../../slo/index.ts';
 import type { SLOsSpec, SeveritiesSpec } from '../../spec/types.gen.ts';
 import type { AlertLevel, AlertModel, ExpressionModel, RecordingRuleModel, RuleGroupModel } from '../types.ts';
 import { at, type KindMapper, type ModelUnderConstruction } from './mapper.ts';
@@ -20,6 +20,9 @@ export const mapSlos: KindMapper = (def, into) => {
     for (const query of checkedQueries(slo.sli, slo.window)) {
       into.model.expressions.push({ text: composedText(query), grafana: false, owner: `SLO ${slo.name}`, origin: { def: composedDefinition(def, base, query), path: [...base, ...query.field] }, exact: false });
     }
+    // A name taken by an earlier SLO is slo/duplicate's to report: its series, alert and dashboard would only repeat
+    // that one problem as a rule/duplicate per recording rule.
+    if (takenEarlier(into, def, slo.name, i)) return;
     const expansion = expandSlo(slo, { groupLabels: spec.labels, severities });
     recordings.rules.push(...expansion.recordings.map((r): RecordingRuleModel => {
       const origin = { def: generatedDefinition(def), path: [...base, ...r.field] };
@@ -27,6 +30,10 @@ export const mapSlos: KindMapper = (def, into) => {
     }));
     const alert = alertModel(def, base, slo, expansion, alerts.name);
     if (alert) alerts.alerts.push(alert);
+    // Built by the dashboard emitter like a written declarative dashboard; its queries read the series recorded above,
+    // so they are not checked again (a problem of the SLI is reported once, at the field written).
+    const dashboard = sloDashboardSpec(slo, expansion);
+    if (dashboard) into.model.dashboards.push({ uid: dashboard.uid, title: dashboard.title!, spec: dashboard, origin: at(def, slo.dashboard ? [...base, 'dashboard'] : [...base, 'name']) });
   });
   into.model.groups.push(recordings);
   if (alerts.alerts.length) into.model.groups.push(alerts);
@@ -36,6 +43,17 @@ export const mapSlos: KindMapper = (def, into) => {
 function severityNames(into: ModelUnderConstruction): string[] {
   const first = into.model.definitionsByKind.get('Severities')?.[0];
   return first ? (first.value as SeveritiesSpec).levels.map((l) => l.name) : [];
+}
+
+/** Whether an SLO before this one (in definition order, as slo/duplicate reads them) has the same name. */
+function takenEarlier(into: ModelUnderConstruction, def: Definition, name: string, index: number): boolean {
+  for (const other of into.model.definitionsByKind.get('SLOs') ?? []) {
+    const slos = (other.value as SLOsSpec).slos;
+    const upTo = other === def ? index : slos.length;
+    if (slos.slice(0, upTo).some((s) => s.name === name)) return true;
+    if (other === def) return false;
+  }
+  return false;
 }
 
 function alertModel(def: Definition, base: Path, slo: SloSpec, expansion: SloExpansion, group: string): AlertModel | undefined {
