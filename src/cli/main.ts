@@ -24,6 +24,7 @@ Commands:
   deploy [dir]     pre-flight, write, reload, verify and (on failure) roll back one environment
   relay            run the notification relay (DingTalk delivery, escalation, confirm/close, alert history)
   import rules     turn Prometheus rule files and PrometheusRule manifests into Vigil definitions (--verify: prove it)
+  import slo       turn Sloth specs and Pyrra ServiceLevelObjectives into SLOs (--verify: compare the rules in promtool)
   export data      write the series of a PromQL expression over a time range from Prometheus as CSV or JSON
   catalog update   record a live exporter's metrics (names, types, labels) as a catalogue: --from URL
   checks           list every check with its id

@@ -40,6 +40,18 @@ describe.skipIf(!hasCommand('promtool'))('vigil import slo: the published exampl
     expect(validate.stdout + validate.stderr).not.toMatch(/error\[/);
   }, 300_000);
 
+  it('--verify fails, listing what differs, when Sloth\'s rules do not evaluate like the build (a page factor changed)', async () => {
+    const dir = await temp();
+    const gen = (await readFile(path.join(SLOTH, 'getting-started.gen.yml'), 'utf8')).replaceAll('(14.4 * ', '(1.44 * ');
+    await writeFile(path.join(dir, 'changed.gen.yml'), gen);
+    const run = await runVigilAsync(['import', 'slo', path.join(SLOTH, 'getting-started.yml'), 'changed.gen.yml', '--out', 'out', '--verify', '--format', 'json'], dir);
+    expect(run.code).toBe(1);
+    const answer = JSON.parse(run.stdout) as { ok: boolean; verify: { differences: string[]; promtool: { problems: string[] } } };
+    expect(answer.ok).toBe(false);
+    expect(answer.verify.differences.join('\n')).toContain("changed.gen.yml: Sloth's rules and the build evaluate differently over the same series");
+    expect(answer.verify.differences.join('\n')).toMatch(/ALERTS\{alertname=\\"MyServiceHighErrorRate\\",sloth_severity=\\"page\\"/);
+  }, 300_000);
+
   it('Pyrra: every example imports with its window and burn rates, builds, and --verify passes promtool check rules', async () => {
     const dir = await temp();
     const run = await runVigilAsync(['import', 'slo', ...PYRRA_FILES.map((f) => path.join(PYRRA, f)), '--out', 'out', '--verify'], dir);
