@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { loadavg } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import * as client from 'prom-client';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { cachedExposition, serveMetrics } from '../../src/runtime/index.ts';
@@ -60,15 +61,25 @@ function populate(kind: Kind, size: number): Population {
   return { registry, touch };
 }
 
-async function median(run: () => Promise<unknown>, before: () => void = () => undefined): Promise<number> {
+/**
+ * Medians of the wall time and of the process' CPU time (user + system, every thread: garbage collection helpers
+ * included) of `run`, written to figures[name] and figures[`${name}Cpu`]. The CPU time is the figure that the other
+ * jobs on a shared machine do not inflate.
+ */
+async function measure(figures: Figures, name: string, run: () => Promise<unknown>, before: () => void = () => undefined): Promise<void> {
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     before();
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     await run();
+    const used = process.cpuUsage(startCpu);
     times.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return quantile(times, 0.5);
+  figures[name] = quantile(times, 0.5);
+  figures[`${name}Cpu`] = quantile(cpu, 0.5);
 }
 
 /** A GET of /metrics, body read to the end (bytes counted, not kept). */
@@ -104,28 +115,37 @@ async function runCase({ kind, size, method }: Case): Promise<Figures> {
   const figures: Figures = { populatedRssMb: process.memoryUsage().rss / 2 ** 20 };
   if (method === 'prom-client') {
     figures.bytes = Buffer.byteLength(await registry.metrics());
-    figures.serialise = await median(() => registry.metrics());
+    await measure(figures, 'serialise', () => registry.metrics());
     const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, exposition: 'prom-client' });
-    figures.serve = await median(() => scrape(server.url));
+    await measure(figures, 'serve', () => scrape(server.url));
     await server.close();
     figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
     return figures;
   }
   const exposition = cachedExposition(registry, client);
   const start = performance.now();
+  const startCpu = process.cpuUsage();
   figures.bytes = (await exposition.chunks()).byteLength;
   figures.first = performance.now() - start;
-  figures.unchanged = await median(() => exposition.chunks());
-  figures.changed1 = await median(() => exposition.chunks(), () => touch(100));
-  figures.changed10 = await median(() => exposition.chunks(), () => touch(10));
-  figures.changedAll = await median(() => exposition.chunks(), () => touch(1));
+  const firstCpu = process.cpuUsage(startCpu);
+  figures.firstCpu = (firstCpu.user + firstCpu.system) / 1000;
+  await measure(figures, 'unchanged', () => exposition.chunks());
+  await measure(figures, 'changed1', () => exposition.chunks(), () => touch(100));
+  await measure(figures, 'changed10', () => exposition.chunks(), () => touch(10));
+  await measure(figures, 'changedAll', () => exposition.chunks(), () => touch(1));
   const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
   await scrape(server.url);
-  figures.serveUnchanged = await median(() => scrape(server.url));
-  figures.serve1 = await median(() => scrape(server.url), () => touch(100));
-  figures.serve10 = await median(() => scrape(server.url), () => touch(10));
+  await measure(figures, 'serveUnchanged', () => scrape(server.url));
+  await measure(figures, 'serve1', () => scrape(server.url), () => touch(100));
+  await measure(figures, 'serve10', () => scrape(server.url), () => touch(10));
   await server.close();
   figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  // What answering Prometheus' Accept-Encoding: gzip would add to a scrape: the whole body compressed at the fastest
+  // level (a cache of compressed chunks would still compress every changed chunk, and compresses worse).
+  const body = await exposition.chunks();
+  await measure(figures, 'gzip', async () => {
+    figures.gzipBytes = gzipSync(Buffer.concat(body.chunks, body.byteLength), { level: 1 }).length;
+  });
   // Checked last: prom-client's text would count in the peak RSS.
   const { chunks, byteLength } = await exposition.chunks();
   if (!(await sameAsPromClient(registry, chunks, byteLength))) throw new Error(`${kind} ×${size}: not prom-client's bytes`);
@@ -146,6 +166,7 @@ async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? '1,2,4').split(',').map(Number);
   const trials = Number(process.env.BENCH_AGE_TRIALS ?? 50);
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   const loadBefore = loadavg();
   for (const kind of ['counter', 'histogram'] as const) {
     for (const size of sizes) {
@@ -161,7 +182,12 @@ async function main(): Promise<void> {
           + `| ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ms(ours.serve10)} | ${ours.peakRssMb.toFixed(0)} MB |`;
       const bytes = ours.bytes ?? prom.bytes;
       rows.push(`| ${kind} | ${series} | ${bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`} | ${promColumns}| ${ourColumns}`);
-      process.stderr.write(`${rows.at(-1)}\n`);
+      if (!ours.error) {
+        cpuRows.push(`| ${kind} | ${series} | ${ms(prom.serialiseCpu)} | ${ms(ours.firstCpu)} | ${ms(ours.unchangedCpu)} | ${ms(ours.changed1Cpu)} `
+          + `| ${ms(ours.changed10Cpu)} | ${ms(ours.changedAllCpu)} | ${ms(ours.serveUnchangedCpu)} | ${ms(ours.serve1Cpu)} | ${ms(ours.serve10Cpu)} `
+          + `| ${ms(ours.gzipCpu)} (wall ${ms(ours.gzip)}) to ${(ours.gzipBytes / 1e6).toFixed(1)} MB |`);
+      }
+      process.stderr.write(`${rows.at(-1)}\n${cpuRows.at(-1) ?? ''}\n`);
     }
   }
   const scope = benchScope();
@@ -177,6 +203,12 @@ async function main(): Promise<void> {
     '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
+    '',
+    'CPU time of the same medians (user + system, all threads of the process; a GET counts the client reading the body too):',
+    '',
+    '| kind | series | prom-client metrics() | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | gzip (level 1) of the body |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...cpuRows,
     '',
     `Sample age at a 1 s scrape, ${trials} trials: p50 ${ms(quantile(ages, 0.5))}, p95 ${ms(quantile(ages, 0.95))}, max ${ms(Math.max(...ages))}.`,
     '',
