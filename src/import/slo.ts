@@ -69,7 +69,7 @@ export function importSlos(inputs: readonly { file: string; text: string }[], se
   );
   return {
     files,
-    notes: [...notes, ...catalogue.notes.map((n) => ({ kind: n.kind === 'review' ? ('review' as const) : ('mapped' as const), message: n.message }))],
+    notes: [...notes, ...(definition ? catalogueNotes(definition) : [])],
     diagnostics,
     definitions,
     generated: read.generated,
@@ -108,6 +108,16 @@ function withHistograms(definition: Record<string, unknown>, definitions: readon
   const rest = external.map((e) => ({ ...e, names: e.names.filter((n) => !seriesOf(n)) })).filter((e) => e.names.length > 0);
   const { external: _external, ...others } = definition;
   return { ...others, metrics, ...(rest.length ? { external: rest } : {}) };
+}
+
+/** What the catalogue says of the metrics: the types it declares, and the names left for review. */
+function catalogueNotes(definition: Record<string, unknown>): SloNote[] {
+  const typed = (definition.metrics as { name: string; type: string }[] | undefined) ?? [];
+  const external = ((definition.external as { names: string[] }[] | undefined) ?? []).flatMap((e) => e.names);
+  return [
+    ...(typed.length ? [{ kind: 'mapped' as const, message: `${typed.length} metric type(s) inferred from the SLIs: ${typed.map((t) => `${t.name} (${t.type})`).join(', ')}` }] : []),
+    ...(external.length ? [{ kind: 'review' as const, message: `${external.length} metric(s) whose type the SLIs do not show are declared as external names (${external.join(', ')}): declare their types and labels in a Metrics catalogue` }] : []),
+  ];
 }
 
 /** Two sources of the same service or SLO name: the later file gets a suffix (rule group names are unique). */

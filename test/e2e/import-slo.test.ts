@@ -97,6 +97,18 @@ describe('vigil import slo: what cannot be mapped is reported', () => {
   });
 });
 
+describe('vigil import slo: usage', () => {
+  it.each([
+    [['import', 'rules', 'x.yml', '--out', 'o', '--page-severity', 'page'], '--page-severity and --ticket-severity are for vigil import slo'],
+    [['import', 'slo', 'x.yml', '--out', 'o', '--ticket-severity', 'Not Valid'], '--ticket-severity takes a severity name'],
+    [['import', 'slo', '--out', 'o'], 'name at least one slo file'],
+  ])('%j is a usage error', async (args, message) => {
+    const run = await runVigilAsync(args, await temp());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+});
+
 const MALFORMED: { name: string; text: string; where: string; message: RegExp }[] = [
   { name: 'YAML error', text: 'version: "prometheus/v1"\nservice: [unclosed\n', where: 'in.yaml:3:1', message: /import\/yaml/ },
   { name: 'neither Sloth nor Pyrra', text: 'apiVersion: v1\nkind: ConfigMap\ndata: {}\n', where: 'in.yaml:2:7', message: /a ConfigMap is neither a Sloth spec nor a Pyrra ServiceLevelObjective/ },
