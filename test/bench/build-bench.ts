@@ -18,17 +18,19 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 interface Timed {
   seconds: number;
+  /** User + system CPU of the process and its children: what a loaded machine distorts least. */
+  cpuSeconds: number;
   maxRssMb: number;
   code: number;
   stderr: string;
 }
 
-/** GNU time gives wall time and the peak resident set of the whole process. */
+/** GNU time gives wall time, CPU time and the peak resident set of the whole process. */
 function timed(cmd: string[], cwd = REPO): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
-  return { seconds: seconds!, maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr };
+  const [seconds, user, system, kb] = last.split(' ').map(Number);
+  return { seconds: seconds!, cpuSeconds: Number((user! + system!).toFixed(2)), maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -82,6 +84,7 @@ async function main() {
     dashboards: DASHBOARDS,
     runs: RUNS,
     vigilBuildSeconds: build,
+    vigilBuildCpuSeconds: median(builds.map((b) => b.cpuSeconds)),
     promtoolCheckRulesSeconds: promtool,
     buildToPromtoolRatio: Number((build / promtool).toFixed(2)),
     vigilBuildPeakRssMb: Math.round(rss),
@@ -89,7 +92,11 @@ async function main() {
     oneFileChangePeakRssMb: Math.round(Math.max(...oneFile.map((o) => o.maxRssMb))),
     vigilValidateExampleSeconds: validate,
     vigilValidateExampleCachedSeconds: validateCached,
+    vigilValidateExampleCpuSeconds: median(validations.map((v) => v.cpuSeconds)),
+    vigilValidateExampleCachedCpuSeconds: median(cachedValidations.map((v) => v.cpuSeconds)),
     vigilVersionSeconds: median(version.map((v) => v.seconds)),
+    vigilVersionCpuSeconds: median(version.map((v) => v.cpuSeconds)),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
     goals: {
       'build <= 0.25 x promtool': build <= 0.25 * promtool,
       'one-file change < 0.5 s': oneFileChange < 0.5,
