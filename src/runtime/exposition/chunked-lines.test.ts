@@ -1,5 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkedLines } from './chunked-lines.ts';
+import { ChunkedLines, type LineSource } from './chunked-lines.ts';
+
+/** Lines given as texts: undefined for a line unchanged since the previous update. */
+class Texts implements LineSource {
+  private readonly texts: (string | undefined)[] = [];
+
+  constructor(private readonly changedLine: (i: number) => string | undefined) {}
+
+  changed(i: number): boolean {
+    this.texts[i] = this.changedLine(i);
+    return this.texts[i] !== undefined;
+  }
+  maxBytes(i: number): number {
+    return Buffer.byteLength(this.texts[i]!) + 1;
+  }
+  write(i: number, into: Buffer, offset: number): number {
+    const end = offset + into.write(this.texts[i]!, offset, 'utf8');
+    into[end] = 0x0a;
+    return end + 1;
+  }
+}
 
 const bytesOf = (lines: ChunkedLines) => {
   const text = Buffer.concat(lines.chunks).toString('utf8');
@@ -11,10 +31,10 @@ const expected = (texts: readonly string[]) => texts.map((text) => `${text}\n`).
 /** Brings `lines` to `next`, giving the callback's answer only for positions whose text differs from `previous`. */
 function update(lines: ChunkedLines, previous: readonly string[], next: readonly string[]) {
   const asked: number[] = [];
-  const changed = lines.update(next.length, (i) => {
+  const changed = lines.update(next.length, new Texts((i) => {
     asked.push(i);
     return i < previous.length && previous[i] === next[i] ? undefined : next[i];
-  });
+  }));
   return { changed, asked };
 }
 
@@ -127,6 +147,13 @@ describe('ChunkedLines keeps lines as UTF-8 chunks of a few lines each', () => {
 
   it('refuses a position it has no text for (a new line must be given)', () => {
     const lines = start(4, ten);
-    expect(() => lines.update(12, (i) => (i === 10 ? 'x' : undefined))).toThrow('line 11 of 12 is new but has no text');
+    expect(() => lines.update(12, new Texts((i) => (i === 10 ? 'x' : undefined)))).toThrow('line 11 of 12 is new but has no text');
+  });
+
+  it('refuses a source that writes more than it announced (a chunk would be cut short)', () => {
+    const lines = new ChunkedLines(2);
+    const short = new Texts(() => 'four');
+    short.maxBytes = () => 3;
+    expect(() => lines.update(2, short)).toThrow('more than the 6 announced');
   });
 });

@@ -2,9 +2,6 @@
 // and a scrape writes the chunks as they are — no string of the whole exposition (139 MB for 100,000 histogram
 // series, past V8's longest string at 4×) and no encoding of it on every scrape.
 
-/** The text of line `i` when it changed since the previous update (or is new), undefined when it did not. */
-export type ChangedLine = (i: number) => string | undefined;
-
 /** Where an update's lines come from, written straight as bytes (no string of them need exist). */
 export interface LineSource {
   /** Whether line i changed since the previous update (or is new); asked about every line, in order, first. */
@@ -14,29 +11,6 @@ export interface LineSource {
   /** Writes changed line i and its newline into `into` at `offset`; returns the offset after them. */
   write(i: number, into: Buffer, offset: number): number;
 }
-
-/** A LineSource of texts given by a ChangedLine callback. */
-class TextSource implements LineSource {
-  private readonly texts: (string | undefined)[] = [];
-
-  constructor(private readonly changedLine: ChangedLine) {}
-
-  changed(i: number): boolean {
-    const text = this.changedLine(i);
-    this.texts[i] = text;
-    return text !== undefined;
-  }
-  maxBytes(i: number): number {
-    return Buffer.byteLength(this.texts[i]!) + 1;
-  }
-  write(i: number, into: Buffer, offset: number): number {
-    const end = offset + into.write(this.texts[i]!, offset, 'utf8');
-    into[end] = NEWLINE;
-    return end + 1;
-  }
-}
-
-const NEWLINE = 0x0a;
 
 /** Garbage allowed beside the live bytes before the chunks are packed into one new slab. */
 const SLACK = 64 * 1024;
@@ -108,16 +82,11 @@ export class ChunkedLines {
   }
 
   /**
-   * Brings the lines to `count`, asking `changedLine` about every position in order (a position past the previous
-   * count is new and must be given); rebuilds the chunks that hold a changed line or lost lines. Returns whether any
-   * byte changed.
+   * Brings the lines to `count`, asking `source` whether each line changed, in order (a line past the previous count
+   * is new and must be changed); rebuilds the chunks that hold a changed line or lost lines. Returns whether any byte
+   * changed.
    */
-  update(count: number, changedLine: ChangedLine): boolean {
-    return this.updateFrom(count, new TextSource(changedLine));
-  }
-
-  /** update() with lines written by `source`. */
-  updateFrom(count: number, source: LineSource): boolean {
+  update(count: number, source: LineSource): boolean {
     const per = this.linesPerChunk;
     const previousCount = this.count;
     const changed = this.changed;

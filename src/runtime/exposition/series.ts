@@ -118,7 +118,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     this.current = series;
     this.metric = metric;
     this.labelsNow = labels;
-    const changed = this.lines.updateFrom(series.length, this);
+    const changed = this.lines.update(series.length, this);
     this.current = [];
     this.texts.length = 0;
     this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
