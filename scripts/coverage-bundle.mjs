@@ -1,35 +1,58 @@
-// The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: the
-// same as dist/vigil.mjs (bin/dist.js), with a source map (vigil.mjs.map) so that coverage maps back to src/*.ts. It sits
-// two folders below the repository, as dist/vigil.mjs does, so that the paths src/ resolves from its own module
-// (templates/, the TypeScript child process) resolve the same way.
-import { copyFileSync, mkdirSync } from 'node:fs';
+// The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: built
+// as dist/vigil.mjs is (bin/dist.js: the same esbuild options, split into chunks that each command imports when it
+// runs), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
+// folders below the repository, as dist/ does, so that the paths src/ resolves from its own module (templates/, the
+// TypeScript child process beside it) resolve the same way.
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const COVERAGE_BUNDLE_DIR = path.join(ROOT, 'coverage', 'bundle');
-export const COVERAGE_BUNDLE = path.join(COVERAGE_BUNDLE_DIR, 'vigil.mjs');
-/** The process that runs users' TypeScript definitions, found beside the bundle as dist/typescript-child.mjs is. */
-export const COVERAGE_CHILD = path.join(COVERAGE_BUNDLE_DIR, 'typescript-child.mjs');
 export const CHILD_SOURCE = path.join(ROOT, 'src', 'load', 'typescript-child.mjs');
+const CHILD_NAME = path.basename(CHILD_SOURCE);
 
-export async function buildCoverageBundle() {
-  mkdirSync(COVERAGE_BUNDLE_DIR, { recursive: true });
+/**
+ * Where a part of the suite (unit, integration) keeps its bundle: one each, so that the coverage of each part is read
+ * against the very files its processes ran, even when src/ changed between the parts.
+ */
+export function coverageBundleDir(part) {
+  return path.join(ROOT, 'coverage', `${part}-bundle`);
+}
+
+const inABundleDir = (file) => path.dirname(path.dirname(file)) === path.join(ROOT, 'coverage') && /bundle$/.test(path.basename(path.dirname(file)));
+
+/** A module of a bundle (the entry or one of its chunks), as opposed to the child process copied beside them. */
+export function isBundleModule(file) {
+  return inABundleDir(file) && file.endsWith('.mjs') && path.basename(file) !== CHILD_NAME;
+}
+
+/** The TypeScript definitions' child process: the copy beside a bundle, or the source itself. */
+export function isTypeScriptChild(file) {
+  return file === CHILD_SOURCE || (inABundleDir(file) && path.basename(file) === CHILD_NAME);
+}
+
+/** Builds the bundle into `dir` (emptied first); returns the path of its entry, for VIGIL_COVERAGE_BUNDLE. */
+export async function buildCoverageBundle(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [path.join(ROOT, 'src', 'cli', 'run.ts')],
-    outfile: COVERAGE_BUNDLE,
+    entryPoints: { vigil: path.join(ROOT, 'src', 'cli', 'run.ts') },
+    outdir: dir,
+    splitting: true,
+    chunkNames: 'vigil-[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
     logLevel: 'silent',
-    // A separate map, not named in the bundle: Node, when NODE_V8_COVERAGE is set, would otherwise parse the whole map
-    // in every process and copy it into every coverage file it writes.
+    // Maps not named in the files: Node, when NODE_V8_COVERAGE is set, would otherwise parse every map in every
+    // process and copy it into every coverage file it writes.
     sourcemap: 'external',
     banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   });
-  copyFileSync(CHILD_SOURCE, COVERAGE_CHILD);
-  return COVERAGE_BUNDLE;
+  copyFileSync(CHILD_SOURCE, path.join(dir, CHILD_NAME));
+  return path.join(dir, 'vigil.mjs');
 }

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mergeProcessCovs } from '@bcoe/v8-coverage';
 import astV8ToIstanbul from 'ast-v8-to-istanbul';
 import libCoverage from 'istanbul-lib-coverage';
-import { CHILD_SOURCE, COVERAGE_BUNDLE, COVERAGE_CHILD, ROOT } from './coverage-bundle.mjs';
+import { CHILD_SOURCE, isBundleModule, isTypeScriptChild, ROOT } from './coverage-bundle.mjs';
 
 export const THRESHOLDS = { lines: 85, statements: 80, folderLines: 70 };
 const PARTS = ['unit', 'integration'];
@@ -29,12 +29,15 @@ export function readInProcessCoverage() {
   return map;
 }
 
-/** Scripts whose subprocess coverage counts, by URL: the CLI bundle and the TypeScript definitions' child process. */
-const MEASURED = new Map([
-  [pathToFileURL(COVERAGE_BUNDLE).href, COVERAGE_BUNDLE],
-  [pathToFileURL(COVERAGE_CHILD).href, CHILD_SOURCE],
-  [pathToFileURL(CHILD_SOURCE).href, CHILD_SOURCE],
-]);
+/**
+ * The scripts whose subprocess coverage counts: the modules of the CLI bundle and the TypeScript definitions' child
+ * process (a copy of src/load/typescript-child.mjs beside the bundle, or the source itself).
+ */
+function isMeasured(url) {
+  if (!url.startsWith('file:')) return false;
+  const file = fileURLToPath(url);
+  return isBundleModule(file) || isTypeScriptChild(file);
+}
 
 /** The raw V8 coverage of every subprocess, reduced to the measured scripts and merged per script. */
 export function readSubprocessCoverage() {
@@ -51,7 +54,7 @@ export function readSubprocessCoverage() {
       } catch {
         continue; // a process killed while writing its file
       }
-      const result = raw.result.filter((script) => MEASURED.has(script.url));
+      const result = raw.result.filter((script) => isMeasured(script.url));
       if (result.length === 0) continue;
       processes++;
       merged = mergeProcessCovs([merged, { result }]);
@@ -60,23 +63,23 @@ export function readSubprocessCoverage() {
   return { scripts: merged.result, processes };
 }
 
-/** The bundle's source map (vigil.mjs.map), its sources as file URLs, as ast-v8-to-istanbul resolves them. */
-function bundleSourceMap() {
-  const map = JSON.parse(readFileSync(`${COVERAGE_BUNDLE}.map`, 'utf8'));
-  map.sources = map.sources.map((source) => pathToFileURL(path.resolve(path.dirname(COVERAGE_BUNDLE), source)).href);
+/** A bundle module's source map (<file>.map), its sources as file URLs, as ast-v8-to-istanbul resolves them. */
+function sourceMapOf(file) {
+  const map = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
+  map.sources = map.sources.map((source) => pathToFileURL(path.resolve(path.dirname(file), source)).href);
   return map;
 }
 
 export async function convertScript(script) {
-  const file = MEASURED.get(script.url);
-  const isBundle = file === COVERAGE_BUNDLE;
-  const code = readFileSync(isBundle ? COVERAGE_BUNDLE : script.url === pathToFileURL(COVERAGE_CHILD).href ? COVERAGE_CHILD : file, 'utf8');
+  const file = fileURLToPath(script.url);
+  const code = readFileSync(file, 'utf8');
+  const bundled = isBundleModule(file);
   return astV8ToIstanbul({
     code,
     ast: await (await import('vitest/node')).parseAstAsync(code),
     // The child beside the bundle is a copy of src/load/typescript-child.mjs: its coverage is the source's.
-    coverage: { url: pathToFileURL(file).href, functions: script.functions },
-    ...(isBundle ? { sourceMap: bundleSourceMap() } : {}),
+    coverage: { url: bundled ? script.url : pathToFileURL(CHILD_SOURCE).href, functions: script.functions },
+    ...(bundled ? { sourceMap: sourceMapOf(file) } : {}),
     wrapperLength: 0,
   });
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildCoverageBundle, ROOT } from './coverage-bundle.mjs';
+import { buildCoverageBundle, coverageBundleDir, ROOT } from './coverage-bundle.mjs';
 import { BUDGETS_MS, budgetLine, formatDuration } from './test-budget.mjs';
 
 /** The slowest test files of a vitest JSON report: where the time goes. */
@@ -33,7 +33,7 @@ mkdirSync(subprocessCoverage, { recursive: true });
 
 const env = { ...process.env, VIGIL_SUBPROCESS_COVERAGE: subprocessCoverage };
 try {
-  env.VIGIL_COVERAGE_BUNDLE = await buildCoverageBundle();
+  env.VIGIL_COVERAGE_BUNDLE = await buildCoverageBundle(coverageBundleDir(part));
 } catch (error) {
   process.stderr.write(`${part} tests: cannot bundle src/ for the coverage of subprocesses; they run unmeasured\n${error.message}\n`);
 }
