@@ -22,7 +22,9 @@ export interface ExpectedBurn {
 }
 
 export interface ExpectedSlo {
+  /** The SLO's name in Vigil (the `slo` label); `sourceName`: in the source (Sloth's `sloth_slo`). */
   name: string;
+  sourceName: string;
   service: string;
   /** A ratio in (0, 1). */
   objective: number;
@@ -33,7 +35,8 @@ export interface ExpectedSlo {
   errorRatio?: (window: string) => string;
   /** Undefined when the source alerts on the workbook's defaults (Sloth). */
   burnRates?: ExpectedBurn[];
-  alert?: { name: string; page: boolean; ticket: boolean };
+  /** `name`: Vigil's alert name ('' for Vigil's default); `sourceName`: the source's. */
+  alert?: { name: string; sourceName: string; page: boolean; ticket: boolean };
 }
 
 export interface MappedDefinition {
@@ -146,12 +149,13 @@ export function mapSloth(doc: SloDocument, severities: SeverityChoice, notes: Sl
     slos.push(entry);
     expected.push({
       name,
+      sourceName: written,
       service,
       objective: objective / 100,
       window: SLOTH_PERIOD,
       selectors: [errorQuery, totalQuery],
       errorRatio: (w) => `(${substitute(errorQuery.trim(), w)})\n/\n(${substitute(totalQuery.trim(), w)})`,
-      ...(pageOn || ticketOn ? { alert: { name: alertName ?? '', page: pageOn, ticket: ticketOn } } : {}),
+      ...(pageOn || ticketOn ? { alert: { name: alertName ?? '', sourceName: alertName ?? '', page: pageOn, ticket: ticketOn } } : {}),
     });
   });
   if (slos.length === 0) return undefined;
@@ -296,6 +300,6 @@ export function mapPyrra(doc: SloDocument, severities: SeverityChoice, notes: Sl
     from: doc.from,
     name,
     definition: { apiVersion: 'vigil/v1', kind: 'SLOs', group: `${name}-slos`, slos: [entry] },
-    expected: [{ name, service: name, objective: target / 100, window, selectors, ...(errorRatio ? { errorRatio } : {}), burnRates: burns.filter((b) => b.factor * (1 - target / 100) < 1).map(({ for: _f, ...b }) => b), ...(disabled ? {} : { alert: { name: str(alerting.name) ?? '', page: true, ticket: true } }) }],
+    expected: [{ name, sourceName: written, service: name, objective: target / 100, window, selectors, ...(errorRatio ? { errorRatio } : {}), burnRates: burns.filter((b) => b.factor * (1 - target / 100) < 1).map(({ for: _f, ...b }) => b), ...(disabled ? {} : { alert: { name: str(alerting.name) ?? '', sourceName: str(alerting.name) ?? 'ErrorBudgetBurn', page: true, ticket: true } }) }],
   };
 }

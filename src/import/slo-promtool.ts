@@ -9,11 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { anchoredRegex } from '../synth/synth-eval.ts';
 import { regexExamples } from '../synth/synth-regex.ts';
 import { splitSelector, type MappedDefinition } from './slo-map.ts';
 import type { SlothGeneratedRules } from './slo-sources.ts';
+import { defaultAlertName } from '../slo/index.ts';
 
 export const promtoolAvailable = (): boolean => spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -99,7 +100,7 @@ export async function promtoolVerify(definitions: readonly MappedDefinition[], r
     else verdict.checked.push(...names);
     for (const [i, gen] of generated.entries()) {
       const sloth = definitions.filter((d) => d.source === 'sloth');
-      const pairs = gen.slos.flatMap((g) => sloth.flatMap((d) => d.expected.filter((e) => e.service === g.service && e.name === g.slo).map((e) => ({ d, e }))));
+      const pairs = gen.slos.flatMap((g) => sloth.flatMap((d) => d.expected.filter((e) => e.service === g.service && e.sourceName === g.slo).map((e) => ({ d, e }))));
       if (pairs.length === 0) {
         verdict.problems.push(`${gen.file}: Sloth's generated rules are for ${gen.slos.map((s) => `${s.service}/${s.slo}`).join(', ')}, none of which was imported`);
         continue;
@@ -113,17 +114,17 @@ export async function promtoolVerify(definitions: readonly MappedDefinition[], r
         if (!entry) continue;
         Object.assign(series, inputSeries(entry.errorQuery.replace(/\{\{\s*\.window\s*\}\}/g, '5m'), entry.totalQuery.replace(/\{\{\s*\.window\s*\}\}/g, '5m')));
         const vigil = `slo="${e.name}",service="${e.service}"`;
-        const theirs = `sloth_slo="${e.name}",sloth_service="${e.service}"`;
+        const theirs = `sloth_slo="${e.sourceName}",sloth_service="${e.service}"`;
         for (const at of TIMES) {
           for (const record of RECORDS) tests.push({ expr: `abs(vector(scalar(${record}{${vigil}}) - scalar(${record}{${theirs}}))) < bool (1e-9 * (1 + abs(vector(scalar(${record}{${theirs}})))))`, eval_time: at, exp_samples: [{ labels: '{}', value: 1 }] });
           if (!e.alert) continue;
           for (const [burn, severity] of [['page', severities.page], ['ticket', severities.ticket]] as const) {
             const firing = (sel: string) => `scalar(count(ALERTS{${sel},alertstate="firing"}) or vector(0))`;
-            tests.push({ expr: `vector(${firing(`alertname="${e.alert.name}",sloth_severity="${burn}"`)} == bool ${firing(`alertname="${e.alert.name}",severity="${severity}",slo="${e.name}"`)})`, eval_time: at, exp_samples: [{ labels: '{}', value: 1 }] });
+            tests.push({ expr: `vector(${firing(`alertname="${e.alert.sourceName}",sloth_severity="${burn}",sloth_service="${e.service}",sloth_slo="${e.sourceName}"`)} == bool ${firing(`alertname="${e.alert.name || defaultAlertName(e.name)}",severity="${severity}",slo="${e.name}"`)})`, eval_time: at, exp_samples: [{ labels: '{}', value: 1 }] });
           }
         }
       }
-      const testFile = { rule_files: [slothFile, ...names], evaluation_interval: '5m', tests: [{ interval: '1m', input_series: Object.entries(series).map(([s, values]) => ({ series: s, values })), promql_expr_test: tests }] };
+      const testFile = { rule_files: [slothFile, ...names], evaluation_interval: '5m', group_eval_order: evaluationOrder([gen.text, ...ruleFiles.values()]), tests: [{ interval: '1m', input_series: Object.entries(series).map(([s, values]) => ({ series: s, values })), promql_expr_test: tests }] };
       await writeFile(path.join(dir, `test-${i}.yml`), stringify(testFile, { lineWidth: 0 }));
       const run = spawnSync('promtool', ['test', 'rules', `test-${i}.yml`], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
       if (run.status !== 0) {
@@ -131,7 +132,7 @@ export async function promtoolVerify(definitions: readonly MappedDefinition[], r
         verdict.problems.push(`${gen.file}: Sloth's rules and the build evaluate differently over the same series (promtool test rules): ${failures.join(' | ') || (run.stdout + run.stderr).trim().slice(0, 400)}`);
         continue;
       }
-      for (const { e } of pairs) verdict.evaluated.push({ slo: `${e.service}/${e.name}`, fired: e.alert !== undefined && (await firedDuringBurns(dir, slothFile, e.alert.name, series)) });
+      for (const { e } of pairs) verdict.evaluated.push({ slo: `${e.service}/${e.name}`, fired: e.alert !== undefined && (await firedDuringBurns(dir, slothFile, `alertname="${e.alert.sourceName}",sloth_service="${e.service}",sloth_slo="${e.sourceName}"`, series)) });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -139,9 +140,20 @@ export async function promtoolVerify(definitions: readonly MappedDefinition[], r
   return verdict;
 }
 
+/**
+ * Every group in the order Prometheus's data flows: Sloth's SLI recordings, then its meta recordings (which read them),
+ * then Vigil's recordings, then the alerts. Without an order promtool evaluates groups in random order, and a group
+ * read one step late would show as a difference that is only a race.
+ */
+function evaluationOrder(texts: readonly string[]): string[] {
+  const names = texts.flatMap((t) => ((parse(t) as { groups?: { name: string }[] } | null)?.groups ?? []).map((g) => g.name));
+  const rank = (n: string) => (/sli-recordings/.test(n) ? 0 : /meta-recordings/.test(n) ? 1 : /recordings/.test(n) ? 2 : 3);
+  return [...names].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Not vacuous: did Sloth's alert fire at all over the synthetic series (then both fired, the comparison passed)? */
 async function firedDuringBurns(dir: string, slothFile: string, alert: string, series: Record<string, string>): Promise<boolean> {
-  const tests = TIMES.map((at) => ({ expr: `count(ALERTS{alertname="${alert}",alertstate="firing"}) or vector(0)`, eval_time: at, exp_samples: [{ labels: '{}', value: 0 }] }));
+  const tests = TIMES.map((at) => ({ expr: `count(ALERTS{${alert},alertstate="firing"}) or vector(0)`, eval_time: at, exp_samples: [{ labels: '{}', value: 0 }] }));
   const testFile = { rule_files: [slothFile], evaluation_interval: '5m', tests: [{ interval: '1m', input_series: Object.entries(series).map(([s, values]) => ({ series: s, values })), promql_expr_test: tests }] };
   await writeFile(path.join(dir, 'fired.yml'), stringify(testFile, { lineWidth: 0 }));
   return spawnSync('promtool', ['test', 'rules', 'fired.yml'], { cwd: dir, encoding: 'utf8', timeout: 300_000 }).status !== 0;

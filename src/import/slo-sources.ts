@@ -27,6 +27,7 @@ export interface SloDocument {
 /** A rule file Sloth generated (groups whose rules carry sloth_* labels): what --verify compares the import with. */
 export interface SlothGeneratedRules {
   file: string;
+  /** The rule groups of one document, as a rule file of their own. */
   text: string;
   /** The `sloth_service` / `sloth_slo` pairs its rules record. */
   slos: { service: string; slo: string }[];
@@ -127,7 +128,8 @@ function classify(root: Node, file: string, text: string, out: SloSources): void
   if (isMap(rules) && isSeq(rules.get('groups', true))) {
     const slos = slothGeneratedSlos(rules.toJSON() as { groups?: { rules?: { labels?: Record<string, string> }[] }[] });
     if (slos.length === 0) throw new SourceProblem('a rule file, but not one Sloth generated (no sloth_service/sloth_slo labels)', atOf(root, file), 'rule files go to `vigil import rules`; `vigil import slo` reads SLO specs, and Sloth\'s generated rules beside them for --verify');
-    out.generated.push({ file, text: kind === 'PrometheusRule' ? stringify({ groups: rules.toJSON().groups }) : text, slos });
+    // One document's groups on their own: promtool reads only the first document of a rule file.
+    out.generated.push({ file, text: stringify({ groups: rules.toJSON().groups }), slos });
     return;
   }
   const what = kind ? `a ${kind}` : 'this document';

@@ -7,9 +7,10 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import { inferCatalogueOf } from './catalogue.ts';
 import { projectSkeleton, yamlFile, type ImportedFile } from './skeleton.ts';
-import { mapPyrra, mapSloth, splitSelector, type MappedDefinition, type SeverityChoice, type SloNote } from './slo-map.ts';
+import { mapPyrra, mapSloth, sloName, splitSelector, type MappedDefinition, type SeverityChoice, type SloNote } from './slo-map.ts';
 import { readSloSources, type SloDocument, type SlothGeneratedRules } from './slo-sources.ts';
 import { parseDuration } from '../util/duration.ts';
+import { defaultAlertName } from '../slo/index.ts';
 
 export interface SlosImport {
   files: ImportedFile[];
@@ -46,6 +47,7 @@ export function importSlos(inputs: readonly { file: string; text: string }[], se
     if (mapped) definitions.push(mapped);
   }
   uniqueNames(definitions);
+  uniqueSlos(definitions, notes);
   const files: ImportedFile[] = definitions.map((d) => ({
     path: `slos/${d.name}.yaml`,
     content: yamlFile(`Imported from ${d.from} (${d.source === 'pyrra' ? 'Pyrra' : 'Sloth'}).`, [d.definition]),
@@ -118,6 +120,47 @@ function catalogueNotes(definition: Record<string, unknown>): SloNote[] {
     ...(typed.length ? [{ kind: 'mapped' as const, message: `${typed.length} metric type(s) inferred from the SLIs: ${typed.map((t) => `${t.name} (${t.type})`).join(', ')}` }] : []),
     ...(external.length ? [{ kind: 'review' as const, message: `${external.length} metric(s) whose type the SLIs do not show are declared as external names (${external.join(', ')}): declare their types and labels in a Metrics catalogue` }] : []),
   ];
+}
+
+/**
+ * SLO names and alert names are unique in a Vigil project, where Sloth keys an SLO by service and name: a second
+ * `requests-availability` becomes `<service>-requests-availability`, a second alert name gets the service's name.
+ */
+function uniqueSlos(definitions: readonly MappedDefinition[], notes: SloNote[]): void {
+  const names = new Set<string>();
+  const alerts = new Set<string>();
+  const fresh = (taken: Set<string>, first: string, next: (i: number) => string) => {
+    let candidate = first;
+    for (let i = 2; taken.has(candidate); i++) candidate = next(i);
+    return candidate;
+  };
+  for (const d of definitions) {
+    d.definition.slos.forEach((slo, i) => {
+      const expected = d.expected[i]!;
+      const service = String(slo.service);
+      if (names.has(String(slo.name))) {
+        const base = sloName(`${service}-${String(slo.name)}`);
+        const renamed = fresh(names, base, (n) => `${base}-${n}`);
+        notes.push({ kind: 'review', message: `${d.from}: SLO ${String(slo.name)} of ${service} renamed ${renamed}: another imported SLO has its name, and an slo label names one SLO in a Vigil project` });
+        slo.name = renamed;
+        expected.name = renamed;
+      }
+      names.add(String(slo.name));
+      const alert = slo.alert;
+      if (alert && typeof alert === 'object') {
+        const written = (alert as { name?: string }).name;
+        const name = written ?? defaultAlertName(String(slo.name));
+        if (alerts.has(name)) {
+          const base = `${name}${defaultAlertName(sloName(service)).replace(/ErrorBudgetBurn$/, '')}`;
+          const renamed = fresh(alerts, base, (n) => `${base}${n}`);
+          notes.push({ kind: 'review', message: `${d.from}: SLO ${String(slo.name)}: alert ${name} renamed ${renamed}: another imported SLO's alert has its name` });
+          (alert as { name?: string }).name = renamed;
+          if (expected.alert) expected.alert.name = renamed;
+          alerts.add(renamed);
+        } else alerts.add(name);
+      }
+    });
+  }
 }
 
 /** Two sources of the same service or SLO name: the later file gets a suffix (rule group names are unique). */

@@ -22,6 +22,8 @@ const SLOTH_WITH_RULES = [
   { spec: 'getting-started.yml', rules: 'getting-started.gen.yml', slos: ['myservice/requests-availability'] },
   { spec: 'kubernetes-apiserver.yml', rules: 'kubernetes-apiserver.gen.yml', slos: ['k8s-apiserver/requests-availability', 'k8s-apiserver/requests-latency'] },
   { spec: 'k8s-getting-started.yml', rules: 'k8s-getting-started.gen.yml', slos: ['myservice/requests-availability'] },
+  // Two services with the same SLO and alert names: the second is renamed (both are unique in a Vigil project).
+  { spec: 'multifile.yml', rules: 'multifile.gen.yml', slos: ['myservice/requests-availability', 'myservice2/myservice2-requests-availability'] },
 ];
 const PYRRA_FILES = ['caddy-response-latency.yaml', 'prometheus-http.yaml', 'slo-apiserver-read-response-errors.yaml', 'slo-apiserver-read-resource-latency.yaml'];
 
