@@ -86,11 +86,13 @@ async function answer(
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': length });
   if (req.method === 'HEAD' || typeof body === 'string') {
+    if (typeof body !== 'string') body.release();
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
   // The cached chunks as they are, gathered into one writev by the cork: no copy of the body. The socket's buffer
-  // holds references to the chunks, which are never written to again (the next scrape makes new ones).
+  // holds references to the chunks, whose bytes are not reused until the response is sent or abandoned.
+  res.once('close', body.release);
   res.cork();
   for (const chunk of body.chunks) res.write(chunk);
   res.end();

@@ -2,7 +2,7 @@
  * Collection benchmark (issue #13 §5): serialising and serving a prom-client registry of 100,000 series — counters,
  * and histograms with 10 buckets (13 samples each) — at 1×, 2× and 4× that size, with prom-client's registry.metrics()
  * and with the runtime's cached exposition (its chunks() — what serveMetrics writes — unchanged since the previous
- * scrape, 1 % / 10 % / all series changed, and a GET of /metrics from serveMetrics); medians of several runs, and each
+ * scrape, 1 % / 10 % / all series changed, and a GET of /metrics from serveMetrics in the same states); medians of several runs, and each
  * case's peak RSS (one child process per case). Then the sample age against Debian's Prometheus at a 1 s scrape.
  * Prints a markdown section for docs/benchmarks.md and the load average. Run: `npm run bench:collection` (several
  * minutes; BENCH_SIZES=1,2 and BENCH_AGE_TRIALS=50 change the sizes and trials).
@@ -125,19 +125,24 @@ async function runCase({ kind, size, method }: Case): Promise<Figures> {
   const exposition = cachedExposition(registry, client);
   const start = performance.now();
   const startCpu = process.cpuUsage();
-  figures.bytes = (await exposition.chunks()).byteLength;
+  const first = await exposition.chunks();
+  figures.bytes = first.byteLength;
   figures.first = performance.now() - start;
   const firstCpu = process.cpuUsage(startCpu);
   figures.firstCpu = (firstCpu.user + firstCpu.system) / 1000;
-  await measure(figures, 'unchanged', () => exposition.chunks());
-  await measure(figures, 'changed1', () => exposition.chunks(), () => touch(100));
-  await measure(figures, 'changed10', () => exposition.chunks(), () => touch(10));
-  await measure(figures, 'changedAll', () => exposition.chunks(), () => touch(1));
+  first.release();
+  // Each scrape released once read, as serveMetrics does once the response is sent: later scrapes reuse its memory.
+  const scrapeOnce = async () => (await exposition.chunks()).release();
+  await measure(figures, 'unchanged', scrapeOnce);
+  await measure(figures, 'changed1', scrapeOnce, () => touch(100));
+  await measure(figures, 'changed10', scrapeOnce, () => touch(10));
+  await measure(figures, 'changedAll', scrapeOnce, () => touch(1));
   const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
   await scrape(server.url);
   await measure(figures, 'serveUnchanged', () => scrape(server.url));
   await measure(figures, 'serve1', () => scrape(server.url), () => touch(100));
   await measure(figures, 'serve10', () => scrape(server.url), () => touch(10));
+  await measure(figures, 'serveAll', () => scrape(server.url), () => touch(1));
   await server.close();
   figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
   // What answering Prometheus' Accept-Encoding: gzip would add to a scrape: the whole body compressed at the fastest
@@ -147,8 +152,9 @@ async function runCase({ kind, size, method }: Case): Promise<Figures> {
     figures.gzipBytes = gzipSync(Buffer.concat(body.chunks, body.byteLength), { level: 1 }).length;
   });
   // Checked last: prom-client's text would count in the peak RSS.
-  const { chunks, byteLength } = await exposition.chunks();
+  const { chunks, byteLength, release } = await exposition.chunks();
   if (!(await sameAsPromClient(registry, chunks, byteLength))) throw new Error(`${kind} ×${size}: not prom-client's bytes`);
+  release();
   return figures;
 }
 
@@ -177,14 +183,14 @@ async function main(): Promise<void> {
         ? `fails: ${prom.error} | | | `
         : `${ms(prom.serialise)} | ${ms(prom.serve)} | ${prom.peakRssMb.toFixed(0)} MB `;
       const ourColumns = ours.error
-        ? `fails: ${ours.error} | | | | | | | | |`
+        ? `fails: ${ours.error} | | | | | | | | | |`
         : `${ms(ours.first)} | ${ms(ours.unchanged)} | ${ms(ours.changed1)} | ${ms(ours.changed10)} | ${ms(ours.changedAll)} `
-          + `| ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ms(ours.serve10)} | ${ours.peakRssMb.toFixed(0)} MB |`;
+          + `| ${ms(ours.serveUnchanged)} | ${ms(ours.serve1)} | ${ms(ours.serve10)} | ${ms(ours.serveAll)} | ${ours.peakRssMb.toFixed(0)} MB |`;
       const bytes = ours.bytes ?? prom.bytes;
       rows.push(`| ${kind} | ${series} | ${bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`} | ${promColumns}| ${ourColumns}`);
       if (!ours.error) {
         cpuRows.push(`| ${kind} | ${series} | ${ms(prom.serialiseCpu)} | ${ms(ours.firstCpu)} | ${ms(ours.unchangedCpu)} | ${ms(ours.changed1Cpu)} `
-          + `| ${ms(ours.changed10Cpu)} | ${ms(ours.changedAllCpu)} | ${ms(ours.serveUnchangedCpu)} | ${ms(ours.serve1Cpu)} | ${ms(ours.serve10Cpu)} `
+          + `| ${ms(ours.changed10Cpu)} | ${ms(ours.changedAllCpu)} | ${ms(ours.serveUnchangedCpu)} | ${ms(ours.serve1Cpu)} | ${ms(ours.serve10Cpu)} | ${ms(ours.serveAllCpu)} `
           + `| ${ms(ours.gzipCpu)} (wall ${ms(ours.gzip)}) to ${(ours.gzipBytes / 1e6).toFixed(1)} MB |`);
       }
       process.stderr.write(`${rows.at(-1)}\n${cpuRows.at(-1) ?? ''}\n`);
@@ -200,14 +206,14 @@ async function main(): Promise<void> {
   process.stdout.write([
     `Load average before / after: ${loadBefore.map((l) => l.toFixed(1)).join(', ')} / ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min).`,
     '',
-    '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | peak RSS |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| kind | series | text | prom-client metrics() | prom-client GET | peak RSS | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | GET all changed | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     'CPU time of the same medians (user + system, all threads of the process; a GET counts the client reading the body too):',
     '',
-    '| kind | series | prom-client metrics() | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | gzip (level 1) of the body |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| kind | series | prom-client metrics() | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | GET all changed | gzip (level 1) of the body |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...cpuRows,
     '',
     `Sample age at a 1 s scrape, ${trials} trials: p50 ${ms(quantile(ages, 0.5))}, p95 ${ms(quantile(ages, 0.95))}, max ${ms(Math.max(...ages))}.`,

@@ -10,11 +10,15 @@ function exposition(registry: Registry, seriesPerChunk?: number) {
   return new CachedExposition(registry, client, { seriesPerChunk });
 }
 
-/** The bytes a scrape serves: the chunks, their announced length, the one-Buffer and string forms, against prom-client's. */
+/**
+ * The bytes a scrape serves: the chunks, their announced length, the one-Buffer and string forms, against prom-client's.
+ * Each scrape is released, as a server does once it sent it: later scrapes reuse its slabs.
+ */
 async function expectSameBytes(registry: Registry, cached = exposition(registry)) {
   const expected = Buffer.from(await registry.metrics());
-  const { chunks, byteLength } = await cached.chunks();
+  const { chunks, byteLength, release } = await cached.chunks();
   const served = Buffer.concat(chunks);
+  release();
   expect(served.toString()).toBe(expected.toString());
   expect(served.equals(expected)).toBe(true);
   expect(byteLength).toBe(expected.length);
@@ -144,6 +148,52 @@ describe('the cached exposition gives prom-client\'s bytes', () => {
     gauge.remove({ a: '7' });
     await expectSameBytes(registry, cached);
     expect(Buffer.concat(first.chunks).equals(firstBytes)).toBe(true);
+  });
+});
+
+describe('the cached exposition reuses the bytes of released scrapes only', () => {
+  /** 40 histogram series, every one changed between scrapes: each scrape rebuilds every chunk. */
+  function everyChange() {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['a'], buckets: [1, 10], registers: [registry] });
+    let round = 0;
+    const change = () => {
+      round++;
+      for (let i = 0; i < 40; i++) histogram.observe({ a: `series ${i}` }, (i * round) % 13);
+    };
+    change();
+    return { registry, change, cached: exposition(registry, 2) };
+  }
+
+  it('a scrape not released keeps its bytes however many released scrapes follow', async () => {
+    const { registry, change, cached } = everyChange();
+    const held = await cached.chunks();
+    const heldBytes = Buffer.concat(held.chunks);
+    for (let i = 0; i < 6; i++) {
+      change();
+      await expectSameBytes(registry, cached);
+    }
+    expect(Buffer.concat(held.chunks).equals(heldBytes)).toBe(true);
+    held.release();
+    change();
+    await expectSameBytes(registry, cached);
+  });
+
+  it('the bytes of a released scrape are written again by a later one (no new memory a scrape), and stay prom-client\'s', async () => {
+    const { registry, change, cached } = everyChange();
+    // The memory of the series' samples (the last chunk; the header's bytes are the same in every scrape).
+    const seen: ArrayBufferLike[] = [];
+    for (let i = 0; i < 6; i++) {
+      const scrape = await cached.chunks();
+      expect(Buffer.concat(scrape.chunks).equals(Buffer.from(await registry.metrics()))).toBe(true);
+      seen.push(scrape.chunks.at(-1)!.buffer);
+      scrape.release();
+      change();
+    }
+    // A slab given back during scrape n is reused from scrape n + 1 on: scrape 5 writes into scrape 3's memory.
+    expect(seen[4]).toBe(seen[2]);
+    expect(seen[5]).toBe(seen[3]);
+    expect(seen[1]).not.toBe(seen[0]);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type * as PromClient from 'prom-client';
 import { HistogramText, LabelTexts, ValueText, type MetricBytes, type MetricText, type StoredMetric } from './series.ts';
 import type { LabelSet } from './format.ts';
+import { SlabPool } from './slab-pool.ts';
 
 /** What the exposition reads of a registry beyond its public methods (prom-client 15). */
 interface RegistryInternals {
@@ -30,6 +31,11 @@ type Part =
 export interface ExpositionChunks {
   chunks: readonly Uint8Array[];
   byteLength: number;
+  /**
+   * Says the chunks are no longer read (a response sent or abandoned): their bytes may then be reused by later
+   * scrapes. Optional — chunks never released keep their bytes, and only cost the reuse.
+   */
+  release(): void;
 }
 
 export interface CachedExpositionOptions {
@@ -45,8 +51,7 @@ const VALUE_SERIES_PER_CHUNK = 32;
 const HISTOGRAM_SERIES_PER_CHUNK = 2;
 /** Between two metrics' blocks (each ends with a newline): prom-client joins them with a blank line. */
 const BLANK_LINE = Buffer.from('\n');
-/** prom-client's exposition of a registry without metrics. */
-const EMPTY: ExpositionChunks = { chunks: [BLANK_LINE], byteLength: 1 };
+const nothingToRelease = () => undefined;
 
 export class CachedExposition {
   private readonly texts = new WeakMap<object, MetricText>();
@@ -54,6 +59,8 @@ export class CachedExposition {
   private readonly promClientBytes = new WeakMap<object, { text: string; bytes: MetricBytes }>();
   private labels = new LabelTexts(null);
   private defaultsSeen: [string, unknown][] = [];
+  /** The slabs of the chunks, reused once no scrape that may have handed them out is unreleased. */
+  private readonly slabs = new SlabPool();
 
   constructor(
     private readonly registry: Registry,
@@ -69,8 +76,19 @@ export class CachedExposition {
     // OpenMetrics renames counters and prints exemplars: prom-client's own, whole.
     if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) {
       const bytes = Buffer.from(await this.registry.metrics());
-      return { chunks: [bytes], byteLength: bytes.length };
+      return { chunks: [bytes], byteLength: bytes.length, release: nothingToRelease };
     }
+    const scrape = this.slabs.begin();
+    const release = () => this.slabs.release(scrape);
+    try {
+      return { ...(await this.read()), release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private async read(): Promise<{ chunks: readonly Uint8Array[]; byteLength: number }> {
     const registry = this.registry as unknown as RegistryInternals;
     this.refreshDefaultLabels(registry._defaultLabels);
     // Like registry.metrics(): every collect callback is called, in order, before any metric is formatted, and a
@@ -78,7 +96,8 @@ export class CachedExposition {
     // changing series in place, as in prom-client.
     const parts = registry.getMetricsAsArray().map((metric) => this.start(metric as CollectableMetric));
     const blocks = await Promise.all(parts.map((part) => this.finish(part)));
-    if (blocks.length === 0) return EMPTY;
+    // prom-client's exposition of a registry without metrics.
+    if (blocks.length === 0) return { chunks: [BLANK_LINE], byteLength: 1 };
     const chunks: Buffer[] = [];
     let byteLength = blocks.length - 1;
     for (let i = 0; i < blocks.length; i++) {
@@ -91,8 +110,10 @@ export class CachedExposition {
 
   /** The exposition in one piece (a copy of every chunk: chunks() is what a server should write). */
   async bytes(): Promise<Uint8Array> {
-    const { chunks, byteLength } = await this.chunks();
-    return Buffer.concat(chunks, byteLength);
+    const { chunks, byteLength, release } = await this.chunks();
+    const bytes = Buffer.concat(chunks, byteLength);
+    release();
+    return bytes;
   }
 
   /** The registry's exposition, as registry.metrics() would return it (a string of it: up to V8's longest, ≈ 512 MB). */
@@ -138,9 +159,9 @@ export class CachedExposition {
     const { Counter, Gauge, Histogram } = this.client;
     let text: MetricText | undefined;
     const perChunk = this.options.seriesPerChunk;
-    if (metric.get === Counter.prototype.get || metric.get === Gauge.prototype.get) text = new ValueText(perChunk ?? VALUE_SERIES_PER_CHUNK);
+    if (metric.get === Counter.prototype.get || metric.get === Gauge.prototype.get) text = new ValueText(perChunk ?? VALUE_SERIES_PER_CHUNK, this.slabs);
     else if (metric.getForPromString === (Histogram.prototype as unknown as CollectableMetric).getForPromString && !metric.enableExemplars) {
-      text = new HistogramText(perChunk ?? HISTOGRAM_SERIES_PER_CHUNK);
+      text = new HistogramText(perChunk ?? HISTOGRAM_SERIES_PER_CHUNK, this.slabs);
     }
     if (text) this.texts.set(metric, text);
     return text;

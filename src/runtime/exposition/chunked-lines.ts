@@ -2,14 +2,20 @@
 // and a scrape writes the chunks as they are — no string of the whole exposition (139 MB for 100,000 histogram
 // series, past V8's longest string at 4×) and no encoding of it on every scrape.
 
+import { freshSlabs, type SlabSource } from './slab-pool.ts';
+
 /** Where an update's lines come from, written straight as bytes (no string of them need exist). */
 export interface LineSource {
   /** Whether line i changed since the previous update (or is new); asked about every line, in order, first. */
   changed(i: number): boolean;
   /** An upper bound of the bytes changed line i takes, its newline included. */
   maxBytes(i: number): number;
-  /** Writes changed line i and its newline into `into` at `offset`; returns the offset after them. */
-  write(i: number, into: Buffer, offset: number): number;
+  /**
+   * Writes changed line i and its newline into `into` at `offset`; returns the offset after them. `previous` holds
+   * what line i was before this update at [previousStart, previousEnd) — null for a new line — for a source that
+   * keeps the parts of a line that do not change (never written to: a response may still be sending it).
+   */
+  write(i: number, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number;
 }
 
 /** Garbage allowed beside the live bytes before the chunks are packed into one new slab. */
@@ -22,12 +28,19 @@ const SLACK = 64 * 1024;
  * packed into one new slab — at most one byte copied per byte of garbage made.
  */
 export class ChunkedLines {
-  /** Chunk k holds lines k·linesPerChunk … (k+1)·linesPerChunk − 1, each followed by a newline. */
-  private chunkList: Buffer[] = [];
+  /**
+   * Chunk k holds lines k·linesPerChunk … (k+1)·linesPerChunk − 1, each followed by a newline, at
+   * [chunkStarts[k], chunkStarts[k] + chunkLengths[k]) of chunkSlabs[k]: plain numbers, a view (a Buffer object)
+   * made only when asked for — 50,000 of them a scrape for 100,000 changed histogram series otherwise.
+   */
+  private chunkSlabs: Slab[] = [];
+  private chunkStarts: number[] = [];
+  private chunkLengths: number[] = [];
+  /** Views of the chunks made so far (kept while a chunk is unchanged); the list of all of them, null until asked. */
+  private views: (Buffer | undefined)[] = [];
+  private chunkList: Buffer[] | null = [];
   /** The chunks with neighbours that lie next to each other in one slab merged into one view; null until asked. */
   private runList: Buffer[] | null = [];
-  /** The slab each chunk was cut from. */
-  private chunkSlabs: Slab[] = [];
   /** Where each line's bytes (its newline included) end within its chunk. */
   private ends: number[] = [];
   private count = 0;
@@ -37,7 +50,8 @@ export class ChunkedLines {
   private readonly changed: boolean[] = [];
   private readonly dirty: number[] = [];
 
-  constructor(readonly linesPerChunk: number) {
+  /** `slabs` gives the bytes of new slabs and takes back those no chunk is cut from any more. */
+  constructor(readonly linesPerChunk: number, private readonly slabs: SlabSource = freshSlabs) {
     if (!(linesPerChunk >= 1)) throw new RangeError(`ChunkedLines: linesPerChunk must be at least 1, not ${linesPerChunk}`);
   }
 
@@ -46,7 +60,18 @@ export class ChunkedLines {
    * array after each change — so a response still sending a previous scrape's chunks sends what that scrape saw.
    */
   get chunks(): readonly Buffer[] {
-    return this.chunkList;
+    if (this.chunkList) return this.chunkList;
+    const chunks: Buffer[] = [];
+    for (let chunk = 0; chunk < this.chunkSlabs.length; chunk++) {
+      let view = this.views[chunk];
+      if (!view) {
+        const start = this.chunkStarts[chunk];
+        view = this.views[chunk] = this.chunkSlabs[chunk].bytes.subarray(start, start + this.chunkLengths[chunk]);
+      }
+      chunks.push(view);
+    }
+    this.chunkList = chunks;
+    return chunks;
   }
 
   /**
@@ -57,16 +82,16 @@ export class ChunkedLines {
   get runs(): readonly Buffer[] {
     if (this.runList) return this.runList;
     const runs: Buffer[] = [];
-    let run: Buffer | null = null;
-    for (const chunk of this.chunkList) {
-      if (run && chunk.buffer === run.buffer && chunk.byteOffset === run.byteOffset + run.length) {
-        run = Buffer.from(run.buffer, run.byteOffset, run.length + chunk.length);
-      } else {
-        if (run) runs.push(run);
-        run = chunk;
+    const chunkCount = this.chunkSlabs.length;
+    for (let chunk = 0; chunk < chunkCount;) {
+      const slab = this.chunkSlabs[chunk];
+      const start = this.chunkStarts[chunk];
+      let end = start + this.chunkLengths[chunk];
+      for (chunk++; chunk < chunkCount && this.chunkSlabs[chunk] === slab && this.chunkStarts[chunk] === end; chunk++) {
+        end += this.chunkLengths[chunk];
       }
+      runs.push(slab.bytes.subarray(start, end));
     }
-    if (run) runs.push(run);
     this.runList = runs;
     return runs;
   }
@@ -112,16 +137,15 @@ export class ChunkedLines {
       size += chunkSize;
     }
     const chunkCount = Math.ceil(count / per);
-    if (dirty.length === 0 && chunkCount === this.chunkList.length) {
+    const previousChunkCount = this.chunkSlabs.length;
+    if (dirty.length === 0 && chunkCount === previousChunkCount) {
       changed.length = 0;
       return false;
     }
-    const next = this.chunkList.slice(0, chunkCount);
-    for (let chunk = chunkCount; chunk < this.chunkList.length; chunk++) this.release(chunk);
-    if (dirty.length) this.rebuild(next, size, previousCount, count, source);
-    this.chunkList = next;
-    this.runList = null;
-    this.chunkSlabs.length = chunkCount;
+    for (let chunk = chunkCount; chunk < previousChunkCount; chunk++) this.release(chunk);
+    this.chunkSlabs.length = this.chunkStarts.length = this.chunkLengths.length = this.views.length = chunkCount;
+    if (dirty.length) this.rebuild(size, previousCount, previousChunkCount, count, source);
+    this.chunkList = this.runList = null;
     this.ends.length = count;
     this.count = count;
     changed.length = dirty.length = 0;
@@ -133,24 +157,24 @@ export class ChunkedLines {
    * Cuts the dirty chunks from one new slab (sized by the upper bounds of the changed lines): unchanged lines copied
    * from their previous chunk, changed ones written by the source.
    */
-  private rebuild(next: Buffer[], size: number, previousCount: number, count: number, source: LineSource): void {
+  private rebuild(size: number, previousCount: number, previousChunkCount: number, count: number, source: LineSource): void {
     const per = this.linesPerChunk;
-    // Unpooled: a slab cut from Node's shared 8 KB pool would keep all of it alive.
-    const bytes = Buffer.allocUnsafeSlow(size);
+    const bytes = this.slabs.take(size);
     const slab: Slab = { bytes, live: 0 };
-    this.retained += size;
+    this.retained += bytes.length;
     let offset = 0;
     for (const chunk of this.dirty) {
       const first = chunk * per;
       const last = Math.min(count, first + per);
-      const old = chunk < this.chunkList.length ? this.chunkList[chunk] : null;
+      const old = chunk < previousChunkCount ? this.chunkSlabs[chunk].bytes : null;
+      const oldChunkStart = old ? this.chunkStarts[chunk] : 0;
       const start = offset;
-      let oldStart = 0;
+      let oldStart = oldChunkStart;
       // Unchanged lines are contiguous in the old chunk: each run of them is one copy.
       let runFrom = 0;
       let runLength = 0;
       for (let i = first; i < last; i++) {
-        const oldEnd = i < previousCount ? this.ends[i] : oldStart;
+        const oldEnd = i < previousCount ? oldChunkStart + this.ends[i] : oldStart;
         if (!this.changed[i]) {
           if (runLength === 0) runFrom = oldStart;
           runLength += oldEnd - oldStart;
@@ -158,15 +182,17 @@ export class ChunkedLines {
         } else {
           if (runLength > 0) offset += old!.copy(bytes, offset, runFrom, runFrom + runLength);
           runLength = 0;
-          offset = source.write(i, bytes, offset);
+          offset = i < previousCount ? source.write(i, bytes, offset, old, oldStart, oldEnd) : source.write(i, bytes, offset, null, 0, 0);
           this.ends[i] = offset - start;
         }
         oldStart = oldEnd;
       }
       if (runLength > 0) offset += old!.copy(bytes, offset, runFrom, runFrom + runLength);
       if (old) this.release(chunk);
-      next[chunk] = bytes.subarray(start, offset);
       this.chunkSlabs[chunk] = slab;
+      this.chunkStarts[chunk] = start;
+      this.chunkLengths[chunk] = offset - start;
+      this.views[chunk] = undefined;
       slab.live += offset - start;
       this.bytes += offset - start;
     }
@@ -175,25 +201,33 @@ export class ChunkedLines {
 
   /** The chunk at `chunk` is no longer used: its slab loses its bytes, and is let go with the last of them. */
   private release(chunk: number): void {
-    const length = this.chunkList[chunk].length;
+    const length = this.chunkLengths[chunk];
     const slab = this.chunkSlabs[chunk];
     this.bytes -= length;
     slab.live -= length;
-    if (slab.live === 0) this.retained -= slab.bytes.length;
+    if (slab.live === 0) {
+      this.retained -= slab.bytes.length;
+      this.slabs.give(slab.bytes);
+    }
   }
 
   /** Every chunk copied into one new slab of the live bytes: the old slabs are let go (a response may still hold them). */
   private pack(): void {
-    const slab: Slab = { bytes: Buffer.allocUnsafeSlow(this.bytes), live: this.bytes };
+    const slab: Slab = { bytes: this.slabs.take(this.bytes), live: this.bytes };
+    const previousSlabs = new Set(this.chunkSlabs);
     let offset = 0;
-    this.runList = null;
-    this.chunkList = this.chunkList.map((chunk, i) => {
-      chunk.copy(slab.bytes, offset);
-      this.chunkSlabs[i] = slab;
-      offset += chunk.length;
-      return slab.bytes.subarray(offset - chunk.length, offset);
-    });
-    this.retained = this.bytes;
+    for (let chunk = 0; chunk < this.chunkSlabs.length; chunk++) {
+      const start = this.chunkStarts[chunk];
+      const length = this.chunkLengths[chunk];
+      this.chunkSlabs[chunk].bytes.copy(slab.bytes, offset, start, start + length);
+      this.chunkSlabs[chunk] = slab;
+      this.chunkStarts[chunk] = offset;
+      this.views[chunk] = undefined;
+      offset += length;
+    }
+    this.chunkList = this.runList = null;
+    this.retained = slab.bytes.length;
+    for (const previous of previousSlabs) this.slabs.give(previous.bytes);
   }
 }
 

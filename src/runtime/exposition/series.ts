@@ -3,6 +3,7 @@
 // series printed last time are kept and reused while its value has not changed.
 import { MAX_VALUE_BYTES, putBytes, putValue } from './bytes.ts';
 import { ChunkedLines, type LineSource } from './chunked-lines.ts';
+import { freshSlabs, type SlabSource } from './slab-pool.ts';
 import { formatHeader, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
 
 /** A counter's or gauge's series in prom-client's store. */
@@ -91,14 +92,16 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   protected metric: StoredMetric | null = null;
   private labelsNow: LabelTexts | null = null;
   private texts: (string | undefined)[] = [];
+  /** During render: whether the series at each position has the labels object of the series written there before. */
+  protected sameLabels: boolean[] = [];
   private lines: ChunkedLines;
   private header = '';
   private headerBytes: Buffer = Buffer.alloc(0);
   private labels: LabelTexts | null = null;
   private bytes: MetricBytes | null = null;
 
-  constructor(private readonly seriesPerChunk: number) {
-    this.lines = new ChunkedLines(seriesPerChunk);
+  constructor(private readonly seriesPerChunk: number, private readonly slabs: SlabSource = freshSlabs) {
+    this.lines = new ChunkedLines(seriesPerChunk, slabs);
   }
 
   render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes {
@@ -110,7 +113,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
       this.forget(0);
       this.labelObjects = [];
       this.labelTexts = [];
-      this.lines = new ChunkedLines(this.seriesPerChunk);
+      this.lines = new ChunkedLines(this.seriesPerChunk, this.slabs);
       this.header = header;
       this.headerBytes = Buffer.from(`${header}\n`);
       this.labels = labels;
@@ -120,7 +123,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     this.labelsNow = labels;
     const changed = this.lines.update(series.length, this);
     this.current = [];
-    this.texts.length = 0;
+    this.texts.length = this.sameLabels.length = 0;
     this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
     this.forget(series.length);
     if (changed || fresh || !this.bytes) {
@@ -132,7 +135,9 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   changed(i: number): boolean {
     const s = this.current[i] as S;
     if (s === this.series[i] && this.unchanged(i, s)) return false;
-    if (s.labels !== this.labelObjects[i]) {
+    const sameLabels = s.labels === this.labelObjects[i];
+    this.sameLabels[i] = sameLabels;
+    if (!sameLabels) {
       this.labelObjects[i] = s.labels;
       this.labelTexts[i] = this.formatLabels(s.labels, this.labelsNow!);
     }
@@ -148,7 +153,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     return Buffer.byteLength(text) + 1;
   }
 
-  write(i: number, into: Buffer, offset: number): number {
+  write(i: number, into: Buffer, offset: number, _previous: Buffer | null, _previousStart: number, _previousEnd: number): number {
     const end = offset + into.write(this.texts[i]!, offset, 'utf8');
     into[end] = 0x0a;
     return end + 1;
@@ -165,6 +170,13 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   protected abstract forget(count: number): void;
   protected abstract formatLabels(labels: LabelSet, texts: LabelTexts): Labels;
   protected abstract format(metric: StoredMetric, series: S, labels: Labels): string;
+}
+
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes (a few: one value). */
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 export class ValueText extends PositionalText<ValueSeries, string> {
@@ -243,10 +255,15 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
     return this.fixedBytes + (this.bounds.length + 1) * bytes.afterLe.length + 2 * bytes.sumAndCount.length;
   }
 
-  /** The series' samples as format() prints them, written piece by piece. */
-  write(i: number, into: Buffer, offset: number): number {
+  /**
+   * The series' samples as format() prints them. A series written before with the same labels keeps the name and
+   * labels of each sample (they never change for a series) from its previous bytes, and the samples whose value did
+   * not change whole: only the values are written anew. Otherwise it is written piece by piece.
+   */
+  write(i: number, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
     const bytes = this.labelTexts[i].bytes;
-    if (!bytes) return super.write(i, into, offset);
+    if (!bytes) return super.write(i, into, offset, previous, previousStart, previousEnd);
+    if (previous && this.sameLabels[i]) return this.rewrite(i, bytes.afterLe.length, bytes.sumAndCount.length, into, offset, previous, previousStart);
     const series = this.series[i];
     const keys = this.boundKeys;
     const afterLe = bytes.afterLe;
@@ -268,6 +285,52 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
     at = putValue(series.count, into, at + 1);
     into[at++] = 0x0a;
     return at;
+  }
+
+  /**
+   * Series i over its previous bytes (from `from` in `previous`), whose samples have the same names and labels: the
+   * previous bytes are copied in runs that end where a value changed, and each changed value is written in its place.
+   */
+  private rewrite(i: number, afterLeLength: number, sumAndCountLength: number, into: Buffer, offset: number, previous: Buffer, from: number): number {
+    const series = this.series[i];
+    const keys = this.boundKeys;
+    const openings = this.openingBytes;
+    const samples = keys.length + 3;
+    // The previous bytes [runFrom, at) are still to be copied, to runTo.
+    let runFrom = from;
+    let runTo = offset;
+    let at = from;
+    let cumulative = 0;
+    for (let k = 0; k < samples; k++) {
+      let value: number;
+      let prefix: number;
+      if (k < keys.length) {
+        cumulative += series.bucketValues[keys[k]];
+        value = cumulative;
+        prefix = openings[k].length + afterLeLength;
+      } else if (k === keys.length) {
+        value = series.count;
+        prefix = openings[k].length + afterLeLength;
+      } else {
+        value = k === keys.length + 1 ? series.sum : series.count;
+        prefix = (k === keys.length + 1 ? this.sumName.length : this.countName.length) + sumAndCountLength;
+      }
+      // The value follows the name, the labels and a space; the line ends at the newline after it.
+      const oldValue = at + prefix + 1;
+      let oldEnd = oldValue;
+      while (previous[oldEnd] !== 0x0a) oldEnd++;
+      const valueAt = runTo + (oldValue - runFrom);
+      const end = putValue(value, into, valueAt);
+      if (!sameBytes(into, valueAt, end, previous, oldValue, oldEnd)) {
+        previous.copy(into, runTo, runFrom, oldValue);
+        into[end] = 0x0a;
+        runTo = end + 1;
+        runFrom = oldEnd + 1;
+      }
+      at = oldEnd + 1;
+    }
+    if (at > runFrom) previous.copy(into, runTo, runFrom, at);
+    return runTo + (at - runFrom);
   }
 
   protected format(metric: StoredMetric, series: BucketSeries, labelBytes: BucketLabelBytes): string {
