@@ -35,6 +35,19 @@ function formatLabels(labels: LabelSet, exclude?: LabelSet): string[] {
 }
 
 /**
+ * formatSampleLabels of a sample whose labels are all in one set (no default labels; the other set empty): `{…}` of
+ * its labels in the object's order, '' without any. The common case, without the general form's arrays and copies.
+ */
+export function formatOwnLabels(labels: LabelSet): string {
+  let text = '';
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    text += `${text ? ',' : '{'}${name}="${formatLabelValue(labels[name])}"`;
+  }
+  return text ? `${text}}` : '';
+}
+
+/**
  * The `{…}` of one sample as prom-client's getMetricsAsString builds it from the sample's own labels, the series'
  * labels it shares with its siblings (a histogram's), and the registry's default labels (null when there are none).
  */

@@ -4,7 +4,7 @@
 import { MAX_VALUE_BYTES, putBytes, putValue } from './bytes.ts';
 import { ChunkedLines, type LineSource } from './chunked-lines.ts';
 import { freshSlabs, type SlabSource } from './slab-pool.ts';
-import { formatHeader, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
+import { formatHeader, formatOwnLabels, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
 
 /** A counter's or gauge's series in prom-client's store. */
 export interface ValueSeries {
@@ -36,11 +36,14 @@ export class LabelTexts {
 
   /** `{…}` of a counter's or gauge's sample, '' without labels. */
   valueSeries(labels: LabelSet): string {
+    if (!this.defaultLabels) return formatOwnLabels(labels);
     return formatSampleLabels(labels, LabelTexts.noLabels, this.defaultLabels);
   }
 
   bucketSeries(labels: LabelSet): BucketLabelTexts {
-    const sumAndCount = formatSampleLabels(LabelTexts.noLabels, labels, this.defaultLabels);
+    const sumAndCount = this.defaultLabels
+      ? formatSampleLabels(LabelTexts.noLabels, labels, this.defaultLabels)
+      : formatOwnLabels(labels);
     // A bucket's labels are `le` then the same labels as _sum's — unless a default label is itself named le, which
     // the bucket's own le replaces: then each bucket is formatted the long way.
     if (this.defaultLabels && Object.prototype.hasOwnProperty.call(this.defaultLabels, 'le')) {
