@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveMetrics, type MetricsServer } from './metrics-server.ts';
@@ -57,6 +58,30 @@ describe('serveMetrics', () => {
     expect(response.status).toBe(500);
     expect(await response.text()).toContain('store unavailable');
   });
+
+  it('a response read slowly gets the bytes of its scrape while later scrapes, sent and released, reuse memory', async () => {
+    const registry = new Registry();
+    const latency = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], registers: [registry] });
+    const routes = Array.from({ length: 10_000 }, (_, i) => ({ route: `/route/${i}` }));
+    const changeAll = (round: number) => routes.forEach((labels, i) => latency.observe(labels, (i + round) % 7));
+    changeAll(0);
+    const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    // Far more than the socket buffers hold (about 14 MB): most of the slow body stays queued in the server.
+    const expected = Buffer.from(await registry.metrics());
+    const slow = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server.url}/metrics`, resolve).on('error', reject);
+    });
+    slow.pause();
+    for (let round = 1; round <= 3; round++) {
+      changeAll(round);
+      const body = Buffer.from(await (await fetch(`${server.url}/metrics`)).arrayBuffer());
+      expect(body.equals(Buffer.from(await registry.metrics()))).toBe(true);
+    }
+    const parts: Buffer[] = [];
+    slow.on('data', (part: Buffer) => parts.push(part));
+    await new Promise((resolve) => slow.on('end', resolve).resume());
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+  }, 60_000);
 
   it('serves prom-client\'s bytes with their length over many chunks and multi-byte labels, and again after changes', async () => {
     const registry = new Registry();
