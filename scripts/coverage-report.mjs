@@ -205,4 +205,9 @@ async function main() {
   process.stdout.write(`coverage thresholds met (lines ≥ ${THRESHOLDS.lines}%, statements ≥ ${THRESHOLDS.statements}% overall, every folder's lines ≥ ${THRESHOLDS.folderLines}%)\n`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main().catch((error) => {
+    process.stderr.write(`coverage: ${error.message}\n`);
+    process.exit(2);
+  });
+}
