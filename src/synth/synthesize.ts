@@ -36,6 +36,7 @@ import {
   tooClose,
 } from './synth-values.ts';
 import type { AlertCheck, ExpectedFiring, LevelSynthesis, TestCase } from './types.ts';
+import { sloBurnSyntheses } from './slo-burn.ts';
 
 /**
  * Generated boundary tests for every level of an alert (issue 3, part 2).
@@ -63,6 +64,9 @@ export interface SynthesisContext {
 
 export function synthesizeAlert(model: Model, alert: AlertModel, ctx: SynthesisContext): LevelSynthesis[] {
   if (!alert.enabled) return [];
+  // An SLO's alert is proven on the SLI's raw series, through its recording rules (slo-burn.ts).
+  const burnProofs = sloBurnSyntheses(model, alert);
+  if (burnProofs) return burnProofs;
   const unsupported = (level: AlertLevel, e: unknown): LevelSynthesis => {
     if (!(e instanceof Unsupported)) throw e;
     return { alert: alert.name, level: level.severity, unsupported: e.message };
