@@ -14,8 +14,8 @@ import type { AlertCheck, LevelSynthesis, TestCase } from './types.ts';
  * alert together, so a case proves the whole chain (the SLI query, every window's ratio, the burn condition).
  *
  * For each burn-rate pair (factor f, windows long/short) and error budget b, two cases over a total at a constant rate:
- *  - above: after a clean stretch as long as the longest window, errors at 1.1 × f × b of the total. The level is
- *    quiet before the long window holds enough of the burn and fires once it does (plus the level's `for`);
+ *  - above: after a clean stretch (cleanFor), errors at 1.1 × f × b of the total. The level is quiet before the long
+ *    window holds enough of the burn and fires once it does (plus the level's `for`);
  *  - below: errors at 0.9 × f × b: the pair's long window fills with the burn and the level stays quiet (unless
  *    another of its pairs catches the burn, which the expectations then say).
  * Expected firings follow from the windows' ratios over time (each window's ratio grows linearly while it fills),
