@@ -1,7 +1,9 @@
 // `npm run test:unit` / `npm run test:integration`: one part of the suite (scripts/test-kinds.mjs says which files),
 // with coverage collected in-process by vitest and from the node subprocesses the tests start (NODE_V8_COVERAGE, set
 // in each test worker by scripts/subprocess-coverage.setup.mjs). Prints the part's duration against its budget and
-// fails when the tests fail or the part is over budget. Further arguments go to vitest (e.g. file filters).
+// fails when the tests fail; over budget it says so and lists the slowest files, and fails only with
+// VIGIL_ENFORCE_BUDGETS=1: wall time on a shared machine measures the machine's load as much as the tests, so the
+// budget is a figure to read in CI's output, not a reason to refuse a change. Further arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -48,4 +50,5 @@ const elapsed = performance.now() - started;
 const over = elapsed > BUDGETS_MS[part];
 process.stdout.write(`\n${budgetLine(part, elapsed)}\n`);
 process.stdout.write(`slowest files:\n${slowestFiles(timings, over ? 10 : 5).map((f) => `  ${formatDuration(f.ms).padStart(7)}  ${f.file}\n`).join('')}`);
-process.exit(run.status !== 0 ? run.status ?? 1 : over ? 1 : 0);
+const enforce = process.env.VIGIL_ENFORCE_BUDGETS === '1';
+process.exit(run.status !== 0 ? run.status ?? 1 : over && enforce ? 1 : 0);
