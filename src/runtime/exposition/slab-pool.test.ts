@@ -63,4 +63,21 @@ describe('SlabPool reuses a slab only once no scrape that may have seen it is un
       expect(pool.heldBytes).toBeLessThanOrEqual(1000);
     }
   });
+
+  it('over its limit, lets go of the slabs given back longest ago and keeps the latest', () => {
+    const pool = new SlabPool();
+    const first = pool.begin();
+    const older = pool.take(1000);
+    const newer = Buffer.allocUnsafeSlow(1000);
+    pool.release(first);
+    const second = pool.begin();
+    pool.give(older);
+    pool.release(second);
+    const third = pool.begin();
+    pool.give(newer); // 2,000 bytes held: over the 1,000 a scrape took
+    pool.release(third);
+    pool.begin();
+    expect(pool.heldBytes).toBe(1000);
+    expect(pool.take(1000)).toBe(newer);
+  });
 });

@@ -75,10 +75,11 @@ export class SlabPool implements SlabSource {
     this.waiting.push({ bytes, stamp: this.started });
     this.pooledBytes += bytes.length;
     this.promote();
-    // Beyond what a scrape takes at most (or while scrapes stay unreleased), the oldest slabs go to the collector.
+    // Beyond what a scrape takes at most (or while scrapes stay unreleased), the slabs given back longest ago go to the
+    // collector: the free ones (given back before any waiting one), then the waiting ones.
     const limit = Math.max(this.mostTaken, this.takenThisScrape);
     while (this.pooledBytes > limit && (this.waiting.length || this.free.length)) {
-      const dropped = this.waiting.length ? this.waiting.shift()!.bytes : this.free.shift()!;
+      const dropped = this.free.length ? this.free.shift()! : this.waiting.shift()!.bytes;
       this.pooledBytes -= dropped.length;
     }
   }
