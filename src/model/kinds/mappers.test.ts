@@ -22,7 +22,7 @@ const WRITES: Record<KindName, readonly (keyof Model)[]> = {
   Severities: ['severities'],
   AlertRules: ['groups', 'expressions'],
   RecordingRules: ['groups', 'expressions'],
-  SLOs: ['groups', 'expressions'],
+  SLOs: ['groups', 'expressions', 'dashboards'],
   Receivers: ['receivers'],
   Routes: ['routes'],
   Dashboard: ['dashboards', 'expressions'],
