@@ -36,11 +36,12 @@ export function sloBurnSyntheses(model: Model, alert: AlertModel): LevelSynthesi
     return { severity: l.severity, expected: model && !carriesSeverityLabel(model) ? '' : l.severity, forMs: l.for ? parseDuration(l.for) : 0, pairs: l.burnRates };
   });
   const groups = [`${spec.group}-recordings`, alert.group];
+  const evalMs = Math.max(SLO_EVALUATION_MS, parseDuration(model.project?.evaluationInterval ?? '1m'));
   return levels.map((level) => ({
     alert: alert.name,
     level: level.severity,
     cases: level.pairs.flatMap((pair) => {
-      const ctx = { alert, slo, sli, levels, level, pair, budget, groups };
+      const ctx = { alert, slo, sli, levels, level, pair, budget, groups, evalMs };
       return [aboveCase(ctx), belowCase(ctx)].filter((c): c is TestCase => c !== undefined);
     }),
   }));
@@ -56,6 +57,8 @@ interface BurnLevel {
 
 interface CaseContext {
   alert: AlertModel;
+  /** promtool's evaluation step for these cases (see SLO_EVALUATION_MS). */
+  evalMs: number;
   slo: SloSpec;
   sli: RawSli;
   levels: BurnLevel[];
@@ -71,8 +74,15 @@ const TOTAL_PER_STEP = 10_000;
 /** How far above and below the burn threshold the errors run. */
 const ABOVE = 1.1;
 const BELOW = 0.9;
-/** After the predicted crossing: rule evaluations, the alert's own evaluation, a sample of the windows. */
-const SETTLE_MS = 5 * STEP_MS;
+/**
+ * promtool evaluates every loaded group at every step of the test file's evaluation_interval, and a burn case spans
+ * days: at the project's 30s the example's SLO file took minutes. The windows read 1m input at any evaluation time,
+ * so the cases evaluate every 5 minutes (or the project's interval, if coarser), and expectations follow the
+ * evaluation times exactly (see firing()).
+ */
+const SLO_EVALUATION_MS = 5 * 60_000;
+/** After the predicted crossing: the first evaluation that sees it, and the one after the level's `for`. */
+const settleMs = (c: CaseContext) => 2 * c.evalMs;
 
 /**
  * promtool's test engine loads at most 10 000 samples per query: the period's error ratio (the 5m ratio over 30d)
@@ -109,7 +119,7 @@ function aboveCase(c: CaseContext): TestCase | undefined {
     const met = conditionMetAt(c, ratio, clean);
     if (met === undefined) return undefined;
     const burnt = met - clean;
-    return [clean + roundDown(0.85 * burnt) + c.level.forMs, met + roundUp(Math.max(0.05 * burnt, 3 * STEP_MS)) + c.level.forMs + SETTLE_MS];
+    return [clean + roundDown(0.85 * burnt) + c.level.forMs, met + roundUp(Math.max(0.05 * burnt, 3 * STEP_MS)) + c.level.forMs + settleMs(c)];
   });
   if (!planned) return undefined;
   return burnCase(c, ratio, planned.clean, planned.checks, `fires once ${c.pair.long} holds it${c.level.forMs ? ` and for ${formatDuration(c.level.forMs)}` : ''}, not before`);
@@ -118,7 +128,7 @@ function aboveCase(c: CaseContext): TestCase | undefined {
 function belowCase(c: CaseContext): TestCase | undefined {
   const ratio = c.pair.factor * c.budget * BELOW;
   if (!(ratio > 0)) return undefined;
-  const need = parseDuration(c.pair.long) + c.level.forMs + SETTLE_MS;
+  const need = parseDuration(c.pair.long) + c.level.forMs + settleMs(c);
   const planned = cleanFor(c, ratio, (clean) => [clean + need]);
   if (!planned) return undefined;
   return burnCase(c, ratio, planned.clean, planned.checks, `does not fire with ${c.pair.long} full of it`);
@@ -131,11 +141,12 @@ function burnCase(c: CaseContext, ratio: number, cleanMs: number, checks: number
   return {
     name: `${c.alert.name} ${c.level.severity}: ${burnText} against ${c.pair.factor}× over ${c.pair.long} and ${c.pair.short}: ${outcome}`,
     interval: formatDuration(STEP_MS),
+    evaluationInterval: formatDuration(c.evalMs),
     inputSeries: c.sli.series(cleanSteps, steps - cleanSteps, TOTAL_PER_STEP, roundSig(TOTAL_PER_STEP * ratio, 10)),
     alertChecks: checks.map((ms): AlertCheck => ({
       evalTime: formatDuration(ms),
       alertname: c.alert.name,
-      expected: c.levels.filter((l) => firing(l, ratio, c.budget, cleanMs, ms)).map((l) => ({ severity: l.expected, labels: { slo: c.slo.name } })),
+      expected: c.levels.filter((l) => firing(l, ratio, c.budget, cleanMs, ms, c.evalMs)).map((l) => ({ severity: l.expected, labels: { slo: c.slo.name } })),
     })),
     exprChecks: [],
     groups: c.groups,
@@ -161,9 +172,17 @@ function pairHolds(p: BurnRate, ratio: number, budget: number, cleanMs: number, 
   return windowRatio(p.long, ratio, cleanMs, atMs) > threshold && windowRatio(p.short, ratio, cleanMs, atMs) > threshold;
 }
 
-/** Whether a level fires at `atMs`: one of its pairs has held for the level's `for` (window ratios only grow here). */
-function firing(level: BurnLevel, ratio: number, budget: number, cleanMs: number, atMs: number): boolean {
-  return level.pairs.some((p) => pairHolds(p, ratio, budget, cleanMs, atMs - level.forMs));
+/**
+ * Whether a level fires at `atMs` as promtool evaluates it, every `evalMs` from 0: a pair first holds at evaluation e1
+ * (the alert turns pending), and the level fires from the first evaluation at least `for` after e1 (window ratios only
+ * grow here, so a pair that holds keeps holding).
+ */
+function firing(level: BurnLevel, ratio: number, budget: number, cleanMs: number, atMs: number, evalMs: number): boolean {
+  const lastEvaluation = Math.floor(atMs / evalMs) * evalMs;
+  return level.pairs.some((p) => {
+    for (let e = 0; e + level.forMs <= lastEvaluation; e += evalMs) if (pairHolds(p, ratio, budget, cleanMs, e)) return true;
+    return false;
+  });
 }
 
 /** The first step at which one of the level's pairs holds, within the horizon. */

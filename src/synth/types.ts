@@ -45,6 +45,8 @@ export interface TestCase {
   /** Rule groups (names) whose rule files the test loads; recorded series of other groups are plain inputs. */
   groups: string[];
   covers: Coverage[];
+  /** promtool's evaluation step when the case needs its own (an SLO's burn spans days); else the project's. */
+  evaluationInterval?: string;
   /** Where a user-written test was defined; absent for generated boundary tests. */
   origin?: Origin;
   source: 'generated' | 'user';
