@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       const ours = await inChild({ kind, size, method: 'cached' });
       const series = (size * BASE_SERIES).toLocaleString('en');
       const promColumns = prom.error
-        ? `fails: ${prom.error} | | | `
+        ? `fails: ${prom.error} | | `
         : `${ms(prom.serialise)} | ${ms(prom.serve)} | ${prom.peakRssMb.toFixed(0)} MB `;
       const ourColumns = ours.error
         ? `fails: ${ours.error} | | | | | | | | | |`
