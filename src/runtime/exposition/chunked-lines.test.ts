@@ -145,6 +145,22 @@ describe('ChunkedLines keeps lines as UTF-8 chunks of a few lines each', () => {
     expect(bytesOf(lines)).toBe(expected(texts));
   });
 
+  it('hands a changed line its previous bytes (none to a new line), wherever its chunk was', () => {
+    const lines = start(3, ten);
+    update(lines, ten, ten.map((t, i) => (i % 4 === 0 ? `${t}!` : t)));
+    const previous: (string | null)[] = [];
+    const source = new Texts((i) => (i % 2 === 0 || i >= 10 ? `new ${i}` : undefined));
+    const write = source.write.bind(source);
+    source.write = (i, into, offset, before, from, to) => {
+      previous[i] = before ? before.toString('utf8', from, to) : null;
+      return write(i, into, offset, before, from, to);
+    };
+    lines.update(12, source);
+    expect(previous).toEqual(['line 0!\n', undefined, 'line 2\n', undefined, 'line 4!\n', undefined, 'line 6\n', undefined,
+      'line 8!\n', undefined, null, null]);
+    expect(bytesOf(lines)).toBe(expected(ten.map((t, i) => (i % 2 === 0 ? `new ${i}` : t)).concat(['new 10', 'new 11'])));
+  });
+
   it('refuses a position it has no text for (a new line must be given)', () => {
     const lines = start(4, ten);
     expect(() => lines.update(12, new Texts((i) => (i === 10 ? 'x' : undefined)))).toThrow('line 11 of 12 is new but has no text');
