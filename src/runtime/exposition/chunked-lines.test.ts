@@ -14,7 +14,7 @@ class Texts implements LineSource {
   maxBytes(i: number): number {
     return Buffer.byteLength(this.texts[i]!) + 1;
   }
-  write(i: number, into: Buffer, offset: number): number {
+  write(i: number, into: Buffer, offset: number, _previous?: Buffer | null, _from?: number, _to?: number): number {
     const end = offset + into.write(this.texts[i]!, offset, 'utf8');
     into[end] = 0x0a;
     return end + 1;
@@ -151,7 +151,7 @@ describe('ChunkedLines keeps lines as UTF-8 chunks of a few lines each', () => {
     const previous: (string | null)[] = [];
     const source = new Texts((i) => (i % 2 === 0 || i >= 10 ? `new ${i}` : undefined));
     const write = source.write.bind(source);
-    source.write = (i, into, offset, before, from, to) => {
+    source.write = (i: number, into: Buffer, offset: number, before?: Buffer | null, from?: number, to?: number) => {
       previous[i] = before ? before.toString('utf8', from, to) : null;
       return write(i, into, offset, before, from, to);
     };
