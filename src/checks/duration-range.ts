@@ -35,6 +35,9 @@ export function durationFields(value: unknown, root: Schema): { path: Path; text
       if (target) walk(target.schema, v, path, target.doc);
     }
     for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const sub of (schema[key] as Schema[] | undefined) ?? []) walk(sub, v, path, doc);
+    // if/then/else picks a branch by the value (the SLO's `alert: false` or its object): both are walked, and only the
+    // one whose properties the value has finds anything.
+    for (const key of ['then', 'else'] as const) if (schema[key] && typeof schema[key] === 'object') walk(schema[key] as Schema, v, path, doc);
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
       const items = schema.items;

@@ -223,7 +223,7 @@ function fill(schema: Record<string, unknown>, root: Record<string, unknown>, de
     for (const seg of ref.slice(2).split('/')) node = (node as Record<string, unknown>)[seg];
     return fill(node as Record<string, unknown>, root, depth + 1);
   }
-  const branches = (schema.oneOf ?? schema.anyOf) as Record<string, unknown>[] | undefined;
+  const branches = (schema.oneOf ?? schema.anyOf ?? (schema.if ? [schema.then, schema.else].filter(Boolean) : undefined)) as Record<string, unknown>[] | undefined;
   if (branches) {
     const values = branches.map((b) => fill(b, root, depth + 1));
     return values.find((v) => v !== undefined && JSON.stringify(v).includes('"1s"')) ?? values[0];
