@@ -39,13 +39,17 @@ async function startPrometheus(dir: string): Promise<RunningService> {
   });
 }
 
-/** Until both targets have been scraped and their metadata is known. */
+/**
+ * Until both targets have been scraped, their metadata is known, and Prometheus' own /metrics handler has a series:
+ * its request counter for that handler is counted after the response, so only the second self-scrape holds it.
+ */
 async function firstScrapes(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const up = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count(up == 1)')}`)).json()) as { data: { result: { value: [number, string] }[] } };
     const metadata = (await (await fetch(`${url}/api/v1/metadata?metric=node_load1`)).json()) as { data: Record<string, unknown> };
-    if (up.data.result[0]?.value[1] === '2' && metadata.data.node_load1) return;
+    const handler = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count(prometheus_http_requests_total{handler="/metrics"})')}`)).json()) as { data: { result: unknown[] } };
+    if (up.data.result[0]?.value[1] === '2' && metadata.data.node_load1 && handler.data.result.length) return;
     if (Date.now() > deadline) throw new Error(`Prometheus did not scrape both targets within 30 s:\n${prometheus.log()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
