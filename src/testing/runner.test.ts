@@ -193,15 +193,17 @@ describe('groupEvalOrder', () => {
       'business-aggregations',
       'business-baselines', // reads tenant:api_calls:rate5m of business-aggregations
       'inference-aggregations',
-      'inference-slos-recordings',
       'system-aggregations',
       'training-aggregations',
+      'training-slos-recordings',
+      'inference-slos-recordings', // the SLO groups record the same slo:* names (told apart by the slo label)
       'business',
       'inference',
       'inference-slos-alerts',
       'relay',
       'system',
       'training',
+      'training-slos-alerts',
     ]);
     expect(groupEvalOrder(model, ['training', 'system-aggregations'])).toEqual(['system-aggregations', 'training']);
   });
