@@ -133,7 +133,7 @@ beforeAll(async () => {
   const project = await scope.tempDir('vigil-slo-burn-');
   for (const [file, text] of Object.entries(PROJECT)) await writeFile(path.join(project, file), text);
   const out = path.join(await scope.tempDir('vigil-slo-burn-out-'), 'build');
-  const build = await runVigilAsync(['build', project, '--out', out]);
+  const build = await runVigilAsync(['build', project, '--out', out], project);
   expect(build.code, build.stdout + build.stderr).toBe(0);
   const rules = path.join(out, 'prometheus/rules');
   prometheus = await startBackfilledPrometheus(scope, {
