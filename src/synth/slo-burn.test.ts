@@ -4,45 +4,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { slo, slos, yamlOf } from '../../test/factories/index.ts';
 import { hasCommand } from '../../test/helpers/cli.ts';
 import { compileBase } from '../../test/helpers/model.ts';
 import { alertsByName, type Model } from '../model/types.ts';
 import { sloBurnSyntheses } from './slo-burn.ts';
 import type { TestCase } from './types.ts';
 
-const SLOS = `apiVersion: vigil/v1
-kind: SLOs
-group: app-slos
-labels: { team: app }
-slos:
-  - name: app-availability
-    service: app
-    objective: 99.9
-    window: 30d
-    sli:
-      events:
-        errorQuery: sum(rate(http_requests_total{code=~"5.."}[{{ .window }}]))
-        totalQuery: sum(rate(http_requests_total[{{ .window }}]))
-    alert: { runbook: https://runbooks.example.com/slo }
-  - name: app-ratio
-    service: app
-    objective: 99.5
-    window: 28d
-    sli:
-      ratio: { good: 'http_requests_total{code!~"5.."}', total: http_requests_total }
-    alert: { ticket: false, runbook: https://runbooks.example.com/slo }
-  - name: app-latency
-    service: app
-    objective: 99
-    window: 30d
-    sli:
-      latency: { bucket: request_duration_seconds_bucket, le: "0.5", selector: '{service="app"}' }
-    alert:
-      runbook: https://runbooks.example.com/slo
-      burnRates:
-        - { severity: page, long: 1h, short: 5m, factor: 14.4, for: 2m }
-        - { severity: ticket, long: 6h, short: 30m, factor: 6 }
-`;
+const SLOS = yamlOf(
+  slos({
+    slos: [
+      slo('app-availability'),
+      slo('app-ratio', 'ratio', {}, { objective: 99.5, window: '28d', alert: { ticket: false, runbook: 'https://runbooks.example.com/slo' } }),
+      slo('app-latency', 'latency', {}, {
+        objective: 99,
+        alert: {
+          runbook: 'https://runbooks.example.com/slo',
+          burnRates: [
+            { severity: 'page', long: '1h', short: '5m', factor: 14.4, for: '2m' },
+            { severity: 'ticket', long: '6h', short: '30m', factor: 6 },
+          ],
+        },
+      }),
+    ],
+  }),
+);
 
 const temps: string[] = [];
 afterAll(async () => Promise.all(temps.map((t) => rm(t, { recursive: true, force: true }))));

@@ -3,7 +3,8 @@
  * compiles cleanly. The defaults are the base fixture's (test/fixtures/base): a Project with a relay (SMS over HTTP)
  * and SMTP, a catalogue of http_requests_total / queue_depth / request_duration_seconds plus node_exporter and up,
  * QueueDeep with warning and critical levels, TargetDown at critical, three severities, an email and an SMS receiver,
- * and routes that page on critical. Every factory takes overrides: `undefined` removes a key (see merge.ts).
+ * and routes that page on critical; SLOs (not in the base project) of group app-slos over the same catalogue. Every
+ * factory takes overrides: `undefined` removes a key (see merge.ts).
  */
 import type {
   AlertRulesSpec,
@@ -15,6 +16,7 @@ import type {
   RoutesSpec,
   RuleTestsSpec,
   SeveritiesSpec,
+  SLOsSpec,
   Threshold,
 } from '../../src/spec/types.gen.ts';
 import { withDefaults, type Overrides } from './merge.ts';
@@ -27,7 +29,8 @@ export type AlertEntry = AlertRulesSpec['alerts'][number];
 export type SeverityLevel = SeveritiesSpec['levels'][number];
 export type ReceiverEntry = ReceiversSpec['receivers'][number];
 export type RuleTest = RuleTestsSpec['tests'][number];
-export type Definition = ProjectSpec | MetricsSpec | AlertRulesSpec | SeveritiesSpec | ReceiversSpec | RoutesSpec | EnvironmentSpec | RuleTestsSpec;
+export type SloEntry = SLOsSpec['slos'][number];
+export type Definition = ProjectSpec | MetricsSpec | AlertRulesSpec | SeveritiesSpec | ReceiversSpec | RoutesSpec | EnvironmentSpec | RuleTestsSpec | SLOsSpec;
 
 // ---- Project ------------------------------------------------------------------------------------------------------
 
@@ -203,4 +206,34 @@ export function ruleTest(overrides: Overrides<RuleTest> = {}): RuleTest {
 
 export function ruleTests(tests: RuleTest[] = [ruleTest()]): RuleTestsSpec {
   return { apiVersion: API_VERSION, kind: 'RuleTests', tests: tests as RuleTestsSpec['tests'] };
+}
+
+// ---- SLOs ---------------------------------------------------------------------------------------------------------
+
+/** Each SLI kind over the default catalogue: 5xx of http_requests_total, and request_duration_seconds at 0.5 s. */
+export const SLI_DEFAULTS = {
+  events: () => ({
+    errorQuery: 'sum(rate(http_requests_total{code=~"5.."}[{{ .window }}]))',
+    totalQuery: 'sum(rate(http_requests_total[{{ .window }}]))',
+  }),
+  ratio: () => ({ good: 'http_requests_total{code!~"5.."}', total: 'http_requests_total' }),
+  latency: () => ({ bucket: 'request_duration_seconds_bucket', le: '0.5', selector: '{service="app"}' }),
+} as const;
+
+export type SliKind = keyof typeof SLI_DEFAULTS;
+
+/**
+ * An SLO of service `app` on one SLI kind, 99.9 % over 30d, alerting with the default burn-rate pairs, its SLI the
+ * kind's defaults with `sli` over them: `slo('app-ratio', 'ratio', {}, { objective: 99.5, alert: false })`.
+ */
+export function slo(name = 'app-availability', kind: SliKind = 'events', sli: Record<string, unknown> = {}, overrides: Overrides<SloEntry> = {}): SloEntry {
+  return withDefaults<SloEntry>(
+    { name, service: 'app', objective: 99.9, window: '30d', sli: { [kind]: withDefaults(SLI_DEFAULTS[kind](), sli) }, alert: { runbook: 'https://runbooks.example.com/slo' } },
+    overrides,
+  );
+}
+
+/** Group app-slos of team app, its SLOs the events one of slo() unless told. */
+export function slos(overrides: Overrides<SLOsSpec> = {}): SLOsSpec {
+  return withDefaults<SLOsSpec>({ apiVersion: API_VERSION, kind: 'SLOs', group: 'app-slos', labels: { team: 'app' }, slos: [slo()] }, overrides);
 }

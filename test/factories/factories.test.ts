@@ -34,10 +34,14 @@ import {
   severities,
   severityLevel,
   singleAlert,
+  SLI_DEFAULTS,
+  slo,
+  slos,
   sourcesOf,
   steady,
   sequence,
   threshold,
+  type SliKind,
   webhookAlert,
   webhookPayload,
   withDefaults,
@@ -70,6 +74,9 @@ const DEFINITIONS: [string, () => Definition][] = [
   ['environment', () => environment()],
   ['environment staging with retention', () => environment({ name: 'staging', retention: '7d' })],
   ['ruleTests', () => ruleTests()],
+  ['slos', () => slos()],
+  ...(Object.keys(SLI_DEFAULTS) as SliKind[]).map((kind): [string, () => Definition] => [`slos: ${kind}`, () => slos({ slos: [slo(`app-${kind}`, kind)] })]),
+  ['slos: an SLI field changed, no alert, labels removed', () => slos({ labels: undefined, slos: [slo('app-latency', 'latency', { le: '1', selector: undefined }, { alert: false })] })],
   ['ruleTests with factory series', () => ruleTests([ruleTest({ name: 'down', series: seriesMap(inputSeries('up', { job: 'app', instance: 'a' }, sequence(steady(1, 4), steady(0, 10)))), expect: [{ at: '3m', alerts: [] }] })])],
 ];
 
@@ -81,6 +88,7 @@ describe('definition factories pass Vigil\'s schema', () => {
   it('a wrong override is refused by the schema (the table above can fail)', () => {
     expect(schemaProblems(alertRules({ alerts: [leveledAlert({ thresholds: { warning: { op: '=>' as '>', value: 1 } } })] }))).not.toEqual([]);
     expect(schemaProblems(receivers([receiver('x', 'email', { to: undefined })]))).not.toEqual([]);
+    expect(schemaProblems(slos({ slos: [slo('app', 'ratio', { total: undefined })] }))).not.toEqual([]);
   });
 });
 

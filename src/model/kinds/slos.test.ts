@@ -1,32 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { slo, slos, yamlOf } from '../../../test/factories/index.ts';
 import { compileBase } from '../../../test/helpers/model.ts';
 import { lineColAt } from '../../diagnostics.ts';
 import { alertsByName, levelExpression } from '../types.ts';
 
-const SLOS = `apiVersion: vigil/v1
-kind: SLOs
-group: app-slos
-labels: { team: app }
-slos:
-  - name: app-availability
-    service: app
-    objective: 99.9
-    window: 30d
-    sli:
-      events:
-        errorQuery: sum(rate(http_requests_total{code=~"5.."}[{{ .window }}]))
-        totalQuery: sum(rate(http_requests_total[{{.window}}]))
-    alert:
-      ticket: warning
-      runbook: https://runbooks.example.com/slo
-  - name: app-records-only
-    service: app
-    objective: 99
-    window: 28d
-    sli:
-      ratio: { good: 'http_requests_total{code!~"5.."}', total: http_requests_total }
-    alert: false
-`;
+// The total query writes the placeholder without spaces: positions map back across either spelling.
+const SLOS = yamlOf(
+  slos({
+    slos: [
+      slo('app-availability', 'events', { totalQuery: 'sum(rate(http_requests_total[{{.window}}]))' }, { alert: { ticket: 'warning', runbook: 'https://runbooks.example.com/slo' } }),
+      slo('app-records-only', 'ratio', {}, { objective: 99, window: '28d', alert: false }),
+    ],
+  }),
+);
 
 describe('SLOs in the model', () => {
   it('become a recording group and an alerting group that the rest of Vigil reads like written ones', async () => {
@@ -58,8 +44,9 @@ describe('SLOs in the model', () => {
     const total = written[1]!;
     const at = total.text.indexOf('[30d]');
     const span = total.origin.def.locateInString(total.origin.path, at + 1, at + 4);
-    const line = SLOS.split('\n')[12]!;
-    expect(lineColAt(SLOS, span.start)).toEqual({ line: 13, col: line.indexOf('{{.window}}') + 1 });
+    const lines = SLOS.split('\n');
+    const row = lines.findIndex((l) => l.includes('{{.window}}'));
+    expect(lineColAt(SLOS, span.start)).toEqual({ line: row + 1, col: lines[row]!.indexOf('{{.window}}') + 1 });
     expect(SLOS.slice(span.start, span.end)).toBe('{{.window}}');
   });
 });
