@@ -14,14 +14,14 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-const CLI = { entry: 'src/cli/run.ts', out: 'vigil.mjs' };
+export const CLI = { entry: 'src/cli/run.ts', out: 'vigil.mjs' };
 const LIBRARIES = [
   { entry: 'src/index.ts', out: 'index.js' },
   { entry: 'src/compiler.ts', out: 'compiler.js' },
 ];
 const BUNDLES = [CLI, ...LIBRARIES];
 const CHILD = 'src/load/typescript-child.mjs';
-const CHUNK_NAMES = 'vigil-[name]-[hash]';
+export const CHUNK_NAMES = 'vigil-[name]-[hash]';
 const CHUNK_FILE = /^vigil-.+-[A-Z0-9]{8}\.mjs$/;
 /**
  * A chunk no current bundle imports is removed only once it is this old: a command started from the previous
@@ -29,7 +29,8 @@ const CHUNK_FILE = /^vigil-.+-[A-Z0-9]{8}\.mjs$/;
  */
 const STALE_CHUNK_AGE_MS = 10 * 60_000;
 
-const ESBUILD_OPTIONS = {
+/** The esbuild options of every bundle; scripts/coverage-bundle.mjs builds the command line with them too. */
+export const ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'esm',

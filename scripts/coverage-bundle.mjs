@@ -1,12 +1,13 @@
 // The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: built
-// as dist/vigil.mjs is (bin/dist.js: the same esbuild options, split into chunks that each command imports when it
-// runs), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
+// as dist/vigil.mjs is (bin/dist.js's esbuild options, entry and chunk names: split into chunks that each command
+// imports when it runs), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
 // folders below the repository, as dist/ does, so that the paths src/ resolves from its own module (templates/, the
 // TypeScript child process beside it) resolve the same way.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { CHUNK_NAMES, CLI, ESBUILD_OPTIONS } from '../bin/dist.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHILD_SOURCE = path.join(ROOT, 'src', 'load', 'typescript-child.mjs');
@@ -37,22 +38,16 @@ export async function buildCoverageBundle(dir) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: { vigil: path.join(ROOT, 'src', 'cli', 'run.ts') },
+    ...ESBUILD_OPTIONS,
+    entryPoints: { [path.basename(CLI.out, '.mjs')]: path.join(ROOT, CLI.entry) },
     outdir: dir,
     splitting: true,
-    chunkNames: 'vigil-[name]-[hash]',
+    chunkNames: CHUNK_NAMES,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
     // Maps not named in the files: Node, when NODE_V8_COVERAGE is set, would otherwise parse every map in every
     // process and copy it into every coverage file it writes.
     sourcemap: 'external',
-    banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   });
   copyFileSync(CHILD_SOURCE, path.join(dir, CHILD_NAME));
-  return path.join(dir, 'vigil.mjs');
+  return path.join(dir, CLI.out);
 }
