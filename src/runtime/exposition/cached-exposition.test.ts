@@ -195,6 +195,27 @@ describe('the cached exposition reuses the bytes of released scrapes only', () =
     expect(seen[5]).toBe(seen[3]);
     expect(seen[1]).not.toBe(seen[0]);
   });
+  it('histogram counts that grow a digit between scrapes still fit the memory of released scrapes, and stay prom-client\'s', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['a'], buckets: [1, 10, 100], registers: [registry] });
+    const bare = new Histogram({ name: 'bare', help: 'No labels.', buckets: [1], registers: [registry] });
+    const cached = exposition(registry, 2);
+    const seen: ArrayBufferLike[] = [];
+    for (let round = 1; round <= 8; round++) {
+      // Every series observed round × 7 times: counts of 7, 21, 42, 70, 105, … cross from one digit to three.
+      for (let i = 0; i < 40; i++) {
+        for (let k = 0; k < round * 7; k++) histogram.observe({ a: `série ${i}` }, (i + k) % 150);
+      }
+      bare.observe(round / 3);
+      const scrape = await cached.chunks();
+      expect(Buffer.concat(scrape.chunks).equals(Buffer.from(await registry.metrics()))).toBe(true);
+      // The memory of the histogram's series (the chunks after its header).
+      seen.push(scrape.chunks[1].buffer);
+      scrape.release();
+    }
+    // From the third scrape on each one writes into the memory of the scrape two before it.
+    for (let round = 2; round < seen.length; round++) expect(seen[round]).toBe(seen[round - 2]);
+  });
 });
 
 describe('the cached exposition shows what changed since the previous scrape', () => {

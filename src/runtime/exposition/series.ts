@@ -40,15 +40,22 @@ export class LabelTexts {
     return formatSampleLabels(labels, LabelTexts.noLabels, this.defaultLabels);
   }
 
+  /**
+   * Whether a histogram's bucket labels must be formatted whole (bucketSeries): a default label named le, which each
+   * bucket's own le replaces. Otherwise a bucket's labels are `le` then the same labels as _sum's (sumAndCount).
+   */
+  get bucketsFormattedWhole(): boolean {
+    return this.defaultLabels !== null && Object.prototype.hasOwnProperty.call(this.defaultLabels, 'le');
+  }
+
+  /** `{…}` of a histogram series' _sum and _count samples, '' without labels. */
+  sumAndCount(labels: LabelSet): string {
+    return this.defaultLabels ? formatSampleLabels(LabelTexts.noLabels, labels, this.defaultLabels) : formatOwnLabels(labels);
+  }
+
   bucketSeries(labels: LabelSet): BucketLabelTexts {
-    const sumAndCount = this.defaultLabels
-      ? formatSampleLabels(LabelTexts.noLabels, labels, this.defaultLabels)
-      : formatOwnLabels(labels);
-    // A bucket's labels are `le` then the same labels as _sum's — unless a default label is itself named le, which
-    // the bucket's own le replaces: then each bucket is formatted the long way.
-    if (this.defaultLabels && Object.prototype.hasOwnProperty.call(this.defaultLabels, 'le')) {
-      return { sumAndCount, afterLe: null, defaultLabels: this.defaultLabels };
-    }
+    const sumAndCount = this.sumAndCount(labels);
+    if (this.bucketsFormattedWhole) return { sumAndCount, afterLe: null, defaultLabels: this.defaultLabels };
     return { sumAndCount, afterLe: sumAndCount ? `,${sumAndCount.slice(1)}` : '}', defaultLabels: this.defaultLabels };
   }
 }
@@ -61,11 +68,12 @@ export interface BucketLabelTexts {
   defaultLabels: LabelSet | null;
 }
 
-/** A histogram series' label texts as UTF-8, for writing its samples straight into bytes (null: as a string). */
-interface BucketLabelBytes {
-  texts: BucketLabelTexts;
-  bytes: { sumAndCount: Buffer; afterLe: Buffer } | null;
-}
+/**
+ * A histogram series' labels as kept between scrapes: the UTF-8 length of its `{…}` (of _sum and _count) when its
+ * samples are written as bytes — the text itself is kept only until the series is written (its bytes then hold it) —
+ * or, when each bucket's labels are formatted whole, its texts.
+ */
+type HistogramLabels = number | BucketLabelTexts;
 
 /** One metric's block of the exposition as UTF-8: its header line pair, then its samples, each line ended by a newline. */
 export interface MetricBytes {
@@ -93,7 +101,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   /** During render: the series read from the store, the metric, its label texts, the texts of changed series. */
   private current: readonly unknown[] = [];
   protected metric: StoredMetric | null = null;
-  private labelsNow: LabelTexts | null = null;
+  protected labelsNow: LabelTexts | null = null;
   private texts: (string | undefined)[] = [];
   /** During render: whether the series at each position has the labels object of the series written there before. */
   protected sameLabels: boolean[] = [];
@@ -142,7 +150,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     this.sameLabels[i] = sameLabels;
     if (!sameLabels) {
       this.labelObjects[i] = s.labels;
-      this.labelTexts[i] = this.formatLabels(s.labels, this.labelsNow!);
+      this.labelTexts[i] = this.formatLabels(i, s.labels, this.labelsNow!);
     }
     this.series[i] = s;
     this.remember(i, s);
@@ -171,7 +179,8 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   protected abstract unchanged(i: number, series: S): boolean;
   /** Drops what was remembered of positions from `count` on. */
   protected abstract forget(count: number): void;
-  protected abstract formatLabels(labels: LabelSet, texts: LabelTexts): Labels;
+  /** The label texts of the series at position i (they are kept while its labels object is). */
+  protected abstract formatLabels(i: number, labels: LabelSet, texts: LabelTexts): Labels;
   protected abstract format(metric: StoredMetric, series: S, labels: Labels): string;
 }
 
@@ -194,7 +203,7 @@ export class ValueText extends PositionalText<ValueSeries, string> {
   protected forget(count: number): void {
     this.values.length = count;
   }
-  protected formatLabels(labels: LabelSet, texts: LabelTexts): string {
+  protected formatLabels(_i: number, labels: LabelSet, texts: LabelTexts): string {
     return texts.valueSeries(labels);
   }
   protected format(metric: StoredMetric, series: ValueSeries, labelText: string): string {
@@ -202,8 +211,33 @@ export class ValueText extends PositionalText<ValueSeries, string> {
   }
 }
 
+/** How many bytes putValue(value) writes at most: a whole number's digits, MAX_VALUE_BYTES for any other. */
+function valueLength(value: number): number {
+  if (!(value >= 0 && value < 1e15 && Math.floor(value) === value)) return MAX_VALUE_BYTES;
+  let digits = 1;
+  for (let power = 10; power <= value; power *= 10) digits++;
+  return digits;
+}
+
+/**
+ * The cumulative bucket counts of the changed histogram series of one render, read once (by maxBytes, which sizes
+ * their digits) and written from (by write, in the same order). Shared: a render runs start to end synchronously.
+ */
+let bucketCounts = new Float64Array(4096);
+/** Beyond this many counts (8 MB) the room is let go after a render rather than kept for the next. */
+const BUCKET_COUNTS_KEPT = 1 << 20;
+
+function bucketCountsRoom(size: number): Float64Array {
+  if (size > bucketCounts.length) {
+    const larger = new Float64Array(Math.max(size, 2 * bucketCounts.length));
+    larger.set(bucketCounts);
+    bucketCounts = larger;
+  }
+  return bucketCounts;
+}
+
 /** A histogram series' count and sum are remembered: observe() adds to both, so equal ones mean no observation since. */
-export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes> {
+export class HistogramText extends PositionalText<BucketSeries, HistogramLabels> {
   private counts: number[] = [];
   private sums: number[] = [];
   private bounds: readonly number[] = [];
@@ -215,8 +249,23 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
   private openingBytes: Buffer[] = [];
   private sumName = Buffer.alloc(0);
   private countName = Buffer.alloc(0);
-  /** Bytes of a series' samples beside its label texts and values. */
+  /** Bytes of a series' samples beside its labels and values: names, openings, a space and a newline each. */
   private fixedBytes = 0;
+  /** During render: the `{…}` of series whose labels object is new, by position, until they are written. */
+  private newLabels: (string | undefined)[] = [];
+  /** During render: where in bucketCounts maxBytes puts the next changed series' counts, and write reads them. */
+  private countsIn = 0;
+  private countsOut = 0;
+
+  render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes {
+    this.countsIn = this.countsOut = 0;
+    try {
+      return super.render(metric, series, labels);
+    } finally {
+      this.newLabels.length = 0;
+      if (bucketCounts.length > BUCKET_COUNTS_KEPT) bucketCounts = new Float64Array(4096);
+    }
+  }
 
   protected prepare(metric: StoredMetric): boolean {
     const bounds = metric.upperBounds ?? [];
@@ -231,7 +280,7 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
     // Per sample: a space before the value and a newline after it.
     const samples = bounds.length + 3;
     this.fixedBytes = this.openingBytes.reduce((total, opening) => total + opening.length, 0) + this.sumName.length
-      + this.countName.length + samples * (2 + MAX_VALUE_BYTES);
+      + this.countName.length + samples * 2;
     return true;
   }
   protected remember(i: number, series: BucketSeries): void {
@@ -244,72 +293,112 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
   protected forget(count: number): void {
     this.counts.length = this.sums.length = count;
   }
-  protected formatLabels(labels: LabelSet, texts: LabelTexts): BucketLabelBytes {
-    const bucketTexts = texts.bucketSeries(labels);
-    return {
-      texts: bucketTexts,
-      bytes: bucketTexts.afterLe === null ? null : { sumAndCount: Buffer.from(bucketTexts.sumAndCount), afterLe: Buffer.from(bucketTexts.afterLe) },
-    };
+  /**
+   * Only the length of the `{…}` is kept (a number, not a string and buffers per series: 100,000 of them grew the heap
+   * a first scrape collects garbage from); the text waits in newLabels until the series is written.
+   */
+  protected formatLabels(i: number, labels: LabelSet, texts: LabelTexts): HistogramLabels {
+    if (texts.bucketsFormattedWhole) return texts.bucketSeries(labels);
+    const text = texts.sumAndCount(labels);
+    this.newLabels[i] = text;
+    return Buffer.byteLength(text);
   }
 
+  /** Exact but for the sum (and any count that is not a whole number): MAX_VALUE_BYTES for it. */
   maxBytes(i: number): number {
-    const bytes = this.labelTexts[i].bytes;
-    if (!bytes) return super.maxBytes(i);
-    return this.fixedBytes + (this.bounds.length + 1) * bytes.afterLe.length + 2 * bytes.sumAndCount.length;
+    const labels = this.labelTexts[i];
+    if (typeof labels !== 'number') return super.maxBytes(i);
+    const series = this.series[i];
+    const keys = this.boundKeys;
+    const first = this.countsIn;
+    const counts = bucketCountsRoom(first + keys.length);
+    let cumulative = 0;
+    let valueBytes = 0;
+    for (let b = 0; b < keys.length; b++) {
+      cumulative += series.bucketValues[keys[b]];
+      counts[first + b] = cumulative;
+      valueBytes += valueLength(cumulative);
+    }
+    this.countsIn = first + keys.length;
+    // The +Inf bucket and _count print the count.
+    valueBytes += 2 * valueLength(series.count) + valueLength(series.sum);
+    return this.fixedBytes + (keys.length + 1) * afterLeLength(labels) + 2 * labels + valueBytes;
   }
 
   /**
    * The series' samples as format() prints them. A series written before with the same labels keeps the name and
    * labels of each sample (they never change for a series) from its previous bytes, and the samples whose value did
-   * not change whole: only the values are written anew. Otherwise it is written piece by piece.
+   * not change whole: only the values are written anew. Otherwise it is written piece by piece, its labels encoded
+   * once (in its first bucket) and copied from there into the other samples.
    */
   write(i: number, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
-    const bytes = this.labelTexts[i].bytes;
-    if (!bytes) return super.write(i, into, offset, previous, previousStart, previousEnd);
-    if (previous && this.sameLabels[i]) return this.rewrite(i, bytes.afterLe.length, bytes.sumAndCount.length, into, offset, previous, previousStart);
-    const series = this.series[i];
+    const labels = this.labelTexts[i];
+    if (typeof labels !== 'number') return super.write(i, into, offset, previous, previousStart, previousEnd);
     const keys = this.boundKeys;
-    const afterLe = bytes.afterLe;
-    let at = offset;
-    let cumulative = 0;
-    for (let b = 0; b <= keys.length; b++) {
-      cumulative = b < keys.length ? cumulative + series.bucketValues[keys[b]] : series.count;
-      at = putBytes(afterLe, into, putBytes(this.openingBytes[b], into, at));
-      into[at] = 0x20;
-      at = putValue(cumulative, into, at + 1);
-      into[at++] = 0x0a;
+    const first = this.countsOut;
+    this.countsOut = first + keys.length;
+    if (previous && this.sameLabels[i]) return this.rewrite(i, afterLeLength(labels), labels, first, into, offset, previous, previousStart);
+    const series = this.series[i];
+    const counts = bucketCounts;
+    const openings = this.openingBytes;
+    // After `le="…"`: the `{…}` with its `{` turned `,`, or `}` alone when the series has no labels.
+    let at = putBytes(openings[0], into, offset);
+    const afterLe = at;
+    if (labels === 0) {
+      into[at++] = 0x7d;
+    } else {
+      into.write(this.newLabels[i] ?? this.labelsNow!.sumAndCount(series.labels), at, labels, 'utf8');
+      into[at] = 0x2c;
+      at += labels;
     }
-    at = putBytes(bytes.sumAndCount, into, putBytes(this.sumName, into, at));
+    const afterLeEnd = at;
+    for (let b = 0; ; ) {
+      into[at] = 0x20;
+      at = putValue(b < keys.length ? counts[first + b] : series.count, into, at + 1);
+      into[at++] = 0x0a;
+      if (++b > keys.length) break;
+      at = putBytes(openings[b], into, at);
+      into.copyWithin(at, afterLe, afterLeEnd);
+      at += afterLeEnd - afterLe;
+    }
+    at = this.putSumOrCount(this.sumName, series.sum, labels, afterLe, into, at);
+    return this.putSumOrCount(this.countName, series.count, labels, afterLe, into, at);
+  }
+
+  /** `<name>{…} <value>` and a newline, the labels copied from the first bucket's (at afterLe, `,` in place of `{`). */
+  private putSumOrCount(name: Buffer, value: number, labels: number, afterLe: number, into: Buffer, offset: number): number {
+    let at = putBytes(name, into, offset);
+    if (labels > 0) {
+      into[at] = 0x7b;
+      into.copyWithin(at + 1, afterLe + 1, afterLe + labels);
+      at += labels;
+    }
     into[at] = 0x20;
-    at = putValue(series.sum, into, at + 1);
-    into[at++] = 0x0a;
-    at = putBytes(bytes.sumAndCount, into, putBytes(this.countName, into, at));
-    into[at] = 0x20;
-    at = putValue(series.count, into, at + 1);
-    into[at++] = 0x0a;
-    return at;
+    at = putValue(value, into, at + 1);
+    into[at] = 0x0a;
+    return at + 1;
   }
 
   /**
    * Series i over its previous bytes (from `from` in `previous`), whose samples have the same names and labels: the
    * previous bytes are copied in runs that end where a value changed, and each changed value is written in its place.
+   * Its cumulative bucket counts are in bucketCounts from `first`.
    */
-  private rewrite(i: number, afterLeLength: number, sumAndCountLength: number, into: Buffer, offset: number, previous: Buffer, from: number): number {
+  private rewrite(i: number, afterLeLength: number, sumAndCountLength: number, first: number, into: Buffer, offset: number, previous: Buffer, from: number): number {
     const series = this.series[i];
     const keys = this.boundKeys;
     const openings = this.openingBytes;
+    const counts = bucketCounts;
     const samples = keys.length + 3;
     // The previous bytes [runFrom, at) are still to be copied, to runTo.
     let runFrom = from;
     let runTo = offset;
     let at = from;
-    let cumulative = 0;
     for (let k = 0; k < samples; k++) {
       let value: number;
       let prefix: number;
       if (k < keys.length) {
-        cumulative += series.bucketValues[keys[k]];
-        value = cumulative;
+        value = counts[first + k];
         prefix = openings[k].length + afterLeLength;
       } else if (k === keys.length) {
         value = series.count;
@@ -336,8 +425,8 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
     return runTo + (at - runFrom);
   }
 
-  protected format(metric: StoredMetric, series: BucketSeries, labelBytes: BucketLabelBytes): string {
-    const texts = labelBytes.texts;
+  protected format(metric: StoredMetric, series: BucketSeries, labels: HistogramLabels): string {
+    const texts = typeof labels === 'number' ? this.labelsNow!.bucketSeries(series.labels) : labels;
     const bounds = this.bounds;
     let text = '';
     let cumulative = 0;
@@ -351,4 +440,9 @@ export class HistogramText extends PositionalText<BucketSeries, BucketLabelBytes
     }
     return `${text}${metric.name}_sum${texts.sumAndCount} ${formatValue(series.sum)}\n${metric.name}_count${texts.sumAndCount} ${formatValue(series.count)}`;
   }
+}
+
+/** Bytes after a bucket's `le="…"`: the labels' `{…}` with `,` for `{` — the same length — or `}` alone. */
+function afterLeLength(sumAndCountLength: number): number {
+  return sumAndCountLength === 0 ? 1 : sumAndCountLength;
 }

@@ -60,7 +60,8 @@ describe('SlabPool reuses a slab only once no scrape that may have seen it is un
       for (const previous of slabs.splice(0)) pool.give(previous);
       slabs.push(slab);
       pool.release(id);
-      expect(pool.heldBytes).toBeLessThanOrEqual(1000);
+      // What one scrape took: its slab, allocated a little larger than asked.
+      expect(pool.heldBytes).toBeLessThanOrEqual(slab.length);
     }
   });
 

@@ -30,7 +30,7 @@ export class SlabPool implements SlabSource {
   private waiting: { bytes: Buffer; stamp: number }[] = [];
   private free: Buffer[] = [];
   private pooledBytes = 0;
-  /** Bytes taken since the latest scrape began, and the most taken between two beginnings. */
+  /** Bytes of the slabs taken since the latest scrape began, and the most taken between two beginnings. */
   private takenThisScrape = 0;
   private mostTaken = 0;
 
@@ -55,7 +55,6 @@ export class SlabPool implements SlabSource {
   }
 
   take(size: number): Buffer {
-    this.takenThisScrape += size;
     // The smallest free slab that fits, if it is not much larger: a large slab kept alive by a few small chunks
     // would hold more garbage than the packing of ChunkedLines allows for.
     let best = -1;
@@ -63,11 +62,18 @@ export class SlabPool implements SlabSource {
       const length = this.free[i].length;
       if (length >= size && length <= size + (size >> 2) + 4096 && (best < 0 || length < this.free[best].length)) best = i;
     }
-    if (best < 0) return Buffer.allocUnsafeSlow(size);
+    if (best < 0) {
+      // An eighth more than asked: sizes are close upper bounds (histogram counts by their digits), and the next
+      // scrape's, a digit longer here and there, must still fit this slab once it is given back.
+      const bytes = Buffer.allocUnsafeSlow(size + (size >> 3));
+      this.takenThisScrape += bytes.length;
+      return bytes;
+    }
     const bytes = this.free[best];
     this.free[best] = this.free[this.free.length - 1];
     this.free.pop();
     this.pooledBytes -= bytes.length;
+    this.takenThisScrape += bytes.length;
     return bytes;
   }
 
