@@ -92,6 +92,8 @@ describe('serveMetrics', () => {
       level.set({ route: `/𝄞/${i}` }, i);
     }
     const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    // The series are written ahead of the first scrape (here in full: no scrape comes before).
+    await server.prepared;
     for (let round = 0; round < 3; round++) {
       const response = await fetch(`${server.url}/metrics`);
       const body = Buffer.from(await response.arrayBuffer());

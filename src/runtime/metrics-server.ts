@@ -22,12 +22,23 @@ export interface MetricsServerOptions {
    * scrape and gives the same bytes as prom-client; 'prom-client' calls registry.metrics() on every scrape.
    */
   exposition?: 'cached' | 'prom-client';
+  /**
+   * With the cached exposition: once listening, write the registry's series ahead of the first scrape, in slices of a
+   * few milliseconds between which the event loop runs (true, the default), so that the first scrape of a registry
+   * filled before the server started costs what later ones do; false leaves it to the first scrape.
+   */
+  prepare?: boolean;
 }
 
 export interface MetricsServer {
   /** http://host:port of the listening server (127.0.0.1 when listening on every interface). */
   url: string;
   port: number;
+  /**
+   * Settles when the series are written ahead of the first scrape (at once without `prepare`), or a scrape began
+   * first and writes the rest itself. Never rejects: a failure shows in the scrape.
+   */
+  prepared: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,11 +64,17 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
   const server = createServer((req, res) => void answer(registry, serialise, metricsPath, req, res));
   await listen(server, options.port ?? 0, options.host);
   const { port } = server.address() as AddressInfo;
+  const stopPreparing = new AbortController();
+  const prepared = cached && options.prepare !== false
+    ? cached.prepare({ signal: stopPreparing.signal }).catch(() => undefined)
+    : Promise.resolve();
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    prepared,
     close: () => new Promise((resolve, reject) => {
+      stopPreparing.abort();
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();
     }),

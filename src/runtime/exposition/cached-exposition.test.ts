@@ -1,6 +1,6 @@
 import * as client from 'prom-client';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CachedExposition } from './cached-exposition.ts';
 
 const tricky = ['plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', '', 'ünïcødé ✓', '{le="x"}'];
@@ -215,6 +215,111 @@ describe('the cached exposition reuses the bytes of released scrapes only', () =
     }
     // From the third scrape on each one writes into the memory of the scrape two before it.
     for (let round = 2; round < seen.length; round++) expect(seen[round]).toBe(seen[round - 2]);
+  });
+});
+
+describe('the cached exposition prepared ahead of a scrape', () => {
+  /** Histograms, counters and gauges of `count` series each, labels with escapes and multi-byte characters. */
+  function filled(count: number) {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h_seconds', help: 'H.', labelNames: ['path', 'code'], buckets: [0.1, 1, 2.5], registers: [registry] });
+    const counter = new Counter({ name: 'c_total', help: 'C.', labelNames: ['path'], registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'G.', labelNames: ['path'], registers: [registry] });
+    const bare = new Histogram({ name: 'bare', help: 'No labels.', registers: [registry] });
+    const observe = (round: number, every: number) => {
+      for (let i = round % every; i < count; i += every) {
+        const path = `${tricky[i % tricky.length]} ${i}`;
+        histogram.observe({ path, code: String(200 + (i % 3)) }, ((i * 7 + round) % 40) / 10);
+        counter.inc({ path }, i % 5);
+        gauge.set({ path }, awkwardValues[(i + round) % awkwardValues.length]);
+      }
+      bare.observe(round);
+    };
+    observe(0, 1);
+    return { registry, histogram, counter, gauge, observe };
+  }
+
+  it('writes every series ahead: the scrape that follows takes no new memory and gives prom-client\'s bytes', async () => {
+    const { registry } = filled(1_000);
+    const cached = exposition(registry);
+    await cached.prepare();
+    const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const { chunks, release } = await cached.chunks();
+      expect(allocate).not.toHaveBeenCalled();
+      expect(Buffer.concat(chunks).equals(Buffer.from(await registry.metrics()))).toBe(true);
+      release();
+    } finally {
+      allocate.mockRestore();
+    }
+    // Without prepare the first scrape writes them (the spy sees it: it can fail).
+    const cold = exposition(filled(1_000).registry);
+    const coldAllocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      (await cold.chunks()).release();
+      expect(coldAllocate).toHaveBeenCalled();
+    } finally {
+      coldAllocate.mockRestore();
+    }
+  });
+
+  it('in slices between which the event loop runs', async () => {
+    const { registry } = filled(3_000);
+    const cached = exposition(registry);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await cached.prepare({ sliceMs: 0 });
+    ticking = false;
+    // At least one slice a metric's 256 series: 12 for each of the three metrics of 3,000 series.
+    expect(turns).toBeGreaterThanOrEqual(36);
+    await expectSameBytes(registry, cached);
+  });
+
+  it('what changes after or while it runs (values, series added and removed, default labels) shows in the scrape', async () => {
+    for (const seriesPerChunk of [undefined, 3]) {
+      const { registry, gauge, observe } = filled(1_500);
+      const cached = exposition(registry, seriesPerChunk);
+      const preparing = cached.prepare({ sliceMs: 0 });
+      for (let turn = 0; turn < 6; turn++) await new Promise((resolve) => setImmediate(resolve));
+      observe(1, 7);
+      gauge.remove({ path: `${tricky[3]} 3` });
+      gauge.set({ path: 'added while preparing' }, 1);
+      for (let turn = 0; turn < 6; turn++) await new Promise((resolve) => setImmediate(resolve));
+      registry.setDefaultLabels({ zone: 'z1' });
+      await preparing;
+      observe(2, 3);
+      await expectSameBytes(registry, cached);
+      observe(3, 1);
+      await expectSameBytes(registry, cached);
+    }
+  });
+
+  it('stops when a scrape begins (the scrape writes the rest), or when aborted', async () => {
+    const { registry } = filled(3_000);
+    const cached = exposition(registry);
+    const preparing = cached.prepare({ sliceMs: 0 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const scrape = cached.chunks();
+    await preparing;
+    const { chunks, release } = await scrape;
+    expect(Buffer.concat(chunks).equals(Buffer.from(await registry.metrics()))).toBe(true);
+    release();
+
+    const other = exposition(filled(3_000).registry);
+    const controller = new AbortController();
+    controller.abort();
+    const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      await other.prepare({ signal: controller.signal });
+      expect(allocate).not.toHaveBeenCalled();
+    } finally {
+      allocate.mockRestore();
+    }
   });
 });
 

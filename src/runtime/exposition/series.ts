@@ -84,6 +84,8 @@ export interface MetricBytes {
 /** The bytes of one metric (prom-client's block: HELP, TYPE, one line per sample), re-encoded only where they changed. */
 export interface MetricText {
   render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes;
+  /** How many series the latest render wrote (its store's series then). */
+  readonly renderedSeries: number;
 }
 
 /**
@@ -113,6 +115,10 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
 
   constructor(private readonly seriesPerChunk: number, private readonly slabs: SlabSource = freshSlabs) {
     this.lines = new ChunkedLines(seriesPerChunk, slabs);
+  }
+
+  get renderedSeries(): number {
+    return this.series.length;
   }
 
   render(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts): MetricBytes {
