@@ -108,18 +108,12 @@ export async function runImportSlo(io: CliIO, files: string[], options: ImportOp
   await writeImported(options.out, result.files);
 
   const levels = alertLevels(severities);
-  let trip: SloRoundTrip | undefined;
-  let promtool: PromtoolVerdict | undefined;
-  let buildProblems: Diagnostic[] = [];
-  if (options.verify) {
-    const built = await buildImported(io, options);
-    buildProblems = built.buildProblems;
-    if (built.artifacts) {
-      const ruleFiles = new Map(built.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
-      trip = verifySlos(result.definitions, ruleFiles, levels);
-      if (promtoolAvailable()) promtool = await promtoolVerify(result.definitions, ruleFiles, result.generated, levels);
-    }
-  }
+  const { verdict, buildProblems } = await verifyBuild(io, options, async (ruleFiles) => ({
+    trip: verifySlos(result.definitions, ruleFiles, levels),
+    promtool: promtoolAvailable() ? await promtoolVerify(result.definitions, ruleFiles, result.generated, levels) : undefined,
+  }));
+  const trip: SloRoundTrip | undefined = verdict?.trip;
+  const promtool: PromtoolVerdict | undefined = verdict?.promtool;
   const differences = [...(trip?.differences ?? []), ...(promtool?.problems ?? [])];
   const failed = buildProblems.length > 0 || differences.length > 0;
   const notes = result.notes.map((n) => ({ kind: n.kind, message: n.message, ...(n.at ? { file: n.at.file } : {}) }));
@@ -151,6 +145,17 @@ export async function runImportSlo(io: CliIO, files: string[], options: ImportOp
   return failed ? EXIT.problems : EXIT.ok;
 }
 
+/**
+ * --verify: builds the written definitions and hands the build's rule files (path → text) to `compare`. Without
+ * --verify, or when the build fails, there is no verdict (the build's errors say why).
+ */
+async function verifyBuild<T>(io: CliIO, options: ImportOptions, compare: (ruleFiles: Map<string, string>) => Promise<T>): Promise<{ verdict?: T; buildProblems: Diagnostic[] }> {
+  if (!options.verify) return { buildProblems: [] };
+  const built = await buildImported(io, options);
+  if (!built.artifacts) return { buildProblems: built.buildProblems };
+  const ruleFiles = new Map(built.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
+  return { verdict: await compare(ruleFiles), buildProblems: built.buildProblems };
+}
 
 export async function runImportRules(io: CliIO, files: string[], options: ImportOptions): Promise<number> {
   const style = styleFor(io);
@@ -160,16 +165,7 @@ export async function runImportRules(io: CliIO, files: string[], options: Import
   if (hasErrors(result.diagnostics)) return refuseInput(io, options, result.diagnostics, inputs);
   await writeImported(options.out, result.files);
 
-  let trip: RoundTrip | undefined;
-  let buildProblems: Diagnostic[] = [];
-  if (options.verify) {
-    const built = await buildImported(io, options);
-    buildProblems = built.buildProblems;
-    if (built.artifacts) {
-      const ruleFiles = new Map(built.artifacts.filter((a) => a.path.startsWith('prometheus/rules/')).map((a) => [a.path, a.content]));
-      trip = verifyRules(foldGroups(result.groups).groups, ruleFiles);
-    }
-  }
+  const { verdict: trip, buildProblems } = await verifyBuild(io, options, async (ruleFiles): Promise<RoundTrip> => verifyRules(foldGroups(result.groups).groups, ruleFiles));
   const failed = buildProblems.length > 0 || (trip?.differences.length ?? 0) > 0;
   if (options.format === 'json') {
     io.out(importJson(options, !failed, { files: result.files, counts: result.counts, notes: result.notes.map(noteJson), ...(trip ? { verify: trip } : {}) }, buildProblems));
