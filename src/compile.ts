@@ -17,6 +17,7 @@ import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-templat
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
 import { applyEnvironment } from './env/overrides.ts';
+import { FileScopes, plainDiagnostic, type FileItems, type ResultStore } from './compile-scopes.ts';
 
 export interface CompileResult {
   model: Model;
@@ -46,6 +47,8 @@ export interface CompileOptions {
 export interface AnalysisCaches {
   promql: Map<string, PromqlAnalysis>;
   templates: Map<string, TemplateAnalysis>;
+  /** Per-file check reports and emitted parts of earlier compiles (see compile-scopes.ts); none: all computed. */
+  results?: ResultStore;
 }
 
 export function newAnalysisCaches(): AnalysisCaches {
@@ -81,6 +84,8 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   diagnostics.push(...policyProblems(model.project, checks));
   const context = createCheckContext(model, [], options.caches);
   if (options.now) context.ctx.now = options.now;
+  const scopes = new FileScopes(loaded, definitions, model, options.environment, options.caches?.results);
+  lap('scopes');
   const skipped = skippedChecks(checks, model);
   if (skipped.diagnostic) diagnostics.push(skipped.diagnostic);
   for (const check of checks) {
@@ -88,6 +93,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     context.current = check;
     try {
       check.run(context.ctx);
+      if (check.perFile) for (const file of scopes.files) runPerFile(check, file, context, scopes);
     } catch (e) {
       diagnostics.push({ code: 'internal', severity: 'error', message: `check ${check.id} failed: ${(e as Error).message}`, hint: 'this is a bug in Vigil; please report it with the definitions that trigger it' });
     }
@@ -97,7 +103,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   diagnostics.push(...applyCheckConfig(context.reports, model.project, loaded.sources, checks));
   const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
-  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, lap, buildInputs(loaded)) : [];
+  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, scopes, lap, buildInputs(loaded)) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
@@ -179,15 +185,28 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
   return holder;
 }
 
+/** A check's part over one file, or the reports it made over the same file and project-wide facts before. */
+function runPerFile(check: Check, file: FileItems, context: { ctx: CheckContext; reports: CheckReport[] }, scopes: FileScopes): void {
+  if (!scopes.memoised) return check.perFile!(context.ctx, file);
+  const kept = scopes.memo(file.file, `check ${check.id}`, () => {
+    const from = context.reports.length;
+    check.perFile!(context.ctx, file);
+    // Kept as plain data (spans read), and handed back in place of the reports just made: a reused result and a
+    // fresh one are the same objects' copies either way.
+    return context.reports.splice(from).map((r) => plainDiagnostic(r.diagnostic));
+  });
+  for (const diagnostic of kept) context.reports.push({ diagnostic: { ...diagnostic }, checkId: check.id });
+}
+
 /** The definition files a build is made from, as manifest.json records them; none for in-memory sources. */
 function buildInputs(loaded: LoadResult): { path: string; sha256: string }[] | undefined {
   if (!loaded.displayNames) return undefined;
   return loaded.sources.filter((s) => !s.outside).map((s) => ({ path: s.file, sha256: sha256(s.text) }));
 }
 
-function emitAll(model: Model, ctx: CheckContext, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined): Artifact[] {
+function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined): Artifact[] {
   const artifacts = EMITTERS.flatMap((emitter) => {
-    const out = emitter.emit(model, ctx);
+    const out = emitter.emit(model, ctx, scopes);
     lap(`emit ${emitter.name}`);
     return out;
   });

@@ -58,7 +58,7 @@ function edit(text: string, next: () => number): string {
 async function compileOnce(dir: string, cacheDir: string | undefined) {
   const cache = cacheDir === undefined ? undefined : await openCache({ dir: cacheDir });
   const loaded = await loadDirectory(dir, { cache });
-  const project = compileProject(loaded, { caches: cachedAnalysisCaches(cache?.promql) });
+  const project = compileProject(loaded, { caches: cachedAnalysisCaches(cache) });
   await cache?.flush();
   return { diagnostics: project.diagnostics, files: project.artifacts.map((a) => [a.path, a.content]) };
 }

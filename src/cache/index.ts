@@ -25,6 +25,11 @@ export interface DefinitionCache {
   typescript: CacheStore<TsCacheEntry>;
   /** `p:`/`g:` + expression text → its analysis (see compile.ts's AnalysisCaches). */
   promql: CacheStore<PromqlAnalysis>;
+  /**
+   * Per-file check reports and emitted parts (see compile-scopes.ts), keyed by what they were made from: the part,
+   * the sha256 of the project-wide files and the environment, the sha256 of the file.
+   */
+  results: CacheStore<unknown>;
   flush(): Promise<void>;
 }
 
@@ -47,11 +52,13 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
     typescript: new CacheStore(dir, 'typescript'),
     // Analyses are never changed after they are made (one compile's are shared by the next): no copies.
     promql: new CacheStore(dir, 'promql', { copies: false }),
+    // Reports and texts are copied when handed out (compile.ts) or never changed (strings): no copies either.
+    results: new CacheStore(dir, 'results', { copies: false }),
     flush: async () => {
-      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush()]);
+      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush()]);
     },
   };
-  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), removeOtherGenerations(path.resolve(base), current)]);
+  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), removeOtherGenerations(path.resolve(base), current)]);
   return cache;
 }
 

@@ -9,8 +9,10 @@ export const alertInhibitionLabelsCheck: Check = {
   id: 'alert/inhibition-labels',
   description: "A multi-level alert's series carry known labels, so its more severe level can mute the less severe one.",
   severity: 'warning',
-  run(ctx) {
-    for (const group of ctx.model.groups) {
+  run() {},
+  // Per alert: its expressions' analyses and the catalogue's (and recording rules') labels, project-wide facts.
+  perFile(ctx, file) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         if (!alert.enabled || new Set(alert.levels.map((l) => l.severity)).size < 2) continue;
         if (ctx.labels.identityOf(alert) !== undefined) continue;

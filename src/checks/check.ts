@@ -1,6 +1,7 @@
 import type { Diagnostic, Severity, Span } from '../diagnostics.ts';
 import type { ModelAnalyses } from '../model/analyses.ts';
 import type { ExpressionModel } from '../model/types.ts';
+import type { FileItems } from '../compile-scopes.ts';
 import type { Namespace } from '../model/broken.ts';
 import type { KindName } from '../spec/kinds.ts';
 
@@ -45,4 +46,11 @@ export interface Check {
   /** Reports only in `vigil validate --live`, never in a compile: a compile cannot tell whether its disable comments are used. */
   live?: true;
   run(ctx: CheckContext): void;
+  /**
+   * The part of the check over one definition file's documents, alerts, dashboards and expressions, run for every
+   * file after run(). It may read project-wide facts (catalogue, severities, receivers, routes, the Project) but no
+   * other file's items: its reports are then reused while the file and those facts are unchanged (see
+   * compile-scopes.ts). run() does the rest of the check.
+   */
+  perFile?(ctx: CheckContext, file: FileItems): void;
 }

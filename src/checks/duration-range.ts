@@ -64,23 +64,23 @@ export const durationRangeCheck: Check = {
   id: 'duration/range',
   description: 'Every duration field is one Prometheus and Alertmanager accept: units in order (1h30m, not 30m1h), at most 292 years.',
   severity: 'error',
-  run(ctx) {
-    for (const [kind, definitions] of ctx.model.definitionsByKind) {
-      for (const def of definitions as Definition[]) {
-        const schema = KIND_SCHEMAS[kind as KindName] as Schema | undefined;
-        if (!schema) continue;
-        for (const { path, text } of durationFields(def.value, schema)) {
-          const problem = durationProblem(text);
-          if (!problem) continue;
-          ctx.report({
-            message: `${formatPath(path)}: ${problem}`,
-            span: def.locate(path),
-            hint:
-              problem === 'duration out of range'
-                ? 'Prometheus and Alertmanager durations are int64 nanoseconds: at most 292y (9223372036854ms)'
-                : 'write the units from the largest to the smallest, each once: 1h30m, 2d12h',
-          });
-        }
+  // Each document on its own: the whole check is per file.
+  run() {},
+  perFile(ctx, file) {
+    for (const { kind, def } of file.documents) {
+      const schema = KIND_SCHEMAS[kind as KindName] as Schema | undefined;
+      if (!schema) continue;
+      for (const { path, text } of durationFields(def.value, schema)) {
+        const problem = durationProblem(text);
+        if (!problem) continue;
+        ctx.report({
+          message: `${formatPath(path)}: ${problem}`,
+          span: def.locate(path),
+          hint:
+            problem === 'duration out of range'
+              ? 'Prometheus and Alertmanager durations are int64 nanoseconds: at most 292y (9223372036854ms)'
+              : 'write the units from the largest to the smallest, each once: 1h30m, 2d12h',
+        });
       }
     }
   },

@@ -1,6 +1,6 @@
 import type { Check } from './check.ts';
 import { carriesSeverityLabel } from '../model/level-labels.ts';
-import { levelRouting, type LevelRoute } from '../routing/levels.ts';
+import { groupLevelRouting, type LevelRoute } from '../routing/levels.ts';
 
 /**
  * Each alert level must reach a receiver through a route made for it. Falling through to the root (default) receiver
@@ -11,12 +11,14 @@ export const routeUnreachableSeverityCheck: Check = {
   description: 'Every alert level reaches a receiver through the routes, not only the root (default) receiver, unless a route says defaultOk.',
   severity: 'error',
   dependsOn: ['Routes', 'Severities'],
-  run(ctx) {
+  run() {},
+  // Each alert level is routed through the tree on its own: the file's alerts, the Routes and the Severities.
+  perFile(ctx, file) {
     const routes = ctx.model.routes;
     if (!routes) return;
     const root = routes.root.receivers[0];
     const defined = new Set(ctx.model.severities.map((s) => s.name));
-    for (const row of levelRouting(ctx.model)) {
+    for (const row of file.groups.flatMap((g) => groupLevelRouting(ctx.model, g))) {
       if (!defined.has(row.level.severity)) continue; // ref/severity reports it
       if (!row.result.reachesOnlyRoot || row.result.matchedDefaultOk) continue;
       const span = row.level.op ? row.level.origin.def.locateKey(row.level.origin.path) : row.level.origin.def.locate(row.level.origin.path);

@@ -14,30 +14,30 @@ export const secretLiteralCheck: Check = {
   id: 'secret/literal',
   description: 'No secret is written in a definition: no credentials or tokens in any URL of any definition.',
   severity: 'error',
-  run(ctx) {
-    for (const [kind, definitions] of ctx.model.definitionsByKind) {
-      for (const def of definitions) {
-        walkStrings(def.value, mayHoldUrl, ({ text, path: pathOf, isKey }) => {
-          const secrets = isKey ? [] : urlSecretsOf(text);
-          if (secrets.length === 0) return;
-          const path = pathOf();
-          // Reported below as a secret written literally, whatever its text.
-          if (kind === 'Receivers' && isIntegrationSecretPath(path)) return;
-          for (const found of secrets) {
-            const whole = found.start === 0 && found.end === text.length;
-            const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
-            // The message names the field and the kind of secret, never the value; an environment's override and the
-            // definition it lands in produce the same message at the same place, so compiles agree and dedupe it.
-            ctx.report({
-              message: `${fieldName(path)}: the URL${found.host ? ` to ${found.host}` : ''} carries ${found.secrets.map((s) => s.kind).join('; ')}`,
-              span: { ...span, file: def.fileAt?.(path) ?? span.file },
-              hint: hintFor(kind, path),
-              conceal: true,
-            });
-          }
-        });
-      }
+  perFile(ctx, file) {
+    for (const { kind, def } of file.documents) {
+      walkStrings(def.value, mayHoldUrl, ({ text, path: pathOf, isKey }) => {
+        const secrets = isKey ? [] : urlSecretsOf(text);
+        if (secrets.length === 0) return;
+        const path = pathOf();
+        // Reported below as a secret written literally, whatever its text.
+        if (kind === 'Receivers' && isIntegrationSecretPath(path)) return;
+        for (const found of secrets) {
+          const whole = found.start === 0 && found.end === text.length;
+          const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
+          // The message names the field and the kind of secret, never the value; an environment's override and the
+          // definition it lands in produce the same message at the same place, so compiles agree and dedupe it.
+          ctx.report({
+            message: `${fieldName(path)}: the URL${found.host ? ` to ${found.host}` : ''} carries ${found.secrets.map((s) => s.kind).join('; ')}`,
+            span: { ...span, file: def.fileAt?.(path) ?? span.file },
+            hint: hintFor(kind, path),
+            conceal: true,
+          });
+        }
+      });
     }
+  },
+  run(ctx) {
     // Secret fields of Alertmanager's own integrations: the schema takes a string there so that this check, which
     // cannot be turned off, is the one to refuse it, with the field's name and the reference to write instead.
     for (const r of ctx.model.receivers) {

@@ -1,7 +1,8 @@
 /** PromQL analyses kept in the cache between runs: the CLI joins the cache and the compiler (neither imports the other). */
 import { newAnalysisCaches, type AnalysisCaches } from '../compile.ts';
 import type { PromqlAnalysis } from '../promql/index.ts';
-import type { CacheStore } from '../cache/store.ts';
+import { CacheStore } from '../cache/store.ts';
+import type { DefinitionCache } from '../cache/index.ts';
 
 /**
  * A compile's map of PromQL analyses that looks in the cache before analysing: an expression analysed in an earlier
@@ -27,7 +28,13 @@ class CachedAnalyses extends Map<string, PromqlAnalysis> {
   }
 }
 
-export function cachedAnalysisCaches(store: CacheStore<PromqlAnalysis> | undefined): AnalysisCaches {
+/**
+ * Analyses, and per-file results of checks and emitters, through the cache (nothing kept without one). Given only
+ * the analyses' store, the per-file results are computed every time.
+ */
+export function cachedAnalysisCaches(cache: Pick<DefinitionCache, 'promql' | 'results'> | CacheStore<PromqlAnalysis> | undefined): AnalysisCaches {
   const caches = newAnalysisCaches();
-  return store ? { ...caches, promql: new CachedAnalyses(store) } : caches;
+  if (!cache) return caches;
+  if (cache instanceof CacheStore) return { ...caches, promql: new CachedAnalyses(cache) };
+  return { ...caches, promql: new CachedAnalyses(cache.promql), results: cache.results };
 }

@@ -1,5 +1,6 @@
 import { SecretPlaceholder, secretSlotsOf, type SecretUse } from './secret-slots.ts';
-import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, RoutesModel, SecretRef, SeverityModel } from '../model/types.ts';
+import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, RoutesModel, RuleGroupModel, SecretRef, SeverityModel } from '../model/types.ts';
+import type { FileScopes } from '../compile-scopes.ts';
 import type { HttpClientConfig, TimeInterval } from '../spec/types.gen.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
@@ -27,6 +28,8 @@ export interface AlertmanagerOptions {
    * Undefined when they are not known: the alert then gets no automatic inhibition.
    */
   identityLabels(alert: AlertModel): string[] | undefined;
+  /** Per-file parts of earlier compiles to reuse (see compile-scopes.ts). */
+  scopes?: FileScopes;
 }
 
 /**
@@ -199,32 +202,60 @@ export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: re
 function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
   const rank = severityRank(model);
   const rules: Record<string, unknown>[] = [];
-  for (const group of model.groups) {
-    for (const alert of group.alerts) {
-      if (!alert.enabled) continue;
-      const levels = rank.ladder(labelledSeverities(alert));
-      if (levels.length < 2) continue;
-      const identity = options.identityLabels(alert);
-      // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.
-      if (!identity) continue;
-      sources.push(alert.origin.def.file);
-      const equal = uniqueSorted(identity.filter((l) => l !== 'alertname' && l !== 'severity'));
-      const name = formatMatcher({ label: 'alertname', op: '=', value: alert.name });
-      levels.slice(0, -1).forEach((level, i) => {
-        const lower = levels.slice(i + 1);
-        const target =
-          lower.length === 1
-            ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
-            : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
-        // alertname before severity: already the order Alertmanager sorts matchers into.
-        const rule: Record<string, unknown> = {
-          source_matchers: [name, formatMatcher({ label: 'severity', op: '=', value: level })],
-          target_matchers: [name, target],
-        };
-        if (equal.length > 0) rule.equal = equal;
-        rules.push(rule);
-      });
-    }
+  const scopes = options.scopes;
+  if (!scopes?.memoised) {
+    for (const group of model.groups) rules.push(...groupInhibitions(group, rank, options, sources));
+    return rules;
+  }
+  // An alert's rules read the alert, the severities and its identity labels (its expressions, the catalogue and the
+  // recording rules): made per definition file, and taken from an earlier compile of the same file and project-wide
+  // facts when there was one. In the model's order of groups, as without the memo.
+  const byFile = new Map<string, { made: { rules: Record<string, unknown>[]; sources: string[] }[]; next: number }>();
+  for (const file of scopes.files) {
+    if (!file.groups.length) continue;
+    const made = scopes.memo(file.file, 'inhibitions', () =>
+      file.groups.map((g) => {
+        const from: string[] = [];
+        return { rules: groupInhibitions(g, rank, options, from), sources: from };
+      }),
+    );
+    byFile.set(file.file, { made, next: 0 });
+  }
+  for (const g of model.groups) {
+    const of = byFile.get(g.origin.def.file)!;
+    const made = of.made[of.next++]!;
+    rules.push(...made.rules);
+    sources.push(...made.sources);
+  }
+  return rules;
+}
+
+function groupInhibitions(group: RuleGroupModel, rank: ReturnType<typeof severityRank>, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
+  const rules: Record<string, unknown>[] = [];
+  for (const alert of group.alerts) {
+    if (!alert.enabled) continue;
+    const levels = rank.ladder(labelledSeverities(alert));
+    if (levels.length < 2) continue;
+    const identity = options.identityLabels(alert);
+    // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.
+    if (!identity) continue;
+    sources.push(alert.origin.def.file);
+    const equal = uniqueSorted(identity.filter((l) => l !== 'alertname' && l !== 'severity'));
+    const name = formatMatcher({ label: 'alertname', op: '=', value: alert.name });
+    levels.slice(0, -1).forEach((level, i) => {
+      const lower = levels.slice(i + 1);
+      const target =
+        lower.length === 1
+          ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
+          : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
+      // alertname before severity: already the order Alertmanager sorts matchers into.
+      const rule: Record<string, unknown> = {
+        source_matchers: [name, formatMatcher({ label: 'severity', op: '=', value: level })],
+        target_matchers: [name, target],
+      };
+      if (equal.length > 0) rule.equal = equal;
+      rules.push(rule);
+    });
   }
   return rules;
 }

@@ -1,5 +1,6 @@
 import type { ModelAnalyses } from '../model/analyses.ts';
 import type { Model } from '../model/types.ts';
+import type { FileScopes } from '../compile-scopes.ts';
 import { emitAlertmanager } from './alertmanager.ts';
 import type { Artifact } from './artifact.ts';
 import { emitAlertCatalogue } from './docs.ts';
@@ -17,22 +18,23 @@ import { emitSilences } from './silences.ts';
 
 export interface Emitter {
   name: string;
-  emit(model: Model, analyses: ModelAnalyses): Artifact[];
+  /** `scopes`: per-file parts of earlier compiles to reuse (see compile-scopes.ts). */
+  emit(model: Model, analyses: ModelAnalyses, scopes?: FileScopes): Artifact[];
 }
 
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
-  { name: 'prometheus-rules', emit: (model) => emitPrometheusRules(model) },
+  { name: 'prometheus-rules', emit: (model, _analyses, scopes) => emitPrometheusRules(model, scopes) },
   { name: 'prometheus-rule-manifests', emit: (model) => emitPrometheusRuleManifests(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
-  { name: 'alertmanager', emit: (model, analyses) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert) }).artifacts },
+  { name: 'alertmanager', emit: (model, analyses, scopes) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert), scopes }).artifacts },
   { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
   { name: 'grafana-export', emit: (model) => emitGrafanaExports(model) },
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
-  { name: 'docs', emit: (model) => [emitAlertCatalogue(model)] },
+  { name: 'docs', emit: (model, _analyses, scopes) => [emitAlertCatalogue(model, scopes)] },
   { name: 'relay', emit: (model) => [emitRelayConfig(model)] },
   { name: 'silences', emit: (model) => emitSilences(model) },
-  { name: 'routing-doc', emit: (model, analyses) => [emitRoutingDoc(model, analyses.labels)] },
+  { name: 'routing-doc', emit: (model, analyses, scopes) => [emitRoutingDoc(model, analyses.labels, scopes)] },
   { name: 'environment', emit: (model) => emitEnvironment(model) },
   { name: 'instrumentation', emit: (model) => emitInstrumentation(model) },
 ];

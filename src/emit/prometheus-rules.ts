@@ -5,6 +5,7 @@ import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { ruleLabels } from '../model/level-labels.ts';
 import { severityRank } from '../model/severity-rank.ts';
+import type { FileScopes } from '../compile-scopes.ts';
 
 export interface RuleGroupBody {
   /** The rule file's base name, `<group>.yml`. */
@@ -19,18 +20,22 @@ export interface RuleGroupBody {
 
 /** The rule groups as Prometheus will load them; the emitter writes them, deploy compares them with the live server. */
 export function ruleGroupBodies(model: Model): RuleGroupBody[] {
-  return sharedGroups(model.groups)
-    .sort((a, b) => (a[0]!.name < b[0]!.name ? -1 : a[0]!.name > b[0]!.name ? 1 : 0))
-    .map((members) => {
-      const group = members[0]!;
-      // Recording rules first: the alerts of the group then read the records of the same evaluation.
-      const records = members.filter((m) => m.type === 'recording').flatMap(recordingRules);
-      const alerts = members.filter((m) => m.type === 'alerting').flatMap((m) => m.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)));
-      // Options only as written: without `interval` Prometheus evaluates at the global evaluation_interval (the Project's).
-      // Members of one group agree on them (rule/duplicate reports those that do not).
-      const options = { ...(group.interval ? { interval: group.interval } : {}), ...(group.limit !== undefined ? { limit: group.limit } : {}), ...(group.queryOffset ? { query_offset: group.queryOffset } : {}) };
-      return { file: ruleFileName(group.name), group, members, body: { name: group.name, ...options, rules: [...records, ...alerts] } };
-    });
+  return sortedGroups(model).map((members) => ({ file: ruleFileName(members[0]!.name), group: members[0]!, members, body: groupBody(model, members) }));
+}
+
+function sortedGroups(model: Model): RuleGroupModel[][] {
+  return sharedGroups(model.groups).sort((a, b) => (a[0]!.name < b[0]!.name ? -1 : a[0]!.name > b[0]!.name ? 1 : 0));
+}
+
+function groupBody(model: Model, members: RuleGroupModel[]): RuleGroupBody['body'] {
+  const group = members[0]!;
+  // Recording rules first: the alerts of the group then read the records of the same evaluation.
+  const records = members.filter((m) => m.type === 'recording').flatMap(recordingRules);
+  const alerts = members.filter((m) => m.type === 'alerting').flatMap((m) => m.alerts.filter((a) => a.enabled).flatMap((a) => alertingRules(model, a)));
+  // Options only as written: without `interval` Prometheus evaluates at the global evaluation_interval (the Project's).
+  // Members of one group agree on them (rule/duplicate reports those that do not).
+  const options = { ...(group.interval ? { interval: group.interval } : {}), ...(group.limit !== undefined ? { limit: group.limit } : {}), ...(group.queryOffset ? { query_offset: group.queryOffset } : {}) };
+  return { name: group.name, ...options, rules: [...records, ...alerts] };
 }
 
 /**
@@ -66,14 +71,29 @@ export function ruleFileName(group: string): string {
 
 const SAFE_FILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-/** One Prometheus rule file per group: `prometheus/rules/<group>.yml`. */
-export function emitPrometheusRules(model: Model): Artifact[] {
-  return ruleGroupBodies(model).map((group) => {
-    const document = { groups: [group.body] };
-    // The document rides along as data, so deploy compares it with the live server without parsing YAML.
+/**
+ * One Prometheus rule file per group: `prometheus/rules/<group>.yml`. With `scopes`, a group defined in one file is
+ * written from the text an earlier compile made of the same file and project-wide facts (a group reads its own
+ * definition, the severities and the Project); such a file carries no data (build/read.ts parses it when asked).
+ */
+export function emitPrometheusRules(model: Model, scopes?: FileScopes): Artifact[] {
+  const bodies = scopes?.memoised ? ruleGroupShells(model) : ruleGroupBodies(model);
+  return bodies.map((group) => {
     const sources = [...new Set(group.members.map((m) => m.origin.def.file))];
-    return { path: ruleFilePath(group.file), content: goYaml(document, [GENERATED_HEADER, `Source: ${sources.join(', ')}`]), sources: [...sources].sort(), data: document };
+    const header = [GENERATED_HEADER, `Source: ${sources.join(', ')}`];
+    if (scopes?.memoised && sources.length === 1) {
+      const content = scopes.memo(sources[0]!, `rules ${group.file}`, () => goYaml({ groups: [groupBody(model, group.members)] }, header));
+      return { path: ruleFilePath(group.file), content, sources };
+    }
+    const document = { groups: [group.body ?? groupBody(model, group.members)] };
+    // The document rides along as data, so deploy compares it with the live server without parsing YAML.
+    return { path: ruleFilePath(group.file), content: goYaml(document, header), sources: [...sources].sort(), data: document };
   });
+}
+
+/** The groups in file order, their bodies not built yet. */
+function ruleGroupShells(model: Model): (Omit<RuleGroupBody, 'body'> & { body?: RuleGroupBody['body'] })[] {
+  return sortedGroups(model).map((members) => ({ file: ruleFileName(members[0]!.name), group: members[0]!, members }));
 }
 
 function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {

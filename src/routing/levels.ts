@@ -1,4 +1,4 @@
-import type { AlertLevel, AlertModel, Model } from '../model/types.ts';
+import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { routeAlert, type RoutingResult } from './route.ts';
 import { levelLabels } from '../model/level-labels.ts';
 
@@ -22,16 +22,19 @@ export function levelRouting(model: Model): LevelRoute[] {
 }
 
 function computeLevelRouting(model: Model): LevelRoute[] {
+  return model.groups.flatMap((group) => groupLevelRouting(model, group));
+}
+
+/** The rows of levelRouting for one group's alerts: they read the group and the routing tree only. */
+export function groupLevelRouting(model: Model, group: RuleGroupModel): LevelRoute[] {
   const routes = model.routes;
   if (!routes) return [];
   const rows: LevelRoute[] = [];
-  for (const group of model.groups) {
-    for (const alert of group.alerts) {
-      if (!alert.enabled) continue;
-      for (const level of alert.levels) {
-        const labels = levelLabels(alert, level);
-        rows.push({ alert, level, labels, result: routeAlert(routes, labels) });
-      }
+  for (const alert of group.alerts) {
+    if (!alert.enabled) continue;
+    for (const level of alert.levels) {
+      const labels = levelLabels(alert, level);
+      rows.push({ alert, level, labels, result: routeAlert(routes, labels) });
     }
   }
   return rows;

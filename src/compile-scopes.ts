@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { serialize } from 'node:v8';
+import type { Diagnostic, Span } from './diagnostics.ts';
+import type { Definition, LoadResult } from './load/index.ts';
+import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
+
+/**
+ * Results kept between compiles (issue #12 §3): in memory in `--watch`, in the incremental cache for `vigil build`.
+ * Keys name exactly what a result was computed from, so a value read back is the value a cold run computes.
+ */
+export interface ResultStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/** What one definition file contributes to the model: the items a per-file check or emitter part reads. */
+export interface FileItems {
+  file: string;
+  /** The file's schema-valid documents (those in the model), with their kinds. */
+  documents: { kind: string; def: Definition }[];
+  groups: RuleGroupModel[];
+  dashboards: DashboardModel[];
+  expressions: ExpressionModel[];
+}
+
+/**
+ * Kinds whose documents only add items of their own (alerts, dashboards): nothing else in the model is derived from
+ * them. A file holding only these kinds is "item-only"; every other file (Project, Severities, Receivers, Routes,
+ * Metrics, RecordingRules — alerts' labels may read recorded series —, SLOs, Environments, tests…) is project-wide.
+ */
+const ITEM_KINDS = new Set(['AlertRules', 'Dashboard']);
+
+/**
+ * The model split by definition file, and a memo of per-file results keyed by the file's content and the project-wide
+ * facts: the sha256 of every project-wide file, the environment compiled for. A per-file part may read its file's
+ * items and any project-wide fact (catalogue, severities, receivers, routes, project settings), never another item
+ * file's items: then its result is a function of exactly what its key hashes. With a broken definition (one the
+ * model could not take in) nothing is memoised: what checks drop depends on what every file may declare.
+ */
+export class FileScopes {
+  readonly files: FileItems[];
+  private readonly fingerprints = new Map<string, string>();
+  private readonly projectWide: string | undefined;
+
+  constructor(
+    loaded: LoadResult,
+    definitions: readonly Definition[],
+    model: Model,
+    environment: string | undefined,
+    private readonly store: ResultStore | undefined,
+  ) {
+    const byFile = new Map<string, FileItems>();
+    const items = (file: string): FileItems => {
+      let f = byFile.get(file);
+      if (!f) byFile.set(file, (f = { file, documents: [], groups: [], dashboards: [], expressions: [] }));
+      return f;
+    };
+    for (const s of loaded.sources) items(s.file);
+    for (const [kind, defs] of model.definitionsByKind) for (const def of defs) items(def.file).documents.push({ kind, def });
+    for (const g of model.groups) items(g.origin.def.file).groups.push(g);
+    for (const d of model.dashboards) items(d.origin.def.file).dashboards.push(d);
+    for (const e of model.expressions) items(e.origin.def.file).expressions.push(e);
+    this.files = [...byFile.values()];
+    this.projectWide = store && model.broken.empty ? this.fingerprint(loaded, definitions, environment) : undefined;
+  }
+
+  /** Whether results are kept and reused in this compile. */
+  get memoised(): boolean {
+    return this.projectWide !== undefined;
+  }
+
+  /** `compute()`, or its result from an earlier compile with the same file and the same project-wide facts. */
+  memo<T>(file: string, part: string, compute: () => T): T {
+    const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
+    if (fileHash === undefined || !this.store) return compute();
+    const key = `${part}\0${this.projectWide}\0${fileHash}`;
+    const kept = this.store.get(key);
+    if (kept !== undefined) return kept as T;
+    const value = compute();
+    this.store.set(key, value);
+    return value;
+  }
+
+  private fingerprint(loaded: LoadResult, definitions: readonly Definition[], environment: string | undefined): string | undefined {
+    const defsOf = new Map<string, Definition[]>();
+    for (const d of definitions) (defsOf.get(d.file) ?? defsOf.set(d.file, []).get(d.file)!).push(d);
+    const project = createHash('sha256').update(`environment ${environment ?? ''}\n`);
+    for (const source of loaded.sources) {
+      const defs = defsOf.get(source.file) ?? [];
+      const hash = createHash('sha256').update(source.text);
+      // A TypeScript file's exports depend on what it imports, not on its text alone; an environment's overrides
+      // change a document's value (with fileAt naming the override's file, which is project-wide).
+      if (defs.some((d) => d.origin !== 'yaml') || environment !== undefined) {
+        try {
+          hash.update(serialize(defs.map((d) => d.value)));
+        } catch {
+          return undefined;
+        }
+      }
+      const digest = hash.digest('hex');
+      const itemOnly = defs.length > 0 && defs.every((d) => ITEM_KINDS.has(kindOf(d)));
+      this.fingerprints.set(source.file, digest);
+      if (!itemOnly) project.update(`${source.file}\0${digest}\n`);
+    }
+    // Definitions of files that are not among the sources (none today) would escape the key: no memo then.
+    for (const d of definitions) if (!this.fingerprints.has(d.file)) return undefined;
+    return project.digest('hex');
+  }
+}
+
+function kindOf(d: Definition): string {
+  const v = d.value as { kind?: unknown } | null;
+  return v && typeof v === 'object' && typeof v.kind === 'string' ? v.kind : '';
+}
+
+/** A diagnostic with its spans read (model spans are lazy getters), as it can be kept and handed out again. */
+export function plainDiagnostic(d: Diagnostic): Diagnostic {
+  const out: Diagnostic = { ...d };
+  if (d.span) out.span = plainSpan(d.span);
+  if (d.related) out.related = d.related.map((r) => ({ ...r, span: plainSpan(r.span) }));
+  return out;
+}
+
+function plainSpan(s: Span): Span {
+  return { file: s.file, start: s.start, end: s.end };
+}
