@@ -7,7 +7,7 @@
  * Prints a markdown section for docs/benchmarks.md and the load average. Run: `npm run bench:collection` (several
  * minutes; BENCH_SIZES=1,2 and BENCH_AGE_TRIALS=50 change the sizes and trials).
  */
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -23,7 +23,8 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const RUNS = 5;
 
 type Kind = 'counter' | 'histogram';
-type Method = 'prom-client' | 'cached';
+/** 'served-cold' and 'served-prepared': the first GET of a server started on the filled registry (one each). */
+type Method = 'prom-client' | 'cached' | 'served-cold' | 'served-prepared';
 interface Case { kind: Kind; size: number; method: Method }
 type Figures = Record<string, number> & { error?: string };
 
@@ -94,6 +95,16 @@ function scrape(url: string): Promise<number> {
 }
 
 /**
+ * A GET of /metrics by curl, another process as Prometheus is: the server's figures are then its own, not a client's
+ * reading 139 MB into memory beside it (which a first GET in the same process pays in fresh memory).
+ */
+function scrapeByCurl(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', `${url}/metrics`], (err, stdout) => (err ? reject(err) : resolve(Number(stdout))));
+  });
+}
+
+/**
  * Whether the chunks are prom-client's exposition byte for byte, compared metric by metric: the whole text is past
  * V8's longest string at 4× the histograms, each metric's is not.
  */
@@ -110,8 +121,53 @@ async function sameAsPromClient(registry: Registry, chunks: readonly Uint8Array[
   return offset === ours.length;
 }
 
+/** Wall and CPU time of one call, as figures[name] and figures[`${name}Cpu`]. */
+async function once<T>(figures: Figures, name: string, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const startCpu = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(startCpu);
+  figures[name] = performance.now() - start;
+  figures[`${name}Cpu`] = (used.user + used.system) / 1000;
+  return result;
+}
+
+/**
+ * The first GET of serveMetrics started on the filled registry: at once without preparing (what a scrape arriving
+ * right after start costs: prepare yields to it), or once the server prepared the exposition in the background —
+ * how long that took (wall, CPU) and the longest the event loop waited meanwhile (between two of its turns).
+ */
+async function firstGet(registry: Registry, prepared: boolean): Promise<Figures> {
+  const figures: Figures = {};
+  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, prepare: prepared });
+  if (prepared) {
+    let longestTurn = 0;
+    let last = performance.now();
+    let ticking = true;
+    const tick = () => {
+      const now = performance.now();
+      longestTurn = Math.max(longestTurn, now - last);
+      last = now;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await once(figures, 'prepare', () => server.prepared);
+    ticking = false;
+    figures.longestTurn = longestTurn;
+    // The first scrape short of the socket (what the cold `chunks()` column measures), then the first GET.
+    (await once(figures, 'firstScrape', () => cachedExposition(registry, client).chunks())).release();
+  }
+  figures.bytes = await once(figures, 'firstGet', () => scrapeByCurl(server.url));
+  await server.close();
+  const { chunks, byteLength, release } = await cachedExposition(registry, client).chunks();
+  if (!(await sameAsPromClient(registry, chunks, byteLength))) throw new Error('the first GET: not prom-client\'s bytes');
+  release();
+  return figures;
+}
+
 async function runCase({ kind, size, method }: Case): Promise<Figures> {
   const { registry, touch } = populate(kind, size);
+  if (method === 'served-cold' || method === 'served-prepared') return firstGet(registry, method === 'served-prepared');
   const figures: Figures = { populatedRssMb: process.memoryUsage().rss / 2 ** 20 };
   if (method === 'prom-client') {
     figures.bytes = Buffer.byteLength(await registry.metrics());
@@ -173,6 +229,7 @@ async function main(): Promise<void> {
   const trials = Number(process.env.BENCH_AGE_TRIALS ?? 50);
   const rows: string[] = [];
   const cpuRows: string[] = [];
+  const firstRows: string[] = [];
   const loadBefore = loadavg();
   for (const kind of ['counter', 'histogram'] as const) {
     for (const size of sizes) {
@@ -193,7 +250,14 @@ async function main(): Promise<void> {
           + `| ${ms(ours.changed10Cpu)} | ${ms(ours.changedAllCpu)} | ${ms(ours.serveUnchangedCpu)} | ${ms(ours.serve1Cpu)} | ${ms(ours.serve10Cpu)} | ${ms(ours.serveAllCpu)} `
           + `| ${ms(ours.gzipCpu)} (wall ${ms(ours.gzip)}) to ${(ours.gzipBytes / 1e6).toFixed(1)} MB |`);
       }
-      process.stderr.write(`${rows.at(-1)}\n${cpuRows.at(-1) ?? ''}\n`);
+      const cold = await inChild({ kind, size, method: 'served-cold' });
+      const warm = await inChild({ kind, size, method: 'served-prepared' });
+      firstRows.push(cold.error || warm.error
+        ? `| ${kind} | ${series} | fails: ${cold.error ?? warm.error} | | | | | | |`
+        : `| ${kind} | ${series} | ${ms(ours.first)} (CPU ${ms(ours.firstCpu)}) | ${ms(cold.firstGet)} (CPU ${ms(cold.firstGetCpu)}) `
+          + `| ${ms(warm.prepare)} (CPU ${ms(warm.prepareCpu)}) | ${ms(warm.longestTurn)} | ${ms(warm.firstScrape)} (CPU ${ms(warm.firstScrapeCpu)}) `
+          + `| ${ms(warm.firstGet)} (CPU ${ms(warm.firstGetCpu)}) |`);
+      process.stderr.write(`${rows.at(-1)}\n${cpuRows.at(-1) ?? ''}\n${firstRows.at(-1)}\n`);
     }
   }
   const scope = benchScope();
@@ -215,6 +279,12 @@ async function main(): Promise<void> {
     '| kind | series | prom-client metrics() | cached: first | unchanged | 1 % changed | 10 % changed | all changed | GET unchanged | GET 1 % changed | GET 10 % changed | GET all changed | gzip (level 1) of the body |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...cpuRows,
+    '',
+    'The first scrape of a registry (one run each, a process of its own): `chunks()` cold; the first GET of serveMetrics started on it at once (cold: a scrape that comes before preparing ends does the rest itself); the server preparing in the background (wall and CPU until `server.prepared`, and the longest the event loop waited meanwhile); the first scrape once it has (`chunks()`), then the first GET. The GETs of this table are curl\'s, another process, as Prometheus is: their CPU is the server\'s alone:',
+    '',
+    '| kind | series | cached: first | first GET at once | preparing (idle time it needs) | longest event-loop wait while preparing | first scrape once prepared | then the first GET |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...firstRows,
     '',
     `Sample age at a 1 s scrape, ${trials} trials: p50 ${ms(quantile(ages, 0.5))}, p95 ${ms(quantile(ages, 0.95))}, max ${ms(Math.max(...ages))}.`,
     '',
