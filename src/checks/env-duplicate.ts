@@ -1,5 +1,6 @@
 import { keySpanOf } from '../model/types.ts';
 import type { Check } from './check.ts';
+import { reportRepeats } from './repeats.ts';
 
 /** Two Environments with one name would make `--env NAME` pick one silently. */
 export const envDuplicateCheck: Check = {
@@ -7,19 +8,10 @@ export const envDuplicateCheck: Check = {
   description: 'Environment names are unique.',
   severity: 'error',
   run(ctx) {
-    const first = new Map<string, (typeof ctx.model.environments)[number]>();
-    for (const env of ctx.model.environments) {
-      const earlier = first.get(env.name);
-      if (!earlier) {
-        first.set(env.name, env);
-        continue;
-      }
-      ctx.report({
-        message: `a second Environment named "${env.name}"`,
-        span: keySpanOf(env.origin, 'name'),
-        hint: `rename one; the first is in ${earlier.origin.def.file}`,
-        related: [{ span: keySpanOf(earlier.origin, 'name'), message: 'first defined here' }],
-      });
-    }
+    reportRepeats(
+      ctx,
+      ctx.model.environments.map((env) => ({ name: env.name, span: () => keySpanOf(env.origin, 'name'), file: env.origin.def.file })),
+      { message: (env) => `a second Environment named "${env.name}"`, hint: (_, first) => `rename one; the first is in ${first.file}` },
+    );
   },
 };

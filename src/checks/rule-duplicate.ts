@@ -1,19 +1,11 @@
-import type { Span } from '../diagnostics.ts';
 import { spanOf, type Model, type RuleGroupModel } from '../model/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { Check, CheckContext } from './check.ts';
+import { reportRepeats, type Occurrence } from './repeats.ts';
 
-/** Reports every repeat of a name after its first occurrence, pointing back at the first. Spans are computed only for repeats. */
-function reportRepeats(ctx: CheckContext, what: string, items: { name: string; key?: string; span: () => Span }[], hint: string, severity?: 'warning'): void {
-  const first = new Map<string, () => Span>();
-  for (const item of items) {
-    const earlier = first.get(item.key ?? item.name);
-    if (!earlier) {
-      first.set(item.key ?? item.name, item.span);
-      continue;
-    }
-    ctx.report({ message: `duplicate ${what} "${item.name}"`, span: item.span(), hint, related: [{ span: earlier(), message: 'first defined here' }], ...(severity ? { severity } : {}) });
-  }
+/** `duplicate <what> "<name>"` at every repeat of a name, with one hint for all. */
+function reportRepeatedNames(ctx: CheckContext, what: string, items: Occurrence[], hint: string, severity?: 'warning'): void {
+  reportRepeats(ctx, items, { message: (item) => `duplicate ${what} "${item.name}"`, hint: () => hint, ...(severity ? { severity } : {}) });
 }
 
 export const ruleDuplicateCheck: Check = {
@@ -23,26 +15,26 @@ export const ruleDuplicateCheck: Check = {
   run(ctx) {
     const m = ctx.model;
     // An AlertRules and a RecordingRules of one name are one Prometheus group (as in a rule file): only a repeat of a kind repeats.
-    reportRepeats(
+    reportRepeatedNames(
       ctx,
       'rule group',
       m.groups.map((g) => ({ name: g.name, key: `${g.type}\u0000${g.name}`, span: () => spanOf(g.origin) })),
       'each group is written to its own prometheus/rules/<group>.yml, so two groups of one name would be one file (an AlertRules and a RecordingRules may share a name: they are one group); rename one group or merge them',
     );
     reportOptionConflicts(ctx, m);
-    reportRepeats(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: () => spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`, or under `rules:` when each has its own expression');
+    reportRepeatedNames(ctx, 'alert', m.groups.flatMap((g) => g.alerts.map((a) => ({ name: a.name, span: () => spanOf(a.origin, 'name') }))), 'alert names are unique in a project; levels of one alert belong under its `thresholds`, or under `rules:` when each has its own expression');
     // promtool only warns: rules of one name whose selectors keep disjoint label values write different series.
-    reportRepeats(
+    reportRepeatedNames(
       ctx,
       'recording rule',
       m.groups.flatMap((g) => g.rules.map((r) => ({ name: r.record + (Object.keys(r.labels).length ? JSON.stringify(Object.entries(r.labels).sort()) : ''), span: () => spanOf(r.origin, 'record') }))),
       'fine when their selectors keep disjoint label values (job="a" and job="b", kept in the result); otherwise both write the same series and Prometheus reports "duplicate sample": remove one or give them different labels',
       'warning',
     );
-    reportRepeats(ctx, 'receiver', m.receivers.map((r) => ({ name: r.name, span: () => spanOf(r.origin, 'name') })), 'receiver names are unique; add channels to the existing receiver instead');
-    reportRepeats(ctx, 'dashboard uid', m.dashboards.map((d) => ({ name: d.uid, span: () => (d.spec ? spanOf(d.origin, 'uid') : spanOf(d.origin)) })), 'Grafana identifies dashboards by uid; give each its own');
-    reportRepeats(ctx, 'metric', m.metrics.map((x) => ({ name: x.name, span: () => spanOf(x.origin, 'name') })), 'catalogue each metric once');
-    reportRepeats(ctx, 'severity level', m.severities.map((s) => ({ name: s.name, span: () => spanOf(s.origin, 'name') })), 'each level is defined once');
+    reportRepeatedNames(ctx, 'receiver', m.receivers.map((r) => ({ name: r.name, span: () => spanOf(r.origin, 'name') })), 'receiver names are unique; add channels to the existing receiver instead');
+    reportRepeatedNames(ctx, 'dashboard uid', m.dashboards.map((d) => ({ name: d.uid, span: () => (d.spec ? spanOf(d.origin, 'uid') : spanOf(d.origin)) })), 'Grafana identifies dashboards by uid; give each its own');
+    reportRepeatedNames(ctx, 'metric', m.metrics.map((x) => ({ name: x.name, span: () => spanOf(x.origin, 'name') })), 'catalogue each metric once');
+    reportRepeatedNames(ctx, 'severity level', m.severities.map((s) => ({ name: s.name, span: () => spanOf(s.origin, 'name') })), 'each level is defined once');
   },
 };
 
