@@ -12,8 +12,10 @@ export const alertLevelsCheck: Check = {
   id: 'alert/levels',
   description: 'An alert has either expr with thresholds or a severity, or rules with an expression per level; its `for` sits where it applies.',
   severity: 'error',
-  run(ctx) {
-    for (const group of ctx.model.groups) {
+  run() {},
+  // Each alert on its own (its definition, the severities): per file.
+  perFile(ctx, file) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         const raw = lookup(alert.origin.def.value, alert.origin.path) as Record<string, unknown>;
         if (raw.rules !== undefined) checkOwnExpressionLevels(ctx, alert, raw);

@@ -8,8 +8,10 @@ export const alertNameStyleCheck: Check = {
   id: 'alert/name-style',
   description: 'Alert names are CamelCase, as in the Prometheus and mixin conventions (a style warning; any name is valid).',
   severity: 'warning',
-  run(ctx) {
-    for (const group of ctx.model.groups) {
+  run() {},
+  // Each alert on its own: per file.
+  perFile(ctx, file) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         if (CAMEL_CASE.test(alert.name)) continue;
         const suggestion = alert.name

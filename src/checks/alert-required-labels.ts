@@ -6,11 +6,13 @@ export const alertRequiredLabelsCheck: Check = {
   description: "Every alert carries the labels the project's policies require: static (its own, its group's or its level's) or kept by its expression.",
   severity: 'error',
   dependsOn: ['Project'],
-  run(ctx) {
+  run() {},
+  // Each alert on its own (its labels, the Project's policy, the catalogue's labels): per file.
+  perFile(ctx, file) {
     const required = ctx.model.project?.policies.requiredAlertLabels ?? [];
     if (required.length === 0) return;
     const hint = `add them under the alert's or the group's \`labels:\`, or keep them in the expression's aggregation (policy: requiredAlertLabels = [${required.join(', ')}])`;
-    for (const group of ctx.model.groups) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         const ownExpressions = alert.levels.filter((l) => l.expression);
         if (ownExpressions.length === 0) {

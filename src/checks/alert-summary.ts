@@ -5,8 +5,10 @@ export const alertSummaryCheck: Check = {
   id: 'alert/summary',
   description: 'Every alert has a summary for the notification title, and a runbook.',
   severity: 'error',
-  run(ctx) {
-    for (const group of ctx.model.groups) {
+  run() {},
+  // Each alert on its own: per file.
+  perFile(ctx, file) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         if (alert.summary === undefined || alert.summary.trim() === '') {
           ctx.report({

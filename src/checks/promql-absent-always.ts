@@ -9,8 +9,10 @@ export const promqlAbsentAlwaysCheck: Check = {
   id: 'promql/absent-always',
   description: 'absent() and absent_over_time() are given something that can be missing, not an expression that always has a series.',
   severity: 'error',
-  run(ctx) {
-    for (const expression of ctx.model.expressions) {
+  run() {},
+  // Each expression on its own, with nothing else: per file.
+  perFile(ctx, file) {
+    for (const expression of file.expressions) {
       for (const absent of ctx.analyze(expression).facts?.absents ?? []) {
         if (!absent.alwaysBecause) continue;
         ctx.report({

@@ -9,9 +9,11 @@ export const promqlCounterCompareCheck: Check = {
   id: 'promql/counter-compare',
   description: "A counter is compared with a number only through rate(), increase() or similar, never by its raw total (also via an alert's thresholds).",
   severity: 'warning',
-  run(ctx) {
-    const thresholded = new Set(ctx.model.groups.flatMap((g) => g.alerts).filter((a) => a.levels.some((l) => l.op)).map((a) => a.expression));
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
+  run() {},
+  // Each expression on its own, with the file's alerts and the catalogue: per file.
+  perFile(ctx, file) {
+    const thresholded = new Set(file.groups.flatMap((g) => g.alerts).filter((a) => a.levels.some((l) => l.op)).map((a) => a.expression));
+    for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       if (selector.call || selector.range || !selector.metric) continue;
       const viaThresholds = selector.bare && thresholded.has(expression);
       if (!selector.compared && !viaThresholds) continue;

@@ -14,7 +14,9 @@ export const promqlJobUnknownCheck: Check = {
   description: "A job matcher names a scrape job Vigil generates for the metric's source (per-target metrics such as up: any generated job).",
   severity: 'error',
   dependsOn: ['Environment'],
-  run(ctx) {
+  run() {},
+  // Each expression on its own, with the catalogue and the environments: per file.
+  perFile(ctx, file) {
     const envs = ctx.model.environment ? [ctx.model.environment] : ctx.model.environments;
     if (envs.length === 0) return;
     // Every catalogue source gets a job named after it wherever it is scraped; an Environment that does not scrape
@@ -32,7 +34,7 @@ export const promqlJobUnknownCheck: Check = {
       if (source !== undefined && !envs.some((e) => e.scrape.some((s) => s.source === source && s.labels?.job))) jobs.add(source);
       return jobs;
     };
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
+    for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       const job = selector.matchers.find((m) => m.label === 'job' && (m.op === '=' || m.op === '=~'));
       // A Grafana variable in the value is only known when the dashboard is viewed.
       if (!job || !selector.metric || (expression.grafana && /\$|\[\[/.test(job.value))) continue;

@@ -49,10 +49,12 @@ export const promqlLabelUnknownCheck: Check = {
   description: 'A selector matches only labels the catalogue declares for its metric (plus job, instance, le, quantile and the scrape labels of its source).',
   severity: 'error',
   dependsOn: ['Environment'],
-  run(ctx) {
+  run() {},
+  // Each expression on its own, with the catalogue and the environments: per file.
+  perFile(ctx, file) {
     const envs = ctx.model.environment ? [ctx.model.environment] : ctx.model.environments;
     const scrapeLabels = (source: string) => envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}));
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
+    for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       if (!selector.matchers.length) continue;
       const declared = selector.metric === undefined ? undefined : declaredOneByOne(ctx, selector.metric);
       if (!declared) continue;

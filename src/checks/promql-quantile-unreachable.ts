@@ -13,10 +13,12 @@ export const promqlQuantileUnreachableCheck: Check = {
   id: 'promql/quantile-unreachable',
   description: "histogram_quantile() is never compared with a value above the histogram's largest finite bucket: it cannot return more, so the comparison never holds.",
   severity: 'error',
-  run(ctx) {
+  run() {},
+  // Each expression on its own, with the file's alerts and the catalogue: per file.
+  perFile(ctx, file) {
     // The thresholds that compare each expression: levels of one alert share it, a level of `rules:` has its own.
     const levelsOf = new Map<ExpressionModel, { alert: string; level: AlertLevel }[]>();
-    for (const g of ctx.model.groups) {
+    for (const g of file.groups) {
       for (const a of g.alerts) {
         for (const l of a.levels) {
           if (!l.op || l.value === undefined) continue;
@@ -25,7 +27,7 @@ export const promqlQuantileUnreachableCheck: Check = {
         }
       }
     }
-    for (const expression of ctx.model.expressions) {
+    for (const expression of file.expressions) {
       const facts = ctx.analyze(expression).facts;
       if (!facts?.quantiles.length) continue;
       for (const q of facts.quantiles) {

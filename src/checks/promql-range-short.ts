@@ -15,9 +15,11 @@ export const promqlRangeShortCheck: Check = {
   description: 'The range of rate(), increase(), deriv() and similar spans at least two scrape (or evaluation) intervals of the metric.',
   severity: 'error',
   dependsOn: ['Project', 'Environment'],
-  run(ctx) {
+  run() {},
+  // Each expression on its own, with the catalogue, the Project and the environments: per file.
+  perFile(ctx, file) {
     const env = ctx.model.environment;
-    for (const { expression, selector, span } of selectorsOf(ctx)) {
+    for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       const fn = selector.call?.name;
       const seconds = selector.range?.seconds;
       if (!fn || !TWO_SAMPLE_FUNCTIONS.has(fn) || seconds === undefined || !selector.metric) continue;

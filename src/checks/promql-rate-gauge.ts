@@ -6,8 +6,10 @@ export const promqlRateGaugeCheck: Check = {
   id: 'promql/rate-gauge',
   description: 'rate(), irate() and increase() are applied to counters, never to a metric the catalogue declares as a gauge.',
   severity: 'error',
-  run(ctx) {
-    for (const { expression, selector, span, fn, range, origin } of counterFunctionsOnCatalogued(ctx)) {
+  run() {},
+  // Each expression on its own, with the catalogue: per file.
+  perFile(ctx, file) {
+    for (const { expression, selector, span, fn, range, origin } of counterFunctionsOnCatalogued(ctx, file.expressions)) {
       if (origin.metric.type !== 'gauge') continue;
       ctx.report({
         uses: expression,

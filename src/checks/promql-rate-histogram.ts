@@ -6,8 +6,10 @@ export const promqlRateHistogramCheck: Check = {
   id: 'promql/rate-histogram',
   description: 'rate(), irate() and increase() of a histogram or summary use its _bucket, _sum or _count series, not its base name.',
   severity: 'error',
-  run(ctx) {
-    for (const { expression, selector, span, fn, range: selected, origin } of counterFunctionsOnCatalogued(ctx)) {
+  run() {},
+  // Each expression on its own, with the catalogue: per file.
+  perFile(ctx, file) {
+    for (const { expression, selector, span, fn, range: selected, origin } of counterFunctionsOnCatalogued(ctx, file.expressions)) {
       if (origin.series !== origin.metric.name) continue;
       const { type, name } = origin.metric;
       if (type !== 'histogram' && type !== 'summary') continue;

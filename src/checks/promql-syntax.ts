@@ -5,8 +5,10 @@ export const promqlSyntaxCheck: Check = {
   id: 'promql/syntax',
   description: 'PromQL parses and type-checks (syntax, unknown functions, argument types and counts).',
   severity: 'error',
-  run(ctx) {
-    for (const expression of ctx.model.expressions) {
+  run() {},
+  // Each expression on its own, with nothing else: per file.
+  perFile(ctx, file) {
+    for (const expression of file.expressions) {
       for (const problem of ctx.analyze(expression).problems) {
         ctx.report({
           code: problem.code,

@@ -6,9 +6,11 @@ export const refMetricCheck: Check = {
   id: 'ref/metric',
   description: 'Every metric an expression or panel uses is catalogued, a recording rule output, or a declared external metric; a name under an exporter catalogue\'s prefixes is one it lists.',
   severity: 'error',
-  run(ctx) {
+  run() {},
+  // Each expression on its own, with the catalogue (and the recording rules): per file.
+  perFile(ctx, file) {
     let guess: ((name: string) => string | undefined) | undefined;
-    for (const expression of ctx.model.expressions) {
+    for (const expression of file.expressions) {
       for (const use of ctx.analyze(expression).metrics) {
         if (ctx.catalog.resolve(use.name)) continue;
         const span = expression.origin.def.locateInString(expression.origin.path, use.start, use.end);

@@ -19,21 +19,21 @@ export const secretPlaceholderCheck: Check = {
   id: 'secret/placeholder',
   description: 'No definition value looks like a secret placeholder (`${NAME}`, `${file:/path}`): secrets are { env } or { file } references.',
   severity: 'error',
-  run(ctx) {
-    for (const [kind, definitions] of ctx.model.definitionsByKind) {
+  run() {},
+  // Each document on its own: per file.
+  perFile(ctx, file) {
+    for (const { kind, def } of file.documents) {
       if (GRAFANA_KINDS.has(kind)) continue;
-      for (const def of definitions) {
-        walkStrings(def.value, (text) => text.includes('${'), ({ text, path, isKey }) => {
-          for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
-            ctx.report({
-              message: `${isKey ? 'key' : 'value'} contains the secret placeholder ${JSON.stringify(m[0].slice(0, 60))}: Vigil never expands placeholders written in definitions`,
-              span: isKey ? def.locateKey(path()) : def.locateInString(path(), m.index, m.index + m[0].length),
-              hint: 'reference a secret where the field takes one ({ env: NAME } or { file: /path }); to mean the text itself, write it without "${"',
-            });
-            if (isKey) return;
-          }
-        });
-      }
+      walkStrings(def.value, (text) => text.includes('${'), ({ text, path, isKey }) => {
+        for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
+          ctx.report({
+            message: `${isKey ? 'key' : 'value'} contains the secret placeholder ${JSON.stringify(m[0].slice(0, 60))}: Vigil never expands placeholders written in definitions`,
+            span: isKey ? def.locateKey(path()) : def.locateInString(path(), m.index, m.index + m[0].length),
+            hint: 'reference a secret where the field takes one ({ env: NAME } or { file: /path }); to mean the text itself, write it without "${"',
+          });
+          if (isKey) return;
+        }
+      });
     }
   },
 };

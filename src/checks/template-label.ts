@@ -8,9 +8,11 @@ export const templateLabelCheck: Check = {
   description: "Annotation templates only read labels the alert's series can carry.",
   severity: 'error',
   dependsOn: ['Project'],
-  run(ctx) {
+  run() {},
+  // Each alert on its own (its templates, the labels its series carry, the Project): per file.
+  perFile(ctx, file) {
     const external = Object.keys(ctx.model.project?.externalLabels ?? {});
-    for (const group of ctx.model.groups) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         for (const t of alertTemplates(alert)) {
           // A level's own annotations render with its rule only; the alert's with every level's (ofAlert: what all carry).

@@ -27,8 +27,10 @@ export const templateSyntaxCheck: Check = {
   id: 'template/syntax',
   description: 'Annotation templates are valid Prometheus (Go) templates: balanced actions and blocks, known functions and variables.',
   severity: 'error',
-  run(ctx) {
-    for (const group of ctx.model.groups) {
+  run() {},
+  // Each alert on its own: per file.
+  perFile(ctx, file) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         for (const t of alertTemplates(alert)) {
           for (const p of ctx.templates(t.text).problems) {

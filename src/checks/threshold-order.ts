@@ -14,9 +14,11 @@ export const thresholdOrderCheck: Check = {
   id: 'threshold/order',
   description: 'Multi-level thresholds use one comparison direction and get stricter as severity rises.',
   severity: 'error',
-  run(ctx) {
+  run() {},
+  // Each alert on its own (its levels, the severities): per file.
+  perFile(ctx, file) {
     const rank = severityRank(ctx.model);
-    for (const group of ctx.model.groups) {
+    for (const group of file.groups) {
       for (const alert of group.alerts) {
         const levels = alert.levels.filter((l) => l.op !== undefined && rank.declares(l.severity));
         if (levels.length < 2) continue;
