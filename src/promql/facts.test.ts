@@ -36,3 +36,26 @@ describe('histogram_quantile facts', () => {
     expect(s!.compared).toMatchObject({ op: '>', value: 1000 });
   });
 });
+
+describe('grouping facts: by() and without() labels, with the metrics they can only come from', () => {
+  const groupings = (expr: string) => facts(expr).groupings.map((g) => ({ kind: g.kind, labels: g.labels.map((l) => [l.name, expr.slice(l.start, l.end)]), metrics: g.metrics }));
+  it.each([
+    ['sum by (pod) (rate(http_requests_total[5m])) > 1', [{ kind: 'by', labels: [['pod', 'pod']], metrics: ['http_requests_total'] }]],
+    ['sum(rate(http_requests_total[5m])) by (job, servce)', [{ kind: 'by', labels: [['job', 'job'], ['servce', 'servce']], metrics: ['http_requests_total'] }]],
+    ['sum without (pod) (a / on (job) group_left b)', [{ kind: 'without', labels: [['pod', 'pod']], metrics: ['a', 'b'] }]],
+    ['topk by (pod) (3, x offset 5m)', [{ kind: 'by', labels: [['pod', 'pod']], metrics: ['x'] }]],
+    ['sum by (pod) ({__name__="x", job="a"})', [{ kind: 'by', labels: [['pod', 'pod']], metrics: ['x'] }]],
+    // Labels that may come from elsewhere: no metrics.
+    ['sum by (pod) (label_replace(x, "pod", "$1", "job", "(.*)"))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
+    ['sum by (pod) (label_join(x, "pod", ",", "a", "b"))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
+    ['sum by (pod) ({job="a"})', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
+    ['sum by (pod) (vector(1))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
+    // Outermost first; the inner aggregation chose the outer's labels.
+    ['max by (pod) (sum by (job) (x))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }, { kind: 'by', labels: [['job', 'job']], metrics: ['x'] }]],
+    ['max by (pod) (sum(x))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
+    ['sum(x)', []],
+    ['rate(x[5m]) > 1', []],
+  ] as [string, unknown[]][])('%s', (expr, want) => {
+    expect(groupings(expr)).toEqual(want);
+  });
+});

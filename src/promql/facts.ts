@@ -67,10 +67,23 @@ export interface QuantileFact {
   bare: boolean;
 }
 
+/** One aggregation's `by (…)` or `without (…)`, outermost first. */
+export interface GroupingFact {
+  kind: 'by' | 'without';
+  /** The grouping labels as written. */
+  labels: (Located & { name: string })[];
+  /**
+   * Every metric selected inside the aggregation, when its labels can only come from them: absent when a nested
+   * aggregation already chose the labels, label_replace()/label_join() makes labels, or a selector has no name.
+   */
+  metrics?: string[];
+}
+
 export interface PromqlFacts {
   selectors: SelectorFact[];
   absents: AbsentFact[];
   quantiles: QuantileFact[];
+  groupings: GroupingFact[];
 }
 
 /** Series Prometheus writes for every target it scrapes, whatever the exporter. */
@@ -78,6 +91,9 @@ export const PER_TARGET_METRICS = new Set(['up', 'scrape_duration_seconds', 'scr
 
 /** Functions that read a counter's increase over a range. */
 export const COUNTER_RANGE_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
+
+/** Functions that make labels: a by() label may come from them rather than from a metric. */
+const LABEL_MAKERS = new Set(['label_replace', 'label_join']);
 
 /** Functions that need at least two samples in their range to return anything. */
 export const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear']);
@@ -96,6 +112,10 @@ export class FactCollector {
   readonly selectors: SelectorFact[] = [];
   readonly absents: AbsentFact[] = [];
   readonly quantiles: QuantileFact[] = [];
+  readonly groupings: GroupingFact[] = [];
+  /** Aggregations and label-making calls visited so far: a grouping whose arguments add to them reads more than metrics. */
+  private aggregations = 0;
+  private labelMakers = 0;
   /** Context for the selector being reached: set by its parent, read once. */
   private pending: { call?: SelectorFact['call']; range?: SelectorFact['range']; compared?: SelectorFact['compared'] } = {};
 
@@ -117,7 +137,7 @@ export class FactCollector {
     if (core.kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
     // The outermost call is visited first, so its fact is the first.
     if (core.kind === 'call' && this.src.text.slice(core.id.from, core.id.to) === 'histogram_quantile' && this.quantiles[0]) this.quantiles[0].bare = true;
-    return { selectors: this.selectors, absents: this.absents, quantiles: this.quantiles };
+    return { selectors: this.selectors, absents: this.absents, quantiles: this.quantiles, groupings: this.groupings };
   }
 
   private visit(e: Expr, context: FactCollector['pending'] = {}): void {
@@ -157,13 +177,15 @@ export class FactCollector {
           const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
           this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
         }
+        if (LABEL_MAKERS.has(name)) this.labelMakers++;
         if (name === 'histogram_quantile') return this.quantile(e, call, context.compared);
         for (const arg of e.args) this.visit(arg, { call });
         return;
       }
       case 'aggregate':
+        return this.aggregate(e);
       case 'broken':
-        for (const arg of e.kind === 'aggregate' ? e.args : e.parts) this.visit(arg);
+        for (const arg of e.parts) this.visit(arg);
         return;
       case 'unary':
       case 'subquery':
@@ -182,6 +204,17 @@ export class FactCollector {
     const first = this.selectors.length;
     for (const arg of e.args) this.visit(arg, { call });
     for (const s of this.selectors.slice(first)) if (s.metric?.endsWith('_bucket') && !fact.buckets.includes(s.metric)) fact.buckets.push(s.metric);
+  }
+
+  private aggregate(e: Extract<Expr, { kind: 'aggregate' }>) {
+    const labels = e.modifier?.getChild('GroupingLabels')?.getChildren('LabelName') ?? [];
+    const fact: GroupingFact | undefined = e.modifier ? { kind: e.modifier.getChild('Without') ? 'without' : 'by', labels: labels.map((l) => ({ ...this.at(l), name: this.text(l) })) } : undefined;
+    if (fact) this.groupings.push(fact);
+    const [firstSelector, aggregations, labelMakers] = [this.selectors.length, ++this.aggregations, this.labelMakers];
+    for (const arg of e.args) this.visit(arg);
+    const read = this.selectors.slice(firstSelector);
+    if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || read.length === 0 || read.some((s) => !s.metric)) return;
+    fact.metrics = [...new Set(read.map((s) => s.metric!))];
   }
 
   /** A number literal's value, or a negated one's. */
