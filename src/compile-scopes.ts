@@ -69,11 +69,20 @@ export class FileScopes {
     return this.projectWide !== undefined;
   }
 
-  /** `compute()`, or its result from an earlier compile with the same file and the same project-wide facts. */
-  memo<T>(file: string, part: string, compute: () => T): T {
+  /**
+   * `compute()`, or its result from an earlier compile with the same file and the same project-wide facts. A part
+   * that reads items of other files too names them in `part` (which items) and `reads` (their files): the key then
+   * holds those files' contents as well.
+   */
+  memo<T>(file: string, part: string, compute: () => T, reads: readonly string[] = []): T {
     const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
     if (fileHash === undefined || !this.store) return compute();
-    const key = `${part}\0${this.projectWide}\0${fileHash}`;
+    let key = `${part}\0${this.projectWide}\0${fileHash}`;
+    for (const other of reads) {
+      const hash = this.fingerprints.get(other);
+      if (hash === undefined) return compute();
+      key += `\0${hash}`;
+    }
     const kept = this.store.get(key);
     if (kept !== undefined) return kept as T;
     const value = compute();

@@ -188,13 +188,14 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
 /** A check's part over one file, or the reports it made over the same file and project-wide facts before. */
 function runPerFile(check: Check, file: FileItems, context: { ctx: CheckContext; reports: CheckReport[] }, scopes: FileScopes): void {
   if (!scopes.memoised) return check.perFile!(context.ctx, file);
-  const kept = scopes.memo(file.file, `check ${check.id}`, () => {
+  const reads = check.perFileReads?.(context.ctx, file);
+  const kept = scopes.memo(file.file, `check ${check.id}${reads ? ` ${reads.part}` : ''}`, () => {
     const from = context.reports.length;
     check.perFile!(context.ctx, file);
     // Kept as plain data (spans read), and handed back in place of the reports just made: a reused result and a
     // fresh one are the same objects' copies either way.
     return context.reports.splice(from).map((r) => plainDiagnostic(r.diagnostic));
-  });
+  }, reads?.files);
   for (const diagnostic of kept) context.reports.push({ diagnostic: { ...diagnostic }, checkId: check.id });
 }
 

@@ -55,10 +55,26 @@ function edit(text: string, next: () => number): string {
   return lines.join('\n');
 }
 
+/** Per-file results read back from the cache in the last cached compile (see compile-scopes.ts). */
+let reused = 0;
+
 async function compileOnce(dir: string, cacheDir: string | undefined) {
   const cache = cacheDir === undefined ? undefined : await openCache({ dir: cacheDir });
   const loaded = await loadDirectory(dir, { cache });
-  const project = compileProject(loaded, { caches: cachedAnalysisCaches(cache) });
+  const caches = cachedAnalysisCaches(cache);
+  const results = caches.results;
+  reused = 0;
+  if (results) {
+    caches.results = {
+      get: (key) => {
+        const value = results.get(key);
+        if (value !== undefined) reused++;
+        return value;
+      },
+      set: (key, value) => results.set(key, value),
+    };
+  }
+  const project = compileProject(loaded, { caches });
   await cache?.flush();
   return { diagnostics: project.diagnostics, files: project.artifacts.map((a) => [a.path, a.content]) };
 }
@@ -80,6 +96,7 @@ describe('the incremental cache', () => {
     // The first cached run fills the cache; every later one reads what the earlier runs kept.
     expect(await compileOnce(dir, cacheDir)).toEqual(await compileOnce(dir, undefined));
     let sawErrors = 0;
+    let sawReuse = 0;
     for (let step = 0; step < 12; step++) {
       const file = files[Math.floor(next() * files.length)]!;
       const full = path.join(dir, file);
@@ -90,10 +107,31 @@ describe('the incremental cache', () => {
       const cached = await compileOnce(dir, cacheDir);
       expect(cached, `step ${step}: ${file}`).toEqual(cold);
       if (cold.diagnostics.some((d) => d.severity === 'error')) sawErrors++;
+      if (reused > 0) sawReuse++;
     }
-    // The edits must break something some of the time, or the comparison proves little.
+    // The edits must break something some of the time, or the comparison proves little; and the per-file check
+    // reports and emitted parts must have been reused some of the time, or it proves nothing about them.
     expect(sawErrors).toBeGreaterThan(0);
+    expect(sawReuse).toBeGreaterThan(0);
   }, 240_000);
+
+  it("rebuilds what reads another file's alert: a dashboard's thresholds from an alert edited in its own file", async () => {
+    const root = await exampleScratch('cache-reads-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    const first = await compileOnce(dir, cacheDir);
+    expect(await compileOnce(dir, cacheDir)).toEqual(first);
+    expect(reused).toBeGreaterThan(0);
+    // dashboards/system.yaml draws NodeCpuHigh's thresholds (thresholdsFrom); the alert is in alerts/system.yaml.
+    const alerts = path.join(dir, 'alerts', 'system.yaml');
+    await writeFile(alerts, (await readFile(alerts, 'utf8')).replace('warning:  { op: ">", value: 85,', 'warning:  { op: ">", value: 80,'));
+    const cold = await compileOnce(dir, undefined);
+    const dashboard = (files: (string | undefined)[][]) => files.find(([p]) => p === 'grafana/dashboards/system-overview.json')?.[1];
+    expect(dashboard(cold.files)).toBeDefined();
+    expect(dashboard(cold.files)).not.toEqual(dashboard(first.files));
+    expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+  }, 120_000);
 
   it('loads a TypeScript definition again when a module it imports changed, not only the file itself', async () => {
     const root = await exampleScratch('cache-typescript-');

@@ -53,4 +53,6 @@ export interface Check {
    * compile-scopes.ts). run() does the rest of the check.
    */
   perFile?(ctx: CheckContext, file: FileItems): void;
+  /** What perFile reads of other files' items, when anything: a description of it and those files (see FileScopes.memo). */
+  perFileReads?(ctx: CheckContext, file: FileItems): { part: string; files: string[] };
 }

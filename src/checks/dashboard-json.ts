@@ -1,5 +1,5 @@
 import { validateDashboardJson } from '../spec/dashboard-json.ts';
-import { emitDashboard } from '../emit/grafana-dashboards.ts';
+import { dashboardAlertReads, emitDashboard } from '../emit/grafana-dashboards.ts';
 import type { Span } from '../diagnostics.ts';
 import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
@@ -15,8 +15,11 @@ export const dashboardJsonCheck: Check = {
   id: 'dashboard/json',
   description: 'Every dashboard compiles to Grafana JSON that Grafana 10/11 can use: ids, grid, queries, thresholds, variables.',
   severity: 'error',
-  run(ctx) {
-    for (const d of ctx.model.dashboards) {
+  run() {},
+  // Each dashboard on its own: its definition, the Project, and the alerts its panels take thresholds from.
+  perFileReads: (ctx, file) => dashboardAlertReads(ctx.model, file.dashboards),
+  perFile(ctx, file) {
+    for (const d of file.dashboards) {
       const span = spanOf(d.origin);
       const name = dashboardName(d);
       let json: unknown;

@@ -22,6 +22,7 @@ import type * as TableSdk from '@grafana/grafana-foundation-sdk/table';
 import type * as TimeseriesSdk from '@grafana/grafana-foundation-sdk/timeseries';
 import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
 import { alertsByName } from '../model/types.ts';
+import type { FileScopes } from '../compile-scopes.ts';
 import type { DashboardSpec, Panel as PanelSpec, PanelItem } from '../spec/types.gen.ts';
 import { uniqueSorted, type Artifact } from './artifact.ts';
 import { isPlainObject } from '../util/lookup.ts';
@@ -57,16 +58,52 @@ export const UID_PATTERN = /^[a-zA-Z0-9_-]{1,40}$/;
  * One artifact per dashboard, ordered by uid. A uid given twice is emitted once (rule/duplicate reports it); an SDK
  * dashboard with a missing or invalid uid is not emitted (dashboard/json reports it).
  */
-export function emitDashboards(model: Model): Artifact[] {
+export function emitDashboards(model: Model, scopes?: FileScopes): Artifact[] {
   const artifacts: Artifact[] = [];
   const seen = new Set<string>();
   const dashboards = [...model.dashboards].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   for (const d of dashboards) {
     if (seen.has(d.uid) || !UID_PATTERN.test(d.uid)) continue;
     seen.add(d.uid);
-    artifacts.push(emitDashboard(model, d));
+    if (!scopes?.memoised) {
+      artifacts.push(emitDashboard(model, d));
+      continue;
+    }
+    // Taken from an earlier compile of the same definition, Project and threshold alerts when there was one.
+    const reads = dashboardAlertReads(model, [d]);
+    const made = scopes.memo(d.origin.def.file, `dashboard ${d.origin.def.index} ${JSON.stringify(d.origin.path)} ${reads.part}`, () => {
+      const { path, content, sources } = emitDashboard(model, d);
+      return { path, content, sources };
+    }, reads.files);
+    artifacts.push({ ...made, sources: [...made.sources] });
   }
   return artifacts;
+}
+
+/**
+ * What a dashboard's JSON reads besides its own definition and the Project: the alerts its panels take thresholds
+ * from (`thresholdsFrom`, resolved by name as dashboardJson does), named with the file each resolves to.
+ */
+export function dashboardAlertReads(model: Model, dashboards: readonly DashboardModel[]): { part: string; files: string[] } {
+  const names = new Set<string>();
+  for (const d of dashboards) if (d.spec) collectThresholdsFrom(d.spec, names);
+  if (names.size === 0) return { part: '', files: [] };
+  const alerts = alertsByName(model);
+  const resolved = [...names].sort().map((name) => [name, alerts.get(name)?.origin.def.file] as const);
+  return {
+    part: `thresholds from ${JSON.stringify(resolved)}`,
+    files: [...new Set(resolved.flatMap(([, file]) => (file === undefined ? [] : [file])))],
+  };
+}
+
+function collectThresholdsFrom(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) for (const v of value) collectThresholdsFrom(v, into);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'thresholdsFrom' && typeof v === 'string') into.add(v);
+      else collectThresholdsFrom(v, into);
+    }
+  }
 }
 
 /** The artifact of one dashboard. */

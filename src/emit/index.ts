@@ -28,7 +28,7 @@ export const EMITTERS: readonly Emitter[] = [
   { name: 'prometheus-rule-manifests', emit: (model) => emitPrometheusRuleManifests(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
   { name: 'alertmanager', emit: (model, analyses, scopes) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert), scopes }).artifacts },
-  { name: 'grafana-dashboards', emit: (model) => emitDashboards(model) },
+  { name: 'grafana-dashboards', emit: (model, _analyses, scopes) => emitDashboards(model, scopes) },
   { name: 'grafana-export', emit: (model) => emitGrafanaExports(model) },
   { name: 'grafana-provisioning', emit: (model) => emitGrafanaProvisioning(model) },
   { name: 'docs', emit: (model, _analyses, scopes) => [emitAlertCatalogue(model, scopes)] },
