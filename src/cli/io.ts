@@ -1,7 +1,7 @@
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileNameProblem, printableName } from '../load/file-names.ts';
-import { loadDirectory, withExtraFile, type LoadOptions, type LoadResult } from '../load/index.ts';
+import type { LoadOptions, LoadResult } from '../load/index.ts';
 import { ansiStyle, plainStyle, type Style } from '../report/text.ts';
 
 /** The CLI's only window on the process: tests pass their own and read what was printed. */
@@ -47,6 +47,8 @@ export function styleFor(io: CliIO, stream: 'err' | 'out' = 'err'): Style {
  */
 export async function loadDefinitions(dir: string, envFile?: string, options: LoadOptions = {}): Promise<LoadResult> {
   await definitionsDirectory(dir);
+  // Imported here, not at start-up: the YAML parsers and esbuild are for commands that load definitions.
+  const { loadDirectory, withExtraFile } = await import('../load/index.ts');
   const loaded = await loadDirectory(dir, options);
   if (envFile === undefined) return loaded;
   try {

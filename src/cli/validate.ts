@@ -1,6 +1,5 @@
 import { openCache, type CacheOptions, type DefinitionCache } from '../cache/index.ts';
-import { cachedAnalysisCaches } from './cached-analyses.ts';
-import { compileProject, type ProjectBuild } from '../compile-project.ts';
+import type { ProjectBuild } from '../compile-project.ts';
 import { compareDiagnostics, hasErrors } from '../diagnostics.ts';
 import type { LoadResult } from '../load/index.ts';
 import { loadDefinitions, type CliIO } from './io.ts';
@@ -76,10 +75,19 @@ export function validateSummary(dir: string, loaded: LoadResult, project: Projec
 /** Loads (through the cache, when there is one) and compiles every environment; the cache keeps what was new. */
 export async function checkProject(dir: string, envFile: string | undefined, cache: DefinitionCache | undefined, options: { emit: boolean }): Promise<{ loaded: LoadResult; project: ProjectBuild; loadMs: number }> {
   const started = performance.now();
-  const loaded = await loadDefinitions(dir, envFile, { cache });
+  // The compiler's modules (most of the command's code) are imported once the files are read and the TypeScript
+  // loader process started, so that their evaluation overlaps that process instead of delaying its start.
+  let compiler: ReturnType<typeof compilerModules> | undefined;
+  const loaded = await loadDefinitions(dir, envFile, { cache, whileLoading: () => (compiler ??= compilerModules()) });
   const loadMs = performance.now() - started;
-  const project = compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache?.promql) });
+  const { compileProject, cachedAnalysisCaches } = await (compiler ?? compilerModules());
+  const project = compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache) });
   await cache?.flush();
   return { loaded, project, loadMs };
 }
 
+
+async function compilerModules() {
+  const [{ compileProject }, { cachedAnalysisCaches }] = await Promise.all([import('../compile-project.ts'), import('./cached-analyses.ts')]);
+  return { compileProject, cachedAnalysisCaches };
+}

@@ -9,7 +9,7 @@ import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
 import { attachDashboardJsonFiles } from './dashboard-json-files.ts';
 import { loadTypeScript, loadTypeScriptFiles, type TsFile, type TsLoadResult } from './typescript.ts';
-import { loadYaml, loadYamlCached } from './yaml.ts';
+import { loadYaml, loadYamlCached, type YamlLoadResult } from './yaml.ts';
 import type { DefinitionCache } from '../cache/index.ts';
 import { rememberTypeScript, typeScriptFromCache } from './typescript-cache.ts';
 
@@ -31,6 +31,11 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Parsed YAML and TypeScript exports of unchanged files are taken from it, and new ones kept in it. */
   cache?: DefinitionCache;
+  /**
+   * Called once the TypeScript loader process has its modules (at once when no TypeScript file is to be loaded):
+   * the moment for a caller to start work of its own (importing modules) that overlaps that process.
+   */
+  whileLoading?: () => void;
 }
 
 /** Reads every definition under `dir`. IO lives here; everything after works on the returned texts. */
@@ -55,10 +60,26 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
   const contents = await mapLimit(files, READ_CONCURRENCY, (rel) => readDefinitionFile(path.resolve(dir, rel)));
   // Every TypeScript file loads in one loader process, started first: the YAML is parsed while it runs.
   const tsFiles = files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : []));
-  const typescript = cache ? loadTypeScriptThroughCache(tsFiles, cache) : loadTypeScriptFiles(tsFiles);
+  let handedOver = false;
+  const whileLoading = () => {
+    if (!handedOver) options.whileLoading?.();
+    handedOver = true;
+  };
+  const typescript = cache ? loadTypeScriptThroughCache(tsFiles, cache, whileLoading) : loadTypeScriptFiles(tsFiles, undefined, whileLoading);
   const yamlOf = (rel: string, text: string) => (cache ? loadYamlCached(`${root}/${rel}`, text, cache.yaml, sha256(text)) : loadYaml(`${root}/${rel}`, text));
-  const yaml = files.map((rel, i) => (rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text)));
+  const yaml: (YamlLoadResult | undefined)[] = [];
+  // While TypeScript files load, the parse lets the event loop run every few milliseconds: esbuild's answer is then
+  // passed to the loader process at once instead of after the last YAML file.
+  let lastYield = performance.now();
+  for (const [i, rel] of files.entries()) {
+    yaml.push(rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text));
+    if (tsFiles.length > 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
   const loadedTs = await typescript;
+  whileLoading();
   for (const [i, rel] of files.entries()) {
     const file = `${root}/${rel}`;
     displayNames.set(file, display(rel));
@@ -81,11 +102,12 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
 }
 
 const READ_CONCURRENCY = 32;
+const YIELD_EVERY_MS = 5;
 
 /** TypeScript files whose inputs are unchanged come from the cache; only the others start the loader process. */
-async function loadTypeScriptThroughCache(files: TsFile[], cache: DefinitionCache): Promise<Map<string, TsLoadResult>> {
+async function loadTypeScriptThroughCache(files: TsFile[], cache: DefinitionCache, handedOver?: () => void): Promise<Map<string, TsLoadResult>> {
   const { hits, misses } = await typeScriptFromCache(files, cache.typescript);
-  const loaded = await loadTypeScriptFiles(misses);
+  const loaded = await loadTypeScriptFiles(misses, undefined, handedOver);
   await rememberTypeScript(misses, loaded, cache.typescript);
   return new Map(files.map((f) => [f.file, hits.get(f.file) ?? loaded.get(f.file)!]));
 }

@@ -1,4 +1,4 @@
-import { build, type Message, type Plugin } from 'esbuild';
+import type { Message, Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -19,6 +19,8 @@ export interface Bundled {
  */
 export async function bundleDefinition(absolutePath: string, outfile: string): Promise<Bundled> {
   try {
+    // esbuild's API is imported by the loads that have TypeScript files, not by every command that loads definitions.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [absolutePath],
       bundle: true,

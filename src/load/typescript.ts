@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,11 +48,16 @@ export async function loadTypeScript(file: string, absolutePath: string, text: s
  * The parent decides the outcome, so a definition that exits, hangs, throws later from a timer or a promise, or
  * exports something that is not data becomes a located `ts/load` error, never a pass or a stack trace.
  */
-export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLoadLimits = tsLoadLimits()): Promise<Map<string, TsLoadResult>> {
+export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLoadLimits = tsLoadLimits(), handedOver?: () => void): Promise<Map<string, TsLoadResult>> {
   const results = new Map<string, TsLoadResult>();
-  if (files.length === 0) return results;
+  if (files.length === 0) {
+    handedOver?.();
+    return results;
+  }
   // The modules go to a private directory that only this process writes and that is gone when the load is over.
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-ts-'));
+  // Made synchronously, so that esbuild and the loader process both start before this call returns: the caller's
+  // work until it awaits the result (parsing the YAML files) overlaps them.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ts-'));
   try {
     const modules = files.map((_f, i) => path.join(dir, `definition-${i}.mjs`));
     const bundled = Promise.all(
@@ -66,7 +71,7 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
         return { ...f, module: modules[i]!, inputs: b.inputs ?? [] };
       }),
     ).then((list) => list.filter((e): e is TsFile & { module: string; inputs: string[] } => e !== undefined));
-    const run = await runLoader(files, bundled, dir, limits);
+    const run = await runLoader(files, bundled, dir, limits, handedOver);
     const entries = await bundled;
     if (run.outcome !== 'hung' || entries.length === 1) {
       for (const [i, f] of entries.entries()) results.set(f.file, resultOf(f, run, i, limits));
@@ -146,11 +151,13 @@ function permissionFlags(files: readonly TsFile[], modulesDir: string): string[]
 /**
  * Starts the loader process at once and gives it the modules when `entries` is ready, so that Node's start-up
  * overlaps the bundling. `files` are the TypeScript files the modules will come from (their repository is readable).
+ * `handedOver` is called once the modules are sent (or there is nothing to send).
  */
-function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits): Promise<LoaderRun> {
+function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits, handedOver?: () => void): Promise<LoaderRun> {
   const run: LoaderRun = { outcome: 'ended', files: [], current: 0 };
   if (!CHILD) {
     run.ending = 'the TypeScript loader (typescript-child.mjs) is missing from this installation';
+    handedOver?.();
     return Promise.resolve(run);
   }
   return new Promise((resolve) => {
@@ -209,17 +216,22 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
       }
       resolve(run);
     });
-    void entries.then((list) => {
-      if (settled) return;
-      if (list.length === 0) {
-        run.outcome = 'done';
-        child.kill('SIGKILL');
-        return;
-      }
-      run.files = list.map(() => ({ loaded: false, late: [] }));
-      arm();
-      child.send({ files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
-    }, () => child.kill('SIGKILL'));
+    void entries
+      .then(
+        (list) => {
+          if (settled) return;
+          if (list.length === 0) {
+            run.outcome = 'done';
+            child.kill('SIGKILL');
+            return;
+          }
+          run.files = list.map(() => ({ loaded: false, late: [] }));
+          arm();
+          child.send({ files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
+        },
+        () => child.kill('SIGKILL'),
+      )
+      .finally(() => handedOver?.());
   });
 }
 

@@ -16,4 +16,12 @@ describe('formatTime', () => {
   it('falls back to UTC, named, for a zone that does not exist', () => {
     expect(formatTime(NEW_YEAR_UTC, 'Mars/Olympus_Mons')).toBe('2024-01-01 00:00:05 UTC');
   });
+
+  it('gives the same text for an instant formatted again, in each zone, also after many other instants', () => {
+    const first = formatTime(NEW_YEAR_UTC, 'Asia/Shanghai');
+    expect(formatTime(NEW_YEAR_UTC, 'Asia/Shanghai')).toBe(first);
+    expect(formatTime(NEW_YEAR_UTC, 'UTC')).toBe('2024-01-01 00:00:05 UTC');
+    for (let s = 0; s < 2500; s++) expect(formatTime(NEW_YEAR_UTC + s * 1000, 'Asia/Shanghai')).toBe(`2024-01-01 08:${String(Math.floor((5 + s) / 60) % 60).padStart(2, '0')}:${String((5 + s) % 60).padStart(2, '0')} Asia/Shanghai`);
+    expect(formatTime(NEW_YEAR_UTC, 'Asia/Shanghai')).toBe(first);
+  });
 });

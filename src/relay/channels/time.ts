@@ -1,13 +1,24 @@
 /** How every channel shows a time: the receiver's zone, named, so a reader in another zone is not misled. */
 
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const timeFormats = new Map<string, { format: Intl.DateTimeFormat; zoneName: string }>();
+
+/**
+ * Formatted times by zone and instant. formatToParts is the costliest step of a message (the build renders every
+ * template against sample notices that share a few instants); the map is emptied when full, so a long-running relay
+ * keeps only recent ones.
+ */
+const formatted = new Map<string, string>();
+const FORMATTED_KEPT = 1000;
 
 /** `2024-01-01 08:00:00 Asia/Shanghai`; an unknown zone falls back to UTC and says so rather than losing the message. */
 export function formatTime(ms: number, timeZone: string): string {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
+  const key = `${timeZone}\u0000${ms}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  let zone = timeFormats.get(timeZone);
+  if (!zone) {
     try {
-      format = new Intl.DateTimeFormat('en-US', {
+      const format = new Intl.DateTimeFormat('en-US', {
         timeZone,
         year: 'numeric',
         month: '2-digit',
@@ -17,11 +28,15 @@ export function formatTime(ms: number, timeZone: string): string {
         second: '2-digit',
         hourCycle: 'h23',
       });
+      zone = { format, zoneName: format.resolvedOptions().timeZone };
     } catch {
       return timeZone === 'UTC' ? new Date(ms).toISOString() : formatTime(ms, 'UTC');
     }
-    timeFormats.set(timeZone, format);
+    timeFormats.set(timeZone, zone);
   }
-  const part = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} ${format.resolvedOptions().timeZone}`;
+  const part = Object.fromEntries(zone.format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const text = `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} ${zone.zoneName}`;
+  if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+  formatted.set(key, text);
+  return text;
 }

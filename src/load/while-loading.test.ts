@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDirectory } from './index.ts';
+import { loadTypeScriptFiles } from './typescript.ts';
+
+// Issue #12 §3 (validate start-up): the CLI imports the compiler while the TypeScript loader process runs. The load
+// says when that process has its modules; the result is the same whoever waits for what.
+const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-while-loading-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const RECEIVERS = "apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: team\n    email: { to: ['team@example.com'] }\n";
+const TS_RECEIVERS = "export default { apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [{ name: 'ts-team', email: { to: ['ts@example.com'] } }] };\n";
+
+describe('loadDirectory: whileLoading', () => {
+  it('is called once, before the load ends, when the loader process has its module; the definitions are all there', async () => {
+    const dir = path.join(root, 'with-ts');
+    writeAll(dir, { 'receivers.yaml': RECEIVERS, 'more.ts': TS_RECEIVERS });
+    const events: string[] = [];
+    const loading = loadDirectory(dir, { whileLoading: () => events.push('whileLoading') }).then((r) => (events.push('loaded'), r));
+    const loaded = await loading;
+    expect(events).toEqual(['whileLoading', 'loaded']);
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.definitions.map((d) => `${d.file}:${(d.value as { kind: string }).kind}`).sort()).toEqual(['with-ts/more.ts:Receivers', 'with-ts/receivers.yaml:Receivers']);
+  }, 30_000);
+
+  it('is called once for a project without TypeScript files', async () => {
+    const dir = path.join(root, 'yaml-only');
+    writeAll(dir, { 'receivers.yaml': RECEIVERS });
+    let calls = 0;
+    const loaded = await loadDirectory(dir, { whileLoading: () => calls++ });
+    expect(calls).toBe(1);
+    expect(loaded.definitions).toHaveLength(1);
+  });
+});
+
+describe('loadTypeScriptFiles: handedOver', () => {
+  it('is called once the loader has its modules, also when a file does not bundle', async () => {
+    const dir = path.join(root, 'broken-ts');
+    writeAll(dir, { 'broken.ts': 'export default {\n' });
+    let calls = 0;
+    const results = await loadTypeScriptFiles([{ file: 'broken-ts/broken.ts', absolutePath: path.join(dir, 'broken.ts'), text: 'export default {\n' }], undefined, () => calls++);
+    expect(calls).toBe(1);
+    expect(results.get('broken-ts/broken.ts')!.diagnostics.map((d) => d.code)).toEqual(['ts/load']);
+  }, 30_000);
+
+  it('is called before the load ends, with the module written for the loader to import', async () => {
+    const dir = path.join(root, 'good-ts');
+    writeAll(dir, { 'good.ts': TS_RECEIVERS });
+    let ended = false;
+    const seen: { ended: boolean; modules: string[] }[] = [];
+    const loading = loadTypeScriptFiles([{ file: 'good-ts/good.ts', absolutePath: path.join(dir, 'good.ts'), text: TS_RECEIVERS }], undefined, () =>
+      seen.push({ ended, modules: readdirSync(os.tmpdir()).filter((d) => d.startsWith('vigil-ts-')).flatMap((d) => readdirSync(path.join(os.tmpdir(), d))) }),
+    ).then((r) => ((ended = true), r));
+    const results = await loading;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.ended).toBe(false);
+    expect(seen[0]!.modules).toContain('definition-0.mjs');
+    expect(results.get('good-ts/good.ts')!.diagnostics).toEqual([]);
+  }, 30_000);
+
+  it('is called at once when there is nothing to load', async () => {
+    let calls = 0;
+    await loadTypeScriptFiles([], undefined, () => calls++);
+    expect(calls).toBe(1);
+  });
+});
+
+function writeAll(dir: string, files: Record<string, string>): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [file, text] of Object.entries(files)) {
+    const full = path.join(dir, file);
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+}
