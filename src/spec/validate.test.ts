@@ -73,3 +73,28 @@ describe('schema validation', () => {
     ]);
   });
 });
+
+describe('if/then/else: only the real error, never the "must match else schema" wrapper', () => {
+  const SLO = 'apiVersion: vigil/v1\nkind: SLOs\ngroup: g\nslos:\n  - name: a\n    service: s\n    objective: 99\n    window: 30d\n    sli: { ratio: { good: a, total: b } }\n';
+  const PANELS = 'apiVersion: vigil/v1\nkind: Dashboard\nuid: d\ntitle: t\npanels:\n';
+  const PASSWORD = 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - name: r\n    alertmanager:\n      webhook_configs:\n        - url: http://x\n          http_config: { basic_auth: { password: ';
+  /** `at`: the text the problem points at (its first occurrence after the common head). */
+  it.each([
+    ['SLO alert: a misspelt field', `${SLO}    alert: { runbok: "https://r" }\n`, { at: 'runbok', message: 'slos[0].alert: unknown field "runbok"', hint: 'did you mean "runbook"?' }],
+    ['SLO alert: true', `${SLO}    alert: true\n`, { at: 'true', message: 'slos[0].alert: must be an object, got boolean true', hint: /^write false here, or an object \(the SLO's burn-rate alert/ }],
+    ['SLO alert: a bad burn-rate window', `${SLO}    alert: { burnRates: [{ severity: page, long: 1x, short: 5m, factor: 2 }] }\n`, { at: '1x', message: 'slos[0].alert.burnRates[0].long: "1x" is not a Prometheus duration', hint: /^write durations like/ }],
+    ['SLO dashboard: a bad uid', `${SLO}    dashboard: { uid: "bad uid" }\n`, { at: '"bad uid"', message: /^slos\[0\]\.dashboard\.uid: "bad uid" does not match/, hint: /Grafana uid/ }],
+    ['SLO dashboard: a list', `${SLO}    dashboard: [a]\n`, { at: '[a]', message: 'slos[0].dashboard: must be an object, got a list', hint: /^write false here, or an object/ }],
+    ['Dashboard panel: a misspelt field', `${PANELS}  - { type: stat, title: p, queries: [{ expr: up }], colour: red }\n`, { at: 'colour', message: 'panels[0]: unknown field "colour"', hint: /^allowed fields: / }],
+    ['Dashboard JSON panel: a field only a written panel has', `${PANELS}  - { json: { type: text }, width: 4 }\n`, { at: 'width', message: 'panels[0]: unknown field "width"', hint: 'allowed fields: json' }],
+    ['Receivers integration secret: both env and file', `${PASSWORD}{ env: A, file: /b } } }\n`, { at: '{ env: A', message: /password: must be a secret reference/, hint: 'exactly one of env or file' }],
+  ] as [string, string, { at: string; message: string | RegExp; hint: string | RegExp }][])('%s', (_, text, want) => {
+    const found = problems(text);
+    expect(found.map((p) => p.message)).toHaveLength(1);
+    const [p] = found;
+    const offset = text.indexOf(want.at, text.lastIndexOf('\n', text.length - 2));
+    expect({ code: p!.code, line: p!.line, col: p!.col }).toEqual({ code: 'schema', ...lineColAt(text, offset) });
+    expect(p!.message).toMatch(want.message);
+    expect(p!.hint).toMatch(want.hint);
+  });
+});

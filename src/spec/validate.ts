@@ -76,9 +76,12 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
   const seen = new Set<string>();
   // A failed `oneOf` reports every branch's errors too; report the oneOf once instead.
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
+  // A failed if/then/else reports the failing branch's errors, then `must match "else" schema` at the same place:
+  // the branch's errors say what is wrong, so the wrapper is said only when no error at or under its place is.
+  const wrappers = errors.filter((e) => e.keyword === 'if' && errors.some((o) => o.keyword !== 'if' && atOrUnder(o.instancePath, e.instancePath)));
   for (const e of errors) {
-    const inOneOf = oneOfPaths.some((p) => e.keyword !== 'oneOf' && (e.instancePath === p || e.instancePath.startsWith(p + '/')) && e.schemaPath.includes('oneOf'));
-    if (inOneOf) continue;
+    const inOneOf = oneOfPaths.some((p) => e.keyword !== 'oneOf' && atOrUnder(e.instancePath, p) && e.schemaPath.includes('oneOf'));
+    if (inOneOf || wrappers.includes(e)) continue;
     const p = pointerToPath(e.instancePath);
     const where = formatPath(p);
     let d: Diagnostic;
@@ -110,8 +113,12 @@ function describeErrors(def: Definition, errors: ErrorObject[]): Diagnostic[] {
     } else if (e.keyword === 'pattern') {
       d = patternDiag(def, p, where, e);
     } else if (e.keyword === 'type') {
-      const expected = (e.params as { type: string | string[] }).type;
-      d = schemaDiag(`${where}: must be ${article(Array.isArray(expected) ? expected.join(' or ') : expected)}, got ${describeValue(e.data)}`, def.locate(p));
+      const expected = article([(e.params as { type: string | string[] }).type].flat().join(' or '));
+      // The other choice of an `if: { const: … }` here (`alert: false` or the alert's fields) is worth saying.
+      const choice = wrappers.find((w) => w.instancePath === e.instancePath && typeof w.schema === 'object' && w.schema !== null && 'const' in w.schema)?.schema as { const: unknown } | undefined;
+      const described = (e.parentSchema as { description?: string } | undefined)?.description;
+      const hint = choice ? `write ${JSON.stringify(choice.const)} here, or ${expected}${described ? ` (${described.charAt(0).toLowerCase()}${described.slice(1).replace(/\.$/, '')})` : ''}` : undefined;
+      d = schemaDiag(`${where}: must be ${expected}, got ${describeValue(e.data)}`, def.locate(p), hint);
     } else if (e.keyword === 'minLength' || e.keyword === 'minItems' || e.keyword === 'minProperties') {
       const limit = (e.params as { limit: number }).limit;
       const what = e.keyword === 'minLength' ? 'character' : e.keyword === 'minItems' ? 'item' : 'entry';
@@ -160,8 +167,11 @@ function patternDiag(def: Definition, p: (string | number)[], where: string, e: 
     return schemaDiag(`${where}: ${shownValue(value)} is not a valid label name`, span, 'label names match [a-zA-Z_][a-zA-Z0-9_]*');
   }
   const pattern = (e.params as { pattern: string }).pattern;
-  return schemaDiag(`${where}: ${shownValue(value)} does not match ${pattern}`, span);
+  const described = (e.parentSchema as { description?: string } | undefined)?.description;
+  return schemaDiag(`${where}: ${shownValue(value)} does not match ${pattern}`, span, described ?? `write a value that ${pattern} accepts`);
 }
+
+const atOrUnder = (path: string, parent: string): boolean => path === parent || path.startsWith(parent + '/');
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
