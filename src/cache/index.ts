@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { PromqlAnalysis } from '../promql/index.ts';
+import type { KeptOutcome } from '../checks/template-message-renders.ts';
 import { CacheStore } from './store.ts';
 
 export { CacheStore } from './store.ts';
@@ -30,7 +31,15 @@ export interface DefinitionCache {
    * the sha256 of the project-wide files and the environment, the sha256 of the file.
    */
   results: CacheStore<unknown>;
+  /** Message template renders against sample notices (see checks/template-message-renders.ts), by template and notice. */
+  renders: CacheStore<KeptRender>;
   flush(): Promise<void>;
+}
+
+/** A kept render: its outcome, and whether it read the notice's links. */
+export interface KeptRender {
+  outcome: KeptOutcome;
+  readsLinks?: boolean;
 }
 
 export interface CacheOptions {
@@ -54,11 +63,13 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
     promql: new CacheStore(dir, 'promql', { copies: false }),
     // Reports and texts are copied when handed out (compile.ts) or never changed (strings): no copies either.
     results: new CacheStore(dir, 'results', { copies: false }),
+    // Outcomes are only read (and failures rebuilt as TemplateErrors): no copies.
+    renders: new CacheStore(dir, 'renders', { copies: false }),
     flush: async () => {
-      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush()]);
+      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush(), cache.renders.flush()]);
     },
   };
-  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), removeOtherGenerations(path.resolve(base), current)]);
+  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), cache.renders.open(), removeOtherGenerations(path.resolve(base), current)]);
   return cache;
 }
 

@@ -1,4 +1,5 @@
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { deserialize, serialize } from 'node:v8';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +7,7 @@ import { compile } from '../compile.ts';
 import { compileProject } from '../compile-project.ts';
 import { loadDirectory } from '../load/index.ts';
 import { environmentNames } from '../env/overrides.ts';
+import { sharingRenders, type KeptRenders } from './template-message-renders.ts';
 
 // Counts the template renders, to prove the sharing happens (the diagnostics alone would not show it).
 const renders = vi.hoisted(() => ({ count: 0 }));
@@ -118,5 +120,53 @@ templates:
   it.each(FIXTURE_NAMES)('give the diagnostics each compile has alone: fixture %s', async (name) => {
     const run = await sharedAndAlone(await project([name]));
     expect(run.shared).toEqual(run.alone);
+  });
+});
+
+/** An in-memory stand-in for the incremental cache's renders store, serialising as it does (V8's serializer). */
+function keptStore(): KeptRenders & { size(): number } {
+  const entries = new Map<string, Buffer>();
+  return {
+    get: (key) => (entries.has(key) ? deserialize(entries.get(key)!) : undefined),
+    set: (key, value) => void entries.set(key, serialize(value)),
+    size: () => entries.size,
+  };
+}
+
+describe('template/message renders kept across runs (the incremental cache)', () => {
+  it('a second run renders nothing and gives the same diagnostics, failures, sizes and links included', async () => {
+    const dir = await project(['template-message'], {
+      'templates.yaml': NEAR_THE_LIMIT,
+      'long.yaml': environment('long', `https://relay.example.com/${'x'.repeat(400)}`),
+      'short.yaml': environment('short', 'https://r.example.com'),
+      'unlabelled.yaml': environment('unlabelled', 'https://r.example.com', 'overrides:\n  alerts:\n    QueueDeep: { expr: "max(queue_depth)" }\n'),
+    });
+    const loaded = await loadDirectory(dir);
+    const diagnosticsOf = (p: ReturnType<typeof compileProject>) => [p.base, ...p.environments.map((e) => e.result)].map((r) => r.diagnostics);
+    const cold = diagnosticsOf(compileProject(loaded, { emit: false }));
+    const kept = keptStore();
+    renders.count = 0;
+    const first = diagnosticsOf(sharingRenders(() => compileProject(loaded, { emit: false }), kept));
+    expect(renders.count).toBeGreaterThan(0);
+    expect(kept.size()).toBeGreaterThan(0);
+    renders.count = 0;
+    const second = diagnosticsOf(sharingRenders(() => compileProject(loaded, { emit: false }), kept));
+    expect(renders.count).toBe(0);
+    expect(first).toEqual(cold);
+    expect(second).toEqual(cold);
+    expect(second.flat().map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/renders 20,\d{3} bytes/), expect.stringContaining('"service" is not defined')]));
+  });
+
+  it('a render that read the links is redone for a public URL not kept before', async () => {
+    const withUrl = (url: string) => project(['template-message'], { 'templates.yaml': NEAR_THE_LIMIT, 'one.yaml': environment('one', url) });
+    const kept = keptStore();
+    const short = await loadDirectory(await withUrl('https://r.example.com'));
+    sharingRenders(() => compileProject(short, { emit: false }), kept);
+    const long = await loadDirectory(await withUrl(`https://relay.example.com/${'x'.repeat(400)}`));
+    renders.count = 0;
+    const diagnostics = sharingRenders(() => compileProject(long, { emit: false }), kept).environments[0]!.result.diagnostics;
+    expect(renders.count).toBeGreaterThan(0);
+    expect(diagnostics).toEqual(compile(long, { emit: false, environment: 'one' }).diagnostics);
+    expect(diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/renders 20,\d{3} bytes/)]));
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import type { MessageTemplateModel } from '../model/types.ts';
@@ -18,17 +19,53 @@ interface Renders {
   linked: Map<string, RenderOutcome>;
 }
 
-let shared: Renders | undefined;
+let shared: (Renders & { kept?: KeptRenders }) | undefined;
 
-/** Runs `work` (synchronous compiles) with one store of template compiles and renders; nested calls share the outer one. */
-export function sharingRenders<T>(work: () => T): T {
+/** A render's outcome as the incremental cache keeps it: a TemplateError as its fields. */
+export type KeptOutcome =
+  | { fails: { message: string; field: 'title' | 'body'; line?: number; column?: number } }
+  | { bytes: number }
+  | { markup: string[] }
+  | { none: true };
+
+/**
+ * Render outcomes kept across runs (the incremental cache), keyed by the sha256 of the same keys as within a run:
+ * `o:` + key → the outcome and whether the render read the links, `l:` + key and links base → a linked outcome.
+ */
+export interface KeptRenders {
+  get(key: string): { outcome: KeptOutcome; readsLinks?: boolean } | undefined;
+  set(key: string, value: { outcome: KeptOutcome; readsLinks?: boolean }): void;
+}
+
+/**
+ * Runs `work` (synchronous compiles) with one store of template compiles and renders; nested calls share the outer
+ * one. With `kept`, renders are also looked up in and added to it.
+ */
+export function sharingRenders<T>(work: () => T, kept?: KeptRenders): T {
   if (shared) return work();
-  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map() };
+  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), ...(kept ? { kept } : {}) };
   try {
     return work();
   } finally {
     shared = undefined;
   }
+}
+
+const keptKey = (kind: 'o' | 'l', key: string) => `${kind}:${createHash('sha256').update(key).digest('hex')}`;
+
+function toKept(outcome: RenderOutcome): KeptOutcome {
+  if (outcome === undefined) return { none: true };
+  if ('fails' in outcome) {
+    const e = outcome.fails;
+    return { fails: { message: e.message, field: e.field, ...(e.line !== undefined ? { line: e.line } : {}), ...(e.column !== undefined ? { column: e.column } : {}) } };
+  }
+  return outcome;
+}
+
+function fromKept(kept: KeptOutcome): RenderOutcome {
+  if ('none' in kept) return undefined;
+  if ('fails' in kept) return { fails: new TemplateError(kept.fails.message, kept.fails.field, kept.fails.line, kept.fails.column) };
+  return kept;
 }
 
 /** The template's compiled fields, or the TemplateError compiling them gave. */
@@ -54,16 +91,35 @@ export function compiledTemplate(t: MessageTemplateModel): CompiledTemplate | Te
  */
 export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice) => RenderOutcome): RenderOutcome {
   if (!shared) return render(notice);
+  const { kept } = shared;
   const key = JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, notice]);
-  const known = shared.outcomes.get(key);
+  let known = shared.outcomes.get(key);
+  if (!known && kept) {
+    const stored = kept.get(keptKey('o', key));
+    if (stored) shared.outcomes.set(key, (known = { outcome: fromKept(stored.outcome), readsLinks: stored.readsLinks === true }));
+  }
   if (known && !known.readsLinks) return known.outcome;
   const linkedKey = `${key}\u0000${linksBase}`;
   if (known && shared.linked.has(linkedKey)) return shared.linked.get(linkedKey);
+  if (known && kept) {
+    const stored = kept.get(keptKey('l', linkedKey));
+    if (stored) {
+      const outcome = fromKept(stored.outcome);
+      shared.linked.set(linkedKey, outcome);
+      return outcome;
+    }
+  }
   let readsLinks = false;
   const links = notice.links;
   const probed: Notice = links ? { ...notice, links: (alert) => ((readsLinks = true), links(alert)) } : notice;
   const outcome = render(probed);
-  if (!known) shared.outcomes.set(key, { outcome, readsLinks });
-  if (readsLinks) shared.linked.set(linkedKey, outcome);
+  if (!known) {
+    shared.outcomes.set(key, { outcome, readsLinks });
+    kept?.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks });
+  }
+  if (readsLinks) {
+    shared.linked.set(linkedKey, outcome);
+    kept?.set(keptKey('l', linkedKey), { outcome: toKept(outcome) });
+  }
   return outcome;
 }

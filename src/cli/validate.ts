@@ -80,14 +80,14 @@ export async function checkProject(dir: string, envFile: string | undefined, cac
   let compiler: ReturnType<typeof compilerModules> | undefined;
   const loaded = await loadDefinitions(dir, envFile, { cache, whileLoading: () => (compiler ??= compilerModules()) });
   const loadMs = performance.now() - started;
-  const { compileProject, cachedAnalysisCaches } = await (compiler ?? compilerModules());
-  const project = compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache) });
+  const { compileProject, cachedAnalysisCaches, sharingRenders } = await (compiler ?? compilerModules());
+  // Message template renders are kept in the cache too (they are pure functions of the template and the sample notice).
+  const project = sharingRenders(() => compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache) }), cache?.renders);
   await cache?.flush();
   return { loaded, project, loadMs };
 }
 
-
 async function compilerModules() {
-  const [{ compileProject }, { cachedAnalysisCaches }] = await Promise.all([import('../compile-project.ts'), import('./cached-analyses.ts')]);
-  return { compileProject, cachedAnalysisCaches };
+  const [{ compileProject }, { cachedAnalysisCaches }, { sharingRenders }] = await Promise.all([import('../compile-project.ts'), import('./cached-analyses.ts'), import('../checks/template-message-renders.ts')]);
+  return { compileProject, cachedAnalysisCaches, sharingRenders };
 }
