@@ -83,6 +83,9 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   const checks = options.checks ?? CHECKS;
   diagnostics.push(...policyProblems(model.project, checks));
   const context = createCheckContext(model, [], options.caches);
+  // Every expression's analysis stays in a persistent cache, read or not: per-file results reused below mean most are
+  // not read in a small change, and the next change of another file needs them.
+  if (options.caches) for (const e of model.expressions) options.caches.promql.has(analysisKey(e));
   if (options.now) context.ctx.now = options.now;
   const scopes = new FileScopes(loaded, definitions, model, options.environment, options.caches?.results);
   lap('scopes');
@@ -143,7 +146,7 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
   const analyze = (e: ExpressionModel): PromqlAnalysis => {
     let a = analyses.get(e);
     if (!a) {
-      const key = `${e.grafana ? 'g' : 'p'}:${e.text}`;
+      const key = analysisKey(e);
       a = byText.get(key) ?? analyzePromql(e.text, { grafana: e.grafana });
       byText.set(key, a);
       analyses.set(e, a);
@@ -183,6 +186,11 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
     },
   };
   return holder;
+}
+
+/** The key of an expression's analysis: its dialect and text. */
+function analysisKey(e: ExpressionModel): string {
+  return `${e.grafana ? 'g' : 'p'}:${e.text}`;
 }
 
 /** A check's part over one file, or the reports it made over the same file and project-wide facts before. */

@@ -25,9 +25,15 @@ export interface StoreOptions {
  * file and a rename; two runs writing at once may lose each other's additions, never mix them.
  */
 export class CacheStore<T> {
-  private entries = new Map<string, T>();
+  /**
+   * Every entry as its own serialized bytes: opening a store copies bytes, and only the entries a run asks for are
+   * turned back into objects (a one-file change of a large project reads a few of its 11,000 analyses, not all).
+   */
+  private entries = new Map<string, Uint8Array>();
   /** Entries of delta.bin, and those this run added (written to it at the next flush). */
-  private delta = new Map<string, T>();
+  private delta = new Map<string, Uint8Array>();
+  /** Without copies: the value handed out for a key, so every get of it gives that same object. */
+  private decoded = new Map<string, T>();
   private baseSize = 0;
   private added = false;
   private opened = false;
@@ -48,7 +54,7 @@ export class CacheStore<T> {
     if (this.opened) return;
     this.opened = true;
     if (!this.dir) return;
-    const [base, delta] = await Promise.all([readMap<T>(this.file('base')), readMap<T>(this.file('delta'))]);
+    const [base, delta] = await Promise.all([readMap(this.file('base')), readMap(this.file('delta'))]);
     this.baseSize = base.size;
     this.delta = delta;
     this.entries = base;
@@ -56,16 +62,39 @@ export class CacheStore<T> {
   }
 
   get(key: string): T | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
+    const kept = this.copies ? undefined : this.decoded.get(key);
+    if (kept !== undefined) {
+      this.used.add(key);
+      return kept;
+    }
+    const bytes = this.entries.get(key);
+    if (bytes === undefined) return undefined;
+    let value: T;
+    try {
+      value = deserialize(bytes) as T;
+    } catch {
+      // A damaged entry is no entry: the caller computes the value again.
+      this.entries.delete(key);
+      return undefined;
+    }
     this.used.add(key);
-    return this.copies ? structuredClone(value) : value;
+    if (!this.copies) this.decoded.set(key, value);
+    return value;
+  }
+
+  /** Whether the store has `key`, which then counts as used (kept by a compaction) without being read. */
+  keep(key: string): boolean {
+    if (!this.entries.has(key)) return false;
+    this.used.add(key);
+    return true;
   }
 
   set(key: string, value: T): void {
-    const kept = this.copies ? structuredClone(value) : value;
-    this.entries.set(key, kept);
-    this.delta.set(key, kept);
+    // The serialized bytes are the copy: what the caller does to `value` later never reaches the cache.
+    const bytes = serialize(value);
+    this.entries.set(key, bytes);
+    this.delta.set(key, bytes);
+    if (!this.copies) this.decoded.set(key, value);
     this.used.add(key);
     this.added = true;
   }
@@ -78,7 +107,11 @@ export class CacheStore<T> {
     this.added = false;
     const compact = this.delta.size * 4 > this.baseSize || (this.entries.size - used.size) * 2 > used.size;
     if (compact) {
-      for (const key of this.entries.keys()) if (!used.has(key)) this.entries.delete(key);
+      for (const key of this.entries.keys()) {
+        if (used.has(key)) continue;
+        this.entries.delete(key);
+        this.decoded.delete(key);
+      }
       this.baseSize = this.entries.size;
       this.delta = new Map();
       if (!this.dir) return;
@@ -96,21 +129,21 @@ export class CacheStore<T> {
 
 const DIGEST_BYTES = 32;
 
-async function readMap<T>(file: string): Promise<Map<string, T>> {
+async function readMap(file: string): Promise<Map<string, Uint8Array>> {
   try {
     const bytes = await readFile(file);
     const payload = bytes.subarray(DIGEST_BYTES);
     if (bytes.length < DIGEST_BYTES || !createHash('sha256').update(payload).digest().equals(bytes.subarray(0, DIGEST_BYTES))) return new Map();
     const value = deserialize(payload) as unknown;
     if (!(value instanceof Map)) return new Map();
-    for (const k of value.keys()) if (typeof k !== 'string') return new Map();
-    return value as Map<string, T>;
+    for (const [k, v] of value) if (typeof k !== 'string' || !(v instanceof Uint8Array)) return new Map();
+    return value as Map<string, Uint8Array>;
   } catch {
     return new Map();
   }
 }
 
-async function writeMap<T>(file: string, map: Map<string, T>): Promise<boolean> {
+async function writeMap(file: string, map: Map<string, Uint8Array>): Promise<boolean> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     const payload = serialize(map);

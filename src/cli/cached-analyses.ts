@@ -22,6 +22,11 @@ class CachedAnalyses extends Map<string, PromqlAnalysis> {
     return analysis;
   }
 
+  /** An analysis the compile may need: kept in the cache (a compaction keeps it) whether or not it is read this time. */
+  override has(key: string): boolean {
+    return super.has(key) || this.store.keep(key);
+  }
+
   override set(key: string, analysis: PromqlAnalysis): this {
     if (!super.has(key)) this.store.set(key, analysis);
     return super.set(key, analysis);

@@ -5,6 +5,7 @@ import type { HttpClientConfig, TimeInterval } from '../spec/types.gen.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
+import { listItems, WrittenItems } from './yaml-writer.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
 import { labelledSeverities } from '../model/level-labels.ts';
@@ -53,7 +54,7 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
   }
 
   const inhibit = [...levelInhibitions(model, options, sources), ...(model.routes?.inhibit ?? []).map(inhibitRule)];
-  if (inhibit.length > 0) config.inhibit_rules = inhibit;
+  if (inhibit.some((rule) => !(rule instanceof WrittenItems) || rule.count > 0)) config.inhibit_rules = inhibit;
   if (model.routes?.timeIntervals?.length) config.time_intervals = timeIntervals(model.routes);
 
   const seen = new Set<string>();
@@ -199,24 +200,25 @@ export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: re
  * left out (the severity reference check reports them), and so are levels whose alerts carry no severity label: no
  * matcher can tell them apart.
  */
-function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
+function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): (Record<string, unknown> | WrittenItems)[] {
   const rank = severityRank(model);
-  const rules: Record<string, unknown>[] = [];
+  const rules: (Record<string, unknown> | WrittenItems)[] = [];
   const scopes = options.scopes;
   if (!scopes?.memoised) {
     for (const group of model.groups) rules.push(...groupInhibitions(group, rank, options, sources));
     return rules;
   }
   // An alert's rules read the alert, the severities and its identity labels (its expressions, the catalogue and the
-  // recording rules): made per definition file, and taken from an earlier compile of the same file and project-wide
-  // facts when there was one. In the model's order of groups, as without the memo.
-  const byFile = new Map<string, { made: { rules: Record<string, unknown>[]; sources: string[] }[]; next: number }>();
+  // recording rules): written per definition file, as the YAML lines of inhibit_rules' items, and taken from an
+  // earlier compile of the same file and project-wide facts when there was one. In the model's order of groups.
+  const byFile = new Map<string, { made: { text: string; count: number; sources: string[] }[]; next: number }>();
   for (const file of scopes.files) {
     if (!file.groups.length) continue;
     const made = scopes.memo(file.file, 'inhibitions', () =>
       file.groups.map((g) => {
         const from: string[] = [];
-        return { rules: groupInhibitions(g, rank, options, from), sources: from };
+        const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
+        return { text: written.text, count: written.count, sources: from };
       }),
     );
     byFile.set(file.file, { made, next: 0 });
@@ -224,11 +226,14 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
   for (const g of model.groups) {
     const of = byFile.get(g.origin.def.file)!;
     const made = of.made[of.next++]!;
-    rules.push(...made.rules);
+    rules.push(new WrittenItems(made.text, made.count, INHIBIT_RULE_INDENT));
     sources.push(...made.sources);
   }
   return rules;
 }
+
+/** inhibit_rules is a key of alertmanager.yml's top-level mapping: its items are written two spaces in. */
+const INHIBIT_RULE_INDENT = '  ';
 
 function groupInhibitions(group: RuleGroupModel, rank: ReturnType<typeof severityRank>, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
   const rules: Record<string, unknown>[] = [];

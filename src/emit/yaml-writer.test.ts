@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { isPlainSafe, toYaml } from './yaml-writer.ts';
+import { isPlainSafe, listItems, toYaml } from './yaml-writer.ts';
 
 /** Go's yaml.v2 reads YAML 1.1; read every output both ways. */
 const readBack = (text: string) => [parse(text, { version: '1.1' }), parse(text)];
@@ -49,5 +49,13 @@ describe('toYaml', () => {
       const data = { v: s, l: [s] };
       for (const back of readBack(toYaml(data))) expect(back, JSON.stringify(s)).toEqual(data);
     }
+  });
+
+  it('copies items written before into a list as the list would write them, and refuses another indent', () => {
+    const items = [{ source_matchers: ['alertname="A"', 'severity="critical"'], equal: ['instance'] }, { note: 'a: b', lines: 'x\ny' }, 'plain', []];
+    const later = [{ z: 1 }];
+    const whole = toYaml({ first: true, list: [...items, ...later] });
+    expect(toYaml({ first: true, list: [listItems(items.slice(0, 2), '  '), listItems([], '  '), listItems(items.slice(2), '  '), ...later] })).toBe(whole);
+    expect(() => toYaml({ list: [listItems(items, '')] })).toThrow(/indent/);
   });
 });

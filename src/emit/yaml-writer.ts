@@ -74,6 +74,25 @@ export class DoubleQuoted {
   constructor(readonly value: string) {}
 }
 
+/**
+ * Items of a list already written (by listItems, at the indent the list is written at): copied into the list as
+ * they are. Lets an emitter keep the text of a part that did not change instead of writing it again.
+ */
+export class WrittenItems {
+  constructor(
+    readonly text: string,
+    readonly count: number,
+    readonly indent: string,
+  ) {}
+}
+
+/** The lines `items` take as elements of a list written at `indent`. */
+export function listItems(items: readonly unknown[], indent: string): WrittenItems {
+  const out: string[] = [];
+  writeNode(items, indent, out);
+  return new WrittenItems(out.join('\n'), items.length, indent);
+}
+
 function scalar(value: unknown, indent: string): string {
   if (value === null || value === undefined) return 'null';
   if (value instanceof DoubleQuoted) return doubleQuoted(value.value);
@@ -102,6 +121,11 @@ function emptyCollection(v: unknown): string | undefined {
 function writeNode(value: unknown, indent: string, out: string[]): void {
   if (Array.isArray(value)) {
     for (const item of value) {
+      if (item instanceof WrittenItems) {
+        if (item.indent !== indent) throw new Error(`items written at indent ${item.indent.length} copied to indent ${indent.length}`);
+        if (item.count > 0) out.push(item.text);
+        continue;
+      }
       if (isCollection(item) && !Array.isArray(item)) {
         const lines: string[] = [];
         writeNode(item, `${indent}  `, lines);
