@@ -37,7 +37,10 @@ export async function pushAddToGateway(options: PushOptions): Promise<void> {
   await send('POST', options);
 }
 
-/** DELETE: removes the whole group, e.g. when a job ends and its last state should no longer be scraped. */
+/**
+ * DELETE: removes the whole group, e.g. when a job ends and its last state should no longer be scraped. The gateway
+ * answers 202 and deletes asynchronously: a scrape right after this resolves may still see the group.
+ */
 export async function deleteFromGateway(options: Omit<PushOptions, 'registry'>): Promise<void> {
   await send('DELETE', options);
 }
