@@ -25,8 +25,21 @@ function computeLevelRouting(model: Model): LevelRoute[] {
   return model.groups.flatMap((group) => groupLevelRouting(model, group));
 }
 
-/** The rows of levelRouting for one group's alerts: they read the group and the routing tree only. */
+const groupRows = new WeakMap<Model, WeakMap<RuleGroupModel, LevelRoute[]>>();
+
+/**
+ * The rows of levelRouting for one group's alerts: they read the group and the routing tree only. Computed once per
+ * model and group: the check, the catalogue and the routing matrix route the same levels.
+ */
 export function groupLevelRouting(model: Model, group: RuleGroupModel): LevelRoute[] {
+  let ofModel = groupRows.get(model);
+  if (!ofModel) groupRows.set(model, (ofModel = new WeakMap()));
+  let rows = ofModel.get(group);
+  if (!rows) ofModel.set(group, (rows = routeGroup(model, group)));
+  return rows;
+}
+
+function routeGroup(model: Model, group: RuleGroupModel): LevelRoute[] {
   const routes = model.routes;
   if (!routes) return [];
   const rows: LevelRoute[] = [];
