@@ -64,7 +64,8 @@ const WORDS = {
 // ---------------------------------------------------------------------------------------------------------------
 // What a message says
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made at the first cut, not when the module loads: a build that cuts no SMS text never loads ICU's break rules. */
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * `s` in at most `maxChars` UTF-16 code units, ending in "…" when cut. Cut between grapheme clusters, so neither a
@@ -74,6 +75,7 @@ export function cutChars(s: string, maxChars: number): string {
   if (s.length <= maxChars) return s;
   if (maxChars < 1) return '';
   let kept = '';
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(s)) {
     if (kept.length + segment.length + 1 > maxChars) break;
     kept += segment;

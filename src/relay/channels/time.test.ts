@@ -24,4 +24,17 @@ describe('formatTime', () => {
     for (let s = 0; s < 2500; s++) expect(formatTime(NEW_YEAR_UTC + s * 1000, 'Asia/Shanghai')).toBe(`2024-01-01 08:${String(Math.floor((5 + s) / 60) % 60).padStart(2, '0')}:${String((5 + s) % 60).padStart(2, '0')} Asia/Shanghai`);
     expect(formatTime(NEW_YEAR_UTC, 'Asia/Shanghai')).toBe(first);
   });
+
+  it('writes UTC as DateTimeFormat does, without it, over instants from year 1000 to 9999 and around them', () => {
+    const intl = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    const viaIntl = (ms: number) => {
+      const part = Object.fromEntries(intl.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+      return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} UTC`;
+    };
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+    const instants = [Date.UTC(1000, 0, 1), Date.UTC(1000, 0, 1) - 1, Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), Date.UTC(2024, 1, 29, 12, 0, 0, 999), 0, -1];
+    for (let i = 0; i < 2000; i++) instants.push(Math.floor(Date.UTC(900, 0, 1) + next() * (Date.UTC(10100, 0, 1) - Date.UTC(900, 0, 1))));
+    for (const ms of instants) expect(formatTime(ms, 'UTC'), String(ms)).toBe(viaIntl(ms));
+  });
 });
