@@ -6,6 +6,7 @@ import { lineColAt } from '../diagnostics.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { compile } from '../compile.ts';
 import { loadDirectory, loadYamlSources } from '../load/index.ts';
+import { slo, slos, yamlOf } from '../../test/factories/index.ts';
 import { hasCommand } from '../../test/helpers/cli.ts';
 import { EXAMPLE } from '../../test/helpers/example.ts';
 import { BASE_DIR, compileBase } from '../../test/helpers/model.ts';
@@ -193,10 +194,10 @@ describe('groupEvalOrder', () => {
       'business-aggregations',
       'business-baselines', // reads tenant:api_calls:rate5m of business-aggregations
       'inference-aggregations',
+      'inference-slos-recordings', // the SLO groups record the same slo:* names, told apart by the slo label: neither reads the other
       'system-aggregations',
       'training-aggregations',
       'training-slos-recordings',
-      'inference-slos-recordings', // the SLO groups record the same slo:* names (told apart by the slo label)
       'business',
       'inference',
       'inference-slos-alerts',
@@ -206,6 +207,23 @@ describe('groupEvalOrder', () => {
       'training-slos-alerts',
     ]);
     expect(groupEvalOrder(model, ['training', 'system-aggregations'])).toEqual(['system-aggregations', 'training']);
+  });
+
+  it("reads an SLO's recordings only where its slo label is selected: each SLO's groups read their own, a report group the SLO it names", async () => {
+    const sloGroup = (group: string, name: string) => yamlOf(slos({ group, slos: [slo(name)] }));
+    const report = (selector: string) => yamlOf({ apiVersion: 'vigil/v1', kind: 'RecordingRules', group: 'a1-report', rules: [{ record: 'report:budget_remaining:ratio', expr: `min(slo:period_error_budget_remaining:ratio{${selector}})` }] });
+    const order = async (selector: string) => {
+      const { model, diagnostics } = await compileBase({ 'slos-a.yaml': sloGroup('a', 'a-availability'), 'slos-b.yaml': sloGroup('b', 'b-availability'), 'report.yaml': report(selector) });
+      expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      return groupEvalOrder(model, ['b-alerts', 'b-recordings', 'a-alerts', 'a-recordings', 'a1-report']);
+    };
+    // By name where nothing is read across: a's recordings, the report of a, b's; alerts last.
+    expect(await order('slo="a-availability"')).toEqual(['a-recordings', 'a1-report', 'b-recordings', 'a-alerts', 'b-alerts']);
+    // A report of b waits for b's recordings (and not for a's only).
+    expect(await order('slo="b-availability"')).toEqual(['a-recordings', 'b-recordings', 'a1-report', 'a-alerts', 'b-alerts']);
+    // slo!= and a regex may select either SLO: the report waits for both.
+    expect(await order('slo!="a-availability"')).toEqual(['a-recordings', 'b-recordings', 'a1-report', 'a-alerts', 'b-alerts']);
+    expect(await order('slo=~"a.*"')).toEqual(['a-recordings', 'b-recordings', 'a1-report', 'a-alerts', 'b-alerts']);
   });
 });
 

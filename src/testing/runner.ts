@@ -8,7 +8,7 @@ import type { Diagnostic, Span } from '../diagnostics.ts';
 import { createCheckContext } from '../compile.ts';
 import type { Artifact } from '../emit/artifact.ts';
 import { alertExpressions, alertsByName, keySpanOf, spanOf, type AlertModel, type Model, type Origin } from '../model/types.ts';
-import { analyzePromql } from '../promql/index.ts';
+import { analyzePromql, type MatcherFact } from '../promql/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { formatTestFile } from '../synth/promtool-format.ts';
 import { parsePromtoolOutput, type FiredAlert, type PromtoolError, type PromtoolFileResult } from './promtool-output.ts';
@@ -408,20 +408,23 @@ export async function stageRules(artifacts: readonly Artifact[]): Promise<string
 /**
  * The order promtool evaluates the loaded groups in, each step: a group that records a series before every group that
  * reads it, recording groups before alerting ones, then by name (a dependency cycle falls back to that order). So an
- * alert sees the value its recording rules computed at the same step, deterministically.
+ * alert sees the value its recording rules computed at the same step, deterministically. A selector reads a group's
+ * recording only when its `=`/`!=` matchers accept the labels the rule sets: every SLO records the same slo:* names,
+ * and an SLO's groups read only their own (slo="…").
  */
 export function groupEvalOrder(model: Model, groupNames: readonly string[]): string[] {
   const names = [...new Set(groupNames)].sort();
   const groups = new Map(model.groups.filter((g) => names.includes(g.name)).map((g) => [g.name, g]));
-  const recordedBy = new Map<string, string>();
-  for (const g of groups.values()) for (const r of g.rules) if (r.enabled) recordedBy.set(r.record, g.name);
+  const recorders = new Map<string, { group: string; labels: Record<string, string> }[]>();
+  for (const g of groups.values()) {
+    for (const r of g.rules) if (r.enabled) recorders.set(r.record, [...(recorders.get(r.record) ?? []), { group: g.name, labels: r.labels }]);
+  }
   const needs = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
   for (const g of groups.values()) {
     const exprs = [...g.rules.filter((r) => r.enabled).map((r) => r.expr), ...g.alerts.filter((a) => a.enabled).flatMap((a) => alertExpressions(a).map((e) => e.text))];
     for (const expr of exprs) {
-      for (const use of analyzePromql(expr).metrics) {
-        const from = recordedBy.get(use.name);
-        if (from && from !== g.name) needs.get(g.name)!.add(from);
+      for (const use of seriesReadBy(expr)) {
+        for (const from of recorders.get(use.metric) ?? []) if (from.group !== g.name && acceptsLabels(use.matchers, from.labels)) needs.get(g.name)!.add(from.group);
       }
     }
   }
@@ -436,6 +439,18 @@ export function groupEvalOrder(model: Model, groupNames: readonly string[]): str
     left.delete(next);
   }
   return order;
+}
+
+/** The named selectors of an expression with their matchers (every metric it names, unmatched, when it does not parse). */
+function seriesReadBy(expr: string): { metric: string; matchers: readonly MatcherFact[] }[] {
+  const analysis = analyzePromql(expr);
+  if (!analysis.facts) return analysis.metrics.map((m) => ({ metric: m.name, matchers: [] }));
+  return analysis.facts.selectors.flatMap((s) => (s.metric ? [{ metric: s.metric, matchers: s.matchers }] : []));
+}
+
+/** Whether a series with these static labels can pass the matchers: regex matchers are taken to pass (a guess on the safe side). */
+function acceptsLabels(matchers: readonly MatcherFact[], labels: Readonly<Record<string, string>>): boolean {
+  return matchers.every((m) => labels[m.label] === undefined || (m.op === '=' ? labels[m.label] === m.value : m.op === '!=' ? labels[m.label] !== m.value : true));
 }
 
 export function ruleFilesOf(testCase: TestCase, artifacts: readonly Artifact[]): string[] {
