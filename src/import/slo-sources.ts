@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, stringify, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
+import { yamlHint } from '../load/yaml.ts';
 
 export interface At {
   file: string;
@@ -53,6 +54,7 @@ class SourceProblem extends Error {
   }
 }
 
+const YAML_HINT = 'the file is read as YAML: fix the syntax at this place (a spec as Sloth or Pyrra documents it)';
 const HINT = `import Sloth spec files (version: "${SLOTH_VERSION}"), Sloth PrometheusServiceLevel (${SLOTH_API}) or Pyrra ServiceLevelObjective (${PYRRA_API}) manifests`;
 
 export function readSloSources(inputs: readonly { file: string; text: string }[]): SloSources {
@@ -72,7 +74,7 @@ function readOne(file: string, text: string): SloSources {
   const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false }) as Document.Parsed[] | Document.Parsed;
   const list = Array.isArray(documents) ? documents : [documents];
   const diagnostics: Diagnostic[] = [];
-  for (const doc of list) for (const error of doc.errors) diagnostics.push(problem('import/yaml', error.message.split('\n')[0]!, { file, start: error.pos[0], end: error.pos[1] }));
+  for (const doc of list) for (const error of doc.errors) diagnostics.push(problem('import/yaml', error.message.split('\n')[0]!, { file, start: error.pos[0], end: error.pos[1] }, yamlHint(error.code) ?? YAML_HINT));
   if (diagnostics.length) return { documents: [], generated: [], diagnostics };
   const out: SloSources = { documents: [], generated: [], diagnostics: [] };
   try {
@@ -102,7 +104,7 @@ function classify(root: Node, file: string, text: string, out: SloSources): void
   const version = root.get('version', true) as Node | undefined;
   if (kind === 'List') {
     const items = root.get('items', true);
-    if (!isSeq(items)) throw new SourceProblem('a List needs `items:`', atOf(root, file));
+    if (!isSeq(items)) throw new SourceProblem('a List needs `items:`', atOf(root, file), 'put the Sloth or Pyrra manifests in a sequence under items:');
     for (const item of items.items) classify(item as Node, file, text, out);
     return;
   }

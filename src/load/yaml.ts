@@ -206,7 +206,7 @@ function yamlMessage(message: string): string {
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
-function yamlHint(code: string): string | undefined {
+export function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'each key may appear once in a mapping; remove or rename the repeated key';
