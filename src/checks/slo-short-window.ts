@@ -23,15 +23,18 @@ export const sloShortWindowCheck: Check = {
       if (!slowest) continue;
       const need = 2 * parseDuration(slowest.interval);
       const where = env ? ` in environment ${env.name}` : '';
-      const windows = [{ window: CURRENT_WINDOW, span: found.at('sli'), what: 'current burn rate' }];
+      // Places are looked up only for a window that is too short: finding one parses the file's positions.
+      const windows = [{ window: CURRENT_WINDOW, span: () => found.at('sli'), what: 'current burn rate' }];
       for (const rate of burnRatesOf(found.slo)) {
         for (const which of ['short', 'long'] as const) {
-          windows.push({ window: rate[which], span: rate.index === undefined ? found.at('sli') : found.at('alert', 'burnRates', rate.index, which), what: `${rate.severity} burn rate's ${which}` });
+          windows.push({ window: rate[which], span: () => (rate.index === undefined ? found.at('sli') : found.at('alert', 'burnRates', rate.index, which)), what: `${rate.severity} burn rate's ${which}` });
         }
       }
       const reported = new Set<string>();
-      for (const { window, span, what } of windows) {
-        if (!(parseDuration(window) < need) || reported.has(`${window}@${span.start}`)) continue;
+      for (const { window, span: spanOf, what } of windows) {
+        if (!(parseDuration(window) < need)) continue;
+        const span = spanOf();
+        if (reported.has(`${window}@${span.start}`)) continue;
         reported.add(`${window}@${span.start}`);
         ctx.report({
           message: `SLO ${found.slo.name}: the ${what} window ${window} is shorter than twice the ${slowest.what} (${slowest.interval}${where}): its error ratio often has a single sample and is empty`,
