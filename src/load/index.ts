@@ -32,8 +32,9 @@ export interface LoadOptions {
   /** Parsed YAML and TypeScript exports of unchanged files are taken from it, and new ones kept in it. */
   cache?: DefinitionCache;
   /**
-   * Called once the TypeScript loader process has its modules (at once when no TypeScript file is to be loaded):
-   * the moment for a caller to start work of its own (importing modules) that overlaps that process.
+   * Called once the TypeScript loader process has its modules (at once when no TypeScript file is to be loaded), or
+   * once the YAML is parsed if that comes first: the moment for a caller to start work of its own (importing
+   * modules) that overlaps that process.
    */
   whileLoading?: () => void;
 }
@@ -78,8 +79,9 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
       lastYield = performance.now();
     }
   }
-  const loadedTs = await typescript;
+  // The parse is done: whatever the caller would do while the loader runs is better started now than after it.
   whileLoading();
+  const loadedTs = await typescript;
   for (const [i, rel] of files.entries()) {
     const file = `${root}/${rel}`;
     displayNames.set(file, display(rel));
