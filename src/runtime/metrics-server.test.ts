@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serveMetrics, type MetricsServer } from './metrics-server.ts';
 
 const servers: MetricsServer[] = [];
@@ -82,6 +82,27 @@ describe('serveMetrics', () => {
     await new Promise((resolve) => slow.on('end', resolve).resume());
     expect(Buffer.concat(parts).equals(expected)).toBe(true);
   }, 60_000);
+
+  it('writes the series ahead of the first scrape once listening, unless told not to (prepare: false)', async () => {
+    const registry = () => {
+      const r = new Registry();
+      const latency = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], registers: [r] });
+      for (let i = 0; i < 1_000; i++) latency.observe({ route: `/r/${i}` }, i / 100);
+      return r;
+    };
+    const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const lazy = await serve({ registry: registry(), host: '127.0.0.1', defaultMetrics: false, prepare: false });
+      await lazy.prepared;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(allocate).not.toHaveBeenCalled();
+      const eager = await serve({ registry: registry(), host: '127.0.0.1', defaultMetrics: false });
+      await eager.prepared;
+      expect(allocate).toHaveBeenCalled();
+    } finally {
+      allocate.mockRestore();
+    }
+  });
 
   it('serves prom-client\'s bytes with their length over many chunks and multi-byte labels, and again after changes', async () => {
     const registry = new Registry();
