@@ -4,7 +4,7 @@ import { analyzePromql, type LabelMatcher } from '../promql/index.ts';
 import { expandSlo, substituteWindow, type BurnRate, type SloSpec } from '../slo/index.ts';
 import type { SeveritiesSpec, SLOsSpec } from '../spec/types.gen.ts';
 import { parseDuration } from '../util/duration.ts';
-import { anchoredRegex } from './synth-eval.ts';
+import { matches } from './synth-eval.ts';
 import { regexExamples } from './synth-regex.ts';
 import { formatDuration, formatValue } from './synth-values.ts';
 import type { AlertCheck, LevelSynthesis, TestCase } from './types.ts';
@@ -299,18 +299,7 @@ function candidates(matchers: readonly LabelMatcher[]): string[] {
 }
 
 function matchesAll(value: string, matchers: readonly LabelMatcher[]): boolean {
-  return matchers.every((m) => {
-    switch (m.op) {
-      case '=':
-        return value === m.value;
-      case '!=':
-        return value !== m.value;
-      case '=~':
-        return anchoredRegex(m.value).test(value);
-      case '!~':
-        return !anchoredRegex(m.value).test(value);
-    }
-  });
+  return matchers.every((m) => matches(m, value));
 }
 
 /** Label values that every matcher accepts ('' = the label absent), or undefined when none of the candidates does. */
