@@ -10,10 +10,14 @@ import { environmentNames } from '../env/overrides.ts';
 import { sharingRenders, type KeptRenders } from './template-message-renders.ts';
 
 // Counts the template renders, to prove the sharing happens (the diagnostics alone would not show it).
-const renders = vi.hoisted(() => ({ count: 0 }));
+const renders = vi.hoisted(() => ({ count: 0, compiles: 0 }));
 vi.mock('../relay/channels/template.ts', async (original) => {
   const actual = await original<typeof import('../relay/channels/template.ts')>();
-  return { ...actual, renderField: (...args: Parameters<typeof actual.renderField>) => (renders.count++, actual.renderField(...args)) };
+  return {
+    ...actual,
+    renderField: (...args: Parameters<typeof actual.renderField>) => (renders.count++, actual.renderField(...args)),
+    compileTemplate: (...args: Parameters<typeof actual.compileTemplate>) => (renders.compiles++, actual.compileTemplate(...args)),
+  };
 });
 vi.mock('../relay/channels/dingtalk.ts', async (original) => {
   const actual = await original<typeof import('../relay/channels/dingtalk.ts')>();
@@ -150,11 +154,25 @@ describe('template/message renders kept across runs (the incremental cache)', ()
     expect(renders.count).toBeGreaterThan(0);
     expect(kept.size()).toBeGreaterThan(0);
     renders.count = 0;
+    renders.compiles = 0;
     const second = diagnosticsOf(sharingRenders(() => compileProject(loaded, { emit: false }), kept));
     expect(renders.count).toBe(0);
+    expect(renders.compiles).toBe(0);
     expect(first).toEqual(cold);
     expect(second).toEqual(cold);
     expect(second.flat().map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/renders 20,\d{3} bytes/), expect.stringContaining('"service" is not defined')]));
+  });
+
+  it('templates that do not compile are reported from the cache as they were; nothing compiles in the second run', async () => {
+    const loaded = await loadDirectory(await project(['template-message']));
+    const cold = compileProject(loaded, { emit: false }).diagnostics;
+    expect(cold.filter((d) => / does not compile: /.test(d.message)).length).toBeGreaterThan(0);
+    const kept = keptStore();
+    sharingRenders(() => compileProject(loaded, { emit: false }), kept);
+    renders.compiles = 0;
+    renders.count = 0;
+    expect(sharingRenders(() => compileProject(loaded, { emit: false }), kept).diagnostics).toEqual(cold);
+    expect(renders.compiles + renders.count).toBe(0);
   });
 
   it('a render that read the links is redone for a public URL not kept before', async () => {

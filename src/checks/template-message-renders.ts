@@ -30,7 +30,8 @@ export type KeptOutcome =
 
 /**
  * Render outcomes kept across runs (the incremental cache), keyed by the sha256 of the same keys as within a run:
- * `o:` + key → the outcome and whether the render read the links, `l:` + key and links base → a linked outcome.
+ * `o:` + key → the outcome and whether the render read the links, `l:` + key and links base → a linked outcome,
+ * `c:` + template → whether it compiles (`none`) or its error (`fails`).
  */
 export interface KeptRenders {
   get(key: string): { outcome: KeptOutcome; readsLinks?: boolean } | undefined;
@@ -51,7 +52,7 @@ export function sharingRenders<T>(work: () => T, kept?: KeptRenders): T {
   }
 }
 
-const keptKey = (kind: 'o' | 'l', key: string) => `${kind}:${createHash('sha256').update(key).digest('hex')}`;
+const keptKey = (kind: 'o' | 'l' | 'c', key: string) => `${kind}:${createHash('sha256').update(key).digest('hex')}`;
 
 function toKept(outcome: RenderOutcome): KeptOutcome {
   if (outcome === undefined) return { none: true };
@@ -73,15 +74,32 @@ export function compiledTemplate(t: MessageTemplateModel): CompiledTemplate | Te
   const key = JSON.stringify([t.channel, t.title, t.body]);
   const known = shared?.compiled.get(key);
   if (known) return known instanceof TemplateError ? known : { ...known, source: t };
+  const kept = shared?.kept?.get(keptKey('c', key));
   let result: CompiledTemplate | TemplateError;
-  try {
-    result = compileTemplate(t);
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    result = e;
+  if (kept) {
+    // Compiled in an earlier run: its error as it was, or the template compiled only if a render needs it.
+    const outcome = fromKept(kept.outcome);
+    result = outcome && 'fails' in outcome ? outcome.fails : compiledWhenUsed(t);
+  } else {
+    try {
+      result = compileTemplate(t);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      result = e;
+    }
+    shared?.kept?.set(keptKey('c', key), { outcome: result instanceof TemplateError ? toKept({ fails: result }) : { none: true } });
   }
   shared?.compiled.set(key, result);
   return result;
+}
+
+/** A template known to compile, compiled at its first render (a run whose renders all come from the cache never does). */
+function compiledWhenUsed(t: MessageTemplateModel): CompiledTemplate {
+  let compiled: CompiledTemplate | undefined;
+  const now = () => (compiled ??= compileTemplate(t));
+  const lazy: CompiledTemplate = { source: t, body: (context, options) => now().body(context, options) };
+  if (t.title !== undefined) lazy.title = (context, options) => now().title!(context, options);
+  return lazy;
 }
 
 /**

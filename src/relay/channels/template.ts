@@ -8,7 +8,7 @@
  * pull in anything else. Values are escaped by the view, not by Handlebars (`noEscape`), so `{{x}}` and `{{{x}}}`
  * print the same safe text: a label value cannot add markdown, a link, a tag or a mention, however it is written.
  */
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import type { AlertRecord } from '../types.ts';
 import { cutText, escapeHtml, markdownText, markdownUrl, plainLine } from './escape.ts';
 import { labelsThatMatter, titleLine, type Shape } from './message.ts';
@@ -50,8 +50,14 @@ export class TemplateError extends Error {
 /** The channels a field serves: WeCom's robot markdown has no title, and a text message has none either. */
 export const TITLED_CHANNELS: readonly TemplateChannel[] = ['dingtalk', 'email'];
 
-// An environment of its own: helpers or partials registered elsewhere in the process never reach a template.
-const handlebars = Handlebars.create();
+// An environment of its own: helpers or partials registered elsewhere in the process never reach a template. Loaded
+// at the first compile, not with this module: a build whose renders all come from the incremental cache, or that
+// has no templates, never loads Handlebars.
+let environment: typeof import('handlebars') | undefined;
+function handlebarsEnvironment(): typeof import('handlebars') {
+  environment ??= (createRequire(import.meta.url)('handlebars') as typeof import('handlebars')).create();
+  return environment;
+}
 const OPTIONS: CompileOptions = { strict: true, knownHelpersOnly: true, noEscape: true, knownHelpers: { log: false }, preventIndent: true };
 
 /** Compiles both fields; a syntax error, an unknown helper, a partial or a decorator is a TemplateError. */
@@ -62,6 +68,7 @@ export function compileTemplate(source: TemplateSource): CompiledTemplate {
 }
 
 function compileField(text: string, field: 'title' | 'body'): HandlebarsTemplateDelegate {
+  const handlebars = handlebarsEnvironment();
   let program: hbs.AST.Program;
   try {
     program = handlebars.parse(text);
