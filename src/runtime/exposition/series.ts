@@ -100,13 +100,20 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   protected series: S[] = [];
   private labelObjects: LabelSet[] = [];
   protected labelTexts: Labels[] = [];
-  /** During render: the series read from the store, the metric, its label texts, the texts of changed series. */
+  /** During render: the series read from the store, the metric, its label texts. */
   private current: readonly unknown[] = [];
   protected metric: StoredMetric | null = null;
   protected labelsNow: LabelTexts | null = null;
-  private texts: (string | undefined)[] = [];
-  /** During render: whether the series at each position has the labels object of the series written there before. */
-  protected sameLabels: boolean[] = [];
+  /**
+   * During render, in the order of the changed series (that of maxBytes and write, each called once for each of them):
+   * their texts (formatted by the default maxBytes), and whether each has the labels object of the series written at
+   * its position before. Lists rather than arrays by position: a render of series 5,000 on (prepare() renders a
+   * growing prefix) would make those sparse, and V8 makes a sparse array a dictionary.
+   */
+  private texts: string[] = [];
+  private textsRead = 0;
+  private sameLabels: boolean[] = [];
+  private sameLabelsRead = 0;
   private lines: ChunkedLines;
   private header = '';
   private headerBytes: Buffer = Buffer.alloc(0);
@@ -140,7 +147,7 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     this.labelsNow = labels;
     const changed = this.lines.update(series.length, this);
     this.current = [];
-    this.texts.length = this.sameLabels.length = 0;
+    this.texts.length = this.sameLabels.length = this.textsRead = this.sameLabelsRead = 0;
     this.series.length = this.labelObjects.length = this.labelTexts.length = series.length;
     this.forget(series.length);
     if (changed || fresh || !this.bytes) {
@@ -153,10 +160,10 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
     const s = this.current[i] as S;
     if (s === this.series[i] && this.unchanged(i, s)) return false;
     const sameLabels = s.labels === this.labelObjects[i];
-    this.sameLabels[i] = sameLabels;
+    this.sameLabels.push(sameLabels);
     if (!sameLabels) {
       this.labelObjects[i] = s.labels;
-      this.labelTexts[i] = this.formatLabels(i, s.labels, this.labelsNow!);
+      this.labelTexts[i] = this.formatLabels(s.labels, this.labelsNow!);
     }
     this.series[i] = s;
     this.remember(i, s);
@@ -166,12 +173,17 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   /** By default the series' text is formatted as a string, then encoded. */
   maxBytes(i: number): number {
     const text = this.format(this.metric!, this.series[i], this.labelTexts[i]);
-    this.texts[i] = text;
+    this.texts.push(text);
     return Buffer.byteLength(text) + 1;
   }
 
-  write(i: number, into: Buffer, offset: number, _previous: Buffer | null, _previousStart: number, _previousEnd: number): number {
-    const end = offset + into.write(this.texts[i]!, offset, 'utf8');
+  write(i: number, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
+    return this.writeSeries(i, this.sameLabels[this.sameLabelsRead++], into, offset, previous, previousStart, previousEnd);
+  }
+
+  /** write() of a series that kept its labels object (sameLabels) or not; by default its text from maxBytes. */
+  protected writeSeries(_i: number, _sameLabels: boolean, into: Buffer, offset: number, _previous: Buffer | null, _previousStart: number, _previousEnd: number): number {
+    const end = offset + into.write(this.texts[this.textsRead++], offset, 'utf8');
     into[end] = 0x0a;
     return end + 1;
   }
@@ -185,8 +197,8 @@ abstract class PositionalText<S extends { labels: LabelSet }, Labels> implements
   protected abstract unchanged(i: number, series: S): boolean;
   /** Drops what was remembered of positions from `count` on. */
   protected abstract forget(count: number): void;
-  /** The label texts of the series at position i (they are kept while its labels object is). */
-  protected abstract formatLabels(i: number, labels: LabelSet, texts: LabelTexts): Labels;
+  /** The label texts of a series (kept while its labels object is). */
+  protected abstract formatLabels(labels: LabelSet, texts: LabelTexts): Labels;
   protected abstract format(metric: StoredMetric, series: S, labels: Labels): string;
 }
 
@@ -209,7 +221,7 @@ export class ValueText extends PositionalText<ValueSeries, string> {
   protected forget(count: number): void {
     this.values.length = count;
   }
-  protected formatLabels(_i: number, labels: LabelSet, texts: LabelTexts): string {
+  protected formatLabels(labels: LabelSet, texts: LabelTexts): string {
     return texts.valueSeries(labels);
   }
   protected format(metric: StoredMetric, series: ValueSeries, labelText: string): string {
@@ -257,8 +269,9 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
   private countName = Buffer.alloc(0);
   /** Bytes of a series' samples beside its labels and values: names, openings, a space and a newline each. */
   private fixedBytes = 0;
-  /** During render: the `{…}` of series whose labels object is new, by position, until they are written. */
-  private newLabels: (string | undefined)[] = [];
+  /** During render: the `{…}` of the changed series whose labels object is new, in their order, until written. */
+  private newLabels: string[] = [];
+  private newLabelsRead = 0;
   /** During render: where in bucketCounts maxBytes puts the next changed series' counts, and write reads them. */
   private countsIn = 0;
   private countsOut = 0;
@@ -268,7 +281,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     try {
       return super.render(metric, series, labels);
     } finally {
-      this.newLabels.length = 0;
+      this.newLabels.length = this.newLabelsRead = 0;
       if (bucketCounts.length > BUCKET_COUNTS_KEPT) bucketCounts = new Float64Array(4096);
     }
   }
@@ -303,10 +316,10 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
    * Only the length of the `{…}` is kept (a number, not a string and buffers per series: 100,000 of them grew the heap
    * a first scrape collects garbage from); the text waits in newLabels until the series is written.
    */
-  protected formatLabels(i: number, labels: LabelSet, texts: LabelTexts): HistogramLabels {
+  protected formatLabels(labels: LabelSet, texts: LabelTexts): HistogramLabels {
     if (texts.bucketsFormattedWhole) return texts.bucketSeries(labels);
     const text = texts.sumAndCount(labels);
-    this.newLabels[i] = text;
+    this.newLabels.push(text);
     return Buffer.byteLength(text);
   }
 
@@ -337,13 +350,13 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
    * not change whole: only the values are written anew. Otherwise it is written piece by piece, its labels encoded
    * once (in its first bucket) and copied from there into the other samples.
    */
-  write(i: number, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
+  protected writeSeries(i: number, sameLabels: boolean, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
     const labels = this.labelTexts[i];
-    if (typeof labels !== 'number') return super.write(i, into, offset, previous, previousStart, previousEnd);
+    if (typeof labels !== 'number') return super.writeSeries(i, sameLabels, into, offset, previous, previousStart, previousEnd);
     const keys = this.boundKeys;
     const first = this.countsOut;
     this.countsOut = first + keys.length;
-    if (previous && this.sameLabels[i]) return this.rewrite(i, afterLeLength(labels), labels, first, into, offset, previous, previousStart);
+    if (previous && sameLabels) return this.rewrite(i, afterLeLength(labels), labels, first, into, offset, previous, previousStart);
     const series = this.series[i];
     const counts = bucketCounts;
     const openings = this.openingBytes;
@@ -353,7 +366,8 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     if (labels === 0) {
       into[at++] = 0x7d;
     } else {
-      into.write(this.newLabels[i] ?? this.labelsNow!.sumAndCount(series.labels), at, labels, 'utf8');
+      // Formatted by changed() when its labels object was new (it always is, but for a series with no previous bytes).
+      into.write(sameLabels ? this.labelsNow!.sumAndCount(series.labels) : this.newLabels[this.newLabelsRead++], at, labels, 'utf8');
       into[at] = 0x2c;
       at += labels;
     }
