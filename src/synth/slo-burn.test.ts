@@ -50,6 +50,7 @@ function casesOf(model: Model, alert: string): TestCase[] {
 function asPromtoolTest(c: TestCase, levels: string[]) {
   return {
     name: c.name,
+    evaluationInterval: c.evaluationInterval,
     interval: c.interval,
     input_series: c.inputSeries,
     promql_expr_test: c.alertChecks.flatMap((check) =>
@@ -81,6 +82,15 @@ describe('burn-rate proofs of SLO alerts', () => {
     expect(quiet.alertChecks.map((a) => a.expected.map((e) => e.severity))).toEqual([[]]);
   });
 
+  it('evaluates each pair at the coarsest step that still sees its short window four times and its long window 24 times', async () => {
+    const { model } = await compiled();
+    const steps = new Map(casesOf(model, 'AppAvailabilityErrorBudgetBurn').map((c) => [/over (\S+ and \S+):/.exec(c.name)![1], c.evaluationInterval]));
+    expect(Object.fromEntries(steps)).toEqual({ '1h and 5m': '5m', '6h and 30m': '5m', '1d and 2h': '30m', '3d and 6h': '1h' });
+    // Never finer than the project's interval.
+    const coarse = { ...model, project: { ...model.project!, evaluationInterval: '15m' } };
+    expect(new Set(casesOf(coarse, 'AppAvailabilityErrorBudgetBurn').map((c) => c.evaluationInterval))).toEqual(new Set(['15m', '30m', '1h']));
+  });
+
   it('reads the SLI as written: events of one metric, a ratio, and a latency histogram (bucket at le, +Inf and count)', async () => {
     const { model } = await compiled();
     const series = (alert: string) => [...new Set(casesOf(model, alert).flatMap((c) => c.inputSeries.map((s) => s.series)))].sort();
@@ -107,9 +117,16 @@ describe('burn-rate proofs of SLO alerts', () => {
         ...casesOf(model, 'AppLatencyErrorBudgetBurn').map((c) => asPromtoolTest(c, ['critical', 'warning'])),
       ];
       expect(tests.length).toBe(4 + 4);
-      const file = { rule_files: rules.map((r) => r.file).sort(), evaluation_interval: '30s', group_eval_order: ['app-slos-recordings', 'app-slos-alerts'], tests };
-      await writeFile(path.join(dir, 'burn.test.yml'), stringify(file));
-      const run = spawnSync('promtool', ['test', 'rules', 'burn.test.yml'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+      // At each case's own evaluation step, as vigil test writes them: the expectations follow those evaluations.
+      const files: string[] = [];
+      for (const step of new Set(tests.map((t) => t.evaluationInterval))) {
+        const file = `burn-${step}.test.yml`;
+        const tested = tests.filter((t) => t.evaluationInterval === step).map(({ evaluationInterval: _, ...t }) => t);
+        const content = { rule_files: rules.map((r) => r.file).sort(), evaluation_interval: step, group_eval_order: ['app-slos-recordings', 'app-slos-alerts'], tests: tested };
+        await writeFile(path.join(dir, file), stringify(content));
+        files.push(file);
+      }
+      const run = spawnSync('promtool', ['test', 'rules', ...files], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
       expect(run.status, (run.stdout + run.stderr).slice(0, 6000)).toBe(0);
     },
     300_000,

@@ -36,12 +36,12 @@ export function sloBurnSyntheses(model: Model, alert: AlertModel): LevelSynthesi
     return { severity: l.severity, expected: model && !carriesSeverityLabel(model) ? '' : l.severity, forMs: l.for ? parseDuration(l.for) : 0, pairs: l.burnRates };
   });
   const groups = [`${spec.group}-recordings`, alert.group];
-  const evalMs = Math.max(SLO_EVALUATION_MS, parseDuration(model.project?.evaluationInterval ?? '1m'));
+  const projectMs = parseDuration(model.project?.evaluationInterval ?? '1m');
   return levels.map((level) => ({
     alert: alert.name,
     level: level.severity,
     cases: level.pairs.flatMap((pair) => {
-      const ctx = { alert, slo, sli, levels, level, pair, budget, groups, evalMs };
+      const ctx = { alert, slo, sli, levels, level, pair, budget, groups, evalMs: evaluationStep(pair, projectMs) };
       return [aboveCase(ctx), belowCase(ctx)].filter((c): c is TestCase => c !== undefined);
     }),
   }));
@@ -57,7 +57,7 @@ interface BurnLevel {
 
 interface CaseContext {
   alert: AlertModel;
-  /** promtool's evaluation step for these cases (see SLO_EVALUATION_MS). */
+  /** promtool's evaluation step for these cases (see evaluationStep). */
   evalMs: number;
   slo: SloSpec;
   sli: RawSli;
@@ -77,10 +77,18 @@ const BELOW = 0.9;
 /**
  * promtool evaluates every loaded group at every step of the test file's evaluation_interval, and a burn case spans
  * days: at the project's 30s the example's SLO file took minutes. The windows read 1m input at any evaluation time,
- * so the cases evaluate every 5 minutes (or the project's interval, if coarser), and expectations follow the
- * evaluation times exactly (see firing()).
+ * so a case evaluates at the coarsest step of STEPS that still looks at its pair's short window four times and at
+ * its long window 24 times (5m for the page pairs 1h/5m and 6h/30m, 30m for 1d/2h, 1h for 3d/6h), never finer than
+ * 5m nor than the project's interval; expectations follow the evaluation times exactly (see firing()). promtool's
+ * time grows with the evaluations: the example's ticket cases ran 6 to 12 times as many at a 5m step.
  */
-const SLO_EVALUATION_MS = 5 * 60_000;
+const STEPS_MS = [5, 10, 15, 30, 60].map((m) => m * 60_000);
+
+function evaluationStep(pair: BurnRate, projectMs: number): number {
+  const fits = Math.min(parseDuration(pair.short) / 4, parseDuration(pair.long) / 24);
+  const step = STEPS_MS.filter((s) => s <= fits).at(-1) ?? STEPS_MS[0]!;
+  return Math.max(step, projectMs);
+}
 /** After the predicted crossing: the first evaluation that sees it, and the one after the level's `for`. */
 const settleMs = (c: CaseContext) => 2 * c.evalMs;
 

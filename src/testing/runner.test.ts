@@ -166,6 +166,19 @@ describe('planCases', () => {
     ]);
   });
 
+  it('splits a group whose cases evaluate at different steps, finest step first (a file has one evaluation_interval)', async () => {
+    const { model } = await compileBase();
+    const stepped: Synthesizer = (m, alert, ctx) =>
+      fakeSynthesizer(m, alert, ctx).map((s) =>
+        'cases' in s ? { ...s, cases: s.cases.filter((c) => c.groups.length === 1).map((c) => ({ ...c, evaluationInterval: c.name.includes('critical') ? '1h' : '5m' })) } : s,
+      );
+    const plan = planCases(model, 'monitoring', stepped);
+    expect(plan.cases.map((c) => [c.testCase.name, c.testCase.evaluationInterval, c.output])).toEqual([
+      ['QueueDeep critical above 500', '1h', 'app.2.test.yml'],
+      ['QueueDeep warning above 100', '5m', 'app.test.yml'],
+    ]);
+  });
+
   it('a synthesizer that throws leaves the alert untested with a warning at its name, and the rest planned', async () => {
     const { model } = await compileBase();
     const plan = planCases(model, 'monitoring', (m, alert, ctx) => {

@@ -61,9 +61,9 @@ export interface Plan {
 /**
  * User tests first (in file order), then the generated cases of every enabled alert (by group, then alert order).
  * Output files: one per RuleTests source file (`<path under dir, '/' → '.'>.user.test.yml`) and one per rule group for
- * generated cases (`<group>.test.yml`). promtool's rule_files are per FILE, so cases that load different groups cannot
- * share one: a file whose cases load different group sets is split (`<name>.test.yml`, `<name>.2.test.yml`, … in order
- * of the group sets).
+ * generated cases (`<group>.test.yml`). promtool's rule_files and evaluation_interval are per FILE, so cases that load
+ * different groups or evaluate at different steps cannot share one: such a file is split (`<name>.test.yml`,
+ * `<name>.2.test.yml`, … in order of the group sets and steps).
  */
 export function planCases(model: Model, dir: string, synthesize?: Synthesizer, ctx: CheckContext = checkContext(model)): Plan {
   const problems: Diagnostic[] = [];
@@ -103,7 +103,9 @@ export function planCases(model: Model, dir: string, synthesize?: Synthesizer, c
     const stem = c.user ? `${c.output}\u0000user` : c.output;
     const sets = byStem.get(stem) ?? new Map<string, Omit<PlannedCase, 'id'>[]>();
     byStem.set(stem, sets);
-    const key = [...new Set(c.testCase.groups)].sort().join('\u0000');
+    // …and by evaluation step, finest first: a file has one evaluation_interval (an SLO's burn cases have their own).
+    const step = c.testCase.evaluationInterval === undefined ? '' : String(parseDuration(c.testCase.evaluationInterval)).padStart(15, '0');
+    const key = [...[...new Set(c.testCase.groups)].sort(), step].join('\u0000');
     sets.set(key, [...(sets.get(key) ?? []), c]);
   }
   const taken = new Set<string>();
