@@ -4,6 +4,9 @@
  * rule files, plus `vigil validate` of the example project. Run: `npm run bench` (takes about a minute).
  * Cold runs pass --no-cache; cached runs use a cache of their own (--cache-dir), filled by a run before the timed one:
  * a one-file change is one alert threshold edited between the filling run and the timed one.
+ * BENCH_PARTS=validate runs only `vigil validate` of the example and `vigil --version` (no synthetic project).
+ * BENCH_AGAINST=DIR (another checkout, e.g. a `git worktree` of an older commit with its node_modules) runs those
+ * interleaved with the same commands of DIR's bin/vigil.js, one each in turn, and reports both.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +18,8 @@ const REPO = path.resolve(import.meta.dirname, '../..');
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
 const DASHBOARDS = Number(process.env.BENCH_DASHBOARDS ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'build,validate').split(','));
+const AGAINST = process.env.BENCH_AGAINST ? path.resolve(process.env.BENCH_AGAINST) : undefined;
 
 interface Timed {
   seconds: number;
@@ -35,7 +40,38 @@ function timed(cmd: string[], cwd = REPO): Timed {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Medians of `vigil validate` of the example, cold and cached, and of `vigil --version`, for each checkout, runs interleaved. */
+function startUp(checkouts: string[], cacheRoot: string) {
+  const example = path.join(REPO, 'examples/ml-platform');
+  const runs = checkouts.map(() => ({ cold: [] as Timed[], cached: [] as Timed[], version: [] as Timed[] }));
+  const vigilOf = (checkout: string) => [process.execPath, path.join(checkout, 'bin/vigil.js')];
+  const cacheOf = (i: number) => path.join(cacheRoot, `cache-${i}`);
+  // Each checkout builds its bundle (if stale) and fills its cache before anything is timed.
+  checkouts.forEach((c, i) => timed([...vigilOf(c), 'validate', example, '--cache-dir', cacheOf(i)], c));
+  for (let n = 0; n < 5; n++) checkouts.forEach((c, i) => runs[i]!.cold.push(timed([...vigilOf(c), 'validate', example, '--no-cache'], c)));
+  for (let n = 0; n < 5; n++) checkouts.forEach((c, i) => runs[i]!.cached.push(timed([...vigilOf(c), 'validate', example, '--cache-dir', cacheOf(i)], c)));
+  for (let n = 0; n < 5; n++) checkouts.forEach((c, i) => runs[i]!.version.push(timed([...vigilOf(c), '--version'], c)));
+  for (const r of runs) for (const t of [...r.cold, ...r.cached, ...r.version]) if (t.code !== 0) throw new Error(`vigil failed:\n${t.stderr}`);
+  return runs.map((r) => ({
+    vigilValidateExampleSeconds: median(r.cold.map((v) => v.seconds)),
+    vigilValidateExampleCachedSeconds: median(r.cached.map((v) => v.seconds)),
+    vigilValidateExampleCpuSeconds: median(r.cold.map((v) => v.cpuSeconds)),
+    vigilValidateExampleCachedCpuSeconds: median(r.cached.map((v) => v.cpuSeconds)),
+    vigilVersionSeconds: median(r.version.map((v) => v.seconds)),
+    vigilVersionCpuSeconds: median(r.version.map((v) => v.cpuSeconds)),
+  }));
+}
+
 async function main() {
+  if (!PARTS.has('build')) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-bench-'));
+    const loadBefore = os.loadavg().map((l) => Number(l.toFixed(2)));
+    const [ours, against] = startUp(AGAINST ? [REPO, AGAINST] : [REPO], dir);
+    const validate = ours!.vigilValidateExampleSeconds;
+    console.log(JSON.stringify({ ...ours, ...(against ? { against: { checkout: AGAINST, ...against } } : {}), loadAverage: { before: loadBefore, after: os.loadavg().map((l) => Number(l.toFixed(2))) }, goals: { 'validate example < 0.3 s (cold)': validate < 0.3 } }, null, 2));
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-bench-'));
   const project = path.join(dir, 'monitoring');
   const out = path.join(dir, 'generated');
