@@ -50,6 +50,14 @@ describe('start-up: each command imports what it uses', () => {
     expect(RELAY_ONLY.filter((name) => run.packages.has(name))).toEqual([]);
   });
 
+  it('vigil --version loads neither YAML parser nor esbuild (only commands that load definitions do)', () => {
+    const version = packagesImportedBy(['--version']);
+    expect(version.code, version.stderr).toBe(0);
+    expect(['yaml', 'js-yaml', 'esbuild'].filter((name) => version.packages.has(name))).toEqual([]);
+    const validate = packagesImportedBy(['validate', EXAMPLE, '--no-cache']);
+    expect(['yaml', 'js-yaml', 'esbuild'].filter((name) => validate.packages.has(name))).toEqual(['yaml', 'js-yaml', 'esbuild']);
+  });
+
   it('the hook sees what a command does import: the relay loads its store driver', () => {
     const run = packagesImportedBy(['relay', '--build', path.join(work, 'no-such-build')]);
     expect(run.packages.has('better-sqlite3') || run.packages.has('pg') || run.packages.has('prom-client'), [...run.packages].join(' ')).toBe(true);
