@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { serialize } from 'node:v8';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import type { Definition, LoadResult } from './load/index.ts';
+import type { SourceFile } from './load/definition.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
 
 /**
@@ -96,17 +97,16 @@ export class FileScopes {
     const project = createHash('sha256').update(`environment ${environment ?? ''}\n`);
     for (const source of loaded.sources) {
       const defs = defsOf.get(source.file) ?? [];
-      const hash = createHash('sha256').update(source.text);
+      let digest = textSha256(source);
       // A TypeScript file's exports depend on what it imports, not on its text alone; an environment's overrides
       // change a document's value (with fileAt naming the override's file, which is project-wide).
       if (defs.some((d) => d.origin !== 'yaml') || environment !== undefined) {
         try {
-          hash.update(serialize(defs.map((d) => d.value)));
+          digest = createHash('sha256').update(digest).update(serialize(defs.map((d) => d.value))).digest('hex');
         } catch {
           return undefined;
         }
       }
-      const digest = hash.digest('hex');
       const itemOnly = defs.length > 0 && defs.every((d) => ITEM_KINDS.has(kindOf(d)));
       this.fingerprints.set(source.file, digest);
       if (!itemOnly) project.update(`${source.file}\0${digest}\n`);
@@ -115,6 +115,15 @@ export class FileScopes {
     for (const d of definitions) if (!this.fingerprints.has(d.file)) return undefined;
     return project.digest('hex');
   }
+}
+
+const textHashes = new WeakMap<SourceFile, string>();
+
+/** sha256 of a definition file's text, once per loaded file (the per-file keys of every compile, manifest.json's inputs). */
+export function textSha256(source: SourceFile): string {
+  let hash = textHashes.get(source);
+  if (hash === undefined) textHashes.set(source, (hash = createHash('sha256').update(source.text).digest('hex')));
+  return hash;
 }
 
 function kindOf(d: Definition): string {

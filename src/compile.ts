@@ -1,4 +1,4 @@
-import { buildManifest, sha256 } from './build/manifest.ts';
+import { buildManifest } from './build/manifest.ts';
 import { CHECKS } from './checks/index.ts';
 import type { Check, CheckContext } from './checks/check.ts';
 import { applyCheckConfig, policyProblems, type CheckReport } from './checks/config.ts';
@@ -17,7 +17,7 @@ import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-templat
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
 import { applyEnvironment } from './env/overrides.ts';
-import { FileScopes, plainDiagnostic, type FileItems, type ResultStore } from './compile-scopes.ts';
+import { FileScopes, plainDiagnostic, textSha256, type FileItems, type ResultStore } from './compile-scopes.ts';
 
 export interface CompileResult {
   model: Model;
@@ -210,7 +210,7 @@ function runPerFile(check: Check, file: FileItems, context: { ctx: CheckContext;
 /** The definition files a build is made from, as manifest.json records them; none for in-memory sources. */
 function buildInputs(loaded: LoadResult): { path: string; sha256: string }[] | undefined {
   if (!loaded.displayNames) return undefined;
-  return loaded.sources.filter((s) => !s.outside).map((s) => ({ path: s.file, sha256: sha256(s.text) }));
+  return loaded.sources.filter((s) => !s.outside).map((s) => ({ path: s.file, sha256: textSha256(s) }));
 }
 
 function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined): Artifact[] {
