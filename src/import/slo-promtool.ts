@@ -22,7 +22,7 @@ export interface PromtoolVerdict {
   evaluated: { slo: string; fired: boolean }[];
 }
 
-const TIMES = ['2h', '9h55m', '11h', '14h', '1d12h', '2d12h', '3d12h', '4d'];
+const TIMES = ['2h', '9h50m', '11h', '14h', '1d12h', '2d12h', '3d12h', '4d'];
 
 // Per minute: quiet for 10h, a fast burn for 2h, quiet for 20h, a slow burn for 40h, quiet.
 const STEADY = counterSeries([[1000, 5800]]);

@@ -22,6 +22,6 @@ describe('the Sloth parity harness', () => {
       'vector(scalar(count(ALERTS{alertname="X",sloth_severity="ticket",sloth_slo="x",sloth_service="s",alertstate="firing"}) or vector(0)) == bool scalar(count(ALERTS{alertname="A",severity="warning",slo="a",service="s",alertstate="firing"}) or vector(0)))',
     );
     const file = parityTestFile(new Map([['sloth.yml', 'groups: []\n']]), { 'up{job="a"}': '1x3' }, tests);
-    expect(file).toMatchObject({ rule_files: ['sloth.yml'], evaluation_interval: '5m', tests: [{ interval: '1m', input_series: [{ series: 'up{job="a"}', values: '1x3' }] }] });
+    expect(file).toMatchObject({ rule_files: ['sloth.yml'], evaluation_interval: '10m', tests: [{ interval: '1m', input_series: [{ series: 'up{job="a"}', values: '1x3' }] }] });
   });
 });
