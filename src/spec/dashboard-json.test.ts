@@ -158,7 +158,10 @@ describe('dashboard/json check', () => {
     expect(diagnostics).toEqual([]);
     const { model } = buildModel(valid);
     const reports: Report[] = [];
-    dashboardJsonCheck.run({ model, report: (r: Report) => reports.push(r) } as unknown as CheckContext);
+    // The check runs per definition file (compile-scopes.ts): here the one file of this dashboard.
+    const ctx = { model, report: (r: Report) => reports.push(r) } as unknown as CheckContext;
+    dashboardJsonCheck.run(ctx);
+    dashboardJsonCheck.perFile!(ctx, { file: 'monitoring/d.yaml', documents: [], groups: [], dashboards: model.dashboards, expressions: [] });
     return { reports, model };
   };
 
