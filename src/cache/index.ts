@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { PromqlAnalysis } from '../promql/index.ts';
-import type { KeptOutcome } from '../checks/template-message-renders.ts';
 import { CacheStore } from './store.ts';
 
 export { CacheStore } from './store.ts';
@@ -35,6 +34,13 @@ export interface DefinitionCache {
   renders: CacheStore<KeptRender>;
   flush(): Promise<void>;
 }
+
+/** A render's outcome as the cache keeps it (checks/template-message-renders.ts turns it back into a render outcome). */
+export type KeptOutcome =
+  | { fails: { message: string; field: 'title' | 'body'; line?: number; column?: number } }
+  | { bytes: number }
+  | { markup: string[] }
+  | { none: true };
 
 /** A kept render: its outcome, and whether it read the notice's links. */
 export interface KeptRender {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import type { MessageTemplateModel } from '../model/types.ts';
+import type { KeptOutcome } from '../cache/index.ts';
 
 /** What rendering a template against one sample notice found; undefined: nothing wrong. */
 export type RenderOutcome = { fails: TemplateError } | { bytes: number } | { markup: string[] } | undefined;
@@ -20,13 +21,6 @@ interface Renders {
 }
 
 let shared: (Renders & { kept?: KeptRenders }) | undefined;
-
-/** A render's outcome as the incremental cache keeps it: a TemplateError as its fields. */
-export type KeptOutcome =
-  | { fails: { message: string; field: 'title' | 'body'; line?: number; column?: number } }
-  | { bytes: number }
-  | { markup: string[] }
-  | { none: true };
 
 /**
  * Render outcomes kept across runs (the incremental cache), keyed by the sha256 of the same keys as within a run:
