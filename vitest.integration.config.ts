@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { testKinds } from './scripts/test-kinds.mjs';
 import base from './vitest.config.ts';
@@ -8,6 +9,10 @@ export default defineConfig({
   test: {
     ...base.test,
     include: testKinds().integration,
+    // Integration tests spend much of their time waiting on the services and tools they start (a Prometheus scrape,
+    // an evaluation, a notification's group wait): one file a core, and never fewer than two, keep the cores busy.
+    // Vitest's default (cores − 1) ran them one at a time on the project's 2-core machine.
+    maxWorkers: Math.max(2, os.availableParallelism()),
     setupFiles: ['scripts/subprocess-coverage.setup.mjs'],
     coverage: { ...base.test!.coverage, reportsDirectory: 'coverage/integration' },
   },
