@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetLine, formatDuration } from './test-budget.mjs';
-import { isIntegrationTest, testFiles, testKinds } from './test-kinds.mjs';
+import { isIntegrationTest, SLOWEST_FIRST, slowestFirst, testFiles, testKinds } from './test-kinds.mjs';
 
 // The sources below are assembled so that this file does not itself read as one that starts a process.
 const CHILD_PROCESS = ['node', 'child_process'].join(':');
@@ -27,6 +27,19 @@ describe('unit and integration tests', () => {
     expect(unit.filter((f) => integration.includes(f))).toEqual([]);
     expect(integration).toContain('test/e2e/cli.test.ts');
     expect(unit).toContain('scripts/test-kinds.test.ts');
+  });
+});
+
+describe('the slowest integration files start first', () => {
+  it('names integration tests that exist', () => {
+    expect(SLOWEST_FIRST.filter((f) => !testKinds().integration.includes(f))).toEqual([]);
+  });
+
+  it('puts them first, slowest first, and keeps the order of the rest', () => {
+    const rest = ['test/a.test.ts', 'test/b.test.ts'];
+    const files = [rest[0]!, SLOWEST_FIRST[2]!, rest[1]!, SLOWEST_FIRST[0]!];
+    expect(slowestFirst(files)).toEqual([SLOWEST_FIRST[0], SLOWEST_FIRST[2], ...rest]);
+    expect(slowestFirst(files.map((file) => ({ file })), (f: { file: string }) => f.file).map((f) => f.file)).toEqual([SLOWEST_FIRST[0], SLOWEST_FIRST[2], ...rest]);
   });
 });
 
