@@ -11,7 +11,7 @@ import { FactCollector } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
-import { unquote } from './strings.ts';
+import { shared, unquote } from './strings.ts';
 import { closestName } from './suggest.ts';
 import { firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
 import {
@@ -69,7 +69,7 @@ class Analyzer {
   /** The ORIGINAL text of a parsed range: names and messages must show what the user wrote. */
   private text(node: Span): string {
     const r = this.at(node);
-    return this.src.original.slice(r.start, r.end);
+    return shared(this.src.original.slice(r.start, r.end));
   }
 
   /** Inside a part lezer recovered around, problems are likely artefacts of the syntax error: keep quiet. */
@@ -77,7 +77,8 @@ class Analyzer {
 
   private report(code: PromqlProblemCode, node: Span, message: string, hint?: string) {
     if (this.quiet > 0) return;
-    const p: PromqlProblem = { code, message, ...this.at(node) };
+    const at = this.at(node);
+    const p: PromqlProblem = { code, message, start: at.start, end: at.end };
     if (hint) p.hint = hint;
     this.problems.push(p);
   }
@@ -187,9 +188,9 @@ class Analyzer {
       const value = m.getChild('StringLiteral');
       if (!nameNode || !opNode || !value || firstErrorIn(m) !== Infinity) continue;
       const label =
-        nameNode.name === 'QuotedLabelName' ? unquote(this.src.text.slice(nameNode.from, nameNode.to)).value : this.text(nameNode);
-      const op = this.src.text.slice(opNode.from, opNode.to) as MatchOperator;
-      out.push({ matcher: { label, op, value: unquote(this.src.text.slice(value.from, value.to)).value }, value });
+        nameNode.name === 'QuotedLabelName' ? shared(unquote(this.src.text.slice(nameNode.from, nameNode.to)).value) : this.text(nameNode);
+      const op = shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator;
+      out.push({ matcher: { label, op, value: shared(unquote(this.src.text.slice(value.from, value.to)).value) }, value });
     }
     return out;
   }
@@ -211,7 +212,8 @@ class Analyzer {
     const nameMatcher = matchers.find((m) => m.matcher.label === '__name__' && m.matcher.op === '=');
     let metric: MetricUse | undefined;
     if (ident) {
-      metric = { name: this.text(ident), ...this.at(ident), matchers: matchers.map((m) => m.matcher) };
+      const at = this.at(ident);
+      metric = { name: this.text(ident), start: at.start, end: at.end, matchers: matchers.map((m) => m.matcher) };
     } else if (nameMatcher) {
       const r = this.at(nameMatcher.value);
       const literal = this.src.original.slice(r.start, r.end);
@@ -450,7 +452,8 @@ class Analyzer {
 
   private call(e: Extract<Expr, { kind: 'call' }>): Info {
     const name = this.text(e.id);
-    this.functions.push({ name, ...this.at(e.id) });
+    const at = this.at(e.id);
+    this.functions.push({ name, start: at.start, end: at.end });
     const infos = e.args.map((a) => this.expr(a));
     const spec = FUNCTIONS.get(name);
     if (!spec) {
@@ -645,8 +648,9 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const analysis: PromqlAnalysis = {
     ok: problems.length === 0,
     problems,
-    metrics: analyzer.metrics.sort((a, b) => a.start - b.start),
-    functions: analyzer.functions.sort((a, b) => a.start - b.start),
+    // Copies of exactly their length: an array grown by push keeps room for 17 items.
+    metrics: analyzer.metrics.sort((a, b) => a.start - b.start).slice(),
+    functions: analyzer.functions.sort((a, b) => a.start - b.start).slice(),
     outputLabels: parsed ? info.labels : inherited(),
   };
   if (parsed && info.type) analysis.resultType = info.type;

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parseDuration } from '../util/duration.ts';
 import { childNodes, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
-import { unquote } from './strings.ts';
+import { shared, unquote } from './strings.ts';
 import type { Source } from './syntax.ts';
 import type { MatchOperator } from './types.ts';
 
@@ -125,9 +125,15 @@ export class FactCollector {
     return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
   }
 
+  /** `{ start, end, [key]: value }`, made as one literal: `{ ...this.at(node), name }` would give each its own map. */
+  private locatedWith<K extends string, V>(node: Span, key: K, value: V): Located & Record<K, V> {
+    const at = this.at(node);
+    return { start: at.start, end: at.end, [key]: value } as Located & Record<K, V>;
+  }
+
   private text(node: Span): string {
     const r = this.at(node);
-    return this.src.original.slice(r.start, r.end);
+    return shared(this.src.original.slice(r.start, r.end));
   }
 
   collect(root: Expr): PromqlFacts {
@@ -137,7 +143,8 @@ export class FactCollector {
     if (core.kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
     // The outermost call is visited first, so its fact is the first.
     if (core.kind === 'call' && this.src.text.slice(core.id.from, core.id.to) === 'histogram_quantile' && this.quantiles[0]) this.quantiles[0].bare = true;
-    return { selectors: this.selectors, absents: this.absents, quantiles: this.quantiles, groupings: this.groupings };
+    // Copies of exactly their length: an array grown by push keeps room for 17 items.
+    return { selectors: this.selectors.slice(), absents: this.absents.slice(), quantiles: this.quantiles.slice(), groupings: this.groupings.slice() };
   }
 
   private visit(e: Expr, context: FactCollector['pending'] = {}): void {
@@ -154,7 +161,8 @@ export class FactCollector {
         if (e.duration && firstErrorIn(e.duration) === Infinity) {
           const text = this.text(e.duration);
           const ms = parseDuration(this.src.text.slice(e.duration.from, e.duration.to));
-          range = { ...this.at(e.duration), text, ...(Number.isFinite(ms) && !/[$[]/.test(text) ? { seconds: ms / 1000 } : {}) };
+          const at = this.at(e.duration);
+          range = Number.isFinite(ms) && !/[$[]/.test(text) ? { start: at.start, end: at.end, text, seconds: ms / 1000 } : { start: at.start, end: at.end, text };
         }
         return this.visit(e.inner, { ...context, range });
       }
@@ -163,16 +171,19 @@ export class FactCollector {
         const lhs = unwrap(e.lhs);
         const rhs = unwrap(e.rhs);
         const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
-        const compared = COMPARISONS.has(op) ? { ...this.at(e.op), op: this.text(e.op) } : undefined;
+        const compared = COMPARISONS.has(op) ? this.locatedWith(e.op, 'op', this.text(e.op)) : undefined;
         // Stated with the operand on the left: `30 < x` is `x > 30`.
-        const against = (x: Expr, op: string): Compared => ({ ...compared!, op, ...finite(this.numberValue(x)) });
+        const against = (x: Expr, op: string): Compared => {
+          const value = this.numberValue(x);
+          return value !== undefined && Number.isFinite(value) ? { start: compared!.start, end: compared!.end, op, value } : { start: compared!.start, end: compared!.end, op };
+        };
         this.visit(e.lhs, compared && isNumber(rhs) ? { compared: against(rhs, compared.op) } : {});
         this.visit(e.rhs, compared && isNumber(lhs) ? { compared: against(lhs, MIRRORED[compared.op] ?? compared.op) } : {});
         return;
       }
       case 'call': {
-        const name = this.src.text.slice(e.id.from, e.id.to);
-        const call = { ...this.at(e.id), name };
+        const name = shared(this.src.text.slice(e.id.from, e.id.to));
+        const call = this.locatedWith(e.id, 'name', name);
         if (name === 'absent' || name === 'absent_over_time') {
           const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
           this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
@@ -208,7 +219,7 @@ export class FactCollector {
 
   private aggregate(e: Extract<Expr, { kind: 'aggregate' }>) {
     const labels = e.modifier?.getChild('GroupingLabels')?.getChildren('LabelName') ?? [];
-    const fact: GroupingFact | undefined = e.modifier ? { kind: e.modifier.getChild('Without') ? 'without' : 'by', labels: labels.map((l) => ({ ...this.at(l), name: this.text(l) })) } : undefined;
+    const fact: GroupingFact | undefined = e.modifier ? { kind: e.modifier.getChild('Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedWith(l, 'name', this.text(l))) } : undefined;
     if (fact) this.groupings.push(fact);
     const [firstSelector, aggregations, labelMakers] = [this.selectors.length, ++this.aggregations, this.labelMakers];
     for (const arg of e.args) this.visit(arg);
@@ -241,22 +252,21 @@ export class FactCollector {
       const valueAt = this.at(value);
       matchers.push({
         label: this.text(nameNode),
-        op: this.src.text.slice(opNode.from, opNode.to) as MatchOperator,
-        value: unquote(this.src.text.slice(value.from, value.to)).value,
+        op: shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator,
+        value: shared(unquote(this.src.text.slice(value.from, value.to)).value),
         labelAt: this.at(nameNode),
         valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
       });
     }
     const named = ident ? undefined : matchers.find((m) => m.label === '__name__' && m.op === '=');
-    const fact: SelectorFact = {
-      ...(ident ? { metric: this.text(ident) } : named ? { metric: named.value } : {}),
-      at: ident ? this.at(ident) : named ? named.valueAt : this.at(span),
-      matchers: matchers.filter((m) => m !== named),
-      bare: false,
-      ...context,
-    };
+    let metric = ident ? this.text(ident) : named?.value;
     // A Grafana variable standing for the metric or a value is not something to judge.
-    if (this.src.grafana && fact.metric && /\$|\[\[/.test(fact.metric)) delete fact.metric;
+    if (this.src.grafana && metric && /\$|\[\[/.test(metric)) metric = undefined;
+    const at = ident ? this.at(ident) : named ? named.valueAt : this.at(span);
+    const kept = named ? matchers.filter((m) => m !== named) : matchers.slice();
+    // Literals, not a spread of an optional part first: V8 gives each object made by a leading spread a map of its
+    // own (≈ 1 kB per fact in a large project).
+    const fact: SelectorFact = metric === undefined ? { at, matchers: kept, bare: false, ...context } : { metric, at, matchers: kept, bare: false, ...context };
     this.selectors.push(fact);
   }
 
@@ -286,7 +296,6 @@ export class FactCollector {
   }
 }
 
-const finite = (value: number | undefined): { value?: number } => (value !== undefined && Number.isFinite(value) ? { value } : {});
 
 /** The selector of `x[5m]`, for absent_over_time. */
 function rangeInner(e: Expr): Expr {
