@@ -66,6 +66,8 @@ describe('serveMetrics', () => {
     const changeAll = (round: number) => routes.forEach((labels, i) => latency.observe(labels, (i + round) % 7));
     changeAll(0);
     const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    // Written ahead: the slow scrape sends cached chunks (a scrape that streams reads each series as it writes it).
+    await server.prepared;
     // Far more than the socket buffers hold (about 14 MB): most of the slow body stays queued in the server.
     const expected = Buffer.from(await registry.metrics());
     const slow = await new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -82,6 +84,46 @@ describe('serveMetrics', () => {
     await new Promise((resolve) => slow.on('end', resolve).resume());
     expect(Buffer.concat(parts).equals(expected)).toBe(true);
   }, 60_000);
+
+  it('streams a scrape that comes before the series are written (chunked), then prepares them and sends its length', async () => {
+    const registry = new Registry();
+    const latency = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], registers: [registry] });
+    const level = new Gauge({ name: 'level', help: 'Level.', labelNames: ['route'], registers: [registry] });
+    for (let i = 0; i < 8_000; i++) {
+      latency.observe({ route: `/ünïcødé/${i}` }, i / 100);
+      level.set({ route: `/r/${i}` }, i);
+    }
+    const expected = Buffer.from(await registry.metrics());
+    // Preparing 16,000 series takes tens of turns of the event loop (256 series at least a turn): the GET comes first.
+    const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false });
+    // A client that reads slowly: formatting waits for it (backpressure), and the bytes stay prom-client's.
+    const slow = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server.url}/metrics`, resolve).on('error', reject);
+    });
+    expect(slow.headers['transfer-encoding']).toBe('chunked');
+    expect(slow.headers['content-length']).toBeUndefined();
+    slow.pause();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const parts: Buffer[] = [];
+    slow.on('data', (part: Buffer) => parts.push(part));
+    await new Promise((resolve) => slow.on('end', resolve).resume());
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    // A client gone mid-body stops the scrape; preparing resumes after it, then scrapes send cached chunks.
+    const abandoned = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server.url}/metrics`, resolve).on('error', reject);
+    });
+    abandoned.destroy();
+    await server.prepared;
+    const cached = await fetch(`${server.url}/metrics`);
+    expect(cached.headers.get('content-length')).toBe(String(expected.length));
+    expect(Buffer.from(await cached.arrayBuffer()).equals(expected)).toBe(true);
+    // A metric of hundreds of series registered since streams in the next scrape, between cached ones.
+    const added = new Gauge({ name: 'added', help: 'Added.', labelNames: ['k'], registers: [registry] });
+    for (let i = 0; i < 300; i++) added.set({ k: `${i}` }, i);
+    const mixed = await fetch(`${server.url}/metrics`);
+    expect(mixed.headers.get('content-length')).toBeNull();
+    expect(Buffer.from(await mixed.arrayBuffer()).equals(Buffer.from(await registry.metrics()))).toBe(true);
+  });
 
   it('writes the series ahead of the first scrape once listening, unless told not to (prepare: false)', async () => {
     const registry = () => {

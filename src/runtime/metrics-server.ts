@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { cachedExposition, type ExpositionChunks } from './exposition/cached-exposition.ts';
+import { cachedExposition, type ExpositionChunks, type StreamedExposition } from './exposition/cached-exposition.ts';
 
 export interface MetricsServerOptions {
   /** The registry to expose; prom-client's default registry unless given. */
@@ -25,7 +25,9 @@ export interface MetricsServerOptions {
   /**
    * With the cached exposition: once listening, write the registry's series ahead of the first scrape, in slices of a
    * few milliseconds between which the event loop runs (true, the default), so that the first scrape of a registry
-   * filled before the server started costs what later ones do; false leaves it to the first scrape.
+   * filled before the server started costs what later ones do; false leaves it to the first scrape. A scrape that comes
+   * before the series are written (or finds a metric with hundreds of series never written) formats those as it
+   * sends them — chunked, no copy kept, far less memory and time than writing them — and preparing resumes after it.
    */
   prepare?: boolean;
 }
@@ -35,8 +37,8 @@ export interface MetricsServer {
   url: string;
   port: number;
   /**
-   * Settles when the series are written ahead of the first scrape (at once without `prepare`), or a scrape began
-   * first and writes the rest itself. Never rejects: a failure shows in the scrape.
+   * Settles when every series is written ahead of the scrapes (at once without `prepare`; preparing resumes after a
+   * scrape that came first), or the server closes. Never rejects: a failure shows in the scrape.
    */
   prepared: Promise<void>;
   close(): Promise<void>;
@@ -60,14 +62,26 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
   const metricsPath = options.path ?? '/metrics';
   const exposition = options.exposition ?? 'cached';
   const cached = exposition === 'cached' ? cachedExposition(registry, client) : null;
-  const serialise = cached ? () => cached.chunks() : () => registry.metrics();
-  const server = createServer((req, res) => void answer(registry, serialise, metricsPath, req, res));
+  const stopPreparing = new AbortController();
+  const preparing = cached && options.prepare !== false;
+  let settlePrepared = () => undefined as void;
+  const prepared = preparing ? new Promise<void>((resolve) => (settlePrepared = resolve)) : Promise.resolve();
+  let running = false;
+  /** Prepares (again, after a scrape that streamed what was not yet written) unless it is running or done. */
+  const prepare = () => {
+    if (!cached || !preparing || running) return;
+    running = true;
+    void cached.prepare({ signal: stopPreparing.signal }).then((done) => done, () => true).then((done) => {
+      running = false;
+      if (done || stopPreparing.signal.aborted) settlePrepared();
+    });
+  };
+  // Streaming a scrape of series not yet written leaves them to preparing: without it, the scrape writes them.
+  const serialise = cached ? (preparing ? () => cached.scrape() : () => cached.chunks()) : () => registry.metrics();
+  const server = createServer((req, res) => void answer(registry, serialise, metricsPath, req, res, prepare));
   await listen(server, options.port ?? 0, options.host);
   const { port } = server.address() as AddressInfo;
-  const stopPreparing = new AbortController();
-  const prepared = cached && options.prepare !== false
-    ? cached.prepare({ signal: stopPreparing.signal }).catch(() => undefined)
-    : Promise.resolve();
+  prepare();
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -75,6 +89,7 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
     prepared,
     close: () => new Promise((resolve, reject) => {
       stopPreparing.abort();
+      settlePrepared();
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();
     }),
@@ -83,10 +98,11 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
 
 async function answer(
   registry: Registry,
-  serialise: () => Promise<string | ExpositionChunks>,
+  serialise: () => Promise<string | ExpositionChunks | StreamedExposition>,
   metricsPath: string,
   req: IncomingMessage,
   res: ServerResponse,
+  streamed: () => void,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (path !== metricsPath) return plain(res, 404, `not found: metrics are served at ${metricsPath}\n`);
@@ -94,12 +110,13 @@ async function answer(
     res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, `method ${req.method} not allowed: use GET or HEAD\n`);
   }
-  let body: string | ExpositionChunks;
+  let body: string | ExpositionChunks | StreamedExposition;
   try {
     body = await serialise();
   } catch (err) {
     return plain(res, 500, `collecting metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
   }
+  if (typeof body !== 'string' && 'writeTo' in body) return stream(registry, body, req, res, streamed);
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': length });
   if (req.method === 'HEAD' || typeof body === 'string') {
@@ -113,6 +130,30 @@ async function answer(
   res.cork();
   for (const chunk of body.chunks) res.write(chunk);
   res.end();
+}
+
+/**
+ * A body formatted as it is written: its length is known at the end only, so it goes chunked. A failure once the
+ * status is sent can only cut the response short (Prometheus then fails the scrape).
+ */
+async function stream(registry: Registry, body: StreamedExposition, req: IncomingMessage, res: ServerResponse, streamed: () => void): Promise<void> {
+  const closed = new AbortController();
+  res.once('close', () => {
+    closed.abort();
+    body.release();
+    streamed();
+  });
+  res.writeHead(200, { 'Content-Type': registry.contentType });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  try {
+    await body.writeTo(res, closed.signal);
+    res.end();
+  } catch {
+    res.destroy();
+  }
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

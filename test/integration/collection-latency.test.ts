@@ -52,6 +52,22 @@ describe('a real Prometheus scraping serveMetrics (cached exposition)', () => {
     expect(await queryValue(rig.prometheus, 'up{job="probe"}')).toBe(1);
   }, 60_000);
 
+  it('parses a scrape that formats a metric as it sends it (chunked, between cached ones): one registered since', async () => {
+    // Hundreds of series never written: the next scrape streams that metric, and preparing writes it afterwards.
+    const late = new Histogram({ name: 'probe_late_seconds', help: 'Late ✓.', labelNames: ['route'], buckets: [0.1, 1], registers: [registry] });
+    for (let i = 0; i < 300; i++) late.observe({ route: route(i) }, i / 300);
+    for (const deadline = Date.now() + 10_000; ;) {
+      if (await queryValue(rig.prometheus, 'count(probe_late_seconds_count)') === 300) break;
+      expect(Date.now(), 'the late metric was not scraped').toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await queryValue(rig.prometheus, `probe_late_seconds_bucket{route="${route(299)}",le="1"}`)).toBe(1);
+    expect(await queryValue(rig.prometheus, `probe_late_seconds_bucket{route="${route(31)}",le="0.1"}`)).toBe(0);
+    expect(await queryValue(rig.prometheus, 'count(probe_wide_seconds_count)')).toBe(WIDE_SERIES);
+    expect(await queryValue(rig.prometheus, 'up{job="probe"}')).toBe(1);
+    await rig.server.prepared;
+  }, 60_000);
+
   it('a value set in the service is queryable within the scrape interval + 1 s (p95 under 2 s at a 1 s scrape)', async () => {
     const ages = await measureSampleAges(rig, 20);
     const p95 = quantile(ages, 0.95);

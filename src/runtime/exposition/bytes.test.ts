@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VALUE_BYTES, putBytes, putValue } from './bytes.ts';
-import { formatValue } from './format.ts';
+import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
+import { formatOwnLabels, formatValue, type LabelSet } from './format.ts';
 
 describe('putValue writes what formatValue prints', () => {
   it.each([
@@ -23,4 +23,39 @@ describe('putBytes', () => {
     expect(putBytes(Buffer.from('ab✓'), into, 2)).toBe(7);
     expect(into.toString('utf8')).toBe('..ab✓.');
   });
+});
+
+describe('putOwnLabels writes what formatOwnLabels prints, within ownLabelsMaxBytes', () => {
+  const values: unknown[] = ['', 'plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', 'ünïcødé ✓', '𝄞 clef',
+    'lone \ud800 surrogate', 'ascii then é', '"""', '\\\\', 0, -1.5, 1e21, NaN, true, null, undefined];
+  const names = ['a', 'service', 'le', '_x9', 'route_name'];
+
+  it.each([[{}], [{ a: 'x' }], [{ b: 'é', a: 1 }], [{ a: '"\n\\' }], [{ 1: 'index-like name first', z: 'z' }]] as [LabelSet][])('%j', (labels) => {
+    expectSame(labels);
+  });
+
+  it('over seeded random label sets (values of every kind, escapes, multi-byte and lone surrogates)', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 2_000; n++) {
+      const labels: LabelSet = {};
+      const count = Math.floor(next() * 5);
+      for (let i = 0; i < count; i++) {
+        const value = values[Math.floor(next() * values.length)];
+        labels[names[Math.floor(next() * names.length)]] = typeof value === 'string' && next() < 0.3 ? value.repeat(1 + Math.floor(next() * 40)) : value;
+      }
+      expectSame(labels);
+    }
+  });
+
+  function expectSame(labels: LabelSet) {
+    const room = ownLabelsMaxBytes(labels);
+    const into = Buffer.alloc(room + 2, 0x2a);
+    const end = putOwnLabels(labels, into, 1);
+    expect(into.toString('utf8', 1, end)).toBe(Buffer.from(formatOwnLabels(labels)).toString());
+    expect(into.subarray(1, end).equals(Buffer.from(formatOwnLabels(labels)))).toBe(true);
+    expect(end - 1).toBeLessThanOrEqual(room);
+    expect(into[0]).toBe(0x2a);
+    expect(into[end]).toBe(0x2a);
+  }
 });

@@ -1,6 +1,6 @@
 // Writing a sample's pieces straight into a chunk's bytes: for histograms, building each series' text as a string
 // and encoding it cost more (and made more garbage) than everything else a scrape does.
-import { formatValue } from './format.ts';
+import { escapeLabelValue, formatValue, type LabelSet } from './format.ts';
 
 /** The most characters formatValue gives (`-1.7976931348623157e+308`), with one to spare. */
 export const MAX_VALUE_BYTES = 25;
@@ -34,4 +34,60 @@ export function putValue(value: number, into: Uint8Array, offset: number): numbe
   const text = formatValue(value);
   for (let i = 0; i < text.length; i++) into[offset + i] = text.charCodeAt(i);
   return offset + text.length;
+}
+
+/** An upper bound of the bytes putOwnLabels writes for `labels`. */
+export function ownLabelsMaxBytes(labels: LabelSet): number {
+  let units = 1;
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    const value = labels[name];
+    // name="value", the value's units doubled at most by escapes; 3 bytes of UTF-8 at most a UTF-16 unit.
+    units += name.length + 4 + 2 * (typeof value === 'string' ? value.length : `${value}`.length);
+  }
+  return 3 * units;
+}
+
+/**
+ * Writes formatOwnLabels(labels) — `{…}` of a sample whose labels are all its own, '' without any — as UTF-8 into
+ * room of ownLabelsMaxBytes(labels); returns the offset after it. The text is never built: a string a series made
+ * garbage, and encoding it a call into the runtime.
+ */
+export function putOwnLabels(labels: LabelSet, into: Buffer, offset: number): number {
+  let at = offset;
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    into[at] = at === offset ? 0x7b : 0x2c;
+    at = putText(name, into, at + 1);
+    into[at] = 0x3d;
+    into[at + 1] = 0x22;
+    const value = labels[name];
+    at = typeof value === 'string' ? putLabelValue(value, into, at + 2) : putText(`${value}`, into, at + 2);
+    into[at++] = 0x22;
+  }
+  if (at > offset) into[at++] = 0x7d;
+  return at;
+}
+
+/** `text` as UTF-8: ASCII byte by byte (label names, a few characters each), the rest by Buffer. */
+function putText(text: string, into: Buffer, offset: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return offset + into.write(text, offset, 'utf8');
+    into[offset + i] = unit;
+  }
+  return offset + length;
+}
+
+/** A string label value escaped, as UTF-8: like putText, the same pass finding what needs an escape (rare). */
+function putLabelValue(value: string, into: Buffer, offset: number): number {
+  const length = value.length;
+  for (let i = 0; i < length; i++) {
+    const unit = value.charCodeAt(i);
+    // Not ASCII, or a backslash, double quote or newline.
+    if (unit >= 0x80 || unit === 0x5c || unit === 0x22 || unit === 0x0a) return offset + into.write(escapeLabelValue(value), offset, 'utf8');
+    into[offset + i] = unit;
+  }
+  return offset + length;
 }

@@ -1,7 +1,7 @@
 import * as client from 'prom-client';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import { CachedExposition } from './cached-exposition.ts';
+import { CachedExposition, type ExpositionChunks, type StreamedExposition } from './cached-exposition.ts';
 
 const tricky = ['plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', '', 'ünïcødé ✓', '{le="x"}'];
 const awkwardValues = [0, -0, 1, -1.5, 0.1 + 0.2, 1e21, 1e-7, 2 ** 53 + 2, NaN, Infinity, -Infinity, Number.MAX_VALUE];
@@ -11,11 +11,45 @@ function exposition(registry: Registry, seriesPerChunk?: number) {
 }
 
 /**
- * The bytes a scrape serves: the chunks, their announced length, the one-Buffer and string forms, against prom-client's.
- * Each scrape is released, as a server does once it sent it: later scrapes reuse its slabs.
+ * The bytes of a server's scrape (scrape()) as a response gets them, and whether they were formatted as written. The
+ * sink says each piece is written a turn of the event loop later (the formatting waits for pieces), and checks that
+ * no piece changed before then.
+ */
+async function written(body: ExpositionChunks | StreamedExposition): Promise<{ bytes: Buffer; streamed: boolean }> {
+  if ('chunks' in body) {
+    const bytes = Buffer.concat(body.chunks);
+    expect(body.byteLength).toBe(bytes.length);
+    body.release();
+    return { bytes, streamed: false };
+  }
+  const parts: Buffer[] = [];
+  const untouched: Promise<boolean>[] = [];
+  await body.writeTo({
+    write(bytes, written) {
+      const copy = Buffer.from(bytes);
+      parts.push(copy);
+      untouched.push(new Promise((resolve) => setImmediate(() => {
+        resolve(copy.equals(bytes));
+        written();
+      })));
+    },
+  });
+  body.release();
+  expect(await Promise.all(untouched)).not.toContain(false);
+  return { bytes: Buffer.concat(parts), streamed: true };
+}
+
+/**
+ * The bytes a scrape serves: the chunks, their announced length, the one-Buffer and string forms, against prom-client's;
+ * and a server's scrape, of `cached` and of a new exposition of the registry (which formats every metric that has
+ * series as it writes it). Each scrape is released, as a server does once it sent it: later scrapes reuse its slabs.
  */
 async function expectSameBytes(registry: Registry, cached = exposition(registry)) {
   const expected = Buffer.from(await registry.metrics());
+  const fresh = await written(await exposition(registry).scrape());
+  expect(fresh.bytes.toString()).toBe(expected.toString());
+  expect(fresh.bytes.equals(expected)).toBe(true);
+  expect((await written(await cached.scrape())).bytes.equals(expected)).toBe(true);
   const { chunks, byteLength, release } = await cached.chunks();
   const served = Buffer.concat(chunks);
   release();
@@ -49,6 +83,8 @@ describe('the cached exposition gives prom-client\'s bytes', () => {
     new Gauge({ name: 'empty', help: 'A labelled metric without series.', labelNames: ['x'], registers: [registry] });
     new Histogram({ name: 'empty_histogram', help: 'No series.', labelNames: ['x'], registers: [registry] });
     bare.inc(2);
+    // A series without labels before labelled ones: its (empty) label text must not be given to the next series.
+    histogram.observe(0.7);
     tricky.forEach((text, i) => {
       counter.inc({ b: text, a: i }, i + 1);   // label order as given, a number as a label value
       gauge.set({ v: text }, awkwardValues[i]);
@@ -215,6 +251,87 @@ describe('the cached exposition reuses the bytes of released scrapes only', () =
     }
     // From the third scrape on each one writes into the memory of the scrape two before it.
     for (let round = 2; round < seen.length; round++) expect(seen[round]).toBe(seen[round - 2]);
+  });
+});
+
+describe('a server\'s scrape of series never written formats them as it writes them', () => {
+  it('prom-client\'s bytes over many pieces, a label longer than a piece, other kinds between, and no memory kept', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h_seconds', help: 'H ✓.', labelNames: ['path', 'code'], buckets: [0.1, 1, 2.5], registers: [registry] });
+    const summary = new Summary({ name: 's_seconds', help: 'S.', registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'G.', labelNames: ['path'], registers: [registry] });
+    new Counter({ name: 'empty_total', help: 'No series.', labelNames: ['x'], registers: [registry] });
+    for (let i = 0; i < 4_000; i++) {
+      const path = `/${tricky[i % tricky.length]}/𝄞/${i}`;
+      histogram.observe({ path, code: String(200 + (i % 3)) }, ((i * 7) % 40) / 10);
+      gauge.set({ path }, awkwardValues[i % awkwardValues.length]);
+    }
+    gauge.set({ path: `long ${'ü'.repeat(200_000)}` }, 1);
+    summary.observe(3);
+    const cached = exposition(registry);
+    const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    let first: { bytes: Buffer; streamed: boolean };
+    try {
+      first = await written(await cached.scrape());
+      // The pieces alone (four of 256 KB, one for the long label): no slab of the cache.
+      const sizes = allocate.mock.calls.map(([size]) => size);
+      expect(sizes.filter((size) => size === 256 * 1024)).toHaveLength(4);
+      expect(sizes.filter((size) => size !== 256 * 1024)).toEqual([expect.toSatisfy((size: number) => size > 400_000 && size < 1_500_000)]);
+    } finally {
+      allocate.mockRestore();
+    }
+    const expected = Buffer.from(await registry.metrics());
+    expect(expected.length).toBeGreaterThan(2_000_000);
+    expect(first.streamed).toBe(true);
+    expect(first.bytes.equals(expected)).toBe(true);
+    // Still not written: the next scrape streams too, until prepared (or chunks()).
+    expect((await written(await cached.scrape())).streamed).toBe(true);
+    expect(await cached.prepare()).toBe(true);
+    const prepared = await written(await cached.scrape());
+    expect(prepared).toEqual({ bytes: expected, streamed: false });
+  });
+
+  it('a metric gaining 256 series or more since written streams; one gaining fewer is written into the cache', async () => {
+    const registry = new Registry();
+    const counter = new Counter({ name: 'c_total', help: 'C.', labelNames: ['k'], registers: [registry] });
+    const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['k'], buckets: [1], registers: [registry] });
+    const add = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        counter.inc({ k: `${i}` });
+        histogram.observe({ k: `${i}` }, i);
+      }
+    };
+    add(0, 10);
+    const cached = exposition(registry);
+    (await cached.chunks()).release();
+    add(10, 265);
+    expect(await written(await cached.scrape())).toEqual({ bytes: Buffer.from(await registry.metrics()), streamed: false });
+    add(265, 521);
+    expect(await written(await cached.scrape())).toEqual({ bytes: Buffer.from(await registry.metrics()), streamed: true });
+  });
+
+  it('stops when a write fails or the response closes, and preparing waits for its release', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['k'], registers: [registry] });
+    for (let i = 0; i < 20_000; i++) histogram.observe({ k: `${i}` }, i);
+    const cached = exposition(registry);
+    const failing = await cached.scrape() as StreamedExposition;
+    const failure = new Error('connection reset');
+    await expect(failing.writeTo({ write: (_bytes, done) => setImmediate(() => done(failure)) })).rejects.toBe(failure);
+    // Unreleased, the scrape keeps preparing from running.
+    expect(await cached.prepare()).toBe(false);
+    failing.release();
+    const closed = new AbortController();
+    const abandoned = await cached.scrape() as StreamedExposition;
+    const pieces: Uint8Array[] = [];
+    const writing = abandoned.writeTo({ write: (bytes) => pieces.push(bytes) }, closed.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    closed.abort();
+    await expect(writing).rejects.toThrow(/closed/);
+    // Four pieces in flight, then formatting waited for one of them.
+    expect(pieces).toHaveLength(4);
+    abandoned.release();
+    expect(await cached.prepare()).toBe(true);
   });
 });
 

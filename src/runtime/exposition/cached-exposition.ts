@@ -7,6 +7,7 @@ import type * as PromClient from 'prom-client';
 import { HistogramText, LabelTexts, ValueText, type MetricBytes, type MetricText, type StoredMetric } from './series.ts';
 import type { LabelSet } from './format.ts';
 import { SlabPool } from './slab-pool.ts';
+import { histogramStreams, PieceWriter, streamHistogramMetric, streamValueMetric, type ByteSink } from './streamed.ts';
 
 /** What the exposition reads of a registry beyond its public methods (prom-client 15). */
 interface RegistryInternals {
@@ -37,6 +38,23 @@ export interface ExpositionChunks {
    */
   release(): void;
 }
+
+/**
+ * A scrape's body of which some metrics are formatted as they are written (scrape()): its length is known only once
+ * written, so a server sends it chunked.
+ */
+export interface StreamedExposition {
+  /**
+   * Writes the body to `out` in order: the cached metrics' chunks as they are, the others formatted into a few reused
+   * pieces, each reused once `out` says it is written — formatting waits for that (backpressure). Rejects when a write
+   * fails or `signal` aborts (the response closed): stop writing then.
+   */
+  writeTo(out: ByteSink, signal?: AbortSignal): Promise<void>;
+  release(): void;
+}
+
+/** A metric's part of a scrape's body: its bytes, or what to format as it is written. */
+type Block = MetricBytes | { metric: CollectableMetric; text: MetricText; series: unknown[] };
 
 export interface CachedExpositionOptions {
   /**
@@ -88,7 +106,7 @@ export class CachedExposition {
     this.scrapesBegun++;
     this.scrapesReading++;
     try {
-      return { ...(await this.read()), release };
+      return { ...joined(await this.read(false) as MetricBytes[]), release };
     } catch (err) {
       release();
       throw err;
@@ -98,15 +116,70 @@ export class CachedExposition {
   }
 
   /**
+   * A scrape as a server writes it: the chunks of chunks(), or, when a metric has series never written (the first
+   * scrape of a registry, one that comes before prepare() is done), a body that formats those metrics as it is
+   * written — no copy of them kept, no memory taken for them but a few pieces of 256 KB. The same bytes either way.
+   * Their cache is filled by a later chunks() or prepare() (serveMetrics prepares again after such a scrape). Collect
+   * callbacks run before this resolves: one that throws rejects it, before any byte is written.
+   */
+  async scrape(): Promise<ExpositionChunks | StreamedExposition> {
+    if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) return this.chunks();
+    const scrape = this.slabs.begin();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.slabs.release(scrape);
+      if (streaming) this.scrapesReading--;
+    };
+    let streaming = false;
+    this.scrapesBegun++;
+    this.scrapesReading++;
+    let blocks: Block[];
+    try {
+      blocks = await this.read(true);
+    } catch (err) {
+      this.scrapesReading--;
+      release();
+      throw err;
+    }
+    if (blocks.every((block) => 'chunks' in block)) {
+      this.scrapesReading--;
+      return { ...joined(blocks as MetricBytes[]), release };
+    }
+    // Preparing stays stopped while the body is formatted: a scrape is read until released.
+    streaming = true;
+    const labels = this.labels;
+    return {
+      release,
+      writeTo: async (out, signal) => {
+        const writer = new PieceWriter(out, signal);
+        for (let i = 0; i < blocks.length; i++) {
+          const block = blocks[i];
+          if (i > 0) {
+            await writer.room(1);
+            writer.piece[writer.at++] = 0x0a;
+          }
+          if ('chunks' in block) writer.passOn(block.chunks);
+          else if (block.text instanceof HistogramText) await streamHistogramMetric(block.metric, block.series, labels, writer);
+          else await streamValueMetric(block.metric, block.series, labels, writer);
+        }
+        writer.flush();
+      },
+    };
+  }
+
+  /**
    * Writes the bytes of the registry's counters, gauges and histograms ahead of a scrape, in slices of about
    * `sliceMs` between which the event loop runs (at least 256 series a slice; a garbage collection V8 runs
    * meanwhile is not sliced). The next scrape then writes only what changed since: the first scrape of a registry
    * filled before it costs what a later one does. Collect callbacks are not called (the scrape calls them, and
-   * rewrites what they change). Resolves once every metric is written, or as soon as a scrape begins — that
-   * scrape writes whatever is left, as it would have without this — or `signal` aborts.
+   * rewrites what they change). Resolves true once every metric is written; false as soon as a scrape begins — that
+   * scrape writes or streams whatever is left, as it would have without this; prepare again once it is released —
+   * or `signal` aborts.
    */
-  async prepare(options: { sliceMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) return;
+  async prepare(options: { sliceMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
+    if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) return true;
     const sliceMs = options.sliceMs ?? 5;
     const begun = this.scrapesBegun;
     const yieldedTo = () => this.scrapesBegun !== begun || this.scrapesReading > 0 || options.signal?.aborted === true;
@@ -124,7 +197,7 @@ export class CachedExposition {
         let now = performance.now();
         if (now >= sliceEnd) {
           await new Promise((resolve) => setImmediate(resolve));
-          if (yieldedTo()) return;
+          if (yieldedTo()) return false;
           this.refreshDefaultLabels(registry._defaultLabels);
           now = performance.now();
           sliceEnd = now + sliceMs;
@@ -139,26 +212,18 @@ export class CachedExposition {
         perSeries = (performance.now() - now) / (written - from);
       }
     }
+    return true;
   }
 
-  private async read(): Promise<{ chunks: readonly Uint8Array[]; byteLength: number }> {
+  /** Each metric's block, in order; with `streamNew`, those of metrics with series never written are left to stream. */
+  private async read(streamNew: boolean): Promise<Block[]> {
     const registry = this.registry as unknown as RegistryInternals;
     this.refreshDefaultLabels(registry._defaultLabels);
     // Like registry.metrics(): every collect callback is called, in order, before any metric is formatted, and a
     // metric whose collect is synchronous is read at once — another metric's collect changes what it shows only by
     // changing series in place, as in prom-client.
     const parts = registry.getMetricsAsArray().map((metric) => this.start(metric as CollectableMetric));
-    const blocks = await Promise.all(parts.map((part) => this.finish(part)));
-    // prom-client's exposition of a registry without metrics.
-    if (blocks.length === 0) return { chunks: [BLANK_LINE], byteLength: 1 };
-    const chunks: Buffer[] = [];
-    let byteLength = blocks.length - 1;
-    for (let i = 0; i < blocks.length; i++) {
-      if (i > 0) chunks.push(BLANK_LINE);
-      for (const chunk of blocks[i].chunks) chunks.push(chunk);
-      byteLength += blocks[i].byteLength;
-    }
-    return { chunks, byteLength };
+    return Promise.all(parts.map((part) => this.finish(part, streamNew)));
   }
 
   /** The exposition in one piece (a copy of every chunk: chunks() is what a server should write). */
@@ -188,11 +253,23 @@ export class CachedExposition {
     return { kind: 'stored', metric, text, series: collecting ? null : seriesOf(metric), collecting };
   }
 
-  private async finish(part: Part): Promise<MetricBytes> {
+  private async finish(part: Part, streamNew: boolean): Promise<Block> {
     if (part.kind === 'prom-client') return this.encoded(part.metric, await part.text);
     if (part.collecting) await part.collecting;
     const series = part.series ?? seriesOf(part.metric);
+    if (streamNew && this.streams(part.text, series.length)) return { metric: part.metric, text: part.text, series };
     return part.text.render(part.metric, series, this.labels);
+  }
+
+  /**
+   * Whether a metric is formatted as the body is written rather than into the cache: when it was never written, or
+   * has PREPARE_STEP series or more never written (a metric gaining a few series between scrapes is rendered, and
+   * the cache keeps up with it).
+   */
+  private streams(text: MetricText, seriesCount: number): boolean {
+    const written = text.renderedSeries;
+    if (seriesCount <= written || (written > 0 && seriesCount - written < PREPARE_STEP)) return false;
+    return !(text instanceof HistogramText) || histogramStreams(this.labels);
   }
 
   /** prom-client's text of a metric as a block: the text and the newline that ends its last line. */
@@ -229,6 +306,19 @@ export class CachedExposition {
     this.defaultsSeen = entries;
     this.labels = new LabelTexts(entries.length ? { ...defaults } : null);
   }
+}
+
+/** The blocks as one body: prom-client joins them with a blank line (and a registry without metrics is one). */
+function joined(blocks: readonly MetricBytes[]): { chunks: readonly Uint8Array[]; byteLength: number } {
+  if (blocks.length === 0) return { chunks: [BLANK_LINE], byteLength: 1 };
+  const chunks: Buffer[] = [];
+  let byteLength = blocks.length - 1;
+  for (let i = 0; i < blocks.length; i++) {
+    if (i > 0) chunks.push(BLANK_LINE);
+    for (const chunk of blocks[i].chunks) chunks.push(chunk);
+    byteLength += blocks[i].byteLength;
+  }
+  return { chunks, byteLength };
 }
 
 /** The metric's series in its store's order, as Object.values gives them — a third of its time for 100,000 series. */

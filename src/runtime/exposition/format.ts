@@ -20,7 +20,11 @@ export function escapeText(text: string): string {
 
 /** prom-client's escapeLabelValue: strings escaped, anything else printed as JavaScript prints it. */
 function formatLabelValue(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
+  return typeof value === 'string' ? escapeLabelValue(value) : value;
+}
+
+/** A string label value escaped (backslash, newline, double quote). */
+export function escapeLabelValue(value: string): string {
   // Most values need no escape: the test spares three regex replacements per label.
   return needsEscape.test(value) ? escapeText(value).replace(/"/g, '\\"') : value;
 }

@@ -1,7 +1,7 @@
 // The samples of one counter, gauge or histogram, read from prom-client's own store of series (the metric's hashMap)
 // instead of through get(), which allocates an object per sample (13 per histogram series) on every scrape. The bytes a
 // series printed last time are kept and reused while its value has not changed.
-import { MAX_VALUE_BYTES, putBytes, putValue } from './bytes.ts';
+import { MAX_VALUE_BYTES, putBytes, putOwnLabels, putValue } from './bytes.ts';
 import { ChunkedLines, type LineSource } from './chunked-lines.ts';
 import { freshSlabs, type SlabSource } from './slab-pool.ts';
 import { formatHeader, formatOwnLabels, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
@@ -258,17 +258,7 @@ function bucketCountsRoom(size: number): Float64Array {
 export class HistogramText extends PositionalText<BucketSeries, HistogramLabels> {
   private counts: number[] = [];
   private sums: number[] = [];
-  private bounds: readonly number[] = [];
-  /** The keys of bucketValues, by bound. */
-  private boundKeys: string[] = [];
-  private name = '';
-  /** `<name>_bucket{le="<bound>"` per bound, +Inf last; as UTF-8 too, with `<name>_sum` and `<name>_count`. */
-  private bucketOpenings: string[] = [];
-  private openingBytes: Buffer[] = [];
-  private sumName = Buffer.alloc(0);
-  private countName = Buffer.alloc(0);
-  /** Bytes of a series' samples beside its labels and values: names, openings, a space and a newline each. */
-  private fixedBytes = 0;
+  private shape = new HistogramShape('', []);
   /** During render: the `{…}` of the changed series whose labels object is new, in their order, until written. */
   private newLabels: string[] = [];
   private newLabelsRead = 0;
@@ -288,18 +278,8 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
 
   protected prepare(metric: StoredMetric): boolean {
     const bounds = metric.upperBounds ?? [];
-    if (bounds === this.bounds && metric.name === this.name) return false;
-    this.bounds = bounds;
-    this.boundKeys = bounds.map(String);
-    this.name = metric.name;
-    this.bucketOpenings = [...bounds, '+Inf'].map((bound) => `${metric.name}_bucket{le="${bound}"`);
-    this.openingBytes = this.bucketOpenings.map((opening) => Buffer.from(opening));
-    this.sumName = Buffer.from(`${metric.name}_sum`);
-    this.countName = Buffer.from(`${metric.name}_count`);
-    // Per sample: a space before the value and a newline after it.
-    const samples = bounds.length + 3;
-    this.fixedBytes = this.openingBytes.reduce((total, opening) => total + opening.length, 0) + this.sumName.length
-      + this.countName.length + samples * 2;
+    if (bounds === this.shape.bounds && metric.name === this.shape.name) return false;
+    this.shape = new HistogramShape(metric.name, bounds);
     return true;
   }
   protected remember(i: number, series: BucketSeries): void {
@@ -328,7 +308,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     const labels = this.labelTexts[i];
     if (typeof labels !== 'number') return super.maxBytes(i);
     const series = this.series[i];
-    const keys = this.boundKeys;
+    const keys = this.shape.boundKeys;
     const first = this.countsIn;
     const counts = bucketCountsRoom(first + keys.length);
     let cumulative = 0;
@@ -341,7 +321,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     this.countsIn = first + keys.length;
     // The +Inf bucket and _count print the count.
     valueBytes += 2 * valueLength(series.count) + valueLength(series.sum);
-    return this.fixedBytes + (keys.length + 1) * afterLeLength(labels) + 2 * labels + valueBytes;
+    return this.shape.fixedBytes + (keys.length + 1) * afterLeLength(labels) + 2 * labels + valueBytes;
   }
 
   /**
@@ -353,50 +333,13 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
   protected writeSeries(i: number, sameLabels: boolean, into: Buffer, offset: number, previous: Buffer | null, previousStart: number, previousEnd: number): number {
     const labels = this.labelTexts[i];
     if (typeof labels !== 'number') return super.writeSeries(i, sameLabels, into, offset, previous, previousStart, previousEnd);
-    const keys = this.boundKeys;
     const first = this.countsOut;
-    this.countsOut = first + keys.length;
+    this.countsOut = first + this.shape.boundKeys.length;
     if (previous && sameLabels) return this.rewrite(i, afterLeLength(labels), labels, first, into, offset, previous, previousStart);
     const series = this.series[i];
-    const counts = bucketCounts;
-    const openings = this.openingBytes;
-    // After `le="…"`: the `{…}` with its `{` turned `,`, or `}` alone when the series has no labels.
-    let at = putBytes(openings[0], into, offset);
-    const afterLe = at;
-    if (labels === 0) {
-      into[at++] = 0x7d;
-    } else {
-      // Formatted by changed() when its labels object was new (it always is, but for a series with no previous bytes).
-      into.write(sameLabels ? this.labelsNow!.sumAndCount(series.labels) : this.newLabels[this.newLabelsRead++], at, labels, 'utf8');
-      into[at] = 0x2c;
-      at += labels;
-    }
-    const afterLeEnd = at;
-    for (let b = 0; ; ) {
-      into[at] = 0x20;
-      at = putValue(b < keys.length ? counts[first + b] : series.count, into, at + 1);
-      into[at++] = 0x0a;
-      if (++b > keys.length) break;
-      at = putBytes(openings[b], into, at);
-      into.copyWithin(at, afterLe, afterLeEnd);
-      at += afterLeEnd - afterLe;
-    }
-    at = this.putSumOrCount(this.sumName, series.sum, labels, afterLe, into, at);
-    return this.putSumOrCount(this.countName, series.count, labels, afterLe, into, at);
-  }
-
-  /** `<name>{…} <value>` and a newline, the labels copied from the first bucket's (at afterLe, `,` in place of `{`). */
-  private putSumOrCount(name: Buffer, value: number, labels: number, afterLe: number, into: Buffer, offset: number): number {
-    let at = putBytes(name, into, offset);
-    if (labels > 0) {
-      into[at] = 0x7b;
-      into.copyWithin(at + 1, afterLe + 1, afterLe + labels);
-      at += labels;
-    }
-    into[at] = 0x20;
-    at = putValue(value, into, at + 1);
-    into[at] = 0x0a;
-    return at + 1;
+    // Formatted by changed() when its labels object was new (it always is, but for a series with no previous bytes).
+    const text = !sameLabels ? this.newLabels[this.newLabelsRead++] : labels === 0 ? '' : this.labelsNow!.sumAndCount(series.labels);
+    return putHistogramSeries(this.shape, bucketCounts, first, series, text, into, offset);
   }
 
   /**
@@ -406,8 +349,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
    */
   private rewrite(i: number, afterLeLength: number, sumAndCountLength: number, first: number, into: Buffer, offset: number, previous: Buffer, from: number): number {
     const series = this.series[i];
-    const keys = this.boundKeys;
-    const openings = this.openingBytes;
+    const { boundKeys: keys, openingBytes: openings, sumName, countName } = this.shape;
     const counts = bucketCounts;
     const samples = keys.length + 3;
     // The previous bytes [runFrom, at) are still to be copied, to runTo.
@@ -425,7 +367,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
         prefix = openings[k].length + afterLeLength;
       } else {
         value = k === keys.length + 1 ? series.sum : series.count;
-        prefix = (k === keys.length + 1 ? this.sumName.length : this.countName.length) + sumAndCountLength;
+        prefix = (k === keys.length + 1 ? sumName.length : countName.length) + sumAndCountLength;
       }
       // The value follows the name, the labels and a space; the line ends at the newline after it.
       const oldValue = at + prefix + 1;
@@ -447,7 +389,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
 
   protected format(metric: StoredMetric, series: BucketSeries, labels: HistogramLabels): string {
     const texts = typeof labels === 'number' ? this.labelsNow!.bucketSeries(series.labels) : labels;
-    const bounds = this.bounds;
+    const bounds = this.shape.bounds;
     let text = '';
     let cumulative = 0;
     for (let i = 0; i <= bounds.length; i++) {
@@ -455,7 +397,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
       cumulative = i < bounds.length ? cumulative + series.bucketValues[bound] : series.count;
       const sampleLabels = texts.afterLe === null
         ? formatSampleLabels({ le: bound }, series.labels, texts.defaultLabels)
-        : this.bucketOpenings[i] + texts.afterLe;
+        : this.shape.bucketOpenings[i] + texts.afterLe;
       text += `${texts.afterLe === null ? `${metric.name}_bucket` : ''}${sampleLabels} ${formatValue(cumulative)}\n`;
     }
     return `${text}${metric.name}_sum${texts.sumAndCount} ${formatValue(series.sum)}\n${metric.name}_count${texts.sumAndCount} ${formatValue(series.count)}`;
@@ -465,4 +407,86 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
 /** Bytes after a bucket's `le="…"`: the labels' `{…}` with `,` for `{` — the same length — or `}` alone. */
 function afterLeLength(sumAndCountLength: number): number {
   return sumAndCountLength === 0 ? 1 : sumAndCountLength;
+}
+
+/** What a histogram's samples take from its name and bounds alone. */
+export class HistogramShape {
+  /** The keys of a series' bucketValues, by bound. */
+  readonly boundKeys: readonly string[];
+  /** `<name>_bucket{le="<bound>"` per bound, +Inf last; as UTF-8 too, with `<name>_sum` and `<name>_count`. */
+  readonly bucketOpenings: readonly string[];
+  readonly openingBytes: readonly Buffer[];
+  readonly sumName: Buffer;
+  readonly countName: Buffer;
+  /** Bytes of a series' samples beside its labels and values: names, openings, a space and a newline each. */
+  readonly fixedBytes: number;
+
+  constructor(readonly name: string, readonly bounds: readonly number[]) {
+    this.boundKeys = bounds.map(String);
+    this.bucketOpenings = [...bounds, '+Inf'].map((bound) => `${name}_bucket{le="${bound}"`);
+    this.openingBytes = this.bucketOpenings.map((opening) => Buffer.from(opening));
+    this.sumName = Buffer.from(`${name}_sum`);
+    this.countName = Buffer.from(`${name}_count`);
+    // Per sample: a space before the value and a newline after it.
+    const samples = bounds.length + 3;
+    this.fixedBytes = this.openingBytes.reduce((total, opening) => total + opening.length, 0) + this.sumName.length
+      + this.countName.length + samples * 2;
+  }
+
+  /** The most bytes a series whose `{…}` takes `labelBytes` writes (a value at most MAX_VALUE_BYTES). */
+  maxSeriesBytes(labelBytes: number): number {
+    const samples = this.boundKeys.length + 3;
+    return this.fixedBytes + (samples - 2) * afterLeLength(labelBytes) + 2 * labelBytes + samples * MAX_VALUE_BYTES;
+  }
+}
+
+/**
+ * A histogram series' samples as prom-client prints them (its labels not formatted whole: no default label `le`),
+ * written piece by piece into room enough for them (maxSeriesBytes): its `{…}` — `labels`, the text ('' without
+ * labels) or, without default labels, the series' own labels — is written once into the first bucket and copied from
+ * there into the other samples. Its cumulative bucket counts are counts[first, first + bounds). Returns the offset
+ * after its last newline.
+ */
+export function putHistogramSeries(
+  shape: HistogramShape, counts: ArrayLike<number>, first: number, series: { sum: number; count: number },
+  labels: string | LabelSet, into: Buffer, offset: number,
+): number {
+  const keys = shape.boundKeys;
+  const openings = shape.openingBytes;
+  // After `le="…"`: the `{…}` with its `{` turned `,`, or `}` alone when the series has no labels.
+  let at = putBytes(openings[0], into, offset);
+  const afterLe = at;
+  const labelBytes = typeof labels !== 'string' ? putOwnLabels(labels, into, at) - at : labels === '' ? 0 : into.write(labels, at, 'utf8');
+  if (labelBytes === 0) {
+    into[at++] = 0x7d;
+  } else {
+    into[at] = 0x2c;
+    at += labelBytes;
+  }
+  const afterLeEnd = at;
+  for (let b = 0; ; ) {
+    into[at] = 0x20;
+    at = putValue(b < keys.length ? counts[first + b] : series.count, into, at + 1);
+    into[at++] = 0x0a;
+    if (++b > keys.length) break;
+    at = putBytes(openings[b], into, at);
+    into.copyWithin(at, afterLe, afterLeEnd);
+    at += afterLeEnd - afterLe;
+  }
+  at = putSumOrCount(shape.sumName, series.sum, labelBytes, afterLe, into, at);
+  return putSumOrCount(shape.countName, series.count, labelBytes, afterLe, into, at);
+}
+
+/** `<name>{…} <value>` and a newline, the labels copied from the first bucket's (at afterLe, `,` in place of `{`). */
+function putSumOrCount(name: Buffer, value: number, labels: number, afterLe: number, into: Buffer, offset: number): number {
+  let at = putBytes(name, into, offset);
+  if (labels > 0) {
+    into[at] = 0x7b;
+    into.copyWithin(at + 1, afterLe + 1, afterLe + labels);
+    at += labels;
+  }
+  into[at] = 0x20;
+  at = putValue(value, into, at + 1);
+  into[at] = 0x0a;
+  return at + 1;
 }
