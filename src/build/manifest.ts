@@ -36,6 +36,15 @@ export interface Manifest {
 
 export const sha256 = (content: string) => createHash('sha256').update(content).digest('hex');
 
+const artifactDigests = new WeakMap<object, string>();
+
+/** sha256 of a generated file's content, once per file object (manifest.json lists it; the write step compares it). */
+export function artifactSha256(file: { content: string }): string {
+  let digest = artifactDigests.get(file);
+  if (digest === undefined) artifactDigests.set(file, (digest = sha256(file.content)));
+  return digest;
+}
+
 /**
  * manifest.json of a build: every file with its sha256 and the definitions it came from, in the files' order, and
  * the definition files it was built from (so deploy can tell a build made from other definitions without compiling).
@@ -53,7 +62,7 @@ export function buildManifest(
 
 type ManifestFile = { path: string; content: string; sources: readonly string[] };
 
-const manifestEntry = (f: ManifestFile): ManifestEntry => ({ path: f.path, sha256: sha256(f.content), sources: [...new Set(f.sources)].sort() });
+const manifestEntry = (f: ManifestFile): ManifestEntry => ({ path: f.path, sha256: artifactSha256(f), sources: [...new Set(f.sources)].sort() });
 
 const SHA256 = /^[0-9a-f]{64}$/;
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { PromqlAnalysis } from '../promql/index.ts';
+import type { OutputRecord } from '../cli/write.ts';
 import { CacheStore } from './store.ts';
 
 export { CacheStore } from './store.ts';
@@ -32,6 +33,11 @@ export interface DefinitionCache {
   results: CacheStore<unknown>;
   /** Message template renders against sample notices (see checks/template-message-renders.ts), by template and notice. */
   renders: CacheStore<KeptRender>;
+  /**
+   * What `vigil build` last found in each output file, by output directory and file (see cli/write.ts): a file whose
+   * stat is unchanged since it held the same content is not read back.
+   */
+  outputs: CacheStore<OutputRecord>;
   flush(): Promise<void>;
 }
 
@@ -71,11 +77,13 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
     results: new CacheStore(dir, 'results', { copies: false }),
     // Outcomes are only read (and failures rebuilt as TemplateErrors): no copies.
     renders: new CacheStore(dir, 'renders', { copies: false }),
+    // Records are replaced, never changed: no copies.
+    outputs: new CacheStore(dir, 'outputs', { copies: false }),
     flush: async () => {
-      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush(), cache.renders.flush()]);
+      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush(), cache.renders.flush(), cache.outputs.flush()]);
     },
   };
-  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), cache.renders.open(), removeOtherGenerations(path.resolve(base), current)]);
+  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), cache.renders.open(), cache.outputs.open(), removeOtherGenerations(path.resolve(base), current)]);
   return cache;
 }
 

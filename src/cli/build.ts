@@ -23,7 +23,8 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   await definitionsDirectory(dir);
   const outProblem = await outputDirectoryProblem(dir, options.out);
   if (outProblem) throw new UsageError(outProblem);
-  const { loaded, project, loadMs } = await checkProject(dir, options.envFile, await openCache(options.cache), { emit: true });
+  const cache = await openCache(options.cache);
+  const { loaded, project, loadMs } = await checkProject(dir, options.envFile, cache, { emit: true });
   const result = project.base;
   result.timings.load = loadMs;
   // Where a large build spends its time, for benchmarks and bug reports.
@@ -72,7 +73,8 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   }
 
   const writeStarted = performance.now();
-  const written = await writeArtifacts(options.out, artifacts);
+  const written = await writeArtifacts(options.out, artifacts, cache?.outputs);
+  await cache?.outputs.flush();
   if (timingsWanted()) io.err(`timing write: ${(performance.now() - writeStarted).toFixed(0)} ms\n`);
   if (options.format === 'json') {
     io.out(jsonReport({ stats, written: written.written, unchanged: written.unchanged, removed: written.removed, foreign: written.foreign }, loaded, diagnostics));

@@ -41,7 +41,8 @@ export async function watchBuild(io: CliIO, dir: string, out: string, options: W
   return watchLoop(io, dir, options, async (cache) => {
     const { loaded, project } = await checkProject(dir, options.envFile, cache, { emit: true });
     if (hasErrors(project.diagnostics)) return { loaded, diagnostics: project.diagnostics, summary: `build failed: ${countSummary(project.diagnostics)}; nothing was written to ${out}/` };
-    const written = await writeArtifacts(out, project.artifacts);
+    const written = await writeArtifacts(out, project.artifacts, cache?.outputs);
+    await cache?.outputs.flush();
     return {
       loaded,
       diagnostics: project.diagnostics,

@@ -1,8 +1,9 @@
 import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
-import { parseManifest } from '../build/manifest.ts';
+import { artifactSha256, parseManifest } from '../build/manifest.ts';
 import { BUILD_FILE } from '../build/paths.ts';
 import { sweepAtomicLeftovers, writeFileAtomic } from '../util/atomic-write.ts';
 import { printableName } from '../load/file-names.ts';
@@ -15,13 +16,36 @@ export interface WriteSummary {
   foreign: string[];
 }
 
-/** Writes each changed file through a temporary file + rename, so a reader never sees half a file. */
-export async function writeArtifacts(outDir: string, artifacts: readonly Artifact[]): Promise<WriteSummary> {
+/**
+ * What a build knew of an output file when it last read it and found it equal to what it generated: the file's
+ * size, modification and change times, inode and mode, and the sha256 of the content. Kept in the incremental cache.
+ */
+export interface OutputRecord {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  mode: bigint;
+  sha256: string;
+}
+
+/** Output records by `<absolute output directory>\0<file>` (the cache's `outputs` store). */
+export interface OutputRecords {
+  get(key: string): OutputRecord | undefined;
+  set(key: string, record: OutputRecord): void;
+}
+
+/**
+ * Writes each changed file through a temporary file + rename, so a reader never sees half a file. With `records`, a
+ * file whose stat is the one recorded when it last held the same sha256 as the new content is not read back (see
+ * readCurrent); `vigil build --check` never takes that shortcut.
+ */
+export async function writeArtifacts(outDir: string, artifacts: readonly Artifact[], records?: OutputRecords): Promise<WriteSummary> {
   const summary: WriteSummary = { written: [], unchanged: [], removed: [], foreign: [] };
   const previous = await previousManifestFiles(outDir);
   const next = new Set(artifacts.map((a) => a.path));
   const isOrphan = orphanTest(artifacts);
-  const current = await readCurrent(outDir, artifacts);
+  const current = records ? await readCurrentRecorded(outDir, artifacts, records) : await readCurrent(outDir, artifacts);
   const changed = artifacts.filter((a, i) => current[i] !== a.content);
   // Half-written files of a build that was killed would otherwise sit in generated/ and be committed.
   for (const dir of new Set(artifacts.map((a) => path.dirname(path.join(outDir, a.path))))) await sweepAtomicLeftovers(dir);
@@ -90,6 +114,56 @@ function orphanTest(artifacts: readonly Artifact[]): (file: string) => boolean {
 /** What is on disk now for each artifact (undefined where missing), read concurrently. */
 function readCurrent(outDir: string, artifacts: readonly Artifact[]): Promise<(string | undefined)[]> {
   return Promise.all(artifacts.map((a) => readFile(path.join(outDir, a.path), 'utf8').catch(() => undefined)));
+}
+
+/**
+ * Timestamps closer than this to the moment a file was looked at may be shared by a change made just after (the
+ * file system's clock ticks coarsely): such a file is read, never recorded, as git treats a "racily clean" file.
+ * A file system whose timestamps have whole seconds (FAT keeps 2 s) gets the larger margin.
+ */
+const RACY_NS = 50_000_000n;
+const RACY_WHOLE_SECONDS_NS = 2_100_000_000n;
+
+/**
+ * What is on disk now for each artifact, like readCurrent, except that a file whose stat (size, modification and
+ * change time, inode, mode) is the one recorded when it last held exactly the artifact's content (by sha256) is taken
+ * to hold it still, unread: as git and make do, a change to a file changes its stat — even one that restores the
+ * modification time changes the change time, which no program can set. A file read and found equal is recorded
+ * (stat taken before the read, so a change during the read is seen next time), unless its times are too recent to
+ * tell a later change from it.
+ */
+async function readCurrentRecorded(outDir: string, artifacts: readonly Artifact[], records: OutputRecords): Promise<(string | undefined)[]> {
+  const root = path.resolve(outDir);
+  return Promise.all(
+    artifacts.map(async (artifact) => {
+      const file = path.join(root, artifact.path);
+      const key = `${root}\0${artifact.path}`;
+      const now = BigInt(Date.now()) * 1_000_000n;
+      let info: BigIntStats;
+      try {
+        info = await stat(file, { bigint: true });
+      } catch {
+        return undefined;
+      }
+      const record = records.get(key);
+      if (record && info.isFile() && sameStat(record, info) && record.sha256 === artifactSha256(artifact)) return artifact.content;
+      const content = await readFile(file, 'utf8').catch(() => undefined);
+      if (content === artifact.content && info.isFile() && !racy(info, now)) {
+        records.set(key, { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino, mode: info.mode, sha256: artifactSha256(artifact) });
+      }
+      return content;
+    }),
+  );
+}
+
+function sameStat(record: OutputRecord, info: BigIntStats): boolean {
+  return record.size === info.size && record.mtimeNs === info.mtimeNs && record.ctimeNs === info.ctimeNs && record.ino === info.ino && record.mode === info.mode;
+}
+
+function racy(info: BigIntStats, nowNs: bigint): boolean {
+  const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+  const margin = info.mtimeNs % 1_000_000_000n === 0n ? RACY_WHOLE_SECONDS_NS : RACY_NS;
+  return newest > nowNs - margin;
 }
 
 /**
