@@ -4,6 +4,8 @@ import type { Diagnostic, Span } from './diagnostics.ts';
 import type { Definition, LoadResult } from './load/index.ts';
 import type { SourceFile } from './load/definition.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
+import type { KindName } from './spec/kinds.ts';
+import type { KnownConforming } from './spec/validate.ts';
 
 /**
  * Results kept between compiles (issue #12 §3): in memory in `--watch`, in the incremental cache for `vigil build`.
@@ -115,6 +117,31 @@ export class FileScopes {
     for (const d of definitions) if (!this.fingerprints.has(d.file)) return undefined;
     return project.digest('hex');
   }
+}
+
+/**
+ * Schema outcomes by the text of the file a definition was read from (its sha256) and its place in the file: for a
+ * YAML document of a loaded file, untouched by an environment's overrides and with no part read from another file
+ * (a dashboard's `json:` file), the value is a function of that text alone, and so is whether it conforms.
+ */
+export function knownConforming(loaded: LoadResult, store: ResultStore): KnownConforming {
+  const loadedDefinitions = new Set(loaded.definitions);
+  const sources = new Map(loaded.sources.map((s) => [s.file, s]));
+  const keyOf = (def: Definition): string | undefined => {
+    if (def.origin !== 'yaml' || def.fileAt !== undefined || !loadedDefinitions.has(def)) return undefined;
+    const source = sources.get(def.file);
+    return source && `schema\0${textSha256(source)}\0${def.index}`;
+  };
+  return {
+    kindOf: (def) => {
+      const key = keyOf(def);
+      return key === undefined ? undefined : (store.get(key) as KindName | undefined);
+    },
+    remember: (def, kind) => {
+      const key = keyOf(def);
+      if (key !== undefined) store.set(key, kind);
+    },
+  };
 }
 
 const textHashes = new WeakMap<SourceFile, string>();

@@ -17,7 +17,7 @@ import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-templat
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
 import { applyEnvironment } from './env/overrides.ts';
-import { FileScopes, plainDiagnostic, textSha256, type FileItems, type ResultStore } from './compile-scopes.ts';
+import { FileScopes, knownConforming, plainDiagnostic, textSha256, type FileItems, type ResultStore } from './compile-scopes.ts';
 
 export interface CompileResult {
   model: Model;
@@ -71,7 +71,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     definitions = view.definitions;
     diagnostics.push(...view.diagnostics);
   }
-  const schema = validateDefinitions(definitions);
+  const schema = validateDefinitions(definitions, options.caches?.results && knownConforming(loaded, options.caches.results));
   diagnostics.push(...schema.diagnostics);
   lap('schema');
   const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);

@@ -57,6 +57,8 @@ function edit(text: string, next: () => number): string {
 
 /** Per-file results read back from the cache in the last cached compile (see compile-scopes.ts). */
 let reused = 0;
+/** Of those, schema outcomes (documents not validated again). */
+let reusedSchema = 0;
 
 async function compileOnce(dir: string, cacheDir: string | undefined) {
   const cache = cacheDir === undefined ? undefined : await openCache({ dir: cacheDir });
@@ -64,11 +66,13 @@ async function compileOnce(dir: string, cacheDir: string | undefined) {
   const caches = cachedAnalysisCaches(cache);
   const results = caches.results;
   reused = 0;
+  reusedSchema = 0;
   if (results) {
     caches.results = {
       get: (key) => {
         const value = results.get(key);
         if (value !== undefined) reused++;
+        if (value !== undefined && key.startsWith('schema\0')) reusedSchema++;
         return value;
       },
       set: (key, value) => results.set(key, value),
@@ -97,6 +101,7 @@ describe('the incremental cache', () => {
     expect(await compileOnce(dir, cacheDir)).toEqual(await compileOnce(dir, undefined));
     let sawErrors = 0;
     let sawReuse = 0;
+    let sawSchemaReuse = 0;
     for (let step = 0; step < 12; step++) {
       const file = files[Math.floor(next() * files.length)]!;
       const full = path.join(dir, file);
@@ -108,12 +113,30 @@ describe('the incremental cache', () => {
       expect(cached, `step ${step}: ${file}`).toEqual(cold);
       if (cold.diagnostics.some((d) => d.severity === 'error')) sawErrors++;
       if (reused > 0) sawReuse++;
+      if (reusedSchema > 0) sawSchemaReuse++;
     }
     // The edits must break something some of the time, or the comparison proves little; and the per-file check
     // reports and emitted parts must have been reused some of the time, or it proves nothing about them.
     expect(sawErrors).toBeGreaterThan(0);
     expect(sawReuse).toBeGreaterThan(0);
+    expect(sawSchemaReuse).toBeGreaterThan(0);
   }, 240_000);
+
+  it('validates a document again when its text changed: a schema problem is found through the cache', async () => {
+    const root = await exampleScratch('cache-schema-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    await compileOnce(dir, cacheDir);
+    expect((await compileOnce(dir, cacheDir)).diagnostics.filter((d) => d.code === 'schema')).toEqual([]);
+    expect(reusedSchema).toBeGreaterThan(0);
+    // Still YAML, still an alert file, but an operator the schema does not allow (and the other documents unchanged).
+    const alerts = path.join(dir, 'alerts', 'system.yaml');
+    await writeFile(alerts, (await readFile(alerts, 'utf8')).replace('warning:  { op: ">", value: 85,', 'warning:  { op: "=>", value: 85,'));
+    const cold = await compileOnce(dir, undefined);
+    expect(cold.diagnostics.filter((d) => d.code === 'schema').length).toBeGreaterThan(0);
+    expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+  }, 120_000);
 
   it("rebuilds what reads another file's alert: a dashboard's thresholds from an alert edited in its own file", async () => {
     const root = await exampleScratch('cache-reads-');

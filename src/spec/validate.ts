@@ -20,13 +20,31 @@ function compiledValidators(): Map<KindName, ValidateFunction> {
   return new Map(KINDS.map((k) => [k.kind, (precompiled as Record<string, ValidateFunction>)[k.kind]!]));
 }
 
+/**
+ * Outcomes of earlier validations: the kind of a definition known to conform (its value is one validated before),
+ * and a way to remember one that conforms now. Only conforming definitions are remembered: a problem is always
+ * found again, with its place.
+ */
+export interface KnownConforming {
+  kindOf(def: Definition): KindName | undefined;
+  remember(def: Definition, kind: KindName): void;
+}
+
 /** Checks every definition against the JSON Schema of its kind; returns the ones that conform. */
-export function validateDefinitions(definitions: readonly Definition[]): { valid: TypedDefinition[]; diagnostics: Diagnostic[] } {
+export function validateDefinitions(definitions: readonly Definition[], known?: KnownConforming): { valid: TypedDefinition[]; diagnostics: Diagnostic[] } {
   const valid: TypedDefinition[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const def of definitions) {
+    const kind = known?.kindOf(def);
+    if (kind !== undefined) {
+      valid.push({ kind, def });
+      continue;
+    }
     const problems = validateDefinition(def);
-    if (problems.diagnostics.length === 0 && problems.kind) valid.push({ kind: problems.kind, def });
+    if (problems.diagnostics.length === 0 && problems.kind) {
+      valid.push({ kind: problems.kind, def });
+      known?.remember(def, problems.kind);
+    }
     diagnostics.push(...problems.diagnostics);
   }
   return { valid, diagnostics };
