@@ -120,26 +120,38 @@ export class FileScopes {
 }
 
 /**
- * Schema outcomes by the text of the file a definition was read from (its sha256) and its place in the file: for a
- * YAML document of a loaded file, untouched by an environment's overrides and with no part read from another file
- * (a dashboard's `json:` file), the value is a function of that text alone, and so is whether it conforms.
+ * Schema outcomes by the text of the file a definition was read from (its sha256), one entry per file listing the
+ * kind of each conforming document by its place: for a YAML document of a loaded file, untouched by an environment's
+ * overrides and with no part read from another file (a dashboard's `json:` file), the value is a function of that
+ * text alone, and so is whether it conforms.
  */
 export function knownConforming(loaded: LoadResult, store: ResultStore): KnownConforming {
   const loadedDefinitions = new Set(loaded.definitions);
   const sources = new Map(loaded.sources.map((s) => [s.file, s]));
-  const keyOf = (def: Definition): string | undefined => {
+  const byFile = new Map<string, { key: string; kinds: (KindName | null)[]; added: boolean }>();
+  const entryOf = (def: Definition) => {
     if (def.origin !== 'yaml' || def.fileAt !== undefined || !loadedDefinitions.has(def)) return undefined;
-    const source = sources.get(def.file);
-    return source && `schema\0${textSha256(source)}\0${def.index}`;
+    let entry = byFile.get(def.file);
+    if (entry === undefined) {
+      const source = sources.get(def.file);
+      if (source === undefined) return undefined;
+      const key = `schema\0${textSha256(source)}`;
+      const kept = store.get(key) as (KindName | null)[] | undefined;
+      byFile.set(def.file, (entry = { key, kinds: kept ? [...kept] : [], added: false }));
+    }
+    return entry;
   };
   return {
-    kindOf: (def) => {
-      const key = keyOf(def);
-      return key === undefined ? undefined : (store.get(key) as KindName | undefined);
-    },
+    kindOf: (def) => entryOf(def)?.kinds[def.index] ?? undefined,
     remember: (def, kind) => {
-      const key = keyOf(def);
-      if (key !== undefined) store.set(key, kind);
+      const entry = entryOf(def);
+      if (entry === undefined) return;
+      while (entry.kinds.length < def.index) entry.kinds.push(null);
+      entry.kinds[def.index] = kind;
+      entry.added = true;
+    },
+    done: () => {
+      for (const entry of byFile.values()) if (entry.added) store.set(entry.key, entry.kinds);
     },
   };
 }

@@ -28,6 +28,8 @@ function compiledValidators(): Map<KindName, ValidateFunction> {
 export interface KnownConforming {
   kindOf(def: Definition): KindName | undefined;
   remember(def: Definition, kind: KindName): void;
+  /** Called once every definition was looked at: what was remembered may be kept now. */
+  done(): void;
 }
 
 /** Checks every definition against the JSON Schema of its kind; returns the ones that conform. */
@@ -47,6 +49,7 @@ export function validateDefinitions(definitions: readonly Definition[], known?: 
     }
     diagnostics.push(...problems.diagnostics);
   }
+  known?.done();
   return { valid, diagnostics };
 }
 
