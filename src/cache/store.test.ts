@@ -44,29 +44,40 @@ describe('CacheStore', () => {
     expect(store.get('k')).toEqual({ n: 1 });
   });
 
-  it('ignores a damaged or truncated file, and a run that rewrites it keeps only what it used', async () => {
+  it('never gives a wrong value from a damaged or truncated file, and a run that rewrites it keeps only what it used', async () => {
     const dir = await tempDir();
     const first = await reopened<string>(dir);
-    first.set('a', 'A');
-    first.set('b', 'B');
+    const values = { a: 'A', b: 'B'.repeat(40), 'c\0key': 'C' };
+    for (const [k, v] of Object.entries(values)) first.set(k, v);
     await first.flush();
     expect((await readdir(path.join(dir, 'ns'))).sort()).toEqual(['base.bin', 'delta.bin']);
     const file = path.join(dir, 'ns', 'base.bin');
     const bytes = await readFile(file);
-    // One flipped byte in the payload: the digest no longer matches, nothing is read (never a wrong value).
-    const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 2] ^= 0x01;
-    await writeFile(file, flipped);
-    expect((await reopened<string>(dir)).get('a')).toBeUndefined();
-    await writeFile(file, bytes.subarray(0, 40));
-    expect((await reopened<string>(dir)).get('a')).toBeUndefined();
+    const readAll = async () => {
+      const store = await reopened<string>(dir);
+      return Object.keys(values).map((k) => store.get(k));
+    };
+    expect(await readAll()).toEqual(Object.values(values));
+    // Every byte flipped in turn, and the file cut at every length: each entry is its value or none, never another.
+    for (let i = 0; i < bytes.length; i++) {
+      const flipped = Buffer.from(bytes);
+      flipped[i]! ^= 0x20;
+      await writeFile(file, flipped);
+      const got = await readAll();
+      got.forEach((v, j) => expect(v === undefined || v === Object.values(values)[j], `byte ${i}`).toBe(true));
+      expect(got.some((v) => v === undefined), `byte ${i}`).toBe(true);
+    }
+    for (let length = 0; length < bytes.length; length++) {
+      await writeFile(file, bytes.subarray(0, length));
+      expect(await readAll(), `${length} bytes`).toEqual([undefined, undefined, undefined]);
+    }
     await writeFile(file, 'not a cache');
     const again = await reopened<string>(dir);
     expect(again.get('a')).toBeUndefined();
-    again.set('c', 'C');
+    again.set('d', 'D');
     await again.flush();
     const next = await reopened<string>(dir);
-    expect([next.get('a'), next.get('c')]).toEqual([undefined, 'C']);
+    expect([next.get('a'), next.get('d')]).toEqual([undefined, 'D']);
   });
 
   it('writes a small addition to a large cache as a delta, and reads both back', async () => {

@@ -19,19 +19,24 @@ export interface StoreOptions {
  * unused, the entries this run used become the new base and the delta is emptied (stale entries go then).
  *
  * Values go through V8's serializer, not JSON: YAML gives numbers JSON cannot hold (.inf, .nan, -0) and a cached
- * value must be the very value a cold run computes. Each file starts with the sha256 of its payload, so a truncated
- * or damaged file is dropped as a whole (read as empty) instead of yielding a wrong value; a file that cannot be
- * read or written is ignored the same way: the cache only ever saves work. Files are written through a temporary
- * file and a rename; two runs writing at once may lose each other's additions, never mix them.
+ * value must be the very value a cold run computes. A file is a header (a magic number and the count of entries)
+ * and one record per entry: the sha256 of the rest of the record, the key's length, the key and the serialized value.
+ * Opening a file only finds the records (views into the file's bytes, nothing copied or hashed); a record is checked
+ * against its sha256 when its entry is first read, and a damaged one is no entry. A file whose records do not add up
+ * to its header (truncated, or not a cache) is dropped as a whole: never a wrong value. A file that cannot be read or
+ * written is ignored the same way: the cache only ever saves work. Files are written through a temporary file and a
+ * rename; two runs writing at once may lose each other's additions, never mix them.
  */
 export class CacheStore<T> {
   /**
-   * Every entry as its own serialized bytes: opening a store copies bytes, and only the entries a run asks for are
-   * turned back into objects (a one-file change of a large project reads a few of its 11,000 analyses, not all).
+   * Every entry as its record (see recordOf): opening a store finds records, and only the entries a run asks for are
+   * checked and turned back into objects (a one-file change of a large project reads a few of its 11,000 analyses).
    */
   private entries = new Map<string, Uint8Array>();
-  /** Entries of delta.bin, and those this run added (written to it at the next flush). */
+  /** Records of delta.bin, and those this run added (written to it at the next flush). */
   private delta = new Map<string, Uint8Array>();
+  /** Keys whose record was checked against its sha256 (or made in this process). */
+  private checked = new Set<string>();
   /** Without copies: the value handed out for a key, so every get of it gives that same object. */
   private decoded = new Map<string, T>();
   private baseSize = 0;
@@ -67,14 +72,19 @@ export class CacheStore<T> {
       this.used.add(key);
       return kept;
     }
-    const bytes = this.entries.get(key);
-    if (bytes === undefined) return undefined;
+    const record = this.entries.get(key);
+    if (record === undefined) return undefined;
     let value: T;
     try {
-      value = deserialize(bytes) as T;
+      if (!this.checked.has(key)) {
+        if (!intact(record)) throw new Error('damaged');
+        this.checked.add(key);
+      }
+      value = deserialize(valueOf(record)) as T;
     } catch {
       // A damaged entry is no entry: the caller computes the value again.
       this.entries.delete(key);
+      this.delta.delete(key);
       return undefined;
     }
     this.used.add(key);
@@ -91,9 +101,10 @@ export class CacheStore<T> {
 
   set(key: string, value: T): void {
     // The serialized bytes are the copy: what the caller does to `value` later never reaches the cache.
-    const bytes = serialize(value);
-    this.entries.set(key, bytes);
-    this.delta.set(key, bytes);
+    const record = recordOf(key, serialize(value));
+    this.entries.set(key, record);
+    this.delta.set(key, record);
+    this.checked.add(key);
     if (!this.copies) this.decoded.set(key, value);
     this.used.add(key);
     this.added = true;
@@ -111,6 +122,7 @@ export class CacheStore<T> {
         if (used.has(key)) continue;
         this.entries.delete(key);
         this.decoded.delete(key);
+        this.checked.delete(key);
       }
       this.baseSize = this.entries.size;
       this.delta = new Map();
@@ -128,27 +140,69 @@ export class CacheStore<T> {
 }
 
 const DIGEST_BYTES = 32;
+/** "VGC" and the format's number: a file of another format is no cache. */
+const MAGIC = 0x56474302;
+const HEADER_BYTES = 8;
 
+/**
+ * One entry as stored: the sha256 of what follows, the key's length in bytes (4, little-endian), the key, the
+ * value's length, the value.
+ */
+function recordOf(key: string, value: Uint8Array): Uint8Array {
+  const keyBytes = Buffer.from(key, 'utf8');
+  const record = Buffer.allocUnsafe(DIGEST_BYTES + 4 + keyBytes.length + 4 + value.length);
+  record.writeUInt32LE(keyBytes.length, DIGEST_BYTES);
+  keyBytes.copy(record, DIGEST_BYTES + 4);
+  record.writeUInt32LE(value.length, DIGEST_BYTES + 4 + keyBytes.length);
+  record.set(value, DIGEST_BYTES + 8 + keyBytes.length);
+  createHash('sha256').update(record.subarray(DIGEST_BYTES)).digest().copy(record, 0);
+  return record;
+}
+
+function intact(record: Uint8Array): boolean {
+  const digest = createHash('sha256').update(record.subarray(DIGEST_BYTES)).digest();
+  return Buffer.from(record.buffer, record.byteOffset, DIGEST_BYTES).equals(digest);
+}
+
+function valueOf(record: Uint8Array): Uint8Array {
+  const keyLength = Buffer.from(record.buffer, record.byteOffset, record.length).readUInt32LE(DIGEST_BYTES);
+  return record.subarray(DIGEST_BYTES + 8 + keyLength);
+}
+
+/** The records of a file by key, as views into its bytes; empty when the file is missing, damaged or not a cache. */
 async function readMap(file: string): Promise<Map<string, Uint8Array>> {
+  const map = new Map<string, Uint8Array>();
+  let bytes: Buffer;
   try {
-    const bytes = await readFile(file);
-    const payload = bytes.subarray(DIGEST_BYTES);
-    if (bytes.length < DIGEST_BYTES || !createHash('sha256').update(payload).digest().equals(bytes.subarray(0, DIGEST_BYTES))) return new Map();
-    const value = deserialize(payload) as unknown;
-    if (!(value instanceof Map)) return new Map();
-    for (const [k, v] of value) if (typeof k !== 'string' || !(v instanceof Uint8Array)) return new Map();
-    return value as Map<string, Uint8Array>;
+    bytes = await readFile(file);
   } catch {
-    return new Map();
+    return map;
   }
+  if (bytes.length < HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC) return map;
+  const count = bytes.readUInt32LE(4);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    if (at + DIGEST_BYTES + 8 > bytes.length) return new Map();
+    const keyLength = bytes.readUInt32LE(at + DIGEST_BYTES);
+    const keyEnd = at + DIGEST_BYTES + 4 + keyLength;
+    if (keyEnd + 4 > bytes.length) return new Map();
+    const valueLength = bytes.readUInt32LE(keyEnd);
+    const end = keyEnd + 4 + valueLength;
+    if (end > bytes.length) return new Map();
+    map.set(bytes.toString('utf8', at + DIGEST_BYTES + 4, keyEnd), bytes.subarray(at, end));
+    at = end;
+  }
+  return at === bytes.length ? map : new Map();
 }
 
 async function writeMap(file: string, map: Map<string, Uint8Array>): Promise<boolean> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const payload = serialize(map);
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(map.size, 4);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]));
+    await writeFile(temp, Buffer.concat([header, ...map.values()]));
     await rename(temp, file);
     return true;
   } catch {
