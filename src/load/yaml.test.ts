@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { lineColAt } from '../diagnostics.ts';
-import { loadYaml } from './yaml.ts';
+import { loadYaml, loadYamlCached } from './yaml.ts';
 
 const at = (text: string, offset: number) => lineColAt(text, offset);
 
@@ -65,5 +65,30 @@ describe('fast path', () => {
     const { definitions } = loadYaml('m.yaml', text);
     expect(definitions.map((d) => d.value)).toEqual([{ a: 1 }, { kind: 'X', name: 'y' }]);
     expect(at(text, definitions[1]!.locate(['name']).start)).toEqual({ line: 6, col: 7 });
+  });
+});
+
+describe('loadYamlCached', () => {
+  it('gives what loadYaml gives, first and through the cache, and keeps no file with a document too large', () => {
+    const kept = new Map<string, unknown[]>();
+    const cache = { get: (k: string) => kept.get(k), set: (k: string, v: unknown[]) => void kept.set(k, v) };
+    const deep = (n: number): string => (n === 0 ? '1' : `[${deep(n - 1)}]`);
+    const texts = {
+      clean: 'apiVersion: vigil/v1\nkind: Metrics\n---\napiVersion: vigil/v1\nkind: Receivers\n',
+      // Nested past the depth limit, after a document within it (an error either way).
+      'too deep': `apiVersion: vigil/v1\nkind: Metrics\n---\nkind: Metrics\nx: ${deep(300)}\n`,
+      'too many values': `a: &a [${Array(2000).fill(1).join(',')}]\nb: &b [${Array(2000).fill('*a').join(',')}]\n`,
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      const plain = loadYaml(`${name}.yaml`, text);
+      for (let run = 0; run < 2; run++) {
+        const cached = loadYamlCached(`${name}.yaml`, text, cache, name);
+        expect(cached.diagnostics, `${name}, run ${run}`).toEqual(plain.diagnostics);
+        expect(cached.definitions.map((d) => d.value), `${name}, run ${run}`).toEqual(plain.definitions.map((d) => d.value));
+      }
+      expect(kept.has(name), name).toBe(plain.diagnostics.length === 0);
+    }
+    expect(loadYaml('too deep.yaml', texts['too deep']).diagnostics.length).toBeGreaterThan(0);
+    expect(loadYaml('too many values.yaml', texts['too many values']).diagnostics.map((d) => d.code)).toEqual(['load/limit']);
   });
 });

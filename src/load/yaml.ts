@@ -24,7 +24,8 @@ export function loadYaml(file: string, text: string): YamlLoadResult {
  */
 export function loadYamlCached(file: string, text: string, cache: { get(key: string): unknown[] | undefined; set(key: string, values: unknown[]): void }, key: string): YamlLoadResult {
   const cached = cache.get(key);
-  if (cached) return definitionsOf(file, text, cached);
+  // Kept only when every document passed the size limits (oversize is a function of the value): not counted again.
+  if (cached) return definitionsOf(file, text, cached, { withinLimits: true });
   const { result, values } = readYaml(file, text);
   if (values && result.diagnostics.length === 0) cache.set(key, values);
   return result;
@@ -56,7 +57,7 @@ function readYaml(file: string, text: string): { result: YamlLoadResult; values?
 }
 
 /** The definitions of a file js-yaml read as `values` (null documents skipped), positions looked up only when asked. */
-function definitionsOf(file: string, text: string, values: unknown[]): YamlLoadResult {
+function definitionsOf(file: string, text: string, values: unknown[], known: { withinLimits?: boolean } = {}): YamlLoadResult {
   let documents: Document.Parsed[] | undefined;
   const parsedDocument = (index: number): Document.Parsed | undefined => {
     try {
@@ -72,7 +73,7 @@ function definitionsOf(file: string, text: string, values: unknown[]): YamlLoadR
   values.forEach((value, position) => {
     if (value === null || value === undefined) return;
     const index = definitions.length + diagnostics.length;
-    const tooLarge = oversize(value);
+    const tooLarge = known.withinLimits ? undefined : oversize(value);
     if (tooLarge) {
       starts ??= documentStarts(text);
       diagnostics.push(limitDiagnostic(file, starts[position] ?? 0, `this document is too large to read: ${tooLarge}`, 'split it into several documents or files'));
