@@ -102,6 +102,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     }
     lap(`check ${check.id}`);
   }
+  scopes.keepCheckParts();
   // The project's severities and the definitions' disable comments apply to what the check modules reported only.
   diagnostics.push(...applyCheckConfig(context.reports, model.project, loaded.sources, checks));
   const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);

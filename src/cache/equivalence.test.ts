@@ -80,7 +80,8 @@ async function compileOnce(dir: string, cacheDir: string | undefined) {
   }
   const project = compileProject(loaded, { caches });
   await cache?.flush();
-  return { diagnostics: project.diagnostics, files: project.artifacts.map((a) => [a.path, a.content]) };
+  // The shared definitions' compile on its own too: the environments' compiles may find what it missed.
+  return { diagnostics: project.diagnostics, shared: project.base.diagnostics, files: project.artifacts.map((a) => [a.path, a.content]) };
 }
 
 const scratch: string[] = [];
@@ -122,7 +123,7 @@ describe('the incremental cache', () => {
     expect(sawSchemaReuse).toBeGreaterThan(0);
   }, 240_000);
 
-  it('validates a document again when its text changed: a schema problem is found through the cache', async () => {
+  it('validates and checks a document again when its text changed: schema and check problems found through the cache', async () => {
     const root = await exampleScratch('cache-schema-');
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
     scratch.push(root, cacheDir);
@@ -132,10 +133,16 @@ describe('the incremental cache', () => {
     expect(reusedSchema).toBeGreaterThan(0);
     // Still YAML, still an alert file, but an operator the schema does not allow (and the other documents unchanged).
     const alerts = path.join(dir, 'alerts', 'system.yaml');
-    await writeFile(alerts, (await readFile(alerts, 'utf8')).replace('warning:  { op: ">", value: 85,', 'warning:  { op: "=>", value: 85,'));
+    const original = await readFile(alerts, 'utf8');
+    await writeFile(alerts, original.replace('warning:  { op: ">", value: 85,', 'warning:  { op: "=>", value: 85,'));
     const cold = await compileOnce(dir, undefined);
     expect(cold.diagnostics.filter((d) => d.code === 'schema').length).toBeGreaterThan(0);
     expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+    // Valid again, but the warning level now above the critical one: a per-file check's report, not a kept one.
+    await writeFile(alerts, original.replace('warning:  { op: ">", value: 85,', 'warning:  { op: ">", value: 99,'));
+    const misordered = await compileOnce(dir, undefined);
+    expect(misordered.diagnostics.filter((d) => d.code === 'threshold/order').length).toBeGreaterThan(0);
+    expect(await compileOnce(dir, cacheDir)).toEqual(misordered);
   }, 120_000);
 
   it("rebuilds what reads another file's alert: a dashboard's thresholds from an alert edited in its own file", async () => {
