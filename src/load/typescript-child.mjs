@@ -4,8 +4,8 @@
 // and memory. What comes back is data only: each file's default export converted to JSON here, or a problem with its
 // place.
 //
-// Protocol (IPC, JSON): parent → { files: [{ module, source }] } (the module to run, the TypeScript file it comes
-// from); child → { type: 'start', index } before each import,
+// Protocol (IPC, JSON): parent → { warm: [file] } (modules to import ahead, optional), then { files: [{ module,
+// source }] } (the module to run, the TypeScript file it comes from); child → { type: 'start', index } before each import,
 // { type: 'loaded', index, json } or { type: 'failed', index, message, path?, line?, col? } after it,
 // { type: 'late', index?, message, line?, col? } for errors thrown later by timers or promises, and { type: 'done' }
 // once the event loop is empty (nothing left running). The parent decides what all of it means.
@@ -149,8 +149,19 @@ async function loadAll() {
   process.once('beforeExit', () => send({ type: 'done' }));
 }
 
-process.once('message', (message) => {
-  const list = Array.isArray(message?.files) ? message.files : [];
+// Modules the definitions will import (the Grafana SDK's, see typescript.ts), imported while they are bundled: the
+// definitions' imports then find them loaded. A failure is theirs to report, when a definition imports the module.
+const warming = (message) => {
+  if (!Array.isArray(message?.warm)) return;
+  for (const file of message.warm) import(pathToFileURL(String(file)).href).catch(() => {});
+};
+process.on('message', warming);
+
+process.on('message', function definitions(message) {
+  if (!Array.isArray(message?.files)) return;
+  process.off('message', definitions);
+  process.off('message', warming);
+  const list = message.files;
   files = list.map((f) => String(f.source));
   modules = list.map((f) => String(f.module));
   // The channel must not keep the process alive: the load is over when nothing the definitions started is left.

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +169,9 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkModulesImportedBy).
+    const warm = sdkModulesImportedBy(files);
+    if (warm.length > 0) child.send({ warm });
     // What a definition prints is not passed on (it could forge CI annotations); the tail explains a crash.
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -233,6 +237,32 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
       )
       .finally(() => handedOver?.());
   });
+}
+
+/** An import of one of the Grafana Foundation SDK's modules (`@grafana/grafana-foundation-sdk/dashboard`). */
+const SDK_IMPORT = /\bfrom\s*['"](@grafana\/grafana-foundation-sdk\/[a-z0-9]+)['"]/g;
+
+/**
+ * The files of the Grafana Foundation SDK's modules the TypeScript files import, as esbuild resolves them: most
+ * TypeScript dashboards are written with the SDK, and importing it takes the loader process ≈ 0.2 s (240 CommonJS
+ * files, each read for its export names), so the loader imports them while esbuild bundles the definitions, and a
+ * definition's import finds them done. Only this package: its modules have no side effects, and its exports give one
+ * file for import and require alike, so the early import is the module the definition imports, evaluated once. A
+ * name that does not resolve is left to the definition's own import, which reports it.
+ */
+export function sdkModulesImportedBy(files: readonly TsFile[]): string[] {
+  const found = new Set<string>();
+  for (const f of files) {
+    const resolve = createRequire(f.absolutePath).resolve;
+    for (const [, specifier] of f.text.matchAll(SDK_IMPORT)) {
+      try {
+        found.add(resolve(specifier!));
+      } catch {
+        // not installed, or no such module: the bundle reports it
+      }
+    }
+  }
+  return [...found];
 }
 
 interface LoaderMessage {

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDirectory } from './index.ts';
-import { loadTypeScriptFiles } from './typescript.ts';
+import { loadTypeScriptFiles, sdkModulesImportedBy } from './typescript.ts';
+import { REPO } from '../../test/helpers/cli.ts';
 
 // Issue #12 §3 (validate start-up): the CLI imports the compiler while the TypeScript loader process runs. The load
 // says when that process has its modules; the result is the same whoever waits for what.
@@ -18,9 +20,11 @@ describe('loadDirectory: whileLoading', () => {
     const dir = path.join(root, 'with-ts');
     writeAll(dir, { 'receivers.yaml': RECEIVERS, 'more.ts': TS_RECEIVERS });
     const events: string[] = [];
-    const loading = loadDirectory(dir, { whileLoading: () => events.push('whileLoading') }).then((r) => (events.push('loaded'), r));
+    // Called only once the module is written for the loader (never while esbuild, waiting on this thread, bundles it),
+    // though the YAML file is parsed long before.
+    const loading = loadDirectory(dir, { whileLoading: () => events.push(`whileLoading ${loaderModules().includes('definition-0.mjs')}`) }).then((r) => (events.push('loaded'), r));
     const loaded = await loading;
-    expect(events).toEqual(['whileLoading', 'loaded']);
+    expect(events).toEqual(['whileLoading true', 'loaded']);
     expect(loaded.diagnostics).toEqual([]);
     expect(loaded.definitions.map((d) => `${d.file}:${(d.value as { kind: string }).kind}`).sort()).toEqual(['with-ts/more.ts:Receivers', 'with-ts/receivers.yaml:Receivers']);
   }, 30_000);
@@ -50,9 +54,9 @@ describe('loadTypeScriptFiles: handedOver', () => {
     writeAll(dir, { 'good.ts': TS_RECEIVERS });
     let ended = false;
     const seen: { ended: boolean; modules: string[] }[] = [];
-    const loading = loadTypeScriptFiles([{ file: 'good-ts/good.ts', absolutePath: path.join(dir, 'good.ts'), text: TS_RECEIVERS }], undefined, () =>
-      seen.push({ ended, modules: readdirSync(os.tmpdir()).filter((d) => d.startsWith('vigil-ts-')).flatMap((d) => readdirSync(path.join(os.tmpdir(), d))) }),
-    ).then((r) => ((ended = true), r));
+    const loading = loadTypeScriptFiles([{ file: 'good-ts/good.ts', absolutePath: path.join(dir, 'good.ts'), text: TS_RECEIVERS }], undefined, () => seen.push({ ended, modules: loaderModules() })).then(
+      (r) => ((ended = true), r),
+    );
     const results = await loading;
     expect(seen).toHaveLength(1);
     expect(seen[0]!.ended).toBe(false);
@@ -66,6 +70,46 @@ describe('loadTypeScriptFiles: handedOver', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('sdkModulesImportedBy: the Grafana SDK modules the loader imports while esbuild bundles', () => {
+  const sdk = (name: string) => createRequire(path.join(REPO, 'package.json')).resolve(`@grafana/grafana-foundation-sdk/${name}`);
+  const inRepo = (name: string, text: string) => ({ file: `monitoring/${name}`, absolutePath: path.join(REPO, 'examples/ml-platform/dashboards', name), text });
+
+  it("the files the SDK's imports resolve to, each once, as the definitions import them", () => {
+    const a = inRepo('a.ts', "import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';\nimport { PanelBuilder } from \"@grafana/grafana-foundation-sdk/timeseries\";\n");
+    const b = inRepo('b.ts', "import { defineDashboard } from 'vigil';\nimport * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';\nimport { x } from './shared.ts';\n");
+    expect(sdkModulesImportedBy([a, b])).toEqual([sdk('dashboard'), sdk('timeseries')]);
+    expect(sdk('dashboard')).toMatch(/grafana-foundation-sdk\/dist\/dashboard\/index\.js$/);
+  });
+
+  it('leaves out what does not resolve (no such module, or no SDK installed where the definition is)', () => {
+    expect(sdkModulesImportedBy([inRepo('c.ts', "import { X } from '@grafana/grafana-foundation-sdk/no-such-module';\n")])).toEqual([]);
+    const outside = { file: 'elsewhere/d.ts', absolutePath: path.join(root, 'elsewhere', 'd.ts'), text: "import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';\n" };
+    expect(sdkModulesImportedBy([outside])).toEqual([]);
+  });
+
+  it('a TypeScript dashboard written with the SDK loads with its modules imported ahead', async () => {
+    const text = readFileSync(path.join(REPO, 'examples/ml-platform/dashboards/inference.ts'), 'utf8');
+    const file = { file: 'sdk/inference.ts', absolutePath: path.join(REPO, 'examples/ml-platform/dashboards/inference.ts'), text };
+    expect(sdkModulesImportedBy([file]).length).toBeGreaterThan(3);
+    const result = (await loadTypeScriptFiles([file])).get('sdk/inference.ts')!;
+    expect(result.diagnostics).toEqual([]);
+    expect((result.definitions[0]!.value as { kind: string; uid?: string }).kind).toBe('Dashboard');
+  }, 30_000);
+});
+
+/** The modules written for loader processes running now. */
+function loaderModules(): string[] {
+  return readdirSync(os.tmpdir())
+    .filter((d) => d.startsWith('vigil-ts-'))
+    .flatMap((d) => {
+      try {
+        return readdirSync(path.join(os.tmpdir(), d));
+      } catch {
+        return [];
+      }
+    });
+}
 
 function writeAll(dir: string, files: Record<string, string>): void {
   rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,20 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isMap, isScalar, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node, Scalar } from 'yaml';
+import type * as YamlLibrary from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
 import { LIMITS } from './limits.ts';
+
+let yamlLibrary: typeof YamlLibrary | undefined;
+
+/**
+ * The `yaml` library (node positions, and every syntax error of a broken file), loaded at its first use: evaluating
+ * it costs ≈ 35 ms of CPU, and a clean run of `validate` or `build` never asks for a position.
+ */
+function yaml(): typeof YamlLibrary {
+  return (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+}
 
 export interface YamlLoadResult {
   definitions: Definition[];
@@ -61,11 +73,11 @@ function definitionsOf(file: string, text: string, values: unknown[], known: { w
   let documents: Document.Parsed[] | undefined;
   const parsedDocument = (index: number): Document.Parsed | undefined => {
     try {
-      documents ??= parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
+      documents ??= yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
     } catch {
       documents = []; // positions fall back to the start of the file
     }
-    return Array.isArray(documents) ? documents.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null))[index] : undefined;
+    return Array.isArray(documents) ? documents.filter((d) => d.contents !== null && !(yaml().isScalar(d.contents) && d.contents.value === null))[index] : undefined;
   };
   const definitions: Definition[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -159,7 +171,7 @@ function firstSyntaxError(file: string, text: string, failure: unknown): YamlLoa
 function loadYamlWithPositions(file: string, text: string): YamlLoadResult {
   const definitions: Definition[] = [];
   const diagnostics: Diagnostic[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true });
+  const docs = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true });
   const list = Array.isArray(docs) ? docs : [];
   let index = 0;
   for (const doc of list) {
@@ -250,17 +262,17 @@ function lazyDefinition(file: string, text: string, index: number, value: unknow
       if (path.length === 0) return spanOf(nodeAt(path));
       const parent = document()?.getIn(path.slice(0, -1), true);
       const last = path[path.length - 1];
-      if (isMap(parent)) {
+      if (yaml().isMap(parent)) {
         for (const pair of parent.items) {
           const key = pair.key;
-          if (isScalar(key) && String(key.value) === String(last) && key.range) return spanOf(key);
+          if (yaml().isScalar(key) && String(key.value) === String(last) && key.range) return spanOf(key);
         }
       }
       return spanOf(nodeAt(path));
     },
     locateInString: (path, start, end) => {
       const node = document()?.getIn(path, true);
-      if (!isScalar(node) || !node.range || typeof node.value !== 'string') return spanOf(nodeAt(path));
+      if (!yaml().isScalar(node) || !node.range || typeof node.value !== 'string') return spanOf(nodeAt(path));
       // Built once per scalar: thousands of problems in one string must not each rebuild it (issue #8 §7).
       let map = offsetMaps.get(node);
       if (!map) offsetMaps.set(node, (map = scalarOffsetMap(text, node)));
@@ -280,7 +292,7 @@ export function scalarOffsetMap(text: string, node: Scalar): number[] {
   const [start, valueEnd] = node.range!;
   const map: number[] = [];
   switch (node.type) {
-    case Scalar.QUOTE_SINGLE: {
+    case 'QUOTE_SINGLE': {
       let p = start + 1;
       for (let i = 0; i < value.length; i++) {
         map.push(p);
@@ -289,7 +301,7 @@ export function scalarOffsetMap(text: string, node: Scalar): number[] {
       map.push(p);
       return map;
     }
-    case Scalar.QUOTE_DOUBLE: {
+    case 'QUOTE_DOUBLE': {
       let p = start + 1;
       for (let i = 0; i < value.length; i++) {
         map.push(p);
@@ -301,8 +313,8 @@ export function scalarOffsetMap(text: string, node: Scalar): number[] {
       map.push(p);
       return map;
     }
-    case Scalar.BLOCK_LITERAL:
-    case Scalar.BLOCK_FOLDED: {
+    case 'BLOCK_LITERAL':
+    case 'BLOCK_FOLDED': {
       const bodyStart = text.indexOf('\n', start) + 1;
       const lines: { offset: number; content: string }[] = [];
       let p = bodyStart;
