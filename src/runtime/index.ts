@@ -1,6 +1,6 @@
 // Runtime for the services that export the catalogue's metrics: serve a registry, or push it from a batch job.
 export { serveMetrics, type MetricsServer, type MetricsServerOptions } from './metrics-server.ts';
-export { cachedExposition, type CachedExposition, type ExpositionChunks } from './exposition/cached-exposition.ts';
+export { cachedExposition, type CachedExposition, type ExpositionChunks, type StreamedExposition } from './exposition/cached-exposition.ts';
 export {
   deleteFromGateway,
   groupPath,

@@ -313,7 +313,7 @@ describe('a server\'s scrape of series never written formats them as it writes t
   it('stops when a write fails or the response closes, and preparing waits for its release', async () => {
     const registry = new Registry();
     const histogram = new Histogram({ name: 'h', help: 'H.', labelNames: ['k'], registers: [registry] });
-    for (let i = 0; i < 20_000; i++) histogram.observe({ k: `${i}` }, i);
+    for (let i = 0; i < 6_000; i++) histogram.observe({ k: `${i}` }, i);
     const cached = exposition(registry);
     const failing = await cached.scrape() as StreamedExposition;
     const failure = new Error('connection reset');
