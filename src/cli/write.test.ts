@@ -1,9 +1,9 @@
-import { chmod, cp, mkdtemp, readFile, rename, rm, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../emit/artifact.ts';
-import { writeArtifacts, type OutputRecord, type OutputRecords } from './write.ts';
+import { compareArtifacts, writeArtifacts, type OutputRecord, type OutputRecords } from './write.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -149,3 +149,40 @@ async function sameAsFullRead(rounds: number, mutations: string[], random = seed
     }
   }
 }
+
+describe('writing the output directory, a few files at a time', () => {
+  const artifact = (p: string, content: string): Artifact => ({ path: p, content, sources: [] });
+
+  it('compares each file by its bytes: unchanged, changed, missing; none left out', async () => {
+    const dir = await tempDir();
+    // More files than are read or written at a time, of sizes around and above a read's buffer.
+    const artifacts = Array.from({ length: 60 }, (_, i) => artifact(`rules/f${String(i).padStart(2, '0')}.yaml`, `# ${i} é ✓\n${'x'.repeat(i * 4000)}\n`));
+    await mkdir(path.join(dir, 'rules'), { recursive: true });
+    for (const [i, a] of artifacts.entries()) {
+      if (i % 3 === 0) continue; // missing
+      await writeFile(path.join(dir, a.path), i % 3 === 1 ? a.content : `${a.content} `);
+    }
+    const stale = await compareArtifacts(dir, artifacts);
+    expect(stale.missing).toEqual(artifacts.filter((_, i) => i % 3 === 0).map((a) => a.path));
+    expect(stale.changed).toEqual(artifacts.filter((_, i) => i % 3 === 2).map((a) => a.path));
+
+    const summary = await writeArtifacts(dir, artifacts);
+    expect(summary.unchanged).toEqual(artifacts.filter((_, i) => i % 3 === 1).map((a) => a.path));
+    expect(summary.written.sort()).toEqual(artifacts.filter((_, i) => i % 3 !== 1).map((a) => a.path));
+    for (const a of artifacts) expect(await readFile(path.join(dir, a.path), 'utf8')).toBe(a.content);
+    expect(await compareArtifacts(dir, artifacts)).toEqual({ changed: [], missing: [], extra: [], orphan: [], foreign: [] });
+  });
+
+  it('rewrites a file whose bytes only decode to the same text (invalid UTF-8 read as U+FFFD), with records or without', async () => {
+    for (const records of [undefined, new CountingRecords()]) {
+      const dir = await tempDir();
+      const wanted = artifact('docs/notes.md', 'before \uFFFD after\n');
+      await mkdir(path.join(dir, 'docs'), { recursive: true });
+      await writeFile(path.join(dir, wanted.path), Buffer.concat([Buffer.from('before '), Buffer.from([0xff]), Buffer.from(' after\n')]));
+      expect((await readFile(path.join(dir, wanted.path), 'utf8')) === wanted.content).toBe(true);
+      expect((await compareArtifacts(dir, [wanted])).changed).toEqual([wanted.path]);
+      expect((await writeArtifacts(dir, [wanted], records)).written).toEqual([wanted.path]);
+      expect(await readFile(path.join(dir, wanted.path))).toEqual(Buffer.from(wanted.content));
+    }
+  });
+});
