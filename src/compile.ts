@@ -35,6 +35,11 @@ export interface CompileOptions {
   emitOnError?: boolean;
   /** False: check only, emit nothing (`vigil validate`). */
   emit?: boolean;
+  /**
+   * False: artifacts carry no `data` (what `vigil diff` reads instead of parsing the rule files again). `vigil build`
+   * only writes the files: the 10,000-alert project's rule documents are ≈ 9 MB kept through the rest of the emit.
+   */
+  artifactData?: boolean;
   /** Compile for this Environment: its overrides merged in, its prometheus.yml emitted. */
   environment?: string;
   /** Analyses to reuse across compiles of the same definitions (the shared tree and each environment's). */
@@ -107,7 +112,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   diagnostics.push(...applyCheckConfig(context.reports, model.project, loaded.sources, checks));
   const sorted = dedupeDiagnostics(diagnostics).sort(compareDiagnostics);
   const ok = !hasErrors(sorted);
-  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, scopes, lap, buildInputs(loaded)) : [];
+  const artifacts = options.emit !== false && (ok || options.emitOnError) ? emitAll(model, context.ctx, scopes, lap, buildInputs(loaded), options.artifactData !== false) : [];
   return { model, diagnostics: sorted, artifacts, checksRun: checks.length, timings };
 }
 
@@ -214,9 +219,10 @@ function buildInputs(loaded: LoadResult): { path: string; sha256: string }[] | u
   return loaded.sources.filter((s) => !s.outside).map((s) => ({ path: s.file, sha256: textSha256(s) }));
 }
 
-function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined): Artifact[] {
+function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined, withData: boolean): Artifact[] {
   const artifacts = EMITTERS.flatMap((emitter) => {
-    const out = emitter.emit(model, ctx, scopes);
+    const emitted = emitter.emit(model, ctx, scopes);
+    const out = withData ? emitted : emitted.map((a) => (a.data === undefined ? a : withoutData(a)));
     lap(`emit ${emitter.name}`);
     return out;
   });
@@ -224,6 +230,11 @@ function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name
   if (secrets) artifacts.push(secrets);
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return [...artifacts, buildManifest(artifacts, inputs)];
+}
+
+function withoutData(artifact: Artifact): Artifact {
+  const { data: _data, ...rest } = artifact;
+  return rest;
 }
 
 export { MANIFEST_PATH } from './build/paths.ts';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { openCache, type CacheOptions } from '../cache/index.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
@@ -20,11 +21,12 @@ export interface BuildOptions {
 export async function runBuild(io: CliIO, dir: string, options: BuildOptions): Promise<number> {
   const style = styleFor(io);
   const outStyle = styleFor(io, 'out');
+  boundHeapGrowth();
   await definitionsDirectory(dir);
   const outProblem = await outputDirectoryProblem(dir, options.out);
   if (outProblem) throw new UsageError(outProblem);
   const cache = await openCache(options.cache);
-  const { loaded, project, loadMs } = await checkProject(dir, options.envFile, cache, { emit: true });
+  const { loaded, project, loadMs } = await checkProject(dir, options.envFile, cache, { emit: true, artifactData: false });
   const result = project.base;
   result.timings.load = loadMs;
   // Where a large build spends its time, for benchmarks and bug reports.
@@ -106,6 +108,17 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     if (written.foreign.length) io.err(foreignNote(style, options.out, written.foreign));
   }
   return EXIT.ok;
+}
+
+/**
+ * Lets the heap grow by half of what is live between two full garbage collections. V8's own factor (up to 4×, from
+ * its measured collection speed) let a cold build of the 10,000-alert project reach ≈ 250 MB of heap, most of it
+ * garbage, after a collection that found ≈ 60 MB live: peak RSS 370–400 MB. A soft bound, unlike
+ * --max-old-space-size: a larger project still builds, with a few more collections (run concurrently on the other
+ * core, mostly).
+ */
+function boundHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=50');
 }
 
 function foreignNote(style: { yellow(s: string): string }, out: string, files: string[]): string {

@@ -73,7 +73,7 @@ export function validateSummary(dir: string, loaded: LoadResult, project: Projec
 }
 
 /** Loads (through the cache, when there is one) and compiles every environment; the cache keeps what was new. */
-export async function checkProject(dir: string, envFile: string | undefined, cache: DefinitionCache | undefined, options: { emit: boolean }): Promise<{ loaded: LoadResult; project: ProjectBuild; loadMs: number }> {
+export async function checkProject(dir: string, envFile: string | undefined, cache: DefinitionCache | undefined, options: { emit: boolean; artifactData?: boolean }): Promise<{ loaded: LoadResult; project: ProjectBuild; loadMs: number }> {
   const started = performance.now();
   // The compiler's modules (most of the command's code) are imported once the files are read and the TypeScript
   // loader process started, so that their evaluation overlaps that process instead of delaying its start.
@@ -82,7 +82,7 @@ export async function checkProject(dir: string, envFile: string | undefined, cac
   const loadMs = performance.now() - started;
   const { compileProject, cachedAnalysisCaches, sharingRenders } = await (compiler ?? compilerModules());
   // Message template renders are kept in the cache too (they are pure functions of the template and the sample notice).
-  const project = sharingRenders(() => compileProject(loaded, { emit: options.emit, caches: cachedAnalysisCaches(cache) }), cache?.renders);
+  const project = sharingRenders(() => compileProject(loaded, { emit: options.emit, artifactData: options.artifactData, caches: cachedAnalysisCaches(cache) }), cache?.renders);
   await cache?.flush();
   return { loaded, project, loadMs };
 }
