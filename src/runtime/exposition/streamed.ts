@@ -12,7 +12,7 @@ export interface ByteSink {
   write(bytes: Uint8Array, written: (err?: Error | null) => void): unknown;
 }
 
-/** Bytes a piece holds: a write each (≈ 550 for 139 MB), few enough pieces to stay in the CPU's caches. */
+/** Bytes a piece holds, a write each: ≈ 550 writes for 139 MB (pieces of 1 MB measured no faster). */
 const PIECE_BYTES = 256 * 1024;
 /** Pieces in flight at most: while all are being written, formatting waits for one to be done. */
 const PIECES = 4;
