@@ -38,6 +38,15 @@ export const sha256 = (content: string) => createHash('sha256').update(content).
 
 const artifactDigests = new WeakMap<object, string>();
 
+/**
+ * `file`, whose content's sha256 is known to be `digest` (made with the content and kept with it, see
+ * compile-scopes.ts): artifactSha256 then need not hash the content again.
+ */
+export function withKnownSha256<T extends { content: string }>(file: T, digest: string): T {
+  artifactDigests.set(file, digest);
+  return file;
+}
+
 /** sha256 of a generated file's content, once per file object (manifest.json lists it; the write step compares it). */
 export function artifactSha256(file: { content: string }): string {
   let digest = artifactDigests.get(file);
