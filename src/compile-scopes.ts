@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { serialize } from 'node:v8';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import type { Definition, LoadResult } from './load/index.ts';
-import type { SourceFile } from './load/definition.ts';
+import { textSha256 } from './load/text-hash.ts';
+
+export { textSha256 } from './load/text-hash.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
 import type { KindName } from './spec/kinds.ts';
 import type { KnownConforming } from './spec/validate.ts';
@@ -186,15 +188,6 @@ export function knownConforming(loaded: LoadResult, store: ResultStore): KnownCo
       for (const entry of byFile.values()) if (entry.added) store.set(entry.key, entry.kinds);
     },
   };
-}
-
-const textHashes = new WeakMap<SourceFile, string>();
-
-/** sha256 of a definition file's text, once per loaded file (the per-file keys of every compile, manifest.json's inputs). */
-export function textSha256(source: SourceFile): string {
-  let hash = textHashes.get(source);
-  if (hash === undefined) textHashes.set(source, (hash = createHash('sha256').update(source.text).digest('hex')));
-  return hash;
 }
 
 function kindOf(d: Definition): string {

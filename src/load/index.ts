@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Definition, SourceFile } from './definition.ts';
 import { sha256 } from '../build/manifest.ts';
+import { rememberTextSha256 } from './text-hash.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
@@ -72,13 +73,15 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
     whileLoading();
   };
   const typescript = cache ? loadTypeScriptThroughCache(tsFiles, cache, sent) : loadTypeScriptFiles(tsFiles, undefined, sent);
-  const yamlOf = (rel: string, text: string) => (cache ? loadYamlCached(`${root}/${rel}`, text, cache.yaml, sha256(text)) : loadYaml(`${root}/${rel}`, text));
+  // The sha256 of each text keys the cache here, and is handed on with the file (textSha256) for every later use.
+  const hashes: (string | undefined)[] = [];
+  const yamlOf = (rel: string, text: string, i: number) => (cache ? loadYamlCached(`${root}/${rel}`, text, cache.yaml, (hashes[i] = sha256(text))) : loadYaml(`${root}/${rel}`, text));
   const yaml: (YamlLoadResult | undefined)[] = [];
   // While TypeScript files load, the parse lets the event loop run every few milliseconds: esbuild's answer is then
   // passed to the loader process at once instead of after the last YAML file.
   let lastYield = performance.now();
   for (const [i, rel] of files.entries()) {
-    yaml.push(rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text));
+    yaml.push(rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text, i));
     if (tsFiles.length > 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = performance.now();
@@ -94,7 +97,9 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
     const file = `${root}/${rel}`;
     displayNames.set(file, display(rel));
     const content = contents[i]!;
-    sources.push({ file, text: content.text });
+    const source = { file, text: content.text };
+    if (hashes[i] !== undefined) rememberTextSha256(source, hashes[i]!);
+    sources.push(source);
     if (content.problem) {
       diagnostics.push(problemDiagnostic(file, content.problem));
       continue;
