@@ -169,9 +169,10 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkModulesImportedBy).
+    // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkModulesImportedBy). A
+    // failure to send them is not an outcome: a loader that did not start, or ended, is reported by its own events.
     const warm = sdkModulesImportedBy(files);
-    if (warm.length > 0) child.send({ warm });
+    if (warm.length > 0) child.send({ warm }, () => undefined);
     // What a definition prints is not passed on (it could forge CI annotations); the tail explains a crash.
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
