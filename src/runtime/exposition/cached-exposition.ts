@@ -7,7 +7,8 @@ import type * as PromClient from 'prom-client';
 import { HistogramText, LabelTexts, ValueText, type MetricBytes, type MetricText, type StoredMetric } from './series.ts';
 import type { LabelSet } from './format.ts';
 import { SlabPool } from './slab-pool.ts';
-import { histogramStreams, PieceWriter, streamHistogramMetric, streamValueMetric, type ByteSink } from './streamed.ts';
+import type { ByteSink } from './byte-sink.ts';
+import { histogramStreams, PieceWriter, streamHistogramMetric, streamValueMetric } from './streamed.ts';
 
 /** What the exposition reads of a registry beyond its public methods (prom-client 15). */
 interface RegistryInternals {

@@ -4,13 +4,9 @@
 // kernel and the two full garbage collections it made V8 run (it counts such memory towards its heap) were most of a
 // cold scrape's time. The cache is filled afterwards, in idle time (prepare()).
 import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
+import type { ByteSink } from './byte-sink.ts';
 import { formatHeader } from './format.ts';
 import { HistogramShape, putHistogramSeries, type BucketSeries, type LabelTexts, type StoredMetric, type ValueSeries } from './series.ts';
-
-/** Where the pieces go, in order (a response): `written` is called once the bytes are no longer read. */
-export interface ByteSink {
-  write(bytes: Uint8Array, written: (err?: Error | null) => void): unknown;
-}
 
 /** Bytes a piece holds, a write each: ≈ 550 writes for 139 MB (pieces of 1 MB measured no faster). */
 const PIECE_BYTES = 256 * 1024;
