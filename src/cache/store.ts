@@ -92,6 +92,11 @@ export class CacheStore<T> {
     return value;
   }
 
+  /** How many entries the store holds (none: a first run, or another Vigil's cache). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Whether the store has `key`, which then counts as used (kept by a compaction) without being read. */
   keep(key: string): boolean {
     if (!this.entries.has(key)) return false;

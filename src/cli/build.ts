@@ -21,12 +21,14 @@ export interface BuildOptions {
 export async function runBuild(io: CliIO, dir: string, options: BuildOptions): Promise<number> {
   const style = styleFor(io);
   const outStyle = styleFor(io, 'out');
-  boundHeapGrowth();
   await definitionsDirectory(dir);
   const outProblem = await outputDirectoryProblem(dir, options.out);
   if (outProblem) throw new UsageError(outProblem);
   const cpu = cpuMarks();
   const cache = await openCache(options.cache);
+  // A build through a cache an earlier build filled keeps its heap well below the bound and would only pay its extra
+  // collections (≈ 50 ms of CPU in a one-file change of the 10,000-alert project, at the same peak memory).
+  if (!cache || cache.results.size === 0) boundHeapGrowth();
   cpu.mark('open the cache');
   const { loaded, project, loadMs } = await checkProject(dir, options.envFile, cache, { emit: true, artifactData: false });
   cpu.mark('load and compile');
