@@ -4,10 +4,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { PromqlAnalysis } from '../promql/index.ts';
-import type { OutputRecord } from '../cli/write.ts';
 import { CacheStore } from './store.ts';
 
 export { CacheStore } from './store.ts';
+
+/**
+ * What a build knew of an output file when it last read it and found it equal to what it generated: the file's
+ * size, modification and change times, inode and mode, and the sha256 of the content. Kept here, in the incremental
+ * cache; read and made by cli/write.ts.
+ */
+export interface OutputRecord {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  mode: bigint;
+  sha256: string;
+}
+
+/** Output records by `<absolute output directory>\0<file>` (the cache's `outputs` store). */
+export interface OutputRecords {
+  get(key: string): OutputRecord | undefined;
+  set(key: string, record: OutputRecord): void;
+}
 
 /** What the TypeScript loader exported for one file, and every file its bundle was made from (with their sha256). */
 export interface TsCacheEntry {

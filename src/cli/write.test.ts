@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../emit/artifact.ts';
-import { compareArtifacts, writeArtifacts, type OutputRecord, type OutputRecords } from './write.ts';
+import type { OutputRecord, OutputRecords } from '../cache/index.ts';
+import { compareArtifacts, writeArtifacts } from './write.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { BUILD_FILE } from '../build/paths.ts';
 import { sweepAtomicLeftovers, writeFileAtomic } from '../util/atomic-write.ts';
 import { printableName } from '../load/file-names.ts';
 import { mapLimit } from '../util/map-limit.ts';
+import type { OutputRecord, OutputRecords } from '../cache/index.ts';
 
 /**
  * Output files read or written at a time. All 409 of a large project at once held every file's old bytes, their text
@@ -24,25 +25,6 @@ export interface WriteSummary {
   removed: string[];
   /** Files under the output directory that Vigil did not generate and therefore left alone. */
   foreign: string[];
-}
-
-/**
- * What a build knew of an output file when it last read it and found it equal to what it generated: the file's
- * size, modification and change times, inode and mode, and the sha256 of the content. Kept in the incremental cache.
- */
-export interface OutputRecord {
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  ino: bigint;
-  mode: bigint;
-  sha256: string;
-}
-
-/** Output records by `<absolute output directory>\0<file>` (the cache's `outputs` store). */
-export interface OutputRecords {
-  get(key: string): OutputRecord | undefined;
-  set(key: string, record: OutputRecord): void;
 }
 
 /**
