@@ -3,8 +3,6 @@ import { serialize } from 'node:v8';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import type { Definition, LoadResult } from './load/index.ts';
 import { textSha256 } from './load/text-hash.ts';
-
-export { textSha256 } from './load/text-hash.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
 import type { KindName } from './spec/kinds.ts';
 import type { KnownConforming } from './spec/validate.ts';

@@ -17,7 +17,8 @@ import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-templat
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
 import { applyEnvironment } from './env/overrides.ts';
-import { FileScopes, knownConforming, plainDiagnostic, textSha256, type FileItems, type ResultStore } from './compile-scopes.ts';
+import { FileScopes, knownConforming, plainDiagnostic, type FileItems, type ResultStore } from './compile-scopes.ts';
+import { textSha256 } from './load/text-hash.ts';
 
 export interface CompileResult {
   model: Model;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../build/manifest.ts';
 import type { SourceFile } from './definition.ts';
 
 const textHashes = new WeakMap<SourceFile, string>();
@@ -9,7 +9,7 @@ const textHashes = new WeakMap<SourceFile, string>();
  */
 export function textSha256(source: SourceFile): string {
   let hash = textHashes.get(source);
-  if (hash === undefined) textHashes.set(source, (hash = createHash('sha256').update(source.text).digest('hex')));
+  if (hash === undefined) textHashes.set(source, (hash = sha256(source.text)));
   return hash;
 }
 
