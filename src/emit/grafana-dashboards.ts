@@ -176,8 +176,13 @@ let loadedSdk: Sdk | undefined;
 
 /**
  * The Foundation SDK (CommonJS), loaded when the first declarative dashboard is built: importing it costs every
- * command ≈ 60 ms at start-up, and validate, test, plan and deploy never build a dashboard.
+ * command ≈ 60 ms at start-up, and test, plan and deploy never build a dashboard. Loading it early (while the
+ * TypeScript loader process runs, see cli/validate.ts) only moves that cost.
  */
+export function loadDashboardSdk(): void {
+  sdk();
+}
+
 function sdk(): Sdk {
   if (!loadedSdk) {
     const load = createRequire(import.meta.url);

@@ -37,6 +37,12 @@ export interface LoadOptions {
    * be loaded): the moment for a caller to start work of its own (importing modules) that overlaps that process.
    */
   whileLoading?: () => void;
+  /**
+   * Called once with the YAML files' definitions, once they are parsed and the TypeScript loader process (if any) no
+   * longer needs this thread, before that process ends: what the caller may prepare for those definitions (see
+   * cli/validate.ts) overlaps it.
+   */
+  yamlParsed?: (definitions: readonly Definition[]) => void;
 }
 
 /** Reads every definition under `dir`. IO lives here; everything after works on the returned texts. */
@@ -92,6 +98,7 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
   // evaluation), would hold them up and the loader process with them. It starts once that process has its modules.
   if (tsFiles.length > 0) await Promise.race([loaderHasModules, typescript.catch(() => undefined)]);
   whileLoading();
+  options.yamlParsed?.(yaml.flatMap((result) => result?.definitions ?? []));
   const loadedTs = await typescript;
   for (const [i, rel] of files.entries()) {
     const file = `${root}/${rel}`;

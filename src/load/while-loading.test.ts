@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDirectory } from './index.ts';
 import { loadTypeScriptFiles, sdkModulesImportedBy } from './typescript.ts';
 import { REPO } from '../../test/helpers/cli.ts';
+import { isDeclarativeDashboard } from '../model/kinds/dashboard.ts';
+import { SDK_DASHBOARD_KEY } from '../spec/sdk.ts';
 
 // Issue #12 §3 (validate start-up): the CLI imports the compiler while the TypeScript loader process runs. The load
 // says when that process has its modules; the result is the same whoever waits for what.
@@ -36,6 +38,29 @@ describe('loadDirectory: whileLoading', () => {
     const loaded = await loadDirectory(dir, { whileLoading: () => calls++ });
     expect(calls).toBe(1);
     expect(loaded.definitions).toHaveLength(1);
+  });
+});
+
+describe('loadDirectory: yamlParsed', () => {
+  it('is called once, after whileLoading and before the load ends, with the YAML files\' definitions only', async () => {
+    const dir = path.join(root, 'yaml-parsed');
+    writeAll(dir, { 'receivers.yaml': RECEIVERS, 'more.ts': TS_RECEIVERS, 'board.yaml': 'apiVersion: vigil/v1\nkind: Dashboard\nuid: b\ntitle: B\npanels: []\n' });
+    const events: string[] = [];
+    const loaded = await loadDirectory(dir, {
+      whileLoading: () => events.push('whileLoading'),
+      yamlParsed: (definitions) => events.push(`yamlParsed ${definitions.map((d) => `${d.file}:${(d.value as { kind: string }).kind}:${isDeclarativeDashboard(d.value)}`).join(' ')}`),
+    });
+    events.push('loaded');
+    expect(events).toEqual(['whileLoading', 'yamlParsed yaml-parsed/board.yaml:Dashboard:true yaml-parsed/receivers.yaml:Receivers:false', 'loaded']);
+    expect(loaded.definitions).toHaveLength(3);
+  }, 30_000);
+
+  it('isDeclarativeDashboard: a Dashboard without the SDK\'s or a JSON dashboard\'s key', () => {
+    expect(isDeclarativeDashboard({ kind: 'Dashboard', uid: 'a', panels: [] })).toBe(true);
+    expect(isDeclarativeDashboard({ kind: 'Dashboard', uid: 'a', json: 'a.json' })).toBe(false);
+    expect(isDeclarativeDashboard({ kind: 'Dashboard', [SDK_DASHBOARD_KEY]: {} })).toBe(false);
+    expect(isDeclarativeDashboard({ kind: 'AlertRules' })).toBe(false);
+    expect(isDeclarativeDashboard(null)).toBe(false);
   });
 });
 

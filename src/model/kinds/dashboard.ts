@@ -13,6 +13,11 @@ export const JSON_DASHBOARD_KEY = 'json';
 /** Fields of a declarative dashboard that a JSON dashboard has in its JSON instead. */
 const DECLARATIVE_ONLY = ['panels', 'rows', 'variables', 'time', 'refresh', 'description'] as const;
 
+/** Whether a definition's value is a Dashboard built from Vigil's declarative fields (with the Foundation SDK, when emitted). */
+export function isDeclarativeDashboard(value: unknown): boolean {
+  return isPlainObject(value) && value.kind === 'Dashboard' && !(SDK_DASHBOARD_KEY in value) && !(JSON_DASHBOARD_KEY in value);
+}
+
 export const mapDashboard: KindMapper = (def, { model, diagnostics }) => {
   const value = def.value as Record<string, unknown>;
   const dashboard = SDK_DASHBOARD_KEY in value ? sdkDashboard(def, value) : JSON_DASHBOARD_KEY in value ? jsonDashboard(def, value, diagnostics) : declarativeDashboard(def, value, diagnostics);
