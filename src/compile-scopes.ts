@@ -3,6 +3,7 @@ import { serialize } from 'node:v8';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import type { Definition, LoadResult } from './load/index.ts';
 import { textSha256 } from './load/text-hash.ts';
+import { sha256 } from './build/manifest.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
 import type { KindName } from './spec/kinds.ts';
 import type { KnownConforming } from './spec/validate.ts';
@@ -14,6 +15,14 @@ import type { KnownConforming } from './spec/validate.ts';
 export interface ResultStore {
   get(key: string): unknown;
   set(key: string, value: unknown): void;
+  /** Whether `key` has a value, which then stays kept for later compiles whether or not this one reads it. */
+  keep(key: string): boolean;
+}
+
+/** A generated file's text made by a per-file part, read when first asked for, and the sha256 of its UTF-8 bytes. */
+export interface KeptText {
+  sha256: string;
+  text(): string;
 }
 
 /** What one definition file contributes to the model: the items a per-file check or emitter part reads. */
@@ -55,6 +64,7 @@ export class FileScopes {
     model: Model,
     environment: string | undefined,
     private readonly store: ResultStore | undefined,
+    private readonly texts: ResultStore | undefined = store,
   ) {
     const byFile = new Map<string, FileItems>();
     const items = (file: string): FileItems => {
@@ -85,17 +95,56 @@ export class FileScopes {
     const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
     if (fileHash === undefined || !this.store) return compute();
     if (reads.length === 0 && part.startsWith(CHECK_PART)) return this.bundled(file, fileHash, part, compute);
-    let key = `${part}\0${this.projectWide}\0${fileHash}`;
-    for (const other of reads) {
-      const hash = this.fingerprints.get(other);
-      if (hash === undefined) return compute();
-      key += `\0${hash}`;
-    }
+    const key = this.keyOf(part, fileHash, reads);
+    if (key === undefined) return compute();
     const kept = this.store.get(key);
     if (kept !== undefined) return kept as T;
     const value = compute();
     this.store.set(key, value);
     return value;
+  }
+
+  /**
+   * Like memo, for a part that makes a generated file: what describes the file (`compute()` without its `content`)
+   * and the content's sha256 are kept in one entry, the content in another, read from the store only when text() is
+   * first called. A build whose output already holds the file never reads it (the write step compares digests).
+   */
+  memoText<M extends object>(file: string, part: string, compute: () => M & { content: string }, reads: readonly string[] = []): M & KeptText {
+    const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
+    const key = fileHash === undefined || !this.store ? undefined : this.keyOf(part, fileHash, reads);
+    if (key === undefined) return describedText(compute());
+    const store = this.store!;
+    const texts = this.texts ?? store;
+    const textKey = `${key}\0text`;
+    const kept = store.get(key) as (M & { sha256: string }) | undefined;
+    // Without its text entry (a compaction keeps both, a damaged or deleted cache file may not) the part is made again.
+    if (kept !== undefined && texts.keep(textKey)) {
+      let text: string | undefined;
+      return {
+        ...kept,
+        text: () => {
+          // A text entry missing or found damaged when read is made again: the same key, so the same content.
+          text ??= (texts.get(textKey) as string | undefined) ?? compute().content;
+          return text;
+        },
+      };
+    }
+    const { content, ...described } = compute();
+    const made = { ...(described as M), sha256: sha256(content) };
+    store.set(key, made);
+    texts.set(textKey, content);
+    return { ...made, text: () => content };
+  }
+
+  /** The key of a per-file part: the part, the project-wide facts, the file and the other files it reads. */
+  private keyOf(part: string, fileHash: string, reads: readonly string[]): string | undefined {
+    let key = `${part}\0${this.projectWide}\0${fileHash}`;
+    for (const other of reads) {
+      const hash = this.fingerprints.get(other);
+      if (hash === undefined) return undefined;
+      key += `\0${hash}`;
+    }
+    return key;
   }
 
   /**
@@ -186,6 +235,11 @@ export function knownConforming(loaded: LoadResult, store: ResultStore): KnownCo
       for (const entry of byFile.values()) if (entry.added) store.set(entry.key, entry.kinds);
     },
   };
+}
+
+function describedText<M extends object>(made: M & { content: string }): M & KeptText {
+  const { content, ...described } = made;
+  return { ...(described as M), sha256: sha256(content), text: () => content };
 }
 
 function kindOf(d: Definition): string {

@@ -55,6 +55,8 @@ export interface AnalysisCaches {
   templates: Map<string, TemplateAnalysis>;
   /** Per-file check reports and emitted parts of earlier compiles (see compile-scopes.ts); none: all computed. */
   results?: ResultStore;
+  /** Generated files' texts made per file, read only when asked for (see FileScopes.memoText); none: kept in `results`. */
+  texts?: ResultStore;
 }
 
 export function newAnalysisCaches(): AnalysisCaches {
@@ -93,7 +95,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   // not read in a small change, and the next change of another file needs them.
   if (options.caches) for (const e of model.expressions) options.caches.promql.has(analysisKey(e));
   if (options.now) context.ctx.now = options.now;
-  const scopes = new FileScopes(loaded, definitions, model, options.environment, options.caches?.results);
+  const scopes = new FileScopes(loaded, definitions, model, options.environment, options.caches?.results, options.caches?.texts);
   lap('scopes');
   const skipped = skippedChecks(checks, model);
   if (skipped.diagnostic) diagnostics.push(skipped.diagnostic);

@@ -76,6 +76,7 @@ async function compileOnce(dir: string, cacheDir: string | undefined) {
         return value;
       },
       set: (key, value) => results.set(key, value),
+      keep: (key) => results.keep(key),
     };
   }
   const project = compileProject(loaded, { caches });
@@ -160,6 +161,26 @@ describe('the incremental cache', () => {
     const dashboard = (files: (string | undefined)[][]) => files.find(([p]) => p === 'grafana/dashboards/system-overview.json')?.[1];
     expect(dashboard(cold.files)).toBeDefined();
     expect(dashboard(cold.files)).not.toEqual(dashboard(first.files));
+    expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+  }, 120_000);
+
+  it('writes the same files when the kept texts of generated files are gone or damaged (read lazily, made again)', async () => {
+    const root = await exampleScratch('cache-texts-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    const cold = await compileOnce(dir, undefined);
+    await compileOnce(dir, cacheDir);
+    const [generation] = await readdir(cacheDir);
+    const texts = path.join(cacheDir, generation!, 'texts', 'base.bin');
+    const bytes = await readFile(texts);
+    // Every record's text flipped in one byte (its sha256 no longer matches): each must be made again, not written.
+    const damaged = Buffer.from(bytes);
+    for (let at = bytes.length - 1; at > 8; at -= 97) damaged[at]! ^= 0x01;
+    await writeFile(texts, damaged);
+    expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+    expect(reused).toBeGreaterThan(0);
+    await rm(path.join(cacheDir, generation!, 'texts'), { recursive: true });
     expect(await compileOnce(dir, cacheDir)).toEqual(cold);
   }, 120_000);
 

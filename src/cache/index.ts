@@ -50,6 +50,11 @@ export interface DefinitionCache {
    * the sha256 of the project-wide files and the environment, the sha256 of the file.
    */
   results: CacheStore<unknown>;
+  /**
+   * The texts of generated files made per file (rule files, dashboards; see compile-scopes.ts' memoText), keyed like
+   * their entries in `results`: read from disk only when a build must write one of them.
+   */
+  texts: CacheStore<unknown>;
   /** Message template renders against sample notices (see checks/template-message-renders.ts), by template and notice. */
   renders: CacheStore<KeptRender>;
   /**
@@ -94,15 +99,17 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
     promql: new CacheStore(dir, 'promql', { copies: false }),
     // Reports and texts are copied when handed out (compile.ts) or never changed (strings): no copies either.
     results: new CacheStore(dir, 'results', { copies: false }),
+    // Strings, never changed; most runs write the files they hold from none of them.
+    texts: new CacheStore(dir, 'texts', { copies: false, lazy: true }),
     // Outcomes are only read (and failures rebuilt as TemplateErrors): no copies.
     renders: new CacheStore(dir, 'renders', { copies: false }),
     // Records are replaced, never changed: no copies.
     outputs: new CacheStore(dir, 'outputs', { copies: false }),
     flush: async () => {
-      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush(), cache.renders.flush(), cache.outputs.flush()]);
+      await Promise.all([cache.yaml.flush(), cache.typescript.flush(), cache.promql.flush(), cache.results.flush(), cache.texts.flush(), cache.renders.flush(), cache.outputs.flush()]);
     },
   };
-  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), cache.renders.open(), cache.outputs.open(), removeOtherGenerations(path.resolve(base), current)]);
+  await Promise.all([cache.yaml.open(), cache.typescript.open(), cache.promql.open(), cache.results.open(), cache.texts.open(), cache.renders.open(), cache.outputs.open(), removeOtherGenerations(path.resolve(base), current)]);
   return cache;
 }
 

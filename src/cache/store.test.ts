@@ -117,4 +117,68 @@ describe('CacheStore', () => {
     expect(store.get('k')).toBe('v');
     expect((await reopened<string>(path.join(dir, 'file', 'cache'))).get('k')).toBeUndefined();
   });
+
+  it('a lazy store reads its files only when an entry is read, and a flush adds to the delta without rewriting the base', async () => {
+    const dir = await tempDir();
+    const lazy = async () => {
+      const store = new CacheStore<string>(dir, 'ns', { lazy: true });
+      await store.open();
+      return store;
+    };
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const first = await lazy();
+    for (const k of keys) first.set(k, `v${k}`);
+    await first.flush();
+    const baseFile = path.join(dir, 'ns', 'base.bin');
+    const base = await readFile(baseFile);
+    // Each later run keeps every entry (as a build keeps the texts of unchanged files), reads none and replaces one.
+    for (let run = 0; run < 5; run++) {
+      const store = await lazy();
+      for (const k of keys) expect(store.keep(k)).toBe(true);
+      store.set(`k${run}`, `w${run}`);
+      await store.flush();
+      expect((await readFile(baseFile)).equals(base), `run ${run}`).toBe(true);
+    }
+    const later = await lazy();
+    expect(keys.map((k) => later.get(k))).toEqual(keys.map((k, i) => (i < 5 ? `w${i}` : `v${k}`)));
+    // Opening read nothing: a base removed after the store opened is not there for its first get.
+    const unread = await lazy();
+    await rm(baseFile);
+    expect([unread.get('k0'), unread.get('k10')]).toEqual(['w0', undefined]);
+  });
+
+  it('a lazy store never gives a value other than the last one set, and keeps what each run used, over random runs', async () => {
+    const dir = await tempDir();
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const latest = new Map<string, string>();
+    for (let run = 0; run < 40; run++) {
+      const store = new CacheStore<string>(dir, 'ns', { lazy: true });
+      await store.open();
+      const used: string[] = [];
+      for (let op = 0; op < 12; op++) {
+        const key = `k${Math.floor(next() * 30)}`;
+        const what = next();
+        if (what < 0.4) {
+          const value = `${key}@${run}.${op}`;
+          store.set(key, value);
+          latest.set(key, value);
+          used.push(key);
+        } else if (what < 0.7) {
+          if (store.keep(key)) used.push(key);
+        } else {
+          const got = store.get(key);
+          expect(got === undefined || got === latest.get(key), `run ${run}: ${key}`).toBe(true);
+          if (got !== undefined) used.push(key);
+        }
+      }
+      await store.flush();
+      const check = new CacheStore<string>(dir, 'ns');
+      await check.open();
+      for (const key of used) if (latest.has(key) && check.get(key) !== undefined) expect(check.get(key)).toBe(latest.get(key));
+      // What a run set is there for the next, compaction or not.
+      const setThisRun = new Set(used.filter((k) => latest.get(k)?.includes(`@${run}.`)));
+      for (const key of setThisRun) expect(check.get(key), `run ${run}: ${key}`).toBe(latest.get(key));
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
@@ -9,6 +10,13 @@ export interface StoreOptions {
    * values nobody changes (PromQL analyses, already shared between the compiles of one run), which saves a copy each.
    */
   copies?: boolean;
+  /**
+   * Read the files only when an entry is first read (synchronously, then), not when the store opens: for large values
+   * a run rarely reads (generated files' texts, read only when a file must be written). `keep` then counts a key as
+   * used without looking (the caller must cope with a later get finding nothing), and a flush adds to the delta
+   * without reading the base unless it compacts.
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -42,6 +50,9 @@ export class CacheStore<T> {
   private baseSize = 0;
   private added = false;
   private opened = false;
+  /** Whether base.bin and delta.bin were read (a lazy store reads them when first needed). */
+  private loaded = false;
+  private readonly lazy: boolean;
   /** Keys read or written since the last flush: a compaction keeps only these. */
   private used = new Set<string>();
   private readonly copies: boolean;
@@ -52,21 +63,41 @@ export class CacheStore<T> {
     options: StoreOptions = {},
   ) {
     this.copies = options.copies ?? true;
+    this.lazy = options.lazy ?? false;
   }
 
   /** Reads the files once; later gets are answered from memory (a watch keeps the store between runs). */
   async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;
-    if (!this.dir) return;
+    if (!this.dir || this.lazy) return;
+    this.loaded = true;
     const [base, delta] = await Promise.all([readMap(this.file('base')), readMap(this.file('delta'))]);
+    this.take(base, delta);
+  }
+
+  /** A lazy store's files, read when an entry is first needed; what this run set before stays (it is newer). */
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (!this.dir) return;
+    this.take(recordsOf(readOrNothing(this.file('base'))), recordsOf(readOrNothing(this.file('delta'))));
+  }
+
+  private take(base: Map<string, Uint8Array>, delta: Map<string, Uint8Array>): void {
+    const added = this.delta;
     this.baseSize = base.size;
     this.delta = delta;
     this.entries = base;
     for (const [k, v] of delta) this.entries.set(k, v);
+    for (const [k, v] of added) {
+      this.entries.set(k, v);
+      this.delta.set(k, v);
+    }
   }
 
   get(key: string): T | undefined {
+    this.load();
     const kept = this.copies ? undefined : this.decoded.get(key);
     if (kept !== undefined) {
       this.used.add(key);
@@ -94,12 +125,16 @@ export class CacheStore<T> {
 
   /** How many entries the store holds (none: a first run, or another Vigil's cache). */
   get size(): number {
+    this.load();
     return this.entries.size;
   }
 
-  /** Whether the store has `key`, which then counts as used (kept by a compaction) without being read. */
+  /**
+   * Whether the store has `key`, which then counts as used (kept by a compaction) without being read. A lazy store
+   * that has not read its files yet answers true without looking: its callers compute the value when get finds none.
+   */
   keep(key: string): boolean {
-    if (!this.entries.has(key)) return false;
+    if (this.loaded && !this.entries.has(key)) return false;
     this.used.add(key);
     return true;
   }
@@ -121,6 +156,22 @@ export class CacheStore<T> {
     this.used = new Set();
     if (!this.added) return;
     this.added = false;
+    if (!this.loaded && this.dir) {
+      // Only the delta and the base's count are read: the base is read whole only to compact it.
+      const [delta, baseSize] = await Promise.all([readMap(this.file('delta')), countOf(this.file('base'))]);
+      // The compaction's test below, with the delta this flush would write and at most as many entries as it holds.
+      const deltaSize = delta.size + this.delta.size;
+      const fresh = deltaSize * 4 <= baseSize && (baseSize + deltaSize - used.size) * 2 <= used.size;
+      if (fresh) {
+        for (const [k, v] of this.delta) delta.set(k, v);
+        this.baseSize = baseSize;
+        this.delta = delta;
+        for (const [k, v] of delta) this.entries.set(k, v);
+        await writeMap(this.file('delta'), this.delta);
+        return;
+      }
+      this.load();
+    }
     const compact = this.delta.size * 4 > this.baseSize || (this.entries.size - used.size) * 2 > used.size;
     if (compact) {
       for (const key of this.entries.keys()) {
@@ -176,13 +227,35 @@ function valueOf(record: Uint8Array): Uint8Array {
 
 /** The records of a file by key, as views into its bytes; empty when the file is missing, damaged or not a cache. */
 async function readMap(file: string): Promise<Map<string, Uint8Array>> {
-  const map = new Map<string, Uint8Array>();
-  let bytes: Buffer;
+  return recordsOf(await readFile(file).catch(() => undefined));
+}
+
+function readOrNothing(file: string): Buffer | undefined {
   try {
-    bytes = await readFile(file);
+    return readFileSync(file);
   } catch {
-    return map;
+    return undefined;
   }
+}
+
+/** The count of entries a file's header gives (0 when it is missing or not a cache). */
+async function countOf(file: string): Promise<number> {
+  let handle;
+  try {
+    handle = await openFile(file, 'r');
+    const header = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+    return bytesRead === HEADER_BYTES && header.readUInt32LE(0) === MAGIC ? header.readUInt32LE(4) : 0;
+  } catch {
+    return 0;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function recordsOf(bytes: Buffer | undefined): Map<string, Uint8Array> {
+  const map = new Map<string, Uint8Array>();
+  if (bytes === undefined) return map;
   if (bytes.length < HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC) return map;
   const count = bytes.readUInt32LE(4);
   let at = HEADER_BYTES;

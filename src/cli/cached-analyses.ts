@@ -37,9 +37,9 @@ class CachedAnalyses extends Map<string, PromqlAnalysis> {
  * Analyses, and per-file results of checks and emitters, through the cache (nothing kept without one). Given only
  * the analyses' store, the per-file results are computed every time.
  */
-export function cachedAnalysisCaches(cache: Pick<DefinitionCache, 'promql' | 'results'> | CacheStore<PromqlAnalysis> | undefined): AnalysisCaches {
+export function cachedAnalysisCaches(cache: Pick<DefinitionCache, 'promql' | 'results' | 'texts'> | CacheStore<PromqlAnalysis> | undefined): AnalysisCaches {
   const caches = newAnalysisCaches();
   if (!cache) return caches;
   if (cache instanceof CacheStore) return { ...caches, promql: new CachedAnalyses(cache) };
-  return { ...caches, promql: new CachedAnalyses(cache.promql), results: cache.results };
+  return { ...caches, promql: new CachedAnalyses(cache.promql), results: cache.results, texts: cache.texts };
 }

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
-import { artifactSha256, parseManifest } from '../build/manifest.ts';
+import { artifactBytes, artifactSha256, forgetArtifactBytes, parseManifest } from '../build/manifest.ts';
 import { BUILD_FILE } from '../build/paths.ts';
 import { sweepAtomicLeftovers, writeFileAtomic } from '../util/atomic-write.ts';
 import { printableName } from '../load/file-names.ts';
@@ -42,7 +42,10 @@ export async function writeArtifacts(outDir: string, artifacts: readonly Artifac
   // Half-written files of a build that was killed would otherwise sit in generated/ and be committed.
   for (const dir of new Set(artifacts.map((a) => path.dirname(path.join(outDir, a.path))))) await sweepAtomicLeftovers(dir);
   summary.unchanged.push(...artifacts.filter((a, i) => current[i] === 'same').map((a) => a.path));
-  await mapLimit(changed, FILES_AT_A_TIME, (artifact) => writeFileAtomic(path.join(outDir, artifact.path), artifact.content));
+  await mapLimit(changed, FILES_AT_A_TIME, async (artifact) => {
+    await writeFileAtomic(path.join(outDir, artifact.path), artifactBytes(artifact));
+    forgetArtifactBytes(artifact);
+  });
   summary.written.push(...changed.map((a) => a.path));
   for (const file of await listFiles(outDir)) {
     if (next.has(file)) continue;
@@ -116,7 +119,7 @@ async function compareFile(file: string, artifact: Artifact): Promise<OnDisk> {
   } catch {
     return 'missing';
   }
-  return bytes.length === Buffer.byteLength(artifact.content) && bytes.equals(Buffer.from(artifact.content)) ? 'same' : 'changed';
+  return bytes.equals(artifactBytes(artifact)) ? 'same' : 'changed';
 }
 
 /**
@@ -148,7 +151,8 @@ async function readCurrentRecorded(outDir: string, artifacts: readonly Artifact[
       return 'missing';
     }
     const record = records.get(key);
-    if (record && info.isFile() && sameStat(record, info) && record.sha256 === artifactSha256(artifact)) return 'same';
+    // The file still holds what it held when recorded: the same content as the new one, or other content.
+    if (record && info.isFile() && sameStat(record, info)) return record.sha256 === artifactSha256(artifact) ? 'same' : 'changed';
     const found = await compareFile(file, artifact);
     if (found === 'same' && info.isFile() && !racy(info, now)) {
       records.set(key, { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino, mode: info.mode, sha256: artifactSha256(artifact) });

@@ -91,9 +91,20 @@ function alertSection(model: Model, a: AlertModel, rank: ReturnType<typeof sever
   lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
   for (const l of rank.sortLevels(a.levels)) {
     const condition = l.op !== undefined && l.value !== undefined ? mdCode(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
-    lines.push(`| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(receiversOf(a, l.severity).join(', ')) || '—'} |`);
+    lines.push(`| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`);
   }
   return lines;
+}
+
+/**
+ * `names` joined by ", ", by concatenation: in the built command, `Array.prototype.join` of these receiver names gave
+ * two-byte strings (V8 keeps a string with only Latin-1 characters in either form), which made every alert's section
+ * in the cache twice its size (12 MB for the 10,000-alert catalogue instead of 6 MB) and the cached build read them all.
+ */
+function commaList(names: readonly string[]): string {
+  let list = names[0] ?? '';
+  for (let i = 1; i < names.length; i++) list = `${list}, ${names[i]}`;
+  return list;
 }
 
 /**

@@ -9,7 +9,7 @@
  * The output is deterministic: keys sorted recursively, 2-space indent, trailing newline.
  */
 import { dashboardPath } from '../build/paths.ts';
-import { sha256, withKnownSha256 } from '../build/manifest.ts';
+import { withLazyContent } from '../build/manifest.ts';
 import { createRequire } from 'node:module';
 import type * as BarGaugeSdk from '@grafana/grafana-foundation-sdk/bargauge';
 import type * as CommonSdk from '@grafana/grafana-foundation-sdk/common';
@@ -72,11 +72,11 @@ export function emitDashboards(model: Model, scopes?: FileScopes): Artifact[] {
     }
     // Taken from an earlier compile of the same definition, Project and threshold alerts when there was one.
     const reads = dashboardAlertReads(model, [d]);
-    const made = scopes.memo(d.origin.def.file, `dashboard ${d.origin.def.index} ${JSON.stringify(d.origin.path)} ${reads.part}`, () => {
+    const made = scopes.memoText(d.origin.def.file, `dashboard ${d.origin.def.index} ${JSON.stringify(d.origin.path)} ${reads.part}`, () => {
       const { path, content, sources } = emitDashboard(model, d);
-      return { path, content, sources, sha256: sha256(content) };
+      return { path, content, sources };
     }, reads.files);
-    artifacts.push(withKnownSha256({ path: made.path, content: made.content, sources: [...made.sources] }, made.sha256));
+    artifacts.push(withLazyContent({ path: made.path, sources: [...made.sources] }, made.sha256, made.text));
   }
   return artifacts;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ruleFilePath } from '../build/paths.ts';
-import { sha256, withKnownSha256 } from '../build/manifest.ts';
+import { withLazyContent } from '../build/manifest.ts';
 import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
@@ -83,11 +83,8 @@ export function emitPrometheusRules(model: Model, scopes?: FileScopes): Artifact
     const sources = [...new Set(group.members.map((m) => m.origin.def.file))];
     const header = [GENERATED_HEADER, `Source: ${sources.join(', ')}`];
     if (scopes?.memoised && sources.length === 1) {
-      const made = scopes.memo(sources[0]!, `rule file ${group.file}`, () => {
-        const content = goYaml({ groups: [groupBody(model, group.members)] }, header);
-        return { content, sha256: sha256(content) };
-      });
-      return withKnownSha256({ path: ruleFilePath(group.file), content: made.content, sources }, made.sha256);
+      const made = scopes.memoText(sources[0]!, `rule file ${group.file}`, () => ({ content: goYaml({ groups: [groupBody(model, group.members)] }, header) }));
+      return withLazyContent({ path: ruleFilePath(group.file), sources }, made.sha256, made.text);
     }
     const document = { groups: [group.body ?? groupBody(model, group.members)] };
     // The document rides along as data, so deploy compares it with the live server without parsing YAML.

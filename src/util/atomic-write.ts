@@ -6,7 +6,7 @@ import path from 'node:path';
  * Writes through a temporary file in the same directory and a rename, so a reader — a person, CI, or a service
  * reloading at that moment — sees the old file or the new one, never half of one.
  */
-export async function writeFileAtomic(target: string, content: string, mode?: number): Promise<void> {
+export async function writeFileAtomic(target: string, content: string | Uint8Array, mode?: number): Promise<void> {
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.vigil-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
