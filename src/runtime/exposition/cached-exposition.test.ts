@@ -255,7 +255,7 @@ describe('the cached exposition reuses the bytes of released scrapes only', () =
 });
 
 describe('a server\'s scrape of series never written formats them as it writes them', () => {
-  it('prom-client\'s bytes over many pieces, a label longer than a piece, other kinds between, and no memory kept', async () => {
+  it('prom-client\'s bytes over many pieces, labels longer than a piece, other kinds between, and no memory kept', async () => {
     const registry = new Registry();
     const histogram = new Histogram({ name: 'h_seconds', help: 'H ✓.', labelNames: ['path', 'code'], buckets: [0.1, 1, 2.5], registers: [registry] });
     const summary = new Summary({ name: 's_seconds', help: 'S.', registers: [registry] });
@@ -267,16 +267,22 @@ describe('a server\'s scrape of series never written formats them as it writes t
       gauge.set({ path }, awkwardValues[i % awkwardValues.length]);
     }
     gauge.set({ path: `long ${'ü'.repeat(200_000)}` }, 1);
+    // A histogram series longer than a piece, between others.
+    histogram.observe({ path: `long ${'ü'.repeat(20_000)}`, code: '200' }, 1);
+    for (let i = 0; i < 20; i++) histogram.observe({ path: `after ${i}`, code: '500' }, i / 7);
     summary.observe(3);
     const cached = exposition(registry);
     const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
     let first: { bytes: Buffer; streamed: boolean };
     try {
       first = await written(await cached.scrape());
-      // The pieces alone (four of 256 KB, one for the long label): no slab of the cache.
+      // The pieces alone (four of 256 KB, one for each long series): no slab of the cache.
       const sizes = allocate.mock.calls.map(([size]) => size);
       expect(sizes.filter((size) => size === 256 * 1024)).toHaveLength(4);
-      expect(sizes.filter((size) => size !== 256 * 1024)).toEqual([expect.toSatisfy((size: number) => size > 400_000 && size < 1_500_000)]);
+      expect(sizes.filter((size) => size !== 256 * 1024)).toEqual([
+        expect.toSatisfy((size: number) => size > 500_000 && size < 1_000_000),
+        expect.toSatisfy((size: number) => size > 400_000 && size < 1_500_000),
+      ]);
     } finally {
       allocate.mockRestore();
     }

@@ -451,12 +451,25 @@ export function putHistogramSeries(
   shape: HistogramShape, counts: ArrayLike<number>, first: number, series: { sum: number; count: number },
   labels: string | LabelSet, into: Buffer, offset: number,
 ): number {
+  const afterLe = putBytes(shape.openingBytes[0], into, offset);
+  const labelBytes = typeof labels !== 'string' ? putOwnLabels(labels, into, afterLe) - afterLe : labels === '' ? 0 : into.write(labels, afterLe, 'utf8');
+  return putHistogramLines(shape, counts, first, series, labelBytes, into, afterLe);
+}
+
+/**
+ * putHistogramSeries once the `{…}` (`labelBytes` of it) is written after the first bucket's `le="…"`, at afterLe.
+ * Apart because a server's first scrape calls putHistogramSeries with label texts (preparing) and then with label
+ * sets (streaming): V8 then drops the optimized code of the function that calls putOwnLabels for the first time, and
+ * ran the whole series unoptimized again until it was recompiled (≈ 30 ms on the other core).
+ */
+function putHistogramLines(
+  shape: HistogramShape, counts: ArrayLike<number>, first: number, series: { sum: number; count: number },
+  labelBytes: number, into: Buffer, afterLe: number,
+): number {
   const keys = shape.boundKeys;
   const openings = shape.openingBytes;
   // After `le="…"`: the `{…}` with its `{` turned `,`, or `}` alone when the series has no labels.
-  let at = putBytes(openings[0], into, offset);
-  const afterLe = at;
-  const labelBytes = typeof labels !== 'string' ? putOwnLabels(labels, into, at) - at : labels === '' ? 0 : into.write(labels, at, 'utf8');
+  let at = afterLe;
   if (labelBytes === 0) {
     into[at++] = 0x7d;
   } else {

@@ -113,17 +113,48 @@ export function histogramStreams(labels: LabelTexts): boolean {
 /** A histogram's block: its header, then each series' buckets, _sum and _count. */
 export async function streamHistogramMetric(metric: StoredMetric, series: readonly unknown[], labels: LabelTexts, writer: PieceWriter): Promise<void> {
   await putHeader(metric, writer);
-  const shape = new HistogramShape(metric.name, metric.upperBounds ?? []);
-  const keys = shape.boundKeys;
-  const counts = new Float64Array(keys.length);
-  const own = labels.defaultLabels === null;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i] as BucketSeries;
-    const text = own ? s.labels : labels.sumAndCount(s.labels);
-    let cumulative = 0;
-    for (let b = 0; b < keys.length; b++) counts[b] = cumulative += s.bucketValues[keys[b]];
-    const need = shape.maxSeriesBytes(own ? ownLabelsMaxBytes(s.labels) : 3 * (text as string).length);
-    if (writer.piece.length - writer.at < need) await writer.room(need);
-    writer.at = putHistogramSeries(shape, counts, 0, s, text, writer.piece, writer.at);
+  const histogram = new HistogramSeriesWriter(metric, labels);
+  for (let next = 0; next < series.length; ) {
+    next = histogram.putWhileRoom(series, next, writer);
+    if (next < series.length) await writer.room(histogram.room(series[next] as BucketSeries));
+  }
+}
+
+/**
+ * The series of one histogram written into a piece, synchronously, as many as fit. Apart from the async function
+ * that waits for pieces: V8 optimized that one while it ran the first histogram and dropped the code when it began
+ * the second (an await's resumption it had no feedback for), and the series ran unoptimized until it was recompiled.
+ */
+class HistogramSeriesWriter {
+  private readonly shape: HistogramShape;
+  private readonly counts: Float64Array;
+  /** Without default labels a series' labels are its own, written straight as bytes. */
+  private readonly own: boolean;
+
+  constructor(metric: StoredMetric, private readonly labels: LabelTexts) {
+    this.shape = new HistogramShape(metric.name, metric.upperBounds ?? []);
+    this.counts = new Float64Array(this.shape.boundKeys.length);
+    this.own = labels.defaultLabels === null;
+  }
+
+  /** Writes series from `from` while they fit in the writer's piece; returns the first that did not (or the end). */
+  putWhileRoom(series: readonly unknown[], from: number, writer: PieceWriter): number {
+    const { shape, counts, own } = this;
+    const keys = shape.boundKeys;
+    for (let i = from; i < series.length; i++) {
+      const s = series[i] as BucketSeries;
+      const text = own ? s.labels : this.labels.sumAndCount(s.labels);
+      const need = shape.maxSeriesBytes(own ? ownLabelsMaxBytes(s.labels) : 3 * (text as string).length);
+      if (writer.piece.length - writer.at < need) return i;
+      let cumulative = 0;
+      for (let b = 0; b < keys.length; b++) counts[b] = cumulative += s.bucketValues[keys[b]];
+      writer.at = putHistogramSeries(shape, counts, 0, s, text, writer.piece, writer.at);
+    }
+    return series.length;
+  }
+
+  /** The room series `s` needs at most. */
+  room(s: BucketSeries): number {
+    return this.shape.maxSeriesBytes(this.own ? ownLabelsMaxBytes(s.labels) : 3 * this.labels.sumAndCount(s.labels).length);
   }
 }
