@@ -1,7 +1,6 @@
 // What the published package runs and imports, built from src/ by esbuild (and tsc for the type declarations):
-//   dist/vigil.mjs               the command line (src/cli/run.ts), split: each command's modules are in
-//   dist/vigil-<name>-<hash>.mjs chunks named by their content, evaluated only when that command runs (beside
-//                                the entry, so that every module's import.meta.url still points into dist/)
+//   dist/vigil.cjs               the command line (src/cli/run.ts): one script, a function bin/vigil.js compiles with
+//                                a V8 code cache and calls (Node 20 keeps no compiled code of ES modules)
 //   dist/index.js                the define helpers definitions import (`from 'vigil'`), dist/types/index.d.ts
 //   dist/compiler.js             the compiler as a library (`from 'vigil/compiler'`), dist/types/compiler.d.ts
 //   dist/typescript-child.mjs    the process that runs users' TypeScript definitions
@@ -14,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-export const CLI = { entry: 'src/cli/run.ts', out: 'vigil.mjs' };
+export const CLI = { entry: 'src/cli/run.ts', out: 'vigil.cjs' };
 const LIBRARIES = [
   { entry: 'src/index.ts', out: 'index.js' },
   { entry: 'src/compiler.ts', out: 'compiler.js' },
@@ -22,12 +21,10 @@ const LIBRARIES = [
 const BUNDLES = [CLI, ...LIBRARIES];
 const CHILD = 'src/load/typescript-child.mjs';
 export const CHUNK_NAMES = 'vigil-[name]-[hash]';
-const CHUNK_FILE = /^vigil-.+-[A-Z0-9]{8}\.mjs$/;
-/**
- * A chunk no current bundle imports is removed only once it is this old: a command started from the previous
- * dist/vigil.mjs may still be about to import one of its chunks.
- */
-const STALE_CHUNK_AGE_MS = 10 * 60_000;
+/** The chunks of the split ES module command line earlier versions wrote (dist/vigil.mjs beside them). */
+const OLD_CLI_FILE = /^vigil(-.+-[A-Z0-9]{8})?\.mjs(\.\d+\.tmp)?$/;
+/** They go once this old: a command started from the old dist/vigil.mjs may still be about to import a chunk. */
+const OLD_CLI_AGE_MS = 10 * 60_000;
 
 /** The esbuild options of every bundle; scripts/coverage-bundle.mjs builds the command line with them too. */
 export const ESBUILD_OPTIONS = {
@@ -39,6 +36,28 @@ export const ESBUILD_OPTIONS = {
   logLevel: 'silent',
   // CommonJS pieces (the precompiled schema validators) require() their runtime helpers.
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+};
+
+/**
+ * The command line as a script: every module of src/ it uses, lazily imported ones included (a dynamic import becomes
+ * a call that evaluates the module's part of the script; V8 compiles a function only when it first runs), packages
+ * and Node's modules through the require() bin/vigil.js passes in. The whole file is one function expression, so
+ * that the script bin/vigil.js compiles is the file itself, line for line.
+ */
+export const CLI_SCRIPT_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'silent',
+  supported: { 'dynamic-import': false },
+  // Only ASCII (other characters escaped), so that bin/vigil.js reads it as Latin-1: a one-byte string for V8, and
+  // no UTF-8 decoding of 3 MB at every start.
+  charset: 'ascii',
+  define: { 'import.meta.url': '__vigilImportMetaUrl' },
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __vigilImportMetaUrl) {"use strict";' },
+  footer: { js: '})' },
 };
 
 /** The newest modification time of package.json and every non-test source file. */
@@ -72,26 +91,24 @@ export function bundlesAreFresh() {
 export async function writeBundles() {
   const { build } = await import('esbuild');
   mkdirSync(dist, { recursive: true });
-  const cliOptions = {
-    entryPoints: { [path.basename(CLI.out, '.mjs')]: path.join(root, CLI.entry) },
-    outdir: dist,
-    splitting: true,
-    chunkNames: CHUNK_NAMES,
-    outExtension: { '.js': '.mjs' },
-  };
   const [cli, ...libraries] = await Promise.all([
-    build({ ...ESBUILD_OPTIONS, ...cliOptions, write: false }),
+    build({ ...CLI_SCRIPT_OPTIONS, entryPoints: [path.join(root, CLI.entry)], outfile: path.join(dist, CLI.out), write: false }),
     ...LIBRARIES.map(({ entry, out }) => build({ ...ESBUILD_OPTIONS, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), write: false })),
   ]);
-  const entry = path.join(dist, CLI.out);
-  const chunks = cli.outputFiles.filter((file) => file.path !== entry);
-  for (const file of [...chunks, ...libraries.map((library) => library.outputFiles[0]), cli.outputFiles.find((file) => file.path === entry)]) {
-    writeAtomically(file.path, file.contents);
-  }
-  removeStaleChunks(new Set(chunks.map((file) => path.basename(file.path))));
+  for (const file of libraries.map((result) => result.outputFiles[0])) writeAtomically(file.path, file.contents);
+  writeAtomically(path.join(dist, CLI.out), asciiOnly(cli.outputFiles[0].text));
+  removeOldCommandLine();
   const child = path.join(dist, path.basename(CHILD));
   copyFileSync(path.join(root, CHILD), `${child}.${process.pid}.tmp`);
   renameSync(`${child}.${process.pid}.tmp`, child);
+}
+
+/**
+ * esbuild's ASCII charset escapes every string, regular expression and name, but keeps the comments it keeps as they
+ * are; a \u escape in a comment is as good, and means the same anywhere else.
+ */
+export function asciiOnly(text) {
+  return text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function writeAtomically(target, contents) {
@@ -100,12 +117,13 @@ function writeAtomically(target, contents) {
   renameSync(temp, target);
 }
 
-function removeStaleChunks(current) {
+/** A checkout built before the command line was one script: its entry and chunks are never run again. */
+function removeOldCommandLine() {
   for (const name of readdirSync(dist)) {
-    if (current.has(name) || !CHUNK_FILE.test(name.replace(/\.\d+\.tmp$/, ''))) continue;
+    if (!OLD_CLI_FILE.test(name)) continue;
     const file = path.join(dist, name);
     try {
-      if (Date.now() - statSync(file).mtimeMs > STALE_CHUNK_AGE_MS) unlinkSync(file);
+      if (Date.now() - statSync(file).mtimeMs > OLD_CLI_AGE_MS) unlinkSync(file);
     } catch {
       // removed by a concurrent build
     }

@@ -1,14 +1,31 @@
 #!/usr/bin/env node
-// Vigil's command line. An installed package runs dist/vigil.mjs, built once when the package was packed; nothing is
-// ever written into node_modules (it may be read-only). In a checkout of the repository the bundle is rebuilt by
+// Vigil's command line. An installed package runs dist/vigil.cjs, built once when the package was packed; nothing is
+// ever written into node_modules/vigil (it may be read-only). In a checkout of the repository the bundle is rebuilt by
 // esbuild (in ~50 ms) whenever a source file is newer than it, so a command starts in a fraction of the time of
 // transpiling every module on the fly; if it cannot be written (read-only checkout), the sources run through tsx.
-import { existsSync } from 'node:fs';
+//
+// The bundle is one script, compiled here with a V8 code cache (issue #12 §3): Node 20 caches no compiled code for
+// ES modules (module.enableCompileCache is Node 22), and compiling Vigil's code was a fifth of a cold `vigil validate`.
+// The cache is made at the end of the first run of each command, so it holds the bytecode of every function that
+// command ran; it is kept with the incremental cache (node_modules/.cache/vigil/code of the nearest package.json,
+// VIGIL_CACHE_DIR, else the user's cache directory), never in the package. Its file name is a sha256 of the bundle's
+// text, Vigil's and Node's versions and V8's flags, and its header repeats the bundle's sha256 and gives the data's:
+// V8 itself only compares the length of the source and its flags before it runs the bytecode it finds. Written only
+// when missing or rejected. VIGIL_CODE_CACHE=0 turns it off, VIGIL_CODE_CACHE=debug says what happened to it.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cachedDataVersionTag } from 'node:v8';
+import { Script } from 'node:vm';
 
+// Before any code runs: the command line starts from the middle of this module.
+const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the bundle and of the data
+const SHA256_BYTES = 32;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist', 'vigil.mjs');
+const bundle = path.join(root, 'dist', 'vigil.cjs');
 const checkout = existsSync(path.join(root, 'src')) && !root.split(path.sep).includes('node_modules');
 
 if (!checkout) {
@@ -16,7 +33,7 @@ if (!checkout) {
     process.stderr.write(`vigil: this installation has no ${path.relative(root, bundle)}; reinstall the package (npm install --save-dev vigil)\n`);
     process.exit(2);
   }
-  await import(pathToFileURL(bundle).href);
+  runBundle();
 } else if (process.env.NODE_V8_COVERAGE && process.env.VIGIL_COVERAGE_BUNDLE) {
   // `npm test` measures the coverage of the commands its tests run: this bundle of src/ carries its source map, so
   // scripts/coverage-report.mjs can map what ran back to src/*.ts (scripts/coverage-bundle.mjs builds it).
@@ -32,10 +49,113 @@ if (!checkout) {
     }
   }
   if (useBundle && bundlesAreFresh()) {
-    await import(pathToFileURL(bundle).href);
+    runBundle();
   } else {
     const { register } = await import('tsx/esm/api');
     register();
     await import('../src/cli/run.ts');
   }
+}
+
+function runBundle() {
+  const bytes = readFileSync(bundle);
+  const source = bytes.toString('latin1'); // bin/dist.js writes it in ASCII: no UTF-8 decoding of 3 MB
+  const cache = codeCache(bytes);
+  const cachedData = cache && readCodeCache(cache);
+  const script = new Script(source, { filename: bundle, cachedData });
+  if (cache) {
+    report(cache, cachedData === undefined ? cache.missing : script.cachedDataRejected ? 'rejected by V8' : 'accepted');
+    if (!cachedData || script.cachedDataRejected) {
+      // After the command's work (and after any process.exit): the functions it ran are compiled by then.
+      process.once('exit', () => writeCodeCache(cache, script.createCachedData()));
+    }
+  }
+  // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.
+  const commandLine = script.runInThisContext();
+  const module = { exports: {} };
+  commandLine(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle), pathToFileURL(bundle).href);
+}
+
+/**
+ * Where this bundle's code cache for this command is kept (undefined when it is turned off), and the sha256 of the
+ * bundle, which the file's header repeats: a cache copied from another checkout or version under this name is ignored.
+ */
+function codeCache(bytes) {
+  if (process.env.VIGIL_CODE_CACHE === '0') return undefined;
+  const dir = codeCacheDir();
+  if (!dir) return undefined;
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const bundleSha256 = sha256(bytes);
+  const key = createHash('sha256')
+    .update([version, bundleSha256.toString('hex'), process.version, process.arch, cachedDataVersionTag(), ...process.execArgv].join('\0'))
+    .digest('hex')
+    .slice(0, 32);
+  const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other';
+  return { file: path.join(dir, `${command}-${key}.bin`), command, bundleSha256, missing: 'missing' };
+}
+
+function codeCacheDir() {
+  if (process.env.VIGIL_CACHE_DIR) return path.join(path.resolve(process.env.VIGIL_CACHE_DIR), 'code');
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'node_modules', '.cache', 'vigil', 'code');
+    if (path.dirname(dir) === dir) break;
+  }
+  const home = os.homedir();
+  const user = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : home && path.join(home, process.platform === 'darwin' ? 'Library/Caches' : '.cache'));
+  return user ? path.join(user, 'vigil', 'code') : undefined;
+}
+
+/**
+ * The cached data, if the file is there, whole and made for this bundle; anything else is no cache (it costs only
+ * the time it would have saved). `cache.missing` says which, for VIGIL_CODE_CACHE=debug.
+ */
+function readCodeCache(cache) {
+  let content;
+  try {
+    content = readFileSync(cache.file);
+  } catch {
+    return undefined;
+  }
+  const header = CODE_CACHE_MAGIC.length + 2 * SHA256_BYTES;
+  const bundleSha256 = content.subarray(CODE_CACHE_MAGIC.length, CODE_CACHE_MAGIC.length + SHA256_BYTES);
+  const data = content.subarray(header);
+  if (content.length <= header || !content.subarray(0, CODE_CACHE_MAGIC.length).equals(CODE_CACHE_MAGIC) || !sha256(data).equals(content.subarray(header - SHA256_BYTES, header))) {
+    cache.missing = 'damaged';
+  } else if (!bundleSha256.equals(cache.bundleSha256)) {
+    cache.missing = 'made for another bundle';
+  } else {
+    return data;
+  }
+  return undefined;
+}
+
+/** Written through a temporary file, so that a concurrent command reads the whole of it or nothing; other keys go. */
+function writeCodeCache(cache, data) {
+  try {
+    const dir = path.dirname(cache.file);
+    mkdirSync(dir, { recursive: true });
+    const temp = `${cache.file}.${process.pid}.tmp`;
+    writeFileSync(temp, Buffer.concat([CODE_CACHE_MAGIC, cache.bundleSha256, sha256(data), data]));
+    renameSync(temp, cache.file);
+    report(cache, 'written');
+    const sameCommand = new RegExp(`^${cache.command}-[0-9a-f]{32}\\.bin$`);
+    for (const name of readdirSync(dir)) {
+      if (name === path.basename(cache.file) || !sameCommand.test(name)) continue;
+      try {
+        unlinkSync(path.join(dir, name));
+      } catch {
+        // removed by a concurrent command
+      }
+    }
+  } catch {
+    // a read-only or full disk: the next run compiles again
+  }
+}
+
+function report(cache, state) {
+  if (process.env.VIGIL_CODE_CACHE === 'debug') process.stderr.write(`vigil: code cache ${state}: ${cache.file}\n`);
+}
+
+function sha256(data) {
+  return createHash('sha256').update(data).digest();
 }

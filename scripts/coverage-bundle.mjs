@@ -1,6 +1,6 @@
-// The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: built
-// as dist/vigil.mjs is (bin/dist.js's esbuild options, entry and chunk names: split into chunks that each command
-// imports when it runs), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
+// The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: the
+// same sources as dist/vigil.cjs, as ES modules split into chunks that each command imports when it runs (bin/dist.js's
+// options for the libraries; V8's coverage of an ES module maps to its file without a code cache in the way), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
 // folders below the repository, as dist/ does, so that the paths src/ resolves from its own module (templates/, the
 // TypeScript child process beside it) resolve the same way.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CHUNK_NAMES, CLI, ESBUILD_OPTIONS } from '../bin/dist.js';
+
+const ENTRY = 'vigil.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHILD_SOURCE = path.join(ROOT, 'src', 'load', 'typescript-child.mjs');
@@ -39,7 +41,7 @@ export async function buildCoverageBundle(dir) {
   mkdirSync(dir, { recursive: true });
   await build({
     ...ESBUILD_OPTIONS,
-    entryPoints: { [path.basename(CLI.out, '.mjs')]: path.join(ROOT, CLI.entry) },
+    entryPoints: { [path.basename(ENTRY, '.mjs')]: path.join(ROOT, CLI.entry) },
     outdir: dir,
     splitting: true,
     chunkNames: CHUNK_NAMES,
@@ -49,5 +51,5 @@ export async function buildCoverageBundle(dir) {
     sourcemap: 'external',
   });
   copyFileSync(CHILD_SOURCE, path.join(dir, CHILD_NAME));
-  return path.join(dir, CLI.out);
+  return path.join(dir, ENTRY);
 }

@@ -15,5 +15,7 @@ process.on('unhandledRejection', (reason) => {
   if (process.env.VIGIL_DEBUG) process.stderr.write(`${(reason as Error)?.stack}\n`);
   process.exit(2);
 });
-const code = await main(process.argv.slice(2), processIO());
-process.exitCode = code;
+// No top-level await: the command line's bundle is a script (bin/vigil.js runs it with a V8 code cache).
+void main(process.argv.slice(2), processIO()).then((code) => {
+  process.exitCode = code;
+});

@@ -61,7 +61,7 @@ afterAll(() => {
 describe('the packed package, installed into an empty project', () => {
   it('ships compiled JavaScript, declarations, the schemas and the templates, and no TypeScript sources', () => {
     const files = snapshot(installed).map((line) => line.split(' ')[0]!);
-    for (const file of ['bin/vigil.js', 'dist/vigil.mjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
+    for (const file of ['bin/vigil.js', 'dist/vigil.cjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => f.startsWith('src/'))).toEqual([]);
@@ -135,7 +135,9 @@ describe('the packed package, installed into an empty project', () => {
     expect(validate.status, output(validate)).toBe(0);
   });
 
-  it('wrote nothing into the installed package', () => {
+  it("wrote nothing into the installed package; the code cache of the commands is in the project's node_modules/.cache", () => {
     expect(snapshot(installed)).toEqual(installedBefore);
+    const codeCache = readdirSync(path.join(project, 'node_modules', '.cache', 'vigil', 'code'));
+    expect(codeCache.filter((name) => /^(init|validate|build|test)-[0-9a-f]{32}\.bin$/.test(name)).length, codeCache.join(' ')).toBeGreaterThanOrEqual(3);
   });
 });

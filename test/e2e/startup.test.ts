@@ -1,8 +1,10 @@
-// Start-up (issue #12 §3): a command evaluates only the modules it uses. The real CLI runs under a module hook that
-// records every package an ES module imports; commands that never talk to a store, a mail server or a metrics
-// registry must not import their clients.
+// Start-up (issue #12 §3): a command evaluates only the modules it uses, from the command line's one script
+// (dist/vigil.cjs) compiled with a V8 code cache. The real CLI runs under hooks that record every package it imports
+// or requires; commands that never talk to a store, a mail server or a metrics registry must not load their clients.
+// The code cache is made once per command, used after, and anything wrong with it costs only the time it saves.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,13 +15,19 @@ import { EXAMPLE } from '../helpers/example.ts';
 const work = mkdtempSync(path.join(os.tmpdir(), 'vigil-startup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The command line as an installation runs it: not the coverage bundle `npm test` would substitute. */
+function shippedCommandLine(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_V8_COVERAGE: _coverage, VIGIL_COVERAGE_BUNDLE: _bundle, ...rest } = process.env;
+  return { ...rest, NO_COLOR: '1', ...env };
+}
+
 const HOOKS = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   if (/^[@a-z]/.test(specifier) && !specifier.startsWith('node:')) appendFileSync(process.env.VIGIL_IMPORT_LOG, specifier + '\\n');
   return next(specifier, context);
 }`;
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
-// Packages loaded with require() (createRequire: the Grafana SDK, the yaml library) do not pass the ES module hook.
+// The command line's script loads its packages with require(), which does not pass the ES module hook.
 const PRELOAD = `const Module = require('node:module');
 const { appendFileSync } = require('node:fs');
 const load = Module._load;
@@ -39,7 +47,7 @@ function packagesImportedBy(args: string[]): { code: number | null; packages: Se
   const r = spawnSync(process.execPath, ['--require', preload, '--import', pathToFileURL(register).href, VIGIL_BIN, ...args], {
     cwd: REPO,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', VIGIL_IMPORT_LOG: log },
+    env: shippedCommandLine({ VIGIL_IMPORT_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'hooked-cache') }),
     timeout: 60_000,
   });
   const packages = new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!)));
@@ -81,5 +89,90 @@ describe('start-up: each command imports what it uses', () => {
   it('the hook sees what a command does import: the relay loads its store driver', () => {
     const run = packagesImportedBy(['relay', '--build', path.join(work, 'no-such-build')]);
     expect(run.packages.has('better-sqlite3') || run.packages.has('pg') || run.packages.has('prom-client'), [...run.packages].join(' ')).toBe(true);
+  });
+});
+
+describe('the code cache of the command line', () => {
+  const BUNDLE = path.join(REPO, 'dist', 'vigil.cjs');
+  const MAGIC = Buffer.from('vigil code cache 1\n');
+  const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
+
+  function vigil(args: string[], cacheDir: string, env: NodeJS.ProcessEnv = {}) {
+    const r = spawnSync(process.execPath, [VIGIL_BIN, ...args], { cwd: REPO, encoding: 'utf8', env: shippedCommandLine({ VIGIL_CACHE_DIR: cacheDir, VIGIL_CODE_CACHE: 'debug', ...env }), timeout: 60_000 });
+    const states = [...r.stderr.matchAll(/^vigil: code cache (.+?): (.+)$/gm)].map((m) => m[1]);
+    const files = [...r.stderr.matchAll(/^vigil: code cache .+?: (.+)$/gm)].map((m) => m[1]!);
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, states, file: files[0] };
+  }
+  const VERSION = /^vigil \d+\.\d+\.\d+/;
+
+  it('is written at the end of the first run of each command, in the cache directory, and used, not rewritten, after', () => {
+    const dir = path.join(work, 'code-cache-first');
+    const first = vigil(['--version'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(VERSION);
+    expect(first.states).toEqual(['missing', 'written']);
+    expect(path.dirname(first.file!)).toBe(path.join(dir, 'code'));
+    expect(path.basename(first.file!)).toMatch(/^other-[0-9a-f]{32}\.bin$/);
+    const written = statSync(first.file!).mtimeMs;
+    const second = vigil(['--version'], dir);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.states).toEqual(['accepted']);
+    expect(statSync(first.file!).mtimeMs).toBe(written);
+    // Another command has a cache of its own (the functions it runs), beside the first.
+    const checks = vigil(['checks'], dir);
+    expect(checks.code, checks.stderr).toBe(0);
+    expect(checks.states).toEqual(['missing', 'written']);
+    expect(readdirSync(path.join(dir, 'code')).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
+  });
+
+  it('a damaged file, one made for another bundle, or bytecode of another source are not run: the command works and the cache is rewritten', () => {
+    const dir = path.join(work, 'code-cache-wrong');
+    const { file } = vigil(['--version'], dir);
+    const good = readFileSync(file!);
+    const bundleSha256 = good.subarray(MAGIC.length, MAGIC.length + 32);
+    expect(bundleSha256.equals(sha256(readFileSync(BUNDLE)))).toBe(true);
+    const data = good.subarray(MAGIC.length + 64);
+    const otherSource = `(function () { return ${JSON.stringify('not vigil'.repeat(10))}; })`;
+    // A code cache V8 made for another script, by a plain node as the command line's (V8 checks its flags too).
+    const made = spawnSync(process.execPath, ['-e', `process.stdout.write(new (require('node:vm').Script)(${JSON.stringify(otherSource)}).createCachedData().toString('base64'))`], { encoding: 'utf8' });
+    const foreignData = Buffer.from(made.stdout, 'base64');
+    expect(foreignData.length).toBeGreaterThan(0);
+    const cases: [string, Buffer, string][] = [
+      ['garbage', Buffer.from('not a code cache at all'), 'damaged'],
+      ['truncated', good.subarray(0, good.length - 100), 'damaged'],
+      ['one byte of the data changed', Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])]), 'damaged'],
+      ['made for another bundle', Buffer.concat([MAGIC, sha256('another bundle'), sha256(data), data]), 'made for another bundle'],
+      ['bytecode of another source under the right header', Buffer.concat([MAGIC, bundleSha256, sha256(foreignData), foreignData]), 'rejected by V8'],
+    ];
+    for (const [what, content, state] of cases) {
+      writeFileSync(file!, content);
+      const run = vigil(['--version'], dir);
+      expect(run.code, `${what}: ${run.stderr}`).toBe(0);
+      expect(run.stdout, what).toMatch(VERSION);
+      expect(run.states, what).toEqual([state, 'written']);
+      expect(vigil(['--version'], dir).states, what).toEqual(['accepted']);
+    }
+  });
+
+  it('VIGIL_CODE_CACHE=0 turns it off, and a cache directory that cannot be made is no error', () => {
+    const dir = path.join(work, 'code-cache-off');
+    const off = vigil(['--version'], dir, { VIGIL_CODE_CACHE: '0' });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.states).toEqual([]);
+    expect(() => statSync(path.join(dir, 'code'))).toThrow();
+    const blocked = path.join(work, 'a-file-not-a-directory');
+    writeFileSync(blocked, '');
+    const run = vigil(['--version'], blocked);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(VERSION);
+    expect(run.stderr.replace(/^vigil: code cache missing: .+\n/m, '')).toBe('');
+  });
+
+  it('the script is ASCII (bin/vigil.js reads it as Latin-1), and its escaped strings still print as they are', () => {
+    const bytes = readFileSync(BUNDLE);
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+    const help = vigil(['--help'], path.join(work, 'code-cache-help'));
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('vigil \u2014 monitoring and alerting as code');
   });
 });
