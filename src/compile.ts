@@ -11,8 +11,8 @@ import { buildModel } from './model/build.ts';
 import { Catalog } from './model/catalog.ts';
 import type { ExpressionModel, Model } from './model/types.ts';
 import { analyzePromql, type PromqlAnalysis } from './promql/index.ts';
-import { KINDS } from './spec/kinds.ts';
-import { validateDefinitions, type TypedDefinition } from './spec/validate.ts';
+import { KINDS, type KindName } from './spec/kinds.ts';
+import { conformingByIdentity, validateDefinitions, type TypedDefinition } from './spec/validate.ts';
 import { analyzeGoTemplate, type TemplateAnalysis } from './templates/go-template.ts';
 import { EMITTERS } from './emit/index.ts';
 import { secretsList } from './emit/secret-slots.ts';
@@ -57,10 +57,12 @@ export interface AnalysisCaches {
   results?: ResultStore;
   /** Generated files' texts made per file, read only when asked for (see FileScopes.memoText); none: kept in `results`. */
   texts?: ResultStore;
+  /** Definitions earlier compiles found conforming to their schema (see conformingByIdentity). */
+  conforming?: WeakMap<Definition, KindName>;
 }
 
 export function newAnalysisCaches(): AnalysisCaches {
-  return { promql: new Map(), templates: new Map() };
+  return { promql: new Map(), templates: new Map(), conforming: new WeakMap() };
 }
 
 /** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
@@ -79,7 +81,8 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     definitions = view.definitions;
     diagnostics.push(...view.diagnostics);
   }
-  const schema = validateDefinitions(definitions, options.caches?.results && knownConforming(loaded, options.caches.results));
+  const byText = options.caches?.results && knownConforming(loaded, options.caches.results);
+  const schema = validateDefinitions(definitions, options.caches?.conforming ? conformingByIdentity(options.caches.conforming, byText) : byText);
   diagnostics.push(...schema.diagnostics);
   lap('schema');
   const { model, diagnostics: modelDiagnostics } = buildModel(schema.valid);

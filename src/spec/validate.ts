@@ -32,6 +32,22 @@ export interface KnownConforming {
   done(): void;
 }
 
+/**
+ * Conforming definitions remembered by identity, in front of `next`: the compiles of one project (the shared
+ * definitions, then each environment's view of them) share every definition no override touches, and a definition's
+ * value does not change once loaded.
+ */
+export function conformingByIdentity(seen: WeakMap<Definition, KindName>, next?: KnownConforming): KnownConforming {
+  return {
+    kindOf: (def) => next?.kindOf(def) ?? seen.get(def),
+    remember: (def, kind) => {
+      seen.set(def, kind);
+      next?.remember(def, kind);
+    },
+    done: () => next?.done(),
+  };
+}
+
 /** Checks every definition against the JSON Schema of its kind; returns the ones that conform. */
 export function validateDefinitions(definitions: readonly Definition[], known?: KnownConforming): { valid: TypedDefinition[]; diagnostics: Diagnostic[] } {
   const valid: TypedDefinition[] = [];
