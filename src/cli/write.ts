@@ -1,5 +1,5 @@
 import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
@@ -144,12 +144,14 @@ async function readCurrentRecorded(outDir: string, artifacts: readonly Artifact[
     const file = path.join(root, artifact.path);
     const key = `${root}\0${artifact.path}`;
     const now = BigInt(Date.now()) * 1_000_000n;
-    let info: BigIntStats;
+    let info: BigIntStats | undefined;
     try {
-      info = await stat(file, { bigint: true });
+      // In turn, not through the thread pool: a stat is microseconds, its round trip of promises is not.
+      info = statSync(file, { bigint: true, throwIfNoEntry: false });
     } catch {
-      return 'missing';
+      // not readable: as missing
     }
+    if (info === undefined) return 'missing';
     const record = records.get(key);
     // The file still holds what it held when recorded: the same content as the new one, or other content.
     if (record && info.isFile() && sameStat(record, info)) return record.sha256 === artifactSha256(artifact) ? 'same' : 'changed';
