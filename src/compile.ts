@@ -59,10 +59,18 @@ export interface AnalysisCaches {
   texts?: ResultStore;
   /** Definitions earlier compiles found conforming to their schema (see conformingByIdentity). */
   conforming?: WeakMap<Definition, KindName>;
+  /** Reports of checks whose per-file part reads only the file's documents, by the file's first definition (see runPerFile). */
+  documentReports?: WeakMap<Definition, Map<string, DocumentReports>>;
+}
+
+/** What a documents-only per-file part reported over these very documents. */
+interface DocumentReports {
+  documents: readonly { kind: string; def: Definition }[];
+  diagnostics: Diagnostic[];
 }
 
 export function newAnalysisCaches(): AnalysisCaches {
-  return { promql: new Map(), templates: new Map(), conforming: new WeakMap() };
+  return { promql: new Map(), templates: new Map(), conforming: new WeakMap(), documentReports: new WeakMap() };
 }
 
 /** schema → model → checks → emit. Pure: takes loaded definitions, returns diagnostics and file contents. */
@@ -107,7 +115,7 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
     context.current = check;
     try {
       check.run(context.ctx);
-      if (check.perFile) for (const file of scopes.files) runPerFile(check, file, context, scopes);
+      if (check.perFile) for (const file of scopes.files) runPerFile(check, file, context, scopes, options.caches?.documentReports);
     } catch (e) {
       diagnostics.push({ code: 'internal', severity: 'error', message: `check ${check.id} failed: ${(e as Error).message}`, hint: 'this is a bug in Vigil; please report it with the definitions that trigger it' });
     }
@@ -206,17 +214,40 @@ function analysisKey(e: ExpressionModel): string {
 }
 
 /** A check's part over one file, or the reports it made over the same file and project-wide facts before. */
-function runPerFile(check: Check, file: FileItems, context: { ctx: CheckContext; reports: CheckReport[] }, scopes: FileScopes): void {
-  if (!scopes.memoised) return check.perFile!(context.ctx, file);
+function runPerFile(check: Check, file: FileItems, context: { ctx: CheckContext; reports: CheckReport[] }, scopes: FileScopes, byDocuments?: AnalysisCaches['documentReports']): void {
+  if (!scopes.memoised) return perFileOrEarlier(check, file, context, byDocuments);
   const reads = check.perFileReads?.(context.ctx, file);
   const kept = scopes.memo(file.file, `check ${check.id}${reads ? ` ${reads.part}` : ''}`, () => {
     const from = context.reports.length;
-    check.perFile!(context.ctx, file);
+    perFileOrEarlier(check, file, context, byDocuments);
     // Kept as plain data (spans read), and handed back in place of the reports just made: a reused result and a
     // fresh one are the same objects' copies either way.
     return context.reports.splice(from).map((r) => plainDiagnostic(r.diagnostic));
   }, reads?.files);
   for (const diagnostic of kept) context.reports.push({ diagnostic: { ...diagnostic }, checkId: check.id });
+}
+
+/**
+ * A check's part over one file, or — for a part that reads only the file's documents — the reports an earlier compile
+ * (the shared definitions', before an environment's) made over the very same definitions, as the part would make them.
+ */
+function perFileOrEarlier(check: Check, file: FileItems, context: { ctx: CheckContext; reports: CheckReport[] }, byDocuments: AnalysisCaches['documentReports']): void {
+  const first = file.documents[0]?.def;
+  if (!check.perFileReadsDocumentsOnly || !byDocuments || first === undefined) return check.perFile!(context.ctx, file);
+  let parts = byDocuments.get(first);
+  const earlier = parts?.get(check.id);
+  if (earlier && sameDocuments(earlier.documents, file.documents)) {
+    for (const diagnostic of earlier.diagnostics) context.reports.push({ diagnostic: { ...diagnostic }, checkId: check.id });
+    return;
+  }
+  const from = context.reports.length;
+  check.perFile!(context.ctx, file);
+  if (!parts) byDocuments.set(first, (parts = new Map()));
+  parts.set(check.id, { documents: [...file.documents], diagnostics: context.reports.slice(from).map((r) => plainDiagnostic(r.diagnostic)) });
+}
+
+function sameDocuments(a: readonly { kind: string; def: Definition }[], b: readonly { kind: string; def: Definition }[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.def === b[i]!.def && d.kind === b[i]!.kind);
 }
 
 /** The definition files a build is made from, as manifest.json records them; none for in-memory sources. */

@@ -55,4 +55,11 @@ export interface Check {
   perFile?(ctx: CheckContext, file: FileItems): void;
   /** What perFile reads of other files' items, when anything: a description of it and those files (see FileScopes.memo). */
   perFileReads?(ctx: CheckContext, file: FileItems): { part: string; files: string[] };
+  /**
+   * perFile reads nothing but `file.documents` (each document's kind, value and positions) and calls nothing of the
+   * context but `report`, never with `dangling` or `uses`: its reports are a function of those definitions alone, and
+   * an environment's compile whose file holds the very same definitions (none of its overrides lands there) takes
+   * them from the compile before it (test/checks/environment-reuse.test.ts proves the declaration).
+   */
+  perFileReadsDocumentsOnly?: true;
 }

@@ -66,6 +66,7 @@ export const durationRangeCheck: Check = {
   severity: 'error',
   // Each document on its own: the whole check is per file.
   run() {},
+  perFileReadsDocumentsOnly: true,
   perFile(ctx, file) {
     for (const { kind, def } of file.documents) {
       const schema = KIND_SCHEMAS[kind as KindName] as Schema | undefined;

@@ -14,6 +14,7 @@ export const secretLiteralCheck: Check = {
   id: 'secret/literal',
   description: 'No secret is written in a definition: no credentials or tokens in any URL of any definition.',
   severity: 'error',
+  perFileReadsDocumentsOnly: true,
   perFile(ctx, file) {
     for (const { kind, def } of file.documents) {
       walkStrings(def.value, mayHoldUrl, ({ text, path: pathOf, isKey }) => {

@@ -21,6 +21,7 @@ export const secretPlaceholderCheck: Check = {
   severity: 'error',
   run() {},
   // Each document on its own: per file.
+  perFileReadsDocumentsOnly: true,
   perFile(ctx, file) {
     for (const { kind, def } of file.documents) {
       if (GRAFANA_KINDS.has(kind)) continue;
