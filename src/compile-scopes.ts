@@ -112,7 +112,44 @@ export class FileScopes {
   memoText<M extends object>(file: string, part: string, compute: () => M & { content: string }, reads: readonly string[] = []): M & KeptText {
     const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
     const key = fileHash === undefined || !this.store ? undefined : this.keyOf(part, fileHash, reads);
-    if (key === undefined) return describedText(compute());
+    return key === undefined ? describedText(compute()) : this.keptText(key, compute);
+  }
+
+  /**
+   * Like memo, with the sha256 of the part's value (of its V8 serialization) kept in an entry of its own: a document
+   * joined from every file's part is then taken whole from an earlier compile when no part changed (memoDocument),
+   * and the parts are read only when it is made. Undefined when nothing is kept in this compile.
+   */
+  memoPart<T>(file: string, part: string, compute: () => T): { digest: string; value: () => T } | undefined {
+    const fileHash = this.projectWide === undefined ? undefined : this.fingerprints.get(file);
+    const key = fileHash === undefined || !this.store ? undefined : this.keyOf(part, fileHash, []);
+    if (key === undefined) return undefined;
+    const store = this.store!;
+    const digestKey = `${key}\0sha256`;
+    const digest = store.get(digestKey) as string | undefined;
+    if (digest !== undefined && store.keep(key)) {
+      let value: T | undefined;
+      // A value entry found damaged when read is made again: the same key, so the same value.
+      return { digest, value: () => (value ??= (store.get(key) as T | undefined) ?? compute()) };
+    }
+    const value = compute();
+    store.set(key, value);
+    const made = createHash('sha256').update(serialize(value)).digest('hex');
+    store.set(digestKey, made);
+    return { digest: made, value: () => value };
+  }
+
+  /**
+   * A generated file made from project-wide facts and per-file parts only (`inputs` names each part: its file, its
+   * memoPart digest and whatever else of the file the document reads), kept like memoText's: the same inputs and
+   * project-wide facts give the same file, so it is taken from an earlier compile, unread until it must be written.
+   */
+  memoDocument<M extends object>(name: string, inputs: string, compute: () => M & { content: string }): M & KeptText {
+    if (this.projectWide === undefined || !this.store) return describedText(compute());
+    return this.keptText(`document ${name}\0${this.projectWide}\0${sha256(inputs)}`, compute);
+  }
+
+  private keptText<M extends object>(key: string, compute: () => M & { content: string }): M & KeptText {
     const store = this.store!;
     const texts = this.texts ?? store;
     const textKey = `${key}\0text`;

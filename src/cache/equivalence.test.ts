@@ -59,6 +59,8 @@ function edit(text: string, next: () => number): string {
 let reused = 0;
 /** Of those, schema outcomes (documents not validated again). */
 let reusedSchema = 0;
+/** Generated files taken whole from the cache (FileScopes.memoDocument), by name. */
+let reusedDocuments: string[] = [];
 
 async function compileOnce(dir: string, cacheDir: string | undefined) {
   const cache = cacheDir === undefined ? undefined : await openCache({ dir: cacheDir });
@@ -67,12 +69,14 @@ async function compileOnce(dir: string, cacheDir: string | undefined) {
   const results = caches.results;
   reused = 0;
   reusedSchema = 0;
+  reusedDocuments = [];
   if (results) {
     caches.results = {
       get: (key) => {
         const value = results.get(key);
         if (value !== undefined) reused++;
         if (value !== undefined && key.startsWith('schema\0')) reusedSchema++;
+        if (value !== undefined && key.startsWith('document ')) reusedDocuments.push(key.slice('document '.length, key.indexOf('\0')));
         return value;
       },
       set: (key, value) => results.set(key, value),
@@ -162,6 +166,34 @@ describe('the incremental cache', () => {
     expect(dashboard(cold.files)).toBeDefined();
     expect(dashboard(cold.files)).not.toEqual(dashboard(first.files));
     expect(await compileOnce(dir, cacheDir)).toEqual(cold);
+  }, 120_000);
+
+  it('takes alertmanager.yml and the routing matrix whole from the cache exactly when no file changed its part of them', async () => {
+    const root = await exampleScratch('cache-documents-');
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(root, cacheDir);
+    const dir = await copyExample(root);
+    // Its rule tests name the level removed below.
+    await rm(path.join(dir, 'tests', 'system.yaml'));
+    await compileOnce(dir, cacheDir);
+    const alerts = path.join(dir, 'alerts', 'system.yaml');
+    const original = await readFile(alerts, 'utf8');
+    const documents = (files: (string | undefined)[][]) => files.filter(([p]) => p!.endsWith('alertmanager/alertmanager.yml') || p!.endsWith('docs/routing.md'));
+    // A threshold: neither file reads it, both are taken whole (the shared tree's and each environment's).
+    await writeFile(alerts, original.replace('warning:  { op: ">", value: 85, for: 15m }', 'warning:  { op: ">", value: 86, for: 15m }'));
+    const threshold = await compileOnce(dir, undefined);
+    expect(await compileOnce(dir, cacheDir)).toEqual(threshold);
+    expect(new Set(reusedDocuments)).toEqual(new Set(['alertmanager.yml', 'routing matrix']));
+    // A level removed (NodeMemoryHigh's warning): its inhibition and its row go, so both files change and neither
+    // may come from the cache.
+    const memoryLevels = '      warning:  { op: ">", value: 85, for: 15m }\n      critical: { op: ">", value: 95, for: 5m }\n';
+    expect(original).toContain(memoryLevels);
+    await writeFile(alerts, original.replace(memoryLevels, '      critical: { op: ">", value: 95, for: 5m }\n'));
+    const level = await compileOnce(dir, undefined);
+    expect(level.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const [i, [file, text]] of documents(level.files).entries()) expect(text, file).not.toEqual(documents(threshold.files)[i]![1]);
+    expect(await compileOnce(dir, cacheDir)).toEqual(level);
+    expect(reusedDocuments).toEqual([]);
   }, 120_000);
 
   it('writes the same files when the kept texts of generated files are gone or damaged (read lazily, made again)', async () => {

@@ -5,6 +5,7 @@ import type { HttpClientConfig, TimeInterval } from '../spec/types.gen.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
+import { withLazyContent } from '../build/manifest.ts';
 import { listItems, WrittenItems } from './yaml-writer.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank } from '../model/severity-rank.ts';
@@ -39,6 +40,48 @@ export interface AlertmanagerOptions {
  * `smtp`, dingtalk/sms without `relay`) are left out; the receiver/delivery check reports them.
  */
 export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { artifacts: Artifact[]; secrets: SecretUse[] } {
+  const template = { path: ALERTMANAGER_TEMPLATE_PATH, content: VIGIL_TEMPLATE, sources: [] };
+  const scopes = options.scopes;
+  const kept = scopes?.memoised ? keptInhibitions(model, options, scopes) : undefined;
+  if (kept?.inputs !== undefined) {
+    // The file reads the project-wide facts and each file's inhibitions only: taken whole from an earlier compile
+    // when no file's inhibitions (nor the groups they fall into) changed.
+    const made = scopes!.memoDocument('alertmanager.yml', kept.inputs, () => alertmanagerConfig(model, options, kept.parts));
+    return { artifacts: [withLazyContent({ path: ALERTMANAGER_CONFIG_PATH, sources: made.sources, secrets: made.secrets }, made.sha256, made.text), template], secrets: made.secrets };
+  }
+  const made = alertmanagerConfig(model, options, kept?.parts);
+  return { artifacts: [{ path: ALERTMANAGER_CONFIG_PATH, content: made.content, sources: made.sources, secrets: made.secrets }, template], secrets: made.secrets };
+}
+
+/** Each file's level inhibitions (see levelInhibitions), as a memoPart each, and what names them all for memoDocument. */
+function keptInhibitions(model: Model, options: AlertmanagerOptions, scopes: FileScopes): { parts: KeptInhibitions; inputs?: string } {
+  const parts: KeptInhibitions = new Map();
+  let inputs: string | undefined = '';
+  const rank = severityRank(model);
+  for (const file of scopes.files) {
+    if (!file.groups.length) continue;
+    const make = () =>
+      file.groups.map((g) => {
+        const from: string[] = [];
+        const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
+        return { text: written.text, count: written.count, sources: from };
+      });
+    const part = scopes.memoPart(file.file, 'inhibitions', make);
+    if (part === undefined) {
+      inputs = undefined;
+      parts.set(file.file, () => scopes.memo(file.file, 'inhibitions', make));
+      continue;
+    }
+    if (inputs !== undefined) inputs += `${file.file}\0${part.digest}\0${file.groups.length}\n`;
+    parts.set(file.file, part.value);
+  }
+  return { parts, inputs };
+}
+
+/** Per definition file, the YAML lines of its groups' level inhibitions, one entry per group in file order. */
+type KeptInhibitions = Map<string, () => { text: string; count: number; sources: string[] }[]>;
+
+function alertmanagerConfig(model: Model, options: AlertmanagerOptions, kept: KeptInhibitions | undefined): { content: string; sources: string[]; secrets: SecretUse[] } {
   const secrets: SecretUse[] = [];
   const sources: string[] = [];
   const project = model.project;
@@ -53,7 +96,7 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
     config.route = rootRoute(model.routes.root, model.severities);
   }
 
-  const inhibit = [...levelInhibitions(model, options, sources), ...(model.routes?.inhibit ?? []).map(inhibitRule)];
+  const inhibit = [...levelInhibitions(model, options, sources, kept), ...(model.routes?.inhibit ?? []).map(inhibitRule)];
   if (inhibit.some((rule) => !(rule instanceof WrittenItems) || rule.count > 0)) config.inhibit_rules = inhibit;
   if (model.routes?.timeIntervals?.length) config.time_intervals = timeIntervals(model.routes);
 
@@ -67,13 +110,7 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
   config.templates = ['templates/*.tmpl', ...(project?.alertmanager?.templates ?? [])];
 
   const uses = [...secrets, ...secretSlotsOf(ALERTMANAGER_CONFIG_PATH, config)];
-  return {
-    artifacts: [
-      { path: ALERTMANAGER_CONFIG_PATH, content: goYaml(config, GENERATED_HEADER), sources: uniqueSorted(sources), secrets: uses },
-      { path: ALERTMANAGER_TEMPLATE_PATH, content: VIGIL_TEMPLATE, sources: [] },
-    ],
-    secrets: uses,
-  };
+  return { content: goYaml(config, GENERATED_HEADER), sources: uniqueSorted(sources), secrets: uses };
 }
 
 function globalSection(model: Model, secrets: SecretUse[], secretsDir: string): Record<string, unknown> {
@@ -200,32 +237,23 @@ export function fixedSeverity(matchers: readonly SimpleMatcher[], severities: re
  * left out (the severity reference check reports them), and so are levels whose alerts carry no severity label: no
  * matcher can tell them apart.
  */
-function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[]): (Record<string, unknown> | WrittenItems)[] {
+function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: string[], kept: KeptInhibitions | undefined): (Record<string, unknown> | WrittenItems)[] {
   const rank = severityRank(model);
   const rules: (Record<string, unknown> | WrittenItems)[] = [];
-  const scopes = options.scopes;
-  if (!scopes?.memoised) {
+  if (kept === undefined) {
     for (const group of model.groups) rules.push(...groupInhibitions(group, rank, options, sources));
     return rules;
   }
   // An alert's rules read the alert, the severities and its identity labels (its expressions, the catalogue and the
   // recording rules): written per definition file, as the YAML lines of inhibit_rules' items, and taken from an
-  // earlier compile of the same file and project-wide facts when there was one. In the model's order of groups.
-  const byFile = new Map<string, { made: { text: string; count: number; sources: string[] }[]; next: number }>();
-  for (const file of scopes.files) {
-    if (!file.groups.length) continue;
-    const made = scopes.memo(file.file, 'inhibitions', () =>
-      file.groups.map((g) => {
-        const from: string[] = [];
-        const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
-        return { text: written.text, count: written.count, sources: from };
-      }),
-    );
-    byFile.set(file.file, { made, next: 0 });
-  }
+  // earlier compile of the same file and project-wide facts when there was one (keptInhibitions). In the model's
+  // order of groups.
+  const next = new Map<string, number>();
   for (const g of model.groups) {
-    const of = byFile.get(g.origin.def.file)!;
-    const made = of.made[of.next++]!;
+    const file = g.origin.def.file;
+    const at = next.get(file) ?? 0;
+    next.set(file, at + 1);
+    const made = kept.get(file)!()[at]!;
     rules.push(new WrittenItems(made.text, made.count, INHIBIT_RULE_INDENT));
     sources.push(...made.sources);
   }

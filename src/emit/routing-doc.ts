@@ -5,6 +5,7 @@ import { formatMatcher } from '../routing/matchers.ts';
 import type { Delivery } from '../routing/route.ts';
 import { mdCell, mdCode, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
+import { withLazyContent } from '../build/manifest.ts';
 import { memoisedCell } from './docs.ts';
 import { severityRank } from '../model/severity-rank.ts';
 import type { LabelInference } from '../model/alert-labels.ts';
@@ -31,35 +32,60 @@ export function emitRoutingDoc(model: Model, labels: Pick<LabelInference, 'ofLev
     '',
   ];
   const routes = model.routes;
-  const sources = new Set<string>();
   if (!routes) {
     lines.push('No Routes definition: Alertmanager routing is not configured.');
     return { path: ROUTING_DOC_PATH, content: lines.join('\n') + '\n', sources: [] };
   }
-  sources.add(routes.origin.def.file);
-  if (model.severities.length > 0) sources.add(model.severities[0]!.origin.def.file);
-
-  const rank = severityRank(model);
   const root = routes.root.receivers[0] ?? '';
   const routed = routingLabelNames(routes.root);
   const cell = memoisedCell();
   // Each row reads its alert level, the routing tree and the severities: made per definition file, and taken from an
   // earlier compile of the same file and project-wide facts when there was one.
   const groupRows = (group: RuleGroupModel) => groupLevelRouting(model, group).map((row) => matrixRow(row, root, routed, cell));
-  const unsorted: MatrixRow[] = [];
+  const levelCount = (g: RuleGroupModel) => g.alerts.reduce((n, a) => n + (a.enabled ? a.levels.length : 0), 0);
   if (scopes?.memoised) {
-    const byFile = new Map<string, { made: MatrixRow[]; next: number }>();
+    const parts = new Map<string, () => MatrixRow[]>();
+    // Without Silences, the document reads the project-wide facts and each file's rows only: taken whole from an
+    // earlier compile when no file's rows (nor the groups they fall into) changed.
+    let inputs = model.definitionsByKind.get('Silences')?.length ? undefined : '';
     for (const file of scopes.files) {
-      if (file.groups.length) byFile.set(file.file, { made: scopes.memo(file.file, 'routing matrix', () => file.groups.flatMap(groupRows)), next: 0 });
+      if (!file.groups.length) continue;
+      const part = scopes.memoPart(file.file, 'routing matrix', () => file.groups.flatMap(groupRows));
+      if (part === undefined) {
+        inputs = undefined;
+        parts.set(file.file, () => scopes.memo(file.file, 'routing matrix', () => file.groups.flatMap(groupRows)));
+        continue;
+      }
+      if (inputs !== undefined) inputs += `${file.file}\0${part.digest}\0${file.groups.map(levelCount).join(',')}\n`;
+      parts.set(file.file, part.value);
     }
-    for (const g of model.groups) {
-      const of = byFile.get(g.origin.def.file)!;
-      const count = g.alerts.reduce((n, a) => n + (a.enabled ? a.levels.length : 0), 0);
-      unsorted.push(...of.made.slice(of.next, (of.next += count)));
-    }
-  } else {
-    for (const g of model.groups) unsorted.push(...groupRows(g));
+    const unsorted = () => {
+      const out: MatrixRow[] = [];
+      const next = new Map<string, number>();
+      for (const g of model.groups) {
+        const file = g.origin.def.file;
+        const from = next.get(file) ?? 0;
+        next.set(file, from + levelCount(g));
+        out.push(...parts.get(file)!().slice(from, from + levelCount(g)));
+      }
+      return out;
+    };
+    if (inputs === undefined) return matrixDocument(model, routes, lines, unsorted(), labels);
+    const made = scopes.memoDocument('routing matrix', inputs, () => matrixDocument(model, routes, lines, unsorted(), labels));
+    return withLazyContent({ path: ROUTING_DOC_PATH, sources: made.sources }, made.sha256, made.text);
   }
+  const unsorted: MatrixRow[] = [];
+  for (const g of model.groups) unsorted.push(...groupRows(g));
+  return matrixDocument(model, routes, lines, unsorted, labels);
+}
+
+/** The routing document around its rows (in the model's order of groups). */
+function matrixDocument(model: Model, routes: NonNullable<Model['routes']>, heading: readonly string[], unsorted: MatrixRow[], labels: Pick<LabelInference, 'ofLevel'>): { path: string; content: string; sources: string[] } {
+  const lines = [...heading];
+  const sources = new Set<string>([routes.origin.def.file]);
+  if (model.severities.length > 0) sources.add(model.severities[0]!.origin.def.file);
+  const rank = severityRank(model);
+  const root = routes.root.receivers[0] ?? '';
   const rows = unsorted.sort((a, b) => compare(a.alert, b.alert) || rank.compare(a.severity, b.severity) || compare(a.severity, b.severity));
   for (const row of rows) sources.add(row.file);
   const rootOnly = rows.filter((r) => r.rootOnly !== '');
