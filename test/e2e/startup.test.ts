@@ -168,6 +168,20 @@ describe('the code cache of the command line', () => {
     expect(run.stderr.replace(/^vigil: code cache missing: .+\n/m, '')).toBe('');
   });
 
+  it('escaping what esbuild leaves outside ASCII keeps every string literal the same (random texts, astral characters too)', async () => {
+    const { asciiOnly } = (await import(path.join(REPO, 'bin', 'dist.js') as string)) as { asciiOnly(text: string): string };
+    const alphabet = ['a', ' ', '\\', '"', "'", '`', '\n', '\u00e9', '\u2014', '\u7cfb', '\u7edf', '\u{1f600}', '\u{10ffff}', '\u2028', '\u0000', '$', '{'];
+    let seed = 12;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const source = `[${JSON.stringify(text)}, /* ${text.replaceAll('*/', '')} */ ${JSON.stringify({ [text]: text })}]`;
+      const escaped = asciiOnly(source);
+      expect([...escaped].every((c) => c.charCodeAt(0) < 0x80), escaped).toBe(true);
+      expect((0, eval)(escaped), JSON.stringify(text)).toEqual([text, { [text]: text }]);
+    }
+  });
+
   it('the script is ASCII (bin/vigil.js reads it as Latin-1), and its escaped strings still print as they are', () => {
     const bytes = readFileSync(BUNDLE);
     expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
