@@ -95,8 +95,14 @@ function codeCache(bytes) {
 }
 
 function codeCacheDir() {
-  if (process.env.VIGIL_CACHE_DIR) return path.join(path.resolve(process.env.VIGIL_CACHE_DIR), 'code');
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+  let cwd;
+  try {
+    cwd = process.cwd();
+  } catch {
+    return undefined; // the working directory was removed: the command says so itself if it needs one
+  }
+  if (process.env.VIGIL_CACHE_DIR) return path.join(path.resolve(cwd, process.env.VIGIL_CACHE_DIR), 'code');
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'node_modules', '.cache', 'vigil', 'code');
     if (path.dirname(dir) === dir) break;
   }

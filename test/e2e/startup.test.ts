@@ -166,6 +166,11 @@ describe('the code cache of the command line', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(VERSION);
     expect(run.stderr.replace(/^vigil: code cache missing: .+\n/m, '')).toBe('');
+    // A working directory removed under the shell: no cache directory to look for, the command still runs.
+    const gone = path.join(work, 'removed-working-directory');
+    const removed = spawnSync('sh', ['-c', `mkdir "$1" && cd "$1" && rmdir "$1" && exec "$2" "$3" --version`, 'sh', gone, process.execPath, VIGIL_BIN], { encoding: 'utf8', env: shippedCommandLine({ VIGIL_CODE_CACHE: 'debug' }) });
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(VERSION);
   });
 
   it('escaping what esbuild leaves outside ASCII keeps every string literal the same (random texts, astral characters too)', async () => {
