@@ -4,10 +4,10 @@ import { wecomRobot } from '../channels/wecom-robot.ts';
 import { alertAnnotations } from '../emit/prometheus-rules.ts';
 import { carriesSeverityLabel, levelLabels } from '../model/level-labels.ts';
 import { keySpanOf, spanOf, type AlertLevel, type AlertModel, type MessageTemplateModel, type Model } from '../model/types.ts';
-import { dingtalkBody } from '../relay/channels/dingtalk.ts';
-import { markupProblems, messageView, renderField, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
+import { dingtalkRenderedBody } from '../relay/channels/dingtalk.ts';
+import { markupProblems, messageView, renderField, titleText, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
-import { wecomRobotContent } from '../relay/channels/wecom-robot.ts';
+import { wecomRobotRenderedContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
 import { levelRouting } from '../routing/levels.ts';
 import type { Check, CheckContext } from './check.ts';
@@ -211,16 +211,17 @@ interface Problem {
   report(): void;
 }
 
-const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measure(notice: Notice, template: CompiledTemplate): number }>> = {
+/** Each measure takes the fields render() rendered, as the relay's renderTemplate renders them: nothing is rendered twice. */
+const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measure(notice: Notice, rendered: { title?: string; body: string }): number }>> = {
   dingtalk: {
     bytes: dingtalk.limits.messageBytes!,
     of: "DingTalk's limit on the request body",
-    measure: (notice, template) => Buffer.byteLength(dingtalkBody(notice, { webhook: '', atMobiles: [] }, { shown: notice.alerts.length, withMentions: false }, template), 'utf8'),
+    measure: (notice, rendered) => Buffer.byteLength(dingtalkRenderedBody(notice, { webhook: '', atMobiles: [] }, { shown: notice.alerts.length, withMentions: false }, rendered), 'utf8'),
   },
   wecomRobot: {
     bytes: wecomRobot.limits.messageBytes!,
     of: "WeCom's limit on markdown content",
-    measure: (notice, template) => Buffer.byteLength(wecomRobotContent(notice, { webhook: '', mentions: [] }, { shown: notice.alerts.length, withMentions: false }, template), 'utf8'),
+    measure: (notice, rendered) => Buffer.byteLength(wecomRobotRenderedContent({ webhook: '', mentions: [] }, { shown: notice.alerts.length, withMentions: false }, rendered.body), 'utf8'),
   },
 };
 
@@ -251,16 +252,18 @@ function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: Com
 /** Renders the template as the relay would, then measures it against its channel's limit and markup. */
 function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice): RenderOutcome {
   const shape = { shown: notice.alerts.length, withMentions: false };
+  let title: string | undefined;
   let body: string;
   try {
-    if (template.title) renderField(template.title, messageView(notice, shape, 'plain'), 'title');
+    // The title first: when both fail, its error is the one reported.
+    if (template.title) title = titleText(renderField(template.title, messageView(notice, shape, 'plain'), 'title'));
     body = renderField(template.body, messageView(notice, shape, ESCAPING[t.channel]), 'body');
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
     return { fails: e };
   }
   const limit = LIMITS[t.channel];
-  const bytes = limit?.measure(notice, template) ?? 0;
+  const bytes = limit?.measure(notice, title === undefined ? { body } : { title, body }) ?? 0;
   if (limit && bytes > limit.bytes) return { bytes };
   const problems = markupProblems(t.channel, body);
   return problems.length > 0 ? { markup: problems } : undefined;

@@ -54,15 +54,19 @@ export function renderDingtalk(notice: Notice, target: DingtalkTarget, template?
 
 /** The JSON request body for one shape of the notice. */
 export function dingtalkBody(notice: Notice, target: DingtalkTarget, shape: Shape, template?: CompiledTemplate): string {
-  return JSON.stringify(template ? templatedMessage(notice, target, shape, template) : message(notice, target, shape));
+  return JSON.stringify(template ? templatedMessage(notice, target, shape, renderTemplate(template, notice, shape)) : message(notice, target, shape));
+}
+
+/** The JSON request body of a template's message whose fields are rendered already (as renderTemplate renders them). */
+export function dingtalkRenderedBody(notice: Notice, target: DingtalkTarget, shape: Shape, rendered: { title?: string; body: string }): string {
+  return JSON.stringify(templatedMessage(notice, target, shape, rendered));
 }
 
 /**
  * A template's markdown, always as a markdown message (its links are the confirm and close buttons), with the
  * mentions appended: DingTalk notifies only whom the text @-mentions, so the relay writes them, not the template.
  */
-function templatedMessage(notice: Notice, target: DingtalkTarget, shape: Shape, template: CompiledTemplate): Record<string, unknown> {
-  const rendered = renderTemplate(template, notice, shape);
+function templatedMessage(notice: Notice, target: DingtalkTarget, shape: Shape, rendered: { title?: string; body: string }): Record<string, unknown> {
   const mentions = shape.withMentions ? mentionsOf(target) : undefined;
   const text = mentions ? `${rendered.body}\n\n${mentions.text}` : rendered.body;
   const title = rendered.title || titleLine(notice, WORDS[notice.language]);

@@ -2,12 +2,12 @@ import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { dingtalk } from '../../channels/dingtalk.ts';
 import { wecomRobot } from '../../channels/wecom-robot.ts';
-import { renderDingtalk } from './dingtalk.ts';
+import { dingtalkBody, dingtalkRenderedBody, renderDingtalk } from './dingtalk.ts';
 import { renderEmail } from './email.ts';
 import { smsText } from './sms.ts';
-import { chooseTemplate, compileTemplate, markupProblems, messageView, renderTemplate, TemplateError, type TemplateSource } from './template.ts';
+import { chooseTemplate, compileTemplate, ESCAPING, markupProblems, messageView, renderField, renderTemplate, TemplateError, titleText, type TemplateSource } from './template.ts';
 import type { Notice } from './types.ts';
-import { renderWecomRobot } from './wecom-robot.ts';
+import { renderWecomRobot, wecomRobotContent, wecomRobotRenderedContent } from './wecom-robot.ts';
 import { alertMaker, noticeMaker } from '../../../test/helpers/notices.ts';
 
 const alert = alertMaker({
@@ -222,5 +222,41 @@ describe('channels render a template', () => {
     expect(mail.subject).toBe('Alert: GpuTemperatureHigh');
     expect(mail.html).toBe('<h1>[FIRING] critical: GpuTemperatureHigh</h1>');
     expect(mail.text).toContain('GPU 3 is at 91°C');
+  });
+});
+
+describe('a message from fields rendered already (what template/message measures) is the message renderTemplate makes', () => {
+  /** A seeded generator, so a failing case can be run again. */
+  const random = (seed: number) => () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  const next = random(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const TEXTS = ['', 'plain', '**bold** [x](y) `c`', '<b>&amp;</b>', '显卡 3 号 91°C', '  padded\n second line  ', 'x'.repeat(300), '${VAR} {{title}}'];
+  const TITLES = [undefined, '{{title}}', '  {{#each alerts}}{{alertname}} {{/each}}  ', '{{#if confirmUrl}}act{{/if}}\n{{receiver}}', ''];
+  const BODIES = ['{{title}}', '{{#each alerts}}- {{summary}} {{labels.gpu}}\n{{#if confirmUrl}}[ok]({{confirmUrl}}){{/if}}{{/each}}{{moreText}}', '### {{title}}\n{{#each alerts}}{{description}} {{value}}{{/each}}'];
+
+  it('DingTalk and WeCom, 300 random notices and templates: the same text, byte for byte', () => {
+    for (let n = 0; n < 300; n++) {
+      const channel = pick(['dingtalk', 'wecomRobot'] as const);
+      const source: TemplateSource = { name: 't', channel, body: pick(BODIES), ...(channel === 'dingtalk' ? { title: pick(TITLES) } : {}) };
+      if (source.title === undefined) delete source.title;
+      const compiled = compileTemplate(source);
+      const make = alertMaker({ labels: { alertname: 'A', severity: 'critical', gpu: pick(TEXTS) }, annotations: { summary: pick(TEXTS), description: pick(TEXTS), value: pick(TEXTS) } });
+      const alerts = Array.from({ length: 1 + Math.floor(next() * 3) }, () => make());
+      const confirm = `https://relay.example.com/${pick(TEXTS).length}/c`;
+      const links = next() < 0.5 ? { links: () => ({ confirm, close: 'https://relay.example.com/x' }) } : {};
+      const notice = noticeMaker(make)({ alerts, kind: pick(['firing', 'resolved', 'escalation'] as const), language: pick(['zh', 'en'] as const), ...links });
+      const shape = { shown: Math.max(1, alerts.length - Math.floor(next() * 2)), withMentions: next() < 0.5 };
+      // As template/message renders them: the title first, then the body.
+      const title = compiled.title && titleText(renderField(compiled.title, messageView(notice, shape, 'plain'), 'title'));
+      const body = renderField(compiled.body, messageView(notice, shape, ESCAPING[channel]), 'body');
+      const rendered = title === undefined ? { body } : { title, body };
+      if (channel === 'dingtalk') {
+        const target = { webhook: '', atMobiles: next() < 0.5 ? ['13800000000'] : [] };
+        expect(dingtalkRenderedBody(notice, target, shape, rendered), JSON.stringify(source)).toBe(dingtalkBody(notice, target, shape, compiled));
+      } else {
+        const target = { webhook: '', mentions: next() < 0.5 ? ['zhangsan'] : [] };
+        expect(wecomRobotRenderedContent(target, shape, rendered.body), JSON.stringify(source)).toBe(wecomRobotContent(notice, target, shape, compiled));
+      }
+    }
   });
 });

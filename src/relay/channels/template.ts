@@ -270,8 +270,13 @@ function alertView(
 export function renderTemplate(template: CompiledTemplate, notice: Notice, shape: Shape): { title?: string; body: string } {
   const body = renderField(template.body, messageView(notice, shape, ESCAPING[template.source.channel]), 'body');
   if (!template.title) return { body };
-  const title = plainLine(renderField(template.title, messageView(notice, shape, 'plain'), 'title')).trim();
+  const title = titleText(renderField(template.title, messageView(notice, shape, 'plain'), 'title'));
   return { title, body };
+}
+
+/** A rendered title field as a message carries it: plain text on one line. */
+export function titleText(rendered: string): string {
+  return plainLine(rendered).trim();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

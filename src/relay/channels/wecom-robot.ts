@@ -60,12 +60,8 @@ const MARKUP: AlertMarkup = { fieldPrefix: '> ', linksPrefix: '', time: (formatt
  * field is a quoted line. Values from alerts are escaped; only the relay's own words make markup.
  */
 export function wecomRobotContent(notice: Notice, target: WecomRobotTarget, shape: Shape, template?: CompiledTemplate): string {
+  if (template) return wecomRobotRenderedContent(target, shape, renderTemplate(template, notice, shape).body);
   const mentions = shape.withMentions ? mentionLine(target.mentions) : undefined;
-  if (template) {
-    // The relay writes the mentions, so a template cannot forget them (nor mention anyone the receiver does not name).
-    const { body } = renderTemplate(template, notice, shape);
-    return mentions ? `${body}\n\n${mentions}` : body;
-  }
   const words = WORDS[notice.language];
   const blocks = [
     `### <font color="${TITLE_COLOUR[notice.kind]}">${markdownText(titleLine(notice, words))}</font>`,
@@ -73,6 +69,13 @@ export function wecomRobotContent(notice: Notice, target: WecomRobotTarget, shap
   ];
   if (mentions) blocks.push(mentions);
   return blocks.join('\n\n');
+}
+
+/** The markdown of a template's message whose body is rendered already (as renderTemplate renders it). */
+export function wecomRobotRenderedContent(target: WecomRobotTarget, shape: Shape, body: string): string {
+  // The relay writes the mentions, so a template cannot forget them (nor mention anyone the receiver does not name).
+  const mentions = shape.withMentions ? mentionLine(target.mentions) : undefined;
+  return mentions ? `${body}\n\n${mentions}` : body;
 }
 
 /**
