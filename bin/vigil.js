@@ -24,6 +24,7 @@ import { Script } from 'node:vm';
 // Before any code runs: the command line starts from the middle of this module.
 const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the bundle and of the data
 const SHA256_BYTES = 32;
+const EXIT_USAGE = 2; // src/cli/exit.ts
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'vigil.cjs');
 const checkout = existsSync(path.join(root, 'src')) && !root.split(path.sep).includes('node_modules');
@@ -66,8 +67,11 @@ function runBundle() {
   if (cache) {
     report(cache, cachedData === undefined ? cache.missing : script.cachedDataRejected ? 'rejected by V8' : 'accepted');
     if (!cachedData || script.cachedDataRejected) {
-      // After the command's work (and after any process.exit): the functions it ran are compiled by then.
-      process.once('exit', () => writeCodeCache(cache, script.createCachedData()));
+      // After the command's work (and after any process.exit): the functions it ran are compiled by then. Not after a
+      // usage error (exit 2): a mistyped command would leave a file of its own, and its run compiled almost nothing.
+      process.once('exit', (code) => {
+        if (code !== EXIT_USAGE) writeCodeCache(cache, script.createCachedData());
+      });
     }
   }
   // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.

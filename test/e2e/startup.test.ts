@@ -4,7 +4,7 @@
 // The code cache is made once per command, used after, and anything wrong with it costs only the time it saves.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -123,6 +123,18 @@ describe('the code cache of the command line', () => {
     expect(checks.code, checks.stderr).toBe(0);
     expect(checks.states).toEqual(['missing', 'written']);
     expect(readdirSync(path.join(dir, 'code')).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
+  });
+
+  it.each([
+    ['a mistyped command', ['deploi']],
+    ['an unknown flag', ['validate', '--no-such-flag']],
+    ['a missing argument', ['build', '--out']],
+  ])('leaves no code cache after a usage error (%s): nothing compiled worth keeping, no file per typo', (_name, args) => {
+    const dir = path.join(work, `code-cache-usage-${args[0]}-${args.length}`);
+    const r = vigil(args, dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.states).toEqual(['missing']);
+    expect(existsSync(path.join(dir, 'code')) ? readdirSync(path.join(dir, 'code')) : []).toEqual([]);
   });
 
   it('a damaged file, one made for another bundle, or bytecode of another source are not run: the command works and the cache is rewritten', () => {
