@@ -185,6 +185,26 @@ describe('the code cache of the command line', () => {
     expect(removed.stdout).toMatch(VERSION);
   });
 
+  it('without VIGIL_CACHE_DIR: in node_modules/.cache/vigil/code of the nearest package.json, else the user cache directory', () => {
+    const written = (cwd: string, env: NodeJS.ProcessEnv) => {
+      const { VIGIL_CACHE_DIR: _unset, ...inherited } = shippedCommandLine({ VIGIL_CODE_CACHE: 'debug', ...env });
+      const r = spawnSync(process.execPath, [VIGIL_BIN, '--version'], { cwd, encoding: 'utf8', env: inherited, timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return path.dirname(/^vigil: code cache written: (.+)$/m.exec(r.stderr)?.[1] ?? '(none written)');
+    };
+    const project = path.join(work, 'located', 'project');
+    const nested = path.join(project, 'monitoring', 'alerts');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(path.join(project, 'package.json'), '{}\n');
+    const loose = path.join(work, 'located', 'no-package-json');
+    mkdirSync(loose, { recursive: true });
+    const xdg = path.join(work, 'located', 'xdg');
+    const home = path.join(work, 'located', 'home');
+    expect(written(nested, { XDG_CACHE_HOME: xdg })).toBe(path.join(project, 'node_modules', '.cache', 'vigil', 'code'));
+    expect(written(loose, { XDG_CACHE_HOME: xdg })).toBe(path.join(xdg, 'vigil', 'code'));
+    expect(written(loose, { XDG_CACHE_HOME: '', HOME: home })).toBe(path.join(home, '.cache', 'vigil', 'code'));
+  });
+
   it('escaping what esbuild leaves outside ASCII keeps every string literal the same (random texts, astral characters too)', async () => {
     const { asciiOnly } = (await import(path.join(REPO, 'bin', 'dist.js') as string)) as { asciiOnly(text: string): string };
     const alphabet = ['a', ' ', '\\', '"', "'", '`', '\n', '\u00e9', '\u2014', '\u7cfb', '\u7edf', '\u{1f600}', '\u{10ffff}', '\u2028', '\u0000', '$', '{'];
