@@ -15,13 +15,13 @@ vi.mock('../relay/channels/template.ts', async (original) => {
   const actual = await original<typeof import('../relay/channels/template.ts')>();
   return {
     ...actual,
-    renderField: (...args: Parameters<typeof actual.renderField>) => (renders.count++, actual.renderField(...args)),
+    renderTemplate: (...args: Parameters<typeof actual.renderTemplate>) => (renders.count++, actual.renderTemplate(...args)),
     compileTemplate: (...args: Parameters<typeof actual.compileTemplate>) => (renders.compiles++, actual.compileTemplate(...args)),
   };
 });
 vi.mock('../relay/channels/dingtalk.ts', async (original) => {
   const actual = await original<typeof import('../relay/channels/dingtalk.ts')>();
-  return { ...actual, dingtalkBody: (...args: Parameters<typeof actual.dingtalkBody>) => (renders.count++, actual.dingtalkBody(...args)) };
+  return { ...actual, dingtalkRenderedBody: (...args: Parameters<typeof actual.dingtalkRenderedBody>) => (renders.count++, actual.dingtalkRenderedBody(...args)) };
 });
 
 const REPO = path.resolve(import.meta.dirname, '../..');

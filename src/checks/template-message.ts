@@ -5,7 +5,7 @@ import { alertAnnotations } from '../emit/prometheus-rules.ts';
 import { carriesSeverityLabel, levelLabels } from '../model/level-labels.ts';
 import { keySpanOf, spanOf, type AlertLevel, type AlertModel, type MessageTemplateModel, type Model } from '../model/types.ts';
 import { dingtalkRenderedBody } from '../relay/channels/dingtalk.ts';
-import { markupProblems, messageView, renderField, titleText, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
+import { markupProblems, renderTemplate, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import { wecomRobotRenderedContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
@@ -211,7 +211,7 @@ interface Problem {
   report(): void;
 }
 
-/** Each measure takes the fields render() rendered, as the relay's renderTemplate renders them: nothing is rendered twice. */
+/** Each measure takes the fields render() rendered with the relay's renderTemplate: nothing is rendered twice. */
 const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measure(notice: Notice, rendered: { title?: string; body: string }): number }>> = {
   dingtalk: {
     bytes: dingtalk.limits.messageBytes!,
@@ -251,21 +251,17 @@ function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: Com
 
 /** Renders the template as the relay would, then measures it against its channel's limit and markup. */
 function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice): RenderOutcome {
-  const shape = { shown: notice.alerts.length, withMentions: false };
-  let title: string | undefined;
-  let body: string;
+  let rendered: { title?: string; body: string };
   try {
-    // The title first: when both fail, its error is the one reported.
-    if (template.title) title = titleText(renderField(template.title, messageView(notice, shape, 'plain'), 'title'));
-    body = renderField(template.body, messageView(notice, shape, ESCAPING[t.channel]), 'body');
+    rendered = renderTemplate(template, notice, { shown: notice.alerts.length, withMentions: false });
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
     return { fails: e };
   }
   const limit = LIMITS[t.channel];
-  const bytes = limit?.measure(notice, title === undefined ? { body } : { title, body }) ?? 0;
+  const bytes = limit?.measure(notice, rendered) ?? 0;
   if (limit && bytes > limit.bytes) return { bytes };
-  const problems = markupProblems(t.channel, body);
+  const problems = markupProblems(t.channel, rendered.body);
   return problems.length > 0 ? { markup: problems } : undefined;
 }
 

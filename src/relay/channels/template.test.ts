@@ -5,7 +5,7 @@ import { wecomRobot } from '../../channels/wecom-robot.ts';
 import { dingtalkBody, dingtalkRenderedBody, renderDingtalk } from './dingtalk.ts';
 import { renderEmail } from './email.ts';
 import { smsText } from './sms.ts';
-import { chooseTemplate, compileTemplate, ESCAPING, markupProblems, messageView, renderField, renderTemplate, TemplateError, titleText, type TemplateSource } from './template.ts';
+import { chooseTemplate, compileTemplate, markupProblems, messageView, renderTemplate, TemplateError, type TemplateSource } from './template.ts';
 import type { Notice } from './types.ts';
 import { renderWecomRobot, wecomRobotContent, wecomRobotRenderedContent } from './wecom-robot.ts';
 import { alertMaker, noticeMaker } from '../../../test/helpers/notices.ts';
@@ -246,10 +246,8 @@ describe('a message from fields rendered already (what template/message measures
       const links = next() < 0.5 ? { links: () => ({ confirm, close: 'https://relay.example.com/x' }) } : {};
       const notice = noticeMaker(make)({ alerts, kind: pick(['firing', 'resolved', 'escalation'] as const), language: pick(['zh', 'en'] as const), ...links });
       const shape = { shown: Math.max(1, alerts.length - Math.floor(next() * 2)), withMentions: next() < 0.5 };
-      // As template/message renders them: the title first, then the body.
-      const title = compiled.title && titleText(renderField(compiled.title, messageView(notice, shape, 'plain'), 'title'));
-      const body = renderField(compiled.body, messageView(notice, shape, ESCAPING[channel]), 'body');
-      const rendered = title === undefined ? { body } : { title, body };
+      // What template/message measures: the fields rendered once, then the channel's message made from them.
+      const rendered = renderTemplate(compiled, notice, shape);
       if (channel === 'dingtalk') {
         const target = { webhook: '', atMobiles: next() < 0.5 ? ['13800000000'] : [] };
         expect(dingtalkRenderedBody(notice, target, shape, rendered), JSON.stringify(source)).toBe(dingtalkBody(notice, target, shape, compiled));

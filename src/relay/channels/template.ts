@@ -268,10 +268,10 @@ function alertView(
 
 /** The template's title (plain text, one line) and body for a notice cut to `shape`. */
 export function renderTemplate(template: CompiledTemplate, notice: Notice, shape: Shape): { title?: string; body: string } {
+  // The title first: when both fail, its error is the one thrown (template/message reports the same one).
+  const title = template.title && titleText(renderField(template.title, messageView(notice, shape, 'plain'), 'title'));
   const body = renderField(template.body, messageView(notice, shape, ESCAPING[template.source.channel]), 'body');
-  if (!template.title) return { body };
-  const title = titleText(renderField(template.title, messageView(notice, shape, 'plain'), 'title'));
-  return { title, body };
+  return title === undefined ? { body } : { title, body };
 }
 
 /** A rendered title field as a message carries it: plain text on one line. */
