@@ -140,6 +140,29 @@ export class FileScopes {
   }
 
   /**
+   * The part `part` of every file with rule groups, each a memoPart, for a document joined from them all: the parts by
+   * file (each read when called), and what names them all for memoDocument — each file, its part's digest and
+   * `describe(file)` (whatever else of the file the document reads) — or undefined when some part is not kept here.
+   */
+  groupFileParts<T>(part: string, make: (file: FileItems) => T, describe: (file: FileItems) => string): { parts: Map<string, () => T>; inputs?: string } {
+    const parts = new Map<string, () => T>();
+    let inputs: string | undefined = '';
+    for (const file of this.files) {
+      if (!file.groups.length) continue;
+      const compute = () => make(file);
+      const kept = this.memoPart(file.file, part, compute);
+      if (kept === undefined) {
+        inputs = undefined;
+        parts.set(file.file, () => this.memo(file.file, part, compute));
+        continue;
+      }
+      if (inputs !== undefined) inputs += `${file.file}\0${kept.digest}\0${describe(file)}\n`;
+      parts.set(file.file, kept.value);
+    }
+    return { parts, inputs };
+  }
+
+  /**
    * A generated file made from project-wide facts and per-file parts only (`inputs` names each part: its file, its
    * memoPart digest and whatever else of the file the document reads), kept like memoText's: the same inputs and
    * project-wide facts give the same file, so it is taken from an earlier compile, unread until it must be written.

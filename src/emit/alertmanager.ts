@@ -1,6 +1,6 @@
 import { SecretPlaceholder, secretSlotsOf, type SecretUse } from './secret-slots.ts';
 import type { AlertModel, InhibitModel, Model, ReceiverModel, RouteModel, RoutesModel, RuleGroupModel, SecretRef, SeverityModel } from '../model/types.ts';
-import type { FileScopes } from '../compile-scopes.ts';
+import type { FileItems, FileScopes } from '../compile-scopes.ts';
 import type { HttpClientConfig, TimeInterval } from '../spec/types.gen.ts';
 import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
@@ -55,27 +55,14 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
 
 /** Each file's level inhibitions (see levelInhibitions), as a memoPart each, and what names them all for memoDocument. */
 function keptInhibitions(model: Model, options: AlertmanagerOptions, scopes: FileScopes): { parts: KeptInhibitions; inputs?: string } {
-  const parts: KeptInhibitions = new Map();
-  let inputs: string | undefined = '';
   const rank = severityRank(model);
-  for (const file of scopes.files) {
-    if (!file.groups.length) continue;
-    const make = () =>
-      file.groups.map((g) => {
-        const from: string[] = [];
-        const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
-        return { text: written.text, count: written.count, sources: from };
-      });
-    const part = scopes.memoPart(file.file, 'inhibitions', make);
-    if (part === undefined) {
-      inputs = undefined;
-      parts.set(file.file, () => scopes.memo(file.file, 'inhibitions', make));
-      continue;
-    }
-    if (inputs !== undefined) inputs += `${file.file}\0${part.digest}\0${file.groups.length}\n`;
-    parts.set(file.file, part.value);
-  }
-  return { parts, inputs };
+  const make = (file: FileItems) =>
+    file.groups.map((g) => {
+      const from: string[] = [];
+      const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
+      return { text: written.text, count: written.count, sources: from };
+    });
+  return scopes.groupFileParts('inhibitions', make, (file) => String(file.groups.length));
 }
 
 /** Per definition file, the YAML lines of its groups' level inhibitions, one entry per group in file order. */

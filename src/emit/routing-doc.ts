@@ -44,21 +44,10 @@ export function emitRoutingDoc(model: Model, labels: Pick<LabelInference, 'ofLev
   const groupRows = (group: RuleGroupModel) => groupLevelRouting(model, group).map((row) => matrixRow(row, root, routed, cell));
   const levelCount = (g: RuleGroupModel) => g.alerts.reduce((n, a) => n + (a.enabled ? a.levels.length : 0), 0);
   if (scopes?.memoised) {
-    const parts = new Map<string, () => MatrixRow[]>();
+    const { parts, inputs: rowInputs } = scopes.groupFileParts('routing matrix', (file) => file.groups.flatMap(groupRows), (file) => file.groups.map(levelCount).join(','));
     // Without Silences, the document reads the project-wide facts and each file's rows only: taken whole from an
     // earlier compile when no file's rows (nor the groups they fall into) changed.
-    let inputs = model.definitionsByKind.get('Silences')?.length ? undefined : '';
-    for (const file of scopes.files) {
-      if (!file.groups.length) continue;
-      const part = scopes.memoPart(file.file, 'routing matrix', () => file.groups.flatMap(groupRows));
-      if (part === undefined) {
-        inputs = undefined;
-        parts.set(file.file, () => scopes.memo(file.file, 'routing matrix', () => file.groups.flatMap(groupRows)));
-        continue;
-      }
-      if (inputs !== undefined) inputs += `${file.file}\0${part.digest}\0${file.groups.map(levelCount).join(',')}\n`;
-      parts.set(file.file, part.value);
-    }
+    const inputs = model.definitionsByKind.get('Silences')?.length ? undefined : rowInputs;
     const unsorted = () => {
       const out: MatrixRow[] = [];
       const next = new Map<string, number>();
