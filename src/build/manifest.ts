@@ -46,8 +46,7 @@ const ENCODE_ONCE_FROM = 1 << 20;
  * known to have the sha256 `digest`: a build whose output already holds it never reads it.
  */
 export function withLazyContent<T extends object>(file: T, digest: string, text: () => string): T & { content: string } {
-  let content: string | undefined;
-  const lazy = Object.defineProperty(file, 'content', { get: () => (content ??= text()), enumerable: true, configurable: true }) as T & { content: string };
+  const lazy = withContentMadeOnRead(file, text);
   artifactDigests.set(lazy, digest);
   return lazy;
 }
@@ -58,10 +57,15 @@ export function withLazyContent<T extends object>(file: T, digest: string, text:
  * alert catalogue's heading holds a dash, its 6 MB body none — joined, 12 MB to build and then to encode.
  */
 export function withContentParts<T extends object>(file: T, parts: readonly string[]): T & { content: string } {
-  let content: string | undefined;
-  const lazy = Object.defineProperty(file, 'content', { get: () => (content ??= parts.join('')), enumerable: true, configurable: true }) as T & { content: string };
+  const lazy = withContentMadeOnRead(file, () => parts.join(''));
   artifactEncodings.set(lazy, Buffer.concat(parts.map((part) => Buffer.from(part, 'utf8'))));
   return lazy;
+}
+
+/** `file` with a `content` made by `make` when first read, then kept. */
+function withContentMadeOnRead<T extends object>(file: T, make: () => string): T & { content: string } {
+  let content: string | undefined;
+  return Object.defineProperty(file, 'content', { get: () => (content ??= make()), enumerable: true, configurable: true }) as T & { content: string };
 }
 
 /**
