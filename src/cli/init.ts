@@ -84,7 +84,7 @@ interface ScaffoldFile {
   text: string;
 }
 
-// Beside the sources (src/cli/init.ts) or beside the bundle (dist/vigil.mjs): the package root.
+// Beside the sources (src/cli/init.ts) or beside the bundle (dist/vigil.cjs): the package root.
 const PACKAGE_ROOT = ['../..', '..'].map((rel) => fileURLToPath(new URL(`${rel}/`, import.meta.url))).find((p) => existsSync(path.join(p, 'templates', 'init')));
 
 async function scaffold(example: Example): Promise<ScaffoldFile[]> {
