@@ -1,12 +1,14 @@
 /**
  * The cold first scrape as a service meets it (issue #13 §5): serveMetrics started on a registry just filled with
  * 100,000 series (as collection-bench fills it), then curl's GET at once — another process, as Prometheus is. Each run
- * a process of its own; the GET's time by curl's clock (and with curl's start), the server process' CPU time meanwhile,
- * its peak RSS, the bytes served.
+ * a process of its own; the GET's time by curl's clock (and with curl's start), the server process' CPU time meanwhile
+ * (all its threads: V8's compiler and garbage collector's too) and its main thread's alone (Linux: the thread's
+ * schedstat; the steadier figure on a busy machine, and the one a response waits for), its peak RSS, the bytes served.
  * `BENCH_AGAINST=<dir of another checkout>` runs that checkout's serveMetrics interleaved with this one's;
  * BENCH_RUNS (3) and BENCH_KINDS (histogram,counter) change the rest. Run: node --import tsx test/bench/cold-scrape.ts
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { curlClient } from './curl-client.ts';
@@ -32,13 +34,24 @@ async function coldGet(dir: string, kind: string): Promise<string> {
   const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
   const start = performance.now();
   const startCpu = process.cpuUsage();
+  const startMain = mainThreadNs();
   const { ms, bytes } = await curl.get(`${server.url}/metrics`);
   const cpu = process.cpuUsage(startCpu);
+  const main = (mainThreadNs() - startMain) / 1e6;
   const wall = performance.now() - start;
   curl.close();
   await server.close();
   return `${kind} cold GET ${ms.toFixed(0)} ms by curl's clock (${wall.toFixed(0)} ms with curl's start), server CPU `
-    + `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, ${bytes} bytes`;
+    + `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (main thread ${Number.isNaN(main) ? '?' : main.toFixed(0)} ms), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, ${bytes} bytes`;
+}
+
+/** Nanoseconds the calling thread has run on a CPU (Linux); NaN elsewhere. */
+function mainThreadNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
 }
 
 function inChild(dir: string, kind: string): Promise<string> {

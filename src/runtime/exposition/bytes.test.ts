@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
+import { MAX_VALUE_BYTES, ownLabelsBytes, ownLabelsMaxBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
 import { formatOwnLabels, formatValue, type LabelSet } from './format.ts';
 
 describe('putValue writes what formatValue prints', () => {
@@ -25,7 +25,7 @@ describe('putBytes', () => {
   });
 });
 
-describe('putOwnLabels writes what formatOwnLabels prints, within ownLabelsMaxBytes', () => {
+describe('putOwnLabels writes what formatOwnLabels prints, within ownLabelsMaxBytes, in ownLabelsBytes exactly', () => {
   const values: unknown[] = ['', 'plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', 'ünïcødé ✓', '𝄞 clef',
     'lone \ud800 surrogate', 'ascii then é', '"""', '\\\\', 0, -1.5, 1e21, NaN, true, null, undefined];
   const names = ['a', 'service', 'le', '_x9', 'route_name'];
@@ -55,6 +55,7 @@ describe('putOwnLabels writes what formatOwnLabels prints, within ownLabelsMaxBy
     expect(into.toString('utf8', 1, end)).toBe(Buffer.from(formatOwnLabels(labels)).toString());
     expect(into.subarray(1, end).equals(Buffer.from(formatOwnLabels(labels)))).toBe(true);
     expect(end - 1).toBeLessThanOrEqual(room);
+    expect(ownLabelsBytes(labels)).toBe(end - 1);
     expect(into[0]).toBe(0x2a);
     expect(into[end]).toBe(0x2a);
   }

@@ -49,6 +49,39 @@ export function ownLabelsMaxBytes(labels: LabelSet): number {
 }
 
 /**
+ * The exact bytes putOwnLabels writes for `labels` (formatOwnLabels' UTF-8 length), without building the text: the
+ * cached exposition sizes a histogram series' bytes by it, then writes them with putOwnLabels — the same functions as
+ * the streamed scrape, which preparing thereby compiles before a first scrape needs them.
+ */
+export function ownLabelsBytes(labels: LabelSet): number {
+  let bytes = 0;
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    const value = labels[name];
+    // `{` or `,`, name, `="`, value, `"`.
+    bytes += 4 + textBytes(name) + (typeof value === 'string' ? labelValueBytes(value) : textBytes(`${value}`));
+  }
+  return bytes === 0 ? 0 : bytes + 1;
+}
+
+/** Bytes putText writes. */
+function textBytes(text: string): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text, 'utf8');
+  return length;
+}
+
+/** Bytes putLabelValue writes. */
+function labelValueBytes(value: string): number {
+  const length = value.length;
+  for (let i = 0; i < length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0x80 || unit === 0x5c || unit === 0x22 || unit === 0x0a) return Buffer.byteLength(escapeLabelValue(value), 'utf8');
+  }
+  return length;
+}
+
+/**
  * Writes formatOwnLabels(labels) — `{…}` of a sample whose labels are all its own, '' without any — as UTF-8 into
  * room of ownLabelsMaxBytes(labels); returns the offset after it. The text is never built: a string a series made
  * garbage, and encoding it a call into the runtime.

@@ -97,6 +97,20 @@ describe('the cached exposition gives prom-client\'s bytes', () => {
     await expectSameBytes(registry);
   });
 
+  it('for histogram series whose labels are written as bytes: any order, values not strings, 4-byte characters, long', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'hb_seconds', help: 'H.', labelNames: ['a', 'b'], buckets: [0.5, 1, 10], registers: [registry] });
+    const values: unknown[] = [...tricky, '𝄞 clef', 'é'.repeat(3_000), 0, -1.5, 1e21, NaN, true];
+    values.forEach((value, i) => {
+      histogram.observe({ b: value as string, a: String(i) }, i / 4);
+      histogram.observe({ a: `${i}${tricky[i % tricky.length]}`, b: value as string }, i * 3);
+    });
+    const cached = await expectSameBytes(registry, exposition(registry, 3));
+    // Observed again: each series is rewritten over its previous bytes, found by the length of its labels.
+    values.forEach((value, i) => histogram.observe({ b: value as string, a: String(i) }, 100 + i));
+    await expectSameBytes(registry, cached);
+  });
+
   it('for an empty registry and one with only default metrics (values aside: they move between two reads)', async () => {
     await expectSameBytes(new Registry());
     const registry = new Registry();

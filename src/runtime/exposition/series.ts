@@ -1,7 +1,7 @@
 // The samples of one counter, gauge or histogram, read from prom-client's own store of series (the metric's hashMap)
 // instead of through get(), which allocates an object per sample (13 per histogram series) on every scrape. The bytes a
 // series printed last time are kept and reused while its value has not changed.
-import { MAX_VALUE_BYTES, putBytes, putOwnLabels, putValue } from './bytes.ts';
+import { MAX_VALUE_BYTES, ownLabelsBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
 import { ChunkedLines, type LineSource } from './chunked-lines.ts';
 import { freshSlabs, type SlabSource } from './slab-pool.ts';
 import { formatHeader, formatOwnLabels, formatSampleLabels, formatValue, type LabelSet } from './format.ts';
@@ -294,9 +294,11 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
   }
   /**
    * Only the length of the `{…}` is kept (a number, not a string and buffers per series: 100,000 of them grew the heap
-   * a first scrape collects garbage from); the text waits in newLabels until the series is written.
+   * a first scrape collects garbage from). Without default labels no text is made: the series' own labels are written
+   * as bytes when it is written (putOwnLabels, as the streamed scrape does); with them the text waits in newLabels.
    */
   protected formatLabels(labels: LabelSet, texts: LabelTexts): HistogramLabels {
+    if (texts.defaultLabels === null) return ownLabelsBytes(labels);
     if (texts.bucketsFormattedWhole) return texts.bucketSeries(labels);
     const text = texts.sumAndCount(labels);
     this.newLabels.push(text);
@@ -337,6 +339,7 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     this.countsOut = first + this.shape.boundKeys.length;
     if (previous && sameLabels) return this.rewrite(i, afterLeLength(labels), labels, first, into, offset, previous, previousStart);
     const series = this.series[i];
+    if (this.labelsNow!.defaultLabels === null) return putHistogramSeries(this.shape, bucketCounts, first, series, series.labels, into, offset);
     // Formatted by changed() when its labels object was new (it always is, but for a series with no previous bytes).
     const text = !sameLabels ? this.newLabels[this.newLabelsRead++] : labels === 0 ? '' : this.labelsNow!.sumAndCount(series.labels);
     return putHistogramSeries(this.shape, bucketCounts, first, series, text, into, offset);
@@ -458,9 +461,10 @@ export function putHistogramSeries(
 
 /**
  * putHistogramSeries once the `{…}` (`labelBytes` of it) is written after the first bucket's `le="…"`, at afterLe.
- * Apart because a server's first scrape calls putHistogramSeries with label texts (preparing) and then with label
- * sets (streaming): V8 then drops the optimized code of the function that calls putOwnLabels for the first time, and
- * ran the whole series unoptimized again until it was recompiled (≈ 30 ms on the other core).
+ * Apart because with default labels a server's first scrape calls putHistogramSeries with label texts (preparing)
+ * and then with label sets (streaming): V8 then drops the optimized code of the function that calls putOwnLabels for
+ * the first time, and ran the whole series unoptimized again until it was recompiled (≈ 30 ms on the other core).
+ * (Without default labels both write label sets.)
  */
 function putHistogramLines(
   shape: HistogramShape, counts: ArrayLike<number>, first: number, series: { sum: number; count: number },
