@@ -313,13 +313,9 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     const keys = this.shape.boundKeys;
     const first = this.countsIn;
     const counts = bucketCountsRoom(first + keys.length);
-    let cumulative = 0;
+    readBucketCounts(series.bucketValues, keys, counts, first);
     let valueBytes = 0;
-    for (let b = 0; b < keys.length; b++) {
-      cumulative += series.bucketValues[keys[b]];
-      counts[first + b] = cumulative;
-      valueBytes += valueLength(cumulative);
-    }
+    for (let b = 0; b < keys.length; b++) valueBytes += valueLength(counts[first + b]);
     this.countsIn = first + keys.length;
     // The +Inf bucket and _count print the count.
     valueBytes += 2 * valueLength(series.count) + valueLength(series.sum);
@@ -405,6 +401,32 @@ export class HistogramText extends PositionalText<BucketSeries, HistogramLabels>
     }
     return `${text}${metric.name}_sum${texts.sumAndCount} ${formatValue(series.sum)}\n${metric.name}_count${texts.sumAndCount} ${formatValue(series.count)}`;
   }
+}
+
+/**
+ * A histogram series' cumulative bucket counts, in bound order, into counts[first, first + keys.length): read by key
+ * from prom-client's store (its keys do not enumerate in bound order: whole bounds first). The first twelve each at a
+ * load of its own: a load that only ever sees one key (the same bounds in every histogram, as with prom-client's
+ * defaults) is compiled to a direct read of that property, where one load for every bound looks each up by name
+ * (26–30 ms against 17–20 ms for 100,000 series of 10 buckets; beyond twelve bounds, or with several sets of bounds,
+ * the loads look up by name as the loop does). Shared by the cache and the streamed scrape: preparing compiles it.
+ */
+export function readBucketCounts(values: Record<string, number>, keys: readonly string[], counts: Float64Array, first: number): void {
+  const n = keys.length;
+  let c = 0;
+  if (n > 0) counts[first] = c += values[keys[0]]; else return;
+  if (n > 1) counts[first + 1] = c += values[keys[1]]; else return;
+  if (n > 2) counts[first + 2] = c += values[keys[2]]; else return;
+  if (n > 3) counts[first + 3] = c += values[keys[3]]; else return;
+  if (n > 4) counts[first + 4] = c += values[keys[4]]; else return;
+  if (n > 5) counts[first + 5] = c += values[keys[5]]; else return;
+  if (n > 6) counts[first + 6] = c += values[keys[6]]; else return;
+  if (n > 7) counts[first + 7] = c += values[keys[7]]; else return;
+  if (n > 8) counts[first + 8] = c += values[keys[8]]; else return;
+  if (n > 9) counts[first + 9] = c += values[keys[9]]; else return;
+  if (n > 10) counts[first + 10] = c += values[keys[10]]; else return;
+  if (n > 11) counts[first + 11] = c += values[keys[11]]; else return;
+  for (let b = 12; b < n; b++) counts[first + b] = c += values[keys[b]];
 }
 
 /** Bytes after a bucket's `le="…"`: the labels' `{…}` with `,` for `{` — the same length — or `}` alone. */

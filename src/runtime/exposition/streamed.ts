@@ -6,7 +6,7 @@
 import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putBytes, putOwnLabels, putValue } from './bytes.ts';
 import type { ByteSink } from './byte-sink.ts';
 import { formatHeader } from './format.ts';
-import { HistogramShape, putHistogramSeries, type BucketSeries, type LabelTexts, type StoredMetric, type ValueSeries } from './series.ts';
+import { HistogramShape, putHistogramSeries, readBucketCounts, type BucketSeries, type LabelTexts, type StoredMetric, type ValueSeries } from './series.ts';
 
 /** Bytes a piece holds, a write each: ≈ 550 writes for 139 MB (pieces of 1 MB measured no faster). */
 const PIECE_BYTES = 256 * 1024;
@@ -146,8 +146,7 @@ class HistogramSeriesWriter {
       const text = own ? s.labels : this.labels.sumAndCount(s.labels);
       const need = shape.maxSeriesBytes(own ? ownLabelsMaxBytes(s.labels) : 3 * (text as string).length);
       if (writer.piece.length - writer.at < need) return i;
-      let cumulative = 0;
-      for (let b = 0; b < keys.length; b++) counts[b] = cumulative += s.bucketValues[keys[b]];
+      readBucketCounts(s.bucketValues, keys, counts, 0);
       writer.at = putHistogramSeries(shape, counts, 0, s, text, writer.piece, writer.at);
     }
     return series.length;
