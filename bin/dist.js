@@ -39,17 +39,33 @@ export const ESBUILD_OPTIONS = {
 };
 
 /**
+ * The packages the command line's script carries, copied from node_modules with what they require: the pure
+ * JavaScript that validate and build run (YAML, PromQL, message templates, the Grafana SDK's ≈ 240 modules). In the
+ * script they are compiled from its code cache instead of file by file at every run. Their licences (MIT, ISC,
+ * Apache-2.0, BSD-3-Clause) allow it with their notices, which dist/THIRD-PARTY-NOTICES.txt keeps.
+ */
+export const BUNDLED_PACKAGES = ['@grafana/grafana-foundation-sdk', '@lezer/common', '@lezer/lr', '@prometheus-io/lezer-promql', 'handlebars', 'js-yaml', 'yaml'];
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+/** Every other package stays a require() of node_modules: native ones, servers' clients, esbuild, tools. */
+const EXTERNAL_PACKAGES = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })
+  .filter((name) => !BUNDLED_PACKAGES.includes(name))
+  .flatMap((name) => [name, `${name}/*`]);
+export const NOTICES = 'THIRD-PARTY-NOTICES.txt';
+
+/**
  * The command line as a script: every module of src/ it uses, lazily imported ones included (a dynamic import becomes
- * a call that evaluates the module's part of the script; V8 compiles a function only when it first runs), packages
- * and Node's modules through the require() bin/vigil.js passes in. The whole file is one function expression, so
- * that the script bin/vigil.js compiles is the file itself, line for line.
+ * a call that evaluates the module's part of the script; V8 compiles a function only when it first runs), the
+ * BUNDLED_PACKAGES (a package's modules run when first required), other packages and Node's modules through the
+ * require() bin/vigil.js passes in. The whole file is one function expression, so that the script bin/vigil.js
+ * compiles is the file itself, line for line.
  */
 export const CLI_SCRIPT_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  packages: 'external',
+  external: EXTERNAL_PACKAGES,
+  metafile: true,
   logLevel: 'silent',
   supported: { 'dynamic-import': false },
   // Only ASCII (other characters escaped), so that bin/vigil.js reads it as Latin-1: a one-byte string for V8, and
@@ -96,11 +112,36 @@ export async function writeBundles() {
     ...LIBRARIES.map(({ entry, out }) => build({ ...ESBUILD_OPTIONS, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), write: false })),
   ]);
   for (const file of libraries.map((result) => result.outputFiles[0])) writeAtomically(file.path, file.contents);
+  writeAtomically(path.join(dist, NOTICES), thirdPartyNotices(cli.metafile));
   writeAtomically(path.join(dist, CLI.out), asciiOnly(cli.outputFiles[0].text));
   removeOldCommandLine();
   const child = path.join(dist, path.basename(CHILD));
   copyFileSync(path.join(root, CHILD), `${child}.${process.pid}.tmp`);
   renameSync(`${child}.${process.pid}.tmp`, child);
+}
+
+/**
+ * The name, version, licence and licence text of every package a bundle copied from node_modules (esbuild's metafile
+ * lists the files it read), in name order.
+ */
+export function thirdPartyNotices(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const at = input.lastIndexOf('node_modules/');
+    if (at < 0) continue;
+    const rest = input.slice(at + 'node_modules/'.length).split('/');
+    const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+    const dir = path.resolve(root, input.slice(0, at), 'node_modules', name);
+    if (!packages.has(name)) packages.set(name, dir);
+  }
+  const sections = [...packages].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, dir]) => {
+    const { version, license } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    if (!file) throw new Error(`${name} has no licence file to copy into ${NOTICES}`);
+    return `${name} ${version} (${license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
+  });
+  const rule = `\n${'-'.repeat(80)}\n\n`;
+  return `dist/vigil.cjs, Vigil's command line, contains copies of these packages, under their licences:\n${rule}${sections.join(rule)}`;
 }
 
 /**

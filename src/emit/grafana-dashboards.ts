@@ -10,7 +10,7 @@
  */
 import { dashboardPath } from '../build/paths.ts';
 import { withLazyContent } from '../build/manifest.ts';
-import { createRequire } from 'node:module';
+import { requirePackage } from '../util/packages.ts';
 import type * as BarGaugeSdk from '@grafana/grafana-foundation-sdk/bargauge';
 import type * as CommonSdk from '@grafana/grafana-foundation-sdk/common';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
@@ -185,8 +185,7 @@ export function loadDashboardSdk(): void {
 
 function sdk(): Sdk {
   if (!loadedSdk) {
-    const load = createRequire(import.meta.url);
-    const pkg = (name: string) => load(`@grafana/grafana-foundation-sdk/${name}`) as unknown;
+    const pkg = (name: 'dashboard' | 'common' | 'bargauge' | 'gauge' | 'prometheus' | 'stat' | 'table' | 'timeseries') => requirePackage<unknown>(`@grafana/grafana-foundation-sdk/${name}`);
     loadedSdk = {
       dashboard: pkg('dashboard') as Sdk['dashboard'],
       common: pkg('common') as Sdk['common'],

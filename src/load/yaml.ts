@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { createRequire } from 'node:module';
+import { requirePackage } from '../util/packages.ts';
 import type { Document, Node, Scalar } from 'yaml';
 import type * as YamlLibrary from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics.ts';
@@ -13,7 +13,7 @@ let yamlLibrary: typeof YamlLibrary | undefined;
  * it costs ≈ 35 ms of CPU, and a clean run of `validate` or `build` never asks for a position.
  */
 function yaml(): typeof YamlLibrary {
-  return (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+  return (yamlLibrary ??= requirePackage<typeof YamlLibrary>('yaml'));
 }
 
 export interface YamlLoadResult {

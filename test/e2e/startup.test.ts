@@ -36,10 +36,37 @@ Module._load = function (request, ...rest) {
   return load.call(this, request, ...rest);
 };`;
 
-/** The bare specifiers (packages) the command imported or required, with its exit code. */
+/**
+ * The packages the command line's script carries (bin/dist.js BUNDLED_PACKAGES) are never required: the packages
+ * whose code ran are read from V8's coverage of the script, each function placed by the `// node_modules/<package>/…`
+ * line esbuild writes above every module it copies.
+ */
+function bundledPackagesRun(coverageDir: string): Set<string> {
+  const ran = new Set<string>();
+  const source = readFileSync(path.join(REPO, 'dist', 'vigil.cjs'), 'latin1');
+  const regions = [...source.matchAll(/^\/\/ (node_modules\/(@[^/\n]+\/)?[^/\n]+|src)\//gm)].map((m) => ({ at: m.index!, name: m[1]!.replace(/^node_modules\//, '') }));
+  const packageAt = (offset: number) => {
+    let found: string | undefined;
+    for (const r of regions) if (r.at <= offset) found = r.name;
+    return found === 'src' ? undefined : found;
+  };
+  for (const file of readdirSync(coverageDir)) {
+    const { result } = JSON.parse(readFileSync(path.join(coverageDir, file), 'utf8')) as { result: { url: string; functions: { ranges: { startOffset: number; count: number }[] }[] }[] };
+    for (const script of result.filter((r) => r.url === pathToFileURL(path.join(REPO, 'dist', 'vigil.cjs')).href)) {
+      for (const f of script.functions) {
+        const name = f.ranges[0]!.count > 0 && f.ranges[0]!.startOffset > 0 ? packageAt(f.ranges[0]!.startOffset) : undefined;
+        if (name) ran.add(name);
+      }
+    }
+  }
+  return ran;
+}
+
+/** The bare specifiers (packages) the command imported or required, or whose bundled code ran, with its exit code. */
 function packagesImportedBy(args: string[]): { code: number | null; packages: Set<string>; stderr: string } {
   const log = path.join(work, `imports-${args[0]}.log`);
   writeFileSync(log, '');
+  const coverage = mkdtempSync(path.join(work, `coverage-${args[0]}-`));
   const register = path.join(work, 'register.mjs');
   writeFileSync(register, REGISTER);
   const preload = path.join(work, 'preload.cjs');
@@ -47,10 +74,11 @@ function packagesImportedBy(args: string[]): { code: number | null; packages: Se
   const r = spawnSync(process.execPath, ['--require', preload, '--import', pathToFileURL(register).href, VIGIL_BIN, ...args], {
     cwd: REPO,
     encoding: 'utf8',
-    env: shippedCommandLine({ VIGIL_IMPORT_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'hooked-cache') }),
+    env: shippedCommandLine({ VIGIL_IMPORT_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'hooked-cache'), NODE_V8_COVERAGE: coverage }),
     timeout: 60_000,
   });
   const packages = new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!)));
+  for (const name of bundledPackagesRun(coverage)) packages.add(name);
   return { code: r.status, packages, stderr: r.stderr };
 }
 
@@ -74,6 +102,19 @@ describe('start-up: each command imports what it uses', () => {
     expect(['yaml', 'js-yaml', 'esbuild'].filter((name) => version.packages.has(name))).toEqual([]);
     const validate = packagesImportedBy(['validate', EXAMPLE, '--no-cache']);
     expect(['yaml', 'js-yaml', 'esbuild'].filter((name) => validate.packages.has(name))).toEqual(['js-yaml', 'esbuild']);
+  });
+
+  it('the packages the script carries run when a command needs them: none for --version, not the SDK or Handlebars to list the checks, both for the example', () => {
+    const version = packagesImportedBy(['--version']);
+    expect(version.code, version.stderr).toBe(0);
+    const packageNames = (packages: Set<string>) => [...packages].filter((name) => !name.includes(':')); // not file: URLs
+    expect(packageNames(version.packages)).toEqual([]);
+    const checks = packagesImportedBy(['checks']);
+    expect(checks.code, checks.stderr).toBe(0);
+    expect(['@grafana/grafana-foundation-sdk', 'handlebars', 'yaml'].filter((name) => checks.packages.has(name))).toEqual([]);
+    const validate = packagesImportedBy(['validate', EXAMPLE, '--no-cache']);
+    expect(validate.code, validate.stderr).toBe(0);
+    for (const name of ['@grafana/grafana-foundation-sdk', 'handlebars', '@prometheus-io/lezer-promql', '@lezer/lr', 'js-yaml']) expect(validate.packages, name).toContain(name);
   });
 
   it('the yaml library (positions, syntax errors) is loaded when a problem is reported, not for clean definitions', () => {

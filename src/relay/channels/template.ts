@@ -8,7 +8,7 @@
  * pull in anything else. Values are escaped by the view, not by Handlebars (`noEscape`), so `{{x}}` and `{{{x}}}`
  * print the same safe text: a label value cannot add markdown, a link, a tag or a mention, however it is written.
  */
-import { createRequire } from 'node:module';
+import { requirePackage } from '../../util/packages.ts';
 import type { AlertRecord } from '../types.ts';
 import { cutText, escapeHtml, markdownText, markdownUrl, plainLine } from './escape.ts';
 import { labelsThatMatter, titleLine, type Shape } from './message.ts';
@@ -55,7 +55,7 @@ export const TITLED_CHANNELS: readonly TemplateChannel[] = ['dingtalk', 'email']
 // has no templates, never loads Handlebars.
 let environment: typeof import('handlebars') | undefined;
 function handlebarsEnvironment(): typeof import('handlebars') {
-  environment ??= (createRequire(import.meta.url)('handlebars') as typeof import('handlebars')).create();
+  environment ??= requirePackage<typeof import('handlebars')>('handlebars').create();
   return environment;
 }
 const OPTIONS: CompileOptions = { strict: true, knownHelpersOnly: true, noEscape: true, knownHelpers: { log: false }, preventIndent: true };
