@@ -151,9 +151,10 @@ async function loadAll() {
 
 // Modules the definitions will import (the Grafana SDK's, see typescript.ts), imported while they are bundled: the
 // definitions' imports then find them loaded. A failure is theirs to report, when a definition imports the module.
+const warmed = [];
 const warming = (message) => {
   if (!Array.isArray(message?.warm)) return;
-  for (const file of message.warm) import(pathToFileURL(String(file)).href).catch(() => {});
+  for (const file of message.warm) warmed.push(import(pathToFileURL(String(file)).href).catch(() => {}));
 };
 process.on('message', warming);
 
@@ -166,5 +167,13 @@ process.on('message', function definitions(message) {
   modules = list.map((f) => String(f.module));
   // The channel must not keep the process alive: the load is over when nothing the definitions started is left.
   process.channel?.unref();
-  loadAll().catch(late);
+  // Source maps (stack traces located in the TypeScript files) only once the SDK's modules are in, not with
+  // --enable-source-maps: Node then reads the map of every module it loads, and the SDK's come with 600 of them. The
+  // definitions import those modules anyway, so waiting for them first delays nothing.
+  Promise.all(warmed)
+    .then(() => {
+      process.setSourceMapsEnabled(true);
+      return loadAll();
+    })
+    .catch(late);
 });

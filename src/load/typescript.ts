@@ -163,7 +163,7 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
   }
   return new Promise((resolve) => {
     const child = fork(CHILD, [], {
-      execArgv: [...permissionFlags(files, modulesDir), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings', '--enable-source-maps'],
+      execArgv: [...permissionFlags(files, modulesDir), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings'],
       env: cleanEnvironment(),
       cwd: path.dirname(files[0]!.absolutePath),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
