@@ -103,8 +103,12 @@ export function compile(loaded: LoadResult, options: CompileOptions = {}): Compi
   diagnostics.push(...policyProblems(model.project, checks));
   const context = createCheckContext(model, [], options.caches);
   // Every expression's analysis stays in a persistent cache, read or not: per-file results reused below mean most are
-  // not read in a small change, and the next change of another file needs them.
-  if (options.caches) for (const e of model.expressions) options.caches.promql.has(analysisKey(e));
+  // not read in a small change, and the next change of another file needs them. Through the incremental cache the
+  // keys are named when the cache is written, only if it is (a threshold edit adds no analysis); the map of one
+  // process (`--watch`'s) keeps every analysis anyway.
+  const promql = options.caches?.promql as (AnalysisCaches['promql'] & { keepLater?(keys: () => Iterable<string>): void }) | undefined;
+  if (promql?.keepLater) promql.keepLater(() => model.expressions.map(analysisKey));
+  else if (promql) for (const e of model.expressions) promql.has(analysisKey(e));
   if (options.now) context.ctx.now = options.now;
   const scopes = new FileScopes(loaded, definitions, model, options.environment, options.caches?.results, options.caches?.texts);
   lap('scopes');

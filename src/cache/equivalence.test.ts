@@ -238,4 +238,35 @@ describe('the incremental cache', () => {
     expect(cold.files).not.toEqual(first.files);
     expect(await compileOnce(dir, cacheDir)).toEqual(cold);
   }, 120_000);
+  it('keeps the analysis of every current expression when a run that reads few of them writes the cache', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-analyses-'));
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cache-'));
+    scratch.push(dir, cacheDir);
+    // Alerts in files of their own, whose per-file results a later run takes from the cache without their analyses.
+    await mkdir(path.join(dir, 'alerts'));
+    await writeFile(path.join(dir, 'project.yaml'), 'apiVersion: vigil/v1\nkind: Project\nname: p\nsmtp: { smarthost: "smtp.example.com:587", from: a@example.com }\n');
+    await writeFile(path.join(dir, 'severities.yaml'), 'apiVersion: vigil/v1\nkind: Severities\nlevels:\n  - { name: critical }\n  - { name: warning }\n');
+    await writeFile(path.join(dir, 'receivers.yaml'), 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - { name: team, email: { to: [team@example.com] } }\n');
+    await writeFile(path.join(dir, 'routes.yaml'), 'apiVersion: vigil/v1\nkind: Routes\nreceiver: team\nroutes:\n  - { matchers: [\'severity="warning"\'], receiver: team }\n');
+    const metrics = Array.from({ length: 12 }, (_, i) => `  - { name: app_${i}_total, type: counter, help: "Metric ${i}.", labels: [service] }`);
+    await writeFile(path.join(dir, 'metrics.yaml'), `apiVersion: vigil/v1\nkind: Metrics\nsource: app\nmetrics:\n${metrics.join('\n')}\n`);
+    const alerts = (file: number, window: string) =>
+      `apiVersion: vigil/v1\nkind: AlertRules\ngroup: g${file}\nalerts:\n` +
+      [0, 1, 2]
+        .map((a) => `  - name: A${file}x${a}\n    expr: sum by (service) (rate(app_${file * 3 + a}_total[${window}]))\n    thresholds:\n      warning: { op: ">", value: 1 }\n    summary: s\n`)
+        .join('');
+    for (let f = 0; f < 4; f++) await writeFile(path.join(dir, `alerts/a${f}.yaml`), alerts(f, '5m'));
+    const first = await compileOnce(dir, cacheDir);
+    expect(first.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    // One file's expressions changed: analyses added, so the cache is written (and compacted: most entries unread).
+    await writeFile(path.join(dir, 'alerts/a0.yaml'), alerts(0, '10m'));
+    await compileOnce(dir, cacheDir);
+    expect(reused).toBeGreaterThan(0);
+    // Every expression of the definitions still has its analysis in the cache.
+    const cache = (await openCache({ dir: cacheDir }))!;
+    const project = compileProject(await loadDirectory(dir, { cache }), { emit: false });
+    const keys = [...new Set(project.base.model.expressions.map((e) => `${e.grafana ? 'g' : 'p'}:${e.text}`))];
+    expect(keys.length).toBe(12);
+    expect(keys.filter((k) => cache.promql.get(k) === undefined)).toEqual([]);
+  });
 });

@@ -108,6 +108,37 @@ describe('CacheStore', () => {
     expect([third.get('old'), third.get('new')]).toEqual([undefined, 'N']);
   });
 
+  it('keepLater keeps its keys through a compaction when the run writes, and a run that adds nothing asks for none', async () => {
+    const dir = await tempDir();
+    const first = await reopened<number>(dir);
+    for (let i = 0; i < 10; i++) first.set(`k${i}`, i);
+    await first.flush();
+    // Nothing added: the keys are never asked for.
+    const quiet = await reopened<number>(dir);
+    let asked = 0;
+    quiet.keepLater(() => {
+      asked++;
+      return [];
+    });
+    await quiet.flush();
+    expect(asked).toBe(0);
+    // One added, five kept by keepLater (one of them unknown), none read: a compaction keeps exactly those five.
+    const second = await reopened<number>(dir);
+    second.keepLater(() => ['k0', 'k1', 'k2', 'unknown']);
+    second.keepLater(() => ['k3', 'k4']);
+    second.set('k10', 10);
+    await second.flush();
+    const third = await reopened<number>(dir);
+    expect(Array.from({ length: 11 }, (_, i) => third.get(`k${i}`))).toEqual([0, 1, 2, 3, 4, undefined, undefined, undefined, undefined, undefined, 10]);
+    expect(third.get('unknown')).toBeUndefined();
+    // Without keepLater the same run prunes all but what it set (the test fails if keepLater's keys are not kept).
+    const fourth = await reopened<number>(dir);
+    fourth.set('k11', 11);
+    await fourth.flush();
+    const fifth = await reopened<number>(dir);
+    expect([fifth.get('k0'), fifth.get('k11')]).toEqual([undefined, 11]);
+  });
+
   it('works where nothing can be written (a file in the way): nothing is kept, nothing fails', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'file'), 'x');

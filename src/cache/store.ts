@@ -55,6 +55,8 @@ export class CacheStore<T> {
   private readonly lazy: boolean;
   /** Keys read or written since the last flush: a compaction keeps only these. */
   private used = new Set<string>();
+  /** Keys named by keepLater since the last flush, looked at only by a flush that writes. */
+  private keepers: (() => Iterable<string>)[] = [];
   private readonly copies: boolean;
 
   constructor(
@@ -139,6 +141,15 @@ export class CacheStore<T> {
     return true;
   }
 
+  /**
+   * keep() of every key `keys()` gives, done by the next flush only if it writes (a run that added nothing writes
+   * nothing, and then which keys were used does not matter): a one-file change of a large project names its 11,200
+   * PromQL analyses' keys this way and adds none of them.
+   */
+  keepLater(keys: () => Iterable<string>): void {
+    this.keepers.push(keys);
+  }
+
   set(key: string, value: T): void {
     // The serialized bytes are the copy: what the caller does to `value` later never reaches the cache.
     const record = recordOf(key, serialize(value));
@@ -152,6 +163,9 @@ export class CacheStore<T> {
 
   /** Writes what this run added; compacts when the delta is large or the base mostly stale. */
   async flush(): Promise<void> {
+    const keepers = this.keepers;
+    this.keepers = [];
+    if (this.added) for (const keys of keepers) for (const key of keys()) this.keep(key);
     const used = this.used;
     this.used = new Set();
     if (!this.added) return;

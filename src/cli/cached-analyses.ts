@@ -27,6 +27,11 @@ class CachedAnalyses extends Map<string, PromqlAnalysis> {
     return super.has(key) || this.store.keep(key);
   }
 
+  /** Like has() for each key `keys()` gives, done only when the cache is written (see CacheStore.keepLater). */
+  keepLater(keys: () => Iterable<string>): void {
+    this.store.keepLater(keys);
+  }
+
   override set(key: string, analysis: PromqlAnalysis): this {
     if (!super.has(key)) this.store.set(key, analysis);
     return super.set(key, analysis);

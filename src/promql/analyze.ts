@@ -2,7 +2,7 @@ import { prometheusRegexTest } from '../util/re2-match.ts';
 import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlParser } from './lezer.ts';
 import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
@@ -623,7 +623,7 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   let tree: Tree;
   try {
-    tree = parser.parse(src.text);
+    tree = promqlParser().parse(src.text);
   } catch (e) {
     // Lezer builds its tree recursively and can exhaust the stack on pathological nesting.
     if (!(e instanceof RangeError)) throw e;

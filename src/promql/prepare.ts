@@ -1,4 +1,4 @@
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlParser } from './lezer.ts';
 import { applyReplacements, type OffsetMap, type Replacement } from './offsets.ts';
 import { scan } from './scanner.ts';
 
@@ -42,7 +42,7 @@ function grammarCallable(name: string): boolean {
   let known = callableCache.get(name);
   if (known === undefined) {
     let clean = true;
-    parser.parse(`${name}(x)`).iterate({
+    promqlParser().parse(`${name}(x)`).iterate({
       enter: (n) => {
         if (n.type.isError) clean = false;
         return clean;

@@ -3,7 +3,7 @@
  * redundant parentheses do not count, the binding of operators does (`a * (b + c)` is not `a * b + c`), and a
  * number is its value (`95`, `95.0`, `9.5e1`). Used by `vigil import` to fold thresholds and to prove its round trip.
  */
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlParser } from './lezer.ts';
 import type { SyntaxNode } from '@lezer/common';
 import { childNodes, firstErrorIn, isExprNode, toExpr, TooDeep, type Expr } from './ast.ts';
 import { scan, significant, type Token } from './scanner.ts';
@@ -28,7 +28,7 @@ const COMPARISON_OPS: Record<string, ComparisonShape['op']> = { Gtr: '>', Gte: '
 export function promqlShape(text: string): PromqlShape | undefined {
   let root: Expr | undefined;
   try {
-    const tree = parser.parse(text);
+    const tree = promqlParser().parse(text);
     if (firstErrorIn(tree.topNode) !== Infinity) return undefined;
     const node = childNodes(tree.topNode).find(isExprNode);
     root = node && toExpr(node);

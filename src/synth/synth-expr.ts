@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlParser } from '../promql/lezer.ts';
 import { childNodes, firstErrorIn, isExprNode, modifierCore, toExpr, TooDeep, type Expr } from '../promql/ast.ts';
 import { unquote } from '../promql/strings.ts';
 import type { LabelMatcher, MatchOperator } from '../promql/types.ts';
@@ -27,7 +27,7 @@ export interface Parsed {
 
 /** Parses an expression the analyzer has already accepted; throws Unsupported when lezer had to recover anywhere. */
 export function parseExpr(text: string): Parsed {
-  const tree = parser.parse(text);
+  const tree = promqlParser().parse(text);
   const top = tree.topNode;
   if (firstErrorIn(top) !== Infinity) throw new Unsupported('the expression uses syntax or a function the synthesizer cannot read');
   const node = childNodes(top).find(isExprNode);
