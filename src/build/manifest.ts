@@ -62,6 +62,16 @@ export function withContentParts<T extends object>(file: T, parts: readonly stri
   return lazy;
 }
 
+/**
+ * `file` whose content is the UTF-8 text `bytes`, decoded into a string only when read; the bytes are those of its
+ * sha256 and the write (the alert catalogue, assembled from per-file byte runs).
+ */
+export function withContentBytes<T extends object>(file: T, bytes: Buffer): T & { content: string } {
+  const lazy = withContentMadeOnRead(file, () => bytes.toString('utf8'));
+  artifactEncodings.set(lazy, bytes);
+  return lazy;
+}
+
 /** `file` with a `content` made by `make` when first read, then kept. */
 function withContentMadeOnRead<T extends object>(file: T, make: () => string): T & { content: string } {
   let content: string | undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileBase } from '../../test/helpers/model.ts';
-import { alertRules, DEFAULT_LEVELS, route, routes, severities, severityLevel, yamlOf } from '../../test/factories/index.ts';
+import { alertRules, DEFAULT_LEVELS, leveledAlert, route, routes, severities, severityLevel, yamlOf } from '../../test/factories/index.ts';
+import { artifactBytes, artifactSha256, sha256 } from '../build/manifest.ts';
 import { ALERT_CATALOGUE_PATH } from './docs.ts';
 
 describe('alert catalogue', () => {
@@ -40,5 +41,22 @@ describe('alert catalogue', () => {
     expect(section).toContain('| note | 0s | `notice=board`, no severity label | team |');
     expect(section).toContain('Level `critical`:\n\n```promql\nmax by (service) (queue_depth) > 500\n```');
     expect(section).toContain('Level `note`:\n\n```promql\nmax by (service) (queue_depth) > 100\n```');
+  });
+  it('sorts every alert by name across files (rows, then sections), and its bytes and digest are its text\'s', async () => {
+    const file = (group: string, names: string[]) => yamlOf(alertRules({ group, alerts: names.map((name) => leveledAlert({ name, summary: `${name} ✓ 警报` })) }));
+    const result = await compileBase({ 'z.yaml': file('gz', ['Zeta', 'Beta', 'Émile']), 'y.yaml': file('gy', ['Alpha', 'Delta']) });
+    const artifact = result.artifacts.find((a) => a.path === ALERT_CATALOGUE_PATH)!;
+    const doc = artifact.content;
+    const order = ['Alpha', 'Beta', 'Delta', 'QueueDeep', 'Zeta', 'Émile'];
+    const rows = order.map((name) => doc.indexOf(`| [${name}](#`));
+    const sections = order.map((name) => doc.indexOf(`\n## ${name}\n`));
+    expect(rows.every((at) => at > 0)).toBe(true);
+    expect([...rows].sort((a, b) => a - b)).toEqual(rows);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+    expect(sections[0]).toBeGreaterThan(rows.at(-1)!);
+    expect(doc).toContain('> Émile ✓ 警报\n');
+    expect(doc.endsWith('\n```\n') || doc.endsWith('|\n')).toBe(true);
+    expect(artifactBytes(artifact).equals(Buffer.from(doc, 'utf8'))).toBe(true);
+    expect(artifactSha256(artifact)).toBe(sha256(doc));
   });
 });
