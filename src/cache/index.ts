@@ -96,11 +96,11 @@ export async function openCache(options: CacheOptions = {}, env: NodeJS.ProcessE
     yaml: new CacheStore(dir, 'yaml'),
     typescript: new CacheStore(dir, 'typescript'),
     // Analyses are never changed after they are made (one compile's are shared by the next): no copies.
-    promql: new CacheStore(dir, 'promql', { copies: false }),
+    promql: new CacheStore(dir, 'promql', { copies: false, sparse: true }),
     // Reports and texts are copied when handed out (compile.ts) or never changed (strings): no copies either.
     results: new CacheStore(dir, 'results', { copies: false }),
     // Strings, never changed; most runs write the files they hold from none of them.
-    texts: new CacheStore(dir, 'texts', { copies: false, lazy: true }),
+    texts: new CacheStore(dir, 'texts', { copies: false, lazy: true, sparse: true }),
     // Outcomes are only read (and failures rebuilt as TemplateErrors): no copies.
     renders: new CacheStore(dir, 'renders', { copies: false }),
     // Records are replaced, never changed: no copies.

@@ -14,8 +14,8 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function reopened<T>(dir: string): Promise<CacheStore<T>> {
-  const store = new CacheStore<T>(dir, 'ns');
+async function reopened<T>(dir: string, sparse = false): Promise<CacheStore<T>> {
+  const store = new CacheStore<T>(dir, 'ns', { sparse });
   await store.open();
   return store;
 }
@@ -53,9 +53,12 @@ describe('CacheStore', () => {
     expect((await readdir(path.join(dir, 'ns'))).sort()).toEqual(['base.bin', 'delta.bin']);
     const file = path.join(dir, 'ns', 'base.bin');
     const bytes = await readFile(file);
+    // Records read from the whole file, and one by one (sparse): the same answers.
     const readAll = async () => {
-      const store = await reopened<string>(dir);
-      return Object.keys(values).map((k) => store.get(k));
+      const [whole, sparse] = [await reopened<string>(dir), await reopened<string>(dir, true)];
+      const got = Object.keys(values).map((k) => whole.get(k));
+      expect(Object.keys(values).map((k) => sparse.get(k))).toEqual(got);
+      return got;
     };
     expect(await readAll()).toEqual(Object.values(values));
     // Every byte flipped in turn, and the file cut at every length: each entry is its value or none, never another.

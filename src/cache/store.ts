@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
@@ -11,46 +11,53 @@ export interface StoreOptions {
    */
   copies?: boolean;
   /**
-   * Read the files only when an entry is first read (synchronously, then), not when the store opens: for large values
-   * a run rarely reads (generated files' texts, read only when a file must be written). `keep` then counts a key as
-   * used without looking (the caller must cope with a later get finding nothing), and a flush adds to the delta
-   * without reading the base unless it compacts.
+   * Open the files only when an entry is first read or kept, not when the store opens: for values a run rarely reads
+   * (generated files' texts, read only when a file must be written).
    */
   lazy?: boolean;
+  /**
+   * Read each record from the file when it is looked up (for stores a run reads little of: the PromQL analyses, the
+   * generated files' texts), instead of the whole file at the first lookup (for those a run reads most of).
+   */
+  sparse?: boolean;
 }
 
 /**
  * One kind of cached result (parsed YAML, TypeScript exports, PromQL analyses), keyed by text, in two files under
- * `<dir>/<namespace>/`: base.bin and delta.bin, each a map from key to value, read whole when the store opens (the
- * delta's entries win). A run adds its new entries to the delta only, so a one-file change of a large project writes
- * a few entries, not the whole cache; when the delta grows past a quarter of the base, or most of the base went
- * unused, the entries this run used become the new base and the delta is emptied (stale entries go then).
+ * `<dir>/<namespace>/`: base.bin and delta.bin, each a map from key to value (the delta's entries win). A run adds its
+ * new entries to the delta only, so a one-file change of a large project writes a few entries, not the whole cache;
+ * when the delta grows past a quarter of the base, or most of the base went unused, the entries this run used become
+ * the new base and the delta is emptied (stale entries go then).
  *
  * Values go through V8's serializer, not JSON: YAML gives numbers JSON cannot hold (.inf, .nan, -0) and a cached
- * value must be the very value a cold run computes. A file is a header (a magic number and the count of entries)
- * and one record per entry: the sha256 of the rest of the record, the key's length, the key and the serialized value.
- * Opening a file only finds the records (views into the file's bytes, nothing copied or hashed); a record is checked
- * against its sha256 when its entry is first read, and a damaged one is no entry. A file whose records do not add up
- * to its header (truncated, or not a cache) is dropped as a whole: never a wrong value. A file that cannot be read or
- * written is ignored the same way: the cache only ever saves work. Files are written through a temporary file and a
- * rename; two runs writing at once may lose each other's additions, never mix them.
+ * value must be the very value a cold run computes. A file is a header (a magic number and the count of entries), an
+ * index (per entry: a 64-bit hash of its key, where its record starts and its length; in the order of the hashes) and
+ * the records in that order: the sha256 of the rest of the record, the key's length, the key and the serialized value.
+ * Opening a file reads its header and index only; an entry's record is read from the file when the entry is first
+ * read (a one-file change of a large project reads a few of its 11,000 analyses and none of its routing matrix's
+ * parts), and checked then: its sha256, and its key against the one asked for. A damaged record is no entry. A file
+ * whose index does not describe it (hashes out of order, records not end to end up to the file's end, truncated, or
+ * not a cache) is dropped as a whole: never a wrong value. A file that cannot be read or written is ignored the same
+ * way: the cache only ever saves work. Files are written through a temporary file and a rename; two runs writing at
+ * once may lose each other's additions, never mix them.
  */
 export class CacheStore<T> {
-  /**
-   * Every entry as its record (see recordOf): opening a store finds records, and only the entries a run asks for are
-   * checked and turned back into objects (a one-file change of a large project reads a few of its 11,000 analyses).
-   */
-  private entries = new Map<string, Uint8Array>();
-  /** Records of delta.bin, and those this run added (written to it at the next flush). */
-  private delta = new Map<string, Uint8Array>();
+  /** Records set since the last flush (written to delta.bin by the next). */
+  private fresh = new Map<string, Uint8Array>();
+  /** delta.bin and base.bin, as this process last read or wrote them. */
+  private delta: Records = NO_RECORDS;
+  private base: Records = NO_RECORDS;
+  /** Keys whose record was found damaged: no entry, in any file, until set again. */
+  private dropped = new Set<string>();
   /** Keys whose record was checked against its sha256 (or made in this process). */
   private checked = new Set<string>();
+  /** With copies: records read from the files, so a second get does not read the file again. */
+  private read = new Map<string, Uint8Array>();
   /** Without copies: the value handed out for a key, so every get of it gives that same object. */
   private decoded = new Map<string, T>();
-  private baseSize = 0;
   private added = false;
   private opened = false;
-  /** Whether base.bin and delta.bin were read (a lazy store reads them when first needed). */
+  /** Whether base.bin and delta.bin were opened (a lazy store opens them when first needed). */
   private loaded = false;
   private readonly lazy: boolean;
   /** Keys read or written since the last flush: a compaction keeps only these. */
@@ -58,6 +65,7 @@ export class CacheStore<T> {
   /** Keys named by keepLater since the last flush, looked at only by a flush that writes. */
   private keepers: (() => Iterable<string>)[] = [];
   private readonly copies: boolean;
+  private readonly sparse: boolean;
 
   constructor(
     private readonly dir: string | undefined,
@@ -66,36 +74,33 @@ export class CacheStore<T> {
   ) {
     this.copies = options.copies ?? true;
     this.lazy = options.lazy ?? false;
+    this.sparse = options.sparse ?? false;
   }
 
-  /** Reads the files once; later gets are answered from memory (a watch keeps the store between runs). */
+  /** Opens the files once (their indexes); later gets read records from them (a watch keeps the store between runs). */
   async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;
-    if (!this.dir || this.lazy) return;
-    this.loaded = true;
-    const [base, delta] = await Promise.all([readMap(this.file('base')), readMap(this.file('delta'))]);
-    this.take(base, delta);
+    if (!this.lazy) this.load();
   }
 
-  /** A lazy store's files, read when an entry is first needed; what this run set before stays (it is newer). */
+  /** The files' headers and indexes, read when first needed; what this run set before stays (it is newer). */
   private load(): void {
     if (this.loaded) return;
     this.loaded = true;
     if (!this.dir) return;
-    this.take(recordsOf(readOrNothing(this.file('base'))), recordsOf(readOrNothing(this.file('delta'))));
+    this.base = RecordFile.open(this.file('base'), this.sparse) ?? NO_RECORDS;
+    this.delta = RecordFile.open(this.file('delta'), this.sparse) ?? NO_RECORDS;
   }
 
-  private take(base: Map<string, Uint8Array>, delta: Map<string, Uint8Array>): void {
-    const added = this.delta;
-    this.baseSize = base.size;
-    this.delta = delta;
-    this.entries = base;
-    for (const [k, v] of delta) this.entries.set(k, v);
-    for (const [k, v] of added) {
-      this.entries.set(k, v);
-      this.delta.set(k, v);
-    }
+  /** The record of `key`: undefined when no file has one, null when the one that should is damaged. */
+  private recordOf(key: string): Uint8Array | null | undefined {
+    if (this.dropped.has(key)) return null;
+    const fresh = this.fresh.get(key) ?? this.read.get(key);
+    if (fresh !== undefined) return fresh;
+    const record = this.delta.lookup(key) ?? this.base.lookup(key);
+    if (record && this.copies) this.read.set(key, record);
+    return record;
   }
 
   get(key: string): T | undefined {
@@ -105,10 +110,11 @@ export class CacheStore<T> {
       this.used.add(key);
       return kept;
     }
-    const record = this.entries.get(key);
+    const record = this.recordOf(key);
     if (record === undefined) return undefined;
     let value: T;
     try {
+      if (record === null) throw new Error('damaged');
       if (!this.checked.has(key)) {
         if (!intact(record)) throw new Error('damaged');
         this.checked.add(key);
@@ -116,8 +122,7 @@ export class CacheStore<T> {
       value = deserialize(valueOf(record)) as T;
     } catch {
       // A damaged entry is no entry: the caller computes the value again.
-      this.entries.delete(key);
-      this.delta.delete(key);
+      this.drop(key);
       return undefined;
     }
     this.used.add(key);
@@ -125,18 +130,25 @@ export class CacheStore<T> {
     return value;
   }
 
-  /** How many entries the store holds (none: a first run, or another Vigil's cache). */
+  private drop(key: string): void {
+    this.dropped.add(key);
+    this.fresh.delete(key);
+    this.read.delete(key);
+  }
+
+  /** How many entries the store holds (none: a first run, or another Vigil's cache); a key in both files counts twice. */
   get size(): number {
     this.load();
-    return this.entries.size;
+    return this.fresh.size + this.delta.count + this.base.count;
   }
 
   /**
-   * Whether the store has `key`, which then counts as used (kept by a compaction) without being read. A lazy store
-   * that has not read its files yet answers true without looking: its callers compute the value when get finds none.
+   * Whether the store has `key`, which then counts as used (kept by a compaction) without being read. Answered from
+   * the indexes (the key's hash): a caller must cope with a later get finding nothing (a damaged record, as always).
    */
   keep(key: string): boolean {
-    if (this.loaded && !this.entries.has(key)) return false;
+    this.load();
+    if (this.dropped.has(key) || !(this.fresh.has(key) || this.delta.has(key) || this.base.has(key))) return false;
     this.used.add(key);
     return true;
   }
@@ -153,8 +165,9 @@ export class CacheStore<T> {
   set(key: string, value: T): void {
     // The serialized bytes are the copy: what the caller does to `value` later never reaches the cache.
     const record = recordOf(key, serialize(value));
-    this.entries.set(key, record);
-    this.delta.set(key, record);
+    this.fresh.set(key, record);
+    this.dropped.delete(key);
+    this.read.delete(key);
     this.checked.add(key);
     if (!this.copies) this.decoded.set(key, value);
     this.used.add(key);
@@ -170,38 +183,44 @@ export class CacheStore<T> {
     this.used = new Set();
     if (!this.added) return;
     this.added = false;
-    if (!this.loaded && this.dir) {
-      // Only the delta and the base's count are read: the base is read whole only to compact it.
-      const [delta, baseSize] = await Promise.all([readMap(this.file('delta')), countOf(this.file('base'))]);
-      // The compaction's test below, with the delta this flush would write and at most as many entries as it holds.
-      const deltaSize = delta.size + this.delta.size;
-      const fresh = deltaSize * 4 <= baseSize && (baseSize + deltaSize - used.size) * 2 <= used.size;
-      if (fresh) {
-        for (const [k, v] of this.delta) delta.set(k, v);
-        this.baseSize = baseSize;
-        this.delta = delta;
-        for (const [k, v] of delta) this.entries.set(k, v);
-        await writeMap(this.file('delta'), this.delta);
-        return;
-      }
-      this.load();
-    }
-    const compact = this.delta.size * 4 > this.baseSize || (this.entries.size - used.size) * 2 > used.size;
+    this.load();
+    // The delta as the next run will read it: what delta.bin holds, and what this run set.
+    const delta = this.delta.all();
+    for (const [k, v] of this.fresh) delta.set(k, v);
+    for (const k of this.dropped) delta.delete(k);
+    let entries = this.base.count;
+    for (const k of delta.keys()) if (!this.base.has(k)) entries++;
+    const compact = delta.size * 4 > this.base.count || (entries - used.size) * 2 > used.size;
     if (compact) {
-      for (const key of this.entries.keys()) {
-        if (used.has(key)) continue;
-        this.entries.delete(key);
-        this.decoded.delete(key);
-        this.checked.delete(key);
+      // The base read whole (compactions are rare): every used key's record, the delta's winning.
+      const records = this.base.all();
+      for (const [k, v] of delta) records.set(k, v);
+      const kept = new Map<string, Uint8Array>();
+      for (const key of used) {
+        const record = this.dropped.has(key) ? undefined : records.get(key);
+        if (record) kept.set(key, record);
       }
-      this.baseSize = this.entries.size;
-      this.delta = new Map();
+      for (const key of this.decoded.keys()) if (!kept.has(key)) this.decoded.delete(key);
+      for (const key of this.checked) if (!kept.has(key)) this.checked.delete(key);
+      this.replace(new MapRecords(kept), new MapRecords(new Map()));
       if (!this.dir) return;
       // The new base first: until the delta is emptied, its entries are merely there twice.
-      if (await writeMap(this.file('base'), this.entries)) await writeMap(this.file('delta'), this.delta);
-    } else if (this.dir) {
-      await writeMap(this.file('delta'), this.delta);
+      if (await writeRecords(this.file('base'), kept)) await writeRecords(this.file('delta'), new Map());
+    } else {
+      this.replace(this.base, new MapRecords(delta));
+      if (this.dir) await writeRecords(this.file('delta'), delta);
     }
+  }
+
+  /** Makes `base` and `delta` the files' records as written (closing files no longer read), this run's additions in them. */
+  private replace(base: Records, delta: Records): void {
+    if (this.base !== base) this.base.close();
+    if (this.delta !== delta) this.delta.close();
+    this.base = base;
+    this.delta = delta;
+    this.fresh = new Map();
+    this.read.clear();
+    this.dropped.clear();
   }
 
   private file(name: 'base' | 'delta'): string {
@@ -209,10 +228,240 @@ export class CacheStore<T> {
   }
 }
 
+/** The records of one file by key: what it holds, found by key; null for a record that is damaged. */
+interface Records {
+  readonly count: number;
+  /** Whether the file's index has the key's hash (no record read). */
+  has(key: string): boolean;
+  lookup(key: string): Uint8Array | null | undefined;
+  /** Every record by its key (the whole file read). */
+  all(): Map<string, Uint8Array>;
+  close(): void;
+}
+
+class MapRecords implements Records {
+  constructor(private readonly records: Map<string, Uint8Array>) {}
+  get count(): number {
+    return this.records.size;
+  }
+  has(key: string): boolean {
+    return this.records.has(key);
+  }
+  lookup(key: string): Uint8Array | undefined {
+    return this.records.get(key);
+  }
+  all(): Map<string, Uint8Array> {
+    return new Map(this.records);
+  }
+  close(): void {}
+}
+
+const NO_RECORDS: Records = new MapRecords(new Map());
+
 const DIGEST_BYTES = 32;
 /** "VGC" and the format's number: a file of another format is no cache. */
-const MAGIC = 0x56474302;
+const MAGIC = 0x56474303;
 const HEADER_BYTES = 8;
+/** Per entry: the key's hash (two 32-bit halves), the record's start and its length, little-endian. */
+const INDEX_ENTRY_BYTES = 16;
+/** A record's sha256, the key's length, the value's length: the least a record holds. */
+const RECORD_MIN_BYTES = DIGEST_BYTES + 8;
+
+/** Closes the files of stores nobody holds any more (tests open many); a build's process exits with them open. */
+const unreachable = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+});
+
+/**
+ * A cache file, open: its index in memory; each record read from the file when it is looked up (sparse), or the whole
+ * file read at the first lookup and the file closed.
+ */
+class RecordFile implements Records {
+  private closed = false;
+  /** The whole file, once read (not sparse). */
+  private bytes: Buffer | undefined;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly index: Buffer,
+    readonly count: number,
+    private readonly size: number,
+    private readonly sparse: boolean,
+  ) {
+    unreachable.register(this, fd, this);
+  }
+
+  /** The file opened, or undefined when it is missing, cannot be read, or its header and index do not describe it. */
+  static open(file: string, sparse: boolean): RecordFile | undefined {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const header = readAt(fd, HEADER_BYTES, 0);
+      if (header === undefined || header.readUInt32LE(0) !== MAGIC) throw new Error('not a cache');
+      const count = header.readUInt32LE(4);
+      const indexBytes = count * INDEX_ENTRY_BYTES;
+      if (HEADER_BYTES + indexBytes > size) throw new Error('truncated');
+      const index = readAt(fd, indexBytes, HEADER_BYTES);
+      if (index === undefined || !describes(index, count, HEADER_BYTES + indexBytes, size)) throw new Error('damaged');
+      return new RecordFile(fd, index, count, size, sparse);
+    } catch {
+      closeSync(fd);
+      return undefined;
+    }
+  }
+
+  has(key: string): boolean {
+    return this.first(key) >= 0;
+  }
+
+  lookup(key: string): Uint8Array | null | undefined {
+    let i = this.first(key);
+    if (i < 0) return undefined;
+    const h1 = this.index.readUInt32LE(i * INDEX_ENTRY_BYTES);
+    const h2 = this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 4);
+    // Keys of one hash side by side (two keys sharing 64 bits of hash: in practice never): the one with this key.
+    for (; i < this.count && this.index.readUInt32LE(i * INDEX_ENTRY_BYTES) === h1 && this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 4) === h2; i++) {
+      const record = this.record(i);
+      if (record !== undefined && keyOf(record) === key) return record;
+    }
+    // The index names the key, no record holds it: damaged.
+    return null;
+  }
+
+  all(): Map<string, Uint8Array> {
+    const map = new Map<string, Uint8Array>();
+    const bytes = this.whole();
+    if (bytes === undefined) return map;
+    for (let i = 0; i < this.count; i++) {
+      const start = this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 8);
+      const record = wellFormed(bytes.subarray(start, start + this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 12)));
+      if (record !== undefined) map.set(keyOf(record), record);
+    }
+    return map;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    unreachable.unregister(this);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // nothing to do
+    }
+  }
+
+  /** The first index entry with the key's hash, or −1. */
+  private first(key: string): number {
+    hashKey(key);
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const h1 = this.index.readUInt32LE(mid * INDEX_ENTRY_BYTES);
+      const h2 = this.index.readUInt32LE(mid * INDEX_ENTRY_BYTES + 4);
+      if (h1 < hashHigh || (h1 === hashHigh && h2 < hashLow)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.count) return -1;
+    return this.index.readUInt32LE(lo * INDEX_ENTRY_BYTES) === hashHigh && this.index.readUInt32LE(lo * INDEX_ENTRY_BYTES + 4) === hashLow ? lo : -1;
+  }
+
+  /** The i-th record, if its lengths add up (its sha256 is checked by the store). */
+  private record(i: number): Uint8Array | undefined {
+    const start = this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 8);
+    const length = this.index.readUInt32LE(i * INDEX_ENTRY_BYTES + 12);
+    if (this.sparse) {
+      const bytes = this.closed ? undefined : readAt(this.fd, length, start);
+      return bytes && wellFormed(bytes);
+    }
+    const bytes = this.whole();
+    return bytes && wellFormed(bytes.subarray(start, start + length));
+  }
+
+  /** The whole file (read once; the file is closed then unless records are read one by one). */
+  private whole(): Buffer | undefined {
+    if (this.bytes !== undefined || this.closed) return this.bytes;
+    const bytes = readAt(this.fd, this.size, 0);
+    if (!this.sparse) {
+      this.bytes = bytes;
+      this.close();
+    }
+    return bytes;
+  }
+}
+
+/** `length` bytes of the file at `position`, or undefined when it cannot be read or ends before. */
+function readAt(fd: number, length: number, position: number): Buffer | undefined {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  try {
+    while (done < length) {
+      const n = readSync(fd, bytes, done, length - done, position + done);
+      if (n === 0) return undefined;
+      done += n;
+    }
+  } catch {
+    return undefined;
+  }
+  return bytes;
+}
+
+/** Whether an index gives hashes in order and records end to end from `start` up to the file's end. */
+function describes(index: Buffer, count: number, start: number, size: number): boolean {
+  let at = start;
+  let h1 = 0;
+  let h2 = 0;
+  for (let i = 0; i < count; i++) {
+    const e = i * INDEX_ENTRY_BYTES;
+    const k1 = index.readUInt32LE(e);
+    const k2 = index.readUInt32LE(e + 4);
+    if (k1 < h1 || (k1 === h1 && k2 < h2)) return false;
+    h1 = k1;
+    h2 = k2;
+    const length = index.readUInt32LE(e + 12);
+    if (index.readUInt32LE(e + 8) !== at || length < RECORD_MIN_BYTES) return false;
+    at += length;
+  }
+  return at === size;
+}
+
+/** The record if its key's and value's lengths fill it exactly. */
+function wellFormed(record: Buffer): Uint8Array | undefined {
+  if (record.length < RECORD_MIN_BYTES) return undefined;
+  const keyLength = record.readUInt32LE(DIGEST_BYTES);
+  const valueAt = DIGEST_BYTES + 8 + keyLength;
+  if (valueAt > record.length || valueAt + record.readUInt32LE(DIGEST_BYTES + 4 + keyLength) !== record.length) return undefined;
+  return record;
+}
+
+/** The hash of the last key given to hashKey, in two unsigned 32-bit halves (no allocation per key). */
+let hashHigh = 0;
+let hashLow = 0;
+
+/** A 64-bit hash of a key's UTF-16 code units (cyrb53's mixing, both halves kept): where the index files it. */
+function hashKey(key: string): void {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  hashHigh = h1 >>> 0;
+  hashLow = h2 >>> 0;
+}
 
 /**
  * One entry as stored: the sha256 of what follows, the key's length in bytes (4, little-endian), the key, the
@@ -234,67 +483,39 @@ function intact(record: Uint8Array): boolean {
   return Buffer.from(record.buffer, record.byteOffset, DIGEST_BYTES).equals(digest);
 }
 
+function keyOf(record: Uint8Array): string {
+  const bytes = Buffer.from(record.buffer, record.byteOffset, record.length);
+  return bytes.toString('utf8', DIGEST_BYTES + 4, DIGEST_BYTES + 4 + bytes.readUInt32LE(DIGEST_BYTES));
+}
+
 function valueOf(record: Uint8Array): Uint8Array {
   const keyLength = Buffer.from(record.buffer, record.byteOffset, record.length).readUInt32LE(DIGEST_BYTES);
   return record.subarray(DIGEST_BYTES + 8 + keyLength);
 }
 
-/** The records of a file by key, as views into its bytes; empty when the file is missing, damaged or not a cache. */
-async function readMap(file: string): Promise<Map<string, Uint8Array>> {
-  return recordsOf(await readFile(file).catch(() => undefined));
-}
-
-function readOrNothing(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The count of entries a file's header gives (0 when it is missing or not a cache). */
-async function countOf(file: string): Promise<number> {
-  let handle;
-  try {
-    handle = await openFile(file, 'r');
-    const header = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
-    return bytesRead === HEADER_BYTES && header.readUInt32LE(0) === MAGIC ? header.readUInt32LE(4) : 0;
-  } catch {
-    return 0;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function recordsOf(bytes: Buffer | undefined): Map<string, Uint8Array> {
-  const map = new Map<string, Uint8Array>();
-  if (bytes === undefined) return map;
-  if (bytes.length < HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC) return map;
-  const count = bytes.readUInt32LE(4);
-  let at = HEADER_BYTES;
-  for (let i = 0; i < count; i++) {
-    if (at + DIGEST_BYTES + 8 > bytes.length) return new Map();
-    const keyLength = bytes.readUInt32LE(at + DIGEST_BYTES);
-    const keyEnd = at + DIGEST_BYTES + 4 + keyLength;
-    if (keyEnd + 4 > bytes.length) return new Map();
-    const valueLength = bytes.readUInt32LE(keyEnd);
-    const end = keyEnd + 4 + valueLength;
-    if (end > bytes.length) return new Map();
-    map.set(bytes.toString('utf8', at + DIGEST_BYTES + 4, keyEnd), bytes.subarray(at, end));
-    at = end;
-  }
-  return at === bytes.length ? map : new Map();
-}
-
-async function writeMap(file: string, map: Map<string, Uint8Array>): Promise<boolean> {
+/** Writes records as a cache file: header, index in the order of the keys' hashes, records in that order. */
+async function writeRecords(file: string, records: Map<string, Uint8Array>): Promise<boolean> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.writeUInt32LE(MAGIC, 0);
-    header.writeUInt32LE(map.size, 4);
+    const entries = [...records].map(([key, record]) => {
+      hashKey(key);
+      return { high: hashHigh, low: hashLow, record };
+    });
+    entries.sort((a, b) => a.high - b.high || a.low - b.low);
+    const head = Buffer.alloc(HEADER_BYTES + entries.length * INDEX_ENTRY_BYTES);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(entries.length, 4);
+    let at = head.length;
+    entries.forEach((e, i) => {
+      const o = HEADER_BYTES + i * INDEX_ENTRY_BYTES;
+      head.writeUInt32LE(e.high, o);
+      head.writeUInt32LE(e.low, o + 4);
+      head.writeUInt32LE(at, o + 8);
+      head.writeUInt32LE(e.record.length, o + 12);
+      at += e.record.length;
+    });
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temp, Buffer.concat([header, ...map.values()]));
+    await writeFile(temp, Buffer.concat([head, ...entries.map((e) => e.record)]));
     await rename(temp, file);
     return true;
   } catch {
