@@ -87,7 +87,7 @@ export function emitDashboards(model: Model, scopes?: FileScopes): Artifact[] {
  */
 export function dashboardAlertReads(model: Model, dashboards: readonly DashboardModel[]): { part: string; files: string[] } {
   const names = new Set<string>();
-  for (const d of dashboards) if (d.spec) collectThresholdsFrom(d.spec, names);
+  for (const d of dashboards) for (const name of thresholdsFromNames(d)) names.add(name);
   if (names.size === 0) return { part: '', files: [] };
   const alerts = alertsByName(model);
   const resolved = [...names].sort().map((name) => [name, alerts.get(name)?.origin.def.file] as const);
@@ -95,6 +95,19 @@ export function dashboardAlertReads(model: Model, dashboards: readonly Dashboard
     part: `thresholds from ${JSON.stringify(resolved)}`,
     files: [...new Set(resolved.flatMap(([, file]) => (file === undefined ? [] : [file])))],
   };
+}
+
+/** The alert names a dashboard's panels take thresholds from, found once per dashboard (its check and its emitter ask). */
+const thresholdsFrom = new WeakMap<DashboardModel, readonly string[]>();
+
+function thresholdsFromNames(d: DashboardModel): readonly string[] {
+  let names = thresholdsFrom.get(d);
+  if (names === undefined) {
+    const found = new Set<string>();
+    if (d.spec) collectThresholdsFrom(d.spec, found);
+    thresholdsFrom.set(d, (names = [...found]));
+  }
+  return names;
 }
 
 function collectThresholdsFrom(value: unknown, into: Set<string>): void {
