@@ -3,7 +3,7 @@ import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
-import { childNodes, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
@@ -180,12 +180,12 @@ class Analyzer {
 
   private matchers(selector: SyntaxNode): SelectorMatcher[] {
     const out: SelectorMatcher[] = [];
-    const list = selector.getChild('LabelMatchers');
+    const list = child(selector, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
       if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
       const nameNode = m.firstChild;
-      const opNode = m.getChild('MatchOp');
-      const value = m.getChild('StringLiteral');
+      const opNode = child(m, 'MatchOp');
+      const value = child(m, 'StringLiteral');
       if (!nameNode || !opNode || !value || firstErrorIn(m) !== Infinity) continue;
       const label =
         nameNode.name === 'QuotedLabelName' ? shared(unquote(this.src.text.slice(nameNode.from, nameNode.to)).value) : this.text(nameNode);
@@ -196,13 +196,13 @@ class Analyzer {
   }
 
   private selector(node: SyntaxNode): Info {
-    const ident = node.getChild('Identifier');
+    const ident = child(node, 'Identifier');
     const matchers = this.matchers(node);
-    const list = node.getChild('LabelMatchers');
+    const list = child(node, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
-      const quoted = m.name === 'QuotedLabelName' ? m : m.getChild('QuotedLabelName');
+      const quoted = m.name === 'QuotedLabelName' ? m : child(m, 'QuotedLabelName');
       if (quoted) this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
-      for (const s of [...m.getChildren('StringLiteral'), ...(quoted ? quoted.getChildren('StringLiteral') : [])]) this.string(s);
+      for (const s of [...childrenNamed(m, 'StringLiteral'), ...(quoted ? childrenNamed(quoted, 'StringLiteral') : [])]) this.string(s);
     }
 
     for (const { matcher, value } of matchers) {
@@ -362,7 +362,7 @@ class Analyzer {
       if (c.name === 'LabelName') labels.push(this.text(c));
       else if (c.name === 'QuotedLabelName') {
         this.report('promql/syntax', c, `quoted label names are ${NOT_IN_242}`, 'use a plain label name');
-        const s = c.getChild('StringLiteral');
+        const s = child(c, 'StringLiteral');
         if (s) labels.push(this.string(s));
       }
     }
@@ -374,9 +374,9 @@ class Analyzer {
     const r = this.expr(e.rhs);
     const op = e.op.name;
     const opText = this.text(e.op).toLowerCase();
-    const boolNode = e.node.getChild('BoolModifier');
-    const matching = e.node.getChild('MatchingModifierClause');
-    const fill = e.node.getChild('FillModifier');
+    const boolNode = child(e.node, 'BoolModifier');
+    const matching = child(e.node, 'MatchingModifierClause');
+    const fill = child(e.node, 'FillModifier');
 
     if (op === 'TrimUpper' || op === 'TrimLower') this.report('promql/syntax', e.op, `the '${opText}' operator is ${NOT_IN_242}`);
     if (fill) this.report('promql/syntax', fill, `fill modifiers are ${NOT_IN_242}`, 'remove the fill(...) modifier');
@@ -407,10 +407,10 @@ class Analyzer {
     let group: 'left' | 'right' | undefined;
     let include: string[] = [];
     if (matching) {
-      on = matching.getChild('On') !== null;
-      const lists = matching.getChildren('GroupingLabels');
+      on = child(matching, 'On') !== null;
+      const lists = childrenNamed(matching, 'GroupingLabels');
       matchLabels = this.groupingLabels(lists[0]);
-      const groupNode = matching.getChild('GroupLeft') ?? matching.getChild('GroupRight');
+      const groupNode = child(matching, 'GroupLeft') ?? child(matching, 'GroupRight');
       if (groupNode) {
         group = groupNode.name === 'GroupLeft' ? 'left' : 'right';
         include = this.groupingLabels(lists[1]);
@@ -551,8 +551,8 @@ class Analyzer {
       this.report('promql/unknown-function', e.op, `unknown aggregation "${name}"`, LATER_FUNCTIONS.get(name));
       return unknown();
     }
-    const without = Boolean(e.modifier?.getChild('Without'));
-    const grouping = this.groupingLabels(e.modifier?.getChild('GroupingLabels'));
+    const without = Boolean(e.modifier && child(e.modifier, 'Without'));
+    const grouping = this.groupingLabels(e.modifier && child(e.modifier, 'GroupingLabels'));
 
     const n = e.args.length;
     const wanted = spec.param ? 2 : 1;

@@ -35,7 +35,32 @@ const BINARY_OPS = new Set([
   'Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte', 'And', 'Or', 'Unless',
 ]);
 
-export const isExprNode = (n: SyntaxNode) => n.type.is('Expr');
+/** Whether each node type (by id) is in the grammar's Expr group: `type.is('Expr')` looks the group prop up every time. */
+const EXPR_TYPE: (boolean | undefined)[] = [];
+
+export const isExprNode = (n: SyntaxNode): boolean => {
+  const type = n.type;
+  let is = EXPR_TYPE[type.id];
+  if (is === undefined) is = EXPR_TYPE[type.id] = type.is('Expr');
+  return is;
+};
+
+/**
+ * The first child of this type name, or null: `node.getChild(name)` for the grammar's node names (only `Expr` is a
+ * group, and it is never asked for here). Lezer's getChild makes a cursor and an array of every match per call, ≈ a
+ * tenth of a cold build's PromQL analysis.
+ */
+export function child(node: SyntaxNode, name: string): SyntaxNode | null {
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
+  return null;
+}
+
+/** Every child of this type name: `node.getChildren(name)` (see `child`). */
+export function childrenNamed(node: SyntaxNode, name: string): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) out.push(c);
+  return out;
+}
 
 export function childNodes(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -109,7 +134,7 @@ export function toExpr(node: SyntaxNode, depth = 0): Expr {
       if (!inner) break;
       return { kind: 'paren', span: span(node), inner: sub(inner) };
     case 'UnaryExpr': {
-      const op = node.getChild('UnaryOp');
+      const op = child(node, 'UnaryOp');
       if (!inner || !op) break;
       return { kind: 'unary', span: span(node), op, inner: sub(inner) };
     }
@@ -119,44 +144,44 @@ export function toExpr(node: SyntaxNode, depth = 0): Expr {
       return { kind: 'binary', span: span(node), op, lhs: sub(kids[0]!), rhs: sub(kids[1]!), node };
     }
     case 'FunctionCall': {
-      const id = node.getChild('FunctionIdentifier');
-      const body = node.getChild('FunctionCallBody');
+      const id = child(node, 'FunctionIdentifier');
+      const body = child(node, 'FunctionCallBody');
       if (!id || !body) break;
       return { kind: 'call', span: span(node), id, args: exprChildren(body).map(sub) };
     }
     case 'AggregateExpr': {
-      const op = node.getChild('AggregateOp');
-      const body = node.getChild('FunctionCallBody');
+      const op = child(node, 'AggregateOp');
+      const body = child(node, 'FunctionCallBody');
       if (!op || !body) break;
-      return { kind: 'aggregate', span: span(node), op, modifier: node.getChild('AggregateModifier'), args: exprChildren(body).map(sub) };
+      return { kind: 'aggregate', span: span(node), op, modifier: child(node, 'AggregateModifier'), args: exprChildren(body).map(sub) };
     }
     case 'MatrixSelector': {
       if (!inner) break;
-      const duration = node.getChild('DurationExpr');
+      const duration = child(node, 'DurationExpr');
       return attach(sub(inner), (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration }));
     }
     case 'SubqueryExpr': {
       if (!inner) break;
-      const [range = null, step = null] = node.getChildren('DurationExpr');
+      const [range = null, step = null] = childrenNamed(node, 'DurationExpr');
       return attach(sub(inner), (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
     }
     case 'OffsetExpr': {
-      const keyword = node.getChild('Offset');
+      const keyword = child(node, 'Offset');
       if (!inner || !keyword) break;
-      const duration = node.getChild('OffsetDurationExpr');
+      const duration = child(node, 'OffsetDurationExpr');
       const modifier = { from: keyword.from, to };
       return attach(sub(inner), (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
     }
     case 'StepInvariantExpr': {
-      const keyword = node.getChild('At');
+      const keyword = child(node, 'At');
       if (!inner || !keyword) break;
-      const timestamp = node.getChild('NumberDurationLiteral');
+      const timestamp = child(node, 'NumberDurationLiteral');
       const modifier = { from: keyword.from, to };
       return attach(sub(inner), (target) => ({ kind: 'at', span: { from: target.span.from, to }, inner: target, modifier, timestamp }));
     }
     case 'AnchoredExpr':
     case 'SmoothedExpr': {
-      const keyword = node.getChild(node.name === 'AnchoredExpr' ? 'Anchored' : 'Smoothed');
+      const keyword = child(node, node.name === 'AnchoredExpr' ? 'Anchored' : 'Smoothed');
       if (!inner || !keyword) break;
       return attach(sub(inner), (target) => ({ kind: 'later-modifier', span: { from: target.span.from, to }, inner: target, keyword }));
     }

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parseDuration } from '../util/duration.ts';
-import { childNodes, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
 import { shared, unquote } from './strings.ts';
 import type { Source } from './syntax.ts';
 import type { MatchOperator } from './types.ts';
@@ -218,8 +218,9 @@ export class FactCollector {
   }
 
   private aggregate(e: Extract<Expr, { kind: 'aggregate' }>) {
-    const labels = e.modifier?.getChild('GroupingLabels')?.getChildren('LabelName') ?? [];
-    const fact: GroupingFact | undefined = e.modifier ? { kind: e.modifier.getChild('Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedWith(l, 'name', this.text(l))) } : undefined;
+    const grouping = e.modifier && child(e.modifier, 'GroupingLabels');
+    const labels = grouping ? childrenNamed(grouping, 'LabelName') : [];
+    const fact: GroupingFact | undefined = e.modifier ? { kind: child(e.modifier, 'Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedWith(l, 'name', this.text(l))) } : undefined;
     if (fact) this.groupings.push(fact);
     const [firstSelector, aggregations, labelMakers] = [this.selectors.length, ++this.aggregations, this.labelMakers];
     for (const arg of e.args) this.visit(arg);
@@ -240,14 +241,14 @@ export class FactCollector {
   }
 
   private selector(node: SyntaxNode, span: Span, context: FactCollector['pending']) {
-    const ident = node.getChild('Identifier');
+    const ident = child(node, 'Identifier');
     const matchers: MatcherFact[] = [];
-    const list = node.getChild('LabelMatchers');
+    const list = child(node, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
       if (m.name !== 'UnquotedLabelMatcher' || firstErrorIn(m) !== Infinity) continue;
       const nameNode = m.firstChild;
-      const opNode = m.getChild('MatchOp');
-      const value = m.getChild('StringLiteral');
+      const opNode = child(m, 'MatchOp');
+      const value = child(m, 'StringLiteral');
       if (!nameNode || !opNode || !value) continue;
       const valueAt = this.at(value);
       matchers.push({
@@ -277,8 +278,8 @@ export class FactCollector {
   private always(arg: Expr): string | undefined {
     const e = modifierCore(unwrap(arg));
     if (e.kind === 'selector') {
-      const ident = e.node.getChild('Identifier');
-      const hasMatchers = (e.node.getChild('LabelMatchers') ? childNodes(e.node.getChild('LabelMatchers')!) : []).some(
+      const ident = child(e.node, 'Identifier');
+      const hasMatchers = (child(e.node, 'LabelMatchers') ? childNodes(child(e.node, 'LabelMatchers')!) : []).some(
         (m) => m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher',
       );
       const name = ident ? this.src.text.slice(ident.from, ident.to) : undefined;
