@@ -3,7 +3,7 @@ import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
-import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
@@ -13,7 +13,7 @@ import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
 import { shared, unquote } from './strings.ts';
 import { closestName } from './suggest.ts';
-import { firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
+import { errorNodes, firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
 import {
   DOCUMENTED_TYPE,
   type AnalyzeOptions,
@@ -611,11 +611,13 @@ function signature(spec: FunctionSpec): string {
 function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysis {
   const grafana = options.grafana === true;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
-  const second = rewriteUnknownCalls(first.text);
+  const firstTokens = significant(scan(first.text));
+  const second = rewriteUnknownCalls(first.text, firstTokens);
   const src: Source = {
     original,
     text: second.text,
-    tokens: significant(scan(second.text)),
+    // Nearly every expression calls only functions the grammar knows: its text, and so its tokens, are unchanged.
+    tokens: second.text === first.text ? firstTokens : significant(scan(second.text)),
     map: composeMaps(first.map, second.map),
     grafana,
   };
@@ -629,7 +631,14 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
     if (!(e instanceof RangeError)) throw e;
     return failed(original, { start: 0, end: original.length }, 'expression is too large or too deeply nested to parse');
   }
-  const syntax = syntaxProblems(tree, src);
+  const errors = errorNodes(tree);
+  const syntax = syntaxProblems(tree, src, errors);
+  return errors.length === 0 ? readingErrorFreeTree(() => analyzeTree(src, tree, syntax)) : analyzeTree(src, tree, syntax);
+}
+
+/** The analysis of a parsed expression, whose syntax problems are known. */
+function analyzeTree(src: Source, tree: Tree, syntax: PromqlProblem[]): PromqlAnalysis {
+  const { original } = src;
   // An expression lezer resumed at after an error (`$x` outside Grafana) is a guess, not the user's.
   const rootNode = childNodes(tree.topNode).find((n) => isExprNode(n) && n.from < firstErrorIn(tree.topNode));
   let root: Expr | undefined;

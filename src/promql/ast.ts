@@ -70,8 +70,26 @@ export function childNodes(node: SyntaxNode): SyntaxNode[] {
 
 const exprChildren = (node: SyntaxNode) => childNodes(node).filter(isExprNode);
 
+/** Set while the nodes read belong to a tree with no error node at all (see `readingErrorFreeTree`). */
+let errorFree = false;
+
+/**
+ * Runs `read` with firstErrorIn answering Infinity at once, for nodes of a tree known to hold no error node: the
+ * analysis asks it of most nodes it reads (≈ 4 % of a cold analysis, nearly always for a clean tree).
+ */
+export function readingErrorFreeTree<T>(read: () => T): T {
+  const before = errorFree;
+  errorFree = true;
+  try {
+    return read();
+  } finally {
+    errorFree = before;
+  }
+}
+
 /** Where lezer's first recovery inside this node's own syntax starts (Infinity if none); operands report for themselves. */
 export function firstErrorIn(node: SyntaxNode): number {
+  if (errorFree) return Infinity;
   for (let c = node.firstChild; c; c = c.nextSibling) {
     if (c.type.isError) return c.from;
     if (!isExprNode(c)) {

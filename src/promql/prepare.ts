@@ -1,6 +1,6 @@
 import { promqlParser } from './lezer.ts';
 import { applyReplacements, type OffsetMap, type Replacement } from './offsets.ts';
-import { scan } from './scanner.ts';
+import { scan, significant, type Token } from './scanner.ts';
 
 /**
  * Any name the grammar accepts as a function. The lezer grammar only knows a fixed list of function names,
@@ -54,9 +54,8 @@ function grammarCallable(name: string): boolean {
   return known;
 }
 
-/** Rewrites calls of names the grammar does not know into calls of FUNCTION_PLACEHOLDER. */
-export function rewriteUnknownCalls(text: string): { text: string; map: OffsetMap } {
-  const tokens = scan(text).filter((t) => t.kind !== 'comment');
+/** Rewrites calls of names the grammar does not know into calls of FUNCTION_PLACEHOLDER; `tokens`: the text's, without comments. */
+export function rewriteUnknownCalls(text: string, tokens: readonly Token[] = significant(scan(text))): { text: string; map: OffsetMap } {
   const replacements: Replacement[] = [];
   const brackets: string[] = [];
   for (let i = 0; i < tokens.length; i++) {

@@ -17,8 +17,10 @@ const TWO_CHAR_OPS = new Set(['==', '!=', '<=', '>=', '=~', '!~', '</', '>/']);
 const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '%', '^', '<', '>', '=', '@', ':']);
 const PUNCT = new Set(['(', ')', '[', ']', '{', '}', ',']);
 
-const isIdentStart = (c: string) => /[A-Za-z_:]/.test(c);
-const isIdentChar = (c: string) => /[A-Za-z0-9_:]/.test(c);
+// By character code: a regex test per character was a third of the scan.
+const isLetter = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+const isIdentStart = (c: string) => isLetter(c) || c === '_' || c === ':';
+const isIdentChar = (c: string) => isLetter(c) || isDigit(c) || c === '_' || c === ':';
 const isDigit = (c: string) => c >= '0' && c <= '9';
 const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 
@@ -96,9 +98,9 @@ export function scan(text: string, templates = false): Token[] {
       i++;
       while (i < n) {
         const d = text[i]!;
-        if (/[0-9A-Za-z_.]/.test(d)) {
+        if (isLetter(d) || isDigit(d) || d === '_' || d === '.') {
           i++;
-        } else if ((d === '+' || d === '-') && !hex && /[eE]/.test(text[i - 1]!) && isDigit(text[i + 1] ?? '')) {
+        } else if ((d === '+' || d === '-') && !hex && (text[i - 1] === 'e' || text[i - 1] === 'E') && isDigit(text[i + 1] ?? '')) {
           i++;
         } else {
           break;

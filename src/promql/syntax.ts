@@ -27,7 +27,7 @@ const DURATION_RUN = /^(?:[0-9]+(?:ms|[smhdwy])){2,}$/;
  * report a missing bracket at the end of input, so bracket balance and unterminated strings come from the
  * token stream and the lezer errors they explain are dropped.
  */
-export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
+export function syntaxProblems(tree: Tree, src: Source, errors: { from: number; to: number }[] = errorNodes(tree)): PromqlProblem[] {
   const { text, tokens } = src;
   const orig = (t: { start: number; end: number }) => ({ start: src.map.start(t.start), end: src.map.end(t.end) });
   const origText = (t: { start: number; end: number }) => {
@@ -65,7 +65,7 @@ export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
     }
   }
 
-  for (const err of mergedErrors(tree, tokens)) {
+  for (const err of mergedErrors(errors, tokens)) {
     // The offending token is the one at (or first after) the place lezer gave up.
     const idx = firstTokenEndingAfter(tokens, err.from);
     if (idx < 0) {
@@ -104,8 +104,8 @@ export function syntaxProblems(tree: Tree, src: Source): PromqlProblem[] {
   });
 }
 
-/** Error nodes, with runs separated only by whitespace merged: lezer often reports one mistake twice. */
-function mergedErrors(tree: Tree, tokens: readonly Token[]): { from: number; to: number }[] {
+/** Where lezer recovered: its error nodes (outermost), in tree order. */
+export function errorNodes(tree: Tree): { from: number; to: number }[] {
   const errors: { from: number; to: number }[] = [];
   tree.iterate({
     enter: (n) => {
@@ -114,7 +114,12 @@ function mergedErrors(tree: Tree, tokens: readonly Token[]): { from: number; to:
       return false;
     },
   });
-  errors.sort((a, b) => a.from - b.from);
+  return errors;
+}
+
+/** Error nodes, with runs separated only by whitespace merged: lezer often reports one mistake twice. */
+function mergedErrors(found: readonly { from: number; to: number }[], tokens: readonly Token[]): { from: number; to: number }[] {
+  const errors = found.slice().sort((a, b) => a.from - b.from);
   const merged: { from: number; to: number }[] = [];
   for (const e of errors) {
     const last = merged[merged.length - 1];
