@@ -11,7 +11,7 @@ import { FactCollector } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
-import { shared, unquote } from './strings.ts';
+import { shared, unquote, unquotedValue } from './strings.ts';
 import { closestName } from './suggest.ts';
 import { errorNodes, firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
 import {
@@ -134,7 +134,9 @@ class Analyzer {
 
   /** A string literal's value, reporting invalid escapes. */
   private string(node: SyntaxNode): string {
-    const { value, problems } = unquote(this.src.text.slice(node.from, node.to));
+    const literal = this.src.text.slice(node.from, node.to);
+    if (!literal.includes('\\')) return unquotedValue(literal);
+    const { value, problems } = unquote(literal);
     const base = this.src.map.start(node.from);
     for (const p of problems) {
       if (this.quiet > 0) break;
@@ -154,7 +156,7 @@ class Analyzer {
     let n = e;
     while (n?.kind === 'paren') n = n.inner;
     if (n?.kind !== 'string') return undefined;
-    return unquote(this.src.text.slice(n.node.from, n.node.to)).value;
+    return unquotedValue(this.src.text.slice(n.node.from, n.node.to));
   }
 
   /**
@@ -188,9 +190,9 @@ class Analyzer {
       const value = child(m, 'StringLiteral');
       if (!nameNode || !opNode || !value || firstErrorIn(m) !== Infinity) continue;
       const label =
-        nameNode.name === 'QuotedLabelName' ? shared(unquote(this.src.text.slice(nameNode.from, nameNode.to)).value) : this.text(nameNode);
+        nameNode.name === 'QuotedLabelName' ? shared(unquotedValue(this.src.text.slice(nameNode.from, nameNode.to))) : this.text(nameNode);
       const op = shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator;
-      out.push({ matcher: { label, op, value: shared(unquote(this.src.text.slice(value.from, value.to)).value) }, value });
+      out.push({ matcher: { label, op, value: shared(unquotedValue(this.src.text.slice(value.from, value.to))) }, value });
     }
     return out;
   }

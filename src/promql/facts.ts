@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parseDuration } from '../util/duration.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
-import { shared, unquote } from './strings.ts';
+import { shared, unquotedValue } from './strings.ts';
 import type { Source } from './syntax.ts';
 import type { MatchOperator } from './types.ts';
 
@@ -254,7 +254,7 @@ export class FactCollector {
       matchers.push({
         label: this.text(nameNode),
         op: shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator,
-        value: shared(unquote(this.src.text.slice(value.from, value.to)).value),
+        value: shared(unquotedValue(this.src.text.slice(value.from, value.to))),
         labelAt: this.at(nameNode),
         valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
       });

@@ -3,7 +3,7 @@ import { AGGREGATIONS, arityOf, FUNCTIONS } from './functions.ts';
 import { applyReplacements, composeMaps } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { checkBrackets, scan } from './scanner.ts';
-import { unquote } from './strings.ts';
+import { unquote, unquotedValue } from './strings.ts';
 import { closestName, editDistance } from './suggest.ts';
 
 describe('function table', () => {
@@ -132,6 +132,18 @@ describe('unquote', () => {
     expect(unquote('"\\d"').problems).toEqual([{ message: "unknown escape sequence '\\d'", start: 1, end: 3 }]);
     expect(unquote('"\\\'"').problems).toEqual([{ message: "unknown escape sequence '\\''", start: 1, end: 3 }]);
     expect(unquote('"\\u12"').problems).toEqual([{ message: "invalid escape sequence '\\u12'", start: 1, end: 5 }]);
+  });
+
+  it('unquotedValue is the value unquote gives, for any literal (quoted, raw, unclosed, escaped or not)', () => {
+    const chars = ['a', 'é', '😀', '"', "'", '`', '\\', 'n', 'x', '4', '1', ' '];
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    for (let i = 0; i < 5000; i++) {
+      let literal = ['"', "'", '`', '', 'a'][next(5)]!;
+      for (let k = next(8); k > 0; k--) literal += chars[next(chars.length)];
+      if (next(2)) literal += literal[0] ?? '';
+      expect(unquotedValue(literal), literal).toBe(unquote(literal).value);
+    }
   });
 });
 

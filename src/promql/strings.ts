@@ -106,6 +106,17 @@ export function unquote(literal: string): { value: string; problems: StringProbl
   return { value, problems, offsets };
 }
 
+/**
+ * `unquote(literal).value` without the offsets and problems, which only a backslash makes: most literals have none, and
+ * their value is a slice instead of a string built a character at a time beside an array of offsets.
+ */
+export function unquotedValue(literal: string): string {
+  if (literal.includes('\\')) return unquote(literal).value;
+  const quote = literal[0];
+  if (quote !== '`' && quote !== '"' && quote !== "'") return literal;
+  return literal.slice(1, literal.length > 1 && literal.endsWith(quote) ? -1 : undefined);
+}
+
 function isEscaped(s: string, pos: number): boolean {
   let n = 0;
   for (let i = pos - 1; i > 0 && s[i] === '\\'; i--) n++;
