@@ -18,6 +18,49 @@ function resolve(ref: string, doc: Schema): { schema: Schema; doc: Schema } | un
   return target && node && typeof node === 'object' ? { schema: node as Schema, doc: target } : undefined;
 }
 
+/** `resolve` of each `$ref` once per document it is read in. */
+const resolved = new WeakMap<Schema, Map<string, { schema: Schema; doc: Schema } | undefined>>();
+
+function resolveOnce(ref: string, doc: Schema): { schema: Schema; doc: Schema } | undefined {
+  let known = resolved.get(doc);
+  if (!known) resolved.set(doc, (known = new Map()));
+  if (!known.has(ref)) known.set(ref, resolve(ref, doc));
+  return known.get(ref);
+}
+
+/** Per document, per schema in it: whether some value walked along the schema could hold a duration. */
+const durationReachable = new WeakMap<Schema, Map<Schema, boolean>>();
+
+/**
+ * Whether `durationFields`' walk along `schema` can find a duration anywhere below it: most of a definition (labels,
+ * expressions, annotations, panels) cannot, and the walk skips it. A schema met again while it is being decided
+ * (recursive routes) counts as reaching one, which can only make the walk go further than it needs to.
+ */
+function mayHoldDuration(schema: Schema, doc: Schema): boolean {
+  let known = durationReachable.get(doc);
+  if (!known) durationReachable.set(doc, (known = new Map()));
+  const cached = known.get(schema);
+  if (cached !== undefined) return cached;
+  known.set(schema, true);
+  const reaches = (sub: unknown, subDoc = doc) => Boolean(sub) && typeof sub === 'object' && !Array.isArray(sub) && mayHoldDuration(sub as Schema, subDoc);
+  let result = false;
+  const ref = schema.$ref;
+  if (ref === DURATION_REF) result = true;
+  else {
+    const target = typeof ref === 'string' ? resolveOnce(ref, doc) : undefined;
+    result =
+      (target !== undefined && mayHoldDuration(target.schema, target.doc)) ||
+      (['oneOf', 'anyOf', 'allOf'] as const).some((key) => ((schema[key] as Schema[] | undefined) ?? []).some((sub) => reaches(sub))) ||
+      reaches(schema.then) ||
+      reaches(schema.else) ||
+      reaches(schema.items) ||
+      Object.values((schema.properties as Record<string, Schema> | undefined) ?? {}).some((sub) => reaches(sub)) ||
+      reaches(schema.additionalProperties);
+  }
+  known.set(schema, result);
+  return result;
+}
+
 /**
  * Every string a kind's schema declares a duration, found by walking the value along its schema: a duration field added
  * to any schema later is checked without touching this module, at any depth of a recursive schema (nested routes).
@@ -25,13 +68,14 @@ function resolve(ref: string, doc: Schema): { schema: Schema; doc: Schema } | un
 export function durationFields(value: unknown, root: Schema): { path: Path; text: string }[] {
   const found = new Map<string, { path: Path; text: string }>();
   const walk = (schema: Schema, v: unknown, path: Path, doc: Schema) => {
+    if (!mayHoldDuration(schema, doc)) return;
     const ref = schema.$ref;
     if (ref === DURATION_REF) {
       if (typeof v === 'string') found.set(JSON.stringify(path), { path, text: v });
       return;
     }
     if (typeof ref === 'string') {
-      const target = resolve(ref, doc);
+      const target = resolveOnce(ref, doc);
       if (target) walk(target.schema, v, path, target.doc);
     }
     for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const sub of (schema[key] as Schema[] | undefined) ?? []) walk(sub, v, path, doc);
