@@ -85,14 +85,15 @@ export function durationFields(value: unknown, root: Schema): { path: Path; text
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
       const items = schema.items;
-      if (items && typeof items === 'object' && !Array.isArray(items)) v.forEach((item, i) => walk(items as Schema, item, [...path, i], doc));
+      if (items && typeof items === 'object' && !Array.isArray(items) && mayHoldDuration(items as Schema, doc)) v.forEach((item, i) => walk(items as Schema, item, [...path, i], doc));
       return;
     }
     const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
     const additional = schema.additionalProperties;
-    for (const [key, item] of Object.entries(v)) {
+    // Only the values whose schema can reach a duration get a path of their own.
+    for (const key of Object.keys(v)) {
       const sub = Object.hasOwn(properties, key) ? properties[key] : additional && typeof additional === 'object' ? (additional as Schema) : undefined;
-      if (sub) walk(sub, item, [...path, key], doc);
+      if (sub && mayHoldDuration(sub, doc)) walk(sub, (v as Record<string, unknown>)[key], [...path, key], doc);
     }
   };
   walk(root, value, [], root);
