@@ -36,8 +36,8 @@ export function walkStrings(root: unknown, wants: (text: string) => boolean, vis
       seen.add(value);
       if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: node });
       else {
-        const entries = Object.entries(value);
-        for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], key: entries[i]![0], parent: node });
+        const keys = Object.keys(value);
+        for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (value as Record<string, unknown>)[keys[i]!], key: keys[i]!, parent: node });
       }
     }
   }

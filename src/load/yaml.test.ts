@@ -16,6 +16,19 @@ describe('loadYaml', () => {
     expect(at(text, definitions[1]!.locate(['kind']).start)).toEqual({ line: 5, col: 7 });
   });
 
+  it('names where a document is too large: the dotted path of a too-deep or too-wide collection', () => {
+    // Deeper than js-yaml's own limit of 100 only through aliases.
+    const nest = (inner: string) => `${'['.repeat(90)}${inner}${']'.repeat(90)}`;
+    const deep = `a: &a ${nest('1')}\nb: &b ${nest('*a')}\nc: ${nest('*b')}\n`;
+    expect(loadYaml('deep.yaml', deep).diagnostics[0]?.message).toBe('this document is too large to read: `c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.…` nests more than 256 levels deep');
+    const wide = `x:\n  "":\n    y: [${'1,'.repeat(100_001)}1]\n`;
+    expect(loadYaml('wide.yaml', wide).diagnostics[0]?.message).toBe(
+      'this document is too large to read: `x..y` has 100002 items, more than the 100000 Vigil reads in one list',
+    );
+    const top = `${Array.from({ length: 100_001 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    expect(loadYaml('top.yaml', top).diagnostics[0]?.message).toBe('this document is too large to read: its top level has 100001 keys, more than the 100000 Vigil reads in one mapping');
+  });
+
   it('reports syntax errors with positions and a hint, and keeps going', () => {
     const text = 'a: 1\na: 2\n';
     const { diagnostics } = loadYaml('d.yaml', text);

@@ -120,18 +120,34 @@ function limitDiagnostic(file: string, at: number, message: string, hint: string
  * them, so a small file whose aliases expand to billions of values is caught as well; stops counting at the limit.
  */
 function oversize(root: unknown): string | undefined {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  // Each collection links to its parent; the dotted path is only made for the message.
+  interface Pending { value: unknown; key: string | number; parent: Pending | undefined; depth: number }
+  const pathOf = (p: Pending): string => {
+    const keys: (string | number)[] = [];
+    for (let n: Pending | undefined = p; n?.parent; n = n.parent) keys.push(n.key);
+    return keys.reverse().reduce<string>((path, key) => (path ? `${path}.${key}` : String(key)), '');
+  };
+  const stack: Pending[] = [{ value: root, key: '', parent: undefined, depth: 0 }];
   let count = 0;
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    if (depth > LIMITS.depth) return `\`${path.slice(0, 60)}…\` nests more than ${LIMITS.depth} levels deep`;
+    const node = stack.pop()!;
+    const { value, depth } = node;
+    if (depth > LIMITS.depth) return `\`${pathOf(node).slice(0, 60)}…\` nests more than ${LIMITS.depth} levels deep`;
     if (count > LIMITS.documentValues) return `it holds more than ${LIMITS.documentValues} values (YAML aliases count each time they are used)`;
     if (value === null || typeof value !== 'object') continue;
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    if (entries.length > LIMITS.collectionItems)
-      return `${path ? `\`${path}\`` : 'its top level'} has ${entries.length} ${Array.isArray(value) ? 'items' : 'keys'}, more than the ${LIMITS.collectionItems} Vigil reads in one ${Array.isArray(value) ? 'list' : 'mapping'}`;
-    for (const [key, child] of entries) if (child !== null && typeof child === 'object') stack.push({ value: child, path: path ? `${path}.${key}` : key, depth: depth + 1 });
-    count += entries.length;
+    const list = Array.isArray(value);
+    const keys: readonly (string | number)[] | undefined = list ? undefined : Object.keys(value);
+    const size = list ? value.length : keys!.length;
+    if (size > LIMITS.collectionItems) {
+      const path = pathOf(node);
+      return `${path ? `\`${path}\`` : 'its top level'} has ${size} ${list ? 'items' : 'keys'}, more than the ${LIMITS.collectionItems} Vigil reads in one ${list ? 'list' : 'mapping'}`;
+    }
+    for (let i = 0; i < size; i++) {
+      const key = list ? i : keys![i]!;
+      const child: unknown = (value as Record<string | number, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ value: child, key, parent: node, depth: depth + 1 });
+    }
+    count += size;
   }
   return undefined;
 }
