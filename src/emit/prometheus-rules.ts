@@ -5,7 +5,7 @@ import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/typ
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { ruleLabels } from '../model/level-labels.ts';
-import { severityRank } from '../model/severity-rank.ts';
+import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
 import type { FileScopes } from '../compile-scopes.ts';
 
 export interface RuleGroupBody {
@@ -107,9 +107,14 @@ function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
     });
 }
 
+/** The model's severity ladder, made once per model rather than once per alert (a Map of the severities each time). */
+const ranks = new WeakMap<Model, SeverityRank>();
+
 /** Levels are emitted most severe first, so rule files read like the severity ladder. */
 function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>[] {
-  const levels = severityRank(model).sortLevels(alert.levels);
+  let rank = ranks.get(model);
+  if (!rank) ranks.set(model, (rank = severityRank(model)));
+  const levels = rank.sortLevels(alert.levels);
   return levels.map((level) => {
     const rule: Record<string, unknown> = { alert: alert.name, expr: levelExpr(alert, level) };
     if (level.for) rule.for = level.for;
