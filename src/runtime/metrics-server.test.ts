@@ -172,4 +172,39 @@ describe('serveMetrics', () => {
       level.remove({ route: `/𝄞/${round * 100 + 1}` });
     }
   });
+
+  it('with formatThreads: 2, streams a first scrape through the worker thread, a slow reader beside later scrapes', async () => {
+    const registry = new Registry();
+    const latency = new Histogram({ name: 'latency_seconds', help: 'Latency ✓.', labelNames: ['route'], registers: [registry] });
+    const level = new Gauge({ name: 'level', help: 'Level.', labelNames: ['route'], registers: [registry] });
+    for (let i = 0; i < 8_000; i++) {
+      latency.observe({ route: `/ünïcødé/${i}` }, i / 100);
+      level.set({ route: `/r/${i}` }, i);
+    }
+    registry.setDefaultLabels({ service: 'api "v2"' });
+    const expected = Buffer.from(await registry.metrics());
+    const server = await serve({ registry, host: '127.0.0.1', defaultMetrics: false, formatThreads: 2 });
+    const slow = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server.url}/metrics`, resolve).on('error', reject);
+    });
+    expect(slow.headers['transfer-encoding']).toBe('chunked');
+    slow.pause();
+    // Later scrapes while the slow one waits: each streams (preparing waits for the slow one) and changes nothing.
+    for (let round = 0; round < 2; round++) {
+      const body = Buffer.from(await (await fetch(`${server.url}/metrics`)).arrayBuffer());
+      expect(body.equals(expected)).toBe(true);
+    }
+    const parts: Buffer[] = [];
+    slow.on('data', (part: Buffer) => parts.push(part));
+    await new Promise((resolve) => slow.on('end', resolve).resume());
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    // Series changed since: the next scrapes show them.
+    for (let i = 0; i < 8_000; i += 3) latency.observe({ route: `/ünïcødé/${i}` }, 7);
+    const changed = Buffer.from(await (await fetch(`${server.url}/metrics`)).arrayBuffer());
+    expect(changed.equals(Buffer.from(await registry.metrics()))).toBe(true);
+  }, 60_000);
+
+  it('refuses a formatThreads other than 1 or 2', async () => {
+    await expect(serveMetrics({ registry: new Registry(), formatThreads: 3 as 2 })).rejects.toThrow(/formatThreads must be 1 or 2, not 3/);
+  });
 });

@@ -5,7 +5,9 @@
  * (all its threads: V8's compiler and garbage collector's too) and its main thread's alone (Linux: the thread's
  * schedstat; the steadier figure on a busy machine, and the one a response waits for), its peak RSS, the bytes served.
  * `BENCH_AGAINST=<dir of another checkout>` runs that checkout's serveMetrics interleaved with this one's;
- * BENCH_RUNS (3) and BENCH_KINDS (histogram,counter) change the rest. Run: node --import tsx test/bench/cold-scrape.ts
+ * BENCH_RUNS (3) and BENCH_KINDS (histogram,counter) change the rest. `BENCH_VARIANTS=default,threads` runs each case
+ * also with serveMetrics' `formatThreads: 2` (the histograms' lines written on a second thread), interleaved.
+ * Run: node --import tsx test/bench/cold-scrape.ts
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { curlClient } from './curl-client.ts';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-async function coldGet(dir: string, kind: string): Promise<string> {
+async function coldGet(dir: string, kind: string, variant: string): Promise<string> {
   const curl = curlClient();
   const client = (await import(path.join(dir, 'node_modules/prom-client/index.js'))).default;
   const { serveMetrics } = await import(path.join(dir, 'src/runtime/index.ts'));
@@ -31,8 +33,10 @@ async function coldGet(dir: string, kind: string): Promise<string> {
       else metric.observe(labels, ((i * 7919 + 1) % 1000) / 113);
     }
   }
-  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
+  const starting = performance.now();
+  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, ...(variant === 'threads' ? { formatThreads: 2 } : {}) });
   const start = performance.now();
+  const started = start - starting;
   const startCpu = process.cpuUsage();
   const startMain = mainThreadNs();
   const { ms, bytes } = await curl.get(`${server.url}/metrics`);
@@ -41,8 +45,8 @@ async function coldGet(dir: string, kind: string): Promise<string> {
   const wall = performance.now() - start;
   curl.close();
   await server.close();
-  return `${kind} cold GET ${ms.toFixed(0)} ms by curl's clock (${wall.toFixed(0)} ms with curl's start), server CPU `
-    + `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (main thread ${Number.isNaN(main) ? '?' : main.toFixed(0)} ms), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, ${bytes} bytes`;
+  return `${kind}${variant === 'default' ? '' : ` (${variant})`} cold GET ${ms.toFixed(0)} ms by curl's clock (${wall.toFixed(0)} ms with curl's start), server CPU `
+    + `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (main thread ${Number.isNaN(main) ? '?' : main.toFixed(0)} ms), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, ${bytes} bytes; serveMetrics resolved in ${started.toFixed(0)} ms`;
 }
 
 /** Nanoseconds the calling thread has run on a CPU (Linux); NaN elsewhere. */
@@ -54,9 +58,9 @@ function mainThreadNs(): number {
   }
 }
 
-function inChild(dir: string, kind: string): Promise<string> {
+function inChild(dir: string, kind: string, variant: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = fork(import.meta.filename, ['--case', dir, kind], { execArgv: ['--import', 'tsx'] });
+    const child = fork(import.meta.filename, ['--case', dir, kind, variant], { execArgv: ['--import', 'tsx'] });
     child.once('message', (line) => resolve(line as string));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`${dir} ${kind} exited with ${code}`))));
   });
@@ -64,14 +68,18 @@ function inChild(dir: string, kind: string): Promise<string> {
 
 const caseArg = process.argv.indexOf('--case');
 if (caseArg >= 0) {
-  const line = await coldGet(process.argv[caseArg + 1], process.argv[caseArg + 2]);
+  const line = await coldGet(process.argv[caseArg + 1], process.argv[caseArg + 2], process.argv[caseArg + 3]);
   process.send!(line, () => process.exit(0));
 } else {
   const dirs = [path.resolve(import.meta.dirname, '../..'), ...(process.env.BENCH_AGAINST ? [path.resolve(process.env.BENCH_AGAINST)] : [])];
   const kinds = (process.env.BENCH_KINDS ?? 'histogram,counter').split(',');
+  const variants = (process.env.BENCH_VARIANTS ?? 'default').split(',');
+  for (const variant of variants) if (variant !== 'default' && variant !== 'threads') throw new Error(`BENCH_VARIANTS: unknown variant ${variant} (default, threads)`);
   process.stdout.write(`Load average before: ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
   for (let run = 0; run < Number(process.env.BENCH_RUNS ?? 3); run++) {
-    for (const dir of dirs) for (const kind of kinds) process.stdout.write(`${dir}: ${await inChild(dir, kind)}\n`);
+    for (const dir of dirs) {
+      for (const variant of variants) for (const kind of kinds) process.stdout.write(`${dir}: ${await inChild(dir, kind, variant)}\n`);
+    }
   }
   process.stdout.write(`Load average after: ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
 }

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Gauge, Registry } from 'prom-client';
-import { serveMetrics, type MetricsServer } from '../../src/runtime/index.ts';
+import { serveMetrics, type MetricsServer, type MetricsServerOptions } from '../../src/runtime/index.ts';
 import type { RunningService, ServiceScope } from '../helpers/services.ts';
 
 export interface SampleAgeRig {
@@ -17,9 +17,11 @@ export interface SampleAgeRig {
 }
 
 /** Prometheus scraping one serveMetrics server (of `registry`, with a probe gauge added) every `scrapeIntervalS`. */
-export async function startSampleAgeRig(scope: ServiceScope, registry = new Registry(), scrapeIntervalS = 1): Promise<SampleAgeRig> {
+export async function startSampleAgeRig(
+  scope: ServiceScope, registry = new Registry(), scrapeIntervalS = 1, serverOptions: Pick<MetricsServerOptions, 'formatThreads'> = {},
+): Promise<SampleAgeRig> {
   const gauge = new Gauge({ name: 'vigil_probe_value', help: 'A value set by the sample-age probe.', registers: [registry] });
-  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false });
+  const server = await serveMetrics({ registry, host: '127.0.0.1', defaultMetrics: false, ...serverOptions });
   scope.onCleanup(() => server.close());
   const dir = await scope.tempDir('vigil-sample-age-');
   const config = path.join(dir, 'prometheus.yml');

@@ -1,7 +1,16 @@
 import * as client from 'prom-client';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CachedExposition, type ExpositionChunks, type StreamedExposition } from './cached-exposition.ts';
+import { FormatWorker } from './format-worker.ts';
+
+/** The worker thread every byte-identity case also formats its streamed scrape with (serveMetrics' formatThreads: 2). */
+let worker: FormatWorker;
+beforeAll(async () => {
+  worker = new FormatWorker();
+  await worker.ready;
+});
+afterAll(() => worker.close());
 
 const tricky = ['plain', 'back\\slash', 'quote"d', 'new\nline', 'all \\"\n three', '', 'ünïcødé ✓', '{le="x"}'];
 const awkwardValues = [0, -0, 1, -1.5, 0.1 + 0.2, 1e21, 1e-7, 2 ** 53 + 2, NaN, Infinity, -Infinity, Number.MAX_VALUE];
@@ -49,6 +58,11 @@ async function expectSameBytes(registry: Registry, cached = exposition(registry)
   const fresh = await written(await exposition(registry).scrape());
   expect(fresh.bytes.toString()).toBe(expected.toString());
   expect(fresh.bytes.equals(expected)).toBe(true);
+  // The same scrape with the histograms' lines written by the worker thread.
+  expect(worker.usable).toBe(true);
+  const threaded = await written(await exposition(registry).scrape({ worker }));
+  expect(threaded.bytes.toString()).toBe(expected.toString());
+  expect(threaded.bytes.equals(expected)).toBe(true);
   expect((await written(await cached.scrape())).bytes.equals(expected)).toBe(true);
   const { chunks, byteLength, release } = await cached.chunks();
   const served = Buffer.concat(chunks);
@@ -304,6 +318,9 @@ describe('a server\'s scrape of series never written formats them as it writes t
     expect(expected.length).toBeGreaterThan(2_000_000);
     expect(first.streamed).toBe(true);
     expect(first.bytes.equals(expected)).toBe(true);
+    // Through the worker thread: the long series' labels are more than a batch's room for labels.
+    const threaded = await written(await exposition(registry).scrape({ worker }));
+    expect(threaded.streamed && threaded.bytes.equals(expected)).toBe(true);
     // Still not written: the next scrape streams too, until prepared (or chunks()).
     expect((await written(await cached.scrape())).streamed).toBe(true);
     expect(await cached.prepare()).toBe(true);
@@ -518,5 +535,130 @@ describe('the cached exposition shows what changed since the previous scrape', (
     expect(registry.contentType).toBe(Registry.OPENMETRICS_CONTENT_TYPE);
     new Counter({ name: 'om_total', help: 'O.', registers: [registry] }).inc();
     await expectSameBytes(registry);
+  });
+});
+
+describe('a streamed scrape with a format worker thread (serveMetrics\' formatThreads: 2)', () => {
+  const finiteValues = awkwardValues.filter(Number.isFinite);
+  /** Whether a scrape was streamed and gave `expected` (compared as bytes: toEqual over megabytes takes seconds). */
+  const sameStreamed = (scrape: { bytes: Buffer; streamed: boolean }, expected: Buffer) => scrape.streamed && scrape.bytes.equals(expected);
+
+  /** Histograms of many batches (512 series each) between a counter and a gauge, awkward sums, labels with escapes. */
+  function histograms(count: number) {
+    const registry = new Registry();
+    const counter = new Counter({ name: 'c_total', help: 'C.', labelNames: ['k'], registers: [registry] });
+    const histogram = new Histogram({ name: 'h_seconds', help: 'H ✓.', labelNames: ['path', 'code'], buckets: [0.1, 1, 2.5, 5], registers: [registry] });
+    const bare = new Histogram({ name: 'h_bare', help: 'No labels.', buckets: [1], registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'G.', labelNames: ['k'], registers: [registry] });
+    for (let i = 0; i < count; i++) {
+      const path = `/${tricky[i % tricky.length]}/𝄞/${i}`;
+      histogram.observe({ path, code: String(200 + (i % 3)) }, ((i * 7) % 40) / 10);
+      if (i % 97 === 0) histogram.observe({ path, code: String(200 + (i % 3)) }, finiteValues[i % finiteValues.length]);
+      counter.inc({ k: path }, i);
+      gauge.set({ k: path }, awkwardValues[i % awkwardValues.length]);
+    }
+    bare.observe(0.5);
+    // Sums no observation makes, but the store may hold (and prom-client prints): NaN, ±Inf.
+    const stored = Object.values((histogram as unknown as { hashMap: Record<string, { sum: number }> }).hashMap);
+    [NaN, Infinity, -Infinity].forEach((sum, i) => (stored[(i * 211) % stored.length].sum = sum));
+    return { registry, histogram };
+  }
+
+  it('gives prom-client\'s bytes over many batches, series changing between scrapes, and with default labels', async () => {
+    const { registry, histogram } = histograms(3_000);
+    for (let round = 0; round < 3; round++) {
+      const expected = Buffer.from(await registry.metrics());
+      expect(sameStreamed(await written(await exposition(registry).scrape({ worker })), expected)).toBe(true);
+      for (let i = round; i < 3_000; i += 5) histogram.observe({ path: `/${tricky[i % tricky.length]}/𝄞/${i}`, code: String(200 + (i % 3)) }, round);
+      histogram.observe({ path: `new ${round}`, code: '500' }, -1e21);
+      if (round === 1) registry.setDefaultLabels({ region: 'eu "west"', code: 'default' });
+    }
+  });
+
+  it('a slow sink: formatting waits for the batches written, and the bytes stay the scrape\'s', async () => {
+    const { registry, histogram } = histograms(6_000);
+    const expected = Buffer.from(await registry.metrics());
+    const body = await exposition(registry).scrape({ worker }) as StreamedExposition;
+    const parts: Buffer[] = [];
+    let unwritten = 0;
+    let most = 0;
+    const writing = body.writeTo({
+      write(bytes, done) {
+        const copy = Buffer.from(bytes);
+        parts.push(copy);
+        most = Math.max(most, ++unwritten);
+        setTimeout(() => {
+          expect(copy.equals(bytes)).toBe(true);
+          unwritten--;
+          done();
+        }, 2);
+      },
+    });
+    await writing;
+    body.release();
+    // Bounded: a few batches and pieces in flight, not the whole exposition.
+    expect(most).toBeLessThan(20);
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    histogram.reset();
+  });
+
+  it('falls back to the main thread when the worker fails mid-scrape, and does not use it again', async () => {
+    const failing = new FormatWorker();
+    await failing.ready;
+    const { registry } = histograms(4_000);
+    const expected = Buffer.from(await registry.metrics());
+    const body = await exposition(registry).scrape({ worker: failing }) as StreamedExposition;
+    const parts: Buffer[] = [];
+    let writes = 0;
+    await body.writeTo({
+      write(bytes, done) {
+        parts.push(Buffer.from(bytes));
+        if (++writes === 3) failing.failForTest();
+        setImmediate(done);
+      },
+    });
+    body.release();
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    expect(failing.failed).toBe(true);
+    expect(sameStreamed(await written(await exposition(registry).scrape({ worker: failing })), expected)).toBe(true);
+    await failing.close();
+  });
+
+  it('a worker that cannot start is never used: the main thread formats', async () => {
+    const broken = new FormatWorker('throw new Error("no worker here")');
+    await broken.ready;
+    expect(broken.failed).toBe(true);
+    expect(broken.usable).toBe(false);
+    const { registry } = histograms(600);
+    expect(sameStreamed(await written(await exposition(registry).scrape({ worker: broken })), Buffer.from(await registry.metrics()))).toBe(true);
+    await broken.close();
+  });
+
+  it('a scrape before the worker is ready starts on the main thread and hands over to it', async () => {
+    const starting = new FormatWorker();
+    expect(starting.usable).toBe(false);
+    const { registry } = histograms(20_000);
+    const expected = Buffer.from(await registry.metrics());
+    expect(sameStreamed(await written(await exposition(registry).scrape({ worker: starting })), expected)).toBe(true);
+    expect(starting.usable).toBe(true);
+    await starting.close();
+  });
+
+  it('stops when a write fails or the response closes', async () => {
+    const { registry } = histograms(6_000);
+    const cached = exposition(registry);
+    const failing = await cached.scrape({ worker }) as StreamedExposition;
+    const failure = new Error('connection reset');
+    await expect(failing.writeTo({ write: (_bytes, done) => setImmediate(() => done(failure)) })).rejects.toBe(failure);
+    failing.release();
+    const closed = new AbortController();
+    const abandoned = await cached.scrape({ worker }) as StreamedExposition;
+    const writing = abandoned.writeTo({ write: () => undefined }, closed.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    closed.abort();
+    await expect(writing).rejects.toThrow(/closed/);
+    abandoned.release();
+    // The worker is still good for the next scrape.
+    expect(sameStreamed(await written(await cached.scrape({ worker })), Buffer.from(await registry.metrics()))).toBe(true);
   });
 });

@@ -8,7 +8,8 @@ import { HistogramText, LabelTexts, ValueText, type MetricBytes, type MetricText
 import type { LabelSet } from './format.ts';
 import { SlabPool } from './slab-pool.ts';
 import type { ByteSink } from './byte-sink.ts';
-import { histogramStreams, PieceWriter, streamHistogramMetric, streamValueMetric } from './streamed.ts';
+import { histogramStreams, OrderedSink, PieceWriter, streamHistogramMetric, streamHistogramThreaded, streamValueMetric } from './streamed.ts';
+import type { FormatWorker } from './format-worker.ts';
 
 /** What the exposition reads of a registry beyond its public methods (prom-client 15). */
 interface RegistryInternals {
@@ -121,9 +122,11 @@ export class CachedExposition {
    * scrape of a registry, one that comes before prepare() is done), a body that formats those metrics as it is
    * written — no copy of them kept, no memory taken for them but a few pieces of 256 KB. The same bytes either way.
    * Their cache is filled by a later chunks() or prepare() (serveMetrics prepares again after such a scrape). Collect
-   * callbacks run before this resolves: one that throws rejects it, before any byte is written.
+   * callbacks run before this resolves: one that throws rejects it, before any byte is written. With `worker` (compiled
+   * and not failed when the body begins), the histograms' lines are written on that thread while this one reads the
+   * series and sends what it wrote (serveMetrics' `formatThreads: 2`); the same bytes.
    */
-  async scrape(): Promise<ExpositionChunks | StreamedExposition> {
+  async scrape(options: { worker?: FormatWorker } = {}): Promise<ExpositionChunks | StreamedExposition> {
     if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) return this.chunks();
     const scrape = this.slabs.begin();
     let released = false;
@@ -154,7 +157,9 @@ export class CachedExposition {
     return {
       release,
       writeTo: async (out, signal) => {
-        const writer = new PieceWriter(out, signal);
+        const worker = options.worker && !options.worker.failed ? options.worker : null;
+        const sink = worker ? new OrderedSink(out, signal) : null;
+        const writer = new PieceWriter(sink ?? out, signal);
         for (let i = 0; i < blocks.length; i++) {
           const block = blocks[i];
           if (i > 0) {
@@ -162,10 +167,12 @@ export class CachedExposition {
             writer.piece[writer.at++] = 0x0a;
           }
           if ('chunks' in block) writer.passOn(block.chunks);
-          else if (block.text instanceof HistogramText) await streamHistogramMetric(block.metric, block.series, labels, writer);
-          else await streamValueMetric(block.metric, block.series, labels, writer);
+          else if (!(block.text instanceof HistogramText)) await streamValueMetric(block.metric, block.series, labels, writer);
+          else if (sink) await streamHistogramThreaded(block.metric, block.series, labels, writer, sink, worker!, signal);
+          else await streamHistogramMetric(block.metric, block.series, labels, writer);
         }
         writer.flush();
+        if (sink) await sink.drained();
       },
     };
   }
