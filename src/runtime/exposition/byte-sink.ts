@@ -5,3 +5,12 @@
 export interface ByteSink {
   write(bytes: Uint8Array, written: (err?: Error | null) => void): unknown;
 }
+
+/**
+ * A thread that formats streamed histogram lines (serveMetrics' `formatThreads: 2` makes one), as a scrape is given
+ * it: what is inside stays out of the package's declarations.
+ */
+export interface FormatThread {
+  /** Whether it failed or was closed: scrapes then format on the main thread. */
+  readonly failed: boolean;
+}

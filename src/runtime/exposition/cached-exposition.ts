@@ -7,7 +7,7 @@ import type * as PromClient from 'prom-client';
 import { HistogramText, LabelTexts, ValueText, type MetricBytes, type MetricText, type StoredMetric } from './series.ts';
 import type { LabelSet } from './format.ts';
 import { SlabPool } from './slab-pool.ts';
-import type { ByteSink } from './byte-sink.ts';
+import type { ByteSink, FormatThread } from './byte-sink.ts';
 import { histogramStreams, OrderedSink, PieceWriter, streamHistogramMetric, streamHistogramThreaded, streamValueMetric } from './streamed.ts';
 import type { FormatWorker } from './format-worker.ts';
 
@@ -126,7 +126,7 @@ export class CachedExposition {
    * and not failed when the body begins), the histograms' lines are written on that thread while this one reads the
    * series and sends what it wrote (serveMetrics' `formatThreads: 2`); the same bytes.
    */
-  async scrape(options: { worker?: FormatWorker } = {}): Promise<ExpositionChunks | StreamedExposition> {
+  async scrape(options: { worker?: FormatThread } = {}): Promise<ExpositionChunks | StreamedExposition> {
     if (this.registry.contentType !== this.client.Registry.PROMETHEUS_CONTENT_TYPE) return this.chunks();
     const scrape = this.slabs.begin();
     let released = false;
@@ -157,7 +157,8 @@ export class CachedExposition {
     return {
       release,
       writeTo: async (out, signal) => {
-        const worker = options.worker && !options.worker.failed ? options.worker : null;
+        // A FormatWorker (format-worker.ts) is the only FormatThread there is.
+        const worker = options.worker && !options.worker.failed ? options.worker as FormatWorker : null;
         const sink = worker ? new OrderedSink(out, signal) : null;
         const writer = new PieceWriter(sink ?? out, signal);
         for (let i = 0; i < blocks.length; i++) {
