@@ -38,7 +38,8 @@ export interface MetricsServerOptions {
    * large expositions (tens of thousands of histogram series) on a machine with a core to spare. The bytes are the
    * same. serveMetrics resolves once the worker has started and compiled its code (≈ 0.1 s; 2 s at most). The worker
    * ends when the server closes and never keeps the process alive; a scrape that comes before it has started, or
-   * after it failed, is formatted on the main thread.
+   * after it failed, is formatted on the main thread. Without a scrape that streams (`exposition: 'prom-client'`,
+   * `prepare: false`) no worker is started.
    */
   formatThreads?: 1 | 2;
 }
@@ -65,7 +66,8 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
     throw new RangeError(`serveMetrics: formatThreads must be 1 or 2, not ${String(options.formatThreads)}`);
   }
   // Started first: its own start and compiling overlap the server's.
-  const worker = options.formatThreads === 2 && options.exposition !== 'prom-client' ? await startFormatWorker() : null;
+  // Only a scrape that streams uses it: not with prom-client's exposition, nor without preparing (scrapes write the cache).
+  const worker = options.formatThreads === 2 && options.exposition !== 'prom-client' && options.prepare !== false ? await startFormatWorker() : null;
   // prom-client is loaded on first use: the package entry stays light for definition files that never serve metrics.
   const client = await import('prom-client');
   const registry = options.registry ?? client.register;
