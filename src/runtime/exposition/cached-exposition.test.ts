@@ -661,4 +661,30 @@ describe('a streamed scrape with a format worker thread (serveMetrics\' formatTh
     // The worker is still good for the next scrape.
     expect(sameStreamed(await written(await cached.scrape({ worker })), Buffer.from(await registry.metrics()))).toBe(true);
   });
+
+  it('drops the places of batches the worker has not answered when the response closes, and takes their bytes back later', async () => {
+    // A worker that says it is ready and answers a batch only when told: the response closes with every batch pending.
+    const holding = new FormatWorker(String.raw`
+      const { parentPort } = require('node:worker_threads');
+      const held = [];
+      parentPort.on('message', (m) => {
+        if (m.kind === 'answer') for (const b of held.splice(0)) parentPort.postMessage({ id: b.id, output: new ArrayBuffer(8), length: 0, values: b.values, labels: b.labels, labelEnds: b.labelEnds }, [b.values, b.labels, b.labelEnds]);
+        else if (m.kind === undefined) held.push(m);
+      });
+      parentPort.postMessage({ kind: 'ready' });
+    `);
+    await holding.ready;
+    const { registry } = histograms(4_000);
+    const body = await exposition(registry).scrape({ worker: holding }) as StreamedExposition;
+    const closed = new AbortController();
+    const writing = body.writeTo({ write: (_bytes, done) => setImmediate(done) }, closed.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    closed.abort();
+    await expect(writing).rejects.toThrow(/closed/);
+    // The held batches come back after the response closed: their bytes go back to the worker, nothing is written.
+    (holding as unknown as { worker: { postMessage(m: unknown): void } }).worker.postMessage({ kind: 'answer' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    body.release();
+    await holding.close();
+  });
 });

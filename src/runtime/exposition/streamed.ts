@@ -259,10 +259,14 @@ export async function streamHistogramThreaded(
       const start = from;
       let fromWorker = true;
       let bytes: Uint8Array | null = null;
+      // Whether the sink is done with this batch's place: written, or dropped because the response closed — which
+      // may come before the worker's bytes do (those then go straight back to it).
+      let settled = false;
       inFlight++;
       const place = sink.later((err) => {
+        settled = true;
         if (err && !signal?.aborted) failure ??= err;
-        if (fromWorker) worker.giveBack(bytes as Buffer);
+        if (fromWorker && bytes) worker.giveBack(bytes as Buffer);
         inFlight--;
         wake?.();
       });
@@ -276,9 +280,12 @@ export async function streamHistogramThreaded(
       from = start + n;
       const end = from;
       worker.format(shape, batch, n).then((formatted) => {
+        if (settled) return worker.giveBack(formatted);
         bytes = formatted;
         place(formatted);
-      }, () => here(end));
+      }, () => {
+        if (!settled) here(end);
+      });
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
