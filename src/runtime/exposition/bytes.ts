@@ -20,20 +20,26 @@ export function putBytes(source: Uint8Array, into: Uint8Array, offset: number): 
 /** Writes formatValue(value) (ASCII) into `into` at `offset`; returns the offset after it. */
 export function putValue(value: number, into: Uint8Array, offset: number): number {
   // Whole numbers below 10^15 (counts, most sums) print as their digits; -0 prints as 0, as in formatValue.
-  if (value >= 0 && value < 1e15 && Math.floor(value) === value) {
-    let digits = 1;
-    for (let power = 10; power <= value; power *= 10) digits++;
-    let rest = value;
-    for (let at = offset + digits - 1; at >= offset; at--) {
-      const tenth = Math.floor(rest / 10);
-      into[at] = 48 + (rest - tenth * 10);
-      rest = tenth;
-    }
-    return offset + digits;
-  }
+  if (value >= 0 && value < 1e15 && Math.floor(value) === value) return putWholeNumber(value, into, offset);
   const text = formatValue(value);
   for (let i = 0; i < text.length; i++) into[offset + i] = text.charCodeAt(i);
   return offset + text.length;
+}
+
+/**
+ * The digits of a whole number in [0, 10^15) into `into` at `offset`; returns the offset after them. Self-contained
+ * (no import, no other function): the format worker's code is made from its source text.
+ */
+export function putWholeNumber(value: number, into: Uint8Array, offset: number): number {
+  let digits = 1;
+  for (let power = 10; power <= value; power *= 10) digits++;
+  let rest = value;
+  for (let at = offset + digits - 1; at >= offset; at--) {
+    const tenth = Math.floor(rest / 10);
+    into[at] = 48 + (rest - tenth * 10);
+    rest = tenth;
+  }
+  return offset + digits;
 }
 
 /** An upper bound of the bytes putOwnLabels writes for `labels`. */

@@ -5,13 +5,14 @@
 // scrape's formatting), and hands the bytes back; the main thread sends them while the worker writes the next batch.
 // Buffers go back and forth by transfer (no copy), and are reused: new memory a batch made the garbage collector run.
 import { Worker } from 'node:worker_threads';
-import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putOwnLabels } from './bytes.ts';
+import { MAX_VALUE_BYTES, ownLabelsMaxBytes, putOwnLabels, putWholeNumber } from './bytes.ts';
+import { formatValue } from './format.ts';
 import { readBucketCounts, type BucketSeries, type HistogramShape, type LabelTexts } from './series.ts';
 
 /**
  * The worker's code, plain JavaScript run as a script (`eval`): the package is bundled into one file, and a worker
- * needs code of its own. Its value writer is putValue's (bytes.ts); the lines are putHistogramLines' (series.ts). The
- * byte-identity tests run every case through it.
+ * needs code of its own. Its value writer is putValue's (bytes.ts), made from the source of putWholeNumber and
+ * formatValue; the lines are putHistogramLines' (series.ts). The byte-identity tests run every case through it.
  */
 export const FORMAT_WORKER_SOURCE = String.raw`
 'use strict';
@@ -20,19 +21,12 @@ const MAX_VALUE_BYTES = ${MAX_VALUE_BYTES};
 const shapes = new Map();
 const spares = [];
 
+// bytes.ts' putValue, from the source of the functions it calls (each self-contained).
+const putWholeNumber = ${putWholeNumber.toString()};
+const formatValue = ${formatValue.toString()};
 function putValue(value, into, offset) {
-  if (value >= 0 && value < 1e15 && Math.floor(value) === value) {
-    let digits = 1;
-    for (let power = 10; power <= value; power *= 10) digits++;
-    let rest = value;
-    for (let at = offset + digits - 1; at >= offset; at--) {
-      const tenth = Math.floor(rest / 10);
-      into[at] = 48 + (rest - tenth * 10);
-      rest = tenth;
-    }
-    return offset + digits;
-  }
-  const text = Number.isNaN(value) ? 'Nan' : !Number.isFinite(value) ? (value < 0 ? '-Inf' : '+Inf') : '' + value;
+  if (value >= 0 && value < 1e15 && Math.floor(value) === value) return putWholeNumber(value, into, offset);
+  const text = formatValue(value);
   for (let i = 0; i < text.length; i++) into[offset + i] = text.charCodeAt(i);
   return offset + text.length;
 }
