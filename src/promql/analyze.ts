@@ -1,9 +1,10 @@
 import { prometheusRegexTest } from '../util/re2-match.ts';
 import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
-import type { SyntaxNode, Tree } from '@lezer/common';
+import type { Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
-import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Span } from './ast.ts';
+import { fastParse } from './fast-parse.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Node, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
@@ -52,7 +53,7 @@ function regexMatchesEmpty(re: string): boolean | undefined {
 
 interface SelectorMatcher {
   matcher: LabelMatcher;
-  value: SyntaxNode;
+  value: Node;
 }
 
 class Analyzer {
@@ -121,7 +122,7 @@ class Analyzer {
     }
   }
 
-  private number(node: SyntaxNode) {
+  private number(node: Node) {
     const parsed = this.src.text.slice(node.from, node.to).replace(/^[+-]/, '');
     if (!isDuration(parsed)) return;
     const written = this.text(node);
@@ -133,7 +134,7 @@ class Analyzer {
   }
 
   /** A string literal's value, reporting invalid escapes. */
-  private string(node: SyntaxNode): string {
+  private string(node: Node): string {
     const literal = this.src.text.slice(node.from, node.to);
     if (!literal.includes('\\')) return unquotedValue(literal);
     const { value, problems } = unquote(literal);
@@ -163,7 +164,7 @@ class Analyzer {
    * Reports a regex Prometheus would reject, at the offending characters inside the string literal. Validity is
    * decided by the RE2 grammar (util/re2-syntax.ts), never by whether JavaScript can compile the pattern.
    */
-  private regex(literal: SyntaxNode, check: (pattern: string) => Re2SyntaxError | undefined, context: string) {
+  private regex(literal: Node, check: (pattern: string) => Re2SyntaxError | undefined, context: string) {
     const { value, offsets } = unquote(this.src.text.slice(literal.from, literal.to));
     // Grafana expands its variables (`$job`, `${job:regex}`) before Prometheus sees the regex.
     if (this.src.grafana && /\$|\[\[/.test(value)) return;
@@ -180,7 +181,7 @@ class Analyzer {
     });
   }
 
-  private matchers(selector: SyntaxNode): SelectorMatcher[] {
+  private matchers(selector: Node): SelectorMatcher[] {
     const out: SelectorMatcher[] = [];
     const list = child(selector, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
@@ -197,7 +198,7 @@ class Analyzer {
     return out;
   }
 
-  private selector(node: SyntaxNode): Info {
+  private selector(node: Node): Info {
     const ident = child(node, 'Identifier');
     const matchers = this.matchers(node);
     const list = child(node, 'LabelMatchers');
@@ -258,7 +259,7 @@ class Analyzer {
   }
 
   /** Prometheus 2.42 only knows plain durations (`5m`, `1h30m`), and `-5m` after offset. */
-  private duration(node: SyntaxNode | null, what: string) {
+  private duration(node: Node | null, what: string) {
     if (!node || firstErrorIn(node) !== Infinity) return;
     const kids = childNodes(node);
     let literal = kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext' ? kids[0] : undefined;
@@ -358,7 +359,7 @@ class Analyzer {
     return info;
   }
 
-  private groupingLabels(node: SyntaxNode | null | undefined): string[] {
+  private groupingLabels(node: Node | null | undefined): string[] {
     const labels: string[] = [];
     for (const c of node ? childNodes(node) : []) {
       if (c.name === 'LabelName') labels.push(this.text(c));
@@ -584,7 +585,7 @@ class Analyzer {
 }
 
 /** The string literal an argument is, through parentheses. */
-function stringLiteral(e: Expr | undefined): SyntaxNode | undefined {
+function stringLiteral(e: Expr | undefined): Node | undefined {
   let n = e;
   while (n?.kind === 'paren') n = n.inner;
   return n?.kind === 'string' ? n.node : undefined;
@@ -610,6 +611,19 @@ function signature(spec: FunctionSpec): string {
   return `${spec.name}(${params.join(', ')})`;
 }
 
+let lezerOnly = false;
+
+/** Runs `run` with every expression parsed by lezer (for tests comparing the two parsers' analyses). */
+export function withLezerOnly<T>(run: () => T): T {
+  const before = lezerOnly;
+  lezerOnly = true;
+  try {
+    return run();
+  } finally {
+    lezerOnly = before;
+  }
+}
+
 function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysis {
   const grafana = options.grafana === true;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
@@ -625,6 +639,9 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   };
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
+  // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find.
+  const fast = lezerOnly ? undefined : fastParse(src.text, src.tokens);
+  if (fast) return readingErrorFreeTree(() => analyzeTree(src, fast, []));
   let tree: Tree;
   try {
     tree = promqlParser().parse(src.text);
@@ -639,7 +656,7 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
 }
 
 /** The analysis of a parsed expression, whose syntax problems are known. */
-function analyzeTree(src: Source, tree: Tree, syntax: PromqlProblem[]): PromqlAnalysis {
+function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: PromqlProblem[]): PromqlAnalysis {
   const { original } = src;
   // An expression lezer resumed at after an error (`$x` outside Grafana) is a guess, not the user's.
   const rootNode = childNodes(tree.topNode).find((n) => isExprNode(n) && n.from < firstErrorIn(tree.topNode));

@@ -1,4 +1,17 @@
-import type { SyntaxNode } from '@lezer/common';
+import type { NodeType } from '@lezer/common';
+
+/**
+ * The part of lezer's Node the analysis reads. Lezer's nodes are such nodes, and so are the plain objects of
+ * the hand-written parser (fast-parse.ts), which builds lezer's exact tree for the common, valid expression.
+ */
+export interface Node {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+  readonly type: NodeType;
+  readonly firstChild: Node | null;
+  readonly nextSibling: Node | null;
+}
 
 /** A range in the parsed text. */
 export interface Span {
@@ -11,22 +24,22 @@ export interface Span {
  * and the places lezer had to recover marked as `broken`.
  */
 export type Expr =
-  | { kind: 'selector'; span: Span; node: SyntaxNode }
-  | { kind: 'number'; span: Span; node: SyntaxNode }
-  | { kind: 'string'; span: Span; node: SyntaxNode }
+  | { kind: 'selector'; span: Span; node: Node }
+  | { kind: 'number'; span: Span; node: Node }
+  | { kind: 'string'; span: Span; node: Node }
   | { kind: 'paren'; span: Span; inner: Expr }
-  | { kind: 'unary'; span: Span; op: SyntaxNode; inner: Expr }
+  | { kind: 'unary'; span: Span; op: Node; inner: Expr }
   /** `node` is lezer's BinaryExpr, which holds the bool/on/ignoring/group modifiers. */
-  | { kind: 'binary'; span: Span; op: SyntaxNode; lhs: Expr; rhs: Expr; node: SyntaxNode }
-  | { kind: 'call'; span: Span; id: SyntaxNode; args: Expr[] }
-  | { kind: 'aggregate'; span: Span; op: SyntaxNode; modifier: SyntaxNode | null; args: Expr[] }
-  | { kind: 'range'; span: Span; inner: Expr; duration: SyntaxNode | null }
-  | { kind: 'subquery'; span: Span; inner: Expr; range: SyntaxNode | null; step: SyntaxNode | null }
+  | { kind: 'binary'; span: Span; op: Node; lhs: Expr; rhs: Expr; node: Node }
+  | { kind: 'call'; span: Span; id: Node; args: Expr[] }
+  | { kind: 'aggregate'; span: Span; op: Node; modifier: Node | null; args: Expr[] }
+  | { kind: 'range'; span: Span; inner: Expr; duration: Node | null }
+  | { kind: 'subquery'; span: Span; inner: Expr; range: Node | null; step: Node | null }
   /** `modifier` spans the keyword and its argument (`offset 5m`, `@ end()`). */
-  | { kind: 'offset'; span: Span; inner: Expr; modifier: Span; duration: SyntaxNode | null }
-  | { kind: 'at'; span: Span; inner: Expr; modifier: Span; timestamp: SyntaxNode | null }
+  | { kind: 'offset'; span: Span; inner: Expr; modifier: Span; duration: Node | null }
+  | { kind: 'at'; span: Span; inner: Expr; modifier: Span; timestamp: Node | null }
   /** Modifiers of later Prometheus versions (`anchored`, `smoothed`). */
-  | { kind: 'later-modifier'; span: Span; inner: Expr; keyword: SyntaxNode }
+  | { kind: 'later-modifier'; span: Span; inner: Expr; keyword: Node }
   /** Lezer recovered from an error inside; only `parts` (the operands before the error) are trustworthy. */
   | { kind: 'broken'; span: Span; parts: Expr[] };
 
@@ -38,7 +51,7 @@ const BINARY_OPS = new Set([
 /** Whether each node type (by id) is in the grammar's Expr group: `type.is('Expr')` looks the group prop up every time. */
 const EXPR_TYPE: (boolean | undefined)[] = [];
 
-export const isExprNode = (n: SyntaxNode): boolean => {
+export const isExprNode = (n: Node): boolean => {
   const type = n.type;
   let is = EXPR_TYPE[type.id];
   if (is === undefined) is = EXPR_TYPE[type.id] = type.is('Expr');
@@ -50,25 +63,25 @@ export const isExprNode = (n: SyntaxNode): boolean => {
  * group, and it is never asked for here). Lezer's getChild makes a cursor and an array of every match per call, ≈ a
  * tenth of a cold build's PromQL analysis.
  */
-export function child(node: SyntaxNode, name: string): SyntaxNode | null {
+export function child(node: Node, name: string): Node | null {
   for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
   return null;
 }
 
 /** Every child of this type name: `node.getChildren(name)` (see `child`). */
-export function childrenNamed(node: SyntaxNode, name: string): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+export function childrenNamed(node: Node, name: string): Node[] {
+  const out: Node[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) out.push(c);
   return out;
 }
 
-export function childNodes(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+export function childNodes(node: Node): Node[] {
+  const out: Node[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
   return out;
 }
 
-const exprChildren = (node: SyntaxNode) => childNodes(node).filter(isExprNode);
+const exprChildren = (node: Node) => childNodes(node).filter(isExprNode);
 
 /** Set while the nodes read belong to a tree with no error node at all (see `readingErrorFreeTree`). */
 let errorFree = false;
@@ -88,7 +101,7 @@ export function readingErrorFreeTree<T>(read: () => T): T {
 }
 
 /** Where lezer's first recovery inside this node's own syntax starts (Infinity if none); operands report for themselves. */
-export function firstErrorIn(node: SyntaxNode): number {
+export function firstErrorIn(node: Node): number {
   if (errorFree) return Infinity;
   for (let c = node.firstChild; c; c = c.nextSibling) {
     if (c.type.isError) return c.from;
@@ -101,8 +114,8 @@ export function firstErrorIn(node: SyntaxNode): number {
 }
 
 /** The expressions directly below `node`, looking through argument lists and skipping error nodes. */
-function operands(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+function operands(node: Node): Node[] {
+  const out: Node[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) {
     if (c.type.isError) continue;
     if (isExprNode(c)) out.push(c);
@@ -131,9 +144,9 @@ function attach(inner: Expr, make: (target: Expr) => Expr): Expr {
 }
 
 /** Converts a lezer Expr node. `depth` bounds the recursion for pathological input. */
-export function toExpr(node: SyntaxNode, depth = 0): Expr {
+export function toExpr(node: Node, depth = 0): Expr {
   if (depth > MAX_DEPTH) throw new TooDeep(node);
-  const sub = (n: SyntaxNode) => toExpr(n, depth + 1);
+  const sub = (n: Node) => toExpr(n, depth + 1);
   const firstError = firstErrorIn(node);
   if (firstError !== Infinity) {
     return { kind: 'broken', span: span(node), parts: operands(node).filter((o) => o.from < firstError).map(sub) };
@@ -211,7 +224,7 @@ export function toExpr(node: SyntaxNode, depth = 0): Expr {
 export const MAX_DEPTH = 1000;
 
 export class TooDeep extends Error {
-  constructor(readonly node: SyntaxNode) {
+  constructor(readonly node: Node) {
     super('expression nested too deeply');
   }
 }

@@ -1,6 +1,5 @@
-import type { SyntaxNode } from '@lezer/common';
 import { parseDuration } from '../util/duration.ts';
-import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Span } from './ast.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Node, type Span } from './ast.ts';
 import { shared, unquotedValue } from './strings.ts';
 import type { Source } from './syntax.ts';
 import type { MatchOperator } from './types.ts';
@@ -240,7 +239,7 @@ export class FactCollector {
     return undefined;
   }
 
-  private selector(node: SyntaxNode, span: Span, context: FactCollector['pending']) {
+  private selector(node: Node, span: Span, context: FactCollector['pending']) {
     const ident = child(node, 'Identifier');
     const matchers: MatcherFact[] = [];
     const list = child(node, 'LabelMatchers');

@@ -4,8 +4,7 @@
  * number is its value (`95`, `95.0`, `9.5e1`). Used by `vigil import` to fold thresholds and to prove its round trip.
  */
 import { promqlParser } from './lezer.ts';
-import type { SyntaxNode } from '@lezer/common';
-import { childNodes, firstErrorIn, isExprNode, toExpr, TooDeep, type Expr } from './ast.ts';
+import { childNodes, firstErrorIn, isExprNode, toExpr, TooDeep, type Expr, type Node } from './ast.ts';
 import { scan, significant, type Token } from './scanner.ts';
 
 export interface ComparisonShape {
@@ -77,7 +76,7 @@ function word(text: string, t: Token): string {
 /** Structure in ⟨ ⟩ (no PromQL token uses them), leaves and operators as their tokens. */
 function shapeOf(e: Expr, text: string, words: (from: number, to: number) => string): string | undefined {
   const sub = (x: Expr) => shapeOf(x, text, words);
-  const node = (n: SyntaxNode | null) => (n ? words(n.from, n.to) : '');
+  const node = (n: Node | null) => (n ? words(n.from, n.to) : '');
   switch (e.kind) {
     case 'selector':
     case 'number':

@@ -1,6 +1,5 @@
-import type { SyntaxNode } from '@lezer/common';
 import { promqlParser } from '../promql/lezer.ts';
-import { childNodes, firstErrorIn, isExprNode, modifierCore, toExpr, TooDeep, type Expr } from '../promql/ast.ts';
+import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, modifierCore, toExpr, TooDeep, type Expr, type Node } from '../promql/ast.ts';
 import { unquote } from '../promql/strings.ts';
 import type { LabelMatcher, MatchOperator } from '../promql/types.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -106,7 +105,7 @@ export function parseNumber(text: string): number {
 }
 
 /** Seconds of a duration node (`5m`, `1h30m`). */
-export function durationSeconds(p: Parsed, node: SyntaxNode | null, what: string): number {
+export function durationSeconds(p: Parsed, node: Node | null, what: string): number {
   if (!node) throw new Unsupported(`the ${what} has no duration`);
   const text = nodeText(p, node).trim();
   const negative = text.startsWith('-');
@@ -115,10 +114,10 @@ export function durationSeconds(p: Parsed, node: SyntaxNode | null, what: string
   return ((negative ? -1 : 1) * ms) / 1000;
 }
 
-const matcherCache = new WeakMap<SyntaxNode, { name?: string; matchers: LabelMatcher[] }>();
+const matcherCache = new WeakMap<Node, { name?: string; matchers: LabelMatcher[] }>();
 
 /** The metric name and label matchers of a selector (read once per node). */
-export function matchersOf(p: Parsed, selector: SyntaxNode): { name?: string; matchers: LabelMatcher[] } {
+export function matchersOf(p: Parsed, selector: Node): { name?: string; matchers: LabelMatcher[] } {
   let hit = matcherCache.get(selector);
   if (!hit) {
     hit = readMatchers(p, selector);
@@ -127,15 +126,15 @@ export function matchersOf(p: Parsed, selector: SyntaxNode): { name?: string; ma
   return hit;
 }
 
-function readMatchers(p: Parsed, selector: SyntaxNode): { name?: string; matchers: LabelMatcher[] } {
-  const ident = selector.getChild('Identifier');
-  const list = selector.getChild('LabelMatchers');
+function readMatchers(p: Parsed, selector: Node): { name?: string; matchers: LabelMatcher[] } {
+  const ident = child(selector, 'Identifier');
+  const list = child(selector, 'LabelMatchers');
   const matchers: LabelMatcher[] = [];
   for (const m of list ? childNodes(list) : []) {
     if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
     const nameNode = m.firstChild;
-    const opNode = m.getChild('MatchOp');
-    const value = m.getChild('StringLiteral');
+    const opNode = child(m, 'MatchOp');
+    const value = child(m, 'StringLiteral');
     if (!nameNode || !opNode || !value) throw new Unsupported('cannot read a label matcher');
     const label = nameNode.name === 'QuotedLabelName' ? unquote(nodeText(p, nameNode)).value : nodeText(p, nameNode);
     matchers.push({ label, op: nodeText(p, opNode) as MatchOperator, value: unquote(nodeText(p, value)).value });
@@ -159,11 +158,11 @@ export interface Grouping {
   none: boolean;
 }
 
-function groupingLabels(p: Parsed, node: SyntaxNode | null | undefined): string[] {
+function groupingLabels(p: Parsed, node: Node | null | undefined): string[] {
   const out: string[] = [];
   for (const c of node ? childNodes(node) : []) {
     if (c.name === 'LabelName') out.push(nodeText(p, c));
-    else if (c.name === 'QuotedLabelName') out.push(unquote(nodeText(p, c.getChild('StringLiteral') ?? c)).value);
+    else if (c.name === 'QuotedLabelName') out.push(unquote(nodeText(p, child(c, 'StringLiteral') ?? c)).value);
   }
   return out;
 }
@@ -173,7 +172,7 @@ export function aggregateInfo(p: Parsed, e: Extract<Expr, { kind: 'aggregate' }>
   if (!e.modifier) return { op, grouping: { without: false, labels: [], none: true } };
   return {
     op,
-    grouping: { without: Boolean(e.modifier.getChild('Without')), labels: groupingLabels(p, e.modifier.getChild('GroupingLabels')), none: false },
+    grouping: { without: Boolean(child(e.modifier, 'Without')), labels: groupingLabels(p, child(e.modifier, 'GroupingLabels')), none: false },
   };
 }
 
@@ -212,7 +211,7 @@ export interface BinaryInfo {
   matching: Matching;
 }
 
-const binaryCache = new WeakMap<SyntaxNode, BinaryInfo>();
+const binaryCache = new WeakMap<Node, BinaryInfo>();
 
 export function binaryInfo(p: Parsed, e: Extract<Expr, { kind: 'binary' }>): BinaryInfo {
   let hit = binaryCache.get(e.node);
@@ -226,20 +225,20 @@ export function binaryInfo(p: Parsed, e: Extract<Expr, { kind: 'binary' }>): Bin
 function readBinary(p: Parsed, e: Extract<Expr, { kind: 'binary' }>): BinaryInfo {
   const op = OP_BY_NODE[e.op.name];
   if (!op) throw new Unsupported(`the operator "${nodeText(p, e.op)}" is not supported`);
-  if (e.node.getChild('FillModifier')) throw new Unsupported('fill modifiers are not supported');
-  const clause = e.node.getChild('MatchingModifierClause');
+  if (child(e.node, 'FillModifier')) throw new Unsupported('fill modifiers are not supported');
+  const clause = child(e.node, 'MatchingModifierClause');
   const matching: Matching = { on: undefined, labels: [], group: undefined, include: [] };
   if (clause) {
-    matching.on = clause.getChild('On') !== null;
-    const lists = clause.getChildren('GroupingLabels');
+    matching.on = child(clause, 'On') !== null;
+    const lists = childrenNamed(clause, 'GroupingLabels');
     matching.labels = groupingLabels(p, lists[0]);
-    const g = clause.getChild('GroupLeft') ?? clause.getChild('GroupRight');
+    const g = child(clause, 'GroupLeft') ?? child(clause, 'GroupRight');
     if (g) {
       matching.group = g.name === 'GroupLeft' ? 'left' : 'right';
       matching.include = groupingLabels(p, lists[1]);
     }
   }
-  return { op, bool: e.node.getChild('BoolModifier') !== null, matching };
+  return { op, bool: child(e.node, 'BoolModifier') !== null, matching };
 }
 
 export const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['==', '!=', '>', '>=', '<', '<=']);

@@ -1,0 +1,470 @@
+import type { NodeType } from '@lezer/common';
+import type { Node } from './ast.ts';
+import { promqlParser } from './lezer.ts';
+import type { Token } from './scanner.ts';
+
+/**
+ * A hand-written parser for the common, valid PromQL expression, over the scanner's tokens, that builds exactly the
+ * tree lezer's grammar builds for it (the same node types, ranges and nesting: test/promql-fast-parse.test.ts
+ * compares them over the repository's corpora and random mutations). It declines (returns undefined) on anything it
+ * is not sure of — a syntax error, a comment, `@`, quoted label names, a signed number before an operator, duration
+ * arithmetic, keywords used as names… — and the caller then parses with lezer, so every error and its message stays
+ * lezer's. Lezer's parse was ≈ 0.4–0.5 s of a cold build's main thread; this is a fraction of it, and its plain
+ * nodes are cheaper to read than lezer's (each `firstChild`/`nextSibling` of which makes an object).
+ */
+
+class PNode implements Node {
+  nextSibling: PNode | null = null;
+  constructor(
+    readonly name: string,
+    readonly type: NodeType,
+    readonly from: number,
+    readonly to: number,
+    readonly firstChild: PNode | null,
+  ) {}
+}
+
+let types: Map<string, NodeType> | undefined;
+
+function typeOf(name: string): NodeType {
+  if (!types) {
+    types = new Map();
+    for (const t of promqlParser().nodeSet.types) if (!types.has(t.name)) types.set(t.name, t);
+  }
+  const t = types.get(name);
+  if (!t) throw new Error(`no lezer node type ${name}`);
+  return t;
+}
+
+function make(name: string, from: number, to: number, kids?: PNode[]): PNode {
+  let first: PNode | null = null;
+  if (kids && kids.length > 0) {
+    first = kids[0]!;
+    for (let k = 1; k < kids.length; k++) kids[k - 1]!.nextSibling = kids[k]!;
+  }
+  return new PNode(name, typeOf(name), from, to, first);
+}
+
+const leaf = (name: string, t: Token) => make(name, t.start, t.end);
+
+/** Thrown to give up; caught in fastParse. */
+const DECLINE = { declined: true };
+
+/** Lezer's `number` token (its `duration` included), matched in full against a scanner token. */
+const NUMBER =
+  /^(?:(?:[0-9]+(?:_?[0-9])*(?:\.[0-9]+(?:_?[0-9])*)?|\.[0-9]+(?:_?[0-9])*)(?:[eE][+-]?[0-9]+(?:_?[0-9])*)?|0x[0-9a-fA-F]+|(?=[0-9])(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$/;
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface BinOp {
+  name: string;
+  prec: number;
+}
+
+const SYMBOL_OPS: Record<string, BinOp | undefined> = {
+  '^': { name: 'Pow', prec: 6 },
+  '*': { name: 'Mul', prec: 5 },
+  '/': { name: 'Div', prec: 5 },
+  '%': { name: 'Mod', prec: 5 },
+  '+': { name: 'Add', prec: 4 },
+  '-': { name: 'Sub', prec: 4 },
+  '==': { name: 'Eql', prec: 3 },
+  '!=': { name: 'Neq', prec: 3 },
+  '>': { name: 'Gtr', prec: 3 },
+  '>=': { name: 'Gte', prec: 3 },
+  '<': { name: 'Lss', prec: 3 },
+  '<=': { name: 'Lte', prec: 3 },
+};
+const WORD_OPS: Record<string, BinOp | undefined> = {
+  atan2: { name: 'Atan2', prec: 5 },
+  and: { name: 'And', prec: 2 },
+  unless: { name: 'Unless', prec: 2 },
+  or: { name: 'Or', prec: 1 },
+};
+const POW = 6;
+const MATCH_OPS: Record<string, string | undefined> = { '=': 'EqlSingle', '!=': 'Neq', '=~': 'EqlRegex', '!~': 'NeqRegex' };
+
+/** Words lezer reads as keywords (always, or where the grammar can take them): never read here as a metric name. */
+const KEYWORDS = new Set([
+  'inf', 'nan', 'bool', 'ignoring', 'on', 'group_left', 'group_right', 'offset',
+  'atan2', 'avg', 'bottomk', 'count', 'count_values', 'group', 'max', 'min', 'quantile', 'limitk', 'limit_ratio',
+  'stddev', 'stdvar', 'sum', 'topk', 'by', 'without', 'and', 'or', 'unless', 'start', 'end', 'smoothed', 'anchored',
+  'fill', 'fill_left', 'fill_right',
+]);
+
+interface CallShape {
+  node: 'FunctionCall' | 'AggregateExpr';
+  /** FunctionIdentifier's or AggregateOp's only child. */
+  inner: string;
+}
+
+const callShapes = new Map<string, CallShape | null>();
+
+/** What lezer makes of `name(x)`: asked of lezer itself, once per name. */
+function callShape(name: string): CallShape | null {
+  let shape = callShapes.get(name);
+  if (shape !== undefined) return shape;
+  shape = null;
+  const text = `${name}(x)`;
+  const tree = promqlParser().parse(text);
+  let clean = true;
+  tree.iterate({
+    enter: (n) => {
+      if (n.type.isError) clean = false;
+      return clean;
+    },
+  });
+  const call = tree.topNode.firstChild;
+  if (clean && call && call.from === 0 && call.to === text.length && !call.nextSibling) {
+    const head = call.firstChild;
+    const inner = head?.firstChild;
+    if (call.name === 'FunctionCall' && head?.name === 'FunctionIdentifier' && inner && inner.to === name.length) {
+      shape = { node: 'FunctionCall', inner: inner.name };
+    } else if (call.name === 'AggregateExpr' && head?.name === 'AggregateOp' && inner && inner.to === name.length) {
+      shape = { node: 'AggregateExpr', inner: inner.name };
+    }
+  }
+  if (callShapes.size < 10_000) callShapes.set(name, shape);
+  return shape;
+}
+
+const MAX_NESTING = 200;
+
+class Parser {
+  private i = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: readonly Token[],
+  ) {}
+
+  private peek(offset = 0): Token | undefined {
+    return this.tokens[this.i + offset];
+  }
+
+  private word(t: Token | undefined): string {
+    return t ? this.text.slice(t.start, t.end) : '';
+  }
+
+  /** Whether the token is this bracket or comma. */
+  private isPunct(t: Token | undefined, c: string): boolean {
+    return t !== undefined && t.kind === 'punct' && this.text.charCodeAt(t.start) === c.charCodeAt(0);
+  }
+
+  private expectPunct(c: string): Token {
+    const t = this.peek();
+    if (!this.isPunct(t, c)) throw DECLINE;
+    this.i++;
+    return t!;
+  }
+
+  private isWord(t: Token | undefined, lower: string): boolean {
+    return t !== undefined && t.kind === 'ident' && t.end - t.start === lower.length && this.word(t).toLowerCase() === lower;
+  }
+
+  top(): PNode {
+    const e = this.expr();
+    if (this.i !== this.tokens.length) throw DECLINE;
+    return make('PromQL', 0, this.text.length, [e]);
+  }
+
+  /** An expression up to a closing bracket, a comma or the end: operators, then `[…]` and `offset` over all of it. */
+  private expr(): PNode {
+    if (++this.depth > MAX_NESTING) throw DECLINE;
+    let e = this.operand();
+    for (;;) {
+      e = this.climb(e, 0);
+      const t = this.peek();
+      if (this.isPunct(t, '[')) e = this.rangeOrSubquery(e);
+      else if (this.isWord(t, 'offset')) e = this.offset(e);
+      else break;
+    }
+    this.depth--;
+    return e;
+  }
+
+  private binOp(t: Token | undefined): BinOp | undefined {
+    if (!t) return undefined;
+    if (t.kind === 'op') {
+      const w = this.word(t);
+      return Object.hasOwn(SYMBOL_OPS, w) ? SYMBOL_OPS[w] : undefined;
+    }
+    if (t.kind === 'ident') {
+      const w = this.word(t).toLowerCase();
+      return Object.hasOwn(WORD_OPS, w) ? WORD_OPS[w] : undefined;
+    }
+    return undefined;
+  }
+
+  /** Precedence climbing over binary operators (pow to the right, the others to the left). */
+  private climb(left: PNode, min: number): PNode {
+    let lhs = left;
+    for (let op = this.binOp(this.peek()); op && op.prec >= min; op = this.binOp(this.peek())) {
+      const opTok = this.peek()!;
+      this.i++;
+      const kids: PNode[] = [lhs, leaf(op.name, opTok)];
+      this.binModifiers(kids);
+      let rhs = this.operand();
+      for (let next = this.binOp(this.peek()); next && (next.prec > op.prec || (next.prec === POW && op.prec === POW)); next = this.binOp(this.peek())) {
+        rhs = this.climb(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
+      }
+      kids.push(rhs);
+      lhs = make('BinaryExpr', lhs.from, rhs.to, kids);
+    }
+    return lhs;
+  }
+
+  private binModifiers(kids: PNode[]) {
+    let t = this.peek();
+    if (this.isWord(t, 'bool')) {
+      this.i++;
+      kids.push(make('BoolModifier', t!.start, t!.end, [leaf('Bool', t!)]));
+      t = this.peek();
+    }
+    const on = this.isWord(t, 'on');
+    if (on || this.isWord(t, 'ignoring')) {
+      this.i++;
+      const parts = [leaf(on ? 'On' : 'Ignoring', t!)];
+      let last = this.groupingLabels();
+      parts.push(last);
+      const g = this.peek();
+      const left = this.isWord(g, 'group_left');
+      if (left || this.isWord(g, 'group_right')) {
+        this.i++;
+        last = leaf(left ? 'GroupLeft' : 'GroupRight', g!);
+        parts.push(last);
+        if (this.isPunct(this.peek(), '(')) {
+          last = this.groupingLabels();
+          parts.push(last);
+        }
+      }
+      kids.push(make('MatchingModifierClause', t!.start, last.to, parts));
+    }
+  }
+
+  private groupingLabels(): PNode {
+    const open = this.expectPunct('(');
+    const labels: PNode[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (this.isPunct(t, ')')) break;
+      if (t?.kind !== 'ident' || !LABEL_NAME.test(this.word(t))) throw DECLINE;
+      this.i++;
+      labels.push(leaf('LabelName', t));
+      if (this.isPunct(this.peek(), ',')) this.i++;
+      else if (!this.isPunct(this.peek(), ')')) throw DECLINE;
+    }
+    const close = this.expectPunct(')');
+    return make('GroupingLabels', open.start, close.end, labels);
+  }
+
+  /** A unary expression or a primary, without the operators and modifiers that follow it. */
+  private operand(): PNode {
+    const t = this.peek();
+    if (!t) throw DECLINE;
+    if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
+      const next = this.peek(1);
+      if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
+        // Lezer's grammar is ambiguous here (a signed literal or a unary minus): it keeps the signed literal at the
+        // end of the input (and before `^`, declined), the unary minus elsewhere.
+        const after = this.peek(2);
+        if (!after) {
+          if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
+          this.i += 2;
+          return make('NumberDurationLiteral', t.start, next.end);
+        }
+        if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
+      }
+      if (++this.depth > MAX_NESTING) throw DECLINE;
+      this.i++;
+      const inner = this.climb(this.operand(), POW);
+      this.depth--;
+      return make('UnaryExpr', t.start, inner.to, [leaf('UnaryOp', t), inner]);
+    }
+    return this.primary(t);
+  }
+
+  private primary(t: Token): PNode {
+    switch (t.kind) {
+      case 'number':
+        if (!NUMBER.test(this.word(t))) throw DECLINE;
+        this.i++;
+        return leaf('NumberDurationLiteral', t);
+      case 'string':
+        if (!t.terminated) throw DECLINE;
+        this.i++;
+        return leaf('StringLiteral', t);
+      case 'punct':
+        if (this.isPunct(t, '(')) {
+          this.i++;
+          const inner = this.expr();
+          const close = this.expectPunct(')');
+          return make('ParenExpr', t.start, close.end, [inner]);
+        }
+        if (this.isPunct(t, '{')) {
+          const matchers = this.labelMatchers();
+          return make('VectorSelector', matchers.from, matchers.to, [matchers]);
+        }
+        throw DECLINE;
+      case 'ident': {
+        const name = this.word(t);
+        const next = this.peek(1);
+        if (this.isPunct(next, '(')) return this.call(t, name);
+        if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
+          if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
+          return this.call(t, name);
+        }
+        const lower = name.toLowerCase();
+        if (lower === 'inf' || lower === 'nan') {
+          this.i++;
+          return leaf('NumberDurationLiteral', t);
+        }
+        // Lezer's keyword tables are plain objects, so `constructor` or `__proto__` finds something there.
+        if (KEYWORDS.has(lower) || lower in Object.prototype) throw DECLINE;
+        this.i++;
+        const id = leaf('Identifier', t);
+        if (this.isPunct(this.peek(), '{')) {
+          const matchers = this.labelMatchers();
+          return make('VectorSelector', t.start, matchers.to, [id, matchers]);
+        }
+        return make('VectorSelector', t.start, t.end, [id]);
+      }
+      default:
+        throw DECLINE;
+    }
+  }
+
+  private labelMatchers(): PNode {
+    const open = this.expectPunct('{');
+    const matchers: PNode[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (this.isPunct(t, '}')) break;
+      if (t?.kind !== 'ident' || !LABEL_NAME.test(this.word(t))) throw DECLINE;
+      const op = this.peek(1);
+      const opName = op?.kind === 'op' && Object.hasOwn(MATCH_OPS, this.word(op)) ? MATCH_OPS[this.word(op)] : undefined;
+      const value = this.peek(2);
+      if (!opName || value?.kind !== 'string' || !value.terminated) throw DECLINE;
+      this.i += 3;
+      matchers.push(
+        make('UnquotedLabelMatcher', t.start, value.end, [leaf('LabelName', t), make('MatchOp', op!.start, op!.end, [leaf(opName, op!)]), leaf('StringLiteral', value)]),
+      );
+      if (this.isPunct(this.peek(), ',')) this.i++;
+      else if (!this.isPunct(this.peek(), '}')) throw DECLINE;
+    }
+    const close = this.expectPunct('}');
+    return make('LabelMatchers', open.start, close.end, matchers);
+  }
+
+  private call(t: Token, name: string): PNode {
+    const shape = callShape(name);
+    if (!shape) throw DECLINE;
+    this.i++;
+    if (shape.node === 'AggregateExpr') return this.aggregate(t, shape.inner);
+    const body = this.callBody();
+    return make('FunctionCall', t.start, body.to, [make('FunctionIdentifier', t.start, t.end, [leaf(shape.inner, t)]), body]);
+  }
+
+  private aggregate(t: Token, inner: string): PNode {
+    const kids = [make('AggregateOp', t.start, t.end, [leaf(inner, t)])];
+    const before = this.aggregateModifier();
+    if (before) kids.push(before);
+    const body = this.callBody();
+    kids.push(body);
+    const after = before ? undefined : this.aggregateModifier();
+    if (after) kids.push(after);
+    return make('AggregateExpr', t.start, (after ?? body).to, kids);
+  }
+
+  private aggregateModifier(): PNode | undefined {
+    const t = this.peek();
+    const by = this.isWord(t, 'by');
+    if (!by && !this.isWord(t, 'without')) return undefined;
+    this.i++;
+    const labels = this.groupingLabels();
+    return make('AggregateModifier', t!.start, labels.to, [leaf(by ? 'By' : 'Without', t!), labels]);
+  }
+
+  private callBody(): PNode {
+    const open = this.expectPunct('(');
+    const args: PNode[] = [];
+    if (!this.isPunct(this.peek(), ')')) {
+      for (;;) {
+        args.push(this.expr());
+        if (!this.isPunct(this.peek(), ',')) break;
+        this.i++;
+      }
+    }
+    const close = this.expectPunct(')');
+    return make('FunctionCallBody', open.start, close.end, args);
+  }
+
+  /** A plain duration or number inside `[…]`: lezer's DurationExpr around NumberDurationLiteralInDurationContext. */
+  private duration(): PNode {
+    const t = this.peek();
+    if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
+    this.i++;
+    return make('DurationExpr', t.start, t.end, [leaf('NumberDurationLiteralInDurationContext', t)]);
+  }
+
+  private rangeOrSubquery(e: PNode): PNode {
+    this.expectPunct('[');
+    const range = this.duration();
+    const t = this.peek();
+    if (this.isPunct(t, ']')) {
+      this.i++;
+      return make('MatrixSelector', e.from, t!.end, [e, range]);
+    }
+    if (t?.kind !== 'op' || this.word(t) !== ':') throw DECLINE;
+    this.i++;
+    const kids = [e, range];
+    if (!this.isPunct(this.peek(), ']')) kids.push(this.duration());
+    const close = this.expectPunct(']');
+    return make('SubqueryExpr', e.from, close.end, kids);
+  }
+
+  private offset(e: PNode): PNode {
+    const keyword = this.peek()!;
+    this.i++;
+    const t = this.peek();
+    let duration: PNode;
+    if (t?.kind === 'op' && this.word(t) === '-') {
+      this.i++;
+      const n = this.peek();
+      if (n?.kind !== 'number' || !NUMBER.test(this.word(n))) throw DECLINE;
+      this.i++;
+      const inner = make('OffsetDurationExpr', n.start, n.end, [leaf('NumberDurationLiteralInDurationContext', n)]);
+      duration = make('OffsetDurationExpr', t.start, n.end, [leaf('UnaryOp', t), inner]);
+    } else {
+      if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
+      this.i++;
+      duration = make('OffsetDurationExpr', t.start, t.end, [leaf('NumberDurationLiteralInDurationContext', t)]);
+    }
+    return make('OffsetExpr', e.from, duration.to, [e, leaf('Offset', keyword), duration]);
+  }
+}
+
+/** Whether a `#` outside every string literal starts a comment (lezer puts comments in its tree). */
+function hasComment(text: string, tokens: readonly Token[]): boolean {
+  let at = text.indexOf('#');
+  if (at < 0) return false;
+  let k = 0;
+  while (at >= 0) {
+    while (k < tokens.length && tokens[k]!.end <= at) k++;
+    const t = tokens[k];
+    if (!t || t.kind !== 'string' || t.start > at) return true;
+    at = text.indexOf('#', at + 1);
+  }
+  return false;
+}
+
+/** Lezer's tree for `text` (its tokens without comments), or undefined where lezer should parse it. */
+export function fastParse(text: string, tokens: readonly Token[]): { topNode: Node } | undefined {
+  if (tokens.length === 0 || hasComment(text, tokens)) return undefined;
+  try {
+    return { topNode: new Parser(text, tokens).top() };
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    throw e;
+  }
+}

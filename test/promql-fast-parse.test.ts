@@ -1,0 +1,263 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Node } from '../src/promql/ast.ts';
+import { analyzePromql, withLezerOnly } from '../src/promql/analyze.ts';
+import { fastParse } from '../src/promql/fast-parse.ts';
+import { substituteGrafanaVariables } from '../src/promql/grafana.ts';
+import { promqlParser } from '../src/promql/lezer.ts';
+import { rewriteUnknownCalls } from '../src/promql/prepare.ts';
+import { scan, significant } from '../src/promql/scanner.ts';
+import { writeSyntheticProject } from './bench/synthetic.ts';
+
+/**
+ * The hand-written parser (src/promql/fast-parse.ts) against lezer: wherever it accepts an expression, its tree must
+ * be lezer's node for node (type name, from, to, nesting) and the analysis the same object (key order and
+ * undefined-valued keys included), over the repository's quoted strings, the synthetic project's expressions and
+ * seeded random mutations of them.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function lezerDump(text: string): string {
+  let out = '';
+  promqlParser()
+    .parse(text)
+    .iterate({
+      enter: (n) => {
+        out += `${n.name}[${n.from},${n.to}](`;
+      },
+      leave: () => {
+        out += ')';
+      },
+    });
+  return out;
+}
+
+function fastDump(n: Node): string {
+  let out = `${n.name}[${n.from},${n.to}](`;
+  for (let c = n.firstChild; c; c = c.nextSibling) out += fastDump(c);
+  return `${out})`;
+}
+
+/** The text analyzeUnsafe parses and its tokens, as there. */
+function prepared(expr: string, grafana: boolean) {
+  const first = grafana ? substituteGrafanaVariables(expr).text : expr;
+  const text = rewriteUnknownCalls(first).text;
+  return { text, tokens: significant(scan(text)) };
+}
+
+const show = (v: unknown) => inspect(v, { depth: Infinity, showHidden: false, sorted: false, breakLength: Infinity });
+
+interface Outcome {
+  cases: number;
+  accepted: number;
+  mismatches: string[];
+}
+
+const rate = (what: string, r: Outcome) => console.info(`fast-parse ${what}: ${r.accepted} of ${r.cases} accepted (${((100 * r.accepted) / r.cases).toFixed(1)} %)`);
+
+function compare(exprs: Iterable<string>, modes = (_expr: string) => [false, true]): Outcome {
+  const out: Outcome = { cases: 0, accepted: 0, mismatches: [] };
+  for (const expr of exprs) {
+    for (const grafana of modes(expr)) {
+      out.cases++;
+      const { text, tokens } = prepared(expr, grafana);
+      const fast = fastParse(text, tokens);
+      if (!fast) continue;
+      out.accepted++;
+      const f = fastDump(fast.topNode);
+      const l = lezerDump(text);
+      if (f !== l) {
+        out.mismatches.push(`tree of ${JSON.stringify(text)}:\n  lezer ${l}\n  fast  ${f}`);
+        continue;
+      }
+      const a = show(analyzePromql(expr, { grafana }));
+      const b = show(withLezerOnly(() => analyzePromql(expr, { grafana })));
+      if (a !== b) out.mismatches.push(`analysis of ${JSON.stringify(expr)} (grafana ${grafana}):\n  lezer ${b}\n  fast  ${a}`);
+    }
+  }
+  return out;
+}
+
+/** Every quoted string (and YAML `expr:` value) in the repository's sources, fixtures and docs. */
+function repositoryStrings(): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(rel);
+        continue;
+      }
+      if (!/\.(ts|ya?ml|json|md|jsonnet)$/.test(entry.name) || statSync(path.join(ROOT, rel)).size > 2_000_000) continue;
+      const source = readFileSync(path.join(ROOT, rel), 'utf8');
+      for (const m of source.matchAll(/"((?:[^"\\\n]|\\.){1,2000})"|'((?:[^'\\\n]|\\.){1,2000})'|`([^`]{1,2000})`/g)) {
+        const raw = m[1] ?? m[2] ?? m[3]!;
+        found.add(raw);
+        if (m[1] !== undefined && raw.includes('\\')) {
+          try {
+            found.add(JSON.parse(`"${raw}"`) as string);
+          } catch {
+            // not a JSON string
+          }
+        }
+      }
+      for (const m of source.matchAll(/^\s*-?\s*expr:\s*(.+)$/gm)) found.add(m[1]!.trim());
+    }
+  };
+  for (const dir of ['src', 'test', 'monitoring', 'examples', 'docs', 'templates']) walk(dir);
+  return [...found];
+}
+
+let synthetic: string[] = [];
+let dir = '';
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'vigil-fast-parse-'));
+  await writeSyntheticProject(dir, 300, 20);
+  const exprs = new Set<string>();
+  for (const sub of ['alerts', 'dashboards']) {
+    for (const file of readdirSync(path.join(dir, sub))) {
+      const text = readFileSync(path.join(dir, sub, file), 'utf8');
+      for (const m of text.matchAll(/expr: '([^']*)'|expr: (.+)$/gm)) exprs.add((m[1] ?? m[2]!).trim());
+    }
+  }
+  // The alert conditions the compiler makes of them.
+  for (const e of [...exprs]) {
+    exprs.add(`(${e}) > 0.1`);
+    exprs.add(`${e} > 0.7`);
+  }
+  synthetic = [...exprs];
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A seeded generator (mulberry32): the same mutations every run. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  '(', ')', '[', ']', '{', '}', ',', ' ', '-', '+', '*', '/', '^', '%', '==', '!=', '>', '<=', '=', '=~', '!~', ':', '"', "'", '`', '#',
+  '@', '$', '.', '1', '5m', '0x1f', '1e3', 'inf', 'NaN', 'x', 'sum', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right',
+  'bool', 'offset', 'and', 'or', 'unless', 'atan2', 'rate', 'abs', 'topk', 'count_values', '\\', '\n', ' -1', '[5m:1m]', ' offset -5m ',
+  ' @ end()', 'le', '_bucket', 'histogram_quantile', 'label_replace', 'Sum', 'AND', 'start', 'end', 'smoothed', 'fill', '(x)',
+];
+
+function mutations(seeds: readonly string[], count: number, seed: number): string[] {
+  const rnd = random(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    let s = pick(seeds);
+    for (let m = 1 + Math.floor(rnd() * 3); m > 0; m--) {
+      const at = Math.floor(rnd() * (s.length + 1));
+      const r = rnd();
+      if (r < 0.3) s = s.slice(0, at) + pick(PIECES) + s.slice(at);
+      else if (r < 0.55) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 3));
+      else if (r < 0.75) {
+        const b = Math.floor(rnd() * (s.length + 1));
+        s = s.slice(0, Math.min(at, b)) + pick(seeds).slice(0, 40) + s.slice(Math.max(at, b));
+      } else s = s.slice(0, at) + pick(PIECES) + s.slice(at + 1);
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+describe('the hand-written PromQL parser builds lezer’s tree', () => {
+  it('accepts every synthetic project expression, with lezer’s tree and analysis', () => {
+    // Dashboard queries (with $__rate_interval) are analysed as Grafana's; alert expressions both ways.
+    const r = compare(synthetic, (e) => (e.includes('$') ? [true] : [false, true]));
+    rate('synthetic project', r);
+    expect(r.mismatches).toEqual([]);
+    expect(r.cases).toBeGreaterThan(600);
+    expect(r.accepted).toBe(r.cases);
+  });
+
+  it('over the quoted strings of the repository: the same tree and analysis wherever it accepts', () => {
+    const r = compare(repositoryStrings());
+    rate('quoted strings of the repository', r);
+    expect(r.mismatches.slice(0, 5)).toEqual([]);
+    expect(r.accepted).toBeGreaterThan(2000);
+  });
+
+  it('over 30,000 seeded random mutations: the same tree and analysis wherever it accepts', () => {
+    const seeds = [...synthetic, ...repositoryStrings().filter((s) => fastParse(prepared(s, false).text, prepared(s, false).tokens))];
+    const r = compare(mutations(seeds, 30_000, 12));
+    rate('random mutations', r);
+    expect(r.mismatches.slice(0, 5)).toEqual([]);
+    expect(r.accepted).toBeGreaterThan(3000);
+  }, 120_000);
+
+  it('over the public corpora (import-corpus, pyrra, sloth fixtures): the same tree and analysis wherever it accepts', () => {
+    const exprs = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.(ya?ml|json)$/.test(entry.name)) {
+          const text = readFileSync(file, 'utf8');
+          for (const m of text.matchAll(/"expr":\s*("(?:[^"\\]|\\.)*")/g)) exprs.add(JSON.parse(m[1]!) as string);
+          for (const m of text.matchAll(/^\s*-?\s*(?:expr|query|errorQuery|totalQuery|error_query|total_query):\s*(.+)$/gm)) {
+            let v = m[1]!.trim();
+            if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replaceAll("''", "'");
+            else if (v.startsWith('"') && v.endsWith('"')) {
+              try {
+                v = JSON.parse(v) as string;
+              } catch {
+                continue;
+              }
+            }
+            if (v !== '|' && v !== '>' && v !== '|-' && v !== '>-') exprs.add(v);
+          }
+        }
+      }
+    };
+    for (const d of ['import-corpus', 'pyrra', 'sloth']) walk(path.join(ROOT, 'test/fixtures', d));
+    const r = compare(exprs);
+    rate('public corpora', r);
+    expect(r.mismatches.slice(0, 5)).toEqual([]);
+    expect(r.accepted).toBeGreaterThan(100);
+  });
+
+  it.each([
+    ['a # comment', 'a comment (lezer puts it in the tree)'],
+    ['', 'nothing'],
+    ['x @ 5', 'the @ modifier'],
+    ['x @ end()', 'the @ modifier'],
+    ['-1 ^ 2', 'a signed literal before ^ (lezer keeps the sign on the literal)'],
+    ['x[1m+1m]', 'duration arithmetic'],
+    ['x offset step()', 'duration functions'],
+    ['{"quoted"="a"}', 'quoted label names'],
+    ['sum', 'a keyword as a metric name'],
+    ['on', 'a keyword as a metric name'],
+    ['a fill(0) b', 'fill modifiers'],
+    ['x anchored', 'later modifiers'],
+    ['a </ b', 'trim operators'],
+    ['rate(x[5m]', 'an unclosed bracket'],
+    ['x{a="b}', 'an unterminated string'],
+    ['x{a=b}', 'an unquoted label value'],
+    ['rate(x[5m]) by (job)', 'a misplaced by'],
+    ['a b', 'two expressions'],
+    ['5mx', 'a malformed number'],
+    ['1h5h', 'a malformed duration'],
+    ['$__interval', 'a Grafana variable outside Grafana'],
+    ['f(,)', 'an empty argument'],
+    ['a + ', 'a missing operand'],
+  ])('declines %j (%s)', (expr) => {
+    const { text, tokens } = prepared(expr, false);
+    expect(fastParse(text, tokens)).toBeUndefined();
+  });
+});
