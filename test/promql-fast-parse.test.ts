@@ -232,6 +232,17 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
     expect(r.accepted).toBeGreaterThan(100);
   });
 
+  it('leaves long chains and deep nesting to lezer: the same analysis, no stack overflow', () => {
+    const long = ['x^'.repeat(20_000) + 'x', '-'.repeat(5_000) + 'x', 'x^-'.repeat(3_000) + 'x', 'a + '.repeat(20_000) + 'a', '('.repeat(150) + 'x' + ')'.repeat(150)];
+    for (const e of long) {
+      const fast = show(analyzePromql(e));
+      expect(fast).not.toContain('internal error');
+      expect(fast).toBe(show(withLezerOnly(() => analyzePromql(e))));
+    }
+    const { text, tokens } = prepared('x^'.repeat(20_000) + 'x', false);
+    expect(fastParse(text, tokens)).toBeUndefined();
+  });
+
   it.each([
     ['a # comment', 'a comment (lezer puts it in the tree)'],
     ['', 'nothing'],

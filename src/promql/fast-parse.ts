@@ -206,7 +206,10 @@ class Parser {
       this.binModifiers(kids);
       let rhs = this.operand();
       for (let next = this.binOp(this.peek()); next && (next.prec > op.prec || (next.prec === POW && op.prec === POW)); next = this.binOp(this.peek())) {
+        // `a ^ a ^ …` recurses once per operator: bounded like brackets.
+        if (++this.depth > MAX_NESTING) throw DECLINE;
         rhs = this.climb(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
+        this.depth--;
       }
       kids.push(rhs);
       lhs = make('BinaryExpr', lhs.from, rhs.to, kids);
