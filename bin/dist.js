@@ -4,11 +4,15 @@
 //   dist/index.js                the define helpers definitions import (`from 'vigil'`), dist/types/index.d.ts
 //   dist/compiler.js             the compiler as a library (`from 'vigil/compiler'`), dist/types/compiler.d.ts
 //   dist/typescript-child.mjs    the process that runs users' TypeScript definitions
+//   dist/grafana-sdk.cjs         the Grafana Foundation SDK as one script, which that process compiles with a V8 code
+//                                cache; dist/grafana-sdk.json gives its SDK version, its sha256 and each entry's exports
 // bin/vigil.js rebuilds the bundles in a checkout when a source is newer; `npm run prepare` (also run by npm ci and
 // npm pack) builds everything, declarations included.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -20,6 +24,8 @@ const LIBRARIES = [
 ];
 const BUNDLES = [CLI, ...LIBRARIES];
 const CHILD = 'src/load/typescript-child.mjs';
+/** The SDK script for the TypeScript loader process and its description (src/load/grafana-sdk-script.ts reads them). */
+export const SDK_SCRIPT = { package: '@grafana/grafana-foundation-sdk', out: 'grafana-sdk.cjs', description: 'grafana-sdk.json' };
 export const CHUNK_NAMES = 'vigil-[name]-[hash]';
 /** The chunks of the split ES module command line earlier versions wrote (dist/vigil.mjs beside them). */
 const OLD_CLI_FILE = /^vigil(-.+-[A-Z0-9]{8})?\.mjs(\.\d+\.tmp)?$/;
@@ -94,7 +100,7 @@ export function newestSource() {
 export function bundlesAreFresh() {
   try {
     const newest = newestSource();
-    return [...BUNDLES.map((b) => b.out), path.basename(CHILD)].every((out) => statSync(path.join(dist, out)).mtimeMs >= newest);
+    return [...BUNDLES.map((b) => b.out), path.basename(CHILD), SDK_SCRIPT.out, SDK_SCRIPT.description].every((out) => statSync(path.join(dist, out)).mtimeMs >= newest);
   } catch {
     return false;
   }
@@ -107,17 +113,55 @@ export function bundlesAreFresh() {
 export async function writeBundles() {
   const { build } = await import('esbuild');
   mkdirSync(dist, { recursive: true });
-  const [cli, ...libraries] = await Promise.all([
+  const [sdk, cli, ...libraries] = await Promise.all([
+    buildSdkScript(build),
     build({ ...CLI_SCRIPT_OPTIONS, entryPoints: [path.join(root, CLI.entry)], outfile: path.join(dist, CLI.out), write: false }),
     ...LIBRARIES.map(({ entry, out }) => build({ ...ESBUILD_OPTIONS, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), write: false })),
   ]);
   for (const file of libraries.map((result) => result.outputFiles[0])) writeAtomically(file.path, file.contents);
   writeAtomically(path.join(dist, NOTICES), thirdPartyNotices(cli.metafile));
+  // The script before its description: a description names the sha256 of the script it describes.
+  writeAtomically(path.join(dist, SDK_SCRIPT.out), sdk.script);
+  writeAtomically(path.join(dist, SDK_SCRIPT.description), sdk.description);
   writeAtomically(path.join(dist, CLI.out), asciiOnly(cli.outputFiles[0].text));
   removeOldCommandLine();
   const child = path.join(dist, path.basename(CHILD));
   copyFileSync(path.join(root, CHILD), `${child}.${process.pid}.tmp`);
   renameSync(`${child}.${process.pid}.tmp`, child);
+}
+
+/**
+ * The Grafana Foundation SDK (every entry of its exports map, with tslib) as one script for the TypeScript loader
+ * process: `(function (exports, require, module) { … })`, whose module.exports maps each entry ('dashboard') to a
+ * function that evaluates it once and returns its exports. Importing the SDK's ≈ 600 CommonJS files from an ES
+ * module took that process 110–140 ms (Node reads and lexes each for its export names); the script, compiled from a
+ * V8 code cache, ≈ 20 ms. Its description lists each entry's export names (the names an ES module importing the
+ * entry from node_modules gets), for the modules esbuild puts in the definitions' bundles in place of the imports.
+ * The SDK's licence is in NOTICES already: the command line's script carries the same package.
+ */
+async function buildSdkScript(build) {
+  const requireHere = createRequire(path.join(root, 'package.json'));
+  const manifest = JSON.parse(readFileSync(path.join(root, 'node_modules', SDK_SCRIPT.package, 'package.json'), 'utf8'));
+  const entries = Object.keys(manifest.exports).filter((key) => /^\.\/[a-z0-9]+$/.test(key)).map((key) => key.slice(2)).sort();
+  const contents = `module.exports = {\n${entries.map((e) => `  ${JSON.stringify(e)}: () => require(${JSON.stringify(`${SDK_SCRIPT.package}/${e}`)}),`).join('\n')}\n};\n`;
+  const result = await build({
+    stdin: { contents, resolveDir: root, sourcefile: 'grafana-sdk-entries.cjs', loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+    charset: 'ascii',
+    banner: { js: '(function (exports, require, module) {"use strict";' },
+    footer: { js: '})' },
+  });
+  const script = asciiOnly(result.outputFiles[0].text);
+  const exportsOf = {};
+  // Node's own names (cjs-module-lexer's, `__esModule` among them), from an import as a definition's would be.
+  for (const e of entries) exportsOf[e] = Object.keys(await import(pathToFileURL(requireHere.resolve(`${SDK_SCRIPT.package}/${e}`)).href)).filter((name) => name !== 'default').sort();
+  const sha256 = createHash('sha256').update(script).digest('hex');
+  return { script, description: `${JSON.stringify({ package: SDK_SCRIPT.package, version: manifest.version, sha256, exports: exportsOf })}\n` };
 }
 
 /**

@@ -88,6 +88,8 @@ function codeCache(bytes) {
   if (process.env.VIGIL_CODE_CACHE === '0') return undefined;
   const dir = codeCacheDir();
   if (!dir) return undefined;
+  // The TypeScript loader's code cache of the Grafana SDK script is kept here too (src/load/grafana-sdk-script.ts).
+  globalThis[Symbol.for('vigil.code-cache-dir')] = dir;
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const bundleSha256 = sha256(bytes);
   const key = createHash('sha256')

@@ -1,7 +1,7 @@
 import type { Message, Plugin } from 'esbuild';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { packageManifestOf, sdkEntryFor, sdkEntryModule, sdkScript } from './grafana-sdk-script.ts';
 
 export interface Bundled {
   /** ES module text with an inline source map back to the TypeScript files. */
@@ -38,7 +38,14 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
       plugins: [packagesByAbsolutePath],
       metafile: true,
     });
-    const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => path.resolve(p)));
+    const inputs = new Set<string>();
+    for (const input of Object.keys(result.metafile.inputs)) {
+      // An SDK entry taken from the SDK script: the file it stands for, and its package.json (the version checked).
+      const sdkFile = input.startsWith(`${SDK_NAMESPACE}:`) ? input.slice(SDK_NAMESPACE.length + 1) : undefined;
+      inputs.add(path.resolve(sdkFile ?? input));
+      const manifest = sdkFile && packageManifestOf(sdkFile);
+      if (manifest) inputs.add(manifest);
+    }
     for (const output of Object.values(result.metafile.outputs)) {
       for (const i of output.imports) {
         if (!i.external || !path.isAbsolute(i.path)) continue;
@@ -67,25 +74,26 @@ function esbuildApi(): typeof import('esbuild') {
   return (esbuild ??= createRequire(import.meta.url)('esbuild') as typeof import('esbuild'));
 }
 
-/** The package.json of the package a file belongs to (the nearest one above it), if any. */
-function packageManifestOf(file: string): string | undefined {
-  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) return manifest;
-  }
-  return undefined;
-}
+const SDK_NAMESPACE = 'vigil-grafana-sdk';
 
-/** Bare imports (packages) resolve where the definition lives; TypeScript sources among them are bundled. */
+/**
+ * Bare imports (packages) resolve where the definition lives; TypeScript sources among them are bundled. An import
+ * of a Grafana Foundation SDK entry the SDK script carries (same package version) becomes a module that takes the
+ * entry from that script in the loader process (see grafana-sdk-script.ts).
+ */
 const packagesByAbsolutePath: Plugin = {
   name: 'vigil-packages',
   setup(b) {
+    const sdk = sdkScript();
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.path.startsWith('node:')) return undefined;
       const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
       if (resolved.errors.length) return { errors: resolved.errors };
       if (resolved.external || /\.[cm]?tsx?$/.test(resolved.path)) return { path: resolved.path, external: resolved.external };
+      const entry = sdk && sdkEntryFor(sdk, args.path, resolved.path);
+      if (entry !== undefined) return { path: resolved.path, namespace: SDK_NAMESPACE, pluginData: entry };
       return { path: resolved.path, external: true };
     });
+    if (sdk) b.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, (args) => ({ contents: sdkEntryModule(sdk, args.pluginData as string), loader: 'js' }));
   },
 };

@@ -4,12 +4,19 @@
 // and memory. What comes back is data only: each file's default export converted to JSON here, or a problem with its
 // place.
 //
-// Protocol (IPC, JSON): parent → { warm: [file] } (modules to import ahead, optional), then { files: [{ module,
+// Protocol (IPC, JSON): parent → { sdk: { script, sha256, cache?, entries } } (the Grafana SDK as one script, see
+// grafana-sdk-script.ts, and the entries to evaluate ahead; optional), { warm: [file] } (modules to import ahead,
+// optional), then { files: [{ module,
 // source }] } (the module to run, the TypeScript file it comes from); child → { type: 'start', index } before each import,
 // { type: 'loaded', index, json } or { type: 'failed', index, message, path?, line?, col? } after it,
-// { type: 'late', index?, message, line?, col? } for errors thrown later by timers or promises, and { type: 'done' }
-// once the event loop is empty (nothing left running). The parent decides what all of it means.
+// { type: 'late', index?, message, line?, col? } for errors thrown later by timers or promises, { type: 'sdk-cache',
+// state } when the SDK script was compiled with a code cache named, and { type: 'done' } once the event loop is
+// empty (nothing left running). The parent decides what all of it means.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 const MAX_DEPTH = 200;
 const MAX_NODES = 2_000_000;
@@ -148,6 +155,58 @@ async function loadAll() {
   // Only once nothing is left running (no timer, socket or pending promise) is the load over.
   process.once('beforeExit', () => send({ type: 'done' }));
 }
+
+// The Grafana SDK as one script (dist/grafana-sdk.cjs): the definitions' bundles take its entries from this global
+// (see grafana-sdk-script.ts). Compiled when first asked for, with the V8 code cache the parent's trusted writer made
+// (read only; its header names the script's sha256 and the data's, as bin/vigil.js's does); without it, or when V8
+// rejects it, the script is compiled as it is, and the parent is told so.
+const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n');
+let sdk;
+let sdkEntries;
+function sdkEntry(name) {
+  if (sdkEntries === undefined) {
+    const source = readFileSync(sdk.script, 'latin1');
+    const cachedData = sdk.cache === undefined ? undefined : codeCache(sdk.cache, sdk.sha256);
+    const script = new Script(source, { filename: sdk.script, cachedData });
+    if (sdk.cache !== undefined) send({ type: 'sdk-cache', state: cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted' });
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, createRequire(sdk.script), module);
+    sdkEntries = module.exports;
+  }
+  if (!Object.hasOwn(sdkEntries, name)) throw new Error(`the Grafana Foundation SDK has no module ${String(name)}`);
+  return sdkEntries[name]();
+}
+
+function codeCache(file, scriptSha256) {
+  let content;
+  try {
+    content = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const header = CODE_CACHE_MAGIC.length + 64;
+  const data = content.subarray(header);
+  const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+  if (content.length <= header || !content.subarray(0, CODE_CACHE_MAGIC.length).equals(CODE_CACHE_MAGIC)) return undefined;
+  if (content.subarray(CODE_CACHE_MAGIC.length, CODE_CACHE_MAGIC.length + 32).toString('hex') !== scriptSha256) return undefined;
+  if (content.subarray(header - 32, header).toString('hex') !== sha256(data)) return undefined;
+  return data;
+}
+
+process.on('message', function sdkScript(message) {
+  if (typeof message?.sdk?.script !== 'string') return;
+  process.off('message', sdkScript);
+  sdk = { script: message.sdk.script, sha256: String(message.sdk.sha256), cache: typeof message.sdk.cache === 'string' ? message.sdk.cache : undefined };
+  Object.defineProperty(globalThis, Symbol.for('vigil.grafana-sdk'), { value: sdkEntry });
+  // A failure is the definition's to report, when it imports the entry.
+  for (const entry of Array.isArray(message.sdk.entries) ? message.sdk.entries : []) {
+    try {
+      sdkEntry(String(entry));
+    } catch {
+      break;
+    }
+  }
+});
 
 // Modules the definitions will import (the Grafana SDK's, see typescript.ts), imported while they are bundled: the
 // definitions' imports then find them loaded. A failure is theirs to report, when a definition imports the module.

@@ -1,5 +1,5 @@
-import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { defaultExportHint } from './define-hint.ts';
+import { SDK_CACHE_WRITER, sdkCodeCache, sdkEntryFor, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
 
 export interface TsLoadResult {
   definitions: Definition[];
@@ -73,6 +74,9 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
       }),
     ).then((list) => list.filter((e): e is TsFile & { module: string; inputs: string[] } => e !== undefined));
     const run = await runLoader(files, bundled, dir, limits, handedOver);
+    if (run.sdkCache && process.env.VIGIL_CODE_CACHE === 'debug') process.stderr.write(`vigil: Grafana SDK code cache ${run.sdkCache} in the TypeScript loader\n`);
+    // Not waited for: it runs beside the compile (and the command's process waits for it before it exits).
+    if (run.sdkCache === 'missing' || run.sdkCache === 'rejected') void writeSdkCodeCache(sdkWarmUp(files).entries, limits);
     const entries = await bundled;
     if (run.outcome !== 'hung' || entries.length === 1) {
       for (const [i, f] of entries.entries()) results.set(f.file, resultOf(f, run, i, limits));
@@ -116,6 +120,8 @@ interface LoaderRun {
   current: number;
   /** Out of memory, a signal, or an exit code, for the message. */
   ending?: string;
+  /** What the loader found of the SDK script's code cache, when it compiled the script with one named. */
+  sdkCache?: 'accepted' | 'rejected' | 'missing';
 }
 
 // Beside this module in the sources; beside src/ when this runs from the CLI's bundle in dist/.
@@ -144,9 +150,12 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Node's permission model (Node 20: experimental): reads only under the roots, no writes, no child processes, no workers. */
-function permissionFlags(files: readonly TsFile[], modulesDir: string): string[] {
+function permissionFlags(files: readonly TsFile[], modulesDir: string, sdkCache?: string): string[] {
   if (!process.allowedNodeEnvironmentFlags.has('--experimental-permission')) return [];
-  return ['--experimental-permission', ...[modulesDir, ...readableRoots(files)].map((r) => `--allow-fs-read=${path.join(r, '*')}`)];
+  const readable = [modulesDir, ...readableRoots(files)].map((r) => `--allow-fs-read=${path.join(r, '*')}`);
+  // The SDK script's code cache, that one file (made by the trusted process of writeSdkCodeCache, never by the loader).
+  if (sdkCache) readable.push(`--allow-fs-read=${sdkCache}`);
+  return ['--experimental-permission', ...readable];
 }
 
 /**
@@ -161,18 +170,23 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
     handedOver?.();
     return Promise.resolve(run);
   }
+  const sdk = sdkScript();
+  const sdkCache = sdk && sdkCodeCache(sdk, limits.memoryMb);
   return new Promise((resolve) => {
     const child = fork(CHILD, [], {
-      execArgv: [...permissionFlags(files, modulesDir), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings'],
+      execArgv: [...permissionFlags(files, modulesDir, sdkCache), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings'],
       env: cleanEnvironment(),
       cwd: path.dirname(files[0]!.absolutePath),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkModulesImportedBy). A
-    // failure to send them is not an outcome: a loader that did not start, or ended, is reported by its own events.
-    const warm = sdkModulesImportedBy(files);
-    if (warm.length > 0) child.send({ warm }, () => undefined);
+    // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkWarmUp): the SDK script
+    // (whenever this installation has one: a definition's own modules may import the SDK too) and its entries the
+    // definitions import, and the SDK's files from node_modules the script does not stand for. A failure to send
+    // them is not an outcome: a loader that did not start, or ended, is reported by its own events.
+    const warm = sdkWarmUp(files, sdk);
+    if (sdk) child.send({ sdk: { script: sdk.script, sha256: sdk.sha256, cache: sdkCache, entries: warm.entries } }, () => undefined);
+    if (warm.modules.length > 0) child.send({ warm: warm.modules }, () => undefined);
     // What a definition prints is not passed on (it could forge CI annotations); the tail explains a crash.
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -199,6 +213,8 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
         arm();
       } else if (m.type === 'late') {
         run.files[at ?? run.current]?.late.push({ message: String(m.message), line: m.line, col: m.col });
+      } else if (m.type === 'sdk-cache') {
+        run.sdkCache = m.state === 'accepted' ? 'accepted' : m.state === 'rejected' ? 'rejected' : 'missing';
       } else if (m.type === 'done') {
         run.outcome = 'done';
         clearTimeout(timer);
@@ -240,6 +256,31 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
   });
 }
 
+/**
+ * Makes the SDK script's code cache the loader process found missing or rejected, in a process of its own (trusted:
+ * Vigil's script only, no definition runs there) with the loader's heap limit, while this one goes on; the entries
+ * the definitions import are evaluated first, so that their functions are in it. A cache that cannot be written
+ * (read-only, full) only costs the next load the time it would have saved.
+ */
+function writeSdkCodeCache(entries: readonly string[], limits: TsLoadLimits): Promise<void> {
+  const sdk = sdkScript();
+  const file = sdk && sdkCodeCache(sdk, limits.memoryMb);
+  if (!sdk || !file) return Promise.resolve();
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+  } catch {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const writer = spawn(process.execPath, [`--max-old-space-size=${limits.memoryMb}`, '-e', SDK_CACHE_WRITER, sdk.script, sdk.sha256, file, ...entries], { env: cleanEnvironment(), stdio: 'ignore' });
+    writer.on('error', () => resolve());
+    writer.on('exit', (code) => {
+      if (process.env.VIGIL_CODE_CACHE === 'debug') process.stderr.write(`vigil: Grafana SDK code cache ${code === 0 ? 'written' : 'not written'}: ${file}\n`);
+      resolve();
+    });
+  });
+}
+
 /** An import of one of the Grafana Foundation SDK's modules (`@grafana/grafana-foundation-sdk/dashboard`). */
 const SDK_IMPORT = /\bfrom\s*['"](@grafana\/grafana-foundation-sdk\/[a-z0-9]+)['"]/g;
 
@@ -252,22 +293,43 @@ const SDK_IMPORT = /\bfrom\s*['"](@grafana\/grafana-foundation-sdk\/[a-z0-9]+)['
  * name that does not resolve is left to the definition's own import, which reports it.
  */
 export function sdkModulesImportedBy(files: readonly TsFile[]): string[] {
-  const found = new Set<string>();
+  return [...sdkImports(files).keys()];
+}
+
+/** The SDK's imports of the TypeScript files: each file they resolve to, with its specifier. */
+function sdkImports(files: readonly TsFile[]): Map<string, string> {
+  const found = new Map<string, string>();
   for (const f of files) {
     const resolve = createRequire(f.absolutePath).resolve;
     for (const [, specifier] of f.text.matchAll(SDK_IMPORT)) {
       try {
-        found.add(resolve(specifier!));
+        found.set(resolve(specifier!), specifier!);
       } catch {
         // not installed, or no such module: the bundle reports it
       }
     }
   }
-  return [...found];
+  return found;
+}
+
+/**
+ * What the loader process evaluates ahead, while esbuild bundles: the SDK script's entries for the imports it
+ * stands for (see grafana-sdk-script.ts), the SDK's files from node_modules for the others.
+ */
+export function sdkWarmUp(files: readonly TsFile[], sdk: SdkScript | undefined = sdkScript()): { entries: string[]; modules: string[] } {
+  const entries: string[] = [];
+  const modules: string[] = [];
+  for (const [resolved, specifier] of sdkImports(files)) {
+    const entry = sdk && sdkEntryFor(sdk, specifier, resolved);
+    if (entry !== undefined) entries.push(entry);
+    else modules.push(resolved);
+  }
+  return { entries, modules };
 }
 
 interface LoaderMessage {
-  type: 'start' | 'loaded' | 'failed' | 'late' | 'done';
+  type: 'start' | 'loaded' | 'failed' | 'late' | 'done' | 'sdk-cache';
+  state?: string;
   index?: number;
   json?: string;
   message?: string;
