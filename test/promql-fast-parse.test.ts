@@ -152,7 +152,7 @@ const PIECES = [
   '(', ')', '[', ']', '{', '}', ',', ' ', '-', '+', '*', '/', '^', '%', '==', '!=', '>', '<=', '=', '=~', '!~', ':', '"', "'", '`', '#',
   '@', '$', '.', '1', '5m', '0x1f', '1e3', 'inf', 'NaN', 'x', 'sum', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right',
   'bool', 'offset', 'and', 'or', 'unless', 'atan2', 'rate', 'abs', 'topk', 'count_values', '\\', '\n', ' -1', '[5m:1m]', ' offset -5m ',
-  ' @ end()', 'le', '_bucket', 'histogram_quantile', 'label_replace', 'Sum', 'AND', 'start', 'end', 'smoothed', 'fill', '(x)',
+  ' @ end()', 'le', '_bucket', 'histogram_quantile', 'label_replace', 'Sum', 'AND', 'start', 'end', 'smoothed', 'fill', '(x)', '\u{1f600}', '\ud800',
 ];
 
 function mutations(seeds: readonly string[], count: number, seed: number): string[] {
@@ -267,6 +267,8 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
     ['$__interval', 'a Grafana variable outside Grafana'],
     ['f(,)', 'an empty argument'],
     ['a + ', 'a missing operand'],
+    ['x{a="\ud800"}', 'a lone surrogate (lezer’s string token stops there)'],
+    ['"ab\ude00"', 'a lone surrogate (lezer’s string token stops there)'],
   ])('declines %j (%s)', (expr) => {
     const { text, tokens } = prepared(expr, false);
     expect(fastParse(text, tokens)).toBeUndefined();

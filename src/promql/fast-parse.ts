@@ -447,6 +447,8 @@ class Parser {
   }
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Whether a `#` outside every string literal starts a comment (lezer puts comments in its tree). */
 function hasComment(text: string, tokens: readonly Token[]): boolean {
   let at = text.indexOf('#');
@@ -463,7 +465,9 @@ function hasComment(text: string, tokens: readonly Token[]): boolean {
 
 /** Lezer's tree for `text` (its tokens without comments), or undefined where lezer should parse it. */
 export function fastParse(text: string, tokens: readonly Token[]): { topNode: Node } | undefined {
-  if (tokens.length === 0 || hasComment(text, tokens)) return undefined;
+  // Lezer's string token stops at a lone surrogate (which a slice of a longer text may hold): left to lezer, and with
+  // it any surrogate pair.
+  if (tokens.length === 0 || hasComment(text, tokens) || SURROGATE.test(text)) return undefined;
   try {
     return { topNode: new Parser(text, tokens).top() };
   } catch (e) {
