@@ -1,0 +1,610 @@
+import { boolCoreTag, floatCoreTag, intCoreTag, NOT_RESOLVED, nullCoreTag } from 'js-yaml';
+
+/**
+ * A reader for the plain YAML that definition files are written in, several times faster than js-yaml: block mappings
+ * and sequences, plain and quoted scalars, `|`/`>` block scalars, single-line flow collections, comments and `---`
+ * documents. It returns exactly what js-yaml's `loadAll(text, { schema: CORE_SCHEMA })` returns (the same values, types
+ * and key order, null documents included), or undefined for anything it is not certain of — anchors, aliases, tags,
+ * complex or duplicate keys, tabs, a lone `\r`, multi-line plain or quoted scalars and flow collections, directives, unusual
+ * characters, any syntax error — which the caller then reads with js-yaml as before (and its errors stay js-yaml's).
+ * Plain scalars are resolved with js-yaml's own CORE_SCHEMA tags, in the schema's order.
+ */
+export function readPlainYaml(text: string): unknown[] | undefined {
+  // A line break is a line break: CRLF reads as LF (a lone `\r` is declined below).
+  if (text.indexOf('\r') >= 0 && !/\r(?!\n)/.test(text)) text = text.replaceAll('\r\n', '\n');
+  if (UNUSUAL.test(text)) return undefined;
+  const reader = new Reader(text);
+  try {
+    return reader.stream();
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    // A bug here must never break a load: js-yaml reads the file instead.
+    return undefined;
+  }
+}
+
+/** Characters the reader leaves to js-yaml: tabs, `\r`, controls, C1, BOM, line separators, surrogates, noncharacters. */
+const UNUSUAL = /[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+
+const DECLINE = { decline: true };
+function decline(): never {
+  throw DECLINE;
+}
+
+const NL = 10;
+const SPACE = 32;
+const HASH = 35;
+const COLON = 58;
+const DASH = 45;
+const MAX_DEPTH = 64;
+
+/** Characters a plain scalar may not start with (`-` is handled apart; `?` and `:` are left to js-yaml). */
+const NOT_PLAIN_START = new Uint8Array(128);
+for (const c of '?:,[]{}#&*!|>\'"%@`') NOT_PLAIN_START[c.charCodeAt(0)] = 1;
+/** Flow indicators, which end a plain scalar inside `[…]`/`{…}`. */
+const FLOW_INDICATOR = new Uint8Array(128);
+for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
+/** First characters of a plain scalar that CORE_SCHEMA may resolve to something other than a string. */
+const MAY_RESOLVE = new Uint8Array(128);
+for (const c of '~nNtTfF-+.0123456789') MAY_RESOLVE[c.charCodeAt(0)] = 1;
+
+/** A plain scalar's value, resolved by CORE_SCHEMA's implicit tags in the schema's order (null, bool, int, float). */
+export function resolvePlain(source: string): unknown {
+  const c = source.charCodeAt(0);
+  if (c < 128 && MAY_RESOLVE[c] === 1) {
+    let r: unknown = nullCoreTag.resolve(source, false, nullCoreTag.tagName);
+    if (r !== NOT_RESOLVED) return r;
+    r = boolCoreTag.resolve(source, false, boolCoreTag.tagName);
+    if (r !== NOT_RESOLVED) return r;
+    r = intCoreTag.resolve(source, false, intCoreTag.tagName);
+    if (r !== NOT_RESOLVED) return r;
+    r = floatCoreTag.resolve(source, false, floatCoreTag.tagName);
+    if (r !== NOT_RESOLVED) return r;
+  }
+  return source;
+}
+
+class Reader {
+  private readonly src: string;
+  private readonly len: number;
+  /** Start of the current content line (the line the next node or key is on), or `len` at the end. */
+  private line = 0;
+  /** Its indentation, or -1 at the end of the document (a `---` line or the end of the text). */
+  private ind = -1;
+  private depth = 0;
+
+  constructor(src: string) {
+    this.src = src;
+    this.len = src.length;
+  }
+
+  stream(): unknown[] {
+    const docs: unknown[] = [];
+    this.nextContentLine(0);
+    for (;;) {
+      let explicit = false;
+      if (this.line < this.len && this.isMarker(this.line)) {
+        explicit = true;
+        // `---` may be followed by spaces and a comment only.
+        const after = this.skipSpaces(this.line + 3);
+        const c = this.src.charCodeAt(after);
+        if (after < this.len && c !== NL && !(c === HASH && after > this.line + 3)) decline();
+        this.nextContentLine(this.lineEnd(after) + 1);
+      }
+      if (this.ind >= 0) {
+        docs.push(this.blockNode(-1));
+        if (this.ind >= 0) decline(); // more content after the document's root node
+      } else if (explicit) docs.push(null);
+      if (this.line >= this.len) return docs;
+    }
+  }
+
+  /** `---` at the start of a line, followed by a space, a line break or the end. */
+  private isMarker(p: number): boolean {
+    const s = this.src;
+    if (s.charCodeAt(p) !== DASH || s.charCodeAt(p + 1) !== DASH || s.charCodeAt(p + 2) !== DASH) return false;
+    const c = s.charCodeAt(p + 3);
+    return p + 3 >= this.len || c === SPACE || c === NL;
+  }
+
+  private skipSpaces(p: number): number {
+    const s = this.src;
+    while (s.charCodeAt(p) === SPACE) p++;
+    return p;
+  }
+
+  private lineEnd(p: number): number {
+    const e = this.src.indexOf('\n', p);
+    return e === -1 ? this.len : e;
+  }
+
+  /**
+   * Moves to the first line at or after `p` (a line start) that holds something other than spaces and a comment; sets
+   * `ind` to its indentation, or -1 at a `---` line or the end. Declines `...`, directives and indented markers.
+   */
+  private nextContentLine(p: number): void {
+    const s = this.src;
+    const len = this.len;
+    while (p < len) {
+      const q = this.skipSpaces(p);
+      const c = s.charCodeAt(q);
+      if (q >= len) break;
+      if (c === NL) {
+        p = q + 1;
+        continue;
+      }
+      if (c === HASH) {
+        p = this.lineEnd(q) + 1;
+        continue;
+      }
+      this.line = p;
+      if (c === DASH && this.isMarker(q)) {
+        if (q !== p) decline();
+        this.ind = -1;
+        return;
+      }
+      if (c === 46 /* . */ && s.charCodeAt(q + 1) === 46 && s.charCodeAt(q + 2) === 46) decline();
+      if (c === 37 /* % */ && q === p) decline();
+      this.ind = q - p;
+      return;
+    }
+    this.line = len;
+    this.ind = -1;
+  }
+
+  /** The node on the current content line, which is indented more than its parent (at `parent`). */
+  private blockNode(parent: number): unknown {
+    if (++this.depth > MAX_DEPTH) decline();
+    const col = this.ind;
+    const p = this.line + col;
+    const s = this.src;
+    let value: unknown;
+    if (s.charCodeAt(p) === DASH && this.spaceOrEnd(p + 1)) value = this.blockSequence(col);
+    else if (this.keyEnd(p) >= 0) value = this.blockMapping(col, p);
+    else value = this.inlineValue(p, parent, false);
+    this.depth--;
+    return value;
+  }
+
+  private spaceOrEnd(p: number): boolean {
+    const c = this.src.charCodeAt(p);
+    return p >= this.len || c === SPACE || c === NL;
+  }
+
+  private blockSequence(col: number): unknown[] {
+    const s = this.src;
+    const list: unknown[] = [];
+    for (;;) {
+      const p = this.skipSpaces(this.line + col + 1);
+      const c = s.charCodeAt(p);
+      if (c === DASH && this.spaceOrEnd(p + 1)) decline(); // `- - a`
+      if (p < this.len && c !== NL && c !== HASH && this.keyEnd(p) >= 0) {
+        if (++this.depth > MAX_DEPTH) decline();
+        list.push(this.blockMapping(p - this.line, p));
+        this.depth--;
+      } else list.push(this.inlineValue(p, col, false));
+      if (this.ind !== col) break;
+      const q = this.line + col;
+      if (!(s.charCodeAt(q) === DASH && this.spaceOrEnd(q + 1))) break;
+    }
+    return list;
+  }
+
+  /** A block mapping whose keys are at column `col`; its first key starts at `first` (maybe after a `- `). */
+  private blockMapping(col: number, first: number): Record<string, unknown> {
+    const map: Record<string, unknown> = {};
+    let p = first;
+    for (;;) {
+      const end = this.keyEnd(p);
+      if (end < 0) decline();
+      const key = this.keyOf(p, end);
+      if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(map, key)) decline();
+      map[key] = this.inlineValue(this.skipSpaces(end + 1), col, true);
+      if (this.ind !== col) {
+        if (this.ind > col) decline();
+        return map;
+      }
+      p = this.line + col;
+    }
+  }
+
+  /**
+   * If a block mapping key starts at `p`, the position of its `:` (followed by a space or the line's end); else -1.
+   * Keys are plain or quoted scalars on one line.
+   */
+  private keyEnd(p: number): number {
+    const s = this.src;
+    const c = s.charCodeAt(p);
+    let q: number;
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      q = this.quotedEnd(p);
+      if (q < 0) return -1;
+      q = this.skipSpaces(q);
+      return s.charCodeAt(q) === COLON && this.spaceOrEnd(q + 1) ? q : -1;
+    }
+    if ((c < 128 && NOT_PLAIN_START[c] === 1) || (c === DASH && this.spaceOrEnd(p + 1))) return -1;
+    for (q = p + 1; q < this.len; q++) {
+      const d = s.charCodeAt(q);
+      if (d === NL) return -1;
+      if (d === COLON) {
+        if (this.spaceOrEnd(q + 1)) return q;
+      } else if (d === HASH && s.charCodeAt(q - 1) === SPACE) return -1;
+    }
+    return -1;
+  }
+
+  /** The key (as js-yaml's object-based map stores it) written from `p` to its `:` at `end`. */
+  private keyOf(p: number, end: number): string {
+    const s = this.src;
+    const c = s.charCodeAt(p);
+    if (c === 39 || c === 34) return this.quoted(p).value;
+    let e = end;
+    while (s.charCodeAt(e - 1) === SPACE) e--;
+    if (e - p > 1000) decline();
+    return String(resolvePlain(s.slice(p, e)));
+  }
+
+  /**
+   * The value written at `p` (after `key: ` or `- `; `parent` is the column of its mapping or sequence) up to the end
+   * of its line, or below it when the line ends there; leaves the reader at the next content line.
+   */
+  private inlineValue(p: number, parent: number, inMapping: boolean): unknown {
+    const s = this.src;
+    const c = s.charCodeAt(p);
+    if (p >= this.len || c === NL || c === HASH) {
+      // Nothing on this line: the node is on the lines below, or it is null.
+      this.nextContentLine(this.lineEnd(p) + 1);
+      if (this.ind > parent) return this.blockNode(parent);
+      if (inMapping && this.ind === parent && this.ind >= 0) {
+        const q = this.line + parent;
+        if (s.charCodeAt(q) === DASH && this.spaceOrEnd(q + 1)) {
+          if (++this.depth > MAX_DEPTH) decline();
+          const list = this.blockSequence(parent);
+          this.depth--;
+          return list;
+        }
+      }
+      return null;
+    }
+    if (c === 124 /* | */ || c === 62 /* > */) return this.blockScalar(p, parent);
+    let value: unknown;
+    let end: number;
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      const r = this.flow(p);
+      value = r.value;
+      end = r.end;
+    } else if (c === 39 || c === 34) {
+      const r = this.quoted(p);
+      value = r.value;
+      end = r.end;
+    } else {
+      if (!this.plainStart(p)) decline();
+      const q = this.plainLineEnd(p);
+      let e = q;
+      while (s.charCodeAt(e - 1) === SPACE) e--;
+      if (s.charCodeAt(q) === NL && parent >= 0) {
+        const more = this.plainContinuation(q + 1, parent);
+        if (more !== undefined) {
+          // A multi-line plain scalar: its line breaks fold into spaces, its empty lines into `\n`.
+          return resolvePlain(s.slice(p, e) + more);
+        }
+      }
+      value = resolvePlain(s.slice(p, e));
+      end = e;
+    }
+    // Only spaces and a comment may follow on the line.
+    const after = this.skipSpaces(end);
+    const d = s.charCodeAt(after);
+    if (after < this.len && d !== NL && !(d === HASH && after > end)) decline();
+    this.nextContentLine(this.lineEnd(after) + 1);
+    // A more indented line after a value on one line would continue a plain scalar, or be an error.
+    if (this.ind > parent) decline();
+    return value;
+  }
+
+  /**
+   * Whether a plain scalar may start at `p`: not at an indicator, except `-`, `?` and `:` before a character that is
+   * neither a space nor a flow indicator.
+   */
+  private plainStart(p: number): boolean {
+    const c = this.src.charCodeAt(p);
+    if ((c >= 128 || NOT_PLAIN_START[c] !== 1) && c !== DASH) return true;
+    if (c !== DASH && c !== 63 /* ? */ && c !== COLON) return false;
+    const n = this.src.charCodeAt(p + 1);
+    return !(this.spaceOrEnd(p + 1) || (n < 128 && FLOW_INDICATOR[n] === 1));
+  }
+
+  /** Where the line of a plain scalar (block context) starting at `p` ends: the line break or a comment. */
+  private plainLineEnd(p: number): number {
+    const s = this.src;
+    let q = p + 1;
+    for (; q < this.len; q++) {
+      const d = s.charCodeAt(q);
+      if (d === NL) break;
+      if (d === COLON) {
+        if (this.spaceOrEnd(q + 1)) decline(); // `: ` inside a value is an error js-yaml reports
+      } else if (d === HASH && s.charCodeAt(q - 1) === SPACE) break;
+    }
+    return q;
+  }
+
+  /**
+   * The folded continuation lines (indented more than `parent`) of a plain scalar whose first line ended at the line
+   * start `at`, or undefined when there are none; leaves the reader at the next content line.
+   */
+  private plainContinuation(at: number, parent: number): string | undefined {
+    const s = this.src;
+    let out: string | undefined;
+    let empties = 0;
+    for (;;) {
+      const t = this.skipSpaces(at);
+      if (t >= this.len) break;
+      const c = s.charCodeAt(t);
+      if (c === NL) {
+        empties++;
+        at = t + 1;
+        continue;
+      }
+      if (t - at <= parent || c === HASH) break;
+      // Continuation lines that look like something else are left to js-yaml.
+      if (c === DASH || c === 46 /* . */ || c === 63 /* ? */ || c === COLON) decline();
+      const q = this.plainLineEnd(t);
+      let e = q;
+      while (s.charCodeAt(e - 1) === SPACE) e--;
+      out = (out ?? '') + (empties === 0 ? ' ' : '\n'.repeat(empties)) + s.slice(t, e);
+      empties = 0;
+      if (s.charCodeAt(q) !== NL) {
+        // A comment ends the scalar; whatever follows must be less indented.
+        at = this.lineEnd(q) + 1;
+        break;
+      }
+      at = q + 1;
+    }
+    if (out === undefined) return undefined;
+    this.nextContentLine(Math.min(at, this.len));
+    if (this.ind > parent) decline();
+    return out;
+  }
+
+  /** The end of the quoted scalar at `p` when it closes on the same line, else -1. */
+  private quotedEnd(p: number): number {
+    const s = this.src;
+    const quote = s.charCodeAt(p);
+    for (let q = p + 1; q < this.len; q++) {
+      const d = s.charCodeAt(q);
+      if (d === NL) return -1;
+      if (quote === 39) {
+        if (d === 39) {
+          if (s.charCodeAt(q + 1) === 39) q++;
+          else return q + 1;
+        }
+      } else if (d === 92 /* \ */) q++;
+      else if (d === 34) return q + 1;
+    }
+    return -1;
+  }
+
+  /** A single- or double-quoted scalar on one line. */
+  private quoted(p: number): { value: string; end: number } {
+    const s = this.src;
+    const end = this.quotedEnd(p);
+    if (end < 0) decline();
+    const body = s.slice(p + 1, end - 1);
+    if (s.charCodeAt(p) === 39) return { value: body.indexOf("'") < 0 ? body : body.replaceAll("''", "'"), end };
+    if (body.indexOf('\\') < 0) return { value: body, end };
+    let out = '';
+    for (let i = 0; i < body.length; i++) {
+      const ch = body[i]!;
+      if (ch !== '\\') {
+        out += ch;
+        continue;
+      }
+      const e = body[++i];
+      const simple = e === undefined ? undefined : ESCAPES[e];
+      if (simple !== undefined) {
+        out += simple;
+        continue;
+      }
+      const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+      if (digits === 0) decline();
+      const hex = body.slice(i + 1, i + 1 + digits);
+      if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) decline();
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) decline();
+      out += String.fromCodePoint(code);
+      i += digits;
+    }
+    return { value: out, end };
+  }
+
+  /** A `[…]` or `{…}` collection that closes on the same line. */
+  private flow(p: number): { value: unknown; end: number } {
+    if (++this.depth > MAX_DEPTH) decline();
+    const s = this.src;
+    const open = s.charCodeAt(p);
+    const close = open === 91 ? 93 : 125;
+    let q = this.skipSpaces(p + 1);
+    let value: unknown;
+    if (s.charCodeAt(q) === close) {
+      value = open === 91 ? [] : {};
+      q++;
+    } else if (open === 91) {
+      const list: unknown[] = [];
+      for (;;) {
+        const item = this.flowItem(q);
+        list.push(item.value);
+        q = this.skipSpaces(item.end);
+        const d = s.charCodeAt(q);
+        if (d === 93) {
+          q++;
+          break;
+        }
+        if (d !== 44 /* , */) decline();
+        q = this.skipSpaces(q + 1);
+        if (s.charCodeAt(q) === 93) decline(); // a trailing comma
+      }
+      value = list;
+    } else {
+      const map: Record<string, unknown> = {};
+      for (;;) {
+        const c = s.charCodeAt(q);
+        let key: string;
+        if (c === 39 || c === 34) {
+          const r = this.quoted(q);
+          key = r.value;
+          q = this.skipSpaces(r.end);
+        } else {
+          const r = this.flowPlain(q);
+          if (r.end === q) decline();
+          key = String(resolvePlain(r.text));
+          q = this.skipSpaces(r.end);
+        }
+        if (s.charCodeAt(q) !== COLON || s.charCodeAt(q + 1) !== SPACE) decline();
+        if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(map, key)) decline();
+        const item = this.flowItem(this.skipSpaces(q + 1));
+        map[key] = item.value;
+        q = this.skipSpaces(item.end);
+        const d = s.charCodeAt(q);
+        if (d === 125) {
+          q++;
+          break;
+        }
+        if (d !== 44) decline();
+        q = this.skipSpaces(q + 1);
+        if (s.charCodeAt(q) === 125) decline();
+      }
+      value = map;
+    }
+    this.depth--;
+    return { value, end: q };
+  }
+
+  private flowItem(p: number): { value: unknown; end: number } {
+    const c = this.src.charCodeAt(p);
+    if (c === 91 || c === 123) return this.flow(p);
+    if (c === 39 || c === 34) return this.quoted(p);
+    const r = this.flowPlain(p);
+    if (r.end === p) decline();
+    // `a: b` inside a sequence, or a key without a value: left to js-yaml.
+    if (this.src.charCodeAt(this.skipSpaces(r.end)) === COLON) decline();
+    return { value: resolvePlain(r.text), end: r.end };
+  }
+
+  /** A plain scalar inside a flow collection: up to a flow indicator, `: `, ` #` or the line's end (declined). */
+  private flowPlain(p: number): { text: string; end: number } {
+    const s = this.src;
+    if (!this.plainStart(p)) decline();
+    let q = p;
+    for (; q < this.len; q++) {
+      const d = s.charCodeAt(q);
+      if (d === NL) decline();
+      if (d < 128 && FLOW_INDICATOR[d] === 1) break;
+      if (d === COLON) {
+        const n = s.charCodeAt(q + 1);
+        if (n === SPACE || n === NL || (n < 128 && FLOW_INDICATOR[n] === 1)) break;
+      } else if (d === HASH && s.charCodeAt(q - 1) === SPACE) decline();
+    }
+    if (q >= this.len) decline();
+    let e = q;
+    while (e > p && s.charCodeAt(e - 1) === SPACE) e--;
+    return { text: s.slice(p, e), end: e };
+  }
+
+  /** A `|` or `>` block scalar whose header is at `p`; `parent` is the indentation of its mapping or sequence. */
+  private blockScalar(p: number, parent: number): string {
+    const s = this.src;
+    const folded = s.charCodeAt(p) === 62;
+    let q = p + 1;
+    let chomp = 0; // -1 strip, 0 clip, 1 keep
+    const h = s.charCodeAt(q);
+    if (h === DASH) {
+      chomp = -1;
+      q++;
+    } else if (h === 43 /* + */) {
+      chomp = 1;
+      q++;
+    }
+    const after = this.skipSpaces(q);
+    const d = s.charCodeAt(after);
+    if (after < this.len && d !== NL && !(d === HASH && after > q)) decline(); // indentation indicators, or text
+    if (parent < 0) decline();
+    let at = this.lineEnd(after) + 1;
+    let indent = -1;
+    let leadingEmpty = 0; // most spaces on an empty line before the first text line
+    const lines: string[] = [];
+    let lastText = -1;
+    while (at < this.len) {
+      const t = this.skipSpaces(at);
+      const spaces = t - at;
+      if (t >= this.len) {
+        if (spaces > 0) decline(); // the text ends on spaces without a line break
+        break;
+      }
+      if (s.charCodeAt(t) === NL) {
+        if (indent < 0) leadingEmpty = Math.max(leadingEmpty, spaces);
+        else if (spaces > indent) decline(); // spaces beyond the indentation on an otherwise empty line
+        lines.push('');
+        at = t + 1;
+        continue;
+      }
+      if (indent < 0) {
+        if (spaces <= parent) break;
+        if (leadingEmpty > spaces) decline();
+        indent = spaces;
+      } else if (spaces < indent) break;
+      const e = this.lineEnd(t);
+      lines.push(s.slice(at + indent, e));
+      lastText = lines.length - 1;
+      at = e + 1;
+    }
+    let body = '';
+    if (lastText >= 0) {
+      if (!folded) body = lines.slice(0, lastText + 1).join('\n');
+      else {
+        body = lines[0]!;
+        let empties = 0;
+        let previousSpaced = body.charCodeAt(0) === SPACE;
+        for (let i = 1; i <= lastText; i++) {
+          const line = lines[i]!;
+          if (line === '') {
+            empties++;
+            continue;
+          }
+          const spaced = line.charCodeAt(0) === SPACE;
+          body += (!previousSpaced && !spaced ? (empties === 0 ? ' ' : '\n'.repeat(empties)) : '\n'.repeat(empties + 1)) + line;
+          previousSpaced = spaced;
+          empties = 0;
+        }
+        if (lines[0] === '') decline(); // leading empty lines of a folded scalar
+      }
+    }
+    const trailing = lines.length - 1 - lastText;
+    let value: string;
+    if (chomp < 0) value = body;
+    else if (chomp === 0) value = lastText >= 0 ? body + '\n' : '';
+    else value = lastText >= 0 ? body + '\n' + '\n'.repeat(trailing) : '\n'.repeat(trailing);
+    this.nextContentLine(Math.min(at, this.len));
+    if (this.ind > parent) decline();
+    return value;
+  }
+}
+
+const ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\x85',
+  _: '\xa0',
+  L: '\u2028',
+  P: '\u2029',
+};
