@@ -44,23 +44,26 @@ for (const c of '?:,[]{}#&*!|>\'"%@`') NOT_PLAIN_START[c.charCodeAt(0)] = 1;
 /** Flow indicators, which end a plain scalar inside `[…]`/`{…}`. */
 const FLOW_INDICATOR = new Uint8Array(128);
 for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
-/** First characters of a plain scalar that CORE_SCHEMA may resolve to something other than a string. */
-const MAY_RESOLVE = new Uint8Array(128);
-for (const c of '~nNtTfF-+.0123456789') MAY_RESOLVE[c.charCodeAt(0)] = 1;
+/**
+ * For each first character, which of CORE_SCHEMA's implicit tags may resolve a plain scalar starting with it (as
+ * js-yaml's own dispatch by first character): 1 null, 2 bool, 4 int, 8 float.
+ */
+const CANDIDATES = new Uint8Array(128);
+for (const c of '~nN') CANDIDATES[c.charCodeAt(0)] |= 1;
+for (const c of 'tTfF') CANDIDATES[c.charCodeAt(0)] |= 2;
+for (const c of '-+0123456789') CANDIDATES[c.charCodeAt(0)] |= 4;
+for (const c of '-+.0123456789') CANDIDATES[c.charCodeAt(0)] |= 8;
 
 /** A plain scalar's value, resolved by CORE_SCHEMA's implicit tags in the schema's order (null, bool, int, float). */
 export function resolvePlain(source: string): unknown {
   const c = source.charCodeAt(0);
-  if (c < 128 && MAY_RESOLVE[c] === 1) {
-    let r: unknown = nullCoreTag.resolve(source, false, nullCoreTag.tagName);
-    if (r !== NOT_RESOLVED) return r;
-    r = boolCoreTag.resolve(source, false, boolCoreTag.tagName);
-    if (r !== NOT_RESOLVED) return r;
-    r = intCoreTag.resolve(source, false, intCoreTag.tagName);
-    if (r !== NOT_RESOLVED) return r;
-    r = floatCoreTag.resolve(source, false, floatCoreTag.tagName);
-    if (r !== NOT_RESOLVED) return r;
-  }
+  const candidates = c < 128 ? CANDIDATES[c]! : 0;
+  if (candidates === 0) return source;
+  let r: unknown;
+  if (candidates & 1 && (r = nullCoreTag.resolve(source, false, nullCoreTag.tagName)) !== NOT_RESOLVED) return r;
+  if (candidates & 2 && (r = boolCoreTag.resolve(source, false, boolCoreTag.tagName)) !== NOT_RESOLVED) return r;
+  if (candidates & 4 && (r = intCoreTag.resolve(source, false, intCoreTag.tagName)) !== NOT_RESOLVED) return r;
+  if (candidates & 8 && (r = floatCoreTag.resolve(source, false, floatCoreTag.tagName)) !== NOT_RESOLVED) return r;
   return source;
 }
 
