@@ -170,6 +170,18 @@ describe('the code cache of the command line', () => {
     expect(readdirSync(path.join(dir, 'code')).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
   });
 
+  it('a cold build\'s is used by the next cold build: made under the V8 flags the process started with, not its heap bound', () => {
+    const dir = path.join(work, 'code-cache-cold-build');
+    const out = path.join(work, 'code-cache-cold-build-out');
+    const first = vigil(['build', EXAMPLE, '--out', out, '--no-cache'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.states).toEqual(['missing', 'written']);
+    // Before the fix the build bounded the heap's growth (a V8 flag) and kept it to the end: 'rejected by V8', 'written'.
+    const second = vigil(['build', EXAMPLE, '--out', out, '--no-cache'], dir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.states).toEqual(['accepted']);
+  });
+
   it.each([
     ['a mistyped command', ['deploi']],
     ['an unknown flag', ['validate', '--no-such-flag']],
