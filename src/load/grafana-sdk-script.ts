@@ -92,10 +92,23 @@ export const SDK_GLOBAL = 'vigil.grafana-sdk';
  */
 export function sdkEntryModule(sdk: SdkScript, entry: string): string {
   const names = sdk.exports[entry] ?? [];
-  const locals = names.map((n, i) => `${JSON.stringify(n)}: __vigil_sdk_${i}`).join(', ');
-  const exported = names.map((n, i) => `__vigil_sdk_${i} as ${JSON.stringify(n)}`).join(', ');
-  return `const __vigil_sdk = globalThis[Symbol.for(${JSON.stringify(SDK_GLOBAL)})](${JSON.stringify(entry)});\nexport default __vigil_sdk;\nconst { ${locals} } = __vigil_sdk;\nexport { ${exported} };\n`;
+  // A name that can be a variable is exported as itself; any other (a reserved word, say) through an alias.
+  const plain = names.filter((n) => IDENTIFIER.test(n) && !RESERVED.has(n));
+  const other = names.filter((n) => !plain.includes(n));
+  const lines = [`const __vigil_sdk = globalThis[Symbol.for(${JSON.stringify(SDK_GLOBAL)})](${JSON.stringify(entry)});`, 'export default __vigil_sdk;'];
+  if (plain.length) lines.push(`export const { ${plain.join(', ')} } = __vigil_sdk;`);
+  if (other.length) {
+    lines.push(`const { ${other.map((n, i) => `${JSON.stringify(n)}: __vigil_sdk_${i}`).join(', ')} } = __vigil_sdk;`);
+    lines.push(`export { ${other.map((n, i) => `__vigil_sdk_${i} as ${JSON.stringify(n)}`).join(', ')} };`);
+  }
+  return `${lines.join('\n')}\n`;
 }
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+// Reserved words and the names a module's top level cannot declare (strict mode).
+const RESERVED = new Set(
+  'await break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield arguments eval'.split(' '),
+);
 
 /**
  * Where the V8 code cache of the SDK script is kept: beside the command line's code cache (the directory bin/vigil.js

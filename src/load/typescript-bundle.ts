@@ -34,6 +34,8 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
       // Where the module will be: its source map names the TypeScript files relative to it, for stack traces.
       outfile,
       sourcemap: 'inline',
+      // Stack traces need the mappings only: no copy of every source (the SDK entries' modules included) to parse.
+      sourcesContent: false,
       logLevel: 'silent',
       plugins: [packagesByAbsolutePath],
       metafile: true,
