@@ -130,7 +130,7 @@ describe('readPlainYaml', () => {
       'a: {b: }\n',
       'a: [b: c]\n',
       'a: {"b":1}\n',
-      "a: 'x\n  y'\n", // quoted scalars over several lines
+      "a: 'x\ny'\n", // quoted scalars continued at their key's indentation, or with an escaped line break
       'a: "x\\\n  y"\n',
       'a: "\\q"\n', // an unknown escape
       'a: "\\ud800"\n',
@@ -248,6 +248,14 @@ function value(r: Random, indent: number, depth: number): string[] {
       // A plain scalar continued on more indented lines, maybe after an empty one.
       const more = Array.from({ length: 1 + Math.floor(r() * 2) }, () => `${r() < 0.2 ? '\n' : ''}${' '.repeat(indent + 1 + Math.floor(r() * 3))}${pick(r, PLAIN)}`);
       return [` ${pick(r, PLAIN)}`, ...more];
+    }
+    if (r() < 0.1) {
+      // A quoted scalar over several lines, maybe with empty lines and an escape on its last.
+      const q = r() < 0.5 ? "'" : '"';
+      const text = () => (q === "'" ? pick(r, PLAIN).replaceAll("'", "''") : pick(r, PLAIN).replaceAll('\\', '\\\\').replaceAll('"', '\\"'));
+      const pad = () => ' '.repeat(indent + 1 + Math.floor(r() * 3));
+      const middle = Array.from({ length: Math.floor(r() * 3) }, () => (r() < 0.3 ? '' : `${pad()}${text()}${r() < 0.2 ? ' ' : ''}`));
+      return [` ${q}${r() < 0.2 ? '' : text()}${r() < 0.2 ? ' ' : ''}`, ...middle, `${pad()}${text()}${q === '"' && r() < 0.3 ? pick(r, ESCAPED) : ''}${q}${comment()}`];
     }
     return [` ${inlineScalar(r)}${comment()}`];
   }

@@ -5,7 +5,7 @@ import { boolCoreTag, floatCoreTag, intCoreTag, NOT_RESOLVED, nullCoreTag } from
  * and sequences, plain and quoted scalars, `|`/`>` block scalars, single-line flow collections, comments and `---`
  * documents. It returns exactly what js-yaml's `loadAll(text, { schema: CORE_SCHEMA })` returns (the same values, types
  * and key order, null documents included), or undefined for anything it is not certain of — anchors, aliases, tags,
- * complex or duplicate keys, tabs, a lone `\r`, multi-line plain or quoted scalars and flow collections, directives, unusual
+ * complex or duplicate keys, tabs, a lone `\r`, flow collections over several lines, directives, unusual
  * characters, any syntax error — which the caller then reads with js-yaml as before (and its errors stay js-yaml's).
  * Plain scalars are resolved with js-yaml's own CORE_SCHEMA tags, in the schema's order.
  */
@@ -277,7 +277,7 @@ class Reader {
       value = r.value;
       end = r.end;
     } else if (c === 39 || c === 34) {
-      const r = this.quoted(p);
+      const r = this.quotedEnd(p) < 0 && parent >= 0 ? this.multiLineQuoted(p, parent) : this.quoted(p);
       value = r.value;
       end = r.end;
     } else {
@@ -394,30 +394,68 @@ class Reader {
     if (end < 0) decline();
     const body = s.slice(p + 1, end - 1);
     if (s.charCodeAt(p) === 39) return { value: body.indexOf("'") < 0 ? body : body.replaceAll("''", "'"), end };
-    if (body.indexOf('\\') < 0) return { value: body, end };
-    let out = '';
-    for (let i = 0; i < body.length; i++) {
-      const ch = body[i]!;
-      if (ch !== '\\') {
-        out += ch;
+    return { value: body.indexOf('\\') < 0 ? body : unescape(body), end };
+  }
+
+  /**
+   * A quoted scalar that goes on over more lines (each indented more than `parent`): its line breaks fold into
+   * spaces, its empty lines into `\n`, spaces around a break are dropped. In a double-quoted one, a backslash on any
+   * line but the last (an escaped line break or space) is left to js-yaml.
+   */
+  private multiLineQuoted(p: number, parent: number): { value: string; end: number } {
+    const s = this.src;
+    const single = s.charCodeAt(p) === 39;
+    let lineEnd = this.lineEnd(p);
+    let value = s.slice(p + 1, lineEnd);
+    let e = value.length;
+    while (value.charCodeAt(e - 1) === SPACE) e--;
+    value = value.slice(0, e);
+    if (!single && value.indexOf('\\') >= 0) decline();
+    let empties = 0;
+    for (;;) {
+      if (lineEnd >= this.len) decline(); // never closed
+      const at = lineEnd + 1;
+      const t = this.skipSpaces(at);
+      if (t >= this.len) decline();
+      if (s.charCodeAt(t) === NL) {
+        empties++;
+        lineEnd = t;
         continue;
       }
-      const e = body[++i];
-      const simple = e === undefined ? undefined : ESCAPES[e];
-      if (simple !== undefined) {
-        out += simple;
-        continue;
+      if (t - at <= parent) decline();
+      const close = this.closingQuote(t, single);
+      const fold = empties === 0 ? ' ' : '\n'.repeat(empties);
+      empties = 0;
+      if (close >= 0) {
+        value += fold + s.slice(t, close);
+        const raw = value;
+        return { value: single ? raw.replaceAll("''", "'") : raw.indexOf('\\') < 0 ? raw : unescape(raw), end: close + 1 };
       }
-      const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-      if (digits === 0) decline();
-      const hex = body.slice(i + 1, i + 1 + digits);
-      if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) decline();
-      const code = parseInt(hex, 16);
-      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) decline();
-      out += String.fromCodePoint(code);
-      i += digits;
+      lineEnd = this.lineEnd(t);
+      let segment = s.slice(t, lineEnd);
+      let f = segment.length;
+      while (segment.charCodeAt(f - 1) === SPACE) f--;
+      segment = segment.slice(0, f);
+      if (!single && segment.indexOf('\\') >= 0) decline();
+      value += fold + segment;
     }
-    return { value: out, end };
+  }
+
+  /** The closing quote on the line from `p` (inside a quoted scalar), or -1. */
+  private closingQuote(p: number, single: boolean): number {
+    const s = this.src;
+    for (let q = p; q < this.len; q++) {
+      const d = s.charCodeAt(q);
+      if (d === NL) return -1;
+      if (single) {
+        if (d === 39) {
+          if (s.charCodeAt(q + 1) === 39) q++;
+          else return q;
+        }
+      } else if (d === 92) q++;
+      else if (d === 34) return q;
+    }
+    return -1;
   }
 
   /** A `[…]` or `{…}` collection that closes on the same line. */
@@ -590,6 +628,33 @@ class Reader {
     if (this.ind > parent) decline();
     return value;
   }
+}
+
+/** The value of a double-quoted scalar's text (between its quotes): its escapes replaced; unknown ones declined. */
+function unescape(body: string): string {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const e = body[++i];
+    const simple = e === undefined ? undefined : ESCAPES[e];
+    if (simple !== undefined) {
+      out += simple;
+      continue;
+    }
+    const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+    if (digits === 0) decline();
+    const hex = body.slice(i + 1, i + 1 + digits);
+    if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) decline();
+    const code = parseInt(hex, 16);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) decline();
+    out += String.fromCodePoint(code);
+    i += digits;
+  }
+  return out;
 }
 
 const ESCAPES: Record<string, string> = {
