@@ -198,7 +198,7 @@ function mulberry32(seed: number): () => number {
 type Random = () => number;
 const pick = <T,>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-const PLAIN = ['a', 'b', 'name', 'x y', 'BenchAlert1', '5m', '0.7', '1', '-1', '+1', '0x1F', '0o17', '0b1', '1e3', '.5', '5.', '.inf', '-.inf', '.nan', 'null', '~', 'Null', 'true', 'False', 'TRUE', 'yes', 'on', '1_000', '1:30', '2001-12-14', 'a#b', 'http://x:9', 'sum(rate(m{a="b"}[5m])) > 0.5', "it's", 'say "hi"', '-a', ':a', '?a', 'a,b', 'a[0]', 'a{b}', 'é', '中文', '{{ $labels.x }}', 'a  b', 'a:b', '---x', '...x', '%x', '@x', 'a !b', 'a &b', 'a *b', 'a | b', 'a > b'];
+const PLAIN = ['-}} x', '-x', 'a', 'b', 'name', 'x y', 'BenchAlert1', '5m', '0.7', '1', '-1', '+1', '0x1F', '0o17', '0b1', '1e3', '.5', '5.', '.inf', '-.inf', '.nan', 'null', '~', 'Null', 'true', 'False', 'TRUE', 'yes', 'on', '1_000', '1:30', '2001-12-14', 'a#b', 'http://x:9', 'sum(rate(m{a="b"}[5m])) > 0.5', "it's", 'say "hi"', '-a', ':a', '?a', 'a,b', 'a[0]', 'a{b}', 'é', '中文', '{{ $labels.x }}', 'a  b', 'a:b', '---x', '...x', '%x', '@x', 'a !b', 'a &b', 'a *b', 'a | b', 'a > b'];
 const FLOW_PLAIN = PLAIN.filter((s) => !/[[\]{},]/.test(s));
 const KEYS = ['a', 'b', 'c', 'name', 'expr', 'for', '1', '0x10', 'null', 'true', '~', '.inf', '-1', 'x y', 'a#b', 'k:x', 'x-y', 'é', '"dq"', "'sq'", '"a: b"', "'it''s'", '"\\u00e9"'];
 const ESCAPED = ['\\n', '\\t', '\\"', '\\\\', '\\x41', '\\u00e9', '\\U0001F600', '\\/', '\\0', '\\e', '\\ ', '\\N', '\\_', '\\L', '\\P', '\\a', '\\b', '\\v', '\\f', '\\r'];

@@ -350,7 +350,8 @@ class Reader {
       }
       if (t - at <= parent || c === HASH) break;
       // Continuation lines that look like something else are left to js-yaml.
-      if (c === DASH || c === 46 /* . */ || c === 63 /* ? */ || c === COLON) decline();
+      if (c === 46 /* . */ || c === 63 /* ? */ || c === COLON) decline();
+      if (c === DASH && (this.spaceOrEnd(t + 1) || s.charCodeAt(t + 1) === DASH)) decline(); // `-}}` goes on
       const q = this.plainLineEnd(t);
       let e = q;
       while (s.charCodeAt(e - 1) === SPACE) e--;
