@@ -60,9 +60,9 @@ describe('readPlainYaml', () => {
     const declined: string[] = [];
     for (const file of files) if (!expectAgreement(readFileSync(file, 'utf8'), path.relative(ROOT, file))) declined.push(path.relative(ROOT, file));
     // Definitions as people write them are read by the reader; what it leaves is odd on purpose (broken fixtures,
-    // a `--- 1` document, multi-line quoted strings of imported rules, a tab).
+    // a `--- 1` document, a tab).
     for (const dir of ['examples/', 'monitoring/', 'templates/', 'generated/']) expect(declined.filter((f) => f.startsWith(dir))).toEqual([]);
-    expect(declined.length / files.length).toBeLessThan(0.05);
+    expect(declined.length / files.length).toBeLessThan(0.03);
   });
 
   it("reads every file of the benchmark's synthetic project, with js-yaml's values", async () => {
