@@ -79,7 +79,7 @@ describe('readPlainYaml', () => {
   });
 
   it('reads the plain scalars as CORE_SCHEMA resolves them, keys as strings in order', () => {
-    const scalars = ['', '~', 'null', 'Null', 'NULL', 'nULL', 'true', 'True', 'TRUE', 'tRUE', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', '0', '-0', '+0', '007', '+12', '-12', '0x1F', '0X1F', '-0x1F', '0o17', '0O17', '0o8', '0b101', '1_000', '1e3', '1E+3', '-1.5e-3', '.5', '-.5', '5.', '1.0', '.inf', '-.Inf', '+.INF', '.nan', '.NaN', 'NaN', 'inf', '1:30', '2001-12-14', '12345678901234567890', '1e400', '0x', 'a#b', 'http://x:9/p?q#f', '-a', '--', ':a', '?a', 'a b  c', 'é', '中文', 'rate(x[5m]) > 0'];
+    const scalars = ['', '~', 'null', 'Null', 'NULL', 'nULL', 'true', 'True', 'TRUE', 'tRUE', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', '0', '-0', '+0', '007', '+12', '-12', '0x1F', '0X1F', '-0x1F', '0o17', '0O17', '0o8', '0b101', '1_000', '1e3', '1E+3', '-1.5e-3', '.5', '-.5', '5.', '1.0', '.inf', '-.Inf', '+.INF', '.nan', '.NaN', 'NaN', 'inf', '1:30', '2001-12-14', '12345678901234567890', '1e400', '0x', 'a#b', 'http://x:9/p?q#f', '-a', '--', ':a', '?a', 'a b  c', 'é', '中文', '🔥', 'x 😀 y', 'rate(x[5m]) > 0'];
     for (const s of scalars) {
       expect(expectAgreement(`k: ${s}\n`)).toBe(true);
       expect(expectAgreement(`- ${s} # a comment\n`)).toBe(true);
@@ -151,6 +151,9 @@ describe('readPlainYaml', () => {
       'a: x\u2028y\n', // line separators, controls, C1
       'a: \x07\n',
       'a: x\x85y\n',
+      'a: x\ud83dy\n', // a lone surrogate (js-yaml throws)
+      'a: \ude00\n',
+      'a: x\ufffey\n',
       `${'- '.repeat(1)}${'['.repeat(70)}${']'.repeat(70)}\n`, // deeper than the reader goes
     ];
     for (const text of declined) expect(readPlainYaml(text), JSON.stringify(text)).toBeUndefined();
@@ -198,7 +201,7 @@ function mulberry32(seed: number): () => number {
 type Random = () => number;
 const pick = <T,>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-const PLAIN = ['-}} x', '-x', 'a', 'b', 'name', 'x y', 'BenchAlert1', '5m', '0.7', '1', '-1', '+1', '0x1F', '0o17', '0b1', '1e3', '.5', '5.', '.inf', '-.inf', '.nan', 'null', '~', 'Null', 'true', 'False', 'TRUE', 'yes', 'on', '1_000', '1:30', '2001-12-14', 'a#b', 'http://x:9', 'sum(rate(m{a="b"}[5m])) > 0.5', "it's", 'say "hi"', '-a', ':a', '?a', 'a,b', 'a[0]', 'a{b}', 'é', '中文', '{{ $labels.x }}', 'a  b', 'a:b', '---x', '...x', '%x', '@x', 'a !b', 'a &b', 'a *b', 'a | b', 'a > b'];
+const PLAIN = ['-}} x', '-x', '🔥 hot', 'a', 'b', 'name', 'x y', 'BenchAlert1', '5m', '0.7', '1', '-1', '+1', '0x1F', '0o17', '0b1', '1e3', '.5', '5.', '.inf', '-.inf', '.nan', 'null', '~', 'Null', 'true', 'False', 'TRUE', 'yes', 'on', '1_000', '1:30', '2001-12-14', 'a#b', 'http://x:9', 'sum(rate(m{a="b"}[5m])) > 0.5', "it's", 'say "hi"', '-a', ':a', '?a', 'a,b', 'a[0]', 'a{b}', 'é', '中文', '{{ $labels.x }}', 'a  b', 'a:b', '---x', '...x', '%x', '@x', 'a !b', 'a &b', 'a *b', 'a | b', 'a > b'];
 const FLOW_PLAIN = PLAIN.filter((s) => !/[[\]{},]/.test(s));
 const KEYS = ['a', 'b', 'c', 'name', 'expr', 'for', '1', '0x10', 'null', 'true', '~', '.inf', '-1', 'x y', 'a#b', 'k:x', 'x-y', 'é', '"dq"', "'sq'", '"a: b"', "'it''s'", '"\\u00e9"'];
 const ESCAPED = ['\\n', '\\t', '\\"', '\\\\', '\\x41', '\\u00e9', '\\U0001F600', '\\/', '\\0', '\\e', '\\ ', '\\N', '\\_', '\\L', '\\P', '\\a', '\\b', '\\v', '\\f', '\\r'];
@@ -315,7 +318,7 @@ function randomStream(r: Random): string {
   return docs.join('\n') + (r() < 0.9 ? '\n' : '');
 }
 
-const MUTATION_CHARS = [' ', ' ', '\n', ':', '-', '#', '"', "'", '\t', '\r', '[', ']', '{', '}', ',', '|', '>', '&', '*', '!', '?', '%', 'x', '1', '.', '\\'];
+const MUTATION_CHARS = [' ', ' ', '\n', '\ud83d', ':', '-', '#', '"', "'", '\t', '\r', '[', ']', '{', '}', ',', '|', '>', '&', '*', '!', '?', '%', 'x', '1', '.', '\\'];
 
 function mutate(text: string, r: Random): string {
   let t = text;

@@ -12,7 +12,7 @@ import { boolCoreTag, floatCoreTag, intCoreTag, NOT_RESOLVED, nullCoreTag } from
 export function readPlainYaml(text: string): unknown[] | undefined {
   // A line break is a line break: CRLF reads as LF (a lone `\r` is declined below).
   if (text.indexOf('\r') >= 0 && !/\r(?!\n)/.test(text)) text = text.replaceAll('\r\n', '\n');
-  if (UNUSUAL.test(text)) return undefined;
+  if (ANY_UNUSUAL_OR_SURROGATE.test(text) && UNUSUAL.test(text)) return undefined;
   const reader = new Reader(text);
   try {
     return reader.stream();
@@ -23,8 +23,13 @@ export function readPlainYaml(text: string): unknown[] | undefined {
   }
 }
 
-/** Characters the reader leaves to js-yaml: tabs, `\r`, controls, C1, BOM, line separators, surrogates, noncharacters. */
-const UNUSUAL = /[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+/** A quick first look: UNUSUAL's characters and any surrogate (most texts have neither). */
+const ANY_UNUSUAL_OR_SURROGATE = /[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+/**
+ * Characters the reader leaves to js-yaml: tabs, `\r`, controls, C1, BOM, line separators, U+FFFE/U+FFFF, and a
+ * surrogate that is not half of a pair (a pair, as in an emoji, is read).
+ */
+const UNUSUAL = /[^\n\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const DECLINE = { decline: true };
 function decline(): never {
