@@ -2,10 +2,10 @@ import { boolCoreTag, floatCoreTag, intCoreTag, NOT_RESOLVED, nullCoreTag } from
 
 /**
  * A reader for the plain YAML that definition files are written in, several times faster than js-yaml: block mappings
- * and sequences, plain and quoted scalars, `|`/`>` block scalars, single-line flow collections, comments and `---`
+ * and sequences, plain and quoted scalars, `|`/`>` block scalars, flow collections, comments and `---`
  * documents. It returns exactly what js-yaml's `loadAll(text, { schema: CORE_SCHEMA })` returns (the same values, types
  * and key order, null documents included), or undefined for anything it is not certain of — anchors, aliases, tags,
- * complex or duplicate keys, tabs, a lone `\r`, flow collections over several lines, directives, unusual
+ * complex or duplicate keys, tabs, a lone `\r`, comments inside flow collections, directives, unusual
  * characters, any syntax error — which the caller then reads with js-yaml as before (and its errors stay js-yaml's).
  * Plain scalars are resolved with js-yaml's own CORE_SCHEMA tags, in the schema's order.
  */
@@ -80,6 +80,8 @@ class Reader {
   /** Its indentation, or -1 at the end of the document (a `---` line or the end of the text). */
   private ind = -1;
   private depth = 0;
+  /** A flow collection's further lines must be indented more than this. */
+  private flowParent = -1;
 
   constructor(src: string) {
     this.src = src;
@@ -278,6 +280,10 @@ class Reader {
     let value: unknown;
     let end: number;
     if (c === 91 /* [ */ || c === 123 /* { */) {
+      // Its further lines: indented more than its block collection, and (as js-yaml wants after a `---`) at least as
+      // much as the line it starts on.
+      const start = s.lastIndexOf('\n', p - 1) + 1;
+      this.flowParent = Math.max(parent, this.skipSpaces(start) - start - 1);
       const r = this.flow(p);
       value = r.value;
       end = r.end;
@@ -464,13 +470,13 @@ class Reader {
     return -1;
   }
 
-  /** A `[…]` or `{…}` collection that closes on the same line. */
+  /** A `[…]` or `{…}` collection; line breaks may come between its entries. */
   private flow(p: number): { value: unknown; end: number } {
     if (++this.depth > MAX_DEPTH) decline();
     const s = this.src;
     const open = s.charCodeAt(p);
     const close = open === 91 ? 93 : 125;
-    let q = this.skipSpaces(p + 1);
+    let q = this.flowSpace(p + 1);
     let value: unknown;
     if (s.charCodeAt(q) === close) {
       value = open === 91 ? [] : {};
@@ -480,14 +486,14 @@ class Reader {
       for (;;) {
         const item = this.flowItem(q);
         list.push(item.value);
-        q = this.skipSpaces(item.end);
+        q = this.flowSpace(item.end);
         const d = s.charCodeAt(q);
         if (d === 93) {
           q++;
           break;
         }
         if (d !== 44 /* , */) decline();
-        q = this.skipSpaces(q + 1);
+        q = this.flowSpace(q + 1);
         if (s.charCodeAt(q) === 93) decline(); // a trailing comma
       }
       value = list;
@@ -510,20 +516,36 @@ class Reader {
         if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(map, key)) decline();
         const item = this.flowItem(this.skipSpaces(q + 1));
         map[key] = item.value;
-        q = this.skipSpaces(item.end);
+        q = this.flowSpace(item.end);
         const d = s.charCodeAt(q);
         if (d === 125) {
           q++;
           break;
         }
         if (d !== 44) decline();
-        q = this.skipSpaces(q + 1);
+        q = this.flowSpace(q + 1);
         if (s.charCodeAt(q) === 125) decline();
       }
       value = map;
     }
     this.depth--;
     return { value, end: q };
+  }
+
+  /**
+   * Skips spaces inside a flow collection, and line breaks between its entries: each further line must be indented
+   * more than `flowParent` (and at least by one). Empty lines and comments are left to js-yaml.
+   */
+  private flowSpace(p: number): number {
+    const s = this.src;
+    let q = this.skipSpaces(p);
+    while (s.charCodeAt(q) === NL) {
+      const at = q + 1;
+      q = this.skipSpaces(at);
+      const c = s.charCodeAt(q);
+      if (q >= this.len || c === NL || c === HASH || q - at <= this.flowParent || q === at) decline();
+    }
+    return q;
   }
 
   private flowItem(p: number): { value: unknown; end: number } {
@@ -537,15 +559,15 @@ class Reader {
     return { value: resolvePlain(r.text), end: r.end };
   }
 
-  /** A plain scalar inside a flow collection: up to a flow indicator, `: `, ` #` or the line's end (declined). */
+  /** A plain scalar inside a flow collection: up to a flow indicator, `: ` or the line's end (` #` is declined). */
   private flowPlain(p: number): { text: string; end: number } {
     const s = this.src;
     if (!this.plainStart(p)) decline();
     let q = p;
     for (; q < this.len; q++) {
       const d = s.charCodeAt(q);
-      if (d === NL) decline();
-      if (d < 128 && FLOW_INDICATOR[d] === 1) break;
+      // At a line break the scalar ends; what follows must be `,` or the end (a continued scalar is declined there).
+      if (d === NL || (d < 128 && FLOW_INDICATOR[d] === 1)) break;
       if (d === COLON) {
         const n = s.charCodeAt(q + 1);
         if (n === SPACE || n === NL || (n < 128 && FLOW_INDICATOR[n] === 1)) break;
