@@ -31,3 +31,15 @@ describe('parseDuration / durationProblem: prometheus/common model.ParseDuration
     expect(parseDuration(text)).toBeNaN();
   });
 });
+
+describe('durations read again', () => {
+  it('gives each text its own answer, read a second time and past the bound of remembered texts', () => {
+    // 6,000 distinct texts (more than are remembered), then the first ones again, interleaved with invalid ones.
+    const texts = Array.from({ length: 6000 }, (_, i) => (i % 3 === 0 ? `${i}x` : `${i}m${i % 60}s`));
+    const expected = (t: string) => (t.endsWith('x') ? NaN : Number(t.split('m')[0]) * 60_000 + Number(t.split('m')[1]!.slice(0, -1)) * 1000);
+    for (const round of [1, 2]) {
+      for (const t of texts) expect(parseDuration(t), `${t}, round ${round}`).toEqual(expected(t));
+    }
+    expect(durationProblem('7x')).toBe('not a valid duration string: "7x"');
+  });
+});

@@ -24,7 +24,21 @@ export function durationProblem(text: string): string | undefined {
   return undefined;
 }
 
+// A project writes the same few durations thousands of times (`5m`, `1h`): each is read once. Bounded, so that a
+// file of distinct durations cannot grow it without limit.
+const READ = new Map<string, bigint | 'invalid' | 'overflow'>();
+const READ_LIMIT = 4096;
+
 function durationMs(text: string): bigint | 'invalid' | 'overflow' {
+  let ms = READ.get(text);
+  if (ms === undefined) {
+    ms = readDurationMs(text);
+    if (typeof text === 'string' && READ.size < READ_LIMIT) READ.set(text, ms);
+  }
+  return ms;
+}
+
+function readDurationMs(text: string): bigint | 'invalid' | 'overflow' {
   const m = typeof text === 'string' && text !== '' ? DURATION.exec(text) : null;
   if (!m) return 'invalid';
   let total = 0n;
