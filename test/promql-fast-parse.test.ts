@@ -11,6 +11,7 @@ import { promqlParser } from '../src/promql/lezer.ts';
 import { rewriteUnknownCalls } from '../src/promql/prepare.ts';
 import { scan, significant } from '../src/promql/scanner.ts';
 import { writeSyntheticProject } from './bench/synthetic.ts';
+import { seededRandom as random } from './helpers/seeded-random.ts';
 
 /**
  * The hand-written parser (src/promql/fast-parse.ts) against lezer: wherever it accepts an expression, its tree must
@@ -136,17 +137,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** A seeded generator (mulberry32): the same mutations every run. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   '(', ')', '[', ']', '{', '}', ',', ' ', '-', '+', '*', '/', '^', '%', '==', '!=', '>', '<=', '=', '=~', '!~', ':', '"', "'", '`', '#',

@@ -7,17 +7,7 @@ import { loadDirectory } from '../load/index.ts';
 import { copyExample, exampleScratch } from '../../test/helpers/example.ts';
 import { cachedAnalysisCaches } from '../cli/cached-analyses.ts';
 import { openCache } from './index.ts';
-
-/** mulberry32: the same edits on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../../test/helpers/seeded-random.ts';
 
 async function definitionFiles(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];

@@ -6,6 +6,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticProject } from '../../test/bench/synthetic.ts';
 import { readPlainYaml } from './plain-yaml.ts';
+import { seededRandom as mulberry32 } from '../../test/helpers/seeded-random.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -198,17 +199,6 @@ describe('readPlainYaml', () => {
     expect(throwing).toBeGreaterThan(1000);
   });
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T,>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { startService, type RunningService } from '../../src/testing/alertmanager-process.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shape of the fleet and the time line
@@ -92,12 +93,7 @@ export interface Series {
 function rng(seedText: string): () => number {
   let seed = 2166136261;
   for (let i = 0; i < seedText.length; i++) seed = Math.imul(seed ^ seedText.charCodeAt(i), 16777619);
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 function gaussian(random: () => number): number {

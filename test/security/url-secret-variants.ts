@@ -5,17 +5,7 @@
  * Tokens come from a seeded generator, so every run tests the same strings and a failure can be reproduced.
  */
 
-/** A deterministic PRNG (mulberry32): random-looking tokens without flaky tests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../helpers/seeded-random.ts';
 
 const rand = prng(0x5ec12e7);
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

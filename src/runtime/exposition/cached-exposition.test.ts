@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CachedExposition, type ExpositionChunks, type StreamedExposition } from './cached-exposition.ts';
 import { FormatWorker } from './format-worker.ts';
+import { seededRandom as random } from '../../../test/helpers/seeded-random.ts';
 
 /** The worker thread every byte-identity case also formats its streamed scrape with (serveMetrics' formatThreads: 2). */
 let worker: FormatWorker;
@@ -73,16 +74,6 @@ async function expectSameBytes(registry: Registry, cached = exposition(registry)
   expect(Buffer.from(await cached.bytes()).equals(expected)).toBe(true);
   expect(await cached.metrics()).toBe(await registry.metrics());
   return cached;
-}
-
-/** A small deterministic generator (mulberry32): the same cases on every run. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the cached exposition gives prom-client\'s bytes', () => {
