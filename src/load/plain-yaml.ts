@@ -16,9 +16,8 @@ export function readPlainYaml(text: string): unknown[] | undefined {
   const reader = new Reader(text);
   try {
     return reader.stream();
-  } catch (e) {
-    if (e === DECLINE) return undefined;
-    // A bug here must never break a load: js-yaml reads the file instead.
+  } catch {
+    // Declined — or a bug here, which must never break a load: either way js-yaml reads the file instead.
     return undefined;
   }
 }
