@@ -6,6 +6,7 @@ import type { LoadResult } from './load/index.ts';
 import { environmentNames } from './env/overrides.ts';
 import { layeredArtifacts } from './build/overlay.ts';
 import { sharingRenders } from './checks/template-message-renders.ts';
+import { sharingDashboards } from './emit/grafana-dashboards.ts';
 
 export interface ProjectBuild {
   /** The shared definitions without any environment's overrides (what `vigil test` proves). */
@@ -21,17 +22,28 @@ export interface ProjectBuild {
   diagnostics: Diagnostic[];
 }
 
+export interface ProjectOptions extends Omit<CompileOptions, 'environment'> {
+  /**
+   * False: each compile computes its message template renders and dashboards itself, as a compile of its own would
+   * (tests compare the two; `caches` still decides what analyses and per-file results are shared).
+   */
+  share?: boolean;
+}
+
 /**
- * Compiles the shared definitions and every declared environment. The compiles share analyses by text and message
- * template renders by template and sample notice: an environment's compile redoes only what its overrides change.
+ * Compiles the shared definitions and every declared environment. The compiles share analyses by text, message
+ * template renders by template and sample notice, and dashboards by definition and what else they read: an
+ * environment's compile redoes only what its overrides change.
  */
-export function compileProject(loaded: LoadResult, options: Omit<CompileOptions, 'environment'> = {}): ProjectBuild {
-  const caches = options.caches ?? newAnalysisCaches();
+export function compileProject(loaded: LoadResult, options: ProjectOptions = {}): ProjectBuild {
+  const { share = true, ...compileOptions } = options;
+  const caches = compileOptions.caches ?? newAnalysisCaches();
   const names = environmentNames(loaded.definitions);
-  const { base, environments } = sharingRenders(() => ({
-    base: compile(loaded, { ...options, caches }),
-    environments: names.map((name) => ({ name, result: compile(loaded, { ...options, caches, environment: name }) })),
-  }));
+  const all = () => ({
+    base: compile(loaded, { ...compileOptions, caches }),
+    environments: names.map((name) => ({ name, result: compile(loaded, { ...compileOptions, caches, environment: name }) })),
+  });
+  const { base, environments } = share ? sharingRenders(() => sharingDashboards(all)) : all();
   const compiles = [base, ...environments.map((e) => e.result)];
   const diagnostics = dedupeDiagnostics(compiles.flatMap((r) => r.diagnostics)).filter(unusedInEvery(compiles)).sort(compareDiagnostics);
   const artifacts = hasErrors(diagnostics) ? [] : layeredArtifacts(base.artifacts, environments.map((e) => ({ name: e.name, artifacts: e.result.artifacts })));

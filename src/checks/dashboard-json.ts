@@ -5,7 +5,8 @@ import type { DashboardModel } from '../model/types.ts';
 import { spanOf } from '../model/types.ts';
 import { builtJsonPath, isCarriedJson, isJsonPanel } from '../model/kinds/dashboard.ts';
 import type { PanelItem } from '../spec/types.gen.ts';
-import type { Check } from './check.ts';
+import type { Check, Report } from './check.ts';
+import type { Artifact } from '../emit/artifact.ts';
 
 /**
  * Grafana stores any JSON it is given and only breaks when someone opens the dashboard, so every dashboard is emitted
@@ -20,30 +21,43 @@ export const dashboardJsonCheck: Check = {
   perFileReads: (ctx, file) => dashboardAlertReads(ctx.model, file.dashboards),
   perFile(ctx, file) {
     for (const d of file.dashboards) {
-      const span = spanOf(d.origin);
-      const name = dashboardName(d);
-      let json: unknown;
+      let artifact: Artifact;
       try {
-        json = JSON.parse(emitDashboard(ctx.model, d).content);
+        artifact = emitDashboard(ctx.model, d);
       } catch (e) {
         ctx.report({
-          message: `${name}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
-          span,
+          message: `${dashboardName(d)}: cannot be compiled to Grafana JSON: ${e instanceof Error ? e.message : String(e)}`,
+          span: spanOf(d.origin),
           hint: d.spec ? 'this is a Vigil bug: please report it with the dashboard definition' : isCarriedJson(d) ? 'check the dashboard JSON' : 'check what the DashboardBuilder in this file builds',
         });
         continue;
       }
-      for (const problem of validateDashboardJson(json, { carried: isCarriedJson(d) })) {
-        const where = panelAt(json, problem.path);
-        ctx.report({
-          message: `${name}: ${problem.path}: ${problem.message}`,
-          span: d.spec ? ((where && panelTitleSpan(d, where.title)) ?? topLevelFieldSpan(d, problem.path) ?? span) : builtSpan(d, problem.path),
-          hint: `${where ? `in ${where.label}; ` : ''}${fixHint(d)}`,
-        });
-      }
+      let reports = checked.get(artifact);
+      if (reports === undefined) checked.set(artifact, (reports = problems(d, JSON.parse(artifact.content))));
+      for (const report of reports) ctx.report(report);
     }
   },
 };
+
+/**
+ * The reports of a dashboard by its artifact: emitDashboard gives one artifact object per definition, place in it
+ * and inputs, and the reports read only that JSON and the dashboard (made from the same definition), so the compiles
+ * of a run that share the artifact share its reports too.
+ */
+const checked = new WeakMap<Artifact, Report[]>();
+
+function problems(d: DashboardModel, json: unknown): Report[] {
+  const span = spanOf(d.origin);
+  const name = dashboardName(d);
+  return validateDashboardJson(json, { carried: isCarriedJson(d) }).map((problem) => {
+    const where = panelAt(json, problem.path);
+    return {
+      message: `${name}: ${problem.path}: ${problem.message}`,
+      span: d.spec ? ((where && panelTitleSpan(d, where.title)) ?? topLevelFieldSpan(d, problem.path) ?? span) : builtSpan(d, problem.path),
+      hint: `${where ? `in ${where.label}; ` : ''}${fixHint(d)}`,
+    };
+  });
+}
 
 /** `dashboard app`; a dashboard without a uid by its title, so the message does not read "dashboard : …". */
 function dashboardName(d: DashboardModel): string {

@@ -21,6 +21,7 @@ import type * as PrometheusSdk from '@grafana/grafana-foundation-sdk/prometheus'
 import type * as StatSdk from '@grafana/grafana-foundation-sdk/stat';
 import type * as TableSdk from '@grafana/grafana-foundation-sdk/table';
 import type * as TimeseriesSdk from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Definition } from '../load/definition.ts';
 import type { AlertModel, DashboardModel, Model } from '../model/types.ts';
 import { alertsByName } from '../model/types.ts';
 import type { FileScopes } from '../compile-scopes.ts';
@@ -120,22 +121,71 @@ function collectThresholdsFrom(value: unknown, into: Set<string>): void {
   }
 }
 
-/** The artifact of one dashboard. */
+/** The artifact of one dashboard, made once per compile: the dashboard/json check validates what the build writes. */
 const emitted = new WeakMap<DashboardModel, Artifact>();
 
-/** Emitted once per dashboard: the dashboard/json check validates exactly what the build then writes. */
+/**
+ * Within sharingDashboards, artifacts by definition, the dashboard's place in it and everything else its JSON reads
+ * (dashboardInputs): a Dashboard definition's DashboardModel is made from the definition alone (an SLO's from more:
+ * the key holds its whole spec), so the same definition object (one no environment overrides is shared by every
+ * compile of a run) and the same inputs give the same file.
+ */
+let shared: WeakMap<Definition, Map<string, Artifact>> | undefined;
+
+/** Runs `work` (the compiles of one project) with one store of dashboard artifacts; nested calls share the outer one. */
+export function sharingDashboards<T>(work: () => T): T {
+  if (shared) return work();
+  shared = new WeakMap();
+  try {
+    return work();
+  } finally {
+    shared = undefined;
+  }
+}
+
+/**
+ * Emitted once per dashboard (and within sharingDashboards once per definition and inputs: the compiles of the shared
+ * definitions and of each environment share the file while nothing it reads differs). Artifacts are never changed
+ * once made, so one object serves them all.
+ */
 export function emitDashboard(model: Model, d: DashboardModel): Artifact {
-  const cached = emitted.get(d);
-  if (cached) return cached;
-  const { json, alerts } = dashboardJson(model, d);
-  const artifact = {
-    path: dashboardPath(dashboardFileName(d.uid)),
-    content: renderJson(json),
-    // A JSON dashboard's file is a source of its own (the definition names it).
-    sources: uniqueSorted([d.origin.def.file, ...(d.origin.def.fileAt ? [d.origin.def.fileAt(['json', 'panels'])] : []), ...alerts.map((a) => a.origin.def.file)]),
-  };
+  const known = emitted.get(d);
+  if (known) return known;
+  const byInputs = shared && (shared.get(d.origin.def) ?? shared.set(d.origin.def, new Map()).get(d.origin.def)!);
+  // A dashboard an SLO generates is made from the SLO and the severities too: its spec is named in full.
+  const key = byInputs && `${JSON.stringify(d.origin.path)}\0${d.spec !== undefined && d.spec !== d.origin.def.value ? JSON.stringify([d.uid, d.title, d.spec]) : ''}\0${dashboardInputs(model, d)}`;
+  let artifact = key === undefined ? undefined : byInputs!.get(key);
+  if (!artifact) {
+    const { json, alerts } = dashboardJson(model, d);
+    artifact = {
+      path: dashboardPath(dashboardFileName(d.uid)),
+      content: renderJson(json),
+      // A JSON dashboard's file is a source of its own (the definition names it).
+      sources: uniqueSorted([d.origin.def.file, ...(d.origin.def.fileAt ? [d.origin.def.fileAt(['json', 'panels'])] : []), ...alerts.map((a) => a.origin.def.file)]),
+    };
+    if (key !== undefined) byInputs!.set(key, artifact);
+  }
   emitted.set(d, artifact);
   return artifact;
+}
+
+/**
+ * What a dashboard's artifact reads besides its definition: the Project's datasource uid and tags, and for each alert
+ * its panels take thresholds from (`thresholdsFrom`, by name as dashboardJson resolves it) the alert's file and levels
+ * with the severities' ladder that colours them. Nothing else of the model reaches dashboardJson (an environment's
+ * relay, external labels, receivers and routes do not): test/emit/dashboard-inputs.test.ts changes each.
+ */
+export function dashboardInputs(model: Model, d: DashboardModel): string {
+  const grafana = model.project?.grafana;
+  const names = thresholdsFromNames(d);
+  const project = [grafana?.datasourceUid ?? null, grafana?.tags ?? null];
+  if (names.length === 0) return JSON.stringify(project);
+  const alerts = alertsByName(model);
+  const levels = [...names].sort().map((name) => {
+    const alert = alerts.get(name);
+    return alert ? [name, alert.origin.def.file, alert.levels.map((l) => [l.severity, l.op ?? null, typeof l.value === 'number' && Number.isFinite(l.value) ? l.value : null])] : [name];
+  });
+  return JSON.stringify([...project, model.severities.map((s) => [s.name, s.rank]), levels]);
 }
 
 /** The finished Grafana JSON of a dashboard (keys not yet sorted) and the alerts whose levels it draws. */

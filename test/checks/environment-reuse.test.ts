@@ -13,8 +13,8 @@ import type { KindName } from '../../src/spec/kinds.ts';
 
 /**
  * Issue #12 §3 (validate of the example): an environment's compile takes what the shared compile found of the
- * definitions its overrides leave alone (schema conformance, and the reports of per-file checks that read only their
- * file's documents, by identity). Whatever an environment's compile reuses, its diagnostics and files are those of a
+ * definitions its overrides leave alone (schema conformance, the reports of per-file checks that read only their
+ * file's documents, by identity, and dashboards with their dashboard/json reports, by definition and inputs). Whatever an environment's compile reuses, its diagnostics and files are those of a
  * compile that reuses nothing.
  */
 const REPO = path.join(import.meta.dirname, '../..');
@@ -22,8 +22,9 @@ const BASE = path.join(REPO, 'test/fixtures/base');
 
 /** Diagnostics and emitted files of every compile, as comparable data. */
 function outcome(loaded: LoadResult, reuse: boolean, emit = true) {
-  // Without `conforming` and `documentReports`, every compile validates every definition and runs every check part.
-  const project = reuse ? compileProject(loaded, { emit }) : compileProject(loaded, { emit, caches: { promql: new Map(), templates: new Map() } });
+  // Without `conforming` and `documentReports`, every compile validates every definition and runs every check part;
+  // without sharing, each renders its message templates and makes its dashboards itself.
+  const project = reuse ? compileProject(loaded, { emit }) : compileProject(loaded, { emit, caches: { promql: new Map(), templates: new Map() }, share: false });
   return {
     diagnostics: project.diagnostics,
     compiles: [project.base, ...project.environments.map((e) => e.result)].map((r) => ({ diagnostics: r.diagnostics, files: r.artifacts.map((a) => [a.path, a.content]) })),

@@ -67,18 +67,48 @@ export function compileTemplate(source: TemplateSource): CompiledTemplate {
   return compiled;
 }
 
+/** What Handlebars' own compile and precompile use of an environment (its types leave them out). */
+interface HandlebarsCompilers {
+  Compiler: new () => { compile(program: hbs.AST.Program, options: CompileOptions): unknown };
+  JavaScriptCompiler: new () => { compile(environment: unknown, options: CompileOptions, context?: unknown, asObject?: boolean): unknown };
+  template(spec: unknown): HandlebarsTemplateDelegate;
+}
+
+/** Handlebars' parse of a program already parsed (its whitespace control again), as compile and precompile do. */
+function reparsed(handlebars: typeof import('handlebars'), program: hbs.AST.Program, options: CompileOptions): hbs.AST.Program {
+  return (handlebars.parse as unknown as (input: hbs.AST.Program, options: CompileOptions) => hbs.AST.Program)(program, options);
+}
+
 function compileField(text: string, field: 'title' | 'body'): HandlebarsTemplateDelegate {
   const handlebars = handlebarsEnvironment();
+  const compilers = handlebars as unknown as HandlebarsCompilers;
+  // What Handlebars' compile and precompile do with these options (both add `data`).
+  const options: CompileOptions = { ...OPTIONS, data: true };
   let program: hbs.AST.Program;
+  let checked: unknown;
   try {
     program = handlebars.parse(text);
     refuseIncludes(program, field);
-    // precompile runs the compiler now (unknown helpers are found at compile time, not at the first render).
-    handlebars.precompile(program, OPTIONS);
+    // The compiler runs now (unknown helpers are found at compile time, not at the first render): precompile's first
+    // steps, without the JavaScript text it would then write and nothing reads.
+    checked = new compilers.Compiler().compile(reparsed(handlebars, program, options), options);
   } catch (e) {
     throw asTemplateError(e, field);
   }
-  return handlebars.compile(program, OPTIONS);
+  // The template, compiled once: what compile() does at the first render (it parses and compiles the program again).
+  try {
+    const environment = new compilers.Compiler().compile(reparsed(handlebars, program, options), options);
+    return compilers.template(new compilers.JavaScriptCompiler().compile(environment, options, undefined, true));
+  } catch {
+    // Not expected (the steps above passed). Failing as before: precompile's JavaScript text, then compile()'s error
+    // at the first render.
+    try {
+      new compilers.JavaScriptCompiler().compile(checked, options);
+    } catch (e) {
+      throw asTemplateError(e, field);
+    }
+    return handlebars.compile(program, OPTIONS);
+  }
 }
 
 /** Partials and decorators would reach outside the template: neither has a use in a message. */
