@@ -173,7 +173,8 @@ export function emitDashboard(model: Model, d: DashboardModel): Artifact {
  * What a dashboard's artifact reads besides its definition: the Project's datasource uid and tags, and for each alert
  * its panels take thresholds from (`thresholdsFrom`, by name as dashboardJson resolves it) the alert's file and levels
  * with the severities' ladder that colours them. Nothing else of the model reaches dashboardJson (an environment's
- * relay, external labels, receivers and routes do not): test/emit/dashboard-inputs.test.ts changes each.
+ * relay, external labels, receivers and routes do not): test/checks/environment-reuse.test.ts compares the files
+ * made with and without sharing over randomised overrides.
  */
 export function dashboardInputs(model: Model, d: DashboardModel): string {
   const grafana = model.project?.grafana;
