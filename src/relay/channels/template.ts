@@ -243,7 +243,11 @@ export interface MessageView {
   alertmanagerUrl: string;
 }
 
-/** The notice as a template sees it: escaped for `escaping`, cut to `shape` (the size search of message.ts). */
+/**
+ * The notice as a template sees it: escaped for `escaping`, cut to `shape` (the size search of message.ts). A field
+ * that takes work to make (an escaped text, a URL, the labels) is made when the template first reads it, then kept:
+ * a template reads a few of them, and `vigil build` renders every template against every alert that can reach it.
+ */
 export function messageView(notice: Notice, shape: Shape, escaping: Escaping): MessageView {
   const text = escapeText[escaping];
   const url = escapeUrl[escaping];
@@ -251,20 +255,20 @@ export function messageView(notice: Notice, shape: Shape, escaping: Escaping): M
   const label = (v: string) => text(shape.labelChars === undefined ? v : cutText(v, shape.labelChars));
   const prose = (v: string) => text(shape.textChars === undefined ? v : cutText(v, shape.textChars));
   const more = notice.alerts.length - shape.shown;
-  return {
+  return lazyObject<MessageView>({
     kind: notice.kind,
     firing: notice.kind === 'firing',
     resolved: notice.kind === 'resolved',
     escalation: notice.kind === 'escalation',
-    title: text(titleLine(notice, words)),
-    receiver: text(notice.receiver),
+    title: new Lazy(() => text(titleLine(notice, words))),
+    receiver: new Lazy(() => text(notice.receiver)),
     language: notice.language,
     count: notice.alerts.length,
     alerts: notice.alerts.slice(0, shape.shown).map((a) => alertView(a, notice, { text, url, label, prose })),
     more,
-    moreText: more > 0 ? text(words.more(more)) : '',
-    alertmanagerUrl: url(notice.externalURL),
-  };
+    moreText: new Lazy(() => (more > 0 ? text(words.more(more)) : '')),
+    alertmanagerUrl: new Lazy(() => url(notice.externalURL)),
+  });
 }
 
 function alertView(
@@ -274,26 +278,61 @@ function alertView(
 ): AlertView {
   const { text, url, label, prose } = escape;
   const a = alert.annotations;
-  const links = notice.kind === 'resolved' ? undefined : notice.links?.(alert);
-  const mapValues = (record: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
-  return {
+  // Asked for once, by the first of confirmUrl and closeUrl the template reads.
+  const links = new Lazy(() => (notice.kind === 'resolved' ? undefined : notice.links?.(alert)));
+  return lazyObject<AlertView>({
     id: alert.id,
-    alertname: label(alert.alertname),
-    severity: label(alert.severity),
+    alertname: new Lazy(() => label(alert.alertname)),
+    severity: new Lazy(() => label(alert.severity)),
     status: alert.status,
-    summary: prose(a.summary ?? ''),
-    description: prose(a.description ?? ''),
-    value: text(a.value ?? ''),
-    labels: mapValues(alert.labels, label),
-    annotations: mapValues(a, prose),
-    labelList: labelsThatMatter(alert.labels).map(([name, value]) => ({ name: text(name), value: label(value) })),
-    startsAt: text(formatTime(alert.startsAt, notice.timeZone)),
-    endsAt: alert.endsAt === undefined ? '' : text(formatTime(alert.endsAt, notice.timeZone)),
-    runbookUrl: url(a.runbook_url ?? a.runbook),
-    dashboardUrl: url(a.dashboard_url ?? a.dashboard),
-    confirmUrl: url(links?.confirm),
-    closeUrl: url(links?.close),
-  };
+    summary: new Lazy(() => prose(a.summary ?? '')),
+    description: new Lazy(() => prose(a.description ?? '')),
+    value: new Lazy(() => text(a.value ?? '')),
+    labels: new Lazy(() => lazyValues(alert.labels, label)),
+    annotations: new Lazy(() => lazyValues(a, prose)),
+    labelList: new Lazy(() => labelsThatMatter(alert.labels).map(([name, value]) => ({ name: text(name), value: label(value) }))),
+    startsAt: new Lazy(() => text(formatTime(alert.startsAt, notice.timeZone))),
+    endsAt: new Lazy(() => (alert.endsAt === undefined ? '' : text(formatTime(alert.endsAt, notice.timeZone)))),
+    runbookUrl: new Lazy(() => url(a.runbook_url ?? a.runbook)),
+    dashboardUrl: new Lazy(() => url(a.dashboard_url ?? a.dashboard)),
+    confirmUrl: new Lazy(() => url(links.get()?.confirm)),
+    closeUrl: new Lazy(() => url(links.get()?.close)),
+  });
+}
+
+/** A value made by `make` when first asked for, then kept. */
+class Lazy<T> {
+  private made = false;
+  private value: T | undefined;
+  constructor(private readonly make: () => T) {}
+  get(): T {
+    if (!this.made) {
+      this.value = this.make();
+      this.made = true;
+    }
+    return this.value as T;
+  }
+}
+
+/**
+ * The fields in their order, each Lazy one an enumerable property made when first read (then kept): to whatever
+ * reads it — Handlebars' strict lookups (`in`, own properties), `#each` over it, Object.keys, JSON — the same object
+ * as with every field made at once.
+ */
+function lazyObject<T extends object>(fields: { [K in keyof T]: T[K] | Lazy<T[K]> }): T {
+  const out = {} as T;
+  for (const [key, field] of Object.entries(fields)) {
+    if (field instanceof Lazy) Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => field.get() });
+    else Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** A record's values escaped by `f`, each when first read, in the record's order. */
+function lazyValues(record: Record<string, string>, f: (s: string) => string): Record<string, string> {
+  const fields: Record<string, Lazy<string>> = {};
+  for (const [key, value] of Object.entries(record)) Object.defineProperty(fields, key, { value: new Lazy(() => f(value)), enumerable: true, writable: true, configurable: true });
+  return lazyObject(fields);
 }
 
 /** The template's title (plain text, one line) and body for a notice cut to `shape`. */
