@@ -36,15 +36,27 @@ export function markdownText(s: string): string {
  * the link or start another one percent-encoded. Undefined for anything else (a relative path, `javascript:`, text).
  */
 export function markdownUrl(raw: string): string | undefined {
-  let url: URL;
+  const known = urls.get(raw);
+  if (known !== undefined || urls.has(raw)) return known;
+  let url: URL | undefined;
   try {
     url = new URL(raw.trim());
   } catch {
-    return undefined;
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  return url.href.replace(/[()<>`|\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  const made = url && (url.protocol === 'http:' || url.protocol === 'https:') ? url.href.replace(/[()<>`|\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`) : undefined;
+  if (urls.size >= URLS_KEPT) urls.clear();
+  urls.set(raw, made);
+  return made;
 }
+
+/**
+ * markdownUrl's answers by the text given: parsing a URL is the costliest step of a message view, and `vigil build`
+ * renders every template against sample notices that share a few URLs (runbooks, dashboards, the relay's links).
+ * Emptied when full, so a long-running relay keeps only recent ones.
+ */
+const urls = new Map<string, string | undefined>();
+const URLS_KEPT = 1000;
 
 /** `[text](url)` when the URL is one `markdownUrl` accepts; the text is the relay's own words, escaped all the same. */
 export function markdownLink(text: string, rawUrl: string): string | undefined {
