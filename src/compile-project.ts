@@ -43,7 +43,8 @@ export function compileProject(loaded: LoadResult, options: ProjectOptions = {})
     base: compile(loaded, { ...compileOptions, caches }),
     environments: names.map((name) => ({ name, result: compile(loaded, { ...compileOptions, caches, environment: name }) })),
   });
-  const { base, environments } = share ? sharingRenders(() => sharingDashboards(all)) : all();
+  // Without environments there is one compile: nothing to share its dashboards with.
+  const { base, environments } = share ? sharingRenders(() => (names.length > 0 ? sharingDashboards(all) : all())) : all();
   const compiles = [base, ...environments.map((e) => e.result)];
   const diagnostics = dedupeDiagnostics(compiles.flatMap((r) => r.diagnostics)).filter(unusedInEvery(compiles)).sort(compareDiagnostics);
   const artifacts = hasErrors(diagnostics) ? [] : layeredArtifacts(base.artifacts, environments.map((e) => ({ name: e.name, artifacts: e.result.artifacts })));
