@@ -95,59 +95,97 @@ export function listItems(items: readonly unknown[], indent: string): WrittenIte
 
 function scalar(value: unknown, indent: string): string {
   if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return stringScalar(value, indent);
   if (value instanceof DoubleQuoted) return doubleQuoted(value.value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
     return String(value);
   }
-  const s = String(value);
+  return stringScalar(String(value), indent);
+}
+
+function stringScalar(s: string, indent: string): string {
   if (isPlainSafe(s)) return s;
   if (canBeLiteral(s)) return `|-\n${s.split('\n').map((line) => (line === '' ? '' : `${indent}  ${line}`)).join('\n')}`;
   return quoted(s);
 }
 
+/**
+ * Keys as written: a document repeats a few names (alert, expr, labels, severity, …) thousands of times, so each is
+ * tested once per process. Bounded: a key written once only (a label of one alert) may be looked up again later.
+ */
+const keyTexts = new Map<string, string>();
+const KEY_TEXTS_MAX = 4096;
+
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = isPlainSafe(key) ? key : quoted(key);
+    if (keyTexts.size >= KEY_TEXTS_MAX) keyTexts.clear();
+    keyTexts.set(key, text);
+  }
+  return text;
+}
+
+/** A non-empty list or mapping (written over lines of its own); strings, numbers, DoubleQuoted and `[]`/`{}` are not. */
 function isCollection(v: unknown): v is Record<string, unknown> | unknown[] {
-  if (v instanceof DoubleQuoted) return false;
-  return v !== null && typeof v === 'object' && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
+  if (v === null || typeof v !== 'object' || v instanceof DoubleQuoted) return false;
+  return Array.isArray(v) ? v.length > 0 : hasOwnKey(v);
+}
+
+/** Whether an object has an own enumerable key (Object.keys(v).length > 0, without making the array). */
+function hasOwnKey(v: object): boolean {
+  for (const key in v) if (Object.prototype.hasOwnProperty.call(v, key)) return true;
+  return false;
 }
 
 function emptyCollection(v: unknown): string | undefined {
-  if (Array.isArray(v) && v.length === 0) return '[]';
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) return '{}';
-  return undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
+  return hasOwnKey(v) ? undefined : '{}';
 }
 
 function writeNode(value: unknown, indent: string, out: string[]): void {
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (item instanceof WrittenItems) {
-        if (item.indent !== indent) throw new Error(`items written at indent ${item.indent.length} copied to indent ${indent.length}`);
-        if (item.count > 0) out.push(item.text);
-        continue;
-      }
-      if (isCollection(item) && !Array.isArray(item)) {
-        const lines: string[] = [];
-        writeNode(item, `${indent}  `, lines);
-        // The first key of a mapping shares the dash's line.
-        out.push(`${indent}- ${lines[0]!.slice(indent.length + 2)}`, ...lines.slice(1));
-      } else if (isCollection(item)) {
-        out.push(`${indent}-`);
-        writeNode(item, `${indent}  `, out);
-      } else {
-        out.push(`${indent}- ${emptyCollection(item) ?? scalar(item, `${indent}  `)}`);
-      }
+  if (Array.isArray(value)) writeSequence(value, indent, out);
+  else writeMapping(value as Record<string, unknown>, indent, indent, out);
+}
+
+function writeSequence(value: readonly unknown[], indent: string, out: string[]): void {
+  const inner = `${indent}  `;
+  const dash = `${indent}- `;
+  for (const item of value) {
+    if (item instanceof WrittenItems) {
+      if (item.indent !== indent) throw new Error(`items written at indent ${item.indent.length} copied to indent ${indent.length}`);
+      if (item.count > 0) out.push(item.text);
+      continue;
     }
-    return;
+    if (isCollection(item) && !Array.isArray(item)) {
+      // The first key of a mapping shares the dash's line.
+      writeMapping(item, inner, dash, out);
+    } else if (isCollection(item)) {
+      out.push(`${indent}-`);
+      writeSequence(item as unknown[], inner, out);
+    } else {
+      out.push(dash + (emptyCollection(item) ?? scalar(item, inner)));
+    }
   }
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+}
+
+/** A mapping's lines at `indent`; the first line written starts with `first` instead (a list item's dash). */
+function writeMapping(value: Record<string, unknown>, indent: string, first: string, out: string[]): void {
+  let prefix = first;
+  for (const key of Object.keys(value)) {
+    const v = value[key];
     if (v === undefined) continue;
-    const k = isPlainSafe(key) ? key : quoted(key);
+    const k = keyText(key);
     if (isCollection(v)) {
-      out.push(`${indent}${k}:`);
+      out.push(`${prefix}${k}:`);
+      prefix = indent;
       writeNode(v, `${indent}  `, out);
     } else {
-      out.push(`${indent}${k}: ${emptyCollection(v) ?? scalar(v, indent)}`);
+      out.push(`${prefix}${k}: ${emptyCollection(v) ?? scalar(v, indent)}`);
+      prefix = indent;
     }
   }
 }
