@@ -262,7 +262,7 @@ function buildInputs(loaded: LoadResult): { path: string; sha256: string }[] | u
 
 function emitAll(model: Model, ctx: CheckContext, scopes: FileScopes, lap: (name: string) => void, inputs: { path: string; sha256: string }[] | undefined, withData: boolean): Artifact[] {
   const artifacts = EMITTERS.flatMap((emitter) => {
-    const emitted = emitter.emit(model, ctx, scopes);
+    const emitted = emitter.emit(model, ctx, scopes, { data: withData });
     const out = withData ? emitted : emitted.map((a) => (a.data === undefined ? a : withoutData(a)));
     lap(`emit ${emitter.name}`);
     return out;

@@ -19,12 +19,17 @@ import { emitSilences } from './silences.ts';
 export interface Emitter {
   name: string;
   /** `scopes`: per-file parts of earlier compiles to reuse (see compile-scopes.ts). */
-  emit(model: Model, analyses: ModelAnalyses, scopes?: FileScopes): Artifact[];
+  emit(model: Model, analyses: ModelAnalyses, scopes?: FileScopes, options?: EmitOptions): Artifact[];
+}
+
+export interface EmitOptions {
+  /** False: the artifacts need no `data` (vigil build writes the files only); an emitter may skip building it. */
+  data?: boolean;
 }
 
 /** Every emitter; each writes its own subtree of generated/. */
 export const EMITTERS: readonly Emitter[] = [
-  { name: 'prometheus-rules', emit: (model, _analyses, scopes) => emitPrometheusRules(model, scopes) },
+  { name: 'prometheus-rules', emit: (model, _analyses, scopes, options) => emitPrometheusRules(model, scopes, options) },
   { name: 'prometheus-rule-manifests', emit: (model) => emitPrometheusRuleManifests(model) },
   { name: 'prometheus-config', emit: (model) => emitPrometheusConfig(model) },
   { name: 'alertmanager', emit: (model, analyses, scopes) => emitAlertmanager(model, { identityLabels: (alert) => analyses.labels.identityOf(alert), scopes }).artifacts },

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ruleFilePath } from '../build/paths.ts';
 import { withLazyContent } from '../build/manifest.ts';
-import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/types.ts';
+import type { AlertLevel, AlertModel, Model, RecordingRuleModel, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
-import { ruleLabels } from '../model/level-labels.ts';
+import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
+import { yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
 import type { FileScopes } from '../compile-scopes.ts';
 
@@ -76,25 +77,153 @@ const SAFE_FILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * One Prometheus rule file per group: `prometheus/rules/<group>.yml`. With `scopes`, a group defined in one file is
  * written from the text an earlier compile made of the same file and project-wide facts (a group reads its own
  * definition, the severities and the Project); such a file carries no data (build/read.ts parses it when asked).
+ * `data: false` (vigil build): no file carries its document either, and none is built.
  */
-export function emitPrometheusRules(model: Model, scopes?: FileScopes): Artifact[] {
-  const bodies = scopes?.memoised ? ruleGroupShells(model) : ruleGroupBodies(model);
-  return bodies.map((group) => {
-    const sources = [...new Set(group.members.map((m) => m.origin.def.file))];
+export function emitPrometheusRules(model: Model, scopes?: FileScopes, options: { data?: boolean } = {}): Artifact[] {
+  return sortedGroups(model).map((members) => {
+    const file = ruleFileName(members[0]!.name);
+    const sources = [...new Set(members.map((m) => m.origin.def.file))];
     const header = [GENERATED_HEADER, `Source: ${sources.join(', ')}`];
     if (scopes?.memoised && sources.length === 1) {
-      const made = scopes.memoText(sources[0]!, `rule file ${group.file}`, () => ({ content: goYaml({ groups: [groupBody(model, group.members)] }, header) }));
-      return withLazyContent({ path: ruleFilePath(group.file), sources }, made.sha256, made.text);
+      const made = scopes.memoText(sources[0]!, `rule file ${file}`, () => ({ content: ruleFileText(model, members, header) }));
+      return withLazyContent({ path: ruleFilePath(file), sources }, made.sha256, made.text);
     }
-    const document = { groups: [group.body ?? groupBody(model, group.members)] };
+    const content = ruleFileText(model, members, header);
+    if (options.data === false) return { path: ruleFilePath(file), content, sources: [...sources].sort() };
     // The document rides along as data, so deploy compares it with the live server without parsing YAML.
-    return { path: ruleFilePath(group.file), content: goYaml(document, header), sources: [...sources].sort(), data: document };
+    return { path: ruleFilePath(file), content, sources: [...sources].sort(), data: { groups: [groupBody(model, members)] } };
   });
 }
 
-/** The groups in file order, their bodies not built yet. */
-function ruleGroupShells(model: Model): (Omit<RuleGroupBody, 'body'> & { body?: RuleGroupBody['body'] })[] {
-  return sortedGroups(model).map((members) => ({ file: ruleFileName(members[0]!.name), group: members[0]!, members }));
+/**
+ * A rule file's text, written straight from the model: exactly goYaml({ groups: [groupBody(model, members)] }, header)
+ * (prometheus-rules.test.ts compares the two), without first building the document — for the 10,000-alert project,
+ * 20,000 rule objects with their label and annotation records, sorted copies and entry arrays. What an alert's levels
+ * share (its name, expression, labels and annotations) is written once per alert.
+ */
+export function ruleFileText(model: Model, members: readonly RuleGroupModel[], header: readonly string[]): string {
+  const group = members[0]!;
+  const out: string[] = header.map(yamlComment);
+  out.push('groups:', `  - name: ${yamlScalar(group.name, GROUP)}`);
+  // Options only as written (see groupBody).
+  if (group.interval) out.push(`${GROUP}interval: ${yamlScalar(group.interval, GROUP)}`);
+  if (group.limit !== undefined) out.push(`${GROUP}limit: ${yamlScalar(group.limit, GROUP)}`);
+  if (group.queryOffset) out.push(`${GROUP}query_offset: ${yamlScalar(group.queryOffset, GROUP)}`);
+  const rulesAt = out.length;
+  out.push(`${GROUP}rules:`);
+  for (const m of members) if (m.type === 'recording') for (const r of m.rules) if (r.enabled) writeRecordingRule(r, out);
+  if (members.some((m) => m.type === 'alerting')) {
+    const rank = rankOf(model);
+    const lines = new RuleLines();
+    for (const m of members) if (m.type === 'alerting') for (const a of m.alerts) if (a.enabled) writeAlertingRules(model, a, rank, lines, out);
+  }
+  if (out.length === rulesAt + 1) out[rulesAt] = `${GROUP}rules: []`;
+  return out.join('\n') + '\n';
+}
+
+/** Where the rule file's parts are written: the group's keys, a rule's dash and keys, a rule's labels and annotations. */
+const GROUP = '    ';
+const RULE_ITEM = '      - ';
+const RULE = '        ';
+const RULE_MAP = '          ';
+
+function writeRecordingRule(r: RecordingRuleModel, out: string[]): void {
+  out.push(`${RULE_ITEM}record: ${yamlScalar(r.record, RULE)}`, `${RULE}expr: ${yamlScalar(normaliseExpr(r.expr), RULE)}`);
+  const keys = Object.keys(r.labels);
+  if (keys.length === 0) return;
+  out.push(`${RULE}labels:`);
+  for (const key of recordOrder(keys)) out.push(mapLine(key, r.labels[key]));
+}
+
+/** One line of a rule's labels or annotations. */
+function mapLine(key: string, value: unknown): string {
+  return `${RULE_MAP}${yamlKey(key)}: ${yamlScalar(value, RULE_MAP)}`;
+}
+
+/** Label lines that many rules repeat (`severity: critical`, `team: payments`), made once per file. */
+class RuleLines {
+  private readonly made = new Map<string, Map<string, string>>();
+  label(key: string, value: string): string {
+    let ofKey = this.made.get(key);
+    if (!ofKey) this.made.set(key, (ofKey = new Map()));
+    let line = ofKey.get(value);
+    if (line === undefined) ofKey.set(value, (line = mapLine(key, goTemplateText(value))));
+    return line;
+  }
+}
+
+/** An alert's rules, one per level, most severe first (see alertingRules, which builds the same as data). */
+function writeAlertingRules(model: Model, alert: AlertModel, rank: SeverityRank, lines: RuleLines, out: string[]): void {
+  const alertLine = `${RULE_ITEM}alert: ${yamlScalar(alert.name, RULE)}`;
+  let alertExpr: string | undefined;
+  // Labels: the alert's, in the order they are written, with the level's severity put in its place; a level with
+  // labels of its own (rules:) has its record made as ruleLabels makes it.
+  const labelKeys = recordOrder(Object.keys(alert.labels).filter((k) => k !== 'severity'));
+  const labelLines = labelKeys.map((k) => lines.label(k, alert.labels[k]!));
+  const severityAt = insertionPoint(labelKeys, 'severity');
+  // Annotations: the alert-wide ones written once; a level's threshold put in its place.
+  const wide = alertWideAnnotations(model, alert);
+  const wideThreshold = Object.prototype.hasOwnProperty.call(wide, 'threshold') ? wide.threshold : undefined;
+  const annotationKeys = recordOrder(Object.keys(wide).filter((k) => k !== 'threshold'));
+  const annotationLines = annotationKeys.map((k) => mapLine(k, wide[k]));
+  const thresholdAt = insertionPoint(annotationKeys, 'threshold');
+  for (const level of rank.sortLevels(alert.levels)) {
+    out.push(alertLine);
+    const expr = withThreshold(level.expr != null ? normaliseExpr(level.expr) : (alertExpr ??= normaliseExpr(alert.expr)), level);
+    out.push(`${RULE}expr: ${yamlScalar(expr, RULE)}`);
+    if (level.for) out.push(`${RULE}for: ${yamlScalar(level.for, RULE)}`);
+    if (level.keepFiringFor) out.push(`${RULE}keep_firing_for: ${yamlScalar(level.keepFiringFor, RULE)}`);
+    if (level.labels) {
+      const labels = ruleLabels(alert, level);
+      const keys = Object.keys(labels);
+      if (keys.length) out.push(`${RULE}labels:`);
+      for (const key of recordOrder(keys)) out.push(lines.label(key, labels[key]!));
+    } else {
+      const severity = carriesSeverityLabel(level);
+      if (labelLines.length || severity) out.push(`${RULE}labels:`);
+      spliceLine(out, labelLines, severityAt, severity ? lines.label('severity', level.severity) : undefined);
+    }
+    if (level.annotations && Object.keys(level.annotations).length) {
+      const annotations = alertAnnotations(model, alert, level);
+      out.push(`${RULE}annotations:`);
+      for (const key of Object.keys(annotations)) out.push(mapLine(key, annotations[key]));
+    } else {
+      const threshold = levelThreshold(level) ?? wideThreshold;
+      if (annotationLines.length || threshold !== undefined) out.push(`${RULE}annotations:`);
+      spliceLine(out, annotationLines, thresholdAt, threshold === undefined ? undefined : mapLine('threshold', threshold));
+    }
+  }
+}
+
+/** `lines`, with `line` (if any) put in at index `at`. */
+function spliceLine(out: string[], lines: readonly string[], at: number, line: string | undefined): void {
+  for (let i = 0; i < lines.length; i++) {
+    if (i === at && line !== undefined) out.push(line);
+    out.push(lines[i]!);
+  }
+  if (at === lines.length && line !== undefined) out.push(line);
+}
+
+/**
+ * The order a record made by sortedRecord enumerates these keys in: sorted, except that keys that are array indices
+ * ("0", "12") come first in numeric order, as JavaScript enumerates any object's keys. Sorts `keys` in place.
+ */
+function recordOrder(keys: string[]): string[] {
+  keys.sort();
+  if (!keys.some(isArrayIndex)) return keys;
+  return [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+}
+
+function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/** Where `key` (not an array index, not among them) goes in keys in recordOrder. */
+function insertionPoint(keys: readonly string[], key: string): number {
+  let at = 0;
+  while (at < keys.length && (isArrayIndex(keys[at]!) || keys[at]! < key)) at++;
+  return at;
 }
 
 function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
@@ -110,10 +239,15 @@ function recordingRules(group: RuleGroupModel): Record<string, unknown>[] {
 /** The model's severity ladder, made once per model rather than once per alert (a Map of the severities each time). */
 const ranks = new WeakMap<Model, SeverityRank>();
 
-/** Levels are emitted most severe first, so rule files read like the severity ladder. */
-function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>[] {
+function rankOf(model: Model): SeverityRank {
   let rank = ranks.get(model);
   if (!rank) ranks.set(model, (rank = severityRank(model)));
+  return rank;
+}
+
+/** Levels are emitted most severe first, so rule files read like the severity ladder. */
+function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>[] {
+  const rank = rankOf(model);
   const levels = rank.sortLevels(alert.levels);
   return levels.map((level) => {
     const rule: Record<string, unknown> = { alert: alert.name, expr: levelExpr(alert, level) };
@@ -129,21 +263,36 @@ function alertingRules(model: Model, alert: AlertModel): Record<string, unknown>
 }
 
 export function levelExpr(alert: AlertModel, level: AlertLevel): string {
-  const expr = normaliseExpr(level.expr ?? alert.expr);
+  return withThreshold(normaliseExpr(level.expr ?? alert.expr), level);
+}
+
+/** A level's comparison applied to its (normalised) expression. */
+function withThreshold(expr: string, level: AlertLevel): string {
   if (level.op === undefined || level.value === undefined) return expr;
   const operand = expr.includes('\n') ? `(\n  ${expr.replace(/\n/g, '\n  ')}\n)` : `(${expr})`;
   return `${operand} ${level.op} ${formatNumber(level.value)}`;
 }
 
 export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLevel): Record<string, string> {
+  const annotations = alertWideAnnotations(model, alert);
+  const threshold = levelThreshold(level);
+  if (threshold !== undefined) annotations.threshold = threshold;
+  Object.assign(annotations, level.annotations);
+  return sortedRecord(annotations);
+}
+
+/** The annotations every level of an alert carries (a level's threshold and own annotations go over them). */
+function alertWideAnnotations(model: Model, alert: AlertModel): Record<string, string> {
   const annotations: Record<string, string> = { ...alert.annotations };
   if (alert.summary !== undefined) annotations.summary = alert.summary;
   if (alert.description !== undefined) annotations.description = alert.description;
   if (alert.runbook !== undefined) annotations.runbook_url = alert.runbook;
   if (alert.dashboard !== undefined) annotations.dashboard_url = goTemplateText(dashboardUrl(model, alert.dashboard));
-  if (level.value !== undefined && level.op !== undefined) annotations.threshold = `${level.op} ${formatNumber(level.value)}`;
-  Object.assign(annotations, level.annotations);
-  return sortedRecord(annotations);
+  return annotations;
+}
+
+function levelThreshold(level: AlertLevel): string | undefined {
+  return level.value !== undefined && level.op !== undefined ? `${level.op} ${formatNumber(level.value)}` : undefined;
 }
 
 export function dashboardUrl(model: Model, uid: string): string {

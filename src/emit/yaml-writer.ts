@@ -93,6 +93,14 @@ export function listItems(items: readonly unknown[], indent: string): WrittenIte
   return new WrittenItems(out.join('\n'), items.length, indent);
 }
 
+/**
+ * A scalar as a mapping at `indent` writes its value (after `key: `), or a list at `indent` an item's: what toYaml
+ * writes for it. For writers that make the lines of a known shape themselves (see prometheus-rules.ts).
+ */
+export function yamlScalar(value: unknown, indent: string): string {
+  return emptyCollection(value) ?? scalar(value, indent);
+}
+
 function scalar(value: unknown, indent: string): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return stringScalar(value, indent);
@@ -113,12 +121,13 @@ function stringScalar(s: string, indent: string): string {
 
 /**
  * Keys as written: a document repeats a few names (alert, expr, labels, severity, …) thousands of times, so each is
- * tested once per process. Bounded: a key written once only (a label of one alert) may be looked up again later.
+ * tested once per process. Bounded, as a `--watch` process writes documents for hours.
  */
 const keyTexts = new Map<string, string>();
 const KEY_TEXTS_MAX = 4096;
 
-function keyText(key: string): string {
+/** A mapping key as toYaml writes it. */
+export function yamlKey(key: string): string {
   let text = keyTexts.get(key);
   if (text === undefined) {
     text = isPlainSafe(key) ? key : quoted(key);
@@ -178,7 +187,7 @@ function writeMapping(value: Record<string, unknown>, indent: string, first: str
   for (const key of Object.keys(value)) {
     const v = value[key];
     if (v === undefined) continue;
-    const k = keyText(key);
+    const k = yamlKey(key);
     if (isCollection(v)) {
       out.push(`${prefix}${k}:`);
       prefix = indent;
