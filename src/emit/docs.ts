@@ -129,14 +129,23 @@ function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<type
   }
   const receiversOf = (alert: AlertModel, severity: string) => reached.get(alert)?.get(severity) ?? [];
   return group.alerts.map((a) => {
-    const levels = rank.sortLevels(a.levels).map((l) => l.severity).join(', ');
-    const row = `| [${mdText(a.name)}](#${mdAnchor(a.name)}) | ${cell(a.group)} | ${cell(levels)}${a.enabled ? '' : ' (disabled)'} | ${cell(a.labels.team ?? '')} | ${cell(a.labels.service ?? '')} |`;
-    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, rank, cell, receiversOf).join('\n') };
+    const sorted = rank.sortLevels(a.levels);
+    const name = mdText(a.name);
+    const row = `| [${name}](#${mdAnchor(a.name)}) | ${cell(a.group)} | ${cell(severityList(sorted))}${a.enabled ? '' : ' (disabled)'} | ${cell(a.labels.team ?? '')} | ${cell(a.labels.service ?? '')} |`;
+    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, name, sorted, cell, receiversOf).join('\n') };
   });
 }
 
-function alertSection(model: Model, a: AlertModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
-  const lines: string[] = ['', `## ${mdText(a.name)}`, ''];
+/** The levels' severities joined by ", " (commaList's reason: one-byte strings). */
+function severityList(levels: readonly AlertLevel[]): string {
+  let list = levels[0]?.severity ?? '';
+  for (let i = 1; i < levels.length; i++) list = `${list}, ${levels[i]!.severity}`;
+  return list;
+}
+
+/** `name`: the alert's name as mdText writes it; `sorted`: its levels, most severe first. */
+function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLevel[], cell: (text: string) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
+  const lines: string[] = ['', `## ${name}`, ''];
   if (!a.enabled) lines.push('**Disabled**: defined but not emitted.', '');
   if (a.summary) lines.push(`> ${mdText(a.summary)}`, '');
   if (a.description) lines.push(mdText(a.description), '');
@@ -146,11 +155,11 @@ function alertSection(model: Model, a: AlertModel, rank: ReturnType<typeof sever
   if (a.runbook) lines.push(`- Runbook: ${mdAutolink(a.runbook)}`);
   if (a.dashboard) lines.push(`- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`);
   if (a.levels.some((l) => l.expression)) {
-    lines.push(...ownExpressionLevels(a, rank.sortLevels(a.levels), receiversOf));
+    lines.push(...ownExpressionLevels(a, sorted, receiversOf));
     return lines;
   }
   lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
-  for (const l of rank.sortLevels(a.levels)) {
+  for (const l of sorted) {
     const condition = l.op !== undefined && l.value !== undefined ? mdCode(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
     lines.push(`| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`);
   }

@@ -310,5 +310,15 @@ export function normaliseExpr(expr: string): string {
 }
 
 export function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(15)));
+  if (Number.isInteger(n)) return String(n);
+  // Thresholds repeat (0.9, 0.95, …) over thousands of rules and catalogue rows: each is rounded once.
+  let text = formattedNumbers.get(n);
+  if (text === undefined) {
+    if (formattedNumbers.size >= FORMATTED_NUMBERS_MAX) formattedNumbers.clear();
+    formattedNumbers.set(n, (text = String(Number(n.toPrecision(15)))));
+  }
+  return text;
 }
+
+const formattedNumbers = new Map<number, string>();
+const FORMATTED_NUMBERS_MAX = 4096;

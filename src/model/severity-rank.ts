@@ -26,7 +26,11 @@ export function severityRank(model: { severities: readonly Pick<SeverityModel, '
     of: (severity) => ranks.get(severity),
     declares: (severity) => ranks.has(severity),
     compare,
-    sortLevels: (levels) => [...levels].sort((a, b) => compare(a.severity, b.severity)),
+    sortLevels: (levels) => {
+      // Levels are often written in order already (one or two of them): then a copy, without sorting.
+      for (let i = 1; i < levels.length; i++) if (compare(levels[i - 1]!.severity, levels[i]!.severity) > 0) return [...levels].sort((a, b) => compare(a.severity, b.severity));
+      return levels.slice();
+    },
     ladder: (severities) => [...new Set(severities)].filter((s) => ranks.has(s)).sort(compare),
   };
 }

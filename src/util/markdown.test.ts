@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { oneLine } from './markdown.ts';
+import { seededRandom } from '../../test/helpers/seeded-random.ts';
+import { mdText, oneLine } from './markdown.ts';
 
 describe('oneLine', () => {
   // The two replacements it makes, without its shortcut for text that needs neither.
@@ -15,5 +16,33 @@ describe('oneLine', () => {
       expect(oneLine(`a${c}b`)).toBe(reference(`a${c}b`));
     }
     expect(oneLine('a\r\nb\tc\u202ed')).toBe('a b\tc\\u202ed');
+  });
+});
+
+describe('mdText', () => {
+  // Its replacements, without its shortcut for text that needs none.
+  const reference = (s: string) =>
+    oneLine(s)
+      .trim()
+      .replace(/[\\`*_[\]<>!|&~#$@]/g, '\\$&')
+      .replace(/:(?=\/)/g, '\\:')
+      .replace(/\/(?=\/)/g, '/\\')
+      .replace(/(www)\./gi, '$1\\.')
+      .replace(/^(\s*)([-+=])/, '$1\\$2')
+      .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+
+  it('gives what the replacements give, for every printable ASCII character in each position and random text', () => {
+    for (let code = 0x20; code < 0x7f; code++) {
+      const c = String.fromCharCode(code);
+      for (const s of [c, `${c}x`, `x${c}`, ` ${c}.`, `1${c}`, `w${c}w.`]) expect(mdText(s), JSON.stringify(s)).toBe(reference(s));
+    }
+    const alphabet = ['a', 'w', 'W', '.', ':', '/', ' ', '1', '-', '+', '=', ')', '*', '|', '\n', '\t', 'é', '$'];
+    const rand = seededRandom(5);
+    for (let i = 0; i < 20000; i++) {
+      const s = Array.from({ length: Math.floor(rand() * 10) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      expect(mdText(s), JSON.stringify(s)).toBe(reference(s));
+    }
+    expect(mdText('Www.x')).toBe('Www\\.x');
+    expect(mdText('  12) up ')).toBe('12\\) up');
   });
 });

@@ -28,8 +28,10 @@ export function oneLine(s: string): string {
  */
 export function mdText(s: string): string {
   // Markdown drops a paragraph's or cell's edge whitespace anyway; trimmed, a leading `    ` cannot make a code block.
-  return oneLine(s)
-    .trim()
+  const text = oneLine(s).trim();
+  // Most names, files and labels hold nothing to escape: one test instead of six replacements (every cell of the docs).
+  if (!ESCAPES_SOMETHING.test(text)) return text;
+  return text
     .replace(/[\\`*_[\]<>!|&~#$@]/g, '\\$&')
     .replace(/:(?=\/)/g, '\\:')
     .replace(/\/(?=\/)/g, '/\\')
@@ -37,6 +39,9 @@ export function mdText(s: string): string {
     .replace(/^(\s*)([-+=])/, '$1\\$2')
     .replace(/^(\s*\d+)([.)])/, '$1\\$2');
 }
+
+/** Whether one of mdText's replacements matches: a character it escapes, `:/`, `//`, `www.`, or a list or heading start. */
+const ESCAPES_SOMETHING = /[\\`*_[\]<>!|&~#$@]|[:/]\/|www\.|^\s*(?:[-+=]|\d+[.)])/i;
 
 /**
  * A code span holding `s` literally: the fence is one backtick longer than the longest run inside, and padded with a
@@ -47,7 +52,7 @@ export function mdCode(s: string, inTable = false): string {
   let text = oneLine(s);
   if (text === '') return '`""`';
   if (inTable) text = text.replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const longest = text.includes('`') ? Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) : 0;
   const fence = '`'.repeat(longest + 1);
   const pad = /^[` ]|[` ]$/.test(text) && text.trim() !== '' ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
