@@ -2,6 +2,7 @@ import type { AlertLevel, AlertModel, Model, RuleGroupModel } from '../model/typ
 import type { FileScopes } from '../compile-scopes.ts';
 import { carriesSeverityLabel } from '../model/level-labels.ts';
 import { groupLevelRouting } from '../routing/levels.ts';
+import type { RoutingResult } from '../routing/route.ts';
 import { mdAnchor, mdAutolink, mdCell, mdCode, mdFence, mdLink, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
 import { withContentBytes } from '../build/manifest.ts';
@@ -120,11 +121,20 @@ function cataloguePart(entries: readonly CatalogueEntry[]): CataloguePart {
   return { names: entries.map((e) => e.name), levels: entries.reduce((n, e) => n + e.levels, 0), text: new Uint8Array(text.buffer, text.byteOffset, text.length), ends };
 }
 
+/** A result's receivers, each once: per result, which levels routed alike share (see levelRouting). Read only. */
+function distinctReceivers(result: RoutingResult): string[] {
+  let receivers = distinct.get(result);
+  if (!receivers) distinct.set(result, (receivers = [...new Set(result.receivers)]));
+  return receivers;
+}
+
+const distinct = new WeakMap<RoutingResult, string[]>();
+
 function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string): CatalogueEntry[] {
   const reached = new Map<AlertModel, Map<string, string[]>>();
   for (const row of groupLevelRouting(model, group)) {
     const levels = reached.get(row.alert) ?? new Map<string, string[]>();
-    if (!levels.has(row.level.severity)) levels.set(row.level.severity, [...new Set(row.result.receivers)]);
+    if (!levels.has(row.level.severity)) levels.set(row.level.severity, distinctReceivers(row.result));
     reached.set(row.alert, levels);
   }
   const receiversOf = (alert: AlertModel, severity: string) => reached.get(alert)?.get(severity) ?? [];

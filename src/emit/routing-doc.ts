@@ -2,7 +2,7 @@ import type { Model, RouteModel, RuleGroupModel } from '../model/types.ts';
 import type { FileScopes } from '../compile-scopes.ts';
 import { groupLevelRouting, type LevelRoute } from '../routing/levels.ts';
 import { formatMatcher } from '../routing/matchers.ts';
-import type { Delivery } from '../routing/route.ts';
+import type { Delivery, RoutingResult } from '../routing/route.ts';
 import { mdCell, mdCode, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
 import { withLazyContent } from '../build/manifest.ts';
@@ -39,9 +39,10 @@ export function emitRoutingDoc(model: Model, labels: Pick<LabelInference, 'ofLev
   const root = routes.root.receivers[0] ?? '';
   const routed = routingLabelNames(routes.root);
   const cell = memoisedCell();
+  const cells = resultCells(cell);
   // Each row reads its alert level, the routing tree and the severities: made per definition file, and taken from an
   // earlier compile of the same file and project-wide facts when there was one.
-  const groupRows = (group: RuleGroupModel) => groupLevelRouting(model, group).map((row) => matrixRow(row, root, routed, cell));
+  const groupRows = (group: RuleGroupModel) => groupLevelRouting(model, group).map((row) => matrixRow(row, root, routed, cell, cells));
   const levelCount = (g: RuleGroupModel) => g.alerts.reduce((n, a) => n + (a.enabled ? a.levels.length : 0), 0);
   if (scopes?.memoised) {
     const { parts, inputs: rowInputs } = scopes.groupFileParts('routing matrix', (file) => file.groups.flatMap(groupRows), (file) => file.groups.map(levelCount).join(','));
@@ -122,7 +123,20 @@ interface MatrixRow {
   rootOnlyLine: string;
 }
 
-function matrixRow(row: LevelRoute, root: string, routed: Set<string>, cell: (text: string) => string): MatrixRow {
+/**
+ * The cells a row takes from its routing result (receivers, route paths, root only): levels routed alike share one
+ * result (see levelRouting), so each is written once per result.
+ */
+function resultCells(cell: (text: string) => string): (result: RoutingResult) => string {
+  const made = new Map<RoutingResult, string>();
+  return (result) => {
+    let cells = made.get(result);
+    if (cells === undefined) made.set(result, (cells = `${cell(result.receivers.join(', '))} | ${pathCell(result)} | ${rootOnlyCell(result)}`));
+    return cells;
+  };
+}
+
+function matrixRow(row: LevelRoute, root: string, routed: Set<string>, cell: (text: string) => string, cells: (result: RoutingResult) => string): MatrixRow {
   const labels = Object.entries(row.labels)
     .filter(([name]) => name !== 'alertname' && name !== 'severity' && routed.has(name))
     .sort(([a], [b]) => compare(a, b))
@@ -132,7 +146,7 @@ function matrixRow(row: LevelRoute, root: string, routed: Set<string>, cell: (te
     alert: row.alert.name,
     severity: row.level.severity,
     file: row.alert.origin.def.file,
-    line: `| ${mdCell(row.alert.name)} | ${cell(row.level.severity)} | ${labels.join(', ') || '—'} | ${cell(row.result.receivers.join(', '))} | ${pathCell(row)} | ${rootOnlyCell(row)} |`,
+    line: `| ${mdCell(row.alert.name)} | ${cell(row.level.severity)} | ${labels.join(', ') || '—'} | ${cells(row.result)} |`,
     rootOnly,
     rootOnlyLine:
       rootOnly === ''
@@ -200,10 +214,10 @@ function tree(root: RouteModel): string[] {
 }
 
 /** The route path of each delivery (the root left out); deliveries along the same path are listed once. */
-function pathCell(row: LevelRoute): string {
+function pathCell(result: RoutingResult): string {
   const byPath = new Map<string, string[]>();
   const text = (d: Delivery) => (d.path.length <= 1 ? '(root)' : d.path.slice(1).map((route) => matchersText(route, true)).join(' › '));
-  for (const d of row.result.deliveries) {
+  for (const d of result.deliveries) {
     const key = text(d);
     byPath.set(key, [...(byPath.get(key) ?? []), d.receiver]);
   }
@@ -211,7 +225,7 @@ function pathCell(row: LevelRoute): string {
   return [...byPath].map(([path, receivers]) => `${path} → ${mdCell(receivers.join(', '))}`).join('<br>');
 }
 
-function rootOnlyCell(row: LevelRoute): string {
-  if (!row.result.reachesOnlyRoot) return '';
-  return row.result.matchedDefaultOk ? 'yes (defaultOk)' : '**yes**';
+function rootOnlyCell(result: RoutingResult): string {
+  if (!result.reachesOnlyRoot) return '';
+  return result.matchedDefaultOk ? 'yes (defaultOk)' : '**yes**';
 }

@@ -94,6 +94,16 @@ export class LabelInference {
    * every one: a label only one level carries then differs, and the safe side is no inhibition.
    */
   identityOf(alert: AlertModel): string[] | undefined {
+    // Asked by alert/inhibition-labels and again by the Alertmanager emitter: worked out once per alert.
+    if (this.identities.has(alert)) return this.identities.get(alert);
+    const identity = this.identityOfUncached(alert);
+    this.identities.set(alert, identity);
+    return identity;
+  }
+
+  private readonly identities = new Map<AlertModel, string[] | undefined>();
+
+  private identityOfUncached(alert: AlertModel): string[] | undefined {
     const identity = new Set<string>();
     for (const expression of alertExpressions(alert)) {
       const labels = this.identityOfExpression(expression);
