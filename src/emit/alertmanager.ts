@@ -6,9 +6,9 @@ import { expandRoot, type ExpandedRoute } from '../routing/expand.ts';
 import { formatMatcher, sortMatchers, type SimpleMatcher } from '../routing/matchers.ts';
 import { GENERATED_HEADER, goYaml, uniqueSorted, type Artifact } from './artifact.ts';
 import { withLazyContent } from '../build/manifest.ts';
-import { listItems, WrittenItems } from './yaml-writer.ts';
+import { WrittenItems, yamlScalar } from './yaml-writer.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
-import { severityRank } from '../model/severity-rank.ts';
+import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
 import { labelledSeverities } from '../model/level-labels.ts';
 import { channelsOf, missingSettings, type AlertmanagerWriter } from '../channels/index.ts';
 import { integrationConfigs, writeIntegrationConfig } from '../channels/alertmanager-integrations.ts';
@@ -56,10 +56,11 @@ export function emitAlertmanager(model: Model, options: AlertmanagerOptions): { 
 /** Each file's level inhibitions (see levelInhibitions), as a memoPart each, and what names them all for memoDocument. */
 function keptInhibitions(model: Model, options: AlertmanagerOptions, scopes: FileScopes): { parts: KeptInhibitions; inputs?: string } {
   const rank = severityRank(model);
+  const lines = new InhibitionLines();
   const make = (file: FileItems) =>
     file.groups.map((g) => {
       const from: string[] = [];
-      const written = listItems(groupInhibitions(g, rank, options, from), INHIBIT_RULE_INDENT);
+      const written = groupInhibitionItems(g, rank, options, from, lines);
       return { text: written.text, count: written.count, sources: from };
     });
   return scopes.groupFileParts('inhibitions', make, (file) => String(file.groups.length));
@@ -228,7 +229,8 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
   const rank = severityRank(model);
   const rules: (Record<string, unknown> | WrittenItems)[] = [];
   if (kept === undefined) {
-    for (const group of model.groups) rules.push(...groupInhibitions(group, rank, options, sources));
+    const lines = new InhibitionLines();
+    for (const group of model.groups) rules.push(groupInhibitionItems(group, rank, options, sources, lines));
     return rules;
   }
   // An alert's rules read the alert, the severities and its identity labels (its expressions, the catalogue and the
@@ -250,7 +252,82 @@ function levelInhibitions(model: Model, options: AlertmanagerOptions, sources: s
 /** inhibit_rules is a key of alertmanager.yml's top-level mapping: its items are written two spaces in. */
 const INHIBIT_RULE_INDENT = '  ';
 
-function groupInhibitions(group: RuleGroupModel, rank: ReturnType<typeof severityRank>, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
+/**
+ * A group's level inhibitions as inhibit_rules' items, written straight to text: exactly listItems(groupInhibitions(…))
+ * (alertmanager.test.ts compares the two), without the 20,000 rule objects and matcher arrays of a large project. The
+ * matcher lines of a severity ladder and the `equal` lines of an identity are written once.
+ */
+export function groupInhibitionItems(group: RuleGroupModel, rank: SeverityRank, options: AlertmanagerOptions, sources: string[], lines = new InhibitionLines()): WrittenItems {
+  const out: string[] = [];
+  let count = 0;
+  for (const alert of group.alerts) {
+    if (!alert.enabled) continue;
+    const ladder = lines.ladder(rank.ladder(labelledSeverities(alert)));
+    if (ladder.length === 0) continue;
+    const identity = options.identityLabels(alert);
+    // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.
+    if (!identity) continue;
+    sources.push(alert.origin.def.file);
+    const name = `${MATCHER_ITEM}${yamlScalar(formatMatcher({ label: 'alertname', op: '=', value: alert.name }), MATCHER_INDENT)}`;
+    const equal = lines.equal(identity);
+    for (const step of ladder) {
+      out.push(`${INHIBIT_RULE_INDENT}- source_matchers:`, name, step.source, `${RULE_KEY_INDENT}target_matchers:`, name, step.target);
+      if (equal !== '') out.push(equal);
+      count++;
+    }
+  }
+  return new WrittenItems(out.join('\n'), count, INHIBIT_RULE_INDENT);
+}
+
+/** Where an inhibition rule's keys and its matchers' items are written. */
+const RULE_KEY_INDENT = '    ';
+const MATCHER_ITEM = '      - ';
+/** A matcher item's scalar: what a multi-line one would be indented by (formatMatcher writes none). */
+const MATCHER_INDENT = '        ';
+
+/** The lines that many inhibition rules repeat: a ladder's severity matchers, an identity's `equal`. */
+export class InhibitionLines {
+  private readonly ladders = new Map<string, { source: string; target: string }[]>();
+  private readonly equals = new Map<string, string>();
+
+  /** Per step of the ladder (all but its last severity), the source's severity matcher line and the target's. */
+  ladder(levels: readonly string[]): { source: string; target: string }[] {
+    if (levels.length < 2) return [];
+    const key = JSON.stringify(levels);
+    let steps = this.ladders.get(key);
+    if (!steps) {
+      steps = levels.slice(0, -1).map((level, i) => {
+        const lower = levels.slice(i + 1);
+        const target =
+          lower.length === 1
+            ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
+            : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
+        return { source: matcherLine(formatMatcher({ label: 'severity', op: '=', value: level })), target: matcherLine(target) };
+      });
+      this.ladders.set(key, steps);
+    }
+    return steps;
+  }
+
+  /** The `equal:` key and its items for an alert's identity labels ('' when it has none to list). */
+  equal(identity: readonly string[]): string {
+    const key = JSON.stringify(identity);
+    let text = this.equals.get(key);
+    if (text === undefined) {
+      const labels = uniqueSorted(identity.filter((l) => l !== 'alertname' && l !== 'severity'));
+      text = labels.length === 0 ? '' : [`${RULE_KEY_INDENT}equal:`, ...labels.map(matcherLine)].join('\n');
+      this.equals.set(key, text);
+    }
+    return text;
+  }
+}
+
+function matcherLine(text: string): string {
+  return `${MATCHER_ITEM}${yamlScalar(text, MATCHER_INDENT)}`;
+}
+
+/** The same rules as data: what groupInhibitionItems writes (kept as the reference its test compares with). */
+export function groupInhibitions(group: RuleGroupModel, rank: ReturnType<typeof severityRank>, options: AlertmanagerOptions, sources: string[]): Record<string, unknown>[] {
   const rules: Record<string, unknown>[] = [];
   for (const alert of group.alerts) {
     if (!alert.enabled) continue;
