@@ -23,7 +23,8 @@ export function emitAlertCatalogue(model: Model, scopes?: FileScopes): Artifact 
   // per definition file as UTF-8 bytes, and taken from an earlier compile of the same file and project-wide facts when
   // there was one (a one-file change of a large project reads 6 MB of catalogue back: as bytes, not 20,000 strings).
   const parts = new Map<string, CataloguePart>();
-  const make = (groups: readonly RuleGroupModel[]) => cataloguePart(groups.flatMap((g) => groupEntries(model, g, rank, cell)));
+  const code = memoisedCode();
+  const make = (groups: readonly RuleGroupModel[]) => cataloguePart(groups.flatMap((g) => groupEntries(model, g, rank, cell, code)));
   if (scopes?.memoised) {
     for (const file of scopes.files) if (file.groups.length) parts.set(file.file, scopes.memo(file.file, 'catalogue part', () => make(file.groups)));
   } else {
@@ -130,7 +131,7 @@ function distinctReceivers(result: RoutingResult): string[] {
 
 const distinct = new WeakMap<RoutingResult, string[]>();
 
-function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string): CatalogueEntry[] {
+function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string, code: (text: string, inTable?: boolean) => string): CatalogueEntry[] {
   const reached = new Map<AlertModel, Map<string, string[]>>();
   for (const row of groupLevelRouting(model, group)) {
     const levels = reached.get(row.alert) ?? new Map<string, string[]>();
@@ -142,7 +143,7 @@ function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<type
     const sorted = rank.sortLevels(a.levels);
     const name = mdText(a.name);
     const row = `| [${name}](#${mdAnchor(a.name)}) | ${cell(a.group)} | ${cell(severityList(sorted))}${a.enabled ? '' : ' (disabled)'} | ${cell(a.labels.team ?? '')} | ${cell(a.labels.service ?? '')} |`;
-    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, name, sorted, cell, receiversOf).join('\n') };
+    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, name, sorted, cell, code, receiversOf).join('\n') };
   });
 }
 
@@ -154,14 +155,15 @@ function severityList(levels: readonly AlertLevel[]): string {
 }
 
 /** `name`: the alert's name as mdText writes it; `sorted`: its levels, most severe first. */
-function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLevel[], cell: (text: string) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
+function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLevel[], cell: (text: string) => string, code: (text: string, inTable?: boolean) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
   const lines: string[] = ['', `## ${name}`, ''];
   if (!a.enabled) lines.push('**Disabled**: defined but not emitted.', '');
-  if (a.summary) lines.push(`> ${mdText(a.summary)}`, '');
+  // Summaries, groups, files and labels repeat over a catalogue's alerts: each escaped once (cell, code).
+  if (a.summary) lines.push(`> ${cell(a.summary)}`, '');
   if (a.description) lines.push(mdText(a.description), '');
-  lines.push(`- Group: ${mdCode(a.group)} (${mdText(a.origin.def.file)})`);
+  lines.push(`- Group: ${code(a.group)} (${cell(a.origin.def.file)})`);
   const labels = Object.entries(a.labels).sort(([x], [y]) => (x < y ? -1 : 1));
-  if (labels.length) lines.push(`- Labels: ${labels.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`);
+  if (labels.length) lines.push(`- Labels: ${labels.map(([k, v]) => code(`${k}=${v}`)).join(', ')}`);
   if (a.runbook) lines.push(`- Runbook: ${mdAutolink(a.runbook)}`);
   if (a.dashboard) lines.push(`- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`);
   if (a.levels.some((l) => l.expression)) {
@@ -170,7 +172,7 @@ function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLe
   }
   lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
   for (const l of sorted) {
-    const condition = l.op !== undefined && l.value !== undefined ? mdCode(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
+    const condition = l.op !== undefined && l.value !== undefined ? code(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
     lines.push(`| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`);
   }
   return lines;
@@ -192,6 +194,17 @@ function commaList(names: readonly string[]): string {
  * alert's, and whether it carries a severity label at all), then the receivers each level reaches.
  */
 /** mdCell for the values every alert repeats (group, levels, team, severity, for, receivers): escaped once each. */
+/** mdCode for the values alerts repeat (group names, labels, conditions): each written once. */
+function memoisedCode(): (text: string, inTable?: boolean) => string {
+  const spans = [new Map<string, string>(), new Map<string, string>()];
+  return (text, inTable = false) => {
+    const made = spans[inTable ? 1 : 0]!;
+    let span = made.get(text);
+    if (span === undefined) made.set(text, (span = mdCode(text, inTable)));
+    return span;
+  };
+}
+
 export function memoisedCell(): (text: string) => string {
   const escaped = new Map<string, string>();
   return (text) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
-import { mdText, oneLine } from './markdown.ts';
+import { mdText, oneLine, parsedHttpUrl, plainHttpUrl } from './markdown.ts';
 
 describe('oneLine', () => {
   // The two replacements it makes, without its shortcut for text that needs neither.
@@ -44,5 +44,26 @@ describe('mdText', () => {
     }
     expect(mdText('Www.x')).toBe('Www\\.x');
     expect(mdText('  12) up ')).toBe('12\\) up');
+  });
+});
+
+describe('safeHttpUrl without the parser', () => {
+  it('recognises only URLs the WHATWG parser writes as they are, for 50,000 random URLs', () => {
+    const host = ['a', 'b', 'x', 'n', '-', '.', '1', '0', 'xn--', 'X', '_', '..'];
+    const path = ['/', 'a', 'B', '.', '..', '-', '_', '~', '%2e', '?', '#', ' ', ':', '\\', '9'];
+    const rand = seededRandom(9);
+    const some = (alphabet: string[], max: number) => Array.from({ length: Math.floor(rand() * max) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+    let recognised = 0;
+    for (let i = 0; i < 50000; i++) {
+      const url = `${rand() < 0.5 ? 'http' : 'https'}://${some(host, 8)}${rand() < 0.8 ? `/${some(path, 8)}` : ''}`;
+      const plain = plainHttpUrl(url);
+      if (plain === undefined) continue;
+      recognised++;
+      expect(plain, url).toBe(parsedHttpUrl(url));
+    }
+    expect(recognised).toBeGreaterThan(1000);
+    expect(plainHttpUrl('https://runbooks.example.com/queue-deep')).toBe('https://runbooks.example.com/queue-deep');
+    expect(plainHttpUrl('http://grafana')).toBe('http://grafana/');
+    for (const url of ['http://1.2.3.4/x', 'http://a.0x1f/', 'http://xn--a.com/', 'http://a.com/./x', 'http://A.com/', 'http://a.com:80/', 'http://a.com/a%20b', 'http://a.com/?q']) expect(plainHttpUrl(url)).toBeUndefined();
   });
 });

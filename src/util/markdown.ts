@@ -86,6 +86,31 @@ export function htmlText(s: string): string {
  */
 export function safeHttpUrl(url: string): string | undefined {
   if (url.includes('{{')) return undefined;
+  return plainHttpUrl(url) ?? parsedHttpUrl(url);
+}
+
+/**
+ * safeHttpUrl without a URL parser, for the common spelling (a catalogue has a runbook per alert): http(s), a
+ * lower-case host whose labels are letters, digits and `-` — the last starting with a letter, so it is never read as
+ * an IPv4 address, none `xn--` (IDNA) — no port or user, a path of unreserved characters without `.` or `..`
+ * segments, no query or fragment. Such a URL is what the WHATWG parser writes (with `/` for an empty path).
+ * Undefined: not recognised, ask the parser (markdown.test.ts compares the two).
+ */
+export function plainHttpUrl(url: string): string | undefined {
+  const m = PLAIN_HTTP_URL.exec(url);
+  if (!m) return undefined;
+  const labels = m[1]!.split('.');
+  if (!/^[a-z]/.test(labels[labels.length - 1]!) || labels.some((l) => l === '' || l.startsWith('xn--'))) return undefined;
+  const path = m[2] ?? '';
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
+  return path === '' ? `${url}/` : url;
+}
+
+const PLAIN_HTTP_URL = /^https?:\/\/([a-z0-9.-]+)(\/[A-Za-z0-9._~/-]*)?$/;
+
+/** safeHttpUrl by the WHATWG URL parser. */
+export function parsedHttpUrl(url: string): string | undefined {
+  if (url.includes('{{')) return undefined;
   let parsed: URL;
   try {
     parsed = new URL(url);
