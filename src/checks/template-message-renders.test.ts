@@ -7,7 +7,9 @@ import { compile } from '../compile.ts';
 import { compileProject } from '../compile-project.ts';
 import { loadDirectory } from '../load/index.ts';
 import { environmentNames } from '../env/overrides.ts';
-import { sharingRenders, type KeptRenders } from './template-message-renders.ts';
+import { renderOutcome, sharingRenders, type KeptRenders, type RenderOutcome } from './template-message-renders.ts';
+import type { Notice } from '../relay/channels/types.ts';
+import type { MessageTemplateModel } from '../model/types.ts';
 
 // Counts the template renders, to prove the sharing happens (the diagnostics alone would not show it).
 const renders = vi.hoisted(() => ({ count: 0, compiles: 0 }));
@@ -186,5 +188,35 @@ describe('template/message renders kept across runs (the incremental cache)', ()
     expect(renders.count).toBeGreaterThan(0);
     expect(diagnostics).toEqual(compile(long, { emit: false, environment: 'one' }).diagnostics);
     expect(diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/renders 20,\d{3} bytes/)]));
+  });
+});
+
+describe('renderOutcome: a render is shared between languages only when it read no language', () => {
+  const template = { name: 't', channel: 'email', body: 'b' } as MessageTemplateModel;
+  const notice = (language: 'zh' | 'en', withLinks = false) =>
+    ({ kind: 'firing', receiver: 'r', alerts: [], externalURL: '', language, timeZone: 'UTC', ...(withLinks ? { links: () => ({ confirm: 'https://r/c', close: 'https://r/x' }) } : {}) }) as Notice;
+
+  it('a render that read the language is redone for the other one; one that read nothing is not', () => {
+    let calls = 0;
+    const byLanguage = (n: Notice): RenderOutcome => ((calls++, n.language === 'zh') ? { markup: ['zh'] } : undefined);
+    const outcomes = sharingRenders(() => [renderOutcome(template, notice('zh'), undefined, byLanguage), renderOutcome(template, notice('en'), undefined, byLanguage)]);
+    expect(outcomes).toEqual([{ markup: ['zh'] }, undefined]);
+    expect(calls).toBe(2);
+    calls = 0;
+    const same = (): RenderOutcome => (calls++, { bytes: 1 });
+    expect(sharingRenders(() => [renderOutcome(template, notice('zh'), undefined, same), renderOutcome(template, notice('en'), undefined, same)])).toEqual([{ bytes: 1 }, { bytes: 1 }]);
+    expect(calls).toBe(1);
+  });
+
+  it('a render that read the links and not the language serves the other language with the same links only', () => {
+    let calls = 0;
+    const readsLinks = (n: Notice): RenderOutcome => (calls++, { markup: [n.links!({} as never)!.confirm] });
+    sharingRenders(() => {
+      expect(renderOutcome(template, notice('zh', true), 'https://r', readsLinks)).toEqual({ markup: ['https://r/c'] });
+      expect(renderOutcome(template, notice('en', true), 'https://r', readsLinks)).toEqual({ markup: ['https://r/c'] });
+      expect(calls).toBe(1);
+      expect(renderOutcome(template, notice('en', true), 'https://other', readsLinks)).toEqual({ markup: ['https://r/c'] });
+      expect(calls).toBe(2);
+    });
   });
 });

@@ -18,6 +18,21 @@ interface Renders {
   outcomes: Map<string, { outcome: RenderOutcome; readsLinks: boolean }>;
   /** …and, for renders that read the links, by the links' base as well. */
   linked: Map<string, RenderOutcome>;
+  /**
+   * Renders of this run by template and notice without its language, each with what it read of the language and the
+   * links: a render that read neither gives its outcome for a notice in the other language too (an email template
+   * says nothing in the notice's language unless it prints the title or the "… and N more" words).
+   */
+  byShape: Map<string, ShapeRender[]>;
+}
+
+interface ShapeRender {
+  outcome: RenderOutcome;
+  /** The language it read, if it did. */
+  language?: string;
+  /** Whether it called the links, and then their base. */
+  readsLinks: boolean;
+  linksBase?: string;
 }
 
 let shared: (Renders & { kept?: KeptRenders }) | undefined;
@@ -38,7 +53,7 @@ export interface KeptRenders {
  */
 export function sharingRenders<T>(work: () => T, kept?: KeptRenders): T {
   if (shared) return work();
-  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), ...(kept ? { kept } : {}) };
+  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), byShape: new Map(), ...(kept ? { kept } : {}) };
   try {
     return work();
   } finally {
@@ -104,7 +119,21 @@ function compiledWhenUsed(t: MessageTemplateModel): CompiledTemplate {
 export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice) => RenderOutcome): RenderOutcome {
   if (!shared) return render(notice);
   const { kept } = shared;
-  const key = JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, notice]);
+  // A render that read neither the notice's language nor its links serves any language and links base: with the same
+  // reads it takes the same steps (the other inputs are in the key, and the view reads the language only when asked).
+  const shapeKey = JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, { ...notice, language: undefined }]);
+  const shapes = shared.byShape.get(shapeKey);
+  const same = shapes?.find((r) => (r.language === undefined || r.language === notice.language) && (!r.readsLinks || r.linksBase === linksBase));
+  // The whole notice: its language after the rest (JSON has no raw NUL: the language is told apart).
+  const key = `${shapeKey}\u0000${notice.language}`;
+  if (same) {
+    // Kept as the render it stands for would be, so that a later run finds it by its own key.
+    if (kept) {
+      kept.set(keptKey('o', key), { outcome: toKept(same.outcome), readsLinks: same.readsLinks });
+      if (same.readsLinks) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(same.outcome) });
+    }
+    return same.outcome;
+  }
   let known = shared.outcomes.get(key);
   if (!known && kept) {
     const stored = kept.get(keptKey('o', key));
@@ -122,9 +151,16 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
     }
   }
   let readsLinks = false;
+  let readsLanguage = false;
   const links = notice.links;
-  const probed: Notice = links ? { ...notice, links: (alert) => ((readsLinks = true), links(alert)) } : notice;
+  const probed: Notice = Object.defineProperty({ ...notice, ...(links ? { links: (alert: Parameters<typeof links>[0]) => ((readsLinks = true), links(alert)) } : {}) }, 'language', {
+    enumerable: true,
+    get: () => ((readsLanguage = true), notice.language),
+  });
   const outcome = render(probed);
+  const rendered: ShapeRender = { outcome, readsLinks, ...(readsLinks ? { linksBase } : {}), ...(readsLanguage ? { language: notice.language } : {}) };
+  if (shapes) shapes.push(rendered);
+  else shared.byShape.set(shapeKey, [rendered]);
   if (!known) {
     shared.outcomes.set(key, { outcome, readsLinks });
     kept?.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks });

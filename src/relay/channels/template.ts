@@ -251,7 +251,9 @@ export interface MessageView {
 export function messageView(notice: Notice, shape: Shape, escaping: Escaping): MessageView {
   const text = escapeText[escaping];
   const url = escapeUrl[escaping];
-  const words = WORDS[notice.language];
+  // The language is read only by the fields that say something in it (template/message shares a render that reads
+  // none of them between the languages).
+  const words = () => WORDS[notice.language];
   const label = (v: string) => text(shape.labelChars === undefined ? v : cutText(v, shape.labelChars));
   const prose = (v: string) => text(shape.textChars === undefined ? v : cutText(v, shape.textChars));
   const more = notice.alerts.length - shape.shown;
@@ -260,13 +262,13 @@ export function messageView(notice: Notice, shape: Shape, escaping: Escaping): M
     firing: notice.kind === 'firing',
     resolved: notice.kind === 'resolved',
     escalation: notice.kind === 'escalation',
-    title: new Lazy(() => text(titleLine(notice, words))),
+    title: new Lazy(() => text(titleLine(notice, words()))),
     receiver: new Lazy(() => text(notice.receiver)),
-    language: notice.language,
+    language: new Lazy(() => notice.language),
     count: notice.alerts.length,
     alerts: notice.alerts.slice(0, shape.shown).map((a) => alertView(a, notice, { text, url, label, prose })),
     more,
-    moreText: new Lazy(() => (more > 0 ? text(words.more(more)) : '')),
+    moreText: new Lazy(() => (more > 0 ? text(words().more(more)) : '')),
     alertmanagerUrl: new Lazy(() => url(notice.externalURL)),
   });
 }
