@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
 import type { AlertLevel, AlertModel, Model, RecordingRuleModel, RuleGroupModel } from '../model/types.ts';
 import { goYaml } from './artifact.ts';
-import { ruleFileText, ruleGroupBodies } from './prometheus-rules.ts';
+import { normaliseExpr, ruleFileText, ruleGroupBodies } from './prometheus-rules.ts';
 
 /**
  * ruleFileText writes a rule file straight from the model; the file must be, byte for byte, the YAML of the document
@@ -100,5 +100,17 @@ describe('rule file text', () => {
     const text = ruleFileText(model, [alerting, recording], []);
     expect(text).toBe(goYaml(document));
     expect((parse(text) as typeof document).groups[0]!.rules[0]).toEqual({ record: 'r:x', expr: 'up', labels: { a: '2', b: '1' } });
+  });
+});
+
+describe('normaliseExpr', () => {
+  it('trims each line\'s end and the whole, one line or many', () => {
+    const reference = (e: string) => e.split('\n').map((line) => line.trimEnd()).join('\n').trim();
+    const rand = seededRandom(3);
+    const alphabet = ['a', ' ', '\t', '\n', '\r', '\u00a0', '\u2028', '(', '1'];
+    for (let i = 0; i < 20000; i++) {
+      const e = Array.from({ length: Math.floor(rand() * 10) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      expect(normaliseExpr(e), JSON.stringify(e)).toBe(reference(e));
+    }
   });
 });

@@ -302,6 +302,8 @@ export function dashboardUrl(model: Model, uid: string): string {
 
 /** Trims the trailing newline a YAML block scalar leaves and any trailing spaces on lines. */
 export function normaliseExpr(expr: string): string {
+  // One line: only its edges to trim.
+  if (!expr.includes('\n')) return expr.trim();
   return expr
     .split('\n')
     .map((line) => line.trimEnd())

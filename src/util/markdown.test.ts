@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
-import { mdText, oneLine, parsedHttpUrl, plainHttpUrl } from './markdown.ts';
+import { mdAnchor, mdFence, mdText, oneLine, parsedHttpUrl, plainHttpUrl } from './markdown.ts';
 
 describe('oneLine', () => {
   // The two replacements it makes, without its shortcut for text that needs neither.
@@ -65,5 +65,44 @@ describe('safeHttpUrl without the parser', () => {
     expect(plainHttpUrl('https://runbooks.example.com/queue-deep')).toBe('https://runbooks.example.com/queue-deep');
     expect(plainHttpUrl('http://grafana')).toBe('http://grafana/');
     for (const url of ['http://1.2.3.4/x', 'http://a.0x1f/', 'http://xn--a.com/', 'http://a.com/./x', 'http://A.com/', 'http://a.com:80/', 'http://a.com/a%20b', 'http://a.com/?q']) expect(plainHttpUrl(url)).toBeUndefined();
+  });
+});
+
+describe('mdAnchor', () => {
+  const reference = (s: string) =>
+    oneLine(s)
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+
+  it('gives what its replacements give, for random names', () => {
+    const alphabet = ['a', 'Z', '0', '_', '-', ' ', '.', 'É', '告', '\t', '(', 'İ'];
+    const rand = seededRandom(13);
+    for (let i = 0; i < 20000; i++) {
+      const s = Array.from({ length: Math.floor(rand() * 8) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      expect(mdAnchor(s), JSON.stringify(s)).toBe(reference(s));
+    }
+  });
+});
+
+describe('mdFence', () => {
+  const reference = (content: string, info = '') => {
+    const body = content.replace(/\r\n?|[\u0085\u2028\u2029]/g, '\n').replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return [`${fence}${info}`, ...body.split('\n'), fence];
+  };
+
+  it('gives what its replacements give, for every UTF-16 code unit and random text', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      expect(mdFence(`a${c}b`, 'promql')).toEqual(reference(`a${c}b`, 'promql'));
+    }
+    const alphabet = ['a', '`', '\n', '\r', ' ', '\u2028', '\u0001', '{'];
+    const rand = seededRandom(21);
+    for (let i = 0; i < 20000; i++) {
+      const s = Array.from({ length: Math.floor(rand() * 10) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      expect(mdFence(s), JSON.stringify(s)).toEqual(reference(s));
+    }
   });
 });

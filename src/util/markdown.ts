@@ -61,11 +61,16 @@ export function mdCode(s: string, inTable = false): string {
 /** A table cell of text: the inline escape already covers `|`; a cell is never empty-looking by accident. */
 export const mdCell = (s: string) => mdText(s);
 
+/** What mdFence replaces (line breaks but \n, invisible characters) or must fence around (backticks). */
+const FENCE_CHANGES = /[`\r\u0085\u2028\u2029\u0000-\u0008\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+
 /**
  * A fenced code block (lines) for `content`: backtick fence longer than any backtick run inside, so no line of the
  * content can close it; `info` is Vigil's own (e.g. `promql`, `diff`).
  */
 export function mdFence(content: string, info = ''): string[] {
+  // Most expressions hold no backtick, no line break but \n and nothing invisible: the lines as they are.
+  if (!FENCE_CHANGES.test(content)) return [`\`\`\`${info}`, ...content.split('\n'), '```'];
   const body = content.replace(/\r\n?|[\u0085\u2028\u2029]/g, '\n').replace(INVISIBLE, visible);
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
@@ -97,16 +102,12 @@ export function safeHttpUrl(url: string): string | undefined {
  * Undefined: not recognised, ask the parser (markdown.test.ts compares the two).
  */
 export function plainHttpUrl(url: string): string | undefined {
-  const m = PLAIN_HTTP_URL.exec(url);
-  if (!m) return undefined;
-  const labels = m[1]!.split('.');
-  if (!/^[a-z]/.test(labels[labels.length - 1]!) || labels.some((l) => l === '' || l.startsWith('xn--'))) return undefined;
-  const path = m[2] ?? '';
-  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
-  return path === '' ? `${url}/` : url;
+  if (!PLAIN_HTTP_URL.test(url)) return undefined;
+  return url.indexOf('/', url.indexOf('//') + 2) === -1 ? `${url}/` : url;
 }
 
-const PLAIN_HTTP_URL = /^https?:\/\/([a-z0-9.-]+)(\/[A-Za-z0-9._~/-]*)?$/;
+/** Host labels (none starting `xn--`, the last starting with a letter), then `/segment`s other than `.` and `..`. */
+const PLAIN_HTTP_URL = /^https?:\/\/(?:(?!xn--)[a-z0-9-]+\.)*(?!xn--)[a-z][a-z0-9-]*(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]*)*$/;
 
 /** safeHttpUrl by the WHATWG URL parser. */
 export function parsedHttpUrl(url: string): string | undefined {
@@ -143,6 +144,8 @@ export function mdLink(label: string, url: string): string {
 
 /** GitHub's anchor for a heading of plain text: lower case, punctuation other than `-` and `_` removed, spaces to `-`. */
 export function mdAnchor(heading: string): string {
+  // Most alert names are letters, digits, `_` and `-`: nothing to remove or replace.
+  if (/^[A-Za-z0-9_-]*$/.test(heading)) return heading.toLowerCase();
   return oneLine(heading)
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
