@@ -4,6 +4,8 @@
 //   dist/index.js                the define helpers definitions import (`from 'vigil'`), dist/types/index.d.ts
 //   dist/compiler.js             the compiler as a library (`from 'vigil/compiler'`), dist/types/compiler.d.ts
 //   dist/typescript-child.mjs    the process that runs users' TypeScript definitions
+//   dist/loader-process.mjs      how that process is started (src/load/loader-process.ts): bin/vigil.js imports it
+//                                to start the process before it reads the command line's script
 //   dist/grafana-sdk.cjs         the Grafana Foundation SDK as one script, which that process compiles with a V8 code
 //                                cache; dist/grafana-sdk.json gives its SDK version, its sha256 and each entry's exports
 // bin/vigil.js rebuilds the bundles in a checkout when a source is newer; `npm run prepare` (also run by npm ci and
@@ -21,6 +23,7 @@ export const CLI = { entry: 'src/cli/run.ts', out: 'vigil.cjs' };
 const LIBRARIES = [
   { entry: 'src/index.ts', out: 'index.js' },
   { entry: 'src/compiler.ts', out: 'compiler.js' },
+  { entry: 'src/load/loader-process.ts', out: 'loader-process.mjs' },
 ];
 const BUNDLES = [CLI, ...LIBRARIES];
 const CHILD = 'src/load/typescript-child.mjs';

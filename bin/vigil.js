@@ -34,7 +34,7 @@ if (!checkout) {
     process.stderr.write(`vigil: this installation has no ${path.relative(root, bundle)}; reinstall the package (npm install --save-dev vigil)\n`);
     process.exit(2);
   }
-  runBundle();
+  await runBundle();
 } else if (process.env.NODE_V8_COVERAGE && process.env.VIGIL_COVERAGE_BUNDLE) {
   // `npm test` measures the coverage of the commands its tests run: this bundle of src/ carries its source map, so
   // scripts/coverage-report.mjs can map what ran back to src/*.ts (scripts/coverage-bundle.mjs builds it).
@@ -50,7 +50,7 @@ if (!checkout) {
     }
   }
   if (useBundle && bundlesAreFresh()) {
-    runBundle();
+    await runBundle();
   } else {
     const { register } = await import('tsx/esm/api');
     register();
@@ -58,10 +58,19 @@ if (!checkout) {
   }
 }
 
-function runBundle() {
+async function runBundle() {
+  const cacheDir = process.env.VIGIL_CODE_CACHE === '0' ? undefined : codeCacheDir();
+  // The TypeScript loader process takes ≈ 50 ms to start (Node with its permission model): a command line that used
+  // it last time in this folder starts it now, before the bundle is read and compiled, and the bundle adopts it when it
+  // computes the very same launch (dist/loader-process.mjs, src/load/loader-process.ts). Not for `--version` & co.
+  if (cacheDir && /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '')) {
+    const { prestartLoader } = await import(pathToFileURL(path.join(root, 'dist', 'loader-process.mjs')).href);
+    const dist = path.dirname(bundle);
+    prestartLoader({ script: path.join(dist, 'typescript-child.mjs'), sdkDescription: path.join(dist, 'grafana-sdk.json'), cacheDir, argv: process.argv.slice(2) });
+  }
   const bytes = readFileSync(bundle);
   const source = bytes.toString('latin1'); // bin/dist.js writes it in ASCII: no UTF-8 decoding of 3 MB
-  const cache = codeCache(bytes);
+  const cache = cacheDir && codeCache(bytes, cacheDir);
   const cachedData = cache && readCodeCache(cache);
   const script = new Script(source, { filename: bundle, cachedData });
   if (cache) {
@@ -81,13 +90,10 @@ function runBundle() {
 }
 
 /**
- * Where this bundle's code cache for this command is kept (undefined when it is turned off), and the sha256 of the
+ * Where this bundle's code cache for this command is kept in `dir`, and the sha256 of the
  * bundle, which the file's header repeats: a cache copied from another checkout or version under this name is ignored.
  */
-function codeCache(bytes) {
-  if (process.env.VIGIL_CODE_CACHE === '0') return undefined;
-  const dir = codeCacheDir();
-  if (!dir) return undefined;
+function codeCache(bytes, dir) {
   // The TypeScript loader's code cache of the Grafana SDK script is kept here too (src/load/grafana-sdk-script.ts).
   globalThis[Symbol.for('vigil.code-cache-dir')] = dir;
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cachedDataVersionTag } from 'node:v8';
+import { CODE_CACHE_DIR, sdkCodeCacheFile, sdkScriptOf, type SdkScript } from './loader-process.ts';
 
 /**
  * The Grafana Foundation SDK as one script (dist/grafana-sdk.cjs, made by bin/dist.js) for the TypeScript loader
@@ -12,16 +11,7 @@ import { cachedDataVersionTag } from 'node:v8';
  * files took the loader process 110–140 ms of its ≈ 0.3 s (Node reads and lexes each for its export names); the
  * script takes ≈ 45 ms, ≈ 20 ms with the V8 code cache this module keeps for it (see sdkCodeCache).
  */
-export interface SdkScript {
-  /** The script's path. */
-  script: string;
-  package: string;
-  version: string;
-  /** The sha256 of the script's text (hex). */
-  sha256: string;
-  /** Each entry's export names, as Node gives them to an ES module that imports the entry from node_modules. */
-  exports: Record<string, string[]>;
-}
+export type { SdkScript };
 
 /** Beside the command line's script in dist/; in a checkout's dist/ when this runs from the sources. */
 const DESCRIPTIONS = ['./grafana-sdk.json', '../../dist/grafana-sdk.json'];
@@ -30,24 +20,7 @@ let found: SdkScript | null | undefined;
 /** The SDK script of this installation, if it has one (VIGIL_TS_SDK_SCRIPT=0: never, the SDK comes from node_modules). */
 export function sdkScript(): SdkScript | undefined {
   if (process.env.VIGIL_TS_SDK_SCRIPT === '0') return undefined;
-  if (found === undefined) {
-    found = null;
-    {
-      for (const rel of DESCRIPTIONS) {
-        const description = fileURLToPath(new URL(rel, import.meta.url));
-        const script = path.join(path.dirname(description), 'grafana-sdk.cjs');
-        try {
-          const d = JSON.parse(readFileSync(description, 'utf8')) as Omit<SdkScript, 'script'>;
-          if (existsSync(script) && typeof d.version === 'string' && typeof d.sha256 === 'string' && d.exports && typeof d.exports === 'object') {
-            found = { ...d, script };
-            break;
-          }
-        } catch {
-          // none here
-        }
-      }
-    }
-  }
+  if (found === undefined) found = sdkScriptOf(DESCRIPTIONS.map((rel) => fileURLToPath(new URL(rel, import.meta.url)))) ?? null;
   return found ?? undefined;
 }
 
@@ -116,13 +89,8 @@ const RESERVED = new Set(
  * the loader's heap limit (a V8 flag: V8 rejects cached data made under other flags).
  */
 export function sdkCodeCache(sdk: SdkScript, memoryMb: number): string | undefined {
-  const dir = (globalThis as Record<symbol, unknown>)[Symbol.for('vigil.code-cache-dir')];
-  if (typeof dir !== 'string') return undefined;
-  const key = createHash('sha256')
-    .update([sdk.sha256, process.version, process.arch, cachedDataVersionTag(), memoryMb].join('\0'))
-    .digest('hex')
-    .slice(0, 32);
-  return path.join(dir, `grafana-sdk-${key}.bin`);
+  const dir = (globalThis as Record<symbol, unknown>)[CODE_CACHE_DIR];
+  return typeof dir === 'string' ? sdkCodeCacheFile(dir, sdk.sha256, memoryMb) : undefined;
 }
 
 /**

@@ -6,8 +6,8 @@
 //
 // Protocol (IPC, JSON): parent → { sdk: { script, sha256, cache?, entries } } (the Grafana SDK as one script, see
 // grafana-sdk-script.ts, and the entries to evaluate ahead; optional), { warm: [file] } (modules to import ahead,
-// optional), then { files: [{ module,
-// source }] } (the module to run, the TypeScript file it comes from); child → { type: 'start', index } before each import,
+// optional), then { cwd, files: [{ module,
+// source }] } (the folder to run the definitions in, the module to run, the TypeScript file it comes from); child → { type: 'start', index } before each import,
 // { type: 'loaded', index, json } or { type: 'failed', index, message, path?, line?, col? } after it,
 // { type: 'late', index?, message, line?, col? } for errors thrown later by timers or promises, { type: 'sdk-cache',
 // state } when the SDK script was compiled with a code cache named, and { type: 'done' } once the event loop is
@@ -226,6 +226,16 @@ process.on('message', function definitions(message) {
   modules = list.map((f) => String(f.module));
   // The channel must not keep the process alive: the load is over when nothing the definitions started is left.
   process.channel?.unref();
+  // The process may have been started before the definitions were known (bin/vigil.js starts it early, in the
+  // command's folder): they run in the first one's folder, as when it was the process's own. The permission model
+  // allows process.chdir into a readable folder, and each definition's repository is one.
+  try {
+    if (typeof message.cwd === 'string') process.chdir(message.cwd);
+  } catch (e) {
+    for (const index of modules.keys()) send({ type: 'failed', index, message: `cannot change to the definition's folder: ${messageOf(e)}` });
+    process.once('beforeExit', () => send({ type: 'done' }));
+    return;
+  }
   // Source maps (stack traces located in the TypeScript files) only once the SDK's modules are in, not with
   // --enable-source-maps: Node then reads the map of every module it loads, and the SDK's come with 600 of them. The
   // definitions import those modules anyway, so waiting for them first delays nothing.

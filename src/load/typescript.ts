@@ -1,4 +1,4 @@
-import { fork, spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { rm, writeFile } from 'node:fs/promises';
@@ -10,6 +10,9 @@ import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { defaultExportHint } from './define-hint.ts';
 import { SDK_CACHE_WRITER, sdkCodeCache, sdkEntryFor, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
+import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, forkLoader, loaderLaunch, readableRoots, tsLoadLimits, type LoaderLaunch, type TsLoadLimits } from './loader-process.ts';
+
+export { tsLoadLimits, type TsLoadLimits };
 
 export interface TsLoadResult {
   definitions: Definition[];
@@ -23,19 +26,6 @@ export interface TsFile {
   file: string;
   absolutePath: string;
   text: string;
-}
-
-/** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
-export interface TsLoadLimits {
-  /** How long one file may take to load, and the load may take to settle after the last one (no timers left). */
-  timeoutMs: number;
-  memoryMb: number;
-}
-
-export function tsLoadLimits(env: NodeJS.ProcessEnv = process.env): TsLoadLimits {
-  const seconds = Number(env.VIGIL_TS_TIMEOUT);
-  const memory = Number(env.VIGIL_TS_MEMORY_MB);
-  return { timeoutMs: seconds > 0 ? seconds * 1000 : 5000, memoryMb: memory >= 64 ? Math.floor(memory) : 1024 };
 }
 
 /** Imports one TypeScript definition file in the loader process; see loadTypeScriptFiles. */
@@ -53,13 +43,17 @@ export async function loadTypeScript(file: string, absolutePath: string, text: s
 export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLoadLimits = tsLoadLimits(), handedOver?: () => void): Promise<Map<string, TsLoadResult>> {
   const results = new Map<string, TsLoadResult>();
   if (files.length === 0) {
+    // A loader bin/vigil.js started early (see loader-process.ts) is not needed: it goes now, not at exit.
+    discardPrestartedLoader();
     handedOver?.();
     return results;
   }
   // The modules go to a private directory that only this process writes and that is gone when the load is over.
   // Made synchronously, so that esbuild and the loader process both start before this call returns: the caller's
-  // work until it awaits the result (parsing the YAML files) overlaps them.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ts-'));
+  // work until it awaits the result (parsing the YAML files) overlaps them. A loader process bin/vigil.js started
+  // before this bundle ran is taken, with its folder, when it was started exactly as this load would start it.
+  const adopted = CHILD ? adoptPrestartedLoader((modulesDir) => launchFor(files, modulesDir, limits)) : 'none';
+  const dir = typeof adopted === 'object' ? adopted.modulesDir : mkdtempSync(path.join(os.tmpdir(), 'vigil-ts-'));
   try {
     const modules = files.map((_f, i) => path.join(dir, `definition-${i}.mjs`));
     const bundled = Promise.all(
@@ -73,7 +67,7 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
         return { ...f, module: modules[i]!, inputs: b.inputs ?? [] };
       }),
     ).then((list) => list.filter((e): e is TsFile & { module: string; inputs: string[] } => e !== undefined));
-    const run = await runLoader(files, bundled, dir, limits, handedOver);
+    const run = await runLoader(files, bundled, dir, limits, handedOver, typeof adopted === 'object' ? adopted.child : undefined);
     if (run.sdkCache && process.env.VIGIL_CODE_CACHE === 'debug') process.stderr.write(`vigil: Grafana SDK code cache ${run.sdkCache} in the TypeScript loader\n`);
     // Not waited for: it runs beside the compile (and the command's process waits for it before it exits).
     if (run.sdkCache === 'missing' || run.sdkCache === 'rejected') void writeSdkCodeCache(sdkWarmUp(files).entries, limits);
@@ -127,43 +121,29 @@ interface LoaderRun {
 // Beside this module in the sources; beside src/ when this runs from the CLI's bundle in dist/.
 const CHILD = ['./typescript-child.mjs', '../src/load/typescript-child.mjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((p) => existsSync(p));
 
-/** Directories the loader may read: the definitions' repository and Vigil's own package (for `vigil` and its dependencies). */
-function readableRoots(files: readonly TsFile[]): string[] {
-  const vigilRoot = path.resolve(path.dirname(CHILD ?? '.'), '../..');
-  const roots = new Set<string>([vigilRoot, process.cwd()]);
-  for (const f of files) roots.add(repositoryRoot(path.dirname(f.absolutePath)));
-  return [...roots];
-}
-
-function repositoryRoot(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return dir;
-  }
-}
-
-/** Only what Node needs: no inherited variables, so a definition can read no CI secret. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production' };
-  for (const name of ['PATH', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'SYSTEMROOT']) if (process.env[name] !== undefined) env[name] = process.env[name];
-  return env;
-}
-
-/** Node's permission model (Node 20: experimental): reads only under the roots, no writes, no child processes, no workers. */
-function permissionFlags(files: readonly TsFile[], modulesDir: string, sdkCache?: string): string[] {
-  if (!process.allowedNodeEnvironmentFlags.has('--experimental-permission')) return [];
-  const readable = [modulesDir, ...readableRoots(files)].map((r) => `--allow-fs-read=${path.join(r, '*')}`);
-  // The SDK script's code cache, that one file (made by the trusted process of writeSdkCodeCache, never by the loader).
-  if (sdkCache) readable.push(`--allow-fs-read=${sdkCache}`);
-  return ['--experimental-permission', ...readable];
+/**
+ * How the loader process for `files` is started (loader-process.ts): Node's permission model with reads under the
+ * modules folder, Vigil's package, the working directory and each definition's repository (and the SDK script's code
+ * cache file); the heap limit; a clean environment.
+ */
+function launchFor(files: readonly TsFile[], modulesDir: string, limits: TsLoadLimits): LoaderLaunch {
+  const sdk = sdkScript();
+  return loaderLaunch({
+    script: CHILD!,
+    modulesDir,
+    roots: readableRoots(CHILD!, process.cwd(), files.map((f) => path.dirname(f.absolutePath))),
+    sdkCache: sdk && sdkCodeCache(sdk, limits.memoryMb),
+    memoryMb: limits.memoryMb,
+  });
 }
 
 /**
  * Starts the loader process at once and gives it the modules when `entries` is ready, so that Node's start-up
  * overlaps the bundling. `files` are the TypeScript files the modules will come from (their repository is readable).
- * `handedOver` is called once the modules are sent (or there is nothing to send).
+ * `handedOver` is called once the modules are sent (or there is nothing to send). `adopted`: the process bin/vigil.js
+ * started early with the launch this load computes (see loadTypeScriptFiles), instead of a new one.
  */
-function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits, handedOver?: () => void): Promise<LoaderRun> {
+function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits, handedOver?: () => void, adopted?: ChildProcess): Promise<LoaderRun> {
   const run: LoaderRun = { outcome: 'ended', files: [], current: 0 };
   if (!CHILD) {
     run.ending = 'the TypeScript loader (typescript-child.mjs) is missing from this installation';
@@ -173,13 +153,7 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
   const sdk = sdkScript();
   const sdkCache = sdk && sdkCodeCache(sdk, limits.memoryMb);
   return new Promise((resolve) => {
-    const child = fork(CHILD, [], {
-      execArgv: [...permissionFlags(files, modulesDir, sdkCache), `--max-old-space-size=${limits.memoryMb}`, '--no-warnings'],
-      env: cleanEnvironment(),
-      cwd: path.dirname(files[0]!.absolutePath),
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    const child = adopted ?? forkLoader(launchFor(files, modulesDir, limits));
     // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkWarmUp): the SDK script
     // (whenever this installation has one: a definition's own modules may import the SDK too) and its entries the
     // definitions import, and the SDK's files from node_modules the script does not stand for. A failure to send
@@ -248,7 +222,8 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
           }
           run.files = list.map(() => ({ loaded: false, late: [] }));
           arm();
-          child.send({ files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
+          // The definitions run in the first one's folder (the process starts in this one's: see forkLoader).
+          child.send({ cwd: path.dirname(files[0]!.absolutePath), files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
         },
         () => child.kill('SIGKILL'),
       )

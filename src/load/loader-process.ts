@@ -1,0 +1,288 @@
+// How the TypeScript loader process (typescript-child.mjs) is started: its Node flags (the permission model's readable
+// roots, the heap limit), its clean environment, its stdio and IPC serialization. One module for the two places that
+// start it: src/load/typescript.ts (in the command line's bundle, dist/vigil.cjs) and bin/vigil.js, which imports it
+// as dist/loader-process.mjs (bin/dist.js builds it) to start the process before the bundle is even read (issue #12
+// §3: Node's start-up with --experimental-permission is ≈ 47 ms, and a cold `vigil validate` of the example waited
+// for it). Nothing here decides more than the loader's start; what it runs and what comes back is typescript.ts's.
+//
+// The early start ("prestart"): bin/vigil.js forks the process when the same command line in the same folder used
+// the loader last time (a hint file in the code-cache directory, written at the end of such a run and removed after
+// a run that did not use it). The hint is untrusted (a CI cache can be restored from a pull request's run): it only
+// decides WHETHER to fork early; the flags, paths and environment are computed here, from this process's own state,
+// as typescript.ts computes them. typescript.ts adopts the process only when what it computes for its load is exactly
+// what the process was started with (the whole launch: script, flags, environment, stdio, serialization); otherwise
+// it kills it, removes its modules folder and forks its own. A process nobody adopts is killed, and its folder
+// removed, when the command exits; until then it holds nothing that keeps the command alive.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
+
+/** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
+export interface TsLoadLimits {
+  /** How long one file may take to load, and the load may take to settle after the last one (no timers left). */
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export function tsLoadLimits(env: NodeJS.ProcessEnv = process.env): TsLoadLimits {
+  const seconds = Number(env.VIGIL_TS_TIMEOUT);
+  const memory = Number(env.VIGIL_TS_MEMORY_MB);
+  return { timeoutMs: seconds > 0 ? seconds * 1000 : 5000, memoryMb: memory >= 64 ? Math.floor(memory) : 1024 };
+}
+
+/** Everything the loader process is started with: two launches that are equal start the same process. */
+export interface LoaderLaunch {
+  script: string;
+  execArgv: string[];
+  env: Record<string, string>;
+  stdio: ['ignore', 'ignore', 'pipe', 'ipc'];
+  serialization: 'json';
+}
+
+/** Only what Node needs: no inherited variables, so a definition can read no CI secret. */
+export function cleanEnvironment(from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = { NODE_ENV: 'production' };
+  for (const name of ['PATH', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'SYSTEMROOT']) if (from[name] !== undefined) env[name] = from[name]!;
+  return env;
+}
+
+/**
+ * Directories the loader may read: Vigil's own package (for `vigil` and its dependencies: two folders above the
+ * loader's script), the working directory, and the repository of each folder a definition is in.
+ */
+export function readableRoots(script: string, cwd: string, definitionDirs: readonly string[]): string[] {
+  const vigilRoot = path.resolve(path.dirname(script), '../..');
+  const roots = new Set<string>([vigilRoot, cwd]);
+  for (const dir of definitionDirs) roots.add(repositoryRoot(dir));
+  return [...roots];
+}
+
+/** The nearest folder at or above `dir` with a package.json or .git; `dir` itself when there is none. */
+export function repositoryRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
+}
+
+/**
+ * The launch of a loader process: Node's permission model (Node 20: experimental) — reads only under the modules
+ * folder and the roots, and of the SDK script's code cache, that one file (made by the trusted process of
+ * writeSdkCodeCache, never by the loader); no writes, no child processes, no workers — the heap limit, no warnings,
+ * a clean environment; stderr piped (the tail explains a crash), IPC in JSON.
+ */
+export function loaderLaunch(o: { script: string; modulesDir: string; roots: readonly string[]; sdkCache?: string | undefined; memoryMb: number }): LoaderLaunch {
+  const permission: string[] = [];
+  if (process.allowedNodeEnvironmentFlags.has('--experimental-permission')) {
+    permission.push('--experimental-permission', ...[o.modulesDir, ...o.roots].map((r) => `--allow-fs-read=${path.join(r, '*')}`));
+    if (o.sdkCache) permission.push(`--allow-fs-read=${o.sdkCache}`);
+  }
+  return {
+    script: o.script,
+    execArgv: [...permission, `--max-old-space-size=${o.memoryMb}`, '--no-warnings'],
+    env: cleanEnvironment(),
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+  };
+}
+
+/**
+ * Starts the process. Its working directory is this process's: the loader changes to the first definition's folder
+ * when it is given the definitions (a definition sees that folder as process.cwd(), as it always has; the folder is
+ * under a readable root, which is what the permission model asks of process.chdir).
+ */
+export function forkLoader(launch: LoaderLaunch): ChildProcess {
+  return fork(launch.script, [], { execArgv: launch.execArgv, env: launch.env, stdio: launch.stdio, serialization: launch.serialization });
+}
+
+export const sameLaunch = (a: LoaderLaunch, b: LoaderLaunch): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The Grafana Foundation SDK as one script (dist/grafana-sdk.cjs, described by dist/grafana-sdk.json). */
+export interface SdkScript {
+  /** The script's path. */
+  script: string;
+  package: string;
+  version: string;
+  /** The sha256 of the script's text (hex). */
+  sha256: string;
+  /** Each entry's export names, as Node gives them to an ES module that imports the entry from node_modules. */
+  exports: Record<string, string[]>;
+}
+
+/** The SDK script described in the first of `descriptions` that has one (VIGIL_TS_SDK_SCRIPT=0: none). */
+export function sdkScriptOf(descriptions: readonly string[]): SdkScript | undefined {
+  if (process.env.VIGIL_TS_SDK_SCRIPT === '0') return undefined;
+  for (const description of descriptions) {
+    const script = path.join(path.dirname(description), 'grafana-sdk.cjs');
+    try {
+      const d = JSON.parse(readFileSync(description, 'utf8')) as Omit<SdkScript, 'script'>;
+      if (existsSync(script) && typeof d.version === 'string' && typeof d.sha256 === 'string' && d.exports && typeof d.exports === 'object') return { ...d, script };
+    } catch {
+      // none here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The file of the SDK script's V8 code cache in the code-cache folder `dir`: named by the script's sha256, Node's
+ * version and the loader's heap limit (a V8 flag: V8 rejects cached data made under other flags).
+ */
+export function sdkCodeCacheFile(dir: string, sdkSha256: string, memoryMb: number): string {
+  const key = createHash('sha256')
+    .update([sdkSha256, process.version, process.arch, cachedDataVersionTag(), memoryMb].join('\0'))
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(dir, `grafana-sdk-${key}.bin`);
+}
+
+/** The folder of the code caches bin/vigil.js passes in (none when they are off, or when the sources run). */
+export const CODE_CACHE_DIR = Symbol.for('vigil.code-cache-dir');
+const STATE = Symbol.for('vigil.ts-loader');
+
+interface Prestarted {
+  child: ChildProcess;
+  launch: LoaderLaunch;
+  modulesDir: string;
+  error?: Error;
+}
+
+/** What bin/vigil.js and the bundle share about this command's loader: the hint's file, an early process, its use. */
+interface LoaderState {
+  hint: string;
+  hinted: boolean;
+  prestarted?: Prestarted | undefined;
+  /** A load of this command started (or adopted) the loader. */
+  used: boolean;
+}
+
+const state = (): LoaderState | undefined => (globalThis as Record<symbol, LoaderState | undefined>)[STATE];
+
+/** Hints older than this are removed when one is written: the command lines they stand for were not run since. */
+const HINT_AGE_MS = 7 * 24 * 3600_000;
+const HINT = /^ts-loader-[0-9a-f]{32}\.hint$/;
+
+/** The hint that the command line `argv`, run in `cwd`, used the loader last time: an empty file, read for its presence. */
+export function hintFile(cacheDir: string, cwd: string, argv: readonly string[]): string {
+  const key = createHash('sha256').update([cwd, ...argv].join('\0')).digest('hex').slice(0, 32);
+  return path.join(cacheDir, `ts-loader-${key}.hint`);
+}
+
+/**
+ * Called by bin/vigil.js before it reads the command line's bundle: forks the loader now when this command line
+ * (`argv`, in the working directory) used it last time, started as the bundle will compute it (`script`: the loader
+ * the bundle runs; `sdkDescription`: the bundle's dist/grafana-sdk.json; `cacheDir`: the code-cache folder the bundle
+ * is given). VIGIL_TS_PRESTART=0 turns it off. Returns whether it forked.
+ */
+export function prestartLoader(o: { script: string; sdkDescription: string; cacheDir: string; argv: readonly string[] }): boolean {
+  if (process.env.VIGIL_TS_PRESTART === '0') return false;
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch {
+    return false;
+  }
+  const s: LoaderState = { hint: hintFile(o.cacheDir, cwd, o.argv), hinted: false, used: false };
+  s.hinted = existsSync(s.hint);
+  (globalThis as Record<symbol, unknown>)[STATE] = s;
+  process.once('exit', finish);
+  if (!s.hinted) return false;
+  const script = o.script;
+  const limits = tsLoadLimits();
+  const sdk = sdkScriptOf([o.sdkDescription]);
+  let modulesDir: string;
+  try {
+    modulesDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ts-'));
+  } catch {
+    return false;
+  }
+  const launch = loaderLaunch({ script, modulesDir, roots: readableRoots(script, cwd, []), sdkCache: sdk && sdkCodeCacheFile(o.cacheDir, sdk.sha256, limits.memoryMb), memoryMb: limits.memoryMb });
+  const child = forkLoader(launch);
+  const p: Prestarted = { child, launch, modulesDir };
+  child.on('error', (e) => (p.error = e));
+  // Until it is adopted, nothing of it keeps this process running.
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as Partial<Socket> | null)?.unref?.();
+  s.prestarted = p;
+  if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early (pid ${child.pid})\n`);
+  return true;
+}
+
+/** The early process not yet adopted or discarded (for the tests). */
+export function prestartedLoader(): { pid: number | undefined; modulesDir: string; launch: LoaderLaunch } | undefined {
+  const p = state()?.prestarted;
+  return p && { pid: p.child.pid, modulesDir: p.modulesDir, launch: p.launch };
+}
+
+/** Forgets this process's loader state (for the tests: bin/vigil.js starts one command per process). */
+export function resetLoaderState(): void {
+  discardPrestartedLoader();
+  process.off('exit', finish);
+  (globalThis as Record<symbol, unknown>)[STATE] = undefined;
+}
+
+/** At exit: an early process nobody took is killed and its folder removed; the hint is written or removed. */
+function finish(): void {
+  const s = state();
+  if (!s) return;
+  discardPrestartedLoader();
+  try {
+    if (s.used && !s.hinted) {
+      mkdirSync(path.dirname(s.hint), { recursive: true });
+      writeFileSync(s.hint, '');
+      const now = Date.now();
+      for (const name of readdirSync(path.dirname(s.hint))) {
+        const file = path.join(path.dirname(s.hint), name);
+        if (HINT.test(name) && now - statSync(file).mtimeMs > HINT_AGE_MS) unlinkSync(file);
+      }
+    } else if (!s.used && s.hinted) {
+      unlinkSync(s.hint);
+    }
+  } catch {
+    // a read-only or full disk, a concurrent command: the hint only decides whether the next run forks early
+  }
+}
+
+/** Kills the early process, if there is one nobody took, and removes its modules folder. */
+export function discardPrestartedLoader(): void {
+  const s = state();
+  const p = s?.prestarted;
+  if (!s || !p) return;
+  s.prestarted = undefined;
+  if (process.env.VIGIL_TS_PRESTART === 'debug' && !s.used) process.stderr.write('vigil: TypeScript loader started early: unused\n');
+  p.child.kill('SIGKILL');
+  rmSync(p.modulesDir, { recursive: true, force: true });
+}
+
+/** How an early process was used, for VIGIL_TS_PRESTART=debug and the tests. */
+export type Adoption = 'adopted' | 'none' | 'refused: launch differs' | 'refused: not running';
+
+/**
+ * The early process for a load that uses the loader, when `launchFor(its modules folder)` — what the load computes
+ * for itself — is exactly what it was started with and it is still running (its listeners are then the caller's;
+ * it keeps this process running again). Otherwise it is discarded (killed, its folder removed) and the caller forks.
+ */
+export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderLaunch): { child: ChildProcess; modulesDir: string } | Adoption {
+  const s = state();
+  if (s) s.used = true;
+  const p = s?.prestarted;
+  if (!s || !p) return 'none';
+  const alive = p.error === undefined && p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null && p.child.connected;
+  const same = sameLaunch(launchFor(p.modulesDir), p.launch);
+  const outcome: Adoption = !same ? 'refused: launch differs' : !alive ? 'refused: not running' : 'adopted';
+  if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early: ${outcome}\n`);
+  if (outcome !== 'adopted') {
+    discardPrestartedLoader();
+    return outcome;
+  }
+  s.prestarted = undefined;
+  p.child.ref();
+  p.child.channel?.ref();
+  (p.child.stderr as Partial<Socket> | null)?.ref?.();
+  return { child: p.child, modulesDir: p.modulesDir };
+}
