@@ -15,11 +15,11 @@ const temp = mkdtempSync(path.join(os.tmpdir(), 'vigil-package-'));
 const project = path.join(temp, 'team-monitoring');
 const installed = path.join(project, 'node_modules', 'vigil');
 
-function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false' }, timeout: 180_000 });
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false', ...env }, timeout: 180_000 });
 }
 const output = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
-const vigil = (args: string[], cwd = project) => run('npx', ['--no', 'vigil', ...args], cwd);
+const vigil = (args: string[], cwd = project, env: NodeJS.ProcessEnv = {}) => run('npx', ['--no', 'vigil', ...args], cwd, env);
 
 /** Every file of a tree with its size and modification time, to see that nothing was written into it. */
 function snapshot(dir: string): string[] {
@@ -61,7 +61,7 @@ afterAll(() => {
 describe('the packed package, installed into an empty project', () => {
   it('ships compiled JavaScript, declarations, the schemas and the templates, and no TypeScript sources', () => {
     const files = snapshot(installed).map((line) => line.split(' ')[0]!);
-    for (const file of ['bin/vigil.js', 'dist/vigil.cjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
+    for (const file of ['bin/vigil.js', 'dist/vigil.cjs', 'dist/loader-process.mjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => f.startsWith('src/'))).toEqual([]);
@@ -139,6 +139,14 @@ describe('the packed package, installed into an empty project', () => {
     expect(readFileSync(path.join(project, 'ml/monitoring/alerts/system.yaml'), 'utf8')).toContain('$schema=../../node_modules/vigil/schemas/alert-rules.schema.json');
     const validate = vigil(['validate', 'ml/monitoring']);
     expect(validate.status, output(validate)).toBe(0);
+    // Run again, the installed command line starts the TypeScript loader before it reads its script (the hint in the
+    // project's code cache), from dist/loader-process.mjs, and the load adopts it.
+    const again = vigil(['validate', 'ml/monitoring', '--no-cache'], project, { VIGIL_TS_PRESTART: 'debug' });
+    expect(again.status, output(again)).toBe(0);
+    expect(again.stderr).not.toMatch(/started early/);
+    const early = vigil(['validate', 'ml/monitoring', '--no-cache'], project, { VIGIL_TS_PRESTART: 'debug' });
+    expect(early.status, output(early)).toBe(0);
+    expect(early.stderr).toMatch(/started early: adopted/);
   });
 
   it("wrote nothing into the installed package; the code cache of the commands is in the project's node_modules/.cache", () => {

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lineColAt } from '../../src/diagnostics.ts';
+import { readableRoots } from '../../src/load/loader-process.ts';
 import { loadTypeScriptFiles, type TsLoadLimits } from '../../src/load/typescript.ts';
-import { runVigilAsync } from '../helpers/cli.ts';
+import { REPO, runVigilAsync } from '../helpers/cli.ts';
 
 /**
  * #8 §2: a TypeScript definition is code from whoever edits the repository. Whatever it does while loading, the result
@@ -144,6 +145,70 @@ describe('the CLI with a hostile TypeScript definition', () => {
       // What the definition printed is not passed on; its source may be quoted in a code frame, never at a line start.
       expect(r.stdout + r.stderr).not.toMatch(/^\s*::/m);
       expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+});
+
+/** A new folder outside every folder the loader of `project` may read (for the CLI: below the checkout's parent too). */
+function outsideTheRoots(project: string): string {
+  const roots = readableRoots(path.join(REPO, 'dist', 'typescript-child.mjs'), project, [path.join(project, 'monitoring')]);
+  const under = (dir: string, r: string) => !path.relative(r, dir).startsWith('..') && !path.isAbsolute(path.relative(r, dir));
+  for (const candidate of [os.tmpdir(), os.homedir(), '/var/tmp']) {
+    try {
+      const dir = mkdtempSync(path.join(candidate, 'vigil-outside-'));
+      if (!roots.some((r) => under(dir, r))) return dir;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not writable
+    }
+  }
+  throw new Error(`no writable folder outside ${roots.join(', ')}`);
+}
+
+describe('the loader started early by bin/vigil.js (issue #12 §3)', () => {
+  it('is the same sandbox: no secret from the environment, no read outside its roots, no write, no process', async () => {
+    const dir = path.join(root, `early-${n++}`);
+    mkdirSync(path.join(dir, 'monitoring'), { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+    writeFileSync(path.join(dir, 'monitoring', 'project.yaml'), 'apiVersion: vigil/v1\nkind: Project\nname: p\n');
+    const inside = path.join(dir, 'inside.txt');
+    writeFileSync(inside, 'readable');
+    const outsideDir = outsideTheRoots(dir);
+    const outside = path.join(outsideDir, 'secret.txt');
+    writeFileSync(outside, 'not for definitions');
+    const marker = path.join(dir, 'written-by-an-early-loader');
+    // What the definition managed to do, in the message of the error it throws (a ts/load error the CLI prints).
+    writeFileSync(
+      path.join(dir, 'monitoring', 'probe.ts'),
+      [
+        "import { readFileSync, writeFileSync } from 'node:fs';",
+        "import { execSync } from 'node:child_process';",
+        'const did: string[] = [];',
+        "if (JSON.stringify(process.env).includes('ci-secret-value')) did.push('secret');",
+        `try { readFileSync(${JSON.stringify(inside)}); did.push('read-inside'); } catch {}`,
+        `try { readFileSync(${JSON.stringify(outside)}); did.push('read-outside'); } catch {}`,
+        `try { writeFileSync(${JSON.stringify(marker)}, 'x'); did.push('wrote'); } catch {}`,
+        "try { execSync('true'); did.push('spawned'); } catch {}",
+        "throw new Error(`PROBE ${did.join(',')} pid=${process.pid}`);",
+        '',
+      ].join('\n'),
+    );
+    const env = { VIGIL_TEST_CI_SECRET: 'ci-secret-value', VIGIL_CACHE_DIR: path.join(dir, 'cache'), VIGIL_TS_PRESTART: 'debug' };
+    try {
+      const args = ['validate', 'monitoring', '--no-cache'];
+      // The first run starts the loader as it always did, and leaves the hint; the second starts it early.
+      const first = await runVigilAsync(args, dir, env);
+      const second = await runVigilAsync(args, dir, env);
+      expect(first.stderr).not.toMatch(/started early/);
+      expect(second.stderr).toMatch(/started early: adopted/);
+      const earlyPid = /started early \(pid (\d+)\)/.exec(second.stderr)?.[1];
+      for (const [r, pid] of [[first, '\\d+'], [second, earlyPid]] as const) {
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`probe\\.ts:\\d+:\\d+: error\\[ts/load\\]: cannot load TypeScript definition: PROBE read-inside pid=${pid}\\n`));
+      }
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(outsideDir, { recursive: true, force: true });
     }
   });
 });

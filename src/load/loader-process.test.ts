@@ -1,0 +1,155 @@
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REPO } from '../../test/helpers/cli.ts';
+import { CODE_CACHE_DIR, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits } from './loader-process.ts';
+import { loadTypeScriptFiles, type TsFile } from './typescript.ts';
+
+// Issue #12 §3: bin/vigil.js starts the TypeScript loader process before it reads the command line's bundle, and the
+// load adopts it only when it would have started the very same process. Here the early start is made as bin/vigil.js
+// makes it (the loader of the sources, which the load runs in these tests), then a load changes one thing or none.
+const CHILD = path.join(REPO, 'src/load/typescript-child.mjs');
+const SDK_DESCRIPTION = path.join(REPO, 'dist/grafana-sdk.json');
+const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'vigil-prestart-')));
+const cacheDir = path.join(root, 'cache');
+const projectDir = path.join(root, 'project');
+const otherRepository = path.join(root, 'other-repository');
+const ARGV = ['validate', 'monitoring', '--no-cache'];
+mkdirSync(cacheDir);
+for (const dir of [projectDir, otherRepository]) {
+  mkdirSync(path.join(dir, 'monitoring'), { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+}
+
+// What a definition sees: the process it runs in and its working directory.
+const WHO = "export default { apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [], pid: process.pid, cwd: process.cwd() };\n";
+
+function definition(dir: string, name = 'who.ts'): TsFile {
+  const absolutePath = path.join(dir, 'monitoring', name);
+  writeFileSync(absolutePath, WHO);
+  return { file: `monitoring/${name}`, absolutePath, text: WHO };
+}
+
+const saved = { cwd: process.cwd(), env: { ...process.env } };
+beforeEach(() => {
+  process.chdir(projectDir);
+  (globalThis as Record<symbol, unknown>)[CODE_CACHE_DIR] = cacheDir;
+  for (const name of ['VIGIL_TS_MEMORY_MB', 'VIGIL_TS_TIMEOUT', 'VIGIL_TS_PRESTART', 'TZ']) delete process.env[name];
+});
+afterEach(() => {
+  resetLoaderState();
+  process.chdir(saved.cwd);
+  delete (globalThis as Record<symbol, unknown>)[CODE_CACHE_DIR];
+  process.env = { ...saved.env };
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The early start bin/vigil.js makes for ARGV, with a hint in place. */
+function prestart(hint = '') {
+  writeFileSync(hintFile(cacheDir, process.cwd(), ARGV), hint);
+  expect(prestartLoader({ script: CHILD, sdkDescription: SDK_DESCRIPTION, cacheDir, argv: ARGV })).toBe(true);
+  const early = prestartedLoader()!;
+  expect(early.pid).toBeGreaterThan(0);
+  expect(existsSync(early.modulesDir)).toBe(true);
+  return early;
+}
+
+/** Whether a process is there: a killed one goes once this process has reaped it (within a few event-loop turns). */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+interface Variant {
+  name: string;
+  /** What changes between the early start and the load. */
+  change?: () => void;
+  /** The files the load is given (default: one definition in the project, the working directory). */
+  files?: () => TsFile[];
+  limits?: { timeoutMs: number; memoryMb: number };
+  adopted: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'nothing: the same launch', adopted: true },
+  { name: 'two definitions in the same repository', files: () => [definition(projectDir), definition(projectDir, 'second.ts')], adopted: true },
+  { name: 'VIGIL_TS_TIMEOUT (a limit kept by this process, not a flag of the loader)', change: () => (process.env.VIGIL_TS_TIMEOUT = '2'), adopted: true },
+  { name: 'a definition in another repository (another readable root)', files: () => [definition(otherRepository)], adopted: false },
+  { name: 'one definition here, one in another repository', files: () => [definition(projectDir), definition(otherRepository)], adopted: false },
+  { name: 'VIGIL_TS_MEMORY_MB (the heap limit, and the SDK code cache named by it)', change: () => (process.env.VIGIL_TS_MEMORY_MB = '300'), adopted: false },
+  { name: 'limits given by the caller', limits: { timeoutMs: 5000, memoryMb: 512 }, adopted: false },
+  { name: 'an environment variable the loader gets (TZ)', change: () => (process.env.TZ = 'Asia/Shanghai'), adopted: false },
+  { name: 'the code cache turned off (no SDK cache file to read)', change: () => delete (globalThis as Record<symbol, unknown>)[CODE_CACHE_DIR], adopted: false },
+  { name: 'another working directory', change: () => process.chdir(otherRepository), adopted: false },
+];
+
+describe('a loader process started early', () => {
+  it.each(VARIANTS.map((v) => [v.name, v] as const))('changed between the start and the load: %s', async (_name, v) => {
+    const early = prestart();
+    v.change?.();
+    const files = v.files?.() ?? [definition(projectDir)];
+    const results = await loadTypeScriptFiles(files, v.limits ?? tsLoadLimits());
+    for (const f of files) {
+      const r = results.get(f.file)!;
+      expect(r.diagnostics).toEqual([]);
+      const seen = r.definitions[0]!.value as { pid: number; cwd: string };
+      // Adopted: the definitions ran in the early process. Either way, in the first definition's folder, as always.
+      if (v.adopted) expect(seen.pid).toBe(early.pid);
+      else expect(seen.pid).not.toBe(early.pid);
+      expect(seen.cwd).toBe(path.dirname(files[0]!.absolutePath));
+    }
+    // Nothing is left: neither process, nor the early one's modules folder (the load removes its own).
+    expect(prestartedLoader()).toBeUndefined();
+    expect(await gone(early.pid!)).toBe(true);
+    expect(existsSync(early.modulesDir)).toBe(false);
+  });
+
+  it('the early launch is the one the load computes, whatever the hint holds (it only decides whether to start)', () => {
+    const early = prestart('--allow-fs-read=/*\n{"execArgv":["--allow-fs-read=/*"],"env":{"SECRET":"x"}}\n');
+    const sdk = sdkScriptOf([SDK_DESCRIPTION]);
+    const memoryMb = tsLoadLimits().memoryMb;
+    const expected = loaderLaunch({ script: CHILD, modulesDir: early.modulesDir, roots: readableRoots(CHILD, projectDir, [path.join(projectDir, 'monitoring')]), sdkCache: sdk && sdkCodeCacheFile(cacheDir, sdk.sha256, memoryMb), memoryMb });
+    expect(early.launch).toEqual(expected);
+    expect(early.launch.execArgv.join(' ')).not.toContain('--allow-fs-read=/*');
+    expect(Object.keys(early.launch.env)).not.toContain('SECRET');
+  });
+
+  it('a load without TypeScript files ends it at once and removes its folder', async () => {
+    const early = prestart();
+    expect((await loadTypeScriptFiles([])).size).toBe(0);
+    expect(prestartedLoader()).toBeUndefined();
+    expect(await gone(early.pid!)).toBe(true);
+    expect(existsSync(early.modulesDir)).toBe(false);
+  });
+
+  it('one that ended before the load is not adopted: the load forks its own', async () => {
+    const early = prestart();
+    process.kill(early.pid!, 'SIGKILL');
+    expect(await gone(early.pid!)).toBe(true);
+    const f = definition(projectDir);
+    const r = (await loadTypeScriptFiles([f])).get(f.file)!;
+    expect(r.diagnostics).toEqual([]);
+    expect((r.definitions[0]!.value as { pid: number }).pid).not.toBe(early.pid);
+    expect(existsSync(early.modulesDir)).toBe(false);
+  });
+
+  it.each([
+    ['no hint for this command line', () => undefined],
+    ['a hint for another command line', () => writeFileSync(hintFile(cacheDir, projectDir, ['build']), '')],
+    ['a hint for this command line in another folder', () => writeFileSync(hintFile(cacheDir, otherRepository, ARGV), '')],
+    ['VIGIL_TS_PRESTART=0', () => (writeFileSync(hintFile(cacheDir, projectDir, ARGV), ''), (process.env.VIGIL_TS_PRESTART = '0'))],
+  ])('is not started with %s', (_name, setUp) => {
+    rmSync(hintFile(cacheDir, projectDir, ARGV), { force: true });
+    setUp();
+    expect(prestartLoader({ script: CHILD, sdkDescription: SDK_DESCRIPTION, cacheDir, argv: ARGV })).toBe(false);
+    expect(prestartedLoader()).toBeUndefined();
+  });
+});
