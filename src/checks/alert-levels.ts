@@ -58,6 +58,9 @@ function checkOwnExpressionLevels(ctx: CheckContext, alert: AlertModel, raw: Rec
  * severity (`rules:`) can collide so, and so can levels of two severities whose alerts carry no severity label.
  */
 function reportIndistinguishableLevels(ctx: CheckContext, alert: AlertModel): void {
+  // Levels that all carry their severity label, each a severity of its own, differ in it: nothing can collide (most
+  // alerts; their label sets are not worth writing out).
+  if (distinctSeverityLabels(alert.levels)) return;
   const seen = new Map<string, AlertLevel>();
   for (const level of alert.levels) {
     const key = JSON.stringify(Object.entries(ruleLabels(alert, level)).sort());
@@ -78,6 +81,14 @@ function reportIndistinguishableLevels(ctx: CheckContext, alert: AlertModel): vo
       related: [{ span: levelSpan(first), message: 'the other level' }],
     });
   }
+}
+
+function distinctSeverityLabels(levels: readonly AlertLevel[]): boolean {
+  for (let i = 0; i < levels.length; i++) {
+    if (!carriesSeverityLabel(levels[i]!)) return false;
+    for (let j = 0; j < i; j++) if (levels[j]!.severity === levels[i]!.severity) return false;
+  }
+  return true;
 }
 
 /** A level of `rules:` at its severity; a threshold level at its key (the severity's name). */

@@ -136,17 +136,19 @@ function resultCells(cell: (text: string) => string): (result: RoutingResult) =>
   };
 }
 
-function matrixRow(row: LevelRoute, root: string, routed: Set<string>, cell: (text: string) => string, cells: (result: RoutingResult) => string): MatrixRow {
-  const labels = Object.entries(row.labels)
-    .filter(([name]) => name !== 'alertname' && name !== 'severity' && routed.has(name))
-    .sort(([a], [b]) => compare(a, b))
-    .map(([name, value]) => cellCode(formatMatcher({ label: name, op: '=', value })));
+function matrixRow(row: LevelRoute, root: string, routed: RoutedLabels, cell: (text: string) => string, cells: (result: RoutingResult) => string): MatrixRow {
+  let labels = '';
+  for (const name of routed.names) {
+    if (!Object.prototype.hasOwnProperty.call(row.labels, name)) continue;
+    const matcher = routed.matcher(name, row.labels[name]!);
+    labels = labels === '' ? matcher : `${labels}, ${matcher}`;
+  }
   const rootOnly = !row.result.reachesOnlyRoot ? '' : row.result.matchedDefaultOk ? 'intended' : 'unintended';
   return {
     alert: row.alert.name,
     severity: row.level.severity,
     file: row.alert.origin.def.file,
-    line: `| ${mdCell(row.alert.name)} | ${cell(row.level.severity)} | ${labels.join(', ') || '—'} | ${cells(row.result)} |`,
+    line: `| ${routed.alertCell(row.alert.name)} | ${cell(row.level.severity)} | ${labels || '—'} | ${cells(row.result)} |`,
     rootOnly,
     rootOnlyLine:
       rootOnly === ''
@@ -184,15 +186,43 @@ function silencesSection(model: Model, labels: Pick<LabelInference, 'ofLevel'>, 
   return out;
 }
 
-/** Label names any route matcher of the tree looks at. */
-function routingLabelNames(root: RouteModel): Set<string> {
+/**
+ * The labels that matter in the matrix: those any route matcher of the tree looks at, besides alertname and
+ * severity, sorted; each `name="value"` cell and each alert's name cell written once (an alert has a row per level).
+ */
+interface RoutedLabels {
+  names: string[];
+  matcher(name: string, value: string): string;
+  alertCell(name: string): string;
+}
+
+function routingLabelNames(root: RouteModel): RoutedLabels {
   const names = new Set<string>();
   const visit = (route: RouteModel) => {
     for (const m of route.matchers) names.add(m.label);
     route.routes.forEach(visit);
   };
   root.routes.forEach(visit);
-  return names;
+  const matchers = new Map<string, Map<string, string>>();
+  let lastName: string | undefined;
+  let lastCell = '';
+  return {
+    names: [...names].filter((name) => name !== 'alertname' && name !== 'severity').sort(compare),
+    matcher(name, value) {
+      let ofName = matchers.get(name);
+      if (!ofName) matchers.set(name, (ofName = new Map()));
+      let text = ofName.get(value);
+      if (text === undefined) ofName.set(value, (text = cellCode(formatMatcher({ label: name, op: '=', value }))));
+      return text;
+    },
+    alertCell(name) {
+      if (name !== lastName) {
+        lastName = name;
+        lastCell = mdCell(name);
+      }
+      return lastCell;
+    },
+  };
 }
 
 function matchersText(route: RouteModel, inTable = false): string {
