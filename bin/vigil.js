@@ -64,9 +64,13 @@ async function runBundle() {
   // it last time in this folder starts it now, before the bundle is read and compiled, and the bundle adopts it when it
   // computes the very same launch (dist/loader-process.mjs, src/load/loader-process.ts). Not for `--version` & co.
   if (cacheDir && /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '')) {
-    const { prestartLoader } = await import(pathToFileURL(path.join(root, 'dist', 'loader-process.mjs')).href);
-    const dist = path.dirname(bundle);
-    prestartLoader({ script: path.join(dist, 'typescript-child.mjs'), sdkDescription: path.join(dist, 'grafana-sdk.json'), cacheDir, argv: process.argv.slice(2) });
+    try {
+      const { prestartLoader } = await import(pathToFileURL(path.join(root, 'dist', 'loader-process.mjs')).href);
+      const dist = path.dirname(bundle);
+      prestartLoader({ script: path.join(dist, 'typescript-child.mjs'), sdkDescription: path.join(dist, 'grafana-sdk.json'), cacheDir, argv: process.argv.slice(2) });
+    } catch {
+      // only an early start is lost: the load starts the loader itself
+    }
   }
   const bytes = readFileSync(bundle);
   const source = bytes.toString('latin1'); // bin/dist.js writes it in ASCII: no UTF-8 decoding of 3 MB
