@@ -186,7 +186,7 @@ export function dashboardInputs(model: Model, d: DashboardModel): string {
     const alert = alerts.get(name);
     return alert ? [name, alert.origin.def.file, alert.levels.map((l) => [l.severity, l.op ?? null, typeof l.value === 'number' && Number.isFinite(l.value) ? l.value : null])] : [name];
   });
-  return JSON.stringify([...project, model.severities.map((s) => [s.name, s.rank]), levels]);
+  return JSON.stringify([...project, model.severities.map((s) => ({ severity: s.name, rank: s.rank })), levels]);
 }
 
 /** The finished Grafana JSON of a dashboard (keys not yet sorted) and the alerts whose levels it draws. */
