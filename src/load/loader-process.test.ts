@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
-import { CODE_CACHE_DIR, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits } from './loader-process.ts';
+import { CODE_CACHE_DIR, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
 import { loadTypeScriptFiles, type TsFile } from './typescript.ts';
 
 // Issue #12 §3: bin/vigil.js starts the TypeScript loader process before it reads the command line's bundle, and the
@@ -151,5 +151,30 @@ describe('a loader process started early', () => {
     setUp();
     expect(prestartLoader({ script: CHILD, sdkDescription: SDK_DESCRIPTION, cacheDir, argv: ARGV })).toBe(false);
     expect(prestartedLoader()).toBeUndefined();
+  });
+});
+
+describe("what the loader reads of Vigil's own package", () => {
+  // The loader's script in each place it can be: a checkout (from src/ or from dist/), an npm install, pnpm's store.
+  const layouts: { name: string; packageRoot: string; script: string; readable: string }[] = [
+    { name: 'a checkout, dist/', packageRoot: 'checkout', script: 'checkout/dist/typescript-child.mjs', readable: 'checkout' },
+    { name: 'a checkout, src/load/', packageRoot: 'checkout', script: 'checkout/src/load/typescript-child.mjs', readable: 'checkout' },
+    { name: 'installed by npm', packageRoot: 'app/node_modules/vigil', script: 'app/node_modules/vigil/dist/typescript-child.mjs', readable: 'app/node_modules' },
+    { name: "installed by pnpm", packageRoot: 'app/node_modules/.pnpm/vigil@0.1.0/node_modules/vigil', script: 'app/node_modules/.pnpm/vigil@0.1.0/node_modules/vigil/dist/typescript-child.mjs', readable: 'app/node_modules/.pnpm/vigil@0.1.0/node_modules' },
+    { name: 'a folder named like a package, no package.json above', packageRoot: '', script: 'loose/dist/typescript-child.mjs', readable: 'loose/dist' },
+  ];
+  const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'vigil-package-root-')));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  it.each(layouts)('$name: $readable', ({ packageRoot, script, readable }) => {
+    if (packageRoot) {
+      mkdirSync(path.join(base, packageRoot), { recursive: true });
+      writeFileSync(path.join(base, packageRoot, 'package.json'), '{ "name": "vigil" }\n');
+    }
+    mkdirSync(path.dirname(path.join(base, script)), { recursive: true });
+    expect(vigilPackageRoot(path.join(base, script))).toBe(path.join(base, readable));
+  });
+
+  it("this checkout's loader reads the checkout, not the folder it is in", () => {
+    for (const script of ['dist/typescript-child.mjs', 'src/load/typescript-child.mjs']) expect(vigilPackageRoot(path.join(REPO, script))).toBe(REPO);
   });
 });

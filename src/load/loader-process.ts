@@ -51,14 +51,26 @@ export function cleanEnvironment(from: NodeJS.ProcessEnv = process.env): Record<
 }
 
 /**
- * Directories the loader may read: Vigil's own package (for `vigil` and its dependencies: two folders above the
- * loader's script), the working directory, and the repository of each folder a definition is in.
+ * Directories the loader may read: Vigil's own package with its dependencies (see vigilPackageRoot), the working
+ * directory, and the repository of each folder a definition is in.
  */
 export function readableRoots(script: string, cwd: string, definitionDirs: readonly string[]): string[] {
-  const vigilRoot = path.resolve(path.dirname(script), '../..');
-  const roots = new Set<string>([vigilRoot, cwd]);
+  const roots = new Set<string>([vigilPackageRoot(script), cwd]);
   for (const dir of definitionDirs) roots.add(repositoryRoot(dir));
   return [...roots];
+}
+
+/**
+ * What the loader reads of Vigil itself (for `vigil`'s define helpers and their packages): the package the script is
+ * in (the nearest folder above it with a package.json), or, for an installed package, the node_modules folder that
+ * holds it, where npm puts its dependencies beside it. Never a checkout's parent folder: from dist/ as from src/load/,
+ * a checkout is its own root.
+ */
+export function vigilPackageRoot(script: string): string {
+  let root = path.dirname(path.resolve(script));
+  while (!existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
+  if (!existsSync(path.join(root, 'package.json'))) return path.dirname(path.resolve(script));
+  return path.basename(path.dirname(root)) === 'node_modules' ? path.dirname(root) : root;
 }
 
 /** The nearest folder at or above `dir` with a package.json or .git; `dir` itself when there is none. */

@@ -149,7 +149,7 @@ describe('the CLI with a hostile TypeScript definition', () => {
   });
 });
 
-/** A new folder outside every folder the loader of `project` may read (for the CLI: below the checkout's parent too). */
+/** A new folder outside every folder the loader of `project` may read. */
 function outsideTheRoots(project: string): string {
   const roots = readableRoots(path.join(REPO, 'dist', 'typescript-child.mjs'), project, [path.join(project, 'monitoring')]);
   const under = (dir: string, r: string) => !path.relative(r, dir).startsWith('..') && !path.isAbsolute(path.relative(r, dir));
@@ -176,6 +176,10 @@ describe('the loader started early by bin/vigil.js (issue #12 §3)', () => {
     const outsideDir = outsideTheRoots(dir);
     const outside = path.join(outsideDir, 'secret.txt');
     writeFileSync(outside, 'not for definitions');
+    // Beside the checkout Vigil runs from: its own package is readable (for `vigil`), never the folder holding it.
+    const neighbourDir = mkdtempSync(path.join(path.dirname(REPO), 'vigil-neighbour-'));
+    const neighbour = path.join(neighbourDir, 'secret.txt');
+    writeFileSync(neighbour, 'not for definitions either');
     const marker = path.join(dir, 'written-by-an-early-loader');
     // What the definition managed to do, in the message of the error it throws (a ts/load error the CLI prints).
     writeFileSync(
@@ -187,6 +191,7 @@ describe('the loader started early by bin/vigil.js (issue #12 §3)', () => {
         "if (JSON.stringify(process.env).includes('ci-secret-value')) did.push('secret');",
         `try { readFileSync(${JSON.stringify(inside)}); did.push('read-inside'); } catch {}`,
         `try { readFileSync(${JSON.stringify(outside)}); did.push('read-outside'); } catch {}`,
+        `try { readFileSync(${JSON.stringify(neighbour)}); did.push('read-neighbour'); } catch {}`,
         `try { writeFileSync(${JSON.stringify(marker)}, 'x'); did.push('wrote'); } catch {}`,
         "try { execSync('true'); did.push('spawned'); } catch {}",
         "throw new Error(`PROBE ${did.join(',')} pid=${process.pid}`);",
@@ -209,6 +214,7 @@ describe('the loader started early by bin/vigil.js (issue #12 §3)', () => {
       expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(outsideDir, { recursive: true, force: true });
+      rmSync(neighbourDir, { recursive: true, force: true });
     }
   });
 });
