@@ -11,7 +11,8 @@
 // VIGIL_CACHE_DIR, else the user's cache directory), never in the package. Its file name is a sha256 of the bundle's
 // text, Vigil's and Node's versions and V8's flags, and its header repeats the bundle's sha256 and gives the data's:
 // V8 itself only compares the length of the source and its flags before it runs the bytecode it finds. Written only
-// when missing or rejected. VIGIL_CODE_CACHE=0 turns it off, VIGIL_CODE_CACHE=debug says what happened to it.
+// when missing or rejected, or when the run that made it failed (a provisional cache: the next successful run makes it
+// again). VIGIL_CODE_CACHE=0 turns it off, VIGIL_CODE_CACHE=debug says what happened to it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +24,8 @@ import { Script } from 'node:vm';
 
 // Before any code runs: the command line starts from the middle of this module.
 const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the bundle and of the data
+// The same, for a cache made by a run that failed (see runBundle): the next run that succeeds makes it again.
+const PROVISIONAL_MAGIC = Buffer.from('vigil code cache P\n');
 const SHA256_BYTES = 32;
 const EXIT_USAGE = 2; // src/cli/exit.ts
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,12 +81,17 @@ async function runBundle() {
   const cachedData = cache && readCodeCache(cache);
   const script = new Script(source, { filename: bundle, cachedData });
   if (cache) {
-    report(cache, cachedData === undefined ? cache.missing : script.cachedDataRejected ? 'rejected by V8' : 'accepted');
-    if (!cachedData || script.cachedDataRejected) {
-      // After the command's work (and after any process.exit): the functions it ran are compiled by then. Not after a
-      // usage error (exit 2): a mistyped command would leave a file of its own, and its run compiled almost nothing.
+    const accepted = cachedData !== undefined && !script.cachedDataRejected;
+    report(cache, !accepted ? (cachedData === undefined ? cache.missing : 'rejected by V8') : cache.provisional ? 'accepted (provisional)' : 'accepted');
+    // After the command's work (and after any process.exit): the functions it ran are compiled by then. Not after a
+    // usage error (exit 2): a mistyped command would leave a file of its own, and its run compiled almost nothing.
+    // A cache stays as it is made, so a run that stopped early (definitions that do not load, a build with errors:
+    // nothing emitted) makes a provisional one, which the next successful run makes again with all it compiled; else
+    // every later run would compile, without a cache, whatever the first one never reached.
+    if (!accepted || cache.provisional) {
       process.once('exit', (code) => {
-        if (code !== EXIT_USAGE) writeCodeCache(cache, script.createCachedData());
+        if (code === EXIT_USAGE || (accepted && code !== 0)) return;
+        writeCodeCache(cache, script.createCachedData(), code !== 0);
       });
     }
   }
@@ -141,7 +149,9 @@ function readCodeCache(cache) {
   const header = CODE_CACHE_MAGIC.length + 2 * SHA256_BYTES;
   const bundleSha256 = content.subarray(CODE_CACHE_MAGIC.length, CODE_CACHE_MAGIC.length + SHA256_BYTES);
   const data = content.subarray(header);
-  if (content.length <= header || !content.subarray(0, CODE_CACHE_MAGIC.length).equals(CODE_CACHE_MAGIC) || !sha256(data).equals(content.subarray(header - SHA256_BYTES, header))) {
+  const magic = content.subarray(0, CODE_CACHE_MAGIC.length);
+  cache.provisional = magic.equals(PROVISIONAL_MAGIC);
+  if (content.length <= header || !(magic.equals(CODE_CACHE_MAGIC) || cache.provisional) || !sha256(data).equals(content.subarray(header - SHA256_BYTES, header))) {
     cache.missing = 'damaged';
   } else if (!bundleSha256.equals(cache.bundleSha256)) {
     cache.missing = 'made for another bundle';
@@ -152,14 +162,14 @@ function readCodeCache(cache) {
 }
 
 /** Written through a temporary file, so that a concurrent command reads the whole of it or nothing; other keys go. */
-function writeCodeCache(cache, data) {
+function writeCodeCache(cache, data, provisional) {
   try {
     const dir = path.dirname(cache.file);
     mkdirSync(dir, { recursive: true });
     const temp = `${cache.file}.${process.pid}.tmp`;
-    writeFileSync(temp, Buffer.concat([CODE_CACHE_MAGIC, cache.bundleSha256, sha256(data), data]));
+    writeFileSync(temp, Buffer.concat([provisional ? PROVISIONAL_MAGIC : CODE_CACHE_MAGIC, cache.bundleSha256, sha256(data), data]));
     renameSync(temp, cache.file);
-    report(cache, 'written');
+    report(cache, provisional ? 'written (provisional)' : 'written');
     const sameCommand = new RegExp(`^${cache.command}-[0-9a-f]{32}\\.bin$`);
     for (const name of readdirSync(dir)) {
       if (name === path.basename(cache.file) || !sameCommand.test(name)) continue;

@@ -182,6 +182,35 @@ describe('the code cache of the command line', () => {
     expect(second.states).toEqual(['accepted']);
   });
 
+  it('a run that failed makes a provisional cache, which the next successful run makes again with what it compiled', () => {
+    const dir = path.join(work, 'code-cache-provisional');
+    const broken = path.join(work, 'code-cache-provisional-definitions');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(path.join(broken, 'project.yaml'), 'apiVersion: vigil/v1\nkind: Project\nname: [unclosed\n');
+    const size = (file: string) => statSync(file).size;
+    // Definitions that do not load: the run stops before the compile, so its cache lacks the compiler's functions.
+    const failed = vigil(['validate', broken, '--no-cache'], dir);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.states).toEqual(['missing', 'written (provisional)']);
+    expect(readFileSync(failed.file!).subarray(0, MAGIC.length).toString()).toBe('vigil code cache P\n');
+    const provisionalSize = size(failed.file!);
+    // Failing again changes nothing (no rewrite at every failing run)…
+    const again = vigil(['validate', broken, '--no-cache'], dir);
+    expect(again.states).toEqual(['accepted (provisional)']);
+    expect(size(failed.file!)).toBe(provisionalSize);
+    // …the first success makes it again, whole, and it is kept from then on, whatever the runs after it do.
+    const ok = vigil(['validate', EXAMPLE, '--no-cache'], dir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.states).toEqual(['accepted (provisional)', 'written']);
+    expect(readFileSync(ok.file!).subarray(0, MAGIC.length).equals(MAGIC)).toBe(true);
+    expect(size(ok.file!)).toBeGreaterThan(provisionalSize * 1.5);
+    const kept = statSync(ok.file!).mtimeMs;
+    for (const args of [['validate', EXAMPLE, '--no-cache'], ['validate', broken, '--no-cache']]) {
+      expect(vigil(args, dir).states).toEqual(['accepted']);
+      expect(statSync(ok.file!).mtimeMs).toBe(kept);
+    }
+  });
+
   it.each([
     ['a mistyped command', ['deploi']],
     ['an unknown flag', ['validate', '--no-such-flag']],
