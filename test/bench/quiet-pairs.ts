@@ -1,0 +1,65 @@
+/**
+ * A/B pairs of one vigil command line on a busy machine: runs `node bin/vigil.js <args>` of two checkouts one after
+ * the other (alternating which goes first), only at moments when at most MAX_RUNNING other processes are runnable
+ * (/proc/loadavg's running count, looked at five times 20 ms apart), until PAIRS pairs or SECONDS have passed. Prints
+ * each pair (wall and user + system CPU seconds, under /usr/bin/time) and the medians, and over the pairs in which
+ * neither run exceeded the faster mode (QUIET_UNDER seconds, default: 1.25 × the fastest run seen).
+ * Run: `node --import tsx test/bench/quiet-pairs.ts A_DIR B_DIR [PAIRS=30] [SECONDS=900] [MAX_RUNNING=1] -- validate examples/ml-platform --no-cache`
+ * (each DIR a checkout with node_modules and a built dist/, e.g. a detached `git worktree` of another commit).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const dash = process.argv.indexOf('--');
+if (dash < 0 || dash < 4) {
+  process.stderr.write('usage: quiet-pairs.ts A_DIR B_DIR [PAIRS] [SECONDS] [MAX_RUNNING] -- <vigil arguments>\n');
+  process.exit(2);
+}
+const [a, b, pairsArg, secondsArg, maxArg] = process.argv.slice(2, dash);
+const args = process.argv.slice(dash + 1);
+const checkouts = [path.resolve(a!), path.resolve(b!)];
+const PAIRS = Number(pairsArg ?? 30);
+const end = Date.now() + Number(secondsArg ?? 900) * 1000;
+const MAX_RUNNING = Number(maxArg ?? 1);
+
+/** Runnable processes other than this one. */
+const running = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[0]) - 1;
+const quietNow = () => {
+  for (let i = 0; i < 5; i++) {
+    if (running() > MAX_RUNNING) return false;
+    spawnSync('sleep', ['0.02']);
+  }
+  return true;
+};
+
+function run(checkout: string): { wall: number; cpu: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8' });
+  const [wall, user, system] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall: wall!, cpu: Number((user! + system!).toFixed(2)) };
+}
+
+// Each checkout's bundle and code cache made before anything is timed.
+for (const c of checkouts) run(c);
+const pairs: { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } }[] = [];
+while (pairs.length < PAIRS && Date.now() < end) {
+  if (!quietNow()) {
+    spawnSync('sleep', ['0.1']);
+    continue;
+  }
+  const first = pairs.length % 2;
+  const result = [undefined, undefined] as ({ wall: number; cpu: number } | undefined)[];
+  for (const i of [first, 1 - first]) result[i] = run(checkouts[i]!);
+  pairs.push({ a: result[0]!, b: result[1]! });
+  console.log(`${new Date().toISOString()} A ${result[0]!.wall} s (CPU ${result[0]!.cpu}) B ${result[1]!.wall} s (CPU ${result[1]!.cpu}) load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 4).join(' ')}`);
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+const summary = (list: typeof pairs) => ({
+  pairs: list.length,
+  a: { wall: median(list.map((p) => p.a.wall)), cpu: median(list.map((p) => p.a.cpu)) },
+  b: { wall: median(list.map((p) => p.b.wall)), cpu: median(list.map((p) => p.b.cpu)) },
+  aFaster: list.filter((p) => p.a.wall < p.b.wall).length,
+});
+const fastest = Math.min(...pairs.flatMap((p) => [p.a.wall, p.b.wall]));
+const under = Number(process.env.QUIET_UNDER ?? (fastest * 1.25).toFixed(2));
+console.log(JSON.stringify({ a: checkouts[0], b: checkouts[1], args, all: summary(pairs), quietUnder: under, quiet: summary(pairs.filter((p) => p.a.wall <= under && p.b.wall <= under)) }, null, 2));
