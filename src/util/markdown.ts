@@ -31,6 +31,11 @@ export function mdText(s: string): string {
   const text = oneLine(s).trim();
   // Most names, files and labels hold nothing to escape: one test instead of six replacements (every cell of the docs).
   if (!ESCAPES_SOMETHING.test(text)) return text;
+  return markdownEscapes(text);
+}
+
+/** mdText's replacements, every one tried (what ESCAPES_SOMETHING lets mdText skip when none would match). */
+export function markdownEscapes(text: string): string {
   return text
     .replace(/[\\`*_[\]<>!|&~#$@]/g, '\\$&')
     .replace(/:(?=\/)/g, '\\:')
