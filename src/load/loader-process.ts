@@ -108,7 +108,9 @@ export function loaderLaunch(o: { script: string; modulesDir: string; roots: rea
  * under a readable root, which is what the permission model asks of process.chdir).
  */
 export function forkLoader(launch: LoaderLaunch): ChildProcess {
-  return fork(launch.script, [], { execArgv: launch.execArgv, env: launch.env, stdio: launch.stdio, serialization: launch.serialization });
+  // Copies: Node adds to the env object it is given (NODE_V8_COVERAGE, when the parent has it), and the launch must
+  // stay what was computed, to be compared with the one a load computes.
+  return fork(launch.script, [], { execArgv: [...launch.execArgv], env: { ...launch.env }, stdio: launch.stdio, serialization: launch.serialization });
 }
 
 export const sameLaunch = (a: LoaderLaunch, b: LoaderLaunch): boolean => JSON.stringify(a) === JSON.stringify(b);
