@@ -9,16 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, VIGIL_BIN } from '../helpers/cli.ts';
+import { AS_SHIPPED, REPO, VIGIL_BIN } from '../helpers/cli.ts';
 import { EXAMPLE } from '../helpers/example.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'vigil-startup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The command line as an installation runs it: not the coverage bundle `npm test` would substitute. */
+/** The command line as an installation runs it (see AS_SHIPPED), its own coverage left out too. */
 function shippedCommandLine(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { NODE_V8_COVERAGE: _coverage, VIGIL_COVERAGE_BUNDLE: _bundle, ...rest } = process.env;
-  return { ...rest, NO_COLOR: '1', ...env };
+  const { NODE_V8_COVERAGE: _coverage, ...rest } = process.env;
+  return { ...rest, ...AS_SHIPPED, NO_COLOR: '1', ...env };
 }
 
 const HOOKS = `import { appendFileSync } from 'node:fs';

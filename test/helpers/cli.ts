@@ -4,6 +4,13 @@ import path from 'node:path';
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const VIGIL_BIN = path.join(REPO, 'bin/vigil.js');
 
+/**
+ * Environment for a command line run as an installation runs it: `npm test` has bin/vigil.js run the coverage bundle
+ * of src/ instead (VIGIL_COVERAGE_BUNDLE), which skips what bin/vigil.js itself does before the bundle (the code
+ * cache, the TypeScript loader started early). A variable set to undefined is left out of the child's environment.
+ */
+export const AS_SHIPPED: NodeJS.ProcessEnv = { VIGIL_COVERAGE_BUNDLE: undefined };
+
 export interface CliRun {
   code: number;
   stdout: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hintFile } from '../../src/load/loader-process.ts';
-import { runVigil, type CliRun } from '../helpers/cli.ts';
+import { AS_SHIPPED, runVigil, type CliRun } from '../helpers/cli.ts';
 
 /**
  * Issue #12 §3: `vigil` starts the TypeScript loader process before it reads its bundle when the same command line,
@@ -26,7 +26,7 @@ beforeAll(() => {
 const TS = path.join(project, 'monitoring/receivers.ts');
 const METRICS = "export default { apiVersion: 'vigil/v1', kind: 'Metrics', metrics: [] };\n";
 // The loader's own temporary folders go to TMPDIR: this test's, so that a leftover is seen.
-const ENV = { VIGIL_CACHE_DIR: cache, TMPDIR: tmp, VIGIL_TS_PRESTART: 'debug' };
+const ENV = { ...AS_SHIPPED, VIGIL_CACHE_DIR: cache, TMPDIR: tmp, VIGIL_TS_PRESTART: 'debug' };
 
 const vigil = (args: string[], cwd = project) => runVigil(args, cwd, ENV);
 const hint = (args: string[], cwd = project) => hintFile(path.join(cache, 'code'), cwd, args);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lineColAt } from '../../src/diagnostics.ts';
 import { readableRoots } from '../../src/load/loader-process.ts';
 import { loadTypeScriptFiles, type TsLoadLimits } from '../../src/load/typescript.ts';
-import { REPO, runVigilAsync } from '../helpers/cli.ts';
+import { AS_SHIPPED, REPO, runVigilAsync } from '../helpers/cli.ts';
 
 /**
  * #8 §2: a TypeScript definition is code from whoever edits the repository. Whatever it does while loading, the result
@@ -198,7 +198,7 @@ describe('the loader started early by bin/vigil.js (issue #12 §3)', () => {
         '',
       ].join('\n'),
     );
-    const env = { VIGIL_TEST_CI_SECRET: 'ci-secret-value', VIGIL_CACHE_DIR: path.join(dir, 'cache'), VIGIL_TS_PRESTART: 'debug' };
+    const env = { ...AS_SHIPPED, VIGIL_TEST_CI_SECRET: 'ci-secret-value', VIGIL_CACHE_DIR: path.join(dir, 'cache'), VIGIL_TS_PRESTART: 'debug' };
     try {
       const args = ['validate', 'monitoring', '--no-cache'];
       // The first run starts the loader as it always did, and leaves the hint; the second starts it early.
