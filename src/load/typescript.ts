@@ -222,7 +222,7 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
           }
           run.files = list.map(() => ({ loaded: false, late: [] }));
           arm();
-          // The definitions run in the first one's folder (the process starts in this one's: see forkLoader).
+          // The definitions run in the first one's folder (the process starts in the command's: see forkLoader).
           child.send({ cwd: path.dirname(files[0]!.absolutePath), files: list.map((f) => ({ module: f.module, source: f.absolutePath })) });
         },
         () => child.kill('SIGKILL'),
