@@ -8,7 +8,7 @@ import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, 
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
-import { FactCollector } from './facts.ts';
+import { FactCollector, type SelectorMatcher } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
@@ -69,10 +69,6 @@ function regexError(check: (pattern: string) => Re2SyntaxError | undefined, patt
   return error ?? undefined;
 }
 
-interface SelectorMatcher {
-  matcher: LabelMatcher;
-  value: Node;
-}
 
 class Analyzer {
   readonly problems: PromqlProblem[] = [];
@@ -201,8 +197,14 @@ class Analyzer {
     });
   }
 
+  /** Each selector's matchers, read once: absent() reads them again, and so do the facts (FactCollector). */
+  readonly matcherLists = new Map<Node, SelectorMatcher[]>();
+
   private matchers(selector: Node): SelectorMatcher[] {
+    const known = this.matcherLists.get(selector);
+    if (known) return known;
     const out: SelectorMatcher[] = [];
+    this.matcherLists.set(selector, out);
     const list = child(selector, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
       if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
@@ -213,7 +215,7 @@ class Analyzer {
       const label =
         nameNode.name === 'QuotedLabelName' ? shared(unquotedValue(this.src.text.slice(nameNode.from, nameNode.to))) : this.text(nameNode);
       const op = shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator;
-      out.push({ matcher: { label, op, value: shared(unquotedValue(this.src.text.slice(value.from, value.to))) }, value });
+      out.push({ matcher: { label, op, value: shared(unquotedValue(this.src.text.slice(value.from, value.to))) }, value, name: nameNode, unquoted: m.name === 'UnquotedLabelMatcher' });
     }
     return out;
   }
@@ -702,7 +704,7 @@ function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: Prom
     outputLabels: parsed ? info.labels : inherited(),
   };
   if (parsed && info.type) analysis.resultType = info.type;
-  if (parsed && root) analysis.facts = new FactCollector(src).collect(root);
+  if (parsed && root) analysis.facts = new FactCollector(src, analyzer.matcherLists).collect(root);
   return analysis;
 }
 

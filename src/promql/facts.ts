@@ -2,7 +2,7 @@ import { parseDuration } from '../util/duration.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Node, type Span } from './ast.ts';
 import { shared, unquotedValue } from './strings.ts';
 import type { Source } from './syntax.ts';
-import type { MatchOperator } from './types.ts';
+import type { LabelMatcher, MatchOperator } from './types.ts';
 
 /** Offsets into the ORIGINAL expression string. */
 export interface Located {
@@ -106,6 +106,20 @@ const unwrap = (e: Expr): Expr => {
   return n;
 };
 
+/** One matcher of a selector as the Analyzer read it (analyze.ts): the facts reuse its strings. */
+export interface SelectorMatcher {
+  matcher: LabelMatcher;
+  /** The value's StringLiteral. */
+  value: Node;
+  /** The LabelName (or QuotedLabelName). */
+  name: Node;
+  /** An UnquotedLabelMatcher (the only kind the facts read). */
+  unquoted: boolean;
+}
+
+/** The context of an operand nothing is done to right away: shared, as contexts are only read (and spread). */
+const NO_CONTEXT: Readonly<FactCollector['pending']> = {};
+
 /** Collects selector and absent() facts from a parsed expression (no error inside). */
 export class FactCollector {
   readonly selectors: SelectorFact[] = [];
@@ -118,7 +132,11 @@ export class FactCollector {
   /** Context for the selector being reached: set by its parent, read once. */
   private pending: { call?: SelectorFact['call']; range?: SelectorFact['range']; compared?: SelectorFact['compared'] } = {};
 
-  constructor(private readonly src: Source) {}
+  /** `read`: the matchers the Analyzer read of each selector node, where it read them. */
+  constructor(
+    private readonly src: Source,
+    private readonly read?: ReadonlyMap<Node, readonly SelectorMatcher[]>,
+  ) {}
 
   private at(node: Span): Located {
     return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
@@ -155,7 +173,7 @@ export class FactCollector {
     return { selectors: this.selectors.slice(), absents: this.absents.slice(), quantiles: this.quantiles.slice(), groupings: this.groupings.slice() };
   }
 
-  private visit(e: Expr, context: FactCollector['pending'] = {}): void {
+  private visit(e: Expr, context: FactCollector['pending'] = NO_CONTEXT): void {
     switch (e.kind) {
       case 'paren':
         return this.visit(e.inner, context);
@@ -198,7 +216,8 @@ export class FactCollector {
         }
         if (LABEL_MAKERS.has(name)) this.labelMakers++;
         if (name === 'histogram_quantile') return this.quantile(e, call, context.compared);
-        for (const arg of e.args) this.visit(arg, { call });
+        const inCall = { call };
+        for (const arg of e.args) this.visit(arg, inCall);
         return;
       }
       case 'aggregate':
@@ -251,7 +270,21 @@ export class FactCollector {
   private selector(node: Node, span: Span, context: FactCollector['pending']) {
     const ident = child(node, 'Identifier');
     const matchers: MatcherFact[] = [];
-    const list = child(node, 'LabelMatchers');
+    const read = this.read?.get(node);
+    if (read) {
+      for (const { matcher, value, name, unquoted } of read) {
+        if (!unquoted) continue;
+        const valueAt = this.at(value);
+        matchers.push({
+          label: matcher.label,
+          op: matcher.op,
+          value: matcher.value,
+          labelAt: this.at(name),
+          valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
+        });
+      }
+    }
+    const list = read ? null : child(node, 'LabelMatchers');
     for (const m of list ? childNodes(list) : []) {
       if (m.name !== 'UnquotedLabelMatcher' || firstErrorIn(m) !== Infinity) continue;
       const nameNode = m.firstChild;
