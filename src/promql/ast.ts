@@ -81,7 +81,16 @@ export function childNodes(node: Node): Node[] {
   return out;
 }
 
-const exprChildren = (node: Node) => childNodes(node).filter(isExprNode);
+function exprChildren(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (isExprNode(c)) out.push(c);
+  return out;
+}
+
+function binaryOp(node: Node): Node | undefined {
+  for (let c = node.firstChild; c; c = c.nextSibling) if (BINARY_OPS.has(c.name)) return c;
+  return undefined;
+}
 
 /** Set while the nodes read belong to a tree with no error node at all (see `readingErrorFreeTree`). */
 let errorFree = false;
@@ -170,7 +179,7 @@ export function toExpr(node: Node, depth = 0): Expr {
       return { kind: 'unary', span: span(node), op, inner: sub(inner) };
     }
     case 'BinaryExpr': {
-      const op = childNodes(node).find((c) => BINARY_OPS.has(c.name));
+      const op = binaryOp(node);
       if (kids.length !== 2 || !op) break;
       return { kind: 'binary', span: span(node), op, lhs: sub(kids[0]!), rhs: sub(kids[1]!), node };
     }

@@ -91,6 +91,9 @@ const KEYWORDS = new Set([
   'fill', 'fill_left', 'fill_right',
 ]);
 
+/** What `name in Object.prototype` finds (a Set: `in` with a new string interns it first). */
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 interface CallShape {
   node: 'FunctionCall' | 'AggregateExpr';
   /** FunctionIdentifier's or AggregateOp's only child. */
@@ -323,7 +326,7 @@ class Parser {
           return leaf('NumberDurationLiteral', t);
         }
         // Lezer's keyword tables are plain objects, so `constructor` or `__proto__` finds something there.
-        if (KEYWORDS.has(lower) || lower in Object.prototype) throw DECLINE;
+        if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
         this.i++;
         const id = leaf('Identifier', t);
         if (this.isPunct(this.peek(), '{')) {
