@@ -46,6 +46,14 @@ const SET_OPS = new Set(['And', 'Or', 'Unless']);
 const NOT_IN_242 = 'not supported by Prometheus 2.42';
 const RE2_HINT = 'Prometheus regexes are RE2 (Go): no backreferences, lookaround, possessive quantifiers or (?<name>); see https://github.com/google/re2/wiki/Syntax';
 
+function hasLowercaseLetter(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
+}
+
 /** Whether a regex (anchored, as Prometheus does) matches ""; undefined when it is not valid RE2 (reported apart). */
 function regexMatchesEmpty(re: string): boolean | undefined {
   return prometheusRegexTest(re)?.('');
@@ -137,6 +145,8 @@ class Analyzer {
   }
 
   private number(node: Node) {
+    // Only a lowercase letter after a digit makes a duration: most numbers have none (no slice, no regexes).
+    if (!hasLowercaseLetter(this.src.text, node.from, node.to)) return;
     const parsed = this.src.text.slice(node.from, node.to).replace(/^[+-]/, '');
     if (!isDuration(parsed)) return;
     const written = this.text(node);
@@ -164,6 +174,17 @@ class Analyzer {
       });
     }
     return value;
+  }
+
+  /** `string(node)` for its problems alone. */
+  private stringProblems(node: Node) {
+    const text = this.src.text;
+    for (let i = node.from; i < node.to; i++) {
+      if (text.charCodeAt(i) === 92) {
+        this.string(node);
+        return;
+      }
+    }
   }
 
   /** The value of a string literal argument, without reporting anything (it is reported where it is analysed). */
@@ -206,7 +227,7 @@ class Analyzer {
     const out: SelectorMatcher[] = [];
     this.matcherLists.set(selector, out);
     const list = child(selector, 'LabelMatchers');
-    for (const m of list ? childNodes(list) : []) {
+    for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
       const nameNode = m.firstChild;
       const opNode = child(m, 'MatchOp');
@@ -224,10 +245,12 @@ class Analyzer {
     const ident = child(node, 'Identifier');
     const matchers = this.matchers(node);
     const list = child(node, 'LabelMatchers');
-    for (const m of list ? childNodes(list) : []) {
+    for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       const quoted = m.name === 'QuotedLabelName' ? m : child(m, 'QuotedLabelName');
       if (quoted) this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
-      for (const s of [...childrenNamed(m, 'StringLiteral'), ...(quoted ? childrenNamed(quoted, 'StringLiteral') : [])]) this.string(s);
+      // Only for the escape problems they may hold: a literal without a backslash has none.
+      for (let s = m.firstChild; s; s = s.nextSibling) if (s.name === 'StringLiteral') this.stringProblems(s);
+      if (quoted) for (let s = quoted.firstChild; s; s = s.nextSibling) if (s.name === 'StringLiteral') this.stringProblems(s);
     }
 
     for (const { matcher, value } of matchers) {
@@ -408,7 +431,9 @@ class Analyzer {
     if (boolNode && !COMPARISON_OPS.has(op)) {
       this.report('promql/syntax', boolNode, 'bool modifier can only be used on comparison operators', 'remove bool');
     }
-    for (const [side, info] of [[e.lhs, l], [e.rhs, r]] as const) {
+    for (let k = 0; k < 2; k++) {
+      const side = k === 0 ? e.lhs : e.rhs;
+      const info = k === 0 ? l : r;
       if (info.type === 'matrix' || info.type === 'string') {
         this.report(
           'promql/type',
@@ -650,6 +675,11 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const grafana = options.grafana === true;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
   const firstTokens = significant(scan(first.text));
+  // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find. It
+  // accepts only calls of names the grammar knows (callShape), which rewriteUnknownCalls would leave as they are: the
+  // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out.
+  const early = lezerOnly ? undefined : fastParse(first.text, firstTokens);
+  if (early) return readingErrorFreeTree(() => analyzeTree({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, early, []));
   const second = rewriteUnknownCalls(first.text, firstTokens);
   const src: Source = {
     original,
@@ -661,8 +691,8 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   };
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
-  // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find.
-  const fast = lezerOnly ? undefined : fastParse(src.text, src.tokens);
+  // Unknown functions swapped for a known one: the hand-written parser may accept the rewritten text.
+  const fast = lezerOnly || second.text === first.text ? undefined : fastParse(src.text, src.tokens);
   if (fast) return readingErrorFreeTree(() => analyzeTree(src, fast, []));
   let tree: Tree;
   try {

@@ -1,6 +1,15 @@
 import type { OutputLabels } from './types.ts';
 
-const uniq = (xs: Iterable<string>) => [...new Set(xs)];
+/**
+ * The distinct strings, in the order first seen: `[...new Set(xs)]`, without the Set for the short lists (none to
+ * three labels) nearly every expression makes, one or more per node analysed.
+ */
+function uniq(xs: Iterable<string>): string[] {
+  if (!Array.isArray(xs) || xs.length > 8) return [...new Set(xs)];
+  const out: string[] = [];
+  for (const x of xs as readonly string[]) if (!out.includes(x)) out.push(x);
+  return out;
+}
 
 /** The series of a selector: whatever labels the metric has. */
 export function inherited(): OutputLabels {
@@ -11,21 +20,30 @@ export function exactly(labels: Iterable<string>): OutputLabels {
   return { exact: true, labels: uniq(labels), removed: [] };
 }
 
+/** Membership in a list: includes() for a short one, a Set for a long one (a hostile `without (…)` of thousands). */
+function memberOf(list: readonly string[]): (x: string) => boolean {
+  if (list.length > 8) {
+    const set = new Set(list);
+    return (x) => set.has(x);
+  }
+  return (x) => list.includes(x);
+}
+
 export function withoutLabels(o: OutputLabels, drop: readonly string[]): OutputLabels {
-  const gone = new Set(drop);
+  const gone = memberOf(drop);
   return {
     exact: o.exact,
-    labels: o.labels.filter((l) => !gone.has(l)),
+    labels: o.labels.filter((l) => !gone(l)),
     removed: o.exact ? [] : uniq([...o.removed, ...drop]),
   };
 }
 
 export function withLabels(o: OutputLabels, add: readonly string[]): OutputLabels {
-  const added = new Set(add);
+  const added = memberOf(add);
   return {
     exact: o.exact,
     labels: uniq([...o.labels, ...add]),
-    removed: o.removed.filter((l) => !added.has(l)),
+    removed: o.removed.filter((l) => !added(l)),
   };
 }
 

@@ -148,7 +148,11 @@ export function scan(text: string, templates = false): Token[] {
 }
 
 /** Tokens without comments. */
-export function significant(tokens: readonly Token[]): Token[] {
+export function significant(tokens: Token[]): Token[] {
+  // Nearly no expression has a comment: then the list itself (scan's, which nothing else holds).
+  let i = 0;
+  while (i < tokens.length && tokens[i]!.kind !== 'comment') i++;
+  if (i === tokens.length) return tokens;
   return tokens.filter((t) => t.kind !== 'comment');
 }
 
