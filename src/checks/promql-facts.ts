@@ -58,7 +58,8 @@ function listCounterFunctions(ctx: CheckContext, expressions: readonly Expressio
     const fn = found.selector.call?.name;
     if (!fn || !COUNTER_RANGE_FUNCTIONS.has(fn) || !found.selector.range) continue;
     const origin = catalogued(ctx, found.selector.metric);
-    if (origin) list.push({ ...found, fn, range: found.selector.range, origin });
+    // A literal, not a spread of `found`: one object per counter selector of a large project.
+    if (origin) list.push({ expression: found.expression, selector: found.selector, span: found.span, fn, range: found.selector.range, origin });
   }
   return list;
 }

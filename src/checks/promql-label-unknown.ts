@@ -54,11 +54,14 @@ export const promqlLabelUnknownCheck: Check = {
   perFile(ctx, file) {
     const envs = ctx.model.environment ? [ctx.model.environment] : ctx.model.environments;
     const scrapeLabels = (source: string) => envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}));
+    // A metric's labels, listed once per file: its selectors repeat it (and each listing walks every environment).
+    const labelsOf = new Map<string, string[]>();
     for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       if (!selector.matchers.length) continue;
       const declared = selector.metric === undefined ? undefined : declaredOneByOne(ctx, selector.metric);
       if (!declared) continue;
-      const labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(declared.source)];
+      let labels = labelsOf.get(selector.metric!);
+      if (!labels) labelsOf.set(selector.metric!, (labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(declared.source)]));
       for (const m of selector.matchers) {
         if (m.label === '__name__' || labels.includes(m.label)) continue;
         const near = closest(m.label, labels) ?? SYNONYMS[m.label]?.find((l) => labels.includes(l));

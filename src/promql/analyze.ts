@@ -91,8 +91,8 @@ class Analyzer {
 
   /** The ORIGINAL text of a parsed range: names and messages must show what the user wrote. */
   private text(node: Span): string {
-    const r = this.at(node);
-    return shared(this.src.original.slice(r.start, r.end));
+    const map = this.src.map;
+    return shared(this.src.original.slice(map.start(node.from), map.end(node.to)));
   }
 
   /** Inside a part lezer recovered around, problems are likely artefacts of the syntax error: keep quiet. */

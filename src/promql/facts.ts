@@ -100,6 +100,8 @@ export const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta
 const COMPARISONS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
 const MIRRORED: Record<string, string> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
 
+const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
+
 const unwrap = (e: Expr): Expr => {
   let n = e;
   while (n.kind === 'paren') n = n.inner;
@@ -158,8 +160,8 @@ export class FactCollector {
   }
 
   private text(node: Span): string {
-    const r = this.at(node);
-    return shared(this.src.original.slice(r.start, r.end));
+    const map = this.src.map;
+    return shared(this.src.original.slice(map.start(node.from), map.end(node.to)));
   }
 
   collect(root: Expr): PromqlFacts {
@@ -193,18 +195,15 @@ export class FactCollector {
         return this.visit(e.inner, { ...context, range });
       }
       case 'binary': {
-        const op = e.op.name;
-        const lhs = unwrap(e.lhs);
-        const rhs = unwrap(e.rhs);
-        const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
-        const compared = COMPARISONS.has(op) ? this.locatedOp(e.op, this.text(e.op)) : undefined;
+        if (!COMPARISONS.has(e.op.name)) {
+          this.visit(e.lhs);
+          this.visit(e.rhs);
+          return;
+        }
+        const compared = this.locatedOp(e.op, this.text(e.op));
         // Stated with the operand on the left: `30 < x` is `x > 30`.
-        const against = (x: Expr, op: string): Compared => {
-          const value = this.numberValue(x);
-          return value !== undefined && Number.isFinite(value) ? { start: compared!.start, end: compared!.end, op, value } : { start: compared!.start, end: compared!.end, op };
-        };
-        this.visit(e.lhs, compared && isNumber(rhs) ? { compared: against(rhs, compared.op) } : {});
-        this.visit(e.rhs, compared && isNumber(lhs) ? { compared: against(lhs, MIRRORED[compared.op] ?? compared.op) } : {});
+        this.visit(e.lhs, isNumber(unwrap(e.rhs)) ? { compared: this.against(e.rhs, compared, compared.op) } : NO_CONTEXT);
+        this.visit(e.rhs, isNumber(unwrap(e.lhs)) ? { compared: this.against(e.lhs, compared, MIRRORED[compared.op] ?? compared.op) } : NO_CONTEXT);
         return;
       }
       case 'call': {
@@ -254,6 +253,12 @@ export class FactCollector {
     const read = this.selectors.slice(firstSelector);
     if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || read.length === 0 || read.some((s) => !s.metric)) return;
     fact.metrics = [...new Set(read.map((s) => s.metric!))];
+  }
+
+  /** The comparison `compared` with the number `x`, stated with the operator `op`. */
+  private against(x: Expr, compared: Located, op: string): Compared {
+    const value = this.numberValue(x);
+    return value !== undefined && Number.isFinite(value) ? { start: compared.start, end: compared.end, op, value } : { start: compared.start, end: compared.end, op };
   }
 
   /** A number literal's value, or a negated one's. */
