@@ -16,6 +16,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -224,7 +225,22 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
   (child.stderr as Partial<Socket> | null)?.unref?.();
   s.prestarted = p;
   if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early (pid ${child.pid})\n`);
+  startEsbuild();
   return true;
+}
+
+/**
+ * esbuild bundles the definitions in this process (typescript-bundle.ts requires it from the same folder): its
+ * service, a Go program that takes ≈ 20–30 ms to answer, is started with the loader, so that the bundle's first
+ * request finds it running (the loader process waits for that bundle). Nothing is built here; a service not used
+ * ends with this process.
+ */
+function startEsbuild(): void {
+  try {
+    void (createRequire(import.meta.url)('esbuild') as typeof import('esbuild')).initialize({}).catch(() => undefined);
+  } catch {
+    // not installed, or started already: the bundle starts it (and reports what is wrong) itself
+  }
 }
 
 /** The early process not yet adopted or discarded (for the tests). */
