@@ -10,6 +10,7 @@ import { environmentNames } from '../env/overrides.ts';
 import { renderOutcome, sharingRenders, type KeptRenders, type RenderOutcome } from './template-message-renders.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import type { MessageTemplateModel } from '../model/types.ts';
+import { linksOnlyPrinted } from '../relay/channels/template.ts';
 
 // Counts the template renders, to prove the sharing happens (the diagnostics alone would not show it).
 const renders = vi.hoisted(() => ({ count: 0, compiles: 0 }));
@@ -105,6 +106,35 @@ describe('template/message renders shared by the compiles of a project', () => {
     expect(short).toEqual([]);
     expect(long).toEqual([expect.stringMatching(/^template near-the-limit renders 20,\d{3} bytes for alert QueueDeep/)]);
     expect(unlabelled).toEqual([expect.stringContaining('"service" is not defined')]);
+  });
+
+  // Templates that print the links, and templates that read their characters (each one alone in a project with three
+  // public URLs that differ in length, in their ninth character and in a character the view percent-encodes).
+  const LINK_USES: Record<string, { title?: string; body: string; onlyPrinted: boolean }> = {
+    printed: { body: `{{#each alerts}}{{#if confirmUrl}}[确认]({{confirmUrl}}) [关闭]({{closeUrl}}) {{/if}}{{#unless closeUrl}}-{{/unless}}{{labels.service}}{{/each}} ${'告'.repeat(6500)}`, onlyPrinted: true },
+    'a property of a link': { body: '{{#each alerts}}[x]({{confirmUrl.length}}){{/each}}', onlyPrinted: false },
+    'a link as the context': { body: '{{#each alerts}}{{#with confirmUrl}}[x]({{length}}){{/with}}{{/each}}', onlyPrinted: false },
+    'a character by lookup': { body: '{{#each alerts}}[x]({{lookup confirmUrl 8}}){{/each}}', onlyPrinted: false },
+    "each over an alert's view": { body: '{{#each alerts.[0]}}{{#if @last}}{{#with this}}[x]({{length}}){{/with}}{{/if}}{{/each}}', onlyPrinted: false },
+    'a block parameter': { body: '{{#each alerts as |a|}}{{#with a.confirmUrl}}[x]({{length}}){{/with}}{{/each}}', onlyPrinted: false },
+    'a link in the title': { title: '{{#each alerts}}{{confirmUrl}}{{/each}}', body: `{{#each alerts}}{{labels.service}}{{/each}} ${'告'.repeat(6500)}`, onlyPrinted: false },
+  };
+
+  it.each(Object.keys(LINK_USES))('give each environment its own links: %s', async (name) => {
+    const use = LINK_USES[name]!;
+    const template = { name: 'links', channel: 'dingtalk' as const, receivers: ['oncall'], ...(use.title ? { title: use.title } : {}), body: use.body };
+    expect(linksOnlyPrinted(template)).toBe(use.onlyPrinted);
+    const dir = await project(['template-message'], {
+      'templates.yaml': `apiVersion: vigil/v1\nkind: Templates\ntemplates:\n  - ${JSON.stringify(template)}\n`,
+      'short.yaml': environment('short', 'https://a.example.com'),
+      'long.yaml': environment('long', `https://b.example.com/${'x'.repeat(400)}`),
+      'encoded.yaml': environment('encoded', 'https://c.example.com/(x)|y'),
+    });
+    const run = await sharedAndAlone(dir);
+    expect(run.shared).toEqual(run.alone);
+    // Each variant's outcome depends on the links (the compiles report different things): else it would prove nothing.
+    const reports = run.shared.map((d) => JSON.stringify(d.filter((x) => x.code === 'template/message').map((x) => x.message)));
+    expect(new Set(reports.slice(1)).size).toBeGreaterThan(1);
   });
 
   it('a template whose title and body both fail is reported at its title (the relay renders the body first)', async () => {

@@ -24,6 +24,8 @@ interface Renders {
    * says nothing in the notice's language unless it prints the title or the "… and N more" words).
    */
   byShape: Map<string, ShapeRender[]>;
+  /** What template/message keeps by the same keys for the renders that read the links (see linkedTexts). */
+  texts: Map<string, unknown>;
 }
 
 interface ShapeRender {
@@ -53,7 +55,7 @@ export interface KeptRenders {
  */
 export function sharingRenders<T>(work: () => T, kept?: KeptRenders): T {
   if (shared) return work();
-  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), byShape: new Map(), ...(kept ? { kept } : {}) };
+  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), byShape: new Map(), texts: new Map(), ...(kept ? { kept } : {}) };
   try {
     return work();
   } finally {
@@ -112,11 +114,20 @@ function compiledWhenUsed(t: MessageTemplateModel): CompiledTemplate {
 }
 
 /**
+ * Within `sharingRenders`, a store by the key renderOutcome gives `render` (the template and the notice without its
+ * links' base): template/message keeps there the texts a render made with stand-in links, to make those of another
+ * base from. Undefined outside it.
+ */
+export function linkedTexts<T>(): Map<string, T> | undefined {
+  return shared?.texts as Map<string, T> | undefined;
+}
+
+/**
  * The outcome of rendering `t` for `notice`: `render`'s, or that of the same render earlier in `sharingRenders`.
  * The notice's links (a function of its alert and `linksBase`, the public URL; undefined: it has none) are the one
  * input JSON leaves out of the key: a render that never called them gave what it would give with any other base.
  */
-export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice) => RenderOutcome): RenderOutcome {
+export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice, key?: string) => RenderOutcome): RenderOutcome {
   if (!shared) return render(notice);
   const { kept } = shared;
   // A render that read neither the notice's language nor its links serves any language and links base: with the same
@@ -157,7 +168,7 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
     enumerable: true,
     get: () => ((readsLanguage = true), notice.language),
   });
-  const outcome = render(probed);
+  const outcome = render(probed, key);
   const rendered: ShapeRender = { outcome, readsLinks, ...(readsLinks ? { linksBase } : {}), ...(readsLanguage ? { language: notice.language } : {}) };
   if (shapes) shapes.push(rendered);
   else shared.byShape.set(shapeKey, [rendered]);

@@ -5,13 +5,13 @@ import { alertAnnotations } from '../emit/prometheus-rules.ts';
 import { carriesSeverityLabel, levelLabels } from '../model/level-labels.ts';
 import { keySpanOf, spanOf, type AlertLevel, type AlertModel, type MessageTemplateModel, type Model } from '../model/types.ts';
 import { dingtalkRenderedBody } from '../relay/channels/dingtalk.ts';
-import { markupProblems, renderTemplate, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
+import { markupProblems, renderTemplate, chooseTemplate, specificity, templateMatches, TemplateError, TITLED_CHANNELS, ESCAPING, linksOnlyPrinted, viewUrl, type CompiledTemplate, type TemplateChannel } from '../relay/channels/template.ts';
 import type { Notice } from '../relay/channels/types.ts';
 import { wecomRobotRenderedContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
 import { levelRouting } from '../routing/levels.ts';
 import type { Check, CheckContext } from './check.ts';
-import { compiledTemplate, renderOutcome, type RenderOutcome } from './template-message-renders.ts';
+import { compiledTemplate, linkedTexts, renderOutcome, type RenderOutcome } from './template-message-renders.ts';
 
 /**
  * Message templates (kind Templates) are rendered here, at build time, in the relay's own strict mode, against a
@@ -226,7 +226,7 @@ const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measu
 };
 
 function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linksBase: string | undefined): Problem | undefined {
-  const outcome = renderOutcome(t, notice, linksBase, (probed) => render(t, template, probed));
+  const outcome = renderOutcome(t, notice, linksBase, (probed, key) => render(t, template, probed, linksBase !== undefined ? key : undefined));
   if (outcome === undefined) return undefined;
   const alert = notice.alerts[0]!;
   const about = `alert ${alert.alertname} (${alert.severity}, ${notice.kind}, to ${notice.receiver}, ${notice.language})`;
@@ -249,11 +249,14 @@ function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: Com
   };
 }
 
-/** Renders the template as the relay would, then measures it against its channel's limit and markup. */
-function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice): RenderOutcome {
+/**
+ * Renders the template as the relay would, then measures it against its channel's limit and markup. `linkedKey`: the
+ * key of renderOutcome for a notice with links (see renderedWithLinks).
+ */
+function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linkedKey?: string): RenderOutcome {
   let rendered: { title?: string; body: string };
   try {
-    rendered = renderTemplate(template, notice, { shown: notice.alerts.length, withMentions: false });
+    rendered = linkedKey !== undefined ? renderedWithLinks(t, template, notice, linkedKey) : renderTemplate(template, notice, { shown: notice.alerts.length, withMentions: false });
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
     return { fails: e };
@@ -263,6 +266,62 @@ function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Not
   if (limit && bytes > limit.bytes) return { bytes };
   const problems = markupProblems(t.channel, rendered.body);
   return problems.length > 0 ? { markup: problems } : undefined;
+}
+
+/** Links no real notice has, which the view prints as they are: where they show in a text, a link was printed. */
+const STAND_IN_MARK = 'vigil-link-stand-in';
+const STAND_IN = { confirm: `https://${STAND_IN_MARK}.invalid/confirm`, close: `https://${STAND_IN_MARK}.invalid/close` };
+const knownOnlyPrinted = new WeakMap<MessageTemplateModel, boolean>();
+
+interface LinkedTexts {
+  rendered: { title?: string; body: string };
+  readLinks: boolean;
+  readLanguage: boolean;
+}
+
+/**
+ * The environments of a project differ in their public URL, so each renders every template that prints the confirm
+ * and close links again (≈ 75 renders per environment of the example). For a template that only prints or tests the
+ * links (linksOnlyPrinted), the texts are made once per notice with stand-in links and each base's are those texts
+ * with its links put where the stand-ins are: the same texts a render gives (the title reads no link; the body differs
+ * only where one is printed, each escaped as the view escapes it). Otherwise, or when a link would be empty, the
+ * stand-in shows up in the notice, or the stand-in render fails, the template is rendered for the notice itself.
+ * The reads of the links and of the language are made again on `notice` (renderOutcome's probe) as the render made them.
+ */
+function renderedWithLinks(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, key: string): { title?: string; body: string } {
+  const shape = { shown: notice.alerts.length, withMentions: false };
+  const store = linkedTexts<LinkedTexts>();
+  let onlyPrinted = knownOnlyPrinted.get(t);
+  if (onlyPrinted === undefined) knownOnlyPrinted.set(t, (onlyPrinted = linksOnlyPrinted(t)));
+  const links = notice.links;
+  if (!store || !links || !onlyPrinted || notice.alerts.length !== 1 || key.includes(STAND_IN_MARK)) return renderTemplate(template, notice, shape);
+  let texts = store.get(key);
+  if (!texts) {
+    const made: LinkedTexts = { rendered: { body: '' }, readLinks: false, readLanguage: false };
+    const standIn = Object.defineProperties({} as Notice, {
+      ...Object.getOwnPropertyDescriptors(notice),
+      language: { enumerable: true, get: () => ((made.readLanguage = true), notice.language) },
+      links: { enumerable: true, value: (alert: Parameters<typeof links>[0]) => ((made.readLinks = true), links(alert), STAND_IN) },
+    });
+    try {
+      made.rendered = renderTemplate(template, standIn, shape);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      return renderTemplate(template, notice, shape);
+    }
+    store.set(key, (texts = made));
+    if (!made.readLinks) return made.rendered;
+  } else if (texts.readLanguage) {
+    void notice.language;
+  }
+  if (!texts.readLinks) return texts.rendered;
+  const escaping = ESCAPING[t.channel];
+  const own = links(notice.alerts[0]!);
+  const pairs = (['confirm', 'close'] as const).map((k) => [viewUrl(escaping, STAND_IN[k]), viewUrl(escaping, own?.[k])] as const);
+  if (pairs.some(([standIn, value]) => standIn === '' || value === '' || value.includes(STAND_IN_MARK))) return renderTemplate(template, notice, shape);
+  let body = texts.rendered.body;
+  for (const [standIn, value] of pairs) body = body.split(standIn).join(value);
+  return texts.rendered.title === undefined ? { body } : { title: texts.rendered.title, body };
 }
 
 function reportTemplateError(ctx: CheckContext, t: MessageTemplateModel, e: TemplateError, what: string, notice?: Notice): void {

@@ -203,6 +203,68 @@ const escapeUrl: Record<Escaping, (s: string | undefined) => string> = {
   plain: (s) => (s ? (markdownUrl(s) ?? '') : ''),
 };
 
+/** How the view prints a link of a notice (confirmUrl, closeUrl) in a field escaped by `escaping`. */
+export function viewUrl(escaping: Escaping, raw: string | undefined): string {
+  return escapeUrl[escaping](raw);
+}
+
+const LINK_FIELDS = new Set(['confirmUrl', 'closeUrl']);
+
+/**
+ * Whether the template uses the links of a notice (confirmUrl, closeUrl) only by printing them in its body
+ * (`{{confirmUrl}}`) or testing them there (`{{#if confirmUrl}}`, `{{#unless …}}`), and not in its title: then two
+ * notices that differ only in their links render to the same title and to bodies that differ only where a link is
+ * printed, as long as each link is empty in both or in neither. Conservative, on the parsed fields: no `lookup` (a
+ * key computed at render time), no block parameters (`as |x|`), no literal where a name is looked up
+ * (`{{#"confirmUrl"}}`), no link field with a property after it (`confirmUrl.length`), as a helper's argument or as
+ * a block, and no `#each` over anything but a named path that is not an array element (`this`, `alerts.[0]`):
+ * iterating an alert's view would make a link the context, whose characters the template could then read. A field
+ * that does not parse is not.
+ */
+export function linksOnlyPrinted(source: TemplateSource): boolean {
+  return (source.title === undefined || linkUses(source.title, false)) && linkUses(source.body, true);
+}
+
+function linkUses(text: string, printed: boolean): boolean {
+  let program: hbs.AST.Program;
+  try {
+    program = handlebarsEnvironment().parse(text);
+  } catch {
+    return false;
+  }
+  // The link paths in the places allowed, found first; any other link path the walk meets makes it false.
+  const allowed = new Set<unknown>();
+  let ok = true;
+  const isLink = (p: hbs.AST.PathExpression) => p.parts.some((part) => LINK_FIELDS.has(part));
+  const printable = (p: hbs.AST.PathExpression) => printed && p.type === 'PathExpression' && LINK_FIELDS.has(p.parts.at(-1)!) && p.parts.filter((part) => LINK_FIELDS.has(part)).length === 1;
+  const visit = (node: unknown): void => {
+    if (!ok || typeof node !== 'object' || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as { type?: string } & Record<string, unknown>;
+    if (n.type === 'Program' && Array.isArray(n.blockParams) && n.blockParams.length > 0) ok = false;
+    if (n.type === 'MustacheStatement' || n.type === 'BlockStatement' || n.type === 'SubExpression') {
+      const s = n as unknown as hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression;
+      if (s.path.type !== 'PathExpression') {
+        ok = false;
+        return;
+      }
+      const head = s.path as hbs.AST.PathExpression;
+      if (head.parts[0] === 'lookup') ok = false;
+      const plain = s.params.length === 0 && !s.hash;
+      if (n.type === 'MustacheStatement' && plain && printable(head)) allowed.add(head);
+      if (n.type === 'BlockStatement' && (head.original === 'if' || head.original === 'unless') && s.params.length === 1 && !s.hash && printable(s.params[0] as hbs.AST.PathExpression)) allowed.add(s.params[0]);
+      if (n.type === 'BlockStatement' && head.original === 'each') {
+        const p = s.params[0] as hbs.AST.PathExpression | undefined;
+        if (!p || p.type !== 'PathExpression' || p.parts.length === 0 || /^\d+$/.test(p.parts.at(-1)!)) ok = false;
+      }
+    }
+    if (n.type === 'PathExpression' && isLink(n as unknown as hbs.AST.PathExpression) && !allowed.has(n)) ok = false;
+    for (const [key, value] of Object.entries(n)) if (key !== 'loc') visit(value);
+  };
+  visit(program);
+  return ok;
+}
+
 export interface AlertView {
   id: string;
   alertname: string;
