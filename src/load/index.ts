@@ -81,8 +81,10 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
   const hashes: (string | undefined)[] = [];
   const yamlOf = (rel: string, text: string, i: number) => (cache ? loadYamlCached(`${root}/${rel}`, text, cache.yaml, (hashes[i] = sha256(text))) : loadYaml(`${root}/${rel}`, text));
   const yaml: (YamlLoadResult | undefined)[] = [];
-  // While TypeScript files load, the parse lets the event loop run every few milliseconds: esbuild's answer is then
-  // passed to the loader process at once instead of after the last YAML file.
+  // While TypeScript files load, the parse lets the event loop run after each file that took over a millisecond:
+  // esbuild's answer is then passed to the loader process at once instead of after the last YAML file, and each of
+  // its plugin's requests (one or two per package a definition imports, one after the other: esbuild's service is
+  // started early and asks during the parse) waits at most that long instead of up to 5 ms.
   let lastYield = performance.now();
   for (const [i, rel] of files.entries()) {
     yaml.push(rel.endsWith('.ts') || contents[i]!.problem ? undefined : yamlOf(rel, contents[i]!.text, i));
@@ -121,7 +123,7 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
   return { dir, displayNames, sources, definitions, diagnostics };
 }
 
-const YIELD_EVERY_MS = 5;
+const YIELD_EVERY_MS = 1;
 
 /** TypeScript files whose inputs are unchanged come from the cache; only the others start the loader process. */
 async function loadTypeScriptThroughCache(files: TsFile[], cache: DefinitionCache, handedOver?: () => void): Promise<Map<string, TsLoadResult>> {

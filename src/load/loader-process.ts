@@ -21,6 +21,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
+import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 
 /** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
 export interface TsLoadLimits {
@@ -170,9 +171,15 @@ interface Prestarted {
 interface LoaderState {
   hint: string;
   hinted: boolean;
+  /** The hint's text: the TypeScript files the last run loaded (JSON), or '' (an older hint). */
+  hintText?: string;
   prestarted?: Prestarted | undefined;
   /** A load of this command started (or adopted) the loader. */
   used: boolean;
+  /** The TypeScript files (absolute paths) that load gave the loader, for the next hint. */
+  files?: readonly string[];
+  /** esbuild's bundles of the files the hint named, started with the early process: by file and module path. */
+  bundles?: Map<string, Promise<Bundled>>;
 }
 
 const state = (): LoaderState | undefined => (globalThis as Record<symbol, LoaderState | undefined>)[STATE];
@@ -202,7 +209,12 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
     return false;
   }
   const s: LoaderState = { hint: hintFile(o.cacheDir, cwd, o.argv), hinted: false, used: false };
-  s.hinted = existsSync(s.hint);
+  try {
+    s.hintText = readFileSync(s.hint, 'utf8');
+    s.hinted = true;
+  } catch {
+    s.hinted = false;
+  }
   (globalThis as Record<symbol, unknown>)[STATE] = s;
   process.once('exit', finish);
   if (!s.hinted) return false;
@@ -225,8 +237,40 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
   (child.stderr as Partial<Socket> | null)?.unref?.();
   s.prestarted = p;
   if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early (pid ${child.pid})\n`);
-  startEsbuild();
+  const files = hintedFiles(s.hintText ?? '', cwd);
+  if (files.length === 0) startEsbuild();
+  // The definitions the last run loaded are bundled now, into the modules this process would be given (the load takes
+  // a bundle only for the same file and module path: when it adopts this process and loads those files in that order).
+  else s.bundles = new Map(files.map((file, i) => [bundleKey(file, path.join(modulesDir, `definition-${i}.mjs`)), bundleDefinition(file, path.join(modulesDir, `definition-${i}.mjs`))]));
   return true;
+}
+
+const bundleKey = (file: string, module: string) => `${file}\u0000${module}`;
+
+/**
+ * The files a hint names (it is untrusted: a CI cache can be restored from another branch's run): TypeScript files
+ * under the working directory, at most 20. esbuild only reads them, and what it makes is used only for a load of the
+ * very same files; anything else in the hint is no file.
+ */
+function hintedFiles(text: string, cwd: string): string[] {
+  let listed: unknown;
+  try {
+    listed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(listed) || listed.length > 20) return [];
+  const inside = (f: string) => path.isAbsolute(f) && !path.relative(cwd, f).startsWith('..') && /\.[cm]?tsx?$/.test(f);
+  return listed.every((f): f is string => typeof f === 'string' && inside(f)) ? listed : [];
+}
+
+/** The bundle of `file` into `module` started with the early process, if there is one (taken once). */
+export function earlyBundle(file: string, module: string): Promise<Bundled> | undefined {
+  const bundles = state()?.bundles;
+  const key = bundleKey(file, module);
+  const found = bundles?.get(key);
+  bundles?.delete(key);
+  return found;
 }
 
 /**
@@ -262,9 +306,10 @@ function finish(): void {
   if (!s) return;
   discardPrestartedLoader();
   try {
-    if (s.used && !s.hinted) {
+    const text = JSON.stringify(s.files ?? []);
+    if (s.used && (!s.hinted || s.hintText !== text)) {
       mkdirSync(path.dirname(s.hint), { recursive: true });
-      writeFileSync(s.hint, '');
+      writeFileSync(s.hint, text);
       const now = Date.now();
       for (const name of readdirSync(path.dirname(s.hint))) {
         const file = path.join(path.dirname(s.hint), name);
@@ -284,6 +329,7 @@ export function discardPrestartedLoader(): void {
   const p = s?.prestarted;
   if (!s || !p) return;
   s.prestarted = undefined;
+  s.bundles = undefined;
   if (process.env.VIGIL_TS_PRESTART === 'debug' && !s.used) process.stderr.write('vigil: TypeScript loader started early: unused\n');
   p.child.kill('SIGKILL');
   rmSync(p.modulesDir, { recursive: true, force: true });
@@ -297,9 +343,12 @@ export type Adoption = 'adopted' | 'none' | 'refused: launch differs' | 'refused
  * for itself — is exactly what it was started with and it is still running (its listeners are then the caller's;
  * it keeps this process running again). Otherwise it is discarded (killed, its folder removed) and the caller forks.
  */
-export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderLaunch): { child: ChildProcess; modulesDir: string } | Adoption {
+export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderLaunch, files?: readonly string[]): { child: ChildProcess; modulesDir: string } | Adoption {
   const s = state();
-  if (s) s.used = true;
+  if (s) {
+    s.used = true;
+    s.files = files;
+  }
   const p = s?.prestarted;
   if (!s || !p) return 'none';
   const alive = p.error === undefined && p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null && p.child.connected;

@@ -10,7 +10,7 @@ import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { defaultExportHint } from './define-hint.ts';
 import { SDK_CACHE_WRITER, sdkCodeCache, sdkEntryFor, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
-import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, forkLoader, loaderLaunch, readableRoots, tsLoadLimits, type LoaderLaunch, type TsLoadLimits } from './loader-process.ts';
+import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, earlyBundle, forkLoader, loaderLaunch, readableRoots, tsLoadLimits, type LoaderLaunch, type TsLoadLimits } from './loader-process.ts';
 
 export { tsLoadLimits, type TsLoadLimits };
 
@@ -52,13 +52,14 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
   // Made synchronously, so that esbuild and the loader process both start before this call returns: the caller's
   // work until it awaits the result (parsing the YAML files) overlaps them. A loader process bin/vigil.js started
   // before this bundle ran is taken, with its folder, when it was started exactly as this load would start it.
-  const adopted = CHILD ? adoptPrestartedLoader((modulesDir) => launchFor(files, modulesDir, limits)) : 'none';
+  const adopted = CHILD ? adoptPrestartedLoader((modulesDir) => launchFor(files, modulesDir, limits), files.map((f) => f.absolutePath)) : 'none';
   const dir = typeof adopted === 'object' ? adopted.modulesDir : mkdtempSync(path.join(os.tmpdir(), 'vigil-ts-'));
   try {
     const modules = files.map((_f, i) => path.join(dir, `definition-${i}.mjs`));
     const bundled = Promise.all(
       files.map(async (f, i) => {
-        const b = await bundleDefinition(f.absolutePath, modules[i]!);
+        // Bundled already when bin/vigil.js started the loader for these files (loader-process.ts), else now.
+        const b = await (earlyBundle(f.absolutePath, modules[i]!) ?? bundleDefinition(f.absolutePath, modules[i]!));
         if (b.code === undefined) {
           results.set(f.file, { definitions: [], diagnostics: bundleDiagnostics(f, b) });
           return undefined;
