@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
-import { CODE_CACHE_DIR, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
+import { CODE_CACHE_DIR, earlyBundle, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
 import { loadTypeScriptFiles, type TsFile } from './typescript.ts';
 
 // Issue #12 §3: bin/vigil.js starts the TypeScript loader process before it reads the command line's bundle, and the
@@ -120,6 +120,47 @@ describe('a loader process started early', () => {
     expect(early.launch).toEqual(expected);
     expect(early.launch.execArgv.join(' ')).not.toContain('--allow-fs-read=/*');
     expect(Object.keys(early.launch.env)).not.toContain('SECRET');
+  });
+
+  it('bundles the files the hint names when it starts, and the load takes that bundle for the same file and module', async () => {
+    const f = definition(projectDir);
+    const early = prestart(JSON.stringify([f.absolutePath]));
+    const module = path.join(early.modulesDir, 'definition-0.mjs');
+    // Started: the load's own bundle of the same file into the same module would be the same.
+    const bundled = earlyBundle(f.absolutePath, module);
+    expect(bundled).toBeDefined();
+    expect(earlyBundle(f.absolutePath, module)).toBeUndefined();
+    const { bundleDefinition } = await import('./typescript-bundle.ts');
+    expect(await bundled).toEqual(await bundleDefinition(f.absolutePath, module));
+    resetLoaderState();
+    // Taken by the load: the definition runs in the early process from it, as from the load's own bundle.
+    const again = prestart(JSON.stringify([f.absolutePath]));
+    const r = (await loadTypeScriptFiles([f])).get(f.file)!;
+    expect(r.diagnostics).toEqual([]);
+    expect((r.definitions[0]!.value as { pid: number }).pid).toBe(again.pid);
+  });
+
+  it.each([
+    ['a file outside the working directory', () => [definition(otherRepository).absolutePath]],
+    ['a relative path', () => ['monitoring/who.ts']],
+    ['a file that is not TypeScript', () => [path.join(projectDir, 'package.json')]],
+    ['not a list of paths', () => ({ files: [definition(projectDir).absolutePath] })],
+  ])('bundles nothing early for a hint naming %s (only whether to start is taken from it then)', async (_name, listed) => {
+    const early = prestart(JSON.stringify(listed()));
+    for (const file of [path.join(otherRepository, 'monitoring/who.ts'), 'monitoring/who.ts', path.join(projectDir, 'monitoring/who.ts'), path.join(projectDir, 'package.json')]) {
+      expect(earlyBundle(file, path.join(early.modulesDir, 'definition-0.mjs'))).toBeUndefined();
+    }
+  });
+
+  it('a bundle of another file than the load gives is not taken: the load bundles its own', async () => {
+    const named = definition(projectDir, 'named.ts');
+    writeFileSync(named.absolutePath, "export default { apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [], named: true };\n");
+    const early = prestart(JSON.stringify([named.absolutePath]));
+    const f = definition(projectDir);
+    const r = (await loadTypeScriptFiles([f])).get(f.file)!;
+    expect(r.diagnostics).toEqual([]);
+    expect(r.definitions[0]!.value).toMatchObject({ pid: early.pid });
+    expect(r.definitions[0]!.value).not.toHaveProperty('named');
   });
 
   it('a load without TypeScript files ends it at once and removes its folder', async () => {
