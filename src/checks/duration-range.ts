@@ -62,41 +62,80 @@ function mayHoldDuration(schema: Schema, doc: Schema): boolean {
 }
 
 /**
+ * What `durationFields` does with a value at a schema that can reach a duration, decided once per schema (and the
+ * document its refs resolve in): the schema is the duration itself, or the schemas that read the same value (its
+ * `$ref`'s target, then oneOf/anyOf/allOf, then then/else), the schema of an array's items, of each named property
+ * and of the others — each only when it can reach a duration.
+ */
+interface Plan {
+  duration: boolean;
+  same: Plan[];
+  items: Plan | undefined;
+  /** A property the schema names maps to its plan, or to undefined when it cannot reach a duration. */
+  properties: Map<string, Plan | undefined>;
+  additional: Plan | undefined;
+}
+
+const plans = new WeakMap<Schema, Map<unknown, Plan | undefined>>();
+
+/** The plan of `schema` read in `doc`, or undefined when nothing below it can be a duration. */
+function planOf(schema: unknown, doc: Schema): Plan | undefined {
+  let known = plans.get(doc);
+  if (!known) plans.set(doc, (known = new Map()));
+  if (known.has(schema)) return known.get(schema);
+  if (!schema || typeof schema !== 'object' || !mayHoldDuration(schema as Schema, doc)) {
+    known.set(schema, undefined);
+    return undefined;
+  }
+  const s = schema as Schema;
+  // Stored before its parts are planned: a recursive schema (nested routes) meets itself.
+  const plan: Plan = { duration: s.$ref === DURATION_REF, same: [], items: undefined, properties: new Map(), additional: undefined };
+  known.set(schema, plan);
+  if (plan.duration) return plan;
+  const add = (sub: Plan | undefined) => sub && plan.same.push(sub);
+  if (typeof s.$ref === 'string') {
+    const target = resolveOnce(s.$ref, doc);
+    if (target) add(planOf(target.schema, target.doc));
+  }
+  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const sub of (s[key] as Schema[] | undefined) ?? []) add(planOf(sub, doc));
+  for (const key of ['then', 'else'] as const) if (s[key] && typeof s[key] === 'object') add(planOf(s[key], doc));
+  const items = s.items;
+  if (items && typeof items === 'object' && !Array.isArray(items)) plan.items = planOf(items, doc);
+  const properties = (s.properties as Record<string, Schema> | undefined) ?? {};
+  for (const key of Object.keys(properties)) plan.properties.set(key, planOf(properties[key], doc));
+  const additional = s.additionalProperties;
+  if (additional && typeof additional === 'object') plan.additional = planOf(additional, doc);
+  return plan;
+}
+
+/**
  * Every string a kind's schema declares a duration, found by walking the value along its schema: a duration field added
  * to any schema later is checked without touching this module, at any depth of a recursive schema (nested routes).
+ * The walk follows each schema's plan (planOf), so that a project's values pay no schema lookups.
  */
 export function durationFields(value: unknown, root: Schema): { path: Path; text: string }[] {
   const found = new Map<string, { path: Path; text: string }>();
-  const walk = (schema: Schema, v: unknown, path: Path, doc: Schema) => {
-    if (!mayHoldDuration(schema, doc)) return;
-    const ref = schema.$ref;
-    if (ref === DURATION_REF) {
+  const walk = (plan: Plan, v: unknown, path: Path) => {
+    if (plan.duration) {
       if (typeof v === 'string') found.set(JSON.stringify(path), { path, text: v });
       return;
     }
-    if (typeof ref === 'string') {
-      const target = resolveOnce(ref, doc);
-      if (target) walk(target.schema, v, path, target.doc);
-    }
-    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const sub of (schema[key] as Schema[] | undefined) ?? []) walk(sub, v, path, doc);
-    // if/then/else picks a branch by the value (the SLO's `alert: false` or its object): both are walked, and only the
-    // one whose properties the value has finds anything.
-    for (const key of ['then', 'else'] as const) if (schema[key] && typeof schema[key] === 'object') walk(schema[key] as Schema, v, path, doc);
+    for (const sub of plan.same) walk(sub, v, path);
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
-      const items = schema.items;
-      if (items && typeof items === 'object' && !Array.isArray(items) && mayHoldDuration(items as Schema, doc)) v.forEach((item, i) => walk(items as Schema, item, [...path, i], doc));
+      const items = plan.items;
+      if (items) for (let i = 0; i < v.length; i++) walk(items, v[i], [...path, i]);
       return;
     }
-    const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    const additional = schema.additionalProperties;
+    const { properties, additional } = plan;
     // Only the values whose schema can reach a duration get a path of their own.
     for (const key of Object.keys(v)) {
-      const sub = Object.hasOwn(properties, key) ? properties[key] : additional && typeof additional === 'object' ? (additional as Schema) : undefined;
-      if (sub && mayHoldDuration(sub, doc)) walk(sub, (v as Record<string, unknown>)[key], [...path, key], doc);
+      const sub = properties.has(key) ? properties.get(key) : additional;
+      if (sub) walk(sub, (v as Record<string, unknown>)[key], [...path, key]);
     }
   };
-  walk(root, value, [], root);
+  const plan = planOf(root, root);
+  if (plan) walk(plan, value, []);
   return [...found.values()];
 }
 
