@@ -15,6 +15,8 @@ export function carriesSeverityLabel(level: LevelOrSeverity): boolean {
  */
 export function ruleLabels(alert: Pick<AlertModel, 'labels'>, level: LevelOrSeverity): Record<string, string> {
   if (typeof level === 'string') return { ...alert.labels, severity: level };
+  // Most levels (thresholds) add no labels and their alert writes no severity: one object, the same as below.
+  if (carriesSeverityLabel(level) && addsNothing(alert.labels, level.labels)) return { ...alert.labels, severity: level.severity };
   const { severity: _written, ...labels } = { ...alert.labels, ...level.labels };
   return carriesSeverityLabel(level) ? { ...labels, severity: level.severity } : labels;
 }
@@ -24,7 +26,15 @@ export function ruleLabels(alert: Pick<AlertModel, 'labels'>, level: LevelOrSeve
  * `alertname`. The series of the expression add their own labels underneath (these win).
  */
 export function levelLabels(alert: Pick<AlertModel, 'name' | 'labels'>, level: LevelOrSeverity): Record<string, string> {
+  if (typeof level !== 'string' && carriesSeverityLabel(level) && addsNothing(alert.labels, level.labels)) {
+    return { ...alert.labels, severity: level.severity, alertname: alert.name };
+  }
   return { ...ruleLabels(alert, level), alertname: alert.name };
+}
+
+/** The alert's labels hold no `severity` of their own and the level's hold no key at all (spread copies symbols too). */
+function addsNothing(alertLabels: Readonly<Record<string, string>>, levelLabels: Readonly<Record<string, string>> | undefined): boolean {
+  return !Object.hasOwn(alertLabels, 'severity') && (levelLabels === undefined || levelLabels === null || Reflect.ownKeys(levelLabels).length === 0);
 }
 
 /** The severities of an alert whose alerts carry them: the only ones the automatic level inhibition can match. */
