@@ -115,28 +115,43 @@ function planOf(schema: unknown, doc: Schema): Plan | undefined {
  */
 export function durationFields(value: unknown, root: Schema): { path: Path; text: string }[] {
   const found = new Map<string, { path: Path; text: string }>();
-  const walk = (plan: Plan, v: unknown, path: Path) => {
+  // Paths are linked to their parent on the way down, and made into arrays only for the durations found.
+  const walk = (plan: Plan, v: unknown, at: PathLink | undefined) => {
     if (plan.duration) {
-      if (typeof v === 'string') found.set(JSON.stringify(path), { path, text: v });
+      if (typeof v === 'string') {
+        const path = pathOf(at);
+        found.set(JSON.stringify(path), { path, text: v });
+      }
       return;
     }
-    for (const sub of plan.same) walk(sub, v, path);
+    for (const sub of plan.same) walk(sub, v, at);
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
       const items = plan.items;
-      if (items) for (let i = 0; i < v.length; i++) walk(items, v[i], [...path, i]);
+      if (items) for (let i = 0; i < v.length; i++) walk(items, v[i], { key: i, parent: at });
       return;
     }
     const { properties, additional } = plan;
     // Only the values whose schema can reach a duration get a path of their own.
     for (const key of Object.keys(v)) {
       const sub = properties.has(key) ? properties.get(key) : additional;
-      if (sub) walk(sub, (v as Record<string, unknown>)[key], [...path, key]);
+      if (sub) walk(sub, (v as Record<string, unknown>)[key], { key, parent: at });
     }
   };
   const plan = planOf(root, root);
-  if (plan) walk(plan, value, []);
+  if (plan) walk(plan, value, undefined);
   return [...found.values()];
+}
+
+interface PathLink {
+  key: string | number;
+  parent: PathLink | undefined;
+}
+
+function pathOf(at: PathLink | undefined): Path {
+  const path: (string | number)[] = [];
+  for (let n = at; n; n = n.parent) path.push(n.key);
+  return path.reverse();
 }
 
 /**

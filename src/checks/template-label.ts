@@ -15,10 +15,12 @@ export const templateLabelCheck: Check = {
     for (const group of file.groups) {
       for (const alert of group.alerts) {
         for (const t of alertTemplates(alert)) {
+          const refs = ctx.templates(t.text).labelRefs;
+          if (refs.length === 0) continue;
           // A level's own annotations render with its rule only; the alert's with every level's (ofAlert: what all carry).
           const { labels, complete } = t.level ? ctx.labels.ofLevel(alert, t.level) : ctx.labels.ofAlert(alert);
           if (!complete) continue;
-          for (const ref of ctx.templates(t.text).labelRefs) {
+          for (const ref of refs) {
             if (labels.has(ref.name) || external.includes(ref.name)) continue;
             ctx.report({
               message: `alert ${alert.name}, ${t.field}: uses label "${ref.name}", but the expression's series carry only ${[...labels].filter((l) => l !== 'alertname' && l !== 'severity').sort().join(', ') || '(no labels)'}`,

@@ -4,9 +4,26 @@ import type { Check } from './check.ts';
 export interface AlertTemplate {
   field: string;
   text: string;
-  path: (string | number)[];
+  /** Where the text is written: made when asked (a problem to report), not for each of a project's templates. */
+  readonly path: (string | number)[];
   /** Set for the annotations of one level of `rules:`: only that level's rule renders them. */
   level?: AlertLevel;
+}
+
+/** A template at `base` + `key`, or at `base` + `annotations` + `key`. */
+class Template implements AlertTemplate {
+  constructor(
+    readonly field: string,
+    readonly text: string,
+    private readonly base: readonly (string | number)[],
+    private readonly key: string,
+    private readonly annotation: boolean,
+    readonly level?: AlertLevel,
+  ) {}
+
+  get path(): (string | number)[] {
+    return this.annotation ? [...this.base, 'annotations', this.key] : [...this.base, this.key];
+  }
 }
 
 /** The annotation fields of an alert (and of its levels) that Prometheus renders as Go templates, with their definition paths. */
@@ -14,11 +31,11 @@ export function alertTemplates(alert: AlertModel): AlertTemplate[] {
   const out: AlertTemplate[] = [];
   for (const field of ['summary', 'description', 'runbook'] as const) {
     const text = alert[field];
-    if (text !== undefined) out.push({ field, text, path: [...alert.origin.path, field] });
+    if (text !== undefined) out.push(new Template(field, text, alert.origin.path, field, false));
   }
-  for (const [key, text] of Object.entries(alert.annotations)) out.push({ field: key, text, path: [...alert.origin.path, 'annotations', key] });
+  for (const [key, text] of Object.entries(alert.annotations)) out.push(new Template(key, text, alert.origin.path, key, true));
   for (const level of alert.levels) {
-    for (const [key, text] of Object.entries(level.annotations ?? {})) out.push({ field: `${level.severity} ${key}`, text, path: [...level.origin.path, 'annotations', key], level });
+    for (const [key, text] of Object.entries(level.annotations ?? {})) out.push(new Template(`${level.severity} ${key}`, text, level.origin.path, key, true, level));
   }
   return out;
 }

@@ -20,6 +20,11 @@ function pathTo(node: Parent, last: string | number): Path {
   return path.reverse();
 }
 
+/** A visit, its path made when asked; made apart from the walk's loop, whose variables a closure would otherwise keep. */
+function found(text: string, link: Parent, key: string | number, isKey: boolean): StringVisit {
+  return { text, path: () => pathTo(link, key), isKey };
+}
+
 /**
  * Every string of a plain data tree (a definition's value) that `wants` picks, values and mapping keys, in document
  * order (each key before its value). Iterative (any depth), each object once (aliases), and paths are linked to their
@@ -58,16 +63,13 @@ export function walkStrings(root: unknown, wants: (text: string) => boolean, vis
     if (keys) {
       key = keys[i]!;
       child = (object as Record<string, unknown>)[key];
-      if (wants(key)) {
-        const k = key;
-        visit({ text: key, path: () => pathTo(link, k), isKey: true });
-      }
+      if (wants(key)) visit(found(key, link, key, true));
     } else {
       key = i;
       child = (object as unknown[])[i];
     }
     if (typeof child === 'string') {
-      if (wants(child)) visit({ text: child, path: () => pathTo(link, key), isKey: false });
+      if (wants(child)) visit(found(child, link, key, false));
     } else if (child !== null && typeof child === 'object' && !seen.has(child)) {
       seen.add(child);
       objects.push(child);

@@ -92,7 +92,7 @@ export function emitAlertCatalogue(model: Model, scopes?: FileScopes): Artifact 
 }
 
 /** One alert of the catalogue: its row of the table and its section (lines joined). */
-interface CatalogueEntry {
+export interface CatalogueEntry {
   name: string;
   /** Levels counted in the heading: those of enabled alerts. */
   levels: number;
@@ -105,22 +105,34 @@ interface CatalogueEntry {
  * one UTF-8 text of every row, then every section, each followed by a line break; `ends[k]` is where the k-th of
  * those ends (rows 0…n−1, sections n…2n−1).
  */
-interface CataloguePart {
+export interface CataloguePart {
   names: string[];
   levels: number;
   text: Uint8Array;
   ends: Uint32Array;
 }
 
-function cataloguePart(entries: readonly CatalogueEntry[]): CataloguePart {
-  const lines = [...entries.map((e) => e.row), ...entries.map((e) => e.section)];
-  const ends = new Uint32Array(lines.length);
+export function cataloguePart(entries: readonly CatalogueEntry[]): CataloguePart {
+  const n = entries.length;
+  const ends = new Uint32Array(2 * n);
+  // Each line encoded straight into a scratch buffer (UTF-8 takes at most 3 bytes per UTF-16 unit), then copied out at
+  // its size: no joined text of the part, no second pass to count each line's bytes.
+  let bound = 0;
+  for (const e of entries) bound += 3 * (e.row.length + e.section.length) + 2;
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 2 * scratch.length));
   let end = 0;
-  lines.forEach((line, k) => (ends[k] = end += Buffer.byteLength(line, 'utf8') + 1));
-  const text = lines.length ? Buffer.from(lines.join('\n') + '\n', 'utf8') : Buffer.alloc(0);
-  if (text.length !== end) throw new Error('alert catalogue: a part\'s text and its line ends disagree');
-  return { names: entries.map((e) => e.name), levels: entries.reduce((n, e) => n + e.levels, 0), text: new Uint8Array(text.buffer, text.byteOffset, text.length), ends };
+  for (let k = 0; k < 2 * n; k++) {
+    end += scratch.write(k < n ? entries[k]!.row : entries[k - n]!.section, end, 'utf8');
+    scratch[end++] = 0x0a;
+    ends[k] = end;
+  }
+  const text = new Uint8Array(end);
+  text.set(scratch.subarray(0, end));
+  return { names: entries.map((e) => e.name), levels: entries.reduce((sum, e) => sum + e.levels, 0), text, ends };
 }
+
+/** cataloguePart's buffer, kept between parts (the largest part's size). */
+let scratch = Buffer.alloc(0);
 
 /** A result's receivers, each once: per result, which levels routed alike share (see levelRouting). Read only. */
 function distinctReceivers(result: RoutingResult): string[] {
