@@ -47,4 +47,31 @@ describe('severityRank', () => {
     expect(none.compare('critical', 'info')).toBe(0);
     expect(none.sortLevels([{ severity: 'b' }, { severity: 'a' }]).map((l) => l.severity)).toEqual(['b', 'a']);
   });
+
+  it('sortLevels gives what a stable sort by rank gives, and a copy (2,000 random level lists, two swapped without a sort)', () => {
+    let seed = 9;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const names = ['critical', 'warning', 'info', 'x', 'y'];
+    for (let n = 0; n < 2000; n++) {
+      const levels = Array.from({ length: Math.floor(rand() * 5) }, (_, i) => ({ severity: names[Math.floor(rand() * names.length)]!, i }));
+      const sorted = rank.sortLevels(levels);
+      expect(sorted).toEqual([...levels].sort((a, b) => rank.compare(a.severity, b.severity)));
+      expect(sorted).not.toBe(levels);
+      for (let i = 0; i < sorted.length; i++) expect(sorted[i]).toBe(levels.find((l) => l.i === sorted[i]!.i));
+    }
+  });
+
+  it('ladder gives the distinct declared severities by rank, as a Set and a sort give them (2,000 random lists, ties included)', () => {
+    let seed = 4;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const tied = severityRank({ severities: [{ name: 'critical', rank: 0 }, { name: 'page', rank: 0 }, { name: 'warning', rank: 1 }] as SeverityModel[] });
+    const names = ['critical', 'warning', 'info', 'page', 'x', '__proto__'];
+    for (const r of [rank, tied]) {
+      for (let n = 0; n < 2000; n++) {
+        const list = Array.from({ length: Math.floor(rand() * 4) }, () => names[Math.floor(rand() * names.length)]!);
+        expect(r.ladder(list)).toEqual([...new Set(list)].filter((s) => r.declares(s)).sort(r.compare));
+      }
+    }
+  });
 });
+

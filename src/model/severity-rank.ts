@@ -28,9 +28,21 @@ export function severityRank(model: { severities: readonly Pick<SeverityModel, '
     compare,
     sortLevels: (levels) => {
       // Levels are often written in order already (one or two of them): then a copy, without sorting.
-      for (let i = 1; i < levels.length; i++) if (compare(levels[i - 1]!.severity, levels[i]!.severity) > 0) return [...levels].sort((a, b) => compare(a.severity, b.severity));
+      for (let i = 1; i < levels.length; i++) {
+        if (compare(levels[i - 1]!.severity, levels[i]!.severity) <= 0) continue;
+        // Two levels the wrong way round (`warning` written before `critical`, the common case): swapped, no sort.
+        if (levels.length === 2) return [levels[1]!, levels[0]!];
+        return [...levels].sort((a, b) => compare(a.severity, b.severity));
+      }
       return levels.slice();
     },
-    ladder: (severities) => [...new Set(severities)].filter((s) => ranks.has(s)).sort(compare),
+    ladder: (severities) => {
+      // Two declared severities (an alert's warning and critical levels, the common case): ordered without a Set or a sort.
+      if (Array.isArray(severities) && severities.length === 2) {
+        const [a, b] = severities as string[];
+        if (a !== b && ranks.has(a!) && ranks.has(b!)) return compare(a!, b!) <= 0 ? [a!, b!] : [b!, a!];
+      }
+      return [...new Set(severities)].filter((s) => ranks.has(s)).sort(compare);
+    },
   };
 }
