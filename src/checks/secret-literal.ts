@@ -1,6 +1,6 @@
 import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
-import { findUrlSecrets, type UrlInText } from './secret-url.ts';
+import { findUrlSecrets, isPlainLink, type UrlInText } from './secret-url.ts';
 import { walkStrings } from './walk-strings.ts';
 import { INTEGRATION_SECRETS, isIntegrationSecretPath, literalIntegrationSecrets } from '../channels/alertmanager-integrations.ts';
 import { spanOf } from '../model/types.ts';
@@ -63,8 +63,11 @@ export const secretLiteralCheck: Check = {
  */
 const MEMO_LIMIT = 100_000;
 const memo = new Map<string, UrlInText[]>();
+const NO_SECRETS: UrlInText[] = Object.freeze([]) as unknown as UrlInText[];
 const MEMO_MAX_TEXT = 4096;
 function urlSecretsOf(text: string): UrlInText[] {
+  // A plain link (a runbook per alert) is answered at once: no use keeping 10,000 distinct ones in the memo.
+  if (isPlainLink(text)) return NO_SECRETS;
   if (text.length > MEMO_MAX_TEXT) return findUrlSecrets(text);
   let found = memo.get(text);
   if (!found) {
