@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sweepAtomicLeftovers, writeFileAtomic, writeFileAtomicSync } from './atomic-write.ts';
+import { sweepAtomicLeftovers, writeFileAtomic } from './atomic-write.ts';
 
 /** A pid that was alive a moment ago and is not any more. */
 async function deadPid(): Promise<number> {
@@ -44,18 +44,11 @@ describe('leftovers of atomic writes', () => {
     expect(await readdir(path.join(dir, 'a'))).toEqual(['b.yml']);
   });
 
-  it('writes in the calling thread too: folders made once, the whole file under its name, nothing left when it fails', async () => {
+  it('with folderMade, makes no folder: writes into the one made, fails (leaving nothing) where there is none', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-atomic-'));
-    const made = new Set<string>();
-    writeFileAtomicSync(path.join(dir, 'a', 'b.yml'), 'content 告警', made);
-    writeFileAtomicSync(path.join(dir, 'a', 'c.yml'), Buffer.from('bytes'), made);
-    expect(made).toEqual(new Set([path.join(dir, 'a')]));
-    expect(await readFile(path.join(dir, 'a', 'b.yml'), 'utf8')).toBe('content 告警');
-    expect(await readFile(path.join(dir, 'a', 'c.yml'), 'utf8')).toBe('bytes');
-    // A folder where the file should go: the rename fails, the temporary file is removed, the error is thrown.
-    await writeFile(path.join(dir, 'a', 'x'), '');
-    expect(() => writeFileAtomicSync(path.join(dir, 'a'), 'over a folder')).toThrow();
-    expect((await readdir(dir)).sort()).toEqual(['a']);
-    expect((await readdir(path.join(dir, 'a'))).sort()).toEqual(['b.yml', 'c.yml', 'x']);
+    await writeFileAtomic(path.join(dir, 'b.yml'), Buffer.from('bytes 告警'), undefined, { folderMade: true });
+    expect(await readFile(path.join(dir, 'b.yml'), 'utf8')).toBe('bytes 告警');
+    await expect(writeFileAtomic(path.join(dir, 'missing', 'c.yml'), 'x', undefined, { folderMade: true })).rejects.toThrow(/ENOENT/);
+    expect(await readdir(dir)).toEqual(['b.yml']);
   });
 });
