@@ -192,7 +192,7 @@ export class FactCollector {
           const at = this.at(e.duration);
           range = Number.isFinite(ms) && !/[$[]/.test(text) ? { start: at.start, end: at.end, text, seconds: ms / 1000 } : { start: at.start, end: at.end, text };
         }
-        return this.visit(e.inner, { ...context, range });
+        return this.visit(e.inner, withRange(context, range));
       }
       case 'binary': {
         if (!COMPARISONS.has(e.op.name)) {
@@ -248,11 +248,18 @@ export class FactCollector {
     const labels = grouping ? childrenNamed(grouping, 'LabelName') : [];
     const fact: GroupingFact | undefined = e.modifier ? { kind: child(e.modifier, 'Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedName(l, this.text(l))) } : undefined;
     if (fact) this.groupings.push(fact);
-    const [firstSelector, aggregations, labelMakers] = [this.selectors.length, ++this.aggregations, this.labelMakers];
+    const firstSelector = this.selectors.length;
+    const aggregations = ++this.aggregations;
+    const labelMakers = this.labelMakers;
     for (const arg of e.args) this.visit(arg);
-    const read = this.selectors.slice(firstSelector);
-    if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || read.length === 0 || read.some((s) => !s.metric)) return;
-    fact.metrics = [...new Set(read.map((s) => s.metric!))];
+    if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || this.selectors.length === firstSelector) return;
+    const metrics: string[] = [];
+    for (let i = firstSelector; i < this.selectors.length; i++) {
+      const metric = this.selectors[i]!.metric;
+      if (!metric) return;
+      metrics.push(metric);
+    }
+    fact.metrics = distinct(metrics);
   }
 
   /** The comparison `compared` with the number `x`, stated with the operator `op`. */
@@ -313,8 +320,7 @@ export class FactCollector {
     const kept = named ? matchers.filter((m) => m !== named) : matchers.slice();
     // Literals, not a spread of an optional part first: V8 gives each object made by a leading spread a map of its
     // own (≈ 1 kB per fact in a large project).
-    const fact: SelectorFact = metric === undefined ? { at, matchers: kept, bare: false, ...context } : { metric, at, matchers: kept, bare: false, ...context };
-    this.selectors.push(fact);
+    this.selectors.push(selectorFact(metric, at, kept, context));
   }
 
   /**
@@ -343,6 +349,44 @@ export class FactCollector {
   }
 }
 
+
+/**
+ * `{ ...context, range }`. The contexts are made here only: none, `{ call }` or `{ compared }`, then each with `range`
+ * after it; spelled out, as a spread was the analysis' costliest line before V8 optimizes it (most of a cold build's
+ * analyses run before).
+ */
+function withRange(context: FactCollector['pending'], range: SelectorFact['range']): FactCollector['pending'] {
+  if ('range' in context) return { ...context, range };
+  if ('call' in context) return { call: context.call, range };
+  if ('compared' in context) return { compared: context.compared, range };
+  return { range };
+}
+
+/** `{ metric, at, matchers, bare: false, ...context }` (no `metric` key when it is undefined), spelled out as withRange. */
+function selectorFact(metric: string | undefined, at: Located, matchers: MatcherFact[], context: FactCollector['pending']): SelectorFact {
+  const hasRange = 'range' in context;
+  const { range } = context;
+  if ('call' in context) {
+    const { call } = context;
+    if (metric === undefined) return hasRange ? { at, matchers, bare: false, call, range } : { at, matchers, bare: false, call };
+    return hasRange ? { metric, at, matchers, bare: false, call, range } : { metric, at, matchers, bare: false, call };
+  }
+  if ('compared' in context) {
+    const { compared } = context;
+    if (metric === undefined) return hasRange ? { at, matchers, bare: false, compared, range } : { at, matchers, bare: false, compared };
+    return hasRange ? { metric, at, matchers, bare: false, compared, range } : { metric, at, matchers, bare: false, compared };
+  }
+  if (hasRange) return metric === undefined ? { at, matchers, bare: false, range } : { metric, at, matchers, bare: false, range };
+  return metric === undefined ? { at, matchers, bare: false } : { metric, at, matchers, bare: false };
+}
+
+/** `[...new Set(names)]`, without the Set for the few names an aggregation nearly always reads. */
+function distinct(names: string[]): string[] {
+  if (names.length > 16) return [...new Set(names)];
+  const out: string[] = [];
+  for (const n of names) if (!out.includes(n)) out.push(n);
+  return out;
+}
 
 /** The selector of `x[5m]`, for absent_over_time. */
 function rangeInner(e: Expr): Expr {
