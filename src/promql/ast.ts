@@ -155,14 +155,24 @@ function attach(inner: Expr, make: (target: Expr) => Expr): Expr {
 /** Converts a lezer Expr node. `depth` bounds the recursion for pathological input. */
 export function toExpr(node: Node, depth = 0): Expr {
   if (depth > MAX_DEPTH) throw new TooDeep(node);
-  const sub = (n: Node) => toExpr(n, depth + 1);
   const firstError = firstErrorIn(node);
   if (firstError !== Infinity) {
+    const sub = (n: Node) => toExpr(n, depth + 1);
     return { kind: 'broken', span: span(node), parts: operands(node).filter((o) => o.from < firstError).map(sub) };
   }
-  const kids = exprChildren(node);
-  const inner = kids[0];
-  const to = node.to;
+  return convert(node, depth);
+}
+
+/** The expressions below `node` (its Expr children), converted: `exprChildren(node).map(sub)` without the closure and the copy. */
+function convertChildren(node: Node, depth: number): Expr[] {
+  const out: Expr[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (isExprNode(c)) out.push(toExpr(c, depth));
+  return out;
+}
+
+/** toExpr of a node without an error inside. */
+function convert(node: Node, depth: number): Expr {
+  // The leaves first: they have no expression below them to list.
   switch (node.name) {
     case 'VectorSelector':
       return { kind: 'selector', span: span(node), node };
@@ -170,63 +180,68 @@ export function toExpr(node: Node, depth = 0): Expr {
       return { kind: 'number', span: span(node), node };
     case 'StringLiteral':
       return { kind: 'string', span: span(node), node };
+  }
+  const kids = exprChildren(node);
+  const inner = kids[0];
+  const to = node.to;
+  switch (node.name) {
     case 'ParenExpr':
       if (!inner) break;
-      return { kind: 'paren', span: span(node), inner: sub(inner) };
+      return { kind: 'paren', span: span(node), inner: toExpr(inner, depth + 1) };
     case 'UnaryExpr': {
       const op = child(node, 'UnaryOp');
       if (!inner || !op) break;
-      return { kind: 'unary', span: span(node), op, inner: sub(inner) };
+      return { kind: 'unary', span: span(node), op, inner: toExpr(inner, depth + 1) };
     }
     case 'BinaryExpr': {
       const op = binaryOp(node);
       if (kids.length !== 2 || !op) break;
-      return { kind: 'binary', span: span(node), op, lhs: sub(kids[0]!), rhs: sub(kids[1]!), node };
+      return { kind: 'binary', span: span(node), op, lhs: toExpr(kids[0]!, depth + 1), rhs: toExpr(kids[1]!, depth + 1), node };
     }
     case 'FunctionCall': {
       const id = child(node, 'FunctionIdentifier');
       const body = child(node, 'FunctionCallBody');
       if (!id || !body) break;
-      return { kind: 'call', span: span(node), id, args: exprChildren(body).map(sub) };
+      return { kind: 'call', span: span(node), id, args: convertChildren(body, depth + 1) };
     }
     case 'AggregateExpr': {
       const op = child(node, 'AggregateOp');
       const body = child(node, 'FunctionCallBody');
       if (!op || !body) break;
-      return { kind: 'aggregate', span: span(node), op, modifier: child(node, 'AggregateModifier'), args: exprChildren(body).map(sub) };
+      return { kind: 'aggregate', span: span(node), op, modifier: child(node, 'AggregateModifier'), args: convertChildren(body, depth + 1) };
     }
     case 'MatrixSelector': {
       if (!inner) break;
       const duration = child(node, 'DurationExpr');
-      return attach(sub(inner), (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration }));
+      return attach(toExpr(inner, depth + 1), (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration }));
     }
     case 'SubqueryExpr': {
       if (!inner) break;
       const [range = null, step = null] = childrenNamed(node, 'DurationExpr');
-      return attach(sub(inner), (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
+      return attach(toExpr(inner, depth + 1), (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
     }
     case 'OffsetExpr': {
       const keyword = child(node, 'Offset');
       if (!inner || !keyword) break;
       const duration = child(node, 'OffsetDurationExpr');
       const modifier = { from: keyword.from, to };
-      return attach(sub(inner), (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
+      return attach(toExpr(inner, depth + 1), (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
     }
     case 'StepInvariantExpr': {
       const keyword = child(node, 'At');
       if (!inner || !keyword) break;
       const timestamp = child(node, 'NumberDurationLiteral');
       const modifier = { from: keyword.from, to };
-      return attach(sub(inner), (target) => ({ kind: 'at', span: { from: target.span.from, to }, inner: target, modifier, timestamp }));
+      return attach(toExpr(inner, depth + 1), (target) => ({ kind: 'at', span: { from: target.span.from, to }, inner: target, modifier, timestamp }));
     }
     case 'AnchoredExpr':
     case 'SmoothedExpr': {
       const keyword = child(node, node.name === 'AnchoredExpr' ? 'Anchored' : 'Smoothed');
       if (!inner || !keyword) break;
-      return attach(sub(inner), (target) => ({ kind: 'later-modifier', span: { from: target.span.from, to }, inner: target, keyword }));
+      return attach(toExpr(inner, depth + 1), (target) => ({ kind: 'later-modifier', span: { from: target.span.from, to }, inner: target, keyword }));
     }
   }
-  return { kind: 'broken', span: span(node), parts: operands(node).map(sub) };
+  return { kind: 'broken', span: span(node), parts: operands(node).map((n) => toExpr(n, depth + 1)) };
 }
 
 /** No hand-written PromQL nests this deep; the bound keeps every recursion far from the stack limit. */
