@@ -37,6 +37,10 @@ function typeOf(name: string): NodeType {
 }
 
 const NODE_NAMES = [
+  'EqlSingle',
+  'Neq',
+  'EqlRegex',
+  'NeqRegex',
   'AggregateExpr',
   'AggregateModifier',
   'AggregateOp',
@@ -101,7 +105,6 @@ const DECLINE = { declined: true };
 /** Lezer's `number` token (its `duration` included), matched in full against a scanner token. */
 const NUMBER =
   /^(?:(?:[0-9]+(?:_?[0-9])*(?:\.[0-9]+(?:_?[0-9])*)?|\.[0-9]+(?:_?[0-9])*)(?:[eE][+-]?[0-9]+(?:_?[0-9])*)?|0x[0-9a-fA-F]+|(?=[0-9])(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$/;
-const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface BinOp {
   name: string;
@@ -129,7 +132,6 @@ const WORD_OPS: Record<string, BinOp | undefined> = {
   or: { name: 'Or', prec: 1 },
 };
 const POW = 6;
-const MATCH_OPS: Record<string, string | undefined> = { '=': 'EqlSingle', '!=': 'Neq', '=~': 'EqlRegex', '!~': 'NeqRegex' };
 
 /** Words lezer reads as keywords (always, or where the grammar can take them): never read here as a metric name. */
 const KEYWORDS = new Set([
@@ -138,6 +140,9 @@ const KEYWORDS = new Set([
   'stddev', 'stdvar', 'sum', 'topk', 'by', 'without', 'and', 'or', 'unless', 'start', 'end', 'smoothed', 'anchored',
   'fill', 'fill_left', 'fill_right',
 ]);
+
+/** The longest of KEYWORDS and of the all-lowercase names of Object.prototype (the others cannot equal a lowercase word). */
+const KEYWORD_MAX_LENGTH = Math.max(...[...KEYWORDS, ...Object.getOwnPropertyNames(Object.prototype).filter((n) => n === n.toLowerCase())].map((n) => n.length));
 
 /** What `name in Object.prototype` finds (a Set: `in` with a new string interns it first). */
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
@@ -207,6 +212,23 @@ class Parser {
     if (!this.isPunct(t, c)) throw DECLINE;
     this.i++;
     return t!;
+  }
+
+  /** An identifier token (`[A-Za-z_:][A-Za-z0-9_:]*`, the scanner's) that is a label name: one without a colon. */
+  private isLabelName(t: Token): boolean {
+    for (let i = t.start; i < t.end; i++) if (this.text.charCodeAt(i) === 58) return false;
+    return true;
+  }
+
+  /** The node type of a matcher's operator token (`=`, `!=`, `=~`, `!~`), or undefined. */
+  private matchOp(t: Token | undefined): NodeType | undefined {
+    if (t?.kind !== 'op') return undefined;
+    const c = this.text.charCodeAt(t.start);
+    if (t.end - t.start === 1) return c === 61 ? T.EqlSingle : undefined;
+    if (t.end - t.start !== 2) return undefined;
+    const d = this.text.charCodeAt(t.start + 1);
+    if (c === 33) return d === 61 ? T.Neq : d === 126 ? T.NeqRegex : undefined;
+    return c === 61 && d === 126 ? T.EqlRegex : undefined;
   }
 
   private isWord(t: Token | undefined, lower: string): boolean {
@@ -302,7 +324,7 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (this.isPunct(t, ')')) break;
-      if (t?.kind !== 'ident' || !LABEL_NAME.test(this.word(t))) throw DECLINE;
+      if (t?.kind !== 'ident' || !this.isLabelName(t)) throw DECLINE;
       this.i++;
       labels.push(leaf(T.LabelName, t));
       if (this.isPunct(this.peek(), ',')) this.i++;
@@ -368,13 +390,17 @@ class Parser {
           if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
           return this.call(t, name);
         }
-        const lower = name.toLowerCase();
-        if (lower === 'inf' || lower === 'nan') {
-          this.i++;
-          return leaf(T.NumberDurationLiteral, t);
+        // No keyword, and no all-lowercase name of Object.prototype, is longer than 12 characters: a longer name (most
+        // metric names) is no keyword, without a lowercase copy and two lookups.
+        if (name.length <= KEYWORD_MAX_LENGTH) {
+          const lower = name.toLowerCase();
+          if (lower === 'inf' || lower === 'nan') {
+            this.i++;
+            return leaf(T.NumberDurationLiteral, t);
+          }
+          // Lezer's keyword tables are plain objects, so `constructor` or `__proto__` finds something there.
+          if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
         }
-        // Lezer's keyword tables are plain objects, so `constructor` or `__proto__` finds something there.
-        if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
         this.i++;
         const id = leaf(T.Identifier, t);
         if (this.isPunct(this.peek(), '{')) {
@@ -394,14 +420,14 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (this.isPunct(t, '}')) break;
-      if (t?.kind !== 'ident' || !LABEL_NAME.test(this.word(t))) throw DECLINE;
+      if (t?.kind !== 'ident' || !this.isLabelName(t)) throw DECLINE;
       const op = this.peek(1);
-      const opName = op?.kind === 'op' && Object.hasOwn(MATCH_OPS, this.word(op)) ? MATCH_OPS[this.word(op)] : undefined;
+      const opType = this.matchOp(op);
       const value = this.peek(2);
-      if (!opName || value?.kind !== 'string' || !value.terminated) throw DECLINE;
+      if (!opType || value?.kind !== 'string' || !value.terminated) throw DECLINE;
       this.i += 3;
       matchers.push(
-        make(T.UnquotedLabelMatcher, t.start, value.end, [leaf(T.LabelName, t), make(T.MatchOp, op!.start, op!.end, [leaf(typeOf(opName), op!)]), leaf(T.StringLiteral, value)]),
+        make(T.UnquotedLabelMatcher, t.start, value.end, [leaf(T.LabelName, t), make(T.MatchOp, op!.start, op!.end, [leaf(opType, op!)]), leaf(T.StringLiteral, value)]),
       );
       if (this.isPunct(this.peek(), ',')) this.i++;
       else if (!this.isPunct(this.peek(), '}')) throw DECLINE;
