@@ -46,6 +46,31 @@ const SET_OPS = new Set(['And', 'Or', 'Unless']);
 const NOT_IN_242 = 'not supported by Prometheus 2.42';
 const RE2_HINT = 'Prometheus regexes are RE2 (Go): no backreferences, lookaround, possessive quantifiers or (?<name>); see https://github.com/google/re2/wiki/Syntax';
 
+/** A matcher's operator, by character code (no slice and lookup for one of four strings). */
+function matchOperator(text: string, node: Node): MatchOperator {
+  const c = text.charCodeAt(node.from);
+  if (node.to - node.from === 2) {
+    const d = text.charCodeAt(node.from + 1);
+    if (c === 33 && d === 61) return '!=';
+    if (c === 61 && d === 126) return '=~';
+    if (c === 33 && d === 126) return '!~';
+  } else if (node.to - node.from === 1 && c === 61) return '=';
+  return shared(text.slice(node.from, node.to)) as MatchOperator;
+}
+
+const accepted = new Map<string, boolean>();
+
+/** Whether Analyzer.duration reports nothing about this literal: a duration with a unit, in range, above zero. */
+function acceptedDuration(text: string): boolean {
+  let ok = accepted.get(text);
+  if (ok === undefined) {
+    ok = isDuration(text) && !durationProblem(text) && parseDuration(text) !== 0;
+    if (accepted.size >= 4096) accepted.clear();
+    accepted.set(text, ok);
+  }
+  return ok;
+}
+
 function hasLowercaseLetter(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
@@ -54,9 +79,17 @@ function hasLowercaseLetter(text: string, from: number, to: number): boolean {
   return false;
 }
 
-/** Whether a regex (anchored, as Prometheus does) matches ""; undefined when it is not valid RE2 (reported apart). */
+const matchesEmpty = new Map<string, boolean | null>();
+
+/** Whether a regex (anchored, as Prometheus does) matches ""; undefined when it is not valid RE2 (reported apart). Remembered per pattern. */
 function regexMatchesEmpty(re: string): boolean | undefined {
-  return prometheusRegexTest(re)?.('');
+  let known = matchesEmpty.get(re);
+  if (known === undefined) {
+    known = prometheusRegexTest(re)?.('') ?? null;
+    if (matchesEmpty.size >= 10_000) matchesEmpty.clear();
+    matchesEmpty.set(re, known);
+  }
+  return known ?? undefined;
 }
 
 const regexErrors = new Map<(pattern: string) => Re2SyntaxError | undefined, Map<string, Re2SyntaxError | null>>();
@@ -235,7 +268,7 @@ class Analyzer {
       if (!nameNode || !opNode || !value || firstErrorIn(m) !== Infinity) continue;
       const label =
         nameNode.name === 'QuotedLabelName' ? shared(unquotedValue(this.src.text.slice(nameNode.from, nameNode.to))) : this.text(nameNode);
-      const op = shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator;
+      const op = matchOperator(this.src.text, opNode);
       out.push({ matcher: { label, op, value: shared(unquotedValue(this.src.text.slice(value.from, value.to))) }, value, name: nameNode, unquoted: m.name === 'UnquotedLabelMatcher' });
     }
     return out;
@@ -306,6 +339,9 @@ class Analyzer {
   /** Prometheus 2.42 only knows plain durations (`5m`, `1h30m`), and `-5m` after offset. */
   private duration(node: Node | null, what: string) {
     if (!node || firstErrorIn(node) !== Infinity) return;
+    // Nearly always one plain duration a project writes thousands of times (`5m`): judged once per text.
+    const only = node.firstChild;
+    if (only && !only.nextSibling && only.name === 'NumberDurationLiteralInDurationContext' && acceptedDuration(this.src.text.slice(only.from, only.to))) return;
     const kids = childNodes(node);
     let literal = kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext' ? kids[0] : undefined;
     if (!literal && node.name === 'OffsetDurationExpr' && kids.length === 2 && this.src.text.slice(kids[0]!.from, kids[0]!.to) === '-') {
@@ -421,12 +457,11 @@ class Analyzer {
     const l = this.expr(e.lhs);
     const r = this.expr(e.rhs);
     const op = e.op.name;
-    const opText = this.text(e.op).toLowerCase();
     const boolNode = child(e.node, 'BoolModifier');
     const matching = child(e.node, 'MatchingModifierClause');
     const fill = child(e.node, 'FillModifier');
 
-    if (op === 'TrimUpper' || op === 'TrimLower') this.report('promql/syntax', e.op, `the '${opText}' operator is ${NOT_IN_242}`);
+    if (op === 'TrimUpper' || op === 'TrimLower') this.report('promql/syntax', e.op, `the '${this.text(e.op).toLowerCase()}' operator is ${NOT_IN_242}`);
     if (fill) this.report('promql/syntax', fill, `fill modifiers are ${NOT_IN_242}`, 'remove the fill(...) modifier');
     if (boolNode && !COMPARISON_OPS.has(op)) {
       this.report('promql/syntax', boolNode, 'bool modifier can only be used on comparison operators', 'remove bool');
@@ -446,10 +481,10 @@ class Analyzer {
       }
     }
     if (COMPARISON_OPS.has(op) && !boolNode && l.type === 'scalar' && r.type === 'scalar') {
-      this.report('promql/type', e.op, 'comparisons between scalars must use BOOL modifier', `write '${opText} bool' to get 1 (true) or 0 (false)`);
+      this.report('promql/type', e.op, 'comparisons between scalars must use BOOL modifier', `write '${this.text(e.op).toLowerCase()} bool' to get 1 (true) or 0 (false)`);
     }
     if (SET_OPS.has(op) && (l.type === 'scalar' || r.type === 'scalar')) {
-      this.report('promql/type', e.op, `set operator "${opText}" not allowed in binary scalar expression`, 'and, or and unless only work between instant vectors');
+      this.report('promql/type', e.op, `set operator "${this.text(e.op).toLowerCase()}" not allowed in binary scalar expression`, 'and, or and unless only work between instant vectors');
     }
 
     let on = false;
@@ -465,7 +500,7 @@ class Analyzer {
         group = groupNode.name === 'GroupLeft' ? 'left' : 'right';
         include = this.groupingLabels(lists[1]);
         if (SET_OPS.has(op)) {
-          this.report('promql/syntax', groupNode, `no grouping allowed for "${opText}" operation`, 'set operators always match many-to-many; remove the group modifier');
+          this.report('promql/syntax', groupNode, `no grouping allowed for "${this.text(e.op).toLowerCase()}" operation`, 'set operators always match many-to-many; remove the group modifier');
         }
       }
       const notVector = (t: ResultType | undefined) => t !== undefined && t !== 'vector';
