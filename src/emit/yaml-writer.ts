@@ -24,7 +24,7 @@ const YAML11_SPECIAL = new RegExp(
  * What YAML may not carry raw (outside its printable set, or a byte-order mark that Go's reader treats specially),
  * and UTF-16 halves without their pair, which no YAML can carry at all.
  */
-export const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NON_PRINTABLE_ALL = new RegExp(NON_PRINTABLE.source, 'g');
 /** Line breaks for YAML 1.2 or Go's yaml.v2 (which, like libyaml, also breaks lines at NEL, LS and PS). */
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
@@ -33,33 +33,15 @@ const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Characters that may not start a plain scalar (indicators), and sequences that end or alter one. */
 const UNSAFE_START = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
-export const UNSAFE_INSIDE = /: |:$| #|[\t\n\r\u0085\u2028\u2029]|[\u0000-\u001f\u007f]/;
-/** UNSAFE_INSIDE's characters (\t, \n and \r are among the controls). */
-const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
-/**
- * Every character NON_PRINTABLE can match (and U+0085): a string without one cannot match it. A plain character
- * class is scanned several times faster than NON_PRINTABLE's alternatives with lookarounds, which every scalar of a
- * rule file (each expression, ≈ 150 characters) went through.
- */
-const MAYBE_NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff\ufeff\ufffe\uffff]/;
-
-/** NON_PRINTABLE.test(s). */
-export function nonPrintable(s: string): boolean {
-  return MAYBE_NON_PRINTABLE.test(s) && NON_PRINTABLE.test(s);
-}
-
-/** UNSAFE_INSIDE.test(s), by substring searches and one character class. */
-export function unsafeInside(s: string): boolean {
-  return s.includes(': ') || s.endsWith(':') || s.includes(' #') || UNSAFE_CHARACTER.test(s);
-}
+const UNSAFE_INSIDE = /: |:$| #|[\t\n\r\u0085\u2028\u2029]|[\u0000-\u001f\u007f]/;
 
 export function isPlainSafe(s: string): boolean {
-  return s !== '' && s.trim() === s && !UNSAFE_START.test(s) && !unsafeInside(s) && !nonPrintable(s) && !YAML11_SPECIAL.test(s);
+  return s !== '' && s.trim() === s && !UNSAFE_START.test(s) && !UNSAFE_INSIDE.test(s) && !NON_PRINTABLE.test(s) && !YAML11_SPECIAL.test(s);
 }
 
 /** Single quotes read best (only ' needs doubling) but cannot carry line breaks or control characters. */
 function quoted(s: string): string {
-  if (UNSAFE_CHARACTER.test(s) || nonPrintable(s) || s.startsWith(' ') || s.endsWith(' ')) return doubleQuoted(s);
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s) || NON_PRINTABLE.test(s) || s.startsWith(' ') || s.endsWith(' ')) return doubleQuoted(s);
   return `'${s.replace(/'/g, "''")}'`;
 }
 
@@ -83,7 +65,7 @@ export function yamlComment(text: string): string {
 
 /** Multi-line text reads best as a block literal; only when its lines survive YAML's block rules unchanged. */
 function canBeLiteral(s: string): boolean {
-  if (!s.includes('\n') || s.endsWith('\n') || s.startsWith(' ') || s.startsWith('\n') || nonPrintable(s)) return false;
+  if (!s.includes('\n') || s.endsWith('\n') || s.startsWith(' ') || s.startsWith('\n') || NON_PRINTABLE.test(s)) return false;
   return !/[\r\t\u0085\u2028\u2029\u0000-\u0008\u000b-\u001f\u007f]/.test(s) && !/ \n| $/.test(s);
 }
 
