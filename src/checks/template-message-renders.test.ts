@@ -117,6 +117,8 @@ describe('template/message renders shared by the compiles of a project', () => {
     'a character by lookup': { body: '{{#each alerts}}[x]({{lookup confirmUrl 8}}){{/each}}', onlyPrinted: false },
     "each over an alert's view": { body: '{{#each alerts.[0]}}{{#if @last}}{{#with this}}[x]({{length}}){{/with}}{{/if}}{{/each}}', onlyPrinted: false },
     'a block parameter': { body: '{{#each alerts as |a|}}{{#with a.confirmUrl}}[x]({{length}}){{/with}}{{/each}}', onlyPrinted: false },
+    // The text of a stand-in link, put together by the template (no part of the template or the notice holds it whole).
+    'a stand-in spelled by the template': { body: `{{#each alerts}}[x]({{confirmUrl}}) https://vigil-link-{{#if confirmUrl}}stand-in{{/if}}.invalid/confirm https://vigil-link-{{#if confirmUrl}}{{/if}}stand-in.invalid/close{{/each}} ${'告'.repeat(6500)}`, onlyPrinted: true },
     'a link in the title': { title: '{{#each alerts}}{{confirmUrl}}{{/each}}', body: `{{#each alerts}}{{labels.service}}{{/each}} ${'告'.repeat(6500)}`, onlyPrinted: false },
   };
 

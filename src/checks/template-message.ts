@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { dingtalk } from '../channels/dingtalk.ts';
 import { templatedChannelsOf } from '../channels/index.ts';
 import { wecomRobot } from '../channels/wecom-robot.ts';
@@ -268,8 +269,11 @@ function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Not
   return problems.length > 0 ? { markup: problems } : undefined;
 }
 
-/** Links no real notice has, which the view prints as they are: where they show in a text, a link was printed. */
-const STAND_IN_MARK = 'vigil-link-stand-in';
+/**
+ * Links no real notice has, which the view prints as they are: where they show in a text, a link was printed. Random
+ * per process: a template that spelled a fixed stand-in out of its own text (or labels) would have that text replaced.
+ */
+const STAND_IN_MARK = `vigil-link-${randomUUID()}`;
 const STAND_IN = { confirm: `https://${STAND_IN_MARK}.invalid/confirm`, close: `https://${STAND_IN_MARK}.invalid/close` };
 const knownOnlyPrinted = new WeakMap<MessageTemplateModel, boolean>();
 
