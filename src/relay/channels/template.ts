@@ -90,23 +90,23 @@ function compileField(text: string, field: 'title' | 'body'): HandlebarsTemplate
     program = handlebars.parse(text);
     refuseIncludes(program, field);
     // The compiler runs now (unknown helpers are found at compile time, not at the first render): precompile's first
-    // steps, without the JavaScript text it would then write and nothing reads.
+    // steps.
     checked = new compilers.Compiler().compile(reparsed(handlebars, program, options), options);
   } catch (e) {
     throw asTemplateError(e, field);
   }
-  // The template, compiled once: what compile() does at the first render (it parses and compiles the program again).
+  // The template from that compile: what compile() does at the first render (it parses and compiles the program
+  // again), and what precompile writes as JavaScript text (whose errors are the template's errors).
+  let spec: unknown;
   try {
-    const environment = new compilers.Compiler().compile(reparsed(handlebars, program, options), options);
-    return compilers.template(new compilers.JavaScriptCompiler().compile(environment, options, undefined, true));
+    spec = new compilers.JavaScriptCompiler().compile(checked, options, undefined, true);
+  } catch (e) {
+    throw asTemplateError(e, field);
+  }
+  try {
+    return compilers.template(spec);
   } catch {
-    // Not expected (the steps above passed). Failing as before: precompile's JavaScript text, then compile()'s error
-    // at the first render.
-    try {
-      new compilers.JavaScriptCompiler().compile(checked, options);
-    } catch (e) {
-      throw asTemplateError(e, field);
-    }
+    // Not expected (the steps above passed): failing as before, with compile()'s error at the first render.
     return handlebars.compile(program, OPTIONS);
   }
 }
