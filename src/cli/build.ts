@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { openCache, type CacheOptions } from '../cache/index.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { allAlerts, allRecordingRules } from '../model/types.ts';
@@ -27,13 +26,8 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
   if (outProblem) throw new UsageError(outProblem);
   const cpu = cpuMarks();
   const cache = await openCache(options.cache);
-  // A build through a cache an earlier build filled keeps its heap well below the bound and would only pay its extra
-  // collections (≈ 50 ms of CPU in a one-file change of the 10,000-alert project, at the same peak memory).
-  const bounded = !cache || cache.results.size === 0;
-  if (bounded) boundHeapGrowth();
   cpu.mark('open the cache');
   const { loaded, project, loadMs } = await checkProject(dir, options.envFile, cache, { emit: true, artifactData: false });
-  if (bounded) unboundHeapGrowth();
   cpu.mark('load and compile');
   const result = project.base;
   result.timings.load = loadMs;
@@ -117,26 +111,6 @@ export async function runBuild(io: CliIO, dir: string, options: BuildOptions): P
     if (written.foreign.length) io.err(foreignNote(style, options.out, written.foreign));
   }
   return EXIT.ok;
-}
-
-/**
- * Lets the heap grow by half of what is live between two full garbage collections. V8's own factor (up to 4×, from
- * its measured collection speed) let a cold build of the 10,000-alert project reach ≈ 250 MB of heap, most of it
- * garbage, after a collection that found ≈ 60 MB live: peak RSS 370–400 MB. A soft bound, unlike
- * --max-old-space-size: a larger project still builds, with a few more collections (run concurrently on the other
- * core, mostly).
- */
-function boundHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=50');
-}
-
-/**
- * V8's default again once the compile is done. V8 rejects a code cache made under other flags than its own, and
- * bin/vigil.js makes the command's code cache when the process exits: made with the bound set, it was rejected by
- * every next run (which starts without it), and each cold build compiled the command's code from nothing.
- */
-function unboundHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=0');
 }
 
 function foreignNote(style: { yellow(s: string): string }, out: string, files: string[]): string {
