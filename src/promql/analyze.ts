@@ -3,7 +3,7 @@ import { durationProblem, parseDuration } from '../util/duration.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
-import { fastParse } from './fast-parse.ts';
+import { fastExpr, fastParse } from './fast-parse.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Node, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
@@ -713,8 +713,14 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find. It
   // accepts only calls of names the grammar knows (callShape), which rewriteUnknownCalls would leave as they are: the
   // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out.
-  const early = lezerOnly ? undefined : fastParse(first.text, firstTokens);
-  if (early) return readingErrorFreeTree(() => analyzeTree({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, early, []));
+  // Built as the Analyzer's Expr straight away (fastExpr): the same as toExpr of fastParse's tree.
+  const early = lezerOnly ? undefined : fastExpr(first.text, firstTokens);
+  if (early) {
+    const src: Source = { original, text: first.text, tokens: firstTokens, map: first.map, grafana };
+    if (early !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, early, []));
+    const tree = fastParse(first.text, firstTokens)!;
+    return readingErrorFreeTree(() => analyzeTree(src, tree, []));
+  }
   const second = rewriteUnknownCalls(first.text, firstTokens);
   const src: Source = {
     original,
@@ -727,8 +733,12 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   // Unknown functions swapped for a known one: the hand-written parser may accept the rewritten text.
-  const fast = lezerOnly || second.text === first.text ? undefined : fastParse(src.text, src.tokens);
-  if (fast) return readingErrorFreeTree(() => analyzeTree(src, fast, []));
+  const fast = lezerOnly || second.text === first.text ? undefined : fastExpr(src.text, src.tokens);
+  if (fast) {
+    if (fast !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, fast, []));
+    const tree = fastParse(src.text, src.tokens)!;
+    return readingErrorFreeTree(() => analyzeTree(src, tree, []));
+  }
   let tree: Tree;
   try {
     tree = promqlParser().parse(src.text);
@@ -762,6 +772,11 @@ function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: Prom
     const where = { start: src.map.start(e.node.from), end: src.map.end(e.node.to) };
     return failed(original, where, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   }
+  return analyzeExpr(src, root, syntax);
+}
+
+/** The analysis of a parsed expression's root (undefined: none to read), whose syntax problems are known. */
+function analyzeExpr(src: Source, root: Expr | undefined, syntax: PromqlProblem[]): PromqlAnalysis {
   const analyzer = new Analyzer(src);
   const info = root ? analyzer.expr(root) : unknown();
 

@@ -140,7 +140,7 @@ const span = (n: Span): Span => ({ from: n.from, to: n.to });
  * `a - (b offset 1d)`. The lezer grammar binds them to everything on their left; this moves such a modifier
  * down onto the rightmost operand.
  */
-function attach(inner: Expr, make: (target: Expr) => Expr): Expr {
+export function attach(inner: Expr, make: (target: Expr) => Expr): Expr {
   if (inner.kind === 'binary') {
     const rhs = attach(inner.rhs, make);
     return { ...inner, rhs, span: { from: inner.span.from, to: rhs.span.to } };

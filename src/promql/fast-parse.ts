@@ -1,5 +1,5 @@
 import type { NodeType } from '@lezer/common';
-import type { Node } from './ast.ts';
+import { attach, MAX_DEPTH, type Expr, type Node, type Span } from './ast.ts';
 import { promqlParser } from './lezer.ts';
 import type { Token } from './scanner.ts';
 
@@ -186,28 +186,28 @@ function callShape(name: string): CallShape | null {
 const MAX_NESTING = 200;
 
 class Parser {
-  private i = 0;
-  private depth = 0;
+  protected i = 0;
+  protected depth = 0;
 
   constructor(
-    private readonly text: string,
-    private readonly tokens: readonly Token[],
+    protected readonly text: string,
+    protected readonly tokens: readonly Token[],
   ) {}
 
-  private peek(offset = 0): Token | undefined {
+  protected peek(offset = 0): Token | undefined {
     return this.tokens[this.i + offset];
   }
 
-  private word(t: Token | undefined): string {
+  protected word(t: Token | undefined): string {
     return t ? this.text.slice(t.start, t.end) : '';
   }
 
   /** Whether the token is this bracket or comma. */
-  private isPunct(t: Token | undefined, c: string): boolean {
+  protected isPunct(t: Token | undefined, c: string): boolean {
     return t !== undefined && t.kind === 'punct' && this.text.charCodeAt(t.start) === c.charCodeAt(0);
   }
 
-  private expectPunct(c: string): Token {
+  protected expectPunct(c: string): Token {
     const t = this.peek();
     if (!this.isPunct(t, c)) throw DECLINE;
     this.i++;
@@ -215,13 +215,13 @@ class Parser {
   }
 
   /** An identifier token (`[A-Za-z_:][A-Za-z0-9_:]*`, the scanner's) that is a label name: one without a colon. */
-  private isLabelName(t: Token): boolean {
+  protected isLabelName(t: Token): boolean {
     for (let i = t.start; i < t.end; i++) if (this.text.charCodeAt(i) === 58) return false;
     return true;
   }
 
   /** The node type of a matcher's operator token (`=`, `!=`, `=~`, `!~`), or undefined. */
-  private matchOp(t: Token | undefined): NodeType | undefined {
+  protected matchOp(t: Token | undefined): NodeType | undefined {
     if (t?.kind !== 'op') return undefined;
     const c = this.text.charCodeAt(t.start);
     if (t.end - t.start === 1) return c === 61 ? T.EqlSingle : undefined;
@@ -231,7 +231,7 @@ class Parser {
     return c === 61 && d === 126 ? T.EqlRegex : undefined;
   }
 
-  private isWord(t: Token | undefined, lower: string): boolean {
+  protected isWord(t: Token | undefined, lower: string): boolean {
     return t !== undefined && t.kind === 'ident' && t.end - t.start === lower.length && this.word(t).toLowerCase() === lower;
   }
 
@@ -242,7 +242,7 @@ class Parser {
   }
 
   /** An expression up to a closing bracket, a comma or the end: operators, then `[…]` and `offset` over all of it. */
-  private expr(): PNode {
+  protected expr(): PNode {
     if (++this.depth > MAX_NESTING) throw DECLINE;
     let e = this.operand();
     for (;;) {
@@ -256,7 +256,7 @@ class Parser {
     return e;
   }
 
-  private binOp(t: Token | undefined): BinOp | undefined {
+  protected binOp(t: Token | undefined): BinOp | undefined {
     if (!t) return undefined;
     if (t.kind === 'op') {
       const w = this.word(t);
@@ -270,7 +270,7 @@ class Parser {
   }
 
   /** Precedence climbing over binary operators (pow to the right, the others to the left). */
-  private climb(left: PNode, min: number): PNode {
+  protected climb(left: PNode, min: number): PNode {
     let lhs = left;
     for (let op = this.binOp(this.peek()); op && op.prec >= min; op = this.binOp(this.peek())) {
       const opTok = this.peek()!;
@@ -290,7 +290,7 @@ class Parser {
     return lhs;
   }
 
-  private binModifiers(kids: PNode[]) {
+  protected binModifiers(kids: PNode[]) {
     let t = this.peek();
     if (this.isWord(t, 'bool')) {
       this.i++;
@@ -318,7 +318,7 @@ class Parser {
     }
   }
 
-  private groupingLabels(): PNode {
+  protected groupingLabels(): PNode {
     const open = this.expectPunct('(');
     const labels: PNode[] = [];
     for (;;) {
@@ -335,7 +335,7 @@ class Parser {
   }
 
   /** A unary expression or a primary, without the operators and modifiers that follow it. */
-  private operand(): PNode {
+  protected operand(): PNode {
     const t = this.peek();
     if (!t) throw DECLINE;
     if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
@@ -360,7 +360,7 @@ class Parser {
     return this.primary(t);
   }
 
-  private primary(t: Token): PNode {
+  protected primary(t: Token): PNode {
     switch (t.kind) {
       case 'number':
         if (!NUMBER.test(this.word(t))) throw DECLINE;
@@ -414,7 +414,7 @@ class Parser {
     }
   }
 
-  private labelMatchers(): PNode {
+  protected labelMatchers(): PNode {
     const open = this.expectPunct('{');
     const matchers: PNode[] = [];
     for (;;) {
@@ -436,7 +436,7 @@ class Parser {
     return make(T.LabelMatchers, open.start, close.end, matchers);
   }
 
-  private call(t: Token, name: string): PNode {
+  protected call(t: Token, name: string): PNode {
     const shape = callShape(name);
     if (!shape) throw DECLINE;
     this.i++;
@@ -445,7 +445,7 @@ class Parser {
     return make(T.FunctionCall, t.start, body.to, [make(T.FunctionIdentifier, t.start, t.end, [leaf(typeOf(shape.inner), t)]), body]);
   }
 
-  private aggregate(t: Token, inner: string): PNode {
+  protected aggregate(t: Token, inner: string): PNode {
     const kids = [make(T.AggregateOp, t.start, t.end, [leaf(typeOf(inner), t)])];
     const before = this.aggregateModifier();
     if (before) kids.push(before);
@@ -456,7 +456,7 @@ class Parser {
     return make(T.AggregateExpr, t.start, (after ?? body).to, kids);
   }
 
-  private aggregateModifier(): PNode | undefined {
+  protected aggregateModifier(): PNode | undefined {
     const t = this.peek();
     const by = this.isWord(t, 'by');
     if (!by && !this.isWord(t, 'without')) return undefined;
@@ -465,7 +465,7 @@ class Parser {
     return make(T.AggregateModifier, t!.start, labels.to, [leaf(by ? T.By : T.Without, t!), labels]);
   }
 
-  private callBody(): PNode {
+  protected callBody(): PNode {
     const open = this.expectPunct('(');
     const args: PNode[] = [];
     if (!this.isPunct(this.peek(), ')')) {
@@ -480,14 +480,14 @@ class Parser {
   }
 
   /** A plain duration or number inside `[…]`: lezer's DurationExpr around NumberDurationLiteralInDurationContext. */
-  private duration(): PNode {
+  protected duration(): PNode {
     const t = this.peek();
     if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
     this.i++;
     return make(T.DurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
   }
 
-  private rangeOrSubquery(e: PNode): PNode {
+  protected rangeOrSubquery(e: PNode): PNode {
     this.expectPunct('[');
     const range = this.duration();
     const t = this.peek();
@@ -503,7 +503,7 @@ class Parser {
     return make(T.SubqueryExpr, e.from, close.end, kids);
   }
 
-  private offset(e: PNode): PNode {
+  protected offset(e: PNode): PNode {
     const keyword = this.peek()!;
     this.i++;
     const t = this.peek();
@@ -521,6 +521,229 @@ class Parser {
       duration = make(T.OffsetDurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
     }
     return make(T.OffsetExpr, e.from, duration.to, [e, leaf(T.Offset, keyword), duration]);
+  }
+}
+
+
+/** Thrown when an expression has more nodes than toExpr could be sure to convert without TooDeep: parsed the old way. */
+const TOO_BIG = { tooBig: true };
+
+/**
+ * The same parser, building the Analyzer's Expr (ast.ts) straight away: what toExpr makes of the tree Parser builds,
+ * without that tree's expression nodes (ParenExpr, FunctionCall, MatrixSelector…) and without the second walk. The
+ * nodes an Expr keeps (selectors, operators, durations, modifiers) are Parser's. A BinaryExpr node holds only its
+ * operator and modifiers, which is all the analysis reads of it (by name).
+ */
+class ExprParser extends Parser {
+  /** Expressions made: toExpr's depth is below it, so a count within MAX_DEPTH cannot be TooDeep there. */
+  private count = 0;
+
+  private made() {
+    if (++this.count >= MAX_DEPTH) throw TOO_BIG;
+  }
+
+  topExpr(): Expr {
+    const e = this.exprOf();
+    if (this.i !== this.tokens.length) throw DECLINE;
+    return e;
+  }
+
+  private exprOf(): Expr {
+    if (++this.depth > MAX_NESTING) throw DECLINE;
+    let e = this.operandExpr();
+    for (;;) {
+      e = this.climbExpr(e, 0);
+      const t = this.peek();
+      if (this.isPunct(t, '[')) e = this.rangeExpr(e);
+      else if (this.isWord(t, 'offset')) e = this.offsetExpr(e);
+      else break;
+    }
+    this.depth--;
+    return e;
+  }
+
+  private climbExpr(left: Expr, min: number): Expr {
+    let lhs = left;
+    for (let op = this.binOp(this.peek()); op && op.prec >= min; op = this.binOp(this.peek())) {
+      const opTok = this.peek()!;
+      this.i++;
+      const opNode = leaf(typeOf(op.name), opTok);
+      const kids: PNode[] = [opNode];
+      this.binModifiers(kids);
+      let rhs = this.operandExpr();
+      for (let next = this.binOp(this.peek()); next && (next.prec > op.prec || (next.prec === POW && op.prec === POW)); next = this.binOp(this.peek())) {
+        if (++this.depth > MAX_NESTING) throw DECLINE;
+        rhs = this.climbExpr(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
+        this.depth--;
+      }
+      this.made();
+      const node = make(T.BinaryExpr, lhs.span.from, rhs.span.to, kids);
+      lhs = { kind: 'binary', span: { from: node.from, to: node.to }, op: opNode, lhs, rhs, node };
+    }
+    return lhs;
+  }
+
+  private operandExpr(): Expr {
+    const t = this.peek();
+    if (!t) throw DECLINE;
+    if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
+      const next = this.peek(1);
+      if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
+        const after = this.peek(2);
+        if (!after) {
+          if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
+          this.i += 2;
+          this.made();
+          const node = make(T.NumberDurationLiteral, t.start, next.end);
+          return { kind: 'number', span: { from: node.from, to: node.to }, node };
+        }
+        if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
+      }
+      if (++this.depth > MAX_NESTING) throw DECLINE;
+      this.i++;
+      const inner = this.climbExpr(this.operandExpr(), POW);
+      this.depth--;
+      this.made();
+      return { kind: 'unary', span: { from: t.start, to: inner.span.to }, op: leaf(T.UnaryOp, t), inner };
+    }
+    return this.primaryExpr(t);
+  }
+
+  private primaryExpr(t: Token): Expr {
+    switch (t.kind) {
+      case 'number': {
+        if (!NUMBER.test(this.word(t))) throw DECLINE;
+        this.i++;
+        this.made();
+        const node = leaf(T.NumberDurationLiteral, t);
+        return { kind: 'number', span: { from: node.from, to: node.to }, node };
+      }
+      case 'string': {
+        if (!t.terminated) throw DECLINE;
+        this.i++;
+        this.made();
+        const node = leaf(T.StringLiteral, t);
+        return { kind: 'string', span: { from: node.from, to: node.to }, node };
+      }
+      case 'punct':
+        if (this.isPunct(t, '(')) {
+          this.i++;
+          const inner = this.exprOf();
+          const close = this.expectPunct(')');
+          this.made();
+          return { kind: 'paren', span: { from: t.start, to: close.end }, inner };
+        }
+        if (this.isPunct(t, '{')) {
+          const matchers = this.labelMatchers();
+          this.made();
+          const node = make(T.VectorSelector, matchers.from, matchers.to, [matchers]);
+          return { kind: 'selector', span: { from: node.from, to: node.to }, node };
+        }
+        throw DECLINE;
+      case 'ident': {
+        const name = this.word(t);
+        const next = this.peek(1);
+        if (this.isPunct(next, '(')) return this.callExpr(t, name);
+        if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
+          if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
+          return this.callExpr(t, name);
+        }
+        if (name.length <= KEYWORD_MAX_LENGTH) {
+          const lower = name.toLowerCase();
+          if (lower === 'inf' || lower === 'nan') {
+            this.i++;
+            this.made();
+            const node = leaf(T.NumberDurationLiteral, t);
+            return { kind: 'number', span: { from: node.from, to: node.to }, node };
+          }
+          if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
+        }
+        this.i++;
+        this.made();
+        const id = leaf(T.Identifier, t);
+        let node: PNode;
+        if (this.isPunct(this.peek(), '{')) {
+          const matchers = this.labelMatchers();
+          node = make(T.VectorSelector, t.start, matchers.to, [id, matchers]);
+        } else node = make(T.VectorSelector, t.start, t.end, [id]);
+        return { kind: 'selector', span: { from: node.from, to: node.to }, node };
+      }
+      default:
+        throw DECLINE;
+    }
+  }
+
+  private callExpr(t: Token, name: string): Expr {
+    const shape = callShape(name);
+    if (!shape) throw DECLINE;
+    this.i++;
+    this.made();
+    if (shape.node === 'AggregateExpr') {
+      const op = make(T.AggregateOp, t.start, t.end, [leaf(typeOf(shape.inner), t)]);
+      const before = this.aggregateModifier();
+      const args: Expr[] = [];
+      const close = this.argsExpr(args);
+      const after = before ? undefined : this.aggregateModifier();
+      const modifier = before ?? after ?? null;
+      return { kind: 'aggregate', span: { from: t.start, to: after ? after.to : close }, op, modifier, args };
+    }
+    const id = make(T.FunctionIdentifier, t.start, t.end, [leaf(typeOf(shape.inner), t)]);
+    const args: Expr[] = [];
+    const close = this.argsExpr(args);
+    return { kind: 'call', span: { from: t.start, to: close }, id, args };
+  }
+
+  /** A call's bracketed arguments, into `args`; where the closing bracket ends. */
+  private argsExpr(args: Expr[]): number {
+    this.expectPunct('(');
+    if (!this.isPunct(this.peek(), ')')) {
+      for (;;) {
+        args.push(this.exprOf());
+        if (!this.isPunct(this.peek(), ',')) break;
+        this.i++;
+      }
+    }
+    return this.expectPunct(')').end;
+  }
+
+  private rangeExpr(e: Expr): Expr {
+    this.expectPunct('[');
+    const range = this.duration();
+    const t = this.peek();
+    this.made();
+    if (this.isPunct(t, ']')) {
+      this.i++;
+      const to = t!.end;
+      return attach(e, (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration: range }));
+    }
+    if (t?.kind !== 'op' || this.word(t) !== ':') throw DECLINE;
+    this.i++;
+    const step = this.isPunct(this.peek(), ']') ? null : this.duration();
+    const to = this.expectPunct(']').end;
+    return attach(e, (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
+  }
+
+  private offsetExpr(e: Expr): Expr {
+    const keyword = this.peek()!;
+    this.i++;
+    const t = this.peek();
+    let duration: PNode;
+    if (t?.kind === 'op' && this.word(t) === '-') {
+      this.i++;
+      const n = this.peek();
+      if (n?.kind !== 'number' || !NUMBER.test(this.word(n))) throw DECLINE;
+      this.i++;
+      const inner = make(T.OffsetDurationExpr, n.start, n.end, [leaf(T.NumberDurationLiteralInDurationContext, n)]);
+      duration = make(T.OffsetDurationExpr, t.start, n.end, [leaf(T.UnaryOp, t), inner]);
+    } else {
+      if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
+      this.i++;
+      duration = make(T.OffsetDurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
+    }
+    this.made();
+    const to = duration.to;
+    const modifier: Span = { from: keyword.start, to };
+    return attach(e, (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
   }
 }
 
@@ -550,6 +773,23 @@ export function fastParse(text: string, tokens: readonly Token[]): { topNode: No
     return { topNode: new Parser(text, tokens).top() };
   } catch (e) {
     if (e === DECLINE) return undefined;
+    throw e;
+  }
+}
+
+
+/**
+ * What toExpr makes of fastParse's tree (its root expression), built without the tree; undefined where fastParse
+ * declines, 'too-big' for an expression of MAX_DEPTH nodes or more (fastParse and toExpr then, which may find it too deep).
+ */
+export function fastExpr(text: string, tokens: readonly Token[]): Expr | 'too-big' | undefined {
+  if (tokens.length === 0 || hasComment(text, tokens) || SURROGATE.test(text)) return undefined;
+  T ??= nodeTypes();
+  try {
+    return new ExprParser(text, tokens).topExpr();
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    if (e === TOO_BIG) return 'too-big';
     throw e;
   }
 }
