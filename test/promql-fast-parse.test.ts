@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../src/promql/ast.ts';
-import { analyzePromql, withLezerOnly } from '../src/promql/analyze.ts';
+import { analyzePromql, withFastParseTree, withLezerOnly } from '../src/promql/analyze.ts';
 import { fastParse } from '../src/promql/fast-parse.ts';
 import { substituteGrafanaVariables } from '../src/promql/grafana.ts';
 import { promqlParser } from '../src/promql/lezer.ts';
@@ -78,6 +78,8 @@ function compare(exprs: Iterable<string>, modes = (_expr: string) => [false, tru
       const a = show(analyzePromql(expr, { grafana }));
       const b = show(withLezerOnly(() => analyzePromql(expr, { grafana })));
       if (a !== b) out.mismatches.push(`analysis of ${JSON.stringify(expr)} (grafana ${grafana}):\n  lezer ${b}\n  fast  ${a}`);
+      const c = show(withFastParseTree(() => analyzePromql(expr, { grafana })));
+      if (a !== c) out.mismatches.push(`analysis of ${JSON.stringify(expr)} (grafana ${grafana}):\n  fastParse and toExpr ${c}\n  fastExpr ${a}`);
     }
   }
   return out;
@@ -231,6 +233,18 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
     }
     const { text, tokens } = prepared('x^'.repeat(20_000) + 'x', false);
     expect(fastParse(text, tokens)).toBeUndefined();
+  });
+
+  it('around MAX_DEPTH expression nodes (where fastExpr hands over to fastParse and toExpr): the same analysis as fastParse and toExpr', () => {
+    for (const n of [497, 498, 499, 500, 501, 998, 999, 1000, 1001, 1002]) {
+      const chain = Array(n).fill('a').join(' + ');
+      // An unknown function after the count is reached: fastParse declines, and the text takes lezer's way.
+      for (const e of [chain, `${chain}[5m]`, `${chain} offset 5m`, `${chain} + foo(x)`, `-(${chain})`, `abs(${chain})`]) {
+        const fast = show(analyzePromql(e));
+        expect(fast).not.toContain('internal error');
+        expect(fast).toBe(show(withFastParseTree(() => analyzePromql(e))));
+      }
+    }
   });
 
   it.each([

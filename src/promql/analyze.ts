@@ -706,6 +706,19 @@ export function withLezerOnly<T>(run: () => T): T {
   }
 }
 
+let treeOnly = false;
+
+/** Runs `run` with every expression fastExpr would take parsed by fastParse and converted by toExpr (for tests comparing the two). */
+export function withFastParseTree<T>(run: () => T): T {
+  const before = treeOnly;
+  treeOnly = true;
+  try {
+    return run();
+  } finally {
+    treeOnly = before;
+  }
+}
+
 function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysis {
   const grafana = options.grafana === true;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
@@ -714,13 +727,13 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   // accepts only calls of names the grammar knows (callShape), which rewriteUnknownCalls would leave as they are: the
   // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out.
   // Built as the Analyzer's Expr straight away (fastExpr): the same as toExpr of fastParse's tree.
-  const early = lezerOnly ? undefined : fastExpr(first.text, firstTokens);
-  if (early) {
-    const src: Source = { original, text: first.text, tokens: firstTokens, map: first.map, grafana };
-    if (early !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, early, []));
-    const tree = fastParse(first.text, firstTokens)!;
-    return readingErrorFreeTree(() => analyzeTree(src, tree, []));
+  const early = lezerOnly ? undefined : treeOnly ? 'too-big' : fastExpr(first.text, firstTokens);
+  if (early !== undefined && early !== 'too-big') {
+    return readingErrorFreeTree(() => analyzeExpr({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, early, []));
   }
+  // A large expression (fastExpr counts its nodes before it may decline): lezer's tree from fastParse, as before.
+  const earlyTree = early === 'too-big' ? fastParse(first.text, firstTokens) : undefined;
+  if (earlyTree) return readingErrorFreeTree(() => analyzeTree({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, earlyTree, []));
   const second = rewriteUnknownCalls(first.text, firstTokens);
   const src: Source = {
     original,
@@ -733,12 +746,10 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   // Unknown functions swapped for a known one: the hand-written parser may accept the rewritten text.
-  const fast = lezerOnly || second.text === first.text ? undefined : fastExpr(src.text, src.tokens);
-  if (fast) {
-    if (fast !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, fast, []));
-    const tree = fastParse(src.text, src.tokens)!;
-    return readingErrorFreeTree(() => analyzeTree(src, tree, []));
-  }
+  const fast = lezerOnly || second.text === first.text ? undefined : treeOnly ? 'too-big' : fastExpr(src.text, src.tokens);
+  if (fast !== undefined && fast !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, fast, []));
+  const fastTree = fast === 'too-big' ? fastParse(src.text, src.tokens) : undefined;
+  if (fastTree) return readingErrorFreeTree(() => analyzeTree(src, fastTree, []));
   let tree: Tree;
   try {
     tree = promqlParser().parse(src.text);
