@@ -8,7 +8,7 @@ import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, 
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
-import { FactCollector, type SelectorMatcher } from './facts.ts';
+import { FactCollector, NO_CONTEXT, type FactContext, type SelectorMatcher } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
@@ -116,7 +116,11 @@ class Analyzer {
   readonly metrics: MetricUse[] = [];
   readonly functions: FunctionUse[] = [];
 
-  constructor(private readonly src: Source) {}
+  /** `facts`: given for an expression without syntax problems, whose facts are gathered in this walk (the hooks of FactCollector). */
+  constructor(
+    private readonly src: Source,
+    private readonly facts?: FactCollector,
+  ) {}
 
   private at(node: Span) {
     return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
@@ -139,10 +143,11 @@ class Analyzer {
     this.problems.push(p);
   }
 
-  expr(e: Expr): Info {
+  /** `context`: what the facts' walk passes down (FactCollector). */
+  expr(e: Expr, context: FactContext = NO_CONTEXT): Info {
     switch (e.kind) {
       case 'paren':
-        return this.expr(e.inner);
+        return this.expr(e.inner, context);
       case 'number':
         this.number(e.node);
         return { type: 'scalar', labels: exactly([]) };
@@ -150,14 +155,14 @@ class Analyzer {
         this.string(e.node);
         return { type: 'string', labels: exactly([]) };
       case 'selector':
-        return this.selector(e.node);
+        return this.selector(e.node, e.span, context);
       case 'range':
-        return this.range(e);
+        return this.range(e, context);
       case 'subquery':
         return this.subquery(e);
       case 'offset':
       case 'at':
-        return this.modifier(e);
+        return this.modifier(e, context);
       case 'later-modifier':
         this.report('promql/syntax', e.keyword, `the '${this.text(e.keyword)}' modifier is ${NOT_IN_242}`, 'remove it');
         return this.expr(e.inner);
@@ -166,7 +171,7 @@ class Analyzer {
       case 'binary':
         return this.binary(e);
       case 'call':
-        return this.call(e);
+        return this.call(e, context);
       case 'aggregate':
         return this.aggregate(e);
       case 'broken':
@@ -274,9 +279,10 @@ class Analyzer {
     return out;
   }
 
-  private selector(node: Node): Info {
+  private selector(node: Node, span: Span, context: FactContext): Info {
     const ident = child(node, 'Identifier');
     const matchers = this.matchers(node);
+    if (this.facts) this.facts.selector(node, span, context, matchers);
     const list = child(node, 'LabelMatchers');
     for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       const quoted = m.name === 'QuotedLabelName' ? m : child(m, 'QuotedLabelName');
@@ -366,8 +372,8 @@ class Analyzer {
     }
   }
 
-  private range(e: Extract<Expr, { kind: 'range' }>): Info {
-    const info = this.expr(e.inner);
+  private range(e: Extract<Expr, { kind: 'range' }>, context: FactContext): Info {
+    const info = this.expr(e.inner, this.facts ? this.facts.rangeContext(e, context) : NO_CONTEXT);
     this.duration(e.duration, 'range');
     if (e.inner.kind !== 'selector') {
       if (modifierCore(e.inner).kind === 'selector') {
@@ -406,8 +412,8 @@ class Analyzer {
     return { type: 'matrix', labels: info.labels };
   }
 
-  private modifier(e: Extract<Expr, { kind: 'offset' | 'at' }>): Info {
-    const info = this.expr(e.inner);
+  private modifier(e: Extract<Expr, { kind: 'offset' | 'at' }>, context: FactContext): Info {
+    const info = this.expr(e.inner, context);
     const isOffset = e.kind === 'offset';
     if (e.kind === 'offset') this.duration(e.duration, 'offset');
     else if (e.timestamp) this.number(e.timestamp);
@@ -454,9 +460,10 @@ class Analyzer {
   }
 
   private binary(e: Extract<Expr, { kind: 'binary' }>): Info {
-    const l = this.expr(e.lhs);
-    const r = this.expr(e.rhs);
     const op = e.op.name;
+    const contexts = this.facts && COMPARISON_OPS.has(op) ? this.facts.comparedContexts(e) : undefined;
+    const l = this.expr(e.lhs, contexts ? contexts[0] : NO_CONTEXT);
+    const r = this.expr(e.rhs, contexts ? contexts[1] : NO_CONTEXT);
     const boolNode = child(e.node, 'BoolModifier');
     const matching = child(e.node, 'MatchingModifierClause');
     const fill = child(e.node, 'FillModifier');
@@ -535,11 +542,14 @@ class Analyzer {
     return { type, labels };
   }
 
-  private call(e: Extract<Expr, { kind: 'call' }>): Info {
+  private call(e: Extract<Expr, { kind: 'call' }>, context: FactContext): Info {
     const name = this.text(e.id);
     const at = this.at(e.id);
     this.functions.push({ name, start: at.start, end: at.end });
-    const infos = e.args.map((a) => this.expr(a));
+    const visit = this.facts?.callStart(e, context);
+    const infos: Info[] = [];
+    for (const a of e.args) infos.push(this.expr(a, visit ? visit.args : NO_CONTEXT));
+    if (visit) this.facts!.callEnd(visit);
     const spec = FUNCTIONS.get(name);
     if (!spec) {
       this.report('promql/unknown-function', e.id, `unknown function "${name}"`, unknownFunctionHint(name));
@@ -629,7 +639,10 @@ class Analyzer {
   }
 
   private aggregate(e: Extract<Expr, { kind: 'aggregate' }>): Info {
-    const infos = e.args.map((a) => this.expr(a));
+    const visit = this.facts?.aggregateStart(e);
+    const infos: Info[] = [];
+    for (const a of e.args) infos.push(this.expr(a));
+    if (visit) this.facts!.aggregateEnd(visit);
     const name = this.text(e.op).toLowerCase();
     const spec = AGGREGATIONS.get(name);
     if (!spec) {
@@ -788,7 +801,9 @@ function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: Prom
 
 /** The analysis of a parsed expression's root (undefined: none to read), whose syntax problems are known. */
 function analyzeExpr(src: Source, root: Expr | undefined, syntax: PromqlProblem[]): PromqlAnalysis {
-  const analyzer = new Analyzer(src);
+  // The facts of an expression without syntax problems are gathered in the Analyzer's walk.
+  const facts = syntax.length === 0 && root ? new FactCollector(src) : undefined;
+  const analyzer = new Analyzer(src, facts);
   const info = root ? analyzer.expr(root) : unknown();
 
   const problems = [...syntax, ...analyzer.problems].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -802,7 +817,7 @@ function analyzeExpr(src: Source, root: Expr | undefined, syntax: PromqlProblem[
     outputLabels: parsed ? info.labels : inherited(),
   };
   if (parsed && info.type) analysis.resultType = info.type;
-  if (parsed && root) analysis.facts = new FactCollector(src, analyzer.matcherLists).collect(root);
+  if (facts && root) analysis.facts = facts.finish(root);
   return analysis;
 }
 

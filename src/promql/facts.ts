@@ -119,8 +119,32 @@ export interface SelectorMatcher {
   unquoted: boolean;
 }
 
+/** What is done right away to the selector being reached (see SelectorFact): set by its parent, read once. */
+export interface FactContext {
+  call?: SelectorFact['call'];
+  range?: SelectorFact['range'];
+  compared?: SelectorFact['compared'];
+}
+
 /** The context of an operand nothing is done to right away: shared, as contexts are only read (and spread). */
-const NO_CONTEXT: Readonly<FactCollector['pending']> = {};
+export const NO_CONTEXT: Readonly<FactContext> = {};
+
+/** A call being visited (FactCollector.callStart). */
+export interface CallVisit {
+  /** The context of its arguments. */
+  args: FactContext;
+  quantile: QuantileFact | undefined;
+  /** The first selector below it (a quantile's). */
+  first: number;
+}
+
+/** An aggregation being visited (FactCollector.aggregateStart). */
+export interface AggregateVisit {
+  fact: GroupingFact | undefined;
+  firstSelector: number;
+  aggregations: number;
+  labelMakers: number;
+}
 
 /** Collects selector and absent() facts from a parsed expression (no error inside). */
 export class FactCollector {
@@ -131,8 +155,6 @@ export class FactCollector {
   /** Aggregations and label-making calls visited so far: a grouping whose arguments add to them reads more than metrics. */
   private aggregations = 0;
   private labelMakers = 0;
-  /** Context for the selector being reached: set by its parent, read once. */
-  private pending: { call?: SelectorFact['call']; range?: SelectorFact['range']; compared?: SelectorFact['compared'] } = {};
 
   /** `read`: the matchers the Analyzer read of each selector node, where it read them. */
   constructor(
@@ -166,6 +188,11 @@ export class FactCollector {
 
   collect(root: Expr): PromqlFacts {
     this.visit(root);
+    return this.finish(root);
+  }
+
+  /** The facts, once every expression below `root` has been visited (by `visit`, or by the Analyzer's walk through the hooks below). */
+  finish(root: Expr): PromqlFacts {
     // A bare selector is the expression's only selector.
     const core = modifierCore(unwrap(root));
     if (core.kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
@@ -175,7 +202,11 @@ export class FactCollector {
     return { selectors: this.selectors.slice(), absents: this.absents.slice(), quantiles: this.quantiles.slice(), groupings: this.groupings.slice() };
   }
 
-  private visit(e: Expr, context: FactCollector['pending'] = NO_CONTEXT): void {
+  /**
+   * The walk the facts need, for `collect`; the Analyzer (analyze.ts) makes the same one in its own walk, calling the
+   * hooks below at the same places with the same contexts.
+   */
+  private visit(e: Expr, context: FactContext = NO_CONTEXT): void {
     switch (e.kind) {
       case 'paren':
         return this.visit(e.inner, context);
@@ -183,44 +214,32 @@ export class FactCollector {
       case 'at':
         return this.visit(e.inner, context);
       case 'selector':
-        return this.selector(e.node, e.span, context);
-      case 'range': {
-        let range: SelectorFact['range'];
-        if (e.duration && firstErrorIn(e.duration) === Infinity) {
-          const text = this.text(e.duration);
-          const ms = parseDuration(this.src.text.slice(e.duration.from, e.duration.to));
-          const at = this.at(e.duration);
-          range = Number.isFinite(ms) && !/[$[]/.test(text) ? { start: at.start, end: at.end, text, seconds: ms / 1000 } : { start: at.start, end: at.end, text };
-        }
-        return this.visit(e.inner, withRange(context, range));
-      }
+        return this.selector(e.node, e.span, context, this.read?.get(e.node));
+      case 'range':
+        return this.visit(e.inner, this.rangeContext(e, context));
       case 'binary': {
         if (!COMPARISONS.has(e.op.name)) {
           this.visit(e.lhs);
           this.visit(e.rhs);
           return;
         }
-        const compared = this.locatedOp(e.op, this.text(e.op));
-        // Stated with the operand on the left: `30 < x` is `x > 30`.
-        this.visit(e.lhs, isNumber(unwrap(e.rhs)) ? { compared: this.against(e.rhs, compared, compared.op) } : NO_CONTEXT);
-        this.visit(e.rhs, isNumber(unwrap(e.lhs)) ? { compared: this.against(e.lhs, compared, MIRRORED[compared.op] ?? compared.op) } : NO_CONTEXT);
+        const [lhs, rhs] = this.comparedContexts(e);
+        this.visit(e.lhs, lhs);
+        this.visit(e.rhs, rhs);
         return;
       }
       case 'call': {
-        const name = shared(this.src.text.slice(e.id.from, e.id.to));
-        const call = this.locatedName(e.id, name);
-        if (name === 'absent' || name === 'absent_over_time') {
-          const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
-          this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
-        }
-        if (LABEL_MAKERS.has(name)) this.labelMakers++;
-        if (name === 'histogram_quantile') return this.quantile(e, call, context.compared);
-        const inCall = { call };
-        for (const arg of e.args) this.visit(arg, inCall);
+        const call = this.callStart(e, context);
+        for (const arg of e.args) this.visit(arg, call.args);
+        this.callEnd(call);
         return;
       }
-      case 'aggregate':
-        return this.aggregate(e);
+      case 'aggregate': {
+        const aggregation = this.aggregateStart(e);
+        for (const arg of e.args) this.visit(arg);
+        this.aggregateEnd(aggregation);
+        return;
+      }
       case 'broken':
         for (const arg of e.parts) this.visit(arg);
         return;
@@ -234,24 +253,63 @@ export class FactCollector {
     }
   }
 
-  private quantile(e: Extract<Expr, { kind: 'call' }>, call: Located & { name: string }, compared: Compared | undefined) {
+  /** The context of the selector below `x[…]`: `context` with the range. */
+  rangeContext(e: Extract<Expr, { kind: 'range' }>, context: FactContext): FactContext {
+    let range: SelectorFact['range'];
+    if (e.duration && firstErrorIn(e.duration) === Infinity) {
+      const text = this.text(e.duration);
+      const ms = parseDuration(this.src.text.slice(e.duration.from, e.duration.to));
+      const at = this.at(e.duration);
+      range = Number.isFinite(ms) && !/[$[]/.test(text) ? { start: at.start, end: at.end, text, seconds: ms / 1000 } : { start: at.start, end: at.end, text };
+    }
+    return withRange(context, range);
+  }
+
+  /** The contexts of a comparison's operands (`COMPARISONS`; any other binary operator gives both NO_CONTEXT). */
+  comparedContexts(e: Extract<Expr, { kind: 'binary' }>): [FactContext, FactContext] {
+    const compared = this.locatedOp(e.op, this.text(e.op));
+    // Stated with the operand on the left: `30 < x` is `x > 30`.
+    return [
+      isNumber(unwrap(e.rhs)) ? { compared: this.against(e.rhs, compared, compared.op) } : NO_CONTEXT,
+      isNumber(unwrap(e.lhs)) ? { compared: this.against(e.lhs, compared, MIRRORED[compared.op] ?? compared.op) } : NO_CONTEXT,
+    ];
+  }
+
+  /** Before a call's arguments: its absent() fact, its quantile fact, and the context of its arguments. */
+  callStart(e: Extract<Expr, { kind: 'call' }>, context: FactContext): CallVisit {
+    const name = shared(this.src.text.slice(e.id.from, e.id.to));
+    const call = this.locatedName(e.id, name);
+    if (name === 'absent' || name === 'absent_over_time') {
+      const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
+      this.absents.push({ name, at: this.at(e.id), ...(because ? { alwaysBecause: because } : {}) });
+    }
+    if (LABEL_MAKERS.has(name)) this.labelMakers++;
+    if (name !== 'histogram_quantile') return { args: { call }, quantile: undefined, first: 0 };
+    const compared = context.compared;
     const phi = e.args[0] && this.numberValue(e.args[0]);
     const fact: QuantileFact = { at: this.at(e.id), buckets: [], bare: false, ...(phi !== undefined && Number.isFinite(phi) ? { quantile: phi } : {}), ...(compared ? { compared } : {}) };
     this.quantiles.push(fact);
-    const first = this.selectors.length;
-    for (const arg of e.args) this.visit(arg, { call });
-    for (const s of this.selectors.slice(first)) if (s.metric?.endsWith('_bucket') && !fact.buckets.includes(s.metric)) fact.buckets.push(s.metric);
+    return { args: { call }, quantile: fact, first: this.selectors.length };
   }
 
-  private aggregate(e: Extract<Expr, { kind: 'aggregate' }>) {
+  /** After a call's arguments: a quantile's buckets. */
+  callEnd(visit: CallVisit) {
+    const fact = visit.quantile;
+    if (!fact) return;
+    for (const s of this.selectors.slice(visit.first)) if (s.metric?.endsWith('_bucket') && !fact.buckets.includes(s.metric)) fact.buckets.push(s.metric);
+  }
+
+  /** Before an aggregation's arguments (visited with NO_CONTEXT): its grouping fact. */
+  aggregateStart(e: Extract<Expr, { kind: 'aggregate' }>): AggregateVisit {
     const grouping = e.modifier && child(e.modifier, 'GroupingLabels');
     const labels = grouping ? childrenNamed(grouping, 'LabelName') : [];
     const fact: GroupingFact | undefined = e.modifier ? { kind: child(e.modifier, 'Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedName(l, this.text(l))) } : undefined;
     if (fact) this.groupings.push(fact);
-    const firstSelector = this.selectors.length;
-    const aggregations = ++this.aggregations;
-    const labelMakers = this.labelMakers;
-    for (const arg of e.args) this.visit(arg);
+    return { fact, firstSelector: this.selectors.length, aggregations: ++this.aggregations, labelMakers: this.labelMakers };
+  }
+
+  /** After an aggregation's arguments: the metrics its labels can only come from. */
+  aggregateEnd({ fact, firstSelector, aggregations, labelMakers }: AggregateVisit) {
     if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || this.selectors.length === firstSelector) return;
     const metrics: string[] = [];
     for (let i = firstSelector; i < this.selectors.length; i++) {
@@ -279,10 +337,10 @@ export class FactCollector {
     return undefined;
   }
 
-  private selector(node: Node, span: Span, context: FactCollector['pending']) {
+  /** A selector's fact; `read`: its matchers as the Analyzer read them (read again here if absent). */
+  selector(node: Node, span: Span, context: FactContext, read: readonly SelectorMatcher[] | undefined) {
     const ident = child(node, 'Identifier');
     const matchers: MatcherFact[] = [];
-    const read = this.read?.get(node);
     if (read) {
       for (const { matcher, value, name, unquoted } of read) {
         if (!unquoted) continue;
@@ -355,7 +413,7 @@ export class FactCollector {
  * after it; spelled out, as a spread was the analysis' costliest line before V8 optimizes it (most of a cold build's
  * analyses run before).
  */
-function withRange(context: FactCollector['pending'], range: SelectorFact['range']): FactCollector['pending'] {
+function withRange(context: FactContext, range: SelectorFact['range']): FactContext {
   if ('range' in context) return { ...context, range };
   if ('call' in context) return { call: context.call, range };
   if ('compared' in context) return { compared: context.compared, range };
@@ -363,7 +421,7 @@ function withRange(context: FactCollector['pending'], range: SelectorFact['range
 }
 
 /** `{ metric, at, matchers, bare: false, ...context }` (no `metric` key when it is undefined), spelled out as withRange. */
-function selectorFact(metric: string | undefined, at: Located, matchers: MatcherFact[], context: FactCollector['pending']): SelectorFact {
+function selectorFact(metric: string | undefined, at: Located, matchers: MatcherFact[], context: FactContext): SelectorFact {
   const hasRange = 'range' in context;
   const { range } = context;
   if ('call' in context) {
