@@ -11,7 +11,7 @@ import { promqlParser } from '../src/promql/lezer.ts';
 import { rewriteUnknownCalls } from '../src/promql/prepare.ts';
 import { scan, significant } from '../src/promql/scanner.ts';
 import { writeSyntheticProject } from './bench/synthetic.ts';
-import { seededRandom as random } from './helpers/seeded-random.ts';
+import { promqlMutations } from './helpers/promql-mutations.ts';
 
 /**
  * The hand-written parser (src/promql/fast-parse.ts) against lezer: wherever it accepts an expression, its tree must
@@ -147,26 +147,7 @@ const PIECES = [
   ' @ end()', 'le', '_bucket', 'histogram_quantile', 'label_replace', 'Sum', 'AND', 'start', 'end', 'smoothed', 'fill', '(x)', '\u{1f600}', '\ud800',
 ];
 
-function mutations(seeds: readonly string[], count: number, seed: number): string[] {
-  const rnd = random(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const out: string[] = [];
-  for (let k = 0; k < count; k++) {
-    let s = pick(seeds);
-    for (let m = 1 + Math.floor(rnd() * 3); m > 0; m--) {
-      const at = Math.floor(rnd() * (s.length + 1));
-      const r = rnd();
-      if (r < 0.3) s = s.slice(0, at) + pick(PIECES) + s.slice(at);
-      else if (r < 0.55) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 3));
-      else if (r < 0.75) {
-        const b = Math.floor(rnd() * (s.length + 1));
-        s = s.slice(0, Math.min(at, b)) + pick(seeds).slice(0, 40) + s.slice(Math.max(at, b));
-      } else s = s.slice(0, at) + pick(PIECES) + s.slice(at + 1);
-    }
-    out.push(s);
-  }
-  return out;
-}
+const mutations = (seeds: readonly string[], count: number, seed: number) => promqlMutations(seeds, PIECES, count, seed);
 
 describe('the hand-written PromQL parser builds lezer’s tree', () => {
   it('accepts every synthetic project expression, with lezer’s tree and analysis', () => {

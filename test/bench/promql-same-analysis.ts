@@ -20,7 +20,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { analyzePromql as A } from "../../src/promql/analyze.ts";
 import type { AnalyzeOptions, PromqlAnalysis } from "../../src/promql/types.ts";
-import { seededRandom as random } from "../helpers/seeded-random.ts";
+import { promqlMutations } from "../helpers/promql-mutations.ts";
 import { writeSyntheticProject } from "./synthetic.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -200,34 +200,7 @@ const PIECES = [
   "bool ",
   " on(a) group_left(b) ",
 ];
-function mutations(
-  seeds: readonly string[],
-  count: number,
-  seed: number,
-): string[] {
-  const rnd = random(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const out: string[] = [];
-  for (let k = 0; k < count; k++) {
-    let s = pick(seeds);
-    for (let m = 1 + Math.floor(rnd() * 3); m > 0; m--) {
-      const at = Math.floor(rnd() * (s.length + 1));
-      const r = rnd();
-      if (r < 0.3) s = s.slice(0, at) + pick(PIECES) + s.slice(at);
-      else if (r < 0.55)
-        s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 3));
-      else if (r < 0.75) {
-        const b = Math.floor(rnd() * (s.length + 1));
-        s =
-          s.slice(0, Math.min(at, b)) +
-          pick(seeds).slice(0, 40) +
-          s.slice(Math.max(at, b));
-      } else s = s.slice(0, at) + pick(PIECES) + s.slice(at + 1);
-    }
-    out.push(s);
-  }
-  return out;
-}
+const mutations = (seeds: readonly string[], count: number, seed: number) => promqlMutations(seeds, PIECES, count, seed);
 const dir = mkdtempSync(path.join(tmpdir(), "vigil-same-analysis-"));
 await writeSyntheticProject(dir, 300, 20);
 const synth = new Set<string>();
