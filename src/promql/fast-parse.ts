@@ -278,7 +278,7 @@ class Parser {
       const kids: PNode[] = [lhs, leaf(typeOf(op.name), opTok)];
       this.binModifiers(kids);
       let rhs = this.operand();
-      for (let next = this.binOp(this.peek()); next && (next.prec > op.prec || (next.prec === POW && op.prec === POW)); next = this.binOp(this.peek())) {
+      for (let next = this.binOp(this.peek()); next && bindsTighter(next, op); next = this.binOp(this.peek())) {
         // `a ^ a ^ …` recurses once per operator: bounded like brackets.
         if (++this.depth > MAX_NESTING) throw DECLINE;
         rhs = this.climb(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
@@ -339,18 +339,8 @@ class Parser {
     const t = this.peek();
     if (!t) throw DECLINE;
     if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
-      const next = this.peek(1);
-      if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
-        // Lezer's grammar is ambiguous here (a signed literal or a unary minus): it keeps the signed literal at the
-        // end of the input (and before `^`, declined), the unary minus elsewhere.
-        const after = this.peek(2);
-        if (!after) {
-          if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
-          this.i += 2;
-          return make(T.NumberDurationLiteral, t.start, next.end);
-        }
-        if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
-      }
+      const literal = this.signedLiteral(t);
+      if (literal) return literal;
       if (++this.depth > MAX_NESTING) throw DECLINE;
       this.i++;
       const inner = this.climb(this.operand(), POW);
@@ -358,6 +348,49 @@ class Parser {
       return make(T.UnaryExpr, t.start, inner.to, [leaf(T.UnaryOp, t), inner]);
     }
     return this.primary(t);
+  }
+
+  /**
+   * At a sign: the signed number literal it starts (both tokens read), or undefined for a unary operator. Lezer's
+   * grammar is ambiguous here: it keeps the signed literal at the end of the input (and before `^`, declined), the
+   * unary minus elsewhere.
+   */
+  protected signedLiteral(t: Token): PNode | undefined {
+    const next = this.peek(1);
+    if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
+      const after = this.peek(2);
+      if (!after) {
+        if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
+        this.i += 2;
+        return make(T.NumberDurationLiteral, t.start, next.end);
+      }
+      if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
+    }
+    return undefined;
+  }
+
+  /**
+   * A name that is not a call: `inf`/`nan` (a number literal), or a metric name and its selector. No keyword, and no
+   * all-lowercase name of Object.prototype, is longer than 12 characters: a longer name (most metric names) is no
+   * keyword, without a lowercase copy and two lookups. Lezer's keyword tables are plain objects, so `constructor` or
+   * `__proto__` finds something there: declined.
+   */
+  protected nameOperand(t: Token, name: string): PNode {
+    if (name.length <= KEYWORD_MAX_LENGTH) {
+      const lower = name.toLowerCase();
+      if (lower === 'inf' || lower === 'nan') {
+        this.i++;
+        return leaf(T.NumberDurationLiteral, t);
+      }
+      if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
+    }
+    this.i++;
+    const id = leaf(T.Identifier, t);
+    if (this.isPunct(this.peek(), '{')) {
+      const matchers = this.labelMatchers();
+      return make(T.VectorSelector, t.start, matchers.to, [id, matchers]);
+    }
+    return make(T.VectorSelector, t.start, t.end, [id]);
   }
 
   protected primary(t: Token): PNode {
@@ -390,24 +423,7 @@ class Parser {
           if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
           return this.call(t, name);
         }
-        // No keyword, and no all-lowercase name of Object.prototype, is longer than 12 characters: a longer name (most
-        // metric names) is no keyword, without a lowercase copy and two lookups.
-        if (name.length <= KEYWORD_MAX_LENGTH) {
-          const lower = name.toLowerCase();
-          if (lower === 'inf' || lower === 'nan') {
-            this.i++;
-            return leaf(T.NumberDurationLiteral, t);
-          }
-          // Lezer's keyword tables are plain objects, so `constructor` or `__proto__` finds something there.
-          if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
-        }
-        this.i++;
-        const id = leaf(T.Identifier, t);
-        if (this.isPunct(this.peek(), '{')) {
-          const matchers = this.labelMatchers();
-          return make(T.VectorSelector, t.start, matchers.to, [id, matchers]);
-        }
-        return make(T.VectorSelector, t.start, t.end, [id]);
+        return this.nameOperand(t, name);
       }
       default:
         throw DECLINE;
@@ -487,23 +503,29 @@ class Parser {
     return make(T.DurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
   }
 
-  protected rangeOrSubquery(e: PNode): PNode {
+  /** `[range]` or `[range:step]` / `[range:]` after an expression: the durations and where the bracket closes. */
+  protected rangeOrSubqueryParts(): { range: PNode; subquery: boolean; step: PNode | null; to: number } {
     this.expectPunct('[');
     const range = this.duration();
     const t = this.peek();
     if (this.isPunct(t, ']')) {
       this.i++;
-      return make(T.MatrixSelector, e.from, t!.end, [e, range]);
+      return { range, subquery: false, step: null, to: t!.end };
     }
     if (t?.kind !== 'op' || this.word(t) !== ':') throw DECLINE;
     this.i++;
-    const kids = [e, range];
-    if (!this.isPunct(this.peek(), ']')) kids.push(this.duration());
-    const close = this.expectPunct(']');
-    return make(T.SubqueryExpr, e.from, close.end, kids);
+    const step = this.isPunct(this.peek(), ']') ? null : this.duration();
+    return { range, subquery: true, step, to: this.expectPunct(']').end };
   }
 
-  protected offset(e: PNode): PNode {
+  protected rangeOrSubquery(e: PNode): PNode {
+    const { range, subquery, step, to } = this.rangeOrSubqueryParts();
+    if (!subquery) return make(T.MatrixSelector, e.from, to, [e, range]);
+    return make(T.SubqueryExpr, e.from, to, step ? [e, range, step] : [e, range]);
+  }
+
+  /** `offset` and its duration (signed or not): lezer's OffsetDurationExpr. */
+  protected offsetModifier(): { keyword: Token; duration: PNode } {
     const keyword = this.peek()!;
     this.i++;
     const t = this.peek();
@@ -520,6 +542,11 @@ class Parser {
       this.i++;
       duration = make(T.OffsetDurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
     }
+    return { keyword, duration };
+  }
+
+  protected offset(e: PNode): PNode {
+    const { keyword, duration } = this.offsetModifier();
     return make(T.OffsetExpr, e.from, duration.to, [e, leaf(T.Offset, keyword), duration]);
   }
 }
@@ -571,7 +598,7 @@ class ExprParser extends Parser {
       const kids: PNode[] = [opNode];
       this.binModifiers(kids);
       let rhs = this.operandExpr();
-      for (let next = this.binOp(this.peek()); next && (next.prec > op.prec || (next.prec === POW && op.prec === POW)); next = this.binOp(this.peek())) {
+      for (let next = this.binOp(this.peek()); next && bindsTighter(next, op); next = this.binOp(this.peek())) {
         if (++this.depth > MAX_NESTING) throw DECLINE;
         rhs = this.climbExpr(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
         this.depth--;
@@ -587,17 +614,10 @@ class ExprParser extends Parser {
     const t = this.peek();
     if (!t) throw DECLINE;
     if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
-      const next = this.peek(1);
-      if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
-        const after = this.peek(2);
-        if (!after) {
-          if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
-          this.i += 2;
-          this.made();
-          const node = make(T.NumberDurationLiteral, t.start, next.end);
-          return { kind: 'number', span: { from: node.from, to: node.to }, node };
-        }
-        if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
+      const node = this.signedLiteral(t);
+      if (node) {
+        this.made();
+        return { kind: 'number', span: { from: node.from, to: node.to }, node };
       }
       if (++this.depth > MAX_NESTING) throw DECLINE;
       this.i++;
@@ -648,25 +668,9 @@ class ExprParser extends Parser {
           if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
           return this.callExpr(t, name);
         }
-        if (name.length <= KEYWORD_MAX_LENGTH) {
-          const lower = name.toLowerCase();
-          if (lower === 'inf' || lower === 'nan') {
-            this.i++;
-            this.made();
-            const node = leaf(T.NumberDurationLiteral, t);
-            return { kind: 'number', span: { from: node.from, to: node.to }, node };
-          }
-          if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
-        }
-        this.i++;
+        const node = this.nameOperand(t, name);
         this.made();
-        const id = leaf(T.Identifier, t);
-        let node: PNode;
-        if (this.isPunct(this.peek(), '{')) {
-          const matchers = this.labelMatchers();
-          node = make(T.VectorSelector, t.start, matchers.to, [id, matchers]);
-        } else node = make(T.VectorSelector, t.start, t.end, [id]);
-        return { kind: 'selector', span: { from: node.from, to: node.to }, node };
+        return { kind: node.type === T.NumberDurationLiteral ? 'number' : 'selector', span: { from: node.from, to: node.to }, node };
       }
       default:
         throw DECLINE;
@@ -707,44 +711,24 @@ class ExprParser extends Parser {
   }
 
   private rangeExpr(e: Expr): Expr {
-    this.expectPunct('[');
-    const range = this.duration();
-    const t = this.peek();
+    const { range, subquery, step, to } = this.rangeOrSubqueryParts();
     this.made();
-    if (this.isPunct(t, ']')) {
-      this.i++;
-      const to = t!.end;
-      return attach(e, (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration: range }));
-    }
-    if (t?.kind !== 'op' || this.word(t) !== ':') throw DECLINE;
-    this.i++;
-    const step = this.isPunct(this.peek(), ']') ? null : this.duration();
-    const to = this.expectPunct(']').end;
+    if (!subquery) return attach(e, (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration: range }));
     return attach(e, (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
   }
 
   private offsetExpr(e: Expr): Expr {
-    const keyword = this.peek()!;
-    this.i++;
-    const t = this.peek();
-    let duration: PNode;
-    if (t?.kind === 'op' && this.word(t) === '-') {
-      this.i++;
-      const n = this.peek();
-      if (n?.kind !== 'number' || !NUMBER.test(this.word(n))) throw DECLINE;
-      this.i++;
-      const inner = make(T.OffsetDurationExpr, n.start, n.end, [leaf(T.NumberDurationLiteralInDurationContext, n)]);
-      duration = make(T.OffsetDurationExpr, t.start, n.end, [leaf(T.UnaryOp, t), inner]);
-    } else {
-      if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
-      this.i++;
-      duration = make(T.OffsetDurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
-    }
+    const { keyword, duration } = this.offsetModifier();
     this.made();
     const to = duration.to;
     const modifier: Span = { from: keyword.start, to };
     return attach(e, (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
   }
+}
+
+/** Whether `next` takes the right operand of `op` (higher precedence, or both `^`, which is right-associative). */
+function bindsTighter(next: BinOp, op: BinOp): boolean {
+  return next.prec > op.prec || (next.prec === POW && op.prec === POW);
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
