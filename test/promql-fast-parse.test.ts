@@ -66,7 +66,7 @@ function compare(exprs: Iterable<string>, modes = (_expr: string) => [false, tru
     for (const grafana of modes(expr)) {
       out.cases++;
       const { text, tokens } = prepared(expr, grafana);
-      const fast = fastParse(text, tokens);
+      const fast = fastParse(text);
       if (!fast) continue;
       out.accepted++;
       const f = fastDump(fast.topNode);
@@ -167,7 +167,7 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
   });
 
   it('over 30,000 seeded random mutations: the same tree and analysis wherever it accepts', () => {
-    const seeds = [...synthetic, ...repositoryStrings().filter((s) => fastParse(prepared(s, false).text, prepared(s, false).tokens))];
+    const seeds = [...synthetic, ...repositoryStrings().filter((s) => fastParse(prepared(s, false).text))];
     const r = compare(mutations(seeds, 30_000, 12));
     rate('random mutations', r);
     expect(r.mismatches.slice(0, 5)).toEqual([]);
@@ -213,7 +213,7 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
       expect(fast).toBe(show(withLezerOnly(() => analyzePromql(e))));
     }
     const { text, tokens } = prepared('x^'.repeat(20_000) + 'x', false);
-    expect(fastParse(text, tokens)).toBeUndefined();
+    expect(fastParse(text)).toBeUndefined();
   });
 
   it('around MAX_DEPTH expression nodes (where fastExpr hands over to fastParse and toExpr): the same analysis as fastParse and toExpr', () => {
@@ -256,6 +256,6 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
     ['"ab\ude00"', 'a lone surrogate (lezer’s string token stops there)'],
   ])('declines %j (%s)', (expr) => {
     const { text, tokens } = prepared(expr, false);
-    expect(fastParse(text, tokens)).toBeUndefined();
+    expect(fastParse(text)).toBeUndefined();
   });
 });

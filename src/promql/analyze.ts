@@ -14,7 +14,7 @@ import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
 import { shared, unquote, unquotedValue } from './strings.ts';
 import { closestName } from './suggest.ts';
-import { errorNodes, firstTooDeep, syntaxProblems, type Source } from './syntax.ts';
+import { errorNodes, firstTooDeep, syntaxProblems, type ParsedText, type Source } from './syntax.ts';
 import {
   DOCUMENTED_TYPE,
   type AnalyzeOptions,
@@ -118,7 +118,7 @@ class Analyzer {
 
   /** `facts`: given for an expression without syntax problems, whose facts are gathered in this walk (the hooks of FactCollector). */
   constructor(
-    private readonly src: Source,
+    private readonly src: ParsedText,
     private readonly facts?: FactCollector,
   ) {}
 
@@ -735,18 +735,19 @@ export function withFastParseTree<T>(run: () => T): T {
 function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysis {
   const grafana = options.grafana === true;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
-  const firstTokens = significant(scan(first.text));
   // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find. It
   // accepts only calls of names the grammar knows (callShape), which rewriteUnknownCalls would leave as they are: the
-  // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out.
+  // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out, and so is
+  // the list of tokens (the parser reads them one at a time).
   // Built as the Analyzer's Expr straight away (fastExpr): the same as toExpr of fastParse's tree.
-  const early = lezerOnly ? undefined : treeOnly ? 'too-big' : fastExpr(first.text, firstTokens);
+  const early = lezerOnly ? undefined : treeOnly ? 'too-big' : fastExpr(first.text);
   if (early !== undefined && early !== 'too-big') {
-    return readingErrorFreeTree(() => analyzeExpr({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, early, []));
+    return readingErrorFreeTree(() => analyzeExpr({ original, text: first.text, map: first.map, grafana }, early, []));
   }
   // A large expression (fastExpr counts its nodes before it may decline): lezer's tree from fastParse, as before.
-  const earlyTree = early === 'too-big' ? fastParse(first.text, firstTokens) : undefined;
-  if (earlyTree) return readingErrorFreeTree(() => analyzeTree({ original, text: first.text, tokens: firstTokens, map: first.map, grafana }, earlyTree, []));
+  const earlyTree = early === 'too-big' ? fastParse(first.text) : undefined;
+  if (earlyTree) return readingErrorFreeTree(() => analyzeTree({ original, text: first.text, map: first.map, grafana }, earlyTree, []));
+  const firstTokens = significant(scan(first.text));
   const second = rewriteUnknownCalls(first.text, firstTokens);
   const src: Source = {
     original,
@@ -759,9 +760,9 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   // Unknown functions swapped for a known one: the hand-written parser may accept the rewritten text.
-  const fast = lezerOnly || second.text === first.text ? undefined : treeOnly ? 'too-big' : fastExpr(src.text, src.tokens);
+  const fast = lezerOnly || second.text === first.text ? undefined : treeOnly ? 'too-big' : fastExpr(src.text);
   if (fast !== undefined && fast !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, fast, []));
-  const fastTree = fast === 'too-big' ? fastParse(src.text, src.tokens) : undefined;
+  const fastTree = fast === 'too-big' ? fastParse(src.text) : undefined;
   if (fastTree) return readingErrorFreeTree(() => analyzeTree(src, fastTree, []));
   let tree: Tree;
   try {
@@ -777,7 +778,7 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
 }
 
 /** The analysis of a parsed expression, whose syntax problems are known. */
-function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: PromqlProblem[]): PromqlAnalysis {
+function analyzeTree(src: ParsedText, tree: { readonly topNode: Node }, syntax: PromqlProblem[]): PromqlAnalysis {
   const { original } = src;
   // An expression lezer resumed at after an error (`$x` outside Grafana) is a guess, not the user's.
   const firstError = firstErrorIn(tree.topNode);
@@ -800,7 +801,7 @@ function analyzeTree(src: Source, tree: { readonly topNode: Node }, syntax: Prom
 }
 
 /** The analysis of a parsed expression's root (undefined: none to read), whose syntax problems are known. */
-function analyzeExpr(src: Source, root: Expr | undefined, syntax: PromqlProblem[]): PromqlAnalysis {
+function analyzeExpr(src: ParsedText, root: Expr | undefined, syntax: PromqlProblem[]): PromqlAnalysis {
   // The facts of an expression without syntax problems are gathered in the Analyzer's walk.
   const facts = syntax.length === 0 && root ? new FactCollector(src) : undefined;
   const analyzer = new Analyzer(src, facts);

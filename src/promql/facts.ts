@@ -1,7 +1,7 @@
 import { parseDuration } from '../util/duration.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Node, type Span } from './ast.ts';
 import { shared, unquotedValue } from './strings.ts';
-import type { Source } from './syntax.ts';
+import type { ParsedText } from './syntax.ts';
 import type { LabelMatcher, MatchOperator } from './types.ts';
 
 /** Offsets into the ORIGINAL expression string. */
@@ -158,7 +158,7 @@ export class FactCollector {
 
   /** `read`: the matchers the Analyzer read of each selector node, where it read them. */
   constructor(
-    private readonly src: Source,
+    private readonly src: ParsedText,
     private readonly read?: ReadonlyMap<Node, readonly SelectorMatcher[]>,
   ) {}
 

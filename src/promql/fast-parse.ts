@@ -1,7 +1,7 @@
 import type { NodeType } from '@lezer/common';
 import { attach, MAX_DEPTH, type Expr, type Node, type Span } from './ast.ts';
 import { promqlParser } from './lezer.ts';
-import type { Token } from './scanner.ts';
+import { scanToken, type TokenFields, type TokenKind } from './scanner.ts';
 
 /**
  * A hand-written parser for the common, valid PromQL expression, over the scanner's tokens, that builds exactly the
@@ -97,8 +97,6 @@ function make(type: NodeType, from: number, to: number, kids?: PNode[]): PNode {
   return new PNode(type.name, type, from, to, first);
 }
 
-const leaf = (type: NodeType, t: Token) => make(type, t.start, t.end);
-
 /** Thrown to give up; caught in fastParse. */
 const DECLINE = { declined: true };
 
@@ -185,44 +183,85 @@ function callShape(name: string): CallShape | null {
 
 const MAX_NESTING = 200;
 
-class Parser {
-  protected i = 0;
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const COMMA = 44;
+
+/** A token read ahead of the current one (Parser.ahead). */
+const newToken = (): TokenFields => ({ kind: null, start: 0, end: 0, terminated: false });
+
+/**
+ * Reads the scanner's tokens one at a time, into its own fields (the current token: `kind` null at the end), rather
+ * than over a list of token objects made first (≈ 3 KB of them for a 150-character expression). A comment declines:
+ * lezer keeps comments in its tree.
+ */
+class Parser implements TokenFields {
   protected depth = 0;
+  kind: TokenKind | null = null;
+  start = 0;
+  end = 0;
+  terminated = false;
+  /** The tokens after the current one, when read ahead (a sign, a name before `(`). */
+  private readonly next1 = newToken();
+  private readonly next2 = newToken();
 
-  constructor(
-    protected readonly text: string,
-    protected readonly tokens: readonly Token[],
-  ) {}
-
-  protected peek(offset = 0): Token | undefined {
-    return this.tokens[this.i + offset];
+  constructor(protected readonly text: string) {
+    this.advance();
   }
 
-  protected word(t: Token | undefined): string {
-    return t ? this.text.slice(t.start, t.end) : '';
+  /** Moves to the next token. */
+  protected advance() {
+    scanToken(this.text, this.end, false, this);
+    if (this.kind === 'comment') throw DECLINE;
   }
 
-  /** Whether the token is this bracket or comma. */
-  protected isPunct(t: Token | undefined, c: string): boolean {
-    return t !== undefined && t.kind === 'punct' && this.text.charCodeAt(t.start) === c.charCodeAt(0);
+  /** The token after `t` (the current token or one read ahead), read into `into`. */
+  private after(t: TokenFields, into: TokenFields): TokenFields {
+    scanToken(this.text, t.end, false, into);
+    if (into.kind === 'comment') throw DECLINE;
+    return into;
   }
 
-  protected expectPunct(c: string): Token {
-    const t = this.peek();
-    if (!this.isPunct(t, c)) throw DECLINE;
-    this.i++;
-    return t!;
+  /** The token after the current one. */
+  protected ahead(): TokenFields {
+    return this.after(this, this.next1);
+  }
+
+  protected word(t: TokenFields): string {
+    return this.text.slice(t.start, t.end);
+  }
+
+  /** A leaf of this type at the current token. */
+  protected leaf(type: NodeType): PNode {
+    return make(type, this.start, this.end);
+  }
+
+  /** Whether the token is this bracket or comma (by character code). */
+  protected isPunct(t: TokenFields, c: number): boolean {
+    return t.kind === 'punct' && this.text.charCodeAt(t.start) === c;
+  }
+
+  /** Reads this bracket or comma; where it starts (it ends one after). */
+  protected expectPunct(c: number): number {
+    if (!this.isPunct(this, c)) throw DECLINE;
+    const at = this.start;
+    this.advance();
+    return at;
   }
 
   /** An identifier token (`[A-Za-z_:][A-Za-z0-9_:]*`, the scanner's) that is a label name: one without a colon. */
-  protected isLabelName(t: Token): boolean {
+  protected isLabelName(t: TokenFields): boolean {
     for (let i = t.start; i < t.end; i++) if (this.text.charCodeAt(i) === 58) return false;
     return true;
   }
 
   /** The node type of a matcher's operator token (`=`, `!=`, `=~`, `!~`), or undefined. */
-  protected matchOp(t: Token | undefined): NodeType | undefined {
-    if (t?.kind !== 'op') return undefined;
+  protected matchOp(t: TokenFields): NodeType | undefined {
+    if (t.kind !== 'op') return undefined;
     const c = this.text.charCodeAt(t.start);
     if (t.end - t.start === 1) return c === 61 ? T.EqlSingle : undefined;
     if (t.end - t.start !== 2) return undefined;
@@ -231,13 +270,28 @@ class Parser {
     return c === 61 && d === 126 ? T.EqlRegex : undefined;
   }
 
-  protected isWord(t: Token | undefined, lower: string): boolean {
-    return t !== undefined && t.kind === 'ident' && t.end - t.start === lower.length && this.word(t).toLowerCase() === lower;
+  protected isWord(t: TokenFields, lower: string): boolean {
+    return t.kind === 'ident' && t.end - t.start === lower.length && this.word(t).toLowerCase() === lower;
+  }
+
+  /** Whether the token is the one-character operator `c`. */
+  protected isOneCharOp(t: TokenFields, c: number): boolean {
+    return t.kind === 'op' && t.end - t.start === 1 && this.text.charCodeAt(t.start) === c;
+  }
+
+  /** Whether the current token is a string literal with its closing quote (a method: TypeScript narrows `this.kind` across advance()). */
+  protected atClosedString(): boolean {
+    return this.kind === 'string' && this.terminated;
+  }
+
+  /** Whether the current token is `-` or `+`. */
+  protected atSign(): boolean {
+    return this.isOneCharOp(this, 45) || this.isOneCharOp(this, 43);
   }
 
   top(): PNode {
     const e = this.expr();
-    if (this.i !== this.tokens.length) throw DECLINE;
+    if (this.kind !== null) throw DECLINE;
     return make(T.PromQL, 0, this.text.length, [e]);
   }
 
@@ -247,23 +301,22 @@ class Parser {
     let e = this.operand();
     for (;;) {
       e = this.climb(e, 0);
-      const t = this.peek();
-      if (this.isPunct(t, '[')) e = this.rangeOrSubquery(e);
-      else if (this.isWord(t, 'offset')) e = this.offset(e);
+      if (this.isPunct(this, OPEN_BRACKET)) e = this.rangeOrSubquery(e);
+      else if (this.isWord(this, 'offset')) e = this.offset(e);
       else break;
     }
     this.depth--;
     return e;
   }
 
-  protected binOp(t: Token | undefined): BinOp | undefined {
-    if (!t) return undefined;
-    if (t.kind === 'op') {
-      const w = this.word(t);
+  /** The binary operator the current token is, or undefined. */
+  protected binOp(): BinOp | undefined {
+    if (this.kind === 'op') {
+      const w = this.word(this);
       return Object.hasOwn(SYMBOL_OPS, w) ? SYMBOL_OPS[w] : undefined;
     }
-    if (t.kind === 'ident') {
-      const w = this.word(t).toLowerCase();
+    if (this.kind === 'ident') {
+      const w = this.word(this).toLowerCase();
       return Object.hasOwn(WORD_OPS, w) ? WORD_OPS[w] : undefined;
     }
     return undefined;
@@ -272,13 +325,12 @@ class Parser {
   /** Precedence climbing over binary operators (pow to the right, the others to the left). */
   protected climb(left: PNode, min: number): PNode {
     let lhs = left;
-    for (let op = this.binOp(this.peek()); op && op.prec >= min; op = this.binOp(this.peek())) {
-      const opTok = this.peek()!;
-      this.i++;
-      const kids: PNode[] = [lhs, leaf(typeOf(op.name), opTok)];
+    for (let op = this.binOp(); op && op.prec >= min; op = this.binOp()) {
+      const kids: PNode[] = [lhs, this.leaf(typeOf(op.name))];
+      this.advance();
       this.binModifiers(kids);
       let rhs = this.operand();
-      for (let next = this.binOp(this.peek()); next && bindsTighter(next, op); next = this.binOp(this.peek())) {
+      for (let next = this.binOp(); next && bindsTighter(next, op); next = this.binOp()) {
         // `a ^ a ^ …` recurses once per operator: bounded like brackets.
         if (++this.depth > MAX_NESTING) throw DECLINE;
         rhs = this.climb(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
@@ -291,63 +343,60 @@ class Parser {
   }
 
   protected binModifiers(kids: PNode[]) {
-    let t = this.peek();
-    if (this.isWord(t, 'bool')) {
-      this.i++;
-      kids.push(make(T.BoolModifier, t!.start, t!.end, [leaf(T.Bool, t!)]));
-      t = this.peek();
+    if (this.isWord(this, 'bool')) {
+      kids.push(make(T.BoolModifier, this.start, this.end, [this.leaf(T.Bool)]));
+      this.advance();
     }
-    const on = this.isWord(t, 'on');
-    if (on || this.isWord(t, 'ignoring')) {
-      this.i++;
-      const parts = [leaf(on ? T.On : T.Ignoring, t!)];
+    const on = this.isWord(this, 'on');
+    if (on || this.isWord(this, 'ignoring')) {
+      const keyword = this.leaf(on ? T.On : T.Ignoring);
+      this.advance();
+      const parts = [keyword];
       let last = this.groupingLabels();
       parts.push(last);
-      const g = this.peek();
-      const left = this.isWord(g, 'group_left');
-      if (left || this.isWord(g, 'group_right')) {
-        this.i++;
-        last = leaf(left ? T.GroupLeft : T.GroupRight, g!);
+      const left = this.isWord(this, 'group_left');
+      if (left || this.isWord(this, 'group_right')) {
+        last = this.leaf(left ? T.GroupLeft : T.GroupRight);
+        this.advance();
         parts.push(last);
-        if (this.isPunct(this.peek(), '(')) {
+        if (this.isPunct(this, OPEN_PAREN)) {
           last = this.groupingLabels();
           parts.push(last);
         }
       }
-      kids.push(make(T.MatchingModifierClause, t!.start, last.to, parts));
+      kids.push(make(T.MatchingModifierClause, keyword.from, last.to, parts));
     }
   }
 
   protected groupingLabels(): PNode {
-    const open = this.expectPunct('(');
+    const open = this.expectPunct(OPEN_PAREN);
     const labels: PNode[] = [];
     for (;;) {
-      const t = this.peek();
-      if (this.isPunct(t, ')')) break;
-      if (t?.kind !== 'ident' || !this.isLabelName(t)) throw DECLINE;
-      this.i++;
-      labels.push(leaf(T.LabelName, t));
-      if (this.isPunct(this.peek(), ',')) this.i++;
-      else if (!this.isPunct(this.peek(), ')')) throw DECLINE;
+      if (this.isPunct(this, CLOSE_PAREN)) break;
+      if (this.kind !== 'ident' || !this.isLabelName(this)) throw DECLINE;
+      labels.push(this.leaf(T.LabelName));
+      this.advance();
+      if (this.isPunct(this, COMMA)) this.advance();
+      else if (!this.isPunct(this, CLOSE_PAREN)) throw DECLINE;
     }
-    const close = this.expectPunct(')');
-    return make(T.GroupingLabels, open.start, close.end, labels);
+    const close = this.expectPunct(CLOSE_PAREN);
+    return make(T.GroupingLabels, open, close + 1, labels);
   }
 
   /** A unary expression or a primary, without the operators and modifiers that follow it. */
   protected operand(): PNode {
-    const t = this.peek();
-    if (!t) throw DECLINE;
-    if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
-      const literal = this.signedLiteral(t);
+    if (this.kind === null) throw DECLINE;
+    if (this.atSign()) {
+      const literal = this.signedLiteral();
       if (literal) return literal;
       if (++this.depth > MAX_NESTING) throw DECLINE;
-      this.i++;
+      const op = this.leaf(T.UnaryOp);
+      this.advance();
       const inner = this.climb(this.operand(), POW);
       this.depth--;
-      return make(T.UnaryExpr, t.start, inner.to, [leaf(T.UnaryOp, t), inner]);
+      return make(T.UnaryExpr, op.from, inner.to, [op, inner]);
     }
-    return this.primary(t);
+    return this.primary();
   }
 
   /**
@@ -355,16 +404,18 @@ class Parser {
    * grammar is ambiguous here: it keeps the signed literal at the end of the input (and before `^`, declined), the
    * unary minus elsewhere.
    */
-  protected signedLiteral(t: Token): PNode | undefined {
-    const next = this.peek(1);
-    if (next?.kind === 'number' || (next?.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
-      const after = this.peek(2);
-      if (!after) {
+  protected signedLiteral(): PNode | undefined {
+    const next = this.ahead();
+    if (next.kind === 'number' || (next.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
+      const after = this.after(next, this.next2);
+      if (after.kind === null) {
         if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
-        this.i += 2;
-        return make(T.NumberDurationLiteral, t.start, next.end);
+        const node = make(T.NumberDurationLiteral, this.start, next.end);
+        this.advance();
+        this.advance();
+        return node;
       }
-      if (after.kind === 'op' && this.word(after) === '^') throw DECLINE;
+      if (this.isOneCharOp(after, 94)) throw DECLINE;
     }
     return undefined;
   }
@@ -375,55 +426,66 @@ class Parser {
    * keyword, without a lowercase copy and two lookups. Lezer's keyword tables are plain objects, so `constructor` or
    * `__proto__` finds something there: declined.
    */
-  protected nameOperand(t: Token, name: string): PNode {
+  protected nameOperand(name: string): PNode {
     if (name.length <= KEYWORD_MAX_LENGTH) {
       const lower = name.toLowerCase();
       if (lower === 'inf' || lower === 'nan') {
-        this.i++;
-        return leaf(T.NumberDurationLiteral, t);
+        const node = this.leaf(T.NumberDurationLiteral);
+        this.advance();
+        return node;
       }
       if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
     }
-    this.i++;
-    const id = leaf(T.Identifier, t);
-    if (this.isPunct(this.peek(), '{')) {
+    const id = this.leaf(T.Identifier);
+    this.advance();
+    if (this.isPunct(this, OPEN_BRACE)) {
       const matchers = this.labelMatchers();
-      return make(T.VectorSelector, t.start, matchers.to, [id, matchers]);
+      return make(T.VectorSelector, id.from, matchers.to, [id, matchers]);
     }
-    return make(T.VectorSelector, t.start, t.end, [id]);
+    return make(T.VectorSelector, id.from, id.to, [id]);
   }
 
-  protected primary(t: Token): PNode {
-    switch (t.kind) {
-      case 'number':
-        if (!NUMBER.test(this.word(t))) throw DECLINE;
-        this.i++;
-        return leaf(T.NumberDurationLiteral, t);
-      case 'string':
-        if (!t.terminated) throw DECLINE;
-        this.i++;
-        return leaf(T.StringLiteral, t);
+  /** At a name: whether it is called (`name(` or an aggregation's `name by`). */
+  protected called(name: string): boolean {
+    const next = this.ahead();
+    if (this.isPunct(next, OPEN_PAREN)) return true;
+    if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
+      if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
+      return true;
+    }
+    return false;
+  }
+
+  protected primary(): PNode {
+    switch (this.kind) {
+      case 'number': {
+        if (!NUMBER.test(this.word(this))) throw DECLINE;
+        const node = this.leaf(T.NumberDurationLiteral);
+        this.advance();
+        return node;
+      }
+      case 'string': {
+        if (!this.terminated) throw DECLINE;
+        const node = this.leaf(T.StringLiteral);
+        this.advance();
+        return node;
+      }
       case 'punct':
-        if (this.isPunct(t, '(')) {
-          this.i++;
+        if (this.isPunct(this, OPEN_PAREN)) {
+          const open = this.start;
+          this.advance();
           const inner = this.expr();
-          const close = this.expectPunct(')');
-          return make(T.ParenExpr, t.start, close.end, [inner]);
+          const close = this.expectPunct(CLOSE_PAREN);
+          return make(T.ParenExpr, open, close + 1, [inner]);
         }
-        if (this.isPunct(t, '{')) {
+        if (this.isPunct(this, OPEN_BRACE)) {
           const matchers = this.labelMatchers();
           return make(T.VectorSelector, matchers.from, matchers.to, [matchers]);
         }
         throw DECLINE;
       case 'ident': {
-        const name = this.word(t);
-        const next = this.peek(1);
-        if (this.isPunct(next, '(')) return this.call(t, name);
-        if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
-          if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
-          return this.call(t, name);
-        }
-        return this.nameOperand(t, name);
+        const name = this.word(this);
+        return this.called(name) ? this.call(name) : this.nameOperand(name);
       }
       default:
         throw DECLINE;
@@ -431,123 +493,135 @@ class Parser {
   }
 
   protected labelMatchers(): PNode {
-    const open = this.expectPunct('{');
+    const open = this.expectPunct(OPEN_BRACE);
     const matchers: PNode[] = [];
     for (;;) {
-      const t = this.peek();
-      if (this.isPunct(t, '}')) break;
-      if (t?.kind !== 'ident' || !this.isLabelName(t)) throw DECLINE;
-      const op = this.peek(1);
-      const opType = this.matchOp(op);
-      const value = this.peek(2);
-      if (!opType || value?.kind !== 'string' || !value.terminated) throw DECLINE;
-      this.i += 3;
-      matchers.push(
-        make(T.UnquotedLabelMatcher, t.start, value.end, [leaf(T.LabelName, t), make(T.MatchOp, op!.start, op!.end, [leaf(opType, op!)]), leaf(T.StringLiteral, value)]),
-      );
-      if (this.isPunct(this.peek(), ',')) this.i++;
-      else if (!this.isPunct(this.peek(), '}')) throw DECLINE;
+      if (this.isPunct(this, CLOSE_BRACE)) break;
+      if (this.kind !== 'ident' || !this.isLabelName(this)) throw DECLINE;
+      const name = this.leaf(T.LabelName);
+      this.advance();
+      const opType = this.matchOp(this);
+      if (!opType) throw DECLINE;
+      const op = make(T.MatchOp, this.start, this.end, [this.leaf(opType)]);
+      this.advance();
+      if (!this.atClosedString()) throw DECLINE;
+      const value = this.leaf(T.StringLiteral);
+      this.advance();
+      matchers.push(make(T.UnquotedLabelMatcher, name.from, value.to, [name, op, value]));
+      if (this.isPunct(this, COMMA)) this.advance();
+      else if (!this.isPunct(this, CLOSE_BRACE)) throw DECLINE;
     }
-    const close = this.expectPunct('}');
-    return make(T.LabelMatchers, open.start, close.end, matchers);
+    const close = this.expectPunct(CLOSE_BRACE);
+    return make(T.LabelMatchers, open, close + 1, matchers);
   }
 
-  protected call(t: Token, name: string): PNode {
+  protected call(name: string): PNode {
     const shape = callShape(name);
     if (!shape) throw DECLINE;
-    this.i++;
-    if (shape.node === 'AggregateExpr') return this.aggregate(t, shape.inner);
+    const from = this.start;
+    const to = this.end;
+    const inner = this.leaf(typeOf(shape.inner));
+    this.advance();
+    if (shape.node === 'AggregateExpr') return this.aggregate(make(T.AggregateOp, from, to, [inner]));
     const body = this.callBody();
-    return make(T.FunctionCall, t.start, body.to, [make(T.FunctionIdentifier, t.start, t.end, [leaf(typeOf(shape.inner), t)]), body]);
+    return make(T.FunctionCall, from, body.to, [make(T.FunctionIdentifier, from, to, [inner]), body]);
   }
 
-  protected aggregate(t: Token, inner: string): PNode {
-    const kids = [make(T.AggregateOp, t.start, t.end, [leaf(typeOf(inner), t)])];
+  protected aggregate(op: PNode): PNode {
+    const kids = [op];
     const before = this.aggregateModifier();
     if (before) kids.push(before);
     const body = this.callBody();
     kids.push(body);
     const after = before ? undefined : this.aggregateModifier();
     if (after) kids.push(after);
-    return make(T.AggregateExpr, t.start, (after ?? body).to, kids);
+    return make(T.AggregateExpr, op.from, (after ?? body).to, kids);
   }
 
   protected aggregateModifier(): PNode | undefined {
-    const t = this.peek();
-    const by = this.isWord(t, 'by');
-    if (!by && !this.isWord(t, 'without')) return undefined;
-    this.i++;
+    const by = this.isWord(this, 'by');
+    if (!by && !this.isWord(this, 'without')) return undefined;
+    const keyword = this.leaf(by ? T.By : T.Without);
+    this.advance();
     const labels = this.groupingLabels();
-    return make(T.AggregateModifier, t!.start, labels.to, [leaf(by ? T.By : T.Without, t!), labels]);
+    return make(T.AggregateModifier, keyword.from, labels.to, [keyword, labels]);
   }
 
   protected callBody(): PNode {
-    const open = this.expectPunct('(');
+    const open = this.expectPunct(OPEN_PAREN);
     const args: PNode[] = [];
-    if (!this.isPunct(this.peek(), ')')) {
+    if (!this.isPunct(this, CLOSE_PAREN)) {
       for (;;) {
         args.push(this.expr());
-        if (!this.isPunct(this.peek(), ',')) break;
-        this.i++;
+        if (!this.isPunct(this, COMMA)) break;
+        this.advance();
       }
     }
-    const close = this.expectPunct(')');
-    return make(T.FunctionCallBody, open.start, close.end, args);
+    const close = this.expectPunct(CLOSE_PAREN);
+    return make(T.FunctionCallBody, open, close + 1, args);
   }
 
   /** A plain duration or number inside `[…]`: lezer's DurationExpr around NumberDurationLiteralInDurationContext. */
   protected duration(): PNode {
-    const t = this.peek();
-    if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
-    this.i++;
-    return make(T.DurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
+    if (this.kind !== 'number' || !NUMBER.test(this.word(this))) throw DECLINE;
+    const node = make(T.DurationExpr, this.start, this.end, [this.leaf(T.NumberDurationLiteralInDurationContext)]);
+    this.advance();
+    return node;
   }
 
-  /** `[range]` or `[range:step]` / `[range:]` after an expression: the durations and where the bracket closes. */
-  protected rangeOrSubqueryParts(): { range: PNode; subquery: boolean; step: PNode | null; to: number } {
-    this.expectPunct('[');
-    const range = this.duration();
-    const t = this.peek();
-    if (this.isPunct(t, ']')) {
-      this.i++;
-      return { range, subquery: false, step: null, to: t!.end };
+  /** Set by rangeOrSubqueryParts: the range, the subquery's step (null: none, or a range) and where the bracket closes. */
+  protected partRange: PNode | null = null;
+  protected partStep: PNode | null = null;
+  protected partTo = 0;
+
+  /** `[range]` or `[range:step]` / `[range:]` after an expression, into the part fields: whether it is a subquery. */
+  protected rangeOrSubqueryParts(): boolean {
+    this.expectPunct(OPEN_BRACKET);
+    this.partRange = this.duration();
+    this.partStep = null;
+    if (this.isPunct(this, CLOSE_BRACKET)) {
+      this.partTo = this.end;
+      this.advance();
+      return false;
     }
-    if (t?.kind !== 'op' || this.word(t) !== ':') throw DECLINE;
-    this.i++;
-    const step = this.isPunct(this.peek(), ']') ? null : this.duration();
-    return { range, subquery: true, step, to: this.expectPunct(']').end };
+    if (!this.isOneCharOp(this, 58)) throw DECLINE;
+    this.advance();
+    if (!this.isPunct(this, CLOSE_BRACKET)) this.partStep = this.duration();
+    this.partTo = this.expectPunct(CLOSE_BRACKET) + 1;
+    return true;
   }
 
   protected rangeOrSubquery(e: PNode): PNode {
-    const { range, subquery, step, to } = this.rangeOrSubqueryParts();
-    if (!subquery) return make(T.MatrixSelector, e.from, to, [e, range]);
-    return make(T.SubqueryExpr, e.from, to, step ? [e, range, step] : [e, range]);
+    const subquery = this.rangeOrSubqueryParts();
+    const range = this.partRange!;
+    const step = this.partStep;
+    if (!subquery) return make(T.MatrixSelector, e.from, this.partTo, [e, range]);
+    return make(T.SubqueryExpr, e.from, this.partTo, step ? [e, range, step] : [e, range]);
   }
 
-  /** `offset` and its duration (signed or not): lezer's OffsetDurationExpr. */
-  protected offsetModifier(): { keyword: Token; duration: PNode } {
-    const keyword = this.peek()!;
-    this.i++;
-    const t = this.peek();
-    let duration: PNode;
-    if (t?.kind === 'op' && this.word(t) === '-') {
-      this.i++;
-      const n = this.peek();
-      if (n?.kind !== 'number' || !NUMBER.test(this.word(n))) throw DECLINE;
-      this.i++;
-      const inner = make(T.OffsetDurationExpr, n.start, n.end, [leaf(T.NumberDurationLiteralInDurationContext, n)]);
-      duration = make(T.OffsetDurationExpr, t.start, n.end, [leaf(T.UnaryOp, t), inner]);
+  /** `offset` (its leaf returned) and its duration (signed or not: lezer's OffsetDurationExpr, left in partRange). */
+  protected offsetModifier(): PNode {
+    const keyword = this.leaf(T.Offset);
+    this.advance();
+    if (this.isOneCharOp(this, 45)) {
+      const sign = this.leaf(T.UnaryOp);
+      this.advance();
+      if (this.kind !== 'number' || !NUMBER.test(this.word(this))) throw DECLINE;
+      const inner = make(T.OffsetDurationExpr, this.start, this.end, [this.leaf(T.NumberDurationLiteralInDurationContext)]);
+      this.advance();
+      this.partRange = make(T.OffsetDurationExpr, sign.from, inner.to, [sign, inner]);
     } else {
-      if (t?.kind !== 'number' || !NUMBER.test(this.word(t))) throw DECLINE;
-      this.i++;
-      duration = make(T.OffsetDurationExpr, t.start, t.end, [leaf(T.NumberDurationLiteralInDurationContext, t)]);
+      if (this.kind !== 'number' || !NUMBER.test(this.word(this))) throw DECLINE;
+      this.partRange = make(T.OffsetDurationExpr, this.start, this.end, [this.leaf(T.NumberDurationLiteralInDurationContext)]);
+      this.advance();
     }
-    return { keyword, duration };
+    return keyword;
   }
 
   protected offset(e: PNode): PNode {
-    const { keyword, duration } = this.offsetModifier();
-    return make(T.OffsetExpr, e.from, duration.to, [e, leaf(T.Offset, keyword), duration]);
+    const keyword = this.offsetModifier();
+    const duration = this.partRange!;
+    return make(T.OffsetExpr, e.from, duration.to, [e, keyword, duration]);
   }
 }
 
@@ -571,7 +645,7 @@ class ExprParser extends Parser {
 
   topExpr(): Expr {
     const e = this.exprOf();
-    if (this.i !== this.tokens.length) throw DECLINE;
+    if (this.kind !== null) throw DECLINE;
     return e;
   }
 
@@ -580,9 +654,8 @@ class ExprParser extends Parser {
     let e = this.operandExpr();
     for (;;) {
       e = this.climbExpr(e, 0);
-      const t = this.peek();
-      if (this.isPunct(t, '[')) e = this.rangeExpr(e);
-      else if (this.isWord(t, 'offset')) e = this.offsetExpr(e);
+      if (this.isPunct(this, OPEN_BRACKET)) e = this.rangeExpr(e);
+      else if (this.isWord(this, 'offset')) e = this.offsetExpr(e);
       else break;
     }
     this.depth--;
@@ -591,14 +664,13 @@ class ExprParser extends Parser {
 
   private climbExpr(left: Expr, min: number): Expr {
     let lhs = left;
-    for (let op = this.binOp(this.peek()); op && op.prec >= min; op = this.binOp(this.peek())) {
-      const opTok = this.peek()!;
-      this.i++;
-      const opNode = leaf(typeOf(op.name), opTok);
+    for (let op = this.binOp(); op && op.prec >= min; op = this.binOp()) {
+      const opNode = this.leaf(typeOf(op.name));
+      this.advance();
       const kids: PNode[] = [opNode];
       this.binModifiers(kids);
       let rhs = this.operandExpr();
-      for (let next = this.binOp(this.peek()); next && bindsTighter(next, op); next = this.binOp(this.peek())) {
+      for (let next = this.binOp(); next && bindsTighter(next, op); next = this.binOp()) {
         if (++this.depth > MAX_NESTING) throw DECLINE;
         rhs = this.climbExpr(rhs, next.prec > op.prec ? op.prec + 1 : op.prec);
         this.depth--;
@@ -611,49 +683,50 @@ class ExprParser extends Parser {
   }
 
   private operandExpr(): Expr {
-    const t = this.peek();
-    if (!t) throw DECLINE;
-    if (t.kind === 'op' && (this.word(t) === '-' || this.word(t) === '+')) {
-      const node = this.signedLiteral(t);
+    if (this.kind === null) throw DECLINE;
+    if (this.atSign()) {
+      const node = this.signedLiteral();
       if (node) {
         this.made();
         return { kind: 'number', span: { from: node.from, to: node.to }, node };
       }
       if (++this.depth > MAX_NESTING) throw DECLINE;
-      this.i++;
+      const op = this.leaf(T.UnaryOp);
+      this.advance();
       const inner = this.climbExpr(this.operandExpr(), POW);
       this.depth--;
       this.made();
-      return { kind: 'unary', span: { from: t.start, to: inner.span.to }, op: leaf(T.UnaryOp, t), inner };
+      return { kind: 'unary', span: { from: op.from, to: inner.span.to }, op, inner };
     }
-    return this.primaryExpr(t);
+    return this.primaryExpr();
   }
 
-  private primaryExpr(t: Token): Expr {
-    switch (t.kind) {
+  private primaryExpr(): Expr {
+    switch (this.kind) {
       case 'number': {
-        if (!NUMBER.test(this.word(t))) throw DECLINE;
-        this.i++;
+        if (!NUMBER.test(this.word(this))) throw DECLINE;
+        const node = this.leaf(T.NumberDurationLiteral);
+        this.advance();
         this.made();
-        const node = leaf(T.NumberDurationLiteral, t);
         return { kind: 'number', span: { from: node.from, to: node.to }, node };
       }
       case 'string': {
-        if (!t.terminated) throw DECLINE;
-        this.i++;
+        if (!this.terminated) throw DECLINE;
+        const node = this.leaf(T.StringLiteral);
+        this.advance();
         this.made();
-        const node = leaf(T.StringLiteral, t);
         return { kind: 'string', span: { from: node.from, to: node.to }, node };
       }
       case 'punct':
-        if (this.isPunct(t, '(')) {
-          this.i++;
+        if (this.isPunct(this, OPEN_PAREN)) {
+          const open = this.start;
+          this.advance();
           const inner = this.exprOf();
-          const close = this.expectPunct(')');
+          const close = this.expectPunct(CLOSE_PAREN);
           this.made();
-          return { kind: 'paren', span: { from: t.start, to: close.end }, inner };
+          return { kind: 'paren', span: { from: open, to: close + 1 }, inner };
         }
-        if (this.isPunct(t, '{')) {
+        if (this.isPunct(this, OPEN_BRACE)) {
           const matchers = this.labelMatchers();
           this.made();
           const node = make(T.VectorSelector, matchers.from, matchers.to, [matchers]);
@@ -661,14 +734,9 @@ class ExprParser extends Parser {
         }
         throw DECLINE;
       case 'ident': {
-        const name = this.word(t);
-        const next = this.peek(1);
-        if (this.isPunct(next, '(')) return this.callExpr(t, name);
-        if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
-          if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
-          return this.callExpr(t, name);
-        }
-        const node = this.nameOperand(t, name);
+        const name = this.word(this);
+        if (this.called(name)) return this.callExpr(name);
+        const node = this.nameOperand(name);
         this.made();
         return { kind: node.type === T.NumberDurationLiteral ? 'number' : 'selector', span: { from: node.from, to: node.to }, node };
       }
@@ -677,51 +745,58 @@ class ExprParser extends Parser {
     }
   }
 
-  private callExpr(t: Token, name: string): Expr {
+  private callExpr(name: string): Expr {
     const shape = callShape(name);
     if (!shape) throw DECLINE;
-    this.i++;
+    const from = this.start;
+    const to = this.end;
+    const inner = this.leaf(typeOf(shape.inner));
+    this.advance();
     this.made();
     if (shape.node === 'AggregateExpr') {
-      const op = make(T.AggregateOp, t.start, t.end, [leaf(typeOf(shape.inner), t)]);
+      const op = make(T.AggregateOp, from, to, [inner]);
       const before = this.aggregateModifier();
       const args: Expr[] = [];
       const close = this.argsExpr(args);
       const after = before ? undefined : this.aggregateModifier();
       const modifier = before ?? after ?? null;
-      return { kind: 'aggregate', span: { from: t.start, to: after ? after.to : close }, op, modifier, args };
+      return { kind: 'aggregate', span: { from, to: after ? after.to : close }, op, modifier, args };
     }
-    const id = make(T.FunctionIdentifier, t.start, t.end, [leaf(typeOf(shape.inner), t)]);
+    const id = make(T.FunctionIdentifier, from, to, [inner]);
     const args: Expr[] = [];
     const close = this.argsExpr(args);
-    return { kind: 'call', span: { from: t.start, to: close }, id, args };
+    return { kind: 'call', span: { from, to: close }, id, args };
   }
 
   /** A call's bracketed arguments, into `args`; where the closing bracket ends. */
   private argsExpr(args: Expr[]): number {
-    this.expectPunct('(');
-    if (!this.isPunct(this.peek(), ')')) {
+    this.expectPunct(OPEN_PAREN);
+    if (!this.isPunct(this, CLOSE_PAREN)) {
       for (;;) {
         args.push(this.exprOf());
-        if (!this.isPunct(this.peek(), ',')) break;
-        this.i++;
+        if (!this.isPunct(this, COMMA)) break;
+        this.advance();
       }
     }
-    return this.expectPunct(')').end;
+    return this.expectPunct(CLOSE_PAREN) + 1;
   }
 
   private rangeExpr(e: Expr): Expr {
-    const { range, subquery, step, to } = this.rangeOrSubqueryParts();
+    const subquery = this.rangeOrSubqueryParts();
+    const range = this.partRange;
+    const step = this.partStep;
+    const to = this.partTo;
     this.made();
     if (!subquery) return attach(e, (target) => ({ kind: 'range', span: { from: target.span.from, to }, inner: target, duration: range }));
     return attach(e, (target) => ({ kind: 'subquery', span: { from: target.span.from, to }, inner: target, range, step }));
   }
 
   private offsetExpr(e: Expr): Expr {
-    const { keyword, duration } = this.offsetModifier();
+    const keyword = this.offsetModifier();
+    const duration = this.partRange!;
     this.made();
     const to = duration.to;
-    const modifier: Span = { from: keyword.start, to };
+    const modifier: Span = { from: keyword.from, to };
     return attach(e, (target) => ({ kind: 'offset', span: { from: target.span.from, to }, inner: target, modifier, duration }));
   }
 }
@@ -733,28 +808,16 @@ function bindsTighter(next: BinOp, op: BinOp): boolean {
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-/** Whether a `#` outside every string literal starts a comment (lezer puts comments in its tree). */
-function hasComment(text: string, tokens: readonly Token[]): boolean {
-  let at = text.indexOf('#');
-  if (at < 0) return false;
-  let k = 0;
-  while (at >= 0) {
-    while (k < tokens.length && tokens[k]!.end <= at) k++;
-    const t = tokens[k];
-    if (!t || t.kind !== 'string' || t.start > at) return true;
-    at = text.indexOf('#', at + 1);
-  }
-  return false;
-}
-
-/** Lezer's tree for `text` (its tokens without comments), or undefined where lezer should parse it. */
-export function fastParse(text: string, tokens: readonly Token[]): { topNode: Node } | undefined {
-  // Lezer's string token stops at a lone surrogate (which a slice of a longer text may hold): left to lezer, and with
-  // it any surrogate pair.
-  if (tokens.length === 0 || hasComment(text, tokens) || SURROGATE.test(text)) return undefined;
+/**
+ * Lezer's tree for `text`, or undefined where lezer should parse it. Lezer's string token stops at a lone surrogate
+ * (which a slice of a longer text may hold): left to lezer, and with it any surrogate pair. So is a comment (the
+ * parser declines at one).
+ */
+export function fastParse(text: string): { topNode: Node } | undefined {
+  if (SURROGATE.test(text)) return undefined;
   T ??= nodeTypes();
   try {
-    return { topNode: new Parser(text, tokens).top() };
+    return { topNode: new Parser(text).top() };
   } catch (e) {
     if (e === DECLINE) return undefined;
     throw e;
@@ -764,13 +827,14 @@ export function fastParse(text: string, tokens: readonly Token[]): { topNode: No
 
 /**
  * What toExpr makes of fastParse's tree (its root expression), built without the tree; undefined where fastParse
- * declines, 'too-big' for an expression of MAX_DEPTH nodes or more (fastParse and toExpr then, which may find it too deep).
+ * declines, 'too-big' for an expression of MAX_DEPTH nodes or more (fastParse and toExpr then, which may find it too
+ * deep; or fastParse declines, at a comment after the count, and lezer parses it, as it would have at once).
  */
-export function fastExpr(text: string, tokens: readonly Token[]): Expr | 'too-big' | undefined {
-  if (tokens.length === 0 || hasComment(text, tokens) || SURROGATE.test(text)) return undefined;
+export function fastExpr(text: string): Expr | 'too-big' | undefined {
+  if (SURROGATE.test(text)) return undefined;
   T ??= nodeTypes();
   try {
-    return new ExprParser(text, tokens).topExpr();
+    return new ExprParser(text).topExpr();
   } catch (e) {
     if (e === DECLINE) return undefined;
     if (e === TOO_BIG) return 'too-big';

@@ -49,100 +49,126 @@ function templateLength(text: string, i: number): number {
   return 0;
 }
 
+/** A token read by scanToken, into the fields of an object the reader keeps (kind null: the end of the text). */
+export interface TokenFields {
+  kind: TokenKind | null;
+  start: number;
+  end: number;
+  /** Strings only: whether the closing quote was found. */
+  terminated: boolean;
+}
+
+/**
+ * Reads the token at or after `i` (spaces skipped) into `out`, without making an object: the hand-written parser
+ * (fast-parse.ts) reads its tokens one at a time so, and `scan` makes its list so.
+ */
+export function scanToken(text: string, from: number, templates: boolean, out: TokenFields): void {
+  const n = text.length;
+  let i = from;
+  while (i < n && isSpace(text.charCodeAt(i))) i++;
+  out.start = i;
+  out.terminated = false;
+  if (i >= n) {
+    out.kind = null;
+    out.end = i;
+    return;
+  }
+  const c = text.charCodeAt(i);
+  if (templates && (c === 36 || c === 91)) {
+    const len = templateLength(text, i);
+    if (len > 0) {
+      out.kind = 'template';
+      out.end = i + len;
+      return;
+    }
+  }
+  if (c === 35 /* # */) {
+    while (i < n && text.charCodeAt(i) !== 10) i++;
+    out.kind = 'comment';
+    out.end = i;
+    return;
+  }
+  if (c === 34 /* " */ || c === 39 /* ' */) {
+    i++;
+    let terminated = false;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      if (d === 92 /* \\ */) {
+        i += text.charCodeAt(i + 1) === 10 || i + 1 >= n ? 1 : 2;
+        continue;
+      }
+      if (d === 10) break;
+      i++;
+      if (d === c) {
+        terminated = true;
+        break;
+      }
+    }
+    out.kind = 'string';
+    out.end = i;
+    out.terminated = terminated;
+    return;
+  }
+  if (c === 96 /* ` */) {
+    const close = text.indexOf('`', i + 1);
+    out.kind = 'string';
+    out.end = close < 0 ? n : close + 1;
+    out.terminated = close >= 0;
+    return;
+  }
+  if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
+    const next = text.charCodeAt(i + 1);
+    const hex = c === 48 && (next === 120 || next === 88);
+    i++;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      if (isLetter(d) || isDigit(d) || d === 95 || d === 46) {
+        i++;
+      } else if ((d === 43 || d === 45) && !hex && (text.charCodeAt(i - 1) === 101 || text.charCodeAt(i - 1) === 69) && isDigit(text.charCodeAt(i + 1))) {
+        i++;
+      } else {
+        break;
+      }
+    }
+    out.kind = 'number';
+    out.end = i;
+    return;
+  }
+  // A leading ':' starts an identifier only when a name follows; in `[5m:1m]` it is the subquery colon.
+  if (isLetter(c) || c === 95 || (c === 58 && isIdentChar(text.charCodeAt(i + 1)) && !isDigit(text.charCodeAt(i + 1)))) {
+    i++;
+    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+    out.kind = 'ident';
+    out.end = i;
+    return;
+  }
+  if (isPunct(c)) {
+    out.kind = 'punct';
+    out.end = i + 1;
+    return;
+  }
+  if (isTwoCharOp(c, text.charCodeAt(i + 1))) {
+    out.kind = 'op';
+    out.end = i + 2;
+    return;
+  }
+  if (isOneCharOp(c)) {
+    out.kind = 'op';
+    out.end = i + 1;
+    return;
+  }
+  // One UTF-16 code unit at a time would split surrogate pairs in messages.
+  const cp = text.codePointAt(i)!;
+  out.kind = 'other';
+  out.end = i + (cp > 0xffff ? 2 : 1);
+}
+
 /** Tokenizes `text`; with `templates`, Grafana variables outside strings become 'template' tokens. */
 export function scan(text: string, templates = false): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    const start = i;
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-    if (templates && (c === 36 || c === 91)) {
-      const len = templateLength(text, i);
-      if (len > 0) {
-        tokens.push({ kind: 'template', start, end: i + len });
-        i += len;
-        continue;
-      }
-    }
-    if (c === 35 /* # */) {
-      while (i < n && text.charCodeAt(i) !== 10) i++;
-      tokens.push({ kind: 'comment', start, end: i });
-      continue;
-    }
-    if (c === 34 /* " */ || c === 39 /* ' */) {
-      i++;
-      let terminated = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \\ */) {
-          i += text.charCodeAt(i + 1) === 10 || i + 1 >= n ? 1 : 2;
-          continue;
-        }
-        if (d === 10) break;
-        i++;
-        if (d === c) {
-          terminated = true;
-          break;
-        }
-      }
-      tokens.push({ kind: 'string', start, end: i, terminated });
-      continue;
-    }
-    if (c === 96 /* ` */) {
-      const close = text.indexOf('`', i + 1);
-      i = close < 0 ? n : close + 1;
-      tokens.push({ kind: 'string', start, end: i, terminated: close >= 0 });
-      continue;
-    }
-    if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
-      const next = text.charCodeAt(i + 1);
-      const hex = c === 48 && (next === 120 || next === 88);
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (isLetter(d) || isDigit(d) || d === 95 || d === 46) {
-          i++;
-        } else if ((d === 43 || d === 45) && !hex && (text.charCodeAt(i - 1) === 101 || text.charCodeAt(i - 1) === 69) && isDigit(text.charCodeAt(i + 1))) {
-          i++;
-        } else {
-          break;
-        }
-      }
-      tokens.push({ kind: 'number', start, end: i });
-      continue;
-    }
-    // A leading ':' starts an identifier only when a name follows; in `[5m:1m]` it is the subquery colon.
-    if (isLetter(c) || c === 95 || (c === 58 && isIdentChar(text.charCodeAt(i + 1)) && !isDigit(text.charCodeAt(i + 1)))) {
-      i++;
-      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'ident', start, end: i });
-      continue;
-    }
-    if (isPunct(c)) {
-      tokens.push({ kind: 'punct', start, end: i + 1 });
-      i++;
-      continue;
-    }
-    if (isTwoCharOp(c, text.charCodeAt(i + 1))) {
-      tokens.push({ kind: 'op', start, end: i + 2 });
-      i += 2;
-      continue;
-    }
-    if (isOneCharOp(c)) {
-      tokens.push({ kind: 'op', start, end: i + 1 });
-      i++;
-      continue;
-    }
-    // One UTF-16 code unit at a time would split surrogate pairs in messages.
-    const cp = text.codePointAt(i)!;
-    const len = cp > 0xffff ? 2 : 1;
-    tokens.push({ kind: 'other', start, end: i + len });
-    i += len;
+  const t: TokenFields = { kind: null, start: 0, end: 0, terminated: false };
+  for (scanToken(text, 0, templates, t); t.kind !== null; scanToken(text, t.end, templates, t)) {
+    tokens.push(t.kind === 'string' ? { kind: t.kind, start: t.start, end: t.end, terminated: t.terminated } : { kind: t.kind, start: t.start, end: t.end });
   }
   return tokens;
 }

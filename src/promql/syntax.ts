@@ -4,14 +4,18 @@ import { checkBrackets, type Token } from './scanner.ts';
 import type { PromqlProblem } from './types.ts';
 import { durationProblem } from '../util/duration.ts';
 
-/** The rewritten text that was parsed, its tokens, and the way back to the original. */
-export interface Source {
+/** The rewritten text that was parsed and the way back to the original: what the analysis of its tree reads. */
+export interface ParsedText {
   original: string;
   text: string;
-  /** Tokens of `text` without comments. */
-  tokens: Token[];
   map: OffsetMap;
   grafana: boolean;
+}
+
+/** A ParsedText and its tokens, which the syntax problems are told from. */
+export interface Source extends ParsedText {
+  /** Tokens of `text` without comments. */
+  tokens: Token[];
 }
 
 const BRACKET_NAMES: Record<string, string> = { '(': 'parenthesis', '[': 'bracket', '{': 'brace' };
