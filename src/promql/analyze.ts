@@ -5,7 +5,7 @@ import type { Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
 import { fastExpr, fastParse } from './fast-parse.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Node, type Span } from './ast.ts';
-import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type FunctionSpec } from './functions.ts';
+import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type AggregationSpec, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
 import { FactCollector, NO_CONTEXT, type FactContext, type SelectorMatcher } from './facts.ts';
@@ -145,19 +145,29 @@ class Analyzer {
 
   /** `context`: what the facts' walk passes down (FactCollector). */
   expr(e: Expr, context: FactContext = NO_CONTEXT): Info {
+    // The commonest kinds first: a string switch compares the kind with each case in turn, and most analyses run
+    // before V8 optimises this.
     switch (e.kind) {
-      case 'paren':
-        return this.expr(e.inner, context);
+      case 'selector':
+        return this.selector(e.node, e.span, context);
+      case 'call':
+        return this.call(e, context);
+      case 'range':
+        return this.range(e, context);
+      case 'aggregate':
+        return this.aggregate(e);
+      case 'binary':
+        return this.binary(e);
       case 'number':
         this.number(e.node);
         return { type: 'scalar', labels: exactly([]) };
+      case 'paren':
+        return this.expr(e.inner, context);
       case 'string':
         this.string(e.node);
         return { type: 'string', labels: exactly([]) };
-      case 'selector':
-        return this.selector(e.node, e.span, context);
-      case 'range':
-        return this.range(e, context);
+      case 'unary':
+        return this.unary(e);
       case 'subquery':
         return this.subquery(e);
       case 'offset':
@@ -166,14 +176,6 @@ class Analyzer {
       case 'later-modifier':
         this.report('promql/syntax', e.keyword, `the '${this.text(e.keyword)}' modifier is ${NOT_IN_242}`, 'remove it');
         return this.expr(e.inner);
-      case 'unary':
-        return this.unary(e);
-      case 'binary':
-        return this.binary(e);
-      case 'call':
-        return this.call(e, context);
-      case 'aggregate':
-        return this.aggregate(e);
       case 'broken':
         this.quiet++;
         for (const part of e.parts) this.expr(part);
@@ -281,8 +283,9 @@ class Analyzer {
 
   private selector(node: Node, span: Span, context: FactContext): Info {
     const ident = child(node, 'Identifier');
+    const identText = ident ? this.text(ident) : undefined;
     const matchers = this.matchers(node);
-    if (this.facts) this.facts.selector(node, span, context, matchers);
+    if (this.facts) this.facts.selector(node, span, context, matchers, identText);
     const list = child(node, 'LabelMatchers');
     for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       const quoted = m.name === 'QuotedLabelName' ? m : child(m, 'QuotedLabelName');
@@ -296,11 +299,17 @@ class Analyzer {
       if (matcher.op === '=~' || matcher.op === '!~') this.regex(value, prometheusMatcherRegexError, `invalid regex in matcher ${matcher.label}${matcher.op}`);
     }
 
-    const nameMatcher = matchers.find((m) => m.matcher.label === '__name__' && m.matcher.op === '=');
+    let nameMatcher: SelectorMatcher | undefined;
+    for (const m of matchers) {
+      if (m.matcher.label === '__name__' && m.matcher.op === '=') {
+        nameMatcher = m;
+        break;
+      }
+    }
     let metric: MetricUse | undefined;
     if (ident) {
-      const at = this.at(ident);
-      metric = { name: this.text(ident), start: at.start, end: at.end, matchers: matchers.map((m) => m.matcher) };
+      const map = this.src.map;
+      metric = { name: identText!, start: map.start(ident.from), end: map.end(ident.to), matchers: matchers.map(matcherOf) };
     } else if (nameMatcher) {
       const r = this.at(nameMatcher.value);
       const literal = this.src.original.slice(r.start, r.end);
@@ -319,19 +328,11 @@ class Analyzer {
       this.report(
         'promql/syntax',
         node,
-        `metric name must not be set twice: "${this.text(ident)}" or "${nameMatcher.matcher.value}"`,
+        `metric name must not be set twice: "${identText}" or "${nameMatcher.matcher.value}"`,
         'keep either the name before the braces or the __name__ matcher',
       );
     }
-    const nonEmpty = matchers.some(({ matcher: { op, value } }) => {
-      if (op === '=') return value !== '';
-      if (op === '!=') return value === '';
-      const empty = regexMatchesEmpty(value);
-      // An invalid regex is reported on its own; it should not also be called empty.
-      if (empty === undefined) return true;
-      return op === '=~' ? !empty : empty;
-    });
-    if (!ident && !nonEmpty && firstErrorIn(node) === Infinity) {
+    if (!ident && !matchers.some(nonEmptyMatcher) && firstErrorIn(node) === Infinity) {
       this.report(
         'promql/syntax',
         node,
@@ -643,7 +644,9 @@ class Analyzer {
     const infos: Info[] = [];
     for (const a of e.args) infos.push(this.expr(a));
     if (visit) this.facts!.aggregateEnd(visit);
-    const name = this.text(e.op).toLowerCase();
+    // Kept in no analysis (only in messages): not shared.
+    const map = this.src.map;
+    const name = this.src.original.slice(map.start(e.op.from), map.end(e.op.to)).toLowerCase();
     const spec = AGGREGATIONS.get(name);
     if (!spec) {
       this.report('promql/unknown-function', e.op, `unknown aggregation "${name}"`, LATER_FUNCTIONS.get(name));
@@ -654,12 +657,11 @@ class Analyzer {
 
     const n = e.args.length;
     const wanted = spec.param ? 2 : 1;
-    const usage = spec.param ? `usage: ${name}(${spec.param === 'string' ? '"label"' : 'k'}, instant vector)` : `usage: ${name}(instant vector)`;
     if (n === 0) {
-      this.report('promql/arity', e.span, 'no arguments for aggregate expression provided', usage);
+      this.report('promql/arity', e.span, 'no arguments for aggregate expression provided', aggregationUsage(name, spec.param));
     } else if (n !== wanted) {
       const where = n > wanted ? { from: e.args[wanted]!.span.from, to: e.args[n - 1]!.span.to } : e.span;
-      this.report('promql/arity', where, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${n}`, usage);
+      this.report('promql/arity', where, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${n}`, aggregationUsage(name, spec.param));
     } else {
       this.expectType(e.args[wanted - 1]!, infos[wanted - 1]!, 'vector', 'aggregation expression', name);
       if (spec.param) this.expectType(e.args[0]!, infos[0]!, spec.param, 'aggregation parameter');
@@ -677,6 +679,23 @@ class Analyzer {
     }
     return { type: 'vector', labels };
   }
+}
+
+/** The usage hint of an aggregation called with the wrong number of arguments. */
+function aggregationUsage(name: string, param: AggregationSpec['param']): string {
+  return param ? `usage: ${name}(${param === 'string' ? '"label"' : 'k'}, instant vector)` : `usage: ${name}(instant vector)`;
+}
+
+const matcherOf = (m: SelectorMatcher) => m.matcher;
+
+/** Whether a matcher keeps a selector from matching every series: a non-empty value or a regex that does not match "". */
+function nonEmptyMatcher({ matcher: { op, value } }: SelectorMatcher): boolean {
+  if (op === '=') return value !== '';
+  if (op === '!=') return value === '';
+  const empty = regexMatchesEmpty(value);
+  // An invalid regex is reported on its own; it should not also be called empty.
+  if (empty === undefined) return true;
+  return op === '=~' ? !empty : empty;
 }
 
 /** The string literal an argument is, through parentheses. */

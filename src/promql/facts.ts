@@ -337,20 +337,24 @@ export class FactCollector {
     return undefined;
   }
 
-  /** A selector's fact; `read`: its matchers as the Analyzer read them (read again here if absent). */
-  selector(node: Node, span: Span, context: FactContext, read: readonly SelectorMatcher[] | undefined) {
+  /**
+   * A selector's fact; `read`: its matchers as the Analyzer read them (read again here if absent); `identText`: the
+   * text of its Identifier, when the Analyzer read it.
+   */
+  selector(node: Node, span: Span, context: FactContext, read: readonly SelectorMatcher[] | undefined, identText?: string) {
     const ident = child(node, 'Identifier');
     const matchers: MatcherFact[] = [];
     if (read) {
+      const map = this.src.map;
       for (const { matcher, value, name, unquoted } of read) {
         if (!unquoted) continue;
-        const valueAt = this.at(value);
+        const start = map.start(value.from) + 1;
         matchers.push({
           label: matcher.label,
           op: matcher.op,
           value: matcher.value,
           labelAt: this.at(name),
-          valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
+          valueAt: { start, end: Math.max(start, map.end(value.to) - 1) },
         });
       }
     }
@@ -370,11 +374,20 @@ export class FactCollector {
         valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
       });
     }
-    const named = ident ? undefined : matchers.find((m) => m.label === '__name__' && m.op === '=');
-    let metric = ident ? this.text(ident) : named?.value;
+    let named: MatcherFact | undefined;
+    if (!ident) {
+      for (const m of matchers) {
+        if (m.label === '__name__' && m.op === '=') {
+          named = m;
+          break;
+        }
+      }
+    }
+    let metric = ident ? (identText ?? this.text(ident)) : named?.value;
     // A Grafana variable standing for the metric or a value is not something to judge.
     if (this.src.grafana && metric && /\$|\[\[/.test(metric)) metric = undefined;
     const at = ident ? this.at(ident) : named ? named.valueAt : this.at(span);
+    // A copy of exactly its length (an array grown by push keeps room for 17 items), made by filter when it drops one.
     const kept = named ? matchers.filter((m) => m !== named) : matchers.slice();
     // Literals, not a spread of an optional part first: V8 gives each object made by a leading spread a map of its
     // own (≈ 1 kB per fact in a large project).

@@ -213,8 +213,19 @@ class Parser implements TokenFields {
     this.advance();
   }
 
+  /** Where next1 was read from (-1: not read), so the token read ahead is not read again when reached. */
+  private next1From = -1;
+
   /** Moves to the next token. */
   protected advance() {
+    const next = this.next1;
+    if (this.next1From === this.end) {
+      this.kind = next.kind;
+      this.start = next.start;
+      this.end = next.end;
+      this.terminated = next.terminated;
+      return;
+    }
     scanToken(this.text, this.end, false, this);
     if (this.kind === 'comment') throw DECLINE;
   }
@@ -228,7 +239,11 @@ class Parser implements TokenFields {
 
   /** The token after the current one. */
   protected ahead(): TokenFields {
-    return this.after(this, this.next1);
+    if (this.next1From !== this.end) {
+      this.after(this, this.next1);
+      this.next1From = this.end;
+    }
+    return this.next1;
   }
 
   protected word(t: TokenFields): string {
@@ -702,7 +717,15 @@ class ExprParser extends Parser {
   }
 
   private primaryExpr(): Expr {
+    // A name first: most operands are one (a selector or a call).
     switch (this.kind) {
+      case 'ident': {
+        const name = this.word(this);
+        if (this.called(name)) return this.callExpr(name);
+        const node = this.nameOperand(name);
+        this.made();
+        return { kind: node.type === T.NumberDurationLiteral ? 'number' : 'selector', span: { from: node.from, to: node.to }, node };
+      }
       case 'number': {
         if (!NUMBER.test(this.word(this))) throw DECLINE;
         const node = this.leaf(T.NumberDurationLiteral);
@@ -733,13 +756,6 @@ class ExprParser extends Parser {
           return { kind: 'selector', span: { from: node.from, to: node.to }, node };
         }
         throw DECLINE;
-      case 'ident': {
-        const name = this.word(this);
-        if (this.called(name)) return this.callExpr(name);
-        const node = this.nameOperand(name);
-        this.made();
-        return { kind: node.type === T.NumberDurationLiteral ? 'number' : 'selector', span: { from: node.from, to: node.to }, node };
-      }
       default:
         throw DECLINE;
     }
