@@ -59,7 +59,7 @@ export interface TokenFields {
 }
 
 /**
- * Reads the token at or after `i` (spaces skipped) into `out`, without making an object: the hand-written parser
+ * Reads the token at or after `from` (spaces skipped) into `out`, without making an object: the hand-written parser
  * (fast-parse.ts) reads its tokens one at a time so, and `scan` makes its list so.
  */
 export function scanToken(text: string, from: number, templates: boolean, out: TokenFields): void {
