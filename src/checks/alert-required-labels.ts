@@ -14,17 +14,19 @@ export const alertRequiredLabelsCheck: Check = {
     const hint = `add them under the alert's or the group's \`labels:\`, or keep them in the expression's aggregation (policy: requiredAlertLabels = [${required.join(', ')}])`;
     for (const group of file.groups) {
       for (const alert of group.alerts) {
-        const ownExpressions = alert.levels.filter((l) => l.expression);
-        if (ownExpressions.length === 0) {
+        if (!alert.levels.some((l) => l.expression)) {
           // A required label may come from the expression itself (e.g. `service` kept by `sum by (service)`).
           const carried = ctx.labels.ofAlert(alert).labels;
-          const missing = required.filter((label) => !(label in alert.labels) && !carried.has(label));
-          if (missing.length === 0) continue;
+          const lacks = (label: string) => !(label in alert.labels) && !carried.has(label);
+          // Most alerts lack none: the list is made only for those that do.
+          if (!required.some(lacks)) continue;
+          const missing = required.filter(lacks);
           ctx.report({ message: `alert ${alert.name} lacks required label${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, span: spanOf(alert.origin, 'name'), uses: alert.expression, hint });
           continue;
         }
         // Levels of `rules:` are rules of their own: each must carry the labels.
-        for (const level of ownExpressions) {
+        for (const level of alert.levels) {
+          if (!level.expression) continue;
           const carried = ctx.labels.ofLevel(alert, level).labels;
           const missing = required.filter((label) => !carried.has(label));
           if (missing.length === 0) continue;

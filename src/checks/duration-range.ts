@@ -114,44 +114,53 @@ function planOf(schema: unknown, doc: Schema): Plan | undefined {
  * The walk follows each schema's plan (planOf), so that a project's values pay no schema lookups.
  */
 export function durationFields(value: unknown, root: Schema): { path: Path; text: string }[] {
+  return walkDurations(value, root, () => true);
+}
+
+/**
+ * The durations of `value` that `take` picks, each once, in the order the walk first meets them. The path walked is
+ * one stack of keys, copied only for the durations taken: the check takes the invalid ones, and a project of 10,000
+ * alerts has tens of thousands of valid durations and rarely one that is not.
+ */
+function walkDurations(value: unknown, root: Schema, take: (text: string) => boolean): { path: Path; text: string }[] {
   const found = new Map<string, { path: Path; text: string }>();
-  // Paths are linked to their parent on the way down, and made into arrays only for the durations found.
-  const walk = (plan: Plan, v: unknown, at: PathLink | undefined) => {
+  const keys: (string | number)[] = [];
+  const walk = (plan: Plan, v: unknown) => {
     if (plan.duration) {
-      if (typeof v === 'string') {
-        const path = pathOf(at);
-        found.set(JSON.stringify(path), { path, text: v });
+      if (typeof v === 'string' && take(v)) {
+        const path = keys.slice();
+        // A value read by several schemas (oneOf, allOf) is met once per schema: listed once.
+        const id = JSON.stringify(path);
+        if (!found.has(id)) found.set(id, { path, text: v });
       }
       return;
     }
-    for (const sub of plan.same) walk(sub, v, at);
+    for (const sub of plan.same) walk(sub, v);
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
       const items = plan.items;
-      if (items) for (let i = 0; i < v.length; i++) walk(items, v[i], { key: i, parent: at });
+      if (!items) return;
+      for (let i = 0; i < v.length; i++) {
+        keys.push(i);
+        walk(items, v[i]);
+        keys.pop();
+      }
       return;
     }
     const { properties, additional } = plan;
-    // Only the values whose schema can reach a duration get a path of their own.
-    for (const key of Object.keys(v)) {
+    const names = Object.keys(v);
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i]!;
       const sub = properties.has(key) ? properties.get(key) : additional;
-      if (sub) walk(sub, (v as Record<string, unknown>)[key], { key, parent: at });
+      if (!sub) continue;
+      keys.push(key);
+      walk(sub, (v as Record<string, unknown>)[key]);
+      keys.pop();
     }
   };
   const plan = planOf(root, root);
-  if (plan) walk(plan, value, undefined);
+  if (plan) walk(plan, value);
   return [...found.values()];
-}
-
-interface PathLink {
-  key: string | number;
-  parent: PathLink | undefined;
-}
-
-function pathOf(at: PathLink | undefined): Path {
-  const path: (string | number)[] = [];
-  for (let n = at; n; n = n.parent) path.push(n.key);
-  return path.reverse();
 }
 
 /**
@@ -159,6 +168,8 @@ function pathOf(at: PathLink | undefined): Path {
  * wants the units in order, once each, and the total within int64 nanoseconds — `for: 99999999999999999999y` would
  * otherwise pass validate and fail promtool, amtool or the running service.
  */
+const isInvalid = (text: string): boolean => durationProblem(text) !== undefined;
+
 export const durationRangeCheck: Check = {
   id: 'duration/range',
   description: 'Every duration field is one Prometheus and Alertmanager accept: units in order (1h30m, not 30m1h), at most 292 years.',
@@ -170,7 +181,8 @@ export const durationRangeCheck: Check = {
     for (const { kind, def } of file.documents) {
       const schema = KIND_SCHEMAS[kind as KindName] as Schema | undefined;
       if (!schema) continue;
-      for (const { path, text } of durationFields(def.value, schema)) {
+      // Only the invalid durations are listed with their paths.
+      for (const { path, text } of walkDurations(def.value, schema, isInvalid)) {
         const problem = durationProblem(text);
         if (!problem) continue;
         ctx.report({

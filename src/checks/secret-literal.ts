@@ -1,7 +1,7 @@
 import type { Path } from '../load/definition.ts';
 import type { Check } from './check.ts';
 import { findUrlSecrets, isPlainLink, type UrlInText } from './secret-url.ts';
-import { walkStrings } from './walk-strings.ts';
+import { stringsForSecretChecks } from './walk-strings.ts';
 import { INTEGRATION_SECRETS, isIntegrationSecretPath, literalIntegrationSecrets } from '../channels/alertmanager-integrations.ts';
 import { spanOf } from '../model/types.ts';
 
@@ -17,12 +17,14 @@ export const secretLiteralCheck: Check = {
   perFileReadsDocumentsOnly: true,
   perFile(ctx, file) {
     for (const { kind, def } of file.documents) {
-      walkStrings(def.value, mayHoldUrl, ({ text, path: pathOf, isKey }) => {
-        const secrets = isKey ? [] : urlSecretsOf(text);
-        if (secrets.length === 0) return;
+      // The walk is shared with secret/placeholder; this check reads string values that may hold a URL.
+      for (const { text, path: pathOf, isKey } of stringsForSecretChecks(def.value)) {
+        if (isKey || !mayHoldUrl(text)) continue;
+        const secrets = urlSecretsOf(text);
+        if (secrets.length === 0) continue;
         const path = pathOf();
         // Reported below as a secret written literally, whatever its text.
-        if (kind === 'Receivers' && isIntegrationSecretPath(path)) return;
+        if (kind === 'Receivers' && isIntegrationSecretPath(path)) continue;
         for (const found of secrets) {
           const whole = found.start === 0 && found.end === text.length;
           const span = whole ? def.locate(path) : def.locateInString(path, found.start, found.end);
@@ -35,7 +37,7 @@ export const secretLiteralCheck: Check = {
             conceal: true,
           });
         }
-      });
+      }
     }
   },
   run(ctx) {

@@ -1,4 +1,4 @@
-import { walkStrings } from './walk-strings.ts';
+import { stringsForSecretChecks } from './walk-strings.ts';
 import type { Check } from './check.ts';
 
 /** What deploy writes into a generated file where a secret goes: `${NAME}` or `${file:/path}`, or anything like them. */
@@ -25,16 +25,18 @@ export const secretPlaceholderCheck: Check = {
   perFile(ctx, file) {
     for (const { kind, def } of file.documents) {
       if (GRAFANA_KINDS.has(kind)) continue;
-      walkStrings(def.value, (text) => text.includes('${'), ({ text, path, isKey }) => {
+      // The walk is shared with secret/literal; this check reads the values and keys that hold `${`.
+      for (const { text, path, isKey } of stringsForSecretChecks(def.value)) {
+        if (!text.includes('${')) continue;
         for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
           ctx.report({
             message: `${isKey ? 'key' : 'value'} contains the secret placeholder ${JSON.stringify(m[0].slice(0, 60))}: Vigil never expands placeholders written in definitions`,
             span: isKey ? def.locateKey(path()) : def.locateInString(path(), m.index, m.index + m[0].length),
             hint: 'reference a secret where the field takes one ({ env: NAME } or { file: /path }); to mean the text itself, write it without "${"',
           });
-          if (isKey) return;
+          if (isKey) break;
         }
-      });
+      }
     }
   },
 };

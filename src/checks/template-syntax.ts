@@ -26,16 +26,40 @@ class Template implements AlertTemplate {
   }
 }
 
+const TOP_FIELDS = ['summary', 'description', 'runbook'] as const;
+
+/**
+ * The templates of each alert, listed once: template/syntax and template/label (and any later reader) read the same
+ * list, and a model's alerts are not changed once built.
+ */
+const templatesOf = new WeakMap<AlertModel, readonly AlertTemplate[]>();
+
 /** The annotation fields of an alert (and of its levels) that Prometheus renders as Go templates, with their definition paths. */
-export function alertTemplates(alert: AlertModel): AlertTemplate[] {
+export function alertTemplates(alert: AlertModel): readonly AlertTemplate[] {
+  let out = templatesOf.get(alert);
+  if (!out) templatesOf.set(alert, (out = listTemplates(alert)));
+  return out;
+}
+
+function listTemplates(alert: AlertModel): AlertTemplate[] {
   const out: AlertTemplate[] = [];
-  for (const field of ['summary', 'description', 'runbook'] as const) {
+  const base = alert.origin.path;
+  for (let i = 0; i < TOP_FIELDS.length; i++) {
+    const field = TOP_FIELDS[i]!;
     const text = alert[field];
-    if (text !== undefined) out.push(new Template(field, text, alert.origin.path, field, false));
+    if (text !== undefined) out.push(new Template(field, text, base, field, false));
   }
-  for (const [key, text] of Object.entries(alert.annotations)) out.push(new Template(key, text, alert.origin.path, key, true));
+  const annotations = alert.annotations;
+  const keys = Object.keys(annotations);
+  for (let i = 0; i < keys.length; i++) out.push(new Template(keys[i]!, annotations[keys[i]!]!, base, keys[i]!, true));
   for (const level of alert.levels) {
-    for (const [key, text] of Object.entries(level.annotations ?? {})) out.push(new Template(`${level.severity} ${key}`, text, level.origin.path, key, true, level));
+    const own = level.annotations;
+    if (!own) continue;
+    const ownKeys = Object.keys(own);
+    for (let i = 0; i < ownKeys.length; i++) {
+      const key = ownKeys[i]!;
+      out.push(new Template(`${level.severity} ${key}`, own[key]!, level.origin.path, key, true, level));
+    }
   }
   return out;
 }

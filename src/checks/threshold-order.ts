@@ -23,8 +23,16 @@ export const thresholdOrderCheck: Check = {
         const levels = alert.levels.filter((l) => l.op !== undefined && rank.declares(l.severity));
         if (levels.length < 2) continue;
         const sorted = rank.sortLevels(levels);
-        const directions = new Set(sorted.map((l) => (RISING.has(l.op!) ? 'up' : FALLING.has(l.op!) ? 'down' : 'eq')));
-        if (directions.size > 1 || directions.has('eq')) {
+        // The directions the levels compare in, without a list of them per alert.
+        let rising = false;
+        let falling = false;
+        let neither = false;
+        for (const l of sorted) {
+          if (RISING.has(l.op!)) rising = true;
+          else if (FALLING.has(l.op!)) falling = true;
+          else neither = true;
+        }
+        if (neither || (rising && falling)) {
           const bad = sorted.find((l) => l.op !== sorted[0]!.op) ?? sorted[0]!;
           ctx.report({
             message: `alert ${alert.name}: levels mix comparison operators (${sorted.map((l) => `${l.severity} ${l.op}`).join(', ')})`,
@@ -33,7 +41,7 @@ export const thresholdOrderCheck: Check = {
           });
           continue;
         }
-        const up = directions.has('up');
+        const up = rising;
         for (let i = 1; i < sorted.length; i++) {
           const stricter = sorted[i - 1]!;
           const looser = sorted[i]!;

@@ -80,3 +80,26 @@ export function walkStrings(root: unknown, wants: (text: string) => boolean, vis
     }
   }
 }
+
+/**
+ * Whether a secret check may want the text: secret/literal looks at strings with a colon (a scheme, user-info) or a
+ * path, secret/placeholder at those with `${`. Each check then applies its own, narrower test to these.
+ */
+function mayConcernSecrets(text: string): boolean {
+  return text.includes(':') || text.includes('${') || text.startsWith('/');
+}
+
+const secretStrings = new WeakMap<object, readonly StringVisit[]>();
+
+/**
+ * The strings of a definition's value that the secret checks may look at (see mayConcernSecrets), values and keys in
+ * walkStrings' order: walked once per value, not once per check (a project's values are not changed once loaded).
+ */
+export function stringsForSecretChecks(root: unknown): readonly StringVisit[] {
+  const cached = root !== null && typeof root === 'object' ? secretStrings.get(root) : undefined;
+  if (cached) return cached;
+  const found: StringVisit[] = [];
+  walkStrings(root, mayConcernSecrets, (visit) => found.push(visit));
+  if (root !== null && typeof root === 'object') secretStrings.set(root, found);
+  return found;
+}

@@ -25,6 +25,7 @@ export class LabelInference {
     private readonly analyze: Analyze,
   ) {}
 
+  /** A new Set each call: ofAlert and ofLevel extend it into their own. */
   ofExpression(expression: ExpressionModel, depth = 0): LabelSet {
     const analysis = this.analyze(expression);
     const out = analysis.outputLabels;
@@ -70,8 +71,12 @@ export class LabelInference {
     let result: LabelSet;
     if (!alert.levels.some((l) => l.expression)) {
       const inner = this.ofExpression(alert.expression);
-      const severity = alert.levels.every(carriesSeverityLabel) ? ['severity'] : [];
-      result = { labels: new Set([...inner.labels, ...Object.keys(alert.labels), 'alertname', ...severity]), complete: inner.complete };
+      // Added in the order of [...inner, ...static labels, 'alertname', 'severity'], without the arrays.
+      const labels = inner.labels;
+      addKeys(labels, alert.labels);
+      labels.add('alertname');
+      if (alert.levels.every(carriesSeverityLabel)) labels.add('severity');
+      result = { labels, complete: inner.complete };
     } else {
       const each = alert.levels.map((l) => this.ofLevel(alert, l));
       result = { labels: new Set([...each[0]!.labels].filter((label) => each.every((s) => s.labels.has(label)))), complete: each.every((s) => s.complete) };
@@ -83,7 +88,9 @@ export class LabelInference {
   /** Labels of one level's notifications: its expression's labels and the fixed ones (static labels, alertname, severity). */
   ofLevel(alert: AlertModel, level: AlertLevel): LabelSet {
     const inner = this.ofExpression(levelExpression(alert, level));
-    return { labels: new Set([...inner.labels, ...Object.keys(levelLabels(alert, level))]), complete: inner.complete };
+    const labels = inner.labels;
+    addKeys(labels, levelLabels(alert, level));
+    return { labels, complete: inner.complete };
   }
 
   /**
@@ -144,6 +151,12 @@ export class LabelInference {
     }
     return { labels, complete };
   }
+}
+
+/** Adds each own enumerable key of `record` (Object.keys' order) to `set`. */
+function addKeys(set: Set<string>, record: Readonly<Record<string, string>>): void {
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) set.add(keys[i]!);
 }
 
 /** Functions and aggregations whose result series may carry labels their input metrics do not. */
