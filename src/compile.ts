@@ -161,6 +161,9 @@ function skippedChecks(checks: readonly Check[], model: Model): { ids: Set<strin
   };
 }
 
+/** The analysis of a text without "{{" or "}}" (shared: read only). */
+const PLAIN_TEXT: TemplateAnalysis = Object.freeze({ problems: Object.freeze([]) as unknown as TemplateAnalysis['problems'], labelRefs: Object.freeze([]) as unknown as TemplateAnalysis['labelRefs'] });
+
 export function createCheckContext(model: Model, sink: Diagnostic[], caches: AnalysisCaches = newAnalysisCaches()): { ctx: CheckContext; current: Check | undefined; reports: CheckReport[] } {
   const holder: { ctx: CheckContext; current: Check | undefined; reports: CheckReport[] } = { ctx: undefined as unknown as CheckContext, current: undefined, reports: [] };
   const analyses = new Map<ExpressionModel, PromqlAnalysis>();
@@ -185,6 +188,9 @@ export function createCheckContext(model: Model, sink: Diagnostic[], caches: Ana
     analyze,
     labels: new LabelInference(model, catalog, analyze),
     templates: (text) => {
+      // No "{{" and no "}}": no action and no stray end, nothing analyzeGoTemplate could find (a runbook link: 10,000
+      // distinct ones in a large project, none worth analysing or keeping).
+      if (!text.includes('{{') && !text.includes('}}')) return PLAIN_TEXT;
       let t = templates.get(text);
       if (!t) {
         t = analyzeGoTemplate(text);

@@ -1,6 +1,6 @@
 import { levelExpression } from '../model/types.ts';
 import type { Check } from './check.ts';
-import { alertTemplates } from './template-syntax.ts';
+import { groupTemplates } from './template-syntax.ts';
 
 /** `avg by (instance) (…)` drops `gpu`; a summary that prints {{ $labels.gpu }} would then print nothing. */
 export const templateLabelCheck: Check = {
@@ -13,8 +13,10 @@ export const templateLabelCheck: Check = {
   perFile(ctx, file) {
     const external = Object.keys(ctx.model.project?.externalLabels ?? {});
     for (const group of file.groups) {
-      for (const alert of group.alerts) {
-        for (const t of alertTemplates(alert)) {
+      const lists = groupTemplates(group);
+      for (let i = 0; i < group.alerts.length; i++) {
+        const alert = group.alerts[i]!;
+        for (const t of lists[i]!) {
           const refs = ctx.templates(t.text).labelRefs;
           if (refs.length === 0) continue;
           // A level's own annotations render with its rule only; the alert's with every level's (ofAlert: what all carry).

@@ -1,4 +1,4 @@
-import type { AlertLevel, AlertModel } from '../model/types.ts';
+import type { AlertLevel, AlertModel, RuleGroupModel } from '../model/types.ts';
 import type { Check } from './check.ts';
 
 export interface AlertTemplate {
@@ -29,19 +29,20 @@ class Template implements AlertTemplate {
 const TOP_FIELDS = ['summary', 'description', 'runbook'] as const;
 
 /**
- * The templates of each alert, listed once: template/syntax and template/label (and any later reader) read the same
- * list, and a model's alerts are not changed once built.
+ * The templates of each alert of a group, listed once (index by index with `group.alerts`): template/syntax and
+ * template/label read the same lists, and a model's groups are not changed once built. Kept per group, not per alert:
+ * a project of 10,000 alerts has a few hundred groups.
  */
-const templatesOf = new WeakMap<AlertModel, readonly AlertTemplate[]>();
+const templatesOf = new WeakMap<RuleGroupModel, readonly (readonly AlertTemplate[])[]>();
 
-/** The annotation fields of an alert (and of its levels) that Prometheus renders as Go templates, with their definition paths. */
-export function alertTemplates(alert: AlertModel): readonly AlertTemplate[] {
-  let out = templatesOf.get(alert);
-  if (!out) templatesOf.set(alert, (out = listTemplates(alert)));
-  return out;
+export function groupTemplates(group: RuleGroupModel): readonly (readonly AlertTemplate[])[] {
+  let lists = templatesOf.get(group);
+  if (!lists) templatesOf.set(group, (lists = group.alerts.map(alertTemplates)));
+  return lists;
 }
 
-function listTemplates(alert: AlertModel): AlertTemplate[] {
+/** The annotation fields of an alert (and of its levels) that Prometheus renders as Go templates, with their definition paths. */
+function alertTemplates(alert: AlertModel): AlertTemplate[] {
   const out: AlertTemplate[] = [];
   const base = alert.origin.path;
   for (let i = 0; i < TOP_FIELDS.length; i++) {
@@ -72,8 +73,10 @@ export const templateSyntaxCheck: Check = {
   // Each alert on its own: per file.
   perFile(ctx, file) {
     for (const group of file.groups) {
-      for (const alert of group.alerts) {
-        for (const t of alertTemplates(alert)) {
+      const lists = groupTemplates(group);
+      for (let i = 0; i < group.alerts.length; i++) {
+        const alert = group.alerts[i]!;
+        for (const t of lists[i]!) {
           for (const p of ctx.templates(t.text).problems) {
             ctx.report({ message: `alert ${alert.name}, ${t.field}: ${p.message}`, span: alert.origin.def.locateInString(t.path, p.start, p.end), hint: p.hint });
           }

@@ -17,7 +17,7 @@ function random(seed: number) {
   return () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
 }
 
-const KEYS = ['team', 'service', 'severity', 'alertname', '__proto__', 'constructor', '0', '10', '告警', 'a: b', 'x\ny'];
+const KEYS: PropertyKey[] = ['team', 'service', 'severity', 'alertname', '__proto__', 'constructor', '0', '10', '告警', 'a: b', 'x\ny', Symbol.for('vigil')];
 const VALUES = ['bench', 'critical', '', '{{ $labels.x }}', '"q"', '# c', '告警'];
 
 function labels(rand: () => number): Record<string, string> {
