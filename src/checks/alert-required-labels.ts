@@ -17,10 +17,11 @@ export const alertRequiredLabelsCheck: Check = {
         if (!alert.levels.some((l) => l.expression)) {
           // A required label may come from the expression itself (e.g. `service` kept by `sum by (service)`).
           const carried = ctx.labels.ofAlert(alert).labels;
-          const lacks = (label: string) => !(label in alert.labels) && !carried.has(label);
           // Most alerts lack none: the list is made only for those that do.
-          if (!required.some(lacks)) continue;
-          const missing = required.filter(lacks);
+          let lacking = false;
+          for (const label of required) if (!(label in alert.labels) && !carried.has(label)) lacking = true;
+          if (!lacking) continue;
+          const missing = required.filter((label) => !(label in alert.labels) && !carried.has(label));
           ctx.report({ message: `alert ${alert.name} lacks required label${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, span: spanOf(alert.origin, 'name'), uses: alert.expression, hint });
           continue;
         }

@@ -53,17 +53,23 @@ export const promqlLabelUnknownCheck: Check = {
   // Each expression on its own, with the catalogue and the environments: per file.
   perFile(ctx, file) {
     const envs = ctx.model.environment ? [ctx.model.environment] : ctx.model.environments;
-    const scrapeLabels = (source: string) => envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}));
-    // A metric's labels, listed once per file: its selectors repeat it (and each listing walks every environment).
-    const labelsOf = new Map<string, string[]>();
+    // A source's scrape labels, listed once per file (each listing walks every environment); a metric's own labels
+    // are the catalogue's list: the two are joined only for a report.
+    const scrapeLabelsOf = new Map<string, string[]>();
+    const scrapeLabels = (source: string) => {
+      let labels = scrapeLabelsOf.get(source);
+      if (!labels) scrapeLabelsOf.set(source, (labels = envs.flatMap((e) => Object.keys(e.scrape.find((s) => s.source === source)?.labels ?? {}))));
+      return labels;
+    };
     for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       if (!selector.matchers.length) continue;
       const declared = selector.metric === undefined ? undefined : declaredOneByOne(ctx, selector.metric);
       if (!declared) continue;
-      let labels = labelsOf.get(selector.metric!);
-      if (!labels) labelsOf.set(selector.metric!, (labels = [...(ctx.catalog.labelsOf(selector.metric!) ?? []), ...scrapeLabels(declared.source)]));
+      const own = ctx.catalog.labelsOf(selector.metric!) ?? [];
+      const scraped = scrapeLabels(declared.source);
       for (const m of selector.matchers) {
-        if (m.label === '__name__' || labels.includes(m.label)) continue;
+        if (m.label === '__name__' || own.includes(m.label) || scraped.includes(m.label)) continue;
+        const labels = [...own, ...scraped];
         const near = closest(m.label, labels) ?? SYNONYMS[m.label]?.find((l) => labels.includes(l));
         const never = needsLabel(m);
         ctx.report({

@@ -111,47 +111,53 @@ export class LabelInference {
   private readonly identities = new Map<AlertModel, string[] | undefined>();
 
   private identityOfUncached(alert: AlertModel): string[] | undefined {
+    // One expression (no level of `rules:`, the common case): its identity is a Set of its own already.
+    const identity = alert.levels.some((l) => l.expression) ? this.identityOfExpressions(alertExpressions(alert)) : this.identityOfExpression(alert.expression);
+    if (!identity) return undefined;
+    // Without the labels every level fixes (alertname, severity, the alert's and each level's static labels).
+    const out: string[] = [];
+    for (const label of identity) if (!fixedIn(alert, label)) out.push(label);
+    return out.sort();
+  }
+
+  private identityOfExpressions(expressions: ExpressionModel[]): Set<string> | undefined {
     const identity = new Set<string>();
-    for (const expression of alertExpressions(alert)) {
+    for (const expression of expressions) {
       const labels = this.identityOfExpression(expression);
       if (!labels) return undefined;
       labels.forEach((l) => identity.add(l));
     }
-    const fixed = new Set(['alertname', 'severity', ...Object.keys(alert.labels), ...alert.levels.flatMap((l) => Object.keys(l.labels ?? {}))]);
-    return [...identity].filter((l) => !fixed.has(l)).sort();
-  }
-
-  private identityOfExpression(expression: ExpressionModel): Set<string> | undefined {
-    const analysis = this.analyze(expression);
-    let identity: Set<string>;
-    if (analysis.outputLabels.exact) {
-      identity = new Set(analysis.outputLabels.labels);
-      // A grouping label no metric carries is absent on both levels, so leaving it out changes nothing; a function
-      // that writes labels may create it, so then every grouping label stays.
-      const carried = this.carriedBy(analysis);
-      if (carried.complete && !writesLabels(analysis, expression.text)) {
-        for (const label of identity) if (!carried.labels.has(label)) identity.delete(label);
-      }
-    } else {
-      const { labels, complete } = this.ofExpression(expression);
-      if (!complete) return undefined;
-      identity = new Set(labels);
-    }
     return identity;
   }
 
-  /** Every label the metrics an expression reads can carry; complete only when each metric's labels are known. */
-  private carriedBy(analysis: PromqlAnalysis): LabelSet {
-    const labels = new Set<string>();
-    let complete = true;
-    for (const use of analysis.metrics) {
-      const known = this.ofMetric(use.name);
-      if (!known.complete) complete = false;
-      known.labels.forEach((l) => labels.add(l));
+  /** A new Set each call. */
+  private identityOfExpression(expression: ExpressionModel): Set<string> | undefined {
+    const analysis = this.analyze(expression);
+    if (analysis.outputLabels.exact) {
+      const identity = new Set(analysis.outputLabels.labels);
+      // A grouping label no metric carries is absent on both levels, so leaving it out changes nothing; a function
+      // that writes labels may create it, so then every grouping label stays. (The metrics' labels are read where
+      // they are kept, not gathered into one more Set per expression.)
+      const metrics = analysis.metrics;
+      if (metrics.every((use) => this.ofMetric(use.name).complete) && !writesLabels(analysis, expression.text)) {
+        for (const label of identity) if (!metrics.some((use) => this.ofMetric(use.name).labels.has(label))) identity.delete(label);
+      }
+      return identity;
     }
-    return { labels, complete };
+    const { labels, complete } = this.ofExpression(expression);
+    return complete ? labels : undefined;
   }
 }
+
+/** Whether every notification of the alert has `label` fixed: alertname, severity, or a static label of the alert or of a level. */
+function fixedIn(alert: AlertModel, label: string): boolean {
+  if (label === 'alertname' || label === 'severity' || ownEnumerable(alert.labels, label)) return true;
+  for (const level of alert.levels) if (level.labels != null && ownEnumerable(level.labels, label)) return true;
+  return false;
+}
+
+/** Whether Object.keys(record) lists `key`. */
+const ownEnumerable = (record: object, key: string): boolean => Object.prototype.propertyIsEnumerable.call(record, key);
 
 /** Adds each own enumerable key of `record` (Object.keys' order) to `set`. */
 function addKeys(set: Set<string>, record: Readonly<Record<string, string>>): void {

@@ -86,8 +86,17 @@ export class Catalog {
     return this.externals.find((e) => e.exhaustive && e.prefixes.some((p) => name.startsWith(p)));
   }
 
-  /** Labels a series of this metric can carry (catalogued labels + target labels + le/quantile), if known. */
-  labelsOf(name: string): string[] | undefined {
+  /** Labels a series of this metric can carry (catalogued labels + target labels + le/quantile), if known; listed once per name (read only). */
+  labelsOf(name: string): readonly string[] | undefined {
+    if (this.labelLists.has(name)) return this.labelLists.get(name);
+    const labels = this.listLabels(name);
+    this.labelLists.set(name, labels);
+    return labels;
+  }
+
+  private readonly labelLists = new Map<string, readonly string[] | undefined>();
+
+  private listLabels(name: string): string[] | undefined {
     const origin = this.resolve(name);
     if (!origin) return undefined;
     if (origin.kind === 'catalog') {
