@@ -40,7 +40,26 @@ function expectAgreement(text: string, label = JSON.stringify(text)): boolean {
   const { expected, actual } = both(text);
   if (actual === 'declined') return false;
   if (actual !== expected) expect.fail(`the reader accepted ${label} as ${actual}; js-yaml gives ${expected}`);
+  // What lets loadYaml skip counting a short file's values (yaml.ts, withinLimitsByLength): no more values than
+  // characters, no deeper than 65 levels.
+  const { values, depth } = sizeOf(readPlainYaml(text)!);
+  if (values > text.length || depth > 65) expect.fail(`the reader read ${values} values ${depth} levels deep from ${text.length} characters: ${label}`);
   return true;
+}
+
+/** The values of the documents as oversize counts them (every item of every collection), and the deepest nesting. */
+function sizeOf(documents: unknown[]): { values: number; depth: number } {
+  let values = 0;
+  let deepest = 0;
+  const visit = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== 'object') return;
+    deepest = Math.max(deepest, depth);
+    const items = Array.isArray(value) ? value : Object.values(value);
+    values += items.length;
+    for (const item of items) visit(item, depth + 1);
+  };
+  for (const document of documents) visit(document, 0);
+  return { values, depth: deepest };
 }
 
 function yamlFilesUnder(dir: string): string[] {
@@ -170,6 +189,16 @@ describe('readPlainYaml', () => {
       `${'- '.repeat(1)}${'['.repeat(70)}${']'.repeat(70)}\n`, // deeper than the reader goes
     ];
     for (const text of declined) expect(readPlainYaml(text), JSON.stringify(text)).toBeUndefined();
+  });
+
+  it('reads no deeper than 64 nested collections (loadYaml counts no values of a short file it read)', () => {
+    const flow = (n: number) => `a: ${'['.repeat(n)}${']'.repeat(n)}\n`;
+    const block = (n: number) => `${Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:\n`).join('')}${' '.repeat(n)}v: 1\n`;
+    for (const text of [flow(63), block(63)]) {
+      expect(expectAgreement(text)).toBe(true);
+      expect(sizeOf(readPlainYaml(text)!).depth).toBe(63);
+    }
+    for (const text of [flow(64), block(64)]) expect(readPlainYaml(text)).toBeUndefined();
   });
 
   it("agrees with js-yaml over thousands of seeded random documents and their mutations: accepted ⇒ js-yaml's exact values", () => {

@@ -49,9 +49,12 @@ function readYaml(file: string, text: string): { result: YamlLoadResult; values?
   const result = (r: YamlLoadResult) => ({ result: r });
   let values: unknown[] | undefined;
   let failure: unknown;
+  let plain = false;
   try {
     // The plain YAML of definition files is read by a faster reader that gives js-yaml's values or declines.
-    values = readPlainYaml(text) ?? loadAll(text, { schema: CORE_SCHEMA });
+    values = readPlainYaml(text);
+    plain = values !== undefined;
+    values ??= loadAll(text, { schema: CORE_SCHEMA });
   } catch (e) {
     failure = e;
   }
@@ -68,7 +71,17 @@ function readYaml(file: string, text: string): { result: YamlLoadResult; values?
     const at = documentStarts(text)[LIMITS.documents] ?? 0;
     return result({ definitions: [], diagnostics: [limitDiagnostic(file, at, `the file holds ${present.length} documents, more than the ${LIMITS.documents} Vigil reads in one file`, 'split the documents over several files')] });
   }
-  return { result: definitionsOf(file, text, values), values };
+  return { result: definitionsOf(file, text, values, { withinLimits: plain && withinLimitsByLength(text) }), values };
+}
+
+/**
+ * Whether every document the plain reader read from `text` is within the size limits without counting its values
+ * (oversize): that reader takes no aliases, so each value starts at a character of its own (a key, a `-`, a flow item)
+ * and a text of at most `collectionItems` characters holds no more values in all, let alone in one collection or one
+ * document; and it reads no deeper than 64 levels (plain-yaml.test.ts checks both over its random documents).
+ */
+function withinLimitsByLength(text: string): boolean {
+  return text.length <= LIMITS.collectionItems && LIMITS.collectionItems <= LIMITS.documentValues && LIMITS.depth >= 65;
 }
 
 /** The definitions of a file js-yaml read as `values` (null documents skipped), positions looked up only when asked. */
