@@ -9,7 +9,7 @@ import { withLazyContent } from '../build/manifest.ts';
 import { WrittenItems, yamlScalar } from './yaml-writer.ts';
 import { goTemplateText, TEMPLATE_NAMES, VIGIL_TEMPLATE } from './alertmanager-templates.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
-import { labelledSeverities } from '../model/level-labels.ts';
+import { carriesSeverityLabel, labelledSeverities } from '../model/level-labels.ts';
 import { channelsOf, missingSettings, type AlertmanagerWriter } from '../channels/index.ts';
 import { integrationConfigs, writeIntegrationConfig } from '../channels/alertmanager-integrations.ts';
 
@@ -258,25 +258,27 @@ const INHIBIT_RULE_INDENT = '  ';
  * matcher lines of a severity ladder and the `equal` lines of an identity are written once.
  */
 export function groupInhibitionItems(group: RuleGroupModel, rank: SeverityRank, options: AlertmanagerOptions, sources: string[], lines = new InhibitionLines()): WrittenItems {
-  const out: string[] = [];
+  // Each alert's rules one string, the group's joined once (not an array of every line).
+  const items: string[] = [];
   let count = 0;
   for (const alert of group.alerts) {
     if (!alert.enabled) continue;
-    const ladder = lines.ladder(rank.ladder(labelledSeverities(alert)));
+    const ladder = lines.ladderOf(alert, rank);
     if (ladder.length === 0) continue;
     const identity = options.identityLabels(alert);
     // Without the full identity, one firing (say, of one queue) would mute another's: no inhibition is the safe side.
     if (!identity) continue;
     sources.push(alert.origin.def.file);
-    const name = `${MATCHER_ITEM}${yamlScalar(formatMatcher({ label: 'alertname', op: '=', value: alert.name }), MATCHER_INDENT)}`;
+    const name = `\n${MATCHER_ITEM}${yamlScalar(formatMatcher({ label: 'alertname', op: '=', value: alert.name }), MATCHER_INDENT)}`;
     const equal = lines.equal(identity);
+    let text = '';
     for (const step of ladder) {
-      out.push(`${INHIBIT_RULE_INDENT}- source_matchers:`, name, step.source, `${RULE_KEY_INDENT}target_matchers:`, name, step.target);
-      if (equal !== '') out.push(equal);
+      text += `${items.length > 0 || text !== '' ? '\n' : ''}${INHIBIT_RULE_INDENT}- source_matchers:${name}${step.source}${RULE_KEY_INDENT}target_matchers:${name}${step.target}${equal}`;
       count++;
     }
+    items.push(text);
   }
-  return new WrittenItems(out.join('\n'), count, INHIBIT_RULE_INDENT);
+  return new WrittenItems(items.join(''), count, INHIBIT_RULE_INDENT);
 }
 
 /** Where an inhibition rule's keys and its matchers' items are written. */
@@ -285,16 +287,34 @@ const MATCHER_ITEM = '      - ';
 /** A matcher item's scalar: what a multi-line one would be indented by (formatMatcher writes none). */
 const MATCHER_INDENT = '        ';
 
-/** The lines that many inhibition rules repeat: a ladder's severity matchers, an identity's `equal`. */
+/**
+ * The lines that many inhibition rules repeat: a ladder's severity matchers, an identity's `equal`. Each made once,
+ * and found again by its severities (its labels) one by one, without a key made of them.
+ */
 export class InhibitionLines {
-  private readonly ladders = new Map<string, { source: string; target: string }[]>();
-  private readonly equals = new Map<string, string>();
+  private readonly ladders = new Trie<{ source: string; target: string }[]>();
+  private readonly equals = new Trie<string>();
+
+  /** An alert's ladder: its labelled severities' (see labelledSeverities) as rank.ladder orders them. */
+  ladderOf(alert: AlertModel, rank: SeverityRank): { source: string; target: string }[] {
+    // Two levels that both carry their severity (the common case): looked up without the arrays.
+    const levels = alert.levels;
+    if (levels.length === 2 && carriesSeverityLabel(levels[0]!) && carriesSeverityLabel(levels[1]!)) {
+      const a = levels[0]!.severity;
+      const b = levels[1]!.severity;
+      if (a !== b && rank.declares(a) && rank.declares(b)) {
+        const pair = rank.compare(a, b) <= 0 ? ([a, b] as const) : ([b, a] as const);
+        const steps = this.ladders.at(pair);
+        return steps !== undefined ? steps : this.ladder([...pair]);
+      }
+    }
+    return this.ladder(rank.ladder(labelledSeverities(alert)));
+  }
 
   /** Per step of the ladder (all but its last severity), the source's severity matcher line and the target's. */
   ladder(levels: readonly string[]): { source: string; target: string }[] {
     if (levels.length < 2) return [];
-    const key = JSON.stringify(levels);
-    let steps = this.ladders.get(key);
+    let steps = this.ladders.at(levels);
     if (!steps) {
       steps = levels.slice(0, -1).map((level, i) => {
         const lower = levels.slice(i + 1);
@@ -302,24 +322,47 @@ export class InhibitionLines {
           lower.length === 1
             ? formatMatcher({ label: 'severity', op: '=', value: lower[0]! })
             : formatMatcher({ label: 'severity', op: '=~', value: lower.map(escapeRegex).join('|') });
-        return { source: matcherLine(formatMatcher({ label: 'severity', op: '=', value: level })), target: matcherLine(target) };
+        return { source: `\n${matcherLine(formatMatcher({ label: 'severity', op: '=', value: level }))}\n`, target: `\n${matcherLine(target)}` };
       });
-      this.ladders.set(key, steps);
+      this.ladders.set(levels, steps);
     }
     return steps;
   }
 
-  /** The `equal:` key and its items for an alert's identity labels ('' when it has none to list). */
+  /** The `equal:` key and its items for an alert's identity labels, after a line break ('' when it has none to list). */
   equal(identity: readonly string[]): string {
-    const key = JSON.stringify(identity);
-    let text = this.equals.get(key);
+    let text = this.equals.at(identity);
     if (text === undefined) {
       const labels = uniqueSorted(identity.filter((l) => l !== 'alertname' && l !== 'severity'));
-      text = labels.length === 0 ? '' : [`${RULE_KEY_INDENT}equal:`, ...labels.map(matcherLine)].join('\n');
-      this.equals.set(key, text);
+      text = labels.length === 0 ? '' : `\n${[`${RULE_KEY_INDENT}equal:`, ...labels.map(matcherLine)].join('\n')}`;
+      this.equals.set(identity, text);
     }
     return text;
   }
+}
+
+/** Values by lists of strings, found by walking the list (no key made of it). */
+class Trie<T> {
+  private readonly root: TrieNode<T> = { next: new Map() };
+  at(path: readonly string[]): T | undefined {
+    let node: TrieNode<T> | undefined = this.root;
+    for (let i = 0; i < path.length && node; i++) node = node.next.get(path[i]!);
+    return node?.value;
+  }
+  set(path: readonly string[], value: T): void {
+    let node = this.root;
+    for (const step of path) {
+      let child = node.next.get(step);
+      if (!child) node.next.set(step, (child = { next: new Map() }));
+      node = child;
+    }
+    node.value = value;
+  }
+}
+
+interface TrieNode<T> {
+  next: Map<string, TrieNode<T>>;
+  value?: T;
 }
 
 function matcherLine(text: string): string {

@@ -155,7 +155,7 @@ function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<type
     const sorted = rank.sortLevels(a.levels);
     const name = mdText(a.name);
     const row = `| [${name}](#${mdAnchor(a.name)}) | ${cell(a.group)} | ${cell(severityList(sorted))}${a.enabled ? '' : ' (disabled)'} | ${cell(a.labels.team ?? '')} | ${cell(a.labels.service ?? '')} |`;
-    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, name, sorted, cell, code, receiversOf).join('\n') };
+    return { name: a.name, levels: a.enabled ? a.levels.length : 0, row, section: alertSection(model, a, name, sorted, cell, code, receiversOf) };
   });
 }
 
@@ -166,28 +166,51 @@ function severityList(levels: readonly AlertLevel[]): string {
   return list;
 }
 
-/** `name`: the alert's name as mdText writes it; `sorted`: its levels, most severe first. */
-function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLevel[], cell: (text: string) => string, code: (text: string, inTable?: boolean) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string[] {
-  const lines: string[] = ['', `## ${name}`, ''];
-  if (!a.enabled) lines.push('**Disabled**: defined but not emitted.', '');
+/** `name`: the alert's name as mdText writes it; `sorted`: its levels, most severe first. The section's lines joined. */
+function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLevel[], cell: (text: string) => string, code: (text: string, inTable?: boolean) => string, receiversOf: (alert: AlertModel, severity: string) => string[]): string {
+  // One string, line by line (no array of lines to join).
+  let text = `\n## ${name}\n`;
+  if (!a.enabled) text += '\n**Disabled**: defined but not emitted.\n';
   // Summaries, groups, files and labels repeat over a catalogue's alerts: each escaped once (cell, code).
-  if (a.summary) lines.push(`> ${cell(a.summary)}`, '');
-  if (a.description) lines.push(mdText(a.description), '');
-  lines.push(`- Group: ${code(a.group)} (${cell(a.origin.def.file)})`);
-  const labels = Object.entries(a.labels).sort(([x], [y]) => (x < y ? -1 : 1));
-  if (labels.length) lines.push(`- Labels: ${labels.map(([k, v]) => code(`${k}=${v}`)).join(', ')}`);
-  if (a.runbook) lines.push(`- Runbook: ${mdAutolink(a.runbook)}`);
-  if (a.dashboard) lines.push(`- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`);
-  if (a.levels.some((l) => l.expression)) {
-    lines.push(...ownExpressionLevels(a, sorted, receiversOf));
-    return lines;
+  if (a.summary) text += `\n> ${cell(a.summary)}\n`;
+  if (a.description) text += `\n${mdText(a.description)}\n`;
+  text += `\n- Group: ${code(a.group)} (${cell(a.origin.def.file)})`;
+  const keys = sortedKeys(a.labels);
+  if (keys.length) {
+    text += `\n- Labels: ${code(`${keys[0]!}=${a.labels[keys[0]!]!}`)}`;
+    for (let i = 1; i < keys.length; i++) text += `, ${code(`${keys[i]!}=${a.labels[keys[i]!]!}`)}`;
   }
-  lines.push('', ...mdFence(normaliseExpr(a.expr), 'promql'), '', '| Level | Condition | For | Receivers |', '|---|---|---|---|');
+  if (a.runbook) text += `\n- Runbook: ${mdAutolink(a.runbook)}`;
+  if (a.dashboard) text += `\n- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`;
+  if (a.levels.some((l) => l.expression)) return `${text}\n${ownExpressionLevels(a, sorted, receiversOf).join('\n')}`;
+  text += `\n\n${mdFence(normaliseExpr(a.expr), 'promql').join('\n')}\n\n| Level | Condition | For | Receivers |\n|---|---|---|---|`;
   for (const l of sorted) {
     const condition = l.op !== undefined && l.value !== undefined ? code(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
-    lines.push(`| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`);
+    text += `\n| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`;
   }
-  return lines;
+  return text;
+}
+
+/**
+ * A record's keys sorted (`<`, as the entries were sorted before): often in order already, then as they are; a few
+ * sorted in place without Array.prototype.sort's work copy.
+ */
+function sortedKeys(record: Readonly<Record<string, string>>): string[] {
+  const keys = Object.keys(record);
+  let ordered = true;
+  for (let i = 1; i < keys.length && ordered; i++) ordered = keys[i - 1]! < keys[i]!;
+  if (ordered) return keys;
+  if (keys.length > 8) return keys.sort((x, y) => (x < y ? -1 : 1));
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AlertLevel, AlertModel, Model, RecordingRuleModel, RuleGroupModel 
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
 import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
-import { yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
+import { plainInside, yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
 import type { FileScopes } from '../compile-scopes.ts';
 
@@ -103,22 +103,25 @@ export function emitPrometheusRules(model: Model, scopes?: FileScopes, options: 
  */
 export function ruleFileText(model: Model, members: readonly RuleGroupModel[], header: readonly string[]): string {
   const group = members[0]!;
-  const out: string[] = header.map(yamlComment);
-  out.push('groups:', `  - name: ${yamlScalar(group.name, GROUP)}`);
+  let text = '';
+  for (const line of header) text += `${yamlComment(line)}\n`;
+  text += `groups:\n  - name: ${yamlScalar(group.name, GROUP)}\n`;
   // Options only as written (see groupBody).
-  if (group.interval) out.push(`${GROUP}interval: ${yamlScalar(group.interval, GROUP)}`);
-  if (group.limit !== undefined) out.push(`${GROUP}limit: ${yamlScalar(group.limit, GROUP)}`);
-  if (group.queryOffset) out.push(`${GROUP}query_offset: ${yamlScalar(group.queryOffset, GROUP)}`);
-  const rulesAt = out.length;
-  out.push(`${GROUP}rules:`);
-  for (const m of members) if (m.type === 'recording') for (const r of m.rules) if (r.enabled) writeRecordingRule(r, out);
+  if (group.interval) text += `${GROUP}interval: ${yamlScalar(group.interval, GROUP)}\n`;
+  if (group.limit !== undefined) text += `${GROUP}limit: ${yamlScalar(group.limit, GROUP)}\n`;
+  if (group.queryOffset) text += `${GROUP}query_offset: ${yamlScalar(group.queryOffset, GROUP)}\n`;
+  // Each rule's (each alert's) text a string of its own, joined once: one rope of the whole file would keep its
+  // pieces alive until the file is read, and be flattened then.
+  const rules: string[] = [];
+  for (const m of members) if (m.type === 'recording') for (const r of m.rules) if (r.enabled) rules.push(writeRecordingRule(r, ''));
   if (members.some((m) => m.type === 'alerting')) {
     const rank = rankOf(model);
     const lines = new RuleLines();
-    for (const m of members) if (m.type === 'alerting') for (const a of m.alerts) if (a.enabled) writeAlertingRules(model, a, rank, lines, out);
+    for (const m of members) if (m.type === 'alerting') for (const a of m.alerts) if (a.enabled) rules.push(writeAlertingRules(model, a, rank, lines, ''));
   }
-  if (out.length === rulesAt + 1) out[rulesAt] = `${GROUP}rules: []`;
-  return out.join('\n') + '\n';
+  if (rules.length === 0) return `${text}${GROUP}rules: []\n`;
+  rules.unshift(`${text}${GROUP}rules:\n`);
+  return rules.join('');
 }
 
 /** Where the rule file's parts are written: the group's keys, a rule's dash and keys, a rule's labels and annotations. */
@@ -127,81 +130,127 @@ const RULE_ITEM = '      - ';
 const RULE = '        ';
 const RULE_MAP = '          ';
 
-function writeRecordingRule(r: RecordingRuleModel, out: string[]): void {
-  out.push(`${RULE_ITEM}record: ${yamlScalar(r.record, RULE)}`, `${RULE}expr: ${yamlScalar(normaliseExpr(r.expr), RULE)}`);
+function writeRecordingRule(r: RecordingRuleModel, text: string): string {
+  text += `${RULE_ITEM}record: ${yamlScalar(r.record, RULE)}\n${RULE}expr: ${yamlScalar(normaliseExpr(r.expr), RULE)}\n`;
   const keys = Object.keys(r.labels);
-  if (keys.length === 0) return;
-  out.push(`${RULE}labels:`);
-  for (const key of recordOrder(keys)) out.push(mapLine(key, r.labels[key]));
+  if (keys.length === 0) return text;
+  text += `${RULE}labels:\n`;
+  for (const key of recordOrder(keys)) text += mapLine(key, r.labels[key]);
+  return text;
 }
 
-/** One line of a rule's labels or annotations. */
+/** One line of a rule's labels or annotations, with its line break. */
 function mapLine(key: string, value: unknown): string {
-  return `${RULE_MAP}${yamlKey(key)}: ${yamlScalar(value, RULE_MAP)}`;
+  return `${RULE_MAP}${yamlKey(key)}: ${yamlScalar(value, RULE_MAP)}\n`;
 }
 
-/** Label lines that many rules repeat (`severity: critical`, `team: payments`), made once per file. */
+/**
+ * Label and annotation lines that many rules repeat (`severity: critical`, `team: payments`, a summary every alert of
+ * a file shares, `threshold: '> 0.9'`), made once per file.
+ */
 class RuleLines {
-  private readonly made = new Map<string, Map<string, string>>();
+  private readonly labels = new Map<string, Map<string, string>>();
+  private readonly annotations = new Map<string, Map<unknown, string>>();
   label(key: string, value: string): string {
-    let ofKey = this.made.get(key);
-    if (!ofKey) this.made.set(key, (ofKey = new Map()));
+    let ofKey = this.labels.get(key);
+    if (!ofKey) this.labels.set(key, (ofKey = new Map()));
     let line = ofKey.get(value);
     if (line === undefined) ofKey.set(value, (line = mapLine(key, goTemplateText(value))));
+    return line;
+  }
+  annotation(key: string, value: unknown): string {
+    let ofKey = this.annotations.get(key);
+    if (!ofKey) this.annotations.set(key, (ofKey = new Map()));
+    let line = ofKey.get(value);
+    if (line === undefined) ofKey.set(value, (line = mapLine(key, value)));
     return line;
   }
 }
 
 /** An alert's rules, one per level, most severe first (see alertingRules, which builds the same as data). */
-function writeAlertingRules(model: Model, alert: AlertModel, rank: SeverityRank, lines: RuleLines, out: string[]): void {
-  const alertLine = `${RULE_ITEM}alert: ${yamlScalar(alert.name, RULE)}`;
+function writeAlertingRules(model: Model, alert: AlertModel, rank: SeverityRank, lines: RuleLines, text: string): string {
+  const alertLine = `${RULE_ITEM}alert: ${yamlScalar(alert.name, RULE)}\n`;
   let alertExpr: string | undefined;
+  let alertExprInside: boolean | undefined;
   // Labels: the alert's, in the order they are written, with the level's severity put in its place; a level with
   // labels of its own (rules:) has its record made as ruleLabels makes it.
-  const labelKeys = recordOrder(Object.keys(alert.labels).filter((k) => k !== 'severity'));
-  const labelLines = labelKeys.map((k) => lines.label(k, alert.labels[k]!));
+  const labelKeys = recordOrder(keysWithout(alert.labels, 'severity'));
   const severityAt = insertionPoint(labelKeys, 'severity');
+  let labelsBefore = '';
+  let labelsAfter = '';
+  for (let i = 0; i < labelKeys.length; i++) {
+    const line = lines.label(labelKeys[i]!, alert.labels[labelKeys[i]!]!);
+    if (i < severityAt) labelsBefore += line;
+    else labelsAfter += line;
+  }
   // Annotations: the alert-wide ones written once; a level's threshold put in its place.
   const wide = alertWideAnnotations(model, alert);
   const wideThreshold = Object.prototype.hasOwnProperty.call(wide, 'threshold') ? wide.threshold : undefined;
-  const annotationKeys = recordOrder(Object.keys(wide).filter((k) => k !== 'threshold'));
-  const annotationLines = annotationKeys.map((k) => mapLine(k, wide[k]));
+  const annotationKeys = recordOrder(keysWithout(wide, 'threshold'));
   const thresholdAt = insertionPoint(annotationKeys, 'threshold');
+  let annotationsBefore = '';
+  let annotationsAfter = '';
+  for (let i = 0; i < annotationKeys.length; i++) {
+    const line = lines.annotation(annotationKeys[i]!, wide[annotationKeys[i]!]);
+    if (i < thresholdAt) annotationsBefore += line;
+    else annotationsAfter += line;
+  }
+  const hasLabels = labelKeys.length > 0;
+  const hasAnnotations = annotationKeys.length > 0;
   for (const level of rank.sortLevels(alert.levels)) {
-    out.push(alertLine);
-    const expr = withThreshold(level.expr != null ? normaliseExpr(level.expr) : (alertExpr ??= normaliseExpr(alert.expr)), level);
-    out.push(`${RULE}expr: ${yamlScalar(expr, RULE)}`);
-    if (level.for) out.push(`${RULE}for: ${yamlScalar(level.for, RULE)}`);
-    if (level.keepFiringFor) out.push(`${RULE}keep_firing_for: ${yamlScalar(level.keepFiringFor, RULE)}`);
+    text += alertLine;
+    const threshold = levelThreshold(level);
+    if (level.expr != null) text += exprLine(normaliseExpr(level.expr), undefined, threshold);
+    else {
+      alertExpr ??= normaliseExpr(alert.expr);
+      if (threshold !== undefined) alertExprInside ??= plainInside(alertExpr);
+      text += exprLine(alertExpr, alertExprInside, threshold);
+    }
+    if (level.for) text += `${RULE}for: ${yamlScalar(level.for, RULE)}\n`;
+    if (level.keepFiringFor) text += `${RULE}keep_firing_for: ${yamlScalar(level.keepFiringFor, RULE)}\n`;
     if (level.labels) {
       const labels = ruleLabels(alert, level);
       const keys = Object.keys(labels);
-      if (keys.length) out.push(`${RULE}labels:`);
-      for (const key of recordOrder(keys)) out.push(lines.label(key, labels[key]!));
+      if (keys.length) text += `${RULE}labels:\n`;
+      for (const key of recordOrder(keys)) text += lines.label(key, labels[key]!);
     } else {
       const severity = carriesSeverityLabel(level);
-      if (labelLines.length || severity) out.push(`${RULE}labels:`);
-      spliceLine(out, labelLines, severityAt, severity ? lines.label('severity', level.severity) : undefined);
+      if (severity) text += `${RULE}labels:\n${labelsBefore}${lines.label('severity', level.severity)}${labelsAfter}`;
+      else if (hasLabels) text += `${RULE}labels:\n${labelsBefore}${labelsAfter}`;
     }
     if (level.annotations && Object.keys(level.annotations).length) {
       const annotations = alertAnnotations(model, alert, level);
-      out.push(`${RULE}annotations:`);
-      for (const key of Object.keys(annotations)) out.push(mapLine(key, annotations[key]));
+      text += `${RULE}annotations:\n`;
+      for (const key of Object.keys(annotations)) text += mapLine(key, annotations[key]);
     } else {
-      const threshold = levelThreshold(level) ?? wideThreshold;
-      if (annotationLines.length || threshold !== undefined) out.push(`${RULE}annotations:`);
-      spliceLine(out, annotationLines, thresholdAt, threshold === undefined ? undefined : mapLine('threshold', threshold));
+      const shown = threshold ?? wideThreshold;
+      if (shown !== undefined) text += `${RULE}annotations:\n${annotationsBefore}${lines.annotation('threshold', shown)}${annotationsAfter}`;
+      else if (hasAnnotations) text += `${RULE}annotations:\n${annotationsBefore}${annotationsAfter}`;
     }
   }
+  return text;
 }
 
-/** `lines`, with `line` (if any) put in at index `at`. */
-function spliceLine(out: string[], lines: readonly string[], at: number, line: string | undefined): void {
-  for (let i = 0; i < lines.length; i++) {
-    if (i === at && line !== undefined) out.push(line);
-    out.push(lines[i]!);
-  }
-  if (at === lines.length && line !== undefined) out.push(line);
+/**
+ * A rule's `expr:` line: `expr` (normalised) with the level's comparison (`threshold`, as levelThreshold writes it)
+ * applied as withThreshold applies it, written as yamlScalar writes that. `inside`: plainInside(expr), when known.
+ * A one-line expression that plainInside allows, compared with a number, is plain YAML as it stands — it starts with
+ * `(` and ends with the number, and neither joint can make `: `, ` #` or a lone UTF-16 half — so it is written without
+ * testing the whole text again (prometheus-rule-text.test.ts compares the file with goYaml's).
+ */
+function exprLine(expr: string, inside: boolean | undefined, threshold: string | undefined): string {
+  if (threshold === undefined) return `${RULE}expr: ${yamlScalar(expr, RULE)}\n`;
+  const tail = `) ${threshold}`;
+  if ((inside ?? plainInside(expr)) && plainInside(tail) && tail.trimEnd() === tail) return `${RULE}expr: (${expr}${tail}\n`;
+  return `${RULE}expr: ${yamlScalar(withComparison(expr, threshold), RULE)}\n`;
+}
+
+/** An object's own keys but `without`. */
+function keysWithout(record: object, without: string): string[] {
+  const keys = Object.keys(record);
+  const at = keys.indexOf(without);
+  if (at >= 0) keys.splice(at, 1);
+  return keys;
 }
 
 /**
@@ -209,9 +258,33 @@ function spliceLine(out: string[], lines: readonly string[], at: number, line: s
  * ("0", "12") come first in numeric order, as JavaScript enumerates any object's keys. Sorts `keys` in place.
  */
 function recordOrder(keys: string[]): string[] {
-  keys.sort();
+  // A rule's few keys: often in order already (then nothing to do), else sorted in place without Array.prototype.sort's
+  // work copy. Keys are an object's, so distinct.
+  let ordered = true;
+  for (let i = 0; i < keys.length; i++) {
+    if (isArrayIndex(keys[i]!) || (i > 0 && keys[i - 1]! > keys[i]!)) {
+      ordered = false;
+      break;
+    }
+  }
+  if (ordered) return keys;
+  if (keys.length <= 8) insertionSort(keys);
+  else keys.sort();
   if (!keys.some(isArrayIndex)) return keys;
   return [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+}
+
+/** Distinct strings sorted in place as Array.prototype.sort() sorts them (by UTF-16 code units). */
+function insertionSort(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 function isArrayIndex(key: string): boolean {
@@ -269,8 +342,13 @@ export function levelExpr(alert: AlertModel, level: AlertLevel): string {
 /** A level's comparison applied to its (normalised) expression. */
 function withThreshold(expr: string, level: AlertLevel): string {
   if (level.op === undefined || level.value === undefined) return expr;
+  return withComparison(expr, `${level.op} ${formatNumber(level.value)}`);
+}
+
+/** `expr` with `comparison` (`> 0.9`) applied. */
+function withComparison(expr: string, comparison: string): string {
   const operand = expr.includes('\n') ? `(\n  ${expr.replace(/\n/g, '\n  ')}\n)` : `(${expr})`;
-  return `${operand} ${level.op} ${formatNumber(level.value)}`;
+  return `${operand} ${comparison}`;
 }
 
 export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLevel): Record<string, string> {

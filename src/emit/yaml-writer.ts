@@ -39,6 +39,15 @@ export function isPlainSafe(s: string): boolean {
   return s !== '' && s.trim() === s && !UNSAFE_START.test(s) && !UNSAFE_INSIDE.test(s) && !NON_PRINTABLE.test(s) && !YAML11_SPECIAL.test(s);
 }
 
+/**
+ * Whether `s` may stand inside a plain scalar, between characters that are neither `:`, space nor `#` nor a UTF-16
+ * half: one line, no `: `, ` #`, trailing `:`, control or character YAML may not carry raw (isPlainSafe less the tests
+ * of its edges and of the whole text).
+ */
+export function plainInside(s: string): boolean {
+  return !UNSAFE_INSIDE.test(s) && !NON_PRINTABLE.test(s);
+}
+
 /** Single quotes read best (only ' needs doubling) but cannot carry line breaks or control characters. */
 function quoted(s: string): string {
   if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s) || NON_PRINTABLE.test(s) || s.startsWith(' ') || s.endsWith(' ')) return doubleQuoted(s);
