@@ -20,10 +20,13 @@ function random(seed: number) {
 
 const PIECES = ['| a | b |', '告警名称', '😀', '\ud800', '\udc00x', '"q"', "it's", '\n', ': ', '# h', '`code`', '__proto__', 'é', ''];
 
-function text(rand: () => number, max: number): string {
+/** The ASCII pieces alone: a part of them is encoded at once (its line ends are its characters'). */
+const ASCII_PIECES = PIECES.filter((p) => /^[\x00-\x7f]*$/.test(p));
+
+function text(rand: () => number, max: number, pieces = PIECES): string {
   let out = '';
   const n = Math.floor(rand() * max);
-  for (let i = 0; i < n; i++) out += PIECES[Math.floor(rand() * PIECES.length)];
+  for (let i = 0; i < n; i++) out += pieces[Math.floor(rand() * pieces.length)];
   return out;
 }
 
@@ -33,6 +36,24 @@ describe('catalogue parts', () => {
     for (let n = 0; n < 500; n++) {
       const count = n % 50 === 0 ? 4000 : Math.floor(rand() * 60);
       const entries: CatalogueEntry[] = Array.from({ length: count }, () => ({ name: text(rand, 4), levels: Math.floor(rand() * 4), row: text(rand, 20), section: text(rand, 200) }));
+      const made = cataloguePart(entries);
+      const expected = referencePart(entries);
+      expect(made.names).toEqual(expected.names);
+      expect(made.levels).toBe(expected.levels);
+      expect(Buffer.from(made.text).equals(Buffer.from(expected.text))).toBe(true);
+      expect([...made.ends]).toEqual([...expected.ends]);
+    }
+  });
+
+  it('the same for parts of ASCII text, and for ASCII parts with one character beyond (300 random parts)', () => {
+    const rand = random(11);
+    for (let n = 0; n < 300; n++) {
+      const count = n % 50 === 0 ? 3000 : Math.floor(rand() * 60);
+      const entries: CatalogueEntry[] = Array.from({ length: count }, () => ({ name: text(rand, 4, ASCII_PIECES), levels: Math.floor(rand() * 4), row: text(rand, 20, ASCII_PIECES), section: text(rand, 200, ASCII_PIECES) }));
+      if (n % 2 === 1 && count > 0) {
+        const at = Math.floor(rand() * count);
+        entries[at] = { ...entries[at]!, section: `${entries[at]!.section}${PIECES[1 + Math.floor(rand() * 4)]}` };
+      }
       const made = cataloguePart(entries);
       const expected = referencePart(entries);
       expect(made.names).toEqual(expected.names);

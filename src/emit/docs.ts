@@ -115,6 +115,19 @@ export interface CataloguePart {
 export function cataloguePart(entries: readonly CatalogueEntry[]): CataloguePart {
   const n = entries.length;
   const ends = new Uint32Array(2 * n);
+  const names = entries.map((e) => e.name);
+  const levels = entries.reduce((sum, e) => sum + e.levels, 0);
+  // The part's text joined and encoded at once: when it is ASCII (as many bytes as UTF-16 units), each line ends where
+  // its characters do. Otherwise, line by line below.
+  let joined = '';
+  for (let k = 0; k < 2 * n; k++) {
+    joined += k < n ? entries[k]!.row : entries[k - n]!.section;
+    joined += '\n';
+    ends[k] = joined.length;
+  }
+  const ascii = new Uint8Array(joined.length);
+  const done = utf8.encodeInto(joined, ascii);
+  if (done.read === joined.length && done.written === joined.length) return { names, levels, text: ascii, ends };
   // Each line encoded straight into a scratch buffer (UTF-8 takes at most 3 bytes per UTF-16 unit), then copied out at
   // its size: no joined text of the part, no second pass to count each line's bytes.
   let bound = 0;
@@ -128,8 +141,10 @@ export function cataloguePart(entries: readonly CatalogueEntry[]): CataloguePart
   }
   const text = new Uint8Array(end);
   text.set(scratch.subarray(0, end));
-  return { names: entries.map((e) => e.name), levels: entries.reduce((sum, e) => sum + e.levels, 0), text, ends };
+  return { names, levels, text, ends };
 }
+
+const utf8 = new TextEncoder();
 
 /** cataloguePart's buffer, kept between parts (the largest part's size). */
 let scratch = Buffer.alloc(0);
