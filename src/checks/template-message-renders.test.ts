@@ -110,8 +110,13 @@ describe('template/message renders shared by the compiles of a project', () => {
 
   // Templates that print the links, and templates that read their characters (each one alone in a project with three
   // public URLs that differ in length, in their ninth character and in a character the view percent-encodes).
+  const PRINTED = `{{#each alerts}}{{#if confirmUrl}}[确认]({{confirmUrl}}) [关闭]({{closeUrl}}) {{/if}}{{#unless closeUrl}}-{{/unless}}{{labels.service}}{{/each}} ${'告'.repeat(6500)}`;
   const LINK_USES: Record<string, { title?: string; body: string; onlyPrinted: boolean }> = {
-    printed: { body: `{{#each alerts}}{{#if confirmUrl}}[确认]({{confirmUrl}}) [关闭]({{closeUrl}}) {{/if}}{{#unless closeUrl}}-{{/unless}}{{labels.service}}{{/each}} ${'告'.repeat(6500)}`, onlyPrinted: true },
+    printed: { body: PRINTED, onlyPrinted: true },
+    // The same body twice, with a title that reads no link, then one that does (template/message keeps whether a
+    // template only prints its links by title and body, across compiles and projects: not by body alone).
+    'printed, with a title': { title: '{{#each alerts}}{{alertname}}{{/each}}', body: PRINTED, onlyPrinted: true },
+    'printed, with a link in the title': { title: '{{#each alerts}}{{confirmUrl}}{{/each}}', body: PRINTED, onlyPrinted: false },
     'a property of a link': { body: '{{#each alerts}}[x]({{confirmUrl.length}}){{/each}}', onlyPrinted: false },
     'a link as the context': { body: '{{#each alerts}}{{#with confirmUrl}}[x]({{length}}){{/with}}{{/each}}', onlyPrinted: false },
     'a character by lookup': { body: '{{#each alerts}}[x]({{lookup confirmUrl 8}}){{/each}}', onlyPrinted: false },

@@ -275,7 +275,27 @@ function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Not
  */
 const STAND_IN_MARK = `vigil-link-${randomUUID()}`;
 const STAND_IN = { confirm: `https://${STAND_IN_MARK}.invalid/confirm`, close: `https://${STAND_IN_MARK}.invalid/close` };
-const knownOnlyPrinted = new WeakMap<MessageTemplateModel, boolean>();
+/**
+ * linksOnlyPrinted by the template's title and body (a pure function of them, a Handlebars parse of each): every
+ * environment's compile has its own template objects with the same texts. At most KNOWN_ONLY_PRINTED titles, and as
+ * many bodies per title.
+ */
+const knownOnlyPrinted = new Map<string | undefined, Map<string, boolean>>();
+const KNOWN_ONLY_PRINTED = 1000;
+
+function onlyPrintsLinks(t: MessageTemplateModel): boolean {
+  let byBody = knownOnlyPrinted.get(t.title);
+  if (!byBody) {
+    if (knownOnlyPrinted.size >= KNOWN_ONLY_PRINTED) knownOnlyPrinted.clear();
+    knownOnlyPrinted.set(t.title, (byBody = new Map()));
+  }
+  let known = byBody.get(t.body);
+  if (known === undefined) {
+    if (byBody.size >= KNOWN_ONLY_PRINTED) byBody.clear();
+    byBody.set(t.body, (known = linksOnlyPrinted(t)));
+  }
+  return known;
+}
 
 interface LinkedTexts {
   rendered: { title?: string; body: string };
@@ -295,10 +315,8 @@ interface LinkedTexts {
 function renderedWithLinks(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, key: string): { title?: string; body: string } {
   const shape = { shown: notice.alerts.length, withMentions: false };
   const store = linkedTexts<LinkedTexts>();
-  let onlyPrinted = knownOnlyPrinted.get(t);
-  if (onlyPrinted === undefined) knownOnlyPrinted.set(t, (onlyPrinted = linksOnlyPrinted(t)));
   const links = notice.links;
-  if (!store || !links || !onlyPrinted || notice.alerts.length !== 1 || key.includes(STAND_IN_MARK)) return renderTemplate(template, notice, shape);
+  if (!store || !links || !onlyPrintsLinks(t) || notice.alerts.length !== 1 || key.includes(STAND_IN_MARK)) return renderTemplate(template, notice, shape);
   let texts = store.get(key);
   if (!texts) {
     const made: LinkedTexts = { rendered: { body: '' }, readLinks: false, readLanguage: false };
