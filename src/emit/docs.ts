@@ -3,7 +3,7 @@ import type { FileScopes } from '../compile-scopes.ts';
 import { carriesSeverityLabel } from '../model/level-labels.ts';
 import { groupLevelRouting } from '../routing/levels.ts';
 import type { RoutingResult } from '../routing/route.ts';
-import { mdAnchor, mdAutolink, mdCell, mdCode, mdFence, mdLink, mdText } from '../util/markdown.ts';
+import { mdAnchor, mdAutolink, mdCell, mdCode, mdFence, mdFenceText, mdLink, mdText } from '../util/markdown.ts';
 import type { Artifact } from './artifact.ts';
 import { withContentBytes } from '../build/manifest.ts';
 import { dashboardUrl, formatNumber, normaliseExpr } from './prometheus-rules.ts';
@@ -198,13 +198,40 @@ function alertSection(model: Model, a: AlertModel, name: string, sorted: AlertLe
   if (a.runbook) text += `\n- Runbook: ${mdAutolink(a.runbook)}`;
   if (a.dashboard) text += `\n- Dashboard: ${mdLink(a.dashboard, dashboardUrl(model, a.dashboard))}`;
   if (a.levels.some((l) => l.expression)) return `${text}\n${ownExpressionLevels(a, sorted, receiversOf).join('\n')}`;
-  text += `\n\n${mdFence(normaliseExpr(a.expr), 'promql').join('\n')}\n\n| Level | Condition | For | Receivers |\n|---|---|---|---|`;
+  text += `\n\n${mdFenceText(normaliseExpr(a.expr), 'promql')}\n\n| Level | Condition | For | Receivers |\n|---|---|---|---|`;
   for (const l of sorted) {
-    const condition = l.op !== undefined && l.value !== undefined ? code(`${l.op} ${formatNumber(l.value)}`, true) : 'expression';
-    text += `\n| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${cell(commaList(receiversOf(a, l.severity))) || '—'} |`;
+    const condition = l.op !== undefined && l.value !== undefined ? conditionCell(l.op, l.value, code) : 'expression';
+    text += `\n| ${cell(l.severity)} | ${condition} | ${cell(l.for ?? '0s')} | ${receiversCell(receiversOf(a, l.severity), cell)} |`;
   }
   return text;
 }
+
+/** A level's condition as a code span in a table cell, made once per comparison and value (thresholds repeat). */
+function conditionCell(op: string, value: number, code: (text: string, inTable?: boolean) => string): string {
+  let byValue = conditions.get(op);
+  if (!byValue) conditions.set(op, (byValue = new Map()));
+  let span = byValue.get(value);
+  if (span === undefined) {
+    if (byValue.size >= CONDITIONS_MAX) byValue.clear();
+    byValue.set(value, (span = code(`${op} ${formatNumber(value)}`, true)));
+  }
+  return span;
+}
+
+const conditions = new Map<string, Map<number, string>>();
+const CONDITIONS_MAX = 4096;
+
+/**
+ * The receivers' cell ('—' for none): per list of receivers, which the levels routed alike share (distinctReceivers),
+ * made once; `cell` escapes (and memoises) the text.
+ */
+function receiversCell(receivers: readonly string[], cell: (text: string) => string): string {
+  let text = receiverCells.get(receivers);
+  if (text === undefined) receiverCells.set(receivers, (text = cell(commaList(receivers)) || '—'));
+  return text;
+}
+
+const receiverCells = new WeakMap<readonly string[], string>();
 
 /**
  * A record's keys sorted (`<`, as the entries were sorted before): often in order already, then as they are; a few

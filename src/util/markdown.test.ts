@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
-import { markdownEscapes, mdAnchor, mdFence, mdText, oneLine, parsedHttpUrl, plainHttpUrl } from './markdown.ts';
+import { markdownEscapes, mdAnchor, mdFence, mdFenceText, mdText, oneLine, parsedHttpUrl, plainHttpUrl } from './markdown.ts';
 
 describe('oneLine', () => {
   // The two replacements it makes, without its shortcut for text that needs neither.
@@ -95,6 +95,19 @@ describe('mdFence', () => {
     for (let i = 0; i < 20000; i++) {
       const s = Array.from({ length: Math.floor(rand() * 10) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
       expect(mdFence(s), JSON.stringify(s)).toEqual(reference(s));
+    }
+  });
+
+  it('as text: its lines joined by line breaks, for every UTF-16 code unit and random text', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      expect(mdFenceText(`a${c}\nb`, 'promql')).toBe(reference(`a${c}\nb`, 'promql').join('\n'));
+    }
+    const alphabet = ['a', '`', '\n', '\r', ' ', '\u2028', '\u0001', '{'];
+    const rand = seededRandom(22);
+    for (let i = 0; i < 20000; i++) {
+      const s = Array.from({ length: Math.floor(rand() * 10) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      expect(mdFenceText(s), JSON.stringify(s)).toBe(reference(s).join('\n'));
     }
   });
 });

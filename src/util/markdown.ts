@@ -82,6 +82,12 @@ export function mdFence(content: string, info = ''): string[] {
   return [`${fence}${info}`, ...body.split('\n'), fence];
 }
 
+/** mdFence's lines joined by line breaks (the common case without the array of lines). */
+export function mdFenceText(content: string, info = ''): string {
+  if (!FENCE_CHANGES.test(content)) return `\`\`\`${info}\n${content}\n\`\`\``;
+  return mdFence(content, info).join('\n');
+}
+
 /** Text inside an HTML element of the Markdown (e.g. `<summary>`), where Markdown is not parsed: HTML-escaped. */
 export function htmlText(s: string): string {
   return oneLine(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
