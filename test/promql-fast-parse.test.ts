@@ -234,8 +234,8 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
 
   it.each([
     ['a # comment', 'a comment (lezer puts it in the tree)'],
-    ['rate # comment\n(x[5m])', 'a comment in the token read ahead after a name'],
-    ['- # comment\n1', 'a comment in the token read ahead after a sign'],
+    ['rate # comment\n(x[5m])', 'a comment after a called name'],
+    ['- # comment\n1', 'a comment after a sign'],
     ['', 'nothing'],
     ['x @ 5', 'the @ modifier'],
     ['x @ end()', 'the @ modifier'],

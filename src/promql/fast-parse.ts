@@ -1,7 +1,7 @@
 import type { NodeType } from '@lezer/common';
 import { attach, MAX_DEPTH, type Expr, type Node, type Span } from './ast.ts';
 import { promqlParser } from './lezer.ts';
-import { scanToken, type TokenFields, type TokenKind } from './scanner.ts';
+import { CLOSED_STRING, scanInto, TOKEN_KINDS, TokenBuffer, type TokenFields, type TokenKind } from './scanner.ts';
 
 /**
  * A hand-written parser for the common, valid PromQL expression, over the scanner's tokens, that builds exactly the
@@ -107,7 +107,12 @@ const NUMBER =
 interface BinOp {
   name: string;
   prec: number;
+  /** The node type named `name`, looked up on first use (opType). */
+  type?: NodeType;
 }
+
+/** An operator's node type: looked up once, not per operator parsed. */
+const opType = (op: BinOp): NodeType => (op.type ??= typeOf(op.name));
 
 const SYMBOL_OPS: Record<string, BinOp | undefined> = {
   '^': { name: 'Pow', prec: 6 },
@@ -149,6 +154,8 @@ interface CallShape {
   node: 'FunctionCall' | 'AggregateExpr';
   /** FunctionIdentifier's or AggregateOp's only child. */
   inner: string;
+  /** Its node type. */
+  innerType: NodeType;
 }
 
 const callShapes = new Map<string, CallShape | null>();
@@ -172,9 +179,9 @@ function callShape(name: string): CallShape | null {
     const head = call.firstChild;
     const inner = head?.firstChild;
     if (call.name === 'FunctionCall' && head?.name === 'FunctionIdentifier' && inner && inner.to === name.length) {
-      shape = { node: 'FunctionCall', inner: inner.name };
+      shape = { node: 'FunctionCall', inner: inner.name, innerType: typeOf(inner.name) };
     } else if (call.name === 'AggregateExpr' && head?.name === 'AggregateOp' && inner && inner.to === name.length) {
-      shape = { node: 'AggregateExpr', inner: inner.name };
+      shape = { node: 'AggregateExpr', inner: inner.name, innerType: typeOf(inner.name) };
     }
   }
   if (callShapes.size < 10_000) callShapes.set(name, shape);
@@ -195,9 +202,9 @@ const COMMA = 44;
 const newToken = (): TokenFields => ({ kind: null, start: 0, end: 0, terminated: false });
 
 /**
- * Reads the scanner's tokens one at a time, into its own fields (the current token: `kind` null at the end), rather
- * than over a list of token objects made first (≈ 3 KB of them for a 150-character expression). A comment declines:
- * lezer keeps comments in its tree.
+ * Reads the scanner's tokens from a TokenBuffer (numbers, not an object per token: ≈ 3 KB of them for a 150-character
+ * expression), the current one into its own fields (`kind` null at the end). The caller declines a text with a
+ * comment before (lezer keeps comments in its tree).
  */
 class Parser implements TokenFields {
   protected depth = 0;
@@ -205,45 +212,44 @@ class Parser implements TokenFields {
   start = 0;
   end = 0;
   terminated = false;
+  /** The index of the current token in `tokens`. */
+  private i = -1;
   /** The tokens after the current one, when read ahead (a sign, a name before `(`). */
   private readonly next1 = newToken();
   private readonly next2 = newToken();
 
-  constructor(protected readonly text: string) {
+  constructor(
+    protected readonly text: string,
+    private readonly tokens: TokenBuffer,
+  ) {
     this.advance();
   }
 
-  /** Where next1 was read from (-1: not read), so the token read ahead is not read again when reached. */
-  private next1From = -1;
+  /** Reads the token at `index` into `into`. */
+  private load(index: number, into: TokenFields): TokenFields {
+    const tokens = this.tokens;
+    if (index >= tokens.count) {
+      into.kind = null;
+      into.start = into.end = this.text.length;
+      into.terminated = false;
+    } else {
+      const code = tokens.kinds[index]!;
+      into.kind = TOKEN_KINDS[code]!;
+      into.start = tokens.starts[index]!;
+      into.end = tokens.ends[index]!;
+      into.terminated = code === CLOSED_STRING;
+    }
+    return into;
+  }
 
   /** Moves to the next token. */
   protected advance() {
-    const next = this.next1;
-    if (this.next1From === this.end) {
-      this.kind = next.kind;
-      this.start = next.start;
-      this.end = next.end;
-      this.terminated = next.terminated;
-      return;
-    }
-    scanToken(this.text, this.end, false, this);
-    if (this.kind === 'comment') throw DECLINE;
-  }
-
-  /** The token after `t` (the current token or one read ahead), read into `into`. */
-  private after(t: TokenFields, into: TokenFields): TokenFields {
-    scanToken(this.text, t.end, false, into);
-    if (into.kind === 'comment') throw DECLINE;
-    return into;
+    this.load(++this.i, this);
   }
 
   /** The token after the current one. */
   protected ahead(): TokenFields {
-    if (this.next1From !== this.end) {
-      this.after(this, this.next1);
-      this.next1From = this.end;
-    }
-    return this.next1;
+    return this.load(this.i + 1, this.next1);
   }
 
   protected word(t: TokenFields): string {
@@ -341,7 +347,7 @@ class Parser implements TokenFields {
   protected climb(left: PNode, min: number): PNode {
     let lhs = left;
     for (let op = this.binOp(); op && op.prec >= min; op = this.binOp()) {
-      const kids: PNode[] = [lhs, this.leaf(typeOf(op.name))];
+      const kids: PNode[] = [lhs, this.leaf(opType(op))];
       this.advance();
       this.binModifiers(kids);
       let rhs = this.operand();
@@ -422,7 +428,7 @@ class Parser implements TokenFields {
   protected signedLiteral(): PNode | undefined {
     const next = this.ahead();
     if (next.kind === 'number' || (next.kind === 'ident' && /^(?:inf|nan)$/i.test(this.word(next)))) {
-      const after = this.after(next, this.next2);
+      const after = this.load(this.i + 2, this.next2);
       if (after.kind === null) {
         if (next.kind === 'number' && !NUMBER.test(this.word(next))) throw DECLINE;
         const node = make(T.NumberDurationLiteral, this.start, next.end);
@@ -460,15 +466,23 @@ class Parser implements TokenFields {
     return make(T.VectorSelector, id.from, id.to, [id]);
   }
 
-  /** At a name: whether it is called (`name(` or an aggregation's `name by`). */
-  protected called(name: string): boolean {
+  /**
+   * At a name: what lezer makes of its call when it is called (`name(`, or an aggregation's `name by`), undefined when
+   * it is not; a call of a name lezer does not take so declines.
+   */
+  protected called(name: string): CallShape | undefined {
     const next = this.ahead();
-    if (this.isPunct(next, OPEN_PAREN)) return true;
-    if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
-      if (callShape(name)?.node !== 'AggregateExpr') throw DECLINE;
-      return true;
+    if (this.isPunct(next, OPEN_PAREN)) {
+      const shape = callShape(name);
+      if (!shape) throw DECLINE;
+      return shape;
     }
-    return false;
+    if (this.isWord(next, 'by') || this.isWord(next, 'without')) {
+      const shape = callShape(name);
+      if (shape?.node !== 'AggregateExpr') throw DECLINE;
+      return shape;
+    }
+    return undefined;
   }
 
   protected primary(): PNode {
@@ -500,7 +514,8 @@ class Parser implements TokenFields {
         throw DECLINE;
       case 'ident': {
         const name = this.word(this);
-        return this.called(name) ? this.call(name) : this.nameOperand(name);
+        const shape = this.called(name);
+        return shape ? this.call(shape) : this.nameOperand(name);
       }
       default:
         throw DECLINE;
@@ -530,12 +545,10 @@ class Parser implements TokenFields {
     return make(T.LabelMatchers, open, close + 1, matchers);
   }
 
-  protected call(name: string): PNode {
-    const shape = callShape(name);
-    if (!shape) throw DECLINE;
+  protected call(shape: CallShape): PNode {
     const from = this.start;
     const to = this.end;
-    const inner = this.leaf(typeOf(shape.inner));
+    const inner = this.leaf(shape.innerType);
     this.advance();
     if (shape.node === 'AggregateExpr') return this.aggregate(make(T.AggregateOp, from, to, [inner]));
     const body = this.callBody();
@@ -680,7 +693,7 @@ class ExprParser extends Parser {
   private climbExpr(left: Expr, min: number): Expr {
     let lhs = left;
     for (let op = this.binOp(); op && op.prec >= min; op = this.binOp()) {
-      const opNode = this.leaf(typeOf(op.name));
+      const opNode = this.leaf(opType(op));
       this.advance();
       const kids: PNode[] = [opNode];
       this.binModifiers(kids);
@@ -721,7 +734,8 @@ class ExprParser extends Parser {
     switch (this.kind) {
       case 'ident': {
         const name = this.word(this);
-        if (this.called(name)) return this.callExpr(name);
+        const shape = this.called(name);
+        if (shape) return this.callExpr(shape);
         const node = this.nameOperand(name);
         this.made();
         return { kind: node.type === T.NumberDurationLiteral ? 'number' : 'selector', span: { from: node.from, to: node.to }, node };
@@ -761,12 +775,10 @@ class ExprParser extends Parser {
     }
   }
 
-  private callExpr(name: string): Expr {
-    const shape = callShape(name);
-    if (!shape) throw DECLINE;
+  private callExpr(shape: CallShape): Expr {
     const from = this.start;
     const to = this.end;
-    const inner = this.leaf(typeOf(shape.inner));
+    const inner = this.leaf(shape.innerType);
     this.advance();
     this.made();
     if (shape.node === 'AggregateExpr') {
@@ -824,16 +836,28 @@ function bindsTighter(next: BinOp, op: BinOp): boolean {
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** The token buffer the parsers read (texts up to its length; a longer one gets its own, so this one stays small). */
+const TOKENS = new TokenBuffer(4096);
+
 /**
- * Lezer's tree for `text`, or undefined where lezer should parse it. Lezer's string token stops at a lone surrogate
- * (which a slice of a longer text may hold): left to lezer, and with it any surrogate pair. So is a comment (the
- * parser declines at one).
+ * The tokens of a text the hand-written parser may take, or undefined where lezer should parse it: a text with a comment
+ * (lezer puts comments in its tree), and one with a surrogate (lezer's string token stops at a lone surrogate, which a
+ * slice of a longer text may hold: left to lezer, and with it any surrogate pair).
  */
-export function fastParse(text: string): { topNode: Node } | undefined {
+function tokensOf(text: string): TokenBuffer | undefined {
   if (SURROGATE.test(text)) return undefined;
+  const tokens = text.length <= TOKENS.kinds.length ? TOKENS : new TokenBuffer(text.length);
+  scanInto(text, false, tokens);
+  return tokens.comments === 0 ? tokens : undefined;
+}
+
+/** Lezer's tree for `text`, or undefined where lezer should parse it. */
+export function fastParse(text: string): { topNode: Node } | undefined {
+  const tokens = tokensOf(text);
+  if (!tokens) return undefined;
   T ??= nodeTypes();
   try {
-    return { topNode: new Parser(text).top() };
+    return { topNode: new Parser(text, tokens).top() };
   } catch (e) {
     if (e === DECLINE) return undefined;
     throw e;
@@ -843,14 +867,14 @@ export function fastParse(text: string): { topNode: Node } | undefined {
 
 /**
  * What toExpr makes of fastParse's tree (its root expression), built without the tree; undefined where fastParse
- * declines, 'too-big' for an expression of MAX_DEPTH nodes or more (fastParse and toExpr then, which may find it too
- * deep; or fastParse declines, at a comment after the count, and lezer parses it, as it would have at once).
+ * declines, 'too-big' for an expression of MAX_DEPTH nodes or more (fastParse and toExpr then, which may find it too deep).
  */
 export function fastExpr(text: string): Expr | 'too-big' | undefined {
-  if (SURROGATE.test(text)) return undefined;
+  const tokens = tokensOf(text);
+  if (!tokens) return undefined;
   T ??= nodeTypes();
   try {
-    return new ExprParser(text).topExpr();
+    return new ExprParser(text, tokens).topExpr();
   } catch (e) {
     if (e === DECLINE) return undefined;
     if (e === TOO_BIG) return 'too-big';

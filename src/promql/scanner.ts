@@ -49,7 +49,7 @@ function templateLength(text: string, i: number): number {
   return 0;
 }
 
-/** A token read by scanToken, into the fields of an object the reader keeps (kind null: the end of the text). */
+/** A token's fields, as the hand-written parser (fast-parse.ts) keeps the one it is at (kind null: the end of the text). */
 export interface TokenFields {
   kind: TokenKind | null;
   start: number;
@@ -58,117 +58,140 @@ export interface TokenFields {
   terminated: boolean;
 }
 
+/** The kinds of a TokenBuffer by code; a string's code says whether it was closed. */
+export const TOKEN_KINDS: readonly TokenKind[] = ['ident', 'number', 'string', 'string', 'comment', 'punct', 'op', 'other', 'template'];
+const IDENT = 0;
+const NUMBER = 1;
+/** A string with its closing quote. */
+export const CLOSED_STRING = 2;
+const OPEN_STRING = 3;
+const COMMENT = 4;
+const PUNCT = 5;
+const OP = 6;
+const OTHER = 7;
+const TEMPLATE = 8;
+
+/** A text's tokens as numbers (a code of TOKEN_KINDS, start and end offsets), without an object per token. */
+export class TokenBuffer {
+  count = 0;
+  /** How many of them are comments. */
+  comments = 0;
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+
+  constructor(capacity: number) {
+    this.kinds = new Uint8Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
+}
+
 /**
- * Reads the token at or after `from` (spaces skipped) into `out`, without making an object: the hand-written parser
- * (fast-parse.ts) reads its tokens one at a time so, and `scan` makes its list so.
+ * Tokenizes `text` into `buf` (grown to the text's length, which no token count exceeds); with `templates`, Grafana
+ * variables outside strings become 'template' tokens. One loop, which V8 optimises while it runs: the hand-written
+ * parser reads the numbers, `scan` makes its token objects of them.
  */
-export function scanToken(text: string, from: number, templates: boolean, out: TokenFields): void {
+export function scanInto(text: string, templates: boolean, buf: TokenBuffer): void {
   const n = text.length;
-  let i = from;
-  while (i < n && isSpace(text.charCodeAt(i))) i++;
-  out.start = i;
-  out.terminated = false;
-  if (i >= n) {
-    out.kind = null;
-    out.end = i;
-    return;
+  if (buf.kinds.length < n) {
+    const capacity = Math.max(n, 2 * buf.kinds.length);
+    buf.kinds = new Uint8Array(capacity);
+    buf.starts = new Int32Array(capacity);
+    buf.ends = new Int32Array(capacity);
   }
-  const c = text.charCodeAt(i);
-  if (templates && (c === 36 || c === 91)) {
-    const len = templateLength(text, i);
-    if (len > 0) {
-      out.kind = 'template';
-      out.end = i + len;
-      return;
-    }
-  }
-  if (c === 35 /* # */) {
-    while (i < n && text.charCodeAt(i) !== 10) i++;
-    out.kind = 'comment';
-    out.end = i;
-    return;
-  }
-  if (c === 34 /* " */ || c === 39 /* ' */) {
-    i++;
-    let terminated = false;
-    while (i < n) {
-      const d = text.charCodeAt(i);
-      if (d === 92 /* \\ */) {
-        i += text.charCodeAt(i + 1) === 10 || i + 1 >= n ? 1 : 2;
-        continue;
-      }
-      if (d === 10) break;
+  const { kinds, starts, ends } = buf;
+  let count = 0;
+  let comments = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const start = i;
+    let kind: number;
+    if (isSpace(c)) {
       i++;
-      if (d === c) {
-        terminated = true;
-        break;
-      }
+      continue;
     }
-    out.kind = 'string';
-    out.end = i;
-    out.terminated = terminated;
-    return;
-  }
-  if (c === 96 /* ` */) {
-    const close = text.indexOf('`', i + 1);
-    out.kind = 'string';
-    out.end = close < 0 ? n : close + 1;
-    out.terminated = close >= 0;
-    return;
-  }
-  if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
-    const next = text.charCodeAt(i + 1);
-    const hex = c === 48 && (next === 120 || next === 88);
-    i++;
-    while (i < n) {
-      const d = text.charCodeAt(i);
-      if (isLetter(d) || isDigit(d) || d === 95 || d === 46) {
+    const template = templates && (c === 36 || c === 91) ? templateLength(text, i) : 0;
+    if (template > 0) {
+      i += template;
+      kind = TEMPLATE;
+    } else if (c === 35 /* # */) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+      kind = COMMENT;
+      comments++;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      i++;
+      kind = OPEN_STRING;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \\ */) {
+          i += text.charCodeAt(i + 1) === 10 || i + 1 >= n ? 1 : 2;
+          continue;
+        }
+        if (d === 10) break;
         i++;
-      } else if ((d === 43 || d === 45) && !hex && (text.charCodeAt(i - 1) === 101 || text.charCodeAt(i - 1) === 69) && isDigit(text.charCodeAt(i + 1))) {
-        i++;
-      } else {
-        break;
+        if (d === c) {
+          kind = CLOSED_STRING;
+          break;
+        }
       }
+    } else if (c === 96 /* ` */) {
+      const close = text.indexOf('`', i + 1);
+      i = close < 0 ? n : close + 1;
+      kind = close < 0 ? OPEN_STRING : CLOSED_STRING;
+    } else if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
+      const next = text.charCodeAt(i + 1);
+      const hex = c === 48 && (next === 120 || next === 88);
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (isLetter(d) || isDigit(d) || d === 95 || d === 46) {
+          i++;
+        } else if ((d === 43 || d === 45) && !hex && (text.charCodeAt(i - 1) === 101 || text.charCodeAt(i - 1) === 69) && isDigit(text.charCodeAt(i + 1))) {
+          i++;
+        } else {
+          break;
+        }
+      }
+      kind = NUMBER;
+    } else if (isLetter(c) || c === 95 || (c === 58 && isIdentChar(text.charCodeAt(i + 1)) && !isDigit(text.charCodeAt(i + 1)))) {
+      // A leading ':' starts an identifier only when a name follows; in `[5m:1m]` it is the subquery colon.
+      i++;
+      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+      kind = IDENT;
+    } else if (isPunct(c)) {
+      i++;
+      kind = PUNCT;
+    } else if (isTwoCharOp(c, text.charCodeAt(i + 1))) {
+      i += 2;
+      kind = OP;
+    } else if (isOneCharOp(c)) {
+      i++;
+      kind = OP;
+    } else {
+      // One UTF-16 code unit at a time would split surrogate pairs in messages.
+      i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+      kind = OTHER;
     }
-    out.kind = 'number';
-    out.end = i;
-    return;
+    kinds[count] = kind;
+    starts[count] = start;
+    ends[count] = i;
+    count++;
   }
-  // A leading ':' starts an identifier only when a name follows; in `[5m:1m]` it is the subquery colon.
-  if (isLetter(c) || c === 95 || (c === 58 && isIdentChar(text.charCodeAt(i + 1)) && !isDigit(text.charCodeAt(i + 1)))) {
-    i++;
-    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-    out.kind = 'ident';
-    out.end = i;
-    return;
-  }
-  if (isPunct(c)) {
-    out.kind = 'punct';
-    out.end = i + 1;
-    return;
-  }
-  if (isTwoCharOp(c, text.charCodeAt(i + 1))) {
-    out.kind = 'op';
-    out.end = i + 2;
-    return;
-  }
-  if (isOneCharOp(c)) {
-    out.kind = 'op';
-    out.end = i + 1;
-    return;
-  }
-  // One UTF-16 code unit at a time would split surrogate pairs in messages.
-  const cp = text.codePointAt(i)!;
-  out.kind = 'other';
-  out.end = i + (cp > 0xffff ? 2 : 1);
+  buf.count = count;
+  buf.comments = comments;
 }
 
 /** Tokenizes `text`; with `templates`, Grafana variables outside strings become 'template' tokens. */
 export function scan(text: string, templates = false): Token[] {
+  const buf = new TokenBuffer(text.length);
+  scanInto(text, templates, buf);
   const tokens: Token[] = [];
-  const t: TokenFields = { kind: null, start: 0, end: 0, terminated: false };
-  for (scanToken(text, 0, templates, t); t.kind !== null; scanToken(text, t.end, templates, t)) {
-    tokens.push(t.kind === 'string' ? { kind: t.kind, start: t.start, end: t.end, terminated: t.terminated } : { kind: t.kind, start: t.start, end: t.end });
+  for (let k = 0; k < buf.count; k++) {
+    const code = buf.kinds[k]!;
+    const kind = TOKEN_KINDS[code]!;
+    tokens.push(kind === 'string' ? { kind, start: buf.starts[k]!, end: buf.ends[k]!, terminated: code === CLOSED_STRING } : { kind, start: buf.starts[k]!, end: buf.ends[k]! });
   }
   return tokens;
 }
