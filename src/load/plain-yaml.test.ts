@@ -110,6 +110,21 @@ describe('readPlainYaml', () => {
     expect(Object.keys(readPlainYaml('b: 1\n2: x\na: 3\n')![0]!)).toEqual(['2', 'b', 'a']);
   });
 
+  it('reads a scalar the same wherever it comes again, as a key or a value (the cache of recent scalars)', () => {
+    // Texts of one length with the same first and last characters share a slot of the cache; the same text reads as a
+    // different key and value (`0x10` is the key '16' and the value 16, `~` the key 'null' and the value null).
+    const scalars = ['0x10', '0x1f', '0o10', '0b10', '0_10', '~', 'null', 'Null', 'true', 'tRue', 'tree', '1e3', '1x3', '1.3', '5m', '5.', '2m', '-1', '-a', 'ab', 'aab', 'abb', 'a_b', 'a b', '.5', '.inf', '.nan', '.nah'];
+    // (`~`, `null` and `Null` are one key: each mapping holds one of them.)
+    const block = scalars.map((k, i) => `- ${k}:\n    - ${k}\n    - {${k}: ${scalars[(i + 7) % scalars.length]}}\n    - [${k}, x${i}]\n    - ${k}: ${k}\n  k${i}: ${k}\n`).join('');
+    const flow = `- [${scalars.map((k, i) => `{${k}: ${scalars[(i * 5) % scalars.length]}}`).join(', ')}]\n- [${scalars.join(', ')}]\n`;
+    for (let round = 0; round < 2; round++) {
+      expect(expectAgreement(block)).toBe(true);
+      expect(expectAgreement(flow)).toBe(true);
+      expect(expectAgreement(`k:\n  ${flow.trimEnd().replaceAll('\n', '\n  ')}\n`)).toBe(true);
+    }
+    expect(readPlainYaml('0x10: 0x10\n~: ~\nv: [0x10, ~, "0x10"]\n')).toEqual([{ 16: 16, null: null, v: [16, null, '0x10'] }]);
+  });
+
   it('reads block scalars with their chomping, folding, and empty lines as js-yaml does', () => {
     const bodies = ['  a\n  b\n', '  a\n\n  b\n', '  a\n   b\n  c\n', '  a\n\n\n', '\n  a\n', '  a\n  \n  b\n', '  a\n    b\n\n    c\n  d\n', '', '\n\n', '  a  \n  b\n', '  # not a comment\n', '  a\n# a comment\n'];
     let accepted = 0;

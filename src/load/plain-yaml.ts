@@ -71,6 +71,21 @@ export function resolvePlain(source: string): unknown {
   return source;
 }
 
+/**
+ * The plain scalars and keys read lately, by a hash of their first and last characters and length: definition files
+ * repeat their keys and many of their values (`name`, `for: 5m`), and a hit takes neither a substring nor the schema's
+ * resolving. A slot holds the scalar's text and what it reads as (a value, or a key); a hit is the same text.
+ */
+const CACHE_SIZE = 4096;
+const VALUE_TEXT: (string | undefined)[] = new Array(CACHE_SIZE).fill(undefined);
+const VALUE_OF: unknown[] = new Array(CACHE_SIZE).fill(undefined);
+const KEY_TEXT: (string | undefined)[] = new Array(CACHE_SIZE).fill(undefined);
+const KEY_OF: string[] = new Array(CACHE_SIZE).fill('');
+
+function slot(s: string, p: number, e: number): number {
+  return Math.imul((s.charCodeAt(p) * 31 + s.charCodeAt(e - 1)) * 31 + (e - p), 0x9e3779b1) >>> 20;
+}
+
 class Reader {
   private readonly src: string;
   private readonly len: number;
@@ -81,6 +96,8 @@ class Reader {
   private depth = 0;
   /** A flow collection's further lines must be indented more than this. */
   private flowParent = -1;
+  /** Where the scalar or flow collection read last ends (set by quoted, multiLineQuoted, flow and flowItem). */
+  private end = 0;
 
   constructor(src: string) {
     this.src = src;
@@ -168,8 +185,9 @@ class Reader {
     const p = this.line + col;
     const s = this.src;
     let value: unknown;
+    let end: number;
     if (s.charCodeAt(p) === DASH && this.spaceOrEnd(p + 1)) value = this.blockSequence(col);
-    else if (this.keyEnd(p) >= 0) value = this.blockMapping(col, p);
+    else if ((end = this.keyEnd(p)) >= 0) value = this.blockMapping(col, p, end);
     else value = this.inlineValue(p, parent, false);
     this.depth--;
     return value;
@@ -180,6 +198,32 @@ class Reader {
     return p >= this.len || c === SPACE || c === NL;
   }
 
+  /** The value of the plain scalar written from `p` to `e` (not empty), through the cache of recent scalars. */
+  private plainValue(p: number, e: number): unknown {
+    const s = this.src;
+    const i = slot(s, p, e);
+    const known = VALUE_TEXT[i];
+    if (known !== undefined && known.length === e - p && s.startsWith(known, p)) return VALUE_OF[i];
+    const text = s.slice(p, e);
+    const value = resolvePlain(text);
+    VALUE_TEXT[i] = text;
+    VALUE_OF[i] = value;
+    return value;
+  }
+
+  /** The key (as js-yaml's object-based map stores it) of the plain scalar written from `p` to `e` (not empty). */
+  private plainKey(p: number, e: number): string {
+    const s = this.src;
+    const i = slot(s, p, e);
+    const known = KEY_TEXT[i];
+    if (known !== undefined && known.length === e - p && s.startsWith(known, p)) return KEY_OF[i]!;
+    const text = s.slice(p, e);
+    const key = String(resolvePlain(text));
+    KEY_TEXT[i] = text;
+    KEY_OF[i] = key;
+    return key;
+  }
+
   private blockSequence(col: number): unknown[] {
     const s = this.src;
     const list: unknown[] = [];
@@ -187,9 +231,10 @@ class Reader {
       const p = this.skipSpaces(this.line + col + 1);
       const c = s.charCodeAt(p);
       if (c === DASH && this.spaceOrEnd(p + 1)) decline(); // `- - a`
-      if (p < this.len && c !== NL && c !== HASH && this.keyEnd(p) >= 0) {
+      let end: number;
+      if (p < this.len && c !== NL && c !== HASH && (end = this.keyEnd(p)) >= 0) {
         if (++this.depth > MAX_DEPTH) decline();
-        list.push(this.blockMapping(p - this.line, p));
+        list.push(this.blockMapping(p - this.line, p, end));
         this.depth--;
       } else list.push(this.inlineValue(p, col, false));
       if (this.ind !== col) break;
@@ -199,13 +244,15 @@ class Reader {
     return list;
   }
 
-  /** A block mapping whose keys are at column `col`; its first key starts at `first` (maybe after a `- `). */
-  private blockMapping(col: number, first: number): Record<string, unknown> {
+  /**
+   * A block mapping whose keys are at column `col`; its first key starts at `first` (maybe after a `- `), its `:` at
+   * `firstEnd`.
+   */
+  private blockMapping(col: number, first: number, firstEnd: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
     let p = first;
+    let end = firstEnd;
     for (;;) {
-      const end = this.keyEnd(p);
-      if (end < 0) decline();
       const key = this.keyOf(p, end);
       if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(map, key)) decline();
       map[key] = this.inlineValue(this.skipSpaces(end + 1), col, true);
@@ -214,6 +261,8 @@ class Reader {
         return map;
       }
       p = this.line + col;
+      end = this.keyEnd(p);
+      if (end < 0) decline();
     }
   }
 
@@ -246,11 +295,11 @@ class Reader {
   private keyOf(p: number, end: number): string {
     const s = this.src;
     const c = s.charCodeAt(p);
-    if (c === 39 || c === 34) return this.quoted(p).value;
+    if (c === 39 || c === 34) return this.quoted(p);
     let e = end;
     while (s.charCodeAt(e - 1) === SPACE) e--;
     if (e - p > 1000) decline();
-    return String(resolvePlain(s.slice(p, e)));
+    return this.plainKey(p, e);
   }
 
   /**
@@ -283,13 +332,11 @@ class Reader {
       // much as the line it starts on.
       const start = s.lastIndexOf('\n', p - 1) + 1;
       this.flowParent = Math.max(parent, this.skipSpaces(start) - start - 1);
-      const r = this.flow(p);
-      value = r.value;
-      end = r.end;
+      value = this.flow(p);
+      end = this.end;
     } else if (c === 39 || c === 34) {
-      const r = this.quotedEnd(p) < 0 && parent >= 0 ? this.multiLineQuoted(p, parent) : this.quoted(p);
-      value = r.value;
-      end = r.end;
+      value = this.quotedEnd(p) < 0 && parent >= 0 ? this.multiLineQuoted(p, parent) : this.quoted(p);
+      end = this.end;
     } else {
       if (!this.plainStart(p)) decline();
       const q = this.plainLineEnd(p);
@@ -302,7 +349,7 @@ class Reader {
           return resolvePlain(s.slice(p, e) + more);
         }
       }
-      value = resolvePlain(s.slice(p, e));
+      value = this.plainValue(p, e);
       end = e;
     }
     // Only spaces and a comment may follow on the line.
@@ -398,14 +445,15 @@ class Reader {
     return -1;
   }
 
-  /** A single- or double-quoted scalar on one line. */
-  private quoted(p: number): { value: string; end: number } {
+  /** A single- or double-quoted scalar on one line; `end` is set after its closing quote. */
+  private quoted(p: number): string {
     const s = this.src;
     const end = this.quotedEnd(p);
     if (end < 0) decline();
+    this.end = end;
     const body = s.slice(p + 1, end - 1);
-    if (s.charCodeAt(p) === 39) return { value: body.indexOf("'") < 0 ? body : body.replaceAll("''", "'"), end };
-    return { value: body.indexOf('\\') < 0 ? body : unescape(body), end };
+    if (s.charCodeAt(p) === 39) return body.indexOf("'") < 0 ? body : body.replaceAll("''", "'");
+    return body.indexOf('\\') < 0 ? body : unescape(body);
   }
 
   /**
@@ -413,7 +461,7 @@ class Reader {
    * spaces, its empty lines into `\n`, spaces around a break are dropped. In a double-quoted one, a backslash on any
    * line but the last (an escaped line break or space) is left to js-yaml.
    */
-  private multiLineQuoted(p: number, parent: number): { value: string; end: number } {
+  private multiLineQuoted(p: number, parent: number): string {
     const s = this.src;
     const single = s.charCodeAt(p) === 39;
     let lineEnd = this.lineEnd(p);
@@ -439,8 +487,8 @@ class Reader {
       empties = 0;
       if (close >= 0) {
         value += fold + s.slice(t, close);
-        const raw = value;
-        return { value: single ? raw.replaceAll("''", "'") : raw.indexOf('\\') < 0 ? raw : unescape(raw), end: close + 1 };
+        this.end = close + 1;
+        return single ? value.replaceAll("''", "'") : value.indexOf('\\') < 0 ? value : unescape(value);
       }
       lineEnd = this.lineEnd(t);
       let segment = s.slice(t, lineEnd);
@@ -469,8 +517,8 @@ class Reader {
     return -1;
   }
 
-  /** A `[…]` or `{…}` collection; line breaks may come between its entries. */
-  private flow(p: number): { value: unknown; end: number } {
+  /** A `[…]` or `{…}` collection; line breaks may come between its entries. `end` is set after it. */
+  private flow(p: number): unknown {
     if (++this.depth > MAX_DEPTH) decline();
     const s = this.src;
     const open = s.charCodeAt(p);
@@ -483,9 +531,8 @@ class Reader {
     } else if (open === 91) {
       const list: unknown[] = [];
       for (;;) {
-        const item = this.flowItem(q);
-        list.push(item.value);
-        q = this.flowSpace(item.end);
+        list.push(this.flowItem(q));
+        q = this.flowSpace(this.end);
         const d = s.charCodeAt(q);
         if (d === 93) {
           q++;
@@ -502,20 +549,18 @@ class Reader {
         const c = s.charCodeAt(q);
         let key: string;
         if (c === 39 || c === 34) {
-          const r = this.quoted(q);
-          key = r.value;
-          q = this.skipSpaces(r.end);
+          key = this.quoted(q);
+          q = this.skipSpaces(this.end);
         } else {
-          const r = this.flowPlain(q);
-          if (r.end === q) decline();
-          key = String(resolvePlain(r.text));
-          q = this.skipSpaces(r.end);
+          const e = this.flowPlainEnd(q);
+          if (e === q) decline();
+          key = this.plainKey(q, e);
+          q = this.skipSpaces(e);
         }
         if (s.charCodeAt(q) !== COLON || s.charCodeAt(q + 1) !== SPACE) decline();
         if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(map, key)) decline();
-        const item = this.flowItem(this.skipSpaces(q + 1));
-        map[key] = item.value;
-        q = this.flowSpace(item.end);
+        map[key] = this.flowItem(this.skipSpaces(q + 1));
+        q = this.flowSpace(this.end);
         const d = s.charCodeAt(q);
         if (d === 125) {
           q++;
@@ -528,7 +573,8 @@ class Reader {
       value = map;
     }
     this.depth--;
-    return { value, end: q };
+    this.end = q;
+    return value;
   }
 
   /**
@@ -547,19 +593,24 @@ class Reader {
     return q;
   }
 
-  private flowItem(p: number): { value: unknown; end: number } {
+  /** An item of a flow collection at `p`; `end` is set after it. */
+  private flowItem(p: number): unknown {
     const c = this.src.charCodeAt(p);
     if (c === 91 || c === 123) return this.flow(p);
     if (c === 39 || c === 34) return this.quoted(p);
-    const r = this.flowPlain(p);
-    if (r.end === p) decline();
+    const e = this.flowPlainEnd(p);
+    if (e === p) decline();
     // `a: b` inside a sequence, or a key without a value: left to js-yaml.
-    if (this.src.charCodeAt(this.skipSpaces(r.end)) === COLON) decline();
-    return { value: resolvePlain(r.text), end: r.end };
+    if (this.src.charCodeAt(this.skipSpaces(e)) === COLON) decline();
+    this.end = e;
+    return this.plainValue(p, e);
   }
 
-  /** A plain scalar inside a flow collection: up to a flow indicator, `: ` or the line's end (` #` is declined). */
-  private flowPlain(p: number): { text: string; end: number } {
+  /**
+   * The end (trailing spaces excluded) of a plain scalar inside a flow collection at `p`: up to a flow indicator,
+   * `: ` or the line's end (` #` is declined).
+   */
+  private flowPlainEnd(p: number): number {
     const s = this.src;
     if (!this.plainStart(p)) decline();
     let q = p;
@@ -575,7 +626,7 @@ class Reader {
     if (q >= this.len) decline();
     let e = q;
     while (e > p && s.charCodeAt(e - 1) === SPACE) e--;
-    return { text: s.slice(p, e), end: e };
+    return e;
   }
 
   /** A `|` or `>` block scalar whose header is at `p`; `parent` is the indentation of its mapping or sequence. */
