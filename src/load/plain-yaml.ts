@@ -98,6 +98,20 @@ class Reader {
   private flowParent = -1;
   /** Where the scalar or flow collection read last ends (set by quoted, multiLineQuoted, flow and flowItem). */
   private end = 0;
+  /**
+   * The next `\n`, `:`, `#`, `"` and `\\` (or `len`) at or after the `…From` position it was looked up from: the reader goes
+   * forward, so each is looked up with indexOf about once per occurrence, not scanned for a character at a time.
+   */
+  private nlFrom = 0;
+  private nlAt = -1;
+  private colonFrom = 0;
+  private colonAt = -1;
+  private hashFrom = 0;
+  private hashAt = -1;
+  private quoteFrom = 0;
+  private quoteAt = -1;
+  private backslashFrom = 0;
+  private backslashAt = -1;
 
   constructor(src: string) {
     this.src = src;
@@ -193,6 +207,66 @@ class Reader {
     return value;
   }
 
+  /** The first `\n` at or after `q`, or `len`. */
+  private nextNl(q: number): number {
+    if (q > this.nlAt || q < this.nlFrom) {
+      const i = this.src.indexOf('\n', q);
+      this.nlFrom = q;
+      this.nlAt = i < 0 ? this.len : i;
+    }
+    return this.nlAt;
+  }
+
+  /** The first `:` at or after `q`, or `len`. */
+  private nextColon(q: number): number {
+    if (q > this.colonAt || q < this.colonFrom) {
+      const i = this.src.indexOf(':', q);
+      this.colonFrom = q;
+      this.colonAt = i < 0 ? this.len : i;
+    }
+    return this.colonAt;
+  }
+
+  /** The first `#` at or after `q`, or `len`. */
+  private nextHash(q: number): number {
+    if (q > this.hashAt || q < this.hashFrom) {
+      const i = this.src.indexOf('#', q);
+      this.hashFrom = q;
+      this.hashAt = i < 0 ? this.len : i;
+    }
+    return this.hashAt;
+  }
+
+  /** The first `"` at or after `q`, or `len`. */
+  private nextQuote(q: number): number {
+    if (q > this.quoteAt || q < this.quoteFrom) {
+      const i = this.src.indexOf('"', q);
+      this.quoteFrom = q;
+      this.quoteAt = i < 0 ? this.len : i;
+    }
+    return this.quoteAt;
+  }
+
+  /** The first `\\` at or after `q`, or `len`. */
+  private nextBackslash(q: number): number {
+    if (q > this.backslashAt || q < this.backslashFrom) {
+      const i = this.src.indexOf('\\', q);
+      this.backslashFrom = q;
+      this.backslashAt = i < 0 ? this.len : i;
+    }
+    return this.backslashAt;
+  }
+
+  /** The first ` #` (a comment) whose `#` is at or after `q` and before `end`, or `end`. */
+  private commentBefore(q: number, end: number): number {
+    let h = this.nextHash(q);
+    while (h < end) {
+      if (this.src.charCodeAt(h - 1) === SPACE) return h;
+      h = this.nextHash(h + 1);
+    }
+    return end;
+  }
+
   private spaceOrEnd(p: number): boolean {
     const c = this.src.charCodeAt(p);
     return p >= this.len || c === SPACE || c === NL;
@@ -281,14 +355,12 @@ class Reader {
       return s.charCodeAt(q) === COLON && this.spaceOrEnd(q + 1) ? q : -1;
     }
     if ((c < 128 && NOT_PLAIN_START[c] === 1) || (c === DASH && this.spaceOrEnd(p + 1))) return -1;
-    for (q = p + 1; q < this.len; q++) {
-      const d = s.charCodeAt(q);
-      if (d === NL) return -1;
-      if (d === COLON) {
-        if (this.spaceOrEnd(q + 1)) return q;
-      } else if (d === HASH && s.charCodeAt(q - 1) === SPACE) return -1;
-    }
-    return -1;
+    // The first `: ` (or `:` at the line's end) on the line, unless a comment comes before it.
+    const nl = this.nextNl(p + 1);
+    q = this.nextColon(p + 1);
+    while (q < nl && !this.spaceOrEnd(q + 1)) q = this.nextColon(q + 1);
+    if (q >= nl || this.commentBefore(p + 1, q) < q) return -1;
+    return q;
   }
 
   /** The key (as js-yaml's object-based map stores it) written from `p` to its `:` at `end`. */
@@ -376,16 +448,11 @@ class Reader {
 
   /** Where the line of a plain scalar (block context) starting at `p` ends: the line break or a comment. */
   private plainLineEnd(p: number): number {
-    const s = this.src;
-    let q = p + 1;
-    for (; q < this.len; q++) {
-      const d = s.charCodeAt(q);
-      if (d === NL) break;
-      if (d === COLON) {
-        if (this.spaceOrEnd(q + 1)) decline(); // `: ` inside a value is an error js-yaml reports
-      } else if (d === HASH && s.charCodeAt(q - 1) === SPACE) break;
+    const end = this.commentBefore(p + 1, this.nextNl(p + 1));
+    for (let q = this.nextColon(p + 1); q < end; q = this.nextColon(q + 1)) {
+      if (this.spaceOrEnd(q + 1)) decline(); // `: ` inside a value is an error js-yaml reports
     }
-    return q;
+    return end;
   }
 
   /**
@@ -431,6 +498,11 @@ class Reader {
   private quotedEnd(p: number): number {
     const s = this.src;
     const quote = s.charCodeAt(p);
+    if (quote === 34) {
+      // Most double-quoted scalars hold no backslash: their end is the next `"`, on the same line.
+      const close = this.nextQuote(p + 1);
+      if (close < this.nextNl(p + 1) && this.nextBackslash(p + 1) > close) return close + 1;
+    }
     for (let q = p + 1; q < this.len; q++) {
       const d = s.charCodeAt(q);
       if (d === NL) return -1;
