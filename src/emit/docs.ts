@@ -8,6 +8,7 @@ import type { Artifact } from './artifact.ts';
 import { withContentBytes } from '../build/manifest.ts';
 import { dashboardUrl, formatNumber, normaliseExpr } from './prometheus-rules.ts';
 import { severityRank } from '../model/severity-rank.ts';
+import { sortDistinctStrings } from '../util/sort-strings.ts';
 
 export const ALERT_CATALOGUE_PATH = 'docs/alerts.md';
 
@@ -241,18 +242,7 @@ function sortedKeys(record: Readonly<Record<string, string>>): string[] {
   const keys = Object.keys(record);
   let ordered = true;
   for (let i = 1; i < keys.length && ordered; i++) ordered = keys[i - 1]! < keys[i]!;
-  if (ordered) return keys;
-  if (keys.length > 8) return keys.sort((x, y) => (x < y ? -1 : 1));
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = key;
-  }
-  return keys;
+  return ordered ? keys : sortDistinctStrings(keys);
 }
 
 /**

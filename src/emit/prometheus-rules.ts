@@ -8,6 +8,7 @@ import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
 import { plainInside, yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
 import type { FileScopes } from '../compile-scopes.ts';
+import { sortDistinctStrings } from '../util/sort-strings.ts';
 
 export interface RuleGroupBody {
   /** The rule file's base name, `<group>.yml`. */
@@ -268,23 +269,9 @@ function recordOrder(keys: string[]): string[] {
     }
   }
   if (ordered) return keys;
-  if (keys.length <= 8) insertionSort(keys);
-  else keys.sort();
+  sortDistinctStrings(keys);
   if (!keys.some(isArrayIndex)) return keys;
   return [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
-}
-
-/** Distinct strings sorted in place as Array.prototype.sort() sorts them (by UTF-16 code units). */
-function insertionSort(keys: string[]): void {
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = key;
-  }
 }
 
 function isArrayIndex(key: string): boolean {
