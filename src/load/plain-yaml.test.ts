@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticProject } from '../../test/bench/synthetic.ts';
-import { readPlainYaml } from './plain-yaml.ts';
+import { CharSearch, readPlainYaml } from './plain-yaml.ts';
 import { seededRandom as mulberry32 } from '../../test/helpers/seeded-random.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -421,3 +421,18 @@ function mutate(text: string, r: Random): string {
   }
   return t;
 }
+
+describe('CharSearch', () => {
+  it("answers indexOf's position (or the length) for positions asked in any order: forward, repeated, backward, past the answer", () => {
+    const random = mulberry32(20261206);
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: Math.floor(random() * 40) }, () => 'ab:\n'[Math.floor(random() * 4)]).join('');
+      const search = new CharSearch(text, ':');
+      for (let k = 0; k < 40; k++) {
+        const q = Math.floor(random() * (text.length + 2));
+        const at = text.indexOf(':', q);
+        expect(search.next(q), `${JSON.stringify(text)} from ${q}`).toBe(at < 0 ? text.length : at);
+      }
+    }
+  });
+});

@@ -99,23 +99,23 @@ class Reader {
   /** Where the scalar or flow collection read last ends (set by quoted, multiLineQuoted, flow and flowItem). */
   private end = 0;
   /**
-   * The next `\n`, `:`, `#`, `"` and `\\` (or `len`) at or after the `…From` position it was looked up from: the reader goes
-   * forward, so each is looked up with indexOf about once per occurrence, not scanned for a character at a time.
+   * The next `\n`, `:`, `#`, `"` and `\\` (or `len`): the reader goes forward, so each is looked up with indexOf about
+   * once per occurrence, not scanned for a character at a time.
    */
-  private nlFrom = 0;
-  private nlAt = -1;
-  private colonFrom = 0;
-  private colonAt = -1;
-  private hashFrom = 0;
-  private hashAt = -1;
-  private quoteFrom = 0;
-  private quoteAt = -1;
-  private backslashFrom = 0;
-  private backslashAt = -1;
+  private readonly nl: CharSearch;
+  private readonly colon: CharSearch;
+  private readonly hash: CharSearch;
+  private readonly quote: CharSearch;
+  private readonly backslash: CharSearch;
 
   constructor(src: string) {
     this.src = src;
     this.len = src.length;
+    this.nl = new CharSearch(src, '\n');
+    this.colon = new CharSearch(src, ':');
+    this.hash = new CharSearch(src, '#');
+    this.quote = new CharSearch(src, '"');
+    this.backslash = new CharSearch(src, '\\');
   }
 
   stream(): unknown[] {
@@ -207,62 +207,12 @@ class Reader {
     return value;
   }
 
-  /** The first `\n` at or after `q`, or `len`. */
-  private nextNl(q: number): number {
-    if (q > this.nlAt || q < this.nlFrom) {
-      const i = this.src.indexOf('\n', q);
-      this.nlFrom = q;
-      this.nlAt = i < 0 ? this.len : i;
-    }
-    return this.nlAt;
-  }
-
-  /** The first `:` at or after `q`, or `len`. */
-  private nextColon(q: number): number {
-    if (q > this.colonAt || q < this.colonFrom) {
-      const i = this.src.indexOf(':', q);
-      this.colonFrom = q;
-      this.colonAt = i < 0 ? this.len : i;
-    }
-    return this.colonAt;
-  }
-
-  /** The first `#` at or after `q`, or `len`. */
-  private nextHash(q: number): number {
-    if (q > this.hashAt || q < this.hashFrom) {
-      const i = this.src.indexOf('#', q);
-      this.hashFrom = q;
-      this.hashAt = i < 0 ? this.len : i;
-    }
-    return this.hashAt;
-  }
-
-  /** The first `"` at or after `q`, or `len`. */
-  private nextQuote(q: number): number {
-    if (q > this.quoteAt || q < this.quoteFrom) {
-      const i = this.src.indexOf('"', q);
-      this.quoteFrom = q;
-      this.quoteAt = i < 0 ? this.len : i;
-    }
-    return this.quoteAt;
-  }
-
-  /** The first `\\` at or after `q`, or `len`. */
-  private nextBackslash(q: number): number {
-    if (q > this.backslashAt || q < this.backslashFrom) {
-      const i = this.src.indexOf('\\', q);
-      this.backslashFrom = q;
-      this.backslashAt = i < 0 ? this.len : i;
-    }
-    return this.backslashAt;
-  }
-
   /** The first ` #` (a comment) whose `#` is at or after `q` and before `end`, or `end`. */
   private commentBefore(q: number, end: number): number {
-    let h = this.nextHash(q);
+    let h = this.hash.next(q);
     while (h < end) {
       if (this.src.charCodeAt(h - 1) === SPACE) return h;
-      h = this.nextHash(h + 1);
+      h = this.hash.next(h + 1);
     }
     return end;
   }
@@ -356,9 +306,9 @@ class Reader {
     }
     if ((c < 128 && NOT_PLAIN_START[c] === 1) || (c === DASH && this.spaceOrEnd(p + 1))) return -1;
     // The first `: ` (or `:` at the line's end) on the line, unless a comment comes before it.
-    const nl = this.nextNl(p + 1);
-    q = this.nextColon(p + 1);
-    while (q < nl && !this.spaceOrEnd(q + 1)) q = this.nextColon(q + 1);
+    const nl = this.nl.next(p + 1);
+    q = this.colon.next(p + 1);
+    while (q < nl && !this.spaceOrEnd(q + 1)) q = this.colon.next(q + 1);
     if (q >= nl || this.commentBefore(p + 1, q) < q) return -1;
     return q;
   }
@@ -448,8 +398,8 @@ class Reader {
 
   /** Where the line of a plain scalar (block context) starting at `p` ends: the line break or a comment. */
   private plainLineEnd(p: number): number {
-    const end = this.commentBefore(p + 1, this.nextNl(p + 1));
-    for (let q = this.nextColon(p + 1); q < end; q = this.nextColon(q + 1)) {
+    const end = this.commentBefore(p + 1, this.nl.next(p + 1));
+    for (let q = this.colon.next(p + 1); q < end; q = this.colon.next(q + 1)) {
       if (this.spaceOrEnd(q + 1)) decline(); // `: ` inside a value is an error js-yaml reports
     }
     return end;
@@ -500,8 +450,8 @@ class Reader {
     const quote = s.charCodeAt(p);
     if (quote === 34) {
       // Most double-quoted scalars hold no backslash: their end is the next `"`, on the same line.
-      const close = this.nextQuote(p + 1);
-      if (close < this.nextNl(p + 1) && this.nextBackslash(p + 1) > close) return close + 1;
+      const close = this.quote.next(p + 1);
+      if (close < this.nl.next(p + 1) && this.backslash.next(p + 1) > close) return close + 1;
     }
     for (let q = p + 1; q < this.len; q++) {
       const d = s.charCodeAt(q);
@@ -826,3 +776,25 @@ const ESCAPES: Record<string, string> = {
   L: '\u2028',
   P: '\u2029',
 };
+
+/**
+ * indexOf of one character, remembered: the answer for a position is the last one unless the position is before the
+ * last search's start or past its answer; then searched again. The text's length when there is none.
+ */
+export class CharSearch {
+  private from = 0;
+  private at = -1;
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {}
+
+  next(q: number): number {
+    if (q > this.at || q < this.from) {
+      const i = this.text.indexOf(this.char, q);
+      this.from = q;
+      this.at = i < 0 ? this.text.length : i;
+    }
+    return this.at;
+  }
+}

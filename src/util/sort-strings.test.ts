@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { sortDistinctStrings } from './sort-strings.ts';
-
-/** A small seeded generator, so that a failure names a case that can be run again. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/helpers/seeded-random.ts';
 
 describe('sortDistinctStrings', () => {
   it('orders distinct strings exactly as Array.prototype.sort does, in place, at every length around the insertion cut', () => {
-    const random = mulberry32(20261205);
+    const random = seededRandom(20261205);
     // Characters where code-unit order differs from code-point or locale order: digits, cases, astral halves, BMP tail.
     const alphabet = ['0', '9', 'A', 'Z', '_', 'a', 'z', 'é', '\u{1F600}', '\uFFFD', '\uD800', ' ', ''];
     for (let n = 0; n < 2000; n++) {
