@@ -1,3 +1,4 @@
+import type { ExpressionModel } from '../model/types.ts';
 import type { Check } from './check.ts';
 import { selectorsOf } from './promql-facts.ts';
 
@@ -12,10 +13,12 @@ export const promqlCounterCompareCheck: Check = {
   run() {},
   // Each expression on its own, with the file's alerts and the catalogue: per file.
   perFile(ctx, file) {
-    const thresholded = new Set(file.groups.flatMap((g) => g.alerts).filter((a) => a.levels.some((l) => l.op)).map((a) => a.expression));
+    // The expressions an alert's thresholds compare: needed only for a bare selector, listed once per file then.
+    let thresholded: Set<ExpressionModel> | undefined;
+    const comparedByThresholds = (e: ExpressionModel) => (thresholded ??= new Set(file.groups.flatMap((g) => g.alerts).filter((a) => a.levels.some((l) => l.op)).map((a) => a.expression))).has(e);
     for (const { expression, selector, span } of selectorsOf(ctx, file.expressions)) {
       if (selector.call || selector.range || !selector.metric) continue;
-      const viaThresholds = selector.bare && thresholded.has(expression);
+      const viaThresholds = selector.bare && comparedByThresholds(expression);
       if (!selector.compared && !viaThresholds) continue;
       const origin = ctx.catalog.resolve(selector.metric);
       if (origin?.kind !== 'catalog') continue;

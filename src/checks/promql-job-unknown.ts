@@ -21,10 +21,11 @@ export const promqlJobUnknownCheck: Check = {
     if (envs.length === 0) return;
     // Every catalogue source gets a job named after it wherever it is scraped; an Environment that does not scrape
     // one is env/scrape's warning, not a reason to call its job unknown here.
-    const sources = new Set([...ctx.model.metrics.map((m) => m.source), ...ctx.model.external.map((e) => e.source)]);
+    let sources: Set<string> | undefined;
+    const catalogueSources = () => (sources ??= new Set([...ctx.model.metrics.map((m) => m.source), ...ctx.model.external.map((e) => e.source)]));
     const jobsOf = (source: string | undefined) => {
       const jobs = new Set<string>();
-      if (source === undefined) for (const s of sources) if (!envs.some((e) => e.scrape.some((x) => x.source === s && x.labels?.job))) jobs.add(s);
+      if (source === undefined) for (const s of catalogueSources()) if (!envs.some((e) => e.scrape.some((x) => x.source === s && x.labels?.job))) jobs.add(s);
       for (const env of envs) {
         for (const s of env.scrape) {
           if (source !== undefined && s.source !== source) continue;

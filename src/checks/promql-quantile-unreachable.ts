@@ -1,4 +1,4 @@
-import { levelExpression, spanOf, type AlertLevel, type ExpressionModel } from '../model/types.ts';
+import { levelExpression, spanOf, type AlertLevel, type AlertModel, type ExpressionModel } from '../model/types.ts';
 import type { QuantileFact } from '../promql/index.ts';
 import type { Check, CheckContext } from './check.ts';
 import { catalogued } from './promql-facts.ts';
@@ -16,17 +16,10 @@ export const promqlQuantileUnreachableCheck: Check = {
   run() {},
   // Each expression on its own, with the file's alerts and the catalogue: per file.
   perFile(ctx, file) {
-    // The thresholds that compare each expression: levels of one alert share it, a level of `rules:` has its own.
-    const levelsOf = new Map<ExpressionModel, { alert: string; level: AlertLevel }[]>();
-    for (const g of file.groups) {
-      for (const a of g.alerts) {
-        for (const l of a.levels) {
-          if (!l.op || l.value === undefined) continue;
-          const e = levelExpression(a, l);
-          (levelsOf.get(e) ?? levelsOf.set(e, []).get(e)!).push({ alert: a.name, level: l });
-        }
-      }
-    }
+    // The thresholds that compare each expression (levels of one alert share it, a level of `rules:` has its own):
+    // listed only for a file with a histogram_quantile() whose buckets the catalogue states, which most have none of.
+    let levels: Map<ExpressionModel, { alert: string; level: AlertLevel }[]> | undefined;
+    const levelsOf = (e: ExpressionModel) => (levels ??= thresholdsByExpression(file.groups)).get(e);
     for (const expression of file.expressions) {
       const facts = ctx.analyze(expression).facts;
       if (!facts?.quantiles.length) continue;
@@ -42,7 +35,7 @@ export const promqlQuantileUnreachableCheck: Check = {
           });
         }
         if (!q.bare) continue;
-        for (const { alert, level } of levelsOf.get(expression) ?? []) {
+        for (const { alert, level } of levelsOf(expression) ?? []) {
           if (!unreachable(level.op!, level.value!, ceiling.bound)) continue;
           ctx.report({
             uses: expression,
@@ -55,6 +48,20 @@ export const promqlQuantileUnreachableCheck: Check = {
     }
   },
 };
+
+function thresholdsByExpression(groups: readonly { alerts: readonly AlertModel[] }[]): Map<ExpressionModel, { alert: string; level: AlertLevel }[]> {
+  const byExpression = new Map<ExpressionModel, { alert: string; level: AlertLevel }[]>();
+  for (const g of groups) {
+    for (const a of g.alerts) {
+      for (const l of a.levels) {
+        if (!l.op || l.value === undefined) continue;
+        const e = levelExpression(a, l);
+        (byExpression.get(e) ?? byExpression.set(e, []).get(e)!).push({ alert: a.name, level: l });
+      }
+    }
+  }
+  return byExpression;
+}
 
 /** `x > v` cannot hold for any x ≤ bound when v ≥ bound; `x >= v` when v > bound. */
 function unreachable(op: string, value: number, bound: number): boolean {

@@ -9,6 +9,7 @@ export const refDashboardCheck: Check = {
   severity: 'error',
   run(ctx) {
     const uids = ctx.model.dashboards.map((d) => d.uid);
+    const uidSet = new Set(uids);
     const guessUid = limitedGuesses(uids);
     const alerts = allAlerts(ctx.model);
     const withLinks = alerts.filter((a) => a.enabled && a.dashboard !== undefined);
@@ -22,7 +23,7 @@ export const refDashboardCheck: Check = {
       });
     }
     for (const alert of alerts) {
-      if (alert.dashboard === undefined || uids.includes(alert.dashboard)) continue;
+      if (alert.dashboard === undefined || uidSet.has(alert.dashboard)) continue;
       const guess = guessUid(alert.dashboard);
       ctx.report({
         message: `alert ${alert.name}: dashboard "${alert.dashboard}" is not defined`,
@@ -32,11 +33,12 @@ export const refDashboardCheck: Check = {
       });
     }
     const alertNames = alerts.map((a) => a.name);
+    const alertNameSet = new Set(alertNames);
     const guessAlert = limitedGuesses(alertNames);
     for (const d of ctx.model.dashboards) {
       const panels = [...(d.spec?.panels ?? []).map((p, i) => ({ p, path: ['panels', i] as (string | number)[] })), ...(d.spec?.rows ?? []).flatMap((row, r) => row.panels.map((p, i) => ({ p, path: ['rows', r, 'panels', i] as (string | number)[] })))];
       for (const { p, path } of panels) {
-        if (isJsonPanel(p) || p.thresholdsFrom === undefined || alertNames.includes(p.thresholdsFrom)) continue;
+        if (isJsonPanel(p) || p.thresholdsFrom === undefined || alertNameSet.has(p.thresholdsFrom)) continue;
         const guess = guessAlert(p.thresholdsFrom);
         ctx.report({
           message: `dashboard ${d.uid}, panel "${p.title}": thresholdsFrom names unknown alert "${p.thresholdsFrom}"`,
