@@ -8,7 +8,7 @@ import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, 
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type AggregationSpec, type FunctionSpec } from './functions.ts';
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
-import { FactCollector, NO_CONTEXT, type FactContext, type SelectorMatcher } from './facts.ts';
+import { FactCollector, keptList, NO_CONTEXT, NONE, type FactContext, type GroupingFact, type SelectorMatcher } from './facts.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
@@ -120,7 +120,23 @@ class Analyzer {
   constructor(
     private readonly src: ParsedText,
     private readonly facts?: FactCollector,
-  ) {}
+  ) {
+    this.plain = !src.text.includes('\\');
+  }
+
+  /** The parsed text has no backslash: no string literal in it has an escape to read or report (nearly always). */
+  private readonly plain: boolean;
+
+  /** A string literal's value (unquotedValue of its text), sliced once when the text has no backslash. */
+  private literal(node: Span): string {
+    const text = this.src.text;
+    const { from, to } = node;
+    if (this.plain && to - from > 1) {
+      const q = text.charCodeAt(from);
+      if ((q === 34 || q === 39 || q === 96) && text.charCodeAt(to - 1) === q) return text.slice(from + 1, to - 1);
+    }
+    return unquotedValue(text.slice(from, to));
+  }
 
   private at(node: Span) {
     return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
@@ -218,6 +234,7 @@ class Analyzer {
 
   /** `string(node)` for its problems alone. */
   private stringProblems(node: Node) {
+    if (this.plain) return;
     const text = this.src.text;
     for (let i = node.from; i < node.to; i++) {
       if (text.charCodeAt(i) === 92) {
@@ -239,19 +256,18 @@ class Analyzer {
    * Reports a regex Prometheus would reject, at the offending characters inside the string literal. Validity is
    * decided by the RE2 grammar (util/re2-syntax.ts), never by whether JavaScript can compile the pattern.
    */
-  private regex(literal: Node, check: (pattern: string) => Re2SyntaxError | undefined, context: string) {
-    const text = this.src.text.slice(literal.from, literal.to);
-    const value = unquotedValue(text);
+  private regex(literal: Node, check: (pattern: string) => Re2SyntaxError | undefined, context: string | SelectorMatcher) {
+    const value = this.literal(literal);
     // Grafana expands its variables (`$job`, `${job:regex}`) before Prometheus sees the regex.
     if (this.src.grafana && /\$|\[\[/.test(value)) return;
     const error = regexError(check, value);
     if (!error || this.quiet > 0) return;
-    const { offsets } = unquote(text);
+    const { offsets } = unquote(this.src.text.slice(literal.from, literal.to));
     const base = this.src.map.start(literal.from);
     const start = base + offsets[error.offset]!;
     this.problems.push({
       code: 'promql/syntax',
-      message: `${context}: error parsing regexp: ${error.message}`,
+      message: `${typeof context === 'string' ? context : `invalid regex in matcher ${context.matcher.label}${context.matcher.op}`}: error parsing regexp: ${error.message}`,
       start,
       end: Math.max(base + offsets[error.end]!, start + 1),
       hint: RE2_HINT,
@@ -261,12 +277,12 @@ class Analyzer {
   /** Each selector's matchers, read once: absent() reads them again, and so do the facts (FactCollector). */
   readonly matcherLists = new Map<Node, SelectorMatcher[]>();
 
-  private matchers(selector: Node): SelectorMatcher[] {
+  /** `list`: the selector's LabelMatchers, when the caller found it (undefined: looked up here). */
+  private matchers(selector: Node, list: Node | null = child(selector, 'LabelMatchers')): SelectorMatcher[] {
     const known = this.matcherLists.get(selector);
     if (known) return known;
     const out: SelectorMatcher[] = [];
     this.matcherLists.set(selector, out);
-    const list = child(selector, 'LabelMatchers');
     for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
       const nameNode = m.firstChild;
@@ -276,27 +292,34 @@ class Analyzer {
       const label =
         nameNode.name === 'QuotedLabelName' ? shared(unquotedValue(this.src.text.slice(nameNode.from, nameNode.to))) : this.text(nameNode);
       const op = matchOperator(this.src.text, opNode);
-      out.push({ matcher: { label, op, value: shared(unquotedValue(this.src.text.slice(value.from, value.to))) }, value, name: nameNode, unquoted: m.name === 'UnquotedLabelMatcher' });
+      out.push({ matcher: { label, op, value: shared(this.literal(value)) }, value, name: nameNode, unquoted: m.name === 'UnquotedLabelMatcher' });
     }
     return out;
   }
 
   private selector(node: Node, span: Span, context: FactContext): Info {
-    const ident = child(node, 'Identifier');
+    // child(node, 'Identifier') and child(node, 'LabelMatchers') in one pass.
+    let ident: Node | null = null;
+    let list: Node | null = null;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'Identifier') ident ??= c;
+      else if (c.name === 'LabelMatchers') list ??= c;
+    }
     const identText = ident ? this.text(ident) : undefined;
-    const matchers = this.matchers(node);
-    if (this.facts) this.facts.selector(node, span, context, matchers, identText);
-    const list = child(node, 'LabelMatchers');
+    const matchers = this.matchers(node, list);
+    if (this.facts) this.facts.selector(node, span, context, matchers, identText, ident);
     for (let m = list ? list.firstChild : null; m; m = m.nextSibling) {
       const quoted = m.name === 'QuotedLabelName' ? m : child(m, 'QuotedLabelName');
       if (quoted) this.report('promql/syntax', quoted, `quoted label and metric names are ${NOT_IN_242}`, 'use a plain name: job="api"');
       // Only for the escape problems they may hold: a literal without a backslash has none.
+      if (this.plain) continue;
       for (let s = m.firstChild; s; s = s.nextSibling) if (s.name === 'StringLiteral') this.stringProblems(s);
       if (quoted) for (let s = quoted.firstChild; s; s = s.nextSibling) if (s.name === 'StringLiteral') this.stringProblems(s);
     }
 
-    for (const { matcher, value } of matchers) {
-      if (matcher.op === '=~' || matcher.op === '!~') this.regex(value, prometheusMatcherRegexError, `invalid regex in matcher ${matcher.label}${matcher.op}`);
+    for (const m of matchers) {
+      // The matcher, not its message: the message is only made for an invalid regex.
+      if (m.matcher.op === '=~' || m.matcher.op === '!~') this.regex(m.value, prometheusMatcherRegexError, m);
     }
 
     let nameMatcher: SelectorMatcher | undefined;
@@ -447,10 +470,12 @@ class Analyzer {
     return info;
   }
 
-  private groupingLabels(node: Node | null | undefined): string[] {
+  /** `read`: the facts' grouping of these labels, whose names (its LabelName children's texts, in order) are taken from it. */
+  private groupingLabels(node: Node | null | undefined, read?: GroupingFact): string[] {
     const labels: string[] = [];
-    for (const c of node ? childNodes(node) : []) {
-      if (c.name === 'LabelName') labels.push(this.text(c));
+    let named = 0;
+    for (let c = node ? node.firstChild : null; c; c = c.nextSibling) {
+      if (c.name === 'LabelName') labels.push(read ? read.labels[named++]!.name : this.text(c));
       else if (c.name === 'QuotedLabelName') {
         this.report('promql/syntax', c, `quoted label names are ${NOT_IN_242}`, 'use a plain label name');
         const s = child(c, 'StringLiteral');
@@ -547,7 +572,8 @@ class Analyzer {
     const name = this.text(e.id);
     const at = this.at(e.id);
     this.functions.push({ name, start: at.start, end: at.end });
-    const visit = this.facts?.callStart(e, context);
+    // The facts read the name in the parsed text: the same string unless that text is not the original.
+    const visit = this.facts?.callStart(e, context, this.src.text === this.src.original ? name : undefined);
     const infos: Info[] = [];
     for (const a of e.args) infos.push(this.expr(a, visit ? visit.args : NO_CONTEXT));
     if (visit) this.facts!.callEnd(visit);
@@ -644,16 +670,20 @@ class Analyzer {
     const infos: Info[] = [];
     for (const a of e.args) infos.push(this.expr(a));
     if (visit) this.facts!.aggregateEnd(visit);
-    // Kept in no analysis (only in messages): not shared.
+    // Kept in no analysis (only in messages): not shared. Lowercased only when it is not a name as written.
     const map = this.src.map;
-    const name = this.src.original.slice(map.start(e.op.from), map.end(e.op.to)).toLowerCase();
-    const spec = AGGREGATIONS.get(name);
+    let name = this.src.original.slice(map.start(e.op.from), map.end(e.op.to));
+    let spec = AGGREGATIONS.get(name);
+    if (!spec) {
+      name = name.toLowerCase();
+      spec = AGGREGATIONS.get(name);
+    }
     if (!spec) {
       this.report('promql/unknown-function', e.op, `unknown aggregation "${name}"`, LATER_FUNCTIONS.get(name));
       return unknown();
     }
     const without = Boolean(e.modifier && child(e.modifier, 'Without'));
-    const grouping = this.groupingLabels(e.modifier && child(e.modifier, 'GroupingLabels'));
+    const grouping = this.groupingLabels(e.modifier && child(e.modifier, 'GroupingLabels'), visit?.fact);
 
     const n = e.args.length;
     const wanted = spec.param ? 2 : 1;
@@ -826,19 +856,20 @@ function analyzeExpr(src: ParsedText, root: Expr | undefined, syntax: PromqlProb
   const analyzer = new Analyzer(src, facts);
   const info = root ? analyzer.expr(root) : unknown();
 
-  const problems = [...syntax, ...analyzer.problems].sort((a, b) => a.start - b.start || a.end - b.end);
+  const problems = syntax.length === 0 && analyzer.problems.length === 0 ? NONE : [...syntax, ...analyzer.problems].sort((a, b) => a.start - b.start || a.end - b.end);
   const parsed = syntax.length === 0 && root !== undefined;
-  const analysis: PromqlAnalysis = {
-    ok: problems.length === 0,
-    problems,
-    // Copies of exactly their length: an array grown by push keeps room for 17 items.
-    metrics: byStart(analyzer.metrics).slice(),
-    functions: byStart(analyzer.functions).slice(),
-    outputLabels: parsed ? info.labels : inherited(),
-  };
-  if (parsed && info.type) analysis.resultType = info.type;
-  if (facts && root) analysis.facts = facts.finish(root);
-  return analysis;
+  const ok = problems.length === 0;
+  const metrics = keptList(byStart(analyzer.metrics));
+  const functions = keptList(byStart(analyzer.functions));
+  const outputLabels = parsed ? info.labels : inherited();
+  const resultType = parsed ? info.type : undefined;
+  // One literal for each set of keys, not properties added to one: those would be kept in a separate store (≈ 40
+  // bytes more in every analysis kept, which the collector copies).
+  if (facts && root) {
+    const found = facts.finish(root);
+    return resultType ? { ok, problems, metrics, functions, outputLabels, resultType, facts: found } : { ok, problems, metrics, functions, outputLabels, facts: found };
+  }
+  return resultType ? { ok, problems, metrics, functions, outputLabels, resultType } : { ok, problems, metrics, functions, outputLabels };
 }
 
 /** `list.sort((a, b) => a.start - b.start)`, skipped when the list is in that order already (nearly always). */

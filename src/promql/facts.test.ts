@@ -55,7 +55,33 @@ describe('grouping facts: by() and without() labels, with the metrics they can o
     ['max by (pod) (sum(x))', [{ kind: 'by', labels: [['pod', 'pod']], metrics: undefined }]],
     ['sum(x)', []],
     ['rate(x[5m]) > 1', []],
+    // Each metric once, in the order first read; more than 16 selectors take another path.
+    ['sum by (pod) (b / a + b * c - a)', [{ kind: 'by', labels: [['pod', 'pod']], metrics: ['b', 'a', 'c'] }]],
+    [`sum by (pod) (${Array.from({ length: 20 }, (_, i) => `m${i % 3 === 0 ? 0 : i}`).join(' + ')})`, [{ kind: 'by', labels: [['pod', 'pod']], metrics: ['m0', 'm1', 'm2', 'm4', 'm5', 'm7', 'm8', 'm10', 'm11', 'm13', 'm14', 'm16', 'm17', 'm19'] }]],
+    ['sum without (a, b, c) (x)', [{ kind: 'without', labels: [['a', 'a'], ['b', 'b'], ['c', 'c']], metrics: ['x'] }]],
   ] as [string, unknown[]][])('%s', (expr, want) => {
     expect(groupings(expr)).toEqual(want);
+  });
+
+  it('has a metrics key only when it knows the metrics', () => {
+    expect(Object.keys(facts('sum by (pod) (x)').groupings[0]!)).toEqual(['kind', 'labels', 'metrics']);
+    expect(Object.keys(facts('sum by (pod) ({job="a"})').groupings[0]!)).toEqual(['kind', 'labels']);
+  });
+});
+
+describe('the lists an analysis keeps', () => {
+  it('are one frozen empty list when empty, which a caller cannot change under every other analysis', () => {
+    const a = analyzePromql('sum by (pod) (x)');
+    const b = analyzePromql('up');
+    expect(a.problems).toBe(b.problems);
+    expect(Object.isFrozen(a.problems)).toBe(true);
+    expect(a.facts!.absents).toBe(b.facts!.quantiles);
+    expect(() => (a.problems as unknown[]).push(1)).toThrow(TypeError);
+    expect(analyzePromql('up').problems).toEqual([]);
+  });
+
+  it('has its keys in the same order with and without a result type and facts', () => {
+    expect(Object.keys(analyzePromql('sum by (pod) (x)'))).toEqual(['ok', 'problems', 'metrics', 'functions', 'outputLabels', 'resultType', 'facts']);
+    expect(Object.keys(analyzePromql('sum(x'))).toEqual(['ok', 'problems', 'metrics', 'functions', 'outputLabels']);
   });
 });

@@ -141,6 +141,8 @@ export interface CallVisit {
 /** An aggregation being visited (FactCollector.aggregateStart). */
 export interface AggregateVisit {
   fact: GroupingFact | undefined;
+  /** Where `fact` is in the groupings. */
+  index: number;
   firstSelector: number;
   aggregations: number;
   labelMakers: number;
@@ -198,8 +200,7 @@ export class FactCollector {
     if (core.kind === 'selector' && this.selectors[0]) this.selectors[0].bare = true;
     // The outermost call is visited first, so its fact is the first.
     if (core.kind === 'call' && this.src.text.slice(core.id.from, core.id.to) === 'histogram_quantile' && this.quantiles[0]) this.quantiles[0].bare = true;
-    // Copies of exactly their length: an array grown by push keeps room for 17 items.
-    return { selectors: this.selectors.slice(), absents: this.absents.slice(), quantiles: this.quantiles.slice(), groupings: this.groupings.slice() };
+    return { selectors: keptList(this.selectors), absents: keptList(this.absents), quantiles: keptList(this.quantiles), groupings: keptList(this.groupings) };
   }
 
   /**
@@ -276,8 +277,9 @@ export class FactCollector {
   }
 
   /** Before a call's arguments: its absent() fact, its quantile fact, and the context of its arguments. */
-  callStart(e: Extract<Expr, { kind: 'call' }>, context: FactContext): CallVisit {
-    const name = shared(this.src.text.slice(e.id.from, e.id.to));
+  /** `read`: the function's name in the parsed text, when the caller read it. */
+  callStart(e: Extract<Expr, { kind: 'call' }>, context: FactContext, read?: string): CallVisit {
+    const name = read ?? shared(this.src.text.slice(e.id.from, e.id.to));
     const call = this.locatedName(e.id, name);
     if (name === 'absent' || name === 'absent_over_time') {
       const because = e.args[0] ? this.always(name === 'absent_over_time' ? rangeInner(e.args[0]) : e.args[0]) : undefined;
@@ -301,23 +303,34 @@ export class FactCollector {
 
   /** Before an aggregation's arguments (visited with NO_CONTEXT): its grouping fact. */
   aggregateStart(e: Extract<Expr, { kind: 'aggregate' }>): AggregateVisit {
-    const grouping = e.modifier && child(e.modifier, 'GroupingLabels');
-    const labels = grouping ? childrenNamed(grouping, 'LabelName') : [];
-    const fact: GroupingFact | undefined = e.modifier ? { kind: child(e.modifier, 'Without') ? 'without' : 'by', labels: labels.map((l) => this.locatedName(l, this.text(l))) } : undefined;
-    if (fact) this.groupings.push(fact);
-    return { fact, firstSelector: this.selectors.length, aggregations: ++this.aggregations, labelMakers: this.labelMakers };
+    let fact: GroupingFact | undefined;
+    if (e.modifier) {
+      // child(modifier, 'Without') and child(modifier, 'GroupingLabels') in one pass, the labels without a list of nodes first.
+      let without = false;
+      let grouping: Node | null = null;
+      for (let c = e.modifier.firstChild; c; c = c.nextSibling) {
+        if (c.name === 'Without') without = true;
+        else if (c.name === 'GroupingLabels') grouping ??= c;
+      }
+      // Counted first: kept in the analysis, the list is made at its length (one grown by push keeps room for 17).
+      let n = 0;
+      for (let l = grouping ? grouping.firstChild : null; l; l = l.nextSibling) if (l.name === 'LabelName') n++;
+      const labels: GroupingFact['labels'] = new Array(n);
+      let k = 0;
+      for (let l = grouping ? grouping.firstChild : null; l; l = l.nextSibling) if (l.name === 'LabelName') labels[k++] = this.locatedName(l, this.text(l));
+      fact = { kind: without ? 'without' : 'by', labels };
+      this.groupings.push(fact);
+    }
+    return { fact, index: this.groupings.length - 1, firstSelector: this.selectors.length, aggregations: ++this.aggregations, labelMakers: this.labelMakers };
   }
 
   /** After an aggregation's arguments: the metrics its labels can only come from. */
-  aggregateEnd({ fact, firstSelector, aggregations, labelMakers }: AggregateVisit) {
+  aggregateEnd({ fact, index, firstSelector, aggregations, labelMakers }: AggregateVisit) {
     if (!fact || this.aggregations !== aggregations || this.labelMakers !== labelMakers || this.selectors.length === firstSelector) return;
-    const metrics: string[] = [];
-    for (let i = firstSelector; i < this.selectors.length; i++) {
-      const metric = this.selectors[i]!.metric;
-      if (!metric) return;
-      metrics.push(metric);
-    }
-    fact.metrics = distinct(metrics);
+    for (let i = firstSelector; i < this.selectors.length; i++) if (!this.selectors[i]!.metric) return;
+    // A new fact with `metrics`, not the property added to the one made before: an object given a property after its
+    // literal keeps it in a separate store (≈ 40 bytes more in every analysis kept, which the collector copies).
+    this.groupings[index] = { kind: fact.kind, labels: fact.labels, metrics: distinctMetrics(this.selectors, firstSelector) };
   }
 
   /** The comparison `compared` with the number `x`, stated with the operator `op`. */
@@ -338,11 +351,10 @@ export class FactCollector {
   }
 
   /**
-   * A selector's fact; `read`: its matchers as the Analyzer read them (read again here if absent); `identText`: the
-   * text of its Identifier, when the Analyzer read it.
+   * A selector's fact; `read`: its matchers as the Analyzer read them (read again here if absent); `identText` and
+   * `ident`: its Identifier and that node's text, when the Analyzer read them.
    */
-  selector(node: Node, span: Span, context: FactContext, read: readonly SelectorMatcher[] | undefined, identText?: string) {
-    const ident = child(node, 'Identifier');
+  selector(node: Node, span: Span, context: FactContext, read: readonly SelectorMatcher[] | undefined, identText?: string, ident: Node | null = child(node, 'Identifier')) {
     const matchers: MatcherFact[] = [];
     if (read) {
       const map = this.src.map;
@@ -451,12 +463,37 @@ function selectorFact(metric: string | undefined, at: Located, matchers: Matcher
   return metric === undefined ? { at, matchers, bare: false } : { metric, at, matchers, bare: false };
 }
 
-/** `[...new Set(names)]`, without the Set for the few names an aggregation nearly always reads. */
-function distinct(names: string[]): string[] {
-  if (names.length > 16) return [...new Set(names)];
-  const out: string[] = [];
-  for (const n of names) if (!out.includes(n)) out.push(n);
+/** Every analysis's empty list (read only: frozen). */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/**
+ * A list an analysis keeps: a copy of exactly its length (an array grown by push keeps room for 17 items), or the shared
+ * empty one (each analysis kept is copied by the collector, and most lists of facts are empty).
+ */
+export function keptList<T>(list: T[]): T[] {
+  return list.length === 0 ? NONE : list.slice();
+}
+
+/**
+ * The distinct metrics of `selectors` from `first` on (each has one), in the order first seen: `[...new Set(…)]`
+ * without the Set for the few an aggregation nearly always reads, and at its length (a list grown by push keeps room
+ * for 17, ≈ 130 bytes more in every analysis kept).
+ */
+function distinctMetrics(selectors: readonly SelectorFact[], first: number): string[] {
+  if (selectors.length - first > 16) return [...new Set(selectors.slice(first).map((s) => s.metric!))];
+  let n = 0;
+  for (let i = first; i < selectors.length; i++) if (isFirst(selectors, first, i)) n++;
+  const out: string[] = new Array(n);
+  let k = 0;
+  for (let i = first; i < selectors.length; i++) if (isFirst(selectors, first, i)) out[k++] = selectors[i]!.metric!;
   return out;
+}
+
+/** Whether no selector between `first` and `i` has the metric of selector `i`. */
+function isFirst(selectors: readonly SelectorFact[], first: number, i: number): boolean {
+  const metric = selectors[i]!.metric;
+  for (let j = first; j < i; j++) if (selectors[j]!.metric === metric) return false;
+  return true;
 }
 
 /** The selector of `x[5m]`, for absent_over_time. */

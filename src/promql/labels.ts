@@ -6,9 +6,16 @@ import type { OutputLabels } from './types.ts';
  */
 function uniq(xs: Iterable<string>): string[] {
   if (!Array.isArray(xs) || xs.length > 8) return [...new Set(xs)];
+  // Nearly always distinct already: a copy at its length (a list grown by push keeps room for 17, and analyses keep it).
+  if (distinctShort(xs)) return xs.slice();
   const out: string[] = [];
   for (const x of xs as readonly string[]) if (!out.includes(x)) out.push(x);
   return out;
+}
+
+function distinctShort(xs: readonly string[]): boolean {
+  for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) if (xs[i] === xs[j]) return false;
+  return true;
 }
 
 /** The series of a selector: whatever labels the metric has. */
