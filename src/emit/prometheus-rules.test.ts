@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../test/helpers/cli.ts';
 import { baseFile, compileBase } from '../../test/helpers/model.ts';
 import { ruleFileName } from './prometheus-rules.ts';
+import { GENERATED_HEADER, goYaml } from './artifact.ts';
+import { artifactBytes, artifactSha256 } from '../build/manifest.ts';
 
 type RuleFile = { groups: { name: string; interval?: string; limit?: number; query_offset?: string; rules: Record<string, unknown>[] }[] };
 
@@ -63,6 +66,17 @@ describe('Prometheus rules emitter', () => {
     const emitted = parsed('prometheus/rules/app.yml').groups[0]!.rules.map((r) => r.alert);
     expect(emitted).toEqual(['QueueDeep', 'QueueDeep', ...names]);
     await expectPromtoolAccepts(byPath.get('prometheus/rules/app.yml')!.content);
+  });
+
+  it('keeps a rule file as its UTF-8 bytes: the bytes written and hashed are those of its text, its document as goYaml writes it', async () => {
+    const names = ['告警 CPU', 'Disk — 90%', 'Ünïcode 🚨'];
+    const alerts = (await baseFile('alerts.yaml')).replace(/  - name: TargetDown\n(.|\n)*$/, names.map((n) => `  - name: ${JSON.stringify(n)}\n    expr: up == 0\n    severity: critical\n    summary: ${JSON.stringify(`${n} is down`)}\n`).join(''));
+    const { byPath } = await rules({ 'alerts.yaml': alerts });
+    const file = byPath.get('prometheus/rules/app.yml')!;
+    expect(file.content).toBe(goYaml(file.data, [GENERATED_HEADER, 'Source: alerts.yaml']));
+    expect(artifactBytes(file).equals(Buffer.from(file.content, 'utf8'))).toBe(true);
+    expect(artifactSha256(file)).toBe(createHash('sha256').update(file.content, 'utf8').digest('hex'));
+    expect(file.content).toContain('告警 CPU is down');
   });
 
   it('compiles each level of `rules:` to a rule of its own, with its expression, labels and annotations', async () => {
