@@ -4,8 +4,9 @@
 //   dist/index.js                the define helpers definitions import (`from 'vigil'`), dist/types/index.d.ts
 //   dist/compiler.js             the compiler as a library (`from 'vigil/compiler'`), dist/types/compiler.d.ts
 //   dist/typescript-child.mjs    the process that runs users' TypeScript definitions
-//   dist/loader-process.mjs      how that process is started (src/load/loader-process.ts): bin/vigil.js imports it
-//                                to start the process before it reads the command line's script
+//   dist/loader-process.cjs      how that process is started (src/load/loader-process.ts): bin/vigil.js requires it
+//                                to start the process before it reads the command line's script (CommonJS: an ES
+//                                module import there would cost each command Node's module loader, see dist-files.cjs)
 //   dist/grafana-sdk.cjs         the Grafana Foundation SDK as one script, which that process compiles with a V8 code
 //                                cache; dist/grafana-sdk.json gives its SDK version, its sha256 and each entry's exports
 // bin/vigil.js rebuilds the bundles in a checkout when a source is newer; `npm run prepare` (also run by npm ci and
@@ -15,24 +16,26 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DIST_FILES } from './dist-files.cjs';
+
+export { bundlesAreFresh, newestSource } from './dist-files.cjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-export const CLI = { entry: 'src/cli/run.ts', out: 'vigil.cjs' };
+export const CLI = { entry: 'src/cli/run.ts', out: DIST_FILES.cli };
 const LIBRARIES = [
-  { entry: 'src/index.ts', out: 'index.js' },
-  { entry: 'src/compiler.ts', out: 'compiler.js' },
-  { entry: 'src/load/loader-process.ts', out: 'loader-process.mjs' },
+  { entry: 'src/index.ts', out: DIST_FILES.index },
+  { entry: 'src/compiler.ts', out: DIST_FILES.compiler },
 ];
-const BUNDLES = [CLI, ...LIBRARIES];
-const CHILD = 'src/load/typescript-child.mjs';
+/** The ES module the TypeScript loader process runs, copied as it is. */
+const CHILD = { source: 'src/load/typescript-child.mjs', out: DIST_FILES.loaderChild };
 /** The SDK script for the TypeScript loader process and its description (src/load/grafana-sdk-script.ts reads them). */
-export const SDK_SCRIPT = { package: '@grafana/grafana-foundation-sdk', out: 'grafana-sdk.cjs', description: 'grafana-sdk.json' };
+export const SDK_SCRIPT = { package: '@grafana/grafana-foundation-sdk', out: DIST_FILES.sdkScript, description: DIST_FILES.sdkDescription };
 export const CHUNK_NAMES = 'vigil-[name]-[hash]';
-/** The chunks of the split ES module command line earlier versions wrote (dist/vigil.mjs beside them). */
-const OLD_CLI_FILE = /^vigil(-.+-[A-Z0-9]{8})?\.mjs(\.\d+\.tmp)?$/;
-/** They go once this old: a command started from the old dist/vigil.mjs may still be about to import a chunk. */
+/** The chunks of the split ES module command line earlier versions wrote (dist/vigil.mjs beside them), and their ES module of the loader's start. */
+const OLD_CLI_FILE = /^(vigil(-.+-[A-Z0-9]{8})?|loader-process)\.mjs(\.\d+\.tmp)?$/;
+/** They go once this old: a command started from an old dist/vigil.mjs or bin/vigil.js may still be about to import one. */
 const OLD_CLI_AGE_MS = 10 * 60_000;
 
 /** The esbuild options of every bundle; scripts/coverage-bundle.mjs builds the command line with them too. */
@@ -45,6 +48,21 @@ export const ESBUILD_OPTIONS = {
   logLevel: 'silent',
   // CommonJS pieces (the precompiled schema validators) require() their runtime helpers.
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+};
+
+/**
+ * dist/loader-process.cjs (src/load/loader-process.ts) as bin/vigil.js requires it; `import.meta.url` (where it looks
+ * for esbuild and the SDK script's description) is its own file's URL, as in the ES module builds.
+ */
+const LOADER_PROCESS_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'silent',
+  define: { 'import.meta.url': '__vigilImportMetaUrl' },
+  banner: { js: "'use strict';const __vigilImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 /**
@@ -85,30 +103,6 @@ export const CLI_SCRIPT_OPTIONS = {
   footer: { js: '})' },
 };
 
-/** The newest modification time of package.json and every non-test source file. */
-export function newestSource() {
-  let newest = statSync(path.join(root, 'package.json')).mtimeMs;
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
-    }
-  };
-  walk(path.join(root, 'src'));
-  return newest;
-}
-
-/** Every bundle exists and is at least as new as the sources. */
-export function bundlesAreFresh() {
-  try {
-    const newest = newestSource();
-    return [...BUNDLES.map((b) => b.out), path.basename(CHILD), SDK_SCRIPT.out, SDK_SCRIPT.description].every((out) => statSync(path.join(dist, out)).mtimeMs >= newest);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Writes every bundle through a temporary file, so that a concurrent command never imports half of one: the command
  * line's chunks first (named by their content, so a chunk a running command imports never changes), its entry last.
@@ -116,20 +110,21 @@ export function bundlesAreFresh() {
 export async function writeBundles() {
   const { build } = await import('esbuild');
   mkdirSync(dist, { recursive: true });
-  const [sdk, cli, ...libraries] = await Promise.all([
+  const [sdk, cli, loaderProcess, ...libraries] = await Promise.all([
     buildSdkScript(build),
     build({ ...CLI_SCRIPT_OPTIONS, entryPoints: [path.join(root, CLI.entry)], outfile: path.join(dist, CLI.out), write: false }),
+    build({ ...LOADER_PROCESS_OPTIONS, entryPoints: [path.join(root, 'src/load/loader-process.ts')], outfile: path.join(dist, DIST_FILES.loaderProcess), write: false }),
     ...LIBRARIES.map(({ entry, out }) => build({ ...ESBUILD_OPTIONS, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), write: false })),
   ]);
-  for (const file of libraries.map((result) => result.outputFiles[0])) writeAtomically(file.path, file.contents);
+  for (const file of [loaderProcess, ...libraries].map((result) => result.outputFiles[0])) writeAtomically(file.path, file.contents);
   writeAtomically(path.join(dist, NOTICES), thirdPartyNotices(cli.metafile));
   // The script before its description: a description names the sha256 of the script it describes.
   writeAtomically(path.join(dist, SDK_SCRIPT.out), sdk.script);
   writeAtomically(path.join(dist, SDK_SCRIPT.description), sdk.description);
   writeAtomically(path.join(dist, CLI.out), asciiOnly(cli.outputFiles[0].text));
   removeOldCommandLine();
-  const child = path.join(dist, path.basename(CHILD));
-  copyFileSync(path.join(root, CHILD), `${child}.${process.pid}.tmp`);
+  const child = path.join(dist, CHILD.out);
+  copyFileSync(path.join(root, CHILD.source), `${child}.${process.pid}.tmp`);
   renameSync(`${child}.${process.pid}.tmp`, child);
 }
 
@@ -205,7 +200,7 @@ function writeAtomically(target, contents) {
   renameSync(temp, target);
 }
 
-/** A checkout built before the command line was one script: its entry and chunks are never run again. */
+/** A checkout built by earlier versions: their entry, chunks and loader-start module are never run again. */
 function removeOldCommandLine() {
   for (const name of readdirSync(dist)) {
     if (!OLD_CLI_FILE.test(name)) continue;

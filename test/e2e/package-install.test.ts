@@ -61,7 +61,7 @@ afterAll(() => {
 describe('the packed package, installed into an empty project', () => {
   it('ships compiled JavaScript, declarations, the schemas and the templates, and no TypeScript sources', () => {
     const files = snapshot(installed).map((line) => line.split(' ')[0]!);
-    for (const file of ['bin/vigil.js', 'dist/vigil.cjs', 'dist/loader-process.mjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
+    for (const file of ['bin/vigil.js', 'dist/vigil.cjs', 'dist/loader-process.cjs', 'dist/index.js', 'dist/types/index.d.ts', 'schemas/alert-rules.schema.json', 'templates/init/minimal/dot-github/workflows/vigil.yml']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => f.startsWith('src/'))).toEqual([]);
@@ -140,7 +140,7 @@ describe('the packed package, installed into an empty project', () => {
     const validate = vigil(['validate', 'ml/monitoring']);
     expect(validate.status, output(validate)).toBe(0);
     // Run again, the installed command line starts the TypeScript loader before it reads its script (the hint in the
-    // project's code cache), from dist/loader-process.mjs, and the load adopts it.
+    // project's code cache), from dist/loader-process.cjs, and the load adopts it.
     const again = vigil(['validate', 'ml/monitoring', '--no-cache'], project, { VIGIL_TS_PRESTART: 'debug' });
     expect(again.status, output(again)).toBe(0);
     expect(again.stderr).not.toMatch(/started early/);

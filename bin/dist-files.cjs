@@ -1,0 +1,45 @@
+// The files bin/dist.js writes into dist/, and whether a checkout's are at least as new as its sources. CommonJS, so
+// that bin/vigil.js requires it: an ES module import (bin/dist.js, which imports esbuild only to rebuild) costs every
+// command in a checkout Node's module loader on the thread that is about to run the command line (issue #12 §3).
+const { readdirSync, statSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+/** Each file of dist/ that a command runs or reads (bin/dist.js names its outputs from here). */
+const DIST_FILES = {
+  cli: 'vigil.cjs',
+  index: 'index.js',
+  compiler: 'compiler.js',
+  loaderProcess: 'loader-process.cjs',
+  loaderChild: 'typescript-child.mjs',
+  sdkScript: 'grafana-sdk.cjs',
+  sdkDescription: 'grafana-sdk.json',
+};
+
+/** The newest modification time of package.json and every non-test source file. */
+function newestSource() {
+  let newest = statSync(path.join(root, 'package.json')).mtimeMs;
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  walk(path.join(root, 'src'));
+  return newest;
+}
+
+/** Every file of dist/ exists and is at least as new as the sources. */
+function bundlesAreFresh() {
+  try {
+    const newest = newestSource();
+    return Object.values(DIST_FILES).every((out) => statSync(path.join(dist, out)).mtimeMs >= newest);
+  } catch {
+    return false;
+  }
+}
+
+module.exports = { DIST_FILES, newestSource, bundlesAreFresh };
