@@ -1,13 +1,13 @@
-// The files bin/dist.js writes into dist/, and whether a checkout's are at least as new as its sources. CommonJS, so
-// that bin/vigil.js requires it: an ES module import (bin/dist.js, which imports esbuild only to rebuild) costs every
-// command in a checkout Node's module loader on the thread that is about to run the command line (issue #12 §3).
+// The files bin/dist.mjs writes into dist/, and whether a checkout's are at least as new as its sources: what
+// bin/vigil.js requires in a checkout (CommonJS, as it is: see there) before it runs the command line; bin/dist.mjs,
+// an ES module that also builds, is imported only to rebuild.
 const { readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 
-/** Each file of dist/ that a command runs or reads (bin/dist.js names its outputs from here). */
+/** Each file of dist/ that a command runs or reads (bin/dist.mjs names its outputs from here). */
 const DIST_FILES = {
   cli: 'vigil.cjs',
   index: 'index.js',

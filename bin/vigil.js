@@ -13,14 +13,18 @@
 // V8 itself only compares the length of the source and its flags before it runs the bytecode it finds. Written only
 // when missing or rejected, or when the run that made it failed (a provisional cache: the next successful run makes it
 // again). VIGIL_CODE_CACHE=0 turns it off, VIGIL_CODE_CACHE=debug says what happened to it.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cachedDataVersionTag } from 'node:v8';
-import { Script } from 'node:vm';
+//
+// CommonJS (bin/package.json), as are the modules it requires (dist/loader-process.cjs, bin/dist-files.cjs): an ES
+// module entry, or an ES module import, costs Node's module loader and an event-loop turn before the command runs
+// (≈ 5 ms of this thread's CPU each, ≈ 10 ms of wall time, issue #12 §3). bin/dist.mjs is imported only to rebuild.
+const { createHash } = require('node:crypto');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const os = require('node:os');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { cachedDataVersionTag } = require('node:v8');
+const { Script } = require('node:vm');
 
 // Before any code runs: the command line starts from the middle of this module.
 const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the bundle and of the data
@@ -28,48 +32,49 @@ const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256
 const PROVISIONAL_MAGIC = Buffer.from('vigil code cache P\n');
 const SHA256_BYTES = 32;
 const EXIT_USAGE = 2; // src/cli/exit.ts
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(__dirname, '..');
 const bundle = path.join(root, 'dist', 'vigil.cjs');
 const checkout = existsSync(path.join(root, 'src')) && !root.split(path.sep).includes('node_modules');
-// The modules this file loads are CommonJS, required: an ES module import costs Node's module loader and an
-// event-loop turn before the command runs (≈ 5 ms of this thread's CPU, ≈ 10 ms of wall time in a checkout).
-const require = createRequire(import.meta.url);
 
-if (!checkout) {
-  if (!existsSync(bundle)) {
-    process.stderr.write(`vigil: this installation has no ${path.relative(root, bundle)}; reinstall the package (npm install --save-dev vigil)\n`);
-    process.exit(2);
-  }
-  runBundle(await compileBundle());
-} else if (process.env.NODE_V8_COVERAGE && process.env.VIGIL_COVERAGE_BUNDLE) {
-  // `npm test` measures the coverage of the commands its tests run: this bundle of src/ carries its source map, so
-  // scripts/coverage-report.mjs can map what ran back to src/*.ts (scripts/coverage-bundle.mjs builds it).
-  await import(pathToFileURL(process.env.VIGIL_COVERAGE_BUNDLE).href);
-} else {
-  const useBundle = process.env.VIGIL_NO_BUNDLE !== '1';
-  // The bundle is compiled (from its code cache) before the sources' times are looked at, and run only if none is
-  // newer: the walk's ≈ 600 stat calls, made first, left the heap just big enough for the code cache's
-  // deserialization to start a full garbage collection (6–14 ms) that a run without them never makes.
-  const compiled = useBundle && existsSync(bundle) ? await compileBundle().catch(() => undefined) : undefined;
-  const { bundlesAreFresh } = require('./dist-files.cjs');
-  if (compiled && bundlesAreFresh()) {
-    runBundle(compiled);
-  } else {
-    // A source changed since the bundle was written: the loader process started for it goes, the bundle is made again.
-    compiled?.discardLoader();
-    if (useBundle) {
-      try {
-        await (await import('./dist.js')).writeBundles();
-      } catch {
-        // fall through to running the sources
-      }
+void main();
+
+async function main() {
+  if (!checkout) {
+    if (!existsSync(bundle)) {
+      process.stderr.write(`vigil: this installation has no ${path.relative(root, bundle)}; reinstall the package (npm install --save-dev vigil)\n`);
+      process.exit(2);
     }
-    if (useBundle && bundlesAreFresh()) {
-      runBundle(await compileBundle({ prestart: false }));
+    runBundle(await compileBundle());
+  } else if (process.env.NODE_V8_COVERAGE && process.env.VIGIL_COVERAGE_BUNDLE) {
+    // `npm test` measures the coverage of the commands its tests run: this bundle of src/ carries its source map, so
+    // scripts/coverage-report.mjs can map what ran back to src/*.ts (scripts/coverage-bundle.mjs builds it).
+    await import(pathToFileURL(process.env.VIGIL_COVERAGE_BUNDLE).href);
+  } else {
+    const useBundle = process.env.VIGIL_NO_BUNDLE !== '1';
+    // The bundle is compiled (from its code cache) before the sources' times are looked at, and run only if none is
+    // newer: the walk's ≈ 600 stat calls, made first, left the heap just big enough for the code cache's
+    // deserialization to start a full garbage collection (6–14 ms) that a run without them never makes.
+    const compiled = useBundle && existsSync(bundle) ? await compileBundle().catch(() => undefined) : undefined;
+    const { bundlesAreFresh } = require('./dist-files.cjs');
+    if (compiled && bundlesAreFresh()) {
+      runBundle(compiled);
     } else {
-      const { register } = await import('tsx/esm/api');
-      register();
-      await import('../src/cli/run.ts');
+      // A source changed since the bundle was written: the loader process started for it goes, the bundle is made again.
+      compiled?.discardLoader();
+      if (useBundle) {
+        try {
+          await (await import('./dist.mjs')).writeBundles();
+        } catch {
+          // fall through to running the sources
+        }
+      }
+      if (useBundle && bundlesAreFresh()) {
+        runBundle(await compileBundle({ prestart: false }));
+      } else {
+        const { register } = await import('tsx/esm/api');
+        register();
+        await import('../src/cli/run.ts');
+      }
     }
   }
 }
@@ -96,7 +101,7 @@ async function compileBundle({ prestart = true } = {}) {
   }
   try {
     const bytes = readFileSync(bundle);
-    const source = bytes.toString('latin1'); // bin/dist.js writes it in ASCII: no UTF-8 decoding of 3 MB
+    const source = bytes.toString('latin1'); // bin/dist.mjs writes it in ASCII: no UTF-8 decoding of 3 MB
     const cache = cacheDir && codeCache(bytes, cacheDir);
     const cachedData = cache && readCodeCache(cache);
     const script = new Script(source, { filename: bundle, cachedData });

@@ -1,6 +1,6 @@
 // The bundle of the command line that the tests' `vigil` subprocesses run while `npm test` measures coverage: the
 // same sources as dist/vigil.cjs, as ES modules split into chunks that each command imports when it runs
-// (bin/dist.js's options for the libraries; V8's coverage of an ES module maps to its file without a code cache in the
+// (bin/dist.mjs's options for the libraries; V8's coverage of an ES module maps to its file without a code cache in the
 // way), with a source map beside every file (<file>.map) so that coverage maps back to src/*.ts. It sits two
 // folders below the repository, as dist/ does, so that the paths src/ resolves from its own module (templates/, the
 // TypeScript child process beside it) resolve the same way.
@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { CHUNK_NAMES, CLI, ESBUILD_OPTIONS } from '../bin/dist.js';
+import { CHUNK_NAMES, CLI, ESBUILD_OPTIONS } from '../bin/dist.mjs';
 
 const ENTRY = 'vigil.mjs';
 

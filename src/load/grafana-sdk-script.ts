@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CODE_CACHE_DIR, sdkCodeCacheFile, sdkScriptOf, type SdkScript } from './loader-process.ts';
 
 /**
- * The Grafana Foundation SDK as one script (dist/grafana-sdk.cjs, made by bin/dist.js) for the TypeScript loader
+ * The Grafana Foundation SDK as one script (dist/grafana-sdk.cjs, made by bin/dist.mjs) for the TypeScript loader
  * process: a definition's import of `@grafana/grafana-foundation-sdk/<entry>` becomes, in its bundle, a module that
  * takes the entry from that script — when the package the import resolves to is the very version the script was made
  * from (npm never publishes two contents under one version). Imported from node_modules, the SDK's ≈ 600 CommonJS

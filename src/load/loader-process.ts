@@ -1,7 +1,7 @@
 // How the TypeScript loader process (typescript-child.mjs) is started: its Node flags (the permission model's readable
 // roots, the heap limit), its clean environment, its stdio and IPC serialization. One module for the two places that
 // start it: src/load/typescript.ts (in the command line's bundle, dist/vigil.cjs) and bin/vigil.js, which imports it
-// as dist/loader-process.cjs (bin/dist.js builds it) to start the process before the bundle is even read (issue #12
+// as dist/loader-process.cjs (bin/dist.mjs builds it) to start the process before the bundle is even read (issue #12
 // §3: Node's start-up with --experimental-permission is ≈ 47 ms, and a cold `vigil validate` of the example waited
 // for it). Nothing here decides more than the loader's start; what it runs and what comes back is typescript.ts's.
 //

@@ -1,4 +1,4 @@
-// The packages a command requires only when it needs them, each by a name esbuild can see, so that bin/dist.js
+// The packages a command requires only when it needs them, each by a name esbuild can see, so that bin/dist.mjs
 // bundles them into the command line's script (and so into its code cache) instead of Node compiling their files from
 // node_modules at every run. CommonJS, so that the sources (under tsx and vitest) run it as they are.
 'use strict';

@@ -65,7 +65,7 @@ describe('the packed package, installed into an empty project', () => {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => f.startsWith('src/'))).toEqual([]);
-    // dist/vigil.cjs carries copies of some packages (bin/dist.js BUNDLED_PACKAGES): their licences ship with it.
+    // dist/vigil.cjs carries copies of some packages (bin/dist.mjs BUNDLED_PACKAGES): their licences ship with it.
     const notices = readFileSync(path.join(installed, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
     for (const [name, licence] of [['@grafana/grafana-foundation-sdk', 'Apache-2.0'], ['handlebars', 'MIT'], ['js-yaml', 'MIT'], ['yaml', 'ISC']]) {
       expect(notices).toMatch(new RegExp(`^${name} v?\\d+\\.\\d+\\.\\d+ \\(${licence}\\)$`, 'm'));

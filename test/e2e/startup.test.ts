@@ -37,7 +37,7 @@ Module._load = function (request, ...rest) {
 };`;
 
 /**
- * The packages the command line's script carries (bin/dist.js BUNDLED_PACKAGES) are never required: the packages
+ * The packages the command line's script carries (bin/dist.mjs BUNDLED_PACKAGES) are never required: the packages
  * whose code ran are read from V8's coverage of the script, each function placed by the `// node_modules/<package>/…`
  * line esbuild writes above every module it copies.
  */
@@ -292,7 +292,7 @@ describe('the code cache of the command line', () => {
   });
 
   it('escaping what esbuild leaves outside ASCII keeps every string literal the same (random texts, astral characters too)', async () => {
-    const { asciiOnly } = (await import(path.join(REPO, 'bin', 'dist.js') as string)) as { asciiOnly(text: string): string };
+    const { asciiOnly } = (await import(path.join(REPO, 'bin', 'dist.mjs') as string)) as { asciiOnly(text: string): string };
     const alphabet = ['a', ' ', '\\', '"', "'", '`', '\n', '\u00e9', '\u2014', '\u7cfb', '\u7edf', '\u{1f600}', '\u{10ffff}', '\u2028', '\u0000', '$', '{'];
     let seed = 12;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

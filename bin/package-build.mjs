@@ -2,7 +2,7 @@
 // The package's lifecycle steps (package.json scripts):
 //   prepare (npm ci, npm install, npm pack): the bundles and type declarations in dist/
 //   prepack / postpack: schemas/ (the JSON Schemas for editors) exists only while the package is packed
-import { removeSchemas, writeBundles, writeDeclarations, writeSchemas } from './dist.js';
+import { removeSchemas, writeBundles, writeDeclarations, writeSchemas } from './dist.mjs';
 
 const step = process.argv[2];
 if (step === 'dist') {
@@ -13,6 +13,6 @@ if (step === 'dist') {
 } else if (step === 'remove-schemas') {
   removeSchemas();
 } else {
-  process.stderr.write(`usage: package-build.js dist|schemas|remove-schemas (got ${step ?? 'nothing'})\n`);
+  process.stderr.write(`usage: package-build.mjs dist|schemas|remove-schemas (got ${step ?? 'nothing'})\n`);
   process.exit(2);
 }
