@@ -3,8 +3,9 @@ import { parse } from 'yaml';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
 import type { AlertModel, RuleGroupModel } from '../model/types.ts';
 import { severityRank } from '../model/severity-rank.ts';
-import { groupInhibitionItems, groupInhibitions, InhibitionLines } from './alertmanager.ts';
-import { listItems } from './yaml-writer.ts';
+import { alertnameMatcher, groupInhibitionItems, groupInhibitions, InhibitionLines } from './alertmanager.ts';
+import { formatMatcher } from '../routing/matchers.ts';
+import { listItems, yamlScalar } from './yaml-writer.ts';
 
 /**
  * The level inhibitions are written straight to text; it must be, byte for byte, what the YAML writer makes of the
@@ -12,7 +13,7 @@ import { listItems } from './yaml-writer.ts';
  * of one to four severities (undeclared ones, levels without a severity label), identities unknown, empty, unsorted,
  * repeated or naming alertname and severity, disabled alerts.
  */
-const NAMES = ['A', 'Disk: 90% full #2', 'say "hi"', 'back\\slash', 'on', ' padded ', 'line\nbreak', '告警', "it's", 'a|b'];
+const NAMES = ['A', 'BenchAlert12', '', 'job:rate.5m-x', '0', 'Disk: 90% full #2', 'say "hi"', 'back\\slash', 'on', ' padded ', 'line\nbreak', '告警', "it's", 'a|b'];
 const SEVERITIES = ['critical', 'warning', 'info', 'page', 'undeclared', 'x.y'];
 const LABELS = ['service', 'instance', 'alertname', 'severity', 'job', 'on', 'a b'];
 
@@ -43,5 +44,17 @@ describe('level inhibitions as text', () => {
       rules += data.length;
     }
     expect(rules).toBeGreaterThan(2000);
+  });
+});
+
+describe('the alertname matcher of an inhibition rule', () => {
+  it('is yamlScalar of formatMatcher for every name of up to 3 characters and 20,000 random ones', () => {
+    const reference = (name: string) => yamlScalar(formatMatcher({ label: 'alertname', op: '=', value: name }), '        ');
+    const alphabet = ['a', 'Z', '0', '_', ':', '.', '-', ' ', '#', '"', '\\', '\n', "'", '{', 'é', '\u2028', '\ud800'];
+    const names = [''];
+    for (const a of alphabet) for (const b of ['', ...alphabet]) for (const c of ['', ...alphabet]) names.push(a + b + c);
+    const rand = seededRandom(7);
+    for (let i = 0; i < 20_000; i++) names.push(Array.from({ length: Math.floor(rand() * 12) }, () => alphabet[Math.floor(rand() * alphabet.length)]!).join(''));
+    for (const name of names) expect(alertnameMatcher(name), JSON.stringify(name)).toBe(reference(name));
   });
 });

@@ -160,14 +160,20 @@ function distinctReceivers(result: RoutingResult): string[] {
 const distinct = new WeakMap<RoutingResult, string[]>();
 
 function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string, code: (text: string, inTable?: boolean) => string): CatalogueEntry[] {
-  const reached = new Map<AlertModel, Map<string, string[]>>();
-  for (const row of groupLevelRouting(model, group)) {
-    const levels = reached.get(row.alert) ?? new Map<string, string[]>();
-    if (!levels.has(row.level.severity)) levels.set(row.level.severity, distinctReceivers(row.result));
-    reached.set(row.alert, levels);
-  }
-  const receiversOf = (alert: AlertModel, severity: string) => reached.get(alert)?.get(severity) ?? [];
+  // A level's receivers: those of the first routing row of its alert and severity. The rows are each enabled alert's
+  // levels in turn (routeGroup), so an alert's are looked for first among the next levels.length rows (no Map of
+  // every alert's levels), then among all.
+  const rows = groupLevelRouting(model, group);
+  let from = 0;
+  let to = 0;
+  const first = (alert: AlertModel, severity: string, start: number, end: number) => {
+    for (let i = start; i < end; i++) if (rows[i]!.alert === alert && rows[i]!.level.severity === severity) return distinctReceivers(rows[i]!.result);
+    return undefined;
+  };
+  const receiversOf = (alert: AlertModel, severity: string) => first(alert, severity, from, to) ?? first(alert, severity, 0, rows.length) ?? [];
   return group.alerts.map((a) => {
+    from = to;
+    if (a.enabled) to = Math.min(rows.length, to + a.levels.length);
     const sorted = rank.sortLevels(a.levels);
     const name = mdText(a.name);
     const row = `| [${name}](#${mdAnchor(a.name)}) | ${cell(a.group)} | ${cell(severityList(sorted))}${a.enabled ? '' : ' (disabled)'} | ${cell(a.labels.team ?? '')} | ${cell(a.labels.service ?? '')} |`;

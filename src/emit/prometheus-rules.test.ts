@@ -79,6 +79,14 @@ describe('Prometheus rules emitter', () => {
     expect(file.content).toContain('告警 CPU is down');
   });
 
+  it('writes annotations named like Object properties (`__proto__`, `constructor`) as annotations, beside the summary and runbook', async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace('    dashboard: app\n', '    dashboard: app\n    annotations: { __proto__: kept, constructor: too }\n');
+    const { byPath } = await rules({ 'alerts.yaml': alerts });
+    const file = byPath.get('prometheus/rules/app.yml')!;
+    const critical = file.content.slice(file.content.indexOf('alert: QueueDeep'), file.content.indexOf('alert: QueueDeep', file.content.indexOf('alert: QueueDeep') + 1));
+    expect(critical).toContain('        annotations:\n          __proto__: kept\n          constructor: too\n          dashboard_url: https://grafana.example.com/d/app\n');
+  });
+
   it('compiles each level of `rules:` to a rule of its own, with its expression, labels and annotations', async () => {
     const alerts = (await baseFile('alerts.yaml')).replace(
       /  - name: TargetDown\n(.|\n)*$/,
