@@ -18,12 +18,16 @@ const DIST_FILES = {
   sdkDescription: 'grafana-sdk.json',
 };
 
-/** The newest modification time of package.json and every non-test source file. */
+/**
+ * The newest modification time of package.json and every non-test source file. Paths are joined by hand: `root` is
+ * absolute and normal and an entry's name is one segment, so path.join's normalisation of each of the ≈ 440 paths
+ * would change nothing (it was ≈ 1 of the walk's ≈ 8 ms of CPU in a command, ≈ 10 of 17 ms in a fresh process).
+ */
 function newestSource() {
   let newest = statSync(path.join(root, 'package.json')).mtimeMs;
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
+      const full = dir + path.sep + entry.name;
       if (entry.isDirectory()) walk(full);
       else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
     }
