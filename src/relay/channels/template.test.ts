@@ -86,6 +86,28 @@ describe('the view', () => {
     expect(view.alerts[0]).toMatchObject({ confirmUrl: '', closeUrl: '' });
   });
 
+  it('views made in turn keep their own fields, each made once when first read', () => {
+    const asked: string[] = [];
+    const links = (a: { id: string }) => (asked.push(a.id), { confirm: `https://r/c/${a.id}`, close: `https://r/x/${a.id}` });
+    const [one, two] = ['one', 'two'].map((service) => messageView(notice({ alerts: [alert({ labels: { alertname: 'A', severity: 'critical', service } })], links }), whole(notice()), 'plain'));
+    const [a1, a2] = [one!.alerts[0]!, two!.alerts[0]!];
+    expect([a2.labels.service, a1.labels.service, a2.labels.service]).toEqual(['two', 'one', 'two']);
+    expect(asked).toEqual([]);
+    expect([a1.closeUrl, a2.confirmUrl, a1.confirmUrl, a2.closeUrl]).toEqual([`https://r/x/${a1.id}`, `https://r/c/${a2.id}`, `https://r/c/${a1.id}`, `https://r/x/${a2.id}`]);
+    expect(asked).toEqual([a1.id, a2.id]);
+    // What Handlebars and #each see: enumerable own fields, in their order.
+    expect(Object.keys(a1.labels)).toEqual(['alertname', 'severity', 'service']);
+    expect(Object.keys(one!).slice(0, 5)).toEqual(['kind', 'firing', 'resolved', 'escalation', 'title']);
+    expect(JSON.parse(JSON.stringify(a1.labels))).toEqual({ alertname: 'A', severity: 'critical', service: 'one' });
+  });
+
+  it('a label named __proto__ is a field like any other', () => {
+    const labels = JSON.parse('{"alertname": "A", "__proto__": "x*y"}') as Record<string, string>;
+    const view = messageView(notice({ alerts: [alert({ labels })] }), whole(notice()), 'markdown');
+    expect(Object.keys(view.alerts[0]!.labels)).toEqual(['alertname', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(view.alerts[0]!.labels, '__proto__')?.get?.call(view.alerts[0]!.labels)).toBe('x\\*y');
+  });
+
   it('speaks the notice language', () => {
     const n = notice({ language: 'zh', alerts: [alert(), alert(), alert()] });
     const view = messageView(n, { shown: 1, withMentions: true }, 'plain');

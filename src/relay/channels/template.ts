@@ -378,6 +378,46 @@ class Lazy<T> {
   }
 }
 
+/** Where a view keeps its fields, and a record of values what it escapes (symbols: no template, `#each`, Object.keys or JSON sees them). */
+const FIELDS = Symbol('view fields');
+const VALUES = Symbol('view values');
+type WithFields = { [FIELDS]: Record<string, Lazy<unknown>> };
+type WithValues = { [VALUES]: { record: Record<string, string>; escape: (s: string) => string; made: Map<string, string> } };
+
+/**
+ * The accessors of the fields named `key`, one for every view (of lazy fields, and of values in a record): a getter
+ * of its own per object gave each view a hidden class of its own, which V8 makes by copying the property descriptors
+ * at every field (most of the cost of a view, when `vigil build` makes a few hundred). At most DESCRIPTORS_KEPT names
+ * (labels and annotations too).
+ */
+const descriptors = { fields: new Map<string, PropertyDescriptor>(), values: new Map<string, PropertyDescriptor>() };
+const DESCRIPTORS_KEPT = 1000;
+
+function sharedDescriptor(kind: keyof typeof descriptors, key: string): PropertyDescriptor {
+  const known = descriptors[kind];
+  let descriptor = known.get(key);
+  if (!descriptor) {
+    if (known.size >= DESCRIPTORS_KEPT) known.clear();
+    descriptor = {
+      enumerable: true,
+      configurable: true,
+      get:
+        kind === 'fields'
+          ? function (this: WithFields) {
+              return this[FIELDS][key]!.get();
+            }
+          : function (this: WithValues) {
+              const { record, escape, made } = this[VALUES];
+              let value = made.get(key);
+              if (value === undefined) made.set(key, (value = escape(record[key]!)));
+              return value;
+            },
+    };
+    known.set(key, descriptor);
+  }
+  return descriptor;
+}
+
 /**
  * The fields in their order, each Lazy one an enumerable property made when first read (then kept): to whatever
  * reads it — Handlebars' strict lookups (`in`, own properties), `#each` over it, Object.keys, JSON — the same object
@@ -385,18 +425,21 @@ class Lazy<T> {
  */
 function lazyObject<T extends object>(fields: { [K in keyof T]: T[K] | Lazy<T[K]> }): T {
   const out = {} as T;
-  for (const [key, field] of Object.entries(fields)) {
-    if (field instanceof Lazy) Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => field.get() });
+  Object.defineProperty(out, FIELDS, { value: fields });
+  for (const key of Object.keys(fields)) {
+    const field = (fields as Record<string, unknown>)[key];
+    if (field instanceof Lazy) Object.defineProperty(out, key, sharedDescriptor('fields', key));
     else Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
-/** A record's values escaped by `f`, each when first read, in the record's order. */
-function lazyValues(record: Record<string, string>, f: (s: string) => string): Record<string, string> {
-  const fields: Record<string, Lazy<string>> = {};
-  for (const [key, value] of Object.entries(record)) Object.defineProperty(fields, key, { value: new Lazy(() => f(value)), enumerable: true, writable: true, configurable: true });
-  return lazyObject(fields);
+/** A record's values escaped by `escape`, each when first read, in the record's order. */
+function lazyValues(record: Record<string, string>, escape: (s: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  Object.defineProperty(out, VALUES, { value: { record, escape, made: new Map() } });
+  for (const key of Object.keys(record)) Object.defineProperty(out, key, sharedDescriptor('values', key));
+  return out;
 }
 
 /** The template's title (plain text, one line) and body for a notice cut to `shape`. */
