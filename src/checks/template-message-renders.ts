@@ -14,18 +14,36 @@ export type RenderOutcome = { fails: TemplateError } | { bytes: number } | { mar
  */
 interface Renders {
   compiled: Map<string, CompiledTemplate | TemplateError>;
-  /** By template and notice, the notice's links left out (each environment has its own public URL)… */
-  outcomes: Map<string, { outcome: RenderOutcome; readsLinks: boolean }>;
-  /** …and, for renders that read the links, by the links' base as well. */
-  linked: Map<string, RenderOutcome>;
+  /** By template and notice without its language (one key, made and hashed once per notice). */
+  shapes: Map<string, ShapeRenders>;
+}
+
+interface ShapeRenders {
   /**
-   * Renders of this run by template and notice without its language, each with what it read of the language and the
-   * links: a render that read neither gives its outcome for a notice in the other language too (an email template
-   * says nothing in the notice's language unless it prints the title or the "… and N more" words).
+   * Renders of this run, each with what it read of the language and the links: a render that read neither gives its
+   * outcome for a notice in the other language too (an email template says nothing in the notice's language unless it
+   * prints the title or the "… and N more" words).
    */
-  byShape: Map<string, ShapeRender[]>;
-  /** What template/message keeps by the same keys for the renders that read the links (see linkedTexts). */
-  texts: Map<string, unknown>;
+  renders: ShapeRender[];
+  /** By the notice's language. */
+  languages: Map<string, NoticeRenders>;
+}
+
+/** The renders of one template for one notice, the notice's links left out (each environment has its own public URL). */
+interface NoticeRenders extends RenderSlot {
+  known?: { outcome: RenderOutcome; readsLinks: boolean };
+  /** For renders that read the links, by the links' base. */
+  linked: Map<string | undefined, RenderOutcome>;
+}
+
+/**
+ * What renderOutcome gives `render` within `sharingRenders`, one per template and notice without its links: `key`
+ * holds every other input (JSON), and `kept` is where template/message keeps what it made with stand-in links, to
+ * make the texts of another links base from.
+ */
+export interface RenderSlot {
+  key: string;
+  kept?: unknown;
 }
 
 interface ShapeRender {
@@ -55,12 +73,24 @@ export interface KeptRenders {
  */
 export function sharingRenders<T>(work: () => T, kept?: KeptRenders): T {
   if (shared) return work();
-  shared = { compiled: new Map(), outcomes: new Map(), linked: new Map(), byShape: new Map(), texts: new Map(), ...(kept ? { kept } : {}) };
+  shared = { compiled: new Map(), shapes: new Map(), ...(kept ? { kept } : {}) };
   try {
     return work();
   } finally {
     shared = undefined;
   }
+}
+
+/**
+ * A template's texts and channel as JSON (the key of its compile and the start of its renders' keys): made once per
+ * template object, not at each of its renders.
+ */
+const templateTexts = new WeakMap<MessageTemplateModel, string>();
+
+function templateKey(t: MessageTemplateModel): string {
+  let key = templateTexts.get(t);
+  if (key === undefined) templateTexts.set(t, (key = JSON.stringify([t.channel, t.title, t.body])));
+  return key;
 }
 
 const keptKey = (kind: 'o' | 'l' | 'c', key: string) => `${kind}:${createHash('sha256').update(key).digest('hex')}`;
@@ -82,7 +112,7 @@ function fromKept(kept: KeptOutcome): RenderOutcome {
 
 /** The template's compiled fields, or the TemplateError compiling them gave. */
 export function compiledTemplate(t: MessageTemplateModel): CompiledTemplate | TemplateError {
-  const key = JSON.stringify([t.channel, t.title, t.body]);
+  const key = templateKey(t);
   const known = shared?.compiled.get(key);
   if (known) return known instanceof TemplateError ? known : { ...known, source: t };
   const kept = shared?.kept?.get(keptKey('c', key));
@@ -114,50 +144,44 @@ function compiledWhenUsed(t: MessageTemplateModel): CompiledTemplate {
 }
 
 /**
- * Within `sharingRenders`, a store by the key renderOutcome gives `render` (the template and the notice without its
- * links' base): template/message keeps there the texts a render made with stand-in links, to make those of another
- * base from. Undefined outside it.
- */
-export function linkedTexts<T>(): Map<string, T> | undefined {
-  return shared?.texts as Map<string, T> | undefined;
-}
-
-/**
  * The outcome of rendering `t` for `notice`: `render`'s, or that of the same render earlier in `sharingRenders`.
  * The notice's links (a function of its alert and `linksBase`, the public URL; undefined: it has none) are the one
  * input JSON leaves out of the key: a render that never called them gave what it would give with any other base.
  */
-export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice, key?: string) => RenderOutcome): RenderOutcome {
+export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice, slot?: RenderSlot) => RenderOutcome): RenderOutcome {
   if (!shared) return render(notice);
   const { kept } = shared;
   // A render that read neither the notice's language nor its links serves any language and links base: with the same
   // reads it takes the same steps (the other inputs are in the key, and the view reads the language only when asked).
-  const shapeKey = JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, { ...notice, language: undefined }]);
-  const shapes = shared.byShape.get(shapeKey);
-  const same = shapes?.find((r) => (r.language === undefined || r.language === notice.language) && (!r.readsLinks || r.linksBase === linksBase));
-  // The whole notice: its language after the rest (JSON has no raw NUL: the language is told apart).
-  const key = `${shapeKey}\u0000${notice.language}`;
+  // JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, { ...notice, language: undefined }]).
+  const shapeKey = `${templateKey(t).slice(0, -1)},${linksBase !== undefined},${JSON.stringify({ ...notice, language: undefined })}]`;
+  let shape = shared.shapes.get(shapeKey);
+  if (!shape) shared.shapes.set(shapeKey, (shape = { renders: [], languages: new Map() }));
+  const same = shape.renders.find((r) => (r.language === undefined || r.language === notice.language) && (!r.readsLinks || r.linksBase === linksBase));
+  // The whole notice as the cache names it: its language after the rest (JSON has no raw NUL: the language is told apart).
+  const key = kept && `${shapeKey}\u0000${notice.language}`;
   if (same) {
     // Kept as the render it stands for would be, so that a later run finds it by its own key.
-    if (kept) {
+    if (key) {
       kept.set(keptKey('o', key), { outcome: toKept(same.outcome), readsLinks: same.readsLinks });
       if (same.readsLinks) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(same.outcome) });
     }
     return same.outcome;
   }
-  let known = shared.outcomes.get(key);
-  if (!known && kept) {
+  let renders = shape.languages.get(notice.language);
+  if (!renders) shape.languages.set(notice.language, (renders = { key: shapeKey, linked: new Map() }));
+  let known = renders.known;
+  if (!known && key) {
     const stored = kept.get(keptKey('o', key));
-    if (stored) shared.outcomes.set(key, (known = { outcome: fromKept(stored.outcome), readsLinks: stored.readsLinks === true }));
+    if (stored) renders.known = known = { outcome: fromKept(stored.outcome), readsLinks: stored.readsLinks === true };
   }
   if (known && !known.readsLinks) return known.outcome;
-  const linkedKey = `${key}\u0000${linksBase}`;
-  if (known && shared.linked.has(linkedKey)) return shared.linked.get(linkedKey);
-  if (known && kept) {
-    const stored = kept.get(keptKey('l', linkedKey));
+  if (known && renders.linked.has(linksBase)) return renders.linked.get(linksBase);
+  if (known && key) {
+    const stored = kept.get(keptKey('l', `${key}\u0000${linksBase}`));
     if (stored) {
       const outcome = fromKept(stored.outcome);
-      shared.linked.set(linkedKey, outcome);
+      renders.linked.set(linksBase, outcome);
       return outcome;
     }
   }
@@ -168,17 +192,15 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
     enumerable: true,
     get: () => ((readsLanguage = true), notice.language),
   });
-  const outcome = render(probed, key);
-  const rendered: ShapeRender = { outcome, readsLinks, ...(readsLinks ? { linksBase } : {}), ...(readsLanguage ? { language: notice.language } : {}) };
-  if (shapes) shapes.push(rendered);
-  else shared.byShape.set(shapeKey, [rendered]);
+  const outcome = render(probed, renders);
+  shape.renders.push({ outcome, readsLinks, ...(readsLinks ? { linksBase } : {}), ...(readsLanguage ? { language: notice.language } : {}) });
   if (!known) {
-    shared.outcomes.set(key, { outcome, readsLinks });
-    kept?.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks });
+    renders.known = { outcome, readsLinks };
+    if (key) kept.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks });
   }
   if (readsLinks) {
-    shared.linked.set(linkedKey, outcome);
-    kept?.set(keptKey('l', linkedKey), { outcome: toKept(outcome) });
+    renders.linked.set(linksBase, outcome);
+    if (key) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(outcome) });
   }
   return outcome;
 }

@@ -12,7 +12,7 @@ import { wecomRobotRenderedContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
 import { levelRouting } from '../routing/levels.ts';
 import type { Check, CheckContext } from './check.ts';
-import { compiledTemplate, linkedTexts, renderOutcome, type RenderOutcome } from './template-message-renders.ts';
+import { compiledTemplate, renderOutcome, type RenderOutcome, type RenderSlot } from './template-message-renders.ts';
 
 /**
  * Message templates (kind Templates) are rendered here, at build time, in the relay's own strict mode, against a
@@ -108,10 +108,21 @@ function reaches(model: Model): Reach[] {
   return out;
 }
 
-/** The channels of a receiver the relay writes, so a template can (SMS only through an HTTP gateway: the clouds send their own templates). */
-function templateChannels(model: Model, receiver: string, escalation: boolean): TemplateChannel[] {
-  const r = model.receivers.find((x) => x.name === receiver);
-  return r ? (templatedChannelsOf(r, model.project, escalation) as TemplateChannel[]) : [];
+/**
+ * The channels of a receiver the relay writes, so a template can (SMS only through an HTTP gateway: the clouds send
+ * their own templates), for a routed notice and for an escalation: each receiver's once per compile, not per alert.
+ */
+function templateChannelsOf(model: Model): (receiver: string, escalation: boolean) => TemplateChannel[] {
+  const known = new Map<string, TemplateChannel[]>();
+  return (receiver, escalation) => {
+    const key = `${escalation ? 'e' : 'r'}${receiver}`;
+    let channels = known.get(key);
+    if (!channels) {
+      const r = model.receivers.find((x) => x.name === receiver);
+      known.set(key, (channels = r ? (templatedChannelsOf(r, model.project, escalation) as TemplateChannel[]) : []));
+    }
+    return channels;
+  };
 }
 
 function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, CompiledTemplate>, ambiguous: Set<MessageTemplateModel>): void {
@@ -124,9 +135,11 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
   const outranked = new Map<MessageTemplateModel, MessageTemplateModel>();
   const reported = new Set<string>();
   const rendered = new Set<string>();
+  const templateChannels = templateChannelsOf(model);
   for (const reach of reaches(model)) {
+    const samples = new Map<MessageTemplateModel, SampleAlert>();
     for (const kind of reach.kinds) {
-      for (const channel of templateChannels(model, reach.receiver, kind === 'escalation')) {
+      for (const channel of templateChannels(reach.receiver, kind === 'escalation')) {
         for (const language of languages) {
           const target = { channel, receiver: reach.receiver, severity: relaySeverity(reach.level), language };
           const t = chooseTemplate(model.templates, target);
@@ -137,7 +150,9 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
           const key = `${t.name}\u0000${reach.alert.name}\u0000${reach.level.severity}\u0000${kind}\u0000${language}`;
           if (!template || rendered.has(key)) continue;
           rendered.add(key);
-          const problem = renderProblem(ctx, t, template, sampleNotice(ctx, t, reach, kind, language, linksBase), linksBase);
+          let sample = samples.get(t);
+          if (!sample) samples.set(t, (sample = sampleAlert(ctx, t, reach)));
+          const problem = renderProblem(ctx, t, template, sampleNotice(ctx, sample, reach, kind, language, linksBase), linksBase);
           // One report per template and problem: fifty alerts missing the same label are one mistake.
           if (problem && !reported.has(`${t.name}\u0000${problem.id}`)) {
             reported.add(`${t.name}\u0000${problem.id}`);
@@ -161,8 +176,14 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
 
 const SAMPLE_START = Date.UTC(2024, 0, 1, 0, 0, 0);
 
-/** The notice the relay would build for one alert of this level: its labels, the series' labels, its annotations. */
-function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, kind: Notice['kind'], language: 'zh' | 'en', linksBase: string | undefined): Notice {
+/** The labels and annotations of a sample alert: the same in each notice of one reach for one template. */
+interface SampleAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** An alert of this level as the relay would get it: its labels, the series' labels, its annotations. */
+function sampleAlert(ctx: CheckContext, t: MessageTemplateModel, reach: Reach): SampleAlert {
   const fixed = levelLabels(reach.alert, reach.level);
   const { labels, complete } = ctx.labels.ofAlert(reach.alert);
   // Series whose labels are not all known (a selector keeping every label of an external metric) may carry whatever
@@ -171,6 +192,11 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
   const sampleLabels: Record<string, string> = {};
   for (const name of [...new Set(names)].sort()) sampleLabels[name] = `${name}-1`;
   Object.assign(sampleLabels, fixed);
+  return { labels: sampleLabels, annotations: alertAnnotations(ctx.model, reach.alert, reach.level) };
+}
+
+/** The notice the relay would build for one alert of this level (`sample`: its labels and annotations). */
+function sampleNotice(ctx: CheckContext, sample: SampleAlert, reach: Reach, kind: Notice['kind'], language: 'zh' | 'en', linksBase: string | undefined): Notice {
   const alert: AlertRecord = {
     id: 'sample',
     fingerprint: '0000000000000000',
@@ -179,8 +205,8 @@ function sampleNotice(ctx: CheckContext, t: MessageTemplateModel, reach: Reach, 
     status: kind === 'resolved' ? 'resolved' : 'open',
     alertname: reach.alert.name,
     severity: relaySeverity(reach.level),
-    labels: sampleLabels,
-    annotations: alertAnnotations(ctx.model, reach.alert, reach.level),
+    labels: sample.labels,
+    annotations: sample.annotations,
     generatorURL: '',
     receiver: reach.receiver,
     createdAt: SAMPLE_START,
@@ -227,7 +253,7 @@ const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measu
 };
 
 function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linksBase: string | undefined): Problem | undefined {
-  const outcome = renderOutcome(t, notice, linksBase, (probed, key) => render(t, template, probed, linksBase !== undefined ? key : undefined));
+  const outcome = renderOutcome(t, notice, linksBase, (probed, slot) => render(t, template, probed, linksBase !== undefined ? slot : undefined));
   if (outcome === undefined) return undefined;
   const alert = notice.alerts[0]!;
   const about = `alert ${alert.alertname} (${alert.severity}, ${notice.kind}, to ${notice.receiver}, ${notice.language})`;
@@ -251,13 +277,13 @@ function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: Com
 }
 
 /**
- * Renders the template as the relay would, then measures it against its channel's limit and markup. `linkedKey`: the
- * key of renderOutcome for a notice with links (see renderedWithLinks).
+ * Renders the template as the relay would, then measures it against its channel's limit and markup. `linked`: the slot
+ * renderOutcome gives for a notice with links (see renderedWithLinks).
  */
-function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linkedKey?: string): RenderOutcome {
+function render(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linked?: RenderSlot): RenderOutcome {
   let rendered: { title?: string; body: string };
   try {
-    rendered = linkedKey !== undefined ? renderedWithLinks(t, template, notice, linkedKey) : renderTemplate(template, notice, { shown: notice.alerts.length, withMentions: false });
+    rendered = linked !== undefined ? renderedWithLinks(t, template, notice, linked) : renderTemplate(template, notice, { shown: notice.alerts.length, withMentions: false });
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
     return { fails: e };
@@ -312,12 +338,11 @@ interface LinkedTexts {
  * stand-in shows up in the notice, or the stand-in render fails, the template is rendered for the notice itself.
  * The reads of the links and of the language are made again on `notice` (renderOutcome's probe) as the render made them.
  */
-function renderedWithLinks(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, key: string): { title?: string; body: string } {
+function renderedWithLinks(t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, slot: RenderSlot): { title?: string; body: string } {
   const shape = { shown: notice.alerts.length, withMentions: false };
-  const store = linkedTexts<LinkedTexts>();
   const links = notice.links;
-  if (!store || !links || !onlyPrintsLinks(t) || notice.alerts.length !== 1 || key.includes(STAND_IN_MARK)) return renderTemplate(template, notice, shape);
-  let texts = store.get(key);
+  if (!links || !onlyPrintsLinks(t) || notice.alerts.length !== 1 || slot.key.includes(STAND_IN_MARK)) return renderTemplate(template, notice, shape);
+  let texts = slot.kept as LinkedTexts | undefined;
   if (!texts) {
     const made: LinkedTexts = { rendered: { body: '' }, readLinks: false, readLanguage: false };
     const standIn = Object.defineProperties({} as Notice, {
@@ -331,7 +356,7 @@ function renderedWithLinks(t: MessageTemplateModel, template: CompiledTemplate, 
       if (!(e instanceof TemplateError)) throw e;
       return renderTemplate(template, notice, shape);
     }
-    store.set(key, (texts = made));
+    slot.kept = texts = made;
     if (!made.readLinks) return made.rendered;
   } else if (texts.readLanguage) {
     void notice.language;
