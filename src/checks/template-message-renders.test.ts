@@ -245,6 +245,22 @@ describe('renderOutcome: a render is shared between languages only when it read 
     expect(calls).toBe(1);
   });
 
+  it('a render of a notice without links that did not look for them serves the notice with links; one that looked, or one of a notice with links, does not', () => {
+    let calls = 0;
+    const ignoresLinks = (): RenderOutcome => (calls++, { bytes: 1 });
+    const looksForLinks = (n: Notice): RenderOutcome => (calls++, { markup: [n.links ? 'links' : 'none'] });
+    const rendersOf = (first: Notice, firstBase: string | undefined, second: Notice, secondBase: string | undefined, render: (n: Notice) => RenderOutcome) => {
+      calls = 0;
+      const outcomes = sharingRenders(() => [renderOutcome(template, first, firstBase, render), renderOutcome(template, second, secondBase, render)]);
+      return { outcomes, calls };
+    };
+    expect(rendersOf(notice('zh'), undefined, notice('zh', true), 'https://r', ignoresLinks)).toEqual({ outcomes: [{ bytes: 1 }, { bytes: 1 }], calls: 1 });
+    expect(rendersOf(notice('zh'), undefined, notice('zh', true), 'https://r', looksForLinks)).toEqual({ outcomes: [{ markup: ['none'] }, { markup: ['links'] }], calls: 2 });
+    // Looking for links that are there is not seen (only calling them is): such a render serves other links only.
+    expect(rendersOf(notice('zh', true), 'https://r', notice('zh'), undefined, looksForLinks)).toEqual({ outcomes: [{ markup: ['links'] }, { markup: ['none'] }], calls: 2 });
+    expect(rendersOf(notice('zh', true), 'https://r', notice('zh', true), 'https://other', looksForLinks)).toEqual({ outcomes: [{ markup: ['links'] }, { markup: ['links'] }], calls: 1 });
+  });
+
   it('a render that read the links and not the language serves the other language with the same links only', () => {
     let calls = 0;
     const readsLinks = (n: Notice): RenderOutcome => (calls++, { markup: [n.links!({} as never)!.confirm] });

@@ -14,7 +14,7 @@ export type RenderOutcome = { fails: TemplateError } | { bytes: number } | { mar
  */
 interface Renders {
   compiled: Map<string, CompiledTemplate | TemplateError>;
-  /** By template and notice without its language (one key, made and hashed once per notice). */
+  /** By template and notice without its language and links (one key, made and hashed once per notice). */
   shapes: Map<string, ShapeRenders>;
 }
 
@@ -22,11 +22,13 @@ interface ShapeRenders {
   /**
    * Renders of this run, each with what it read of the language and the links: a render that read neither gives its
    * outcome for a notice in the other language too (an email template says nothing in the notice's language unless it
-   * prints the title or the "… and N more" words).
+   * prints the title or the "… and N more" words), and for the notice with other links; one of a notice without links
+   * that did not look for them, for the notice with links too (the shared definitions have no public URL, the
+   * environments each their own, and a resolved notice shows no links).
    */
   renders: ShapeRender[];
-  /** By the notice's language. */
-  languages: Map<string, NoticeRenders>;
+  /** By whether the notice has links, and its language. */
+  notices: Map<string, NoticeRenders>;
 }
 
 /** The renders of one template for one notice, the notice's links left out (each environment has its own public URL). */
@@ -50,9 +52,21 @@ interface ShapeRender {
   outcome: RenderOutcome;
   /** The language it read, if it did. */
   language?: string;
-  /** Whether it called the links, and then their base. */
-  readsLinks: boolean;
+  /** Whether the notice had links, then their base. */
+  hasLinks: boolean;
   linksBase?: string;
+  /**
+   * Whether it read the links: called them, or, of a notice without links, looked for them (a render of a notice with
+   * links may have looked for them without calling them: it serves no notice without links).
+   */
+  readsLinks: boolean;
+}
+
+/** Whether `r` is the render of a notice with the same JSON in `language` with `linksBase`'s links (undefined: none). */
+function serves(r: ShapeRender, language: string, linksBase: string | undefined): boolean {
+  if (r.language !== undefined && r.language !== language) return false;
+  if (r.hasLinks) return linksBase !== undefined && (!r.readsLinks || r.linksBase === linksBase);
+  return !r.readsLinks || linksBase === undefined;
 }
 
 let shared: (Renders & { kept?: KeptRenders }) | undefined;
@@ -153,23 +167,26 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
   const { kept } = shared;
   // A render that read neither the notice's language nor its links serves any language and links base: with the same
   // reads it takes the same steps (the other inputs are in the key, and the view reads the language only when asked).
-  // JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined, { ...notice, language: undefined }]).
-  const shapeKey = `${templateKey(t).slice(0, -1)},${linksBase !== undefined},${JSON.stringify({ ...notice, language: undefined })}]`;
+  const noticeKey = JSON.stringify({ ...notice, language: undefined });
+  const shapeKey = `${templateKey(t).slice(0, -1)},${noticeKey}]`;
   let shape = shared.shapes.get(shapeKey);
-  if (!shape) shared.shapes.set(shapeKey, (shape = { renders: [], languages: new Map() }));
-  const same = shape.renders.find((r) => (r.language === undefined || r.language === notice.language) && (!r.readsLinks || r.linksBase === linksBase));
-  // The whole notice as the cache names it: its language after the rest (JSON has no raw NUL: the language is told apart).
-  const key = kept && `${shapeKey}\u0000${notice.language}`;
+  if (!shape) shared.shapes.set(shapeKey, (shape = { renders: [], notices: new Map() }));
+  const same = shape.renders.find((r) => serves(r, notice.language, linksBase));
+  // The whole notice as the cache names it: JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined,
+  // { ...notice, language: undefined }]), then its language (JSON has no raw NUL: the language is told apart).
+  const key = kept && `${templateKey(t).slice(0, -1)},${linksBase !== undefined},${noticeKey}]\u0000${notice.language}`;
   if (same) {
     // Kept as the render it stands for would be, so that a later run finds it by its own key.
     if (key) {
-      kept.set(keptKey('o', key), { outcome: toKept(same.outcome), readsLinks: same.readsLinks });
-      if (same.readsLinks) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(same.outcome) });
+      const readsLinks = same.readsLinks && linksBase !== undefined;
+      kept.set(keptKey('o', key), { outcome: toKept(same.outcome), readsLinks });
+      if (readsLinks) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(same.outcome) });
     }
     return same.outcome;
   }
-  let renders = shape.languages.get(notice.language);
-  if (!renders) shape.languages.set(notice.language, (renders = { key: shapeKey, linked: new Map() }));
+  const noticeRendersKey = `${linksBase !== undefined}${notice.language}`;
+  let renders = shape.notices.get(noticeRendersKey);
+  if (!renders) shape.notices.set(noticeRendersKey, (renders = { key: shapeKey, linked: new Map() }));
   let known = renders.known;
   if (!known && key) {
     const stored = kept.get(keptKey('o', key));
@@ -192,13 +209,17 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
     enumerable: true,
     get: () => ((readsLanguage = true), notice.language),
   });
+  // Without links, looking for them is reading them (their absence): then the render serves no notice that has some.
+  if (!links) Object.defineProperty(probed, 'links', { get: () => void (readsLinks = true) });
   const outcome = render(probed, renders);
-  shape.renders.push({ outcome, readsLinks, ...(readsLinks ? { linksBase } : {}), ...(readsLanguage ? { language: notice.language } : {}) });
+  shape.renders.push({ outcome, hasLinks: links !== undefined, ...(links !== undefined ? { linksBase } : {}), readsLinks, ...(readsLanguage ? { language: notice.language } : {}) });
+  // By the notice's own key, a notice without links reads none.
+  const calledLinks = readsLinks && links !== undefined;
   if (!known) {
-    renders.known = { outcome, readsLinks };
-    if (key) kept.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks });
+    renders.known = { outcome, readsLinks: calledLinks };
+    if (key) kept.set(keptKey('o', key), { outcome: toKept(outcome), readsLinks: calledLinks });
   }
-  if (readsLinks) {
+  if (calledLinks) {
     renders.linked.set(linksBase, outcome);
     if (key) kept.set(keptKey('l', `${key}\u0000${linksBase}`), { outcome: toKept(outcome) });
   }
