@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../emit/artifact.ts';
 import type { OutputRecord, OutputRecords } from '../cache/index.ts';
 import { compareArtifacts, writeArtifacts } from './write.ts';
+import { buildManifest } from '../build/manifest.ts';
+import { MANIFEST_PATH } from '../build/paths.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -172,6 +174,24 @@ describe('writing the output directory, a few files at a time', () => {
     expect(summary.written.sort()).toEqual(artifacts.filter((_, i) => i % 3 !== 1).map((a) => a.path));
     for (const a of artifacts) expect(await readFile(path.join(dir, a.path), 'utf8')).toBe(a.content);
     expect(await compareArtifacts(dir, artifacts)).toEqual({ changed: [], missing: [], extra: [], orphan: [], foreign: [] });
+  });
+
+  it('writes every file into a folder that is not there yet, then reads back, removes and leaves alone as before', async () => {
+    for (const records of [undefined, new CountingRecords()]) {
+      const dir = path.join(await tempDir(), 'new', 'out');
+      const files = Array.from({ length: 40 }, (_, i) => artifact(`${i % 2 ? 'docs' : 'rules'}/f${String(i).padStart(2, '0')}.yaml`, `# ${i} é\n`));
+      const withManifest = (list: Artifact[]) => [...list, buildManifest(list)];
+      const first = await writeArtifacts(dir, withManifest(files), records);
+      expect(first).toEqual({ written: withManifest(files).map((a) => a.path), unchanged: [], removed: [], foreign: [] });
+      for (const a of withManifest(files)) expect(await readFile(path.join(dir, a.path), 'utf8')).toBe(a.content);
+      // The folder is there now: a second build reads its files back, removes what it no longer makes, leaves another's.
+      await writeFile(path.join(dir, 'docs', 'mine.md'), 'not generated\n');
+      const second = await writeArtifacts(dir, withManifest(files.slice(1)), records);
+      expect(second.written).toEqual([MANIFEST_PATH]);
+      expect(second.unchanged).toEqual(files.slice(1).map((a) => a.path));
+      expect(second.removed).toEqual([files[0]!.path]);
+      expect(second.foreign).toEqual(['docs/mine.md']);
+    }
   });
 
   it('rewrites a file whose bytes only decode to the same text (invalid UTF-8 read as U+FFFD), with records or without', async () => {

@@ -1,5 +1,5 @@
 import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { mkdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../emit/artifact.ts';
 import { MANIFEST_PATH } from '../compile.ts';
@@ -36,13 +36,16 @@ export interface WriteSummary {
  */
 export async function writeArtifacts(outDir: string, artifacts: readonly Artifact[], records?: OutputRecords): Promise<WriteSummary> {
   const summary: WriteSummary = { written: [], unchanged: [], removed: [], foreign: [] };
+  // A folder that is not there yet (a first build, a build into a new folder) holds no file to read back, no
+  // leftover and nothing an earlier build wrote: 409 failed opens and a walk of what was just written, saved.
+  const folderIsNew = !existsSync(outDir);
   const previous = await previousManifestFiles(outDir);
   const next = new Set(artifacts.map((a) => a.path));
   const isOrphan = orphanTest(artifacts);
-  const current = records ? await readCurrentRecorded(outDir, artifacts, records) : await readCurrent(outDir, artifacts);
+  const current = folderIsNew ? artifacts.map((): OnDisk => 'missing') : records ? await readCurrentRecorded(outDir, artifacts, records) : await readCurrent(outDir, artifacts);
   const changed = artifacts.filter((a, i) => current[i] !== 'same');
   // Half-written files of a build that was killed would otherwise sit in generated/ and be committed.
-  for (const dir of new Set(artifacts.map((a) => path.dirname(path.join(outDir, a.path))))) await sweepAtomicLeftovers(dir);
+  if (!folderIsNew) for (const dir of new Set(artifacts.map((a) => path.dirname(path.join(outDir, a.path))))) await sweepAtomicLeftovers(dir);
   summary.unchanged.push(...artifacts.filter((a, i) => current[i] === 'same').map((a) => a.path));
   // Each folder made once, then the files written a few at a time through the thread pool (the kernel's work of
   // creating 400 files spreads over its threads; one after the other in the main thread took 1.5–3 × the time when
@@ -53,6 +56,7 @@ export async function writeArtifacts(outDir: string, artifacts: readonly Artifac
     forgetArtifactBytes(artifact);
   });
   summary.written.push(...changed.map((a) => a.path));
+  if (folderIsNew) return summary;
   for (const file of await listFiles(outDir)) {
     if (next.has(file)) continue;
     if (previous.has(file) || isOrphan(file)) {
