@@ -1,5 +1,6 @@
 import type { NodeType } from '@lezer/common';
 import { attach, MAX_DEPTH, type Expr, type Node, type Span } from './ast.ts';
+import { fastNodeType, grammarCall } from './fast-node-types.ts';
 import { promqlParser } from './lezer.ts';
 import { CLOSED_STRING, scanInto, TOKEN_KINDS, TokenBuffer, type TokenFields, type TokenKind } from './scanner.ts';
 
@@ -24,17 +25,8 @@ class PNode implements Node {
   ) {}
 }
 
-let types: Map<string, NodeType> | undefined;
-
-function typeOf(name: string): NodeType {
-  if (!types) {
-    types = new Map();
-    for (const t of promqlParser().nodeSet.types) if (!types.has(t.name)) types.set(t.name, t);
-  }
-  const t = types.get(name);
-  if (!t) throw new Error(`no lezer node type ${name}`);
-  return t;
-}
+/** The grammar's node type of this name (fast-node-types.ts: not the grammar itself, which a declined parse loads). */
+const typeOf = fastNodeType;
 
 const NODE_NAMES = [
   'EqlSingle',
@@ -160,10 +152,15 @@ interface CallShape {
 
 const callShapes = new Map<string, CallShape | null>();
 
-/** What lezer makes of `name(x)`: asked of lezer itself, once per name. */
+/** What lezer makes of `name(x)`: known for Prometheus's functions (grammarCall), else asked of lezer itself, once per name. */
 function callShape(name: string): CallShape | null {
   let shape = callShapes.get(name);
   if (shape !== undefined) return shape;
+  const known = grammarCall(name);
+  if (known) {
+    callShapes.set(name, (shape = { ...known, innerType: typeOf(known.inner) }));
+    return shape;
+  }
   shape = null;
   const text = `${name}(x)`;
   const tree = promqlParser().parse(text);

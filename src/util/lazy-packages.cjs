@@ -11,6 +11,7 @@ module.exports = {
   '@grafana/grafana-foundation-sdk/stat': () => require('@grafana/grafana-foundation-sdk/stat'),
   '@grafana/grafana-foundation-sdk/table': () => require('@grafana/grafana-foundation-sdk/table'),
   '@grafana/grafana-foundation-sdk/timeseries': () => require('@grafana/grafana-foundation-sdk/timeseries'),
+  '@lezer/common': () => require('@lezer/common'),
   '@prometheus-io/lezer-promql': () => require('@prometheus-io/lezer-promql'),
   handlebars: () => require('handlebars'),
   yaml: () => require('yaml'),

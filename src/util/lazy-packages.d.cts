@@ -8,6 +8,7 @@ declare const lazyPackages: Readonly<Record<
   | '@grafana/grafana-foundation-sdk/stat'
   | '@grafana/grafana-foundation-sdk/table'
   | '@grafana/grafana-foundation-sdk/timeseries'
+  | '@lezer/common'
   | '@prometheus-io/lezer-promql'
   | 'handlebars'
   | 'yaml',
