@@ -9,7 +9,6 @@ import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type AggregationSpec
 import { substituteGrafanaVariables } from './grafana.ts';
 import { exactly, inherited, union, withLabels, withoutLabels } from './labels.ts';
 import { FactCollector, keptList, NO_CONTEXT, NONE, type FactContext, type GroupingFact, type SelectorMatcher } from './facts.ts';
-import { functionUse } from './interned.ts';
 import { composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { scan, significant } from './scanner.ts';
@@ -571,8 +570,8 @@ class Analyzer {
 
   private call(e: Extract<Expr, { kind: 'call' }>, context: FactContext): Info {
     const name = this.text(e.id);
-    const map = this.src.map;
-    this.functions.push(functionUse(name, map.start(e.id.from), map.end(e.id.to)));
+    const at = this.at(e.id);
+    this.functions.push({ name, start: at.start, end: at.end });
     // The facts read the name in the parsed text: the same string unless that text is not the original.
     const visit = this.facts?.callStart(e, context, this.src.text === this.src.original ? name : undefined);
     const infos: Info[] = [];

@@ -1,6 +1,5 @@
 import { parseDuration } from '../util/duration.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, modifierCore, type Expr, type Node, type Span } from './ast.ts';
-import { located, locatedName } from './interned.ts';
 import { shared, unquotedValue } from './strings.ts';
 import type { ParsedText } from './syntax.ts';
 import type { LabelMatcher, MatchOperator } from './types.ts';
@@ -166,7 +165,7 @@ export class FactCollector {
   ) {}
 
   private at(node: Span): Located {
-    return located(this.src.map.start(node.from), this.src.map.end(node.to));
+    return { start: this.src.map.start(node.from), end: this.src.map.end(node.to) };
   }
 
   /**
@@ -175,7 +174,7 @@ export class FactCollector {
    */
   private locatedName(node: Span, name: string): Located & { name: string } {
     const map = this.src.map;
-    return locatedName(map.start(node.from), map.end(node.to), name);
+    return { start: map.start(node.from), end: map.end(node.to), name };
   }
 
   /** `{ start, end, op }`, as locatedName. */
@@ -367,7 +366,7 @@ export class FactCollector {
           op: matcher.op,
           value: matcher.value,
           labelAt: this.at(name),
-          valueAt: located(start, Math.max(start, map.end(value.to) - 1)),
+          valueAt: { start, end: Math.max(start, map.end(value.to) - 1) },
         });
       }
     }
@@ -384,7 +383,7 @@ export class FactCollector {
         op: shared(this.src.text.slice(opNode.from, opNode.to)) as MatchOperator,
         value: shared(unquotedValue(this.src.text.slice(value.from, value.to))),
         labelAt: this.at(nameNode),
-        valueAt: located(valueAt.start + 1, Math.max(valueAt.start + 1, valueAt.end - 1)),
+        valueAt: { start: valueAt.start + 1, end: Math.max(valueAt.start + 1, valueAt.end - 1) },
       });
     }
     let named: MatcherFact | undefined;
