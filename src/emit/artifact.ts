@@ -31,6 +31,15 @@ export function uniqueSorted(values: Iterable<string>): string[] {
 
 export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort()) out[key] = record[key]!;
+  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key]!);
   return out;
+}
+
+/**
+ * `record[key] = value`, also for the key `__proto__` (a valid label and annotation name), which an assignment would
+ * take as the object's prototype instead of a key of its own.
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }

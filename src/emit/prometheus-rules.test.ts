@@ -85,6 +85,25 @@ describe('Prometheus rules emitter', () => {
     const file = byPath.get('prometheus/rules/app.yml')!;
     const critical = file.content.slice(file.content.indexOf('alert: QueueDeep'), file.content.indexOf('alert: QueueDeep', file.content.indexOf('alert: QueueDeep') + 1));
     expect(critical).toContain('        annotations:\n          __proto__: kept\n          constructor: too\n          dashboard_url: https://grafana.example.com/d/app\n');
+    // The rule document deploy compares holds them as keys too, not as the annotations object's prototype.
+    const rule = (file.data as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] }).groups[0]!.rules.find((r) => r.alert === 'QueueDeep')!;
+    expect(Object.getPrototypeOf(rule.annotations)).toBe(Object.prototype);
+    expect(Object.keys(rule.annotations)).toContain('__proto__');
+    expect(Object.getOwnPropertyDescriptor(rule.annotations, '__proto__')?.value).toBe('kept');
+    expect(goYaml(file.data, [GENERATED_HEADER, 'Source: alerts.yaml'])).toBe(file.content);
+  });
+
+  it("keeps a level's own annotation named `__proto__` (rules:) as an annotation, in the file and in its document", async () => {
+    const alerts = (await baseFile('alerts.yaml')).replace(
+      /  - name: TargetDown\n(.|\n)*$/,
+      ['  - name: Burn', '    summary: burns', '    rules:', '      - severity: critical', '        expr: up == 0', '        annotations: { __proto__: level }', ''].join('\n'),
+    );
+    const { byPath } = await rules({ 'alerts.yaml': alerts });
+    const file = byPath.get('prometheus/rules/app.yml')!;
+    expect(file.content).toContain('          __proto__: level\n');
+    const rule = (file.data as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] }).groups[0]!.rules.find((r) => r.alert === 'Burn')!;
+    expect(Object.getOwnPropertyDescriptor(rule.annotations, '__proto__')?.value).toBe('level');
+    expect(goYaml(file.data, [GENERATED_HEADER, 'Source: alerts.yaml'])).toBe(file.content);
   });
 
   it('compiles each level of `rules:` to a rule of its own, with its expression, labels and annotations', async () => {

@@ -3,7 +3,7 @@ import { ruleFilePath } from '../build/paths.ts';
 import { withContentBytes, withLazyContent } from '../build/manifest.ts';
 import type { AlertLevel, AlertModel, Model, RecordingRuleModel, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
-import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
+import { GENERATED_HEADER, goYaml, setOwn, sortedRecord, type Artifact } from './artifact.ts';
 import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
 import { plainInside, yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';
@@ -345,7 +345,7 @@ export function alertAnnotations(model: Model, alert: AlertModel, level: AlertLe
   const annotations = alertWideAnnotations(model, alert);
   const threshold = levelThreshold(level);
   if (threshold !== undefined) annotations.threshold = threshold;
-  Object.assign(annotations, level.annotations);
+  if (level.annotations) for (const key of Object.keys(level.annotations)) setOwn(annotations, key, level.annotations[key]!);
   return sortedRecord(annotations);
 }
 
