@@ -115,10 +115,20 @@ describe('start-up: each command imports what it uses', () => {
     expect(['@grafana/grafana-foundation-sdk', 'handlebars', 'yaml'].filter((name) => checks.packages.has(name))).toEqual([]);
     const validate = packagesImportedBy(['validate', EXAMPLE, '--no-cache']);
     expect(validate.code, validate.stderr).toBe(0);
-    const carried = ['@grafana/grafana-foundation-sdk', 'handlebars', '@prometheus-io/lezer-promql', '@lezer/lr', 'js-yaml'];
+    const carried = ['@grafana/grafana-foundation-sdk', 'handlebars', '@lezer/common', 'js-yaml'];
     for (const name of carried) expect(validate.packages, name).toContain(name);
     // …from the script: none of them is required from node_modules (a createRequire() of one would be).
     expect(carried.filter((name) => validate.required.has(name))).toEqual([]);
+    // The example's expressions are all read by the fast parser: the PromQL grammar is not even loaded.
+    expect(['@prometheus-io/lezer-promql', '@lezer/lr'].filter((name) => validate.packages.has(name))).toEqual([]);
+  });
+
+  it("the script carries the Grafana SDK's classic builders, not its dashboards v2 ones (bin/dist.mjs SDK_V2_BUILDERS)", () => {
+    const source = readFileSync(path.join(REPO, 'dist', 'vigil.cjs'), 'latin1');
+    const sdkModules = [...source.matchAll(/^\/\/ node_modules\/@grafana\/grafana-foundation-sdk\/dist\/([^\n]+)$/gm)].map((m) => m[1]!);
+    expect(sdkModules).toContain('timeseries/panelBuilder.gen.js');
+    expect(sdkModules).toContain('prometheus/dataqueryBuilder.gen.js');
+    expect(sdkModules.filter((m) => /^dashboardv2|\/(visualizationV2Builder|visualizationBuilder|queryV2Builder|queryBuilder)\.gen\.js$/.test(m))).toEqual([]);
   });
 
   it('the yaml library (positions, syntax errors) is loaded when a problem is reported, not for clean definitions', () => {
