@@ -16,6 +16,23 @@ describe('alert catalogue', () => {
     expect(doc).toContain('- Runbook: <https://runbooks.example.com/queue-deep>');
   });
 
+  it('gives each level the receivers of its own alert when enabled and disabled alerts alternate in a group, and a disabled one none', async () => {
+    const names = ['First', 'Off1', 'Second', 'Off2', 'Off3', 'Third'];
+    const mixed = alertRules({ group: 'mixed', alerts: names.map((name) => leveledAlert({ name, ...(name.startsWith('Off') ? { enabled: false } : {}) })) });
+    const result = await compileBase({ 'mixed.yaml': yamlOf(mixed) });
+    const doc = result.artifacts.find((a) => a.path === ALERT_CATALOGUE_PATH)!.content;
+    for (const name of names) {
+      const section = doc.slice(doc.indexOf(`## ${name}\n`)).split('\n## ')[0]!;
+      if (name.startsWith('Off')) {
+        expect(section, name).toContain('| critical | `> 500` | 2m | — |');
+        expect(section, name).toContain('| warning | `> 100` | 5m | — |');
+      } else {
+        expect(section, name).toContain('| critical | `> 500` | 2m | oncall, team |');
+        expect(section, name).toContain('| warning | `> 100` | 5m | team |');
+      }
+    }
+  });
+
   it('shows each level of an alert with `rules:`: its own expression, `for` and labels, and a level without a severity label', async () => {
     const withNote = severities({ levels: [...DEFAULT_LEVELS, severityLevel('note', { label: false })] });
     const burn = alertRules({

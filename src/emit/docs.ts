@@ -162,7 +162,8 @@ const distinct = new WeakMap<RoutingResult, string[]>();
 function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<typeof severityRank>, cell: (text: string) => string, code: (text: string, inTable?: boolean) => string): CatalogueEntry[] {
   // A level's receivers: those of the first routing row of its alert and severity. The rows are each enabled alert's
   // levels in turn (routeGroup), so an alert's are looked for first among the next levels.length rows (no Map of
-  // every alert's levels), then among all.
+  // every alert's levels), then among all; a disabled alert has none (not looked for: a group of many would make
+  // that a search of every row for each).
   const rows = groupLevelRouting(model, group);
   let from = 0;
   let to = 0;
@@ -170,7 +171,7 @@ function groupEntries(model: Model, group: RuleGroupModel, rank: ReturnType<type
     for (let i = start; i < end; i++) if (rows[i]!.alert === alert && rows[i]!.level.severity === severity) return distinctReceivers(rows[i]!.result);
     return undefined;
   };
-  const receiversOf = (alert: AlertModel, severity: string) => first(alert, severity, from, to) ?? first(alert, severity, 0, rows.length) ?? [];
+  const receiversOf = (alert: AlertModel, severity: string) => (alert.enabled ? (first(alert, severity, from, to) ?? first(alert, severity, 0, rows.length) ?? []) : []);
   return group.alerts.map((a) => {
     from = to;
     if (a.enabled) to = Math.min(rows.length, to + a.levels.length);
