@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
-import { sdkEntryFor, sdkEntryModule, sdkScript, SDK_GLOBAL } from './grafana-sdk-script.ts';
+import { sdkEntryModule, sdkScript, SDK_GLOBAL } from './grafana-sdk-script.ts';
+import { sdkEntryFor } from './sdk-resolve.ts';
 import { loadTypeScriptFiles, sdkWarmUp, type TsFile } from './typescript.ts';
 
 // Issue #12 §3: the TypeScript loader process takes the Grafana Foundation SDK from one script (dist/grafana-sdk.cjs)

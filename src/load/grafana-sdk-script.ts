@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CODE_CACHE_DIR, sdkCodeCacheFile, sdkScriptOf, type SdkScript } from './loader-process.ts';
 
@@ -22,38 +20,6 @@ export function sdkScript(): SdkScript | undefined {
   if (process.env.VIGIL_TS_SDK_SCRIPT === '0') return undefined;
   if (found === undefined) found = sdkScriptOf(DESCRIPTIONS.map((rel) => fileURLToPath(new URL(rel, import.meta.url)))) ?? null;
   return found ?? undefined;
-}
-
-const manifests = new Map<string, { name?: unknown; version?: unknown } | undefined>();
-
-/**
- * The script's entry that stands for `resolvedPath`, the file an import of `specifier` resolves to from a definition;
- * undefined when the script does not carry it (another package or version, a name it does not have).
- */
-export function sdkEntryFor(sdk: SdkScript, specifier: string, resolvedPath: string): string | undefined {
-  if (!specifier.startsWith(`${sdk.package}/`)) return undefined;
-  const entry = specifier.slice(sdk.package.length + 1);
-  if (!Object.hasOwn(sdk.exports, entry)) return undefined;
-  const manifest = packageManifestOf(resolvedPath);
-  if (manifest === undefined) return undefined;
-  if (!manifests.has(manifest)) {
-    try {
-      manifests.set(manifest, JSON.parse(readFileSync(manifest, 'utf8')));
-    } catch {
-      manifests.set(manifest, undefined);
-    }
-  }
-  const m = manifests.get(manifest);
-  return m?.name === sdk.package && m.version === sdk.version ? entry : undefined;
-}
-
-/** The package.json of the package a file belongs to (the nearest one above it), if any. */
-export function packageManifestOf(file: string): string | undefined {
-  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) return manifest;
-  }
-  return undefined;
 }
 
 /** The name of the global the SDK script's entries are taken from in the loader process (typescript-child.mjs). */

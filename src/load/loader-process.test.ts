@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const saved = { cwd: process.cwd(), env: { ...process.env } };
 beforeEach(() => {
   process.chdir(projectDir);
   (globalThis as Record<symbol, unknown>)[CODE_CACHE_DIR] = cacheDir;
-  for (const name of ['VIGIL_TS_MEMORY_MB', 'VIGIL_TS_TIMEOUT', 'VIGIL_TS_PRESTART', 'TZ']) delete process.env[name];
+  for (const name of ['VIGIL_TS_MEMORY_MB', 'VIGIL_TS_TIMEOUT', 'VIGIL_TS_PRESTART', 'VIGIL_TS_SDK_SCRIPT', 'VIGIL_CODE_CACHE', 'TZ']) delete process.env[name];
 });
 afterEach(() => {
   resetLoaderState();
@@ -138,6 +138,49 @@ describe('a loader process started early', () => {
     const r = (await loadTypeScriptFiles([f])).get(f.file)!;
     expect(r.diagnostics).toEqual([]);
     expect((r.definitions[0]!.value as { pid: number }).pid).toBe(again.pid);
+  });
+
+  it('is given the SDK script and the entries the hinted files import; what it says before the load adopts it is not lost', async () => {
+    const text = "import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';\nimport { PanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';\nexport default { apiVersion: 'vigil/v1', kind: 'Receivers', receivers: [], pid: process.pid, uid: new DashboardBuilder('x').uid('u').build().uid, panel: typeof PanelBuilder };\n";
+    const absolutePath = path.join(projectDir, 'monitoring', 'sdk.ts');
+    writeFileSync(absolutePath, text);
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(projectDir, 'node_modules'), 'dir');
+    try {
+      const early = prestart(JSON.stringify([absolutePath]));
+      const sdk = sdkScriptOf([SDK_DESCRIPTION])!;
+      expect(prestartedLoader()!.sdk).toEqual({ script: sdk.script, sha256: sdk.sha256, cache: sdkCodeCacheFile(cacheDir, sdk.sha256, tsLoadLimits().memoryMb), entries: ['dashboard', 'timeseries'] });
+      // The SDK script compiled in the early process, before any load: it says how its code cache was.
+      for (let i = 0; i < 250 && prestartedLoader()!.early.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(prestartedLoader()!.early).toContainEqual({ type: 'sdk-cache', state: expect.stringMatching(/^(missing|accepted|rejected)$/) });
+      process.env.VIGIL_CODE_CACHE = 'debug';
+      const said: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string) => (said.push(String(chunk)), true)) as typeof process.stderr.write;
+      let r;
+      try {
+        r = (await loadTypeScriptFiles([{ file: 'monitoring/sdk.ts', absolutePath, text }])).get('monitoring/sdk.ts')!;
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(r.diagnostics).toEqual([]);
+      expect(r.definitions[0]!.value).toMatchObject({ pid: early.pid, uid: 'u', panel: 'function' });
+      // Read by the load from what the early process said before it was adopted.
+      expect(said.join('')).toMatch(/Grafana SDK code cache (missing|accepted|rejected) in the TypeScript loader/);
+    } finally {
+      rmSync(path.join(projectDir, 'node_modules'));
+      rmSync(absolutePath);
+    }
+  }, 30_000);
+
+  it('is not adopted by a load that would give it no SDK script (another launch: it names the script’s code cache)', async () => {
+    const early = prestart();
+    expect(prestartedLoader()!.sdk).toBeDefined();
+    const f = definition(projectDir);
+    process.env.VIGIL_TS_SDK_SCRIPT = '0';
+    const r = (await loadTypeScriptFiles([f])).get(f.file)!;
+    expect(r.diagnostics).toEqual([]);
+    expect((r.definitions[0]!.value as { pid: number }).pid).not.toBe(early.pid);
+    expect(await gone(early.pid!)).toBe(true);
   });
 
   it.each([

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
+import { sdkEntriesNamedIn } from './sdk-resolve.ts';
 
 /** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
 export interface TsLoadLimits {
@@ -165,6 +166,24 @@ interface Prestarted {
   launch: LoaderLaunch;
   modulesDir: string;
   error?: Error;
+  /** The SDK script it was sent (see sdkMessageOf), with the warm-up for the hinted files: none when there is no script. */
+  sdk?: SdkMessage;
+  /** What it sent before it was adopted (the SDK code cache's state): the load reads these first. */
+  early: unknown[];
+  keepEarly: (message: unknown) => void;
+}
+
+/** The SDK script the loader process evaluates its entries from (typescript-child.mjs): its file, sha256 and code cache. */
+export interface SdkMessage {
+  script: string;
+  sha256: string;
+  cache: string | undefined;
+  entries: string[];
+}
+
+/** The message that gives the loader process the SDK script and the entries to evaluate ahead. */
+export function sdkMessageOf(sdk: SdkScript, cache: string | undefined, entries: string[]): SdkMessage {
+  return { script: sdk.script, sha256: sdk.sha256, cache, entries };
 }
 
 /** What bin/vigil.js and the bundle share about this command's loader: the hint's file, an early process, its use. */
@@ -229,8 +248,11 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
   }
   const launch = loaderLaunch({ script, modulesDir, roots: readableRoots(script, cwd, []), sdkCache: sdk && sdkCodeCacheFile(o.cacheDir, sdk.sha256, limits.memoryMb), memoryMb: limits.memoryMb });
   const child = forkLoader(launch);
-  const p: Prestarted = { child, launch, modulesDir };
+  const early: unknown[] = [];
+  const p: Prestarted = { child, launch, modulesDir, early, keepEarly: (message) => early.push(message) };
   child.on('error', (e) => (p.error = e));
+  // Until it is adopted: the load's own listener comes later (see adoptPrestartedLoader).
+  child.on('message', p.keepEarly);
   // Until it is adopted, nothing of it keeps this process running.
   child.unref();
   child.channel?.unref();
@@ -238,6 +260,9 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
   s.prestarted = p;
   if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early (pid ${child.pid})\n`);
   const files = hintedFiles(s.hintText ?? '', cwd);
+  // The SDK script's entries the hinted definitions import are evaluated now, while this process reads and compiles
+  // its own script and esbuild bundles them (≈ 25 ms in the loader: it waited for this command's load to ask).
+  if (sdk) sendSdk(p, sdkMessageOf(sdk, sdkCodeCacheFile(o.cacheDir, sdk.sha256, limits.memoryMb), sdkEntriesNamedIn(readable(files), sdk)), []);
   if (files.length === 0) startEsbuild();
   // The definitions the last run loaded are bundled now, into the modules this process would be given (the load takes
   // a bundle only for the same file and module path: when it adopts this process and loads those files in that order).
@@ -246,6 +271,30 @@ export function prestartLoader(o: { script: string; sdkDescription: string; cach
 }
 
 const bundleKey = (file: string, module: string) => `${file}\u0000${module}`;
+
+/**
+ * Sends the loader process the SDK script with the entries to evaluate ahead, and the SDK's files from node_modules
+ * the script does not stand for, to import ahead (typescript-child.mjs takes the first SDK script it is sent). A
+ * failure to send is not an outcome: a loader that did not start, or ended, is reported by its own events.
+ */
+export function sendSdk(p: { child: ChildProcess; sdk?: SdkMessage }, message: SdkMessage | undefined, modules: readonly string[]): void {
+  if (message) {
+    p.sdk = message;
+    p.child.send({ sdk: message }, () => undefined);
+  }
+  if (modules.length > 0) p.child.send({ warm: modules }, () => undefined);
+}
+
+/** The hinted files with their text; one that cannot be read is left out (the load reports it). */
+function readable(files: readonly string[]): { absolutePath: string; text: string }[] {
+  return files.flatMap((absolutePath) => {
+    try {
+      return [{ absolutePath, text: readFileSync(absolutePath, 'utf8') }];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /**
  * The files a hint names (it is untrusted: a CI cache can be restored from another branch's run): TypeScript files
@@ -288,9 +337,9 @@ function startEsbuild(): void {
 }
 
 /** The early process not yet adopted or discarded (for the tests). */
-export function prestartedLoader(): { pid: number | undefined; modulesDir: string; launch: LoaderLaunch } | undefined {
+export function prestartedLoader(): { pid: number | undefined; modulesDir: string; launch: LoaderLaunch; sdk?: SdkMessage; early: readonly unknown[] } | undefined {
   const p = state()?.prestarted;
-  return p && { pid: p.child.pid, modulesDir: p.modulesDir, launch: p.launch };
+  return p && { pid: p.child.pid, modulesDir: p.modulesDir, launch: p.launch, ...(p.sdk ? { sdk: p.sdk } : {}), early: [...p.early] };
 }
 
 /** Forgets this process's loader state (for the tests: bin/vigil.js starts one command per process). */
@@ -343,7 +392,7 @@ export type Adoption = 'adopted' | 'none' | 'refused: launch differs' | 'refused
  * for itself — is exactly what it was started with and it is still running (its listeners are then the caller's;
  * it keeps this process running again). Otherwise it is discarded (killed, its folder removed) and the caller forks.
  */
-export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderLaunch, files?: readonly string[]): { child: ChildProcess; modulesDir: string } | Adoption {
+export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderLaunch, files?: readonly string[]): { child: ChildProcess; modulesDir: string; early: unknown[]; sdk?: SdkMessage } | Adoption {
   const s = state();
   if (s) {
     s.used = true;
@@ -352,6 +401,7 @@ export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderL
   const p = s?.prestarted;
   if (!s || !p) return 'none';
   const alive = p.error === undefined && p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null && p.child.connected;
+  // The launch names the SDK script's code cache file, which names the script's sha256: the same launch, the same script.
   const same = sameLaunch(launchFor(p.modulesDir), p.launch);
   const outcome: Adoption = !same ? 'refused: launch differs' : !alive ? 'refused: not running' : 'adopted';
   if (process.env.VIGIL_TS_PRESTART === 'debug') process.stderr.write(`vigil: TypeScript loader started early: ${outcome}\n`);
@@ -360,8 +410,9 @@ export function adoptPrestartedLoader(launchFor: (modulesDir: string) => LoaderL
     return outcome;
   }
   s.prestarted = undefined;
+  p.child.off('message', p.keepEarly);
   p.child.ref();
   p.child.channel?.ref();
   (p.child.stderr as Partial<Socket> | null)?.ref?.();
-  return { child: p.child, modulesDir: p.modulesDir };
+  return { child: p.child, modulesDir: p.modulesDir, early: p.early, ...(p.sdk ? { sdk: p.sdk } : {}) };
 }

@@ -1,7 +1,8 @@
 import type { Message, Plugin } from 'esbuild';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { packageManifestOf, sdkEntryFor, sdkEntryModule, sdkScript } from './grafana-sdk-script.ts';
+import { sdkEntryModule, sdkScript } from './grafana-sdk-script.ts';
+import { packageManifestOf, sdkEntryByNodeResolution, sdkEntryFor } from './sdk-resolve.ts';
 
 export interface Bundled {
   /** ES module text with an inline source map back to the TypeScript files. */
@@ -89,6 +90,8 @@ const packagesByAbsolutePath: Plugin = {
     const sdk = sdkScript();
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.path.startsWith('node:')) return undefined;
+      const known = sdk && args.namespace === 'file' ? sdkEntryByNodeResolution(sdk, args.path, args.importer) : undefined;
+      if (known) return { path: known.path, namespace: SDK_NAMESPACE, pluginData: known.entry };
       const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
       if (resolved.errors.length) return { errors: resolved.errors };
       if (resolved.external || /\.[cm]?tsx?$/.test(resolved.path)) return { path: resolved.path, external: resolved.external };

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +8,9 @@ import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { defaultExportHint } from './define-hint.ts';
-import { SDK_CACHE_WRITER, sdkCodeCache, sdkEntryFor, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
-import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, earlyBundle, forkLoader, loaderLaunch, readableRoots, tsLoadLimits, type LoaderLaunch, type TsLoadLimits } from './loader-process.ts';
+import { SDK_CACHE_WRITER, sdkCodeCache, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
+import { sdkModulesImportedBy as sdkModulesOf, sdkWarmUp as warmUpOf } from './sdk-resolve.ts';
+import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, earlyBundle, forkLoader, loaderLaunch, readableRoots, sdkMessageOf, sendSdk, tsLoadLimits, type LoaderLaunch, type SdkMessage, type TsLoadLimits } from './loader-process.ts';
 
 export { tsLoadLimits, type TsLoadLimits };
 
@@ -68,7 +68,7 @@ export async function loadTypeScriptFiles(files: readonly TsFile[], limits: TsLo
         return { ...f, module: modules[i]!, inputs: b.inputs ?? [] };
       }),
     ).then((list) => list.filter((e): e is TsFile & { module: string; inputs: string[] } => e !== undefined));
-    const run = await runLoader(files, bundled, dir, limits, handedOver, typeof adopted === 'object' ? adopted.child : undefined);
+    const run = await runLoader(files, bundled, dir, limits, handedOver, typeof adopted === 'object' ? adopted : undefined);
     if (run.sdkCache && process.env.VIGIL_CODE_CACHE === 'debug') process.stderr.write(`vigil: Grafana SDK code cache ${run.sdkCache} in the TypeScript loader\n`);
     // Not waited for: it runs beside the compile (and the command's process waits for it before it exits).
     if (run.sdkCache === 'missing' || run.sdkCache === 'rejected') void writeSdkCodeCache(sdkWarmUp(files).entries, limits);
@@ -144,7 +144,14 @@ function launchFor(files: readonly TsFile[], modulesDir: string, limits: TsLoadL
  * `handedOver` is called once the modules are sent (or there is nothing to send). `adopted`: the process bin/vigil.js
  * started early with the launch this load computes (see loadTypeScriptFiles), instead of a new one.
  */
-function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile & { module: string })[]>, modulesDir: string, limits: TsLoadLimits, handedOver?: () => void, adopted?: ChildProcess): Promise<LoaderRun> {
+function runLoader(
+  files: readonly TsFile[],
+  entries: Promise<readonly (TsFile & { module: string })[]>,
+  modulesDir: string,
+  limits: TsLoadLimits,
+  handedOver?: () => void,
+  adopted?: { child: ChildProcess; early: unknown[]; sdk?: SdkMessage },
+): Promise<LoaderRun> {
   const run: LoaderRun = { outcome: 'ended', files: [], current: 0 };
   if (!CHILD) {
     run.ending = 'the TypeScript loader (typescript-child.mjs) is missing from this installation';
@@ -154,14 +161,15 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
   const sdk = sdkScript();
   const sdkCache = sdk && sdkCodeCache(sdk, limits.memoryMb);
   return new Promise((resolve) => {
-    const child = adopted ?? forkLoader(launchFor(files, modulesDir, limits));
+    const child = adopted?.child ?? forkLoader(launchFor(files, modulesDir, limits));
     // The loader starts on the SDK's modules while esbuild bundles the definitions (see sdkWarmUp): the SDK script
     // (whenever this installation has one: a definition's own modules may import the SDK too) and its entries the
-    // definitions import, and the SDK's files from node_modules the script does not stand for. A failure to send
-    // them is not an outcome: a loader that did not start, or ended, is reported by its own events.
-    const warm = sdkWarmUp(files, sdk);
-    if (sdk) child.send({ sdk: { script: sdk.script, sha256: sdk.sha256, cache: sdkCache, entries: warm.entries } }, () => undefined);
-    if (warm.modules.length > 0) child.send({ warm: warm.modules }, () => undefined);
+    // definitions import, and the SDK's files from node_modules the script does not stand for — unless bin/vigil.js
+    // started it with them already (loader-process.ts).
+    if (!adopted?.sdk) {
+      const warm = sdkWarmUp(files, sdk);
+      sendSdk({ child }, sdk && sdkMessageOf(sdk, sdkCache, warm.entries), warm.modules);
+    }
     // What a definition prints is not passed on (it could forge CI annotations); the tail explains a crash.
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -174,7 +182,7 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
         child.kill('SIGKILL');
       }, limits.timeoutMs);
     };
-    child.on('message', (m: LoaderMessage) => {
+    const onMessage = (m: LoaderMessage) => {
       const at = typeof m.index === 'number' && m.index >= 0 && m.index < run.files.length ? m.index : undefined;
       if (m.type === 'start' && at !== undefined) {
         run.current = at;
@@ -195,7 +203,10 @@ function runLoader(files: readonly TsFile[], entries: Promise<readonly (TsFile &
         clearTimeout(timer);
         child.kill('SIGKILL');
       }
-    });
+    };
+    child.on('message', onMessage);
+    // What an early process sent before it was adopted (the SDK code cache's state), in order, before anything later.
+    for (const m of adopted?.early ?? []) onMessage(m as LoaderMessage);
     child.on('error', (e) => {
       run.ending = `cannot start the TypeScript loader: ${e.message}`;
     });
@@ -257,51 +268,21 @@ function writeSdkCodeCache(entries: readonly string[], limits: TsLoadLimits): Pr
   });
 }
 
-/** An import of one of the Grafana Foundation SDK's modules (`@grafana/grafana-foundation-sdk/dashboard`). */
-const SDK_IMPORT = /\bfrom\s*['"](@grafana\/grafana-foundation-sdk\/[a-z0-9]+)['"]/g;
-
 /**
- * The files of the Grafana Foundation SDK's modules the TypeScript files import, as esbuild resolves them: most
+ * The files of the Grafana Foundation SDK's modules the TypeScript files import, as Node resolves them: most
  * TypeScript dashboards are written with the SDK, and importing it takes the loader process ≈ 0.2 s (240 CommonJS
  * files, each read for its export names), so the loader imports them while esbuild bundles the definitions, and a
  * definition's import finds them done. Only this package: its modules have no side effects, and its exports give one
  * file for import and require alike, so the early import is the module the definition imports, evaluated once. A
  * name that does not resolve is left to the definition's own import, which reports it.
  */
-export function sdkModulesImportedBy(files: readonly TsFile[]): string[] {
-  return [...sdkImports(files).keys()];
-}
-
-/** The SDK's imports of the TypeScript files: each file they resolve to, with its specifier. */
-function sdkImports(files: readonly TsFile[]): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const f of files) {
-    const resolve = createRequire(f.absolutePath).resolve;
-    for (const [, specifier] of f.text.matchAll(SDK_IMPORT)) {
-      try {
-        found.set(resolve(specifier!), specifier!);
-      } catch {
-        // not installed, or no such module: the bundle reports it
-      }
-    }
-  }
-  return found;
-}
+export const sdkModulesImportedBy = (files: readonly TsFile[]): string[] => sdkModulesOf(files);
 
 /**
  * What the loader process evaluates ahead, while esbuild bundles: the SDK script's entries for the imports it
  * stands for (see grafana-sdk-script.ts), the SDK's files from node_modules for the others.
  */
-export function sdkWarmUp(files: readonly TsFile[], sdk: SdkScript | undefined = sdkScript()): { entries: string[]; modules: string[] } {
-  const entries: string[] = [];
-  const modules: string[] = [];
-  for (const [resolved, specifier] of sdkImports(files)) {
-    const entry = sdk && sdkEntryFor(sdk, specifier, resolved);
-    if (entry !== undefined) entries.push(entry);
-    else modules.push(resolved);
-  }
-  return { entries, modules };
-}
+export const sdkWarmUp = (files: readonly TsFile[], sdk: SdkScript | undefined = sdkScript()) => warmUpOf(files, sdk);
 
 interface LoaderMessage {
   type: 'start' | 'loaded' | 'failed' | 'late' | 'done' | 'sdk-cache';
