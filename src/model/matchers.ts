@@ -115,9 +115,13 @@ export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
   return { label, op, value };
 }
 
-/** Whether a label set satisfies a matcher, with Alertmanager's semantics (missing label = empty string, anchored regex). */
+/**
+ * Whether a label set satisfies a matcher, with Alertmanager's semantics (missing label = empty string, anchored regex).
+ * Only the set's own labels count: `constructor`, `toString` and `__proto__` are label names too, and an object's
+ * prototype answered for them (`toString!=""` matched an alert without that label).
+ */
 export function matches(matcher: { label: string; op: string; value: string }, labels: Record<string, string>): boolean {
-  const v = labels[matcher.label] ?? '';
+  const v = Object.hasOwn(labels, matcher.label) ? (labels[matcher.label] ?? '') : '';
   switch (matcher.op) {
     case '=':
       return v === matcher.value;

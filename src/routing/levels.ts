@@ -63,9 +63,8 @@ function routeLabels(routes: RoutesModel, labels: Record<string, string>): Routi
   if (!memo) routedByTree.set(routes, (memo = { names: [...matcherLabels(routes.root)].sort(), results: new Map() }));
   let key = '';
   for (const name of memo.names) {
-    const value = labels[name] ?? '';
-    // Read as `matches` reads it; a name that is not a label of its own here (`constructor`) is not worth a key.
-    if (typeof value !== 'string') return routeAlert(routes, labels);
+    // Read as `matches` reads it: only the set's own labels count (`constructor` is a label name too).
+    const value = Object.hasOwn(labels, name) ? (labels[name] ?? '') : '';
     key += `${value.length}:${value}`;
   }
   let result = memo.results.get(key);

@@ -65,6 +65,15 @@ describe('matchesAll', () => {
     expect(matchesAll([m('x=~".*"')], {})).toBe(true);
     expect(matchesAll([m('x=~".+"')], {})).toBe(false);
   });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('reads a label named %s only from the set itself (not its prototype)', (name) => {
+    expect(matchesAll([m(`${name}=""`)], {})).toBe(true);
+    expect(matchesAll([m(`${name}!=""`)], {})).toBe(false);
+    expect(matchesAll([m(`${name}=~".+"`)], {})).toBe(false);
+    expect(matchesAll([m(`${name}!~".*"`)], {})).toBe(false);
+    const own = JSON.parse(`{"${name}": "x"}`) as Record<string, string>;
+    expect(matchesAll([m(`${name}="x"`)], own)).toBe(true);
+    expect(matchesAll([m(`${name}=""`)], own)).toBe(false);
+  });
   it('anchors regexes on both ends', () => {
     expect(matchesAll([m('x=~"warn"')], { x: 'warning' })).toBe(false);
     expect(matchesAll([m('x=~"warn|crit"')], { x: 'xcrit' })).toBe(false);

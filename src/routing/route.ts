@@ -34,7 +34,7 @@ function walk<N extends Node<N>>(root: N, labels: Record<string, string>): Walk<
     const here = [...path, node];
     const from = node.receiver !== undefined ? node : inherited;
     let any = false;
-    for (const child of node.routes) {
+    for (const child of candidateChildren(node, labels)) {
       const hit = visit(child, here, from);
       any ||= hit;
       if (hit && !child.continue) break;
@@ -44,6 +44,72 @@ function walk<N extends Node<N>>(root: N, labels: Record<string, string>): Walk<
   };
   visit(root, [], root);
   return { deliveries, matched };
+}
+
+/**
+ * The children of `node` that may match `labels`, in order: all of them, except that among many siblings those with an
+ * equality matcher on the label most of them test (`team="a"`, `team="b"`, …) are looked up by the labels' value
+ * instead of each being tried. A child left out would not have matched (that matcher fails), and trying a child that
+ * does not match changes nothing, so the walk is Alertmanager's. Without it, routing every alert of a project through
+ * one route per team costs alerts × teams (issue #8 §7: cost linear in the input).
+ */
+function candidateChildren<N extends Node<N>>(node: N, labels: Record<string, string>): readonly N[] {
+  if (node.routes.length < INDEXED_FROM) return node.routes;
+  let index = childIndexes.get(node) as ChildIndex<N> | null | undefined;
+  if (index === undefined) childIndexes.set(node, (index = childIndex(node.routes)));
+  if (index === null) return node.routes;
+  // Read as `matches` reads it: only the set's own labels count.
+  const value = Object.hasOwn(labels, index.label) ? (labels[index.label] ?? '') : '';
+  const found = index.byValue.get(value);
+  if (!found) return index.unindexed;
+  // Both lists are in child order: merge them.
+  const out: N[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < index.unindexedAt.length || j < found.length) {
+    if (j >= found.length || (i < index.unindexedAt.length && index.unindexedAt[i]! < found[j]!)) out.push(node.routes[index.unindexedAt[i++]!]!);
+    else out.push(node.routes[found[j++]!]!);
+  }
+  return out;
+}
+
+/** Fewer siblings than this are tried one by one. */
+const INDEXED_FROM = 8;
+
+interface ChildIndex<N> {
+  label: string;
+  /** The positions of the children with `label="value"` among their matchers, by value. */
+  byValue: Map<string, number[]>;
+  /** The children without one, and their positions. */
+  unindexed: N[];
+  unindexedAt: number[];
+}
+
+const childIndexes = new WeakMap<object, ChildIndex<unknown> | null>();
+
+/** The index on the label most children test for equality; none when fewer than half of them do. */
+function childIndex<N extends Node<N>>(children: readonly N[]): ChildIndex<N> | null {
+  const counts = new Map<string, number>();
+  for (const child of children) {
+    const labels = new Set(child.matchers.filter((m) => m.op === '=').map((m) => m.label));
+    for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  let label: string | undefined;
+  for (const [name, count] of counts) if (label === undefined || count > counts.get(label)!) label = name;
+  if (label === undefined || counts.get(label)! * 2 < children.length) return null;
+  const index: ChildIndex<N> = { label, byValue: new Map(), unindexed: [], unindexedAt: [] };
+  children.forEach((child, at) => {
+    const equal = child.matchers.find((m) => m.op === '=' && m.label === label);
+    if (!equal) {
+      index.unindexed.push(child);
+      index.unindexedAt.push(at);
+      return;
+    }
+    const list = index.byValue.get(equal.value);
+    if (list) list.push(at);
+    else index.byValue.set(equal.value, [at]);
+  });
+  return index;
 }
 
 export interface Delivery {
