@@ -11,6 +11,7 @@ import { COMMON_SCHEMA, KIND_SCHEMAS } from '../../src/spec/schemas.ts';
 import { closest, editDistance } from '../../src/util/closest.ts';
 import { baseFile, compileBase } from '../helpers/model.ts';
 import { bigCatalogue, deepParentheses, manyPromqlErrors, unclosedIfs, unknownMetrics, unknownReceivers, type HostileInput } from './hostile-sizes-inputs.ts';
+import { manyDashboardPanels, manyGroups, manyTeamsRoutes, oneGroupHalfDisabled } from './hostile-build-inputs.ts';
 
 // Issue #8 §7: hostile sizes end in located errors, and the cost grows linearly with the size of the input.
 // Each input is written at n and 2n; the whole pipeline `validate` runs (load, every environment's compile, the text
@@ -52,13 +53,13 @@ async function written(input: HostileInput, n: number): Promise<string> {
  * The minimum of at least 3 runs, and of as many more as fit in 300 ms of CPU: an input that validates in a few
  * milliseconds is otherwise at the mercy of one garbage collection (7 ms against 20 ms failed CI once).
  */
-async function fastest(dir: string): Promise<Run> {
-  let best: Run | undefined;
+async function fastest<R extends { ms: number } = Run>(dir: string, run: (dir: string) => Promise<R> = validate as unknown as (dir: string) => Promise<R>): Promise<R> {
+  let best: R | undefined;
   let spent = 0;
   for (let i = 0; i < 3 || (spent < 300 && i < 40); i++) {
-    const run = await validate(dir);
-    spent += run.ms;
-    if (!best || run.ms < best.ms) best = run;
+    const result = await run(dir);
+    spent += result.ms;
+    if (!best || result.ms < best.ms) best = result;
   }
   return best!;
 }
@@ -152,6 +153,72 @@ describe('hostile sizes end in located errors in linear time', () => {
     check(large, 2 * n);
     expect(small.ms, `${input.name} at ${n}`).toBeLessThan(2_000);
     expect(large.ms / small.ms, `${input.name}: ${n} took ${small.ms.toFixed(0)} ms, ${2 * n} took ${large.ms.toFixed(0)} ms`).toBeLessThan(3);
+  });
+});
+
+// The build's side: shapes that stress the emitters (every output written), at n and 2n. Each emitter's own time (its
+// lap in the compile's timings: the least of several runs, each emitter taken apart) must grow less than 3×, as must
+// the whole. That catches a step that grows faster than linearly once it costs as much as the linear rest at n (one
+// route per team tried for every alert did, before the routing walk looked siblings up); milder ones show in the
+// benchmark at 1×, 2× and 4× (test/bench/hostile-build-bench.ts).
+
+interface BuildRun {
+  ms: number;
+  errors: Diagnostic[];
+  files: number;
+  /** Milliseconds of each emitter in its fastest run. */
+  emitters: Map<string, number>;
+}
+
+async function build(dir: string): Promise<BuildRun> {
+  const started = process.cpuUsage();
+  const loaded = await loadDirectory(dir);
+  const project = compileProject(loaded, { emit: true });
+  const used = process.cpuUsage(started);
+  const emitters = new Map<string, number>();
+  for (const r of [project.base, ...project.environments.map((e) => e.result)]) {
+    for (const [stage, ms] of Object.entries(r.timings)) if (stage.startsWith('emit ')) emitters.set(stage, (emitters.get(stage) ?? 0) + ms);
+  }
+  return { ms: (used.user + used.system) / 1000, errors: project.diagnostics.filter((d) => d.severity === 'error'), files: project.artifacts.length, emitters };
+}
+
+/** Each emitter's least time over several runs (the runs' totals decide nothing here). */
+async function fastestEmitters(dir: string): Promise<{ total: BuildRun; emitters: Map<string, number> }> {
+  const emitters = new Map<string, number>();
+  const total = await fastest(dir, async (d) => {
+    const run = await build(d);
+    for (const [stage, ms] of run.emitters) emitters.set(stage, Math.min(emitters.get(stage) ?? Infinity, ms));
+    return run;
+  });
+  return { total, emitters };
+}
+
+/** `moreFiles(n)`: how many more files the build of 2n writes than that of n. */
+const buildCases: { input: HostileInput; n: number; moreFiles(n: number): number }[] = [
+  // Rule files, inhibitions, routing and the alert catalogue of one group; a disabled alert is in none of them.
+  { input: oneGroupHalfDisabled, n: 3_000, moreFiles: () => 0 },
+  { input: manyTeamsRoutes, n: 3_000, moreFiles: () => 0 },
+  // One rule file per group of 10.
+  { input: manyGroups, n: 3_000, moreFiles: (n) => n / 10 },
+  // One dashboard JSON per 20 alerts.
+  { input: manyDashboardPanels, n: 3_000, moreFiles: (n) => n / 20 },
+];
+
+describe('hostile sizes at build: every output in linear time', () => {
+  it.each(buildCases)('$input.name: n and 2n', async ({ input, n, moreFiles }) => {
+    const small = await fastestEmitters(await written(input, n));
+    const large = await fastestEmitters(await written(input, 2 * n));
+    expect(small.total.errors).toEqual([]);
+    expect(large.total.errors).toEqual([]);
+    expect(large.total.files - small.total.files, `${input.name}: files written at ${n} and ${2 * n}`).toBe(moreFiles(n));
+    expect(small.total.ms, `${input.name} at ${n}`).toBeLessThan(5_000);
+    expect(large.total.ms / small.total.ms, `${input.name}: ${n} took ${small.total.ms.toFixed(0)} ms, ${2 * n} took ${large.total.ms.toFixed(0)} ms`).toBeLessThan(3);
+    // Emitters too quick to time (under 10 ms at n) are left to the total.
+    for (const [stage, ms] of small.emitters) {
+      if (ms < 10) continue;
+      const grown = large.emitters.get(stage)!;
+      expect(grown / ms, `${input.name}: ${stage} took ${ms.toFixed(0)} ms at ${n}, ${grown.toFixed(0)} ms at ${2 * n}`).toBeLessThan(3);
+    }
   });
 });
 
