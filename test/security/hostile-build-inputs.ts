@@ -54,7 +54,7 @@ export const oneGroupHalfDisabled: HostileInput = {
 /** `n / 10` teams, each a receiver and a route, and `n` alerts spread over them: the routing tree, matrix and catalogue. */
 export const manyTeamsRoutes: HostileInput = {
   name: 'many teams, routes and receivers',
-  reportedSize: 10_000,
+  reportedSize: 5_000,
   hasErrors: false,
   async write(dir, n) {
     const teams = Math.max(1, Math.floor(n / 10));
@@ -73,7 +73,7 @@ export const manyTeamsRoutes: HostileInput = {
 /** `n / 10` groups of 10 two-level alerts, one file each: many rule files and manifest entries. */
 export const manyGroups: HostileInput = {
   name: 'many groups and rule files',
-  reportedSize: 10_000,
+  reportedSize: 5_000,
   hasErrors: false,
   async write(dir, n) {
     const files: Record<string, string> = {};
