@@ -9,7 +9,7 @@ import type { Definition, Path } from './definition.ts';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { defaultExportHint } from './define-hint.ts';
 import { SDK_CACHE_WRITER, sdkCodeCache, sdkScript, type SdkScript } from './grafana-sdk-script.ts';
-import { sdkModulesImportedBy as sdkModulesOf, sdkWarmUp as warmUpOf } from './sdk-resolve.ts';
+import { sdkWarmUp as warmUpOf } from './sdk-resolve.ts';
 import { adoptPrestartedLoader, cleanEnvironment, discardPrestartedLoader, earlyBundle, forkLoader, loaderLaunch, readableRoots, sdkMessageOf, sendSdk, tsLoadLimits, type LoaderLaunch, type SdkMessage, type TsLoadLimits } from './loader-process.ts';
 
 export { tsLoadLimits, type TsLoadLimits };
@@ -268,15 +268,7 @@ function writeSdkCodeCache(entries: readonly string[], limits: TsLoadLimits): Pr
   });
 }
 
-/**
- * The files of the Grafana Foundation SDK's modules the TypeScript files import, as Node resolves them: most
- * TypeScript dashboards are written with the SDK, and importing it takes the loader process ≈ 0.2 s (240 CommonJS
- * files, each read for its export names), so the loader imports them while esbuild bundles the definitions, and a
- * definition's import finds them done. Only this package: its modules have no side effects, and its exports give one
- * file for import and require alike, so the early import is the module the definition imports, evaluated once. A
- * name that does not resolve is left to the definition's own import, which reports it.
- */
-export const sdkModulesImportedBy = (files: readonly TsFile[]): string[] => sdkModulesOf(files);
+export { sdkModulesImportedBy } from './sdk-resolve.ts';
 
 /**
  * What the loader process evaluates ahead, while esbuild bundles: the SDK script's entries for the imports it
