@@ -118,7 +118,14 @@ class DiffFailed extends Error {}
 async function treeBuilds(dir: string): Promise<Builds> {
   const environments = await builtEnvironments(dir);
   if (environments === undefined) return new Map();
-  if (environments.length) return new Map(await Promise.all(environments.map(async (env) => [env, await readBuild(dir, env)] as const)));
+  if (environments.length) {
+    // Read side by side; when several fail (a shared file tampered with fails them all), the first environment's
+    // failure is told, whichever read finished first: the same message every run.
+    const read = await Promise.allSettled(environments.map((env) => readBuild(dir, env)));
+    const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return new Map(environments.map((env, i) => [env, (read[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof readBuild>>>).value]));
+  }
   try {
     await stat(path.join(dir, MANIFEST_PATH));
   } catch {
