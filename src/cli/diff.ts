@@ -12,6 +12,7 @@ import { printableName } from '../load/file-names.ts';
 import { EXIT } from './exit.ts';
 import { definitionsDirectory, loadDefinitions, styleFor, UsageError, type CliIO } from './io.ts';
 import { countSummary, printDiagnostics } from './print.ts';
+import { allInOrder } from '../util/all-in-order.ts';
 
 export interface DiffOptions {
   /** The committed build to compare with: this tree on disk, or (with `against`) this path as committed at a git ref. */
@@ -118,14 +119,8 @@ class DiffFailed extends Error {}
 async function treeBuilds(dir: string): Promise<Builds> {
   const environments = await builtEnvironments(dir);
   if (environments === undefined) return new Map();
-  if (environments.length) {
-    // Read side by side; when several fail (a shared file tampered with fails them all), the first environment's
-    // failure is told, whichever read finished first: the same message every run.
-    const read = await Promise.allSettled(environments.map((env) => readBuild(dir, env)));
-    const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return new Map(environments.map((env, i) => [env, (read[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof readBuild>>>).value]));
-  }
+  // Read side by side; when several fail (a shared file tampered with fails them all), the first environment's failure.
+  if (environments.length) return new Map(await allInOrder(environments.map(async (env) => [env, await readBuild(dir, env)] as const)));
   try {
     await stat(path.join(dir, MANIFEST_PATH));
   } catch {

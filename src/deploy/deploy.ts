@@ -17,6 +17,7 @@ import { SilencesAdapter } from './silences.ts';
 import { isUnavailable, materialise, processSecrets, secretFileContent, secretFileLineBreakNotes, secretValue, type SecretSource } from './secrets.ts';
 import type { Target, TargetPlan } from './target.ts';
 import { testPause } from './test-pause.ts';
+import { allInOrder } from '../util/all-in-order.ts';
 
 export interface DeployInput {
   /** Where the services are: the trusted build's environment.json. */
@@ -200,9 +201,12 @@ async function sweepLeftovers(env: DeployEnvironment): Promise<string[]> {
   return removed;
 }
 
-/** Reads every target (all before any write) and says what a deploy would change. */
+/**
+ * Reads every target (all before any write) and says what a deploy would change. Side by side; when several fail
+ * (services unreachable), the first target's failure is told, whichever answered first.
+ */
 export async function planTargets(targets: readonly Target[]): Promise<TargetPlan[]> {
-  return Promise.all(targets.map((t) => t.plan()));
+  return allInOrder(targets.map((t) => t.plan()));
 }
 
 export interface DeployReport {
@@ -282,7 +286,7 @@ export async function deployEnvironment(input: DeployInput, hooks: DeployHooks =
     // What a SIGKILLed deploy left half-written (with secrets, perhaps) goes before anything else is written.
     for (const name of await sweepLeftovers(input.environment)) progress(`removed ${name}, left by a deploy that was killed`);
     throwIfCancelled(signal, unchanged);
-    const [plans, checked] = await Promise.all([planTargets(prepared.targets), changedFiles(prepared).then((files) => preflight(files, signal))]);
+    const [plans, checked] = await allInOrder([planTargets(prepared.targets), changedFiles(prepared).then((files) => preflight(files, signal))]);
     throwIfCancelled(signal, unchanged);
     for (const line of checked) progress(`pre-flight ok: ${line}`);
     progress('planned');
