@@ -52,6 +52,23 @@ const LAYOUTS: { name: string; setUp: (dir: string) => void; byNode: boolean; ta
   { name: 'a tsconfig.json that cannot be read (a folder)', setUp: (d) => (sdkPackage(d), mkdirSync(path.join(d, 'tsconfig.json'))), byNode: false, taken: 'script' },
   { name: 'another version of the package', setUp: (d) => sdkPackage(d, 'v9.9.9'), byNode: false, taken: 'node_modules' },
   {
+    name: 'an entry exported by condition (import and require apart)',
+    setUp: (d) => {
+      sdkPackage(d);
+      const pkg = path.join(d, 'node_modules', PACKAGE);
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: PACKAGE, version: sdk.version, exports: { './dashboard': { import: './dashboard.mjs', require: './dashboard.js' } } }));
+      writeFileSync(path.join(pkg, 'dashboard.mjs'), `export const DashboardBuilder = 'node_modules ${sdk.version}';\n`);
+    },
+    byNode: false,
+    taken: 'script',
+  },
+  {
+    name: 'a package in a nearer node_modules than the project’s, of another version',
+    setUp: (d) => (sdkPackage(d), sdkPackage(path.join(d, 'monitoring'), 'v9.9.9')),
+    byNode: false,
+    taken: 'node_modules',
+  },
+  {
     name: 'the package linked from a folder outside the project',
     setUp: (d) => {
       const elsewhere = path.join(root, 'elsewhere');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SdkScript } from './loader-process.ts';
@@ -40,33 +40,62 @@ export function packageManifestOf(file: string): string | undefined {
 }
 
 /**
- * An SDK entry imported from `importer` (an absolute path), found without asking esbuild: Node's resolution finds the
- * package in a node_modules folder of the importer's own folders, and no tsconfig.json or jsconfig.json esbuild reads
- * for it could send the import elsewhere — then esbuild's resolution finds the very same package, whose version is all
- * that decides (sdkEntryFor). Undefined otherwise: esbuild resolves it (its plugin's three round trips to this thread,
- * which a cold `vigil validate` spends parsing YAML — the definition's bundle waited for them, issue #12 §3).
+ * An SDK entry imported from `importer` (an absolute path), found without asking esbuild: the package is in a
+ * node_modules folder of the importer's own folders (the first that has it, as Node and esbuild look, no link on the
+ * way), the entry is a plain export of it (one file for every condition), and no tsconfig.json or jsconfig.json esbuild
+ * reads for the importer could send the import elsewhere — then esbuild's resolution finds that very file, and the
+ * package's version is all that decides (sdkEntryFor). Undefined otherwise: esbuild resolves it (its plugin's three
+ * round trips to this thread, which a cold `vigil validate` spends parsing YAML — the definition's bundle waited for
+ * them, issue #12 §3). `packages` keeps what was found per folder for one bundle (a build's imports share a folder).
  */
-export function sdkEntryByNodeResolution(sdk: SdkScript, specifier: string, importer: string): { path: string; entry: string } | undefined {
+export function sdkEntryByNodeResolution(sdk: SdkScript, specifier: string, importer: string, packages = new Map<string, InstalledPackage | null>()): { path: string; entry: string } | undefined {
   if (!specifier.startsWith(`${sdk.package}/`) || !path.isAbsolute(importer)) return undefined;
+  const entry = specifier.slice(sdk.package.length + 1);
+  if (!Object.hasOwn(sdk.exports, entry)) return undefined;
   const dir = path.dirname(importer);
-  if (mayRemapPackages(dir)) return undefined;
-  let resolved: string;
-  try {
-    resolved = createRequire(importer).resolve(specifier);
-  } catch {
-    return undefined;
-  }
-  const manifest = packageManifestOf(resolved);
-  const packageDir = manifest && path.dirname(manifest);
-  if (!packageDir || !ancestors(dir).some((a) => packageDir === path.join(a, 'node_modules', sdk.package))) return undefined;
-  const entry = sdkEntryFor(sdk, specifier, resolved);
-  return entry === undefined ? undefined : { path: resolved, entry };
+  let installed = packages.get(dir);
+  if (installed === undefined) packages.set(dir, (installed = mayRemapPackages(dir) ? null : installedPackage(dir, sdk.package)));
+  if (!installed || installed.name !== sdk.package || installed.version !== sdk.version) return undefined;
+  const target = plainExport(installed.exports, `./${entry}`);
+  return target === undefined ? undefined : { path: path.join(installed.dir, target), entry };
 }
 
-function ancestors(dir: string): string[] {
-  const list = [dir];
-  while (path.dirname(list[list.length - 1]!) !== list[list.length - 1]) list.push(path.dirname(list[list.length - 1]!));
-  return list;
+/** A package as a folder of node_modules holds it: its folder and what its package.json says of it. */
+export interface InstalledPackage {
+  dir: string;
+  name?: unknown;
+  version?: unknown;
+  exports?: unknown;
+}
+
+/** The first `node_modules/<name>` with a package.json from `dir` up, if it is where it is (no link in its path). */
+function installedPackage(dir: string, name: string): InstalledPackage | null {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'node_modules', name);
+    const manifest = path.join(candidate, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (realpathSync(candidate) !== candidate) return null;
+        const m = JSON.parse(readFileSync(manifest, 'utf8')) as Omit<InstalledPackage, 'dir'>;
+        return { dir: candidate, name: m.name, version: m.version, exports: m.exports };
+      } catch {
+        return null;
+      }
+    }
+    if (path.dirname(d) === d) return null;
+  }
+}
+
+/** The file an `exports` entry gives every importer alike (a string, or only `default` beside `types`), if so. */
+function plainExport(exports: unknown, subpath: string): string | undefined {
+  if (!exports || typeof exports !== 'object' || !Object.hasOwn(exports, subpath)) return undefined;
+  const target = (exports as Record<string, unknown>)[subpath];
+  if (typeof target === 'string') return target.startsWith('./') ? target : undefined;
+  if (!target || typeof target !== 'object') return undefined;
+  const conditions = Object.keys(target);
+  const only = conditions.every((c) => c === 'default' || c === 'types');
+  const chosen = (target as Record<string, unknown>).default;
+  return only && typeof chosen === 'string' && chosen.startsWith('./') ? chosen : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Message, Plugin } from 'esbuild';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sdkEntryModule, sdkScript } from './grafana-sdk-script.ts';
-import { packageManifestOf, sdkEntryByNodeResolution, sdkEntryFor } from './sdk-resolve.ts';
+import { packageManifestOf, sdkEntryByNodeResolution, sdkEntryFor, type InstalledPackage } from './sdk-resolve.ts';
 
 export interface Bundled {
   /** ES module text with an inline source map back to the TypeScript files. */
@@ -88,9 +88,10 @@ const packagesByAbsolutePath: Plugin = {
   name: 'vigil-packages',
   setup(b) {
     const sdk = sdkScript();
+    const installed = new Map<string, InstalledPackage | null>();
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.path.startsWith('node:')) return undefined;
-      const known = sdk && args.namespace === 'file' ? sdkEntryByNodeResolution(sdk, args.path, args.importer) : undefined;
+      const known = sdk && args.namespace === 'file' ? sdkEntryByNodeResolution(sdk, args.path, args.importer, installed) : undefined;
       if (known) return { path: known.path, namespace: SDK_NAMESPACE, pluginData: known.entry };
       const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
       if (resolved.errors.length) return { errors: resolved.errors };
