@@ -156,18 +156,16 @@ describe('hostile sizes end in located errors in linear time', () => {
   });
 });
 
-// The build's side: shapes that stress the emitters (every output written), at n and 2n. Each emitter's own time (its
-// lap in the compile's timings: the least of several runs, each emitter taken apart) must grow less than 3×, as must
-// the whole. That catches a step that grows faster than linearly once it costs as much as the linear rest at n (one
-// route per team tried for every alert did, before the routing walk looked siblings up); milder ones show in the
-// benchmark at 1×, 2× and 4× (test/bench/hostile-build-bench.ts).
+// The build's side: shapes that stress the emitters (every output written), at n and 2n: the whole build's CPU time
+// (the least of several runs) must grow less than 3×. That catches a step that grows faster than linearly once it
+// costs as much as the linear rest at n; each emitter's own growth is the benchmark's to show, at 1×, 2× and 4×
+// (test/bench/hostile-build-bench.ts) — an emitter's lap is wall-clock time of 10-40 ms here, which another test
+// worker on the same two cores stretched past 3× in CI (docs 11 → 32 ms).
 
 interface BuildRun {
   ms: number;
   errors: Diagnostic[];
   files: number;
-  /** Milliseconds of each emitter in its fastest run. */
-  emitters: Map<string, number>;
 }
 
 async function build(dir: string): Promise<BuildRun> {
@@ -175,22 +173,7 @@ async function build(dir: string): Promise<BuildRun> {
   const loaded = await loadDirectory(dir);
   const project = compileProject(loaded, { emit: true });
   const used = process.cpuUsage(started);
-  const emitters = new Map<string, number>();
-  for (const r of [project.base, ...project.environments.map((e) => e.result)]) {
-    for (const [stage, ms] of Object.entries(r.timings)) if (stage.startsWith('emit ')) emitters.set(stage, (emitters.get(stage) ?? 0) + ms);
-  }
-  return { ms: (used.user + used.system) / 1000, errors: project.diagnostics.filter((d) => d.severity === 'error'), files: project.artifacts.length, emitters };
-}
-
-/** Each emitter's least time over several runs (the runs' totals decide nothing here). */
-async function fastestEmitters(dir: string): Promise<{ total: BuildRun; emitters: Map<string, number> }> {
-  const emitters = new Map<string, number>();
-  const total = await fastest(dir, async (d) => {
-    const run = await build(d);
-    for (const [stage, ms] of run.emitters) emitters.set(stage, Math.min(emitters.get(stage) ?? Infinity, ms));
-    return run;
-  });
-  return { total, emitters };
+  return { ms: (used.user + used.system) / 1000, errors: project.diagnostics.filter((d) => d.severity === 'error'), files: project.artifacts.length };
 }
 
 /** `moreFiles(n)`: how many more files the build of 2n writes than that of n. */
@@ -206,19 +189,13 @@ const buildCases: { input: HostileInput; n: number; moreFiles(n: number): number
 
 describe('hostile sizes at build: every output in linear time', () => {
   it.each(buildCases)('$input.name: n and 2n', async ({ input, n, moreFiles }) => {
-    const small = await fastestEmitters(await written(input, n));
-    const large = await fastestEmitters(await written(input, 2 * n));
-    expect(small.total.errors).toEqual([]);
-    expect(large.total.errors).toEqual([]);
-    expect(large.total.files - small.total.files, `${input.name}: files written at ${n} and ${2 * n}`).toBe(moreFiles(n));
-    expect(small.total.ms, `${input.name} at ${n}`).toBeLessThan(5_000);
-    expect(large.total.ms / small.total.ms, `${input.name}: ${n} took ${small.total.ms.toFixed(0)} ms, ${2 * n} took ${large.total.ms.toFixed(0)} ms`).toBeLessThan(3);
-    // Emitters too quick to time (under 10 ms at n) are left to the total.
-    for (const [stage, ms] of small.emitters) {
-      if (ms < 10) continue;
-      const grown = large.emitters.get(stage)!;
-      expect(grown / ms, `${input.name}: ${stage} took ${ms.toFixed(0)} ms at ${n}, ${grown.toFixed(0)} ms at ${2 * n}`).toBeLessThan(3);
-    }
+    const small = await fastest(await written(input, n), build);
+    const large = await fastest(await written(input, 2 * n), build);
+    expect(small.errors).toEqual([]);
+    expect(large.errors).toEqual([]);
+    expect(large.files - small.files, `${input.name}: files written at ${n} and ${2 * n}`).toBe(moreFiles(n));
+    expect(small.ms, `${input.name} at ${n}`).toBeLessThan(5_000);
+    expect(large.ms / small.ms, `${input.name}: ${n} took ${small.ms.toFixed(0)} ms, ${2 * n} took ${large.ms.toFixed(0)} ms`).toBeLessThan(3);
   });
 });
 
