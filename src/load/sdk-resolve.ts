@@ -103,7 +103,7 @@ function plainExport(exports: unknown, subpath: string): string | undefined {
  * may map a package import elsewhere: it names paths or baseUrl, or extends another (not followed here). A file that
  * cannot be read counts as one that may. Read each time (a `--watch` process sees a tsconfig.json edited meanwhile).
  */
-export function mayRemapPackages(dir: string): boolean {
+function mayRemapPackages(dir: string): boolean {
   for (let d = dir; ; d = path.dirname(d)) {
     for (const name of ['tsconfig.json', 'jsconfig.json']) {
       let text: string;

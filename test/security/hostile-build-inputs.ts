@@ -1,6 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { HostileInput } from './hostile-sizes-inputs.ts';
+import { writeFiles, type HostileInput } from './hostile-sizes-inputs.ts';
 
 /**
  * Shapes that stress the emitters rather than the checks (issue #8 §7, #12 §3): valid definitions, so that `build`
@@ -17,11 +15,7 @@ const RECEIVERS = `${HEAD}\nkind: Receivers\nreceivers:\n  - { name: team, email
 const ROUTES = `${HEAD}\nkind: Routes\nreceiver: team\ngroupBy: [alertname]\nroutes:\n  - { matchers: ['severity=~"critical|warning"'], receiver: team }\n`;
 
 async function project(dir: string, files: Record<string, string>): Promise<void> {
-  const all: Record<string, string> = { 'project.yaml': PROJECT, 'severities.yaml': SEVERITIES, 'metrics.yaml': METRICS, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, ...files };
-  for (const [name, text] of Object.entries(all)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
+  await writeFiles(dir, { 'project.yaml': PROJECT, 'severities.yaml': SEVERITIES, 'metrics.yaml': METRICS, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, ...files });
 }
 
 /** An alert with two levels (an inhibition between them, a routing row each). */

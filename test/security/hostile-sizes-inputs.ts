@@ -21,13 +21,17 @@ const RECEIVERS = 'apiVersion: vigil/v1\nkind: Receivers\nreceivers:\n  - { name
 const ROUTES = 'apiVersion: vigil/v1\nkind: Routes\nreceiver: team\ngroupBy: [alertname]\nroutes:\n  - { matchers: [\'severity=~"critical|warning"\'], receiver: team }\n';
 const METRICS = 'apiVersion: vigil/v1\nkind: Metrics\nsource: app\nmetrics:\n  - { name: app_requests_total, type: counter, help: "Requests.", labels: [service, code] }\n';
 
-async function base(dir: string, files: Record<string, string>): Promise<void> {
+/** Writes each file (its path relative to `dir`) with its folders. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const all: Record<string, string> = { 'project.yaml': PROJECT, 'severities.yaml': SEVERITIES, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'metrics.yaml': METRICS, ...files };
-  for (const [name, text] of Object.entries(all)) {
+  for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);
   }
+}
+
+async function base(dir: string, files: Record<string, string>): Promise<void> {
+  await writeFiles(dir, { 'project.yaml': PROJECT, 'severities.yaml': SEVERITIES, 'receivers.yaml': RECEIVERS, 'routes.yaml': ROUTES, 'metrics.yaml': METRICS, ...files });
 }
 
 function environment(name: string, alerts: string[]): string {
