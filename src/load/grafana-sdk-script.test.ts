@@ -37,10 +37,18 @@ function definition(name: string, text: string, dir = root): TsFile {
 }
 
 async function exported(f: TsFile): Promise<unknown> {
+  return JSON.parse((await loaded(f)).json);
+}
+
+/** The definition's data and its inputs (the files the incremental cache hashes to know the data is still the same). */
+async function loaded(f: TsFile): Promise<{ json: string; inputs: string[] }> {
   const result = (await loadTypeScriptFiles([f])).get(f.file)!;
   expect(result.diagnostics).toEqual([]);
-  return JSON.parse(result.exported!.json);
+  return result.exported!;
 }
+
+/** An SDK file's package.json is among the inputs with it: an entry file may stay the same across versions. */
+const sdkManifest = path.join(REPO, 'node_modules', PACKAGE, 'package.json');
 
 const INFERENCE = path.join(REPO, 'examples/ml-platform/dashboards/inference.ts');
 const inference = (): TsFile => ({ file: 'sdk/inference.ts', absolutePath: INFERENCE, text: readFileSync(INFERENCE, 'utf8') });
@@ -84,12 +92,18 @@ describe('the SDK script (dist/grafana-sdk.cjs)', () => {
 });
 
 describe('a definition sees the same SDK from the script as from node_modules', () => {
-  it('the example dashboard exports the same data', async () => {
+  it('the example dashboard exports the same data, from the same inputs', async () => {
     expect(sdkWarmUp([inference()]).entries.length).toBeGreaterThan(3);
-    const fromScript = await exported(inference());
+    const fromScript = await loaded(inference());
     process.env.VIGIL_TS_SDK_SCRIPT = '0';
     expect(sdkWarmUp([inference()]).entries).toEqual([]);
-    expect(await exported(inference())).toEqual(fromScript);
+    const fromNodeModules = await loaded(inference());
+    expect(JSON.parse(fromNodeModules.json)).toEqual(JSON.parse(fromScript.json));
+    // The entries the script stood for are inputs as the files they stand for (found here without asking esbuild).
+    expect(fromScript.inputs).toEqual(fromNodeModules.inputs);
+    expect(fromScript.inputs).toContain(sdkManifest);
+    expect(fromScript.inputs).toContain(requireFromRepo.resolve(`${PACKAGE}/dashboard`));
+    expect(fromScript.inputs.every((i) => path.isAbsolute(i) && existsSync(i))).toBe(true);
   }, 30_000);
 
   it('default, namespace and named imports, and an import from a module of its own', async () => {
@@ -99,11 +113,15 @@ describe('a definition sees the same SDK from the script as from node_modules', 
       `import sdkDefault, * as ns from '${PACKAGE}/dashboard';\nimport { DashboardBuilder } from '${PACKAGE}/dashboard';\nimport { row } from './helper.ts';\n` +
         `export default { names: Object.keys(ns).sort(), defaultNames: Object.keys(sdkDefault).sort(), esModule: ns.__esModule ?? null, same: ns.DashboardBuilder === DashboardBuilder && sdkDefault.DashboardBuilder === DashboardBuilder, built: new DashboardBuilder('x').uid('y').build(), row: row() };\n`,
     );
-    const fromScript = await exported(f);
+    const fromScript = await loaded(f);
     process.env.VIGIL_TS_SDK_SCRIPT = '0';
-    const fromNodeModules = await exported(f);
-    expect(fromScript).toEqual(fromNodeModules);
-    expect((fromScript as { same: boolean }).same).toBe(true);
+    const fromNodeModules = await loaded(f);
+    expect(JSON.parse(fromScript.json)).toEqual(JSON.parse(fromNodeModules.json));
+    expect((JSON.parse(fromScript.json) as { same: boolean }).same).toBe(true);
+    // Here the SDK is found through a linked node_modules (esbuild resolves it): the same inputs either way too.
+    expect(fromScript.inputs).toEqual(fromNodeModules.inputs);
+    expect(fromScript.inputs.filter((i) => i.includes(`${PACKAGE}/`)).length).toBeGreaterThan(1);
+    expect(fromScript.inputs.every((i) => path.isAbsolute(i) && existsSync(i))).toBe(true);
   }, 30_000);
 
   it('another version of the package is imported from node_modules, as it is', async () => {
