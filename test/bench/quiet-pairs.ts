@@ -6,6 +6,8 @@
  * neither run exceeded the faster mode (QUIET_UNDER seconds, default: 1.25 × the fastest run seen).
  * Run: `node --import tsx test/bench/quiet-pairs.ts A_DIR B_DIR [PAIRS=30] [SECONDS=900] [MAX_RUNNING=1] -- validate examples/ml-platform --no-cache`
  * (each DIR a checkout with node_modules and a built dist/, e.g. a detached `git worktree` of another commit).
+ * PAIRS_UNSET_B=NAME runs B without the environment variable NAME: `PAIRS_UNSET_B=NODE_EXTRA_CA_CERTS` with the same
+ * checkout as A and B times a command with and without the certificates Node parses at its start (docs/benchmarks.md).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,13 @@ const checkouts = [path.resolve(a!), path.resolve(b!)];
 const PAIRS = Number(pairsArg ?? 30);
 const end = Date.now() + Number(secondsArg ?? 900) * 1000;
 const MAX_RUNNING = Number(maxArg ?? 1);
+const UNSET_B = process.env.PAIRS_UNSET_B;
+const envOf = (i: number): NodeJS.ProcessEnv => {
+  if (i === 0 || !UNSET_B) return process.env;
+  const env = { ...process.env };
+  delete env[UNSET_B];
+  return env;
+};
 
 /** Runnable processes other than this one. */
 const running = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[0]) - 1;
@@ -33,14 +42,14 @@ const quietNow = () => {
   return true;
 };
 
-function run(checkout: string): { wall: number; cpu: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8' });
+function run(checkout: string, env: NodeJS.ProcessEnv = process.env): { wall: number; cpu: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8', env });
   const [wall, user, system] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { wall: wall!, cpu: Number((user! + system!).toFixed(2)) };
 }
 
 // Each checkout's bundle and code cache made before anything is timed.
-for (const c of checkouts) run(c);
+checkouts.forEach((c, i) => run(c, envOf(i)));
 const pairs: { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } }[] = [];
 while (pairs.length < PAIRS && Date.now() < end) {
   if (!quietNow()) {
@@ -49,7 +58,7 @@ while (pairs.length < PAIRS && Date.now() < end) {
   }
   const first = pairs.length % 2;
   const result = [undefined, undefined] as ({ wall: number; cpu: number } | undefined)[];
-  for (const i of [first, 1 - first]) result[i] = run(checkouts[i]!);
+  for (const i of [first, 1 - first]) result[i] = run(checkouts[i]!, envOf(i));
   pairs.push({ a: result[0]!, b: result[1]! });
   console.log(`${new Date().toISOString()} A ${result[0]!.wall} s (CPU ${result[0]!.cpu}) B ${result[1]!.wall} s (CPU ${result[1]!.cpu}) load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 4).join(' ')}`);
 }
@@ -62,4 +71,4 @@ const summary = (list: typeof pairs) => ({
 });
 const fastest = Math.min(...pairs.flatMap((p) => [p.a.wall, p.b.wall]));
 const under = Number(process.env.QUIET_UNDER ?? (fastest * 1.25).toFixed(2));
-console.log(JSON.stringify({ a: checkouts[0], b: checkouts[1], args, all: summary(pairs), quietUnder: under, quiet: summary(pairs.filter((p) => p.a.wall <= under && p.b.wall <= under)) }, null, 2));
+console.log(JSON.stringify({ a: checkouts[0], b: checkouts[1], ...(UNSET_B ? { bWithout: UNSET_B } : {}), args, all: summary(pairs), quietUnder: under, quiet: summary(pairs.filter((p) => p.a.wall <= under && p.b.wall <= under)) }, null, 2));
