@@ -54,6 +54,18 @@ describe('output', () => {
     );
   });
 
+  // Label names come from the metrics too: one that Object.prototype also has is an empty cell where a series lacks it.
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('a label named %s: its own value, or an empty cell', (name) => {
+    const answer = JSON.parse(
+      JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { __name__: 'up', job: 'a' }, values: [[1704067200, '1']] }] } }),
+    ) as { data: { result: unknown[] } };
+    // JSON.parse, as the answer is read, makes `__proto__` an own label like any other.
+    answer.data.result.push(JSON.parse(`{ "metric": { "__name__": "up", "job": "b", ${JSON.stringify(name)}: "v" }, "values": [[1704067200, "2"]] }`));
+    const first = name < 'job';
+    const row = (own: string, job: string, v: string) => `up,${first ? `${own},${job}` : `${job},${own}`},2024-01-01T00:00:00.000Z,${v}`;
+    expect(toCsv(seriesOf(answer))).toBe([`__name__,${first ? `${name},job` : `job,${name}`},timestamp,value`, row('', 'a', '1'), row('v', 'b', '2')].join('\n') + '\n');
+  });
+
   it('writes JSON with the query, the range and the series', () => {
     const range = { start: 1704067200, end: 1704067215, step: 15 };
     expect(JSON.parse(toJson('up', range, seriesOf(ANSWER)))).toEqual({

@@ -71,6 +71,17 @@ describe('labelSetsOf', () => {
     // A label whose value would be empty is left out, as Alertmanager treats it.
     expect(sets.some((s) => s.includes('""'))).toBe(false);
   });
+
+  // Label names of the input's matchers: one that Object.prototype also has is a label of the set like any other.
+  it.each(['constructor', 'toString', '__proto__'])('a matcher on %s makes sets with that label, and sets that fail it', (name) => {
+    const routes = [
+      { receiver: 'r', matchers: [`${name}="x"`] },
+      { receiver: 'r', matchers: [`${name}!="y"`] },
+    ];
+    const sets = labelSetsOf({ receiver: 'r', routes }).map((l) => JSON.stringify(l));
+    // Satisfying the first ("x"), failing the second ("y"); a set that satisfies `!="y"` has no such label.
+    expect(sets).toEqual(expect.arrayContaining(['{}', `{"${name}":"x"}`, `{"${name}":"y"}`]));
+  });
 });
 
 describe('compareAlertmanager', () => {

@@ -1,3 +1,4 @@
+import { labelValue } from './label-set.ts';
 import { anchoredRe2SyntaxError } from '../util/re2-syntax.ts';
 import { prometheusRegexTest } from '../util/re2-match.ts';
 
@@ -121,7 +122,7 @@ export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
  * prototype answered for them (`toString!=""` matched an alert without that label).
  */
 export function matches(matcher: { label: string; op: string; value: string }, labels: Record<string, string>): boolean {
-  const v = Object.hasOwn(labels, matcher.label) ? (labels[matcher.label] ?? '') : '';
+  const v = labelValue(labels, matcher.label) ?? '';
   switch (matcher.op) {
     case '=':
       return v === matcher.value;

@@ -1,3 +1,4 @@
+import { labelValue, setLabel } from '../model/label-set.ts';
 import { prometheusRegexExec, prometheusRegexTest } from '../util/re2-match.ts';
 import { prometheusRegex } from '../util/regex.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
@@ -121,7 +122,7 @@ function withoutName(labels: Labels): Labels {
 /** Prometheus's signature for vector matching: on(...) keeps the listed labels, otherwise all but the listed and the name. */
 function signature(labels: Labels, on: boolean | undefined, names: string[]): string {
   const keys = on ? [...names].sort() : Object.keys(labels).filter((k) => k !== NAME && !names.includes(k)).sort();
-  return keys.map((k) => `${k}\u0001${labels[k] ?? ''}`).join('\u0002');
+  return keys.map((k) => `${k}\u0001${labelValue(labels, k) ?? ''}`).join('\u0002');
 }
 
 /** A PromQL comparison on two numbers (shared by the evaluator and the solver). */
@@ -214,7 +215,7 @@ export class Evaluator {
     const { name, matchers } = matchersOf(this.p, selector.node);
     if (name === undefined) throw new Unsupported(`the selector "${exprText(this.p, selector)}" names no metric`);
     return (this.byName.get(name) ?? [])
-      .filter((s) => matchers.every((m) => matches(m, s.labels[m.label] ?? '')))
+      .filter((s) => matchers.every((m) => matches(m, labelValue(s.labels, m.label) ?? '')))
       .map((s) => ({ labels: { ...s.labels, [NAME]: s.name }, v: shift(s.v, offset), exact: true }));
   }
 
@@ -340,8 +341,8 @@ export class Evaluator {
         else for (const n of names) delete labels[n];
       }
       for (const n of include) {
-        const v = o.labels[n];
-        if (v) labels[n] = v;
+        const v = labelValue(o.labels, n);
+        if (v) setLabel(labels, n, v);
         else delete labels[n];
       }
       const key = seriesKey('', labels);
@@ -508,12 +509,12 @@ export class Evaluator {
         const src = this.stringArg(e.args[3], 'the source label');
         const exec = anchoredExec(this.stringArg(e.args[4], 'the regular expression'));
         return perSample((s) => {
-          const m = exec(s.labels[src] ?? '');
+          const m = exec(labelValue(s.labels, src) ?? '');
           if (!m) return s;
           const value = expandReplacement(repl, m);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else labels[dst] = value;
+          else setLabel(labels, dst, value);
           return { ...s, labels };
         });
       }
@@ -522,10 +523,10 @@ export class Evaluator {
         const sep = this.stringArg(e.args[2], 'the separator');
         const srcs = e.args.slice(3).map((a) => this.stringArg(a, 'a source label'));
         return perSample((s) => {
-          const value = srcs.map((l) => s.labels[l] ?? '').join(sep);
+          const value = srcs.map((l) => labelValue(s.labels, l) ?? '').join(sep);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else labels[dst] = value;
+          else setLabel(labels, dst, value);
           return { ...s, labels };
         });
       }
@@ -548,7 +549,10 @@ export class Evaluator {
         for (const l of grouping.labels) delete labels[l];
       } else {
         labels = {};
-        for (const l of grouping.labels) if (s.labels[l]) labels[l] = s.labels[l]!;
+        for (const l of grouping.labels) {
+          const v = labelValue(s.labels, l);
+          if (v) setLabel(labels, l, v);
+        }
       }
       const key = seriesKey('', labels);
       const g = groups.get(key) ?? { labels, samples: [] };
@@ -650,7 +654,7 @@ export function absentLabels(p: Parsed, arg: Expr): Labels {
   const out: Labels = {};
   const seen = new Set<string>();
   for (const m of matchersOf(p, sel.node).matchers) {
-    if (m.op === '=' && !seen.has(m.label)) out[m.label] = m.value;
+    if (m.op === '=' && !seen.has(m.label)) setLabel(out, m.label, m.value);
     else delete out[m.label];
     seen.add(m.label);
   }

@@ -29,8 +29,8 @@ function alertRules(alerts: string, groupExtra = ''): string {
   return `apiVersion: vigil/v1\nkind: AlertRules\ngroup: app\n${groupExtra}labels: { team: app }\nalerts:\n${alerts}`;
 }
 
-function modelWith(alerts: string, groupExtra = ''): Model {
-  const result = compile(loadYamlSources([...BASE, { file: 'alerts.yaml', text: alertRules(alerts, groupExtra) }]), { emitOnError: true });
+function modelWith(alerts: string, groupExtra = '', extra: { file: string; text: string }[] = []): Model {
+  const result = compile(loadYamlSources([...BASE, ...extra, { file: 'alerts.yaml', text: alertRules(alerts, groupExtra) }]), { emitOnError: true });
   const errors = result.diagnostics.filter((d) => d.severity === 'error' && /^(schema|promql|model)/.test(d.code));
   expect(errors).toEqual([]);
   return result.model;
@@ -115,8 +115,8 @@ function expectProven(model: Model, alertName: string, cases: TestCase[]): void 
 }
 
 /** Synthesizes every level of the alert, checks the cases' shape and proves them with promtool. */
-function synthesizeAndProve(alerts: string, name: string, groupExtra = ''): { model: Model; cases: TestCase[] } {
-  const model = modelWith(alerts, groupExtra);
+function synthesizeAndProve(alerts: string, name: string, groupExtra = '', extra: { file: string; text: string }[] = []): { model: Model; cases: TestCase[] } {
+  const model = modelWith(alerts, groupExtra, extra);
   const results = synth(model, name);
   expect(results.map((r) => r.level).sort()).toEqual(alertOf(model, name).levels.map((l) => l.severity).sort());
   const cases = casesOf(results);
@@ -437,6 +437,30 @@ describe('synthesizeAlert: more shapes', () => {
       expect(f.labels.component).toBe('queue');
       expect(f.labels).not.toHaveProperty('owner');
     }
+  });
+});
+
+describe('synthesizeAlert: label names that Object.prototype also has', () => {
+  // A label set is read for its own labels only: a selector on `constructor` or `toString` found the prototype's
+  // function where the series had no such label, and a label named `__proto__` set no label at all.
+  const NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+  const metrics = (label: string) => [{ file: 'odd-metrics.yaml', text: `apiVersion: vigil/v1\nkind: Metrics\nsource: odd\nmetrics:\n  - name: odd_depth\n    type: gauge\n    help: Items waiting.\n    labels: [service, ${label}]\n` }];
+  const alert = (expr: string) => `  - name: OddDeep\n    expr: ${expr}\n    thresholds:\n      warning:  { op: ">", value: 100, for: 5m }\n`;
+  const shapes = (l: string): [string, string, (cases: TestCase[]) => void][] => [
+    ['equal', `odd_depth{${l}="x"}`, (cases) => expectEverySeries(cases, new RegExp(`[{ ]${l}="x"`))],
+    ['not equal', `odd_depth{${l}!="", ${l}!="y"}`, (cases) => expectEverySeries(cases, new RegExp(`[{ ]${l}="(?!y")[^"]+"`))],
+    ['regex', `odd_depth{${l}=~"a.+"}`, (cases) => expectEverySeries(cases, new RegExp(`[{ ]${l}="a[^"]+"`))],
+    ['absent, matched as ""', `odd_depth{${l}=""}`, (cases) => expectEverySeries(cases, new RegExp(`^(?!.*[{ ]${l}=)`))],
+    ['grouped by it', `max by (${l}) (odd_depth{${l}="x"})`, (cases) => expect(cases.flatMap((c) => c.alertChecks.flatMap((a) => a.expected.map((f) => f.labels[l])))).toContain('x')],
+  ];
+  const expectEverySeries = (cases: TestCase[], pattern: RegExp) => {
+    const series = cases.flatMap((c) => c.inputSeries.map((i) => i.series));
+    expect(series.length).toBeGreaterThan(0);
+    for (const s of series) expect(s).toMatch(pattern);
+  };
+  it.each(NAMES.flatMap((l) => shapes(l).map(([shape, expr, check]) => [l, shape, expr, check] as const)))('%s: %s', (label, _shape, expr, check) => {
+    const { cases } = synthesizeAndProve(alert(expr), 'OddDeep', '', metrics(label));
+    check(cases);
   });
 });
 

@@ -47,6 +47,17 @@ describe('matching partial expectations', () => {
     expect(satisfies({ severity: 'warning', labels: {}, annotations: { description: 'x' } }, f)).toBe(false);
   });
 
+  // Label names of the alert's series: one that Object.prototype also has is compared as the firing's own label.
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('an expected label named %s: the firing must carry it', (name) => {
+    const expected: ExpectedFiring = JSON.parse(`{ "severity": "warning", "labels": { ${JSON.stringify(name)}: "x" } }`);
+    const without = fired('warning', { service: 'api' });
+    const withIt: FiredAlert = { ...without, labels: JSON.parse(`{ "alertname": "QueueDeep", "severity": "warning", ${JSON.stringify(name)}: "x" }`) };
+    expect(satisfies(expected, without)).toBe(false);
+    expect(satisfies(expected, withIt)).toBe(true);
+    const check: AlertCheck = { evalTime: '6m', alertname: 'QueueDeep', expected: [expected] };
+    expect(explainMismatch(check, [without], matchFirings([expected], [without])).message).toContain(`it has no label ${name} (expected ${name}="x")`);
+  });
+
   it('matches one to one, finding the perfect matching a greedy choice would miss', () => {
     const expected: ExpectedFiring[] = [
       { severity: 'warning', labels: {} },
