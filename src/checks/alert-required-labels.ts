@@ -19,9 +19,10 @@ export const alertRequiredLabelsCheck: Check = {
           const carried = ctx.labels.ofAlert(alert).labels;
           // Most alerts lack none: the list is made only for those that do.
           let lacking = false;
-          for (const label of required) if (!(label in alert.labels) && !carried.has(label)) lacking = true;
+          // The alert's own labels: a required label may be named `toString` as well as `team`.
+          for (const label of required) if (!Object.hasOwn(alert.labels, label) && !carried.has(label)) lacking = true;
           if (!lacking) continue;
-          const missing = required.filter((label) => !(label in alert.labels) && !carried.has(label));
+          const missing = required.filter((label) => !Object.hasOwn(alert.labels, label) && !carried.has(label));
           ctx.report({ message: `alert ${alert.name} lacks required label${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, span: spanOf(alert.origin, 'name'), uses: alert.expression, hint });
           continue;
         }

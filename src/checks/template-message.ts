@@ -379,7 +379,7 @@ function reportTemplateError(ctx: CheckContext, t: MessageTemplateModel, e: Temp
   const alert = notice?.alerts[0];
   const carried = alert ? Object.keys(alert.labels).filter((l) => l !== 'alertname' && l !== 'severity').sort().join(', ') : '';
   ctx.report({
-    message: `template ${t.name}, ${e.field}, ${what}: ${missing ? `"${missing}" is not defined${alert && !(missing in alert.labels) ? ` (the alert's series carry ${carried || 'no labels'})` : ''}` : e.message}`,
+    message: `template ${t.name}, ${e.field}, ${what}: ${missing ? `"${missing}" is not defined${alert && !Object.hasOwn(alert.labels, missing) ? ` (the alert's series carry ${carried || 'no labels'})` : ''}` : e.message}`,
     span,
     hint: missing
       ? `guard it with {{#if …${missing}}}…{{/if}}, keep the label in the expression's aggregation, or use one of the view's names (docs/en/relay.md#templates)`

@@ -265,7 +265,7 @@ export function levelRounds(model: Model, identityOf: (alert: AlertModel) => str
     if (!alert.enabled) continue;
     const levels = rank.ladder(labelledSeverities(alert));
     if (levels.length < 2) continue;
-    const identity = identityOf(alert)?.filter((l) => l !== 'alertname' && l !== 'severity' && !(l in alert.labels));
+    const identity = identityOf(alert)?.filter((l) => l !== 'alertname' && l !== 'severity' && !Object.hasOwn(alert.labels, l));
     if (!identity) continue; // the emitter writes no automatic inhibition for it
     const base = Object.fromEntries(identity.map((l) => [l, `${l}-1`]));
     // The level itself, not just its severity: a level of `rules:` adds labels of its own.
