@@ -76,7 +76,7 @@ function fallbacks(model: Model, receivers: Record<string, unknown>): Record<str
   const result: Record<string, string> = {};
   for (const r of [...model.receivers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const to = fallbackOf(r);
-    if (to !== undefined && to !== r.name && r.name in receivers && to in receivers) result[r.name] = to;
+    if (to !== undefined && to !== r.name && Object.hasOwn(receivers, r.name) && Object.hasOwn(receivers, to)) result[r.name] = to;
   }
   return result;
 }

@@ -212,11 +212,12 @@ function annotationFields(annotations: Record<string, string>): Record<string, u
 
 function sharedEntries(records: Record<string, string>[]): Record<string, string> {
   const [first, ...others] = records;
-  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => others.every((o) => o[k] === v)));
+  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => others.every((o) => Object.hasOwn(o, k) && o[k] === v)));
 }
 
 function difference(record: Record<string, string>, shared: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter(([k]) => !(k in shared)));
+  // The shared record's own names: a label may be named `constructor` too.
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !Object.hasOwn(shared, k)));
 }
 
 function recordingRule(r: RawRule): Record<string, unknown> {

@@ -63,6 +63,17 @@ describe('folding alerts of one name', () => {
     });
   });
 
+  // Label and annotation names come from the imported file: one Object.prototype also has is kept like any other.
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('keeps a rule\'s own label and annotation named %s', (name) => {
+    const [alert] = foldedAlerts(
+      ruleFile(
+        alertRule('A', 'x > 1', 'warning', `        labels: { severity: warning, team: db, ${name}: w }\n        annotations: { summary: s, ${name}: low }\n`) +
+          alertRule('A', 'y > 2', 'critical', '        labels: { severity: critical, team: db }\n        annotations: { summary: s }\n'),
+      ).replace(/        labels: \{ severity: (warning|critical) \}\n/g, ''),
+    );
+    expect(alert).toMatchObject({ labels: { team: 'db' }, rules: [{ severity: 'warning', labels: { [name]: 'w' }, annotations: { [name]: 'low' } }, { severity: 'critical', expr: 'y > 2' }] });
+  });
+
   it('maps summary, description and an http(s) runbook_url to their fields, the rest to annotations', () => {
     const [alert] = foldedAlerts(ruleFile(alertRule('A', 'x > 1', 'warning', '        annotations: { summary: s, description: d, runbook_url: "https://r.example/a", dashboard_url: "https://g.example/d/x", message: m }\n')));
     expect(alert).toMatchObject({ summary: 's', description: 'd', runbook: 'https://r.example/a', annotations: { dashboard_url: 'https://g.example/d/x', message: 'm' } });
