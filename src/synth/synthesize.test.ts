@@ -458,7 +458,7 @@ describe('synthesizeAlert: label names that Object.prototype also has', () => {
     expect(series.length).toBeGreaterThan(0);
     for (const s of series) expect(s).toMatch(pattern);
   };
-  it.each(NAMES.flatMap((l) => shapes(l).map(([shape, expr, check]) => [l, shape, expr, check] as const)))('%s: %s', (label, _shape, expr, check) => {
+  it.each(NAMES.flatMap((l) => shapes(l).map(([shape, expr, check]) => [l, shape, expr, check] as const)))('label %s, matched by %s', (label, _shape, expr, check) => {
     const { cases } = synthesizeAndProve(alert(expr), 'OddDeep', '', metrics(label));
     check(cases);
   });
