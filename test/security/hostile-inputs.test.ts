@@ -399,3 +399,35 @@ describe('generated file names that collide on a case-insensitive file system', 
     expectLocated(vigil(p, ['build', 'monitoring']), 'dashboard uids', 'output/file-name', 'zz-dashboard.yaml', { line: 3, col: 6 });
   });
 });
+
+describe('label names that Object.prototype also has, through validate, build and test', () => {
+  // `constructor` or `toString` is a valid label name: in a catalogue, a group's labels, a selector, a grouping, a route
+  // matcher and a rule test's series and expectations. Each command must treat it as a label like any other (a route
+  // expectation with one was an internal error, an imported rule's was dropped, a required one never missing).
+  const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'];
+  const files = (name: string): Record<string, string> => ({
+    'odd-metrics.yaml': `apiVersion: vigil/v1\nkind: Metrics\nsource: odd\nmetrics:\n  - { name: odd_depth, type: gauge, help: "Items waiting.", labels: [service, ${name}] }\n`,
+    'odd-alerts.yaml': `apiVersion: vigil/v1\nkind: AlertRules\ngroup: odd\nlabels: { team: app }\nalerts:\n  - name: OddDeep\n    expr: max by (service, ${name}) (odd_depth{${name}!="skip"})\n    thresholds:\n      warning: { op: ">", value: 100, for: 5m }\n    summary: "Queue of {{ $labels.service }} ({{ $labels.${name} }}) holds {{ $value }} items"\n    runbook: https://runbooks.example.com/odd-deep\n`,
+    'odd-tests.yaml':
+      `apiVersion: vigil/v1\nkind: RuleTests\ntests:\n  - name: odd label names\n    interval: 1m\n    series:\n      'odd_depth{service="api", ${name}="v"}': '600x10'\n      'odd_depth{service="api", ${name}="skip"}': '600x10'\n` +
+      `    expect:\n      - at: 8m\n        alerts: [{ name: OddDeep, level: warning, labels: { service: api, ${name}: v } }]\n    routes:\n      - { alert: OddDeep, level: warning, labels: { ${name}: v }, receivers: [team] }\n`,
+  });
+  it.each(names)('%s', (name) => {
+    const p = project();
+    for (const [file, text] of Object.entries(files(name))) writeFileSync(path.join(p.defs, file), text);
+    let tested = '';
+    for (const args of [['validate', 'monitoring'], ['build', 'monitoring', '--out', 'generated'], ['test', 'monitoring', '--out', 'generated']]) {
+      const r = vigil(p, args);
+      const output = `${args.join(' ')}:\n${r.stdout}\n${r.stderr}`;
+      expect(output).not.toMatch(/internal|at .+:\d+:\d+\)|TypeError|is not a function/);
+      expect(r.code, output).toBe(0);
+      tested = output;
+    }
+    // The user's test and the cases generated for the alert passed in promtool; its routing agreed with amtool's.
+    expect(tested).toMatch(/1 user test/);
+    expect(tested).toMatch(/OddDeep\s+warning\s+passed/);
+    expect(tested).toMatch(/routing\s+\d+\/\d+ alert levels agree with amtool/);
+    // The built rule file carries the group's alert with the selector as written, and the test ran it through promtool.
+    expect(readFileSync(path.join(p.root, 'generated/prometheus/rules/odd.yml'), 'utf8')).toContain(`odd_depth{${name}!="skip"}`);
+  }, 60_000);
+});
