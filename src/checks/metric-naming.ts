@@ -32,7 +32,8 @@ const isThirdParty = (name: string) => (thirdParty ??= new Set([...BUILT_IN_CATA
 const unitWord = (word: string | undefined, abbreviations: boolean) => {
   if (word === undefined) return undefined;
   const w = word.toLowerCase();
-  return w in UNITS ? w : abbreviations ? ABBREVIATIONS[w] : undefined;
+  // The tables' own entries: a metric's word may be `constructor`, which Object.prototype has too.
+  return Object.hasOwn(UNITS, w) ? w : abbreviations && Object.hasOwn(ABBREVIATIONS, w) ? ABBREVIATIONS[w] : undefined;
 };
 
 /** The unit a name states: its last word, before `_total` for a counter. */

@@ -70,7 +70,8 @@ export const promqlLabelUnknownCheck: Check = {
       for (const m of selector.matchers) {
         if (m.label === '__name__' || own.includes(m.label) || scraped.includes(m.label)) continue;
         const labels = [...own, ...scraped];
-        const near = closest(m.label, labels) ?? SYNONYMS[m.label]?.find((l) => labels.includes(l));
+        // The table's own entries: a label may be named `constructor` (Object.prototype's, in an index read).
+        const near = closest(m.label, labels) ?? (Object.hasOwn(SYNONYMS, m.label) ? SYNONYMS[m.label]!.find((l) => labels.includes(l)) : undefined);
         const never = needsLabel(m);
         ctx.report({
           uses: expression,

@@ -68,7 +68,7 @@ export function importGlobal(ctx: ImportContext): { alertmanager: Record<string,
       if (global[key] === undefined) continue;
       addDefault('email_configs', d.field, d.secret ? ctx.secrets.take(['SMTP_AUTH_PASSWORD'], `global.${key}`) : d.file ? { file: String(global[key]) } : global[key]);
     }
-    if (Object.keys(global).some((k) => k in SMTP_DEFAULTS)) note(ctx, 'by design', 'the global SMTP settings do not fit Project smtp (it needs smtp_smarthost host:port and smtp_from): each email config carries them');
+    if (Object.keys(global).some((k) => Object.hasOwn(SMTP_DEFAULTS, k))) note(ctx, 'by design', 'the global SMTP settings do not fit Project smtp (it needs smtp_smarthost host:port and smtp_from): each email config carries them');
   }
   for (const [key, d] of Object.entries(INTEGRATION_DEFAULTS)) {
     if (global[key] === undefined) continue;

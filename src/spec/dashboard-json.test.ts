@@ -50,6 +50,9 @@ describe('validateDashboardJson', () => {
     { name: 'datasource as a name', mutate: (d) => (d.panels[2].datasource = 'Prometheus'), path: 'panels[2].datasource', message: /datasource reference/ },
     { name: 'unknown panel type', mutate: (d) => (d.panels[2].type = 'timeserie'), path: 'panels[2].type', message: /unknown panel type "timeserie"/ },
     { name: 'AngularJS panel', mutate: (d) => (d.panels[2].type = 'graph'), path: 'panels[2].type', message: /AngularJS.*use "timeseries"/ },
+    // A type Object.prototype has a property of is no AngularJS panel: it is unknown.
+    { name: 'panel type constructor', mutate: (d) => (d.panels[2].type = 'constructor'), path: 'panels[2].type', message: /unknown panel type "constructor"/ },
+    { name: 'panel type toString', mutate: (d) => (d.panels[2].type = 'toString'), path: 'panels[2].type', message: /unknown panel type "toString"/ },
     { name: 'panel without type', mutate: (d) => delete d.panels[2].type, path: 'panels[2].type', message: /is required/ },
     {
       name: 'thresholds not starting with null',

@@ -542,7 +542,7 @@ function hasQuery(q: unknown): boolean {
 function panelRules(p: Json, at: Seg[], parentRow: Json | undefined, report: Report, carried: boolean): void {
   const type = p.type;
   if (typeof type === 'string' && type !== '') {
-    if (ANGULAR_PANEL_TYPES[type]) {
+    if (Object.hasOwn(ANGULAR_PANEL_TYPES, type)) {
       if (!carried) report([...at, 'type'], `"${type}" is a deprecated AngularJS panel that Grafana 11 no longer runs; use "${ANGULAR_PANEL_TYPES[type]}"`);
     } else if (!KNOWN_PANEL_TYPES.has(type) && !PLUGIN_PANEL_TYPE.test(type)) {
       report([...at, 'type'], `unknown panel type "${type}"; known: ${[...KNOWN_PANEL_TYPES].sort().join(', ')} (or a plugin id ending in -panel)`);
