@@ -97,7 +97,7 @@ const OVERRIDE_KINDS: Record<string, string> = { alerts: 'AlertRules', recording
 const REFERENCE = 'a secret is only ever a reference: { env: NAME } or { file: /path }';
 
 function hintFor(kind: string, path: Path): string {
-  if (kind === 'Environment' && path[0] === 'overrides' && typeof path[1] === 'string' && OVERRIDE_KINDS[path[1]]) {
+  if (kind === 'Environment' && path[0] === 'overrides' && typeof path[1] === 'string' && Object.hasOwn(OVERRIDE_KINDS, path[1])) {
     return hintFor(OVERRIDE_KINDS[path[1]]!, path[1] === 'routes' ? path.slice(2) : path.slice(3));
   }
   const at = path.filter((p): p is string => typeof p === 'string');

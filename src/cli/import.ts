@@ -71,7 +71,8 @@ export const importCommand = {
     const [what, ...files] = positionals;
     const kinds = Object.keys(IMPORTERS).join(', ');
     if (what === undefined) throw new UsageError(`say what to import (${kinds}): vigil import rules FILE...`);
-    const importer = IMPORTERS[what];
+    // Its own entries only: `vigil import constructor` is no importer.
+    const importer = Object.hasOwn(IMPORTERS, what) ? IMPORTERS[what] : undefined;
     if (!importer) throw new UsageError(`cannot import "${what}" yet: vigil import ${kinds} FILE...`);
     if (files.length === 0) throw new UsageError(`name at least one ${what} file`);
     if (typeof values.out !== 'string' || values.out === '') throw new UsageError('--out DIR is required (a new or empty directory)');

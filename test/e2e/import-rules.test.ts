@@ -80,6 +80,9 @@ describe('vigil import rules', () => {
   it.each([
     [['import'], 'say what to import'],
     [['import', 'grafana', 'x.json', '--out', 'o'], 'cannot import "grafana" yet'],
+    // Names Object.prototype has are no importers (they were internal errors).
+    [['import', 'constructor', 'x.yml', '--out', 'o'], 'cannot import "constructor" yet'],
+    [['import', 'toString', 'x.yml', '--out', 'o'], 'cannot import "toString" yet'],
     [['import', 'rules', '--out', 'o'], 'name at least one rules file'],
     [['import', 'rules', 'x.yml'], '--out DIR is required'],
   ])('refuses %j as a usage error', async (args, message) => {
