@@ -430,4 +430,23 @@ describe('label names that Object.prototype also has, through validate, build an
     // The built rule file carries the group's alert with the selector as written, and the test ran it through promtool.
     expect(readFileSync(path.join(p.root, 'generated/prometheus/rules/odd.yml'), 'utf8')).toContain(`odd_depth{${name}!="skip"}`);
   }, 60_000);
+
+  // Names of definitions too: a receiver, a rule group and an alert named so (a severity's lowercase pattern allows
+  // `constructor` only).
+  it.each(names)('a receiver, a group and an alert named %s', (name) => {
+    const p = project();
+    const edit = (file: string, change: (text: string) => string) => writeFileSync(path.join(p.defs, file), change(readFileSync(path.join(p.defs, file), 'utf8')));
+    edit('receivers.yaml', (t) => t.replace('name: team', `name: ${name}`));
+    edit('routes.yaml', (t) => t.replaceAll('receiver: team', `receiver: ${name}`).replace('[oncall, team]', `[oncall, ${name}]`));
+    edit('alerts.yaml', (t) => t.replace(/^group: app$/m, `group: ${name}`).replace('name: TargetDown', `name: ${name}`));
+    if (name === 'constructor') edit('severities.yaml', (t) => t.replace('{ name: info }', '{ name: info }\n  - { name: constructor }'));
+    for (const args of [['validate', 'monitoring'], ['build', 'monitoring', '--out', 'generated'], ['test', 'monitoring', '--out', 'generated']]) {
+      const r = vigil(p, args);
+      const output = `${args.join(' ')}:\n${r.stdout}\n${r.stderr}`;
+      expect(output).not.toMatch(/internal|at .+:\d+:\d+\)|TypeError|is not a function/);
+      expect(r.code, output).toBe(0);
+    }
+    expect(readFileSync(path.join(p.root, 'generated/alertmanager/alertmanager.yml'), 'utf8')).toMatch(new RegExp(`name: '?${name}'?`));
+    expect(readFileSync(path.join(p.root, `generated/prometheus/rules/${name}.yml`), 'utf8')).toContain(`alert: ${name}`);
+  }, 60_000);
 });
