@@ -153,6 +153,7 @@ async function main() {
     if (b.code !== 0) throw new Error(`vigil build failed:\n${b.stderr}`);
     builds.push(b);
     const bareBuild = withoutExtraCaCerts([...vigil, 'build', project, '--out', `${coldOut}-bare`, '--no-cache']);
+    if (bareBuild && COLD_OUT === 'emptied') await rm(`${coldOut}-bare`, { recursive: true, force: true });
     if (bareBuild) buildsWithoutExtraCaCerts.push(timed(bareBuild));
     const ruleDir = path.join(coldOut, 'prometheus/rules');
     const files = (await readdir(ruleDir)).map((f) => path.join(ruleDir, f));
