@@ -115,4 +115,12 @@ describe('Go quoting', () => {
     expect(() => parseGoLabelSet('{a=x}')).toThrow(PromtoolOutputError);
     expect(() => parseGoLabelSet('{a="x" b="y"}')).toThrow(PromtoolOutputError);
   });
+
+  // A label named as a property of Object.prototype is a label of the set like any other, `__proto__` too.
+  it.each(['__proto__', 'constructor', 'toString'])('parses a label named %s as the set\'s own', (name) => {
+    const set = parseGoLabelSet(`{${name}="x", team="app"}`);
+    expect(Object.keys(set)).toEqual([name, 'team']);
+    expect(Object.getOwnPropertyDescriptor(set, name)?.value).toBe('x');
+    expect(Object.getPrototypeOf(set)).toBe(Object.prototype);
+  });
 });

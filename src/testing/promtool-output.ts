@@ -1,3 +1,4 @@
+import { setLabel } from '../model/label-set.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /**
@@ -283,7 +284,8 @@ export function parseGoLabelSet(text: string): Record<string, string> {
     if (s[i] !== '=') throw new PromtoolOutputError(`expected "=" at ${i} in ${JSON.stringify(text)}`);
     const value = readGoQuoted(s, i + 1);
     if (!value) throw new PromtoolOutputError(`expected a quoted value at ${i + 1} in ${JSON.stringify(text)}`);
-    out[name[0]] = value.value;
+    // `__proto__` is a label name too: set as the set's own, not as its prototype.
+    setLabel(out, name[0], value.value);
     i = value.end;
     if (s[i] === '}' && i === s.length - 1) return out;
     if (s.slice(i, i + 2) !== ', ') throw new PromtoolOutputError(`expected ", " or "}" at ${i} in ${JSON.stringify(text)}`);

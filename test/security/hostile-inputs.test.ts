@@ -431,6 +431,22 @@ describe('label names that Object.prototype also has, through validate, build an
     expect(readFileSync(path.join(p.root, 'generated/prometheus/rules/odd.yml'), 'utf8')).toContain(`odd_depth{${name}!="skip"}`);
   }, 60_000);
 
+  // Static labels named so, `__proto__` too: every rule carries them, and the generated tests expect them of promtool.
+  it('a group\'s labels named __proto__, constructor and toString', () => {
+    const p = project();
+    const file = path.join(p.defs, 'alerts.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^labels: \{ team: app \}$/m, 'labels: { team: app, __proto__: x, constructor: y, toString: z }'));
+    let tested = '';
+    for (const args of [['validate', 'monitoring'], ['build', 'monitoring', '--out', 'generated'], ['test', 'monitoring', '--out', 'generated']]) {
+      const r = vigil(p, args);
+      tested = `${args.join(' ')}:\n${r.stdout}\n${r.stderr}`;
+      expect(tested).not.toMatch(/internal|at .+:\d+:\d+\)|TypeError|is not a function/);
+      expect(r.code, tested).toBe(0);
+    }
+    expect(tested).toMatch(/result\s+\d+ passed, 0 failed/);
+    expect(readFileSync(path.join(p.root, 'generated/prometheus/rules/app.yml'), 'utf8')).toMatch(/__proto__: x\n\s+constructor: 'y'/);
+  }, 60_000);
+
   // Names of definitions too: a receiver, a rule group and an alert named so (a severity's lowercase pattern allows
   // `constructor` only).
   it.each(names)('a receiver, a group and an alert named %s', (name) => {
