@@ -1,3 +1,4 @@
+import { setOwn } from '../model/label-set.ts';
 import type { SecretUse } from './secret-slots.ts';
 import { toYaml, yamlComment } from './yaml-writer.ts';
 
@@ -33,13 +34,4 @@ export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const key of Object.keys(record).sort()) setOwn(out, key, record[key]!);
   return out;
-}
-
-/**
- * `record[key] = value`, also for the key `__proto__` (a valid label and annotation name), which an assignment would
- * take as the object's prototype instead of a key of its own.
- */
-export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-  else record[key] = value;
 }

@@ -64,7 +64,7 @@ describe('folding alerts of one name', () => {
   });
 
   // Label and annotation names come from the imported file: one Object.prototype also has is kept like any other.
-  it.each(['constructor', 'toString', 'hasOwnProperty'])('keeps a rule\'s own label and annotation named %s', (name) => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('keeps a rule\'s own label and annotation named %s', (name) => {
     const [alert] = foldedAlerts(
       ruleFile(
         alertRule('A', 'x > 1', 'warning', `        labels: { severity: warning, team: db, ${name}: w }\n        annotations: { summary: s, ${name}: low }\n`) +

@@ -4,6 +4,7 @@
  * several. Pure: text in, groups out, every problem a diagnostic at its file:line:col.
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
+import { setOwn } from '../model/label-set.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 
 /** Where a value was in its input file (offsets). */
@@ -204,7 +205,7 @@ function stringMap(node: YAMLMap, key: string, file: string): Record<string, str
     const name = scalarText(pair.key as Node);
     const text = scalarText(pair.value as Node);
     if (name === undefined || text === undefined) throw new ImportProblem(`\`${key}\`: every entry is a name and a text value`, atOf((pair.value ?? pair.key) as Node, file));
-    out[name] = text;
+    setOwn(out, name, text);
   }
   return out;
 }

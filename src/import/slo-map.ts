@@ -4,6 +4,7 @@
  * why, never dropped silently. Each mapped SLO carries what the source tool would generate (`expected`), read from the
  * source alone, so --verify compares the build with the source and not with Vigil's own reading of it.
  */
+import { setOwn } from '../model/label-set.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { At, SloDocument } from './slo-sources.ts';
 
@@ -76,7 +77,7 @@ function alertTexts(annotations: Record<string, string>): Data {
   for (const [key, value] of Object.entries(annotations)) {
     if (key === 'summary' || key === 'description') out[key] = value;
     else if ((key === 'runbook' || key === 'runbook_url') && /^https?:\/\//.test(value) && out.runbook === undefined) out.runbook = value;
-    else rest[key] = value;
+    else setOwn(rest, key, value);
   }
   if (Object.keys(rest).length) out.annotations = rest;
   return out;
