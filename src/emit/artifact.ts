@@ -1,4 +1,4 @@
-import { setOwn } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import type { SecretUse } from './secret-slots.ts';
 import { toYaml, yamlComment } from './yaml-writer.ts';
 

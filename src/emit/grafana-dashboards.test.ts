@@ -271,6 +271,27 @@ describe('declarative dashboards', () => {
   });
 });
 
+describe('a grafana patch with keys Object.prototype also has', () => {
+  // The patch is a pull request's: `__proto__` or `constructor` is a key of the panel's JSON as it is written (JSON
+  // Merge Patch has no other reading), never the object's prototype — the panel would have inherited its fields.
+  it('writes them as keys of the panel; the panel inherits nothing', () => {
+    const text = readFileSync(path.join(FIXTURES, 'dashboard.yaml'), 'utf8').replace(
+      '      - title: GPU memory\n        type: timeseries\n',
+      '      - title: GPU memory\n        type: timeseries\n        grafana: { __proto__: { transparent: true, description: inherited }, constructor: { x: 1 } }\n',
+    );
+    const files = FILES.map((f) => ({ file: `monitoring/${f}`, text: f === 'dashboard.yaml' ? text : readFileSync(path.join(FIXTURES, f), 'utf8') }));
+    const validated = validateDefinitions(loadYamlSources(files).definitions);
+    expect(validated.diagnostics).toEqual([]);
+    const { model } = buildModel(validated.valid);
+    const panel = byTitle(emitted(model, 'fixture-overview').json, 'GPU memory');
+    expect(panel.__proto__ === Object.prototype).toBe(false);
+    expect(Object.getOwnPropertyDescriptor(panel, '__proto__')?.value).toEqual({ description: 'inherited', transparent: true });
+    expect(Object.getOwnPropertyDescriptor(panel, 'constructor')?.value).toEqual({ x: 1 });
+    expect(panel.transparent).not.toBe(true);
+    expect(panel.description).not.toBe('inherited');
+  });
+});
+
 describe('dashboards built with the Foundation SDK', () => {
   const builder = new DashboardBuilder('SDK built')
     .uid('sdk-built')

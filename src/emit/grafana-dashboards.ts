@@ -32,6 +32,7 @@ import { severityRank } from '../model/severity-rank.ts';
 import { isCarriedJson, isJsonPanel } from '../model/kinds/dashboard.ts';
 import { applyGrafanaExtras } from './grafana-extras.ts';
 import { resolveExportInputs } from '../spec/dashboard-json.ts';
+import { setOwn } from '../util/own.ts';
 
 /** Every dashboard Vigil writes carries this tag, so a deploy can tell its own dashboards from hand-made ones. */
 export const OWNERSHIP_TAG = 'vigil-managed';
@@ -219,7 +220,8 @@ export function sortKeys(value: unknown): unknown {
     const out: Json = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Json)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      // `__proto__` is a key like any other in Grafana's JSON: written, not taken for the object's prototype.
+      if (v !== undefined) setOwn(out, key, sortKeys(v));
     }
     return out;
   }

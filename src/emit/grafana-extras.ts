@@ -7,6 +7,7 @@ import { isJsonPanel } from '../model/kinds/dashboard.ts';
 import type { DashboardSpec, PanelItem } from '../spec/types.gen.ts';
 import { isPlainObject } from '../util/lookup.ts';
 import { applyMergePatch } from '../util/merge-patch.ts';
+import { setOwn } from '../util/own.ts';
 
 type Json = Record<string, unknown>;
 
@@ -64,5 +65,6 @@ function applyPanelExtras(built: Json, p: PanelItem): boolean {
 function patchInPlace(target: Json, patch: object): void {
   const patched = applyMergePatch(target, patch) as Json;
   for (const key of Object.keys(target)) delete target[key];
-  Object.assign(target, patched);
+  // Not Object.assign: it would set the target's prototype from a `__proto__` key.
+  for (const key of Object.keys(patched)) setOwn(target, key, patched[key]);
 }

@@ -4,7 +4,7 @@ import { withContentBytes, withLazyContent } from '../build/manifest.ts';
 import type { AlertLevel, AlertModel, Model, RecordingRuleModel, RuleGroupModel } from '../model/types.ts';
 import { goTemplateText } from './alertmanager-templates.ts';
 import { GENERATED_HEADER, goYaml, sortedRecord, type Artifact } from './artifact.ts';
-import { setOwn } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import { carriesSeverityLabel, ruleLabels } from '../model/level-labels.ts';
 import { plainInside, yamlComment, yamlKey, yamlScalar } from './yaml-writer.ts';
 import { severityRank, type SeverityRank } from '../model/severity-rank.ts';

@@ -4,7 +4,7 @@
  * several. Pure: text in, groups out, every problem a diagnostic at its file:line:col.
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
-import { setOwn } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 
 /** Where a value was in its input file (offsets). */

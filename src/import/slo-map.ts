@@ -4,7 +4,7 @@
  * why, never dropped silently. Each mapped SLO carries what the source tool would generate (`expected`), read from the
  * source alone, so --verify compares the build with the source and not with Vigil's own reading of it.
  */
-import { setOwn } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { At, SloDocument } from './slo-sources.ts';
 

@@ -63,3 +63,22 @@ describe('JSON Merge Patch (RFC 7386)', () => {
     expect(deepEqual({ a: null }, {})).toBe(false);
   });
 });
+
+describe("keys Object.prototype also has (the patch is a dashboard definition's: a pull request's)", () => {
+  // JSON.parse, as YAML and JSON definitions are read, makes `__proto__` a key like any other.
+  const doc = (text: string) => JSON.parse(text) as Record<string, unknown>;
+  it.each(['__proto__', 'constructor', 'toString'])('%s is a key of the document, never its prototype', (key) => {
+    const patched = applyMergePatch({ a: 1 }, doc(`{ ${JSON.stringify(key)}: { "inherited": true }, "b": 2 }`)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(patched)).toBe(Object.prototype);
+    expect(Object.keys(patched).sort()).toEqual([key, 'a', 'b'].sort());
+    expect(Object.getOwnPropertyDescriptor(patched, key)?.value).toEqual({ inherited: true });
+    expect((patched as { inherited?: unknown }).inherited).toBeUndefined();
+    // And the patch between two documents that differ in that key alone.
+    const from = doc(`{ "a": 1, ${JSON.stringify(key)}: { "x": 1 } }`);
+    const to = doc(`{ "a": 1, ${JSON.stringify(key)}: { "x": 2 } }`);
+    const found = mergePatchBetween(from, to);
+    expect(Object.getOwnPropertyDescriptor(found!.patch, key)?.value).toEqual({ x: 2 });
+    expect(deepEqual(applyMergePatch(from, found!.patch), to)).toBe(true);
+    expect(deepEqual({ a: 1 }, doc(`{ ${JSON.stringify(key)}: 1 }`))).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@
  * patch that turns one document into another, where one exists.
  */
 import { isPlainObject } from './lookup.ts';
+import { ownValue, setOwn } from './own.ts';
 
 type Json = Record<string, unknown>;
 
@@ -11,9 +12,10 @@ type Json = Record<string, unknown>;
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return structuredClone(patch);
   const out: Json = isPlainObject(target) ? structuredClone(target) : {};
+  // Own keys only, `__proto__` too: a key of the patch is a key of the document (RFC 7386), never its prototype.
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
+    else setOwn(out, key, applyMergePatch(ownValue(out, key), value));
   }
   return out;
 }
@@ -24,17 +26,18 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
  */
 export function mergePatchBetween(from: Json, to: Json): { patch: Json } | undefined {
   const patch: Json = {};
-  for (const key of Object.keys(from)) if (!(key in to) && from[key] !== undefined) patch[key] = null;
+  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key) && from[key] !== undefined) setOwn<unknown>(patch, key, null);
   for (const [key, value] of Object.entries(to)) {
-    if (value === undefined || deepEqual(from[key], value)) continue;
-    if (isPlainObject(value) && isPlainObject(from[key])) {
-      const inner = mergePatchBetween(from[key] as Json, value);
+    const was = ownValue(from, key);
+    if (value === undefined || deepEqual(was, value)) continue;
+    if (isPlainObject(value) && isPlainObject(was)) {
+      const inner = mergePatchBetween(was, value);
       if (!inner) return undefined;
-      patch[key] = inner.patch;
+      setOwn<unknown>(patch, key, inner.patch);
       continue;
     }
     if (!reachable(value)) return undefined;
-    patch[key] = value;
+    setOwn<unknown>(patch, key, value);
   }
   return { patch };
 }
@@ -52,7 +55,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], ownValue(b, k)));
   }
   return false;
 }
