@@ -4,7 +4,7 @@ import { formatMatcher } from '../routing/matchers.ts';
 import { routeAlert } from '../routing/route.ts';
 import { closest } from '../util/closest.ts';
 import { levelLabels } from '../model/level-labels.ts';
-import { labelValue } from '../model/label-set.ts';
+import { ownValue } from '../util/own.ts';
 
 type RouteExpectation = RuleTestModel['routes'][number];
 
@@ -36,7 +36,7 @@ export const testRoutesCheck: Check = {
         }
         const fixed = levelLabels(alert, level);
         // The level's own labels only: `constructor` or `toString` is a label name a test may give too.
-        const conflicts = Object.entries(expectation.labels).filter(([name, value]) => labelValue(fixed, name) !== undefined && labelValue(fixed, name) !== value);
+        const conflicts = Object.entries(expectation.labels).filter(([name, value]) => ownValue(fixed, name) !== undefined && ownValue(fixed, name) !== value);
         for (const [name, value] of conflicts) {
           ctx.report({
             message: `test "${test.name}": every ${alert.name} notification carries ${formatMatcher({ label: name, op: '=', value: fixed[name]! })}, so ${formatMatcher({ label: name, op: '=', value })} never occurs`,
@@ -49,7 +49,7 @@ export const testRoutesCheck: Check = {
         const result = routeAlert(routes, labels);
         if (sameList(result.receivers, expectation.receivers)) continue;
         const extra = Object.keys(expectation.labels)
-          .filter((name) => labelValue(fixed, name) === undefined)
+          .filter((name) => ownValue(fixed, name) === undefined)
           .sort()
           .map((name) => formatMatcher({ label: name, op: '=', value: expectation.labels[name]! }));
         ctx.report({

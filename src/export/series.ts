@@ -2,7 +2,7 @@
  * `vigil export data`: the time range and step a user gives, and the series Prometheus answers, as CSV or JSON. Pure;
  * the HTTP call is the command's.
  */
-import { labelValue } from '../model/label-set.ts';
+import { ownValue } from '../util/own.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /** Prometheus refuses a range query of more than 11,000 points per series. */
@@ -78,7 +78,7 @@ export function toCsv(series: readonly Series[]): string {
   const names = [...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort((a, b) => (a === '__name__' ? -1 : b === '__name__' ? 1 : a < b ? -1 : a > b ? 1 : 0));
   const lines = [[...names, 'timestamp', 'value'].map(csvField).join(',')];
   for (const s of series) {
-    const labels = names.map((n) => csvField(inert(labelValue(s.labels, n) ?? '')));
+    const labels = names.map((n) => csvField(inert(ownValue(s.labels, n) ?? '')));
     for (const [t, v] of s.values) lines.push([...labels, iso(t), csvField(v)].join(','));
   }
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,7 @@
  * trees are routed with the same implementation of Alertmanager's algorithm (routeEmittedConfig), so a difference is
  * a difference between the files, not between two routers; the amtool half (alertmanager-amtool.ts) adds the real one.
  */
-import { setLabel } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import type { SimpleMatcher } from '../model/matchers.ts';
 import { routeEmittedConfig } from '../routing/route.ts';
 import { prometheusRegexTest } from '../util/re2-match.ts';
@@ -44,7 +44,7 @@ export function labelSetsOf(route: unknown): Labels[] {
         const other = { ...base };
         const value = failing(m);
         if (value === undefined || value === '') delete other[m.label];
-        else setLabel(other, m.label, value);
+        else setOwn(other, m.label, value);
         add(other);
       });
       visit(child, here);
@@ -59,7 +59,7 @@ function satisfying(matchers: readonly SimpleMatcher[]): Labels {
   for (const m of matchers) {
     const value = m.op === '=' ? m.value : m.op === '!=' ? (m.value === '' ? 'x' : undefined) : m.op === '=~' ? sample(m.value, true) : sample(m.value, false);
     if (value === undefined || value === '') delete labels[m.label];
-    else setLabel(labels, m.label, value);
+    else setOwn(labels, m.label, value);
   }
   return labels;
 }

@@ -1,4 +1,4 @@
-import { labelValue } from './label-set.ts';
+import { ownValue } from '../util/own.ts';
 import { anchoredRe2SyntaxError } from '../util/re2-syntax.ts';
 import { prometheusRegexTest } from '../util/re2-match.ts';
 
@@ -122,7 +122,7 @@ export function parseAlertmanagerMatcher(text: string): SimpleMatcher {
  * prototype answered for them (`toString!=""` matched an alert without that label).
  */
 export function matches(matcher: { label: string; op: string; value: string }, labels: Record<string, string>): boolean {
-  const v = labelValue(labels, matcher.label) ?? '';
+  const v = ownValue(labels, matcher.label) ?? '';
   switch (matcher.op) {
     case '=':
       return v === matcher.value;

@@ -1,4 +1,4 @@
-import { labelValue } from '../model/label-set.ts';
+import { ownValue } from '../util/own.ts';
 import type { AlertLevel, AlertModel, Model, RouteModel, RoutesModel, RuleGroupModel } from '../model/types.ts';
 import { routeAlert, type RoutingResult } from './route.ts';
 import { levelLabels } from '../model/level-labels.ts';
@@ -65,7 +65,7 @@ function routeLabels(routes: RoutesModel, labels: Record<string, string>): Routi
   let key = '';
   for (const name of memo.names) {
     // Read as `matches` reads it: only the set's own labels count (`constructor` is a label name too).
-    const value = labelValue(labels, name) ?? '';
+    const value = ownValue(labels, name) ?? '';
     key += `${value.length}:${value}`;
   }
   let result = memo.results.get(key);

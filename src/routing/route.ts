@@ -1,4 +1,4 @@
-import { labelValue } from '../model/label-set.ts';
+import { ownValue } from '../util/own.ts';
 import type { Origin, RouteModel, RoutesModel } from '../model/types.ts';
 import { expandRoot, type ExpandedRoute } from './expand.ts';
 import { matchesAll, parseAlertmanagerMatchers, type SimpleMatcher } from './matchers.ts';
@@ -60,7 +60,7 @@ function candidateChildren<N extends Node<N>>(node: N, labels: Record<string, st
   if (index === undefined) childIndexes.set(node, (index = childIndex(node.routes)));
   if (index === null) return node.routes;
   // Read as `matches` reads it: only the set's own labels count.
-  const value = labelValue(labels, index.label) ?? '';
+  const value = ownValue(labels, index.label) ?? '';
   const found = index.byValue.get(value);
   if (!found) return index.unindexed;
   // Both lists are in child order: merge them.

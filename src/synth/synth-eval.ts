@@ -1,4 +1,4 @@
-import { labelValue, setLabel } from '../model/label-set.ts';
+import { ownValue, setOwn } from '../util/own.ts';
 import { prometheusRegexExec, prometheusRegexTest } from '../util/re2-match.ts';
 import { prometheusRegex } from '../util/regex.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
@@ -122,7 +122,7 @@ function withoutName(labels: Labels): Labels {
 /** Prometheus's signature for vector matching: on(...) keeps the listed labels, otherwise all but the listed and the name. */
 function signature(labels: Labels, on: boolean | undefined, names: string[]): string {
   const keys = on ? [...names].sort() : Object.keys(labels).filter((k) => k !== NAME && !names.includes(k)).sort();
-  return keys.map((k) => `${k}\u0001${labelValue(labels, k) ?? ''}`).join('\u0002');
+  return keys.map((k) => `${k}\u0001${ownValue(labels, k) ?? ''}`).join('\u0002');
 }
 
 /** A PromQL comparison on two numbers (shared by the evaluator and the solver). */
@@ -215,7 +215,7 @@ export class Evaluator {
     const { name, matchers } = matchersOf(this.p, selector.node);
     if (name === undefined) throw new Unsupported(`the selector "${exprText(this.p, selector)}" names no metric`);
     return (this.byName.get(name) ?? [])
-      .filter((s) => matchers.every((m) => matches(m, labelValue(s.labels, m.label) ?? '')))
+      .filter((s) => matchers.every((m) => matches(m, ownValue(s.labels, m.label) ?? '')))
       .map((s) => ({ labels: { ...s.labels, [NAME]: s.name }, v: shift(s.v, offset), exact: true }));
   }
 
@@ -341,8 +341,8 @@ export class Evaluator {
         else for (const n of names) delete labels[n];
       }
       for (const n of include) {
-        const v = labelValue(o.labels, n);
-        if (v) setLabel(labels, n, v);
+        const v = ownValue(o.labels, n);
+        if (v) setOwn(labels, n, v);
         else delete labels[n];
       }
       const key = seriesKey('', labels);
@@ -509,12 +509,12 @@ export class Evaluator {
         const src = this.stringArg(e.args[3], 'the source label');
         const exec = anchoredExec(this.stringArg(e.args[4], 'the regular expression'));
         return perSample((s) => {
-          const m = exec(labelValue(s.labels, src) ?? '');
+          const m = exec(ownValue(s.labels, src) ?? '');
           if (!m) return s;
           const value = expandReplacement(repl, m);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else setLabel(labels, dst, value);
+          else setOwn(labels, dst, value);
           return { ...s, labels };
         });
       }
@@ -523,10 +523,10 @@ export class Evaluator {
         const sep = this.stringArg(e.args[2], 'the separator');
         const srcs = e.args.slice(3).map((a) => this.stringArg(a, 'a source label'));
         return perSample((s) => {
-          const value = srcs.map((l) => labelValue(s.labels, l) ?? '').join(sep);
+          const value = srcs.map((l) => ownValue(s.labels, l) ?? '').join(sep);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else setLabel(labels, dst, value);
+          else setOwn(labels, dst, value);
           return { ...s, labels };
         });
       }
@@ -550,8 +550,8 @@ export class Evaluator {
       } else {
         labels = {};
         for (const l of grouping.labels) {
-          const v = labelValue(s.labels, l);
-          if (v) setLabel(labels, l, v);
+          const v = ownValue(s.labels, l);
+          if (v) setOwn(labels, l, v);
         }
       }
       const key = seriesKey('', labels);
@@ -654,7 +654,7 @@ export function absentLabels(p: Parsed, arg: Expr): Labels {
   const out: Labels = {};
   const seen = new Set<string>();
   for (const m of matchersOf(p, sel.node).matchers) {
-    if (m.op === '=' && !seen.has(m.label)) setLabel(out, m.label, m.value);
+    if (m.op === '=' && !seen.has(m.label)) setOwn(out, m.label, m.value);
     else delete out[m.label];
     seen.add(m.label);
   }

@@ -1,7 +1,7 @@
 import { compare } from './synth-eval.ts';
 import type { LabelMatcher } from '../promql/types.ts';
 import { modifierCore, type Expr } from '../promql/ast.ts';
-import { labelValue, setLabel } from '../model/label-set.ts';
+import { ownValue, setOwn } from '../util/own.ts';
 import { Evaluator, instantOffset, isConst, lin, matches, seriesKey, type Labels, type Lin, type Sample, type World, type WorldSeries } from './synth-eval.ts';
 import {
   aggregateInfo,
@@ -217,15 +217,15 @@ export class Solver {
   leafLabels(matchers: LabelMatcher[], wanted: Labels): Labels {
     const labels: Labels = { ...wanted };
     for (const m of matchers) {
-      const current = labelValue(labels, m.label);
+      const current = ownValue(labels, m.label);
       if (matches(m, current ?? '')) continue;
       const value = this.valueFor(m, matchers.filter((o) => o.label === m.label));
       if (value === undefined) throw new Unsupported(`no value of label ${m.label} satisfies ${m.label}${m.op}"${m.value}"`);
       if (value === '') delete labels[m.label];
-      else setLabel(labels, m.label, value);
+      else setOwn(labels, m.label, value);
     }
     for (const m of matchers) {
-      if (!matches(m, labelValue(labels, m.label) ?? '')) throw new Unsupported(`no value of label ${m.label} satisfies all its matchers`);
+      if (!matches(m, ownValue(labels, m.label) ?? '')) throw new Unsupported(`no value of label ${m.label} satisfies all its matchers`);
     }
     return labels;
   }
@@ -451,7 +451,7 @@ export class Solver {
       for (const l of grouping.labels) delete labels[l];
     } else {
       labels = {};
-      for (const l of grouping.labels) setLabel(labels, l, labelValue(want.labels, l) ?? this.options.invent(l));
+      for (const l of grouping.labels) setOwn(labels, l, ownValue(want.labels, l) ?? this.options.invent(l));
     }
     const t = want.target;
     switch (op) {
@@ -488,7 +488,7 @@ export class Solver {
     }
     const free = grouping.without
       ? grouping.labels[0]
-      : ['instance', 'pod', 'job', 'series'].find((l) => !grouping.labels.includes(l) && labelValue(labels, l) === undefined);
+      : ['instance', 'pod', 'job', 'series'].find((l) => !grouping.labels.includes(l) && ownValue(labels, l) === undefined);
     if (free === undefined) throw new Unsupported('count() keeps every label, so its series cannot be told apart');
     for (let k = 0; k < n; k++) this.solve(arg, { labels: { ...labels, [free]: `synthetic-${k}` }, target: { kind: 'any' } }, false);
   }
@@ -510,8 +510,8 @@ export class Solver {
         for (const l of m.labels) delete out[l];
       }
       for (const l of m.include) {
-        const v = labelValue(ext, l);
-        if (v !== undefined) setLabel(out, l, v);
+        const v = ownValue(ext, l);
+        if (v !== undefined) setOwn(out, l, v);
       }
       return out;
     };
@@ -635,11 +635,11 @@ function readsSeries(p: Parsed, e: Expr): boolean {
 /** The sample that matches the wanted labels best (all of them if possible), or the only one. */
 export function pickSample(samples: Sample[], labels: Labels): Sample | undefined {
   if (samples.length <= 1) return samples[0];
-  const agree = (s: Sample) => Object.entries(labels).every(([k, v]) => labelValue(s.labels, k) === undefined || labelValue(s.labels, k) === v);
+  const agree = (s: Sample) => Object.entries(labels).every(([k, v]) => ownValue(s.labels, k) === undefined || ownValue(s.labels, k) === v);
   const candidates = samples.filter(agree);
   if (candidates.length <= 1) return candidates[0];
   // Several agree (a label-less `or vector(0)` agrees with anything): the one carrying most of the wanted labels.
-  const score = (s: Sample) => Object.keys(labels).filter((k) => labelValue(s.labels, k) !== undefined).length;
+  const score = (s: Sample) => Object.keys(labels).filter((k) => ownValue(s.labels, k) !== undefined).length;
   const best = Math.max(...candidates.map(score));
   const top = candidates.filter((s) => score(s) === best);
   return top.length === 1 ? top[0] : undefined;

@@ -7,7 +7,7 @@ import { TWO_SAMPLE_FUNCTIONS } from '../promql/facts.ts';
 import type { PromqlAnalysis } from '../promql/types.ts';
 import { sampleIntervalOf } from '../model/sample-interval.ts';
 import { parseDuration } from '../util/duration.ts';
-import { labelValue, setLabel } from '../model/label-set.ts';
+import { ownValue, setOwn } from '../util/own.ts';
 import { earliest, evaluate, matches, rangeWindows, seriesKey, warmup, type Labels, type Lin, type Sample, type World } from './synth-eval.ts';
 import {
   binaryInfo,
@@ -120,7 +120,7 @@ export function refuseIndistinguishable(alert: AlertModel, level: AlertLevel): v
 /** A rule's labels that are the same on every firing: written without templates, severity left aside. */
 function staticLabels(alert: AlertModel, level: AlertLevel): Labels {
   const out: Labels = {};
-  for (const [k, v] of Object.entries(ruleLabels(alert, level))) if (k !== 'severity' && !v.includes('{{')) setLabel(out, k, v);
+  for (const [k, v] of Object.entries(ruleLabels(alert, level))) if (k !== 'severity' && !v.includes('{{')) setOwn(out, k, v);
   return out;
 }
 
@@ -215,7 +215,7 @@ export function planAlert(model: Model, alert: AlertModel, ctx: SynthesisContext
   const labelNames = new LabelInference(model, ctx.catalog, ctx.analyze).ofExpression(alert.expression).labels;
   const invent = labelInventor(parsed);
   const rootLabels: Labels = {};
-  for (const l of [...labelNames].sort()) if (l !== '__name__') setLabel(rootLabels, l, invent(l));
+  for (const l of [...labelNames].sort()) if (l !== '__name__') setOwn(rootLabels, l, invent(l));
 
   const project = model.project;
   const evalMs = durationMs(project?.evaluationInterval ?? '1m', 'evaluation interval');
@@ -478,7 +478,7 @@ function secant(plan: AlertPlan, builder: Solver['builder'], primary: { key: str
 /** Alert labels from a result series: without the metric name (and alertname/severity, which the rule sets). */
 function alertLabels(labels: Labels): Labels {
   const out: Labels = {};
-  for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && k !== 'alertname' && k !== 'severity') setLabel(out, k, v);
+  for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && k !== 'alertname' && k !== 'severity') setOwn(out, k, v);
   return out;
 }
 
@@ -503,7 +503,7 @@ function activity(plan: AlertPlan, world: SynthWorld): { rule: LevelRule; sample
     const samples = rule.own ? ownSamples(plan, rule, world) : world.samples;
     for (const sample of samples) {
       // The series' own severity would stay on the alerts of a level that sets none: they could pass for another level.
-      if (!carriesSeverityLabel(rule.level) && labelValue(sample.labels, 'severity') !== undefined) {
+      if (!carriesSeverityLabel(rule.level) && ownValue(sample.labels, 'severity') !== undefined) {
         throw new Unsupported(`the ${levelName(rule)} level sets no severity label, and its expression's series carry one (${sample.labels.severity})`);
       }
       if (mode === 'presence') {
@@ -576,7 +576,7 @@ function firingLabels(plan: AlertPlan, rule: LevelRule, sample: Sample): Labels 
   for (const [k, v] of Object.entries(ruleLabels(plan.alert, rule.level))) {
     if (k === 'severity' || k === 'alertname') continue;
     if (v.includes('{{')) delete out[k];
-    else setLabel(out, k, v);
+    else setOwn(out, k, v);
   }
   return out;
 }

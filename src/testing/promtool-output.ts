@@ -1,4 +1,4 @@
-import { setLabel } from '../model/label-set.ts';
+import { setOwn } from '../util/own.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /**
@@ -285,7 +285,7 @@ export function parseGoLabelSet(text: string): Record<string, string> {
     const value = readGoQuoted(s, i + 1);
     if (!value) throw new PromtoolOutputError(`expected a quoted value at ${i + 1} in ${JSON.stringify(text)}`);
     // `__proto__` is a label name too: set as the set's own, not as its prototype.
-    setLabel(out, name[0], value.value);
+    setOwn(out, name[0], value.value);
     i = value.end;
     if (s[i] === '}' && i === s.length - 1) return out;
     if (s.slice(i, i + 2) !== ', ') throw new PromtoolOutputError(`expected ", " or "}" at ${i} in ${JSON.stringify(text)}`);

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { labelValue } from '../model/label-set.ts';
+import { ownValue } from '../util/own.ts';
 import type { CheckContext } from '../checks/check.ts';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import { createCheckContext } from '../compile.ts';
@@ -231,7 +231,7 @@ async function spawnMerged(binary: string, args: string[], cwd: string): Promise
 /** Whether a firing satisfies a partial expectation: same severity, expected labels ⊆ its labels, listed annotations equal. */
 export function satisfies(expected: ExpectedFiring, fired: FiredAlert): boolean {
   if (severityOf(fired) !== expected.severity) return false;
-  for (const [k, v] of Object.entries(expected.labels)) if (labelValue(fired.labels, k) !== v) return false;
+  for (const [k, v] of Object.entries(expected.labels)) if (ownValue(fired.labels, k) !== v) return false;
   for (const [k, v] of Object.entries(expected.annotations ?? {})) if (fired.annotations[k] !== v) return false;
   return true;
 }
@@ -360,7 +360,7 @@ function formatAnnotations(annotations: Record<string, string>): string {
 function differences(e: ExpectedFiring, f: FiredAlert): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(e.labels)) {
-    const value = labelValue(f.labels, k);
+    const value = ownValue(f.labels, k);
     if (value === undefined) out.push(`it has no label ${k} (expected ${k}=${JSON.stringify(v)})`);
     else if (value !== v) out.push(`label ${k} is ${JSON.stringify(value)}, expected ${JSON.stringify(v)}`);
   }
@@ -455,7 +455,7 @@ function seriesReadBy(expr: string): { metric: string; matchers: readonly Matche
 /** Whether a series with these static labels can pass the matchers: regex matchers are taken to pass (a guess on the safe side). */
 function acceptsLabels(matchers: readonly MatcherFact[], labels: Readonly<Record<string, string>>): boolean {
   return matchers.every((m) => {
-    const value = labelValue(labels, m.label);
+    const value = ownValue(labels, m.label);
     return value === undefined || (m.op === '=' ? value === m.value : m.op === '!=' ? value !== m.value : true);
   });
 }

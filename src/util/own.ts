@@ -1,3 +1,7 @@
+// Records keyed by names that come from definitions, series, webhooks and imported files: label and annotation
+// names, JSON keys. `constructor`, `toString` or `__proto__` are valid ones: an index read finds Object.prototype's
+// function for a record without that key, and an assignment of `__proto__` sets the object's prototype instead.
+
 /**
  * `record[key] = value`, also for the key `__proto__` (a valid label, annotation and JSON key), which an assignment
  * would take as the object's prototype instead of a key of its own.
