@@ -14,6 +14,7 @@
  * turn with the others, and the report gives Node's bare start both ways (see EXTRA_CA_CERTS below).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,14 +43,43 @@ interface Timed {
   maxRssMb: number;
   code: number;
   stderr: string;
+  /** Where the vigil process's threads spent their time (timed with `threads`; Linux only). */
+  threads?: ThreadCpu;
 }
 
-/** GNU time gives wall time, CPU time and the peak resident set of the whole process. */
-function timed(cmd: string[], cwd = REPO): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+/** See test/bench/thread-cpu.cjs. */
+interface ThreadCpu {
+  mainCpuMs: number;
+  mainWaitMs: number;
+  otherCpuMs: number;
+}
+
+const THREAD_CPU_PRELOAD = path.join(REPO, 'test/bench/thread-cpu.cjs');
+
+/**
+ * GNU time gives wall time, CPU time and the peak resident set of the whole process. With `threads` (a file to
+ * write), the vigil process also reports its threads' times there (test/bench/thread-cpu.cjs, preloaded through
+ * NODE_OPTIONS, which the TypeScript loader's clean environment does not pass on).
+ */
+function timed(cmd: string[], cwd = REPO, threads?: string): Timed {
+  if (threads) rmSync(threads, { force: true });
+  const env = threads ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${THREAD_CPU_PRELOAD}`].filter(Boolean).join(' '), VIGIL_BENCH_THREAD_CPU: threads } : process.env;
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   const [seconds, user, system, kb] = last.split(' ').map(Number);
-  return { seconds: seconds!, cpuSeconds: Number((user! + system!).toFixed(2)), maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr };
+  const threadCpu = threads && existsSync(threads) ? (JSON.parse(readFileSync(threads, 'utf8').trim().split('\n').pop()!) as ThreadCpu) : undefined;
+  return { seconds: seconds!, cpuSeconds: Number((user! + system!).toFixed(2)), maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr, ...(threadCpu ? { threads: threadCpu } : {}) };
+}
+
+/**
+ * Medians of the timed runs' thread figures, in seconds: the main thread's CPU and its wait for a CPU, the other
+ * threads' CPU (none when the platform gave no figures).
+ */
+function threadSeconds(prefix: string, runs: readonly Timed[]): Record<string, number> {
+  const figures = runs.flatMap((r) => (r.threads ? [r.threads] : []));
+  if (figures.length === 0) return {};
+  const seconds = (pick: (t: ThreadCpu) => number) => Number((median(figures.map(pick)) / 1000).toFixed(2));
+  return { [`${prefix}MainThreadCpuSeconds`]: seconds((t) => t.mainCpuMs), [`${prefix}MainThreadWaitSeconds`]: seconds((t) => t.mainWaitMs), [`${prefix}OtherThreadsCpuSeconds`]: seconds((t) => t.otherCpuMs) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -91,7 +121,7 @@ function startUp(checkouts: string[], cacheRoot: string) {
   for (let n = 0; n < 5; n++) {
     checkouts.forEach((c, i) => {
       const cold = [...vigilOf(c), 'validate', example, '--no-cache'];
-      runs[i]!.cold.push(timed(cold, c));
+      runs[i]!.cold.push(timed(cold, c, path.join(cacheRoot, 'threads.jsonl')));
       const bare = withoutExtraCaCerts(cold);
       if (bare) runs[i]!.coldWithoutExtraCaCerts.push(timed(bare, c));
     });
@@ -107,6 +137,7 @@ function startUp(checkouts: string[], cacheRoot: string) {
     ...(r.coldWithoutExtraCaCerts.length ? { vigilValidateExampleWithoutExtraCaCertsSeconds: median(r.coldWithoutExtraCaCerts.map((v) => v.seconds)) } : {}),
     vigilValidateExampleCachedSeconds: median(r.cached.map((v) => v.seconds)),
     vigilValidateExampleCpuSeconds: median(r.cold.map((v) => v.cpuSeconds)),
+    ...threadSeconds('vigilValidateExample', r.cold),
     vigilValidateExampleCachedCpuSeconds: median(r.cached.map((v) => v.cpuSeconds)),
     vigilVersionSeconds: median(r.version.map((v) => v.seconds)),
     vigilVersionCpuSeconds: median(r.version.map((v) => v.cpuSeconds)),
@@ -132,6 +163,7 @@ async function main() {
   const out = path.join(dir, 'generated');
   await writeSyntheticProject(project, ALERTS, DASHBOARDS);
   const vigil = ['env', `VIGIL_CACHE_DIR=${path.join(dir, 'code')}`, process.execPath, path.join(REPO, 'bin/vigil.js')];
+  const threadsFile = path.join(dir, 'threads.jsonl');
   const example = 'examples/ml-platform';
   // The command line's code caches, made by an untimed run of each command (see the head of this file).
   timed([...vigil, 'build', project, '--out', out, '--no-cache']);
@@ -149,12 +181,12 @@ async function main() {
     // Each cold build writes all 409 files into a folder of its own (see COLD_OUT).
     const coldOut = COLD_OUT === 'emptied' ? out : path.join(dir, `cold-${i}`);
     if (COLD_OUT === 'emptied') await rm(out, { recursive: true, force: true });
-    const b = timed([...vigil, 'build', project, '--out', coldOut, '--no-cache']);
+    const b = timed([...vigil, 'build', project, '--out', coldOut, '--no-cache'], REPO, threadsFile);
     if (b.code !== 0) throw new Error(`vigil build failed:\n${b.stderr}`);
     builds.push(b);
     const bareBuild = withoutExtraCaCerts([...vigil, 'build', project, '--out', `${coldOut}-bare`, '--no-cache']);
     if (bareBuild && COLD_OUT === 'emptied') await rm(`${coldOut}-bare`, { recursive: true, force: true });
-    if (bareBuild) buildsWithoutExtraCaCerts.push(timed(bareBuild));
+    if (bareBuild) buildsWithoutExtraCaCerts.push(timed(bareBuild, REPO, threadsFile));
     const ruleDir = path.join(coldOut, 'prometheus/rules');
     const files = (await readdir(ruleDir)).map((f) => path.join(ruleDir, f));
     const c = timed(['promtool', 'check', 'rules', ...files]);
@@ -171,9 +203,9 @@ async function main() {
   const validations: Timed[] = [];
   const validationsWithoutExtraCaCerts: Timed[] = [];
   for (let n = 0; n < 5; n++) {
-    validations.push(timed([...vigil, 'validate', example, '--no-cache']));
+    validations.push(timed([...vigil, 'validate', example, '--no-cache'], REPO, threadsFile));
     const bare = withoutExtraCaCerts([...vigil, 'validate', example, '--no-cache']);
-    if (bare) validationsWithoutExtraCaCerts.push(timed(bare));
+    if (bare) validationsWithoutExtraCaCerts.push(timed(bare, REPO, threadsFile));
   }
   for (const t of [...buildsWithoutExtraCaCerts, ...validationsWithoutExtraCaCerts]) if (t.code !== 0) throw new Error(`vigil failed without NODE_EXTRA_CA_CERTS:\n${t.stderr}`);
   timed([...vigil, 'validate', example, '--cache-dir', cacheDir]);
@@ -197,6 +229,7 @@ async function main() {
     coldBuildOutput: COLD_OUT,
     vigilBuildSeconds: build,
     vigilBuildCpuSeconds: median(builds.map((b) => b.cpuSeconds)),
+    ...threadSeconds('vigilBuild', builds),
     promtoolCheckRulesSeconds: promtool,
     buildToPromtoolRatio: Number((build / promtool).toFixed(2)),
     ...(bareBuild !== undefined ? { vigilBuildWithoutExtraCaCertsSeconds: bareBuild, buildWithoutExtraCaCertsToPromtoolRatio: Number((bareBuild / promtool).toFixed(2)) } : {}),
@@ -207,6 +240,7 @@ async function main() {
     ...(bareValidate !== undefined ? { vigilValidateExampleWithoutExtraCaCertsSeconds: bareValidate } : {}),
     vigilValidateExampleCachedSeconds: validateCached,
     vigilValidateExampleCpuSeconds: median(validations.map((v) => v.cpuSeconds)),
+    ...threadSeconds('vigilValidateExample', validations),
     vigilValidateExampleCachedCpuSeconds: median(cachedValidations.map((v) => v.cpuSeconds)),
     vigilVersionSeconds: median(version.map((v) => v.seconds)),
     vigilVersionCpuSeconds: median(version.map((v) => v.cpuSeconds)),
