@@ -114,6 +114,20 @@ describe('importAlertmanager', () => {
     expect(result.files.find((f: { path: string }) => f.path === 'routes.yaml')!.content).toMatch(/^# NEEDS REVIEW: route: `unknown_option`/m);
   });
 
+  // Global keys named like Object.prototype's properties are unknown keys, not SMTP settings: without the SMTP
+  // account they are "not carried", and say nothing about it (the check once asked `key in SMTP_DEFAULTS`).
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('global key %s: not carried, and no note about global SMTP settings', (key) => {
+    const { result } = files(CONFIG.replace('  smtp_smarthost: mail.example.com:587\n  smtp_from: alerts@example.com\n', `  ${JSON.stringify(key)}: x\n`));
+    const messages = result.notes.map((n: { message: string }) => n.message);
+    expect(messages).toContain(`global.${key} is not carried (no Project field for it)`);
+    expect(messages.filter((m: string) => m.includes('global SMTP settings'))).toEqual([]);
+  });
+
+  it('the note about global SMTP settings is made when one is there (the case above, with a real one)', () => {
+    const { result } = files(CONFIG.replace('  smtp_from: alerts@example.com\n', ''));
+    expect(result.notes.map((n: { message: string }) => n.message)).toContainEqual(expect.stringContaining('the global SMTP settings do not fit Project smtp'));
+  });
+
   it('a renamed name never takes a name the input already uses', () => {
     const { receivers } = files('route: { receiver: a/b }\nreceivers:\n  - name: a/b\n  - name: a-b\n');
     expect(receivers.receivers.map((r: { name: string }) => r.name)).toEqual(['a-b-2', 'a-b']);
