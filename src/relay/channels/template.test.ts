@@ -57,9 +57,37 @@ describe('compiling', () => {
     expect(renderTemplate(guarded, notice(), whole(notice())).body).toBe('no pod');
   });
 
-  it('cannot reach prototypes', () => {
-    const t = template({ body: '{{#each alerts}}[{{labels.constructor}}][{{labels.__proto__}}][{{lookup labels "constructor"}}]{{/each}}' });
-    expect(renderTemplate(t, notice(), whole(notice())).body).toBe('[][][]');
+  // The view's objects inherit none of Object.prototype's names: a strict lookup of one fails like that of any name
+  // the view lacks (it once found the prototype's and printed an empty string, so the build's template check passed
+  // `{{labels.constructor}}` for alerts without that label), a guard reads it as absent, and nothing reaches a
+  // prototype.
+  const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'];
+  const PLACES: [string, (name: string) => string][] = [
+    ['a label', (name) => `{{#each alerts}}{{labels.${name}}}{{/each}}`],
+    ['an annotation', (name) => `{{#each alerts}}{{annotations.${name}}}{{/each}}`],
+    ["an alert's field", (name) => `{{#each alerts}}{{${name}}}{{/each}}`],
+    ["the message's field", (name) => `{{${name}}}`],
+  ];
+  it.each(PLACES.flatMap(([place, body]) => PROTOTYPE_NAMES.map((name) => [place, name, body(name)] as const)))('%s named %s is not defined when the notice lacks it', (_place, name, body) => {
+    const t = template({ body });
+    expect(() => renderTemplate(t, notice(), whole(notice()))).toThrow(new RegExp(`"${name}" not defined`));
+  });
+
+  it.each(PROTOTYPE_NAMES)('a guard reads a label %s the alert lacks as absent, and lookup finds nothing', (name) => {
+    const t = template({ body: `{{#each alerts}}{{#if labels.${name}}}yes{{else}}no{{/if}}[{{lookup labels "${name}"}}][{{lookup this "${name}"}}]{{/each}}` });
+    expect(renderTemplate(t, notice(), whole(notice())).body).toBe('no[][]');
+  });
+
+  it.each(PROTOTYPE_NAMES)('a label %s the alert carries is printed like any other', (name) => {
+    const labelled = noticeMaker(alertMaker({ labels: { alertname: 'A', severity: 'critical', [name]: `value of ${name}` } }));
+    // An SMS template: plain text, no markup escaped.
+    const t = template({ channel: 'sms', body: `{{#each alerts}}{{labels.${name}}}|{{#each labels}}{{@key}}={{this}};{{/each}}{{/each}}` });
+    expect(renderTemplate(t, labelled(), whole(labelled())).body).toBe(`value of ${name}|alertname=A;severity=critical;${name}=value of ${name};`);
+  });
+
+  it('prints a whole view as a plain object prints', () => {
+    const t = template({ body: '{{#each alerts}}{{labels}} {{annotations}}{{/each}}' });
+    expect(renderTemplate(t, notice(), whole(notice())).body).toBe('[object Object] [object Object]');
   });
 });
 

@@ -419,12 +419,20 @@ function sharedDescriptor(kind: keyof typeof descriptors, key: string): Property
 }
 
 /**
+ * What every view and record of values inherits: none of Object.prototype's names, so that a strict lookup of
+ * `{{labels.constructor}}` or `{{toString}}` fails like that of any other name the view lacks (on a plain object
+ * `in` finds them, and the template printed an empty string where `{{labels.instance}}` is an error); a view
+ * printed whole still reads "[object Object]", and Handlebars' own "… not defined in [object Object]" still forms.
+ */
+const VIEW_PROTOTYPE: object = Object.freeze(Object.create(null, { [Symbol.toPrimitive]: { value: () => '[object Object]' } }));
+
+/**
  * The fields in their order, each Lazy one an enumerable property made when first read (then kept): to whatever
  * reads it — Handlebars' strict lookups (`in`, own properties), `#each` over it, Object.keys, JSON — the same object
  * as with every field made at once.
  */
 function lazyObject<T extends object>(fields: { [K in keyof T]: T[K] | Lazy<T[K]> }): T {
-  const out = {} as T;
+  const out = Object.create(VIEW_PROTOTYPE) as T;
   Object.defineProperty(out, FIELDS, { value: fields });
   for (const key of Object.keys(fields)) {
     const field = (fields as Record<string, unknown>)[key];
@@ -436,7 +444,7 @@ function lazyObject<T extends object>(fields: { [K in keyof T]: T[K] | Lazy<T[K]
 
 /** A record's values escaped by `escape`, each when first read, in the record's order. */
 function lazyValues(record: Record<string, string>, escape: (s: string) => string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(VIEW_PROTOTYPE) as Record<string, string>;
   Object.defineProperty(out, VALUES, { value: { record, escape, made: new Map() } });
   for (const key of Object.keys(record)) Object.defineProperty(out, key, sharedDescriptor('values', key));
   return out;
