@@ -76,6 +76,22 @@ describe('levelRounds and expectationRound', () => {
     ]);
   });
 
+  // An identity label named like a property of Object.prototype is an identity label, not one of the alert's static
+  // labels (the filter once asked `l in alert.labels`, and left such a label out of the proof).
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('keeps an identity label named %s and varies it', (name) => {
+    const [round] = levelRounds(base.model, () => [name]);
+    const common = { alertname: 'QueueDeep', team: 'app' };
+    // Built as own keys (`__proto__` too): Object.fromEntries defines them.
+    const labelled = (value: string, severity: string) => Object.fromEntries([...Object.entries(common), [name, value], ['severity', severity]]);
+    expect(round!.alerts).toEqual([labelled(`${name}-1`, 'critical'), labelled(`${name}-1`, 'warning'), labelled(`${name}-2`, 'warning')]);
+    expect(round!.alerts.map((a) => Object.hasOwn(a, name) && a[name])).toEqual([`${name}-1`, `${name}-1`, `${name}-2`]);
+    expect(round!.observations.map((o) => o.description)).toEqual([
+      `QueueDeep critical inhibits QueueDeep warning with the same ${name}`,
+      'QueueDeep warning does not inhibit QueueDeep critical',
+      `QueueDeep critical does not inhibit QueueDeep warning with another ${name}`,
+    ]);
+  });
+
   it('leaves a level whose severity says label: false out of the level rounds, and fires it without a severity label', async () => {
     const severities = `apiVersion: vigil/v1
 kind: Severities
