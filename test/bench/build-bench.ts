@@ -12,6 +12,9 @@
  * node_modules/.cache/vigil/code, which holds only what that run compiled.
  * When the environment sets NODE_EXTRA_CA_CERTS, the cold builds and validations are timed once more without it, in
  * turn with the others, and the report gives Node's bare start both ways (see EXTRA_CA_CERTS below).
+ * The cold builds and validations also report where the command's threads spent their time (Linux): its main thread on
+ * a CPU and waiting for one, and its other threads' CPU (`…MainThreadCpuSeconds`, `…MainThreadWaitSeconds`,
+ * `…OtherThreadsCpuSeconds`; test/bench/thread-cpu.cjs).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
