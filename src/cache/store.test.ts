@@ -99,6 +99,22 @@ describe('CacheStore', () => {
     expect([third.get('k0'), third.get('k99'), third.get('k100')]).toEqual([0, 99, 100]);
   });
 
+  // A file is written in groups of 1024 parts (its header, then its records): sizes around a group's edge, each entry
+  // read back whole from a store that reads every record from the file (sparse) and from one that reads the file once.
+  it.each([1022, 1023, 1024, 2047, 2048, 3000])('writes and reads back %i entries of different sizes', async (count) => {
+    const dir = await tempDir();
+    const value = (i: number) => `${i}:${'v'.repeat(i % 97)}`;
+    const first = await reopened<string>(dir);
+    for (let i = 0; i < count; i++) first.set(`k${i}`, value(i));
+    await first.flush();
+    for (const sparse of [true, false]) {
+      const next = await reopened<string>(dir, sparse);
+      expect(next.size).toBe(count);
+      const wrong = Array.from({ length: count }, (_, i) => i).filter((i) => next.get(`k${i}`) !== value(i));
+      expect(wrong).toEqual([]);
+    }
+  });
+
   it('prunes entries a run did not use when it compacts the cache', async () => {
     const dir = await tempDir();
     const first = await reopened<string>(dir);
