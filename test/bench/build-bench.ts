@@ -180,7 +180,7 @@ async function main() {
   const buildsWithoutExtraCaCerts: Timed[] = [];
   const checks: Timed[] = [];
   const oneFile: Timed[] = [];
-  // `vigil build` as a first run in a new checkout or CI job runs it: the incremental cache empty, filled by the build.
+  // The default `vigil build` of a new checkout or CI job: its incremental cache empty, filled by the build.
   const fillingBuilds: Timed[] = [];
   const edited = path.join(project, 'alerts', 'bench-0000.yaml');
   const original = await readFile(edited, 'utf8');
