@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,21 @@ describe('CacheStore', () => {
       const wrong = Array.from({ length: count }, (_, i) => i).filter((i) => next.get(`k${i}`) !== value(i));
       expect(wrong).toEqual([]);
     }
+  });
+
+  it("removes the temporary files a killed run left when it writes the store, and keeps a live writer's", async () => {
+    const dir = await tempDir();
+    const folder = path.join(dir, 'ns');
+    await mkdir(folder, { recursive: true });
+    // No process can have this pid (above Linux's PID_MAX_LIMIT and macOS's limit): its writer is gone.
+    const gone = `.base.bin.vigil-4194305-0a1b2c3d`;
+    const live = `.delta.bin.vigil-${process.pid}-0badf00d`;
+    for (const name of [gone, live, 'unrelated.txt']) await writeFile(path.join(folder, name), 'x'.repeat(1000));
+    const store = await reopened<string>(dir);
+    store.set('k', 'v');
+    await store.flush();
+    expect((await readdir(folder)).sort()).toEqual([live, 'base.bin', 'delta.bin', 'unrelated.txt'].sort());
+    expect((await reopened<string>(dir)).get('k')).toBe('v');
   });
 
   it('prunes entries a run did not use when it compacts the cache', async () => {

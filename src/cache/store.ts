@@ -4,6 +4,7 @@ import { endianness } from 'node:os';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { sweepAtomicLeftovers } from '../util/atomic-write.ts';
 
 export interface StoreOptions {
   /**
@@ -527,7 +528,9 @@ async function writeParts(file: string, parts: readonly Uint8Array[]): Promise<v
 
 /** Writes records as a cache file: header, index in the order of the keys' hashes, records in that order. */
 async function writeRecords(file: string, records: Map<string, Uint8Array>): Promise<boolean> {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  // Named as writeFileAtomic names its temporary files, so that what a killed run left (a large project's store file
+  // is 15–17 MB) is removed by the next run that writes the store, unless its writer is still alive.
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.vigil-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const entries = [...records].map(([key, record]) => {
       hashKey(key);
@@ -547,6 +550,7 @@ async function writeRecords(file: string, records: Map<string, Uint8Array>): Pro
       at += e.record.length;
     });
     await mkdir(path.dirname(file), { recursive: true });
+    await sweepAtomicLeftovers(path.dirname(file));
     await writeParts(temp, [head, ...entries.map((e) => e.record)]);
     await rename(temp, file);
     return true;
