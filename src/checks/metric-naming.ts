@@ -1,3 +1,4 @@
+import { ownValue } from '../util/own.ts';
 import { BUILT_IN_CATALOGUES } from '../catalogues/index.ts';
 import type { Span } from '../diagnostics.ts';
 import { spanOf, type MetricModel } from '../model/types.ts';
@@ -33,7 +34,7 @@ const unitWord = (word: string | undefined, abbreviations: boolean) => {
   if (word === undefined) return undefined;
   const w = word.toLowerCase();
   // The tables' own entries: a metric's word may be `constructor`, which Object.prototype has too.
-  return Object.hasOwn(UNITS, w) ? w : abbreviations && Object.hasOwn(ABBREVIATIONS, w) ? ABBREVIATIONS[w] : undefined;
+  return Object.hasOwn(UNITS, w) ? w : abbreviations ? ownValue(ABBREVIATIONS, w) : undefined;
 };
 
 /** The unit a name states: its last word, before `_total` for a counter. */

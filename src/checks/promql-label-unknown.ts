@@ -1,3 +1,4 @@
+import { ownValue } from '../util/own.ts';
 import { prometheusRegexTest } from '../util/re2-match.ts';
 import { closest } from '../util/closest.ts';
 import type { MatcherFact } from '../promql/index.ts';
@@ -71,7 +72,7 @@ export const promqlLabelUnknownCheck: Check = {
         if (m.label === '__name__' || own.includes(m.label) || scraped.includes(m.label)) continue;
         const labels = [...own, ...scraped];
         // The table's own entries: a label may be named `constructor` (Object.prototype's, in an index read).
-        const near = closest(m.label, labels) ?? (Object.hasOwn(SYNONYMS, m.label) ? SYNONYMS[m.label]!.find((l) => labels.includes(l)) : undefined);
+        const near = closest(m.label, labels) ?? ownValue(SYNONYMS, m.label)?.find((l) => labels.includes(l));
         const never = needsLabel(m);
         ctx.report({
           uses: expression,

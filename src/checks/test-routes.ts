@@ -36,7 +36,10 @@ export const testRoutesCheck: Check = {
         }
         const fixed = levelLabels(alert, level);
         // The level's own labels only: `constructor` or `toString` is a label name a test may give too.
-        const conflicts = Object.entries(expectation.labels).filter(([name, value]) => ownValue(fixed, name) !== undefined && ownValue(fixed, name) !== value);
+        const conflicts = Object.entries(expectation.labels).filter(([name, value]) => {
+          const have = ownValue(fixed, name);
+          return have !== undefined && have !== value;
+        });
         for (const [name, value] of conflicts) {
           ctx.report({
             message: `test "${test.name}": every ${alert.name} notification carries ${formatMatcher({ label: name, op: '=', value: fixed[name]! })}, so ${formatMatcher({ label: name, op: '=', value })} never occurs`,

@@ -1,3 +1,4 @@
+import { ownValue } from '../util/own.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { foldGroups, type ImportNote } from '../import/fold.ts';
 import { importRules, type RulesImport } from '../import/import-rules.ts';
@@ -72,7 +73,7 @@ export const importCommand = {
     const kinds = Object.keys(IMPORTERS).join(', ');
     if (what === undefined) throw new UsageError(`say what to import (${kinds}): vigil import rules FILE...`);
     // Its own entries only: `vigil import constructor` is no importer.
-    const importer = Object.hasOwn(IMPORTERS, what) ? IMPORTERS[what] : undefined;
+    const importer = ownValue(IMPORTERS, what);
     if (!importer) throw new UsageError(`cannot import "${what}" yet: vigil import ${kinds} FILE...`);
     if (files.length === 0) throw new UsageError(`name at least one ${what} file`);
     if (typeof values.out !== 'string' || values.out === '') throw new UsageError('--out DIR is required (a new or empty directory)');
