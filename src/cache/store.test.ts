@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,13 +122,69 @@ describe('CacheStore', () => {
     await mkdir(folder, { recursive: true });
     // No process can have this pid (above Linux's PID_MAX_LIMIT and macOS's limit): its writer is gone.
     const gone = `.base.bin.vigil-4194305-0a1b2c3d`;
+    const goneScratch = `.scratch.bin.vigil-4194305-0e0e0e0e`;
     const live = `.delta.bin.vigil-${process.pid}-0badf00d`;
-    for (const name of [gone, live, 'unrelated.txt']) await writeFile(path.join(folder, name), 'x'.repeat(1000));
+    for (const name of [gone, goneScratch, live, 'unrelated.txt']) await writeFile(path.join(folder, name), 'x'.repeat(1000));
     const store = await reopened<string>(dir);
     store.set('k', 'v');
     await store.flush();
     expect((await readdir(folder)).sort()).toEqual([live, 'base.bin', 'delta.bin', 'unrelated.txt'].sort());
     expect((await reopened<string>(dir)).get('k')).toBe('v');
+  });
+
+  // What a run sets waits for the flush in a scratch file, not in memory (a build filling an empty cache sets ≈ 50 MB).
+  it('keeps what a run sets in a scratch file until the flush, which writes it into the store and removes the file', async () => {
+    const dir = await tempDir();
+    const folder = path.join(dir, 'ns');
+    const scratchFiles = async () => (await readdir(folder).catch(() => [] as string[])).filter((n) => n.startsWith('.scratch.bin.vigil-'));
+    const store = await reopened<string>(dir);
+    // 3,000 values of ≈ 1 kB: three megabytes, so most of them are in the file before the flush.
+    const value = (i: number, run: string) => `${run}${i}:${'v'.repeat(1000 + (i % 13))}`;
+    for (let i = 0; i < 3000; i++) store.set(`k${i}`, value(i, 'first'));
+    const [scratch] = await scratchFiles();
+    expect(scratch).toMatch(new RegExp(`^\\.scratch\\.bin\\.vigil-${process.pid}-[0-9a-f]{8}$`));
+    expect((await stat(path.join(folder, scratch!))).size).toBeGreaterThan(2_000_000);
+    // Read back before the flush: from the file and from what is not written yet alike.
+    expect([store.get('k0'), store.get('k2999')]).toEqual([value(0, 'first'), value(2999, 'first')]);
+    // Set again: the first records stay in the scratch file unused, and only the last value is kept.
+    for (let i = 0; i < 3000; i += 2) store.set(`k${i}`, value(i, 'second'));
+    await store.flush();
+    expect(await scratchFiles()).toEqual([]);
+    const wanted = (i: number) => value(i, i % 2 === 0 ? 'second' : 'first');
+    // The same store after its flush, and the next run's, sparse or not.
+    for (const next of [store, await reopened<string>(dir), await reopened<string>(dir, true)]) {
+      const wrong = Array.from({ length: 3000 }, (_, i) => i).filter((i) => next.get(`k${i}`) !== wanted(i));
+      expect(wrong).toEqual([]);
+    }
+  });
+
+  // A command that stops on an error does not flush: its scratch file goes as the process exits, however it exits.
+  it.each(['end of the script', 'process.exit(2)', 'an uncaught error'])('removes its scratch file when the process exits without a flush: %s', async (how) => {
+    const dir = await tempDir();
+    const store = path.resolve('src/cache/store.ts');
+    const ending = how === 'process.exit(2)' ? 'process.exit(2);' : how === 'an uncaught error' ? "throw new Error('stop');" : '';
+    const script = `import { readdirSync } from 'node:fs';
+      const { CacheStore } = await import(${JSON.stringify(store)});
+      const s = new CacheStore(${JSON.stringify(dir)}, 'ns');
+      await s.open();
+      for (let i = 0; i < 2000; i++) s.set('k' + i, 'v'.repeat(1000));
+      console.log(readdirSync(${JSON.stringify(path.join(dir, 'ns'))}).join(','));
+      ${ending}`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stdout.trim()).toMatch(/^\.scratch\.bin\.vigil-\d+-[0-9a-f]{8}$/);
+    expect(run.status).toBe(how === 'end of the script' ? 0 : how === 'process.exit(2)' ? 2 : 1);
+    expect(await readdir(path.join(dir, 'ns'))).toEqual([]);
+  });
+
+  it('writes values larger than what it reads of the scratch file at a time, between small ones', async () => {
+    const dir = await tempDir();
+    const sizes = [10, 3 << 20, 10, 1 << 20, (1 << 20) - 60, 10, 2 << 20];
+    const first = await reopened<string>(dir);
+    sizes.forEach((size, i) => first.set(`k${i}`, String.fromCharCode(97 + i).repeat(size)));
+    await first.flush();
+    const next = await reopened<string>(dir, true);
+    expect(sizes.map((_, i) => next.get(`k${i}`)?.length)).toEqual(sizes);
+    expect(sizes.every((_, i) => next.get(`k${i}`)![0] === String.fromCharCode(97 + i))).toBe(true);
   });
 
   it('prunes entries a run did not use when it compacts the cache', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { sweepAtomicLeftovers } from '../util/atomic-write.ts';
@@ -34,18 +34,22 @@ export interface StoreOptions {
  * Values go through V8's serializer, not JSON: YAML gives numbers JSON cannot hold (.inf, .nan, -0) and a cached
  * value must be the very value a cold run computes. A file is a header (a magic number and the count of entries), an
  * index (per entry: a 64-bit hash of its key, where its record starts and its length; in the order of the hashes) and
- * the records in that order: the sha256 of the rest of the record, the key's length, the key and the serialized value.
+ * the records, end to end in any order: the sha256 of the rest of the record, the key's length, the key and the
+ * serialized value.
  * Opening a file reads its header and index only; an entry's record is read from the file when the entry is first
  * read (a one-file change of a large project reads a few of its 11,000 analyses and none of its routing matrix's
  * parts), and checked then: its sha256, and its key against the one asked for. A damaged record is no entry. A file
- * whose index does not describe it (hashes out of order, records not end to end up to the file's end, truncated, or
- * not a cache) is dropped as a whole: never a wrong value. A file that cannot be read or written is ignored the same
- * way: the cache only ever saves work. Files are written through a temporary file and a rename; two runs writing at
- * once may lose each other's additions, never mix them.
+ * whose index does not describe it (hashes out of order, a record outside the file, records that do not add up to the
+ * file's end, truncated, or not a cache) is dropped as a whole: never a wrong value. A file that cannot be read or
+ * written is ignored the same way: the cache only ever saves work. Files are written through a temporary file and a rename; two runs writing at
+ * once may lose each other's additions, never mix them. What a run sets waits for the flush in a scratch file of the
+ * store's folder, not in memory (see Scratch).
  */
 export class CacheStore<T> {
-  /** Records set since the last flush (written to delta.bin by the next). */
-  private fresh = new Map<string, Uint8Array>();
+  /** Records set since the last flush (written to delta.bin by the next): in the scratch file, or in memory without one. */
+  private fresh = new Map<string, Uint8Array | Spilled>();
+  /** Where this run's records wait for the flush; undefined before the first set, null where none can be made. */
+  private scratch: Scratch | null | undefined;
   /** delta.bin and base.bin, as this process last read or wrote them. */
   private delta: Records = NO_RECORDS;
   private base: Records = NO_RECORDS;
@@ -98,8 +102,10 @@ export class CacheStore<T> {
   /** The record of `key`: undefined when no file has one, null when the one that should is damaged. */
   private recordOf(key: string): Uint8Array | null | undefined {
     if (this.dropped.has(key)) return null;
-    const fresh = this.fresh.get(key) ?? this.read.get(key);
-    if (fresh !== undefined) return fresh;
+    const fresh = this.fresh.get(key);
+    if (fresh !== undefined) return fresh instanceof Uint8Array ? fresh : this.scratch?.read(fresh);
+    const read = this.read.get(key);
+    if (read !== undefined) return read;
     const record = this.delta.lookup(key) ?? this.base.lookup(key);
     if (record && this.copies) this.read.set(key, record);
     return record;
@@ -167,7 +173,8 @@ export class CacheStore<T> {
   set(key: string, value: T): void {
     // The serialized bytes are the copy: what the caller does to `value` later never reaches the cache.
     const record = recordOf(key, serialize(value));
-    this.fresh.set(key, record);
+    if (this.scratch === undefined) this.scratch = this.dir ? Scratch.create(path.join(this.dir, this.namespace)) : null;
+    this.fresh.set(key, this.scratch?.append(record) ?? record);
     this.dropped.delete(key);
     this.read.delete(key);
     this.checked.add(key);
@@ -186,32 +193,55 @@ export class CacheStore<T> {
     if (!this.added) return;
     this.added = false;
     this.load();
-    // The delta as the next run will read it: what delta.bin holds, and what this run set.
-    const delta = this.delta.all();
-    for (const [k, v] of this.fresh) delta.set(k, v);
-    for (const k of this.dropped) delta.delete(k);
-    let entries = this.base.count;
-    for (const k of delta.keys()) if (!this.base.has(k)) entries++;
-    const compact = delta.size * 4 > this.base.count || (entries - used.size) * 2 > used.size;
-    if (compact) {
-      // The base read whole (compactions are rare): every used key's record, the delta's winning.
-      const records = this.base.all();
-      for (const [k, v] of delta) records.set(k, v);
-      const kept = new Map<string, Uint8Array>();
-      for (const key of used) {
-        const record = this.dropped.has(key) ? undefined : records.get(key);
-        if (record) kept.set(key, record);
+    // This run's records, and their scratch file: a set during the writes below starts the next run's.
+    const fresh = this.fresh;
+    const scratch = this.scratch ?? undefined;
+    this.fresh = new Map();
+    this.scratch = undefined;
+    try {
+      // The delta as the next run will read it: what delta.bin holds, and what this run set.
+      const delta: Map<string, Uint8Array | Spilled> = this.delta.all();
+      for (const [k, v] of fresh) delta.set(k, v);
+      for (const k of this.dropped) delta.delete(k);
+      let entries = this.base.count;
+      for (const k of delta.keys()) if (!this.base.has(k)) entries++;
+      const compact = delta.size * 4 > this.base.count || (entries - used.size) * 2 > used.size;
+      if (compact) {
+        // The base read whole (compactions are rare): every used key's record, the delta's winning.
+        const records: Map<string, Uint8Array | Spilled> = this.base.all();
+        for (const [k, v] of delta) records.set(k, v);
+        const kept = new Map<string, Uint8Array | Spilled>();
+        for (const key of used) {
+          const record = this.dropped.has(key) ? undefined : records.get(key);
+          if (record) kept.set(key, record);
+        }
+        for (const key of this.decoded.keys()) if (!kept.has(key)) this.decoded.delete(key);
+        // The new base first: until the delta is emptied, its entries are merely there twice.
+        const base = await this.written('base', kept, scratch);
+        this.replace(base, base instanceof RecordFile ? await this.written('delta', new Map()) : new MapRecords(new Map()));
+      } else {
+        this.replace(this.base, await this.written('delta', delta, scratch));
       }
-      for (const key of this.decoded.keys()) if (!kept.has(key)) this.decoded.delete(key);
-      for (const key of this.checked) if (!kept.has(key)) this.checked.delete(key);
-      this.replace(new MapRecords(kept), new MapRecords(new Map()));
-      if (!this.dir) return;
-      // The new base first: until the delta is emptied, its entries are merely there twice.
-      if (await writeRecords(this.file('base'), kept)) await writeRecords(this.file('delta'), new Map());
-    } else {
-      this.replace(this.base, new MapRecords(delta));
-      if (this.dir) await writeRecords(this.file('delta'), delta);
+    } finally {
+      scratch?.remove();
     }
+  }
+
+  /**
+   * Writes `records` as the store's `name` file and gives that file opened again, or, where it cannot be written,
+   * the records in memory (a scratch record that cannot be read back is left out: the next run makes it again).
+   */
+  private async written(name: 'base' | 'delta', records: Map<string, Uint8Array | Spilled>, scratch?: Scratch): Promise<Records> {
+    if (this.dir && (await writeRecords(this.file(name), records, scratch))) {
+      const file = RecordFile.open(this.file(name), this.sparse);
+      if (file) return file;
+    }
+    const inMemory = new Map<string, Uint8Array>();
+    for (const [key, record] of records) {
+      const bytes = record instanceof Uint8Array ? record : scratch?.read(record);
+      if (bytes) inMemory.set(key, bytes);
+    }
+    return new MapRecords(inMemory);
   }
 
   /** Makes `base` and `delta` the files' records as written (closing files no longer read), this run's additions in them. */
@@ -220,9 +250,10 @@ export class CacheStore<T> {
     if (this.delta !== delta) this.delta.close();
     this.base = base;
     this.delta = delta;
-    this.fresh = new Map();
     this.read.clear();
     this.dropped.clear();
+    // Records are read from the files again now, which another process may change: checked again when read.
+    this.checked.clear();
   }
 
   private file(name: 'base' | 'delta'): string {
@@ -262,7 +293,7 @@ const NO_RECORDS: Records = new MapRecords(new Map());
 
 const DIGEST_BYTES = 32;
 /** "VGC" and the format's number: a file of another format is no cache. */
-const MAGIC = 0x56474303;
+const MAGIC = 0x56474304;
 const HEADER_BYTES = 8;
 /** Per entry: the key's hash (two 32-bit halves), the record's start and its length, little-endian. */
 const INDEX_ENTRY_BYTES = 16;
@@ -410,9 +441,9 @@ class RecordFile implements Records {
   }
 }
 
-/** `length` bytes of the file at `position`, or undefined when it cannot be read or ends before. */
-function readAt(fd: number, length: number, position: number): Buffer | undefined {
-  const bytes = Buffer.allocUnsafe(length);
+/** `length` bytes of the file at `position` (into `into`'s first bytes if given), or undefined when it cannot be read or ends before. */
+function readAt(fd: number, length: number, position: number, into?: Buffer): Buffer | undefined {
+  const bytes = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   try {
     while (done < length) {
@@ -426,9 +457,12 @@ function readAt(fd: number, length: number, position: number): Buffer | undefine
   return bytes;
 }
 
-/** Whether an index gives hashes in order and records end to end from `start` up to the file's end. */
+/**
+ * Whether an index gives hashes in order, and records inside the file from `start` whose lengths add up to the file's
+ * end (in any order: a record that overlaps another is found by its sha256 when read).
+ */
 function describes(index: Uint32Array, count: number, start: number, size: number): boolean {
-  let at = start;
+  let total = start;
   let h1 = 0;
   let h2 = 0;
   for (let i = 0; i < count; i++) {
@@ -438,11 +472,12 @@ function describes(index: Uint32Array, count: number, start: number, size: numbe
     if (k1 < h1 || (k1 === h1 && k2 < h2)) return false;
     h1 = k1;
     h2 = k2;
+    const at = index[e + 2]!;
     const length = index[e + 3]!;
-    if (index[e + 2] !== at || length < RECORD_MIN_BYTES) return false;
-    at += length;
+    if (at < start || length < RECORD_MIN_BYTES || at + length > size) return false;
+    total += length;
   }
-  return at === size;
+  return total === size;
 }
 
 /** The record if its key's and value's lengths fill it exactly. */
@@ -505,53 +540,186 @@ function valueOf(record: Uint8Array): Uint8Array {
 
 /** Buffers handed to one writev: the most an operating system takes in one call (IOV_MAX is 1024 on Linux and macOS). */
 const PARTS_AT_A_TIME = 1024;
+/** How much of the scratch file is read, or gathered before it is written, at a time. */
+const SCRATCH_SPAN_BYTES = 1 << 20;
+
+/** Where a record set by this run is in its store's scratch file. */
+interface Spilled {
+  readonly at: number;
+  readonly length: number;
+}
+
+/** Scratch files not yet removed: a run that ends without flushing (an error) removes them as it exits. */
+const liveScratches = new Set<Scratch>();
+let removesAtExit = false;
 
 /**
- * Writes `parts` one after the other as the file's content, without joining them first: a large project's stores are
- * 15–17 MB each, flushed together at the end of a build, and a joined copy of each was the build's peak of memory
- * (a cold build of 10,000 alerts filling the cache: 361–369 MB, 309–316 MB without the copies). A short write (a
- * full disk) is a failed write, like any other: the cache is not written.
+ * The records a run sets, in a temporary file of the store's folder until the flush writes them into the store's
+ * file, instead of in memory: a build that fills an empty cache makes ≈ 50 MB of them as its compile goes (the PromQL
+ * analyses, the generated texts, the per-file results), and holding them to the end made its peak memory (307–316 MB
+ * for 10,000 alerts). They are gathered up to a megabyte and written with one synchronous call (into the page cache,
+ * a few milliseconds for all of them). Named as writeFileAtomic names its temporary files, so the next run that writes
+ * the store removes one a killed run left. Where the file cannot be made or written, the records stay in memory.
  */
-async function writeParts(file: string, parts: readonly Uint8Array[]): Promise<void> {
-  const handle = await open(file, 'w');
-  try {
-    for (let from = 0; from < parts.length; from += PARTS_AT_A_TIME) {
-      const group = parts.slice(from, from + PARTS_AT_A_TIME);
-      const wanted = group.reduce((n, p) => n + p.length, 0);
-      const { bytesWritten } = await handle.writev(group);
-      if (bytesWritten !== wanted) throw new Error(`${file}: ${bytesWritten} of ${wanted} bytes written`);
+class Scratch {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Bytes in the file, and set after them (pending). */
+  private size = 0;
+  private written = 0;
+  private removed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly fd: number,
+  ) {
+    liveScratches.add(this);
+    if (!removesAtExit) {
+      removesAtExit = true;
+      process.once('exit', () => {
+        for (const scratch of liveScratches) scratch.remove();
+      });
     }
-  } finally {
-    await handle.close();
+  }
+
+  static create(folder: string): Scratch | null {
+    const file = path.join(folder, `.scratch.bin.vigil-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      mkdirSync(folder, { recursive: true });
+      return new Scratch(file, openSync(file, 'wx+', 0o600));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Appends a record; undefined when the file cannot be written (the caller keeps the record in memory). */
+  append(record: Uint8Array): Spilled | undefined {
+    if (this.removed) return undefined;
+    const place = { at: this.size, length: record.length };
+    this.pending.push(record);
+    this.pendingBytes += record.length;
+    this.size += record.length;
+    if (this.pendingBytes >= SCRATCH_SPAN_BYTES || this.pending.length === PARTS_AT_A_TIME) this.writePending();
+    return place;
+  }
+
+  /** A record as appended, or undefined when it cannot be read back. */
+  read(place: Spilled): Uint8Array | undefined {
+    if (!this.writePending()) return undefined;
+    return readAt(this.fd, place.length, place.at);
+  }
+
+  /**
+   * Copies the records at `places` to `handle`'s file, in the order of their places (each once: a record set twice
+   * left its first place unused), a megabyte of the scratch file read at a time.
+   */
+  async copy(places: readonly Spilled[], handle: FileHandle): Promise<void> {
+    if (!this.writePending()) throw new Error('scratch file not written');
+    // One buffer for every span (each written before the next is read): 50 MB of spans as garbage cost 30 MB of peak.
+    let buffer = Buffer.allocUnsafe(SCRATCH_SPAN_BYTES);
+    for (let i = 0; i < places.length; ) {
+      const from = places[i]!.at;
+      let j = i + 1;
+      while (j < places.length && j - i < PARTS_AT_A_TIME && places[j]!.at + places[j]!.length - from <= SCRATCH_SPAN_BYTES) j++;
+      const last = places[j - 1]!;
+      const length = last.at + last.length - from;
+      if (length > buffer.length) buffer = Buffer.allocUnsafe(length);
+      const span = readAt(this.fd, length, from, buffer);
+      if (span === undefined) throw new Error('scratch file not read');
+      await writeAll(handle, places.slice(i, j).map((p) => span.subarray(p.at - from, p.at - from + p.length)));
+      i = j;
+    }
+  }
+
+  /** Writes what is pending; false when the file cannot be written (then nothing in it can be read). */
+  private writePending(): boolean {
+    if (this.removed) return false;
+    try {
+      while (this.written < this.size) {
+        const n = writevSync(this.fd, this.pending, this.written);
+        if (n === 0) throw new Error('nothing written');
+        this.written += n;
+        // A short write: what is left of the parts goes again.
+        let skip = n;
+        while (skip > 0 && this.pending.length > 0 && this.pending[0]!.length <= skip) skip -= this.pending.shift()!.length;
+        if (skip > 0) this.pending[0] = this.pending[0]!.subarray(skip);
+      }
+      this.pending = [];
+      this.pendingBytes = 0;
+      return true;
+    } catch {
+      this.remove();
+      return false;
+    }
+  }
+
+  remove(): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.pending = [];
+    liveScratches.delete(this);
+    try {
+      closeSync(this.fd);
+      unlinkSync(this.file);
+    } catch {
+      // gone already
+    }
   }
 }
 
-/** Writes records as a cache file: header, index in the order of the keys' hashes, records in that order. */
-async function writeRecords(file: string, records: Map<string, Uint8Array>): Promise<boolean> {
+/** Writes every byte of `parts`, in order, at the file's current position (a short write is a failed one). */
+async function writeAll(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  const wanted = parts.reduce((n, p) => n + p.length, 0);
+  const { bytesWritten } = await handle.writev(parts as Uint8Array[]);
+  if (bytesWritten !== wanted) throw new Error(`${bytesWritten} of ${wanted} bytes written`);
+}
+
+/**
+ * Writes records as a cache file: header, index in the order of the keys' hashes, then the records — those in the
+ * scratch file in its order (read a megabyte at a time), then those in memory. Large stores are 15–17 MB each, flushed
+ * together at the end of a build: nothing is joined into one buffer first.
+ */
+async function writeRecords(file: string, records: Map<string, Uint8Array | Spilled>, scratch?: Scratch): Promise<boolean> {
   // Named as writeFileAtomic names its temporary files, so that what a killed run left (a large project's store file
   // is 15–17 MB) is removed by the next run that writes the store, unless its writer is still alive.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.vigil-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const entries = [...records].map(([key, record]) => {
       hashKey(key);
-      return { high: hashHigh, low: hashLow, record };
+      return { high: hashHigh, low: hashLow, record, at: 0 };
     });
+    const spilled = entries.filter((e) => !(e.record instanceof Uint8Array));
+    spilled.sort((a, b) => (a.record as Spilled).at - (b.record as Spilled).at);
+    const inMemory = entries.filter((e) => e.record instanceof Uint8Array);
+    if (spilled.length > 0 && !scratch) throw new Error('records without their scratch file');
+    let at = HEADER_BYTES + entries.length * INDEX_ENTRY_BYTES;
+    for (const e of [...spilled, ...inMemory]) {
+      e.at = at;
+      at += e.record.length;
+    }
     entries.sort((a, b) => a.high - b.high || a.low - b.low);
     const head = Buffer.alloc(HEADER_BYTES + entries.length * INDEX_ENTRY_BYTES);
     head.writeUInt32LE(MAGIC, 0);
     head.writeUInt32LE(entries.length, 4);
-    let at = head.length;
     entries.forEach((e, i) => {
       const o = HEADER_BYTES + i * INDEX_ENTRY_BYTES;
       head.writeUInt32LE(e.high, o);
       head.writeUInt32LE(e.low, o + 4);
-      head.writeUInt32LE(at, o + 8);
+      head.writeUInt32LE(e.at, o + 8);
       head.writeUInt32LE(e.record.length, o + 12);
-      at += e.record.length;
     });
     await mkdir(path.dirname(file), { recursive: true });
     await sweepAtomicLeftovers(path.dirname(file));
-    await writeParts(temp, [head, ...entries.map((e) => e.record)]);
+    const handle = await open(temp, 'w');
+    try {
+      await writeAll(handle, [head]);
+      if (spilled.length > 0) await scratch!.copy(spilled.map((e) => e.record as Spilled), handle);
+      for (let from = 0; from < inMemory.length; from += PARTS_AT_A_TIME) {
+        await writeAll(handle, inMemory.slice(from, from + PARTS_AT_A_TIME).map((e) => e.record as Uint8Array));
+      }
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
     return true;
   } catch {
