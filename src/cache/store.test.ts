@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -174,6 +175,26 @@ describe('CacheStore', () => {
     expect(run.stdout.trim()).toMatch(/^\.scratch\.bin\.vigil-\d+-[0-9a-f]{8}$/);
     expect(run.status).toBe(how === 'end of the script' ? 0 : how === 'process.exit(2)' ? 2 : 1);
     expect(await readdir(path.join(dir, 'ns'))).toEqual([]);
+  });
+
+  // A full disk or a file removed from under the run: what is set later stays in memory, nothing fails, nothing is wrong.
+  it('goes on in memory when its scratch file can no longer be written, and never gives a wrong value', async () => {
+    const dir = await tempDir();
+    const store = await reopened<string>(dir);
+    const value = (i: number) => `${i}:${'v'.repeat(2000)}`;
+    for (let i = 0; i < 1000; i++) store.set(`k${i}`, value(i));
+    // The scratch file's descriptor closed behind the store's back: its next write fails (EBADF).
+    closeSync((store as unknown as { scratch: { fd: number } }).scratch.fd);
+    for (let i = 1000; i < 2000; i++) store.set(`k${i}`, value(i));
+    const gotBefore = Array.from({ length: 2000 }, (_, i) => store.get(`k${i}`));
+    gotBefore.forEach((v, i) => expect(v === undefined || v === value(i), `k${i}`).toBe(true));
+    expect(gotBefore.slice(1500).every((v, i) => v === value(1500 + i))).toBe(true);
+    await expect(store.flush()).resolves.toBeUndefined();
+    expect((await readdir(path.join(dir, 'ns'))).filter((n) => n.startsWith('.scratch'))).toEqual([]);
+    for (const next of [store, await reopened<string>(dir)]) {
+      const got = Array.from({ length: 2000 }, (_, i) => next.get(`k${i}`));
+      got.forEach((v, i) => expect(v === undefined || v === value(i), `k${i}`).toBe(true));
+    }
   });
 
   it('writes values larger than what it reads of the scratch file at a time, between small ones', async () => {

@@ -660,6 +660,10 @@ class Scratch {
     liveScratches.delete(this);
     try {
       closeSync(this.fd);
+    } catch {
+      // closed already
+    }
+    try {
       unlinkSync(this.file);
     } catch {
       // gone already
