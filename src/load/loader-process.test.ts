@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
-import { CODE_CACHE_DIR, earlyBundle, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
+import { CODE_CACHE_DIR, earlyBundle, forkLoader, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
 import { loadTypeScriptFiles, type TsFile } from './typescript.ts';
 
 // Issue #12 §3: bin/vigil.js starts the TypeScript loader process before it reads the command line's bundle, and the
@@ -260,5 +260,39 @@ describe("what the loader reads of Vigil's own package", () => {
 
   it("this checkout's loader reads the checkout, not the folder it is in", () => {
     for (const script of ['dist/typescript-child.mjs', 'src/load/typescript-child.mjs']) expect(vigilPackageRoot(path.join(REPO, script))).toBe(REPO);
+  });
+});
+
+// The loader runs beside the command's main thread: its V8 has one background thread, not Node's default pool (on a
+// two-core machine the pool's threads took the main thread's core). Counted in /proc, against the same launch without
+// the flag; both processes idle, waiting for their definitions.
+describe.skipIf(!existsSync('/proc/self/task'))("the loader's threads", () => {
+  const threadsOf = (pid: number) => readdirSync(`/proc/${pid}/task`).length;
+  /** The thread count of a forked launch once it has stayed the same for 200 ms (V8's threads start with Node). */
+  async function settledThreads(launch: ReturnType<typeof loaderLaunch>): Promise<number> {
+    const child = forkLoader(launch);
+    try {
+      let last = -1;
+      for (let stable = 0, i = 0; stable < 10 && i < 250; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const now = threadsOf(child.pid!);
+        stable = now === last ? stable + 1 : 0;
+        last = now;
+      }
+      return last;
+    } finally {
+      child.kill('SIGKILL');
+      await gone(child.pid!);
+    }
+  }
+
+  it('a loader process has fewer threads than one started with Node’s default V8 pool', async () => {
+    const modulesDir = mkdtempSync(path.join(root, 'modules-'));
+    const launch = loaderLaunch({ script: CHILD, modulesDir, roots: readableRoots(CHILD, projectDir, []), memoryMb: tsLoadLimits().memoryMb });
+    expect(launch.execArgv).toContain('--v8-pool-size=1');
+    const withDefaultPool = { ...launch, execArgv: launch.execArgv.filter((a) => !a.startsWith('--v8-pool-size')) };
+    const [loader, other] = [await settledThreads(launch), await settledThreads(withDefaultPool)];
+    expect(loader).toBeGreaterThan(0);
+    expect(other - loader).toBeGreaterThanOrEqual(2);
   });
 });
