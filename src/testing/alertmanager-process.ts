@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /**
@@ -37,16 +38,48 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now (the kernel's pick for port 0 on 127.0.0.1). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nobody listens on right now, on 127.0.0.1, for a service started a moment (or a build) later. Taken below the
+ * kernel's ephemeral range where it leaves room: every `listen(0)` (a test double, a sink) and every outgoing
+ * connection takes its port from that range, so a port the kernel picked and gave back could be handed to any of them
+ * before the service binds it (a relay whose port is written into the build it runs found a DingTalk sink answering
+ * 404 there). Elsewhere, the kernel's pick for port 0.
+ */
+export async function freePort(range = ephemeralPortRange()): Promise<number> {
+  if (range && range[0] - BELOW_EPHEMERAL_FROM >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = BELOW_EPHEMERAL_FROM + Math.floor(Math.random() * (range[0] - BELOW_EPHEMERAL_FROM));
+      if ((await listenOn(port)) === port) return port;
+    }
+  }
+  const port = await listenOn(0);
+  if (port === undefined) throw new Error('could not find a free port');
+  return port;
+}
+
+/** Where freePort looks below the ephemeral range: above the ports services are configured with (9090, 9093…). */
+const BELOW_EPHEMERAL_FROM = 20_000;
+
+/** The kernel's range for ephemeral ports (Linux), or undefined where it cannot be read. */
+export function ephemeralPortRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): [number, number] | undefined {
+  try {
+    const [low, high] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && Number.isInteger(high) && low! > 0 && low! <= high! ? [low!, high!] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Listens on `port` of 127.0.0.1 and closes again: the port it got, or undefined when it could not listen. */
+function listenOn(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
+      const got = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(got));
     });
   });
 }
