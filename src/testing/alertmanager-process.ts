@@ -42,7 +42,7 @@ export interface RunningService {
  * A port nobody listens on right now, on 127.0.0.1, for a service started a moment (or a build) later. Taken below the
  * kernel's ephemeral range where it leaves room: every `listen(0)` (a test double, a sink) and every outgoing
  * connection takes its port from that range, so a port the kernel picked and gave back could be handed to any of them
- * before the service binds it (a relay whose port is written into the build it runs found a DingTalk sink answering
+ * before the service binds it (a relay whose port is written into the build it runs found another server answering
  * 404 there). Elsewhere, the kernel's pick for port 0.
  */
 export async function freePort(range = ephemeralPortRange()): Promise<number> {
