@@ -8,9 +8,10 @@
  * Run: `npm run bench:installed` (BENCH_PAIRS, default 20; about a minute, most of it `npm pack` building dist/).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { installPackedVigil } from '../helpers/packed-install.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
@@ -45,17 +46,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function main() {
   const temp = mkdtempSync(path.join(os.tmpdir(), 'vigil-installed-'));
   try {
-    const packed = run('npm', ['pack', '--silent', '--pack-destination', temp], REPO);
-    const tarball = path.join(temp, packed.stdout.trim().split('\n').pop()!);
-    const project = path.join(temp, 'team-monitoring');
-    run('mkdir', [project], temp);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'team-monitoring', private: true }, null, 2));
-    const flags = ['install', '--save-dev', '--ignore-scripts', '--no-audit', '--no-fund', tarball];
-    try {
-      run('npm', [...flags, '--offline'], project);
-    } catch {
-      run('npm', [...flags, '--prefer-offline'], project);
-    }
+    const project = installPackedVigil(temp, 'team-monitoring');
     // The example as a team's own definitions: in the project (as `vigil init --example ml-platform` puts it), not
     // inside node_modules/vigil, whose package is another repository for the loader's readable roots.
     cpSync(path.join(project, 'node_modules/vigil/examples/ml-platform'), path.join(project, 'monitoring'), { recursive: true });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, REPO } from '../helpers/cli.ts';
+import { installPackedVigil } from '../helpers/packed-install.ts';
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'vigil-package-'));
 const project = path.join(temp, 'team-monitoring');
@@ -35,18 +36,7 @@ function snapshot(dir: string): string[] {
 let installedBefore: string[] = [];
 
 beforeAll(() => {
-  const packed = run('npm', ['pack', '--silent', '--pack-destination', temp], REPO);
-  expect(packed.status, output(packed)).toBe(0);
-  const tarball = path.join(temp, packed.stdout.trim().split('\n').pop()!);
-  spawnSync('mkdir', [project]);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'team-monitoring', private: true, type: 'module' }, null, 2));
-  // From the cache that `npm ci` filled (the registry only for what it lacks). --ignore-scripts: better-sqlite3's
-  // install script compiles a native module for a minute where no prebuilt binary can be downloaded, and only the
-  // relay's store uses it, not validate, build or test; esbuild works without its postinstall check.
-  const flags = ['install', '--save-dev', '--ignore-scripts', '--no-audit', '--no-fund', tarball];
-  let install = run('npm', [...flags, '--offline'], project);
-  if (install.status !== 0) install = run('npm', [...flags, '--prefer-offline'], project);
-  expect(install.status, output(install)).toBe(0);
+  expect(installPackedVigil(temp, 'team-monitoring', { type: 'module' })).toBe(project);
   // Root ignores the permission bits, so the snapshot is what proves it; chmod proves it for everyone else.
   chmodSync(installed, 0o555);
   spawnSync('chmod', ['-R', 'a-w', installed]);
