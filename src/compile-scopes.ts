@@ -7,6 +7,7 @@ import { sha256 } from './build/manifest.ts';
 import type { DashboardModel, ExpressionModel, Model, RuleGroupModel } from './model/types.ts';
 import type { KindName } from './spec/kinds.ts';
 import type { KnownConforming } from './spec/validate.ts';
+import { objectArray } from './util/object-array.ts';
 
 /**
  * Results kept between compiles (issue #12 §3): in memory in `--watch`, in the incremental cache for `vigil build`.
@@ -69,7 +70,7 @@ export class FileScopes {
     const byFile = new Map<string, FileItems>();
     const items = (file: string): FileItems => {
       let f = byFile.get(file);
-      if (!f) byFile.set(file, (f = { file, documents: [], groups: [], dashboards: [], expressions: [] }));
+      if (!f) byFile.set(file, (f = { file, documents: objectArray(), groups: objectArray(), dashboards: objectArray(), expressions: objectArray() }));
       return f;
     };
     for (const s of loaded.sources) items(s.file);

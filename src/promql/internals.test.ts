@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATIONS, arityOf, FUNCTIONS } from './functions.ts';
-import { applyReplacements, composeMaps } from './offsets.ts';
+import { sameMap } from '../../test/helpers/v8-shapes.ts';
+import { applyReplacements, composeMaps, IDENTITY_MAP } from './offsets.ts';
 import { rewriteUnknownCalls } from './prepare.ts';
 import { checkBrackets, scan } from './scanner.ts';
 import { unquote, unquotedValue } from './strings.ts';
@@ -68,6 +69,36 @@ describe('offset maps', () => {
     expect(second.text).toBe('x + long');
     expect([map.start(4), map.end(8)]).toEqual([5, 7]);
     expect([map.start(2), map.end(3)]).toEqual([3, 4]);
+  });
+
+  it('composes a composed map, and the identity on either side', () => {
+    // $a → x, then x → yy, then yy → zzz: each step's map applied in turn.
+    const first = applyReplacements('$a + 1', [{ start: 0, end: 2, text: 'x' }]);
+    const second = applyReplacements(first.text, [{ start: 0, end: 1, text: 'yy' }]);
+    const third = applyReplacements(second.text, [{ start: 0, end: 2, text: 'zzz' }, { start: 5, end: 6, text: '22' }]);
+    expect(third.text).toBe('zzz + 22');
+    const all = composeMaps(composeMaps(first.map, second.map), third.map);
+    const stepwise = (p: number, side: 'start' | 'end') => first.map[side](second.map[side](third.map[side](p)));
+    for (let p = 0; p <= third.text.length; p++) {
+      expect([all.start(p), all.end(p)]).toEqual([stepwise(p, 'start'), stepwise(p, 'end')]);
+      expect(composeMaps(first.map, composeMaps(second.map, third.map)).start(p)).toBe(stepwise(p, 'start'));
+    }
+    expect([all.start(0), all.end(3)]).toEqual([0, 2]);
+    expect([all.start(6), all.end(8)]).toEqual([5, 6]);
+    expect(composeMaps(IDENTITY_MAP, first.map)).toBe(first.map);
+    expect(composeMaps(first.map, IDENTITY_MAP)).toBe(first.map);
+    expect(applyReplacements('x', [])).toEqual({ text: 'x', map: IDENTITY_MAP });
+  });
+
+  it('gives the identity and a replacement map one shape', () => {
+    // The analysis calls start and end for every node: the same two functions on every map, read from objects of one
+    // hidden class, whose segment lists are of one array kind.
+    const replaced = applyReplacements('$a', [{ start: 0, end: 2, text: 'x' }]).map;
+    expect([replaced.start, replaced.end]).toEqual([IDENTITY_MAP.start, IDENTITY_MAP.end]);
+    expect(sameMap(replaced, IDENTITY_MAP)).toBe(true);
+    const segments = (m: object) => (m as unknown as { segments: object[] }).segments;
+    expect(segments(IDENTITY_MAP)).toEqual([]);
+    expect(sameMap(segments(replaced), segments(IDENTITY_MAP))).toBe(true);
   });
 });
 

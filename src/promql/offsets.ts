@@ -1,3 +1,5 @@
+import { objectArray } from '../util/object-array.ts';
+
 /** A replacement of source[start, end) by `text`. */
 export interface Replacement {
   start: number;
@@ -5,15 +7,53 @@ export interface Replacement {
   text: string;
 }
 
-/** Maps offsets in a rewritten text back to the text it was produced from. */
-export interface OffsetMap {
-  /** The source offset for a range starting at `pos` in the rewritten text. */
-  start(pos: number): number;
-  /** The source offset for a range ending at `pos` in the rewritten text. */
-  end(pos: number): number;
-}
+/**
+ * Maps offsets in a rewritten text back to the text it was produced from. One class for every map, the identity
+ * included: the analysis calls `start` and `end` for every node, and a second kind of map (a closure per rewritten
+ * text, as before) made each of those calls, optimised on the identity's function, deoptimise at the first Grafana
+ * query (issue #12 §3).
+ */
+export class OffsetMap {
+  /**
+   * @param segments the replaced parts, in order (none: the identity)
+   * @param inner a map applied first (a text rewritten twice), or undefined
+   */
+  constructor(
+    private readonly segments: readonly Segment[],
+    private readonly inner: OffsetMap | undefined = undefined,
+  ) {}
 
-export const IDENTITY_MAP: OffsetMap = { start: (p) => p, end: (p) => p };
+  /** The source offset for a range starting at `pos` in the rewritten text. */
+  start(pos: number): number {
+    const p = this.inner === undefined ? pos : this.inner.start(pos);
+    let before: Segment | undefined;
+    for (const s of this.segments) {
+      if (p >= s.genStart && p < s.genEnd) return s.srcStart;
+      if (s.genEnd <= p) before = s;
+      else break;
+    }
+    return shift(p, before);
+  }
+
+  /** The source offset for a range ending at `pos` in the rewritten text. */
+  end(pos: number): number {
+    const p = this.inner === undefined ? pos : this.inner.end(pos);
+    let before: Segment | undefined;
+    for (const s of this.segments) {
+      if (p > s.genStart && p <= s.genEnd) return s.srcEnd;
+      if (s.genEnd <= p) before = s;
+      else break;
+    }
+    return shift(p, before);
+  }
+
+  /** This map after `inner` (which maps C to this map's B): a map from C to A. */
+  after(inner: OffsetMap): OffsetMap {
+    if (inner === IDENTITY_MAP) return this;
+    if (this === IDENTITY_MAP) return inner;
+    return new OffsetMap(this.segments, this.inner === undefined ? inner : this.inner.after(inner));
+  }
+}
 
 interface Segment {
   srcStart: number;
@@ -21,6 +61,11 @@ interface Segment {
   genStart: number;
   genEnd: number;
 }
+
+const shift = (pos: number, before: Segment | undefined) => (before ? pos - before.genEnd + before.srcEnd : pos);
+
+// Its empty list of the same array kind as every other map's (see objectArray): one shape where `start` and `end` read it.
+export const IDENTITY_MAP = new OffsetMap(objectArray<Segment>());
 
 /**
  * Applies non-overlapping replacements. A range touching a replaced part maps to the whole
@@ -40,37 +85,10 @@ export function applyReplacements(source: string, replacements: readonly Replace
     last = r.end;
   }
   text += source.slice(last);
-  if (segments.length === 0) return { text, map: IDENTITY_MAP };
-
-  const shift = (pos: number, before: Segment | undefined) => (before ? pos - before.genEnd + before.srcEnd : pos);
-  return {
-    text,
-    map: {
-      start(pos) {
-        let before: Segment | undefined;
-        for (const s of segments) {
-          if (pos >= s.genStart && pos < s.genEnd) return s.srcStart;
-          if (s.genEnd <= pos) before = s;
-          else break;
-        }
-        return shift(pos, before);
-      },
-      end(pos) {
-        let before: Segment | undefined;
-        for (const s of segments) {
-          if (pos > s.genStart && pos <= s.genEnd) return s.srcEnd;
-          if (s.genEnd <= pos) before = s;
-          else break;
-        }
-        return shift(pos, before);
-      },
-    },
-  };
+  return { text, map: segments.length === 0 ? IDENTITY_MAP : new OffsetMap(segments) };
 }
 
 /** `outer` maps text B to A, `inner` maps C to B: the result maps C to A. */
 export function composeMaps(outer: OffsetMap, inner: OffsetMap): OffsetMap {
-  if (outer === IDENTITY_MAP) return inner;
-  if (inner === IDENTITY_MAP) return outer;
-  return { start: (p) => outer.start(inner.start(p)), end: (p) => outer.end(inner.end(p)) };
+  return outer.after(inner);
 }

@@ -2,6 +2,7 @@ import type { AlertRulesSpec } from '../../spec/types.gen.ts';
 import type { Definition } from '../../load/definition.ts';
 import type { AlertLevel, ExpressionModel, RuleGroupModel, ThresholdOp } from '../types.ts';
 import { at, type KindMapper } from './mapper.ts';
+import { objectArray } from '../../util/object-array.ts';
 
 type AlertSpec = AlertRulesSpec['alerts'][number];
 
@@ -37,26 +38,42 @@ export const mapAlertRules: KindMapper = (def, { model }) => {
   model.groups.push(group);
 };
 
-/** A `thresholds` map and a single `severity` become the same uniform list of levels, sharing the alert's expression. */
+/**
+ * A `thresholds` map and a single `severity` become the same uniform list of levels, sharing the alert's expression.
+ * Built by push, never by `map`: an array made by `map` is packed or holey depending on whether the caller runs
+ * optimised, and every check that reads `levels` then met two array shapes, deoptimised and was compiled again.
+ */
 function sharedExpressionLevels(def: Definition, a: AlertSpec, i: number): AlertLevel[] {
+  const levels = objectArray<AlertLevel>();
   if (a.thresholds) {
-    return Object.entries(a.thresholds).map(([severity, t]) => ({ severity, op: t.op as ThresholdOp, value: t.value, for: t.for, keepFiringFor: t.keepFiringFor, origin: at(def, ['alerts', i, 'thresholds', severity]) }));
+    for (const severity of Object.keys(a.thresholds)) {
+      const t = a.thresholds[severity]!;
+      levels.push({ severity, op: t.op as ThresholdOp, value: t.value, for: t.for, keepFiringFor: t.keepFiringFor, origin: at(def, ['alerts', i, 'thresholds', severity]) });
+    }
+  } else if (a.severity) {
+    levels.push({ severity: a.severity, for: a.for, keepFiringFor: a.keepFiringFor, origin: at(def, ['alerts', i, 'severity']) });
   }
-  return a.severity ? [{ severity: a.severity, for: a.for, keepFiringFor: a.keepFiringFor, origin: at(def, ['alerts', i, 'severity']) }] : [];
+  return levels;
 }
 
 /** `rules:`: each level is one rule of its own, with its expression (comparison included), labels and annotations. */
 function ownExpressionLevels(def: Definition, a: AlertSpec, i: number, expression: (text: string, path: (string | number)[], level?: string) => ExpressionModel): AlertLevel[] {
-  return (a.rules ?? []).map((r, j) => ({
-    severity: r.severity,
-    for: r.for,
-    keepFiringFor: r.keepFiringFor,
-    expr: r.expr,
-    expression: expression(r.expr, ['alerts', i, 'rules', j, 'expr'], r.severity),
-    ...(r.labels ? { labels: { ...r.labels } } : {}),
-    ...(r.annotations ? { annotations: { ...r.annotations } } : {}),
-    origin: at(def, ['alerts', i, 'rules', j]),
-  }));
+  const levels = objectArray<AlertLevel>();
+  const rules = a.rules ?? [];
+  for (let j = 0; j < rules.length; j++) {
+    const r = rules[j]!;
+    levels.push({
+      severity: r.severity,
+      for: r.for,
+      keepFiringFor: r.keepFiringFor,
+      expr: r.expr,
+      expression: expression(r.expr, ['alerts', i, 'rules', j, 'expr'], r.severity),
+      ...(r.labels ? { labels: { ...r.labels } } : {}),
+      ...(r.annotations ? { annotations: { ...r.annotations } } : {}),
+      origin: at(def, ['alerts', i, 'rules', j]),
+    });
+  }
+  return levels;
 }
 
 function emptyExpression(def: Definition, a: AlertSpec, i: number): ExpressionModel {
