@@ -15,11 +15,15 @@ const CHECK_FIXTURES = path.join(ROOT, 'test/fixtures/checks');
 const PROJECTS = ['examples/ml-platform', ...readdirSync(CHECK_FIXTURES).sort().map((d) => `test/fixtures/checks/${d}`)];
 
 describe.each(PROJECTS)('%s', (dir) => {
-  it("has every alert's levels and every file's lists as packed arrays of objects", async () => {
+  it("has every group's alerts and rules, every alert's levels and every file's lists as packed arrays of objects", async () => {
     const loaded = await loadDirectory(path.join(ROOT, dir));
     const typed = validateDefinitions(loaded.definitions).valid;
     const { model } = buildModel(typed);
-    for (const group of model.groups) for (const alert of group.alerts) expect(holdsPackedObjects(alert.levels), `${dir}: ${alert.name}`).toBe(true);
+    for (const group of model.groups) {
+      expect(holdsPackedObjects(group.alerts), `${dir}: alerts of ${group.name}`).toBe(true);
+      expect(holdsPackedObjects(group.rules), `${dir}: rules of ${group.name}`).toBe(true);
+      for (const alert of group.alerts) expect(holdsPackedObjects(alert.levels), `${dir}: ${alert.name}`).toBe(true);
+    }
     const scopes = new FileScopes(loaded, loaded.definitions, model, undefined, undefined);
     for (const f of scopes.files) {
       for (const list of [f.documents, f.groups, f.dashboards, f.expressions]) expect(holdsPackedObjects(list), f.file).toBe(true);

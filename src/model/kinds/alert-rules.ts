@@ -8,7 +8,7 @@ type AlertSpec = AlertRulesSpec['alerts'][number];
 
 export const mapAlertRules: KindMapper = (def, { model }) => {
   const g = def.value as AlertRulesSpec;
-  const group: RuleGroupModel = { name: g.group, type: 'alerting', interval: g.interval, limit: g.limit, queryOffset: g.queryOffset, alerts: [], rules: [], origin: at(def, ['group']) };
+  const group: RuleGroupModel = { name: g.group, type: 'alerting', interval: g.interval, limit: g.limit, queryOffset: g.queryOffset, alerts: objectArray(), rules: objectArray(), origin: at(def, ['group']) };
   g.alerts.forEach((a, i) => {
     const expression = (text: string, path: (string | number)[], level?: string): ExpressionModel => {
       const e: ExpressionModel = { text, grafana: false, owner: level ? `alert ${a.name}, level ${level}` : `alert ${a.name}`, origin: at(def, path), exact: true };

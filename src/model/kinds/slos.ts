@@ -3,6 +3,7 @@ import { checkedQueries, composedText, expandSlo, sloDashboardSpec, type Compose
 import type { SLOsSpec, SeveritiesSpec } from '../../spec/types.gen.ts';
 import type { AlertLevel, AlertModel, ExpressionModel, RecordingRuleModel, RuleGroupModel } from '../types.ts';
 import { at, type KindMapper, type ModelUnderConstruction } from './mapper.ts';
+import { objectArray } from '../../util/object-array.ts';
 
 /**
  * An SLO is sugar over rule groups: its recording rules and its alert (one level per burn severity) join the model
@@ -13,8 +14,8 @@ import { at, type KindMapper, type ModelUnderConstruction } from './mapper.ts';
 export const mapSlos: KindMapper = (def, into) => {
   const spec = def.value as SLOsSpec;
   const severities = severityNames(into);
-  const recordings: RuleGroupModel = { name: `${spec.group}-recordings`, type: 'recording', interval: spec.interval, alerts: [], rules: [], origin: at(def, ['group']) };
-  const alerts: RuleGroupModel = { name: `${spec.group}-alerts`, type: 'alerting', interval: spec.interval, alerts: [], rules: [], origin: at(def, ['group']) };
+  const recordings: RuleGroupModel = { name: `${spec.group}-recordings`, type: 'recording', interval: spec.interval, alerts: objectArray(), rules: objectArray(), origin: at(def, ['group']) };
+  const alerts: RuleGroupModel = { name: `${spec.group}-alerts`, type: 'alerting', interval: spec.interval, alerts: objectArray(), rules: objectArray(), origin: at(def, ['group']) };
   spec.slos.forEach((slo, i) => {
     const base = ['slos', i];
     for (const query of checkedQueries(slo.sli, slo.window)) {
@@ -61,17 +62,19 @@ function alertModel(def: Definition, base: Path, slo: SloSpec, expansion: SloExp
   if (!alert) return undefined;
   const alertPath = [...base, 'alert'];
   const alertDef = alertDefinition(def, alertPath, alert.levels.length);
-  const levels = alert.levels.map((level): AlertLevel => {
+  // Pushed one by one, as alert-rules.ts' levels (see objectArray).
+  const levels = objectArray<AlertLevel>();
+  for (const level of alert.levels) {
     const origin = { def: alertDef, path: [...base, ...level.field] };
-    return {
+    levels.push({
       severity: level.severity,
       ...(level.for ? { for: level.for } : {}),
       expr: level.expr,
       expression: generatedExpression(level.expr, `SLO ${slo.name}, ${level.burn} alert`, origin),
       annotations: level.annotations,
       origin,
-    };
-  });
+    });
+  }
   return {
     name: alert.name,
     group,
