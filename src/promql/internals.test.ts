@@ -97,8 +97,48 @@ describe('offset maps', () => {
     expect([replaced.start, replaced.end]).toEqual([IDENTITY_MAP.start, IDENTITY_MAP.end]);
     expect(sameMap(replaced, IDENTITY_MAP)).toBe(true);
     const segments = (m: object) => (m as unknown as { segments: object[] }).segments;
-    expect(segments(IDENTITY_MAP)).toEqual([]);
     expect(sameMap(segments(replaced), segments(IDENTITY_MAP))).toBe(true);
+    // The identity's only segment (the end marker) is of the replaced parts' hidden class.
+    expect(segments(IDENTITY_MAP)).toHaveLength(1);
+    expect(sameMap(segments(replaced)[0]!, segments(IDENTITY_MAP)[0]!)).toBe(true);
+  });
+
+  it('maps every offset as a plain walk through the replaced parts does, for random replacements', () => {
+    // The reference: each offset inside a replaced part maps to the part's start (start) or end (end), any other is
+    // shifted by the parts before it.
+    const reference = (parts: { srcStart: number; srcEnd: number; genStart: number; genEnd: number }[], p: number, side: 'start' | 'end') => {
+      let shift = 0;
+      for (const s of parts) {
+        if (side === 'start' ? p >= s.genStart && p < s.genEnd : p > s.genStart && p <= s.genEnd) return side === 'start' ? s.srcStart : s.srcEnd;
+        if (s.genEnd <= p) shift = s.srcEnd - s.genEnd;
+        else break;
+      }
+      return p + shift;
+    };
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 300; round++) {
+      const source = 'x'.repeat(5 + random(40));
+      const replacements = [];
+      for (let at = random(4); at < source.length; at += 1 + random(8)) {
+        const end = Math.min(source.length, at + random(4));
+        replacements.push({ start: at, end, text: 'y'.repeat(random(5)) });
+        at = end;
+      }
+      const { text, map } = applyReplacements(source, replacements);
+      const parts = [];
+      let gen = 0;
+      let last = 0;
+      for (const r of replacements) {
+        gen += r.start - last;
+        parts.push({ srcStart: r.start, srcEnd: r.end, genStart: gen, genEnd: gen + r.text.length });
+        gen += r.text.length;
+        last = r.end;
+      }
+      for (let p = 0; p <= text.length; p++) {
+        expect([map.start(p), map.end(p)], `${JSON.stringify(replacements)} at ${p}`).toEqual([reference(parts, p, 'start'), reference(parts, p, 'end')]);
+      }
+    }
   });
 });
 

@@ -1,5 +1,3 @@
-import { objectArray } from '../util/object-array.ts';
-
 /** A replacement of source[start, end) by `text`. */
 export interface Replacement {
   start: number;
@@ -9,13 +7,14 @@ export interface Replacement {
 
 /**
  * Maps offsets in a rewritten text back to the text it was produced from. One class for every map, the identity
- * included: the analysis calls `start` and `end` for every node, and a second kind of map (a closure per rewritten
- * text, as before) made each of those calls, optimised on the identity's function, deoptimise at the first Grafana
- * query (issue #12 §3).
+ * included, and every property `start` and `end` read is read on every call, the identity's too (its only segment is
+ * the end marker): the analysis calls them for every node, and a path the identity never took (a second kind of map,
+ * a property read only inside a replaced part) threw the optimised analyser away at the first Grafana query and had
+ * it compiled again (issue #12 §3).
  */
 export class OffsetMap {
   /**
-   * @param segments the replaced parts, in order (none: the identity)
+   * @param segments the replaced parts, in order, then END
    * @param inner a map applied first (a text rewritten twice), or undefined
    */
   constructor(
@@ -26,25 +25,33 @@ export class OffsetMap {
   /** The source offset for a range starting at `pos` in the rewritten text. */
   start(pos: number): number {
     const p = this.inner === undefined ? pos : this.inner.start(pos);
-    let before: Segment | undefined;
-    for (const s of this.segments) {
-      if (p >= s.genStart && p < s.genEnd) return s.srcStart;
-      if (s.genEnd <= p) before = s;
-      else break;
+    const segments = this.segments;
+    let before = BEFORE_ALL;
+    for (let i = 0; ; i++) {
+      const s = segments[i]!;
+      const { genStart, genEnd, srcStart } = s;
+      const from = p >= genStart;
+      const below = p < genEnd;
+      if (from && below) return srcStart;
+      if (genEnd <= p) before = s;
+      else return p - before.genEnd + before.srcEnd;
     }
-    return shift(p, before);
   }
 
   /** The source offset for a range ending at `pos` in the rewritten text. */
   end(pos: number): number {
     const p = this.inner === undefined ? pos : this.inner.end(pos);
-    let before: Segment | undefined;
-    for (const s of this.segments) {
-      if (p > s.genStart && p <= s.genEnd) return s.srcEnd;
-      if (s.genEnd <= p) before = s;
-      else break;
+    const segments = this.segments;
+    let before = BEFORE_ALL;
+    for (let i = 0; ; i++) {
+      const s = segments[i]!;
+      const { genStart, genEnd, srcEnd } = s;
+      const after = p > genStart;
+      const upTo = p <= genEnd;
+      if (after && upTo) return srcEnd;
+      if (genEnd <= p) before = s;
+      else return p - before.genEnd + before.srcEnd;
     }
-    return shift(p, before);
   }
 
   /** This map after `inner` (which maps C to this map's B): a map from C to A. */
@@ -62,10 +69,16 @@ interface Segment {
   genEnd: number;
 }
 
-const shift = (pos: number, before: Segment | undefined) => (before ? pos - before.genEnd + before.srcEnd : pos);
+/**
+ * The last segment of every map: after any offset a text can have (a small integer, as every other segment's fields,
+ * so that all segments share one hidden class), it ends each walk through the segments.
+ */
+const FAR = 0x3fffffff;
+const END: Segment = { srcStart: FAR, srcEnd: FAR, genStart: FAR, genEnd: FAR };
+/** Before the first segment nothing is shifted. */
+const BEFORE_ALL: Segment = { srcStart: 0, srcEnd: 0, genStart: 0, genEnd: 0 };
 
-// Its empty list of the same array kind as every other map's (see objectArray): one shape where `start` and `end` read it.
-export const IDENTITY_MAP = new OffsetMap(objectArray<Segment>());
+export const IDENTITY_MAP = new OffsetMap([END]);
 
 /**
  * Applies non-overlapping replacements. A range touching a replaced part maps to the whole
@@ -85,7 +98,9 @@ export function applyReplacements(source: string, replacements: readonly Replace
     last = r.end;
   }
   text += source.slice(last);
-  return { text, map: segments.length === 0 ? IDENTITY_MAP : new OffsetMap(segments) };
+  if (segments.length === 0) return { text, map: IDENTITY_MAP };
+  segments.push(END);
+  return { text, map: new OffsetMap(segments) };
 }
 
 /** `outer` maps text B to A, `inner` maps C to B: the result maps C to A. */
