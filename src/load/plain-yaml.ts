@@ -149,7 +149,9 @@ class Reader {
 
   private skipSpaces(p: number): number {
     const s = this.src;
-    while (s.charCodeAt(p) === SPACE) p++;
+    // Bounded: a read past the end (NaN) threw the optimised code away at the end of the first file ending in spaces.
+    const len = this.len;
+    while (p < len && s.charCodeAt(p) === SPACE) p++;
     return p;
   }
 
