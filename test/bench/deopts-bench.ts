@@ -34,7 +34,7 @@ interface Counts {
 }
 
 /** The counts in V8's `--trace-opt --trace-deopt` output. */
-export function countTrace(trace: string): Counts {
+function countTrace(trace: string): Counts {
   const counts: Counts = { eager: 0, lazy: 0, wrongMap: 0, dependencies: 0, compiles: 0, compileMs: 0, recompiled: new Map(), reasons: new Map() };
   const compiled = new Map<string, { name: string; times: number; ms: number }>();
   for (const line of trace.split('\n')) {
