@@ -8,9 +8,15 @@
  * (each DIR a checkout with node_modules and a built dist/, e.g. a detached `git worktree` of another commit).
  * PAIRS_UNSET_B=NAME runs B without the environment variable NAME: `PAIRS_UNSET_B=NODE_EXTRA_CA_CERTS` with the same
  * checkout as A and B times a command with and without the certificates Node parses at its start (docs/benchmarks.md).
+ * PAIRS_NODE_FLAGS_B='--flag=value …' starts B's node with those Node or V8 flags (the same checkout as A: what a flag
+ * would give). Each side keeps its code cache and incremental cache in a folder of its own (VIGIL_CACHE_DIR), made by
+ * the untimed first run: a cache file is named by the flags it was made under, and each command keeps one.
+ * On Linux each run also reports its main thread's time on a CPU and waiting for one, and the other threads' CPU
+ * (test/bench/thread-cpu.cjs); the medians are printed with the rest.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const dash = process.argv.indexOf('--');
@@ -25,12 +31,22 @@ const PAIRS = Number(pairsArg ?? 30);
 const end = Date.now() + Number(secondsArg ?? 900) * 1000;
 const MAX_RUNNING = Number(maxArg ?? 1);
 const UNSET_B = process.env.PAIRS_UNSET_B;
+const NODE_FLAGS_B = (process.env.PAIRS_NODE_FLAGS_B ?? '').split(' ').filter(Boolean);
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'vigil-pairs-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+const THREAD_CPU = path.join(path.dirname(new URL(import.meta.url).pathname), 'thread-cpu.cjs');
+const threadFigures = [path.join(scratch, 'threads-a.jsonl'), path.join(scratch, 'threads-b.jsonl')];
 const envOf = (i: number): NodeJS.ProcessEnv => {
-  if (i === 0 || !UNSET_B) return process.env;
-  const env = { ...process.env };
-  delete env[UNSET_B];
+  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_CACHE_DIR: path.join(scratch, `cache-${i}`) };
+  if (i === 1 && UNSET_B) delete env[UNSET_B];
   return env;
 };
+/** The same, for a timed run: its thread figures appended to the side's file. */
+const timedEnvOf = (i: number): NodeJS.ProcessEnv => ({
+  ...envOf(i),
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${THREAD_CPU}`.trim(),
+  VIGIL_BENCH_THREAD_CPU: threadFigures[i],
+});
 
 /** Runnable processes other than this one. */
 const running = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[0]) - 1;
@@ -42,14 +58,16 @@ const quietNow = () => {
   return true;
 };
 
-function run(checkout: string, env: NodeJS.ProcessEnv = process.env): { wall: number; cpu: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8', env });
+function run(i: number, env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
+  const checkout = checkouts[i]!;
+  const flags = i === 1 ? NODE_FLAGS_B : [];
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...flags, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8', env });
   const [wall, user, system] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { wall: wall!, cpu: Number((user! + system!).toFixed(2)) };
 }
 
 // Each checkout's bundle and code cache made before anything is timed.
-checkouts.forEach((c, i) => run(c, envOf(i)));
+checkouts.forEach((_, i) => run(i, envOf(i)));
 const pairs: { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } }[] = [];
 while (pairs.length < PAIRS && Date.now() < end) {
   if (!quietNow()) {
@@ -58,7 +76,7 @@ while (pairs.length < PAIRS && Date.now() < end) {
   }
   const first = pairs.length % 2;
   const result = [undefined, undefined] as ({ wall: number; cpu: number } | undefined)[];
-  for (const i of [first, 1 - first]) result[i] = run(checkouts[i]!, envOf(i));
+  for (const i of [first, 1 - first]) result[i] = run(i, timedEnvOf(i));
   pairs.push({ a: result[0]!, b: result[1]! });
   console.log(`${new Date().toISOString()} A ${result[0]!.wall} s (CPU ${result[0]!.cpu}) B ${result[1]!.wall} s (CPU ${result[1]!.cpu}) load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 4).join(' ')}`);
 }
@@ -71,4 +89,30 @@ const summary = (list: typeof pairs) => ({
 });
 const fastest = Math.min(...pairs.flatMap((p) => [p.a.wall, p.b.wall]));
 const under = Number(process.env.QUIET_UNDER ?? (fastest * 1.25).toFixed(2));
-console.log(JSON.stringify({ a: checkouts[0], b: checkouts[1], ...(UNSET_B ? { bWithout: UNSET_B } : {}), args, all: summary(pairs), quietUnder: under, quiet: summary(pairs.filter((p) => p.a.wall <= under && p.b.wall <= under)) }, null, 2));
+/** Medians of the thread figures of one side's runs (all of them: which pair a line belongs to is not recorded). */
+function threads(file: string): Record<string, number> | undefined {
+  let lines: { mainCpuMs: number; mainWaitMs: number; otherCpuMs: number }[];
+  try {
+    lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return undefined; // not Linux: no figures
+  }
+  return { mainCpuMs: median(lines.map((l) => l.mainCpuMs)), mainWaitMs: median(lines.map((l) => l.mainWaitMs)), otherCpuMs: median(lines.map((l) => l.otherCpuMs)) };
+}
+console.log(
+  JSON.stringify(
+    {
+      a: checkouts[0],
+      b: checkouts[1],
+      ...(UNSET_B ? { bWithout: UNSET_B } : {}),
+      ...(NODE_FLAGS_B.length ? { bNodeFlags: NODE_FLAGS_B } : {}),
+      args,
+      all: summary(pairs),
+      quietUnder: under,
+      quiet: summary(pairs.filter((p) => p.a.wall <= under && p.b.wall <= under)),
+      threads: { a: threads(threadFigures[0]!), b: threads(threadFigures[1]!) },
+    },
+    null,
+    2,
+  ),
+);
