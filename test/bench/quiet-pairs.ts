@@ -34,7 +34,7 @@ const UNSET_B = process.env.PAIRS_UNSET_B;
 const NODE_FLAGS_B = (process.env.PAIRS_NODE_FLAGS_B ?? '').split(' ').filter(Boolean);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'vigil-pairs-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-const THREAD_CPU = path.join(path.dirname(new URL(import.meta.url).pathname), 'thread-cpu.cjs');
+const THREAD_CPU = path.join(import.meta.dirname, 'thread-cpu.cjs');
 const threadFigures = [path.join(scratch, 'threads-a.jsonl'), path.join(scratch, 'threads-b.jsonl')];
 const envOf = (i: number): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_CACHE_DIR: path.join(scratch, `cache-${i}`) };
