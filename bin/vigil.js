@@ -38,7 +38,7 @@ const checkout = existsSync(path.join(root, 'src')) && !root.split(path.sep).inc
 
 // On two cores or fewer, V8's optimising compiles (on threads of its own) take the core the command's thread would
 // run on: a cold build of 10,000 alerts spent ≈ 0.2 s of its 1.2 s waiting for one. Inlining less makes each compile
-// cheaper, at a small cost to the code it makes (issue #12 §3, docs/benchmarks.md: 30 pairs, −5 % wall, −10 % CPU);
+// cheaper, at a small cost to the code it makes (issue #12 §3, docs/benchmarks.md: 30 pairs, −6 % wall, −11 % CPU);
 // with more cores nothing waits, and V8's defaults stay, as they do for the relay, a server that runs for days, and
 // when node was given the flag itself. Set before the bundle is compiled: its code cache is made and read under the
 // same flags (V8's cachedDataVersionTag).
