@@ -19,11 +19,12 @@
  * `…OtherThreadsCpuSeconds`; test/bench/thread-cpu.cjs).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeSyntheticProject } from './synthetic.ts';
+import { readThreadFigures, withThreadFigures, type ThreadCpu } from './thread-figures.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
@@ -52,15 +53,6 @@ interface Timed {
   threads?: ThreadCpu;
 }
 
-/** See test/bench/thread-cpu.cjs. */
-interface ThreadCpu {
-  mainCpuMs: number;
-  mainWaitMs: number;
-  otherCpuMs: number;
-}
-
-const THREAD_CPU_PRELOAD = path.join(REPO, 'test/bench/thread-cpu.cjs');
-
 /**
  * GNU time gives wall time, CPU time and the peak resident set of the whole process. With `threads` (a file to
  * write), the vigil process also reports its threads' times there (test/bench/thread-cpu.cjs, preloaded through
@@ -68,11 +60,11 @@ const THREAD_CPU_PRELOAD = path.join(REPO, 'test/bench/thread-cpu.cjs');
  */
 function timed(cmd: string[], cwd = REPO, threads?: string): Timed {
   if (threads) rmSync(threads, { force: true });
-  const env = threads ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${THREAD_CPU_PRELOAD}`].filter(Boolean).join(' '), VIGIL_BENCH_THREAD_CPU: threads } : process.env;
+  const env = threads ? withThreadFigures(process.env, threads) : process.env;
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   const [seconds, user, system, kb] = last.split(' ').map(Number);
-  const threadCpu = threads && existsSync(threads) ? (JSON.parse(readFileSync(threads, 'utf8').trim().split('\n').pop()!) as ThreadCpu) : undefined;
+  const threadCpu = threads ? readThreadFigures(threads).pop() : undefined;
   return { seconds: seconds!, cpuSeconds: Number((user! + system!).toFixed(2)), maxRssMb: kb! / 1024, code: r.status ?? -1, stderr: r.stderr, ...(threadCpu ? { threads: threadCpu } : {}) };
 }
 

@@ -65,9 +65,11 @@ function countTrace(trace: string): Counts {
   return counts;
 }
 
-function coldBuild(checkout: string, project: string, out: string): Counts {
-  // A flag on V8's command line makes a code cache of its own: the first build of each checkout makes it, unmeasured.
-  const r = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', path.join(checkout, 'bin/vigil.js'), 'build', project, '--out', out, '--no-cache'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+function coldBuild(checkout: string, project: string, out: string, cacheDir: string): Counts {
+  // A flag on V8's command line makes a code cache of its own: the first build of each checkout makes it, unmeasured,
+  // in a folder of this run's (each command keeps one code cache: in the checkout's, it would replace the usual one).
+  const env = { ...process.env, VIGIL_CACHE_DIR: cacheDir };
+  const r = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', path.join(checkout, 'bin/vigil.js'), 'build', project, '--out', out, '--no-cache'], { encoding: 'utf8', env, maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`vigil build failed:\n${r.stderr.slice(-3000)}`);
   return countTrace(r.stdout + r.stderr);
 }
@@ -80,9 +82,10 @@ async function main(): Promise<void> {
     const project = path.join(dir, 'project');
     await writeSyntheticProject(project, ALERTS, DASHBOARDS);
     const checkouts = AGAINST ? [REPO, AGAINST] : [REPO];
-    checkouts.forEach((c, i) => coldBuild(c, project, path.join(dir, `warm-${i}`)));
+    const cacheOf = (i: number) => path.join(dir, `cache-${i}`);
+    checkouts.forEach((c, i) => coldBuild(c, project, path.join(dir, `warm-${i}`), cacheOf(i)));
     const runs: Counts[][] = checkouts.map(() => []);
-    for (let n = 0; n < RUNS; n++) checkouts.forEach((c, i) => runs[i]!.push(coldBuild(c, project, path.join(dir, `out-${i}-${n}`))));
+    for (let n = 0; n < RUNS; n++) checkouts.forEach((c, i) => runs[i]!.push(coldBuild(c, project, path.join(dir, `out-${i}-${n}`), cacheOf(i))));
     const report = checkouts.map((checkout, i) => {
       const r = runs[i]!;
       const last = r[r.length - 1]!;

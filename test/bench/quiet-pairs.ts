@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readThreadFigures, withThreadFigures } from './thread-figures.ts';
 
 const dash = process.argv.indexOf('--');
 if (dash < 0 || dash < 4) {
@@ -34,7 +35,6 @@ const UNSET_B = process.env.PAIRS_UNSET_B;
 const NODE_FLAGS_B = (process.env.PAIRS_NODE_FLAGS_B ?? '').split(' ').filter(Boolean);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'vigil-pairs-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-const THREAD_CPU = path.join(import.meta.dirname, 'thread-cpu.cjs');
 const threadFigures = [path.join(scratch, 'threads-a.jsonl'), path.join(scratch, 'threads-b.jsonl')];
 const envOf = (i: number): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_CACHE_DIR: path.join(scratch, `cache-${i}`) };
@@ -42,11 +42,7 @@ const envOf = (i: number): NodeJS.ProcessEnv => {
   return env;
 };
 /** The same, for a timed run: its thread figures appended to the side's file. */
-const timedEnvOf = (i: number): NodeJS.ProcessEnv => ({
-  ...envOf(i),
-  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${THREAD_CPU}`.trim(),
-  VIGIL_BENCH_THREAD_CPU: threadFigures[i],
-});
+const timedEnvOf = (i: number): NodeJS.ProcessEnv => withThreadFigures(envOf(i), threadFigures[i]!);
 
 /** Runnable processes other than this one. */
 const running = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[0]) - 1;
@@ -91,12 +87,8 @@ const fastest = Math.min(...pairs.flatMap((p) => [p.a.wall, p.b.wall]));
 const under = Number(process.env.QUIET_UNDER ?? (fastest * 1.25).toFixed(2));
 /** Medians of the thread figures of one side's runs (all of them: which pair a line belongs to is not recorded). */
 function threads(file: string): Record<string, number> | undefined {
-  let lines: { mainCpuMs: number; mainWaitMs: number; otherCpuMs: number }[];
-  try {
-    lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  } catch {
-    return undefined; // not Linux: no figures
-  }
+  const lines = readThreadFigures(file);
+  if (lines.length === 0) return undefined; // not Linux: no figures
   return { mainCpuMs: median(lines.map((l) => l.mainCpuMs)), mainWaitMs: median(lines.map((l) => l.mainWaitMs)), otherCpuMs: median(lines.map((l) => l.otherCpuMs)) };
 }
 console.log(
