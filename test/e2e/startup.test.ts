@@ -193,6 +193,58 @@ describe('the code cache of the command line', () => {
     expect(second.states).toEqual(['accepted']);
   });
 
+  /**
+   * Node's own modules come with code caches made under V8's default flags, which V8 rejects after a flag changes.
+   * The run is told it has two cores (bin/vigil.js sets its inlining bound there) by a preload, which also records the
+   * modules of Node loaded when the bound is set and at the exit.
+   */
+  function nodeModulesAroundTheBound(args: string[]): { code: number | null; stderr: string; atBound?: string[]; atExit: string[] } {
+    const log = path.join(work, `bound-${args[0]}.jsonl`);
+    writeFileSync(log, '');
+    const preload = path.join(work, 'bound-preload.cjs');
+    writeFileSync(
+      preload,
+      `const os = require('node:os');
+const v8 = require('node:v8');
+const { appendFileSync } = require('node:fs');
+const builtins = () => process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+os.availableParallelism = () => 2;
+const set = v8.setFlagsFromString;
+v8.setFlagsFromString = (flags) => { appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ flags, loaded: builtins() }) + '\\n'); return set.call(v8, flags); };
+process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ exit: builtins() }) + '\\n'));`,
+    );
+    const r = spawnSync(process.execPath, ['--require', preload, VIGIL_BIN, ...args], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: shippedCommandLine({ VIGIL_BOUND_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'bound-cache') }),
+      timeout: 60_000,
+    });
+    const records = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { flags?: string; loaded?: string[]; exit?: string[] });
+    const bound = records.find((x) => x.flags?.includes('max-inlined-bytecode-size-cumulative'));
+    return { code: r.status, stderr: r.stderr, atBound: bound?.loaded, atExit: records.find((x) => x.exit)?.exit ?? [] };
+  }
+
+  it.each([
+    ['validate', EXAMPLE, '--no-cache'],
+    ['build', EXAMPLE, '--no-cache', '--out', path.join(work, 'bound-generated')],
+  ])("on two cores, vigil %s loads Node's modules before V8's inlining bound, so that their code caches are used", (...args) => {
+    const run = nodeModulesAroundTheBound(args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.atBound, 'the bound was set').toBeDefined();
+    for (const name of ['child_process', 'net', 'fs/promises', 'perf_hooks', 'worker_threads']) expect(run.atBound, name).toContain(name);
+    // What Node loaded after the bound: none of its public modules (a new one a command uses belongs in bin/vigil.js's
+    // BUILTINS_OF_COMMANDS), only internals of theirs loaded on a first use.
+    const after = run.atExit.filter((m) => !run.atBound!.includes(m));
+    expect(after.filter((m) => !m.startsWith('internal/'))).toEqual([]);
+  });
+
+  it("vigil --version loads no more of Node's modules for the bound than it needs (no child_process)", () => {
+    const run = nodeModulesAroundTheBound(['--version']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.atBound, 'the bound was set').toBeDefined();
+    expect(run.atExit).not.toContain('child_process');
+  });
+
   it('a run that failed makes a provisional cache, which the next successful run makes again with what it compiled', () => {
     const dir = path.join(work, 'code-cache-provisional');
     const broken = path.join(work, 'code-cache-provisional-definitions');
