@@ -4,7 +4,8 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../src/promql/ast.ts';
-import { analyzePromql, withFastParseTree, withLezerOnly } from '../src/promql/analyze.ts';
+import { analyzePromql, withFastParseTree, withLezerOnly, withoutFusedAnalysis } from '../src/promql/analyze.ts';
+import { fastAnalysis } from '../src/promql/fast-analysis.ts';
 import { fastParse } from '../src/promql/fast-parse.ts';
 import { substituteGrafanaVariables } from '../src/promql/grafana.ts';
 import { promqlParser } from '../src/promql/lezer.ts';
@@ -113,6 +114,35 @@ function repositoryStrings(): string[] {
   return [...found];
 }
 
+/** The expressions of the public corpora (import-corpus, pyrra, sloth fixtures). */
+function corpusExpressions(): Set<string> {
+  const exprs = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.(ya?ml|json)$/.test(entry.name)) {
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/"expr":\s*("(?:[^"\\]|\\.)*")/g)) exprs.add(JSON.parse(m[1]!) as string);
+        for (const m of text.matchAll(/^\s*-?\s*(?:expr|query|errorQuery|totalQuery|error_query|total_query):\s*(.+)$/gm)) {
+          let v = m[1]!.trim();
+          if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replaceAll("''", "'");
+          else if (v.startsWith('"') && v.endsWith('"')) {
+            try {
+              v = JSON.parse(v) as string;
+            } catch {
+              continue;
+            }
+          }
+          if (v !== '|' && v !== '>' && v !== '|-' && v !== '>-') exprs.add(v);
+        }
+      }
+    }
+  };
+  for (const d of ['import-corpus', 'pyrra', 'sloth']) walk(path.join(ROOT, 'test/fixtures', d));
+  return exprs;
+}
+
 let synthetic: string[] = [];
 let dir = '';
 
@@ -173,30 +203,7 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
   }, 120_000);
 
   it('over the public corpora (import-corpus, pyrra, sloth fixtures): the same tree and analysis wherever it accepts', () => {
-    const exprs = new Set<string>();
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const file = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(file);
-        else if (/\.(ya?ml|json)$/.test(entry.name)) {
-          const text = readFileSync(file, 'utf8');
-          for (const m of text.matchAll(/"expr":\s*("(?:[^"\\]|\\.)*")/g)) exprs.add(JSON.parse(m[1]!) as string);
-          for (const m of text.matchAll(/^\s*-?\s*(?:expr|query|errorQuery|totalQuery|error_query|total_query):\s*(.+)$/gm)) {
-            let v = m[1]!.trim();
-            if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replaceAll("''", "'");
-            else if (v.startsWith('"') && v.endsWith('"')) {
-              try {
-                v = JSON.parse(v) as string;
-              } catch {
-                continue;
-              }
-            }
-            if (v !== '|' && v !== '>' && v !== '|-' && v !== '>-') exprs.add(v);
-          }
-        }
-      }
-    };
-    for (const d of ['import-corpus', 'pyrra', 'sloth']) walk(path.join(ROOT, 'test/fixtures', d));
+    const exprs = corpusExpressions();
     const r = compare(exprs);
     rate('public corpora', r);
     expect(r.mismatches.slice(0, 5)).toEqual([]);
@@ -263,5 +270,80 @@ describe('the hand-written PromQL parser builds lezer’s tree', () => {
   ])('declines %j (%s)', (expr) => {
     const { text } = prepared(expr, false);
     expect(fastParse(text)).toBeUndefined();
+  });
+});
+
+/** Each expression (both ways where `modes` says) analysed in one pass and without it: where the pass accepts, the same object. */
+function compareFused(exprs: Iterable<string>, modes = (_expr: string) => [false, true]): Outcome {
+  const out: Outcome = { cases: 0, accepted: 0, mismatches: [] };
+  for (const expr of exprs) {
+    for (const grafana of modes(expr)) {
+      out.cases++;
+      const fused = fastAnalysis(expr, grafana);
+      if (!fused) continue;
+      out.accepted++;
+      const a = show(fused);
+      const b = show(withoutFusedAnalysis(() => analyzePromql(expr, { grafana })));
+      if (a !== b) out.mismatches.push(`analysis of ${JSON.stringify(expr)} (grafana ${grafana}):\n  Analyzer ${b}\n  one pass ${a}`);
+      // …and it is the analysis analyzePromql gives.
+      if (show(analyzePromql(expr, { grafana })) !== a) out.mismatches.push(`analyzePromql(${JSON.stringify(expr)}) is not the one-pass analysis`);
+    }
+  }
+  return out;
+}
+
+const rateFused = (what: string, r: Outcome) => console.info(`one-pass analysis, ${what}: ${r.accepted} of ${r.cases} accepted (${((100 * r.accepted) / r.cases).toFixed(1)} %)`);
+
+describe('the one-pass analysis (fast-analysis.ts) is the Analyzer’s, key for key', () => {
+  it('takes every synthetic alert expression (not the Grafana queries with variables), with the same analysis', () => {
+    const r = compareFused(synthetic, (e) => (e.includes('$') ? [true] : [false, true]));
+    rateFused('synthetic project', r);
+    expect(r.mismatches).toEqual([]);
+    expect(r.accepted).toBe(synthetic.filter((e) => !e.includes('$')).length * 2);
+  });
+
+  it('over the quoted strings of the repository, the public corpora and 30,000 seeded random mutations: the same analysis wherever it accepts', () => {
+    const strings = repositoryStrings();
+    const corpus = [...corpusExpressions()];
+    for (const [what, exprs, least] of [
+      ['quoted strings of the repository', strings, 1000],
+      ['public corpora', corpus, 100],
+      ['random mutations', mutations([...synthetic, ...strings.filter((s) => fastAnalysis(s, false)), ...corpus.filter((s) => fastAnalysis(s, false))], 30_000, 7), 2000],
+    ] as const) {
+      const r = compareFused(exprs);
+      rateFused(what, r);
+      expect(r.mismatches.slice(0, 5), what).toEqual([]);
+      expect(r.accepted, what).toBeGreaterThan(least);
+    }
+  }, 180_000);
+
+  it.each([
+    ['x{a=~"("}', 'an invalid regex (reported)'],
+    ['x{__name__="y"}', 'a __name__ matcher'],
+    ['{a="b"}', 'a selector without a metric name'],
+    ['x{a="\\n"}', 'an escape'],
+    ['x[0s]', 'a zero range (reported)'],
+    ['x[5]', 'a range without a unit (reported)'],
+    ['x[5m:1m]', 'a subquery'],
+    ['x offset 5m', 'offset'],
+    ['-x', 'a unary minus'],
+    ['x > bool 1', 'bool'],
+    ['a / on(b) c', 'vector matching'],
+    ['1 > 2', 'scalars compared without bool (reported)'],
+    ['1 and x', 'a set operator on a scalar (reported)'],
+    ['rate(x)', 'an argument of the wrong type (reported)'],
+    ['rate(x[5m], 1)', 'too many arguments (reported)'],
+    ['sum(x[5m])', 'an aggregation of a range (reported)'],
+    ['topk(3, x)', 'an aggregation with a parameter'],
+    ['histogram_quantile(0.9, rate(x_bucket[5m]))', 'a quantile (facts of its own)'],
+    ['absent(up)', 'absent (facts of its own)'],
+    ['label_replace(x, "a", "$1", "b", "(.*)")', 'labels made from strings'],
+    ['rat(x[5m])', 'an unknown function (reported)'],
+    ['Rate(x[5m])', 'a function name in the wrong case (reported)'],
+    ['x{a="b"} # c', 'a comment'],
+    ['0x1f + x', 'a hexadecimal number'],
+    ['rate(x[$__rate_interval])', 'a Grafana variable'],
+  ])('declines %j (%s), which the Analyzer takes', (expr) => {
+    expect(fastAnalysis(expr, expr.includes('$'))).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { prometheusRegexTest } from '../util/re2-match.ts';
 import { durationProblem, parseDuration } from '../util/duration.ts';
+import { acceptedDuration, hasLowercaseLetter, isDuration, regexError } from './literal-verdicts.ts';
 import { anchoredRe2SyntaxError, prometheusMatcherRegexError, type Re2SyntaxError } from '../util/re2-syntax.ts';
 import type { Tree } from '@lezer/common';
 import { promqlParser } from './lezer.ts';
+import { fastAnalysis } from './fast-analysis.ts';
 import { fastExpr, fastParse } from './fast-parse.ts';
 import { child, childNodes, childrenNamed, firstErrorIn, isExprNode, MAX_DEPTH, modifierCore, readingErrorFreeTree, toExpr, TooDeep, type Expr, type Node, type Span } from './ast.ts';
 import { AGGREGATIONS, arityOf, FUNCTIONS, LATER_FUNCTIONS, type AggregationSpec, type FunctionSpec } from './functions.ts';
@@ -37,9 +39,7 @@ interface Info {
 
 const unknown = (): Info => ({ type: undefined, labels: inherited() });
 
-const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const UNIT_SECONDS: Record<string, number> = { y: 31_536_000, w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1, ms: 0.001 };
-const isDuration = (text: string) => /\d[a-z]/.test(text) && DURATION.test(text);
 
 const COMPARISON_OPS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
 const SET_OPS = new Set(['And', 'Or', 'Unless']);
@@ -58,27 +58,6 @@ function matchOperator(text: string, node: Node): MatchOperator {
   return shared(text.slice(node.from, node.to)) as MatchOperator;
 }
 
-const accepted = new Map<string, boolean>();
-
-/** Whether Analyzer.duration reports nothing about this literal: a duration with a unit, in range, above zero. */
-function acceptedDuration(text: string): boolean {
-  let ok = accepted.get(text);
-  if (ok === undefined) {
-    ok = isDuration(text) && !durationProblem(text) && parseDuration(text) !== 0;
-    if (accepted.size >= 4096) accepted.clear();
-    accepted.set(text, ok);
-  }
-  return ok;
-}
-
-function hasLowercaseLetter(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 97 && c <= 122) return true;
-  }
-  return false;
-}
-
 const matchesEmpty = new Map<string, boolean | null>();
 
 /** Whether a regex (anchored, as Prometheus does) matches ""; undefined when it is not valid RE2 (reported apart). Remembered per pattern. */
@@ -91,25 +70,6 @@ function regexMatchesEmpty(re: string): boolean | undefined {
   }
   return known ?? undefined;
 }
-
-const regexErrors = new Map<(pattern: string) => Re2SyntaxError | undefined, Map<string, Re2SyntaxError | null>>();
-
-/**
- * `check(pattern)`, remembered: a project's matchers repeat a few patterns (`5..`) thousands of times, and deciding
- * validity by the RE2 grammar was ≈ a tenth of an analysis. Bounded like the other caches for a long `--watch`.
- */
-function regexError(check: (pattern: string) => Re2SyntaxError | undefined, pattern: string): Re2SyntaxError | undefined {
-  let known = regexErrors.get(check);
-  if (!known) regexErrors.set(check, (known = new Map()));
-  let error = known.get(pattern);
-  if (error === undefined) {
-    error = check(pattern) ?? null;
-    if (known.size >= 10_000) known.clear();
-    known.set(pattern, error);
-  }
-  return error ?? undefined;
-}
-
 
 class Analyzer {
   readonly problems: PromqlProblem[] = [];
@@ -755,41 +715,40 @@ function signature(spec: FunctionSpec): string {
   return `${spec.name}(${params.join(', ')})`;
 }
 
-let lezerOnly = false;
+/** The ways of analysing that tests switch, to compare them. */
+const ways = { lezerOnly: false, treeOnly: false, fused: true };
+
+function withWay<T>(way: keyof typeof ways, on: boolean, run: () => T): T {
+  const before = ways[way];
+  ways[way] = on;
+  try {
+    return run();
+  } finally {
+    ways[way] = before;
+  }
+}
 
 /** Runs `run` with every expression parsed by lezer (for tests comparing the two parsers' analyses). */
-export function withLezerOnly<T>(run: () => T): T {
-  const before = lezerOnly;
-  lezerOnly = true;
-  try {
-    return run();
-  } finally {
-    lezerOnly = before;
-  }
-}
-
-let treeOnly = false;
+export const withLezerOnly = <T>(run: () => T): T => withWay('lezerOnly', true, run);
 
 /** Runs `run` with every expression fastExpr would take parsed by fastParse and converted by toExpr (for tests comparing the two). */
-export function withFastParseTree<T>(run: () => T): T {
-  const before = treeOnly;
-  treeOnly = true;
-  try {
-    return run();
-  } finally {
-    treeOnly = before;
-  }
-}
+export const withFastParseTree = <T>(run: () => T): T => withWay('treeOnly', true, run);
+
+/** Runs `run` without the one-pass analysis (fast-analysis.ts), for tests comparing the two. */
+export const withoutFusedAnalysis = <T>(run: () => T): T => withWay('fused', false, run);
 
 function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysis {
   const grafana = options.grafana === true;
+  // The common, valid expression in one pass (fast-analysis.ts): the same analysis, without a tree and a second walk.
+  const fused = ways.lezerOnly || ways.treeOnly || !ways.fused ? undefined : fastAnalysis(original, grafana);
+  if (fused) return fused;
   const first = grafana ? substituteGrafanaVariables(original) : { text: original, map: IDENTITY_MAP };
   // The common, valid expression: lezer's tree from the hand-written parser, with no syntax problem to find. It
   // accepts only calls of names the grammar knows (callShape), which rewriteUnknownCalls would leave as they are: the
   // text it parses is the one rewriteUnknownCalls would give, so that pass over the tokens is left out, and so is
   // the list of tokens (the parser reads them one at a time).
   // Built as the Analyzer's Expr straight away (fastExpr): the same as toExpr of fastParse's tree.
-  const early = lezerOnly ? undefined : treeOnly ? 'too-big' : fastExpr(first.text);
+  const early = ways.lezerOnly ? undefined : ways.treeOnly ? 'too-big' : fastExpr(first.text);
   if (early !== undefined && early !== 'too-big') {
     return readingErrorFreeTree(() => analyzeExpr({ original, text: first.text, map: first.map, grafana }, early, []));
   }
@@ -809,7 +768,7 @@ function analyzeUnsafe(original: string, options: AnalyzeOptions): PromqlAnalysi
   const deep = firstTooDeep(src.text, src.tokens, MAX_DEPTH);
   if (deep) return failed(original, { start: src.map.start(deep.start), end: src.map.end(deep.end) }, `expression nested more than ${MAX_DEPTH} levels deep; not analysed`);
   // Unknown functions swapped for a known one: the hand-written parser may accept the rewritten text.
-  const fast = lezerOnly || second.text === first.text ? undefined : treeOnly ? 'too-big' : fastExpr(src.text);
+  const fast = ways.lezerOnly || second.text === first.text ? undefined : ways.treeOnly ? 'too-big' : fastExpr(src.text);
   if (fast !== undefined && fast !== 'too-big') return readingErrorFreeTree(() => analyzeExpr(src, fast, []));
   const fastTree = fast === 'too-big' ? fastParse(src.text) : undefined;
   if (fastTree) return readingErrorFreeTree(() => analyzeTree(src, fastTree, []));

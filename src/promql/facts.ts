@@ -98,7 +98,7 @@ const LABEL_MAKERS = new Set(['label_replace', 'label_join']);
 export const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear']);
 
 const COMPARISONS = new Set(['Eql', 'Neq', 'Gtr', 'Gte', 'Lss', 'Lte']);
-const MIRRORED: Record<string, string> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
+export const MIRRORED: Record<string, string> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
 
 const isNumber = (x: Expr) => x.kind === 'number' || (x.kind === 'unary' && unwrap(x.inner).kind === 'number');
 
@@ -438,7 +438,7 @@ export class FactCollector {
  * after it; spelled out, as a spread was the analysis' costliest line before V8 optimizes it (most of a cold build's
  * analyses run before).
  */
-function withRange(context: FactContext, range: SelectorFact['range']): FactContext {
+export function withRange(context: FactContext, range: SelectorFact['range']): FactContext {
   if ('range' in context) return { ...context, range };
   if ('call' in context) return { call: context.call, range };
   if ('compared' in context) return { compared: context.compared, range };
@@ -446,7 +446,7 @@ function withRange(context: FactContext, range: SelectorFact['range']): FactCont
 }
 
 /** `{ metric, at, matchers, bare: false, ...context }` (no `metric` key when it is undefined), spelled out as withRange. */
-function selectorFact(metric: string | undefined, at: Located, matchers: MatcherFact[], context: FactContext): SelectorFact {
+export function selectorFact(metric: string | undefined, at: Located, matchers: MatcherFact[], context: FactContext): SelectorFact {
   const hasRange = 'range' in context;
   const { range } = context;
   if ('call' in context) {
@@ -479,7 +479,7 @@ export function keptList<T>(list: T[]): T[] {
  * without the Set for the few an aggregation nearly always reads, and at its length (a list grown by push keeps room
  * for 17, ≈ 130 bytes more in every analysis kept).
  */
-function distinctMetrics(selectors: readonly SelectorFact[], first: number): string[] {
+export function distinctMetrics(selectors: readonly { metric?: string }[], first: number): string[] {
   if (selectors.length - first > 16) return [...new Set(selectors.slice(first).map((s) => s.metric!))];
   let n = 0;
   for (let i = first; i < selectors.length; i++) if (isFirst(selectors, first, i)) n++;
@@ -490,7 +490,7 @@ function distinctMetrics(selectors: readonly SelectorFact[], first: number): str
 }
 
 /** Whether no selector between `first` and `i` has the metric of selector `i`. */
-function isFirst(selectors: readonly SelectorFact[], first: number, i: number): boolean {
+function isFirst(selectors: readonly { metric?: string }[], first: number, i: number): boolean {
   const metric = selectors[i]!.metric;
   for (let j = first; j < i; j++) if (selectors[j]!.metric === metric) return false;
   return true;

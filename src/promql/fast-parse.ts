@@ -90,13 +90,13 @@ function make(type: NodeType, from: number, to: number, kids?: PNode[]): PNode {
 }
 
 /** Thrown to give up; caught in fastParse. */
-const DECLINE = { declined: true };
+export const DECLINE = { declined: true };
 
 /** Lezer's `number` token (its `duration` included), matched in full against a scanner token. */
-const NUMBER =
+export const NUMBER =
   /^(?:(?:[0-9]+(?:_?[0-9])*(?:\.[0-9]+(?:_?[0-9])*)?|\.[0-9]+(?:_?[0-9])*)(?:[eE][+-]?[0-9]+(?:_?[0-9])*)?|0x[0-9a-fA-F]+|(?=[0-9])(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$/;
 
-interface BinOp {
+export interface BinOp {
   name: string;
   prec: number;
   /** The node type named `name`, looked up on first use (opType). */
@@ -185,15 +185,15 @@ function callShape(name: string): CallShape | null {
   return shape;
 }
 
-const MAX_NESTING = 200;
+export const MAX_NESTING = 200;
 
-const OPEN_PAREN = 40;
-const CLOSE_PAREN = 41;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const COMMA = 44;
+export const OPEN_PAREN = 40;
+export const CLOSE_PAREN = 41;
+export const OPEN_BRACKET = 91;
+export const CLOSE_BRACKET = 93;
+export const OPEN_BRACE = 123;
+export const CLOSE_BRACE = 125;
+export const COMMA = 44;
 
 /** A token read ahead of the current one (Parser.ahead). */
 const newToken = (): TokenFields => ({ kind: null, start: 0, end: 0, terminated: false });
@@ -203,7 +203,7 @@ const newToken = (): TokenFields => ({ kind: null, start: 0, end: 0, terminated:
  * expression), the current one into its own fields (`kind` null at the end). The caller declines a text with a
  * comment before (lezer keeps comments in its tree).
  */
-class Parser implements TokenFields {
+export class Parser implements TokenFields {
   protected depth = 0;
   kind: TokenKind | null = null;
   start = 0;
@@ -445,15 +445,13 @@ class Parser implements TokenFields {
    * `__proto__` finds something there: declined.
    */
   protected nameOperand(name: string): PNode {
-    if (name.length <= KEYWORD_MAX_LENGTH) {
-      const lower = name.toLowerCase();
-      if (lower === 'inf' || lower === 'nan') {
-        const node = this.leaf(T.NumberDurationLiteral);
-        this.advance();
-        return node;
-      }
-      if (KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower)) throw DECLINE;
+    const kind = this.nameKind(name);
+    if (kind === 'number') {
+      const node = this.leaf(T.NumberDurationLiteral);
+      this.advance();
+      return node;
     }
+    if (kind === 'keyword') throw DECLINE;
     const id = this.leaf(T.Identifier);
     this.advance();
     if (this.isPunct(this, OPEN_BRACE)) {
@@ -461,6 +459,14 @@ class Parser implements TokenFields {
       return make(T.VectorSelector, id.from, matchers.to, [id, matchers]);
     }
     return make(T.VectorSelector, id.from, id.to, [id]);
+  }
+
+  /** What lezer makes of a name that is not called: `inf`/`nan` a number, a keyword (or an Object.prototype name) none of this parser's; else a metric name (undefined). */
+  protected nameKind(name: string): 'number' | 'keyword' | undefined {
+    if (name.length > KEYWORD_MAX_LENGTH) return undefined;
+    const lower = name.toLowerCase();
+    if (lower === 'inf' || lower === 'nan') return 'number';
+    return KEYWORDS.has(lower) || PROTOTYPE_NAMES.has(lower) ? 'keyword' : undefined;
   }
 
   /**
@@ -573,17 +579,23 @@ class Parser implements TokenFields {
   }
 
   protected callBody(): PNode {
-    const open = this.expectPunct(OPEN_PAREN);
+    const open = this.start;
     const args: PNode[] = [];
+    const close = this.argumentList(() => this.expr(), args);
+    return make(T.FunctionCallBody, open, close + 1, args);
+  }
+
+  /** A call's bracketed arguments, each read by `item`, into `items`; where the closing bracket is. */
+  protected argumentList<E>(item: () => E, items: E[]): number {
+    this.expectPunct(OPEN_PAREN);
     if (!this.isPunct(this, CLOSE_PAREN)) {
       for (;;) {
-        args.push(this.expr());
+        items.push(item());
         if (!this.isPunct(this, COMMA)) break;
         this.advance();
       }
     }
-    const close = this.expectPunct(CLOSE_PAREN);
-    return make(T.FunctionCallBody, open, close + 1, args);
+    return this.expectPunct(CLOSE_PAREN);
   }
 
   /** A plain duration or number inside `[…]`: lezer's DurationExpr around NumberDurationLiteralInDurationContext. */
@@ -795,15 +807,7 @@ class ExprParser extends Parser {
 
   /** A call's bracketed arguments, into `args`; where the closing bracket ends. */
   private argsExpr(args: Expr[]): number {
-    this.expectPunct(OPEN_PAREN);
-    if (!this.isPunct(this, CLOSE_PAREN)) {
-      for (;;) {
-        args.push(this.exprOf());
-        if (!this.isPunct(this, COMMA)) break;
-        this.advance();
-      }
-    }
-    return this.expectPunct(CLOSE_PAREN) + 1;
+    return this.argumentList(() => this.exprOf(), args) + 1;
   }
 
   private rangeExpr(e: Expr): Expr {
@@ -827,7 +831,7 @@ class ExprParser extends Parser {
 }
 
 /** Whether `next` takes the right operand of `op` (higher precedence, or both `^`, which is right-associative). */
-function bindsTighter(next: BinOp, op: BinOp): boolean {
+export function bindsTighter(next: BinOp, op: BinOp): boolean {
   return next.prec > op.prec || (next.prec === POW && op.prec === POW);
 }
 
@@ -841,7 +845,7 @@ const TOKENS = new TokenBuffer(4096);
  * (lezer puts comments in its tree), and one with a surrogate (lezer's string token stops at a lone surrogate, which a
  * slice of a longer text may hold: left to lezer, and with it any surrogate pair).
  */
-function tokensOf(text: string): TokenBuffer | undefined {
+export function tokensOf(text: string): TokenBuffer | undefined {
   if (SURROGATE.test(text)) return undefined;
   const tokens = text.length <= TOKENS.kinds.length ? TOKENS : new TokenBuffer(text.length);
   scanInto(text, false, tokens);
