@@ -15,8 +15,8 @@ import type { FunctionUse, LabelMatcher, MatchOperator, MetricUse, OutputLabels,
  * few objects per expression). It takes only what it can judge without a message: metric selectors with plain
  * matchers and an optional `[duration]`, calls of Prometheus 2.42's functions on vectors, matrices and scalars,
  * aggregations without a parameter, `by`/`without`, binary operators without `bool`/`on`/`ignoring`, numbers and
- * parentheses — and declines (undefined) anything else, or anything the Analyzer would report, which then takes the
- * usual way. test/promql-fast-parse.test.ts compares the two over the repository's corpora and random mutations.
+ * parentheses, and in a Grafana query a variable for a range (`[$__rate_interval]`) — and declines (undefined)
+ * anything else, or anything the Analyzer would report, which then takes the usual way. test/promql-fast-parse.test.ts compares the two over the repository's corpora and random mutations.
  */
 
 /** A vector selector as read, until the expression around it says what is done to it (its facts' context). */
@@ -192,10 +192,15 @@ class AnalysisParser extends Parser {
     const labels = inherited();
     if (!this.isPunct(this, OPEN_BRACKET)) return { type: 'vector', labels, selector: pending };
     this.advance();
-    const written = this.kind === 'number' ? this.word(this) : '';
-    if (!acceptedDuration(written) || !NUMBER.test(written)) throw DECLINE;
-    const text = shared(written);
-    pending.range = { start: this.start, end: this.end, text, seconds: parseDuration(written) / 1000 };
+    if (this.kind === 'template') {
+      // A Grafana variable (scanned as one only in a Grafana query): Grafana puts a duration there, the Analyzer a
+      // placeholder duration, and the range's fact has no seconds.
+      pending.range = { start: this.start, end: this.end, text: shared(this.word(this)) };
+    } else {
+      const written = this.kind === 'number' ? this.word(this) : '';
+      if (!acceptedDuration(written) || !NUMBER.test(written)) throw DECLINE;
+      pending.range = { start: this.start, end: this.end, text: shared(written), seconds: parseDuration(written) / 1000 };
+    }
     this.advance();
     this.expectPunct(CLOSE_BRACKET);
     return { type: 'matrix', labels, selector: pending };
@@ -300,13 +305,15 @@ function compared(start: number, end: number, op: string, value: number): Compar
 }
 
 /**
- * The analysis of `text` (the expression as written: no Grafana variable was replaced in it), or undefined where this
- * pass declines it. `grafana`: analysed as a Grafana query, whose `$` and `[[` this pass leaves to the Analyzer.
+ * The analysis of `text` (the expression as written: no Grafana variable replaced, its offsets the original ones), or
+ * undefined where this pass declines it. `grafana`: analysed as a Grafana query.
  */
 export function fastAnalysis(text: string, grafana: boolean): PromqlAnalysis | undefined {
-  // A backslash (an escape to read in a string) and Grafana's variables are the Analyzer's.
-  if (text.includes('\\') || (grafana && (text.includes('$') || text.includes('[[')))) return undefined;
-  const tokens = tokensOf(text);
+  // A backslash (an escape to read in a string) is the Analyzer's, and so are Grafana's `[[x]]` variables.
+  if (text.includes('\\') || (grafana && text.includes('[['))) return undefined;
+  // In a Grafana query `$x` and `${x}` are tokens of their own: taken as a range's duration (the commonest,
+  // `[$__rate_interval]`), declined anywhere else.
+  const tokens = tokensOf(text, grafana && text.includes('$'));
   if (!tokens) return undefined;
   try {
     return new AnalysisParser(text, tokens).analysis();

@@ -841,14 +841,15 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 const TOKENS = new TokenBuffer(4096);
 
 /**
- * The tokens of a text the hand-written parser may take, or undefined where lezer should parse it: a text with a comment
+ * The tokens of a text the hand-written parser may take (`templates`: Grafana's variables as tokens of their own, see
+ * scanInto), or undefined where lezer should parse it: a text with a comment
  * (lezer puts comments in its tree), and one with a surrogate (lezer's string token stops at a lone surrogate, which a
  * slice of a longer text may hold: left to lezer, and with it any surrogate pair).
  */
-export function tokensOf(text: string): TokenBuffer | undefined {
+export function tokensOf(text: string, templates = false): TokenBuffer | undefined {
   if (SURROGATE.test(text)) return undefined;
   const tokens = text.length <= TOKENS.kinds.length ? TOKENS : new TokenBuffer(text.length);
-  scanInto(text, false, tokens);
+  scanInto(text, templates, tokens);
   return tokens.comments === 0 ? tokens : undefined;
 }
 
