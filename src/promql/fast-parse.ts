@@ -438,12 +438,7 @@ export class Parser implements TokenFields {
     return undefined;
   }
 
-  /**
-   * A name that is not a call: `inf`/`nan` (a number literal), or a metric name and its selector. No keyword, and no
-   * all-lowercase name of Object.prototype, is longer than 12 characters: a longer name (most metric names) is no
-   * keyword, without a lowercase copy and two lookups. Lezer's keyword tables are plain objects, so `constructor` or
-   * `__proto__` finds something there: declined.
-   */
+  /** A name that is not a call: `inf`/`nan` (a number literal), or a metric name and its selector (see nameKind). */
   protected nameOperand(name: string): PNode {
     const kind = this.nameKind(name);
     if (kind === 'number') {
@@ -461,7 +456,12 @@ export class Parser implements TokenFields {
     return make(T.VectorSelector, id.from, id.to, [id]);
   }
 
-  /** What lezer makes of a name that is not called: `inf`/`nan` a number, a keyword (or an Object.prototype name) none of this parser's; else a metric name (undefined). */
+  /**
+   * What a name that is not called reads as: `inf`/`nan` a number literal, a keyword (declined), else a metric name
+   * (undefined). No keyword, and no all-lowercase name of Object.prototype, is longer than 12 characters: a longer
+   * name (most metric names) is no keyword, without a lowercase copy and two lookups. Lezer's keyword tables are plain
+   * objects, so `constructor` or `__proto__` finds something there: a keyword too.
+   */
   protected nameKind(name: string): 'number' | 'keyword' | undefined {
     if (name.length > KEYWORD_MAX_LENGTH) return undefined;
     const lower = name.toLowerCase();
