@@ -16,7 +16,8 @@ import type { FunctionUse, LabelMatcher, MatchOperator, MetricUse, OutputLabels,
  * matchers and an optional `[duration]`, calls of Prometheus 2.42's functions on vectors, matrices and scalars,
  * aggregations without a parameter, `by`/`without`, binary operators without `bool`/`on`/`ignoring`, numbers and
  * parentheses, and in a Grafana query a variable for a range (`[$__rate_interval]`) — and declines (undefined)
- * anything else, or anything the Analyzer would report, which then takes the usual way. test/promql-fast-parse.test.ts compares the two over the repository's corpora and random mutations.
+ * anything else, or anything the Analyzer would report, which then takes the usual way.
+ * test/promql-fast-parse.test.ts compares the two over the repository's corpora and random mutations.
  */
 
 /** A vector selector as read, until the expression around it says what is done to it (its facts' context). */
