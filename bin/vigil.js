@@ -35,6 +35,8 @@ const EXIT_USAGE = 2; // src/cli/exit.ts
 const root = path.resolve(__dirname, '..');
 const bundle = path.join(root, 'dist', 'vigil.cjs');
 const checkout = existsSync(path.join(root, 'src')) && !root.split(path.sep).includes('node_modules');
+// A command's name (`validate`, `build`…), not `--version` & co. or nothing; a mistyped one is its own usage error.
+const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv[2] : undefined;
 
 // On two cores or fewer, V8's optimising compiles (on threads of its own) take the core the command's thread would
 // run on: a cold build of 10,000 alerts spent ≈ 0.2 s of its 1.2 s waiting for one. Inlining less makes each compile
@@ -52,7 +54,7 @@ const INLINING_BOUND = 'max-inlined-bytecode-size-cumulative';
 const BUILTINS_OF_COMMANDS = ['node:child_process', 'node:fs/promises', 'node:net', 'node:path/posix', 'node:perf_hooks', 'node:tty', 'node:worker_threads'];
 const givenToNode = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(INLINING_BOUND));
 if (process.argv[2] !== 'relay' && os.availableParallelism() <= 2 && !givenToNode) {
-  if (/^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '')) {
+  if (command) {
     for (const name of BUILTINS_OF_COMMANDS) require(name);
     void [process.stdout, process.stderr];
   }
@@ -112,7 +114,7 @@ async function main() {
 async function compileBundle({ prestart = true } = {}) {
   const cacheDir = process.env.VIGIL_CODE_CACHE === '0' ? undefined : codeCacheDir();
   let discardLoader = () => {};
-  if (prestart && cacheDir && /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '')) {
+  if (prestart && cacheDir && command) {
     try {
       const loader = require(path.join(root, 'dist', 'loader-process.cjs'));
       const dist = path.dirname(bundle);
@@ -171,8 +173,7 @@ function codeCache(bytes, dir) {
     .update([version, bundleSha256.toString('hex'), process.version, process.arch, cachedDataVersionTag(), ...process.execArgv].join('\0'))
     .digest('hex')
     .slice(0, 32);
-  const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other';
-  return { file: path.join(dir, `${command}-${key}.bin`), command, bundleSha256, missing: 'missing' };
+  return { file: path.join(dir, `${command ?? 'other'}-${key}.bin`), command: command ?? 'other', bundleSha256, missing: 'missing' };
 }
 
 function codeCacheDir() {

@@ -318,6 +318,20 @@ describe('the one-pass analysis (fast-analysis.ts) is the Analyzer’s, key for 
   }, 180_000);
 
   it.each([
+    ['calls', 'abs('.repeat(3_000) + 'x' + ')'.repeat(3_000)],
+    ['aggregations', 'sum by (a) ('.repeat(300) + 'x' + ')'.repeat(300)],
+    ['parentheses', '('.repeat(300) + 'x' + ')'.repeat(300)],
+    ['comparisons', 'rate(x[5m]) > '.repeat(2_000) + '1'],
+    ['set operators', 'a or '.repeat(600) + 'a'],
+    ['powers', 'a ^ '.repeat(600) + 'a'],
+  ])('declines %s nested or chained past its bounds (MAX_NESTING, 500 operands), no stack overflow: the analysis without it', (_what, expr) => {
+    expect(fastAnalysis(expr, false)).toBeUndefined();
+    const analysis = show(analyzePromql(expr));
+    expect(analysis).not.toContain('internal error');
+    expect(analysis).toBe(show(withoutFusedAnalysis(() => analyzePromql(expr))));
+  });
+
+  it.each([
     ['x{a=~"("}', 'an invalid regex (reported)', false],
     ['x{__name__="y"}', 'a __name__ matcher', false],
     ['{a="b"}', 'a selector without a metric name', false],

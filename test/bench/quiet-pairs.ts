@@ -11,6 +11,9 @@
  * PAIRS_NODE_FLAGS_B='--flag=value …' starts B's node with those Node or V8 flags (the same checkout as A: what a flag
  * would give). Each side keeps its code cache and incremental cache in a folder of its own (VIGIL_CACHE_DIR), made by
  * the untimed first run: a cache file is named by the flags it was made under, and each command keeps one.
+ * A V8 flag given there also costs side B the code caches Node made of its own modules under V8's defaults (they are
+ * compiled from source after any flag change): give A a flag that changes nothing, or set the flag while running
+ * after them as bin/vigil.js sets its inlining bound (docs/benchmarks.md, 2026-12-06 14:43).
  * On Linux each run also reports its main thread's time on a CPU and waiting for one, and the other threads' CPU
  * (test/bench/thread-cpu.cjs); the medians are printed with the rest.
  */
