@@ -46,20 +46,32 @@ const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv
 // same flags (V8's cachedDataVersionTag).
 //
 // Node's own modules carry code caches made under V8's default flags, which V8 rejects once a flag has changed: each
-// one loaded after the bound is compiled from its source. So the modules a command loads anyway (the TypeScript
+// one loaded after the bound (or the first growth's flag, below) is compiled from its source. So the modules a command
+// loads anyway (the TypeScript
 // loader's child_process and its net, esbuild's tty, fs/promises, path/posix, `performance`, structuredClone's
 // worker_threads, the standard streams) are loaded first: ≈ 5 ms less of a validate of the example (faster in 25 of 30
 // pairs; docs/benchmarks.md). Not for `--version` & co., which need none of them.
 const INLINING_BOUND = 'max-inlined-bytecode-size-cumulative';
 const BUILTINS_OF_COMMANDS = ['node:child_process', 'node:fs/promises', 'node:net', 'node:path/posix', 'node:perf_hooks', 'node:tty', 'node:worker_threads'];
-const givenToNode = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(INLINING_BOUND));
-if (process.argv[2] !== 'relay' && os.availableParallelism() <= 2 && !givenToNode) {
-  if (command) {
-    for (const name of BUILTINS_OF_COMMANDS) require(name);
-    void [process.stdout, process.stderr];
-  }
-  require('node:v8').setFlagsFromString(`--${INLINING_BOUND}=200`);
+const givenToNode = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(flag));
+const boundInlining = process.argv[2] !== 'relay' && os.availableParallelism() <= 2 && !givenToNode(INLINING_BOUND);
+
+// The old generation's first growth ten times what survived its first full collection, not V8's ≈ 4 times: that
+// collection comes ≈ 0.1 s after the start, when the heap holds the command's code and little of its data (≈ 13 MB),
+// and the limit it sets (≈ 70 MB) made a cold build of 10,000 alerts collect the whole heap once more half-way (≈ 30 ms
+// of its main thread, marking on the core it shares) only to find ≈ 90 % of it alive (issue #12 §3, docs/benchmarks.md).
+// Only that first growth: once it is set, V8's own factor again (startGenerousGrowth). Not for the relay, a server
+// whose heap stays small; not when node was given the flag itself. Set after the bundle's compile and unset before its
+// code cache is made: the cache is made and read under the same flags (V8's flag hash).
+const FIRST_GROWTH = 'heap-growing-percent';
+const FIRST_GROWTH_PERCENT = 900;
+const growGenerously = command !== undefined && command !== 'relay' && !givenToNode(FIRST_GROWTH);
+
+if (command && (boundInlining || growGenerously)) {
+  for (const name of BUILTINS_OF_COMMANDS) require(name);
+  void [process.stdout, process.stderr];
 }
+if (boundInlining) require('node:v8').setFlagsFromString(`--${INLINING_BOUND}=200`);
 
 void main();
 
@@ -150,15 +162,38 @@ function runBundle({ script, cache, cachedData }) {
     if (!accepted || cache.provisional) {
       process.once('exit', (code) => {
         if (code === EXIT_USAGE || (accepted && code !== 0)) return;
+        endGenerousGrowth();
         writeCodeCache(cache, script.createCachedData(), code !== 0);
       });
     }
   }
+  if (growGenerously) startGenerousGrowth();
   // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.
   const commandLine = script.runInThisContext();
   const module = { exports: {} };
   commandLine(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle), pathToFileURL(bundle).href);
 }
+
+/**
+ * The old generation's next growth ten times what survives (see FIRST_GROWTH) until a full collection has used it;
+ * V8's own factor after that.
+ */
+function startGenerousGrowth() {
+  const { PerformanceObserver, constants } = require('node:perf_hooks');
+  require('node:v8').setFlagsFromString(`--${FIRST_GROWTH}=${FIRST_GROWTH_PERCENT}`);
+  const observer = new PerformanceObserver((list) => {
+    if (list.getEntries().some((entry) => entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) endGenerousGrowth();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  endGenerousGrowth = () => {
+    observer.disconnect();
+    // 0 is V8's default (its own factor): the flag hash is again the one the bundle was compiled under.
+    require('node:v8').setFlagsFromString(`--${FIRST_GROWTH}=0`);
+    endGenerousGrowth = () => {};
+  };
+}
+
+let endGenerousGrowth = () => {};
 
 /**
  * Where this bundle's code cache for this command is kept in `dir`, and the sha256 of the

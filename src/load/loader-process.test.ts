@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
 import { CODE_CACHE_DIR, earlyBundle, forkLoader, hintFile, loaderLaunch, prestartedLoader, prestartLoader, readableRoots, resetLoaderState, sdkCodeCacheFile, sdkScriptOf, tsLoadLimits, vigilPackageRoot } from './loader-process.ts';
@@ -120,6 +121,22 @@ describe('a loader process started early', () => {
     expect(early.launch).toEqual(expected);
     expect(early.launch.execArgv.join(' ')).not.toContain('--allow-fs-read=/*');
     expect(Object.keys(early.launch.env)).not.toContain('SECRET');
+  });
+
+  it("names the SDK script's code cache alike whatever V8 flags this process changed since the early start", () => {
+    const sdk = sdkScriptOf([SDK_DESCRIPTION])!;
+    const memoryMb = tsLoadLimits().memoryMb;
+    const early = sdkCodeCacheFile(cacheDir, sdk.sha256, memoryMb);
+    // bin/vigil.js sets the old generation's first growth after the early start and unsets it by the exit.
+    v8.setFlagsFromString('--heap-growing-percent=900');
+    try {
+      expect(sdkCodeCacheFile(cacheDir, sdk.sha256, memoryMb)).toBe(early);
+    } finally {
+      v8.setFlagsFromString('--heap-growing-percent=0');
+    }
+    // What does name it: the loader's heap limit (its own V8 flag) and the script.
+    expect(sdkCodeCacheFile(cacheDir, sdk.sha256, memoryMb + 1)).not.toBe(early);
+    expect(sdkCodeCacheFile(cacheDir, '0'.repeat(64), memoryMb)).not.toBe(early);
   });
 
   it('bundles the files the hint names when it starts, and the load takes that bundle for the same file and module', async () => {

@@ -20,7 +20,6 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
 import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
 import { sdkEntriesNamedIn } from './sdk-resolve.ts';
 
@@ -154,11 +153,13 @@ export function sdkScriptOf(descriptions: readonly string[]): SdkScript | undefi
 
 /**
  * The file of the SDK script's V8 code cache in the code-cache folder `dir`: named by the script's sha256, Node's
- * version and the loader's heap limit (a V8 flag: V8 rejects cached data made under other flags).
+ * version and the loader's heap limit (a V8 flag: V8 rejects cached data made under other flags). Not by this
+ * process's V8 flags: they are not the loader's, and bin/vigil.js changes one while a command runs (the old
+ * generation's first growth), so the early start and the load would look for the cache under two names.
  */
 export function sdkCodeCacheFile(dir: string, sdkSha256: string, memoryMb: number): string {
   const key = createHash('sha256')
-    .update([sdkSha256, process.version, process.arch, cachedDataVersionTag(), memoryMb].join('\0'))
+    .update([sdkSha256, process.version, process.arch, memoryMb].join('\0'))
     .digest('hex')
     .slice(0, 32);
   return path.join(dir, `grafana-sdk-${key}.bin`);

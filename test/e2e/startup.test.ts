@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AS_SHIPPED, REPO, VIGIL_BIN } from '../helpers/cli.ts';
 import { EXAMPLE } from '../helpers/example.ts';
+import { writeSyntheticProject } from '../bench/synthetic.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'vigil-startup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -178,6 +179,22 @@ describe('the code cache of the command line', () => {
     expect(checks.code, checks.stderr).toBe(0);
     expect(checks.states).toEqual(['missing', 'written']);
     expect(readdirSync(path.join(dir, 'code')).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
+    // A command whose run made no full collection still made its cache under the flags its bundle was compiled under
+    // (the first growth's flag unset before it).
+    expect(vigil(['checks'], dir).states).toEqual(['accepted']);
+  });
+
+  it("the TypeScript loader's Grafana SDK cache, made by the first validate of the example, is used by the next", () => {
+    const dir = path.join(work, 'code-cache-sdk');
+    const first = vigil(['validate', EXAMPLE, '--no-cache'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('Grafana SDK code cache written');
+    // Before the fix it was looked for under a name made with this process's V8 flags, which the first growth changes
+    // after the early start: 'missing' and written again at every run.
+    const second = vigil(['validate', EXAMPLE, '--no-cache'], dir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('Grafana SDK code cache accepted in the TypeScript loader');
+    expect(second.stderr).not.toContain('Grafana SDK code cache written');
   });
 
   it('a cold build\'s is used by the next cold build: made under the V8 flags the process started with, not its heap bound', () => {
@@ -198,7 +215,7 @@ describe('the code cache of the command line', () => {
    * The run is told it has two cores (bin/vigil.js sets its inlining bound there) by a preload, which also records the
    * modules of Node loaded when the bound is set and at the exit.
    */
-  function nodeModulesAroundTheBound(args: string[]): { code: number | null; stderr: string; atBound?: string[]; atExit: string[] } {
+  function nodeModulesAroundTheBound(args: string[]): { code: number | null; stderr: string; atBound?: string[]; atExit: string[]; flags: string[] } {
     const log = path.join(work, `bound-${args[0]}.jsonl`);
     writeFileSync(log, '');
     const preload = path.join(work, 'bound-preload.cjs');
@@ -221,7 +238,7 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     });
     const records = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { flags?: string; loaded?: string[]; exit?: string[] });
     const bound = records.find((x) => x.flags?.includes('max-inlined-bytecode-size-cumulative'));
-    return { code: r.status, stderr: r.stderr, atBound: bound?.loaded, atExit: records.find((x) => x.exit)?.exit ?? [] };
+    return { code: r.status, stderr: r.stderr, atBound: bound?.loaded, atExit: records.find((x) => x.exit)?.exit ?? [], flags: records.flatMap((x) => (x.flags ? [x.flags] : [])) };
   }
 
   it.each([
@@ -237,6 +254,39 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     const after = run.atExit.filter((m) => !run.atBound!.includes(m));
     expect(after.filter((m) => !m.startsWith('internal/'))).toEqual([]);
   });
+
+  it.each([
+    ['validate', [EXAMPLE, '--no-cache'], ['--heap-growing-percent=900', '--heap-growing-percent=0']],
+    ['build', [EXAMPLE, '--no-cache', '--out', path.join(work, 'growth-generated')], ['--heap-growing-percent=900', '--heap-growing-percent=0']],
+    ['relay', ['--help'], []],
+    ['--version', [], []],
+  ])("vigil %s: the old generation's first growth is generous for a command, then V8's own again (not for the relay)", (first, rest, growth) => {
+    const run = nodeModulesAroundTheBound([first, ...rest]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.flags.filter((f) => f.includes('heap-growing-percent'))).toEqual(growth);
+    // Set after the bound (before the bundle's compile), and unset by the end: the code cache is made under the flags
+    // the bundle was compiled under.
+    if (growth.length) expect(run.flags[0]).toContain('max-inlined-bytecode-size-cumulative');
+  });
+
+  it("a cold build of 6,000 alerts collects the whole heap once, not twice as with V8's own growth", async () => {
+    const project = path.join(work, 'growth-project');
+    await writeSyntheticProject(project, 6_000, 20);
+    const majorCollections = (nodeFlags: string[], out: string) => {
+      const r = spawnSync(process.execPath, ['--trace-gc', ...nodeFlags, VIGIL_BIN, 'build', project, '--out', path.join(work, out), '--no-cache'], {
+        cwd: REPO,
+        encoding: 'utf8',
+        env: shippedCommandLine({ VIGIL_CACHE_DIR: path.join(work, 'growth-cache') }),
+        timeout: 120_000,
+        maxBuffer: 1 << 26,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.split('\n').filter((line) => line.includes(': Mark-Compact ')).length;
+    };
+    // node given the flag itself: V8's own growth (bin/vigil.js leaves it alone), the second collection half-way.
+    expect(majorCollections(['--heap-growing-percent=0'], 'growth-own')).toBe(2);
+    expect(majorCollections([], 'growth-generous')).toBe(1);
+  }, 180_000);
 
   it("vigil --version loads no more of Node's modules for the bound than it needs (no child_process)", () => {
     const run = nodeModulesAroundTheBound(['--version']);
