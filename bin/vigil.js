@@ -47,10 +47,10 @@ const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv
 //
 // Node's own modules carry code caches made under V8's default flags, which V8 rejects once a flag has changed: each
 // one loaded after the bound (or the first growth's flag, below) is compiled from its source. So the modules a command
-// loads anyway (the TypeScript
-// loader's child_process and its net, esbuild's tty, fs/promises, path/posix, `performance`, structuredClone's
-// worker_threads, the standard streams) are loaded first: ≈ 5 ms less of a validate of the example (faster in 25 of 30
-// pairs; docs/benchmarks.md). Not for `--version` & co., which need none of them.
+// loads anyway (the TypeScript loader's child_process and its net, esbuild's tty, fs/promises, path/posix,
+// `performance`, structuredClone's worker_threads, the standard streams, util.parseArgs) are loaded first, and the
+// bound is set after the loader's early start, whose fork loads its channel's: ≈ 5 ms less of a validate of the
+// example (faster in 25 of 30 pairs; docs/benchmarks.md). Not for `--version` & co., which need none of them.
 const INLINING_BOUND = 'max-inlined-bytecode-size-cumulative';
 const BUILTINS_OF_COMMANDS = ['node:child_process', 'node:fs/promises', 'node:net', 'node:path/posix', 'node:perf_hooks', 'node:tty', 'node:worker_threads'];
 const givenToNode = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(flag));
@@ -66,12 +66,14 @@ const boundInlining = process.argv[2] !== 'relay' && os.availableParallelism() <
 const FIRST_GROWTH = 'heap-growing-percent';
 const FIRST_GROWTH_PERCENT = 900;
 const growGenerously = command !== undefined && command !== 'relay' && !givenToNode(FIRST_GROWTH);
+// Declared before main() runs: it reaches both synchronously (a `let` below it would not be initialised yet).
+let inliningBoundSet = false;
+let endGenerousGrowth = () => {};
 
 if (command && (boundInlining || growGenerously)) {
   for (const name of BUILTINS_OF_COMMANDS) require(name);
-  void [process.stdout, process.stderr];
+  void [process.stdout, process.stderr, require('node:util').parseArgs];
 }
-if (boundInlining) require('node:v8').setFlagsFromString(`--${INLINING_BOUND}=200`);
 
 void main();
 
@@ -136,6 +138,9 @@ async function compileBundle({ prestart = true } = {}) {
       // only an early start is lost: the load starts the loader itself
     }
   }
+  // After the early start, whose fork loads Node's modules for its channel; before the bundle's compile and its code
+  // cache's key.
+  setInliningBound();
   try {
     const bytes = readFileSync(bundle);
     const source = bytes.toString('latin1'); // bin/dist.mjs writes it in ASCII: no UTF-8 decoding of 3 MB
@@ -174,6 +179,13 @@ function runBundle({ script, cache, cachedData }) {
   commandLine(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle), pathToFileURL(bundle).href);
 }
 
+/** The inlining bound (see INLINING_BOUND), once. */
+function setInliningBound() {
+  if (!boundInlining || inliningBoundSet) return;
+  require('node:v8').setFlagsFromString(`--${INLINING_BOUND}=200`);
+  inliningBoundSet = true;
+}
+
 /**
  * The old generation's next growth ten times what survives (see FIRST_GROWTH) until a full collection has used it;
  * V8's own factor after that.
@@ -192,8 +204,6 @@ function startGenerousGrowth() {
     endGenerousGrowth = () => {};
   };
 }
-
-let endGenerousGrowth = () => {};
 
 /**
  * Where this bundle's code cache for this command is kept in `dir`, and the sha256 of the

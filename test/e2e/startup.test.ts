@@ -197,6 +197,21 @@ describe('the code cache of the command line', () => {
     expect(second.stderr).not.toContain('Grafana SDK code cache written');
   });
 
+  it('a checkout whose bundle is fresh runs it as it is: no command rebuilds dist/ (each would pay ≈ 1 s)', () => {
+    const dir = path.join(work, 'code-cache-fresh');
+    // The first run rebuilds the bundle if a source is newer (a test run before may have touched one); none after it.
+    vigil(['--version'], dir);
+    const times = () => Object.fromEntries(readdirSync(path.join(REPO, 'dist')).map((f) => [f, statSync(path.join(REPO, 'dist', f)).mtimeMs]));
+    const before = times();
+    for (const args of [['--version'], ['checks'], ['validate', EXAMPLE, '--no-cache']]) {
+      const run = vigil(args, dir);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    // Before the fix bin/vigil.js set its inlining bound through a `let` declared after main() starts: the first
+    // compile threw, and every command rebuilt the bundle before it ran.
+    expect(times()).toEqual(before);
+  });
+
   it('a cold build\'s is used by the next cold build: made under the V8 flags the process started with, not its heap bound', () => {
     const dir = path.join(work, 'code-cache-cold-build');
     const out = path.join(work, 'code-cache-cold-build-out');
