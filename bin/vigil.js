@@ -23,7 +23,7 @@ const { createRequire } = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { cachedDataVersionTag } = require('node:v8');
+const { cachedDataVersionTag, setFlagsFromString } = require('node:v8');
 const { Script } = require('node:vm');
 
 // Before any code runs: the command line starts from the middle of this module.
@@ -182,7 +182,7 @@ function runBundle({ script, cache, cachedData }) {
 /** The inlining bound (see INLINING_BOUND), once. */
 function setInliningBound() {
   if (!boundInlining || inliningBoundSet) return;
-  require('node:v8').setFlagsFromString(`--${INLINING_BOUND}=200`);
+  setFlagsFromString(`--${INLINING_BOUND}=200`);
   inliningBoundSet = true;
 }
 
@@ -192,7 +192,7 @@ function setInliningBound() {
  */
 function startGenerousGrowth() {
   const { PerformanceObserver, constants } = require('node:perf_hooks');
-  require('node:v8').setFlagsFromString(`--${FIRST_GROWTH}=${FIRST_GROWTH_PERCENT}`);
+  setFlagsFromString(`--${FIRST_GROWTH}=${FIRST_GROWTH_PERCENT}`);
   const observer = new PerformanceObserver((list) => {
     if (list.getEntries().some((entry) => entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) endGenerousGrowth();
   });
@@ -200,7 +200,7 @@ function startGenerousGrowth() {
   endGenerousGrowth = () => {
     observer.disconnect();
     // 0 is V8's default (its own factor): the flag hash is again the one the bundle was compiled under.
-    require('node:v8').setFlagsFromString(`--${FIRST_GROWTH}=0`);
+    setFlagsFromString(`--${FIRST_GROWTH}=0`);
     endGenerousGrowth = () => {};
   };
 }
