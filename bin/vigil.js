@@ -66,9 +66,19 @@ const boundInlining = process.argv[2] !== 'relay' && os.availableParallelism() <
 const FIRST_GROWTH = 'heap-growing-percent';
 const FIRST_GROWTH_PERCENT = 900;
 const growGenerously = command !== undefined && command !== 'relay' && !givenToNode(FIRST_GROWTH);
+// A validate or build of a small project runs without V8's optimising compiler (TurboFan), which it gets back as soon
+// as the definitions it reads turn out large (src/util/large-work.ts, at 1 MiB of text): on two cores, optimising
+// compiles of code that runs a few hundred milliseconds take the core the command (and the TypeScript loader process)
+// would use, and pay back only in a longer run. Cold `vigil validate` of a 300-alert project 280 → 220 ms, of the
+// example 11 ms less; at ≈ 1 MB the two are even, above it the optimising compiler wins (issue #12 §3,
+// docs/benchmarks.md). Not with `--watch` (a long-running process), for other commands, with more cores (as for the
+// inlining bound), or when node was given the flag itself. Set and unset as the first growth's flag is.
+const OPTIMISER = 'turbofan';
+const optimiseLate = (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && !givenToNode(OPTIMISER);
 // Declared before main() runs: it reaches both synchronously (a `let` below it would not be initialised yet).
 let inliningBoundSet = false;
 let endGenerousGrowth = () => {};
+let endLateOptimisation = () => {};
 
 if (command && (boundInlining || growGenerously)) {
   for (const name of BUILTINS_OF_COMMANDS) require(name);
@@ -168,11 +178,13 @@ function runBundle({ script, cache, cachedData }) {
       process.once('exit', (code) => {
         if (code === EXIT_USAGE || (accepted && code !== 0)) return;
         endGenerousGrowth();
+        endLateOptimisation();
         writeCodeCache(cache, script.createCachedData(), code !== 0);
       });
     }
   }
   if (growGenerously) startGenerousGrowth();
+  if (optimiseLate) startLateOptimisation();
   // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.
   const commandLine = script.runInThisContext();
   const module = { exports: {} };
@@ -203,6 +215,20 @@ function startGenerousGrowth() {
     setFlagsFromString(`--${FIRST_GROWTH}=0`);
     endGenerousGrowth = () => {};
   };
+}
+
+/**
+ * No optimising compiler until the command finds its work large (see OPTIMISER): the bundle calls the function it
+ * finds under Symbol.for('vigil.large-work') then (src/util/large-work.ts).
+ */
+function startLateOptimisation() {
+  setFlagsFromString(`--no-${OPTIMISER}`);
+  endLateOptimisation = () => {
+    // V8's default: the flag hash is again the one the bundle was compiled under.
+    setFlagsFromString(`--${OPTIMISER}`);
+    endLateOptimisation = () => {};
+  };
+  globalThis[Symbol.for('vigil.large-work')] = () => endLateOptimisation();
 }
 
 /**

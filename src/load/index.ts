@@ -8,6 +8,7 @@ import { discoverDefinitionFiles } from './discover.ts';
 import { firstInvalidUtf8, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
 import { attachDashboardJsonFiles } from './dashboard-json-files.ts';
+import { definitionsRead } from '../util/large-work.ts';
 import { loadTypeScript, loadTypeScriptFiles, type TsFile, type TsLoadResult } from './typescript.ts';
 import { loadYaml, loadYamlCached, type YamlLoadResult } from './yaml.ts';
 import type { DefinitionCache } from '../cache/index.ts';
@@ -63,6 +64,7 @@ export async function loadDirectory(dir: string, options: LoadOptions = {}): Pro
   }
   // Read one after the other, then parse in order so results never depend on timing.
   const contents = files.map((rel) => readDefinitionFile(path.resolve(dir, rel)));
+  definitionsRead(contents.reduce((chars, c) => chars + c.text.length, 0));
   // Every TypeScript file loads in one loader process, started first: the YAML is parsed while it runs.
   const tsFiles = files.flatMap((rel, i) => (rel.endsWith('.ts') && !contents[i]!.problem ? [{ file: `${root}/${rel}`, absolutePath: path.resolve(dir, rel), text: contents[i]!.text }] : []));
   let handedOver = false;

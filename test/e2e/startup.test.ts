@@ -244,7 +244,10 @@ export async function resolve(specifier, context, next) {
    * The run is told it has two cores (bin/vigil.js sets its inlining bound there) by a preload, which also records the
    * modules of Node loaded when the bound is set and at the exit, and every V8 flag the command line sets.
    */
-  function nodeModulesAroundTheBound(args: string[]): { code: number | null; stderr: string; atBound?: string[]; atExit: string[]; flags: string[] } {
+  function nodeModulesAroundTheBound(
+    args: string[],
+    o: { nodeFlags?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {},
+  ): { code: number | null; stdout: string; stderr: string; atBound?: string[]; atExit: string[]; flags: string[]; flagsBeforeExit: string[] } {
     const log = path.join(work, `bound-${args[0]}.jsonl`);
     writeFileSync(log, '');
     const preload = path.join(work, 'bound-preload.cjs');
@@ -259,15 +262,28 @@ const set = v8.setFlagsFromString;
 v8.setFlagsFromString = (flags) => { appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ flags, loaded: builtins() }) + '\\n'); return set.call(v8, flags); };
 process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ exit: builtins() }) + '\\n'));`,
     );
-    const r = spawnSync(process.execPath, ['--require', preload, VIGIL_BIN, ...args], {
+    const r = spawnSync(process.execPath, [...(o.nodeFlags ?? []), '--require', preload, VIGIL_BIN, ...args], {
       cwd: REPO,
       encoding: 'utf8',
-      env: shippedCommandLine({ VIGIL_BOUND_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'bound-cache') }),
+      env: shippedCommandLine({ VIGIL_BOUND_LOG: log, VIGIL_CACHE_DIR: o.cacheDir ?? path.join(work, 'bound-cache'), ...o.env }),
       timeout: 60_000,
+      maxBuffer: 1 << 26,
     });
     const records = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { flags?: string; loaded?: string[]; exit?: string[] });
     const bound = records.find((x) => x.flags?.includes('max-inlined-bytecode-size-cumulative'));
-    return { code: r.status, stderr: r.stderr, atBound: bound?.loaded, atExit: records.find((x) => x.exit)?.exit ?? [], flags: records.flatMap((x) => (x.flags ? [x.flags] : [])) };
+    const flagsOf = (list: typeof records) => list.flatMap((x) => (x.flags ? [x.flags] : []));
+    // The preload's exit listener runs before the command line's (which writes its code cache): flags set after the
+    // exit record were set for that cache.
+    const exitAt = records.findIndex((x) => x.exit);
+    return {
+      code: r.status,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      atBound: bound?.loaded,
+      atExit: records[exitAt]?.exit ?? [],
+      flags: flagsOf(records),
+      flagsBeforeExit: flagsOf(exitAt < 0 ? records : records.slice(0, exitAt)),
+    };
   }
 
   it.each([
@@ -297,6 +313,44 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     // the bundle was compiled under.
     if (growth.length) expect(run.flags[0]).toContain('max-inlined-bytecode-size-cumulative');
   });
+
+  const largeProject = path.join(work, 'large-project');
+  const largeProjectWritten = () => writeSyntheticProject(largeProject, 2_400, 10);
+
+  it.each([
+    ['validate', [EXAMPLE, '--no-cache'], ['--no-turbofan']],
+    ['build', [EXAMPLE, '--no-cache', '--out', path.join(work, 'optimiser-generated')], ['--no-turbofan']],
+    ['test', ['--help'], []],
+    ['relay', ['--help'], []],
+    ['--version', [], []],
+  ])("on two cores, vigil %s: V8's optimising compiler waits for large definitions (validate and build only)", (first, rest, during) => {
+    const cacheDir = path.join(work, `optimiser-cache-${first}`);
+    const run = nodeModulesAroundTheBound([first, ...rest], { cacheDir, env: { VIGIL_CODE_CACHE: 'debug' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.flagsBeforeExit.filter((f) => f.includes('turbofan'))).toEqual(during);
+    if (during.length === 0) return;
+    // Set after the bundle's compile, and back to V8's default before its code cache is made: the next run takes it.
+    expect(run.flags.indexOf('--no-turbofan')).toBeGreaterThan(run.flags.findIndex((f) => f.includes('max-inlined-bytecode-size-cumulative')));
+    expect(run.flags.at(-1)).toBe('--turbofan');
+    const again = nodeModulesAroundTheBound([first, ...rest], { cacheDir, env: { VIGIL_CODE_CACHE: 'debug' } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/code cache accepted: /);
+    expect(again.flags.filter((f) => f.includes('turbofan'))).toEqual(['--no-turbofan']);
+  });
+
+  it("on two cores, validate optimises nothing for the example and gets V8's optimising compiler back for definitions of 1 MiB", async () => {
+    await largeProjectWritten();
+    const optimised = (dir: string) => {
+      const run = nodeModulesAroundTheBound(['validate', dir, '--no-cache'], { nodeFlags: ['--trace-opt'], cacheDir: path.join(work, 'optimiser-trace-cache') });
+      expect(run.code, run.stderr).toBe(0);
+      return { compiled: run.stdout.split('\n').filter((line) => line.includes('completed compiling')).length, flags: run.flagsBeforeExit.filter((f) => f.includes('turbofan')) };
+    };
+    const small = optimised(EXAMPLE);
+    expect(small).toEqual({ compiled: 0, flags: ['--no-turbofan'] });
+    const large = optimised(largeProject);
+    expect(large.flags).toEqual(['--no-turbofan', '--turbofan']);
+    expect(large.compiled).toBeGreaterThan(10);
+  }, 120_000);
 
   it("a cold build of 6,000 alerts collects the whole heap once, not twice as with V8's own growth", async () => {
     const project = path.join(work, 'growth-project');
