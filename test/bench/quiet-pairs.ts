@@ -2,8 +2,10 @@
  * A/B pairs of one vigil command line on a busy machine: runs `node bin/vigil.js <args>` of two checkouts one after
  * the other (alternating which goes first), only at moments when at most MAX_RUNNING other processes are runnable
  * (/proc/loadavg's running count, looked at five times 20 ms apart), until PAIRS pairs or SECONDS have passed. Prints
- * each pair (wall and user + system CPU seconds, under /usr/bin/time) and the medians, and over the pairs in which
- * neither run exceeded the faster mode (QUIET_UNDER seconds, default: 1.25 × the fastest run seen).
+ * each pair (wall and user + system CPU seconds, under /usr/bin/time, and milliseconds around each run) and the
+ * medians, B − A in milliseconds (mean ± the standard error of the mean, and median: differences of a few
+ * milliseconds are below GNU time's hundredths), and the same over the pairs in which neither run exceeded the faster
+ * mode (QUIET_UNDER seconds, default: 1.25 × the fastest run seen).
  * Run: `node --import tsx test/bench/quiet-pairs.ts A_DIR B_DIR [PAIRS=30] [SECONDS=900] [MAX_RUNNING=1] -- validate examples/ml-platform --no-cache`
  * (each DIR a checkout with node_modules and a built dist/, e.g. a detached `git worktree` of another commit).
  * PAIRS_UNSET_B=NAME runs B without the environment variable NAME: `PAIRS_UNSET_B=NODE_EXTRA_CA_CERTS` with the same
@@ -57,34 +59,53 @@ const quietNow = () => {
   return true;
 };
 
-function run(i: number, env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
+interface Run {
+  /** GNU time's, in hundredths of a second. */
+  wall: number;
+  cpu: number;
+  /** Milliseconds around the child, from this process: what a difference of a few milliseconds is read from. */
+  ms: number;
+}
+
+function run(i: number, env: NodeJS.ProcessEnv): Run {
   const checkout = checkouts[i]!;
   const flags = i === 1 ? NODE_FLAGS_B : [];
+  const started = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...flags, path.join(checkout, 'bin/vigil.js'), ...args], { cwd: checkout, encoding: 'utf8', env });
+  const ms = performance.now() - started;
   const [wall, user, system] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall: wall!, cpu: Number((user! + system!).toFixed(2)) };
+  return { wall: wall!, cpu: Number((user! + system!).toFixed(2)), ms: Number(ms.toFixed(1)) };
 }
 
 // Each checkout's bundle and code cache made before anything is timed.
 checkouts.forEach((_, i) => run(i, envOf(i)));
-const pairs: { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } }[] = [];
+const pairs: { a: Run; b: Run }[] = [];
 while (pairs.length < PAIRS && Date.now() < end) {
   if (!quietNow()) {
     spawnSync('sleep', ['0.1']);
     continue;
   }
   const first = pairs.length % 2;
-  const result = [undefined, undefined] as ({ wall: number; cpu: number } | undefined)[];
+  const result = [undefined, undefined] as (Run | undefined)[];
   for (const i of [first, 1 - first]) result[i] = run(i, timedEnvOf(i));
   pairs.push({ a: result[0]!, b: result[1]! });
-  console.log(`${new Date().toISOString()} A ${result[0]!.wall} s (CPU ${result[0]!.cpu}) B ${result[1]!.wall} s (CPU ${result[1]!.cpu}) load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 4).join(' ')}`);
+  console.log(`${new Date().toISOString()} A ${result[0]!.wall} s (CPU ${result[0]!.cpu}, ${result[0]!.ms} ms) B ${result[1]!.wall} s (CPU ${result[1]!.cpu}, ${result[1]!.ms} ms) load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 4).join(' ')}`);
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+/** B − A in milliseconds over the pairs: its mean with the standard error of that mean, and its median. */
+function difference(list: typeof pairs): { meanMs: number; standardErrorMs: number; medianMs: number } {
+  const d = list.map((p) => p.b.ms - p.a.ms);
+  const m = mean(d);
+  const standardError = d.length > 1 ? Math.sqrt(d.reduce((sum, x) => sum + (x - m) ** 2, 0) / (d.length - 1) / d.length) : NaN;
+  return { meanMs: Number(m.toFixed(1)), standardErrorMs: Number(standardError.toFixed(1)), medianMs: Number(median(d).toFixed(1)) };
+}
 const summary = (list: typeof pairs) => ({
   pairs: list.length,
-  a: { wall: median(list.map((p) => p.a.wall)), cpu: median(list.map((p) => p.a.cpu)) },
-  b: { wall: median(list.map((p) => p.b.wall)), cpu: median(list.map((p) => p.b.cpu)) },
-  aFaster: list.filter((p) => p.a.wall < p.b.wall).length,
+  a: { wall: median(list.map((p) => p.a.wall)), cpu: median(list.map((p) => p.a.cpu)), ms: median(list.map((p) => p.a.ms)) },
+  b: { wall: median(list.map((p) => p.b.wall)), cpu: median(list.map((p) => p.b.cpu)), ms: median(list.map((p) => p.b.ms)) },
+  bMinusA: difference(list),
+  aFaster: list.filter((p) => p.a.ms < p.b.ms).length,
 });
 const fastest = Math.min(...pairs.flatMap((p) => [p.a.wall, p.b.wall]));
 const under = Number(process.env.QUIET_UNDER ?? (fastest * 1.25).toFixed(2));
