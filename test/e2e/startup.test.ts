@@ -2,7 +2,7 @@
 // (dist/vigil.cjs) compiled with a V8 code cache. The real CLI runs under hooks that record every package it imports
 // or requires; commands that never talk to a store, a mail server or a metrics registry must not load their clients.
 // The code cache is made once per command, used after, and anything wrong with it costs only the time it saves.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -240,16 +240,11 @@ export async function resolve(specifier, context, next) {
   });
 
   /**
-   * Node's own modules come with code caches made under V8's default flags, which V8 rejects after a flag changes.
-   * The run is told it has two cores (bin/vigil.js sets its inlining bound there) by a preload, which also records the
-   * modules of Node loaded when the bound is set and at the exit, and every V8 flag the command line sets.
+   * The preload of the runs below: it tells the command line it has two cores (bin/vigil.js sets its inlining bound
+   * there) and records, in VIGIL_BOUND_LOG, every V8 flag the command line sets with the modules of Node loaded then,
+   * and those loaded at the exit.
    */
-  function nodeModulesAroundTheBound(
-    args: string[],
-    o: { nodeFlags?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {},
-  ): { code: number | null; stdout: string; stderr: string; atBound?: string[]; atExit: string[]; flags: string[]; flagsBeforeExit: string[] } {
-    const log = path.join(work, `bound-${args[0]}.jsonl`);
-    writeFileSync(log, '');
+  function boundPreload(): string {
     const preload = path.join(work, 'bound-preload.cjs');
     writeFileSync(
       preload,
@@ -262,6 +257,21 @@ const set = v8.setFlagsFromString;
 v8.setFlagsFromString = (flags) => { appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ flags, loaded: builtins() }) + '\\n'); return set.call(v8, flags); };
 process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.stringify({ exit: builtins() }) + '\\n'));`,
     );
+    return preload;
+  }
+
+  /**
+   * Node's own modules come with code caches made under V8's default flags, which V8 rejects after a flag changes.
+   * A run of the command line under boundPreload: what it printed, the V8 flags it set (all, and those set before its
+   * exit listeners ran) and the modules of Node loaded when the bound was set and at the exit.
+   */
+  function nodeModulesAroundTheBound(
+    args: string[],
+    o: { nodeFlags?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {},
+  ): { code: number | null; stdout: string; stderr: string; atBound?: string[]; atExit: string[]; flags: string[]; flagsBeforeExit: string[] } {
+    const log = path.join(work, `bound-${args[0]}.jsonl`);
+    writeFileSync(log, '');
+    const preload = boundPreload();
     const r = spawnSync(process.execPath, [...(o.nodeFlags ?? []), '--require', preload, VIGIL_BIN, ...args], {
       cwd: REPO,
       encoding: 'utf8',
@@ -337,6 +347,35 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     expect(again.stderr).toMatch(/code cache accepted: /);
     expect(again.flags.filter((f) => f.includes('turbofan'))).toEqual(['--no-turbofan']);
   });
+
+  it("on two cores, validate --watch keeps V8's optimising compiler (a process that runs for hours)", async () => {
+    const log = path.join(work, 'bound-watch.jsonl');
+    writeFileSync(log, '');
+    const child = spawn(process.execPath, ['--require', boundPreload(), VIGIL_BIN, 'validate', EXAMPLE, '--watch', '--no-cache'], {
+      cwd: REPO,
+      env: shippedCommandLine({ VIGIL_BOUND_LOG: log, VIGIL_CACHE_DIR: path.join(work, 'bound-cache') }),
+    });
+    let printed = '';
+    const watching = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "watching" line; printed:\n${printed}`)), 60_000);
+      const onData = (d: Buffer) => {
+        printed += d.toString();
+        if (/watching .* for changes/.test(printed)) (clearTimeout(timer), resolve());
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await watching;
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+    const flags = readFileSync(log, 'utf8').split('\n').filter(Boolean).flatMap((line) => (JSON.parse(line) as { flags?: string }).flags ?? []);
+    expect(flags.some((f) => f.includes('max-inlined-bytecode-size-cumulative')), 'the preload saw the bound').toBe(true);
+    expect(flags.filter((f) => f.includes('turbofan'))).toEqual([]);
+  }, 90_000);
 
   it("on two cores, validate optimises nothing for the example and gets V8's optimising compiler back for definitions of 1 MiB", async () => {
     await largeProjectWritten();
