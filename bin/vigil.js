@@ -66,19 +66,25 @@ const boundInlining = process.argv[2] !== 'relay' && os.availableParallelism() <
 const FIRST_GROWTH = 'heap-growing-percent';
 const FIRST_GROWTH_PERCENT = 900;
 const growGenerously = command !== undefined && command !== 'relay' && !givenToNode(FIRST_GROWTH);
-// A validate or build of a small project runs without V8's optimising compiler (TurboFan), which it gets back as soon
-// as the definitions it reads turn out large (src/util/large-work.ts, at 1 MiB of text): on two cores, optimising
-// compiles of code that runs a few hundred milliseconds take the core the command (and the TypeScript loader process)
-// would use, and pay back only in a longer run. Cold `vigil validate` of a 300-alert project 280 → 220 ms, of the
-// example 11 ms less; at ≈ 1 MB the two are even, above it the optimising compiler wins (issue #12 §3,
-// docs/benchmarks.md). Not with `--watch` (a long-running process), for other commands, with more cores (as for the
-// inlining bound), or when node was given the flag itself. Set and unset as the first growth's flag is.
-const OPTIMISER = 'turbofan';
-const optimiseLate = (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && !givenToNode(OPTIMISER);
+// A validate or build of a small project lets V8 optimise a function only after it has run four times as much
+// bytecode as V8's default asks (`--interrupt-budget`), until the definitions it reads turn out large
+// (src/util/large-work.ts, at 1 MiB of text): on two cores, each optimising compile of code that runs a few hundred
+// milliseconds costs the command's thread its share of the compile and takes the other core from the TypeScript
+// loader process, and pays back only in a longer run. Cold `vigil validate` of the example ≈ 7 ms faster, of a
+// 300-alert project ≈ 17 ms; of a 670 KB project whose checks are long loops (32,000 metric names, 800 misspelt)
+// ≈ 50 ms faster, where no optimising compiler at all made it 160 ms slower (issue #12 §3, docs/benchmarks.md). Not
+// with `--watch` (a process that runs for hours), for other commands, with more cores (as for the inlining bound),
+// or when node was given the flag itself. Set with the bound, before the bundle's compile; for large work the budget
+// of V8 11.3 (Node 20), then back to the small one before the code cache is made, which is made and read under it.
+const INTERRUPT_BUDGET = 'interrupt-budget';
+const LARGE_WORK_BUDGET = 67_584;
+const SMALL_WORK_BUDGET = 4 * LARGE_WORK_BUDGET;
+const budgetByWork = (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && !givenToNode(INTERRUPT_BUDGET);
 // Declared before main() runs: it reaches both synchronously (a `let` below it would not be initialised yet).
 let inliningBoundSet = false;
 let endGenerousGrowth = () => {};
-let endLateOptimisation = () => {};
+let smallWorkBudgetSet = false;
+let restoreSmallWorkBudget = () => {};
 
 if (command && (boundInlining || growGenerously)) {
   for (const name of BUILTINS_OF_COMMANDS) require(name);
@@ -151,6 +157,7 @@ async function compileBundle({ prestart = true } = {}) {
   // After the early start, whose fork loads Node's modules for its channel; before the bundle's compile and its code
   // cache's key.
   setInliningBound();
+  setSmallWorkBudget();
   try {
     const bytes = readFileSync(bundle);
     const source = bytes.toString('latin1'); // bin/dist.mjs writes it in ASCII: no UTF-8 decoding of 3 MB
@@ -178,13 +185,12 @@ function runBundle({ script, cache, cachedData }) {
       process.once('exit', (code) => {
         if (code === EXIT_USAGE || (accepted && code !== 0)) return;
         endGenerousGrowth();
-        endLateOptimisation();
+        restoreSmallWorkBudget();
         writeCodeCache(cache, script.createCachedData(), code !== 0);
       });
     }
   }
   if (growGenerously) startGenerousGrowth();
-  if (optimiseLate) startLateOptimisation();
   // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.
   const commandLine = script.runInThisContext();
   const module = { exports: {} };
@@ -218,17 +224,19 @@ function startGenerousGrowth() {
 }
 
 /**
- * No optimising compiler until the command finds its work large (see OPTIMISER): the bundle calls the function it
- * finds under Symbol.for('vigil.large-work') then (src/util/large-work.ts).
+ * The small work's interrupt budget (see INTERRUPT_BUDGET), once; the bundle calls the function it finds under
+ * Symbol.for('vigil.large-work') when the work turns out large (src/util/large-work.ts).
  */
-function startLateOptimisation() {
-  setFlagsFromString(`--no-${OPTIMISER}`);
-  endLateOptimisation = () => {
-    // V8's default: the flag hash is again the one the bundle was compiled under.
-    setFlagsFromString(`--${OPTIMISER}`);
-    endLateOptimisation = () => {};
+function setSmallWorkBudget() {
+  if (!budgetByWork || smallWorkBudgetSet) return;
+  setFlagsFromString(`--${INTERRUPT_BUDGET}=${SMALL_WORK_BUDGET}`);
+  smallWorkBudgetSet = true;
+  const largeWork = Symbol.for('vigil.large-work');
+  globalThis[largeWork] = () => {
+    delete globalThis[largeWork];
+    setFlagsFromString(`--${INTERRUPT_BUDGET}=${LARGE_WORK_BUDGET}`);
+    restoreSmallWorkBudget = () => setFlagsFromString(`--${INTERRUPT_BUDGET}=${SMALL_WORK_BUDGET}`);
   };
-  globalThis[Symbol.for('vigil.large-work')] = () => endLateOptimisation();
 }
 
 /**
