@@ -70,12 +70,13 @@ const growGenerously = command !== undefined && command !== 'relay' && !givenToN
 // bytecode as V8's default asks (`--interrupt-budget`), until the definitions it reads turn out large
 // (src/util/large-work.ts, at 1 MiB of text): on two cores, each optimising compile of code that runs a few hundred
 // milliseconds costs the command's thread its share of the compile and takes the other core from the TypeScript
-// loader process, and pays back only in a longer run. Cold `vigil validate` of the example ≈ 7 ms faster, of a
-// 300-alert project ≈ 17 ms; of a 670 KB project whose checks are long loops (32,000 metric names, 800 misspelt)
-// ≈ 50 ms faster, where no optimising compiler at all made it 160 ms slower (issue #12 §3, docs/benchmarks.md). Not
-// with `--watch` (a process that runs for hours), for other commands, with more cores (as for the inlining bound),
-// or when node was given the flag itself. Set with the bound, before the bundle's compile; for large work the budget
-// of V8 11.3 (Node 20), then back to the small one before the code cache is made, which is made and read under it.
+// loader process, and pays back only in a longer run. Cold `vigil validate` of the example ≈ 10 ms faster, of 300-
+// to 1,000-alert projects 15–26 ms (their builds 20–40 ms); a 670 KB project whose check is a long loop (16,000
+// metric names, 800 misspelt) no slower, where no optimising compiler at all made it 160 ms slower (issue #12 §3,
+// docs/benchmarks.md). Not with `--watch` (a process that runs for hours), for other commands, with more cores (as
+// for the inlining bound), or when node was given the flag itself. Set with the bound, before the bundle's compile;
+// for large work V8 11.3's budget (Node 20), then back to the small one before the code cache is made, which is made
+// and read under it.
 const INTERRUPT_BUDGET = 'interrupt-budget';
 const LARGE_WORK_BUDGET = 67_584;
 const SMALL_WORK_BUDGET = 4 * LARGE_WORK_BUDGET;

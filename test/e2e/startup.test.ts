@@ -337,7 +337,7 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     ['test', ['--help'], []],
     ['relay', ['--help'], []],
     ['--version', [], []],
-  ])("on two cores, vigil %s of a small project optimises after four times V8's interrupt budget (validate and build only)", (first, rest, during) => {
+  ])("on two cores, vigil %s: four times V8's interrupt budget for a small project (validate and build only)", (first, rest, during) => {
     const cacheDir = path.join(work, `budget-cache-${first}`);
     const run = nodeModulesAroundTheBound([first, ...rest], { cacheDir, env: { VIGIL_CODE_CACHE: 'debug' } });
     expect(run.code, run.stderr).toBe(0);
