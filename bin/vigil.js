@@ -74,13 +74,14 @@ const growGenerously = command !== undefined && command !== 'relay' && !givenToN
 // to 1,000-alert projects 15–26 ms (their builds 20–40 ms); a 670 KB project whose check is a long loop (16,000
 // metric names, 800 misspelt) no slower, where no optimising compiler at all made it 160 ms slower (issue #12 §3,
 // docs/benchmarks.md). Not with `--watch` (a process that runs for hours), for other commands, with more cores (as
-// for the inlining bound), or when node was given the flag itself. Set with the bound, before the bundle's compile;
-// for large work V8 11.3's budget (Node 20), then back to the small one before the code cache is made, which is made
-// and read under it.
+// for the inlining bound), or when node was given the flag itself; only with V8 11.3 (Node 20), where it was measured
+// and whose default budget is the large work's. Set with the bound, before the bundle's compile; for large work V8's
+// budget again, then back to the small one before the code cache is made, which is made and read under it.
 const INTERRUPT_BUDGET = 'interrupt-budget';
 const LARGE_WORK_BUDGET = 67_584;
 const SMALL_WORK_BUDGET = 4 * LARGE_WORK_BUDGET;
-const budgetByWork = (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && !givenToNode(INTERRUPT_BUDGET);
+const budgetByWork =
+  (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && process.versions.v8.startsWith('11.3.') && !givenToNode(INTERRUPT_BUDGET);
 // Declared before main() runs: it reaches both synchronously (a `let` below it would not be initialised yet).
 let inliningBoundSet = false;
 let endGenerousGrowth = () => {};

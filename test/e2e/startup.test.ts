@@ -330,10 +330,12 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
   const SMALL_BUDGET = '--interrupt-budget=270336';
   const LARGE_BUDGET = '--interrupt-budget=67584';
   const budgets = (flags: string[]) => flags.filter((f) => f.includes('interrupt-budget'));
+  // Measured with V8 11.3 (Node 20), whose default budget is the large work's: bin/vigil.js sets it with no other V8.
+  const BUDGETED = process.versions.v8.startsWith('11.3.');
 
   it.each([
-    ['validate', [EXAMPLE, '--no-cache'], [SMALL_BUDGET]],
-    ['build', [EXAMPLE, '--no-cache', '--out', path.join(work, 'budget-generated')], [SMALL_BUDGET]],
+    ['validate', [EXAMPLE, '--no-cache'], BUDGETED ? [SMALL_BUDGET] : []],
+    ['build', [EXAMPLE, '--no-cache', '--out', path.join(work, 'budget-generated')], BUDGETED ? [SMALL_BUDGET] : []],
     ['test', ['--help'], []],
     ['relay', ['--help'], []],
     ['--version', [], []],
@@ -379,7 +381,7 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     expect(budgets(flags)).toEqual([]);
   }, 90_000);
 
-  it("on two cores, validate optimises fewer functions of the example than with V8's budget, and takes V8's budget for definitions of 1 MiB", async () => {
+  it.runIf(BUDGETED)("on two cores, validate optimises fewer functions of the example than with V8's budget, and takes V8's budget for definitions of 1 MiB", async () => {
     await largeProjectWritten();
     const optimised = (dir: string, nodeFlags: string[] = []) => {
       const cacheDir = path.join(work, `budget-trace-cache-${path.basename(dir)}${nodeFlags.join('')}`);
