@@ -54,7 +54,9 @@ const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv
 const INLINING_BOUND = 'max-inlined-bytecode-size-cumulative';
 const BUILTINS_OF_COMMANDS = ['node:child_process', 'node:fs/promises', 'node:net', 'node:path/posix', 'node:perf_hooks', 'node:tty', 'node:worker_threads'];
 const givenToNode = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(flag));
-const boundInlining = process.argv[2] !== 'relay' && os.availableParallelism() <= 2 && !givenToNode(INLINING_BOUND);
+// Two cores or fewer: where V8's compiler threads take the core the command's thread would run on.
+const fewCores = os.availableParallelism() <= 2;
+const boundInlining = process.argv[2] !== 'relay' && fewCores && !givenToNode(INLINING_BOUND);
 
 // The old generation's first growth ten times what survived its first full collection, not V8's ≈ 4 times: that
 // collection comes ≈ 0.1 s after the start, when the heap holds the command's code and little of its data (≈ 13 MB),
@@ -81,7 +83,7 @@ const INTERRUPT_BUDGET = 'interrupt-budget';
 const LARGE_WORK_BUDGET = 67_584;
 const SMALL_WORK_BUDGET = 4 * LARGE_WORK_BUDGET;
 const budgetByWork =
-  (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && os.availableParallelism() <= 2 && process.versions.v8.startsWith('11.3.') && !givenToNode(INTERRUPT_BUDGET);
+  (command === 'validate' || command === 'build') && !process.argv.includes('--watch') && fewCores && process.versions.v8.startsWith('11.3.') && !givenToNode(INTERRUPT_BUDGET);
 // Declared before main() runs: it reaches both synchronously (a `let` below it would not be initialised yet).
 let inliningBoundSet = false;
 let endGenerousGrowth = () => {};
