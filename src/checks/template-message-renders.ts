@@ -14,8 +14,11 @@ export type RenderOutcome = { fails: TemplateError } | { bytes: number } | { mar
  */
 interface Renders {
   compiled: Map<string, CompiledTemplate | TemplateError>;
-  /** By template and notice without its language and links (one key, made and hashed once per notice). */
-  shapes: Map<string, ShapeRenders>;
+  /**
+   * By template (templateKey) and notice without its language and links (noticeKeyOf): two keys a caller keeps, so
+   * that V8 hashes each string once, not a joined key at every look-up.
+   */
+  shapes: Map<string, Map<string, ShapeRenders>>;
 }
 
 interface ShapeRenders {
@@ -124,6 +127,14 @@ function fromKept(kept: KeptOutcome): RenderOutcome {
   return kept;
 }
 
+/**
+ * The notice as renderOutcome keys it: its JSON without its language (and without its links, a function JSON leaves
+ * out). A caller that asks for the same notice in several languages or with several links bases can make it once.
+ */
+export function noticeKeyOf(notice: Notice): string {
+  return JSON.stringify({ ...notice, language: undefined });
+}
+
 /** The template's compiled fields, or the TemplateError compiling them gave. */
 export function compiledTemplate(t: MessageTemplateModel): CompiledTemplate | TemplateError {
   const key = templateKey(t);
@@ -161,16 +172,23 @@ function compiledWhenUsed(t: MessageTemplateModel): CompiledTemplate {
  * The outcome of rendering `t` for `notice`: `render`'s, or that of the same render earlier in `sharingRenders`.
  * The notice's links (a function of its alert and `linksBase`, the public URL; undefined: it has none) are the one
  * input JSON leaves out of the key: a render that never called them gave what it would give with any other base.
+ * `knownNoticeKey`: noticeKeyOf(notice), when the caller has it.
  */
-export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase: string | undefined, render: (notice: Notice, slot?: RenderSlot) => RenderOutcome): RenderOutcome {
+export function renderOutcome(
+  t: MessageTemplateModel,
+  notice: Notice,
+  linksBase: string | undefined,
+  render: (notice: Notice, slot?: RenderSlot) => RenderOutcome,
+  knownNoticeKey?: string,
+): RenderOutcome {
   if (!shared) return render(notice);
   const { kept } = shared;
+  const noticeKey = knownNoticeKey ?? noticeKeyOf(notice);
   // A render that read neither the notice's language nor its links serves any language and links base: with the same
   // reads it takes the same steps (the other inputs are in the key, and the view reads the language only when asked).
-  const noticeKey = JSON.stringify({ ...notice, language: undefined });
-  const shapeKey = `${templateKey(t).slice(0, -1)},${noticeKey}]`;
-  let shape = shared.shapes.get(shapeKey);
-  if (!shape) shared.shapes.set(shapeKey, (shape = { renders: [], notices: new Map() }));
+  const ofTemplate = shared.shapes.get(templateKey(t)) ?? shared.shapes.set(templateKey(t), new Map()).get(templateKey(t))!;
+  let shape = ofTemplate.get(noticeKey);
+  if (!shape) ofTemplate.set(noticeKey, (shape = { renders: [], notices: new Map() }));
   const same = shape.renders.find((r) => serves(r, notice.language, linksBase));
   // The whole notice as the cache names it: JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined,
   // { ...notice, language: undefined }]), then its language (JSON has no raw NUL: the language is told apart).
@@ -186,7 +204,7 @@ export function renderOutcome(t: MessageTemplateModel, notice: Notice, linksBase
   }
   const noticeRendersKey = `${linksBase !== undefined}${notice.language}`;
   let renders = shape.notices.get(noticeRendersKey);
-  if (!renders) shape.notices.set(noticeRendersKey, (renders = { key: shapeKey, linked: new Map() }));
+  if (!renders) shape.notices.set(noticeRendersKey, (renders = { key: `${templateKey(t).slice(0, -1)},${noticeKey}]`, linked: new Map() }));
   let known = renders.known;
   if (!known && key) {
     const stored = kept.get(keptKey('o', key));

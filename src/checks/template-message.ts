@@ -12,7 +12,7 @@ import { wecomRobotRenderedContent } from '../relay/channels/wecom-robot.ts';
 import type { AlertRecord } from '../relay/types.ts';
 import { levelRouting } from '../routing/levels.ts';
 import type { Check, CheckContext } from './check.ts';
-import { compiledTemplate, renderOutcome, type RenderOutcome, type RenderSlot } from './template-message-renders.ts';
+import { compiledTemplate, noticeKeyOf, renderOutcome, type RenderOutcome, type RenderSlot } from './template-message-renders.ts';
 
 /**
  * Message templates (kind Templates) are rendered here, at build time, in the relay's own strict mode, against a
@@ -152,7 +152,11 @@ function renderSamples(ctx: CheckContext, compiled: Map<MessageTemplateModel, Co
           rendered.add(key);
           let sample = samples.get(t);
           if (!sample) samples.set(t, (sample = sampleAlert(ctx, t, reach)));
-          const problem = renderProblem(ctx, t, template, sampleNotice(ctx, sample, reach, kind, language, linksBase), linksBase);
+          const notice = sampleNotice(ctx, sample, reach, kind, language, linksBase);
+          // The same notice in each language: its key is made once.
+          let noticeKey = sample.noticeKeys.get(kind);
+          if (noticeKey === undefined) sample.noticeKeys.set(kind, (noticeKey = noticeKeyOf(notice)));
+          const problem = renderProblem(ctx, t, template, notice, linksBase, noticeKey);
           // One report per template and problem: fifty alerts missing the same label are one mistake.
           if (problem && !reported.has(`${t.name}\u0000${problem.id}`)) {
             reported.add(`${t.name}\u0000${problem.id}`);
@@ -180,6 +184,8 @@ const SAMPLE_START = Date.UTC(2024, 0, 1, 0, 0, 0);
 interface SampleAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The key of its notice of each kind (noticeKeyOf), made at its first render. */
+  noticeKeys: Map<Notice['kind'], string>;
 }
 
 /** An alert of this level as the relay would get it: its labels, the series' labels, its annotations. */
@@ -192,7 +198,7 @@ function sampleAlert(ctx: CheckContext, t: MessageTemplateModel, reach: Reach): 
   const sampleLabels: Record<string, string> = {};
   for (const name of [...new Set(names)].sort()) sampleLabels[name] = `${name}-1`;
   Object.assign(sampleLabels, fixed);
-  return { labels: sampleLabels, annotations: alertAnnotations(ctx.model, reach.alert, reach.level) };
+  return { labels: sampleLabels, annotations: alertAnnotations(ctx.model, reach.alert, reach.level), noticeKeys: new Map() };
 }
 
 /** The notice the relay would build for one alert of this level (`sample`: its labels and annotations). */
@@ -252,8 +258,8 @@ const LIMITS: Partial<Record<TemplateChannel, { bytes: number; of: string; measu
   },
 };
 
-function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linksBase: string | undefined): Problem | undefined {
-  const outcome = renderOutcome(t, notice, linksBase, (probed, slot) => render(t, template, probed, linksBase !== undefined ? slot : undefined));
+function renderProblem(ctx: CheckContext, t: MessageTemplateModel, template: CompiledTemplate, notice: Notice, linksBase: string | undefined, noticeKey: string): Problem | undefined {
+  const outcome = renderOutcome(t, notice, linksBase, (probed, slot) => render(t, template, probed, linksBase !== undefined ? slot : undefined), noticeKey);
   if (outcome === undefined) return undefined;
   const alert = notice.alerts[0]!;
   const about = `alert ${alert.alertname} (${alert.severity}, ${notice.kind}, to ${notice.receiver}, ${notice.language})`;
