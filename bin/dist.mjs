@@ -142,7 +142,7 @@ export async function writeBundles() {
   // The script before its description: a description names the sha256 of the script it describes.
   writeAtomically(path.join(dist, SDK_SCRIPT.out), sdk.script);
   writeAtomically(path.join(dist, SDK_SCRIPT.description), sdk.description);
-  writeAtomically(path.join(dist, CLI.out), asciiOnly(cli.outputFiles[0].text));
+  writeAtomically(path.join(dist, CLI.out), withDigestLine(asciiOnly(cli.outputFiles[0].text)));
   removeOldCommandLine();
   const child = path.join(dist, CHILD.out);
   copyFileSync(path.join(root, CHILD.source), `${child}.${process.pid}.tmp`);
@@ -213,6 +213,14 @@ export function thirdPartyNotices(metafile) {
  */
 export function asciiOnly(text) {
   return text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The command line's script with the sha256 of its text on a first line of its own, which bin/vigil.js reads instead
+ * of hashing 3 MB at every start (the name of the script's code cache); the file is written whole, at once.
+ */
+export function withDigestLine(text) {
+  return `// vigil bundle sha256 ${createHash('sha256').update(text).digest('hex')}\n${text}`;
 }
 
 function writeAtomically(target, contents) {

@@ -27,10 +27,12 @@ const { cachedDataVersionTag, setFlagsFromString } = require('node:v8');
 const { Script } = require('node:vm');
 
 // Before any code runs: the command line starts from the middle of this module.
-const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the bundle and of the data
+const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the script and of the data
 // The same, for a cache made by a run that failed (see runBundle): the next run that succeeds makes it again.
 const PROVISIONAL_MAGIC = Buffer.from('vigil code cache P\n');
 const SHA256_BYTES = 32;
+// The first line of the bundle bin/dist.mjs writes, before the sha256 of the rest of it (see bundleDigest).
+const BUNDLE_DIGEST_LINE = Buffer.from('// vigil bundle sha256 ');
 const EXIT_USAGE = 2; // src/cli/exit.ts
 const root = path.resolve(__dirname, '..');
 const bundle = path.join(root, 'dist', 'vigil.cjs');
@@ -48,9 +50,11 @@ const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv
 // Node's own modules carry code caches made under V8's default flags, which V8 rejects once a flag has changed: each
 // one loaded after the bound (or the first growth's flag, below) is compiled from its source. So the modules a command
 // loads anyway (the TypeScript loader's child_process and its net, esbuild's tty, fs/promises, path/posix,
-// `performance`, structuredClone's worker_threads, the standard streams, util.parseArgs) are loaded first, and the
-// bound is set after the loader's early start, whose fork loads its channel's: ≈ 5 ms less of a validate of the
-// example (faster in 25 of 30 pairs; docs/benchmarks.md). Not for `--version` & co., which need none of them.
+// `performance`, structuredClone's worker_threads, the standard streams, util.parseArgs) are loaded first: ≈ 5 ms less
+// of a validate of the example (faster in 25 of 30 pairs; docs/benchmarks.md). Not for `--version` & co., which need
+// none of them. The bound is set before the loader's early start, whose fork then compiles one small module of its
+// channel (internal/child_process/serialization): the loader's own module and esbuild's API, compiled there with code
+// caches of their own (requireWithCodeCache), are compiled under the flags their caches are made under at the exit.
 const INLINING_BOUND = 'max-inlined-bytecode-size-cumulative';
 const BUILTINS_OF_COMMANDS = ['node:child_process', 'node:fs/promises', 'node:net', 'node:path/posix', 'node:perf_hooks', 'node:tty', 'node:worker_threads'];
 const givenToNode = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.replaceAll('_', '-').includes(flag));
@@ -89,6 +93,20 @@ let inliningBoundSet = false;
 let endGenerousGrowth = () => {};
 let smallWorkBudgetSet = false;
 let restoreSmallWorkBudget = () => {};
+/**
+ * Scripts compiled in this run whose code cache was missing, rejected or provisional: each is made at the exit, after
+ * the command's work (and after any process.exit), when the functions it ran are compiled. Not after a usage error
+ * (exit 2): a mistyped command would leave a file of its own, and its run compiled almost nothing. A cache stays as it
+ * is made, so a run that stopped early (definitions that do not load, a build with errors: nothing emitted) makes a
+ * provisional one, which the next successful run makes again with all it compiled; else every later run would
+ * compile, without a cache, whatever the first one never reached.
+ */
+const cachesToMake = [];
+/** The modules requireWithCodeCache ran, by file. */
+const modulesWithCodeCache = new Map();
+let packageVersionRead;
+let codeCacheDirFound;
+globalThis[Symbol.for('vigil.require-with-code-cache')] = requireWithCodeCache;
 
 if (command && (boundInlining || growGenerously)) {
   for (const name of BUILTINS_OF_COMMANDS) require(name);
@@ -146,11 +164,15 @@ async function main() {
  * bundle that is not run.
  */
 async function compileBundle({ prestart = true } = {}) {
-  const cacheDir = process.env.VIGIL_CODE_CACHE === '0' ? undefined : codeCacheDir();
+  const cacheDir = codeCacheDir();
+  // Before any script is compiled with a code cache (the loader's module, esbuild's API, the bundle): each cache is made
+  // and read under the same flags. The early start's fork loads one small module of Node's after them (its channel's).
+  setInliningBound();
+  setSmallWorkBudget();
   let discardLoader = () => {};
   if (prestart && cacheDir && command) {
     try {
-      const loader = require(path.join(root, 'dist', 'loader-process.cjs'));
+      const loader = requireWithCodeCache(path.join(root, 'dist', 'loader-process.cjs'), 'loader-process');
       const dist = path.dirname(bundle);
       loader.prestartLoader({ script: path.join(dist, 'typescript-child.mjs'), sdkDescription: path.join(dist, 'grafana-sdk.json'), cacheDir, argv: process.argv.slice(2) });
       discardLoader = () => loader.discardPrestartedLoader();
@@ -158,42 +180,19 @@ async function compileBundle({ prestart = true } = {}) {
       // only an early start is lost: the load starts the loader itself
     }
   }
-  // After the early start, whose fork loads Node's modules for its channel; before the bundle's compile and its code
-  // cache's key.
-  setInliningBound();
-  setSmallWorkBudget();
   try {
     const bytes = readFileSync(bundle);
     const source = bytes.toString('latin1'); // bin/dist.mjs writes it in ASCII: no UTF-8 decoding of 3 MB
-    const cache = cacheDir && codeCache(bytes, cacheDir);
-    const cachedData = cache && readCodeCache(cache);
-    const script = new Script(source, { filename: bundle, cachedData });
-    return { script, cache, cachedData, discardLoader };
+    return { ...compileWithCodeCache(source, bundle, command ?? 'other', bundleDigest(bytes)), discardLoader };
   } catch (e) {
     discardLoader();
     throw e;
   }
 }
 
-/** Runs the compiled bundle; its code cache is written at exit when it was missing, rejected or provisional. */
-function runBundle({ script, cache, cachedData }) {
-  if (cache) {
-    const accepted = cachedData !== undefined && !script.cachedDataRejected;
-    report(cache, !accepted ? (cachedData === undefined ? cache.missing : 'rejected by V8') : cache.provisional ? 'accepted (provisional)' : 'accepted');
-    // After the command's work (and after any process.exit): the functions it ran are compiled by then. Not after a
-    // usage error (exit 2): a mistyped command would leave a file of its own, and its run compiled almost nothing.
-    // A cache stays as it is made, so a run that stopped early (definitions that do not load, a build with errors:
-    // nothing emitted) makes a provisional one, which the next successful run makes again with all it compiled; else
-    // every later run would compile, without a cache, whatever the first one never reached.
-    if (!accepted || cache.provisional) {
-      process.once('exit', (code) => {
-        if (code === EXIT_USAGE || (accepted && code !== 0)) return;
-        endGenerousGrowth();
-        restoreSmallWorkBudget();
-        writeCodeCache(cache, script.createCachedData(), code !== 0);
-      });
-    }
-  }
+/** Runs the compiled bundle (its code cache, like every script's that runs, made at the exit: see cachesToMake). */
+function runBundle({ script, cacheToMake }) {
+  makeAtExit(cacheToMake);
   if (growGenerously) startGenerousGrowth();
   // The bundle is `(function (exports, require, module, __filename, __dirname, importMetaUrl) { … })`.
   const commandLine = script.runInThisContext();
@@ -244,22 +243,98 @@ function setSmallWorkBudget() {
 }
 
 /**
- * Where this bundle's code cache for this command is kept in `dir`, and the sha256 of the
- * bundle, which the file's header repeats: a cache copied from another checkout or version under this name is ignored.
+ * `source` (the text of `filename`) compiled with its code cache in the code-cache folder: one file per `label` (the
+ * bundle's: one per command, as each runs other functions) named by `digest` (the sha256 of the script's text),
+ * Vigil's and Node's versions and V8's flags, whose header repeats the digest: a cache copied from another checkout
+ * or version under this name is ignored. Without a code-cache folder, compiled as it is. `cacheToMake`, for
+ * makeAtExit when the script is run: its cache was missing, rejected or provisional.
  */
-function codeCache(bytes, dir) {
+function compileWithCodeCache(source, filename, label, digest) {
+  const dir = codeCacheDir();
+  if (!dir) return { script: new Script(source, { filename }) };
   // The TypeScript loader's code cache of the Grafana SDK script is kept here too (src/load/grafana-sdk-script.ts).
   globalThis[Symbol.for('vigil.code-cache-dir')] = dir;
-  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const bundleSha256 = sha256(bytes);
+  const flags = cachedDataVersionTag();
   const key = createHash('sha256')
-    .update([version, bundleSha256.toString('hex'), process.version, process.arch, cachedDataVersionTag(), ...process.execArgv].join('\0'))
+    .update([packageVersion(), digest.toString('hex'), process.version, process.arch, flags, ...process.execArgv].join('\0'))
     .digest('hex')
     .slice(0, 32);
-  return { file: path.join(dir, `${command ?? 'other'}-${key}.bin`), command: command ?? 'other', bundleSha256, missing: 'missing' };
+  const cache = { file: path.join(dir, `${label}-${key}.bin`), label, digest, missing: 'missing' };
+  const cachedData = readCodeCache(cache);
+  const script = new Script(source, { filename, cachedData });
+  const accepted = cachedData !== undefined && !script.cachedDataRejected;
+  report(cache, !accepted ? (cachedData === undefined ? cache.missing : 'rejected by V8') : cache.provisional ? 'accepted (provisional)' : 'accepted');
+  return { script, cacheToMake: !accepted || cache.provisional ? { cache, script, accepted, flags } : undefined };
+}
+
+/** The cache of a script that runs, made at the exit (see cachesToMake); a bundle compiled but not run makes none. */
+function makeAtExit(cacheToMake) {
+  if (!cacheToMake) return;
+  if (cachesToMake.length === 0) process.once('exit', makeCodeCaches);
+  cachesToMake.push(cacheToMake);
+}
+
+function makeCodeCaches(code) {
+  if (code === EXIT_USAGE) return;
+  endGenerousGrowth();
+  restoreSmallWorkBudget();
+  for (const { cache, script, accepted, flags } of cachesToMake) {
+    // One compiled under other flags (esbuild's API first required while the first growth's flag was set) would make a
+    // cache that the runs which compile it under these flags reject.
+    if ((accepted && code !== 0) || flags !== cachedDataVersionTag()) continue;
+    writeCodeCache(cache, script.createCachedData(), code !== 0);
+  }
+}
+
+/**
+ * The sha256 of the bundle's text: bin/dist.mjs writes that of the rest of the file on its first line (the whole file
+ * is written at once), so that 3 MB are not hashed at every start; that of the whole file for a bundle without it.
+ */
+function bundleDigest(bytes) {
+  const hex = bytes.toString('latin1', BUNDLE_DIGEST_LINE.length, BUNDLE_DIGEST_LINE.length + 64);
+  if (bytes.subarray(0, BUNDLE_DIGEST_LINE.length).equals(BUNDLE_DIGEST_LINE) && bytes[BUNDLE_DIGEST_LINE.length + 64] === 0x0a && /^[0-9a-f]{64}$/.test(hex)) {
+    return Buffer.from(hex, 'hex');
+  }
+  return sha256(bytes);
+}
+
+/**
+ * A CommonJS file (dist/loader-process.cjs, and esbuild's API, which the bundle and that module ask for under
+ * Symbol.for('vigil.require-with-code-cache')) compiled with a code cache of its own, as the bundle is, and run once:
+ * Node 20 caches no compiled code for a module it requires, and these two were ≈ 750 functions compiled from their
+ * source at every start (issue #12 §3). Every caller gets the same module (one esbuild service).
+ */
+function requireWithCodeCache(file, label) {
+  let module = modulesWithCodeCache.get(file);
+  if (module) return module.exports;
+  if (!codeCacheDir()) return require(file);
+  const bytes = readFileSync(file);
+  const text = bytes.toString('utf8');
+  // Node's wrapper of a CommonJS module; a first line starting with #! is a comment to Node.
+  const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith('#!') ? `//${text}` : text}\n})`;
+  const { script, cacheToMake } = compileWithCodeCache(source, file, `module-${label}`, sha256(bytes));
+  makeAtExit(cacheToMake);
+  module = { exports: {} };
+  modulesWithCodeCache.set(file, module);
+  try {
+    script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
+  } catch (e) {
+    modulesWithCodeCache.delete(file);
+    throw e;
+  }
+  return module.exports;
+}
+
+function packageVersion() {
+  return (packageVersionRead ??= JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
 }
 
 function codeCacheDir() {
+  if (codeCacheDirFound === undefined) codeCacheDirFound = process.env.VIGIL_CODE_CACHE === '0' ? null : (findCodeCacheDir() ?? null);
+  return codeCacheDirFound ?? undefined;
+}
+
+function findCodeCacheDir() {
   let cwd;
   try {
     cwd = process.cwd();
@@ -288,14 +363,14 @@ function readCodeCache(cache) {
     return undefined;
   }
   const header = CODE_CACHE_MAGIC.length + 2 * SHA256_BYTES;
-  const bundleSha256 = content.subarray(CODE_CACHE_MAGIC.length, CODE_CACHE_MAGIC.length + SHA256_BYTES);
+  const digest = content.subarray(CODE_CACHE_MAGIC.length, CODE_CACHE_MAGIC.length + SHA256_BYTES);
   const data = content.subarray(header);
   const magic = content.subarray(0, CODE_CACHE_MAGIC.length);
   cache.provisional = magic.equals(PROVISIONAL_MAGIC);
   if (content.length <= header || !(magic.equals(CODE_CACHE_MAGIC) || cache.provisional) || !sha256(data).equals(content.subarray(header - SHA256_BYTES, header))) {
     cache.missing = 'damaged';
-  } else if (!bundleSha256.equals(cache.bundleSha256)) {
-    cache.missing = 'made for another bundle';
+  } else if (!digest.equals(cache.digest)) {
+    cache.missing = cache.label.startsWith('module-') ? 'made for another module' : 'made for another bundle';
   } else {
     return data;
   }
@@ -308,12 +383,12 @@ function writeCodeCache(cache, data, provisional) {
     const dir = path.dirname(cache.file);
     mkdirSync(dir, { recursive: true });
     const temp = `${cache.file}.${process.pid}.tmp`;
-    writeFileSync(temp, Buffer.concat([provisional ? PROVISIONAL_MAGIC : CODE_CACHE_MAGIC, cache.bundleSha256, sha256(data), data]));
+    writeFileSync(temp, Buffer.concat([provisional ? PROVISIONAL_MAGIC : CODE_CACHE_MAGIC, cache.digest, sha256(data), data]));
     renameSync(temp, cache.file);
     report(cache, provisional ? 'written (provisional)' : 'written');
-    const sameCommand = new RegExp(`^${cache.command}-[0-9a-f]{32}\\.bin$`);
+    const sameLabel = new RegExp(`^${cache.label}-[0-9a-f]{32}\\.bin$`);
     for (const name of readdirSync(dir)) {
-      if (name === path.basename(cache.file) || !sameCommand.test(name)) continue;
+      if (name === path.basename(cache.file) || !sameLabel.test(name)) continue;
       try {
         unlinkSync(path.join(dir, name));
       } catch {

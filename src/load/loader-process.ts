@@ -16,11 +16,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleDefinition, type Bundled } from './typescript-bundle.ts';
+import { bundleDefinition, esbuildApi, type Bundled } from './typescript-bundle.ts';
 import { sdkEntriesNamedIn } from './sdk-resolve.ts';
 
 /** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
@@ -331,14 +330,14 @@ export function earlyBundle(file: string, module: string): Promise<Bundled> | un
 }
 
 /**
- * esbuild bundles the definitions in this process (typescript-bundle.ts requires it from the same folder): its
+ * esbuild bundles the definitions in this process (typescript-bundle.ts's esbuildApi): its
  * service, a Go program that takes ≈ 20–30 ms to answer, is started with the loader, so that the bundle's first
  * request finds it running (the loader process waits for that bundle). Nothing is built here; a service not used
  * ends with this process.
  */
 function startEsbuild(): void {
   try {
-    void (createRequire(import.meta.url)('esbuild') as typeof import('esbuild')).initialize({}).catch(() => undefined);
+    void esbuildApi().initialize({}).catch(() => undefined);
   } catch {
     // not installed, or started already: the bundle starts it (and reports what is wrong) itself
   }

@@ -73,8 +73,16 @@ export async function bundleDefinition(absolutePath: string, outfile: string): P
 
 let esbuild: typeof import('esbuild') | undefined;
 
-function esbuildApi(): typeof import('esbuild') {
-  return (esbuild ??= createRequire(import.meta.url)('esbuild') as typeof import('esbuild'));
+/**
+ * esbuild's API, required once: under the command line, through bin/vigil.js's code cache (its
+ * requireWithCodeCache, which gives every caller the same module, so one service runs); from node_modules otherwise.
+ */
+export function esbuildApi(): typeof import('esbuild') {
+  if (esbuild) return esbuild;
+  const require = createRequire(import.meta.url);
+  const withCodeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('vigil.require-with-code-cache')] as ((file: string, label: string) => unknown) | undefined;
+  esbuild = (withCodeCache ? withCodeCache(require.resolve('esbuild'), 'esbuild') : require('esbuild')) as typeof import('esbuild');
+  return esbuild;
 }
 
 const SDK_NAMESPACE = 'vigil-grafana-sdk';

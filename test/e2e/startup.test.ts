@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,7 +41,8 @@ Module._load = function (request, ...rest) {
 /**
  * The packages the command line's script carries (bin/dist.mjs BUNDLED_PACKAGES) are never required: the packages
  * whose code ran are read from V8's coverage of the script, each function placed by the `// node_modules/<package>/…`
- * line esbuild writes above every module it copies.
+ * line esbuild writes above every module it copies, and of the package modules bin/vigil.js compiles itself (esbuild's
+ * API, with a code cache of its own).
  */
 function bundledPackagesRun(coverageDir: string): Set<string> {
   const ran = new Set<string>();
@@ -53,6 +55,11 @@ function bundledPackagesRun(coverageDir: string): Set<string> {
   };
   for (const file of readdirSync(coverageDir)) {
     const { result } = JSON.parse(readFileSync(path.join(coverageDir, file), 'utf8')) as { result: { url: string; functions: { ranges: { startOffset: number; count: number }[] }[] }[] };
+    // A package's module that bin/vigil.js compiled with a code cache of its own (esbuild's API), not required.
+    for (const script of result) {
+      const name = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(script.url)?.[1];
+      if (name && script.functions.some((f) => f.ranges[0]!.count > 0)) ran.add(name);
+    }
     for (const script of result.filter((r) => r.url === pathToFileURL(path.join(REPO, 'dist', 'vigil.cjs')).href)) {
       for (const f of script.functions) {
         const name = f.ranges[0]!.count > 0 && f.ranges[0]!.startOffset > 0 ? packageAt(f.ranges[0]!.startOffset) : undefined;
@@ -153,12 +160,18 @@ describe('the code cache of the command line', () => {
   const MAGIC = Buffer.from('vigil code cache 1\n');
   const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
 
+  /**
+   * A run with VIGIL_CODE_CACHE=debug: what happened to the bundle's code cache (`states`, `file`), and to those of the
+   * CommonJS modules the command line requires through one (`modules`: dist/loader-process.cjs, esbuild's API).
+   */
   function vigil(args: string[], cacheDir: string, env: NodeJS.ProcessEnv = {}) {
     const r = spawnSync(process.execPath, [VIGIL_BIN, ...args], { cwd: REPO, encoding: 'utf8', env: shippedCommandLine({ VIGIL_CACHE_DIR: cacheDir, VIGIL_CODE_CACHE: 'debug', ...env }), timeout: 60_000 });
-    const states = [...r.stderr.matchAll(/^vigil: code cache (.+?): (.+)$/gm)].map((m) => m[1]);
-    const files = [...r.stderr.matchAll(/^vigil: code cache .+?: (.+)$/gm)].map((m) => m[1]!);
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, states, file: files[0] };
+    const reports = [...r.stderr.matchAll(/^vigil: code cache (.+?): (.+)$/gm)].map((m) => ({ state: m[1]!, file: m[2]! }));
+    const ofBundle = reports.filter((x) => !isModuleCache(x.file));
+    const modules = reports.filter((x) => isModuleCache(x.file)).map((x) => `${path.basename(x.file).replace(/-[0-9a-f]{32}\.bin$/, '')} ${x.state}`);
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, states: ofBundle.map((x) => x.state), file: ofBundle[0]?.file, modules };
   }
+  const isModuleCache = (file: string) => path.basename(file).startsWith('module-');
   const VERSION = /^vigil \d+\.\d+\.\d+/;
 
   it('is written at the end of the first run of each command, in the cache directory, and used, not rewritten, after', () => {
@@ -178,7 +191,7 @@ describe('the code cache of the command line', () => {
     const checks = vigil(['checks'], dir);
     expect(checks.code, checks.stderr).toBe(0);
     expect(checks.states).toEqual(['missing', 'written']);
-    expect(readdirSync(path.join(dir, 'code')).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
+    expect(readdirSync(path.join(dir, 'code')).filter((f) => !isModuleCache(f)).sort()).toEqual([path.basename(checks.file!), path.basename(first.file!)].sort());
     // A command whose run made no full collection still made its cache under the flags its bundle was compiled under
     // (the first growth's flag unset before it).
     expect(vigil(['checks'], dir).states).toEqual(['accepted']);
@@ -195,6 +208,32 @@ describe('the code cache of the command line', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toContain('Grafana SDK code cache accepted in the TypeScript loader');
     expect(second.stderr).not.toContain('Grafana SDK code cache written');
+  });
+
+  it("dist/loader-process.cjs and esbuild's API have code caches of their own, made under the flags they are compiled under", () => {
+    const dir = path.join(work, 'code-cache-modules');
+    const runs = [1, 2, 3].map(() => vigil(['validate', EXAMPLE, '--no-cache'], dir));
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(runs[0]!.stdout);
+    }
+    // The first run starts the loader late, and requires esbuild's API during the load: until the first full collection
+    // the first growth's flag is set, and a cache made at the exit (under the bound alone) would be rejected by a run
+    // that compiles it under both; then none is made.
+    const first = runs[0]!.modules;
+    expect(first.filter((m) => m.startsWith('module-loader-process'))).toEqual(['module-loader-process missing', 'module-loader-process written']);
+    expect(first.filter((m) => m.startsWith('module-esbuild'))[0]).toBe('module-esbuild missing');
+    // From the second on the loader starts early (the first left a hint), and esbuild's API is required with its module.
+    const esbuildCacheMadeFirst = first.includes('module-esbuild written');
+    expect(runs[1]!.modules).toEqual(['module-loader-process accepted', ...(esbuildCacheMadeFirst ? ['module-esbuild accepted'] : ['module-esbuild missing', 'module-esbuild written'])]);
+    // Once each, whoever asks (the early start, the bundle's load): one module, one esbuild service.
+    expect(runs[2]!.modules).toEqual(['module-loader-process accepted', 'module-esbuild accepted']);
+    const files = readdirSync(path.join(dir, 'code')).filter(isModuleCache).sort();
+    expect(files.map((f) => f.replace(/-[0-9a-f]{32}\.bin$/, ''))).toEqual(['module-esbuild', 'module-loader-process']);
+    // Each file names the sha256 of the module's text in its header, like the bundle's.
+    const esbuildMain = createRequire(path.join(REPO, 'package.json')).resolve('esbuild');
+    const header = readFileSync(path.join(dir, 'code', files[0]!)).subarray(0, MAGIC.length + 32);
+    expect(header.equals(Buffer.concat([MAGIC, sha256(readFileSync(esbuildMain))]))).toBe(true);
   });
 
   it('a checkout whose bundle is fresh runs it as it is: no command rebuilds dist/ or runs the sources (each would pay ≈ 1 s)', () => {
@@ -476,7 +515,10 @@ process.on('exit', () => appendFileSync(process.env.VIGIL_BOUND_LOG, JSON.string
     const { file } = vigil(['--version'], dir);
     const good = readFileSync(file!);
     const bundleSha256 = good.subarray(MAGIC.length, MAGIC.length + 32);
-    expect(bundleSha256.equals(sha256(readFileSync(BUNDLE)))).toBe(true);
+    // The sha256 bin/dist.mjs wrote on the bundle's first line: that of the rest of the bundle.
+    const [firstLine, ...rest] = readFileSync(BUNDLE, 'latin1').split('\n');
+    expect(firstLine).toBe(`// vigil bundle sha256 ${bundleSha256.toString('hex')}`);
+    expect(bundleSha256.equals(sha256(rest.join('\n')))).toBe(true);
     const data = good.subarray(MAGIC.length + 64);
     const otherSource = `(function () { return ${JSON.stringify('not vigil'.repeat(10))}; })`;
     // A code cache V8 made for another script, by a plain node as the command line's (V8 checks its flags too).
