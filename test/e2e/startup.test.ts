@@ -139,6 +139,12 @@ describe('start-up: each command imports what it uses', () => {
     expect(sdkModules.filter((m) => /^dashboardv2|\/(visualizationV2Builder|visualizationBuilder|queryV2Builder|queryBuilder)\.gen\.js$/.test(m))).toEqual([]);
   });
 
+  it("the script carries Handlebars without source-map: its code generator's own SourceNode (bin/dist.mjs HANDLEBARS_SOURCE_MAP)", () => {
+    const source = readFileSync(path.join(REPO, 'dist', 'vigil.cjs'), 'latin1');
+    expect(source).toMatch(/^\/\/ node_modules\/handlebars\/dist\/cjs\/handlebars\/compiler\/code-gen\.js$/m);
+    expect(source).not.toMatch(/^\/\/ node_modules\/source-map\//m);
+  });
+
   it('the yaml library (positions, syntax errors) is loaded when a problem is reported, not for clean definitions', () => {
     const broken = path.join(work, 'broken-yaml');
     mkdirSync(broken, { recursive: true });
