@@ -9,10 +9,12 @@
 // The cache is made at the end of the first run of each command, so it holds the bytecode of every function that
 // command ran; it is kept with the incremental cache (node_modules/.cache/vigil/code of the nearest package.json,
 // VIGIL_CACHE_DIR, else the user's cache directory), never in the package. Its file name is a sha256 of the bundle's
-// text, Vigil's and Node's versions and V8's flags, and its header repeats the bundle's sha256 and gives the data's:
-// V8 itself only compares the length of the source and its flags before it runs the bytecode it finds. Written only
-// when missing or rejected, or when the run that made it failed (a provisional cache: the next successful run makes it
-// again). VIGIL_CODE_CACHE=0 turns it off, VIGIL_CODE_CACHE=debug says what happened to it.
+// text (bin/dist.mjs writes it on the bundle's first line), Vigil's and Node's versions and V8's flags, and its header
+// repeats the bundle's sha256 and gives the data's: V8 itself only compares the length of the source and its flags
+// before it runs the bytecode it finds. Written only when missing or rejected, or when the run that made it failed (a
+// provisional cache: the next successful run makes it again). The two CommonJS files a command requires before its
+// work (dist/loader-process.cjs, esbuild's API) get caches of their own the same way (requireWithCodeCache).
+// VIGIL_CODE_CACHE=0 turns them off, VIGIL_CODE_CACHE=debug says what happened to each.
 //
 // CommonJS (bin/package.json), as are the modules it requires (dist/loader-process.cjs, bin/dist-files.cjs): an ES
 // module entry, or an ES module import, costs Node's module loader and an event-loop turn before the command runs
@@ -28,7 +30,7 @@ const { Script } = require('node:vm');
 
 // Before any code runs: the command line starts from the middle of this module.
 const CODE_CACHE_MAGIC = Buffer.from('vigil code cache 1\n'); // then the sha256 of the script and of the data
-// The same, for a cache made by a run that failed (see runBundle): the next run that succeeds makes it again.
+// The same, for a cache made by a run that failed (see cachesToMake): the next run that succeeds makes it again.
 const PROVISIONAL_MAGIC = Buffer.from('vigil code cache P\n');
 const SHA256_BYTES = 32;
 // The first line of the bundle bin/dist.mjs writes, before the sha256 of the rest of it (see bundleDigest).

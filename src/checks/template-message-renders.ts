@@ -184,15 +184,17 @@ export function renderOutcome(
   if (!shared) return render(notice);
   const { kept } = shared;
   const noticeKey = knownNoticeKey ?? noticeKeyOf(notice);
+  const texts = templateKey(t);
   // A render that read neither the notice's language nor its links serves any language and links base: with the same
   // reads it takes the same steps (the other inputs are in the key, and the view reads the language only when asked).
-  const ofTemplate = shared.shapes.get(templateKey(t)) ?? shared.shapes.set(templateKey(t), new Map()).get(templateKey(t))!;
+  let ofTemplate = shared.shapes.get(texts);
+  if (!ofTemplate) shared.shapes.set(texts, (ofTemplate = new Map()));
   let shape = ofTemplate.get(noticeKey);
   if (!shape) ofTemplate.set(noticeKey, (shape = { renders: [], notices: new Map() }));
   const same = shape.renders.find((r) => serves(r, notice.language, linksBase));
   // The whole notice as the cache names it: JSON.stringify([t.channel, t.title, t.body, linksBase !== undefined,
   // { ...notice, language: undefined }]), then its language (JSON has no raw NUL: the language is told apart).
-  const key = kept && `${templateKey(t).slice(0, -1)},${linksBase !== undefined},${noticeKey}]\u0000${notice.language}`;
+  const key = kept && `${texts.slice(0, -1)},${linksBase !== undefined},${noticeKey}]\u0000${notice.language}`;
   if (same) {
     // Kept as the render it stands for would be, so that a later run finds it by its own key.
     if (key) {
@@ -204,7 +206,7 @@ export function renderOutcome(
   }
   const noticeRendersKey = `${linksBase !== undefined}${notice.language}`;
   let renders = shape.notices.get(noticeRendersKey);
-  if (!renders) shape.notices.set(noticeRendersKey, (renders = { key: `${templateKey(t).slice(0, -1)},${noticeKey}]`, linked: new Map() }));
+  if (!renders) shape.notices.set(noticeRendersKey, (renders = { key: `${texts.slice(0, -1)},${noticeKey}]`, linked: new Map() }));
   let known = renders.known;
   if (!known && key) {
     const stored = kept.get(keptKey('o', key));
