@@ -314,7 +314,9 @@ function requireWithCodeCache(file, label) {
   const text = bytes.toString('utf8');
   // Node's wrapper of a CommonJS module; a first line starting with #! is a comment to Node.
   const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith('#!') ? `//${text}` : text}\n})`;
-  const { script, cacheToMake } = compileWithCodeCache(source, file, `module-${label}`, sha256(bytes));
+  // One cache per command, as the bundle's: commands set different V8 flags (the small work's budget), and a cache of
+  // another command's flags, under the same name, would be replaced at every change of command.
+  const { script, cacheToMake } = compileWithCodeCache(source, file, `module-${label}-${command ?? 'other'}`, sha256(bytes));
   makeAtExit(cacheToMake);
   module = { exports: {} };
   modulesWithCodeCache.set(file, module);

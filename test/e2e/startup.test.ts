@@ -174,7 +174,8 @@ describe('the code cache of the command line', () => {
     const r = spawnSync(process.execPath, [VIGIL_BIN, ...args], { cwd: REPO, encoding: 'utf8', env: shippedCommandLine({ VIGIL_CACHE_DIR: cacheDir, VIGIL_CODE_CACHE: 'debug', ...env }), timeout: 60_000 });
     const reports = [...r.stderr.matchAll(/^vigil: code cache (.+?): (.+)$/gm)].map((m) => ({ state: m[1]!, file: m[2]! }));
     const ofBundle = reports.filter((x) => !isModuleCache(x.file));
-    const modules = reports.filter((x) => isModuleCache(x.file)).map((x) => `${path.basename(x.file).replace(/-[0-9a-f]{32}\.bin$/, '')} ${x.state}`);
+    // A module's cache by its name without the command and the key: `module-esbuild-validate-<key>.bin` → module-esbuild.
+    const modules = reports.filter((x) => isModuleCache(x.file)).map((x) => `${path.basename(x.file).replace(/-[0-9a-f]{32}\.bin$/, '').replace(`-${args[0]}`, '')} ${x.state}`);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, states: ofBundle.map((x) => x.state), file: ofBundle[0]?.file, modules };
   }
   const isModuleCache = (file: string) => path.basename(file).startsWith('module-');
@@ -234,8 +235,14 @@ describe('the code cache of the command line', () => {
     expect(runs[1]!.modules).toEqual(['module-loader-process accepted', ...(esbuildCacheMadeFirst ? ['module-esbuild accepted'] : ['module-esbuild missing', 'module-esbuild written'])]);
     // Once each, whoever asks (the early start, the bundle's load): one module, one esbuild service.
     expect(runs[2]!.modules).toEqual(['module-loader-process accepted', 'module-esbuild accepted']);
+    // One file per module and command (commands set different V8 flags), beside the command's bundle cache.
     const files = readdirSync(path.join(dir, 'code')).filter(isModuleCache).sort();
-    expect(files.map((f) => f.replace(/-[0-9a-f]{32}\.bin$/, ''))).toEqual(['module-esbuild', 'module-loader-process']);
+    expect(files.map((f) => f.replace(/-[0-9a-f]{32}\.bin$/, ''))).toEqual(['module-esbuild-validate', 'module-loader-process-validate']);
+    // Another command's run (other flags: no small work's budget) keeps them, and has its own.
+    const checks = vigil(['checks'], dir);
+    expect(checks.modules).toEqual(['module-loader-process missing', 'module-loader-process written']);
+    expect(readdirSync(path.join(dir, 'code')).filter(isModuleCache).sort().map((f) => f.replace(/-[0-9a-f]{32}\.bin$/, ''))).toEqual(['module-esbuild-validate', 'module-loader-process-checks', 'module-loader-process-validate']);
+    expect(vigil(['validate', EXAMPLE, '--no-cache'], dir).modules).toEqual(['module-loader-process accepted', 'module-esbuild accepted']);
     // Each file names the sha256 of the module's text in its header, like the bundle's.
     const esbuildMain = createRequire(path.join(REPO, 'package.json')).resolve('esbuild');
     const header = readFileSync(path.join(dir, 'code', files[0]!)).subarray(0, MAGIC.length + 32);
