@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
@@ -278,6 +281,44 @@ describe("what the loader reads of Vigil's own package", () => {
   it("this checkout's loader reads the checkout, not the folder it is in", () => {
     for (const script of ['dist/typescript-child.mjs', 'src/load/typescript-child.mjs']) expect(vigilPackageRoot(path.join(REPO, script))).toBe(REPO);
   });
+
+  it('the readable roots hold no folder inside another (the installed package inside the repository, the command run from a folder in it)', () => {
+    const app = path.join(base, 'roots-app');
+    mkdirSync(path.join(app, 'node_modules', 'vigil', 'dist'), { recursive: true });
+    mkdirSync(path.join(app, 'monitoring'), { recursive: true });
+    writeFileSync(path.join(app, 'package.json'), '{ "private": true }\n');
+    writeFileSync(path.join(app, 'node_modules', 'vigil', 'package.json'), '{ "name": "vigil" }\n');
+    const script = path.join(app, 'node_modules', 'vigil', 'dist', 'typescript-child.mjs');
+    const elsewhere = path.join(base, 'roots-elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    writeFileSync(path.join(elsewhere, 'package.json'), '{ "private": true }\n');
+    expect(readableRoots(script, app, [app, path.join(app, 'monitoring')])).toEqual([app]);
+    expect(readableRoots(script, path.join(app, 'monitoring'), [app])).toEqual([app]);
+    // A sibling whose name starts with the repository's is not inside it.
+    expect(readableRoots(script, app, [path.join(elsewhere)])).toEqual([app, elsewhere]);
+    expect(readableRoots(script, `${app}-more`, [app])).toEqual([`${app}-more`, app]);
+  });
+
+  // Node 20's permission model, given both a folder and one inside it, refused process.chdir into the outer one.
+  it.each([
+    ['from a folder inside the repository', 'sub'],
+    ['from the repository', '.'],
+  ])('a definition at the root of its repository loads, the command run %s, and sees its folder as the working directory', (_, from) => {
+    const repository = realpathSync(mkdtempSync(path.join(base, 'at-the-root-')));
+    writeFileSync(path.join(repository, 'package.json'), '{ "private": true }\n');
+    mkdirSync(path.join(repository, 'sub'), { recursive: true });
+    const file = path.join(repository, 'who.ts');
+    writeFileSync(file, WHO);
+    const script = [
+      `import { loadTypeScriptFiles } from ${JSON.stringify(path.join(REPO, 'src/load/typescript.ts'))};`,
+      `const loaded = (await loadTypeScriptFiles([{ file: 'who.ts', absolutePath: ${JSON.stringify(file)}, text: ${JSON.stringify(WHO)} }])).get('who.ts');`,
+      'process.stdout.write(JSON.stringify({ cwd: loaded.definitions.map((d) => d.value.cwd), problems: loaded.diagnostics.map((d) => d.message) }));',
+    ].join('\n');
+    const tsx = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
+    const run = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { cwd: path.join(repository, from), encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ cwd: [repository], problems: [] });
+  }, 30_000);
 });
 
 // The loader runs beside the command's main thread: its V8 has one background thread, not Node's default pool (on a

@@ -58,7 +58,18 @@ export function cleanEnvironment(from: NodeJS.ProcessEnv = process.env): Record<
 export function readableRoots(script: string, cwd: string, definitionDirs: readonly string[]): string[] {
   const roots = new Set<string>([vigilPackageRoot(script), cwd]);
   for (const dir of definitionDirs) roots.add(repositoryRoot(dir));
-  return [...roots];
+  return outermost([...roots]);
+}
+
+/**
+ * The folders not inside another of them, in their order: one inside another adds nothing to what may be read, and
+ * Node 20's permission model, given both `/repo/*` and `/repo/node_modules/*` (an installed package's root), refuses
+ * process.chdir('/repo') — a definition at the repository's root, or the command run from a folder inside it, failed
+ * with "cannot change to the definition's folder".
+ */
+function outermost(dirs: readonly string[]): string[] {
+  const inside = (dir: string, other: string) => dir !== other && dir.startsWith(other.endsWith(path.sep) ? other : other + path.sep);
+  return dirs.filter((dir) => !dirs.some((other) => inside(dir, other)));
 }
 
 /**
