@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/cli.ts';
@@ -298,27 +295,6 @@ describe("what the loader reads of Vigil's own package", () => {
     expect(readableRoots(script, app, [path.join(elsewhere)])).toEqual([app, elsewhere]);
     expect(readableRoots(script, `${app}-more`, [app])).toEqual([`${app}-more`, app]);
   });
-
-  // Node 20's permission model, given both a folder and one inside it, refused process.chdir into the outer one.
-  it.each([
-    ['from a folder inside the repository', 'sub'],
-    ['from the repository', '.'],
-  ])('a definition at the root of its repository loads, the command run %s, and sees its folder as the working directory', (_, from) => {
-    const repository = realpathSync(mkdtempSync(path.join(base, 'at-the-root-')));
-    writeFileSync(path.join(repository, 'package.json'), '{ "private": true }\n');
-    mkdirSync(path.join(repository, 'sub'), { recursive: true });
-    const file = path.join(repository, 'who.ts');
-    writeFileSync(file, WHO);
-    const script = [
-      `import { loadTypeScriptFiles } from ${JSON.stringify(path.join(REPO, 'src/load/typescript.ts'))};`,
-      `const loaded = (await loadTypeScriptFiles([{ file: 'who.ts', absolutePath: ${JSON.stringify(file)}, text: ${JSON.stringify(WHO)} }])).get('who.ts');`,
-      'process.stdout.write(JSON.stringify({ cwd: loaded.definitions.map((d) => d.value.cwd), problems: loaded.diagnostics.map((d) => d.message) }));',
-    ].join('\n');
-    const tsx = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
-    const run = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { cwd: path.join(repository, from), encoding: 'utf8', timeout: 30_000 });
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ cwd: [repository], problems: [] });
-  }, 30_000);
 });
 
 // The loader runs beside the command's main thread: its V8 has one background thread, not Node's default pool (on a
