@@ -2,7 +2,9 @@
  * Instructions of one vigil command line in two checkouts, counted by callgrind (issue #12 §3): on a shared two-core
  * machine the wall time of a cold `vigil validate` moves ± 20 % within an hour, and 40 pairs in turn leave a standard
  * error of ≈ 6 ms, more than most single changes left to make; the vigil process's instructions (all its threads; the
- * TypeScript loader and esbuild's service are processes of their own, not counted) move ± 0.5 % from run to run.
+ * TypeScript loader and esbuild's service are processes of their own, not counted) move ± 0.5 % from run to run when
+ * one runs at a time, up to ± 1.5 % with the two sides side by side (1,462–1,508 M on 2026-12-07: how often the
+ * command's thread turns its event loop while the loader works depends on the timing): take RUNS of 5 or more.
  * Instructions are not time — valgrind's CPU has no SHA extensions, so hashing counts ≈ 6 × what it costs here, and
  * cache misses and the wait for a core are not counted — but what a change takes off the same work, they show.
  * Each checkout runs under valgrind once untimed first (V8's code caches name the CPU's features, which valgrind's
@@ -19,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const dash = process.argv.indexOf('--');
-if (dash < 0 || dash < 4) {
+if (dash < 4) {
   process.stderr.write('usage: instructions.ts A_DIR B_DIR [RUNS] -- <vigil arguments>\n');
   process.exit(2);
 }
