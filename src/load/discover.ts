@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileNameProblem, printableName } from './file-names.ts';
 import { LIMITS } from './limits.ts';
+import { isWithin } from '../util/within.ts';
 
 const DEFINITION_FILE = /\.(ya?ml|ts)$/;
 const NOT_A_DEFINITION = /\.(d|test|spec)\.ts$/;
@@ -32,7 +33,7 @@ export async function discoverDefinitionFiles(dir: string): Promise<Discovery> {
   const problems: DiscoveryProblem[] = [];
   const dirReal = await realpath(dir);
   const boundary = await repositoryRoot(dirReal);
-  const inside = (real: string) => real === boundary || real.startsWith(boundary.endsWith(path.sep) ? boundary : boundary + path.sep);
+  const inside = (real: string) => isWithin(real, boundary);
   let limitReported = false;
   let folders = 0;
 

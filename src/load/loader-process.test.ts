@@ -291,8 +291,8 @@ describe("what the loader reads of Vigil's own package", () => {
     writeFileSync(path.join(elsewhere, 'package.json'), '{ "private": true }\n');
     expect(readableRoots(script, app, [app, path.join(app, 'monitoring')])).toEqual([app]);
     expect(readableRoots(script, path.join(app, 'monitoring'), [app])).toEqual([app]);
+    expect(readableRoots(script, app, [elsewhere])).toEqual([app, elsewhere]);
     // A sibling whose name starts with the repository's is not inside it.
-    expect(readableRoots(script, app, [path.join(elsewhere)])).toEqual([app, elsewhere]);
     expect(readableRoots(script, `${app}-more`, [app])).toEqual([`${app}-more`, app]);
   });
 });

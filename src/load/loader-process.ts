@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleDefinition, esbuildApi, type Bundled } from './typescript-bundle.ts';
 import { sdkEntriesNamedIn } from './sdk-resolve.ts';
+import { isWithin } from '../util/within.ts';
 
 /** Limits of the loader process; the defaults can be changed with VIGIL_TS_TIMEOUT (seconds) and VIGIL_TS_MEMORY_MB. */
 export interface TsLoadLimits {
@@ -68,8 +69,7 @@ export function readableRoots(script: string, cwd: string, definitionDirs: reado
  * with "cannot change to the definition's folder".
  */
 function outermost(dirs: readonly string[]): string[] {
-  const inside = (dir: string, other: string) => dir !== other && dir.startsWith(other.endsWith(path.sep) ? other : other + path.sep);
-  return dirs.filter((dir) => !dirs.some((other) => inside(dir, other)));
+  return dirs.filter((dir) => !dirs.some((other) => other !== dir && isWithin(dir, other)));
 }
 
 /**
